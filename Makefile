@@ -1,0 +1,122 @@
+# musicgen — one build for everything. pkg-config finds the libraries;
+# scripts/check-deps.sh names the Debian package of anything missing.
+#
+#   make               build build/musicgen
+#   make test          build with ASan+UBSan and run every test (tests/run.sh)
+#   make bench         benchmarks (scripts/bench.sh), figures and ratios
+#   make install       PREFIX=/usr/local DESTDIR=
+#   make clean
+#
+# Sources are found by wildcard: a new common/*.c joins the engine library,
+# a new tests/unit/test_*.c becomes a test binary, without editing this file.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+BUILD   ?= build
+SAN     ?=
+
+PKGS      := fluidsynth libczmq libzmq jansson sndfile sqlite3 openssl
+TEST_PKGS := cmocka
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -fno-strict-aliasing \
+           -I. -Icommon -Iproto -Icoordinator -Iworker \
+           -DMG_SRC_DIR='"$(CURDIR)"' -DMG_PREFIX='"$(PREFIX)"' \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+
+ifeq ($(SAN),1)
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+PROTO_SRC  := $(sort $(wildcard proto/*.c))
+DAEMON_SRC := $(sort $(wildcard coordinator/*.c worker/*.c))
+CLI_SRC    := $(sort $(wildcard cli/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+PROTO_OBJ  := $(PROTO_SRC:%.c=$(BUILD)/%.o)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+LIBCOMMON := $(BUILD)/libmgcommon.a
+LIBPROTO  := $(BUILD)/libmgproto.a
+LIBDAEMON := $(BUILD)/libmgdaemon.a
+BIN       := $(BUILD)/musicgen
+
+.PHONY: all test unit check-deps bench install uninstall clean format \
+        soak valgrind fuzz
+all: $(BIN)
+
+$(BUILD)/.deps-ok: scripts/check-deps.sh
+	@sh scripts/check-deps.sh $(PKGS)
+	@mkdir -p $(BUILD) && touch $@
+
+check-deps:
+	@sh scripts/check-deps.sh $(PKGS) $(TEST_PKGS)
+
+$(BUILD)/%.o: %.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	@rm -f $@; $(AR) rcs $@ $^
+$(LIBPROTO): $(PROTO_OBJ)
+	@rm -f $@; $(AR) rcs $@ $^ $(if $(PROTO_OBJ),,)
+$(LIBDAEMON): $(DAEMON_OBJ)
+	@rm -f $@; $(AR) rcs $@ $^
+
+LIBS := $(LIBDAEMON) $(LIBPROTO) $(LIBCOMMON)
+
+$(BIN): $(CLI_OBJ) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
+	    $(LIBS) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/tools/%: tests/tools/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
+unit: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
+
+# The test build: ASan + UBSan, in its own tree, then every test.
+test:
+	@sh scripts/check-deps.sh $(PKGS) $(TEST_PKGS)
+	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit
+	$(MAKE) --no-print-directory all
+	MG_BUILD=build/asan sh tests/run.sh
+
+bench: all
+	sh scripts/bench.sh
+
+soak: all
+	sh tests/soak.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/musicgen
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/musicgen
+	cp -R genres sf schema $(DESTDIR)$(PREFIX)/share/musicgen/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/musicgen
+	rm -rf $(DESTDIR)$(PREFIX)/share/musicgen
+
+format:
+	clang-format -i $(COMMON_SRC) $(PROTO_SRC) $(DAEMON_SRC) $(CLI_SRC) \
+	    common/*.h proto/*.h
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,20 @@
+/*
+ * commands — the `musicgen <command>` front end's table. Each command is
+ * one function taking the arguments after its name; it prints one line on
+ * error and returns the process exit status. The owner of each command is
+ * the file named beside it.
+ */
+#ifndef MG_COMMANDS_H
+#define MG_COMMANDS_H
+
+int mg_cmd_generate(int argc, char **argv);     /* cli/cmd_generate.c */
+int mg_cmd_clean(int argc, char **argv);        /* cli/cmd_clean.c */
+int mg_cmd_list_genres(int argc, char **argv);  /* cli/cmd_genres.c */
+int mg_cmd_coordinator(int argc, char **argv);  /* cli/cmd_dist.c */
+int mg_cmd_worker(int argc, char **argv);       /* cli/cmd_dist.c */
+int mg_cmd_status(int argc, char **argv);       /* cli/cmd_dist.c */
+int mg_cmd_merge(int argc, char **argv);        /* cli/cmd_dist.c */
+int mg_cmd_calibrate(int argc, char **argv);    /* cli/cmd_audio.c */
+int mg_cmd_score_audio(int argc, char **argv);  /* cli/cmd_audio.c */
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * musicgen — the front end: finds the command and hands it its arguments.
+ * Everything a command does lives in its own cmd_*.c file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "engine.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"generate", mg_cmd_generate,
+     "make a dataset on this machine (embedded coordinator and workers)"},
+    {"coordinator", mg_cmd_coordinator,
+     "run the coordinator daemon of a distributed run"},
+    {"worker", mg_cmd_worker, "run a worker (connected or --static)"},
+    {"status", mg_cmd_status, "show the progress of a run"},
+    {"merge", mg_cmd_merge, "build manifest.jsonl from static slices"},
+    {"list-genres", mg_cmd_list_genres, "list the genre presets"},
+    {"clean", mg_cmd_clean, "remove partial sample directories"},
+    {"calibrate", mg_cmd_calibrate, "measure the synthesizer's pre-roll"},
+    {"score-audio", mg_cmd_score_audio, "score WAV files (musicality)"},
+};
+
+static void
+usage(FILE *f)
+{
+    fprintf(f, "usage: musicgen <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n`musicgen <command> --help` describes each command.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("musicgen %s\n", MG_ENGINE_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "musicgen: unknown command '%s' (try musicgen --help)\n",
+            argv[1]);
+    return 2;
+}

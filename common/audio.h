@@ -1,0 +1,49 @@
+/*
+ * audio — everything after the MIDI: soundfont pools, in-process
+ * libfluidsynth rendering of the four stems, per-layer FX, the mix, WAV
+ * files through libsndfile, and the audio half of the musicality score.
+ *
+ * An mg_audio is made once per process: it loads every soundfont of the
+ * pools once and keeps one synthesizer per font, reused for every sample.
+ * In midi-only mode it is made with render = false: it still draws and
+ * records soundfonts and FX (sample.json is complete in every mode) but
+ * loads nothing and writes no audio.
+ */
+#ifndef MG_AUDIO_H
+#define MG_AUDIO_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "genre.h"
+#include "rng.h"
+#include "song.h"
+
+typedef struct mg_audio mg_audio;
+
+/* Validates the pools (an empty pool or unreadable font is an error naming
+ * it) before any work starts. */
+mg_audio *mg_audio_new(const mg_config *c, const mg_genre *g, bool render,
+                       char *err, size_t errlen);
+void mg_audio_destroy(mg_audio **a);
+
+/* Draw soundfonts/FX/mix parameters from their streams, render if this
+ * mg_audio renders, write the WAVs the output mode asks for into dir (a
+ * temporary sample directory: mix.wav, stems/<layer>.wav), and add the
+ * audio facts to annot (soundfonts, fx, levels, sample_rate, offset,
+ * score components). *score receives the audio score in [0, 1], or -1 when
+ * nothing was rendered. Returns 0, or -1 with err. */
+int mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
+                    mg_rng *fx_rng, mg_rng *mix_rng, const char *dir,
+                    json_t *annot, double *score, char *err, size_t errlen);
+
+/* "2.3.1" - the libfluidsynth version linked at run time. */
+const char *mg_audio_synth_version(void);
+/* SHA-256 hex over the sorted (relative path, file SHA-256) list of every
+ * soundfont in the pools; computed once and cached by the caller. */
+int mg_audio_pools_hash(const char *sf_dir, char out[65], char *err,
+                        size_t errlen);
+
+#endif

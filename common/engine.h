@@ -1,0 +1,72 @@
+/*
+ * engine — turns (global_seed, index, run config) into one finished sample
+ * directory and a manifest row. This is the only entry point the daemons
+ * use; it knows nothing of ZeroMQ or SQLite.
+ *
+ * Per process: mg_engine_new loads the genre data once and the soundfonts
+ * once. Per sample, mg_engine_run: seed -> params -> generators -> layer-1
+ * check (re-roll under the gate) -> MIDI -> audio -> sample.json, all in a
+ * hidden temporary directory beside the final one, renamed into place at
+ * the end (sample.json written last inside it). A sample whose sample.json
+ * already exists is skipped and its row rebuilt from that file.
+ */
+#ifndef MG_ENGINE_H
+#define MG_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "seed.h"
+
+#define MG_ENGINE_VERSION "0.1.0"
+
+typedef enum { MG_ROW_OK, MG_ROW_FAILED } mg_row_status;
+
+/* One manifest row: what a worker reports and the ledger stores. */
+typedef struct {
+    uint64_t index;
+    uint64_t seed;          /* sample seed (attempt 1) */
+    mg_row_status status;
+    mg_split split;
+    char path[64];          /* relative to the run root */
+    double score;           /* musicality_score */
+    double duration;        /* seconds */
+    int attempt;
+    bool skipped;           /* already complete on disk */
+    char error[256];        /* why, when failed */
+} mg_row;
+
+typedef struct {
+    char engine_version[32];
+    char genres_hash[65];
+    char soundfonts_hash[65]; /* "" in midi-only runs */
+    char synth_version[32];
+} mg_fingerprint;
+
+typedef struct mg_engine mg_engine;
+
+mg_engine *mg_engine_new(const mg_config *c, char *err, size_t errlen);
+void mg_engine_destroy(mg_engine **e);
+/* Produce sample `index`. Returns 0 with row filled (status may be
+ * FAILED, with row->error: the sample could not be made, e.g. the gate
+ * rejected every attempt); -1 on a fault that will hit every sample
+ * (output not writable, disk full) with err set. */
+int mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
+                  size_t errlen);
+const mg_fingerprint *mg_engine_fingerprint(const mg_engine *e);
+
+/* Fingerprint of this machine's data for config c, without an engine. */
+int mg_fingerprint_compute(const mg_config *c, mg_fingerprint *fp, char *err,
+                           size_t errlen);
+/* 0 when equal; else -1 and `why` names each field that differs. */
+int mg_fingerprint_compare(const mg_fingerprint *a, const mg_fingerprint *b,
+                           char *why, size_t n);
+
+/* One manifest.jsonl line (no newline) for row, with wrote_at as given
+ * (RFC 3339 UTC). Keys sorted. Returns length or -1. */
+int mg_row_jsonl(const mg_row *row, const char *wrote_at, char *buf,
+                 size_t n);
+
+#endif

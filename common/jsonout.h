@@ -1,0 +1,26 @@
+/*
+ * jsonout — canonical JSON text for files under the determinism contract.
+ *
+ * Jansson builds the tree; this module writes it, because the contract
+ * needs what json_dumps cannot give: unsigned 64-bit integers (sample
+ * seeds go up to 2^64 - 1), and one fixed rule for reals. Rules: object
+ * keys sorted bytewise; two-space indent; reals in the shortest form that
+ * reads back to the same double, always with a '.' or exponent (1.0, not
+ * 1); non-finite reals written as null. A u64 is stored in the tree as a
+ * tagged string made by mg_json_u64 and written as a bare number.
+ */
+#ifndef MG_JSONOUT_H
+#define MG_JSONOUT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+json_t *mg_json_u64(uint64_t v);
+/* Real rounded to `decimals` places (stable, readable annotations). */
+json_t *mg_json_real(double v, int decimals);
+/* Malloc'd text, ending in a newline; indent 2 (or compact when 0). */
+char *mg_json_dump(const json_t *j, int indent);
+/* Write atomically-enough for a file inside a temp directory. */
+int mg_json_write_file(const json_t *j, const char *path);
+
+#endif
