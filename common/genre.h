@@ -23,6 +23,7 @@
 #define MG_MAX_PROGRAMS 16
 #define MG_MAX_MSTATES 16    /* Markov states */
 #define MG_MAX_GENRES 8      /* genres merged into one spec */
+#define MG_MAX_ARRANGEMENTS 32
 
 typedef enum {
     MG_FX_REVERB, MG_FX_CHORUS, MG_FX_DELAY, MG_FX_COMPRESSOR, MG_FX_EQ,
@@ -76,6 +77,20 @@ typedef struct {
     double program_weight[MG_NLAYERS][MG_MAX_PROGRAMS];
     int npatterns[MG_NTS];
     mg_drum_pattern *patterns[MG_NTS]; /* owned */
+    /* song form: arrangements (sequences of parts) with weights, measure
+     * ranges per part (in bars of the drawn time signature), per-part
+     * multipliers on layer_prob, and the chance that the bridge takes a
+     * different time signature (drawn from ts_weight). Defaults come from
+     * genres/arrangements.json; a genre's spec may override them. */
+    int narrangements;
+    struct {
+        int nparts;
+        mg_part_kind part[MG_MAX_PARTS];
+        double weight;
+    } arrangement[MG_MAX_ARRANGEMENTS];
+    int measures_min[MG_NPARTKINDS], measures_max[MG_NPARTKINDS];
+    double part_layer_prob[MG_NPARTKINDS][MG_NLAYERS];
+    double ts_change_prob;
     mg_markov chords;               /* order 0 when the genre has none */
     mg_markov melody;
 } mg_genre;
