@@ -20,7 +20,7 @@ json_t *mg_json_u64(uint64_t v);
 json_t *mg_json_real(double v, int decimals);
 /* Malloc'd text, ending in a newline; indent 2 (or compact when 0). */
 char *mg_json_dump(const json_t *j, int indent);
-/* Write atomically-enough for a file inside a temp directory. */
+/* Write the indented text to path (the caller makes it atomic). */
 int mg_json_write_file(const json_t *j, const char *path);
 
 #endif
