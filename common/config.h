@@ -68,16 +68,23 @@ int mg_config_load_env(mg_config *c, char *err, size_t errlen);
 int mg_config_validate(const mg_config *c, bool need_seed, char *err,
                        size_t errlen);
 
-/* Parse a command line: defaults, file, env, then options from argv.
- * Options it does not know are left in argv order in rest (caller-owned
- * array of at least argc entries). Returns 0 or -1 with err. */
-int mg_config_from_args(mg_config *c, int argc, char **argv, char **rest,
-                        int *nrest, char *err, size_t errlen);
+/* Parse a command line: defaults, file, env, then options from argv
+ * (argv[0] is the command name and is skipped). `extra` names the
+ * command's own options, NULL-terminated: "ledger=" takes a value,
+ * "static" is a flag. Those, "--help"/"-h" and positional arguments are
+ * copied to rest (caller-owned, >= argc entries) in order, a valued option
+ * as two entries "--name" "value". An option nobody knows is an error.
+ * Returns 0 or -1 with err ("--count: must be a positive integer, got
+ * '0'", "MUSICGEN_SHARD_WIDTH: ...", "run.conf:3: ..."). */
+int mg_config_from_args(mg_config *c, int argc, char **argv,
+                        const char *const *extra, char **rest, int *nrest,
+                        char *err, size_t errlen);
 /* The help text for the generation options, for usage messages. */
 const char *mg_config_options_help(void);
 
-/* Canonical JSON of the run config (sorted keys, no whitespace); caller
- * frees. And back: fields absent from json keep their current values. */
+/* Canonical JSON of the run identity (seed, count, start) and run config
+ * (sorted keys, compact); caller frees. And back: fields absent from the
+ * json keep their current values; unknown keys are errors. */
 char *mg_config_run_json(const mg_config *c);
 int mg_config_apply_run_json(mg_config *c, const char *json, char *err,
                              size_t errlen);
