@@ -1,0 +1,776 @@
+/*
+ * config — one setter for every option, four layers of precedence.
+ *
+ * The option table below is the single list of generation options: the
+ * command line, MUSICGEN_* variables and config files all go through
+ * mg_config_set, so validation and messages are the same from every
+ * source. Each layer prefixes the setter's message with where the value
+ * came from, giving one line a user can act on.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "jsonout.h"
+
+#ifndef MG_SRC_DIR
+#define MG_SRC_DIR "."
+#endif
+#ifndef MG_PREFIX
+#define MG_PREFIX "/usr/local"
+#endif
+
+typedef struct {
+    const char *name;
+    char shortopt;
+    bool flag;
+    const char *help;
+} option;
+
+static const option options[] = {
+    {"seed", 's', false, "global seed (integer, required for a new run)"},
+    {"count", 'n', false, "number of samples (default 1)"},
+    {"start", 0, false, "first sample index (default 0)"},
+    {"out", 'o', false, "output root directory (default ./dataset)"},
+    {"output-mode", 'm', false, "full | mix-only | stems-only | midi-only"},
+    {"genre", 'g', false, "genre preset; repeat or comma-separate to merge"},
+    {"genres-dir", 0, false, "directory of genre presets"},
+    {"sf-dir", 0, false, "soundfont registry and pools directory"},
+    {"shard-width", 0, false, "0 = flat, 1..5 = <root>/<prefix>/<index>/"},
+    {"split", 0, false, "train,valid,test ratios (default 0.8,0.1,0.1)"},
+    {"min-musicality-score", 0, false, "quality gate in [0,1] (0 = off)"},
+    {"max-attempts", 0, false, "re-rolls under the gate (default 1)"},
+    {"measures-per-part", 0, false, "override, e.g. intro=2,verse=8"},
+    {"sample-rate", 0, false, "audio sample rate (default 44100)"},
+    {"sample-format", 0, false, "pcm16 | pcm24 | float"},
+    {"workers", 'w', false, "worker processes (default: one per core)"},
+    {"verbose", 'v', true, "more log lines"},
+    {"quiet", 'q', true, "errors only"},
+    {"config", 0, false, "config file of `option = value` lines"},
+};
+#define NOPTIONS (sizeof options / sizeof *options)
+
+static const option *
+find_option(const char *name)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (!strcmp(options[i].name, name)) return &options[i];
+    return NULL;
+}
+
+static const option *
+find_short(char c)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (options[i].shortopt == c) return &options[i];
+    return NULL;
+}
+
+static bool
+dir_has(const char *dir, const char *sub)
+{
+    char p[1200];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, sub);
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *
+mg_data_dir(void)
+{
+    /* Computed once; the process never changes it afterwards. */
+    static char dir[1024];
+    if (dir[0]) return dir;
+    const char *env = getenv("MUSICGEN_DATA_DIR");
+    if (env && *env) {
+        snprintf(dir, sizeof dir, "%s", env);
+        return dir;
+    }
+    char exe[900];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            char cand[1024];
+            snprintf(cand, sizeof cand, "%s/../share/musicgen", exe);
+            if (dir_has(cand, "genres")) {
+                snprintf(dir, sizeof dir, "%s", cand);
+                return dir;
+            }
+        }
+    }
+    if (dir_has(MG_SRC_DIR, "genres"))
+        snprintf(dir, sizeof dir, "%s", MG_SRC_DIR);
+    else
+        snprintf(dir, sizeof dir, "%s/share/musicgen", MG_PREFIX);
+    return dir;
+}
+
+void
+mg_config_defaults(mg_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->count = 1;
+    snprintf(c->out_dir, sizeof c->out_dir, "./dataset");
+    c->output_mode = MG_OUT_FULL;
+    c->split[0] = 0.8;
+    c->split[1] = 0.1;
+    c->split[2] = 0.1;
+    c->max_attempts = 1;
+    c->sample_rate = 44100;
+    c->sample_format = MG_SF_PCM16;
+    snprintf(c->genres_dir, sizeof c->genres_dir, "%s/genres", mg_data_dir());
+    snprintf(c->sf_dir, sizeof c->sf_dir, "%s/sf", mg_data_dir());
+}
+
+static int
+fail(char *err, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && n) vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int
+parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (!s || !*s) return -1;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+static int
+parse_real(const char *s, double lo, double hi, double *out)
+{
+    if (!s || !*s) return -1;
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+static int
+set_path(char *dst, size_t n, const char *key, const char *v, char *err,
+         size_t errlen)
+{
+    if (!*v) return fail(err, errlen, "%s: must not be empty", key);
+    if (strlen(v) >= n) return fail(err, errlen, "%s: path too long", key);
+    snprintf(dst, n, "%s", v);
+    return 0;
+}
+
+static int
+add_genres(mg_config *c, const char *v, char *err, size_t errlen)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", v);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        while (isspace((unsigned char)*tok))
+            tok++;
+        size_t l = strlen(tok);
+        while (l && isspace((unsigned char)tok[l - 1]))
+            tok[--l] = 0;
+        if (!l) continue;
+        for (const char *p = tok; *p; p++)
+            if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+                return fail(err, errlen,
+                            "genre: invalid name '%s' (letters, digits, - "
+                            "and _ only)",
+                            tok);
+        bool dup = false;
+        for (int i = 0; i < c->ngenres; i++)
+            if (!strcmp(c->genres[i], tok)) dup = true;
+        if (dup) continue;
+        if (c->ngenres >= MG_MAX_GENRES)
+            return fail(err, errlen, "genre: at most %d genres",
+                        MG_MAX_GENRES);
+        if (l >= sizeof c->genres[0])
+            return fail(err, errlen, "genre: name too long '%s'", tok);
+        snprintf(c->genres[c->ngenres++], sizeof c->genres[0], "%s", tok);
+    }
+    return 0;
+}
+
+static int
+set_split(mg_config *c, const char *v, char *err, size_t errlen)
+{
+    double r[3];
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", v);
+    char *save = NULL, *tok = strtok_r(buf, ",", &save);
+    int k = 0;
+    for (; tok && k < 3; k++, tok = strtok_r(NULL, ",", &save))
+        if (parse_real(tok, 0, 1, &r[k]))
+            return fail(err, errlen,
+                        "split: '%s' is not a ratio in [0,1]", tok);
+    if (k != 3 || tok)
+        return fail(err, errlen,
+                    "split: need three ratios train,valid,test, got '%s'", v);
+    if (fabs(r[0] + r[1] + r[2] - 1.0) > 1e-6)
+        return fail(err, errlen, "split: ratios must sum to 1, got %g", 
+                    r[0] + r[1] + r[2]);
+    memcpy(c->split, r, sizeof r);
+    return 0;
+}
+
+static int
+set_measures(mg_config *c, const char *v, char *err, size_t errlen)
+{
+    int m[MG_NPARTKINDS] = {0};
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", v);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            return fail(err, errlen,
+                        "measures-per-part: expected part=bars, got '%s'",
+                        tok);
+        *eq = 0;
+        int part = mg_part_from_name(tok);
+        int64_t bars;
+        if (part < 0)
+            return fail(err, errlen, "measures-per-part: unknown part '%s'",
+                        tok);
+        if (parse_i64(eq + 1, 1, 64, &bars))
+            return fail(err, errlen,
+                        "measures-per-part: %s: bars must be 1..64", tok);
+        m[part] = (int)bars;
+    }
+    memcpy(c->measures_override, m, sizeof m);
+    return 0;
+}
+
+int
+mg_config_set(mg_config *c, const char *key, const char *v, char *err,
+              size_t errlen)
+{
+    int64_t i;
+    double d;
+    if (!find_option(key)) return fail(err, errlen, "unknown option '%s'", key);
+    if (!v) v = "";
+    if (!strcmp(key, "seed")) {
+        if (parse_i64(v, INT64_MIN, INT64_MAX, &i))
+            return fail(err, errlen, "seed: must be an integer, got '%s'", v);
+        c->global_seed = i;
+        c->seed_set = true;
+    } else if (!strcmp(key, "count")) {
+        if (parse_i64(v, 1, INT64_C(1000000000000), &i))
+            return fail(err, errlen,
+                        "count: must be a positive integer, got '%s'", v);
+        c->count = i;
+    } else if (!strcmp(key, "start")) {
+        if (parse_i64(v, 0, INT64_C(1000000000000), &i))
+            return fail(err, errlen,
+                        "start: must be a non-negative integer, got '%s'", v);
+        c->start = i;
+    } else if (!strcmp(key, "out")) {
+        return set_path(c->out_dir, sizeof c->out_dir, key, v, err, errlen);
+    } else if (!strcmp(key, "output-mode")) {
+        static const char *m[] = {"full", "mix-only", "stems-only",
+                                  "midi-only"};
+        for (int k = 0; k < 4; k++)
+            if (!strcmp(v, m[k])) {
+                c->output_mode = (mg_output_mode)k;
+                return 0;
+            }
+        return fail(err, errlen,
+                    "output-mode: must be full, mix-only, stems-only or "
+                    "midi-only, got '%s'",
+                    v);
+    } else if (!strcmp(key, "genre")) {
+        return add_genres(c, v, err, errlen);
+    } else if (!strcmp(key, "genres-dir")) {
+        return set_path(c->genres_dir, sizeof c->genres_dir, key, v, err,
+                        errlen);
+    } else if (!strcmp(key, "sf-dir")) {
+        return set_path(c->sf_dir, sizeof c->sf_dir, key, v, err, errlen);
+    } else if (!strcmp(key, "shard-width")) {
+        if (parse_i64(v, 0, 5, &i))
+            return fail(err, errlen,
+                        "shard-width: must be an integer 0..5, got '%s'", v);
+        c->shard_width = (int)i;
+    } else if (!strcmp(key, "split")) {
+        return set_split(c, v, err, errlen);
+    } else if (!strcmp(key, "min-musicality-score")) {
+        if (parse_real(v, 0, 1, &d))
+            return fail(err, errlen,
+                        "min-musicality-score: must be a number in [0,1], "
+                        "got '%s'",
+                        v);
+        c->min_score = d;
+    } else if (!strcmp(key, "max-attempts")) {
+        if (parse_i64(v, 1, 100, &i))
+            return fail(err, errlen,
+                        "max-attempts: must be an integer 1..100, got '%s'", v);
+        c->max_attempts = (int)i;
+    } else if (!strcmp(key, "measures-per-part")) {
+        return set_measures(c, v, err, errlen);
+    } else if (!strcmp(key, "sample-rate")) {
+        if (parse_i64(v, 8000, 192000, &i))
+            return fail(err, errlen,
+                        "sample-rate: must be 8000..192000 Hz, got '%s'", v);
+        c->sample_rate = (int)i;
+    } else if (!strcmp(key, "sample-format")) {
+        if (!strcmp(v, "pcm16")) c->sample_format = MG_SF_PCM16;
+        else if (!strcmp(v, "pcm24")) c->sample_format = MG_SF_PCM24;
+        else if (!strcmp(v, "float")) c->sample_format = MG_SF_FLOAT;
+        else
+            return fail(err, errlen,
+                        "sample-format: must be pcm16, pcm24 or float, got "
+                        "'%s'",
+                        v);
+    } else if (!strcmp(key, "workers")) {
+        if (parse_i64(v, 0, 4096, &i))
+            return fail(err, errlen,
+                        "workers: must be an integer 0..4096, got '%s'", v);
+        c->workers = (int)i;
+    } else if (!strcmp(key, "verbose")) {
+        c->verbose = 1;
+    } else if (!strcmp(key, "quiet")) {
+        c->verbose = -1;
+    } else if (!strcmp(key, "config")) {
+        /* handled by the layer logic, not a stored value */
+    }
+    return 0;
+}
+
+bool
+mg_config_is_flag(const char *key)
+{
+    const option *o = find_option(key);
+    return o && o->flag;
+}
+
+static char *
+trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = 0;
+    return s;
+}
+
+/* Within one layer a list option replaces what lower layers gave, and
+ * then accumulates: the first `genre` seen in a layer clears the list. */
+typedef struct {
+    bool genre_seen;
+} layer_state;
+
+static int
+layer_set(mg_config *c, layer_state *ls, const char *key, const char *v,
+          char *err, size_t errlen)
+{
+    if (!strcmp(key, "genre") && !ls->genre_seen) {
+        c->ngenres = 0;
+        ls->genre_seen = true;
+    }
+    return mg_config_set(c, key, v, err, errlen);
+}
+
+int
+mg_config_load_file(mg_config *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return fail(err, errlen, "config file %s: %s", path, strerror(errno));
+    char line[2048], msg[512];
+    int lineno = 0, rc = 0;
+    layer_state ls = {0};
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash) *hash = 0;
+        char *s = trim(line);
+        if (!*s) continue;
+        char *eq = strchr(s, '=');
+        char *key = s, *val = NULL;
+        if (eq) {
+            *eq = 0;
+            key = trim(s);
+            val = trim(eq + 1);
+        }
+        if (!strcmp(key, "config") ||
+            (!eq && !mg_config_is_flag(key)) || (eq && mg_config_is_flag(key) &&
+                                                  strcmp(val, "true"))) {
+            if (!find_option(key) || !strcmp(key, "config"))
+                rc = fail(err, errlen, "%s:%d: unknown option '%s'", path,
+                          lineno, key);
+            else
+                rc = fail(err, errlen, "%s:%d: %s: expected %s", path, lineno,
+                          key, eq ? "no value" : "`key = value`");
+            break;
+        }
+        if (layer_set(c, &ls, key, val, msg, sizeof msg)) {
+            rc = fail(err, errlen, "%s:%d: %s", path, lineno, msg);
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int
+mg_config_load_env(mg_config *c, char *err, size_t errlen)
+{
+    char msg[512];
+    layer_state ls = {0};
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const option *o = &options[i];
+        if (!strcmp(o->name, "config")) continue;
+        char var[64] = "MUSICGEN_";
+        size_t k = strlen(var);
+        for (const char *p = o->name; *p && k < sizeof var - 1; p++)
+            var[k++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+        var[k] = 0;
+        const char *v = getenv(var);
+        /* The Python tool's name for the output root still works. */
+        if (!v && !strcmp(o->name, "out")) {
+            v = getenv("MUSICGEN_DATASET_ROOT");
+            if (v) snprintf(var, sizeof var, "MUSICGEN_DATASET_ROOT");
+        }
+        if (!v) continue;
+        if (o->flag) {
+            if (!strcmp(v, "") || !strcmp(v, "0") || !strcmp(v, "false"))
+                continue;
+            if (strcmp(v, "1") && strcmp(v, "true"))
+                return fail(err, errlen, "%s: must be 0/1 or true/false", var);
+        }
+        if (layer_set(c, &ls, o->name, v, msg, sizeof msg))
+            return fail(err, errlen, "%s: %s", var, msg);
+    }
+    return 0;
+}
+
+int
+mg_config_validate(const mg_config *c, bool need_seed, char *err,
+                   size_t errlen)
+{
+    if (need_seed && !c->seed_set)
+        return fail(err, errlen, "--seed is required (the global seed)");
+    if (fabs(c->split[0] + c->split[1] + c->split[2] - 1.0) > 1e-6)
+        return fail(err, errlen, "split: ratios must sum to 1");
+    if (c->start > INT64_MAX - c->count)
+        return fail(err, errlen, "start + count overflows");
+    return 0;
+}
+
+static const char *
+extra_match(const char *const *extra, const char *name, bool *valued)
+{
+    for (; extra && *extra; extra++) {
+        size_t l = strlen(*extra);
+        bool v = l && (*extra)[l - 1] == '=';
+        size_t nl = v ? l - 1 : l;
+        if (strlen(name) == nl && !strncmp(*extra, name, nl)) {
+            *valued = v;
+            return *extra;
+        }
+    }
+    return NULL;
+}
+
+int
+mg_config_from_args(mg_config *c, int argc, char **argv,
+                    const char *const *extra, char **rest, int *nrest,
+                    char *err, size_t errlen)
+{
+    typedef struct {
+        const char *key, *val;
+    } pair;
+    pair *pairs = calloc((size_t)argc + 1, sizeof *pairs);
+    if (!pairs) return fail(err, errlen, "out of memory");
+    int np = 0, nr = 0, rc = -1;
+    const char *config_file = getenv("MUSICGEN_CONFIG");
+    char msg[512];
+
+    mg_config_defaults(c);
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        char name[128];
+        const char *val = NULL;
+        const option *o = NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            rest[nr++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            while (++i < argc)
+                rest[nr++] = argv[i];
+            break;
+        }
+        if (a[0] == '-' && a[1] == '-') {
+            const char *eq = strchr(a + 2, '=');
+            size_t l = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+            if (l >= sizeof name) l = sizeof name - 1;
+            memcpy(name, a + 2, l);
+            name[l] = 0;
+            if (eq) val = eq + 1;
+            o = find_option(name);
+        } else if (a[0] == '-' && a[1] && !a[2] && find_short(a[1])) {
+            o = find_short(a[1]);
+            snprintf(name, sizeof name, "%s", o->name);
+        } else if (a[0] == '-' && a[1] && !isdigit((unsigned char)a[1])) {
+            fail(err, errlen, "unknown option '%s'", a);
+            goto out;
+        } else {
+            rest[nr++] = a;
+            continue;
+        }
+        if (!o) {
+            bool valued = false;
+            if (!extra_match(extra, name, &valued)) {
+                fail(err, errlen, "unknown option '--%s'", name);
+                goto out;
+            }
+            rest[nr++] = a;
+            if (valued && !val) {
+                if (i + 1 >= argc) {
+                    fail(err, errlen, "--%s needs a value", name);
+                    goto out;
+                }
+                rest[nr++] = argv[++i];
+            }
+            continue;
+        }
+        if (o->flag) {
+            if (val) {
+                fail(err, errlen, "--%s takes no value", name);
+                goto out;
+            }
+        } else if (!val) {
+            if (i + 1 >= argc) {
+                fail(err, errlen, "--%s needs a value", name);
+                goto out;
+            }
+            val = argv[++i];
+        }
+        if (!strcmp(name, "config")) {
+            config_file = val;
+            continue;
+        }
+        pairs[np].key = o->name;
+        pairs[np++].val = val;
+    }
+    if (config_file && *config_file &&
+        mg_config_load_file(c, config_file, err, errlen))
+        goto out;
+    if (mg_config_load_env(c, err, errlen)) goto out;
+    layer_state ls = {0};
+    for (int k = 0; k < np; k++)
+        if (layer_set(c, &ls, pairs[k].key, pairs[k].val, msg, sizeof msg)) {
+            fail(err, errlen, "--%s: %s", pairs[k].key,
+                 strncmp(msg, pairs[k].key, strlen(pairs[k].key))
+                     ? msg
+                     : msg + strlen(pairs[k].key) + 2);
+            goto out;
+        }
+    rc = 0;
+out:
+    free(pairs);
+    *nrest = nr;
+    return rc;
+}
+
+const char *
+mg_config_options_help(void)
+{
+    static char text[4096];
+    if (text[0]) return text;
+    size_t k = 0;
+    for (size_t i = 0; i < NOPTIONS && k < sizeof text; i++) {
+        char opt[64];
+        if (options[i].shortopt)
+            snprintf(opt, sizeof opt, "-%c, --%s", options[i].shortopt,
+                     options[i].name);
+        else
+            snprintf(opt, sizeof opt, "    --%s", options[i].name);
+        k += (size_t)snprintf(text + k, sizeof text - k, "  %-28s %s\n", opt,
+                              options[i].help);
+    }
+    k += (size_t)snprintf(text + k, sizeof text - k,
+                          "Every option can also come from MUSICGEN_<NAME> "
+                          "(e.g. MUSICGEN_SHARD_WIDTH)\nor a --config file; "
+                          "the command line wins, then the environment, "
+                          "then the file.\n");
+    return text;
+}
+
+static const char *sf_names[] = {"pcm16", "pcm24", "float"};
+
+const char *
+mg_output_mode_name(mg_output_mode m)
+{
+    static const char *n[] = {"full", "mix-only", "stems-only", "midi-only"};
+    return (unsigned)m < 4 ? n[m] : "?";
+}
+
+bool
+mg_output_has_audio(mg_output_mode m)
+{
+    return m != MG_OUT_MIDI_ONLY;
+}
+
+char *
+mg_config_run_json(const mg_config *c)
+{
+    json_t *j = json_object();
+    json_t *g = json_array();
+    for (int i = 0; i < c->ngenres; i++)
+        json_array_append_new(g, json_string(c->genres[i]));
+    json_object_set_new(j, "genres", g);
+    json_object_set_new(j, "seed", json_integer(c->global_seed));
+    json_object_set_new(j, "count", json_integer(c->count));
+    json_object_set_new(j, "start", json_integer(c->start));
+    json_object_set_new(j, "output_mode",
+                        json_string(mg_output_mode_name(c->output_mode)));
+    json_object_set_new(j, "shard_width", json_integer(c->shard_width));
+    json_t *s = json_array();
+    for (int i = 0; i < 3; i++)
+        json_array_append_new(s, json_real(c->split[i]));
+    json_object_set_new(j, "split", s);
+    json_object_set_new(j, "min_musicality_score", json_real(c->min_score));
+    json_object_set_new(j, "max_attempts", json_integer(c->max_attempts));
+    json_t *m = json_object();
+    for (int p = 0; p < MG_NPARTKINDS; p++)
+        if (c->measures_override[p])
+            json_object_set_new(m, mg_part_name((mg_part_kind)p),
+                                json_integer(c->measures_override[p]));
+    json_object_set_new(j, "measures_per_part", m);
+    json_object_set_new(j, "sample_rate", json_integer(c->sample_rate));
+    json_object_set_new(j, "sample_format",
+                        json_string(sf_names[c->sample_format]));
+    char *text = mg_json_dump(j, 0);
+    json_decref(j);
+    if (text) text[strcspn(text, "\n")] = 0;
+    return text;
+}
+
+int
+mg_config_apply_run_json(mg_config *c, const char *text, char *err,
+                         size_t errlen)
+{
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    if (!j || !json_is_object(j)) {
+        json_decref(j);
+        return fail(err, errlen, "run config: not a JSON object (%s)",
+                    je.text);
+    }
+    const char *key;
+    json_t *v;
+    char buf[512], msg[512];
+    int rc = 0;
+    json_object_foreach(j, key, v) {
+        if (!strcmp(key, "genres")) {
+            if (!json_is_array(v)) goto bad;
+            c->ngenres = 0;
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) {
+                if (!json_is_string(e) ||
+                    mg_config_set(c, "genre", json_string_value(e), msg,
+                                  sizeof msg)) goto bad;
+            }
+            continue;
+        }
+        if (!strcmp(key, "split")) {
+            if (!json_is_array(v) || json_array_size(v) != 3) goto bad;
+            snprintf(buf, sizeof buf, "%.17g,%.17g,%.17g",
+                     json_number_value(json_array_get(v, 0)),
+                     json_number_value(json_array_get(v, 1)),
+                     json_number_value(json_array_get(v, 2)));
+            if (mg_config_set(c, "split", buf, msg, sizeof msg)) goto bad;
+            continue;
+        }
+        if (!strcmp(key, "measures_per_part")) {
+            if (!json_is_object(v)) goto bad;
+            memset(c->measures_override, 0, sizeof c->measures_override);
+            const char *pk;
+            json_t *pv;
+            json_object_foreach(v, pk, pv) {
+                int p = mg_part_from_name(pk);
+                if (p < 0 || !json_is_integer(pv) ||
+                    json_integer_value(pv) < 1 ||
+                    json_integer_value(pv) > 64) goto bad;
+                c->measures_override[p] = (int)json_integer_value(pv);
+            }
+            continue;
+        }
+        const char *opt = NULL;
+        if (!strcmp(key, "seed")) opt = "seed";
+        else if (!strcmp(key, "count")) opt = "count";
+        else if (!strcmp(key, "start")) opt = "start";
+        else if (!strcmp(key, "output_mode")) opt = "output-mode";
+        else if (!strcmp(key, "shard_width")) opt = "shard-width";
+        else if (!strcmp(key, "min_musicality_score")) opt = "min-musicality-score";
+        else if (!strcmp(key, "max_attempts")) opt = "max-attempts";
+        else if (!strcmp(key, "sample_rate")) opt = "sample-rate";
+        else if (!strcmp(key, "sample_format")) opt = "sample-format";
+        if (!opt) {
+            rc = fail(err, errlen, "run config: unknown key '%s'", key);
+            break;
+        }
+        if (json_is_string(v))
+            snprintf(buf, sizeof buf, "%s", json_string_value(v));
+        else if (json_is_integer(v))
+            snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
+                     json_integer_value(v));
+        else if (json_is_real(v))
+            snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
+        else
+            goto bad;
+        if (mg_config_set(c, opt, buf, msg, sizeof msg)) {
+            rc = fail(err, errlen, "run config: %s", msg);
+            break;
+        }
+        continue;
+    bad:
+        rc = fail(err, errlen, "run config: bad value for '%s'", key);
+        break;
+    }
+    json_decref(j);
+    return rc;
+}
+
+void
+mg_sample_relpath(char *buf, size_t n, uint64_t index, int shard_width)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%06" PRIu64, index);
+    if (shard_width <= 0)
+        snprintf(buf, n, "%s", id);
+    else
+        snprintf(buf, n, "%.*s/%s", shard_width, id, id);
+}
