@@ -1,0 +1,654 @@
+/*
+ * engine — one sample from (global_seed, index, run config) to a finished
+ * directory on disk. See engine.h for the contract.
+ *
+ * Atomicity: everything is written into "<shard>/.tmp-<id>-<pid>" beside
+ * the final directory, sample.json last, then the directory is renamed
+ * into place. A crash leaves at most a .tmp-* directory, which is never
+ * mistaken for a sample (its name is not an index) and which `musicgen
+ * clean --failed` removes. Two workers racing on one index both render the
+ * same bytes; the loser's rename fails, it sees sample.json and drops its
+ * copy.
+ */
+#include "engine.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "audio.h"
+#include "gen.h"
+#include "jsonout.h"
+#include "midi.h"
+#include "quality.h"
+
+struct mg_engine {
+    mg_config cfg;
+    mg_genre *genre;
+    mg_audio *audio;
+    mg_fingerprint fp;
+    mg_song song;
+};
+
+static int
+fail(char *err, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && n) vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* mkdir -p */
+static int
+make_dirs(const char *path)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = 0;
+        if (mkdir(p, 0777) && errno != EEXIST) return -1;
+        *s = '/';
+    }
+    if (mkdir(p, 0777) && errno != EEXIST) return -1;
+    return 0;
+}
+
+static int
+remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) return errno == ENOENT ? 0 : unlink(path);
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        char p[1400];
+        snprintf(p, sizeof p, "%s/%s", path, de->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            rc |= remove_tree(p);
+        else
+            rc |= unlink(p);
+    }
+    closedir(d);
+    return rmdir(path) | rc;
+}
+
+int
+mg_fingerprint_compute(const mg_config *c, mg_fingerprint *fp, char *err,
+                       size_t errlen)
+{
+    memset(fp, 0, sizeof *fp);
+    snprintf(fp->engine_version, sizeof fp->engine_version, "%s",
+             MG_ENGINE_VERSION);
+    if (mg_genre_dir_hash(c->genres_dir, fp->genres_hash, err, errlen))
+        return -1;
+    if (mg_output_has_audio(c->output_mode) &&
+        mg_audio_pools_hash(c->sf_dir, fp->soundfonts_hash, err, errlen))
+        return -1;
+    snprintf(fp->synth_version, sizeof fp->synth_version, "%s",
+             mg_audio_synth_version());
+    return 0;
+}
+
+int
+mg_fingerprint_compare(const mg_fingerprint *a, const mg_fingerprint *b,
+                       char *why, size_t n)
+{
+    char buf[512] = "";
+    size_t k = 0;
+#define CMP(f)                                                               \
+    if (strcmp(a->f, b->f))                                                  \
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s %s vs %s",     \
+                              k ? "; " : "", #f, a->f[0] ? a->f : "(none)",  \
+                              b->f[0] ? b->f : "(none)");
+    CMP(engine_version)
+    CMP(genres_hash)
+    CMP(soundfonts_hash)
+    CMP(synth_version)
+#undef CMP
+    if (!k) return 0;
+    if (why && n) snprintf(why, n, "%s", buf);
+    return -1;
+}
+
+mg_engine *
+mg_engine_new(const mg_config *c, char *err, size_t errlen)
+{
+    mg_engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        fail(err, errlen, "out of memory");
+        return NULL;
+    }
+    e->cfg = *c;
+    mg_song_init(&e->song);
+    char *names[MG_MAX_GENRES];
+    for (int i = 0; i < c->ngenres; i++)
+        names[i] = e->cfg.genres[i];
+    e->genre = mg_genre_resolve(c->genres_dir, names, c->ngenres, err, errlen);
+    if (!e->genre) goto bad;
+    if (mg_fingerprint_compute(c, &e->fp, err, errlen)) goto bad;
+    if (make_dirs(c->out_dir)) {
+        fail(err, errlen, "output directory %s: %s", c->out_dir,
+             strerror(errno));
+        goto bad;
+    }
+    if (access(c->out_dir, W_OK | X_OK)) {
+        fail(err, errlen, "output directory %s is not writable: %s",
+             c->out_dir, strerror(errno));
+        goto bad;
+    }
+    e->audio = mg_audio_new(&e->cfg, e->genre,
+                            mg_output_has_audio(c->output_mode), err, errlen);
+    if (!e->audio) goto bad;
+    return e;
+bad:
+    mg_engine_destroy(&e);
+    return NULL;
+}
+
+void
+mg_engine_destroy(mg_engine **ep)
+{
+    mg_engine *e = *ep;
+    if (!e) return;
+    mg_audio_destroy(&e->audio);
+    mg_genre_destroy(&e->genre);
+    mg_song_free(&e->song);
+    free(e);
+    *ep = NULL;
+}
+
+const mg_fingerprint *
+mg_engine_fingerprint(const mg_engine *e)
+{
+    return &e->fp;
+}
+
+/* ---- annotations ------------------------------------------------------ */
+
+static json_t *
+secs(const mg_song *s, uint32_t tick)
+{
+    return mg_json_real(mg_song_seconds(s, tick), 6);
+}
+
+static void
+add_beats(const mg_song *s, json_t *root)
+{
+    json_t *beats = json_array(), *downs = json_array(), *pos = json_array();
+    for (int p = 0; p < s->nparts; p++) {
+        const mg_part *pt = &s->parts[p];
+        uint32_t bar = mg_ts_bar_ticks(pt->ts), bt = mg_ts_beat_ticks(pt->ts);
+        int nb = mg_ts_beats(pt->ts);
+        for (int m = 0; m < pt->measures; m++)
+            for (int b = 0; b < nb; b++) {
+                uint32_t t = pt->start_tick + (uint32_t)m * bar +
+                             (uint32_t)b * bt;
+                if (t >= pt->end_tick) break;
+                json_array_append_new(beats, secs(s, t));
+                json_array_append_new(pos, json_integer(b + 1));
+                if (!b) json_array_append_new(downs, secs(s, t));
+            }
+    }
+    json_object_set_new(root, "beat_times", beats);
+    json_object_set_new(root, "downbeat_times", downs);
+    json_object_set_new(root, "beat_positions", pos);
+}
+
+static void
+add_structure(const mg_song *s, json_t *root)
+{
+    json_t *arr = json_array(), *prog = json_object(), *chords = json_array();
+    json_t *tsp = json_array(), *mpp = json_array(), *act = json_array();
+    for (int p = 0; p < s->nparts; p++) {
+        const mg_part *pt = &s->parts[p];
+        const char *name = mg_part_name(pt->kind);
+        json_t *layers = json_array();
+        for (int l = 0; l < MG_NLAYERS; l++)
+            if (pt->active[l])
+                json_array_append_new(layers,
+                                      json_string(mg_layer_name((mg_layer)l)));
+        json_t *romans = json_array(), *hartes = json_array();
+        for (int k = 0; k < pt->nchords; k++) {
+            const mg_chord *ch = &pt->chords[k];
+            char harte[32], sym[32];
+            mg_chord_harte(harte, sizeof harte, ch->root_pc, ch->type,
+                           ch->inversion);
+            mg_chord_symbol(sym, sizeof sym, ch->root_pc, ch->type,
+                            ch->inversion);
+            json_array_append_new(romans, json_string(ch->roman));
+            json_array_append_new(hartes, json_string(harte));
+            json_t *c = json_object();
+            json_object_set_new(c, "part_index", json_integer(p));
+            json_object_set_new(c, "start_seconds", secs(s, ch->start_tick));
+            json_object_set_new(c, "end_seconds", secs(s, ch->end_tick));
+            json_object_set_new(c, "harte", json_string(harte));
+            json_object_set_new(c, "symbol", json_string(sym));
+            json_object_set_new(c, "roman", json_string(ch->roman));
+            json_object_set_new(c, "root", json_string(mg_pc_name(ch->root_pc)));
+            json_object_set_new(
+                c, "quality", json_string(mg_chord_info_of(ch->type)->name));
+            json_object_set_new(c, "inversion", json_integer(ch->inversion));
+            json_t *v = json_array();
+            for (int i = 0; i < ch->nvoices; i++)
+                json_array_append_new(v, json_integer(ch->voicing[i]));
+            json_object_set_new(c, "voicing", v);
+            json_array_append_new(chords, c);
+        }
+        json_t *a = json_object();
+        json_object_set_new(a, "part", json_string(name));
+        json_object_set_new(a, "start_seconds", secs(s, pt->start_tick));
+        json_object_set_new(a, "end_seconds", secs(s, pt->end_tick));
+        json_object_set_new(a, "time_signature",
+                            json_string(mg_ts_name(pt->ts)));
+        json_object_set_new(a, "measures", json_integer(pt->measures));
+        json_object_set_new(a, "active_layers", json_deep_copy(layers));
+        json_object_set_new(a, "chords", json_deep_copy(romans));
+        json_object_set_new(a, "chords_harte", hartes);
+        json_array_append_new(arr, a);
+        /* The Python tool's per-part forms, keyed by part name (first
+         * occurrence of each part wins, as parts repeat). */
+        if (!json_object_get(prog, name))
+            json_object_set(prog, name, romans);
+        json_decref(romans);
+        json_array_append_new(tsp, json_string(mg_ts_name(pt->ts)));
+        json_array_append_new(mpp, json_integer(pt->measures));
+        json_array_append_new(act, layers);
+    }
+    json_object_set_new(root, "song_arrangement", arr);
+    json_object_set_new(root, "chord_progression", prog);
+    json_object_set_new(root, "chords", chords);
+    json_object_set_new(root, "time_signatures_per_part", tsp);
+    json_object_set_new(root, "measures_per_part", mpp);
+    json_object_set_new(root, "active_layers", act);
+}
+
+static json_t *
+quality_json(const mg_quality *q)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "passed", json_boolean(q->passed));
+    json_object_set_new(j, "score", mg_json_real(q->score, 4));
+    json_t *soft = json_object();
+    for (int k = 0; k < MG_NQSOFT; k++)
+        json_object_set_new(soft, mg_quality_soft_name(k),
+                            mg_json_real(q->soft[k], 4));
+    json_object_set_new(j, "components", soft);
+    json_t *f = json_array();
+    for (int k = 0; k < q->nfail; k++)
+        json_array_append_new(f, json_string(q->fail[k]));
+    json_object_set_new(j, "hard_failures", f);
+    return j;
+}
+
+static json_t *
+build_annotation(const mg_engine *e, const mg_song *s, const mg_row *row)
+{
+    const mg_config *c = &e->cfg;
+    json_t *j = json_object();
+    json_object_set_new(j, "seed", mg_json_u64(s->sample_seed));
+    json_object_set_new(j, "attempt_seed", mg_json_u64(s->attempt_seed));
+    json_object_set_new(j, "attempt", json_integer(s->attempt));
+    json_object_set_new(j, "global_seed", json_integer(s->global_seed));
+    json_object_set_new(j, "sample_index", mg_json_u64(s->index));
+    json_object_set_new(j, "musicgen_version", json_string(MG_ENGINE_VERSION));
+    json_object_set_new(j, "fluidsynth_version",
+                        json_string(e->fp.synth_version));
+    json_object_set_new(j, "genres_hash", json_string(e->fp.genres_hash));
+    json_t *g = json_array();
+    for (int i = 0; i < c->ngenres; i++)
+        json_array_append_new(g, json_string(c->genres[i]));
+    json_object_set_new(j, "genres", g);
+    json_object_set_new(j, "genre", json_string(e->genre->name));
+    json_object_set_new(j, "output_mode",
+                        json_string(mg_output_mode_name(c->output_mode)));
+    json_object_set_new(j, "split", json_string(mg_split_name(row->split)));
+
+    json_object_set_new(j, "key", json_string(mg_pc_name(s->tonic_pc)));
+    json_object_set_new(j, "mode", json_string(mg_mode_name(s->mode)));
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s %s", mg_pc_name(s->tonic_pc),
+             mg_mode_name(s->mode));
+    json_object_set_new(j, "key_label", json_string(buf));
+    json_object_set_new(j, "tempo_bpm", mg_json_real(s->tempo_bpm, 6));
+    json_object_set_new(j, "us_per_quarter", json_integer(s->us_per_quarter));
+    json_object_set_new(j, "ppq", json_integer(MG_PPQ));
+    json_object_set_new(j, "time_signature", json_string(mg_ts_name(s->ts)));
+    json_object_set_new(j, "swing", mg_json_real(s->swing, 4));
+    json_object_set_new(j, "duration_seconds",
+                        mg_json_real(mg_song_duration(s), 6));
+    add_structure(s, j);
+    add_beats(s, j);
+
+    json_t *inst = json_object();
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "program", json_integer(s->program[l]));
+        json_object_set_new(o, "channel",
+                            json_integer(l == MG_LAYER_BEAT ? 10 : l));
+        json_object_set_new(o, "notes", json_integer((json_int_t)s->track[l].n));
+        json_object_set_new(inst, mg_layer_name((mg_layer)l), o);
+    }
+    json_object_set_new(j, "instruments", inst);
+
+    json_t *midi = json_object(), *stems = json_object();
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        const char *ln = mg_layer_name((mg_layer)l);
+        snprintf(buf, sizeof buf, "midi/%s.mid", ln);
+        json_object_set_new(midi, ln, json_string(buf));
+        snprintf(buf, sizeof buf, "stems/%s.wav", ln);
+        if (c->output_mode == MG_OUT_FULL ||
+            c->output_mode == MG_OUT_STEMS_ONLY)
+            json_object_set_new(stems, ln, json_string(buf));
+    }
+    json_object_set_new(j, "midi", midi);
+    json_object_set_new(j, "stems", stems);
+    if (c->output_mode == MG_OUT_FULL || c->output_mode == MG_OUT_MIX_ONLY)
+        json_object_set_new(j, "mix", json_string("mix.wav"));
+    else
+        json_object_set_new(j, "mix", json_null());
+    return j;
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static int
+sha256_file(const char *path, char hex[65])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    unsigned char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        EVP_DigestUpdate(ctx, buf, n);
+    int rc = ferror(f) ? -1 : 0;
+    fclose(f);
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    EVP_DigestFinal_ex(ctx, d, NULL);
+    EVP_MD_CTX_free(ctx);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        sprintf(hex + 2 * i, "%02x", d[i]);
+    return rc;
+}
+
+/* Checksums of every file the sample lists, keyed by relative path. */
+static int
+add_checksums(json_t *j, const char *dir)
+{
+    json_t *sums = json_object();
+    const char *groups[] = {"midi", "stems"};
+    for (int g = 0; g < 2; g++) {
+        json_t *obj = json_object_get(j, groups[g]);
+        const char *k;
+        json_t *v;
+        json_object_foreach(obj, k, v) {
+            char p[1400], hex[65];
+            snprintf(p, sizeof p, "%s/%s", dir, json_string_value(v));
+            if (sha256_file(p, hex)) {
+                json_decref(sums);
+                return -1;
+            }
+            json_object_set_new(sums, json_string_value(v), json_string(hex));
+        }
+    }
+    json_t *mix = json_object_get(j, "mix");
+    if (json_is_string(mix)) {
+        char p[1400], hex[65];
+        snprintf(p, sizeof p, "%s/%s", dir, json_string_value(mix));
+        if (sha256_file(p, hex)) {
+            json_decref(sums);
+            return -1;
+        }
+        json_object_set_new(sums, json_string_value(mix), json_string(hex));
+    }
+    json_object_set_new(j, "checksums", sums);
+    return 0;
+}
+
+static void
+fill_row_common(const mg_engine *e, uint64_t index, mg_row *row)
+{
+    memset(row, 0, sizeof *row);
+    row->index = index;
+    row->seed = mg_sample_seed(e->cfg.global_seed, index);
+    row->split = mg_split_of(row->seed, e->cfg.split);
+    mg_sample_relpath(row->path, sizeof row->path, index, e->cfg.shard_width);
+    row->attempt = 1;
+}
+
+/* Rebuild the row of a sample already complete on disk. */
+static int
+row_from_existing(const char *json_path, mg_row *row)
+{
+    json_error_t je;
+    /* Seeds may exceed 2^63; we only need the small fields back. */
+    json_t *j = json_load_file(json_path, JSON_DECODE_INT_AS_REAL, &je);
+    if (!j) return -1;
+    row->skipped = true;
+    row->status = MG_ROW_OK;
+    row->score = json_number_value(json_object_get(j, "musicality_score"));
+    row->duration = json_number_value(json_object_get(j, "duration_seconds"));
+    row->attempt = (int)json_number_value(json_object_get(j, "attempt"));
+    if (row->attempt < 1) row->attempt = 1;
+    json_decref(j);
+    return 0;
+}
+
+static int
+write_midis(const mg_song *s, const char *dir)
+{
+    char p[1400];
+    snprintf(p, sizeof p, "%s/midi", dir);
+    if (mkdir(p, 0777) && errno != EEXIST) return -1;
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        snprintf(p, sizeof p, "%s/midi/%s.mid", dir, mg_layer_name((mg_layer)l));
+        if (mg_midi_write(s, (mg_layer)l, p)) return -1;
+    }
+    return 0;
+}
+
+/* Is this errno a fault of the output (every later sample would hit it)? */
+static bool
+output_fault(int err)
+{
+    return err == ENOSPC || err == EDQUOT || err == EROFS || err == EACCES ||
+           err == EIO || err == EPERM;
+}
+
+int
+mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
+              size_t errlen)
+{
+    const mg_config *c = &e->cfg;
+    char final[1200], tmp[1300], sj[1400];
+    fill_row_common(e, index, row);
+    snprintf(final, sizeof final, "%s/%s", c->out_dir, row->path);
+    snprintf(sj, sizeof sj, "%s/sample.json", final);
+    if (access(sj, F_OK) == 0 && row_from_existing(sj, row) == 0) return 0;
+
+    /* Parent (shard) directory, then our private temporary directory. */
+    char parent[1200];
+    snprintf(parent, sizeof parent, "%s", final);
+    *strrchr(parent, '/') = 0;
+    if (make_dirs(parent))
+        return fail(err, errlen, "cannot create %s: %s", parent,
+                    strerror(errno));
+    const char *id = strrchr(final, '/') + 1;
+    snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%ld", parent, id, (long)getpid());
+    remove_tree(tmp);
+
+    mg_song *s = &e->song;
+    mg_gen_opts opts = {.measures_override = c->measures_override};
+    mg_quality q;
+    json_t *annot = NULL;
+    double score = 0;
+    int attempt;
+    char why[200] = "";
+    for (attempt = 1; attempt <= c->max_attempts; attempt++) {
+        json_decref(annot);
+        annot = NULL;
+        mg_song_reset_tracks(s);
+        s->global_seed = c->global_seed;
+        s->index = index;
+        s->sample_seed = row->seed;
+        s->attempt = attempt;
+        s->attempt_seed = mg_attempt_seed(row->seed, attempt);
+        mg_rng rng[MG_NSTREAMS];
+        mg_streams_init(rng, s->attempt_seed);
+        if (mg_gen_song(s, e->genre, &opts, &rng[MG_STREAM_PARAMS],
+                        &rng[MG_STREAM_GENERATORS])) {
+            snprintf(why, sizeof why, "generator failed");
+            continue;
+        }
+        mg_quality_check(s, &q);
+        if (!q.passed) {
+            snprintf(why, sizeof why, "symbolic check failed: %s", q.fail[0]);
+            continue;
+        }
+        /* Below the gate on the symbolic score alone: no audio can lift
+         * it above, since the final score averages both. */
+        if (c->min_score > 0 && !mg_output_has_audio(c->output_mode) &&
+            q.score < c->min_score) {
+            snprintf(why, sizeof why, "musicality %.3f below %.3f", q.score,
+                     c->min_score);
+            continue;
+        }
+        remove_tree(tmp);
+        if (mkdir(tmp, 0777) || write_midis(s, tmp)) {
+            int en = errno;
+            remove_tree(tmp);
+            json_decref(annot);
+            return fail(err, errlen, "cannot write %s: %s", tmp, strerror(en));
+        }
+        annot = build_annotation(e, s, row);
+        double ascore = -1;
+        char aerr[180] = "";
+        errno = 0;
+        if (mg_audio_render(e->audio, s, &rng[MG_STREAM_SOUNDFONTS],
+                            &rng[MG_STREAM_FX], &rng[MG_STREAM_MIX], tmp,
+                            annot, &ascore, aerr, sizeof aerr)) {
+            int en = errno;
+            remove_tree(tmp);
+            json_decref(annot);
+            if (output_fault(en))
+                return fail(err, errlen, "%s", aerr);
+            annot = NULL;
+            snprintf(why, sizeof why, "audio: %s", aerr);
+            continue;
+        }
+        score = ascore >= 0 ? 0.5 * q.score + 0.5 * ascore : q.score;
+        if (c->min_score > 0 && score < c->min_score) {
+            snprintf(why, sizeof why, "musicality %.3f below %.3f", score,
+                     c->min_score);
+            remove_tree(tmp);
+            continue;
+        }
+        break;
+    }
+    if (attempt > c->max_attempts) {
+        json_decref(annot);
+        remove_tree(tmp);
+        row->status = MG_ROW_FAILED;
+        row->attempt = c->max_attempts;
+        snprintf(row->error, sizeof row->error, "%s (after %d attempt%s)", why,
+                 c->max_attempts, c->max_attempts > 1 ? "s" : "");
+        return 0;
+    }
+    json_t *mus = json_object();
+    json_object_set_new(mus, "symbolic", quality_json(&q));
+    json_object_set_new(mus, "combination",
+                        json_string(mg_output_has_audio(c->output_mode)
+                                        ? "0.5*symbolic+0.5*audio"
+                                        : "symbolic"));
+    json_object_set_new(annot, "musicality", mus);
+    json_object_set_new(annot, "musicality_score", mg_json_real(score, 4));
+    snprintf(sj, sizeof sj, "%s/sample.json", tmp);
+    if (add_checksums(annot, tmp) || mg_json_write_file(annot, sj)) {
+        int en = errno;
+        json_decref(annot);
+        remove_tree(tmp);
+        return fail(err, errlen, "cannot write %s: %s", sj, strerror(en));
+    }
+    json_decref(annot);
+
+    row->status = MG_ROW_OK;
+    row->attempt = s->attempt;
+    row->score = round(score * 1e4) / 1e4;
+    row->duration = round(mg_song_duration(s) * 1e6) / 1e6;
+    if (rename(tmp, final)) {
+        int en = errno;
+        snprintf(sj, sizeof sj, "%s/sample.json", final);
+        if ((en == ENOTEMPTY || en == EEXIST) && access(sj, F_OK) == 0) {
+            /* Another worker finished the same index first: same bytes. */
+            remove_tree(tmp);
+            return 0;
+        }
+        if (en == ENOTEMPTY || en == EEXIST) {
+            /* A directory without sample.json is not a sample: replace. */
+            remove_tree(final);
+            if (rename(tmp, final) == 0) return 0;
+            en = errno;
+        }
+        remove_tree(tmp);
+        return fail(err, errlen, "cannot rename into %s: %s", final,
+                    strerror(en));
+    }
+    return 0;
+}
+
+int
+mg_row_jsonl(const mg_row *row, const char *wrote_at, char *buf, size_t n)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "sample_index", mg_json_u64(row->index));
+    json_object_set_new(j, "seed", mg_json_u64(row->seed));
+    json_object_set_new(j, "status", json_string(row->status == MG_ROW_OK
+                                                     ? "ok"
+                                                     : "failed"));
+    json_object_set_new(j, "split", json_string(mg_split_name(row->split)));
+    json_object_set_new(j, "path", json_string(row->path));
+    json_object_set_new(j, "musicality_score",
+                        row->status == MG_ROW_OK ? mg_json_real(row->score, 4)
+                                                 : json_null());
+    json_object_set_new(j, "duration_seconds",
+                        row->status == MG_ROW_OK
+                            ? mg_json_real(row->duration, 6)
+                            : json_null());
+    json_object_set_new(j, "attempt", json_integer(row->attempt));
+    json_object_set_new(j, "wrote_at", json_string(wrote_at));
+    if (row->status != MG_ROW_OK)
+        json_object_set_new(j, "error", json_string(row->error));
+    char *text = mg_json_dump(j, 0);
+    json_decref(j);
+    if (!text) return -1;
+    text[strcspn(text, "\n")] = 0;
+    int len = (int)strlen(text);
+    if ((size_t)len >= n) {
+        free(text);
+        return -1;
+    }
+    memcpy(buf, text, (size_t)len + 1);
+    free(text);
+    return len;
+}
