@@ -67,12 +67,16 @@ $(BUILD)/%.o: %.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# An archive with no members yet is still a valid (empty) archive.
+archive = @mkdir -p $(dir $@); rm -f $@; \
+	if [ -n "$^" ]; then $(AR) rcs $@ $^; else printf '!<arch>\n' > $@; fi
+
 $(LIBCOMMON): $(COMMON_OBJ)
-	@rm -f $@; $(AR) rcs $@ $^
+	$(archive)
 $(LIBPROTO): $(PROTO_OBJ)
-	@rm -f $@; $(AR) rcs $@ $^ $(if $(PROTO_OBJ),,)
+	$(archive)
 $(LIBDAEMON): $(DAEMON_OBJ)
-	@rm -f $@; $(AR) rcs $@ $^
+	$(archive)
 
 LIBS := $(LIBDAEMON) $(LIBPROTO) $(LIBCOMMON)
 
