@@ -1,0 +1,631 @@
+/*
+ * ledger — SQLite ledger of a run (see ledger.h for the model).
+ *
+ * Invariants: samples.idx is the primary key, so an index has at most one
+ * row whatever is re-sent or redone (INSERT OR IGNORE: the first result
+ * wins; results are deterministic, so any copy is the same). A chunk is
+ * DONE only when every index in it has a row. Seeds are u64 stored in
+ * SQLite's signed INTEGER by a two's-complement cast. Statements are
+ * prepared once in mg_ledger_open and reset after each use.
+ */
+#include "ledger.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Explicit migrations: migrations[v] takes schema v to v + 1. */
+static const char *const migrations[] = {
+    /* 0 -> 1: the first schema */
+    "CREATE TABLE run ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " global_seed INTEGER NOT NULL, start INTEGER NOT NULL,"
+    " count INTEGER NOT NULL, chunk INTEGER NOT NULL,"
+    " config_json TEXT NOT NULL, engine_version TEXT NOT NULL,"
+    " genres_hash TEXT NOT NULL, soundfonts_hash TEXT NOT NULL,"
+    " synth_version TEXT NOT NULL, created_at TEXT NOT NULL"
+    "  DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE TABLE chunks ("
+    " id INTEGER PRIMARY KEY, first INTEGER NOT NULL, n INTEGER NOT NULL,"
+    " state INTEGER NOT NULL DEFAULT 0, holder TEXT,"
+    " expires INTEGER NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE samples ("
+    " idx INTEGER PRIMARY KEY, seed INTEGER NOT NULL,"
+    " status INTEGER NOT NULL, split INTEGER NOT NULL, path TEXT NOT NULL,"
+    " score REAL NOT NULL, duration REAL NOT NULL,"
+    " attempt INTEGER NOT NULL, worker TEXT, wrote_at TEXT NOT NULL);",
+    /* 1 -> 2: why a sample failed; lease lookups by state; meta */
+    "ALTER TABLE samples ADD COLUMN error TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX chunks_state ON chunks (state, expires);"
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+};
+
+enum {
+    S_PUT_ROW, S_LEASE_PICK, S_LEASE_SET, S_RENEW, S_RELEASE, S_FINISH,
+    S_SET_META, S_GET_META, S_BEGIN, S_COMMIT, NSTMT
+};
+
+static const char *const stmt_sql[NSTMT] = {
+    [S_PUT_ROW] = "INSERT OR IGNORE INTO samples (idx, seed, status, split,"
+                  " path, score, duration, attempt, worker, wrote_at, error)"
+                  " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    [S_LEASE_PICK] = "SELECT id, first, n FROM chunks WHERE state = 0"
+                     " OR (state = 1 AND expires <= ?1)"
+                     " ORDER BY state, id LIMIT 1",
+    [S_LEASE_SET] = "UPDATE chunks SET state = 1, holder = ?2, expires = ?3,"
+                    " attempts = attempts + 1 WHERE id = ?1",
+    [S_RENEW] = "UPDATE chunks SET expires = ?2 WHERE state = 1"
+                " AND holder = ?1",
+    [S_RELEASE] = "UPDATE chunks SET state = 0, holder = NULL, expires = 0"
+                  " WHERE state = 1 AND holder = ?1",
+    [S_FINISH] = "UPDATE chunks SET state = 2, holder = NULL WHERE id = ?1"
+                 " AND state != 2 AND n = (SELECT count(*) FROM samples"
+                 " WHERE idx >= chunks.first AND idx < chunks.first + chunks.n)",
+    [S_SET_META] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+    [S_GET_META] = "SELECT value FROM meta WHERE key = ?",
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+};
+
+struct mg_ledger {
+    sqlite3 *db;
+    sqlite3_stmt *st[NSTMT];
+    bool ro;
+    uint64_t start;
+    uint32_t chunk;
+};
+
+static int
+fail(char *err, size_t errlen, const char *what, sqlite3 *db)
+{
+    snprintf(err, errlen, "ledger: %s: %s", what,
+             db ? sqlite3_errmsg(db) : "out of memory");
+    return -1;
+}
+
+static int
+exec(mg_ledger *l, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(l->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "ledger: %s", msg ? msg : "exec failed");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+user_version(mg_ledger *l)
+{
+    sqlite3_stmt *s;
+    int v = -1;
+    if (sqlite3_prepare_v2(l->db, "PRAGMA user_version", -1, &s, NULL))
+        return -1;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+int
+mg_ledger_schema_version(mg_ledger *l)
+{
+    return user_version(l);
+}
+
+static int
+migrate(mg_ledger *l, char *err, size_t errlen)
+{
+    int v = user_version(l);
+    if (v < 0)
+        return fail(err, errlen, "reading schema version", l->db);
+    if (v > MG_LEDGER_SCHEMA) {
+        snprintf(err, errlen, "ledger: schema version %d is newer than this "
+                 "musicgen understands (%d)", v, MG_LEDGER_SCHEMA);
+        return -1;
+    }
+    for (; v < MG_LEDGER_SCHEMA; v++) {
+        char sql[64];
+        if (exec(l, "BEGIN IMMEDIATE", err, errlen))
+            return -1;
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+        if (exec(l, migrations[v], err, errlen) ||
+            exec(l, sql, err, errlen)) {
+            exec(l, "ROLLBACK", err + strlen(err), 0);
+            return -1;
+        }
+        if (exec(l, "COMMIT", err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
+static mg_ledger *
+open_db(const char *path, bool ro, char *err, size_t errlen)
+{
+    mg_ledger *l = calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, errlen, "ledger: out of memory");
+        return NULL;
+    }
+    l->ro = ro;
+    int flags = ro ? SQLITE_OPEN_READONLY
+                   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &l->db, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "ledger %s: %s", path,
+                 l->db ? sqlite3_errmsg(l->db) : "cannot open");
+        mg_ledger_close(&l);
+        return NULL;
+    }
+    sqlite3_busy_timeout(l->db, 5000);
+    /* WAL: readers (status) never block the coordinator's commits.
+     * synchronous=NORMAL in WAL keeps the database consistent after a
+     * crash; a power cut may lose the last committed batch, and then the
+     * lost samples are simply leased and redone (results are
+     * deterministic and already on disk, so the redo is a skip). */
+    if (!ro && (exec(l, "PRAGMA journal_mode = WAL", err, errlen) ||
+                exec(l, "PRAGMA synchronous = NORMAL", err, errlen) ||
+                migrate(l, err, errlen))) {
+        mg_ledger_close(&l);
+        return NULL;
+    }
+    if (ro) {
+        int v = user_version(l);
+        if (v != MG_LEDGER_SCHEMA) {
+            snprintf(err, errlen, "ledger %s: schema version %d, expected %d",
+                     path, v, MG_LEDGER_SCHEMA);
+            mg_ledger_close(&l);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < NSTMT; i++) {
+        if (ro && (i != S_GET_META))
+            continue;
+        if (sqlite3_prepare_v3(l->db, stmt_sql[i], -1,
+                               SQLITE_PREPARE_PERSISTENT, &l->st[i],
+                               NULL) != SQLITE_OK) {
+            fail(err, errlen, "preparing statements", l->db);
+            mg_ledger_close(&l);
+            return NULL;
+        }
+    }
+    return l;
+}
+
+mg_ledger *
+mg_ledger_open(const char *path, char *err, size_t errlen)
+{
+    return open_db(path, false, err, errlen);
+}
+
+mg_ledger *
+mg_ledger_open_ro(const char *path, char *err, size_t errlen)
+{
+    if (access(path, R_OK) != 0) {
+        snprintf(err, errlen, "ledger %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    return open_db(path, true, err, errlen);
+}
+
+void
+mg_ledger_close(mg_ledger **lp)
+{
+    mg_ledger *l = *lp;
+    if (!l)
+        return;
+    for (int i = 0; i < NSTMT; i++)
+        sqlite3_finalize(l->st[i]);
+    sqlite3_close(l->db);
+    free(l);
+    *lp = NULL;
+}
+
+void
+mg_ledger_run_free(mg_ledger_run *r)
+{
+    free(r->run_json);
+    r->run_json = NULL;
+}
+
+static void
+copy_text(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+int
+mg_ledger_get_run(mg_ledger *l, mg_ledger_run *r, char *err, size_t errlen)
+{
+    sqlite3_stmt *s;
+    memset(r, 0, sizeof *r);
+    if (sqlite3_prepare_v2(l->db,
+            "SELECT global_seed, start, count, chunk, config_json,"
+            " engine_version, genres_hash, soundfonts_hash, synth_version"
+            " FROM run WHERE id = 1", -1, &s, NULL))
+        return fail(err, errlen, "reading run", l->db);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        sqlite3_finalize(s);
+        return 0;
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(s);
+        return fail(err, errlen, "reading run", l->db);
+    }
+    r->global_seed = sqlite3_column_int64(s, 0);
+    r->start = (uint64_t)sqlite3_column_int64(s, 1);
+    r->count = (uint64_t)sqlite3_column_int64(s, 2);
+    r->chunk = (uint32_t)sqlite3_column_int64(s, 3);
+    const unsigned char *j = sqlite3_column_text(s, 4);
+    r->run_json = strdup(j ? (const char *)j : "");
+    copy_text(r->fp.engine_version, sizeof r->fp.engine_version, s, 5);
+    copy_text(r->fp.genres_hash, sizeof r->fp.genres_hash, s, 6);
+    copy_text(r->fp.soundfonts_hash, sizeof r->fp.soundfonts_hash, s, 7);
+    copy_text(r->fp.synth_version, sizeof r->fp.synth_version, s, 8);
+    sqlite3_finalize(s);
+    if (!r->run_json) {
+        snprintf(err, errlen, "ledger: out of memory");
+        return -1;
+    }
+    l->start = r->start;
+    l->chunk = r->chunk ? r->chunk : 1;
+    return 1;
+}
+
+int
+mg_ledger_create_run(mg_ledger *l, const mg_ledger_run *r, char *err,
+                     size_t errlen)
+{
+    sqlite3_stmt *s = NULL, *c = NULL;
+    if (r->chunk < 1 || r->count < 1) {
+        snprintf(err, errlen, "ledger: count and chunk must be positive");
+        return -1;
+    }
+    if (exec(l, "BEGIN IMMEDIATE", err, errlen))
+        return -1;
+    if (sqlite3_prepare_v2(l->db,
+            "INSERT INTO run (id, global_seed, start, count, chunk,"
+            " config_json, engine_version, genres_hash, soundfonts_hash,"
+            " synth_version) VALUES (1,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) ||
+        sqlite3_prepare_v2(l->db,
+            "INSERT INTO chunks (id, first, n) VALUES (?,?,?)", -1, &c,
+            NULL))
+        goto sqlfail;
+    sqlite3_bind_int64(s, 1, r->global_seed);
+    sqlite3_bind_int64(s, 2, (int64_t)r->start);
+    sqlite3_bind_int64(s, 3, (int64_t)r->count);
+    sqlite3_bind_int64(s, 4, r->chunk);
+    sqlite3_bind_text(s, 5, r->run_json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, r->fp.engine_version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, r->fp.genres_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, r->fp.soundfonts_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 9, r->fp.synth_version, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        goto sqlfail;
+    int64_t id = 0;
+    for (uint64_t off = 0; off < r->count; off += r->chunk, id++) {
+        uint64_t n = r->count - off < r->chunk ? r->count - off : r->chunk;
+        sqlite3_bind_int64(c, 1, id);
+        sqlite3_bind_int64(c, 2, (int64_t)(r->start + off));
+        sqlite3_bind_int64(c, 3, (int64_t)n);
+        if (sqlite3_step(c) != SQLITE_DONE)
+            goto sqlfail;
+        sqlite3_reset(c);
+    }
+    sqlite3_finalize(s);
+    sqlite3_finalize(c);
+    l->start = r->start;
+    l->chunk = r->chunk;
+    return exec(l, "COMMIT", err, errlen);
+sqlfail:
+    fail(err, errlen, "creating run", l->db);
+    sqlite3_finalize(s);
+    sqlite3_finalize(c);
+    exec(l, "ROLLBACK", err + strlen(err), 0);
+    return -1;
+}
+
+static void
+append(char *why, size_t n, const char *fmt, const char *field,
+       const char *have, const char *want)
+{
+    size_t k = strlen(why);
+    if (k + 2 >= n)
+        return;
+    snprintf(why + k, n - k, fmt, k ? "; " : "", field, have, want);
+}
+
+int
+mg_ledger_check_run(const mg_ledger_run *have, const mg_ledger_run *want,
+                    char *why, size_t n)
+{
+    char a[64], b[64];
+    why[0] = '\0';
+    const char *fmt = "%s%s: ledger has %s, asked for %s";
+#define NUM(field, f, pf)                                                    \
+    if (have->f != want->f) {                                                \
+        snprintf(a, sizeof a, pf, have->f);                                  \
+        snprintf(b, sizeof b, pf, want->f);                                  \
+        append(why, n, fmt, field, a, b);                                    \
+    }
+    NUM("seed", global_seed, "%" PRId64)
+    NUM("start", start, "%" PRIu64)
+    NUM("count", count, "%" PRIu64)
+    NUM("chunk", chunk, "%" PRIu32)
+#undef NUM
+    if (strcmp(have->run_json ? have->run_json : "",
+               want->run_json ? want->run_json : ""))
+        append(why, n, fmt, "run config", have->run_json, want->run_json);
+    char fpwhy[512];
+    if (mg_fingerprint_compare(&have->fp, &want->fp, fpwhy, sizeof fpwhy)) {
+        size_t k = strlen(why);
+        snprintf(why + k, n - k, "%sfingerprint: %s", k ? "; " : "", fpwhy);
+    }
+    return why[0] ? -1 : 0;
+}
+
+static int
+step_done(mg_ledger *l, sqlite3_stmt *s, const char *what, char *err,
+          size_t errlen)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE)
+        return fail(err, errlen, what, l->db);
+    return 0;
+}
+
+int
+mg_ledger_begin(mg_ledger *l, char *err, size_t errlen)
+{
+    return step_done(l, l->st[S_BEGIN], "begin", err, errlen);
+}
+
+int
+mg_ledger_commit(mg_ledger *l, char *err, size_t errlen)
+{
+    return step_done(l, l->st[S_COMMIT], "commit", err, errlen);
+}
+
+int
+mg_ledger_put_row(mg_ledger *l, const mg_row *row, const char *worker,
+                  const char *wrote_at, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = l->st[S_PUT_ROW];
+    sqlite3_bind_int64(s, 1, (int64_t)row->index);
+    sqlite3_bind_int64(s, 2, (int64_t)row->seed);
+    sqlite3_bind_int(s, 3, row->status);
+    sqlite3_bind_int(s, 4, row->split);
+    sqlite3_bind_text(s, 5, row->path, -1, SQLITE_STATIC);
+    sqlite3_bind_double(s, 6, row->score);
+    sqlite3_bind_double(s, 7, row->duration);
+    sqlite3_bind_int(s, 8, row->attempt);
+    sqlite3_bind_text(s, 9, worker, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 10, wrote_at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 11, row->error, -1, SQLITE_STATIC);
+    if (step_done(l, s, "storing row", err, errlen))
+        return -1;
+    return sqlite3_changes(l->db) > 0 ? 1 : 0;
+}
+
+int
+mg_ledger_lease(mg_ledger *l, const char *holder, int64_t now_ms,
+                int64_t ttl_ms, int64_t *id, uint64_t *first, uint32_t *n,
+                char *err, size_t errlen)
+{
+    sqlite3_stmt *s = l->st[S_LEASE_PICK];
+    sqlite3_bind_int64(s, 1, now_ms);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(s, 0);
+        *first = (uint64_t)sqlite3_column_int64(s, 1);
+        *n = (uint32_t)sqlite3_column_int64(s, 2);
+    }
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW)
+        return fail(err, errlen, "picking a chunk", l->db);
+    s = l->st[S_LEASE_SET];
+    sqlite3_bind_int64(s, 1, *id);
+    sqlite3_bind_text(s, 2, holder, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now_ms + ttl_ms);
+    if (step_done(l, s, "leasing a chunk", err, errlen))
+        return -1;
+    return 1;
+}
+
+int
+mg_ledger_renew(mg_ledger *l, const char *holder, int64_t expires_ms,
+                char *err, size_t errlen)
+{
+    sqlite3_stmt *s = l->st[S_RENEW];
+    sqlite3_bind_text(s, 1, holder, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, expires_ms);
+    return step_done(l, s, "renewing leases", err, errlen);
+}
+
+int
+mg_ledger_release(mg_ledger *l, const char *holder, char *err,
+                  size_t errlen)
+{
+    sqlite3_stmt *s = l->st[S_RELEASE];
+    sqlite3_bind_text(s, 1, holder, -1, SQLITE_STATIC);
+    if (step_done(l, s, "releasing leases", err, errlen))
+        return -1;
+    return sqlite3_changes(l->db);
+}
+
+int
+mg_ledger_finish_chunk(mg_ledger *l, int64_t id, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = l->st[S_FINISH];
+    sqlite3_bind_int64(s, 1, id);
+    if (step_done(l, s, "finishing a chunk", err, errlen))
+        return -1;
+    return sqlite3_changes(l->db) > 0 ? 1 : 0;
+}
+
+int64_t
+mg_ledger_chunk_of(mg_ledger *l, uint64_t index)
+{
+    if (!l->chunk || index < l->start)
+        return -1;
+    return (int64_t)((index - l->start) / l->chunk);
+}
+
+int
+mg_ledger_counts_get(mg_ledger *l, int64_t now_ms, mg_ledger_counts *c,
+                     char *err, size_t errlen)
+{
+    sqlite3_stmt *s;
+    memset(c, 0, sizeof *c);
+    if (sqlite3_prepare_v2(l->db,
+            "SELECT (SELECT count FROM run),"
+            " (SELECT count(*) FROM samples WHERE status = 0),"
+            " (SELECT count(*) FROM samples WHERE status = 1),"
+            " (SELECT count(*) FROM chunks WHERE state = 0"
+            "   OR (state = 1 AND expires <= ?1)),"
+            " (SELECT count(*) FROM chunks WHERE state = 1 AND expires > ?1),"
+            " (SELECT count(*) FROM chunks WHERE state = 2),"
+            " (SELECT count(DISTINCT holder) FROM chunks"
+            "   WHERE state = 1 AND expires > ?1)", -1, &s, NULL))
+        return fail(err, errlen, "counting", l->db);
+    sqlite3_bind_int64(s, 1, now_ms);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_finalize(s);
+        return fail(err, errlen, "counting", l->db);
+    }
+    c->total = (uint64_t)sqlite3_column_int64(s, 0);
+    c->ok = (uint64_t)sqlite3_column_int64(s, 1);
+    c->failed = (uint64_t)sqlite3_column_int64(s, 2);
+    c->chunks_pending = (uint64_t)sqlite3_column_int64(s, 3);
+    c->chunks_leased = (uint64_t)sqlite3_column_int64(s, 4);
+    c->chunks_done = (uint64_t)sqlite3_column_int64(s, 5);
+    c->workers = (uint64_t)sqlite3_column_int64(s, 6);
+    sqlite3_finalize(s);
+    return 0;
+}
+
+int
+mg_ledger_set_meta(mg_ledger *l, const char *key, const char *value,
+                   char *err, size_t errlen)
+{
+    sqlite3_stmt *s = l->st[S_SET_META];
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+    return step_done(l, s, "writing meta", err, errlen);
+}
+
+char *
+mg_ledger_get_meta(mg_ledger *l, const char *key)
+{
+    sqlite3_stmt *s = l->st[S_GET_META];
+    char *v = NULL;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(s, 0);
+        v = t ? strdup((const char *)t) : NULL;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return v;
+}
+
+int
+mg_ledger_foreach_row(mg_ledger *l, mg_ledger_row_cb cb, void *ud,
+                      char *err, size_t errlen)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(l->db,
+            "SELECT idx, seed, status, split, path, score, duration,"
+            " attempt, wrote_at, error FROM samples ORDER BY idx", -1, &s,
+            NULL))
+        return fail(err, errlen, "reading rows", l->db);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        mg_row row;
+        char wrote_at[40];
+        memset(&row, 0, sizeof row);
+        row.index = (uint64_t)sqlite3_column_int64(s, 0);
+        row.seed = (uint64_t)sqlite3_column_int64(s, 1);
+        row.status = (mg_row_status)sqlite3_column_int(s, 2);
+        row.split = (mg_split)sqlite3_column_int(s, 3);
+        copy_text(row.path, sizeof row.path, s, 4);
+        row.score = sqlite3_column_double(s, 5);
+        row.duration = sqlite3_column_double(s, 6);
+        row.attempt = sqlite3_column_int(s, 7);
+        copy_text(wrote_at, sizeof wrote_at, s, 8);
+        copy_text(row.error, sizeof row.error, s, 9);
+        if (cb(&row, wrote_at, ud)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return fail(err, errlen, "reading rows", l->db);
+    return 0;
+}
+
+typedef struct {
+    FILE *f;
+    int bad;
+} manifest_ctx;
+
+static int
+manifest_line(const mg_row *row, const char *wrote_at, void *ud)
+{
+    manifest_ctx *m = ud;
+    char line[2048];
+    int n = mg_row_jsonl(row, wrote_at, line, sizeof line);
+    if (n < 0 || fprintf(m->f, "%s\n", line) < 0) {
+        m->bad = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int
+mg_ledger_write_manifest(mg_ledger *l, const char *root, char *err,
+                         size_t errlen)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof path, "%s/manifest.jsonl", root);
+    snprintf(tmp, sizeof tmp, "%s/.manifest.jsonl.tmp", root);
+    manifest_ctx m = {fopen(tmp, "w"), 0};
+    if (!m.f) {
+        snprintf(err, errlen, "manifest %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    if (mg_ledger_foreach_row(l, manifest_line, &m, err, errlen)) {
+        fclose(m.f);
+        unlink(tmp);
+        return -1;
+    }
+    /* Flushed and synced before the rename, so a crash leaves either the
+     * old manifest or the whole new one, never a torn file. */
+    int bad = m.bad || fflush(m.f) || fsync(fileno(m.f));
+    if (fclose(m.f))
+        bad = 1;
+    if (bad) {
+        snprintf(err, errlen, "manifest %s: write failed", tmp);
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, path)) {
+        snprintf(err, errlen, "manifest %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}

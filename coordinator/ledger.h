@@ -1,0 +1,108 @@
+/*
+ * ledger — the durable state of one run, in SQLite (WAL) on the
+ * coordinator's local disk, never on shared storage.
+ *
+ * Tables: run (one row: seed, start, count, chunk, run config JSON,
+ * fingerprint), chunks (index ranges with state, lease holder, lease
+ * expiry, attempts), samples (one row per index: the manifest row), meta
+ * (progress snapshot for `musicgen status`). The schema is versioned by
+ * PRAGMA user_version and moved forward by explicit migrations; a ledger
+ * from a newer musicgen is refused.
+ *
+ * Writes are batched: the caller opens a batch (mg_ledger_begin), puts
+ * any number of rows and lease changes, and commits once; rows are
+ * acknowledged to workers only after that commit. Every statement is
+ * prepared once at open.
+ */
+#ifndef MG_LEDGER_H
+#define MG_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+#define MG_LEDGER_SCHEMA 2
+
+typedef enum {
+    MG_CHUNK_PENDING = 0, MG_CHUNK_LEASED = 1, MG_CHUNK_DONE = 2
+} mg_chunk_state;
+
+typedef struct {
+    int64_t global_seed;
+    uint64_t start;
+    uint64_t count;
+    uint32_t chunk;
+    char *run_json;         /* owned by whoever filled it */
+    mg_fingerprint fp;
+} mg_ledger_run;
+
+typedef struct {
+    uint64_t total, ok, failed;
+    uint64_t chunks_pending, chunks_leased, chunks_done;
+    uint64_t workers;       /* distinct holders of live leases */
+} mg_ledger_counts;
+
+typedef struct mg_ledger mg_ledger;
+
+/* Open or create; migrate an older schema forward. */
+mg_ledger *mg_ledger_open(const char *path, char *err, size_t errlen);
+/* Open an existing ledger read-only (status); no migration. */
+mg_ledger *mg_ledger_open_ro(const char *path, char *err, size_t errlen);
+void mg_ledger_close(mg_ledger **l);
+int mg_ledger_schema_version(mg_ledger *l);
+
+/* 1 and *r filled (r->run_json malloc'd) if a run exists, 0 if none,
+ * -1 on error. */
+int mg_ledger_get_run(mg_ledger *l, mg_ledger_run *r, char *err,
+                      size_t errlen);
+/* Create the run and its chunks (one transaction). */
+int mg_ledger_create_run(mg_ledger *l, const mg_ledger_run *r, char *err,
+                         size_t errlen);
+/* 0 if `want` matches the stored run; else -1 and why names every field
+ * that differs ("count 200 != 100; genres_hash ..."). */
+int mg_ledger_check_run(const mg_ledger_run *have, const mg_ledger_run *want,
+                        char *why, size_t n);
+void mg_ledger_run_free(mg_ledger_run *r);
+
+int mg_ledger_begin(mg_ledger *l, char *err, size_t errlen);
+int mg_ledger_commit(mg_ledger *l, char *err, size_t errlen);
+
+/* Store a row unless the index has one: 1 stored, 0 already there, -1. */
+int mg_ledger_put_row(mg_ledger *l, const mg_row *row, const char *worker,
+                      const char *wrote_at, char *err, size_t errlen);
+/* Lease the lowest pending chunk, or one whose lease expired before
+ * now_ms. 1 with id, first and n filled, 0 if none, -1. */
+int mg_ledger_lease(mg_ledger *l, const char *holder, int64_t now_ms,
+                    int64_t ttl_ms, int64_t *id, uint64_t *first,
+                    uint32_t *n, char *err, size_t errlen);
+/* Push the expiry of every lease `holder` has to expires_ms. */
+int mg_ledger_renew(mg_ledger *l, const char *holder, int64_t expires_ms,
+                    char *err, size_t errlen);
+/* Give every lease of `holder` back to the queue. */
+int mg_ledger_release(mg_ledger *l, const char *holder, char *err,
+                      size_t errlen);
+/* Mark chunk `id` done if every index in it has a row: 1 done, 0 not. */
+int mg_ledger_finish_chunk(mg_ledger *l, int64_t id, char *err,
+                           size_t errlen);
+/* Chunk of an index (for the completion check after a batch). */
+int64_t mg_ledger_chunk_of(mg_ledger *l, uint64_t index);
+
+int mg_ledger_counts_get(mg_ledger *l, int64_t now_ms, mg_ledger_counts *c,
+                         char *err, size_t errlen);
+int mg_ledger_set_meta(mg_ledger *l, const char *key, const char *value,
+                       char *err, size_t errlen);
+/* Malloc'd value or NULL. */
+char *mg_ledger_get_meta(mg_ledger *l, const char *key);
+
+/* Rows in index order; cb returns non-zero to stop. */
+typedef int (*mg_ledger_row_cb)(const mg_row *row, const char *wrote_at,
+                                void *ud);
+int mg_ledger_foreach_row(mg_ledger *l, mg_ledger_row_cb cb, void *ud,
+                          char *err, size_t errlen);
+/* manifest.jsonl at root from the ledger, via temp file + rename. */
+int mg_ledger_write_manifest(mg_ledger *l, const char *root, char *err,
+                             size_t errlen);
+
+#endif
