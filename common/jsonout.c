@@ -96,7 +96,9 @@ put_string(sbuf *b, const char *s, size_t n)
     put(b, "\"", 1);
 }
 
-/* Shortest "%.*g" that reads back to the same double, as Python's repr. */
+/* Shortest digits that read back to the same double, laid out as
+ * Python's repr does: fixed notation for exponents -4..15, else
+ * scientific. */
 static void
 put_real(sbuf *b, double v)
 {
@@ -104,12 +106,18 @@ put_real(sbuf *b, double v)
         puts_(b, "null");
         return;
     }
-    char buf[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
+    char buf[64];
+    int prec;
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
         if (strtod(buf, NULL) == v) break;
     }
-    if (!strpbrk(buf, ".eEn")) strcat(buf, ".0");
+    int exp10 = atoi(strchr(buf, 'e') + 1);
+    if (exp10 >= -4 && exp10 < 16) {
+        int decimals = prec - 1 - exp10;
+        snprintf(buf, sizeof buf, "%.*f", decimals > 0 ? decimals : 0, v);
+        if (!strchr(buf, '.')) strcat(buf, ".0");
+    }
     puts_(b, buf);
 }
 

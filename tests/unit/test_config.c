@@ -1,0 +1,188 @@
+/*
+ * test_config — precedence (defaults < file < env < command line), the
+ * one-line errors, and the run-config JSON round trip.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+static int
+parse(mg_config *c, char *err, int argc, char **argv)
+{
+    char *rest[32];
+    int nrest;
+    return mg_config_from_args(c, argc, argv, NULL, rest, &nrest, err, 512);
+}
+
+static void
+defaults_are_the_python_tools(void **state)
+{
+    (void)state;
+    mg_config c;
+    mg_config_defaults(&c);
+    assert_int_equal(c.count, 1);
+    assert_int_equal(c.output_mode, MG_OUT_FULL);
+    assert_int_equal(c.shard_width, 0);
+    assert_int_equal(c.max_attempts, 1);
+    assert_true(c.split[0] == 0.8 && c.split[1] == 0.1 && c.split[2] == 0.1);
+    assert_int_equal(c.sample_rate, 44100);
+}
+
+static void
+precedence_file_env_cli(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mgcfgXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "# a comment\ncount = 7\nshard-width = 2\ngenre = jazz\n"
+               "genre = latin\noutput-mode = midi-only\n");
+    fclose(f);
+    setenv("MUSICGEN_SHARD_WIDTH", "3", 1);
+    setenv("MUSICGEN_GENRE", "pop,rock", 1);
+    char *argv[] = {"generate", "--config", path, "--seed", "42", "-n", "9"};
+    mg_config c;
+    char err[512];
+    assert_int_equal(parse(&c, err, 7, argv), 0);
+    assert_int_equal(c.count, 9);          /* CLI beats file */
+    assert_int_equal(c.shard_width, 3);    /* env beats file */
+    assert_int_equal(c.output_mode, MG_OUT_MIDI_ONLY); /* file beats default */
+    assert_int_equal(c.ngenres, 2);        /* env list replaces file list */
+    assert_string_equal(c.genres[0], "pop");
+    assert_string_equal(c.genres[1], "rock");
+    assert_true(c.seed_set);
+    char *argv2[] = {"generate", "--genre=blues", "-g", "jazz"};
+    assert_int_equal(parse(&c, err, 4, argv2), 0);
+    assert_int_equal(c.ngenres, 2); /* CLI list replaces env list */
+    assert_string_equal(c.genres[0], "blues");
+    unsetenv("MUSICGEN_SHARD_WIDTH");
+    unsetenv("MUSICGEN_GENRE");
+    remove(path);
+}
+
+static void
+bad_values_give_one_line_errors(void **state)
+{
+    (void)state;
+    mg_config c;
+    char err[512];
+    struct {
+        char *argv[4];
+        const char *want;
+    } cases[] = {
+        {{"g", "--count", "0"}, "--count: must be a positive integer"},
+        {{"g", "--shard-width", "6"}, "--shard-width: must be an integer 0..5"},
+        {{"g", "--split", "0.5,0.2,0.2"}, "--split: ratios must sum to 1"},
+        {{"g", "--output-mode", "wav"}, "--output-mode: must be full"},
+        {{"g", "--bogus", "1"}, "unknown option '--bogus'"},
+        {{"g", "--seed", "x1"}, "--seed: must be an integer"},
+        {{"g", "--min-musicality-score", "2"},
+         "--min-musicality-score: must be a number in [0,1]"},
+        {{"g", "--measures-per-part", "coda=3"},
+         "--measures-per-part: unknown part 'coda'"},
+        {{"g", "--count"}, "--count needs a value"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int argc = 0;
+        while (argc < 4 && cases[i].argv[argc])
+            argc++;
+        err[0] = 0;
+        assert_int_equal(parse(&c, err, argc, cases[i].argv), -1);
+        assert_non_null(strstr(err, cases[i].want));
+        assert_null(strchr(err, '\n'));
+    }
+    setenv("MUSICGEN_COUNT", "-4", 1);
+    char *argv[] = {"g"};
+    assert_int_equal(parse(&c, err, 1, argv), -1);
+    assert_non_null(strstr(err, "MUSICGEN_COUNT"));
+    unsetenv("MUSICGEN_COUNT");
+    mg_config_defaults(&c);
+    assert_int_equal(mg_config_validate(&c, true, err, sizeof err), -1);
+    assert_non_null(strstr(err, "--seed is required"));
+}
+
+static void
+extra_options_pass_through(void **state)
+{
+    (void)state;
+    const char *const extra[] = {"ledger=", "static", NULL};
+    char *argv[] = {"c", "--ledger", "/x.db", "--static", "pos", "--seed=1"};
+    char *rest[8];
+    int nrest;
+    mg_config c;
+    char err[512];
+    assert_int_equal(mg_config_from_args(&c, 6, argv, extra, rest, &nrest,
+                                         err, sizeof err), 0);
+    assert_int_equal(nrest, 4);
+    assert_string_equal(rest[0], "--ledger");
+    assert_string_equal(rest[1], "/x.db");
+    assert_string_equal(rest[2], "--static");
+    assert_string_equal(rest[3], "pos");
+}
+
+static void
+run_json_round_trips(void **state)
+{
+    (void)state;
+    mg_config a, b;
+    char err[512];
+    char *argv[] = {"g", "--seed", "-5", "--count", "100", "-g", "jazz,latin",
+                    "--shard-width", "3", "--split", "0.7,0.2,0.1",
+                    "--measures-per-part", "verse=8,intro=2",
+                    "--output-mode", "stems-only"};
+    assert_int_equal(parse(&a, err, 15, argv), 0);
+    char *text = mg_config_run_json(&a);
+    assert_non_null(text);
+    assert_null(strchr(text, '\n'));
+    mg_config_defaults(&b);
+    assert_int_equal(mg_config_apply_run_json(&b, text, err, sizeof err), 0);
+    char *text2 = mg_config_run_json(&b);
+    assert_string_equal(text, text2);
+    assert_int_equal(b.global_seed, -5);
+    assert_int_equal(b.ngenres, 2);
+    assert_int_equal(b.measures_override[MG_PART_VERSE], 8);
+    assert_int_equal(b.output_mode, MG_OUT_STEMS_ONLY);
+    free(text);
+    free(text2);
+    assert_int_equal(mg_config_apply_run_json(&b, "{\"colour\":1}", err,
+                                              sizeof err), -1);
+    assert_non_null(strstr(err, "colour"));
+}
+
+static void
+sample_paths_flat_and_sharded(void **state)
+{
+    (void)state;
+    char p[64];
+    mg_sample_relpath(p, sizeof p, 42, 0);
+    assert_string_equal(p, "000042");
+    mg_sample_relpath(p, sizeof p, 42, 3);
+    assert_string_equal(p, "000/000042");
+    mg_sample_relpath(p, sizeof p, 123456, 5);
+    assert_string_equal(p, "12345/123456");
+    mg_sample_relpath(p, sizeof p, 1234567, 3);
+    assert_string_equal(p, "123/1234567");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults_are_the_python_tools),
+        cmocka_unit_test(precedence_file_env_cli),
+        cmocka_unit_test(bad_values_give_one_line_errors),
+        cmocka_unit_test(extra_options_pass_through),
+        cmocka_unit_test(run_json_round_trips),
+        cmocka_unit_test(sample_paths_flat_and_sharded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
