@@ -63,9 +63,13 @@ $(BUILD)/.deps-ok: scripts/check-deps.sh
 check-deps:
 	@sh scripts/check-deps.sh $(PKGS) $(TEST_PKGS)
 
+# V=1 shows full command lines.
+Q := $(if $(V),,@)
+
 $(BUILD)/%.o: %.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # An archive with no members yet is still a valid (empty) archive.
 archive = @mkdir -p $(dir $@); rm -f $@; \
