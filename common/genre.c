@@ -150,12 +150,6 @@ resolve_layer(const char *s)
 }
 
 static int
-resolve_fx(const char *s)
-{
-    return mg_fx_from_name(s);
-}
-
-static int
 resolve_part(const char *s)
 {
     return mg_part_from_name(s);
@@ -583,6 +577,49 @@ get_filter(ctx *c, const json_t *v, const char *field, mg_genre *g)
     return 0;
 }
 
+/* The Python tool names pedalboard effects; map them onto ours. "gain" is
+ * a level stage, not an effect with a chance, so it is accepted and
+ * ignored. */
+static const struct {
+    const char *py;
+    int fx; /* -1 = ignored */
+} py_fx[] = {
+    {"ladder_filter", MG_FX_FILTER},     {"lowpass_filter", MG_FX_FILTER},
+    {"highpass_filter", MG_FX_FILTER},   {"peak_filter", MG_FX_EQ},
+    {"low_shelf_filter", MG_FX_EQ},      {"high_shelf_filter", MG_FX_EQ},
+    {"clipping", MG_FX_DISTORTION},      {"bitcrush", MG_FX_DISTORTION},
+    {"gain", -1},
+};
+
+/* {"effect": multiplier}; effects left out keep multiplier 1. */
+static int
+get_fx(ctx *c, const json_t *o, const char *field, bool python, mg_genre *g)
+{
+    const char *k;
+    json_t *v;
+    char f[160];
+
+    if (!json_is_object(o))
+        return fail(c, field, "must be an object of effect -> multiplier");
+    json_object_foreach((json_t *)o, k, v) {
+        int fx = mg_fx_from_name(k);
+        double d;
+        snprintf(f, sizeof f, "%s.%s", field, k);
+        for (size_t i = 0; python && fx < 0 && i < sizeof py_fx /
+                                                     sizeof *py_fx; i++)
+            if (!strcmp(k, py_fx[i].py))
+                fx = py_fx[i].fx == -1 ? MG_NFX : py_fx[i].fx;
+        if (fx < 0)
+            return fail(c, f, "not an effect (reverb chorus delay "
+                              "compressor eq filter distortion phaser)");
+        if (get_num(c, v, f, 0, 10, &d) != 0)
+            return -1;
+        if (fx < MG_NFX)
+            g->fx_profile[fx] = d;
+    }
+    return 0;
+}
+
 static int
 parse_spec(ctx *c, const json_t *j, const char *dirname, mg_genre *g)
 {
@@ -641,12 +678,7 @@ parse_spec(ctx *c, const json_t *j, const char *dirname, mg_genre *g)
                 if (json_object_get(v, mg_layer_name((mg_layer)l)))
                     g->layer_prob[l] = tmp[l];
         } else if (!strcmp(k, "fx") || !strcmp(k, "fx_profile")) {
-            /* effects left out keep multiplier 1 */
-            double tmp[MG_NFX];
-            rc = get_weights(c, v, k, resolve_fx, "effect", 10, tmp, MG_NFX);
-            for (int f = 0; rc == 0 && f < MG_NFX; f++)
-                if (json_object_get(v, fx_names[f]))
-                    g->fx_profile[f] = tmp[f];
+            rc = get_fx(c, v, k, !strcmp(k, "fx_profile"), g);
         } else if (!strcmp(k, "soundfont_tags")) {
             const char *ln;
             json_t *lv;
