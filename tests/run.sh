@@ -76,6 +76,7 @@ for bin in "$MG_BUILD"/tests/test_*; do
     case "$bin" in *"$PATTERN"*) run_unit "$bin" ;; esac
 done
 for script in "$SRC"/tests/system/*.sh; do
+    [ "$(basename "$script")" = lib.sh ] && continue
     [ -f "$script" ] || continue
     case "$script" in *"$PATTERN"*) run_system "$script" ;; esac
 done

@@ -1,0 +1,29 @@
+# lib.sh — shared helpers for system tests (sourced, not run: no .sh test
+# name of its own is needed, tests/run.sh skips files named lib.sh).
+PY=/usr/bin/python3
+TOOLS="$MG_SRC/tests/tools"
+
+die() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# Compare every sample.json and MIDI under two roots (same layout or not):
+# same_samples ROOT_A WIDTH_A ROOT_B WIDTH_B COUNT
+same_samples() {
+    "$PY" - "$@" <<'PYEOF'
+import filecmp, os, sys
+a, wa, b, wb, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+def rel(i, w):
+    s = "%06d" % i
+    return s if w == 0 else os.path.join(s[:w], s)
+bad = 0
+for i in range(n):
+    for f in ["sample.json"] + ["midi/%s.mid" % l for l in ("beat", "melody", "harmony", "bassline")]:
+        pa, pb = os.path.join(a, rel(i, wa), f), os.path.join(b, rel(i, wb), f)
+        if not (os.path.exists(pa) and os.path.exists(pb) and filecmp.cmp(pa, pb, shallow=False)):
+            print("differs: %d %s" % (i, f)); bad += 1
+            if bad > 5: sys.exit(1)
+sys.exit(1 if bad else 0)
+PYEOF
+}

@@ -1,0 +1,58 @@
+# symbolic_bad_input — bad input gives one line on stderr naming the
+# problem, a non-zero exit, and nothing half-written.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+
+# expect_error "what the message must contain" command...
+expect_error() {
+    want=$1
+    shift
+    "$@" >out.txt 2>err.txt && die "succeeded: $*"
+    [ "$(wc -l < err.txt)" -eq 1 ] || { cat err.txt; die "not one line: $*"; }
+    grep -q -- "$want" err.txt || { cat err.txt; die "message lacks '$want': $*"; }
+}
+
+expect_error "unknown genre\|no genre\|not found" \
+    "$MG_BIN" generate --seed 1 --count 3 --out o1 -g polka --output-mode midi-only
+[ -z "$(ls o1 2>/dev/null | grep -v manifest)" ] || die "unknown genre wrote samples"
+
+expect_error "count" "$MG_BIN" generate --seed 1 --count 0 --out o2
+[ ! -e o2 ] || die "count 0 created the output directory"
+expect_error "count" "$MG_BIN" generate --seed 1 --count -5 --out o2
+expect_error "seed" "$MG_BIN" generate --count 2 --out o2
+expect_error "shard-width" "$MG_BIN" generate --seed 1 --shard-width 9 --out o2
+expect_error "sum to 1" "$MG_BIN" generate --seed 1 --split 0.5,0.5,0.5 --out o2
+expect_error "output-mode" "$MG_BIN" generate --seed 1 --output-mode flac --out o2
+expect_error "unknown option" "$MG_BIN" generate --seed 1 --frobnicate --out o2
+expect_error "MUSICGEN_SHARD_WIDTH" env MUSICGEN_SHARD_WIDTH=x "$MG_BIN" generate --seed 1 --out o2
+[ ! -e o2 ] || die "a rejected command created its output directory"
+
+# A malformed genre spec: the message names the file and the field.
+mkdir -p bad/broken
+cp -R "$MG_SRC/genres/default" bad/default
+[ -f "$MG_SRC/genres/arrangements.json" ] && cp "$MG_SRC/genres/arrangements.json" bad/
+cp -R "$MG_SRC/genres/jazz/." bad/broken/
+"$PY" - bad/broken/spec.json <<'PYEOF'
+import json, sys
+p = sys.argv[1]
+s = json.load(open(p))
+s["name"] = "broken"
+# break the tempo bounds whichever naming the spec uses
+for k in list(s):
+    if k in ("tempo", "tempo_min"):
+        s[k] = "fast"
+json.dump(s, open(p, "w"))
+PYEOF
+expect_error "spec.json" "$MG_BIN" generate --seed 1 --count 2 --out o3 \
+    --genres-dir bad -g broken --output-mode midi-only
+grep -q "tempo" err.txt || { cat err.txt; die "malformed spec message does not name the field"; }
+[ -z "$(ls o3 2>/dev/null)" ] || die "malformed spec wrote samples"
+
+# An output directory that cannot be written (its parent is a file).
+echo x > afile
+expect_error "afile" "$MG_BIN" generate --seed 1 --count 2 \
+    --out afile/ds --output-mode midi-only
+# A config file with a bad line names the file and line.
+printf 'count = 3\nshard-width = many\n' > bad.conf
+expect_error "bad.conf:2" "$MG_BIN" generate --seed 1 --config bad.conf --out o4
+echo "bad input rejected cleanly"
