@@ -14,9 +14,10 @@
  * pitched layers and the three line metrics take the mean of those two.
  *
  * Invariants: a pure function of the song (no RNG, no clock); no heap
- * allocation — the line metrics read at most Q_MAXLINE notes from stack
- * arrays (more than a 3-minute melody of sixteenths at 240 bpm), which
- * also bounds the worst-case cost of the LZ parse.
+ * allocation — the line metrics read at most Q_MAXLINE notes (more than a
+ * 3-minute melody of sixteenths at 240 bpm) into a stack array, and the
+ * entropy and LZ metrics work on windows of Q_WINDOW notes, which bounds
+ * the LZ parse to O(n * Q_WINDOW).
  */
 #include "quality.h"
 
@@ -27,8 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define Q_MAXLINE 2048
-#define Q_STUCK_FRACTION 0.80
+#define Q_MAXLINE 4096
+#define Q_WINDOW 64
+#define Q_STUCK_PERCENT 80
 #define Q_MAX_RANGE 36
 
 static const char *const soft_names[MG_NQSOFT] = {
@@ -150,17 +152,19 @@ u32_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Shannon entropy of the trigram distribution, normalised by log2 of the
- * number of distinct trigrams (the Python tool's definition). One trigram
- * repeated, or fewer than three notes, is degenerate: 0. */
+/* Shannon entropy of the trigram distribution in one window, normalised by
+ * log2 of the number of trigrams in it (the most it could be): a short
+ * cycle scores near 0, a sequence that never repeats a trigram scores 1.
+ * (The Python tool divides by log2 of the number of distinct trigrams,
+ * which gives a 1-2-1-2 cycle the top score; see docs/musicality.md.) */
 static double
 trigram_entropy(const uint8_t *p, size_t n)
 {
-    uint32_t tri[Q_MAXLINE];
-    size_t i, j, m, distinct = 0;
+    uint32_t tri[Q_WINDOW];
+    size_t i, j, m;
     double h = 0;
 
-    if (n < 3) return 0;
+    if (n < 4) return 0;
     m = n - 2;
     for (i = 0; i < m; i++)
         tri[i] = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
@@ -172,10 +176,18 @@ trigram_entropy(const uint8_t *p, size_t n)
             ;
         pr = (double)(j - i) / (double)m;
         h -= pr * log2(pr);
-        distinct++;
     }
-    if (distinct < 2) return 0;
-    return clamp01(h / log2((double)distinct));
+    return clamp01(h / log2((double)m));
+}
+
+/* Only the low tail is penalised: below 0.6 the melody is repeating a few
+ * trigrams (a cycle); above it, high entropy alone is no fault, since a
+ * tonal melody without motifs scores as high as noise (the tonal and LZ
+ * metrics judge that tail). */
+static double
+entropy_score_of(double h)
+{
+    return h >= 0.6 ? 1 : h / 0.6;
 }
 
 /* Lempel-Ziv (1976) complexity: the number of phrases in the exhaustive
@@ -202,33 +214,48 @@ lz76_phrases(const uint8_t *p, size_t n)
     return c;
 }
 
-/* Normalised LZ complexity c * log_b(n) / n (b = distinct symbols): about
- * 1 for a random sequence, near 0 for a short cycle. Both tails are
- * pathologies, so the score is 1 on [0.25, 0.55] and falls linearly to 0
- * at 0 and at 1. */
-static double
-lz_score_of(double c)
-{
-    if (c < 0.25) return c / 0.25;
-    if (c <= 0.55) return 1;
-    return clamp01(1 - (c - 0.55) / 0.45);
-}
-
+/* Normalised LZ complexity of one window: c * log_12(n) / n, the phrase
+ * count relative to that of a random sequence over twelve symbols (a
+ * melody's usual alphabet). A fixed base, not the window's own alphabet
+ * size, so that a two-note cycle is not excused for using two notes: it
+ * scores about 0.08, a repeated eight-note scale 0.23, a phrase-structured
+ * tonal melody 0.4-0.8, random chromatic pitches over 1 (clipped). */
 static double
 lz_complexity(const uint8_t *p, size_t n)
 {
-    bool seen[128] = { false };
-    size_t i, b = 0;
+    if (n < 4) return 0;
+    return clamp01((double)lz76_phrases(p, n) * log((double)n) / log(12.0) /
+                   (double)n);
+}
 
-    if (n < 2) return 0;
-    for (i = 0; i < n; i++)
-        if (!seen[p[i] & 0x7f]) {
-            seen[p[i] & 0x7f] = true;
-            b++;
-        }
-    if (b < 2) b = 2;
-    return clamp01((double)lz76_phrases(p, n) * log((double)n) /
-                   log((double)b) / (double)n);
+/* Both tails are pathologies: 1 on [0.30, 0.85], linear to 0 at 0.10
+ * (a two-note cycle) and at 1 (random pitches). */
+static double
+lz_score_of(double c)
+{
+    if (c < 0.30) return clamp01((c - 0.10) / 0.20);
+    if (c <= 0.85) return 1;
+    return clamp01(1 - (c - 0.85) / 0.15);
+}
+
+/* Mean of a metric over consecutive windows of Q_WINDOW notes (the last
+ * one ends at the last note, overlapping its neighbour), so that a song
+ * that repeats its verse is judged like the verse itself and a long song
+ * is not judged differently from a short one. */
+static double
+windowed(double (*f)(const uint8_t *, size_t), const uint8_t *p, size_t n)
+{
+    size_t start, k = 0;
+    double sum = 0;
+
+    if (n <= Q_WINDOW) return f(p, n);
+    for (start = 0; start + Q_WINDOW <= n; start += Q_WINDOW, k++)
+        sum += f(p + start, Q_WINDOW);
+    if (n % Q_WINDOW) {
+        sum += f(p + n - Q_WINDOW, Q_WINDOW);
+        k++;
+    }
+    return sum / (double)k;
 }
 
 /* The melody line: one pitch per onset, the highest when notes share an
@@ -272,7 +299,7 @@ melody_hard_checks(const mg_track *t, mg_quality *q)
             top = count[pc];
             top_pc = pc;
         }
-    if ((double)top > Q_STUCK_FRACTION * (double)t->n)
+    if (top * 100 > Q_STUCK_PERCENT * t->n)
         add_fail(q, "stuck pitch: %s in %.0f%% of melody notes",
                  mg_pc_name(top_pc), 100.0 * (double)top / (double)t->n);
     if (hi - lo > Q_MAX_RANGE)
@@ -311,8 +338,9 @@ mg_quality_check(const mg_song *s, mg_quality *q)
         q->soft[MG_Q_KEY_CORR] = key_correlation(hist);
         q->soft[MG_Q_SCALE] = scale_adherence(hist, s->tonic_pc, s->mode);
         q->soft[MG_Q_STEP] = step_score_of(step_fraction(line, n));
-        q->soft[MG_Q_ENTROPY] = trigram_entropy(line, n);
-        q->soft[MG_Q_LZ] = lz_score_of(lz_complexity(line, n));
+        q->soft[MG_Q_ENTROPY] =
+            entropy_score_of(windowed(trigram_entropy, line, n));
+        q->soft[MG_Q_LZ] = lz_score_of(windowed(lz_complexity, line, n));
     } else if (!layer_active_somewhere(s, MG_LAYER_MELODY)) {
         /* No melody by design: judge tonality on what sounds, and let the
          * line metrics, which have no line to read, follow that verdict. */
