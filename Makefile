@@ -46,6 +46,8 @@ CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+BENCH_SRC  := $(sort $(wildcard bench/*.c))
+BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 LIBCOMMON := $(BUILD)/libmgcommon.a
 LIBPROTO  := $(BUILD)/libmgproto.a
@@ -96,6 +98,10 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
+$(BUILD)/bench/%: bench/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
 unit: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
 
 # The test build: ASan + UBSan, in its own tree, then every test.
@@ -105,7 +111,7 @@ test:
 	$(MAKE) --no-print-directory all
 	MG_BUILD=build/asan sh tests/run.sh
 
-bench: all
+bench: all $(BENCH_BIN)
 	sh scripts/bench.sh
 
 soak: all
