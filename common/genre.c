@@ -742,14 +742,14 @@ static const drum_voice_name drum_voices[] = {
     {"ride", 51},      {"china", 52},      {"ridebell", 53},
     {"tambourine", 54}, {"splash", 55},    {"cowbell", 56},
     {"crash2", 57},    {"vibraslap", 58},  {"ride2", 59},
-    {"bongo_hi", 60},  {"bongo_lo", 61},   {"conga_mute", 62},
-    {"conga_hi", 63},  {"conga_lo", 64},   {"timbale_hi", 65},
+    {"bongo_hi", 60},  {"bongo_lo", 61},   {"conga_hi", 62},
+    {"conga_open", 63}, {"conga_lo", 64},   {"timbale_hi", 65},
     {"timbale_lo", 66}, {"agogo_hi", 67},  {"agogo_lo", 68},
     {"cabasa", 69},    {"shaker", 70},     {"maracas", 70},
     {"whistle", 71},   {"guiro", 73},      {"claves", 75},
     {"clave", 75},     {"woodblock", 76},  {"woodblock_lo", 77},
     {"cuica_mute", 78}, {"cuica", 79},     {"triangle_mute", 80},
-    {"triangle", 81},  {"timpani", 47},
+    {"triangle", 81},
 };
 
 /* A voice name or a plain GM note number; -1 if neither. */
