@@ -122,13 +122,13 @@ scale_adherence(const double hist[12], int tonic_pc, mg_mode mode)
 }
 
 /* Fraction of intervals of at most 2 semitones, mapped to a score that is
- * 1 over the tonal band [0.45, 0.85], falls linearly to 0 at no steps at
- * all (random leaps, the worse failure) and to 0.5 at all steps (scale
- * runs, dull but not broken). */
+ * 1 over the tonal band [0.35, 0.85] (our generators give 0.34-0.76),
+ * falls linearly to 0 at no steps at all (random leaps, the worse failure)
+ * and to 0.5 at all steps (scale runs, dull but not broken). */
 static double
 step_score_of(double f)
 {
-    if (f < 0.45) return f / 0.45;
+    if (f < 0.35) return f / 0.35;
     if (f <= 0.85) return 1;
     return 1 - 0.5 * (f - 0.85) / 0.15;
 }
@@ -218,24 +218,25 @@ lz76_phrases(const uint8_t *p, size_t n)
  * count relative to that of a random sequence over twelve symbols (a
  * melody's usual alphabet). A fixed base, not the window's own alphabet
  * size, so that a two-note cycle is not excused for using two notes: it
- * scores about 0.08, a repeated eight-note scale 0.23, a phrase-structured
- * tonal melody 0.4-0.8, random chromatic pitches over 1 (clipped). */
+ * gives about 0.08, a repeated eight-note scale 0.23, our generators'
+ * melodies 0.4-0.95, random chromatic pitches about 1.15. Not clipped
+ * here: the score mapping needs the tail above 1. */
 static double
 lz_complexity(const uint8_t *p, size_t n)
 {
     if (n < 4) return 0;
-    return clamp01((double)lz76_phrases(p, n) * log((double)n) / log(12.0) /
-                   (double)n);
+    return (double)lz76_phrases(p, n) * log((double)n) / log(12.0) /
+           (double)n;
 }
 
-/* Both tails are pathologies: 1 on [0.30, 0.85], linear to 0 at 0.10
- * (a two-note cycle) and at 1 (random pitches). */
+/* Both tails are pathologies: 1 on [0.30, 0.95], linear to 0 at 0.10
+ * (a two-note cycle) and at 1.10 (random chromatic pitches). */
 static double
 lz_score_of(double c)
 {
     if (c < 0.30) return clamp01((c - 0.10) / 0.20);
-    if (c <= 0.85) return 1;
-    return clamp01(1 - (c - 0.85) / 0.15);
+    if (c <= 0.95) return 1;
+    return clamp01(1 - (c - 0.95) / 0.15);
 }
 
 /* Mean of a metric over consecutive windows of Q_WINDOW notes (the last
