@@ -212,6 +212,7 @@ mg_track_add(mg_track *t, uint32_t tick, uint32_t dur, int pitch, int vel)
         t->cap = cap;
     }
     n = &t->v[t->n++];
+    memset(n, 0, sizeof *n); /* padding too: tracks compare by bytes */
     n->tick = tick;
     n->dur = dur ? dur : 1;
     n->pitch = (uint8_t)(pitch < 0 ? 0 : pitch > 127 ? 127 : pitch);
