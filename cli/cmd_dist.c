@@ -1,0 +1,541 @@
+/*
+ * dist — the distributed commands: `musicgen coordinator`, `worker`
+ * (connected or --static), `status` and `merge`. Each parses its options
+ * with the same config layer as `generate` (so a generation option means
+ * the same everywhere), prints one line on error and returns the exit
+ * status. The daemons themselves live in coordinator/ and worker/.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "coordinator.h"
+#include "dlog.h"
+#include "ledger.h"
+#include "procs.h"
+#include "proto.h"
+#include "worker.h"
+
+/* Our own options arrive in rest as "--name" "value" or "--name=value". */
+typedef struct {
+    char **v;
+    int n, i;
+} args;
+
+static bool
+take(args *a, const char *name, const char **val)
+{
+    const char *s = a->v[a->i];
+    size_t l = strlen(name);
+    if (strncmp(s, "--", 2) || strncmp(s + 2, name, l))
+        return false;
+    if (s[2 + l] == '=') {
+        *val = s + 3 + l;
+        return true;
+    }
+    if (s[2 + l] || a->i + 1 >= a->n)
+        return false;
+    *val = a->v[++a->i];
+    return true;
+}
+
+static bool
+take_flag(args *a, const char *name)
+{
+    const char *s = a->v[a->i];
+    return !strncmp(s, "--", 2) && !strcmp(s + 2, name);
+}
+
+static int
+to_int(const char *cmd, const char *name, const char *s, long lo, long hi,
+       long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || !*s || *end || v < lo || v > hi) {
+        fprintf(stderr, "musicgen %s: --%s: must be an integer in [%ld, "
+                "%ld], got '%s'\n", cmd, name, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int
+parse(const char *cmd, mg_config *cfg, int argc, char **argv,
+      const char *const *extra, char ***rest, int *nrest)
+{
+    char err[512];
+    *rest = calloc((size_t)argc + 1, sizeof **rest);
+    if (!*rest)
+        return -1;
+    if (mg_config_from_args(cfg, argc, argv, extra, *rest, nrest, err,
+                            sizeof err)) {
+        fprintf(stderr, "musicgen %s: %s\n", cmd, err);
+        free(*rest);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- coordinator ---- */
+
+static const char coord_usage[] =
+    "usage: musicgen coordinator --seed S --count N --out ROOT --ledger FILE\n"
+    "         [--bind ENDPOINT] [--chunk K] [generation options]\n\n"
+    "  --ledger FILE        the run's SQLite ledger (local disk, not NFS)\n"
+    "  --bind ENDPOINT      default tcp://*:5555 (tcp://HOST:* picks a port)\n"
+    "  --chunk K            indices per lease (default 64)\n"
+    "  --heartbeat-ms MS    heartbeat period (default 1000; dead after 5)\n"
+    "  --linger-ms MS       answer late workers after completion (2000)\n"
+    "  --progress-ms MS     progress log period (default 5000)\n"
+    "  --endpoint-file F    write the bound endpoint to F\n\n";
+
+int
+mg_cmd_coordinator(int argc, char **argv)
+{
+    static const char *const extra[] = {
+        "ledger=", "bind=", "chunk=", "heartbeat-ms=", "linger-ms=",
+        "progress-ms=", "endpoint-file=", NULL,
+    };
+    mg_coord_opts o;
+    mg_coord_opts_defaults(&o);
+    char **rest;
+    int nrest, rc = 2;
+    if (parse("coordinator", &o.cfg, argc, argv, extra, &rest, &nrest))
+        return 2;
+    const char *ledger = NULL, *bind = "tcp://*:5555", *v;
+    args a = {rest, nrest, 0};
+    for (; a.i < a.n; a.i++) {
+        long x;
+        if (take_flag(&a, "help") || !strcmp(rest[a.i], "-h")) {
+            printf("%s%s", coord_usage, mg_config_options_help());
+            free(rest);
+            return 0;
+        } else if (take(&a, "ledger", &v)) {
+            ledger = v;
+        } else if (take(&a, "bind", &v)) {
+            bind = v;
+        } else if (take(&a, "endpoint-file", &v)) {
+            o.endpoint_file = v;
+        } else if (take(&a, "chunk", &v)) {
+            if (to_int("coordinator", "chunk", v, 1, MG_PROTO_MAX_CHUNK, &x))
+                goto out;
+            o.chunk = (uint32_t)x;
+        } else if (take(&a, "heartbeat-ms", &v)) {
+            if (to_int("coordinator", "heartbeat-ms", v, 50, 600000, &x))
+                goto out;
+            o.heartbeat_ms = (uint32_t)x;
+        } else if (take(&a, "linger-ms", &v)) {
+            if (to_int("coordinator", "linger-ms", v, 0, 600000, &x))
+                goto out;
+            o.linger_ms = (int)x;
+        } else if (take(&a, "progress-ms", &v)) {
+            if (to_int("coordinator", "progress-ms", v, 50, 3600000, &x))
+                goto out;
+            o.progress_ms = (int)x;
+        } else {
+            fprintf(stderr, "musicgen coordinator: unexpected argument "
+                    "'%s'\n", rest[a.i]);
+            goto out;
+        }
+    }
+    char err[2600];
+    if (mg_config_validate(&o.cfg, true, err, sizeof err)) {
+        fprintf(stderr, "musicgen coordinator: %s\n", err);
+        goto out;
+    }
+    if (!ledger) {
+        fprintf(stderr, "musicgen coordinator: --ledger FILE is required "
+                "(on the coordinator's local disk)\n");
+        goto out;
+    }
+    o.ledger_path = ledger;
+    o.bind = bind;
+    o.stop = &mg_stop_flag;
+    o.quiet = o.cfg.verbose < 0;
+    mg_procs_signals();
+    mg_coord *c = mg_coord_new(&o, err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "musicgen coordinator: %s\n", err);
+        rc = 1;
+        goto out;
+    }
+    int r = mg_coord_run(c, err, sizeof err);
+    if (r < 0)
+        fprintf(stderr, "musicgen coordinator: %s\n", err);
+    mg_coord_destroy(&c);
+    rc = r == 0 ? 0 : r == 1 ? 3 : 1;
+out:
+    free(rest);
+    return rc;
+}
+
+/* ---- worker ---- */
+
+static const char worker_usage[] =
+    "usage: musicgen worker --connect ENDPOINT --out ROOT [--jobs J]\n"
+    "       musicgen worker --static --array-index I --array-size M\n"
+    "                       --seed S --count N --out ROOT [options]\n\n"
+    "  --connect ENDPOINT   the coordinator, e.g. tcp://head:5555\n"
+    "  --out ROOT           where this machine sees the run's shared root\n"
+    "  --jobs J             J worker processes, one engine each (default 1)\n"
+    "  --identity NAME      stable name (default host-pid)\n"
+    "  --idle-timeout S     give up after S s without a coordinator (300)\n"
+    "  --static             no coordinator: make slice I of M of the run\n"
+    "  --array-index I      default $SLURM_ARRAY_TASK_ID or\n"
+    "                       $JOB_COMPLETION_INDEX\n"
+    "  --array-size M       default $SLURM_ARRAY_TASK_COUNT\n\n";
+
+typedef struct {
+    mg_worker_opts o;
+    bool is_static;
+    int index, size, jobs;
+} worker_job;
+
+static int
+worker_child(int slot, void *ud)
+{
+    worker_job *j = ud;
+    char err[1024];
+    if (j->is_static) {
+        /* J jobs split slice I of M into J sub-slices: slice I*J+slot of
+         * M*J; merge only needs every index covered once. */
+        int rc = mg_worker_static(&j->o.cfg, j->index * j->jobs + slot,
+                                  j->size * j->jobs, &mg_stop_flag, err,
+                                  sizeof err);
+        if (rc)
+            fprintf(stderr, "musicgen worker: %s\n", err);
+        return rc ? 1 : 0;
+    }
+    mg_worker_opts o = j->o;
+    if (j->jobs > 1) {
+        size_t l = strnlen(o.identity, sizeof o.identity - 8);
+        snprintf(o.identity + l, sizeof o.identity - l, ".%d", slot);
+    }
+    o.stop = &mg_stop_flag;
+    int rc = mg_worker_run(&o, err, sizeof err);
+    if (rc < 0 || rc == MG_WORKER_GAVE_UP)
+        fprintf(stderr, "musicgen worker: %s\n", err);
+    if (rc == MG_WORKER_REFUSED)
+        fprintf(stderr, "musicgen worker: %s\n", err[0] ? err :
+                "refused by the coordinator");
+    return rc < 0 ? 1 : rc == MG_WORKER_STOPPED ? 0 : rc;
+}
+
+static int
+env_int(const char *name, int dflt)
+{
+    const char *s = getenv(name);
+    return s && *s ? atoi(s) : dflt;
+}
+
+int
+mg_cmd_worker(int argc, char **argv)
+{
+    static const char *const extra[] = {
+        "connect=", "jobs=", "identity=", "idle-timeout=", "static",
+        "array-index=", "array-size=", NULL,
+    };
+    worker_job j;
+    memset(&j, 0, sizeof j);
+    mg_worker_opts_defaults(&j.o);
+    j.jobs = 1;
+    j.index = env_int("SLURM_ARRAY_TASK_ID", env_int("JOB_COMPLETION_INDEX",
+                                                     -1));
+    j.size = env_int("SLURM_ARRAY_TASK_COUNT", -1);
+    char **rest;
+    int nrest, rc = 2;
+    if (parse("worker", &j.o.cfg, argc, argv, extra, &rest, &nrest))
+        return 2;
+    const char *v;
+    args a = {rest, nrest, 0};
+    for (; a.i < a.n; a.i++) {
+        long x;
+        if (take_flag(&a, "help") || !strcmp(rest[a.i], "-h")) {
+            printf("%s%s", worker_usage, mg_config_options_help());
+            free(rest);
+            return 0;
+        } else if (take_flag(&a, "static")) {
+            j.is_static = true;
+        } else if (take(&a, "connect", &v)) {
+            j.o.connect = v;
+        } else if (take(&a, "identity", &v)) {
+            snprintf(j.o.identity, sizeof j.o.identity, "%s", v);
+        } else if (take(&a, "jobs", &v)) {
+            if (to_int("worker", "jobs", v, 1, 1024, &x))
+                goto out;
+            j.jobs = (int)x;
+        } else if (take(&a, "idle-timeout", &v)) {
+            if (to_int("worker", "idle-timeout", v, 0, 86400 * 365, &x))
+                goto out;
+            j.o.idle_timeout_ms = (int)(x * 1000 > INT32_MAX ? INT32_MAX
+                                                            : x * 1000);
+        } else if (take(&a, "array-index", &v)) {
+            if (to_int("worker", "array-index", v, 0, 1000000, &x))
+                goto out;
+            j.index = (int)x;
+        } else if (take(&a, "array-size", &v)) {
+            if (to_int("worker", "array-size", v, 1, 1000000, &x))
+                goto out;
+            j.size = (int)x;
+        } else {
+            fprintf(stderr, "musicgen worker: unexpected argument '%s'\n",
+                    rest[a.i]);
+            goto out;
+        }
+    }
+    char err[512];
+    j.o.quiet = j.o.cfg.verbose < 0;
+    if (j.is_static) {
+        if (mg_config_validate(&j.o.cfg, true, err, sizeof err)) {
+            fprintf(stderr, "musicgen worker: %s\n", err);
+            goto out;
+        }
+        if (j.size < 1 || j.index < 0 || j.index >= j.size) {
+            fprintf(stderr, "musicgen worker: --static needs --array-index I "
+                    "and --array-size M with 0 <= I < M\n");
+            goto out;
+        }
+    } else if (!j.o.connect) {
+        fprintf(stderr, "musicgen worker: --connect ENDPOINT is required "
+                "(or --static)\n");
+        goto out;
+    }
+    mg_procs_signals();
+    if (j.jobs == 1) {
+        rc = worker_child(0, &j);
+        goto out;
+    }
+    mg_procs p;
+    if (mg_procs_spawn(&p, j.jobs, worker_child, &j)) {
+        fprintf(stderr, "musicgen worker: cannot start %d processes: %s\n",
+                j.jobs, strerror(errno));
+        mg_procs_kill(&p, SIGTERM);
+        mg_procs_wait(&p, 10000);
+        mg_procs_free(&p);
+        rc = 1;
+        goto out;
+    }
+    /* Pass our signals on: the children finish their samples. */
+    int forwarded = 0;
+    while (mg_procs_reap(&p) > 0) {
+        if (mg_stop_flag > forwarded) {
+            forwarded = mg_stop_flag;
+            mg_procs_kill(&p, SIGTERM);
+        }
+        usleep(50000);
+    }
+    rc = mg_procs_result(&p);
+    mg_procs_free(&p);
+out:
+    free(rest);
+    return rc;
+}
+
+/* ---- status ---- */
+
+int
+mg_cmd_status(int argc, char **argv)
+{
+    static const char *const extra[] = {"ledger=", NULL};
+    mg_config cfg;
+    char **rest;
+    int nrest, rc = 2;
+    if (parse("status", &cfg, argc, argv, extra, &rest, &nrest))
+        return 2;
+    const char *ledger = NULL, *v;
+    args a = {rest, nrest, 0};
+    for (; a.i < a.n; a.i++) {
+        if (take_flag(&a, "help") || !strcmp(rest[a.i], "-h")) {
+            printf("usage: musicgen status --ledger FILE | --out ROOT\n"
+                   "  (--out ROOT reads ROOT/.musicgen/ledger.sqlite, the "
+                   "ledger of `musicgen generate`)\n");
+            free(rest);
+            return 0;
+        } else if (take(&a, "ledger", &v)) {
+            ledger = v;
+        } else {
+            fprintf(stderr, "musicgen status: unexpected argument '%s'\n",
+                    rest[a.i]);
+            goto out;
+        }
+    }
+    char path[1200], err[512];
+    if (!ledger) {
+        snprintf(path, sizeof path, "%s/.musicgen/ledger.sqlite",
+                 cfg.out_dir);
+        ledger = path;
+    }
+    mg_ledger *l = mg_ledger_open_ro(ledger, err, sizeof err);
+    mg_ledger_run run;
+    mg_ledger_counts c;
+    if (!l || mg_ledger_get_run(l, &run, err, sizeof err) != 1 ||
+        mg_ledger_counts_get(l, mg_wall_ms(), &c, err, sizeof err)) {
+        fprintf(stderr, "musicgen status: %s\n", l ? (err[0] ? err :
+                "the ledger holds no run") : err);
+        mg_ledger_close(&l);
+        rc = 1;
+        goto out;
+    }
+    uint64_t done = c.ok + c.failed;
+    printf("run: seed %" PRId64 ", %" PRIu64 " samples from %" PRIu64
+           ", chunks of %u\n", run.global_seed, run.count, run.start,
+           run.chunk);
+    printf("done: %" PRIu64 "/%" PRIu64 " (%.1f%%), %" PRIu64 " ok, %"
+           PRIu64 " failed\n", done, c.total,
+           c.total ? 100.0 * (double)done / (double)c.total : 0.0, c.ok,
+           c.failed);
+    printf("chunks: %" PRIu64 " pending, %" PRIu64 " leased, %" PRIu64
+           " done; workers holding leases: %" PRIu64 "\n", c.chunks_pending,
+           c.chunks_leased, c.chunks_done, c.workers);
+    char *prog = mg_ledger_get_meta(l, "progress");
+    json_t *j = prog ? json_loads(prog, 0, NULL) : NULL;
+    if (j) {
+        double eta = json_number_value(json_object_get(j, "eta_s"));
+        char etas[32] = "?";
+        if (eta >= 0) {
+            long t = (long)eta;
+            snprintf(etas, sizeof etas, "%ld:%02ld:%02ld", t / 3600,
+                     t / 60 % 60, t % 60);
+        }
+        printf("last progress: %.1f rows/s, ETA %s, %d workers (at %s)\n",
+               json_number_value(json_object_get(j, "rate")),
+               done >= c.total ? "0:00:00" : etas,
+               (int)json_integer_value(json_object_get(j, "workers")),
+               json_string_value(json_object_get(j, "updated_at")));
+        json_decref(j);
+    }
+    printf("state: %s\n", done >= c.total ? "complete" : "incomplete");
+    free(prog);
+    mg_ledger_run_free(&run);
+    mg_ledger_close(&l);
+    rc = 0;
+out:
+    free(rest);
+    return rc;
+}
+
+/* ---- merge ---- */
+
+static int
+merge_file(const char *path, uint64_t start, uint64_t count, char **lines,
+           uint64_t *have)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        if (line[n - 1] == '\n')
+            line[--n] = '\0';
+        json_t *j = json_loads(line, 0, NULL);
+        json_t *ix = j ? json_object_get(j, "sample_index") : NULL;
+        if (ix && json_is_integer(ix)) {
+            json_int_t i = json_integer_value(ix);
+            if (i >= 0 && (uint64_t)i >= start && (uint64_t)i - start < count
+                && !lines[i - (json_int_t)start]) {
+                lines[i - (json_int_t)start] = strdup(line);
+                (*have)++;
+            }
+        }
+        json_decref(j);
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
+int
+mg_cmd_merge(int argc, char **argv)
+{
+    mg_config cfg;
+    char **rest;
+    int nrest, rc = 2;
+    if (parse("merge", &cfg, argc, argv, NULL, &rest, &nrest))
+        return 2;
+    for (int i = 0; i < nrest; i++) {
+        if (!strcmp(rest[i], "--help") || !strcmp(rest[i], "-h")) {
+            printf("usage: musicgen merge --out ROOT --count N [--start I]\n"
+                   "  builds ROOT/manifest.jsonl from the slices of "
+                   "`musicgen worker --static`\n");
+            free(rest);
+            return 0;
+        }
+        fprintf(stderr, "musicgen merge: unexpected argument '%s'\n",
+                rest[i]);
+        free(rest);
+        return 2;
+    }
+    free(rest);
+    uint64_t start = (uint64_t)cfg.start, count = (uint64_t)cfg.count;
+    char dir[1200], path[1500], tmp[1300];
+    snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg.out_dir);
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "musicgen merge: %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    char **lines = calloc(count, sizeof *lines);
+    if (!lines) {
+        closedir(d);
+        fprintf(stderr, "musicgen merge: out of memory\n");
+        return 1;
+    }
+    uint64_t have = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (strncmp(de->d_name, "slice-", 6) || l < 7 ||
+            strcmp(de->d_name + l - 6, ".jsonl"))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        merge_file(path, start, count, lines, &have);
+    }
+    closedir(d);
+    rc = 1;
+    if (have < count) {
+        uint64_t first = 0;
+        while (first < count && lines[first])
+            first++;
+        fprintf(stderr, "musicgen merge: %" PRIu64 " of %" PRIu64 " samples "
+                "missing (first: %" PRIu64 "); run the missing slices again\n",
+                count - have, count, start + first);
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/manifest.jsonl", cfg.out_dir);
+    snprintf(tmp, sizeof tmp, "%s/.manifest.jsonl.tmp", cfg.out_dir);
+    FILE *f = fopen(tmp, "w");
+    int bad = !f;
+    for (uint64_t i = 0; f && i < count; i++)
+        if (fprintf(f, "%s\n", lines[i]) < 0)
+            bad = 1;
+    if (f && (fflush(f) || fsync(fileno(f))))
+        bad = 1;
+    if (f && fclose(f))
+        bad = 1;
+    if (bad || rename(tmp, path)) {
+        fprintf(stderr, "musicgen merge: cannot write %s: %s\n", path,
+                strerror(errno));
+        unlink(tmp);
+        goto done;
+    }
+    if (cfg.verbose >= 0)
+        fprintf(stderr, "merged %" PRIu64 " rows -> %s\n", count, path);
+    rc = 0;
+done:
+    for (uint64_t i = 0; i < count; i++)
+        free(lines[i]);
+    free(lines);
+    return rc;
+}

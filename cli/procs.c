@@ -1,0 +1,125 @@
+/*
+ * procs — signal flag and worker child processes (see procs.h).
+ */
+#include "procs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile sig_atomic_t mg_stop_flag;
+
+static void
+on_signal(int sig)
+{
+    (void)sig;
+    if (mg_stop_flag < 100)
+        mg_stop_flag++;
+}
+
+void
+mg_procs_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int
+mg_procs_spawn(mg_procs *p, int n, mg_child_fn fn, void *ud)
+{
+    memset(p, 0, sizeof *p);
+    p->pids = calloc((size_t)n, sizeof *p->pids);
+    p->status = calloc((size_t)n, sizeof *p->status);
+    if (!p->pids || !p->status)
+        return -1;
+    pid_t parent = getpid();
+    fflush(NULL);
+    for (int i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            return -1;
+        if (pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (getppid() != parent)    /* parent died before prctl */
+                _exit(1);
+            mg_stop_flag = 0;
+            mg_procs_signals();
+            int rc = fn(i, ud);
+            fflush(NULL);
+            _exit(rc & 0xff);
+        }
+        p->pids[i] = pid;
+        p->status[i] = -1;
+        p->n++;
+        p->alive++;
+    }
+    return 0;
+}
+
+int
+mg_procs_reap(mg_procs *p)
+{
+    int st;
+    pid_t pid;
+    while (p->alive > 0 && (pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        for (int i = 0; i < p->n; i++)
+            if (p->pids[i] == pid) {
+                p->status[i] = WIFEXITED(st) ? WEXITSTATUS(st)
+                                             : 128 + WTERMSIG(st);
+                p->pids[i] = 0;
+                p->alive--;
+            }
+    }
+    return p->alive;
+}
+
+void
+mg_procs_kill(mg_procs *p, int sig)
+{
+    for (int i = 0; i < p->n; i++)
+        if (p->pids[i] > 0)
+            kill(p->pids[i], sig);
+}
+
+void
+mg_procs_wait(mg_procs *p, int timeout_ms)
+{
+    struct timespec ts = {0, 20 * 1000000};
+    for (int t = 0; t < timeout_ms && mg_procs_reap(p) > 0; t += 20)
+        nanosleep(&ts, NULL);
+    if (p->alive > 0) {
+        mg_procs_kill(p, SIGKILL);
+        while (p->alive > 0) {
+            nanosleep(&ts, NULL);
+            mg_procs_reap(p);
+        }
+    }
+}
+
+int
+mg_procs_result(const mg_procs *p)
+{
+    for (int i = 0; i < p->n; i++)
+        if (p->status[i] != 0)
+            return p->status[i] < 0 ? 1 : p->status[i];
+    return 0;
+}
+
+void
+mg_procs_free(mg_procs *p)
+{
+    free(p->pids);
+    free(p->status);
+    memset(p, 0, sizeof *p);
+}

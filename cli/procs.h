@@ -1,0 +1,47 @@
+/*
+ * procs — signals and worker processes for the commands that run daemons
+ * (coordinator, worker, generate).
+ *
+ * The stop flag is the one piece of process-global state: a signal
+ * handler can only talk through it. SIGTERM/SIGINT increment it (1:
+ * finish the current sample and leave; 2: leave now).
+ *
+ * mg_procs_spawn forks n worker processes *before* the caller creates any
+ * ZeroMQ context (contexts do not survive fork). Each child asks the
+ * kernel for SIGTERM when its parent dies, so a kill -9 of `generate`
+ * never leaves orphans rendering into the dataset.
+ */
+#ifndef MG_PROCS_H
+#define MG_PROCS_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+extern volatile sig_atomic_t mg_stop_flag;
+
+/* SIGTERM, SIGINT (and SIGHUP) -> mg_stop_flag++; SIGPIPE ignored. */
+void mg_procs_signals(void);
+
+/* Child body: returns its exit status. */
+typedef int (*mg_child_fn)(int slot, void *ud);
+
+typedef struct {
+    pid_t *pids;
+    int *status;      /* exit status per slot, -1 while running */
+    int n, alive;
+} mg_procs;
+
+/* Fork n children running fn(slot, ud); 0 or -1. */
+int mg_procs_spawn(mg_procs *p, int n, mg_child_fn fn, void *ud);
+/* Reap without blocking; returns the number still alive. */
+int mg_procs_reap(mg_procs *p);
+/* Send sig to every live child. */
+void mg_procs_kill(mg_procs *p, int sig);
+/* Wait up to timeout_ms for all to exit, then SIGKILL the rest. */
+void mg_procs_wait(mg_procs *p, int timeout_ms);
+/* 0 if every child exited 0, else the first non-zero status. */
+int mg_procs_result(const mg_procs *p);
+void mg_procs_free(mg_procs *p);
+
+#endif

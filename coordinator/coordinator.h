@@ -1,0 +1,56 @@
+/*
+ * coordinator — the daemon that owns a run: ledger + ROUTER socket.
+ *
+ * mg_coord_new opens (or creates) the run in the ledger, refusing one
+ * whose parameters differ, and binds. mg_coord_run serves workers until
+ * the run is complete (returns 0: manifest written, workers told to stop)
+ * or *stop is set (returns 1: state kept, resume later). The same code
+ * serves `musicgen coordinator` and the embedded `musicgen generate`.
+ */
+#ifndef MG_COORDINATOR_H
+#define MG_COORDINATOR_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+typedef struct {
+    uint64_t total, done, failed;
+    double rate;         /* rows/s over the last window */
+    double eta_s;        /* -1 when unknown */
+    int workers;
+    double elapsed_s;
+} mg_coord_progress;
+
+typedef void (*mg_coord_progress_cb)(const mg_coord_progress *p, void *ud);
+
+typedef struct {
+    mg_config cfg;                 /* seed, count, start, out, run config */
+    const char *ledger_path;
+    const char *bind;              /* e.g. tcp://0.0.0.0:5555, ipc://@x */
+    const char *endpoint_file;     /* write the bound endpoint here */
+    uint32_t chunk;                /* indices per lease (default 64) */
+    uint32_t heartbeat_ms;         /* default 1000 */
+    int liveness;                  /* heartbeats missed = dead (5) */
+    int linger_ms;                 /* after completion (default 2000) */
+    int progress_ms;               /* log/callback period (5000) */
+    const volatile sig_atomic_t *stop;
+    mg_coord_progress_cb progress; /* NULL: log lines */
+    void *progress_ud;
+    bool quiet;                    /* only errors and refusals */
+} mg_coord_opts;
+
+typedef struct mg_coord mg_coord;
+
+void mg_coord_opts_defaults(mg_coord_opts *o);
+mg_coord *mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen);
+void mg_coord_destroy(mg_coord **c);
+/* 0 complete, 1 stopped, -1 error (err). */
+int mg_coord_run(mg_coord *c, char *err, size_t errlen);
+/* The endpoint actually bound (a '*' port resolved). */
+const char *mg_coord_endpoint(const mg_coord *c);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * worker — the stateless worker: one connection, one engine.
+ *
+ * mg_worker_run connects a DEALER to the coordinator, says HELLO, takes
+ * the run config from RUN, checks its own fingerprint for that config,
+ * JOINs, then leases chunks and reports one ROW per sample until SHUTDOWN.
+ * It keeps nothing on local disk: rows not yet acknowledged live in memory
+ * and are re-sent after a reconnect. Paths are computed from index and
+ * shard width, never taken from the wire.
+ *
+ * `--jobs J` is J such workers in J processes (cli/cmd_dist.c forks
+ * them); an mg_engine is not thread-safe, so each process has its own.
+ *
+ * mg_worker_static runs a fixed slice of the run with no coordinator and
+ * writes the slice's manifest rows for `musicgen merge`.
+ */
+#ifndef MG_WORKER_H
+#define MG_WORKER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+typedef struct {
+    mg_config cfg;               /* local: out_dir, genres_dir, sf_dir */
+    const char *connect;         /* coordinator endpoint */
+    char identity[64];           /* stable across reconnects */
+    int idle_timeout_ms;         /* give up without a coordinator (0 = never) */
+    /* 1: finish the current sample, report it, leave; 2: leave now (the
+     * sample directory is atomic, so nothing half-written remains). */
+    const volatile sig_atomic_t *stop;
+    bool quiet;
+} mg_worker_opts;
+
+enum {
+    MG_WORKER_DONE = 0,          /* run complete */
+    MG_WORKER_STOPPED = 1,       /* signal */
+    MG_WORKER_REFUSED = 2,       /* fingerprint or protocol version */
+    MG_WORKER_GAVE_UP = 3,       /* no coordinator for idle_timeout_ms */
+};
+
+void mg_worker_opts_defaults(mg_worker_opts *o);
+/* One of the MG_WORKER_* codes, or -1 with err (engine fault). */
+int mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen);
+
+/* Slice I of M of the run in cfg (contiguous ranges). Writes
+ * <out>/.musicgen/slices/slice-<I>-of-<M>.jsonl atomically. 0 or -1. */
+int mg_worker_static(const mg_config *cfg, int array_index, int array_size,
+                     const volatile sig_atomic_t *stop, char *err,
+                     size_t errlen);
+
+#endif
