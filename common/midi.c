@@ -118,7 +118,8 @@ static void
 trk_time(track_w *t, uint32_t tick)
 {
     if (t->err) return;
-    if (tick < t->now) {
+    if (tick < t->now) { /* parts out of order: a broken song */
+        errno = EINVAL;
         t->err = 1;
         return;
     }
