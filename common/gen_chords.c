@@ -33,6 +33,8 @@ typedef struct {
     bool chromatic; /* borrowed/secondary: skip the in-key tone test */
     bool dominant;  /* may carry a dominant seventh */
     bool want7;     /* the state asked for a seventh ("V7") */
+    bool stable;    /* a cadence's goal: no suspension */
+    bool after_sus; /* the previous chord was suspended */
 } rn_chord;
 
 static const char *const numerals[7] = {"I", "II", "III", "IV",
@@ -170,7 +172,7 @@ same_third(int t, const rn_chord *c)
 
 /* Pitch-class set the chord's tones may use, relative to the tonic. */
 static unsigned
-key_mask(mg_mode mode, mg_feel feel)
+key_mask(mg_mode mode, mg_feel feel, bool leading)
 {
     const int *sc = mg_scale(mode);
     unsigned m = 0;
@@ -178,8 +180,8 @@ key_mask(mg_mode mode, mg_feel feel)
 
     for (i = 0; i < 7; i++)
         m |= 1u << sc[i];
-    if (mode == MG_MODE_MINOR)
-        m |= 1u << 11; /* harmonic minor's leading tone */
+    if (mode == MG_MODE_MINOR && leading)
+        m |= 1u << 11; /* harmonic minor's leading tone, dominants only */
     if (feel == MG_FEEL_BLUES || feel == MG_FEEL_JAZZ)
         m |= (1u << 3) | (1u << 10); /* blue third and seventh */
     return m;
@@ -202,7 +204,8 @@ pick_type(const mg_genre *g, const rn_chord *c, int rel_root, mg_mode mode,
           mg_feel feel, mg_rng *r)
 {
     double w[MG_NCHORDTYPES];
-    unsigned mask = key_mask(mode, feel);
+    unsigned mask = key_mask(mode, feel,
+                             c->dominant || (c->degree == 6 && c->shift));
     int pass, t, n, with7;
 
     for (pass = 0; pass < 4; pass++) {
@@ -216,6 +219,9 @@ pick_type(const mg_genre *g, const rn_chord *c, int rel_root, mg_mode mode,
                 ok = fits_family(t, c, feel);
             else if (ok && pass == 2)
                 ok = same_third(t, c);
+            if (ok && pass < 3 && c->stable &&
+                mg_chord_info_of((mg_chord_type)t)->family == MG_FAM_SUS)
+                ok = false;
             w[t] = ok ? g->chord_weight[t] : 0;
             if (ok) {
                 n++;
@@ -233,6 +239,10 @@ pick_type(const mg_genre *g, const rn_chord *c, int rel_root, mg_mode mode,
         if (c->want7 && with7 > 0 && mg_chord_info_of((mg_chord_type)t)
                                              ->ntones < 4)
             w[t] = 0;
+        /* suspensions are colour: rarely two in a row */
+        if (c->after_sus &&
+            mg_chord_info_of((mg_chord_type)t)->family == MG_FAM_SUS)
+            w[t] *= 0.3;
         if (c->dominant && (t == MG_CH_DOM7 || t == MG_CH_DOM9) &&
             (feel == MG_FEEL_JAZZ || feel == MG_FEEL_BLUES))
             w[t] *= 3;
@@ -351,7 +361,7 @@ voice_chord(mg_chord *ch, const mg_chord *prev)
             qsort(v, (size_t)n, sizeof v[0], cmp_int);
             for (i = 1; i < n; i++)
                 dup |= v[i] == v[i - 1];
-            if (dup || v[n - 1] > 79 || v[n - 1] - v[0] > 24)
+            if (dup || v[n - 1] > 76 || v[n - 1] - v[0] > 19)
                 continue;
             for (i = 0; i < n; i++)
                 sum += v[i];
@@ -364,6 +374,11 @@ voice_chord(mg_chord *ch, const mg_chord *prev)
                 cost += v[n - 1] - v[0];
             if (n > 1 && v[1] - v[0] < 3 && v[0] < 53)
                 cost += 8; /* low seconds are mud */
+            /* close-ish positions: a wide triad sounds hollow */
+            cost += v[n - 1] - v[0] > 12 ? 2 * (v[n - 1] - v[0] - 12) : 0;
+            for (i = 2; i < n; i++)
+                if (v[i] - v[i - 1] > 7)
+                    cost += 3; /* gaps between upper voices */
             if (best < 0 || cost < best) {
                 best = cost;
                 ch->nvoices = n;
@@ -513,6 +528,9 @@ gen_part(mg_song *s, const mg_genre *g, int pi, mg_feel feel,
         int rel = (mg_scale(s->mode)[seq[i].degree] + seq[i].shift + 12) % 12;
 
         memset(ch, 0, sizeof *ch);
+        seq[i].stable = i == n - 1;
+        seq[i].after_sus = i > 0 && mg_chord_info_of(p->chords[i - 1].type)
+                                            ->family == MG_FAM_SUS;
         ch->root_pc = (s->tonic_pc + rel) % 12;
         ch->type = (mg_chord_type)pick_type(g, &seq[i], rel, s->mode, feel, r);
         ch->inversion = pick_inversion(g, ch->type, r);
