@@ -19,7 +19,7 @@
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: musicgen list-genres [--genres-dir DIR]\n"
+    fprintf(f, "usage: musicgen list-genres [--genres-dir DIR] [--names]\n"
                "  Lists the genre presets in DIR (default: "
                "$MUSICGEN_GENRES_DIR,\n  else the installed genres). "
                "Format: docs/genres.md.\n");
@@ -52,6 +52,7 @@ mg_cmd_list_genres(int argc, char **argv)
     char dir[1024], err[1024], **names = NULL;
     const char *env = getenv("MUSICGEN_GENRES_DIR");
     int n, status = 0;
+    bool names_only = false;
 
     if (env && *env)
         snprintf(dir, sizeof dir, "%s", env);
@@ -61,6 +62,8 @@ mg_cmd_list_genres(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             return 0;
+        } else if (!strcmp(argv[i], "--names")) {
+            names_only = true;
         } else if (!strcmp(argv[i], "--genres-dir") && i + 1 < argc) {
             snprintf(dir, sizeof dir, "%s", argv[++i]);
         } else if (!strncmp(argv[i], "--genres-dir=", 13)) {
@@ -79,6 +82,12 @@ mg_cmd_list_genres(int argc, char **argv)
         fprintf(stderr, "musicgen list-genres: no genres in %s (each is "
                         "a directory holding spec.json)\n", dir);
         return 1;
+    }
+    if (names_only) {
+        for (int i = 0; i < n; i++)
+            printf("%s\n", names[i]);
+        mg_genre_names_free(names, n);
+        return 0;
     }
     printf("%-12s %-11s %-10s %-28s %s\n", "GENRE", "TEMPO", "SWING",
            "TIME SIGNATURES", "DESCRIPTION");

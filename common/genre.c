@@ -289,9 +289,10 @@ parse_form(ctx *c, const json_t *o, const char *prefix, mg_genre *g)
                 if (!json_is_object(form))
                     return fail(c, ff, "must be {\"parts\": [...], "
                                        "\"weight\": n}");
-                json_object_foreach(form, k, w) {
-                    if (strcmp(k, "parts") && strcmp(k, "weight"))
-                        return fail(c, ff, "unknown field '%s'", k);
+                const char *fk;
+                json_object_foreach(form, fk, w) {
+                    if (strcmp(fk, "parts") && strcmp(fk, "weight"))
+                        return fail(c, ff, "unknown field '%s'", fk);
                 }
                 parts = json_object_get(form, "parts");
                 w = json_object_get(form, "weight");
