@@ -199,6 +199,21 @@ tones_in_key(int t, int rel_root, unsigned mask)
     return true;
 }
 
+/* A diminished degree in a genre without diminished chords takes the
+ * chord it stands for: vii -> V, the minor key's ii -> iv. */
+static void
+substitute(const mg_genre *g, rn_chord *c, mg_mode mode, mg_feel feel)
+{
+    int t;
+
+    if (c->fam != MG_FAM_DIM)
+        return;
+    for (t = 0; t < MG_NCHORDTYPES; t++)
+        if (type_allowed(g, t) && fits_family(t, c, feel))
+            return;
+    diatonic(c, mode, c->degree == 1 ? 3 : 4);
+}
+
 static int
 pick_type(const mg_genre *g, const rn_chord *c, int rel_root, mg_mode mode,
           mg_feel feel, mg_rng *r)
@@ -208,18 +223,22 @@ pick_type(const mg_genre *g, const rn_chord *c, int rel_root, mg_mode mode,
                              c->dominant || (c->degree == 6 && c->shift));
     int pass, t, n, with7;
 
-    for (pass = 0; pass < 4; pass++) {
+    /* Passes, most to least idiomatic: the family in the key, the family,
+     * the same third in the key, the same third, anything allowed. */
+    for (pass = 0; pass < 5; pass++) {
         for (n = 0, with7 = 0, t = 0; t < MG_NCHORDTYPES; t++) {
             bool ok = type_allowed(g, t);
+            bool inkey = c->chromatic || tones_in_key(t, rel_root, mask);
 
             if (ok && pass == 0)
-                ok = fits_family(t, c, feel) &&
-                     (c->chromatic || tones_in_key(t, rel_root, mask));
+                ok = fits_family(t, c, feel) && inkey;
             else if (ok && pass == 1)
                 ok = fits_family(t, c, feel);
             else if (ok && pass == 2)
+                ok = same_third(t, c) && inkey;
+            else if (ok && pass == 3)
                 ok = same_third(t, c);
-            if (ok && pass < 3 && c->stable &&
+            if (ok && pass < 4 && c->stable &&
                 mg_chord_info_of((mg_chord_type)t)->family == MG_FAM_SUS)
                 ok = false;
             w[t] = ok ? g->chord_weight[t] : 0;
@@ -231,7 +250,7 @@ pick_type(const mg_genre *g, const rn_chord *c, int rel_root, mg_mode mode,
         if (n > 0)
             break;
     }
-    if (pass == 4)
+    if (pass == 5)
         return MG_CH_MAJ; /* unreachable for a valid spec */
     /* A state that asks for a seventh gets one when the genre allows it;
      * jazz and blues dominants lean on the dominant seventh. */
@@ -531,6 +550,8 @@ gen_part(mg_song *s, const mg_genre *g, int pi, mg_feel feel,
         seq[i].stable = i == n - 1;
         seq[i].after_sus = i > 0 && mg_chord_info_of(p->chords[i - 1].type)
                                             ->family == MG_FAM_SUS;
+        substitute(g, &seq[i], s->mode, feel);
+        rel = (mg_scale(s->mode)[seq[i].degree] + seq[i].shift + 12) % 12;
         ch->root_pc = (s->tonic_pc + rel) % 12;
         ch->type = (mg_chord_type)pick_type(g, &seq[i], rel, s->mode, feel, r);
         ch->inversion = pick_inversion(g, ch->type, r);
