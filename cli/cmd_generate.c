@@ -1,58 +1,147 @@
 /*
- * generate — `musicgen generate`: make a dataset on this machine.
+ * generate — `musicgen generate`: make a dataset on this machine, with the
+ * very coordinator and workers a cluster runs (embedded local mode).
  *
- * This first version runs the engine serially in one process and writes
- * manifest.jsonl (one row per index, sorted) at the end; the embedded
- * coordinator/worker mode replaces the loop without changing options or
- * output.
+ * The parent validates the options and the engine set-up once (so a bad
+ * option or genre is one line on stderr and nothing is written), forks
+ * one worker process per core (--workers N) *before* it creates any
+ * ZeroMQ context, then runs the coordinator in-process on an abstract
+ * ipc:// endpoint private to this run, with its ledger inside the output
+ * directory (<out>/.musicgen/ledger.sqlite). Re-running the same command
+ * after Ctrl-C or kill -9 resumes from that ledger; samples the ledger
+ * has but the disk lost are made again. Progress: a live bar with rate and
+ * ETA on a terminal, plain lines every 5 s otherwise, nothing with -q.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "config.h"
+#include "coordinator.h"
 #include "engine.h"
+#include "procs.h"
+#include "worker.h"
+
+typedef struct {
+    mg_config cfg;
+    char endpoint[128];
+} child_ctx;
+
+static int
+local_worker(int slot, void *ud)
+{
+    child_ctx *x = ud;
+    mg_worker_opts o;
+    char err[1024];
+    mg_worker_opts_defaults(&o);
+    o.cfg = x->cfg;
+    o.connect = x->endpoint;
+    o.quiet = true;
+    o.stop = &mg_stop_flag;
+    /* the coordinator is our parent: if it is gone for long, so is the run */
+    o.idle_timeout_ms = 20000;
+    snprintf(o.identity, sizeof o.identity, "local-%d", slot);
+    int rc = mg_worker_run(&o, err, sizeof err);
+    if (rc < 0 || rc == MG_WORKER_REFUSED)
+        fprintf(stderr, "musicgen generate: %s\n", err);
+    return rc < 0 ? 1 : rc == MG_WORKER_STOPPED ? 0 : rc;
+}
+
+typedef struct {
+    mg_procs *procs;
+    bool tty, quiet;
+    bool workers_gone;
+    int64_t last_line;
+    int width;
+} progress_ctx;
 
 static void
-utc_now(char *buf, size_t n)
+fmt_eta(char *buf, size_t n, double s)
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (s < 0) {
+        snprintf(buf, n, "--:--");
+        return;
+    }
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, n, "%02ld:%02ld", t / 60, t % 60);
+}
+
+static void
+on_progress(const mg_coord_progress *p, void *ud)
+{
+    progress_ctx *x = ud;
+    /* Workers that all died (e.g. an engine fault) stop the run. */
+    if (mg_procs_reap(x->procs) == 0 && p->done < p->total) {
+        x->workers_gone = true;
+        mg_stop_flag = mg_stop_flag ? mg_stop_flag : 1;
+    }
+    if (x->quiet)
+        return;
+    char eta[32];
+    fmt_eta(eta, sizeof eta, p->eta_s);
+    double frac = p->total ? (double)p->done / (double)p->total : 1.0;
+    if (x->tty) {
+        char bar[41];
+        int fill = (int)(frac * 40);
+        for (int i = 0; i < 40; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[40] = '\0';
+        fprintf(stderr, "\r[%s] %" PRIu64 "/%" PRIu64 " %5.1f%%  %.0f/s  "
+                "ETA %s  %d workers%s", bar, p->done, p->total, frac * 100,
+                p->rate, eta, p->workers, p->failed ? "  (failures)" : "");
+        fflush(stderr);
+        return;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (now - x->last_line < 5000)
+        return;
+    x->last_line = now;
+    fprintf(stderr, "progress: %" PRIu64 "/%" PRIu64 " (%.1f%%), %" PRIu64
+            " failed, %.1f/s, ETA %s, %d workers\n", p->done, p->total,
+            frac * 100, p->failed, p->rate, eta, p->workers);
+}
+
+/* The final line, in the words of the first serial version. */
+typedef struct {
+    progress_ctx *px;
+    mg_coord_progress last;
+} final_ctx;
+
+static void
+on_progress_final(const mg_coord_progress *p, void *ud)
+{
+    final_ctx *f = ud;
+    f->last = *p;
+    on_progress(p, f->px);
 }
 
 static int
-write_manifest(const mg_config *c, const mg_row *rows, int64_t n)
+ncores(void)
 {
-    char path[1200], tmp[1300], line[2048], now[32];
-    snprintf(path, sizeof path, "%s/manifest.jsonl", c->out_dir);
-    snprintf(tmp, sizeof tmp, "%s/.manifest.jsonl.tmp", c->out_dir);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return -1;
-    utc_now(now, sizeof now);
-    for (int64_t i = 0; i < n; i++) {
-        if (mg_row_jsonl(&rows[i], now, line, sizeof line) < 0) {
-            fclose(f);
-            return -1;
-        }
-        fprintf(f, "%s\n", line);
-    }
-    if (fclose(f)) return -1;
-    return rename(tmp, path);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
 }
 
 int
 mg_cmd_generate(int argc, char **argv)
 {
     mg_config cfg;
-    char err[512];
+    char err[2600];
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     int nrest = 0;
-    if (!rest) return 1;
+    if (!rest)
+        return 1;
     if (mg_config_from_args(&cfg, argc, argv, NULL, rest, &nrest, err,
                             sizeof err)) {
         fprintf(stderr, "musicgen generate: %s\n", err);
@@ -61,7 +150,10 @@ mg_cmd_generate(int argc, char **argv)
     }
     for (int i = 0; i < nrest; i++) {
         if (!strcmp(rest[i], "--help") || !strcmp(rest[i], "-h")) {
-            printf("usage: musicgen generate --seed S [options]\n\n%s",
+            printf("usage: musicgen generate --seed S [options]\n\n"
+                   "Runs an embedded coordinator and one worker process per "
+                   "core (--workers N);\nre-run the same command to resume "
+                   "(ledger: <out>/.musicgen/ledger.sqlite).\n\n%s",
                    mg_config_options_help());
             free(rest);
             return 0;
@@ -76,45 +168,99 @@ mg_cmd_generate(int argc, char **argv)
         fprintf(stderr, "musicgen generate: %s\n", err);
         return 2;
     }
+    /* One engine in the parent, destroyed before the fork: every set-up
+     * error (genres, soundfonts, output directory) surfaces here, once. */
     mg_engine *e = mg_engine_new(&cfg, err, sizeof err);
     if (!e) {
         fprintf(stderr, "musicgen generate: %s\n", err);
         return 1;
     }
-    mg_row *rows = calloc((size_t)cfg.count, sizeof *rows);
-    if (!rows) {
-        fprintf(stderr, "musicgen generate: out of memory for %" PRId64
-                        " rows\n", cfg.count);
-        mg_engine_destroy(&e);
+    mg_engine_destroy(&e);
+    char dir[1200], ledger[1300];
+    snprintf(dir, sizeof dir, "%s/.musicgen", cfg.out_dir);
+    if (mkdir(dir, 0755) && errno != EEXIST) {
+        fprintf(stderr, "musicgen generate: %s: %s\n", dir, strerror(errno));
         return 1;
     }
-    int64_t ok = 0, failed = 0, skipped = 0;
-    int rc = 0;
-    for (int64_t i = 0; i < cfg.count; i++) {
-        mg_row *r = &rows[i];
-        if (mg_engine_run(e, (uint64_t)(cfg.start + i), r, err, sizeof err)) {
-            fprintf(stderr, "musicgen generate: %s\n", err);
-            rc = 1;
-            break;
-        }
-        if (r->status == MG_ROW_OK) ok++;
-        else failed++;
-        if (r->skipped) skipped++;
-        if (cfg.verbose >= 0 && r->status != MG_ROW_OK)
-            fprintf(stderr, "sample %" PRIu64 " failed: %s\n", r->index,
-                    r->error);
+    snprintf(ledger, sizeof ledger, "%s/ledger.sqlite", dir);
+
+    int workers = cfg.workers > 0 ? cfg.workers : ncores();
+    if ((int64_t)workers > cfg.count)
+        workers = (int)cfg.count;
+    child_ctx cx;
+    cx.cfg = cfg;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    /* abstract socket: no file to clean up, no path length limit */
+    snprintf(cx.endpoint, sizeof cx.endpoint, "ipc://@musicgen-%ld-%ld%09ld",
+             (long)getpid(), (long)ts.tv_sec, (long)ts.tv_nsec);
+
+    mg_procs_signals();
+    mg_procs procs;
+    if (mg_procs_spawn(&procs, workers, local_worker, &cx)) {
+        fprintf(stderr, "musicgen generate: cannot start %d workers: %s\n",
+                workers, strerror(errno));
+        mg_procs_kill(&procs, SIGTERM);
+        mg_procs_wait(&procs, 10000);
+        mg_procs_free(&procs);
+        return 1;
     }
-    if (!rc && write_manifest(&cfg, rows, cfg.count)) {
-        fprintf(stderr, "musicgen generate: cannot write %s/manifest.jsonl\n",
-                cfg.out_dir);
+
+    progress_ctx px = {&procs, isatty(2) == 1, cfg.verbose < 0, false,
+                       (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, 0};
+    final_ctx fx = {&px, {0}};
+    mg_coord_opts o;
+    mg_coord_opts_defaults(&o);
+    o.cfg = cfg;
+    o.ledger_path = ledger;
+    o.bind = cx.endpoint;
+    /* small chunks: the cores stay busy to the end of a short run */
+    int64_t chunk = cfg.count / ((int64_t)workers * 8);
+    o.chunk = (uint32_t)(chunk < 1 ? 1 : chunk > 64 ? 64 : chunk);
+    o.linger_ms = 200;
+    o.progress_ms = px.tty ? 200 : 1000;
+    o.stop = &mg_stop_flag;
+    o.progress = on_progress_final;
+    o.progress_ud = &fx;
+    o.quiet = true;
+    o.verify_disk = true;
+    int rc = 1;
+    mg_coord *c = mg_coord_new(&o, err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "musicgen generate: %s\n", err);
+        mg_procs_kill(&procs, SIGTERM);
+        mg_procs_wait(&procs, 10000);
+        mg_procs_free(&procs);
+        return 1;
+    }
+    int r = mg_coord_run(c, err, sizeof err);
+    if (px.tty && !px.quiet)
+        fputc('\n', stderr);
+    if (r < 0)
+        fprintf(stderr, "musicgen generate: %s\n", err);
+    mg_coord_destroy(&c);
+    /* Done: workers got SHUTDOWN. Stopped: ask them to finish. */
+    if (r != 0)
+        mg_procs_kill(&procs, SIGTERM);
+    mg_procs_wait(&procs, r == 0 ? 10000 : 15000);
+    mg_procs_free(&procs);
+    const mg_coord_progress *p = &fx.last;
+    if (r == 0) {
+        rc = 0;
+        if (cfg.verbose >= 0)
+            fprintf(stderr, "done: %" PRIu64 " ok, %" PRIu64 " failed, %"
+                    PRIu64 " already present -> %s\n",
+                    p->total - p->failed, p->failed,
+                    p->resumed + p->skipped,
+                    cfg.out_dir);
+    } else if (r == 1 && px.workers_gone) {
+        /* the workers said why on stderr */
         rc = 1;
+    } else if (r == 1) {
+        fprintf(stderr, "musicgen generate: interrupted at %" PRIu64 "/%"
+                PRIu64 "; run the same command again to continue\n",
+                p->done, p->total);
+        rc = 130;
     }
-    if (!rc && cfg.verbose >= 0)
-        fprintf(stderr,
-                "done: %" PRId64 " ok, %" PRId64 " failed, %" PRId64
-                " already present -> %s\n",
-                ok, failed, skipped, cfg.out_dir);
-    free(rows);
-    mg_engine_destroy(&e);
     return rc;
 }

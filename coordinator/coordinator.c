@@ -71,6 +71,7 @@ struct mg_coord {
     int64_t *touched;           /* chunks that got rows in this batch */
     size_t ntouched, cap_touched;
     uint64_t done, failed;      /* rows in the ledger (ok + failed) */
+    uint64_t skipped, resumed;
     uint64_t bad_frames;
     int64_t started, last_progress, last_beat;
     uint64_t window_done[12];   /* done at each of the last progress ticks */
@@ -333,6 +334,8 @@ on_row(mg_coord *c, peer *p, const mg_msg *in, char *err, size_t errlen)
         return -1;
     if (rc == 1) {
         c->done++;
+        if (row.skipped)
+            c->skipped++;
         if (row.status == MG_ROW_FAILED) {
             c->failed++;
             mg_dlog(WHO, "sample %" PRIu64 " failed on %s: %s", row.index,
@@ -499,7 +502,7 @@ progress(mg_coord *c, bool final, char *err, size_t errlen)
     double rate = dt > 0 ? (double)(c->done - c->window_done[0]) / dt : 0;
     uint64_t total = (uint64_t)c->o.cfg.count;
     mg_coord_progress p = {
-        total, c->done, c->failed, rate,
+        total, c->done, c->failed, c->skipped, c->resumed, rate,
         rate > 0 ? (double)(total - c->done) / rate : -1.0,
         joined_count(c), (double)(now - c->started) / 1000.0,
     };
@@ -526,6 +529,54 @@ progress(mg_coord *c, bool final, char *err, size_t errlen)
 }
 
 /* ---- set-up ---- */
+
+typedef struct {
+    const char *root;
+    uint64_t *gone;
+    size_t n, cap;
+} verify_ctx;
+
+static int
+verify_row(const mg_row *row, const char *wrote_at, void *ud)
+{
+    verify_ctx *v = ud;
+    char path[2200];
+    (void)wrote_at;
+    if (row->status != MG_ROW_OK)
+        return 0;
+    snprintf(path, sizeof path, "%s/%s/sample.json", v->root, row->path);
+    if (access(path, F_OK) == 0)
+        return 0;
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 64;
+        uint64_t *g = realloc(v->gone, cap * sizeof *g);
+        if (!g)
+            return 1;
+        v->gone = g;
+        v->cap = cap;
+    }
+    v->gone[v->n++] = row->index;
+    return 0;
+}
+
+static int
+verify_disk(mg_coord *c, char *err, size_t errlen)
+{
+    verify_ctx v = {c->o.cfg.out_dir, NULL, 0, 0};
+    int rc = mg_ledger_foreach_row(c->ledger, verify_row, &v, err, errlen);
+    if (rc == 0 && v.n) {
+        rc = mg_ledger_begin(c->ledger, err, errlen);
+        for (size_t i = 0; rc == 0 && i < v.n; i++)
+            rc = mg_ledger_forget(c->ledger, v.gone[i], err, errlen);
+        if (rc == 0)
+            rc = mg_ledger_commit(c->ledger, err, errlen);
+        if (rc == 0 && !c->o.quiet)
+            mg_dlog(WHO, "%zu sample(s) in the ledger are gone from disk; "
+                    "they will be made again", v.n);
+    }
+    free(v.gone);
+    return rc;
+}
 
 static int
 open_run(mg_coord *c, char *err, size_t errlen)
@@ -567,11 +618,14 @@ open_run(mg_coord *c, char *err, size_t errlen)
         }
     }
     mg_ledger_run_free(&have);
+    if (c->o.verify_disk && verify_disk(c, err, errlen))
+        return -1;
     mg_ledger_counts counts;
     if (mg_ledger_counts_get(c->ledger, mg_wall_ms(), &counts, err, errlen))
         return -1;
     c->done = counts.ok + counts.failed;
     c->failed = counts.failed;
+    c->resumed = c->done;
     if (rc == 1 && !c->o.quiet)
         mg_dlog(WHO, "resuming run: %" PRIu64 "/%" PRIu64 " done",
                 c->done, counts.total);

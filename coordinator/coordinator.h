@@ -19,6 +19,8 @@
 
 typedef struct {
     uint64_t total, done, failed;
+    uint64_t skipped;    /* rows this session found already on disk */
+    uint64_t resumed;    /* rows the ledger had when this session began */
     double rate;         /* rows/s over the last window */
     double eta_s;        /* -1 when unknown */
     int workers;
@@ -41,6 +43,9 @@ typedef struct {
     mg_coord_progress_cb progress; /* NULL: log lines */
     void *progress_ud;
     bool quiet;                    /* only errors and refusals */
+    /* At start, forget ledger rows whose sample.json is gone from disk so
+     * they are made again (embedded mode: the disk is ours to check). */
+    bool verify_disk;
 } mg_coord_opts;
 
 typedef struct mg_coord mg_coord;

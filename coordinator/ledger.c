@@ -47,7 +47,7 @@ static const char *const migrations[] = {
 
 enum {
     S_PUT_ROW, S_LEASE_PICK, S_LEASE_SET, S_RENEW, S_RELEASE, S_FINISH,
-    S_SET_META, S_GET_META, S_BEGIN, S_COMMIT, NSTMT
+    S_SET_META, S_GET_META, S_BEGIN, S_COMMIT, S_FORGET, S_REOPEN, NSTMT
 };
 
 static const char *const stmt_sql[NSTMT] = {
@@ -70,6 +70,9 @@ static const char *const stmt_sql[NSTMT] = {
     [S_GET_META] = "SELECT value FROM meta WHERE key = ?",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
+    [S_FORGET] = "DELETE FROM samples WHERE idx = ?1",
+    [S_REOPEN] = "UPDATE chunks SET state = 0, holder = NULL, expires = 0"
+                 " WHERE state = 2 AND first <= ?1 AND ?1 < first + n",
 };
 
 struct mg_ledger {
@@ -415,6 +418,18 @@ mg_ledger_put_row(mg_ledger *l, const mg_row *row, const char *worker,
     if (step_done(l, s, "storing row", err, errlen))
         return -1;
     return sqlite3_changes(l->db) > 0 ? 1 : 0;
+}
+
+int
+mg_ledger_forget(mg_ledger *l, uint64_t index, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = l->st[S_FORGET];
+    sqlite3_bind_int64(s, 1, (int64_t)index);
+    if (step_done(l, s, "forgetting a row", err, errlen))
+        return -1;
+    s = l->st[S_REOPEN];
+    sqlite3_bind_int64(s, 1, (int64_t)index);
+    return step_done(l, s, "re-opening a chunk", err, errlen);
 }
 
 int

@@ -72,6 +72,9 @@ int mg_ledger_commit(mg_ledger *l, char *err, size_t errlen);
 /* Store a row unless the index has one: 1 stored, 0 already there, -1. */
 int mg_ledger_put_row(mg_ledger *l, const mg_row *row, const char *worker,
                       const char *wrote_at, char *err, size_t errlen);
+/* Forget the row of `index` (its sample is gone from disk) and put its
+ * chunk back in the queue. 0 or -1. */
+int mg_ledger_forget(mg_ledger *l, uint64_t index, char *err, size_t errlen);
 /* Lease the lowest pending chunk, or one whose lease expired before
  * now_ms. 1 with id, first and n filled, 0 if none, -1. */
 int mg_ledger_lease(mg_ledger *l, const char *holder, int64_t now_ms,
