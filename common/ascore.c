@@ -1,0 +1,617 @@
+/*
+ * ascore — the audio score: integrity checks, an onset envelope, a tempo
+ * estimate and dynamic-programming beat tracker, chroma with a
+ * Krumhansl-Kessler key correlation, and spectral noise measures.
+ *
+ * Hand-written (with a small radix-2 FFT) rather than a library: the
+ * analyses are short, we need them byte-stable across runs, and nothing in
+ * Debian offers onset/beat/chroma for C without pulling in a framework
+ * (aubio would do the beats but not chroma or the key profile). The
+ * definitions, thresholds and weights are documented in docs/audio.md and
+ * are the only place those numbers live.
+ *
+ * Invariant: pure function of (samples, rate, tempo range); no state.
+ */
+#include "ascore.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonout.h"
+
+#define AN_RATE 11025.0 /* analysis rate (decimated) */
+#define ON_N 1024       /* onset/noise STFT size */
+#define ON_HOP 256
+#define CH_N 4096       /* chroma STFT size */
+#define CH_HOP 2048
+#define CONTRAST_BANDS 6
+
+static const double ks_major[12] = {6.35, 2.23, 3.48, 2.33, 4.38, 4.09,
+                                    2.52, 5.19, 2.39, 3.66, 2.29, 2.88};
+static const double ks_minor[12] = {6.33, 2.68, 3.52, 5.38, 2.60, 3.53,
+                                    2.54, 4.75, 3.98, 2.69, 3.34, 3.17};
+
+static double
+clamp01(double x)
+{
+    return x < 0 ? 0 : x > 1 ? 1 : (isnan(x) ? 0 : x);
+}
+
+/* In-place iterative radix-2 FFT, n a power of two. */
+static void
+fft(double *re, double *im, int n)
+{
+    for (int i = 1, j = 0; i < n; i++) {
+        int bit = n >> 1;
+        for (; j & bit; bit >>= 1)
+            j ^= bit;
+        j ^= bit;
+        if (i < j) {
+            double t = re[i]; re[i] = re[j]; re[j] = t;
+            t = im[i]; im[i] = im[j]; im[j] = t;
+        }
+    }
+    for (int len = 2; len <= n; len <<= 1) {
+        double ang = -2 * M_PI / len;
+        double wr = cos(ang), wi = sin(ang);
+        for (int i = 0; i < n; i += len) {
+            double cr = 1, ci = 0;
+            for (int k = 0; k < len / 2; k++) {
+                int a = i + k, b = i + k + len / 2;
+                double xr = re[b] * cr - im[b] * ci;
+                double xi = re[b] * ci + im[b] * cr;
+                double t;
+                re[b] = re[a] - xr;
+                im[b] = im[a] - xi;
+                re[a] += xr;
+                im[a] += xi;
+                t = cr * wr - ci * wi;
+                ci = cr * wi + ci * wr;
+                cr = t;
+            }
+        }
+    }
+}
+
+/* Magnitude spectrogram: frames x (n/2 + 1), normalised so a full-scale
+ * sine peaks near 1. Returns the frame count or -1. */
+static long
+stft(const float *x, size_t len, int n, int hop, double **out)
+{
+    long T;
+    double *re, *im, *win, *mag;
+
+    if (len < (size_t)n)
+        return 0;
+    T = (long)((len - (size_t)n) / (size_t)hop) + 1;
+    re = malloc(sizeof(double) * (size_t)n);
+    im = malloc(sizeof(double) * (size_t)n);
+    win = malloc(sizeof(double) * (size_t)n);
+    mag = malloc(sizeof(double) * (size_t)T * (size_t)(n / 2 + 1));
+    if (!re || !im || !win || !mag) {
+        free(re); free(im); free(win); free(mag);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        win[i] = 0.5 - 0.5 * cos(2 * M_PI * i / n);
+    for (long t = 0; t < T; t++) {
+        const float *f = x + (size_t)t * (size_t)hop;
+        double *m = mag + (size_t)t * (size_t)(n / 2 + 1);
+        for (int i = 0; i < n; i++) {
+            re[i] = f[i] * win[i];
+            im[i] = 0;
+        }
+        fft(re, im, n);
+        for (int k = 0; k <= n / 2; k++)
+            m[k] = sqrt(re[k] * re[k] + im[k] * im[k]) / (n / 4.0);
+    }
+    free(re); free(im); free(win);
+    *out = mag;
+    return T;
+}
+
+static void
+integrity(const float *x, size_t n, mg_ascore *s)
+{
+    double sum = 0, sq = 0, peak = 0;
+    size_t clip = 0, quiet = 0;
+    double pc, ps, pd;
+
+    for (size_t i = 0; i < n; i++) {
+        double a = fabs(x[i]);
+        sum += x[i];
+        sq += (double)x[i] * x[i];
+        if (a > peak)
+            peak = a;
+        if (a >= 0.99)
+            clip++;
+        if (a < 0.01)
+            quiet++;
+    }
+    s->clipping_ratio = n ? (double)clip / n : 0;
+    s->silence_ratio = n ? (double)quiet / n : 1;
+    s->dc_offset = n ? fabs(sum / n) : 0;
+    s->crest_db = (sq > 0 && n) ? 20 * log10(peak / sqrt(sq / n)) : 0;
+    pc = clamp01(s->clipping_ratio / 0.01);
+    ps = clamp01((s->silence_ratio - 0.5) * 2.0);
+    pd = clamp01((s->dc_offset - 0.001) / 0.049);
+    s->integrity_penalty = pc > ps ? (pc > pd ? pc : pd) : (ps > pd ? ps : pd);
+}
+
+/* Pearson correlation of a with b rotated by r. */
+static double
+corr_rot(const double *a, const double *b, int r)
+{
+    double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
+    for (int i = 0; i < 12; i++) {
+        ma += a[i];
+        mb += b[i];
+    }
+    ma /= 12;
+    mb /= 12;
+    for (int i = 0; i < 12; i++) {
+        double x = a[(i + r) % 12] - ma, y = b[i] - mb;
+        sab += x * y;
+        saa += x * x;
+        sbb += y * y;
+    }
+    return (saa > 0 && sbb > 0) ? sab / sqrt(saa * sbb) : 0;
+}
+
+static void
+harmony(const float *x, size_t len, double ar, mg_ascore *s, int *fail)
+{
+    double *mag = NULL, mean[12] = {0}, prev[12] = {0};
+    long T = stft(x, len, CH_N, CH_HOP, &mag);
+    int used = 0, pairs = 0, have_prev = 0;
+    double stab = 0, best = -2, mx = 0, avg = 0;
+
+    if (T < 0) {
+        *fail = 1;
+        return;
+    }
+    for (long t = 0; t < T; t++) {
+        const double *m = mag + (size_t)t * (CH_N / 2 + 1);
+        double c[12] = {0}, cm = 0, e = 0, dot = 0, n1 = 0, n2 = 0;
+        for (int k = 1; k <= CH_N / 2; k++) {
+            double f = k * ar / CH_N;
+            int pc;
+            if (f < 65 || f > 2100)
+                continue;
+            pc = ((int)lround(12 * log2(f / 440.0)) % 12 + 12 + 9) % 12;
+            c[pc] += m[k];
+            e += m[k] * m[k];
+        }
+        if (e < 1e-8) {
+            have_prev = 0;
+            continue;
+        }
+        for (int i = 0; i < 12; i++)
+            if (c[i] > cm)
+                cm = c[i];
+        for (int i = 0; i < 12; i++) {
+            c[i] /= cm;
+            mean[i] += c[i];
+        }
+        used++;
+        /* stability on mean-centred chroma: flat (noisy) frames carry no
+         * shape, so they neither look stable nor unstable */
+        cm = 0;
+        for (int i = 0; i < 12; i++)
+            cm += c[i] / 12;
+        if (have_prev) {
+            for (int i = 0; i < 12; i++) {
+                dot += (c[i] - cm) * prev[i];
+                n1 += (c[i] - cm) * (c[i] - cm);
+                n2 += prev[i] * prev[i];
+            }
+            stab += (n1 > 0 && n2 > 0) ? dot / sqrt(n1 * n2) : 0;
+            pairs++;
+        }
+        for (int i = 0; i < 12; i++)
+            prev[i] = c[i] - cm;
+        have_prev = 1;
+    }
+    free(mag);
+    if (!used)
+        return;
+    for (int i = 0; i < 12; i++) {
+        mean[i] /= used;
+        avg += mean[i] / 12;
+        if (mean[i] > mx)
+            mx = mean[i];
+    }
+    for (int r = 0; r < 12; r++) {
+        double a = corr_rot(mean, ks_major, r), b = corr_rot(mean, ks_minor, r);
+        if (a > best) {
+            best = a;
+            s->key_pc = r;
+            s->key_minor = 0;
+        }
+        if (b > best) {
+            best = b;
+            s->key_pc = r;
+            s->key_minor = 1;
+        }
+    }
+    s->key_correlation = clamp01((best + 1) / 2);
+    s->key_clarity = avg > 0 ? clamp01(mx / avg - 1) : 0;
+    s->harmonic_stability = pairs ? clamp01(stab / pairs) : 0;
+    s->harmony = (s->key_correlation + s->key_clarity +
+                  s->harmonic_stability) / 3;
+}
+
+/* Spectral noise measures on the onset STFT. */
+static void
+noise(const float *x, size_t len, const double *mag, long T, double ar,
+      mg_ascore *s)
+{
+    size_t zc = 0, nz = 0;
+    double flat = 0, contrast = 0;
+    int frames = 0;
+    double *tmp = malloc(sizeof(double) * (ON_N / 2 + 1));
+
+    for (size_t i = 1; i < len; i++) {
+        if (fabs(x[i]) < 1e-4 && fabs(x[i - 1]) < 1e-4)
+            continue;
+        nz++;
+        if ((x[i] >= 0) != (x[i - 1] >= 0))
+            zc++;
+    }
+    s->zcr_score = nz ? clamp01(1 - 2.0 * zc / nz) : 0;
+    for (long t = 0; tmp && t < T; t++) {
+        const double *m = mag + (size_t)t * (ON_N / 2 + 1);
+        double e = 0, lg = 0, ar_mean = 0, c = 0;
+        int nb = 0;
+        for (int k = 1; k <= ON_N / 2; k++)
+            e += m[k] * m[k];
+        if (e < 1e-8)
+            continue;
+        for (int k = 1; k <= ON_N / 2; k++) {
+            double p = m[k] * m[k] + 1e-12;
+            lg += log(p);
+            ar_mean += p;
+        }
+        flat += exp(lg / (ON_N / 2)) / (ar_mean / (ON_N / 2));
+        /* octave bands from ar/128 upward: mean of the top and bottom
+         * fifths of the band's power, in dB */
+        for (int b = 0; b < CONTRAST_BANDS; b++) {
+            double lo = ar / 128 * pow(2, b), hi = lo * 2;
+            int k0 = (int)ceil(lo * ON_N / ar), k1 = (int)(hi * ON_N / ar);
+            int n = 0, q;
+            double top = 0, bot = 0;
+            if (k1 > ON_N / 2)
+                k1 = ON_N / 2;
+            for (int k = k0; k < k1; k++) {
+                double p = m[k] * m[k] + 1e-12;
+                int j = n++;
+                while (j > 0 && tmp[j - 1] > p) {
+                    tmp[j] = tmp[j - 1];
+                    j--;
+                }
+                tmp[j] = p;
+            }
+            if (n < 5)
+                continue;
+            q = n / 5;
+            for (int i = 0; i < q; i++) {
+                bot += tmp[i];
+                top += tmp[n - 1 - i];
+            }
+            c += 10 * log10(top / bot);
+            nb++;
+        }
+        if (nb)
+            contrast += c / nb;
+        frames++;
+    }
+    free(tmp);
+    s->flatness_score = frames ? clamp01(1 - (flat / frames) / 0.5) : 0;
+    s->contrast_score = frames ? clamp01((contrast / frames - 15) / 25) : 0;
+    s->noise = (s->zcr_score + s->flatness_score + s->contrast_score) / 3;
+}
+
+/* Onset envelope: log-magnitude spectral flux, minus a local mean,
+ * half-wave rectified. */
+static double *
+onset_env(const double *mag, long T)
+{
+    double *o = calloc((size_t)T, sizeof *o);
+    double *raw = calloc((size_t)T, sizeof *raw);
+
+    if (!o || !raw) {
+        free(o);
+        free(raw);
+        return NULL;
+    }
+    for (long t = 1; t < T; t++) {
+        const double *a = mag + (size_t)t * (ON_N / 2 + 1);
+        const double *b = a - (ON_N / 2 + 1);
+        double f = 0;
+        for (int k = 1; k <= ON_N / 2; k++) {
+            double d = log1p(1000 * a[k]) - log1p(1000 * b[k]);
+            if (d > 0)
+                f += d;
+        }
+        raw[t] = f;
+    }
+    for (long t = 0; t < T; t++) {
+        double m = 0;
+        int n = 0;
+        for (long j = t - 8; j <= t + 8; j++)
+            if (j >= 0 && j < T) {
+                m += raw[j];
+                n++;
+            }
+        o[t] = raw[t] - m / n > 0 ? raw[t] - m / n : 0;
+    }
+    free(raw);
+    return o;
+}
+
+static double
+autocorr(const double *o, long T, long lag)
+{
+    double s = 0;
+    for (long t = lag; t < T; t++)
+        s += o[t] * o[t - lag];
+    return s;
+}
+
+static void
+rhythm_tempo(const double *mag, long T, double ar, double tmin, double tmax,
+             mg_ascore *s, int *fail)
+{
+    double fps = ar / ON_HOP, mean = 0, sd = 0, *o, *ac, *score = NULL;
+    long lmin = (long)floor(fps * 60 / 240), lmax = (long)ceil(fps * 60 / 40);
+    long best = -1, *back = NULL, *beats = NULL, nb = 0, t;
+    double bw = -1, p, ac0, centre, lo, hi;
+
+    if (T < lmax * 2 + 2)
+        return;
+    o = onset_env(mag, T);
+    ac = calloc((size_t)lmax + 2, sizeof *ac);
+    if (!o || !ac) {
+        *fail = 1;
+        free(o);
+        free(ac);
+        return;
+    }
+    for (t = 0; t < T; t++)
+        mean += o[t] / T;
+    for (t = 0; t < T; t++)
+        sd += (o[t] - mean) * (o[t] - mean) / T;
+    sd = sqrt(sd);
+    if (sd <= 0)
+        goto out;
+    for (t = 0; t < T; t++)
+        o[t] = (o[t] - mean) / sd;
+    for (long l = 0; l <= lmax + 1; l++)
+        ac[l] = autocorr(o, T, l);
+    ac0 = ac[0];
+    /* log-normal tempo prior around 120 BPM, one octave wide */
+    for (long l = lmin; l <= lmax; l++) {
+        double bpm = 60 * fps / l;
+        double w = exp(-0.5 * pow(log2(bpm / 120.0), 2)) * ac[l];
+        if (w > bw) {
+            bw = w;
+            best = l;
+        }
+    }
+    p = best;
+    if (best > lmin && best < lmax) {
+        double a = ac[best - 1], b = ac[best], c = ac[best + 1];
+        double den = a - 2 * b + c;
+        if (den < 0)
+            p = best + 0.5 * (a - c) / den;
+    }
+    s->tempo_bpm = 60 * fps / p;
+    s->onset_clarity = ac0 > 0 ? clamp01(ac[best] / ac0) : 0;
+
+    /* beat tracking by dynamic programming (Ellis 2007) */
+    score = malloc(sizeof(double) * (size_t)T);
+    back = malloc(sizeof(long) * (size_t)T);
+    beats = malloc(sizeof(long) * (size_t)T);
+    if (!score || !back || !beats) {
+        *fail = 1;
+        goto out;
+    }
+    for (t = 0; t < T; t++) {
+        long a = t - (long)round(2 * p), b = t - (long)round(p / 2);
+        double bs = -1e300;
+        long bi = -1;
+        for (long j = a < 0 ? 0 : a; j <= b; j++) {
+            double r = log((t - j) / p);
+            double v = score[j] - 100 * r * r;
+            if (v > bs) {
+                bs = v;
+                bi = j;
+            }
+        }
+        score[t] = o[t] + (bi >= 0 && bs > 0 ? bs : 0);
+        back[t] = (bi >= 0 && bs > 0) ? bi : -1;
+    }
+    {
+        long last = T - 1;
+        double bs = -1e300;
+        for (t = T - 1; t >= 0 && t >= T - (long)ceil(p); t--)
+            if (score[t] > bs) {
+                bs = score[t];
+                last = t;
+            }
+        for (t = last; t >= 0; t = back[t])
+            beats[nb++] = t;
+        for (long i = 0; i < nb / 2; i++) {
+            long x = beats[i];
+            beats[i] = beats[nb - 1 - i];
+            beats[nb - 1 - i] = x;
+        }
+    }
+    s->nbeats = (int)nb;
+    if (nb >= 3) {
+        double im = 0, iv = 0, at = 0, all = 0;
+        long near = 0, peaks = 0;
+        for (long i = 1; i < nb; i++)
+            im += (double)(beats[i] - beats[i - 1]) / (nb - 1);
+        for (long i = 1; i < nb; i++) {
+            double d = beats[i] - beats[i - 1] - im;
+            iv += d * d / (nb - 1);
+        }
+        s->beat_stability = clamp01(1 - sqrt(iv) / im / 0.25);
+        s->beat_regularity = s->beat_stability;
+        /* strength: envelope at beats against its mean (o is z-scored, so
+         * shift it positive first) */
+        for (long i = 0; i < nb; i++)
+            at += o[beats[i]] + 3;
+        for (t = 0; t < T; t++)
+            all += o[t] + 3;
+        s->beat_strength = clamp01((at / nb) / (all / T) - 1);
+        /* regularity: strong onsets on the sixteenth grid of the beats,
+         * beyond what chance would put there */
+        for (t = 3; t < T - 3; t++) {
+            int isp = o[t] > 0.5;
+            for (long j = t - 3; isp && j <= t + 3; j++)
+                if (o[j] > o[t])
+                    isp = 0;
+            if (!isp)
+                continue;
+            peaks++;
+            for (long i = 0; i + 1 < nb; i++) {
+                double span = beats[i + 1] - beats[i];
+                int hit = 0;
+                for (int k = 0; k < 4 && !hit; k++)
+                    if (fabs(t - (beats[i] + k * span / 4)) <= 1.0)
+                        hit = 1;
+                if (hit || labs(t - beats[i + 1]) <= 1) {
+                    near++;
+                    break;
+                }
+            }
+        }
+        if (peaks > 0) {
+            double chance = 12.0 / im > 1 ? 1 : 12.0 / im;
+            double frac = (double)near / peaks;
+            s->beat_regularity = chance < 1
+                ? clamp01((frac - chance) / (1 - chance)) : 0;
+        }
+    }
+    /* pattern: self-similarity at 1, 2 and 4 beats */
+    {
+        double sum = 0;
+        int n = 0;
+        for (int m = 1; m <= 4; m *= 2) {
+            long l = (long)round(m * p);
+            if (l < T / 2) {
+                sum += autocorr(o, T, l) / ac0 * T / (T - l);
+                n++;
+            }
+        }
+        s->pattern = n ? clamp01(sum / n) : 0;
+    }
+    s->density = exp(-0.5 * pow(log2(s->tempo_bpm / 60 / 1.5), 2));
+    centre = (tmin > 0 && tmax > tmin) ? sqrt(tmin * tmax) : 120;
+    lo = (tmin > 0 && tmax > tmin) ? tmin : 60;
+    hi = (tmin > 0 && tmax > tmin) ? tmax : 180;
+    {
+        double b = s->tempo_bpm;
+        if (b >= lo && b <= hi) {
+            double half = log2(hi / lo) / 2;
+            s->tempo_reasonableness =
+                half > 0 ? 1 - 0.5 * fabs(log2(b / centre)) / half : 1;
+        } else {
+            double d = b < lo ? log2(lo / b) : log2(b / hi);
+            s->tempo_reasonableness = 0.5 * exp(-pow(d / 0.25, 2));
+        }
+    }
+    s->tempo = (s->beat_stability + s->tempo_reasonableness +
+                s->onset_clarity) / 3;
+    s->rhythm = 0.35 * s->beat_regularity + 0.30 * s->beat_strength +
+                0.20 * s->pattern + 0.15 * s->density;
+out:
+    free(score);
+    free(back);
+    free(beats);
+    free(o);
+    free(ac);
+}
+
+int
+mg_ascore_analyze(const float *mono, size_t n, int rate, double tempo_min,
+                  double tempo_max, mg_ascore *s)
+{
+    int dec = rate > AN_RATE ? (int)lround(rate / AN_RATE) : 1;
+    double ar = (double)rate / dec, *mag = NULL;
+    size_t len = n / (size_t)dec;
+    float *x;
+    long T;
+    int fail = 0;
+
+    memset(s, 0, sizeof *s);
+    integrity(mono, n, s);
+    x = malloc(sizeof(float) * (len ? len : 1));
+    if (!x)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        double a = 0;
+        for (int j = 0; j < dec; j++)
+            a += mono[i * (size_t)dec + (size_t)j];
+        x[i] = (float)(a / dec);
+    }
+    T = stft(x, len, ON_N, ON_HOP, &mag);
+    if (T < 0) {
+        free(x);
+        return -1;
+    }
+    if (T > 0) {
+        rhythm_tempo(mag, T, ar, tempo_min, tempo_max, s, &fail);
+        noise(x, len, mag, T, ar, s);
+        harmony(x, len, ar, s, &fail);
+    }
+    free(mag);
+    free(x);
+    if (fail)
+        return -1;
+    s->raw = 0.30 * s->tempo + 0.30 * s->harmony + 0.25 * s->rhythm +
+             0.15 * s->noise;
+    s->score = clamp01(s->raw * (1 - s->integrity_penalty));
+    return 0;
+}
+
+json_t *
+mg_ascore_json(const mg_ascore *s)
+{
+    static const char *const pcs[12] = {"C", "C#", "D", "D#", "E", "F",
+                                        "F#", "G", "G#", "A", "A#", "B"};
+    json_t *o = json_object();
+    struct { const char *k; double v; } f[] = {
+        {"score", s->score}, {"raw", s->raw},
+        {"integrity_penalty", s->integrity_penalty},
+        {"clipping_ratio", s->clipping_ratio},
+        {"silence_ratio", s->silence_ratio}, {"dc_offset", s->dc_offset},
+        {"crest_db", s->crest_db}, {"tempo", s->tempo},
+        {"harmony", s->harmony}, {"rhythm", s->rhythm},
+        {"noise", s->noise}, {"tempo_bpm", s->tempo_bpm},
+        {"beat_stability", s->beat_stability},
+        {"tempo_reasonableness", s->tempo_reasonableness},
+        {"onset_clarity", s->onset_clarity},
+        {"key_correlation", s->key_correlation},
+        {"key_clarity", s->key_clarity},
+        {"harmonic_stability", s->harmonic_stability},
+        {"beat_regularity", s->beat_regularity},
+        {"beat_strength", s->beat_strength}, {"pattern", s->pattern},
+        {"density", s->density}, {"zcr_score", s->zcr_score},
+        {"flatness_score", s->flatness_score},
+        {"contrast_score", s->contrast_score},
+    };
+    char key[8];
+
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        json_object_set_new(o, f[i].k, mg_json_real(f[i].v, 4));
+    snprintf(key, sizeof key, "%s%s", pcs[s->key_pc % 12],
+             s->key_minor ? "m" : "");
+    json_object_set_new(o, "key", json_string(key));
+    json_object_set_new(o, "beats", json_integer(s->nbeats));
+    return o;
+}

@@ -1,0 +1,1118 @@
+/*
+ * audio — soundfont pools, in-process FluidSynth rendering of the four
+ * stems, the mix, the WAV files and the audio annotations.
+ *
+ * Invariants:
+ *  - every font of the pools is loaded once per mg_audio, into its own
+ *    fluid_synth; a synth is reset (fluid_synth_system_reset: voices
+ *    killed, controllers and effect buffers cleared) before each layer, so
+ *    a sample's audio never depends on the samples rendered before it;
+ *  - notes are scheduled by us at sample positions (seconds = tick *
+ *    us_per_quarter / (MG_PPQ * 1e6), rounded to the nearest 64-frame
+ *    synth block: at most 0.73 ms early or late at 44.1 kHz) and the
+ *    font's measured pre-roll is skipped, so onsets sit on the annotated
+ *    times;
+ *  - every WAV has exactly round(duration * rate) frames; stems are the
+ *    post-FX, post-level layers and the mix is their sample-wise sum, both
+ *    scaled by one common headroom gain; after quantisation the sum of the
+ *    stems is checked against the mix on every frame (tolerance
+ *    MG_STEM_TOL_LSB) and a sample that fails is an error;
+ *  - draws: soundfonts, then fx, then mix, each from its own stream, in
+ *    layer order, whether or not anything is rendered (midi-only records
+ *    the same choices).
+ */
+#include "audio.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fluidsynth.h>
+#include <openssl/evp.h>
+#include <sndfile.h>
+
+#include "ascore.h"
+#include "audio_cal.h"
+#include "audio_fx.h"
+#include "jsonout.h"
+
+#define MAX_FONTS 64
+#define MAX_FONT_TAGS 16
+#define BLOCK 64            /* FluidSynth's internal block, in frames */
+#define CHUNK_BLOCKS 64     /* frames per write_float call: 4096 */
+#define WRITE_FRAMES 4096
+#define MG_STEM_TOL_LSB 2   /* |sum(stems) - mix| on PCM, in LSB */
+#define MG_STEM_TOL_FLOAT 1e-6
+
+typedef struct {
+    char name[128];
+    char path[1024];    /* as the registry or the directory gives it */
+    char file[1024];    /* resolved path that is opened */
+    unsigned layers;    /* bit per mg_layer */
+    int ntags;
+    char tags[MAX_FONT_TAGS][32];
+    double weight;
+    fluid_synth_t *synth;
+    int sfid;
+    int preroll;        /* frames */
+} font;
+
+typedef struct {
+    double level_lo[MG_NLAYERS], level_hi[MG_NLAYERS];
+    double pan_lo[MG_NLAYERS], pan_hi[MG_NLAYERS];
+    double part_gain[MG_NPARTKINDS][MG_NLAYERS];
+    double headroom_db, max_gain_db, ramp_ms, fade_ms;
+} mix_spec;
+
+struct mg_audio {
+    bool render;
+    mg_output_mode mode;
+    mg_sample_format fmt;
+    int rate;
+    double fx_profile[MG_NFX];
+    double tempo_min, tempo_max;
+    int ntags[MG_NLAYERS];
+    char tags[MG_NLAYERS][MG_MAX_TAGS][32];
+    int nfonts;
+    font fonts[MAX_FONTS];
+    int npool[MG_NLAYERS];
+    int pool[MG_NLAYERS][MAX_FONTS];
+    mg_fx_spec fx;
+    mix_spec mix;
+    fluid_settings_t *settings;
+    float *stem[MG_NLAYERS];
+    float *mono;
+    size_t cap;         /* frames */
+    float scratch[2 * BLOCK * CHUNK_BLOCKS];
+};
+
+/* ---- pools: registry + dropped-in files --------------------------- */
+
+static int
+add_font(font *fonts, int *n, const char *sf_dir, const char *path,
+         const char *name, char *err, size_t errlen)
+{
+    font *f;
+
+    for (int i = 0; i < *n; i++)
+        if (!strcmp(fonts[i].path, path))
+            return i;
+    if (*n >= MAX_FONTS) {
+        snprintf(err, errlen, "%s: more than %d soundfonts", sf_dir,
+                 MAX_FONTS);
+        return -1;
+    }
+    f = &fonts[(*n)++];
+    memset(f, 0, sizeof *f);
+    snprintf(f->path, sizeof f->path, "%s", path);
+    if (path[0] == '/')
+        snprintf(f->file, sizeof f->file, "%s", path);
+    else
+        snprintf(f->file, sizeof f->file, "%s/%s", sf_dir, path);
+    snprintf(f->name, sizeof f->name, "%s", name);
+    f->weight = 1.0;
+    f->sfid = -1;
+    return *n - 1;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+is_sf2(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && !strcasecmp(name + n - 4, ".sf2") && name[0] != '.';
+}
+
+/* Fonts of sf_dir/registry.json (optional) and sf_dir/<layer>/ *.sf2. */
+static int
+load_pools(const char *sf_dir, font *fonts, int *nfonts, char *err,
+           size_t errlen)
+{
+    char path[1200];
+    json_t *root = NULL, *arr, *e;
+    size_t i;
+    struct stat st;
+
+    *nfonts = 0;
+    snprintf(path, sizeof path, "%s/registry.json", sf_dir);
+    if (stat(path, &st) == 0) {
+        json_error_t je;
+        root = json_load_file(path, 0, &je);
+        if (!root) {
+            snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
+            return -1;
+        }
+        arr = json_object_get(root, "fonts");
+        if (!json_is_array(arr)) {
+            snprintf(err, errlen, "%s: \"fonts\" must be an array", path);
+            goto fail;
+        }
+        json_array_foreach(arr, i, e) {
+            const char *p = json_string_value(json_object_get(e, "path"));
+            const char *nm = json_string_value(json_object_get(e, "name"));
+            json_t *ls = json_object_get(e, "layers");
+            json_t *tg = json_object_get(e, "tags");
+            json_t *w = json_object_get(e, "weight");
+            json_t *x;
+            size_t j;
+            int k;
+            font *f;
+
+            if (!p || !*p) {
+                snprintf(err, errlen, "%s: fonts[%zu].path: missing", path,
+                         i);
+                goto fail;
+            }
+            if (!json_is_array(ls) || json_array_size(ls) == 0) {
+                snprintf(err, errlen, "%s: fonts[%zu].layers: need a "
+                         "non-empty array", path, i);
+                goto fail;
+            }
+            k = add_font(fonts, nfonts, sf_dir, p, nm ? nm : p, err,
+                         errlen);
+            if (k < 0)
+                goto fail;
+            f = &fonts[k];
+            json_array_foreach(ls, j, x) {
+                int l = json_is_string(x)
+                    ? mg_layer_from_name(json_string_value(x)) : -1;
+                if (l < 0) {
+                    snprintf(err, errlen, "%s: fonts[%zu].layers[%zu]: "
+                             "unknown layer", path, i, j);
+                    goto fail;
+                }
+                f->layers |= 1u << l;
+            }
+            json_array_foreach(tg, j, x) {
+                if (json_is_string(x) && f->ntags < MAX_FONT_TAGS)
+                    snprintf(f->tags[f->ntags++], 32, "%s",
+                             json_string_value(x));
+            }
+            if (w && (!json_is_number(w) || json_number_value(w) <= 0)) {
+                snprintf(err, errlen, "%s: fonts[%zu].weight: need a "
+                         "positive number", path, i);
+                goto fail;
+            }
+            if (w)
+                f->weight = json_number_value(w);
+        }
+    }
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        DIR *d;
+        struct dirent *de;
+        char *names[MAX_FONTS];
+        int nn = 0;
+
+        snprintf(path, sizeof path, "%s/%s", sf_dir, mg_layer_name(l));
+        d = opendir(path);
+        if (!d)
+            continue;
+        while ((de = readdir(d)) && nn < MAX_FONTS)
+            if (is_sf2(de->d_name))
+                names[nn++] = strdup(de->d_name);
+        closedir(d);
+        qsort(names, (size_t)nn, sizeof names[0], cmp_str);
+        for (int j = 0; j < nn; j++) {
+            char rel[1100], nm[128];
+            int k;
+            snprintf(rel, sizeof rel, "%s/%s", mg_layer_name(l), names[j]);
+            snprintf(nm, sizeof nm, "%.*s", (int)strlen(names[j]) - 4,
+                     names[j]);
+            k = names[j] ? add_font(fonts, nfonts, sf_dir, rel, nm, err,
+                                    errlen) : -1;
+            if (k >= 0)
+                fonts[k].layers |= 1u << l;
+        }
+        for (int j = 0; j < nn; j++)
+            free(names[j]);
+    }
+    json_decref(root);
+    return 0;
+fail:
+    json_decref(root);
+    return -1;
+}
+
+/* Cheap validity check without FluidSynth: readable, RIFF....sfbk. */
+static int
+check_font_file(const font *f, char *err, size_t errlen)
+{
+    unsigned char h[12];
+    FILE *fp = fopen(f->file, "rb");
+
+    if (!fp) {
+        snprintf(err, errlen, "soundfont %s: %s", f->file, strerror(errno));
+        return -1;
+    }
+    if (fread(h, 1, 12, fp) != 12 || memcmp(h, "RIFF", 4) ||
+        memcmp(h + 8, "sfbk", 4)) {
+        fclose(fp);
+        snprintf(err, errlen, "soundfont %s: not a SoundFont 2 file",
+                 f->file);
+        return -1;
+    }
+    fclose(fp);
+    return 0;
+}
+
+/* ---- data: mix.json ------------------------------------------------- */
+
+static int
+get_range(json_t *o, const char *key, double *lo, double *hi,
+          const char *path, const char *where, char *err, size_t errlen)
+{
+    json_t *r = json_object_get(o, key);
+
+    if (!json_is_array(r) || json_array_size(r) != 2 ||
+        !json_is_number(json_array_get(r, 0)) ||
+        !json_is_number(json_array_get(r, 1)) ||
+        json_number_value(json_array_get(r, 0)) >
+            json_number_value(json_array_get(r, 1))) {
+        snprintf(err, errlen, "%s: %s.%s: need [lo, hi] with lo <= hi",
+                 path, where, key);
+        return -1;
+    }
+    *lo = json_number_value(json_array_get(r, 0));
+    *hi = json_number_value(json_array_get(r, 1));
+    return 0;
+}
+
+static int
+get_num(json_t *o, const char *key, double *v, const char *path, char *err,
+        size_t errlen)
+{
+    json_t *x = json_object_get(o, key);
+
+    if (!json_is_number(x)) {
+        snprintf(err, errlen, "%s: %s: need a number", path, key);
+        return -1;
+    }
+    *v = json_number_value(x);
+    return 0;
+}
+
+static int
+load_mix(mix_spec *m, const char *path, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je), *ls, *ps;
+    int rc = -1;
+
+    if (!root) {
+        snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
+        return -1;
+    }
+    ls = json_object_get(root, "layers");
+    ps = json_object_get(root, "parts");
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        char where[64];
+        json_t *o = json_object_get(ls, mg_layer_name(l));
+        snprintf(where, sizeof where, "layers.%s", mg_layer_name(l));
+        if (get_range(o, "level_db", &m->level_lo[l], &m->level_hi[l], path,
+                      where, err, errlen) < 0 ||
+            get_range(o, "pan", &m->pan_lo[l], &m->pan_hi[l], path, where,
+                      err, errlen) < 0)
+            goto out;
+        if (m->pan_lo[l] < -1 || m->pan_hi[l] > 1) {
+            snprintf(err, errlen, "%s: %s.pan: outside [-1, 1]", path,
+                     where);
+            goto out;
+        }
+    }
+    for (int p = 0; p < MG_NPARTKINDS; p++) {
+        json_t *o = json_object_get(ps, mg_part_name(p));
+        for (int l = 0; l < MG_NLAYERS; l++) {
+            json_t *x = json_object_get(o, mg_layer_name(l));
+            if (!json_is_number(x) || json_number_value(x) < 0) {
+                snprintf(err, errlen, "%s: parts.%s.%s: need a number >= 0",
+                         path, mg_part_name(p), mg_layer_name(l));
+                goto out;
+            }
+            m->part_gain[p][l] = json_number_value(x);
+        }
+    }
+    if (get_num(root, "headroom_dbfs", &m->headroom_db, path, err,
+                errlen) < 0 ||
+        get_num(root, "max_gain_db", &m->max_gain_db, path, err, errlen) < 0
+        || get_num(root, "ramp_ms", &m->ramp_ms, path, err, errlen) < 0 ||
+        get_num(root, "fade_out_ms", &m->fade_ms, path, err, errlen) < 0)
+        goto out;
+    rc = 0;
+out:
+    json_decref(root);
+    return rc;
+}
+
+/* ---- lifecycle ------------------------------------------------------ */
+
+static void
+silence_log(int level, const char *msg, void *data)
+{
+    (void)level;
+    (void)msg;
+    (void)data;
+}
+
+mg_audio *
+mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
+             size_t errlen)
+{
+    mg_audio *a = calloc(1, sizeof *a);
+    char path[1200];
+
+    if (!a) {
+        snprintf(err, errlen, "audio: out of memory");
+        return NULL;
+    }
+    a->render = render;
+    a->mode = c->output_mode;
+    a->fmt = c->sample_format;
+    a->rate = c->sample_rate > 0 ? c->sample_rate : 44100;
+    for (int k = 0; k < MG_NFX; k++)
+        a->fx_profile[k] = g ? g->fx_profile[k] : 1.0;
+    if (g) {
+        a->tempo_min = g->tempo_min;
+        a->tempo_max = g->tempo_max;
+        for (int l = 0; l < MG_NLAYERS; l++) {
+            a->ntags[l] = g->ntags[l];
+            memcpy(a->tags[l], g->tags[l], sizeof a->tags[l]);
+        }
+    }
+    snprintf(path, sizeof path, "%s/fx.json", c->sf_dir);
+    if (mg_fx_spec_load(&a->fx, path, err, errlen) < 0)
+        goto fail;
+    snprintf(path, sizeof path, "%s/mix.json", c->sf_dir);
+    if (load_mix(&a->mix, path, err, errlen) < 0)
+        goto fail;
+    if (load_pools(c->sf_dir, a->fonts, &a->nfonts, err, errlen) < 0)
+        goto fail;
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        for (int i = 0; i < a->nfonts; i++)
+            if (a->fonts[i].layers & (1u << l))
+                a->pool[l][a->npool[l]++] = i;
+        if (!a->npool[l]) {
+            snprintf(err, errlen, "soundfont pool for layer %s is empty "
+                     "(%s/registry.json and %s/%s/ list no font)",
+                     mg_layer_name(l), c->sf_dir, c->sf_dir,
+                     mg_layer_name(l));
+            goto fail;
+        }
+    }
+    if (!render)
+        return a;
+
+    /* Validate every font before loading any: a bad one is reported
+     * before the (slow) loading of the good ones. */
+    for (int i = 0; i < a->nfonts; i++)
+        if (check_font_file(&a->fonts[i], err, errlen) < 0)
+            goto fail;
+    /* FluidSynth's logger is process-global state it forces on us; we
+     * report our own errors, so its warnings are silenced here only. */
+    fluid_set_log_function(FLUID_WARN, silence_log, NULL);
+    fluid_set_log_function(FLUID_INFO, silence_log, NULL);
+    fluid_set_log_function(FLUID_DBG, silence_log, NULL);
+    fluid_set_log_function(FLUID_ERR, silence_log, NULL);
+    a->settings = new_fluid_settings();
+    if (!a->settings) {
+        snprintf(err, errlen, "audio: cannot create FluidSynth settings");
+        goto fail;
+    }
+    fluid_settings_setnum(a->settings, "synth.sample-rate", a->rate);
+    fluid_settings_setint(a->settings, "synth.cpu-cores", 1);
+    fluid_settings_setint(a->settings, "synth.threadsafe-api", 0);
+    fluid_settings_setint(a->settings, "synth.lock-memory", 0);
+    fluid_settings_setint(a->settings, "synth.polyphony", 256);
+    fluid_settings_setint(a->settings, "synth.reverb.active", 1);
+    fluid_settings_setint(a->settings, "synth.chorus.active", 1);
+    for (int i = 0; i < a->nfonts; i++) {
+        font *f = &a->fonts[i];
+        char key[1600];
+
+        f->synth = new_fluid_synth(a->settings);
+        if (!f->synth) {
+            snprintf(err, errlen, "audio: cannot create a FluidSynth synth");
+            goto fail;
+        }
+        f->sfid = fluid_synth_sfload(f->synth, f->file, 0);
+        if (f->sfid == FLUID_FAILED) {
+            snprintf(err, errlen, "soundfont %s: FluidSynth cannot load it",
+                     f->file);
+            goto fail;
+        }
+        if (mg_cal_key(f->file, a->rate, key, sizeof key) < 0 ||
+            mg_cal_cache_get(key, &f->preroll) < 0) {
+            if (mg_cal_measure(f->synth, f->sfid, a->rate, &f->preroll, err,
+                               errlen) < 0)
+                goto fail;
+        }
+    }
+    return a;
+fail:
+    mg_audio_destroy(&a);
+    return NULL;
+}
+
+void
+mg_audio_destroy(mg_audio **ap)
+{
+    mg_audio *a = ap ? *ap : NULL;
+
+    if (!a)
+        return;
+    for (int i = 0; i < a->nfonts; i++)
+        if (a->fonts[i].synth)
+            delete_fluid_synth(a->fonts[i].synth);
+    if (a->settings)
+        delete_fluid_settings(a->settings);
+    for (int l = 0; l < MG_NLAYERS; l++)
+        free(a->stem[l]);
+    free(a->mono);
+    free(a);
+    *ap = NULL;
+}
+
+const char *
+mg_audio_synth_version(void)
+{
+    return fluid_version_str();
+}
+
+/* ---- per-sample draws ---------------------------------------------- */
+
+typedef struct {
+    int font[MG_NLAYERS];
+    int bank[MG_NLAYERS], program[MG_NLAYERS];
+    mg_fx_chain fx[MG_NLAYERS];
+    double level_db[MG_NLAYERS], pan[MG_NLAYERS];
+} draws;
+
+static bool
+font_has_tag(const font *f, const char *tag)
+{
+    for (int i = 0; i < f->ntags; i++)
+        if (!strcasecmp(f->tags[i], tag))
+            return true;
+    return false;
+}
+
+static void
+draw_all(const mg_audio *a, const mg_song *s, mg_rng *sf_rng,
+         mg_rng *fx_rng, mg_rng *mix_rng, draws *d)
+{
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        double w[MAX_FONTS];
+        int k;
+        /* weight x (1 + number of the genre's tags for this layer that
+         * the font carries): tags steer without excluding */
+        for (int i = 0; i < a->npool[l]; i++) {
+            const font *f = &a->fonts[a->pool[l][i]];
+            int m = 0;
+            for (int t = 0; t < a->ntags[l]; t++)
+                m += font_has_tag(f, a->tags[l][t]);
+            w[i] = f->weight * (1 + m);
+        }
+        k = mg_rng_weighted(sf_rng, w, a->npool[l]);
+        d->font[l] = a->pool[l][k < 0 ? 0 : k];
+        d->bank[l] = l == MG_LAYER_BEAT ? 128 : 0;
+        d->program[l] = s->program[l] & 127;
+    }
+    for (int l = 0; l < MG_NLAYERS; l++)
+        mg_fx_draw(&a->fx, l, a->fx_profile, fx_rng, &d->fx[l]);
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        d->level_db[l] = round(mg_rng_range_f(mix_rng, a->mix.level_lo[l],
+                                              a->mix.level_hi[l]) * 100) /
+                         100;
+        d->pan[l] = round(mg_rng_range_f(mix_rng, a->mix.pan_lo[l],
+                                         a->mix.pan_hi[l]) * 1000) / 1000;
+    }
+}
+
+/* The preset actually played: the asked one, else for drums kit 0, else
+ * the font's first preset of the right kind (bank 128 for drums), else its
+ * first preset. */
+static void
+resolve_preset(const font *f, int *bank, int *prog)
+{
+    fluid_sfont_t *sf = fluid_synth_get_sfont_by_id(f->synth, f->sfid);
+    fluid_preset_t *p, *first = NULL, *kind = NULL;
+    bool drums = *bank == 128;
+
+    if (!sf || fluid_sfont_get_preset(sf, *bank, *prog))
+        return;
+    if (drums && fluid_sfont_get_preset(sf, 128, 0)) {
+        *prog = 0;
+        return;
+    }
+    fluid_sfont_iteration_start(sf);
+    while ((p = fluid_sfont_iteration_next(sf))) {
+        if (!first)
+            first = p;
+        if (!kind && (fluid_preset_get_banknum(p) == 128) == drums)
+            kind = p;
+    }
+    p = kind ? kind : first;
+    if (p) {
+        *bank = fluid_preset_get_banknum(p);
+        *prog = fluid_preset_get_num(p);
+    }
+}
+
+/* ---- rendering ------------------------------------------------------ */
+
+typedef struct {
+    long block;     /* synth block the event is issued before */
+    int on;         /* 1 note-on, 0 note-off */
+    int pitch, vel;
+} event;
+
+static int
+cmp_event(const void *x, const void *y)
+{
+    const event *a = x, *b = y;
+    if (a->block != b->block)
+        return a->block < b->block ? -1 : 1;
+    if (a->on != b->on)
+        return a->on - b->on;      /* offs first: a repeated note retriggers */
+    if (a->pitch != b->pitch)
+        return a->pitch - b->pitch;
+    return a->vel - b->vel;
+}
+
+static long
+frame_of(const mg_song *s, uint32_t tick, int rate)
+{
+    return lround(mg_song_seconds(s, tick) * rate);
+}
+
+/* The synth's own reverb and chorus stay off (see audio_fx.h) and their
+ * sends at 0. */
+static void
+set_synth_fx(fluid_synth_t *syn, int chan)
+{
+    fluid_synth_reverb_on(syn, -1, 0);
+    fluid_synth_chorus_on(syn, -1, 0);
+    fluid_synth_cc(syn, chan, 91, 0);
+    fluid_synth_cc(syn, chan, 93, 0);
+}
+
+static int
+render_layer(mg_audio *a, const mg_song *s, int l, const draws *d,
+             float *out, size_t N, char *err, size_t errlen)
+{
+    const mg_track *t = &s->track[l];
+    font *f = &a->fonts[d->font[l]];
+    fluid_synth_t *syn = f->synth;
+    int chan = l == MG_LAYER_BEAT ? 9 : 0;
+    long P = f->preroll, nblocks = ((long)N + P + BLOCK - 1) / BLOCK;
+    long cb = 0;
+    size_t ne = 0, ei = 0;
+    event *ev;
+
+    memset(out, 0, sizeof(float) * 2 * N);
+    if (t->n == 0)
+        return 0;
+    ev = malloc(sizeof *ev * 2 * t->n);
+    if (!ev) {
+        snprintf(err, errlen, "audio: out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        const mg_note *n = &t->v[i];
+        long on = frame_of(s, n->tick, a->rate);
+        long off = frame_of(s, n->tick + n->dur, a->rate);
+        ev[ne++] = (event){(on + BLOCK / 2) / BLOCK, 1, n->pitch, n->vel};
+        ev[ne++] = (event){(off + BLOCK / 2) / BLOCK, 0, n->pitch, 0};
+    }
+    qsort(ev, ne, sizeof *ev, cmp_event);
+
+    fluid_synth_system_reset(syn);
+    if (fluid_synth_program_select(syn, chan, f->sfid, d->bank[l],
+                                   d->program[l]) != FLUID_OK) {
+        snprintf(err, errlen, "soundfont %s: no preset %d:%d", f->file,
+                 d->bank[l], d->program[l]);
+        free(ev);
+        return -1;
+    }
+    set_synth_fx(syn, chan);
+    while (cb < nblocks) {
+        long nb, k;
+        for (; ei < ne && ev[ei].block <= cb; ei++) {
+            if (ev[ei].on)
+                fluid_synth_noteon(syn, chan, ev[ei].pitch, ev[ei].vel);
+            else
+                fluid_synth_noteoff(syn, chan, ev[ei].pitch);
+        }
+        nb = ei < ne ? ev[ei].block : nblocks;
+        if (nb > nblocks)
+            nb = nblocks;
+        if (nb > cb + CHUNK_BLOCKS)
+            nb = cb + CHUNK_BLOCKS;
+        fluid_synth_write_float(syn, (int)((nb - cb) * BLOCK), a->scratch,
+                                0, 2, a->scratch, 1, 2);
+        for (k = 0; k < (nb - cb) * BLOCK; k++) {
+            long i = cb * BLOCK + k - P;
+            if (i >= 0 && (size_t)i < N) {
+                out[2 * i] = a->scratch[2 * k];
+                out[2 * i + 1] = a->scratch[2 * k + 1];
+            }
+        }
+        cb = nb;
+    }
+    fluid_synth_system_reset(syn);
+    free(ev);
+    return 0;
+}
+
+/* Per-layer gain envelope: part level (0 where the layer is inactive),
+ * linear ramps of ramp_ms at part changes - before the boundary when the
+ * gain rises (no attack is cut), after it when it falls (a note ending on
+ * the boundary releases) - and a fade-out over the last fade_ms. */
+static void
+apply_gain(const mg_audio *a, const mg_song *s, int l, const draws *d,
+           float *buf, size_t N)
+{
+    double lvl = pow(10.0, d->level_db[l] / 20.0), p = d->pan[l];
+    double gl = lvl * (p > 0 ? 1 - p : 1), gr = lvl * (p < 0 ? 1 + p : 1);
+    long R = lround(a->mix.ramp_ms * 1e-3 * a->rate);
+    long F = lround(a->mix.fade_ms * 1e-3 * a->rate);
+    double g[MG_MAX_PARTS];
+    long b[MG_MAX_PARTS + 1];
+
+    for (int i = 0; i < s->nparts; i++) {
+        const mg_part *pt = &s->parts[i];
+        g[i] = pt->active[l] ? a->mix.part_gain[pt->kind][l] : 0;
+        b[i] = frame_of(s, pt->start_tick, a->rate);
+    }
+    b[s->nparts] = (long)N;
+    for (int i = 0; i < s->nparts; i++) {
+        long end = b[i + 1] < (long)N ? b[i + 1] : (long)N;
+        for (long j = b[i] < 0 ? 0 : b[i]; j < end; j++) {
+            double e = g[i];
+            if (i > 0 && g[i] < g[i - 1] && j < b[i] + R)
+                e = g[i - 1] + (g[i] - g[i - 1]) * (double)(j - b[i]) / R;
+            if (i + 1 < s->nparts && g[i + 1] > g[i] && j >= b[i + 1] - R)
+                e = g[i] + (g[i + 1] - g[i]) *
+                    (double)(j - (b[i + 1] - R)) / R;
+            if (F > 0 && j >= (long)N - F)
+                e *= (double)((long)N - j) / F;
+            buf[2 * j] = (float)(buf[2 * j] * e * gl);
+            buf[2 * j + 1] = (float)(buf[2 * j + 1] * e * gr);
+        }
+    }
+    if (s->nparts == 0)
+        memset(buf, 0, sizeof(float) * 2 * N);
+}
+
+/* ---- output --------------------------------------------------------- */
+
+static const char *
+format_name(mg_sample_format f)
+{
+    return f == MG_SF_PCM24 ? "pcm24" : f == MG_SF_FLOAT ? "float" : "pcm16";
+}
+
+static SNDFILE *
+open_wav(const mg_audio *a, const char *path, char *err, size_t errlen)
+{
+    SF_INFO info;
+    SNDFILE *sf;
+
+    memset(&info, 0, sizeof info);
+    info.samplerate = a->rate;
+    info.channels = 2;
+    info.format = SF_FORMAT_WAV |
+        (a->fmt == MG_SF_PCM24 ? SF_FORMAT_PCM_24
+         : a->fmt == MG_SF_FLOAT ? SF_FORMAT_FLOAT : SF_FORMAT_PCM_16);
+    sf = sf_open(path, SFM_WRITE, &info);
+    if (!sf) {
+        snprintf(err, errlen, "write %s: %s", path, sf_strerror(NULL));
+        return NULL;
+    }
+    /* no PEAK chunk: it would be the only varying bytes in a float WAV */
+    sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+    return sf;
+}
+
+static int32_t
+quant(float x, double full)
+{
+    double v = x < -1 ? -1 : x > 1 ? 1 : x;
+    return (int32_t)lrint(v * full);
+}
+
+/* Scale, quantise, check the stem sum and write. max_err receives the
+ * largest |sum(stems) - mix| seen (LSB, or absolute for float). */
+static int
+write_outputs(mg_audio *a, const char *dir, size_t N, double h,
+              double *max_err, char *err, size_t errlen)
+{
+    bool want_mix = a->mode == MG_OUT_FULL || a->mode == MG_OUT_MIX_ONLY;
+    bool want_stems = a->mode == MG_OUT_FULL || a->mode == MG_OUT_STEMS_ONLY;
+    SNDFILE *mix = NULL, *st[MG_NLAYERS] = {NULL};
+    double full = a->fmt == MG_SF_PCM24 ? 8388607.0 : 32767.0;
+    int shift = a->fmt == MG_SF_PCM24 ? 8 : 16;
+    size_t cap = 2 * WRITE_FRAMES * (MG_NLAYERS + 1);
+    int32_t *qi = malloc(sizeof(int32_t) * cap);
+    float *fo = malloc(sizeof(float) * cap);
+    char path[1200];
+    int rc = -1;
+
+    *max_err = 0;
+    if (!qi || !fo) {
+        snprintf(err, errlen, "audio: out of memory");
+        goto out;
+    }
+    if (want_stems) {
+        snprintf(path, sizeof path, "%s/stems", dir);
+        if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+            snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
+            return -1;
+        }
+        for (int l = 0; l < MG_NLAYERS; l++) {
+            snprintf(path, sizeof path, "%s/stems/%s.wav", dir,
+                     mg_layer_name(l));
+            if (!(st[l] = open_wav(a, path, err, errlen)))
+                goto out;
+        }
+    }
+    if (want_mix) {
+        snprintf(path, sizeof path, "%s/mix.wav", dir);
+        if (!(mix = open_wav(a, path, err, errlen)))
+            goto out;
+    }
+    for (size_t off = 0; off < N; off += WRITE_FRAMES) {
+        size_t n = N - off < WRITE_FRAMES ? N - off : WRITE_FRAMES;
+        for (size_t i = 0; i < 2 * n; i++) {
+            float m = 0;
+            int32_t qs = 0, qm;
+            for (int l = 0; l < MG_NLAYERS; l++) {
+                float v = (float)(a->stem[l][2 * off + i] * h);
+                fo[l * 2 * n + i] = v;
+                m += v;
+                qi[l * 2 * n + i] = quant(v, full);
+                qs += qi[l * 2 * n + i];
+            }
+            fo[MG_NLAYERS * 2 * n + i] = m;
+            qm = quant(m, full);
+            qi[MG_NLAYERS * 2 * n + i] = qm;
+            if (i % 2 == 0)
+                a->mono[off + i / 2] = 0.5f * m;
+            else
+                a->mono[off + i / 2] += 0.5f * m;
+            if (a->fmt == MG_SF_FLOAT) {
+                double s = 0, e;
+                for (int l = 0; l < MG_NLAYERS; l++)
+                    s += fo[l * 2 * n + i];
+                e = fabs(s - m);
+                if (e > *max_err)
+                    *max_err = e;
+                if (e > MG_STEM_TOL_FLOAT) {
+                    snprintf(err, errlen, "stems do not sum to the mix at "
+                             "frame %zu (error %g)", off + i / 2, e);
+                    goto out;
+                }
+            } else {
+                int e = abs(qs - qm);
+                if (e > *max_err)
+                    *max_err = e;
+                if (e > MG_STEM_TOL_LSB) {
+                    snprintf(err, errlen, "stems do not sum to the mix at "
+                             "frame %zu (%d LSB)", off + i / 2, e);
+                    goto out;
+                }
+            }
+        }
+        for (int l = 0; l <= MG_NLAYERS; l++) {
+            SNDFILE *f = l < MG_NLAYERS ? st[l] : mix;
+            sf_count_t w;
+            if (!f)
+                continue;
+            if (a->fmt == MG_SF_FLOAT) {
+                w = sf_writef_float(f, fo + (size_t)l * 2 * n,
+                                    (sf_count_t)n);
+            } else {
+                int32_t *p = qi + (size_t)l * 2 * n;
+                for (size_t i = 0; i < 2 * n; i++)
+                    p[i] = (int32_t)((uint32_t)p[i] << shift);
+                w = sf_writef_int(f, p, (sf_count_t)n);
+            }
+            if (w != (sf_count_t)n) {
+                snprintf(err, errlen, "write %s/%s: %s", dir,
+                         l < MG_NLAYERS ? mg_layer_name(l) : "mix.wav",
+                         sf_strerror(f));
+                goto out;
+            }
+        }
+    }
+    rc = 0;
+out:
+    free(qi);
+    free(fo);
+    for (int l = 0; l < MG_NLAYERS; l++)
+        if (st[l] && sf_close(st[l]) != 0 && rc == 0) {
+            snprintf(err, errlen, "write %s/stems/%s.wav: close failed",
+                     dir, mg_layer_name(l));
+            rc = -1;
+        }
+    if (mix && sf_close(mix) != 0 && rc == 0) {
+        snprintf(err, errlen, "write %s/mix.wav: close failed", dir);
+        rc = -1;
+    }
+    return rc;
+}
+
+static int
+ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen)
+{
+    if (N <= a->cap)
+        return 0;
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        float *p = realloc(a->stem[l], sizeof(float) * 2 * N);
+        if (!p)
+            goto oom;
+        a->stem[l] = p;
+    }
+    {
+        float *p = realloc(a->mono, sizeof(float) * N);
+        if (!p)
+            goto oom;
+        a->mono = p;
+    }
+    a->cap = N;
+    return 0;
+oom:
+    snprintf(err, errlen, "audio: out of memory for %zu frames", N);
+    return -1;
+}
+
+/* ---- the sample ----------------------------------------------------- */
+
+int
+mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
+                mg_rng *fx_rng, mg_rng *mix_rng, const char *dir,
+                json_t *annot, double *score, char *err, size_t errlen)
+{
+    draws d;
+    json_t *jsf = json_object(), *jfx = json_object(), *jlv = json_object();
+    size_t N = (size_t)llround(mg_song_duration(s) * a->rate);
+    double peak = 0, h = 1, max_err = 0, off_max = 0;
+    mg_ascore sc;
+
+    *score = -1;
+    draw_all(a, s, sf_rng, fx_rng, mix_rng, &d);
+    if (a->render)
+        for (int l = 0; l < MG_NLAYERS; l++)
+            resolve_preset(&a->fonts[d.font[l]], &d.bank[l], &d.program[l]);
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        const font *f = &a->fonts[d.font[l]];
+        json_t *o = json_object(), *lv = json_object();
+        json_object_set_new(o, "name", json_string(f->name));
+        json_object_set_new(o, "path", json_string(f->path));
+        json_object_set_new(o, "bank", json_integer(d.bank[l]));
+        json_object_set_new(o, "program", json_integer(d.program[l]));
+        if (a->render) {
+            double off = (double)f->preroll / a->rate;
+            json_object_set_new(o, "render_offset_seconds",
+                                mg_json_real(off, 6));
+            if (off > off_max)
+                off_max = off;
+        }
+        json_object_set_new(jsf, mg_layer_name(l), o);
+        json_object_set_new(jfx, mg_layer_name(l), mg_fx_chain_json(&d.fx[l]));
+        json_object_set_new(lv, "gain_db", mg_json_real(d.level_db[l], 2));
+        json_object_set_new(lv, "pan", mg_json_real(d.pan[l], 3));
+        json_object_set_new(jlv, mg_layer_name(l), lv);
+    }
+    json_object_set_new(annot, "soundfonts", jsf);
+    json_object_set_new(annot, "fx", jfx);
+    json_object_set_new(annot, "levels", jlv);
+    if (!a->render)
+        return 0;
+
+    if (N == 0) {
+        snprintf(err, errlen, "audio: the song is empty");
+        return -1;
+    }
+    if (ensure_buffers(a, N, err, errlen) < 0)
+        return -1;
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        if (render_layer(a, s, l, &d, a->stem[l], N, err, errlen) < 0)
+            return -1;
+        if (mg_fx_process(&d.fx[l], a->stem[l], N, a->rate, s->tempo_bpm)
+            < 0) {
+            snprintf(err, errlen, "audio: out of memory in effects");
+            return -1;
+        }
+        apply_gain(a, s, l, &d, a->stem[l], N);
+    }
+    /* one headroom gain for stems and mix, from the loudest of them */
+    for (size_t i = 0; i < 2 * N; i++) {
+        float m = 0;
+        for (int l = 0; l < MG_NLAYERS; l++) {
+            float v = fabsf(a->stem[l][i]);
+            m += a->stem[l][i];
+            if (v > peak)
+                peak = v;
+        }
+        if (fabsf(m) > peak)
+            peak = fabsf(m);
+    }
+    if (peak > 0) {
+        h = pow(10.0, a->mix.headroom_db / 20.0) / peak;
+        if (h > pow(10.0, a->mix.max_gain_db / 20.0))
+            h = pow(10.0, a->mix.max_gain_db / 20.0);
+    }
+    if (write_outputs(a, dir, N, h, &max_err, err, errlen) < 0)
+        return -1;
+    if (mg_ascore_analyze(a->mono, N, a->rate, a->tempo_min, a->tempo_max,
+                          &sc) < 0) {
+        snprintf(err, errlen, "audio: out of memory in the audio score");
+        return -1;
+    }
+    *score = sc.score;
+    {
+        json_t *mx = json_object();
+        json_object_set_new(mx, "master_gain_db",
+                            mg_json_real(20 * log10(h), 3));
+        json_object_set_new(mx, "headroom_dbfs",
+                            mg_json_real(a->mix.headroom_db, 2));
+        json_object_set_new(mx, "stems_sum_tolerance",
+                            a->fmt == MG_SF_FLOAT
+                                ? mg_json_real(MG_STEM_TOL_FLOAT, 9)
+                                : json_integer(MG_STEM_TOL_LSB));
+        json_object_set_new(mx, "stems_sum_max_error",
+                            a->fmt == MG_SF_FLOAT
+                                ? mg_json_real(max_err, 9)
+                                : json_integer((json_int_t)max_err));
+        json_object_set_new(annot, "mix", mx);
+    }
+    json_object_set_new(annot, "sample_rate", json_integer(a->rate));
+    json_object_set_new(annot, "audio_format",
+                        json_string(format_name(a->fmt)));
+    json_object_set_new(annot, "audio_channels", json_integer(2));
+    json_object_set_new(annot, "audio_frames", json_integer((json_int_t)N));
+    json_object_set_new(annot, "render_offset_seconds",
+                        mg_json_real(off_max, 6));
+    json_object_set_new(annot, "audio_score", mg_ascore_json(&sc));
+    return 0;
+}
+
+/* ---- fingerprint ---------------------------------------------------- */
+
+static int
+sha256_file(const char *path, char out[65], char *err, size_t errlen)
+{
+    FILE *fp = fopen(path, "rb");
+    EVP_MD_CTX *ctx;
+    unsigned char md[32], *buf;
+    unsigned int mdlen = 0;
+    size_t n;
+
+    if (!fp) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    buf = malloc(1 << 20);
+    ctx = EVP_MD_CTX_new();
+    if (!buf || !ctx) {
+        fclose(fp);
+        free(buf);
+        EVP_MD_CTX_free(ctx);
+        snprintf(err, errlen, "sha256: out of memory");
+        return -1;
+    }
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    while ((n = fread(buf, 1, 1 << 20, fp)) > 0)
+        EVP_DigestUpdate(ctx, buf, n);
+    EVP_DigestFinal_ex(ctx, md, &mdlen);
+    EVP_MD_CTX_free(ctx);
+    free(buf);
+    if (ferror(fp)) {
+        fclose(fp);
+        snprintf(err, errlen, "%s: read error", path);
+        return -1;
+    }
+    fclose(fp);
+    for (int i = 0; i < 32; i++)
+        sprintf(out + 2 * i, "%02x", md[i]);
+    return 0;
+}
+
+typedef struct {
+    char path[1024];
+    char sha[65];
+} hashed;
+
+static int
+cmp_hashed(const void *x, const void *y)
+{
+    return strcmp(((const hashed *)x)->path, ((const hashed *)y)->path);
+}
+
+int
+mg_audio_pools_hash(const char *sf_dir, char out[65], char *err,
+                    size_t errlen)
+{
+    static const char *const data[] = {"registry.json", "fx.json",
+                                       "mix.json"};
+    font *fonts = calloc(MAX_FONTS, sizeof *fonts);
+    hashed *h = calloc(MAX_FONTS + 3, sizeof *h);
+    int nf = 0, nh = 0, rc = -1;
+    EVP_MD_CTX *ctx = NULL;
+    unsigned char md[32];
+    unsigned int mdlen;
+
+    if (!fonts || !h) {
+        snprintf(err, errlen, "sha256: out of memory");
+        goto out;
+    }
+    if (load_pools(sf_dir, fonts, &nf, err, errlen) < 0)
+        goto out;
+    /* the data files that decide the audio bytes count too */
+    for (int i = 0; i < 3; i++) {
+        char p[1200];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", sf_dir, data[i]);
+        if (stat(p, &st) < 0)
+            continue;
+        snprintf(h[nh].path, sizeof h[nh].path, "%s", data[i]);
+        if (sha256_file(p, h[nh].sha, err, errlen) < 0)
+            goto out;
+        nh++;
+    }
+    for (int i = 0; i < nf; i++) {
+        snprintf(h[nh].path, sizeof h[nh].path, "%s", fonts[i].path);
+        if (sha256_file(fonts[i].file, h[nh].sha, err, errlen) < 0)
+            goto out;
+        nh++;
+    }
+    qsort(h, (size_t)nh, sizeof *h, cmp_hashed);
+    ctx = EVP_MD_CTX_new();
+    if (!ctx)
+        goto out;
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    for (int i = 0; i < nh; i++) {
+        EVP_DigestUpdate(ctx, h[i].path, strlen(h[i].path) + 1);
+        EVP_DigestUpdate(ctx, h[i].sha, 64);
+        EVP_DigestUpdate(ctx, "\n", 1);
+    }
+    EVP_DigestFinal_ex(ctx, md, &mdlen);
+    for (int i = 0; i < 32; i++)
+        sprintf(out + 2 * i, "%02x", md[i]);
+    rc = 0;
+out:
+    EVP_MD_CTX_free(ctx);
+    free(fonts);
+    free(h);
+    return rc;
+}

@@ -1,0 +1,33 @@
+/*
+ * audio_cal — the synthesizer's pre-roll per soundfont: how many frames
+ * after a note-on event its sound reaches the onset threshold. It is a
+ * property of libfluidsynth and the font (attack of the samples, block
+ * size), measured offline by rendering probe notes, so it is deterministic;
+ * the result is cached per machine, synthesizer version, sample rate and
+ * font file under $XDG_CACHE_HOME/musicgen (or ~/.cache/musicgen).
+ */
+#ifndef MG_AUDIO_CAL_H
+#define MG_AUDIO_CAL_H
+
+#include <fluidsynth.h>
+#include <stddef.h>
+
+/* Onset threshold relative to the probe note's peak. */
+#define MG_CAL_THRESHOLD 0.1
+
+/* Measure with a synth that has the font loaded as sfid; the synth is
+ * reset before and after. Returns 0 and the pre-roll in frames, or -1. */
+int mg_cal_measure(fluid_synth_t *synth, int sfid, int rate, int *frames,
+                   char *err, size_t errlen);
+
+/* The cache key of (font path, rate): hostname, synth version, rate, path,
+ * file size and mtime. Returns -1 when the font cannot be stat'ed. */
+int mg_cal_key(const char *font_path, int rate, char *key, size_t n);
+/* Path of the cache file (directories are not created). */
+void mg_cal_cache_path(char *buf, size_t n);
+/* 0 and *frames when the key is cached, else -1. */
+int mg_cal_cache_get(const char *key, int *frames);
+/* Store (atomically: temp file + rename). Returns 0 or -1 with err. */
+int mg_cal_cache_put(const char *key, int frames, char *err, size_t errlen);
+
+#endif
