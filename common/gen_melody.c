@@ -175,7 +175,7 @@ static int
 state_of(const mg_markov *m, int rel, mg_mode mode)
 {
     const int *sc = mg_scale(mode);
-    char name[4];
+    char name[16];
     int k, i;
 
     for (k = 0; k < 7; k++) {
