@@ -1007,6 +1007,83 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     return 0;
 }
 
+/* ---- calibrate ------------------------------------------------------ */
+
+int
+mg_audio_calibrate(const mg_config *c, FILE *report, char *err,
+                   size_t errlen)
+{
+    font *fonts = calloc(MAX_FONTS, sizeof *fonts);
+    fluid_settings_t *st = NULL;
+    char cache[1024];
+    int nf = 0, rc = -1, rate = c->sample_rate > 0 ? c->sample_rate : 44100;
+
+    if (!fonts) {
+        snprintf(err, errlen, "calibrate: out of memory");
+        return -1;
+    }
+    if (load_pools(c->sf_dir, fonts, &nf, err, errlen) < 0)
+        goto out;
+    if (nf == 0) {
+        snprintf(err, errlen, "calibrate: no soundfont in %s", c->sf_dir);
+        goto out;
+    }
+    fluid_set_log_function(FLUID_WARN, silence_log, NULL);
+    fluid_set_log_function(FLUID_INFO, silence_log, NULL);
+    fluid_set_log_function(FLUID_DBG, silence_log, NULL);
+    fluid_set_log_function(FLUID_ERR, silence_log, NULL);
+    st = new_fluid_settings();
+    if (!st) {
+        snprintf(err, errlen, "calibrate: cannot create FluidSynth settings");
+        goto out;
+    }
+    fluid_settings_setnum(st, "synth.sample-rate", rate);
+    fluid_settings_setint(st, "synth.cpu-cores", 1);
+    fluid_settings_setint(st, "synth.lock-memory", 0);
+    mg_cal_cache_path(cache, sizeof cache);
+    for (int i = 0; i < nf; i++) {
+        fluid_synth_t *syn;
+        char key[1600];
+        int id, frames;
+
+        if (check_font_file(&fonts[i], err, errlen) < 0)
+            goto out;
+        syn = new_fluid_synth(st);
+        if (!syn) {
+            snprintf(err, errlen, "calibrate: cannot create a synth");
+            goto out;
+        }
+        id = fluid_synth_sfload(syn, fonts[i].file, 0);
+        if (id == FLUID_FAILED) {
+            delete_fluid_synth(syn);
+            snprintf(err, errlen, "soundfont %s: FluidSynth cannot load it",
+                     fonts[i].file);
+            goto out;
+        }
+        if (mg_cal_measure(syn, id, rate, &frames, err, errlen) < 0) {
+            delete_fluid_synth(syn);
+            goto out;
+        }
+        delete_fluid_synth(syn);
+        if (mg_cal_key(fonts[i].file, rate, key, sizeof key) < 0 ||
+            mg_cal_cache_put(key, frames, err, errlen) < 0)
+            goto out;
+        if (report)
+            fprintf(report, "%-24s %6d frames  %8.3f ms  at %d Hz  %s\n",
+                    fonts[i].name, frames, 1e3 * frames / rate, rate,
+                    fonts[i].file);
+    }
+    if (report)
+        fprintf(report, "fluidsynth %s; cached in %s\n", fluid_version_str(),
+                cache);
+    rc = 0;
+out:
+    if (st)
+        delete_fluid_settings(st);
+    free(fonts);
+    return rc;
+}
+
 /* ---- fingerprint ---------------------------------------------------- */
 
 static int

@@ -10,7 +10,10 @@
 #define MG_AUDIO_CAL_H
 
 #include <fluidsynth.h>
+#include <stdio.h>
 #include <stddef.h>
+
+#include "config.h"
 
 /* Onset threshold relative to the probe note's peak. */
 #define MG_CAL_THRESHOLD 0.1
@@ -29,5 +32,12 @@ void mg_cal_cache_path(char *buf, size_t n);
 int mg_cal_cache_get(const char *key, int *frames);
 /* Store (atomically: temp file + rename). Returns 0 or -1 with err. */
 int mg_cal_cache_put(const char *key, int frames, char *err, size_t errlen);
+
+/* `musicgen calibrate`: load every font of c->sf_dir's pools, measure its
+ * pre-roll at c->sample_rate (ignoring the cache), store it in the cache
+ * and print one line per font to report. Defined in audio.c, which owns
+ * the pools. Returns 0 or -1 with err. */
+int mg_audio_calibrate(const mg_config *c, FILE *report, char *err,
+                       size_t errlen);
 
 #endif

@@ -421,16 +421,23 @@ fx_chorus(const double *p, float *buf, size_t frames, int rate)
 
     if (!line)
         return -1;
+    double dl[2][3] = {{0}};
+
     for (size_t i = 0; i < frames; i++) {
-        double t = (double)i / rate;
+        /* the LFO moves slowly: its delays are updated every 16 frames */
+        if (i % 16 == 0) {
+            double t = (double)i / rate;
+            for (int ch = 0; ch < 2; ch++)
+                for (int v = 0; v < 3; v++)
+                    dl[ch][v] = base + depth * 0.5 *
+                        (1 + sin(2 * M_PI * (lfo * t + v / 3.0 + ch * 0.25)));
+        }
         for (int ch = 0; ch < 2; ch++)
             line[2 * w + ch] = buf[2 * i + ch];
         for (int ch = 0; ch < 2; ch++) {
             double acc = 0;
             for (int v = 0; v < 3; v++) {
-                double ph = 2 * M_PI * (lfo * t + v / 3.0 + ch * 0.25);
-                double d = base + depth * 0.5 * (1 + sin(ph));
-                double pos = (double)w - d;
+                double pos = (double)w - dl[ch][v];
                 long i0;
                 double fr, a, b;
                 while (pos < 0)
