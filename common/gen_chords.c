@@ -104,7 +104,11 @@ parse_roman(const char *s, mg_mode mode, rn_chord *c)
         return -1;
     suf = s + best;
     diatonic(c, mode, deg);
-    c->shift = acc;
+    /* An accidental is relative to the major scale on the tonic (bVII is
+     * a whole step below the tonic in any mode): express it as a shift
+     * from the mode's own degree, which is where roots are computed. */
+    c->shift = acc ? acc + mg_scale(MG_MODE_MAJOR)[deg] - mg_scale(mode)[deg]
+                   : 0;
     if (acc != 0) {
         c->fam = upper ? MG_FAM_MAJOR : MG_FAM_MINOR;
         c->chromatic = true;

@@ -377,6 +377,26 @@ test_markov_tables(void **state)
             g->melody.t1[a][b] = abs(a - b) == 1 ? 0.3 : 0.05;
     }
     run_many(g, NSEEDS / 5, 0.8);
+
+    /* bVII is a whole step below the tonic in major and minor alike
+     * (accidentals are read against the major scale on the tonic). */
+    mg_song s;
+    int seed, i, k, seen[2] = {0, 0};
+    mg_song_init(&s);
+    for (seed = 0; seed < 80; seed++) {
+        assert_int_equal(gen(&s, g, (uint64_t)seed, NULL), 0);
+        for (i = 0; i < s.nparts; i++)
+            for (k = 0; k < s.parts[i].nchords; k++) {
+                const mg_chord *c = &s.parts[i].chords[k];
+                if (strncmp(c->roman, "bVII", 4) &&
+                    strncmp(c->roman, "VII", 3))
+                    continue;
+                assert_int_equal(c->root_pc, (s.tonic_pc + 10) % 12);
+                seen[s.mode]++;
+            }
+    }
+    assert_true(seen[MG_MODE_MAJOR] > 0 && seen[MG_MODE_MINOR] > 0);
+    mg_song_free(&s);
     free_genre(g);
 }
 
