@@ -1,0 +1,58 @@
+# audio_errors_score_calibrate — a missing or corrupt soundfont is a clear
+# error before any sample is written; `calibrate` measures a plausible
+# pre-roll, the same twice, and caches it; `score-audio` ranks a rendered
+# mix above white noise above silence and explains its components.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+export XDG_CACHE_HOME="$PWD/cache"
+M="--measures-per-part intro=1,verse=1,chorus=1,bridge=1,outro=1"
+
+# missing font
+mkdir -p sfbad
+cp "$MG_SRC/sf/fx.json" "$MG_SRC/sf/mix.json" sfbad/
+printf '{"fonts": [{"path": "/nonexistent/none.sf2", "layers": ["beat", "melody", "harmony", "bassline"]}]}\n' >sfbad/registry.json
+if "$MG_BIN" generate --seed 1 --count 1 --out bad --sf-dir sfbad --workers 1 \
+    -q 2>err.txt; then die "generate with a missing font succeeded"; fi
+grep -q "/nonexistent/none.sf2" err.txt || { cat err.txt; die "error does not name the font"; }
+[ -z "$(ls bad/0* 2>/dev/null)" ] || die "a sample was written despite the bad font"
+# corrupt font dropped into a pool directory
+mkdir -p sfbad/melody
+printf '{"fonts": [{"path": "/usr/share/sounds/sf2/FluidR3_GM.sf2", "layers": ["beat", "melody", "harmony", "bassline"]}]}\n' >sfbad/registry.json
+echo "not a soundfont" >sfbad/melody/broken.sf2
+if "$MG_BIN" generate --seed 1 --count 1 --out bad2 --sf-dir sfbad --workers 1 \
+    -q 2>err2.txt; then die "generate with a corrupt font succeeded"; fi
+grep -q "broken.sf2" err2.txt || { cat err2.txt; die "error does not name the corrupt font"; }
+
+# calibrate
+"$MG_BIN" calibrate >cal1.txt 2>&1 || { cat cal1.txt; die "calibrate failed"; }
+"$MG_BIN" calibrate >cal2.txt 2>&1 || die "second calibrate failed"
+f1=$(awk '/FluidR3_GM/ {print $2}' cal1.txt)
+f2=$(awk '/FluidR3_GM/ {print $2}' cal2.txt)
+[ -n "$f1" ] || { cat cal1.txt; die "calibrate printed no pre-roll"; }
+[ "$f1" = "$f2" ] || die "pre-roll not stable: $f1 vs $f2"
+[ "$f1" -ge 0 ] && [ "$f1" -lt 2205 ] || die "implausible pre-roll $f1 frames"
+[ -f cache/musicgen/calibration.json ] || die "no calibration cache"
+
+# score-audio ordering
+"$MG_BIN" generate --seed 5 --count 1 --out s $M --output-mode mix-only \
+    --workers 1 -q || die "render for scoring failed"
+"$PY" - <<'PYEOF'
+import wave, array, random
+random.seed(1)
+for name, gen in (("noise.wav", lambda: int(random.uniform(-0.5, 0.5) * 32767)),
+                  ("silence.wav", lambda: 0)):
+    w = wave.open(name, "wb"); w.setnchannels(1); w.setsampwidth(2); w.setframerate(44100)
+    w.writeframes(array.array("h", [gen() for _ in range(44100 * 4)]).tobytes()); w.close()
+PYEOF
+"$MG_BIN" score-audio s/000000/mix.wav noise.wav silence.wav >scores.txt \
+    || die "score-audio failed"
+m=$(awk 'NR==1 {print $1}' scores.txt)
+n=$(awk 'NR==2 {print $1}' scores.txt)
+z=$(awk 'NR==3 {print $1}' scores.txt)
+awk -v m="$m" -v n="$n" -v z="$z" 'BEGIN { exit !(m > n + 0.1 && n > z) }' \
+    || { cat scores.txt; die "score order wrong: mix $m noise $n silence $z"; }
+"$MG_BIN" score-audio --explain noise.wav | grep -q "harmony" \
+    || die "--explain prints no components"
+if "$MG_BIN" score-audio nothere.wav 2>e.txt; then die "missing file scored"; fi
+grep -q "nothere.wav" e.txt || die "missing-file error does not name it"
+exit 0
