@@ -15,6 +15,8 @@ DESTDIR ?=
 CC      ?= cc
 BUILD   ?= build
 SAN     ?=
+# V=1 shows full command lines.
+Q := $(if $(V),,@)
 
 PKGS      := fluidsynth libczmq libzmq jansson sndfile sqlite3 openssl
 TEST_PKGS := cmocka
@@ -65,9 +67,6 @@ $(BUILD)/.deps-ok: scripts/check-deps.sh
 check-deps:
 	@sh scripts/check-deps.sh $(PKGS) $(TEST_PKGS)
 
-# V=1 shows full command lines.
-Q := $(if $(V),,@)
-
 $(BUILD)/%.o: %.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
@@ -87,20 +86,24 @@ $(LIBDAEMON): $(DAEMON_OBJ)
 LIBS := $(LIBDAEMON) $(LIBPROTO) $(LIBCOMMON)
 
 $(BIN): $(CLI_OBJ) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBS) $(LDLIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
 	    $(LIBS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 $(BUILD)/tools/%: tests/tools/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
 unit: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
 

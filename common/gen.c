@@ -36,6 +36,12 @@ mg_gen_feel(const mg_genre *g)
     char first[64];
     size_t i, n;
 
+    /* The spec says which idiom it plays: exact names only. */
+    if (g->style[0]) {
+        for (i = 0; i < sizeof feels / sizeof feels[0]; i++)
+            if (!strcmp(g->style, feels[i].name))
+                return feels[i].feel;
+    }
     n = strcspn(g->name, "+");
     if (n >= sizeof first)
         n = sizeof first - 1;

@@ -3,10 +3,10 @@
  * else. Not a contract: other modules use gen.h.
  *
  * The "feel" is the rhythmic idiom a generator plays in (walking bass,
- * skank, tumbao ...). It follows the first genre named in the spec, so a
- * merged "jazz+latin" plays jazz rhythms over the merged weights; an
- * unknown (user) genre gets the neutral pop idiom, with swing deciding the
- * rest.
+ * skank, tumbao ...). It is the spec's "style" (data; a merge keeps the
+ * first genre's), so a merged "jazz+latin" plays jazz rhythms over the
+ * merged weights. A spec without a style (e.g. the Python tool's format)
+ * is matched by its name; failing that, strong swing means jazz, else pop.
  */
 #ifndef MG_GEN_PRIV_H
 #define MG_GEN_PRIV_H

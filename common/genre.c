@@ -621,6 +621,21 @@ get_fx(ctx *c, const json_t *o, const char *field, bool python, mg_genre *g)
     return 0;
 }
 
+static bool
+style_known(const char *style)
+{
+    const char *list = MG_GENRE_STYLES;
+    size_t n = strlen(style);
+    for (const char *p = list; *p;) {
+        size_t w = strcspn(p, " ");
+        if (w == n && n && !strncmp(p, style, n)) return true;
+        p += w;
+        while (*p == ' ')
+            p++;
+    }
+    return false;
+}
+
 static int
 parse_spec(ctx *c, const json_t *j, const char *dirname, mg_genre *g)
 {
@@ -637,6 +652,11 @@ parse_spec(ctx *c, const json_t *j, const char *dirname, mg_genre *g)
                                 "'%s'", nm, dirname);
         } else if (!strcmp(k, "description")) {
             rc = get_str(c, v, k, g->description, sizeof g->description);
+        } else if (!strcmp(k, "style")) {
+            rc = get_str(c, v, k, g->style, sizeof g->style);
+            if (rc == 0 && !style_known(g->style))
+                rc = fail(c, k, "'%s' is not one of: %s", g->style,
+                          MG_GENRE_STYLES);
         } else if (!strcmp(k, "tempo")) {
             rc = get_range(c, v, k, 20, 400, &g->tempo_min, &g->tempo_max);
         } else if (!strcmp(k, "tempo_min")) {
@@ -1457,6 +1477,7 @@ mg_genre_merge(mg_genre *const *specs, int n, char *err, size_t errlen)
         snprintf(g->name + len, sizeof g->name - len, "%s%s", i ? "+" : "",
                  specs[i]->name);
     }
+    snprintf(g->style, sizeof g->style, "%s", first->style);
     if (n == 1)
         snprintf(g->description, sizeof g->description, "%s",
                  first->description);

@@ -29,6 +29,9 @@ typedef enum {
     MG_FX_REVERB, MG_FX_CHORUS, MG_FX_DELAY, MG_FX_COMPRESSOR, MG_FX_EQ,
     MG_FX_FILTER, MG_FX_DISTORTION, MG_FX_PHASER, MG_NFX
 } mg_fx_kind;
+#define MG_GENRE_STYLES                                                      \
+    "pop rock jazz blues latin reggae electronic hip-hop classical"
+
 const char *mg_fx_name(mg_fx_kind k);   /* "reverb" ... */
 int mg_fx_from_name(const char *name);  /* -1 if unknown */
 
@@ -60,6 +63,11 @@ typedef struct {
 typedef struct {
     char name[64];          /* "jazz" or "jazz+latin" after a merge */
     char description[256];
+    /* The rhythmic idiom the generators play: one of MG_GENRE_STYLES
+     * (walking bass and comping for "jazz", skank for "reggae" ...).
+     * "" when the spec names none: the generators then guess from the
+     * name and the swing range. A merge keeps the first genre's style. */
+    char style[32];
     double tempo_min, tempo_max;    /* hard clamp, BPM (quarter notes) */
     double swing_min, swing_max;    /* hard clamp */
     double ts_weight[MG_NTS];

@@ -172,6 +172,8 @@ test_every_shipped_genre_loads(void **state)
         assert_true(g->swing_min == shipped[i].smin);
         assert_true(g->swing_max == shipped[i].smax);
         assert_true(g->description[0] != '\0');
+        /* each shipped genre names its own idiom */
+        assert_string_equal(g->style, shipped[i].name);
         assert_true(g->narrangements >= 15);
         assert_true(g->ts_change_prob > 0 && g->ts_change_prob < 1);
         check_patterns_cover(g);
@@ -321,6 +323,8 @@ test_malformed_specs(void **state)
                  NULL);
     expect_error("e2", "{\"tempoo\": 3}", drums44,
                  "g/spec.json: tempoo: unknown field", NULL);
+    expect_error("e2s", "{\"style\": \"polka\"}", drums44,
+                 "g/spec.json: style: 'polka' is not one of", NULL);
     expect_error("e3", "{\"time_signatures\": {\"4/4\": -1}}", drums44,
                  "g/spec.json: time_signatures.4/4:", NULL);
     expect_error("e4", "{\"keys\": {\"H\": 1}}", drums44,
