@@ -93,7 +93,13 @@ draw_measures(mg_song *s, const mg_genre *g, const mg_gen_opts *o,
             lo = 1;
         if (hi < lo)
             hi = lo;
-        m[k] = mg_rng_range(r, lo, hi);
+        /* Phrases come in pairs of bars: draw among the even counts of
+         * the range, and only fall back to any count when it has none. */
+        int elo = lo + (lo & 1), ehi = hi - (hi & 1);
+        if (elo <= ehi)
+            m[k] = elo + 2 * mg_rng_range(r, 0, (ehi - elo) / 2);
+        else
+            m[k] = mg_rng_range(r, lo, hi);
         if (o && o->measures_override && o->measures_override[k] > 0)
             m[k] = o->measures_override[k];
         if (m[k] > MG_MAX_CHORDS)
