@@ -994,7 +994,7 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
                             a->fmt == MG_SF_FLOAT
                                 ? mg_json_real(max_err, 9)
                                 : json_integer((json_int_t)max_err));
-        json_object_set_new(annot, "mix", mx);
+        json_object_set_new(annot, "mixing", mx);
     }
     json_object_set_new(annot, "sample_rate", json_integer(a->rate));
     json_object_set_new(annot, "audio_format",
