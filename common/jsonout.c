@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,25 +43,30 @@ typedef struct {
     int oom;
 } sbuf;
 
-static void
+static int
+grow(sbuf *b, size_t n)
+{
+    if (b->oom) return -1;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n + 1)
+        cap *= 2;
+    char *q = realloc(b->p, cap);
+    if (!q) {
+        b->oom = 1;
+        return -1;
+    }
+    b->p = q;
+    b->cap = cap;
+    return 0;
+}
+
+/* Hot: called for every token. The text is terminated once, at the end. */
+static inline void
 put(sbuf *b, const char *s, size_t n)
 {
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
+    if (b->len + n + 1 > b->cap && grow(b, n)) return;
     memcpy(b->p + b->len, s, n);
     b->len += n;
-    b->p[b->len] = 0;
 }
 
 static void
@@ -73,8 +79,12 @@ static void
 put_string(sbuf *b, const char *s, size_t n)
 {
     put(b, "\"", 1);
+    size_t run = 0; /* start of the current run of plain characters */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        put(b, s + run, i - run);
+        run = i + 1;
         char esc[8];
         switch (c) {
         case '"': puts_(b, "\\\""); break;
@@ -85,20 +95,53 @@ put_string(sbuf *b, const char *s, size_t n)
         case '\b': puts_(b, "\\b"); break;
         case '\f': puts_(b, "\\f"); break;
         default:
-            if (c < 0x20) {
-                snprintf(esc, sizeof esc, "\\u%04x", c);
-                puts_(b, esc);
-            } else {
-                put(b, (const char *)&s[i], 1);
-            }
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            puts_(b, esc);
         }
     }
+    put(b, s + run, n - run);
     put(b, "\"", 1);
+}
+
+/* Fast path for the common case, a value with at most 6 decimals of
+ * modest size (times, scores): its shortest repr is those decimals with
+ * trailing zeros dropped, since doubles below 1e9 are spaced far closer
+ * than 1e-6. Returns false when the value is not such a number. */
+static bool
+put_real_fixed6(sbuf *b, double v)
+{
+    double a = fabs(v);
+    if (!(a == 0 || (a >= 1e-4 && a < 1e9))) return false;
+    double scaled = v * 1e6;
+    long long k = llround(scaled);
+    if ((double)k / 1e6 != v) return false;
+    unsigned long long u = (unsigned long long)(k < 0 ? -k : k);
+    char buf[40], *q = buf + sizeof buf;
+    int frac = (int)(u % 1000000), decimals = 6;
+    while (decimals > 1 && frac % 10 == 0) {
+        frac /= 10;
+        decimals--;
+    }
+    /* Written right to left: fraction digits, '.', integer digits. */
+    *--q = 0;
+    for (int d = 0; d < decimals; d++, frac /= 10)
+        *--q = (char)('0' + frac % 10);
+    *--q = '.';
+    u /= 1000000;
+    do
+        *--q = (char)('0' + u % 10);
+    while (u /= 10);
+    if (k < 0) *--q = '-';
+    put(b, q, (size_t)(buf + sizeof buf - 1 - q));
+    return true;
+
 }
 
 /* Shortest digits that read back to the same double, laid out as
  * Python's repr does: fixed notation for exponents -4..15, else
- * scientific. */
+ * scientific. Any decimal of <= 15 significant digits that reads back to
+ * v is what "%.15e" prints for v (padded with zeros), so one conversion
+ * usually suffices; 16 and 17 digits are the fallbacks. */
 static void
 put_real(sbuf *b, double v)
 {
@@ -106,17 +149,29 @@ put_real(sbuf *b, double v)
         puts_(b, "null");
         return;
     }
-    char buf[64];
-    int prec;
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
-        if (strtod(buf, NULL) == v) break;
+    if (put_real_fixed6(b, v)) return;
+    char e[48], digits[24], buf[400];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, v);
+        if (prec == 17 || strtod(e, NULL) == v) break;
     }
-    int exp10 = atoi(strchr(buf, 'e') + 1);
+    const char *m = e + (e[0] == '-');
+    const char *ep = strchr(m, 'e');
+    int exp10 = atoi(ep + 1), nd = 0;
+    digits[nd++] = m[0];
+    for (const char *p = m + 2; p < ep && nd < (int)sizeof digits - 1; p++)
+        digits[nd++] = *p;
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    digits[nd] = 0;
     if (exp10 >= -4 && exp10 < 16) {
-        int decimals = prec - 1 - exp10;
+        int decimals = nd - 1 - exp10;
         snprintf(buf, sizeof buf, "%.*f", decimals > 0 ? decimals : 0, v);
         if (!strchr(buf, '.')) strcat(buf, ".0");
+    } else {
+        snprintf(buf, sizeof buf, "%s%c%s%s%se%c%02d", e[0] == '-' ? "-" : "",
+                 digits[0], nd > 1 ? "." : "", digits + 1, "",
+                 exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
     }
     puts_(b, buf);
 }
@@ -125,9 +180,11 @@ static void
 newline(sbuf *b, int indent, int depth)
 {
     if (!indent) return;
-    put(b, "\n", 1);
-    for (int i = 0; i < indent * depth; i++)
-        put(b, " ", 1);
+    size_t k = (size_t)indent * (size_t)depth;
+    if (b->len + k + 2 > b->cap && grow(b, k + 1)) return;
+    b->p[b->len++] = '\n';
+    memset(b->p + b->len, ' ', k);
+    b->len += k;
 }
 
 static int
@@ -214,7 +271,7 @@ mg_json_dump(const json_t *j, int indent)
 {
     sbuf b = {0};
     dump(&b, j, indent, 0);
-    put(&b, "\n", 1);
+    put(&b, "\n\0", 2);
     if (b.oom) {
         free(b.p);
         return NULL;
