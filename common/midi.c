@@ -66,6 +66,10 @@ put(mg_buf *b, const void *src, size_t n)
 static int
 put_u8(mg_buf *b, unsigned v)
 {
+    if (b->len < b->cap) { /* hot path: one byte, room already there */
+        b->data[b->len++] = (unsigned char)v;
+        return 0;
+    }
     unsigned char c = (unsigned char)v;
     return put(b, &c, 1);
 }

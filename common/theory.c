@@ -242,14 +242,13 @@ mg_degree_family(mg_mode m, int degree)
 bool
 mg_pc_in_scale(int pc, int tonic_pc, mg_mode m)
 {
-    const int *sc = mg_scale(m);
+    /* Bit k set when k semitones above the tonic is in the scale. */
+    static const unsigned mask[MG_NMODES] = {
+        0xAB5, /* major: 0 2 4 5 7 9 11 */
+        0x5AD, /* natural minor: 0 2 3 5 7 8 10 */
+    };
     int rel = (((pc - tonic_pc) % 12) + 12) % 12;
-    int i;
-
-    for (i = 0; i < 7; i++)
-        if (sc[i] == rel)
-            return true;
-    return false;
+    return (unsigned)m < MG_NMODES && (mask[m] >> rel) & 1u;
 }
 
 /* Inversions beyond the chord's tones fall back to root position, so a
