@@ -26,7 +26,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -fno-strict-aliasing \
            -I. -Icommon -Iproto -Icoordinator -Iworker \
            -DMG_SRC_DIR='"$(CURDIR)"' -DMG_PREFIX='"$(PREFIX)"' \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA_CFLAGS)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 
 ifeq ($(SAN),1)
@@ -48,6 +48,8 @@ CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_SRC  := $(sort $(wildcard bench/*.c))
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -105,7 +107,13 @@ $(BUILD)/bench/%: bench/%.c $(LIBS)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
-unit: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
+# Fuzz targets linked with a corpus-replay main (run by tests/run.sh).
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBS) $(LDLIBS)
+
+unit: $(BIN) $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
 
 # The test build: ASan + UBSan, in its own tree, then every test.
 test:
@@ -119,6 +127,24 @@ bench: all $(BENCH_BIN)
 
 soak: all
 	sh tests/soak.sh
+
+# Coverage-guided fuzzing with clang's libFuzzer (apt-get install clang):
+# each target runs FUZZ_SECONDS on a scratch copy of its corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) --no-print-directory BUILD=build/fuzz SAN=1 CC=clang \
+	    EXTRA_CFLAGS=-fsanitize=fuzzer-no-link $(LIBS:$(BUILD)/%=build/fuzz/%)
+	@for t in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
+	    echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	    clang -std=c11 -D_GNU_SOURCE -O1 -g -I. -Icommon -Iproto \
+	        -fsanitize=fuzzer,address,undefined \
+	        $$(pkg-config --cflags $(PKGS)) -o build/fuzz/$$t tests/fuzz/$$t.c \
+	        build/fuzz/libmgdaemon.a build/fuzz/libmgproto.a \
+	        build/fuzz/libmgcommon.a $(LDLIBS) || exit 1; \
+	    c=build/fuzz/corpus-$$t; mkdir -p $$c; \
+	    cp tests/fuzz/corpus/$${t#fuzz_}/* $$c/ 2>/dev/null; \
+	    build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) $$c || exit 1; \
+	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/musicgen

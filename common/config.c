@@ -146,7 +146,12 @@ fail(char *err, size_t n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (err && n) vsnprintf(err, n, fmt, ap);
+    if (err && n) {
+        vsnprintf(err, n, fmt, ap);
+        /* Messages quote user and wire input: keep them on one line. */
+        for (char *p = err; *p; p++)
+            if ((unsigned char)*p < 0x20) *p = '?';
+    }
     va_end(ap);
     return -1;
 }

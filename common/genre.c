@@ -86,6 +86,9 @@ fail(ctx *c, const char *field, const char *fmt, ...)
             snprintf(c->err, c->errlen, "%s: %s: %s", c->file, field, msg);
         else
             snprintf(c->err, c->errlen, "%s: %s", c->file, msg);
+        /* Messages quote file contents: keep them on one line. */
+        for (char *p = c->err; *p; p++)
+            if ((unsigned char)*p < 0x20) *p = '?';
     }
     return -1;
 }

@@ -75,6 +75,21 @@ for bin in "$MG_BUILD"/tests/test_*; do
     [ -x "$bin" ] || continue
     case "$bin" in *"$PATTERN"*) run_unit "$bin" ;; esac
 done
+for bin in "$MG_BUILD"/fuzz/fuzz_*; do
+    [ -x "$bin" ] || continue
+    name=$(basename "$bin")
+    case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
+    log="$ROOT_TMP/$name.log"
+    if (cd "$ROOT_TMP" && timeout 600 "$bin" "$SRC/tests/fuzz/corpus/${name#fuzz_}") >"$log" 2>&1; then
+        passed=$((passed + 1))
+        echo "ok   $name ($(tail -n 1 "$log"))"
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name (corpus replay)"
+        tail -n 15 "$log" | sed 's/^/    /'
+        failures="$failures $name"
+    fi
+done
 for script in "$SRC"/tests/system/*.sh; do
     [ "$(basename "$script")" = lib.sh ] && continue
     [ -f "$script" ] || continue
