@@ -71,6 +71,7 @@ typedef struct {
     char *err;
     size_t errlen;
     char file[4200]; /* the file being read, as the user will see it */
+    bool python;     /* the spec uses the Python tool's field names */
 } ctx;
 
 static int
@@ -645,8 +646,16 @@ parse_spec(ctx *c, const json_t *j, const char *dirname, mg_genre *g)
     const char *k;
     json_t *v;
 
+    static const char *const python_fields[] = {
+        "tempo_min", "tempo_max", "swing_min", "swing_max",
+        "time_sig_weights", "scale_weights", "chord_type_weights",
+        "chord_type_hard_filter", "inversion_weights", "layer_probs",
+        "fx_profile", "soundfont_tags", "drum_pool_names"};
     json_object_foreach((json_t *)j, k, v) {
         int rc = 0;
+        for (size_t i = 0; i < sizeof python_fields / sizeof *python_fields;
+             i++)
+            if (!strcmp(k, python_fields[i])) c->python = true;
         if (!strcmp(k, "name")) {
             char nm[64];
             rc = get_str(c, v, k, nm, sizeof nm);
@@ -1053,8 +1062,11 @@ parse_patterns_py(ctx *c, FILE *f, pattern_list *pl)
     return 0;
 }
 
+/* A Python-format genre may leave a meter to the tool's default patterns
+ * (its loader falls back to genres/default); ours must ship its own, so
+ * only a spec written with the Python field names gets the fallback. */
 static int
-load_patterns(ctx *c, const char *dir, mg_genre *g)
+load_patterns(ctx *c, const char *dir, const char *fallback, mg_genre *g)
 {
     for (int ts = 0; ts < MG_NTS; ts++) {
         pattern_list pl = {0, 0, NULL};
@@ -1065,15 +1077,23 @@ load_patterns(ctx *c, const char *dir, mg_genre *g)
             if (*q != '/')
                 sig[k++] = *q;
         sig[k] = '\0';
-        for (int fmt = 0; fmt < 2; fmt++) {
+        bool want = g->ts_weight[ts] > 0;
+        for (int fmt = 0; fmt < 4; fmt++) {
             FILE *f;
             int rc;
-            snprintf(path, sizeof path, "%s/%s_%s.txt", dir,
-                     fmt ? "patterns" : "drums", sig);
+            bool any_main = false;
+            for (int i = 0; i < pl.n; i++)
+                any_main |= !pl.v[i].fill;
+            if (fmt >= 2 && (!fallback || !c->python || !want || any_main))
+                break;
+            snprintf(path, sizeof path, "%s/%s_%s.txt",
+                     fmt >= 2 ? fallback : dir,
+                     fmt & 1 ? "patterns" : "drums", sig);
             if (!(f = fopen(path, "r")))
                 continue;
             snprintf(c->file, sizeof c->file, "%s", path);
-            rc = fmt ? parse_patterns_py(c, f, &pl) : parse_drums(c, f, &pl);
+            rc = fmt & 1 ? parse_patterns_py(c, f, &pl)
+                         : parse_drums(c, f, &pl);
             fclose(f);
             if (rc != 0) {
                 free(pl.v);
@@ -1346,7 +1366,7 @@ static mg_genre *
 load_dir(const char *genres_dir, const char *name, bool is_default,
          char *err, size_t errlen)
 {
-    ctx c = {err, errlen, ""};
+    ctx c = {err, errlen, "", false};
     char dir[2048], path[4096];
     mg_genre *g;
     json_t *j = NULL;
@@ -1380,7 +1400,9 @@ load_dir(const char *genres_dir, const char *name, bool is_default,
         json_decref(j);
         j = NULL;
     }
-    if (load_patterns(&c, dir, g) != 0 ||
+    char fallback[2100];
+    snprintf(fallback, sizeof fallback, "%s/default", genres_dir);
+    if (load_patterns(&c, dir, is_default ? NULL : fallback, g) != 0 ||
         load_markov(&c, dir, true, &g->chords) != 0 ||
         load_markov(&c, dir, false, &g->melody) != 0)
         goto bad;

@@ -593,6 +593,28 @@ test_python_format_loads(void **state)
     assert_int_equal(g->melody.order, 1);
     assert_float_equal(g->melody.t1[1][0], 0.75, 1e-12);
     mg_genre_destroy(&g);
+
+    /* A Python-format spec may leave a meter to default/'s patterns, as
+     * the Python tool does; our own format may not. */
+    write_file(dir, "default/drums_68.txt",
+               "[pattern d68]\nparts = all\nsteps = 6\n"
+               "kick = X.. x..\nhihat = x.x x.x\n");
+    write_file(dir, "old/spec.json",
+               "{\"name\": \"old\", \"time_sig_weights\": "
+               "{\"4/4\": 0.8, \"6/8\": 0.2}}\n");
+    write_file(dir, "old/patterns_44.txt", "verse: 36, 42, 38, 42\n");
+    g = mg_genre_load(dir, "old", err, sizeof err);
+    if (!g)
+        fail_msg("%s", err);
+    assert_int_equal(g->npatterns[MG_TS_6_8], 1);
+    assert_string_equal(g->patterns[MG_TS_6_8][0].name, "d68");
+    mg_genre_destroy(&g);
+    write_file(dir, "ours/spec.json",
+               "{\"name\": \"ours\", \"time_signatures\": "
+               "{\"4/4\": 0.8, \"6/8\": 0.2}}\n");
+    write_file(dir, "ours/patterns_44.txt", "verse: 36, 42, 38, 42\n");
+    assert_null(mg_genre_load(dir, "ours", err, sizeof err));
+    assert_non_null(strstr(err, "6/8 has weight > 0 but no drum patterns"));
 }
 
 /* ---- list and hash ------------------------------------------------- */
