@@ -439,17 +439,20 @@ merge_file(const char *path, uint64_t start, uint64_t count, char **lines,
     while ((n = getline(&line, &cap, f)) > 0) {
         if (line[n - 1] == '\n')
             line[--n] = '\0';
-        json_t *j = json_loads(line, 0, NULL);
-        json_t *ix = j ? json_object_get(j, "sample_index") : NULL;
-        if (ix && json_is_integer(ix)) {
-            json_int_t i = json_integer_value(ix);
-            if (i >= 0 && (uint64_t)i >= start && (uint64_t)i - start < count
-                && !lines[i - (json_int_t)start]) {
-                lines[i - (json_int_t)start] = strdup(line);
+        /* Not json_loads: seeds above 2^63 overflow jansson's integers.
+         * The rows are our own canonical lines; sample_index is a bare
+         * unsigned number after its key. */
+        const char *k = strstr(line, "\"sample_index\":");
+        if (k) {
+            char *end;
+            errno = 0;
+            unsigned long long i = strtoull(k + 15, &end, 10);
+            if (!errno && end != k + 15 && i >= start && i - start < count &&
+                !lines[i - start]) {
+                lines[i - start] = strdup(line);
                 (*have)++;
             }
         }
-        json_decref(j);
     }
     free(line);
     fclose(f);

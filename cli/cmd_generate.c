@@ -46,7 +46,8 @@ local_worker(int slot, void *ud)
     o.stop = &mg_stop_flag;
     /* the coordinator is our parent: if it is gone for long, so is the run */
     o.idle_timeout_ms = 20000;
-    snprintf(o.identity, sizeof o.identity, "local-%d", slot);
+    snprintf(o.identity, sizeof o.identity, "local-%d-%ld", slot,
+             (long)getpid());
     int rc = mg_worker_run(&o, err, sizeof err);
     if (rc < 0 || rc == MG_WORKER_REFUSED)
         fprintf(stderr, "musicgen generate: %s\n", err);

@@ -280,6 +280,15 @@ on_join(mg_coord *c, peer *p, const mg_msg *in)
         return;
     }
     p->state = P_JOINED;
+    /* Leases held under this identity that the worker no longer has
+     * (a restarted process reusing a name, work abandoned) go back to
+     * the queue now instead of being renewed forever. */
+    int64_t ttl = (int64_t)c->o.heartbeat_ms * c->o.liveness;
+    char err[256];
+    if (tx_open(c, err, sizeof err) ||
+        mg_ledger_reclaim(c->ledger, p->identity, in->acks, in->nacks,
+                          mg_wall_ms() + ttl, err, sizeof err) < 0)
+        mg_dlog(WHO, "%s", err);
     if (!c->o.quiet)
         mg_dlog(WHO, "worker %s joined (%d workers)", p->identity,
                 joined_count(c));

@@ -47,7 +47,7 @@ static const char *const migrations[] = {
 
 enum {
     S_PUT_ROW, S_LEASE_PICK, S_LEASE_SET, S_RENEW, S_RELEASE, S_FINISH,
-    S_SET_META, S_GET_META, S_BEGIN, S_COMMIT, S_FORGET, S_REOPEN, NSTMT
+    S_SET_META, S_GET_META, S_BEGIN, S_COMMIT, S_FORGET, S_REOPEN, S_RETAKE, NSTMT
 };
 
 static const char *const stmt_sql[NSTMT] = {
@@ -70,6 +70,8 @@ static const char *const stmt_sql[NSTMT] = {
     [S_GET_META] = "SELECT value FROM meta WHERE key = ?",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
+    [S_RETAKE] = "UPDATE chunks SET state = 1, holder = ?2, expires = ?3"
+                 " WHERE id = ?1 AND (state = 0 OR holder = ?2)",
     [S_FORGET] = "DELETE FROM samples WHERE idx = ?1",
     [S_REOPEN] = "UPDATE chunks SET state = 0, holder = NULL, expires = 0"
                  " WHERE state = 2 AND first <= ?1 AND ?1 < first + n",
@@ -478,6 +480,25 @@ mg_ledger_release(mg_ledger *l, const char *holder, char *err,
     if (step_done(l, s, "releasing leases", err, errlen))
         return -1;
     return sqlite3_changes(l->db);
+}
+
+int
+mg_ledger_reclaim(mg_ledger *l, const char *holder, const uint64_t *ids,
+                  size_t n, int64_t expires_ms, char *err, size_t errlen)
+{
+    int released = mg_ledger_release(l, holder, err, errlen);
+    if (released < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *s = l->st[S_RETAKE];
+        sqlite3_bind_int64(s, 1, (int64_t)ids[i]);
+        sqlite3_bind_text(s, 2, holder, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, expires_ms);
+        if (step_done(l, s, "reclaiming a lease", err, errlen))
+            return -1;
+        released -= sqlite3_changes(l->db);
+    }
+    return released < 0 ? 0 : released;
 }
 
 int

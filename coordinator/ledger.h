@@ -86,6 +86,12 @@ int mg_ledger_renew(mg_ledger *l, const char *holder, int64_t expires_ms,
 /* Give every lease of `holder` back to the queue. */
 int mg_ledger_release(mg_ledger *l, const char *holder, char *err,
                       size_t errlen);
+/* Give `holder` back exactly the leases in ids (a reconnecting worker
+ * still working on them) and release its others. Returns the number
+ * released, or -1. */
+int mg_ledger_reclaim(mg_ledger *l, const char *holder, const uint64_t *ids,
+                      size_t n, int64_t expires_ms, char *err,
+                      size_t errlen);
 /* Mark chunk `id` done if every index in it has a row: 1 done, 0 not. */
 int mg_ledger_finish_chunk(mg_ledger *l, int64_t id, char *err,
                            size_t errlen);

@@ -67,7 +67,11 @@ static const field_def run_f[] = {
     {"run_json", F_JSON, OFF(run_json), MG_PROTO_MAX_JSON, 0, 0, true},
     FP_FIELDS,
 };
-static const field_def join_f[] = {FP_FIELDS};
+static const field_def join_f[] = {
+    FP_FIELDS,
+    /* leases the worker still holds work of (acks carries lease ids) */
+    {"leases", F_ACKS, OFF(acks), 0, 0, MG_PROTO_MAX_ACKS, false},
+};
 static const field_def reason_f[] = {STR("reason", reason, false)};
 static const field_def ready_f[] = {U32("capacity", capacity, 1, 1024)};
 static const field_def grant_f[] = {

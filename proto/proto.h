@@ -37,7 +37,7 @@
 typedef enum {
     MG_MSG_HELLO = 1,     /* W->C identity, capacity */
     MG_MSG_RUN = 2,       /* C->W run identity, config, fingerprint */
-    MG_MSG_JOIN = 3,      /* W->C the worker's own fingerprint */
+    MG_MSG_JOIN = 3,      /* W->C own fingerprint, leases still held */
     MG_MSG_REFUSE = 4,    /* either way: reason; frozen layout */
     MG_MSG_READY = 5,     /* W->C asks for a lease */
     MG_MSG_GRANT = 6,     /* C->W lease of [first, first+n) */
@@ -83,7 +83,7 @@ typedef struct {
     double score;
     double duration;
     char error[256];
-    /* ACK */
+    /* ACK: row indices; JOIN: lease ids the worker still holds */
     uint32_t nacks;
     uint64_t acks[MG_PROTO_MAX_ACKS];
     /* REFUSE, SHUTDOWN, BYE */

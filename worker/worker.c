@@ -64,6 +64,10 @@ engine_main(void *arg)
     char err[512];
     mg_engine *e = r ? mg_engine_new(&t->cfg, err, sizeof err) : NULL;
     free(t);
+    /* Fault-injection hook for the test suite: a slower engine makes
+     * "kill it mid-run" a window wide enough to hit. Never set in use. */
+    const char *d = getenv("MUSICGEN_FAULT_SAMPLE_DELAY_MS");
+    long delay_ms = d ? atol(d) : 0;
     if (!e) {
         if (r) {
             r->kind = 2;
@@ -79,6 +83,8 @@ engine_main(void *arg)
         if (zmq_recv(pipe, &j, sizeof j, 0) != (int)sizeof j || j.quit)
             break;
         memset(r, 0, sizeof *r);
+        if (delay_ms > 0 && delay_ms < 60000)
+            usleep((useconds_t)delay_ms * 1000);
         if (mg_engine_run(e, j.index, &r->row, r->err, sizeof r->err)) {
             r->kind = 1;
             r->row.index = j.index;
@@ -268,6 +274,28 @@ unacked_ack(worker *w, const mg_msg *ack)
             }
 }
 
+static void
+add_lease(mg_msg *j, uint64_t lease)
+{
+    for (uint32_t i = 0; i < j->nacks; i++)
+        if (j->acks[i] == lease)
+            return;
+    if (j->nacks < MG_PROTO_MAX_ACKS)
+        j->acks[j->nacks++] = lease;
+}
+
+/* Leases we still have work of: queued, running, or rows unacknowledged. */
+static void
+held_leases(const worker *w, mg_msg *j)
+{
+    for (size_t i = 0; i < w->qlen; i++)
+        add_lease(j, w->queue[(w->qhead + i) % w->qcap].lease);
+    if (w->busy)
+        add_lease(j, w->busy_lease);
+    for (size_t i = 0; i < w->nunacked; i++)
+        add_lease(j, w->unacked[i].lease);
+}
+
 /* RUN: adopt the run config, check our fingerprint, JOIN. Returns 0,
  * MG_WORKER_REFUSED or -1. */
 static int
@@ -295,10 +323,16 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
         snprintf(err, errlen, "fingerprint: %s", why);
         return -1;
     }
-    mg_msg j;
-    mg_msg_init(&j, MG_MSG_JOIN);
-    j.fp = fp;
-    send_msg(w, &j);
+    mg_msg *j = calloc(1, sizeof *j);
+    if (!j) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    mg_msg_init(j, MG_MSG_JOIN);
+    j->fp = fp;
+    held_leases(w, j);
+    send_msg(w, j);
+    free(j);
     if (mg_fingerprint_compare(&m->fp, &fp, why, sizeof why)) {
         /* the coordinator refuses us too; say it here, where the
          * operator of this machine looks */

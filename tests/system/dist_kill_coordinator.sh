@@ -1,0 +1,28 @@
+# dist_kill_coordinator — kill -9 of the coordinator mid-run, restart on
+# the same ledger and port: the workers reconnect, re-send what was not
+# acknowledged, and the run completes with one row per index.
+. "$MG_SRC/tests/tools/dist_lib.sh"
+set -u
+N=200
+export MUSICGEN_FAULT_SAMPLE_DELAY_MS=15
+ARGS="--seed 9 --count $N --out ds --ledger led.sqlite --output-mode midi-only --chunk 16 --heartbeat-ms 200"
+start_coord coord1.log $ARGS --bind 'tcp://127.0.0.1:*'
+"$MG_BIN" worker --connect "$EP" --out ds 2>w1.log &
+W1=$!
+"$MG_BIN" worker --connect "$EP" --out ds 2>w2.log &
+W2=$!
+wait_for 60 have_samples ds 40 || die "no progress before the kill"
+kill -9 $CPID
+wait $CPID 2>/dev/null
+# A different run on the same ledger is refused, naming the difference.
+"$MG_BIN" coordinator --seed 9 --count 300 --out ds --ledger led.sqlite \
+    --output-mode midi-only --chunk 16 --bind 'tcp://127.0.0.1:*' \
+    2>refused.log && die "a different run on the ledger was accepted"
+grep -q "count" refused.log || { cat refused.log; die "refusal does not name count"; }
+start_coord coord2.log $ARGS --bind "$EP"
+grep -q "resuming" coord2.log || die "restart did not resume"
+wait_exit $CPID 120 || die "restarted coordinator did not finish ($(tail -1 coord2.log))"
+wait_exit $W1 30 || die "worker 1 did not exit 0"
+wait_exit $W2 30 || die "worker 2 did not exit 0"
+check_run ds 9 $N || die "run after a coordinator kill"
+echo "coordinator kill -9 survived"

@@ -1,0 +1,21 @@
+# dist_refuse — a worker whose genre data differs is refused with a
+# message naming genres_hash; a peer speaking another protocol version is
+# refused naming the version; malformed frames are dropped, not fatal.
+. "$MG_SRC/tests/tools/dist_lib.sh"
+set -u
+start_coord coord.log --seed 1 --count 20 --out ds --ledger led.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only
+cp -R "$MG_SRC/genres" mygenres
+f=$(find mygenres -name '*.json' | sort | head -1)
+printf ' ' >> "$f"
+"$MG_BIN" worker --connect "$EP" --out ds --genres-dir mygenres \
+    2>bad.log && die "a worker with other genre data was accepted"
+grep -q "genres_hash" bad.log || { cat bad.log; die "worker's refusal does not name genres_hash"; }
+grep -q "genres_hash" coord.log || die "coordinator's log does not name genres_hash"
+"$PEER" "$EP" version >peer.txt || { cat peer.txt; die "protocol version not refused"; }
+"$PEER" "$EP" garbage >peer2.txt || { cat peer2.txt; die "garbage handling"; }
+grep -q "malformed" coord.log || die "malformed frames not logged"
+"$MG_BIN" worker --connect "$EP" --out ds 2>w.log || die "good worker failed after refusals"
+wait_exit $CPID 60 || die "coordinator did not finish"
+check_run ds 1 20 || die "run check"
+echo "refusals ok"

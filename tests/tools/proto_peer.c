@@ -1,0 +1,124 @@
+/*
+ * proto_peer — a misbehaving peer for the coordinator's system tests.
+ *
+ *   proto_peer ENDPOINT version   HELLO in protocol version 99; expects a
+ *                                 REFUSE naming the version; prints it
+ *   proto_peer ENDPOINT garbage   malformed frames of every kind, then a
+ *                                 good HELLO: expects RUN (still alive)
+ *
+ * Exit 0 when the coordinator behaved, 1 otherwise (one line says why).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "proto.h"
+
+static int
+recv_msg(void *s, mg_msg *m, int timeout_ms)
+{
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
+    for (;;) {
+        uint8_t buf[65536];
+        int n = zmq_recv(s, buf, sizeof buf, 0);
+        if (n < 0)
+            return -1;
+        char err[256];
+        if (mg_msg_decode(m, buf, (size_t)n, err, sizeof err))
+            continue;
+        if (m->type == MG_MSG_HEARTBEAT) {
+            mg_msg_clear(m);
+            continue;
+        }
+        return 0;
+    }
+}
+
+static void
+send_raw(void *s, const void *buf, size_t n)
+{
+    zmq_send(s, buf, n, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: proto_peer ENDPOINT version|garbage\n");
+        return 2;
+    }
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect(s, argv[1]);
+    mg_msg m;
+    uint8_t *buf;
+    size_t len;
+    char err[256];
+    int rc = 1;
+    mg_msg_init(&m, MG_MSG_HELLO);
+    snprintf(m.identity, sizeof m.identity, "proto-peer");
+    m.capacity = 1;
+    if (mg_msg_encode(&m, &buf, &len, err, sizeof err))
+        return 1;
+    if (!strcmp(argv[2], "version")) {
+        buf[2] = 99;
+        send_raw(s, buf, len);
+        if (recv_msg(s, &m, 10000)) {
+            printf("no answer to a version-99 HELLO\n");
+        } else if (m.type != MG_MSG_REFUSE) {
+            printf("answered %s to a version-99 HELLO\n",
+                   mg_msg_name(m.type));
+        } else if (!strstr(m.reason, "protocol version 99")) {
+            printf("REFUSE does not name the version: %s\n", m.reason);
+        } else {
+            printf("refused: %s\n", m.reason);
+            rc = 0;
+        }
+    } else {
+        static const uint8_t bad_magic[] = {'X', 'G', 1, 1, 0};
+        static const uint8_t unknown[] = {'M', 'G', MG_PROTO_VERSION, 200};
+        static const uint8_t short_hdr[] = {'M', 'G'};
+        static const uint8_t long_str[] = {'M', 'G', MG_PROTO_VERSION,
+                                           MG_MSG_HELLO, 0xff, 0xff, 'a'};
+        send_raw(s, "", 0);
+        send_raw(s, short_hdr, sizeof short_hdr);
+        send_raw(s, bad_magic, sizeof bad_magic);
+        send_raw(s, unknown, sizeof unknown);
+        send_raw(s, long_str, sizeof long_str);
+        send_raw(s, buf, len - 1);              /* truncated HELLO */
+        uint8_t *longer = malloc(len + 3);
+        memcpy(longer, buf, len);
+        memcpy(longer + len, "xyz", 3);
+        send_raw(s, longer, len + 3);           /* trailing bytes */
+        free(longer);
+        zmq_send(s, buf, len, ZMQ_SNDMORE);     /* two frames */
+        zmq_send(s, buf, len, 0);
+        mg_msg row;                              /* ROW before HELLO */
+        mg_msg_init(&row, MG_MSG_ROW);
+        uint8_t *rb;
+        size_t rl;
+        if (!mg_msg_encode(&row, &rb, &rl, err, sizeof err)) {
+            send_raw(s, rb, rl);
+            free(rb);
+        }
+        send_raw(s, buf, len);                   /* finally, a good HELLO */
+        int seen_run = 0;
+        while (!seen_run && recv_msg(s, &m, 10000) == 0) {
+            seen_run = m.type == MG_MSG_RUN;
+            mg_msg_clear(&m);
+        }
+        if (seen_run) {
+            printf("coordinator survived the garbage and answered RUN\n");
+            rc = 0;
+        } else {
+            printf("no RUN after the garbage\n");
+        }
+    }
+    free(buf);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return rc;
+}
