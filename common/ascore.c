@@ -10,7 +10,8 @@
  * definitions, thresholds and weights are documented in docs/audio.md and
  * are the only place those numbers live.
  *
- * Invariant: pure function of (samples, rate, tempo range); no state.
+ * Invariant: pure function of (samples, rate, tempo range); the streaming
+ * accumulator gives the same result as one call over the whole signal.
  */
 #include "ascore.h"
 
@@ -110,34 +111,6 @@ stft(const float *x, size_t len, int n, int hop, double **out)
     free(re); free(im); free(win);
     *out = mag;
     return T;
-}
-
-static void
-integrity(const float *x, size_t n, mg_ascore *s)
-{
-    double sum = 0, sq = 0, peak = 0;
-    size_t clip = 0, quiet = 0;
-    double pc, ps, pd;
-
-    for (size_t i = 0; i < n; i++) {
-        double a = fabs(x[i]);
-        sum += x[i];
-        sq += (double)x[i] * x[i];
-        if (a > peak)
-            peak = a;
-        if (a >= 0.99)
-            clip++;
-        if (a < 0.01)
-            quiet++;
-    }
-    s->clipping_ratio = n ? (double)clip / n : 0;
-    s->silence_ratio = n ? (double)quiet / n : 1;
-    s->dc_offset = n ? fabs(sum / n) : 0;
-    s->crest_db = (sq > 0 && n) ? 20 * log10(peak / sqrt(sq / n)) : 0;
-    pc = clamp01(s->clipping_ratio / 0.01);
-    ps = clamp01((s->silence_ratio - 0.5) * 2.0);
-    pd = clamp01((s->dc_offset - 0.001) / 0.049);
-    s->integrity_penalty = pc > ps ? (pc > pd ? pc : pd) : (ps > pd ? ps : pd);
 }
 
 /* Pearson correlation of a with b rotated by r. */
@@ -537,46 +510,134 @@ out:
     free(ac);
 }
 
-int
-mg_ascore_analyze(const float *mono, size_t n, int rate, double tempo_min,
-                  double tempo_max, mg_ascore *s)
+/* Streaming front end: integrity sums at the full rate and the decimated
+ * signal (means of `dec` consecutive samples), so a caller can feed the
+ * mix block by block and never hold it at the full rate. */
+struct mg_ascore_acc {
+    int rate, dec;
+    double sum, sq, peak;
+    size_t n, clip, quiet;
+    double part;        /* running sum of the current decimation group */
+    int npart;
+    float *x;           /* decimated signal */
+    size_t len, cap;
+};
+
+mg_ascore_acc *
+mg_ascore_acc_new(int rate)
 {
-    int dec = rate > AN_RATE ? (int)lround(rate / AN_RATE) : 1;
-    double ar = (double)rate / dec, *mag = NULL;
-    size_t len = n / (size_t)dec;
-    float *x;
+    mg_ascore_acc *a = calloc(1, sizeof *a);
+
+    if (!a)
+        return NULL;
+    a->rate = rate;
+    a->dec = rate > AN_RATE ? (int)lround(rate / AN_RATE) : 1;
+    return a;
+}
+
+void
+mg_ascore_acc_reset(mg_ascore_acc *a)
+{
+    a->sum = a->sq = a->peak = a->part = 0;
+    a->n = a->clip = a->quiet = a->len = 0;
+    a->npart = 0;
+}
+
+void
+mg_ascore_acc_destroy(mg_ascore_acc **ap)
+{
+    if (!ap || !*ap)
+        return;
+    free((*ap)->x);
+    free(*ap);
+    *ap = NULL;
+}
+
+int
+mg_ascore_acc_feed(mg_ascore_acc *a, const float *mono, size_t n)
+{
+    size_t need = a->len + (a->npart + n) / (size_t)a->dec + 1;
+
+    if (need > a->cap) {
+        size_t cap = a->cap ? a->cap : 1 << 16;
+        float *p;
+        while (cap < need)
+            cap *= 2;
+        p = realloc(a->x, sizeof(float) * cap);
+        if (!p)
+            return -1;
+        a->x = p;
+        a->cap = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double v = mono[i], m = fabs(v);
+        a->sum += v;
+        a->sq += v * v;
+        if (m > a->peak)
+            a->peak = m;
+        a->clip += m >= 0.99;
+        a->quiet += m < 0.01;
+        a->part += v;
+        if (++a->npart == a->dec) {
+            a->x[a->len++] = (float)(a->part / a->dec);
+            a->part = 0;
+            a->npart = 0;
+        }
+    }
+    a->n += n;
+    return 0;
+}
+
+int
+mg_ascore_acc_finish(mg_ascore_acc *a, double tempo_min, double tempo_max,
+                     mg_ascore *s)
+{
+    double ar = (double)a->rate / a->dec, *mag = NULL;
+    double pc, ps, pd;
     long T;
     int fail = 0;
+    size_t n = a->n;
 
     memset(s, 0, sizeof *s);
-    integrity(mono, n, s);
-    x = malloc(sizeof(float) * (len ? len : 1));
-    if (!x)
+    s->clipping_ratio = n ? (double)a->clip / n : 0;
+    s->silence_ratio = n ? (double)a->quiet / n : 1;
+    s->dc_offset = n ? fabs(a->sum / n) : 0;
+    s->crest_db = (a->sq > 0 && n) ? 20 * log10(a->peak / sqrt(a->sq / n))
+                                   : 0;
+    pc = clamp01(s->clipping_ratio / 0.01);
+    ps = clamp01((s->silence_ratio - 0.5) * 2.0);
+    pd = clamp01((s->dc_offset - 0.001) / 0.049);
+    s->integrity_penalty = pc > ps ? (pc > pd ? pc : pd) : (ps > pd ? ps : pd);
+    T = a->len ? stft(a->x, a->len, ON_N, ON_HOP, &mag) : 0;
+    if (T < 0)
         return -1;
-    for (size_t i = 0; i < len; i++) {
-        double a = 0;
-        for (int j = 0; j < dec; j++)
-            a += mono[i * (size_t)dec + (size_t)j];
-        x[i] = (float)(a / dec);
-    }
-    T = stft(x, len, ON_N, ON_HOP, &mag);
-    if (T < 0) {
-        free(x);
-        return -1;
-    }
     if (T > 0) {
         rhythm_tempo(mag, T, ar, tempo_min, tempo_max, s, &fail);
-        noise(x, len, mag, T, ar, s);
-        harmony(x, len, ar, s, &fail);
+        noise(a->x, a->len, mag, T, ar, s);
+        harmony(a->x, a->len, ar, s, &fail);
     }
     free(mag);
-    free(x);
     if (fail)
         return -1;
     s->raw = 0.30 * s->tempo + 0.30 * s->harmony + 0.25 * s->rhythm +
              0.15 * s->noise;
     s->score = clamp01(s->raw * (1 - s->integrity_penalty));
     return 0;
+}
+
+int
+mg_ascore_analyze(const float *mono, size_t n, int rate, double tempo_min,
+                  double tempo_max, mg_ascore *s)
+{
+    mg_ascore_acc *a = mg_ascore_acc_new(rate);
+    int rc;
+
+    if (!a)
+        return -1;
+    rc = mg_ascore_acc_feed(a, mono, n) < 0
+        ? -1 : mg_ascore_acc_finish(a, tempo_min, tempo_max, s);
+    mg_ascore_acc_destroy(&a);
+    return rc;
 }
 
 json_t *

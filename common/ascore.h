@@ -37,6 +37,18 @@ typedef struct {
 int mg_ascore_analyze(const float *mono, size_t n, int rate,
                       double tempo_min, double tempo_max, mg_ascore *out);
 
+/* The same analysis fed block by block (the engine streams its mix):
+ * integrity at the full rate, the rest on the decimated signal it keeps.
+ * new returns NULL and feed/finish -1 on allocation failure; reset
+ * starts a new signal keeping the buffer. */
+typedef struct mg_ascore_acc mg_ascore_acc;
+mg_ascore_acc *mg_ascore_acc_new(int rate);
+void mg_ascore_acc_reset(mg_ascore_acc *a);
+int mg_ascore_acc_feed(mg_ascore_acc *a, const float *mono, size_t n);
+int mg_ascore_acc_finish(mg_ascore_acc *a, double tempo_min,
+                         double tempo_max, mg_ascore *out);
+void mg_ascore_acc_destroy(mg_ascore_acc **a);
+
 /* Every field as a JSON object (reals rounded to 4 decimals). */
 json_t *mg_ascore_json(const mg_ascore *s);
 

@@ -45,7 +45,7 @@
 #define MAX_FONT_TAGS 16
 #define BLOCK 64            /* FluidSynth's internal block, in frames */
 #define CHUNK_BLOCKS 64     /* frames per write_float call: 4096 */
-#define WRITE_FRAMES 4096
+#define SBLOCK 4096        /* frames per stem block: FX, storage, writes */
 #define MG_STEM_TOL_LSB 2   /* |sum(stems) - mix| on PCM, in LSB */
 #define MG_STEM_TOL_FLOAT 1e-6
 
@@ -85,10 +85,22 @@ struct mg_audio {
     mg_fx_spec fx;
     mix_spec mix;
     fluid_settings_t *settings;
-    float *stem[MG_NLAYERS];
-    float *mono;
+    /* The post-FX, post-level stems, stored until the common headroom
+     * gain is known. pcm16: int16 block floating point (q * bscale[b],
+     * one scale per SBLOCK frames, from the block's peak: 16 bits relative
+     * to each block, 4 bytes a frame); pcm24/float: float (8 bytes a
+     * frame), so the wider formats keep their precision. */
+    int16_t *q[MG_NLAYERS];
+    float *bscale[MG_NLAYERS];
+    float *fs[MG_NLAYERS];
     size_t cap;         /* frames */
+    mg_ascore_acc *acc;
     float scratch[2 * BLOCK * CHUNK_BLOCKS];
+    float blk[2 * SBLOCK];
+    float dec[MG_NLAYERS + 1][2 * SBLOCK];
+    float mono[SBLOCK];
+    int16_t out16[MG_NLAYERS + 1][2 * SBLOCK];
+    int32_t out32[MG_NLAYERS + 1][2 * SBLOCK];
 };
 
 /* ---- pools: registry + dropped-in files --------------------------- */
@@ -474,9 +486,12 @@ mg_audio_destroy(mg_audio **ap)
             delete_fluid_synth(a->fonts[i].synth);
     if (a->settings)
         delete_fluid_settings(a->settings);
-    for (int l = 0; l < MG_NLAYERS; l++)
-        free(a->stem[l]);
-    free(a->mono);
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        free(a->q[l]);
+        free(a->bscale[l]);
+        free(a->fs[l]);
+    }
+    mg_ascore_acc_destroy(&a->acc);
     free(a);
     *ap = NULL;
 }
@@ -605,9 +620,125 @@ set_synth_fx(fluid_synth_t *syn, int chan)
     fluid_synth_cc(syn, chan, 93, 0);
 }
 
+/* The per-layer gain envelope: part level (0 where the layer is
+ * inactive), linear ramps of ramp_ms at part changes - before the boundary
+ * when the gain rises (no attack is cut), after it when it falls (a note
+ * ending on the boundary releases) - and a fade-out over the last fade_ms;
+ * pan as a balance law. */
+typedef struct {
+    double g[MG_MAX_PARTS];
+    long b[MG_MAX_PARTS + 1];
+    int nparts;
+    long R, F, N;
+    double gl, gr;
+} gain_env;
+
+static void
+gain_init(const mg_audio *a, const mg_song *s, int l, const draws *d,
+          size_t N, gain_env *ge)
+{
+    double lvl = pow(10.0, d->level_db[l] / 20.0), p = d->pan[l];
+
+    ge->gl = lvl * (p > 0 ? 1 - p : 1);
+    ge->gr = lvl * (p < 0 ? 1 + p : 1);
+    ge->R = lround(a->mix.ramp_ms * 1e-3 * a->rate);
+    ge->F = lround(a->mix.fade_ms * 1e-3 * a->rate);
+    ge->N = (long)N;
+    ge->nparts = s->nparts;
+    for (int i = 0; i < s->nparts; i++) {
+        const mg_part *pt = &s->parts[i];
+        ge->g[i] = pt->active[l] ? a->mix.part_gain[pt->kind][l] : 0;
+        ge->b[i] = frame_of(s, pt->start_tick, a->rate);
+    }
+    ge->b[s->nparts] = (long)N;
+}
+
+/* Apply the envelope to frames [off, off + n) held in buf. */
+static void
+gain_apply(const gain_env *ge, float *buf, long off, long n)
+{
+    const long R = ge->R, F = ge->F, N = ge->N;
+    const double *g = ge->g;
+    const long *b = ge->b;
+
+    if (ge->nparts == 0) {
+        memset(buf, 0, sizeof(float) * 2 * (size_t)n);
+        return;
+    }
+    for (int i = 0; i < ge->nparts; i++) {
+        long lo = b[i] < off ? off : b[i];
+        long hi = b[i + 1] < off + n ? b[i + 1] : off + n;
+        bool down = i > 0 && g[i] < g[i - 1];
+        bool up = i + 1 < ge->nparts && g[i + 1] > g[i];
+        if (i == 0 && lo > off)     /* before the first part: silent */
+            memset(buf, 0, sizeof(float) * 2 * (size_t)(lo - off));
+        /* the constant stretch of the part: one product per sample */
+        long clo = lo, chi = hi;
+        if (down && clo < b[i] + R)
+            clo = b[i] + R < hi ? b[i] + R : hi;
+        if (up && chi > b[i + 1] - R)
+            chi = b[i + 1] - R > clo ? b[i + 1] - R : clo;
+        if (F > 0 && chi > N - F)
+            chi = N - F > clo ? N - F : clo;
+        for (long j = lo; j < hi; j++) {
+            double e = g[i];
+            float *x = buf + 2 * (j - off);
+            if (j == clo && clo < chi) {
+                float cl = (float)(e * ge->gl), cr = (float)(e * ge->gr);
+                for (; j < chi; j++, x += 2) {
+                    x[0] *= cl;
+                    x[1] *= cr;
+                }
+                j--;
+                continue;
+            }
+            if (down && j < b[i] + R)
+                e = g[i - 1] + (g[i] - g[i - 1]) * (double)(j - b[i]) / R;
+            if (up && j >= b[i + 1] - R)
+                e = g[i] + (g[i + 1] - g[i]) *
+                    (double)(j - (b[i + 1] - R)) / R;
+            if (F > 0 && j >= N - F)
+                e *= (double)(N - j) / F;
+            x[0] = (float)(x[0] * e * ge->gl);
+            x[1] = (float)(x[1] * e * ge->gr);
+        }
+    }
+}
+
+/* Store one processed block of layer l (frames [off, off + n)); returns
+ * the block's peak |sample|. */
+static double
+store_block(mg_audio *a, int l, const float *x, size_t off, size_t n)
+{
+    float pk = 0;
+
+    for (size_t i = 0; i < 2 * n; i++) {
+        float v = fabsf(x[i]);
+        if (v > pk)
+            pk = v;
+    }
+    if (a->fmt != MG_SF_PCM16) {
+        memcpy(a->fs[l] + 2 * off, x, sizeof(float) * 2 * n);
+        return pk;
+    }
+    {
+        int16_t *q = a->q[l] + 2 * off;
+        float inv = pk > 0 ? 32767.0f / pk : 0;
+        a->bscale[l][off / SBLOCK] = pk / 32767.0f;
+        for (size_t i = 0; i < 2 * n; i++) {
+            long v = lrintf(x[i] * inv);
+            q[i] = (int16_t)(v > 32767 ? 32767 : v < -32767 ? -32767 : v);
+        }
+    }
+    return pk;
+}
+
+/* Render layer l: the synth in chunks up to the next event, the pre-roll
+ * skipped, then per SBLOCK frames the FX chain, the gain envelope and the
+ * store. The stem never exists at full length in float. */
 static int
 render_layer(mg_audio *a, const mg_song *s, int l, const draws *d,
-             float *out, size_t N, char *err, size_t errlen)
+             size_t N, double tempo, char *err, size_t errlen)
 {
     const mg_track *t = &s->track[l];
     font *f = &a->fonts[d->font[l]];
@@ -615,23 +746,33 @@ render_layer(mg_audio *a, const mg_song *s, int l, const draws *d,
     int chan = l == MG_LAYER_BEAT ? 9 : 0;
     long P = f->preroll, nblocks = ((long)N + P + BLOCK - 1) / BLOCK;
     long cb = 0;
-    size_t ne = 0, ei = 0;
-    event *ev;
+    size_t ne = 0, ei = 0, fill = 0, off = 0;
+    event *ev = NULL;
+    mg_fx_state *fx = NULL;
+    gain_env ge;
+    int rc = -1;
 
-    memset(out, 0, sizeof(float) * 2 * N);
-    if (t->n == 0)
+    gain_init(a, s, l, d, N, &ge);
+    if (t->n == 0) {
+        /* silence: zero blocks (the same bytes as a rendered rest) */
+        memset(a->blk, 0, sizeof a->blk);
+        for (off = 0; off < N; off += SBLOCK)
+            store_block(a, l, a->blk, off, N - off < SBLOCK ? N - off
+                                                             : SBLOCK);
         return 0;
+    }
     ev = malloc(sizeof *ev * 2 * t->n);
-    if (!ev) {
+    fx = mg_fx_state_new(&d->fx[l], a->rate, tempo);
+    if (!ev || !fx) {
         snprintf(err, errlen, "audio: out of memory");
-        return -1;
+        goto out;
     }
     for (size_t i = 0; i < t->n; i++) {
         const mg_note *n = &t->v[i];
         long on = frame_of(s, n->tick, a->rate);
-        long off = frame_of(s, n->tick + n->dur, a->rate);
+        long offf = frame_of(s, n->tick + n->dur, a->rate);
         ev[ne++] = (event){(on + BLOCK / 2) / BLOCK, 1, n->pitch, n->vel};
-        ev[ne++] = (event){(off + BLOCK / 2) / BLOCK, 0, n->pitch, 0};
+        ev[ne++] = (event){(offf + BLOCK / 2) / BLOCK, 0, n->pitch, 0};
     }
     qsort(ev, ne, sizeof *ev, cmp_event);
 
@@ -640,12 +781,11 @@ render_layer(mg_audio *a, const mg_song *s, int l, const draws *d,
                                    d->program[l]) != FLUID_OK) {
         snprintf(err, errlen, "soundfont %s: no preset %d:%d", f->file,
                  d->bank[l], d->program[l]);
-        free(ev);
-        return -1;
+        goto out;
     }
     set_synth_fx(syn, chan);
     while (cb < nblocks) {
-        long nb, k;
+        long nb, k, nf;
         for (; ei < ne && ev[ei].block <= cb; ei++) {
             if (ev[ei].on)
                 fluid_synth_noteon(syn, chan, ev[ei].pitch, ev[ei].vel);
@@ -657,60 +797,37 @@ render_layer(mg_audio *a, const mg_song *s, int l, const draws *d,
             nb = nblocks;
         if (nb > cb + CHUNK_BLOCKS)
             nb = cb + CHUNK_BLOCKS;
-        fluid_synth_write_float(syn, (int)((nb - cb) * BLOCK), a->scratch,
-                                0, 2, a->scratch, 1, 2);
-        for (k = 0; k < (nb - cb) * BLOCK; k++) {
-            long i = cb * BLOCK + k - P;
-            if (i >= 0 && (size_t)i < N) {
-                out[2 * i] = a->scratch[2 * k];
-                out[2 * i + 1] = a->scratch[2 * k + 1];
+        nf = (nb - cb) * BLOCK;
+        fluid_synth_write_float(syn, (int)nf, a->scratch, 0, 2, a->scratch,
+                                1, 2);
+        /* frames k of this chunk are song frames cb * BLOCK + k - P */
+        k = cb * BLOCK >= P ? 0 : P - cb * BLOCK;
+        while (k < nf && off + fill < N) {
+            size_t room = SBLOCK - fill, take = (size_t)(nf - k);
+            if (take > room)
+                take = room;
+            if (take > N - off - fill)
+                take = N - off - fill;
+            memcpy(a->blk + 2 * fill, a->scratch + 2 * k,
+                   sizeof(float) * 2 * take);
+            fill += take;
+            k += (long)take;
+            if (fill == SBLOCK || off + fill == N) {
+                mg_fx_state_run(fx, a->blk, fill);
+                gain_apply(&ge, a->blk, (long)off, (long)fill);
+                store_block(a, l, a->blk, off, fill);
+                off += fill;
+                fill = 0;
             }
         }
         cb = nb;
     }
+    rc = 0;
+out:
     fluid_synth_system_reset(syn);
+    mg_fx_state_destroy(&fx);
     free(ev);
-    return 0;
-}
-
-/* Per-layer gain envelope: part level (0 where the layer is inactive),
- * linear ramps of ramp_ms at part changes - before the boundary when the
- * gain rises (no attack is cut), after it when it falls (a note ending on
- * the boundary releases) - and a fade-out over the last fade_ms. */
-static void
-apply_gain(const mg_audio *a, const mg_song *s, int l, const draws *d,
-           float *buf, size_t N)
-{
-    double lvl = pow(10.0, d->level_db[l] / 20.0), p = d->pan[l];
-    double gl = lvl * (p > 0 ? 1 - p : 1), gr = lvl * (p < 0 ? 1 + p : 1);
-    long R = lround(a->mix.ramp_ms * 1e-3 * a->rate);
-    long F = lround(a->mix.fade_ms * 1e-3 * a->rate);
-    double g[MG_MAX_PARTS];
-    long b[MG_MAX_PARTS + 1];
-
-    for (int i = 0; i < s->nparts; i++) {
-        const mg_part *pt = &s->parts[i];
-        g[i] = pt->active[l] ? a->mix.part_gain[pt->kind][l] : 0;
-        b[i] = frame_of(s, pt->start_tick, a->rate);
-    }
-    b[s->nparts] = (long)N;
-    for (int i = 0; i < s->nparts; i++) {
-        long end = b[i + 1] < (long)N ? b[i + 1] : (long)N;
-        for (long j = b[i] < 0 ? 0 : b[i]; j < end; j++) {
-            double e = g[i];
-            if (i > 0 && g[i] < g[i - 1] && j < b[i] + R)
-                e = g[i - 1] + (g[i] - g[i - 1]) * (double)(j - b[i]) / R;
-            if (i + 1 < s->nparts && g[i + 1] > g[i] && j >= b[i + 1] - R)
-                e = g[i] + (g[i + 1] - g[i]) *
-                    (double)(j - (b[i + 1] - R)) / R;
-            if (F > 0 && j >= (long)N - F)
-                e *= (double)((long)N - j) / F;
-            buf[2 * j] = (float)(buf[2 * j] * e * gl);
-            buf[2 * j + 1] = (float)(buf[2 * j + 1] * e * gr);
-        }
-    }
-    if (s->nparts == 0)
-        memset(buf, 0, sizeof(float) * 2 * N);
+    return rc;
 }
 
 /* ---- output --------------------------------------------------------- */
@@ -750,8 +867,55 @@ quant(float x, double full)
     return (int32_t)lrint(v * full);
 }
 
-/* Scale, quantise, check the stem sum and write. max_err receives the
- * largest |sum(stems) - mix| seen (LSB, or absolute for float). */
+/* Decode frames [off, off + n) of every stem, scaled by h, into
+ * a->dec[l] (floats, the values the files get). */
+static void
+decode_block(mg_audio *a, size_t off, size_t n, double h)
+{
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        float *o = a->dec[l];
+        if (a->fmt == MG_SF_PCM16) {
+            const int16_t *q = a->q[l] + 2 * off;
+            float g = (float)(a->bscale[l][off / SBLOCK] * h);
+            for (size_t i = 0; i < 2 * n; i++)
+                o[i] = (float)q[i] * g;
+        } else {
+            const float *x = a->fs[l] + 2 * off;
+            float g = (float)h;
+            for (size_t i = 0; i < 2 * n; i++)
+                o[i] = x[i] * g;
+        }
+    }
+}
+
+/* The peak |sample| of any stem or of their sum, as stored. */
+static double
+stored_peak(mg_audio *a, size_t N)
+{
+    float pk = 0;
+
+    for (size_t off = 0; off < N; off += SBLOCK) {
+        size_t n = N - off < SBLOCK ? N - off : SBLOCK;
+        decode_block(a, off, n, 1.0);
+        for (size_t i = 0; i < 2 * n; i++) {
+            float m = 0;
+            for (int l = 0; l < MG_NLAYERS; l++) {
+                float v = a->dec[l][i];
+                m += v;
+                if (fabsf(v) > pk)
+                    pk = fabsf(v);
+            }
+            if (fabsf(m) > pk)
+                pk = fabsf(m);
+        }
+    }
+    return pk;
+}
+
+/* Scale by h, quantise, check the stem sum, feed the score and write.
+ * max_err receives the largest |sum(stems) - mix| seen (LSB, or absolute
+ * for float). On a write fault errno is left as the failing call set it
+ * (the engine tells output faults - ENOSPC, EFBIG - from sample faults). */
 static int
 write_outputs(mg_audio *a, const char *dir, size_t N, double h,
               double *max_err, char *err, size_t errlen)
@@ -760,60 +924,57 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
     bool want_stems = a->mode == MG_OUT_FULL || a->mode == MG_OUT_STEMS_ONLY;
     SNDFILE *mix = NULL, *st[MG_NLAYERS] = {NULL};
     double full = a->fmt == MG_SF_PCM24 ? 8388607.0 : 32767.0;
-    int shift = a->fmt == MG_SF_PCM24 ? 8 : 16;
-    size_t cap = 2 * WRITE_FRAMES * (MG_NLAYERS + 1);
-    int32_t *qi = malloc(sizeof(int32_t) * cap);
-    float *fo = malloc(sizeof(float) * cap);
+    float *m = a->dec[MG_NLAYERS];
     char path[1200];
-    int rc = -1;
+    int rc = -1, en = 0;
 
     *max_err = 0;
-    if (!qi || !fo) {
-        snprintf(err, errlen, "audio: out of memory");
-        goto out;
-    }
+    mg_ascore_acc_reset(a->acc);
     if (want_stems) {
         snprintf(path, sizeof path, "%s/stems", dir);
         if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+            en = errno;
             snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
+            errno = en;
             return -1;
         }
         for (int l = 0; l < MG_NLAYERS; l++) {
             snprintf(path, sizeof path, "%s/stems/%s.wav", dir,
                      mg_layer_name(l));
-            if (!(st[l] = open_wav(a, path, err, errlen)))
+            if (!(st[l] = open_wav(a, path, err, errlen))) {
+                en = errno;
                 goto out;
+            }
         }
     }
     if (want_mix) {
         snprintf(path, sizeof path, "%s/mix.wav", dir);
-        if (!(mix = open_wav(a, path, err, errlen)))
+        if (!(mix = open_wav(a, path, err, errlen))) {
+            en = errno;
             goto out;
+        }
     }
-    for (size_t off = 0; off < N; off += WRITE_FRAMES) {
-        size_t n = N - off < WRITE_FRAMES ? N - off : WRITE_FRAMES;
+    for (size_t off = 0; off < N; off += SBLOCK) {
+        size_t n = N - off < SBLOCK ? N - off : SBLOCK;
+        decode_block(a, off, n, h);
         for (size_t i = 0; i < 2 * n; i++) {
-            float m = 0;
-            int32_t qs = 0, qm;
-            for (int l = 0; l < MG_NLAYERS; l++) {
-                float v = (float)(a->stem[l][2 * off + i] * h);
-                fo[l * 2 * n + i] = v;
-                m += v;
-                qi[l * 2 * n + i] = quant(v, full);
-                qs += qi[l * 2 * n + i];
-            }
-            fo[MG_NLAYERS * 2 * n + i] = m;
-            qm = quant(m, full);
-            qi[MG_NLAYERS * 2 * n + i] = qm;
-            if (i % 2 == 0)
-                a->mono[off + i / 2] = 0.5f * m;
-            else
-                a->mono[off + i / 2] += 0.5f * m;
-            if (a->fmt == MG_SF_FLOAT) {
+            float s = 0;
+            for (int l = 0; l < MG_NLAYERS; l++)
+                s += a->dec[l][i];
+            m[i] = s;
+        }
+        for (size_t i = 0; i < n; i++)
+            a->mono[i] = 0.5f * m[2 * i] + 0.5f * m[2 * i + 1];
+        if (mg_ascore_acc_feed(a->acc, a->mono, n) < 0) {
+            snprintf(err, errlen, "audio: out of memory in the audio score");
+            goto out;
+        }
+        if (a->fmt == MG_SF_FLOAT) {
+            for (size_t i = 0; i < 2 * n; i++) {
                 double s = 0, e;
                 for (int l = 0; l < MG_NLAYERS; l++)
-                    s += fo[l * 2 * n + i];
-                e = fabs(s - m);
+                    s += a->dec[l][i];
+                e = fabs(s - m[i]);
                 if (e > *max_err)
                     *max_err = e;
                 if (e > MG_STEM_TOL_FLOAT) {
@@ -821,8 +982,18 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
                              "frame %zu (error %g)", off + i / 2, e);
                     goto out;
                 }
-            } else {
-                int e = abs(qs - qm);
+            }
+        } else {
+            int shift = a->fmt == MG_SF_PCM24 ? 8 : 0;
+            for (int l = 0; l <= MG_NLAYERS; l++)
+                for (size_t i = 0; i < 2 * n; i++)
+                    a->out32[l][i] = quant(a->dec[l][i], full);
+            for (size_t i = 0; i < 2 * n; i++) {
+                int32_t qs = 0;
+                int e;
+                for (int l = 0; l < MG_NLAYERS; l++)
+                    qs += a->out32[l][i];
+                e = abs(qs - a->out32[MG_NLAYERS][i]);
                 if (e > *max_err)
                     *max_err = e;
                 if (e > MG_STEM_TOL_LSB) {
@@ -831,62 +1002,81 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
                     goto out;
                 }
             }
+            for (int l = 0; l <= MG_NLAYERS; l++)
+                for (size_t i = 0; i < 2 * n; i++) {
+                    if (shift)
+                        a->out32[l][i] =
+                            (int32_t)((uint32_t)a->out32[l][i] << shift);
+                    else
+                        a->out16[l][i] = (int16_t)a->out32[l][i];
+                }
         }
         for (int l = 0; l <= MG_NLAYERS; l++) {
             SNDFILE *f = l < MG_NLAYERS ? st[l] : mix;
             sf_count_t w;
             if (!f)
                 continue;
-            if (a->fmt == MG_SF_FLOAT) {
-                w = sf_writef_float(f, fo + (size_t)l * 2 * n,
-                                    (sf_count_t)n);
-            } else {
-                int32_t *p = qi + (size_t)l * 2 * n;
-                for (size_t i = 0; i < 2 * n; i++)
-                    p[i] = (int32_t)((uint32_t)p[i] << shift);
-                w = sf_writef_int(f, p, (sf_count_t)n);
-            }
+            errno = 0;
+            if (a->fmt == MG_SF_FLOAT)
+                w = sf_writef_float(f, a->dec[l], (sf_count_t)n);
+            else if (a->fmt == MG_SF_PCM24)
+                w = sf_writef_int(f, a->out32[l], (sf_count_t)n);
+            else
+                w = sf_writef_short(f, a->out16[l], (sf_count_t)n);
             if (w != (sf_count_t)n) {
+                en = errno ? errno : EIO;
                 snprintf(err, errlen, "write %s/%s: %s", dir,
                          l < MG_NLAYERS ? mg_layer_name(l) : "mix.wav",
-                         sf_strerror(f));
+                         en ? strerror(en) : sf_strerror(f));
                 goto out;
             }
         }
     }
     rc = 0;
 out:
-    free(qi);
-    free(fo);
     for (int l = 0; l < MG_NLAYERS; l++)
         if (st[l] && sf_close(st[l]) != 0 && rc == 0) {
+            en = errno ? errno : EIO;
             snprintf(err, errlen, "write %s/stems/%s.wav: close failed",
                      dir, mg_layer_name(l));
             rc = -1;
         }
     if (mix && sf_close(mix) != 0 && rc == 0) {
+        en = errno ? errno : EIO;
         snprintf(err, errlen, "write %s/mix.wav: close failed", dir);
         rc = -1;
     }
+    if (rc < 0)
+        errno = en;
     return rc;
 }
 
 static int
 ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen)
 {
+    size_t nb = (N + SBLOCK - 1) / SBLOCK;
+
+    if (!a->acc && !(a->acc = mg_ascore_acc_new(a->rate)))
+        goto oom;
     if (N <= a->cap)
         return 0;
     for (int l = 0; l < MG_NLAYERS; l++) {
-        float *p = realloc(a->stem[l], sizeof(float) * 2 * N);
-        if (!p)
-            goto oom;
-        a->stem[l] = p;
-    }
-    {
-        float *p = realloc(a->mono, sizeof(float) * N);
-        if (!p)
-            goto oom;
-        a->mono = p;
+        if (a->fmt == MG_SF_PCM16) {
+            int16_t *q = realloc(a->q[l], sizeof(int16_t) * 2 * N);
+            float *sc;
+            if (!q)
+                goto oom;
+            a->q[l] = q;
+            sc = realloc(a->bscale[l], sizeof(float) * nb);
+            if (!sc)
+                goto oom;
+            a->bscale[l] = sc;
+        } else {
+            float *p = realloc(a->fs[l], sizeof(float) * 2 * N);
+            if (!p)
+                goto oom;
+            a->fs[l] = p;
+        }
     }
     a->cap = N;
     return 0;
@@ -945,28 +1135,11 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     }
     if (ensure_buffers(a, N, err, errlen) < 0)
         return -1;
-    for (int l = 0; l < MG_NLAYERS; l++) {
-        if (render_layer(a, s, l, &d, a->stem[l], N, err, errlen) < 0)
+    for (int l = 0; l < MG_NLAYERS; l++)
+        if (render_layer(a, s, l, &d, N, s->tempo_bpm, err, errlen) < 0)
             return -1;
-        if (mg_fx_process(&d.fx[l], a->stem[l], N, a->rate, s->tempo_bpm)
-            < 0) {
-            snprintf(err, errlen, "audio: out of memory in effects");
-            return -1;
-        }
-        apply_gain(a, s, l, &d, a->stem[l], N);
-    }
     /* one headroom gain for stems and mix, from the loudest of them */
-    for (size_t i = 0; i < 2 * N; i++) {
-        float m = 0;
-        for (int l = 0; l < MG_NLAYERS; l++) {
-            float v = fabsf(a->stem[l][i]);
-            m += a->stem[l][i];
-            if (v > peak)
-                peak = v;
-        }
-        if (fabsf(m) > peak)
-            peak = fabsf(m);
-    }
+    peak = stored_peak(a, N);
     if (peak > 0) {
         h = pow(10.0, a->mix.headroom_db / 20.0) / peak;
         if (h > pow(10.0, a->mix.max_gain_db / 20.0))
@@ -974,8 +1147,7 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     }
     if (write_outputs(a, dir, N, h, &max_err, err, errlen) < 0)
         return -1;
-    if (mg_ascore_analyze(a->mono, N, a->rate, a->tempo_min, a->tempo_max,
-                          &sc) < 0) {
+    if (mg_ascore_acc_finish(a->acc, a->tempo_min, a->tempo_max, &sc) < 0) {
         snprintf(err, errlen, "audio: out of memory in the audio score");
         return -1;
     }

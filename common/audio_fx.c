@@ -197,6 +197,13 @@ mg_fx_chain_json(const mg_fx_chain *c)
 
 /* ---- DSP ----------------------------------------------------------- */
 
+/* Every unit keeps its state in mg_fx_state and processes any block size
+ * with the same result as one call over the whole stem (LFOs run from a
+ * global frame counter), so the engine can stream a stem in blocks and
+ * never hold it twice. Inner loops copy state into locals: the build has
+ * -fno-strict-aliasing, so state read through a pointer would be reloaded
+ * after every store into the float buffer. */
+
 typedef struct {
     double b0, b1, b2, a1, a2;
     double z1[2], z2[2];
@@ -259,14 +266,20 @@ biquad_set(biquad *f, int type, double fc, double q, double gain_db,
 static void
 biquad_run(biquad *f, float *buf, size_t frames)
 {
-    for (size_t i = 0; i < frames; i++) {
-        for (int ch = 0; ch < 2; ch++) {
+    const double b0 = f->b0, b1 = f->b1, b2 = f->b2, a1 = f->a1,
+                 a2 = f->a2;
+
+    for (int ch = 0; ch < 2; ch++) {
+        double z1 = f->z1[ch], z2 = f->z2[ch];
+        for (size_t i = 0; i < frames; i++) {
             double x = buf[2 * i + ch];
-            double y = f->b0 * x + f->z1[ch];
-            f->z1[ch] = f->b1 * x - f->a1 * y + f->z2[ch];
-            f->z2[ch] = f->b2 * x - f->a2 * y;
+            double y = b0 * x + z1;
+            z1 = b1 * x - a1 * y + z2;
+            z2 = b2 * x - a2 * y;
             buf[2 * i + ch] = (float)y;
         }
+        f->z1[ch] = z1;
+        f->z2[ch] = z2;
     }
 }
 
@@ -276,35 +289,173 @@ clampd(double x, double lo, double hi)
     return x < lo ? lo : x > hi ? hi : x;
 }
 
-static void
-fx_eq(const double *p, float *buf, size_t frames, int rate)
-{
-    biquad f;
-    double nyq = rate * 0.45;
+/* Freeverb (Jezar at Dreampoint, public domain): eight damped feedback
+ * combs and four allpasses per channel, the right channel's lines 23
+ * samples longer; tunings scaled from 44.1 kHz. Float state, as in the
+ * original. */
+#define RV_COMBS 8
+#define RV_APS 4
+static const int rv_comb[RV_COMBS] = {1116, 1188, 1277, 1356, 1422, 1491,
+                                      1557, 1617};
+static const int rv_ap[RV_APS] = {556, 441, 341, 225};
 
-    biquad_set(&f, 0, 200.0, 0.707, p[1], rate);
-    biquad_run(&f, buf, frames);
-    biquad_set(&f, 1, clampd(p[3], 20, nyq), 0.9, p[2], rate);
-    biquad_run(&f, buf, frames);
-    biquad_set(&f, 2, clampd(5000.0, 20, nyq), 0.707, p[0], rate);
-    biquad_run(&f, buf, frames);
+#define FX_BLOCK 1024   /* internal block of the units that need scratch */
+
+typedef struct {
+    float *buf;
+    size_t len, pos;
+    float st;       /* comb: damping filter state */
+} line;
+
+struct mg_fx_state {
+    mg_fx_chain c;
+    int rate;
+    size_t t;                   /* frames processed so far */
+    biquad eq[3], lp;
+    /* distortion */
+    double dist_k, dist_norm, dist_mix;
+    /* compressor */
+    double c_att, c_rel, c_ratio, c_thr, c_makeup, c_env;
+    /* phaser */
+    double ph_centre, ph_depth, ph_fb, ph_mix, ph_rate, ph_a;
+    double ph_st[2][4], ph_last[2];
+    /* chorus */
+    float *ch_line;
+    size_t ch_len, ch_w;
+    double ch_base, ch_depth, ch_mix, ch_lfo, ch_dl[2][3];
+    /* delay */
+    float *dl_line;
+    size_t dl_len, dl_w;
+    double dl_fb, dl_mix;
+    /* reverb */
+    line rv_comb[2][RV_COMBS], rv_ap[2][RV_APS];
+    float *rv_mem;
+    float rv_damp, rv_fb, rv_wet1, rv_wet2;
+};
+
+mg_fx_state *
+mg_fx_state_new(const mg_fx_chain *c, int rate, double tempo_bpm)
+{
+    mg_fx_state *s = calloc(1, sizeof *s);
+
+    if (!s)
+        return NULL;
+    s->c = *c;
+    s->rate = rate;
+    if (c->on[MG_FX_EQ]) {
+        const double *p = c->p[MG_FX_EQ];
+        biquad_set(&s->eq[0], 0, 200.0, 0.707, p[1], rate);
+        biquad_set(&s->eq[1], 1, clampd(p[3], 20, rate * 0.45), 0.9, p[2],
+                   rate);
+        biquad_set(&s->eq[2], 2, clampd(5000.0, 20, rate * 0.45), 0.707,
+                   p[0], rate);
+    }
+    if (c->on[MG_FX_FILTER]) {
+        const double *p = c->p[MG_FX_FILTER];
+        biquad_set(&s->lp, 3, clampd(p[0], 20, rate * 0.45),
+                   clampd(p[1], 0.3, 10), 0, rate);
+    }
+    if (c->on[MG_FX_DISTORTION]) {
+        const double *p = c->p[MG_FX_DISTORTION];
+        s->dist_k = pow(10.0, p[0] / 20.0);
+        s->dist_norm = 1.0 / tanh(s->dist_k);
+        s->dist_mix = clampd(p[1], 0, 1);
+    }
+    if (c->on[MG_FX_COMPRESSOR]) {
+        const double *p = c->p[MG_FX_COMPRESSOR];
+        s->c_att = exp(-1.0 / (clampd(p[0], 0.1, 1000) * 1e-3 * rate));
+        s->c_rel = exp(-1.0 / (clampd(p[3], 1, 5000) * 1e-3 * rate));
+        s->c_ratio = clampd(p[2], 1, 100);
+        s->c_thr = p[4];
+        s->c_makeup = p[1];
+        s->c_env = -120.0;
+    }
+    if (c->on[MG_FX_PHASER]) {
+        const double *p = c->p[MG_FX_PHASER];
+        s->ph_centre = clampd(p[0], 50, rate * 0.2);
+        s->ph_depth = clampd(p[1], 0, 1);
+        s->ph_fb = clampd(p[2], 0, 0.9);
+        s->ph_mix = clampd(p[3], 0, 1);
+        s->ph_rate = clampd(p[4], 0.01, 20);
+    }
+    if (c->on[MG_FX_CHORUS]) {
+        const double *p = c->p[MG_FX_CHORUS];
+        s->ch_depth = clampd(p[0], 0, 12) * 1e-3 * rate;
+        s->ch_mix = clampd(p[1], 0, 1);
+        s->ch_lfo = clampd(p[2], 0.01, 10);
+        s->ch_base = 0.015 * rate;
+        s->ch_len = (size_t)(s->ch_base + s->ch_depth) + 4;
+        s->ch_line = calloc(2 * s->ch_len, sizeof(float));
+        if (!s->ch_line)
+            goto oom;
+    }
+    if (c->on[MG_FX_DELAY]) {
+        const double *p = c->p[MG_FX_DELAY];
+        s->dl_len = (size_t)lround(mg_fx_delay_seconds(c, tempo_bpm) * rate);
+        if (s->dl_len < 1)
+            s->dl_len = 1;
+        s->dl_fb = clampd(p[0], 0, 0.9);
+        s->dl_mix = clampd(p[1], 0, 1);
+        s->dl_line = calloc(2 * s->dl_len, sizeof(float));
+        if (!s->dl_line)
+            goto oom;
+    }
+    if (c->on[MG_FX_REVERB]) {
+        const double *p = c->p[MG_FX_REVERB];
+        double wet = clampd(p[2], 0, 1) * 3.0, width = clampd(p[3], 0, 1);
+        double sc = rate / 44100.0;
+        size_t total = 0, off = 0;
+
+        s->rv_damp = (float)(clampd(p[0], 0, 1) * 0.4);
+        s->rv_fb = (float)(0.7 + clampd(p[1], 0, 1) * 0.28);
+        s->rv_wet1 = (float)(wet * (width / 2 + 0.5));
+        s->rv_wet2 = (float)(wet * ((1 - width) / 2));
+        for (int ch = 0; ch < 2; ch++) {
+            for (int k = 0; k < RV_COMBS; k++)
+                total += s->rv_comb[ch][k].len =
+                    (size_t)lround((rv_comb[k] + 23 * ch) * sc) + 1;
+            for (int k = 0; k < RV_APS; k++)
+                total += s->rv_ap[ch][k].len =
+                    (size_t)lround((rv_ap[k] + 23 * ch) * sc) + 1;
+        }
+        s->rv_mem = calloc(total, sizeof(float));
+        if (!s->rv_mem)
+            goto oom;
+        for (int ch = 0; ch < 2; ch++) {
+            for (int k = 0; k < RV_COMBS; k++) {
+                s->rv_comb[ch][k].buf = s->rv_mem + off;
+                off += s->rv_comb[ch][k].len;
+            }
+            for (int k = 0; k < RV_APS; k++) {
+                s->rv_ap[ch][k].buf = s->rv_mem + off;
+                off += s->rv_ap[ch][k].len;
+            }
+        }
+    }
+    return s;
+oom:
+    mg_fx_state_destroy(&s);
+    return NULL;
+}
+
+void
+mg_fx_state_destroy(mg_fx_state **sp)
+{
+    mg_fx_state *s = sp ? *sp : NULL;
+
+    if (!s)
+        return;
+    free(s->ch_line);
+    free(s->dl_line);
+    free(s->rv_mem);
+    free(s);
+    *sp = NULL;
 }
 
 static void
-fx_filter(const double *p, float *buf, size_t frames, int rate)
+fx_distortion(const mg_fx_state *s, float *buf, size_t frames)
 {
-    biquad f;
-
-    biquad_set(&f, 3, clampd(p[0], 20, rate * 0.45), clampd(p[1], 0.3, 10),
-               0, rate);
-    biquad_run(&f, buf, frames);
-}
-
-static void
-fx_distortion(const double *p, float *buf, size_t frames)
-{
-    double k = pow(10.0, p[0] / 20.0), norm = 1.0 / tanh(k);
-    double mix = clampd(p[1], 0, 1);
+    const double k = s->dist_k, norm = s->dist_norm, mix = s->dist_mix;
 
     for (size_t i = 0; i < 2 * frames; i++) {
         double x = buf[i];
@@ -312,62 +463,65 @@ fx_distortion(const double *p, float *buf, size_t frames)
     }
 }
 
-/* Feed-forward, stereo-linked, peak detector smoothed in dB. */
+/* Feed-forward, stereo-linked, peak detector smoothed in dB. Levels in
+ * dB through log2/exp2 (cheaper than log10/pow; same function). */
 static void
-fx_compressor(const double *p, float *buf, size_t frames, int rate)
+fx_compressor(mg_fx_state *s, float *buf, size_t frames)
 {
-    double att = exp(-1.0 / (clampd(p[0], 0.1, 1000) * 1e-3 * rate));
-    double rel = exp(-1.0 / (clampd(p[3], 1, 5000) * 1e-3 * rate));
-    double ratio = clampd(p[2], 1, 100), thr = p[4], makeup = p[1];
-    double env = -120.0;
+    const double att = s->c_att, rel = s->c_rel, thr = s->c_thr;
+    const double slope = 1 - 1 / s->c_ratio, makeup = s->c_makeup;
+    const double to_db = 20.0 / log2(10.0), from_db = log2(10.0) / 20.0;
+    double env = s->c_env;
 
     for (size_t i = 0; i < frames; i++) {
         double l = fabs(buf[2 * i]), r = fabs(buf[2 * i + 1]);
         double pk = l > r ? l : r;
-        double db = pk > 1e-6 ? 20.0 * log10(pk) : -120.0;
+        double db = pk > 1e-6 ? to_db * log2(pk) : -120.0;
         double over, g;
 
         env = db > env ? att * env + (1 - att) * db
                        : rel * env + (1 - rel) * db;
         over = env - thr;
-        g = (over > 0 ? -over * (1 - 1 / ratio) : 0) + makeup;
-        g = pow(10.0, g / 20.0);
+        g = (over > 0 ? -over * slope : 0) + makeup;
+        g = exp2(g * from_db);
         buf[2 * i] = (float)(buf[2 * i] * g);
         buf[2 * i + 1] = (float)(buf[2 * i + 1] * g);
     }
+    s->c_env = env;
 }
 
 /* Four first-order allpass stages swept by a sine LFO (phase 0 at the
  * start), with feedback; coefficients updated every 16 frames. */
 static void
-fx_phaser(const double *p, float *buf, size_t frames, int rate)
+fx_phaser(mg_fx_state *s, float *buf, size_t frames)
 {
-    double centre = clampd(p[0], 50, rate * 0.2), depth = clampd(p[1], 0, 1);
-    double fb = clampd(p[2], 0, 0.9), mix = clampd(p[3], 0, 1);
-    double lfo_rate = clampd(p[4], 0.01, 20);
-    double st[2][4] = {{0}}, last[2] = {0}, a = 0;
+    const int rate = s->rate;
+    const double fb = s->ph_fb, mix = s->ph_mix;
+    double a = s->ph_a;
 
     for (size_t i = 0; i < frames; i++) {
-        if (i % 16 == 0) {
-            double t = (double)i / rate;
-            double f = centre * pow(2.0, 1.5 * depth *
-                                               sin(2 * M_PI * lfo_rate * t));
+        size_t t = s->t + i;
+        if (t % 16 == 0) {
+            double f = s->ph_centre *
+                pow(2.0, 1.5 * s->ph_depth *
+                             sin(2 * M_PI * s->ph_rate * (double)t / rate));
             double tn = tan(M_PI * clampd(f, 20, rate * 0.45) / rate);
             a = (tn - 1) / (tn + 1);
         }
         for (int ch = 0; ch < 2; ch++) {
             double x = buf[2 * i + ch];
-            double y = x + fb * last[ch];
-            for (int s = 0; s < 4; s++) {
+            double y = x + fb * s->ph_last[ch];
+            for (int k = 0; k < 4; k++) {
                 /* y[n] = a x[n] + x[n-1] - a y[n-1], one state word */
-                double out = a * y + st[ch][s];
-                st[ch][s] = y - a * out;
+                double out = a * y + s->ph_st[ch][k];
+                s->ph_st[ch][k] = y - a * out;
                 y = out;
             }
-            last[ch] = y;
+            s->ph_last[ch] = y;
             buf[2 * i + ch] = (float)((1 - mix) * x + mix * y);
         }
     }
+    s->ph_a = a;
 }
 
 double
@@ -380,72 +534,61 @@ mg_fx_delay_seconds(const mg_fx_chain *c, double tempo_bpm)
     return beats * 60.0 / tempo_bpm;
 }
 
-static int
-fx_delay(const mg_fx_chain *c, float *buf, size_t frames, int rate,
-         double tempo_bpm)
+static void
+fx_delay(mg_fx_state *s, float *buf, size_t frames)
 {
-    const double *p = c->p[MG_FX_DELAY];
-    size_t d = (size_t)lround(mg_fx_delay_seconds(c, tempo_bpm) * rate);
-    double fb = clampd(p[0], 0, 0.9), mix = clampd(p[1], 0, 1);
-    float *line;
-    size_t w = 0;
+    float *ln = s->dl_line;
+    const size_t d = s->dl_len;
+    const double fb = s->dl_fb, mix = s->dl_mix;
+    size_t w = s->dl_w;
 
-    if (d < 1)
-        d = 1;
-    line = calloc(2 * d, sizeof *line);
-    if (!line)
-        return -1;
     for (size_t i = 0; i < frames; i++) {
         for (int ch = 0; ch < 2; ch++) {
-            double x = buf[2 * i + ch], echo = line[2 * w + ch];
-            line[2 * w + ch] = (float)(x + fb * echo);
+            double x = buf[2 * i + ch], echo = ln[2 * w + ch];
+            ln[2 * w + ch] = (float)(x + fb * echo);
             buf[2 * i + ch] = (float)(x + mix * echo);
         }
         if (++w == d)
             w = 0;
     }
-    free(line);
-    return 0;
+    s->dl_w = w;
 }
 
 /* Three voices of a 15 ms delay swept by sines 120 degrees apart,
- * linearly interpolated. */
-static int
-fx_chorus(const double *p, float *buf, size_t frames, int rate)
+ * linearly interpolated; the delays are updated every 16 frames. */
+static void
+fx_chorus(mg_fx_state *s, float *buf, size_t frames)
 {
-    double depth = clampd(p[0], 0, 12) * 1e-3 * rate;
-    double mix = clampd(p[1], 0, 1), lfo = clampd(p[2], 0.01, 10);
-    double base = 0.015 * rate;
-    size_t len = (size_t)(base + depth) + 4, w = 0;
-    float *line = calloc(2 * len, sizeof *line);
-
-    if (!line)
-        return -1;
-    double dl[2][3] = {{0}};
+    float *ln = s->ch_line;
+    const size_t len = s->ch_len;
+    const double mix = s->ch_mix;
+    size_t w = s->ch_w;
 
     for (size_t i = 0; i < frames; i++) {
-        /* the LFO moves slowly: its delays are updated every 16 frames */
-        if (i % 16 == 0) {
-            double t = (double)i / rate;
+        size_t t = s->t + i;
+        if (t % 16 == 0) {
+            double ts = (double)t / s->rate;
             for (int ch = 0; ch < 2; ch++)
                 for (int v = 0; v < 3; v++)
-                    dl[ch][v] = base + depth * 0.5 *
-                        (1 + sin(2 * M_PI * (lfo * t + v / 3.0 + ch * 0.25)));
+                    s->ch_dl[ch][v] = s->ch_base + s->ch_depth * 0.5 *
+                        (1 + sin(2 * M_PI *
+                                 (s->ch_lfo * ts + v / 3.0 + ch * 0.25)));
         }
-        for (int ch = 0; ch < 2; ch++)
-            line[2 * w + ch] = buf[2 * i + ch];
+        ln[2 * w] = buf[2 * i];
+        ln[2 * w + 1] = buf[2 * i + 1];
         for (int ch = 0; ch < 2; ch++) {
             double acc = 0;
             for (int v = 0; v < 3; v++) {
-                double pos = (double)w - dl[ch][v];
-                long i0;
+                double pos = (double)w - s->ch_dl[ch][v];
+                size_t i0, i1;
                 double fr, a, b;
-                while (pos < 0)
+                if (pos < 0)
                     pos += (double)len;
-                i0 = (long)pos;
-                fr = pos - i0;
-                a = line[2 * (size_t)i0 + ch];
-                b = line[2 * (((size_t)i0 + 1) % len) + ch];
+                i0 = (size_t)pos;
+                fr = pos - (double)i0;
+                i1 = i0 + 1 == len ? 0 : i0 + 1;
+                a = ln[2 * i0 + ch];
+                b = ln[2 * i1 + ch];
                 acc += a + fr * (b - a);
             }
             buf[2 * i + ch] = (float)((1 - mix) * buf[2 * i + ch] +
@@ -454,106 +597,118 @@ fx_chorus(const double *p, float *buf, size_t frames, int rate)
         if (++w == len)
             w = 0;
     }
-    free(line);
-    return 0;
+    s->ch_w = w;
 }
 
-/* Freeverb (Jezar at Dreampoint, public domain): eight damped feedback
- * combs and four allpasses per channel, the right channel's lines 23
- * samples longer; tunings scaled from 44.1 kHz. */
-#define RV_COMBS 8
-#define RV_APS 4
-static const int rv_comb[RV_COMBS] = {1116, 1188, 1277, 1356, 1422, 1491,
-                                      1557, 1617};
-static const int rv_ap[RV_APS] = {556, 441, 341, 225};
-
-static int
-fx_reverb(const double *p, float *buf, size_t frames, int rate)
+/* Comb k of both channels over a block, interleaved: the damping filter
+ * is a loop-carried dependency, so two independent chains per loop keep
+ * the CPU busy. acc[ch][i] += y, the line fed in[i] + damped y. */
+static void
+rv_comb_run(line *c0, line *c1, const float *in, float *acc0, float *acc1,
+            size_t n, float damp, float fb)
 {
-    double damp = clampd(p[0], 0, 1) * 0.4;
-    double fb = 0.7 + clampd(p[1], 0, 1) * 0.28;
-    double wet = clampd(p[2], 0, 1) * 3.0, width = clampd(p[3], 0, 1);
-    double wet1 = wet * (width / 2 + 0.5), wet2 = wet * ((1 - width) / 2);
-    double sc = rate / 44100.0;
-    size_t clen[2][RV_COMBS], alen[2][RV_APS], cpos[2][RV_COMBS] = {{0}};
-    size_t apos[2][RV_APS] = {{0}}, total = 0, off = 0;
-    double cst[2][RV_COMBS] = {{0}};
-    float *mem, *cb[2][RV_COMBS], *ab[2][RV_APS];
+    float *b0 = c0->buf, *b1 = c1->buf, st0 = c0->st, st1 = c1->st;
+    const size_t len0 = c0->len, len1 = c1->len;
+    const float und = 1 - damp;
+    size_t p0 = c0->pos, p1 = c1->pos;
 
-    for (int ch = 0; ch < 2; ch++) {
+    for (size_t i = 0; i < n; i++) {
+        float y0 = b0[p0], y1 = b1[p1];
+        /* +/- 1e-18 flushes a decaying tail to 0 long before float
+         * denormals (which are slow) can appear */
+        st0 = y0 * und + st0 * damp + 1e-18f - 1e-18f;
+        st1 = y1 * und + st1 * damp + 1e-18f - 1e-18f;
+        b0[p0] = in[i] + st0 * fb;
+        b1[p1] = in[i] + st1 * fb;
+        if (++p0 == len0)
+            p0 = 0;
+        if (++p1 == len1)
+            p1 = 0;
+        acc0[i] += y0;
+        acc1[i] += y1;
+    }
+    c0->st = st0;
+    c1->st = st1;
+    c0->pos = p0;
+    c1->pos = p1;
+}
+
+static void
+rv_ap_run(line *c, float *acc, size_t n)
+{
+    float *b = c->buf;
+    const size_t len = c->len;
+    size_t pos = c->pos;
+
+    for (size_t i = 0; i < n; i++) {
+        float bo = b[pos];
+        b[pos] = acc[i] + bo * 0.5f + 1e-18f - 1e-18f;
+        acc[i] = bo - acc[i];
+        if (++pos == len)
+            pos = 0;
+    }
+    c->pos = pos;
+}
+
+static void
+fx_reverb(mg_fx_state *s, float *buf, size_t frames)
+{
+    float in[FX_BLOCK], out[2][FX_BLOCK];
+
+    for (size_t o = 0; o < frames; o += FX_BLOCK) {
+        size_t n = frames - o < FX_BLOCK ? frames - o : FX_BLOCK;
+        float *x = buf + 2 * o;
+        for (size_t i = 0; i < n; i++)
+            in[i] = (x[2 * i] + x[2 * i + 1]) * 0.015f;
+        memset(out, 0, sizeof out);
         for (int k = 0; k < RV_COMBS; k++)
-            total += clen[ch][k] = (size_t)lround((rv_comb[k] + 23 * ch) *
-                                                  sc) + 1;
-        for (int k = 0; k < RV_APS; k++)
-            total += alen[ch][k] = (size_t)lround((rv_ap[k] + 23 * ch) *
-                                                  sc) + 1;
-    }
-    mem = calloc(total, sizeof *mem);
-    if (!mem)
-        return -1;
-    for (int ch = 0; ch < 2; ch++) {
-        for (int k = 0; k < RV_COMBS; k++) {
-            cb[ch][k] = mem + off;
-            off += clen[ch][k];
-        }
-        for (int k = 0; k < RV_APS; k++) {
-            ab[ch][k] = mem + off;
-            off += alen[ch][k];
+            rv_comb_run(&s->rv_comb[0][k], &s->rv_comb[1][k], in, out[0],
+                        out[1], n, s->rv_damp, s->rv_fb);
+        for (int ch = 0; ch < 2; ch++)
+            for (int k = 0; k < RV_APS; k++)
+                rv_ap_run(&s->rv_ap[ch][k], out[ch], n);
+        for (size_t i = 0; i < n; i++) {
+            float l = out[0][i], r = out[1][i];
+            x[2 * i] += l * s->rv_wet1 + r * s->rv_wet2;
+            x[2 * i + 1] += r * s->rv_wet1 + l * s->rv_wet2;
         }
     }
-    for (size_t i = 0; i < frames; i++) {
-        double in = (buf[2 * i] + buf[2 * i + 1]) * 0.015, out[2];
-        for (int ch = 0; ch < 2; ch++) {
-            double acc = 0;
-            for (int k = 0; k < RV_COMBS; k++) {
-                float *b = cb[ch][k];
-                double y = b[cpos[ch][k]];
-                cst[ch][k] = y * (1 - damp) + cst[ch][k] * damp;
-                b[cpos[ch][k]] = (float)(in + cst[ch][k] * fb);
-                if (++cpos[ch][k] == clen[ch][k])
-                    cpos[ch][k] = 0;
-                acc += y;
-            }
-            for (int k = 0; k < RV_APS; k++) {
-                float *b = ab[ch][k];
-                double bo = b[apos[ch][k]];
-                b[apos[ch][k]] = (float)(acc + bo * 0.5);
-                acc = bo - acc;
-                if (++apos[ch][k] == alen[ch][k])
-                    apos[ch][k] = 0;
-            }
-            out[ch] = acc;
-        }
-        buf[2 * i] = (float)(buf[2 * i] + out[0] * wet1 + out[1] * wet2);
-        buf[2 * i + 1] = (float)(buf[2 * i + 1] + out[1] * wet1 +
-                                 out[0] * wet2);
-    }
-    free(mem);
-    return 0;
+}
+
+void
+mg_fx_state_run(mg_fx_state *s, float *buf, size_t frames)
+{
+    const mg_fx_chain *c = &s->c;
+
+    if (c->on[MG_FX_EQ])
+        for (int k = 0; k < 3; k++)
+            biquad_run(&s->eq[k], buf, frames);
+    if (c->on[MG_FX_FILTER])
+        biquad_run(&s->lp, buf, frames);
+    if (c->on[MG_FX_DISTORTION])
+        fx_distortion(s, buf, frames);
+    if (c->on[MG_FX_COMPRESSOR])
+        fx_compressor(s, buf, frames);
+    if (c->on[MG_FX_PHASER])
+        fx_phaser(s, buf, frames);
+    if (c->on[MG_FX_CHORUS])
+        fx_chorus(s, buf, frames);
+    if (c->on[MG_FX_DELAY])
+        fx_delay(s, buf, frames);
+    if (c->on[MG_FX_REVERB])
+        fx_reverb(s, buf, frames);
+    s->t += frames;
 }
 
 int
 mg_fx_process(const mg_fx_chain *c, float *buf, size_t frames, int rate,
               double tempo_bpm)
 {
-    if (c->on[MG_FX_EQ])
-        fx_eq(c->p[MG_FX_EQ], buf, frames, rate);
-    if (c->on[MG_FX_FILTER])
-        fx_filter(c->p[MG_FX_FILTER], buf, frames, rate);
-    if (c->on[MG_FX_DISTORTION])
-        fx_distortion(c->p[MG_FX_DISTORTION], buf, frames);
-    if (c->on[MG_FX_COMPRESSOR])
-        fx_compressor(c->p[MG_FX_COMPRESSOR], buf, frames, rate);
-    if (c->on[MG_FX_PHASER])
-        fx_phaser(c->p[MG_FX_PHASER], buf, frames, rate);
-    if (c->on[MG_FX_CHORUS] &&
-        fx_chorus(c->p[MG_FX_CHORUS], buf, frames, rate) < 0)
+    mg_fx_state *s = mg_fx_state_new(c, rate, tempo_bpm);
+
+    if (!s)
         return -1;
-    if (c->on[MG_FX_DELAY] &&
-        fx_delay(c, buf, frames, rate, tempo_bpm) < 0)
-        return -1;
-    if (c->on[MG_FX_REVERB] &&
-        fx_reverb(c->p[MG_FX_REVERB], buf, frames, rate) < 0)
-        return -1;
+    mg_fx_state_run(s, buf, frames);
+    mg_fx_state_destroy(&s);
     return 0;
 }

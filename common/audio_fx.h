@@ -60,6 +60,16 @@ json_t *mg_fx_chain_json(const mg_fx_chain *c);
 int mg_fx_process(const mg_fx_chain *c, float *buf, size_t frames, int rate,
                   double tempo_bpm);
 
+/* Streaming: the chain's state (delay lines, filter memories, LFO
+ * clock), fresh per stem. mg_fx_state_run processes the next `frames`
+ * frames in place; any split into blocks gives the same bytes as one call.
+ * mg_fx_state_new returns NULL on allocation failure. */
+typedef struct mg_fx_state mg_fx_state;
+mg_fx_state *mg_fx_state_new(const mg_fx_chain *c, int rate,
+                             double tempo_bpm);
+void mg_fx_state_run(mg_fx_state *s, float *buf, size_t frames);
+void mg_fx_state_destroy(mg_fx_state **s);
+
 /* The delay time in seconds that mg_fx_process uses for a chain's delay
  * (time_beats rounded to a sixteenth of a beat, at tempo_bpm). */
 double mg_fx_delay_seconds(const mg_fx_chain *c, double tempo_bpm);
