@@ -1,0 +1,275 @@
+/*
+ * test_ledger — the SQLite ledger on a real file: create and resume a
+ * run, refuse different parameters naming them, one row per index
+ * whatever is re-sent, leases expire and are re-leased, reconnecting
+ * workers reclaim theirs, batched commits survive a reopen, a version-1
+ * ledger is migrated, a ledger from the future refused, the manifest is
+ * written in index order.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "ledger.h"
+
+static char dir[512];
+
+static int
+setup(void **state)
+{
+    (void)state;
+    const char *t = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/ledgerXXXXXX", t ? t : "/tmp");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static void
+path_of(char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "%s/%s", dir, name);
+}
+
+static mg_ledger_run
+a_run(uint64_t count, uint32_t chunk)
+{
+    mg_ledger_run r;
+    memset(&r, 0, sizeof r);
+    r.global_seed = 42;
+    r.count = count;
+    r.chunk = chunk;
+    r.run_json = "{\"output_mode\":\"midi-only\"}";
+    snprintf(r.fp.engine_version, sizeof r.fp.engine_version, "0.1.0");
+    snprintf(r.fp.genres_hash, sizeof r.fp.genres_hash, "abc");
+    return r;
+}
+
+static mg_row
+a_row(uint64_t index)
+{
+    mg_row r;
+    memset(&r, 0, sizeof r);
+    r.index = index;
+    r.seed = UINT64_MAX - index;
+    r.status = MG_ROW_OK;
+    r.attempt = 1;
+    r.score = 0.5;
+    r.duration = 10;
+    snprintf(r.path, sizeof r.path, "%06llu", (unsigned long long)index);
+    return r;
+}
+
+static mg_ledger *
+fresh(const char *name, uint64_t count, uint32_t chunk)
+{
+    char p[600], err[256];
+    path_of(p, sizeof p, name);
+    mg_ledger *l = mg_ledger_open(p, err, sizeof err);
+    assert_non_null(l);
+    mg_ledger_run r = a_run(count, chunk);
+    assert_int_equal(mg_ledger_create_run(l, &r, err, sizeof err), 0);
+    return l;
+}
+
+static void
+test_create_resume_refuse(void **state)
+{
+    (void)state;
+    char p[600], err[256], why[1024];
+    mg_ledger *l = fresh("a.sqlite", 100, 10);
+    assert_int_equal(mg_ledger_schema_version(l), MG_LEDGER_SCHEMA);
+    mg_ledger_close(&l);
+    assert_null(l);
+    path_of(p, sizeof p, "a.sqlite");
+    l = mg_ledger_open(p, err, sizeof err);
+    assert_non_null(l);
+    mg_ledger_run have, want = a_run(100, 10);
+    assert_int_equal(mg_ledger_get_run(l, &have, err, sizeof err), 1);
+    assert_int_equal(mg_ledger_check_run(&have, &want, why, sizeof why), 0);
+    want.count = 200;
+    snprintf(want.fp.genres_hash, sizeof want.fp.genres_hash, "xyz");
+    assert_int_equal(mg_ledger_check_run(&have, &want, why, sizeof why), -1);
+    assert_non_null(strstr(why, "count: ledger has 100, asked for 200"));
+    assert_non_null(strstr(why, "genres_hash"));
+    mg_ledger_run_free(&have);
+    mg_ledger_counts c;
+    assert_int_equal(mg_ledger_counts_get(l, 0, &c, err, sizeof err), 0);
+    assert_int_equal(c.total, 100);
+    assert_int_equal(c.chunks_pending, 10);
+    mg_ledger_close(&l);
+}
+
+static void
+test_one_row_per_index_and_batch_commit(void **state)
+{
+    (void)state;
+    char err[256], p[600];
+    mg_ledger *l = fresh("b.sqlite", 5000, 100);
+    assert_int_equal(mg_ledger_begin(l, err, sizeof err), 0);
+    for (uint64_t i = 0; i < 5000; i++) {
+        mg_row r = a_row(i);
+        assert_int_equal(mg_ledger_put_row(l, &r, "w1", "t", err,
+                                           sizeof err), 1);
+    }
+    mg_row again = a_row(7);
+    again.score = 0.9;
+    assert_int_equal(mg_ledger_put_row(l, &again, "w2", "t", err,
+                                       sizeof err), 0);
+    assert_int_equal(mg_ledger_finish_chunk(l, 0, err, sizeof err), 1);
+    assert_int_equal(mg_ledger_commit(l, err, sizeof err), 0);
+    mg_ledger_close(&l);
+    path_of(p, sizeof p, "b.sqlite");
+    l = mg_ledger_open(p, err, sizeof err);
+    mg_ledger_counts c;
+    assert_int_equal(mg_ledger_counts_get(l, 0, &c, err, sizeof err), 0);
+    assert_int_equal(c.ok, 5000);
+    assert_int_equal(c.chunks_done, 1);
+    /* the manifest: index order, one line each, u64 seeds intact */
+    assert_int_equal(mg_ledger_write_manifest(l, dir, err, sizeof err), 0);
+    path_of(p, sizeof p, "manifest.jsonl");
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    char line[2048];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (n == 7) {
+            assert_non_null(strstr(line, "\"sample_index\":7,"));
+            assert_non_null(strstr(line, "18446744073709551608"));
+            assert_null(strstr(line, "0.9"));
+        }
+        n++;
+    }
+    fclose(f);
+    assert_int_equal(n, 5000);
+    /* forget: a sample gone from disk goes back to the queue */
+    assert_int_equal(mg_ledger_begin(l, err, sizeof err), 0);
+    assert_int_equal(mg_ledger_forget(l, 7, err, sizeof err), 0);
+    assert_int_equal(mg_ledger_commit(l, err, sizeof err), 0);
+    assert_int_equal(mg_ledger_counts_get(l, 0, &c, err, sizeof err), 0);
+    assert_int_equal(c.ok, 4999);
+    assert_int_equal(c.chunks_done, 0);
+    mg_ledger_close(&l);
+}
+
+static void
+test_leases_expire_and_reclaim(void **state)
+{
+    (void)state;
+    char err[256];
+    mg_ledger *l = fresh("c.sqlite", 30, 10);
+    int64_t id;
+    uint64_t first;
+    uint32_t n;
+    assert_int_equal(mg_ledger_lease(l, "w1", 1000, 500, &id, &first, &n,
+                                     err, sizeof err), 1);
+    assert_int_equal(id, 0);
+    assert_int_equal(first, 0);
+    assert_int_equal(n, 10);
+    assert_int_equal(mg_ledger_lease(l, "w2", 1100, 500, &id, &first, &n,
+                                     err, sizeof err), 1);
+    assert_int_equal(id, 1);
+    assert_int_equal(mg_ledger_lease(l, "w2", 1200, 500, &id, &first, &n,
+                                     err, sizeof err), 1);
+    assert_int_equal(id, 2);
+    /* all leased and live: nothing */
+    assert_int_equal(mg_ledger_lease(l, "w3", 1300, 500, &id, &first, &n,
+                                     err, sizeof err), 0);
+    /* w1 renews; w2's leases lapse at 1600/1700 */
+    assert_int_equal(mg_ledger_renew(l, "w1", 5000, err, sizeof err), 0);
+    assert_int_equal(mg_ledger_lease(l, "w3", 1650, 500, &id, &first, &n,
+                                     err, sizeof err), 1);
+    assert_int_equal(id, 1);
+    assert_int_equal(first, 10);
+    /* a restarted w1 that holds nothing gets its leases released */
+    assert_int_equal(mg_ledger_reclaim(l, "w1", NULL, 0, 9000, err,
+                                       sizeof err), 1);
+    /* a reconnecting w3 keeps the one it lists */
+    uint64_t keep = 1;
+    assert_int_equal(mg_ledger_reclaim(l, "w3", &keep, 1, 9000, err,
+                                       sizeof err), 0);
+    assert_int_equal(mg_ledger_lease(l, "w4", 1700, 500, &id, &first, &n,
+                                     err, sizeof err), 1);
+    assert_int_equal(id, 0);
+    assert_int_equal(mg_ledger_release(l, "w3", err, sizeof err), 1);
+    mg_ledger_counts c;
+    assert_int_equal(mg_ledger_counts_get(l, 1700, &c, err, sizeof err), 0);
+    assert_int_equal(c.chunks_leased, 1);
+    assert_int_equal(c.workers, 1);
+    mg_ledger_close(&l);
+}
+
+static void
+test_migrates_v1_refuses_future(void **state)
+{
+    (void)state;
+    char p[600], err[256];
+    sqlite3 *db;
+    /* a version-1 ledger as the first release wrote it */
+    path_of(p, sizeof p, "old.sqlite");
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "CREATE TABLE run (id INTEGER PRIMARY KEY CHECK (id = 1),"
+        " global_seed INTEGER NOT NULL, start INTEGER NOT NULL,"
+        " count INTEGER NOT NULL, chunk INTEGER NOT NULL,"
+        " config_json TEXT NOT NULL, engine_version TEXT NOT NULL,"
+        " genres_hash TEXT NOT NULL, soundfonts_hash TEXT NOT NULL,"
+        " synth_version TEXT NOT NULL, created_at TEXT NOT NULL"
+        " DEFAULT 'x');"
+        "CREATE TABLE chunks (id INTEGER PRIMARY KEY, first INTEGER NOT NULL,"
+        " n INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0, holder TEXT,"
+        " expires INTEGER NOT NULL DEFAULT 0,"
+        " attempts INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE samples (idx INTEGER PRIMARY KEY, seed INTEGER NOT NULL,"
+        " status INTEGER NOT NULL, split INTEGER NOT NULL, path TEXT NOT NULL,"
+        " score REAL NOT NULL, duration REAL NOT NULL,"
+        " attempt INTEGER NOT NULL, worker TEXT, wrote_at TEXT NOT NULL);"
+        "INSERT INTO run VALUES (1, 5, 0, 4, 2, '{}', '0.1.0', 'h', '', 's',"
+        " 'x');"
+        "INSERT INTO chunks (id, first, n) VALUES (0, 0, 2), (1, 2, 2);"
+        "INSERT INTO samples VALUES (0, 1, 0, 0, '000000', 0.5, 1.0, 1, 'w',"
+        " 't');"
+        "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    mg_ledger *l = mg_ledger_open(p, err, sizeof err);
+    assert_non_null(l);
+    assert_int_equal(mg_ledger_schema_version(l), MG_LEDGER_SCHEMA);
+    mg_ledger_run r;
+    assert_int_equal(mg_ledger_get_run(l, &r, err, sizeof err), 1);
+    assert_int_equal(r.count, 4);
+    mg_ledger_run_free(&r);
+    mg_ledger_counts c;
+    assert_int_equal(mg_ledger_counts_get(l, 0, &c, err, sizeof err), 0);
+    assert_int_equal(c.ok, 1);
+    /* the column v2 added works */
+    assert_int_equal(mg_ledger_set_meta(l, "k", "v", err, sizeof err), 0);
+    char *v = mg_ledger_get_meta(l, "k");
+    assert_string_equal(v, "v");
+    free(v);
+    mg_ledger_close(&l);
+
+    path_of(p, sizeof p, "future.sqlite");
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA user_version = 99;", NULL, NULL, NULL);
+    sqlite3_close(db);
+    assert_null(mg_ledger_open(p, err, sizeof err));
+    assert_non_null(strstr(err, "schema version 99 is newer"));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_resume_refuse),
+        cmocka_unit_test(test_one_row_per_index_and_batch_commit),
+        cmocka_unit_test(test_leases_expire_and_reclaim),
+        cmocka_unit_test(test_migrates_v1_refuses_future),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
