@@ -1339,10 +1339,14 @@ mg_audio_pools_hash(const char *sf_dir, char out[65], char *err,
             goto out;
         nh++;
     }
+    /* fonts are large: their hashes are cached by file identity */
     for (int i = 0; i < nf; i++) {
         snprintf(h[nh].path, sizeof h[nh].path, "%s", fonts[i].path);
-        if (sha256_file(fonts[i].file, h[nh].sha, err, errlen) < 0)
-            goto out;
+        if (mg_cal_hash_get(fonts[i].file, h[nh].sha) < 0) {
+            if (sha256_file(fonts[i].file, h[nh].sha, err, errlen) < 0)
+                goto out;
+            mg_cal_hash_put(fonts[i].file, h[nh].sha);
+        }
         nh++;
     }
     qsort(h, (size_t)nh, sizeof *h, cmp_hashed);

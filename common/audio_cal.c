@@ -142,24 +142,34 @@ mg_cal_cache_path(char *buf, size_t n)
                  h && *h ? h : "/tmp");
 }
 
-int
-mg_cal_cache_get(const char *key, int *frames)
+/* The value of key in table, or NULL (a new reference). */
+static json_t *
+cache_get(const char *table, const char *key)
 {
     char path[1024];
     json_t *root, *v;
-    int rc = -1;
 
     mg_cal_cache_path(path, sizeof path);
     root = json_load_file(path, 0, NULL);
     if (!root)
-        return -1;
-    v = json_object_get(json_object_get(root, "preroll_frames"), key);
+        return NULL;
+    v = json_incref(json_object_get(json_object_get(root, table), key));
+    json_decref(root);
+    return v;
+}
+
+int
+mg_cal_cache_get(const char *key, int *frames)
+{
+    json_t *v = cache_get("preroll_frames", key);
+    int rc = -1;
+
     if (json_is_integer(v) && json_integer_value(v) >= 0 &&
         json_integer_value(v) < 1000000) {
         *frames = (int)json_integer_value(v);
         rc = 0;
     }
-    json_decref(root);
+    json_decref(v);
     return rc;
 }
 
@@ -179,8 +189,65 @@ mkdirs(char *path)
     return 0;
 }
 
+static int cache_put(const char *table, const char *key, json_t *val,
+                     char *err, size_t errlen);
+
 int
 mg_cal_cache_put(const char *key, int frames, char *err, size_t errlen)
+{
+    return cache_put("preroll_frames", key, json_integer(frames), err,
+                     errlen);
+}
+
+/* Identity of a file's bytes without reading them: path, device, inode,
+ * size and mtime to the nanosecond (a rewritten font changes at least
+ * the mtime). */
+static int
+hash_key(const char *file, char *key, size_t n)
+{
+    struct stat st;
+
+    if (stat(file, &st) < 0)
+        return -1;
+    snprintf(key, n, "%s dev=%llu ino=%llu size=%lld mtime=%lld.%09ld",
+             file, (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino, (long long)st.st_size,
+             (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+    return 0;
+}
+
+int
+mg_cal_hash_get(const char *file, char hex[65])
+{
+    char key[1400];
+    json_t *v;
+    const char *h;
+    int rc = -1;
+
+    if (hash_key(file, key, sizeof key) < 0)
+        return -1;
+    v = cache_get("sha256", key);
+    h = json_string_value(v);
+    if (h && strlen(h) == 64 && strspn(h, "0123456789abcdef") == 64) {
+        memcpy(hex, h, 65);
+        rc = 0;
+    }
+    json_decref(v);
+    return rc;
+}
+
+void
+mg_cal_hash_put(const char *file, const char *hex)
+{
+    char key[1400], err[256];
+
+    if (hash_key(file, key, sizeof key) == 0)
+        (void)cache_put("sha256", key, json_string(hex), err, sizeof err);
+}
+
+static int
+cache_put(const char *table, const char *key, json_t *val, char *err,
+          size_t errlen)
 {
     char path[1024], tmp[1100];
     json_t *root, *tab;
@@ -197,12 +264,12 @@ mg_cal_cache_put(const char *key, int frames, char *err, size_t errlen)
         json_decref(root);
         root = json_object();
     }
-    tab = json_object_get(root, "preroll_frames");
+    tab = json_object_get(root, table);
     if (!json_is_object(tab)) {
         tab = json_object();
-        json_object_set_new(root, "preroll_frames", tab);
+        json_object_set_new(root, table, tab);
     }
-    json_object_set_new(tab, key, json_integer(frames));
+    json_object_set_new(tab, key, val);
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 ||
         rename(tmp, path) < 0) {

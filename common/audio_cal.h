@@ -33,6 +33,14 @@ int mg_cal_cache_get(const char *key, int *frames);
 /* Store (atomically: temp file + rename). Returns 0 or -1 with err. */
 int mg_cal_cache_put(const char *key, int frames, char *err, size_t errlen);
 
+/* The SHA-256 of a file's bytes, cached in the same file (table
+ * "sha256") by path, device, inode, size and mtime, so the fingerprint
+ * does not read the 141 MB font in every process. get: 0 and hex when
+ * cached; put: best effort (a read-only cache directory is not an
+ * error). */
+int mg_cal_hash_get(const char *file, char hex[65]);
+void mg_cal_hash_put(const char *file, const char *hex);
+
 /* `musicgen calibrate`: load every font of c->sf_dir's pools, measure its
  * pre-roll at c->sample_rate (ignoring the cache), store it in the cache
  * and print one line per font to report. Defined in audio.c, which owns
