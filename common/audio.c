@@ -26,6 +26,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,6 +429,20 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
     for (int i = 0; i < a->nfonts; i++)
         if (check_font_file(&a->fonts[i], err, errlen) < 0)
             goto fail;
+    /* A file-size limit (RLIMIT_FSIZE) must surface as a write error
+     * (EFBIG, an output fault the engine reports and cleans up after),
+     * not as SIGXFSZ killing the process with a half-written sample.
+     * Process-wide, but only ever from the default (terminate) to ignore,
+     * never over a handler someone installed. */
+    {
+        struct sigaction sa;
+        if (sigaction(SIGXFSZ, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+            sa.sa_handler = SIG_IGN;
+            sigemptyset(&sa.sa_mask);
+            sa.sa_flags = 0;
+            sigaction(SIGXFSZ, &sa, NULL);
+        }
+    }
     /* FluidSynth's logger is process-global state it forces on us; we
      * report our own errors, so its warnings are silenced here only. */
     fluid_set_log_function(FLUID_WARN, silence_log, NULL);

@@ -473,7 +473,7 @@ static bool
 output_fault(int err)
 {
     return err == ENOSPC || err == EDQUOT || err == EROFS || err == EACCES ||
-           err == EIO || err == EPERM;
+           err == EIO || err == EPERM || err == EFBIG;
 }
 
 int

@@ -1,0 +1,93 @@
+# audio_faults — output and soundfont faults in full (audio) mode:
+#  - a full disk while writing audio: a clear error, non-zero exit, no
+#    sample directory without sample.json, no temporary directory left,
+#    the earlier sample untouched (same bytes). The disk is a 'mount -t
+#    tmpfs -o size=…' sized to hold one sample, where mount is permitted
+#    (ENOSPC); else a file-size limit 'ulimit -f' (EFBIG: the engine
+#    ignores SIGXFSZ so the write error is reported). The branch taken is
+#    printed; both assert the same things;
+#  - a truncated soundfont (valid header, cut after 1 MB: chmod 000 does
+#    not stop root) and a corrupt one: an error naming it, nothing written;
+#  - an unwritable output (a path through a regular file; plus a read-only
+#    tmpfs where mount is permitted): an error, nothing written.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+export XDG_CACHE_HOME="$PWD/cache"
+M="--measures-per-part intro=1,verse=1,chorus=1,bridge=1,outro=1"
+FONT=/usr/share/sounds/sf2/FluidR3_GM.sf2
+
+# no sample directory without sample.json, no temporary directory left
+check_clean() {
+    for d in "$1"/0*; do
+        [ -d "$d" ] || continue
+        [ -f "$d/sample.json" ] || die "$2: $d has no sample.json"
+    done
+    [ -z "$(ls -d "$1"/.tmp-* 2>/dev/null)" ] || die "$2: temporary directory left in $1"
+}
+
+# sample 0 made first, in a plain directory, then its ledger dropped so
+# that a later run of count 2 into the same root skips it and makes 1
+"$MG_BIN" generate --seed 7 --count 1 --out ref $M --workers 1 -q \
+    || die "reference run failed"
+size=$(du -sk ref/000000 | awk '{print $1}')
+
+full_disk() {   # $1 = root on the small disk; run inside the limit
+    "$MG_BIN" generate --seed 7 --count 2 --out "$1" $M --workers 1 \
+        >full.out 2>full.err && die "$2: generate succeeded on a full disk"
+    grep -qi "space\|too large" full.err \
+        || { cat full.err; die "$2: the error does not say the disk is full"; }
+    [ ! -e "$1/000001/sample.json" ] || die "$2: sample 1 claims to be complete"
+    check_clean "$1" "$2"
+    cmp -s ref/000000/mix.wav "$1/000000/mix.wav" \
+        && cmp -s ref/000000/sample.json "$1/000000/sample.json" \
+        || die "$2: the earlier sample changed"
+}
+
+mkdir -p disk
+# AUDIO_FAULTS_NO_MOUNT=1 exercises the ulimit branch where mount works
+if [ -z "${AUDIO_FAULTS_NO_MOUNT:-}" ] \
+    && mount -t tmpfs -o size=$((size + 600))k tmpfs disk 2>/dev/null; then
+    echo "full disk: tmpfs of $((size + 600)) KiB (ENOSPC)"
+    trap 'umount disk 2>/dev/null' EXIT
+    cp -R ref/000000 disk/000000 || die "cannot copy sample 0 to the tmpfs"
+    full_disk disk/. "tmpfs ENOSPC"
+    umount disk
+    # a read-only file system
+    mount -t tmpfs -o ro,size=1m tmpfs disk || die "cannot mount a read-only tmpfs"
+    "$MG_BIN" generate --seed 7 --count 1 --out disk/ro $M --workers 1 -q \
+        2>ro.err && die "generate on a read-only file system succeeded"
+    grep -qi "read-only" ro.err || { cat ro.err; die "read-only error unclear"; }
+    umount disk
+    trap - EXIT
+else
+    # ulimit -f counts 512-byte blocks in dash, 1024 in bash: the limit
+    # is below one WAV either way, above the ledger and the MIDIs
+    echo "full disk: mount not permitted; ulimit -f (EFBIG)"
+    mkdir -p lim
+    cp -R ref/000000 lim/000000
+    (ulimit -f 400 && full_disk lim "ulimit EFBIG") || exit 1
+fi
+
+# an unwritable output: a path through a regular file
+echo file >afile
+"$MG_BIN" generate --seed 7 --count 1 --out afile/out $M --workers 1 -q \
+    2>nd.err && die "generate into a path through a file succeeded"
+grep -q "afile" nd.err || { cat nd.err; die "unwritable-output error does not name it"; }
+[ ! -e afile/out ] || die "something was written"
+
+# a truncated and a corrupt soundfont
+mkdir -p sft
+cp "$MG_SRC/sf/fx.json" "$MG_SRC/sf/mix.json" sft/
+head -c 1000000 "$FONT" >sft/cut.sf2
+printf '{"fonts": [{"path": "%s/sft/cut.sf2", "layers": ["beat", "melody", "harmony", "bassline"]}]}\n' "$PWD" >sft/registry.json
+"$MG_BIN" generate --seed 7 --count 1 --out tr $M --sf-dir sft --workers 1 \
+    -q 2>tr.err && die "generate with a truncated font succeeded"
+grep -q "cut.sf2" tr.err || { cat tr.err; die "truncated-font error does not name it"; }
+[ -z "$(ls -d tr/0* 2>/dev/null)" ] || die "a sample was written with a truncated font"
+head -c 12 "$FONT" >sft/cut.sf2             # header only: still RIFF sfbk
+dd if=/dev/urandom bs=1k count=64 2>/dev/null >>sft/cut.sf2
+"$MG_BIN" generate --seed 7 --count 1 --out co $M --sf-dir sft --workers 1 \
+    -q 2>co.err && die "generate with a corrupt font succeeded"
+grep -q "cut.sf2" co.err || { cat co.err; die "corrupt-font error does not name it"; }
+[ -z "$(ls -d co/0* 2>/dev/null)" ] || die "a sample was written with a corrupt font"
+exit 0
