@@ -834,6 +834,9 @@ mg_coord_run(mg_coord *c, char *err, size_t errlen)
 {
     uint64_t total = (uint64_t)c->o.cfg.count;
     c->started = c->last_beat = c->last_progress = mg_mono_ms();
+    c->window_done[0] = c->done;
+    c->window_t[0] = c->started;
+    c->nwindow = 1;
     while (!(c->o.stop && *c->o.stop)) {
         if (c->done >= total) {
             if (progress(c, true, err, errlen))

@@ -1,0 +1,113 @@
+/*
+ * dist_flood — a fake worker that answers every lease at once with
+ * made-up rows, to measure the coordinator alone (ledger + protocol):
+ *
+ *   dist_flood ENDPOINT       prints "rows N seconds S rows_per_s R"
+ *
+ * It echoes the run's fingerprint in JOIN, keeps 8 leases in flight, and
+ * stops at SHUTDOWN. The rows are not samples: use a throwaway run root.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "proto.h"
+
+static void
+send_msg(void *s, const mg_msg *m)
+{
+    uint8_t *buf;
+    size_t len;
+    char err[256];
+    if (mg_msg_encode(m, &buf, &len, err, sizeof err) == 0) {
+        zmq_send(s, buf, len, 0);
+        free(buf);
+    }
+}
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: dist_flood ENDPOINT\n");
+        return 2;
+    }
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    int hwm = 0, t = 30000;
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &t, sizeof t);
+    zmq_connect(s, argv[1]);
+    mg_msg *m = calloc(1, sizeof *m), *out = calloc(1, sizeof *out);
+    mg_msg_init(out, MG_MSG_HELLO);
+    snprintf(out->identity, sizeof out->identity, "flood");
+    out->capacity = 1;
+    send_msg(s, out);
+    uint64_t rows = 0;
+    double t0 = 0;
+    static uint8_t buf[1 << 20];
+    for (;;) {
+        int n = zmq_recv(s, buf, sizeof buf, 0);
+        char err[256];
+        if (n < 0) {
+            fprintf(stderr, "dist_flood: no answer from the coordinator\n");
+            return 1;
+        }
+        if (mg_msg_decode(m, buf, (size_t)n, err, sizeof err))
+            continue;
+        if (m->type == MG_MSG_RUN) {
+            mg_msg_init(out, MG_MSG_JOIN);
+            out->fp = m->fp;
+            send_msg(s, out);
+            mg_msg_init(out, MG_MSG_READY);
+            out->capacity = 1;
+            for (int i = 0; i < 8; i++)
+                send_msg(s, out);
+            t0 = now_s();
+        } else if (m->type == MG_MSG_GRANT) {
+            mg_msg_init(out, MG_MSG_ROW);
+            out->lease = m->lease;
+            out->status = MG_ROW_OK;
+            out->attempt = 1;
+            out->score = 0.9;
+            out->duration = 60.0;
+            for (uint32_t i = 0; i < m->n; i++) {
+                out->index = m->first + i;
+                out->seed = out->index * 2654435761u;
+                send_msg(s, out);
+                rows++;
+            }
+            mg_msg_init(out, MG_MSG_READY);
+            out->capacity = 1;
+            send_msg(s, out);
+        } else if (m->type == MG_MSG_NOWORK) {
+            mg_msg_init(out, MG_MSG_READY);
+            out->capacity = 1;
+            send_msg(s, out);
+        } else if (m->type == MG_MSG_SHUTDOWN || m->type == MG_MSG_REFUSE) {
+            double dt = now_s() - t0;
+            printf("rows %" PRIu64 " seconds %.3f rows_per_s %.0f\n", rows,
+                   dt, dt > 0 ? (double)rows / dt : 0.0);
+            mg_msg_clear(m);
+            break;
+        }
+        mg_msg_clear(m);
+    }
+    free(m);
+    free(out);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return 0;
+}
