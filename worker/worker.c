@@ -337,7 +337,10 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
         /* the coordinator refuses us too; say it here, where the
          * operator of this machine looks */
         mg_dlog(WHO, "refused: fingerprint differs from the run's: %s", why);
-        return MG_WORKER_REFUSED;
+        /* not returning yet: the JOIN must reach the coordinator (a
+         * closing socket drops it) so both logs say the same; its
+         * REFUSE ends us */
+        return 0;
     }
     w->hb_ms = m->heartbeat_ms;
     if (!w->thread_on) {
