@@ -741,8 +741,11 @@ store_block(mg_audio *a, int l, const float *x, size_t off, size_t n)
         float inv = pk > 0 ? 32767.0f / pk : 0;
         a->bscale[l][off / SBLOCK] = pk / 32767.0f;
         for (size_t i = 0; i < 2 * n; i++) {
-            long v = lrintf(x[i] * inv);
-            q[i] = (int16_t)(v > 32767 ? 32767 : v < -32767 ? -32767 : v);
+            /* round half away from zero inline: lrintf is a libm call
+             * per sample here (errno semantics keep GCC from inlining) */
+            float y = x[i] * inv;
+            y = y > 32767.0f ? 32767.0f : y < -32767.0f ? -32767.0f : y;
+            q[i] = (int16_t)(y >= 0 ? y + 0.5f : y - 0.5f);
         }
     }
     return pk;
@@ -878,8 +881,9 @@ open_wav(const mg_audio *a, const char *path, char *err, size_t errlen)
 static int32_t
 quant(float x, double full)
 {
-    double v = x < -1 ? -1 : x > 1 ? 1 : x;
-    return (int32_t)lrint(v * full);
+    double v = (x < -1 ? -1 : x > 1 ? 1 : x) * full;
+    /* round half away from zero, inline (see store_block) */
+    return (int32_t)(v >= 0 ? v + 0.5 : v - 0.5);
 }
 
 /* Decode frames [off, off + n) of every stem, scaled by h, into
