@@ -122,8 +122,8 @@ test:
 	$(MAKE) --no-print-directory all
 	MG_BUILD=build/asan sh tests/run.sh
 
-bench: all $(BENCH_BIN)
-	sh scripts/bench.sh
+bench: all $(BENCH_BIN) $(TOOL_BIN)
+	BUILD=$(BUILD) sh scripts/bench.sh
 
 soak: all
 	sh tests/soak.sh

@@ -4,6 +4,7 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
+export BUILD
 export MUSICGEN_DATA_DIR="$PWD"
 echo "== musicgen benchmarks ($(nproc) cores, $(uname -m), $(date -u +%Y-%m-%dT%H:%MZ))"
 echo
@@ -12,7 +13,7 @@ echo "== symbolic engine (midi-only, one core)"
 echo
 for part in scripts/bench_audio.sh scripts/bench_dist.sh; do
     if [ -f "$part" ]; then
-        sh "$part"
+        sh "$part" "$BUILD"
         echo
     fi
 done
