@@ -8,7 +8,7 @@ PACKAGES="build-essential pkg-config
 libfluidsynth-dev libczmq-dev libzmq3-dev libjansson-dev libsndfile1-dev
 libsqlite3-dev libssl-dev libcmocka-dev
 fluid-soundfont-gm fluidsynth sqlite3
-python3 python3-mido python3-jsonschema aubio-tools valgrind"
+python3 python3-mido python3-jsonschema python3-yaml aubio-tools valgrind shellcheck"
 
 missing=""
 for p in $PACKAGES; do
