@@ -12,7 +12,6 @@
  */
 #include "engine.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -32,6 +31,7 @@
 #include "jsonout.h"
 #include "midi.h"
 #include "quality.h"
+#include "sampledir.h"
 
 struct mg_engine {
     mg_config cfg;
@@ -53,43 +53,6 @@ fail(char *err, size_t n, const char *fmt, ...)
     if (err && n) vsnprintf(err, n, fmt, ap);
     va_end(ap);
     return -1;
-}
-
-/* mkdir -p */
-static int
-make_dirs(const char *path)
-{
-    char p[1200];
-    snprintf(p, sizeof p, "%s", path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = 0;
-        if (mkdir(p, 0777) && errno != EEXIST) return -1;
-        *s = '/';
-    }
-    if (mkdir(p, 0777) && errno != EEXIST) return -1;
-    return 0;
-}
-
-static int
-remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d) return errno == ENOENT ? 0 : unlink(path);
-    struct dirent *de;
-    int rc = 0;
-    while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-        char p[1400];
-        snprintf(p, sizeof p, "%s/%s", path, de->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            rc |= remove_tree(p);
-        else
-            rc |= unlink(p);
-    }
-    closedir(d);
-    return rmdir(path) | rc;
 }
 
 int
@@ -146,7 +109,7 @@ mg_engine_new(const mg_config *c, char *err, size_t errlen)
     e->genre = mg_genre_resolve(c->genres_dir, names, c->ngenres, err, errlen);
     if (!e->genre) goto bad;
     if (mg_fingerprint_compute(c, &e->fp, err, errlen)) goto bad;
-    if (make_dirs(c->out_dir)) {
+    if (mg_dir_make(c->out_dir)) {
         fail(err, errlen, "output directory %s: %s", c->out_dir,
              strerror(errno));
         goto bad;
@@ -491,12 +454,12 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
     char parent[1200];
     snprintf(parent, sizeof parent, "%s", final);
     *strrchr(parent, '/') = 0;
-    if (make_dirs(parent))
+    if (mg_dir_make(parent))
         return fail(err, errlen, "cannot create %s: %s", parent,
                     strerror(errno));
     const char *id = strrchr(final, '/') + 1;
     snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%ld", parent, id, (long)getpid());
-    remove_tree(tmp);
+    mg_dir_remove(tmp);
 
     mg_song *s = &e->song;
     mg_gen_opts opts = {.measures_override = c->measures_override};
@@ -534,10 +497,10 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
                      c->min_score);
             continue;
         }
-        remove_tree(tmp);
+        mg_dir_remove(tmp);
         if (mkdir(tmp, 0777) || write_midis(s, tmp)) {
             int en = errno;
-            remove_tree(tmp);
+            mg_dir_remove(tmp);
             json_decref(annot);
             return fail(err, errlen, "cannot write %s: %s", tmp, strerror(en));
         }
@@ -549,7 +512,7 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
                             &rng[MG_STREAM_FX], &rng[MG_STREAM_MIX], tmp,
                             annot, &ascore, aerr, sizeof aerr)) {
             int en = errno;
-            remove_tree(tmp);
+            mg_dir_remove(tmp);
             json_decref(annot);
             if (output_fault(en))
                 return fail(err, errlen, "%s", aerr);
@@ -561,14 +524,14 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
         if (c->min_score > 0 && score < c->min_score) {
             snprintf(why, sizeof why, "musicality %.3f below %.3f", score,
                      c->min_score);
-            remove_tree(tmp);
+            mg_dir_remove(tmp);
             continue;
         }
         break;
     }
     if (attempt > c->max_attempts) {
         json_decref(annot);
-        remove_tree(tmp);
+        mg_dir_remove(tmp);
         row->status = MG_ROW_FAILED;
         row->attempt = c->max_attempts;
         snprintf(row->error, sizeof row->error, "%s (after %d attempt%s)", why,
@@ -587,7 +550,7 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
     if (add_checksums(annot, tmp) || mg_json_write_file(annot, sj)) {
         int en = errno;
         json_decref(annot);
-        remove_tree(tmp);
+        mg_dir_remove(tmp);
         return fail(err, errlen, "cannot write %s: %s", sj, strerror(en));
     }
     json_decref(annot);
@@ -601,16 +564,16 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
         snprintf(sj, sizeof sj, "%s/sample.json", final);
         if ((en == ENOTEMPTY || en == EEXIST) && access(sj, F_OK) == 0) {
             /* Another worker finished the same index first: same bytes. */
-            remove_tree(tmp);
+            mg_dir_remove(tmp);
             return 0;
         }
         if (en == ENOTEMPTY || en == EEXIST) {
             /* A directory without sample.json is not a sample: replace. */
-            remove_tree(final);
+            mg_dir_remove(final);
             if (rename(tmp, final) == 0) return 0;
             en = errno;
         }
-        remove_tree(tmp);
+        mg_dir_remove(tmp);
         return fail(err, errlen, "cannot rename into %s: %s", final,
                     strerror(en));
     }
