@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "config.h"
 #include "coordinator.h"
+#include "curve.h"
 #include "dlog.h"
 #include "ledger.h"
 #include "procs.h"
@@ -97,14 +98,17 @@ static const char coord_usage[] =
     "  --heartbeat-ms MS    heartbeat period (default 1000; dead after 5)\n"
     "  --linger-ms MS       answer late workers after completion (2000)\n"
     "  --progress-ms MS     progress log period (default 5000)\n"
-    "  --endpoint-file F    write the bound endpoint to F\n\n";
+    "  --endpoint-file F    write the bound endpoint to F\n"
+    "  --curve-dir DIR      CURVE security: DIR/coordinator.cert_secret is\n"
+    "                       our keypair; only workers whose certificate is\n"
+    "                       in DIR/authorized/ may join (musicgen keygen)\n\n";
 
 int
 mg_cmd_coordinator(int argc, char **argv)
 {
     static const char *const extra[] = {
         "ledger=", "bind=", "chunk=", "heartbeat-ms=", "linger-ms=",
-        "progress-ms=", "endpoint-file=", NULL,
+        "progress-ms=", "endpoint-file=", "curve-dir=", NULL,
     };
     mg_coord_opts o;
     mg_coord_opts_defaults(&o);
@@ -126,6 +130,8 @@ mg_cmd_coordinator(int argc, char **argv)
             bind = v;
         } else if (take(&a, "endpoint-file", &v)) {
             o.endpoint_file = v;
+        } else if (take(&a, "curve-dir", &v)) {
+            o.curve_dir = v;
         } else if (take(&a, "chunk", &v)) {
             if (to_int("coordinator", "chunk", v, 1, MG_PROTO_MAX_CHUNK, &x))
                 goto out;
@@ -190,6 +196,9 @@ static const char worker_usage[] =
     "  --jobs J             J worker processes, one engine each (default 1)\n"
     "  --identity NAME      stable name (default host-pid)\n"
     "  --idle-timeout S     give up after S s without a coordinator (300)\n"
+    "  --curve-dir DIR      CURVE security: DIR/coordinator.cert (the\n"
+    "                       coordinator's public key) and our keypair\n"
+    "                       DIR/worker.cert_secret (musicgen keygen)\n"
     "  --static             no coordinator: make slice I of M of the run\n"
     "  --array-index I      default $SLURM_ARRAY_TASK_ID or\n"
     "                       $JOB_COMPLETION_INDEX\n"
@@ -243,7 +252,7 @@ mg_cmd_worker(int argc, char **argv)
 {
     static const char *const extra[] = {
         "connect=", "jobs=", "identity=", "idle-timeout=", "static",
-        "array-index=", "array-size=", NULL,
+        "array-index=", "array-size=", "curve-dir=", NULL,
     };
     worker_job j;
     memset(&j, 0, sizeof j);
@@ -268,6 +277,8 @@ mg_cmd_worker(int argc, char **argv)
             j.is_static = true;
         } else if (take(&a, "connect", &v)) {
             j.o.connect = v;
+        } else if (take(&a, "curve-dir", &v)) {
+            j.o.curve_dir = v;
         } else if (take(&a, "identity", &v)) {
             snprintf(j.o.identity, sizeof j.o.identity, "%s", v);
         } else if (take(&a, "jobs", &v)) {
@@ -309,6 +320,15 @@ mg_cmd_worker(int argc, char **argv)
         fprintf(stderr, "musicgen worker: --connect ENDPOINT is required "
                 "(or --static)\n");
         goto out;
+    } else if (j.o.curve_dir) {
+        /* once here, not once per --jobs process */
+        mg_curve_keys k;
+        if (mg_curve_load_client(j.o.curve_dir, &k, err, sizeof err)) {
+            fprintf(stderr, "musicgen worker: %s\n", err);
+            rc = 1;
+            goto out;
+        }
+        memset(&k, 0, sizeof k);
     }
     mg_procs_signals();
     if (j.jobs == 1) {
@@ -339,6 +359,57 @@ mg_cmd_worker(int argc, char **argv)
 out:
     free(rest);
     return rc;
+}
+
+/* ---- keygen ---- */
+
+int
+mg_cmd_keygen(int argc, char **argv)
+{
+    const char *dir = NULL;
+    bool worker_only = false;
+    args a = {argv, argc, 1};   /* argv[0] is "keygen" */
+    for (; a.i < a.n; a.i++) {
+        const char *v;
+        if (take_flag(&a, "help") || !strcmp(argv[a.i], "-h")) {
+            printf("usage: musicgen keygen --curve-dir DIR [--worker-only]\n"
+                   "  makes CURVE keys for a run (czmq certificates; secret "
+                   "files mode 0600):\n"
+                   "    DIR/coordinator.cert[_secret]  the coordinator's "
+                   "keypair\n"
+                   "    DIR/worker.cert[_secret]       a worker keypair\n"
+                   "    DIR/authorized/worker.cert     that worker, "
+                   "authorised\n"
+                   "  Existing keys are kept. --worker-only: a worker "
+                   "keypair alone (copy its\n  worker.cert into the "
+                   "coordinator's authorized/ and the coordinator's\n"
+                   "  coordinator.cert beside it).\n"
+                   "  Use: musicgen coordinator --curve-dir DIR ...; "
+                   "musicgen worker --curve-dir DIR ...\n");
+            return 0;
+        } else if (take(&a, "curve-dir", &v)) {
+            dir = v;
+        } else if (take_flag(&a, "worker-only")) {
+            worker_only = true;
+        } else {
+            fprintf(stderr, "musicgen keygen: unexpected argument '%s'\n",
+                    argv[a.i]);
+            return 2;
+        }
+    }
+    if (!dir) {
+        fprintf(stderr, "musicgen keygen: --curve-dir DIR is required\n");
+        return 2;
+    }
+    char report[8192], err[2300];
+    if (mg_curve_keygen(dir, worker_only, report, sizeof report, err,
+                        sizeof err)) {
+        fprintf(stderr, "musicgen keygen: %s\n", err);
+        return 1;
+    }
+    fprintf(stderr, "%s\n", report[0] ? report : "keys already present; "
+            "nothing made");
+    return 0;
 }
 
 /* ---- status ---- */

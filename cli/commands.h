@@ -14,6 +14,7 @@ int mg_cmd_coordinator(int argc, char **argv);  /* cli/cmd_dist.c */
 int mg_cmd_worker(int argc, char **argv);       /* cli/cmd_dist.c */
 int mg_cmd_status(int argc, char **argv);       /* cli/cmd_dist.c */
 int mg_cmd_merge(int argc, char **argv);        /* cli/cmd_dist.c */
+int mg_cmd_keygen(int argc, char **argv);       /* cli/cmd_dist.c */
 int mg_cmd_calibrate(int argc, char **argv);    /* cli/cmd_audio.c */
 int mg_cmd_score_audio(int argc, char **argv);  /* cli/cmd_audio.c */
 

@@ -22,6 +22,7 @@ static const command commands[] = {
     {"worker", mg_cmd_worker, "run a worker (connected or --static)"},
     {"status", mg_cmd_status, "show the progress of a run"},
     {"merge", mg_cmd_merge, "build manifest.jsonl from static slices"},
+    {"keygen", mg_cmd_keygen, "make CURVE keys for coordinator and workers"},
     {"list-genres", mg_cmd_list_genres, "list the genre presets"},
     {"clean", mg_cmd_clean, "remove partial sample directories"},
     {"calibrate", mg_cmd_calibrate, "measure the synthesizer's pre-roll"},

@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "curve.h"
 #include "dlog.h"
 #include "engine.h"
 #include "ledger.h"
@@ -60,6 +61,9 @@ struct mg_coord {
     mg_ledger *ledger;
     int lock_fd;
     void *ctx, *sock;
+    void *auth, *mon;           /* CURVE: zauth actor, handshake monitor */
+    bool czmq_ctx;              /* ctx is czmq's: not ours to terminate */
+    uint64_t bad_handshakes;
     char endpoint[512];
     char *run_json;
     mg_fingerprint fp;
@@ -537,6 +541,104 @@ progress(mg_coord *c, bool final, char *err, size_t errlen)
     return 0;
 }
 
+/* ---- CURVE handshake failures (the socket monitor) ---- */
+
+/* Say why a connection was turned away: the operator of a worker that
+ * cannot join looks here. Rate-limited like malformed frames. */
+static void
+on_monitor(mg_coord *c)
+{
+    zmq_msg_t ev, addr;
+    zmq_msg_init(&ev);
+    zmq_msg_init(&addr);
+    if (zmq_msg_recv(&ev, c->mon, ZMQ_DONTWAIT) < 0)
+        goto out;
+    if (zmq_msg_more(&ev))
+        zmq_msg_recv(&addr, c->mon, ZMQ_DONTWAIT);
+    if (zmq_msg_size(&ev) < 6)
+        goto out;
+    const uint8_t *d = zmq_msg_data(&ev);
+    uint16_t event;
+    uint32_t value;
+    memcpy(&event, d, 2);
+    memcpy(&value, d + 2, 4);
+    const char *why;
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        why = "its CURVE key is not authorised (add its public certificate "
+              "to the key directory's authorized/)";
+    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
+             value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+        why = "it does not speak CURVE (start the worker with --curve-dir)";
+    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        why = "the CURVE handshake failed (does the worker have this "
+              "coordinator's public certificate?)";
+    else
+        why = "the handshake failed";
+    c->bad_handshakes++;
+    if (c->bad_handshakes <= 20 || c->bad_handshakes % 1000 == 0)
+        mg_dlog(WHO, "refused a connection (%" PRIu64 " so far): %s",
+                c->bad_handshakes, why);
+out:
+    zmq_msg_close(&addr);
+    zmq_msg_close(&ev);
+}
+
+/* Wait up to wait_ms for the ROUTER (handshake events are handled on the
+ * way). >0 the socket is readable, 0 not, -1 error. */
+static int
+poll_sock(mg_coord *c, long wait_ms)
+{
+    zmq_pollitem_t it[2] = {
+        {c->sock, 0, ZMQ_POLLIN, 0}, {c->mon, 0, ZMQ_POLLIN, 0},
+    };
+    int rc = zmq_poll(it, c->mon ? 2 : 1, wait_ms);
+    if (rc <= 0)
+        return rc;
+    if (c->mon && (it[1].revents & ZMQ_POLLIN))
+        on_monitor(c);
+    return (it[0].revents & ZMQ_POLLIN) ? 1 : 0;
+}
+
+static int
+curve_setup(mg_coord *c, char *err, size_t errlen)
+{
+    mg_curve_keys k;
+    if (mg_curve_load_server(c->o.curve_dir, &k, err, errlen))
+        return -1;
+    /* zauth serves ZAP in czmq's context; the socket must live there
+     * too, and the handler must be up before the first handshake */
+    c->ctx = mg_curve_context();
+    c->czmq_ctx = true;
+    if (!c->ctx) {
+        snprintf(err, errlen, "cannot start czmq");
+        return -1;
+    }
+    c->auth = mg_curve_auth_start(c->o.curve_dir, err, errlen);
+    if (!c->auth)
+        return -1;
+    c->sock = zmq_socket(c->ctx, ZMQ_ROUTER);
+    if (!c->sock || mg_curve_apply_server(c->sock, &k, err, errlen))
+        goto fail;
+    char ep[64];
+    snprintf(ep, sizeof ep, "inproc://mg-coord-mon-%p", (void *)c);
+    if (zmq_socket_monitor(c->sock, ep, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
+        c->mon = zmq_socket(c->ctx, ZMQ_PAIR);
+        if (c->mon && zmq_connect(c->mon, ep)) {
+            zmq_close(c->mon);
+            c->mon = NULL;
+        }
+    }
+    memset(&k, 0, sizeof k);
+    return 0;
+fail:
+    if (!err[0])
+        snprintf(err, errlen, "zmq: %s", zmq_strerror(errno));
+    memset(&k, 0, sizeof k);
+    return -1;
+}
+
 /* ---- set-up ---- */
 
 typedef struct {
@@ -704,8 +806,14 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
     c->ledger = mg_ledger_open(c->o.ledger_path, err, errlen);
     if (!c->ledger || open_run(c, err, errlen))
         goto fail;
-    c->ctx = zmq_ctx_new();
-    c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_ROUTER) : NULL;
+    err[0] = '\0';
+    if (c->o.curve_dir) {
+        if (curve_setup(c, err, errlen))
+            goto fail;
+    } else {
+        c->ctx = zmq_ctx_new();
+        c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_ROUTER) : NULL;
+    }
     if (!c->sock) {
         snprintf(err, errlen, "zmq: %s", zmq_strerror(errno));
         goto fail;
@@ -728,8 +836,8 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
         write_endpoint_file(c->o.endpoint_file, c->endpoint, err, errlen))
         goto fail;
     if (!c->o.quiet)
-        mg_dlog(WHO, "listening on %s (ledger %s)", c->endpoint,
-                c->o.ledger_path);
+        mg_dlog(WHO, "listening on %s%s (ledger %s)", c->endpoint,
+                c->o.curve_dir ? " with CURVE" : "", c->o.ledger_path);
     return c;
 fail:
     mg_coord_destroy(&c);
@@ -751,9 +859,13 @@ mg_coord_destroy(mg_coord **cp)
         free(c->peers[i].acks);
     free(c->peers);
     free(c->touched);
+    if (c->mon)
+        zmq_close(c->mon);
     if (c->sock)
         zmq_close(c->sock);
-    if (c->ctx)
+    mg_curve_auth_stop(&c->auth);
+    /* czmq terminates its own context at exit */
+    if (c->ctx && !c->czmq_ctx)
         zmq_ctx_term(c->ctx);
     mg_ledger_close(&c->ledger);
     if (c->lock_fd >= 0)
@@ -818,9 +930,8 @@ finish(mg_coord *c, char *err, size_t errlen)
      * retrying against a closed port. */
     int64_t until = mg_mono_ms() + c->o.linger_ms;
     while (mg_mono_ms() < until && !(c->o.stop && *c->o.stop)) {
-        zmq_pollitem_t it = {c->sock, 0, ZMQ_POLLIN, 0};
         long wait = (long)(until - mg_mono_ms());
-        if (zmq_poll(&it, 1, wait > 0 ? wait : 0) > 0 &&
+        if (poll_sock(c, wait > 0 ? wait : 0) > 0 &&
             drain(c, true, err, errlen))
             return -1;
         if (c->in_tx && tx_commit(c, err, errlen))
@@ -855,8 +966,7 @@ mg_coord_run(mg_coord *c, char *err, size_t errlen)
         }
         if (wait < 0)
             wait = 0;
-        zmq_pollitem_t it = {c->sock, 0, ZMQ_POLLIN, 0};
-        int rc = zmq_poll(&it, 1, (long)wait);
+        int rc = poll_sock(c, (long)wait);
         if (rc < 0 && errno != EINTR) {
             snprintf(err, errlen, "zmq_poll: %s", zmq_strerror(errno));
             return -1;

@@ -46,6 +46,10 @@ typedef struct {
     /* At start, forget ledger rows whose sample.json is gone from disk so
      * they are made again (embedded mode: the disk is ours to check). */
     bool verify_disk;
+    /* CURVE key directory (proto/curve.h): only workers whose public
+     * certificate is in <curve_dir>/authorized may connect. NULL: plain
+     * (embedded mode, or a trusted private network). */
+    const char *curve_dir;
 } mg_coord_opts;
 
 typedef struct mg_coord mg_coord;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "curve.h"
 #include "dlog.h"
 #include "engine.h"
 #include "proto.h"
@@ -106,6 +107,9 @@ typedef struct {
 typedef struct {
     const mg_worker_opts *o;
     void *ctx, *sock, *pipe;
+    void *mon;                   /* handshake events of sock */
+    unsigned nsock;              /* sockets opened: unique monitor names */
+    mg_curve_keys *curve;        /* NULL: plain */
     pthread_t thread;
     bool thread_on, busy, working, ready_sent;
     mg_config run_cfg;
@@ -171,6 +175,22 @@ sock_open(worker *w)
     int64_t maxmsg = MG_PROTO_MAX_FRAME;
     zmq_setsockopt(w->sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(w->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    char err[256];
+    if (w->curve && mg_curve_apply_client(w->sock, w->curve, err, sizeof err))
+        mg_dlog(WHO, "%s", err);
+    /* a refused handshake is silent on the data socket: the monitor is
+     * how we learn that the coordinator turned our key away */
+    char ep[80];
+    snprintf(ep, sizeof ep, "inproc://mg-worker-mon-%p-%u", (void *)w,
+             w->nsock++);
+    if (zmq_socket_monitor(w->sock, ep, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0) {
+        w->mon = zmq_socket(w->ctx, ZMQ_PAIR);
+        if (w->mon && zmq_connect(w->mon, ep)) {
+            zmq_close(w->mon);
+            w->mon = NULL;
+        }
+    }
     zmq_connect(w->sock, w->o->connect);
     w->working = false;
     w->ready_sent = false;
@@ -185,9 +205,61 @@ sock_open(worker *w)
 static void
 sock_close(worker *w)
 {
+    if (w->mon)
+        zmq_close(w->mon);
+    w->mon = NULL;
     if (w->sock)
         zmq_close(w->sock);
     w->sock = NULL;
+}
+
+/* A handshake event. Returns -2 to go on, or MG_WORKER_REFUSED when the
+ * coordinator will never let us in as we are. */
+static int
+on_monitor(worker *w, char *err, size_t errlen)
+{
+    zmq_msg_t ev, addr;
+    int rc = -2;
+    zmq_msg_init(&ev);
+    zmq_msg_init(&addr);
+    if (zmq_msg_recv(&ev, w->mon, ZMQ_DONTWAIT) < 0)
+        goto out;
+    if (zmq_msg_more(&ev))
+        zmq_msg_recv(&addr, w->mon, ZMQ_DONTWAIT);
+    if (zmq_msg_size(&ev) < 6)
+        goto out;
+    uint16_t event;
+    uint32_t value;
+    memcpy(&event, zmq_msg_data(&ev), 2);
+    memcpy(&value, (uint8_t *)zmq_msg_data(&ev) + 2, 4);
+    const char *dir = w->o->curve_dir;
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+        snprintf(err, errlen, "the coordinator at %s rejected this worker's "
+                 "CURVE key (ZAP status %u): copy %s/%s into the "
+                 "coordinator's %s/ directory", w->o->connect, value,
+                 dir ? dir : "DIR", MG_CURVE_WORKER_CERT, MG_CURVE_AUTH_DIR);
+        rc = MG_WORKER_REFUSED;
+    } else if (value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
+        snprintf(err, errlen, dir ? "the coordinator at %s does not use "
+                 "CURVE; drop --curve-dir or start it with --curve-dir" :
+                 "the coordinator at %s requires CURVE: start this worker "
+                 "with --curve-dir DIR (see `musicgen keygen`)",
+                 w->o->connect);
+        rc = MG_WORKER_REFUSED;
+    } else {
+        /* e.g. another coordinator's public key: libzmq retries, and we
+         * give up after --idle-timeout */
+        if (!w->o->quiet)
+            mg_dlog(WHO, "handshake with %s failed (protocol error %#x)%s",
+                    w->o->connect, value, dir ? "; is the coordinator.cert "
+                    "in the key directory this coordinator's?" : "");
+        goto out;
+    }
+    mg_dlog(WHO, "refused: %s", err);
+out:
+    zmq_msg_close(&addr);
+    zmq_msg_close(&ev);
+    return rc;
 }
 
 static int
@@ -477,6 +549,12 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
     w.o = o;
     w.hb_ms = 1000;
     w.backoff_ms = BACKOFF_MIN_MS;
+    mg_curve_keys keys;
+    if (o->curve_dir) {
+        if (mg_curve_load_client(o->curve_dir, &keys, err, errlen))
+            return -1;
+        w.curve = &keys;
+    }
     w.ctx = zmq_ctx_new();
     if (!w.ctx) {
         snprintf(err, errlen, "zmq: %s", zmq_strerror(errno));
@@ -520,14 +598,14 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
             send_msg(&w, &m);
             w.ready_sent = true;
         }
-        zmq_pollitem_t items[2] = {
-            {w.sock, 0, ZMQ_POLLIN, 0}, {w.pipe, 0, ZMQ_POLLIN, 0},
-        };
-        int n = w.pipe ? 2 : 1;
-        if (!w.sock) {
-            items[0] = items[1];
-            n = w.pipe ? 1 : 0;
-        }
+        zmq_pollitem_t items[3];
+        int n = 0;
+        if (w.sock)
+            items[n++] = (zmq_pollitem_t){w.sock, 0, ZMQ_POLLIN, 0};
+        if (w.pipe)
+            items[n++] = (zmq_pollitem_t){w.pipe, 0, ZMQ_POLLIN, 0};
+        if (w.mon)
+            items[n++] = (zmq_pollitem_t){w.mon, 0, ZMQ_POLLIN, 0};
         long wait = w.hb_ms / 2;
         if (n == 0)
             usleep((useconds_t)wait * 1000);
@@ -539,7 +617,9 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
         for (int i = 0; i < n && rc == -2; i++) {
             if (!(items[i].revents & ZMQ_POLLIN))
                 continue;
-            if (items[i].socket == w.pipe) {
+            if (items[i].socket == w.mon) {
+                rc = on_monitor(&w, err, errlen);
+            } else if (items[i].socket == w.pipe) {
                 result r;
                 if (zmq_recv(w.pipe, &r, sizeof r, 0) == sizeof r)
                     rc = on_result(&w, &r, err, errlen);
@@ -573,7 +653,10 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
             if (o->idle_timeout_ms > 0 && w.lost_since &&
                 now - w.lost_since > o->idle_timeout_ms) {
                 snprintf(err, errlen, "no coordinator at %s for %d s; giving "
-                         "up", o->connect, o->idle_timeout_ms / 1000);
+                         "up%s", o->connect, o->idle_timeout_ms / 1000,
+                         o->curve_dir ? " (with CURVE: is the coordinator."
+                         "cert in the key directory this coordinator's?)"
+                         : "");
                 rc = MG_WORKER_GAVE_UP;
                 break;
             }
@@ -583,6 +666,7 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
         }
     }
     worker_free(&w, rc != MG_WORKER_STOPPED || !w.busy);
+    memset(&keys, 0, sizeof keys);
     return rc;
 }
 

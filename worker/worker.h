@@ -32,6 +32,9 @@ typedef struct {
      * sample directory is atomic, so nothing half-written remains). */
     const volatile sig_atomic_t *stop;
     bool quiet;
+    /* CURVE key directory (proto/curve.h): the coordinator's public
+     * certificate and our keypair. NULL: plain. */
+    const char *curve_dir;
 } mg_worker_opts;
 
 enum {

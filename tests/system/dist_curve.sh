@@ -1,0 +1,58 @@
+# dist_curve — CURVE keeps strangers out of a run (real sockets on
+# loopback): `musicgen keygen` makes private keys and keeps them on a
+# re-run; a coordinator with --curve-dir turns away a worker whose key is
+# not in authorized/ and a worker without CURVE, each with a reason on
+# both sides and no sample written; the authorised worker completes the
+# run; a secret key others can read is refused; SIGTERM still stops a
+# CURVE coordinator cleanly (czmq's signal handlers stay off).
+. "$MG_SRC/tests/tools/dist_lib.sh"
+set -u
+"$MG_BIN" keygen --curve-dir keys 2>kg.log || { cat kg.log; die "keygen failed"; }
+for f in coordinator.cert_secret worker.cert_secret; do
+    [ "$(stat -c %a keys/$f)" = 600 ] || die "keys/$f is not mode 600"
+done
+[ -s keys/authorized/worker.cert ] || die "keygen did not authorise its worker"
+sum1=$(cat keys/*_secret | cksum)
+"$MG_BIN" keygen --curve-dir keys 2>kg2.log || die "keygen re-run failed"
+[ "$(cat keys/*_secret | cksum)" = "$sum1" ] || die "keygen replaced existing keys"
+# a stranger: its own keypair, and the coordinator's public key (public)
+"$MG_BIN" keygen --curve-dir stranger --worker-only 2>kg3.log \
+    || die "keygen --worker-only failed"
+[ ! -e stranger/coordinator.cert_secret ] || die "--worker-only made a coordinator key"
+cp keys/coordinator.cert stranger/
+
+start_coord coord.log --seed 4 --count 20 --out ds --ledger led.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only --curve-dir keys
+grep -q "with CURVE" coord.log || die "coordinator does not say it uses CURVE"
+"$MG_BIN" worker --connect "$EP" --out ds --curve-dir stranger \
+    --idle-timeout 20 2>stranger.log
+rc=$?
+[ $rc -eq 2 ] || { cat stranger.log; die "stranger's worker exit $rc, not 2 (refused)"; }
+grep -q "rejected this worker's CURVE key" stranger.log \
+    || { cat stranger.log; die "stranger's worker does not say why"; }
+grep -q "not authorised" coord.log || die "coordinator log does not name the refused key"
+"$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 20 2>plain.log
+rc=$?
+[ $rc -eq 2 ] || { cat plain.log; die "plain worker exit $rc, not 2 (refused)"; }
+grep -q "requires CURVE" plain.log || { cat plain.log; die "plain worker does not say why"; }
+[ "$(samples ds)" -eq 0 ] || die "a refused worker wrote samples"
+"$PEER" "$EP" version >peer.txt 2>&1 && die "a plain peer got an answer through CURVE"
+# a secret key others can read is refused before anything starts
+cp -R keys loose
+chmod 644 loose/worker.cert_secret
+"$MG_BIN" worker --connect "$EP" --out ds --curve-dir loose --idle-timeout 5 \
+    2>loose.log && die "a world-readable secret key was accepted"
+grep -q "readable by others" loose.log || { cat loose.log; die "loose key error"; }
+# the authorised worker completes the run
+"$MG_BIN" worker --connect "$EP" --out ds --curve-dir keys 2>good.log \
+    || { cat good.log; die "authorised worker failed"; }
+wait_exit $CPID 60 || die "coordinator did not finish ($(tail -1 coord.log))"
+check_run ds 4 20 || die "run check"
+# SIGTERM on a CURVE coordinator: state kept, exit 3
+start_coord coord2.log --seed 4 --count 50 --out ds2 --ledger led2.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only --curve-dir keys
+kill -TERM $CPID
+wait_exit $CPID 20
+rc=$?
+[ $rc -eq 3 ] || { cat coord2.log; die "CURVE coordinator on SIGTERM exit $rc, not 3"; }
+echo "CURVE keeps strangers out"
