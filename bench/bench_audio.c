@@ -10,7 +10,10 @@
  * 2. bare synthesizer: the same four MIDI files of each sample through
  *    libfluidsynth in this process with a fluid_player (sample timing),
  *    the font loaded once beforehand, rendering exactly the sample's frame
- *    count per stem into a scratch buffer: no FX, mix, score or writes.
+ *    count per stem into a scratch buffer: no mix, score or writes. The
+ *    synth runs with libfluidsynth's defaults, as `fluidsynth -F` would
+ *    (only the rate and the player's sample timing are set): reverb and
+ *    chorus on, polyphony 256, 4th-order interpolation.
  * 3. the Python tool's pipeline: per stem a `fluidsynth -ni -F stem.wav
  *    -r RATE FONT stem.mid` subprocess (reloading the font each time),
  *    then the same mix write (read the four stems, sum, write mix.wav).
@@ -312,8 +315,6 @@ main(int argc, char **argv)
         st = new_fluid_settings();
         fluid_settings_setnum(st, "synth.sample-rate", c.sample_rate);
         fluid_settings_setint(st, "synth.cpu-cores", 1);
-        fluid_settings_setint(st, "synth.reverb.active", 0);
-        fluid_settings_setint(st, "synth.chorus.active", 0);
         fluid_settings_setstr(st, "player.timing-source", "sample");
         syn = new_fluid_synth(st);
         if (!syn || fluid_synth_sfload(syn, si[0].font, 1) == FLUID_FAILED) {
@@ -349,6 +350,19 @@ main(int argc, char **argv)
            "(%.1fx real time)\n", t_eng / n, song / t_eng);
     printf("bare synthesis of the same 4 MIDIs            %8.3f s/sample "
            "(%.1fx real time)\n", t_bare / n, song / t_bare);
+    {
+        fluid_settings_t *d = new_fluid_settings();
+        int rv = 0, ch = 0, poly = 0;
+        fluid_settings_getint(d, "synth.reverb.active", &rv);
+        fluid_settings_getint(d, "synth.chorus.active", &ch);
+        fluid_settings_getint(d, "synth.polyphony", &poly);
+        printf("  (libfluidsynth %s defaults: reverb %s, chorus %s, "
+               "polyphony %d, 4th-order interpolation; one stem at a "
+               "time, as `fluidsynth -F` renders it)\n",
+               fluid_version_str(), rv ? "on" : "off", ch ? "on" : "off",
+               poly);
+        delete_fluid_settings(d);
+    }
     printf("engine / bare synthesis                       %8.2fx "
            "(goal <= 1.25x)\n", t_eng / t_bare);
     if (py_ok) {
