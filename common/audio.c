@@ -4,9 +4,17 @@
  *
  * Invariants:
  *  - every font of the pools is loaded once per mg_audio, into its own
- *    fluid_synth; a synth is reset (fluid_synth_system_reset: voices
- *    killed, controllers and effect buffers cleared) before each layer, so
- *    a sample's audio never depends on the samples rendered before it;
+ *    "master" fluid_synth (kept for presets and calibration); each sample
+ *    renders on a fresh synth that borrows the loaded font
+ *    (fluid_synth_add_sfont, ~1 ms, no reload), so no synth state (voice
+ *    amplitude ramps, reverb/chorus delay lines and LFO phases, voice
+ *    order) survives from one sample to the next: a sample's bytes never
+ *    depend on what the process rendered before;
+ *  - one synthesis pass per font renders all the layers on that font at
+ *    once, layer l on MIDI channel l, which is audio group l and effects
+ *    group l (synth.audio-groups = synth.effects-groups = 4), so
+ *    fluid_synth_process returns each layer's dry signal and its own
+ *    reverb and chorus returns separately;
  *  - notes are scheduled by us at sample positions (seconds = tick *
  *    us_per_quarter / (MG_PPQ * 1e6), rounded to the nearest 64-frame
  *    synth block: at most 0.73 ms early or late at 44.1 kHz) and the
@@ -45,7 +53,8 @@
 #define MAX_FONTS 64
 #define MAX_FONT_TAGS 16
 #define BLOCK 64            /* FluidSynth's internal block, in frames */
-#define CHUNK_BLOCKS 64     /* frames per write_float call: 4096 */
+#define CHUNK_BLOCKS 64     /* frames per fluid_synth_process call: 4096 */
+#define CHUNK (BLOCK * CHUNK_BLOCKS)
 #define SBLOCK 4096        /* frames per stem block: FX, storage, writes */
 #define MG_STEM_TOL_LSB 2   /* |sum(stems) - mix| on PCM, in LSB */
 #define MG_STEM_TOL_FLOAT 1e-6
@@ -58,8 +67,9 @@ typedef struct {
     int ntags;
     char tags[MAX_FONT_TAGS][32];
     double weight;
-    fluid_synth_t *synth;
+    fluid_synth_t *synth;   /* master: holds the loaded font */
     int sfid;
+    fluid_sfont_t *sfont;   /* the loaded font, lent to render synths */
     int preroll;        /* frames */
 } font;
 
@@ -85,7 +95,8 @@ struct mg_audio {
     int pool[MG_NLAYERS][MAX_FONTS];
     mg_fx_spec fx;
     mix_spec mix;
-    fluid_settings_t *settings;
+    fluid_settings_t *settings;     /* master synths */
+    fluid_settings_t *rsettings;    /* render synths: 4 groups */
     /* The post-FX, post-level stems, stored until the common headroom
      * gain is known. pcm16: int16 block floating point (q * bscale[b],
      * one scale per SBLOCK frames, from the block's peak: 16 bits relative
@@ -96,8 +107,10 @@ struct mg_audio {
     float *fs[MG_NLAYERS];
     size_t cap;         /* frames */
     mg_ascore_acc *acc;
-    float scratch[2 * BLOCK * CHUNK_BLOCKS];
-    float blk[2 * SBLOCK];
+    float dry[MG_NLAYERS][2][CHUNK];    /* synth output, planar */
+    float wet[MG_NLAYERS][4][CHUNK];    /* reverb L R, chorus L R */
+    float blk[MG_NLAYERS][2 * SBLOCK];  /* dry stem block, interleaved */
+    float wblk[MG_NLAYERS][2 * SBLOCK]; /* reverb + chorus returns */
     float dec[MG_NLAYERS + 1][2 * SBLOCK];
     float mono[SBLOCK];
     int16_t out16[MG_NLAYERS + 1][2 * SBLOCK];
@@ -459,8 +472,23 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
     fluid_settings_setint(a->settings, "synth.threadsafe-api", 0);
     fluid_settings_setint(a->settings, "synth.lock-memory", 0);
     fluid_settings_setint(a->settings, "synth.polyphony", 256);
-    fluid_settings_setint(a->settings, "synth.reverb.active", 1);
-    fluid_settings_setint(a->settings, "synth.chorus.active", 1);
+    fluid_settings_setint(a->settings, "synth.reverb.active", 0);
+    fluid_settings_setint(a->settings, "synth.chorus.active", 0);
+    a->rsettings = new_fluid_settings();
+    if (!a->rsettings) {
+        snprintf(err, errlen, "audio: cannot create FluidSynth settings");
+        goto fail;
+    }
+    fluid_settings_setnum(a->rsettings, "synth.sample-rate", a->rate);
+    fluid_settings_setint(a->rsettings, "synth.cpu-cores", 1);
+    fluid_settings_setint(a->rsettings, "synth.threadsafe-api", 0);
+    fluid_settings_setint(a->rsettings, "synth.lock-memory", 0);
+    fluid_settings_setint(a->rsettings, "synth.polyphony", 256);
+    fluid_settings_setint(a->rsettings, "synth.reverb.active", 1);
+    fluid_settings_setint(a->rsettings, "synth.chorus.active", 1);
+    fluid_settings_setint(a->rsettings, "synth.audio-groups", MG_NLAYERS);
+    fluid_settings_setint(a->rsettings, "synth.audio-channels", MG_NLAYERS);
+    fluid_settings_setint(a->rsettings, "synth.effects-groups", MG_NLAYERS);
     for (int i = 0; i < a->nfonts; i++) {
         font *f = &a->fonts[i];
         char key[1600];
@@ -476,6 +504,7 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
                      f->file);
             goto fail;
         }
+        f->sfont = fluid_synth_get_sfont_by_id(f->synth, f->sfid);
         if (mg_cal_key(f->file, a->rate, key, sizeof key) < 0 ||
             mg_cal_cache_get(key, &f->preroll) < 0) {
             if (mg_cal_measure(f->synth, f->sfid, a->rate, &f->preroll, err,
@@ -501,6 +530,8 @@ mg_audio_destroy(mg_audio **ap)
             delete_fluid_synth(a->fonts[i].synth);
     if (a->settings)
         delete_fluid_settings(a->settings);
+    if (a->rsettings)
+        delete_fluid_settings(a->rsettings);
     for (int l = 0; l < MG_NLAYERS; l++) {
         free(a->q[l]);
         free(a->bscale[l]);
@@ -602,6 +633,7 @@ resolve_preset(const font *f, int *bank, int *prog)
 typedef struct {
     long block;     /* synth block the event is issued before */
     int on;         /* 1 note-on, 0 note-off */
+    int chan;       /* = layer */
     int pitch, vel;
 } event;
 
@@ -613,6 +645,8 @@ cmp_event(const void *x, const void *y)
         return a->block < b->block ? -1 : 1;
     if (a->on != b->on)
         return a->on - b->on;      /* offs first: a repeated note retriggers */
+    if (a->chan != b->chan)
+        return a->chan - b->chan;
     if (a->pitch != b->pitch)
         return a->pitch - b->pitch;
     return a->vel - b->vel;
@@ -624,15 +658,37 @@ frame_of(const mg_song *s, uint32_t tick, int rate)
     return lround(mg_song_seconds(s, tick) * rate);
 }
 
-/* The synth's own reverb and chorus stay off (see audio_fx.h) and their
- * sends at 0. */
+/* FluidSynth's reverb and chorus for layer l (its effects group): our
+ * parameters map one to one (width and the return level as drawn; chorus
+ * with three voices, sine LFO); a layer without the effect has its unit
+ * off. The send (CC 91 / 93) is full when the effect is on. */
 static void
-set_synth_fx(fluid_synth_t *syn, int chan)
+set_synth_fx(fluid_synth_t *syn, int l, bool mine, const mg_fx_chain *c)
 {
-    fluid_synth_reverb_on(syn, -1, 0);
-    fluid_synth_chorus_on(syn, -1, 0);
-    fluid_synth_cc(syn, chan, 91, 0);
-    fluid_synth_cc(syn, chan, 93, 0);
+    bool rv = mine && c->on[MG_FX_REVERB], ch = mine && c->on[MG_FX_CHORUS];
+    const double *r = c->p[MG_FX_REVERB], *k = c->p[MG_FX_CHORUS];
+
+    fluid_synth_reverb_on(syn, l, rv);
+    fluid_synth_chorus_on(syn, l, ch);
+    if (rv) {
+        /* parameter order: damping, room_size, wet, width */
+        fluid_synth_set_reverb_group_roomsize(syn, l, r[1]);
+        fluid_synth_set_reverb_group_damp(syn, l, r[0]);
+        fluid_synth_set_reverb_group_width(syn, l, r[3]);
+        fluid_synth_set_reverb_group_level(syn, l, r[2]);
+    }
+    if (ch) {
+        /* parameter order: depth_ms, mix, rate_hz */
+        fluid_synth_set_chorus_group_nr(syn, l, 3);
+        fluid_synth_set_chorus_group_level(syn, l, k[1]);
+        fluid_synth_set_chorus_group_speed(syn, l, k[2]);
+        fluid_synth_set_chorus_group_depth(syn, l, k[0]);
+        fluid_synth_set_chorus_group_type(syn, l, FLUID_CHORUS_MOD_SINE);
+    }
+    if (mine) {
+        fluid_synth_cc(syn, l, 91, rv ? 127 : 0);
+        fluid_synth_cc(syn, l, 93, ch ? 127 : 0);
+    }
 }
 
 /* The per-layer gain envelope: part level (0 where the layer is
@@ -751,64 +807,89 @@ store_block(mg_audio *a, int l, const float *x, size_t off, size_t n)
     return pk;
 }
 
-/* Render layer l: the synth in chunks up to the next event, the pre-roll
- * skipped, then per SBLOCK frames the FX chain, the gain envelope and the
- * store. The stem never exists at full length in float. */
+/* Render every layer whose font is fonts[fi] in one pass on a fresh synth
+ * that borrows the loaded font: the synth in chunks up to the next event
+ * (fluid_synth_process: per layer a dry pair and its reverb and chorus
+ * returns), the pre-roll skipped, then per SBLOCK frames and layer the
+ * own-DSP chain on the dry signal, plus the returns, the gain envelope and
+ * the store. No stem ever exists at full length in float. */
 static int
-render_layer(mg_audio *a, const mg_song *s, int l, const draws *d,
-             size_t N, double tempo, char *err, size_t errlen)
+render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
+            size_t N, char *err, size_t errlen)
 {
-    const mg_track *t = &s->track[l];
-    font *f = &a->fonts[d->font[l]];
-    fluid_synth_t *syn = f->synth;
-    int chan = l == MG_LAYER_BEAT ? 9 : 0;
+    font *f = &a->fonts[fi];
+    fluid_synth_t *syn = NULL;
+    bool mine[MG_NLAYERS];
     long P = f->preroll, nblocks = ((long)N + P + BLOCK - 1) / BLOCK;
     long cb = 0;
-    size_t ne = 0, ei = 0, fill = 0, off = 0;
+    size_t ne = 0, ei = 0, fill = 0, off = 0, nev = 0;
     event *ev = NULL;
-    mg_fx_state *fx = NULL;
-    gain_env ge;
-    int rc = -1;
+    mg_fx_state *fx[MG_NLAYERS] = {NULL};
+    gain_env ge[MG_NLAYERS];
+    float *outp[2 * MG_NLAYERS], *fxp[4 * MG_NLAYERS];
+    int sid, rc = -1;
 
-    gain_init(a, s, l, d, N, &ge);
-    if (t->n == 0) {
-        /* silence: zero blocks (the same bytes as a rendered rest) */
-        memset(a->blk, 0, sizeof a->blk);
-        for (off = 0; off < N; off += SBLOCK)
-            store_block(a, l, a->blk, off, N - off < SBLOCK ? N - off
-                                                             : SBLOCK);
-        return 0;
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        mine[l] = d->font[l] == fi;
+        if (mine[l])
+            nev += 2 * s->track[l].n;
+        outp[2 * l] = a->dry[l][0];
+        outp[2 * l + 1] = a->dry[l][1];
+        for (int k = 0; k < 4; k++)
+            fxp[4 * l + k] = a->wet[l][k];
     }
-    ev = malloc(sizeof *ev * 2 * t->n);
-    fx = mg_fx_state_new(&d->fx[l], a->rate, tempo);
-    if (!ev || !fx) {
+    ev = malloc(sizeof *ev * (nev ? nev : 1));
+    syn = new_fluid_synth(a->rsettings);
+    if (!ev || !syn) {
         snprintf(err, errlen, "audio: out of memory");
         goto out;
     }
-    for (size_t i = 0; i < t->n; i++) {
-        const mg_note *n = &t->v[i];
-        long on = frame_of(s, n->tick, a->rate);
-        long offf = frame_of(s, n->tick + n->dur, a->rate);
-        ev[ne++] = (event){(on + BLOCK / 2) / BLOCK, 1, n->pitch, n->vel};
-        ev[ne++] = (event){(offf + BLOCK / 2) / BLOCK, 0, n->pitch, 0};
+    sid = fluid_synth_add_sfont(syn, f->sfont);
+    if (sid == FLUID_FAILED) {
+        snprintf(err, errlen, "soundfont %s: cannot attach it to a synth",
+                 f->file);
+        delete_fluid_synth(syn);
+        syn = NULL;
+        goto out;
+    }
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        set_synth_fx(syn, l, mine[l], &d->fx[l]);
+        if (!mine[l])
+            continue;
+        if (l == MG_LAYER_BEAT)
+            fluid_synth_set_channel_type(syn, l, CHANNEL_TYPE_DRUM);
+        if (fluid_synth_program_select(syn, l, sid, d->bank[l],
+                                       d->program[l]) != FLUID_OK) {
+            snprintf(err, errlen, "soundfont %s: no preset %d:%d", f->file,
+                     d->bank[l], d->program[l]);
+            goto out;
+        }
+        gain_init(a, s, l, d, N, &ge[l]);
+        fx[l] = mg_fx_state_new(&d->fx[l], a->rate, s->tempo_bpm);
+        if (!fx[l]) {
+            snprintf(err, errlen, "audio: out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < s->track[l].n; i++) {
+            const mg_note *n = &s->track[l].v[i];
+            long on = frame_of(s, n->tick, a->rate);
+            long offf = frame_of(s, n->tick + n->dur, a->rate);
+            ev[ne++] = (event){(on + BLOCK / 2) / BLOCK, 1, l, n->pitch,
+                               n->vel};
+            ev[ne++] = (event){(offf + BLOCK / 2) / BLOCK, 0, l, n->pitch,
+                               0};
+        }
     }
     qsort(ev, ne, sizeof *ev, cmp_event);
 
-    fluid_synth_system_reset(syn);
-    if (fluid_synth_program_select(syn, chan, f->sfid, d->bank[l],
-                                   d->program[l]) != FLUID_OK) {
-        snprintf(err, errlen, "soundfont %s: no preset %d:%d", f->file,
-                 d->bank[l], d->program[l]);
-        goto out;
-    }
-    set_synth_fx(syn, chan);
     while (cb < nblocks) {
         long nb, k, nf;
         for (; ei < ne && ev[ei].block <= cb; ei++) {
             if (ev[ei].on)
-                fluid_synth_noteon(syn, chan, ev[ei].pitch, ev[ei].vel);
+                fluid_synth_noteon(syn, ev[ei].chan, ev[ei].pitch,
+                                   ev[ei].vel);
             else
-                fluid_synth_noteoff(syn, chan, ev[ei].pitch);
+                fluid_synth_noteoff(syn, ev[ei].chan, ev[ei].pitch);
         }
         nb = ei < ne ? ev[ei].block : nblocks;
         if (nb > nblocks)
@@ -816,8 +897,15 @@ render_layer(mg_audio *a, const mg_song *s, int l, const draws *d,
         if (nb > cb + CHUNK_BLOCKS)
             nb = cb + CHUNK_BLOCKS;
         nf = (nb - cb) * BLOCK;
-        fluid_synth_write_float(syn, (int)nf, a->scratch, 0, 2, a->scratch,
-                                1, 2);
+        /* the synth mixes into (adds to) the buffers it is given */
+        for (int l = 0; l < MG_NLAYERS; l++) {
+            memset(a->dry[l][0], 0, sizeof(float) * (size_t)nf);
+            memset(a->dry[l][1], 0, sizeof(float) * (size_t)nf);
+            for (int q = 0; q < 4; q++)
+                memset(a->wet[l][q], 0, sizeof(float) * (size_t)nf);
+        }
+        fluid_synth_process(syn, (int)nf, 4 * MG_NLAYERS, fxp,
+                            2 * MG_NLAYERS, outp);
         /* frames k of this chunk are song frames cb * BLOCK + k - P */
         k = cb * BLOCK >= P ? 0 : P - cb * BLOCK;
         while (k < nf && off + fill < N) {
@@ -826,14 +914,50 @@ render_layer(mg_audio *a, const mg_song *s, int l, const draws *d,
                 take = room;
             if (take > N - off - fill)
                 take = N - off - fill;
-            memcpy(a->blk + 2 * fill, a->scratch + 2 * k,
-                   sizeof(float) * 2 * take);
+            for (int l = 0; l < MG_NLAYERS; l++) {
+                const mg_fx_chain *c = &d->fx[l];
+                const float *dl = a->dry[l][0] + k, *dr = a->dry[l][1] + k;
+                float *x = a->blk[l] + 2 * fill, *w = a->wblk[l] + 2 * fill;
+                if (!mine[l])
+                    continue;
+                for (size_t i = 0; i < take; i++) {
+                    x[2 * i] = dl[i];
+                    x[2 * i + 1] = dr[i];
+                }
+                /* a unit that is off leaves its raw send in the left
+                 * buffer: only the returns of units that ran count */
+                if (c->on[MG_FX_REVERB] && c->on[MG_FX_CHORUS]) {
+                    const float *rl = a->wet[l][0] + k, *rr = a->wet[l][1] + k;
+                    const float *cl = a->wet[l][2] + k, *cr = a->wet[l][3] + k;
+                    for (size_t i = 0; i < take; i++) {
+                        w[2 * i] = rl[i] + cl[i];
+                        w[2 * i + 1] = rr[i] + cr[i];
+                    }
+                } else if (c->on[MG_FX_REVERB] || c->on[MG_FX_CHORUS]) {
+                    int q = c->on[MG_FX_REVERB] ? 0 : 2;
+                    const float *ul = a->wet[l][q] + k;
+                    const float *ur = a->wet[l][q + 1] + k;
+                    for (size_t i = 0; i < take; i++) {
+                        w[2 * i] = ul[i];
+                        w[2 * i + 1] = ur[i];
+                    }
+                }
+            }
             fill += take;
             k += (long)take;
             if (fill == SBLOCK || off + fill == N) {
-                mg_fx_state_run(fx, a->blk, fill);
-                gain_apply(&ge, a->blk, (long)off, (long)fill);
-                store_block(a, l, a->blk, off, fill);
+                for (int l = 0; l < MG_NLAYERS; l++) {
+                    const mg_fx_chain *c = &d->fx[l];
+                    float *x = a->blk[l];
+                    if (!mine[l])
+                        continue;
+                    mg_fx_state_run(fx[l], x, fill);
+                    if (c->on[MG_FX_REVERB] || c->on[MG_FX_CHORUS])
+                        for (size_t i = 0; i < 2 * fill; i++)
+                            x[i] += a->wblk[l][i];
+                    gain_apply(&ge[l], x, (long)off, (long)fill);
+                    store_block(a, l, x, off, fill);
+                }
                 off += fill;
                 fill = 0;
             }
@@ -842,8 +966,15 @@ render_layer(mg_audio *a, const mg_song *s, int l, const draws *d,
     }
     rc = 0;
 out:
-    fluid_synth_system_reset(syn);
-    mg_fx_state_destroy(&fx);
+    if (syn) {
+        /* voices released before the font is handed back */
+        fluid_synth_system_reset(syn);
+        fluid_synth_process(syn, BLOCK, 0, NULL, 2, outp);
+        fluid_synth_remove_sfont(syn, f->sfont);
+        delete_fluid_synth(syn);
+    }
+    for (int l = 0; l < MG_NLAYERS; l++)
+        mg_fx_state_destroy(&fx[l]);
     free(ev);
     return rc;
 }
@@ -1154,9 +1285,14 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     }
     if (ensure_buffers(a, N, err, errlen) < 0)
         return -1;
-    for (int l = 0; l < MG_NLAYERS; l++)
-        if (render_layer(a, s, l, &d, N, s->tempo_bpm, err, errlen) < 0)
+    /* one pass per distinct font, in layer order of first use */
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        bool seen = false;
+        for (int m = 0; m < l; m++)
+            seen |= d.font[m] == d.font[l];
+        if (!seen && render_pass(a, s, &d, d.font[l], N, err, errlen) < 0)
             return -1;
+    }
     /* one headroom gain for stems and mix, from the loudest of them */
     peak = stored_peak(a, N);
     if (peak > 0) {

@@ -1,16 +1,16 @@
 /*
  * audio_fx — effect ranges (data), the draw, and hand-written DSP.
  *
- * Why hand-written: FluidSynth's own reverb and chorus keep their delay
- * lines and LFO phases across fluid_synth_system_reset (measured: the same
- * song rendered twice on one synth differs), which breaks byte-identical
- * samples; and Debian has no small, stable C library with an EQ,
- * compressor, phaser and tempo-synced delay that we could call on a float
- * buffer (LADSPA/LV2 plug-ins need a host and differ between installs,
- * which would break byte-identical output). Each unit here is a textbook
- * design (RBJ biquads, a feed-forward compressor, a four-stage allpass
- * phaser, a feedback delay) in a few lines, processed in double precision
- * and fully deterministic: no noise, LFOs start at phase 0.
+ * Reverb and chorus are FluidSynth's own units, run by the synth inside
+ * the rendering pass (audio.c sets their per-layer parameters; a fresh
+ * synth per sample makes them deterministic). The rest is hand-written:
+ * Debian has no small, stable C library with an EQ, compressor, phaser
+ * and tempo-synced delay that we could call on a float buffer (LADSPA/LV2
+ * plug-ins need a host and differ between installs, which would break
+ * byte-identical output). Each unit here is a textbook design (RBJ
+ * biquads, a feed-forward compressor, a four-stage allpass phaser, a
+ * feedback delay) in a few lines, fully deterministic: no noise, LFOs
+ * start at phase 0.
  *
  * Invariant: mg_fx_process never reads anything but the chain, the tempo
  * and the buffer, so the same inputs give the same bytes.
@@ -263,24 +263,30 @@ biquad_set(biquad *f, int type, double fc, double q, double gain_db,
     f->a2 = a2 / a0;
 }
 
+/* Both channels in one loop: each channel's recursion is a loop-carried
+ * dependency, so two independent chains per iteration keep the CPU busy
+ * (the same arithmetic per channel as one channel at a time). */
 static void
 biquad_run(biquad *f, float *buf, size_t frames)
 {
     const double b0 = f->b0, b1 = f->b1, b2 = f->b2, a1 = f->a1,
                  a2 = f->a2;
+    double z1l = f->z1[0], z2l = f->z2[0], z1r = f->z1[1], z2r = f->z2[1];
 
-    for (int ch = 0; ch < 2; ch++) {
-        double z1 = f->z1[ch], z2 = f->z2[ch];
-        for (size_t i = 0; i < frames; i++) {
-            double x = buf[2 * i + ch];
-            double y = b0 * x + z1;
-            z1 = b1 * x - a1 * y + z2;
-            z2 = b2 * x - a2 * y;
-            buf[2 * i + ch] = (float)y;
-        }
-        f->z1[ch] = z1;
-        f->z2[ch] = z2;
+    for (size_t i = 0; i < frames; i++) {
+        double xl = buf[2 * i], xr = buf[2 * i + 1];
+        double yl = b0 * xl + z1l, yr = b0 * xr + z1r;
+        z1l = b1 * xl - a1 * yl + z2l;
+        z1r = b1 * xr - a1 * yr + z2r;
+        z2l = b2 * xl - a2 * yl;
+        z2r = b2 * xr - a2 * yr;
+        buf[2 * i] = (float)yl;
+        buf[2 * i + 1] = (float)yr;
     }
+    f->z1[0] = z1l;
+    f->z2[0] = z2l;
+    f->z1[1] = z1r;
+    f->z2[1] = z2r;
 }
 
 static double
@@ -288,24 +294,6 @@ clampd(double x, double lo, double hi)
 {
     return x < lo ? lo : x > hi ? hi : x;
 }
-
-/* Freeverb (Jezar at Dreampoint, public domain): eight damped feedback
- * combs and four allpasses per channel, the right channel's lines 23
- * samples longer; tunings scaled from 44.1 kHz. Float state, as in the
- * original. */
-#define RV_COMBS 8
-#define RV_APS 4
-static const int rv_comb[RV_COMBS] = {1116, 1188, 1277, 1356, 1422, 1491,
-                                      1557, 1617};
-static const int rv_ap[RV_APS] = {556, 441, 341, 225};
-
-#define FX_BLOCK 1024   /* internal block of the units that need scratch */
-
-typedef struct {
-    float *buf;
-    size_t len, pos;
-    float st;       /* comb: damping filter state */
-} line;
 
 struct mg_fx_state {
     mg_fx_chain c;
@@ -319,18 +307,10 @@ struct mg_fx_state {
     /* phaser */
     double ph_centre, ph_depth, ph_fb, ph_mix, ph_rate, ph_a;
     double ph_st[2][4], ph_last[2];
-    /* chorus */
-    float *ch_line;
-    size_t ch_len, ch_w;
-    double ch_base, ch_depth, ch_mix, ch_lfo, ch_dl[2][3];
     /* delay */
     float *dl_line;
     size_t dl_len, dl_w;
     double dl_fb, dl_mix;
-    /* reverb */
-    line rv_comb[2][RV_COMBS], rv_ap[2][RV_APS];
-    float *rv_mem;
-    float rv_damp, rv_fb, rv_wet1, rv_wet2;
 };
 
 mg_fx_state *
@@ -378,17 +358,6 @@ mg_fx_state_new(const mg_fx_chain *c, int rate, double tempo_bpm)
         s->ph_mix = clampd(p[3], 0, 1);
         s->ph_rate = clampd(p[4], 0.01, 20);
     }
-    if (c->on[MG_FX_CHORUS]) {
-        const double *p = c->p[MG_FX_CHORUS];
-        s->ch_depth = clampd(p[0], 0, 12) * 1e-3 * rate;
-        s->ch_mix = clampd(p[1], 0, 1);
-        s->ch_lfo = clampd(p[2], 0.01, 10);
-        s->ch_base = 0.015 * rate;
-        s->ch_len = (size_t)(s->ch_base + s->ch_depth) + 4;
-        s->ch_line = calloc(2 * s->ch_len, sizeof(float));
-        if (!s->ch_line)
-            goto oom;
-    }
     if (c->on[MG_FX_DELAY]) {
         const double *p = c->p[MG_FX_DELAY];
         s->dl_len = (size_t)lround(mg_fx_delay_seconds(c, tempo_bpm) * rate);
@@ -399,38 +368,6 @@ mg_fx_state_new(const mg_fx_chain *c, int rate, double tempo_bpm)
         s->dl_line = calloc(2 * s->dl_len, sizeof(float));
         if (!s->dl_line)
             goto oom;
-    }
-    if (c->on[MG_FX_REVERB]) {
-        const double *p = c->p[MG_FX_REVERB];
-        double wet = clampd(p[2], 0, 1) * 3.0, width = clampd(p[3], 0, 1);
-        double sc = rate / 44100.0;
-        size_t total = 0, off = 0;
-
-        s->rv_damp = (float)(clampd(p[0], 0, 1) * 0.4);
-        s->rv_fb = (float)(0.7 + clampd(p[1], 0, 1) * 0.28);
-        s->rv_wet1 = (float)(wet * (width / 2 + 0.5));
-        s->rv_wet2 = (float)(wet * ((1 - width) / 2));
-        for (int ch = 0; ch < 2; ch++) {
-            for (int k = 0; k < RV_COMBS; k++)
-                total += s->rv_comb[ch][k].len =
-                    (size_t)lround((rv_comb[k] + 23 * ch) * sc) + 1;
-            for (int k = 0; k < RV_APS; k++)
-                total += s->rv_ap[ch][k].len =
-                    (size_t)lround((rv_ap[k] + 23 * ch) * sc) + 1;
-        }
-        s->rv_mem = calloc(total, sizeof(float));
-        if (!s->rv_mem)
-            goto oom;
-        for (int ch = 0; ch < 2; ch++) {
-            for (int k = 0; k < RV_COMBS; k++) {
-                s->rv_comb[ch][k].buf = s->rv_mem + off;
-                off += s->rv_comb[ch][k].len;
-            }
-            for (int k = 0; k < RV_APS; k++) {
-                s->rv_ap[ch][k].buf = s->rv_mem + off;
-                off += s->rv_ap[ch][k].len;
-            }
-        }
     }
     return s;
 oom:
@@ -445,9 +382,7 @@ mg_fx_state_destroy(mg_fx_state **sp)
 
     if (!s)
         return;
-    free(s->ch_line);
     free(s->dl_line);
-    free(s->rv_mem);
     free(s);
     *sp = NULL;
 }
@@ -554,127 +489,6 @@ fx_delay(mg_fx_state *s, float *buf, size_t frames)
     s->dl_w = w;
 }
 
-/* Three voices of a 15 ms delay swept by sines 120 degrees apart,
- * linearly interpolated; the delays are updated every 16 frames. */
-static void
-fx_chorus(mg_fx_state *s, float *buf, size_t frames)
-{
-    float *ln = s->ch_line;
-    const size_t len = s->ch_len;
-    const double mix = s->ch_mix;
-    size_t w = s->ch_w;
-
-    for (size_t i = 0; i < frames; i++) {
-        size_t t = s->t + i;
-        if (t % 16 == 0) {
-            double ts = (double)t / s->rate;
-            for (int ch = 0; ch < 2; ch++)
-                for (int v = 0; v < 3; v++)
-                    s->ch_dl[ch][v] = s->ch_base + s->ch_depth * 0.5 *
-                        (1 + sin(2 * M_PI *
-                                 (s->ch_lfo * ts + v / 3.0 + ch * 0.25)));
-        }
-        ln[2 * w] = buf[2 * i];
-        ln[2 * w + 1] = buf[2 * i + 1];
-        for (int ch = 0; ch < 2; ch++) {
-            double acc = 0;
-            for (int v = 0; v < 3; v++) {
-                double pos = (double)w - s->ch_dl[ch][v];
-                size_t i0, i1;
-                double fr, a, b;
-                if (pos < 0)
-                    pos += (double)len;
-                i0 = (size_t)pos;
-                fr = pos - (double)i0;
-                i1 = i0 + 1 == len ? 0 : i0 + 1;
-                a = ln[2 * i0 + ch];
-                b = ln[2 * i1 + ch];
-                acc += a + fr * (b - a);
-            }
-            buf[2 * i + ch] = (float)((1 - mix) * buf[2 * i + ch] +
-                                      mix * acc / 3);
-        }
-        if (++w == len)
-            w = 0;
-    }
-    s->ch_w = w;
-}
-
-/* Comb k of both channels over a block, interleaved: the damping filter
- * is a loop-carried dependency, so two independent chains per loop keep
- * the CPU busy. acc[ch][i] += y, the line fed in[i] + damped y. */
-static void
-rv_comb_run(line *c0, line *c1, const float *in, float *acc0, float *acc1,
-            size_t n, float damp, float fb)
-{
-    float *b0 = c0->buf, *b1 = c1->buf, st0 = c0->st, st1 = c1->st;
-    const size_t len0 = c0->len, len1 = c1->len;
-    const float und = 1 - damp;
-    size_t p0 = c0->pos, p1 = c1->pos;
-
-    for (size_t i = 0; i < n; i++) {
-        float y0 = b0[p0], y1 = b1[p1];
-        /* +/- 1e-18 flushes a decaying tail to 0 long before float
-         * denormals (which are slow) can appear */
-        st0 = y0 * und + st0 * damp + 1e-18f - 1e-18f;
-        st1 = y1 * und + st1 * damp + 1e-18f - 1e-18f;
-        b0[p0] = in[i] + st0 * fb;
-        b1[p1] = in[i] + st1 * fb;
-        if (++p0 == len0)
-            p0 = 0;
-        if (++p1 == len1)
-            p1 = 0;
-        acc0[i] += y0;
-        acc1[i] += y1;
-    }
-    c0->st = st0;
-    c1->st = st1;
-    c0->pos = p0;
-    c1->pos = p1;
-}
-
-static void
-rv_ap_run(line *c, float *acc, size_t n)
-{
-    float *b = c->buf;
-    const size_t len = c->len;
-    size_t pos = c->pos;
-
-    for (size_t i = 0; i < n; i++) {
-        float bo = b[pos];
-        b[pos] = acc[i] + bo * 0.5f + 1e-18f - 1e-18f;
-        acc[i] = bo - acc[i];
-        if (++pos == len)
-            pos = 0;
-    }
-    c->pos = pos;
-}
-
-static void
-fx_reverb(mg_fx_state *s, float *buf, size_t frames)
-{
-    float in[FX_BLOCK], out[2][FX_BLOCK];
-
-    for (size_t o = 0; o < frames; o += FX_BLOCK) {
-        size_t n = frames - o < FX_BLOCK ? frames - o : FX_BLOCK;
-        float *x = buf + 2 * o;
-        for (size_t i = 0; i < n; i++)
-            in[i] = (x[2 * i] + x[2 * i + 1]) * 0.015f;
-        memset(out, 0, sizeof out);
-        for (int k = 0; k < RV_COMBS; k++)
-            rv_comb_run(&s->rv_comb[0][k], &s->rv_comb[1][k], in, out[0],
-                        out[1], n, s->rv_damp, s->rv_fb);
-        for (int ch = 0; ch < 2; ch++)
-            for (int k = 0; k < RV_APS; k++)
-                rv_ap_run(&s->rv_ap[ch][k], out[ch], n);
-        for (size_t i = 0; i < n; i++) {
-            float l = out[0][i], r = out[1][i];
-            x[2 * i] += l * s->rv_wet1 + r * s->rv_wet2;
-            x[2 * i + 1] += r * s->rv_wet1 + l * s->rv_wet2;
-        }
-    }
-}
-
 void
 mg_fx_state_run(mg_fx_state *s, float *buf, size_t frames)
 {
@@ -691,12 +505,8 @@ mg_fx_state_run(mg_fx_state *s, float *buf, size_t frames)
         fx_compressor(s, buf, frames);
     if (c->on[MG_FX_PHASER])
         fx_phaser(s, buf, frames);
-    if (c->on[MG_FX_CHORUS])
-        fx_chorus(s, buf, frames);
     if (c->on[MG_FX_DELAY])
         fx_delay(s, buf, frames);
-    if (c->on[MG_FX_REVERB])
-        fx_reverb(s, buf, frames);
     s->t += frames;
 }
 

@@ -5,10 +5,10 @@
  *
  * Each effect kind has a fixed list of named parameters (the DSP's
  * interface, so it lives in code); the data file gives, per layer and per
- * kind, the probability and a [lo, hi] range for every parameter. All are
- * applied here after synthesis (reverb and chorus too: FluidSynth's own
- * units keep state across fluid_synth_system_reset, so a sample's bytes
- * would depend on what the synth rendered before).
+ * kind, the probability and a [lo, hi] range for every parameter. Reverb
+ * and chorus are FluidSynth's own units, run by the synth during rendering
+ * (audio.c); the streaming DSP here applies the others (eq, filter,
+ * distortion, compressor, phaser, delay) to the dry stem.
  */
 #ifndef MG_AUDIO_FX_H
 #define MG_AUDIO_FX_H
@@ -55,8 +55,9 @@ void mg_fx_draw(const mg_fx_spec *spec, mg_layer layer,
  * phaser, chorus, delay, reverb. */
 json_t *mg_fx_chain_json(const mg_fx_chain *c);
 
-/* Apply the chain in processing order in place to interleaved stereo `buf` of `frames` frames.
- * Returns 0, or -1 on allocation failure. */
+/* Apply the chain's own-DSP effects in processing order in place to
+ * interleaved stereo `buf` of `frames` frames (reverb and chorus are the
+ * synth's). Returns 0, or -1 on allocation failure. */
 int mg_fx_process(const mg_fx_chain *c, float *buf, size_t frames, int rate,
                   double tempo_bpm);
 
