@@ -377,7 +377,8 @@ main(int argc, char **argv)
     printf("peak RSS of one engine process                %8.1f MB "
            "(font %.1f MB; goal <= font + 100 MB; %.1f MB before start)\n",
            hwm / 1024.0, fst.st_size / 1048576.0, rss_before / 1024.0);
-    printf("  RSS after start-up                          %8.1f MB\n", rss_new / 1024.0);
+    printf("  RSS after start-up                          %8.1f MB\n",
+           rss_new / 1024.0);
     printf("  peak RSS - font size                        %8.1f MB\n",
            hwm / 1024.0 - fst.st_size / 1048576.0);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", c.out_dir);

@@ -293,18 +293,26 @@ onset_env(const double *mag, long T)
 {
     double *o = calloc((size_t)T, sizeof *o);
     double *raw = calloc((size_t)T, sizeof *raw);
+    /* each frame's log-magnitudes once (they serve as "now" and then as
+     * "before"): half the log1p calls, the same values */
+    double lg[2][ON_N / 2 + 1];
 
     if (!o || !raw) {
         free(o);
         free(raw);
         return NULL;
     }
+    for (int k = 1; T > 0 && k <= ON_N / 2; k++)
+        lg[0][k] = log1p(1000 * mag[k]);
     for (long t = 1; t < T; t++) {
         const double *a = mag + (size_t)t * (ON_N / 2 + 1);
-        const double *b = a - (ON_N / 2 + 1);
+        double *la = lg[t & 1];
+        const double *lb = lg[(t - 1) & 1];
         double f = 0;
         for (int k = 1; k <= ON_N / 2; k++) {
-            double d = log1p(1000 * a[k]) - log1p(1000 * b[k]);
+            double d;
+            la[k] = log1p(1000 * a[k]);
+            d = la[k] - lb[k];
             if (d > 0)
                 f += d;
         }

@@ -406,6 +406,9 @@ fx_compressor(mg_fx_state *s, float *buf, size_t frames)
     const double att = s->c_att, rel = s->c_rel, thr = s->c_thr;
     const double slope = 1 - 1 / s->c_ratio, makeup = s->c_makeup;
     const double to_db = 20.0 / log2(10.0), from_db = log2(10.0) / 20.0;
+    /* below the threshold the gain is the makeup alone: one exp2 here
+     * instead of one per sample (the same value) */
+    const double g_makeup = exp2((0 + makeup) * from_db);
     double env = s->c_env;
 
     for (size_t i = 0; i < frames; i++) {
@@ -417,8 +420,7 @@ fx_compressor(mg_fx_state *s, float *buf, size_t frames)
         env = db > env ? att * env + (1 - att) * db
                        : rel * env + (1 - rel) * db;
         over = env - thr;
-        g = (over > 0 ? -over * slope : 0) + makeup;
-        g = exp2(g * from_db);
+        g = over > 0 ? exp2((-over * slope + makeup) * from_db) : g_makeup;
         buf[2 * i] = (float)(buf[2 * i] * g);
         buf[2 * i + 1] = (float)(buf[2 * i + 1] * g);
     }

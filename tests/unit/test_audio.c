@@ -3,10 +3,12 @@
  * FluidR3_GM: a hand-made four-second song is rendered and the files are
  * read back with libsndfile. Pins: exact WAV length, stems summing to the
  * mix, identical bytes for the same song (even after another song on the
- * same synths), midi-only writing nothing, clear errors for a missing font
- * and a bad data file, onsets on the annotated times, silence of a layer
- * in a part where it is inactive, a plausible and stable pre-roll, and the
- * audio score ordering music > white noise > silence.
+ * same synths), the same with FluidSynth's reverb and chorus on every
+ * layer (also on a fresh mg_audio), midi-only writing nothing, clear
+ * errors for a missing font and a bad data file, onsets on the annotated
+ * times, silence of a layer in a part where it is inactive, a plausible
+ * and stable pre-roll, and the audio score ordering music > white noise >
+ * silence.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -280,6 +282,92 @@ same_song_same_bytes(void **state)
     free(d1);
     free(d2);
     free(d3);
+}
+
+/* FluidSynth's own reverb and chorus on every layer: the same song gives
+ * the same bytes on a synth that rendered another song in between, and on
+ * a freshly made mg_audio (as in a new process). */
+static void
+synth_fx_deterministic(void **state)
+{
+    mg_config c = cfg;
+    mg_audio *fresh;
+    mg_song a, b;
+    json_t *fx, *lj, *j1, *j2, *j3, *j4;
+    double sc;
+    char err[256], p[1200], cmd[2400], *sfd = tmpdir(), *d[4];
+    const char *files[] = {"mix.wav", "stems/beat.wav", "stems/melody.wav",
+                           "stems/harmony.wav", "stems/bassline.wav"};
+    const char *ln;
+    json_error_t je;
+
+    (void)state;
+    snprintf(cmd, sizeof cmd, "cp '%s/registry.json' '%s/mix.json' '%s/'",
+             cfg.sf_dir, cfg.sf_dir, sfd);
+    assert_int_equal(system(cmd), 0);
+    snprintf(p, sizeof p, "%s/fx.json", cfg.sf_dir);
+    fx = json_load_file(p, 0, &je);
+    assert_non_null(fx);
+    json_object_foreach(fx, ln, lj) {
+        const char *kn;
+        json_t *kj;
+        json_object_foreach(lj, kn, kj)
+            json_object_set_new(kj, "probability",
+                                json_real(!strcmp(kn, "reverb") ||
+                                          !strcmp(kn, "chorus")));
+    }
+    snprintf(p, sizeof p, "%s/fx.json", sfd);
+    assert_int_equal(json_dump_file(fx, p, 0), 0);
+    json_decref(fx);
+    snprintf(c.sf_dir, sizeof c.sf_dir, "%s", sfd);
+    make_song(&a, 0);
+    make_song(&b, 5);
+    {
+        mg_audio *au = mg_audio_new(&c, NULL, true, err, sizeof err);
+        assert_non_null(au);
+        for (int i = 0; i < 3; i++)
+            d[i] = tmpdir();
+        assert_int_equal(render(au, &a, 11, d[0], &j1, &sc), 0);
+        assert_int_equal(render(au, &b, 12, d[1], &j2, &sc), 0);
+        assert_int_equal(render(au, &a, 11, d[2], &j3, &sc), 0);
+        mg_audio_destroy(&au);
+    }
+    fresh = mg_audio_new(&c, NULL, true, err, sizeof err);
+    assert_non_null(fresh);
+    d[3] = tmpdir();
+    assert_int_equal(render(fresh, &a, 11, d[3], &j4, &sc), 0);
+    mg_audio_destroy(&fresh);
+    /* every layer carries both effects */
+    json_object_foreach(json_object_get(j1, "fx"), ln, lj)
+        assert_int_equal(json_array_size(lj), 2);
+    for (size_t i = 0; i < 5; i++) {
+        size_t n1, n2;
+        unsigned char *x, *y;
+        snprintf(p, sizeof p, "%s/%s", d[0], files[i]);
+        x = slurp(p, &n1);
+        for (int k = 2; k < 4; k++) {
+            snprintf(p, sizeof p, "%s/%s", d[k], files[i]);
+            y = slurp(p, &n2);
+            assert_int_equal(n1, n2);
+            assert_memory_equal(x, y, n1);
+            free(y);
+        }
+        free(x);
+    }
+    assert_true(json_equal(j1, j3));
+    assert_true(json_equal(j1, j4));
+    json_decref(j1);
+    json_decref(j2);
+    json_decref(j3);
+    json_decref(j4);
+    mg_song_free(&a);
+    mg_song_free(&b);
+    for (int i = 0; i < 4; i++) {
+        rmtree(d[i]);
+        free(d[i]);
+    }
+    rmtree(sfd);
+    free(sfd);
 }
 
 static void
@@ -556,6 +644,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(full_mode_lengths_and_stem_sum),
         cmocka_unit_test(same_song_same_bytes),
+        cmocka_unit_test(synth_fx_deterministic),
         cmocka_unit_test(midi_only_writes_nothing_but_records),
         cmocka_unit_test(missing_font_and_bad_data_are_named),
         cmocka_unit_test(onsets_on_annotated_times),
