@@ -2,10 +2,15 @@
  * worker — one connection to the coordinator and one engine thread.
  *
  * The network loop (this thread) owns the DEALER socket; the engine runs
- * in a second thread fed over an inproc PAIR, so heartbeats keep flowing
- * while a long sample renders and the coordinator never mistakes a busy
- * worker for a dead one. The engine thread holds at most one sample at a
- * time, which is what lets SIGTERM finish exactly the current sample.
+ * in a second thread, so heartbeats keep flowing while a long sample
+ * renders and the coordinator never mistakes a busy worker for a dead one.
+ * The two share a queue of leased indices and a list of results under one
+ * mutex; the engine takes the next index itself (no round trip between
+ * samples) and wakes the network loop through an eventfd only when the
+ * result list goes from empty to non-empty, so a burst of cheap samples
+ * costs one wake-up, not one per sample. The engine thread runs at most
+ * one sample at a time; SIGTERM empties the queue, which is what lets it
+ * finish exactly the current sample.
  *
  * State machine (proto/PROTOCOL.md): connecting (HELLO sent) --RUN-->
  * working (JOIN, re-send unacknowledged rows, READY) --SHUTDOWN--> done.
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -34,93 +40,152 @@
 #define LIVENESS 5
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
-#define PIPE_EP_FMT "inproc://engine-%p"
+/* Results of fast samples wake the network loop at most this often (the
+ * rest ride along), unless the engine is about to run dry. */
+#define WAKE_MIN_MS 5
 
 /* ---- the engine thread ---- */
-
-typedef struct {
-    int quit;
-    uint64_t index;
-} job;
-
-typedef struct {
-    int kind;            /* 0 row, 1 fault (err), 2 engine could not start */
-    mg_row row;
-    char err[512];
-} result;
-
-typedef struct {
-    void *ctx;
-    char ep[64];
-    mg_config cfg;
-    void *ready;         /* PAIR end of the thread, bound before start */
-} engine_thread;
-
-static void *
-engine_main(void *arg)
-{
-    engine_thread *t = arg;
-    void *pipe = t->ready;
-    result *r = calloc(1, sizeof *r);
-    char err[512];
-    mg_engine *e = r ? mg_engine_new(&t->cfg, err, sizeof err) : NULL;
-    free(t);
-    /* Fault-injection hook for the test suite: a slower engine makes
-     * "kill it mid-run" a window wide enough to hit. Never set in use. */
-    const char *d = getenv("MUSICGEN_FAULT_SAMPLE_DELAY_MS");
-    long delay_ms = d ? atol(d) : 0;
-    if (!e) {
-        if (r) {
-            r->kind = 2;
-            snprintf(r->err, sizeof r->err, "%s", err);
-            zmq_send(pipe, r, sizeof *r, 0);
-        }
-        free(r);
-        zmq_close(pipe);
-        return NULL;
-    }
-    for (;;) {
-        job j;
-        if (zmq_recv(pipe, &j, sizeof j, 0) != (int)sizeof j || j.quit)
-            break;
-        memset(r, 0, sizeof *r);
-        if (delay_ms > 0 && delay_ms < 60000)
-            usleep((useconds_t)delay_ms * 1000);
-        if (mg_engine_run(e, j.index, &r->row, r->err, sizeof r->err)) {
-            r->kind = 1;
-            r->row.index = j.index;
-        }
-        zmq_send(pipe, r, sizeof *r, 0);
-    }
-    mg_engine_destroy(&e);
-    free(r);
-    zmq_close(pipe);
-    return NULL;
-}
-
-/* ---- the network side ---- */
 
 typedef struct {
     uint64_t lease, index;
 } pending;
 
 typedef struct {
+    int kind;            /* 0 row, 1 fault (err), 2 engine could not start */
+    uint64_t lease;
+    mg_row row;
+    char err[512];
+} result;
+
+/* What the two threads share. Everything after mu is guarded by it. On
+ * the abandon path (a second SIGTERM mid-sample) the engine thread is
+ * left running and the process exits under it, so this lives on the heap
+ * and is freed only after a join. */
+typedef struct {
+    mg_config cfg;
+    int efd;                     /* eventfd: "results are waiting" */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pending *queue;              /* leased indices not yet started */
+    size_t qhead, qlen, qcap;
+    bool busy, quit;
+    uint64_t busy_lease;
+    result *res;                 /* finished, not yet taken */
+    size_t nres, cap_res;
+    int64_t last_wake;           /* when the eventfd was last written */
+    bool deferred;               /* results wait without a wake-up */
+} engine_shared;
+
+/* Under mu. A result that cannot be stored is lost: its lease expires
+ * and the sample is made again. */
+static bool
+push_result(engine_shared *s, const result *r)
+{
+    if (s->nres == s->cap_res) {
+        size_t cap = s->cap_res ? s->cap_res * 2 : 16;
+        result *n = realloc(s->res, cap * sizeof *n);
+        if (!n)
+            return false;
+        s->res = n;
+        s->cap_res = cap;
+    }
+    s->res[s->nres++] = *r;
+    return s->nres == 1;
+}
+
+static void
+post_result(engine_shared *s, const result *r)
+{
+    pthread_mutex_lock(&s->mu);
+    bool wake = push_result(s, r) || s->deferred;
+    s->busy = false;
+    if (wake) {
+        /* A wake-up per sample costs more than a midi-only sample on a
+         * virtual machine: coalesce, but never hold a result while the
+         * engine waits for work (or leaves) */
+        int64_t now = mg_mono_ms();
+        if (s->qlen == 0 || s->quit || now - s->last_wake >= WAKE_MIN_MS) {
+            s->last_wake = now;
+            s->deferred = false;
+        } else {
+            s->deferred = true;
+            wake = false;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (wake) {
+        uint64_t one = 1;
+        ssize_t n = write(s->efd, &one, sizeof one);
+        (void)n;     /* the counter cannot overflow at one per batch */
+    }
+}
+
+static void *
+engine_main(void *arg)
+{
+    engine_shared *s = arg;
+    result *r = calloc(1, sizeof *r);
+    char err[512];
+    mg_engine *e = r ? mg_engine_new(&s->cfg, err, sizeof err) : NULL;
+    /* Fault-injection hook for the test suite: a slower engine makes
+     * "kill it mid-run" a window wide enough to hit. Never set in use. */
+    const char *d = getenv("MUSICGEN_FAULT_SAMPLE_DELAY_MS");
+    long delay_ms = d ? atol(d) : 0;
+    if (!e) {
+        result fail;
+        memset(&fail, 0, sizeof fail);
+        fail.kind = 2;
+        snprintf(fail.err, sizeof fail.err, "%s", r ? err : "out of memory");
+        post_result(s, &fail);
+        free(r);
+        return NULL;
+    }
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        while (!s->quit && s->qlen == 0)
+            pthread_cond_wait(&s->cv, &s->mu);
+        if (s->quit) {
+            pthread_mutex_unlock(&s->mu);
+            break;
+        }
+        pending p = s->queue[s->qhead];
+        s->qhead = (s->qhead + 1) % s->qcap;
+        s->qlen--;
+        s->busy = true;
+        s->busy_lease = p.lease;
+        pthread_mutex_unlock(&s->mu);
+        memset(r, 0, sizeof *r);
+        r->lease = p.lease;
+        if (delay_ms > 0 && delay_ms < 60000)
+            usleep((useconds_t)delay_ms * 1000);
+        if (mg_engine_run(e, p.index, &r->row, r->err, sizeof r->err)) {
+            r->kind = 1;
+            r->row.index = p.index;
+        }
+        post_result(s, r);
+    }
+    mg_engine_destroy(&e);
+    free(r);
+    return NULL;
+}
+
+/* ---- the network side ---- */
+
+typedef struct {
     const mg_worker_opts *o;
-    void *ctx, *sock, *pipe;
+    void *ctx, *sock;
+    engine_shared *eng;          /* shared with the engine thread */
     void *mon;                   /* handshake events of sock */
     unsigned nsock;              /* sockets opened: unique monitor names */
     mg_curve_keys *curve;        /* NULL: plain */
     pthread_t thread;
-    bool thread_on, busy, working, ready_sent;
+    bool thread_on, working, ready_sent;
     mg_config run_cfg;
     char *run_json;
     int64_t run_seed;
     uint32_t hb_ms;
     int64_t last_heard, last_sent, nowork_until, lost_since;
     int backoff_ms;
-    pending *queue;              /* leased indices not yet run */
-    size_t qhead, qlen, qcap;
-    uint64_t busy_lease;
     mg_msg *unacked;             /* ROW messages not yet acknowledged */
     size_t nunacked, cap_unacked;
     uint64_t rows;
@@ -262,63 +327,85 @@ out:
     return rc;
 }
 
-static int
-thread_start(worker *w, char *err, size_t errlen)
+static engine_shared *
+shared_new(void)
 {
-    engine_thread *t = calloc(1, sizeof *t);
-    if (!t) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
+    engine_shared *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (e->efd < 0) {
+        free(e);
+        return NULL;
     }
-    t->ctx = w->ctx;
-    snprintf(t->ep, sizeof t->ep, PIPE_EP_FMT, (void *)w);
-    t->cfg = w->run_cfg;
-    t->ready = zmq_socket(w->ctx, ZMQ_PAIR);
-    w->pipe = zmq_socket(w->ctx, ZMQ_PAIR);
-    if (!t->ready || !w->pipe || zmq_bind(t->ready, t->ep) ||
-        zmq_connect(w->pipe, t->ep)) {
-        snprintf(err, errlen, "engine pipe: %s", zmq_strerror(errno));
-        free(t);
-        return -1;
-    }
-    /* the thread owns t from here and frees it */
-    if (pthread_create(&w->thread, NULL, engine_main, t)) {
-        snprintf(err, errlen, "cannot start the engine thread");
-        zmq_close(t->ready);
-        free(t);
-        return -1;
-    }
-    w->thread_on = true;
-    pthread_detach(w->thread);
-    return 0;
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->cv, NULL);
+    return e;
 }
 
 static void
-queue_push(worker *w, uint64_t lease, uint64_t index)
+shared_free(engine_shared *e)
 {
-    if (w->qlen == w->qcap) {
-        size_t cap = w->qcap ? w->qcap * 2 : 256;
+    if (!e)
+        return;
+    close(e->efd);
+    pthread_mutex_destroy(&e->mu);
+    pthread_cond_destroy(&e->cv);
+    free(e->queue);
+    free(e->res);
+    free(e);
+}
+
+static int
+thread_start(worker *w, char *err, size_t errlen)
+{
+    w->eng->cfg = w->run_cfg;
+    if (pthread_create(&w->thread, NULL, engine_main, w->eng)) {
+        snprintf(err, errlen, "cannot start the engine thread");
+        return -1;
+    }
+    w->thread_on = true;
+    return 0;
+}
+
+/* Under mu. */
+static void
+queue_push(engine_shared *e, uint64_t lease, uint64_t index)
+{
+    if (e->qlen == e->qcap) {
+        size_t cap = e->qcap ? e->qcap * 2 : 256;
         pending *q = malloc(cap * sizeof *q);
         if (!q)
             return;     /* the lease expires and is redone */
-        for (size_t i = 0; i < w->qlen; i++)
-            q[i] = w->queue[(w->qhead + i) % w->qcap];
-        free(w->queue);
-        w->queue = q;
-        w->qcap = cap;
-        w->qhead = 0;
+        for (size_t i = 0; i < e->qlen; i++)
+            q[i] = e->queue[(e->qhead + i) % e->qcap];
+        free(e->queue);
+        e->queue = q;
+        e->qcap = cap;
+        e->qhead = 0;
     }
-    w->queue[(w->qhead + w->qlen) % w->qcap] = (pending){lease, index};
-    w->qlen++;
+    e->queue[(e->qhead + e->qlen) % e->qcap] = (pending){lease, index};
+    e->qlen++;
 }
 
-static pending
-queue_pop(worker *w)
+static size_t
+queue_len(worker *w)
 {
-    pending p = w->queue[w->qhead];
-    w->qhead = (w->qhead + 1) % w->qcap;
-    w->qlen--;
-    return p;
+    pthread_mutex_lock(&w->eng->mu);
+    size_t n = w->eng->qlen;
+    pthread_mutex_unlock(&w->eng->mu);
+    return n;
+}
+
+/* The engine is done with everything handed to it and every result has
+ * been taken. */
+static bool
+engine_idle(worker *w)
+{
+    pthread_mutex_lock(&w->eng->mu);
+    bool idle = !w->eng->busy && w->eng->nres == 0;
+    pthread_mutex_unlock(&w->eng->mu);
+    return idle;
 }
 
 static void
@@ -358,12 +445,17 @@ add_lease(mg_msg *j, uint64_t lease)
 
 /* Leases we still have work of: queued, running, or rows unacknowledged. */
 static void
-held_leases(const worker *w, mg_msg *j)
+held_leases(worker *w, mg_msg *j)
 {
-    for (size_t i = 0; i < w->qlen; i++)
-        add_lease(j, w->queue[(w->qhead + i) % w->qcap].lease);
-    if (w->busy)
-        add_lease(j, w->busy_lease);
+    engine_shared *e = w->eng;
+    pthread_mutex_lock(&e->mu);
+    for (size_t i = 0; i < e->qlen; i++)
+        add_lease(j, e->queue[(e->qhead + i) % e->qcap].lease);
+    if (e->busy)
+        add_lease(j, e->busy_lease);
+    for (size_t i = 0; i < e->nres; i++)
+        add_lease(j, e->res[i].lease);
+    pthread_mutex_unlock(&e->mu);
     for (size_t i = 0; i < w->nunacked; i++)
         add_lease(j, w->unacked[i].lease);
 }
@@ -462,8 +554,11 @@ on_message(worker *w, const uint8_t *buf, size_t len, char *err,
         rc = MG_WORKER_REFUSED;
         break;
     case MG_MSG_GRANT:
+        pthread_mutex_lock(&w->eng->mu);
         for (uint32_t i = 0; i < m.n; i++)
-            queue_push(w, m.lease, m.first + i);
+            queue_push(w->eng, m.lease, m.first + i);
+        pthread_cond_signal(&w->eng->cv);
+        pthread_mutex_unlock(&w->eng->mu);
         w->ready_sent = false;
         break;
     case MG_MSG_NOWORK:
@@ -497,7 +592,6 @@ on_message(worker *w, const uint8_t *buf, size_t len, char *err,
 static int
 on_result(worker *w, const result *r, char *err, size_t errlen)
 {
-    w->busy = false;
     if (r->kind == 2) {
         snprintf(err, errlen, "engine: %s", r->err);
         return -1;
@@ -508,7 +602,7 @@ on_result(worker *w, const result *r, char *err, size_t errlen)
         return -1;
     }
     mg_msg m;
-    mg_msg_from_row(&m, &r->row, w->busy_lease);
+    mg_msg_from_row(&m, &r->row, r->lease);
     unacked_add(w, &m);
     w->rows++;
     if (w->working)
@@ -516,29 +610,49 @@ on_result(worker *w, const result *r, char *err, size_t errlen)
     return -2;
 }
 
+/* Take every finished result and report it. -2 to go on, else the
+ * worker's result. */
+static int
+on_results(worker *w, char *err, size_t errlen)
+{
+    uint64_t v;
+    ssize_t n = read(w->eng->efd, &v, sizeof v);
+    (void)n;     /* EAGAIN: a wake-up already consumed; look anyway */
+    pthread_mutex_lock(&w->eng->mu);
+    result *res = w->eng->res;
+    size_t nres = w->eng->nres;
+    w->eng->res = NULL;
+    w->eng->nres = w->eng->cap_res = 0;
+    pthread_mutex_unlock(&w->eng->mu);
+    int rc = -2;
+    for (size_t i = 0; i < nres && rc == -2; i++)
+        rc = on_result(w, &res[i], err, errlen);
+    free(res);
+    return rc;
+}
+
 static void
 worker_free(worker *w, bool join_engine)
 {
-    if (w->pipe && join_engine && w->thread_on) {
-        job j = {1, 0};
-        zmq_send(w->pipe, &j, sizeof j, 0);
-        /* wait for the thread to close its end: its last act */
-        result r;
-        int t = 30000;
-        zmq_setsockopt(w->pipe, ZMQ_RCVTIMEO, &t, sizeof t);
-        while (w->busy && zmq_recv(w->pipe, &r, sizeof r, 0) > 0)
-            w->busy = false;
+    if (w->thread_on) {
+        pthread_mutex_lock(&w->eng->mu);
+        w->eng->quit = true;
+        pthread_cond_signal(&w->eng->cv);
+        pthread_mutex_unlock(&w->eng->mu);
+        /* the engine leaves after the sample in hand, if any */
+        if (join_engine)
+            pthread_join(w->thread, NULL);
+        else
+            pthread_detach(w->thread);
     }
     sock_close(w);
-    if (w->pipe)
-        zmq_close(w->pipe);
-    free(w->queue);
     free(w->unacked);
     free(w->run_json);
-    /* A busy engine thread still holds the context: leaving it is the
-     * abandon path, and the process exits right after. */
-    if (!w->busy)
-        zmq_ctx_term(w->ctx);
+    /* Abandoned, the engine thread still uses the shared block: the
+     * process exits right after, so it is left to the kernel. */
+    if (join_engine || !w->thread_on)
+        shared_free(w->eng);
+    zmq_ctx_term(w->ctx);
 }
 
 int
@@ -555,9 +669,15 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
             return -1;
         w.curve = &keys;
     }
+    w.eng = shared_new();
+    if (!w.eng) {
+        snprintf(err, errlen, "engine queue: %s", strerror(errno));
+        return -1;
+    }
     w.ctx = zmq_ctx_new();
     if (!w.ctx) {
         snprintf(err, errlen, "zmq: %s", zmq_strerror(errno));
+        shared_free(w.eng);
         return -1;
     }
     sock_open(&w);
@@ -574,24 +694,21 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
         if (stop == 1 && !leaving) {
             leaving = true;
             leave_deadline = mg_mono_ms() + 5000;
+            /* what is not started stays undone: BYE returns its lease */
+            pthread_mutex_lock(&w.eng->mu);
+            w.eng->qlen = 0;
+            pthread_mutex_unlock(&w.eng->mu);
         }
-        if (leaving && !w.busy &&
+        if (leaving && engine_idle(&w) &&
             (w.nunacked == 0 || mg_mono_ms() > leave_deadline)) {
             rc = MG_WORKER_STOPPED;
             send_type(&w, MG_MSG_BYE, "stopped by a signal");
             break;
         }
-        /* hand the engine its next sample */
-        if (w.thread_on && !w.busy && !leaving && w.qlen) {
-            pending p = queue_pop(&w);
-            job j = {0, p.index};
-            w.busy_lease = p.lease;
-            w.busy = zmq_send(w.pipe, &j, sizeof j, 0) == sizeof j;
-        }
         int64_t now = mg_mono_ms();
         /* ask for more while the engine still has work in hand */
-        if (w.working && !w.ready_sent && !leaving && w.qlen < 2 &&
-            now >= w.nowork_until) {
+        if (w.working && !w.ready_sent && !leaving && now >= w.nowork_until &&
+            queue_len(&w) < 2) {
             mg_msg m;
             mg_msg_init(&m, MG_MSG_READY);
             m.capacity = 1;
@@ -602,8 +719,8 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
         int n = 0;
         if (w.sock)
             items[n++] = (zmq_pollitem_t){w.sock, 0, ZMQ_POLLIN, 0};
-        if (w.pipe)
-            items[n++] = (zmq_pollitem_t){w.pipe, 0, ZMQ_POLLIN, 0};
+        if (w.thread_on)
+            items[n++] = (zmq_pollitem_t){NULL, w.eng->efd, ZMQ_POLLIN, 0};
         if (w.mon)
             items[n++] = (zmq_pollitem_t){w.mon, 0, ZMQ_POLLIN, 0};
         long wait = w.hb_ms / 2;
@@ -617,12 +734,10 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
         for (int i = 0; i < n && rc == -2; i++) {
             if (!(items[i].revents & ZMQ_POLLIN))
                 continue;
-            if (items[i].socket == w.mon) {
+            if (w.mon && items[i].socket == w.mon) {
                 rc = on_monitor(&w, err, errlen);
-            } else if (items[i].socket == w.pipe) {
-                result r;
-                if (zmq_recv(w.pipe, &r, sizeof r, 0) == sizeof r)
-                    rc = on_result(&w, &r, err, errlen);
+            } else if (!items[i].socket) {
+                rc = on_results(&w, err, errlen);
             } else {
                 zmq_msg_t msg;
                 zmq_msg_init(&msg);
@@ -665,7 +780,10 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
                                ? BACKOFF_MAX_MS : w.backoff_ms * 2;
         }
     }
-    worker_free(&w, rc != MG_WORKER_STOPPED || !w.busy);
+    pthread_mutex_lock(&w.eng->mu);
+    bool busy = w.eng->busy;
+    pthread_mutex_unlock(&w.eng->mu);
+    worker_free(&w, rc != MG_WORKER_STOPPED || !busy);
     memset(&keys, 0, sizeof keys);
     return rc;
 }
