@@ -49,8 +49,11 @@ local_worker(int slot, void *ud)
     snprintf(o.identity, sizeof o.identity, "local-%d-%ld", slot,
              (long)getpid());
     int rc = mg_worker_run(&o, err, sizeof err);
-    if (rc < 0 || rc == MG_WORKER_REFUSED)
-        fprintf(stderr, "musicgen generate: %s\n", err);
+    /* An engine that cannot start fails alike in every worker: one of
+     * them says so */
+    bool setup = rc < 0 && !strncmp(err, "engine: ", 8);
+    if ((rc < 0 && (!setup || slot == 0)) || rc == MG_WORKER_REFUSED)
+        fprintf(stderr, "musicgen generate: %s\n", setup ? err + 8 : err);
     return rc < 0 ? 1 : rc == MG_WORKER_STOPPED ? 0 : rc;
 }
 
@@ -169,9 +172,16 @@ mg_cmd_generate(int argc, char **argv)
         fprintf(stderr, "musicgen generate: %s\n", err);
         return 2;
     }
-    /* One engine in the parent, destroyed before the fork: every set-up
-     * error (genres, soundfonts, output directory) surfaces here, once. */
-    mg_engine *e = mg_engine_new(&cfg, err, sizeof err);
+    /* One engine in the parent, destroyed before the fork: set-up errors
+     * (genres, FX and mix tables, soundfont registry and pools, output
+     * directory) surface here, once. It does not load the soundfonts:
+     * that is the slowest part of a start (about a second for
+     * FluidR3_GM), the parent would pay it before any worker starts, and
+     * every worker loads them anyway; a font fluidsynth cannot load is
+     * reported by the workers (by one of them: see local_worker). */
+    mg_config check = cfg;
+    check.output_mode = MG_OUT_MIDI_ONLY;
+    mg_engine *e = mg_engine_new(&check, err, sizeof err);
     if (!e) {
         fprintf(stderr, "musicgen generate: %s\n", err);
         return 1;
