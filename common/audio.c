@@ -53,7 +53,9 @@
 #define MAX_FONTS 64
 #define MAX_FONT_TAGS 16
 #define BLOCK 64            /* FluidSynth's internal block, in frames */
-#define CHUNK_BLOCKS 64     /* frames per fluid_synth_process call: 4096 */
+#define CHUNK_BLOCKS 16     /* frames per fluid_synth_process call: 1024,
+                             * so the synth's buffers stay in L2 with the
+                             * stem blocks they are copied into */
 #define CHUNK (BLOCK * CHUNK_BLOCKS)
 #define SBLOCK 4096        /* frames per stem block: FX, storage, writes */
 #define MG_STEM_TOL_LSB 2   /* |sum(stems) - mix| on PCM, in LSB */
@@ -107,10 +109,13 @@ struct mg_audio {
     float *fs[MG_NLAYERS];
     size_t cap;         /* frames */
     mg_ascore_acc *acc;
+    /* the peak |sample| of any stem and of their sum, as stored, kept
+     * block by block while rendering when one pass plays every layer */
+    float peak;
+    bool peak_known;
     float dry[MG_NLAYERS][2][CHUNK];    /* synth output, planar */
-    float wet[MG_NLAYERS][4][CHUNK];    /* reverb L R, chorus L R */
-    float blk[MG_NLAYERS][2 * SBLOCK];  /* dry stem block, interleaved */
-    float wblk[MG_NLAYERS][2 * SBLOCK]; /* reverb + chorus returns */
+    float wet[MG_NLAYERS][2][CHUNK];    /* reverb + chorus returns L R */
+    float blk[MG_NLAYERS][2 * SBLOCK];  /* stem block, interleaved */
     float dec[MG_NLAYERS + 1][2 * SBLOCK];
     float mono[SBLOCK];
     int16_t out16[MG_NLAYERS + 1][2 * SBLOCK];
@@ -807,6 +812,72 @@ store_block(mg_audio *a, int l, const float *x, size_t off, size_t n)
     return pk;
 }
 
+/* Decode frames [off, off + n) of every stem, scaled by h, into
+ * a->dec[l] (floats, the values the files get). */
+static void
+decode_block(mg_audio *a, size_t off, size_t n, double h)
+{
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        float *o = a->dec[l];
+        if (a->fmt == MG_SF_PCM16) {
+            const int16_t *q = a->q[l] + 2 * off;
+            float g = (float)(a->bscale[l][off / SBLOCK] * h);
+            for (size_t i = 0; i < 2 * n; i++)
+                o[i] = (float)q[i] * g;
+        } else {
+            const float *x = a->fs[l] + 2 * off;
+            float g = (float)h;
+            for (size_t i = 0; i < 2 * n; i++)
+                o[i] = x[i] * g;
+        }
+    }
+}
+
+/* max(pk, the peak |sample| of a->dec's n frames of every stem and of
+ * their sum). */
+static float
+peak_of(const mg_audio *a, size_t n, float pk)
+{
+    for (size_t i = 0; i < 2 * n; i++) {
+        float m = 0;
+        for (int l = 0; l < MG_NLAYERS; l++) {
+            float v = a->dec[l][i];
+            m += v;
+            if (fabsf(v) > pk)
+                pk = fabsf(v);
+        }
+        if (fabsf(m) > pk)
+            pk = fabsf(m);
+    }
+    return pk;
+}
+
+/* The peak |sample| of any stem or of their sum, as stored (a pass over
+ * the stored song: only when several fonts render the layers in separate
+ * passes). */
+static double
+stored_peak(mg_audio *a, size_t N)
+{
+    float pk = 0;
+
+    for (size_t off = 0; off < N; off += SBLOCK) {
+        size_t n = N - off < SBLOCK ? N - off : SBLOCK;
+        decode_block(a, off, n, 1.0);
+        pk = peak_of(a, n, pk);
+    }
+    return pk;
+}
+
+/* The peak of frames [off, off + n) of the stored stems and of their sum,
+ * folded into a->peak: the block was just stored, so this reads it from
+ * cache (the same values as stored_peak, without a pass over the song). */
+static void
+block_peak(mg_audio *a, size_t off, size_t n)
+{
+    decode_block(a, off, n, 1.0);
+    a->peak = peak_of(a, n, a->peak);
+}
+
 /* Render every layer whose font is fonts[fi] in one pass on a fresh synth
  * that borrows the loaded font: the synth in chunks up to the next event
  * (fluid_synth_process: per layer a dry pair and its reverb and chorus
@@ -819,7 +890,7 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
 {
     font *f = &a->fonts[fi];
     fluid_synth_t *syn = NULL;
-    bool mine[MG_NLAYERS];
+    bool mine[MG_NLAYERS], wet[MG_NLAYERS], all = true;
     long P = f->preroll, nblocks = ((long)N + P + BLOCK - 1) / BLOCK;
     long cb = 0;
     size_t ne = 0, ei = 0, fill = 0, off = 0, nev = 0;
@@ -827,16 +898,30 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
     mg_fx_state *fx[MG_NLAYERS] = {NULL};
     gain_env ge[MG_NLAYERS];
     float *outp[2 * MG_NLAYERS], *fxp[4 * MG_NLAYERS];
+    float *dry0[2] = {a->dry[0][0], a->dry[0][1]};
     int sid, rc = -1;
 
     for (int l = 0; l < MG_NLAYERS; l++) {
+        const mg_fx_chain *c = &d->fx[l];
         mine[l] = d->font[l] == fi;
+        all &= mine[l];
         if (mine[l])
             nev += 2 * s->track[l].n;
-        outp[2 * l] = a->dry[l][0];
-        outp[2 * l + 1] = a->dry[l][1];
-        for (int k = 0; k < 4; k++)
-            fxp[4 * l + k] = a->wet[l][k];
+        wet[l] = mine[l] && (c->on[MG_FX_REVERB] || c->on[MG_FX_CHORUS]);
+        outp[2 * l] = mine[l] ? a->dry[l][0] : NULL;
+        outp[2 * l + 1] = mine[l] ? a->dry[l][1] : NULL;
+        /* reverb L R, chorus L R of group l; both returns are summed by
+         * the synth into one pair (aliased buffers); a unit that is off
+         * gets NULL, so its raw send is never mixed anywhere */
+        for (int q = 0; q < 2; q++) {
+            bool on = mine[l] && c->on[q ? MG_FX_CHORUS : MG_FX_REVERB];
+            fxp[4 * l + 2 * q] = on ? a->wet[l][0] : NULL;
+            fxp[4 * l + 2 * q + 1] = on ? a->wet[l][1] : NULL;
+        }
+    }
+    if (all) {
+        a->peak = 0;
+        a->peak_known = true;
     }
     ev = malloc(sizeof *ev * (nev ? nev : 1));
     syn = new_fluid_synth(a->rsettings);
@@ -897,12 +982,17 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
         if (nb > cb + CHUNK_BLOCKS)
             nb = cb + CHUNK_BLOCKS;
         nf = (nb - cb) * BLOCK;
-        /* the synth mixes into (adds to) the buffers it is given */
+        /* the synth mixes into (adds to) the buffers it is given; only
+         * those it fills are given (and cleared), the rest are NULL */
         for (int l = 0; l < MG_NLAYERS; l++) {
+            if (!mine[l])
+                continue;
             memset(a->dry[l][0], 0, sizeof(float) * (size_t)nf);
             memset(a->dry[l][1], 0, sizeof(float) * (size_t)nf);
-            for (int q = 0; q < 4; q++)
-                memset(a->wet[l][q], 0, sizeof(float) * (size_t)nf);
+            if (wet[l]) {
+                memset(a->wet[l][0], 0, sizeof(float) * (size_t)nf);
+                memset(a->wet[l][1], 0, sizeof(float) * (size_t)nf);
+            }
         }
         fluid_synth_process(syn, (int)nf, 4 * MG_NLAYERS, fxp,
                             2 * MG_NLAYERS, outp);
@@ -914,50 +1004,37 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
                 take = room;
             if (take > N - off - fill)
                 take = N - off - fill;
+            /* each segment goes through its layer's whole chain while it
+             * is in cache: interleave, insert effects (split-invariant),
+             * the send returns, the gain envelope */
             for (int l = 0; l < MG_NLAYERS; l++) {
-                const mg_fx_chain *c = &d->fx[l];
                 const float *dl = a->dry[l][0] + k, *dr = a->dry[l][1] + k;
-                float *x = a->blk[l] + 2 * fill, *w = a->wblk[l] + 2 * fill;
+                float *x = a->blk[l] + 2 * fill;
                 if (!mine[l])
                     continue;
                 for (size_t i = 0; i < take; i++) {
                     x[2 * i] = dl[i];
                     x[2 * i + 1] = dr[i];
                 }
-                /* a unit that is off leaves its raw send in the left
-                 * buffer: only the returns of units that ran count */
-                if (c->on[MG_FX_REVERB] && c->on[MG_FX_CHORUS]) {
-                    const float *rl = a->wet[l][0] + k, *rr = a->wet[l][1] + k;
-                    const float *cl = a->wet[l][2] + k, *cr = a->wet[l][3] + k;
+                mg_fx_state_run(fx[l], x, take);
+                if (wet[l]) {
+                    const float *wl = a->wet[l][0] + k;
+                    const float *wr = a->wet[l][1] + k;
                     for (size_t i = 0; i < take; i++) {
-                        w[2 * i] = rl[i] + cl[i];
-                        w[2 * i + 1] = rr[i] + cr[i];
-                    }
-                } else if (c->on[MG_FX_REVERB] || c->on[MG_FX_CHORUS]) {
-                    int q = c->on[MG_FX_REVERB] ? 0 : 2;
-                    const float *ul = a->wet[l][q] + k;
-                    const float *ur = a->wet[l][q + 1] + k;
-                    for (size_t i = 0; i < take; i++) {
-                        w[2 * i] = ul[i];
-                        w[2 * i + 1] = ur[i];
+                        x[2 * i] += wl[i];
+                        x[2 * i + 1] += wr[i];
                     }
                 }
+                gain_apply(&ge[l], x, (long)(off + fill), (long)take);
             }
             fill += take;
             k += (long)take;
             if (fill == SBLOCK || off + fill == N) {
-                for (int l = 0; l < MG_NLAYERS; l++) {
-                    const mg_fx_chain *c = &d->fx[l];
-                    float *x = a->blk[l];
-                    if (!mine[l])
-                        continue;
-                    mg_fx_state_run(fx[l], x, fill);
-                    if (c->on[MG_FX_REVERB] || c->on[MG_FX_CHORUS])
-                        for (size_t i = 0; i < 2 * fill; i++)
-                            x[i] += a->wblk[l][i];
-                    gain_apply(&ge[l], x, (long)off, (long)fill);
-                    store_block(a, l, x, off, fill);
-                }
+                for (int l = 0; l < MG_NLAYERS; l++)
+                    if (mine[l])
+                        store_block(a, l, a->blk[l], off, fill);
+                if (all)
+                    block_peak(a, off, fill);
                 off += fill;
                 fill = 0;
             }
@@ -969,7 +1046,9 @@ out:
     if (syn) {
         /* voices released before the font is handed back */
         fluid_synth_system_reset(syn);
-        fluid_synth_process(syn, BLOCK, 0, NULL, 2, outp);
+        memset(a->dry[0][0], 0, sizeof(float) * BLOCK);
+        memset(a->dry[0][1], 0, sizeof(float) * BLOCK);
+        fluid_synth_process(syn, BLOCK, 0, NULL, 2, dry0);
         fluid_synth_remove_sfont(syn, f->sfont);
         delete_fluid_synth(syn);
     }
@@ -1015,51 +1094,6 @@ quant(float x, double full)
     double v = (x < -1 ? -1 : x > 1 ? 1 : x) * full;
     /* round half away from zero, inline (see store_block) */
     return (int32_t)(v >= 0 ? v + 0.5 : v - 0.5);
-}
-
-/* Decode frames [off, off + n) of every stem, scaled by h, into
- * a->dec[l] (floats, the values the files get). */
-static void
-decode_block(mg_audio *a, size_t off, size_t n, double h)
-{
-    for (int l = 0; l < MG_NLAYERS; l++) {
-        float *o = a->dec[l];
-        if (a->fmt == MG_SF_PCM16) {
-            const int16_t *q = a->q[l] + 2 * off;
-            float g = (float)(a->bscale[l][off / SBLOCK] * h);
-            for (size_t i = 0; i < 2 * n; i++)
-                o[i] = (float)q[i] * g;
-        } else {
-            const float *x = a->fs[l] + 2 * off;
-            float g = (float)h;
-            for (size_t i = 0; i < 2 * n; i++)
-                o[i] = x[i] * g;
-        }
-    }
-}
-
-/* The peak |sample| of any stem or of their sum, as stored. */
-static double
-stored_peak(mg_audio *a, size_t N)
-{
-    float pk = 0;
-
-    for (size_t off = 0; off < N; off += SBLOCK) {
-        size_t n = N - off < SBLOCK ? N - off : SBLOCK;
-        decode_block(a, off, n, 1.0);
-        for (size_t i = 0; i < 2 * n; i++) {
-            float m = 0;
-            for (int l = 0; l < MG_NLAYERS; l++) {
-                float v = a->dec[l][i];
-                m += v;
-                if (fabsf(v) > pk)
-                    pk = fabsf(v);
-            }
-            if (fabsf(m) > pk)
-                pk = fabsf(m);
-        }
-    }
-    return pk;
 }
 
 /* Scale by h, quantise, check the stem sum, feed the score and write.
@@ -1285,6 +1319,7 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     }
     if (ensure_buffers(a, N, err, errlen) < 0)
         return -1;
+    a->peak_known = false;
     /* one pass per distinct font, in layer order of first use */
     for (int l = 0; l < MG_NLAYERS; l++) {
         bool seen = false;
@@ -1294,7 +1329,7 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
             return -1;
     }
     /* one headroom gain for stems and mix, from the loudest of them */
-    peak = stored_peak(a, N);
+    peak = a->peak_known ? a->peak : stored_peak(a, N);
     if (peak > 0) {
         h = pow(10.0, a->mix.headroom_db / 20.0) / peak;
         if (h > pow(10.0, a->mix.max_gain_db / 20.0))
