@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -1053,8 +1054,18 @@ mg_coord_run(mg_coord *c, char *err, size_t errlen)
             snprintf(err, errlen, "zmq_poll: %s", zmq_strerror(errno));
             return -1;
         }
+        size_t rows_before = c->tx_rows;
         if (rc > 0 && drain(c, false, err, errlen))
             return -1;
+        /* Rows are committed every BATCH_MS anyway: after a burst of
+         * them, let the next ones gather for a moment instead of waking
+         * per row (a wake-up costs more than a cheap sample's row; the
+         * answers to READY and HELLO were already sent in drain). Under
+         * a flood each drain simply takes more rows. */
+        if (c->in_tx && c->tx_rows > rows_before) {
+            struct timespec nap = {0, 1000000};
+            nanosleep(&nap, NULL);
+        }
         now = mg_mono_ms();
         if (now - c->last_beat >= (int64_t)c->o.heartbeat_ms) {
             if (beat(c, err, errlen))
