@@ -33,6 +33,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -82,6 +83,38 @@ typedef struct {
     double headroom_db, max_gain_db, ramp_ms, fade_ms;
 } mix_spec;
 
+/* A WAV written through libsndfile's virtual I/O, hashed on the way out.
+ * libsndfile writes the header (placeholder sizes) at [0, D), the data in
+ * order from D, and at close the header again with the real sizes. The
+ * data length is known before the first byte (frames x channels x bytes),
+ * so when the first data byte arrives the final header is predicted (the
+ * first header with its RIFF, fact and data sizes patched) and hashed,
+ * and every data byte is hashed as it is written, while in cache. At
+ * close the header really written must equal the prediction and the data
+ * must have come in order exactly once; otherwise (a libsndfile that
+ * writes differently) the file is hashed again from disk, so the digest
+ * is always the SHA-256 of the file's bytes. Writes go through a buffer
+ * of WBUF bytes (one write(2) per WBUF, not per libsndfile call). */
+#define WBUF (1 << 18)
+#define WHDR 4096           /* largest header predicted */
+typedef struct {
+    int fd;
+    int err;                /* errno of the first failed write */
+    sf_count_t pos, len;    /* libsndfile's position, file length */
+    sf_count_t frames;      /* the file's final frame count */
+    sf_count_t dlen;        /* the data chunk's final length */
+    sf_count_t D;           /* data offset (header length), 0 = unknown */
+    sf_count_t hend;        /* end of the last write at offset 0 */
+    sf_count_t dnext;       /* where the next data byte is due */
+    bool ok;                /* the stream matches the prediction so far */
+    unsigned char hdr[WHDR];    /* bytes [0, WHDR) as last written */
+    unsigned char pred[WHDR];   /* predicted final header */
+    EVP_MD_CTX *md;
+    sf_count_t bpos;        /* file offset of buf[0] */
+    size_t bn;
+    unsigned char buf[WBUF];
+} wfile;
+
 struct mg_audio {
     bool render;
     mg_output_mode mode;
@@ -120,6 +153,7 @@ struct mg_audio {
     float mono[SBLOCK];
     int16_t out16[MG_NLAYERS + 1][2 * SBLOCK];
     int32_t out32[MG_NLAYERS + 1][2 * SBLOCK];
+    wfile wf[MG_NLAYERS + 1];   /* stems, mix */
 };
 
 /* ---- pools: registry + dropped-in files --------------------------- */
@@ -1066,21 +1100,267 @@ format_name(mg_sample_format f)
     return f == MG_SF_PCM24 ? "pcm24" : f == MG_SF_FLOAT ? "float" : "pcm16";
 }
 
-static SNDFILE *
-open_wav(const mg_audio *a, const char *path, char *err, size_t errlen)
+/* ---- hashed WAV writer (see wfile) ---------------------------------- */
+
+static int
+wf_pwrite(wfile *w, const unsigned char *b, size_t n, sf_count_t at)
 {
+    size_t done = 0;
+
+    while (done < n) {
+        ssize_t r = pwrite(w->fd, b + done, n - done,
+                           (off_t)(at + (sf_count_t)done));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (!w->err)
+                w->err = r < 0 ? errno : EIO;
+            return -1;
+        }
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+static int
+wf_flush(wfile *w)
+{
+    if (w->bn > 0 && wf_pwrite(w, w->buf, w->bn, w->bpos) < 0)
+        return -1;
+    w->bpos += (sf_count_t)w->bn;
+    w->bn = 0;
+    return 0;
+}
+
+static uint32_t
+rd32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static void
+wr32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+/* The final header from the first one: RIFF size, every fact chunk's
+ * frame count and the data chunk's size patched; false if [0, D) is not
+ * RIFF/WAVE chunks ending in the data chunk's header. */
+static bool
+wf_predict(wfile *w)
+{
+    size_t D = (size_t)w->D, p = 12;
+
+    memcpy(w->pred, w->hdr, D);
+    if (D < 20 || memcmp(w->pred, "RIFF", 4) || memcmp(w->pred + 8, "WAVE", 4))
+        return false;
+    wr32(w->pred + 4, (uint32_t)(D + (size_t)w->dlen - 8));
+    while (p + 8 <= D) {
+        uint32_t n = rd32(w->pred + p + 4);
+        if (!memcmp(w->pred + p, "data", 4)) {
+            wr32(w->pred + p + 4, (uint32_t)w->dlen);
+            return p + 8 == D;
+        }
+        if (!memcmp(w->pred + p, "fact", 4) && n >= 4 && p + 12 <= D)
+            wr32(w->pred + p + 8, (uint32_t)w->frames);
+        p += 8 + n + (n & 1);
+    }
+    return false;
+}
+
+static sf_count_t
+wf_write(const void *ptr, sf_count_t count, void *user)
+{
+    wfile *w = user;
+    const unsigned char *b = ptr;
+
+    if (count <= 0)
+        return 0;
+    if (w->pos < WHDR) {
+        sf_count_t n = WHDR - w->pos < count ? WHDR - w->pos : count;
+        memcpy(w->hdr + w->pos, b, (size_t)n);
+    }
+    if (w->pos == 0)
+        w->hend = count;    /* a header (libsndfile writes it whole) */
+    if (w->ok && w->D == 0 && w->pos > 0 && w->pos == w->hend) {
+        /* the first byte past the header: predict the final header */
+        w->D = w->dnext = w->pos;
+        w->ok = w->D <= WHDR && wf_predict(w);
+        if (w->ok)
+            EVP_DigestUpdate(w->md, w->pred, (size_t)w->D);
+    }
+    if (w->ok && w->D > 0) {
+        if (w->pos == w->dnext) {
+            EVP_DigestUpdate(w->md, b, (size_t)count);  /* data, in order */
+            w->dnext += count;
+        } else if (w->pos + count > w->D) {
+            w->ok = false;  /* data rewritten, or a header grown */
+        }
+    }
+    if (w->bn > 0 && (w->bpos + (sf_count_t)w->bn != w->pos ||
+                      w->bn + (size_t)count > WBUF) && wf_flush(w) < 0)
+        return 0;
+    if ((size_t)count >= WBUF) {
+        if (wf_pwrite(w, b, (size_t)count, w->pos) < 0)
+            return 0;
+    } else {
+        if (w->bn == 0)
+            w->bpos = w->pos;
+        memcpy(w->buf + w->bn, b, (size_t)count);
+        w->bn += (size_t)count;
+    }
+    w->pos += count;
+    if (w->pos > w->len)
+        w->len = w->pos;
+    return count;
+}
+
+static sf_count_t
+wf_read(void *ptr, sf_count_t count, void *user)
+{
+    wfile *w = user;
+    ssize_t r;
+
+    if (wf_flush(w) < 0)
+        return 0;
+    r = pread(w->fd, ptr, (size_t)count, (off_t)w->pos);
+    if (r <= 0)
+        return 0;
+    w->pos += r;
+    return r;
+}
+
+static sf_count_t
+wf_seek(sf_count_t off, int whence, void *user)
+{
+    wfile *w = user;
+    sf_count_t p = whence == SEEK_CUR ? w->pos + off
+                   : whence == SEEK_END ? w->len + off : off;
+
+    if (p < 0)
+        return -1;
+    w->pos = p;
+    return p;
+}
+
+static sf_count_t
+wf_tell(void *user)
+{
+    return ((wfile *)user)->pos;
+}
+
+static sf_count_t
+wf_filelen(void *user)
+{
+    return ((wfile *)user)->len;
+}
+
+/* Create path for a WAV of `frames` frames of `fbytes` bytes each. */
+static int
+wf_open(wfile *w, const char *path, sf_count_t frames, int fbytes)
+{
+    w->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w->fd < 0)
+        return -1;
+    w->err = 0;
+    w->pos = w->len = w->D = w->bpos = w->hend = w->dnext = 0;
+    w->bn = 0;
+    w->frames = frames;
+    w->dlen = frames * fbytes;
+    w->md = EVP_MD_CTX_new();
+    w->ok = w->md && EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) == 1;
+    return 0;
+}
+
+/* Flush and close (after sf_close); hex receives the file's SHA-256.
+ * Returns 0, or -1 with errno (the first write error, or close's). */
+static int
+wf_close(wfile *w, char hex[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    int rc = 0, en = 0;
+
+    if (w->fd < 0)
+        return 0;
+    if (wf_flush(w) < 0 || w->err) {
+        rc = -1;
+        en = w->err ? w->err : EIO;
+    }
+    if (rc == 0 && !(w->ok && w->D > 0 && w->len == w->D + w->dlen &&
+                     w->dnext == w->len &&
+                     !memcmp(w->hdr, w->pred, (size_t)w->D))) {
+        /* not the stream predicted: hash the file's bytes from disk */
+        sf_count_t at = 0;
+        ssize_t r;
+        if (!w->md || EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) != 1) {
+            rc = -1;
+            en = ENOMEM;
+        }
+        while (rc == 0 &&
+               (r = pread(w->fd, w->buf, WBUF, (off_t)at)) != 0) {
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0) {
+                rc = -1;
+                en = errno;
+                break;
+            }
+            EVP_DigestUpdate(w->md, w->buf, (size_t)r);
+            at += r;
+        }
+    }
+    if (rc == 0) {
+        EVP_DigestFinal_ex(w->md, md, &mdlen);
+        for (unsigned int i = 0; i < mdlen && i < 32; i++)
+            sprintf(hex + 2 * i, "%02x", md[i]);
+    }
+    if (close(w->fd) < 0 && rc == 0) {
+        rc = -1;
+        en = errno;
+    }
+    w->fd = -1;
+    EVP_MD_CTX_free(w->md);
+    w->md = NULL;
+    if (rc < 0)
+        errno = en;
+    return rc;
+}
+
+/* Open a WAV of `frames` frames at path through w (see wfile). */
+static SNDFILE *
+open_wav(mg_audio *a, wfile *w, const char *path, size_t frames,
+         char *err, size_t errlen)
+{
+    static SF_VIRTUAL_IO vio = {wf_filelen, wf_seek, wf_read, wf_write,
+                                wf_tell};
+    int bytes = a->fmt == MG_SF_PCM24 ? 3 : a->fmt == MG_SF_FLOAT ? 4 : 2;
     SF_INFO info;
     SNDFILE *sf;
 
+    if (wf_open(w, path, (sf_count_t)frames, 2 * bytes) < 0) {
+        snprintf(err, errlen, "write %s: %s", path, strerror(errno));
+        return NULL;
+    }
     memset(&info, 0, sizeof info);
     info.samplerate = a->rate;
     info.channels = 2;
     info.format = SF_FORMAT_WAV |
         (a->fmt == MG_SF_PCM24 ? SF_FORMAT_PCM_24
          : a->fmt == MG_SF_FLOAT ? SF_FORMAT_FLOAT : SF_FORMAT_PCM_16);
-    sf = sf_open(path, SFM_WRITE, &info);
+    sf = sf_open_virtual(&vio, SFM_WRITE, &info, w);
     if (!sf) {
-        snprintf(err, errlen, "write %s: %s", path, sf_strerror(NULL));
+        int en = w->err ? w->err : EIO;
+        char hex[65];
+        snprintf(err, errlen, "write %s: %s", path,
+                 w->err ? strerror(w->err) : sf_strerror(NULL));
+        wf_close(w, hex);
+        errno = en;
         return NULL;
     }
     /* no PEAK chunk: it would be the only varying bytes in a float WAV */
@@ -1096,23 +1376,31 @@ quant(float x, double full)
     return (int32_t)(v >= 0 ? v + 0.5 : v - 0.5);
 }
 
-/* Scale by h, quantise, check the stem sum, feed the score and write.
+/* Scale by h, quantise, check the stem sum, feed the score and write, a
+ * block at a time: each stored block is read once (decode, mix sum, mono
+ * for the score, quantisation, sum check all in one loop) and the files
+ * are hashed as they are written (hex[l]: stems, hex[MG_NLAYERS]: mix).
  * max_err receives the largest |sum(stems) - mix| seen (LSB, or absolute
  * for float). On a write fault errno is left as the failing call set it
  * (the engine tells output faults - ENOSPC, EFBIG - from sample faults). */
 static int
 write_outputs(mg_audio *a, const char *dir, size_t N, double h,
-              double *max_err, char *err, size_t errlen)
+              double *max_err, char hex[MG_NLAYERS + 1][65], char *err,
+              size_t errlen)
 {
     bool want_mix = a->mode == MG_OUT_FULL || a->mode == MG_OUT_MIX_ONLY;
     bool want_stems = a->mode == MG_OUT_FULL || a->mode == MG_OUT_STEMS_ONLY;
-    SNDFILE *mix = NULL, *st[MG_NLAYERS] = {NULL};
+    SNDFILE *sf[MG_NLAYERS + 1] = {NULL};
     double full = a->fmt == MG_SF_PCM24 ? 8388607.0 : 32767.0;
     float *m = a->dec[MG_NLAYERS];
     char path[1200];
     int rc = -1, en = 0;
 
     *max_err = 0;
+    for (int l = 0; l <= MG_NLAYERS; l++) {
+        a->wf[l].fd = -1;
+        hex[l][0] = 0;
+    }
     mg_ascore_acc_reset(a->acc);
     if (want_stems) {
         snprintf(path, sizeof path, "%s/stems", dir);
@@ -1122,30 +1410,88 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
             errno = en;
             return -1;
         }
-        for (int l = 0; l < MG_NLAYERS; l++) {
+    }
+    for (int l = 0; l <= MG_NLAYERS; l++) {
+        if (l < MG_NLAYERS ? !want_stems : !want_mix)
+            continue;
+        if (l < MG_NLAYERS)
             snprintf(path, sizeof path, "%s/stems/%s.wav", dir,
                      mg_layer_name(l));
-            if (!(st[l] = open_wav(a, path, err, errlen))) {
-                en = errno;
-                goto out;
-            }
-        }
-    }
-    if (want_mix) {
-        snprintf(path, sizeof path, "%s/mix.wav", dir);
-        if (!(mix = open_wav(a, path, err, errlen))) {
+        else
+            snprintf(path, sizeof path, "%s/mix.wav", dir);
+        if (!(sf[l] = open_wav(a, &a->wf[l], path, N, err, errlen))) {
             en = errno;
             goto out;
         }
     }
     for (size_t off = 0; off < N; off += SBLOCK) {
         size_t n = N - off < SBLOCK ? N - off : SBLOCK;
-        decode_block(a, off, n, h);
-        for (size_t i = 0; i < 2 * n; i++) {
-            float s = 0;
-            for (int l = 0; l < MG_NLAYERS; l++)
-                s += a->dec[l][i];
-            m[i] = s;
+        float g[MG_NLAYERS];
+        const int16_t *q[MG_NLAYERS];
+        const float *x[MG_NLAYERS];
+        double worst = 0;
+        for (int l = 0; l < MG_NLAYERS; l++) {
+            if (a->fmt == MG_SF_PCM16) {
+                q[l] = a->q[l] + 2 * off;
+                g[l] = (float)(a->bscale[l][off / SBLOCK] * h);
+            } else {
+                x[l] = a->fs[l] + 2 * off;
+                g[l] = (float)h;
+            }
+        }
+        if (a->fmt == MG_SF_FLOAT) {
+            /* float: the mix is the sum of the values written, exactly
+             * as summed here; the check re-adds in double */
+            for (size_t i = 0; i < 2 * n; i++) {
+                float s = 0;
+                double ds = 0, e;
+                for (int l = 0; l < MG_NLAYERS; l++) {
+                    float d = x[l][i] * g[l];
+                    a->dec[l][i] = d;
+                    s += d;
+                    ds += d;
+                }
+                m[i] = s;
+                e = fabs(ds - s);
+                if (e > worst)
+                    worst = e;
+            }
+        } else {
+            int shift = a->fmt == MG_SF_PCM24 ? 8 : 0;
+            for (size_t i = 0; i < 2 * n; i++) {
+                float s = 0;
+                int32_t qs = 0, qm;
+                int e;
+                for (int l = 0; l < MG_NLAYERS; l++) {
+                    float d = a->fmt == MG_SF_PCM16 ? (float)q[l][i] * g[l]
+                                                    : x[l][i] * g[l];
+                    int32_t v = quant(d, full);
+                    s += d;
+                    qs += v;
+                    if (shift)
+                        a->out32[l][i] = (int32_t)((uint32_t)v << shift);
+                    else
+                        a->out16[l][i] = (int16_t)v;
+                }
+                m[i] = s;
+                qm = quant(s, full);
+                if (shift)
+                    a->out32[MG_NLAYERS][i] = (int32_t)((uint32_t)qm << shift);
+                else
+                    a->out16[MG_NLAYERS][i] = (int16_t)qm;
+                e = abs(qs - qm);
+                if (e > worst)
+                    worst = e;
+            }
+        }
+        if (worst > *max_err)
+            *max_err = worst;
+        if (worst > (a->fmt == MG_SF_FLOAT ? MG_STEM_TOL_FLOAT
+                                           : MG_STEM_TOL_LSB)) {
+            snprintf(err, errlen, "stems do not sum to the mix in frames "
+                     "%zu..%zu (error %g%s)", off, off + n, worst,
+                     a->fmt == MG_SF_FLOAT ? "" : " LSB");
+            goto out;
         }
         for (size_t i = 0; i < n; i++)
             a->mono[i] = 0.5f * m[2 * i] + 0.5f * m[2 * i + 1];
@@ -1153,82 +1499,44 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
             snprintf(err, errlen, "audio: out of memory in the audio score");
             goto out;
         }
-        if (a->fmt == MG_SF_FLOAT) {
-            for (size_t i = 0; i < 2 * n; i++) {
-                double s = 0, e;
-                for (int l = 0; l < MG_NLAYERS; l++)
-                    s += a->dec[l][i];
-                e = fabs(s - m[i]);
-                if (e > *max_err)
-                    *max_err = e;
-                if (e > MG_STEM_TOL_FLOAT) {
-                    snprintf(err, errlen, "stems do not sum to the mix at "
-                             "frame %zu (error %g)", off + i / 2, e);
-                    goto out;
-                }
-            }
-        } else {
-            int shift = a->fmt == MG_SF_PCM24 ? 8 : 0;
-            for (int l = 0; l <= MG_NLAYERS; l++)
-                for (size_t i = 0; i < 2 * n; i++)
-                    a->out32[l][i] = quant(a->dec[l][i], full);
-            for (size_t i = 0; i < 2 * n; i++) {
-                int32_t qs = 0;
-                int e;
-                for (int l = 0; l < MG_NLAYERS; l++)
-                    qs += a->out32[l][i];
-                e = abs(qs - a->out32[MG_NLAYERS][i]);
-                if (e > *max_err)
-                    *max_err = e;
-                if (e > MG_STEM_TOL_LSB) {
-                    snprintf(err, errlen, "stems do not sum to the mix at "
-                             "frame %zu (%d LSB)", off + i / 2, e);
-                    goto out;
-                }
-            }
-            for (int l = 0; l <= MG_NLAYERS; l++)
-                for (size_t i = 0; i < 2 * n; i++) {
-                    if (shift)
-                        a->out32[l][i] =
-                            (int32_t)((uint32_t)a->out32[l][i] << shift);
-                    else
-                        a->out16[l][i] = (int16_t)a->out32[l][i];
-                }
-        }
         for (int l = 0; l <= MG_NLAYERS; l++) {
-            SNDFILE *f = l < MG_NLAYERS ? st[l] : mix;
             sf_count_t w;
-            if (!f)
+            if (!sf[l])
                 continue;
             errno = 0;
             if (a->fmt == MG_SF_FLOAT)
-                w = sf_writef_float(f, a->dec[l], (sf_count_t)n);
+                w = sf_writef_float(sf[l], a->dec[l], (sf_count_t)n);
             else if (a->fmt == MG_SF_PCM24)
-                w = sf_writef_int(f, a->out32[l], (sf_count_t)n);
+                w = sf_writef_int(sf[l], a->out32[l], (sf_count_t)n);
             else
-                w = sf_writef_short(f, a->out16[l], (sf_count_t)n);
+                w = sf_writef_short(sf[l], a->out16[l], (sf_count_t)n);
             if (w != (sf_count_t)n) {
-                en = errno ? errno : EIO;
+                en = a->wf[l].err ? a->wf[l].err : errno ? errno : EIO;
                 snprintf(err, errlen, "write %s/%s: %s", dir,
                          l < MG_NLAYERS ? mg_layer_name(l) : "mix.wav",
-                         en ? strerror(en) : sf_strerror(f));
+                         a->wf[l].err || errno ? strerror(en)
+                                               : sf_strerror(sf[l]));
                 goto out;
             }
         }
     }
     rc = 0;
 out:
-    for (int l = 0; l < MG_NLAYERS; l++)
-        if (st[l] && sf_close(st[l]) != 0 && rc == 0) {
-            en = errno ? errno : EIO;
-            snprintf(err, errlen, "write %s/stems/%s.wav: close failed",
-                     dir, mg_layer_name(l));
+    for (int l = 0; l <= MG_NLAYERS; l++) {
+        if (sf[l] && sf_close(sf[l]) != 0 && rc == 0) {
+            en = a->wf[l].err ? a->wf[l].err : EIO;
+            snprintf(err, errlen, "write %s/%s: close failed", dir,
+                     l < MG_NLAYERS ? mg_layer_name(l) : "mix.wav");
             rc = -1;
         }
-    if (mix && sf_close(mix) != 0 && rc == 0) {
-        en = errno ? errno : EIO;
-        snprintf(err, errlen, "write %s/mix.wav: close failed", dir);
-        rc = -1;
+        if (a->wf[l].fd >= 0 && wf_close(&a->wf[l], hex[l]) < 0 &&
+            rc == 0) {
+            en = errno;
+            snprintf(err, errlen, "write %s/%s: %s", dir,
+                     l < MG_NLAYERS ? mg_layer_name(l) : "mix.wav",
+                     strerror(en));
+            rc = -1;
+        }
     }
     if (rc < 0)
         errno = en;
@@ -1280,6 +1588,7 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     json_t *jsf = json_object(), *jfx = json_object(), *jlv = json_object();
     size_t N = (size_t)llround(mg_song_duration(s) * a->rate);
     double peak = 0, h = 1, max_err = 0, off_max = 0;
+    char hex[MG_NLAYERS + 1][65];
     mg_ascore sc;
 
     *score = -1;
@@ -1335,7 +1644,7 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
         if (h > pow(10.0, a->mix.max_gain_db / 20.0))
             h = pow(10.0, a->mix.max_gain_db / 20.0);
     }
-    if (write_outputs(a, dir, N, h, &max_err, err, errlen) < 0)
+    if (write_outputs(a, dir, N, h, &max_err, hex, err, errlen) < 0)
         return -1;
     if (mg_ascore_acc_finish(a->acc, a->tempo_min, a->tempo_max, &sc) < 0) {
         snprintf(err, errlen, "audio: out of memory in the audio score");
@@ -1366,6 +1675,22 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     json_object_set_new(annot, "render_offset_seconds",
                         mg_json_real(off_max, 6));
     json_object_set_new(annot, "audio_score", mg_ascore_json(&sc));
+    /* SHA-256 of the WAVs as written, for sample.json "checksums" (the
+     * engine adds the other files' and orders them) */
+    {
+        json_t *cs = json_object();
+        for (int l = 0; l <= MG_NLAYERS; l++) {
+            char rel[64];
+            if (!hex[l][0])
+                continue;
+            if (l < MG_NLAYERS)
+                snprintf(rel, sizeof rel, "stems/%s.wav", mg_layer_name(l));
+            else
+                snprintf(rel, sizeof rel, "mix.wav");
+            json_object_set_new(cs, rel, json_string(hex[l]));
+        }
+        json_object_set_new(annot, "checksums", cs);
+    }
     return 0;
 }
 

@@ -355,38 +355,58 @@ sha256_file(const char *path, char hex[65])
     return rc;
 }
 
-/* Checksums of every file the sample lists, keyed by relative path. */
+/* The SHA-256 of one listed file into sums: the one the audio engine
+ * computed while writing it (j's "checksums" so far), else read back. */
+static int
+add_checksum(json_t *sums, const json_t *known, const char *dir,
+             const char *rel)
+{
+    const char *h = json_string_value(json_object_get(known, rel));
+    char p[1400], hex[65];
+
+    if (h && strlen(h) == 64) {
+        json_object_set_new(sums, rel, json_string(h));
+        return 0;
+    }
+    snprintf(p, sizeof p, "%s/%s", dir, rel);
+    if (sha256_file(p, hex))
+        return -1;
+    json_object_set_new(sums, rel, json_string(hex));
+    return 0;
+}
+
+/* Checksums of every file the sample lists, keyed by relative path, in
+ * the order midi, stems, mix; the WAVs' were hashed as they were written
+ * (mg_audio_render), so only the MIDIs are read back. */
 static int
 add_checksums(json_t *j, const char *dir)
 {
     json_t *sums = json_object();
+    json_t *known = json_incref(json_object_get(j, "checksums"));
     const char *groups[] = {"midi", "stems"};
+    int rc = -1;
+
+    json_object_del(j, "checksums");
     for (int g = 0; g < 2; g++) {
         json_t *obj = json_object_get(j, groups[g]);
         const char *k;
         json_t *v;
         json_object_foreach(obj, k, v) {
-            char p[1400], hex[65];
-            snprintf(p, sizeof p, "%s/%s", dir, json_string_value(v));
-            if (sha256_file(p, hex)) {
-                json_decref(sums);
-                return -1;
-            }
-            json_object_set_new(sums, json_string_value(v), json_string(hex));
+            if (add_checksum(sums, known, dir, json_string_value(v)))
+                goto out;
         }
     }
     json_t *mix = json_object_get(j, "mix");
-    if (json_is_string(mix)) {
-        char p[1400], hex[65];
-        snprintf(p, sizeof p, "%s/%s", dir, json_string_value(mix));
-        if (sha256_file(p, hex)) {
-            json_decref(sums);
-            return -1;
-        }
-        json_object_set_new(sums, json_string_value(mix), json_string(hex));
-    }
+    if (json_is_string(mix) &&
+        add_checksum(sums, known, dir, json_string_value(mix)))
+        goto out;
     json_object_set_new(j, "checksums", sums);
-    return 0;
+    sums = NULL;
+    rc = 0;
+out:
+    json_decref(sums);
+    json_decref(known);
+    return rc;
 }
 
 static void

@@ -3,7 +3,9 @@
 # duration_seconds x rate, the stems sum to the mix within 2 LSB, the
 # audio annotations are present, the same command twice gives identical
 # WAV bytes, mix-only / stems-only write only what they say, and pcm24 /
-# float formats come out as asked.
+# float formats come out as asked, and sample.json "checksums" is the
+# SHA-256 of every file's bytes on disk (the WAVs are hashed while being
+# written) in every mode and format.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 M="--measures-per-part intro=1,verse=2,chorus=2,bridge=1,outro=1"
@@ -12,7 +14,7 @@ M="--measures-per-part intro=1,verse=2,chorus=2,bridge=1,outro=1"
 "$MG_BIN" generate --seed 42 --count 2 --out b $M --workers 1 -q \
     || die "second full run failed"
 "$PY" - a b <<'PYEOF' || die "full-mode samples check"
-import json, os, sys, wave, array, filecmp
+import json, os, sys, wave, array, filecmp, hashlib
 a, b = sys.argv[1], sys.argv[2]
 layers = ("beat", "melody", "harmony", "bassline")
 def rd(p):
@@ -43,6 +45,14 @@ for i in range(2):
         sys.exit("sample %d: stems differ from the mix by %d LSB" % (i, worst))
     if max(abs(v) for v in mix) < 1000:
         sys.exit("sample %d: mix nearly silent" % i)
+    # checksums: hashed while written (WAVs) or read back (MIDIs), they
+    # must be the SHA-256 of the files' bytes as they lie on disk
+    cs = j.get("checksums", {})
+    for f in ["mix.wav"] + ["stems/%s.wav" % l for l in layers] + ["midi/%s.mid" % l for l in layers]:
+        if f not in cs:
+            sys.exit("sample %d: no checksum for %s" % (i, f))
+        if hashlib.sha256(open(os.path.join(d, f), "rb").read()).hexdigest() != cs[f]:
+            sys.exit("sample %d: checksum of %s is not the file's SHA-256" % (i, f))
     for f in ["mix.wav"] + ["stems/%s.wav" % l for l in layers]:
         if not filecmp.cmp(os.path.join(d, f), os.path.join(b, "%06d" % i, f), shallow=False):
             sys.exit("sample %d: %s differs between two identical runs" % (i, f))
@@ -72,6 +82,19 @@ bits = struct.unpack("<H", b[34:36])[0]
 want = {"pcm24": (1, 24), "float": (3, 32)}[sys.argv[2]]
 if (fmt_tag, bits) != want and not (sys.argv[2] == "pcm24" and fmt_tag == 0xFFFE and bits == 24):
     sys.exit("format tag %d bits %d" % (fmt_tag, bits))
+PYEOF
+done
+# checksums in the other modes and formats are the files' SHA-256 too
+for d in mo/000000 so/000000 fpcm24/000000 ffloat/000000; do
+    "$PY" - "$d" <<'PYEOF' || die "$d: checksums"
+import hashlib, json, os, sys
+d = sys.argv[1]
+cs = json.load(open(os.path.join(d, "sample.json")))["checksums"]
+if not any(k.endswith(".wav") for k in cs):
+    sys.exit("no WAV checksum")
+for f, h in cs.items():
+    if hashlib.sha256(open(os.path.join(d, f), "rb").read()).hexdigest() != h:
+        sys.exit("checksum of %s is not the file's SHA-256" % f)
 PYEOF
 done
 exit 0
