@@ -815,33 +815,88 @@ gain_apply(const gain_env *ge, float *buf, long off, long n)
     }
 }
 
+/* Loops below work in lanes of VL independent elements (a fixed-count
+ * inner loop the compiler turns into vector code at -O2) and a scalar
+ * tail; the results are those of the plain sequential loops. */
+#define VL 8
+
+/* max(pk, the largest |x[i]| of len floats). */
+static float
+abs_peak(const float *restrict x, size_t len, float pk)
+{
+    float m[VL] = {0};
+    size_t i = 0;
+
+    for (; i + VL <= len; i += VL)
+        for (int k = 0; k < VL; k++) {
+            float v = fabsf(x[i + k]);
+            m[k] = v > m[k] ? v : m[k];
+        }
+    for (; i < len; i++) {
+        float v = fabsf(x[i]);
+        pk = v > pk ? v : pk;
+    }
+    for (int k = 0; k < VL; k++)
+        pk = m[k] > pk ? m[k] : pk;
+    return pk;
+}
+
+/* max(pk, the largest |sum of the four stems| of len samples). */
+_Static_assert(MG_NLAYERS == 4, "sum_peak adds four stems");
+static float
+sum_peak(const float *restrict x0, const float *restrict x1,
+         const float *restrict x2, const float *restrict x3, size_t len,
+         float pk)
+{
+    float m[VL] = {0};
+    size_t i = 0;
+
+    for (; i + VL <= len; i += VL)
+        for (int k = 0; k < VL; k++) {
+            float v = fabsf(x0[i + k] + x1[i + k] + x2[i + k] + x3[i + k]);
+            m[k] = v > m[k] ? v : m[k];
+        }
+    for (; i < len; i++) {
+        float v = fabsf(x0[i] + x1[i] + x2[i] + x3[i]);
+        pk = v > pk ? v : pk;
+    }
+    for (int k = 0; k < VL; k++)
+        pk = m[k] > pk ? m[k] : pk;
+    return pk;
+}
+
+/* round(clamp(x * inv, +-32767)), half away from zero, inline: lrintf is
+ * a libm call per sample (errno semantics keep GCC from inlining it). */
+static inline int16_t
+q16(float x, float inv)
+{
+    float y = x * inv;
+    y = y > 32767.0f ? 32767.0f : y < -32767.0f ? -32767.0f : y;
+    return (int16_t)(y >= 0 ? y + 0.5f : y - 0.5f);
+}
+
 /* Store one processed block of layer l (frames [off, off + n)); returns
  * the block's peak |sample|. */
-static double
-store_block(mg_audio *a, int l, const float *x, size_t off, size_t n)
+static float
+store_block(mg_audio *a, int l, const float *restrict x, size_t off,
+            size_t n)
 {
-    float pk = 0;
+    float pk = abs_peak(x, 2 * n, 0);
 
-    for (size_t i = 0; i < 2 * n; i++) {
-        float v = fabsf(x[i]);
-        if (v > pk)
-            pk = v;
-    }
     if (a->fmt != MG_SF_PCM16) {
         memcpy(a->fs[l] + 2 * off, x, sizeof(float) * 2 * n);
         return pk;
     }
     {
-        int16_t *q = a->q[l] + 2 * off;
+        int16_t *restrict q = a->q[l] + 2 * off;
         float inv = pk > 0 ? 32767.0f / pk : 0;
+        size_t i = 0;
         a->bscale[l][off / SBLOCK] = pk / 32767.0f;
-        for (size_t i = 0; i < 2 * n; i++) {
-            /* round half away from zero inline: lrintf is a libm call
-             * per sample here (errno semantics keep GCC from inlining) */
-            float y = x[i] * inv;
-            y = y > 32767.0f ? 32767.0f : y < -32767.0f ? -32767.0f : y;
-            q[i] = (int16_t)(y >= 0 ? y + 0.5f : y - 0.5f);
-        }
+        for (; i + VL <= 2 * n; i += VL)
+            for (int k = 0; k < VL; k++)
+                q[i + k] = q16(x[i + k], inv);
+        for (; i < 2 * n; i++)
+            q[i] = q16(x[i], inv);
     }
     return pk;
 }
@@ -900,16 +955,6 @@ stored_peak(mg_audio *a, size_t N)
         pk = peak_of(a, n, pk);
     }
     return pk;
-}
-
-/* The peak of frames [off, off + n) of the stored stems and of their sum,
- * folded into a->peak: the block was just stored, so this reads it from
- * cache (the same values as stored_peak, without a pass over the song). */
-static void
-block_peak(mg_audio *a, size_t off, size_t n)
-{
-    decode_block(a, off, n, 1.0);
-    a->peak = peak_of(a, n, a->peak);
 }
 
 /* Render every layer whose font is fonts[fi] in one pass on a fresh synth
@@ -1064,11 +1109,16 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
             fill += take;
             k += (long)take;
             if (fill == SBLOCK || off + fill == N) {
+                /* the headroom peak (stems and their sum) is taken on
+                 * the block in cache, before it is quantised */
                 for (int l = 0; l < MG_NLAYERS; l++)
-                    if (mine[l])
-                        store_block(a, l, a->blk[l], off, fill);
+                    if (mine[l]) {
+                        float pk = store_block(a, l, a->blk[l], off, fill);
+                        a->peak = pk > a->peak ? pk : a->peak;
+                    }
                 if (all)
-                    block_peak(a, off, fill);
+                    a->peak = sum_peak(a->blk[0], a->blk[1], a->blk[2],
+                                       a->blk[3], 2 * fill, a->peak);
                 off += fill;
                 fill = 0;
             }

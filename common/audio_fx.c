@@ -289,6 +289,46 @@ biquad_run(biquad *f, float *buf, size_t frames)
     f->z2[1] = z2r;
 }
 
+/* The three EQ sections in one pass: each sample goes through all three
+ * while in registers (rounded to float between sections, as three
+ * separate passes over the buffer would). */
+static void
+biquad_run3(biquad *f, float *buf, size_t frames)
+{
+    double b0[3], b1[3], b2[3], a1[3], a2[3], z1[3][2], z2[3][2];
+
+    for (int k = 0; k < 3; k++) {
+        b0[k] = f[k].b0;
+        b1[k] = f[k].b1;
+        b2[k] = f[k].b2;
+        a1[k] = f[k].a1;
+        a2[k] = f[k].a2;
+        for (int c = 0; c < 2; c++) {
+            z1[k][c] = f[k].z1[c];
+            z2[k][c] = f[k].z2[c];
+        }
+    }
+    for (size_t i = 0; i < frames; i++) {
+        float xl = buf[2 * i], xr = buf[2 * i + 1];
+        for (int k = 0; k < 3; k++) {
+            double yl = b0[k] * xl + z1[k][0], yr = b0[k] * xr + z1[k][1];
+            z1[k][0] = b1[k] * xl - a1[k] * yl + z2[k][0];
+            z1[k][1] = b1[k] * xr - a1[k] * yr + z2[k][1];
+            z2[k][0] = b2[k] * xl - a2[k] * yl;
+            z2[k][1] = b2[k] * xr - a2[k] * yr;
+            xl = (float)yl;
+            xr = (float)yr;
+        }
+        buf[2 * i] = xl;
+        buf[2 * i + 1] = xr;
+    }
+    for (int k = 0; k < 3; k++)
+        for (int c = 0; c < 2; c++) {
+            f[k].z1[c] = z1[k][c];
+            f[k].z2[c] = z2[k][c];
+        }
+}
+
 static double
 clampd(double x, double lo, double hi)
 {
@@ -392,9 +432,19 @@ fx_distortion(const mg_fx_state *s, float *buf, size_t frames)
 {
     const double k = s->dist_k, norm = s->dist_norm, mix = s->dist_mix;
 
+    /* tanh(u) = e / (e + 2), e = expm1(2u): one expm1 instead of libm's
+     * tanh (about twice the cost); |u| > 20 is +-1 to double precision */
     for (size_t i = 0; i < 2 * frames; i++) {
-        double x = buf[i];
-        buf[i] = (float)((1 - mix) * x + mix * tanh(k * x) * norm);
+        double x = buf[i], u = k * x, t;
+        if (u > 20)
+            t = 1;
+        else if (u < -20)
+            t = -1;
+        else {
+            double e = expm1(2 * u);
+            t = e / (e + 2);
+        }
+        buf[i] = (float)((1 - mix) * x + mix * t * norm);
     }
 }
 
@@ -434,8 +484,10 @@ fx_phaser(mg_fx_state *s, float *buf, size_t frames)
 {
     const int rate = s->rate;
     const double fb = s->ph_fb, mix = s->ph_mix;
-    double a = s->ph_a;
+    double a = s->ph_a, st[2][4], last[2];
 
+    memcpy(st, s->ph_st, sizeof st);
+    memcpy(last, s->ph_last, sizeof last);
     for (size_t i = 0; i < frames; i++) {
         size_t t = s->t + i;
         if (t % 16 == 0) {
@@ -447,17 +499,19 @@ fx_phaser(mg_fx_state *s, float *buf, size_t frames)
         }
         for (int ch = 0; ch < 2; ch++) {
             double x = buf[2 * i + ch];
-            double y = x + fb * s->ph_last[ch];
+            double y = x + fb * last[ch];
             for (int k = 0; k < 4; k++) {
                 /* y[n] = a x[n] + x[n-1] - a y[n-1], one state word */
-                double out = a * y + s->ph_st[ch][k];
-                s->ph_st[ch][k] = y - a * out;
+                double out = a * y + st[ch][k];
+                st[ch][k] = y - a * out;
                 y = out;
             }
-            s->ph_last[ch] = y;
+            last[ch] = y;
             buf[2 * i + ch] = (float)((1 - mix) * x + mix * y);
         }
     }
+    memcpy(s->ph_st, st, sizeof st);
+    memcpy(s->ph_last, last, sizeof last);
     s->ph_a = a;
 }
 
@@ -497,8 +551,7 @@ mg_fx_state_run(mg_fx_state *s, float *buf, size_t frames)
     const mg_fx_chain *c = &s->c;
 
     if (c->on[MG_FX_EQ])
-        for (int k = 0; k < 3; k++)
-            biquad_run(&s->eq[k], buf, frames);
+        biquad_run3(s->eq, buf, frames);
     if (c->on[MG_FX_FILTER])
         biquad_run(&s->lp, buf, frames);
     if (c->on[MG_FX_DISTORTION])
