@@ -384,8 +384,8 @@ mg_cmd_keygen(int argc, char **argv)
                    "keypair alone (copy its\n  worker.cert into the "
                    "coordinator's authorized/ and the coordinator's\n"
                    "  coordinator.cert beside it).\n"
-                   "  Use: musicgen coordinator --curve-dir DIR ...; "
-                   "musicgen worker --curve-dir DIR ...\n");
+                   "  Use: musicgen coordinator --curve-dir DIR ...\n"
+                   "       musicgen worker --curve-dir DIR ...\n");
             return 0;
         } else if (take(&a, "curve-dir", &v)) {
             dir = v;
