@@ -8,7 +8,9 @@
  *    audio score, sample.json) into a scratch directory; start-up
  *    (mg_engine_new: fingerprint, font loading) is timed apart.
  * 2. bare synthesizer: the same four MIDI files of each sample through
- *    libfluidsynth in this process with a fluid_player (sample timing),
+ *    libfluidsynth in a child process (forked first, so its memory is
+ *    its own) right after the engine made the sample, so the two share
+ *    the machine's load of the moment, with a fluid_player (sample timing),
  *    the font loaded once beforehand, rendering exactly the sample's frame
  *    count per stem into a scratch buffer: no mix, score or writes. The
  *    synth runs with libfluidsynth's defaults, as `fluidsynth -F` would
@@ -167,6 +169,80 @@ bare_sample(fluid_settings_t *st, fluid_synth_t *syn, const sample_info *si,
     return now() - t0;
 }
 
+/* The bare synthesizer runs in a child process, forked before the engine
+ * loads anything (its font and buffers are not in the engine's RSS), and
+ * renders each sample's MIDIs right after the engine made the sample:
+ * both see the same load on a shared machine, where it drifts over
+ * seconds (one phase after the other once gave ratios from 1.3x to 1.7x
+ * for the same code). */
+typedef struct {
+    int go;             /* 1 render si, 0 quit */
+    sample_info si;
+} bare_req;
+
+typedef struct {
+    int ok;
+    double wall, cpu;
+} bare_rep;
+
+static int
+xfer(int fd, void *p, size_t n, int wr)
+{
+    char *b = p;
+
+    while (n > 0) {
+        ssize_t r = wr ? write(fd, b, n) : read(fd, b, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        b += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static void
+bare_child(int rfd, int wfd, int rate)
+{
+    enum { CHUNK = 4096 };
+    static float buf[2 * CHUNK];
+    fluid_settings_t *st;
+    fluid_synth_t *syn = NULL;
+    bare_req q;
+
+    fluid_set_log_function(FLUID_WARN, silence_log, NULL);
+    fluid_set_log_function(FLUID_INFO, silence_log, NULL);
+    fluid_set_log_function(FLUID_DBG, silence_log, NULL);
+    st = new_fluid_settings();
+    fluid_settings_setnum(st, "synth.sample-rate", rate);
+    fluid_settings_setint(st, "synth.cpu-cores", 1);
+    fluid_settings_setstr(st, "player.timing-source", "sample");
+    while (xfer(rfd, &q, sizeof q, 0) == 0 && q.go) {
+        bare_rep r = {0, 0, 0};
+        if (!syn) {
+            /* font loaded once, before the first timed sample */
+            syn = new_fluid_synth(st);
+            if (syn && fluid_synth_sfload(syn, q.si.font, 1) == FLUID_FAILED) {
+                delete_fluid_synth(syn);
+                syn = NULL;
+            }
+        }
+        if (syn) {
+            double c0 = cpu_now();
+            r.wall = bare_sample(st, syn, &q.si, buf, CHUNK);
+            r.cpu = cpu_now() - c0;
+            r.ok = 1;
+        }
+        if (xfer(wfd, &r, sizeof r, 1) < 0)
+            break;
+    }
+    if (syn)
+        delete_fluid_synth(syn);
+    delete_fluid_settings(st);
+    _exit(0);
+}
+
 static int
 run_quiet(char *const argv[])
 {
@@ -261,6 +337,8 @@ main(int argc, char **argv)
     sample_info si[MAXN];
     double t0, t_new, t_fp, t_eng = 0, t_bare = 0, t_py = 0, song = 0;
     double c_eng = 0, c_bare = 0, c0;
+    int to_bare = -1, from_bare = -1;
+    pid_t bare_pid;
     long hwm, rss_before;
     struct stat fst;
     int py_ok = 1;
@@ -276,6 +354,30 @@ main(int argc, char **argv)
     snprintf(c.out_dir, sizeof c.out_dir, "%s/musicgen-bench-audio-%ld",
              access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
              (long)getpid());
+
+    /* 2. (the child) bare synthesis, sample by sample after the engine */
+    {
+        int down[2], up[2];
+        if (pipe(down) < 0 || pipe(up) < 0) {
+            perror("bench_audio: pipe");
+            return 1;
+        }
+        fflush(NULL);
+        bare_pid = fork();
+        if (bare_pid < 0) {
+            perror("bench_audio: fork");
+            return 1;
+        }
+        if (bare_pid == 0) {
+            close(down[1]);
+            close(up[0]);
+            bare_child(down[0], up[1], c.sample_rate);
+        }
+        close(down[0]);
+        close(up[1]);
+        to_bare = down[1];
+        from_bare = up[0];
+    }
 
     /* 1. the engine (the fingerprint is timed alone first: it is part of
      * every process's start-up, the font hash cached after the first) */
@@ -312,38 +414,34 @@ main(int argc, char **argv)
         if (read_info(c.out_dir, row.path, c.sf_dir, &si[i]) < 0)
             return 1;
         song += si[i].seconds;
+        {
+            bare_req q;
+            bare_rep r;
+            memset(&q, 0, sizeof q);
+            q.go = 1;
+            q.si = si[i];
+            if (xfer(to_bare, &q, sizeof q, 1) < 0 ||
+                xfer(from_bare, &r, sizeof r, 0) < 0 || !r.ok) {
+                fprintf(stderr, "bench_audio: bare synthesis failed on "
+                        "sample %d (font %s)\n", i, si[i].font);
+                return 1;
+            }
+            t_bare += r.wall;
+            c_bare += r.cpu;
+        }
+    }
+    {
+        bare_req q;
+        memset(&q, 0, sizeof q);
+        xfer(to_bare, &q, sizeof q, 1);
+        close(to_bare);
+        close(from_bare);
+        waitpid(bare_pid, NULL, 0);
     }
     hwm = vm_kb("VmHWM");
     mg_engine_destroy(&e);
     if (stat(si[0].font, &fst) < 0)
         fst.st_size = 0;
-
-    /* 2. bare synthesis, font loaded once */
-    {
-        fluid_settings_t *st;
-        fluid_synth_t *syn;
-        enum { CHUNK = 4096 };
-        static float buf[2 * CHUNK];
-
-        fluid_set_log_function(FLUID_WARN, silence_log, NULL);
-        fluid_set_log_function(FLUID_INFO, silence_log, NULL);
-        fluid_set_log_function(FLUID_DBG, silence_log, NULL);
-        st = new_fluid_settings();
-        fluid_settings_setnum(st, "synth.sample-rate", c.sample_rate);
-        fluid_settings_setint(st, "synth.cpu-cores", 1);
-        fluid_settings_setstr(st, "player.timing-source", "sample");
-        syn = new_fluid_synth(st);
-        if (!syn || fluid_synth_sfload(syn, si[0].font, 1) == FLUID_FAILED) {
-            fprintf(stderr, "bench_audio: cannot load %s\n", si[0].font);
-            return 1;
-        }
-        c0 = cpu_now();
-        for (int i = 0; i < n; i++)
-            t_bare += bare_sample(st, syn, &si[i], buf, CHUNK);
-        c_bare = cpu_now() - c0;
-        delete_fluid_synth(syn);
-        delete_fluid_settings(st);
-    }
 
     /* 3. the Python tool's pipeline */
     snprintf(scratch, sizeof scratch, "%s/py", c.out_dir);

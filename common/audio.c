@@ -865,14 +865,24 @@ sum_peak(const float *restrict x0, const float *restrict x1,
     return pk;
 }
 
-/* round(clamp(x * inv, +-32767)), half away from zero, inline: lrintf is
- * a libm call per sample (errno semantics keep GCC from inlining it). */
+/* Rounding to the nearest integer (ties to even) without a branch: adding
+ * and subtracting 1.5 x 2^23 (float) or 2^52 (double) leaves the value
+ * rounded by the FPU's default mode (|y| < 2^22 here); the conversion is
+ * then exact. A branch on the sign (round half away from zero) is taken
+ * at random on audio - about one misprediction every other sample - and
+ * lrint is a libm call per sample (errno keeps GCC from inlining it). The
+ * build never uses -ffast-math, which would fold the pair away. */
+#define RND_F 12582912.0f
+#define RND_D 6755399441055744.0
+
+/* round(clamp(x * inv, +-32767)) */
 static inline int16_t
 q16(float x, float inv)
 {
     float y = x * inv;
-    y = y > 32767.0f ? 32767.0f : y < -32767.0f ? -32767.0f : y;
-    return (int16_t)(y >= 0 ? y + 0.5f : y - 0.5f);
+    y = y > 32767.0f ? 32767.0f : y;
+    y = y < -32767.0f ? -32767.0f : y;
+    return (int16_t)(int32_t)((y + RND_F) - RND_F);
 }
 
 /* Store one processed block of layer l (frames [off, off + n)); returns
@@ -1421,9 +1431,10 @@ open_wav(mg_audio *a, wfile *w, const char *path, size_t frames,
 static int32_t
 quant(float x, double full)
 {
-    double v = (x < -1 ? -1 : x > 1 ? 1 : x) * full;
-    /* round half away from zero, inline (see store_block) */
-    return (int32_t)(v >= 0 ? v + 0.5 : v - 0.5);
+    double v = x;
+    v = v > 1 ? 1 : v;
+    v = v < -1 ? -1 : v;
+    return (int32_t)((v * full + RND_D) - RND_D);   /* see q16 */
 }
 
 /* Scale by h, quantise, check the stem sum, feed the score and write, a
