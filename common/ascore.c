@@ -87,7 +87,7 @@ fft(double *re, double *im, int n)
  * odd imaginary) and split into the n/2 + 1 bins of the real spectrum:
  * half the work of an n-point complex FFT. */
 static long
-stft(const float *x, size_t len, int n, int hop, double **out)
+stft(const float *x, size_t len, int n, int hop, double **out, size_t *cap)
 {
     long T;
     int h = n / 2;
@@ -100,9 +100,18 @@ stft(const float *x, size_t len, int n, int hop, double **out)
     im = malloc(sizeof(double) * (size_t)h);
     win = malloc(sizeof(double) * (size_t)n);
     tw = malloc(sizeof(double) * (size_t)n);
-    mag = malloc(sizeof(double) * (size_t)T * (size_t)(h + 1));
+    /* the spectrogram buffer is the caller's, kept from one signal to
+     * the next (the engine scores every sample: no fresh pages each time) */
+    mag = *out;
+    if ((size_t)T * (size_t)(h + 1) > *cap) {
+        free(mag);
+        *cap = (size_t)T * (size_t)(h + 1);
+        mag = *out = malloc(sizeof(double) * *cap);
+        if (!mag)
+            *cap = 0;
+    }
     if (!re || !im || !win || !tw || !mag) {
-        free(re); free(im); free(win); free(tw); free(mag);
+        free(re); free(im); free(win); free(tw);
         return -1;
     }
     for (int i = 0; i < n; i++)
@@ -133,7 +142,6 @@ stft(const float *x, size_t len, int n, int hop, double **out)
         }
     }
     free(re); free(im); free(win); free(tw);
-    *out = mag;
     return T;
 }
 
@@ -158,10 +166,11 @@ corr_rot(const double *a, const double *b, int r)
 }
 
 static void
-harmony(const float *x, size_t len, double ar, mg_ascore *s, int *fail)
+harmony(const float *x, size_t len, double ar, double **buf, size_t *cap,
+        mg_ascore *s, int *fail)
 {
-    double *mag = NULL, mean[12] = {0}, prev[12] = {0};
-    long T = stft(x, len, CH_N, CH_HOP, &mag);
+    double *mag, mean[12] = {0}, prev[12] = {0};
+    long T = stft(x, len, CH_N, CH_HOP, buf, cap);
     int used = 0, pairs = 0, have_prev = 0;
     double stab = 0, best = -2, mx = 0, avg = 0;
 
@@ -169,6 +178,7 @@ harmony(const float *x, size_t len, double ar, mg_ascore *s, int *fail)
         *fail = 1;
         return;
     }
+    mag = *buf;
     for (long t = 0; t < T; t++) {
         const double *m = mag + (size_t)t * (CH_N / 2 + 1);
         double c[12] = {0}, cm = 0, e = 0, dot = 0, n1 = 0, n2 = 0;
@@ -211,7 +221,6 @@ harmony(const float *x, size_t len, double ar, mg_ascore *s, int *fail)
             prev[i] = c[i] - cm;
         have_prev = 1;
     }
-    free(mag);
     if (!used)
         return;
     for (int i = 0; i < 12; i++) {
@@ -553,6 +562,8 @@ struct mg_ascore_acc {
     int npart;
     float *x;           /* decimated signal */
     size_t len, cap;
+    double *on_mag, *ch_mag;    /* spectrogram buffers, reused */
+    size_t on_cap, ch_cap;
 };
 
 mg_ascore_acc *
@@ -581,6 +592,8 @@ mg_ascore_acc_destroy(mg_ascore_acc **ap)
     if (!ap || !*ap)
         return;
     free((*ap)->x);
+    free((*ap)->on_mag);
+    free((*ap)->ch_mag);
     free(*ap);
     *ap = NULL;
 }
@@ -624,7 +637,7 @@ int
 mg_ascore_acc_finish(mg_ascore_acc *a, double tempo_min, double tempo_max,
                      mg_ascore *s)
 {
-    double ar = (double)a->rate / a->dec, *mag = NULL;
+    double ar = (double)a->rate / a->dec, *mag;
     double pc, ps, pd;
     long T;
     int fail = 0;
@@ -640,15 +653,16 @@ mg_ascore_acc_finish(mg_ascore_acc *a, double tempo_min, double tempo_max,
     ps = clamp01((s->silence_ratio - 0.5) * 2.0);
     pd = clamp01((s->dc_offset - 0.001) / 0.049);
     s->integrity_penalty = pc > ps ? (pc > pd ? pc : pd) : (ps > pd ? ps : pd);
-    T = a->len ? stft(a->x, a->len, ON_N, ON_HOP, &mag) : 0;
+    T = a->len ? stft(a->x, a->len, ON_N, ON_HOP, &a->on_mag, &a->on_cap)
+               : 0;
+    mag = a->on_mag;
     if (T < 0)
         return -1;
     if (T > 0) {
         rhythm_tempo(mag, T, ar, tempo_min, tempo_max, s, &fail);
         noise(a->x, a->len, mag, T, ar, s);
-        harmony(a->x, a->len, ar, s, &fail);
+        harmony(a->x, a->len, ar, &a->ch_mag, &a->ch_cap, s, &fail);
     }
-    free(mag);
     if (fail)
         return -1;
     s->raw = 0.30 * s->tempo + 0.30 * s->harmony + 0.25 * s->rhythm +

@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1604,6 +1605,26 @@ out:
     return rc;
 }
 
+/* A whole-song stem store (written once per sample, read once): aligned
+ * to 2 MB and offered to transparent huge pages, so the stream over it
+ * takes one TLB entry and at most one page fault per 2 MB, not per 4 KB
+ * (where THP is off or refused this is an ordinary allocation). The
+ * contents need not survive a regrowth: every sample rewrites them. */
+#define STORE_ALIGN ((size_t)2 << 20)
+static void *
+store_alloc(size_t bytes)
+{
+    void *p = NULL;
+
+    bytes = (bytes + STORE_ALIGN - 1) / STORE_ALIGN * STORE_ALIGN;
+    if (posix_memalign(&p, STORE_ALIGN, bytes) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
 static int
 ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen)
 {
@@ -1615,20 +1636,18 @@ ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen)
         return 0;
     for (int l = 0; l < MG_NLAYERS; l++) {
         if (a->fmt == MG_SF_PCM16) {
-            int16_t *q = realloc(a->q[l], sizeof(int16_t) * 2 * N);
             float *sc;
-            if (!q)
+            free(a->q[l]);
+            if (!(a->q[l] = store_alloc(sizeof(int16_t) * 2 * N)))
                 goto oom;
-            a->q[l] = q;
             sc = realloc(a->bscale[l], sizeof(float) * nb);
             if (!sc)
                 goto oom;
             a->bscale[l] = sc;
         } else {
-            float *p = realloc(a->fs[l], sizeof(float) * 2 * N);
-            if (!p)
+            free(a->fs[l]);
+            if (!(a->fs[l] = store_alloc(sizeof(float) * 2 * N)))
                 goto oom;
-            a->fs[l] = p;
         }
     }
     a->cap = N;
