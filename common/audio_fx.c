@@ -432,18 +432,13 @@ fx_distortion(const mg_fx_state *s, float *buf, size_t frames)
 {
     const double k = s->dist_k, norm = s->dist_norm, mix = s->dist_mix;
 
-    /* tanh(u) = e / (e + 2), e = expm1(2u): one expm1 instead of libm's
-     * tanh (about twice the cost); |u| > 20 is +-1 to double precision */
+    /* tanh(u) = (e - 1) / (e + 1), e = exp(2u): libm's exp is about a
+     * third of the cost of its tanh (absolute error ~1e-16 near 0, where
+     * the samples are floats anyway); |u| >= 20 is +-1 in double */
     for (size_t i = 0; i < 2 * frames; i++) {
-        double x = buf[i], u = k * x, t;
-        if (u > 20)
-            t = 1;
-        else if (u < -20)
-            t = -1;
-        else {
-            double e = expm1(2 * u);
-            t = e / (e + 2);
-        }
+        double x = buf[i], u = k * x;
+        double e = exp(2 * (u > 20 ? 20 : u < -20 ? -20 : u));
+        double t = (e - 1) / (e + 1);
         buf[i] = (float)((1 - mix) * x + mix * t * norm);
     }
 }
