@@ -409,7 +409,8 @@ main(int argc, char **argv)
                     row.status != MG_ROW_OK ? row.error : err);
             return 1;
         }
-        t_eng += now() - t1;
+        t1 = now() - t1;
+        t_eng += t1;
         c_eng += cpu_now() - c0;
         if (read_info(c.out_dir, row.path, c.sf_dir, &si[i]) < 0)
             return 1;
@@ -428,6 +429,10 @@ main(int argc, char **argv)
             }
             t_bare += r.wall;
             c_bare += r.cpu;
+            if (getenv("BENCH_AUDIO_VERBOSE"))
+                fprintf(stderr, "sample %d (%s, %.1f s): engine %.3f s, "
+                        "bare %.3f s, ratio %.2f\n", i, row.path,
+                        si[i].seconds, t1, r.wall, t1 / r.wall);
         }
     }
     {
