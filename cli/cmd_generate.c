@@ -31,6 +31,7 @@
 typedef struct {
     mg_config cfg;
     char endpoint[128];
+    mg_engine *engine;           /* the parent's, inherited by the fork */
 } child_ctx;
 
 static int
@@ -41,6 +42,7 @@ local_worker(int slot, void *ud)
     char err[1024];
     mg_worker_opts_defaults(&o);
     o.cfg = x->cfg;
+    o.engine = x->engine;        /* this process's copy: the worker's now */
     o.connect = x->endpoint;
     o.quiet = true;
     o.stop = &mg_stop_flag;
@@ -172,21 +174,17 @@ mg_cmd_generate(int argc, char **argv)
         fprintf(stderr, "musicgen generate: %s\n", err);
         return 2;
     }
-    /* One engine in the parent, destroyed before the fork: set-up errors
-     * (genres, FX and mix tables, soundfont registry and pools, output
-     * directory) surface here, once. It does not load the soundfonts:
-     * that is the slowest part of a start (about a second for
-     * FluidR3_GM), the parent would pay it before any worker starts, and
-     * every worker loads them anyway; a font fluidsynth cannot load is
-     * reported by the workers (by one of them: see local_worker). */
-    mg_config check = cfg;
-    check.output_mode = MG_OUT_MIDI_ONLY;
-    mg_engine *e = mg_engine_new(&check, err, sizeof err);
+    /* One engine in the parent, made before the fork: set-up errors
+     * (genres, soundfonts, output directory) surface here, once, and the
+     * workers inherit it: its soundfonts (the slowest part of a start,
+     * about a second and 140 MB for FluidR3_GM) are loaded once and
+     * shared copy-on-write, not loaded again by every worker. No thread
+     * and no ZeroMQ context exists yet, so the fork is clean. */
+    mg_engine *e = mg_engine_new(&cfg, err, sizeof err);
     if (!e) {
         fprintf(stderr, "musicgen generate: %s\n", err);
         return 1;
     }
-    mg_engine_destroy(&e);
     char dir[1200], ledger[1300];
     snprintf(dir, sizeof dir, "%s/.musicgen", cfg.out_dir);
     if (mkdir(dir, 0755) && errno != EEXIST) {
@@ -200,6 +198,7 @@ mg_cmd_generate(int argc, char **argv)
         workers = (int)cfg.count;
     child_ctx cx;
     cx.cfg = cfg;
+    cx.engine = e;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     /* abstract socket: no file to clean up, no path length limit */
@@ -208,7 +207,9 @@ mg_cmd_generate(int argc, char **argv)
 
     mg_procs_signals();
     mg_procs procs;
-    if (mg_procs_spawn(&procs, workers, local_worker, &cx)) {
+    int spawned = mg_procs_spawn(&procs, workers, local_worker, &cx);
+    mg_engine_destroy(&e);       /* the parent's copy; the children's stay */
+    if (spawned) {
         fprintf(stderr, "musicgen generate: cannot start %d workers: %s\n",
                 workers, strerror(errno));
         mg_procs_kill(&procs, SIGTERM);

@@ -63,6 +63,7 @@ typedef struct {
  * and is freed only after a join. */
 typedef struct {
     mg_config cfg;
+    mg_engine *pre;              /* made before the fork, or NULL */
     int efd;                     /* eventfd: "results are waiting" */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -126,7 +127,10 @@ engine_main(void *arg)
     engine_shared *s = arg;
     result *r = calloc(1, sizeof *r);
     char err[512];
-    mg_engine *e = r ? mg_engine_new(&s->cfg, err, sizeof err) : NULL;
+    mg_engine *e = s->pre;
+    s->pre = NULL;
+    if (!e && r)
+        e = mg_engine_new(&s->cfg, err, sizeof err);
     /* Fault-injection hook for the test suite: a slower engine makes
      * "kill it mid-run" a window wide enough to hit. Never set in use. */
     const char *d = getenv("MUSICGEN_FAULT_SAMPLE_DELAY_MS");
@@ -349,6 +353,7 @@ shared_free(engine_shared *e)
     if (!e)
         return;
     close(e->efd);
+    mg_engine_destroy(&e->pre);
     pthread_mutex_destroy(&e->mu);
     pthread_cond_destroy(&e->cv);
     free(e->queue);
@@ -508,6 +513,12 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
     }
     w->hb_ms = m->heartbeat_ms;
     if (!w->thread_on) {
+        /* the engine made before the fork serves only the very run it
+         * was made for */
+        char *mine = w->eng->pre ? mg_config_run_json(&w->o->cfg) : NULL;
+        if (w->eng->pre && (!mine || strcmp(mine, m->run_json)))
+            mg_engine_destroy(&w->eng->pre);
+        free(mine);
         w->run_cfg = c;
         free(w->run_json);
         w->run_json = strdup(m->run_json);
@@ -674,6 +685,7 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
         snprintf(err, errlen, "engine queue: %s", strerror(errno));
         return -1;
     }
+    w.eng->pre = o->engine;
     w.ctx = zmq_ctx_new();
     if (!w.ctx) {
         snprintf(err, errlen, "zmq: %s", zmq_strerror(errno));

@@ -35,6 +35,11 @@ typedef struct {
     /* CURVE key directory (proto/curve.h): the coordinator's public
      * certificate and our keypair. NULL: plain. */
     const char *curve_dir;
+    /* Optional engine made from cfg before a fork (embedded mode: the
+     * children share its loaded soundfonts copy-on-write instead of each
+     * loading them). The worker owns it: used if the coordinator's run is
+     * cfg's run, destroyed otherwise. */
+    struct mg_engine *engine;
 } mg_worker_opts;
 
 enum {
