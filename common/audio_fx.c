@@ -479,22 +479,21 @@ tab_log2(const double *tab, float x)
            (tab[i + 1] - tab[i]) * f;
 }
 
-/* 2^y, |y| < 1000 (see EXP2_CELLS). */
+/* 2^y, y > -1000 (see EXP2_CELLS): one conversion gives the cell and
+ * the power of two (t = 64 y + 64 x 1024 is positive, so truncation is
+ * floor). */
 static inline double
 tab_exp2(const double *tab, double y)
 {
-    double k = (double)(long)y, r, p;
-    long j;
+    double t = (y > -1000 ? y : -1000) * EXP2_CELLS + EXP2_CELLS * 1024.0;
+    long n = (long)t;
+    double r = (t - (double)n) * (M_LN2 / EXP2_CELLS);
+    double p = tab[n & (EXP2_CELLS - 1)] *
+               (1 + r * (1 + r * (0.5 + r * (1.0 / 6))));
     uint64_t b;
 
-    if (k > y)
-        k -= 1;                         /* floor */
-    r = (y - k) * EXP2_CELLS;
-    j = (long)r;                        /* 0 .. EXP2_CELLS - 1 */
-    r = (r - (double)j) * (M_LN2 / EXP2_CELLS);
-    p = tab[j] * (1 + r * (1 + r * (0.5 + r * (1.0 / 6))));
     memcpy(&b, &p, sizeof b);
-    b += (uint64_t)(int64_t)k << 52;    /* x 2^k */
+    b += (uint64_t)(n / EXP2_CELLS - 1024) << 52;    /* x 2^k */
     memcpy(&p, &b, sizeof p);
     return p;
 }
