@@ -2,12 +2,13 @@
  * generate — `musicgen generate`: make a dataset on this machine, with the
  * very coordinator and workers a cluster runs (embedded local mode).
  *
- * The parent validates the options and the engine set-up once (so a bad
- * option or genre is one line on stderr and nothing is written), forks
+ * The parent validates the options and makes one engine (so a bad option,
+ * genre or soundfont is one line on stderr and nothing is written), forks
  * one worker process per core (--workers N) *before* it creates any
- * ZeroMQ context, then runs the coordinator in-process on an abstract
- * ipc:// endpoint private to this run, with its ledger inside the output
- * directory (<out>/.musicgen/ledger.sqlite). Re-running the same command
+ * ZeroMQ context or thread, so each worker inherits that engine and its
+ * loaded soundfonts copy-on-write, then runs the coordinator in-process
+ * on an abstract ipc:// endpoint private to this run, with its ledger
+ * inside the output directory (<out>/.musicgen/ledger.sqlite). Re-running the same command
  * after Ctrl-C or kill -9 resumes from that ledger; samples the ledger
  * has but the disk lost are made again. Progress: a live bar with rate and
  * ETA on a terminal, plain lines every 5 s otherwise, nothing with -q.
