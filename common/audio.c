@@ -742,6 +742,10 @@ typedef struct {
     int nparts;
     long R, F, N;
     double gl, gr;
+    /* the stretches [zs, ze) where the envelope is exactly 0 (before the
+     * first part; parts where the layer is inactive, less their ramps) */
+    int nz;
+    long zs[MG_MAX_PARTS + 1], ze[MG_MAX_PARTS + 1];
 } gain_env;
 
 static void
@@ -762,6 +766,43 @@ gain_init(const mg_audio *a, const mg_song *s, int l, const draws *d,
         ge->b[i] = frame_of(s, pt->start_tick, a->rate);
     }
     ge->b[s->nparts] = (long)N;
+    ge->nz = 0;
+    if (s->nparts == 0) {
+        ge->zs[0] = 0;
+        ge->ze[ge->nz++] = (long)N;
+        return;
+    }
+    if (ge->b[0] > 0) {
+        ge->zs[0] = 0;
+        ge->ze[ge->nz++] = ge->b[0];
+    }
+    for (int i = 0; i < s->nparts; i++) {
+        bool down = i > 0 && ge->g[i] < ge->g[i - 1];
+        bool up = i + 1 < s->nparts && ge->g[i + 1] > ge->g[i];
+        long lo = ge->b[i] + (down ? ge->R : 0);
+        long hi = ge->b[i + 1] - (up ? ge->R : 0);
+        if (ge->g[i] == 0 && lo < hi) {
+            ge->zs[ge->nz] = lo;
+            ge->ze[ge->nz++] = hi;
+        }
+    }
+}
+
+/* From frame j (< end): the end of the run of frames that are all in a
+ * zero stretch (*zero) or all outside one, at most end. */
+static long
+gain_run(const gain_env *ge, long j, long end, bool *zero)
+{
+    for (int z = 0; z < ge->nz; z++) {
+        if (j >= ge->zs[z] && j < ge->ze[z]) {
+            *zero = true;
+            return ge->ze[z] < end ? ge->ze[z] : end;
+        }
+        if (ge->zs[z] > j && ge->zs[z] < end)
+            end = ge->zs[z];
+    }
+    *zero = false;
+    return end;
 }
 
 /* Apply the envelope to frames [off, off + n) held in buf. */
@@ -968,6 +1009,30 @@ stored_peak(mg_audio *a, size_t N)
     return pk;
 }
 
+/* Layer l's chain over m frames (song frames from pos) while in cache:
+ * the synth's dry pair from chunk offset k interleaved into x, the insert
+ * effects (split-invariant), the send returns, the gain envelope. */
+static void
+chain_piece(mg_audio *a, int l, mg_fx_state *fx, const gain_env *ge,
+            bool wet, long k, float *x, long pos, size_t m)
+{
+    const float *dl = a->dry[l][0] + k, *dr = a->dry[l][1] + k;
+
+    for (size_t i = 0; i < m; i++) {
+        x[2 * i] = dl[i];
+        x[2 * i + 1] = dr[i];
+    }
+    mg_fx_state_run(fx, x, m);
+    if (wet) {
+        const float *wl = a->wet[l][0] + k, *wr = a->wet[l][1] + k;
+        for (size_t i = 0; i < m; i++) {
+            x[2 * i] += wl[i];
+            x[2 * i + 1] += wr[i];
+        }
+    }
+    gain_apply(ge, x, pos, (long)m);
+}
+
 /* Render every layer whose font is fonts[fi] in one pass on a fresh synth
  * that borrows the loaded font: the synth in chunks up to the next event
  * (fluid_synth_process: per layer a dry pair and its reverb and chorus
@@ -981,6 +1046,7 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
     font *f = &a->fonts[fi];
     fluid_synth_t *syn = NULL;
     bool mine[MG_NLAYERS], wet[MG_NLAYERS], all = true;
+    bool restart[MG_NLAYERS] = {false};
     long P = f->preroll, nblocks = ((long)N + P + BLOCK - 1) / BLOCK;
     long cb = 0;
     size_t ne = 0, ei = 0, fill = 0, off = 0, nev = 0;
@@ -1095,27 +1161,42 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
             if (take > N - off - fill)
                 take = N - off - fill;
             /* each segment goes through its layer's whole chain while it
-             * is in cache: interleave, insert effects (split-invariant),
-             * the send returns, the gain envelope */
+             * is in cache (chain_piece), except where the layer's gain is
+             * 0: those frames are 0 and skip the chain, which restarts
+             * from a fresh state (as at the song's start) where the layer
+             * comes back - its tails were cut there anyway */
             for (int l = 0; l < MG_NLAYERS; l++) {
-                const float *dl = a->dry[l][0] + k, *dr = a->dry[l][1] + k;
-                float *x = a->blk[l] + 2 * fill;
+                long p = (long)(off + fill), end = p + (long)take;
                 if (!mine[l])
                     continue;
-                for (size_t i = 0; i < take; i++) {
-                    x[2 * i] = dl[i];
-                    x[2 * i + 1] = dr[i];
-                }
-                mg_fx_state_run(fx[l], x, take);
-                if (wet[l]) {
-                    const float *wl = a->wet[l][0] + k;
-                    const float *wr = a->wet[l][1] + k;
-                    for (size_t i = 0; i < take; i++) {
-                        x[2 * i] += wl[i];
-                        x[2 * i + 1] += wr[i];
+                while (p < end) {
+                    bool zero;
+                    long q = gain_run(&ge[l], p, end, &zero);
+                    long o = p - (long)(off + fill);    /* in the segment */
+                    float *x = a->blk[l] + 2 * (fill + (size_t)o);
+                    size_t m = (size_t)(q - p);
+                    if (zero) {
+                        /* silent here whatever the chain does: no chain;
+                         * it restarts fresh where the layer comes back */
+                        memset(x, 0, sizeof(float) * 2 * m);
+                        restart[l] = true;
+                    } else {
+                        if (restart[l]) {
+                            mg_fx_state_destroy(&fx[l]);
+                            fx[l] = mg_fx_state_new(&d->fx[l], a->rate,
+                                                    s->tempo_bpm);
+                            if (!fx[l]) {
+                                snprintf(err, errlen,
+                                         "audio: out of memory");
+                                goto out;
+                            }
+                            restart[l] = false;
+                        }
+                        chain_piece(a, l, fx[l], &ge[l], wet[l], k + o, x,
+                                    p, m);
                     }
+                    p = q;
                 }
-                gain_apply(&ge[l], x, (long)(off + fill), (long)take);
             }
             fill += take;
             k += (long)take;
