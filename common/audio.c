@@ -62,6 +62,7 @@
 #define SBLOCK 4096        /* frames per stem block: FX, storage, writes */
 #define MG_STEM_TOL_LSB 2   /* |sum(stems) - mix| on PCM, in LSB */
 #define MG_STEM_TOL_FLOAT 1e-6
+#define PREFAULT_S 60       /* seconds of stem store made at start-up */
 
 typedef struct {
     char name[128];
@@ -421,6 +422,8 @@ out:
 
 /* ---- lifecycle ------------------------------------------------------ */
 
+static int ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen);
+
 static void
 silence_log(int level, const char *msg, void *data)
 {
@@ -552,6 +555,21 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
                 goto fail;
         }
     }
+    /* The per-process buffers (stem store for a PREFAULT_S song, the
+     * writers' buffers) are allocated and touched here, at start-up, so
+     * their first-touch page faults are not charged to the first sample;
+     * a longer song grows the store then. No more memory than the first
+     * song of that length would take anyway. */
+    if (ensure_buffers(a, (size_t)(PREFAULT_S * a->rate), err, errlen) < 0)
+        goto fail;
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        if (a->q[l])
+            memset(a->q[l], 0, sizeof(int16_t) * 2 * a->cap);
+        if (a->fs[l])
+            memset(a->fs[l], 0, sizeof(float) * 2 * a->cap);
+    }
+    for (int l = 0; l <= MG_NLAYERS; l++)
+        memset(a->wf[l].buf, 0, sizeof a->wf[l].buf);
     return a;
 fail:
     mg_audio_destroy(&a);
