@@ -4,7 +4,7 @@
  * final = raw * (1 - integrity_penalty), raw = 0.30 tempo + 0.30 harmony
  * + 0.25 rhythm + 0.15 noise; each dimension is the (weighted) mean of its
  * sub-scores in [0, 1]. Definitions and thresholds: docs/audio.md. Works on
- * any mono signal at any rate (it decimates to about 11 kHz itself), so the
+ * any mono signal at any rate (it decimates to about 5.5 kHz itself), so the
  * engine and `musicgen score-audio` compute the same thing.
  */
 #ifndef MG_ASCORE_H

@@ -27,7 +27,13 @@
  *    MG_STEM_TOL_LSB) and a sample that fails is an error;
  *  - draws: soundfonts, then fx, then mix, each from its own stream, in
  *    layer order, whether or not anything is rendered (midi-only records
- *    the same choices).
+ *    the same choices);
+ *  - where a layer's gain envelope is 0 its stem is 0 and its insert chain
+ *    does not run; the chain restarts fresh where the layer comes back
+ *    (decided by song frames only, so block splits never change bytes);
+ *  - the WAVs' SHA-256 (sample.json "checksums") are computed from the
+ *    bytes as they are written (wfile), re-read from disk only if
+ *    libsndfile did not write the stream predicted.
  */
 #include "audio.h"
 
