@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <fluidsynth.h>
+#include <openssl/evp.h>
 #include <sndfile.h>
 
 #include "ascore.h"
@@ -157,6 +158,21 @@ slurp(const char *path, size_t *n)
     return b;
 }
 
+/* The SHA-256 hex of a file's bytes, read back. */
+static void
+file_sha256(const char *path, char hex[65])
+{
+    size_t n;
+    unsigned char *b = slurp(path, &n), md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+
+    assert_int_equal(EVP_Digest(b, n, md, &len, EVP_sha256(), NULL), 1);
+    assert_int_equal(len, 32);
+    for (unsigned int i = 0; i < len; i++)
+        sprintf(hex + 2 * i, "%02x", md[i]);
+    free(b);
+}
+
 static int
 setup(void **state)
 {
@@ -234,6 +250,23 @@ full_mode_lengths_and_stem_sum(void **state)
     assert_int_equal(json_integer_value(json_object_get(json_object_get(
                          json_object_get(annot, "soundfonts"), "beat"),
                          "bank")), 128);
+    /* the WAVs' checksums, hashed while written, are the files' SHA-256 */
+    {
+        json_t *cs = json_object_get(annot, "checksums");
+        char rel[64], hex[65];
+        assert_int_equal(json_object_size(cs), 5);
+        for (int l = 0; l <= 4; l++) {
+            if (l < 4)
+                snprintf(rel, sizeof rel, "stems/%s.wav", layers[l]);
+            else
+                snprintf(rel, sizeof rel, "mix.wav");
+            snprintf(p, sizeof p, "%s/%s", d, rel);
+            file_sha256(p, hex);
+            assert_non_null(json_object_get(cs, rel));
+            assert_string_equal(json_string_value(json_object_get(cs, rel)),
+                                hex);
+        }
+    }
     for (int l = 0; l < 4; l++)
         free(st[l]);
     free(mix);
