@@ -149,6 +149,7 @@ struct mg_audio {
     float *bscale[MG_NLAYERS];
     float *fs[MG_NLAYERS];
     size_t cap;         /* frames */
+    size_t qbytes[MG_NLAYERS], fbytes[MG_NLAYERS];  /* stores' sizes */
     mg_ascore_acc *acc;
     /* the peak |sample| of any stem and of their sum, as stored, kept
      * block by block while rendering when one pass plays every layer */
@@ -429,6 +430,7 @@ out:
 /* ---- lifecycle ------------------------------------------------------ */
 
 static int ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen);
+static void store_free(void *p, size_t bytes);
 
 static void
 silence_log(int level, const char *msg, void *data)
@@ -561,11 +563,10 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
                 goto fail;
         }
     }
-    /* The per-process buffers (stem store for a PREFAULT_S song, the
-     * writers' buffers) are allocated and touched here, at start-up, so
-     * their first-touch page faults are not charged to the first sample;
-     * a longer song grows the store then. No more memory than the first
-     * song of that length would take anyway. */
+    /* The stem store for a PREFAULT_S song is made and touched here, at
+     * start-up, so its first-touch page faults are not charged to the
+     * first sample (a longer song grows it then); no more memory than the
+     * first song of that length would take anyway. */
     if (ensure_buffers(a, (size_t)(PREFAULT_S * a->rate), err, errlen) < 0)
         goto fail;
     for (int l = 0; l < MG_NLAYERS; l++) {
@@ -574,8 +575,6 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
         if (a->fs[l])
             memset(a->fs[l], 0, sizeof(float) * 2 * a->cap);
     }
-    for (int l = 0; l <= MG_NLAYERS; l++)
-        memset(a->wf[l].buf, 0, sizeof a->wf[l].buf);
     return a;
 fail:
     mg_audio_destroy(&a);
@@ -597,9 +596,9 @@ mg_audio_destroy(mg_audio **ap)
     if (a->rsettings)
         delete_fluid_settings(a->rsettings);
     for (int l = 0; l < MG_NLAYERS; l++) {
-        free(a->q[l]);
+        store_free(a->q[l], a->qbytes[l]);
         free(a->bscale[l]);
-        free(a->fs[l]);
+        store_free(a->fs[l], a->fbytes[l]);
     }
     mg_ascore_acc_destroy(&a->acc);
     free(a);
@@ -1710,24 +1709,45 @@ out:
     return rc;
 }
 
-/* A whole-song stem store (written once per sample, read once): aligned
- * to 2 MB and offered to transparent huge pages, so the stream over it
- * takes one TLB entry and at most one page fault per 2 MB, not per 4 KB
- * (where THP is off or refused this is an ordinary allocation). The
- * contents need not survive a regrowth: every sample rewrites them. */
-#define STORE_ALIGN ((size_t)2 << 20)
+/* A whole-song stem store (written once per sample, read once): its own
+ * anonymous mapping, offered to transparent huge pages (one page fault
+ * and one TLB entry per 2 MB of the stream, not per 4 KB) and wiped on
+ * fork: the store is made and touched at start-up (mg_audio_new), and a
+ * process forked after that (generate's workers inherit the engine) gets
+ * fresh zero pages instead of copying the parent's on its first write -
+ * the contents never matter, every sample rewrites them. Where THP or
+ * the wipe is not available the advice is ignored. */
+static size_t
+store_bytes(size_t bytes)
+{
+    const size_t huge = (size_t)2 << 20;
+    return (bytes + huge - 1) / huge * huge;
+}
+
 static void *
 store_alloc(size_t bytes)
 {
-    void *p = NULL;
+    void *p;
 
-    bytes = (bytes + STORE_ALIGN - 1) / STORE_ALIGN * STORE_ALIGN;
-    if (posix_memalign(&p, STORE_ALIGN, bytes) != 0)
+    bytes = store_bytes(bytes);
+    p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
         return NULL;
 #ifdef MADV_HUGEPAGE
     madvise(p, bytes, MADV_HUGEPAGE);
 #endif
+#ifdef MADV_WIPEONFORK
+    madvise(p, bytes, MADV_WIPEONFORK);
+#endif
     return p;
+}
+
+static void
+store_free(void *p, size_t bytes)
+{
+    if (p)
+        munmap(p, store_bytes(bytes));
 }
 
 static int
@@ -1742,17 +1762,23 @@ ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen)
     for (int l = 0; l < MG_NLAYERS; l++) {
         if (a->fmt == MG_SF_PCM16) {
             float *sc;
-            free(a->q[l]);
-            if (!(a->q[l] = store_alloc(sizeof(int16_t) * 2 * N)))
+            store_free(a->q[l], a->qbytes[l]);
+            a->qbytes[l] = sizeof(int16_t) * 2 * N;
+            if (!(a->q[l] = store_alloc(a->qbytes[l]))) {
+                a->qbytes[l] = 0;
                 goto oom;
+            }
             sc = realloc(a->bscale[l], sizeof(float) * nb);
             if (!sc)
                 goto oom;
             a->bscale[l] = sc;
         } else {
-            free(a->fs[l]);
-            if (!(a->fs[l] = store_alloc(sizeof(float) * 2 * N)))
+            store_free(a->fs[l], a->fbytes[l]);
+            a->fbytes[l] = sizeof(float) * 2 * N;
+            if (!(a->fs[l] = store_alloc(a->fbytes[l]))) {
+                a->fbytes[l] = 0;
                 goto oom;
+            }
         }
     }
     a->cap = N;
