@@ -36,7 +36,8 @@ rc=$?
 [ $rc -eq 2 ] || { cat plain.log; die "plain worker exit $rc, not 2 (refused)"; }
 grep -q "requires CURVE" plain.log || { cat plain.log; die "plain worker does not say why"; }
 [ "$(samples ds)" -eq 0 ] || die "a refused worker wrote samples"
-"$PEER" "$EP" version >peer.txt 2>&1 && die "a plain peer got an answer through CURVE"
+# (bounded: its unsent HELLO would keep a plain peer from exiting)
+timeout 10 "$PEER" "$EP" version >peer.txt 2>&1 && die "a plain peer got an answer through CURVE"
 # a secret key others can read is refused before anything starts
 cp -R keys loose
 chmod 644 loose/worker.cert_secret
