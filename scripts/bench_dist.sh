@@ -7,8 +7,11 @@
 # Usage: sh scripts/bench_dist.sh [BUILD_DIR]
 #   env: BENCH_ROWS (200000), BENCH_MODE (midi-only, or full for the
 #   audio pipeline: about 1 s per sample), BENCH_COUNT (2000 midi-only,
-#   16 otherwise). Wall times on a shared machine are only as good as its
-#   quiet: the script prints the load average beside them.
+#   16 otherwise), BENCH_DIR (where the datasets go; default $TMPDIR).
+#   Wall times on a shared machine are only as good as its quiet: the
+#   script prints the load average beside them. A midi-only run writes
+#   five small files per sample, so on a busy disk it measures the file
+#   system: BENCH_DIR=/dev/shm leaves the disk out.
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC/build}
@@ -23,7 +26,7 @@ export MUSICGEN_DATA_DIR="$SRC"
     echo "bench_dist: build $BIN and $FLOOD first (make BUILD=... unit)" >&2
     exit 1
 }
-T=$(mktemp -d "${TMPDIR:-/tmp}/bench-dist.XXXXXX")
+T=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bench-dist.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 now() { date +%s.%N; }
 wait_file() {
