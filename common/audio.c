@@ -440,6 +440,23 @@ silence_log(int level, const char *msg, void *data)
     (void)data;
 }
 
+/* Settings shared by both synth kinds: one core, no locking, the
+ * default polyphony; fx says whether FluidSynth's reverb and chorus run. */
+static fluid_settings_t *
+make_settings(double rate, bool fx)
+{
+    fluid_settings_t *st = new_fluid_settings();
+    if (!st) return NULL;
+    fluid_settings_setnum(st, "synth.sample-rate", rate);
+    fluid_settings_setint(st, "synth.cpu-cores", 1);
+    fluid_settings_setint(st, "synth.threadsafe-api", 0);
+    fluid_settings_setint(st, "synth.lock-memory", 0);
+    fluid_settings_setint(st, "synth.polyphony", 256);
+    fluid_settings_setint(st, "synth.reverb.active", fx);
+    fluid_settings_setint(st, "synth.chorus.active", fx);
+    return st;
+}
+
 mg_audio *
 mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
              size_t errlen)
@@ -513,30 +530,12 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
     fluid_set_log_function(FLUID_INFO, silence_log, NULL);
     fluid_set_log_function(FLUID_DBG, silence_log, NULL);
     fluid_set_log_function(FLUID_ERR, silence_log, NULL);
-    a->settings = new_fluid_settings();
-    if (!a->settings) {
+    a->settings = make_settings(a->rate, false);
+    a->rsettings = make_settings(a->rate, true);
+    if (!a->settings || !a->rsettings) {
         snprintf(err, errlen, "audio: cannot create FluidSynth settings");
         goto fail;
     }
-    fluid_settings_setnum(a->settings, "synth.sample-rate", a->rate);
-    fluid_settings_setint(a->settings, "synth.cpu-cores", 1);
-    fluid_settings_setint(a->settings, "synth.threadsafe-api", 0);
-    fluid_settings_setint(a->settings, "synth.lock-memory", 0);
-    fluid_settings_setint(a->settings, "synth.polyphony", 256);
-    fluid_settings_setint(a->settings, "synth.reverb.active", 0);
-    fluid_settings_setint(a->settings, "synth.chorus.active", 0);
-    a->rsettings = new_fluid_settings();
-    if (!a->rsettings) {
-        snprintf(err, errlen, "audio: cannot create FluidSynth settings");
-        goto fail;
-    }
-    fluid_settings_setnum(a->rsettings, "synth.sample-rate", a->rate);
-    fluid_settings_setint(a->rsettings, "synth.cpu-cores", 1);
-    fluid_settings_setint(a->rsettings, "synth.threadsafe-api", 0);
-    fluid_settings_setint(a->rsettings, "synth.lock-memory", 0);
-    fluid_settings_setint(a->rsettings, "synth.polyphony", 256);
-    fluid_settings_setint(a->rsettings, "synth.reverb.active", 1);
-    fluid_settings_setint(a->rsettings, "synth.chorus.active", 1);
     fluid_settings_setint(a->rsettings, "synth.audio-groups", MG_NLAYERS);
     fluid_settings_setint(a->rsettings, "synth.audio-channels", MG_NLAYERS);
     fluid_settings_setint(a->rsettings, "synth.effects-groups", MG_NLAYERS);
