@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "jsonout.h"
+#include "errmsg.h"
 
 #ifndef MG_SRC_DIR
 #define MG_SRC_DIR "."
@@ -138,25 +139,6 @@ mg_config_defaults(mg_config *c)
 }
 
 static int
-fail(char *err, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && n) {
-        vsnprintf(err, n, fmt, ap);
-        /* Messages quote user and wire input: keep them on one line. */
-        for (char *p = err; *p; p++)
-            if ((unsigned char)*p < 0x20) *p = '?';
-    }
-    va_end(ap);
-    return -1;
-}
-
-static int
 parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
     if (!s || !*s) return -1;
@@ -184,8 +166,8 @@ static int
 set_path(char *dst, size_t n, const char *key, const char *v, char *err,
          size_t errlen)
 {
-    if (!*v) return fail(err, errlen, "%s: must not be empty", key);
-    if (strlen(v) >= n) return fail(err, errlen, "%s: path too long", key);
+    if (!*v) return mg_errf(err, errlen, "%s: must not be empty", key);
+    if (strlen(v) >= n) return mg_errf(err, errlen, "%s: path too long", key);
     snprintf(dst, n, "%s", v);
     return 0;
 }
@@ -206,7 +188,7 @@ add_genres(mg_config *c, const char *v, char *err, size_t errlen)
         if (!l) continue;
         for (const char *p = tok; *p; p++)
             if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
-                return fail(err, errlen,
+                return mg_errf(err, errlen,
                             "genre: invalid name '%s' (letters, digits, - "
                             "and _ only)",
                             tok);
@@ -215,10 +197,10 @@ add_genres(mg_config *c, const char *v, char *err, size_t errlen)
             if (!strcmp(c->genres[i], tok)) dup = true;
         if (dup) continue;
         if (c->ngenres >= MG_MAX_GENRES)
-            return fail(err, errlen, "genre: at most %d genres",
+            return mg_errf(err, errlen, "genre: at most %d genres",
                         MG_MAX_GENRES);
         if (l >= sizeof c->genres[0])
-            return fail(err, errlen, "genre: name too long '%s'", tok);
+            return mg_errf(err, errlen, "genre: name too long '%s'", tok);
         snprintf(c->genres[c->ngenres++], sizeof c->genres[0], "%s", tok);
     }
     return 0;
@@ -234,13 +216,13 @@ set_split(mg_config *c, const char *v, char *err, size_t errlen)
     int k = 0;
     for (; tok && k < 3; k++, tok = strtok_r(NULL, ",", &save))
         if (parse_real(tok, 0, 1, &r[k]))
-            return fail(err, errlen,
+            return mg_errf(err, errlen,
                         "split: '%s' is not a ratio in [0,1]", tok);
     if (k != 3 || tok)
-        return fail(err, errlen,
+        return mg_errf(err, errlen,
                     "split: need three ratios train,valid,test, got '%s'", v);
     if (fabs(r[0] + r[1] + r[2] - 1.0) > 1e-6)
-        return fail(err, errlen, "split: ratios must sum to 1, got %g", 
+        return mg_errf(err, errlen, "split: ratios must sum to 1, got %g", 
                     r[0] + r[1] + r[2]);
     memcpy(c->split, r, sizeof r);
     return 0;
@@ -257,17 +239,17 @@ set_measures(mg_config *c, const char *v, char *err, size_t errlen)
          tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '=');
         if (!eq)
-            return fail(err, errlen,
+            return mg_errf(err, errlen,
                         "measures-per-part: expected part=bars, got '%s'",
                         tok);
         *eq = 0;
         int part = mg_part_from_name(tok);
         int64_t bars;
         if (part < 0)
-            return fail(err, errlen, "measures-per-part: unknown part '%s'",
+            return mg_errf(err, errlen, "measures-per-part: unknown part '%s'",
                         tok);
         if (parse_i64(eq + 1, 1, 64, &bars))
-            return fail(err, errlen,
+            return mg_errf(err, errlen,
                         "measures-per-part: %s: bars must be 1..64", tok);
         m[part] = (int)bars;
     }
@@ -281,21 +263,21 @@ mg_config_set(mg_config *c, const char *key, const char *v, char *err,
 {
     int64_t i;
     double d;
-    if (!find_option(key)) return fail(err, errlen, "unknown option '%s'", key);
+    if (!find_option(key)) return mg_errf(err, errlen, "unknown option '%s'", key);
     if (!v) v = "";
     if (!strcmp(key, "seed")) {
         if (parse_i64(v, INT64_MIN, INT64_MAX, &i))
-            return fail(err, errlen, "seed: must be an integer, got '%s'", v);
+            return mg_errf(err, errlen, "seed: must be an integer, got '%s'", v);
         c->global_seed = i;
         c->seed_set = true;
     } else if (!strcmp(key, "count")) {
         if (parse_i64(v, 1, INT64_C(1000000000000), &i))
-            return fail(err, errlen,
+            return mg_errf(err, errlen,
                         "count: must be a positive integer, got '%s'", v);
         c->count = i;
     } else if (!strcmp(key, "start")) {
         if (parse_i64(v, 0, INT64_C(1000000000000), &i))
-            return fail(err, errlen,
+            return mg_errf(err, errlen,
                         "start: must be a non-negative integer, got '%s'", v);
         c->start = i;
     } else if (!strcmp(key, "out")) {
@@ -308,7 +290,7 @@ mg_config_set(mg_config *c, const char *key, const char *v, char *err,
                 c->output_mode = (mg_output_mode)k;
                 return 0;
             }
-        return fail(err, errlen,
+        return mg_errf(err, errlen,
                     "output-mode: must be full, mix-only, stems-only or "
                     "midi-only, got '%s'",
                     v);
@@ -321,28 +303,28 @@ mg_config_set(mg_config *c, const char *key, const char *v, char *err,
         return set_path(c->sf_dir, sizeof c->sf_dir, key, v, err, errlen);
     } else if (!strcmp(key, "shard-width")) {
         if (parse_i64(v, 0, 5, &i))
-            return fail(err, errlen,
+            return mg_errf(err, errlen,
                         "shard-width: must be an integer 0..5, got '%s'", v);
         c->shard_width = (int)i;
     } else if (!strcmp(key, "split")) {
         return set_split(c, v, err, errlen);
     } else if (!strcmp(key, "min-musicality-score")) {
         if (parse_real(v, 0, 1, &d))
-            return fail(err, errlen,
+            return mg_errf(err, errlen,
                         "min-musicality-score: must be a number in [0,1], "
                         "got '%s'",
                         v);
         c->min_score = d;
     } else if (!strcmp(key, "max-attempts")) {
         if (parse_i64(v, 1, 100, &i))
-            return fail(err, errlen,
+            return mg_errf(err, errlen,
                         "max-attempts: must be an integer 1..100, got '%s'", v);
         c->max_attempts = (int)i;
     } else if (!strcmp(key, "measures-per-part")) {
         return set_measures(c, v, err, errlen);
     } else if (!strcmp(key, "sample-rate")) {
         if (parse_i64(v, 8000, 192000, &i))
-            return fail(err, errlen,
+            return mg_errf(err, errlen,
                         "sample-rate: must be 8000..192000 Hz, got '%s'", v);
         c->sample_rate = (int)i;
     } else if (!strcmp(key, "sample-format")) {
@@ -350,13 +332,13 @@ mg_config_set(mg_config *c, const char *key, const char *v, char *err,
         else if (!strcmp(v, "pcm24")) c->sample_format = MG_SF_PCM24;
         else if (!strcmp(v, "float")) c->sample_format = MG_SF_FLOAT;
         else
-            return fail(err, errlen,
+            return mg_errf(err, errlen,
                         "sample-format: must be pcm16, pcm24 or float, got "
                         "'%s'",
                         v);
     } else if (!strcmp(key, "workers")) {
         if (parse_i64(v, 0, 4096, &i))
-            return fail(err, errlen,
+            return mg_errf(err, errlen,
                         "workers: must be an integer 0..4096, got '%s'", v);
         c->workers = (int)i;
     } else if (!strcmp(key, "verbose")) {
@@ -409,7 +391,7 @@ mg_config_load_file(mg_config *c, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f)
-        return fail(err, errlen, "config file %s: %s", path, strerror(errno));
+        return mg_errf(err, errlen, "config file %s: %s", path, strerror(errno));
     char line[2048], msg[512];
     int lineno = 0, rc = 0;
     layer_state ls = {0};
@@ -430,15 +412,15 @@ mg_config_load_file(mg_config *c, const char *path, char *err, size_t errlen)
             (!eq && !mg_config_is_flag(key)) || (eq && mg_config_is_flag(key) &&
                                                   strcmp(val, "true"))) {
             if (!find_option(key) || !strcmp(key, "config"))
-                rc = fail(err, errlen, "%s:%d: unknown option '%s'", path,
+                rc = mg_errf(err, errlen, "%s:%d: unknown option '%s'", path,
                           lineno, key);
             else
-                rc = fail(err, errlen, "%s:%d: %s: expected %s", path, lineno,
+                rc = mg_errf(err, errlen, "%s:%d: %s: expected %s", path, lineno,
                           key, eq ? "no value" : "`key = value`");
             break;
         }
         if (layer_set(c, &ls, key, val, msg, sizeof msg)) {
-            rc = fail(err, errlen, "%s:%d: %s", path, lineno, msg);
+            rc = mg_errf(err, errlen, "%s:%d: %s", path, lineno, msg);
             break;
         }
     }
@@ -470,10 +452,10 @@ mg_config_load_env(mg_config *c, char *err, size_t errlen)
             if (!strcmp(v, "") || !strcmp(v, "0") || !strcmp(v, "false"))
                 continue;
             if (strcmp(v, "1") && strcmp(v, "true"))
-                return fail(err, errlen, "%s: must be 0/1 or true/false", var);
+                return mg_errf(err, errlen, "%s: must be 0/1 or true/false", var);
         }
         if (layer_set(c, &ls, o->name, v, msg, sizeof msg))
-            return fail(err, errlen, "%s: %s", var, msg);
+            return mg_errf(err, errlen, "%s: %s", var, msg);
     }
     return 0;
 }
@@ -483,11 +465,11 @@ mg_config_validate(const mg_config *c, bool need_seed, char *err,
                    size_t errlen)
 {
     if (need_seed && !c->seed_set)
-        return fail(err, errlen, "--seed is required (the global seed)");
+        return mg_errf(err, errlen, "--seed is required (the global seed)");
     if (fabs(c->split[0] + c->split[1] + c->split[2] - 1.0) > 1e-6)
-        return fail(err, errlen, "split: ratios must sum to 1");
+        return mg_errf(err, errlen, "split: ratios must sum to 1");
     if (c->start > INT64_MAX - c->count)
-        return fail(err, errlen, "start + count overflows");
+        return mg_errf(err, errlen, "start + count overflows");
     return 0;
 }
 
@@ -515,7 +497,7 @@ mg_config_from_args(mg_config *c, int argc, char **argv,
         const char *key, *val;
     } pair;
     pair *pairs = calloc((size_t)argc + 1, sizeof *pairs);
-    if (!pairs) return fail(err, errlen, "out of memory");
+    if (!pairs) return mg_errf(err, errlen, "out of memory");
     int np = 0, nr = 0, rc = -1;
     const char *config_file = getenv("MUSICGEN_CONFIG");
     char msg[512];
@@ -547,7 +529,7 @@ mg_config_from_args(mg_config *c, int argc, char **argv,
             o = find_short(a[1]);
             snprintf(name, sizeof name, "%s", o->name);
         } else if (a[0] == '-' && a[1] && !isdigit((unsigned char)a[1])) {
-            fail(err, errlen, "unknown option '%s'", a);
+            mg_errf(err, errlen, "unknown option '%s'", a);
             goto out;
         } else {
             rest[nr++] = a;
@@ -556,13 +538,13 @@ mg_config_from_args(mg_config *c, int argc, char **argv,
         if (!o) {
             bool valued = false;
             if (!extra_match(extra, name, &valued)) {
-                fail(err, errlen, "unknown option '--%s'", name);
+                mg_errf(err, errlen, "unknown option '--%s'", name);
                 goto out;
             }
             rest[nr++] = a;
             if (valued && !val) {
                 if (i + 1 >= argc) {
-                    fail(err, errlen, "--%s needs a value", name);
+                    mg_errf(err, errlen, "--%s needs a value", name);
                     goto out;
                 }
                 rest[nr++] = argv[++i];
@@ -571,12 +553,12 @@ mg_config_from_args(mg_config *c, int argc, char **argv,
         }
         if (o->flag) {
             if (val) {
-                fail(err, errlen, "--%s takes no value", name);
+                mg_errf(err, errlen, "--%s takes no value", name);
                 goto out;
             }
         } else if (!val) {
             if (i + 1 >= argc) {
-                fail(err, errlen, "--%s needs a value", name);
+                mg_errf(err, errlen, "--%s needs a value", name);
                 goto out;
             }
             val = argv[++i];
@@ -595,7 +577,7 @@ mg_config_from_args(mg_config *c, int argc, char **argv,
     layer_state ls = {0};
     for (int k = 0; k < np; k++)
         if (layer_set(c, &ls, pairs[k].key, pairs[k].val, msg, sizeof msg)) {
-            fail(err, errlen, "--%s: %s", pairs[k].key,
+            mg_errf(err, errlen, "--%s: %s", pairs[k].key,
                  strncmp(msg, pairs[k].key, strlen(pairs[k].key))
                      ? msg
                      : msg + strlen(pairs[k].key) + 2);
@@ -690,7 +672,7 @@ mg_config_apply_run_json(mg_config *c, const char *text, char *err,
     json_t *j = json_loads(text, 0, &je);
     if (!j || !json_is_object(j)) {
         json_decref(j);
-        return fail(err, errlen, "run config: not a JSON object (%s)",
+        return mg_errf(err, errlen, "run config: not a JSON object (%s)",
                     je.text);
     }
     const char *key;
@@ -744,7 +726,7 @@ mg_config_apply_run_json(mg_config *c, const char *text, char *err,
         else if (!strcmp(key, "sample_rate")) opt = "sample-rate";
         else if (!strcmp(key, "sample_format")) opt = "sample-format";
         if (!opt) {
-            rc = fail(err, errlen, "run config: unknown key '%s'", key);
+            rc = mg_errf(err, errlen, "run config: unknown key '%s'", key);
             break;
         }
         if (json_is_string(v))
@@ -757,12 +739,12 @@ mg_config_apply_run_json(mg_config *c, const char *text, char *err,
         else
             goto bad;
         if (mg_config_set(c, opt, buf, msg, sizeof msg)) {
-            rc = fail(err, errlen, "run config: %s", msg);
+            rc = mg_errf(err, errlen, "run config: %s", msg);
             break;
         }
         continue;
     bad:
-        rc = fail(err, errlen, "run config: bad value for '%s'", key);
+        rc = mg_errf(err, errlen, "run config: bad value for '%s'", key);
         break;
     }
     json_decref(j);

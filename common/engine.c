@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "errmsg.h"
 #include "audio.h"
 #include "gen.h"
 #include "jsonout.h"
@@ -40,20 +41,6 @@ struct mg_engine {
     mg_fingerprint fp;
     mg_song song;
 };
-
-static int
-fail(char *err, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && n) vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 int
 mg_fingerprint_compute(const mg_config *c, mg_fingerprint *fp, char *err,
@@ -98,7 +85,7 @@ mg_engine_new(const mg_config *c, char *err, size_t errlen)
 {
     mg_engine *e = calloc(1, sizeof *e);
     if (!e) {
-        fail(err, errlen, "out of memory");
+        mg_errf(err, errlen, "out of memory");
         return NULL;
     }
     e->cfg = *c;
@@ -110,12 +97,12 @@ mg_engine_new(const mg_config *c, char *err, size_t errlen)
     if (!e->genre) goto bad;
     if (mg_fingerprint_compute(c, &e->fp, err, errlen)) goto bad;
     if (mg_dir_make(c->out_dir)) {
-        fail(err, errlen, "output directory %s: %s", c->out_dir,
+        mg_errf(err, errlen, "output directory %s: %s", c->out_dir,
              strerror(errno));
         goto bad;
     }
     if (access(c->out_dir, W_OK | X_OK)) {
-        fail(err, errlen, "output directory %s is not writable: %s",
+        mg_errf(err, errlen, "output directory %s is not writable: %s",
              c->out_dir, strerror(errno));
         goto bad;
     }
@@ -475,7 +462,7 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
     snprintf(parent, sizeof parent, "%s", final);
     *strrchr(parent, '/') = 0;
     if (mg_dir_make(parent))
-        return fail(err, errlen, "cannot create %s: %s", parent,
+        return mg_errf(err, errlen, "cannot create %s: %s", parent,
                     strerror(errno));
     const char *id = strrchr(final, '/') + 1;
     snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%ld", parent, id, (long)getpid());
@@ -522,7 +509,7 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
             int en = errno;
             mg_dir_remove(tmp);
             json_decref(annot);
-            return fail(err, errlen, "cannot write %s: %s", tmp, strerror(en));
+            return mg_errf(err, errlen, "cannot write %s: %s", tmp, strerror(en));
         }
         annot = build_annotation(e, s, row);
         double ascore = -1;
@@ -535,7 +522,7 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
             mg_dir_remove(tmp);
             json_decref(annot);
             if (output_fault(en))
-                return fail(err, errlen, "%s", aerr);
+                return mg_errf(err, errlen, "%s", aerr);
             annot = NULL;
             snprintf(why, sizeof why, "audio: %s", aerr);
             continue;
@@ -571,7 +558,7 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
         int en = errno;
         json_decref(annot);
         mg_dir_remove(tmp);
-        return fail(err, errlen, "cannot write %s: %s", sj, strerror(en));
+        return mg_errf(err, errlen, "cannot write %s: %s", sj, strerror(en));
     }
     json_decref(annot);
 
@@ -594,7 +581,7 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
             en = errno;
         }
         mg_dir_remove(tmp);
-        return fail(err, errlen, "cannot rename into %s: %s", final,
+        return mg_errf(err, errlen, "cannot rename into %s: %s", final,
                     strerror(en));
     }
     return 0;

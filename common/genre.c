@@ -23,6 +23,8 @@
  */
 #include "genre.h"
 
+#include "errmsg.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
@@ -82,27 +84,9 @@ fail(ctx *c, const char *field, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (c->err && c->errlen) {
-        if (field && *field)
-            snprintf(c->err, c->errlen, "%s: %s: %s", c->file, field, msg);
-        else
-            snprintf(c->err, c->errlen, "%s: %s", c->file, msg);
-        /* Messages quote file contents: keep them on one line. */
-        for (char *p = c->err; *p; p++)
-            if ((unsigned char)*p < 0x20) *p = '?';
-    }
-    return -1;
-}
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
+    if (field && *field)
+        return mg_errf(c->err, c->errlen, "%s: %s: %s", c->file, field, msg);
+    return mg_errf(c->err, c->errlen, "%s: %s", c->file, msg);
 }
 
 static bool
@@ -1372,17 +1356,17 @@ load_dir(const char *genres_dir, const char *name, bool is_default,
     json_t *j = NULL;
 
     if (!valid_genre_name(name)) {
-        seterr(err, errlen, "'%s' is not a valid genre name", name);
+        mg_errf(err, errlen, "'%s' is not a valid genre name", name);
         return NULL;
     }
     snprintf(dir, sizeof dir, "%s/%s", genres_dir, name);
     snprintf(path, sizeof path, "%s/spec.json", dir);
     if (!is_default && !file_exists(path)) {
-        seterr(err, errlen, "unknown genre '%s' (no %s)", name, path);
+        mg_errf(err, errlen, "unknown genre '%s' (no %s)", name, path);
         return NULL;
     }
     if (!(g = calloc(1, sizeof *g))) {
-        seterr(err, errlen, "out of memory loading genre %s", name);
+        mg_errf(err, errlen, "out of memory loading genre %s", name);
         return NULL;
     }
     set_neutral(g);
@@ -1467,7 +1451,7 @@ merge_range(mg_genre *const *specs, int n, const char *what, size_t off_lo,
                     break;
             if (j == i)
                 j = 0;
-            seterr(err, errlen,
+            mg_errf(err, errlen,
                    "genres %s and %s cannot be merged: %s ranges %g-%g "
                    "and %g-%g do not overlap",
                    specs[j]->name, specs[i]->name, what, LO(specs[j]),
@@ -1487,12 +1471,12 @@ mg_genre_merge(mg_genre *const *specs, int n, char *err, size_t errlen)
     const mg_genre *first = NULL;
 
     if (n < 1 || n > MG_MAX_GENRES) {
-        seterr(err, errlen, "can merge 1..%d genres, not %d",
+        mg_errf(err, errlen, "can merge 1..%d genres, not %d",
                MG_MAX_GENRES, n);
         return NULL;
     }
     if (!(g = calloc(1, sizeof *g))) {
-        seterr(err, errlen, "out of memory merging genres");
+        mg_errf(err, errlen, "out of memory merging genres");
         return NULL;
     }
     first = specs[0];
@@ -1598,7 +1582,7 @@ mg_genre_merge(mg_genre *const *specs, int n, char *err, size_t errlen)
             continue;
         g->patterns[ts] = malloc((size_t)total * sizeof *g->patterns[ts]);
         if (!g->patterns[ts]) {
-            seterr(err, errlen, "out of memory merging genres");
+            mg_errf(err, errlen, "out of memory merging genres");
             goto bad;
         }
         for (int i = 0; i < n; i++)
@@ -1641,7 +1625,7 @@ mg_genre_resolve(const char *genres_dir, char *const *names, int n,
     if (n == 0)
         return mg_genre_default(genres_dir, err, errlen);
     if (n < 0 || n > MG_MAX_GENRES) {
-        seterr(err, errlen, "at most %d genres can be merged",
+        mg_errf(err, errlen, "at most %d genres can be merged",
                MG_MAX_GENRES);
         return NULL;
     }
@@ -1680,7 +1664,7 @@ mg_genre_list(const char *genres_dir, char ***names, char *err,
 
     *names = NULL;
     if (!d) {
-        seterr(err, errlen, "%s: cannot open genres directory: %s",
+        mg_errf(err, errlen, "%s: cannot open genres directory: %s",
                genres_dir, strerror(errno));
         return -1;
     }
@@ -1711,7 +1695,7 @@ mg_genre_list(const char *genres_dir, char ***names, char *err,
 oom:
     closedir(d);
     mg_genre_names_free(v, n);
-    seterr(err, errlen, "out of memory listing %s", genres_dir);
+    mg_errf(err, errlen, "out of memory listing %s", genres_dir);
     return -1;
 }
 
@@ -1730,7 +1714,7 @@ walk(const char *root, const char *rel, path_list *pl, char *err,
 
     snprintf(dir, sizeof dir, "%s%s%s", root, *rel ? "/" : "", rel);
     if (!(d = opendir(dir))) {
-        seterr(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
+        mg_errf(err, errlen, "%s: cannot open: %s", dir, strerror(errno));
         return -1;
     }
     while ((e = readdir(d))) {
@@ -1766,7 +1750,7 @@ walk(const char *root, const char *rel, path_list *pl, char *err,
     return 0;
 oom:
     closedir(d);
-    seterr(err, errlen, "out of memory hashing %s", root);
+    mg_errf(err, errlen, "out of memory hashing %s", root);
     return -1;
 }
 
@@ -1786,7 +1770,7 @@ mg_genre_dir_hash(const char *genres_dir, char out[65], char *err,
         qsort(pl.v, (size_t)pl.n, sizeof *pl.v, cmp_str);
     if (!(md = EVP_MD_CTX_new()) ||
         EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-        seterr(err, errlen, "SHA-256 unavailable");
+        mg_errf(err, errlen, "SHA-256 unavailable");
         goto out;
     }
     for (int i = 0; i < pl.n; i++) {
@@ -1795,7 +1779,7 @@ mg_genre_dir_hash(const char *genres_dir, char out[65], char *err,
         size_t got;
         snprintf(full, sizeof full, "%s/%s", genres_dir, pl.v[i]);
         if (!(f = fopen(full, "rb"))) {
-            seterr(err, errlen, "%s: cannot read: %s", full,
+            mg_errf(err, errlen, "%s: cannot read: %s", full,
                    strerror(errno));
             goto out;
         }
@@ -1804,7 +1788,7 @@ mg_genre_dir_hash(const char *genres_dir, char out[65], char *err,
             EVP_DigestUpdate(md, buf, got);
         if (ferror(f)) {
             fclose(f);
-            seterr(err, errlen, "%s: read error", full);
+            mg_errf(err, errlen, "%s: read error", full);
             goto out;
         }
         fclose(f);
