@@ -1541,6 +1541,55 @@ quant(float x, double full)
     return (int32_t)((v * full + RND_D) - RND_D);   /* see q16 */
 }
 
+/* clamp(y, +-32767), rounded to the nearest integer (ties to even; see
+ * q16). Branch-free: the comparisons become selections. */
+static inline int32_t
+r16(float y)
+{
+    y = y < 32767.0f ? y : 32767.0f;
+    y = y > -32767.0f ? y : -32767.0f;
+    return (int32_t)((y + RND_F) - RND_F);
+}
+
+/* One 16-bit block (len samples) of the write pass, all in float: each
+ * stem decoded (q x g) and quantised (r16) into o[l]; the mix is the
+ * float sum of the decoded stems (m, kept for the score) quantised the
+ * same way into om. Returns the largest |sum of the quantised stems -
+ * quantised mix| in LSB. A plain loop with no branch, which the compiler
+ * turns into vector code (see the Makefile's -fno-trapping-math). */
+_Static_assert(MG_NLAYERS == 4, "write_block16 adds four stems");
+static int32_t
+write_block16(const int16_t *restrict q0, const int16_t *restrict q1,
+              const int16_t *restrict q2, const int16_t *restrict q3,
+              const float g[MG_NLAYERS], int16_t *restrict o0,
+              int16_t *restrict o1, int16_t *restrict o2,
+              int16_t *restrict o3, int16_t *restrict om,
+              float *restrict m, size_t len)
+{
+    const float d0 = g[0], d1 = g[1], d2 = g[2], d3 = g[3];
+    const float f0 = d0 * 32767.0f, f1 = d1 * 32767.0f, f2 = d2 * 32767.0f,
+                f3 = d3 * 32767.0f;
+    int32_t worst = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        float x0 = q0[i], x1 = q1[i], x2 = q2[i], x3 = q3[i];
+        float s = x0 * d0 + x1 * d1 + x2 * d2 + x3 * d3;
+        int32_t v0 = r16(x0 * f0), v1 = r16(x1 * f1), v2 = r16(x2 * f2),
+                v3 = r16(x3 * f3), vm = r16(s * 32767.0f);
+        int32_t e = v0 + v1 + v2 + v3 - vm;
+
+        e = e < 0 ? -e : e;
+        worst = e > worst ? e : worst;
+        o0[i] = (int16_t)v0;
+        o1[i] = (int16_t)v1;
+        o2[i] = (int16_t)v2;
+        o3[i] = (int16_t)v3;
+        om[i] = (int16_t)vm;
+        m[i] = s;
+    }
+    return worst;
+}
+
 /* Scale by h, quantise, check the stem sum, feed the score and write, a
  * block at a time: each stored block is read once (decode, mix sum, mono
  * for the score, quantisation, sum check all in one loop) and the files
@@ -1556,7 +1605,7 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
     bool want_mix = a->mode == MG_OUT_FULL || a->mode == MG_OUT_MIX_ONLY;
     bool want_stems = a->mode == MG_OUT_FULL || a->mode == MG_OUT_STEMS_ONLY;
     SNDFILE *sf[MG_NLAYERS + 1] = {NULL};
-    double full = a->fmt == MG_SF_PCM24 ? 8388607.0 : 32767.0;
+    const double full = 8388607.0;     /* 24-bit; 16-bit: write_block16 */
     float *m = a->dec[MG_NLAYERS];
     char path[1200];
     int rc = -1, en = 0;
@@ -1621,29 +1670,26 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
                 if (e > worst)
                     worst = e;
             }
+        } else if (a->fmt == MG_SF_PCM16) {
+            int16_t(*o)[2 * SBLOCK] = a->out16;
+            worst = write_block16(q[0], q[1], q[2], q[3], g, o[0], o[1],
+                                  o[2], o[3], o[MG_NLAYERS], m, 2 * n);
         } else {
-            int shift = a->fmt == MG_SF_PCM24 ? 8 : 0;
+            /* 24-bit: from the float store, quantised in double */
             for (size_t i = 0; i < 2 * n; i++) {
                 float s = 0;
                 int32_t qs = 0, qm;
                 int e;
                 for (int l = 0; l < MG_NLAYERS; l++) {
-                    float d = a->fmt == MG_SF_PCM16 ? (float)q[l][i] * g[l]
-                                                    : x[l][i] * g[l];
+                    float d = x[l][i] * g[l];
                     int32_t v = quant(d, full);
                     s += d;
                     qs += v;
-                    if (shift)
-                        a->out32[l][i] = (int32_t)((uint32_t)v << shift);
-                    else
-                        a->out16[l][i] = (int16_t)v;
+                    a->out32[l][i] = (int32_t)((uint32_t)v << 8);
                 }
                 m[i] = s;
                 qm = quant(s, full);
-                if (shift)
-                    a->out32[MG_NLAYERS][i] = (int32_t)((uint32_t)qm << shift);
-                else
-                    a->out16[MG_NLAYERS][i] = (int16_t)qm;
+                a->out32[MG_NLAYERS][i] = (int32_t)((uint32_t)qm << 8);
                 e = abs(qs - qm);
                 if (e > worst)
                     worst = e;
