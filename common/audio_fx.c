@@ -20,6 +20,7 @@
 #include "jsonout.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,16 +337,12 @@ clampd(double x, double lo, double hi)
     return x < lo ? lo : x > hi ? hi : x;
 }
 
-/* The compressor's level (log2 of the peak) and gain (exp2) per sample
- * from tables made once per stem (in the state: no global data): libm's
- * log2 and exp2 were two thirds of the unit's cost. log2: exponent from
- * the float's bits, mantissa by linear interpolation over 256 cells (error
- * < 3e-6 in log2, 2e-5 dB); exp2: 2^k exactly, 2^(j/64) from the table,
- * the rest (< 1/64) by a cubic (relative error < 1e-9). Plain arithmetic
- * on IEEE 754 values: the same bytes on every machine. */
-#define LOG2_BITS 8
-#define LOG2_CELLS (1 << LOG2_BITS)
-#define EXP2_CELLS 64
+/* The compressor and the distortion work in short runs of frames
+ * (FX_RUN) through three passes: the per-frame arithmetic that does not
+ * depend on the previous frame (levels, gains, tanh) as plain branch-free
+ * loops over arrays, which the compiler turns into vector code, and only
+ * the envelope - a true recursion - frame by frame. */
+#define FX_RUN 256
 
 struct mg_fx_state {
     mg_fx_chain c;
@@ -356,8 +353,6 @@ struct mg_fx_state {
     double dist_k, dist_norm, dist_mix;
     /* compressor */
     double c_att, c_rel, c_ratio, c_thr, c_makeup, c_env;
-    double c_log2[LOG2_CELLS + 1];  /* log2(1 + i / LOG2_CELLS) */
-    double c_exp2[EXP2_CELLS];      /* 2^(j / EXP2_CELLS) */
     /* phaser */
     double ph_centre, ph_depth, ph_fb, ph_mix, ph_rate, ph_a;
     double ph_st[2][4], ph_last[2];
@@ -403,10 +398,6 @@ mg_fx_state_new(const mg_fx_chain *c, int rate, double tempo_bpm)
         s->c_thr = p[4];
         s->c_makeup = p[1];
         s->c_env = -120.0;
-        for (int i = 0; i <= LOG2_CELLS; i++)
-            s->c_log2[i] = log2(1.0 + (double)i / LOG2_CELLS);
-        for (int j = 0; j < EXP2_CELLS; j++)
-            s->c_exp2[j] = exp2((double)j / EXP2_CELLS);
     }
     if (c->on[MG_FX_PHASER]) {
         const double *p = c->p[MG_FX_PHASER];
@@ -445,86 +436,109 @@ mg_fx_state_destroy(mg_fx_state **sp)
     *sp = NULL;
 }
 
+/* log2(x) for a positive normal float, in float: the exponent from the
+ * bits, the mantissa reduced to [sqrt(1/2), sqrt(2)) and
+ * ln m = 2 atanh(s), s = (m - 1) / (m + 1), by its series to s^7 (|s| <
+ * 0.172: relative error < 1e-7, about float's own). Plain IEEE arithmetic
+ * and selections: the same bytes on every machine, vector code in loops. */
+static inline float
+fx_log2f(float x)
+{
+    union { float f; uint32_t u; } v = {x};
+    float e = (float)((int32_t)(v.u >> 23) - 127), m, t, t2;
+
+    v.u = (v.u & 0x7fffffu) | 0x3f800000u;      /* m in [1, 2) */
+    m = v.f;
+    e = m > 1.41421356f ? e + 1.0f : e;
+    m = m > 1.41421356f ? m * 0.5f : m;
+    t = (m - 1.0f) / (m + 1.0f);
+    t2 = t * t;
+    return e + t * (2.88539008f + t2 * (0.961796694f +
+                    t2 * (0.577078016f + t2 * 0.412198583f)));
+}
+
+/* 2^y in float, y clamped to [-125, 125]: 2^k (k = y rounded to the
+ * nearest integer, see RND_F in audio.c) in the exponent bits, 2^f for
+ * f = y - k in [-1/2, 1/2] by its Taylor polynomial to f^6 (relative
+ * error < 2e-7). */
+static inline float
+fx_exp2f(float y)
+{
+    union { float f; uint32_t u; } v;
+    float k, f;
+
+    y = y > 125.0f ? 125.0f : y;
+    y = y < -125.0f ? -125.0f : y;
+    k = (y + 12582912.0f) - 12582912.0f;
+    f = y - k;
+    v.f = 1.0f + f * (0.693147182f + f * (0.240226507f + f * (0.0555041087f +
+          f * (0.00961812911f + f * (0.00133335581f + f * 0.000154035304f)))));
+    v.u += (uint32_t)(int32_t)k << 23;
+    return v.f;
+}
+
 static void
 fx_distortion(const mg_fx_state *s, float *buf, size_t frames)
 {
-    const double k = s->dist_k, norm = s->dist_norm, mix = s->dist_mix;
+    const float k2 = (float)(2.0 * s->dist_k * M_LOG2E);
+    const float norm = (float)s->dist_norm, mix = (float)s->dist_mix;
+    const float dry = 1.0f - mix;
 
-    /* tanh(u) = (e - 1) / (e + 1), e = exp(2u): libm's exp is about a
-     * third of the cost of its tanh (absolute error ~1e-16 near 0, where
-     * the samples are floats anyway); |u| >= 20 is +-1 in double */
+    /* tanh(u) = (e - 1) / (e + 1), e = 2^(2u log2 e); |2u log2 e| is
+     * capped at 40, where tanh is 1 in float */
     for (size_t i = 0; i < 2 * frames; i++) {
-        double x = buf[i], u = k * x;
-        double e = exp(2 * (u > 20 ? 20 : u < -20 ? -20 : u));
-        double t = (e - 1) / (e + 1);
-        buf[i] = (float)((1 - mix) * x + mix * t * norm);
+        float x = buf[i], y = k2 * x, e, t;
+        y = y > 40.0f ? 40.0f : y;
+        y = y < -40.0f ? -40.0f : y;
+        e = fx_exp2f(y);
+        t = (e - 1.0f) / (e + 1.0f);
+        buf[i] = dry * x + mix * t * norm;
     }
 }
 
-/* Feed-forward, stereo-linked, peak detector smoothed in dB. Levels in
- * dB through log2/exp2 (cheaper than log10/pow; same function). */
-/* log2(x), x a positive normal float (see LOG2_BITS). */
-static inline double
-tab_log2(const double *tab, float x)
-{
-    uint32_t b, m, i;
-    double f;
-
-    memcpy(&b, &x, sizeof b);
-    m = b & 0x7fffff;
-    i = m >> (23 - LOG2_BITS);
-    f = (double)(m & ((1u << (23 - LOG2_BITS)) - 1)) *
-        (1.0 / (1u << (23 - LOG2_BITS)));
-    return (double)((int)(b >> 23) - 127) + tab[i] +
-           (tab[i + 1] - tab[i]) * f;
-}
-
-/* 2^y, y > -1000 (see EXP2_CELLS): one conversion gives the cell and
- * the power of two (t = 64 y + 64 x 1024 is positive, so truncation is
- * floor). */
-static inline double
-tab_exp2(const double *tab, double y)
-{
-    double t = (y > -1000 ? y : -1000) * EXP2_CELLS + EXP2_CELLS * 1024.0;
-    long n = (long)t;
-    double r = (t - (double)n) * (M_LN2 / EXP2_CELLS);
-    double p = tab[n & (EXP2_CELLS - 1)] *
-               (1 + r * (1 + r * (0.5 + r * (1.0 / 6))));
-    uint64_t b;
-
-    memcpy(&b, &p, sizeof b);
-    b += (uint64_t)(n / EXP2_CELLS - 1024) << 52;    /* x 2^k */
-    memcpy(&p, &b, sizeof p);
-    return p;
-}
-
+/* Feed-forward, stereo-linked, peak detector smoothed in dB (attack when
+ * the level rises, release when it falls), the gain above the threshold
+ * reduced by the ratio, plus the makeup; levels in log2 units (dB / 6.02)
+ * throughout. */
 static void
 fx_compressor(mg_fx_state *s, float *buf, size_t frames)
 {
     const double att = s->c_att, rel = s->c_rel, thr = s->c_thr;
+    const double att1 = 1 - att, rel1 = 1 - rel;
     const double slope = 1 - 1 / s->c_ratio, makeup = s->c_makeup;
-    const double to_db = 20.0 / log2(10.0), from_db = log2(10.0) / 20.0;
-    /* below the threshold the gain is the makeup alone: one exp2 here
-     * instead of one per sample (the same value) */
-    const double *lt = s->c_log2, *et = s->c_exp2;
+    const double to_db = 20.0 / log2(10.0);
+    const float from_db = (float)(log2(10.0) / 20.0);
     double env = s->c_env;
+    float lv[FX_RUN], gn[FX_RUN];
 
-    /* no branch on the signal: attack/release and over/under the
-     * threshold are selections (at random on audio, a branch there
-     * mispredicted often); under the threshold over = 0 gives the makeup
-     * gain alone */
-    for (size_t i = 0; i < frames; i++) {
-        float l = fabsf(buf[2 * i]), r = fabsf(buf[2 * i + 1]);
-        float pk = l > r ? l : r;
-        double db = pk > 1e-6f ? to_db * tab_log2(lt, pk) : -120.0;
-        double c = db > env ? att : rel, over, g;
+    for (size_t o = 0; o < frames; o += FX_RUN) {
+        size_t n = frames - o < FX_RUN ? frames - o : FX_RUN;
+        float *x = buf + 2 * o;
 
-        env = c * env + (1 - c) * db;
-        over = env - thr;
-        over = over > 0 ? over : 0;
-        g = tab_exp2(et, (-over * slope + makeup) * from_db);
-        buf[2 * i] = (float)(buf[2 * i] * g);
-        buf[2 * i + 1] = (float)(buf[2 * i + 1] * g);
+        /* the level of each frame, in log2 units (-120 dB when silent) */
+        for (size_t i = 0; i < n; i++) {
+            float l = fabsf(x[2 * i]), r = fabsf(x[2 * i + 1]);
+            float pk = l > r ? l : r;
+            float lg = fx_log2f(pk > 1e-6f ? pk : 1e-6f);
+            lv[i] = pk > 1e-6f ? lg : (float)(-120.0 / to_db);
+        }
+        /* the envelope (dB): the recursion, and the gain exponent */
+        for (size_t i = 0; i < n; i++) {
+            /* attack or release: the coefficients are selected, not
+             * branched on (a branch on the signal mispredicts often) */
+            double db = to_db * lv[i], over;
+            bool up = db > env;
+            double c = up ? att : rel, c1 = up ? att1 : rel1;
+            env = c * env + c1 * db;
+            over = env - thr;
+            over = over > 0 ? over : 0;
+            gn[i] = (float)(-over * slope + makeup) * from_db;
+        }
+        for (size_t i = 0; i < n; i++) {
+            float g = fx_exp2f(gn[i]);
+            x[2 * i] *= g;
+            x[2 * i + 1] *= g;
+        }
     }
     s->c_env = env;
 }
