@@ -260,6 +260,10 @@ mg_cmd_generate(int argc, char **argv)
     const mg_coord_progress *p = &fx.last;
     if (r == 0) {
         rc = 0;
+        if (cfg.verbose >= 0 && p->missing)
+            fprintf(stderr, "musicgen generate: %" PRIu64 " sample(s) "
+                    "recorded as done were gone from disk (no sample.json) "
+                    "and were made again\n", p->missing);
         if (cfg.verbose >= 0)
             fprintf(stderr, "done: %" PRIu64 " ok, %" PRIu64 " failed, %"
                     PRIu64 " already present -> %s\n",

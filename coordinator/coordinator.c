@@ -77,7 +77,7 @@ struct mg_coord {
     int64_t *touched;           /* chunks that got rows in this batch */
     size_t ntouched, cap_touched;
     uint64_t done, failed;      /* rows in the ledger (ok + failed) */
-    uint64_t skipped, resumed;
+    uint64_t skipped, resumed, missing;
     uint64_t bad_frames;
     int64_t started, last_progress, last_beat;
     uint64_t window_done[12];   /* done at each of the last progress ticks */
@@ -517,7 +517,7 @@ progress(mg_coord *c, bool final, char *err, size_t errlen)
     double rate = dt > 0 ? (double)(c->done - c->window_done[0]) / dt : 0;
     uint64_t total = (uint64_t)c->o.cfg.count;
     mg_coord_progress p = {
-        total, c->done, c->failed, c->skipped, c->resumed, rate,
+        total, c->done, c->failed, c->skipped, c->resumed, c->missing, rate,
         rate > 0 ? (double)(total - c->done) / rate : -1.0,
         joined_count(c), (double)(now - c->started) / 1000.0,
     };
@@ -643,73 +643,33 @@ fail:
 
 /* ---- set-up ---- */
 
-/* The resume-time disk check lists directories instead of asking for
- * sample.json once per ledger row: a sample directory gets its final
- * name only when it is complete (it is renamed into place with
- * sample.json inside; temporaries are hidden), so its name in a listing
- * is the proof, and rows come in index order, which walks the shard
- * directories one at a time. 100,000 rows with shard width 3 cost 100
- * listings instead of 100,000 path look-ups. */
+/* The resume-time disk check: every ledger row marked done must have its
+ * sample.json on disk (a sample directory gets its final name only when
+ * complete, but a user may have deleted files in it since; the engine
+ * replaces a directory without sample.json). Rows come in index order,
+ * which walks the shard directories one at a time: one open per shard
+ * and one fstatat relative to it per row (no path walk from the root). */
 typedef struct {
     const char *root;
-    char dir[1100];          /* relative directory of the listing held */
+    char dir[1100];          /* relative directory held open */
     bool have_dir;
-    char **names;            /* its entries, sorted */
-    size_t nnames, cap_names;
+    int dfd;                 /* -1: that directory is gone */
     uint64_t *gone;
     size_t n, cap;
-    uint64_t rows, listings;
+    uint64_t rows, dirs;
 } verify_ctx;
 
-static int
-cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void
-listing_clear(verify_ctx *v)
-{
-    for (size_t i = 0; i < v->nnames; i++)
-        free(v->names[i]);
-    v->nnames = 0;
-}
-
-/* 0, or -1 when out of memory (then the check gives up: rows stay). */
-static int
-listing_load(verify_ctx *v, const char *dir)
+verify_open(verify_ctx *v, const char *dir)
 {
     char path[2400];
-    listing_clear(v);
+    if (v->dfd >= 0)
+        close(v->dfd);
     snprintf(v->dir, sizeof v->dir, "%s", dir);
     v->have_dir = true;
-    v->listings++;
+    v->dirs++;
     snprintf(path, sizeof path, "%s%s%s", v->root, *dir ? "/" : "", dir);
-    DIR *d = opendir(path);
-    if (!d)
-        return 0;           /* the whole shard is gone */
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        if (v->nnames == v->cap_names) {
-            size_t cap = v->cap_names ? v->cap_names * 2 : 1024;
-            char **nn = realloc(v->names, cap * sizeof *nn);
-            if (!nn)
-                break;
-            v->names = nn;
-            v->cap_names = cap;
-        }
-        if (!(v->names[v->nnames] = strdup(de->d_name)))
-            break;
-        v->nnames++;
-    }
-    bool short_read = de != NULL;
-    closedir(d);
-    if (short_read)
-        return -1;
-    qsort(v->names, v->nnames, sizeof *v->names, cmp_name);
-    return 0;
+    v->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 static int
@@ -720,17 +680,18 @@ verify_row(const mg_row *row, const char *wrote_at, void *ud)
     if (row->status != MG_ROW_OK)
         return 0;
     v->rows++;
-    char dir[sizeof row->path];
-    snprintf(dir, sizeof dir, "%s", row->path);
-    char *slash = strrchr(dir, '/');
-    const char *base = slash ? slash + 1 : dir;
-    if (slash)
-        *slash = '\0';
-    else
-        dir[0] = '\0';
-    if ((!v->have_dir || strcmp(dir, v->dir)) && listing_load(v, dir))
-        return 1;
-    if (bsearch(&base, v->names, v->nnames, sizeof *v->names, cmp_name))
+    /* path "SHARD/NAME" (sharded) or "NAME" (flat layout) */
+    char dir[sizeof row->path], rel[sizeof row->path + 16];
+    const char *slash = strrchr(row->path, '/');
+    size_t dlen = slash ? (size_t)(slash - row->path) : 0;
+    snprintf(dir, sizeof dir, "%.*s", (int)dlen, row->path);
+    if (!v->have_dir || strcmp(dir, v->dir))
+        verify_open(v, dir);
+    snprintf(rel, sizeof rel, "%s/sample.json",
+             slash ? slash + 1 : row->path);
+    struct stat st;
+    if (v->dfd >= 0 && fstatat(v->dfd, rel, &st, 0) == 0 &&
+        S_ISREG(st.st_mode))
         return 0;
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 64;
@@ -750,11 +711,13 @@ verify_disk(mg_coord *c, char *err, size_t errlen)
     verify_ctx v;
     memset(&v, 0, sizeof v);
     v.root = c->o.cfg.out_dir;
+    v.dfd = -1;
     int64_t t0 = mg_mono_ms();
     int rc = mg_ledger_foreach_row(c->ledger, verify_row, &v, err, errlen);
-    listing_clear(&v);
-    free(v.names);
+    if (v.dfd >= 0)
+        close(v.dfd);
     if (rc == 0 && v.n) {
+        c->missing = v.n;
         rc = mg_ledger_begin(c->ledger, err, errlen);
         for (size_t i = 0; rc == 0 && i < v.n; i++)
             rc = mg_ledger_forget(c->ledger, v.gone[i], err, errlen);
@@ -765,8 +728,8 @@ verify_disk(mg_coord *c, char *err, size_t errlen)
                     "they will be made again", v.n);
     }
     if (rc == 0 && !c->o.quiet)
-        mg_dlog(WHO, "disk check: %" PRIu64 " rows against %" PRIu64
-                " directory listings in %" PRId64 " ms", v.rows, v.listings,
+        mg_dlog(WHO, "disk check: %" PRIu64 " rows in %" PRIu64
+                " directories in %" PRId64 " ms", v.rows, v.dirs,
                 mg_mono_ms() - t0);
     free(v.gone);
     return rc;

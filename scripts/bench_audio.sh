@@ -2,8 +2,9 @@
 # bench_audio.sh — the audio part of `make bench` (called by bench.sh):
 # the engine's time per whole full-mode sample, the bare synthesizer on
 # the same four MIDIs and their ratio, the Python tool's pipeline (a
-# fluidsynth process per stem) and the speed-up, and one process's peak
-# RSS next to the soundfont's size. Figures only, never pass/fail.
+# fluidsynth process per part and stem; and a lower bound, one per
+# whole-song stem) and the speed-ups, and one process's peak RSS next to
+# the soundfont's size. Figures only, never pass/fail.
 #   BENCH_AUDIO_N      samples (default 6)
 #   BENCH_AUDIO_GENRE  one genre (default: all genres merged)
 set -u

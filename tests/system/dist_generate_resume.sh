@@ -1,7 +1,9 @@
 # dist_generate_resume — `generate` killed with -9 mid-run (its worker
 # processes go with it), then the same command again: it resumes from the
 # ledger in the output directory and the dataset equals an uninterrupted
-# one. Also the static array mode + merge gives the same dataset.
+# one; samples damaged by hand afterwards (a directory removed, a
+# sample.json removed) are found by the disk check and made again. Also
+# the static array mode + merge gives the same dataset.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 N=200
@@ -23,6 +25,35 @@ check_run ds 77 $N || die "resumed run check"
 "$MG_BIN" generate --seed 77 --count $N --out ref --output-mode midi-only -q \
     || die "reference run failed"
 same_samples ds 0 ref 0 $N || die "resumed run differs from an uninterrupted one"
+# damage by hand after the run: one sample directory removed, another's
+# sample.json removed (its directory stays, incomplete). The ledger says
+# both are done; the resume-time disk check must find both, and the
+# re-run must make them again, byte for byte.
+gone1=$(find ds -name sample.json -path '*000013*' | head -1)
+gone2=$(find ds -name sample.json -path '*000157*' | head -1)
+[ -n "$gone1" ] && [ -n "$gone2" ] || die "samples 13 and 157 not found"
+rm -rf "$(dirname "$gone1")"
+rm -f "$gone2"
+"$MG_BIN" generate --seed 77 --count $N --out ds --output-mode midi-only \
+    --workers 2 2>damaged.log || { cat damaged.log; die "re-run after damage failed"; }
+grep -q "2 sample(s) recorded as done were gone from disk" damaged.log \
+    || { cat damaged.log; die "the disk check did not report both samples"; }
+[ -f "$gone1" ] && [ -f "$gone2" ] || die "damaged samples not made again"
+check_run ds 77 $N || die "run check after repair"
+same_samples ds 0 ref 0 $N || die "repaired run differs from an uninterrupted one"
+# the same in the flat layout (no shard directories): an intact run is
+# all present, a removed sample.json is found
+"$MG_BIN" generate --seed 78 --count 12 --out flat --shard-width 0 \
+    --output-mode midi-only -q || die "flat run failed"
+"$MG_BIN" generate --seed 78 --count 12 --out flat --shard-width 0 \
+    --output-mode midi-only 2>flat1.log || die "flat re-run failed"
+grep -q "gone from disk" flat1.log && die "intact flat run reported gone"
+rm -f flat/000005/sample.json
+"$MG_BIN" generate --seed 78 --count 12 --out flat --shard-width 0 \
+    --output-mode midi-only 2>flat2.log || die "flat repair failed"
+grep -q "^musicgen generate: 1 sample(s) recorded as done were gone" \
+    flat2.log || { cat flat2.log; die "flat: missing sample not reported"; }
+[ -f flat/000005/sample.json ] || die "flat: sample 5 not made again"
 # static mode: two array tasks, then merge
 for i in 0 1; do
     "$MG_BIN" worker --static --array-index $i --array-size 2 --seed 77 \
