@@ -19,6 +19,7 @@
 #include "coordinator.h"
 #include "curve.h"
 #include "dlog.h"
+#include "engine.h"
 #include "ledger.h"
 #include "procs.h"
 #include "proto.h"
@@ -219,8 +220,8 @@ worker_child(int slot, void *ud)
         /* J jobs split slice I of M into J sub-slices: slice I*J+slot of
          * M*J; merge only needs every index covered once. */
         int rc = mg_worker_static(&j->o.cfg, j->index * j->jobs + slot,
-                                  j->size * j->jobs, &mg_stop_flag, err,
-                                  sizeof err);
+                                  j->size * j->jobs, j->o.engine,
+                                  &mg_stop_flag, err, sizeof err);
         if (rc)
             fprintf(stderr, "musicgen worker: %s\n", err);
         return rc ? 1 : 0;
@@ -335,8 +336,43 @@ mg_cmd_worker(int argc, char **argv)
         rc = worker_child(0, &j);
         goto out;
     }
+    /* One engine for the J jobs, made here before the fork: its
+     * soundfonts (about a second and 140 MB for FluidR3_GM) are loaded
+     * once and shared copy-on-write, not once per job. A coordinated
+     * worker asks the coordinator for its run first (the engine is made
+     * for that run); if that fails, each job makes its own and says why. */
+    {
+        mg_config run = j.o.cfg;
+        int fr = 0;
+        j.o.stop = &mg_stop_flag;
+        if (!j.is_static)
+            fr = mg_worker_fetch_run(&j.o, &run, err, sizeof err);
+        if (fr == MG_WORKER_STOPPED) {
+            rc = 0;
+            goto out;
+        }
+        if (fr == MG_WORKER_COMPLETE || fr == MG_WORKER_REFUSED ||
+            fr == MG_WORKER_GAVE_UP) {
+            /* what every job would meet: said once */
+            if (fr != MG_WORKER_COMPLETE || !j.o.quiet)
+                fprintf(stderr, "musicgen worker: %s\n", err);
+            rc = fr == MG_WORKER_COMPLETE ? 0 : fr;
+            goto out;
+        }
+        if (fr == 0) {
+            j.o.engine = mg_engine_new(&run, err, sizeof err);
+            if (j.o.engine)
+                j.o.cfg = run;
+        }
+        if (!j.o.engine && !j.o.quiet && (j.is_static || fr == 0))
+            mg_dlog("worker", "cannot make the shared engine (%s); each "
+                    "job makes its own", err);
+    }
     mg_procs p;
-    if (mg_procs_spawn(&p, j.jobs, worker_child, &j)) {
+    int spawned = mg_procs_spawn(&p, j.jobs, worker_child, &j);
+    /* the parent's copy; the children have theirs */
+    mg_engine_destroy(&j.o.engine);
+    if (spawned) {
         fprintf(stderr, "musicgen worker: cannot start %d processes: %s\n",
                 j.jobs, strerror(errno));
         mg_procs_kill(&p, SIGTERM);

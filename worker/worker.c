@@ -465,6 +465,26 @@ held_leases(worker *w, mg_msg *j)
         add_lease(j, w->unacked[i].lease);
 }
 
+/* The run config of RUN message m on this machine: base's local paths
+ * with the run's options. 0, or -1 with err. */
+static int
+run_config(const mg_config *base, const mg_msg *m, mg_config *c, char *err,
+           size_t errlen)
+{
+    char why[400];
+    *c = *base;
+    if (mg_config_apply_run_json(c, m->run_json, why, sizeof why)) {
+        snprintf(err, errlen, "the run config from the coordinator is not "
+                 "usable here: %s", why);
+        return -1;
+    }
+    c->global_seed = m->global_seed;
+    c->seed_set = true;
+    c->start = (int64_t)m->start;
+    c->count = (int64_t)m->count;
+    return 0;
+}
+
 /* RUN: adopt the run config, check our fingerprint, JOIN. Returns 0,
  * MG_WORKER_REFUSED or -1. */
 static int
@@ -476,17 +496,10 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
                  "restart this worker for it");
         return -1;
     }
-    mg_config c = w->o->cfg;
+    mg_config c;
     char why[400];
-    if (mg_config_apply_run_json(&c, m->run_json, why, sizeof why)) {
-        snprintf(err, errlen, "the run config from the coordinator is not "
-                 "usable here: %s", why);
+    if (run_config(&w->o->cfg, m, &c, err, errlen))
         return -1;
-    }
-    c.global_seed = m->global_seed;
-    c.seed_set = true;
-    c.start = (int64_t)m->start;
-    c.count = (int64_t)m->count;
     mg_fingerprint fp;
     if (mg_fingerprint_compute(&c, &fp, why, sizeof why)) {
         snprintf(err, errlen, "fingerprint: %s", why);
@@ -800,15 +813,102 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
     return rc;
 }
 
+/* ---- asking for the run without joining ---- */
+
+int
+mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
+                    size_t errlen)
+{
+    worker w;
+    memset(&w, 0, sizeof w);
+    w.o = o;
+    mg_curve_keys keys;
+    if (o->curve_dir) {
+        if (mg_curve_load_client(o->curve_dir, &keys, err, errlen))
+            return -1;
+        w.curve = &keys;
+    }
+    w.ctx = zmq_ctx_new();
+    if (!w.ctx) {
+        snprintf(err, errlen, "zmq: %s", zmq_strerror(errno));
+        return -1;
+    }
+    sock_open(&w);              /* says HELLO */
+    int64_t start = mg_mono_ms(), hello = start;
+    int rc = -2;
+    while (rc == -2) {
+        if (o->stop && *o->stop) {
+            snprintf(err, errlen, "stopped by a signal");
+            rc = MG_WORKER_STOPPED;
+            break;
+        }
+        int64_t now = mg_mono_ms();
+        if (o->idle_timeout_ms > 0 && now - start > o->idle_timeout_ms) {
+            snprintf(err, errlen, "no coordinator at %s for %d s",
+                     o->connect, o->idle_timeout_ms / 1000);
+            rc = MG_WORKER_GAVE_UP;
+            break;
+        }
+        /* a coordinator started (or restarted) after our HELLO: again */
+        if (now - hello > 2000) {
+            sock_close(&w);
+            sock_open(&w);
+            hello = now;
+        }
+        zmq_pollitem_t items[2] = {{w.sock, 0, ZMQ_POLLIN, 0}};
+        int n = 1;
+        if (w.mon)
+            items[n++] = (zmq_pollitem_t){w.mon, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(items, n, 250) < 0 && errno != EINTR) {
+            snprintf(err, errlen, "zmq_poll: %s", zmq_strerror(errno));
+            rc = -1;
+            break;
+        }
+        if (n > 1 && (items[1].revents & ZMQ_POLLIN))
+            rc = on_monitor(&w, err, errlen);
+        if (rc != -2 || !(items[0].revents & ZMQ_POLLIN))
+            continue;
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        while (rc == -2 && zmq_msg_recv(&msg, w.sock, ZMQ_DONTWAIT) >= 0) {
+            mg_msg m;
+            char why[300];
+            if (mg_msg_decode(&m, zmq_msg_data(&msg), zmq_msg_size(&msg),
+                              why, sizeof why))
+                continue;
+            if (m.type == MG_MSG_RUN) {
+                rc = run_config(&o->cfg, &m, run, err, errlen) ? -1 : 0;
+            } else if (m.type == MG_MSG_REFUSE) {
+                snprintf(err, errlen, "refused: %s", m.reason);
+                rc = MG_WORKER_REFUSED;
+            } else if (m.type == MG_MSG_SHUTDOWN) {
+                snprintf(err, errlen, "coordinator says %s", m.reason);
+                rc = MG_WORKER_COMPLETE;
+            }
+            mg_msg_clear(&m);
+        }
+        zmq_msg_close(&msg);
+    }
+    /* greeted but never joined: say goodbye so that the coordinator does
+     * not wait for this connection's heartbeats */
+    if (rc == 0)
+        send_type(&w, MG_MSG_BYE, "asked for the run only");
+    sock_close(&w);
+    zmq_ctx_term(w.ctx);
+    memset(&keys, 0, sizeof keys);
+    return rc;
+}
+
 /* ---- static mode ---- */
 
 int
 mg_worker_static(const mg_config *cfg, int array_index, int array_size,
-                 const volatile sig_atomic_t *stop, char *err,
-                 size_t errlen)
+                 struct mg_engine *pre, const volatile sig_atomic_t *stop,
+                 char *err, size_t errlen)
 {
     if (array_size < 1 || array_index < 0 || array_index >= array_size) {
         snprintf(err, errlen, "--array-index must be in [0, --array-size)");
+        mg_engine_destroy(&pre);
         return -1;
     }
     uint64_t count = (uint64_t)cfg->count, start = (uint64_t)cfg->start;
@@ -822,12 +922,13 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg->out_dir);
     if (mkdir(dir, 0755) && errno != EEXIST) {
         snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        mg_engine_destroy(&pre);
         return -1;
     }
     snprintf(path, sizeof path, "%s/slice-%d-of-%d.jsonl", dir, array_index,
              array_size);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    mg_engine *e = mg_engine_new(cfg, err, errlen);
+    mg_engine *e = pre ? pre : mg_engine_new(cfg, err, errlen);
     if (!e)
         return -1;
     FILE *f = fopen(tmp, "w");

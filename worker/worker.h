@@ -9,7 +9,10 @@
  * shard width, never taken from the wire.
  *
  * `--jobs J` is J such workers in J processes (cli/cmd_dist.c forks
- * them); an mg_engine is not thread-safe, so each process has its own.
+ * them); an mg_engine is not thread-safe, so each process has its own -
+ * but made once, before the fork (mg_worker_fetch_run gives the run it
+ * must be made for), so the soundfonts are loaded once and shared
+ * copy-on-write.
  *
  * mg_worker_static runs a fixed slice of the run with no coordinator and
  * writes the slice's manifest rows for `musicgen merge`.
@@ -47,15 +50,26 @@ enum {
     MG_WORKER_STOPPED = 1,       /* signal */
     MG_WORKER_REFUSED = 2,       /* fingerprint or protocol version */
     MG_WORKER_GAVE_UP = 3,       /* no coordinator for idle_timeout_ms */
+    MG_WORKER_COMPLETE = 4,      /* mg_worker_fetch_run: nothing left */
 };
 
 void mg_worker_opts_defaults(mg_worker_opts *o);
 /* One of the MG_WORKER_* codes, or -1 with err (engine fault). */
 int mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen);
 
+/* Ask the coordinator at o->connect for its run without joining (HELLO,
+ * RUN, BYE; HELLO again every 2 s until o->idle_timeout_ms): *run is
+ * o->cfg (local paths) with the run's options. 0, or MG_WORKER_STOPPED,
+ * _REFUSED, _GAVE_UP or _COMPLETE, or -1, with err. */
+int mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
+                        size_t errlen);
+
 /* Slice I of M of the run in cfg (contiguous ranges). Writes
- * <out>/.musicgen/slices/slice-<I>-of-<M>.jsonl atomically. 0 or -1. */
+ * <out>/.musicgen/slices/slice-<I>-of-<M>.jsonl atomically. pre: an
+ * engine made from cfg before a fork (owned from here), or NULL to make
+ * one. 0 or -1. */
 int mg_worker_static(const mg_config *cfg, int array_index, int array_size,
+                     struct mg_engine *pre,
                      const volatile sig_atomic_t *stop, char *err,
                      size_t errlen);
 

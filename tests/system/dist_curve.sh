@@ -30,6 +30,13 @@ rc=$?
 [ $rc -eq 2 ] || { cat stranger.log; die "stranger's worker exit $rc, not 2 (refused)"; }
 grep -q "rejected this worker's CURVE key" stranger.log \
     || { cat stranger.log; die "stranger's worker does not say why"; }
+# with --jobs, the refusal comes before any job starts, said once
+"$MG_BIN" worker --connect "$EP" --out ds --curve-dir stranger --jobs 2 \
+    --idle-timeout 20 2>stranger2.log
+rc=$?
+[ $rc -eq 2 ] || { cat stranger2.log; die "stranger's --jobs 2 exit $rc, not 2"; }
+[ "$(grep -c "rejected this worker's CURVE key" stranger2.log)" -ge 1 ] \
+    || { cat stranger2.log; die "stranger's --jobs 2 does not say why"; }
 grep -q "not authorised" coord.log || die "coordinator log does not name the refused key"
 "$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 20 2>plain.log
 rc=$?
@@ -44,9 +51,10 @@ chmod 644 loose/worker.cert_secret
 "$MG_BIN" worker --connect "$EP" --out ds --curve-dir loose --idle-timeout 5 \
     2>loose.log && die "a world-readable secret key was accepted"
 grep -q "readable by others" loose.log || { cat loose.log; die "loose key error"; }
-# the authorised worker completes the run
-"$MG_BIN" worker --connect "$EP" --out ds --curve-dir keys 2>good.log \
-    || { cat good.log; die "authorised worker failed"; }
+# the authorised worker (two jobs sharing one engine) completes the run
+"$MG_BIN" worker --connect "$EP" --out ds --curve-dir keys --jobs 2 \
+    2>good.log || { cat good.log; die "authorised worker failed"; }
+[ "$(grep -c " joined " good.log)" -eq 2 ] || { cat good.log; die "not two jobs"; }
 wait_exit $CPID 60 || die "coordinator did not finish ($(tail -1 coord.log))"
 check_run ds 4 20 || die "run check"
 # SIGTERM on a CURVE coordinator: state kept, exit 3
