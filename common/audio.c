@@ -1533,12 +1533,17 @@ open_wav(mg_audio *a, wfile *w, const char *path, size_t frames,
 }
 
 static int32_t
-quant(float x, double full)
+quantd(double v, double full)
 {
-    double v = x;
     v = v > 1 ? 1 : v;
     v = v < -1 ? -1 : v;
     return (int32_t)((v * full + RND_D) - RND_D);   /* see q16 */
+}
+
+static int32_t
+quant(float x, double full)
+{
+    return quantd(x, full);
 }
 
 /* clamp(y, +-32767), rounded to the nearest integer (ties to even; see
@@ -1675,9 +1680,12 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
             worst = write_block16(q[0], q[1], q[2], q[3], g, o[0], o[1],
                                   o[2], o[3], o[MG_NLAYERS], m, 2 * n);
         } else {
-            /* 24-bit: from the float store, quantised in double */
+            /* 24-bit: from the float store, quantised in double; the
+             * mix is summed in double too (a float sum is off by up to
+             * 0.75 LSB at 24 bits, which could push |stems - mix| past
+             * the 2 LSB bound: 4 x 0.5 + 0.5 rounds down to 2) */
             for (size_t i = 0; i < 2 * n; i++) {
-                float s = 0;
+                double s = 0;
                 int32_t qs = 0, qm;
                 int e;
                 for (int l = 0; l < MG_NLAYERS; l++) {
@@ -1687,8 +1695,8 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
                     qs += v;
                     a->out32[l][i] = (int32_t)((uint32_t)v << 8);
                 }
-                m[i] = s;
-                qm = quant(s, full);
+                m[i] = (float)s;
+                qm = quantd(s, full);
                 a->out32[MG_NLAYERS][i] = (int32_t)((uint32_t)qm << 8);
                 e = abs(qs - qm);
                 if (e > worst)
