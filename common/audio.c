@@ -68,7 +68,7 @@
 #define SBLOCK 4096        /* frames per stem block: FX, storage, writes */
 #define MG_STEM_TOL_LSB 2   /* |sum(stems) - mix| on PCM, in LSB */
 #define MG_STEM_TOL_FLOAT 1e-6
-#define PREFAULT_S 60       /* seconds of stem store made at start-up */
+#define STORE_MB 44         /* in-memory stem store (MUSICGEN_AUDIO_STORE_MB) */
 
 typedef struct {
     char name[128];
@@ -150,6 +150,20 @@ struct mg_audio {
     float *fs[MG_NLAYERS];
     size_t cap;         /* frames */
     size_t qbytes[MG_NLAYERS], fbytes[MG_NLAYERS];  /* stores' sizes */
+    size_t nbscale;     /* blocks bscale[] holds */
+    /* The store keeps its first mem_blocks blocks in memory (a budget of
+     * STORE_MB for the four stems, whatever the song's length); the rest
+     * of a longer song goes to a scratch file in $TMPDIR (unlinked, this
+     * process's own), block b >= mem_blocks of layer l at
+     * ((b - mem_blocks) x 4 + l) x one block's bytes, through qb/fb. */
+    size_t mem_blocks;
+    int spill_fd;       /* -1: not open */
+    pid_t spill_pid;    /* the process that opened it (a fork reopens) */
+    bool spilled;       /* this sample wrote to it */
+    int spill_errno;    /* first failed scratch write of this sample */
+    char spill_dir[512];
+    int16_t qb[MG_NLAYERS][2 * SBLOCK];
+    float fb[MG_NLAYERS][2 * SBLOCK];
     mg_ascore_acc *acc;
     /* the peak |sample| of any stem and of their sum, as stored, kept
      * block by block while rendering when one pass plays every layer */
@@ -472,6 +486,18 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
     a->mode = c->output_mode;
     a->fmt = c->sample_format;
     a->rate = c->sample_rate > 0 ? c->sample_rate : 44100;
+    a->spill_fd = -1;
+    {
+        /* the in-memory store's budget: four stereo stems of int16
+         * (pcm16) or float (pcm24, float) */
+        const char *e = getenv("MUSICGEN_AUDIO_STORE_MB");
+        long mb = e && *e ? atol(e) : STORE_MB;
+        size_t fbytes = 4 * MG_NLAYERS * (a->fmt == MG_SF_PCM16 ? 2 : 4);
+        mb = mb < 1 ? 1 : mb > 65536 ? 65536 : mb;
+        a->mem_blocks = (size_t)mb * 1048576 / fbytes / SBLOCK;
+        if (a->mem_blocks < 1)
+            a->mem_blocks = 1;
+    }
     for (int k = 0; k < MG_NFX; k++)
         a->fx_profile[k] = g ? g->fx_profile[k] : 1.0;
     if (g) {
@@ -562,11 +588,11 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
                 goto fail;
         }
     }
-    /* The stem store for a PREFAULT_S song is made and touched here, at
-     * start-up, so its first-touch page faults are not charged to the
-     * first sample (a longer song grows it then); no more memory than the
-     * first song of that length would take anyway. */
-    if (ensure_buffers(a, (size_t)(PREFAULT_S * a->rate), err, errlen) < 0)
+    /* The in-memory stem store (its whole budget) is made and touched
+     * here, at start-up, so its first-touch page faults are not charged
+     * to the first sample; it never grows past that budget (a longer song
+     * goes on in the scratch file). */
+    if (ensure_buffers(a, a->mem_blocks * SBLOCK, err, errlen) < 0)
         goto fail;
     for (int l = 0; l < MG_NLAYERS; l++) {
         if (a->q[l])
@@ -599,6 +625,8 @@ mg_audio_destroy(mg_audio **ap)
         free(a->bscale[l]);
         store_free(a->fs[l], a->fbytes[l]);
     }
+    if (a->spill_fd >= 0)
+        close(a->spill_fd);
     mg_ascore_acc_destroy(&a->acc);
     free(a);
     *ap = NULL;
@@ -951,49 +979,136 @@ q16(float x, float inv)
 
 /* Store one processed block of layer l (frames [off, off + n)); returns
  * the block's peak |sample|. */
+/* Where block b of layer l lies in the scratch file (b >= mem_blocks). */
+static off_t
+spill_at(const mg_audio *a, size_t b, int l)
+{
+    size_t slot = 2 * SBLOCK * (a->fmt == MG_SF_PCM16 ? sizeof(int16_t)
+                                                      : sizeof(float));
+    return (off_t)(((b - a->mem_blocks) * MG_NLAYERS + (size_t)l) * slot);
+}
+
+/* All of n bytes at offset at, written (wr) or read; -1 with errno. */
+static int
+spill_io(mg_audio *a, bool wr, void *buf, size_t n, off_t at)
+{
+    char *p = buf;
+
+    while (n > 0) {
+        ssize_t r = wr ? pwrite(a->spill_fd, p, n, at)
+                       : pread(a->spill_fd, p, n, at);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (r == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += r;
+        n -= (size_t)r;
+        at += r;
+    }
+    return 0;
+}
+
+/* Store one processed block of layer l (frames [off, off + n)); returns
+ * the block's peak |sample|. A block past the in-memory part goes to the
+ * scratch file; a failed write is kept in spill_errno. */
 static float
 store_block(mg_audio *a, int l, const float *restrict x, size_t off,
             size_t n)
 {
     float pk = abs_peak(x, 2 * n, 0);
+    size_t b = off / SBLOCK;
+    bool mem = b < a->mem_blocks;
 
+    if (!mem)
+        a->spilled = true;
     if (a->fmt != MG_SF_PCM16) {
-        memcpy(a->fs[l] + 2 * off, x, sizeof(float) * 2 * n);
+        if (mem)
+            memcpy(a->fs[l] + 2 * off, x, sizeof(float) * 2 * n);
+        else if (!a->spill_errno &&
+                 spill_io(a, true, (void *)x, sizeof(float) * 2 * n,
+                          spill_at(a, b, l)) < 0)
+            a->spill_errno = errno;
         return pk;
     }
     {
-        int16_t *restrict q = a->q[l] + 2 * off;
+        int16_t *restrict q = mem ? a->q[l] + 2 * off : a->qb[l];
         float inv = pk > 0 ? 32767.0f / pk : 0;
         size_t i = 0;
-        a->bscale[l][off / SBLOCK] = pk / 32767.0f;
+        a->bscale[l][b] = pk / 32767.0f;
         for (; i + VL <= 2 * n; i += VL)
             for (int k = 0; k < VL; k++)
                 q[i + k] = q16(x[i + k], inv);
         for (; i < 2 * n; i++)
             q[i] = q16(x[i], inv);
+        if (!mem && !a->spill_errno &&
+            spill_io(a, true, q, sizeof(int16_t) * 2 * n,
+                     spill_at(a, b, l)) < 0)
+            a->spill_errno = errno;
     }
     return pk;
 }
 
+/* Every layer's stored block at frame off (n frames): pointers into the
+ * in-memory store, or the block read back from the scratch file into
+ * qb/fb. q[] for pcm16, x[] otherwise. 0, or -1 with errno. */
+static int
+store_get(mg_audio *a, size_t off, size_t n, const int16_t *q[MG_NLAYERS],
+          const float *x[MG_NLAYERS])
+{
+    size_t b = off / SBLOCK;
+
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        if (b < a->mem_blocks) {
+            q[l] = a->q[l] ? a->q[l] + 2 * off : NULL;
+            x[l] = a->fs[l] ? a->fs[l] + 2 * off : NULL;
+            continue;
+        }
+        if (a->fmt == MG_SF_PCM16) {
+            if (spill_io(a, false, a->qb[l], sizeof(int16_t) * 2 * n,
+                         spill_at(a, b, l)) < 0)
+                return -1;
+            q[l] = a->qb[l];
+            x[l] = NULL;
+        } else {
+            if (spill_io(a, false, a->fb[l], sizeof(float) * 2 * n,
+                         spill_at(a, b, l)) < 0)
+                return -1;
+            x[l] = a->fb[l];
+            q[l] = NULL;
+        }
+    }
+    return 0;
+}
+
 /* Decode frames [off, off + n) of every stem, scaled by h, into
- * a->dec[l] (floats, the values the files get). */
-static void
+ * a->dec[l] (floats, the values the files get). 0, or -1 with errno (the
+ * scratch file). */
+static int
 decode_block(mg_audio *a, size_t off, size_t n, double h)
 {
+    const int16_t *qs[MG_NLAYERS];
+    const float *xs[MG_NLAYERS];
+
+    if (store_get(a, off, n, qs, xs) < 0)
+        return -1;
     for (int l = 0; l < MG_NLAYERS; l++) {
         float *o = a->dec[l];
         if (a->fmt == MG_SF_PCM16) {
-            const int16_t *q = a->q[l] + 2 * off;
+            const int16_t *q = qs[l];
             float g = (float)(a->bscale[l][off / SBLOCK] * h);
             for (size_t i = 0; i < 2 * n; i++)
                 o[i] = (float)q[i] * g;
         } else {
-            const float *x = a->fs[l] + 2 * off;
+            const float *x = xs[l];
             float g = (float)h;
             for (size_t i = 0; i < 2 * n; i++)
                 o[i] = x[i] * g;
         }
     }
+    return 0;
 }
 
 /* max(pk, the peak |sample| of a->dec's n frames of every stem and of
@@ -1025,7 +1140,8 @@ stored_peak(mg_audio *a, size_t N)
 
     for (size_t off = 0; off < N; off += SBLOCK) {
         size_t n = N - off < SBLOCK ? N - off : SBLOCK;
-        decode_block(a, off, n, 1.0);
+        if (decode_block(a, off, n, 1.0) < 0)
+            return -1;
         pk = peak_of(a, n, pk);
     }
     return pk;
@@ -1233,6 +1349,13 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
                 if (all)
                     a->peak = sum_peak(a->blk[0], a->blk[1], a->blk[2],
                                        a->blk[3], 2 * fill, a->peak);
+                if (a->spill_errno) {
+                    snprintf(err, errlen, "audio: write the scratch file "
+                             "in %s: %s", a->spill_dir,
+                             strerror(a->spill_errno));
+                    errno = a->spill_errno;
+                    goto out;
+                }
                 off += fill;
                 fill = 0;
             }
@@ -1649,15 +1772,16 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
         const int16_t *q[MG_NLAYERS];
         const float *x[MG_NLAYERS];
         double worst = 0;
-        for (int l = 0; l < MG_NLAYERS; l++) {
-            if (a->fmt == MG_SF_PCM16) {
-                q[l] = a->q[l] + 2 * off;
-                g[l] = (float)(a->bscale[l][off / SBLOCK] * h);
-            } else {
-                x[l] = a->fs[l] + 2 * off;
-                g[l] = (float)h;
-            }
+        if (store_get(a, off, n, q, x) < 0) {
+            en = errno;
+            snprintf(err, errlen, "audio: read the scratch file in %s: %s",
+                     a->spill_dir, strerror(en));
+            goto out;
         }
+        for (int l = 0; l < MG_NLAYERS; l++)
+            g[l] = a->fmt == MG_SF_PCM16
+                       ? (float)(a->bscale[l][off / SBLOCK] * h)
+                       : (float)h;
         if (a->fmt == MG_SF_FLOAT) {
             /* float: the mix is the sum of the values written, exactly
              * as summed here; the check re-adds in double */
@@ -1803,6 +1927,44 @@ store_free(void *p, size_t bytes)
         munmap(p, store_bytes(bytes));
 }
 
+/* The scratch file for this process (a fork gets its own): O_TMPFILE in
+ * $TMPDIR (else /tmp), or a named file unlinked at once. */
+static int
+spill_open(mg_audio *a, char *err, size_t errlen)
+{
+    const char *t = getenv("TMPDIR");
+    char path[600];
+
+    if (a->spill_fd >= 0 && a->spill_pid == getpid())
+        return 0;
+    if (a->spill_fd >= 0)
+        close(a->spill_fd);     /* the parent's: not ours to write */
+    snprintf(a->spill_dir, sizeof a->spill_dir, "%s", t && *t ? t : "/tmp");
+#ifdef O_TMPFILE
+    a->spill_fd = open(a->spill_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#else
+    a->spill_fd = -1;
+#endif
+    if (a->spill_fd < 0) {
+        snprintf(path, sizeof path, "%s/musicgen-store-XXXXXX",
+                 a->spill_dir);
+        a->spill_fd = mkostemp(path, O_CLOEXEC);
+        if (a->spill_fd >= 0)
+            unlink(path);
+    }
+    if (a->spill_fd < 0) {
+        int en = errno;
+        snprintf(err, errlen, "audio: cannot make a scratch file in %s "
+                 "(TMPDIR) for a long song: %s", a->spill_dir, strerror(en));
+        errno = en;
+        return -1;
+    }
+    a->spill_pid = getpid();
+    return 0;
+}
+
+/* Room for a song of N frames: the in-memory store up to mem_blocks
+ * blocks, the block scales, and the scratch file when N needs it. */
 static int
 ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen)
 {
@@ -1810,21 +1972,29 @@ ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen)
 
     if (!a->acc && !(a->acc = mg_ascore_acc_new(a->rate)))
         goto oom;
+    if (a->fmt == MG_SF_PCM16 && nb > a->nbscale) {
+        for (int l = 0; l < MG_NLAYERS; l++) {
+            float *sc = realloc(a->bscale[l], sizeof(float) * nb);
+            if (!sc)
+                goto oom;
+            a->bscale[l] = sc;
+        }
+        a->nbscale = nb;
+    }
+    if (nb > a->mem_blocks && spill_open(a, err, errlen) < 0)
+        return -1;
+    if (nb > a->mem_blocks)
+        N = a->mem_blocks * SBLOCK;
     if (N <= a->cap)
         return 0;
     for (int l = 0; l < MG_NLAYERS; l++) {
         if (a->fmt == MG_SF_PCM16) {
-            float *sc;
             store_free(a->q[l], a->qbytes[l]);
             a->qbytes[l] = sizeof(int16_t) * 2 * N;
             if (!(a->q[l] = store_alloc(a->qbytes[l]))) {
                 a->qbytes[l] = 0;
                 goto oom;
             }
-            sc = realloc(a->bscale[l], sizeof(float) * nb);
-            if (!sc)
-                goto oom;
-            a->bscale[l] = sc;
         } else {
             store_free(a->fs[l], a->fbytes[l]);
             a->fbytes[l] = sizeof(float) * 2 * N;
@@ -1893,6 +2063,9 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     if (ensure_buffers(a, N, err, errlen) < 0)
         return -1;
     a->peak_known = false;
+    if (a->spilled && ftruncate(a->spill_fd, 0) == 0)
+        a->spilled = false;     /* left over by a failed sample */
+    a->spill_errno = 0;
     /* one pass per distinct font, in layer order of first use */
     for (int l = 0; l < MG_NLAYERS; l++) {
         bool seen = false;
@@ -1903,13 +2076,29 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     }
     /* one headroom gain for stems and mix, from the loudest of them */
     peak = a->peak_known ? a->peak : stored_peak(a, N);
+    if (peak < 0) {
+        int en = errno;
+        snprintf(err, errlen, "audio: read the scratch file in %s: %s",
+                 a->spill_dir, strerror(en));
+        errno = en;
+        return -1;
+    }
     if (peak > 0) {
         h = pow(10.0, a->mix.headroom_db / 20.0) / peak;
         if (h > pow(10.0, a->mix.max_gain_db / 20.0))
             h = pow(10.0, a->mix.max_gain_db / 20.0);
     }
-    if (write_outputs(a, dir, N, h, &max_err, hex, err, errlen) < 0)
-        return -1;
+    {
+        int rc = write_outputs(a, dir, N, h, &max_err, hex, err, errlen);
+        int en = errno;
+        /* the scratch file's blocks are spent: give the space back (a
+         * failure only leaves it for the next sample to overwrite) */
+        if (a->spilled && ftruncate(a->spill_fd, 0) == 0)
+            a->spilled = false;
+        errno = en;
+        if (rc < 0)
+            return -1;
+    }
     if (mg_ascore_acc_finish(a->acc, a->tempo_min, a->tempo_max, &sc) < 0) {
         snprintf(err, errlen, "audio: out of memory in the audio score");
         return -1;

@@ -317,6 +317,93 @@ same_song_same_bytes(void **state)
     free(d3);
 }
 
+/* A song longer than the in-memory stem store goes on in a scratch file
+ * in $TMPDIR: with MUSICGEN_AUDIO_STORE_MB=1 only the first 1.5 s (pcm16)
+ * or 0.7 s (float) of the 4 s song stay in memory. Every file and the
+ * annotations are the same bytes as with the whole song in memory, in
+ * pcm16, pcm24 and float; a TMPDIR where no scratch file can be made is
+ * a one-line error naming it. */
+static void
+long_song_spills_same_bytes(void **state)
+{
+    const mg_sample_format fmts[] = {MG_SF_PCM16, MG_SF_PCM24, MG_SF_FLOAT};
+    const char *files[] = {"mix.wav", "stems/beat.wav", "stems/melody.wav",
+                           "stems/harmony.wav", "stems/bassline.wav"};
+    const char *t = getenv("TMPDIR");
+    char *keep = t ? strdup(t) : NULL, err[512] = "";
+    mg_song s;
+    double sc;
+
+    (void)state;
+    make_song(&s, 1);
+    for (size_t f = 0; f < 3; f++) {
+        mg_config c = cfg;
+        mg_audio *mem, *spill;
+        json_t *j1, *j2;
+        char *d1 = tmpdir(), *d2 = tmpdir(), p[1200];
+
+        c.sample_format = fmts[f];
+        unsetenv("MUSICGEN_AUDIO_STORE_MB");
+        mem = mg_audio_new(&c, NULL, true, err, sizeof err);
+        setenv("MUSICGEN_AUDIO_STORE_MB", "1", 1);
+        spill = mg_audio_new(&c, NULL, true, err, sizeof err);
+        unsetenv("MUSICGEN_AUDIO_STORE_MB");
+        assert_non_null(mem);
+        assert_non_null(spill);
+        assert_int_equal(render(mem, &s, 21, d1, &j1, &sc), 0);
+        assert_int_equal(render(spill, &s, 21, d2, &j2, &sc), 0);
+        for (size_t i = 0; i < 5; i++) {
+            size_t n1, n2;
+            unsigned char *x, *y;
+            snprintf(p, sizeof p, "%s/%s", d1, files[i]);
+            x = slurp(p, &n1);
+            snprintf(p, sizeof p, "%s/%s", d2, files[i]);
+            y = slurp(p, &n2);
+            assert_int_equal(n1, n2);
+            assert_memory_equal(x, y, n1);
+            free(x);
+            free(y);
+        }
+        assert_true(json_equal(j1, j2));
+        json_decref(j1);
+        json_decref(j2);
+        mg_audio_destroy(&mem);
+        mg_audio_destroy(&spill);
+        rmtree(d1);
+        rmtree(d2);
+        free(d1);
+        free(d2);
+    }
+    {
+        mg_audio *a;
+        mg_rng r[3];
+        json_t *annot = json_object();
+        char *d = tmpdir();
+
+        setenv("MUSICGEN_AUDIO_STORE_MB", "1", 1);
+        a = mg_audio_new(&cfg, NULL, true, err, sizeof err);
+        unsetenv("MUSICGEN_AUDIO_STORE_MB");
+        assert_non_null(a);
+        setenv("TMPDIR", "/nonexistent-musicgen-tmp", 1);
+        seeds(r, 21);
+        assert_int_equal(mg_audio_render(a, &s, &r[0], &r[1], &r[2], d,
+                                         annot, &sc, err, sizeof err), -1);
+        if (keep)
+            setenv("TMPDIR", keep, 1);
+        else
+            unsetenv("TMPDIR");
+        assert_non_null(strstr(err, "/nonexistent-musicgen-tmp"));
+        assert_non_null(strstr(err, "TMPDIR"));
+        assert_null(strchr(err, '\n'));
+        json_decref(annot);
+        mg_audio_destroy(&a);
+        rmtree(d);
+        free(d);
+    }
+    free(keep);
+    mg_song_free(&s);
+}
+
 /* FluidSynth's own reverb and chorus on every layer: the same song gives
  * the same bytes on a synth that rendered another song in between, and on
  * a freshly made mg_audio (as in a new process). */
@@ -678,6 +765,7 @@ main(void)
         cmocka_unit_test(full_mode_lengths_and_stem_sum),
         cmocka_unit_test(same_song_same_bytes),
         cmocka_unit_test(synth_fx_deterministic),
+        cmocka_unit_test(long_song_spills_same_bytes),
         cmocka_unit_test(midi_only_writes_nothing_but_records),
         cmocka_unit_test(missing_font_and_bad_data_are_named),
         cmocka_unit_test(onsets_on_annotated_times),
