@@ -8,7 +8,7 @@
 #   BENCH_AUDIO_N      samples (default 6)
 #   BENCH_AUDIO_GENRE  one genre (default: all genres merged)
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 export MUSICGEN_DATA_DIR="${MUSICGEN_DATA_DIR:-$PWD}"
 echo "== audio engine (full mode, one process, one core)"
@@ -21,4 +21,9 @@ fi
 # where it exists, so "per core" means one core.
 pin=""
 command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
-$pin "$BUILD/bench/bench_audio" "${BENCH_AUDIO_N:-6}" ${BENCH_AUDIO_GENRE:-}
+case $BUILD in
+    /*) bin=$BUILD/musicgen ;;
+    *) bin=$PWD/$BUILD/musicgen ;;
+esac
+MUSICGEN_BIN="$bin" \
+    $pin "$BUILD/bench/bench_audio" "${BENCH_AUDIO_N:-6}" ${BENCH_AUDIO_GENRE:-}
