@@ -173,6 +173,27 @@ file_sha256(const char *path, char hex[65])
     free(b);
 }
 
+/* Each of the n files is byte for byte the same under d1 and d2. */
+static void
+assert_same_files(const char *d1, const char *d2, const char *const *files,
+                  size_t n)
+{
+    char p[1200];
+
+    for (size_t i = 0; i < n; i++) {
+        size_t n1, n2;
+        unsigned char *x, *y;
+        snprintf(p, sizeof p, "%s/%s", d1, files[i]);
+        x = slurp(p, &n1);
+        snprintf(p, sizeof p, "%s/%s", d2, files[i]);
+        y = slurp(p, &n2);
+        assert_int_equal(n1, n2);
+        assert_memory_equal(x, y, n1);
+        free(x);
+        free(y);
+    }
+}
+
 static int
 setup(void **state)
 {
@@ -282,7 +303,7 @@ same_song_same_bytes(void **state)
     mg_song a, b;
     json_t *j1, *j2, *j3;
     double sc;
-    char *d1 = tmpdir(), *d2 = tmpdir(), *d3 = tmpdir(), p[1200];
+    char *d1 = tmpdir(), *d2 = tmpdir(), *d3 = tmpdir();
     const char *files[] = {"mix.wav", "stems/beat.wav", "stems/harmony.wav"};
 
     (void)state;
@@ -291,18 +312,7 @@ same_song_same_bytes(void **state)
     assert_int_equal(render(shared, &a, 11, d1, &j1, &sc), 0);
     assert_int_equal(render(shared, &b, 12, d2, &j2, &sc), 0);
     assert_int_equal(render(shared, &a, 11, d3, &j3, &sc), 0);
-    for (size_t i = 0; i < 3; i++) {
-        size_t n1, n3;
-        unsigned char *x, *y;
-        snprintf(p, sizeof p, "%s/%s", d1, files[i]);
-        x = slurp(p, &n1);
-        snprintf(p, sizeof p, "%s/%s", d3, files[i]);
-        y = slurp(p, &n3);
-        assert_int_equal(n1, n3);
-        assert_memory_equal(x, y, n1);
-        free(x);
-        free(y);
-    }
+    assert_same_files(d1, d3, files, 3);
     assert_true(json_equal(j1, j3));
     json_decref(j1);
     json_decref(j2);
@@ -340,7 +350,7 @@ long_song_spills_same_bytes(void **state)
         mg_config c = cfg;
         mg_audio *mem, *spill;
         json_t *j1, *j2;
-        char *d1 = tmpdir(), *d2 = tmpdir(), p[1200];
+        char *d1 = tmpdir(), *d2 = tmpdir();
 
         c.sample_format = fmts[f];
         unsetenv("MUSICGEN_AUDIO_STORE_MB");
@@ -352,18 +362,7 @@ long_song_spills_same_bytes(void **state)
         assert_non_null(spill);
         assert_int_equal(render(mem, &s, 21, d1, &j1, &sc), 0);
         assert_int_equal(render(spill, &s, 21, d2, &j2, &sc), 0);
-        for (size_t i = 0; i < 5; i++) {
-            size_t n1, n2;
-            unsigned char *x, *y;
-            snprintf(p, sizeof p, "%s/%s", d1, files[i]);
-            x = slurp(p, &n1);
-            snprintf(p, sizeof p, "%s/%s", d2, files[i]);
-            y = slurp(p, &n2);
-            assert_int_equal(n1, n2);
-            assert_memory_equal(x, y, n1);
-            free(x);
-            free(y);
-        }
+        assert_same_files(d1, d2, files, 5);
         assert_true(json_equal(j1, j2));
         json_decref(j1);
         json_decref(j2);
