@@ -815,6 +815,36 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
 
 /* ---- asking for the run without joining ---- */
 
+/* Our fingerprint for the run of RUN m: equal, 0; different, JOIN with
+ * it, as a joining worker would, so that the coordinator logs the
+ * refusal too, and -2 (its REFUSE ends the wait); -1 on a fault. */
+static int
+fetch_check_fp(worker *w, const mg_msg *m, const mg_config *run,
+               bool *joined, char *err, size_t errlen)
+{
+    mg_fingerprint fp;
+    char why[400];
+
+    if (mg_fingerprint_compute(run, &fp, why, sizeof why)) {
+        snprintf(err, errlen, "fingerprint: %s", why);
+        return -1;
+    }
+    if (!mg_fingerprint_compare(&m->fp, &fp, why, sizeof why))
+        return 0;
+    mg_dlog(WHO, "refused: fingerprint differs from the run's: %s", why);
+    mg_msg *j = calloc(1, sizeof *j);
+    if (!j) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    mg_msg_init(j, MG_MSG_JOIN);
+    j->fp = fp;
+    send_msg(w, j);
+    free(j);
+    *joined = true;
+    return -2;
+}
+
 int
 mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
                     size_t errlen)
@@ -836,6 +866,7 @@ mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
     sock_open(&w);              /* says HELLO */
     int64_t start = mg_mono_ms(), hello = start;
     int rc = -2;
+    bool joined = false;        /* JOINed to be refused: await REFUSE */
     while (rc == -2) {
         if (o->stop && *o->stop) {
             snprintf(err, errlen, "stopped by a signal");
@@ -850,7 +881,7 @@ mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
             break;
         }
         /* a coordinator started (or restarted) after our HELLO: again */
-        if (now - hello > 2000) {
+        if (!joined && now - hello > 2000) {
             sock_close(&w);
             sock_open(&w);
             hello = now;
@@ -876,8 +907,10 @@ mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
             if (mg_msg_decode(&m, zmq_msg_data(&msg), zmq_msg_size(&msg),
                               why, sizeof why))
                 continue;
-            if (m.type == MG_MSG_RUN) {
+            if (m.type == MG_MSG_RUN && !joined) {
                 rc = run_config(&o->cfg, &m, run, err, errlen) ? -1 : 0;
+                if (rc == 0)
+                    rc = fetch_check_fp(&w, &m, run, &joined, err, errlen);
             } else if (m.type == MG_MSG_REFUSE) {
                 snprintf(err, errlen, "refused: %s", m.reason);
                 rc = MG_WORKER_REFUSED;

@@ -1,5 +1,5 @@
 # dist_refuse — a worker whose genre data differs is refused with a
-# message naming genres_hash; a peer speaking another protocol version is
+# message naming genres_hash (with --jobs, once, before any job starts); a peer speaking another protocol version is
 # refused naming the version; malformed frames are dropped, not fatal.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
@@ -12,6 +12,16 @@ printf ' ' >> "$f"
     2>bad.log && die "a worker with other genre data was accepted"
 grep -q "genres_hash" bad.log || { cat bad.log; die "worker's refusal does not name genres_hash"; }
 grep -q "genres_hash" coord.log || die "coordinator's log does not name genres_hash"
+# with --jobs the refusal comes before any job starts, on both sides
+n0=$(grep -c "genres_hash" coord.log)
+"$MG_BIN" worker --connect "$EP" --out ds --genres-dir mygenres --jobs 2 \
+    2>bad2.log
+rc=$?
+[ $rc -eq 2 ] || { cat bad2.log; die "--jobs 2 with other genre data: exit $rc, not 2"; }
+grep -q "genres_hash" bad2.log || { cat bad2.log; die "--jobs 2 refusal does not name genres_hash"; }
+grep -q "joined" bad2.log && { cat bad2.log; die "a job started although the run refuses us"; }
+[ "$(grep -c "genres_hash" coord.log)" -gt "$n0" ] \
+    || die "coordinator's log does not show the --jobs refusal"
 "$PEER" "$EP" version >peer.txt || { cat peer.txt; die "protocol version not refused"; }
 "$PEER" "$EP" garbage >peer2.txt || { cat peer2.txt; die "garbage handling"; }
 grep -q "malformed" coord.log || die "malformed frames not logged"
