@@ -1953,10 +1953,12 @@ spill_open(mg_audio *a, char *err, size_t errlen)
             unlink(path);
     }
     if (a->spill_fd < 0) {
-        int en = errno;
         snprintf(err, errlen, "audio: cannot make a scratch file in %s "
-                 "(TMPDIR) for a long song: %s", a->spill_dir, strerror(en));
-        errno = en;
+                 "(TMPDIR) for a long song: %s", a->spill_dir,
+                 strerror(errno));
+        /* a fault of this machine's set-up that every long song would
+         * meet: an I/O fault for the engine, which stops the run */
+        errno = EIO;
         return -1;
     }
     a->spill_pid = getpid();

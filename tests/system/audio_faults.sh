@@ -75,6 +75,15 @@ echo file >afile
 grep -q "afile" nd.err || { cat nd.err; die "unwritable-output error does not name it"; }
 [ ! -e afile/out ] || die "something was written"
 
+# a long song (here: any song, with a 1 MB in-memory store) whose
+# scratch file cannot be made: the run stops, naming TMPDIR
+MUSICGEN_AUDIO_STORE_MB=1 TMPDIR="$PWD/no-such-tmp" \
+    "$MG_BIN" generate --seed 7 --count 2 --out sc $M --workers 1 -q \
+    2>sc.err && die "generate without a usable TMPDIR succeeded"
+grep -q "no-such-tmp (TMPDIR)" sc.err || { cat sc.err; die "scratch-file error does not name TMPDIR"; }
+[ "$(grep -c "sample 1" sc.err)" -eq 0 ] || { cat sc.err; die "the run went on after the scratch-file fault"; }
+[ -z "$(ls -d sc/0* 2>/dev/null)" ] || die "a sample was written without a scratch file"
+
 # a truncated and a corrupt soundfont
 mkdir -p sft
 cp "$MG_SRC/sf/fx.json" "$MG_SRC/sf/mix.json" sft/
