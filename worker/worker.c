@@ -817,7 +817,8 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
 
 /* Our fingerprint for the run of RUN m: equal, 0; different, JOIN with
  * it, as a joining worker would, so that the coordinator logs the
- * refusal too, and -2 (its REFUSE ends the wait); -1 on a fault. */
+ * refusal too, and -2: its REFUSE ends the wait, and its reason (naming
+ * the fields) is what the caller prints; -1 on a fault. */
 static int
 fetch_check_fp(worker *w, const mg_msg *m, const mg_config *run,
                bool *joined, char *err, size_t errlen)
@@ -831,7 +832,6 @@ fetch_check_fp(worker *w, const mg_msg *m, const mg_config *run,
     }
     if (!mg_fingerprint_compare(&m->fp, &fp, why, sizeof why))
         return 0;
-    mg_dlog(WHO, "refused: fingerprint differs from the run's: %s", why);
     mg_msg *j = calloc(1, sizeof *j);
     if (!j) {
         snprintf(err, errlen, "out of memory");

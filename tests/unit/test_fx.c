@@ -23,7 +23,7 @@
 #include "audio_fx.h"
 
 #define RATE 44100
-#define N (RATE * 2)            /* two seconds, stereo interleaved */
+#define N (RATE * 2) /* two seconds, stereo interleaved */
 
 static float *
 tone(double hz, double amp)
@@ -86,8 +86,7 @@ split_invariant(void **state)
 
         memset(&c, 0, sizeof c);
         for (int j = 0; j < MG_NFX; j++)
-            if ((k < 0 || j == k) && j != MG_FX_REVERB &&
-                j != MG_FX_CHORUS) {
+            if ((k < 0 || j == k) && j != MG_FX_REVERB && j != MG_FX_CHORUS) {
                 c.on[j] = true;
                 memcpy(c.p[j], P[j], sizeof P[j]);
             }
@@ -105,7 +104,7 @@ split_invariant(void **state)
             size_t n = N - off < step ? N - off : step;
             mg_fx_state_run(s, b + 2 * off, n);
             off += n;
-            step = step * 7 % 5003 + 1;     /* 1, 8, 57, 400, ... */
+            step = step * 7 % 5003 + 1; /* 1, 8, 57, 400, ... */
         }
         mg_fx_state_destroy(&s);
         assert_memory_equal(a, b, sizeof(float) * 2 * N);
@@ -124,7 +123,7 @@ compressor_static_curve(void **state)
     {
         double p[] = {5, 3, 4, 100, -20};
         mg_fx_chain c = one(MG_FX_COMPRESSOR, p, 5);
-        float *b = tone(440, pow(10, -30 / 20.0));     /* -30 dBFS peak */
+        float *b = tone(440, pow(10, -30 / 20.0)); /* -30 dBFS peak */
         assert_int_equal(mg_fx_process(&c, b, N, RATE, 120), 0);
         assert_true(fabs(db(peak(b, N / 2, N)) - (-30 + 3)) < 0.05);
         free(b);
@@ -132,8 +131,8 @@ compressor_static_curve(void **state)
     {
         double p[] = {5, 0, 4, 100, -20};
         mg_fx_chain c = one(MG_FX_COMPRESSOR, p, 5);
-        float *b = tone(440, pow(10, -4 / 20.0));      /* -4 dBFS peak */
-        double want = -20 + (-4 + 20) / 4.0;            /* -16 dB */
+        float *b = tone(440, pow(10, -4 / 20.0)); /* -4 dBFS peak */
+        double want = -20 + (-4 + 20) / 4.0;      /* -16 dB */
         assert_int_equal(mg_fx_process(&c, b, N, RATE, 120), 0);
         /* a peak detector on a sine ripples between the peaks: the
          * settled peak is within a dB of the static curve */
