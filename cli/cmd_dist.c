@@ -340,7 +340,7 @@ mg_cmd_worker(int argc, char **argv)
      * soundfonts (about a second and 140 MB for FluidR3_GM) are loaded
      * once and shared copy-on-write, not once per job. A coordinated
      * worker asks the coordinator for its run first (the engine is made
-     * for that run); if that fails, each job makes its own and says why. */
+     * for that run); if asking fails, each job asks and makes its own. */
     {
         mg_config run = j.o.cfg;
         int fr = 0;
@@ -360,13 +360,19 @@ mg_cmd_worker(int argc, char **argv)
             goto out;
         }
         if (fr == 0) {
+            /* an engine that cannot be made here (a missing soundfont, an
+             * output that cannot be written) fails alike in every job */
             j.o.engine = mg_engine_new(&run, err, sizeof err);
-            if (j.o.engine)
-                j.o.cfg = run;
+            if (!j.o.engine) {
+                fprintf(stderr, "musicgen worker: %s\n", err);
+                rc = 1;
+                goto out;
+            }
+            j.o.cfg = run;
+        } else if (!j.o.quiet) {
+            mg_dlog("worker", "cannot ask the coordinator for its run (%s); "
+                    "each job asks and makes its own engine", err);
         }
-        if (!j.o.engine && !j.o.quiet && (j.is_static || fr == 0))
-            mg_dlog("worker", "cannot make the shared engine (%s); each "
-                    "job makes its own", err);
     }
     mg_procs p;
     int spawned = mg_procs_spawn(&p, j.jobs, worker_child, &j);
