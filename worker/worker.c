@@ -679,20 +679,32 @@ worker_free(worker *w, bool join_engine)
     zmq_ctx_term(w->ctx);
 }
 
+/* The start shared by mg_worker_run and mg_worker_fetch_run: options and
+ * the CURVE keys (into *keys, which must outlive w). 0, or -1 with err. */
+static int
+worker_init(worker *w, const mg_worker_opts *o, mg_curve_keys *keys,
+            char *err, size_t errlen)
+{
+    memset(w, 0, sizeof *w);
+    w->o = o;
+    w->hb_ms = 1000;
+    w->backoff_ms = BACKOFF_MIN_MS;
+    if (o->curve_dir) {
+        if (mg_curve_load_client(o->curve_dir, keys, err, errlen))
+            return -1;
+        w->curve = keys;
+    }
+    return 0;
+}
+
 int
 mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
 {
     worker w;
-    memset(&w, 0, sizeof w);
-    w.o = o;
-    w.hb_ms = 1000;
-    w.backoff_ms = BACKOFF_MIN_MS;
     mg_curve_keys keys;
-    if (o->curve_dir) {
-        if (mg_curve_load_client(o->curve_dir, &keys, err, errlen))
-            return -1;
-        w.curve = &keys;
-    }
+    memset(&keys, 0, sizeof keys);
+    if (worker_init(&w, o, &keys, err, errlen))
+        return -1;
     w.eng = shared_new();
     if (!w.eng) {
         snprintf(err, errlen, "engine queue: %s", strerror(errno));
@@ -850,14 +862,10 @@ mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
                     size_t errlen)
 {
     worker w;
-    memset(&w, 0, sizeof w);
-    w.o = o;
     mg_curve_keys keys;
-    if (o->curve_dir) {
-        if (mg_curve_load_client(o->curve_dir, &keys, err, errlen))
-            return -1;
-        w.curve = &keys;
-    }
+    memset(&keys, 0, sizeof keys);
+    if (worker_init(&w, o, &keys, err, errlen))
+        return -1;
     w.ctx = zmq_ctx_new();
     if (!w.ctx) {
         snprintf(err, errlen, "zmq: %s", zmq_strerror(errno));
