@@ -485,6 +485,38 @@ run_config(const mg_config *base, const mg_msg *m, mg_config *c, char *err,
     return 0;
 }
 
+/* Our fingerprint for run: 0, or -1 with err. */
+static int
+run_fingerprint(const mg_config *run, mg_fingerprint *fp, char *err,
+                size_t errlen)
+{
+    char why[400];
+    if (mg_fingerprint_compute(run, fp, why, sizeof why)) {
+        snprintf(err, errlen, "fingerprint: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* JOIN with fingerprint fp, listing the leases we hold work of (none
+ * before the engine thread exists). 0, or -1 with err. */
+static int
+send_join(worker *w, const mg_fingerprint *fp, char *err, size_t errlen)
+{
+    mg_msg *j = calloc(1, sizeof *j);
+    if (!j) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    mg_msg_init(j, MG_MSG_JOIN);
+    j->fp = *fp;
+    if (w->eng)
+        held_leases(w, j);
+    send_msg(w, j);
+    free(j);
+    return 0;
+}
+
 /* RUN: adopt the run config, check our fingerprint, JOIN. Returns 0,
  * MG_WORKER_REFUSED or -1. */
 static int
@@ -501,20 +533,9 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
     if (run_config(&w->o->cfg, m, &c, err, errlen))
         return -1;
     mg_fingerprint fp;
-    if (mg_fingerprint_compute(&c, &fp, why, sizeof why)) {
-        snprintf(err, errlen, "fingerprint: %s", why);
+    if (run_fingerprint(&c, &fp, err, errlen) ||
+        send_join(w, &fp, err, errlen))
         return -1;
-    }
-    mg_msg *j = calloc(1, sizeof *j);
-    if (!j) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    mg_msg_init(j, MG_MSG_JOIN);
-    j->fp = fp;
-    held_leases(w, j);
-    send_msg(w, j);
-    free(j);
     if (mg_fingerprint_compare(&m->fp, &fp, why, sizeof why)) {
         /* the coordinator refuses us too; say it here, where the
          * operator of this machine looks */
@@ -838,21 +859,12 @@ fetch_check_fp(worker *w, const mg_msg *m, const mg_config *run,
     mg_fingerprint fp;
     char why[400];
 
-    if (mg_fingerprint_compute(run, &fp, why, sizeof why)) {
-        snprintf(err, errlen, "fingerprint: %s", why);
+    if (run_fingerprint(run, &fp, err, errlen))
         return -1;
-    }
     if (!mg_fingerprint_compare(&m->fp, &fp, why, sizeof why))
         return 0;
-    mg_msg *j = calloc(1, sizeof *j);
-    if (!j) {
-        snprintf(err, errlen, "out of memory");
+    if (send_join(w, &fp, err, errlen))
         return -1;
-    }
-    mg_msg_init(j, MG_MSG_JOIN);
-    j->fp = fp;
-    send_msg(w, j);
-    free(j);
     *joined = true;
     return -2;
 }
