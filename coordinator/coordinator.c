@@ -550,20 +550,10 @@ progress(mg_coord *c, bool final, char *err, size_t errlen)
 static void
 on_monitor(mg_coord *c)
 {
-    zmq_msg_t ev, addr;
-    zmq_msg_init(&ev);
-    zmq_msg_init(&addr);
-    if (zmq_msg_recv(&ev, c->mon, ZMQ_DONTWAIT) < 0)
-        goto out;
-    if (zmq_msg_more(&ev))
-        zmq_msg_recv(&addr, c->mon, ZMQ_DONTWAIT);
-    if (zmq_msg_size(&ev) < 6)
-        goto out;
-    const uint8_t *d = zmq_msg_data(&ev);
     uint16_t event;
     uint32_t value;
-    memcpy(&event, d, 2);
-    memcpy(&value, d + 2, 4);
+    if (mg_monitor_event(c->mon, &event, &value))
+        return;
     const char *why;
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
         why = "its CURVE key is not authorised (add its public certificate "
@@ -580,9 +570,6 @@ on_monitor(mg_coord *c)
     if (c->bad_handshakes <= 20 || c->bad_handshakes % 1000 == 0)
         mg_dlog(WHO, "refused a connection (%" PRIu64 " so far): %s",
                 c->bad_handshakes, why);
-out:
-    zmq_msg_close(&addr);
-    zmq_msg_close(&ev);
 }
 
 /* Wait up to wait_ms for the ROUTER (handshake events are handled on the

@@ -293,3 +293,25 @@ mg_curve_auth_stop(void **auth)
         zactor_destroy(&a);
     *auth = NULL;
 }
+
+int
+mg_monitor_event(void *mon, uint16_t *event, uint32_t *value)
+{
+    zmq_msg_t ev, addr;
+    int rc = -1;
+    zmq_msg_init(&ev);
+    zmq_msg_init(&addr);
+    if (zmq_msg_recv(&ev, mon, ZMQ_DONTWAIT) < 0)
+        goto out;
+    if (zmq_msg_more(&ev))      /* the endpoint frame */
+        zmq_msg_recv(&addr, mon, ZMQ_DONTWAIT);
+    if (zmq_msg_size(&ev) < 6)
+        goto out;
+    memcpy(event, zmq_msg_data(&ev), 2);
+    memcpy(value, (const uint8_t *)zmq_msg_data(&ev) + 2, 4);
+    rc = 0;
+out:
+    zmq_msg_close(&addr);
+    zmq_msg_close(&ev);
+    return rc;
+}

@@ -65,4 +65,9 @@ void *mg_curve_context(void);
 void *mg_curve_auth_start(const char *dir, char *err, size_t errlen);
 void mg_curve_auth_stop(void **auth);
 
+/* Take one event from a socket monitor (zmq_socket_monitor's PAIR end)
+ * without blocking: 0 with its event id and value, -1 when there is none
+ * or it is malformed. */
+int mg_monitor_event(void *mon, uint16_t *event, uint32_t *value);
+
 #endif

@@ -287,34 +287,22 @@ sock_close(worker *w)
 static int
 on_monitor(worker *w, char *err, size_t errlen)
 {
-    zmq_msg_t ev, addr;
-    int rc = -2;
-    zmq_msg_init(&ev);
-    zmq_msg_init(&addr);
-    if (zmq_msg_recv(&ev, w->mon, ZMQ_DONTWAIT) < 0)
-        goto out;
-    if (zmq_msg_more(&ev))
-        zmq_msg_recv(&addr, w->mon, ZMQ_DONTWAIT);
-    if (zmq_msg_size(&ev) < 6)
-        goto out;
     uint16_t event;
     uint32_t value;
-    memcpy(&event, zmq_msg_data(&ev), 2);
-    memcpy(&value, (uint8_t *)zmq_msg_data(&ev) + 2, 4);
+    if (mg_monitor_event(w->mon, &event, &value))
+        return -2;
     const char *dir = w->o->curve_dir;
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
         snprintf(err, errlen, "the coordinator at %s rejected this worker's "
                  "CURVE key (ZAP status %u): copy %s/%s into the "
                  "coordinator's %s/ directory", w->o->connect, value,
                  dir ? dir : "DIR", MG_CURVE_WORKER_CERT, MG_CURVE_AUTH_DIR);
-        rc = MG_WORKER_REFUSED;
     } else if (value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
         snprintf(err, errlen, dir ? "the coordinator at %s does not use "
                  "CURVE; drop --curve-dir or start it with --curve-dir" :
                  "the coordinator at %s requires CURVE: start this worker "
                  "with --curve-dir DIR (see `musicgen keygen`)",
                  w->o->connect);
-        rc = MG_WORKER_REFUSED;
     } else {
         /* e.g. another coordinator's public key: libzmq retries, and we
          * give up after --idle-timeout */
@@ -322,13 +310,10 @@ on_monitor(worker *w, char *err, size_t errlen)
             mg_dlog(WHO, "handshake with %s failed (protocol error %#x)%s",
                     w->o->connect, value, dir ? "; is the coordinator.cert "
                     "in the key directory this coordinator's?" : "");
-        goto out;
+        return -2;
     }
     mg_dlog(WHO, "refused: %s", err);
-out:
-    zmq_msg_close(&addr);
-    zmq_msg_close(&ev);
-    return rc;
+    return MG_WORKER_REFUSED;
 }
 
 static engine_shared *
