@@ -1983,10 +1983,11 @@ ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen)
         }
         a->nbscale = nb;
     }
-    if (nb > a->mem_blocks && spill_open(a, err, errlen) < 0)
-        return -1;
-    if (nb > a->mem_blocks)
-        N = a->mem_blocks * SBLOCK;
+    if (nb > a->mem_blocks) {
+        if (spill_open(a, err, errlen) < 0)
+            return -1;
+        N = a->mem_blocks * SBLOCK;     /* the rest goes to the file */
+    }
     if (N <= a->cap)
         return 0;
     for (int l = 0; l < MG_NLAYERS; l++) {
