@@ -7,7 +7,8 @@
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make clean
 #
-# Sources are found by wildcard: a new common/*.c joins the engine library,
+# Sources are found by wildcard: a new common/*.c or common/ROOM/*.c joins
+# the engine library (rooms: base music audio dataset assets; DESIGN.md §2),
 # a new tests/unit/test_*.c becomes a test binary, without editing this file.
 
 PREFIX  ?= /usr/local
@@ -21,6 +22,9 @@ Q := $(if $(V),,@)
 PKGS      := fluidsynth libczmq libzmq jansson sndfile sqlite3 openssl
 TEST_PKGS := cmocka
 
+# The rooms of common/ (DESIGN.md §2): lower rooms never include higher ones.
+COMMON_ROOMS := base music audio dataset assets
+
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CFLAGS  ?= -O2 -g
 # -fno-trapping-math: no code here enables FP traps, so comparisons may
@@ -29,7 +33,7 @@ CFLAGS  ?= -O2 -g
 # -O2's "very cheap" one vectorizes almost no loop that converts types.
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -fno-strict-aliasing \
            -fno-trapping-math -fvect-cost-model=cheap \
-           -I. -Icommon -Iproto -Icoordinator -Iworker \
+           -I. -Icommon $(COMMON_ROOMS:%=-Icommon/%) -Iproto -Icoordinator -Iworker \
            -DMG_SRC_DIR='"$(CURDIR)"' -DMG_PREFIX='"$(PREFIX)"' \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA_CFLAGS)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
@@ -40,7 +44,7 @@ CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-COMMON_SRC := $(sort $(wildcard common/*.c))
+COMMON_SRC := $(sort $(wildcard common/*.c $(COMMON_ROOMS:%=common/%/*.c)))
 PROTO_SRC  := $(sort $(wildcard proto/*.c))
 DAEMON_SRC := $(sort $(wildcard coordinator/*.c worker/*.c))
 CLI_SRC    := $(sort $(wildcard cli/*.c))
@@ -141,7 +145,7 @@ fuzz:
 	    EXTRA_CFLAGS=-fsanitize=fuzzer-no-link $(LIBS:$(BUILD)/%=build/fuzz/%)
 	@for t in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
 	    echo "== $$t ($(FUZZ_SECONDS) s)"; \
-	    clang -std=c11 -D_GNU_SOURCE -O1 -g -I. -Icommon -Iproto \
+	    clang -std=c11 -D_GNU_SOURCE -O1 -g -I. -Icommon $(COMMON_ROOMS:%=-Icommon/%) -Iproto \
 	        -fsanitize=fuzzer,address,undefined \
 	        $$(pkg-config --cflags $(PKGS)) -o build/fuzz/$$t tests/fuzz/$$t.c \
 	        build/fuzz/libmgdaemon.a build/fuzz/libmgproto.a \
@@ -162,7 +166,7 @@ uninstall:
 
 format:
 	clang-format -i $(COMMON_SRC) $(PROTO_SRC) $(DAEMON_SRC) $(CLI_SRC) \
-	    common/*.h proto/*.h
+	    common/*.h common/*/*.h proto/*.h
 
 clean:
 	rm -rf build

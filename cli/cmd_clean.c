@@ -1,6 +1,6 @@
 /*
  * clean — `musicgen clean --failed [--out DIR] [--dry-run]`: remove what a
- * crash can leave behind (common/sampledir.h says what counts as partial).
+ * crash can leave behind (common/base/sampledir.h says what counts as partial).
  * Finished samples are never touched.
  */
 #include <errno.h>

@@ -1,5 +1,5 @@
 /*
- * test_fx — the hand-written insert effects (common/audio_fx.c) on
+ * test_fx — the hand-written insert effects (common/audio/audio_fx.c) on
  * signals whose right answer is known: each unit gives the same bytes
  * whatever the block split (the engine streams a stem in pieces); the
  * compressor leaves a quiet tone at the makeup gain and pulls a loud one
