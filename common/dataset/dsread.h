@@ -1,0 +1,108 @@
+/*
+ * dsread — read a dataset tree: detect its layout, stream its sample
+ * directories in index order, and stream its manifest.
+ *
+ * Layout is detected, never configured: a root whose index directories
+ * ("000042", padded to at least 6 digits) sit directly under it is flat
+ * (width 0); a root of all-digit shard directories of one length w
+ * (1..5) holding the index directories is sharded with width w. An empty
+ * root is flat. Both kinds at once, or shards of different widths, are
+ * refused with a message naming them.
+ *
+ * Invariants:
+ *  - Index order, whatever readdir() order the file system has, and
+ *    constant memory: a directory is read in windows of at most
+ *    MG_DSREAD_WINDOW entries (the smallest not yet given, one readdir
+ *    pass per window), so a flat 1,000,000-sample root costs a few passes
+ *    over the directory, never a list of every name.
+ *  - A sample is complete iff its directory is named by an index and holds
+ *    sample.json (the engine writes it last and renames the directory
+ *    into place). ".tmp-<index>-<pid>" directories and index directories
+ *    without sample.json are half-written: they are given (complete =
+ *    false) only when MG_DSREAD_PARTIALS is set, in index order beside the
+ *    samples (a ".tmp-*" whose name carries no index comes last in its
+ *    directory, index MG_DSREAD_NOINDEX).
+ *  - Hidden state (".musicgen", any other dot name), plain files and
+ *    non-canonical names ("0042", "0000042") are never samples.
+ *  - Indices of 7 digits and more (past 999999) are ordered correctly in
+ *    the sharded layout too (shard "100" holds 100xxx and 100xxxx).
+ *  - Everything a mg_dsample points to is owned by the reader and valid
+ *    until the next call to mg_dsread_next() or mg_dsread_destroy().
+ */
+#ifndef MG_DSREAD_H
+#define MG_DSREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define MG_DSREAD_NOINDEX UINT64_MAX
+/* Entries sorted per readdir() pass (memory: 16 bytes each). */
+#define MG_DSREAD_WINDOW 65536
+
+enum {
+    MG_DSREAD_PARTIALS = 1 << 0, /* also give half-written directories */
+    MG_DSREAD_PARSE = 1 << 1,    /* parse sample.json with jansson */
+    MG_DSREAD_RAW = 1 << 2,      /* read sample.json's bytes (no parse) */
+};
+
+typedef struct mg_dsread mg_dsread;
+
+typedef struct {
+    uint64_t index;   /* MG_DSREAD_NOINDEX for an odd ".tmp-*" name */
+    const char *path; /* "<root>/<rel>" */
+    const char *rel;  /* "000042", "000/000042", "000/.tmp-000042-77" */
+    bool complete;    /* an index directory holding sample.json */
+    bool tmp;         /* a ".tmp-*" directory */
+    /* With MG_DSREAD_PARSE: the parsed object (borrowed), or NULL and
+     * error set when sample.json cannot be read or is not a JSON object. */
+    json_t *json;
+    /* With MG_DSREAD_RAW (or PARSE): sample.json's bytes, NUL-terminated. */
+    const char *raw;
+    size_t raw_len;
+    const char *error; /* NULL, or one line: why sample.json is unusable */
+} mg_dsample;
+
+/* Open ROOT and detect its layout; NULL and a message if ROOT is not a
+ * readable directory or its layout is mixed. flags: MG_DSREAD_*. */
+mg_dsread *mg_dsread_open(const char *root, unsigned flags, char *err,
+                          size_t errlen);
+void mg_dsread_destroy(mg_dsread **rp);
+
+/* Sort at most n (1..MG_DSREAD_WINDOW) entries per readdir pass; before
+ * the first mg_dsread_next. Tests use a small window to exercise the
+ * multi-pass path; 0, or -1 when too late or out of range. */
+int mg_dsread_set_window(mg_dsread *r, size_t n);
+
+/* 0 for flat, 1..5 for sharded. */
+int mg_dsread_shard_width(const mg_dsread *r);
+const char *mg_dsread_root(const mg_dsread *r);
+
+/* Next directory in index order: 1 and *out filled, 0 at the end, -1 and
+ * a message if a directory cannot be read (the walk cannot go on). */
+int mg_dsread_next(mg_dsread *r, mg_dsample *out, char *err, size_t errlen);
+
+/* sample.json of the current sample, parsed on demand (when the reader
+ * was opened without MG_DSREAD_PARSE); borrowed, NULL on error. */
+json_t *mg_dsread_json(mg_dsread *r);
+
+/* ---- manifest.jsonl, streamed line by line ---- */
+typedef struct mg_dsmanifest mg_dsmanifest;
+
+/* Open <root>/manifest.jsonl (or the file PATH when it names a file).
+ * NULL and a message when it cannot be opened (errno is kept: ENOENT
+ * means there is no manifest). */
+mg_dsmanifest *mg_dsmanifest_open(const char *root, char *err,
+                                  size_t errlen);
+void mg_dsmanifest_destroy(mg_dsmanifest **mp);
+
+/* Next non-empty line: 1 and *row set to the parsed object (owned by the
+ * reader, valid until the next call) with *lineno its 1-based line; -1
+ * and a message "manifest.jsonl:LINE: ..." for a line that is not a JSON
+ * object (the next call goes on with the next line); 0 at the end. */
+int mg_dsmanifest_next(mg_dsmanifest *m, json_t **row, long *lineno,
+                       char *err, size_t errlen);
+
+#endif
