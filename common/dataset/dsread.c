@@ -312,10 +312,11 @@ detect(mg_dsread *r, char *err, size_t errlen)
         } else if (len >= 1 && len <= 5 && digits(name, len, &v)) {
             if (!is_dir_entry(r->root, de)) continue;
             if (width >= 0 && (size_t)width != len) {
-                closedir(d);
-                return mg_errf(err, errlen,
-                               "%s: shard directories of different widths "
-                               "(%s/ and %s/)", r->root, shard_eg, name);
+                mg_errf(err, errlen,
+                        "%s: shard directories of different widths "
+                        "(%s/ and %s/)", r->root, shard_eg, name);
+                closedir(d); /* after: name lives in d's buffer */
+                return -1;
             }
             width = (int)len;
             if (!shard_eg[0]) snprintf(shard_eg, sizeof shard_eg, "%s", name);
