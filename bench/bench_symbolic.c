@@ -66,6 +66,13 @@ main(int argc, char **argv)
         fprintf(stderr, "bench_symbolic: %s\n", err);
         return 1;
     }
+    char gkey[MG_MAX_GENRES * 65 + 8];
+    if (mg_genre_key(gkey, sizeof gkey, (const char *const *)names,
+                     c.ngenres)) {
+        fprintf(stderr, "bench_symbolic: genre names too long\n");
+        return 1;
+    }
+    uint64_t gsalt = mg_genre_salt(gkey);
 
     mg_song s;
     mg_song_init(&s);
@@ -82,7 +89,7 @@ main(int argc, char **argv)
         s.attempt = 1;
         s.attempt_seed = s.sample_seed;
         mg_rng r[MG_NSTREAMS];
-        mg_streams_init(r, s.attempt_seed);
+        mg_streams_init(r, s.attempt_seed, gsalt);
         if (mg_gen_song(&s, g, &opts, &r[MG_STREAM_PARAMS],
                         &r[MG_STREAM_GENERATORS])) {
             fprintf(stderr, "bench_symbolic: generator failed at %d\n", i);

@@ -40,6 +40,8 @@ struct mg_engine {
     mg_audio *audio;
     mg_fingerprint fp;
     mg_song song;
+    char genre_key[MG_MAX_GENRES * 65 + 8]; /* sorted names, "+"-joined */
+    uint64_t genre_salt;                    /* conditions every stream */
 };
 
 int
@@ -95,6 +97,12 @@ mg_engine_new(const mg_config *c, char *err, size_t errlen)
         names[i] = e->cfg.genres[i];
     e->genre = mg_genre_resolve(c->genres_dir, names, c->ngenres, err, errlen);
     if (!e->genre) goto bad;
+    if (mg_genre_key(e->genre_key, sizeof e->genre_key,
+                     (const char *const *)names, c->ngenres)) {
+        mg_errf(err, errlen, "genre names too long");
+        goto bad;
+    }
+    e->genre_salt = mg_genre_salt(e->genre_key);
     if (mg_fingerprint_compute(c, &e->fp, err, errlen)) goto bad;
     if (mg_dir_make(c->out_dir)) {
         mg_errf(err, errlen, "output directory %s: %s", c->out_dir,
@@ -269,6 +277,7 @@ build_annotation(const mg_engine *e, const mg_song *s, const mg_row *row)
         json_array_append_new(g, json_string(c->genres[i]));
     json_object_set_new(j, "genres", g);
     json_object_set_new(j, "genre", json_string(e->genre->name));
+    json_object_set_new(j, "genre_key", json_string(e->genre_key));
     json_object_set_new(j, "output_mode",
                         json_string(mg_output_mode_name(c->output_mode)));
     json_object_set_new(j, "split", json_string(mg_split_name(row->split)));
@@ -485,7 +494,7 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
         s->attempt = attempt;
         s->attempt_seed = mg_attempt_seed(row->seed, attempt);
         mg_rng rng[MG_NSTREAMS];
-        mg_streams_init(rng, s->attempt_seed);
+        mg_streams_init(rng, s->attempt_seed, e->genre_salt);
         if (mg_gen_song(s, e->genre, &opts, &rng[MG_STREAM_PARAMS],
                         &rng[MG_STREAM_GENERATORS])) {
             snprintf(why, sizeof why, "generator failed");

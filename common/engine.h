@@ -20,7 +20,7 @@
 #include "config.h"
 #include "seed.h"
 
-#define MG_ENGINE_VERSION "0.1.0"
+#define MG_ENGINE_VERSION "0.2.0"
 
 typedef enum { MG_ROW_OK, MG_ROW_FAILED } mg_row_status;
 

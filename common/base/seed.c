@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <openssl/sha.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Stream salts: the stream's name in ASCII, packed big-endian. */
@@ -50,11 +51,48 @@ mg_attempt_seed(uint64_t sample_seed, int attempt)
     return sample_seed + (uint64_t)(attempt - 1);
 }
 
+static int
+cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int
+mg_genre_key(char *out, size_t size, const char *const *names, int n)
+{
+    const char *sorted[64];
+    size_t k = 0;
+
+    if (n <= 0)
+        return snprintf(out, size, "default") >= (int)size ? -1 : 0;
+    if (n > 64)
+        return -1;
+    memcpy(sorted, names, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_name);
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(out + k, size - k, "%s%s", i ? "+" : "", sorted[i]);
+        if (w < 0 || (size_t)w >= size - k)
+            return -1;
+        k += (size_t)w;
+    }
+    return 0;
+}
+
+uint64_t
+mg_genre_salt(const char *genre_key)
+{
+    char buf[1100];
+    snprintf(buf, sizeof buf, "genre:%s", genre_key);
+    return sha_prefix(buf, 8);
+}
+
 void
-mg_streams_init(mg_rng out[MG_NSTREAMS], uint64_t attempt_seed)
+mg_streams_init(mg_rng out[MG_NSTREAMS], uint64_t attempt_seed,
+                uint64_t genre_salt)
 {
     for (int k = 0; k < MG_NSTREAMS; k++)
-        mg_rng_seed(&out[k], attempt_seed ^ stream_salt[k]);
+        mg_rng_seed(&out[k], attempt_seed ^ stream_salt[k] ^ genre_salt);
 }
 
 const char *

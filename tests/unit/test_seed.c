@@ -71,8 +71,8 @@ streams_are_distinct_and_repeatable(void **state)
 {
     (void)state;
     mg_rng a[MG_NSTREAMS], b[MG_NSTREAMS];
-    mg_streams_init(a, 12345);
-    mg_streams_init(b, 12345);
+    mg_streams_init(a, 12345, mg_genre_salt("default"));
+    mg_streams_init(b, 12345, mg_genre_salt("default"));
     uint64_t first[MG_NSTREAMS];
     for (int k = 0; k < MG_NSTREAMS; k++) {
         first[k] = mg_rng_next(&a[k]);
@@ -82,6 +82,27 @@ streams_are_distinct_and_repeatable(void **state)
         for (int j = i + 1; j < MG_NSTREAMS; j++)
             assert_true(first[i] != first[j]);
     assert_string_equal(mg_stream_name(MG_STREAM_GENERATORS), "generators");
+}
+
+static void
+genre_key_is_sorted_and_conditions_streams(void **state)
+{
+    (void)state;
+    const char *names[] = {"latin", "jazz", "hip-hop"};
+    char key[128];
+    assert_int_equal(mg_genre_key(key, sizeof key, names, 3), 0);
+    assert_string_equal(key, "hip-hop+jazz+latin");
+    assert_int_equal(mg_genre_key(key, sizeof key, names, 0), 0);
+    assert_string_equal(key, "default");
+    assert_int_equal(mg_genre_key(key, 8, names, 3), -1);
+    /* Python: int.from_bytes(hashlib.sha256(b"genre:jazz").digest()[:8],
+     * "big") */
+    assert_true(mg_genre_salt("jazz") == UINT64_C(11087373307898638292));
+    mg_rng a[MG_NSTREAMS], b[MG_NSTREAMS];
+    mg_streams_init(a, 777, mg_genre_salt("jazz"));
+    mg_streams_init(b, 777, mg_genre_salt("pop"));
+    for (int k = 0; k < MG_NSTREAMS; k++)
+        assert_true(mg_rng_next(&a[k]) != mg_rng_next(&b[k]));
 }
 
 static void
@@ -135,6 +156,7 @@ main(void)
         cmocka_unit_test(split_follows_ratios),
         cmocka_unit_test(attempt_seed_is_offset),
         cmocka_unit_test(streams_are_distinct_and_repeatable),
+        cmocka_unit_test(genre_key_is_sorted_and_conditions_streams),
         cmocka_unit_test(xoshiro_reference_sequence),
         cmocka_unit_test(range_and_weighted_stay_in_bounds),
     };
