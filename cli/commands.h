@@ -17,5 +17,6 @@ int mg_cmd_merge(int argc, char **argv);        /* cli/cmd_dist.c */
 int mg_cmd_keygen(int argc, char **argv);       /* cli/cmd_dist.c */
 int mg_cmd_calibrate(int argc, char **argv);    /* cli/cmd_audio.c */
 int mg_cmd_score_audio(int argc, char **argv);  /* cli/cmd_audio.c */
+int mg_cmd_verify(int argc, char **argv);       /* cli/cmd_verify.c */
 
 #endif

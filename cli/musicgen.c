@@ -27,6 +27,8 @@ static const command commands[] = {
     {"clean", mg_cmd_clean, "remove partial sample directories"},
     {"calibrate", mg_cmd_calibrate, "measure the synthesizer's pre-roll"},
     {"score-audio", mg_cmd_score_audio, "score WAV files (musicality)"},
+    {"verify", mg_cmd_verify,
+     "check a dataset is whole (schema, SHA-256, WAV lengths, manifest)"},
 };
 
 static void

@@ -1,0 +1,781 @@
+/*
+ * dsverify — the checks of `musicgen verify` (see dsverify.h).
+ *
+ * Threads: the caller's thread walks the tree (dsread) and owns a ring of
+ * slots; worker threads take the oldest unclaimed slot, check it and mark
+ * it done; the caller prints and joins with the manifest only the oldest
+ * slot, so output is in index order whatever finishes first. jansson is
+ * safe for separate trees; the schema is read-only.
+ */
+#include "dsverify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "dsread.h"
+#include "errmsg.h"
+#include "jschema.h"
+#include "seed.h"
+
+#define MAX_SCHEMA_REPORTS 8
+#define BUF_SIZE (1u << 20)
+
+struct mg_dsverify {
+    mg_jschema *schema;
+};
+
+mg_dsverify *
+mg_dsverify_new(const char *schema_path, char *err, size_t errlen)
+{
+    mg_dsverify *v = calloc(1, sizeof *v);
+    if (!v) {
+        mg_errf(err, errlen, "out of memory");
+        return NULL;
+    }
+    v->schema = mg_jschema_load(schema_path, err, errlen);
+    if (!v->schema) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+void
+mg_dsverify_destroy(mg_dsverify **vp)
+{
+    if (!vp || !*vp) return;
+    mg_jschema_destroy(&(*vp)->schema);
+    free(*vp);
+    *vp = NULL;
+}
+
+void
+mg_dsverify_result_free(mg_dsverify_result *r)
+{
+    free(r->text);
+    memset(r, 0, sizeof *r);
+}
+
+static void
+problem(mg_dsverify_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+problem(mg_dsverify_result *r, const char *fmt, ...)
+{
+    char line[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    for (char *p = line; *p; p++)
+        if ((unsigned char)*p < 0x20) *p = '?';
+    size_t n = strlen(line);
+    r->nproblems++;
+    if (r->len + n + 2 > r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        while (cap < r->len + n + 2)
+            cap *= 2;
+        char *t = realloc(r->text, cap);
+        if (!t) return; /* counted, not printed */
+        r->text = t;
+        r->cap = cap;
+    }
+    memcpy(r->text + r->len, line, n);
+    r->len += n;
+    r->text[r->len++] = '\n';
+    r->text[r->len] = 0;
+}
+
+static void
+schema_report(const char *msg, void *arg)
+{
+    problem(arg, "sample.json: schema: %s", msg);
+}
+
+/* What a WAV header says; fields are 0 when absent. */
+typedef struct {
+    int ok;
+    unsigned channels, rate, block_align;
+    uint64_t data_off, data_size;
+} wavhdr;
+
+static uint32_t
+le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static unsigned
+le16(const unsigned char *p)
+{
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+/* Parse the RIFF chunks up to "data" from the file's first n bytes. */
+static const char *
+wav_parse(const unsigned char *b, size_t n, wavhdr *h)
+{
+    memset(h, 0, sizeof *h);
+    if (n < 12 || memcmp(b, "RIFF", 4) || memcmp(b + 8, "WAVE", 4))
+        return "not a RIFF/WAVE file";
+    size_t off = 12;
+    bool fmt = false;
+    while (off + 8 <= n) {
+        uint32_t size = le32(b + off + 4);
+        if (!memcmp(b + off, "fmt ", 4)) {
+            if (size < 16 || off + 8 + 16 > n) return "short fmt chunk";
+            h->channels = le16(b + off + 10);
+            h->rate = le32(b + off + 12);
+            h->block_align = le16(b + off + 20);
+            fmt = true;
+        } else if (!memcmp(b + off, "data", 4)) {
+            if (!fmt) return "data chunk before fmt chunk";
+            if (!h->channels || !h->rate || !h->block_align)
+                return "fmt chunk with zero channels, rate or block size";
+            h->data_off = off + 8;
+            h->data_size = size;
+            h->ok = 1;
+            return NULL;
+        }
+        off += 8 + (size_t)size + (size & 1);
+    }
+    return "no data chunk in the file's first megabyte";
+}
+
+/* Hash path, and parse its WAV header when wav. Returns -1 (errno) when
+ * it cannot be read. */
+static int
+hash_file(const char *path, unsigned char *buf, size_t bufsize, bool wav,
+          wavhdr *h, const char **wav_err, char hex[65], uint64_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(ctx);
+        close(fd);
+        errno = ENOMEM;
+        return -1;
+    }
+    uint64_t total = 0;
+    bool first = true;
+    for (;;) {
+        ssize_t got = read(fd, buf, bufsize);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            int en = errno;
+            EVP_MD_CTX_free(ctx);
+            close(fd);
+            errno = en;
+            return -1;
+        }
+        if (got == 0) break;
+        if (first && wav) *wav_err = wav_parse(buf, (size_t)got, h);
+        first = false;
+        EVP_DigestUpdate(ctx, buf, (size_t)got);
+        total += (uint64_t)got;
+    }
+    if (first && wav) *wav_err = "empty file";
+    unsigned char d[32];
+    unsigned int dl = 0;
+    EVP_DigestFinal_ex(ctx, d, &dl);
+    EVP_MD_CTX_free(ctx);
+    close(fd);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    *size = total;
+    return 0;
+}
+
+static bool
+ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+/* A relative path a sample may name: no "..", not absolute. */
+static bool
+safe_rel(const char *p)
+{
+    if (!*p || *p == '/') return false;
+    for (const char *s = p; (s = strstr(s, "..")); s += 2)
+        if ((s == p || s[-1] == '/') && (s[2] == 0 || s[2] == '/'))
+            return false;
+    return true;
+}
+
+static void
+check_file(const char *dir, const char *rel, const char *want_hex,
+           const json_t *j, unsigned char *buf, size_t bufsize,
+           mg_dsverify_result *r)
+{
+    char path[4200], hex[65];
+    wavhdr h;
+    const char *werr = NULL;
+    uint64_t size = 0;
+    bool wav = ends_with(rel, ".wav");
+
+    if (!safe_rel(rel)) {
+        problem(r, "%s: not a relative path inside the sample", rel);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    if (hash_file(path, buf, bufsize, wav, &h, &werr, hex, &size)) {
+        problem(r, "%s: %s", rel,
+                errno == ENOENT ? "missing" : strerror(errno));
+        return;
+    }
+    r->files++;
+    r->bytes += size;
+    if (!want_hex)
+        problem(r, "%s: no SHA-256 recorded under \"checksums\"", rel);
+    else if (strcmp(hex, want_hex))
+        problem(r, "%s: SHA-256 mismatch (recorded %.12s..., file has "
+                "%.12s...)", rel, want_hex, hex);
+    if (!wav) return;
+    if (werr) {
+        problem(r, "%s: bad WAV header: %s", rel, werr);
+        return;
+    }
+    if (h.data_off + h.data_size > size)
+        problem(r, "%s: truncated WAV: data chunk of %" PRIu64
+                " bytes, file ends %" PRIu64 " bytes short", rel,
+                h.data_size, h.data_off + h.data_size - size);
+    uint64_t frames = h.data_size / h.block_align;
+    json_t *rate = json_object_get(j, "sample_rate");
+    json_t *af = json_object_get(j, "audio_frames");
+    json_t *dur = json_object_get(j, "duration_seconds");
+    if (json_is_number(rate) && (double)h.rate != json_number_value(rate))
+        problem(r, "%s: %u Hz, sample.json says %g", rel, h.rate,
+                json_number_value(rate));
+    if (json_is_number(af) && (double)frames != json_number_value(af))
+        problem(r, "%s: %" PRIu64 " frames, sample.json says audio_frames "
+                "%.0f", rel, frames, json_number_value(af));
+    if (json_is_number(dur)) {
+        double secs = (double)frames / h.rate, d = json_number_value(dur);
+        if (fabs(secs - d) > 1.0 / h.rate + 1e-6)
+            problem(r, "%s: %.6f s long, sample.json says duration_seconds "
+                    "%.6f", rel, secs, d);
+    }
+}
+
+/* The exact value of a top-level u64 field from the canonical text
+ * (two-space indent, as jsonout writes). */
+static bool
+raw_u64(const char *text, const char *key, uint64_t *out)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\n  \"%s\": ", key);
+    const char *p = strstr(text, pat);
+    if (!p) return false;
+    p += strlen(pat);
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(p, &end, 10);
+    if (errno || end == p) return false;
+    *out = v;
+    return true;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    struct stat st;
+    if (fstat(fd, &st)) {
+        close(fd);
+        return NULL;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *b = malloc(cap);
+    while (b) {
+        if (n + 1 >= cap) {
+            char *t = realloc(b, cap * 2);
+            if (!t) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = t;
+            cap *= 2;
+        }
+        ssize_t got = read(fd, b + n, cap - 1 - n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            free(b);
+            b = NULL;
+            break;
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    int en = errno;
+    close(fd);
+    errno = en;
+    if (b) {
+        b[n] = 0;
+        *len = n;
+    }
+    return b;
+}
+
+int
+mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
+                   unsigned char *buf, size_t bufsize, mg_dsverify_result *r)
+{
+    char path[4200];
+    size_t len = 0;
+    json_error_t je;
+
+    memset(r, 0, sizeof *r);
+    snprintf(path, sizeof path, "%s/sample.json", dir);
+    char *text = slurp(path, &len);
+    if (!text) {
+        problem(r, "sample.json: cannot read: %s", strerror(errno));
+        return r->nproblems;
+    }
+    json_t *j = json_loadb(text, len, JSON_DECODE_INT_AS_REAL, &je);
+    if (!j || !json_is_object(j)) {
+        if (j)
+            problem(r, "sample.json: not a JSON object");
+        else
+            problem(r, "sample.json: invalid JSON at line %d column %d: %s%s",
+                    je.line, je.column, je.text,
+                    len == 0 ? " (empty file)" : "");
+        json_decref(j);
+        free(text);
+        return r->nproblems;
+    }
+    r->parsed = true;
+    mg_jschema_validate(v->schema, j, schema_report, r, MAX_SCHEMA_REPORTS);
+
+    /* Identity: its own index and the seed the run derives for it. */
+    json_t *gs = json_object_get(j, "global_seed");
+    uint64_t gseed = 0;
+    r->index = (uint64_t)json_number_value(json_object_get(j,
+                                                           "sample_index"));
+    if (r->index != index)
+        problem(r, "sample.json: sample_index %" PRIu64 " in the directory "
+                "of index %" PRIu64, r->index, index);
+    if (!raw_u64(text, "seed", &r->seed))
+        r->seed = (uint64_t)json_number_value(json_object_get(j, "seed"));
+    if (json_is_number(gs) && raw_u64(text, "global_seed", &gseed) &&
+        mg_sample_seed(gseed, index) != r->seed)
+        problem(r, "sample.json: seed %" PRIu64 " is not the seed of index "
+                "%" PRIu64 " under global seed %" PRIu64 " (%" PRIu64 ")",
+                r->seed, index, gseed, mg_sample_seed(gseed, index));
+    snprintf(r->split, sizeof r->split, "%s",
+             json_string_value(json_object_get(j, "split"))
+                 ? json_string_value(json_object_get(j, "split"))
+                 : "");
+    r->score = json_number_value(json_object_get(j, "musicality_score"));
+    r->duration = json_number_value(json_object_get(j, "duration_seconds"));
+
+    /* Files: every one named, then every checksum not yet seen. */
+    json_t *sums = json_object_get(j, "checksums");
+    json_t *seen = json_object();
+    const char *groups[] = {"midi", "stems"};
+    for (int g = 0; g < 2; g++) {
+        json_t *obj = json_object_get(j, groups[g]), *e;
+        const char *k;
+        if (!json_is_object(obj)) continue;
+        json_object_foreach(obj, k, e) {
+            const char *rel = json_string_value(e);
+            if (!rel) continue;
+            json_object_set_new(seen, rel, json_true());
+            check_file(dir, rel, json_string_value(json_object_get(sums, rel)),
+                       j, buf, bufsize, r);
+        }
+    }
+    const char *mix = json_string_value(json_object_get(j, "mix"));
+    if (mix) {
+        json_object_set_new(seen, mix, json_true());
+        check_file(dir, mix, json_string_value(json_object_get(sums, mix)), j,
+                   buf, bufsize, r);
+    }
+    const char *k;
+    json_t *e;
+    json_object_foreach(sums, k, e) {
+        if (json_object_get(seen, k)) continue;
+        check_file(dir, k, json_string_value(e), j, buf, bufsize, r);
+    }
+    json_decref(seen);
+    json_decref(j);
+    free(text);
+    return r->nproblems;
+}
+
+/* ---- the tree ---------------------------------------------------------- */
+
+typedef struct {
+    uint64_t index;
+    char rel[128];
+    char path[4200];
+    bool complete, tmp;
+    int state; /* 0 free, 1 waiting, 2 taken, 3 done */
+    mg_dsverify_result res;
+} slot;
+
+typedef struct {
+    const mg_dsverify *v;
+    slot *ring;
+    int nslots;
+    long head, tail, next; /* ring positions: oldest, end, next to take */
+    bool stop;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+} pool;
+
+static void *
+worker(void *arg)
+{
+    pool *p = arg;
+    unsigned char *buf = malloc(BUF_SIZE);
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->next < p->tail && p->ring[p->next % p->nslots].state != 1)
+            p->next++;
+        if (p->next == p->tail) {
+            if (p->stop) break;
+            pthread_cond_wait(&p->work, &p->mu);
+            continue;
+        }
+        slot *s = &p->ring[p->next % p->nslots];
+        p->next++;
+        s->state = 2;
+        pthread_mutex_unlock(&p->mu);
+        if (!buf)
+            problem(&s->res, "sample.json: out of memory");
+        else
+            mg_dsverify_sample(p->v, s->path, s->index, buf, BUF_SIZE,
+                               &s->res);
+        pthread_mutex_lock(&p->mu);
+        s->state = 3;
+        pthread_cond_broadcast(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    free(buf);
+    return NULL;
+}
+
+/* The manifest side of the join: rows read ahead one at a time. */
+typedef struct {
+    mg_dsmanifest *m;
+    bool have, eof;
+    json_t *row; /* owned copy */
+    long line;
+    uint64_t index, last;
+    bool any;
+    unsigned char *bits; /* indices seen */
+    size_t nbits;
+    FILE *out;
+    mg_dsverify_totals *t;
+} mside;
+
+static void
+say(mside *ms, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+say(mside *ms, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(ms->out, fmt, ap);
+    va_end(ap);
+    fputc('\n', ms->out);
+    ms->t->problems++;
+}
+
+static bool
+bit_test_set(mside *ms, uint64_t i)
+{
+    if (i / 8 >= ms->nbits) {
+        size_t n = ms->nbits ? ms->nbits : 4096;
+        while (n <= i / 8)
+            n *= 2;
+        unsigned char *b = realloc(ms->bits, n);
+        if (!b) return false; /* cannot tell: say nothing */
+        memset(b + ms->nbits, 0, n - ms->nbits);
+        ms->bits = b;
+        ms->nbits = n;
+    }
+    bool was = ms->bits[i / 8] & (1u << (i % 8));
+    ms->bits[i / 8] |= (unsigned char)(1u << (i % 8));
+    return was;
+}
+
+/* Advance to the next usable row: in order, not a duplicate. */
+static void
+mside_next(mside *ms)
+{
+    char err[600];
+    json_t *row;
+    long line;
+    json_decref(ms->row);
+    ms->row = NULL;
+    ms->have = false;
+    while (ms->m && !ms->eof) {
+        int rc = mg_dsmanifest_next(ms->m, &row, &line, err, sizeof err);
+        if (rc == 0) {
+            ms->eof = true;
+            break;
+        }
+        if (rc < 0) {
+            say(ms, "%s", err);
+            continue;
+        }
+        ms->t->rows++;
+        json_t *ix = json_object_get(row, "sample_index");
+        double d = json_number_value(ix);
+        if (!json_is_number(ix) || d < 0 || floor(d) != d) {
+            say(ms, "manifest.jsonl:%ld: no valid sample_index", line);
+            continue;
+        }
+        uint64_t i = (uint64_t)d;
+        if (bit_test_set(ms, i)) {
+            say(ms, "manifest.jsonl:%ld: duplicate row for index %" PRIu64,
+                line, i);
+            continue;
+        }
+        if (ms->any && i < ms->last) {
+            say(ms, "manifest.jsonl:%ld: index %" PRIu64 " out of order "
+                "(after %" PRIu64 ")", line, i, ms->last);
+            continue;
+        }
+        ms->any = true;
+        ms->last = i;
+        ms->row = json_incref(row);
+        ms->line = line;
+        ms->index = i;
+        ms->have = true;
+        return;
+    }
+}
+
+/* A u64 from a manifest row: a number, or jsonout's tagged string that
+ * the dataset reader makes of integers past 2^63. */
+static uint64_t
+row_u64(const json_t *v)
+{
+    if (json_is_integer(v)) return (uint64_t)json_integer_value(v);
+    if (json_is_real(v)) return (uint64_t)json_real_value(v);
+    const char *s = json_string_value(v);
+    const char *c = s ? strrchr(s, ':') : NULL;
+    return c ? strtoull(c + 1, NULL, 10) : 0;
+}
+
+static bool
+row_ok(const json_t *row)
+{
+    const char *st = json_string_value(json_object_get(row, "status"));
+    return st && !strcmp(st, "ok");
+}
+
+/* A row with no complete directory of its index. */
+static void
+row_alone(mside *ms)
+{
+    if (row_ok(ms->row))
+        say(ms, "manifest.jsonl:%ld: index %" PRIu64 " is \"ok\" but has no "
+            "sample directory (%s)", ms->line, ms->index,
+            json_string_value(json_object_get(ms->row, "path"))
+                ? json_string_value(json_object_get(ms->row, "path"))
+                : "no path");
+}
+
+/* Join one finished slot with the manifest and print its problems. */
+static void
+consume(mside *ms, slot *s)
+{
+    const char *p = s->res.text;
+    while (p && *p) {
+        const char *nl = strchr(p, '\n');
+        fprintf(ms->out, "%s: %.*s\n", s->rel, (int)(nl - p), p);
+        p = nl + 1;
+    }
+    ms->t->problems += (uint64_t)s->res.nproblems;
+    ms->t->files += (uint64_t)s->res.files;
+    ms->t->bytes += s->res.bytes;
+    if (s->tmp || !s->complete) {
+        ms->t->partials++;
+        say(ms, "%s: half-written directory (%s)", s->rel,
+            s->tmp ? "an interrupted writer's .tmp-* directory"
+                   : "no sample.json");
+        return;
+    }
+    ms->t->samples++;
+    if (!ms->m) return;
+    while (ms->have && ms->index < s->index) {
+        row_alone(ms);
+        mside_next(ms);
+    }
+    if (!ms->have || ms->index != s->index) {
+        say(ms, "%s: orphan: no manifest row for index %" PRIu64, s->rel,
+            s->index);
+        return;
+    }
+    const json_t *row = ms->row;
+    const mg_dsverify_result *r = &s->res;
+    const char *path = json_string_value(json_object_get(row, "path"));
+    const char *split = json_string_value(json_object_get(row, "split"));
+    if (!row_ok(row))
+        say(ms, "manifest.jsonl:%ld: index %" PRIu64 " is not \"ok\" but %s "
+            "is a complete sample", ms->line, ms->index, s->rel);
+    else if (!path || strcmp(path, s->rel))
+        say(ms, "manifest.jsonl:%ld: path \"%s\", the sample is at %s",
+            ms->line, path ? path : "", s->rel);
+    if (r->parsed && row_ok(row)) {
+        uint64_t seed = row_u64(json_object_get(row, "seed"));
+        double sc = json_number_value(json_object_get(row,
+                                                      "musicality_score"));
+        double du = json_number_value(json_object_get(row,
+                                                      "duration_seconds"));
+        if (seed != r->seed)
+            say(ms, "manifest.jsonl:%ld: seed %" PRIu64 ", sample.json has %"
+                PRIu64,
+                ms->line, seed, r->seed);
+        if (!split || strcmp(split, r->split))
+            say(ms, "manifest.jsonl:%ld: split \"%s\", sample.json has "
+                "\"%s\"", ms->line, split ? split : "", r->split);
+        if (fabs(sc - r->score) > 5e-5)
+            say(ms, "manifest.jsonl:%ld: musicality_score %.4f, sample.json "
+                "has %.4f", ms->line, sc, r->score);
+        if (fabs(du - r->duration) > 5e-7)
+            say(ms, "manifest.jsonl:%ld: duration_seconds %.6f, sample.json "
+                "has %.6f", ms->line, du, r->duration);
+    }
+    mside_next(ms);
+}
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int
+mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs, FILE *out,
+                mg_dsverify_totals *t, char *err, size_t errlen)
+{
+    double t0 = now_s();
+    memset(t, 0, sizeof *t);
+    if (jobs < 1) jobs = 1;
+    if (jobs > 64) jobs = 64;
+    mg_dsread *rd = mg_dsread_open(root, MG_DSREAD_PARTIALS, err, errlen);
+    if (!rd) return -1;
+
+    mside ms = {.out = out, .t = t};
+    char merr[600];
+    ms.m = mg_dsmanifest_open(root, merr, sizeof merr);
+    if (!ms.m) {
+        fprintf(out, "manifest.jsonl: %s\n",
+                errno == ENOENT ? "missing (a finished run has one)" : merr);
+        t->problems++;
+    }
+    mside_next(&ms);
+
+    pool p = {.v = v, .nslots = 4 * jobs + 4};
+    p.ring = calloc((size_t)p.nslots, sizeof *p.ring);
+    pthread_t th[64];
+    int nth = 0, rc = 0;
+    if (!p.ring) {
+        mg_dsread_destroy(&rd);
+        mg_dsmanifest_destroy(&ms.m);
+        return mg_errf(err, errlen, "out of memory");
+    }
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.work, NULL);
+    pthread_cond_init(&p.done, NULL);
+    /* jansson seeds its hash function on first use: do it here, once. */
+    json_decref(json_object());
+    for (; nth < jobs; nth++)
+        if (pthread_create(&th[nth], NULL, worker, &p)) break;
+    if (!nth) {
+        rc = mg_errf(err, errlen, "cannot start a thread");
+        goto out;
+    }
+
+    bool walking = true;
+    pthread_mutex_lock(&p.mu);
+    while (walking || p.head < p.tail) {
+        /* Fill free slots from the walk. */
+        while (walking && p.tail - p.head < p.nslots) {
+            mg_dsample ds;
+            pthread_mutex_unlock(&p.mu);
+            int got = mg_dsread_next(rd, &ds, err, errlen);
+            pthread_mutex_lock(&p.mu);
+            if (got <= 0) {
+                walking = false;
+                if (got < 0) rc = -1;
+                break;
+            }
+            slot *s = &p.ring[p.tail % p.nslots];
+            memset(s, 0, sizeof *s);
+            s->index = ds.index;
+            snprintf(s->rel, sizeof s->rel, "%s", ds.rel);
+            snprintf(s->path, sizeof s->path, "%s", ds.path);
+            s->complete = ds.complete;
+            s->tmp = ds.tmp;
+            if (s->complete && !s->tmp) {
+                s->state = 1;
+                p.tail++;
+                pthread_cond_signal(&p.work);
+            } else {
+                s->state = 3; /* nothing to check inside; workers skip it */
+                p.tail++;
+            }
+        }
+        if (p.head == p.tail) break;
+        slot *h = &p.ring[p.head % p.nslots];
+        while (h->state != 3)
+            pthread_cond_wait(&p.done, &p.mu);
+        pthread_mutex_unlock(&p.mu);
+        consume(&ms, h);
+        mg_dsverify_result_free(&h->res);
+        pthread_mutex_lock(&p.mu);
+        h->state = 0;
+        p.head++;
+    }
+    p.stop = true;
+    pthread_cond_broadcast(&p.work);
+    pthread_mutex_unlock(&p.mu);
+    for (int i = 0; i < nth; i++)
+        pthread_join(th[i], NULL);
+    if (rc == 0) {
+        /* Rows past the last directory. */
+        while (ms.have) {
+            row_alone(&ms);
+            mside_next(&ms);
+        }
+    }
+out:
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.work);
+    pthread_cond_destroy(&p.done);
+    free(p.ring);
+    json_decref(ms.row);
+    free(ms.bits);
+    mg_dsmanifest_destroy(&ms.m);
+    mg_dsread_destroy(&rd);
+    t->seconds = now_s() - t0;
+    return rc;
+}

@@ -1,0 +1,79 @@
+/*
+ * dsverify — is a dataset tree whole? The checks behind `musicgen verify`.
+ *
+ * Per sample (mg_dsverify_sample, thread-safe, any number at once):
+ * sample.json reads and parses, validates against schema/sample.schema.json
+ * (jschema), names its own index and the seed the run derives for it;
+ * every file it names (midi, stems, mix) and every file under "checksums"
+ * exists and has the recorded SHA-256 (OpenSSL EVP, 1 MiB reads, one
+ * pass); every WAV's header is sound, its data chunk fits in the file and
+ * its length is audio_frames and duration_seconds at sample_rate.
+ *
+ * Per tree (mg_dsverify_run): the samples in index order (dsread, half-
+ * written directories included) checked by `jobs` threads, the results
+ * taken back in index order and joined with manifest.jsonl, which must be
+ * in index order with one row per index: a directory without a row, a row
+ * "ok" without a directory, a duplicated row, a row whose path, seed,
+ * split, score or duration disagree with sample.json, and every ".tmp-*"
+ * or index directory without sample.json are problems. Memory: the
+ * window of samples in flight plus one bit per manifest index.
+ *
+ * Every problem is one line "<where>: <file>: <what>" where <where> is
+ * the sample's path relative to the root (or "manifest.jsonl:<line>").
+ */
+#ifndef MG_DSVERIFY_H
+#define MG_DSVERIFY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct mg_dsverify mg_dsverify;
+
+/* schema_path: the JSON Schema of sample.json. NULL and a message when it
+ * cannot be loaded. */
+mg_dsverify *mg_dsverify_new(const char *schema_path, char *err,
+                             size_t errlen);
+void mg_dsverify_destroy(mg_dsverify **vp);
+
+/* What one sample's check found. */
+typedef struct {
+    char *text;      /* problem lines "<file>: <what>\n", malloc'd */
+    size_t len, cap;
+    int nproblems;
+    bool parsed;     /* sample.json parsed as an object */
+    uint64_t index;  /* sample_index in sample.json */
+    uint64_t seed;   /* seed in sample.json (exact, from its text) */
+    char split[8];
+    double score, duration;
+    int files;       /* files hashed */
+    uint64_t bytes;  /* bytes hashed */
+} mg_dsverify_result;
+
+/* Check the sample directory dir (holding sample.json), expected to be
+ * sample `index`. Fills r (call mg_dsverify_result_free after). Returns
+ * r->nproblems, or -1 when memory ran out. buf: a scratch buffer of
+ * bufsize bytes (at least 64 KiB) owned by the calling thread. */
+int mg_dsverify_sample(const mg_dsverify *v, const char *dir,
+                       uint64_t index, unsigned char *buf, size_t bufsize,
+                       mg_dsverify_result *r);
+void mg_dsverify_result_free(mg_dsverify_result *r);
+
+typedef struct {
+    uint64_t samples;   /* complete sample directories checked */
+    uint64_t partials;  /* half-written directories */
+    uint64_t rows;      /* manifest rows read */
+    uint64_t files, bytes;
+    uint64_t problems;
+    double seconds;     /* wall time of the run */
+} mg_dsverify_totals;
+
+/* Verify the tree at root with `jobs` threads, writing each problem line
+ * to out as it is found (in index order). Returns 0 when the walk was
+ * done (t->problems says whether the tree is whole), -1 with err when it
+ * could not be (root unreadable, mixed layout, out of memory). */
+int mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs,
+                    FILE *out, mg_dsverify_totals *t, char *err,
+                    size_t errlen);
+
+#endif

@@ -1,0 +1,78 @@
+# dataset_verify — `musicgen verify` passes a whole tree (flat and sharded,
+# full audio and midi-only) and finds and names each fault a copy to a
+# cluster file system can suffer: a flipped byte in a stem, a deleted MIDI,
+# a truncated sample.json, half-written directories, a duplicated manifest
+# row, an orphan directory, a WAV whose length disagrees with the
+# annotation, and a row that disagrees with its sample.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+short="intro=1,verse=1,chorus=1,bridge=1,outro=1"
+"$MG_BIN" generate --seed 5 --count 6 --out full --shard-width 3 -q \
+    --measures-per-part "$short" || die "generate full failed"
+"$MG_BIN" generate --seed 6 --count 30 --out midi --output-mode midi-only \
+    -q || die "generate midi failed"
+
+"$MG_BIN" verify full > ok.txt || { cat ok.txt; die "whole sharded tree refused"; }
+grep -q "6 samples, 6 manifest rows, 54 files.*whole, 0 problems" ok.txt ||
+    { cat ok.txt; die "summary of a whole tree"; }
+"$MG_BIN" verify midi --jobs 1 > ok2.txt || { cat ok2.txt; die "whole midi-only tree refused"; }
+grep -q "30 samples, 30 manifest rows, 120 files" ok2.txt || { cat ok2.txt; die "midi-only summary"; }
+
+# Each fault in its own place of one copy.
+cp -R full bad
+printf '\001' | dd of=bad/000/000001/stems/melody.wav bs=1 seek=5000 conv=notrunc 2>/dev/null
+# flip, not overwrite: make sure the byte really changed
+cmp -s full/000/000001/stems/melody.wav bad/000/000001/stems/melody.wav &&
+    die "the flip did not change the stem"
+rm bad/000/000002/midi/bassline.mid
+head -c 700 full/000/000003/sample.json > bad/000/000003/sample.json
+mkdir -p bad/000/.tmp-000004-4242/midi bad/000/000099/midi
+touch bad/000/000099/midi/beat.mid
+head -n 1 full/manifest.jsonl >> bad/manifest.jsonl
+mkdir -p bad/001/001000 && cp full/000/000000/sample.json bad/001/001000/ 2>/dev/null
+"$MG_BIN" verify bad --jobs 2 > bad.txt; rc=$?
+cat bad.txt
+[ "$rc" -eq 1 ] || die "verify of a broken tree exited $rc, not 1"
+grep -q "^000/000001: stems/melody.wav: SHA-256 mismatch" bad.txt || die "flipped byte not named"
+grep -q "^000/000002: midi/bassline.mid: missing" bad.txt || die "deleted MIDI not named"
+grep -q "^000/000003: sample.json: invalid JSON" bad.txt || die "truncated sample.json not named"
+grep -q "^000/.tmp-000004-4242: half-written directory" bad.txt || die ".tmp directory not named"
+grep -q "^000/000099: half-written directory (no sample.json)" bad.txt || die "directory without sample.json not named"
+grep -q "^manifest.jsonl:7: duplicate row for index 0" bad.txt || die "duplicated row not named"
+grep -q "^001/001000: orphan: no manifest row for index 1000" bad.txt || die "orphan not named"
+grep -q "^001/001000: sample.json: sample_index 0 in the directory of index 1000" bad.txt ||
+    die "foreign sample.json not named"
+# Nothing else: the untouched samples 0 and 5 are not mentioned.
+grep -q "^000/000000:\|^000/000005:" bad.txt && die "a whole sample was reported"
+# The same report, in the same order, with one thread.
+"$MG_BIN" verify bad --jobs 1 > bad1.txt
+grep -v '^verify:' bad.txt > a.txt; grep -v '^verify:' bad1.txt > b.txt
+cmp -s a.txt b.txt || die "report differs between --jobs 1 and 2"
+
+# A WAV whose length disagrees with the annotation (its checksum fixed so
+# only the length speaks), and a manifest row that disagrees.
+cp -R full len
+f=len/000/000004/mix.wav
+sz=$(stat -c %s "$f")
+truncate -s $((sz - 4000)) "$f"
+new=$(sha256sum "$f" | cut -c1-64)
+old=$(sha256sum full/000/000004/mix.wav | cut -c1-64)
+sed -i "s/$old/$new/" len/000/000004/sample.json
+sed -i '2s/"musicality_score":[0-9.]*/"musicality_score":0.1234/' len/manifest.jsonl
+"$MG_BIN" verify len > len.txt && { cat len.txt; die "length fault passed"; }
+cat len.txt
+grep -q "^000/000004: mix.wav: truncated WAV" len.txt || die "truncated WAV not named"
+grep -q "^manifest.jsonl:2: musicality_score 0.1234, sample.json has" len.txt ||
+    die "disagreeing manifest row not named"
+
+# No manifest at all, and a sample.json that breaks the schema.
+cp -R midi nom
+rm nom/manifest.jsonl
+sed -i 's/"mode": "m[a-z]*"/"mode": "lydian"/' nom/000007/sample.json
+"$MG_BIN" verify nom > nom.txt && die "tree without manifest passed"
+grep -q "^manifest.jsonl: missing" nom.txt || die "missing manifest not named"
+grep -q '^000007: sample.json: schema: /mode: "lydian" is not one of the allowed values' nom.txt ||
+    { cat nom.txt; die "schema violation not named"; }
+"$MG_BIN" verify does-not-exist > /dev/null 2> err.txt && die "missing root passed"
+[ "$(wc -l < err.txt)" -eq 1 ] || die "missing root: not one line"
+echo "verify ok"
