@@ -29,6 +29,8 @@ static const command commands[] = {
     {"score-audio", mg_cmd_score_audio, "score WAV files (musicality)"},
     {"verify", mg_cmd_verify,
      "check a dataset is whole (schema, SHA-256, WAV lengths, manifest)"},
+    {"score", mg_cmd_score, "add the audio musicality score to a dataset"},
+    {"filter", mg_cmd_filter, "move samples below a score out of a dataset"},
 };
 
 static void

@@ -202,6 +202,24 @@ hash_file(const char *path, unsigned char *buf, size_t bufsize, bool wav,
     return 0;
 }
 
+int
+mg_dsverify_sha256(const char *path, char hex[65])
+{
+    unsigned char *buf = malloc(BUF_SIZE);
+    wavhdr h;
+    const char *werr;
+    uint64_t size;
+    if (!buf) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = hash_file(path, buf, BUF_SIZE, false, &h, &werr, hex, &size);
+    int en = errno;
+    free(buf);
+    errno = en;
+    return rc;
+}
+
 static bool
 ends_with(const char *s, const char *suf)
 {

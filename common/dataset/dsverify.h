@@ -59,6 +59,9 @@ int mg_dsverify_sample(const mg_dsverify *v, const char *dir,
                        mg_dsverify_result *r);
 void mg_dsverify_result_free(mg_dsverify_result *r);
 
+/* SHA-256 of a file as 64 hex digits; 0, or -1 with errno. */
+int mg_dsverify_sha256(const char *path, char hex[65]);
+
 typedef struct {
     uint64_t samples;   /* complete sample directories checked */
     uint64_t partials;  /* half-written directories */

@@ -1,0 +1,154 @@
+/*
+ * dsfile — atomic replacement of dataset files (see dsfile.h).
+ */
+#include "dsfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errmsg.h"
+#include "jsonout.h"
+
+struct mg_dsout {
+    FILE *f;
+    char path[4096], tmp[4200];
+    int failed;
+};
+
+static void
+tmp_name(const char *path, char *tmp, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(tmp, n, "%.*s/.%s.tmp", (int)(slash - path), path, slash + 1);
+    else
+        snprintf(tmp, n, ".%s.tmp", path);
+}
+
+int
+mg_dsfile_sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static int
+sync_parent(const char *path)
+{
+    char d[4096];
+    snprintf(d, sizeof d, "%s", path);
+    return mg_dsfile_sync_dir(dirname(d));
+}
+
+int
+mg_dsfile_replace(const char *path, const char *text, size_t len, char *err,
+                  size_t errlen)
+{
+    char tmp[4200];
+    tmp_name(path, tmp, sizeof tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return mg_errf(err, errlen, "cannot write %s: %s", tmp,
+                       strerror(errno));
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int en = errno;
+            close(fd);
+            unlink(tmp);
+            return mg_errf(err, errlen, "cannot write %s: %s", tmp,
+                           strerror(en));
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) || close(fd)) {
+        int en = errno;
+        unlink(tmp);
+        return mg_errf(err, errlen, "cannot write %s: %s", tmp, strerror(en));
+    }
+    if (rename(tmp, path)) {
+        int en = errno;
+        unlink(tmp);
+        return mg_errf(err, errlen, "cannot replace %s: %s", path,
+                       strerror(en));
+    }
+    sync_parent(path);
+    return 0;
+}
+
+mg_dsout *
+mg_dsout_open(const char *path, char *err, size_t errlen)
+{
+    mg_dsout *o = calloc(1, sizeof *o);
+    if (!o) {
+        mg_errf(err, errlen, "out of memory");
+        return NULL;
+    }
+    snprintf(o->path, sizeof o->path, "%s", path);
+    tmp_name(path, o->tmp, sizeof o->tmp);
+    o->f = fopen(o->tmp, "we");
+    if (!o->f) {
+        mg_errf(err, errlen, "cannot write %s: %s", o->tmp, strerror(errno));
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+int
+mg_dsout_row(mg_dsout *o, const json_t *row)
+{
+    char *t = mg_json_dump(row, 0);
+    if (!t) {
+        o->failed = ENOMEM;
+        return -1;
+    }
+    /* mg_json_dump ends in a newline: one row, one line. */
+    if (fputs(t, o->f) < 0) o->failed = errno ? errno : EIO;
+    free(t);
+    return o->failed ? -1 : 0;
+}
+
+int
+mg_dsout_commit(mg_dsout **op, char *err, size_t errlen)
+{
+    mg_dsout *o = *op;
+    int rc = 0;
+    *op = NULL;
+    if (fflush(o->f) || fsync(fileno(o->f))) o->failed = errno;
+    if (fclose(o->f) && !o->failed) o->failed = errno;
+    if (o->failed) {
+        rc = mg_errf(err, errlen, "cannot write %s: %s", o->tmp,
+                     strerror(o->failed));
+        unlink(o->tmp);
+    } else if (rename(o->tmp, o->path)) {
+        rc = mg_errf(err, errlen, "cannot replace %s: %s", o->path,
+                     strerror(errno));
+        unlink(o->tmp);
+    } else {
+        sync_parent(o->path);
+    }
+    free(o);
+    return rc;
+}
+
+void
+mg_dsout_abort(mg_dsout **op)
+{
+    mg_dsout *o = op ? *op : NULL;
+    if (!o) return;
+    fclose(o->f);
+    unlink(o->tmp);
+    free(o);
+    *op = NULL;
+}

@@ -1,0 +1,39 @@
+/*
+ * dsfile — replacing files of a dataset tree so that a kill -9 (or a
+ * power cut) at any moment leaves either the old file or the new one,
+ * whole: write a temporary file beside it, fsync it, rename it over the
+ * old one, fsync the directory. Used by `score` (sample.json, manifest)
+ * and `filter` (both manifests).
+ *
+ * mg_dsout streams a new version of a file line by line (a manifest of a
+ * million rows needs no memory); nothing is visible until _commit.
+ * Temporary names are ".<name>.tmp" beside the target: a later run
+ * overwrites what a killed one left, so they never accumulate.
+ */
+#ifndef MG_DSFILE_H
+#define MG_DSFILE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* Replace path by text[0..len) atomically. 0, or -1 with a message. */
+int mg_dsfile_replace(const char *path, const char *text, size_t len,
+                      char *err, size_t errlen);
+
+typedef struct mg_dsout mg_dsout;
+
+/* Start a new version of path. NULL and a message on error. */
+mg_dsout *mg_dsout_open(const char *path, char *err, size_t errlen);
+/* Append one manifest row (compact, sorted keys, u64 seeds kept) and a
+ * newline. 0 or -1 (the error is reported by _commit). */
+int mg_dsout_row(mg_dsout *o, const json_t *row);
+/* Flush, fsync, rename into place, fsync the directory; frees o. */
+int mg_dsout_commit(mg_dsout **op, char *err, size_t errlen);
+/* Drop the new version (the old file stays); frees o. */
+void mg_dsout_abort(mg_dsout **op);
+
+/* fsync a directory (after a rename in it); 0 or -1. */
+int mg_dsfile_sync_dir(const char *dir);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * dsfilter — moving rejects out of a dataset (see dsfilter.h).
+ *
+ * Moving while walking: dsread gives indices in increasing order and
+ * never gives an index twice, so renaming a directory it has already
+ * given cannot disturb the walk. The manifests are then rebuilt from the
+ * disk in one merge of two index-ordered streams (ROOT's rows, the reject
+ * directory's old rows): constant memory.
+ */
+#include "dsfilter.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "dsfile.h"
+#include "dsread.h"
+#include "dsscore.h"
+#include "errmsg.h"
+#include "sampledir.h"
+
+static bool
+has_sample(const char *dir, const char *rel)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s/sample.json", dir, rel);
+    return access(p, F_OK) == 0;
+}
+
+/* Move ROOT/rel to D/rel with one rename; 0, or -1 with a message. */
+static int
+move_one(const char *root, const char *rej, const char *rel, char *err,
+         size_t errlen)
+{
+    char src[4400], dst[4400], parent[4400];
+    snprintf(src, sizeof src, "%s/%s", root, rel);
+    snprintf(dst, sizeof dst, "%s/%s", rej, rel);
+    snprintf(parent, sizeof parent, "%s", dst);
+    *strrchr(parent, '/') = 0;
+    if (mg_dir_make(parent))
+        return mg_errf(err, errlen, "cannot create %s: %s", parent,
+                       strerror(errno));
+    if (rename(src, dst)) {
+        int en = errno;
+        if (en == EEXIST || en == ENOTEMPTY) {
+            if (has_sample(rej, rel))
+                return mg_errf(err, errlen, "%s is also in %s: left in "
+                               "place (compare them and remove one)",
+                               rel, rej);
+            /* A directory there without sample.json is not a sample. */
+            if (mg_dir_remove(dst) == 0 && rename(src, dst) == 0) goto ok;
+            en = errno;
+        }
+        return mg_errf(err, errlen, "cannot move %s to %s: %s", src, dst,
+                       strerror(en));
+    }
+ok:
+    mg_dsfile_sync_dir(parent);
+    snprintf(parent, sizeof parent, "%s", src);
+    mg_dsfile_sync_dir(dirname(parent));
+    return 0;
+}
+
+typedef struct {
+    mg_dsmanifest *m;
+    json_t *row;
+    uint64_t index;
+    bool have;
+    FILE *log;
+    const char *name;
+} rows;
+
+static void
+rows_next(rows *r)
+{
+    char err[600];
+    json_t *row;
+    long line;
+    json_decref(r->row);
+    r->row = NULL;
+    r->have = false;
+    while (r->m) {
+        int rc = mg_dsmanifest_next(r->m, &row, &line, err, sizeof err);
+        if (rc == 0) return;
+        if (rc < 0) {
+            fprintf(r->log, "%s: %s (dropped from the new manifest)\n",
+                    r->name, err);
+            continue;
+        }
+        json_t *ix = json_object_get(row, "sample_index");
+        if (!json_is_number(ix) || json_number_value(ix) < 0) {
+            fprintf(r->log, "%s: line %ld: no sample_index (dropped from "
+                    "the new manifest)\n", r->name, line);
+            continue;
+        }
+        r->row = json_incref(row);
+        r->index = (uint64_t)json_number_value(ix);
+        r->have = true;
+        return;
+    }
+}
+
+/* Rebuild both manifests from the disk (step 2). */
+static int
+split_manifests(const char *root, const char *rej, int width, FILE *log,
+                mg_dsfilter_totals *t, char *err, size_t errlen)
+{
+    char path[4200], e2[600];
+    rows rr = {.log = log, .name = "manifest.jsonl"};
+    rows rj = {.log = log, .name = "reject manifest.jsonl"};
+    mg_dsout *out_root = NULL, *out_rej = NULL;
+    int rc = -1;
+
+    rr.m = mg_dsmanifest_open(root, e2, sizeof e2);
+    if (!rr.m) {
+        if (errno == ENOENT) {
+            fprintf(log, "%s: no manifest.jsonl: samples moved, no manifest "
+                    "to split\n", root);
+            return 0;
+        }
+        return mg_errf(err, errlen, "%s", e2);
+    }
+    rj.m = mg_dsmanifest_open(rej, e2, sizeof e2);
+    if (!rj.m && errno != ENOENT) {
+        mg_errf(err, errlen, "%s", e2);
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/manifest.jsonl", root);
+    if (!(out_root = mg_dsout_open(path, err, errlen))) goto out;
+    snprintf(path, sizeof path, "%s/manifest.jsonl", rej);
+    if (!(out_rej = mg_dsout_open(path, err, errlen))) goto out;
+
+    rows_next(&rr);
+    rows_next(&rj);
+    while (rr.have) {
+        const char *st = json_string_value(json_object_get(rr.row, "status"));
+        char rel[64];
+        mg_sample_relpath(rel, sizeof rel, rr.index, width);
+        bool moved = st && !strcmp(st, "ok") && !has_sample(root, rel) &&
+                     has_sample(rej, rel);
+        if (!moved) {
+            if (mg_dsout_row(out_root, rr.row) == 0) t->kept_rows++;
+            rows_next(&rr);
+            continue;
+        }
+        while (rj.have && rj.index < rr.index) {
+            if (mg_dsout_row(out_rej, rj.row) == 0) t->reject_rows++;
+            rows_next(&rj);
+        }
+        while (rj.have && rj.index == rr.index)
+            rows_next(&rj); /* the same sample: one row */
+        if (mg_dsout_row(out_rej, rr.row) == 0) t->reject_rows++;
+        rows_next(&rr);
+    }
+    while (rj.have) {
+        if (mg_dsout_row(out_rej, rj.row) == 0) t->reject_rows++;
+        rows_next(&rj);
+    }
+    /* The reject manifest first: a kill between the two commits leaves a
+     * row in both, which the next run resolves; never in neither. */
+    if (mg_dsout_commit(&out_rej, err, errlen)) goto out;
+    mg_ds_test_step();
+    if (mg_dsout_commit(&out_root, err, errlen)) goto out;
+    rc = 0;
+out:
+    mg_dsout_abort(&out_rej);
+    mg_dsout_abort(&out_root);
+    json_decref(rr.row);
+    json_decref(rj.row);
+    mg_dsmanifest_destroy(&rr.m);
+    mg_dsmanifest_destroy(&rj.m);
+    return rc;
+}
+
+int
+mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
+                bool dry_run, FILE *log, mg_dsfilter_totals *t, char *err,
+                size_t errlen)
+{
+    char rej[4096], e2[600];
+    struct stat sr, sd;
+    memset(t, 0, sizeof *t);
+    if (reject_dir)
+        snprintf(rej, sizeof rej, "%s", reject_dir);
+    else
+        snprintf(rej, sizeof rej, "%s/rejected", root);
+    if (stat(root, &sr) || !S_ISDIR(sr.st_mode))
+        return mg_errf(err, errlen, "%s is not a directory", root);
+
+    /* The reject directory must be on ROOT's file system (rename). */
+    char probe[4096];
+    snprintf(probe, sizeof probe, "%s", rej);
+    while (stat(probe, &sd)) {
+        char *s = strrchr(probe, '/');
+        if (!s) {
+            snprintf(probe, sizeof probe, ".");
+            if (stat(probe, &sd))
+                return mg_errf(err, errlen, "cannot stat %s", rej);
+            break;
+        }
+        if (s == probe) s[1] = 0;
+        else *s = 0;
+    }
+    if (sd.st_dev != sr.st_dev)
+        return mg_errf(err, errlen, "reject directory %s is on another file "
+                       "system than %s: samples could not move atomically "
+                       "(choose one on the same file system)", rej, root);
+    if (sd.st_ino == sr.st_ino && !strcmp(probe, rej))
+        return mg_errf(err, errlen, "the reject directory is ROOT itself");
+
+    mg_dsread *rd = mg_dsread_open(root, MG_DSREAD_PARSE, err, errlen);
+    if (!rd) return -1;
+    int width = mg_dsread_shard_width(rd);
+    mg_dsample ds;
+    int got;
+    while ((got = mg_dsread_next(rd, &ds, err, errlen)) > 0) {
+        if (!ds.complete) continue;
+        t->samples++;
+        json_t *sc = ds.json ? json_object_get(ds.json, "musicality_score")
+                             : NULL;
+        if (!json_is_number(sc)) {
+            fprintf(log, "%s: %s: left in place\n", ds.rel,
+                    ds.json ? "sample.json has no musicality_score"
+                            : (ds.error ? ds.error : "sample.json unreadable"));
+            t->problems++;
+            continue;
+        }
+        double s = json_number_value(sc);
+        if (!(s < min_score)) continue;
+        t->below++;
+        if (dry_run) {
+            fprintf(log, "would move %s (score %.4f)\n", ds.rel, s);
+            continue;
+        }
+        if (move_one(root, rej, ds.rel, e2, sizeof e2)) {
+            fprintf(log, "%s: %s\n", ds.rel, e2);
+            t->problems++;
+            continue;
+        }
+        t->moved++;
+        fprintf(log, "moved %s (score %.4f)\n", ds.rel, s);
+        mg_ds_test_step();
+    }
+    mg_dsread_destroy(&rd);
+    if (got < 0) return -1;
+    if (dry_run) return 0;
+    /* Nothing below and no reject directory yet: nothing to split. */
+    struct stat st;
+    if (stat(rej, &st)) return 0;
+    return split_manifests(root, rej, width, log, t, err, errlen);
+}

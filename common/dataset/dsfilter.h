@@ -1,0 +1,45 @@
+/*
+ * dsfilter — `musicgen filter`: move the samples whose musicality_score
+ * (from their sample.json) is below a threshold into a reject directory,
+ * at the same relative path, and split manifest.jsonl accordingly.
+ *
+ * Steps, each idempotent, so a run killed at any moment is finished by
+ * running it again:
+ *  1. each reject is moved with one rename(2) of its whole directory
+ *     (the reject directory must be on ROOT's file system; refused
+ *     otherwise, before anything moves): at every moment a sample is
+ *     either in place or in the reject directory, whole, never both;
+ *  2. the manifests are rebuilt from what is on disk: every "ok" row of
+ *     ROOT's manifest whose sample now lives in the reject directory goes
+ *     to <reject>/manifest.jsonl (merged in index order with the rows
+ *     already there, one per index), every other row stays; the reject
+ *     manifest is replaced first, then ROOT's (dsfile: temp + rename), so
+ *     no row is ever in neither.
+ * A reject directory is itself a dataset (same layout, its own manifest):
+ * `musicgen verify` and `export` read it.
+ */
+#ifndef MG_DSFILTER_H
+#define MG_DSFILTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct {
+    uint64_t samples;   /* complete samples in ROOT at the start */
+    uint64_t below;     /* of them, below the threshold */
+    uint64_t moved;     /* moved by this run */
+    uint64_t problems;  /* samples left alone because of a fault */
+    uint64_t kept_rows, reject_rows; /* rows of the two new manifests */
+} mg_dsfilter_totals;
+
+/* reject_dir NULL: <root>/rejected. dry_run: report, change nothing.
+ * log: one line per sample moved (or that would be) and per problem.
+ * Returns 0 when the run completed (t->problems may be non-zero), -1
+ * with err when it could not. Test hook: MUSICGEN_TEST_KILL_AFTER=K
+ * kills the process right after its K-th move (mg_ds_test_step). */
+int mg_dsfilter_run(const char *root, double min_score,
+                    const char *reject_dir, bool dry_run, FILE *log,
+                    mg_dsfilter_totals *t, char *err, size_t errlen);
+
+#endif

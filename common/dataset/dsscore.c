@@ -1,0 +1,324 @@
+/*
+ * dsscore — post-hoc audio scoring of a dataset (see dsscore.h).
+ *
+ * One pass in index order over the sample directories (dsread) merged
+ * with the manifest's rows (also in index order): a row is written to the
+ * new manifest once every sample at or below its index has been handled,
+ * so memory stays constant. Genre tempo ranges are resolved once per
+ * distinct genre list (a handful per dataset).
+ */
+#include "dsscore.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sndfile.h>
+
+#include "ascore.h"
+#include "dsfile.h"
+#include "dsread.h"
+#include "dsverify.h"
+#include "errmsg.h"
+#include "genre.h"
+#include "jsonout.h"
+
+void
+mg_ds_test_step(void)
+{
+    static long left = -2;
+    if (left == -2) {
+        const char *e = getenv("MUSICGEN_TEST_KILL_AFTER");
+        left = e && *e ? atol(e) : -1;
+    }
+    if (left < 0) return;
+    if (--left <= 0) raise(SIGKILL);
+}
+
+/* Tempo ranges by genre list, resolved once each. */
+#define NRANGES 32
+typedef struct {
+    char key[256];
+    double lo, hi;
+} trange;
+
+typedef struct {
+    const char *genres_dir;
+    trange r[NRANGES];
+    int n;
+} ranges;
+
+static void
+tempo_range(ranges *rg, const json_t *genres, double *lo, double *hi)
+{
+    char key[256] = "", *names[16];
+    int n = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(genres, i, e) {
+        const char *s = json_string_value(e);
+        if (!s || n == 16) continue;
+        size_t l = strlen(key);
+        snprintf(key + l, sizeof key - l, "%s%s", l ? "," : "", s);
+        names[n++] = (char *)s;
+    }
+    for (int k = 0; k < rg->n; k++)
+        if (!strcmp(rg->r[k].key, key)) {
+            *lo = rg->r[k].lo;
+            *hi = rg->r[k].hi;
+            return;
+        }
+    char err[512];
+    mg_genre *g = mg_genre_resolve(rg->genres_dir, names, n, err, sizeof err);
+    /* A genre this machine does not have: the analyser's default range. */
+    *lo = g ? g->tempo_min : 0;
+    *hi = g ? g->tempo_max : 0;
+    mg_genre_destroy(&g);
+    if (rg->n < NRANGES) {
+        snprintf(rg->r[rg->n].key, sizeof rg->r[rg->n].key, "%s", key);
+        rg->r[rg->n].lo = *lo;
+        rg->r[rg->n].hi = *hi;
+        rg->n++;
+    }
+}
+
+/* The mix as mono float (channels averaged). */
+static float *
+read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
+{
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    SNDFILE *f = sf_open(path, SFM_READ, &info);
+    if (!f) {
+        mg_errf(err, errlen, "%s", sf_strerror(NULL));
+        return NULL;
+    }
+    if (info.frames <= 0 || info.channels <= 0) {
+        sf_close(f);
+        mg_errf(err, errlen, "no audio frames");
+        return NULL;
+    }
+    float *mono = malloc(sizeof(float) * (size_t)info.frames);
+    float *blk = malloc(sizeof(float) * 4096 * (size_t)info.channels);
+    if (!mono || !blk) {
+        free(mono);
+        free(blk);
+        sf_close(f);
+        mg_errf(err, errlen, "out of memory");
+        return NULL;
+    }
+    size_t got = 0;
+    for (;;) {
+        sf_count_t k = sf_readf_float(f, blk, 4096);
+        if (k <= 0) break;
+        for (sf_count_t i = 0; i < k; i++) {
+            double s = 0;
+            for (int c = 0; c < info.channels; c++)
+                s += blk[i * info.channels + c];
+            mono[got + (size_t)i] = (float)(s / info.channels);
+        }
+        got += (size_t)k;
+    }
+    free(blk);
+    sf_close(f);
+    *n = got;
+    *rate = info.samplerate;
+    return mono;
+}
+
+/* Score one sample in place; 1 when sample.json was replaced, 0 when
+ * there was nothing to do, -1 on a problem (logged). */
+static int
+score_one(const mg_dsample *ds, json_t *j, bool force, ranges *rg, FILE *log,
+          mg_dsscore_totals *t)
+{
+    char path[4300], hex[65], err[600];
+    const char *mix = json_string_value(json_object_get(j, "mix"));
+    if (!force && json_is_object(json_object_get(j, "audio_score"))) {
+        t->already++;
+        return 0;
+    }
+    if (!mix) {
+        t->no_audio++;
+        return 0;
+    }
+    json_t *mus = json_object_get(j, "musicality");
+    json_t *sym = json_object_get(json_object_get(mus, "symbolic"), "score");
+    if (!json_is_object(mus) || !json_is_number(sym)) {
+        fprintf(log, "%s: sample.json: no musicality.symbolic.score to "
+                "combine with\n", ds->rel);
+        return -1;
+    }
+    const char *want = json_string_value(
+        json_object_get(json_object_get(j, "checksums"), mix));
+    snprintf(path, sizeof path, "%s/%s", ds->path, mix);
+    if (mg_dsverify_sha256(path, hex)) {
+        fprintf(log, "%s: %s: %s\n", ds->rel, mix, strerror(errno));
+        return -1;
+    }
+    if (!want || strcmp(want, hex)) {
+        fprintf(log, "%s: %s: SHA-256 %s the record: not scored (run "
+                "musicgen verify)\n", ds->rel, mix,
+                want ? "differs from" : "missing from");
+        return -1;
+    }
+    size_t n;
+    int rate;
+    float *x = read_mono(path, &n, &rate, err, sizeof err);
+    if (!x) {
+        fprintf(log, "%s: %s: %s\n", ds->rel, mix, err);
+        return -1;
+    }
+    double lo, hi;
+    tempo_range(rg, json_object_get(j, "genres"), &lo, &hi);
+    mg_ascore sc;
+    int rc = mg_ascore_analyze(x, n, rate, lo, hi, &sc);
+    free(x);
+    if (rc) {
+        fprintf(log, "%s: %s: out of memory\n", ds->rel, mix);
+        return -1;
+    }
+    double total = 0.5 * json_number_value(sym) + 0.5 * sc.score;
+    json_object_set_new(j, "audio_score", mg_ascore_json(&sc));
+    json_object_set_new(mus, "combination",
+                        json_string("0.5*symbolic+0.5*audio"));
+    json_object_set_new(j, "musicality_score", mg_json_real(total, 4));
+    char *text = mg_json_dump(j, 2);
+    if (!text) {
+        fprintf(log, "%s: sample.json: out of memory\n", ds->rel);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/sample.json", ds->path);
+    rc = mg_dsfile_replace(path, text, strlen(text), err, sizeof err);
+    free(text);
+    if (rc) {
+        fprintf(log, "%s: %s\n", ds->rel, err);
+        return -1;
+    }
+    fprintf(log, "%s: scored: audio %.4f, musicality_score %.4f\n", ds->rel,
+            sc.score, round(total * 1e4) / 1e4);
+    mg_ds_test_step();
+    return 1;
+}
+
+/* Manifest side: rows read ahead, written to the new file in order. */
+typedef struct {
+    mg_dsmanifest *m;
+    mg_dsout *out;
+    json_t *row;
+    uint64_t index;
+    bool have;
+    FILE *log;
+    mg_dsscore_totals *t;
+} mrows;
+
+static void
+mrows_next(mrows *mr)
+{
+    char err[600];
+    json_t *row;
+    long line;
+    json_decref(mr->row);
+    mr->row = NULL;
+    mr->have = false;
+    for (;;) {
+        int rc = mg_dsmanifest_next(mr->m, &row, &line, err, sizeof err);
+        if (rc == 0) return;
+        if (rc < 0) {
+            /* A line that is not JSON is kept out of the new manifest:
+             * say so, it is the one thing this rewrite changes. */
+            fprintf(mr->log, "%s (dropped from the new manifest)\n", err);
+            continue;
+        }
+        mr->row = json_incref(row);
+        mr->index = (uint64_t)json_number_value(
+            json_object_get(row, "sample_index"));
+        mr->have = true;
+        return;
+    }
+}
+
+static void
+mrows_emit(mrows *mr)
+{
+    if (mg_dsout_row(mr->out, mr->row) == 0) mr->t->rows++;
+    mrows_next(mr);
+}
+
+int
+mg_dsscore_run(const char *root, bool force, const char *genres_dir,
+               FILE *log, mg_dsscore_totals *t, char *err, size_t errlen)
+{
+    char mpath[4200];
+    memset(t, 0, sizeof *t);
+    mg_dsread *rd = mg_dsread_open(root, MG_DSREAD_PARSE, err, errlen);
+    if (!rd) return -1;
+    mrows mr = {.log = log, .t = t};
+    char merr[600];
+    mr.m = mg_dsmanifest_open(root, merr, sizeof merr);
+    if (!mr.m && errno != ENOENT) {
+        mg_dsread_destroy(&rd);
+        return mg_errf(err, errlen, "%s", merr);
+    }
+    if (mr.m) {
+        snprintf(mpath, sizeof mpath, "%s/manifest.jsonl", root);
+        mr.out = mg_dsout_open(mpath, err, errlen);
+        if (!mr.out) {
+            mg_dsmanifest_destroy(&mr.m);
+            mg_dsread_destroy(&rd);
+            return -1;
+        }
+        mrows_next(&mr);
+    } else {
+        fprintf(log, "%s: no manifest.jsonl: only the samples are scored\n",
+                root);
+    }
+    ranges rg = {.genres_dir = genres_dir};
+    mg_dsample ds;
+    int rc = 0, got;
+    while ((got = mg_dsread_next(rd, &ds, err, errlen)) > 0) {
+        if (!ds.complete) continue;
+        t->samples++;
+        double score = NAN;
+        if (!ds.json) {
+            fprintf(log, "%s: sample.json: %s\n", ds.rel,
+                    ds.error ? ds.error : "unreadable");
+            t->problems++;
+        } else {
+            int r = score_one(&ds, ds.json, force, &rg, log, t);
+            if (r < 0) t->problems++;
+            if (r > 0) t->scored++;
+            json_t *ms = json_object_get(ds.json, "musicality_score");
+            if (json_is_number(ms)) score = json_number_value(ms);
+        }
+        if (!mr.out) continue;
+        while (mr.have && mr.index < ds.index)
+            mrows_emit(&mr);
+        while (mr.have && mr.index == ds.index) {
+            const char *st = json_string_value(json_object_get(mr.row,
+                                                               "status"));
+            if (st && !strcmp(st, "ok") && !isnan(score))
+                json_object_set_new(mr.row, "musicality_score",
+                                    mg_json_real(score, 4));
+            mrows_emit(&mr);
+        }
+    }
+    if (got < 0) rc = -1;
+    if (mr.out) {
+        while (rc == 0 && mr.have)
+            mrows_emit(&mr);
+        if (rc == 0)
+            rc = mg_dsout_commit(&mr.out, err, errlen);
+        else
+            mg_dsout_abort(&mr.out);
+    }
+    json_decref(mr.row);
+    mg_dsmanifest_destroy(&mr.m);
+    mg_dsread_destroy(&rd);
+    return rc;
+}

@@ -1,0 +1,48 @@
+/*
+ * dsscore — post-hoc layer-2 (audio) scoring of a dataset: `musicgen
+ * score`. For every complete sample with a mix and no "audio_score" (or
+ * every one with force): check the mix against its recorded SHA-256, score
+ * it (common/audio/ascore, tempo range of the sample's genres), set
+ * "audio_score", "musicality.combination" and "musicality_score" (0.5 x
+ * symbolic + 0.5 x audio, the engine's rule) and replace sample.json
+ * atomically. In the same pass, in index order, a new manifest.jsonl is
+ * written whose rows carry each sample's musicality_score; it replaces the
+ * old one at the end.
+ *
+ * Invariants: at every moment each sample.json is whole (old or new) and
+ * the files its checksums name are untouched; manifest.jsonl is whole
+ * (old or new). A killed run is finished by running it again: samples
+ * already scored are skipped, and the manifest is rewritten from the
+ * sample.json files, whatever the last run managed.
+ */
+#ifndef MG_DSSCORE_H
+#define MG_DSSCORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct {
+    uint64_t samples;  /* complete samples seen */
+    uint64_t scored;   /* sample.json rewritten */
+    uint64_t already;  /* had an audio score (without force) */
+    uint64_t no_audio; /* no mix (midi-only, stems-only) */
+    uint64_t problems; /* samples left alone because of a fault */
+    uint64_t rows;     /* manifest rows written */
+} mg_dsscore_totals;
+
+/* Score the tree at root. log gets one line per sample scored and per
+ * problem. genres_dir: where the genres named in sample.json live (their
+ * tempo ranges). Returns 0 when the pass ran (t->problems counts samples
+ * that could not be scored), -1 with err when it could not. The test hook
+ * MUSICGEN_TEST_KILL_AFTER=K makes the process SIGKILL itself right after
+ * its K-th sample.json replacement. */
+int mg_dsscore_run(const char *root, bool force, const char *genres_dir,
+                   FILE *log, mg_dsscore_totals *t, char *err,
+                   size_t errlen);
+
+/* The test hook shared by score and filter: counts steps, and after the
+ * K-th (MUSICGEN_TEST_KILL_AFTER=K) kills the process with SIGKILL. */
+void mg_ds_test_step(void);
+
+#endif

@@ -1,0 +1,159 @@
+# dataset_score_filter — `musicgen score` adds the audio score to samples
+# that lack it and `musicgen filter` moves rejects out, both killed -9 for
+# real at several points (a test hook that SIGKILLs the process after its
+# K-th step, and kills at random moments from outside); after each kill
+# every sample is whole, in place or in the reject directory, never both;
+# a re-run finishes the job: nothing lost, nothing duplicated, `verify`
+# passes both trees.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+short="intro=1,verse=1,chorus=1,bridge=1,outro=1"
+"$MG_BIN" generate --seed 11 --count 8 --out gen -q \
+    --measures-per-part "$short" || die "generate failed"
+
+# Samples without the audio layer, as an older run or another tool wrote
+# them: no audio_score, the symbolic score alone, the manifest in step.
+strip() {
+    "$PY" - "$1" <<'PYEOF'
+import json, os, sys, glob
+root = sys.argv[1]
+scores = {}
+for p in sorted(glob.glob(os.path.join(root, "[0-9]*", "sample.json"))):
+    t = open(p).read()
+    d = json.loads(t)
+    sym = d["musicality"]["symbolic"]["score"]
+    scores[d["sample_index"]] = sym
+    # edit the text, not a re-dump: keep every other byte as written
+    start = t.index('  "audio_score": {')
+    end = t.index("  },\n", start) + 5
+    t = t[:start] + t[end:]
+    t = t.replace('"combination": "0.5*symbolic+0.5*audio"', '"combination": "symbolic"')
+    import re
+    t = re.sub(r'\n  "musicality_score": [0-9.]+,', '\n  "musicality_score": %s,' % repr(sym), t)
+    open(p, "w").write(t)
+lines = open(os.path.join(root, "manifest.jsonl")).read().splitlines()
+out = []
+for l in lines:
+    i = json.loads(l)["sample_index"]
+    out.append(re.sub(r'"musicality_score":[0-9.]+', '"musicality_score":%s' % repr(scores[i]), l))
+open(os.path.join(root, "manifest.jsonl"), "w").write("\n".join(out) + "\n")
+PYEOF
+}
+# How many samples of ROOT carry an audio score; every sample.json must parse.
+n_scored() {
+    "$PY" - "$1" <<'PYEOF'
+import json, glob, os, sys
+n = 0
+for p in glob.glob(os.path.join(sys.argv[1], "[0-9]*", "sample.json")):
+    d = json.load(open(p))            # a torn file fails here
+    n += "audio_score" in d
+print(n)
+PYEOF
+}
+cp -R gen s
+strip s
+"$MG_BIN" verify s > v0.txt || { cat v0.txt; die "stripped tree is not whole"; }
+[ "$(n_scored s)" -eq 0 ] || die "strip left audio scores"
+
+# --- score, killed by the hook after its 3rd sample.json ---
+MUSICGEN_TEST_KILL_AFTER=3 "$MG_BIN" score s > k1.txt 2>&1; rc=$?
+[ "$rc" -eq 137 ] || die "score with the kill hook exited $rc, not 137"
+[ "$(n_scored s)" -eq 3 ] || die "after the kill: $(n_scored s) scored, not 3"
+ls s/.manifest.jsonl.tmp > /dev/null 2>&1 || die "the kill came before the manifest was begun?"
+# killed from outside at random moments until one run completes
+i=0
+while :; do
+    "$MG_BIN" score s -q > /dev/null 2>&1 &
+    pid=$!
+    sleep "0.$(( (i * 37) % 9 + 1 ))"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid"; rc=$?
+    n_scored s > /dev/null || die "a sample.json is torn after a kill"
+    [ "$rc" -eq 0 ] && break
+    i=$((i + 1))
+    [ "$i" -lt 30 ] || break
+done
+"$MG_BIN" score s > s2.txt || { cat s2.txt; die "re-run of score failed"; }
+grep -q "8 samples: 0 scored, 8 already scored" s2.txt || { cat s2.txt; die "re-run summary"; }
+[ "$(n_scored s)" -eq 8 ] || die "not every sample scored"
+"$MG_BIN" verify s > v1.txt || { cat v1.txt; die "scored tree is not whole"; }
+# the post-hoc score is the engine's (within the 16-bit WAV's rounding)
+"$PY" - gen s <<'PYEOF' || die "post-hoc scores differ from the engine's"
+import json, glob, os, sys
+for p in glob.glob(os.path.join(sys.argv[1], "[0-9]*", "sample.json")):
+    a = json.load(open(p))
+    b = json.load(open(p.replace(sys.argv[1], sys.argv[2], 1)))
+    assert abs(a["musicality_score"] - b["musicality_score"]) <= 0.002, (p, a["musicality_score"], b["musicality_score"])
+PYEOF
+"$MG_BIN" score s --force -q > /dev/null || die "score --force failed"
+"$MG_BIN" verify s > /dev/null || die "tree not whole after --force"
+
+# --- filter ---
+thr=$("$PY" -c "
+import json
+s = sorted(json.loads(l)['musicality_score'] for l in open('s/manifest.jsonl'))
+print((s[3] + s[4]) / 2)")
+below=$("$PY" -c "
+import json
+print(sum(json.loads(l)['musicality_score'] < $thr for l in open('s/manifest.jsonl')))")
+[ "$below" -eq 4 ] || die "threshold $thr splits $below/8"
+"$MG_BIN" filter s --min-score "$thr" --dry-run > dry.txt || die "dry run failed"
+grep -c "^would move" dry.txt | grep -qx 4 || { cat dry.txt; die "dry run count"; }
+[ ! -e s/rejected ] || die "dry run made the reject directory"
+
+# Every index exactly once, in place or rejected, each whole.
+invariant() {
+    "$PY" - s s/rejected <<'PYEOF' || die "invariant broken after a kill ($1)"
+import json, glob, os, sys
+root, rej = sys.argv[1], sys.argv[2]
+def dirs(r):
+    return {os.path.basename(d) for d in glob.glob(os.path.join(r, "[0-9]*")) if os.path.isdir(d)}
+a, b = dirs(root), dirs(rej) if os.path.isdir(rej) else set()
+assert not (a & b), "in both: %s" % (a & b)
+assert a | b == {"%06d" % i for i in range(8)}, "lost: %s" % sorted(a | b)
+for d in [os.path.join(root, x) for x in a] + [os.path.join(rej, x) for x in b]:
+    json.load(open(os.path.join(d, "sample.json")))
+    assert len(os.listdir(os.path.join(d, "stems"))) == 4 and os.path.exists(os.path.join(d, "mix.wav")), d
+assert not glob.glob(os.path.join(root, ".tmp-*")) and not glob.glob(os.path.join(rej, ".tmp-*"))
+PYEOF
+}
+# killed after its 1st move, then after 2 more, then between the two
+# manifest replacements (K = moves left + 1), then finished
+MUSICGEN_TEST_KILL_AFTER=1 "$MG_BIN" filter s --min-score "$thr" > f1.txt 2>&1; rc=$?
+[ "$rc" -eq 137 ] || die "filter (kill after 1) exited $rc"
+invariant "1 move"
+[ "$(ls s/rejected | grep -c '^[0-9]')" -eq 1 ] || die "not 1 moved"
+MUSICGEN_TEST_KILL_AFTER=2 "$MG_BIN" filter s --min-score "$thr" > f2.txt 2>&1
+[ $? -eq 137 ] || die "filter (kill after 2 more) not killed"
+invariant "3 moves"
+MUSICGEN_TEST_KILL_AFTER=2 "$MG_BIN" filter s --min-score "$thr" > f3.txt 2>&1
+[ $? -eq 137 ] || die "filter (kill between manifests) not killed"
+invariant "between manifests"
+[ -f s/rejected/manifest.jsonl ] || die "reject manifest not committed first"
+"$MG_BIN" filter s --min-score "$thr" > f4.txt || { cat f4.txt; die "re-run of filter failed"; }
+cat f4.txt
+invariant "done"
+grep -q "8 samples\|4 samples" f4.txt || die "summary"
+grep -q "rows kept" f4.txt || die "summary"
+[ "$(wc -l < s/manifest.jsonl)" -eq 4 ] || die "root manifest rows"
+[ "$(wc -l < s/rejected/manifest.jsonl)" -eq 4 ] || die "reject manifest rows"
+"$MG_BIN" verify s > v2.txt || { cat v2.txt; die "root not whole after filter"; }
+"$MG_BIN" verify s/rejected > v3.txt || { cat v3.txt; die "reject tree not whole"; }
+# every file still there, wherever it is now (verify checked the bytes)
+now=$(find s/[0-9]* s/rejected/[0-9]* -type f | wc -l)
+[ "$now" -eq 80 ] || die "files after filter: $now, not 80"
+"$MG_BIN" filter s --min-score "$thr" > f5.txt || die "idempotent re-run failed"
+grep -q ", 0 below" f5.txt || { cat f5.txt; die "second run moved something"; }
+
+# A reject directory on another file system is refused before any move.
+if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d .)" ]; then
+    "$MG_BIN" filter s --min-score 1 --reject-dir /dev/shm/mg-rej-$$ > x.txt 2> xe.txt &&
+        die "cross-device reject dir accepted"
+    grep -q "another file system" xe.txt || die "cross-device message"
+    [ "$(ls s | grep -c '^[0-9]')" -eq 4 ] || die "cross-device refusal moved samples"
+fi
+# midi-only samples have nothing to score
+"$MG_BIN" generate --seed 3 --count 3 --out midi --output-mode midi-only -q
+"$MG_BIN" score midi > m.txt || die "score of midi-only failed"
+grep -q "3 without audio" m.txt || die "midi-only not counted"
+echo "score/filter ok"
