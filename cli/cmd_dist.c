@@ -100,6 +100,9 @@ static const char coord_usage[] =
     "  --linger-ms MS       answer late workers after completion (2000)\n"
     "  --progress-ms MS     progress log period (default 5000)\n"
     "  --endpoint-file F    write the bound endpoint to F\n"
+    "  --http ADDR          status page and Prometheus /metrics at ADDR\n"
+    "                       (HOST:PORT, e.g. 127.0.0.1:9100; port 0 picks\n"
+    "                       one; the URL is logged)\n"
     "  --curve-dir DIR      CURVE security: DIR/coordinator.cert_secret is\n"
     "                       our keypair; only workers whose certificate is\n"
     "                       in DIR/authorized/ may join (musicgen keygen)\n\n";
@@ -109,7 +112,7 @@ mg_cmd_coordinator(int argc, char **argv)
 {
     static const char *const extra[] = {
         "ledger=", "bind=", "chunk=", "heartbeat-ms=", "linger-ms=",
-        "progress-ms=", "endpoint-file=", "curve-dir=", NULL,
+        "progress-ms=", "endpoint-file=", "curve-dir=", "http=", NULL,
     };
     mg_coord_opts o;
     mg_coord_opts_defaults(&o);
@@ -133,6 +136,8 @@ mg_cmd_coordinator(int argc, char **argv)
             o.endpoint_file = v;
         } else if (take(&a, "curve-dir", &v)) {
             o.curve_dir = v;
+        } else if (take(&a, "http", &v)) {
+            o.http = v;
         } else if (take(&a, "chunk", &v)) {
             if (to_int("coordinator", "chunk", v, 1, MG_PROTO_MAX_CHUNK, &x))
                 goto out;

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "coordinator.h"
 #include "engine.h"
+#include "http.h"
 #include "procs.h"
 #include "worker.h"
 
@@ -149,18 +150,32 @@ mg_cmd_generate(int argc, char **argv)
     int nrest = 0;
     if (!rest)
         return 1;
-    if (mg_config_from_args(&cfg, argc, argv, NULL, rest, &nrest, err,
+    static const char *const extra[] = {"http=", NULL};
+    const char *http = NULL;
+    if (mg_config_from_args(&cfg, argc, argv, extra, rest, &nrest, err,
                             sizeof err)) {
         fprintf(stderr, "musicgen generate: %s\n", err);
         free(rest);
         return 2;
     }
     for (int i = 0; i < nrest; i++) {
+        if (!strncmp(rest[i], "--http=", 7)) {
+            http = rest[i] + 7;
+            continue;
+        }
+        if (!strcmp(rest[i], "--http") && i + 1 < nrest) {
+            http = rest[++i];
+            continue;
+        }
         if (!strcmp(rest[i], "--help") || !strcmp(rest[i], "-h")) {
             printf("usage: musicgen generate --seed S [options]\n\n"
                    "Runs an embedded coordinator and one worker process per "
                    "core (--workers N);\nre-run the same command to resume "
-                   "(ledger: <out>/.musicgen/ledger.sqlite).\n\n%s",
+                   "(ledger: <out>/.musicgen/ledger.sqlite).\n\n"
+                   "  --http ADDR          a live status page and Prometheus "
+                   "/metrics at ADDR\n"
+                   "                       (HOST:PORT, e.g. 127.0.0.1:8081)"
+                   " while the run lasts\n\n%s",
                    mg_config_options_help());
             free(rest);
             return 0;
@@ -173,6 +188,11 @@ mg_cmd_generate(int argc, char **argv)
     free(rest);
     if (mg_config_validate(&cfg, true, err, sizeof err)) {
         fprintf(stderr, "musicgen generate: %s\n", err);
+        return 2;
+    }
+    struct sockaddr_in sa;
+    if (http && mg_http_parse_addr(http, &sa, err, sizeof err)) {
+        fprintf(stderr, "musicgen generate: --http: %s\n", err);
         return 2;
     }
     /* One engine in the parent, made before the fork: set-up errors
@@ -237,6 +257,7 @@ mg_cmd_generate(int argc, char **argv)
     o.progress_ud = &fx;
     o.quiet = true;
     o.verify_disk = true;
+    o.http = http;
     int rc = 1;
     mg_coord *c = mg_coord_new(&o, err, sizeof err);
     if (!c) {

@@ -37,8 +37,10 @@
 #include "curve.h"
 #include "dlog.h"
 #include "engine.h"
+#include "http.h"
 #include "ledger.h"
 #include "proto.h"
+#include "stats.h"
 
 #define WHO "coordinator"
 #define BATCH_MAX 8192          /* rows per commit, at most */
@@ -56,6 +58,11 @@ typedef struct {
     uint64_t *acks;             /* rows stored, waiting for the commit */
     size_t nacks, cap_acks;
     uint64_t rows;
+    /* for the status page: leases granted whose rows are not all in,
+     * and when its last row (or first grant) came, for render seconds */
+    struct { int64_t id; uint64_t first; uint32_t n, got; } leases[4];
+    int nleases;
+    int64_t mark;
 } peer;
 
 struct mg_coord {
@@ -83,6 +90,11 @@ struct mg_coord {
     uint64_t window_done[12];   /* done at each of the last progress ticks */
     int64_t window_t[12];
     int nwindow;
+    /* status page and /metrics (coordinator/http.c), NULL without */
+    mg_stats *stats;            /* NULL without --http */
+    mg_http *http;
+    int64_t last_publish;
+    double pub_rate, pub_eta;   /* the last progress tick's */
 };
 
 void
@@ -209,8 +221,13 @@ tx_commit(mg_coord *c, char *err, size_t errlen)
         if (mg_ledger_finish_chunk(c->ledger, c->touched[i], err, errlen) < 0)
             return -1;
     c->ntouched = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (mg_ledger_commit(c->ledger, err, errlen))
         return -1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    mg_stats_commit(c->stats, (double)(t1.tv_sec - t0.tv_sec) +
+                    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     c->in_tx = false;
     for (size_t i = 0; i < c->npeers; i++) {
         peer *p = &c->peers[i];
@@ -225,6 +242,85 @@ tx_commit(mg_coord *c, char *err, size_t errlen)
         p->nacks = 0;
     }
     return 0;
+}
+
+/* ---- what the status page shows (only when c->stats) ---- */
+
+static void
+note_grant(mg_coord *c, peer *p, int64_t id, uint64_t first, uint32_t n)
+{
+    if (!c->stats)
+        return;
+    mg_stats_lease_granted(c->stats);
+    if (p->nleases == 4) {
+        memmove(p->leases, p->leases + 1, 3 * sizeof *p->leases);
+        p->nleases--;
+    }
+    p->leases[p->nleases].id = id;
+    p->leases[p->nleases].first = first;
+    p->leases[p->nleases].n = n;
+    p->leases[p->nleases++].got = 0;
+    if (!p->mark)
+        p->mark = mg_mono_ms();
+}
+
+/* A row newly stored: its render time is the interval since the worker's
+ * previous row (or the grant that woke it), a worker running one sample
+ * at a time. */
+static void
+note_row(mg_coord *c, peer *p, const mg_row *row)
+{
+    if (!c->stats)
+        return;
+    int64_t now = mg_mono_ms();
+    double render = p->mark ? (double)(now - p->mark) / 1000.0 : -1.0;
+    p->mark = now;
+    for (int i = 0; i < p->nleases; i++) {
+        if (row->index < p->leases[i].first ||
+            row->index - p->leases[i].first >= p->leases[i].n)
+            continue;
+        if (++p->leases[i].got >= p->leases[i].n) {
+            memmove(p->leases + i, p->leases + i + 1,
+                    (size_t)(p->nleases - i - 1) * sizeof *p->leases);
+            p->nleases--;
+        }
+        break;
+    }
+    mg_stats_row(c->stats, p->identity, row->index, row->status == MG_ROW_OK,
+                 row->skipped, row->score, row->duration, row->error,
+                 render);
+}
+
+static void
+publish(mg_coord *c, double rate, double eta_s, bool complete)
+{
+    if (!c->stats)
+        return;
+    mg_stats_worker *w = calloc(c->npeers ? c->npeers : 1, sizeof *w);
+    if (!w)
+        return;
+    int64_t mono = mg_mono_ms(), wall = mg_wall_ms();
+    if (rate >= 0) {            /* a progress tick; a beat keeps these */
+        c->pub_rate = rate;
+        c->pub_eta = eta_s;
+    }
+    mg_stats_progress sp = {(uint64_t)c->o.cfg.count, c->done, c->failed,
+                            c->pub_rate, c->pub_eta, (double)(mono - c->started) / 1000.0,
+                            0, complete};
+    for (size_t i = 0; i < c->npeers; i++) {
+        const peer *p = &c->peers[i];
+        snprintf(w[i].identity, sizeof w[i].identity, "%s", p->identity);
+        w[i].joined = p->state == P_JOINED;
+        w[i].last_seen_ms = wall - (mono - p->last_seen);
+        w[i].lease = p->nleases ? p->leases[0].id : -1;
+        w[i].lease_first = p->nleases ? p->leases[0].first : 0;
+        w[i].lease_n = p->nleases ? p->leases[0].n : 0;
+        w[i].rows = p->rows;
+        sp.leases_active += (uint64_t)p->nleases;
+    }
+    mg_stats_publish(c->stats, &sp, w, c->npeers);
+    free(w);
+    c->last_publish = mono;
 }
 
 /* ---- message handlers ---- */
@@ -291,10 +387,13 @@ on_join(mg_coord *c, peer *p, const mg_msg *in)
      * the queue now instead of being renewed forever. */
     int64_t ttl = (int64_t)c->o.heartbeat_ms * c->o.liveness;
     char err[256];
+    int released = -1;
     if (tx_open(c, err, sizeof err) ||
-        mg_ledger_reclaim(c->ledger, p->identity, in->acks, in->nacks,
-                          mg_wall_ms() + ttl, err, sizeof err) < 0)
+        (released = mg_ledger_reclaim(c->ledger, p->identity, in->acks,
+                                      in->nacks, mg_wall_ms() + ttl, err,
+                                      sizeof err)) < 0)
         mg_dlog(WHO, "%s", err);
+    mg_stats_requeued(c->stats, released);
     if (!c->o.quiet)
         mg_dlog(WHO, "worker %s joined (%d workers)", p->identity,
                 joined_count(c));
@@ -317,7 +416,9 @@ on_ready(mg_coord *c, peer *p, char *err, size_t errlen)
     if (rc == 0) {
         mg_msg_init(&m, MG_MSG_NOWORK);
         m.retry_ms = c->o.heartbeat_ms;
+        p->mark = 0;
     } else {
+        note_grant(c, p, id, first, n);
         mg_msg_init(&m, MG_MSG_GRANT);
         m.lease = (uint64_t)id;
         m.first = first;
@@ -348,6 +449,7 @@ on_row(mg_coord *c, peer *p, const mg_msg *in, char *err, size_t errlen)
     if (rc < 0)
         return -1;
     if (rc == 1) {
+        note_row(c, p, &row);
         c->done++;
         if (row.skipped)
             c->skipped++;
@@ -377,6 +479,7 @@ log_bad(mg_coord *c, const char *why)
 {
     /* One line per bad frame, but a flood cannot drown the log. */
     c->bad_frames++;
+    mg_stats_bad_message(c->stats);
     if (c->bad_frames <= 20 || c->bad_frames % 1000 == 0)
         mg_dlog(WHO, "dropped a malformed message (%" PRIu64 " so far): %s",
                 c->bad_frames, why);
@@ -440,9 +543,12 @@ handle(mg_coord *c, const uint8_t *rid, size_t rid_len, const uint8_t *buf,
     case MG_MSG_BYE:
         if (!c->o.quiet)
             mg_dlog(WHO, "worker %s left: %s", p->identity, m.reason);
+        int released = -1;
         if (tx_open(c, err, errlen) ||
-            mg_ledger_release(c->ledger, p->identity, err, errlen) < 0)
+            (released = mg_ledger_release(c->ledger, p->identity, err,
+                                          errlen)) < 0)
             rc = -1;
+        mg_stats_requeued(c->stats, released);
         /* its rows still wait for the commit; ack them then is moot */
         drop_peer(c, p);
         break;
@@ -471,6 +577,7 @@ beat(mg_coord *c, char *err, size_t errlen)
                 return -1;
             mg_dlog(WHO, "worker %s lost (silent for %" PRId64 " ms): %d "
                     "lease(s) re-queued", p->identity, now - p->last_seen, n);
+            mg_stats_requeued(c->stats, n);
             drop_peer(c, p);
             i--;
             continue;
@@ -521,6 +628,7 @@ progress(mg_coord *c, bool final, char *err, size_t errlen)
         rate > 0 ? (double)(total - c->done) / rate : -1.0,
         joined_count(c), (double)(now - c->started) / 1000.0,
     };
+    publish(c, p.rate, p.eta_s, final && c->done >= total);
     if (c->o.progress) {
         c->o.progress(&p, c->o.progress_ud);
     } else if (!c->o.quiet || final) {
@@ -868,6 +976,24 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
     if (c->o.endpoint_file &&
         write_endpoint_file(c->o.endpoint_file, c->endpoint, err, errlen))
         goto fail;
+    if (c->o.http) {
+        char title[1200];
+        snprintf(title, sizeof title, "musicgen run: seed %" PRId64 ", %"
+                 PRId64 " samples -> %s", c->o.cfg.global_seed,
+                 c->o.cfg.count, c->o.cfg.out_dir);
+        c->stats = mg_stats_new(title, c->done, c->failed,
+                                (uint64_t)c->o.cfg.count);
+        if (!c->stats) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        c->http = mg_http_start(c->o.http, c->stats, err, errlen);
+        if (!c->http)
+            goto fail;
+        /* always said, even quiet: it is how the user finds the page */
+        mg_dlog(WHO, "status page on %s (metrics: %smetrics)",
+                mg_http_url(c->http), mg_http_url(c->http));
+    }
     if (!c->o.quiet)
         mg_dlog(WHO, "listening on %s%s (ledger %s)", c->endpoint,
                 c->o.curve_dir ? " with CURVE" : "", c->o.ledger_path);
@@ -904,6 +1030,9 @@ mg_coord_destroy(mg_coord **cp)
     if (c->lock_fd >= 0)
         close(c->lock_fd);
     free(c->run_json);
+    /* the server goes before the stats it reads */
+    mg_http_stop(&c->http);
+    mg_stats_destroy(&c->stats);
     free(c);
     *cp = NULL;
 }
@@ -1021,6 +1150,8 @@ mg_coord_run(mg_coord *c, char *err, size_t errlen)
             if (beat(c, err, errlen))
                 return -1;
             c->last_beat = now;
+            if (now - c->last_publish >= 250)
+                publish(c, -1, -1, false);
         }
         if (now - c->last_progress >= c->o.progress_ms &&
             progress(c, false, err, errlen))

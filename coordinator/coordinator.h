@@ -51,6 +51,9 @@ typedef struct {
      * certificate is in <curve_dir>/authorized may connect. NULL: plain
      * (embedded mode, or a trusted private network). */
     const char *curve_dir;
+    /* Serve the status page and /metrics at this address ("HOST:PORT",
+     * coordinator/http.h) while the run lasts. NULL: none. */
+    const char *http;
 } mg_coord_opts;
 
 typedef struct mg_coord mg_coord;

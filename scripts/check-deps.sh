@@ -17,6 +17,7 @@ for mod in "$@"; do
         sqlite3) deb=libsqlite3-dev ;;
         openssl) deb=libssl-dev ;;
         cmocka) deb=libcmocka-dev ;;
+        libmicrohttpd) deb=libmicrohttpd-dev ;;
         *) deb="(unknown)" ;;
         esac
         echo "missing library: $mod (Debian package: $deb); run scripts/setup.sh" >&2

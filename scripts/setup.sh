@@ -6,9 +6,10 @@ set -eu
 
 PACKAGES="build-essential pkg-config
 libfluidsynth-dev libczmq-dev libzmq3-dev libjansson-dev libsndfile1-dev
-libsqlite3-dev libssl-dev libcmocka-dev
+libsqlite3-dev libssl-dev libcmocka-dev libmicrohttpd-dev
 fluid-soundfont-gm fluidsynth sqlite3
-python3 python3-mido python3-jsonschema python3-yaml aubio-tools valgrind shellcheck"
+python3 python3-mido python3-jsonschema python3-yaml aubio-tools valgrind shellcheck
+prometheus chromium tmux"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,0 +1,225 @@
+/*
+ * http — the coordinator's status page and /metrics (see http.h).
+ *
+ * libmicrohttpd runs one internal polling thread; every answer is a
+ * string rendered by mg_stats under its mutex, copied into the response
+ * (MHD_RESPMEM_MUST_FREE), so no state of the loop is shared. Worker
+ * identities come from the wire: the page writes them with textContent,
+ * never as HTML.
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mg_http {
+    struct MHD_Daemon *d;
+    mg_stats *stats;
+    char url[64];
+};
+
+static const char page[] =
+"<!doctype html><html lang=en><head><meta charset=utf-8>"
+"<title>musicgen run</title><style>"
+"body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}"
+"h1{font-size:1.3em}h2{font-size:1.05em;margin-top:1.5em}"
+"table{border-collapse:collapse}td,th{padding:2px 10px;text-align:left;"
+"border-bottom:1px solid #ddd}th{background:#f3f3f3}"
+".bar{width:40em;max-width:100%;height:1.2em;background:#eee;"
+"border-radius:3px}.bar>div{height:100%;background:#3a7;border-radius:3px}"
+".failed{color:#b22}.k{color:#666}#err{color:#b22}"
+"</style></head><body><h1 id=title>musicgen run</h1>"
+"<div class=bar><div id=bar style='width:0'></div></div>"
+"<p id=summary></p><p id=err></p>"
+"<h2>Workers</h2><table><thead><tr><th>worker<th>state"
+"<th>last heartbeat<th>current lease<th>rows</thead>"
+"<tbody id=workers></tbody></table>"
+"<h2>Failures <span id=nfail class=k></span></h2><table><thead><tr>"
+"<th>index<th>worker<th>at<th>error</thead><tbody id=failures></tbody>"
+"</table><h2>Recent rows</h2><table><thead><tr><th>index<th>status"
+"<th>score<th>duration s<th>render s<th>worker<th>at</thead>"
+"<tbody id=recent></tbody></table>"
+"<p class=k>Prometheus metrics: <a href=metrics>/metrics</a> &middot; "
+"<a href=status.json>status.json</a></p>"
+"<script>\n"
+"'use strict';\n"
+"function el(t,txt,cls){const e=document.createElement(t);"
+"if(txt!==undefined)e.textContent=String(txt);if(cls)e.className=cls;"
+"return e}\n"
+"function row(cells,cls){const tr=el('tr',undefined,cls);"
+"for(const c of cells)tr.appendChild(el('td',c));return tr}\n"
+"function fill(id,rows){const t=document.getElementById(id);"
+"t.replaceChildren(...rows)}\n"
+"function hms(s){if(s===null||s===undefined)return '?';s=Math.round(s);"
+"return Math.floor(s/3600)+':'+String(Math.floor(s/60)%60).padStart(2,'0')"
+"+':'+String(s%60).padStart(2,'0')}\n"
+"function f(x,d){return typeof x==='number'?x.toFixed(d):''}\n"
+"async function tick(){try{const r=await fetch('status.json',"
+"{cache:'no-store'});const s=await r.json();"
+"document.getElementById('title').textContent=s.title;"
+"const pct=s.total?100*s.done/s.total:0;"
+"document.getElementById('bar').style.width=pct.toFixed(1)+'%';"
+"document.getElementById('summary').textContent=s.done+' / '+s.total+"
+"' done ('+pct.toFixed(1)+'%), '+s.failed+' failed, '+f(s.rate,2)+"
+"' samples/s, ETA '+(s.complete?'done':hms(s.eta_seconds))+', elapsed '+"
+"hms(s.elapsed_seconds)+', '+s.leases_active+' leases active, '+"
+"s.leases_requeued+' re-queued';"
+"fill('workers',s.workers.map(w=>row([w.identity,w.state,"
+"f(w.last_heartbeat_seconds_ago,1)+' s ago',w.lease?('#'+w.lease.id+': '+"
+"w.lease.first+'..'+w.lease.last):'-',w.rows])));"
+"document.getElementById('nfail').textContent='('+s.failures_total+')';"
+"fill('failures',s.failures.map(x=>row([x.index,x.worker,x.at,x.error],"
+"'failed')));"
+"fill('recent',s.recent_rows.map(x=>row([x.index,x.status,f(x.score,3),"
+"f(x.duration_seconds,1),f(x.render_seconds,2),x.worker,x.at],"
+"x.status==='ok'?'':'failed')));"
+"document.getElementById('err').textContent=''}catch(e){"
+"document.getElementById('err').textContent='no answer from the "
+"coordinator ('+e+')'}}\n"
+"tick();setInterval(tick,1000);\n"
+"</script></body></html>\n";
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, unsigned status, const char *type,
+      char *body, bool owned)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        strlen(body), body, owned ? MHD_RESPMEM_MUST_FREE
+                                  : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        if (owned)
+            free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    enum MHD_Result rc = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+           const char *method, const char *version, const char *upload,
+           size_t *upload_size, void **con_cls)
+{
+    mg_http *h = cls;
+    (void)version;
+    (void)upload;
+    (void)con_cls;
+    if (*upload_size)
+        return MHD_NO;
+    if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+        return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+                     "only GET\n", false);
+    if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
+        return reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8",
+                     (char *)page, false);
+    char *body = NULL;
+    const char *type = NULL;
+    if (!strcmp(url, "/status.json")) {
+        body = mg_stats_json(h->stats);
+        type = "application/json";
+    } else if (!strcmp(url, "/metrics")) {
+        body = mg_stats_metrics(h->stats);
+        type = "text/plain; version=0.0.4; charset=utf-8";
+    } else {
+        return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n",
+                     false);
+    }
+    if (!body)
+        return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
+                     "out of memory\n", false);
+    return reply(conn, MHD_HTTP_OK, type, body, true);
+}
+
+int
+mg_http_parse_addr(const char *addr, struct sockaddr_in *sa, char *err,
+                   size_t errlen)
+{
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    char host[64] = "127.0.0.1";
+    const char *colon = strrchr(addr, ':');
+    const char *port = colon ? colon + 1 : addr;
+    if (colon && colon > addr) {
+        size_t n = (size_t)(colon - addr);
+        if (n >= sizeof host) {
+            snprintf(err, errlen, "bad address '%s': host too long", addr);
+            return -1;
+        }
+        memcpy(host, addr, n);
+        host[n] = '\0';
+    }
+    if (!strcmp(host, "localhost"))
+        strcpy(host, "127.0.0.1");
+    char *end;
+    errno = 0;
+    long p = strtol(port, &end, 10);
+    if (!*port || *end || errno || p < 0 || p > 65535) {
+        snprintf(err, errlen, "bad address '%s': want HOST:PORT with PORT "
+                 "in 0..65535", addr);
+        return -1;
+    }
+    if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
+        snprintf(err, errlen, "bad address '%s': '%s' is not an IPv4 "
+                 "address", addr, host);
+        return -1;
+    }
+    sa->sin_port = htons((uint16_t)p);
+    return 0;
+}
+
+mg_http *
+mg_http_start(const char *addr, mg_stats *stats, char *err, size_t errlen)
+{
+    struct sockaddr_in sa;
+    if (mg_http_parse_addr(addr, &sa, err, errlen))
+        return NULL;
+    mg_http *h = calloc(1, sizeof *h);
+    if (!h) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->stats = stats;
+    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+                            MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                            MHD_OPTION_END);
+    if (!h->d) {
+        snprintf(err, errlen, "cannot serve HTTP on %s (in use, or not an "
+                 "address of this machine?)", addr);
+        free(h);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *di =
+        MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
+    snprintf(h->url, sizeof h->url, "http://%s:%u/", ip,
+             di ? (unsigned)di->port : (unsigned)ntohs(sa.sin_port));
+    return h;
+}
+
+const char *
+mg_http_url(const mg_http *h)
+{
+    return h->url;
+}
+
+void
+mg_http_stop(mg_http **hp)
+{
+    mg_http *h = *hp;
+    if (!h)
+        return;
+    MHD_stop_daemon(h->d);
+    free(h);
+    *hp = NULL;
+}

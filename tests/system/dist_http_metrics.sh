@@ -1,0 +1,74 @@
+# dist_http_metrics — a real distributed run on loopback with the
+# coordinator's --http: /metrics passes `promtool check metrics` while the
+# run goes on, the status page and status.json answer, and at the end the
+# counters agree with the ledger (ok and failed rows).
+. "$MG_SRC/tests/tools/dist_lib.sh"
+set -u
+command -v promtool >/dev/null || die "promtool missing (scripts/setup.sh installs prometheus)"
+command -v curl >/dev/null || die "curl missing"
+N=60
+export MUSICGEN_FAULT_SAMPLE_DELAY_MS=20
+start_coord coord.log --seed 9 --count $N --out ds --ledger led.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only --chunk 8 \
+    --heartbeat-ms 200 --progress-ms 100 --linger-ms 3000 \
+    --http 127.0.0.1:0
+wait_for 30 grep -q "status page on" coord.log || die "no status page line"
+URL=$(sed -n 's/.*status page on \(http:[^ ]*\) .*/\1/p' coord.log | head -1)
+[ -n "$URL" ] || die "no URL in the log"
+"$MG_BIN" worker --connect "$EP" --out ds --identity w-one 2>w1.log &
+W1=$!
+"$MG_BIN" worker --connect "$EP" --out ds --identity w-two 2>w2.log &
+W2=$!
+wait_for 60 have_samples ds 10 || die "no progress"
+# mid-run: the exposition is valid and shows live state
+curl -fsS "${URL}metrics" >mid.prom || die "GET /metrics failed"
+promtool check metrics <mid.prom >promtool.txt 2>&1 ||
+    { cat promtool.txt; die "promtool rejects /metrics mid-run"; }
+grep -q '^musicgen_samples_done_total ' mid.prom || die "no done counter"
+grep -q '^musicgen_sample_render_seconds_bucket{le="+Inf"} ' mid.prom ||
+    die "no render histogram"
+grep -q '^musicgen_ledger_commit_seconds_count ' mid.prom || die "no commit histogram"
+curl -fsS "$URL" >page.html || die "GET / failed"
+grep -q "<script>" page.html && ! grep -q "src=" page.html ||
+    die "the page must carry its script inline"
+wait_for 10 sh -c "curl -fsS '${URL}status.json' | grep -q w-one" ||
+    die "status.json does not list the workers"
+curl -fsS "${URL}status.json" >mid.json
+"$PY" - mid.json <<'PYEOF' || die "status.json content"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["total"] == 60, s
+assert {w["identity"] for w in s["workers"]} >= {"w-one"}, s["workers"]
+assert all(w["last_heartbeat_seconds_ago"] < 5 for w in s["workers"]), s["workers"]
+assert isinstance(s["recent_rows"], list) and s["recent_rows"], s
+PYEOF
+code=$(curl -s -o /dev/null -w '%{http_code}' "${URL}../etc/passwd")
+[ "$code" = 404 ] || die "unknown path answered $code"
+# the end: wait for completion as /metrics reports it, then compare
+wait_for 120 sh -c "curl -fsS '${URL}metrics' | grep -q '^musicgen_run_complete 1'" ||
+    die "run never reported complete"
+curl -fsS "${URL}metrics" >end.prom || die "GET /metrics at the end"
+promtool check metrics <end.prom >promtool.txt 2>&1 ||
+    { cat promtool.txt; die "promtool rejects /metrics at the end"; }
+wait_exit $CPID 60 || die "coordinator did not finish"
+wait_exit $W1 30 || die "worker 1"
+wait_exit $W2 30 || die "worker 2"
+ok=$(sqlite3 led.sqlite "SELECT count(*) FROM samples WHERE status = 0")
+bad=$(sqlite3 led.sqlite "SELECT count(*) FROM samples WHERE status = 1")
+m_ok=$(sed -n 's/^musicgen_samples_done_total //p' end.prom)
+m_bad=$(sed -n 's/^musicgen_samples_failed_total //p' end.prom)
+[ "$m_ok" = "$ok" ] || die "done counter $m_ok != ledger ok rows $ok"
+[ "$m_bad" = "$bad" ] || die "failed counter $m_bad != ledger failed rows $bad"
+[ $((ok + bad)) -eq $N ] || die "ledger has $((ok + bad)) rows, want $N"
+# every stored row not found on disk was rendered: one observation each
+cnt=$(sed -n 's/^musicgen_sample_render_seconds_count //p' end.prom)
+[ "$cnt" -ge 1 ] && [ "$cnt" -le $N ] || die "render histogram count $cnt"
+leases=$(sed -n 's/^musicgen_leases_active //p' end.prom)
+[ "$leases" = 0 ] || die "leases still active at the end: $leases"
+check_run ds 9 $N || die "run with --http"
+echo "metrics: $ok ok, $bad failed, agree with the ledger; promtool passes"
+# a bad --http address is one line and exit 2, before any work
+"$MG_BIN" generate --seed 1 --count 2 --out bad --http 127.0.0.1:99999 2>bad.txt
+[ $? -eq 2 ] || die "bad --http address not refused"
+grep -q "PORT in 0..65535" bad.txt || die "bad --http message: $(cat bad.txt)"
+[ ! -e bad/manifest.jsonl ] || die "a refused run wrote a manifest"
