@@ -158,7 +158,7 @@ fuzz:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/musicgen
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/musicgen
-	cp -R genres sf schema $(DESTDIR)$(PREFIX)/share/musicgen/
+	cp -R genres sf schema web $(DESTDIR)$(PREFIX)/share/musicgen/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/musicgen

@@ -27,6 +27,8 @@ static const command commands[] = {
     {"clean", mg_cmd_clean, "remove partial sample directories"},
     {"calibrate", mg_cmd_calibrate, "measure the synthesizer's pre-roll"},
     {"score-audio", mg_cmd_score_audio, "score WAV files (musicality)"},
+    {"serve", mg_cmd_serve,
+     "a web page to make, hear and see samples, or browse a dataset"},
     {"verify", mg_cmd_verify,
      "check a dataset is whole (schema, SHA-256, WAV lengths, manifest)"},
     {"score", mg_cmd_score, "add the audio musicality score to a dataset"},

@@ -1,0 +1,86 @@
+# serve_page — `musicgen serve` as a person uses it, in headless Chromium
+# (tests/tools/serve_drive.js over DevTools): the form generates a sample,
+# the page shows the piano roll (notes per layer, chords, beats, downbeats,
+# parts), the spectrogram and five players whose WAVs the browser loads; a
+# screenshot is not blank; a bad seed shows the server's message. Over
+# HTTP: ../, %2e%2e and a symlink out of the dataset get 404, WAVs have
+# their type and honour Range, the tar holds the sample, a dataset is
+# browsed, and generations past --max-jobs get 503.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+command -v chromium >/dev/null || die "chromium missing (scripts/setup.sh)"
+command -v node >/dev/null || die "node missing"
+command -v convert >/dev/null || die "imagemagick missing (scripts/setup.sh)"
+# a small dataset to browse (MIDI only: fast)
+"$MG_BIN" generate --seed 11 --count 2 --out ds --output-mode midi-only \
+    --workers 1 -q || die "dataset"
+"$MG_BIN" serve --bind 127.0.0.1:0 --work work --dataset ds --max-jobs 1 \
+    >serve.out 2>serve.err &
+SPID=$!
+trap 'kill $SPID 2>/dev/null' EXIT
+i=0
+while ! grep -q "http://" serve.out 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 200 ] && die "serve did not start: $(cat serve.err)"
+    sleep 0.05
+done
+U=$(sed -n 's/.*\(http:[^ ]*\) .*/\1/p' serve.out)
+
+node "$MG_SRC/tests/tools/serve_drive.js" "$U" shot.png >drive.json ||
+    die "the page could not be driven"
+"$PY" - drive.json "$U" <<'PYEOF' || die "what the page showed"
+import json, sys
+d = json.load(open(sys.argv[1])); u = sys.argv[2]
+assert d["result_shown"] and d["progress_seen"], d
+assert d["error_text"] == "", d["error_text"]
+files = sorted(a["file"] for a in d["audio"])
+assert files == sorted(["mix.wav"] + ["stems/%s.wav" % l for l in
+        ("beat", "melody", "harmony", "bassline")]), files
+for a in d["audio"]:
+    assert a["loaded"] == "1" and a["duration"] > 1, a
+    assert a["src"].startswith(u), a
+dom = d["dom"]
+assert sum(dom["notes"].values()) > 20 and sum(1 for v in dom["notes"].values() if v) >= 3, dom
+for k in ("chords", "beats", "downbeats", "parts"):
+    assert dom[k] > 0, (k, dom)
+assert dom["beats"] > dom["downbeats"], dom
+assert dom["spectro_w"] == 1000, dom
+assert all(s.startswith(u) for s in dom["scripts"]), dom["scripts"]
+assert "seed" in d["bad_seed_error"] and "12x" in d["bad_seed_error"], d
+print("page:", dom["notes"], dom["chords"], "chords")
+PYEOF
+# the screenshot shows something: many colours, not one flat fill
+colours=$(convert shot.png -format '%k' info:)
+[ "$colours" -gt 200 ] || die "screenshot looks blank ($colours colours)"
+
+# files: type, Range, tar, and no way out of the served roots
+code() { curl -s -o /dev/null -w '%{http_code}' --path-as-is "$@"; }
+[ "$(curl -s -o /dev/null -w '%{content_type}' "${U}files/job/1/mix.wav")" = audio/wav ] ||
+    die "mix.wav content type"
+[ "$(code -r 0-43 "${U}files/job/1/stems/beat.wav")" = 206 ] || die "Range not honoured"
+curl -s -r 0-3 "${U}files/job/1/mix.wav" | grep -q RIFF || die "range bytes"
+curl -fsS "${U}api/tar/job/1" -o s.tar || die "tar download"
+tar tf s.tar >tar.txt || die "not a tar"
+for f in 000003/sample.json 000003/mix.wav 000003/stems/melody.wav 000003/midi/beat.mid; do
+    grep -qx "$f" tar.txt || die "tar lacks $f"
+done
+for p in "files/job/1/../../../etc/passwd" "files/job/1/%2e%2e/%2e%2e/etc/passwd" \
+         "files/ds/0/..%2f..%2fsample.json" "serve.js/../../README.md" \
+         "files/job/1/stems/../../../work/job-1.log" "files/job/9/mix.wav" \
+         "api/view/job/../../etc"; do
+    [ "$(code "$U$p")" = 404 ] || die "$p was not 404"
+done
+ln -s /etc/passwd ds/000001/mix.wav
+[ "$(code "${U}files/ds/1/mix.wav")" = 404 ] || die "a symlink out of the dataset was served"
+# browsing the dataset
+curl -fsS "${U}api/dataset" | grep -q '"samples":\[0,1\]' || die "dataset listing"
+curl -fsS "${U}api/view/ds/1" >v.json || die "view of ds/1"
+"$PY" -c "import json,sys; v=json.load(open('v.json')); assert v['sample']['sample_index']==1 and any(v['notes'].values()), v['notes'].keys()" ||
+    die "ds/1 view"
+# validation and the bound on concurrent generations
+[ "$(code -X POST "${U}api/generate?seed=1&mode=bogus")" = 400 ] || die "bad mode not 400"
+[ "$(code -X POST "${U}api/generate?seed=1&genre=..%2Fx")" = 400 ] || die "bad genre not 400"
+[ "$(code -X POST "${U}api/generate?seed=1&index=3&rate=22050")" = 202 ] || die "second job not started"
+[ "$(code -X POST "${U}api/generate?seed=2&rate=22050")" = 503 ] || die "past --max-jobs not 503"
+kill $SPID
+wait $SPID
+echo "serve: page drives, files safe, bounded"
