@@ -19,6 +19,7 @@
 #include "coordinator.h"
 #include "curve.h"
 #include "dlog.h"
+#include "endpoint.h"
 #include "engine.h"
 #include "ledger.h"
 #include "procs.h"
@@ -168,6 +169,11 @@ mg_cmd_coordinator(int argc, char **argv)
     if (!ledger) {
         fprintf(stderr, "musicgen coordinator: --ledger FILE is required "
                 "(on the coordinator's local disk)\n");
+        goto out;
+    }
+    /* before the ledger is made: a typo must leave nothing behind */
+    if (mg_endpoint_check(bind, true, err, sizeof err)) {
+        fprintf(stderr, "musicgen coordinator: --bind: %s\n", err);
         goto out;
     }
     o.ledger_path = ledger;
@@ -325,6 +331,9 @@ mg_cmd_worker(int argc, char **argv)
     } else if (!j.o.connect) {
         fprintf(stderr, "musicgen worker: --connect ENDPOINT is required "
                 "(or --static)\n");
+        goto out;
+    } else if (mg_endpoint_check(j.o.connect, false, err, sizeof err)) {
+        fprintf(stderr, "musicgen worker: --connect: %s\n", err);
         goto out;
     } else if (j.o.curve_dir) {
         /* once here, not once per --jobs process */

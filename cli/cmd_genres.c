@@ -91,11 +91,16 @@ mg_cmd_list_genres(int argc, char **argv)
     }
     printf("%-12s %-11s %-10s %-28s %s\n", "GENRE", "TEMPO", "SWING",
            "TIME SIGNATURES", "DESCRIPTION");
+    /* A broken file that every genre reads (arrangements.json) fails
+     * every load alike: said once, not once per genre. */
+    char said[1024] = "";
     for (int i = 0; i < n; i++) {
         mg_genre *g = mg_genre_load(dir, names[i], err, sizeof err);
         char tempo[32], swing[32], ts[64];
         if (!g) {
-            fprintf(stderr, "musicgen list-genres: %s\n", err);
+            if (strcmp(err, said))
+                fprintf(stderr, "musicgen list-genres: %s\n", err);
+            snprintf(said, sizeof said, "%s", err);
             status = 1;
             continue;
         }

@@ -8,6 +8,7 @@
  * came from, giving one line a user can act on.
  */
 #include "config.h"
+#include "rfile.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -271,14 +272,23 @@ mg_config_set(mg_config *c, const char *key, const char *v, char *err,
         c->global_seed = i;
         c->seed_set = true;
     } else if (!strcmp(key, "count")) {
-        if (parse_i64(v, 1, INT64_C(1000000000000), &i))
+        if (parse_i64(v, 1, INT64_MAX, &i))
             return mg_errf(err, errlen,
                         "count: must be a positive integer, got '%s'", v);
+        if (i > MG_CONFIG_MAX_COUNT)
+            return mg_errf(err, errlen,
+                           "count: %" PRId64 " is more than the %" PRId64
+                           " samples one run may hold (split it with --start)",
+                           i, (int64_t)MG_CONFIG_MAX_COUNT);
         c->count = i;
     } else if (!strcmp(key, "start")) {
-        if (parse_i64(v, 0, INT64_C(1000000000000), &i))
+        if (parse_i64(v, 0, INT64_MAX, &i))
             return mg_errf(err, errlen,
                         "start: must be a non-negative integer, got '%s'", v);
+        if (i > MG_CONFIG_MAX_INDEX)
+            return mg_errf(err, errlen,
+                           "start: %" PRId64 " is past the largest index %" PRId64,
+                           i, (int64_t)MG_CONFIG_MAX_INDEX);
         c->start = i;
     } else if (!strcmp(key, "out")) {
         return set_path(c->out_dir, sizeof c->out_dir, key, v, err, errlen);
@@ -386,17 +396,31 @@ layer_set(mg_config *c, layer_state *ls, const char *key, const char *v,
     return mg_config_set(c, key, v, err, errlen);
 }
 
+/* A config file is read whole (it is small: MG_CONFIG_MAX_BYTES), so a line
+ * of any length is one line; a NUL byte is refused rather than cutting the
+ * line where C strings would. */
 int
 mg_config_load_file(mg_config *c, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return mg_errf(err, errlen, "config file %s: %s", path, strerror(errno));
-    char line[2048], msg[512];
+    char *text, msg[512];
+    size_t len;
+    if (mg_rfile_read(path, MG_CONFIG_MAX_BYTES, &text, &len, msg, sizeof msg))
+        return mg_errf(err, errlen, "config file %s", msg);
     int lineno = 0, rc = 0;
     layer_state ls = {0};
-    while (fgets(line, sizeof line, f)) {
+    char *p = text, *end = text + len;
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *eol = nl ? nl : end;
+        char *line = p;
+        p = nl ? nl + 1 : end;
         lineno++;
+        if (memchr(line, 0, (size_t)(eol - line))) {
+            rc = mg_errf(err, errlen, "%s:%d: a NUL byte in the line (not a "
+                         "text file?)", path, lineno);
+            break;
+        }
+        *eol = 0;
         char *hash = strchr(line, '#');
         if (hash) *hash = 0;
         char *s = trim(line);
@@ -412,8 +436,8 @@ mg_config_load_file(mg_config *c, const char *path, char *err, size_t errlen)
             (!eq && !mg_config_is_flag(key)) || (eq && mg_config_is_flag(key) &&
                                                   strcmp(val, "true"))) {
             if (!find_option(key) || !strcmp(key, "config"))
-                rc = mg_errf(err, errlen, "%s:%d: unknown option '%s'", path,
-                          lineno, key);
+                rc = mg_errf(err, errlen, "%s:%d: unknown option '%.64s%s'",
+                             path, lineno, key, strlen(key) > 64 ? "..." : "");
             else
                 rc = mg_errf(err, errlen, "%s:%d: %s: expected %s", path, lineno,
                           key, eq ? "no value" : "`key = value`");
@@ -424,7 +448,7 @@ mg_config_load_file(mg_config *c, const char *path, char *err, size_t errlen)
             break;
         }
     }
-    fclose(f);
+    free(text);
     return rc;
 }
 
@@ -468,8 +492,11 @@ mg_config_validate(const mg_config *c, bool need_seed, char *err,
         return mg_errf(err, errlen, "--seed is required (the global seed)");
     if (fabs(c->split[0] + c->split[1] + c->split[2] - 1.0) > 1e-6)
         return mg_errf(err, errlen, "split: ratios must sum to 1");
-    if (c->start > INT64_MAX - c->count)
-        return mg_errf(err, errlen, "start + count overflows");
+    if (c->start + c->count - 1 > MG_CONFIG_MAX_INDEX)
+        return mg_errf(err, errlen,
+                       "start + count: the last index %" PRId64
+                       " is past the largest index %" PRId64,
+                       c->start + c->count - 1, (int64_t)MG_CONFIG_MAX_INDEX);
     return 0;
 }
 

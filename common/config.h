@@ -14,6 +14,14 @@
 #ifndef MG_CONFIG_H
 #define MG_CONFIG_H
 
+/* Documented limits (README, "Options and configuration"). A run holds at
+ * most MG_CONFIG_MAX_COUNT samples (ten times the largest runs we know of;
+ * a larger corpus is several runs with --start), indices stay below
+ * MG_CONFIG_MAX_INDEX, and a config file is at most MG_CONFIG_MAX_BYTES. */
+#define MG_CONFIG_MAX_COUNT INT64_C(10000000)
+#define MG_CONFIG_MAX_INDEX INT64_C(999999999999)
+#define MG_CONFIG_MAX_BYTES (1LL << 20)
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

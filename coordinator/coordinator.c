@@ -217,14 +217,21 @@ tx_commit(mg_coord *c, char *err, size_t errlen)
 {
     if (!c->in_tx)
         return 0;
-    for (size_t i = 0; i < c->ntouched; i++)
+    int rc = 0;
+    for (size_t i = 0; i < c->ntouched && !rc; i++)
         if (mg_ledger_finish_chunk(c->ledger, c->touched[i], err, errlen) < 0)
-            return -1;
+            rc = -1;
     c->ntouched = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (mg_ledger_commit(c->ledger, err, errlen))
+    if (!rc) rc = mg_ledger_commit(c->ledger, err, errlen);
+    if (rc) {
+        /* Nothing of the batch is kept or acknowledged: its rows come
+         * again from their workers. Said once, by the caller. */
+        mg_ledger_abort(c->ledger);
+        c->in_tx = false;
         return -1;
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     mg_stats_commit(c->stats, (double)(t1.tv_sec - t0.tv_sec) +
                     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);

@@ -401,6 +401,16 @@ mg_ledger_commit(mg_ledger *l, char *err, size_t errlen)
     return step_done(l, l->st[S_COMMIT], "commit", err, errlen);
 }
 
+/* After a failed commit (a full disk): SQLite may or may not have rolled
+ * the transaction back itself; leave none open either way, so the next
+ * begin or close does not fail a second time with a misleading reason. */
+void
+mg_ledger_abort(mg_ledger *l)
+{
+    if (!sqlite3_get_autocommit(l->db))
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 int
 mg_ledger_put_row(mg_ledger *l, const mg_row *row, const char *worker,
                   const char *wrote_at, char *err, size_t errlen)

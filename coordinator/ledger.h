@@ -68,6 +68,8 @@ void mg_ledger_run_free(mg_ledger_run *r);
 
 int mg_ledger_begin(mg_ledger *l, char *err, size_t errlen);
 int mg_ledger_commit(mg_ledger *l, char *err, size_t errlen);
+/* Leave no transaction open after a failed one (nothing is kept). */
+void mg_ledger_abort(mg_ledger *l);
 
 /* Store a row unless the index has one: 1 stored, 0 already there, -1. */
 int mg_ledger_put_row(mg_ledger *l, const mg_row *row, const char *worker,

@@ -36,6 +36,7 @@
  *    libsndfile did not write the stream predicted.
  */
 #include "audio.h"
+#include "rfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -234,12 +235,7 @@ load_pools(const char *sf_dir, font *fonts, int *nfonts, char *err,
     *nfonts = 0;
     snprintf(path, sizeof path, "%s/registry.json", sf_dir);
     if (stat(path, &st) == 0) {
-        json_error_t je;
-        root = json_load_file(path, 0, &je);
-        if (!root) {
-            snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
-            return -1;
-        }
+        if (!(root = mg_rfile_json(path, 0, err, errlen))) return -1;
         arr = json_object_get(root, "fonts");
         if (!json_is_array(arr)) {
             snprintf(err, errlen, "%s: \"fonts\" must be an array", path);
@@ -336,10 +332,11 @@ static int
 check_font_file(const font *f, char *err, size_t errlen)
 {
     unsigned char h[12];
-    FILE *fp = fopen(f->file, "rb");
+    char msg[512];
+    FILE *fp;
 
-    if (!fp) {
-        snprintf(err, errlen, "soundfont %s: %s", f->file, strerror(errno));
+    if (mg_rfile_open(f->file, 0, &fp, msg, sizeof msg) < 0) {
+        snprintf(err, errlen, "soundfont %s", msg);
         return -1;
     }
     if (fread(h, 1, 12, fp) != 12 || memcmp(h, "RIFF", 4) ||
@@ -392,12 +389,10 @@ get_num(json_t *o, const char *key, double *v, const char *path, char *err,
 static int
 load_mix(mix_spec *m, const char *path, char *err, size_t errlen)
 {
-    json_error_t je;
-    json_t *root = json_load_file(path, 0, &je), *ls, *ps;
+    json_t *root = mg_rfile_json(path, 0, err, errlen), *ls, *ps;
     int rc = -1;
 
     if (!root) {
-        snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
         return -1;
     }
     ls = json_object_get(root, "layers");
@@ -2232,16 +2227,13 @@ out:
 static int
 sha256_file(const char *path, char out[65], char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "rb");
+    FILE *fp;
     EVP_MD_CTX *ctx;
     unsigned char md[32], *buf;
     unsigned int mdlen = 0;
     size_t n;
 
-    if (!fp) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
+    if (mg_rfile_open(path, 0, &fp, err, errlen) < 0) return -1;
     buf = malloc(1 << 20);
     ctx = EVP_MD_CTX_new();
     if (!buf || !ctx) {

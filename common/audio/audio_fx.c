@@ -16,6 +16,7 @@
  * and the buffer, so the same inputs give the same bytes.
  */
 #include "audio_fx.h"
+#include "rfile.h"
 
 #include "jsonout.h"
 
@@ -71,13 +72,11 @@ int
 mg_fx_spec_load(mg_fx_spec *spec, const char *path, char *err,
                 size_t errlen)
 {
-    json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
+    json_t *root = mg_rfile_json(path, 0, err, errlen);
     int rc = -1;
 
     memset(spec, 0, sizeof *spec);
     if (!root) {
-        snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
         return -1;
     }
     for (int l = 0; l < MG_NLAYERS; l++) {

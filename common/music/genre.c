@@ -22,6 +22,7 @@
  * must be a number in 20..400"). Nothing here draws random numbers.
  */
 #include "genre.h"
+#include "rfile.h"
 
 #include "errmsg.h"
 
@@ -34,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "config.h"
@@ -368,11 +370,19 @@ parse_form(ctx *c, const json_t *o, const char *prefix, mg_genre *g)
 static int
 load_json(ctx *c, const char *path, json_t **out)
 {
-    json_error_t je;
+    char msg[512];
+    const char *why;
     snprintf(c->file, sizeof c->file, "%s", path);
-    *out = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!*out)
-        return fail(c, NULL, "line %d: %s", je.line, je.text);
+    *out = mg_rfile_json(path, JSON_REJECT_DUPLICATES, msg, sizeof msg);
+    if (!*out) {
+        /* "PATH:LINE: reason": fail() names the file itself. */
+        why = strncmp(msg, path, strlen(path)) ? msg : msg + strlen(path);
+        if (*why == ':') {
+            why++;
+            return fail(c, NULL, "line %s", why);
+        }
+        return fail(c, NULL, "%s", why);
+    }
     if (!json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
@@ -1073,8 +1083,16 @@ load_patterns(ctx *c, const char *dir, const char *fallback, mg_genre *g)
             snprintf(path, sizeof path, "%s/%s_%s.txt",
                      fmt >= 2 ? fallback : dir,
                      fmt & 1 ? "patterns" : "drums", sig);
-            if (!(f = fopen(path, "r")))
+            if (access(path, F_OK) != 0)
                 continue;
+            {
+                char msg[512];
+                if (mg_rfile_open(path, MG_RFILE_JSON_MAX, &f, msg,
+                                  sizeof msg) < 0) {
+                    free(pl.v);
+                    return mg_errf(c->err, c->errlen, "%s", msg);
+                }
+            }
             snprintf(c->file, sizeof c->file, "%s", path);
             rc = fmt & 1 ? parse_patterns_py(c, f, &pl)
                          : parse_drums(c, f, &pl);
@@ -1778,11 +1796,7 @@ mg_genre_dir_hash(const char *genres_dir, char out[65], char *err,
         FILE *f;
         size_t got;
         snprintf(full, sizeof full, "%s/%s", genres_dir, pl.v[i]);
-        if (!(f = fopen(full, "rb"))) {
-            mg_errf(err, errlen, "%s: cannot read: %s", full,
-                   strerror(errno));
-            goto out;
-        }
+        if (mg_rfile_open(full, 0, &f, err, errlen) < 0) goto out;
         EVP_DigestUpdate(md, pl.v[i], strlen(pl.v[i]) + 1);
         while ((got = fread(buf, 1, sizeof buf, f)) > 0)
             EVP_DigestUpdate(md, buf, got);

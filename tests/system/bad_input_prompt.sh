@@ -1,0 +1,92 @@
+# bad_input_prompt — inputs that used to hang or mislead now give one
+# prompt line and a non-zero exit (issue 13, "faults fault injection
+# found"): a config or soundfont path naming a device or FIFO, a count past
+# the documented limit, an endpoint that is not one, a config line longer
+# than any buffer, a broken file every genre reads, a full ledger disk.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+
+# expect_error "what the message must contain" command...: one line on
+# stderr, non-zero exit, and within 20 s (a hang is the bug).
+expect_error() {
+    want=$1
+    shift
+    timeout 20 "$@" >out.txt 2>err.txt
+    rc=$?
+    [ "$rc" -ne 124 ] || die "hung: $*"
+    [ "$rc" -ne 0 ] || die "succeeded: $*"
+    [ "$(wc -l < err.txt)" -eq 1 ] || { cat err.txt; die "not one line: $*"; }
+    grep -q -- "$want" err.txt || { cat err.txt; die "message lacks '$want': $*"; }
+}
+
+mkfifo fifo
+G="--seed 1 --count 1 --output-mode midi-only"
+# config: regular files only
+expect_error "/dev/zero: is a character device" "$MG_BIN" generate $G --out o1 --config /dev/zero
+expect_error "/dev/zero: is a character device" env MUSICGEN_CONFIG=/dev/zero "$MG_BIN" generate $G --out o1
+expect_error "fifo: is a FIFO" "$MG_BIN" generate $G --out o1 --config fifo
+expect_error "is a directory" "$MG_BIN" generate $G --out o1 --config .
+[ ! -e o1 ] || die "a refused config created the output directory"
+
+# soundfont registry naming a device file or a FIFO
+for dev in /dev/zero "$PWD/fifo"; do
+    rm -rf sfx && cp -R "$MG_SRC/sf" sfx
+    "$PY" - sfx/registry.json "$dev" <<'PYEOF'
+import json, sys
+p, dev = sys.argv[1], sys.argv[2]
+r = json.load(open(p))
+for f in r["fonts"]:
+    f["path"] = dev
+json.dump(r, open(p, "w"))
+PYEOF
+    expect_error "$dev: is a" "$MG_BIN" generate --seed 1 --count 1 --out o2 --sf-dir sfx
+done
+
+# counts and indices past the documented limits
+expect_error "more than the 10000000 samples" "$MG_BIN" generate --seed 1 --count 1000000000000 --out o3
+expect_error "count" env MUSICGEN_COUNT=20000000 "$MG_BIN" generate --seed 1 --out o3
+expect_error "past the largest index" "$MG_BIN" generate --seed 1 --start 999999999999 --count 2 --out o3
+[ ! -e o3 ] || die "a refused count created the output directory"
+
+# endpoints are checked when parsed
+expect_error "endpoint 'not-an-endpoint'" "$MG_BIN" worker --connect not-an-endpoint --out o4
+expect_error "port" "$MG_BIN" worker --connect tcp://head:99999 --out o4
+expect_error "--bind: endpoint 'nope'" "$MG_BIN" coordinator --seed 1 --count 4 --out o4 \
+    --ledger led.sqlite --bind nope
+[ ! -e led.sqlite ] || die "a bad --bind left a ledger behind"
+
+# a config line longer than any read buffer is one line: the tail of a long
+# comment is not an option, and a long bad line is refused by its number
+pad=$("$PY" -c 'print("x" * 5000)')
+printf 'seed = 5\n# %s count = 3\ncount = 2\noutput-mode = midi-only\n' "$pad" > long.conf
+timeout 20 "$MG_BIN" generate --config long.conf --out o5 -q || die "long comment line refused"
+[ "$(ls -d o5/0* | wc -l)" -eq 2 ] || die "long comment parsed as an option"
+printf 'seed = 5\ngenre = %s\n' "$pad" > longval.conf
+expect_error "longval.conf:2:" "$MG_BIN" generate --config longval.conf --out o6
+printf 'seed = 5\ncount = 2\0junk\n' > nul.conf
+expect_error "nul.conf:2: a NUL byte" "$MG_BIN" generate --config nul.conf --out o6
+
+# a broken file that every genre reads is reported once, not per genre
+mkdir gx && cp -R "$MG_SRC/genres/." gx/
+echo '{broken' > gx/arrangements.json
+timeout 20 "$MG_BIN" list-genres --genres-dir gx >out.txt 2>err.txt && die "list-genres passed a broken arrangements.json"
+[ "$(wc -l < err.txt)" -eq 1 ] || { cat err.txt; die "the broken shared file was reported more than once"; }
+grep -q "arrangements.json" err.txt || die "the message does not name arrangements.json"
+
+# a full ledger disk: one line naming it (was a second, misleading one)
+mkdir small
+mount -t tmpfs -o size=160k tmpfs small || die "cannot mount a small tmpfs (the test runs as root)"
+trap 'umount small 2>/dev/null' EXIT
+"$MG_BIN" coordinator --seed 1 --count 3000 --out o7 --ledger small/l.sqlite \
+    --bind 'tcp://127.0.0.1:*' --endpoint-file ep --output-mode midi-only -q \
+    2>coerr.txt &
+cpid=$!
+i=0
+while [ ! -s ep ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s ep ] || die "the coordinator did not start"
+timeout 60 "$MG_BIN" worker --connect "$(cat ep)" --out o7 --jobs 2 -q --idle-timeout 2 2>/dev/null
+wait $cpid && die "the coordinator did not fail on a full ledger disk"
+grep -v '^20[0-9-]*T' coerr.txt > lines.txt
+[ "$(wc -l < lines.txt)" -eq 1 ] || { cat coerr.txt; die "a full ledger disk was not one line"; }
+grep -q "disk is full" lines.txt || { cat coerr.txt; die "the line does not say the disk is full"; }
+echo "ok"
