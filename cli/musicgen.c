@@ -31,6 +31,8 @@ static const command commands[] = {
      "a web page to make, hear and see samples, or browse a dataset"},
     {"verify", mg_cmd_verify,
      "check a dataset is whole (schema, SHA-256, WAV lengths, manifest)"},
+    {"stats", mg_cmd_stats,
+     "distribution of a dataset (text, JSON, SVG charts)"},
     {"score", mg_cmd_score, "add the audio musicality score to a dataset"},
     {"filter", mg_cmd_filter, "move samples below a score out of a dataset"},
 };

@@ -1,0 +1,50 @@
+/*
+ * dsstats — the distribution of a dataset, for `musicgen stats`: counts
+ * by split, genre, key, mode, meter, instrument (layer and GM program)
+ * and soundfont (layer and font); histograms of tempo, duration and
+ * musicality score; failed samples (the manifest's "failed" rows, by
+ * reason) and half-written directories.
+ *
+ * Streaming in one pass, constant memory: each sample.json is tokenized
+ * (jdoc) and dropped; counters hold at most MG_DSSTATS_MAXKEYS distinct
+ * values per dimension (further values are counted as "(other)");
+ * histograms have fixed bins (tempo 40..240 BPM by 10, duration 0..300 s
+ * by 15, score 0..1 by 0.05; values outside go to the edge bins and are
+ * also reported as min and max).
+ */
+#ifndef MG_DSSTATS_H
+#define MG_DSSTATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#define MG_DSSTATS_MAXKEYS 256
+
+typedef struct mg_dsstats mg_dsstats;
+
+mg_dsstats *mg_dsstats_new(void);
+void mg_dsstats_destroy(mg_dsstats **sp);
+
+/* Walk the tree at root (and its manifest, for failed rows). 0, or -1
+ * with err when the tree cannot be read. */
+int mg_dsstats_run(mg_dsstats *s, const char *root, char *err,
+                   size_t errlen);
+
+/* Add one sample.json text (what run does per sample); 0, or -1 when it
+ * is not a JSON object (counted as unreadable). */
+int mg_dsstats_add_text(mg_dsstats *s, const char *text, size_t len);
+
+uint64_t mg_dsstats_samples(const mg_dsstats *s);
+
+/* Report as text, or as one JSON object (new reference). */
+void mg_dsstats_print(const mg_dsstats *s, FILE *f);
+json_t *mg_dsstats_json(const mg_dsstats *s);
+
+/* Write one SVG chart per dimension and histogram into dir (made if
+ * needed), plus index.html showing them all. 0, or -1 with err. */
+int mg_dsstats_plot(const mg_dsstats *s, const char *dir, char *err,
+                    size_t errlen);
+
+#endif

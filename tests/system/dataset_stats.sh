@@ -1,0 +1,83 @@
+# dataset_stats — `musicgen stats` counts what an independent reader
+# (Python over every sample.json and the manifest) counts, in both
+# layouts; the histograms hold every sample; failed and half-written
+# samples are counted; --plot writes well-formed standalone SVG charts
+# and an index page.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+"$MG_BIN" generate --seed 9 --count 60 --out flat --output-mode midi-only -q \
+    -g jazz -g latin --min-musicality-score 0.96 --max-attempts 2 2>/dev/null ||
+    die "generate flat failed"
+"$MG_BIN" generate --seed 4 --count 40 --out shard --output-mode midi-only -q \
+    --shard-width 2 || die "generate sharded failed"
+mkdir -p flat/000777/midi shard/00/.tmp-000003-1
+
+for t in flat shard; do
+    "$MG_BIN" stats "$t" --fmt json > "$t.json" || die "stats $t failed"
+    "$PY" - "$t" "$t.json" <<'PYEOF' || die "stats $t disagrees with an independent count"
+import json, glob, os, sys, collections
+root, out = sys.argv[1], json.load(open(sys.argv[2]))
+files = sorted(glob.glob(os.path.join(root, "[0-9]*", "sample.json")) +
+               glob.glob(os.path.join(root, "[0-9]*", "[0-9]*", "sample.json")))
+S = [json.load(open(f)) for f in files]
+assert out["samples"] == len(S) > 0, (out["samples"], len(S))
+def check(dim, values):
+    want = collections.Counter(values)
+    got = out["counts"][dim]
+    assert got == dict(want), (dim, got, dict(want))
+check("split", [s["split"] for s in S])
+check("genre", [s["genre"] for s in S])
+check("key", [s["key"] for s in S])
+check("mode", [s["mode"] for s in S])
+check("meter", [s["time_signature"] for s in S])
+check("instrument", ["%s: %d" % (l, v["program"]) for s in S for l, v in s["instruments"].items()])
+rows = [json.loads(l) for l in open(os.path.join(root, "manifest.jsonl"))]
+failed = [r for r in rows if r["status"] == "failed"]
+assert out["failed"] == len(failed), (out["failed"], len(failed))
+assert sum(out["counts"]["failed"].values()) == len(failed)
+assert out["half_written"] == 1, out["half_written"]
+for name, field in [("tempo_bpm", "tempo_bpm"), ("duration_seconds", "duration_seconds"),
+                    ("musicality_score", "musicality_score")]:
+    h = out["histograms"][name]
+    assert sum(h["counts"]) == h["n"] == len(S), name
+    vals = [s[field] for s in S]
+    assert abs(h["min"] - min(vals)) < 1e-6 and abs(h["max"] - max(vals)) < 1e-6, name
+    assert abs(h["mean"] - sum(vals) / len(vals)) < 1e-5, name
+    # each value in its bin (edge bins take what lies outside)
+    want = [0] * len(h["counts"])
+    for v in vals:
+        b = int((v - h["bin_start"]) // h["bin_width"])
+        want[max(0, min(len(want) - 1, b))] += 1
+    assert want == h["counts"], (name, want, h["counts"])
+PYEOF
+done
+grep -q '"failed": [1-9]' flat.json || die "the gate made no failed sample to count"
+
+"$MG_BIN" stats flat > flat.txt || die "text stats failed"
+grep -q "^dataset flat (flat): [0-9]* samples, [1-9][0-9]* failed, 1 half-written" flat.txt ||
+    { head -3 flat.txt; die "text summary line"; }
+grep -q "^meter:" flat.txt && grep -q "^tempo_bpm: n " flat.txt || die "text sections"
+
+"$MG_BIN" stats shard --plot plots > /dev/null || die "stats --plot failed"
+for c in split genre key mode meter instrument soundfont tempo_bpm duration_seconds musicality_score; do
+    [ -s "plots/$c.svg" ] || die "no chart $c.svg"
+done
+"$PY" - plots <<'PYEOF' || die "charts are not well-formed SVG"
+import glob, os, sys
+import xml.etree.ElementTree as ET
+ns = "{http://www.w3.org/2000/svg}"
+for f in glob.glob(os.path.join(sys.argv[1], "*.svg")):
+    r = ET.parse(f).getroot()
+    assert r.tag == ns + "svg" and r.get("viewBox"), f
+    assert len(r.findall(ns + "rect")) >= 2, f          # background + bars
+    assert r.find(ns + "title").text, f
+html = open(os.path.join(sys.argv[1], "index.html")).read()
+assert html.count("<img ") >= 10
+PYEOF
+# the same tree gives the same bytes
+"$MG_BIN" stats shard --plot plots2 > /dev/null
+diff -r plots plots2 > /dev/null || die "charts differ between two runs"
+"$MG_BIN" stats nowhere > /dev/null 2> e.txt && die "missing root accepted"
+[ "$(wc -l < e.txt)" -eq 1 ] || die "missing root: not one line"
+"$MG_BIN" stats shard --fmt xml > /dev/null 2>&1 && die "bad --fmt accepted"
+echo "stats ok"
