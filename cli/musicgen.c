@@ -35,6 +35,8 @@ static const command commands[] = {
      "distribution of a dataset (text, JSON, SVG charts)"},
     {"score", mg_cmd_score, "add the audio musicality score to a dataset"},
     {"filter", mg_cmd_filter, "move samples below a score out of a dataset"},
+    {"eval", mg_cmd_eval,
+     "reliability and validity (AUROC) of the musicality score"},
 };
 
 static void

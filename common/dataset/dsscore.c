@@ -40,21 +40,9 @@ mg_ds_test_step(void)
     if (--left <= 0) raise(SIGKILL);
 }
 
-/* Tempo ranges by genre list, resolved once each. */
-#define NRANGES 32
-typedef struct {
-    char key[256];
-    double lo, hi;
-} trange;
-
-typedef struct {
-    const char *genres_dir;
-    trange r[NRANGES];
-    int n;
-} ranges;
-
-static void
-tempo_range(ranges *rg, const json_t *genres, double *lo, double *hi)
+void
+mg_ds_tempo_range(mg_ds_tempo *rg, const json_t *genres, double *lo,
+                  double *hi)
 {
     char key[256] = "", *names[16];
     int n = 0;
@@ -79,7 +67,7 @@ tempo_range(ranges *rg, const json_t *genres, double *lo, double *hi)
     *lo = g ? g->tempo_min : 0;
     *hi = g ? g->tempo_max : 0;
     mg_genre_destroy(&g);
-    if (rg->n < NRANGES) {
+    if (rg->n < MG_DS_TEMPO_RANGES) {
         snprintf(rg->r[rg->n].key, sizeof rg->r[rg->n].key, "%s", key);
         rg->r[rg->n].lo = *lo;
         rg->r[rg->n].hi = *hi;
@@ -88,8 +76,9 @@ tempo_range(ranges *rg, const json_t *genres, double *lo, double *hi)
 }
 
 /* The mix as mono float (channels averaged). */
-static float *
-read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
+float *
+mg_ds_read_mono(const char *path, size_t *n, int *rate, char *err,
+                size_t errlen)
 {
     SF_INFO info;
     memset(&info, 0, sizeof info);
@@ -134,7 +123,7 @@ read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
 /* Score one sample in place; 1 when sample.json was replaced, 0 when
  * there was nothing to do, -1 on a problem (logged). */
 static int
-score_one(const mg_dsample *ds, json_t *j, bool force, ranges *rg, FILE *log,
+score_one(const mg_dsample *ds, json_t *j, bool force, mg_ds_tempo *rg, FILE *log,
           mg_dsscore_totals *t)
 {
     char path[4300], hex[65], err[600];
@@ -169,13 +158,13 @@ score_one(const mg_dsample *ds, json_t *j, bool force, ranges *rg, FILE *log,
     }
     size_t n;
     int rate;
-    float *x = read_mono(path, &n, &rate, err, sizeof err);
+    float *x = mg_ds_read_mono(path, &n, &rate, err, sizeof err);
     if (!x) {
         fprintf(log, "%s: %s: %s\n", ds->rel, mix, err);
         return -1;
     }
     double lo, hi;
-    tempo_range(rg, json_object_get(j, "genres"), &lo, &hi);
+    mg_ds_tempo_range(rg, json_object_get(j, "genres"), &lo, &hi);
     mg_ascore sc;
     int rc = mg_ascore_analyze(x, n, rate, lo, hi, &sc);
     free(x);
@@ -278,7 +267,7 @@ mg_dsscore_run(const char *root, bool force, const char *genres_dir,
         fprintf(log, "%s: no manifest.jsonl: only the samples are scored\n",
                 root);
     }
-    ranges rg = {.genres_dir = genres_dir};
+    mg_ds_tempo rg = {.genres_dir = genres_dir};
     mg_dsample ds;
     int rc = 0, got;
     while ((got = mg_dsread_next(rd, &ds, err, errlen)) > 0) {

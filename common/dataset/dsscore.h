@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 typedef struct {
     uint64_t samples;  /* complete samples seen */
     uint64_t scored;   /* sample.json rewritten */
@@ -40,6 +42,27 @@ typedef struct {
 int mg_dsscore_run(const char *root, bool force, const char *genres_dir,
                    FILE *log, mg_dsscore_totals *t, char *err,
                    size_t errlen);
+
+/* Tempo ranges of the genre lists named in sample.json files ("genres"),
+ * resolved once per distinct list: zero-initialise with genres_dir set.
+ * A list this machine cannot resolve gets 0, 0 (the analyser's default
+ * range). */
+#define MG_DS_TEMPO_RANGES 32
+typedef struct {
+    const char *genres_dir;
+    struct {
+        char key[256];
+        double lo, hi;
+    } r[MG_DS_TEMPO_RANGES];
+    int n;
+} mg_ds_tempo;
+void mg_ds_tempo_range(mg_ds_tempo *t, const json_t *genres, double *lo,
+                       double *hi);
+
+/* Any audio file libsndfile reads, as mono float (channels averaged);
+ * malloc'd, NULL and a message on error. */
+float *mg_ds_read_mono(const char *path, size_t *n, int *rate, char *err,
+                       size_t errlen);
 
 /* The test hook shared by score and filter: counts steps, and after the
  * K-th (MUSICGEN_TEST_KILL_AFTER=K) kills the process with SIGKILL. */
