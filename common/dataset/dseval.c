@@ -513,6 +513,16 @@ run_items(const plan *p, const mg_eval_opts *o, double *vals, char *err,
     int jobs = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
     if (jobs > p->nitems) jobs = p->nitems > 0 ? p->nitems : 1;
     if (!o->dataset && genre_list(o, &src, err, errlen)) return -1;
+    if (o->dataset) {
+        /* enough samples with a mix? say so before any work */
+        size_t n;
+        int rate;
+        float *x = from_dataset(&src, p->nitems - 1, &n, &rate, err, errlen);
+        source_close(&src);
+        src = (source){.o = o, .engine_genre = -1};
+        if (!x) return -1;
+        free(x);
+    }
     for (size_t i = 0; i < (size_t)p->nitems * p->nvals; i++)
         vals[i] = NAN;
     if (jobs == 1) {
