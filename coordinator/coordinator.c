@@ -40,6 +40,7 @@
 #include "http.h"
 #include "ledger.h"
 #include "proto.h"
+#include "sampledir.h"
 #include "stats.h"
 
 #define WHO "coordinator"
@@ -945,7 +946,7 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
         c->o.liveness = 2;
     if (c->o.progress_ms < 50)
         c->o.progress_ms = 50;
-    if (mkdir(c->o.cfg.out_dir, 0755) && errno != EEXIST) {
+    if (mg_dir_make(c->o.cfg.out_dir)) {
         snprintf(err, errlen, "%s: %s", c->o.cfg.out_dir, strerror(errno));
         goto fail;
     }

@@ -35,6 +35,7 @@
 #include "dlog.h"
 #include "engine.h"
 #include "proto.h"
+#include "sampledir.h"
 
 #define WHO "worker"
 #define LIVENESS 5
@@ -953,19 +954,22 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     uint64_t lo = start + count * (uint64_t)array_index / (uint64_t)array_size;
     uint64_t hi = start + count * (uint64_t)(array_index + 1) /
                               (uint64_t)array_size;
-    char dir[1200], path[1300], tmp[1400];
-    snprintf(dir, sizeof dir, "%s/.musicgen", cfg->out_dir);
-    mkdir(cfg->out_dir, 0755);
-    mkdir(dir, 0755);
+    char dir[1200], path[1300], tmp[1700], host[256];
+    /* The first tasks of an array start together on a root that may not
+     * exist yet: mkdir -p, where "exists" (another task won) is success. */
     snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg->out_dir);
-    if (mkdir(dir, 0755) && errno != EEXIST) {
-        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+    if (mg_dir_make(dir)) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         mg_engine_destroy(&pre);
         return -1;
     }
     snprintf(path, sizeof path, "%s/slice-%d-of-%d.jsonl", dir, array_index,
              array_size);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    /* host and pid: a requeued task on another node never shares it */
+    if (gethostname(host, sizeof host))
+        snprintf(host, sizeof host, "host");
+    host[sizeof host - 1] = '\0';
+    snprintf(tmp, sizeof tmp, "%s.tmp.%s.%ld", path, host, (long)getpid());
     mg_engine *e = pre ? pre : mg_engine_new(cfg, err, errlen);
     if (!e)
         return -1;

@@ -1,0 +1,43 @@
+# static_missing_root — a static array's first run into an output root that
+# does not exist yet: every task starts at the same moment (as a Slurm
+# array does), each must create what it needs (mkdir -p, EEXIST races) and
+# succeed; merge then writes one manifest row per index.
+. "$MG_SRC/tests/tools/dist_lib.sh"
+set -u
+N=12
+M=6
+ROOT=new/deep/root
+pids=""
+i=0
+while [ $i -lt $M ]; do
+    "$MG_BIN" worker --static --seed 21 --count $N --out "$ROOT" \
+        --output-mode midi-only --array-index $i --array-size $M \
+        2>"task$i.log" &
+    pids="$pids $!"
+    i=$((i + 1))
+done
+i=0
+for p in $pids; do
+    wait "$p" || { cat "task$i.log"; die "array task $i failed on a missing root"; }
+    i=$((i + 1))
+done
+[ "$(ls "$ROOT/.musicgen/slices" | grep -c '^slice-.*-of-6\.jsonl$')" -eq $M ] \
+    || die "slices missing: $(ls "$ROOT/.musicgen/slices")"
+ls "$ROOT/.musicgen/slices" | grep -q tmp && die "temporary slice file left"
+"$MG_BIN" merge --out "$ROOT" --count $N 2>merge.log \
+    || { cat merge.log; die "merge failed"; }
+check_run "$ROOT" 21 $N || die "manifest after a static array on a new root"
+# the same with --jobs 2 per task (one engine made before the fork)
+rm -rf new
+pids=""
+for i in 0 1 2; do
+    "$MG_BIN" worker --static --seed 21 --count $N --out "$ROOT" --jobs 2 \
+        --output-mode midi-only --array-index $i --array-size 3 \
+        2>"jtask$i.log" &
+    pids="$pids $!"
+done
+for p in $pids; do wait "$p" || { cat jtask*.log; die "--jobs 2 task failed"; }; done
+"$MG_BIN" merge --out "$ROOT" --count $N 2>merge.log \
+    || { cat merge.log; die "merge (--jobs 2) failed"; }
+check_run "$ROOT" 21 $N || die "manifest (--jobs 2)"
+echo "static array on a missing root ok"
