@@ -9,7 +9,8 @@ libfluidsynth-dev libczmq-dev libzmq3-dev libjansson-dev libsndfile1-dev
 libsqlite3-dev libssl-dev libcmocka-dev libmicrohttpd-dev
 fluid-soundfont-gm fluidsynth sqlite3
 python3 python3-mido python3-jsonschema python3-yaml aubio-tools valgrind shellcheck
-prometheus chromium tmux imagemagick curl"
+prometheus chromium tmux imagemagick curl
+slurm-wlm munge"
 
 missing=""
 for p in $PACKAGES; do

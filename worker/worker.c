@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -980,6 +981,9 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
         return -1;
     }
     int rc = 0;
+    /* the test suite's fault-injection hook, as in engine_main */
+    const char *d = getenv("MUSICGEN_FAULT_SAMPLE_DELAY_MS");
+    long delay_ms = d ? atol(d) : 0;
     for (uint64_t i = lo; i < hi; i++) {
         if (stop && *stop) {
             snprintf(err, errlen, "stopped at sample %" PRIu64 "; run the "
@@ -989,6 +993,10 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
         }
         mg_row row;
         char line[2048], ts[40];
+        if (delay_ms > 0) {
+            struct timespec dt = {delay_ms / 1000, delay_ms % 1000 * 1000000};
+            nanosleep(&dt, NULL);
+        }
         if (mg_engine_run(e, i, &row, err, errlen)) {
             rc = -1;
             break;
