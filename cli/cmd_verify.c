@@ -84,10 +84,12 @@ mg_cmd_verify(int argc, char **argv)
     }
     double mb = (double)t.bytes / 1e6;
     printf("verify: %s: %" PRIu64 " samples, %" PRIu64 " manifest rows, %"
-           PRIu64 " files, %.1f MB hashed in %.2f s (%.0f MB/s, %ld "
-           "job%s): %s%" PRIu64 " problem%s\n",
+           PRIu64 " files, %.1f MB hashed in %.2f s (%.0f MB/s, %.0f MB "
+           "per CPU second, %ld job%s): %s%" PRIu64 " problem%s\n",
            root, t.samples, t.rows, t.files, mb, t.seconds,
-           t.seconds > 0 ? mb / t.seconds : 0.0, jobs, jobs == 1 ? "" : "s",
+           t.seconds > 0 ? mb / t.seconds : 0.0,
+           t.cpu_seconds > 0 ? mb / t.cpu_seconds : 0.0, jobs,
+           jobs == 1 ? "" : "s",
            t.problems ? "" : "whole, ", t.problems,
            t.problems == 1 ? "" : "s");
     return t.problems ? 1 : 0;

@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -683,6 +684,15 @@ consume(mside *ms, slot *s)
 }
 
 static double
+cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static double
 now_s(void)
 {
     struct timespec ts;
@@ -694,7 +704,7 @@ int
 mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs, FILE *out,
                 mg_dsverify_totals *t, char *err, size_t errlen)
 {
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     memset(t, 0, sizeof *t);
     if (jobs < 1) jobs = 1;
     if (jobs > 64) jobs = 64;
@@ -795,5 +805,6 @@ out:
     mg_dsmanifest_destroy(&ms.m);
     mg_dsread_destroy(&rd);
     t->seconds = now_s() - t0;
+    t->cpu_seconds = cpu_s() - c0;
     return rc;
 }

@@ -69,6 +69,7 @@ typedef struct {
     uint64_t files, bytes;
     uint64_t problems;
     double seconds;     /* wall time of the run */
+    double cpu_seconds; /* user + system time of all its threads */
 } mg_dsverify_totals;
 
 /* Verify the tree at root with `jobs` threads, writing each problem line
