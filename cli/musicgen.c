@@ -24,6 +24,7 @@ static const command commands[] = {
     {"merge", mg_cmd_merge, "build manifest.jsonl from static slices"},
     {"keygen", mg_cmd_keygen, "make CURVE keys for coordinator and workers"},
     {"list-genres", mg_cmd_list_genres, "list the genre presets"},
+    {"genre", mg_cmd_genre, "genre new: a wizard that writes a new genre"},
     {"clean", mg_cmd_clean, "remove partial sample directories"},
     {"calibrate", mg_cmd_calibrate, "measure the synthesizer's pre-roll"},
     {"score-audio", mg_cmd_score_audio, "score WAV files (musicality)"},

@@ -779,6 +779,16 @@ static const drum_voice_name drum_voices[] = {
     {"triangle", 81},
 };
 
+const char *
+mg_drum_voice(size_t i, int *note)
+{
+    if (i >= sizeof drum_voices / sizeof *drum_voices)
+        return NULL;
+    if (note)
+        *note = drum_voices[i].note;
+    return drum_voices[i].name;
+}
+
 /* A voice name or a plain GM note number; -1 if neither. */
 static int
 drum_note(const char *s)

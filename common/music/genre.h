@@ -125,6 +125,9 @@ void mg_genre_destroy(mg_genre **g);
 int mg_genre_list(const char *genres_dir, char ***names, char *err,
                   size_t errlen);
 void mg_genre_names_free(char **names, int n);
+/* The drum voice names patterns may use (General MIDI drum notes), in
+ * table order: i = 0, 1, ... until NULL. */
+const char *mg_drum_voice(size_t i, int *note);
 
 /* SHA-256 (hex) over every file under genres_dir, in sorted path order,
  * each as "<relative path>\0<bytes>". Part of the run fingerprint. */

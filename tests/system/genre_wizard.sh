@@ -1,0 +1,89 @@
+# genre_wizard — `musicgen genre new` typed into as a person would, in a
+# real terminal (tmux send-keys): defaults from --from jazz, a wrong tempo
+# range that is asked again, weights shown normalised, a starter drum
+# style, a chord-transition matrix. The genre it writes is shown by
+# list-genres and used by generate -g; the flag-only form writes the same
+# kind of genre without a terminal.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+command -v tmux >/dev/null || die "tmux missing (scripts/setup.sh)"
+mkdir g
+S="mgwiz$$"
+export TMUX_TMPDIR="$PWD"
+tmux new-session -d -s "$S" -x 220 -y 60 \
+    "MUSICGEN_DATA_DIR='$MUSICGEN_DATA_DIR' '$MG_BIN' genre new --genres-dir '$PWD/g' --from jazz 2>'$PWD/wiz.err'; echo EXIT=\$? >'$PWD/done.txt'; sleep 60"
+trap 'tmux kill-session -t "$S" 2>/dev/null' EXIT
+pane() { tmux capture-pane -p -J -S -3000 -t "$S"; }
+asked=0
+# answer A: wait for the next prompt (a line holding "]:"), then type A
+answer() {
+    asked=$((asked + 1))
+    i=0
+    while [ "$(pane | grep -c ']:')" -lt $asked ]; do
+        i=$((i + 1)); [ $i -gt 400 ] && { pane | tail -5; die "prompt $asked never came"; }
+        sleep 0.05
+    done
+    if [ -n "$1" ]; then tmux send-keys -t "$S" -l "$1"; fi
+    tmux send-keys -t "$S" Enter
+}
+answer wizgenre             # name
+answer ""                   # description (jazz's)
+answer ""                   # style
+answer "300-100"            # tempo: wrong, must be asked again
+answer "90-130"             # tempo again
+answer ""                   # swing
+answer "4/4:3 3/4:1"        # time signatures
+answer ""                   # keys
+answer ""                   # chord types
+answer ""                   # chord filter
+answer ""                   # inversions
+for k in 1 2 3 4 5 6 7 8 9 10 11 12; do answer ""; done   # 4 layers x 3
+answer ""                   # fx
+answer swing                # drum style
+answer yes                  # a chord matrix
+answer "ii V I"             # its states
+answer "V:1"                # after ii
+answer "I:3 vi:1"           # after V: vi is not a state, asked again
+answer "I:3 ii:1"           # after V
+answer ""                   # after I: uniform
+i=0
+while [ ! -s done.txt ]; do
+    i=$((i + 1)); [ $i -gt 400 ] && { pane | tail -8; die "the wizard did not finish"; }
+    sleep 0.05
+done
+pane >pane.txt
+grep -q "EXIT=0" done.txt || { cat wiz.err pane.txt | tail -20; die "wizard failed"; }
+grep -q "min 300 is above max 100; try again" pane.txt || die "wrong tempo not re-asked"
+[ "$(grep -c 'tempo range' pane.txt)" -ge 2 ] || die "tempo was not asked twice"
+grep -q "4/4 0.75  3/4 0.25" pane.txt || die "weights not shown normalised"
+grep -q "'vi' is not one of the states given; try again" pane.txt || die "bad matrix row not re-asked"
+"$PY" - g/wizgenre <<'PYEOF' || die "the written genre"
+import json, os, sys
+d = sys.argv[1]
+s = json.load(open(os.path.join(d, "spec.json")))
+assert s["name"] == "wizgenre" and s["style"] == "jazz", s
+assert s["tempo"] == {"min": 90, "max": 130}, s["tempo"]
+assert s["time_signatures"] == {"4/4": 0.75, "3/4": 0.25}, s["time_signatures"]
+assert "maj7" in s["chord_types"] and abs(sum(s["chord_types"].values()) - 1) < 1e-3
+assert set(s["layers"]) == {"beat", "melody", "harmony", "bassline"}
+assert s["layers"]["bassline"]["programs"][0]["program"] == 32, s["layers"]["bassline"]
+assert sorted(f for f in os.listdir(d)) == ["chords.json", "drums_34.txt", "drums_44.txt", "spec.json"], os.listdir(d)
+assert "swing-main" in open(os.path.join(d, "drums_44.txt")).read()
+c = json.load(open(os.path.join(d, "chords.json")))
+assert c["transitions"]["V"] == {"I": 0.75, "ii": 0.25}, c
+PYEOF
+"$MG_BIN" list-genres --genres-dir g >lg.txt || die "list-genres"
+grep -q "^wizgenre .*90-130" lg.txt || die "list-genres does not show it: $(cat lg.txt)"
+"$MG_BIN" generate --seed 5 --count 2 --out ds --genres-dir g -g wizgenre \
+    --output-mode midi-only -q || die "generate -g wizgenre"
+grep -q '"genre": *"wizgenre"' ds/000001/sample.json || die "sample not of the new genre"
+# the same through flags only, and a wrong flag value is one line, exit 1
+"$MG_BIN" genre new --genres-dir g --yes --name flaggenre --tempo 100-120 \
+    --time-signatures "6/8:1 7/8:2" --drums electronic >flags.txt 2>&1 ||
+    die "flag-only wizard: $(cat flags.txt)"
+[ -f g/flaggenre/drums_68.txt ] && [ -f g/flaggenre/drums_78.txt ] || die "drums for each meter"
+"$MG_BIN" genre new --genres-dir g --yes --name bad --swing 0.9-1 2>bad.txt
+[ $? -ne 0 ] && grep -q "swing" bad.txt || die "bad --swing accepted"
+[ ! -e g/bad ] || die "a refused genre was left behind"
+"$MG_BIN" genre new --midi | grep -q " 38  snare" || die "--midi table"
+echo "wizard: re-asked a wrong value, wrote a genre that loads and generates"
