@@ -24,5 +24,6 @@ int mg_cmd_score(int argc, char **argv);        /* cli/cmd_score.c */
 int mg_cmd_filter(int argc, char **argv);       /* cli/cmd_filter.c */
 int mg_cmd_stats(int argc, char **argv);        /* cli/cmd_stats.c */
 int mg_cmd_eval(int argc, char **argv);         /* cli/cmd_eval.c */
+int mg_cmd_export(int argc, char **argv);       /* cli/cmd_export.c */
 
 #endif

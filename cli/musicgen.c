@@ -38,6 +38,8 @@ static const command commands[] = {
     {"filter", mg_cmd_filter, "move samples below a score out of a dataset"},
     {"eval", mg_cmd_eval,
      "reliability and validity (AUROC) of the musicality score"},
+    {"export", mg_cmd_export,
+     "write a dataset as JSONL, CSV, Parquet, hf, JAMS or WebDataset"},
 };
 
 static void

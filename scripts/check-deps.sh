@@ -18,6 +18,8 @@ for mod in "$@"; do
         openssl) deb=libssl-dev ;;
         cmocka) deb=libcmocka-dev ;;
         libmicrohttpd) deb=libmicrohttpd-dev ;;
+        libzstd) deb=libzstd-dev ;;
+        snappy) deb=libsnappy-dev ;;
         *) deb="(unknown)" ;;
         esac
         echo "missing library: $mod (Debian package: $deb); run scripts/setup.sh" >&2

@@ -1,0 +1,162 @@
+/*
+ * export — `musicgen export ROOT --out PATH [--fmt F] [options]`: write a
+ * dataset as JSONL, CSV, Parquet, a Hugging Face audiofolder tree, JAMS
+ * files or WebDataset tar shards (common/dataset/export.h; docs/export.md).
+ * Prints one summary line on stderr: rows written and what was left out.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "export.h"
+
+static const char usage_text[] =
+    "usage: musicgen export ROOT --out PATH [--fmt FMT] [options]\n"
+    "\n"
+    "Write the complete samples of the dataset at ROOT (flat or sharded,\n"
+    "detected) in index order; half-written and failed samples are left\n"
+    "out and counted.\n"
+    "\n"
+    "  -o, --out PATH      output file (jsonl, csv, parquet) or directory\n"
+    "  -f, --fmt FMT       jsonl (default), csv, parquet, hf, jams, webdataset\n"
+    "  -r, --relative      paths relative to ROOT (default: absolute)\n"
+    "      --no-midi       no MIDI path columns / MIDI files\n"
+    "      --split LIST    keep these splits (train,valid,test)\n"
+    "  -g, --genre LIST    keep samples of these genres\n"
+    "      --min-score X   keep samples with musicality_score >= X\n"
+    "      --shard-size N  webdataset: samples per tar shard (1000)\n"
+    "      --row-group N   parquet: rows per row group (8192)\n"
+    "      --codec C       parquet: zstd (default), snappy, none\n"
+    "      --force         replace PATH if it exists\n"
+    "  -q, --quiet         no summary line\n";
+
+static int
+bad(const char *msg, const char *arg)
+{
+    fprintf(stderr, "musicgen export: %s%s%s\n", msg, arg ? " " : "",
+            arg ? arg : "");
+    return 2;
+}
+
+static int
+parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+int
+mg_cmd_export(int argc, char **argv)
+{
+    mg_export_opts o = {.fmt = MG_EXPORT_JSONL,
+                        .shard_size = 1000,
+                        .row_group = 8192,
+                        .codec = MG_CODEC_ZSTD};
+    bool quiet = false;
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i], *val = NULL;
+        char name[64] = "";
+        if (a[0] == '-' && a[1]) {
+            const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
+            snprintf(name, sizeof name, "%.*s",
+                     eq ? (int)(eq - a) : (int)strlen(a), a);
+            if (eq) val = (char *)eq + 1;
+        } else {
+            if (o.root) return bad("unexpected argument", a);
+            o.root = a;
+            continue;
+        }
+        static const char *const flags[] = {
+            "-r", "--relative", "--no-midi", "--force", "-q", "--quiet",
+            "-h", "--help", NULL};
+        bool is_flag = false;
+        for (int k = 0; flags[k]; k++) is_flag |= !strcmp(name, flags[k]);
+        if (is_flag) {
+            if (val) return bad("option takes no value:", name);
+        } else if (!val) {
+            if (i + 1 >= argc) return bad("missing value for", name);
+            val = argv[++i];
+        }
+        if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
+            fputs(usage_text, stdout);
+            return 0;
+        } else if (!strcmp(name, "-o") || !strcmp(name, "--out")) {
+            o.out = val;
+        } else if (!strcmp(name, "-f") || !strcmp(name, "--fmt")) {
+            if (mg_export_fmt_parse(val, &o.fmt))
+                return bad("--fmt must be jsonl, csv, parquet, hf, jams or "
+                           "webdataset, not", val);
+        } else if (!strcmp(name, "-r") || !strcmp(name, "--relative")) {
+            o.relative = true;
+        } else if (!strcmp(name, "--no-midi")) {
+            o.no_midi = true;
+        } else if (!strcmp(name, "--force")) {
+            o.overwrite = true;
+        } else if (!strcmp(name, "-q") || !strcmp(name, "--quiet")) {
+            quiet = true;
+        } else if (!strcmp(name, "--split")) {
+            o.split = val;
+        } else if (!strcmp(name, "-g") || !strcmp(name, "--genre")) {
+            o.genre = val;
+        } else if (!strcmp(name, "--min-score")) {
+            char *end;
+            o.min_score = strtod(val, &end);
+            if (end == val || *end || !isfinite(o.min_score) ||
+                o.min_score < 0 || o.min_score > 1)
+                return bad("--min-score must be a number in [0, 1], not",
+                           val);
+            o.has_min_score = true;
+        } else if (!strcmp(name, "--shard-size")) {
+            if (parse_uint(val, 1, 100000000, &o.shard_size))
+                return bad("--shard-size must be a whole number >= 1, not",
+                           val);
+        } else if (!strcmp(name, "--row-group")) {
+            if (parse_uint(val, 1, 10000000, &o.row_group))
+                return bad("--row-group must be a whole number >= 1, not",
+                           val);
+        } else if (!strcmp(name, "--codec")) {
+            if (mg_export_codec_parse(val, &o.codec))
+                return bad("--codec must be zstd, snappy or none, not", val);
+        } else {
+            return bad("unknown option", name);
+        }
+    }
+    if (!o.root) return bad("missing ROOT (try musicgen export --help)", NULL);
+    if (!o.out) return bad("missing --out PATH", NULL);
+    if ((o.split && !o.split[0]) || (o.genre && !o.genre[0]))
+        return bad("--split and --genre need a value", NULL);
+
+    mg_export_stats st;
+    char err[1024];
+    if (mg_export_run(&o, &st, err, sizeof err)) {
+        fprintf(stderr, "musicgen export: %s\n", err);
+        return 1;
+    }
+    if (!quiet) {
+        fprintf(stderr,
+                "musicgen export: %" PRIu64 " rows to %s (%s); left out: %"
+                PRIu64 " half-written, %" PRIu64 " invalid, %" PRIu64
+                " failed (manifest), %" PRIu64 " filtered",
+                st.rows, o.out, mg_export_fmt_name(o.fmt), st.partial,
+                st.invalid, st.failed, st.filtered);
+        if (st.no_audio)
+            fprintf(stderr, ", %" PRIu64 " without a mix", st.no_audio);
+        if (st.dropped_fields)
+            fprintf(stderr, "; %" PRIu64 " values outside the first "
+                    "sample's columns", st.dropped_fields);
+        if (st.bad_values)
+            fprintf(stderr, "; %" PRIu64 " values of another type than "
+                    "their column (written as null)", st.bad_values);
+        fputc('\n', stderr);
+    }
+    return 0;
+}

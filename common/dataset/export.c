@@ -1,0 +1,646 @@
+/*
+ * export — the driver: walk the tree, keep what the filters keep, build
+ * each sample's row, hand it to the format's writer, and publish the
+ * output atomically (contract in export.h; row model in export_priv.h).
+ */
+#include "export.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dsread.h"
+#include "errmsg.h"
+#include "export_priv.h"
+#include "sampledir.h"
+
+/* ---- buffer ---- */
+
+int
+mg_xbuf_grow(mg_xbuf *b, size_t n)
+{
+    if (b->oom) return -1;
+    size_t cap = b->cap ? b->cap : 65536;
+    while (cap < b->len + n + 1) cap *= 2;
+    char *q = realloc(b->p, cap);
+    if (!q) {
+        b->oom = 1;
+        return -1;
+    }
+    b->p = q;
+    b->cap = cap;
+    return 0;
+}
+
+void
+mg_xbuf_puts(mg_xbuf *b, const char *s)
+{
+    mg_xbuf_put(b, s, strlen(s));
+}
+
+void
+mg_xbuf_printf(mg_xbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char small[256];
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n < sizeof small) {
+        mg_xbuf_put(b, small, (size_t)n);
+        return;
+    }
+    if (b->len + (size_t)n + 1 > b->cap && mg_xbuf_grow(b, (size_t)n)) return;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void
+mg_xbuf_free(mg_xbuf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+int
+mg_xbuf_flush(mg_xbuf *b, FILE *f)
+{
+    if (b->oom) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (b->len && fwrite(b->p, 1, b->len, f) != b->len) return -1;
+    b->len = 0;
+    return 0;
+}
+
+void
+mg_xbuf_json(mg_xbuf *b, const mg_jdoc *d, uint32_t i)
+{
+    const mg_jtok *t = &d->t[i];
+    switch ((mg_jtype)t->type) {
+    case MG_JT_STR:
+        mg_xbuf_putc(b, '"');
+        mg_xbuf_put(b, d->s + t->start, t->len);
+        mg_xbuf_putc(b, '"');
+        return;
+    case MG_JT_ARR: {
+        mg_xbuf_putc(b, '[');
+        uint32_t k = i + 1;
+        for (uint32_t m = 0; m < t->n; m++) {
+            if (m) mg_xbuf_putc(b, ',');
+            mg_xbuf_json(b, d, k);
+            k = d->t[k].next;
+        }
+        mg_xbuf_putc(b, ']');
+        return;
+    }
+    case MG_JT_OBJ: {
+        mg_xbuf_putc(b, '{');
+        uint32_t k = i + 1;
+        for (uint32_t m = 0; m < t->n; m++) {
+            if (m) mg_xbuf_putc(b, ',');
+            mg_xbuf_json(b, d, k);
+            mg_xbuf_putc(b, ':');
+            mg_xbuf_json(b, d, k + 1);
+            k = d->t[k + 1].next;
+        }
+        mg_xbuf_putc(b, '}');
+        return;
+    }
+    default:
+        mg_xbuf_put(b, d->s + t->start, t->len);
+        return;
+    }
+}
+
+void
+mg_xbuf_jstr(mg_xbuf *b, const char *s)
+{
+    mg_xbuf_putc(b, '"');
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        mg_xbuf_put(b, run, (size_t)(s - run));
+        if (c == '"' || c == '\\') {
+            mg_xbuf_putc(b, '\\');
+            mg_xbuf_putc(b, (char)c);
+        } else {
+            mg_xbuf_printf(b, "\\u%04x", c);
+        }
+        run = s + 1;
+    }
+    mg_xbuf_put(b, run, (size_t)(s - run));
+    mg_xbuf_putc(b, '"');
+}
+
+void
+mg_export_row_json(mg_xbuf *b, const mg_xrow *r)
+{
+    mg_xbuf_putc(b, '{');
+    for (size_t i = 0; i < r->nf; i++) {
+        const mg_xfield *f = &r->f[i];
+        if (i) mg_xbuf_putc(b, ',');
+        mg_xbuf_jstr(b, f->name);
+        mg_xbuf_putc(b, ':');
+        if (f->kind == MG_XF_TOK) mg_xbuf_json(b, r->doc, f->tok);
+        else if (f->kind == MG_XF_STR) mg_xbuf_jstr(b, f->str);
+        else mg_xbuf_puts(b, "null");
+    }
+    mg_xbuf_puts(b, "}\n");
+}
+
+/* ---- files ---- */
+
+static int
+copy_file(const char *src, const char *dst, char *err, size_t errlen)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return mg_errf(err, errlen, "%s: %s", src, strerror(errno));
+    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (out < 0) {
+        int en = errno;
+        close(in);
+        return mg_errf(err, errlen, "%s: %s", dst, strerror(en));
+    }
+    char buf[1 << 16];
+    ssize_t n;
+    int rc = 0;
+    while ((n = read(in, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 || write(out, buf, (size_t)n) != n) {
+            rc = mg_errf(err, errlen, "copying %s: %s", src, strerror(errno));
+            break;
+        }
+    }
+    close(in);
+    if (close(out) && !rc)
+        rc = mg_errf(err, errlen, "%s: %s", dst, strerror(errno));
+    if (rc) unlink(dst);
+    return rc;
+}
+
+int
+mg_export_link(const char *src, const char *dst, char *err, size_t errlen)
+{
+    if (link(src, dst) == 0) return 0;
+    if (errno == ENOENT)
+        return mg_errf(err, errlen, "%s: %s", src, strerror(errno));
+    /* Another file system, too many links, or no links at all: copy. */
+    if (errno == EXDEV || errno == EMLINK || errno == EPERM ||
+        errno == ENOTSUP || errno == EOPNOTSUPP)
+        return copy_file(src, dst, err, errlen);
+    return mg_errf(err, errlen, "%s: %s", dst, strerror(errno));
+}
+
+/* ---- options ---- */
+
+static const char *const fmt_names[] = {"jsonl", "csv", "parquet",
+                                        "hf", "jams", "webdataset"};
+
+int
+mg_export_fmt_parse(const char *s, mg_export_fmt *f)
+{
+    for (size_t i = 0; i < sizeof fmt_names / sizeof *fmt_names; i++)
+        if (!strcmp(s, fmt_names[i])) {
+            *f = (mg_export_fmt)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *
+mg_export_fmt_name(mg_export_fmt f)
+{
+    return (size_t)f < sizeof fmt_names / sizeof *fmt_names ? fmt_names[f]
+                                                            : "?";
+}
+
+int
+mg_export_codec_parse(const char *s, mg_export_codec *c)
+{
+    if (!strcmp(s, "zstd")) *c = MG_CODEC_ZSTD;
+    else if (!strcmp(s, "snappy")) *c = MG_CODEC_SNAPPY;
+    else if (!strcmp(s, "none")) *c = MG_CODEC_NONE;
+    else return -1;
+    return 0;
+}
+
+/* ---- row building ---- */
+
+static const char *
+arena_str(mg_xrow *r, const char *a, const char *b, const char *c)
+{
+    size_t la = strlen(a), lb = b ? strlen(b) : 0, lc = c ? strlen(c) : 0;
+    if (r->used + la + lb + lc + 1 > sizeof r->arena) return NULL;
+    char *p = r->arena + r->used;
+    memcpy(p, a, la);
+    if (lb) memcpy(p + la, b, lb);
+    if (lc) memcpy(p + la + lb, c, lc);
+    p[la + lb + lc] = 0;
+    r->used += la + lb + lc + 1;
+    return p;
+}
+
+static mg_xfield *
+add_field(mg_xrow *r, const char *name)
+{
+    if (!name || r->nf == MG_XROW_MAX_FIELDS) {
+        r->dropped++;
+        return NULL;
+    }
+    mg_xfield *f = &r->f[r->nf++];
+    memset(f, 0, sizeof *f);
+    f->name = name;
+    return f;
+}
+
+static void
+add_str(mg_xrow *r, const char *name, const char *value)
+{
+    mg_xfield *f = add_field(r, name);
+    if (!f) return;
+    f->kind = value ? MG_XF_STR : MG_XF_NULL;
+    f->str = value;
+}
+
+/* A decoded string token in the arena (NULL if it does not fit). */
+static const char *
+tok_str(mg_xrow *r, uint32_t tok)
+{
+    const mg_jtok *t = &r->doc->t[tok];
+    if (t->type != MG_JT_STR) return NULL;
+    size_t room = sizeof r->arena - r->used;
+    size_t n = mg_jdoc_str(r->doc, tok, r->arena + r->used, room);
+    if (n == (size_t)-1) return NULL;
+    const char *p = r->arena + r->used;
+    r->used += n + 1;
+    return p;
+}
+
+static void
+flatten(mg_xrow *r, const char *name, uint32_t tok)
+{
+    const mg_jtok *t = &r->doc->t[tok];
+    if (t->type != MG_JT_OBJ) {
+        mg_xfield *f = add_field(r, name);
+        if (f) {
+            f->kind = MG_XF_TOK;
+            f->tok = tok;
+        }
+        return;
+    }
+    uint32_t k = tok + 1;
+    for (uint32_t m = 0; m < t->n; m++) {
+        size_t mark = r->used;
+        const char *key = tok_str(r, k);
+        const char *full = key ? (name ? arena_str(r, name, ".", key)
+                                       : key)
+                               : NULL;
+        if (!full) {
+            r->used = mark;
+            r->dropped++;
+        } else {
+            flatten(r, full, k + 1);
+        }
+        k = r->doc->t[k + 1].next;
+    }
+}
+
+/* Paths of the files an object (stems, midi) names, as columns. */
+static void
+add_file_map(mg_xrow *r, const char *kind, uint32_t obj, const char *dir,
+             bool columns)
+{
+    const mg_jtok *t = &r->doc->t[obj];
+    if (t->type != MG_JT_OBJ) return;
+    uint32_t k = obj + 1;
+    for (uint32_t m = 0; m < t->n; m++) {
+        const char *layer = tok_str(r, k), *file = tok_str(r, k + 1);
+        if (layer && file && !strstr(file, "..") && file[0] != '/') {
+            if (columns)
+                add_str(r, arena_str(r, kind, "_", arena_str(r, layer,
+                                                             "_path", NULL)),
+                        arena_str(r, dir, "/", file));
+            if (r->nfiles < MG_XROW_MAX_FILES)
+                r->files[r->nfiles++] =
+                    (mg_xfile){.kind = kind, .layer = layer, .file = file};
+        }
+        k = r->doc->t[k + 1].next;
+    }
+}
+
+static void
+build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
+          const mg_export_opts *o)
+{
+    r->nf = r->nfiles = r->used = r->dropped = 0;
+    r->index = s->index;
+    r->raw = s->raw;
+    r->raw_len = s->raw_len;
+    r->rel = arena_str(r, s->rel, NULL, NULL);
+    r->dir = arena_str(r, absroot, "/", s->rel);
+    const char *dir = o->relative ? r->rel : r->dir;
+    long sp = mg_jdoc_get(r->doc, 0, "split");
+    r->split = sp >= 0 ? tok_str(r, (uint32_t)sp) : NULL;
+    if (!r->split) r->split = "";
+
+    add_str(r, "path", dir);
+    long mix = mg_jdoc_get(r->doc, 0, "mix");
+    const char *mixf = mix >= 0 ? tok_str(r, (uint32_t)mix) : NULL;
+    if (mixf && (strstr(mixf, "..") || mixf[0] == '/')) mixf = NULL;
+    add_str(r, "mix_path", mixf ? arena_str(r, dir, "/", mixf) : NULL);
+    if (mixf)
+        r->files[r->nfiles++] =
+            (mg_xfile){.kind = "mix", .layer = "", .file = mixf};
+    long stems = mg_jdoc_get(r->doc, 0, "stems");
+    if (stems >= 0) add_file_map(r, "stem", (uint32_t)stems, dir, true);
+    long midi = mg_jdoc_get(r->doc, 0, "midi");
+    if (midi >= 0 && !o->no_midi)
+        add_file_map(r, "midi", (uint32_t)midi, dir, true);
+
+    const mg_jtok *t = &r->doc->t[0];
+    uint32_t k = 1;
+    for (uint32_t m = 0; m < t->n; m++) {
+        if (!mg_jdoc_streq(r->doc, k, "mix") &&
+            !mg_jdoc_streq(r->doc, k, "stems") &&
+            !mg_jdoc_streq(r->doc, k, "midi")) {
+            const char *key = tok_str(r, k);
+            if (key) flatten(r, key, k + 1);
+            else r->dropped++;
+        }
+        k = r->doc->t[k + 1].next;
+    }
+}
+
+/* ---- filters ---- */
+
+/* Is the string token tok one of the comma-separated words in list? */
+static bool
+in_list(const mg_jdoc *d, long tok, const char *list)
+{
+    if (tok < 0 || d->t[tok].type != MG_JT_STR) return false;
+    char v[256];
+    if (mg_jdoc_str(d, (uint32_t)tok, v, sizeof v) == (size_t)-1) return false;
+    size_t n = strlen(v);
+    for (const char *p = list; *p;) {
+        const char *c = strchr(p, ',');
+        size_t l = c ? (size_t)(c - p) : strlen(p);
+        if (l == n && !memcmp(p, v, n)) return true;
+        p += l + (c ? 1 : 0);
+    }
+    return false;
+}
+
+static bool
+keep(const mg_jdoc *d, const mg_export_opts *o)
+{
+    if (o->split && !in_list(d, mg_jdoc_get(d, 0, "split"), o->split))
+        return false;
+    if (o->genre) {
+        bool hit = in_list(d, mg_jdoc_get(d, 0, "genre"), o->genre);
+        long gs = mg_jdoc_get(d, 0, "genres");
+        if (!hit && gs >= 0 && d->t[gs].type == MG_JT_ARR) {
+            uint32_t k = (uint32_t)gs + 1;
+            for (uint32_t m = 0; m < d->t[gs].n && !hit; m++) {
+                hit = in_list(d, k, o->genre);
+                k = d->t[k].next;
+            }
+        }
+        if (!hit) return false;
+    }
+    if (o->has_min_score) {
+        long sc = mg_jdoc_get(d, 0, "musicality_score");
+        double v;
+        if (sc < 0 || mg_jdoc_double(d, (uint32_t)sc, &v) || v < o->min_score)
+            return false;
+    }
+    return true;
+}
+
+/* The manifest's failed rows (streamed; no manifest counts none). */
+static uint64_t
+count_failed(const char *root)
+{
+    char p[PATH_MAX + 32];
+    snprintf(p, sizeof p, "%s/manifest.jsonl", root);
+    FILE *f = fopen(p, "r");
+    if (!f) return 0;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    uint64_t failed = 0;
+    mg_jdoc d = {0};
+    while ((n = getline(&line, &cap, f)) > 0) {
+        if (!strstr(line, "\"failed\"")) continue;
+        if (mg_jdoc_parse(&d, line, (size_t)n, NULL, 0) ||
+            d.t[0].type != MG_JT_OBJ)
+            continue;
+        long st = mg_jdoc_get(&d, 0, "status");
+        if (st >= 0 && mg_jdoc_streq(&d, (uint32_t)st, "failed")) failed++;
+    }
+    mg_jdoc_free(&d);
+    free(line);
+    fclose(f);
+    return failed;
+}
+
+/* ---- the run ---- */
+
+static bool
+is_dir_format(mg_export_fmt f)
+{
+    return f == MG_EXPORT_HF || f == MG_EXPORT_JAMS ||
+           f == MG_EXPORT_WEBDATASET;
+}
+
+static mg_xwriter *
+writer_new(const mg_export_opts *o, mg_export_stats *st, const char *path,
+           char *err, size_t errlen)
+{
+    switch (o->fmt) {
+    case MG_EXPORT_JSONL: return mg_export_jsonl_new(o, st, path, err, errlen);
+    case MG_EXPORT_CSV: return mg_export_csv_new(o, st, path, err, errlen);
+    case MG_EXPORT_PARQUET:
+        return mg_export_parquet_new(o, st, path, err, errlen);
+    case MG_EXPORT_HF: return mg_export_hf_new(o, st, path, err, errlen);
+    case MG_EXPORT_JAMS: return mg_export_jams_new(o, st, path, err, errlen);
+    case MG_EXPORT_WEBDATASET:
+        return mg_export_wds_new(o, st, path, err, errlen);
+    }
+    mg_errf(err, errlen, "unknown format");
+    return NULL;
+}
+
+/* Is the output free to take (or may it be replaced)? */
+static int
+check_out(const mg_export_opts *o, const char *absroot, char *err,
+          size_t errlen)
+{
+    struct stat st;
+    if (stat(o->out, &st)) {
+        if (errno == ENOENT) return 0;
+        return mg_errf(err, errlen, "%s: %s", o->out, strerror(errno));
+    }
+    if (is_dir_format(o->fmt) != !!S_ISDIR(st.st_mode))
+        return mg_errf(err, errlen, "%s exists and is %s", o->out,
+                       S_ISDIR(st.st_mode) ? "a directory" : "not a directory");
+    char real[PATH_MAX];
+    if (realpath(o->out, real) && !strcmp(real, absroot))
+        return mg_errf(err, errlen, "%s is the dataset itself", o->out);
+    if (!o->overwrite)
+        return mg_errf(err, errlen, "%s exists (--force replaces it)",
+                       o->out);
+    return 0;
+}
+
+/* Rename tmp onto out, replacing an old out (a directory goes aside
+ * first, then away, so out never holds half of either). */
+static int
+publish(const mg_export_opts *o, const char *tmp, char *err, size_t errlen)
+{
+    if (!is_dir_format(o->fmt)) {
+        if (rename(tmp, o->out))
+            return mg_errf(err, errlen, "%s: %s", o->out, strerror(errno));
+        return 0;
+    }
+    char old[PATH_MAX + 64];
+    snprintf(old, sizeof old, "%s.old-%ld", o->out, (long)getpid());
+    bool had = rename(o->out, old) == 0;
+    if (rename(tmp, o->out)) {
+        int en = errno;
+        if (had) rename(old, o->out);
+        return mg_errf(err, errlen, "%s: %s", o->out, strerror(en));
+    }
+    if (had) mg_dir_remove(old);
+    return 0;
+}
+
+int
+mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
+              size_t errlen)
+{
+    memset(st, 0, sizeof *st);
+    char absroot[PATH_MAX];
+    if (!realpath(o->root, absroot))
+        return mg_errf(err, errlen, "%s: %s", o->root, strerror(errno));
+    if (check_out(o, absroot, err, errlen)) return -1;
+    mg_dsread *rd = mg_dsread_open(absroot, MG_DSREAD_RAW | MG_DSREAD_PARTIALS,
+                                   err, errlen);
+    if (!rd) return -1;
+    char tmp[PATH_MAX + 64];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o->out, (long)getpid());
+    if (is_dir_format(o->fmt)) {
+        mg_dir_remove(tmp);
+        if (mkdir(tmp, 0777)) {
+            mg_errf(err, errlen, "%s: %s", tmp, strerror(errno));
+            mg_dsread_destroy(&rd);
+            return -1;
+        }
+    }
+    mg_xwriter *w = writer_new(o, st, tmp, err, errlen);
+    mg_xrow *row = w ? malloc(sizeof *row) : NULL;
+    mg_jdoc doc = {0};
+    int rc = w && row ? 0 : -1;
+    if (w && !row) mg_errf(err, errlen, "out of memory");
+    st->failed = count_failed(absroot);
+    mg_dsample s;
+    while (!rc && (rc = mg_dsread_next(rd, &s, err, errlen)) == 1) {
+        rc = 0;
+        if (!s.complete) {
+            st->partial++;
+            continue;
+        }
+        if (s.error || !s.raw ||
+            mg_jdoc_parse(&doc, s.raw, s.raw_len, NULL, 0) ||
+            doc.t[0].type != MG_JT_OBJ) {
+            st->invalid++;
+            continue;
+        }
+        if (!keep(&doc, o)) {
+            st->filtered++;
+            continue;
+        }
+        row->doc = &doc;
+        build_row(row, &s, absroot, o);
+        st->dropped_fields += row->dropped;
+        rc = w->row(w, row, err, errlen);
+    }
+    if (rc == 0 && w) rc = w->finish(w, err, errlen);
+    if (w) w->destroy(w);
+    free(row);
+    mg_jdoc_free(&doc);
+    mg_dsread_destroy(&rd);
+    if (rc == 0 && o->fmt == MG_EXPORT_HF && st->rows == 0 && st->no_audio)
+        rc = mg_errf(err, errlen,
+                     "no sample has a mix (a midi-only or stems-only "
+                     "dataset): the audiofolder layout needs one audio "
+                     "file per row; export jsonl, parquet or jams instead");
+    if (rc == 0) rc = publish(o, tmp, err, errlen);
+    if (rc) {
+        if (is_dir_format(o->fmt)) mg_dir_remove(tmp);
+        else unlink(tmp);
+    }
+    return rc ? -1 : 0;
+}
+
+/* ---- columns ---- */
+
+static uint64_t
+name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+long
+mg_xcols_find(const mg_xcols *c, const char *name)
+{
+    size_t m = c->cap - 1;
+    for (size_t i = name_hash(name) & m;; i = (i + 1) & m) {
+        uint32_t v = c->slot[i];
+        if (!v) return -1;
+        if (!strcmp(c->names[v - 1], name)) return (long)v - 1;
+    }
+}
+
+int
+mg_xcols_init(mg_xcols *c, const mg_xrow *r)
+{
+    memset(c, 0, sizeof *c);
+    c->cap = 16;
+    while (c->cap < 2 * r->nf + 2) c->cap *= 2;
+    c->slot = calloc(c->cap, sizeof *c->slot);
+    c->names = calloc(r->nf + 1, sizeof *c->names);
+    if (!c->slot || !c->names) return -1;
+    for (size_t i = 0; i < r->nf; i++) {
+        if (mg_xcols_find(c, r->f[i].name) >= 0) continue; /* duplicate */
+        if (!(c->names[c->n] = strdup(r->f[i].name))) return -1;
+        size_t m = c->cap - 1, h = name_hash(r->f[i].name) & m;
+        while (c->slot[h]) h = (h + 1) & m;
+        c->slot[h] = (uint32_t)++c->n;
+    }
+    return 0;
+}
+
+void
+mg_xcols_free(mg_xcols *c)
+{
+    for (size_t i = 0; c->names && i < c->n; i++) free(c->names[i]);
+    free(c->names);
+    free(c->slot);
+    memset(c, 0, sizeof *c);
+}

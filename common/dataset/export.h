@@ -1,0 +1,81 @@
+/*
+ * export — one pass over a dataset tree (dsread) that writes it in a
+ * format other tools read: JSONL, CSV, Parquet, the Hugging Face
+ * audiofolder layout, JAMS, WebDataset tar shards. docs/export.md.
+ *
+ * Invariants:
+ *  - One row (file, tar group) per complete sample that passes the
+ *    filters, in index order; half-written directories, unreadable or
+ *    invalid sample.json files and the manifest's failed rows are left
+ *    out and counted in mg_export_stats.
+ *  - Constant memory in the number of samples: rows are streamed, the
+ *    Parquet writer flushes a row group every `row_group` rows.
+ *  - The output appears whole or not at all: a file is written beside
+ *    its final name and renamed into place; a directory (hf, jams,
+ *    webdataset) is built as "<out>.tmp-<pid>" and renamed at the end.
+ *  - Columns come from the data: every scalar of sample.json (nested
+ *    objects flattened to dotted names, "musicality.symbolic.score"),
+ *    every list, and the file paths (path, mix_path, stem_<layer>_path,
+ *    midi_<layer>_path). Tabular formats take their columns from the
+ *    first exported sample; a later sample's extra fields are counted.
+ */
+#ifndef MG_EXPORT_H
+#define MG_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    MG_EXPORT_JSONL,
+    MG_EXPORT_CSV,
+    MG_EXPORT_PARQUET,
+    MG_EXPORT_HF,
+    MG_EXPORT_JAMS,
+    MG_EXPORT_WEBDATASET,
+} mg_export_fmt;
+
+typedef enum {
+    MG_CODEC_NONE,
+    MG_CODEC_SNAPPY,
+    MG_CODEC_ZSTD,
+} mg_export_codec;
+
+typedef struct {
+    const char *root; /* dataset root */
+    const char *out;  /* file (jsonl, csv, parquet) or directory */
+    mg_export_fmt fmt;
+    bool relative;     /* paths relative to the dataset root */
+    bool no_midi;      /* no MIDI paths / files */
+    const char *split; /* comma list of splits kept; NULL keeps all */
+    const char *genre; /* comma list: kept if `genre` or a `genres` item */
+    bool has_min_score;
+    double min_score;     /* musicality_score >= this */
+    unsigned shard_size;  /* webdataset: samples per tar (default 1000) */
+    unsigned row_group;   /* parquet: rows per row group (default 8192) */
+    mg_export_codec codec; /* parquet (default zstd) */
+    bool overwrite;        /* replace an existing output */
+} mg_export_opts;
+
+typedef struct {
+    uint64_t rows;        /* written */
+    uint64_t partial;     /* half-written directories */
+    uint64_t invalid;     /* sample.json unreadable or not valid JSON */
+    uint64_t failed;      /* manifest rows with status "failed" */
+    uint64_t filtered;    /* complete, but not kept by a filter */
+    uint64_t no_audio;    /* hf: complete, but without a mix */
+    uint64_t dropped_fields; /* values not in the first sample's columns */
+    uint64_t bad_values;  /* values whose type differs from the column's */
+    uint64_t files;       /* hf, jams, webdataset: files written */
+} mg_export_stats;
+
+/* "jsonl" ... "webdataset" / "zstd", "snappy", "none"; 0 or -1. */
+int mg_export_fmt_parse(const char *s, mg_export_fmt *f);
+int mg_export_codec_parse(const char *s, mg_export_codec *c);
+const char *mg_export_fmt_name(mg_export_fmt f);
+
+/* Run the export; 0, or -1 and one line in err (nothing left at out). */
+int mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
+                  size_t errlen);
+
+#endif

@@ -1,0 +1,461 @@
+/*
+ * export_parquet — the Parquet export: infer a typed schema from the
+ * first exported sample, then shred every row into it (parquet.h writes
+ * the file).
+ *
+ * Inference (generic, so new sample.json fields flow through): integers
+ * are INT64 (UINT64 for a field named *seed or a value past INT64_MAX),
+ * other numbers DOUBLE, strings STRING, booleans BOOLEAN; a list is a
+ * LIST of its elements' merged type (ints and reals merge to DOUBLE), so
+ * beat_times is list<double>; a list of objects with the same keys is a
+ * list<struct> (chords, song_arrangement, with their nested lists); a mix
+ * the types cannot express (objects with differing keys, lists mixing
+ * strings and numbers) becomes a JSON-text leaf. A value seen as null or
+ * an empty list in the first sample gives a "weak" STRING that takes any
+ * later value (non-strings as JSON text).
+ *
+ * A later value of another type than its column is written as null and
+ * counted (mg_export_stats.bad_values); a field the first sample lacked is
+ * counted in dropped_fields.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "errmsg.h"
+#include "export_priv.h"
+#include "parquet.h"
+
+typedef struct {
+    mg_xwriter w;
+    mg_pq *pq;
+    mg_pq_node **fields;
+    size_t nfields;
+    mg_xcols cols;
+    long *slot;
+    char *dec;
+    size_t dec_cap;
+    mg_xbuf js;
+} pqw;
+
+/* ---- schema nodes ---- */
+
+static mg_pq_node *
+node_new(const char *name, mg_pq_kind kind, mg_pq_type type)
+{
+    mg_pq_node *n = calloc(1, sizeof *n);
+    if (!n) return NULL;
+    n->name = strdup(name);
+    n->kind = kind;
+    n->type = type;
+    if (!n->name) {
+        free(n);
+        return NULL;
+    }
+    return n;
+}
+
+static void
+node_free(mg_pq_node *n)
+{
+    if (!n) return;
+    for (size_t i = 0; i < n->nkids; i++) node_free(n->kids[i]);
+    free(n->kids);
+    free(n->name);
+    free(n);
+}
+
+static int
+node_add(mg_pq_node *n, mg_pq_node *kid)
+{
+    if (!kid) return -1;
+    mg_pq_node **k = realloc(n->kids, (n->nkids + 1) * sizeof *k);
+    if (!k) {
+        node_free(kid);
+        return -1;
+    }
+    n->kids = k;
+    n->kids[n->nkids++] = kid;
+    return 0;
+}
+
+/* A JSON-text leaf in place of n (keeps n's name). */
+static mg_pq_node *
+to_json(mg_pq_node *n)
+{
+    for (size_t i = 0; i < n->nkids; i++) node_free(n->kids[i]);
+    free(n->kids);
+    n->kids = NULL;
+    n->nkids = 0;
+    n->kind = MG_PQ_LEAF;
+    n->type = MG_PQ_JSON;
+    n->weak = false;
+    return n;
+}
+
+static bool
+seed_name(const char *name)
+{
+    size_t n = strlen(name);
+    return n >= 4 && !strcmp(name + n - 4, "seed");
+}
+
+/* The merged type of a and b (both consumed). */
+static mg_pq_node *
+merge(mg_pq_node *a, mg_pq_node *b)
+{
+    if (!a) return b;
+    if (!b) return a;
+    if (b->weak) {
+        node_free(b);
+        return a;
+    }
+    if (a->weak) {
+        node_free(a);
+        return b;
+    }
+    if (a->kind != b->kind) {
+        node_free(b);
+        return to_json(a);
+    }
+    if (a->kind == MG_PQ_LEAF) {
+        mg_pq_type x = a->type, y = b->type;
+        node_free(b);
+        if (x == y) return a;
+        bool xi = x == MG_PQ_INT64 || x == MG_PQ_UINT64;
+        bool yi = y == MG_PQ_INT64 || y == MG_PQ_UINT64;
+        if ((xi || x == MG_PQ_DOUBLE) && (yi || y == MG_PQ_DOUBLE)) {
+            a->type = xi && yi ? MG_PQ_UINT64 : MG_PQ_DOUBLE;
+            return a;
+        }
+        return to_json(a);
+    }
+    if (a->kind == MG_PQ_LIST) {
+        a->kids[0] = merge(a->kids[0], b->kids[0]);
+        b->nkids = 0;
+        node_free(b);
+        return a->kids[0] ? a : NULL;
+    }
+    /* Structs: the same keys in the same order, or JSON text. */
+    bool same = a->nkids == b->nkids;
+    for (size_t i = 0; same && i < a->nkids; i++)
+        same = !strcmp(a->kids[i]->name, b->kids[i]->name);
+    if (!same) {
+        node_free(b);
+        return to_json(a);
+    }
+    for (size_t i = 0; i < a->nkids; i++) {
+        a->kids[i] = merge(a->kids[i], b->kids[i]);
+        b->kids[i] = NULL;
+    }
+    b->nkids = 0;
+    node_free(b);
+    for (size_t i = 0; i < a->nkids; i++)
+        if (!a->kids[i]) return NULL;
+    return a;
+}
+
+static mg_pq_node *
+weak_string(const char *name)
+{
+    mg_pq_node *n = node_new(name, MG_PQ_LEAF, MG_PQ_STRING);
+    if (n) n->weak = true;
+    return n;
+}
+
+static mg_pq_node *
+infer(const mg_jdoc *d, uint32_t tok, const char *name)
+{
+    const mg_jtok *t = &d->t[tok];
+    switch ((mg_jtype)t->type) {
+    case MG_JT_NULL: return weak_string(name);
+    case MG_JT_TRUE:
+    case MG_JT_FALSE: return node_new(name, MG_PQ_LEAF, MG_PQ_BOOL);
+    case MG_JT_STR: return node_new(name, MG_PQ_LEAF, MG_PQ_STRING);
+    case MG_JT_NUM: {
+        if (!t->isint) return node_new(name, MG_PQ_LEAF, MG_PQ_DOUBLE);
+        int64_t i;
+        bool big = mg_jdoc_i64(d, tok, &i) != 0;
+        return node_new(name, MG_PQ_LEAF,
+                        big || seed_name(name) ? MG_PQ_UINT64 : MG_PQ_INT64);
+    }
+    case MG_JT_ARR: {
+        if (t->n == 0) return weak_string(name);
+        mg_pq_node *n = node_new(name, MG_PQ_LIST, MG_PQ_JSON), *el = NULL;
+        if (!n) return NULL;
+        uint32_t k = tok + 1;
+        for (uint32_t m = 0; m < t->n; m++) {
+            mg_pq_node *e = infer(d, k, "element");
+            if (!e) {
+                node_free(el);
+                node_free(n);
+                return NULL;
+            }
+            el = merge(el, e);
+            k = d->t[k].next;
+        }
+        if (!el || node_add(n, el)) {
+            node_free(n);
+            return NULL;
+        }
+        /* A list of JSON text says less than the list as JSON text. */
+        if (el->kind == MG_PQ_LEAF && el->type == MG_PQ_JSON) return to_json(n);
+        return n;
+    }
+    case MG_JT_OBJ: {
+        if (t->n == 0) return weak_string(name);
+        mg_pq_node *n = node_new(name, MG_PQ_STRUCT, MG_PQ_JSON);
+        if (!n) return NULL;
+        uint32_t k = tok + 1;
+        char key[256];
+        for (uint32_t m = 0; m < t->n; m++) {
+            if (mg_jdoc_str(d, k, key, sizeof key) == (size_t)-1 ||
+                node_add(n, infer(d, k + 1, key))) {
+                node_free(n);
+                return NULL;
+            }
+            k = d->t[k + 1].next;
+        }
+        return n;
+    }
+    }
+    return NULL;
+}
+
+/* ---- shredding ---- */
+
+static void
+nulls(pqw *q, const mg_pq_node *n, int rep, int def)
+{
+    if (n->kind == MG_PQ_LEAF) {
+        mg_pq_level(q->pq, n->col, rep, def);
+        return;
+    }
+    for (size_t i = 0; i < n->nkids; i++) nulls(q, n->kids[i], rep, def);
+}
+
+static const char *
+decoded(pqw *q, const mg_jdoc *d, uint32_t tok, size_t *len)
+{
+    const mg_jtok *t = &d->t[tok];
+    if (!t->esc) {
+        *len = t->len;
+        return d->s + t->start;
+    }
+    if (t->len + 1u > q->dec_cap) {
+        size_t cap = (t->len + 1u) * 2;
+        char *p = realloc(q->dec, cap);
+        if (!p) return NULL;
+        q->dec = p;
+        q->dec_cap = cap;
+    }
+    *len = mg_jdoc_str(d, tok, q->dec, q->dec_cap);
+    return q->dec;
+}
+
+/* One leaf value; false when the token does not fit the leaf's type. */
+static bool
+leaf(pqw *q, const mg_pq_node *n, const mg_jdoc *d, uint32_t tok, int rep)
+{
+    const mg_jtok *t = &d->t[tok];
+    switch (n->type) {
+    case MG_PQ_INT64: {
+        int64_t v;
+        if (mg_jdoc_i64(d, tok, &v)) return false;
+        mg_pq_int(q->pq, n->col, rep, v);
+        return true;
+    }
+    case MG_PQ_UINT64: {
+        uint64_t v;
+        if (mg_jdoc_u64(d, tok, &v)) return false;
+        mg_pq_int(q->pq, n->col, rep, (int64_t)v);
+        return true;
+    }
+    case MG_PQ_DOUBLE: {
+        double v;
+        if (mg_jdoc_double(d, tok, &v)) return false;
+        mg_pq_double(q->pq, n->col, rep, v);
+        return true;
+    }
+    case MG_PQ_BOOL:
+        if (t->type != MG_JT_TRUE && t->type != MG_JT_FALSE) return false;
+        mg_pq_bool(q->pq, n->col, rep, t->type == MG_JT_TRUE);
+        return true;
+    case MG_PQ_STRING:
+        if (t->type == MG_JT_STR) {
+            size_t len;
+            const char *s = decoded(q, d, tok, &len);
+            if (!s) return false;
+            mg_pq_str(q->pq, n->col, rep, s, len);
+            return true;
+        }
+        if (!n->weak) return false;
+        /* a weak string holds other values as JSON text */
+        __attribute__((fallthrough));
+    case MG_PQ_JSON:
+        q->js.len = 0;
+        mg_xbuf_json(&q->js, d, tok);
+        if (q->js.oom) return false;
+        mg_pq_str(q->pq, n->col, rep, q->js.p, q->js.len);
+        return true;
+    }
+    return false;
+}
+
+static void
+shred(pqw *q, const mg_pq_node *n, const mg_jdoc *d, long tok, int pdef,
+      int rep)
+{
+    if (tok < 0 || d->t[tok].type == MG_JT_NULL) {
+        nulls(q, n, rep, pdef);
+        return;
+    }
+    const mg_jtok *t = &d->t[tok];
+    switch (n->kind) {
+    case MG_PQ_LEAF:
+        if (!leaf(q, n, d, (uint32_t)tok, rep)) {
+            q->w.st->bad_values++;
+            nulls(q, n, rep, pdef);
+        }
+        return;
+    case MG_PQ_STRUCT:
+        if (t->type != MG_JT_OBJ) {
+            q->w.st->bad_values++;
+            nulls(q, n, rep, pdef);
+            return;
+        }
+        {
+            /* Keys are usually in the schema's order: try the next
+             * member first, search only when it differs. */
+            uint32_t k = (uint32_t)tok + 1, m = 0;
+            for (size_t i = 0; i < n->nkids; i++) {
+                long v = -1;
+                if (m < t->n && mg_jdoc_streq(d, k, n->kids[i]->name)) {
+                    v = (long)k + 1;
+                    k = d->t[k + 1].next;
+                    m++;
+                } else {
+                    v = mg_jdoc_get(d, (uint32_t)tok, n->kids[i]->name);
+                }
+                shred(q, n->kids[i], d, v, n->def, rep);
+            }
+        }
+        return;
+    case MG_PQ_LIST: {
+        if (t->type != MG_JT_ARR) {
+            q->w.st->bad_values++;
+            nulls(q, n, rep, pdef);
+            return;
+        }
+        if (t->n == 0) {
+            nulls(q, n->kids[0], rep, n->def);
+            return;
+        }
+        uint32_t k = (uint32_t)tok + 1;
+        for (uint32_t m = 0; m < t->n; m++) {
+            shred(q, n->kids[0], d, k, n->def + 1, m ? n->rep : rep);
+            k = d->t[k].next;
+        }
+        return;
+    }
+    }
+}
+
+/* ---- the writer ---- */
+
+static int
+start(pqw *q, const mg_xrow *r, char *err, size_t errlen)
+{
+    if (mg_xcols_init(&q->cols, r) ||
+        !(q->fields = calloc(q->cols.n + 1, sizeof *q->fields)) ||
+        !(q->slot = malloc((q->cols.n + 1) * sizeof *q->slot)))
+        return mg_errf(err, errlen, "out of memory");
+    for (size_t c = 0; c < q->cols.n; c++) {
+        const mg_xfield *f = NULL;
+        for (size_t i = 0; i < r->nf && !f; i++)
+            if (!strcmp(r->f[i].name, q->cols.names[c])) f = &r->f[i];
+        mg_pq_node *n = f->kind == MG_XF_TOK ? infer(r->doc, f->tok, f->name)
+                        : f->kind == MG_XF_STR
+                            ? node_new(f->name, MG_PQ_LEAF, MG_PQ_STRING)
+                            : weak_string(f->name);
+        if (!n) return mg_errf(err, errlen, "out of memory");
+        q->fields[q->nfields++] = n;
+    }
+    char who[64];
+    snprintf(who, sizeof who, "musicgen %s", MG_ENGINE_VERSION);
+    int codec = q->w.o->codec == MG_CODEC_ZSTD     ? 6
+                : q->w.o->codec == MG_CODEC_SNAPPY ? 1
+                                                   : 0;
+    q->pq = mg_pq_open(q->w.path, q->fields, q->nfields, codec,
+                       q->w.o->row_group, who, err, errlen);
+    return q->pq ? 0 : -1;
+}
+
+static int
+pq_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
+{
+    pqw *q = (pqw *)w;
+    if (!q->pq && start(q, r, err, errlen)) return -1;
+    for (size_t i = 0; i < q->cols.n; i++) q->slot[i] = -1;
+    for (size_t i = 0; i < r->nf; i++) {
+        long k = mg_xcols_find(&q->cols, r->f[i].name);
+        if (k < 0) w->st->dropped_fields++;
+        else q->slot[k] = (long)i;
+    }
+    for (size_t c = 0; c < q->nfields; c++) {
+        const mg_pq_node *n = q->fields[c];
+        const mg_xfield *f = q->slot[c] >= 0 ? &r->f[q->slot[c]] : NULL;
+        if (!f || f->kind == MG_XF_NULL) {
+            nulls(q, n, 0, 0);
+        } else if (f->kind == MG_XF_TOK) {
+            shred(q, n, r->doc, (long)f->tok, 0, 0);
+        } else if (n->kind == MG_PQ_LEAF &&
+                   (n->type == MG_PQ_STRING || n->type == MG_PQ_JSON)) {
+            mg_pq_str(q->pq, n->col, 0, f->str, strlen(f->str));
+        } else {
+            w->st->bad_values++;
+            nulls(q, n, 0, 0);
+        }
+    }
+    w->st->rows++;
+    return mg_pq_end_row(q->pq, err, errlen);
+}
+
+static int
+pq_finish(mg_xwriter *w, char *err, size_t errlen)
+{
+    pqw *q = (pqw *)w;
+    if (!q->pq) {
+        /* No row: a valid file with no columns and no rows. */
+        q->pq = mg_pq_open(w->path, NULL, 0, 0, 1, "musicgen", err, errlen);
+        if (!q->pq) return -1;
+    }
+    return mg_pq_close(&q->pq, err, errlen);
+}
+
+static void
+pq_destroy(mg_xwriter *w)
+{
+    pqw *q = (pqw *)w;
+    mg_pq_abort(&q->pq);
+    for (size_t i = 0; i < q->nfields; i++) node_free(q->fields[i]);
+    free(q->fields);
+    free(q->slot);
+    mg_xcols_free(&q->cols);
+    free(q->dec);
+    mg_xbuf_free(&q->js);
+    free(q);
+}
+
+mg_xwriter *
+mg_export_parquet_new(const mg_export_opts *o, mg_export_stats *st,
+                      const char *path, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    pqw *q = calloc(1, sizeof *q);
+    if (!q) return NULL;
+    q->w = (mg_xwriter){pq_row, pq_finish, pq_destroy, o, st, path};
+    return &q->w;
+}

@@ -1,0 +1,138 @@
+/*
+ * export_priv — what the export driver (export.c) shares with its format
+ * writers (export_text.c, export_parquet.c, export_files.c, export_jams.c):
+ * the row model of one sample, a growable output buffer, and the writer
+ * interface. Not a public header.
+ *
+ * The row of a sample is its fields in a fixed order: the paths first
+ * (path, mix_path, stem_<layer>_path, midi_<layer>_path), then every
+ * field of sample.json in file order (sorted keys), nested objects
+ * flattened into dotted names down to their scalars and lists. A field
+ * points at a token of the sample's jdoc or holds a string it owns.
+ */
+#ifndef MG_EXPORT_PRIV_H
+#define MG_EXPORT_PRIV_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "export.h"
+#include "jdoc.h"
+
+/* ---- output buffer ---- */
+typedef struct {
+    char *p;
+    size_t len, cap;
+    int oom;
+} mg_xbuf;
+
+int mg_xbuf_grow(mg_xbuf *b, size_t n);
+static inline void
+mg_xbuf_put(mg_xbuf *b, const void *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap && mg_xbuf_grow(b, n)) return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+static inline void
+mg_xbuf_putc(mg_xbuf *b, char c)
+{
+    if (b->len + 2 > b->cap && mg_xbuf_grow(b, 1)) return;
+    b->p[b->len++] = c;
+}
+void mg_xbuf_puts(mg_xbuf *b, const char *s);
+void mg_xbuf_printf(mg_xbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void mg_xbuf_free(mg_xbuf *b);
+/* Write the buffer to f and empty it; 0 or -1. */
+int mg_xbuf_flush(mg_xbuf *b, FILE *f);
+
+/* Compact JSON text of token i (re-emitted, so no layout whitespace). */
+void mg_xbuf_json(mg_xbuf *b, const mg_jdoc *d, uint32_t i);
+/* A C string as a JSON string literal. */
+void mg_xbuf_jstr(mg_xbuf *b, const char *s);
+
+/* ---- the row of one sample ---- */
+enum { MG_XF_TOK, MG_XF_STR, MG_XF_NULL };
+
+typedef struct {
+    const char *name;
+    const char *str; /* MG_XF_STR */
+    uint32_t tok;    /* MG_XF_TOK */
+    uint8_t kind;
+} mg_xfield;
+
+#define MG_XROW_MAX_FIELDS 4096
+#define MG_XROW_MAX_FILES 64
+
+typedef struct {
+    const char *kind;  /* "mix", "stem", "midi" */
+    const char *layer; /* "beat", ... ("" for the mix) */
+    const char *file;  /* inside the sample directory: "stems/beat.wav" */
+} mg_xfile;
+
+typedef struct {
+    const mg_jdoc *doc; /* the sample.json tokens; root is token 0 */
+    const char *raw;    /* sample.json's bytes */
+    size_t raw_len;
+    uint64_t index;
+    const char *rel;    /* sample directory, relative to the root */
+    const char *dir;    /* sample directory, absolute */
+    const char *split;  /* "" when absent */
+    mg_xfield f[MG_XROW_MAX_FIELDS];
+    size_t nf;
+    mg_xfile files[MG_XROW_MAX_FILES];
+    size_t nfiles;
+    size_t dropped;     /* fields past MG_XROW_MAX_FIELDS */
+    char arena[1 << 17];
+    size_t used;
+} mg_xrow;
+
+/* ---- a column set fixed by the first row (CSV, Parquet) ---- */
+typedef struct {
+    char **names;
+    size_t n;
+    uint32_t *slot; /* hash table: column + 1, 0 empty */
+    size_t cap;     /* power of two */
+} mg_xcols;
+
+/* The columns of row r, in its order; 0 or -1 (out of memory). */
+int mg_xcols_init(mg_xcols *c, const mg_xrow *r);
+/* Column of a name, or -1. */
+long mg_xcols_find(const mg_xcols *c, const char *name);
+void mg_xcols_free(mg_xcols *c);
+
+/* ---- writers ---- */
+typedef struct mg_xwriter mg_xwriter;
+struct mg_xwriter {
+    int (*row)(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen);
+    int (*finish)(mg_xwriter *w, char *err, size_t errlen);
+    void (*destroy)(mg_xwriter *w);
+    const mg_export_opts *o;
+    mg_export_stats *st;
+    const char *path; /* what to create: a temporary beside the output */
+};
+
+/* Each returns NULL and a message on failure. */
+mg_xwriter *mg_export_jsonl_new(const mg_export_opts *o, mg_export_stats *st,
+                                const char *path, char *err, size_t errlen);
+mg_xwriter *mg_export_csv_new(const mg_export_opts *o, mg_export_stats *st,
+                              const char *path, char *err, size_t errlen);
+mg_xwriter *mg_export_parquet_new(const mg_export_opts *o,
+                                  mg_export_stats *st, const char *path,
+                                  char *err, size_t errlen);
+mg_xwriter *mg_export_hf_new(const mg_export_opts *o, mg_export_stats *st,
+                             const char *path, char *err, size_t errlen);
+mg_xwriter *mg_export_jams_new(const mg_export_opts *o, mg_export_stats *st,
+                               const char *path, char *err, size_t errlen);
+mg_xwriter *mg_export_wds_new(const mg_export_opts *o, mg_export_stats *st,
+                              const char *path, char *err, size_t errlen);
+
+/* Write the fields of a row as one compact JSON object (JSONL, hf). */
+void mg_export_row_json(mg_xbuf *b, const mg_xrow *r);
+/* Hard link src to dst, or copy it when a link cannot be made (another
+ * file system); 0 or -1 with a message. */
+int mg_export_link(const char *src, const char *dst, char *err,
+                   size_t errlen);
+
+#endif
