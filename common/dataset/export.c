@@ -368,8 +368,9 @@ build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
     long stems = mg_jdoc_get(r->doc, 0, "stems");
     if (stems >= 0) add_file_map(r, "stem", (uint32_t)stems, dir, true);
     long midi = mg_jdoc_get(r->doc, 0, "midi");
-    if (midi >= 0 && !o->no_midi)
-        add_file_map(r, "midi", (uint32_t)midi, dir, true);
+    /* MIDI files are always known (JAMS reads their notes); --no-midi
+     * drops their columns and tar members. */
+    if (midi >= 0) add_file_map(r, "midi", (uint32_t)midi, dir, !o->no_midi);
 
     const mg_jtok *t = &r->doc->t[0];
     uint32_t k = 1;
