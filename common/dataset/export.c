@@ -458,6 +458,32 @@ count_failed(const char *root)
     return failed;
 }
 
+/* The writer's scan over the first MG_EXPORT_SCAN_ROWS kept samples (a
+ * reader of its own: the main pass then starts from the first again). */
+static int
+prescan(mg_xwriter *w, mg_xrow *row, mg_jdoc *doc, const char *absroot,
+        const mg_export_opts *o, char *err, size_t errlen)
+{
+    mg_dsread *rd = mg_dsread_open(absroot, MG_DSREAD_RAW, err, errlen);
+    if (!rd) return -1;
+    mg_dsample s;
+    int rc, n = 0;
+    while (n < MG_EXPORT_SCAN_ROWS &&
+           (rc = mg_dsread_next(rd, &s, err, errlen)) == 1) {
+        rc = 0;
+        if (s.error || !s.raw ||
+            mg_jdoc_parse(doc, s.raw, s.raw_len, NULL, 0) ||
+            doc->t[0].type != MG_JT_OBJ || !keep(doc, o))
+            continue;
+        row->doc = doc;
+        build_row(row, &s, absroot, o);
+        if ((rc = w->scan(w, row, err, errlen))) break;
+        n++;
+    }
+    mg_dsread_destroy(&rd);
+    return rc < 0 ? -1 : 0;
+}
+
 /* ---- the run ---- */
 
 static bool
@@ -557,6 +583,7 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     int rc = w && row ? 0 : -1;
     if (w && !row) mg_errf(err, errlen, "out of memory");
     st->failed = count_failed(absroot);
+    if (!rc && w->scan) rc = prescan(w, row, &doc, absroot, o, err, errlen);
     mg_dsample s;
     while (!rc && (rc = mg_dsread_next(rd, &s, err, errlen)) == 1) {
         rc = 0;
@@ -610,6 +637,7 @@ name_hash(const char *s)
 long
 mg_xcols_find(const mg_xcols *c, const char *name)
 {
+    if (!c->cap) return -1;
     size_t m = c->cap - 1;
     for (size_t i = name_hash(name) & m;; i = (i + 1) & m) {
         uint32_t v = c->slot[i];
@@ -618,23 +646,36 @@ mg_xcols_find(const mg_xcols *c, const char *name)
     }
 }
 
-int
-mg_xcols_init(mg_xcols *c, const mg_xrow *r)
+long
+mg_xcols_add(mg_xcols *c, const char *name)
 {
-    memset(c, 0, sizeof *c);
-    c->cap = 16;
-    while (c->cap < 2 * r->nf + 2) c->cap *= 2;
-    c->slot = calloc(c->cap, sizeof *c->slot);
-    c->names = calloc(r->nf + 1, sizeof *c->names);
-    if (!c->slot || !c->names) return -1;
-    for (size_t i = 0; i < r->nf; i++) {
-        if (mg_xcols_find(c, r->f[i].name) >= 0) continue; /* duplicate */
-        if (!(c->names[c->n] = strdup(r->f[i].name))) return -1;
-        size_t m = c->cap - 1, h = name_hash(r->f[i].name) & m;
-        while (c->slot[h]) h = (h + 1) & m;
-        c->slot[h] = (uint32_t)++c->n;
+    if (c->cap && 2 * (c->n + 1) < c->cap) {
+        long k = mg_xcols_find(c, name);
+        if (k >= 0) return k;
+    } else {
+        long k = c->cap ? mg_xcols_find(c, name) : -1;
+        if (k >= 0) return k;
+        /* Grow and rehash. */
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        uint32_t *slot = calloc(cap, sizeof *slot);
+        if (!slot) return -1;
+        for (size_t i = 0; i < c->n; i++) {
+            size_t h = name_hash(c->names[i]) & (cap - 1);
+            while (slot[h]) h = (h + 1) & (cap - 1);
+            slot[h] = (uint32_t)i + 1;
+        }
+        free(c->slot);
+        c->slot = slot;
+        c->cap = cap;
     }
-    return 0;
+    char **names = realloc(c->names, (c->n + 1) * sizeof *names);
+    if (!names) return -1;
+    c->names = names;
+    if (!(c->names[c->n] = strdup(name))) return -1;
+    size_t m = c->cap - 1, h = name_hash(name) & m;
+    while (c->slot[h]) h = (h + 1) & m;
+    c->slot[h] = (uint32_t)++c->n;
+    return (long)c->n - 1;
 }
 
 void

@@ -233,7 +233,10 @@ jams_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
                      "\"annotation_rules\":\"docs/sample-json.md\","
                      "\"validation\":\"exact by construction\"}");
     int fits = !m.oom && m.len < sizeof j->meta;
-    if (fits) memcpy(j->meta, m.p, m.len + 1);
+    if (fits) {
+        memcpy(j->meta, m.p, m.len); /* an mg_xbuf is not terminated */
+        j->meta[m.len] = 0;
+    }
     mg_xbuf_free(&m);
     if (!fits) return mg_errf(err, errlen, "%s: metadata too long", r->rel);
 
@@ -343,6 +346,6 @@ mg_export_jams_new(const mg_export_opts *o, mg_export_stats *st,
     (void)errlen;
     jams *j = calloc(1, sizeof *j);
     if (!j) return NULL;
-    j->w = (mg_xwriter){jams_row, jams_finish, jams_destroy, o, st, path};
+    j->w = (mg_xwriter){NULL, jams_row, jams_finish, jams_destroy, o, st, path};
     return &j->w;
 }

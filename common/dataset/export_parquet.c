@@ -181,9 +181,17 @@ infer(const mg_jdoc *d, uint32_t tok, const char *name)
                         big || seed_name(name) ? MG_PQ_UINT64 : MG_PQ_INT64);
     }
     case MG_JT_ARR: {
-        if (t->n == 0) return weak_string(name);
         mg_pq_node *n = node_new(name, MG_PQ_LIST, MG_PQ_JSON), *el = NULL;
         if (!n) return NULL;
+        if (t->n == 0) {
+            /* A list of something: strings until a value says more. */
+            n->weak = true;
+            if (node_add(n, weak_string("element"))) {
+                node_free(n);
+                return NULL;
+            }
+            return n;
+        }
         uint32_t k = tok + 1;
         for (uint32_t m = 0; m < t->n; m++) {
             mg_pq_node *e = infer(d, k, "element");
@@ -364,24 +372,38 @@ shred(pqw *q, const mg_pq_node *n, const mg_jdoc *d, long tok, int pdef,
 
 /* ---- the writer ---- */
 
+/* Merge the types of one scanned row into the schema. */
 static int
-start(pqw *q, const mg_xrow *r, char *err, size_t errlen)
+pq_scan(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
 {
-    if (mg_xcols_init(&q->cols, r) ||
-        !(q->fields = calloc(q->cols.n + 1, sizeof *q->fields)) ||
-        !(q->slot = malloc((q->cols.n + 1) * sizeof *q->slot)))
-        return mg_errf(err, errlen, "out of memory");
-    for (size_t c = 0; c < q->cols.n; c++) {
-        const mg_xfield *f = NULL;
-        for (size_t i = 0; i < r->nf && !f; i++)
-            if (!strcmp(r->f[i].name, q->cols.names[c])) f = &r->f[i];
+    pqw *q = (pqw *)w;
+    for (size_t i = 0; i < r->nf; i++) {
+        const mg_xfield *f = &r->f[i];
+        long c = mg_xcols_add(&q->cols, f->name);
+        if (c < 0) return mg_errf(err, errlen, "out of memory");
+        if ((size_t)c == q->nfields) {
+            mg_pq_node **fl = realloc(q->fields,
+                                      (q->nfields + 1) * sizeof *fl);
+            if (!fl) return mg_errf(err, errlen, "out of memory");
+            q->fields = fl;
+            q->fields[q->nfields++] = NULL;
+        }
         mg_pq_node *n = f->kind == MG_XF_TOK ? infer(r->doc, f->tok, f->name)
                         : f->kind == MG_XF_STR
                             ? node_new(f->name, MG_PQ_LEAF, MG_PQ_STRING)
                             : weak_string(f->name);
-        if (!n) return mg_errf(err, errlen, "out of memory");
-        q->fields[q->nfields++] = n;
+        if (!n || !(q->fields[c] = merge(q->fields[c], n)))
+            return mg_errf(err, errlen, "out of memory");
     }
+    return 0;
+}
+
+static int
+start(pqw *q, const mg_xrow *r, char *err, size_t errlen)
+{
+    if (!q->nfields && pq_scan(&q->w, r, err, errlen)) return -1;
+    if (!(q->slot = malloc((q->cols.n + 1) * sizeof *q->slot)))
+        return mg_errf(err, errlen, "out of memory");
     char who[64];
     snprintf(who, sizeof who, "musicgen %s", MG_ENGINE_VERSION);
     int codec = q->w.o->codec == MG_CODEC_ZSTD     ? 6
@@ -456,6 +478,6 @@ mg_export_parquet_new(const mg_export_opts *o, mg_export_stats *st,
     (void)errlen;
     pqw *q = calloc(1, sizeof *q);
     if (!q) return NULL;
-    q->w = (mg_xwriter){pq_row, pq_finish, pq_destroy, o, st, path};
+    q->w = (mg_xwriter){pq_scan, pq_row, pq_finish, pq_destroy, o, st, path};
     return &q->w;
 }

@@ -88,7 +88,9 @@ typedef struct {
     size_t used;
 } mg_xrow;
 
-/* ---- a column set fixed by the first row (CSV, Parquet) ---- */
+/* ---- a column set (CSV, Parquet): the union of the names of the rows
+ * scanned before the first is written (MG_EXPORT_SCAN_ROWS) ---- */
+#define MG_EXPORT_SCAN_ROWS 1000
 typedef struct {
     char **names;
     size_t n;
@@ -96,8 +98,8 @@ typedef struct {
     size_t cap;     /* power of two */
 } mg_xcols;
 
-/* The columns of row r, in its order; 0 or -1 (out of memory). */
-int mg_xcols_init(mg_xcols *c, const mg_xrow *r);
+/* Add a name (no-op when present); its column, or -1 (out of memory). */
+long mg_xcols_add(mg_xcols *c, const char *name);
 /* Column of a name, or -1. */
 long mg_xcols_find(const mg_xcols *c, const char *name);
 void mg_xcols_free(mg_xcols *c);
@@ -105,6 +107,9 @@ void mg_xcols_free(mg_xcols *c);
 /* ---- writers ---- */
 typedef struct mg_xwriter mg_xwriter;
 struct mg_xwriter {
+    /* Optional: called for the first MG_EXPORT_SCAN_ROWS kept rows before
+     * any row(), so a tabular writer fixes its columns from many rows. */
+    int (*scan)(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen);
     int (*row)(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen);
     int (*finish)(mg_xwriter *w, char *err, size_t errlen);
     void (*destroy)(mg_xwriter *w);

@@ -85,7 +85,7 @@ mg_export_jsonl_new(const mg_export_opts *o, mg_export_stats *st,
 {
     jsonl *j = calloc(1, sizeof *j);
     if (!j) return NULL;
-    j->w = (mg_xwriter){jsonl_row, jsonl_finish, jsonl_destroy, o, st, path};
+    j->w = (mg_xwriter){NULL, jsonl_row, jsonl_finish, jsonl_destroy, o, st, path};
     if (!(j->f = open_out(path, err, errlen))) {
         free(j);
         return NULL;
@@ -164,11 +164,21 @@ csv_value(csv *c, const mg_xrow *r, const mg_xfield *f)
 }
 
 static int
+csv_scan(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
+{
+    csv *c = (csv *)w;
+    for (size_t i = 0; i < r->nf; i++)
+        if (mg_xcols_add(&c->cols, r->f[i].name) < 0)
+            return mg_errf(err, errlen, "out of memory");
+    return 0;
+}
+
+static int
 csv_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
 {
     csv *c = (csv *)w;
     if (!c->started) {
-        if (mg_xcols_init(&c->cols, r) ||
+        if (csv_scan(w, r, err, errlen) ||
             !(c->slot = malloc((c->cols.n + 1) * sizeof *c->slot)))
             return mg_errf(err, errlen, "out of memory");
         for (size_t i = 0; i < c->cols.n; i++) {
@@ -222,7 +232,7 @@ mg_export_csv_new(const mg_export_opts *o, mg_export_stats *st,
 {
     csv *c = calloc(1, sizeof *c);
     if (!c) return NULL;
-    c->w = (mg_xwriter){csv_row, csv_finish, csv_destroy, o, st, path};
+    c->w = (mg_xwriter){csv_scan, csv_row, csv_finish, csv_destroy, o, st, path};
     if (!(c->f = open_out(path, err, errlen))) {
         free(c);
         return NULL;
@@ -349,6 +359,6 @@ mg_export_hf_new(const mg_export_opts *o, mg_export_stats *st,
     (void)errlen;
     hf *h = calloc(1, sizeof *h);
     if (!h) return NULL;
-    h->w = (mg_xwriter){hf_row, hf_finish, hf_destroy, o, st, path};
+    h->w = (mg_xwriter){NULL, hf_row, hf_finish, hf_destroy, o, st, path};
     return &h->w;
 }

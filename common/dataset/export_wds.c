@@ -197,6 +197,6 @@ mg_export_wds_new(const mg_export_opts *o, mg_export_stats *st,
     (void)errlen;
     wds *t = calloc(1, sizeof *t);
     if (!t) return NULL;
-    t->w = (mg_xwriter){wds_row, wds_finish, wds_destroy, o, st, path};
+    t->w = (mg_xwriter){NULL, wds_row, wds_finish, wds_destroy, o, st, path};
     return &t->w;
 }

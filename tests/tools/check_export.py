@@ -1,0 +1,471 @@
+#!/usr/bin/python3
+"""check_export — judge a `musicgen export` output with independent readers.
+
+Usage: check_export.py FMT OUT ROOT [--relative] [--no-midi]
+         [--split LIST] [--genre LIST] [--min-score X]
+         [--shard-size N] [--row-group N] [--codec zstd|snappy|none]
+
+Written apart from the exporter: it walks ROOT itself (flat or sharded),
+reads every complete sample.json with Python's json, derives the rows the
+export must hold (paths, every field with nested objects flattened to
+dotted names), and compares them with what an independent reader finds:
+  jsonl       Python's json, row by row, in index order
+  csv         Python's csv module (RFC 4180), lists and objects as JSON
+  parquet     DuckDB (npm @duckdb/node-api, tests/tools/duckdb): row count,
+              column types, every value (via DuckDB's own JSON writer),
+              codec, row groups and column statistics (parquet_metadata)
+  hf          the audiofolder convention: <split>/metadata.jsonl with
+              file_name naming a regular file (hard link or copy of the
+              mix) beside it; every audio file listed; values as jsonl
+  jams        the JAMS schema and namespaces (jsonschema), mir_eval beat and
+              chord scores of the export against sample.json (all 1.0),
+              note counts per layer equal to sample.json's instruments
+  webdataset  GNU tar's `tar tf`: keys grouped, in index order, shard
+              sizes, members per sample; KEY.json equals sample.json
+Prints one line per problem (at most 30) and exits 1 if any.
+"""
+import argparse
+import csv
+import glob
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DUCK = os.path.join(SRC, "tests", "tools", "duckdb")
+JAMS_REF = os.environ.get("MG_JAMS_REF", "/work/shared/reference/jams")
+
+problems = []
+
+
+def bad(msg):
+    problems.append(msg)
+    if len(problems) >= 30:
+        finish()
+
+
+def finish():
+    for p in problems:
+        print("check_export:", p)
+    sys.exit(1 if problems else 0)
+
+
+def samples(root):
+    """(index, rel, sample) of every complete sample, in index order."""
+    def is_index(n):
+        return n.isdigit() and (len(n) == 6 or (len(n) > 6 and n[0] != "0"))
+    out = []
+    names = os.listdir(root)
+    shards = [n for n in names if n.isdigit() and len(n) <= 5
+              and os.path.isdir(os.path.join(root, n))]
+    dirs = []
+    if shards:
+        for s in shards:
+            for n in os.listdir(os.path.join(root, s)):
+                if is_index(n):
+                    dirs.append((int(n), s + "/" + n))
+    else:
+        dirs = [(int(n), n) for n in names if is_index(n)]
+    for i, rel in sorted(dirs):
+        p = os.path.join(root, rel, "sample.json")
+        if not os.path.isfile(p):
+            continue
+        try:
+            with open(p) as f:
+                s = json.load(f)
+        except ValueError:
+            continue
+        if isinstance(s, dict):
+            out.append((i, rel, s))
+    return out
+
+
+def kept(s, a):
+    if a.split and s.get("split") not in a.split.split(","):
+        return False
+    if a.genre:
+        g = set(a.genre.split(","))
+        if s.get("genre") not in g and not g & set(s.get("genres") or []):
+            return False
+    if a.min_score is not None:
+        if not isinstance(s.get("musicality_score"), (int, float)) or \
+                s["musicality_score"] < a.min_score:
+            return False
+    return True
+
+
+def row_of(root, rel, s, a):
+    d = rel if a.relative else os.path.join(os.path.realpath(root), rel)
+    row = {"path": d,
+           "mix_path": d + "/" + s["mix"] if isinstance(s.get("mix"), str) else None}
+    for layer, f in (s.get("stems") or {}).items():
+        row["stem_%s_path" % layer] = d + "/" + f
+    if not a.no_midi:
+        for layer, f in (s.get("midi") or {}).items():
+            row["midi_%s_path" % layer] = d + "/" + f
+
+    def rec(name, v):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                rec(name + "." + k, x)
+        else:
+            row[name] = v
+    for k, v in s.items():
+        if k not in ("mix", "stems", "midi"):
+            rec(k, v)
+    return row
+
+
+def same(a, b):
+    """JSON values equal, ints and floats compared as numbers; a string
+    against a list or object is read as JSON text (Parquet's JSON
+    columns, for values whose shape varies between samples)."""
+    if isinstance(a, str) and isinstance(b, (list, dict)):
+        try:
+            a = json.loads(a)
+        except ValueError:
+            return False
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return a == b
+
+
+def compare_rows(what, got, want):
+    if len(got) != len(want):
+        bad("%s: %d rows, expected %d" % (what, len(got), len(want)))
+    for n, (g, w) in enumerate(zip(got, want)):
+        for k in w:
+            if k not in g:
+                bad("%s row %d: no column %s" % (what, n, k))
+            elif not same(g[k], w[k]):
+                bad("%s row %d: %s = %.80r, sample.json has %.80r" %
+                    (what, n, k, g[k], w[k]))
+        for k in g:
+            if k not in w and g[k] is not None:
+                bad("%s row %d: column %s = %.80r, not in sample.json" % (what, n, k, g[k]))
+
+
+def check_jsonl(out, want, a):
+    with open(out) as f:
+        got = [json.loads(line) for line in f]
+    compare_rows("jsonl", got, want)
+
+
+def check_csv(out, want, a):
+    with open(out, newline="") as f:
+        raw = f.read()
+    if want and "\r\n" not in raw:
+        bad("csv: rows do not end in CRLF (RFC 4180)")
+    rows = list(csv.DictReader(raw.splitlines(keepends=True)))
+    if len(rows) != len(want):
+        bad("csv: %d rows, expected %d" % (len(rows), len(want)))
+    for n, (g, w) in enumerate(zip(rows, want)):
+        for k, v in w.items():
+            cell = g.get(k)
+            if cell is None:
+                bad("csv row %d: no column %s" % (n, k))
+                continue
+            if v is None:
+                ok = cell == ""
+            elif isinstance(v, bool):
+                ok = cell == ("true" if v else "false")
+            elif isinstance(v, int):
+                ok = cell == str(v)
+            elif isinstance(v, float):
+                ok = float(cell) == v
+            elif isinstance(v, str):
+                ok = cell == v
+            else:
+                ok = same(json.loads(cell), v)
+            if not ok:
+                bad("csv row %d: %s = %.80r, sample.json has %.80r" % (n, k, cell, v))
+
+
+def duck(*sql):
+    r = subprocess.run(["node", os.path.join(DUCK, "q.mjs")] + list(sql),
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        bad("duckdb: %s" % r.stderr.strip()[-400:])
+        finish()
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def check_parquet(out, want, a):
+    tmp = tempfile.mkdtemp()
+    dump = os.path.join(tmp, "rows.json")
+    q = out.replace("'", "''")
+    res = duck("SELECT count(*) AS n FROM read_parquet('%s')" % q,
+               "DESCRIBE SELECT * FROM read_parquet('%s')" % q,
+               "COPY (SELECT * FROM read_parquet('%s')) TO '%s' (FORMAT JSON)" % (q, dump),
+               "SELECT row_group_id, path_in_schema, compression, stats_min_value,"
+               " stats_max_value, stats_null_count FROM parquet_metadata('%s')" % q)
+    n = int(res[0]["rows"][0]["n"])
+    if n != len(want):
+        bad("parquet: DuckDB counts %d rows, expected %d" % (n, len(want)))
+    types = {r["column_name"]: r["column_type"] for r in res[1]["rows"]}
+    expect = {"seed": "UBIGINT", "sample_index": "BIGINT", "tempo_bpm": "DOUBLE",
+              "beat_times": "DOUBLE[]", "downbeat_times": "DOUBLE[]",
+              "key": "VARCHAR", "split": "VARCHAR", "musicality_score": "DOUBLE",
+              "beat_positions": "BIGINT[]", "path": "VARCHAR",
+              "genres": "VARCHAR[]", "active_layers": "VARCHAR[][]"}
+    for c, t in expect.items():
+        if want and c in want[0] and types.get(c) != t:
+            bad("parquet: column %s is %s, expected %s" % (c, types.get(c), t))
+    for c, fields in (("chords", ("start_seconds DOUBLE", "harte VARCHAR",
+                                  "voicing BIGINT[]")),
+                      ("song_arrangement", ("part VARCHAR", "end_seconds DOUBLE",
+                                            "chords_harte VARCHAR[]"))):
+        t = types.get(c, "")
+        if want and c in want[0] and not (t.startswith("STRUCT(") and t.endswith(")[]")
+                                          and all(f in t for f in fields)):
+            bad("parquet: column %s is %s, expected a list of structs with %s" %
+                (c, t, ", ".join(fields)))
+    with open(dump) as f:
+        got = [json.loads(line) for line in f]
+    compare_rows("parquet", got, want)
+    meta = res[3]["rows"]
+    codec = {"zstd": "ZSTD", "snappy": "SNAPPY", "none": "UNCOMPRESSED"}[a.codec]
+    groups = {m["row_group_id"] for m in meta}
+    if want:
+        expect_groups = -(-len(want) // a.row_group)
+        if len(groups) != expect_groups:
+            bad("parquet: %d row groups, expected %d" % (len(groups), expect_groups))
+    for m in meta:
+        if m["compression"] != codec:
+            bad("parquet: %s compressed %s, expected %s" %
+                (m["path_in_schema"], m["compression"], codec))
+            break
+    # Statistics of scalar columns against the data, per whole file.
+    for col in ("tempo_bpm", "sample_index", "duration_seconds", "key"):
+        if not want or col not in want[0]:
+            continue
+        st = [m for m in meta if m["path_in_schema"] == col]
+        vals = [w[col] for w in want if w[col] is not None]
+        if not st or any(m["stats_min_value"] is None for m in st):
+            bad("parquet: no statistics for %s" % col)
+            continue
+        conv = str if col == "key" else float
+        lo = min(conv(m["stats_min_value"]) for m in st)
+        hi = max(conv(m["stats_max_value"]) for m in st)
+        if lo != min(vals) or hi != max(vals):
+            bad("parquet: statistics of %s [%r, %r], data [%r, %r]" %
+                (col, lo, hi, min(vals), max(vals)))
+        if any(int(m["stats_null_count"]) != 0 for m in st):
+            bad("parquet: %s has a null count" % col)
+
+
+def check_hf(out, want, a, root):
+    with_mix = [w for w in want if w["mix_path"] is not None]
+    listed = set()
+    got = []
+    for split in sorted(os.listdir(out)):
+        d = os.path.join(out, split)
+        if split not in ("train", "validation", "test"):
+            bad("hf: %s is not a split directory audiofolder knows" % split)
+            continue
+        meta = os.path.join(d, "metadata.jsonl")
+        if not os.path.isfile(meta):
+            bad("hf: %s has no metadata.jsonl" % split)
+            continue
+        with open(meta) as f:
+            for line in f:
+                r = json.loads(line)
+                fn = r.pop("file_name", None)
+                if not fn or os.path.isabs(fn) or ".." in fn:
+                    bad("hf: bad file_name %r" % fn)
+                    continue
+                p = os.path.join(d, fn)
+                if os.path.islink(p) or not os.path.isfile(p):
+                    bad("hf: %s is not a regular file" % p)
+                    continue
+                listed.add(os.path.realpath(p))
+                src = os.path.join(root, r["path"]) if a.relative else r["path"]
+                src = os.path.join(src, "mix.wav")
+                sp = {"train": "train", "validation": "valid", "test": "test"}[split]
+                if r.get("split") != sp:
+                    bad("hf: %s in %s/ has split %r" % (fn, split, r.get("split")))
+                with open(p, "rb") as x, open(src, "rb") as y:
+                    if x.read() != y.read():
+                        bad("hf: %s differs from %s" % (p, src))
+                got.append((r["sample_index"], r))
+    for dirpath, _, files in os.walk(out):
+        for f in files:
+            if f.endswith(".wav") and os.path.realpath(os.path.join(dirpath, f)) not in listed:
+                bad("hf: %s is not in any metadata.jsonl" % os.path.join(dirpath, f))
+    got.sort(key=lambda x: x[0])
+    compare_rows("hf", [r for _, r in got], with_mix)
+
+
+def check_jams(out, want, a, root, items):
+    import jsonschema
+    import mir_eval
+    import numpy as np
+    with open(os.path.join(JAMS_REF, "jams_schema.json")) as f:
+        schema = json.load(f)
+    ns = {}
+    for p in glob.glob(os.path.join(JAMS_REF, "namespaces", "*", "*.json")):
+        with open(p) as f:
+            ns.update(json.load(f))
+    files = sorted(glob.glob(os.path.join(out, "**", "*.jams"), recursive=True))
+    if len(files) != len(items):
+        bad("jams: %d files, expected %d" % (len(files), len(items)))
+    V = jsonschema.Draft4Validator
+    for i, rel, s in items:
+        p = os.path.join(out, rel + ".jams")
+        if not os.path.isfile(p):
+            bad("jams: no %s" % p)
+            continue
+        with open(p) as f:
+            j = json.load(f)
+        errs = list(V(schema).iter_errors(j))
+        if errs:
+            bad("jams: %s: %s" % (p, errs[0].message[:200]))
+            continue
+        by = {}
+        for ann in j["annotations"]:
+            name = ann["namespace"]
+            by.setdefault(name, []).append(ann)
+            if name not in ns:
+                bad("jams: %s: unknown namespace %s" % (p, name))
+                continue
+            vs = V(ns[name]["value"])
+            cs = V(ns[name]["confidence"]) if "confidence" in ns[name] else None
+            for o in ann["data"]:
+                e = next(vs.iter_errors(o["value"]), None)
+                if e is None and cs is not None:
+                    e = next(cs.iter_errors(o["confidence"]), None)
+                if e is not None:
+                    bad("jams: %s: %s value %r: %s" % (p, name, o["value"], e.message[:120]))
+                    break
+            md = ann["annotation_metadata"]
+            if md.get("annotator", {}).get("generator") != "musicgen" or \
+                    md.get("version") != s["musicgen_version"]:
+                bad("jams: %s: %s annotation_metadata does not name musicgen %s" %
+                    (p, name, s["musicgen_version"]))
+        for name in ("beat_position", "chord", "key_mode", "tempo", "segment_open"):
+            if len(by.get(name, [])) != 1:
+                bad("jams: %s: %d %s annotations" % (p, len(by.get(name, [])), name))
+        if any(len(by.get(n, [])) != 1 for n in ("beat_position", "chord")):
+            continue
+        est = np.array([o["time"] for o in by["beat_position"][0]["data"]])
+        ref = np.array(s["beat_times"])
+        if mir_eval.beat.f_measure(ref, est) != 1.0 or len(est) != len(ref):
+            bad("jams: %s: mir_eval beat F-measure below 1" % p)
+        pos = [o["value"]["position"] for o in by["beat_position"][0]["data"]]
+        if pos != s["beat_positions"]:
+            bad("jams: %s: beat positions differ from sample.json" % p)
+        ch = by["chord"][0]["data"]
+        est_i = np.array([[o["time"], o["time"] + o["duration"]] for o in ch])
+        ref_i = np.array([[c["start_seconds"], c["end_seconds"]] for c in s["chords"]])
+        scores = mir_eval.chord.evaluate(ref_i, [c["harte"] for c in s["chords"]],
+                                         est_i, [o["value"] for o in ch])
+        low = {k: v for k, v in scores.items() if abs(v - 1.0) > 1e-9}
+        if low:
+            bad("jams: %s: mir_eval chord scores below 1: %s" % (p, low))
+        k = by["key_mode"][0]["data"][0]["value"]
+        if k != "%s:%s" % (s["key"], s["mode"]):
+            bad("jams: %s: key %s" % (p, k))
+        if by["tempo"][0]["data"][0]["value"] != s["tempo_bpm"]:
+            bad("jams: %s: tempo differs" % p)
+        layers = {ann["sandbox"]["layer"]: len(ann["data"]) for ann in by.get("note_midi", [])}
+        want_layers = {l: s["instruments"][l]["notes"] for l in (s.get("midi") or {})}
+        if layers != want_layers:
+            bad("jams: %s: notes per layer %s, sample.json says %s" % (p, layers, want_layers))
+
+
+def check_wds(out, want, a, root, items):
+    shards = sorted(glob.glob(os.path.join(out, "*.tar")))
+    if want and not shards:
+        bad("webdataset: no shards")
+    keys = []
+    members = {}
+    for n, sh in enumerate(shards):
+        r = subprocess.run(["tar", "tf", sh], capture_output=True, text=True)
+        if r.returncode != 0:
+            bad("webdataset: tar tf %s: %s" % (sh, r.stderr.strip()))
+            continue
+        shard_keys = []
+        for name in r.stdout.split():
+            key, _, field = name.partition(".")
+            if not shard_keys or shard_keys[-1] != key:
+                if key in shard_keys or key in keys:
+                    bad("webdataset: key %s not grouped in %s" % (key, sh))
+                shard_keys.append(key)
+            members.setdefault(key, []).append(field)
+        if n < len(shards) - 1 and len(shard_keys) != a.shard_size:
+            bad("webdataset: %s holds %d samples, expected %d" % (sh, len(shard_keys), a.shard_size))
+        if len(shard_keys) > a.shard_size or not shard_keys:
+            bad("webdataset: %s holds %d samples" % (sh, len(shard_keys)))
+        keys += shard_keys
+        with tarfile.open(sh) as t:
+            for m in t.getmembers():
+                if m.name.endswith(".json"):
+                    key = m.name.split(".")[0]
+                    i = int(key)
+                    src = [rel for (x, rel, _) in items if x == i]
+                    if src:
+                        with open(os.path.join(root, src[0], "sample.json"), "rb") as f:
+                            if t.extractfile(m).read() != f.read():
+                                bad("webdataset: %s differs from sample.json" % m.name)
+    exp = ["%06d" % i for i, _, _ in items]
+    if keys != exp:
+        bad("webdataset: keys %s..., expected %s..." % (keys[:5], exp[:5]))
+    for i, rel, s in items:
+        f = sorted(members.get("%06d" % i, []))
+        e = ["json"]
+        if isinstance(s.get("mix"), str):
+            e.append("mix.wav")
+        e += ["%s.wav" % l for l in (s.get("stems") or {})]
+        if not a.no_midi:
+            e += ["%s.mid" % l for l in (s.get("midi") or {})]
+        if f != sorted(e):
+            bad("webdataset: %06d has %s, expected %s" % (i, f, sorted(e)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("fmt")
+    ap.add_argument("out")
+    ap.add_argument("root")
+    ap.add_argument("--relative", action="store_true")
+    ap.add_argument("--no-midi", action="store_true")
+    ap.add_argument("--split")
+    ap.add_argument("--genre")
+    ap.add_argument("--min-score", type=float)
+    ap.add_argument("--shard-size", type=int, default=1000)
+    ap.add_argument("--row-group", type=int, default=8192)
+    ap.add_argument("--codec", default="zstd")
+    ap.add_argument("--expect", type=int, help="rows the export must hold")
+    a = ap.parse_args()
+    items = [(i, rel, s) for i, rel, s in samples(a.root) if kept(s, a)]
+    want = [row_of(a.root, rel, s, a) for _, rel, s in items]
+    if a.expect is not None and len(want) != a.expect:
+        bad("the dataset holds %d matching samples, the test expects %d" % (len(want), a.expect))
+    if a.fmt == "jsonl":
+        check_jsonl(a.out, want, a)
+    elif a.fmt == "csv":
+        check_csv(a.out, want, a)
+    elif a.fmt == "parquet":
+        check_parquet(a.out, want, a)
+    elif a.fmt == "hf":
+        check_hf(a.out, want, a, a.root)
+    elif a.fmt == "jams":
+        check_jams(a.out, want, a, a.root, items)
+    elif a.fmt == "webdataset":
+        check_wds(a.out, want, a, a.root, items)
+    else:
+        bad("unknown format %s" % a.fmt)
+    finish()
+
+
+if __name__ == "__main__":
+    main()
