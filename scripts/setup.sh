@@ -10,7 +10,8 @@ libsqlite3-dev libssl-dev libcmocka-dev libmicrohttpd-dev
 fluid-soundfont-gm fluidsynth sqlite3
 python3 python3-mido python3-jsonschema python3-yaml aubio-tools valgrind shellcheck
 prometheus chromium tmux imagemagick curl
-slurm-wlm munge"
+slurm-wlm munge
+libzstd-dev libsnappy-dev python3-numpy python3-mir-eval"
 
 missing=""
 for p in $PACKAGES; do
@@ -19,8 +20,28 @@ for p in $PACKAGES; do
     fi
 done
 
+# npm packages the tests use as independent judges (DuckDB reads our
+# Parquet): pinned by tests/tools/duckdb/package-lock.json, installed into
+# that folder (git-ignored node_modules). Node and npm: the ones on PATH;
+# Debian's nodejs and npm only where none is there.
+judges() {
+    dir="$(cd "$(dirname "$0")/.." && pwd)/tests/tools/duckdb"
+    stamp="$dir/node_modules/.musicgen-lock"
+    if [ -d "$dir/node_modules/@duckdb/node-api" ] &&
+        cmp -s "$dir/package-lock.json" "$stamp" 2>/dev/null; then
+        return 0
+    fi
+    echo "setup: npm ci in tests/tools/duckdb"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) &&
+        cp "$dir/package-lock.json" "$stamp"
+}
+if ! command -v npm >/dev/null 2>&1; then
+    missing="$missing nodejs npm"
+fi
+
 if [ -z "$missing" ]; then
     echo "setup: all packages present"
+    judges
     exit 0
 fi
 
@@ -35,4 +56,5 @@ fi
 echo "setup: installing$missing"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+judges
 echo "setup: done"
