@@ -33,10 +33,18 @@ typedef struct {
     int oom;
 } buf;
 
-static int
+static int b_grow(buf *b, size_t n);
+
+static inline int
 b_reserve(buf *b, size_t n)
 {
     if (b->len + n <= b->cap) return 0;
+    return b_grow(b, n);
+}
+
+static int
+b_grow(buf *b, size_t n)
+{
     if (b->oom) return -1;
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + n) cap *= 2;
@@ -73,12 +81,16 @@ b_u32le(buf *b, uint32_t v)
     b_put(b, x, 4);
 }
 
-static void
+static inline void
 b_u64le(buf *b, uint64_t v)
 {
-    uint8_t x[8];
-    for (int i = 0; i < 8; i++) x[i] = (uint8_t)(v >> (8 * i));
-    b_put(b, x, 8);
+    if (b_reserve(b, 8)) return;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(b->p + b->len, &v, 8); /* hot: every number of every row */
+#else
+    for (int i = 0; i < 8; i++) b->p[b->len + (size_t)i] = (uint8_t)(v >> (8 * i));
+#endif
+    b->len += 8;
 }
 
 static void
