@@ -30,7 +30,7 @@ int mg_xbuf_grow(mg_xbuf *b, size_t n);
 static inline void
 mg_xbuf_put(mg_xbuf *b, const void *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap && mg_xbuf_grow(b, n)) return;
+    if (!n || (b->len + n + 1 > b->cap && mg_xbuf_grow(b, n))) return;
     memcpy(b->p + b->len, s, n);
     b->len += n;
 }

@@ -61,7 +61,7 @@ b_grow(buf *b, size_t n)
 static inline void
 b_put(buf *b, const void *s, size_t n)
 {
-    if (b_reserve(b, n)) return;
+    if (!n || b_reserve(b, n)) return; /* s may be NULL when n is 0 */
     memcpy(b->p + b->len, s, n);
     b->len += n;
 }
