@@ -28,6 +28,7 @@
 #include "engine.h"
 #include "http.h"
 #include "procs.h"
+#include "sampledir.h"
 #include "worker.h"
 
 typedef struct {
@@ -206,6 +207,16 @@ mg_cmd_generate(int argc, char **argv)
         fprintf(stderr, "musicgen generate: %s\n", err);
         return 1;
     }
+    /* A run killed -9 (or a power loss) leaves the temporary directories
+     * of the samples in flight: remove those whose writers are provably
+     * gone (a dead pid of this host, or untouched for a day), never a
+     * live writer's (another generate on the same root). */
+    long swept = mg_sampledir_sweep(cfg.out_dir, (long long)time(NULL),
+                                    MG_TMP_STALE_S, NULL, NULL);
+    if (swept > 0 && cfg.verbose >= 0)
+        fprintf(stderr, "musicgen generate: removed %ld temporary "
+                "director%s left by writers that are gone\n", swept,
+                swept == 1 ? "y" : "ies");
     char dir[1200], ledger[1300];
     snprintf(dir, sizeof dir, "%s/.musicgen", cfg.out_dir);
     if (mkdir(dir, 0755) && errno != EEXIST) {

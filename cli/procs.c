@@ -22,6 +22,17 @@ on_signal(int sig)
         mg_stop_flag++;
 }
 
+/* The parent died. The kernel may deliver the death signal once per
+ * thread of ours (each inherits the setting), so it must not count as
+ * several stop requests: it asks exactly once to finish and leave. */
+static void
+on_parent_death(int sig)
+{
+    (void)sig;
+    if (mg_stop_flag < 1)
+        mg_stop_flag = 1;
+}
+
 void
 mg_procs_signals(void)
 {
@@ -50,11 +61,16 @@ mg_procs_spawn(mg_procs *p, int n, mg_child_fn fn, void *ud)
         if (pid < 0)
             return -1;
         if (pid == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGTERM);
-            if (getppid() != parent)    /* parent died before prctl */
-                _exit(1);
             mg_stop_flag = 0;
             mg_procs_signals();
+            struct sigaction sa;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = on_parent_death;
+            sigemptyset(&sa.sa_mask);
+            sigaction(MG_PARENT_DEATH_SIGNAL, &sa, NULL);
+            prctl(PR_SET_PDEATHSIG, MG_PARENT_DEATH_SIGNAL);
+            if (getppid() != parent)    /* parent died before prctl */
+                _exit(1);
             int rc = fn(i, ud);
             fflush(NULL);
             _exit(rc & 0xff);

@@ -8,8 +8,10 @@
  *
  * mg_procs_spawn forks n worker processes *before* the caller creates any
  * ZeroMQ context (contexts do not survive fork). Each child asks the
- * kernel for SIGTERM when its parent dies, so a kill -9 of `generate`
- * never leaves orphans rendering into the dataset.
+ * kernel for MG_PARENT_DEATH_SIGNAL when its parent dies, which sets the
+ * stop flag to 1 however often it arrives (once per thread): a kill -9 of
+ * `generate` never leaves orphans rendering into the dataset, and the
+ * sample in hand is finished and published, not abandoned half-written.
  */
 #ifndef MG_PROCS_H
 #define MG_PROCS_H
@@ -19,6 +21,9 @@
 #include <sys/types.h>
 
 extern volatile sig_atomic_t mg_stop_flag;
+
+/* Sent by the kernel to a child of mg_procs_spawn when its parent dies. */
+#define MG_PARENT_DEATH_SIGNAL SIGUSR2
 
 /* SIGTERM, SIGINT (and SIGHUP) -> mg_stop_flag++; SIGPIPE ignored. */
 void mg_procs_signals(void);

@@ -2,11 +2,12 @@
  * engine — one sample from (global_seed, index, run config) to a finished
  * directory on disk. See engine.h for the contract.
  *
- * Atomicity: everything is written into "<shard>/.tmp-<id>-<pid>" beside
- * the final directory, sample.json last, then the directory is renamed
- * into place. A crash leaves at most a .tmp-* directory, which is never
- * mistaken for a sample (its name is not an index) and which `musicgen
- * clean --failed` removes. Two workers racing on one index both render the
+ * Atomicity: everything is written into "<shard>/.tmp-<id>-<host>-<pid>"
+ * beside the final directory, sample.json last, then the directory is
+ * renamed into place. A crash leaves at most a .tmp-* directory, which is
+ * never mistaken for a sample (its name is not an index), which the next
+ * `generate` removes once its writer is provably gone (sampledir.h) and
+ * which `musicgen clean --failed` removes. Two workers racing on one index both render the
  * same bytes; the loser's rename fails, it sees sample.json and drops its
  * copy.
  */
@@ -42,6 +43,7 @@ struct mg_engine {
     mg_song song;
     char genre_key[MG_MAX_GENRES * 65 + 8]; /* sorted names, "+"-joined */
     uint64_t genre_salt;                    /* conditions every stream */
+    char host[80];                          /* in temporary names */
 };
 
 int
@@ -103,6 +105,7 @@ mg_engine_new(const mg_config *c, char *err, size_t errlen)
         goto bad;
     }
     e->genre_salt = mg_genre_salt(e->genre_key);
+    mg_tmp_host(e->host, sizeof e->host);
     if (mg_fingerprint_compute(c, &e->fp, err, errlen)) goto bad;
     if (mg_dir_make(c->out_dir)) {
         mg_errf(err, errlen, "output directory %s: %s", c->out_dir,
@@ -474,7 +477,9 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
         return mg_errf(err, errlen, "cannot create %s: %s", parent,
                     strerror(errno));
     const char *id = strrchr(final, '/') + 1;
-    snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%ld", parent, id, (long)getpid());
+    /* host and pid: a later run can tell whether this writer is gone */
+    snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%.40s-%ld", parent, id, e->host,
+             (long)getpid());
     mg_dir_remove(tmp);
 
     mg_song *s = &e->song;

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -104,4 +106,131 @@ mg_sampledir_partials(const char *root,
                       void (*found)(const char *path, void *arg), void *arg)
 {
     return walk(root, 0, found, arg);
+}
+
+/* ---- temporaries of writers that are gone ---- */
+
+void
+mg_tmp_host(char *buf, size_t n)
+{
+    char h[256];
+    if (gethostname(h, sizeof h))
+        snprintf(h, sizeof h, "localhost");
+    h[sizeof h - 1] = '\0';
+    size_t i = 0;
+    for (; h[i] && i + 1 < n && i < 40; i++) {
+        unsigned char ch = (unsigned char)h[i];
+        buf[i] = isalnum(ch) || ch == '.' || ch == '_' ? (char)ch : '_';
+    }
+    if (n)
+        buf[i < n ? i : n - 1] = '\0';
+}
+
+/* Newest modification time of a directory and what it holds, two levels
+ * down (a sample's tmp holds midi/ and stems/): a writer keeps touching
+ * it while it renders. */
+static long long
+newest_mtime(const char *path, int depth)
+{
+    struct stat st;
+    if (lstat(path, &st))
+        return 0;
+    long long t = (long long)st.st_mtime;
+    if (!S_ISDIR(st.st_mode) || depth <= 0)
+        return t;
+    DIR *d = opendir(path);
+    if (!d)
+        return t;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", path, de->d_name);
+        long long c = newest_mtime(p, depth - 1);
+        if (c > t)
+            t = c;
+    }
+    closedir(d);
+    return t;
+}
+
+/* Is the writer of the temporary directory NAME (".tmp-<id>-<host>-<pid>"
+ * or the older ".tmp-<id>-<pid>") gone for sure? */
+static bool
+writer_gone(const char *dir, const char *name, const char *host,
+            long long now_s, long max_age_s)
+{
+    const char *s = name + 5, *dash = strchr(s, '-');
+    const char *last = strrchr(name, '-');
+    if (dash && last > dash) {
+        /* host between the first and the last dash */
+        size_t hl = (size_t)(last - dash - 1);
+        char *end;
+        long pid = strtol(last + 1, &end, 10);
+        if (*end == '\0' && pid > 0 && hl == strlen(host) &&
+            !strncmp(dash + 1, host, hl))
+            return kill((pid_t)pid, 0) && errno == ESRCH;
+    }
+    /* another host, or no host in the name: only its age tells */
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    long long t = newest_mtime(p, 2);
+    return t > 0 && now_s - t > max_age_s;
+}
+
+typedef struct {
+    const char *host;
+    long long now_s;
+    long max_age_s;
+    void (*removed)(const char *, void *);
+    void *arg;
+} sweep_ctx;
+
+static long
+sweep_dir(const char *dir, int depth, const sweep_ctx *x)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    long n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *name = de->d_name;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, name);
+        if (!strncmp(name, ".tmp-", 5)) {
+            if (!is_dir(p) || !writer_gone(dir, name, x->host, x->now_s,
+                                           x->max_age_s))
+                continue;
+            if (mg_dir_remove(p) == 0 || errno == ENOENT) {
+                if (x->removed)
+                    x->removed(p, x->arg);
+                n++;
+            }
+            continue;
+        }
+        /* shard directories: digits only, at most 5 (an index has 6+) */
+        if (depth == 0 && all_digits(name) && strlen(name) <= 5 &&
+            (de->d_type == DT_DIR || (de->d_type == DT_UNKNOWN && is_dir(p)))) {
+            long k = sweep_dir(p, 1, x);
+            if (k > 0)
+                n += k;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+long
+mg_sampledir_sweep(const char *root, long long now_s, long max_age_s,
+                   void (*removed)(const char *path, void *arg), void *arg)
+{
+    char host[80];
+    mg_tmp_host(host, sizeof host);
+    sweep_ctx x = {host, now_s, max_age_s, removed, arg};
+    long n = sweep_dir(root, 0, &x);
+    if (n < 0 && errno == ENOENT)
+        return 0;
+    return n;
 }

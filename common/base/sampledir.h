@@ -1,14 +1,22 @@
 /*
  * sampledir — the sample directories on disk: creating the tree, removing
  * one, and finding what a crash left behind. The engine publishes a
- * sample by renaming a hidden ".tmp-<id>-<pid>" directory into place with
- * sample.json already inside; so on disk a directory named by an index
- * without sample.json, or any ".tmp-*" directory, is never a sample.
+ * sample by renaming a hidden ".tmp-<id>-<host>-<pid>" directory into
+ * place with sample.json already inside; so on disk a directory named by an
+ * index without sample.json, or any ".tmp-*" directory, is never a sample.
+ *
+ * A writer that dies (kill -9, power loss) leaves its ".tmp-*" directory.
+ * mg_sampledir_sweep removes those whose writer is provably gone: named by
+ * this host and a pid that no longer exists, or (another host, or the old
+ * ".tmp-<id>-<pid>" naming) untouched for MG_TMP_STALE_S. Host names must
+ * therefore be unique among the machines writing one root (Slurm nodes and
+ * Kubernetes pods are). A live writer's directory is never removed.
  */
 #ifndef MG_SAMPLEDIR_H
 #define MG_SAMPLEDIR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* mkdir -p; 0 or -1 with errno. */
 int mg_dir_make(const char *path);
@@ -19,6 +27,23 @@ int mg_dir_remove(const char *path);
  * every partial directory: ".tmp-*" or an index directory without
  * sample.json. Finished samples and hidden state (".musicgen") are never
  * reported. Returns the number found, or -1 if root cannot be read. */
+/* Age after which a temporary directory whose writer cannot be checked
+ * (another host) counts as abandoned: no sample takes a day to render. */
+#define MG_TMP_STALE_S (24 * 3600)
+
+/* This host's name as used in temporary names, into buf: at most 40
+ * bytes, each outside [A-Za-z0-9._] made '_' (so no '-' or '/'). */
+void mg_tmp_host(char *buf, size_t n);
+
+/* Remove the ".tmp-*" directories under root (and one level of shard
+ * directories) whose writers are gone (see above), calling removed() for
+ * each, if not NULL. now_s is the wall-clock time to age them against
+ * (time(NULL)). Returns the number removed, or -1 if root cannot be read
+ * (a root that does not exist yet has nothing to sweep: 0). */
+long mg_sampledir_sweep(const char *root, long long now_s, long max_age_s,
+                        void (*removed)(const char *path, void *arg),
+                        void *arg);
+
 long mg_sampledir_partials(const char *root,
                            void (*found)(const char *path, void *arg),
                            void *arg);
