@@ -56,14 +56,22 @@ newtok(parser *p, mg_jtype type)
     return d->n++;
 }
 
+/* Byte classes, so the hot loops test one table entry per byte: 1 is
+ * JSON whitespace; 2 ends a plain run inside a string (quote, backslash,
+ * control character). */
+static const uint8_t cls[256] = {
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 2, 2, 3, 2, 2, /* \t \n \r: 1 | 2 */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    [' '] = 1, ['"'] = 2, ['\\'] = 2,
+};
+
 static inline void
 skip_ws(parser *p)
 {
-    while (p->pos < p->len) {
-        char c = p->s[p->pos];
-        if (c != ' ' && c != '\n' && c != '\t' && c != '\r') break;
-        p->pos++;
-    }
+    const unsigned char *s = (const unsigned char *)p->s;
+    size_t i = p->pos, n = p->len;
+    while (i < n && (cls[s[i]] & 1)) i++;
+    p->pos = i;
 }
 
 static int value(parser *p);
@@ -79,9 +87,12 @@ string(parser *p)
     const char *s = p->s;
     for (;;) {
         /* Fast path: plain bytes. */
-        while (p->pos < p->len && s[p->pos] != '"' && s[p->pos] != '\\' &&
-               (unsigned char)s[p->pos] >= 0x20)
-            p->pos++;
+        {
+            const unsigned char *u = (const unsigned char *)s;
+            size_t i = p->pos, n = p->len;
+            while (i < n && !(cls[u[i]] & 2)) i++;
+            p->pos = i;
+        }
         if (p->pos >= p->len) return fail(p, "unterminated string");
         char c = s[p->pos];
         if (c == '"') break;
@@ -351,11 +362,45 @@ mg_jdoc_get(const mg_jdoc *d, uint32_t obj, const char *key)
     return -1;
 }
 
+/* Exact powers of ten a double holds. */
+static const double pow10_exact[] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 int
 mg_jdoc_double(const mg_jdoc *d, uint32_t i, double *v)
 {
     const mg_jtok *t = &d->t[i];
     if (t->type != MG_JT_NUM || t->len > 400) return -1;
+    /* Fast path (Clinger): at most 15 digits and no exponent, so the
+     * digits are an exact integer m < 2^53 and m / 10^k, one IEEE
+     * division of two exact values, is the correctly rounded result,
+     * the very double strtod gives. */
+    {
+        const char *s = d->s + t->start, *e = s + t->len;
+        bool neg = *s == '-';
+        uint64_t m = 0;
+        int digits = 0, frac = -1;
+        const char *q = s + neg;
+        for (; q < e; q++) {
+            if (*q == '.') {
+                frac = 0;
+                continue;
+            }
+            if (*q < '0' || *q > '9') break;
+            m = m * 10 + (uint64_t)(*q - '0');
+            if (m) digits++;
+            if (frac >= 0) frac++;
+        }
+        if (q == e && digits <= 15) {
+            double r = (double)m;
+            if (frac > 0) r /= pow10_exact[frac <= 22 ? frac : 22];
+            if (frac <= 22) {
+                *v = neg ? -r : r;
+                return 0;
+            }
+        }
+    }
     char buf[408];
     memcpy(buf, d->s + t->start, t->len);
     buf[t->len] = 0;
