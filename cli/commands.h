@@ -19,6 +19,7 @@ int mg_cmd_calibrate(int argc, char **argv);    /* cli/cmd_audio.c */
 int mg_cmd_score_audio(int argc, char **argv);  /* cli/cmd_audio.c */
 int mg_cmd_serve(int argc, char **argv);        /* cli/cmd_serve.c */
 int mg_cmd_genre(int argc, char **argv);        /* cli/cmd_genre.c */
+int mg_cmd_plot(int argc, char **argv);         /* cli/cmd_plot.c */
 int mg_cmd_verify(int argc, char **argv);       /* cli/cmd_verify.c */
 int mg_cmd_score(int argc, char **argv);        /* cli/cmd_score.c */
 int mg_cmd_filter(int argc, char **argv);       /* cli/cmd_filter.c */

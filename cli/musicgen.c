@@ -28,6 +28,8 @@ static const command commands[] = {
     {"clean", mg_cmd_clean, "remove partial sample directories"},
     {"calibrate", mg_cmd_calibrate, "measure the synthesizer's pre-roll"},
     {"score-audio", mg_cmd_score_audio, "score WAV files (musicality)"},
+    {"plot", mg_cmd_plot,
+     "pictures of a sample: piano roll (SVG), spectrogram (PNG)"},
     {"serve", mg_cmd_serve,
      "a web page to make, hear and see samples, or browse a dataset"},
     {"verify", mg_cmd_verify,

@@ -1,0 +1,278 @@
+/*
+ * plot — `musicgen plot SAMPLE_DIR`: pictures of one sample, byte-stable
+ * (the same sample gives the same bytes, so docs/tutorial.md's pictures
+ * are regenerated and compared, never hand-made):
+ *   --piano-roll OUT.svg   the four layers' notes (from the MIDI files,
+ *                          read by common/dataset/smf.c) with arrangement
+ *                          parts, chord labels, beats and downbeats on one
+ *                          time axis (what `serve` draws in the browser)
+ *   --spectrogram OUT.png  the mix spectrogram (common/audio/spectro.c)
+ *                          with beat, downbeat and part marks
+ * Numbers in the SVG are printed with fixed precision; nothing depends on
+ * the clock, the locale or the machine beyond the sample's own bytes.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "png.h"
+#include "smf.h"
+#include "spectro.h"
+
+#define ML 80.0     /* left margin (lane names) */
+#define W 1000.0    /* time axis width */
+
+static const char *const layers[4] = {"beat", "melody", "harmony",
+                                      "bassline"};
+static const char *const colours[4] = {"#d9822b", "#2b6cd9", "#2ba36b",
+                                       "#a32b9c"};
+static const char *const part_colours[5] = {"#5a6f8c", "#7c8f5a", "#8c5a6f",
+                                            "#5a8c86", "#8c7a5a"};
+
+static void
+xml_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '>')
+            fputs("&gt;", f);
+        else if (*s == '&')
+            fputs("&amp;", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+static int
+piano_roll(const char *dir, json_t *sj, const char *out, char *err,
+           size_t errlen)
+{
+    double dur = json_number_value(json_object_get(sj, "duration_seconds"));
+    if (dur <= 0)
+        dur = 1;
+    mg_smf smf[4];
+    bool have[4];
+    int present = 0;
+    for (int l = 0; l < 4; l++) {
+        char p[1300], why[400];
+        snprintf(p, sizeof p, "%s/midi/%s.mid", dir, layers[l]);
+        have[l] = mg_smf_read(p, &smf[l], why, sizeof why) == 0 &&
+                  smf[l].n > 0;
+        if (!have[l] && smf[l].notes)
+            mg_smf_free(&smf[l]);
+        present += have[l];
+    }
+    if (!present) {
+        snprintf(err, errlen, "%s: no MIDI notes (a mix-only sample?)", dir);
+        return -1;
+    }
+    const double PART_H = 22, CHORD_H = 20, LANE_H = 80, top = 42;
+    double H = top + LANE_H * present + 16;
+    char tmp[1300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        return -1;
+    }
+#define X(t) (ML + (t) / dur * W)
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+            "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+            "font-family=\"sans-serif\">\n", ML + W + 10, H, ML + W + 10, H);
+    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fcfcfc\"/>\n");
+    json_t *arr = json_object_get(sj, "song_arrangement"), *p;
+    size_t i;
+    json_array_foreach(arr, i, p) {
+        double a = json_number_value(json_object_get(p, "start_seconds"));
+        double b = json_number_value(json_object_get(p, "end_seconds"));
+        fprintf(f, "<rect x=\"%.2f\" y=\"1\" width=\"%.2f\" height=\"%.0f\" "
+                "fill=\"%s\"/>\n", X(a), X(b) - X(a), PART_H - 3,
+                part_colours[i % 5]);
+        fprintf(f, "<text x=\"%.2f\" y=\"%.0f\" font-size=\"11\" "
+                "fill=\"#fff\">", X(a) + 3, PART_H - 7);
+        xml_text(f, json_string_value(json_object_get(p, "part")) ?
+                 json_string_value(json_object_get(p, "part")) : "");
+        fputs("</text>\n", f);
+    }
+    json_t *chords = json_object_get(sj, "chords"), *c;
+    json_array_foreach(chords, i, c) {
+        double a = json_number_value(json_object_get(c, "start_seconds"));
+        const char *sym = json_string_value(json_object_get(c, "symbol"));
+        fprintf(f, "<line x1=\"%.2f\" x2=\"%.2f\" y1=\"%.0f\" y2=\"%.0f\" "
+                "stroke=\"#999\"/>\n<text x=\"%.2f\" y=\"%.0f\" "
+                "font-size=\"11\" fill=\"#333\">", X(a), X(a), PART_H, top,
+                X(a) + 2, PART_H + CHORD_H - 6);
+        xml_text(f, sym ? sym : "");
+        fputs("</text>\n", f);
+    }
+    double bottom = top + LANE_H * present;
+    static const char *const grid[2][2] = {{"beat_times", "#e3e3e3"},
+                                           {"downbeat_times", "#9a9a9a"}};
+    for (int g = 0; g < 2; g++) {
+        json_t *t = json_object_get(sj, grid[g][0]), *v;
+        json_array_foreach(t, i, v) {
+            double x = X(json_number_value(v));
+            fprintf(f, "<line x1=\"%.2f\" x2=\"%.2f\" y1=\"%.0f\" "
+                    "y2=\"%.0f\" stroke=\"%s\"/>\n", x, x, top, bottom,
+                    grid[g][1]);
+        }
+    }
+    int k = 0;
+    for (int l = 0; l < 4; l++) {
+        if (!have[l])
+            continue;
+        double y0 = top + k++ * LANE_H;
+        fprintf(f, "<line x1=\"0\" x2=\"%.0f\" y1=\"%.0f\" y2=\"%.0f\" "
+                "stroke=\"#ccc\"/>\n<text x=\"4\" y=\"%.0f\" "
+                "font-size=\"12\" fill=\"#444\">%s</text>\n", ML + W, y0, y0,
+                y0 + LANE_H / 2 + 4, layers[l]);
+        int lo = 127, hi = 0;
+        for (size_t n = 0; n < smf[l].n; n++) {
+            if (smf[l].notes[n].pitch < lo)
+                lo = smf[l].notes[n].pitch;
+            if (smf[l].notes[n].pitch > hi)
+                hi = smf[l].notes[n].pitch;
+        }
+        int span = hi - lo + 1 < 12 ? 12 : hi - lo + 1;
+        double nh = (LANE_H - 6) / span < 1.5 ? 1.5 : (LANE_H - 6) / span;
+        for (size_t n = 0; n < smf[l].n; n++) {
+            const mg_smf_note *m = &smf[l].notes[n];
+            double y = y0 + 3 + (hi - m->pitch) *
+                       ((LANE_H - 6 - nh) / (span > 1 ? span - 1 : 1));
+            double w = X(m->end) - X(m->start);
+            fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+                    "height=\"%.2f\" fill=\"%s\" fill-opacity=\"%.2f\"/>\n",
+                    X(m->start), y, w < 1 ? 1.0 : w, nh, colours[l],
+                    0.35 + 0.65 * m->velocity / 127.0);
+        }
+        mg_smf_free(&smf[l]);
+    }
+    for (int t = 0; t <= (int)dur; t += 5)
+        fprintf(f, "<text x=\"%.2f\" y=\"%.0f\" font-size=\"12\" "
+                "fill=\"#444\">%d:%02d</text>\n", X(t), H - 3, t / 60,
+                t % 60);
+    fputs("</svg>\n", f);
+#undef X
+    if (fclose(f) || rename(tmp, out)) {
+        snprintf(err, errlen, "%s: %s", out, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static double *
+times_of(json_t *sj, const char *key, size_t *n, bool parts)
+{
+    json_t *a = json_object_get(sj, key);
+    *n = json_array_size(a);
+    double *t = calloc(*n + 1, sizeof *t);
+    for (size_t i = 0; t && i < *n; i++) {
+        json_t *v = json_array_get(a, i);
+        t[i] = json_number_value(parts ? json_object_get(v, "start_seconds")
+                                       : v);
+    }
+    if (!t)
+        *n = 0;
+    return t;
+}
+
+static int
+spectrogram(const char *dir, json_t *sj, const char *out, int width,
+            char *err, size_t errlen)
+{
+    size_t nb, nd, np;
+    double *b = times_of(sj, "beat_times", &nb, false);
+    double *d = times_of(sj, "downbeat_times", &nd, false);
+    double *p = times_of(sj, "song_arrangement", &np, true);
+    mg_spectro_marks m[3] = {{b, nb, MG_SPECTRO_BEAT},
+                             {d, nd, MG_SPECTRO_DOWNBEAT},
+                             {p, np, MG_SPECTRO_PART}};
+    char wav[1300];
+    snprintf(wav, sizeof wav, "%s/mix.wav", dir);
+    uint8_t *png;
+    size_t len;
+    int rc = mg_spectro_png(wav, width, 256, m, 3, &png, &len, err, errlen);
+    free(b);
+    free(d);
+    free(p);
+    if (rc)
+        return -1;
+    char tmp[1300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    FILE *f = fopen(tmp, "wb");
+    rc = !f || fwrite(png, 1, len, f) != len;
+    if (f && fclose(f))
+        rc = 1;
+    free(png);
+    if (rc || rename(tmp, out)) {
+        snprintf(err, errlen, "%s: %s", out, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int
+mg_cmd_plot(int argc, char **argv)
+{
+    const char *dir = NULL, *roll = NULL, *spec = NULL;
+    int width = 1000;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf("usage: musicgen plot SAMPLE_DIR [--piano-roll OUT.svg] "
+                   "[--spectrogram OUT.png] [--width PX]\n"
+                   "Byte-stable pictures of one sample: the piano roll of "
+                   "its four layers with parts,\nchords, beats and "
+                   "downbeats; the mix spectrogram with the same marks.\n");
+            return 0;
+        } else if (!strcmp(a, "--piano-roll") && v) {
+            roll = v, i++;
+        } else if (!strcmp(a, "--spectrogram") && v) {
+            spec = v, i++;
+        } else if (!strcmp(a, "--width") && v) {
+            char *end;
+            long w = strtol(v, &end, 10);
+            if (*end || w < 64 || w > 4096) {
+                fprintf(stderr, "musicgen plot: --width must be an integer "
+                        "in 64..4096\n");
+                return 2;
+            }
+            width = (int)w, i++;
+        } else if (a[0] != '-' && !dir) {
+            dir = a;
+        } else {
+            fprintf(stderr, "musicgen plot: unexpected argument '%s' (try "
+                    "--help)\n", a);
+            return 2;
+        }
+    }
+    if (!dir || (!roll && !spec)) {
+        fprintf(stderr, "musicgen plot: give a sample directory and "
+                "--piano-roll and/or --spectrogram\n");
+        return 2;
+    }
+    char p[1300], err[3000];
+    snprintf(p, sizeof p, "%s/sample.json", dir);
+    json_error_t je;
+    json_t *sj = json_load_file(p, 0, &je);
+    if (!sj) {
+        fprintf(stderr, "musicgen plot: %s: %s\n", p, je.text);
+        return 1;
+    }
+    int rc = 0;
+    if (roll && piano_roll(dir, sj, roll, err, sizeof err)) {
+        fprintf(stderr, "musicgen plot: %s\n", err);
+        rc = 1;
+    }
+    if (!rc && spec && spectrogram(dir, sj, spec, width, err, sizeof err)) {
+        fprintf(stderr, "musicgen plot: %s\n", err);
+        rc = 1;
+    }
+    json_decref(sj);
+    return rc;
+}
