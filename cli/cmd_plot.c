@@ -3,7 +3,7 @@
  * (the same sample gives the same bytes, so docs/tutorial.md's pictures
  * are regenerated and compared, never hand-made):
  *   --piano-roll OUT.svg   the four layers' notes (from the MIDI files,
- *                          read by common/dataset/smf.c) with arrangement
+ *                          read by common/music/midiread.c) with arrangement
  *                          parts, chord labels, beats and downbeats on one
  *                          time axis (what `serve` draws in the browser)
  *   --spectrogram OUT.png  the mix spectrogram (common/audio/spectro.c)
@@ -20,7 +20,7 @@
 
 #include "commands.h"
 #include "png.h"
-#include "smf.h"
+#include "midiread.h"
 #include "spectro.h"
 
 #define ML 80.0     /* left margin (lane names) */
@@ -55,19 +55,20 @@ piano_roll(const char *dir, json_t *sj, const char *out, char *err,
     double dur = json_number_value(json_object_get(sj, "duration_seconds"));
     if (dur <= 0)
         dur = 1;
-    mg_smf smf[4];
+    mg_mnote *nv[4] = {NULL, NULL, NULL, NULL};
+    size_t nn[4] = {0, 0, 0, 0};
     bool have[4];
     int present = 0;
     for (int l = 0; l < 4; l++) {
         char p[1300], why[400];
         snprintf(p, sizeof p, "%s/midi/%s.mid", dir, layers[l]);
-        have[l] = mg_smf_read(p, &smf[l], why, sizeof why) == 0 &&
-                  smf[l].n > 0;
-        if (!have[l] && smf[l].notes)
-            mg_smf_free(&smf[l]);
+        have[l] = mg_midiread_file(p, &nv[l], &nn[l], why, sizeof why) == 0
+                  && nn[l] > 0;
         present += have[l];
     }
     if (!present) {
+        for (int l = 0; l < 4; l++)
+            free(nv[l]);
         snprintf(err, errlen, "%s: no MIDI notes (a mix-only sample?)", dir);
         return -1;
     }
@@ -77,6 +78,8 @@ piano_roll(const char *dir, json_t *sj, const char *out, char *err,
     snprintf(tmp, sizeof tmp, "%s.tmp", out);
     FILE *f = fopen(tmp, "w");
     if (!f) {
+        for (int l = 0; l < 4; l++)
+            free(nv[l]);
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
         return -1;
     }
@@ -132,16 +135,16 @@ piano_roll(const char *dir, json_t *sj, const char *out, char *err,
                 "font-size=\"12\" fill=\"#444\">%s</text>\n", ML + W, y0, y0,
                 y0 + LANE_H / 2 + 4, layers[l]);
         int lo = 127, hi = 0;
-        for (size_t n = 0; n < smf[l].n; n++) {
-            if (smf[l].notes[n].pitch < lo)
-                lo = smf[l].notes[n].pitch;
-            if (smf[l].notes[n].pitch > hi)
-                hi = smf[l].notes[n].pitch;
+        for (size_t n = 0; n < nn[l]; n++) {
+            if (nv[l][n].pitch < lo)
+                lo = nv[l][n].pitch;
+            if (nv[l][n].pitch > hi)
+                hi = nv[l][n].pitch;
         }
         int span = hi - lo + 1 < 12 ? 12 : hi - lo + 1;
         double nh = (LANE_H - 6) / span < 1.5 ? 1.5 : (LANE_H - 6) / span;
-        for (size_t n = 0; n < smf[l].n; n++) {
-            const mg_smf_note *m = &smf[l].notes[n];
+        for (size_t n = 0; n < nn[l]; n++) {
+            const mg_mnote *m = &nv[l][n];
             double y = y0 + 3 + (hi - m->pitch) *
                        ((LANE_H - 6 - nh) / (span > 1 ? span - 1 : 1));
             double w = X(m->end) - X(m->start);
@@ -150,8 +153,9 @@ piano_roll(const char *dir, json_t *sj, const char *out, char *err,
                     X(m->start), y, w < 1 ? 1.0 : w, nh, colours[l],
                     0.35 + 0.65 * m->velocity / 127.0);
         }
-        mg_smf_free(&smf[l]);
     }
+    for (int l = 0; l < 4; l++)
+        free(nv[l]);
     for (int t = 0; t <= (int)dur; t += 5)
         fprintf(f, "<text x=\"%.2f\" y=\"%.0f\" font-size=\"12\" "
                 "fill=\"#444\">%d:%02d</text>\n", X(t), H - 3, t / 60,

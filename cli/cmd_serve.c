@@ -49,7 +49,7 @@
 #include "http.h"
 #include "procs.h"
 #include "sampledir.h"
-#include "smf.h"
+#include "midiread.h"
 #include "spectro.h"
 
 #define MAX_JOBS_CAP 64
@@ -356,17 +356,18 @@ view(server *s, struct MHD_Connection *c, const char *ref)
     for (int l = 0; l < LAYERS; l++) {
         char name[64], err[300];
         snprintf(name, sizeof name, "midi/%s.mid", layers[l]);
-        mg_smf smf;
+        mg_mnote *nv;
+        size_t nn;
         if (inside(root, dir, name, real) ||
-            mg_smf_read(real, &smf, err, sizeof err))
+            mg_midiread_file(real, &nv, &nn, err, sizeof err))
             continue;       /* mix-only samples have no MIDI */
         json_t *a = json_array();
-        for (size_t i = 0; i < smf.n; i++)
+        for (size_t i = 0; i < nn; i++)
             json_array_append_new(a, json_pack(
-                "[f,f,i,i]", smf.notes[i].start, smf.notes[i].end,
-                (int)smf.notes[i].pitch, (int)smf.notes[i].velocity));
+                "[f,f,i,i]", nv[i].start, nv[i].end, (int)nv[i].pitch,
+                (int)nv[i].velocity));
         json_object_set_new(notes, layers[l], a);
-        mg_smf_free(&smf);
+        free(nv);
     }
     json_t *files = json_array();
     const char *cand[2 + 2 * LAYERS];
