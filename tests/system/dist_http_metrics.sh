@@ -67,6 +67,19 @@ leases=$(sed -n 's/^musicgen_leases_active //p' end.prom)
 [ "$leases" = 0 ] || die "leases still active at the end: $leases"
 check_run ds 9 $N || die "run with --http"
 echo "metrics: $ok ok, $bad failed, agree with the ledger; promtool passes"
+# generate --http: the same page and metrics for a local run
+MUSICGEN_FAULT_SAMPLE_DELAY_MS=50 "$MG_BIN" generate --seed 4 --count 40 \
+    --out local --output-mode midi-only --workers 2 -q --http 127.0.0.1:0 \
+    2>gen.log &
+GPID=$!
+wait_for 30 grep -q "status page on" gen.log || die "generate --http: no page"
+GURL=$(sed -n 's/.*status page on \(http:[^ ]*\) .*/\1/p' gen.log | head -1)
+curl -fsS "${GURL}metrics" >local.prom || die "generate --http: /metrics"
+promtool check metrics <local.prom >promtool.txt 2>&1 ||
+    { cat promtool.txt; die "promtool rejects generate's /metrics"; }
+grep -q '^musicgen_samples_target 40$' local.prom || die "generate's metrics"
+curl -fsS "$GURL" | grep -q "musicgen run" || die "generate --http: page"
+wait_exit $GPID 60 || die "generate --http did not finish"
 # a bad --http address is one line and exit 2, before any work
 "$MG_BIN" generate --seed 1 --count 2 --out bad --http 127.0.0.1:99999 2>bad.txt
 [ $? -eq 2 ] || die "bad --http address not refused"
