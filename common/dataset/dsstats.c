@@ -64,7 +64,14 @@ typedef struct {
     uint64_t n;
 } hist;
 
+#define MAX_FAILED_LISTED 100
+
 struct mg_dsstats {
+    struct {
+        uint64_t index;
+        char error[200];
+    } failed[MAX_FAILED_LISTED]; /* the first ones, in manifest order */
+    int nfailed;
     dim d[ND];
     hist h[NH];
     uint64_t samples, unreadable, partials, rows, failed_rows, ok_rows;
@@ -253,6 +260,15 @@ mg_dsstats_run(mg_dsstats *s, const char *root, char *err, size_t errlen)
             if (st && !strcmp(st, "failed")) {
                 char r[80];
                 s->failed_rows++;
+                if (s->nfailed < MAX_FAILED_LISTED) {
+                    const char *e = json_string_value(
+                        json_object_get(row, "error"));
+                    s->failed[s->nfailed].index = (uint64_t)json_number_value(
+                        json_object_get(row, "sample_index"));
+                    snprintf(s->failed[s->nfailed].error,
+                             sizeof s->failed[0].error, "%s", e ? e : "");
+                    s->nfailed++;
+                }
                 reason(json_string_value(json_object_get(row, "error")), r,
                        sizeof r);
                 count(&s->d[D_FAILED], r);
@@ -310,6 +326,15 @@ mg_dsstats_print(const mg_dsstats *s, FILE *f)
         for (int i = 0; i < n; i++)
             fprintf(f, "  %-28s %8llu  %5.1f%%\n", c[i].name,
                     (unsigned long long)c[i].n, 100.0 * c[i].n / tot);
+    }
+    if (s->nfailed) {
+        fprintf(f, "\nfailed samples%s:\n",
+                s->failed_rows > (uint64_t)s->nfailed ? " (the first 100)"
+                                                      : "");
+        for (int i = 0; i < s->nfailed; i++)
+            fprintf(f, "  %06llu  %s\n",
+                    (unsigned long long)s->failed[i].index,
+                    s->failed[i].error);
     }
     for (int k = 0; k < NH; k++) {
         const hist *h = &s->h[k];
@@ -369,6 +394,15 @@ mg_dsstats_json(const mg_dsstats *s)
                                             : json_null());
         json_object_set_new(hs, hists[k].name, o);
     }
+    json_t *fl = json_array();
+    for (int i = 0; i < s->nfailed; i++) {
+        json_t *e = json_object();
+        json_object_set_new(e, "sample_index",
+                            json_integer((json_int_t)s->failed[i].index));
+        json_object_set_new(e, "error", json_string(s->failed[i].error));
+        json_array_append_new(fl, e);
+    }
+    json_object_set_new(j, "failed_samples", fl);
     json_object_set_new(j, "counts", counts);
     json_object_set_new(j, "histograms", hs);
     return j;

@@ -3,7 +3,8 @@
  * by split, genre, key, mode, meter, instrument (layer and GM program)
  * and soundfont (layer and font); histograms of tempo, duration and
  * musicality score; failed samples (the manifest's "failed" rows, by
- * reason) and half-written directories.
+ * reason, and the first 100 of them by index) and half-written
+ * directories.
  *
  * Streaming in one pass, constant memory: each sample.json is tokenized
  * (jdoc) and dropped; counters hold at most MG_DSSTATS_MAXKEYS distinct

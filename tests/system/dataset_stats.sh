@@ -35,6 +35,8 @@ rows = [json.loads(l) for l in open(os.path.join(root, "manifest.jsonl"))]
 failed = [r for r in rows if r["status"] == "failed"]
 assert out["failed"] == len(failed), (out["failed"], len(failed))
 assert sum(out["counts"]["failed"].values()) == len(failed)
+assert [(f["sample_index"], f["error"]) for f in out["failed_samples"]] == \
+       [(r["sample_index"], r["error"]) for r in failed][:100]
 assert out["half_written"] == 1, out["half_written"]
 for name, field in [("tempo_bpm", "tempo_bpm"), ("duration_seconds", "duration_seconds"),
                     ("musicality_score", "musicality_score")]:
