@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "dsread.h"
 #include "errmsg.h"
 #include "jdoc.h"
@@ -39,7 +40,7 @@ static const struct {
     {"key", "Samples by key (tonic)"},
     {"mode", "Samples by mode"},
     {"meter", "Samples by main time signature"},
-    {"instrument", "Layers by instrument (layer: GM program)"},
+    {"instrument", "Layers by instrument (layer: GM program or kit)"},
     {"soundfont", "Layers by soundfont"},
     {"failed", "Failed samples by reason"},
 };
@@ -72,6 +73,7 @@ struct mg_dsstats {
         char error[200];
     } failed[MAX_FAILED_LISTED]; /* the first ones, in manifest order */
     int nfailed;
+    char prog[128][48], kit[128][48]; /* GM names; "" unknown */
     dim d[ND];
     hist h[NH];
     uint64_t samples, unreadable, partials, rows, failed_rows, ok_rows;
@@ -80,11 +82,36 @@ struct mg_dsstats {
     mg_jdoc doc;
 };
 
+/* GM program and drum-kit names from sf/gm-names.json (names only: a
+ * missing file leaves numbers). */
+static void
+load_names(mg_dsstats *s)
+{
+    char path[4200];
+    json_error_t je;
+    snprintf(path, sizeof path, "%s/sf/gm-names.json", mg_data_dir());
+    json_t *j = json_load_file(path, 0, &je), *e;
+    size_t i;
+    const char *k;
+    json_array_foreach(json_object_get(j, "programs"), i, e) {
+        if (i < 128 && json_is_string(e))
+            snprintf(s->prog[i], sizeof s->prog[i], "%s",
+                     json_string_value(e));
+    }
+    json_object_foreach(json_object_get(j, "drum_kits"), k, e) {
+        int p = atoi(k);
+        if (p >= 0 && p < 128 && json_is_string(e))
+            snprintf(s->kit[p], sizeof s->kit[p], "%s", json_string_value(e));
+    }
+    json_decref(j);
+}
+
 mg_dsstats *
 mg_dsstats_new(void)
 {
     mg_dsstats *s = calloc(1, sizeof *s);
     if (!s) return NULL;
+    load_names(s);
     for (int i = 0; i < NH; i++) {
         s->h[i].min = INFINITY;
         s->h[i].max = -INFINITY;
@@ -176,7 +203,15 @@ mg_dsstats_add_text(mg_dsstats *s, const char *text, size_t len)
             if (mg_jdoc_str(d, i, lay, sizeof lay) != (size_t)-1 && p >= 0 &&
                 mg_jdoc_i64(d, (uint32_t)p, &prog) == 0) {
                 char name[96];
-                snprintf(name, sizeof name, "%s: %lld", lay, (long long)prog);
+                const char *gm = prog < 0 || prog > 127 ? ""
+                                 : !strcmp(lay, "beat") ? s->kit[prog]
+                                                        : s->prog[prog];
+                if (*gm)
+                    snprintf(name, sizeof name, "%s: %s", lay, gm);
+                else
+                    snprintf(name, sizeof name, "%s: %s %lld", lay,
+                             !strcmp(lay, "beat") ? "kit" : "program",
+                             (long long)prog);
                 count(&s->d[D_INSTR], name);
             }
             i = d->t[val].next;
@@ -324,7 +359,7 @@ mg_dsstats_print(const mg_dsstats *s, FILE *f)
             tot += c[i].n;
         fprintf(f, "\n%s:\n", dims[k].name);
         for (int i = 0; i < n; i++)
-            fprintf(f, "  %-28s %8llu  %5.1f%%\n", c[i].name,
+            fprintf(f, "  %-36s %8llu  %5.1f%%\n", c[i].name,
                     (unsigned long long)c[i].n, 100.0 * c[i].n / tot);
     }
     if (s->nfailed) {

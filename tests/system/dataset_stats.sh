@@ -30,7 +30,10 @@ check("genre", [s["genre"] for s in S])
 check("key", [s["key"] for s in S])
 check("mode", [s["mode"] for s in S])
 check("meter", [s["time_signature"] for s in S])
-check("instrument", ["%s: %d" % (l, v["program"]) for s in S for l, v in s["instruments"].items()])
+gm = json.load(open(os.path.join(os.environ["MG_SRC"], "sf", "gm-names.json")))
+def inst(l, p):
+    return "%s: %s" % (l, gm["drum_kits"].get(str(p), "kit %d" % p) if l == "beat" else gm["programs"][p])
+check("instrument", [inst(l, v["program"]) for s in S for l, v in s["instruments"].items()])
 rows = [json.loads(l) for l in open(os.path.join(root, "manifest.jsonl"))]
 failed = [r for r in rows if r["status"] == "failed"]
 assert out["failed"] == len(failed), (out["failed"], len(failed))
