@@ -150,6 +150,9 @@ mg_cmd_export(int argc, char **argv)
                 st.invalid, st.failed, st.filtered);
         if (st.no_audio)
             fprintf(stderr, ", %" PRIu64 " without a mix", st.no_audio);
+        if (st.unreadable)
+            fprintf(stderr, ", %" PRIu64 " with a missing or unreadable "
+                    "file (first: %s)", st.unreadable, st.first_unreadable);
         if (st.dropped_fields)
             fprintf(stderr, "; %" PRIu64 " values outside the first "
                     "sample's columns", st.dropped_fields);

@@ -604,7 +604,16 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
         row->doc = &doc;
         build_row(row, &s, absroot, o);
         st->dropped_fields += row->dropped;
-        rc = w->row(w, row, err, errlen);
+        char why[300];
+        rc = w->row(w, row, why, sizeof why);
+        if (rc == 1) {
+            if (!st->unreadable++)
+                snprintf(st->first_unreadable, sizeof st->first_unreadable,
+                         "%s", why);
+            rc = 0;
+        } else if (rc) {
+            snprintf(err, errlen, "%s", why);
+        }
     }
     if (rc == 0 && w) rc = w->finish(w, err, errlen);
     if (w) w->destroy(w);

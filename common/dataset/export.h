@@ -67,6 +67,8 @@ typedef struct {
     uint64_t dropped_fields; /* values not in the first sample's columns */
     uint64_t bad_values;  /* values whose type differs from the column's */
     uint64_t files;       /* hf, jams, webdataset: files written */
+    uint64_t unreadable;  /* a file the sample names is missing/unreadable */
+    char first_unreadable[300]; /* the first such problem, for the report */
 } mg_export_stats;
 
 /* "jsonl" ... "webdataset" / "zstd", "snappy", "none"; 0 or -1. */

@@ -298,7 +298,7 @@ jams_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
     for (size_t i = 0; i < r->nfiles; i++)
         if (!strcmp(r->files[i].kind, "midi") &&
             notes(j, r, &r->files[i], err, errlen))
-            return -1;
+            return 1; /* a missing or broken MIDI: this sample only */
     mg_xbuf_puts(b, "]}\n");
     if (b->oom) return mg_errf(err, errlen, "out of memory");
 

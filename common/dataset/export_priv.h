@@ -110,6 +110,9 @@ struct mg_xwriter {
     /* Optional: called for the first MG_EXPORT_SCAN_ROWS kept rows before
      * any row(), so a tabular writer fixes its columns from many rows. */
     int (*scan)(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen);
+    /* 0 written; 1 this sample cannot be written (a file it names is
+     * missing or unreadable: err says which) and nothing of it was; -1 the
+     * export cannot go on. */
     int (*row)(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen);
     int (*finish)(mg_xwriter *w, char *err, size_t errlen);
     void (*destroy)(mg_xwriter *w);

@@ -157,6 +157,14 @@ wds_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
         t->bytes = 0;
     }
     char key[32], name[160], src[8192];
+    /* Every file readable before the first member is written, so a
+     * missing one leaves no half sample in the shard. */
+    for (size_t i = 0; i < r->nfiles; i++) {
+        if (!strcmp(r->files[i].kind, "midi") && w->o->no_midi) continue;
+        snprintf(src, sizeof src, "%s/%s", r->dir, r->files[i].file);
+        if (access(src, R_OK))
+            return mg_errf(err, errlen, "%s: %s", src, strerror(errno)), 1;
+    }
     snprintf(key, sizeof key, "%06" PRIu64, r->index);
     snprintf(name, sizeof name, "%s.json", key);
     if (member_bytes(t, name, r->raw, r->raw_len, err, errlen)) return -1;

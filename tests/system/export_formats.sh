@@ -25,6 +25,12 @@ mkdir flat/000200 flat/.tmp-000201-4242 sharded/0001/.tmp-000119-77
 cp -r flat/000005 flat/000300
 head -c 100 flat/000005/sample.json > flat/000300/sample.json
 
+# And a sample of the test split that lost a MIDI file: the formats that
+# read files (jams, webdataset) leave it out and say so; the others keep it.
+lost=$(grep -l '"split": "test"' flat/0*/sample.json | head -n 1)
+lost=$(dirname "$lost")
+rm "$lost/midi/melody.mid"
+
 # ---- flat, midi-only, every format ----
 "$MG_BIN" export flat --out f.jsonl 2> log || die "export jsonl: $(cat log)"
 grep -q "200 rows to f.jsonl (jsonl); left out: 2 half-written, 1 invalid" log \
@@ -36,13 +42,18 @@ $CHK csv f.csv flat --relative || die "csv judged wrong"
     || die "export parquet"
 $CHK parquet f.parquet flat --row-group 64 || die "parquet judged wrong"
 # (the test split only: validating every note of 200 files takes long)
-"$MG_BIN" export flat --out f.jams --fmt jams --split test -q || die "export jams"
+"$MG_BIN" export flat --out f.jams --fmt jams --split test 2> log || die "export jams"
 $CHK jams f.jams flat --split test || die "jams judged wrong"
-"$MG_BIN" export flat --out f.wds --fmt webdataset --shard-size 64 -q \
+grep -q "1 with a missing or unreadable file (first: .*$lost/midi/melody.mid" log \
+    || die "jams did not name the missing MIDI: $(cat log)"
+"$MG_BIN" export flat --out f.wds --fmt webdataset --shard-size 64 2> log \
     || die "export webdataset"
+grep -q "199 rows.*1 with a missing" log || die "webdataset summary: $(cat log)"
 $CHK webdataset f.wds flat --shard-size 64 || die "webdataset judged wrong"
 [ "$(ls f.wds | tr '\n' ' ')" = "000000.tar 000001.tar 000002.tar 000003.tar " ] \
     || die "webdataset shards: $(ls f.wds)"
+"$MG_BIN" export flat --out f2.wds --fmt webdataset --no-midi -q || die "wds --no-midi"
+$CHK webdataset f2.wds flat --no-midi || die "webdataset --no-midi judged wrong"
 
 # ---- sharded (width 4), filters, snappy, no MIDI columns ----
 "$MG_BIN" export sharded -o s.parquet -f parquet --codec snappy --relative \
