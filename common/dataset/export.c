@@ -462,7 +462,7 @@ count_failed(const char *root)
  * reader of its own: the main pass then starts from the first again). */
 static int
 prescan(mg_xwriter *w, mg_xrow *row, mg_jdoc *doc, const char *absroot,
-        const mg_export_opts *o, char *err, size_t errlen)
+        const mg_export_opts *o, bool filters, char *err, size_t errlen)
 {
     mg_dsread *rd = mg_dsread_open(absroot, MG_DSREAD_RAW, err, errlen);
     if (!rd) return -1;
@@ -473,7 +473,7 @@ prescan(mg_xwriter *w, mg_xrow *row, mg_jdoc *doc, const char *absroot,
         rc = 0;
         if (s.error || !s.raw ||
             mg_jdoc_parse(doc, s.raw, s.raw_len, NULL, 0) ||
-            doc->t[0].type != MG_JT_OBJ || !keep(doc, o))
+            doc->t[0].type != MG_JT_OBJ || (filters && !keep(doc, o)))
             continue;
         row->doc = doc;
         build_row(row, &s, absroot, o);
@@ -481,7 +481,12 @@ prescan(mg_xwriter *w, mg_xrow *row, mg_jdoc *doc, const char *absroot,
         n++;
     }
     mg_dsread_destroy(&rd);
-    return rc < 0 ? -1 : 0;
+    if (rc < 0) return -1;
+    /* Nothing kept: the columns of the samples there are, so an empty
+     * table still has its schema. */
+    if (n == 0 && filters)
+        return prescan(w, row, doc, absroot, o, false, err, errlen);
+    return 0;
 }
 
 /* ---- the run ---- */
@@ -583,7 +588,8 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     int rc = w && row ? 0 : -1;
     if (w && !row) mg_errf(err, errlen, "out of memory");
     st->failed = count_failed(absroot);
-    if (!rc && w->scan) rc = prescan(w, row, &doc, absroot, o, err, errlen);
+    if (!rc && w->scan)
+        rc = prescan(w, row, &doc, absroot, o, true, err, errlen);
     mg_dsample s;
     while (!rc && (rc = mg_dsread_next(rd, &s, err, errlen)) == 1) {
         rc = 0;

@@ -449,8 +449,23 @@ pq_finish(mg_xwriter *w, char *err, size_t errlen)
 {
     pqw *q = (pqw *)w;
     if (!q->pq) {
-        /* No row: a valid file with no columns and no rows. */
-        q->pq = mg_pq_open(w->path, NULL, 0, 0, 1, "musicgen", err, errlen);
+        /* No row: the scanned schema, or (an empty dataset) one string
+         * column `path`; readers refuse a file without columns. */
+        if (!q->nfields) {
+            mg_xrow *r = calloc(1, sizeof *r);
+            if (!r) return mg_errf(err, errlen, "out of memory");
+            r->f[0] = (mg_xfield){.name = "path", .kind = MG_XF_NULL};
+            r->nf = 1;
+            int rc = pq_scan(w, r, err, errlen);
+            free(r);
+            if (rc) return -1;
+        }
+        if (!(q->slot = malloc((q->cols.n + 1) * sizeof *q->slot)))
+            return mg_errf(err, errlen, "out of memory");
+        char who[64];
+        snprintf(who, sizeof who, "musicgen %s", MG_ENGINE_VERSION);
+        q->pq = mg_pq_open(w->path, q->fields, q->nfields, 0, 1, who, err,
+                           errlen);
         if (!q->pq) return -1;
     }
     return mg_pq_close(&q->pq, err, errlen);

@@ -174,20 +174,26 @@ csv_scan(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
 }
 
 static int
+csv_header(csv *c, char *err, size_t errlen)
+{
+    if (!(c->slot = malloc((c->cols.n + 1) * sizeof *c->slot)))
+        return mg_errf(err, errlen, "out of memory");
+    for (size_t i = 0; i < c->cols.n; i++) {
+        if (i) mg_xbuf_putc(&c->b, ',');
+        csv_cell(&c->b, c->cols.names[i], strlen(c->cols.names[i]));
+    }
+    if (c->cols.n) mg_xbuf_put(&c->b, "\r\n", 2);
+    c->started = true;
+    return 0;
+}
+
+static int
 csv_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
 {
     csv *c = (csv *)w;
-    if (!c->started) {
-        if (csv_scan(w, r, err, errlen) ||
-            !(c->slot = malloc((c->cols.n + 1) * sizeof *c->slot)))
-            return mg_errf(err, errlen, "out of memory");
-        for (size_t i = 0; i < c->cols.n; i++) {
-            if (i) mg_xbuf_putc(&c->b, ',');
-            csv_cell(&c->b, c->cols.names[i], strlen(c->cols.names[i]));
-        }
-        mg_xbuf_put(&c->b, "\r\n", 2);
-        c->started = true;
-    }
+    if (!c->started &&
+        (csv_scan(w, r, err, errlen) || csv_header(c, err, errlen)))
+        return -1;
     for (size_t i = 0; i < c->cols.n; i++) c->slot[i] = -1;
     for (size_t i = 0; i < r->nf; i++) {
         long k = mg_xcols_find(&c->cols, r->f[i].name);
@@ -210,6 +216,8 @@ static int
 csv_finish(mg_xwriter *w, char *err, size_t errlen)
 {
     csv *c = (csv *)w;
+    /* No row: the header of the columns the scan found. */
+    if (!c->started && csv_header(c, err, errlen)) return -1;
     return file_finish(&c->f, &c->b, w->path, err, errlen);
 }
 

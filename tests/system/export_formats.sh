@@ -66,8 +66,14 @@ $CHK jsonl s.jsonl sharded --split train,test --min-score 0.95 \
     || die "filtered jsonl judged wrong"
 grep -q "1 half-written, 0 invalid, 0 failed (manifest), [1-9][0-9]* filtered" log \
     || die "filtered summary: $(cat log)"
+# A filter that keeps nothing: the header (CSV) or schema (Parquet) alone.
 "$MG_BIN" export sharded -o s.csv -f csv --genre no-such-genre -q || die "export none"
-[ "$(wc -c < s.csv)" -eq 0 ] || die "a filter keeping nothing wrote rows"
+[ "$(wc -l < s.csv)" -eq 1 ] && head -c 25 s.csv | grep -q '^path,mix_path,' \
+    || die "a filter keeping nothing: $(head -c 200 s.csv)"
+"$MG_BIN" export sharded -o s0.parquet -f parquet --genre no-such-genre -q \
+    || die "export none (parquet)"
+$CHK parquet s0.parquet sharded --genre no-such-genre --expect 0 \
+    || die "empty parquet judged wrong"
 "$MG_BIN" export sharded -o s.jams -f jams -q || die "export sharded jams"
 [ -f s.jams/0001/000119.jams ] || die "jams does not mirror the sharded layout"
 
