@@ -215,20 +215,27 @@ jams_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
     long seed = mg_jdoc_get(d, 0, "seed");
     long gseed = mg_jdoc_get(d, 0, "global_seed");
 
-    /* The metadata every annotation carries: who made it, from what. */
+    /* The metadata every annotation carries: who made it, from what. The
+     * generator's version is the one that wrote the sample (its
+     * musicgen_version); the exporter's own goes in annotation_tools. */
+    char ver[64] = MG_ENGINE_VERSION;
+    long vt = mg_jdoc_get(d, 0, "musicgen_version");
+    if (vt >= 0 && d->t[vt].type == MG_JT_STR && !d->t[vt].esc &&
+        d->t[vt].len < sizeof ver)
+        mg_jdoc_str(d, (uint32_t)vt, ver, sizeof ver);
     mg_xbuf m = {0};
     mg_xbuf_puts(&m, "{\"corpus\":\"musicgen\",\"version\":");
-    mg_xbuf_jstr(&m, MG_ENGINE_VERSION);
+    mg_xbuf_jstr(&m, ver);
     mg_xbuf_puts(&m, ",\"annotator\":{\"generator\":\"musicgen\","
                      "\"version\":");
-    mg_xbuf_jstr(&m, MG_ENGINE_VERSION);
+    mg_xbuf_jstr(&m, ver);
     mg_xbuf_puts(&m, ",\"global_seed\":");
     put_tok(&m, d, gseed, "null");
     mg_xbuf_puts(&m, ",\"sample_index\":");
     mg_xbuf_printf(&m, "%" PRIu64, r->index);
     mg_xbuf_puts(&m, "},\"annotation_tools\":\"musicgen ");
     mg_xbuf_puts(&m, MG_ENGINE_VERSION);
-    mg_xbuf_puts(&m, "\",\"data_source\":\"generated (synthetic: the "
+    mg_xbuf_puts(&m, " export\",\"data_source\":\"generated (synthetic: the "
                      "annotation is what was synthesized)\","
                      "\"annotation_rules\":\"docs/sample-json.md\","
                      "\"validation\":\"exact by construction\"}");

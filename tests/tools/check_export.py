@@ -348,7 +348,9 @@ def check_jams(out, want, a, root, items):
                     break
             md = ann["annotation_metadata"]
             if md.get("annotator", {}).get("generator") != "musicgen" or \
-                    md.get("version") != s["musicgen_version"]:
+                    md.get("version") != s["musicgen_version"] or \
+                    md.get("annotator", {}).get("version") != s["musicgen_version"] or \
+                    not md.get("annotation_tools", "").startswith("musicgen "):
                 bad("jams: %s: %s annotation_metadata does not name musicgen %s" %
                     (p, name, s["musicgen_version"]))
         for name in ("beat_position", "chord", "key_mode", "tempo", "segment_open"):
