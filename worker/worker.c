@@ -20,7 +20,9 @@
  */
 #include "worker.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -941,6 +943,44 @@ mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
 
 /* ---- static mode ---- */
 
+/* Remove "<slice>.tmp.<host>.<pid>" files of this slice whose writer is
+ * gone: this host and a pid that no longer exists, or untouched for
+ * MG_TMP_STALE_S (sampledir.h). */
+static void
+sweep_slice_tmps(const char *dir, const char *slice, const char *host)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char pre[400];
+    snprintf(pre, sizeof pre, "%s.tmp.", slice);
+    size_t pl = strlen(pre), hl = strlen(host);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *n = de->d_name;
+        if (strncmp(n, pre, pl))
+            continue;
+        char p[2400];
+        snprintf(p, sizeof p, "%s/%s", dir, n);
+        const char *dot = strrchr(n, '.');
+        char *end;
+        long pid = strtol(dot + 1, &end, 10);
+        bool gone;
+        if (*end == '\0' && pid > 0 && (size_t)(dot - n) == pl + hl &&
+            !strncmp(n + pl, host, hl)) {
+            gone = kill((pid_t)pid, 0) && errno == ESRCH;
+        } else {
+            struct stat st;
+            gone = !stat(p, &st) &&
+                   (long long)time(NULL) - (long long)st.st_mtime >
+                       MG_TMP_STALE_S;
+        }
+        if (gone)
+            unlink(p);
+    }
+    closedir(d);
+}
+
 int
 mg_worker_static(const mg_config *cfg, int array_index, int array_size,
                  struct mg_engine *pre, const volatile sig_atomic_t *stop,
@@ -955,7 +995,7 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     uint64_t lo = start + count * (uint64_t)array_index / (uint64_t)array_size;
     uint64_t hi = start + count * (uint64_t)(array_index + 1) /
                               (uint64_t)array_size;
-    char dir[1200], path[1300], tmp[1700], host[256];
+    char dir[1200], path[1300], tmp[1700], host[80];
     /* The first tasks of an array start together on a root that may not
      * exist yet: mkdir -p, where "exists" (another task won) is success. */
     snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg->out_dir);
@@ -966,11 +1006,11 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     }
     snprintf(path, sizeof path, "%s/slice-%d-of-%d.jsonl", dir, array_index,
              array_size);
-    /* host and pid: a requeued task on another node never shares it */
-    if (gethostname(host, sizeof host))
-        snprintf(host, sizeof host, "host");
-    host[sizeof host - 1] = '\0';
+    /* host and pid: a requeued task on another node never shares it, and
+     * a rerun here removes what a killed run of this slice left */
+    mg_tmp_host(host, sizeof host);
     snprintf(tmp, sizeof tmp, "%s.tmp.%s.%ld", path, host, (long)getpid());
+    sweep_slice_tmps(dir, strrchr(path, '/') + 1, host);
     mg_engine *e = pre ? pre : mg_engine_new(cfg, err, errlen);
     if (!e)
         return -1;

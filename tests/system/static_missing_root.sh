@@ -23,10 +23,23 @@ for p in $pids; do
 done
 [ "$(ls "$ROOT/.musicgen/slices" | grep -c '^slice-.*-of-6\.jsonl$')" -eq $M ] \
     || die "slices missing: $(ls "$ROOT/.musicgen/slices")"
-ls "$ROOT/.musicgen/slices" | grep -q tmp && die "temporary slice file left"
+[ -z "$(find "$ROOT/.musicgen/slices" -name '*.tmp.*')" ] || die "temporary slice file left"
 "$MG_BIN" merge --out "$ROOT" --count $N 2>merge.log \
     || { cat merge.log; die "merge failed"; }
 check_run "$ROOT" 21 $N || die "manifest after a static array on a new root"
+# a rerun of a task removes the temporary slice files of its killed
+# predecessors on this host (dead pid), never a live writer's
+host=$(hostname | tr -c 'A-Za-z0-9._\n' '_' | cut -c1-40)
+sh -c 'exit 0' & dead=$!; wait $dead
+S=$ROOT/.musicgen/slices
+: >"$S/slice-2-of-6.jsonl.tmp.$host.$dead"
+: >"$S/slice-2-of-6.jsonl.tmp.$host.$$"
+"$MG_BIN" worker --static --seed 21 --count $N --out "$ROOT" \
+    --output-mode midi-only --array-index 2 --array-size $M 2>rerun.log ||
+    { cat rerun.log; die "rerun of task 2 failed"; }
+[ ! -e "$S/slice-2-of-6.jsonl.tmp.$host.$dead" ] || die "a dead writer's slice temporary kept"
+[ -e "$S/slice-2-of-6.jsonl.tmp.$host.$$" ] || die "a live writer's slice temporary removed"
+rm -f "$S/slice-2-of-6.jsonl.tmp.$host.$$"
 # the same with --jobs 2 per task (one engine made before the fork)
 rm -rf new
 pids=""
