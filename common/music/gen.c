@@ -6,7 +6,7 @@
  * Swing is applied once, here, after every generator has written straight
  * ticks: each note's onset and its end are mapped through mg_swing_tick
  * relative to the start of the part holding the onset, with that part's
- * swing cell. Part lengths are whole bars, and bars are whole swing cells,
+ * swing cell and swing (mg_part_swing: the x/8 metres stay straight). Part lengths are whole bars, and bars are whole swing cells,
  * so part boundaries (and beats) never move.
  */
 #include "gen_priv.h"
@@ -250,10 +250,10 @@ apply_swing(mg_song *s)
             mg_note *n = &t->v[i];
             const mg_part *p = &s->parts[mg_gen_part_at(s, n->tick)];
             uint32_t cell = mg_ts_swing_cell(p->ts);
-            uint32_t on = mg_swing_tick(n->tick, p->start_tick, cell,
-                                        s->swing);
+            double sw = mg_part_swing(s, p);
+            uint32_t on = mg_swing_tick(n->tick, p->start_tick, cell, sw);
             uint32_t off = mg_swing_tick(n->tick + n->dur, p->start_tick,
-                                         cell, s->swing);
+                                         cell, sw);
 
             n->tick = on;
             n->dur = off > on ? off - on : 1;
@@ -274,6 +274,8 @@ mg_gen_song(mg_song *s, const mg_genre *g, const mg_gen_opts *o,
         mg_gen_harmony(s, g, generators) != 0)
         return -1;
     apply_swing(s);
+    mg_song_finish(s);
+    mg_gen_humanise(s, generators);
     mg_song_finish(s);
     return 0;
 }

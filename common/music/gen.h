@@ -14,7 +14,9 @@
  *   mg_gen_bassline roots and fifths under the chords, genre rhythm;
  *   mg_gen_drums    genre patterns per part, fills at part ends;
  *   mg_gen_harmony  the voiced chords as the harmony track;
- * and finally the swing pass and mg_song_finish (mg_gen_song does it all).
+ *   mg_gen_humanise micro-timing, velocity shaping, note lengths;
+ * with the swing pass and mg_song_finish before and after the last
+ * (mg_gen_song does it all).
  */
 #ifndef MG_GEN_H
 #define MG_GEN_H
@@ -34,6 +36,12 @@ int mg_gen_melody(mg_song *s, const mg_genre *g, mg_rng *r);
 int mg_gen_bassline(mg_song *s, const mg_genre *g, mg_rng *r);
 int mg_gen_drums(mg_song *s, const mg_genre *g, mg_rng *r);
 int mg_gen_harmony(mg_song *s, const mg_genre *g, mg_rng *r);
+/* gen_perform.c: the sample's performance (params stream, after the
+ * programs), its tempo map (params stream, last) and the humanisation of
+ * every note (generators stream, after the harmony). */
+void mg_gen_perf(mg_song *s, const mg_genre *g, mg_rng *params);
+void mg_gen_tempo_map(mg_song *s, const mg_genre *g, mg_rng *params);
+void mg_gen_humanise(mg_song *s, mg_rng *generators);
 /* Everything above in order; s must hold identity fields (seeds, index,
  * attempt) already. Returns 0 or -1 (allocation failure). */
 int mg_gen_song(mg_song *s, const mg_genre *g, const mg_gen_opts *o,

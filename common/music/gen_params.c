@@ -6,7 +6,8 @@
  * Draw order is fixed (and part of the determinism contract): key, tempo,
  * swing, ts, arrangement, measures per part kind (intro..outro), the
  * bridge's ts change, per part the four layer coins, the two repair draws,
- * then the four programs.
+ * the four programs, then the performance and the tempo map
+ * (gen_perform.c).
  *
  * Guarantees: tempo_bpm = 60e6 / us_per_quarter lies inside the genre's
  * [tempo_min, tempo_max]; every ts used has weight > 0; every layer plays
@@ -221,5 +222,7 @@ mg_gen_params(mg_song *s, const mg_genre *g, const mg_gen_opts *o,
         p->nchords = 0;
     }
     s->total_ticks = tick;
+    mg_gen_perf(s, g, params);
+    mg_gen_tempo_map(s, g, params);
     return 0;
 }

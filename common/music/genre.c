@@ -241,6 +241,35 @@ set_neutral(mg_genre *g)
     }
     for (int f = 0; f < MG_NFX; f++)
         g->fx_profile[f] = 1;
+    /* A gently humanised default performance (user genres get it). */
+    {
+        static const double off[MG_NLAYERS][2] = {
+            {-2, 2}, {0, 10}, {0, 8}, {-4, 4}};
+        static const double jit[MG_NLAYERS] = {3, 7, 5, 4};
+        static const double loud[MG_NLAYERS] = {-20, -21, -22, -21};
+        mg_perf_spec *pf = &g->perf;
+        for (int l = 0; l < MG_NLAYERS; l++) {
+            pf->offset_ms[l][0] = off[l][0];
+            pf->offset_ms[l][1] = off[l][1];
+            pf->jitter_ms[l] = jit[l];
+            pf->legato[l][0] = 0.85;
+            pf->legato[l][1] = 1.0;
+            pf->loudness[l] = loud[l];
+        }
+        pf->accent[0] = 4;
+        pf->accent[1] = 10;
+        pf->ghost[0] = 0.6;
+        pf->ghost[1] = 0.9;
+        pf->phrase[0] = 3;
+        pf->phrase[1] = 8;
+        pf->vel_jitter = 4;
+        pf->rit_prob = 0.3;
+        pf->rit_depth[0] = 0.05;
+        pf->rit_depth[1] = 0.15;
+        pf->part_tempo_prob = 0.1;
+        pf->part_tempo_range = 0.03;
+        pf->rubato = 0;
+    }
     for (int p = 0; p < MG_NPARTKINDS; p++) {
         g->measures_min[p] = 4;
         g->measures_max[p] = 8;
@@ -634,6 +663,106 @@ style_known(const char *style)
     return false;
 }
 
+/* [lo, hi] within [min, max], lo <= hi. */
+static int
+get_pair(ctx *c, const json_t *v, const char *field, double min, double max,
+         double out[2])
+{
+    if (!json_is_array(v) || json_array_size(v) != 2)
+        return fail(c, field, "must be [lo, hi]");
+    for (int i = 0; i < 2; i++) {
+        char f[180];
+        snprintf(f, sizeof f, "%s[%d]", field, i);
+        if (get_num(c, json_array_get(v, (size_t)i), f, min, max, &out[i]))
+            return -1;
+    }
+    if (out[0] > out[1])
+        return fail(c, field, "lo %g > hi %g", out[0], out[1]);
+    return 0;
+}
+
+/* {"<layer>": value, ...}; value a number or a [lo, hi] pair. */
+static int
+get_layer_vals(ctx *c, const json_t *o, const char *field, double min,
+               double max, double *one, double (*two)[2])
+{
+    const char *k;
+    json_t *v;
+    char f[180];
+
+    if (!json_is_object(o))
+        return fail(c, field, "must be an object of layer -> %s",
+                    two ? "[lo, hi]" : "number");
+    json_object_foreach((json_t *)o, k, v) {
+        int l = mg_layer_from_name(k);
+        snprintf(f, sizeof f, "%s.%s", field, k);
+        if (l < 0)
+            return fail(c, f, "not a layer (beat melody harmony bassline)");
+        if (two ? get_pair(c, v, f, min, max, two[l])
+                : get_num(c, v, f, min, max, &one[l]))
+            return -1;
+    }
+    return 0;
+}
+
+static int
+parse_performance(ctx *c, const json_t *o, mg_perf_spec *pf)
+{
+    const char *k;
+    json_t *v;
+    char f[180];
+
+    if (!json_is_object(o))
+        return fail(c, "performance", "must be an object");
+    json_object_foreach((json_t *)o, k, v) {
+        int rc;
+        snprintf(f, sizeof f, "performance.%s", k);
+        if (!strcmp(k, "offset_ms"))
+            rc = get_layer_vals(c, v, f, -60, 60, NULL, pf->offset_ms);
+        else if (!strcmp(k, "jitter_ms"))
+            rc = get_layer_vals(c, v, f, 0, 30, pf->jitter_ms, NULL);
+        else if (!strcmp(k, "legato"))
+            rc = get_layer_vals(c, v, f, 0.2, 1.2, NULL, pf->legato);
+        else if (!strcmp(k, "accent"))
+            rc = get_pair(c, v, f, 0, 40, pf->accent);
+        else if (!strcmp(k, "ghost"))
+            rc = get_pair(c, v, f, 0.2, 1, pf->ghost);
+        else if (!strcmp(k, "phrase"))
+            rc = get_pair(c, v, f, 0, 30, pf->phrase);
+        else if (!strcmp(k, "velocity_jitter"))
+            rc = get_num(c, v, f, 0, 20, &pf->vel_jitter);
+        else if (!strcmp(k, "rubato"))
+            rc = get_num(c, v, f, 0, 0.1, &pf->rubato);
+        else if (!strcmp(k, "ritardando") || !strcmp(k, "part_tempo")) {
+            const char *k2;
+            json_t *v2;
+            bool rit = !strcmp(k, "ritardando");
+            rc = 0;
+            if (!json_is_object(v))
+                rc = fail(c, f, "must be an object");
+            json_object_foreach(v, k2, v2) {
+                char f2[200];
+                snprintf(f2, sizeof f2, "%s.%s", f, k2);
+                if (rc)
+                    break;
+                if (!strcmp(k2, "probability"))
+                    rc = get_num(c, v2, f2, 0, 1,
+                                 rit ? &pf->rit_prob : &pf->part_tempo_prob);
+                else if (rit && !strcmp(k2, "depth"))
+                    rc = get_pair(c, v2, f2, 0, 0.5, pf->rit_depth);
+                else if (!rit && !strcmp(k2, "range"))
+                    rc = get_num(c, v2, f2, 0, 0.2, &pf->part_tempo_range);
+                else
+                    rc = fail(c, f2, "unknown field");
+            }
+        } else
+            rc = fail(c, f, "unknown field");
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
 static int
 parse_spec(ctx *c, const json_t *j, const char *dirname, mg_genre *g)
 {
@@ -725,6 +854,10 @@ parse_spec(ctx *c, const json_t *j, const char *dirname, mg_genre *g)
                 rc = fail(c, k, "must be a list (ignored)");
         } else if (!strcmp(k, "form")) {
             rc = parse_form(c, v, "form", g);
+        } else if (!strcmp(k, "performance")) {
+            rc = parse_performance(c, v, &g->perf);
+        } else if (!strcmp(k, "loudness")) {
+            rc = get_layer_vals(c, v, k, -40, -6, g->perf.loudness, NULL);
         } else {
             rc = fail(c, k, "unknown field");
         }
@@ -1546,6 +1679,17 @@ mg_genre_merge(mg_genre *const *specs, int n, char *err, size_t errlen)
     }
     if (!g->chord_filter)
         memset(g->chord_allowed, 0, sizeof g->chord_allowed);
+    /* performance and loudness: plain mean, field by field (all doubles) */
+    {
+        double *d = (double *)&g->perf;
+        size_t nd = sizeof g->perf / sizeof(double);
+        memset(&g->perf, 0, sizeof g->perf);
+        for (int i = 0; i < n; i++) {
+            const double *e = (const double *)&specs[i]->perf;
+            for (size_t q = 0; q < nd; q++)
+                d[q] += e[q] / n;
+        }
+    }
     /* probabilities and multipliers: plain mean */
     for (int i = 0; i < n; i++) {
         for (int l = 0; l < MG_NLAYERS; l++)

@@ -60,6 +60,23 @@ typedef struct {
     bool has_t2[MG_MAX_MSTATES][MG_MAX_MSTATES];
 } mg_markov;
 
+/* How a genre is played (spec.json "performance" and "loudness";
+ * docs/genres.md): ranges are [lo, hi] drawn once per sample from the
+ * params stream. Only doubles, so a merge averages it as an array. */
+typedef struct {
+    double offset_ms[MG_NLAYERS][2]; /* layer timing: + laid back, - pushed */
+    double jitter_ms[MG_NLAYERS];    /* sd of the per-note timing noise */
+    double legato[MG_NLAYERS][2];    /* note-length factor (not beat) */
+    double accent[2];                /* velocity added on felt beats */
+    double ghost[2];                 /* factor on drum ghost notes */
+    double phrase[2];                /* phrase and part dynamics depth */
+    double vel_jitter;               /* sd of the per-note velocity noise */
+    double rit_prob, rit_depth[2];   /* final ritardando: chance, slowdown */
+    double part_tempo_prob, part_tempo_range; /* per-part tempo */
+    double rubato;                   /* per-bar tempo wander (fraction) */
+    double loudness[MG_NLAYERS];     /* stem targets, LUFS (BS.1770) */
+} mg_perf_spec;
+
 typedef struct {
     char name[64];          /* "jazz" or "jazz+latin" after a merge */
     char description[256];
@@ -101,6 +118,7 @@ typedef struct {
     double ts_change_prob;
     mg_markov chords;               /* order 0 when the genre has none */
     mg_markov melody;
+    mg_perf_spec perf;
 } mg_genre;
 
 /* Load genres_dir/<name>/. On error returns NULL and writes one line

@@ -5,7 +5,9 @@
  *  - track 0, the conductor: track name, tempo, time signature, key
  *    signature and a marker naming the first part, all at tick 0; then at
  *    every later part start a time signature (only when it differs from the
- *    one in force) and a marker; end of track at the song's total_ticks;
+ *    one in force) and a marker, and every change of the tempo map at its
+ *    tick (after the part's events where they share a tick); end of track
+ *    at the song's total_ticks;
  *  - track 1, the layer: track name (the layer name), a program change at
  *    tick 0 (not for drums, whose kit is chosen by the synthesizer's bank),
  *    the notes, end of track at total_ticks, so that every layer file of a
@@ -213,17 +215,25 @@ trk_timesig(track_w *t, uint32_t tick, mg_ts ts)
 }
 
 static void
+trk_tempo(track_w *t, uint32_t tick, uint32_t us)
+{
+    unsigned char d[3];
+
+    d[0] = (unsigned char)(us >> 16);
+    d[1] = (unsigned char)(us >> 8);
+    d[2] = (unsigned char)us;
+    trk_meta(t, tick, 0x51, d, 3);
+}
+
+static void
 write_conductor(track_w *t, const mg_song *s, uint32_t end)
 {
     unsigned char d[3];
     mg_ts cur = s->nparts > 0 ? s->parts[0].ts : s->ts;
-    int i;
+    int i, k = 1; /* tempi[0] is the tempo at tick 0 */
 
     trk_text(t, 0, 0x03, "musicgen");
-    d[0] = (unsigned char)(s->us_per_quarter >> 16);
-    d[1] = (unsigned char)(s->us_per_quarter >> 8);
-    d[2] = (unsigned char)s->us_per_quarter;
-    trk_meta(t, 0, 0x51, d, 3);
+    trk_tempo(t, 0, s->us_per_quarter);
     trk_timesig(t, 0, cur);
     d[0] = (unsigned char)(signed char)key_sf(s->tonic_pc, s->mode);
     d[1] = s->mode == MG_MODE_MINOR;
@@ -231,12 +241,18 @@ write_conductor(track_w *t, const mg_song *s, uint32_t end)
     for (i = 0; i < s->nparts; i++) {
         const mg_part *p = &s->parts[i];
 
+        /* tempo changes up to this part's start first, at a part start
+         * after its time signature and marker */
+        for (; k < s->ntempi && s->tempi[k].tick < p->start_tick; k++)
+            trk_tempo(t, s->tempi[k].tick, s->tempi[k].us);
         if (i > 0 && p->ts != cur) {
             trk_timesig(t, p->start_tick, p->ts);
             cur = p->ts;
         }
         trk_text(t, p->start_tick, 0x06, mg_part_name(p->kind));
     }
+    for (; k < s->ntempi && s->tempi[k].tick < end; k++)
+        trk_tempo(t, s->tempi[k].tick, s->tempi[k].us);
     trk_end(t, end);
 }
 

@@ -133,6 +133,57 @@ mg_ts_swing_cell(mg_ts ts)
     return ts_table[ts].den == 8 ? MG_PPQ / 2 : MG_PPQ;
 }
 
+bool
+mg_ts_compound(mg_ts ts)
+{
+    return ts == MG_TS_6_8 || ts == MG_TS_12_8;
+}
+
+const char *
+mg_ts_beat_unit(mg_ts ts)
+{
+    if (mg_ts_compound(ts))
+        return "dotted quarter";
+    return ts_table[ts].den == 8 ? "eighth" : "quarter";
+}
+
+const char *
+mg_ts_den_unit(mg_ts ts)
+{
+    return ts_table[ts].den == 8 ? "eighth" : "quarter";
+}
+
+const char *
+mg_ts_felt_unit(mg_ts ts)
+{
+    if (ts == MG_TS_7_8)
+        return "grouped eighths (2+2+3)";
+    return mg_ts_beat_unit(ts);
+}
+
+uint32_t
+mg_ts_den_ticks(mg_ts ts)
+{
+    return 4u * MG_PPQ / (uint32_t)ts_table[ts].den;
+}
+
+int
+mg_ts_felt_beats(mg_ts ts, uint32_t off[12])
+{
+    int n, i;
+
+    if (ts == MG_TS_7_8) {
+        off[0] = 0;
+        off[1] = 2 * MG_PPQ / 2;
+        off[2] = 4 * MG_PPQ / 2;
+        return 3;
+    }
+    n = mg_ts_beats(ts);
+    for (i = 0; i < n && i < 12; i++)
+        off[i] = (uint32_t)i * mg_ts_beat_ticks(ts);
+    return n;
+}
+
 uint32_t
 mg_swing_tick(uint32_t tick, uint32_t part_start, uint32_t cell,
               double swing)
@@ -159,9 +210,42 @@ mg_swing_tick(uint32_t tick, uint32_t part_start, uint32_t cell,
 }
 
 double
+mg_part_swing(const mg_song *s, const mg_part *p)
+{
+    return mg_ts_den(p->ts) == 8 ? 0.5 : s->swing;
+}
+
+double
+mg_song_swing(const mg_song *s)
+{
+    return mg_ts_den(s->ts) == 8 ? 0.5 : s->swing;
+}
+
+uint32_t
+mg_song_us_at(const mg_song *s, uint32_t tick)
+{
+    uint32_t us = s->us_per_quarter;
+
+    for (int i = 0; i < s->ntempi && s->tempi[i].tick <= tick; i++)
+        us = s->tempi[i].us;
+    return us;
+}
+
+/* Exact in integers: the sum of ticks x us over the segments, divided
+ * once. */
+double
 mg_song_seconds(const mg_song *s, uint32_t tick)
 {
-    return (double)tick * (double)s->us_per_quarter / (MG_PPQ * 1e6);
+    uint64_t acc = 0;
+    uint32_t at = 0, us = s->us_per_quarter;
+
+    for (int i = 0; i < s->ntempi && s->tempi[i].tick < tick; i++) {
+        acc += (uint64_t)(s->tempi[i].tick - at) * us;
+        at = s->tempi[i].tick;
+        us = s->tempi[i].us;
+    }
+    acc += (uint64_t)(tick - at) * us;
+    return (double)acc / (MG_PPQ * 1e6);
 }
 
 double

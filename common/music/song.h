@@ -5,14 +5,15 @@
  * generators write it.
  *
  * Invariants:
- *  - time is in ticks at MG_PPQ per quarter note, one tempo for the song;
- *    seconds = tick * us_per_quarter / (MG_PPQ * 1e6), exactly as a MIDI
- *    player computes them, so annotations and MIDI agree to the tick;
+ *  - time is in ticks at MG_PPQ per quarter note; seconds follow the tempo
+ *    map as a MIDI player computes them: each segment between tempo
+ *    changes lasts ticks * us / (MG_PPQ * 1e6), so annotations and MIDI
+ *    agree to the tick (one tempo when the map is empty);
  *  - parts are contiguous: parts[i].end_tick == parts[i + 1].start_tick,
  *    parts[0].start_tick == 0, total_ticks == last end_tick;
  *  - each track's notes are sorted by (tick, pitch) after mg_song_finish;
- *  - note ticks are already swung (see mg_swing_tick); beats are not moved
- *    by swing, because swing only delays the second half of a swing cell.
+ *  - note ticks are already swung (see mg_swing_tick) and humanised
+ *    (micro-timing); beats are the metrical grid and are moved by neither.
  */
 #ifndef MG_SONG_H
 #define MG_SONG_H
@@ -77,6 +78,27 @@ typedef struct {
     mg_chord chords[MG_MAX_CHORDS];
 } mg_part;
 
+#define MG_MAX_TEMPI 1024
+
+/* One tempo change: from `tick` on, a quarter lasts `us` microseconds. */
+typedef struct {
+    uint32_t tick;
+    uint32_t us;
+} mg_tempo;
+
+/* The performance drawn for one sample (recorded in sample.json). */
+typedef struct {
+    double offset_ms[MG_NLAYERS];  /* + laid back, - pushed */
+    double jitter_ms[MG_NLAYERS];
+    double legato[MG_NLAYERS];     /* note-length factor; 1 for beat */
+    double accent, ghost, phrase, vel_jitter;
+    bool ritardando;               /* the song slows over its last bars */
+    double rit_depth;              /* final tempo = (1 - depth) x tempo */
+    bool part_tempo;               /* parts (by kind) take their own tempo */
+    double part_factor[MG_NPARTKINDS];
+    double rubato;
+} mg_perf;
+
 typedef struct {
     int64_t global_seed;
     uint64_t index;
@@ -94,6 +116,11 @@ typedef struct {
     int program[MG_NLAYERS]; /* GM program 0..127; beat: drum kit program */
     uint32_t total_ticks;
     mg_track track[MG_NLAYERS];
+    /* The tempo map: tempi[0].tick == 0 and tempi[0].us == us_per_quarter;
+     * ticks strictly increase. ntempi == 0 means one tempo throughout. */
+    int ntempi;
+    mg_tempo tempi[MG_MAX_TEMPI];
+    mg_perf perf;
 } mg_song;
 
 const char *mg_layer_name(mg_layer l);          /* "beat" ... */
@@ -112,6 +139,20 @@ int mg_ts_beats(mg_ts ts);                       /* beats per bar */
 uint32_t mg_ts_beat_ticks(mg_ts ts);             /* ticks per beat */
 /* Swing cell: a quarter for x/4, an eighth for x/8. */
 uint32_t mg_ts_swing_cell(mg_ts ts);
+/* Compound metres (6/8, 12/8): the beat is a dotted quarter. */
+bool mg_ts_compound(mg_ts ts);
+/* Beat conventions (docs/sample-json.md, "Beats"):
+ *  unit of the counted beat (beat_times): "quarter", "dotted quarter",
+ *  "eighth"; of the denominator beat: "quarter" or "eighth"; of the felt
+ *  beat: "quarter", "dotted quarter", or "grouped eighths (2+2+3)" in 7/8. */
+const char *mg_ts_beat_unit(mg_ts ts);
+const char *mg_ts_den_unit(mg_ts ts);
+const char *mg_ts_felt_unit(mg_ts ts);
+/* Ticks of one denominator note (480 for x/4, 240 for x/8). */
+uint32_t mg_ts_den_ticks(mg_ts ts);
+/* The felt beats of one bar: writes their offsets from the bar start into
+ * off (at most 12) and returns their count. 7/8 groups 2+2+3 eighths. */
+int mg_ts_felt_beats(mg_ts ts, uint32_t off[12]);
 
 /* Map a straight tick to its swung position: within each swing cell the
  * first half is stretched to `swing` of the cell, the second half squeezed
@@ -119,6 +160,16 @@ uint32_t mg_ts_swing_cell(mg_ts ts);
 uint32_t mg_swing_tick(uint32_t tick, uint32_t part_start, uint32_t cell,
                        double swing);
 
+/* The swing acting in a part: the song's swing in x/4, 0.5 (straight) in
+ * the x/8 metres: in 6/8 and 12/8 the eighths are already the beat's
+ * ternary division, and 7/8 is counted and grouped in eighths, so neither
+ * has a swung pair to play (their drum patterns and melodies move in
+ * eighths). */
+double mg_part_swing(const mg_song *s, const mg_part *p);
+/* The swing recorded for the song: that of its main time signature. */
+double mg_song_swing(const mg_song *s);
+/* Microseconds per quarter in force at tick. */
+uint32_t mg_song_us_at(const mg_song *s, uint32_t tick);
 double mg_song_seconds(const mg_song *s, uint32_t tick);
 double mg_song_duration(const mg_song *s);
 

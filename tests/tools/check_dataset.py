@@ -152,6 +152,24 @@ def main():
             bad("%d: a downbeat that is not a beat" % idx)
         if len(s["beat_positions"]) != len(beats):
             bad("%d: beat_positions length" % idx)
+        # The x/8 metres are played straight: the swing recorded (song and
+        # part) is 0.5 there and the drawn swing elsewhere.
+        comp = ("6/8", "12/8", "7/8")
+        want = 0.5 if s["time_signature"] in comp else s["swing_drawn"]
+        if s["swing"] != want:
+            bad("%d: swing %r, expected %r" % (idx, s["swing"], want))
+        for p in s["song_arrangement"]:
+            want = 0.5 if p["time_signature"] in comp else s["swing_drawn"]
+            if p["swing"] != want:
+                bad("%d: part swing %r, expected %r" % (idx, p["swing"], want))
+        # Beat grids: felt and denominator beats start at 0, strictly
+        # increase, and contain every bar's first beat.
+        for k in ("felt_beat_times", "denominator_beat_times"):
+            g = s[k]
+            if g[0] != 0 or any(b2 <= b1 for b1, b2 in zip(g, g[1:])):
+                bad("%d: %s not strictly increasing from 0" % (idx, k))
+            if not set(downs) <= set(g):
+                bad("%d: a downbeat missing from %s" % (idx, k))
         arr = s["song_arrangement"]
         t = 0.0
         for p in arr:
@@ -170,9 +188,9 @@ def main():
                     <= spec["tempo_max"] + 1e-6):
                 bad("%d: tempo %.3f outside [%g, %g]" % (
                     idx, s["tempo_bpm"], spec["tempo_min"], spec["tempo_max"]))
-            if not (spec["swing_min"] - 1e-4 <= s["swing"]
+            if not (spec["swing_min"] - 1e-4 <= s["swing_drawn"]
                     <= spec["swing_max"] + 1e-4):
-                bad("%d: swing %.4f outside bounds" % (idx, s["swing"]))
+                bad("%d: swing %.4f outside bounds" % (idx, s["swing_drawn"]))
             for ts in s["time_signatures_per_part"]:
                 if spec["ts_weight"].get(ts, 0) <= 0:
                     bad("%d: time signature %s has weight 0" % (idx, ts))

@@ -8,7 +8,8 @@ Every MIDI file must load as a format-1 file, carry a tempo, keep its notes
 on the right channels (a file named beat*.mid, or whose track is named
 "beat", only on channel 10; the others never on channel 10), end every note
 it starts, and all files given together must have the same length. With a
-sample.json, the tempo must equal tempo_bpm (relative 1e-6) and the last
+sample.json, the tempo must equal tempo_bpm (relative 1e-6; with a
+tempo_map, the tempo events must be the map's and the first tempo_bpm) and the last
 event must fall at duration_seconds (within 1 ms).
 
 Prints one line per problem and exits 1 if there was any, 2 on bad usage,
@@ -67,6 +68,16 @@ def check_file(path, want, problems):
     tempos = [m.tempo for t in mid.tracks for m in t if m.type == "set_tempo"]
     if not tempos:
         bad("no tempo meta event")
+    elif want.get("tempo_map") is not None:
+        # a tempo map: the file's tempo events are the map, in order, and
+        # the first is tempo_bpm
+        got = [m.tempo for m in mid.tracks[0] if m.type == "set_tempo"]
+        if got != [e["us_per_quarter"] for e in want["tempo_map"]]:
+            bad("tempo events differ from sample.json's tempo_map")
+        elif abs(mido.tempo2bpm(got[0]) - float(want["tempo_bpm"])) > \
+                TEMPO_RTOL * float(want["tempo_bpm"]):
+            bad("first tempo %.9g bpm, sample.json says %.9g" % (
+                mido.tempo2bpm(got[0]), float(want["tempo_bpm"])))
     elif want.get("tempo_bpm") is not None:
         want_bpm = float(want["tempo_bpm"])
         for t in sorted(set(tempos)):
