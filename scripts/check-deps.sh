@@ -16,6 +16,7 @@ for mod in "$@"; do
         sndfile) deb=libsndfile1-dev ;;
         sqlite3) deb=libsqlite3-dev ;;
         openssl) deb=libssl-dev ;;
+        libebur128) deb=libebur128-dev ;;
         cmocka) deb=libcmocka-dev ;;
         libmicrohttpd) deb=libmicrohttpd-dev ;;
         libzstd) deb=libzstd-dev ;;

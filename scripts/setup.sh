@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config
 libfluidsynth-dev libczmq-dev libzmq3-dev libjansson-dev libsndfile1-dev
-libsqlite3-dev libssl-dev libcmocka-dev libmicrohttpd-dev
+libsqlite3-dev libssl-dev libcmocka-dev libmicrohttpd-dev libebur128-dev
 fluid-soundfont-gm fluidsynth sqlite3
 python3 python3-mido python3-jsonschema python3-yaml aubio-tools valgrind shellcheck
 prometheus chromium tmux imagemagick curl

@@ -58,6 +58,7 @@
 #include "audio_cal.h"
 #include "audio_fx.h"
 #include "jsonout.h"
+#include "loudness.h"
 
 #define MAX_FONTS 64
 #define MAX_FONT_TAGS 16
@@ -131,6 +132,7 @@ struct mg_audio {
     int rate;
     double fx_profile[MG_NFX];
     double tempo_min, tempo_max;
+    double loud_target[MG_NLAYERS]; /* the genre's stem targets, LUFS */
     int ntags[MG_NLAYERS];
     char tags[MG_NLAYERS][MG_MAX_TAGS][32];
     int nfonts;
@@ -170,6 +172,10 @@ struct mg_audio {
      * block by block while rendering when one pass plays every layer */
     float peak;
     bool peak_known;
+    /* each stem's integrated loudness, measured as its blocks are stored
+     * (before any gain), and the gain that brings it to its target */
+    mg_loud loud[MG_NLAYERS];
+    double ngain[MG_NLAYERS];
     float dry[MG_NLAYERS][2][CHUNK];    /* synth output, planar */
     float wet[MG_NLAYERS][2][CHUNK];    /* reverb + chorus returns L R */
     float blk[MG_NLAYERS][2 * SBLOCK];  /* stem block, interleaved */
@@ -495,9 +501,13 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
     }
     for (int k = 0; k < MG_NFX; k++)
         a->fx_profile[k] = g ? g->fx_profile[k] : 1.0;
+    for (int l = 0; l < MG_NLAYERS; l++)
+        a->loud_target[l] = -21;
     if (g) {
         a->tempo_min = g->tempo_min;
         a->tempo_max = g->tempo_max;
+        for (int l = 0; l < MG_NLAYERS; l++)
+            a->loud_target[l] = g->perf.loudness[l];
         for (int l = 0; l < MG_NLAYERS; l++) {
             a->ntags[l] = g->ntags[l];
             memcpy(a->tags[l], g->tags[l], sizeof a->tags[l]);
@@ -616,6 +626,7 @@ mg_audio_destroy(mg_audio **ap)
     if (a->rsettings)
         delete_fluid_settings(a->rsettings);
     for (int l = 0; l < MG_NLAYERS; l++) {
+        mg_loud_free(&a->loud[l]);
         store_free(a->q[l], a->qbytes[l]);
         free(a->bscale[l]);
         store_free(a->fs[l], a->fbytes[l]);
@@ -1093,12 +1104,12 @@ decode_block(mg_audio *a, size_t off, size_t n, double h)
         float *o = a->dec[l];
         if (a->fmt == MG_SF_PCM16) {
             const int16_t *q = qs[l];
-            float g = (float)(a->bscale[l][off / SBLOCK] * h);
+            float g = (float)(a->bscale[l][off / SBLOCK] * h * a->ngain[l]);
             for (size_t i = 0; i < 2 * n; i++)
                 o[i] = (float)q[i] * g;
         } else {
             const float *x = xs[l];
-            float g = (float)h;
+            float g = (float)(h * a->ngain[l]);
             for (size_t i = 0; i < 2 * n; i++)
                 o[i] = x[i] * g;
         }
@@ -1340,6 +1351,10 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
                     if (mine[l]) {
                         float pk = store_block(a, l, a->blk[l], off, fill);
                         a->peak = pk > a->peak ? pk : a->peak;
+                        if (mg_loud_add(&a->loud[l], a->blk[l], fill)) {
+                            snprintf(err, errlen, "audio: out of memory");
+                            goto out;
+                        }
                     }
                 if (all)
                     a->peak = sum_peak(a->blk[0], a->blk[1], a->blk[2],
@@ -1775,8 +1790,8 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
         }
         for (int l = 0; l < MG_NLAYERS; l++)
             g[l] = a->fmt == MG_SF_PCM16
-                       ? (float)(a->bscale[l][off / SBLOCK] * h)
-                       : (float)h;
+                       ? (float)(a->bscale[l][off / SBLOCK] * h * a->ngain[l])
+                       : (float)(h * a->ngain[l]);
         if (a->fmt == MG_SF_FLOAT) {
             /* float: the mix is the sum of the values written, exactly
              * as summed here; the check re-adds in double */
@@ -2020,6 +2035,7 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     json_t *jsf = json_object(), *jfx = json_object(), *jlv = json_object();
     size_t N = (size_t)llround(mg_song_duration(s) * a->rate);
     double peak = 0, h = 1, max_err = 0, off_max = 0;
+    double meas[MG_NLAYERS], tgt[MG_NLAYERS];
     char hex[MG_NLAYERS + 1][65];
     mg_ascore sc;
 
@@ -2064,6 +2080,10 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     if (a->spilled && ftruncate(a->spill_fd, 0) == 0)
         a->spilled = false;     /* left over by a failed sample */
     a->spill_errno = 0;
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        mg_loud_reset(&a->loud[l], a->rate);
+        a->ngain[l] = 1;
+    }
     /* one pass per distinct font, in layer order of first use */
     for (int l = 0; l < MG_NLAYERS; l++) {
         bool seen = false;
@@ -2072,8 +2092,22 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
         if (!seen && render_pass(a, s, &d, d.font[l], N, err, errlen) < 0)
             return -1;
     }
+    /* loudness normalisation (Slakh-style): each stem's gain brings its
+     * integrated loudness to its target (the genre's, moved by the drawn
+     * level's offset from the centre of its range), before the sum; a
+     * silent stem keeps gain 1. The gains are known before the one write
+     * pass; the peak of the gained stems and of their sum then needs a
+     * pass over the store (read once more; same fixed memory bound). */
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        double lu = mg_loud_integrated(&a->loud[l]);
+        meas[l] = lu;
+        tgt[l] = a->loud_target[l] + d.level_db[l] -
+                 0.5 * (a->mix.level_lo[l] + a->mix.level_hi[l]);
+        if (isfinite(lu))
+            a->ngain[l] = pow(10.0, (tgt[l] - lu) / 20.0);
+    }
     /* one headroom gain for stems and mix, from the loudest of them */
-    peak = a->peak_known ? a->peak : stored_peak(a, N);
+    peak = stored_peak(a, N);
     if (peak < 0) {
         int en = errno;
         snprintf(err, errlen, "audio: read the scratch file in %s: %s",
@@ -2116,6 +2150,26 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
                             a->fmt == MG_SF_FLOAT
                                 ? mg_json_real(max_err, 9)
                                 : json_integer((json_int_t)max_err));
+        json_t *ld = json_object();
+        for (int l = 0; l < MG_NLAYERS; l++) {
+            json_t *o = json_object();
+            bool on = isfinite(meas[l]);
+            double gdb = 20 * log10(a->ngain[l]);
+            json_object_set_new(o, "target_lufs", mg_json_real(tgt[l], 2));
+            json_object_set_new(o, "measured_lufs",
+                                on ? mg_json_real(meas[l], 3) : json_null());
+            json_object_set_new(o, "normalise_gain_db", mg_json_real(gdb, 3));
+            /* the stem file's integrated loudness: measured x gains */
+            json_object_set_new(
+                o, "integrated_lufs",
+                on ? mg_json_real(meas[l] + gdb + 20 * log10(h), 3)
+                   : json_null());
+            json_object_set_new(ld, mg_layer_name(l), o);
+        }
+        json_object_set_new(mx, "stem_loudness", ld);
+        json_object_set_new(mx, "loudness_standard",
+                            json_string("ITU-R BS.1770-4 integrated "
+                                        "(EBU R128 gating)"));
         json_object_set_new(annot, "mixing", mx);
     }
     json_object_set_new(annot, "sample_rate", json_integer(a->rate));
