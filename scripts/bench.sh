@@ -11,8 +11,8 @@ echo
 echo "== symbolic engine (midi-only, one core)"
 "$BUILD/bench/bench_symbolic" "${BENCH_SYMBOLIC_N:-3000}"
 echo
-for part in scripts/bench_audio.sh scripts/bench_dist.sh scripts/bench_scale.sh scripts/bench_dataset.sh \
-    scripts/bench_export.sh; do
+for part in scripts/bench_audio.sh scripts/bench_beats.sh scripts/bench_dist.sh \
+    scripts/bench_scale.sh scripts/bench_dataset.sh scripts/bench_export.sh; do
     if [ -f "$part" ]; then
         sh "$part" "$BUILD"
         echo
