@@ -168,10 +168,6 @@ struct mg_audio {
     int16_t qb[MG_NLAYERS][2 * SBLOCK];
     float fb[MG_NLAYERS][2 * SBLOCK];
     mg_ascore_acc *acc;
-    /* the peak |sample| of any stem and of their sum, as stored, kept
-     * block by block while rendering when one pass plays every layer */
-    float peak;
-    bool peak_known;
     /* each stem's integrated loudness, measured as its blocks are stored
      * (before any gain), and the gain that brings it to its target */
     mg_loud loud[MG_NLAYERS];
@@ -939,30 +935,6 @@ abs_peak(const float *restrict x, size_t len, float pk)
     return pk;
 }
 
-/* max(pk, the largest |sum of the four stems| of len samples). */
-_Static_assert(MG_NLAYERS == 4, "sum_peak adds four stems");
-static float
-sum_peak(const float *restrict x0, const float *restrict x1,
-         const float *restrict x2, const float *restrict x3, size_t len,
-         float pk)
-{
-    float m[VL] = {0};
-    size_t i = 0;
-
-    for (; i + VL <= len; i += VL)
-        for (int k = 0; k < VL; k++) {
-            float v = fabsf(x0[i + k] + x1[i + k] + x2[i + k] + x3[i + k]);
-            m[k] = v > m[k] ? v : m[k];
-        }
-    for (; i < len; i++) {
-        float v = fabsf(x0[i] + x1[i] + x2[i] + x3[i]);
-        pk = v > pk ? v : pk;
-    }
-    for (int k = 0; k < VL; k++)
-        pk = m[k] > pk ? m[k] : pk;
-    return pk;
-}
-
 /* Rounding to the nearest integer (ties to even) without a branch: adding
  * and subtracting 1.5 x 2^23 (float) or 2^52 (double) leaves the value
  * rounded by the FPU's default mode (|y| < 2^22 here); the conversion is
@@ -1189,7 +1161,7 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
 {
     font *f = &a->fonts[fi];
     fluid_synth_t *syn = NULL;
-    bool mine[MG_NLAYERS], wet[MG_NLAYERS], all = true;
+    bool mine[MG_NLAYERS], wet[MG_NLAYERS];
     bool restart[MG_NLAYERS] = {false};
     long P = f->preroll, nblocks = ((long)N + P + BLOCK - 1) / BLOCK;
     long cb = 0;
@@ -1204,7 +1176,6 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
     for (int l = 0; l < MG_NLAYERS; l++) {
         const mg_fx_chain *c = &d->fx[l];
         mine[l] = d->font[l] == fi;
-        all &= mine[l];
         if (mine[l])
             nev += 2 * s->track[l].n;
         wet[l] = mine[l] && (c->on[MG_FX_REVERB] || c->on[MG_FX_CHORUS]);
@@ -1218,10 +1189,6 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
             fxp[4 * l + 2 * q] = on ? a->wet[l][0] : NULL;
             fxp[4 * l + 2 * q + 1] = on ? a->wet[l][1] : NULL;
         }
-    }
-    if (all) {
-        a->peak = 0;
-        a->peak_known = true;
     }
     ev = malloc(sizeof *ev * (nev ? nev : 1));
     syn = new_fluid_synth(a->rsettings);
@@ -1345,20 +1312,16 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
             fill += take;
             k += (long)take;
             if (fill == SBLOCK || off + fill == N) {
-                /* the headroom peak (stems and their sum) is taken on
-                 * the block in cache, before it is quantised */
+                /* the loudness is measured on the block in cache, before
+                 * it is quantised */
                 for (int l = 0; l < MG_NLAYERS; l++)
                     if (mine[l]) {
-                        float pk = store_block(a, l, a->blk[l], off, fill);
-                        a->peak = pk > a->peak ? pk : a->peak;
+                        store_block(a, l, a->blk[l], off, fill);
                         if (mg_loud_add(&a->loud[l], a->blk[l], fill)) {
                             snprintf(err, errlen, "audio: out of memory");
                             goto out;
                         }
                     }
-                if (all)
-                    a->peak = sum_peak(a->blk[0], a->blk[1], a->blk[2],
-                                       a->blk[3], 2 * fill, a->peak);
                 if (a->spill_errno) {
                     snprintf(err, errlen, "audio: write the scratch file "
                              "in %s: %s", a->spill_dir,
@@ -2076,7 +2039,6 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     }
     if (ensure_buffers(a, N, err, errlen) < 0)
         return -1;
-    a->peak_known = false;
     if (a->spilled && ftruncate(a->spill_fd, 0) == 0)
         a->spilled = false;     /* left over by a failed sample */
     a->spill_errno = 0;
