@@ -96,7 +96,15 @@ static const char coord_usage[] =
     "         [--bind ENDPOINT] [--chunk K] [generation options]\n\n"
     "  --ledger FILE        the run's SQLite ledger (local disk, not NFS)\n"
     "  --bind ENDPOINT      default tcp://*:5555 (tcp://HOST:* picks a port)\n"
-    "  --chunk K            indices per lease (default 64)\n"
+    "  --chunk K            fixed indices per lease (default: sized from\n"
+    "                       the measured time per sample, see --lease-seconds)\n"
+    "  --lease-seconds S    seconds of work per lease (default 2); leases are\n"
+    "                       also small at the start and near the end\n"
+    "  --no-speculate       do not copy a straggler's lease to an idle job\n"
+    "                       once nothing else is left\n"
+    "  --durable yes|no     an acknowledged row survives power loss: ledger\n"
+    "                       synchronous=FULL, samples fsynced by the workers\n"
+    "                       before they report them (default yes)\n"
     "  --heartbeat-ms MS    heartbeat period (default 1000; dead after 5)\n"
     "  --linger-ms MS       answer late workers after completion (2000)\n"
     "  --progress-ms MS     progress log period (default 5000)\n"
@@ -113,7 +121,8 @@ mg_cmd_coordinator(int argc, char **argv)
 {
     static const char *const extra[] = {
         "ledger=", "bind=", "chunk=", "heartbeat-ms=", "linger-ms=",
-        "progress-ms=", "endpoint-file=", "curve-dir=", "http=", NULL,
+        "progress-ms=", "endpoint-file=", "curve-dir=", "http=",
+        "lease-seconds=", "no-speculate", "durable=", NULL,
     };
     mg_coord_opts o;
     mg_coord_opts_defaults(&o);
@@ -143,6 +152,29 @@ mg_cmd_coordinator(int argc, char **argv)
             if (to_int("coordinator", "chunk", v, 1, MG_PROTO_MAX_CHUNK, &x))
                 goto out;
             o.chunk = (uint32_t)x;
+        } else if (take(&a, "lease-seconds", &v)) {
+            char *e;
+            errno = 0;
+            double d = strtod(v, &e);
+            if (e == v || *e || errno || !(d >= 0.01 && d <= 3600)) {
+                fprintf(stderr, "musicgen coordinator: --lease-seconds: "
+                        "must be a number of seconds in [0.01, 3600], got "
+                        "'%s'\n", v);
+                goto out;
+            }
+            o.lease_s = d;
+        } else if (take_flag(&a, "no-speculate")) {
+            o.speculate = false;
+        } else if (take(&a, "durable", &v)) {
+            if (!strcmp(v, "yes")) {
+                o.durable = true;
+            } else if (!strcmp(v, "no")) {
+                o.durable = false;
+            } else {
+                fprintf(stderr, "musicgen coordinator: --durable: expected "
+                        "yes or no, got '%s'\n", v);
+                goto out;
+            }
         } else if (take(&a, "heartbeat-ms", &v)) {
             if (to_int("coordinator", "heartbeat-ms", v, 50, 600000, &x))
                 goto out;
@@ -521,9 +553,8 @@ mg_cmd_status(int argc, char **argv)
            PRIu64 " failed\n", done, c.total,
            c.total ? 100.0 * (double)done / (double)c.total : 0.0, c.ok,
            c.failed);
-    printf("chunks: %" PRIu64 " pending, %" PRIu64 " leased, %" PRIu64
-           " done; workers holding leases: %" PRIu64 "\n", c.chunks_pending,
-           c.chunks_leased, c.chunks_done, c.workers);
+    printf("chunks of %u: %" PRIu64 " done, %" PRIu64 " not done\n",
+           run.chunk, c.chunks_done, c.chunks_pending + c.chunks_leased);
     char *prog = mg_ledger_get_meta(l, "progress");
     json_t *j = prog ? json_loads(prog, 0, NULL) : NULL;
     if (j) {
@@ -539,6 +570,17 @@ mg_cmd_status(int argc, char **argv)
                done >= c.total ? "0:00:00" : etas,
                (int)json_integer_value(json_object_get(j, "workers")),
                json_string_value(json_object_get(j, "updated_at")));
+        if (json_object_get(j, "leases"))
+            printf("leases: %d live, %" PRId64 " samples queued, %.3f s per "
+                   "sample; %" PRId64 " rows rejected, %" PRId64 " leases "
+                   "re-queued\n",
+                   (int)json_integer_value(json_object_get(j, "leases")),
+                   (int64_t)json_integer_value(json_object_get(j, "queued")),
+                   json_number_value(json_object_get(j, "sample_s")),
+                   (int64_t)json_integer_value(
+                       json_object_get(j, "rows_rejected")),
+                   (int64_t)json_integer_value(
+                       json_object_get(j, "leases_requeued")));
         json_decref(j);
     }
     printf("state: %s\n", done >= c.total ? "complete" : "incomplete");

@@ -258,9 +258,11 @@ mg_cmd_generate(int argc, char **argv)
     o.cfg = cfg;
     o.ledger_path = ledger;
     o.bind = cx.endpoint;
-    /* small chunks: the cores stay busy to the end of a short run */
-    int64_t chunk = cfg.count / ((int64_t)workers * 8);
-    o.chunk = (uint32_t)(chunk < 1 ? 1 : chunk > 64 ? 64 : chunk);
+    /* leases are sized by the coordinator from measured sample time
+     * (guided), so the cores stay busy to the end of a short run; the
+     * embedded run is not durable against power loss (a lost row is a
+     * sample found complete on disk at the next start) */
+    o.durable = false;
     o.linger_ms = 200;
     o.progress_ms = px.tty ? 200 : 1000;
     o.stop = &mg_stop_flag;

@@ -21,6 +21,11 @@
 #include "seed.h"
 
 #define MG_ENGINE_VERSION "0.2.0"
+/* The longest song the engine can make, in seconds: 12 parts (song.h
+ * MG_MAX_PARTS) of 64 bars (the genre and --measures-per-part limit) of
+ * at most 6 quarter notes (12/8) at the slowest tempo, 20 bpm, is
+ * 18432 s; the coordinator refuses a row reporting more than this. */
+#define MG_ENGINE_MAX_DURATION_S 20000.0
 
 typedef enum { MG_ROW_OK, MG_ROW_FAILED } mg_row_status;
 

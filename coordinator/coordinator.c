@@ -10,12 +10,24 @@
  * - The ledger is the truth. One write transaction is open while a batch
  *   collects; rows are acknowledged only after its COMMIT, so a row a
  *   worker has seen acknowledged survives any crash of ours.
+ * - Leases live in memory; the ledger holds only rows. What is to do is
+ *   re-derived at every start from the rows (and, on resume, from the
+ *   disk: a sample.json with the run's seed is a row), so a restored old
+ *   ledger cannot strand work. A worker that stays up through our
+ *   restart declares its leases in JOIN and we adopt them.
  * - Leases are held by the worker's identity, not its socket, so a worker
  *   that reconnects keeps its leases; a silent worker's leases are
  *   released after heartbeat_ms * liveness and redone by someone else.
- * - Rows are accepted from any joined worker for any index of the run:
- *   redoing a sample gives the same bytes, and the ledger keeps the
- *   first row per index, so work is at-least-once, effect exactly-once.
+ *   A live worker's lease is renewed only by rows on it: the oldest
+ *   unfinished lease of a worker (it works in order) that makes no
+ *   progress for the grace time is re-queued.
+ * - A row is stored only after validation (PROTOCOL.md, "Row checks"):
+ *   from the identity that holds or held the lease it names, an index of
+ *   that lease, the seed and split the run derives, values in range.
+ *   Redoing a sample gives the same bytes and the ledger keeps the first
+ *   row per index, so work is at-least-once, effect exactly-once.
+ * - Lease sizes follow the measured time per sample (guided: at most
+ *   lease_s seconds of work, at most 1/(2 x jobs) of what is left).
  * - Nothing from the wire becomes a path: the row's path is recomputed
  *   from its index and the run's shard width.
  */
@@ -25,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +45,12 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <jansson.h>
 #include <zmq.h>
 
 #include "curve.h"
 #include "dlog.h"
+#include "endpoint.h"
 #include "engine.h"
 #include "http.h"
 #include "ledger.h"
@@ -47,6 +62,11 @@
 #define BATCH_MAX 8192          /* rows per commit, at most */
 #define BATCH_MS 20             /* a row waits at most this for commit */
 #define RID_MAX 256
+#define BAD_ROWS_MAX 16         /* invalid rows before a peer is dropped */
+#define BANNED_MAX 256
+/* An unmeasured sample may take this long before its lease is deemed
+ * stuck (a worker that hangs on its very first sample). */
+#define GRACE_UNKNOWN_MS 300000
 
 typedef enum { P_GREETED, P_JOINED } peer_state;
 
@@ -64,7 +84,27 @@ typedef struct {
     struct { int64_t id; uint64_t first; uint32_t n, got; } leases[4];
     int nleases;
     int64_t mark;
+    uint64_t bad_rows;
+    int64_t last_row_at;        /* when its last valid row came */
 } peer;
+
+typedef enum { L_LIVE, L_RELEASED, L_DONE } lease_state;
+
+/* A lease: [first, first + n) held by `holder`. Kept after it ends, so a
+ * late row from its holder is still recognised. */
+typedef struct {
+    uint64_t id, first;
+    uint32_t n, ndone;
+    char holder[64];
+    uint8_t *bits;              /* indices reported on it; NULL when over */
+    lease_state state;
+    uint64_t twin;              /* the duplicate of / duplicated by, or 0 */
+    int64_t granted, progress_at, head_since;
+} lease;
+
+typedef struct {
+    uint64_t a, b;              /* [a, b) */
+} range;
 
 struct mg_coord {
     mg_coord_opts o;
@@ -73,7 +113,7 @@ struct mg_coord {
     void *ctx, *sock;
     void *auth, *mon;           /* CURVE: zauth actor, handshake monitor */
     bool czmq_ctx;              /* ctx is czmq's: not ours to terminate */
-    uint64_t bad_handshakes;
+    mg_coord_stats st;          /* every counter, in one place */
     char endpoint[512];
     char *run_json;
     mg_fingerprint fp;
@@ -86,7 +126,21 @@ struct mg_coord {
     size_t ntouched, cap_touched;
     uint64_t done, failed;      /* rows in the ledger (ok + failed) */
     uint64_t skipped, resumed, missing;
-    uint64_t bad_frames;
+    /* the work: ranges not leased and without a row, ascending */
+    range *todo;
+    size_t ntodo, cap_todo;
+    uint64_t todo_total;
+    /* every lease of this session (append-only) and the live ones */
+    lease *leases;
+    size_t nleases, cap_leases;
+    size_t *live;               /* positions in leases */
+    size_t nlive, cap_live;
+    uint64_t lease_base;        /* ids of this session: lease_base + k */
+    size_t *seqpos;             /* position of lease lease_base + k */
+    size_t nseq, cap_seq;
+    double sample_max_s;
+    char (*banned)[64];
+    size_t nbanned;
     int64_t started, last_progress, last_beat;
     uint64_t window_done[12];   /* done at each of the last progress ticks */
     int64_t window_t[12];
@@ -103,11 +157,20 @@ mg_coord_opts_defaults(mg_coord_opts *o)
 {
     memset(o, 0, sizeof *o);
     mg_config_defaults(&o->cfg);
-    o->chunk = 64;
+    o->chunk = 0;
+    o->lease_s = 2.0;
+    o->speculate = true;
+    o->durable = true;
     o->heartbeat_ms = 1000;
     o->liveness = 5;
     o->linger_ms = 2000;
     o->progress_ms = 5000;
+}
+
+const mg_coord_stats *
+mg_coord_stats_get(const mg_coord *c)
+{
+    return &c->st;
 }
 
 const char *
@@ -331,6 +394,467 @@ publish(mg_coord *c, double rate, double eta_s, bool complete)
     c->last_publish = mono;
 }
 
+/* ---- the work queue (ranges without a row, not leased) ---- */
+
+static int
+todo_insert(mg_coord *c, size_t pos, range r)
+{
+    if (c->ntodo == c->cap_todo) {
+        size_t cap = c->cap_todo ? c->cap_todo * 2 : 16;
+        range *t = realloc(c->todo, cap * sizeof *t);
+        if (!t)
+            return -1;
+        c->todo = t;
+        c->cap_todo = cap;
+    }
+    memmove(c->todo + pos + 1, c->todo + pos,
+            (c->ntodo - pos) * sizeof *c->todo);
+    c->todo[pos] = r;
+    c->ntodo++;
+    return 0;
+}
+
+static void
+todo_remove(mg_coord *c, size_t pos)
+{
+    memmove(c->todo + pos, c->todo + pos + 1,
+            (c->ntodo - pos - 1) * sizeof *c->todo);
+    c->ntodo--;
+}
+
+/* Take [a, b) out of the queue (what of it is there). */
+static int
+todo_sub(mg_coord *c, uint64_t a, uint64_t b)
+{
+    size_t lo = 0, hi = c->ntodo;
+    while (lo < hi) {               /* first range ending after a */
+        size_t mid = (lo + hi) / 2;
+        if (c->todo[mid].b <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < c->ntodo;) {
+        range *r = &c->todo[i];
+        if (r->a >= b)
+            break;
+        if (r->a < a && r->b > b) {         /* split in two */
+            range right = {b, r->b};
+            r->b = a;
+            c->todo_total -= b - a;
+            return todo_insert(c, i + 1, right);
+        }
+        if (r->a < a) {
+            c->todo_total -= r->b - a;
+            r->b = a;
+            i++;
+        } else if (r->b > b) {
+            c->todo_total -= b - r->a;
+            r->a = b;
+            break;
+        } else {
+            c->todo_total -= r->b - r->a;
+            todo_remove(c, i);
+        }
+    }
+    return 0;
+}
+
+/* Put [a, b) (back) in the queue, merged with its neighbours. */
+static int
+todo_add(mg_coord *c, uint64_t a, uint64_t b)
+{
+    if (a >= b || todo_sub(c, a, b))
+        return -1;
+    size_t lo = 0, hi = c->ntodo;
+    while (lo < hi) {               /* first range starting after a */
+        size_t mid = (lo + hi) / 2;
+        if (c->todo[mid].a <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    c->todo_total += b - a;
+    if (lo > 0 && c->todo[lo - 1].b == a) {
+        c->todo[lo - 1].b = b;
+        if (lo < c->ntodo && c->todo[lo].a == b) {
+            c->todo[lo - 1].b = c->todo[lo].b;
+            todo_remove(c, lo);
+        }
+        return 0;
+    }
+    if (lo < c->ntodo && c->todo[lo].a == b) {
+        c->todo[lo].a = a;
+        return 0;
+    }
+    if (todo_insert(c, lo, (range){a, b})) {
+        c->todo_total -= b - a;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- leases ---- */
+
+static lease *
+lease_find(mg_coord *c, uint64_t id)
+{
+    if (id >= c->lease_base && id - c->lease_base < c->nseq)
+        return &c->leases[c->seqpos[id - c->lease_base]];
+    if (id >= c->lease_base)
+        return NULL;
+    /* adopted after our restart: few, never in seqpos */
+    for (size_t i = 0; i < c->nleases; i++)
+        if (c->leases[i].id == id)
+            return &c->leases[i];
+    return NULL;
+}
+
+static bool
+lease_has(const lease *l, uint64_t index)
+{
+    return index >= l->first && index - l->first < l->n;
+}
+
+static bool
+lease_bit(const lease *l, uint64_t index)
+{
+    uint64_t k = index - l->first;
+    return l->bits && (l->bits[k / 8] >> (k % 8) & 1);
+}
+
+/* A new live lease; NULL when out of memory. */
+static lease *
+lease_new(mg_coord *c, uint64_t id, uint64_t first, uint32_t n,
+          const char *holder)
+{
+    if (c->nleases == c->cap_leases) {
+        size_t cap = c->cap_leases ? c->cap_leases * 2 : 64;
+        lease *l = realloc(c->leases, cap * sizeof *l);
+        if (!l)
+            return NULL;
+        c->leases = l;
+        c->cap_leases = cap;
+    }
+    if (c->nlive == c->cap_live) {
+        size_t cap = c->cap_live ? c->cap_live * 2 : 64;
+        size_t *l = realloc(c->live, cap * sizeof *l);
+        if (!l)
+            return NULL;
+        c->live = l;
+        c->cap_live = cap;
+    }
+    bool ours = id >= c->lease_base;
+    if (ours && c->nseq == c->cap_seq) {
+        size_t cap = c->cap_seq ? c->cap_seq * 2 : 64;
+        size_t *q = realloc(c->seqpos, cap * sizeof *q);
+        if (!q)
+            return NULL;
+        c->seqpos = q;
+        c->cap_seq = cap;
+    }
+    uint8_t *bits = calloc((n + 7) / 8, 1);
+    if (!bits)
+        return NULL;
+    size_t pos = c->nleases++;
+    lease *l = &c->leases[pos];
+    memset(l, 0, sizeof *l);
+    l->id = id;
+    l->first = first;
+    l->n = n;
+    l->bits = bits;
+    l->state = L_LIVE;
+    snprintf(l->holder, sizeof l->holder, "%s", holder);
+    l->granted = l->progress_at = mg_mono_ms();
+    if (ours)
+        c->seqpos[c->nseq++] = pos;
+    c->live[c->nlive++] = pos;
+    return l;
+}
+
+/* Record that index has a valid row on l. */
+static void
+lease_mark(lease *l, uint64_t index)
+{
+    if (!l->bits || !lease_has(l, index))
+        return;
+    uint64_t k = index - l->first;
+    if (l->bits[k / 8] >> (k % 8) & 1)
+        return;
+    l->bits[k / 8] |= (uint8_t)(1u << (k % 8));
+    l->ndone++;
+}
+
+static lease *
+live_twin(mg_coord *c, const lease *l)
+{
+    lease *t = l->twin ? lease_find(c, l->twin) : NULL;
+    return t && t->state == L_LIVE ? t : NULL;
+}
+
+/* End a live lease: DONE (every index reported) or RELEASED (its
+ * unfinished indices go back to the queue, except those its live twin
+ * still covers). Returns the number of indices re-queued. */
+static uint64_t
+lease_end(mg_coord *c, lease *l, lease_state state)
+{
+    uint64_t requeued = 0;
+    if (state == L_RELEASED) {
+        lease *t = live_twin(c, l);
+        uint64_t run_a = 0;
+        bool open = false;
+        for (uint64_t i = l->first; i <= l->first + l->n; i++) {
+            bool want = i < l->first + l->n && !lease_bit(l, i) &&
+                        !(t && lease_has(t, i));
+            if (want && !open) {
+                run_a = i;
+                open = true;
+            } else if (!want && open) {
+                todo_add(c, run_a, i);
+                requeued += i - run_a;
+                open = false;
+            }
+        }
+        if (requeued)
+            c->st.leases_requeued++;
+    }
+    free(l->bits);
+    l->bits = NULL;
+    l->state = state;
+    size_t pos = (size_t)(l - c->leases);
+    for (size_t i = 0; i < c->nlive; i++)
+        if (c->live[i] == pos) {
+            c->live[i] = c->live[--c->nlive];
+            break;
+        }
+    return requeued;
+}
+
+/* Give every live lease of `holder` back to the queue; returns how many
+ * leases had work left. */
+static int
+release_holder(mg_coord *c, const char *holder)
+{
+    int n = 0;
+    for (size_t i = c->nlive; i-- > 0;) {
+        lease *l = &c->leases[c->live[i]];
+        if (!strcmp(l->holder, holder) && lease_end(c, l, L_RELEASED))
+            n++;
+    }
+    return n;
+}
+
+/* How long the lease a worker is on may go without a row. */
+static int64_t
+grace_ms(const mg_coord *c)
+{
+    int64_t ttl = (int64_t)c->o.heartbeat_ms * c->o.liveness;
+    if (c->st.sample_s <= 0)
+        return ttl + GRACE_UNKNOWN_MS;
+    double g = 4 * c->st.sample_s;
+    if (2 * c->sample_max_s > g)
+        g = 2 * c->sample_max_s;
+    return ttl + (int64_t)(g * 1000.0);
+}
+
+/* Leases are renewed by work done on them. A worker works through its
+ * leases in the order they were granted, so only its oldest live lease
+ * (the head) is expected to progress; a head without a row for the
+ * grace time is re-queued (the worker is stuck, or no longer has that
+ * work, e.g. after our ledger was restored from an older copy). */
+static void
+check_leases(mg_coord *c, int64_t now)
+{
+    int64_t grace = grace_ms(c);
+    for (size_t i = c->nlive; i-- > 0;) {
+        lease *l = &c->leases[c->live[i]];
+        bool head = true;
+        for (size_t k = 0; k < c->nlive && head; k++) {
+            const lease *o = &c->leases[c->live[k]];
+            if (o != l && o->id < l->id && !strcmp(o->holder, l->holder))
+                head = false;
+        }
+        if (!head)
+            continue;
+        if (!l->head_since)
+            l->head_since = now;
+        int64_t last = l->progress_at > l->head_since ? l->progress_at
+                                                       : l->head_since;
+        if (now - last <= grace)
+            continue;
+        char holder[64];
+        uint64_t id = l->id;
+        snprintf(holder, sizeof holder, "%s", l->holder);
+        uint64_t back = lease_end(c, l, L_RELEASED);
+        mg_stats_requeued(c->stats, back ? 1 : 0);
+        mg_dlog(WHO, "lease %" PRIu64 " of %s made no progress for %" PRId64
+                " ms: %" PRIu64 " sample(s) re-queued", id, holder,
+                now - last, back);
+    }
+}
+
+/* Indices for the next lease: fixed (--chunk), else guided - at most
+ * lease_s seconds of measured work and at most 1/(2 x jobs) of what is
+ * left, one sample while nothing is measured yet - so every job has work
+ * at the start and the leases shrink towards the end. */
+static uint32_t
+lease_size(const mg_coord *c, int jobs)
+{
+    uint64_t n;
+    if (c->o.chunk) {
+        n = c->o.chunk;
+    } else if (c->st.sample_s <= 0) {
+        n = 1;
+    } else {
+        double t = c->o.lease_s / c->st.sample_s;
+        uint64_t by_time = t >= (double)MG_PROTO_MAX_CHUNK
+                               ? MG_PROTO_MAX_CHUNK : (uint64_t)t;
+        uint64_t share = 2 * (uint64_t)(jobs > 0 ? jobs : 1);
+        uint64_t guided = (c->todo_total + share - 1) / share;
+        n = by_time < guided ? by_time : guided;
+    }
+    if (n < 1)
+        n = 1;
+    if (n > MG_PROTO_MAX_CHUNK)
+        n = MG_PROTO_MAX_CHUNK;
+    return (uint32_t)n;
+}
+
+/* Speculation: once the queue is empty, an idle job gets a copy of the
+ * unfinished part of the lease with the most work left (not its own, not
+ * already copied). The first row per index wins; the copy is harmless. */
+static lease *
+duplicate_straggler(mg_coord *c, const peer *p)
+{
+    lease *best = NULL;
+    for (size_t i = 0; i < c->nlive; i++) {
+        lease *l = &c->leases[c->live[i]];
+        if (l->twin || !strcmp(l->holder, p->identity) || l->ndone >= l->n)
+            continue;
+        if (!best || l->n - l->ndone > best->n - best->ndone ||
+            (l->n - l->ndone == best->n - best->ndone && l->id < best->id))
+            best = l;
+    }
+    if (!best)
+        return NULL;
+    uint64_t lo = best->first + best->n, hi = best->first;
+    for (uint64_t i = best->first; i < best->first + best->n; i++)
+        if (!lease_bit(best, i)) {
+            if (i < lo)
+                lo = i;
+            hi = i;
+        }
+    uint64_t orig = best->id;
+    lease *d = lease_new(c, c->lease_base + c->nseq, lo,
+                         (uint32_t)(hi - lo + 1), p->identity);
+    if (!d)
+        return NULL;
+    best = lease_find(c, orig);        /* lease_new may have moved it */
+    best->twin = d->id;
+    d->twin = orig;
+    c->st.leases_duplicated++;
+    return d;
+}
+
+/* ---- row checks ---- */
+
+static bool
+printable(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    return true;
+}
+
+/* Is this row one the run could have produced, from this peer? 0, or -1
+ * with why. PROTOCOL.md "Row checks" lists these. */
+static int
+check_row(mg_coord *c, const peer *p, const mg_msg *in, lease **lp,
+          char *why, size_t n)
+{
+    const mg_config *cfg = &c->o.cfg;
+    uint64_t start = (uint64_t)cfg->start;
+    *lp = NULL;
+    if (in->index < start || in->index - start >= (uint64_t)cfg->count) {
+        snprintf(why, n, "index %" PRIu64 " is outside the run", in->index);
+        return -1;
+    }
+    lease *l = lease_find(c, in->lease);
+    if (!l) {
+        snprintf(why, n, "index %" PRIu64 ": lease %" PRIu64 " was never "
+                 "granted", in->index, in->lease);
+        return -1;
+    }
+    if (strcmp(l->holder, p->identity)) {
+        snprintf(why, n, "index %" PRIu64 ": lease %" PRIu64 " is not "
+                 "this worker's", in->index, in->lease);
+        return -1;
+    }
+    if (!lease_has(l, in->index)) {
+        snprintf(why, n, "index %" PRIu64 " is not in lease %" PRIu64,
+                 in->index, in->lease);
+        return -1;
+    }
+    uint64_t seed = mg_sample_seed(cfg->global_seed, in->index);
+    if (in->seed != seed) {
+        snprintf(why, n, "index %" PRIu64 ": seed %" PRIu64 " is not the "
+                 "run's (%" PRIu64 ")", in->index, in->seed, seed);
+        return -1;
+    }
+    if (in->split != (uint8_t)mg_split_of(seed, cfg->split)) {
+        snprintf(why, n, "index %" PRIu64 ": split %u is not the run's",
+                 in->index, in->split);
+        return -1;
+    }
+    if (in->attempt < 1 || in->attempt > (uint32_t)cfg->max_attempts) {
+        snprintf(why, n, "index %" PRIu64 ": attempt %" PRIu32 " not in "
+                 "[1, %d]", in->index, in->attempt, cfg->max_attempts);
+        return -1;
+    }
+    if (!(in->score >= 0.0 && in->score <= 1.0)) {
+        snprintf(why, n, "index %" PRIu64 ": musicality score %g not in "
+                 "[0, 1]", in->index, in->score);
+        return -1;
+    }
+    bool dur_ok = in->status == MG_ROW_OK ? in->duration > 0.0
+                                          : in->duration >= 0.0;
+    if (!dur_ok || !(in->duration <= MG_ENGINE_MAX_DURATION_S)) {
+        snprintf(why, n, "index %" PRIu64 ": duration %g s not in (0, %g]",
+                 in->index, in->duration, MG_ENGINE_MAX_DURATION_S);
+        return -1;
+    }
+    if (in->status == MG_ROW_OK && cfg->min_score > 0 &&
+        in->score < cfg->min_score - 1e-4) {
+        snprintf(why, n, "index %" PRIu64 ": score %g is below the run's "
+                 "gate %g", in->index, in->score, cfg->min_score);
+        return -1;
+    }
+    if (in->status == MG_ROW_OK ? in->error[0] != '\0'
+                                : in->error[0] == '\0') {
+        snprintf(why, n, "index %" PRIu64 ": %s", in->index,
+                 in->status == MG_ROW_OK ? "an ok row carries an error"
+                                         : "a failed row without its error");
+        return -1;
+    }
+    if (!printable(in->error)) {
+        snprintf(why, n, "index %" PRIu64 ": control characters in the "
+                 "error text", in->index);
+        return -1;
+    }
+    *lp = l;
+    return 0;
+}
+
+static bool
+is_banned(const mg_coord *c, const char *identity)
+{
+    for (size_t i = 0; i < c->nbanned; i++)
+        if (!strcmp(c->banned[i], identity))
+            return true;
+    return false;
+}
+
 /* ---- message handlers ---- */
 
 static void
@@ -339,6 +863,11 @@ on_hello(mg_coord *c, const uint8_t *rid, size_t rid_len, const mg_msg *in,
 {
     if (complete) {
         send_simple(c, rid, rid_len, MG_MSG_SHUTDOWN, "run complete");
+        return;
+    }
+    if (is_banned(c, in->identity)) {
+        send_simple(c, rid, rid_len, MG_MSG_REFUSE, "this identity was "
+                    "dropped for sending invalid rows");
         return;
     }
     /* A reconnecting worker comes back on a new socket: forget the old
@@ -373,7 +902,19 @@ on_hello(mg_coord *c, const uint8_t *rid, size_t rid_len, const mg_msg *in,
     m.heartbeat_ms = c->o.heartbeat_ms;
     m.run_json = c->run_json;
     m.fp = c->fp;
+    m.durable = c->o.durable;
     send_peer(c, p, &m);
+}
+
+typedef struct {
+    lease *l;
+} lease_mark_ctx;
+
+static int
+mark_index(uint64_t index, void *ud)
+{
+    lease_mark(((lease_mark_ctx *)ud)->l, index);
+    return 0;
 }
 
 static void
@@ -390,17 +931,53 @@ on_join(mg_coord *c, peer *p, const mg_msg *in)
         return;
     }
     p->state = P_JOINED;
-    /* Leases held under this identity that the worker no longer has
-     * (a restarted process reusing a name, work abandoned) go back to
-     * the queue now instead of being renewed forever. */
-    int64_t ttl = (int64_t)c->o.heartbeat_ms * c->o.liveness;
-    char err[256];
-    int released = -1;
-    if (tx_open(c, err, sizeof err) ||
-        (released = mg_ledger_reclaim(c->ledger, p->identity, in->acks,
-                                      in->nacks, mg_wall_ms() + ttl, err,
-                                      sizeof err)) < 0)
-        mg_dlog(WHO, "%s", err);
+    /* JOIN lists the leases the worker still has work of, as (id,
+     * first, n). Ours that it does not list go back to the queue (a
+     * restarted process reusing a name, work abandoned); ours it lists
+     * stay its own; ids of an earlier session of ours (we restarted
+     * while it worked) are adopted as declared, so its rows are
+     * accepted and nothing is done twice. */
+    int64_t now = mg_mono_ms();
+    uint32_t nl = in->nacks / 3;
+    int released = 0;
+    for (size_t i = c->nlive; i-- > 0;) {
+        lease *l = &c->leases[c->live[i]];
+        if (strcmp(l->holder, p->identity))
+            continue;
+        bool listed = false;
+        for (uint32_t k = 0; k < nl && !listed; k++)
+            listed = in->acks[3 * k] == l->id;
+        if (listed)
+            l->progress_at = now;
+        else if (lease_end(c, l, L_RELEASED))
+            released++;
+    }
+    uint64_t start = (uint64_t)c->o.cfg.start;
+    uint64_t end = start + (uint64_t)c->o.cfg.count;
+    for (uint32_t k = 0; k < nl; k++) {
+        uint64_t id = in->acks[3 * k], first = in->acks[3 * k + 1];
+        uint64_t n = in->acks[3 * k + 2];
+        if (id >= c->lease_base || lease_find(c, id) || n < 1 ||
+            n > MG_PROTO_MAX_CHUNK || first < start || first >= end ||
+            n > end - first)
+            continue;
+        lease *l = lease_new(c, id, first, (uint32_t)n, p->identity);
+        if (!l)
+            continue;
+        /* what has a row already is done on it */
+        char err[256];
+        lease_mark_ctx mc = {l};
+        if (mg_ledger_indices(c->ledger, first, n, mark_index, &mc, err,
+                              sizeof err))
+            mg_dlog(WHO, "%s", err);
+        todo_sub(c, first, first + n);
+        c->st.leases_adopted++;
+        if (!c->o.quiet)
+            mg_dlog(WHO, "adopted lease %" PRIu64 " of %s (%" PRIu64
+                    " samples from %" PRIu64 ")", id, p->identity, n, first);
+        if (l->ndone >= l->n)
+            lease_end(c, l, L_DONE);
+    }
     mg_stats_requeued(c->stats, released);
     if (!c->o.quiet)
         mg_dlog(WHO, "worker %s joined (%d workers)", p->identity,
@@ -410,41 +987,113 @@ on_join(mg_coord *c, peer *p, const mg_msg *in)
 static int
 on_ready(mg_coord *c, peer *p, char *err, size_t errlen)
 {
-    int64_t id;
-    uint64_t first;
-    uint32_t n;
+    (void)err;
+    (void)errlen;
     int64_t ttl = (int64_t)c->o.heartbeat_ms * c->o.liveness;
-    if (tx_open(c, err, errlen))
-        return -1;
-    int rc = mg_ledger_lease(c->ledger, p->identity, mg_wall_ms(), ttl, &id,
-                             &first, &n, err, errlen);
-    if (rc < 0)
-        return -1;
+    lease *l = NULL;
+    if (c->todo_total > 0) {
+        uint32_t want = lease_size(c, joined_count(c));
+        range *r = &c->todo[0];
+        uint64_t first = r->a;
+        uint32_t n = r->b - r->a < want ? (uint32_t)(r->b - r->a) : want;
+        l = lease_new(c, c->lease_base + c->nseq, first, n, p->identity);
+        if (l) {
+            todo_sub(c, first, first + n);
+            c->st.leases_granted++;
+            c->st.last_lease_n = n;
+        }
+    } else if (c->o.speculate) {
+        l = duplicate_straggler(c, p);
+    }
     mg_msg m;
-    if (rc == 0) {
+    if (!l) {
         mg_msg_init(&m, MG_MSG_NOWORK);
         m.retry_ms = c->o.heartbeat_ms;
         p->mark = 0;
     } else {
-        note_grant(c, p, id, first, n);
+        note_grant(c, p, (int64_t)l->id, l->first, l->n);
         mg_msg_init(&m, MG_MSG_GRANT);
-        m.lease = (uint64_t)id;
-        m.first = first;
-        m.n = n;
-        m.ttl_ms = (uint32_t)ttl;
+        m.lease = l->id;
+        m.first = l->first;
+        m.n = l->n;
+        m.ttl_ms = (uint32_t)(grace_ms(c) > ttl ? grace_ms(c) : ttl);
     }
     send_peer(c, p, &m);
     return 0;
 }
 
+/* A peer that keeps sending invalid rows is told so and forgotten, and
+ * its identity is not let back in this session. */
+static void
+drop_bad_peer(mg_coord *c, peer *p, const char *why)
+{
+    mg_msg m;
+    mg_msg_init(&m, MG_MSG_REFUSE);
+    snprintf(m.reason, sizeof m.reason, "dropped after %" PRIu64
+             " invalid rows (the last: %s)", p->bad_rows, why);
+    mg_dlog(WHO, "dropped worker %s: %s", p->identity, m.reason);
+    send_peer(c, p, &m);
+    int n = release_holder(c, p->identity);
+    mg_stats_requeued(c->stats, n);
+    if (n)
+        mg_dlog(WHO, "%d lease(s) of %s re-queued", n, p->identity);
+    if (c->nbanned < BANNED_MAX) {
+        char (*b)[64] = realloc(c->banned, (c->nbanned + 1) * sizeof *b);
+        if (b) {
+            c->banned = b;
+            snprintf(b[c->nbanned++], 64, "%s", p->identity);
+        }
+    }
+    c->st.peers_dropped++;
+    drop_peer(c, p);
+}
+
+/* Seconds per sample, per job: the time since the later of the peer's
+ * previous row and the lease's grant, smoothed. Rows of samples found on
+ * disk say nothing about the work and are left out. */
+static void
+measure(mg_coord *c, peer *p, const lease *l, bool skipped, int64_t now)
+{
+    int64_t from = p->last_row_at > l->granted ? p->last_row_at : l->granted;
+    p->last_row_at = now;
+    if (skipped || now < from)
+        return;
+    double dt = (double)(now - from) / 1000.0;
+    c->st.sample_s = c->st.sample_s <= 0 ? dt
+                                         : 0.9 * c->st.sample_s + 0.1 * dt;
+    if (c->st.sample_s <= 0)
+        c->st.sample_s = 1e-4;
+    if (dt > c->sample_max_s)
+        c->sample_max_s = dt;
+}
+
 static int
 on_row(mg_coord *c, peer *p, const mg_msg *in, char *err, size_t errlen)
 {
-    uint64_t start = (uint64_t)c->o.cfg.start;
-    if (in->index < start || in->index - start >= (uint64_t)c->o.cfg.count) {
-        mg_dlog(WHO, "dropped ROW from %s: index %" PRIu64 " outside the run",
-                p->identity, in->index);
+    lease *l;
+    char why[300];
+    if (check_row(c, p, in, &l, why, sizeof why)) {
+        c->st.rows_rejected++;
+        p->bad_rows++;
+        if (c->st.rows_rejected <= 50 || c->st.rows_rejected % 1000 == 0)
+            mg_dlog(WHO, "rejected a row from %s (%" PRIu64 " so far): %s",
+                    p->identity, c->st.rows_rejected, why);
+        if (p->bad_rows >= BAD_ROWS_MAX)
+            drop_bad_peer(c, p, why);
         return 0;
+    }
+    int64_t now = mg_mono_ms();
+    measure(c, p, l, in->skipped, now);
+    lease *t = live_twin(c, l);
+    lease_mark(l, in->index);
+    if (l->state == L_LIVE)
+        l->progress_at = now;
+    if (l->state == L_LIVE && l->ndone >= l->n)
+        lease_end(c, l, L_DONE);
+    if (t) {
+        lease_mark(t, in->index);
+        if (t->ndone >= t->n)
+            lease_end(c, t, L_DONE);
     }
     mg_row row;
     mg_msg_to_row(in, &row, c->o.cfg.shard_width);
@@ -456,9 +1105,12 @@ on_row(mg_coord *c, peer *p, const mg_msg *in, char *err, size_t errlen)
                                errlen);
     if (rc < 0)
         return -1;
+    if (rc == 0)
+        c->st.rows_duplicate++;
     if (rc == 1) {
         note_row(c, p, &row);
         c->done++;
+        c->st.rows_accepted++;
         if (row.skipped)
             c->skipped++;
         if (row.status == MG_ROW_FAILED) {
@@ -486,11 +1138,11 @@ static void
 log_bad(mg_coord *c, const char *why)
 {
     /* One line per bad frame, but a flood cannot drown the log. */
-    c->bad_frames++;
+    c->st.bad_frames++;
+    if (c->st.bad_frames <= 20 || c->st.bad_frames % 1000 == 0)
     mg_stats_bad_message(c->stats);
-    if (c->bad_frames <= 20 || c->bad_frames % 1000 == 0)
         mg_dlog(WHO, "dropped a malformed message (%" PRIu64 " so far): %s",
-                c->bad_frames, why);
+                c->st.bad_frames, why);
 }
 
 static int
@@ -551,11 +1203,7 @@ handle(mg_coord *c, const uint8_t *rid, size_t rid_len, const uint8_t *buf,
     case MG_MSG_BYE:
         if (!c->o.quiet)
             mg_dlog(WHO, "worker %s left: %s", p->identity, m.reason);
-        int released = -1;
-        if (tx_open(c, err, errlen) ||
-            (released = mg_ledger_release(c->ledger, p->identity, err,
-                                          errlen)) < 0)
-            rc = -1;
+        int released = release_holder(c, p->identity);
         mg_stats_requeued(c->stats, released);
         /* its rows still wait for the commit; ack them then is moot */
         drop_peer(c, p);
@@ -569,20 +1217,19 @@ out:
     return rc;
 }
 
-/* Heartbeats out, silent workers declared dead, live leases renewed. */
+/* Heartbeats out, silent workers declared dead, leases without progress
+ * re-queued. A heartbeat proves a worker alive, never its leases. */
 static int
 beat(mg_coord *c, char *err, size_t errlen)
 {
+    (void)err;
+    (void)errlen;
     int64_t now = mg_mono_ms();
     int64_t ttl = (int64_t)c->o.heartbeat_ms * c->o.liveness;
     for (size_t i = 0; i < c->npeers; i++) {
         peer *p = &c->peers[i];
         if (now - p->last_seen > ttl) {
-            if (tx_open(c, err, errlen))
-                return -1;
-            int n = mg_ledger_release(c->ledger, p->identity, err, errlen);
-            if (n < 0)
-                return -1;
+            int n = release_holder(c, p->identity);
             mg_dlog(WHO, "worker %s lost (silent for %" PRId64 " ms): %d "
                     "lease(s) re-queued", p->identity, now - p->last_seen, n);
             mg_stats_requeued(c->stats, n);
@@ -590,18 +1237,13 @@ beat(mg_coord *c, char *err, size_t errlen)
             i--;
             continue;
         }
-        if (p->state == P_JOINED) {
-            if (tx_open(c, err, errlen) ||
-                mg_ledger_renew(c->ledger, p->identity, mg_wall_ms() + ttl,
-                                err, errlen))
-                return -1;
-        }
         if (now - p->last_sent >= (int64_t)c->o.heartbeat_ms) {
             mg_msg m;
             mg_msg_init(&m, MG_MSG_HEARTBEAT);
             send_peer(c, p, &m);
         }
     }
+    check_leases(c, now);
     return 0;
 }
 
@@ -646,12 +1288,15 @@ progress(mg_coord *c, bool final, char *err, size_t errlen)
                 " failed, %.1f rows/s, ETA %s, %d workers", p.done, p.total,
                 p.failed, p.rate, eta, p.workers);
     }
-    char json[300], ts[40];
+    char json[600], ts[40];
     mg_rfc3339(ts, sizeof ts, mg_wall_ms());
     snprintf(json, sizeof json, "{\"done\":%" PRIu64 ",\"failed\":%" PRIu64
              ",\"rate\":%.2f,\"eta_s\":%.0f,\"workers\":%d,"
-             "\"updated_at\":\"%s\"}", p.done, p.failed, p.rate, p.eta_s,
-             p.workers, ts);
+             "\"leases\":%zu,\"queued\":%" PRIu64 ",\"sample_s\":%.4f,"
+             "\"rows_rejected\":%" PRIu64 ",\"leases_requeued\":%" PRIu64
+             ",\"updated_at\":\"%s\"}", p.done, p.failed, p.rate, p.eta_s,
+             p.workers, c->nlive, c->todo_total, c->st.sample_s,
+             c->st.rows_rejected, c->st.leases_requeued, ts);
     if (tx_open(c, err, errlen) ||
         mg_ledger_set_meta(c->ledger, "progress", json, err, errlen))
         return -1;
@@ -682,10 +1327,10 @@ on_monitor(mg_coord *c)
               "coordinator's public certificate?)";
     else
         why = "the handshake failed";
-    c->bad_handshakes++;
-    if (c->bad_handshakes <= 20 || c->bad_handshakes % 1000 == 0)
+    c->st.bad_handshakes++;
+    if (c->st.bad_handshakes <= 20 || c->st.bad_handshakes % 1000 == 0)
         mg_dlog(WHO, "refused a connection (%" PRIu64 " so far): %s",
-                c->bad_handshakes, why);
+                c->st.bad_handshakes, why);
 }
 
 /* Wait up to wait_ms for the ROUTER (handshake events are handled on the
@@ -838,6 +1483,150 @@ verify_disk(mg_coord *c, char *err, size_t errlen)
     return rc;
 }
 
+/* The queue: every index of the run without a row. */
+typedef struct {
+    mg_coord *c;
+    uint64_t next;
+    int rc;
+} gap_ctx;
+
+static int
+gap_index(uint64_t index, void *ud)
+{
+    gap_ctx *g = ud;
+    if (index > g->next && todo_add(g->c, g->next, index))
+        g->rc = -1;
+    g->next = index + 1;
+    return g->rc;
+}
+
+static int
+build_todo(mg_coord *c, char *err, size_t errlen)
+{
+    uint64_t start = (uint64_t)c->o.cfg.start;
+    uint64_t end = start + (uint64_t)c->o.cfg.count;
+    gap_ctx g = {c, start, 0};
+    if (mg_ledger_indices(c->ledger, start, end - start, gap_index, &g, err,
+                          errlen))
+        return -1;
+    if (g.rc == 0 && g.next < end && todo_add(c, g.next, end))
+        g.rc = -1;
+    if (g.rc)
+        snprintf(err, errlen, "out of memory");
+    return g.rc;
+}
+
+/* The row of a sample complete on disk, as a worker finding it would
+ * report it: 0 when sample.json is there and is this run's sample. */
+static int
+row_from_disk(mg_coord *c, uint64_t index, mg_row *row)
+{
+    const mg_config *cfg = &c->o.cfg;
+    char rel[64], path[1200];
+    mg_sample_relpath(rel, sizeof rel, index, cfg->shard_width);
+    snprintf(path, sizeof path, "%s/%s/sample.json", cfg->out_dir, rel);
+    struct stat st;
+    if (stat(path, &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20))
+        return -1;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char *text = malloc((size_t)st.st_size + 1);
+    size_t got = text ? fread(text, 1, (size_t)st.st_size, f) : 0;
+    fclose(f);
+    if (!text || got != (size_t)st.st_size) {
+        free(text);
+        return -1;
+    }
+    text[got] = '\0';
+    /* seeds exceed 2^63: read ours from the text, exactly */
+    uint64_t seed = mg_sample_seed(cfg->global_seed, index);
+    const char *k = strstr(text, "\"seed\"");
+    bool seed_ok = false;
+    if (k) {
+        k += 6;
+        while (*k == ' ' || *k == ':' || *k == '\n' || *k == '\t')
+            k++;
+        char *e;
+        errno = 0;
+        unsigned long long v = strtoull(k, &e, 10);
+        seed_ok = e != k && errno == 0 && v == seed;
+    }
+    json_t *j = seed_ok ? json_loads(text, JSON_DECODE_INT_AS_REAL, NULL)
+                        : NULL;
+    free(text);
+    if (!j)
+        return -1;
+    memset(row, 0, sizeof *row);
+    row->index = index;
+    row->seed = seed;
+    row->status = MG_ROW_OK;
+    row->split = mg_split_of(seed, cfg->split);
+    snprintf(row->path, sizeof row->path, "%s", rel);
+    row->score = json_number_value(json_object_get(j, "musicality_score"));
+    row->duration = json_number_value(json_object_get(j, "duration_seconds"));
+    row->attempt = (int)json_number_value(json_object_get(j, "attempt"));
+    row->skipped = true;
+    json_decref(j);
+    if (row->attempt < 1)
+        row->attempt = 1;
+    if (!(row->score >= 0 && row->score <= 1) || !(row->duration > 0) ||
+        row->duration > MG_ENGINE_MAX_DURATION_S ||
+        row->attempt > cfg->max_attempts)
+        return -1;
+    return 0;
+}
+
+/* On resume: a sample finished on disk whose row the ledger lacks (a
+ * ledger restored from an older copy, a power cut in non-durable mode)
+ * is done - its row is re-derived from its sample.json. */
+static int
+import_from_disk(mg_coord *c, char *err, size_t errlen)
+{
+    uint64_t *found = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (size_t r = 0; r < c->ntodo && rc == 0; r++)
+        for (uint64_t i = c->todo[r].a; i < c->todo[r].b; i++) {
+            mg_row row;
+            if (row_from_disk(c, i, &row))
+                continue;
+            if (!c->in_tx && tx_open(c, err, errlen)) {
+                rc = -1;
+                break;
+            }
+            char wrote_at[40];
+            mg_rfc3339(wrote_at, sizeof wrote_at, mg_wall_ms());
+            if (mg_ledger_put_row(c->ledger, &row, "(found on disk)",
+                                  wrote_at, err, errlen) < 0) {
+                rc = -1;
+                break;
+            }
+            touch_chunk(c, mg_ledger_chunk_of(c->ledger, i));
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                uint64_t *f = realloc(found, cap * sizeof *f);
+                if (!f) {
+                    snprintf(err, errlen, "out of memory");
+                    rc = -1;
+                    break;
+                }
+                found = f;
+            }
+            found[n++] = i;
+        }
+    if (rc == 0 && c->in_tx)
+        rc = tx_commit(c, err, errlen);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        todo_sub(c, found[i], found[i] + 1);
+    c->st.rows_from_disk = n;
+    if (rc == 0 && n && !c->o.quiet)
+        mg_dlog(WHO, "%zu sample(s) complete on disk had no row in the "
+                "ledger: their rows are re-derived from sample.json", n);
+    free(found);
+    return rc;
+}
+
 static int
 open_run(mg_coord *c, char *err, size_t errlen)
 {
@@ -852,7 +1641,7 @@ open_run(mg_coord *c, char *err, size_t errlen)
     want.global_seed = c->o.cfg.global_seed;
     want.start = (uint64_t)c->o.cfg.start;
     want.count = (uint64_t)c->o.cfg.count;
-    want.chunk = c->o.chunk;
+    want.chunk = c->o.chunk ? c->o.chunk : 64;   /* status bookkeeping */
     want.run_json = c->run_json;
     want.fp = c->fp;
     int rc = mg_ledger_get_run(c->ledger, &have, err, errlen);
@@ -865,8 +1654,9 @@ open_run(mg_coord *c, char *err, size_t errlen)
             return -1;
         if (!c->o.quiet)
             mg_dlog(WHO, "new run: seed %" PRId64 ", %" PRIu64 " samples "
-                    "from %" PRIu64 ", chunks of %u", want.global_seed,
-                    want.count, want.start, want.chunk);
+                    "from %" PRIu64 ", %s", want.global_seed,
+                    want.count, want.start, c->o.chunk ? "fixed leases"
+                    : "leases sized by measured sample time");
     } else {
         char why[2048];
         if (mg_ledger_check_run(&have, &want, why, sizeof why)) {
@@ -879,6 +1669,9 @@ open_run(mg_coord *c, char *err, size_t errlen)
     }
     mg_ledger_run_free(&have);
     if (c->o.verify_disk && verify_disk(c, err, errlen))
+        return -1;
+    if (build_todo(c, err, errlen) ||
+        (rc == 1 && import_from_disk(c, err, errlen)))
         return -1;
     mg_ledger_counts counts;
     if (mg_ledger_counts_get(c->ledger, mg_wall_ms(), &counts, err, errlen))
@@ -938,22 +1731,22 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
     }
     c->o = *o;
     c->lock_fd = -1;
-    if (!c->o.chunk)
-        c->o.chunk = 64;
     if (c->o.heartbeat_ms < 50)
         c->o.heartbeat_ms = 50;
     if (c->o.liveness < 2)
         c->o.liveness = 2;
     if (c->o.progress_ms < 50)
         c->o.progress_ms = 50;
-    if (mg_dir_make(c->o.cfg.out_dir)) {
-        snprintf(err, errlen, "%s: %s", c->o.cfg.out_dir, strerror(errno));
-        goto fail;
-    }
-    if (lock_ledger(c, err, errlen))
-        goto fail;
-    c->ledger = mg_ledger_open(c->o.ledger_path, err, errlen);
-    if (!c->ledger || open_run(c, err, errlen))
+    if (!(c->o.lease_s > 0))
+        c->o.lease_s = 2.0;
+    /* ids of this session's leases: after any id an earlier session of
+     * this ledger handed out (it started earlier; 65536 leases per ms of
+     * its life), so a worker's lease from before our restart is never
+     * mistaken for one of ours */
+    c->lease_base = (uint64_t)mg_wall_ms() << 16;
+    /* The endpoint first: a bad --bind must leave nothing behind (no
+     * output directory, no ledger). */
+    if (mg_endpoint_check(c->o.bind, true, err, errlen))
         goto fail;
     err[0] = '\0';
     if (c->o.curve_dir) {
@@ -964,7 +1757,8 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
         c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_ROUTER) : NULL;
     }
     if (!c->sock) {
-        snprintf(err, errlen, "zmq: %s", zmq_strerror(errno));
+        if (!err[0])
+            snprintf(err, errlen, "zmq: %s", zmq_strerror(errno));
         goto fail;
     }
     int zero = 0, hwm = 100000, maxmsg = (int)MG_PROTO_MAX_FRAME;
@@ -981,6 +1775,17 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
     }
     size_t elen = sizeof c->endpoint;
     zmq_getsockopt(c->sock, ZMQ_LAST_ENDPOINT, c->endpoint, &elen);
+    if (mg_dir_make(c->o.cfg.out_dir)) {
+        snprintf(err, errlen, "%s: %s", c->o.cfg.out_dir, strerror(errno));
+        goto fail;
+    }
+    if (lock_ledger(c, err, errlen))
+        goto fail;
+    c->ledger = mg_ledger_open(c->o.ledger_path, err, errlen);
+    if (!c->ledger ||
+        mg_ledger_set_durable(c->ledger, c->o.durable, err, errlen) ||
+        open_run(c, err, errlen))
+        goto fail;
     if (c->o.endpoint_file &&
         write_endpoint_file(c->o.endpoint_file, c->endpoint, err, errlen))
         goto fail;
@@ -1003,8 +1808,9 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
                 mg_http_url(c->http), mg_http_url(c->http));
     }
     if (!c->o.quiet)
-        mg_dlog(WHO, "listening on %s%s (ledger %s)", c->endpoint,
-                c->o.curve_dir ? " with CURVE" : "", c->o.ledger_path);
+        mg_dlog(WHO, "listening on %s%s (ledger %s%s)", c->endpoint,
+                c->o.curve_dir ? " with CURVE" : "", c->o.ledger_path,
+                c->o.durable ? ", durable" : "");
     return c;
 fail:
     mg_coord_destroy(&c);
@@ -1026,6 +1832,13 @@ mg_coord_destroy(mg_coord **cp)
         free(c->peers[i].acks);
     free(c->peers);
     free(c->touched);
+    for (size_t i = 0; i < c->nleases; i++)
+        free(c->leases[i].bits);
+    free(c->leases);
+    free(c->live);
+    free(c->seqpos);
+    free(c->todo);
+    free(c->banned);
     if (c->mon)
         zmq_close(c->mon);
     if (c->sock)

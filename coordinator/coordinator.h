@@ -28,6 +28,25 @@ typedef struct {
     double elapsed_s;
 } mg_coord_progress;
 
+/* Every counter of the coordinator, kept in one place so that they can be
+ * exported (status page, metrics) without touching the logic. */
+typedef struct {
+    uint64_t rows_accepted;     /* stored: the first row of its index */
+    uint64_t rows_duplicate;    /* valid, but the index had a row */
+    uint64_t rows_rejected;     /* refused by validation (never stored) */
+    uint64_t rows_from_disk;    /* re-derived from sample.json at start */
+    uint64_t peers_dropped;     /* for sending invalid rows */
+    uint64_t leases_granted;    /* from the queue */
+    uint64_t leases_duplicated; /* a straggler's lease, copied at the end */
+    uint64_t leases_adopted;    /* declared by a worker after our restart */
+    uint64_t leases_requeued;   /* given back with work left: worker lost,
+                                   left, dropped, or no progress */
+    uint64_t bad_frames;        /* malformed messages */
+    uint64_t bad_handshakes;    /* refused CURVE handshakes */
+    double sample_s;            /* measured seconds per sample per job */
+    uint32_t last_lease_n;      /* size of the last lease granted */
+} mg_coord_stats;
+
 typedef void (*mg_coord_progress_cb)(const mg_coord_progress *p, void *ud);
 
 typedef struct {
@@ -35,7 +54,15 @@ typedef struct {
     const char *ledger_path;
     const char *bind;              /* e.g. tcp://0.0.0.0:5555, ipc://@x */
     const char *endpoint_file;     /* write the bound endpoint here */
-    uint32_t chunk;                /* indices per lease (default 64) */
+    uint32_t chunk;                /* 0: leases sized from measured
+                                      sample time (guided); else a fixed
+                                      number of indices per lease */
+    double lease_s;                /* seconds of work per lease (2) */
+    bool speculate;                /* copy a straggler's lease once the
+                                      queue is empty (default on) */
+    bool durable;                  /* an ACKed row survives power loss:
+                                      ledger synchronous=FULL, workers
+                                      fsync samples (default on) */
     uint32_t heartbeat_ms;         /* default 1000 */
     int liveness;                  /* heartbeats missed = dead (5) */
     int linger_ms;                 /* after completion (default 2000) */
@@ -63,6 +90,8 @@ mg_coord *mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen);
 void mg_coord_destroy(mg_coord **c);
 /* 0 complete, 1 stopped, -1 error (err). */
 int mg_coord_run(mg_coord *c, char *err, size_t errlen);
+/* The counters (valid while c lives). */
+const mg_coord_stats *mg_coord_stats_get(const mg_coord *c);
 /* The endpoint actually bound (a '*' port resolved). */
 const char *mg_coord_endpoint(const mg_coord *c);
 

@@ -364,7 +364,8 @@ mg_ledger_check_run(const mg_ledger_run *have, const mg_ledger_run *want,
     NUM("seed", global_seed, "%" PRId64)
     NUM("start", start, "%" PRIu64)
     NUM("count", count, "%" PRIu64)
-    NUM("chunk", chunk, "%" PRIu32)
+    /* chunk is bookkeeping (status), not the run: leases are sized by the
+     * coordinator, and --chunk may change between sessions */
 #undef NUM
     if (strcmp(have->run_json ? have->run_json : "",
                want->run_json ? want->run_json : ""))
@@ -386,6 +387,35 @@ step_done(mg_ledger *l, sqlite3_stmt *s, const char *what, char *err,
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE)
         return fail(err, errlen, what, l->db);
+    return 0;
+}
+
+int
+mg_ledger_set_durable(mg_ledger *l, bool durable, char *err, size_t errlen)
+{
+    return exec(l, durable ? "PRAGMA synchronous = FULL"
+                           : "PRAGMA synchronous = NORMAL", err, errlen);
+}
+
+int
+mg_ledger_indices(mg_ledger *l, uint64_t first, uint64_t n,
+                  mg_ledger_index_cb cb, void *ud, char *err, size_t errlen)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(l->db, "SELECT idx FROM samples WHERE idx >= ?1"
+                           " AND idx < ?2 ORDER BY idx", -1, &s, NULL))
+        return fail(err, errlen, "reading indices", l->db);
+    sqlite3_bind_int64(s, 1, (int64_t)first);
+    sqlite3_bind_int64(s, 2, (int64_t)(first + n));
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (cb((uint64_t)sqlite3_column_int64(s, 0), ud)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return fail(err, errlen, "reading indices", l->db);
     return 0;
 }
 

@@ -66,6 +66,17 @@ int mg_ledger_check_run(const mg_ledger_run *have, const mg_ledger_run *want,
                         char *why, size_t n);
 void mg_ledger_run_free(mg_ledger_run *r);
 
+/* Durable: synchronous=FULL, a committed batch survives a power cut;
+ * else NORMAL (survives a crash of the process, not of the machine). */
+int mg_ledger_set_durable(mg_ledger *l, bool durable, char *err,
+                          size_t errlen);
+/* The indices in [first, first + n) that have a row, ascending; cb
+ * returns non-zero to stop. 0 or -1. */
+typedef int (*mg_ledger_index_cb)(uint64_t index, void *ud);
+int mg_ledger_indices(mg_ledger *l, uint64_t first, uint64_t n,
+                      mg_ledger_index_cb cb, void *ud, char *err,
+                      size_t errlen);
+
 int mg_ledger_begin(mg_ledger *l, char *err, size_t errlen);
 int mg_ledger_commit(mg_ledger *l, char *err, size_t errlen);
 /* Leave no transaction open after a failed one (nothing is kept). */

@@ -66,10 +66,11 @@ static const field_def run_f[] = {
     U32("heartbeat_ms", heartbeat_ms, 50, 600000),
     {"run_json", F_JSON, OFF(run_json), MG_PROTO_MAX_JSON, 0, 0, true},
     FP_FIELDS,
+    U8("durable", durable, 0, 1),
 };
 static const field_def join_f[] = {
     FP_FIELDS,
-    /* leases the worker still holds work of (acks carries lease ids) */
+    /* leases the worker still holds work of: (id, first, n) triples */
     {"leases", F_ACKS, OFF(acks), 0, 0, MG_PROTO_MAX_ACKS, false},
 };
 static const field_def reason_f[] = {STR("reason", reason, false)};

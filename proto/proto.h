@@ -28,7 +28,7 @@
 
 #include "engine.h"
 
-#define MG_PROTO_VERSION 1
+#define MG_PROTO_VERSION 2
 #define MG_PROTO_MAX_FRAME (1u << 20)   /* 1 MiB: run config + slack */
 #define MG_PROTO_MAX_JSON (256u * 1024)
 #define MG_PROTO_MAX_ACKS 1024
@@ -64,6 +64,7 @@ typedef struct {
     uint64_t count;
     uint32_t heartbeat_ms;
     char *run_json;           /* owned; freed by mg_msg_clear */
+    uint8_t durable;          /* 1: fsync a sample before its ROW */
     /* RUN, JOIN */
     mg_fingerprint fp;
     /* GRANT */
@@ -83,7 +84,9 @@ typedef struct {
     double score;
     double duration;
     char error[256];
-    /* ACK: row indices; JOIN: lease ids the worker still holds */
+    /* ACK: row indices; JOIN: the leases the worker still holds work
+     * of, as triples (lease id, first index, n) - MG_PROTO_MAX_ACKS / 3
+     * leases at most */
     uint32_t nacks;
     uint64_t acks[MG_PROTO_MAX_ACKS];
     /* REFUSE, SHUTDOWN, BYE */

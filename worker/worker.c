@@ -22,6 +22,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -74,7 +75,8 @@ typedef struct {
     pending *queue;              /* leased indices not yet started */
     size_t qhead, qlen, qcap;
     bool busy, quit;
-    uint64_t busy_lease;
+    uint64_t busy_lease, busy_index;
+    bool durable;                /* fsync each sample before its ROW */
     result *res;                 /* finished, not yet taken */
     size_t nres, cap_res;
     int64_t last_wake;           /* when the eventfd was last written */
@@ -125,6 +127,79 @@ post_result(engine_shared *s, const result *r)
     }
 }
 
+
+/* fsync every file and directory under dir, then dir itself. 0 or -1
+ * (errno set). */
+static int
+sync_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        char p[2400];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        if (lstat(p, &st)) {
+            rc = -1;
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = sync_tree(p);
+        } else if (S_ISREG(st.st_mode)) {
+            int fd = open(p, O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || fsync(fd))
+                rc = -1;
+            if (fd >= 0)
+                close(fd);
+        }
+    }
+    int dfd = dirfd(d);
+    if (rc == 0 && fsync(dfd))
+        rc = -1;
+    closedir(d);
+    return rc;
+}
+
+static int
+sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Durable mode: the sample's files, its directory, and the directories
+ * above it up to the run root reach the disk before the ROW is sent, so
+ * an acknowledged row survives a power cut (its rename included). A
+ * failure is a fault of the output: the worker stops, as on disk full. */
+static int
+sync_sample(const char *root, const char *rel, char *err, size_t errlen)
+{
+    char p[2200];
+    snprintf(p, sizeof p, "%s/%s", root, rel);
+    if (sync_tree(p))
+        goto fail;
+    for (;;) {
+        char *slash = strrchr(p, '/');
+        if (!slash || (size_t)(slash - p) < strlen(root))
+            break;
+        *slash = '\0';
+        if (sync_dir(p))
+            goto fail;
+    }
+    return 0;
+fail:
+    snprintf(err, errlen, "durable mode: cannot sync %.400s: %s", p,
+             strerror(errno));
+    return -1;
+}
+
 static void *
 engine_main(void *arg)
 {
@@ -161,6 +236,8 @@ engine_main(void *arg)
         s->qlen--;
         s->busy = true;
         s->busy_lease = p.lease;
+        s->busy_index = p.index;
+        bool durable = s->durable;
         pthread_mutex_unlock(&s->mu);
         memset(r, 0, sizeof *r);
         r->lease = p.lease;
@@ -169,6 +246,10 @@ engine_main(void *arg)
         if (mg_engine_run(e, p.index, &r->row, r->err, sizeof r->err)) {
             r->kind = 1;
             r->row.index = p.index;
+        } else if (durable && r->row.status == MG_ROW_OK &&
+                   sync_sample(s->cfg.out_dir, r->row.path, r->err,
+                               sizeof r->err)) {
+            r->kind = 1;
         }
         post_result(s, r);
     }
@@ -427,31 +508,54 @@ unacked_ack(worker *w, const mg_msg *ack)
             }
 }
 
+/* The JOIN lease list as (id, lo, hi) while it is being built: lo..hi
+ * spans every index of the lease we still have work of. */
+typedef struct {
+    uint64_t id, lo, hi;
+} held;
+
 static void
-add_lease(mg_msg *j, uint64_t lease)
+add_lease(held *h, size_t *n, uint64_t lease, uint64_t index)
 {
-    for (uint32_t i = 0; i < j->nacks; i++)
-        if (j->acks[i] == lease)
+    for (size_t i = 0; i < *n; i++)
+        if (h[i].id == lease) {
+            if (index < h[i].lo)
+                h[i].lo = index;
+            if (index > h[i].hi)
+                h[i].hi = index;
             return;
-    if (j->nacks < MG_PROTO_MAX_ACKS)
-        j->acks[j->nacks++] = lease;
+        }
+    if (*n < MG_PROTO_MAX_ACKS / 3)
+        h[(*n)++] = (held){lease, index, index};
 }
 
-/* Leases we still have work of: queued, running, or rows unacknowledged. */
+/* Leases we still have work of - queued, running, or rows unacknowledged
+ * - each with the span of indices we will still report on it, so that a
+ * restarted coordinator can adopt exactly that work. */
 static void
 held_leases(worker *w, mg_msg *j)
 {
     engine_shared *e = w->eng;
+    held h[MG_PROTO_MAX_ACKS / 3];
+    size_t n = 0;
     pthread_mutex_lock(&e->mu);
-    for (size_t i = 0; i < e->qlen; i++)
-        add_lease(j, e->queue[(e->qhead + i) % e->qcap].lease);
+    for (size_t i = 0; i < e->qlen; i++) {
+        const pending *p = &e->queue[(e->qhead + i) % e->qcap];
+        add_lease(h, &n, p->lease, p->index);
+    }
     if (e->busy)
-        add_lease(j, e->busy_lease);
+        add_lease(h, &n, e->busy_lease, e->busy_index);
     for (size_t i = 0; i < e->nres; i++)
-        add_lease(j, e->res[i].lease);
+        add_lease(h, &n, e->res[i].lease, e->res[i].row.index);
     pthread_mutex_unlock(&e->mu);
     for (size_t i = 0; i < w->nunacked; i++)
-        add_lease(j, w->unacked[i].lease);
+        add_lease(h, &n, w->unacked[i].lease, w->unacked[i].index);
+    j->nacks = 0;
+    for (size_t i = 0; i < n; i++) {
+        j->acks[j->nacks++] = h[i].id;
+        j->acks[j->nacks++] = h[i].lo;
+        j->acks[j->nacks++] = h[i].hi - h[i].lo + 1;
+    }
 }
 
 /* The run config of RUN message m on this machine: base's local paths
@@ -535,6 +639,9 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
         return 0;
     }
     w->hb_ms = m->heartbeat_ms;
+    pthread_mutex_lock(&w->eng->mu);
+    w->eng->durable = m->durable != 0;
+    pthread_mutex_unlock(&w->eng->mu);
     if (!w->thread_on) {
         /* the engine made before the fork serves only the very run it
          * was made for */
