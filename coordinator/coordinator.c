@@ -92,7 +92,7 @@ typedef enum { L_LIVE, L_RELEASED, L_DONE } lease_state;
 
 /* A lease: [first, first + n) held by `holder`. Kept after it ends, so a
  * late row from its holder is still recognised. */
-typedef struct {
+typedef struct lease_s {
     uint64_t id, first;
     uint32_t n, ndone;
     char holder[64];
@@ -496,6 +496,8 @@ todo_add(mg_coord *c, uint64_t a, uint64_t b)
 
 /* ---- leases ---- */
 
+static bool is_head(const mg_coord *c, const struct lease_s *l);
+
 static lease *
 lease_find(mg_coord *c, uint64_t id)
 {
@@ -668,13 +670,7 @@ check_leases(mg_coord *c, int64_t now)
     int64_t grace = grace_ms(c);
     for (size_t i = c->nlive; i-- > 0;) {
         lease *l = &c->leases[c->live[i]];
-        bool head = true;
-        for (size_t k = 0; k < c->nlive && head; k++) {
-            const lease *o = &c->leases[c->live[k]];
-            if (o != l && o->id < l->id && !strcmp(o->holder, l->holder))
-                head = false;
-        }
-        if (!head)
+        if (!is_head(c, l))
             continue;
         if (!l->head_since)
             l->head_since = now;
@@ -720,20 +716,64 @@ lease_size(const mg_coord *c, int jobs)
     return (uint32_t)n;
 }
 
+/* Is l its holder's oldest live lease (the one it works on)? */
+static bool
+is_head(const mg_coord *c, const lease *l)
+{
+    for (size_t k = 0; k < c->nlive; k++) {
+        const lease *o = &c->leases[c->live[k]];
+        if (o != l && o->id < l->id && !strcmp(o->holder, l->holder))
+            return false;
+    }
+    return true;
+}
+
+static const peer *
+peer_of(const mg_coord *c, const char *identity)
+{
+    for (size_t i = 0; i < c->npeers; i++)
+        if (!strcmp(c->peers[i].identity, identity))
+            return &c->peers[i];
+    return NULL;
+}
+
 /* Speculation: once the queue is empty, an idle job gets a copy of the
- * unfinished part of the lease with the most work left (not its own, not
- * already copied). The first row per index wins; the copy is harmless. */
+ * unfinished part of another worker's lease: first one that waits behind
+ * the lease its holder is on (work stolen before its holder reaches it;
+ * the holder then finds the samples on disk), else the lease in progress
+ * of a straggler - no row for twice the measured sample time. Never its
+ * own, never one already copied. The first row per index wins and the
+ * copy is harmless (the engine's rename makes one of two writers the
+ * winner, the other reports the sample found on disk). */
 static lease *
 duplicate_straggler(mg_coord *c, const peer *p)
 {
     lease *best = NULL;
+    bool best_waits = false;
+    if (c->st.sample_s <= 0)
+        return NULL;
+    int64_t now = mg_mono_ms();
+    int64_t slow = (int64_t)(2000.0 * c->st.sample_s);
     for (size_t i = 0; i < c->nlive; i++) {
         lease *l = &c->leases[c->live[i]];
         if (l->twin || !strcmp(l->holder, p->identity) || l->ndone >= l->n)
             continue;
-        if (!best || l->n - l->ndone > best->n - best->ndone ||
-            (l->n - l->ndone == best->n - best->ndone && l->id < best->id))
+        bool waits = !is_head(c, l);
+        if (!waits) {
+            const peer *h = peer_of(c, l->holder);
+            int64_t since = l->progress_at;
+            if (h && h->last_row_at > since)
+                since = h->last_row_at;
+            if (now - since < slow)
+                continue;
+        }
+        uint32_t left = l->n - l->ndone, bleft = best ? best->n - best->ndone
+                                                       : 0;
+        if (!best || (waits && !best_waits) ||
+            (waits == best_waits && left > bleft)) {
             best = l;
+            best_waits = waits;
+        }
     }
     if (!best)
         return NULL;
@@ -1896,6 +1936,20 @@ drain(mg_coord *c, bool complete, char *err, size_t errlen)
     return 0;
 }
 
+/* One line of the counters, at the end of a session. */
+static void
+log_stats(const mg_coord *c)
+{
+    const mg_coord_stats *s = &c->st;
+    mg_dlog(WHO, "leases: %" PRIu64 " granted, %" PRIu64 " duplicated, %"
+            PRIu64 " adopted, %" PRIu64 " re-queued; rows: %" PRIu64
+            " stored, %" PRIu64 " duplicate, %" PRIu64 " rejected, %" PRIu64
+            " from disk; %.3f s per sample", s->leases_granted,
+            s->leases_duplicated, s->leases_adopted, s->leases_requeued,
+            s->rows_accepted, s->rows_duplicate, s->rows_rejected,
+            s->rows_from_disk, s->sample_s);
+}
+
 static int
 finish(mg_coord *c, char *err, size_t errlen)
 {
@@ -1906,9 +1960,11 @@ finish(mg_coord *c, char *err, size_t errlen)
     for (size_t i = 0; i < c->npeers; i++)
         send_simple(c, c->peers[i].rid, c->peers[i].rid_len,
                     MG_MSG_SHUTDOWN, "run complete");
-    if (!c->o.quiet)
+    if (!c->o.quiet) {
         mg_dlog(WHO, "run complete: %" PRIu64 " samples (%" PRIu64
                 " failed); manifest written", c->done, c->failed);
+        log_stats(c);
+    }
     /* Linger: late or reconnecting workers are told to stop, not left
      * retrying against a closed port. */
     int64_t until = mg_mono_ms() + c->o.linger_ms;
@@ -1987,8 +2043,10 @@ mg_coord_run(mg_coord *c, char *err, size_t errlen)
     if (progress(c, true, err, errlen) || tx_commit(c, err, errlen) ||
         mg_ledger_write_manifest(c->ledger, c->o.cfg.out_dir, err, errlen))
         return -1;
-    if (!c->o.quiet)
+    if (!c->o.quiet) {
         mg_dlog(WHO, "stopped: %" PRIu64 "/%" PRIu64 " done; the ledger "
                 "keeps the run, start again to resume", c->done, total);
+        log_stats(c);
+    }
     return 1;
 }

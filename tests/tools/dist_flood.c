@@ -5,7 +5,9 @@
  *   dist_flood ENDPOINT       prints "rows N seconds S rows_per_s R"
  *
  * It echoes the run's fingerprint in JOIN, keeps 8 leases in flight, and
- * stops at SHUTDOWN. The rows are not samples: use a throwaway run root.
+ * stops at SHUTDOWN. The rows are not samples (use a throwaway run root)
+ * but pass the coordinator's row checks: the run's seed and split for
+ * each index, values in range.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,7 +16,9 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "config.h"
 #include "proto.h"
+#include "seed.h"
 
 static void
 send_msg(void *s, const mg_msg *m)
@@ -57,6 +61,8 @@ main(int argc, char **argv)
     send_msg(s, out);
     uint64_t rows = 0;
     double t0 = 0;
+    mg_config cfg;
+    mg_config_defaults(&cfg);
     static uint8_t buf[1 << 20];
     for (;;) {
         int n = zmq_recv(s, buf, sizeof buf, 0);
@@ -68,6 +74,12 @@ main(int argc, char **argv)
         if (mg_msg_decode(m, buf, (size_t)n, err, sizeof err))
             continue;
         if (m->type == MG_MSG_RUN) {
+            char why[256];
+            if (mg_config_apply_run_json(&cfg, m->run_json, why, sizeof why)) {
+                fprintf(stderr, "dist_flood: run config: %s\n", why);
+                return 1;
+            }
+            cfg.global_seed = m->global_seed;
             mg_msg_init(out, MG_MSG_JOIN);
             out->fp = m->fp;
             send_msg(s, out);
@@ -85,7 +97,8 @@ main(int argc, char **argv)
             out->duration = 60.0;
             for (uint32_t i = 0; i < m->n; i++) {
                 out->index = m->first + i;
-                out->seed = out->index * 2654435761u;
+                out->seed = mg_sample_seed(cfg.global_seed, out->index);
+                out->split = (uint8_t)mg_split_of(out->seed, cfg.split);
                 send_msg(s, out);
                 rows++;
             }
