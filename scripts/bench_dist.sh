@@ -3,11 +3,18 @@
 #   1. coordinator rows/s: a fake worker (build/tools/dist_flood) floods a
 #      real coordinator + ledger with rows; no engine cost at all;
 #   2. embedded `generate` with 1 and 2 workers, and the ratio;
-#   3. coordinator + 2 workers on loopback TCP vs embedded with 2 workers.
+#   3. coordinator + 2 workers on loopback TCP, default leases (sized from
+#      measured sample time), vs embedded with 2 workers (goal: within 10%);
+#   4. coordinator + one worker --jobs 2 vs --jobs 1 on a 16-sample
+#      full-audio run, default leases (goal >= 1.8x on 2 free cores);
+#   5. the cost of durable mode (the coordinator's default: ledger
+#      synchronous=FULL, samples fsynced before their rows): the same
+#      full-audio run with --durable yes and --durable no.
 # Usage: sh scripts/bench_dist.sh [BUILD_DIR]
 #   env: BENCH_ROWS (200000), BENCH_MODE (midi-only, or full for the
 #   audio pipeline: about 1 s per sample), BENCH_COUNT (2000 midi-only,
-#   16 otherwise), BENCH_DIR (where the datasets go; default $TMPDIR).
+#   16 otherwise), BENCH_FULL_COUNT (16: sections 4 and 5, always full
+#   audio), BENCH_DIR (where the datasets go; default $TMPDIR).
 #   Wall times on a shared machine are only as good as its quiet: the
 #   script prints the load average beside them. A midi-only run writes
 #   five small files per sample, so on a busy disk it measures the file
@@ -74,5 +81,38 @@ wait_file "$T/ep2"
 wait $C
 t4=$(now)
 wd=$(echo "$t4 - $t3" | bc -l)
-printf 'distributed (tcp, 2 workers) %.2f s vs embedded (2 workers) %.2f s: ratio %.2f\n' \
+printf 'distributed (tcp, 2 workers, default leases) %.2f s vs embedded (2 workers) %.2f s: ratio %.2f (goal <= 1.10)\n' \
     "$wd" "$w2" "$(echo "$wd / $w2" | bc -l)"
+
+# dist_run NAME JOBS MODE COUNT [coordinator options] : one coordinator and
+# one worker --jobs JOBS on loopback TCP; prints the wall seconds
+dist_run() {
+    name=$1 jobs=$2 mode=$3 count=$4
+    shift 4
+    a=$(now)
+    "$BIN" coordinator --seed 42 --count "$count" --out "$T/$name" \
+        --ledger "$T/$name.sqlite" --bind 'tcp://127.0.0.1:*' \
+        --endpoint-file "$T/$name.ep" --output-mode "$mode" --linger-ms 100 \
+        -q "$@" 2>"$T/$name.log" &
+    C=$!
+    wait_file "$T/$name.ep"
+    "$BIN" worker --connect "$(cat "$T/$name.ep")" --out "$T/$name" \
+        --jobs "$jobs" -q
+    wait $C
+    b=$(now)
+    echo "$b - $a" | bc -l
+}
+
+# 4. one worker host: --jobs 2 vs --jobs 1, default leases, full audio
+FULL=${BENCH_FULL_COUNT:-16}
+j1=$(dist_run j1 1 full "$FULL")
+j2=$(dist_run j2 2 full "$FULL")
+printf 'coordinator + worker, full x%s, default leases: --jobs 1 %.2f s, --jobs 2 %.2f s, speed-up %.2fx (goal >= 1.8 on 2 free cores; load average %s)\n' \
+    "$FULL" "$j1" "$j2" "$(echo "$j1 / $j2" | bc -l)" \
+    "$(cut -d' ' -f1 /proc/loadavg)"
+
+# 5. durable mode's cost (same run, --jobs 2)
+dy=$(dist_run dy 2 full "$FULL" --durable yes)
+dn=$(dist_run dn 2 full "$FULL" --durable no)
+printf 'durable mode, full x%s, --jobs 2: --durable yes %.2f s, --durable no %.2f s, cost %+.1f%%\n' \
+    "$FULL" "$dy" "$dn" "$(echo "($dy / $dn - 1) * 100" | bc -l)"
