@@ -737,11 +737,11 @@ peer_of(const mg_coord *c, const char *identity)
     return NULL;
 }
 
-/* Speculation: once the queue is empty, an idle job gets a copy of the
- * unfinished part of another worker's lease: first one that waits behind
- * the lease its holder is on (work stolen before its holder reaches it;
- * the holder then finds the samples on disk), else the lease in progress
- * of a straggler - no row for twice the measured sample time. Never its
+/* Speculation: once the queue is empty, an idle job gets a copy of
+ * another worker's unfinished work: first the back half of a lease of
+ * two or more samples waiting behind the one its holder is on (the holder
+ * then finds those samples on disk), else the unfinished part of the
+ * lease a straggler is on - no row for twice the measured sample time. Never its
  * own, never one already copied. The first row per index wins and the
  * copy is harmless (the engine's rename makes one of two writers the
  * winner, the other reports the sample found on disk). */
@@ -759,6 +759,10 @@ duplicate_straggler(mg_coord *c, const peer *p)
         if (l->twin || !strcmp(l->holder, p->identity) || l->ndone >= l->n)
             continue;
         bool waits = !is_head(c, l);
+        /* its holder reaches a one-sample waiting lease before a copy
+         * could finish it: only the back half of a longer one pays */
+        if (waits && l->n - l->ndone < 2)
+            continue;
         if (!waits) {
             const peer *h = peer_of(c, l->holder);
             int64_t since = l->progress_at;
@@ -784,6 +788,8 @@ duplicate_straggler(mg_coord *c, const peer *p)
                 lo = i;
             hi = i;
         }
+    if (best_waits)
+        lo += (hi - lo + 1) / 2;
     uint64_t orig = best->id;
     lease *d = lease_new(c, c->lease_base + c->nseq, lo,
                          (uint32_t)(hi - lo + 1), p->identity);
@@ -1114,6 +1120,7 @@ on_row(mg_coord *c, peer *p, const mg_msg *in, char *err, size_t errlen)
     char why[300];
     if (check_row(c, p, in, &l, why, sizeof why)) {
         c->st.rows_rejected++;
+        mg_stats_row_rejected(c->stats);
         p->bad_rows++;
         if (c->st.rows_rejected <= 50 || c->st.rows_rejected % 1000 == 0)
             mg_dlog(WHO, "rejected a row from %s (%" PRIu64 " so far): %s",

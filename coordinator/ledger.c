@@ -172,8 +172,9 @@ open_db(const char *path, bool ro, char *err, size_t errlen)
     /* WAL: readers (status) never block the coordinator's commits.
      * synchronous=NORMAL in WAL keeps the database consistent after a
      * crash; a power cut may lose the last committed batch, and then the
-     * lost samples are simply leased and redone (results are
-     * deterministic and already on disk, so the redo is a skip). */
+     * lost samples are found on disk at the next start or made again.
+     * mg_ledger_set_durable switches to FULL (the coordinator's default):
+     * a committed batch survives a power cut. */
     if (!ro && (exec(l, "PRAGMA journal_mode = WAL", err, errlen) ||
                 exec(l, "PRAGMA synchronous = NORMAL", err, errlen) ||
                 migrate(l, err, errlen))) {

@@ -4,7 +4,9 @@
  *
  * Tables: run (one row: seed, start, count, chunk, run config JSON,
  * fingerprint), chunks (index ranges with state, lease holder, lease
- * expiry, attempts), samples (one row per index: the manifest row), meta
+ * expiry, attempts; the coordinator keeps its leases in memory since
+ * protocol 2 and uses chunks only to mark ranges DONE for status),
+ * samples (one row per index: the manifest row), meta
  * (progress snapshot for `musicgen status`). The schema is versioned by
  * PRAGMA user_version and moved forward by explicit migrations; a ledger
  * from a newer musicgen is refused.

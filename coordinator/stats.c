@@ -52,7 +52,7 @@ struct mg_stats {
     char title[256];
     uint64_t done0, failed0;    /* in the ledger when we started */
     uint64_t ok_rows, failed_rows, skipped_rows;
-    uint64_t granted, requeued, commits, bad_messages;
+    uint64_t granted, requeued, commits, bad_messages, rejected;
     histo render, commit;
     row_rec recent[RECENT];
     size_t nrecent;             /* rows ever put in the ring */
@@ -176,6 +176,16 @@ mg_stats_requeued(mg_stats *s, int n)
 }
 
 void
+mg_stats_row_rejected(mg_stats *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->rejected++;
+    pthread_mutex_unlock(&s->mu);
+}
+
+void
 mg_stats_bad_message(mg_stats *s)
 {
     if (!s)
@@ -249,6 +259,8 @@ mg_stats_json(mg_stats *s)
                         json_integer((json_int_t)p->leases_active));
     json_object_set_new(o, "leases_requeued",
                         json_integer((json_int_t)s->requeued));
+    json_object_set_new(o, "rows_rejected",
+                        json_integer((json_int_t)s->rejected));
     json_object_set_new(o, "complete", json_boolean(p->complete));
     json_object_set_new(o, "snapshot_age_seconds",
                         json_real((double)(now - s->published_ms) / 1000.0));
@@ -384,6 +396,9 @@ mg_stats_metrics(mg_stats *s)
            "Workers joined to the run.", joined);
     metric(&b, "musicgen_malformed_messages_total", "counter",
            "Messages dropped as malformed.", (double)s->bad_messages);
+    metric(&b, "musicgen_rows_rejected_total", "counter",
+           "Rows refused by the row checks (wrong lease, seed or split, "
+           "values out of range; proto/PROTOCOL.md).", (double)s->rejected);
     metric(&b, "musicgen_ledger_commits_total", "counter",
            "Ledger write transactions committed.", (double)s->commits);
     metric(&b, "musicgen_run_rate_samples_per_second", "gauge",

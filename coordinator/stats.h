@@ -52,6 +52,8 @@ void mg_stats_commit(mg_stats *s, double seconds);
 void mg_stats_lease_granted(mg_stats *s);
 void mg_stats_requeued(mg_stats *s, int n);
 void mg_stats_bad_message(mg_stats *s);
+/* A ROW refused by the coordinator's row checks. */
+void mg_stats_row_rejected(mg_stats *s);
 void mg_stats_publish(mg_stats *s, const mg_stats_progress *p,
                       const mg_stats_worker *w, size_t nw);
 

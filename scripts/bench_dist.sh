@@ -72,16 +72,17 @@ printf 'embedded %s x%s: 1 worker %.2f s, 2 workers %.2f s, speed-up %.2fx (goal
 
 # 3. distributed: coordinator + 2 workers on loopback TCP
 t3=$(now)
+# (non-durable like generate: durable mode's cost is section 5)
 "$BIN" coordinator --seed 42 --count "$COUNT" --out "$T/d" \
     --ledger "$T/d.sqlite" --bind 'tcp://127.0.0.1:*' --endpoint-file "$T/ep2" \
-    --output-mode "$MODE" --linger-ms 100 -q 2>"$T/c2.log" &
+    --output-mode "$MODE" --linger-ms 100 --durable no -q 2>"$T/c2.log" &
 C=$!
 wait_file "$T/ep2"
 "$BIN" worker --connect "$(cat "$T/ep2")" --out "$T/d" --jobs 2 -q
 wait $C
 t4=$(now)
 wd=$(echo "$t4 - $t3" | bc -l)
-printf 'distributed (tcp, 2 workers, default leases) %.2f s vs embedded (2 workers) %.2f s: ratio %.2f (goal <= 1.10)\n' \
+printf 'distributed (tcp, 2 workers, default leases, --durable no as generate) %.2f s vs embedded (2 workers) %.2f s: ratio %.2f (goal <= 1.10)\n' \
     "$wd" "$w2" "$(echo "$wd / $w2" | bc -l)"
 
 # dist_run NAME JOBS MODE COUNT [coordinator options] : one coordinator and
@@ -116,3 +117,7 @@ dy=$(dist_run dy 2 full "$FULL" --durable yes)
 dn=$(dist_run dn 2 full "$FULL" --durable no)
 printf 'durable mode, full x%s, --jobs 2: --durable yes %.2f s, --durable no %.2f s, cost %+.1f%%\n' \
     "$FULL" "$dy" "$dn" "$(echo "($dy / $dn - 1) * 100" | bc -l)"
+my=$(dist_run my 2 "$MODE" "$COUNT" --durable yes)
+mn=$(dist_run mn 2 "$MODE" "$COUNT" --durable no)
+printf 'durable mode, %s x%s, --jobs 2: --durable yes %.2f s, --durable no %.2f s, cost %+.1f%%\n' \
+    "$MODE" "$COUNT" "$my" "$mn" "$(echo "($my / $mn - 1) * 100" | bc -l)"
