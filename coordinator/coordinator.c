@@ -383,12 +383,19 @@ publish(mg_coord *c, double rate, double eta_s, bool complete)
         snprintf(w[i].identity, sizeof w[i].identity, "%s", p->identity);
         w[i].joined = p->state == P_JOINED;
         w[i].last_seen_ms = wall - (mono - p->last_seen);
-        w[i].lease = p->nleases ? p->leases[0].id : -1;
-        w[i].lease_first = p->nleases ? p->leases[0].first : 0;
-        w[i].lease_n = p->nleases ? p->leases[0].n : 0;
+        /* the lease it works on: its oldest live one */
+        const lease *h = NULL;
+        for (size_t k = 0; k < c->nlive; k++) {
+            const lease *l = &c->leases[c->live[k]];
+            if (!strcmp(l->holder, p->identity) && (!h || l->id < h->id))
+                h = l;
+        }
+        w[i].lease = h ? (int64_t)h->id : -1;
+        w[i].lease_first = h ? h->first : 0;
+        w[i].lease_n = h ? h->n : 0;
         w[i].rows = p->rows;
-        sp.leases_active += (uint64_t)p->nleases;
     }
+    sp.leases_active = c->nlive;
     mg_stats_publish(c->stats, &sp, w, c->npeers);
     free(w);
     c->last_publish = mono;
@@ -1996,6 +2003,9 @@ mg_coord_run(mg_coord *c, char *err, size_t errlen)
     c->nwindow = 1;
     while (!(c->o.stop && *c->o.stop)) {
         if (c->done >= total) {
+            /* every index has its row: what is still leased is moot */
+            while (c->nlive)
+                lease_end(c, &c->leases[c->live[0]], L_DONE);
             if (progress(c, true, err, errlen))
                 return -1;
             return finish(c, err, errlen);
