@@ -35,8 +35,6 @@
 
 #define NSYN 5
 #define NREAL 5
-#define SYN_SECONDS 30
-#define SYN_RATE 44100
 
 static const char *const syn_names[NSYN] = {
     "synth/silence", "synth/noise", "synth/clip", "synth/dc",
@@ -430,18 +428,6 @@ do_item(const plan *p, source *src, int i, double *v, char *err,
         }
         return 0;
     }
-    if (p->w == W_VALIDITY) {
-        /* the synthetic sets need no good sample */
-        size_t sn = (size_t)SYN_SECONDS * SYN_RATE;
-        float *y = malloc(sizeof *y * sn);
-        if (!y) return mg_errf(err, errlen, "out of memory");
-        for (int k = 0; k < NSYN; k++) {
-            mg_rng r = stream(o->seed, k, i);
-            synth(k, &r, y, sn, SYN_RATE);
-            v[1 + NREAL + k] = score_of(y, sn, SYN_RATE, 0, 0);
-        }
-        free(y);
-    }
     x = o->dataset ? from_dataset(src, i, &n, &rate, err, errlen)
                    : render(src, g, index, &n, &rate, err, errlen);
     if (!x) return -1;
@@ -459,6 +445,13 @@ do_item(const plan *p, source *src, int i, double *v, char *err,
             mg_rng r = stream(o->seed, NSYN + k, i);
             corrupt(k, &r, x, y, n, rate);
             v[1 + k] = score_of(y, n, rate, src->lo, src->hi);
+        }
+        /* synthetic signals as long as good sample i, at its rate: the
+         * length cannot tell the sets apart */
+        for (int k = 0; k < NSYN; k++) {
+            mg_rng r = stream(o->seed, k, i);
+            synth(k, &r, y, n, rate);
+            v[1 + NREAL + k] = score_of(y, n, rate, 0, 0);
         }
         free(y);
     }
