@@ -102,6 +102,14 @@ static void
 mean_std(const double *v, int n, double *mean, double *sd)
 {
     double s = 0, q = 0;
+    int same = 1;
+    for (int i = 1; i < n; i++)
+        same &= v[i] == v[0];
+    if (n && same) { /* exactly: (x + x + x) / 3 need not be x */
+        *mean = v[0];
+        *sd = 0;
+        return;
+    }
     for (int i = 0; i < n; i++)
         s += v[i];
     *mean = n ? s / n : NAN;
