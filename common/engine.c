@@ -10,6 +10,12 @@
  * which `musicgen clean --failed` removes. Two workers racing on one index both render the
  * same bytes; the loser's rename fails, it sees sample.json and drops its
  * copy.
+ *
+ * In memory (mg_engine_make) the same steps run with no directory: the
+ * MIDI files are encoded into buffers (always: on disk they are written
+ * from those buffers and hashed from them), the audio engine makes its
+ * WAVs in memory, and sample.json is the text that would have been
+ * written, so the bytes equal a directory's files.
  */
 #include "engine.h"
 
@@ -107,12 +113,13 @@ mg_engine_new(const mg_config *c, char *err, size_t errlen)
     e->genre_salt = mg_genre_salt(e->genre_key);
     mg_tmp_host(e->host, sizeof e->host);
     if (mg_fingerprint_compute(c, &e->fp, err, errlen)) goto bad;
-    if (mg_dir_make(c->out_dir)) {
+    /* An engine for in-memory samples only has no output root. */
+    if (c->out_dir[0] && mg_dir_make(c->out_dir)) {
         mg_errf(err, errlen, "output directory %s: %s", c->out_dir,
              strerror(errno));
         goto bad;
     }
-    if (access(c->out_dir, W_OK | X_OK)) {
+    if (c->out_dir[0] && access(c->out_dir, W_OK | X_OK)) {
         mg_errf(err, errlen, "output directory %s is not writable: %s",
              c->out_dir, strerror(errno));
         goto bad;
@@ -506,6 +513,8 @@ add_checksum(json_t *sums, const json_t *known, const char *dir,
         json_object_set_new(sums, rel, json_string(h));
         return 0;
     }
+    if (!dir)
+        return -1;
     snprintf(p, sizeof p, "%s/%s", dir, rel);
     if (sha256_file(p, hex))
         return -1;
@@ -514,8 +523,9 @@ add_checksum(json_t *sums, const json_t *known, const char *dir,
 }
 
 /* Checksums of every file the sample lists, keyed by relative path, in
- * the order midi, stems, mix; the WAVs' were hashed as they were written
- * (mg_audio_render), so only the MIDIs are read back. */
+ * the order midi, stems, mix; all were hashed from the bytes as they were
+ * made (WAVs by mg_audio_render, MIDIs by add_midi_sums), so the files are
+ * read back only if one is missing (never in memory: dir NULL). */
 static int
 add_checksums(json_t *j, const char *dir)
 {
@@ -548,11 +558,40 @@ out:
 }
 
 static void
-fill_row_common(const mg_engine *e, uint64_t index, mg_row *row)
+sha256_hex(const unsigned char *p, size_t n, char hex[65])
+{
+    unsigned char d[SHA256_DIGEST_LENGTH];
+
+    SHA256(p, n, d);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        sprintf(hex + 2 * i, "%02x", d[i]);
+}
+
+/* The MIDIs' SHA-256 into annot's "checksums" (made if absent). */
+static void
+add_midi_sums(json_t *annot, const mg_buf midi[MG_NLAYERS])
+{
+    json_t *cs = json_object_get(annot, "checksums");
+    char rel[64], hex[65];
+
+    if (!cs) {
+        cs = json_object();
+        json_object_set_new(annot, "checksums", cs);
+    }
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        snprintf(rel, sizeof rel, "midi/%s.mid", mg_layer_name((mg_layer)l));
+        sha256_hex(midi[l].data, midi[l].len, hex);
+        json_object_set_new(cs, rel, json_string(hex));
+    }
+}
+
+static void
+fill_row_common(const mg_engine *e, int64_t global_seed, uint64_t index,
+                mg_row *row)
 {
     memset(row, 0, sizeof *row);
     row->index = index;
-    row->seed = mg_sample_seed(e->cfg.global_seed, index);
+    row->seed = mg_sample_seed(global_seed, index);
     row->split = mg_split_of(row->seed, e->cfg.split);
     mg_sample_relpath(row->path, sizeof row->path, index, e->cfg.shard_width);
     row->attempt = 1;
@@ -577,16 +616,54 @@ row_from_existing(const char *json_path, mg_row *row)
 }
 
 static int
-write_midis(const mg_song *s, const char *dir)
+write_file(const char *path, const unsigned char *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    int en;
+
+    if (!f) return -1;
+    if (fwrite(p, 1, n, f) != n) {
+        en = errno ? errno : EIO;
+        fclose(f);
+        errno = en;
+        return -1;
+    }
+    return fclose(f) ? -1 : 0;
+}
+
+static int
+write_midis(const mg_buf midi[MG_NLAYERS], const char *dir)
 {
     char p[1400];
     snprintf(p, sizeof p, "%s/midi", dir);
     if (mkdir(p, 0777) && errno != EEXIST) return -1;
     for (int l = 0; l < MG_NLAYERS; l++) {
         snprintf(p, sizeof p, "%s/midi/%s.mid", dir, mg_layer_name((mg_layer)l));
-        if (mg_midi_write(s, (mg_layer)l, p)) return -1;
+        if (write_file(p, midi[l].data, midi[l].len)) return -1;
     }
     return 0;
+}
+
+static int
+encode_midis(const mg_song *s, mg_buf midi[MG_NLAYERS])
+{
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        midi[l].len = 0;
+        if (mg_midi_encode(s, (mg_layer)l, &midi[l])) return -1;
+    }
+    return 0;
+}
+
+void
+mg_sample_mem_free(mg_sample_mem *m)
+{
+    if (!m) return;
+    for (int l = 0; l < MG_NLAYERS; l++)
+        mg_buf_free(&m->midi[l]);
+    for (int l = 0; l <= MG_NLAYERS; l++)
+        free(m->wav[l]);
+    free(m->json);
+    memset(m, 0, sizeof *m);
 }
 
 /* Is this errno a fault of the output (every later sample would hit it)? */
@@ -597,30 +674,18 @@ output_fault(int err)
            err == EIO || err == EPERM || err == EFBIG;
 }
 
-int
-mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
-              size_t errlen)
+/* The attempts of one sample: generate, check, encode the MIDIs into
+ * midi[], and render. With tmp, the sample's files are written into that
+ * (fresh) directory; without, the audio is made in memory (e->audio
+ * keeps it for mg_audio_take_wav). On success *annot is the complete
+ * annotation (checksums included, sample.json not yet written) and row
+ * is OK; a sample that cannot be made returns 0 with row FAILED; -1 is an
+ * output fault (err set). */
+static int
+produce(mg_engine *e, int64_t global_seed, const char *tmp, mg_row *row,
+        mg_buf midi[MG_NLAYERS], json_t **annotp, char *err, size_t errlen)
 {
     const mg_config *c = &e->cfg;
-    char final[1200], tmp[1300], sj[1400];
-    fill_row_common(e, index, row);
-    snprintf(final, sizeof final, "%s/%s", c->out_dir, row->path);
-    snprintf(sj, sizeof sj, "%s/sample.json", final);
-    if (access(sj, F_OK) == 0 && row_from_existing(sj, row) == 0) return 0;
-
-    /* Parent (shard) directory, then our private temporary directory. */
-    char parent[1200];
-    snprintf(parent, sizeof parent, "%s", final);
-    *strrchr(parent, '/') = 0;
-    if (mg_dir_make(parent))
-        return mg_errf(err, errlen, "cannot create %s: %s", parent,
-                    strerror(errno));
-    const char *id = strrchr(final, '/') + 1;
-    /* host and pid: a later run can tell whether this writer is gone */
-    snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%.40s-%ld", parent, id, e->host,
-             (long)getpid());
-    mg_dir_remove(tmp);
-
     mg_song *s = &e->song;
     mg_gen_opts opts = {.measures_override = c->measures_override};
     mg_quality q;
@@ -628,12 +693,14 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
     double score = 0;
     int attempt;
     char why[200] = "";
+
+    *annotp = NULL;
     for (attempt = 1; attempt <= c->max_attempts; attempt++) {
         json_decref(annot);
         annot = NULL;
         mg_song_reset_tracks(s);
-        s->global_seed = c->global_seed;
-        s->index = index;
+        s->global_seed = global_seed;
+        s->index = row->index;
         s->sample_seed = row->seed;
         s->attempt = attempt;
         s->attempt_seed = mg_attempt_seed(row->seed, attempt);
@@ -657,12 +724,16 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
                      c->min_score);
             continue;
         }
-        mg_dir_remove(tmp);
-        if (mkdir(tmp, 0777) || write_midis(s, tmp)) {
-            int en = errno;
+        if (encode_midis(s, midi))
+            return mg_errf(err, errlen, "MIDI encoding: out of memory");
+        if (tmp) {
             mg_dir_remove(tmp);
-            json_decref(annot);
-            return mg_errf(err, errlen, "cannot write %s: %s", tmp, strerror(en));
+            if (mkdir(tmp, 0777) || write_midis(midi, tmp)) {
+                int en = errno;
+                mg_dir_remove(tmp);
+                return mg_errf(err, errlen, "cannot write %s: %s", tmp,
+                               strerror(en));
+            }
         }
         annot = build_annotation(e, s, row);
         double ascore = -1;
@@ -672,9 +743,9 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
                             &rng[MG_STREAM_FX], &rng[MG_STREAM_MIX], tmp,
                             annot, &ascore, aerr, sizeof aerr)) {
             int en = errno;
-            mg_dir_remove(tmp);
+            if (tmp) mg_dir_remove(tmp);
             json_decref(annot);
-            if (output_fault(en))
+            if (output_fault(en) || (!tmp && en == ENOMEM))
                 return mg_errf(err, errlen, "%s", aerr);
             annot = NULL;
             snprintf(why, sizeof why, "audio: %s", aerr);
@@ -684,14 +755,14 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
         if (c->min_score > 0 && score < c->min_score) {
             snprintf(why, sizeof why, "musicality %.3f below %.3f", score,
                      c->min_score);
-            mg_dir_remove(tmp);
+            if (tmp) mg_dir_remove(tmp);
             continue;
         }
         break;
     }
     if (attempt > c->max_attempts) {
         json_decref(annot);
-        mg_dir_remove(tmp);
+        if (tmp) mg_dir_remove(tmp);
         row->status = MG_ROW_FAILED;
         row->attempt = c->max_attempts;
         snprintf(row->error, sizeof row->error, "%s (after %d attempt%s)", why,
@@ -706,8 +777,65 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
                                         : "symbolic"));
     json_object_set_new(annot, "musicality", mus);
     json_object_set_new(annot, "musicality_score", mg_json_real(score, 4));
+    add_midi_sums(annot, midi);
+    if (add_checksums(annot, tmp)) {
+        int en = errno;
+        json_decref(annot);
+        if (tmp) mg_dir_remove(tmp);
+        return mg_errf(err, errlen, "cannot hash the files of %s: %s",
+                       tmp ? tmp : "a sample in memory", strerror(en));
+    }
+    row->status = MG_ROW_OK;
+    row->attempt = s->attempt;
+    row->score = round(score * 1e4) / 1e4;
+    row->duration = round(mg_song_duration(s) * 1e6) / 1e6;
+    *annotp = annot;
+    return 0;
+}
+
+int
+mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
+              size_t errlen)
+{
+    return mg_engine_run_at(e, e->cfg.out_dir, e->cfg.global_seed, index,
+                            row, err, errlen);
+}
+
+int
+mg_engine_run_at(mg_engine *e, const char *root, int64_t global_seed,
+                 uint64_t index, mg_row *row, char *err, size_t errlen)
+{
+    char final[1200], tmp[1300], sj[1400];
+    fill_row_common(e, global_seed, index, row);
+    if (!root || !*root)
+        return mg_errf(err, errlen, "no output directory (out) configured");
+    snprintf(final, sizeof final, "%s/%s", root, row->path);
+    snprintf(sj, sizeof sj, "%s/sample.json", final);
+    if (access(sj, F_OK) == 0 && row_from_existing(sj, row) == 0) return 0;
+
+    /* Parent (shard) directory, then our private temporary directory. */
+    char parent[1200];
+    snprintf(parent, sizeof parent, "%s", final);
+    *strrchr(parent, '/') = 0;
+    if (mg_dir_make(parent))
+        return mg_errf(err, errlen, "cannot create %s: %s", parent,
+                    strerror(errno));
+    const char *id = strrchr(final, '/') + 1;
+    /* host and pid: a later run can tell whether this writer is gone
+     * (threads of one process, an engine each, never share an index) */
+    snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%.40s-%ld", parent, id, e->host,
+             (long)getpid());
+    mg_dir_remove(tmp);
+
+    mg_buf midi[MG_NLAYERS] = {{0}};
+    json_t *annot = NULL;
+    int rc = produce(e, global_seed, tmp, row, midi, &annot, err, errlen);
+    for (int l = 0; l < MG_NLAYERS; l++)
+        mg_buf_free(&midi[l]);
+    if (rc < 0 || row->status != MG_ROW_OK)
+        return rc;
     snprintf(sj, sizeof sj, "%s/sample.json", tmp);
-    if (add_checksums(annot, tmp) || mg_json_write_file(annot, sj)) {
+    if (mg_json_write_file(annot, sj)) {
         int en = errno;
         json_decref(annot);
         mg_dir_remove(tmp);
@@ -715,10 +843,6 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
     }
     json_decref(annot);
 
-    row->status = MG_ROW_OK;
-    row->attempt = s->attempt;
-    row->score = round(score * 1e4) / 1e4;
-    row->duration = round(mg_song_duration(s) * 1e6) / 1e6;
     if (rename(tmp, final)) {
         int en = errno;
         snprintf(sj, sizeof sj, "%s/sample.json", final);
@@ -737,6 +861,35 @@ mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
         return mg_errf(err, errlen, "cannot rename into %s: %s", final,
                     strerror(en));
     }
+    return 0;
+}
+
+int
+mg_engine_make(mg_engine *e, int64_t global_seed, uint64_t index,
+               mg_sample_mem *m, char *err, size_t errlen)
+{
+    json_t *annot = NULL;
+    int rc;
+
+    memset(m, 0, sizeof *m);
+    fill_row_common(e, global_seed, index, &m->row);
+    rc = produce(e, global_seed, NULL, &m->row, m->midi, &annot, err,
+                 errlen);
+    if (rc < 0 || m->row.status != MG_ROW_OK) {
+        mg_row row = m->row;
+        mg_sample_mem_free(m);
+        m->row = row;
+        return rc;
+    }
+    m->json = mg_json_dump(annot, 2);
+    json_decref(annot);
+    if (!m->json) {
+        mg_sample_mem_free(m);
+        return mg_errf(err, errlen, "sample.json: out of memory");
+    }
+    m->json_len = strlen(m->json);
+    for (int l = 0; l <= MG_NLAYERS; l++)
+        m->wav[l] = mg_audio_take_wav(e->audio, l, &m->wav_len[l]);
     return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "midi.h"
 #include "seed.h"
 
 #define MG_ENGINE_VERSION "0.2.0"
@@ -60,6 +61,30 @@ void mg_engine_destroy(mg_engine **e);
  * (output not writable, disk full) with err set. */
 int mg_engine_run(mg_engine *e, uint64_t index, mg_row *row, char *err,
                   size_t errlen);
+/* The same under another root and global seed than the config's (one
+ * engine serves any seed: the seed decides no loaded state). */
+int mg_engine_run_at(mg_engine *e, const char *root, int64_t global_seed,
+                     uint64_t index, mg_row *row, char *err, size_t errlen);
+
+/* One sample made in memory: the bytes its directory would hold. */
+typedef struct {
+    mg_row row;                         /* path: where it would go */
+    mg_buf midi[MG_NLAYERS];            /* midi/<layer>.mid */
+    unsigned char *wav[MG_NLAYERS + 1]; /* stems/<layer>.wav, mix.wav;
+                                         * NULL where the mode has none */
+    size_t wav_len[MG_NLAYERS + 1];
+    char *json;                         /* sample.json */
+    size_t json_len;
+} mg_sample_mem;
+
+/* Make sample (global_seed, index) in memory; nothing touches the disk.
+ * Returns 0 with m->row filled: OK with every buffer, or FAILED (row
+ * error, no buffers); -1 on a fault (out of memory) with err. The caller
+ * frees m with mg_sample_mem_free, whatever the result. An engine made
+ * with an empty out_dir serves only this call. */
+int mg_engine_make(mg_engine *e, int64_t global_seed, uint64_t index,
+                   mg_sample_mem *m, char *err, size_t errlen);
+void mg_sample_mem_free(mg_sample_mem *m);
 const mg_fingerprint *mg_engine_fingerprint(const mg_engine *e);
 
 /* Fingerprint of this machine's data for config c, without an engine. */

@@ -104,7 +104,10 @@ typedef struct {
  * must have come in order exactly once; otherwise (a libsndfile that
  * writes differently) the file is hashed again from disk, so the digest
  * is always the SHA-256 of the file's bytes. Writes go through a buffer
- * of WBUF bytes (one write(2) per WBUF, not per libsndfile call). */
+ * of WBUF bytes (one write(2) per WBUF, not per libsndfile call).
+ * In memory (wf_open_mem: the engine's in-memory samples) the same bytes
+ * go to a malloc'd buffer instead of a file, unbuffered; the digest is
+ * computed the same way, so a WAV made in memory is the file's bytes. */
 #define WBUF (1 << 18)
 #define WHDR 4096           /* largest header predicted */
 typedef struct {
@@ -119,6 +122,9 @@ typedef struct {
     bool ok;                /* the stream matches the prediction so far */
     unsigned char hdr[WHDR];    /* bytes [0, WHDR) as last written */
     unsigned char pred[WHDR];   /* predicted final header */
+    bool inmem;             /* the bytes go to mem, not to fd */
+    unsigned char *mem;     /* malloc'd, mcap bytes; len of them written */
+    size_t mcap;
     EVP_MD_CTX *md;
     sf_count_t bpos;        /* file offset of buf[0] */
     size_t bn;
@@ -180,6 +186,8 @@ struct mg_audio {
     int16_t out16[MG_NLAYERS + 1][2 * SBLOCK];
     int32_t out32[MG_NLAYERS + 1][2 * SBLOCK];
     wfile wf[MG_NLAYERS + 1];   /* stems, mix */
+    size_t wlen[MG_NLAYERS + 1];    /* bytes of each WAV made in memory
+                                     * by the last render (0: none) */
 };
 
 /* ---- pools: registry + dropped-in files --------------------------- */
@@ -629,9 +637,27 @@ mg_audio_destroy(mg_audio **ap)
     }
     if (a->spill_fd >= 0)
         close(a->spill_fd);
+    for (int l = 0; l <= MG_NLAYERS; l++)
+        free(a->wf[l].mem);
     mg_ascore_acc_destroy(&a->acc);
     free(a);
     *ap = NULL;
+}
+
+unsigned char *
+mg_audio_take_wav(mg_audio *a, int which, size_t *len)
+{
+    unsigned char *m;
+
+    *len = 0;
+    if (which < 0 || which > MG_NLAYERS || !a->wlen[which])
+        return NULL;
+    m = a->wf[which].mem;
+    *len = a->wlen[which];
+    a->wf[which].mem = NULL;
+    a->wf[which].mcap = 0;
+    a->wlen[which] = 0;
+    return m;
 }
 
 const char *
@@ -1362,11 +1388,39 @@ format_name(mg_sample_format f)
 
 /* ---- hashed WAV writer (see wfile) ---------------------------------- */
 
+/* Write n bytes at offset `at` of the memory file (growing it; a hole
+ * left by a seek past the end reads as zeros, as in a file). */
+static int
+wf_mem_put(wfile *w, const unsigned char *b, size_t n, sf_count_t at)
+{
+    size_t end = (size_t)at + n;
+
+    if (end > w->mcap) {
+        size_t cap = w->mcap ? w->mcap : 65536;
+        unsigned char *m;
+        while (cap < end)
+            cap *= 2;
+        if (!(m = realloc(w->mem, cap))) {
+            if (!w->err)
+                w->err = ENOMEM;
+            return -1;
+        }
+        w->mem = m;
+        w->mcap = cap;
+    }
+    if ((sf_count_t)at > w->len)
+        memset(w->mem + w->len, 0, (size_t)(at - w->len));
+    memcpy(w->mem + at, b, n);
+    return 0;
+}
+
 static int
 wf_pwrite(wfile *w, const unsigned char *b, size_t n, sf_count_t at)
 {
     size_t done = 0;
 
+    if (w->inmem)
+        return wf_mem_put(w, b, n, at);
     while (done < n) {
         ssize_t r = pwrite(w->fd, b + done, n - done,
                            (off_t)(at + (sf_count_t)done));
@@ -1462,6 +1516,14 @@ wf_write(const void *ptr, sf_count_t count, void *user)
             w->ok = false;  /* data rewritten, or a header grown */
         }
     }
+    if (w->inmem) {
+        if (wf_mem_put(w, b, (size_t)count, w->pos) < 0)
+            return 0;
+        w->pos += count;
+        if (w->pos > w->len)
+            w->len = w->pos;
+        return count;
+    }
     if (w->bn > 0 && (w->bpos + (sf_count_t)w->bn != w->pos ||
                       w->bn + (size_t)count > WBUF) && wf_flush(w) < 0)
         return 0;
@@ -1486,6 +1548,14 @@ wf_read(void *ptr, sf_count_t count, void *user)
     wfile *w = user;
     ssize_t r;
 
+    if (w->inmem) {
+        r = w->pos >= w->len ? 0
+            : (ssize_t)(w->len - w->pos < count ? w->len - w->pos : count);
+        if (r > 0)
+            memcpy(ptr, w->mem + w->pos, (size_t)r);
+        w->pos += r;
+        return r;
+    }
     if (wf_flush(w) < 0)
         return 0;
     r = pread(w->fd, ptr, (size_t)count, (off_t)w->pos);
@@ -1524,9 +1594,38 @@ wf_filelen(void *user)
 static int
 wf_open(wfile *w, const char *path, sf_count_t frames, int fbytes)
 {
+    w->inmem = false;
     w->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->fd < 0)
         return -1;
+    w->err = 0;
+    w->pos = w->len = w->D = w->bpos = w->hend = w->dnext = 0;
+    w->bn = 0;
+    w->frames = frames;
+    w->dlen = frames * fbytes;
+    w->md = EVP_MD_CTX_new();
+    w->ok = w->md && EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) == 1;
+    return 0;
+}
+
+/* The same for a WAV made in memory: w->mem (kept from the last sample
+ * unless taken by mg_audio_take_wav) is sized for the whole file. */
+static int
+wf_open_mem(wfile *w, sf_count_t frames, int fbytes)
+{
+    size_t want = (size_t)(frames * fbytes) + WHDR;
+
+    if (w->mcap < want) {
+        unsigned char *m = realloc(w->mem, want);
+        if (!m) {
+            errno = ENOMEM;
+            return -1;
+        }
+        w->mem = m;
+        w->mcap = want;
+    }
+    w->inmem = true;
+    w->fd = -1;
     w->err = 0;
     w->pos = w->len = w->D = w->bpos = w->hend = w->dnext = 0;
     w->bn = 0;
@@ -1546,7 +1645,7 @@ wf_close(wfile *w, char hex[65])
     unsigned int mdlen = 0;
     int rc = 0, en = 0;
 
-    if (w->fd < 0)
+    if (w->fd < 0 && !w->inmem)
         return 0;
     if (wf_flush(w) < 0 || w->err) {
         rc = -1;
@@ -1562,7 +1661,11 @@ wf_close(wfile *w, char hex[65])
             rc = -1;
             en = ENOMEM;
         }
-        while (rc == 0 &&
+        if (rc == 0 && w->inmem) {
+            EVP_DigestUpdate(w->md, w->mem, (size_t)w->len);
+            at = w->len;
+        }
+        while (rc == 0 && !w->inmem &&
                (r = pread(w->fd, w->buf, WBUF, (off_t)at)) != 0) {
             if (r < 0 && errno == EINTR)
                 continue;
@@ -1580,11 +1683,12 @@ wf_close(wfile *w, char hex[65])
         for (unsigned int i = 0; i < mdlen && i < 32; i++)
             sprintf(hex + 2 * i, "%02x", md[i]);
     }
-    if (close(w->fd) < 0 && rc == 0) {
+    if (!w->inmem && close(w->fd) < 0 && rc == 0) {
         rc = -1;
         en = errno;
     }
     w->fd = -1;
+    w->inmem = false;
     EVP_MD_CTX_free(w->md);
     w->md = NULL;
     if (rc < 0)
@@ -1603,8 +1707,10 @@ open_wav(mg_audio *a, wfile *w, const char *path, size_t frames,
     SF_INFO info;
     SNDFILE *sf;
 
-    if (wf_open(w, path, (sf_count_t)frames, 2 * bytes) < 0) {
-        snprintf(err, errlen, "write %s: %s", path, strerror(errno));
+    if ((path ? wf_open(w, path, (sf_count_t)frames, 2 * bytes)
+              : wf_open_mem(w, (sf_count_t)frames, 2 * bytes)) < 0) {
+        snprintf(err, errlen, "write %s: %s", path ? path : "(memory)",
+                 strerror(errno));
         return NULL;
     }
     memset(&info, 0, sizeof info);
@@ -1617,7 +1723,7 @@ open_wav(mg_audio *a, wfile *w, const char *path, size_t frames,
     if (!sf) {
         int en = w->err ? w->err : EIO;
         char hex[65];
-        snprintf(err, errlen, "write %s: %s", path,
+        snprintf(err, errlen, "write %s: %s", path ? path : "(memory)",
                  w->err ? strerror(w->err) : sf_strerror(NULL));
         wf_close(w, hex);
         errno = en;
@@ -1709,15 +1815,18 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
     const double full = 8388607.0;     /* 24-bit; 16-bit: write_block16 */
     float *m = a->dec[MG_NLAYERS];
     char path[1200];
+    const char *where = dir ? dir : "(memory)";
     int rc = -1, en = 0;
 
     *max_err = 0;
     for (int l = 0; l <= MG_NLAYERS; l++) {
         a->wf[l].fd = -1;
+        a->wf[l].inmem = false;
+        a->wlen[l] = 0;
         hex[l][0] = 0;
     }
     mg_ascore_acc_reset(a->acc);
-    if (want_stems) {
+    if (want_stems && dir) {
         snprintf(path, sizeof path, "%s/stems", dir);
         if (mkdir(path, 0755) < 0 && errno != EEXIST) {
             en = errno;
@@ -1734,7 +1843,8 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
                      mg_layer_name(l));
         else
             snprintf(path, sizeof path, "%s/mix.wav", dir);
-        if (!(sf[l] = open_wav(a, &a->wf[l], path, N, err, errlen))) {
+        if (!(sf[l] = open_wav(a, &a->wf[l], dir ? path : NULL, N, err,
+                               errlen))) {
             en = errno;
             goto out;
         }
@@ -1828,7 +1938,7 @@ write_outputs(mg_audio *a, const char *dir, size_t N, double h,
                 w = sf_writef_short(sf[l], a->out16[l], (sf_count_t)n);
             if (w != (sf_count_t)n) {
                 en = a->wf[l].err ? a->wf[l].err : errno ? errno : EIO;
-                snprintf(err, errlen, "write %s/%s: %s", dir,
+                snprintf(err, errlen, "write %s/%s: %s", where,
                          l < MG_NLAYERS ? mg_layer_name(l) : "mix.wav",
                          a->wf[l].err || errno ? strerror(en)
                                                : sf_strerror(sf[l]));
@@ -1841,21 +1951,29 @@ out:
     for (int l = 0; l <= MG_NLAYERS; l++) {
         if (sf[l] && sf_close(sf[l]) != 0 && rc == 0) {
             en = a->wf[l].err ? a->wf[l].err : EIO;
-            snprintf(err, errlen, "write %s/%s: close failed", dir,
+            snprintf(err, errlen, "write %s/%s: close failed", where,
                      l < MG_NLAYERS ? mg_layer_name(l) : "mix.wav");
             rc = -1;
         }
-        if (a->wf[l].fd >= 0 && wf_close(&a->wf[l], hex[l]) < 0 &&
-            rc == 0) {
+        bool inmem = a->wf[l].inmem;
+        sf_count_t len = a->wf[l].len;
+        if (!(a->wf[l].fd >= 0 || inmem))
+            continue;
+        if (wf_close(&a->wf[l], hex[l]) < 0 && rc == 0) {
             en = errno;
-            snprintf(err, errlen, "write %s/%s: %s", dir,
+            snprintf(err, errlen, "write %s/%s: %s", where,
                      l < MG_NLAYERS ? mg_layer_name(l) : "mix.wav",
                      strerror(en));
             rc = -1;
         }
+        if (inmem)
+            a->wlen[l] = (size_t)len;
     }
-    if (rc < 0)
+    if (rc < 0) {
+        for (int l = 0; l <= MG_NLAYERS; l++)
+            a->wlen[l] = 0;
         errno = en;
+    }
     return rc;
 }
 
@@ -2003,6 +2121,8 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     mg_ascore sc;
 
     *score = -1;
+    for (int l = 0; l <= MG_NLAYERS; l++)
+        a->wlen[l] = 0;
     draw_all(a, s, sf_rng, fx_rng, mix_rng, &d);
     if (a->render)
         for (int l = 0; l < MG_NLAYERS; l++)

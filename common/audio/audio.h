@@ -31,13 +31,20 @@ void mg_audio_destroy(mg_audio **a);
 
 /* Draw soundfonts/FX/mix parameters from their streams, render if this
  * mg_audio renders, write the WAVs the output mode asks for into dir (a
- * temporary sample directory: mix.wav, stems/<layer>.wav), and add the
+ * temporary sample directory: mix.wav, stems/<layer>.wav) or, when dir is
+ * NULL, into memory (mg_audio_take_wav: the same bytes), and add the
  * audio facts to annot (soundfonts, fx, levels, sample_rate, offset,
  * score components). *score receives the audio score in [0, 1], or -1 when
  * nothing was rendered. Returns 0, or -1 with err. */
 int mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
                     mg_rng *fx_rng, mg_rng *mix_rng, const char *dir,
                     json_t *annot, double *score, char *err, size_t errlen);
+
+/* After a render into memory (dir NULL): the bytes of WAV `which` (a
+ * layer's stem, or MG_NLAYERS for the mix), exactly the file the render
+ * would have written; the caller owns them (free). NULL with *len 0 when
+ * the last render made no such WAV (output mode, midi-only, failure). */
+unsigned char *mg_audio_take_wav(mg_audio *a, int which, size_t *len);
 
 /* "2.3.1" - the libfluidsynth version linked at run time. */
 const char *mg_audio_synth_version(void);
