@@ -4,7 +4,8 @@
 #   make               build build/musicgen
 #   make test          build with ASan+UBSan and run every test (tests/run.sh)
 #   make bench         benchmarks (scripts/bench.sh), figures and ratios
-#   make install       PREFIX=/usr/local DESTDIR=
+#   make install       PREFIX=/usr/local DESTDIR= (executable, libmusicgen
+#                      .so/.a, musicgen.h, musicgen.pc, data)
 #   make clean
 #
 # Sources are found by wildcard: a new common/*.c or common/ROOM/*.c joins
@@ -13,6 +14,8 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 CC      ?= cc
 BUILD   ?= build
 SAN     ?=
@@ -31,9 +34,13 @@ CFLAGS  ?= -O2 -g
 # become selections and branch-free loops vector code (the values are the
 # same: no reassociation, no contraction under -std=c11); cheap cost model:
 # -O2's "very cheap" one vectorizes almost no loop that converts types.
+# -fPIC: the same objects make libmusicgen.so; -fvisibility=hidden: the
+# library exports only what musicgen.h declares (lib/musicgen.map too),
+# and no symbol can be interposed, so PIC costs the executable nothing.
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -fno-strict-aliasing \
+           -fPIC -fvisibility=hidden -fno-semantic-interposition \
            -fno-trapping-math -fvect-cost-model=cheap \
-           -I. -Icommon $(COMMON_ROOMS:%=-Icommon/%) -Iproto -Icoordinator -Iworker \
+           -I. -Ilib -Icommon $(COMMON_ROOMS:%=-Icommon/%) -Iproto -Icoordinator -Iworker \
            -DMG_SRC_DIR='"$(CURDIR)"' -DMG_PREFIX='"$(PREFIX)"' \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA_CFLAGS)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
@@ -45,12 +52,14 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 COMMON_SRC := $(sort $(wildcard common/*.c $(COMMON_ROOMS:%=common/%/*.c)))
+API_SRC    := $(sort $(wildcard lib/*.c))
 PROTO_SRC  := $(sort $(wildcard proto/*.c))
 DAEMON_SRC := $(sort $(wildcard coordinator/*.c worker/*.c))
 CLI_SRC    := $(sort $(wildcard cli/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+API_OBJ    := $(API_SRC:%.c=$(BUILD)/%.o)
 PROTO_OBJ  := $(PROTO_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -63,13 +72,25 @@ BENCH_SRC  := $(sort $(wildcard bench/*.c))
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 LIBCOMMON := $(BUILD)/libmgcommon.a
+LIBAPI    := $(BUILD)/libmgapi.a
 LIBPROTO  := $(BUILD)/libmgproto.a
 LIBDAEMON := $(BUILD)/libmgdaemon.a
 BIN       := $(BUILD)/musicgen
 
+# libmusicgen: the public API (lib/musicgen.h) with the engine inside.
+MG_VERSION := $(shell sed -n 's/^\#define MUSICGEN_VERSION "\(.*\)"/\1/p' lib/musicgen.h)
+MG_SOMAJOR := 0
+LIBMG_A    := $(BUILD)/libmusicgen.a
+LIBMG_SO   := $(BUILD)/libmusicgen.so.$(MG_VERSION)
+LIBMG_SONAME := libmusicgen.so.$(MG_SOMAJOR)
+# what the library itself links (the daemons' ZeroMQ and SQLite are not)
+LIBMG_PKGS := fluidsynth jansson sndfile libcrypto
+LIBMG_LDLIBS := $(shell pkg-config --libs $(LIBMG_PKGS) 2>/dev/null) -lm -lpthread
+
 .PHONY: all test unit check-deps bench install uninstall clean format \
-        soak valgrind fuzz
-all: $(BIN)
+        soak valgrind fuzz lib valgrind-lib
+all: $(BIN) lib
+lib: $(LIBMG_A) $(LIBMG_SO)
 
 $(BUILD)/.deps-ok: scripts/check-deps.sh
 	@sh scripts/check-deps.sh $(PKGS)
@@ -93,8 +114,26 @@ $(LIBPROTO): $(PROTO_OBJ)
 	$(archive)
 $(LIBDAEMON): $(DAEMON_OBJ)
 	$(archive)
+$(LIBAPI): $(API_OBJ)
+	$(archive)
+$(LIBMG_A): $(API_OBJ) $(COMMON_OBJ)
+	$(archive)
 
-LIBS := $(LIBDAEMON) $(LIBPROTO) $(LIBCOMMON)
+$(LIBMG_SO): $(API_OBJ) $(COMMON_OBJ) lib/musicgen.map
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) -shared $(LDFLAGS) -Wl,-soname,$(LIBMG_SONAME) \
+	    -Wl,--version-script=lib/musicgen.map -Wl,-z,defs -o $@ \
+	    $(API_OBJ) $(COMMON_OBJ) $(LIBMG_LDLIBS)
+	$(Q)ln -sf $(notdir $@) $(BUILD)/$(LIBMG_SONAME)
+	$(Q)ln -sf $(LIBMG_SONAME) $(BUILD)/libmusicgen.so
+
+# the .pc of an install under PREFIX (LIBDIR, INCLUDEDIR), made by install
+# (PREFIX is an install-time choice)
+PC_SED := -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(MG_VERSION)|' \
+	  -e 's|@PRIVATE@|$(LIBMG_PKGS)|'
+
+LIBS := $(LIBDAEMON) $(LIBPROTO) $(LIBAPI) $(LIBCOMMON)
 
 $(BIN): $(CLI_OBJ) $(LIBS)
 	@$(if $(Q),echo "  LINK    $@")
@@ -122,7 +161,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBS)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBS) $(LDLIBS)
 
-unit: $(BIN) $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
+unit: $(BIN) lib $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
 
 # The test build: ASan + UBSan, in its own tree, then every test.
 test:
@@ -136,6 +175,11 @@ bench: all $(BENCH_BIN) $(TOOL_BIN)
 
 soak: all
 	sh tests/soak.sh
+
+# libmusicgen under memcheck with audio (FluidSynth loading FluidR3_GM
+# under valgrind takes a minute or more, so not in `make test`).
+valgrind-lib: all
+	sh tests/valgrind_lib.sh
 
 # Coverage-guided fuzzing with clang's libFuzzer (apt-get install clang):
 # each target runs FUZZ_SECONDS on a scratch copy of its corpus.
@@ -159,13 +203,22 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/musicgen
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/musicgen
 	cp -R genres sf schema web $(DESTDIR)$(PREFIX)/share/musicgen/
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	install -m 644 $(LIBMG_A) $(DESTDIR)$(LIBDIR)/libmusicgen.a
+	install -m 755 $(LIBMG_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIBMG_SO)) $(DESTDIR)$(LIBDIR)/$(LIBMG_SONAME)
+	ln -sf $(LIBMG_SONAME) $(DESTDIR)$(LIBDIR)/libmusicgen.so
+	install -m 644 lib/musicgen.h $(DESTDIR)$(INCLUDEDIR)/musicgen.h
+	sed $(PC_SED) lib/musicgen.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/musicgen.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/musicgen
 	rm -rf $(DESTDIR)$(PREFIX)/share/musicgen
+	rm -f $(DESTDIR)$(LIBDIR)/libmusicgen.a $(DESTDIR)$(LIBDIR)/libmusicgen.so* \
+	    $(DESTDIR)$(INCLUDEDIR)/musicgen.h $(DESTDIR)$(LIBDIR)/pkgconfig/musicgen.pc
 
 format:
-	clang-format -i $(COMMON_SRC) $(PROTO_SRC) $(DAEMON_SRC) $(CLI_SRC) \
+	clang-format -i $(COMMON_SRC) $(API_SRC) $(PROTO_SRC) $(DAEMON_SRC) $(CLI_SRC) \
 	    common/*.h common/*/*.h proto/*.h
 
 clean:

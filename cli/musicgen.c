@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audio.h"
 #include "commands.h"
 #include "engine.h"
 
@@ -56,6 +57,9 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
+    /* the executable's process-wide choices (SIGXFSZ ignored, the
+     * synthesizer's log silenced): the library never makes them */
+    mg_audio_process_setup();
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -11,6 +11,8 @@
 #include "rfile.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -24,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "audio_cal.h"
 #include "jsonout.h"
 #include "errmsg.h"
 
@@ -57,6 +60,8 @@ static const option options[] = {
     {"measures-per-part", 0, false, "override, e.g. intro=2,verse=8"},
     {"sample-rate", 0, false, "audio sample rate (default 44100)"},
     {"sample-format", 0, false, "pcm16 | pcm24 | float"},
+    {"cache-dir", 0, false, "calibration/hash cache ('' = none; default "
+                            "$XDG_CACHE_HOME/musicgen)"},
     {"workers", 'w', false, "worker processes (default: one per core)"},
     {"verbose", 'v', true, "more log lines"},
     {"quiet", 'q', true, "errors only"},
@@ -89,37 +94,60 @@ dir_has(const char *dir, const char *sub)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* dir/../share/musicgen for the directory of file path p, when it holds
+ * genres/. */
+static bool
+share_beside(const char *p, char *dir, size_t n)
+{
+    char d[900], cand[1024];
+    const char *slash = strrchr(p, '/');
+
+    if (!slash || (size_t)(slash - p) >= sizeof d) return false;
+    memcpy(d, p, (size_t)(slash - p));
+    d[slash - p] = 0;
+    snprintf(cand, sizeof cand, "%s/../share/musicgen", d);
+    if (!dir_has(cand, "genres") || strlen(cand) >= n) return false;
+    memcpy(dir, cand, strlen(cand) + 1);
+    return true;
+}
+
+static char data_dir[1000];
+
+/* Once per process (pthread_once: engines may be made in several threads
+ * at once); the process never changes it afterwards. */
+static void
+data_dir_init(void)
+{
+    const char *env = getenv("MUSICGEN_DATA_DIR");
+    char exe[900];
+    Dl_info info;
+    ssize_t n;
+
+    if (env && *env) {
+        snprintf(data_dir, sizeof data_dir, "%s", env);
+        return;
+    }
+    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        if (share_beside(exe, data_dir, sizeof data_dir)) return;
+    }
+    /* libmusicgen.so loaded by another program: PREFIX/lib/../share */
+    if (dladdr((void *)mg_data_dir, &info) && info.dli_fname &&
+        share_beside(info.dli_fname, data_dir, sizeof data_dir))
+        return;
+    if (dir_has(MG_SRC_DIR, "genres"))
+        snprintf(data_dir, sizeof data_dir, "%s", MG_SRC_DIR);
+    else
+        snprintf(data_dir, sizeof data_dir, "%s/share/musicgen", MG_PREFIX);
+}
+
 const char *
 mg_data_dir(void)
 {
-    /* Computed once; the process never changes it afterwards. */
-    static char dir[1024];
-    if (dir[0]) return dir;
-    const char *env = getenv("MUSICGEN_DATA_DIR");
-    if (env && *env) {
-        snprintf(dir, sizeof dir, "%s", env);
-        return dir;
-    }
-    char exe[900];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            char cand[1024];
-            snprintf(cand, sizeof cand, "%s/../share/musicgen", exe);
-            if (dir_has(cand, "genres")) {
-                snprintf(dir, sizeof dir, "%s", cand);
-                return dir;
-            }
-        }
-    }
-    if (dir_has(MG_SRC_DIR, "genres"))
-        snprintf(dir, sizeof dir, "%s", MG_SRC_DIR);
-    else
-        snprintf(dir, sizeof dir, "%s/share/musicgen", MG_PREFIX);
-    return dir;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, data_dir_init);
+    return data_dir;
 }
 
 void
@@ -311,6 +339,11 @@ mg_config_set(mg_config *c, const char *key, const char *v, char *err,
                         errlen);
     } else if (!strcmp(key, "sf-dir")) {
         return set_path(c->sf_dir, sizeof c->sf_dir, key, v, err, errlen);
+    } else if (!strcmp(key, "cache-dir")) {
+        /* "" turns the cache off */
+        if (strlen(v) >= sizeof c->cache_dir)
+            return mg_errf(err, errlen, "cache-dir: path too long");
+        snprintf(c->cache_dir, sizeof c->cache_dir, "%s", v);
     } else if (!strcmp(key, "shard-width")) {
         if (parse_i64(v, 0, 5, &i))
             return mg_errf(err, errlen,
@@ -530,6 +563,9 @@ mg_config_from_args(mg_config *c, int argc, char **argv,
     char msg[512];
 
     mg_config_defaults(c);
+    /* The executable caches the synthesizer's measurements per user; the
+     * library (mg_config_defaults alone) writes no cache unless told. */
+    mg_cal_default_cache_dir(c->cache_dir, sizeof c->cache_dir);
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
         char name[128];

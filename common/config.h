@@ -56,6 +56,8 @@ typedef struct {
     /* local settings */
     char genres_dir[1024];
     char sf_dir[1024];
+    char cache_dir[1024];          /* "" = no cache (the library default;
+                                    * mg_config_from_args sets the user's) */
     int workers;                   /* 0 = one per core */
     int verbose;                   /* -1 quiet, 0 normal, 1 verbose */
 } mg_config;

@@ -545,26 +545,8 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
     for (int i = 0; i < a->nfonts; i++)
         if (check_font_file(&a->fonts[i], err, errlen) < 0)
             goto fail;
-    /* A file-size limit (RLIMIT_FSIZE) must surface as a write error
-     * (EFBIG, an output fault the engine reports and cleans up after),
-     * not as SIGXFSZ killing the process with a half-written sample.
-     * Process-wide, but only ever from the default (terminate) to ignore,
-     * never over a handler someone installed. */
-    {
-        struct sigaction sa;
-        if (sigaction(SIGXFSZ, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
-            sa.sa_handler = SIG_IGN;
-            sigemptyset(&sa.sa_mask);
-            sa.sa_flags = 0;
-            sigaction(SIGXFSZ, &sa, NULL);
-        }
-    }
-    /* FluidSynth's logger is process-global state it forces on us; we
-     * report our own errors, so its warnings are silenced here only. */
-    fluid_set_log_function(FLUID_WARN, silence_log, NULL);
-    fluid_set_log_function(FLUID_INFO, silence_log, NULL);
-    fluid_set_log_function(FLUID_DBG, silence_log, NULL);
-    fluid_set_log_function(FLUID_ERR, silence_log, NULL);
+    /* Process-wide settings (SIGXFSZ, FluidSynth's logger) are the
+     * program's choice, never made here: see mg_audio_process_setup. */
     a->settings = make_settings(a->rate, false);
     a->rsettings = make_settings(a->rate, true);
     if (!a->settings || !a->rsettings) {
@@ -591,7 +573,7 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
         }
         f->sfont = fluid_synth_get_sfont_by_id(f->synth, f->sfid);
         if (mg_cal_key(f->file, a->rate, key, sizeof key) < 0 ||
-            mg_cal_cache_get(key, &f->preroll) < 0) {
+            mg_cal_cache_get(c->cache_dir, key, &f->preroll) < 0) {
             if (mg_cal_measure(f->synth, f->sfid, a->rate, &f->preroll, err,
                                errlen) < 0)
                 goto fail;
@@ -658,6 +640,25 @@ mg_audio_take_wav(mg_audio *a, int which, size_t *len)
     a->wf[which].mcap = 0;
     a->wlen[which] = 0;
     return m;
+}
+
+void
+mg_audio_process_setup(void)
+{
+    struct sigaction sa;
+
+    /* only ever from the default (terminate) to ignore, never over a
+     * handler someone installed */
+    if (sigaction(SIGXFSZ, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+        sa.sa_handler = SIG_IGN;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = 0;
+        sigaction(SIGXFSZ, &sa, NULL);
+    }
+    fluid_set_log_function(FLUID_WARN, silence_log, NULL);
+    fluid_set_log_function(FLUID_INFO, silence_log, NULL);
+    fluid_set_log_function(FLUID_DBG, silence_log, NULL);
+    fluid_set_log_function(FLUID_ERR, silence_log, NULL);
 }
 
 const char *
@@ -2302,10 +2303,6 @@ mg_audio_calibrate(const mg_config *c, FILE *report, char *err,
         snprintf(err, errlen, "calibrate: no soundfont in %s", c->sf_dir);
         goto out;
     }
-    fluid_set_log_function(FLUID_WARN, silence_log, NULL);
-    fluid_set_log_function(FLUID_INFO, silence_log, NULL);
-    fluid_set_log_function(FLUID_DBG, silence_log, NULL);
-    fluid_set_log_function(FLUID_ERR, silence_log, NULL);
     st = new_fluid_settings();
     if (!st) {
         snprintf(err, errlen, "calibrate: cannot create FluidSynth settings");
@@ -2314,7 +2311,10 @@ mg_audio_calibrate(const mg_config *c, FILE *report, char *err,
     fluid_settings_setnum(st, "synth.sample-rate", rate);
     fluid_settings_setint(st, "synth.cpu-cores", 1);
     fluid_settings_setint(st, "synth.lock-memory", 0);
-    mg_cal_cache_path(cache, sizeof cache);
+    if (mg_cal_cache_path(c->cache_dir, cache, sizeof cache) < 0) {
+        snprintf(err, errlen, "calibrate: no cache directory (--cache-dir)");
+        goto out;
+    }
     for (int i = 0; i < nf; i++) {
         fluid_synth_t *syn;
         char key[1600];
@@ -2340,7 +2340,7 @@ mg_audio_calibrate(const mg_config *c, FILE *report, char *err,
         }
         delete_fluid_synth(syn);
         if (mg_cal_key(fonts[i].file, rate, key, sizeof key) < 0 ||
-            mg_cal_cache_put(key, frames, err, errlen) < 0)
+            mg_cal_cache_put(c->cache_dir, key, frames, err, errlen) < 0)
             goto out;
         if (report)
             fprintf(report, "%-24s %6d frames  %8.3f ms  at %d Hz  %s\n",
@@ -2408,8 +2408,8 @@ cmp_hashed(const void *x, const void *y)
 }
 
 int
-mg_audio_pools_hash(const char *sf_dir, char out[65], char *err,
-                    size_t errlen)
+mg_audio_pools_hash(const char *sf_dir, const char *cache_dir, char out[65],
+                    char *err, size_t errlen)
 {
     static const char *const data[] = {"registry.json", "fx.json",
                                        "mix.json"};
@@ -2441,10 +2441,10 @@ mg_audio_pools_hash(const char *sf_dir, char out[65], char *err,
     /* fonts are large: their hashes are cached by file identity */
     for (int i = 0; i < nf; i++) {
         snprintf(h[nh].path, sizeof h[nh].path, "%s", fonts[i].path);
-        if (mg_cal_hash_get(fonts[i].file, h[nh].sha) < 0) {
+        if (mg_cal_hash_get(cache_dir, fonts[i].file, h[nh].sha) < 0) {
             if (sha256_file(fonts[i].file, h[nh].sha, err, errlen) < 0)
                 goto out;
-            mg_cal_hash_put(fonts[i].file, h[nh].sha);
+            mg_cal_hash_put(cache_dir, fonts[i].file, h[nh].sha);
         }
         nh++;
     }

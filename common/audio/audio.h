@@ -46,11 +46,22 @@ int mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
  * the last render made no such WAV (output mode, midi-only, failure). */
 unsigned char *mg_audio_take_wav(mg_audio *a, int which, size_t *len);
 
+/* The process-wide settings a program that writes samples wants, which
+ * the library never makes on its own (they belong to the program): a
+ * file-size limit (RLIMIT_FSIZE) surfaces as a write error (EFBIG, an
+ * output fault the engine reports and cleans up after) instead of SIGXFSZ
+ * killing the process with a half-written sample (SIGXFSZ ignored, only
+ * where it has its default action), and FluidSynth's process-global
+ * logger is silenced (the engine reports its own errors). The musicgen
+ * executable calls it first thing. */
+void mg_audio_process_setup(void);
+
 /* "2.3.1" - the libfluidsynth version linked at run time. */
 const char *mg_audio_synth_version(void);
 /* SHA-256 hex over the sorted (relative path, file SHA-256) list of every
- * soundfont in the pools; computed once and cached by the caller. */
-int mg_audio_pools_hash(const char *sf_dir, char out[65], char *err,
-                        size_t errlen);
+ * soundfont in the pools; the fonts' hashes are cached in cache_dir
+ * ("" = none: every call reads the fonts). */
+int mg_audio_pools_hash(const char *sf_dir, const char *cache_dir,
+                        char out[65], char *err, size_t errlen);
 
 #endif

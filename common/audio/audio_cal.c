@@ -130,26 +130,37 @@ mg_cal_key(const char *font_path, int rate, char *key, size_t n)
 }
 
 void
-mg_cal_cache_path(char *buf, size_t n)
+mg_cal_default_cache_dir(char *buf, size_t n)
 {
     const char *x = getenv("XDG_CACHE_HOME");
     const char *h = getenv("HOME");
 
     if (x && *x)
-        snprintf(buf, n, "%s/musicgen/calibration.json", x);
+        snprintf(buf, n, "%s/musicgen", x);
     else
-        snprintf(buf, n, "%s/.cache/musicgen/calibration.json",
-                 h && *h ? h : "/tmp");
+        snprintf(buf, n, "%s/.cache/musicgen", h && *h ? h : "/tmp");
+}
+
+int
+mg_cal_cache_path(const char *cache_dir, char *buf, size_t n)
+{
+    if (!cache_dir || !*cache_dir) {
+        if (n) *buf = 0;
+        return -1;
+    }
+    snprintf(buf, n, "%s/calibration.json", cache_dir);
+    return 0;
 }
 
 /* The value of key in table, or NULL (a new reference). */
 static json_t *
-cache_get(const char *table, const char *key)
+cache_get(const char *cache_dir, const char *table, const char *key)
 {
     char path[1024];
     json_t *root, *v;
 
-    mg_cal_cache_path(path, sizeof path);
+    if (mg_cal_cache_path(cache_dir, path, sizeof path) < 0)
+        return NULL;
     root = json_load_file(path, 0, NULL);
     if (!root)
         return NULL;
@@ -159,9 +170,9 @@ cache_get(const char *table, const char *key)
 }
 
 int
-mg_cal_cache_get(const char *key, int *frames)
+mg_cal_cache_get(const char *cache_dir, const char *key, int *frames)
 {
-    json_t *v = cache_get("preroll_frames", key);
+    json_t *v = cache_get(cache_dir, "preroll_frames", key);
     int rc = -1;
 
     if (json_is_integer(v) && json_integer_value(v) >= 0 &&
@@ -189,14 +200,15 @@ mkdirs(char *path)
     return 0;
 }
 
-static int cache_put(const char *table, const char *key, json_t *val,
-                     char *err, size_t errlen);
+static int cache_put(const char *cache_dir, const char *table,
+                     const char *key, json_t *val, char *err, size_t errlen);
 
 int
-mg_cal_cache_put(const char *key, int frames, char *err, size_t errlen)
+mg_cal_cache_put(const char *cache_dir, const char *key, int frames,
+                 char *err, size_t errlen)
 {
-    return cache_put("preroll_frames", key, json_integer(frames), err,
-                     errlen);
+    return cache_put(cache_dir, "preroll_frames", key, json_integer(frames),
+                     err, errlen);
 }
 
 /* Identity of a file's bytes without reading them: path, device, inode,
@@ -217,7 +229,7 @@ hash_key(const char *file, char *key, size_t n)
 }
 
 int
-mg_cal_hash_get(const char *file, char hex[65])
+mg_cal_hash_get(const char *cache_dir, const char *file, char hex[65])
 {
     char key[1400];
     json_t *v;
@@ -226,7 +238,7 @@ mg_cal_hash_get(const char *file, char hex[65])
 
     if (hash_key(file, key, sizeof key) < 0)
         return -1;
-    v = cache_get("sha256", key);
+    v = cache_get(cache_dir, "sha256", key);
     h = json_string_value(v);
     if (h && strlen(h) == 64 && strspn(h, "0123456789abcdef") == 64) {
         memcpy(hex, h, 65);
@@ -237,23 +249,28 @@ mg_cal_hash_get(const char *file, char hex[65])
 }
 
 void
-mg_cal_hash_put(const char *file, const char *hex)
+mg_cal_hash_put(const char *cache_dir, const char *file, const char *hex)
 {
     char key[1400], err[256];
 
-    if (hash_key(file, key, sizeof key) == 0)
-        (void)cache_put("sha256", key, json_string(hex), err, sizeof err);
+    if (cache_dir && *cache_dir && hash_key(file, key, sizeof key) == 0)
+        (void)cache_put(cache_dir, "sha256", key, json_string(hex), err,
+                        sizeof err);
 }
 
 static int
-cache_put(const char *table, const char *key, json_t *val, char *err,
-          size_t errlen)
+cache_put(const char *cache_dir, const char *table, const char *key,
+          json_t *val, char *err, size_t errlen)
 {
     char path[1024], tmp[1100];
     json_t *root, *tab;
     int rc = -1;
 
-    mg_cal_cache_path(path, sizeof path);
+    if (mg_cal_cache_path(cache_dir, path, sizeof path) < 0) {
+        json_decref(val);
+        snprintf(err, errlen, "no cache directory (cache-dir) configured");
+        return -1;
+    }
     if (mkdirs(path) < 0) {
         snprintf(err, errlen, "calibration cache %s: %s", path,
                  strerror(errno));
@@ -270,7 +287,9 @@ cache_put(const char *table, const char *key, json_t *val, char *err,
         json_object_set_new(root, table, tab);
     }
     json_object_set_new(tab, key, val);
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    /* per thread: engines in several threads may write it at once */
+    snprintf(tmp, sizeof tmp, "%s.%ld.%ld.tmp", path, (long)getpid(),
+             (long)gettid());
     if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 ||
         rename(tmp, path) < 0) {
         snprintf(err, errlen, "calibration cache %s: %s", path,

@@ -1,0 +1,767 @@
+/*
+ * musicgen — libmusicgen's public API (musicgen.h) over the engine
+ * (common/engine.h) and the configuration (common/config.h). It adds no
+ * behaviour of its own to a sample: a musicgen_sample is the engine's
+ * mg_row plus, in memory, its mg_sample_mem; the batch is threads with an
+ * engine each over a shared index counter, then one manifest merge.
+ *
+ * Invariants: no global mutable state (every object holds its own error
+ * text); no process-wide change (signals, loggers, caches) unless the
+ * caller asks (musicgen_process_setup, "cache-dir"); every function named
+ * in musicgen.h is exported and nothing else (lib/musicgen.map and
+ * -fvisibility=hidden).
+ */
+#define MUSICGEN_BUILDING 1
+#include "musicgen.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "audio.h"
+#include "config.h"
+#include "engine.h"
+#include "jsonout.h"
+
+struct musicgen_config {
+    mg_config cfg;
+    char err[512];
+};
+
+struct musicgen_engine {
+    mg_engine *eng;
+    mg_config cfg;
+    char fingerprint[512];
+    char err[512];
+};
+
+struct musicgen_sample {
+    mg_row row;
+    int64_t global_seed;
+    bool inmem;
+    mg_sample_mem mem;
+    char *dir;          /* generate_to_dir */
+    char *manifest;     /* last musicgen_sample_manifest_row */
+};
+
+static void
+seterr(char *dst, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!dst || !n)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(dst, n, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- library ---------------------------------------------------------- */
+
+const char *
+musicgen_version(void)
+{
+    return MG_ENGINE_VERSION;
+}
+
+const char *
+musicgen_synth_version(void)
+{
+    return mg_audio_synth_version();
+}
+
+void
+musicgen_free(void *p)
+{
+    free(p);
+}
+
+const char *
+musicgen_track_name(musicgen_track t)
+{
+    if ((int)t >= 0 && (int)t < MG_NLAYERS)
+        return mg_layer_name((mg_layer)t);
+    return t == MUSICGEN_MIX ? "mix" : NULL;
+}
+
+void
+musicgen_process_setup(void)
+{
+    mg_audio_process_setup();
+}
+
+/* ---- configuration ---------------------------------------------------- */
+
+musicgen_config *
+musicgen_config_new(void)
+{
+    musicgen_config *c = calloc(1, sizeof *c);
+
+    if (!c)
+        return NULL;
+    mg_config_defaults(&c->cfg);
+    c->cfg.out_dir[0] = 0;      /* memory only until "out" is set */
+    c->cfg.cache_dir[0] = 0;
+    return c;
+}
+
+musicgen_config *
+musicgen_config_copy(const musicgen_config *c)
+{
+    musicgen_config *d = malloc(sizeof *d);
+
+    if (d)
+        memcpy(d, c, sizeof *d);
+    return d;
+}
+
+void
+musicgen_config_destroy(musicgen_config **c)
+{
+    if (!c || !*c)
+        return;
+    free(*c);
+    *c = NULL;
+}
+
+int
+musicgen_config_set(musicgen_config *c, const char *name, const char *value)
+{
+    c->err[0] = 0;
+    if (!name) {
+        seterr(c->err, sizeof c->err, "option name is NULL");
+        return -1;
+    }
+    if (!strcmp(name, "config"))
+        return musicgen_config_load_file(c, value ? value : "");
+    return mg_config_set(&c->cfg, name, value ? value : "", c->err,
+                         sizeof c->err);
+}
+
+int
+musicgen_config_load_file(musicgen_config *c, const char *path)
+{
+    c->err[0] = 0;
+    return mg_config_load_file(&c->cfg, path, c->err, sizeof c->err);
+}
+
+int
+musicgen_config_load_env(musicgen_config *c)
+{
+    c->err[0] = 0;
+    return mg_config_load_env(&c->cfg, c->err, sizeof c->err);
+}
+
+char *
+musicgen_config_json(const musicgen_config *c)
+{
+    return mg_config_run_json(&c->cfg);
+}
+
+const char *
+musicgen_config_error(const musicgen_config *c)
+{
+    return c ? c->err : "";
+}
+
+/* ---- engine ----------------------------------------------------------- */
+
+static void
+fingerprint_json(musicgen_engine *e)
+{
+    const mg_fingerprint *fp = mg_engine_fingerprint(e->eng);
+    json_t *j = json_object();
+    char *t;
+
+    json_object_set_new(j, "engine_version", json_string(fp->engine_version));
+    json_object_set_new(j, "genres_hash", json_string(fp->genres_hash));
+    json_object_set_new(j, "soundfonts_hash",
+                        json_string(fp->soundfonts_hash));
+    json_object_set_new(j, "synth_version", json_string(fp->synth_version));
+    t = mg_json_dump(j, 0);
+    json_decref(j);
+    if (t) {
+        t[strcspn(t, "\n")] = 0;
+        snprintf(e->fingerprint, sizeof e->fingerprint, "%s", t);
+        free(t);
+    }
+}
+
+musicgen_engine *
+musicgen_engine_new(const musicgen_config *c, char *err, size_t errlen)
+{
+    musicgen_engine *e;
+    char msg[512] = "";
+
+    if (!c) {
+        seterr(err, errlen, "config is NULL");
+        return NULL;
+    }
+    if (!(e = calloc(1, sizeof *e))) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    e->cfg = c->cfg;
+    if (mg_config_validate(&e->cfg, false, msg, sizeof msg) < 0 ||
+        !(e->eng = mg_engine_new(&e->cfg, msg, sizeof msg))) {
+        seterr(err, errlen, "%s", msg);
+        free(e);
+        return NULL;
+    }
+    fingerprint_json(e);
+    return e;
+}
+
+void
+musicgen_engine_destroy(musicgen_engine **e)
+{
+    if (!e || !*e)
+        return;
+    mg_engine_destroy(&(*e)->eng);
+    free(*e);
+    *e = NULL;
+}
+
+const char *
+musicgen_engine_error(const musicgen_engine *e)
+{
+    return e ? e->err : "";
+}
+
+const char *
+musicgen_engine_fingerprint(const musicgen_engine *e)
+{
+    return e->fingerprint;
+}
+
+int
+musicgen_generate(musicgen_engine *e, int64_t global_seed, uint64_t index,
+                  musicgen_sample **out)
+{
+    musicgen_sample *s = calloc(1, sizeof *s);
+
+    *out = NULL;
+    e->err[0] = 0;
+    if (!s) {
+        seterr(e->err, sizeof e->err, "out of memory");
+        return -1;
+    }
+    if (mg_engine_make(e->eng, global_seed, index, &s->mem, e->err,
+                       sizeof e->err) < 0) {
+        mg_sample_mem_free(&s->mem);
+        free(s);
+        return -1;
+    }
+    s->row = s->mem.row;
+    s->global_seed = global_seed;
+    s->inmem = true;
+    *out = s;
+    return 0;
+}
+
+int
+musicgen_generate_to_dir(musicgen_engine *e, int64_t global_seed,
+                         uint64_t index, const char *root,
+                         musicgen_sample **out)
+{
+    musicgen_sample *s = calloc(1, sizeof *s);
+    size_t n;
+
+    if (out)
+        *out = NULL;
+    e->err[0] = 0;
+    if (!s) {
+        seterr(e->err, sizeof e->err, "out of memory");
+        return -1;
+    }
+    if (!root || !*root)
+        root = e->cfg.out_dir;
+    if (mg_engine_run_at(e->eng, root, global_seed, index, &s->row, e->err,
+                         sizeof e->err) < 0) {
+        free(s);
+        return -1;
+    }
+    s->global_seed = global_seed;
+    n = strlen(root) + strlen(s->row.path) + 2;
+    if (!(s->dir = malloc(n))) {
+        free(s);
+        seterr(e->err, sizeof e->err, "out of memory");
+        return -1;
+    }
+    snprintf(s->dir, n, "%s/%s", root, s->row.path);
+    if (out)
+        *out = s;
+    else
+        musicgen_sample_destroy(&s);
+    return 0;
+}
+
+/* ---- a sample --------------------------------------------------------- */
+
+void
+musicgen_sample_destroy(musicgen_sample **sp)
+{
+    musicgen_sample *s;
+
+    if (!sp || !(s = *sp))
+        return;
+    mg_sample_mem_free(&s->mem);
+    free(s->dir);
+    free(s->manifest);
+    free(s);
+    *sp = NULL;
+}
+
+musicgen_status
+musicgen_sample_status(const musicgen_sample *s)
+{
+    return s->row.status == MG_ROW_OK ? MUSICGEN_OK : MUSICGEN_FAILED;
+}
+
+const char *
+musicgen_sample_error(const musicgen_sample *s)
+{
+    return s->row.status == MG_ROW_OK ? "" : s->row.error;
+}
+
+uint64_t
+musicgen_sample_index(const musicgen_sample *s)
+{
+    return s->row.index;
+}
+
+int64_t
+musicgen_sample_global_seed(const musicgen_sample *s)
+{
+    return s->global_seed;
+}
+
+uint64_t
+musicgen_sample_seed(const musicgen_sample *s)
+{
+    return s->row.seed;
+}
+
+const char *
+musicgen_sample_split(const musicgen_sample *s)
+{
+    return mg_split_name(s->row.split);
+}
+
+double
+musicgen_sample_musicality(const musicgen_sample *s)
+{
+    return s->row.score;
+}
+
+double
+musicgen_sample_duration(const musicgen_sample *s)
+{
+    return s->row.duration;
+}
+
+int
+musicgen_sample_attempt(const musicgen_sample *s)
+{
+    return s->row.attempt;
+}
+
+int
+musicgen_sample_skipped(const musicgen_sample *s)
+{
+    return s->row.skipped ? 1 : 0;
+}
+
+const char *
+musicgen_sample_path(const musicgen_sample *s)
+{
+    return s->row.path;
+}
+
+const char *
+musicgen_sample_dir(const musicgen_sample *s)
+{
+    return s->dir;
+}
+
+const char *
+musicgen_sample_manifest_row(musicgen_sample *s, const char *wrote_at)
+{
+    char buf[2048];
+    int n = mg_row_jsonl(&s->row, wrote_at ? wrote_at : "", buf, sizeof buf);
+
+    if (n < 0)
+        return NULL;
+    free(s->manifest);
+    s->manifest = strdup(buf);
+    return s->manifest;
+}
+
+const char *
+musicgen_sample_json(const musicgen_sample *s, size_t *len)
+{
+    if (len)
+        *len = s->mem.json ? s->mem.json_len : 0;
+    return s->mem.json;
+}
+
+const unsigned char *
+musicgen_sample_midi(const musicgen_sample *s, musicgen_track layer,
+                     size_t *len)
+{
+    if (len)
+        *len = 0;
+    if ((int)layer < 0 || (int)layer >= MG_NLAYERS ||
+        !s->mem.midi[layer].data)
+        return NULL;
+    if (len)
+        *len = s->mem.midi[layer].len;
+    return s->mem.midi[layer].data;
+}
+
+const unsigned char *
+musicgen_sample_wav(const musicgen_sample *s, musicgen_track t, size_t *len)
+{
+    if (len)
+        *len = 0;
+    if ((int)t < 0 || (int)t > MG_NLAYERS || !s->mem.wav[t])
+        return NULL;
+    if (len)
+        *len = s->mem.wav_len[t];
+    return s->mem.wav[t];
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static unsigned
+le16(const unsigned char *p)
+{
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+int
+musicgen_sample_pcm(const musicgen_sample *s, musicgen_track t,
+                    musicgen_pcm *pcm)
+{
+    size_t len, p = 12;
+    const unsigned char *w = musicgen_sample_wav(s, t, &len);
+    unsigned fmt_tag = 0, bits = 0, ch = 0;
+    uint32_t rate = 0;
+
+    memset(pcm, 0, sizeof *pcm);
+    if (!w || len < 12 || memcmp(w, "RIFF", 4) || memcmp(w + 8, "WAVE", 4))
+        return -1;
+    while (p + 8 <= len) {
+        uint32_t n = le32(w + p + 4);
+        const unsigned char *b = w + p + 8;
+        if (!memcmp(w + p, "fmt ", 4) && n >= 16 && p + 8 + 16 <= len) {
+            fmt_tag = le16(b);
+            ch = le16(b + 2);
+            rate = le32(b + 4);
+            bits = le16(b + 14);
+            if (fmt_tag == 0xFFFE && n >= 26)   /* extensible: subformat */
+                fmt_tag = le16(b + 24);
+        } else if (!memcmp(w + p, "data", 4)) {
+            size_t avail = len - (p + 8);
+            if (n < avail)
+                avail = n;
+            if (!ch || !bits)
+                return -1;
+            pcm->data = b;
+            pcm->channels = (int)ch;
+            pcm->sample_rate = (int)rate;
+            pcm->bytes_per_sample = (int)(bits / 8);
+            pcm->format = fmt_tag == 3 ? MUSICGEN_FLOAT32
+                          : bits == 24 ? MUSICGEN_PCM24 : MUSICGEN_PCM16;
+            pcm->frames = avail / ((size_t)ch * (bits / 8));
+            return 0;
+        }
+        p += 8 + (size_t)n + (n & 1);
+    }
+    return -1;
+}
+
+/* ---- a batch ---------------------------------------------------------- */
+
+typedef struct {
+    const musicgen_config *c;
+    pthread_mutex_t lock;
+    uint64_t next;          /* offset of the next index to take */
+    uint64_t count;
+    bool stop;
+    int fault;              /* the first fault's message is in err */
+    char err[600];
+    mg_row *rows;           /* by offset */
+    bool *done;
+    musicgen_batch_result r;
+    musicgen_batch_fn fn;
+    void *user;
+} batch;
+
+static void *
+batch_worker(void *arg)
+{
+    batch *b = arg;
+    char msg[512] = "";
+    musicgen_engine *e = musicgen_engine_new(b->c, msg, sizeof msg);
+
+    if (!e) {
+        pthread_mutex_lock(&b->lock);
+        if (!b->fault) {
+            b->fault = 1;
+            snprintf(b->err, sizeof b->err, "%s", msg);
+        }
+        b->stop = true;
+        pthread_mutex_unlock(&b->lock);
+        return NULL;
+    }
+    for (;;) {
+        uint64_t k;
+        musicgen_sample *s = NULL;
+        int rc;
+
+        pthread_mutex_lock(&b->lock);
+        if (b->stop || b->next >= b->count) {
+            pthread_mutex_unlock(&b->lock);
+            break;
+        }
+        k = b->next++;
+        pthread_mutex_unlock(&b->lock);
+        rc = musicgen_generate_to_dir(e, b->c->cfg.global_seed,
+                                      (uint64_t)b->c->cfg.start + k, NULL,
+                                      &s);
+        pthread_mutex_lock(&b->lock);
+        if (rc < 0) {
+            if (!b->fault) {
+                b->fault = 1;
+                snprintf(b->err, sizeof b->err, "sample %" PRIu64 ": %s",
+                         (uint64_t)b->c->cfg.start + k, e->err);
+            }
+            b->stop = true;
+        } else {
+            b->rows[k] = s->row;
+            b->done[k] = true;
+            if (s->row.skipped)
+                b->r.skipped++;
+            else if (s->row.status == MG_ROW_OK)
+                b->r.succeeded++;
+            else
+                b->r.failed++;
+            if (b->fn && b->fn(s, b->user))
+                b->stop = true;
+        }
+        pthread_mutex_unlock(&b->lock);
+        musicgen_sample_destroy(&s);
+    }
+    musicgen_engine_destroy(&e);
+    return NULL;
+}
+
+typedef struct {
+    uint64_t index;
+    char *text;     /* one manifest line, no newline */
+} mline;
+
+static int
+cmp_line(const void *x, const void *y)
+{
+    const mline *a = x, *b = y;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* The sample_index of a manifest line (its text: seeds above 2^63 are not
+ * JSON integers a parser keeps), or -1. */
+static int
+line_index(const char *l, uint64_t *ix)
+{
+    const char *p = strstr(l, "\"sample_index\":");
+    char *end;
+
+    if (!p)
+        return -1;
+    p += strlen("\"sample_index\":");
+    while (*p == ' ')
+        p++;
+    errno = 0;
+    *ix = strtoull(p, &end, 10);
+    return end == p || errno ? -1 : 0;
+}
+
+static int
+add_line(mline **v, size_t *n, size_t *cap, uint64_t ix, char *text)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 256;
+        mline *m = realloc(*v, c * sizeof *m);
+        if (!m) {
+            free(text);
+            return -1;
+        }
+        *v = m;
+        *cap = c;
+    }
+    (*v)[*n].index = ix;
+    (*v)[(*n)++].text = text;
+    return 0;
+}
+
+/* <out>/manifest.jsonl with one row per index: the rows already there
+ * for other indices (and for skipped ones, which keep theirs), the new
+ * ones for the rest, sorted by index, through a temporary file and a
+ * rename. */
+static int
+write_manifest(batch *b, char *err, size_t errlen)
+{
+    const char *root = b->c->cfg.out_dir;
+    uint64_t start = (uint64_t)b->c->cfg.start;
+    char path[1200], tmp[1300], stamp[32], line[2048];
+    mline *rows = NULL;
+    size_t nrows = 0, cap = 0;
+    FILE *f;
+    time_t now = time(NULL);
+    struct tm tm;
+    int rc = -1;
+
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(path, sizeof path, "%s/manifest.jsonl", root);
+    snprintf(tmp, sizeof tmp, "%s/.manifest.jsonl.%ld.tmp", root,
+             (long)getpid());
+    /* the old rows, minus those this batch replaces */
+    if ((f = fopen(path, "r"))) {
+        char *l = NULL;
+        size_t ln = 0;
+        ssize_t got;
+        while ((got = getline(&l, &ln, f)) > 0) {
+            uint64_t ix, k;
+            l[strcspn(l, "\n")] = 0;
+            if (line_index(l, &ix) < 0)
+                continue;
+            k = ix - start;
+            if (ix >= start && k < b->count && b->done[k]) {
+                if (!b->rows[k].skipped)
+                    continue;           /* replaced by the new row */
+                b->done[k] = false;     /* skipped: its old row stays */
+            }
+            if (add_line(&rows, &nrows, &cap, ix, strdup(l)) < 0)
+                break;
+        }
+        free(l);
+        fclose(f);
+    }
+    for (uint64_t k = 0; k < b->count; k++) {
+        if (!b->done[k] ||
+            mg_row_jsonl(&b->rows[k], stamp, line, sizeof line) < 0)
+            continue;
+        if (add_line(&rows, &nrows, &cap, start + k, strdup(line)) < 0)
+            break;
+    }
+    if (nrows)
+        qsort(rows, nrows, sizeof *rows, cmp_line);
+    if (!(f = fopen(tmp, "w"))) {
+        seterr(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    for (size_t i = 0; i < nrows; i++)
+        if (rows[i].text)
+            fprintf(f, "%s\n", rows[i].text);
+    if (fflush(f) || ferror(f) || fsync(fileno(f))) {
+        seterr(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        fclose(f);
+        unlink(tmp);
+        goto out;
+    }
+    fclose(f);
+    if (rename(tmp, path) < 0) {
+        seterr(err, errlen, "cannot rename %s: %s", path, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    rc = 0;
+out:
+    for (size_t i = 0; i < nrows; i++)
+        free(rows[i].text);
+    free(rows);
+    return rc;
+}
+
+int
+musicgen_generate_batch(const musicgen_config *c, musicgen_batch_result *r,
+                        musicgen_batch_fn fn, void *user, char *err,
+                        size_t errlen)
+{
+    batch b;
+    int nthreads = c->cfg.workers, started = 0, rc = -1;
+    pthread_t *th = NULL;
+    char msg[512];
+
+    memset(r, 0, sizeof *r);
+    if (mg_config_validate(&c->cfg, true, msg, sizeof msg) < 0) {
+        seterr(err, errlen, "%s", msg);
+        return -1;
+    }
+    if (!c->cfg.out_dir[0]) {
+        seterr(err, errlen, "out: an output root is required for a batch");
+        return -1;
+    }
+    memset(&b, 0, sizeof b);
+    b.c = c;
+    b.count = (uint64_t)c->cfg.count;
+    b.fn = fn;
+    b.user = user;
+    pthread_mutex_init(&b.lock, NULL);
+    if (nthreads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        nthreads = n > 0 ? (int)n : 1;
+    }
+    if ((uint64_t)nthreads > b.count)
+        nthreads = (int)b.count;
+    b.rows = calloc(b.count, sizeof *b.rows);
+    b.done = calloc(b.count, sizeof *b.done);
+    th = calloc((size_t)nthreads, sizeof *th);
+    if (!b.rows || !b.done || !th) {
+        seterr(err, errlen, "out of memory for %" PRIu64 " samples", b.count);
+        goto out;
+    }
+    for (int i = 0; i < nthreads; i++) {
+        if (pthread_create(&th[i], NULL, batch_worker, &b)) {
+            pthread_mutex_lock(&b.lock);
+            b.stop = true;
+            if (!b.fault) {
+                b.fault = 1;
+                snprintf(b.err, sizeof b.err, "cannot start a thread");
+            }
+            pthread_mutex_unlock(&b.lock);
+            break;
+        }
+        started++;
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    *r = b.r;
+    /* finished samples get their rows even when a fault stopped the run */
+    rc = write_manifest(&b, err, errlen);
+    if (b.fault) {
+        seterr(err, errlen, "%s", b.err);
+        rc = -1;
+    }
+out:
+    pthread_mutex_destroy(&b.lock);
+    free(b.rows);
+    free(b.done);
+    free(th);
+    return rc;
+}

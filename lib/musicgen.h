@@ -1,0 +1,256 @@
+/*
+ * musicgen.h — the public C API of libmusicgen, the engine of musicgen:
+ * (global seed, sample index, configuration) -> one sample of a music
+ * dataset (four MIDI files, four stems and a mix as WAV, sample.json),
+ * byte-identical to what the `musicgen` executable writes for the same
+ * seed, index and configuration.
+ *
+ *     #include <musicgen.h>
+ *     cc prog.c $(pkg-config --cflags --libs musicgen)
+ *
+ * Objects. Three opaque handles, each made by a _new (or a generate call)
+ * and freed by its _destroy(&p), which sets p to NULL (NULL is a no-op):
+ *   musicgen_config  options by name, as on the command line and in a
+ *                    config file (every option of `musicgen generate
+ *                    --help`: "seed", "output-mode", "genre", ...);
+ *   musicgen_engine  the loaded genre data and soundfonts (made once,
+ *                    seconds; then any number of samples, milliseconds of
+ *                    engine time plus the synthesis);
+ *   musicgen_sample  one sample: its manifest row and, when made in
+ *                    memory, the bytes of its files.
+ * A getter's pointer is borrowed: it stays valid until the object it came
+ * from is destroyed (or, for an error string, until the next call on that
+ * object). Memory the library hands over (musicgen_config_json) is freed
+ * with musicgen_free.
+ *
+ * Errors. Functions return 0 (or a pointer) on success and -1 (or NULL)
+ * on failure, with a one-line message: in the caller's err buffer where a
+ * function takes one (errlen bytes, always NUL-terminated), else from
+ * musicgen_config_error / musicgen_engine_error. A sample that cannot be
+ * made (the quality gate rejected every attempt) is not an error: the call
+ * succeeds and the sample's status is MUSICGEN_FAILED, with its reason.
+ *
+ * Threads. No global state: objects are independent. An engine (and the
+ * samples it made) must be used by one thread at a time; use one engine per
+ * thread to generate in parallel - the bytes are the same as from separate
+ * processes. Configs may be shared read-only between threads.
+ *
+ * Process-wide state. The library changes none: it installs no signal
+ * handler, sets no logger, writes no cache unless the "cache-dir" option
+ * names one (the executable's default is $XDG_CACHE_HOME/musicgen). A
+ * program may opt in to what the executable does with
+ * musicgen_process_setup().
+ *
+ * Determinism. Same (global_seed, index, configuration) -> byte-identical
+ * MIDI and sample.json; WAV bytes identical with the same libfluidsynth
+ * and soundfont files (see musicgen_engine_fingerprint).
+ */
+#ifndef MUSICGEN_H
+#define MUSICGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && defined(MUSICGEN_BUILDING)
+#define MUSICGEN_API __attribute__((visibility("default")))
+#else
+#define MUSICGEN_API
+#endif
+
+/* The version of the engine (and of sample.json's musicgen_version). */
+#define MUSICGEN_VERSION_MAJOR 0
+#define MUSICGEN_VERSION_MINOR 1
+#define MUSICGEN_VERSION_PATCH 0
+#define MUSICGEN_VERSION "0.1.0"
+
+typedef struct musicgen_config musicgen_config;
+typedef struct musicgen_engine musicgen_engine;
+typedef struct musicgen_sample musicgen_sample;
+
+/* The tracks of a sample: one stem per layer, then the mix. The layer
+ * values also index the MIDI files. */
+typedef enum {
+    MUSICGEN_BEAT = 0,
+    MUSICGEN_MELODY = 1,
+    MUSICGEN_HARMONY = 2,
+    MUSICGEN_BASSLINE = 3,
+    MUSICGEN_MIX = 4
+} musicgen_track;
+#define MUSICGEN_NLAYERS 4
+
+typedef enum { MUSICGEN_OK = 0, MUSICGEN_FAILED = 1 } musicgen_status;
+
+/* Sample encodings of a WAV's data (the "sample-format" option). */
+typedef enum {
+    MUSICGEN_PCM16 = 1,     /* int16_t, little-endian */
+    MUSICGEN_PCM24 = 2,     /* 3 bytes a sample, little-endian, signed */
+    MUSICGEN_FLOAT32 = 3    /* float, little-endian, in [-1, 1] */
+} musicgen_pcm_format;
+
+/* The samples of one WAV, in place inside the WAV's bytes (borrowed from
+ * the sample): frames x channels interleaved values. */
+typedef struct {
+    const void *data;
+    size_t frames;
+    int channels;               /* 2 */
+    int sample_rate;
+    musicgen_pcm_format format;
+    int bytes_per_sample;       /* 2, 3 or 4 */
+} musicgen_pcm;
+
+/* ---- library ---------------------------------------------------------- */
+
+/* MUSICGEN_VERSION of the library loaded at run time. */
+MUSICGEN_API const char *musicgen_version(void);
+/* The libfluidsynth version it renders with ("2.3.1"). */
+MUSICGEN_API const char *musicgen_synth_version(void);
+/* Frees memory the library handed over (NULL is a no-op). */
+MUSICGEN_API void musicgen_free(void *p);
+/* "beat", "melody", "harmony", "bassline", "mix"; NULL if out of range. */
+MUSICGEN_API const char *musicgen_track_name(musicgen_track t);
+/* Opt in to the executable's process-wide settings: SIGXFSZ ignored (a
+ * file-size limit becomes a write error, not a killed process; only if
+ * it has its default action) and FluidSynth's logger silenced. Never
+ * called by the library itself. */
+MUSICGEN_API void musicgen_process_setup(void);
+
+/* ---- configuration ---------------------------------------------------- */
+
+/* The defaults of `musicgen generate`, except: no output root ("out" is
+ * unset: set it to generate into directories) and no cache directory.
+ * NULL only when out of memory. */
+MUSICGEN_API musicgen_config *musicgen_config_new(void);
+MUSICGEN_API musicgen_config *musicgen_config_copy(const musicgen_config *c);
+MUSICGEN_API void musicgen_config_destroy(musicgen_config **c);
+/* Set one option by its long name, from text, as on the command line:
+ * ("seed", "42"), ("genre", "jazz,funk"), ("output-mode", "mix-only"),
+ * ("measures-per-part", "intro=2,verse=4"), ("workers", "4"), ... A flag
+ * ("verbose", "quiet") takes "" or NULL. Unknown names and bad values are
+ * errors (musicgen_config_error names the option and the problem). */
+MUSICGEN_API int musicgen_config_set(musicgen_config *c, const char *name,
+                                     const char *value);
+/* A file of `option = value` lines (as --config). */
+MUSICGEN_API int musicgen_config_load_file(musicgen_config *c,
+                                           const char *path);
+/* Every MUSICGEN_<NAME> variable of the environment (as the executable
+ * reads them: MUSICGEN_SEED, MUSICGEN_OUTPUT_MODE, ...). Only when asked. */
+MUSICGEN_API int musicgen_config_load_env(musicgen_config *c);
+/* The run configuration (what decides the bytes, plus seed, count and
+ * start) as canonical JSON text; free with musicgen_free. */
+MUSICGEN_API char *musicgen_config_json(const musicgen_config *c);
+/* The message of the last failed call on c ("" if none). */
+MUSICGEN_API const char *musicgen_config_error(const musicgen_config *c);
+
+/* ---- engine ----------------------------------------------------------- */
+
+/* Load the genre data and the soundfonts of c (copied: c may be changed
+ * or destroyed afterwards). Creates the output root when "out" is set.
+ * NULL with err on failure (a genre or soundfont that cannot be read, an
+ * output root that cannot be written). */
+MUSICGEN_API musicgen_engine *musicgen_engine_new(const musicgen_config *c,
+                                                  char *err, size_t errlen);
+MUSICGEN_API void musicgen_engine_destroy(musicgen_engine **e);
+/* The message of the last failed call on e ("" if none). */
+MUSICGEN_API const char *musicgen_engine_error(const musicgen_engine *e);
+/* The run fingerprint as JSON text (engine version, genre data hash,
+ * soundfonts hash, synthesizer version): samples from engines with equal
+ * fingerprints and configurations are byte-identical. Borrowed. */
+MUSICGEN_API const char *musicgen_engine_fingerprint(const musicgen_engine *e);
+
+/* Make sample (global_seed, index) in memory: nothing is written to disk.
+ * Returns 0 and *out (owned by the caller: musicgen_sample_destroy), whose
+ * status is MUSICGEN_OK with the bytes of every file its directory would
+ * hold, or MUSICGEN_FAILED with a reason and no files; -1 on a fault (out
+ * of memory), with musicgen_engine_error. */
+MUSICGEN_API int musicgen_generate(musicgen_engine *e, int64_t global_seed,
+                                   uint64_t index, musicgen_sample **out);
+/* Make it into the dataset root `root` (NULL: the config's "out"):
+ * <root>/<index padded to 6 digits> (sharded per "shard-width"), written
+ * atomically, sample.json last; a sample whose sample.json already exists
+ * is not made again (musicgen_sample_skipped). *out (may be NULL when not
+ * wanted) holds the row, no file bytes. -1 on an output fault (disk full,
+ * not writable) with musicgen_engine_error. */
+MUSICGEN_API int musicgen_generate_to_dir(musicgen_engine *e,
+                                          int64_t global_seed, uint64_t index,
+                                          const char *root,
+                                          musicgen_sample **out);
+
+/* ---- a sample --------------------------------------------------------- */
+
+MUSICGEN_API void musicgen_sample_destroy(musicgen_sample **s);
+MUSICGEN_API musicgen_status musicgen_sample_status(const musicgen_sample *s);
+/* Why it failed ("" when OK). */
+MUSICGEN_API const char *musicgen_sample_error(const musicgen_sample *s);
+MUSICGEN_API uint64_t musicgen_sample_index(const musicgen_sample *s);
+MUSICGEN_API int64_t musicgen_sample_global_seed(const musicgen_sample *s);
+/* The sample seed (SHA-256 of the global seed and index, docs). */
+MUSICGEN_API uint64_t musicgen_sample_seed(const musicgen_sample *s);
+/* "train", "valid" or "test". */
+MUSICGEN_API const char *musicgen_sample_split(const musicgen_sample *s);
+MUSICGEN_API double musicgen_sample_musicality(const musicgen_sample *s);
+MUSICGEN_API double musicgen_sample_duration(const musicgen_sample *s);
+/* The attempt that passed the quality gate (1 = the first). */
+MUSICGEN_API int musicgen_sample_attempt(const musicgen_sample *s);
+/* 1 when generate_to_dir found it already complete on disk. */
+MUSICGEN_API int musicgen_sample_skipped(const musicgen_sample *s);
+/* Its path relative to a dataset root ("000042", "000/000042"). */
+MUSICGEN_API const char *musicgen_sample_path(const musicgen_sample *s);
+/* Its directory (generate_to_dir), or NULL (made in memory). */
+MUSICGEN_API const char *musicgen_sample_dir(const musicgen_sample *s);
+/* One manifest.jsonl line for it (no newline, keys sorted) with wrote_at
+ * as given; borrowed until the next call on s. NULL if out of memory. */
+MUSICGEN_API const char *musicgen_sample_manifest_row(musicgen_sample *s,
+                                                      const char *wrote_at);
+
+/* In memory only (NULL with *len 0 otherwise, or when the output mode
+ * makes no such file): the bytes of sample.json (text, NUL-terminated),
+ * of midi/<layer>.mid, and of stems/<layer>.wav or mix.wav (t =
+ * MUSICGEN_MIX). len may be NULL. Borrowed from s. */
+MUSICGEN_API const char *musicgen_sample_json(const musicgen_sample *s,
+                                              size_t *len);
+MUSICGEN_API const unsigned char *
+musicgen_sample_midi(const musicgen_sample *s, musicgen_track layer,
+                     size_t *len);
+MUSICGEN_API const unsigned char *
+musicgen_sample_wav(const musicgen_sample *s, musicgen_track t, size_t *len);
+/* The samples of a WAV in memory, in place (see musicgen_pcm). Returns 0,
+ * or -1 when the sample has no such WAV. */
+MUSICGEN_API int musicgen_sample_pcm(const musicgen_sample *s,
+                                     musicgen_track t, musicgen_pcm *pcm);
+
+/* ---- a batch ---------------------------------------------------------- */
+
+typedef struct {
+    uint64_t succeeded;     /* made now */
+    uint64_t failed;        /* rejected by the quality gate */
+    uint64_t skipped;       /* already complete on disk */
+} musicgen_batch_result;
+
+/* Called once per sample of a batch, in completion order, never
+ * concurrently (the library serialises the calls); s is borrowed for the
+ * call. Return non-zero to stop the batch early. */
+typedef int (*musicgen_batch_fn)(const musicgen_sample *s, void *user);
+
+/* Generate the samples start .. start + count - 1 of the config ("seed"
+ * required, "count", "start", "out" required) into its output root, with
+ * "workers" threads (0: one per core), each with its own engine, and
+ * write <out>/manifest.jsonl: one row per index (rows of other indices
+ * already there are kept; a re-run replaces its indices' rows), sorted by
+ * index, replaced atomically. Idempotent: a finished sample is skipped.
+ * Returns 0 with *r filled (fn may be NULL), or -1 with err on a fault
+ * (an engine that cannot be made, an output fault), after the finished
+ * samples' rows are written to the manifest. */
+MUSICGEN_API int musicgen_generate_batch(const musicgen_config *c,
+                                         musicgen_batch_result *r,
+                                         musicgen_batch_fn fn, void *user,
+                                         char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * test_lib — the public API (lib/musicgen.h) under the test build's
+ * sanitizers: options by name with one-line errors naming them, an engine
+ * error for a bad genre, a sample in memory equal to the same sample
+ * generated into a directory (every file, and the PCM view of each WAV),
+ * the batch (threads, manifest one row per index, idempotent re-run that
+ * keeps rows and counts skips, a stop from the callback), and four
+ * threads with one engine each giving the bytes of one engine in turn.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "musicgen.h"
+
+#define SHORT "intro=1,verse=1,chorus=1,bridge=1,outro=1"
+
+static char *
+slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    char *b;
+    long len;
+
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    b = malloc((size_t)len + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
+    b[len] = 0;
+    fclose(f);
+    *n = (size_t)len;
+    return b;
+}
+
+static void
+tmproot(char *root, size_t n, const char *name)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(root, n, "%s/%s.XXXXXX", t && *t ? t : "/tmp", name);
+    assert_non_null(mkdtemp(root));
+}
+
+static musicgen_config *
+short_config(const char *mode)
+{
+    musicgen_config *c = musicgen_config_new();
+    assert_non_null(c);
+    assert_int_equal(musicgen_config_set(c, "measures-per-part", SHORT), 0);
+    assert_int_equal(musicgen_config_set(c, "output-mode", mode), 0);
+    assert_int_equal(musicgen_config_set(c, "sample-rate", "22050"), 0);
+    return c;
+}
+
+static void
+options_and_errors(void **state)
+{
+    musicgen_config *c = musicgen_config_new(), *d;
+    char err[256] = "", *json;
+
+    (void)state;
+    assert_string_equal(musicgen_version(), MUSICGEN_VERSION);
+    assert_string_equal(musicgen_track_name(MUSICGEN_MIX), "mix");
+    assert_null(musicgen_track_name((musicgen_track)9));
+    assert_int_equal(musicgen_config_set(c, "shard-width", "9"), -1);
+    assert_non_null(strstr(musicgen_config_error(c), "shard-width"));
+    assert_int_equal(musicgen_config_set(c, "no-such-option", "1"), -1);
+    assert_non_null(strstr(musicgen_config_error(c), "no-such-option"));
+    assert_int_equal(musicgen_config_set(c, "shard-width", "3"), 0);
+    assert_string_equal(musicgen_config_error(c), "");
+    assert_int_equal(musicgen_config_set(c, "genre", "no-such-genre"), 0);
+    json = musicgen_config_json(c);
+    assert_non_null(strstr(json, "\"shard_width\":3"));
+    musicgen_free(json);
+    d = musicgen_config_copy(c);
+    musicgen_config_destroy(&c);
+    assert_null(c);
+    /* the genre is checked when the engine loads it */
+    assert_null(musicgen_engine_new(d, err, sizeof err));
+    assert_non_null(strstr(err, "no-such-genre"));
+    musicgen_config_destroy(&d);
+    musicgen_config_destroy(&d);    /* NULL: a no-op */
+}
+
+static void
+memory_equals_directory(void **state)
+{
+    musicgen_config *c = short_config("full");
+    char root[1024], err[256] = "", p[1400];
+    musicgen_engine *e;
+    musicgen_sample *m, *d;
+    musicgen_pcm pcm;
+    size_t n, len;
+    char *disk;
+
+    (void)state;
+    tmproot(root, sizeof root, "test_lib");
+    e = musicgen_engine_new(c, err, sizeof err);
+    assert_non_null(e);
+    assert_non_null(strstr(musicgen_engine_fingerprint(e), "soundfonts_hash"));
+    assert_int_equal(musicgen_generate(e, 77, 4, &m), 0);
+    assert_int_equal(musicgen_sample_status(m), MUSICGEN_OK);
+    assert_null(musicgen_sample_dir(m));
+    assert_int_equal(musicgen_generate_to_dir(e, 77, 4, root, &d), 0);
+    assert_int_equal(musicgen_sample_status(d), MUSICGEN_OK);
+    assert_int_equal(musicgen_sample_skipped(d), 0);
+    assert_int_equal(musicgen_sample_seed(m), musicgen_sample_seed(d));
+    assert_string_equal(musicgen_sample_split(m), musicgen_sample_split(d));
+    assert_true(musicgen_sample_musicality(m) == musicgen_sample_musicality(d));
+    assert_null(musicgen_sample_json(d, &n));
+    assert_int_equal(n, 0);
+    snprintf(p, sizeof p, "%s/sample.json", musicgen_sample_dir(d));
+    disk = slurp(p, &n);
+    assert_non_null(disk);
+    assert_string_equal(disk, musicgen_sample_json(m, &len));
+    assert_int_equal(len, n);
+    free(disk);
+    for (int t = 0; t <= MUSICGEN_MIX; t++) {
+        const unsigned char *b = musicgen_sample_wav(m, (musicgen_track)t, &len);
+        snprintf(p, sizeof p, "%s/%s%s.wav", musicgen_sample_dir(d),
+                 t < MUSICGEN_NLAYERS ? "stems/" : "",
+                 musicgen_track_name((musicgen_track)t));
+        disk = slurp(p, &n);
+        assert_non_null(disk);
+        assert_non_null(b);
+        assert_int_equal(len, n);
+        assert_memory_equal(disk, b, n);
+        free(disk);
+        assert_int_equal(musicgen_sample_pcm(m, (musicgen_track)t, &pcm), 0);
+        assert_int_equal(pcm.channels, 2);
+        assert_int_equal(pcm.sample_rate, 22050);
+        assert_int_equal(pcm.format, MUSICGEN_PCM16);
+        assert_int_equal((const unsigned char *)pcm.data - b + pcm.frames * 4,
+                         len);
+        if (t < MUSICGEN_NLAYERS) {
+            b = musicgen_sample_midi(m, (musicgen_track)t, &len);
+            snprintf(p, sizeof p, "%s/midi/%s.mid", musicgen_sample_dir(d),
+                     musicgen_track_name((musicgen_track)t));
+            disk = slurp(p, &n);
+            assert_int_equal(len, n);
+            assert_memory_equal(disk, b, n);
+            free(disk);
+        }
+    }
+    assert_non_null(strstr(musicgen_sample_manifest_row(d, "T"),
+                           "\"sample_index\":4"));
+    musicgen_sample_destroy(&d);
+    /* again: already complete on disk */
+    assert_int_equal(musicgen_generate_to_dir(e, 77, 4, root, &d), 0);
+    assert_int_equal(musicgen_sample_skipped(d), 1);
+    musicgen_sample_destroy(&d);
+    musicgen_sample_destroy(&m);
+    assert_null(m);
+    musicgen_engine_destroy(&e);
+    assert_null(e);
+    musicgen_config_destroy(&c);
+    snprintf(p, sizeof p, "rm -rf '%s'", root);
+    assert_int_equal(system(p), 0);
+}
+
+static int
+count_rows(const char *root, int *lines, int idx[16])
+{
+    char p[1200], *t, *s;
+    size_t n;
+
+    snprintf(p, sizeof p, "%s/manifest.jsonl", root);
+    t = slurp(p, &n);
+    if (!t)
+        return -1;
+    *lines = 0;
+    for (s = t; (s = strstr(s, "\"sample_index\":")); s++)
+        idx[(*lines)++ & 15] = atoi(s + strlen("\"sample_index\":"));
+    free(t);
+    return 0;
+}
+
+static int
+stop_after_one(const musicgen_sample *s, void *user)
+{
+    (void)s;
+    return ++*(int *)user >= 1;
+}
+
+static void
+batch_manifest_and_rerun(void **state)
+{
+    musicgen_config *c = short_config("midi-only");
+    musicgen_batch_result r;
+    char root[1024], err[256] = "", cmd[1200];
+    int lines, idx[16], calls = 0;
+
+    (void)state;
+    tmproot(root, sizeof root, "test_lib_batch");
+    /* no seed: refused with a reason */
+    assert_int_equal(musicgen_config_set(c, "out", root), 0);
+    assert_int_equal(musicgen_generate_batch(c, &r, NULL, NULL, err,
+                                             sizeof err), -1);
+    assert_non_null(strstr(err, "seed"));
+    assert_int_equal(musicgen_config_set(c, "seed", "5"), 0);
+    assert_int_equal(musicgen_config_set(c, "count", "4"), 0);
+    assert_int_equal(musicgen_config_set(c, "start", "2"), 0);
+    assert_int_equal(musicgen_config_set(c, "workers", "3"), 0);
+    assert_int_equal(musicgen_generate_batch(c, &r, NULL, NULL, err,
+                                             sizeof err), 0);
+    assert_int_equal(r.succeeded, 4);
+    assert_int_equal(r.failed + r.skipped, 0);
+    assert_int_equal(count_rows(root, &lines, idx), 0);
+    assert_int_equal(lines, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(idx[i], 2 + i);   /* sorted by index */
+    /* overlapping re-run: 2..5 skipped, 6..7 new, one row per index */
+    assert_int_equal(musicgen_config_set(c, "count", "6"), 0);
+    assert_int_equal(musicgen_generate_batch(c, &r, NULL, NULL, err,
+                                             sizeof err), 0);
+    assert_int_equal(r.skipped, 4);
+    assert_int_equal(r.succeeded, 2);
+    assert_int_equal(count_rows(root, &lines, idx), 0);
+    assert_int_equal(lines, 6);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(idx[i], 2 + i);
+    /* a callback that stops the batch */
+    assert_int_equal(musicgen_config_set(c, "start", "20"), 0);
+    assert_int_equal(musicgen_config_set(c, "workers", "1"), 0);
+    assert_int_equal(musicgen_generate_batch(c, &r, stop_after_one, &calls,
+                                             err, sizeof err), 0);
+    assert_int_equal(calls, 1);
+    assert_int_equal(r.succeeded, 1);
+    assert_int_equal(count_rows(root, &lines, idx), 0);
+    assert_int_equal(lines, 7);
+    musicgen_config_destroy(&c);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+typedef struct {
+    const musicgen_config *c;
+    uint64_t index;
+    unsigned char *mix;
+    size_t len;
+    char *json;
+} tjob;
+
+static void *
+thread_run(void *arg)
+{
+    tjob *j = arg;
+    char err[256];
+    musicgen_engine *e = musicgen_engine_new(j->c, err, sizeof err);
+    musicgen_sample *s;
+    const void *p;
+
+    if (!e || musicgen_generate(e, 9, j->index, &s) < 0)
+        return NULL;
+    p = musicgen_sample_wav(s, MUSICGEN_MIX, &j->len);
+    j->mix = malloc(j->len);
+    memcpy(j->mix, p, j->len);
+    j->json = strdup(musicgen_sample_json(s, NULL));
+    musicgen_sample_destroy(&s);
+    musicgen_engine_destroy(&e);
+    return NULL;
+}
+
+static void
+four_threads_same_bytes(void **state)
+{
+    musicgen_config *c = short_config("mix-only");
+    char err[256];
+    pthread_t th[4];
+    tjob j[4];
+    musicgen_engine *e;
+
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        j[i] = (tjob){c, (uint64_t)i, NULL, 0, NULL};
+        assert_int_equal(pthread_create(&th[i], NULL, thread_run, &j[i]), 0);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    e = musicgen_engine_new(c, err, sizeof err);
+    assert_non_null(e);
+    for (int i = 0; i < 4; i++) {
+        musicgen_sample *s;
+        size_t n;
+        const unsigned char *b;
+        assert_non_null(j[i].mix);
+        assert_int_equal(musicgen_generate(e, 9, (uint64_t)i, &s), 0);
+        b = musicgen_sample_wav(s, MUSICGEN_MIX, &n);
+        assert_int_equal(n, j[i].len);
+        assert_memory_equal(b, j[i].mix, n);
+        assert_string_equal(musicgen_sample_json(s, NULL), j[i].json);
+        musicgen_sample_destroy(&s);
+        free(j[i].mix);
+        free(j[i].json);
+    }
+    musicgen_engine_destroy(&e);
+    musicgen_config_destroy(&c);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(options_and_errors),
+        cmocka_unit_test(memory_equals_directory),
+        cmocka_unit_test(batch_manifest_and_rerun),
+        cmocka_unit_test(four_threads_same_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
