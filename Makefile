@@ -99,7 +99,17 @@ $(BUILD)/.deps-ok: scripts/check-deps.sh
 check-deps:
 	@sh scripts/check-deps.sh $(PKGS) $(TEST_PKGS)
 
-$(BUILD)/%.o: %.c $(BUILD)/.deps-ok
+# Objects are rebuilt when the compile flags change (make tracks files, not
+# flags): e.g. -fPIC, which libmusicgen.so needs, on a tree built before.
+# PREFIX is left out: `make install PREFIX=...` must not rebuild.
+OBJ_FLAGS  := $(CC) $(filter-out -DMG_PREFIX=%,$(CFLAGS))
+FLAGS_FILE := $(BUILD)/.cflags
+ifneq ($(file <$(FLAGS_FILE)),$(OBJ_FLAGS))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_FILE),$(OBJ_FLAGS))
+endif
+
+$(BUILD)/%.o: %.c $(BUILD)/.deps-ok $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@

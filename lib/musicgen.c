@@ -172,6 +172,20 @@ musicgen_config_error(const musicgen_config *c)
     return c ? c->err : "";
 }
 
+uint64_t
+musicgen_seed_of(int64_t global_seed, uint64_t index)
+{
+    return mg_sample_seed(global_seed, index);
+}
+
+const char *
+musicgen_split_of(const musicgen_config *c, int64_t global_seed,
+                  uint64_t index)
+{
+    return mg_split_name(mg_split_of(mg_sample_seed(global_seed, index),
+                                     c->cfg.split));
+}
+
 /* ---- engine ----------------------------------------------------------- */
 
 static void

@@ -144,6 +144,13 @@ MUSICGEN_API int musicgen_config_load_env(musicgen_config *c);
 MUSICGEN_API char *musicgen_config_json(const musicgen_config *c);
 /* The message of the last failed call on c ("" if none). */
 MUSICGEN_API const char *musicgen_config_error(const musicgen_config *c);
+/* Without making the sample: its sample seed, and its split ("train",
+ * "valid", "test") under c's "split" ratios - both pure functions of
+ * (global_seed, index), cheap enough to filter a stream of indices. */
+MUSICGEN_API uint64_t musicgen_seed_of(int64_t global_seed, uint64_t index);
+MUSICGEN_API const char *musicgen_split_of(const musicgen_config *c,
+                                           int64_t global_seed,
+                                           uint64_t index);
 
 /* ---- engine ----------------------------------------------------------- */
 

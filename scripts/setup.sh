@@ -11,7 +11,8 @@ fluid-soundfont-gm fluidsynth sqlite3
 python3 python3-mido python3-jsonschema python3-yaml aubio-tools valgrind shellcheck
 prometheus chromium tmux imagemagick curl
 slurm-wlm munge
-libzstd-dev libsnappy-dev python3-numpy python3-mir-eval"
+libzstd-dev libsnappy-dev python3-numpy python3-mir-eval
+python3-torch"
 
 missing=""
 for p in $PACKAGES; do

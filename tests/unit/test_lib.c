@@ -118,6 +118,8 @@ memory_equals_directory(void **state)
     assert_int_equal(musicgen_sample_skipped(d), 0);
     assert_int_equal(musicgen_sample_seed(m), musicgen_sample_seed(d));
     assert_string_equal(musicgen_sample_split(m), musicgen_sample_split(d));
+    assert_string_equal(musicgen_sample_split(m), musicgen_split_of(c, 77, 4));
+    assert_int_equal(musicgen_sample_seed(m), musicgen_seed_of(77, 4));
     assert_true(musicgen_sample_musicality(m) == musicgen_sample_musicality(d));
     assert_null(musicgen_sample_json(d, &n));
     assert_int_equal(n, 0);

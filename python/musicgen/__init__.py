@@ -1,0 +1,23 @@
+"""musicgen — Python bindings of libmusicgen (ctypes, standard library).
+
+The Python tool's library API, on the C engine:
+
+    from musicgen import generate, generate_batch, Config, SampleResult, BatchResult
+    result = generate(Config(global_seed=42, sample_index=0, dataset_root="./dataset"))
+    batch = generate_batch(Config(global_seed=1, count=32, dataset_root="./dataset", workers=4))
+
+plus samples in memory (Engine, generate_in_memory -> Sample with numpy
+audio) and a PyTorch IterableDataset (musicgen.torch_dataset). See
+docs/python.md.
+"""
+from ._native import MusicgenError
+from .config import Config, UnsupportedFeature, UnsupportedFeatureWarning
+from .api import (BatchResult, Engine, Sample, SampleResult, generate,
+                  generate_batch, generate_in_memory, split_of, version)
+
+__all__ = [
+    "generate", "generate_batch", "Config", "SampleResult", "BatchResult",
+    "Engine", "Sample", "generate_in_memory", "split_of", "version",
+    "MusicgenError", "UnsupportedFeature", "UnsupportedFeatureWarning",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,406 @@
+"""api — generate, generate_batch and in-memory samples over libmusicgen.
+
+generate(Config) makes one sample into Config.dataset_root (skipped when
+its sample.json exists, as in the Python tool) and appends its row to
+<root>/manifest.jsonl; generate_batch(Config) makes count samples from
+sample_index on, with `workers` threads of one engine each, and rewrites
+the manifest with one row per index. Engine (one per thread) makes
+samples in memory: Sample holds the bytes of every file and gives numpy
+arrays (when numpy is installed) of the audio.
+
+Engines load soundfonts (seconds), so generate() keeps the last engines
+it made, per thread, keyed by the configuration that decides them.
+"""
+import collections
+import ctypes
+import dataclasses
+import fcntl
+import json
+import os
+import threading
+import time
+from typing import List, Optional
+
+from . import _native
+from .config import Config, NativeConfig
+from ._native import MusicgenError
+
+try:
+    import numpy as _np
+except ImportError:         # the bindings work without numpy
+    _np = None
+
+_setup_done = False
+_setup_lock = threading.Lock()
+
+
+def _process_setup():
+    # FluidSynth's logger is process-global; a Python process (which
+    # already ignores SIGXFSZ) gets the executable's quiet settings once.
+    global _setup_done
+    with _setup_lock:
+        if not _setup_done:
+            _native.lib().musicgen_process_setup()
+            _setup_done = True
+
+
+class _PathStr(str):
+    """A sample directory: a str ("./dataset/000000", as the tool prints
+    it) that also joins like a pathlib.Path (result.sample_dir / "mix.wav")."""
+
+    def __truediv__(self, other):
+        import pathlib
+        return pathlib.Path(self) / other
+
+    def __fspath__(self):
+        return str(self)
+
+
+@dataclasses.dataclass
+class SampleResult:
+    """One sample, as the Python tool's SampleResult."""
+    sample_index: int
+    global_seed: int
+    seed: int
+    sample_dir: Optional[str]
+    split: str
+    musicality_score: Optional[float]
+    duration_seconds: Optional[float]
+    status: str                 # "ok" | "failed"
+    attempt: int
+    skipped: bool = False       # already complete on disk
+    error: Optional[str] = None
+
+
+@dataclasses.dataclass
+class BatchResult:
+    """A batch, as the Python tool's BatchResult (plus its rows)."""
+    succeeded: int
+    failed: int
+    skipped: int
+    dataset_root: str = ""
+    results: List[SampleResult] = dataclasses.field(default_factory=list)
+
+    @property
+    def total(self):
+        return self.succeeded + self.failed + self.skipped
+
+
+def _result(L, p, root):
+    ok = L.musicgen_sample_status(p) == 0
+    d = _native.text(L.musicgen_sample_dir(p))
+    if d is not None and root is not None:
+        d = _PathStr(os.path.join(os.fspath(root),
+                                  _native.text(L.musicgen_sample_path(p))))
+    return SampleResult(
+        sample_index=L.musicgen_sample_index(p),
+        global_seed=L.musicgen_sample_global_seed(p),
+        seed=L.musicgen_sample_seed(p),
+        sample_dir=d,
+        split=_native.text(L.musicgen_sample_split(p)),
+        musicality_score=L.musicgen_sample_musicality(p) if ok else None,
+        duration_seconds=L.musicgen_sample_duration(p) if ok else None,
+        status="ok" if ok else "failed",
+        attempt=L.musicgen_sample_attempt(p),
+        skipped=bool(L.musicgen_sample_skipped(p)),
+        error=None if ok else _native.text(L.musicgen_sample_error(p)),
+    )
+
+
+def _decode_pcm(raw, fmt, channels, dtype):
+    """Interleaved little-endian PCM bytes -> (frames, channels) array."""
+    if _np is None:
+        import array
+        if fmt == _native.PCM24:
+            raise MusicgenError("pcm24 audio needs numpy")
+        a = array.array("h" if fmt == _native.PCM16 else "f")
+        a.frombytes(raw)
+        return a
+    if fmt == _native.PCM16:
+        x = _np.frombuffer(raw, dtype="<i2")
+        scale = 32768.0
+    elif fmt == _native.PCM24:
+        b = _np.frombuffer(raw, dtype=_np.uint8).reshape(-1, 3)
+        x = (b[:, 0].astype(_np.int32) | (b[:, 1].astype(_np.int32) << 8)
+             | (b[:, 2].astype(_np.int32) << 16))
+        x = _np.where(x >= 1 << 23, x - (1 << 24), x).astype(_np.int32)
+        scale = 8388608.0
+    else:
+        x = _np.frombuffer(raw, dtype="<f4")
+        scale = None
+    x = x.reshape(-1, channels)
+    if dtype == "raw":
+        return x.copy()
+    if scale is None:
+        return x.astype(dtype)
+    return (x.astype(dtype) / dtype_type(dtype)(scale))
+
+
+def dtype_type(dtype):
+    return _np.dtype(dtype).type
+
+
+class Sample:
+    """A sample made in memory: its row (the SampleResult fields), the
+    bytes of each file, and the audio as arrays. Owns its data (copied out
+    of the library), so it outlives the engine."""
+
+    def __init__(self, L, p):
+        self.result = _result(L, p, None)
+        self._pcm = {}
+        self._wav = {}
+        self.midi = {}
+        n = ctypes.c_size_t()
+        j = L.musicgen_sample_json(p, ctypes.byref(n))
+        self.sample_json = ctypes.string_at(j, n.value).decode() if j else None
+        for t, name in enumerate(_native.LAYERS + ("mix",)):
+            if t < 4:
+                m = L.musicgen_sample_midi(p, t, ctypes.byref(n))
+                if m:
+                    self.midi[name] = ctypes.string_at(m, n.value)
+            w = L.musicgen_sample_wav(p, t, ctypes.byref(n))
+            if not w:
+                continue
+            self._wav[name] = ctypes.string_at(w, n.value)
+            pcm = _native._Pcm()
+            if L.musicgen_sample_pcm(p, t, ctypes.byref(pcm)) == 0:
+                off = pcm.data - w
+                size = pcm.frames * pcm.channels * pcm.bytes_per_sample
+                self._pcm[name] = (off, size, pcm.format, pcm.channels,
+                                   pcm.sample_rate)
+
+    # the SampleResult fields, directly
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.result, name)
+
+    @property
+    def annotation(self):
+        """sample.json as a dict (None for a failed sample)."""
+        return json.loads(self.sample_json) if self.sample_json else None
+
+    @property
+    def sample_rate(self):
+        for v in self._pcm.values():
+            return v[4]
+        return None
+
+    def wav_bytes(self, track="mix"):
+        """The bytes of mix.wav or stems/<track>.wav (None: not made)."""
+        return self._wav.get(track)
+
+    def audio(self, track="mix", dtype="float32"):
+        """The track's samples as a (frames, channels) numpy array: float
+        in [-1, 1) (dtype "float32"/"float64"), or the stored integers /
+        floats (dtype "raw"). Without numpy: an array.array of the raw
+        interleaved values (pcm16, float). None when not made."""
+        if track not in self._pcm:
+            return None
+        off, size, fmt, ch, _ = self._pcm[track]
+        raw = self._wav[track][off:off + size]
+        return _decode_pcm(raw, fmt, ch, dtype)
+
+    @property
+    def mix(self):
+        return self.audio("mix")
+
+    @property
+    def stems(self):
+        """{layer: array} for the stems made (full and stems-only modes)."""
+        return {l: self.audio(l) for l in _native.LAYERS if l in self._pcm}
+
+
+class Engine:
+    """One libmusicgen engine (soundfonts loaded once). Use one per thread;
+    close() or a with-block frees it."""
+
+    def __init__(self, cfg=None, **fields):
+        if cfg is None:
+            cfg = Config(**fields)
+        elif fields:
+            cfg = dataclasses.replace(cfg, **fields)
+        self.config = cfg
+        _process_setup()
+        L = _native.lib()
+        # no output root in the engine: generate_to_dir names it, and an
+        # in-memory engine must not create ./dataset
+        nc = NativeConfig(cfg, include_out=False)
+        err = ctypes.create_string_buffer(512)
+        self._p = L.musicgen_engine_new(nc.handle, err, len(err))
+        nc.close()
+        if not self._p:
+            raise MusicgenError(err.value.decode("utf-8", "replace"))
+
+    @property
+    def fingerprint(self):
+        return json.loads(_native.text(
+            _native.lib().musicgen_engine_fingerprint(self._p)))
+
+    def _seed(self, global_seed):
+        s = self.config.global_seed if global_seed is None else global_seed
+        if s is None:
+            raise ValueError("global_seed is required")
+        return int(s)
+
+    def generate(self, index, global_seed=None):
+        """Sample `index` in memory (a Sample; status "failed" when the
+        quality gate rejected every attempt)."""
+        L = _native.lib()
+        p = ctypes.c_void_p()
+        if L.musicgen_generate(self._p, self._seed(global_seed), int(index),
+                               ctypes.byref(p)):
+            raise MusicgenError(_native.text(L.musicgen_engine_error(self._p)))
+        try:
+            return Sample(L, p.value)
+        finally:
+            L.musicgen_sample_destroy(ctypes.byref(p))
+
+    def generate_to_dir(self, index, global_seed=None, root=None):
+        """Sample `index` into root (default: the config's dataset_root);
+        a SampleResult."""
+        L = _native.lib()
+        p = ctypes.c_void_p()
+        root = os.fspath(root if root is not None else self.config.dataset_root)
+        if L.musicgen_generate_to_dir(self._p, self._seed(global_seed),
+                                      int(index), _native.enc(root),
+                                      ctypes.byref(p)):
+            raise MusicgenError(_native.text(L.musicgen_engine_error(self._p)))
+        try:
+            r = _result(L, p.value, root)
+            if not r.skipped:
+                _append_manifest(root, _native.text(
+                    L.musicgen_sample_manifest_row(p.value, _native.enc(_now()))))
+            return r
+        finally:
+            L.musicgen_sample_destroy(ctypes.byref(p))
+
+    def close(self):
+        if getattr(self, "_p", None):
+            p = ctypes.c_void_p(self._p)
+            _native.lib().musicgen_engine_destroy(ctypes.byref(p))
+            self._p = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
+def _now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _append_manifest(root, row):
+    """One row appended under an exclusive lock (several processes may
+    append to the same manifest, as the tool's ManifestWriter does)."""
+    if not row:
+        return
+    with open(os.path.join(root, "manifest.jsonl"), "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            f.write(row + "\n")
+            f.flush()
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+# generate(): the last engines per thread, keyed by what decides them
+_tls = threading.local()
+_KEEP = 2
+
+
+def _engine_for(cfg):
+    key = tuple((k, v) for k, v in cfg.native_options(include_out=False)
+                if k not in ("seed", "count", "start", "workers"))
+    cache = getattr(_tls, "engines", None)
+    if cache is None:
+        cache = _tls.engines = collections.OrderedDict()
+    e = cache.get(key)
+    if e is None:
+        e = Engine(cfg)
+        cache[key] = e
+        while len(cache) > _KEEP:
+            cache.popitem(last=False)[1].close()
+    cache.move_to_end(key)
+    return e
+
+
+def generate(cfg: Config) -> SampleResult:
+    """Make sample (cfg.global_seed, cfg.sample_index) in cfg.dataset_root;
+    skipped (result.skipped) when its sample.json already exists."""
+    if cfg.global_seed is None:
+        raise ValueError("Config.global_seed is required at generate time")
+    root = os.fspath(cfg.dataset_root)
+    os.makedirs(root, exist_ok=True)
+    return _engine_for(cfg).generate_to_dir(cfg.sample_index,
+                                            cfg.global_seed, root)
+
+
+def generate_in_memory(cfg: Config) -> Sample:
+    """Make sample (cfg.global_seed, cfg.sample_index) in memory only."""
+    if cfg.global_seed is None:
+        raise ValueError("Config.global_seed is required at generate time")
+    return _engine_for(cfg).generate(cfg.sample_index, cfg.global_seed)
+
+
+def generate_batch(cfg: Config, progress=None) -> BatchResult:
+    """Make cfg.count samples from cfg.sample_index on into
+    cfg.dataset_root with cfg.workers threads (None: one per core), each
+    with its own engine; idempotent (finished samples are skipped) and
+    the manifest ends with one row per index. progress(SampleResult), if
+    given, is called after each sample (return True to stop)."""
+    if cfg.global_seed is None:
+        raise ValueError("Config.global_seed is required at generate time")
+    _process_setup()
+    L = _native.lib()
+    root = os.fspath(cfg.dataset_root)
+    results = []
+    failure = []
+
+    def on_sample(p, user):
+        try:
+            r = _result(L, p, root)
+            results.append(r)
+            return 1 if (progress and progress(r)) else 0
+        except BaseException as e:     # never unwind through C
+            failure.append(e)
+            return 1
+
+    fn = _native.BATCH_FN(on_sample)
+    nc = NativeConfig(cfg)
+    res = _native._BatchResult()
+    err = ctypes.create_string_buffer(1024)
+    try:
+        rc = L.musicgen_generate_batch(nc.handle, ctypes.byref(res), fn, None,
+                                       err, len(err))
+    finally:
+        nc.close()
+    if failure:
+        raise failure[0]
+    if rc:
+        raise MusicgenError(err.value.decode("utf-8", "replace"))
+    results.sort(key=lambda r: r.sample_index)
+    return BatchResult(succeeded=res.succeeded, failed=res.failed,
+                       skipped=res.skipped, dataset_root=root,
+                       results=results)
+
+
+def split_of(cfg: Config, index: int, global_seed: Optional[int] = None):
+    """The split of sample `index` without making it."""
+    nc = NativeConfig(dataclasses.replace(cfg, dataset_root=None),
+                      include_out=False)
+    try:
+        s = cfg.global_seed if global_seed is None else global_seed
+        return _native.text(_native.lib().musicgen_split_of(
+            nc.handle, int(s), int(index)))
+    finally:
+        nc.close()
+
+
+def version():
+    return _native.text(_native.lib().musicgen_version())

@@ -1,0 +1,130 @@
+"""py_tool_api — a script written against the Python tool's documented
+library API (README "Library API" and "Configuration reference"), run on
+our bindings: generate / generate_batch / Config / SampleResult /
+BatchResult, the precedence constructor > MUSICGEN_* env > defaults, the
+result fields, idempotent re-runs, the same bytes as the CLI, and clear
+failures for what is not supported. Run by tests/system/python_tool_api.sh
+with MG_BIN and a scratch cwd."""
+import filecmp
+import os
+import subprocess
+import sys
+import warnings
+
+from musicgen import generate, generate_batch, Config, SampleResult, BatchResult
+from musicgen import UnsupportedFeature, UnsupportedFeatureWarning
+
+short = {"intro": 1, "verse": 1, "chorus": 1, "bridge": 1, "outro": 1}
+LAYERS = ("beat", "melody", "harmony", "bassline")
+
+
+def check(cond, msg):
+    if not cond:
+        print("FAIL:", msg)
+        sys.exit(1)
+
+
+# defaults and env precedence: env fills what the constructor leaves out
+for v in list(os.environ):
+    if v.startswith("MUSICGEN_") and v != "MUSICGEN_DATA_DIR":
+        del os.environ[v]
+c = Config()
+check(c.global_seed is None and c.sample_index == 0 and c.count == 1, "defaults")
+check(c.output_mode == "full" and tuple(c.split_ratios) == (0.8, 0.1, 0.1), "defaults")
+check(c.min_musicality_score == 0.0 and c.max_attempts == 1 and c.shard_width == 0, "defaults")
+os.environ["MUSICGEN_DATASET_ROOT"] = "ds_env"
+os.environ["MUSICGEN_OUTPUT_MODE"] = "midi-only"
+os.environ["MUSICGEN_GENRE"] = "rock,funk"
+os.environ["MUSICGEN_COUNT"] = "2"
+c = Config(global_seed=42)
+check(c.dataset_root == "ds_env" and c.output_mode == "midi-only", "env fills fields")
+check(list(c.genre) == ["rock", "funk"] and c.count == 2, "env genre list, count")
+c = Config(global_seed=42, output_mode="mix-only", count=5)
+check(c.output_mode == "mix-only" and c.count == 5, "constructor wins over env")
+os.environ["MUSICGEN_COUNT"] = "many"
+try:
+    Config()
+    check(False, "bad env value accepted")
+except ValueError as e:
+    check("MUSICGEN_COUNT" in str(e), "env error names the variable: %s" % e)
+del os.environ["MUSICGEN_COUNT"]
+del os.environ["MUSICGEN_GENRE"]
+
+# generate: output root and mode from the environment
+r = generate(Config(global_seed=42, sample_index=0, measures_per_part_override=short))
+check(isinstance(r, SampleResult), "SampleResult")
+print(r.sample_dir, r.split, r.musicality_score, r.status)
+check(r.sample_dir == os.path.join("ds_env", "000000"), "sample_dir %r" % r.sample_dir)
+check(os.path.isdir(r.sample_dir / "midi"), "sample_dir joins like a Path")
+check(r.split in ("train", "valid", "test"), "split")
+check(isinstance(r.musicality_score, float) and 0 <= r.musicality_score <= 1, "score")
+check(r.status == "ok" and r.attempt == 1 and not r.skipped, "status")
+check(os.path.exists("ds_env/000000/sample.json"), "sample.json written")
+check(not os.path.exists("ds_env/000000/mix.wav"), "midi-only from env: no audio")
+# the same sample from the CLI: same bytes
+subprocess.run([os.environ["MG_BIN"], "generate", "--seed", "42", "--count", "1",
+                "--out", "cli", "--output-mode", "midi-only", "-q", "-w", "1",
+                "--measures-per-part", "intro=1,verse=1,chorus=1,bridge=1,outro=1"],
+               check=True)
+for f in ["sample.json"] + ["midi/%s.mid" % l for l in LAYERS]:
+    check(filecmp.cmp("cli/000000/" + f, "ds_env/000000/" + f, shallow=False),
+          "%s differs from the CLI's" % f)
+# re-running short-circuits: same row, files untouched
+m = os.stat("ds_env/000000/sample.json").st_mtime_ns
+r2 = generate(Config(global_seed=42, sample_index=0, measures_per_part_override=short))
+check(r2.skipped and r2.status == "ok" and r2.split == r.split, "re-run skipped")
+check(r2.musicality_score == r.musicality_score, "re-run score")
+check(os.stat("ds_env/000000/sample.json").st_mtime_ns == m, "re-run rewrote")
+rows = open("ds_env/manifest.jsonl").read().splitlines()
+check(len(rows) == 1 and '"sample_index":0' in rows[0], "one manifest row: %r" % rows)
+
+# the constructor beats the environment: mix-only into an explicit root
+r = generate(Config(global_seed=42, sample_index=1, dataset_root="ds_mix",
+                    output_mode="mix-only", measures_per_part_override=short))
+check(r.sample_dir == os.path.join("ds_mix", "000001"), "explicit root")
+check(os.path.exists("ds_mix/000001/mix.wav"), "mix-only: mix.wav")
+check(not os.path.exists("ds_mix/000001/stems"), "mix-only: no stems")
+
+# batch
+b = generate_batch(Config(global_seed=1, count=3, workers=2, dataset_root="ds_batch",
+                          measures_per_part_override=short, shard_width=3))
+check(isinstance(b, BatchResult), "BatchResult")
+print(b.succeeded, b.failed, b.skipped)
+check((b.succeeded, b.failed, b.skipped) == (3, 0, 0), "batch counts")
+check([x.sample_index for x in b.results] == [0, 1, 2], "batch results")
+check(all(os.path.exists("ds_batch/000/00000%d/sample.json" % i) for i in range(3)), "shard layout")
+b = generate_batch(Config(global_seed=1, count=4, workers=2, dataset_root="ds_batch",
+                          measures_per_part_override=short, shard_width=3))
+check((b.succeeded, b.skipped) == (1, 3), "batch idempotent: %r" % ((b.succeeded, b.skipped),))
+rows = open("ds_batch/manifest.jsonl").read().splitlines()
+check(len(rows) == 4, "manifest: one row per index, got %d" % len(rows))
+
+# errors and what is not supported
+try:
+    generate(Config(sample_index=0))
+    check(False, "no global_seed accepted")
+except ValueError as e:
+    check("global_seed" in str(e), "names global_seed")
+try:
+    Config(global_seed=1, sample_composition=object())
+    check(False, "sample_composition accepted")
+except UnsupportedFeature as e:
+    check("sample_composition" in str(e), "names sample_composition")
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    Config(global_seed=1, chord_backend="neural", soundfont_manager_db="x.json")
+    msgs = " ".join(str(x.message) for x in w
+                    if issubclass(x.category, UnsupportedFeatureWarning))
+    check("chord_backend" in msgs and "soundfont_manager_db" in msgs, "warnings: %s" % msgs)
+try:
+    generate(Config(global_seed=1, dataset_root="ds_bad", genre="no-such-genre"))
+    check(False, "unknown genre accepted")
+except Exception as e:
+    check("no-such-genre" in str(e), "error names the genre: %s" % e)
+try:
+    Config(global_seed=1, shard_width=9).native_options()
+    generate(Config(global_seed=1, dataset_root="ds_bad", shard_width=9))
+    check(False, "shard_width 9 accepted")
+except ValueError as e:
+    check("shard-width" in str(e), "error names shard-width: %s" % e)
+print("py_tool_api ok")
