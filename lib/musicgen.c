@@ -13,6 +13,7 @@
  */
 #define MUSICGEN_BUILDING 1
 #include "musicgen.h"
+#include "musicgen_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -232,6 +233,27 @@ musicgen_engine_new(const musicgen_config *c, char *err, size_t errlen)
     }
     fingerprint_json(e);
     return e;
+}
+
+musicgen_engine *
+mgapi_engine_wrap(mg_engine *eng, const mg_config *c)
+{
+    musicgen_engine *e = calloc(1, sizeof *e);
+
+    if (!e) {
+        mg_engine_destroy(&eng);
+        return NULL;
+    }
+    e->eng = eng;
+    e->cfg = *c;
+    fingerprint_json(e);
+    return e;
+}
+
+const mg_row *
+mgapi_sample_row(const musicgen_sample *s)
+{
+    return &s->row;
 }
 
 void

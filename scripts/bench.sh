@@ -12,7 +12,8 @@ echo "== symbolic engine (midi-only, one core)"
 "$BUILD/bench/bench_symbolic" "${BENCH_SYMBOLIC_N:-3000}"
 echo
 for part in scripts/bench_audio.sh scripts/bench_beats.sh scripts/bench_dist.sh \
-    scripts/bench_scale.sh scripts/bench_dataset.sh scripts/bench_export.sh; do
+    scripts/bench_scale.sh scripts/bench_dataset.sh scripts/bench_export.sh \
+    scripts/bench_lib.sh; do
     if [ -f "$part" ]; then
         sh "$part" "$BUILD"
         echo

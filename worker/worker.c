@@ -38,6 +38,8 @@
 #include "curve.h"
 #include "dlog.h"
 #include "engine.h"
+#include "musicgen.h"
+#include "musicgen_internal.h"
 #include "proto.h"
 #include "sampledir.h"
 
@@ -206,10 +208,15 @@ engine_main(void *arg)
     engine_shared *s = arg;
     result *r = calloc(1, sizeof *r);
     char err[512];
-    mg_engine *e = s->pre;
+    mg_engine *eng = s->pre;
+    musicgen_engine *e = NULL;
     s->pre = NULL;
-    if (!e && r)
-        e = mg_engine_new(&s->cfg, err, sizeof err);
+    if (!eng && r)
+        eng = mg_engine_new(&s->cfg, err, sizeof err);
+    /* samples are made through the public API (lib/musicgen.h), as any
+     * client of libmusicgen makes them */
+    if (eng && !(e = mgapi_engine_wrap(eng, &s->cfg)))
+        snprintf(err, sizeof err, "out of memory");
     /* Fault-injection hook for the test suite: a slower engine makes
      * "kill it mid-run" a window wide enough to hit. Never set in use. */
     const char *d = getenv("MUSICGEN_FAULT_SAMPLE_DELAY_MS");
@@ -243,17 +250,23 @@ engine_main(void *arg)
         r->lease = p.lease;
         if (delay_ms > 0 && delay_ms < 60000)
             usleep((useconds_t)delay_ms * 1000);
-        if (mg_engine_run(e, p.index, &r->row, r->err, sizeof r->err)) {
+        musicgen_sample *smp = NULL;
+        if (musicgen_generate_to_dir(e, s->cfg.global_seed, p.index,
+                                     s->cfg.out_dir, &smp)) {
             r->kind = 1;
             r->row.index = p.index;
-        } else if (durable && r->row.status == MG_ROW_OK &&
-                   sync_sample(s->cfg.out_dir, r->row.path, r->err,
-                               sizeof r->err)) {
-            r->kind = 1;
+            snprintf(r->err, sizeof r->err, "%s", musicgen_engine_error(e));
+        } else {
+            r->row = *mgapi_sample_row(smp);
+            if (durable && r->row.status == MG_ROW_OK &&
+                sync_sample(s->cfg.out_dir, r->row.path, r->err,
+                            sizeof r->err))
+                r->kind = 1;
         }
+        musicgen_sample_destroy(&smp);
         post_result(s, r);
     }
-    mg_engine_destroy(&e);
+    musicgen_engine_destroy(&e);
     free(r);
     return NULL;
 }
@@ -1118,13 +1131,19 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     mg_tmp_host(host, sizeof host);
     snprintf(tmp, sizeof tmp, "%s.tmp.%s.%ld", path, host, (long)getpid());
     sweep_slice_tmps(dir, strrchr(path, '/') + 1, host);
-    mg_engine *e = pre ? pre : mg_engine_new(cfg, err, errlen);
-    if (!e)
+    mg_engine *eng = pre ? pre : mg_engine_new(cfg, err, errlen);
+    if (!eng)
         return -1;
+    /* samples through the public API, as in engine_main */
+    musicgen_engine *e = mgapi_engine_wrap(eng, cfg);
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     FILE *f = fopen(tmp, "w");
     if (!f) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        mg_engine_destroy(&e);
+        musicgen_engine_destroy(&e);
         return -1;
     }
     int rc = 0;
@@ -1144,10 +1163,15 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
             struct timespec dt = {delay_ms / 1000, delay_ms % 1000 * 1000000};
             nanosleep(&dt, NULL);
         }
-        if (mg_engine_run(e, i, &row, err, errlen)) {
+        musicgen_sample *smp = NULL;
+        if (musicgen_generate_to_dir(e, cfg->global_seed, i, cfg->out_dir,
+                                     &smp)) {
+            snprintf(err, errlen, "%s", musicgen_engine_error(e));
             rc = -1;
             break;
         }
+        row = *mgapi_sample_row(smp);
+        musicgen_sample_destroy(&smp);
         mg_rfc3339(ts, sizeof ts, mg_wall_ms());
         if (mg_row_jsonl(&row, ts, line, sizeof line) < 0 ||
             fprintf(f, "%s\n", line) < 0) {
@@ -1156,7 +1180,7 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
             break;
         }
     }
-    mg_engine_destroy(&e);
+    musicgen_engine_destroy(&e);
     if (fflush(f) || fsync(fileno(f)))
         rc = -1;
     if (fclose(f))
