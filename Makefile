@@ -78,7 +78,10 @@ LIBDAEMON := $(BUILD)/libmgdaemon.a
 BIN       := $(BUILD)/musicgen
 
 # libmusicgen: the public API (lib/musicgen.h) with the engine inside.
-MG_VERSION := $(shell sed -n 's/^\#define MUSICGEN_VERSION "\(.*\)"/\1/p' lib/musicgen.h)
+# The engine's version (common/engine.h) is the library's; lib/musicgen.h
+# must say the same (checked when the library is linked).
+MG_VERSION := $(shell sed -n 's/^\#define MG_ENGINE_VERSION "\(.*\)"/\1/p' common/engine.h)
+MG_HDR_VERSION := $(shell sed -n 's/^\#define MUSICGEN_VERSION "\(.*\)"/\1/p' lib/musicgen.h)
 MG_SOMAJOR := 0
 LIBMG_A    := $(BUILD)/libmusicgen.a
 LIBMG_SO   := $(BUILD)/libmusicgen.so.$(MG_VERSION)
@@ -130,6 +133,9 @@ $(LIBMG_A): $(API_OBJ) $(COMMON_OBJ)
 	$(archive)
 
 $(LIBMG_SO): $(API_OBJ) $(COMMON_OBJ) lib/musicgen.map
+	@[ "$(MG_VERSION)" = "$(MG_HDR_VERSION)" ] || { echo "lib/musicgen.h says \
+	version $(MG_HDR_VERSION), common/engine.h $(MG_VERSION): update \
+	MUSICGEN_VERSION*" >&2; exit 1; }
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) -shared $(LDFLAGS) -Wl,-soname,$(LIBMG_SONAME) \
 	    -Wl,--version-script=lib/musicgen.map -Wl,-z,defs -o $@ \

@@ -61,11 +61,12 @@ extern "C" {
 #define MUSICGEN_API
 #endif
 
-/* The version of the engine (and of sample.json's musicgen_version). */
+/* The version of the engine (and of sample.json's musicgen_version); the
+ * build refuses a header whose version differs from the engine's. */
 #define MUSICGEN_VERSION_MAJOR 0
-#define MUSICGEN_VERSION_MINOR 1
+#define MUSICGEN_VERSION_MINOR 2
 #define MUSICGEN_VERSION_PATCH 0
-#define MUSICGEN_VERSION "0.1.0"
+#define MUSICGEN_VERSION "0.2.0"
 
 typedef struct musicgen_config musicgen_config;
 typedef struct musicgen_engine musicgen_engine;

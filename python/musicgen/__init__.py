@@ -20,4 +20,10 @@ __all__ = [
     "Engine", "Sample", "generate_in_memory", "split_of", "version",
     "MusicgenError", "UnsupportedFeature", "UnsupportedFeatureWarning",
 ]
-__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # the loaded library's version (the engine's), read when asked
+    if name == "__version__":
+        return version()
+    raise AttributeError(name)
