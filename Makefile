@@ -77,7 +77,12 @@ LIBPROTO  := $(BUILD)/libmgproto.a
 LIBDAEMON := $(BUILD)/libmgdaemon.a
 BIN       := $(BUILD)/musicgen
 
-# libmusicgen: the public API (lib/musicgen.h) with the engine inside.
+# libmusicgen: the public API (lib/musicgen.h) with the engine inside: the
+# top of common/ and the rooms a sample is made of (not dataset/ or
+# assets/, which read trees and fetch files, with libraries of their own).
+ENGINE_ROOMS := base music audio
+ENGINE_SRC := $(sort $(wildcard common/*.c $(ENGINE_ROOMS:%=common/%/*.c)))
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 # The engine's version (common/engine.h) is the library's; lib/musicgen.h
 # must say the same (checked when the library is linked).
 MG_VERSION := $(shell sed -n 's/^\#define MG_ENGINE_VERSION "\(.*\)"/\1/p' common/engine.h)
@@ -129,17 +134,17 @@ $(LIBDAEMON): $(DAEMON_OBJ)
 	$(archive)
 $(LIBAPI): $(API_OBJ)
 	$(archive)
-$(LIBMG_A): $(API_OBJ) $(COMMON_OBJ)
+$(LIBMG_A): $(API_OBJ) $(ENGINE_OBJ)
 	$(archive)
 
-$(LIBMG_SO): $(API_OBJ) $(COMMON_OBJ) lib/musicgen.map
+$(LIBMG_SO): $(API_OBJ) $(ENGINE_OBJ) lib/musicgen.map
 	@[ "$(MG_VERSION)" = "$(MG_HDR_VERSION)" ] || { echo "lib/musicgen.h says \
 	version $(MG_HDR_VERSION), common/engine.h $(MG_VERSION): update \
 	MUSICGEN_VERSION*" >&2; exit 1; }
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) -shared $(LDFLAGS) -Wl,-soname,$(LIBMG_SONAME) \
 	    -Wl,--version-script=lib/musicgen.map -Wl,-z,defs -o $@ \
-	    $(API_OBJ) $(COMMON_OBJ) $(LIBMG_LDLIBS)
+	    $(API_OBJ) $(ENGINE_OBJ) $(LIBMG_LDLIBS)
 	$(Q)ln -sf $(notdir $@) $(BUILD)/$(LIBMG_SONAME)
 	$(Q)ln -sf $(LIBMG_SONAME) $(BUILD)/libmusicgen.so
 
