@@ -205,8 +205,15 @@ class Config:
         o.append(("sample-format", str(self.sample_format)))
         if self.workers is not None:
             o.append(("workers", str(int(self.workers))))
-        if self.cache_dir is not None:
-            o.append(("cache-dir", os.fspath(self.cache_dir)))
+        # the bindings are a program, like the executable: its cache of
+        # font hashes and pre-roll measurements, unless told otherwise
+        # ("" = none), so a DataLoader worker's engine starts as fast
+        cache = self.cache_dir
+        if cache is None:
+            x = os.environ.get("XDG_CACHE_HOME")
+            cache = os.path.join(x, "musicgen") if x else os.path.join(
+                os.path.expanduser("~"), ".cache", "musicgen")
+        o.append(("cache-dir", os.fspath(cache)))
         for k, v in (self.options or {}).items():
             o.append((k, "" if v is None else str(v)))
         return o
