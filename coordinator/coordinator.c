@@ -1069,7 +1069,8 @@ on_ready(mg_coord *c, peer *p, char *err, size_t errlen)
         m.lease = l->id;
         m.first = l->first;
         m.n = l->n;
-        m.ttl_ms = (uint32_t)(grace_ms(c) > ttl ? grace_ms(c) : ttl);
+        int64_t g = grace_ms(c) > ttl ? grace_ms(c) : ttl;
+        m.ttl_ms = (uint32_t)(g > 86400000 ? 86400000 : g);  /* wire max */
     }
     send_peer(c, p, &m);
     return 0;
