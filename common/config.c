@@ -62,6 +62,8 @@ static const option options[] = {
     {"sample-format", 0, false, "pcm16 | pcm24 | float"},
     {"cache-dir", 0, false, "calibration/hash cache ('' = none; default "
                             "$XDG_CACHE_HOME/musicgen)"},
+    {"fonts", 0, false, "soundfonts: default | all | NAME,... (musicgen fonts)"},
+    {"accept-license", 0, true, "allow copyleft/attribution soundfonts"},
     {"workers", 'w', false, "worker processes (default: one per core)"},
     {"verbose", 'v', true, "more log lines"},
     {"quiet", 'q', true, "errors only"},
@@ -163,6 +165,7 @@ mg_config_defaults(mg_config *c)
     c->max_attempts = 1;
     c->sample_rate = 44100;
     c->sample_format = MG_SF_PCM16;
+    snprintf(c->fonts, sizeof c->fonts, "default");
     snprintf(c->genres_dir, sizeof c->genres_dir, "%s/genres", mg_data_dir());
     snprintf(c->sf_dir, sizeof c->sf_dir, "%s/sf", mg_data_dir());
 }
@@ -379,6 +382,23 @@ mg_config_set(mg_config *c, const char *key, const char *v, char *err,
                         "sample-format: must be pcm16, pcm24 or float, got "
                         "'%s'",
                         v);
+    } else if (!strcmp(key, "fonts")) {
+        if (!*v || strlen(v) >= sizeof c->fonts ||
+            strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "0123456789_.+-,") != strlen(v))
+            return mg_errf(err, errlen,
+                        "fonts: need default, all or font names separated "
+                        "by commas, got '%s'", v);
+        snprintf(c->fonts, sizeof c->fonts, "%s", v);
+    } else if (!strcmp(key, "accept-license")) {
+        if (!v || !*v || !strcmp(v, "1") || !strcmp(v, "true") ||
+            !strcmp(v, "yes"))
+            c->accept_license = true;
+        else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
+            c->accept_license = false;
+        else
+            return mg_errf(err, errlen,
+                        "accept-license: must be true or false, got '%s'", v);
     } else if (!strcmp(key, "workers")) {
         if (parse_i64(v, 0, 4096, &i))
             return mg_errf(err, errlen,
@@ -721,6 +741,9 @@ mg_config_run_json(const mg_config *c)
     json_object_set_new(j, "sample_rate", json_integer(c->sample_rate));
     json_object_set_new(j, "sample_format",
                         json_string(sf_names[c->sample_format]));
+    json_object_set_new(j, "fonts", json_string(c->fonts));
+    json_object_set_new(j, "accept_license",
+                        json_boolean(c->accept_license));
     char *text = mg_json_dump(j, 0);
     json_decref(j);
     if (text) text[strcspn(text, "\n")] = 0;
@@ -778,8 +801,14 @@ mg_config_apply_run_json(mg_config *c, const char *text, char *err,
             }
             continue;
         }
+        if (!strcmp(key, "accept_license")) {
+            if (!json_is_boolean(v)) goto bad;
+            c->accept_license = json_is_true(v);
+            continue;
+        }
         const char *opt = NULL;
-        if (!strcmp(key, "seed")) opt = "seed";
+        if (!strcmp(key, "fonts")) opt = "fonts";
+        else if (!strcmp(key, "seed")) opt = "seed";
         else if (!strcmp(key, "count")) opt = "count";
         else if (!strcmp(key, "start")) opt = "start";
         else if (!strcmp(key, "output_mode")) opt = "output-mode";

@@ -53,6 +53,8 @@ typedef struct {
     int measures_override[MG_NPARTKINDS]; /* 0 = not overridden */
     int sample_rate;
     mg_sample_format sample_format;
+    char fonts[512];               /* soundfont selection (sf/registry) */
+    bool accept_license;           /* opt-in (copyleft/attribution) fonts */
     /* local settings */
     char genres_dir[1024];
     char sf_dir[1024];

@@ -61,9 +61,9 @@ mg_fingerprint_compute(const mg_config *c, mg_fingerprint *fp, char *err,
              MG_ENGINE_VERSION);
     if (mg_genre_dir_hash(c->genres_dir, fp->genres_hash, err, errlen))
         return -1;
-    if (mg_output_has_audio(c->output_mode) &&
-        mg_audio_pools_hash(c->sf_dir, c->cache_dir, fp->soundfonts_hash, err,
-                            errlen))
+    /* every mode: the pools decide the fonts and presets sample.json
+     * records, midi-only included */
+    if (mg_audio_pools_hash(c, fp->soundfonts_hash, err, errlen))
         return -1;
     snprintf(fp->synth_version, sizeof fp->synth_version, "%s",
              mg_audio_synth_version());

@@ -41,6 +41,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,10 +58,12 @@
 #include "ascore.h"
 #include "audio_cal.h"
 #include "audio_fx.h"
+#include "pools.h"
+#include "sfont.h"
 #include "jsonout.h"
 #include "loudness.h"
 
-#define MAX_FONTS 64
+#define MAX_FONTS MG_POOLS_MAX
 #define MAX_FONT_TAGS 16
 #define BLOCK 64            /* FluidSynth's internal block, in frames */
 #define CHUNK_BLOCKS 16     /* frames per fluid_synth_process call: 1024,
@@ -73,17 +76,14 @@
 #define STORE_MB 44         /* in-memory stem store (MUSICGEN_AUDIO_STORE_MB) */
 
 typedef struct {
-    char name[128];
-    char path[1024];    /* as the registry or the directory gives it */
-    char file[1024];    /* resolved path that is opened */
-    unsigned layers;    /* bit per mg_layer */
-    int ntags;
-    char tags[MAX_FONT_TAGS][32];
-    double weight;
+    const mg_font_info *info;   /* borrowed from a->pools */
+    char file[1200];    /* what FluidSynth loads (an SF3: its expansion) */
     fluid_synth_t *synth;   /* master: holds the loaded font */
     int sfid;
     fluid_sfont_t *sfont;   /* the loaded font, lent to render synths */
     int preroll;        /* frames */
+    char err[512];      /* a failed load (threads) */
+    const char *cache_dir;  /* calibration cache (the config's, during load) */
 } font;
 
 typedef struct {
@@ -141,10 +141,9 @@ struct mg_audio {
     double loud_target[MG_NLAYERS]; /* the genre's stem targets, LUFS */
     int ntags[MG_NLAYERS];
     char tags[MG_NLAYERS][MG_MAX_TAGS][32];
+    mg_pools *pools;
     int nfonts;
     font fonts[MAX_FONTS];
-    int npool[MG_NLAYERS];
-    int pool[MG_NLAYERS][MAX_FONTS];
     mg_fx_spec fx;
     mix_spec mix;
     fluid_settings_t *settings;     /* master synths */
@@ -189,176 +188,6 @@ struct mg_audio {
     size_t wlen[MG_NLAYERS + 1];    /* bytes of each WAV made in memory
                                      * by the last render (0: none) */
 };
-
-/* ---- pools: registry + dropped-in files --------------------------- */
-
-static int
-add_font(font *fonts, int *n, const char *sf_dir, const char *path,
-         const char *name, char *err, size_t errlen)
-{
-    font *f;
-
-    for (int i = 0; i < *n; i++)
-        if (!strcmp(fonts[i].path, path))
-            return i;
-    if (*n >= MAX_FONTS) {
-        snprintf(err, errlen, "%s: more than %d soundfonts", sf_dir,
-                 MAX_FONTS);
-        return -1;
-    }
-    f = &fonts[(*n)++];
-    memset(f, 0, sizeof *f);
-    snprintf(f->path, sizeof f->path, "%s", path);
-    if (path[0] == '/')
-        snprintf(f->file, sizeof f->file, "%s", path);
-    else
-        snprintf(f->file, sizeof f->file, "%s/%s", sf_dir, path);
-    snprintf(f->name, sizeof f->name, "%s", name);
-    f->weight = 1.0;
-    f->sfid = -1;
-    return *n - 1;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool
-is_sf2(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 4 && !strcasecmp(name + n - 4, ".sf2") && name[0] != '.';
-}
-
-/* Fonts of sf_dir/registry.json (optional) and sf_dir/<layer>/ *.sf2. */
-static int
-load_pools(const char *sf_dir, font *fonts, int *nfonts, char *err,
-           size_t errlen)
-{
-    char path[1200];
-    json_t *root = NULL, *arr, *e;
-    size_t i;
-    struct stat st;
-
-    *nfonts = 0;
-    snprintf(path, sizeof path, "%s/registry.json", sf_dir);
-    if (stat(path, &st) == 0) {
-        if (!(root = mg_rfile_json(path, 0, err, errlen))) return -1;
-        arr = json_object_get(root, "fonts");
-        if (!json_is_array(arr)) {
-            snprintf(err, errlen, "%s: \"fonts\" must be an array", path);
-            goto fail;
-        }
-        json_array_foreach(arr, i, e) {
-            const char *p = json_string_value(json_object_get(e, "path"));
-            const char *nm = json_string_value(json_object_get(e, "name"));
-            json_t *ls = json_object_get(e, "layers");
-            json_t *tg = json_object_get(e, "tags");
-            json_t *w = json_object_get(e, "weight");
-            json_t *x;
-            size_t j;
-            int k;
-            font *f;
-
-            if (!p || !*p) {
-                snprintf(err, errlen, "%s: fonts[%zu].path: missing", path,
-                         i);
-                goto fail;
-            }
-            if (!json_is_array(ls) || json_array_size(ls) == 0) {
-                snprintf(err, errlen, "%s: fonts[%zu].layers: need a "
-                         "non-empty array", path, i);
-                goto fail;
-            }
-            k = add_font(fonts, nfonts, sf_dir, p, nm ? nm : p, err,
-                         errlen);
-            if (k < 0)
-                goto fail;
-            f = &fonts[k];
-            json_array_foreach(ls, j, x) {
-                int l = json_is_string(x)
-                    ? mg_layer_from_name(json_string_value(x)) : -1;
-                if (l < 0) {
-                    snprintf(err, errlen, "%s: fonts[%zu].layers[%zu]: "
-                             "unknown layer", path, i, j);
-                    goto fail;
-                }
-                f->layers |= 1u << l;
-            }
-            json_array_foreach(tg, j, x) {
-                if (json_is_string(x) && f->ntags < MAX_FONT_TAGS)
-                    snprintf(f->tags[f->ntags++], 32, "%s",
-                             json_string_value(x));
-            }
-            if (w && (!json_is_number(w) || json_number_value(w) <= 0)) {
-                snprintf(err, errlen, "%s: fonts[%zu].weight: need a "
-                         "positive number", path, i);
-                goto fail;
-            }
-            if (w)
-                f->weight = json_number_value(w);
-        }
-    }
-    for (int l = 0; l < MG_NLAYERS; l++) {
-        DIR *d;
-        struct dirent *de;
-        char *names[MAX_FONTS];
-        int nn = 0;
-
-        snprintf(path, sizeof path, "%s/%s", sf_dir, mg_layer_name(l));
-        d = opendir(path);
-        if (!d)
-            continue;
-        while ((de = readdir(d)) && nn < MAX_FONTS)
-            if (is_sf2(de->d_name))
-                names[nn++] = strdup(de->d_name);
-        closedir(d);
-        qsort(names, (size_t)nn, sizeof names[0], cmp_str);
-        for (int j = 0; j < nn; j++) {
-            char rel[1100], nm[128];
-            int k;
-            snprintf(rel, sizeof rel, "%s/%s", mg_layer_name(l), names[j]);
-            snprintf(nm, sizeof nm, "%.*s", (int)strlen(names[j]) - 4,
-                     names[j]);
-            k = names[j] ? add_font(fonts, nfonts, sf_dir, rel, nm, err,
-                                    errlen) : -1;
-            if (k >= 0)
-                fonts[k].layers |= 1u << l;
-        }
-        for (int j = 0; j < nn; j++)
-            free(names[j]);
-    }
-    json_decref(root);
-    return 0;
-fail:
-    json_decref(root);
-    return -1;
-}
-
-/* Cheap validity check without FluidSynth: readable, RIFF....sfbk. */
-static int
-check_font_file(const font *f, char *err, size_t errlen)
-{
-    unsigned char h[12];
-    char msg[512];
-    FILE *fp;
-
-    if (mg_rfile_open(f->file, 0, &fp, msg, sizeof msg) < 0) {
-        snprintf(err, errlen, "soundfont %s", msg);
-        return -1;
-    }
-    if (fread(h, 1, 12, fp) != 12 || memcmp(h, "RIFF", 4) ||
-        memcmp(h + 8, "sfbk", 4)) {
-        fclose(fp);
-        snprintf(err, errlen, "soundfont %s: not a SoundFont 2 file",
-                 f->file);
-        return -1;
-    }
-    fclose(fp);
-    return 0;
-}
 
 /* ---- data: mix.json ------------------------------------------------- */
 
@@ -476,6 +305,67 @@ make_settings(double rate, bool fx)
     return st;
 }
 
+/* Load one font into its master synth and find its pre-roll (cached, or
+ * measured). Runs in a thread of its own; reports into f->err. */
+static void *
+load_one(void *arg)
+{
+    font *f = arg;
+    char key[1600];
+    double r = 44100;
+    int rate;
+
+    fluid_settings_getnum(fluid_synth_get_settings(f->synth),
+                          "synth.sample-rate", &r);
+    rate = (int)r;
+    snprintf(f->file, sizeof f->file, "%s", f->info->file);
+    if (f->info->version >= 3 &&
+        mg_sfont_expand(f->info->file, f->file, sizeof f->file, f->err,
+                        sizeof f->err) < 0)
+        return NULL;
+    f->sfid = fluid_synth_sfload(f->synth, f->file, 0);
+    if (f->sfid == FLUID_FAILED) {
+        snprintf(f->err, sizeof f->err, "soundfont %.400s: FluidSynth "
+                 "cannot load it", f->info->file);
+        return NULL;
+    }
+    f->sfont = fluid_synth_get_sfont_by_id(f->synth, f->sfid);
+    if (mg_cal_key(f->file, rate, key, sizeof key) < 0 ||
+        mg_cal_cache_get(f->cache_dir, key, &f->preroll) < 0) {
+        if (mg_cal_measure(f->synth, f->sfid, rate, &f->preroll, f->err,
+                           sizeof f->err) < 0)
+            return NULL;
+    }
+    return NULL;
+}
+
+static int
+load_fonts(mg_audio *a, char *err, size_t errlen)
+{
+    pthread_t th[MAX_FONTS];
+    bool started[MAX_FONTS] = {false};
+    int rc = 0;
+
+    for (int i = 0; i < a->nfonts; i++) {
+        font *f = &a->fonts[i];
+        f->err[0] = 0;
+        if (!f->synth)
+            continue;
+        started[i] = pthread_create(&th[i], NULL, load_one, f) == 0;
+        if (!started[i])
+            load_one(f);
+    }
+    for (int i = 0; i < a->nfonts; i++)
+        if (started[i])
+            pthread_join(th[i], NULL);
+    for (int i = 0; i < a->nfonts && rc == 0; i++)
+        if (a->fonts[i].err[0]) {
+            snprintf(err, errlen, "%s", a->fonts[i].err);
+            rc = -1;
+        }
+    return rc;
+}
+
 mg_audio *
 mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
              size_t errlen)
@@ -523,28 +413,19 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
     snprintf(path, sizeof path, "%s/mix.json", c->sf_dir);
     if (load_mix(&a->mix, path, err, errlen) < 0)
         goto fail;
-    if (load_pools(c->sf_dir, a->fonts, &a->nfonts, err, errlen) < 0)
+    a->pools = mg_pools_load(c->sf_dir, c->fonts, c->accept_license, err,
+                             errlen);
+    if (!a->pools)
         goto fail;
-    for (int l = 0; l < MG_NLAYERS; l++) {
-        for (int i = 0; i < a->nfonts; i++)
-            if (a->fonts[i].layers & (1u << l))
-                a->pool[l][a->npool[l]++] = i;
-        if (!a->npool[l]) {
-            snprintf(err, errlen, "soundfont pool for layer %s is empty "
-                     "(%s/registry.json and %s/%s/ list no font)",
-                     mg_layer_name(l), c->sf_dir, c->sf_dir,
-                     mg_layer_name(l));
-            goto fail;
-        }
+    a->nfonts = mg_pools_count(a->pools);
+    for (int i = 0; i < a->nfonts; i++) {
+        a->fonts[i].info = mg_pools_font(a->pools, i);
+        a->fonts[i].sfid = -1;
+        a->fonts[i].cache_dir = c->cache_dir;
     }
     if (!render)
         return a;
 
-    /* Validate every font before loading any: a bad one is reported
-     * before the (slow) loading of the good ones. */
-    for (int i = 0; i < a->nfonts; i++)
-        if (check_font_file(&a->fonts[i], err, errlen) < 0)
-            goto fail;
     /* Process-wide settings (SIGXFSZ, FluidSynth's logger) are the
      * program's choice, never made here: see mg_audio_process_setup. */
     a->settings = make_settings(a->rate, false);
@@ -556,29 +437,21 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
     fluid_settings_setint(a->rsettings, "synth.audio-groups", MG_NLAYERS);
     fluid_settings_setint(a->rsettings, "synth.audio-channels", MG_NLAYERS);
     fluid_settings_setint(a->rsettings, "synth.effects-groups", MG_NLAYERS);
+    /* Every font of the pools: a master synth each (made here, in one
+     * thread), the files loaded in parallel (threads: start-up is the
+     * slowest font, not the sum), SF3 files through their expansion. */
     for (int i = 0; i < a->nfonts; i++) {
         font *f = &a->fonts[i];
-        char key[1600];
-
+        if (!f->info->selected)
+            continue;
         f->synth = new_fluid_synth(a->settings);
         if (!f->synth) {
             snprintf(err, errlen, "audio: cannot create a FluidSynth synth");
             goto fail;
         }
-        f->sfid = fluid_synth_sfload(f->synth, f->file, 0);
-        if (f->sfid == FLUID_FAILED) {
-            snprintf(err, errlen, "soundfont %s: FluidSynth cannot load it",
-                     f->file);
-            goto fail;
-        }
-        f->sfont = fluid_synth_get_sfont_by_id(f->synth, f->sfid);
-        if (mg_cal_key(f->file, a->rate, key, sizeof key) < 0 ||
-            mg_cal_cache_get(c->cache_dir, key, &f->preroll) < 0) {
-            if (mg_cal_measure(f->synth, f->sfid, a->rate, &f->preroll, err,
-                               errlen) < 0)
-                goto fail;
-        }
     }
+    if (load_fonts(a, err, errlen) < 0)
+        goto fail;
     /* The in-memory stem store (its whole budget) is made and touched
      * here, at start-up, so its first-touch page faults are not charged
      * to the first sample; it never grows past that budget (a longer song
@@ -607,6 +480,7 @@ mg_audio_destroy(mg_audio **ap)
     for (int i = 0; i < a->nfonts; i++)
         if (a->fonts[i].synth)
             delete_fluid_synth(a->fonts[i].synth);
+    mg_pools_destroy(&a->pools);
     if (a->settings)
         delete_fluid_settings(a->settings);
     if (a->rsettings)
@@ -672,39 +546,27 @@ mg_audio_synth_version(void)
 typedef struct {
     int font[MG_NLAYERS];
     int bank[MG_NLAYERS], program[MG_NLAYERS];
+    const char *preset[MG_NLAYERS], *gm_class[MG_NLAYERS];
     mg_fx_chain fx[MG_NLAYERS];
     double level_db[MG_NLAYERS], pan[MG_NLAYERS];
 } draws;
-
-static bool
-font_has_tag(const font *f, const char *tag)
-{
-    for (int i = 0; i < f->ntags; i++)
-        if (!strcasecmp(f->tags[i], tag))
-            return true;
-    return false;
-}
 
 static void
 draw_all(const mg_audio *a, const mg_song *s, mg_rng *sf_rng,
          mg_rng *fx_rng, mg_rng *mix_rng, draws *d)
 {
+    /* a font per layer among those with the song's program, weight x (1 +
+     * the genre's tags for the layer that the font carries): tags steer
+     * without excluding (pools.c) */
     for (int l = 0; l < MG_NLAYERS; l++) {
-        double w[MAX_FONTS];
-        int k;
-        /* weight x (1 + number of the genre's tags for this layer that
-         * the font carries): tags steer without excluding */
-        for (int i = 0; i < a->npool[l]; i++) {
-            const font *f = &a->fonts[a->pool[l][i]];
-            int m = 0;
-            for (int t = 0; t < a->ntags[l]; t++)
-                m += font_has_tag(f, a->tags[l][t]);
-            w[i] = f->weight * (1 + m);
-        }
-        k = mg_rng_weighted(sf_rng, w, a->npool[l]);
-        d->font[l] = a->pool[l][k < 0 ? 0 : k];
-        d->bank[l] = l == MG_LAYER_BEAT ? 128 : 0;
-        d->program[l] = s->program[l] & 127;
+        mg_font_draw fd;
+        mg_pools_draw(a->pools, l, s->program[l], a->tags[l], a->ntags[l],
+                      sf_rng, &fd);
+        d->font[l] = fd.font;
+        d->bank[l] = fd.bank;
+        d->program[l] = fd.program;
+        d->preset[l] = fd.preset;
+        d->gm_class[l] = fd.gm_class;
     }
     for (int l = 0; l < MG_NLAYERS; l++)
         mg_fx_draw(&a->fx, l, a->fx_profile, fx_rng, &d->fx[l]);
@@ -714,36 +576,6 @@ draw_all(const mg_audio *a, const mg_song *s, mg_rng *sf_rng,
                          100;
         d->pan[l] = round(mg_rng_range_f(mix_rng, a->mix.pan_lo[l],
                                          a->mix.pan_hi[l]) * 1000) / 1000;
-    }
-}
-
-/* The preset actually played: the asked one, else for drums kit 0, else
- * the font's first preset of the right kind (bank 128 for drums), else its
- * first preset. */
-static void
-resolve_preset(const font *f, int *bank, int *prog)
-{
-    fluid_sfont_t *sf = fluid_synth_get_sfont_by_id(f->synth, f->sfid);
-    fluid_preset_t *p, *first = NULL, *kind = NULL;
-    bool drums = *bank == 128;
-
-    if (!sf || fluid_sfont_get_preset(sf, *bank, *prog))
-        return;
-    if (drums && fluid_sfont_get_preset(sf, 128, 0)) {
-        *prog = 0;
-        return;
-    }
-    fluid_sfont_iteration_start(sf);
-    while ((p = fluid_sfont_iteration_next(sf))) {
-        if (!first)
-            first = p;
-        if (!kind && (fluid_preset_get_banknum(p) == 128) == drums)
-            kind = p;
-    }
-    p = kind ? kind : first;
-    if (p) {
-        *bank = fluid_preset_get_banknum(p);
-        *prog = fluid_preset_get_num(p);
     }
 }
 
@@ -1226,7 +1058,7 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
     sid = fluid_synth_add_sfont(syn, f->sfont);
     if (sid == FLUID_FAILED) {
         snprintf(err, errlen, "soundfont %s: cannot attach it to a synth",
-                 f->file);
+                 f->info->file);
         delete_fluid_synth(syn);
         syn = NULL;
         goto out;
@@ -1239,7 +1071,8 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
             fluid_synth_set_channel_type(syn, l, CHANNEL_TYPE_DRUM);
         if (fluid_synth_program_select(syn, l, sid, d->bank[l],
                                        d->program[l]) != FLUID_OK) {
-            snprintf(err, errlen, "soundfont %s: no preset %d:%d", f->file,
+            snprintf(err, errlen, "soundfont %s: no preset %d:%d",
+                     f->info->file,
                      d->bank[l], d->program[l]);
             goto out;
         }
@@ -2125,16 +1958,19 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     for (int l = 0; l <= MG_NLAYERS; l++)
         a->wlen[l] = 0;
     draw_all(a, s, sf_rng, fx_rng, mix_rng, &d);
-    if (a->render)
-        for (int l = 0; l < MG_NLAYERS; l++)
-            resolve_preset(&a->fonts[d.font[l]], &d.bank[l], &d.program[l]);
     for (int l = 0; l < MG_NLAYERS; l++) {
         const font *f = &a->fonts[d.font[l]];
         json_t *o = json_object(), *lv = json_object();
-        json_object_set_new(o, "name", json_string(f->name));
-        json_object_set_new(o, "path", json_string(f->path));
+        json_object_set_new(o, "name", json_string(f->info->name));
+        json_object_set_new(o, "path", json_string(f->info->path));
+        json_object_set_new(o, "license", json_string(f->info->license));
+        json_object_set_new(o, "license_class",
+                            json_string(f->info->license_class));
         json_object_set_new(o, "bank", json_integer(d.bank[l]));
         json_object_set_new(o, "program", json_integer(d.program[l]));
+        json_object_set_new(o, "preset", json_string(d.preset[l]));
+        json_object_set_new(o, "instrument_class",
+                            json_string(d.gm_class[l]));
         if (a->render) {
             double off = (double)f->preroll / a->rate;
             json_object_set_new(o, "render_offset_seconds",
@@ -2288,21 +2124,16 @@ int
 mg_audio_calibrate(const mg_config *c, FILE *report, char *err,
                    size_t errlen)
 {
-    font *fonts = calloc(MAX_FONTS, sizeof *fonts);
+    mg_pools *pools = NULL;
     fluid_settings_t *st = NULL;
     char cache[1024];
     int nf = 0, rc = -1, rate = c->sample_rate > 0 ? c->sample_rate : 44100;
 
-    if (!fonts) {
-        snprintf(err, errlen, "calibrate: out of memory");
-        return -1;
-    }
-    if (load_pools(c->sf_dir, fonts, &nf, err, errlen) < 0)
+    pools = mg_pools_load(c->sf_dir, c->fonts, c->accept_license, err,
+                          errlen);
+    if (!pools)
         goto out;
-    if (nf == 0) {
-        snprintf(err, errlen, "calibrate: no soundfont in %s", c->sf_dir);
-        goto out;
-    }
+    nf = mg_pools_count(pools);
     st = new_fluid_settings();
     if (!st) {
         snprintf(err, errlen, "calibrate: cannot create FluidSynth settings");
@@ -2316,22 +2147,27 @@ mg_audio_calibrate(const mg_config *c, FILE *report, char *err,
         goto out;
     }
     for (int i = 0; i < nf; i++) {
+        const mg_font_info *fi = mg_pools_font(pools, i);
         fluid_synth_t *syn;
-        char key[1600];
+        char key[1600], file[1200];
         int id, frames;
 
-        if (check_font_file(&fonts[i], err, errlen) < 0)
+        if (!fi->selected)
+            continue;
+        snprintf(file, sizeof file, "%s", fi->file);
+        if (fi->version >= 3 &&
+            mg_sfont_expand(fi->file, file, sizeof file, err, errlen) < 0)
             goto out;
         syn = new_fluid_synth(st);
         if (!syn) {
             snprintf(err, errlen, "calibrate: cannot create a synth");
             goto out;
         }
-        id = fluid_synth_sfload(syn, fonts[i].file, 0);
+        id = fluid_synth_sfload(syn, file, 0);
         if (id == FLUID_FAILED) {
             delete_fluid_synth(syn);
             snprintf(err, errlen, "soundfont %s: FluidSynth cannot load it",
-                     fonts[i].file);
+                     fi->file);
             goto out;
         }
         if (mg_cal_measure(syn, id, rate, &frames, err, errlen) < 0) {
@@ -2339,13 +2175,12 @@ mg_audio_calibrate(const mg_config *c, FILE *report, char *err,
             goto out;
         }
         delete_fluid_synth(syn);
-        if (mg_cal_key(fonts[i].file, rate, key, sizeof key) < 0 ||
+        if (mg_cal_key(file, rate, key, sizeof key) < 0 ||
             mg_cal_cache_put(c->cache_dir, key, frames, err, errlen) < 0)
             goto out;
         if (report)
             fprintf(report, "%-24s %6d frames  %8.3f ms  at %d Hz  %s\n",
-                    fonts[i].name, frames, 1e3 * frames / rate, rate,
-                    fonts[i].file);
+                    fi->name, frames, 1e3 * frames / rate, rate, fi->file);
     }
     if (report)
         fprintf(report, "fluidsynth %s; cached in %s\n", fluid_version_str(),
@@ -2354,7 +2189,7 @@ mg_audio_calibrate(const mg_config *c, FILE *report, char *err,
 out:
     if (st)
         delete_fluid_settings(st);
-    free(fonts);
+    mg_pools_destroy(&pools);
     return rc;
 }
 
@@ -2408,24 +2243,32 @@ cmp_hashed(const void *x, const void *y)
 }
 
 int
-mg_audio_pools_hash(const char *sf_dir, const char *cache_dir, char out[65],
-                    char *err, size_t errlen)
+mg_audio_pools_hash(const mg_config *c, char out[65], char *err,
+                    size_t errlen)
 {
+    const char *sf_dir = c->sf_dir;
     static const char *const data[] = {"registry.json", "fx.json",
                                        "mix.json"};
-    font *fonts = calloc(MAX_FONTS, sizeof *fonts);
-    hashed *h = calloc(MAX_FONTS + 3, sizeof *h);
+    mg_pools *pools = NULL;
+    hashed *h = calloc(MAX_FONTS + 4, sizeof *h);
     int nf = 0, nh = 0, rc = -1;
     EVP_MD_CTX *ctx = NULL;
     unsigned char md[32];
     unsigned int mdlen;
 
-    if (!fonts || !h) {
+    if (!h) {
         snprintf(err, errlen, "sha256: out of memory");
         goto out;
     }
-    if (load_pools(sf_dir, fonts, &nf, err, errlen) < 0)
+    pools = mg_pools_load(sf_dir, c->fonts, c->accept_license, err, errlen);
+    if (!pools)
         goto out;
+    nf = mg_pools_count(pools);
+    /* the selection itself (the pools are the fonts it names) */
+    snprintf(h[nh].path, sizeof h[nh].path, " fonts=%.200s", c->fonts);
+    memset(h[nh].sha, '0', 64);
+    h[nh].sha[64] = 0;
+    nh++;
     /* the data files that decide the audio bytes count too */
     for (int i = 0; i < 3; i++) {
         char p[1200];
@@ -2440,11 +2283,14 @@ mg_audio_pools_hash(const char *sf_dir, const char *cache_dir, char out[65],
     }
     /* fonts are large: their hashes are cached by file identity */
     for (int i = 0; i < nf; i++) {
-        snprintf(h[nh].path, sizeof h[nh].path, "%s", fonts[i].path);
-        if (mg_cal_hash_get(cache_dir, fonts[i].file, h[nh].sha) < 0) {
-            if (sha256_file(fonts[i].file, h[nh].sha, err, errlen) < 0)
+        const mg_font_info *f = mg_pools_font(pools, i);
+        if (!f->selected)
+            continue;
+        snprintf(h[nh].path, sizeof h[nh].path, "%s", f->path);
+        if (mg_cal_hash_get(c->cache_dir, f->file, h[nh].sha) < 0) {
+            if (sha256_file(f->file, h[nh].sha, err, errlen) < 0)
                 goto out;
-            mg_cal_hash_put(cache_dir, fonts[i].file, h[nh].sha);
+            mg_cal_hash_put(c->cache_dir, f->file, h[nh].sha);
         }
         nh++;
     }
@@ -2464,7 +2310,7 @@ mg_audio_pools_hash(const char *sf_dir, const char *cache_dir, char out[65],
     rc = 0;
 out:
     EVP_MD_CTX_free(ctx);
-    free(fonts);
+    mg_pools_destroy(&pools);
     free(h);
     return rc;
 }

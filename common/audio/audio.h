@@ -58,10 +58,12 @@ void mg_audio_process_setup(void);
 
 /* "2.3.1" - the libfluidsynth version linked at run time. */
 const char *mg_audio_synth_version(void);
-/* SHA-256 hex over the sorted (relative path, file SHA-256) list of every
- * soundfont in the pools; the fonts' hashes are cached in cache_dir
+/* SHA-256 hex over the font selection and the sorted (path, file
+ * SHA-256) list of the data files and of every soundfont in the run's
+ * pools (c->sf_dir, c->fonts, c->accept_license); computed once and
+ * cached by the caller; the fonts' hashes are cached in c->cache_dir
  * ("" = none: every call reads the fonts). */
-int mg_audio_pools_hash(const char *sf_dir, const char *cache_dir,
-                        char out[65], char *err, size_t errlen);
+int mg_audio_pools_hash(const mg_config *c, char out[65], char *err,
+                        size_t errlen);
 
 #endif

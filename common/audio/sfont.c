@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "errmsg.h"
+#include "rfile.h"
 
 #define SF_OGG 0x10
 
@@ -242,12 +243,14 @@ int
 mg_sfont_presets(const char *path, mg_sf_preset **presets, int *n,
                  int *version, char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "rb");
+    FILE *fp;
+    char msg[1200];
     int rc;
 
-    if (!fp)
-        return mg_errf(err, errlen, "soundfont %s: %s", path,
-                       strerror(errno));
+    /* a regular file only: a FIFO or device named as a font must not
+     * hang or spin the reader */
+    if (mg_rfile_open(path, 0, &fp, msg, sizeof msg) < 0)
+        return mg_errf(err, errlen, "soundfont %s", msg);
     rc = mg_sfont_read_presets(fp, path, presets, n, version, err, errlen);
     fclose(fp);
     return rc;

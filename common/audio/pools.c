@@ -1,0 +1,641 @@
+/*
+ * pools — the soundfont registry, the run's selection, the licence gate
+ * and the per-sample font draw (see pools.h for the contract).
+ *
+ * Selection: "default" names the registry's default fonts, "all" every
+ * entry, anything else one font by name; dropped-in files always join the
+ * pools of their directory (a user put them there). Checks come before
+ * the gate, so a broken or missing font is named as such even when it is
+ * also opt-in. Preset tables come from the files (sfont.c), never from a
+ * synthesizer, so drawing needs no loaded font.
+ */
+#include "pools.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "errmsg.h"
+#include "rfile.h"
+
+struct mg_pools {
+    int n;
+    mg_font_info f[MG_POOLS_MAX];
+    int npool[MG_NLAYERS];
+    int pool[MG_NLAYERS][MG_POOLS_MAX];
+};
+
+static const char *const gm_classes[16] = {
+    "Piano", "Chromatic Percussion", "Organ", "Guitar", "Bass", "Strings",
+    "Strings (continued)", "Brass", "Reed", "Pipe", "Synth Lead",
+    "Synth Pad", "Synth Effects", "Ethnic", "Percussive", "Sound Effects",
+};
+
+const char *
+mg_gm_class(int bank, int program, bool drums)
+{
+    if (drums || bank == 128)
+        return "Drums";
+    return gm_classes[(program & 127) / 8];
+}
+
+static void
+copy_str(char *dst, size_t n, json_t *v)
+{
+    if (json_is_string(v))
+        snprintf(dst, n, "%s", json_string_value(v));
+}
+
+static char *
+dup_str(json_t *v)
+{
+    return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+}
+
+static bool
+known_class(const char *c)
+{
+    return !strcmp(c, "permissive") || !strcmp(c, "attribution") ||
+           !strcmp(c, "copyleft") || !strcmp(c, "unknown");
+}
+
+/* Licence fields of a registry entry or a sidecar file. */
+static int
+read_license(mg_font_info *f, json_t *e, const char *where, char *err,
+             size_t errlen)
+{
+    json_t *x;
+
+    copy_str(f->license, sizeof f->license, json_object_get(e, "license"));
+    copy_str(f->license_class, sizeof f->license_class,
+             json_object_get(e, "license_class"));
+    copy_str(f->license_url, sizeof f->license_url,
+             json_object_get(e, "license_url"));
+    copy_str(f->debian_package, sizeof f->debian_package,
+             json_object_get(e, "debian_package"));
+    free(f->copyright);
+    free(f->attribution);
+    free(f->note);
+    f->copyright = dup_str(json_object_get(e, "copyright"));
+    f->attribution = dup_str(json_object_get(e, "attribution"));
+    f->note = dup_str(json_object_get(e, "note"));
+    if (!f->license[0])
+        snprintf(f->license, sizeof f->license, "unknown");
+    if (!f->license_class[0])
+        snprintf(f->license_class, sizeof f->license_class, "%s",
+                 !strcmp(f->license, "unknown") ? "unknown" : "copyleft");
+    if (!known_class(f->license_class))
+        return mg_errf(err, errlen, "%s: license_class must be permissive, "
+                       "attribution, copyleft or unknown, got '%s'", where,
+                       f->license_class);
+    f->opt_in = strcmp(f->license_class, "permissive") != 0;
+    x = json_object_get(e, "size_mb");
+    if (json_is_number(x))
+        f->size_mb = json_number_value(x);
+    return 0;
+}
+
+static mg_font_info *
+add_font(mg_pools *p, const char *sf_dir, const char *path, const char *name,
+         char *err, size_t errlen)
+{
+    mg_font_info *f;
+
+    for (int i = 0; i < p->n; i++)
+        if (!strcmp(p->f[i].path, path))
+            return &p->f[i];
+    if (p->n >= MG_POOLS_MAX) {
+        mg_errf(err, errlen, "%s: more than %d soundfonts", sf_dir,
+                MG_POOLS_MAX);
+        return NULL;
+    }
+    f = &p->f[p->n++];
+    memset(f, 0, sizeof *f);
+    snprintf(f->path, sizeof f->path, "%s", path);
+    if (path[0] == '/')
+        snprintf(f->file, sizeof f->file, "%s", path);
+    else
+        snprintf(f->file, sizeof f->file, "%.500s/%.500s", sf_dir, path);
+    snprintf(f->name, sizeof f->name, "%s", name);
+    snprintf(f->license, sizeof f->license, "unknown");
+    snprintf(f->license_class, sizeof f->license_class, "unknown");
+    f->opt_in = true;
+    f->weight = 1.0;
+    f->is_default = true;
+    return f;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+is_font_file(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && name[0] != '.' &&
+           (!strcasecmp(name + n - 4, ".sf2") ||
+            !strcasecmp(name + n - 4, ".sf3"));
+}
+
+static int
+read_registry(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
+{
+    char path[1200];
+    json_t *root, *arr, *e;
+    struct stat st;
+    size_t i;
+
+    snprintf(path, sizeof path, "%s/registry.json", sf_dir);
+    if (stat(path, &st) != 0)
+        return 0;
+    if (!(root = mg_rfile_json(path, 0, err, errlen)))
+        return -1;
+    arr = json_object_get(root, "fonts");
+    if (!json_is_array(arr)) {
+        json_decref(root);
+        return mg_errf(err, errlen, "%s: \"fonts\" must be an array", path);
+    }
+    json_array_foreach(arr, i, e) {
+        const char *fp = json_string_value(json_object_get(e, "path"));
+        const char *nm = json_string_value(json_object_get(e, "name"));
+        json_t *ls = json_object_get(e, "layers");
+        json_t *tg = json_object_get(e, "tags");
+        json_t *w = json_object_get(e, "weight");
+        json_t *df = json_object_get(e, "default");
+        json_t *kits = json_object_get(e, "drum_kits");
+        json_t *x;
+        char where[1300];
+        mg_font_info *f;
+        size_t j;
+
+        snprintf(where, sizeof where, "%.1200s: fonts[%zu]", path, i);
+        if (!fp || !*fp) {
+            mg_errf(err, errlen, "%s.path: missing", where);
+            goto fail;
+        }
+        if (!json_is_array(ls) || json_array_size(ls) == 0) {
+            mg_errf(err, errlen, "%s.layers: need a non-empty array", where);
+            goto fail;
+        }
+        f = add_font(p, sf_dir, fp, nm && *nm ? nm : fp, err, errlen);
+        if (!f)
+            goto fail;
+        if (read_license(f, e, where, err, errlen) < 0)
+            goto fail;
+        if (df && !json_is_boolean(df)) {
+            mg_errf(err, errlen, "%s.default: need true or false", where);
+            goto fail;
+        }
+        f->is_default = df ? json_is_true(df) : true;
+        json_array_foreach(ls, j, x) {
+            int l = json_is_string(x)
+                ? mg_layer_from_name(json_string_value(x)) : -1;
+            if (l < 0) {
+                mg_errf(err, errlen, "%s.layers[%zu]: unknown layer", where,
+                        j);
+                goto fail;
+            }
+            f->layers |= 1u << l;
+        }
+        json_array_foreach(tg, j, x) {
+            if (json_is_string(x) && f->ntags < MG_FONT_MAX_TAGS)
+                snprintf(f->tags[f->ntags++], 32, "%s",
+                         json_string_value(x));
+        }
+        if (w && (!json_is_number(w) || json_number_value(w) <= 0)) {
+            mg_errf(err, errlen, "%s.weight: need a positive number", where);
+            goto fail;
+        }
+        if (w)
+            f->weight = json_number_value(w);
+        if (kits) {
+            if (!json_is_array(kits)) {
+                mg_errf(err, errlen, "%s.drum_kits: need [[bank, program], "
+                        "...]", where);
+                goto fail;
+            }
+            json_array_foreach(kits, j, x) {
+                json_t *b = json_array_get(x, 0), *pr = json_array_get(x, 1);
+                if (!json_is_integer(b) || !json_is_integer(pr) ||
+                    json_integer_value(b) < 0 || json_integer_value(b) > 128 ||
+                    json_integer_value(pr) < 0 ||
+                    json_integer_value(pr) > 127) {
+                    mg_errf(err, errlen, "%s.drum_kits[%zu]: need [bank "
+                            "0..128, program 0..127]", where, j);
+                    goto fail;
+                }
+                if (f->nkits < MG_FONT_MAX_KITS) {
+                    f->kit[f->nkits][0] = (int)json_integer_value(b);
+                    f->kit[f->nkits][1] = (int)json_integer_value(pr);
+                    f->nkits++;
+                }
+            }
+        }
+    }
+    json_decref(root);
+    return 0;
+fail:
+    json_decref(root);
+    return -1;
+}
+
+/* Fonts dropped into sf_dir/<layer>/, each with an optional sidecar
+ * NAME.sf2.json (licence fields, as download-assets writes it). */
+static int
+read_dropped(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
+{
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        char dir[1200];
+        DIR *d;
+        struct dirent *de;
+        char *names[MG_POOLS_MAX];
+        int nn = 0, rc = 0;
+
+        snprintf(dir, sizeof dir, "%s/%s", sf_dir, mg_layer_name(l));
+        d = opendir(dir);
+        if (!d)
+            continue;
+        while ((de = readdir(d)) && nn < MG_POOLS_MAX)
+            if (is_font_file(de->d_name))
+                names[nn++] = strdup(de->d_name);
+        closedir(d);
+        qsort(names, (size_t)nn, sizeof names[0], cmp_str);
+        for (int j = 0; j < nn && rc == 0; j++) {
+            char rel[1100], nm[64], side[1400];
+            mg_font_info *f;
+            struct stat st;
+
+            if (!names[j]) {
+                rc = mg_errf(err, errlen, "%s: out of memory", dir);
+                break;
+            }
+            snprintf(rel, sizeof rel, "%s/%s", mg_layer_name(l), names[j]);
+            snprintf(nm, sizeof nm, "%.*s", (int)strlen(names[j]) - 4,
+                     names[j]);
+            f = add_font(p, sf_dir, rel, nm, err, errlen);
+            if (!f) {
+                rc = -1;
+                break;
+            }
+            f->layers |= 1u << l;
+            snprintf(side, sizeof side, "%s.json", f->file);
+            if (stat(side, &st) == 0) {
+                json_t *s = mg_rfile_json(side, 0, err, errlen);
+                if (!s) {
+                    rc = -1;
+                    break;
+                }
+                if (json_is_string(json_object_get(s, "name")))
+                    copy_str(f->name, sizeof f->name,
+                             json_object_get(s, "name"));
+                rc = read_license(f, s, side, err, errlen);
+                json_decref(s);
+            }
+        }
+        for (int j = 0; j < nn; j++)
+            free(names[j]);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Does the selection (comma-separated) name f? */
+static bool
+selects(const char *select, const mg_font_info *f, bool dropped)
+{
+    const char *s = select && *select ? select : "default";
+    char tok[128];
+
+    if (dropped)
+        return true;
+    while (*s) {
+        size_t k = strcspn(s, ",");
+        snprintf(tok, sizeof tok, "%.*s", (int)(k < 127 ? k : 127), s);
+        if ((!strcmp(tok, "default") && f->is_default) ||
+            !strcmp(tok, "all") || !strcmp(tok, f->name))
+            return true;
+        s += k;
+        if (*s == ',')
+            s++;
+    }
+    return false;
+}
+
+/* Every name in the selection must be a keyword or a font. */
+static int
+check_selection(const mg_pools *p, const char *select, char *err,
+                size_t errlen)
+{
+    const char *s = select && *select ? select : "default";
+    char tok[128];
+
+    while (*s) {
+        size_t k = strcspn(s, ",");
+        bool found = false;
+        snprintf(tok, sizeof tok, "%.*s", (int)(k < 127 ? k : 127), s);
+        if (!strcmp(tok, "default") || !strcmp(tok, "all"))
+            found = true;
+        for (int i = 0; i < p->n && !found; i++)
+            found = !strcmp(p->f[i].name, tok);
+        if (!found)
+            return mg_errf(err, errlen, "fonts: no soundfont named '%s' in "
+                           "the registry (musicgen fonts lists them)", tok);
+        s += k;
+        if (*s == ',')
+            s++;
+    }
+    return 0;
+}
+
+static void
+free_font(mg_font_info *f)
+{
+    free(f->copyright);
+    free(f->attribution);
+    free(f->note);
+    free(f->presets);
+}
+
+void
+mg_pools_destroy(mg_pools **pp)
+{
+    mg_pools *p = pp ? *pp : NULL;
+    if (!p)
+        return;
+    for (int i = 0; i < p->n; i++)
+        free_font(&p->f[i]);
+    free(p);
+    *pp = NULL;
+}
+
+mg_pools *
+mg_pools_registry(const char *sf_dir, char *err, size_t errlen)
+{
+    mg_pools *p = calloc(1, sizeof *p);
+    if (!p) {
+        mg_errf(err, errlen, "pools: out of memory");
+        return NULL;
+    }
+    if (read_registry(p, sf_dir, err, errlen) < 0 ||
+        read_dropped(p, sf_dir, err, errlen) < 0)
+        mg_pools_destroy(&p);
+    return p;
+}
+
+static bool
+has_preset(const mg_font_info *f, int bank, int prog)
+{
+    for (int i = 0; i < f->npresets; i++)
+        if (f->presets[i].bank == bank && f->presets[i].program == prog)
+            return true;
+    return false;
+}
+
+static bool
+is_dropped(const char *sf_dir, const mg_font_info *f)
+{
+    (void)sf_dir;
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        size_t n = strlen(mg_layer_name(l));
+        if (!strncmp(f->path, mg_layer_name(l), n) && f->path[n] == '/')
+            return true;
+    }
+    return false;
+}
+
+mg_pools *
+mg_pools_load(const char *sf_dir, const char *select, bool accept_license,
+              char *err, size_t errlen)
+{
+    mg_pools *p = mg_pools_registry(sf_dir, err, errlen);
+    char gate[900] = "";
+    int ngate = 0;
+
+    if (!p)
+        return NULL;
+    if (check_selection(p, select, err, errlen) < 0)
+        goto fail;
+    for (int i = 0; i < p->n; i++) {
+        mg_font_info *f = &p->f[i];
+        struct stat st;
+
+        f->selected = selects(select, f, is_dropped(sf_dir, f));
+        if (!f->selected)
+            continue;
+        if (stat(f->file, &st) != 0) {
+            if (f->debian_package[0])
+                mg_errf(err, errlen, "soundfont %s: %s: %s (Debian package "
+                        "%s: run scripts/setup.sh, or leave it out with "
+                        "--fonts)", f->name, f->file, strerror(errno),
+                        f->debian_package);
+            else
+                mg_errf(err, errlen, "soundfont %s: %s", f->file,
+                        strerror(errno));
+            goto fail;
+        }
+        if (mg_sfont_presets(f->file, &f->presets, &f->npresets, &f->version,
+                             err, errlen) < 0)
+            goto fail;
+        if (!f->npresets) {
+            mg_errf(err, errlen, "soundfont %s: no presets", f->file);
+            goto fail;
+        }
+        if (!f->nkits)
+            for (int k = 0; k < f->npresets && f->nkits < MG_FONT_MAX_KITS;
+                 k++)
+                if (f->presets[k].bank == 128) {
+                    f->kit[f->nkits][0] = 128;
+                    f->kit[f->nkits][1] = f->presets[k].program;
+                    f->nkits++;
+                }
+        for (int k = 0; k < f->nkits; k++)
+            if (!has_preset(f, f->kit[k][0], f->kit[k][1])) {
+                mg_errf(err, errlen, "soundfont %s: drum kit %d:%d is not "
+                        "in the file", f->name, f->kit[k][0], f->kit[k][1]);
+                goto fail;
+            }
+        if ((f->layers & (1u << MG_LAYER_BEAT)) && !f->nkits) {
+            mg_errf(err, errlen, "soundfont %s: in the beat pool but has no "
+                    "drum kit (bank 128, or drum_kits in the registry)",
+                    f->name);
+            goto fail;
+        }
+    }
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        for (int i = 0; i < p->n; i++)
+            if (p->f[i].selected && (p->f[i].layers & (1u << l)))
+                p->pool[l][p->npool[l]++] = i;
+        if (!p->npool[l]) {
+            mg_errf(err, errlen, "soundfont pool for layer %s is empty "
+                    "(%s/registry.json and %s/%s/ give no selected font; "
+                    "musicgen download-assets --sf2 fetches one)",
+                    mg_layer_name(l), sf_dir, sf_dir, mg_layer_name(l));
+            goto fail;
+        }
+    }
+    /* the gate, after every check: one line naming each opt-in font */
+    for (int i = 0; i < p->n; i++) {
+        const mg_font_info *f = &p->f[i];
+        size_t k = strlen(gate);
+        if (!f->selected || !f->opt_in)
+            continue;
+        snprintf(gate + k, sizeof gate - k, "%s%s (%s, %s)", ngate ? ", " : "",
+                 f->name, f->license, f->license_class);
+        ngate++;
+    }
+    if (ngate && !accept_license) {
+        mg_errf(err, errlen, "%s %s %s licence terms that pass to the audio "
+                "rendered with %s: pass --accept-license to use %s, or leave "
+                "%s out of --fonts", ngate > 1 ? "soundfonts" : "soundfont",
+                gate, ngate > 1 ? "carry" : "carries",
+                ngate > 1 ? "them" : "it", ngate > 1 ? "them" : "it",
+                ngate > 1 ? "them" : "it");
+        goto fail;
+    }
+    return p;
+fail:
+    mg_pools_destroy(&p);
+    return NULL;
+}
+
+int
+mg_pools_count(const mg_pools *p)
+{
+    return p->n;
+}
+
+const mg_font_info *
+mg_pools_font(const mg_pools *p, int i)
+{
+    return i >= 0 && i < p->n ? &p->f[i] : NULL;
+}
+
+int
+mg_pools_find(const mg_pools *p, const char *name)
+{
+    for (int i = 0; i < p->n; i++)
+        if (!strcmp(p->f[i].name, name))
+            return i;
+    return -1;
+}
+
+int
+mg_pools_layer(const mg_pools *p, int l, const int **idx)
+{
+    *idx = p->pool[l];
+    return p->npool[l];
+}
+
+int
+mg_pools_notice(const mg_pools *p, char *buf, size_t n)
+{
+    int k = 0;
+    size_t len;
+
+    snprintf(buf, n, "licence: the pools include ");
+    for (int i = 0; i < p->n; i++) {
+        const mg_font_info *f = &p->f[i];
+        if (!f->selected || !f->opt_in)
+            continue;
+        len = strlen(buf);
+        snprintf(buf + len, n - len, "%s%s (%s, %s)", k ? ", " : "", f->name,
+                 f->license, f->license_class);
+        k++;
+    }
+    len = strlen(buf);
+    if (k)
+        snprintf(buf + len, n - len, "; their terms apply to the audio, see "
+                 "LICENSES.md in the dataset");
+    else if (n)
+        buf[0] = 0;
+    return k;
+}
+
+static bool
+font_has_tag(const mg_font_info *f, const char *tag)
+{
+    for (int i = 0; i < f->ntags; i++)
+        if (!strcasecmp(f->tags[i], tag))
+            return true;
+    return false;
+}
+
+/* The preset of f that plays program `prog` (drums: kit `prog`): the
+ * exact one (bank 0), else the same program in the lowest other melodic
+ * bank (a GS variation); drums: kit prog, else kit 0, else the first kit.
+ * Returns the preset index or -1 when f has none of the kind. */
+static int
+find_preset(const mg_font_info *f, bool drums, int prog)
+{
+    if (drums) {
+        int kk = -1;
+        for (int k = 0; k < f->nkits && kk < 0; k++)
+            if (f->kit[k][1] == prog)
+                kk = k;
+        for (int k = 0; k < f->nkits && kk < 0; k++)
+            if (f->kit[k][1] == 0)
+                kk = k;
+        if (kk < 0 && f->nkits)
+            kk = 0;
+        for (int i = 0; kk >= 0 && i < f->npresets; i++)
+            if (f->presets[i].bank == f->kit[kk][0] &&
+                f->presets[i].program == f->kit[kk][1])
+                return i;
+        return -1;
+    }
+    for (int i = 0; i < f->npresets; i++)
+        if (f->presets[i].bank == 0 && f->presets[i].program == prog)
+            return i;
+    for (int i = 0; i < f->npresets; i++)   /* sorted by bank */
+        if (f->presets[i].bank != 128 && f->presets[i].program == prog)
+            return i;
+    return -1;
+}
+
+void
+mg_pools_draw(const mg_pools *p, int l, int program, const char (*tags)[32],
+              int ntags, mg_rng *rng, mg_font_draw *d)
+{
+    double w[MG_POOLS_MAX] = {0};
+    bool drums = l == MG_LAYER_BEAT;
+    int n = p->npool[l], k, pi;
+    const mg_font_info *f;
+
+    program &= 127;
+    for (int i = 0; i < n; i++) {
+        const mg_font_info *g = &p->f[p->pool[l][i]];
+        int m = 0;
+        for (int t = 0; t < ntags; t++)
+            m += font_has_tag(g, tags[t]);
+        w[i] = find_preset(g, drums, program) >= 0 ? g->weight * (1 + m) : 0;
+    }
+    k = mg_rng_weighted(rng, w, n);
+    if (k < 0) {
+        /* no font has the program: any font, its first preset of the kind */
+        for (int i = 0; i < n; i++)
+            w[i] = p->f[p->pool[l][i]].weight;
+        k = mg_rng_weighted(rng, w, n);
+    }
+    d->font = p->pool[l][k < 0 ? 0 : k];
+    f = &p->f[d->font];
+    pi = find_preset(f, drums, program);
+    if (pi < 0)
+        for (int i = 0; i < f->npresets && pi < 0; i++)
+            if ((f->presets[i].bank == 128) == drums)
+                pi = i;
+    if (pi < 0)
+        pi = 0;
+    d->bank = f->presets[pi].bank;
+    d->program = f->presets[pi].program;
+    d->preset = f->presets[pi].name;
+    d->gm_class = mg_gm_class(d->bank, d->program, drums);
+}
