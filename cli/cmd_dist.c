@@ -16,6 +16,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "licenses.h"
 #include "coordinator.h"
 #include "curve.h"
 #include "dlog.h"
@@ -213,6 +214,7 @@ mg_cmd_coordinator(int argc, char **argv)
     o.stop = &mg_stop_flag;
     o.quiet = o.cfg.verbose < 0;
     mg_procs_signals();
+    mg_license_notice("musicgen coordinator", &o.cfg);
     mg_coord *c = mg_coord_new(&o, err, sizeof err);
     if (!c) {
         fprintf(stderr, "musicgen coordinator: %s\n", err);
@@ -702,8 +704,14 @@ mg_cmd_merge(int argc, char **argv)
         unlink(tmp);
         goto done;
     }
+    if (mg_licenses_write(cfg.out_dir, cfg.sf_dir, NULL, path,
+                          sizeof path)) {
+        fprintf(stderr, "musicgen merge: %s\n", path);
+        goto done;
+    }
     if (cfg.verbose >= 0)
-        fprintf(stderr, "merged %" PRIu64 " rows -> %s\n", count, path);
+        fprintf(stderr, "merged %" PRIu64 " rows -> %s/manifest.jsonl\n",
+                count, cfg.out_dir);
     rc = 0;
 done:
     for (uint64_t i = 0; i < count; i++)

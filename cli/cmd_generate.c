@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pools.h"
 #include "commands.h"
 #include "config.h"
 #include "coordinator.h"
@@ -217,6 +218,7 @@ mg_cmd_generate(int argc, char **argv)
         fprintf(stderr, "musicgen generate: removed %ld temporary "
                 "director%s left by writers that are gone\n", swept,
                 swept == 1 ? "y" : "ies");
+    mg_license_notice("musicgen generate", &cfg);
     char dir[1200], ledger[1300];
     snprintf(dir, sizeof dir, "%s/.musicgen", cfg.out_dir);
     if (mkdir(dir, 0755) && errno != EEXIST) {

@@ -7,6 +7,8 @@
 #ifndef MG_COMMANDS_H
 #define MG_COMMANDS_H
 
+#include "config.h"
+
 int mg_cmd_generate(int argc, char **argv);     /* cli/cmd_generate.c */
 int mg_cmd_clean(int argc, char **argv);        /* cli/cmd_clean.c */
 int mg_cmd_list_genres(int argc, char **argv);  /* cli/cmd_genres.c */
@@ -26,5 +28,11 @@ int mg_cmd_filter(int argc, char **argv);       /* cli/cmd_filter.c */
 int mg_cmd_stats(int argc, char **argv);        /* cli/cmd_stats.c */
 int mg_cmd_eval(int argc, char **argv);         /* cli/cmd_eval.c */
 int mg_cmd_export(int argc, char **argv);       /* cli/cmd_export.c */
+int mg_cmd_fonts(int argc, char **argv);        /* cli/cmd_fonts.c */
+
+/* The one line a run prints at start when its pools hold copyleft or
+ * attribution-bearing soundfonts (cli/cmd_fonts.c). */
+void mg_license_notice(const char *who, const mg_config *c);
+
 
 #endif

@@ -43,6 +43,7 @@ static const command commands[] = {
      "reliability and validity (AUROC) of the musicality score"},
     {"export", mg_cmd_export,
      "write a dataset as JSONL, CSV, Parquet, hf, JAMS or WebDataset"},
+    {"fonts", mg_cmd_fonts, "list the soundfonts, their licences and pools"},
 };
 
 static void

@@ -54,6 +54,7 @@
 #include "engine.h"
 #include "http.h"
 #include "ledger.h"
+#include "licenses.h"
 #include "proto.h"
 #include "sampledir.h"
 #include "stats.h"
@@ -1972,6 +1973,10 @@ finish(mg_coord *c, char *err, size_t errlen)
         return -1;
     if (mg_ledger_write_manifest(c->ledger, c->o.cfg.out_dir, err, errlen))
         return -1;
+    /* the fonts the finished samples used, from their sample.json */
+    if (mg_licenses_write(c->o.cfg.out_dir, c->o.cfg.sf_dir, NULL, err,
+                          errlen))
+        return -1;
     for (size_t i = 0; i < c->npeers; i++)
         send_simple(c, c->peers[i].rid, c->peers[i].rid_len,
                     MG_MSG_SHUTDOWN, "run complete");
@@ -2059,7 +2064,9 @@ mg_coord_run(mg_coord *c, char *err, size_t errlen)
     /* SIGTERM: commit what is in hand, keep the ledger, leave a manifest
      * of what is done so far; workers reconnect to the next start. */
     if (progress(c, true, err, errlen) || tx_commit(c, err, errlen) ||
-        mg_ledger_write_manifest(c->ledger, c->o.cfg.out_dir, err, errlen))
+        mg_ledger_write_manifest(c->ledger, c->o.cfg.out_dir, err, errlen) ||
+        mg_licenses_write(c->o.cfg.out_dir, c->o.cfg.sf_dir, NULL, err,
+                          errlen))
         return -1;
     if (!c->o.quiet) {
         mg_dlog(WHO, "stopped: %" PRIu64 "/%" PRIu64 " done; the ledger "

@@ -1,6 +1,8 @@
 #!/bin/sh
 # setup.sh — install the Debian packages that the build, the tests and the
-# default run need. Idempotent: installs only what is missing, and runs
+# default run need (the soundfonts: the dataset-safe ones, MIT or public
+# domain, that sf/registry.json lists; see docs/soundfonts.md for the
+# opt-in ones and their packages). Idempotent: installs only what is missing, and runs
 # apt-get update only then. Run as root (or with sudo).
 set -eu
 
@@ -8,6 +10,8 @@ PACKAGES="build-essential pkg-config
 libfluidsynth-dev libczmq-dev libzmq3-dev libjansson-dev libsndfile1-dev
 libsqlite3-dev libssl-dev libcmocka-dev libmicrohttpd-dev libebur128-dev
 fluid-soundfont-gm fluidsynth sqlite3
+fluid-soundfont-gs musescore-general-soundfont-small fluidr3mono-gm-soundfont
+csound-soundfont
 python3 python3-mido python3-jsonschema python3-yaml aubio-tools valgrind shellcheck
 prometheus chromium tmux imagemagick curl
 slurm-wlm munge
