@@ -201,6 +201,9 @@ setup(void **state)
     (void)state;
     mg_config_defaults(&cfg);
     snprintf(cfg.sf_dir, sizeof cfg.sf_dir, "%s/sf", MG_SRC_DIR);
+    /* the renderer's properties, pinned on one font (the pools and their
+     * draws: test_pools) */
+    snprintf(cfg.fonts, sizeof cfg.fonts, "FluidR3_GM");
     cfg.output_mode = MG_OUT_FULL;
     shared = mg_audio_new(&cfg, NULL, true, err, sizeof err);
     if (!shared)

@@ -1,0 +1,100 @@
+# sound_fonts — sound variety by default and licences that cannot go wrong
+# (docs/soundfonts.md), with the real binary and the real Debian fonts:
+# 300 midi-only samples with the default pools use at least four distinct
+# fonts across their stems, every stem records font, licence, preset name
+# and GM class, and LICENSES.md lists exactly the fonts used; a selection
+# with a copyleft font is refused with one line unless --accept-license is
+# given, which makes the run announce it and LICENSES.md carry it; the same
+# command gives identical sample.json bytes; three full-audio samples
+# render stems on several fonts, each stem with sound where its layer
+# plays; `musicgen fonts` lists the licences.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+
+"$MG_BIN" generate --seed 9 --count 300 --out a --output-mode midi-only -q \
+    || die "midi-only run failed"
+"$MG_BIN" generate --seed 9 --count 20 --out b --output-mode midi-only -q \
+    || die "second midi-only run failed"
+same_samples a 0 b 0 20 || die "sample.json differs between two runs"
+
+check_fonts() {   # check_fonts ROOT COUNT MIN_FONTS
+    "$PY" - "$@" <<'PYEOF'
+import json, os, re, sys
+root, n, least = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+classes = {"Piano", "Chromatic Percussion", "Organ", "Guitar", "Bass", "Strings",
+           "Strings (continued)", "Brass", "Reed", "Pipe", "Synth Lead", "Synth Pad",
+           "Synth Effects", "Ethnic", "Percussive", "Sound Effects", "Drums"}
+reg = {f["name"]: f for f in json.load(open(os.environ["MG_SRC"] + "/sf/registry.json"))["fonts"]}
+used = set()
+for i in range(n):
+    j = json.load(open(os.path.join(root, "%06d" % i, "sample.json")))
+    for layer, s in j["soundfonts"].items():
+        for k in ("name", "license", "license_class", "bank", "program", "preset", "instrument_class"):
+            if k not in s:
+                sys.exit("sample %d %s: no %s" % (i, layer, k))
+        f = reg.get(s["name"])
+        if not f or f["license"] != s["license"]:
+            sys.exit("sample %d %s: font %r / licence %r not the registry's" % (i, layer, s["name"], s["license"]))
+        if s["instrument_class"] not in classes or (layer == "beat") != (s["instrument_class"] == "Drums"):
+            sys.exit("sample %d %s: class %r" % (i, layer, s["instrument_class"]))
+        if not s["preset"]:
+            sys.exit("sample %d %s: empty preset name" % (i, layer))
+        used.add(s["name"])
+if len(used) < least:
+    sys.exit("only %d distinct fonts: %s" % (len(used), sorted(used)))
+lic = open(os.path.join(root, "LICENSES.md")).read()
+listed = set(re.findall(r"^## (\S+)$", lic, re.M))
+if listed != used:
+    sys.exit("LICENSES.md lists %s, the samples used %s" % (sorted(listed), sorted(used)))
+for name in used:
+    if reg[name]["attribution"] not in lic:
+        sys.exit("LICENSES.md lacks the attribution of %s" % name)
+print(" ".join(sorted(used)))
+PYEOF
+}
+used=$(check_fonts a 300 4) || die "default pools: $used"
+echo "$used" | grep -q TimGM6mb && die "an opt-in font in the default pools"
+
+# the gate: refused with one line, nothing made
+"$MG_BIN" generate --seed 9 --count 5 --out g --output-mode midi-only \
+    --fonts default,TimGM6mb 2>err.txt && die "an opt-in font was not refused"
+[ "$(wc -l <err.txt)" -eq 1 ] || { cat err.txt; die "refusal is not one line"; }
+grep -q "TimGM6mb (GPL-2.0-only, copyleft)" err.txt || { cat err.txt; die "refusal does not name the font and licence"; }
+grep -q -- "--accept-license" err.txt || die "refusal does not name --accept-license"
+[ -e g/000000/sample.json ] && die "a refused run made samples"
+# accepted: announced at start, used, and listed
+"$MG_BIN" generate --seed 9 --count 40 --out g --output-mode midi-only \
+    --fonts TimGM6mb,Csound_GMbank --accept-license 2>err.txt \
+    || { cat err.txt; die "accepted run failed"; }
+grep -q "licence: the pools include TimGM6mb (GPL-2.0-only, copyleft)" err.txt \
+    || { cat err.txt; die "no licence notice at start"; }
+used=$(check_fonts g 40 2) || die "accepted pools: $used"
+[ "$used" = "Csound_GMbank TimGM6mb" ] || die "accepted pools used: $used"
+
+# full audio: the fonts really render
+"$MG_BIN" generate --seed 4 --count 3 --out f --workers 1 -q \
+    --measures-per-part intro=1,verse=1,chorus=1,bridge=1,outro=1 \
+    || die "full run failed"
+"$PY" - f <<'PYEOF' || die "full-audio fonts"
+import array, json, os, sys, wave
+root = sys.argv[1]
+fonts = set()
+for i in range(3):
+    d = os.path.join(root, "%06d" % i)
+    j = json.load(open(os.path.join(d, "sample.json")))
+    for layer, s in j["soundfonts"].items():
+        fonts.add(s["name"])
+        w = wave.open(os.path.join(d, "stems", layer + ".wav"))
+        x = array.array("h", w.readframes(w.getnframes()))
+        plays = j["instruments"][layer]["notes"] > 0
+        peak = max(abs(v) for v in x) if x else 0
+        if plays and peak < 100:
+            sys.exit("sample %d %s on %s: silent stem (peak %d)" % (i, layer, s["name"], peak))
+if len(fonts) < 2:
+    sys.exit("3 samples rendered on one font only: %s" % fonts)
+PYEOF
+[ -s f/LICENSES.md ] || die "no LICENSES.md after a full run"
+
+"$MG_BIN" fonts >fonts.txt || die "musicgen fonts failed"
+grep -q "TimGM6mb .*GPL-2.0-only .*copyleft .*yes" fonts.txt || { cat fonts.txt; die "fonts: no licence line"; }
+exit 0
