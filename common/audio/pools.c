@@ -100,13 +100,15 @@ read_license(mg_font_info *f, json_t *e, const char *where, char *err,
     return 0;
 }
 
+/* A new font; a dropped-in file (dedup) already known by path is
+ * returned as it is, so a file in two layer directories joins both. */
 static mg_font_info *
 add_font(mg_pools *p, const char *sf_dir, const char *path, const char *name,
-         char *err, size_t errlen)
+         bool dedup, char *err, size_t errlen)
 {
     mg_font_info *f;
 
-    for (int i = 0; i < p->n; i++)
+    for (int i = 0; dedup && i < p->n; i++)
         if (!strcmp(p->f[i].path, path))
             return &p->f[i];
     if (p->n >= MG_POOLS_MAX) {
@@ -129,6 +131,7 @@ add_font(mg_pools *p, const char *sf_dir, const char *path, const char *name,
     f->is_default = true;
     return f;
 }
+
 
 static int
 cmp_str(const void *a, const void *b)
@@ -185,7 +188,11 @@ read_registry(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
             mg_errf(err, errlen, "%s.layers: need a non-empty array", where);
             goto fail;
         }
-        f = add_font(p, sf_dir, fp, nm && *nm ? nm : fp, err, errlen);
+        if (nm && *nm && mg_pools_find(p, nm) >= 0) {
+            mg_errf(err, errlen, "%s.name: '%s' is already taken", where, nm);
+            goto fail;
+        }
+        f = add_font(p, sf_dir, fp, nm && *nm ? nm : fp, false, err, errlen);
         if (!f)
             goto fail;
         if (read_license(f, e, where, err, errlen) < 0)
@@ -280,7 +287,7 @@ read_dropped(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
             snprintf(rel, sizeof rel, "%s/%s", mg_layer_name(l), names[j]);
             snprintf(nm, sizeof nm, "%.*s", (int)strlen(names[j]) - 4,
                      names[j]);
-            f = add_font(p, sf_dir, rel, nm, err, errlen);
+            f = add_font(p, sf_dir, rel, nm, true, err, errlen);
             if (!f) {
                 rc = -1;
                 break;
