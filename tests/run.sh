@@ -22,6 +22,11 @@ for v in $(env | sed -n 's/^\(MUSICGEN_[A-Z_]*\)=.*/\1/p'); do
     [ "$v" = MUSICGEN_DATA_DIR ] || unset "$v"
 done
 
+# The SF3 fonts' expansions (docs/soundfonts.md) are a pure function of
+# the font files: one directory for every test, even those that give
+# themselves a fresh XDG_CACHE_HOME, so each is expanded once per machine.
+export MUSICGEN_SF2_CACHE="${HOME:-/tmp}/.cache/musicgen/sf2"
+
 ROOT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/musicgen-tests.XXXXXX")
 trap 'rm -rf "$ROOT_TMP"' EXIT
 passed=0

@@ -336,26 +336,34 @@ decode(const unsigned char *p, size_t n, sf_count_t *frames)
     return out;
 }
 
+/* $MUSICGEN_SF2_CACHE, else $XDG_CACHE_HOME/musicgen/sf2, else
+ * ~/.cache/musicgen/sf2 (made if missing). The expansion is a pure
+ * function of the SF3 file, so one directory may serve many users, runs
+ * and test sandboxes. */
 static int
 cache_dir(char *buf, size_t n)
 {
+    const char *e = getenv("MUSICGEN_SF2_CACHE");
     const char *x = getenv("XDG_CACHE_HOME");
     const char *h = getenv("HOME");
     char p[900];
 
-    if (x && *x)
-        snprintf(p, sizeof p, "%.880s/musicgen", x);
-    else
-        snprintf(p, sizeof p, "%.870s/.cache/musicgen", h && *h ? h : "/tmp");
-    if (x && *x) {
-        mkdir(x, 0755);
+    if (e && *e) {
+        snprintf(buf, n, "%s", e);
     } else {
-        char hc[1024];
-        snprintf(hc, sizeof hc, "%s/.cache", h && *h ? h : "/tmp");
-        mkdir(hc, 0755);
+        if (x && *x) {
+            mkdir(x, 0755);
+            snprintf(p, sizeof p, "%.880s/musicgen", x);
+        } else {
+            char hc[900];
+            snprintf(hc, sizeof hc, "%.880s/.cache", h && *h ? h : "/tmp");
+            mkdir(hc, 0755);
+            snprintf(p, sizeof p, "%.870s/.cache/musicgen",
+                     h && *h ? h : "/tmp");
+        }
+        mkdir(p, 0755);
+        snprintf(buf, n, "%s/sf2", p);
     }
-    mkdir(p, 0755);
-    snprintf(buf, n, "%s/sf2", p);
     if (mkdir(buf, 0755) < 0 && errno != EEXIST)
         return -1;
     return 0;

@@ -33,8 +33,8 @@ int mg_sfont_presets(const char *path, mg_sf_preset **presets, int *n,
                      int *version, char *err, size_t errlen);
 
 /* A plain SF2 with the samples of SF3 file `path` decoded, in the cache
- * directory ($XDG_CACHE_HOME/musicgen/sf2 or ~/.cache/musicgen/sf2),
- * made on first use. Its path goes to out. Returns 0 or -1 with err. */
+ * directory ($MUSICGEN_SF2_CACHE, else $XDG_CACHE_HOME/musicgen/sf2 or
+ * ~/.cache/musicgen/sf2), made on first use. Its path goes to out. Returns 0 or -1 with err. */
 int mg_sfont_expand(const char *path, char *out, size_t outlen, char *err,
                     size_t errlen);
 
