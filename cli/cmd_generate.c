@@ -242,13 +242,17 @@ mg_cmd_generate(int argc, char **argv)
     mg_procs_signals();
     mg_procs procs;
     int spawned = mg_procs_spawn(&procs, workers, local_worker, &cx);
-    mg_engine_destroy(&e);       /* the parent's copy; the children's stay */
+    /* The parent's copy is freed only at the end: while the children live,
+     * its pages are theirs too (freeing them here returns no memory), and
+     * freeing half a gigabyte of fonts before the coordinator answers
+     * delayed it past the workers' patience under a sanitizer. */
     if (spawned) {
         fprintf(stderr, "musicgen generate: cannot start %d workers: %s\n",
                 workers, strerror(errno));
         mg_procs_kill(&procs, SIGTERM);
         mg_procs_wait(&procs, 10000);
         mg_procs_free(&procs);
+        mg_engine_destroy(&e);
         return 1;
     }
 
@@ -280,6 +284,7 @@ mg_cmd_generate(int argc, char **argv)
         mg_procs_kill(&procs, SIGTERM);
         mg_procs_wait(&procs, 10000);
         mg_procs_free(&procs);
+        mg_engine_destroy(&e);
         return 1;
     }
     int r = mg_coord_run(c, err, sizeof err);
@@ -315,5 +320,6 @@ mg_cmd_generate(int argc, char **argv)
                 p->done, p->total);
         rc = 130;
     }
+    mg_engine_destroy(&e);
     return rc;
 }
