@@ -29,6 +29,7 @@ int mg_cmd_stats(int argc, char **argv);        /* cli/cmd_stats.c */
 int mg_cmd_eval(int argc, char **argv);         /* cli/cmd_eval.c */
 int mg_cmd_export(int argc, char **argv);       /* cli/cmd_export.c */
 int mg_cmd_fonts(int argc, char **argv);        /* cli/cmd_fonts.c */
+int mg_cmd_download_assets(int argc, char **argv); /* cli/cmd_assets.c */
 
 /* The one line a run prints at start when its pools hold copyleft or
  * attribution-bearing soundfonts (cli/cmd_fonts.c). */

@@ -44,6 +44,8 @@ static const command commands[] = {
     {"export", mg_cmd_export,
      "write a dataset as JSONL, CSV, Parquet, hf, JAMS or WebDataset"},
     {"fonts", mg_cmd_fonts, "list the soundfonts, their licences and pools"},
+    {"download-assets", mg_cmd_download_assets,
+     "fetch soundfonts and MIDI corpora of an assets.toml registry"},
 };
 
 static void

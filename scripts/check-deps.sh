@@ -18,6 +18,7 @@ for mod in "$@"; do
         openssl) deb=libssl-dev ;;
         libebur128) deb=libebur128-dev ;;
         cmocka) deb=libcmocka-dev ;;
+        libcurl) deb=libcurl4-openssl-dev ;;
         libmicrohttpd) deb=libmicrohttpd-dev ;;
         libzstd) deb=libzstd-dev ;;
         snappy) deb=libsnappy-dev ;;

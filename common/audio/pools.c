@@ -304,6 +304,18 @@ read_dropped(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
                     copy_str(f->name, sizeof f->name,
                              json_object_get(s, "name"));
                 rc = read_license(f, s, side, err, errlen);
+                /* the layers it serves besides its directory's (one copy
+                 * installed by download-assets for several pools) */
+                {
+                    json_t *ls = json_object_get(s, "layers"), *x;
+                    size_t k;
+                    json_array_foreach(ls, k, x) {
+                        int ll = json_is_string(x)
+                            ? mg_layer_from_name(json_string_value(x)) : -1;
+                        if (ll >= 0)
+                            f->layers |= 1u << ll;
+                    }
+                }
                 json_decref(s);
             }
         }

@@ -1,0 +1,179 @@
+/*
+ * cmd_assets — `musicgen download-assets [--sf2] [--midi] [--all]
+ * [--name NAME]... [--list] [--force] [--registry FILE] [--sf-dir DIR]
+ * [--midi-dir DIR]`: fetch soundfonts and MIDI corpora named in an
+ * assets.toml registry (the Python tool's format; docs/assets.md).
+ *
+ * --sf2 / --midi: the default entries of that kind; --all: every entry;
+ * --name: one entry (repeatable). A soundfont lands in
+ * SF_DIR/<first layer>/FILENAME with FILENAME.json beside it (licence,
+ * layers: the pools read it), a MIDI corpus in MIDI_DIR/<layer>/. The
+ * registry is --registry, else $MUSICGEN_ASSETS, else
+ * <data dir>/sf/assets.toml. Each failure is one line; the exit status is 1
+ * when any asset failed, and what failed is not installed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "assets.h"
+#include "commands.h"
+#include "config.h"
+#include "fetch.h"
+#include "song.h"
+
+static const char usage[] =
+    "usage: musicgen download-assets [--sf2] [--midi] [--all] [--name NAME]"
+    "\n           [--list] [--force] [--registry FILE] [--sf-dir DIR] "
+    "[--midi-dir DIR]\n"
+    "  --sf2, --midi   the default soundfonts / MIDI corpora of the "
+    "registry\n"
+    "  --all           every entry;  --name NAME  one entry (repeatable)\n"
+    "  --list          list the entries with size, layers and licence\n"
+    "  --force         download again even when installed\n"
+    "  registry: --registry, $MUSICGEN_ASSETS, else <data>/sf/assets.toml\n"
+    "  MUSICGEN_DOWNLOAD_RETRIES (3), MUSICGEN_DOWNLOAD_BACKOFF_MS (1000)\n";
+
+static void
+layers_str(unsigned m, char *buf, size_t n)
+{
+    buf[0] = 0;
+    for (int l = 0; l < MG_NLAYERS; l++)
+        if (m & (1u << l)) {
+            size_t k = strlen(buf);
+            snprintf(buf + k, n - k, "%s%s", k ? "," : "", mg_layer_name(l));
+        }
+}
+
+int
+mg_cmd_download_assets(int argc, char **argv)
+{
+    bool sf2 = false, midi = false, all = false, list = false;
+    const char *names[64];
+    int nnames = 0, failed = 0, done = 0;
+    char reg[1200], sfdir[1200], mididir[1200], err[2048];
+    const char *env = getenv("MUSICGEN_ASSETS");
+    mg_assets *as;
+    mg_fetch_opts fo;
+
+    mg_fetch_opts_defaults(&fo);
+    if (getenv("MUSICGEN_DOWNLOAD_BACKOFF_MS"))
+        fo.backoff_ms = atol(getenv("MUSICGEN_DOWNLOAD_BACKOFF_MS"));
+    if (getenv("MUSICGEN_DOWNLOAD_RETRIES"))
+        fo.retries = atoi(getenv("MUSICGEN_DOWNLOAD_RETRIES"));
+    fo.progress = isatty(2) == 1;
+    snprintf(reg, sizeof reg, "%s", env && *env ? env : "");
+    if (!reg[0])
+        snprintf(reg, sizeof reg, "%.1100s/sf/assets.toml", mg_data_dir());
+    snprintf(sfdir, sizeof sfdir, "%.1100s/sf", mg_data_dir());
+    snprintf(mididir, sizeof mididir, "midi_assets");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "--sf2")) {
+            sf2 = true;
+        } else if (!strcmp(a, "--midi")) {
+            midi = true;
+        } else if (!strcmp(a, "--all")) {
+            all = true;
+        } else if (!strcmp(a, "--list")) {
+            list = true;
+        } else if (!strcmp(a, "--force")) {
+            fo.force = true;
+        } else if (i + 1 < argc && !strcmp(a, "--name")) {
+            if (nnames < 64)
+                names[nnames++] = argv[++i];
+        } else if (i + 1 < argc && !strcmp(a, "--registry")) {
+            snprintf(reg, sizeof reg, "%s", argv[++i]);
+        } else if (i + 1 < argc && !strcmp(a, "--sf-dir")) {
+            snprintf(sfdir, sizeof sfdir, "%s", argv[++i]);
+        } else if (i + 1 < argc && !strcmp(a, "--midi-dir")) {
+            snprintf(mididir, sizeof mididir, "%s", argv[++i]);
+        } else {
+            fprintf(stderr, "musicgen download-assets: unknown option '%s' "
+                    "(try --help)\n", a);
+            return 2;
+        }
+    }
+    as = malloc(sizeof *as);
+    if (!as)
+        return 1;
+    if (mg_assets_load(reg, as, err, sizeof err) < 0) {
+        fprintf(stderr, "musicgen download-assets: %s\n", err);
+        free(as);
+        return 1;
+    }
+    for (int k = 0; k < nnames; k++) {
+        bool found = false;
+        for (int i = 0; i < as->n; i++)
+            found |= !strcmp(as->a[i].name, names[k]);
+        if (!found) {
+            fprintf(stderr, "musicgen download-assets: no entry named '%s' "
+                    "in %s (--list shows them)\n", names[k], reg);
+            free(as);
+            return 2;
+        }
+    }
+    if (list || (!sf2 && !midi && !all && !nnames)) {
+        printf("%-5s %-22s %9s  %-8s %-28s %-16s %-11s %s\n", "KIND", "NAME",
+               "SIZE_MB", "DEFAULT", "LAYERS", "LICENSE", "CLASS",
+               "LICENSE_URL");
+        for (int i = 0; i < as->n; i++) {
+            const mg_asset *a = &as->a[i];
+            char ls[64];
+            layers_str(a->layers, ls, sizeof ls);
+            printf("%-5s %-22s %9.1f  %-8s %-28s %-16s %-11s %s\n",
+                   a->kind == MG_ASSET_SF2 ? "sf2" : "midi", a->name,
+                   a->size_hint_mb, a->is_default ? "yes" : "no", ls,
+                   a->license, a->license_class,
+                   a->license_url[0] ? a->license_url : "-");
+        }
+        free(as);
+        return 0;
+    }
+    for (int i = 0; i < as->n; i++) {
+        const mg_asset *a = &as->a[i];
+        bool want = all, fetched;
+        char dir[1400];
+        int first = 0;
+        for (int k = 0; k < nnames; k++)
+            want |= !strcmp(a->name, names[k]);
+        want |= a->is_default && ((sf2 && a->kind == MG_ASSET_SF2) ||
+                                  (midi && a->kind == MG_ASSET_MIDI));
+        if (!want)
+            continue;
+        while (first < MG_NLAYERS && !(a->layers & (1u << first)))
+            first++;
+        if (a->kind == MG_ASSET_SF2) {
+            /* one copy; the sidecar's layers put it in the other pools */
+            snprintf(dir, sizeof dir, "%s/%s", sfdir, mg_layer_name(first));
+        } else {
+            snprintf(dir, sizeof dir, "%s", mididir);
+            if (access(dir, F_OK) != 0 && mkdir(dir, 0755) != 0) {
+                fprintf(stderr, "musicgen download-assets: cannot make "
+                        "%s\n", dir);
+                failed++;
+                continue;
+            }
+            snprintf(dir, sizeof dir, "%s/%s", mididir, mg_layer_name(first));
+        }
+        if (mg_fetch_asset(a, dir, &fo, &fetched, err, sizeof err) < 0) {
+            fprintf(stderr, "musicgen download-assets: %s\n", err);
+            failed++;
+            continue;
+        }
+        done++;
+        fprintf(stderr, "%s: %s %s/%s (%s)\n", a->name,
+                fetched ? "installed" : "already installed", dir,
+                a->filename, a->license);
+    }
+    free(as);
+    if (!done && !failed)
+        fprintf(stderr, "musicgen download-assets: %s has no entry of "
+                "that selection (--list shows them)\n", reg);
+    return failed ? 1 : 0;
+}
