@@ -987,9 +987,37 @@ stored_peak(mg_audio *a, size_t N)
 /* Layer l's chain over m frames (song frames from pos) while in cache:
  * the synth's dry pair from chunk offset k interleaved into x, the insert
  * effects (split-invariant), the send returns, the gain envelope. */
+/* A DC blocker (one pole at about 3.5 Hz, inaudible): some patches (pads
+ * above all) carry a DC offset that the loudness gain would otherwise
+ * raise to a few percent of full scale in the stem and the mix. Its state
+ * runs on in song order across pieces and starts from rest where the
+ * layer's chain restarts, so it is as split-invariant as the chain. */
+typedef struct {
+    double x1[2], y1[2];
+} dcblock;
+
 static void
-chain_piece(mg_audio *a, int l, mg_fx_state *fx, const gain_env *ge,
-            bool wet, long k, float *x, long pos, size_t m)
+dcblock_run(dcblock *b, float *x, size_t m)
+{
+    const double R = 0.9995;
+    for (int c = 0; c < 2; c++) {
+        double x1 = b->x1[c], y1 = b->y1[c];
+        for (size_t i = 0; i < m; i++) {
+            double in = x[2 * i + c];
+            double y = in - x1 + R * y1;
+            x1 = in;
+            y1 = y;
+            x[2 * i + c] = (float)y;
+        }
+        b->x1[c] = x1;
+        b->y1[c] = y1;
+    }
+}
+
+static void
+chain_piece(mg_audio *a, int l, mg_fx_state *fx, dcblock *dc,
+            const gain_env *ge, bool wet, long k, float *x, long pos,
+            size_t m)
 {
     const float *dl = a->dry[l][0] + k, *dr = a->dry[l][1] + k;
 
@@ -1005,6 +1033,7 @@ chain_piece(mg_audio *a, int l, mg_fx_state *fx, const gain_env *ge,
             x[2 * i + 1] += wr[i];
         }
     }
+    dcblock_run(dc, x, m);
     gain_apply(ge, x, pos, (long)m);
 }
 
@@ -1022,6 +1051,7 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
     fluid_synth_t *syn = NULL;
     bool mine[MG_NLAYERS], wet[MG_NLAYERS];
     bool restart[MG_NLAYERS] = {false};
+    dcblock dc[MG_NLAYERS];
     long P = f->preroll, nblocks = ((long)N + P + BLOCK - 1) / BLOCK;
     long cb = 0;
     size_t ne = 0, ei = 0, fill = 0, off = 0, nev = 0;
@@ -1077,6 +1107,7 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
             goto out;
         }
         gain_init(a, s, l, d, N, &ge[l]);
+        memset(&dc[l], 0, sizeof dc[l]);
         fx[l] = mg_fx_state_new(&d->fx[l], a->rate, s->tempo_bpm);
         if (!fx[l]) {
             snprintf(err, errlen, "audio: out of memory");
@@ -1161,9 +1192,11 @@ render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
                                          "audio: out of memory");
                                 goto out;
                             }
+                            memset(&dc[l], 0, sizeof dc[l]);
                             restart[l] = false;
                         }
-                        chain_piece(a, l, fx[l], &ge[l], wet[l], k + o, x,
+                        chain_piece(a, l, fx[l], &dc[l], &ge[l], wet[l],
+                                    k + o, x,
                                     p, m);
                     }
                     p = q;
