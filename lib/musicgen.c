@@ -12,6 +12,7 @@
  * -fvisibility=hidden).
  */
 #define MUSICGEN_BUILDING 1
+#include "bytes.h"
 #include "musicgen.h"
 #include "musicgen_internal.h"
 
@@ -475,19 +476,6 @@ musicgen_sample_wav(const musicgen_sample *s, musicgen_track t, size_t *len)
     return s->mem.wav[t];
 }
 
-static uint32_t
-le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static unsigned
-le16(const unsigned char *p)
-{
-    return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
 int
 musicgen_sample_pcm(const musicgen_sample *s, musicgen_track t,
                     musicgen_pcm *pcm)
@@ -501,15 +489,15 @@ musicgen_sample_pcm(const musicgen_sample *s, musicgen_track t,
     if (!w || len < 12 || memcmp(w, "RIFF", 4) || memcmp(w + 8, "WAVE", 4))
         return -1;
     while (p + 8 <= len) {
-        uint32_t n = le32(w + p + 4);
+        uint32_t n = mg_le32(w + p + 4);
         const unsigned char *b = w + p + 8;
         if (!memcmp(w + p, "fmt ", 4) && n >= 16 && p + 8 + 16 <= len) {
-            fmt_tag = le16(b);
-            ch = le16(b + 2);
-            rate = le32(b + 4);
-            bits = le16(b + 14);
+            fmt_tag = mg_le16(b);
+            ch = mg_le16(b + 2);
+            rate = mg_le32(b + 4);
+            bits = mg_le16(b + 14);
             if (fmt_tag == 0xFFFE && n >= 26)   /* extensible: subformat */
-                fmt_tag = le16(b + 24);
+                fmt_tag = mg_le16(b + 24);
         } else if (!memcmp(w + p, "data", 4)) {
             size_t avail = len - (p + 8);
             if (n < avail)

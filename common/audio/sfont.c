@@ -15,6 +15,7 @@
  * absolute frame offsets, each sample followed by 46 zero frames as the
  * specification asks.
  */
+#include "bytes.h"
 #include "sfont.h"
 
 #include <errno.h>
@@ -30,19 +31,6 @@
 #include "rfile.h"
 
 #define SF_OGG 0x10
-
-static uint32_t
-le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static uint16_t
-le16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
 
 static void
 put32(unsigned char *p, uint32_t v)
@@ -76,14 +64,14 @@ scan(FILE *fp, const char *what, layout *L, char *err, size_t errlen)
         memcmp(h + 8, "sfbk", 4))
         return mg_errf(err, errlen, "soundfont %s: not a SoundFont file",
                        what);
-    end = 8 + (long)le32(h + 4);
+    end = 8 + (long)mg_le32(h + 4);
     if (end > fsize)
         end = fsize;
     for (pos = 12; pos + 12 <= end;) {
         long len;
         if (fseek(fp, pos, SEEK_SET) < 0 || fread(h, 1, 12, fp) != 12)
             break;
-        len = (long)le32(h + 4);
+        len = (long)mg_le32(h + 4);
         if (len < 4 || pos + 8 + len > end)
             return mg_errf(err, errlen, "soundfont %s: chunk at byte %ld "
                            "runs past the file", what, pos);
@@ -102,7 +90,7 @@ scan(FILE *fp, const char *what, layout *L, char *err, size_t errlen)
                     long cl;
                     if (fseek(fp, q, SEEK_SET) < 0 || fread(c, 1, 8, fp) != 8)
                         break;
-                    cl = (long)le32(c + 4);
+                    cl = (long)mg_le32(c + 4);
                     if (cl < 0 || q + 8 + cl > d + dl)
                         return mg_errf(err, errlen, "soundfont %s: sample "
                                        "chunk runs past the file", what);
@@ -135,12 +123,12 @@ scan(FILE *fp, const char *what, layout *L, char *err, size_t errlen)
             long cl;
             if (fseek(fp, q, SEEK_SET) < 0 || fread(c, 1, 8, fp) != 8)
                 break;
-            cl = (long)le32(c + 4);
+            cl = (long)mg_le32(c + 4);
             if (cl < 0 || q + 8 + cl > L->info_off + L->info_len)
                 break;
             if (!memcmp(c, "ifil", 4) && cl >= 4 &&
                 fread(c + 8, 1, 4, fp) == 4)
-                L->version = le16(c + 8);
+                L->version = mg_le16(c + 8);
             q += 8 + cl + (cl & 1);
         }
     }
@@ -157,7 +145,7 @@ read_sub(FILE *fp, const layout *L, const char *id, long *len)
         long cl;
         if (fseek(fp, q, SEEK_SET) < 0 || fread(c, 1, 8, fp) != 8)
             return NULL;
-        cl = (long)le32(c + 4);
+        cl = (long)mg_le32(c + 4);
         if (cl < 0 || q + 8 + cl > L->pdta_off + L->pdta_len)
             return NULL;
         if (!memcmp(c, id, 4)) {
@@ -213,7 +201,7 @@ mg_sfont_read_presets(FILE *fp, const char *what, mg_sf_preset **presets,
     }
     for (long i = 0; i < nrec; i++) {
         const unsigned char *r = ph + 38 * i;
-        int prog = le16(r + 20), bank = le16(r + 22);
+        int prog = mg_le16(r + 20), bank = mg_le16(r + 22);
         if (prog > 127 || bank > 128)
             continue;       /* not reachable by MIDI bank/program */
         memcpy(v[k].name, r, 20);
@@ -454,9 +442,9 @@ mg_sfont_expand(const char *path, char *out, size_t outlen, char *err,
         uint32_t pos = 0;
         for (long i = 0; i < nsh; i++) {
             unsigned char *r = shdr + 46 * i;
-            uint32_t s = le32(r + 20), e = le32(r + 24);
-            uint32_t ls = le32(r + 28), le = le32(r + 32);
-            uint16_t type = le16(r + 44);
+            uint32_t s = mg_le32(r + 20), e = mg_le32(r + 24);
+            uint32_t ls = mg_le32(r + 28), le = mg_le32(r + 32);
+            uint16_t type = mg_le16(r + 44);
             if (type & 0x8000) {        /* ROM sample: nothing to decode */
                 nfr[i] = 0;
             } else if (type & SF_OGG) {
@@ -485,7 +473,7 @@ mg_sfont_expand(const char *path, char *out, size_t outlen, char *err,
                     goto out;
                 }
                 for (sf_count_t k = 0; k < nfr[i]; k++)
-                    data[i][k] = (short)le16(smpl + 2 * (s + k));
+                    data[i][k] = (short)mg_le16(smpl + 2 * (s + k));
                 ls -= s;
                 le -= s;
             }
@@ -519,7 +507,7 @@ mg_sfont_expand(const char *path, char *out, size_t outlen, char *err,
                 (12 + (uint32_t)L.pdta_len);
         /* patch ifil in the INFO copy */
         for (long q = 0; q + 8 <= L.info_len;) {
-            long cl = (long)le32(info + q + 4);
+            long cl = (long)mg_le32(info + q + 4);
             if (cl < 0 || q + 8 + cl > L.info_len)
                 break;
             if (!memcmp(info + q, "ifil", 4) && cl >= 4) {
@@ -532,7 +520,7 @@ mg_sfont_expand(const char *path, char *out, size_t outlen, char *err,
         }
         /* the new shdr goes into the pdta copy in place (same size) */
         for (long q = 0; q + 8 <= L.pdta_len;) {
-            long cl = (long)le32(pd + q + 4);
+            long cl = (long)mg_le32(pd + q + 4);
             if (cl < 0 || q + 8 + cl > L.pdta_len)
                 break;
             if (!memcmp(pd + q, "shdr", 4) && cl == shlen)

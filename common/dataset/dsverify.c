@@ -7,6 +7,7 @@
  * slot, so output is in index order whatever finishes first. jansson is
  * safe for separate trees; the schema is read-only.
  */
+#include "bytes.h"
 #include "dsverify.h"
 
 #include <errno.h>
@@ -113,19 +114,6 @@ typedef struct {
     uint64_t data_off, data_size;
 } wavhdr;
 
-static uint32_t
-le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static unsigned
-le16(const unsigned char *p)
-{
-    return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
 /* Parse the RIFF chunks up to "data" from the file's first n bytes. */
 static const char *
 wav_parse(const unsigned char *b, size_t n, wavhdr *h)
@@ -136,12 +124,12 @@ wav_parse(const unsigned char *b, size_t n, wavhdr *h)
     size_t off = 12;
     bool fmt = false;
     while (off + 8 <= n) {
-        uint32_t size = le32(b + off + 4);
+        uint32_t size = mg_le32(b + off + 4);
         if (!memcmp(b + off, "fmt ", 4)) {
             if (size < 16 || off + 8 + 16 > n) return "short fmt chunk";
-            h->channels = le16(b + off + 10);
-            h->rate = le32(b + off + 12);
-            h->block_align = le16(b + off + 20);
+            h->channels = mg_le16(b + off + 10);
+            h->rate = mg_le32(b + off + 12);
+            h->block_align = mg_le16(b + off + 20);
             fmt = true;
         } else if (!memcmp(b + off, "data", 4)) {
             if (!fmt) return "data chunk before fmt chunk";
