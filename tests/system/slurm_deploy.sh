@@ -41,10 +41,13 @@ job_field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=/
 gone() { [ -z "$(squeue -h -j "$1" -o %A 2>/dev/null)" ]; }
 is_running() { [ "$(state "$1")" = RUNNING ]; }
 is_pending() { [ "$(state "$1")" = PENDING ]; }
-# requeued tasks wait about two minutes (their begin time): start at once
+# requeued tasks wait about two minutes (their begin time): start them
+# two seconds on, not "now": slurmd refuses a job's new credential if it is
+# dated in the second its old one was revoked ("Job credential revoked"),
+# and the task then ends FAILED without running
 restart_now() {
     wait_for 30 is_pending "$1" || die "$1 not pending after the requeue ($(state "$1"))"
-    scontrol update jobid="$1" StartTime=now || die "cannot start $1 again"
+    scontrol update jobid="$1" StartTime=now+2 || die "cannot start $1 again"
 }
 step() { echo "$(date +%T) $*"; }
 logs() { tail -n 5 "$W"/musicgen-*.log; tail -n 5 "$CL"/log/slurmctld.log; }
