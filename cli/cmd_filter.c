@@ -82,6 +82,10 @@ mg_cmd_filter(int argc, char **argv)
         printf("filter: %s: %" PRIu64 " samples, %" PRIu64 " below %g: "
                "would move them (dry run, nothing changed)\n", root,
                t.samples, t.below, min);
+    else if (!t.split && !t.below)
+        printf("filter: %s: %" PRIu64 " samples, none below %g; manifest "
+               "unchanged; %" PRIu64 " problem%s\n", root, t.samples, min,
+               t.problems, t.problems == 1 ? "" : "s");
     else
         printf("filter: %s: %" PRIu64 " samples, %" PRIu64 " below %g, %"
                PRIu64 " moved by this run; manifests: %" PRIu64 " rows kept, "

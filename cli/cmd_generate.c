@@ -305,11 +305,15 @@ mg_cmd_generate(int argc, char **argv)
             fprintf(stderr, "musicgen generate: %" PRIu64 " sample(s) "
                     "recorded as done were gone from disk (no sample.json) "
                     "and were made again\n", p->missing);
+        if (cfg.verbose >= 0 && p->filtered)
+            fprintf(stderr, "musicgen generate: %" PRIu64 " sample(s) "
+                    "moved out by `musicgen filter` stay out (not made "
+                    "again, not in manifest.jsonl)\n", p->filtered);
         if (cfg.verbose >= 0)
             fprintf(stderr, "done: %" PRIu64 " ok, %" PRIu64 " failed, %"
                     PRIu64 " already present -> %s\n",
-                    p->total - p->failed, p->failed,
-                    p->resumed + p->skipped,
+                    p->total - p->failed - p->filtered, p->failed,
+                    p->resumed + p->skipped - p->filtered,
                     cfg.out_dir);
     } else if (r == 1 && px.workers_gone) {
         /* the workers said why on stderr */

@@ -50,6 +50,7 @@
 
 #include "curve.h"
 #include "dlog.h"
+#include "dsfilter.h"
 #include "endpoint.h"
 #include "engine.h"
 #include "http.h"
@@ -127,6 +128,10 @@ struct mg_coord {
     size_t ntouched, cap_touched;
     uint64_t done, failed;      /* rows in the ledger (ok + failed) */
     uint64_t skipped, resumed, missing;
+    uint64_t *filtered;         /* done, then moved out by `musicgen
+                                   filter`: sorted, left out of the
+                                   manifest */
+    size_t nfiltered;
     /* the work: ranges not leased and without a row, ascending */
     range *todo;
     size_t ntodo, cap_todo;
@@ -1330,7 +1335,8 @@ progress(mg_coord *c, bool final, char *err, size_t errlen)
     double rate = dt > 0 ? (double)(c->done - c->window_done[0]) / dt : 0;
     uint64_t total = (uint64_t)c->o.cfg.count;
     mg_coord_progress p = {
-        total, c->done, c->failed, c->skipped, c->resumed, c->missing, rate,
+        total, c->done, c->failed, c->skipped, c->resumed, c->missing,
+        c->nfiltered, rate,
         rate > 0 ? (double)(total - c->done) / rate : -1.0,
         joined_count(c), (double)(now - c->started) / 1000.0,
     };
@@ -1461,7 +1467,27 @@ typedef struct {
     uint64_t *gone;
     size_t n, cap;
     uint64_t rows, dirs;
+    char *rej[MG_DSFILTER_MAX_REJECT_DIRS]; /* `musicgen filter`'s */
+    int nrej;
+    uint64_t *filtered;                      /* gone into one of them */
+    size_t nf, capf;
 } verify_ctx;
+
+/* Append index to a growing array; 0, or 1 when out of memory. */
+static int
+index_push(uint64_t **a, size_t *n, size_t *cap, uint64_t index)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        uint64_t *g = realloc(*a, nc * sizeof *g);
+        if (!g)
+            return 1;
+        *a = g;
+        *cap = nc;
+    }
+    (*a)[(*n)++] = index;
+    return 0;
+}
 
 static void
 verify_open(verify_ctx *v, const char *dir)
@@ -1497,16 +1523,14 @@ verify_row(const mg_row *row, const char *wrote_at, void *ud)
     if (v->dfd >= 0 && fstatat(v->dfd, rel, &st, 0) == 0 &&
         S_ISREG(st.st_mode))
         return 0;
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 64;
-        uint64_t *g = realloc(v->gone, cap * sizeof *g);
-        if (!g)
-            return 1;
-        v->gone = g;
-        v->cap = cap;
+    /* moved out by `musicgen filter`: done, and kept out */
+    for (int i = 0; i < v->nrej; i++) {
+        char p[5200];
+        snprintf(p, sizeof p, "%s/%s/sample.json", v->rej[i], row->path);
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            return index_push(&v->filtered, &v->nf, &v->capf, row->index);
     }
-    v->gone[v->n++] = row->index;
-    return 0;
+    return index_push(&v->gone, &v->n, &v->cap, row->index);
 }
 
 static int
@@ -1516,10 +1540,24 @@ verify_disk(mg_coord *c, char *err, size_t errlen)
     memset(&v, 0, sizeof v);
     v.root = c->o.cfg.out_dir;
     v.dfd = -1;
+    v.nrej = mg_dsfilter_reject_dirs(v.root, v.rej,
+                                     MG_DSFILTER_MAX_REJECT_DIRS);
     int64_t t0 = mg_mono_ms();
     int rc = mg_ledger_foreach_row(c->ledger, verify_row, &v, err, errlen);
     if (v.dfd >= 0)
         close(v.dfd);
+    for (int i = 0; i < v.nrej; i++)
+        free(v.rej[i]);
+    if (rc == 0 && v.nf) {
+        free(c->filtered);
+        c->filtered = v.filtered;
+        c->nfiltered = v.nf;
+        v.filtered = NULL;
+        if (!c->o.quiet)
+            mg_dlog(WHO, "%zu sample(s) moved out by `musicgen filter` are "
+                    "kept out: not made again, not in the manifest", v.nf);
+    }
+    free(v.filtered);
     if (rc == 0 && v.n) {
         c->missing = v.n;
         rc = mg_ledger_begin(c->ledger, err, errlen);
@@ -1894,6 +1932,7 @@ mg_coord_destroy(mg_coord **cp)
     free(c->live);
     free(c->seqpos);
     free(c->todo);
+    free(c->filtered);
     free(c->banned);
     if (c->mon)
         zmq_close(c->mon);
@@ -1971,7 +2010,8 @@ finish(mg_coord *c, char *err, size_t errlen)
 {
     if (tx_commit(c, err, errlen))
         return -1;
-    if (mg_ledger_write_manifest(c->ledger, c->o.cfg.out_dir, err, errlen))
+    if (mg_ledger_write_manifest(c->ledger, c->o.cfg.out_dir, c->filtered,
+                                 c->nfiltered, err, errlen))
         return -1;
     /* the fonts the finished samples used, from their sample.json */
     if (mg_licenses_write(c->o.cfg.out_dir, c->o.cfg.sf_dir, NULL, err,
@@ -2064,7 +2104,8 @@ mg_coord_run(mg_coord *c, char *err, size_t errlen)
     /* SIGTERM: commit what is in hand, keep the ledger, leave a manifest
      * of what is done so far; workers reconnect to the next start. */
     if (progress(c, true, err, errlen) || tx_commit(c, err, errlen) ||
-        mg_ledger_write_manifest(c->ledger, c->o.cfg.out_dir, err, errlen) ||
+        mg_ledger_write_manifest(c->ledger, c->o.cfg.out_dir, c->filtered,
+                                 c->nfiltered, err, errlen) ||
         mg_licenses_write(c->o.cfg.out_dir, c->o.cfg.sf_dir, NULL, err,
                           errlen))
         return -1;

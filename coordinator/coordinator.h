@@ -22,6 +22,8 @@ typedef struct {
     uint64_t skipped;    /* rows this session found already on disk */
     uint64_t resumed;    /* rows the ledger had when this session began */
     uint64_t missing;    /* of those, found gone from disk: made again */
+    uint64_t filtered;   /* of those, moved out by `musicgen filter`:
+                            kept out, not made again */
     double rate;         /* rows/s over the last window */
     double eta_s;        /* -1 when unknown */
     int workers;

@@ -657,12 +657,20 @@ mg_ledger_foreach_row(mg_ledger *l, mg_ledger_row_cb cb, void *ud,
 typedef struct {
     FILE *f;
     int bad;
+    const uint64_t *skip; /* sorted; rows come in index order */
+    size_t nskip;
 } manifest_ctx;
 
 static int
 manifest_line(const mg_row *row, const char *wrote_at, void *ud)
 {
     manifest_ctx *m = ud;
+    while (m->nskip && *m->skip < row->index) {
+        m->skip++;
+        m->nskip--;
+    }
+    if (m->nskip && *m->skip == row->index)
+        return 0;
     char line[2048];
     int n = mg_row_jsonl(row, wrote_at, line, sizeof line);
     if (n < 0 || fprintf(m->f, "%s\n", line) < 0) {
@@ -673,13 +681,14 @@ manifest_line(const mg_row *row, const char *wrote_at, void *ud)
 }
 
 int
-mg_ledger_write_manifest(mg_ledger *l, const char *root, char *err,
+mg_ledger_write_manifest(mg_ledger *l, const char *root,
+                         const uint64_t *skip, size_t nskip, char *err,
                          size_t errlen)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/manifest.jsonl", root);
     snprintf(tmp, sizeof tmp, "%s/.manifest.jsonl.tmp", root);
-    manifest_ctx m = {fopen(tmp, "w"), 0};
+    manifest_ctx m = {fopen(tmp, "w"), 0, skip, nskip};
     if (!m.f) {
         snprintf(err, errlen, "manifest %s: %s", tmp, strerror(errno));
         return -1;

@@ -125,8 +125,11 @@ typedef int (*mg_ledger_row_cb)(const mg_row *row, const char *wrote_at,
                                 void *ud);
 int mg_ledger_foreach_row(mg_ledger *l, mg_ledger_row_cb cb, void *ud,
                           char *err, size_t errlen);
-/* manifest.jsonl at root from the ledger, via temp file + rename. */
-int mg_ledger_write_manifest(mg_ledger *l, const char *root, char *err,
+/* manifest.jsonl at root from the ledger, via temp file + rename,
+ * leaving out the rows of the nskip indices in skip (sorted; NULL, 0:
+ * none). */
+int mg_ledger_write_manifest(mg_ledger *l, const char *root,
+                             const uint64_t *skip, size_t nskip, char *err,
                              size_t errlen);
 
 #endif

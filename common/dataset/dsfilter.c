@@ -69,6 +69,69 @@ ok:
     return 0;
 }
 
+int
+mg_dsfilter_reject_dirs(const char *root, char **dirs, int max)
+{
+    char path[4200], line[4200];
+    snprintf(path, sizeof path, "%s/.musicgen/reject-dirs", root);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    int n = 0;
+    while (n < max && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (line[0] == '/' && (dirs[n] = strdup(line))) n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* Add rej (absolute) to ROOT/.musicgen/reject-dirs unless it is there:
+ * temp file, fsync, rename, so a kill leaves the old list or the new. */
+static int
+record_reject_dir(const char *root, const char *rej, char *err,
+                  size_t errlen)
+{
+    char abs[4096], dir[4200], path[4300], tmp[4400];
+    if (mg_dir_make(rej) || !realpath(rej, abs))
+        return mg_errf(err, errlen, "cannot create %s: %s", rej,
+                       strerror(errno));
+    char *have[MG_DSFILTER_MAX_REJECT_DIRS];
+    int n = mg_dsfilter_reject_dirs(root, have, MG_DSFILTER_MAX_REJECT_DIRS);
+    bool known = false;
+    for (int i = 0; i < n; i++)
+        known |= !strcmp(have[i], abs);
+    int rc = 0;
+    if (!known && n == MG_DSFILTER_MAX_REJECT_DIRS) {
+        rc = mg_errf(err, errlen, "%s: more than %d reject directories "
+                     "used for this dataset; use one of those already in "
+                     "%s/.musicgen/reject-dirs", rej,
+                     MG_DSFILTER_MAX_REJECT_DIRS, root);
+    } else if (!known) {
+        snprintf(dir, sizeof dir, "%s/.musicgen", root);
+        snprintf(path, sizeof path, "%s/reject-dirs", dir);
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+        FILE *f = mg_dir_make(dir) ? NULL : fopen(tmp, "w");
+        bool bad = !f;
+        for (int i = 0; f && i < n; i++)
+            bad |= fprintf(f, "%s\n", have[i]) < 0;
+        if (f) {
+            bad |= fprintf(f, "%s\n", abs) < 0;
+            bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+            bad |= fclose(f) != 0;
+        }
+        if (bad || rename(tmp, path)) {
+            rc = mg_errf(err, errlen, "cannot write %s: %s", path,
+                         strerror(errno));
+            unlink(tmp);
+        } else {
+            mg_dsfile_sync_dir(dir);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        free(have[i]);
+    return rc;
+}
+
 typedef struct {
     mg_dsmanifest *m;
     json_t *row;
@@ -221,6 +284,7 @@ mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
     int width = mg_dsread_shard_width(rd);
     mg_dsample ds;
     int got;
+    bool recorded = false;
     while ((got = mg_dsread_next(rd, &ds, err, errlen)) > 0) {
         if (!ds.complete) continue;
         t->samples++;
@@ -240,6 +304,13 @@ mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
             fprintf(log, "would move %s (score %.4f)\n", ds.rel, s);
             continue;
         }
+        if (!recorded) {
+            if (record_reject_dir(root, rej, err, errlen)) {
+                mg_dsread_destroy(&rd);
+                return -1;
+            }
+            recorded = true;
+        }
         if (move_one(root, rej, ds.rel, e2, sizeof e2)) {
             fprintf(log, "%s: %s\n", ds.rel, e2);
             t->problems++;
@@ -255,5 +326,6 @@ mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
     /* Nothing below and no reject directory yet: nothing to split. */
     struct stat st;
     if (stat(rej, &st)) return 0;
+    t->split = true;
     return split_manifests(root, rej, width, log, t, err, errlen);
 }

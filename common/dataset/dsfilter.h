@@ -17,6 +17,11 @@
  *     no row is ever in neither.
  * A reject directory is itself a dataset (same layout, its own manifest):
  * `musicgen verify` and `export` read it.
+ *
+ * Before its first move, filter records the reject directory's absolute
+ * path in ROOT/.musicgen/reject-dirs (one per line, each once): a later
+ * `musicgen generate` of the same run finds there that a sample gone from
+ * ROOT was filtered out, not lost, and does not make it again.
  */
 #ifndef MG_DSFILTER_H
 #define MG_DSFILTER_H
@@ -31,6 +36,8 @@ typedef struct {
     uint64_t moved;     /* moved by this run */
     uint64_t problems;  /* samples left alone because of a fault */
     uint64_t kept_rows, reject_rows; /* rows of the two new manifests */
+    bool split;         /* the manifests were rebuilt (false: nothing
+                           was ever rejected, manifest.jsonl untouched) */
 } mg_dsfilter_totals;
 
 /* reject_dir NULL: <root>/rejected. dry_run: report, change nothing.
@@ -41,5 +48,11 @@ typedef struct {
 int mg_dsfilter_run(const char *root, double min_score,
                     const char *reject_dir, bool dry_run, FILE *log,
                     mg_dsfilter_totals *t, char *err, size_t errlen);
+
+/* The reject directories recorded for root, at most max, into dirs
+ * (each malloc'd; the caller frees them). Returns how many (0 when none
+ * were recorded). */
+#define MG_DSFILTER_MAX_REJECT_DIRS 16
+int mg_dsfilter_reject_dirs(const char *root, char **dirs, int max);
 
 #endif

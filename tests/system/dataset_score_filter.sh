@@ -4,7 +4,8 @@
 # K-th step, and kills at random moments from outside); after each kill
 # every sample is whole, in place or in the reject directory, never both;
 # a re-run finishes the job: nothing lost, nothing duplicated, `verify`
-# passes both trees.
+# passes both trees. The same `generate` run again afterwards keeps the
+# rejects out (not made again, not back in the manifest).
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 short="intro=1,verse=1,chorus=1,bridge=1,outro=1"
@@ -153,4 +154,35 @@ fi
 "$MG_BIN" generate --seed 3 --count 3 --out midi --output-mode midi-only -q
 "$MG_BIN" score midi > m.txt || die "score of midi-only failed"
 grep -q "3 without audio" m.txt || die "midi-only not counted"
+
+# The same generate run again after a filter keeps the rejects out: not
+# made again, not back in the manifest, the reject directory untouched.
+"$MG_BIN" generate --seed 5 --count 10 --out rr --output-mode midi-only -q ||
+    die "generate rr failed"
+thr=$("$PY" -c "
+import json
+s = sorted(json.loads(l)['musicality_score'] for l in open('rr/manifest.jsonl'))
+print((s[4] + s[5]) / 2)")
+"$MG_BIN" filter rr --min-score "$thr" > rf.txt || die "filter rr failed"
+grep -qx "$(cd rr && pwd -P)/rejected" rr/.musicgen/reject-dirs ||
+    die "filter did not record its reject directory"
+cp rr/manifest.jsonl rr-before.jsonl
+ls rr/rejected > rej-before.txt
+"$MG_BIN" generate --seed 5 --count 10 --out rr --output-mode midi-only \
+    2> rg.txt || { cat rg.txt; die "re-run of generate after filter failed"; }
+grep -q "5 sample(s) moved out by .musicgen filter. stay out" rg.txt ||
+    { cat rg.txt; die "re-run did not say the rejects stay out"; }
+grep -q "gone from disk" rg.txt && die "re-run made filtered samples again"
+[ "$(ls rr | grep -c '^[0-9]')" -eq 5 ] || die "re-run refilled the root"
+cmp -s rr-before.jsonl rr/manifest.jsonl || die "re-run changed the manifest"
+ls rr/rejected | cmp -s - rej-before.txt || die "re-run touched the rejects"
+"$MG_BIN" verify rr > rv.txt || { cat rv.txt; die "root not whole after re-run"; }
+# a sample deleted by hand (not filtered) is still made again
+rm -rf rr/000000 rr/000001 rr/000002 rr/000003 rr/000004 rr/000005 \
+    rr/000006 rr/000007 rr/000008 rr/000009 2>/dev/null
+"$MG_BIN" generate --seed 5 --count 10 --out rr --output-mode midi-only \
+    2> rg2.txt || die "re-run after a deletion failed"
+grep -q "5 sample(s) recorded as done were gone from disk" rg2.txt ||
+    { cat rg2.txt; die "deleted samples not made again"; }
+[ "$(wc -l < rr/manifest.jsonl)" -eq 5 ] || die "manifest after re-making"
 echo "score/filter ok"

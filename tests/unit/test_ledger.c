@@ -132,7 +132,7 @@ test_one_row_per_index_and_batch_commit(void **state)
     assert_int_equal(c.ok, 5000);
     assert_int_equal(c.chunks_done, 1);
     /* the manifest: index order, one line each, u64 seeds intact */
-    assert_int_equal(mg_ledger_write_manifest(l, dir, err, sizeof err), 0);
+    assert_int_equal(mg_ledger_write_manifest(l, dir, NULL, 0, err, sizeof err), 0);
     path_of(p, sizeof p, "manifest.jsonl");
     FILE *f = fopen(p, "r");
     assert_non_null(f);
