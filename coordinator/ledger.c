@@ -46,23 +46,14 @@ static const char *const migrations[] = {
 };
 
 enum {
-    S_PUT_ROW, S_LEASE_PICK, S_LEASE_SET, S_RENEW, S_RELEASE, S_FINISH,
-    S_SET_META, S_GET_META, S_BEGIN, S_COMMIT, S_FORGET, S_REOPEN, S_RETAKE, NSTMT
+    S_PUT_ROW, S_FINISH, S_SET_META, S_GET_META, S_BEGIN, S_COMMIT,
+    S_FORGET, S_REOPEN, NSTMT
 };
 
 static const char *const stmt_sql[NSTMT] = {
     [S_PUT_ROW] = "INSERT OR IGNORE INTO samples (idx, seed, status, split,"
                   " path, score, duration, attempt, worker, wrote_at, error)"
                   " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-    [S_LEASE_PICK] = "SELECT id, first, n FROM chunks WHERE state = 0"
-                     " OR (state = 1 AND expires <= ?1)"
-                     " ORDER BY state, id LIMIT 1",
-    [S_LEASE_SET] = "UPDATE chunks SET state = 1, holder = ?2, expires = ?3,"
-                    " attempts = attempts + 1 WHERE id = ?1",
-    [S_RENEW] = "UPDATE chunks SET expires = ?2 WHERE state = 1"
-                " AND holder = ?1",
-    [S_RELEASE] = "UPDATE chunks SET state = 0, holder = NULL, expires = 0"
-                  " WHERE state = 1 AND holder = ?1",
     [S_FINISH] = "UPDATE chunks SET state = 2, holder = NULL WHERE id = ?1"
                  " AND state != 2 AND n = (SELECT count(*) FROM samples"
                  " WHERE idx >= chunks.first AND idx < chunks.first + chunks.n)",
@@ -70,8 +61,6 @@ static const char *const stmt_sql[NSTMT] = {
     [S_GET_META] = "SELECT value FROM meta WHERE key = ?",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
-    [S_RETAKE] = "UPDATE chunks SET state = 1, holder = ?2, expires = ?3"
-                 " WHERE id = ?1 AND (state = 0 OR holder = ?2)",
     [S_FORGET] = "DELETE FROM samples WHERE idx = ?1",
     [S_REOPEN] = "UPDATE chunks SET state = 0, holder = NULL, expires = 0"
                  " WHERE state = 2 AND first <= ?1 AND ?1 < first + n",
@@ -473,73 +462,6 @@ mg_ledger_forget(mg_ledger *l, uint64_t index, char *err, size_t errlen)
     s = l->st[S_REOPEN];
     sqlite3_bind_int64(s, 1, (int64_t)index);
     return step_done(l, s, "re-opening a chunk", err, errlen);
-}
-
-int
-mg_ledger_lease(mg_ledger *l, const char *holder, int64_t now_ms,
-                int64_t ttl_ms, int64_t *id, uint64_t *first, uint32_t *n,
-                char *err, size_t errlen)
-{
-    sqlite3_stmt *s = l->st[S_LEASE_PICK];
-    sqlite3_bind_int64(s, 1, now_ms);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(s, 0);
-        *first = (uint64_t)sqlite3_column_int64(s, 1);
-        *n = (uint32_t)sqlite3_column_int64(s, 2);
-    }
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
-        return fail(err, errlen, "picking a chunk", l->db);
-    s = l->st[S_LEASE_SET];
-    sqlite3_bind_int64(s, 1, *id);
-    sqlite3_bind_text(s, 2, holder, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, now_ms + ttl_ms);
-    if (step_done(l, s, "leasing a chunk", err, errlen))
-        return -1;
-    return 1;
-}
-
-int
-mg_ledger_renew(mg_ledger *l, const char *holder, int64_t expires_ms,
-                char *err, size_t errlen)
-{
-    sqlite3_stmt *s = l->st[S_RENEW];
-    sqlite3_bind_text(s, 1, holder, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, expires_ms);
-    return step_done(l, s, "renewing leases", err, errlen);
-}
-
-int
-mg_ledger_release(mg_ledger *l, const char *holder, char *err,
-                  size_t errlen)
-{
-    sqlite3_stmt *s = l->st[S_RELEASE];
-    sqlite3_bind_text(s, 1, holder, -1, SQLITE_STATIC);
-    if (step_done(l, s, "releasing leases", err, errlen))
-        return -1;
-    return sqlite3_changes(l->db);
-}
-
-int
-mg_ledger_reclaim(mg_ledger *l, const char *holder, const uint64_t *ids,
-                  size_t n, int64_t expires_ms, char *err, size_t errlen)
-{
-    int released = mg_ledger_release(l, holder, err, errlen);
-    if (released < 0)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *s = l->st[S_RETAKE];
-        sqlite3_bind_int64(s, 1, (int64_t)ids[i]);
-        sqlite3_bind_text(s, 2, holder, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, expires_ms);
-        if (step_done(l, s, "reclaiming a lease", err, errlen))
-            return -1;
-        released -= sqlite3_changes(l->db);
-    }
-    return released < 0 ? 0 : released;
 }
 
 int

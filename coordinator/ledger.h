@@ -3,16 +3,17 @@
  * coordinator's local disk, never on shared storage.
  *
  * Tables: run (one row: seed, start, count, chunk, run config JSON,
- * fingerprint), chunks (index ranges with state, lease holder, lease
- * expiry, attempts; the coordinator keeps its leases in memory since
- * protocol 2 and uses chunks only to mark ranges DONE for status),
+ * fingerprint), chunks (index ranges with a state; the coordinator keeps
+ * its leases in memory since protocol 2 and uses chunks only to mark
+ * ranges DONE for status: the holder and expiry columns of schema 1-2
+ * stay, unused),
  * samples (one row per index: the manifest row), meta
  * (progress snapshot for `musicgen status`). The schema is versioned by
  * PRAGMA user_version and moved forward by explicit migrations; a ledger
  * from a newer musicgen is refused.
  *
  * Writes are batched: the caller opens a batch (mg_ledger_begin), puts
- * any number of rows and lease changes, and commits once; rows are
+ * any number of rows, and commits once; rows are
  * acknowledged to workers only after that commit. Every statement is
  * prepared once at open.
  */
@@ -90,23 +91,6 @@ int mg_ledger_put_row(mg_ledger *l, const mg_row *row, const char *worker,
 /* Forget the row of `index` (its sample is gone from disk) and put its
  * chunk back in the queue. 0 or -1. */
 int mg_ledger_forget(mg_ledger *l, uint64_t index, char *err, size_t errlen);
-/* Lease the lowest pending chunk, or one whose lease expired before
- * now_ms. 1 with id, first and n filled, 0 if none, -1. */
-int mg_ledger_lease(mg_ledger *l, const char *holder, int64_t now_ms,
-                    int64_t ttl_ms, int64_t *id, uint64_t *first,
-                    uint32_t *n, char *err, size_t errlen);
-/* Push the expiry of every lease `holder` has to expires_ms. */
-int mg_ledger_renew(mg_ledger *l, const char *holder, int64_t expires_ms,
-                    char *err, size_t errlen);
-/* Give every lease of `holder` back to the queue. */
-int mg_ledger_release(mg_ledger *l, const char *holder, char *err,
-                      size_t errlen);
-/* Give `holder` back exactly the leases in ids (a reconnecting worker
- * still working on them) and release its others. Returns the number
- * released, or -1. */
-int mg_ledger_reclaim(mg_ledger *l, const char *holder, const uint64_t *ids,
-                      size_t n, int64_t expires_ms, char *err,
-                      size_t errlen);
 /* Mark chunk `id` done if every index in it has a row: 1 done, 0 not. */
 int mg_ledger_finish_chunk(mg_ledger *l, int64_t id, char *err,
                            size_t errlen);

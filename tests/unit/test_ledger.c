@@ -1,8 +1,7 @@
 /*
  * test_ledger — the SQLite ledger on a real file: create and resume a
  * run, refuse different parameters naming them, one row per index
- * whatever is re-sent, leases expire and are re-leased, reconnecting
- * workers reclaim theirs, batched commits survive a reopen, a version-1
+ * whatever is re-sent, batched commits survive a reopen, a version-1
  * ledger is migrated, a ledger from the future refused, the manifest is
  * written in index order.
  */
@@ -159,53 +158,6 @@ test_one_row_per_index_and_batch_commit(void **state)
 }
 
 static void
-test_leases_expire_and_reclaim(void **state)
-{
-    (void)state;
-    char err[256];
-    mg_ledger *l = fresh("c.sqlite", 30, 10);
-    int64_t id;
-    uint64_t first;
-    uint32_t n;
-    assert_int_equal(mg_ledger_lease(l, "w1", 1000, 500, &id, &first, &n,
-                                     err, sizeof err), 1);
-    assert_int_equal(id, 0);
-    assert_int_equal(first, 0);
-    assert_int_equal(n, 10);
-    assert_int_equal(mg_ledger_lease(l, "w2", 1100, 500, &id, &first, &n,
-                                     err, sizeof err), 1);
-    assert_int_equal(id, 1);
-    assert_int_equal(mg_ledger_lease(l, "w2", 1200, 500, &id, &first, &n,
-                                     err, sizeof err), 1);
-    assert_int_equal(id, 2);
-    /* all leased and live: nothing */
-    assert_int_equal(mg_ledger_lease(l, "w3", 1300, 500, &id, &first, &n,
-                                     err, sizeof err), 0);
-    /* w1 renews; w2's leases lapse at 1600/1700 */
-    assert_int_equal(mg_ledger_renew(l, "w1", 5000, err, sizeof err), 0);
-    assert_int_equal(mg_ledger_lease(l, "w3", 1650, 500, &id, &first, &n,
-                                     err, sizeof err), 1);
-    assert_int_equal(id, 1);
-    assert_int_equal(first, 10);
-    /* a restarted w1 that holds nothing gets its leases released */
-    assert_int_equal(mg_ledger_reclaim(l, "w1", NULL, 0, 9000, err,
-                                       sizeof err), 1);
-    /* a reconnecting w3 keeps the one it lists */
-    uint64_t keep = 1;
-    assert_int_equal(mg_ledger_reclaim(l, "w3", &keep, 1, 9000, err,
-                                       sizeof err), 0);
-    assert_int_equal(mg_ledger_lease(l, "w4", 1700, 500, &id, &first, &n,
-                                     err, sizeof err), 1);
-    assert_int_equal(id, 0);
-    assert_int_equal(mg_ledger_release(l, "w3", err, sizeof err), 1);
-    mg_ledger_counts c;
-    assert_int_equal(mg_ledger_counts_get(l, 1700, &c, err, sizeof err), 0);
-    assert_int_equal(c.chunks_leased, 1);
-    assert_int_equal(c.workers, 1);
-    mg_ledger_close(&l);
-}
-
-static void
 test_migrates_v1_refuses_future(void **state)
 {
     (void)state;
@@ -268,7 +220,6 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_resume_refuse),
         cmocka_unit_test(test_one_row_per_index_and_batch_commit),
-        cmocka_unit_test(test_leases_expire_and_reclaim),
         cmocka_unit_test(test_migrates_v1_refuses_future),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
