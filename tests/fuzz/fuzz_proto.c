@@ -9,6 +9,10 @@
  *       proto/proto.c build/libmgcommon.a $(pkg-config --cflags --libs \
  *       fluidsynth jansson sndfile openssl) -lm -o build/fuzz/fuzz_proto
  *   build/fuzz/fuzz_proto -max_total_time=60 build/fuzz/corpus
+ *
+ * The seed corpus (tests/fuzz/corpus/proto) is written by
+ * build/tools/proto_corpus for the current protocol version; after a
+ * protocol change, regenerate it (fuzz_corpus_current fails until then).
  */
 #include <stddef.h>
 #include <stdint.h>
