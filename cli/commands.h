@@ -30,6 +30,8 @@ int mg_cmd_eval(int argc, char **argv);         /* cli/cmd_eval.c */
 int mg_cmd_export(int argc, char **argv);       /* cli/cmd_export.c */
 int mg_cmd_fonts(int argc, char **argv);        /* cli/cmd_fonts.c */
 int mg_cmd_download_assets(int argc, char **argv); /* cli/cmd_assets.c */
+int mg_cmd_index_midi(int argc, char **argv);   /* cli/cmd_index.c */
+int mg_cmd_index_audio(int argc, char **argv);  /* cli/cmd_index.c */
 
 /* The one line a run prints at start when its pools hold copyleft or
  * attribution-bearing soundfonts (cli/cmd_fonts.c). */

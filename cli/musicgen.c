@@ -46,6 +46,10 @@ static const command commands[] = {
     {"fonts", mg_cmd_fonts, "list the soundfonts, their licences and pools"},
     {"download-assets", mg_cmd_download_assets,
      "fetch soundfonts and MIDI corpora of an assets.toml registry"},
+    {"index-midi", mg_cmd_index_midi,
+     "a JSON Lines/CSV database of the MIDI files and their ground truth"},
+    {"index-audio", mg_cmd_index_audio,
+     "a JSON Lines/CSV database of the WAV stems and mixes"},
 };
 
 static void

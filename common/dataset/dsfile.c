@@ -120,6 +120,15 @@ mg_dsout_row(mg_dsout *o, const json_t *row)
 }
 
 int
+mg_dsout_write(mg_dsout *o, const char *text, size_t len)
+{
+    if (o->failed) return -1;
+    if (len && fwrite(text, 1, len, o->f) != len) o->failed = errno ? errno
+                                                                    : EIO;
+    return o->failed ? -1 : 0;
+}
+
+int
 mg_dsout_commit(mg_dsout **op, char *err, size_t errlen)
 {
     mg_dsout *o = *op;

@@ -28,6 +28,9 @@ mg_dsout *mg_dsout_open(const char *path, char *err, size_t errlen);
 /* Append one manifest row (compact, sorted keys, u64 seeds kept) and a
  * newline. 0 or -1 (the error is reported by _commit). */
 int mg_dsout_row(mg_dsout *o, const json_t *row);
+/* Append len bytes of text as they are. 0 or -1 (the error is reported
+ * by _commit). */
+int mg_dsout_write(mg_dsout *o, const char *text, size_t len);
 /* Flush, fsync, rename into place, fsync the directory; frees o. */
 int mg_dsout_commit(mg_dsout **op, char *err, size_t errlen);
 /* Drop the new version (the old file stays); frees o. */

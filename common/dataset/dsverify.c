@@ -7,7 +7,6 @@
  * slot, so output is in index order whatever finishes first. jansson is
  * safe for separate trees; the schema is read-only.
  */
-#include "bytes.h"
 #include "dsverify.h"
 
 #include <errno.h>
@@ -28,6 +27,7 @@
 
 #include "dsread.h"
 #include "errmsg.h"
+#include "wavhdr.h"
 #include "jschema.h"
 #include "seed.h"
 
@@ -107,49 +107,11 @@ schema_report(const char *msg, void *arg)
     problem(arg, "sample.json: schema: %s", msg);
 }
 
-/* What a WAV header says; fields are 0 when absent. */
-typedef struct {
-    int ok;
-    unsigned channels, rate, block_align;
-    uint64_t data_off, data_size;
-} wavhdr;
-
-/* Parse the RIFF chunks up to "data" from the file's first n bytes. */
-static const char *
-wav_parse(const unsigned char *b, size_t n, wavhdr *h)
-{
-    memset(h, 0, sizeof *h);
-    if (n < 12 || memcmp(b, "RIFF", 4) || memcmp(b + 8, "WAVE", 4))
-        return "not a RIFF/WAVE file";
-    size_t off = 12;
-    bool fmt = false;
-    while (off + 8 <= n) {
-        uint32_t size = mg_le32(b + off + 4);
-        if (!memcmp(b + off, "fmt ", 4)) {
-            if (size < 16 || off + 8 + 16 > n) return "short fmt chunk";
-            h->channels = mg_le16(b + off + 10);
-            h->rate = mg_le32(b + off + 12);
-            h->block_align = mg_le16(b + off + 20);
-            fmt = true;
-        } else if (!memcmp(b + off, "data", 4)) {
-            if (!fmt) return "data chunk before fmt chunk";
-            if (!h->channels || !h->rate || !h->block_align)
-                return "fmt chunk with zero channels, rate or block size";
-            h->data_off = off + 8;
-            h->data_size = size;
-            h->ok = 1;
-            return NULL;
-        }
-        off += 8 + (size_t)size + (size & 1);
-    }
-    return "no data chunk in the file's first megabyte";
-}
-
 /* Hash path, and parse its WAV header when wav. Returns -1 (errno) when
  * it cannot be read. */
 static int
 hash_file(const char *path, unsigned char *buf, size_t bufsize, bool wav,
-          wavhdr *h, const char **wav_err, char hex[65], uint64_t *size)
+          mg_wavhdr *h, const char **wav_err, char hex[65], uint64_t *size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
@@ -174,7 +136,7 @@ hash_file(const char *path, unsigned char *buf, size_t bufsize, bool wav,
             return -1;
         }
         if (got == 0) break;
-        if (first && wav) *wav_err = wav_parse(buf, (size_t)got, h);
+        if (first && wav) *wav_err = mg_wavhdr_parse(buf, (size_t)got, h);
         first = false;
         EVP_DigestUpdate(ctx, buf, (size_t)got);
         total += (uint64_t)got;
@@ -195,7 +157,7 @@ int
 mg_dsverify_sha256(const char *path, char hex[65])
 {
     unsigned char *buf = malloc(BUF_SIZE);
-    wavhdr h;
+    mg_wavhdr h;
     const char *werr;
     uint64_t size;
     if (!buf) {
@@ -233,7 +195,7 @@ check_file(const char *dir, const char *rel, const char *want_hex,
            mg_dsverify_result *r)
 {
     char path[4200], hex[65];
-    wavhdr h;
+    mg_wavhdr h;
     const char *werr = NULL;
     uint64_t size = 0;
     bool wav = ends_with(rel, ".wav");

@@ -1,0 +1,181 @@
+# dataset_index — `musicgen index-midi` and `index-audio` write one record
+# per MIDI file / WAV stem and mix with the ground truth of sample.json, in
+# both layouts; an independent reader (Python over every sample.json), jq
+# and DuckDB (read_json and read_csv) agree with it on counts, fields and
+# a filtered query ("bass at T BPM in K"); failed, half-written and
+# unreadable samples and missing files are left out and counted; bad
+# requests fail with one line and leave an existing database untouched.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+DQ="node $TOOLS/duckdb/q.mjs"
+[ -d "$TOOLS/duckdb/node_modules/@duckdb/node-api" ] \
+    || die "the DuckDB judge is not installed: run sh scripts/setup.sh"
+command -v jq >/dev/null || die "jq is not installed: run sh scripts/setup.sh"
+
+"$MG_BIN" generate --seed 9 --count 30 --out flat --output-mode midi-only -q \
+    -g jazz -g latin --min-musicality-score 0.96 --max-attempts 2 2>/dev/null \
+    || die "generate flat"
+"$MG_BIN" generate --seed 4 --count 12 --out shard --output-mode midi-only -q \
+    --shard-width 2 || die "generate sharded"
+"$MG_BIN" generate --seed 13 --count 2 --out full --shard-width 2 -g jazz -q \
+    --measures-per-part intro=1,verse=1,chorus=1,bridge=1,outro=1 \
+    --fonts Csound_GMbank,FluidR3_GS -w 2 || die "generate full"
+nfail=$(grep -c '"status": *"failed"' flat/manifest.jsonl)
+[ "$nfail" -gt 0 ] || die "the gate made no failed sample to count"
+
+# What crashes and bad disks leave: half-written directories, a cut
+# sample.json, a lost MIDI file, a WAV stem cut short.
+mkdir -p flat/000777/midi flat/.tmp-000778-42 shard/00/.tmp-000030-7
+cp -r shard/00/000003 shard/00/000099
+head -c 80 shard/00/000003/sample.json > shard/00/000099/sample.json
+lost=$(ls flat/0*/midi/melody.mid | head -n 1)
+rm "$lost"
+cut=$(ls full/00/000001/stems/harmony.wav)
+size=$(stat -c %s "$cut")
+truncate -s $((size / 2)) "$cut"
+
+"$MG_BIN" index-midi --dataset flat --out f.json --csv f.csv 2> log \
+    || die "index-midi flat: $(cat log)"
+grep -q "index-midi: [0-9]* records from [0-9]* samples to f.json and f.csv; left out: $nfail failed, 2 half-written, 0 unreadable, 1 missing files" log \
+    || die "flat summary: $(cat log)"
+"$MG_BIN" index-midi --dataset shard --out s.json -q 2> log \
+    || die "index-midi shard: $(cat log)"
+[ ! -s log ] || die "-q printed: $(cat log)"
+"$MG_BIN" index-midi --dataset shard --csv s.csv 2> log \
+    || die "index-midi shard csv: $(cat log)"
+grep -q "left out: 0 failed, 1 half-written, 1 unreadable, 0 missing files" log \
+    || die "shard summary: $(cat log)"
+"$MG_BIN" index-audio --dataset full --out a.json --csv a.csv 2> log \
+    || die "index-audio: $(cat log)"
+grep -q "index-audio: 9 records from 2 samples .* 1 missing files" log \
+    || die "audio summary: $(cat log)"
+
+# ---- the independent reader: every sample.json, every file ----
+"$PY" - <<'PYEOF' || die "the index disagrees with sample.json"
+import csv, glob, json, os, wave
+gm = json.load(open(os.path.join(os.environ["MG_SRC"], "sf", "gm-names.json")))
+def samples(root):
+    fs = glob.glob(os.path.join(root, "[0-9]*", "sample.json")) + \
+         glob.glob(os.path.join(root, "[0-9]*", "[0-9]*", "sample.json"))
+    out = []
+    for f in fs:
+        try: s = json.load(open(f))
+        except ValueError: continue
+        out.append((s["sample_index"], os.path.relpath(os.path.dirname(f), root), s))
+    return sorted(out, key=lambda t: t[0])
+def expect(root, audio):
+    recs = []
+    for i, rel, s in samples(root):
+        files = [(l, p) for l, p in sorted((s.get("stems") or {}).items())] + \
+                ([("mix", s["mix"])] if s.get("mix") else []) if audio else \
+                sorted(s["midi"].items())
+        for layer, p in files:
+            full = os.path.join(root, rel, p)
+            if not os.path.exists(full): continue
+            r = {"path": rel + "/" + p, "sample_dir": rel, "index": i, "layer": layer,
+                 "genre": s["genre"], "split": s["split"], "tempo_bpm": s["tempo_bpm"],
+                 "key": s["key"], "mode": s["mode"], "key_label": s["key_label"],
+                 "time_signature": s["time_signature"], "musicality_score": s["musicality_score"],
+                 "duration_seconds": s["duration_seconds"], "sha256": s["checksums"][p]}
+            if layer != "mix":
+                ins, sf = s["instruments"][layer], s["soundfonts"][layer]
+                drum = ins["channel"] == 10
+                r.update(program=ins["program"], is_drum=drum, instrument_class=sf["instrument_class"],
+                         instrument=gm["drum_kits"][str(ins["program"])] if drum else gm["programs"][ins["program"]])
+                if audio:
+                    r.update(font=sf["name"], font_license=sf["license"], preset=sf["preset"], bank=sf["bank"])
+                else:
+                    r.update(channel=ins["channel"], notes=ins["notes"])
+            if audio:
+                try:
+                    w = wave.open(full)
+                    r.update(sample_rate=w.getframerate(), channels=w.getnchannels(), frames=w.getnframes())
+                    if len(open(full, "rb").read()) < 44 + w.getnframes() * w.getsampwidth() * w.getnchannels():
+                        continue  # cut short: left out
+                except (wave.Error, EOFError):
+                    continue
+            recs.append(r)
+    return recs
+for db, root, audio, csvf in [("f.json", "flat", False, "f.csv"), ("s.json", "shard", False, "s.csv"),
+                              ("a.json", "full", True, "a.csv")]:
+    got = [json.loads(l) for l in open(db)]
+    want = expect(root, audio)
+    assert len(got) == len(want) > 0, (db, len(got), len(want))
+    for g, w in zip(got, want):
+        for k, v in w.items():
+            assert g[k] == v, (db, g["path"], k, g[k], v)
+    keys = list(got[0].keys())
+    assert all(list(g.keys()) == keys for g in got), db
+    rows = list(csv.DictReader(open(csvf)))
+    assert [r["path"] for r in rows] == [g["path"] for g in got], csvf
+    assert list(rows[0].keys()) == keys, csvf
+    # mixes carry no instrument; stems do
+    if audio:
+        assert {g["layer"] for g in got} >= {"mix", "bassline", "beat"}
+        for g in got:
+            assert (g["kind"] == "mix") == (g["layer"] == "mix") == (g["program"] is None)
+            assert g["frames"] == json.load(open(os.path.join("full", g["sample_dir"], "sample.json")))["audio_frames"]
+    assert len({g["sha256"] for g in got}) == len(got)
+PYEOF
+
+# ---- jq and DuckDB: counts, types and "bass at T BPM in K" ----
+for db in f s; do
+    n=$(wc -l < $db.json)
+    [ "$(jq -s length $db.json)" = "$n" ] || die "jq reads $db.json otherwise"
+    # the query: the tempo and key of the first bassline record
+    T=$(jq -r 'select(.layer=="bassline") | .tempo_bpm | round' $db.json | head -n 1)
+    K=$(jq -r 'select(.layer=="bassline") | .key_label' $db.json | head -n 1)
+    jq -r --argjson t "$T" --arg k "$K" \
+        'select(.layer=="bassline" and (.tempo_bpm|round)==$t and .key_label==$k) | .path' \
+        $db.json > jq.paths
+    [ -s jq.paths ] || die "jq query found nothing in $db.json"
+    "$PY" - "$db.json" "$T" "$K" <<'PYEOF' > py.paths || die "python query"
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["layer"] == "bassline" and int(r["tempo_bpm"] + 0.5) == int(sys.argv[2]) and r["key_label"] == sys.argv[3]:
+        print(r["path"])
+PYEOF
+    cmp -s jq.paths py.paths || die "jq and python disagree on the query over $db.json"
+    $DQ "SELECT count(*) AS n FROM read_json('$db.json')" \
+        "SELECT path FROM read_json('$db.json') WHERE layer='bassline' AND round(tempo_bpm)=$T AND key_label='$K' ORDER BY index" \
+        "SELECT path FROM read_csv('$db.csv') WHERE layer='bassline' AND round(tempo_bpm)=$T AND key_label='$K' ORDER BY index" \
+        "DESCRIBE SELECT * FROM read_json('$db.json')" > duck.out 2>&1 \
+        || die "duckdb over $db: $(cat duck.out)"
+    "$PY" - "$n" <<'PYEOF' || die "DuckDB disagrees over $db.json: $(cat duck.out)"
+import json, sys
+res = [json.loads(l) for l in open("duck.out")]
+assert int(res[0]["rows"][0]["n"]) == int(sys.argv[1]), res[0]
+want = open("py.paths").read().split()
+assert [r["path"] for r in res[1]["rows"]] == want, (res[1], want)
+assert [r["path"] for r in res[2]["rows"]] == want, (res[2], want)
+types = {r["column_name"]: r["column_type"] for r in res[3]["rows"]}
+for k, t in [("index", "BIGINT"), ("tempo_bpm", "DOUBLE"), ("is_drum", "BOOLEAN"),
+             ("musicality_score", "DOUBLE"), ("key_label", "VARCHAR"), ("notes", "BIGINT")]:
+    assert types[k] == t, (k, types[k])
+PYEOF
+done
+$DQ "SELECT count(*) AS n FROM read_json('a.json') WHERE kind='stem' AND font IS NOT NULL AND frames > 0" \
+    > duck.out 2>&1 || die "duckdb over a.json: $(cat duck.out)"
+grep -q '"n":"7"' duck.out || die "DuckDB counts stems otherwise: $(cat duck.out)"
+
+# ---- bad requests: one line, non-zero, the old database untouched ----
+cp f.json keep.json
+bad() { # bad WHAT ARGS...: fails with one line, f.json unchanged
+    what=$1; shift
+    "$MG_BIN" "$@" > out 2> err && die "$what: exit 0"
+    [ "$(wc -l < err)" -eq 1 ] || die "$what: not one line: $(cat err)"
+    cmp -s f.json keep.json || die "$what: f.json changed"
+}
+bad "missing root" index-midi --dataset nowhere --out f.json
+grep -q "nowhere" err || die "missing root unnamed: $(cat err)"
+bad "unknown flag" index-audio --dataset flat --out f.json --frobnicate
+grep -q "frobnicate" err || die "unknown flag unnamed: $(cat err)"
+bad "no --out" index-midi --dataset flat
+bad "unwritable --out" index-midi --dataset flat --out no/such/dir/db.json
+grep -q "no/such/dir/db.json" err || die "unwritable --out unnamed: $(cat err)"
+mkdir adir
+bad "--out a directory" index-midi --dataset flat --out adir
+[ -d adir ] && [ -z "$(ls -A adir)" ] || die "--out a directory: adir changed"
+ls -A | grep -q '\.tmp$' && die "a temporary file was left: $(ls -A)"
+true
