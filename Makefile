@@ -66,6 +66,8 @@ CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+SHIM_SRC   := $(sort $(wildcard tests/tools/shim/*.c))
+SHIM_SO    := $(SHIM_SRC:tests/tools/shim/%.c=$(BUILD)/tools/%.so)
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_SRC  := $(sort $(wildcard bench/*.c))
@@ -182,7 +184,15 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBS)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBS) $(LDLIBS)
 
-unit: $(BIN) lib $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
+# LD_PRELOAD shims for tests: plain C, never sanitized (they load into
+# the process before the ASan runtime).
+$(BUILD)/tools/%.so: tests/tools/shim/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  SHIM    $@")
+	$(Q)cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -fPIC -shared \
+	    -o $@ $< -ldl
+
+unit: $(BIN) lib $(UNIT_BIN) $(TOOL_BIN) $(SHIM_SO) $(FUZZ_BIN)
 
 # The test build: ASan + UBSan, in its own tree, then every test.
 test:
