@@ -248,11 +248,14 @@ static const char worker_usage[] =
     "  --static             no coordinator: make slice I of M of the run\n"
     "  --array-index I      default $SLURM_ARRAY_TASK_ID or\n"
     "                       $JOB_COMPLETION_INDEX\n"
-    "  --array-size M       default $SLURM_ARRAY_TASK_COUNT\n\n";
+    "  --array-size M       default $SLURM_ARRAY_TASK_COUNT\n"
+    "  --durable yes|no     (--static) each sample reaches the disk before\n"
+    "                       its slice row is written (default yes); with\n"
+    "                       a coordinator, its --durable decides\n\n";
 
 typedef struct {
     mg_worker_opts o;
-    bool is_static;
+    bool is_static, durable, durable_set;
     int index, size, jobs;
 } worker_job;
 
@@ -265,7 +268,7 @@ worker_child(int slot, void *ud)
         /* J jobs split slice I of M into J sub-slices: slice I*J+slot of
          * M*J; merge only needs every index covered once. */
         int rc = mg_worker_static(&j->o.cfg, j->index * j->jobs + slot,
-                                  j->size * j->jobs, j->o.engine,
+                                  j->size * j->jobs, j->durable, j->o.engine,
                                   &mg_stop_flag, err, sizeof err);
         if (rc)
             fprintf(stderr, "musicgen worker: %s\n", err);
@@ -298,12 +301,13 @@ mg_cmd_worker(int argc, char **argv)
 {
     static const char *const extra[] = {
         "connect=", "jobs=", "identity=", "idle-timeout=", "static",
-        "array-index=", "array-size=", "curve-dir=", NULL,
+        "array-index=", "array-size=", "curve-dir=", "durable=", NULL,
     };
     worker_job j;
     memset(&j, 0, sizeof j);
     mg_worker_opts_defaults(&j.o);
     j.jobs = 1;
+    j.durable = true;
     j.index = env_int("SLURM_ARRAY_TASK_ID", env_int("JOB_COMPLETION_INDEX",
                                                      -1));
     j.size = env_int("SLURM_ARRAY_TASK_COUNT", -1);
@@ -344,6 +348,14 @@ mg_cmd_worker(int argc, char **argv)
             if (to_int("worker", "array-size", v, 1, 1000000, &x))
                 goto out;
             j.size = (int)x;
+        } else if (take(&a, "durable", &v)) {
+            if (strcmp(v, "yes") && strcmp(v, "no")) {
+                fprintf(stderr, "musicgen worker: --durable: expected yes "
+                        "or no, got '%s'\n", v);
+                goto out;
+            }
+            j.durable = !strcmp(v, "yes");
+            j.durable_set = true;
         } else {
             fprintf(stderr, "musicgen worker: unexpected argument '%s'\n",
                     rest[a.i]);
@@ -365,6 +377,11 @@ mg_cmd_worker(int argc, char **argv)
     } else if (!j.o.connect) {
         fprintf(stderr, "musicgen worker: --connect ENDPOINT is required "
                 "(or --static)\n");
+        goto out;
+    } else if (j.durable_set) {
+        fprintf(stderr, "musicgen worker: --durable goes with --static; a "
+                "coordinated run is durable as the coordinator's --durable "
+                "says\n");
         goto out;
     } else if (mg_endpoint_check(j.o.connect, false, err, sizeof err)) {
         fprintf(stderr, "musicgen worker: --connect: %s\n", err);

@@ -1103,7 +1103,7 @@ sweep_slice_tmps(const char *dir, const char *slice, const char *host)
 
 int
 mg_worker_static(const mg_config *cfg, int array_index, int array_size,
-                 struct mg_engine *pre, const volatile sig_atomic_t *stop,
+                 bool durable, struct mg_engine *pre, const volatile sig_atomic_t *stop,
                  char *err, size_t errlen)
 {
     if (array_size < 1 || array_index < 0 || array_index >= array_size) {
@@ -1172,6 +1172,11 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
         }
         row = *mgapi_sample_row(smp);
         musicgen_sample_destroy(&smp);
+        if (durable && row.status == MG_ROW_OK &&
+            sync_sample(cfg->out_dir, row.path, err, errlen)) {
+            rc = -1;
+            break;
+        }
         mg_rfc3339(ts, sizeof ts, mg_wall_ms());
         if (mg_row_jsonl(&row, ts, line, sizeof line) < 0 ||
             fprintf(f, "%s\n", line) < 0) {

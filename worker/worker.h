@@ -67,9 +67,11 @@ int mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
 /* Slice I of M of the run in cfg (contiguous ranges). Writes
  * <out>/.musicgen/slices/slice-<I>-of-<M>.jsonl atomically. pre: an
  * engine made from cfg before a fork (owned from here), or NULL to make
- * one. 0 or -1. */
+ * one. durable: each sample (its files, its directory and those above it
+ * up to the root) reaches the disk before its row is written, so a slice
+ * file that survives a power cut names only samples that did. 0 or -1. */
 int mg_worker_static(const mg_config *cfg, int array_index, int array_size,
-                     struct mg_engine *pre,
+                     bool durable, struct mg_engine *pre,
                      const volatile sig_atomic_t *stop, char *err,
                      size_t errlen);
 

@@ -8,6 +8,8 @@
 #   the row is posted), and the coordinator synced its ledger's WAL at
 #   least once per committed batch (synchronous=FULL);
 #   not durable: the worker synced no sample file at all.
+# The same for `worker --static` (its --durable, default yes), where the
+# slice file then names only samples that reached the disk.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 SHIM=$MG_BUILD/tools/fsync_log.so
@@ -54,3 +56,30 @@ echo "not durable: $(wc -l < lax.wlog) worker syncs," \
     "$(grep -c 'lax.sqlite-wal$' lax.clog) ledger WAL syncs"
 [ "$n" -eq 0 ] || die "--durable no: the worker synced $n sample path(s)"
 echo "durable mode syncs, --durable no does not"
+
+# static mode (no coordinator): the same promise for the slice file
+static() { # NAME DURABLE
+    MG_FSYNC_LOG=$PWD/$1.wlog LD_PRELOAD=$SHIM "$MG_BIN" worker --static \
+        --array-index 0 --array-size 1 --seed 8 --count 3 --out "$1" \
+        --output-mode midi-only --durable "$2" 2>"$1.w.log" ||
+        die "static worker failed ($(tail -2 "$1.w.log"))"
+    touch "$1.wlog"
+}
+static st yes
+root=$(cd st && pwd -P)
+for d in "$root"/[0-9]*; do
+    for f in "$d" $(find "$d" -mindepth 1); do
+        grep -qxF "fsync $f" st.wlog || die "static durable: $f never synced"
+    done
+done
+[ "$(ls -d "$root"/[0-9]* | wc -l)" -eq 3 ] || die "static: not 3 samples"
+grep -q "fsync $root/.musicgen/slices/slice-0-of-1.jsonl.tmp" st.wlog ||
+    die "static durable: the slice file never synced"
+static stl no
+n=$(grep -cF "fsync $(cd stl && pwd -P)/0" stl.wlog)
+[ "$n" -eq 0 ] || die "static --durable no: $n sample path(s) synced"
+"$MG_BIN" worker --connect tcp://127.0.0.1:1 --out x --durable yes 2>e.txt &&
+    die "--durable without --static accepted"
+grep -q "goes with --static" e.txt || die "message: $(cat e.txt)"
+[ "$(wc -l < e.txt)" -eq 1 ] || die "more than one line: $(cat e.txt)"
+echo "static durable ok"
