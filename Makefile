@@ -208,7 +208,8 @@ soak: all
 	sh tests/soak.sh
 
 # libmusicgen under memcheck with audio (FluidSynth loading FluidR3_GM
-# under valgrind takes a minute or more, so not in `make test`).
+# under valgrind takes a minute or more; `make test` runs lib_c_api's
+# valgrind check with a 4 MB font instead).
 valgrind-lib: all
 	sh tests/valgrind_lib.sh
 
