@@ -53,8 +53,8 @@ void mg_cal_hash_put(const char *cache_dir, const char *file,
 
 /* `musicgen calibrate`: load every font of c->sf_dir's pools, measure its
  * pre-roll at c->sample_rate (ignoring the cache), store it in the cache
- * and print one line per font to report. Defined in audio.c, which owns
- * the pools. Returns 0 or -1 with err. */
+ * and print one line per font to report. Defined in audio_fonts.c,
+ * which loads the fonts. Returns 0 or -1 with err. */
 int mg_audio_calibrate(const mg_config *c, FILE *report, char *err,
                        size_t errlen);
 

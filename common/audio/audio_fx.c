@@ -2,7 +2,7 @@
  * audio_fx — effect ranges (data), the draw, and hand-written DSP.
  *
  * Reverb and chorus are FluidSynth's own units, run by the synth inside
- * the rendering pass (audio.c sets their per-layer parameters; a fresh
+ * the rendering pass (audio_render.c sets their per-layer parameters; a fresh
  * synth per sample makes them deterministic). The rest is hand-written:
  * Debian has no small, stable C library with an EQ, compressor, phaser
  * and tempo-synced delay that we could call on a float buffer (LADSPA/LV2
@@ -457,7 +457,7 @@ fx_log2f(float x)
 }
 
 /* 2^y in float, y clamped to [-125, 125]: 2^k (k = y rounded to the
- * nearest integer, see RND_F in audio.c) in the exponent bits, 2^f for
+ * nearest integer, see RND_F in audio_priv.h) in the exponent bits, 2^f for
  * f = y - k in [-1/2, 1/2] by its Taylor polynomial to f^6 (relative
  * error < 2e-7). */
 static inline float

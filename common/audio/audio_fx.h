@@ -7,7 +7,7 @@
  * interface, so it lives in code); the data file gives, per layer and per
  * kind, the probability and a [lo, hi] range for every parameter. Reverb
  * and chorus are FluidSynth's own units, run by the synth during rendering
- * (audio.c); the streaming DSP here applies the others (eq, filter,
+ * (audio_render.c); the streaming DSP here applies the others (eq, filter,
  * distortion, compressor, phaser, delay) to the dry stem.
  */
 #ifndef MG_AUDIO_FX_H
