@@ -441,9 +441,11 @@ mg_cmd_worker(int argc, char **argv)
     }
     mg_procs p;
     int spawned = mg_procs_spawn(&p, j.jobs, worker_child, &j);
-    /* the parent's copy; the children have theirs */
-    mg_engine_destroy(&j.o.engine);
+    /* The parent's copy is freed only when the children are gone: freed
+     * now, every page its frees write is copied (the children share them)
+     * on the cores the jobs need. The children never free theirs. */
     if (spawned) {
+        mg_engine_destroy(&j.o.engine);
         fprintf(stderr, "musicgen worker: cannot start %d processes: %s\n",
                 j.jobs, strerror(errno));
         mg_procs_kill(&p, SIGTERM);
@@ -463,6 +465,7 @@ mg_cmd_worker(int argc, char **argv)
     }
     rc = mg_procs_result(&p);
     mg_procs_free(&p);
+    mg_engine_destroy(&j.o.engine);
 out:
     free(rest);
     return rc;

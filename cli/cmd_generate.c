@@ -46,7 +46,10 @@ local_worker(int slot, void *ud)
     char err[1024];
     mg_worker_opts_defaults(&o);
     o.cfg = x->cfg;
-    o.engine = x->engine;        /* this process's copy: the worker's now */
+    /* this process's copy of the parent's engine, lent to the worker and
+     * never freed here: the process exits after the run, and freeing it
+     * would copy every shared page it writes */
+    o.engine = x->engine;
     o.connect = x->endpoint;
     o.quiet = true;
     o.stop = &mg_stop_flag;

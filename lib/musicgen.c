@@ -241,14 +241,25 @@ mgapi_engine_wrap(mg_engine *eng, const mg_config *c)
 {
     musicgen_engine *e = calloc(1, sizeof *e);
 
-    if (!e) {
-        mg_engine_destroy(&eng);
+    if (!e)
         return NULL;
-    }
     e->eng = eng;
     e->cfg = *c;
     fingerprint_json(e);
     return e;
+}
+
+mg_engine *
+mgapi_engine_unwrap(musicgen_engine **e)
+{
+    mg_engine *eng;
+
+    if (!e || !*e)
+        return NULL;
+    eng = (*e)->eng;
+    free(*e);
+    *e = NULL;
+    return eng;
 }
 
 const mg_row *

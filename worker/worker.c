@@ -70,7 +70,7 @@ typedef struct {
  * and is freed only after a join. */
 typedef struct {
     mg_config cfg;
-    mg_engine *pre;              /* made before the fork, or NULL */
+    mg_engine *pre;              /* made before the fork (borrowed), or NULL */
     int efd;                     /* eventfd: "results are waiting" */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -208,15 +208,21 @@ engine_main(void *arg)
     engine_shared *s = arg;
     result *r = calloc(1, sizeof *r);
     char err[512];
+    /* An engine made before the fork is borrowed: never freed here (see
+     * mg_worker_opts.engine); one made here is ours. */
     mg_engine *eng = s->pre;
+    bool own = !eng;
     musicgen_engine *e = NULL;
     s->pre = NULL;
     if (!eng && r)
         eng = mg_engine_new(&s->cfg, err, sizeof err);
     /* samples are made through the public API (lib/musicgen.h), as any
      * client of libmusicgen makes them */
-    if (eng && !(e = mgapi_engine_wrap(eng, &s->cfg)))
+    if (eng && !(e = mgapi_engine_wrap(eng, &s->cfg))) {
         snprintf(err, sizeof err, "out of memory");
+        if (own)
+            mg_engine_destroy(&eng);
+    }
     /* Fault-injection hook for the test suite: a slower engine makes
      * "kill it mid-run" a window wide enough to hit. Never set in use. */
     const char *d = getenv("MUSICGEN_FAULT_SAMPLE_DELAY_MS");
@@ -266,7 +272,9 @@ engine_main(void *arg)
         musicgen_sample_destroy(&smp);
         post_result(s, r);
     }
-    musicgen_engine_destroy(&e);
+    eng = mgapi_engine_unwrap(&e);
+    if (own)
+        mg_engine_destroy(&eng);
     free(r);
     return NULL;
 }
@@ -436,7 +444,7 @@ shared_free(engine_shared *e)
     if (!e)
         return;
     close(e->efd);
-    mg_engine_destroy(&e->pre);
+    e->pre = NULL;               /* borrowed */
     pthread_mutex_destroy(&e->mu);
     pthread_cond_destroy(&e->cv);
     free(e->queue);
@@ -660,7 +668,7 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
          * was made for */
         char *mine = w->eng->pre ? mg_config_run_json(&w->o->cfg) : NULL;
         if (w->eng->pre && (!mine || strcmp(mine, m->run_json)))
-            mg_engine_destroy(&w->eng->pre);
+            w->eng->pre = NULL;  /* borrowed: the caller's to free */
         free(mine);
         w->run_cfg = c;
         free(w->run_json);
@@ -1108,7 +1116,6 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
 {
     if (array_size < 1 || array_index < 0 || array_index >= array_size) {
         snprintf(err, errlen, "--array-index must be in [0, --array-size)");
-        mg_engine_destroy(&pre);
         return -1;
     }
     uint64_t count = (uint64_t)cfg->count, start = (uint64_t)cfg->start;
@@ -1121,7 +1128,6 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg->out_dir);
     if (mg_dir_make(dir)) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-        mg_engine_destroy(&pre);
         return -1;
     }
     snprintf(path, sizeof path, "%s/slice-%d-of-%d.jsonl", dir, array_index,
@@ -1131,6 +1137,7 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     mg_tmp_host(host, sizeof host);
     snprintf(tmp, sizeof tmp, "%s.tmp.%s.%ld", path, host, (long)getpid());
     sweep_slice_tmps(dir, strrchr(path, '/') + 1, host);
+    /* pre is borrowed (never freed here); an engine made here is ours */
     mg_engine *eng = pre ? pre : mg_engine_new(cfg, err, errlen);
     if (!eng)
         return -1;
@@ -1138,12 +1145,16 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     musicgen_engine *e = mgapi_engine_wrap(eng, cfg);
     if (!e) {
         snprintf(err, errlen, "out of memory");
+        if (!pre)
+            mg_engine_destroy(&eng);
         return -1;
     }
     FILE *f = fopen(tmp, "w");
     if (!f) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        musicgen_engine_destroy(&e);
+        eng = mgapi_engine_unwrap(&e);
+        if (!pre)
+            mg_engine_destroy(&eng);
         return -1;
     }
     int rc = 0;
@@ -1185,7 +1196,9 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
             break;
         }
     }
-    musicgen_engine_destroy(&e);
+    eng = mgapi_engine_unwrap(&e);
+    if (!pre)
+        mg_engine_destroy(&eng);
     if (fflush(f) || fsync(fileno(f)))
         rc = -1;
     if (fclose(f))

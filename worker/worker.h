@@ -40,8 +40,11 @@ typedef struct {
     const char *curve_dir;
     /* Optional engine made from cfg before a fork (embedded mode: the
      * children share its loaded soundfonts copy-on-write instead of each
-     * loading them). The worker owns it: used if the coordinator's run is
-     * cfg's run, destroyed otherwise. */
+     * loading them), used if the coordinator's run is cfg's run. Borrowed:
+     * the worker never frees it. A forked child leaves it to its exit:
+     * freeing half a gigabyte of font structures shared with the parent
+     * copies every page it writes (seconds of teardown per process, on
+     * every core at once at the end of a run). */
     struct mg_engine *engine;
 } mg_worker_opts;
 
@@ -66,10 +69,11 @@ int mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
 
 /* Slice I of M of the run in cfg (contiguous ranges). Writes
  * <out>/.musicgen/slices/slice-<I>-of-<M>.jsonl atomically. pre: an
- * engine made from cfg before a fork (owned from here), or NULL to make
- * one. durable: each sample (its files, its directory and those above it
- * up to the root) reaches the disk before its row is written, so a slice
- * file that survives a power cut names only samples that did. 0 or -1. */
+ * engine made from cfg before a fork (borrowed, as mg_worker_opts.engine),
+ * or NULL to make one. durable: each sample (its files, its directory and
+ * those above it up to the root) reaches the disk before its row is
+ * written, so a slice file that survives a power cut names only samples
+ * that did. 0 or -1. */
 int mg_worker_static(const mg_config *cfg, int array_index, int array_size,
                      bool durable, struct mg_engine *pre,
                      const volatile sig_atomic_t *stop, char *err,
