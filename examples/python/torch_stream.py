@@ -4,7 +4,8 @@
     PYTHONPATH=python python3 examples/python/torch_stream.py
 
 Samples are rendered in memory by index inside the DataLoader's two
-worker processes (each its own engine, its own share of the indices);
+worker processes (forked after the dataset loaded its soundfonts, so they
+share them; each its own share of the indices);
 two epochs see the same tensors. Nothing is written to disk.
 """
 import torch

@@ -228,6 +228,7 @@ class Engine:
         nc = NativeConfig(cfg, include_out=False)
         err = ctypes.create_string_buffer(512)
         self._p = L.musicgen_engine_new(nc.handle, err, len(err))
+        self._pid = os.getpid()
         nc.close()
         if not self._p:
             raise MusicgenError(err.value.decode("utf-8", "replace"))
@@ -256,6 +257,22 @@ class Engine:
         finally:
             L.musicgen_sample_destroy(ctypes.byref(p))
 
+    def _generate_with(self, index, global_seed, fn):
+        """fn(L, p) over sample `index` made in memory, its result
+        returned; p (the library's sample, its buffers read in place) is
+        freed after fn returns. The on-the-fly dataset's path: audio goes
+        from the library's buffers into tensors in one pass, no copy of
+        the WAV bytes on the way."""
+        L = _native.lib()
+        p = ctypes.c_void_p()
+        if L.musicgen_generate(self._p, self._seed(global_seed), int(index),
+                               ctypes.byref(p)):
+            raise MusicgenError(_native.text(L.musicgen_engine_error(self._p)))
+        try:
+            return fn(L, p.value)
+        finally:
+            L.musicgen_sample_destroy(ctypes.byref(p))
+
     def generate_to_dir(self, index, global_seed=None, root=None):
         """Sample `index` into root (default: the config's dataset_root);
         a SampleResult."""
@@ -277,6 +294,13 @@ class Engine:
 
     def close(self):
         if getattr(self, "_p", None):
+            if getattr(self, "_pid", None) != os.getpid():
+                # a forked child's copy of its parent's engine (a DataLoader
+                # worker): its soundfonts are the parent's pages, and
+                # freeing them would copy every page written; the process's
+                # exit returns them
+                self._p = None
+                return
             p = ctypes.c_void_p(self._p)
             _native.lib().musicgen_engine_destroy(ctypes.byref(p))
             self._p = None

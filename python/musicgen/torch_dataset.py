@@ -21,18 +21,28 @@ those of `split` (a pure function of the seed, so no sample is rendered to
 decide). Sharding: the kept indices are dealt round-robin to the
 DataLoader's workers (torch.utils.data.get_worker_info) and, for
 distributed training, to ranks first (rank, world_size): each index is
-yielded by exactly one worker once per epoch. Each worker makes its own
-engine (soundfonts loaded once per worker process) on first use. A sample
-the quality gate rejects is skipped (its index yields nothing).
+yielded by exactly one worker once per epoch. A sample the quality gate
+rejects is skipped (its index yields nothing).
+
+Engine: made here, in the process that makes the dataset (preload=True,
+the default), so DataLoader workers forked from it (Linux's default start
+method) share its loaded soundfonts copy-on-write: no worker loads them
+again, the fonts are in memory once, and the workers start at once.
+Under the "spawn" or "forkserver" start methods (or preload=False) each
+worker makes its own engine on first use. Audio goes from the library's
+buffers into the tensors in one pass (no copy of the WAV bytes).
 """
+import ctypes
 import dataclasses
 import itertools
+import json
+import sys
 
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
 from . import _native
-from .api import Engine, _np
+from .api import Engine, _decode_pcm, _np
 from .config import Config, NativeConfig
 
 LAYERS = _native.LAYERS
@@ -40,7 +50,8 @@ LAYERS = _native.LAYERS
 
 class MusicgenIterableDataset(IterableDataset):
     def __init__(self, global_seed, count=None, start=0, split=None,
-                 config=None, rank=0, world_size=1, with_midi=False):
+                 config=None, rank=0, world_size=1, with_midi=False,
+                 preload=True):
         super().__init__()
         if split not in (None, "train", "valid", "test"):
             raise ValueError("split: None, 'train', 'valid' or 'test', got %r"
@@ -61,6 +72,8 @@ class MusicgenIterableDataset(IterableDataset):
         self.with_midi = with_midi
         self._engine = None
         self._native_cfg = None
+        if preload:
+            self._engine = Engine(self.config)
 
     # -- indices ------------------------------------------------------------
     def _split_of(self, index):
@@ -94,22 +107,41 @@ class MusicgenIterableDataset(IterableDataset):
         rejected it)."""
         if self._engine is None:
             self._engine = Engine(self.config)
-        s = self._engine.generate(index, self.global_seed)
-        if s.status != "ok":
+        return self._engine._generate_with(index, self.global_seed,
+                                           self._take)
+
+    def _take(self, L, p):
+        """The item of library sample p (borrowed, read in place)."""
+        if L.musicgen_sample_status(p) != 0:
             return None
-        ann = s.annotation
-        ann["sample_index"] = int(index)
+        n = ctypes.c_size_t()
+        j = L.musicgen_sample_json(p, ctypes.byref(n))
+        ann = json.loads(ctypes.string_at(j, n.value).decode())
+        ann["sample_index"] = int(L.musicgen_sample_index(p))
         if self.with_midi:
-            ann["midi"] = dict(s.midi)
-        mix = s.audio("mix")
-        if mix is None:
+            midi = {}
+            for t, name in enumerate(LAYERS):
+                m = L.musicgen_sample_midi(p, t, ctypes.byref(n))
+                if m:
+                    midi[name] = ctypes.string_at(m, n.value)
+            ann["midi"] = midi
+        pcms = []
+        for t in range(len(LAYERS) + 1):
+            pcm = _native._Pcm()
+            pcms.append(pcm if L.musicgen_sample_pcm(p, t, ctypes.byref(pcm))
+                        == 0 else None)
+        mixp = pcms[len(LAYERS)]
+        if mixp is None:
             raise ValueError("output_mode %r makes no mix; use full or "
                              "mix-only" % self.config.output_mode)
-        mix_t = torch.from_numpy(_np.ascontiguousarray(mix.T))
-        st = s.stems
-        if st:
-            stems_t = torch.stack([torch.from_numpy(
-                _np.ascontiguousarray(st[l].T)) for l in LAYERS])
+        mix_t = torch.from_numpy(_pcm_array(mixp))
+        stp = pcms[:len(LAYERS)]
+        if all(x is not None for x in stp):
+            st = _np.empty((len(LAYERS), stp[0].channels, stp[0].frames),
+                           dtype=_np.float32)
+            for l, x in enumerate(stp):
+                _pcm_array(x, st[l])
+            stems_t = torch.from_numpy(st)
         else:
             stems_t = torch.zeros((len(LAYERS),) + tuple(mix_t.shape),
                                   dtype=mix_t.dtype)
@@ -129,3 +161,33 @@ class MusicgenIterableDataset(IterableDataset):
         d["_engine"] = None
         d["_native_cfg"] = None
         return d
+
+
+_CTYPE = {_native.PCM16: ctypes.c_int16, _native.FLOAT32: ctypes.c_float}
+
+
+def _pcm_array(pcm, out=None):
+    """The samples of library PCM pcm (read in place) as float32 in
+    [-1, 1), shape (channels, frames): into out when given (shape must
+    match), else a new array. One pass: the int16 -> float conversion and
+    the transpose write out directly (x / 32768 and x * 2**-15 are the same
+    float, as in Sample.audio)."""
+    shape = (pcm.channels, pcm.frames)
+    if out is None:
+        out = _np.empty(shape, dtype=_np.float32)
+    elif out.shape != shape:
+        raise ValueError("stems of unequal shapes: %s vs %s"
+                         % (tuple(out.shape), shape))
+    n = pcm.frames * pcm.channels
+    ct = _CTYPE.get(pcm.format)
+    if ct is None or sys.byteorder != "little" or n == 0:
+        raw = ctypes.string_at(pcm.data, n * pcm.bytes_per_sample)
+        out[...] = _decode_pcm(raw, pcm.format, pcm.channels, "float32").T
+        return out
+    x = _np.ctypeslib.as_array((ct * n).from_address(pcm.data))
+    x = x.reshape(pcm.frames, pcm.channels).T
+    if pcm.format == _native.PCM16:
+        _np.multiply(x, _np.float32(1.0 / 32768.0), out=out)
+    else:
+        out[...] = x
+    return out
