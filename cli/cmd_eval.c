@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -59,6 +61,33 @@ to_int(const char *s, long lo, long hi, long *out, const char *opt)
     }
     *out = v;
     return true;
+}
+
+/* --output is checked before minutes of work, not after: its directory
+ * must exist and be writable, and it must not name a directory. */
+static int
+check_output(const char *path)
+{
+    char dir[4096];
+    struct stat st;
+    snprintf(dir, sizeof dir, "%s", path);
+    char *sl = strrchr(dir, '/');
+    if (!sl)
+        snprintf(dir, sizeof dir, ".");
+    else if (sl == dir)
+        sl[1] = '\0';
+    else
+        *sl = '\0';
+    if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "musicgen eval: --output %s is a directory\n", path);
+        return -1;
+    }
+    if (stat(dir, &st) || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK)) {
+        fprintf(stderr, "musicgen eval: --output %s: cannot write in %s: %s\n",
+                path, dir, errno ? strerror(errno) : "not a directory");
+        return -1;
+    }
+    return 0;
 }
 
 static void
@@ -254,9 +283,17 @@ mg_cmd_eval(int argc, char **argv)
         }
     }
     if (!what || (strcmp(what, "reliability") && strcmp(what, "validity"))) {
-        fputs(usage, stderr);
+        if (what)
+            fprintf(stderr, "musicgen eval: unknown evaluation '%s' "
+                    "(reliability or validity; see musicgen eval --help)\n",
+                    what);
+        else
+            fputs(usage, stderr);
         return 2;
     }
+    errno = 0;
+    if (output && check_output(output))
+        return 2;
     o.genres_dir = c.genres_dir;
     o.sf_dir = c.sf_dir;
     for (int k = 0; k < 8 && k < MG_NPARTKINDS; k++)

@@ -2,7 +2,8 @@
 # prompt line and a non-zero exit (issue 13, "faults fault injection
 # found"): a config or soundfont path naming a device or FIFO, a count past
 # the documented limit, an endpoint that is not one, a config line longer
-# than any buffer, a broken file every genre reads, a full ledger disk.
+# than any buffer, a broken file every genre reads, a full ledger disk, an
+# eval whose --output cannot be written.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 
@@ -89,4 +90,9 @@ wait $cpid && die "the coordinator did not fail on a full ledger disk"
 grep -v '^20[0-9-]*T' coerr.txt > lines.txt
 [ "$(wc -l < lines.txt)" -eq 1 ] || { cat coerr.txt; die "a full ledger disk was not one line"; }
 grep -q "disk is full" lines.txt || { cat coerr.txt; die "the line does not say the disk is full"; }
+# eval: an unknown evaluation is named in one line (not the whole usage),
+# and an --output that cannot be written is refused before minutes of work
+expect_error "unknown evaluation 'nosuch'" "$MG_BIN" eval nosuch
+expect_error "cannot write in /proc/x" "$MG_BIN" eval validity --output /proc/x/y
+expect_error "is a directory" "$MG_BIN" eval reliability --type det --output .
 echo "ok"
