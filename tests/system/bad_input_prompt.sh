@@ -3,7 +3,7 @@
 # found"): a config or soundfont path naming a device or FIFO, a count past
 # the documented limit, an endpoint that is not one, a config line longer
 # than any buffer, a broken file every genre reads, a full ledger disk, an
-# eval whose --output cannot be written.
+# eval whose --output cannot be written, an export --split typo.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 
@@ -95,4 +95,6 @@ grep -q "disk is full" lines.txt || { cat coerr.txt; die "the line does not say 
 expect_error "unknown evaluation 'nosuch'" "$MG_BIN" eval nosuch
 expect_error "cannot write in /proc/x" "$MG_BIN" eval validity --output /proc/x/y
 expect_error "is a directory" "$MG_BIN" eval reliability --type det --output .
+# export: a split that is not one is refused (it exported nothing before)
+expect_error "'val' is not a split" "$MG_BIN" export ds --out x.jsonl --fmt jsonl --split train,val
 echo "ok"
