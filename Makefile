@@ -22,7 +22,7 @@ SAN     ?=
 # V=1 shows full command lines.
 Q := $(if $(V),,@)
 
-PKGS      := fluidsynth libczmq libzmq jansson sndfile sqlite3 openssl libcurl libmicrohttpd libzstd snappy libebur128
+PKGS      := fluidsynth libczmq libzmq jansson sndfile sqlite3 openssl libcurl libmicrohttpd libzstd snappy libebur128 libarchive
 TEST_PKGS := cmocka
 
 # The rooms of common/ (DESIGN.md §2): lower rooms never include higher ones.

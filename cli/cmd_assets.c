@@ -9,8 +9,12 @@
  * SF_DIR/<first layer>/FILENAME with FILENAME.json beside it (licence,
  * layers: the pools read it), a MIDI corpus in MIDI_DIR/<layer>/. The
  * registry is --registry, else $MUSICGEN_ASSETS, else
- * <data dir>/sf/assets.toml. Each failure is one line; the exit status is 1
- * when any asset failed, and what failed is not installed.
+ * <data dir>/sf/assets.toml. A MIDI archive (zip, tar[.gz|.bz2|.xz]) is
+ * unpacked beside itself into MIDI_DIR/<layer>/<name without suffix>/
+ * (common/assets/unpack.h: safe paths, atomic). An entry with sha256 = ""
+ * (no checksum known) is refused before any download. Each failure is one
+ * line; the exit status is 1 when any asset failed, and what failed is not
+ * installed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +27,7 @@
 #include "config.h"
 #include "fetch.h"
 #include "song.h"
+#include "unpack.h"
 
 static const char usage[] =
     "usage: musicgen download-assets [--sf2] [--midi] [--all] [--name NAME]"
@@ -126,11 +131,12 @@ mg_cmd_download_assets(int argc, char **argv)
             const mg_asset *a = &as->a[i];
             char ls[64];
             layers_str(a->layers, ls, sizeof ls);
-            printf("%-5s %-22s %9.1f  %-8s %-28s %-16s %-11s %s\n",
+            printf("%-5s %-22s %9.1f  %-8s %-28s %-16s %-11s %s%s\n",
                    a->kind == MG_ASSET_SF2 ? "sf2" : "midi", a->name,
                    a->size_hint_mb, a->is_default ? "yes" : "no", ls,
                    a->license, a->license_class,
-                   a->license_url[0] ? a->license_url : "-");
+                   a->license_url[0] ? a->license_url : "-",
+                   a->unverified ? "  (no sha256: not fetched)" : "");
         }
         free(as);
         return 0;
@@ -146,6 +152,15 @@ mg_cmd_download_assets(int argc, char **argv)
                                   (midi && a->kind == MG_ASSET_MIDI));
         if (!want)
             continue;
+        if (a->unverified) {
+            fprintf(stderr, "musicgen download-assets: %s: %s:%d gives no "
+                    "SHA-256 (sha256 = \"\"), so a download could not be "
+                    "verified: not fetched; put the sha256sum of a copy you "
+                    "trust in a registry of your own (--registry)\n",
+                    a->name, reg, a->line);
+            failed++;
+            continue;
+        }
         while (first < MG_NLAYERS && !(a->layers & (1u << first)))
             first++;
         if (a->kind == MG_ASSET_SF2) {
@@ -165,6 +180,33 @@ mg_cmd_download_assets(int argc, char **argv)
             fprintf(stderr, "musicgen download-assets: %s\n", err);
             failed++;
             continue;
+        }
+        size_t sfx = a->kind == MG_ASSET_MIDI ? mg_unpack_suffix(a->filename)
+                                              : 0;
+        if (sfx) {
+            char stem[256], tree[1700];
+            struct stat st;
+            uint64_t files = 0;
+            snprintf(stem, sizeof stem, "%.*s",
+                     (int)(strlen(a->filename) - sfx), a->filename);
+            snprintf(tree, sizeof tree, "%s/%s", dir, stem);
+            if (fetched || fo.force || stat(tree, &st) != 0) {
+                char path[1700];
+                snprintf(path, sizeof path, "%s/%s", dir, a->filename);
+                if (mg_unpack(path, dir, stem, &files, err, sizeof err)) {
+                    fprintf(stderr, "musicgen download-assets: %s: %s\n",
+                            a->name, err);
+                    failed++;
+                    continue;
+                }
+                done++;
+                fprintf(stderr, "%s: %s %s/%s (%s), unpacked %llu files "
+                        "into %s/\n", a->name,
+                        fetched ? "installed" : "already installed", dir,
+                        a->filename, a->license, (unsigned long long)files,
+                        tree);
+                continue;
+            }
         }
         done++;
         fprintf(stderr, "%s: %s %s/%s (%s)\n", a->name,

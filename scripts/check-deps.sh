@@ -22,6 +22,7 @@ for mod in "$@"; do
         libmicrohttpd) deb=libmicrohttpd-dev ;;
         libzstd) deb=libzstd-dev ;;
         snappy) deb=libsnappy-dev ;;
+        libarchive) deb=libarchive-dev ;;
         *) deb="(unknown)" ;;
         esac
         echo "missing library: $mod (Debian package: $deb); run scripts/setup.sh" >&2

@@ -9,6 +9,7 @@ set -eu
 PACKAGES="build-essential pkg-config
 libfluidsynth-dev libczmq-dev libzmq3-dev libjansson-dev libsndfile1-dev
 libsqlite3-dev libssl-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev libebur128-dev
+libarchive-dev
 fluid-soundfont-gm fluidsynth sqlite3
 fluid-soundfont-gs musescore-general-soundfont-small fluidr3mono-gm-soundfont
 csound-soundfont

@@ -188,8 +188,9 @@ finish(ctx *c, mg_assets *out)
                                                                  : "midi");
     if (!a->url[0])
         FAIL(c, "%s: no url", a->name);
-    if (!is_hex64(a->sha256))
-        FAIL(c, "%s: sha256 must be 64 hex digits (sha256sum FILE)",
+    if (!a->unverified && !is_hex64(a->sha256))
+        FAIL(c, "%s: sha256 must be 64 hex digits (sha256sum FILE), or \"\" "
+             "for a source whose checksum is not known (never fetched)",
              a->name);
     if (!a->filename[0])
         FAIL(c, "%s: no filename", a->name);
@@ -284,8 +285,12 @@ set_key(ctx *c, mg_asset *a, const char *key, const value *v,
         cpy(a->url, sizeof a->url, v->s);
         break;
     case 3:
+        if (!v->s[0]) {
+            a->unverified = true;
+            break;
+        }
         if (!is_hex64(v->s))
-            FAIL(c, "sha256: need 64 hex digits");
+            FAIL(c, "sha256: need 64 hex digits (or \"\": unverified)");
         for (int i = 0; i < 64; i++)
             a->sha256[i] = (char)tolower((unsigned char)v->s[i]);
         a->sha256[64] = 0;

@@ -7,9 +7,10 @@
  * basic strings, integers, floats, booleans and one-line arrays of
  * strings. Anything else is an error naming the file and the line.
  *
- * Invariants: a parsed entry has a name, url, a 64-hex sha256, a plain
- * filename (no '/' and no leading '.') and known layers; names are unique
- * within the file.
+ * Invariants: a parsed entry has a name, url, a sha256 (64 hex digits,
+ * or "" written out: unverified, which download-assets refuses to fetch),
+ * a plain filename (no '/' and no leading '.') and known layers; names
+ * are unique within the file.
  */
 #ifndef MG_ASSETS_H
 #define MG_ASSETS_H
@@ -27,7 +28,7 @@ typedef struct {
     char name[64];
     char description[256];
     char url[1024];
-    char sha256[65];
+    char sha256[65];        /* "" when unverified (sha256 = "") */
     char filename[256];
     double size_hint_mb;
     char license[64];
@@ -37,6 +38,7 @@ typedef struct {
     char attribution[1024];
     unsigned layers;        /* bit per mg_layer */
     bool is_default;
+    bool unverified;        /* sha256 = "": no checksum known */
 } mg_asset;
 
 typedef struct {

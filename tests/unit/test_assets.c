@@ -107,12 +107,40 @@ mistakes_name_their_line(void **state)
     }
 }
 
+/* sha256 = "" is a source whose checksum is not known: it parses, marked
+ * unverified (download-assets refuses it); a missing sha256 is still an
+ * error, so forgetting it is caught. */
+static void
+empty_sha256_is_unverified(void **state)
+{
+    char err[512] = "";
+    const char *t = "[[midi]]\nname = \"G\"\nurl = \"https://a/g.zip\"\n"
+                    "sha256 = \"\"\nfilename = \"g.zip\"\n"
+                    "layers = [\"beat\"]\n[[midi]]\nname = \"H\"\n"
+                    "url = \"https://a/h.zip\"\nsha256 = \"" SUM "\"\n"
+                    "filename = \"h.zip\"\nlayers = [\"beat\"]\n";
+    const char *missing = "[[midi]]\nname = \"G\"\nurl = \"https://a/g\"\n"
+                          "filename = \"g.zip\"\nlayers = [\"beat\"]\n";
+
+    (void)state;
+    assert_int_equal(mg_assets_parse(t, strlen(t), "x.toml", &as, err,
+                                     sizeof err), 0);
+    assert_int_equal(as.n, 2);
+    assert_true(as.a[0].unverified);
+    assert_string_equal(as.a[0].sha256, "");
+    assert_false(as.a[1].unverified);
+    assert_int_equal(mg_assets_parse(missing, strlen(missing), "x.toml", &as,
+                                     err, sizeof err), -1);
+    assert_non_null(strstr(err, "x.toml:1: G: sha256 must be 64 hex"));
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(documented_example_parses),
         cmocka_unit_test(mistakes_name_their_line),
+        cmocka_unit_test(empty_sha256_is_unverified),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
