@@ -217,6 +217,10 @@ fluid_settings_t *audio_make_settings(double rate, bool fx);
 /* Every selected font of a->fonts (its master synth made) loaded, in
  * parallel threads, with its pre-roll. 0, or -1 with err. */
 int audio_load_fonts(mg_audio *a, char *err, size_t errlen);
+/* Adds to syn (before any sfload) FluidSynth's SoundFont loader reading
+ * files through our stdio callbacks, which put large reads (the sample
+ * data) on transparent huge pages; the synth owns it. 0, or -1. */
+int audio_add_font_loader(fluid_synth_t *syn);
 
 /* ---- audio_mix.c ---------------------------------------------------- */
 
