@@ -881,9 +881,13 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
             break;
         }
         int64_t now = mg_mono_ms();
-        /* ask for more while the engine still has work in hand */
+        /* Ask for more once nothing waits in the queue (the sample in
+         * hand still runs: the lease arrives before it ends). Asking
+         * earlier let a job hoard queued samples near the end of a run
+         * while another job, asking, found nothing left: the run's tail
+         * was up to two samples of one job alone. */
         if (w.working && !w.ready_sent && !leaving && now >= w.nowork_until &&
-            queue_len(&w) < 2) {
+            queue_len(&w) == 0) {
             mg_msg m;
             mg_msg_init(&m, MG_MSG_READY);
             m.capacity = 1;
