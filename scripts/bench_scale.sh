@@ -12,8 +12,15 @@
 # prints counters from perf stat (all processes of the run): CPU seconds,
 # page faults and context switches per sample, and CPU efficiency =
 # CPU per sample at 1 / CPU per sample at N (1.0: no contention).
+# Start-up (loading the soundfonts: musicgen once, before it forks; each
+# bare process its own, in parallel) is measured apart: a one-sample run
+# of each side, one process, gives start-up = wall(1) - (wall(K) -
+# wall(1)) / (K - 1) at N=1, and the counters of a sample beyond it; the
+# speed-ups are printed as measured and with each side's start-up taken
+# out (the steady state a long run sees). K must be large enough that
+# start-up and the last samples' tail do not decide the ratio.
 #   BENCH_SCALE_N      process counts (default "1 <cores>")
-#   BENCH_SCALE_COUNT  samples (default 4 x the largest N, at least 8)
+#   BENCH_SCALE_COUNT  samples (default 8 x the largest N, at least 16)
 #   BENCH_SCALE_FONT   the bare synthesizer's soundfont (FluidR3_GM)
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -27,7 +34,8 @@ NS=${BENCH_SCALE_N:-1 $cores}
 [ "$cores" -gt 1 ] || NS=${BENCH_SCALE_N:-1 2}
 max=1
 for n in $NS; do [ "$n" -gt "$max" ] && max=$n; done
-K=${BENCH_SCALE_COUNT:-$((max * 4 < 8 ? 8 : max * 4))}
+K=${BENCH_SCALE_COUNT:-$((max * 8 < 16 ? 16 : max * 8))}
+[ "$K" -ge 2 ] || K=2
 echo "== scaling: N processes, musicgen vs the bare synthesizer ($K full samples; load average $(cut -d' ' -f1 /proc/loadavg))"
 for need in fluidsynth perf; do
     command -v $need >/dev/null 2>&1 || { echo "($need missing: skipped)"; exit 0; }
@@ -55,6 +63,14 @@ counter() { # counter NAME EVENT -> value (task-clock in ms)
 "$BIN" generate --seed 42 --count "$K" --out "$T/midi" --output-mode midi-only -q ||
     { echo "(generate failed: skipped)"; exit 0; }
 find "$T/midi" -name '*.mid' | sort >"$T/midis"
+first_sample=$(head -n 1 "$T/midis" | xargs dirname)
+
+# start-up: one sample, one process, each side
+rm -rf "$T/mg1s"
+run_counted mgone "$BIN" generate --seed 42 --count 1 --out "$T/mg1s" \
+    --workers 1 -q
+run_counted bareone fluidsynth -ni -g 1 -r 44100 -F "$T/one.wav" "$FONT" \
+    "$first_sample"/*.mid
 
 for n in $NS; do
     rm -rf "$T/mg"
@@ -77,6 +93,23 @@ EOF
 done
 
 first=""
+for n in $NS; do [ -n "$first" ] || first=$n; done
+# start-up of each side (N=1 runs: the first N must be 1 for these lines)
+if [ "$first" = 1 ]; then
+    for side in mg bare; do
+        w1=$(cat "$T/${side}one.wall")
+        wk=$(cat "$T/${side}1.wall")
+        st=$(echo "$w1 - ($wk - $w1) / ($K - 1)" | bc -l)
+        eval "st_$side=$st"
+        # counters of one sample beyond start-up
+        c1=$(counter "${side}one" task-clock) ck=$(counter "${side}1" task-clock)
+        p1=$(counter "${side}one" page-faults) pk=$(counter "${side}1" page-faults)
+        printf '%-9s start-up %5.2f s (one process); beyond it, per sample: CPU %5.2f s, %6.0f page faults\n' \
+            "$( [ $side = mg ] && echo musicgen || echo fluidsynth)" "$st" \
+            "$(echo "($ck - $c1) / 1000 / ($K - 1)" | bc -l)" \
+            "$(echo "($pk - $p1) / ($K - 1)" | bc -l)"
+    done
+fi
 for n in $NS; do
     [ -n "$first" ] || first=$n
     line=""
@@ -95,6 +128,17 @@ for n in $NS; do
             "$(echo "$cpu / 1000 / $K" | bc -l)" "$eff" "$(echo "$pf / $K" | bc -l)" \
             "$(echo "$cs / $K" | bc -l)"
     done
-    [ "$n" = "$first" ] || printf 'N=%s: musicgen speed-up / bare synthesizer speed-up = %.2f (goal >= 0.95)\n' \
-        "$n" "$(echo "$su_mg / $su_bare" | bc -l)"
+    [ "$n" = "$first" ] || printf 'N=%s: musicgen speed-up / bare synthesizer speed-up = %.2f (goal >= 0.95; %s samples, load average %s)\n' \
+        "$n" "$(echo "$su_mg / $su_bare" | bc -l)" "$K" "$(cut -d' ' -f1 /proc/loadavg)"
+    if [ "$n" != "$first" ] && [ "$first" = 1 ]; then
+        # start-up taken out of both walls of each side
+        for side in mg bare; do
+            eval "st=\$st_$side"
+            w=$(cat "$T/$side$n.wall")
+            w1=$(cat "$T/${side}1.wall")
+            eval "ss_$side=$(echo "($w1 - $st) / ($w - $st)" | bc -l)"
+        done
+        printf 'N=%s without start-up: musicgen speed-up %.2fx, bare %.2fx, ratio %.2f\n' \
+            "$n" "$ss_mg" "$ss_bare" "$(echo "$ss_mg / $ss_bare" | bc -l)"
+    fi
 done
