@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "commands.h"
 #include "config.h"
 #include "fetch.h"
+#include "pools.h"
 #include "song.h"
 #include "unpack.h"
 
@@ -42,6 +44,29 @@ static const char usage[] =
     "  MUSICGEN_DOWNLOAD_RETRIES (3), MUSICGEN_DOWNLOAD_BACKOFF_MS (1000)\n";
 
 static void
+fetch_opts_from_env(mg_fetch_opts *fo)
+{
+    mg_fetch_opts_defaults(fo);
+    if (getenv("MUSICGEN_DOWNLOAD_BACKOFF_MS"))
+        fo->backoff_ms = atol(getenv("MUSICGEN_DOWNLOAD_BACKOFF_MS"));
+    if (getenv("MUSICGEN_DOWNLOAD_RETRIES"))
+        fo->retries = atoi(getenv("MUSICGEN_DOWNLOAD_RETRIES"));
+    fo->progress = isatty(2) == 1;
+}
+
+/* The registry download-assets reads: $MUSICGEN_ASSETS, else the
+ * installed sf/assets.toml. */
+static void
+default_registry(char *reg, size_t n)
+{
+    const char *env = getenv("MUSICGEN_ASSETS");
+    if (env && *env)
+        snprintf(reg, n, "%s", env);
+    else
+        snprintf(reg, n, "%.1100s/sf/assets.toml", mg_data_dir());
+}
+
+static void
 layers_str(unsigned m, char *buf, size_t n)
 {
     buf[0] = 0;
@@ -52,6 +77,84 @@ layers_str(unsigned m, char *buf, size_t n)
         }
 }
 
+/* Fetch (and for a MIDI archive, unpack) one entry, printing one line on
+ * success; on failure one line too, or, when why is given, the reason in
+ * why instead; 0 or -1. */
+static int
+failure(const char *msg, char *why, size_t whylen)
+{
+    if (why)
+        snprintf(why, whylen, "%s", msg);
+    else
+        fprintf(stderr, "musicgen download-assets: %s\n", msg);
+    return -1;
+}
+
+static int
+install_one(const mg_asset *a, const char *reg, const char *sfdir,
+            const char *mididir, const mg_fetch_opts *o, bool say,
+            char *why, size_t whylen)
+{
+    const mg_fetch_opts fo = *o;
+    char dir[1400], err[2048];
+    bool fetched;
+    int first = 0;
+    if (a->unverified) {
+        snprintf(err, sizeof err, "%s: %s:%d gives no SHA-256 (sha256 = "
+                 "\"\"), so a download could not be verified: not "
+                 "fetched; put the sha256sum of a copy you trust in a "
+                 "registry of your own (--registry)", a->name, reg, a->line);
+        return failure(err, why, whylen);
+    }
+    while (first < MG_NLAYERS && !(a->layers & (1u << first)))
+        first++;
+    if (a->kind == MG_ASSET_SF2) {
+        /* one copy; the sidecar's layers put it in the other pools */
+        snprintf(dir, sizeof dir, "%s/%s", sfdir, mg_layer_name(first));
+    } else {
+        snprintf(dir, sizeof dir, "%s", mididir);
+        if (access(dir, F_OK) != 0 && mkdir(dir, 0755) != 0) {
+            snprintf(err, sizeof err, "cannot make %s", dir);
+            return failure(err, why, whylen);
+        }
+        snprintf(dir, sizeof dir, "%s/%s", mididir, mg_layer_name(first));
+    }
+    if (mg_fetch_asset(a, dir, &fo, &fetched, err, sizeof err) < 0) {
+        return failure(err, why, whylen);
+    }
+    size_t sfx = a->kind == MG_ASSET_MIDI ? mg_unpack_suffix(a->filename)
+                                          : 0;
+    if (sfx) {
+        char stem[256], tree[1700];
+        struct stat st;
+        uint64_t files = 0;
+        snprintf(stem, sizeof stem, "%.*s",
+                 (int)(strlen(a->filename) - sfx), a->filename);
+        snprintf(tree, sizeof tree, "%s/%s", dir, stem);
+        if (fetched || fo.force || stat(tree, &st) != 0) {
+            char path[1700];
+            snprintf(path, sizeof path, "%s/%s", dir, a->filename);
+            char uerr[1900];
+            if (mg_unpack(path, dir, stem, &files, uerr, sizeof uerr)) {
+                snprintf(err, sizeof err, "%s: %s", a->name, uerr);
+                return failure(err, why, whylen);
+            }
+            if (say)
+                fprintf(stderr, "%s: %s %s/%s (%s), unpacked %llu files "
+                        "into %s/\n", a->name,
+                        fetched ? "installed" : "already installed", dir,
+                        a->filename, a->license, (unsigned long long)files,
+                        tree);
+            return 0;
+        }
+    }
+    if (say)
+        fprintf(stderr, "%s: %s %s/%s (%s)\n", a->name,
+                fetched ? "installed" : "already installed", dir,
+                a->filename, a->license);
+    return 0;
+}
+
 int
 mg_cmd_download_assets(int argc, char **argv)
 {
@@ -59,19 +162,11 @@ mg_cmd_download_assets(int argc, char **argv)
     const char *names[64];
     int nnames = 0, failed = 0, done = 0;
     char reg[1200], sfdir[1200], mididir[1200], err[2048];
-    const char *env = getenv("MUSICGEN_ASSETS");
     mg_assets *as;
     mg_fetch_opts fo;
 
-    mg_fetch_opts_defaults(&fo);
-    if (getenv("MUSICGEN_DOWNLOAD_BACKOFF_MS"))
-        fo.backoff_ms = atol(getenv("MUSICGEN_DOWNLOAD_BACKOFF_MS"));
-    if (getenv("MUSICGEN_DOWNLOAD_RETRIES"))
-        fo.retries = atoi(getenv("MUSICGEN_DOWNLOAD_RETRIES"));
-    fo.progress = isatty(2) == 1;
-    snprintf(reg, sizeof reg, "%s", env && *env ? env : "");
-    if (!reg[0])
-        snprintf(reg, sizeof reg, "%.1100s/sf/assets.toml", mg_data_dir());
+    fetch_opts_from_env(&fo);
+    default_registry(reg, sizeof reg);
     snprintf(sfdir, sizeof sfdir, "%.1100s/sf", mg_data_dir());
     snprintf(mididir, sizeof mididir, "midi_assets");
     for (int i = 1; i < argc; i++) {
@@ -143,79 +238,85 @@ mg_cmd_download_assets(int argc, char **argv)
     }
     for (int i = 0; i < as->n; i++) {
         const mg_asset *a = &as->a[i];
-        bool want = all, fetched;
-        char dir[1400];
-        int first = 0;
+        bool want = all;
         for (int k = 0; k < nnames; k++)
             want |= !strcmp(a->name, names[k]);
         want |= a->is_default && ((sf2 && a->kind == MG_ASSET_SF2) ||
                                   (midi && a->kind == MG_ASSET_MIDI));
         if (!want)
             continue;
-        if (a->unverified) {
-            fprintf(stderr, "musicgen download-assets: %s: %s:%d gives no "
-                    "SHA-256 (sha256 = \"\"), so a download could not be "
-                    "verified: not fetched; put the sha256sum of a copy you "
-                    "trust in a registry of your own (--registry)\n",
-                    a->name, reg, a->line);
+        if (install_one(a, reg, sfdir, mididir, &fo, true, NULL, 0) < 0)
             failed++;
-            continue;
-        }
-        while (first < MG_NLAYERS && !(a->layers & (1u << first)))
-            first++;
-        if (a->kind == MG_ASSET_SF2) {
-            /* one copy; the sidecar's layers put it in the other pools */
-            snprintf(dir, sizeof dir, "%s/%s", sfdir, mg_layer_name(first));
-        } else {
-            snprintf(dir, sizeof dir, "%s", mididir);
-            if (access(dir, F_OK) != 0 && mkdir(dir, 0755) != 0) {
-                fprintf(stderr, "musicgen download-assets: cannot make "
-                        "%s\n", dir);
-                failed++;
-                continue;
-            }
-            snprintf(dir, sizeof dir, "%s/%s", mididir, mg_layer_name(first));
-        }
-        if (mg_fetch_asset(a, dir, &fo, &fetched, err, sizeof err) < 0) {
-            fprintf(stderr, "musicgen download-assets: %s\n", err);
-            failed++;
-            continue;
-        }
-        size_t sfx = a->kind == MG_ASSET_MIDI ? mg_unpack_suffix(a->filename)
-                                              : 0;
-        if (sfx) {
-            char stem[256], tree[1700];
-            struct stat st;
-            uint64_t files = 0;
-            snprintf(stem, sizeof stem, "%.*s",
-                     (int)(strlen(a->filename) - sfx), a->filename);
-            snprintf(tree, sizeof tree, "%s/%s", dir, stem);
-            if (fetched || fo.force || stat(tree, &st) != 0) {
-                char path[1700];
-                snprintf(path, sizeof path, "%s/%s", dir, a->filename);
-                if (mg_unpack(path, dir, stem, &files, err, sizeof err)) {
-                    fprintf(stderr, "musicgen download-assets: %s: %s\n",
-                            a->name, err);
-                    failed++;
-                    continue;
-                }
-                done++;
-                fprintf(stderr, "%s: %s %s/%s (%s), unpacked %llu files "
-                        "into %s/\n", a->name,
-                        fetched ? "installed" : "already installed", dir,
-                        a->filename, a->license, (unsigned long long)files,
-                        tree);
-                continue;
-            }
-        }
-        done++;
-        fprintf(stderr, "%s: %s %s/%s (%s)\n", a->name,
-                fetched ? "installed" : "already installed", dir,
-                a->filename, a->license);
+        else
+            done++;
     }
     free(as);
     if (!done && !failed)
         fprintf(stderr, "musicgen download-assets: %s has no entry of "
                 "that selection (--list shows them)\n", reg);
     return failed ? 1 : 0;
+}
+
+int
+mg_fonts_auto_download(const char *who, const mg_config *c)
+{
+    const char *v = getenv("MUSICGEN_AUTO_DOWNLOAD_SF2");
+    char err[2048], reg[1200], why[2048] = "";
+    mg_fetch_opts fo;
+    mg_assets *as;
+    mg_pools *p;
+    int installed = 0, want = 0, failed = 0;
+
+    if (!v || (strcmp(v, "1") && strcasecmp(v, "true") &&
+               strcasecmp(v, "yes")))
+        return 0;
+    /* the engine says what is wrong with a registry it cannot read */
+    if (!(p = mg_pools_registry(c->sf_dir, err, sizeof err)))
+        return 0;
+    for (int i = 0; i < mg_pools_count(p); i++)
+        installed += access(mg_pools_font(p, i)->file, R_OK) == 0;
+    mg_pools_destroy(&p);
+    if (installed)
+        return 0;
+    default_registry(reg, sizeof reg);
+    fetch_opts_from_env(&fo);
+    if (!(as = malloc(sizeof *as)))
+        return 1;
+    if (mg_assets_load(reg, as, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: no soundfont is installed in %s, and "
+                "MUSICGEN_AUTO_DOWNLOAD_SF2 cannot read the registry: %s\n",
+                who, c->sf_dir, err);
+        free(as);
+        return 1;
+    }
+    if (c->verbose >= 0)
+        fprintf(stderr, "%s: no soundfont is installed in %s: downloading "
+                "the default soundfonts of %s (MUSICGEN_AUTO_DOWNLOAD_SF2)"
+                "\n", who, c->sf_dir, reg);
+    for (int i = 0; i < as->n; i++) {
+        const mg_asset *a = &as->a[i];
+        if (a->kind != MG_ASSET_SF2 || !a->is_default)
+            continue;
+        want++;
+        /* the first failure's reason is the one said */
+        if (install_one(a, reg, c->sf_dir, "midi_assets", &fo,
+                        c->verbose >= 0, failed ? err : why, sizeof why) < 0)
+            failed++;
+    }
+    free(as);
+    if (!want) {
+        fprintf(stderr, "%s: no soundfont is installed in %s and %s has no "
+                "default [[sf2]] entry to download: run scripts/setup.sh "
+                "(Debian fonts), or `musicgen download-assets --sf2` with a "
+                "registry that has one\n", who, c->sf_dir, reg);
+        return 1;
+    }
+    if (failed) {
+        fprintf(stderr, "%s: no soundfont is installed in %s and the "
+                "automatic download failed (%s): run `musicgen "
+                "download-assets --sf2` when online\n", who, c->sf_dir,
+                why);
+        return 1;
+    }
+    return 0;
 }

@@ -397,6 +397,10 @@ mg_cmd_worker(int argc, char **argv)
         memset(&k, 0, sizeof k);
     }
     mg_procs_signals();
+    if (j.is_static && mg_fonts_auto_download("musicgen worker", &j.o.cfg)) {
+        rc = 1;
+        goto out;
+    }
     if (j.jobs == 1) {
         rc = worker_child(0, &j);
         goto out;
@@ -427,6 +431,10 @@ mg_cmd_worker(int argc, char **argv)
         if (fr == 0) {
             /* an engine that cannot be made here (a missing soundfont, an
              * output that cannot be written) fails alike in every job */
+            if (mg_fonts_auto_download("musicgen worker", &run)) {
+                rc = 1;
+                goto out;
+            }
             j.o.engine = mg_engine_new(&run, err, sizeof err);
             if (!j.o.engine) {
                 fprintf(stderr, "musicgen worker: %s\n", err);

@@ -206,6 +206,8 @@ mg_cmd_generate(int argc, char **argv)
      * about a second and 140 MB for FluidR3_GM) are loaded once and
      * shared copy-on-write, not loaded again by every worker. No thread
      * and no ZeroMQ context exists yet, so the fork is clean. */
+    if (mg_fonts_auto_download("musicgen generate", &cfg))
+        return 1;
     mg_engine *e = mg_engine_new(&cfg, err, sizeof err);
     if (!e) {
         fprintf(stderr, "musicgen generate: %s\n", err);

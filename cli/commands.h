@@ -37,5 +37,12 @@ int mg_cmd_index_audio(int argc, char **argv);  /* cli/cmd_index.c */
  * attribution-bearing soundfonts (cli/cmd_fonts.c). */
 void mg_license_notice(const char *who, const mg_config *c);
 
+/* With MUSICGEN_AUTO_DOWNLOAD_SF2=1 and no font of c's registry installed
+ * (an empty sf directory, no Debian fonts): download the default [[sf2]]
+ * entries of the assets registry into c->sf_dir before the engine is
+ * made. 0 (nothing to do, or done), or 1 after one line naming
+ * `musicgen download-assets --sf2` (cli/cmd_assets.c). */
+int mg_fonts_auto_download(const char *who, const mg_config *c);
+
 
 #endif
