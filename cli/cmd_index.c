@@ -13,7 +13,7 @@
 #include "dsindex.h"
 
 static const char usage_fmt[] =
-    "usage: musicgen %s --dataset ROOT --out DB.json [--csv FILE] [-q]\n"
+    "usage: musicgen %s --dataset ROOT --out|-o DB.json [--csv FILE] [-q]\n"
     "Writes one record per %s\n"
     "of the dataset at ROOT (flat or sharded), in index order, with its\n"
     "sample's ground truth from sample.json. Columns:\n"
@@ -45,14 +45,14 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
         } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
             quiet = true;
         } else if (!strcmp(argv[i], "--dataset") || !strcmp(argv[i], "--out")
-                   || !strcmp(argv[i], "--csv")) {
+                   || !strcmp(argv[i], "-o") || !strcmp(argv[i], "--csv")) {
             if (i + 1 >= argc || !*argv[i + 1]) {
                 fprintf(stderr, "musicgen %s: %s needs a value\n", cmd,
                         argv[i]);
                 return 2;
             }
             const char **dst = !strcmp(argv[i], "--dataset") ? &root
-                               : !strcmp(argv[i], "--out") ? &out : &csv;
+                               : strcmp(argv[i], "--csv") ? &out : &csv;
             *dst = argv[++i];
         } else {
             fprintf(stderr, "musicgen %s: unknown argument '%s' (try "
