@@ -78,7 +78,9 @@ def expect(root, audio):
                  "genre": s["genre"], "split": s["split"], "tempo_bpm": s["tempo_bpm"],
                  "key": s["key"], "mode": s["mode"], "key_label": s["key_label"],
                  "time_signature": s["time_signature"], "musicality_score": s["musicality_score"],
-                 "duration_seconds": s["duration_seconds"], "sha256": s["checksums"][p]}
+                 "duration_seconds": s["duration_seconds"], "sha256": s["checksums"][p],
+                 "tempo_min_bpm": s["tempo_min_bpm"], "tempo_max_bpm": s["tempo_max_bpm"],
+                 "swing": s["swing"]}
             if layer != "mix":
                 ins, sf = s["instruments"][layer], s["soundfonts"][layer]
                 drum = ins["channel"] == 10
