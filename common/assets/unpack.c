@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <signal.h>
+
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -76,6 +79,33 @@ make_parents(char *path, size_t root_len)
     return 0;
 }
 
+/* Remove what killed runs left in dir: ".NAME.unpack-PID" and
+ * ".NAME.old-PID" trees whose PID is no live process. */
+static void
+sweep(const char *dir, const char *name)
+{
+    char pre[2][300], path[2400];
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (!d) return;
+    snprintf(pre[0], sizeof pre[0], ".%s.unpack-", name);
+    snprintf(pre[1], sizeof pre[1], ".%s.old-", name);
+    while ((e = readdir(d))) {
+        for (int k = 0; k < 2; k++) {
+            size_t n = strlen(pre[k]);
+            char *end;
+            if (strncmp(e->d_name, pre[k], n)) continue;
+            long pid = strtol(e->d_name + n, &end, 10);
+            if (*end || pid <= 0 ||
+                (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            rm_tree(path);
+        }
+    }
+    closedir(d);
+}
+
 int
 mg_unpack(const char *archive, const char *dir, const char *name,
           uint64_t *files, char *err, size_t errlen)
@@ -87,6 +117,7 @@ mg_unpack(const char *archive, const char *dir, const char *name,
     snprintf(tmp, sizeof tmp, "%s/.%s.unpack-%ld", dir, name, (long)getpid());
     snprintf(final, sizeof final, "%s/%s", dir, name);
     snprintf(old, sizeof old, "%s/.%s.old-%ld", dir, name, (long)getpid());
+    sweep(dir, name);
     rm_tree(tmp);
     if (mkdir(tmp, 0755))
         return mg_errf(err, errlen, "cannot make %s: %s", tmp,

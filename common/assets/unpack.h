@@ -10,7 +10,9 @@
  *  - Entries go to DIR/.NAME.unpack-PID and the tree is renamed to
  *    DIR/NAME only when every entry is written: DIR/NAME is the old tree,
  *    the new whole tree, or absent — never a partial one. Modes are 0644
- *    and 0755 (no owner, setuid or timestamps from the archive).
+ *    and 0755 (no owner, setuid or timestamps from the archive). What a
+ *    killed run left (".NAME.unpack-PID", ".NAME.old-PID" of a dead PID)
+ *    is removed by the next unpack of NAME.
  *  - At most MG_UNPACK_MAX_BYTES are written (a decompression bomb is
  *    refused with a line, not a full disk).
  */

@@ -103,10 +103,16 @@ $DL --midi 2>again.txt || { cat again.txt; die "second --midi failed"; }
 [ "$(wc -l < srv/requests.log)" -eq "$nreq" ] || die "a second run downloaded again"
 [ "$(snap)" = "$before" ] || die "a second run changed midi_assets"
 
-# a damaged tree is restored by --force
+# a damaged tree is restored by --force, and what a killed unpack left
+# (a temporary tree of a dead pid) is swept; a live pid's is not
+dead=$(sh -c 'echo $$')
+mkdir -p "midi_assets/beat/.groove.unpack-$dead/x" "midi_assets/beat/.groove.unpack-$$"
 printf 'x' > midi_assets/beat/groove/groove/LICENSE
 rm midi_assets/beat/groove/groove/drummer2/eval/2_jazz_120_fill_4-4.mid
 $DL --name Grooves --force 2>force.txt || { cat force.txt; die "--force failed"; }
+[ ! -e "midi_assets/beat/.groove.unpack-$dead" ] || die "a dead run's temporary tree was not swept"
+[ -d "midi_assets/beat/.groove.unpack-$$" ] || die "a live process's temporary tree was removed"
+rmdir "midi_assets/beat/.groove.unpack-$$"
 [ "$(cat midi_assets/beat/groove/groove/LICENSE)" = "CC BY 4.0" ] || die "--force did not restore LICENSE"
 [ -f midi_assets/beat/groove/groove/drummer2/eval/2_jazz_120_fill_4-4.mid ] || die "--force did not restore a file"
 
