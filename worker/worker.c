@@ -5,12 +5,10 @@
  * in a second thread, so heartbeats keep flowing while a long sample
  * renders and the coordinator never mistakes a busy worker for a dead one.
  * The two share a queue of leased indices and a list of results under one
- * mutex; the engine takes the next index itself (no round trip between
- * samples) and wakes the network loop through an eventfd only when the
- * result list goes from empty to non-empty, so a burst of cheap samples
- * costs one wake-up, not one per sample. The engine thread runs at most
- * one sample at a time; SIGTERM empties the queue, which is what lets it
- * finish exactly the current sample.
+ * mutex (worker_engine.c: the engine thread and that queue); SIGTERM
+ * empties the queue, which is what lets the engine finish exactly the
+ * current sample. Static mode (no coordinator) is worker_static.c,
+ * durable mode's fsyncs worker_sync.c.
  *
  * State machine (proto/PROTOCOL.md): connecting (HELLO sent) --RUN-->
  * working (JOIN, re-send unacknowledged rows, READY) --SHUTDOWN--> done.
@@ -19,19 +17,15 @@
  * from 500 ms to 30 s (Paranoid Pirate).
  */
 #include "worker.h"
+#include "worker_priv.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -47,237 +41,6 @@
 #define LIVENESS 5
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
-/* Results of fast samples wake the network loop at most this often (the
- * rest ride along), unless the engine is about to run dry. */
-#define WAKE_MIN_MS 5
-
-/* ---- the engine thread ---- */
-
-typedef struct {
-    uint64_t lease, index;
-} pending;
-
-typedef struct {
-    int kind;            /* 0 row, 1 fault (err), 2 engine could not start */
-    uint64_t lease;
-    mg_row row;
-    char err[512];
-} result;
-
-/* What the two threads share. Everything after mu is guarded by it. On
- * the abandon path (a second SIGTERM mid-sample) the engine thread is
- * left running and the process exits under it, so this lives on the heap
- * and is freed only after a join. */
-typedef struct {
-    mg_config cfg;
-    mg_engine *pre;              /* made before the fork (borrowed), or NULL */
-    int efd;                     /* eventfd: "results are waiting" */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    pending *queue;              /* leased indices not yet started */
-    size_t qhead, qlen, qcap;
-    bool busy, quit;
-    uint64_t busy_lease, busy_index;
-    bool durable;                /* fsync each sample before its ROW */
-    result *res;                 /* finished, not yet taken */
-    size_t nres, cap_res;
-    int64_t last_wake;           /* when the eventfd was last written */
-    bool deferred;               /* results wait without a wake-up */
-} engine_shared;
-
-/* Under mu. A result that cannot be stored is lost: its lease expires
- * and the sample is made again. */
-static bool
-push_result(engine_shared *s, const result *r)
-{
-    if (s->nres == s->cap_res) {
-        size_t cap = s->cap_res ? s->cap_res * 2 : 16;
-        result *n = realloc(s->res, cap * sizeof *n);
-        if (!n)
-            return false;
-        s->res = n;
-        s->cap_res = cap;
-    }
-    s->res[s->nres++] = *r;
-    return s->nres == 1;
-}
-
-static void
-post_result(engine_shared *s, const result *r)
-{
-    pthread_mutex_lock(&s->mu);
-    bool wake = push_result(s, r) || s->deferred;
-    s->busy = false;
-    if (wake) {
-        /* A wake-up per sample costs more than a midi-only sample on a
-         * virtual machine: coalesce, but never hold a result while the
-         * engine waits for work (or leaves) */
-        int64_t now = mg_mono_ms();
-        if (s->qlen == 0 || s->quit || now - s->last_wake >= WAKE_MIN_MS) {
-            s->last_wake = now;
-            s->deferred = false;
-        } else {
-            s->deferred = true;
-            wake = false;
-        }
-    }
-    pthread_mutex_unlock(&s->mu);
-    if (wake) {
-        uint64_t one = 1;
-        ssize_t n = write(s->efd, &one, sizeof one);
-        (void)n;     /* the counter cannot overflow at one per batch */
-    }
-}
-
-
-/* fsync every file and directory under dir, then dir itself. 0 or -1
- * (errno set). */
-static int
-sync_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    int rc = 0;
-    struct dirent *de;
-    while (rc == 0 && (de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        char p[2400];
-        struct stat st;
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        if (lstat(p, &st)) {
-            rc = -1;
-        } else if (S_ISDIR(st.st_mode)) {
-            rc = sync_tree(p);
-        } else if (S_ISREG(st.st_mode)) {
-            int fd = open(p, O_RDONLY | O_CLOEXEC);
-            if (fd < 0 || fsync(fd))
-                rc = -1;
-            if (fd >= 0)
-                close(fd);
-        }
-    }
-    int dfd = dirfd(d);
-    if (rc == 0 && fsync(dfd))
-        rc = -1;
-    closedir(d);
-    return rc;
-}
-
-static int
-sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/* Durable mode: the sample's files, its directory, and the directories
- * above it up to the run root reach the disk before the ROW is sent, so
- * an acknowledged row survives a power cut (its rename included). A
- * failure is a fault of the output: the worker stops, as on disk full. */
-static int
-sync_sample(const char *root, const char *rel, char *err, size_t errlen)
-{
-    char p[2200];
-    snprintf(p, sizeof p, "%s/%s", root, rel);
-    if (sync_tree(p))
-        goto fail;
-    for (;;) {
-        char *slash = strrchr(p, '/');
-        if (!slash || (size_t)(slash - p) < strlen(root))
-            break;
-        *slash = '\0';
-        if (sync_dir(p))
-            goto fail;
-    }
-    return 0;
-fail:
-    snprintf(err, errlen, "durable mode: cannot sync %.400s: %s", p,
-             strerror(errno));
-    return -1;
-}
-
-static void *
-engine_main(void *arg)
-{
-    engine_shared *s = arg;
-    result *r = calloc(1, sizeof *r);
-    char err[512];
-    /* An engine made before the fork is borrowed: never freed here (see
-     * mg_worker_opts.engine); one made here is ours. */
-    mg_engine *eng = s->pre;
-    bool own = !eng;
-    musicgen_engine *e = NULL;
-    s->pre = NULL;
-    if (!eng && r)
-        eng = mg_engine_new(&s->cfg, err, sizeof err);
-    /* samples are made through the public API (lib/musicgen.h), as any
-     * client of libmusicgen makes them */
-    if (eng && !(e = mgapi_engine_wrap(eng, &s->cfg))) {
-        snprintf(err, sizeof err, "out of memory");
-        if (own)
-            mg_engine_destroy(&eng);
-    }
-    /* Fault-injection hook for the test suite: a slower engine makes
-     * "kill it mid-run" a window wide enough to hit. Never set in use. */
-    const char *d = getenv("MUSICGEN_FAULT_SAMPLE_DELAY_MS");
-    long delay_ms = d ? atol(d) : 0;
-    if (!e) {
-        result fail;
-        memset(&fail, 0, sizeof fail);
-        fail.kind = 2;
-        snprintf(fail.err, sizeof fail.err, "%s", r ? err : "out of memory");
-        post_result(s, &fail);
-        free(r);
-        return NULL;
-    }
-    for (;;) {
-        pthread_mutex_lock(&s->mu);
-        while (!s->quit && s->qlen == 0)
-            pthread_cond_wait(&s->cv, &s->mu);
-        if (s->quit) {
-            pthread_mutex_unlock(&s->mu);
-            break;
-        }
-        pending p = s->queue[s->qhead];
-        s->qhead = (s->qhead + 1) % s->qcap;
-        s->qlen--;
-        s->busy = true;
-        s->busy_lease = p.lease;
-        s->busy_index = p.index;
-        bool durable = s->durable;
-        pthread_mutex_unlock(&s->mu);
-        memset(r, 0, sizeof *r);
-        r->lease = p.lease;
-        if (delay_ms > 0 && delay_ms < 60000)
-            usleep((useconds_t)delay_ms * 1000);
-        musicgen_sample *smp = NULL;
-        if (musicgen_generate_to_dir(e, s->cfg.global_seed, p.index,
-                                     s->cfg.out_dir, &smp)) {
-            r->kind = 1;
-            r->row.index = p.index;
-            snprintf(r->err, sizeof r->err, "%s", musicgen_engine_error(e));
-        } else {
-            r->row = *mgapi_sample_row(smp);
-            if (durable && r->row.status == MG_ROW_OK &&
-                sync_sample(s->cfg.out_dir, r->row.path, r->err,
-                            sizeof r->err))
-                r->kind = 1;
-        }
-        musicgen_sample_destroy(&smp);
-        post_result(s, r);
-    }
-    eng = mgapi_engine_unwrap(&e);
-    if (own)
-        mg_engine_destroy(&eng);
-    free(r);
-    return NULL;
-}
 
 /* ---- the network side ---- */
 
@@ -422,66 +185,16 @@ on_monitor(worker *w, char *err, size_t errlen)
     return MG_WORKER_REFUSED;
 }
 
-static engine_shared *
-shared_new(void)
-{
-    engine_shared *e = calloc(1, sizeof *e);
-    if (!e)
-        return NULL;
-    e->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (e->efd < 0) {
-        free(e);
-        return NULL;
-    }
-    pthread_mutex_init(&e->mu, NULL);
-    pthread_cond_init(&e->cv, NULL);
-    return e;
-}
-
-static void
-shared_free(engine_shared *e)
-{
-    if (!e)
-        return;
-    close(e->efd);
-    e->pre = NULL;               /* borrowed */
-    pthread_mutex_destroy(&e->mu);
-    pthread_cond_destroy(&e->cv);
-    free(e->queue);
-    free(e->res);
-    free(e);
-}
-
 static int
 thread_start(worker *w, char *err, size_t errlen)
 {
     w->eng->cfg = w->run_cfg;
-    if (pthread_create(&w->thread, NULL, engine_main, w->eng)) {
+    if (pthread_create(&w->thread, NULL, worker_engine_main, w->eng)) {
         snprintf(err, errlen, "cannot start the engine thread");
         return -1;
     }
     w->thread_on = true;
     return 0;
-}
-
-/* Under mu. */
-static void
-queue_push(engine_shared *e, uint64_t lease, uint64_t index)
-{
-    if (e->qlen == e->qcap) {
-        size_t cap = e->qcap ? e->qcap * 2 : 256;
-        pending *q = malloc(cap * sizeof *q);
-        if (!q)
-            return;     /* the lease expires and is redone */
-        for (size_t i = 0; i < e->qlen; i++)
-            q[i] = e->queue[(e->qhead + i) % e->qcap];
-        free(e->queue);
-        e->queue = q;
-        e->qcap = cap;
-        e->qhead = 0;
-    }
-    e->queue[(e->qhead + e->qlen) % e->qcap] = (pending){lease, index};
-    e->qlen++;
 }
 
 static size_t
@@ -718,7 +431,7 @@ on_message(worker *w, const uint8_t *buf, size_t len, char *err,
     case MG_MSG_GRANT:
         pthread_mutex_lock(&w->eng->mu);
         for (uint32_t i = 0; i < m.n; i++)
-            queue_push(w->eng, m.lease, m.first + i);
+            worker_engine_push(w->eng, m.lease, m.first + i);
         pthread_cond_signal(&w->eng->cv);
         pthread_mutex_unlock(&w->eng->mu);
         w->ready_sent = false;
@@ -813,7 +526,7 @@ worker_free(worker *w, bool join_engine)
     /* Abandoned, the engine thread still uses the shared block: the
      * process exits right after, so it is left to the kernel. */
     if (join_engine || !w->thread_on)
-        shared_free(w->eng);
+        worker_engine_free(w->eng);
     zmq_ctx_term(w->ctx);
 }
 
@@ -843,7 +556,7 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
     memset(&keys, 0, sizeof keys);
     if (worker_init(&w, o, &keys, err, errlen))
         return -1;
-    w.eng = shared_new();
+    w.eng = worker_engine_new();
     if (!w.eng) {
         snprintf(err, errlen, "engine queue: %s", strerror(errno));
         return -1;
@@ -852,7 +565,7 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
     w.ctx = zmq_ctx_new();
     if (!w.ctx) {
         snprintf(err, errlen, "zmq: %s", zmq_strerror(errno));
-        shared_free(w.eng);
+        worker_engine_free(w.eng);
         return -1;
     }
     sock_open(&w);
@@ -1070,148 +783,5 @@ mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
     sock_close(&w);
     zmq_ctx_term(w.ctx);
     memset(&keys, 0, sizeof keys);
-    return rc;
-}
-
-/* ---- static mode ---- */
-
-/* Remove "<slice>.tmp.<host>.<pid>" files of this slice whose writer is
- * gone: this host and a pid that no longer exists, or untouched for
- * MG_TMP_STALE_S (sampledir.h). */
-static void
-sweep_slice_tmps(const char *dir, const char *slice, const char *host)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    char pre[400];
-    snprintf(pre, sizeof pre, "%s.tmp.", slice);
-    size_t pl = strlen(pre), hl = strlen(host);
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        const char *n = de->d_name;
-        if (strncmp(n, pre, pl))
-            continue;
-        char p[2400];
-        snprintf(p, sizeof p, "%s/%s", dir, n);
-        const char *dot = strrchr(n, '.');
-        char *end;
-        long pid = strtol(dot + 1, &end, 10);
-        bool gone;
-        if (*end == '\0' && pid > 0 && (size_t)(dot - n) == pl + hl &&
-            !strncmp(n + pl, host, hl)) {
-            gone = kill((pid_t)pid, 0) && errno == ESRCH;
-        } else {
-            struct stat st;
-            gone = !stat(p, &st) &&
-                   (long long)time(NULL) - (long long)st.st_mtime >
-                       MG_TMP_STALE_S;
-        }
-        if (gone)
-            unlink(p);
-    }
-    closedir(d);
-}
-
-int
-mg_worker_static(const mg_config *cfg, int array_index, int array_size,
-                 bool durable, struct mg_engine *pre, const volatile sig_atomic_t *stop,
-                 char *err, size_t errlen)
-{
-    if (array_size < 1 || array_index < 0 || array_index >= array_size) {
-        snprintf(err, errlen, "--array-index must be in [0, --array-size)");
-        return -1;
-    }
-    uint64_t count = (uint64_t)cfg->count, start = (uint64_t)cfg->start;
-    uint64_t lo = start + count * (uint64_t)array_index / (uint64_t)array_size;
-    uint64_t hi = start + count * (uint64_t)(array_index + 1) /
-                              (uint64_t)array_size;
-    char dir[1200], path[1300], tmp[1700], host[80];
-    /* The first tasks of an array start together on a root that may not
-     * exist yet: mkdir -p, where "exists" (another task won) is success. */
-    snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg->out_dir);
-    if (mg_dir_make(dir)) {
-        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    snprintf(path, sizeof path, "%s/slice-%d-of-%d.jsonl", dir, array_index,
-             array_size);
-    /* host and pid: a requeued task on another node never shares it, and
-     * a rerun here removes what a killed run of this slice left */
-    mg_tmp_host(host, sizeof host);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%s.%ld", path, host, (long)getpid());
-    sweep_slice_tmps(dir, strrchr(path, '/') + 1, host);
-    /* pre is borrowed (never freed here); an engine made here is ours */
-    mg_engine *eng = pre ? pre : mg_engine_new(cfg, err, errlen);
-    if (!eng)
-        return -1;
-    /* samples through the public API, as in engine_main */
-    musicgen_engine *e = mgapi_engine_wrap(eng, cfg);
-    if (!e) {
-        snprintf(err, errlen, "out of memory");
-        if (!pre)
-            mg_engine_destroy(&eng);
-        return -1;
-    }
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        eng = mgapi_engine_unwrap(&e);
-        if (!pre)
-            mg_engine_destroy(&eng);
-        return -1;
-    }
-    int rc = 0;
-    /* the test suite's fault-injection hook, as in engine_main */
-    const char *d = getenv("MUSICGEN_FAULT_SAMPLE_DELAY_MS");
-    long delay_ms = d ? atol(d) : 0;
-    for (uint64_t i = lo; i < hi; i++) {
-        if (stop && *stop) {
-            snprintf(err, errlen, "stopped at sample %" PRIu64 "; run the "
-                     "same command again to finish the slice", i);
-            rc = -1;
-            break;
-        }
-        mg_row row;
-        char line[2048], ts[40];
-        if (delay_ms > 0) {
-            struct timespec dt = {delay_ms / 1000, delay_ms % 1000 * 1000000};
-            nanosleep(&dt, NULL);
-        }
-        musicgen_sample *smp = NULL;
-        if (musicgen_generate_to_dir(e, cfg->global_seed, i, cfg->out_dir,
-                                     &smp)) {
-            snprintf(err, errlen, "%s", musicgen_engine_error(e));
-            rc = -1;
-            break;
-        }
-        row = *mgapi_sample_row(smp);
-        musicgen_sample_destroy(&smp);
-        if (durable && row.status == MG_ROW_OK &&
-            sync_sample(cfg->out_dir, row.path, err, errlen)) {
-            rc = -1;
-            break;
-        }
-        mg_rfc3339(ts, sizeof ts, mg_wall_ms());
-        if (mg_row_jsonl(&row, ts, line, sizeof line) < 0 ||
-            fprintf(f, "%s\n", line) < 0) {
-            snprintf(err, errlen, "%s: write failed", tmp);
-            rc = -1;
-            break;
-        }
-    }
-    eng = mgapi_engine_unwrap(&e);
-    if (!pre)
-        mg_engine_destroy(&eng);
-    if (fflush(f) || fsync(fileno(f)))
-        rc = -1;
-    if (fclose(f))
-        rc = -1;
-    if (rc == 0 && rename(tmp, path)) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        rc = -1;
-    }
-    if (rc)
-        unlink(tmp);
     return rc;
 }

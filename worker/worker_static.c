@@ -1,0 +1,166 @@
+/*
+ * worker_static — static mode (mg_worker_static, worker.h): a fixed slice
+ * of the run from an array index, with no coordinator; the slice's rows
+ * go to <out>/.musicgen/slices/slice-<I>-of-<M>.jsonl, written to a
+ * temporary name and renamed into place only when the slice is complete,
+ * and `musicgen merge` builds the manifest from the slices.
+ */
+#include "worker.h"
+#include "worker_priv.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dlog.h"
+#include "musicgen.h"
+#include "musicgen_internal.h"
+#include "sampledir.h"
+
+/* Remove "<slice>.tmp.<host>.<pid>" files of this slice whose writer is
+ * gone: this host and a pid that no longer exists, or untouched for
+ * MG_TMP_STALE_S (sampledir.h). */
+static void
+sweep_slice_tmps(const char *dir, const char *slice, const char *host)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char pre[400];
+    snprintf(pre, sizeof pre, "%s.tmp.", slice);
+    size_t pl = strlen(pre), hl = strlen(host);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *n = de->d_name;
+        if (strncmp(n, pre, pl))
+            continue;
+        char p[2400];
+        snprintf(p, sizeof p, "%s/%s", dir, n);
+        const char *dot = strrchr(n, '.');
+        char *end;
+        long pid = strtol(dot + 1, &end, 10);
+        bool gone;
+        if (*end == '\0' && pid > 0 && (size_t)(dot - n) == pl + hl &&
+            !strncmp(n + pl, host, hl)) {
+            gone = kill((pid_t)pid, 0) && errno == ESRCH;
+        } else {
+            struct stat st;
+            gone = !stat(p, &st) &&
+                   (long long)time(NULL) - (long long)st.st_mtime >
+                       MG_TMP_STALE_S;
+        }
+        if (gone)
+            unlink(p);
+    }
+    closedir(d);
+}
+
+int
+mg_worker_static(const mg_config *cfg, int array_index, int array_size,
+                 bool durable, struct mg_engine *pre, const volatile sig_atomic_t *stop,
+                 char *err, size_t errlen)
+{
+    if (array_size < 1 || array_index < 0 || array_index >= array_size) {
+        snprintf(err, errlen, "--array-index must be in [0, --array-size)");
+        return -1;
+    }
+    uint64_t count = (uint64_t)cfg->count, start = (uint64_t)cfg->start;
+    uint64_t lo = start + count * (uint64_t)array_index / (uint64_t)array_size;
+    uint64_t hi = start + count * (uint64_t)(array_index + 1) /
+                              (uint64_t)array_size;
+    char dir[1200], path[1300], tmp[1700], host[80];
+    /* The first tasks of an array start together on a root that may not
+     * exist yet: mkdir -p, where "exists" (another task won) is success. */
+    snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg->out_dir);
+    if (mg_dir_make(dir)) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/slice-%d-of-%d.jsonl", dir, array_index,
+             array_size);
+    /* host and pid: a requeued task on another node never shares it, and
+     * a rerun here removes what a killed run of this slice left */
+    mg_tmp_host(host, sizeof host);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%s.%ld", path, host, (long)getpid());
+    sweep_slice_tmps(dir, strrchr(path, '/') + 1, host);
+    /* pre is borrowed (never freed here); an engine made here is ours */
+    mg_engine *eng = pre ? pre : mg_engine_new(cfg, err, errlen);
+    if (!eng)
+        return -1;
+    /* samples through the public API, as in engine_main */
+    musicgen_engine *e = mgapi_engine_wrap(eng, cfg);
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        if (!pre)
+            mg_engine_destroy(&eng);
+        return -1;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        eng = mgapi_engine_unwrap(&e);
+        if (!pre)
+            mg_engine_destroy(&eng);
+        return -1;
+    }
+    int rc = 0;
+    /* the test suite's fault-injection hook, as in engine_main */
+    const char *d = getenv("MUSICGEN_FAULT_SAMPLE_DELAY_MS");
+    long delay_ms = d ? atol(d) : 0;
+    for (uint64_t i = lo; i < hi; i++) {
+        if (stop && *stop) {
+            snprintf(err, errlen, "stopped at sample %" PRIu64 "; run the "
+                     "same command again to finish the slice", i);
+            rc = -1;
+            break;
+        }
+        mg_row row;
+        char line[2048], ts[40];
+        if (delay_ms > 0) {
+            struct timespec dt = {delay_ms / 1000, delay_ms % 1000 * 1000000};
+            nanosleep(&dt, NULL);
+        }
+        musicgen_sample *smp = NULL;
+        if (musicgen_generate_to_dir(e, cfg->global_seed, i, cfg->out_dir,
+                                     &smp)) {
+            snprintf(err, errlen, "%s", musicgen_engine_error(e));
+            rc = -1;
+            break;
+        }
+        row = *mgapi_sample_row(smp);
+        musicgen_sample_destroy(&smp);
+        if (durable && row.status == MG_ROW_OK &&
+            worker_sync_sample(cfg->out_dir, row.path, err, errlen)) {
+            rc = -1;
+            break;
+        }
+        mg_rfc3339(ts, sizeof ts, mg_wall_ms());
+        if (mg_row_jsonl(&row, ts, line, sizeof line) < 0 ||
+            fprintf(f, "%s\n", line) < 0) {
+            snprintf(err, errlen, "%s: write failed", tmp);
+            rc = -1;
+            break;
+        }
+    }
+    eng = mgapi_engine_unwrap(&e);
+    if (!pre)
+        mg_engine_destroy(&eng);
+    if (fflush(f) || fsync(fileno(f)))
+        rc = -1;
+    if (fclose(f))
+        rc = -1;
+    if (rc == 0 && rename(tmp, path)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (rc)
+        unlink(tmp);
+    return rc;
+}
