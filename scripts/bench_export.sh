@@ -1,19 +1,26 @@
 #!/bin/sh
 # bench_export.sh BUILD — `musicgen export` rows per second, JSONL and
-# Parquet, over a midi-only tree of BENCH_EXPORT_N samples (100,000 by
-# default, sharded width 3). The tree is generated once and kept under
-# BUILD/bench-export/ (a later run reuses it); each export runs twice and
-# the second (warm page cache) is reported. Export is single-threaded:
-# rows/s of wall time is the one-core figure; CPU s counts user + system.
-# Goal (issue 8): >= 20,000 samples/s on one core.
+# Parquet, over a midi-only tree of BENCH_EXPORT_COUNT samples (20,000 by
+# default: generating the issue's 100,000 takes ~10 minutes on two cores;
+# BENCH_EXPORT_COUNT=100000 measures that), sharded width 3. The tree is
+# generated once and kept under BUILD/bench-export/ (a later run reuses
+# it). Export is single-threaded and runs pinned to one CPU (taskset -c 0
+# where taskset exists); each format runs BENCH_EXPORT_RUNS times (3) with
+# a warm page cache and the best run is reported: rows/s of wall time,
+# and rows per CPU second (user + system), which another process's load
+# on the machine distorts less. Goal (issue 8): >= 20,000 samples/s on
+# one core. Figures only, never pass/fail.
 set -u
 BUILD=${1:-build}
-N=${BENCH_EXPORT_N:-100000}
+N=${BENCH_EXPORT_COUNT:-${BENCH_EXPORT_N:-20000}}
+RUNS=${BENCH_EXPORT_RUNS:-3}
 DIR="$BUILD/bench-export"
 TREE="$DIR/tree-$N"
 BIN="$BUILD/musicgen"
+PIN=""
+command -v taskset > /dev/null 2>&1 && PIN="taskset -c 0"
 mkdir -p "$DIR"
-echo "== export (midi-only tree of $N samples, one core)"
+echo "== export (midi-only tree of $N samples, one core${PIN:+, $PIN})"
 if [ ! -f "$TREE/.bench-complete" ]; then
     echo "generating the tree once ($TREE) ..."
     rm -rf "$TREE"
@@ -21,18 +28,28 @@ if [ ! -f "$TREE/.bench-complete" ]; then
         --output-mode midi-only --shard-width 3 -q || exit 1
     touch "$TREE/.bench-complete"
 fi
-bytes=$(du -sk "$TREE" | cut -f1)
-echo "tree: $N samples, $((bytes / 1024)) MiB"
+bytes=$(du -sk "$TREE/" | cut -f1)
+echo "tree: $N samples, $((bytes / 1024)) MiB (load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
+cat "$TREE"/*/000000/sample.json > /dev/null 2>&1 # warm the page cache
 for fmt in jsonl parquet; do
     out="$DIR/out.$fmt"
-    for run in 1 2; do
+    best=""
+    run=0
+    while [ "$run" -le "$RUNS" ]; do # run 0 warms the cache, not counted
         rm -f "$out"
-        t=$( { /usr/bin/time -f "%e %U %S" "$BIN" export "$TREE" -o "$out" \
-                 -f "$fmt" -q; } 2>&1 | tail -1)
+        t=$( { /usr/bin/time -f "%e %U %S" $PIN "$BIN" export "$TREE" \
+                 -o "$out" -f "$fmt" -q; } 2>&1 | tail -1)
+        if [ "$run" -gt 0 ]; then
+            best=$(printf '%s\n%s\n' "$best" "$t" | awk 'NF == 3' |
+                   sort -n | head -1)
+        fi
+        run=$((run + 1))
     done
-    set -- $t
+    set -- $best
     size=$(du -k "$out" | cut -f1)
     awk -v n="$N" -v w="$1" -v u="$2" -v s="$3" -v f="$fmt" -v kb="$size" \
-        'BEGIN { printf "%-8s %8.2f s wall %8.2f s CPU  %9.0f rows/s (wall) %9.0f rows/s (CPU)  %6.0f MiB out  goal 20000: %s\n", f, w, u + s, n / w, n / (u + s), kb / 1024, (n / w >= 20000 ? "met" : "not met") }'
+        'BEGIN { c = u + s; if (c <= 0) c = 0.01
+                 printf "%-8s %7.2f s wall %7.2f s CPU  %7.0f rows/s (wall) %7.0f rows/s (CPU)  %5.0f MiB out  goal 20000/s: %s\n", f, w, c, n / w, n / c, kb / 1024, (n / w >= 20000 ? "met" : "not met") }'
     rm -f "$out"
 done
+echo "(best of $RUNS; on a loaded machine wall-clock rows/s fall, rows per CPU second less so)"

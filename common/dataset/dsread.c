@@ -461,7 +461,8 @@ read_sample_json(mg_dsread *r, bool want_bytes)
             r->raw = q;
             r->raw_cap *= 2;
         }
-        ssize_t k = read(fd, r->raw + len, r->raw_cap - 1 - len);
+        size_t ask = r->raw_cap - 1 - len;
+        ssize_t k = read(fd, r->raw + len, ask);
         if (k < 0 && errno == EINTR) continue;
         if (k < 0) {
             snprintf(r->error, sizeof r->error, "sample.json: %s",
@@ -471,6 +472,9 @@ read_sample_json(mg_dsread *r, bool want_bytes)
         }
         if (k == 0) break;
         len += (size_t)k;
+        /* A short read of a regular file at or past its size is its end:
+         * no second read() to be told so (one system call per file). */
+        if ((size_t)k < ask && len >= (size_t)st.st_size) break;
     }
     close(fd);
     r->raw[len] = 0;

@@ -87,41 +87,9 @@ mg_xbuf_flush(mg_xbuf *b, FILE *f)
 void
 mg_xbuf_json(mg_xbuf *b, const mg_jdoc *d, uint32_t i)
 {
-    const mg_jtok *t = &d->t[i];
-    switch ((mg_jtype)t->type) {
-    case MG_JT_STR:
-        mg_xbuf_putc(b, '"');
-        mg_xbuf_put(b, d->s + t->start, t->len);
-        mg_xbuf_putc(b, '"');
-        return;
-    case MG_JT_ARR: {
-        mg_xbuf_putc(b, '[');
-        uint32_t k = i + 1;
-        for (uint32_t m = 0; m < t->n; m++) {
-            if (m) mg_xbuf_putc(b, ',');
-            mg_xbuf_json(b, d, k);
-            k = d->t[k].next;
-        }
-        mg_xbuf_putc(b, ']');
-        return;
-    }
-    case MG_JT_OBJ: {
-        mg_xbuf_putc(b, '{');
-        uint32_t k = i + 1;
-        for (uint32_t m = 0; m < t->n; m++) {
-            if (m) mg_xbuf_putc(b, ',');
-            mg_xbuf_json(b, d, k);
-            mg_xbuf_putc(b, ':');
-            mg_xbuf_json(b, d, k + 1);
-            k = d->t[k + 1].next;
-        }
-        mg_xbuf_putc(b, '}');
-        return;
-    }
-    default:
-        mg_xbuf_put(b, d->s + t->start, t->len);
-        return;
-    }
+    size_t need = (size_t)d->t[i].len + 2;
+    if (b->len + need + 1 > b->cap && mg_xbuf_grow(b, need)) return;
+    b->len += mg_jdoc_compact(d, i, b->p + b->len);
 }
 
 void
@@ -414,11 +382,23 @@ keep(const mg_jdoc *d, const mg_export_opts *o)
         bool hit = in_list(d, mg_jdoc_get(d, 0, "genre"), o->genre);
         long gs = mg_jdoc_get(d, 0, "genres");
         if (!hit && gs >= 0 && d->t[gs].type == MG_JT_ARR) {
-            uint32_t k = (uint32_t)gs + 1;
-            for (uint32_t m = 0; m < d->t[gs].n && !hit; m++) {
-                hit = in_list(d, k, o->genre);
-                k = d->t[k].next;
+            /* A shallow doc has the array as text only: parse that. */
+            mg_jdoc sub = {0};
+            const mg_jdoc *a = d;
+            uint32_t at = (uint32_t)gs;
+            if (d->shallow) {
+                const mg_jtok *t = &d->t[gs];
+                if (mg_jdoc_parse(&sub, d->s + t->start, t->len, NULL, 0))
+                    t = NULL;
+                a = t ? &sub : NULL;
+                at = 0;
             }
+            uint32_t k = at + 1;
+            for (uint32_t m = 0; a && m < a->t[at].n && !hit; m++) {
+                hit = in_list(a, k, o->genre);
+                k = a->t[k].next;
+            }
+            mg_jdoc_free(&sub);
         }
         if (!hit) return false;
     }
@@ -468,11 +448,12 @@ prescan(mg_xwriter *w, mg_xrow *row, mg_jdoc *doc, const char *absroot,
     if (!rd) return -1;
     mg_dsample s;
     int rc, n = 0;
+    unsigned jflags = w->text_arrays ? MG_JDOC_LEAF_ARRAYS : 0;
     while (n < MG_EXPORT_SCAN_ROWS &&
            (rc = mg_dsread_next(rd, &s, err, errlen)) == 1) {
         rc = 0;
         if (s.error || !s.raw ||
-            mg_jdoc_parse(doc, s.raw, s.raw_len, NULL, 0) ||
+            mg_jdoc_parse_opt(doc, s.raw, s.raw_len, jflags, NULL, 0) ||
             doc->t[0].type != MG_JT_OBJ || (filters && !keep(doc, o)))
             continue;
         row->doc = doc;
@@ -591,6 +572,7 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     if (!rc && w->scan)
         rc = prescan(w, row, &doc, absroot, o, true, err, errlen);
     mg_dsample s;
+    unsigned jflags = w && w->text_arrays ? MG_JDOC_LEAF_ARRAYS : 0;
     while (!rc && (rc = mg_dsread_next(rd, &s, err, errlen)) == 1) {
         rc = 0;
         if (!s.complete) {
@@ -598,7 +580,7 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
             continue;
         }
         if (s.error || !s.raw ||
-            mg_jdoc_parse(&doc, s.raw, s.raw_len, NULL, 0) ||
+            mg_jdoc_parse_opt(&doc, s.raw, s.raw_len, jflags, NULL, 0) ||
             doc.t[0].type != MG_JT_OBJ) {
             st->invalid++;
             continue;

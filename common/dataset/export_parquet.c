@@ -164,6 +164,54 @@ weak_string(const char *name)
     return n;
 }
 
+/* The leaf type infer() gives a non-null scalar token named "element"
+ * (not a *seed name), or -1 for null, a list or an object. */
+static int
+scalar_type(const mg_jdoc *d, uint32_t tok)
+{
+    const mg_jtok *t = &d->t[tok];
+    switch ((mg_jtype)t->type) {
+    case MG_JT_TRUE:
+    case MG_JT_FALSE: return MG_PQ_BOOL;
+    case MG_JT_STR: return MG_PQ_STRING;
+    case MG_JT_NUM: {
+        if (!t->isint) return MG_PQ_DOUBLE;
+        int64_t i;
+        return mg_jdoc_i64(d, tok, &i) ? MG_PQ_UINT64 : MG_PQ_INT64;
+    }
+    default: return -1;
+    }
+}
+
+/* The merged element type of a non-empty list of non-null scalars, as
+ * merge() folds leaves (equal types stay, integers and reals become
+ * UINT64 or DOUBLE, anything else JSON); -1 when an element is not such
+ * a scalar. */
+static int
+scalar_list_type(const mg_jdoc *d, uint32_t tok)
+{
+    const mg_jtok *t = &d->t[tok];
+    if (!t->n) return -1;
+    int acc = -1;
+    uint32_t k = tok + 1;
+    for (uint32_t m = 0; m < t->n; m++) {
+        int y = scalar_type(d, k);
+        if (y < 0) return -1;
+        if (acc < 0 || acc == y) {
+            acc = y;
+        } else {
+            bool xi = acc == MG_PQ_INT64 || acc == MG_PQ_UINT64;
+            bool yi = y == MG_PQ_INT64 || y == MG_PQ_UINT64;
+            if ((xi || acc == MG_PQ_DOUBLE) && (yi || y == MG_PQ_DOUBLE))
+                acc = xi && yi ? MG_PQ_UINT64 : MG_PQ_DOUBLE;
+            else
+                acc = MG_PQ_JSON;
+        }
+        k = d->t[k].next;
+    }
+    return acc;
+}
+
 static mg_pq_node *
 infer(const mg_jdoc *d, uint32_t tok, const char *name)
 {
@@ -193,6 +241,19 @@ infer(const mg_jdoc *d, uint32_t tok, const char *name)
             return n;
         }
         uint32_t k = tok + 1;
+        /* A list of scalars (beat_times, note onsets: most values of a
+         * sample.json): their merged type without a node per element,
+         * the same left fold as merge() of leaves. */
+        int st = scalar_list_type(d, tok);
+        if (st >= 0) {
+            el = node_new("element", MG_PQ_LEAF, (mg_pq_type)st);
+            if (!el || node_add(n, el)) {
+                node_free(n);
+                return NULL;
+            }
+            if (st == MG_PQ_JSON) return to_json(n);
+            return n;
+        }
         for (uint32_t m = 0; m < t->n; m++) {
             mg_pq_node *e = infer(d, k, "element");
             if (!e) {

@@ -13,6 +13,7 @@
 #ifndef MG_EXPORT_PRIV_H
 #define MG_EXPORT_PRIV_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -119,6 +120,9 @@ struct mg_xwriter {
     const mg_export_opts *o;
     mg_export_stats *st;
     const char *path; /* what to create: a temporary beside the output */
+    /* The writer reads arrays only as text (mg_xbuf_json), never their
+     * elements: the driver then parses with MG_JDOC_LEAF_ARRAYS. */
+    bool text_arrays;
 };
 
 /* Each returns NULL and a message on failure. */

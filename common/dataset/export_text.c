@@ -85,7 +85,8 @@ mg_export_jsonl_new(const mg_export_opts *o, mg_export_stats *st,
 {
     jsonl *j = calloc(1, sizeof *j);
     if (!j) return NULL;
-    j->w = (mg_xwriter){NULL, jsonl_row, jsonl_finish, jsonl_destroy, o, st, path};
+    j->w = (mg_xwriter){NULL, jsonl_row, jsonl_finish, jsonl_destroy, o, st,
+                        path, true};
     if (!(j->f = open_out(path, err, errlen))) {
         free(j);
         return NULL;
@@ -240,7 +241,8 @@ mg_export_csv_new(const mg_export_opts *o, mg_export_stats *st,
 {
     csv *c = calloc(1, sizeof *c);
     if (!c) return NULL;
-    c->w = (mg_xwriter){csv_scan, csv_row, csv_finish, csv_destroy, o, st, path};
+    c->w = (mg_xwriter){csv_scan, csv_row, csv_finish, csv_destroy, o, st,
+                        path, true};
     if (!(c->f = open_out(path, err, errlen))) {
         free(c);
         return NULL;
@@ -369,6 +371,7 @@ mg_export_hf_new(const mg_export_opts *o, mg_export_stats *st,
     (void)errlen;
     hf *h = calloc(1, sizeof *h);
     if (!h) return NULL;
-    h->w = (mg_xwriter){NULL, hf_row, hf_finish, hf_destroy, o, st, path};
+    h->w = (mg_xwriter){NULL, hf_row, hf_finish, hf_destroy, o, st, path,
+                        true};
     return &h->w;
 }

@@ -4,7 +4,11 @@
  * One recursive-descent pass, depth-limited so a hostile file cannot
  * exhaust the stack; the token array grows geometrically and is reused
  * between documents, so a stream of files allocates nothing after the
- * first few.
+ * first few. Whitespace, digit and plain-string runs are found eight
+ * bytes a step (little-endian word tricks; a byte loop elsewhere). With
+ * MG_JDOC_LEAF_ARRAYS, arrays are validated by one token-free loop that
+ * writes their compact text beside the tokens (mg_jdoc.c), so a writer
+ * that needs them only as text copies them whole.
  */
 #include "jdoc.h"
 
@@ -24,6 +28,7 @@ typedef struct {
     const char *s;
     size_t len, pos;
     int depth;
+    bool leaf_arrays;
     char *err;
     size_t errlen;
 } parser;
@@ -65,13 +70,15 @@ static const uint8_t cls[256] = {
     [' '] = 1, ['"'] = 2, ['\\'] = 2,
 };
 
+
+static inline size_t ws_end(const unsigned char *s, size_t i, size_t n);
+static inline size_t plain_end(const unsigned char *s, size_t i, size_t n);
+static inline size_t digits_end(const unsigned char *s, size_t i, size_t n);
+
 static inline void
 skip_ws(parser *p)
 {
-    const unsigned char *s = (const unsigned char *)p->s;
-    size_t i = p->pos, n = p->len;
-    while (i < n && (cls[s[i]] & 1)) i++;
-    p->pos = i;
+    p->pos = ws_end((const unsigned char *)p->s, p->pos, p->len);
 }
 
 static int value(parser *p);
@@ -87,12 +94,7 @@ string(parser *p)
     const char *s = p->s;
     for (;;) {
         /* Fast path: plain bytes. */
-        {
-            const unsigned char *u = (const unsigned char *)s;
-            size_t i = p->pos, n = p->len;
-            while (i < n && !(cls[u[i]] & 2)) i++;
-            p->pos = i;
-        }
+        p->pos = plain_end((const unsigned char *)s, p->pos, p->len);
         if (p->pos >= p->len) return fail(p, "unterminated string");
         char c = s[p->pos];
         if (c == '"') break;
@@ -133,16 +135,14 @@ number(parser *p)
     uint8_t isint = 1;
     if (i < n && s[i] == '-') i++;
     if (i >= n || s[i] < '0' || s[i] > '9') return fail(p, "bad number");
-    if (s[i] == '0') {
-        i++;
-    } else {
-        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
-    }
+    const unsigned char *u = (const unsigned char *)s;
+    if (s[i] == '0') i++;
+    else i = digits_end(u, i + 1, n);
     if (i < n && s[i] == '.') {
         isint = 0;
         i++;
         if (i >= n || s[i] < '0' || s[i] > '9') return fail(p, "bad number");
-        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        i = digits_end(u, i + 1, n);
     }
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         isint = 0;
@@ -215,6 +215,258 @@ container(parser *p, bool obj)
     return 0;
 }
 
+/* ---- leaf arrays (MG_JDOC_LEAF_ARRAYS) ----
+ * One loop over the array's bytes validates it (container()'s and
+ * value()'s grammar, depth limit and messages) and writes its compact
+ * text to d->c at the same time: no token, no call per element. (SSE2
+ * run finders were tried and were slower: the runs of an indented
+ * sample.json are a few bytes long.) */
+/* First i' >= i with s[i'] not whitespace (or n). An indented file's
+ * runs are a newline and many spaces: spaces go eight at a time (the
+ * first byte of a word that is not a space: its lowest non-zero byte of
+ * word ^ 0x20...20, on a little-endian machine). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WORDS 1
+#endif
+
+static inline size_t
+ws_end(const unsigned char *s, size_t i, size_t n)
+{
+    if (i < n && !(cls[s[i]] & 1)) return i; /* no run: the usual case */
+#ifdef WORDS
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        w ^= 0x2020202020202020ULL;
+        if (!w) {
+            i += 8;
+            continue;
+        }
+        i += (size_t)__builtin_ctzll(w) >> 3;
+        if (!(cls[s[i]] & 1)) return i;
+        i++; /* \n, \t or \r */
+    }
+#endif
+    while (i < n && (cls[s[i]] & 1)) i++;
+    return i;
+}
+
+/* First i' >= i with s[i'] not a digit (or n), eight bytes a step: with
+ * a = byte ^ '0', a digit is a <= 9; the high bit of (a + 0x76) | a is set
+ * for every other byte. A carry (from a byte >= 0x8A, itself flagged)
+ * only reaches later bytes, so the first flagged byte is right. */
+static inline size_t
+digits_end(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef WORDS
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        w ^= 0x3030303030303030ULL;
+        uint64_t nd = ((w + 0x7676767676767676ULL) | w) & 0x8080808080808080ULL;
+        if (nd) return i + ((size_t)__builtin_ctzll(nd) >> 3);
+        i += 8;
+    }
+#endif
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    return i;
+}
+
+/* First i' >= i with s[i'] a quote, backslash or control byte (or n),
+ * eight bytes a step: the zero-byte test ((x - 0x01..) & ~x & 0x80..)
+ * of byte ^ '"' and of byte ^ '\\', and (w - 0x20..) & ~w & 0x80.. for
+ * bytes below 0x20. A borrow makes false flags only after a true one. */
+static inline size_t
+plain_end(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef WORDS
+    const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+        uint64_t hit = (((q - ones) & ~q) | ((b - ones) & ~b) |
+                        ((w - ones * 0x20) & ~w)) & high;
+        if (hit) return i + ((size_t)__builtin_ctzll(hit) >> 3);
+        i += 8;
+    }
+#endif
+    while (i < n && !(cls[s[i]] & 2)) i++;
+    return i;
+}
+
+/* Copy s[st..i) to o, which has 16 bytes of room past it: a short run
+ * (most numbers) as one fixed 16-byte move, no call. */
+static inline void
+copy_run(char *o, const unsigned char *s, size_t st, size_t i, size_t n)
+{
+    if (i - st <= 16 && st + 16 <= n) memcpy(o, s + st, 16);
+    else memcpy(o, s + st, i - st);
+}
+
+/* Validate the array at p->pos (its '[') without making tokens, writing
+ * its compact text at *op (room: the array's length); its element count
+ * in *count, p->pos past its ']'. */
+static int
+skip_array(parser *p, uint32_t *count, char **op)
+{
+    const unsigned char *s = (const unsigned char *)p->s;
+    size_t i = p->pos, n = p->len;
+    char *o = *op;
+    bool obj[MAX_DEPTH + 1]; /* obj[k]: the container at level k */
+    int top = 0;             /* open containers; obj[1] is the array */
+    uint32_t cnt = 0;
+    bool in_key = false;
+    const char *why;
+#define FAIL(w) do { why = (w); goto bad; } while (0)
+open:
+    if (p->depth + top + 1 > MAX_DEPTH) FAIL("nested too deeply");
+    obj[++top] = s[i] == '{';
+    *o++ = (char)s[i++];
+    i = ws_end(s, i, n);
+    if (i < n && s[i] == (obj[top] ? '}' : ']')) {
+        *o++ = (char)s[i++];
+        goto closed;
+    }
+    if (!obj[top]) goto val;
+key:
+    i = ws_end(s, i, n);
+    if (i >= n || s[i] != '"') FAIL("expected a key");
+    in_key = true;
+    goto str;
+colon:
+    i = ws_end(s, i, n);
+    if (i >= n || s[i] != ':') FAIL("expected ':'");
+    *o++ = ':';
+    i++;
+val:
+    i = ws_end(s, i, n);
+    if (i >= n) FAIL("unexpected end");
+    switch (s[i]) {
+    case '{':
+    case '[': goto open;
+    case '"': goto str;
+    case 't':
+        if (n - i < 4 || memcmp(s + i, "true", 4)) FAIL("unexpected character");
+        memcpy(o, "true", 4);
+        o += 4;
+        i += 4;
+        goto done_value;
+    case 'f':
+        if (n - i < 5 || memcmp(s + i, "false", 5))
+            FAIL("unexpected character");
+        memcpy(o, "false", 5);
+        o += 5;
+        i += 5;
+        goto done_value;
+    case 'n':
+        if (n - i < 4 || memcmp(s + i, "null", 4)) FAIL("unexpected character");
+        memcpy(o, "null", 4);
+        o += 4;
+        i += 4;
+        goto done_value;
+    default: {
+        size_t st = i;
+        if (s[i] == '-') i++;
+        if (i >= n || s[i] < '0' || s[i] > '9') FAIL("bad number");
+        if (s[i] == '0') i++;
+        else i = digits_end(s, i + 1, n);
+        if (i < n && s[i] == '.') {
+            i++;
+            if (i >= n || s[i] < '0' || s[i] > '9') FAIL("bad number");
+            i = digits_end(s, i + 1, n);
+        }
+        if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+            i++;
+            if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+            if (i >= n || s[i] < '0' || s[i] > '9') FAIL("bad number");
+            i = digits_end(s, i + 1, n);
+        }
+        copy_run(o, s, st, i, n);
+        o += i - st;
+        goto done_value;
+    }
+    }
+str: /* s[i] is an opening quote; in_key: a member's name */
+    {
+        size_t st = i++;
+        for (;;) {
+            i = plain_end(s, i, n);
+            if (i >= n) FAIL("unterminated string");
+            if (s[i] == '"') break;
+            if (s[i] != '\\') FAIL("control character in string");
+            if (++i >= n) FAIL("unterminated string");
+            if (s[i] == 'u') {
+                for (int k = 1; k <= 4; k++) {
+                    unsigned char h = i + k < n ? s[i + k] : 0;
+                    if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') ||
+                          (h >= 'A' && h <= 'F')))
+                        FAIL("bad \\u escape");
+                }
+                i += 5;
+            } else if (s[i] && strchr("\"\\/bfnrt", s[i])) {
+                i++;
+            } else {
+                FAIL("bad escape in string");
+            }
+        }
+        i++;
+        copy_run(o, s, st, i, n);
+        o += i - st;
+    }
+    if (in_key) {
+        in_key = false;
+        goto colon;
+    }
+done_value:
+    if (top == 1) cnt++;
+    i = ws_end(s, i, n);
+    if (i >= n) FAIL("unexpected end");
+    {
+        unsigned char c = s[i++];
+        if (c == ',') {
+            *o++ = ',';
+            if (obj[top]) goto key;
+            goto val;
+        }
+        if (c != (obj[top] ? '}' : ']'))
+            FAIL(obj[top] ? "expected ',' or '}'" : "expected ',' or ']'");
+        *o++ = (char)c;
+    }
+closed:
+    if (--top == 0) {
+        p->pos = i;
+        *count = cnt;
+        *op = o;
+        return 0;
+    }
+    goto done_value;
+bad:
+    p->pos = i;
+    return fail(p, why);
+#undef FAIL
+}
+
+/* An array as one token (MG_JDOC_LEAF_ARRAYS). */
+static int
+leaf_array(parser *p)
+{
+    long ti = newtok(p, MG_JT_ARR);
+    if (ti < 0) return -1;
+    uint32_t count;
+    mg_jdoc *d = p->d;
+    char *o = d->c + d->clen;
+    if (skip_array(p, &count, &o)) return -1;
+    mg_jtok *t = &d->t[ti];
+    t->n = count;
+    t->len = (uint32_t)(p->pos - t->start);
+    t->next = (uint32_t)ti + 1;
+    t->cstart = (uint32_t)d->clen;
+    t->clen = (uint32_t)(o - (d->c + d->clen));
+    d->clen += t->clen;
+    return 0;
+}
+
 static int
 value(parser *p)
 {
@@ -222,7 +474,7 @@ value(parser *p)
     if (p->pos >= p->len) return fail(p, "unexpected end");
     switch (p->s[p->pos]) {
     case '{': return container(p, true);
-    case '[': return container(p, false);
+    case '[': return p->leaf_arrays ? leaf_array(p) : container(p, false);
     case '"': return string(p);
     case 't': return literal(p, "true", MG_JT_TRUE);
     case 'f': return literal(p, "false", MG_JT_FALSE);
@@ -235,22 +487,84 @@ int
 mg_jdoc_parse(mg_jdoc *d, const char *text, size_t len, char *err,
               size_t errlen)
 {
+    return mg_jdoc_parse_opt(d, text, len, 0, err, errlen);
+}
+
+int
+mg_jdoc_parse_opt(mg_jdoc *d, const char *text, size_t len, unsigned flags,
+                  char *err, size_t errlen)
+{
     d->s = text;
     d->n = 0;
+    d->shallow = flags & MG_JDOC_LEAF_ARRAYS;
     if (len >= UINT32_MAX) return mg_errf(err, errlen, "file too large");
-    parser p = {.d = d, .s = text, .len = len, .err = err, .errlen = errlen};
+    d->clen = 0;
+    if (d->shallow && d->ccap < len + 17) {
+        /* Compact text never outgrows the text (copy_run: 16 more). */
+        size_t cap = d->ccap ? d->ccap : 65536;
+        while (cap < len + 17) cap *= 2;
+        char *c = realloc(d->c, cap);
+        if (!c) return mg_errf(err, errlen, "out of memory");
+        d->c = c;
+        d->ccap = cap;
+    }
+    parser p = {.d = d, .s = text, .len = len, .err = err, .errlen = errlen,
+                .leaf_arrays = d->shallow};
     if (value(&p)) return -1;
     skip_ws(&p);
     if (p.pos != len) return fail(&p, "text after the value");
     return 0;
 }
 
+size_t
+mg_jdoc_compact(const mg_jdoc *d, uint32_t i, char *out)
+{
+    const mg_jtok *t = &d->t[i];
+    const unsigned char *s = (const unsigned char *)d->s + t->start;
+    if (t->type == MG_JT_STR) {
+        out[0] = '"';
+        memcpy(out + 1, s, t->len);
+        out[t->len + 1] = '"';
+        return (size_t)t->len + 2;
+    }
+    if (t->type != MG_JT_ARR && t->type != MG_JT_OBJ) {
+        memcpy(out, s, t->len);
+        return t->len;
+    }
+    if (t->type == MG_JT_ARR && d->shallow) {
+        memcpy(out, d->c + t->cstart, t->clen);
+        return t->clen;
+    }
+    /* The text is valid JSON: drop whitespace outside strings, copy each
+     * string whole (an escaped quote does not end it). Branch-free on the
+     * whitespace, which is most of an indented file. */
+    const unsigned char *e = s + t->len;
+    char *o = out;
+    while (s < e) {
+        unsigned char c = *s++;
+        *o = (char)c;
+        o += !(cls[c] & 1);
+        if (c == '"') {
+            for (;;) {
+                c = *s++;
+                *o++ = (char)c;
+                if (c == '"') break;
+                if (c == '\\') *o++ = (char)*s++;
+            }
+        }
+    }
+    return (size_t)(o - out);
+}
+
 void
 mg_jdoc_free(mg_jdoc *d)
 {
     free(d->t);
+    free(d->c);
     d->t = NULL;
+    d->c = NULL;
     d->n = d->cap = 0;
+    d->clen = d->ccap = 0;
 }
 
 static int
@@ -420,9 +734,11 @@ mg_jdoc_u64(const mg_jdoc *d, uint32_t i, uint64_t *v)
         return -1;
     }
     uint64_t x = 0;
+    /* Up to 19 digits cannot overflow: no check (a division) per digit. */
+    bool safe = t->len <= 19;
     for (uint32_t k = 0; k < t->len; k++) {
         unsigned dgt = (unsigned)(s[k] - '0');
-        if (x > (UINT64_MAX - dgt) / 10) return -1;
+        if (!safe && x > (UINT64_MAX - dgt) / 10) return -1;
         x = x * 10 + dgt;
     }
     *v = x;
@@ -437,9 +753,10 @@ mg_jdoc_i64(const mg_jdoc *d, uint32_t i, int64_t *v)
     const char *s = d->s + t->start;
     bool neg = s[0] == '-';
     uint64_t x = 0;
+    bool safe = t->len - neg <= 19;
     for (uint32_t k = neg; k < t->len; k++) {
         unsigned dgt = (unsigned)(s[k] - '0');
-        if (x > (UINT64_MAX - dgt) / 10) return -1;
+        if (!safe && x > (UINT64_MAX - dgt) / 10) return -1;
         x = x * 10 + dgt;
     }
     if (neg) {
@@ -479,6 +796,7 @@ mg_jdoc_to_json(const mg_jdoc *d, uint32_t i)
         return j;
     }
     case MG_JT_ARR: {
+        if (d->shallow) return NULL; /* elements not tokenized */
         json_t *a = json_array();
         uint32_t k = i + 1;
         for (uint32_t m = 0; a && m < t->n; m++) {

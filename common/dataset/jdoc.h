@@ -41,18 +41,41 @@ typedef struct {
     uint8_t type;   /* mg_jtype */
     uint8_t esc;    /* STR: holds backslash escapes */
     uint8_t isint;  /* NUM: no fraction, no exponent */
+    uint32_t cstart, clen; /* leaf ARR: its compact text in mg_jdoc.c */
 } mg_jtok;
 
 typedef struct {
     const char *s; /* the text (borrowed) */
     mg_jtok *t;
     uint32_t n, cap;
+    bool shallow;  /* parsed with MG_JDOC_LEAF_ARRAYS */
+    char *c;       /* shallow: the leaf arrays' compact texts */
+    size_t clen, ccap;
 } mg_jdoc;
 
 /* Tokenize text[0..len); 0, or -1 and "line L: what" in err. The doc's
  * token array is reused across calls; free it with mg_jdoc_free. */
 int mg_jdoc_parse(mg_jdoc *d, const char *text, size_t len, char *err,
                   size_t errlen);
+
+/* Parse flags. MG_JDOC_LEAF_ARRAYS: every array is one token (type, n =
+ * its element count, start and len = its text, next = its index + 1) and
+ * nothing inside it is tokenized; the text is validated exactly as by
+ * mg_jdoc_parse (same grammar, same depth limit), so the two accept the
+ * same documents. For readers that need an array only as text (JSONL,
+ * CSV export): a sample.json's large arrays cost a byte scan, not a token
+ * per number. Elements of such a doc's arrays cannot be visited (parse
+ * the array's text again for that); mg_jdoc_to_json returns NULL on
+ * one. */
+#define MG_JDOC_LEAF_ARRAYS 1u
+int mg_jdoc_parse_opt(mg_jdoc *d, const char *text, size_t len,
+                      unsigned flags, char *err, size_t errlen);
+
+/* The compact JSON text of token i (no layout whitespace, strings and
+ * numbers as written) into out, which has room for t[i].len bytes
+ * (t[i].len + 2 for a string: its quotes); its length. Works on either
+ * kind of doc (the text was validated by the parse). */
+size_t mg_jdoc_compact(const mg_jdoc *d, uint32_t i, char *out);
 void mg_jdoc_free(mg_jdoc *d);
 
 /* Member `key` of the object at token obj; its token index or -1. */

@@ -467,8 +467,12 @@ compress_page(mg_pq *p, const buf *in, buf *out)
     if (p->codec == 6) {
         size_t bound = ZSTD_compressBound(in->len);
         if (b_reserve(out, bound)) return -1;
+        /* Level 1: on a sample.json export's pages (mostly doubles) it
+         * compresses about twice as fast as the default 3 for a file
+         * ~25% larger (x2.7 instead of x3.4); compression was the
+         * largest part of a Parquet export's time. */
         size_t n = ZSTD_compressCCtx(p->zctx, out->p, bound, in->p, in->len,
-                                     3);
+                                     1);
         if (ZSTD_isError(n)) return -1;
         out->len = n;
     } else if (p->codec == 1) {

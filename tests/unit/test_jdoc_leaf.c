@@ -1,0 +1,253 @@
+/*
+ * test_jdoc_leaf — the tokenizer's leaf-array mode (MG_JDOC_LEAF_ARRAYS,
+ * what export's JSONL and CSV writers parse with) against the full
+ * parse: the same documents accepted, the same message for each refused
+ * one, the same element counts, and the same compact text of every value
+ * (which also equals a plain reference minifier). Hand-written edge cases
+ * (escapes, nesting, literals, every whitespace byte, runs across the
+ * eight-byte steps, values that end at the end of the text) and a few
+ * thousand seeded mutations of a sample.json-like document.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "jdoc.h"
+
+/* Reference: drop whitespace outside strings (the text must be valid). */
+static size_t
+ref_minify(const char *s, size_t n, char *out)
+{
+    size_t o = 0;
+    bool in = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in) {
+            out[o++] = c;
+            if (c == '\\') out[o++] = s[++i];
+            else if (c == '"') in = false;
+        } else if (c == '"') {
+            in = true;
+            out[o++] = c;
+        } else if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
+            out[o++] = c;
+        }
+    }
+    return o;
+}
+
+/* Parse text both ways; 1 when accepted (and all checks passed), 0 when
+ * both refused it with the same message. */
+static int
+both_ways(const char *text, size_t len)
+{
+    /* A copy with no byte after it in the allocation's slack that could
+     * mask a read past the end under ASan. */
+    char *s = malloc(len ? len : 1);
+    assert_non_null(s);
+    memcpy(s, text, len);
+    mg_jdoc full = {0}, leaf = {0};
+    char e1[200] = "", e2[200] = "";
+    int r1 = mg_jdoc_parse(&full, s, len, e1, sizeof e1);
+    int r2 = mg_jdoc_parse_opt(&leaf, s, len, MG_JDOC_LEAF_ARRAYS, e2,
+                               sizeof e2);
+    if (r1 != r2 || strcmp(e1, e2))
+        fail_msg("full %d \"%s\" vs leaf %d \"%s\" for: %.*s", r1, e1, r2, e2,
+                 (int)(len < 200 ? len : 200), s);
+    int ok = r1 == 0;
+    if (ok) {
+        assert_true(leaf.shallow);
+        assert_false(full.shallow);
+        char *a = malloc(len + 3), *b = malloc(len + 3), *c = malloc(len + 3);
+        assert_true(a && b && c);
+        /* The root, and every top-level member or element. */
+        size_t na = mg_jdoc_compact(&full, 0, a);
+        size_t nb = mg_jdoc_compact(&leaf, 0, b);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, na);
+        if (full.t[0].type == MG_JT_ARR || full.t[0].type == MG_JT_OBJ) {
+            size_t nc = ref_minify(s, len, c);
+            assert_int_equal(na, nc);
+            assert_memory_equal(a, c, na);
+        }
+        assert_int_equal(full.t[0].n, leaf.t[0].n);
+        if (full.t[0].type == MG_JT_OBJ) {
+            uint32_t kf = 1, kl = 1;
+            for (uint32_t m = 0; m < full.t[0].n; m++) {
+                const mg_jtok *vf = &full.t[kf + 1], *vl = &leaf.t[kl + 1];
+                assert_int_equal(vf->type, vl->type);
+                assert_int_equal(vf->n, vl->n);
+                assert_int_equal(vf->start, vl->start);
+                assert_int_equal(vf->len, vl->len);
+                na = mg_jdoc_compact(&full, kf + 1, a);
+                nb = mg_jdoc_compact(&leaf, kl + 1, b);
+                assert_int_equal(na, nb);
+                assert_memory_equal(a, b, na);
+                if (vl->type == MG_JT_ARR) {
+                    assert_int_equal(vl->next, kl + 2);
+                    assert_null(mg_jdoc_to_json(&leaf, kl + 1));
+                }
+                kf = full.t[kf + 1].next;
+                kl = leaf.t[kl + 1].next;
+            }
+        }
+        free(a);
+        free(b);
+        free(c);
+    }
+    mg_jdoc_free(&full);
+    mg_jdoc_free(&leaf);
+    free(s);
+    return ok;
+}
+
+static void
+edge_cases(void **state)
+{
+    (void)state;
+    static const char *good[] = {
+        "[]", "[ ]", "[\n]", "{}", "[1]", "[-0]", "[0.5e+10,-1E-3,2e5]",
+        "[true,false,null]", "[\"\",\"a b\",\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]",
+        "[\"\\u00e9\\uD83D\\uDE00\", \"caf\xc3\xa9\"]",
+        "{\"a\" : [ [ ] , [ [ 1 , 2 ] ] , { } , {\"k\":[3]} ] }",
+        "{\"x\":\t[\r\n1,\t2\r\n]\r\n}",
+        "[\"0123456789abcdef0123456789\", 12345678901234567890123]",
+        "[1234567,12345678,123456789,0.12345678,0.123456789]",
+        "{\"n\": {\"offset\": [\n        0.918478,\n        1.273098\n      ],"
+        "\n      \"pitch\": [\n        60,\n        62\n      ]\n    }}",
+        "[{\"a\":[{\"b\":[[[]]]}],\"c\":\"]\"},\"[\",\"{\"]",
+        "{\"s\":\"a\",\"v\":[1,[2,[3,[4]]]],\"e\":[],\"t\":true}",
+        "  [1,2]  ", "7", "\"top\"", "[\"tab\\there\"]",
+        "[\"        \", \"\\\\\", \"x\\\"y\"]",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        assert_int_equal(both_ways(good[i], strlen(good[i])), 1);
+    static const char *bad[] = {
+        "[", "[1", "[1,", "[1,]", "[,1]", "[01]", "[1.]", "[1.e5]", "[1e]",
+        "[-]", "[--1]", "[+1]", "[.5]", "[tru]", "[nul]", "[falsey]",
+        "[\"abc]", "[\"a\\x\"]", "[\"\\u12g4\"]", "[\"a\nb\"]", "[1 2]",
+        "[1}", "[{]", "[{\"a\"}]", "[{\"a\":}]", "[{\"a\" 1}]", "[{1:2}]",
+        "[{\"a\":1,}]", "[{\"a\":1]", "{\"k\":[1,2}", "{\"k\":[1,2]]", "[]]",
+        "[1]x", "[\"\\", "[\"\\u12", "[1,\n\n2,\n\nx]", "[0x10]", "[Infinity]",
+        "[NaN]", "[\"a\"\"b\"]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(both_ways(bad[i], strlen(bad[i])), 0);
+    /* The depth limit is the full parser's: 256 in all. */
+    char deep[700];
+    for (int d = 254; d <= 258; d++) {
+        size_t n = 0;
+        deep[n++] = '{';
+        deep[n++] = '"';
+        deep[n++] = 'k';
+        deep[n++] = '"';
+        deep[n++] = ':';
+        for (int k = 1; k < d; k++) deep[n++] = '[';
+        for (int k = 1; k < d; k++) deep[n++] = ']';
+        deep[n++] = '}';
+        int ok = both_ways(deep, n);
+        assert_int_equal(ok, d <= 256);
+    }
+    /* Every length from 0 to 40 of runs that cross the 8-byte steps,
+     * ending exactly at the end of the text. */
+    char t[200];
+    for (int k = 0; k <= 40; k++) {
+        size_t n = 0;
+        t[n++] = '[';
+        for (int j = 0; j < k; j++) t[n++] = ' ';
+        t[n++] = '"';
+        for (int j = 0; j < k; j++) t[n++] = (char)('a' + j % 26);
+        t[n++] = '"';
+        t[n++] = ',';
+        t[n++] = '1';
+        for (int j = 0; j < k; j++) t[n++] = (char)('0' + j % 10);
+        t[n++] = ']';
+        assert_int_equal(both_ways(t, n), 1);
+        assert_int_equal(both_ways(t, n - 1), 0); /* cut before ']' */
+    }
+}
+
+/* A sample.json-like document: indented, the big number arrays, lists of
+ * objects, strings with escapes. */
+static size_t
+sample_doc(char *out, size_t cap)
+{
+    size_t n = 0;
+#define P(...) n += (size_t)snprintf(out + n, cap - n, __VA_ARGS__)
+    P("{\n  \"beat_times\": [\n");
+    for (int i = 0; i < 40; i++) P("    %s%d.%06d", i ? ",\n" : "", i, i * 7919 % 1000000);
+    P("\n  ],\n  \"chords\": [\n");
+    for (int i = 0; i < 6; i++)
+        P("%s    {\n      \"harte\": \"C:maj/%d\",\n      \"start_seconds\": %d.5,"
+          "\n      \"voicing\": [\n        60,\n        64\n      ]\n    }",
+          i ? ",\n" : "", i, i);
+    P("\n  ],\n  \"label\": \"a \\\"quoted\\\" name\\n\",\n");
+    P("  \"notes\": {\n    \"bass\": {\n      \"pitch\": [\n");
+    for (int i = 0; i < 30; i++) P("%s        %d", i ? ",\n" : "", 30 + i);
+    P("\n      ],\n      \"velocity\": [\n");
+    for (int i = 0; i < 30; i++) P("%s        %de-%d", i ? ",\n" : "", i, i % 3);
+    P("\n      ]\n    }\n  },\n  \"seed\": 18446744073709551615,\n");
+    P("  \"flags\": [\n    true,\n    false,\n    null\n  ]\n}\n");
+#undef P
+    return n;
+}
+
+static void
+mutations_agree(void **state)
+{
+    (void)state;
+    static char doc[20000], m[20000];
+    size_t n = sample_doc(doc, sizeof doc);
+    assert_true(n < sizeof doc - 10);
+    assert_int_equal(both_ways(doc, n), 1);
+    static const char alphabet[] = " \n\t\r[]{},:\"\\0123456789-+.eEtrufalsn/u";
+    uint64_t x = 0x9E3779B97F4A7C15ULL; /* fixed seed: splitmix64 */
+    int accepted = 0, refused = 0;
+    for (int it = 0; it < 3000; it++) {
+        memcpy(m, doc, n);
+        size_t len = n;
+        int edits = 1 + it % 3;
+        for (int e = 0; e < edits; e++) {
+            x += 0x9E3779B97F4A7C15ULL;
+            uint64_t z = x;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+            z ^= z >> 31;
+            size_t at = (size_t)(z % len);
+            char c = alphabet[(z >> 32) % (sizeof alphabet - 1)];
+            switch ((z >> 48) % 3) {
+            case 0: m[at] = c; break; /* replace */
+            case 1: /* delete */
+                memmove(m + at, m + at + 1, len - at - 1);
+                len--;
+                break;
+            default: /* insert */
+                memmove(m + at + 1, m + at, len - at);
+                m[at] = c;
+                len++;
+                break;
+            }
+        }
+        if (both_ways(m, len)) accepted++;
+        else refused++;
+    }
+    /* Both kinds occur (whitespace edits keep a document valid). */
+    assert_true(accepted > 100);
+    assert_true(refused > 100);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(edge_cases),
+        cmocka_unit_test(mutations_agree),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
