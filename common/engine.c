@@ -36,6 +36,7 @@
 #include "errmsg.h"
 #include "audio.h"
 #include "gen.h"
+#include "hex.h"
 #include "jsonout.h"
 #include "midi.h"
 #include "quality.h"
@@ -496,8 +497,7 @@ sha256_file(const char *path, char hex[65])
     unsigned char d[SHA256_DIGEST_LENGTH];
     EVP_DigestFinal_ex(ctx, d, NULL);
     EVP_MD_CTX_free(ctx);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        sprintf(hex + 2 * i, "%02x", d[i]);
+    mg_hex_sha256(d, hex);
     return rc;
 }
 
@@ -564,8 +564,7 @@ sha256_hex(const unsigned char *p, size_t n, char hex[65])
     unsigned char d[SHA256_DIGEST_LENGTH];
 
     SHA256(p, n, d);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        sprintf(hex + 2 * i, "%02x", d[i]);
+    mg_hex_sha256(d, hex);
 }
 
 /* The MIDIs' SHA-256 into annot's "checksums" (made if absent). */

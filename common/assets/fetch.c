@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "errmsg.h"
+#include "hex.h"
 #include "song.h"
 
 void
@@ -53,8 +54,7 @@ mg_fetch_sha256(const char *path, char out[65], char *err, size_t errlen)
     fclose(f);
     EVP_DigestFinal_ex(md, h, &hl);
     EVP_MD_CTX_free(md);
-    for (int i = 0; i < 32; i++)
-        sprintf(out + 2 * i, "%02x", h[i]);
+    mg_hex_sha256(h, out);
     return 0;
 }
 

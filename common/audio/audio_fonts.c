@@ -21,6 +21,7 @@
  */
 #include "audio_priv.h"
 #include "audio_cal.h"
+#include "hex.h"
 #include "rfile.h"
 #include "sfont.h"
 
@@ -287,8 +288,7 @@ sha256_file(const char *path, char out[65], char *err, size_t errlen)
         return -1;
     }
     fclose(fp);
-    for (int i = 0; i < 32; i++)
-        sprintf(out + 2 * i, "%02x", md[i]);
+    mg_hex_sha256(md, out);
     return 0;
 }
 
@@ -366,8 +366,7 @@ mg_audio_pools_hash(const mg_config *c, char out[65], char *err,
         EVP_DigestUpdate(ctx, "\n", 1);
     }
     EVP_DigestFinal_ex(ctx, md, &mdlen);
-    for (int i = 0; i < 32; i++)
-        sprintf(out + 2 * i, "%02x", md[i]);
+    mg_hex_sha256(md, out);
     rc = 0;
 out:
     EVP_MD_CTX_free(ctx);

@@ -12,6 +12,7 @@
  *  - no PEAK chunk: it would be the only varying bytes in a float WAV.
  */
 #include "audio_priv.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -312,8 +313,7 @@ audio_wav_close(wfile *w, char hex[65])
     }
     if (rc == 0) {
         EVP_DigestFinal_ex(w->md, md, &mdlen);
-        for (unsigned int i = 0; i < mdlen && i < 32; i++)
-            sprintf(hex + 2 * i, "%02x", md[i]);
+        mg_hex(md, mdlen < 32 ? mdlen : 32, hex);
     }
     if (!w->inmem && close(w->fd) < 0 && rc == 0) {
         rc = -1;

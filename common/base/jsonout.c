@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gbuf.h"
+
 /* A u64 travels through the jansson tree as a string with this prefix. */
 #define U64_TAG "\x01u64:"
 
@@ -37,78 +39,12 @@ mg_json_real(double v, int decimals)
     return json_real(r);
 }
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static int
-grow(sbuf *b, size_t n)
-{
-    if (b->oom) return -1;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n + 1)
-        cap *= 2;
-    char *q = realloc(b->p, cap);
-    if (!q) {
-        b->oom = 1;
-        return -1;
-    }
-    b->p = q;
-    b->cap = cap;
-    return 0;
-}
-
-/* Hot: called for every token. The text is terminated once, at the end. */
-static inline void
-put(sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap && grow(b, n)) return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-static void
-puts_(sbuf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-static void
-put_string(sbuf *b, const char *s, size_t n)
-{
-    put(b, "\"", 1);
-    size_t run = 0; /* start of the current run of plain characters */
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        put(b, s + run, i - run);
-        run = i + 1;
-        char esc[8];
-        switch (c) {
-        case '"': puts_(b, "\\\""); break;
-        case '\\': puts_(b, "\\\\"); break;
-        case '\n': puts_(b, "\\n"); break;
-        case '\r': puts_(b, "\\r"); break;
-        case '\t': puts_(b, "\\t"); break;
-        case '\b': puts_(b, "\\b"); break;
-        case '\f': puts_(b, "\\f"); break;
-        default:
-            snprintf(esc, sizeof esc, "\\u%04x", c);
-            puts_(b, esc);
-        }
-    }
-    put(b, s + run, n - run);
-    put(b, "\"", 1);
-}
-
 /* Fast path for the common case, a value with at most 6 decimals of
  * modest size (times, scores): its shortest repr is those decimals with
  * trailing zeros dropped, since doubles below 1e9 are spaced far closer
  * than 1e-6. Returns false when the value is not such a number. */
 static bool
-put_real_fixed6(sbuf *b, double v)
+put_real_fixed6(mg_gbuf *b, double v)
 {
     double a = fabs(v);
     if (!(a == 0 || (a >= 1e-4 && a < 1e9))) return false;
@@ -132,7 +68,7 @@ put_real_fixed6(sbuf *b, double v)
         *--q = (char)('0' + u % 10);
     while (u /= 10);
     if (k < 0) *--q = '-';
-    put(b, q, (size_t)(buf + sizeof buf - 1 - q));
+    mg_gbuf_put(b, q, (size_t)(buf + sizeof buf - 1 - q));
     return true;
 
 }
@@ -143,10 +79,10 @@ put_real_fixed6(sbuf *b, double v)
  * v is what "%.15e" prints for v (padded with zeros), so one conversion
  * usually suffices; 16 and 17 digits are the fallbacks. */
 static void
-put_real(sbuf *b, double v)
+put_real(mg_gbuf *b, double v)
 {
     if (!isfinite(v)) {
-        puts_(b, "null");
+        mg_gbuf_puts(b, "null");
         return;
     }
     if (put_real_fixed6(b, v)) return;
@@ -173,15 +109,15 @@ put_real(sbuf *b, double v)
                  digits[0], nd > 1 ? "." : "", digits + 1, "",
                  exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
     }
-    puts_(b, buf);
+    mg_gbuf_puts(b, buf);
 }
 
 static void
-newline(sbuf *b, int indent, int depth)
+newline(mg_gbuf *b, int indent, int depth)
 {
     if (!indent) return;
     size_t k = (size_t)indent * (size_t)depth;
-    if (b->len + k + 2 > b->cap && grow(b, k + 1)) return;
+    if (b->len + k + 2 > b->cap && mg_gbuf_grow(b, k + 1)) return;
     b->p[b->len++] = '\n';
     memset(b->p + b->len, ' ', k);
     b->len += k;
@@ -194,13 +130,13 @@ cmp_str(const void *a, const void *b)
 }
 
 static void
-dump(sbuf *b, const json_t *j, int indent, int depth)
+dump(mg_gbuf *b, const json_t *j, int indent, int depth)
 {
     switch (json_typeof(j)) {
     case JSON_OBJECT: {
         size_t n = json_object_size(j);
         if (!n) {
-            puts_(b, "{}");
+            mg_gbuf_puts(b, "{}");
             return;
         }
         const char **keys = malloc(n * sizeof *keys);
@@ -213,33 +149,33 @@ dump(sbuf *b, const json_t *j, int indent, int depth)
         json_t *v;
         json_object_foreach((json_t *)j, key, v) keys[k++] = key;
         qsort(keys, n, sizeof *keys, cmp_str);
-        put(b, "{", 1);
+        mg_gbuf_put(b, "{", 1);
         for (size_t i = 0; i < n; i++) {
-            if (i) put(b, ",", 1);
+            if (i) mg_gbuf_put(b, ",", 1);
             newline(b, indent, depth + 1);
-            put_string(b, keys[i], strlen(keys[i]));
-            puts_(b, indent ? ": " : ":");
+            mg_gbuf_jstrn(b, keys[i], strlen(keys[i]));
+            mg_gbuf_puts(b, indent ? ": " : ":");
             dump(b, json_object_get(j, keys[i]), indent, depth + 1);
         }
         newline(b, indent, depth);
-        put(b, "}", 1);
+        mg_gbuf_put(b, "}", 1);
         free(keys);
         return;
     }
     case JSON_ARRAY: {
         size_t n = json_array_size(j);
         if (!n) {
-            puts_(b, "[]");
+            mg_gbuf_puts(b, "[]");
             return;
         }
-        put(b, "[", 1);
+        mg_gbuf_put(b, "[", 1);
         for (size_t i = 0; i < n; i++) {
-            if (i) put(b, ",", 1);
+            if (i) mg_gbuf_put(b, ",", 1);
             newline(b, indent, depth + 1);
             dump(b, json_array_get(j, i), indent, depth + 1);
         }
         newline(b, indent, depth);
-        put(b, "]", 1);
+        mg_gbuf_put(b, "]", 1);
         return;
     }
     case JSON_STRING: {
@@ -247,31 +183,31 @@ dump(sbuf *b, const json_t *j, int indent, int depth)
         size_t n = json_string_length(j);
         size_t tl = sizeof U64_TAG - 1;
         if (n > tl && !memcmp(s, U64_TAG, tl))
-            put(b, s + tl, n - tl);
+            mg_gbuf_put(b, s + tl, n - tl);
         else
-            put_string(b, s, n);
+            mg_gbuf_jstrn(b, s, n);
         return;
     }
     case JSON_INTEGER: {
         char buf[32];
         snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
                  json_integer_value(j));
-        puts_(b, buf);
+        mg_gbuf_puts(b, buf);
         return;
     }
     case JSON_REAL: put_real(b, json_real_value(j)); return;
-    case JSON_TRUE: puts_(b, "true"); return;
-    case JSON_FALSE: puts_(b, "false"); return;
-    case JSON_NULL: puts_(b, "null"); return;
+    case JSON_TRUE: mg_gbuf_puts(b, "true"); return;
+    case JSON_FALSE: mg_gbuf_puts(b, "false"); return;
+    case JSON_NULL: mg_gbuf_puts(b, "null"); return;
     }
 }
 
 char *
 mg_json_dump(const json_t *j, int indent)
 {
-    sbuf b = {0};
+    mg_gbuf b = {0};
     dump(&b, j, indent, 0);
-    put(&b, "\n\0", 2);
+    mg_gbuf_put(&b, "\n\0", 2);
     if (b.oom) {
         free(b.p);
         return NULL;

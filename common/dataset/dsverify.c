@@ -27,6 +27,7 @@
 
 #include "dsread.h"
 #include "errmsg.h"
+#include "hex.h"
 #include "wavhdr.h"
 #include "jschema.h"
 #include "seed.h"
@@ -147,8 +148,7 @@ hash_file(const char *path, unsigned char *buf, size_t bufsize, bool wav,
     EVP_DigestFinal_ex(ctx, d, &dl);
     EVP_MD_CTX_free(ctx);
     close(fd);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    mg_hex_sha256(d, hex);
     *size = total;
     return 0;
 }

@@ -23,30 +23,8 @@
 
 /* ---- buffer ---- */
 
-int
-mg_xbuf_grow(mg_xbuf *b, size_t n)
-{
-    if (b->oom) return -1;
-    size_t cap = b->cap ? b->cap : 65536;
-    while (cap < b->len + n + 1) cap *= 2;
-    char *q = realloc(b->p, cap);
-    if (!q) {
-        b->oom = 1;
-        return -1;
-    }
-    b->p = q;
-    b->cap = cap;
-    return 0;
-}
-
 void
-mg_xbuf_puts(mg_xbuf *b, const char *s)
-{
-    mg_xbuf_put(b, s, strlen(s));
-}
-
-void
-mg_xbuf_printf(mg_xbuf *b, const char *fmt, ...)
+mg_xbuf_printf(mg_gbuf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -55,25 +33,18 @@ mg_xbuf_printf(mg_xbuf *b, const char *fmt, ...)
     va_end(ap);
     if (n < 0) return;
     if ((size_t)n < sizeof small) {
-        mg_xbuf_put(b, small, (size_t)n);
+        mg_gbuf_put(b, small, (size_t)n);
         return;
     }
-    if (b->len + (size_t)n + 1 > b->cap && mg_xbuf_grow(b, (size_t)n)) return;
+    if (mg_gbuf_reserve(b, (size_t)n)) return;
     va_start(ap, fmt);
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
 }
 
-void
-mg_xbuf_free(mg_xbuf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
-
 int
-mg_xbuf_flush(mg_xbuf *b, FILE *f)
+mg_xbuf_flush(mg_gbuf *b, FILE *f)
 {
     if (b->oom) {
         errno = ENOMEM;
@@ -85,48 +56,26 @@ mg_xbuf_flush(mg_xbuf *b, FILE *f)
 }
 
 void
-mg_xbuf_json(mg_xbuf *b, const mg_jdoc *d, uint32_t i)
+mg_xbuf_json(mg_gbuf *b, const mg_jdoc *d, uint32_t i)
 {
-    size_t need = (size_t)d->t[i].len + 2;
-    if (b->len + need + 1 > b->cap && mg_xbuf_grow(b, need)) return;
+    if (mg_gbuf_reserve(b, (size_t)d->t[i].len + 2)) return;
     b->len += mg_jdoc_compact(d, i, b->p + b->len);
 }
 
 void
-mg_xbuf_jstr(mg_xbuf *b, const char *s)
+mg_export_row_json(mg_gbuf *b, const mg_xrow *r)
 {
-    mg_xbuf_putc(b, '"');
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        mg_xbuf_put(b, run, (size_t)(s - run));
-        if (c == '"' || c == '\\') {
-            mg_xbuf_putc(b, '\\');
-            mg_xbuf_putc(b, (char)c);
-        } else {
-            mg_xbuf_printf(b, "\\u%04x", c);
-        }
-        run = s + 1;
-    }
-    mg_xbuf_put(b, run, (size_t)(s - run));
-    mg_xbuf_putc(b, '"');
-}
-
-void
-mg_export_row_json(mg_xbuf *b, const mg_xrow *r)
-{
-    mg_xbuf_putc(b, '{');
+    mg_gbuf_putc(b, '{');
     for (size_t i = 0; i < r->nf; i++) {
         const mg_xfield *f = &r->f[i];
-        if (i) mg_xbuf_putc(b, ',');
-        mg_xbuf_jstr(b, f->name);
-        mg_xbuf_putc(b, ':');
+        if (i) mg_gbuf_putc(b, ',');
+        mg_gbuf_jstr(b, f->name);
+        mg_gbuf_putc(b, ':');
         if (f->kind == MG_XF_TOK) mg_xbuf_json(b, r->doc, f->tok);
-        else if (f->kind == MG_XF_STR) mg_xbuf_jstr(b, f->str);
-        else mg_xbuf_puts(b, "null");
+        else if (f->kind == MG_XF_STR) mg_gbuf_jstr(b, f->str);
+        else mg_gbuf_puts(b, "null");
     }
-    mg_xbuf_puts(b, "}\n");
+    mg_gbuf_puts(b, "}\n");
 }
 
 /* ---- files ---- */

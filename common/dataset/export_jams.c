@@ -32,13 +32,13 @@
 
 typedef struct {
     mg_xwriter w;
-    mg_xbuf b;
+    mg_gbuf b;
     char meta[1024]; /* the annotation_metadata object of this sample */
 } jams;
 
 /* A double in the shortest text that reads back to the same value. */
 static void
-put_num(mg_xbuf *b, double v)
+put_num(mg_gbuf *b, double v)
 {
     char s[40];
     if (!isfinite(v)) v = 0;
@@ -47,14 +47,14 @@ put_num(mg_xbuf *b, double v)
         snprintf(s, sizeof s, "%.*g", prec, v);
         if (strtod(s, NULL) == v) break;
     }
-    mg_xbuf_puts(b, s);
+    mg_gbuf_puts(b, s);
 }
 
 static void
-put_tok(mg_xbuf *b, const mg_jdoc *d, long tok, const char *dflt)
+put_tok(mg_gbuf *b, const mg_jdoc *d, long tok, const char *dflt)
 {
     if (tok >= 0) mg_xbuf_json(b, d, (uint32_t)tok);
-    else mg_xbuf_puts(b, dflt);
+    else mg_gbuf_puts(b, dflt);
 }
 
 static double
@@ -68,12 +68,12 @@ num(const mg_jdoc *d, long tok, double dflt)
 static void
 begin_annotation(jams *j, const char *ns, bool first)
 {
-    mg_xbuf *b = &j->b;
-    if (!first) mg_xbuf_putc(b, ',');
-    mg_xbuf_puts(b, "\n{\"namespace\":");
-    mg_xbuf_jstr(b, ns);
-    mg_xbuf_puts(b, ",\"annotation_metadata\":");
-    mg_xbuf_puts(b, j->meta);
+    mg_gbuf *b = &j->b;
+    if (!first) mg_gbuf_putc(b, ',');
+    mg_gbuf_puts(b, "\n{\"namespace\":");
+    mg_gbuf_jstr(b, ns);
+    mg_gbuf_puts(b, ",\"annotation_metadata\":");
+    mg_gbuf_puts(b, j->meta);
 }
 
 /* Time signature denominator of the part holding time t. */
@@ -102,11 +102,11 @@ beat_units(const mg_jdoc *d, long arr, double t)
 static void
 beats(jams *j, const mg_jdoc *d)
 {
-    mg_xbuf *b = &j->b;
+    mg_gbuf *b = &j->b;
     long bt = mg_jdoc_get(d, 0, "beat_times");
     long bp = mg_jdoc_get(d, 0, "beat_positions");
     long arr = mg_jdoc_get(d, 0, "song_arrangement");
-    mg_xbuf_puts(b, ",\"data\":[");
+    mg_gbuf_puts(b, ",\"data\":[");
     if (bt >= 0 && d->t[bt].type == MG_JT_ARR) {
         uint32_t n = d->t[bt].n;
         bool have_pos = bp >= 0 && d->t[bp].type == MG_JT_ARR &&
@@ -131,8 +131,8 @@ beats(jams *j, const mg_jdoc *d)
                 }
             }
             double t = num(d, (long)kt, 0);
-            if (m) mg_xbuf_putc(b, ',');
-            mg_xbuf_puts(b, "\n {\"time\":");
+            if (m) mg_gbuf_putc(b, ',');
+            mg_gbuf_puts(b, "\n {\"time\":");
             mg_xbuf_json(b, d, kt);
             mg_xbuf_printf(b, ",\"duration\":0.0,\"confidence\":null,"
                               "\"value\":{\"position\":%" PRId64
@@ -143,7 +143,7 @@ beats(jams *j, const mg_jdoc *d)
             if (have_pos) kp = d->t[kp].next;
         }
     }
-    mg_xbuf_puts(b, "]}");
+    mg_gbuf_puts(b, "]}");
 }
 
 /* Observations of a list of objects: time from `start`, duration to
@@ -151,55 +151,55 @@ beats(jams *j, const mg_jdoc *d)
 static void
 intervals(jams *j, const mg_jdoc *d, long arr, const char *label)
 {
-    mg_xbuf *b = &j->b;
-    mg_xbuf_puts(b, ",\"data\":[");
+    mg_gbuf *b = &j->b;
+    mg_gbuf_puts(b, ",\"data\":[");
     if (arr >= 0 && d->t[arr].type == MG_JT_ARR) {
         uint32_t k = (uint32_t)arr + 1;
         for (uint32_t m = 0; m < d->t[arr].n; m++) {
             long s = mg_jdoc_get(d, k, "start_seconds");
             long e = mg_jdoc_get(d, k, "end_seconds");
             long l = mg_jdoc_get(d, k, label);
-            if (m) mg_xbuf_putc(b, ',');
-            mg_xbuf_puts(b, "\n {\"time\":");
+            if (m) mg_gbuf_putc(b, ',');
+            mg_gbuf_puts(b, "\n {\"time\":");
             put_tok(b, d, s, "0.0");
-            mg_xbuf_puts(b, ",\"duration\":");
+            mg_gbuf_puts(b, ",\"duration\":");
             double dur = num(d, e, 0) - num(d, s, 0);
             put_num(b, dur > 0 ? dur : 0);
-            mg_xbuf_puts(b, ",\"confidence\":null,\"value\":");
+            mg_gbuf_puts(b, ",\"confidence\":null,\"value\":");
             put_tok(b, d, l, "\"N\"");
-            mg_xbuf_putc(b, '}');
+            mg_gbuf_putc(b, '}');
             k = d->t[k].next;
         }
     }
-    mg_xbuf_puts(b, "]}");
+    mg_gbuf_puts(b, "]}");
 }
 
 static int
 notes(jams *j, const mg_xrow *r, const mg_xfile *f, char *err,
       size_t errlen)
 {
-    mg_xbuf *b = &j->b;
+    mg_gbuf *b = &j->b;
     char p[8192];
     snprintf(p, sizeof p, "%s/%s", r->dir, f->file);
     mg_mnote *nv;
     size_t n;
     if (mg_midiread_file(p, &nv, &n, err, errlen)) return -1;
     begin_annotation(j, "note_midi", false);
-    mg_xbuf_puts(b, ",\"sandbox\":{\"layer\":");
-    mg_xbuf_jstr(b, f->layer);
-    mg_xbuf_puts(b, ",\"midi_file\":");
-    mg_xbuf_jstr(b, f->file);
-    mg_xbuf_puts(b, "},\"data\":[");
+    mg_gbuf_puts(b, ",\"sandbox\":{\"layer\":");
+    mg_gbuf_jstr(b, f->layer);
+    mg_gbuf_puts(b, ",\"midi_file\":");
+    mg_gbuf_jstr(b, f->file);
+    mg_gbuf_puts(b, "},\"data\":[");
     for (size_t i = 0; i < n; i++) {
-        if (i) mg_xbuf_putc(b, ',');
-        mg_xbuf_puts(b, "\n {\"time\":");
+        if (i) mg_gbuf_putc(b, ',');
+        mg_gbuf_puts(b, "\n {\"time\":");
         put_num(b, nv[i].start);
-        mg_xbuf_puts(b, ",\"duration\":");
+        mg_gbuf_puts(b, ",\"duration\":");
         put_num(b, nv[i].end > nv[i].start ? nv[i].end - nv[i].start : 0);
         mg_xbuf_printf(b, ",\"confidence\":%d,\"value\":%d}",
                        nv[i].velocity, nv[i].pitch);
     }
-    mg_xbuf_puts(b, "]}");
+    mg_gbuf_puts(b, "]}");
     free(nv);
     return 0;
 }
@@ -209,7 +209,7 @@ jams_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
 {
     jams *j = (jams *)w;
     const mg_jdoc *d = r->doc;
-    mg_xbuf *b = &j->b;
+    mg_gbuf *b = &j->b;
     b->len = 0;
     double dur = num(d, mg_jdoc_get(d, 0, "duration_seconds"), 0);
     long seed = mg_jdoc_get(d, 0, "seed");
@@ -223,43 +223,43 @@ jams_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
     if (vt >= 0 && d->t[vt].type == MG_JT_STR && !d->t[vt].esc &&
         d->t[vt].len < sizeof ver)
         mg_jdoc_str(d, (uint32_t)vt, ver, sizeof ver);
-    mg_xbuf m = {0};
-    mg_xbuf_puts(&m, "{\"corpus\":\"musicgen\",\"version\":");
-    mg_xbuf_jstr(&m, ver);
-    mg_xbuf_puts(&m, ",\"annotator\":{\"generator\":\"musicgen\","
+    mg_gbuf m = {0};
+    mg_gbuf_puts(&m, "{\"corpus\":\"musicgen\",\"version\":");
+    mg_gbuf_jstr(&m, ver);
+    mg_gbuf_puts(&m, ",\"annotator\":{\"generator\":\"musicgen\","
                      "\"version\":");
-    mg_xbuf_jstr(&m, ver);
-    mg_xbuf_puts(&m, ",\"global_seed\":");
+    mg_gbuf_jstr(&m, ver);
+    mg_gbuf_puts(&m, ",\"global_seed\":");
     put_tok(&m, d, gseed, "null");
-    mg_xbuf_puts(&m, ",\"sample_index\":");
+    mg_gbuf_puts(&m, ",\"sample_index\":");
     mg_xbuf_printf(&m, "%" PRIu64, r->index);
-    mg_xbuf_puts(&m, "},\"annotation_tools\":\"musicgen ");
-    mg_xbuf_puts(&m, MG_ENGINE_VERSION);
-    mg_xbuf_puts(&m, " export\",\"data_source\":\"generated (synthetic: the "
+    mg_gbuf_puts(&m, "},\"annotation_tools\":\"musicgen ");
+    mg_gbuf_puts(&m, MG_ENGINE_VERSION);
+    mg_gbuf_puts(&m, " export\",\"data_source\":\"generated (synthetic: the "
                      "annotation is what was synthesized)\","
                      "\"annotation_rules\":\"docs/sample-json.md\","
                      "\"validation\":\"exact by construction\"}");
     int fits = !m.oom && m.len < sizeof j->meta;
     if (fits) {
-        memcpy(j->meta, m.p, m.len); /* an mg_xbuf is not terminated */
+        memcpy(j->meta, m.p, m.len); /* an mg_gbuf is not terminated */
         j->meta[m.len] = 0;
     }
-    mg_xbuf_free(&m);
+    mg_gbuf_free(&m);
     if (!fits) return mg_errf(err, errlen, "%s: metadata too long", r->rel);
 
-    mg_xbuf_puts(b, "{\"file_metadata\":{\"title\":");
+    mg_gbuf_puts(b, "{\"file_metadata\":{\"title\":");
     mg_xbuf_printf(b, "\"musicgen sample %06" PRIu64 "\"", r->index);
-    mg_xbuf_puts(b, ",\"artist\":\"musicgen\",\"release\":");
+    mg_gbuf_puts(b, ",\"artist\":\"musicgen\",\"release\":");
     put_tok(b, d, mg_jdoc_get(d, 0, "genre"), "\"\"");
-    mg_xbuf_puts(b, ",\"duration\":");
+    mg_gbuf_puts(b, ",\"duration\":");
     put_tok(b, d, mg_jdoc_get(d, 0, "duration_seconds"), "0.0");
-    mg_xbuf_puts(b, ",\"jams_version\":\"0.3.4\",\"identifiers\":"
+    mg_gbuf_puts(b, ",\"jams_version\":\"0.3.4\",\"identifiers\":"
                     "{\"musicgen_sample_index\":");
     mg_xbuf_printf(b, "%" PRIu64, r->index);
-    mg_xbuf_puts(b, ",\"musicgen_seed\":");
+    mg_gbuf_puts(b, ",\"musicgen_seed\":");
     put_tok(b, d, seed, "null");
-    mg_xbuf_puts(b, "}},\n\"sandbox\":{\"musicgen\":{\"path\":");
-    mg_xbuf_jstr(b, r->rel);
+    mg_gbuf_puts(b, "}},\n\"sandbox\":{\"musicgen\":{\"path\":");
+    mg_gbuf_jstr(b, r->rel);
     static const char *const keep[] = {
         "sample_index", "seed", "global_seed", "genre", "split", "key_label",
         "time_signature", "swing", "tempo_bpm", "musicality_score",
@@ -270,7 +270,7 @@ jams_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
         mg_xbuf_printf(b, ",\"%s\":", keep[i]);
         mg_xbuf_json(b, d, (uint32_t)t);
     }
-    mg_xbuf_puts(b, "}},\n\"annotations\":[");
+    mg_gbuf_puts(b, "}},\n\"annotations\":[");
 
     begin_annotation(j, "beat_position", true);
     beats(j, d);
@@ -285,28 +285,28 @@ jams_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
     if (mt >= 0) mg_jdoc_str(d, (uint32_t)mt, mode, sizeof mode);
     if (key[0]) {
         begin_annotation(j, "key_mode", false);
-        mg_xbuf_puts(b, ",\"data\":[{\"time\":0.0,\"duration\":");
+        mg_gbuf_puts(b, ",\"data\":[{\"time\":0.0,\"duration\":");
         put_num(b, dur);
-        mg_xbuf_puts(b, ",\"confidence\":null,\"value\":");
+        mg_gbuf_puts(b, ",\"confidence\":null,\"value\":");
         char kv[80];
         snprintf(kv, sizeof kv, "%s%s%s", key, mode[0] ? ":" : "", mode);
-        mg_xbuf_jstr(b, kv);
-        mg_xbuf_puts(b, "}]}");
+        mg_gbuf_jstr(b, kv);
+        mg_gbuf_puts(b, "}]}");
     }
     long tp = mg_jdoc_get(d, 0, "tempo_bpm");
     if (tp >= 0) {
         begin_annotation(j, "tempo", false);
-        mg_xbuf_puts(b, ",\"data\":[{\"time\":0.0,\"duration\":");
+        mg_gbuf_puts(b, ",\"data\":[{\"time\":0.0,\"duration\":");
         put_num(b, dur);
-        mg_xbuf_puts(b, ",\"confidence\":1.0,\"value\":");
+        mg_gbuf_puts(b, ",\"confidence\":1.0,\"value\":");
         mg_xbuf_json(b, d, (uint32_t)tp);
-        mg_xbuf_puts(b, "}]}");
+        mg_gbuf_puts(b, "}]}");
     }
     for (size_t i = 0; i < r->nfiles; i++)
         if (!strcmp(r->files[i].kind, "midi") &&
             notes(j, r, &r->files[i], err, errlen))
             return 1; /* a missing or broken MIDI: this sample only */
-    mg_xbuf_puts(b, "]}\n");
+    mg_gbuf_puts(b, "]}\n");
     if (b->oom) return mg_errf(err, errlen, "out of memory");
 
     char p[8192];
@@ -341,7 +341,7 @@ static void
 jams_destroy(mg_xwriter *w)
 {
     jams *j = (jams *)w;
-    mg_xbuf_free(&j->b);
+    mg_gbuf_free(&j->b);
     free(j);
 }
 

@@ -36,7 +36,7 @@ typedef struct {
     long *slot;
     char *dec;
     size_t dec_cap;
-    mg_xbuf js;
+    mg_gbuf js;
 } pqw;
 
 /* ---- schema nodes ---- */
@@ -542,7 +542,7 @@ pq_destroy(mg_xwriter *w)
     free(q->slot);
     mg_xcols_free(&q->cols);
     free(q->dec);
-    mg_xbuf_free(&q->js);
+    mg_gbuf_free(&q->js);
     free(q);
 }
 

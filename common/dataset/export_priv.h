@@ -1,8 +1,8 @@
 /*
  * export_priv — what the export driver (export.c) shares with its format
  * writers (export_text.c, export_parquet.c, export_files.c, export_jams.c):
- * the row model of one sample, a growable output buffer, and the writer
- * interface. Not a public header.
+ * the row model of one sample, helpers over the output buffer (mg_gbuf),
+ * and the writer interface. Not a public header.
  *
  * The row of a sample is its fields in a fixed order: the paths first
  * (path, mix_path, stem_<layer>_path, midi_<layer>_path), then every
@@ -18,40 +18,17 @@
 #include <string.h>
 
 #include "export.h"
+#include "gbuf.h"
 #include "jdoc.h"
 
-/* ---- output buffer ---- */
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int oom;
-} mg_xbuf;
-
-int mg_xbuf_grow(mg_xbuf *b, size_t n);
-static inline void
-mg_xbuf_put(mg_xbuf *b, const void *s, size_t n)
-{
-    if (!n || (b->len + n + 1 > b->cap && mg_xbuf_grow(b, n))) return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-static inline void
-mg_xbuf_putc(mg_xbuf *b, char c)
-{
-    if (b->len + 2 > b->cap && mg_xbuf_grow(b, 1)) return;
-    b->p[b->len++] = c;
-}
-void mg_xbuf_puts(mg_xbuf *b, const char *s);
-void mg_xbuf_printf(mg_xbuf *b, const char *fmt, ...)
+/* ---- output buffer: mg_gbuf (common/base/gbuf.h) ---- */
+void mg_xbuf_printf(mg_gbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void mg_xbuf_free(mg_xbuf *b);
 /* Write the buffer to f and empty it; 0 or -1. */
-int mg_xbuf_flush(mg_xbuf *b, FILE *f);
+int mg_xbuf_flush(mg_gbuf *b, FILE *f);
 
 /* Compact JSON text of token i (re-emitted, so no layout whitespace). */
-void mg_xbuf_json(mg_xbuf *b, const mg_jdoc *d, uint32_t i);
-/* A C string as a JSON string literal. */
-void mg_xbuf_jstr(mg_xbuf *b, const char *s);
+void mg_xbuf_json(mg_gbuf *b, const mg_jdoc *d, uint32_t i);
 
 /* ---- the row of one sample ---- */
 enum { MG_XF_TOK, MG_XF_STR, MG_XF_NULL };
@@ -141,7 +118,7 @@ mg_xwriter *mg_export_wds_new(const mg_export_opts *o, mg_export_stats *st,
                               const char *path, char *err, size_t errlen);
 
 /* Write the fields of a row as one compact JSON object (JSONL, hf). */
-void mg_export_row_json(mg_xbuf *b, const mg_xrow *r);
+void mg_export_row_json(mg_gbuf *b, const mg_xrow *r);
 /* Hard link src to dst, or copy it when a link cannot be made (another
  * file system); 0 or -1 with a message. */
 int mg_export_link(const char *src, const char *dst, char *err,

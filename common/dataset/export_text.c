@@ -28,7 +28,7 @@
 typedef struct {
     mg_xwriter w;
     FILE *f;
-    mg_xbuf b;
+    mg_gbuf b;
 } jsonl;
 
 static int
@@ -43,7 +43,7 @@ jsonl_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
 }
 
 static int
-file_finish(FILE **fp, mg_xbuf *b, const char *path, char *err,
+file_finish(FILE **fp, mg_gbuf *b, const char *path, char *err,
             size_t errlen)
 {
     FILE *f = *fp;
@@ -67,7 +67,7 @@ jsonl_destroy(mg_xwriter *w)
 {
     jsonl *j = (jsonl *)w;
     if (j->f) fclose(j->f);
-    mg_xbuf_free(&j->b);
+    mg_gbuf_free(&j->b);
     free(j);
 }
 
@@ -99,7 +99,7 @@ mg_export_jsonl_new(const mg_export_opts *o, mg_export_stats *st,
 typedef struct {
     mg_xwriter w;
     FILE *f;
-    mg_xbuf b, tmp;
+    mg_gbuf b, tmp;
     mg_xcols cols;
     bool started;
     long *slot; /* per column: field index in the row, or -1 */
@@ -108,25 +108,25 @@ typedef struct {
 } csv;
 
 static void
-csv_cell(mg_xbuf *b, const char *s, size_t n)
+csv_cell(mg_gbuf *b, const char *s, size_t n)
 {
     bool quote = n && (s[0] == ' ' || s[n - 1] == ' ');
     for (size_t i = 0; i < n && !quote; i++)
         quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
     if (!quote) {
-        mg_xbuf_put(b, s, n);
+        mg_gbuf_put(b, s, n);
         return;
     }
-    mg_xbuf_putc(b, '"');
+    mg_gbuf_putc(b, '"');
     const char *run = s;
     for (size_t i = 0; i < n; i++)
         if (s[i] == '"') {
-            mg_xbuf_put(b, run, (size_t)(s + i + 1 - run));
-            mg_xbuf_putc(b, '"');
+            mg_gbuf_put(b, run, (size_t)(s + i + 1 - run));
+            mg_gbuf_putc(b, '"');
             run = s + i + 1;
         }
-    mg_xbuf_put(b, run, (size_t)(s + n - run));
-    mg_xbuf_putc(b, '"');
+    mg_gbuf_put(b, run, (size_t)(s + n - run));
+    mg_gbuf_putc(b, '"');
 }
 
 static int
@@ -159,7 +159,7 @@ csv_value(csv *c, const mg_xrow *r, const mg_xfield *f)
         csv_cell(&c->b, c->tmp.p, c->tmp.len);
         return 0;
     default: /* numbers, true, false: their JSON text */
-        mg_xbuf_put(&c->b, r->doc->s + t->start, t->len);
+        mg_gbuf_put(&c->b, r->doc->s + t->start, t->len);
         return 0;
     }
 }
@@ -180,10 +180,10 @@ csv_header(csv *c, char *err, size_t errlen)
     if (!(c->slot = malloc((c->cols.n + 1) * sizeof *c->slot)))
         return mg_errf(err, errlen, "out of memory");
     for (size_t i = 0; i < c->cols.n; i++) {
-        if (i) mg_xbuf_putc(&c->b, ',');
+        if (i) mg_gbuf_putc(&c->b, ',');
         csv_cell(&c->b, c->cols.names[i], strlen(c->cols.names[i]));
     }
-    if (c->cols.n) mg_xbuf_put(&c->b, "\r\n", 2);
+    if (c->cols.n) mg_gbuf_put(&c->b, "\r\n", 2);
     c->started = true;
     return 0;
 }
@@ -202,11 +202,11 @@ csv_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
         else c->slot[k] = (long)i;
     }
     for (size_t i = 0; i < c->cols.n; i++) {
-        if (i) mg_xbuf_putc(&c->b, ',');
+        if (i) mg_gbuf_putc(&c->b, ',');
         if (c->slot[i] >= 0 && csv_value(c, r, &r->f[c->slot[i]]))
             return mg_errf(err, errlen, "out of memory");
     }
-    mg_xbuf_put(&c->b, "\r\n", 2);
+    mg_gbuf_put(&c->b, "\r\n", 2);
     w->st->rows++;
     if (c->b.len >= FLUSH_AT && mg_xbuf_flush(&c->b, c->f))
         return mg_errf(err, errlen, "%s: %s", w->path, strerror(errno));
@@ -227,8 +227,8 @@ csv_destroy(mg_xwriter *w)
 {
     csv *c = (csv *)w;
     if (c->f) fclose(c->f);
-    mg_xbuf_free(&c->b);
-    mg_xbuf_free(&c->tmp);
+    mg_gbuf_free(&c->b);
+    mg_gbuf_free(&c->tmp);
     mg_xcols_free(&c->cols);
     free(c->slot);
     free(c->dec);
@@ -259,10 +259,10 @@ typedef struct {
     struct {
         char name[64];
         FILE *f;
-        mg_xbuf b;
+        mg_gbuf b;
     } split[HF_MAX_SPLITS];
     int nsplit;
-    mg_xbuf line;
+    mg_gbuf line;
 } hf;
 
 /* The directory names audiofolder maps to its splits. */
@@ -322,17 +322,17 @@ hf_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
     if (mg_export_link(src, p, err, errlen)) return -1;
     w->st->files++;
 
-    mg_xbuf *b = &h->split[k].b;
-    mg_xbuf_puts(b, "{\"file_name\":");
-    mg_xbuf_jstr(b, fname);
+    mg_gbuf *b = &h->split[k].b;
+    mg_gbuf_puts(b, "{\"file_name\":");
+    mg_gbuf_jstr(b, fname);
     h->line.len = 0;
     mg_export_row_json(&h->line, r);
     if (h->line.oom) return mg_errf(err, errlen, "out of memory");
     if (h->line.len > 2) {
-        mg_xbuf_putc(b, ',');
-        mg_xbuf_put(b, h->line.p + 1, h->line.len - 1); /* past '{' */
+        mg_gbuf_putc(b, ',');
+        mg_gbuf_put(b, h->line.p + 1, h->line.len - 1); /* past '{' */
     } else {
-        mg_xbuf_puts(b, "}\n");
+        mg_gbuf_puts(b, "}\n");
     }
     w->st->rows++;
     if (b->len >= FLUSH_AT && mg_xbuf_flush(b, h->split[k].f))
@@ -357,9 +357,9 @@ hf_destroy(mg_xwriter *w)
     hf *h = (hf *)w;
     for (int k = 0; k < h->nsplit; k++) {
         if (h->split[k].f) fclose(h->split[k].f);
-        mg_xbuf_free(&h->split[k].b);
+        mg_gbuf_free(&h->split[k].b);
     }
-    mg_xbuf_free(&h->line);
+    mg_gbuf_free(&h->line);
     free(h);
 }
 

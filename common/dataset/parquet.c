@@ -22,48 +22,24 @@
 #include <zstd.h>
 
 #include "errmsg.h"
+#include "gbuf.h"
 
 #define PAGE_BYTES (1u << 20)
 
-/* ---- byte buffer ---- */
+/* ---- byte buffer: mg_gbuf (common/base/gbuf.h) ---- */
 
-typedef struct {
-    uint8_t *p;
-    size_t len, cap;
-    int oom;
-} buf;
-
-static int b_grow(buf *b, size_t n);
+typedef mg_gbuf buf;
 
 static inline int
 b_reserve(buf *b, size_t n)
 {
-    if (b->len + n <= b->cap) return 0;
-    return b_grow(b, n);
-}
-
-static int
-b_grow(buf *b, size_t n)
-{
-    if (b->oom) return -1;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n) cap *= 2;
-    uint8_t *q = realloc(b->p, cap);
-    if (!q) {
-        b->oom = 1;
-        return -1;
-    }
-    b->p = q;
-    b->cap = cap;
-    return 0;
+    return mg_gbuf_reserve(b, n);
 }
 
 static inline void
 b_put(buf *b, const void *s, size_t n)
 {
-    if (!n || b_reserve(b, n)) return; /* s may be NULL when n is 0 */
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
+    mg_gbuf_put(b, s, n);
 }
 
 static inline void
@@ -106,8 +82,7 @@ b_varint(buf *b, uint64_t v)
 static void
 b_free(buf *b)
 {
-    free(b->p);
-    memset(b, 0, sizeof *b);
+    mg_gbuf_free(b);
 }
 
 /* ---- Thrift compact protocol ---- */

@@ -8,6 +8,7 @@
  */
 #include "genre_priv.h"
 #include "errmsg.h"
+#include "hex.h"
 #include "rfile.h"
 
 #include <dirent.h>
@@ -109,8 +110,7 @@ mg_genre_dir_hash(const char *genres_dir, char out[65], char *err,
         fclose(f);
     }
     EVP_DigestFinal_ex(md, digest, &dlen);
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    mg_hex_sha256(digest, out);
     rc = 0;
 out:
     EVP_MD_CTX_free(md);
