@@ -76,6 +76,30 @@ begin_annotation(jams *j, const char *ns, bool first)
     mg_gbuf_puts(b, j->meta);
 }
 
+/* Is tm a usable tempo map: a non-empty list of objects, each with a
+ * positive number "bpm" and a number "seconds", times rising from 0 and
+ * within the song's duration? (Else the tempo annotation falls back to
+ * tempo_bpm alone.) */
+static bool
+tempo_map_ok(const mg_jdoc *d, long tm, double dur)
+{
+    if (tm < 0 || d->t[tm].type != MG_JT_ARR || d->t[tm].n == 0) return false;
+    uint32_t k = (uint32_t)tm + 1;
+    double prev = -1;
+    for (uint32_t m = 0; m < d->t[tm].n; m++) {
+        if (d->t[k].type != MG_JT_OBJ) return false;
+        long bpm = mg_jdoc_get(d, k, "bpm"), sec = mg_jdoc_get(d, k, "seconds");
+        double v, t;
+        if (bpm < 0 || sec < 0 || mg_jdoc_double(d, (uint32_t)bpm, &v) ||
+            mg_jdoc_double(d, (uint32_t)sec, &t) || !(v > 0) ||
+            !(t > prev) || t > dur || (m == 0 && t != 0))
+            return false;
+        prev = t;
+        k = d->t[k].next;
+    }
+    return true;
+}
+
 /* Time signature denominator of the part holding time t. */
 static int
 beat_units(const mg_jdoc *d, long arr, double t)
@@ -294,7 +318,30 @@ jams_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
         mg_gbuf_puts(b, "}]}");
     }
     long tp = mg_jdoc_get(d, 0, "tempo_bpm");
-    if (tp >= 0) {
+    long tm = mg_jdoc_get(d, 0, "tempo_map");
+    if (tempo_map_ok(d, tm, dur)) {
+        /* Every tempo of the song, from its start to the next one's. */
+        begin_annotation(j, "tempo", false);
+        mg_gbuf_puts(b, ",\"data\":[");
+        uint32_t k = (uint32_t)tm + 1;
+        for (uint32_t e = 0; e < d->t[tm].n; e++) {
+            uint32_t next = d->t[k].next;
+            double t0 = num(d, mg_jdoc_get(d, k, "seconds"), 0);
+            double t1 = e + 1 < d->t[tm].n
+                            ? num(d, mg_jdoc_get(d, next, "seconds"), dur)
+                            : dur;
+            mg_gbuf_puts(b, e ? ",{\"time\":" : "{\"time\":");
+            put_num(b, t0);
+            mg_gbuf_puts(b, ",\"duration\":");
+            /* sample.json's times have 6 decimals: so has the span */
+            put_num(b, round((t1 - t0) * 1e6) / 1e6);
+            mg_gbuf_puts(b, ",\"confidence\":1.0,\"value\":");
+            mg_xbuf_json(b, d, (uint32_t)mg_jdoc_get(d, k, "bpm"));
+            mg_gbuf_putc(b, '}');
+            k = next;
+        }
+        mg_gbuf_puts(b, "]}");
+    } else if (tp >= 0) {
         begin_annotation(j, "tempo", false);
         mg_gbuf_puts(b, ",\"data\":[{\"time\":0.0,\"duration\":");
         put_num(b, dur);

@@ -378,6 +378,17 @@ def check_jams(out, want, a, root, items):
             bad("jams: %s: key %s" % (p, k))
         if by["tempo"][0]["data"][0]["value"] != s["tempo_bpm"]:
             bad("jams: %s: tempo differs" % p)
+        # every tempo of tempo_map, at its time, lasting to the next one
+        tempi = by["tempo"][0]["data"]
+        tmap = s.get("tempo_map") or []
+        if tmap and [(o["time"], o["value"]) for o in tempi] != \
+                [(e["seconds"], e["bpm"]) for e in tmap]:
+            bad("jams: %s: tempo observations %s != tempo_map %s" % (
+                p, [(o["time"], o["value"]) for o in tempi][:4], tmap[:4]))
+        ends = [o["time"] + o["duration"] for o in tempi]
+        if any(abs(e - n["time"]) > 2e-6 for e, n in zip(ends, tempi[1:])) or \
+                abs(ends[-1] - s["duration_seconds"]) > 2e-6:
+            bad("jams: %s: tempo observations do not tile the song" % p)
         layers = {ann["sandbox"]["layer"]: len(ann["data"]) for ann in by.get("note_midi", [])}
         want_layers = {l: s["instruments"][l]["notes"] for l in (s.get("midi") or {})}
         if layers != want_layers:
