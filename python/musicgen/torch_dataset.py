@@ -134,14 +134,18 @@ class MusicgenIterableDataset(IterableDataset):
         if mixp is None:
             raise ValueError("output_mode %r makes no mix; use full or "
                              "mix-only" % self.config.output_mode)
-        mix_t = torch.from_numpy(_pcm_array(mixp))
+        # in a DataLoader worker the tensors are made in shared memory, so
+        # passing them to the main process moves a handle, not a copy
+        shared = get_worker_info() is not None
+        mix_t = _empty((mixp.channels, mixp.frames), shared)
+        _pcm_array(mixp, mix_t.numpy())
         stp = pcms[:len(LAYERS)]
         if all(x is not None for x in stp):
-            st = _np.empty((len(LAYERS), stp[0].channels, stp[0].frames),
-                           dtype=_np.float32)
+            stems_t = _empty((len(LAYERS), stp[0].channels, stp[0].frames),
+                             shared)
+            st = stems_t.numpy()
             for l, x in enumerate(stp):
                 _pcm_array(x, st[l])
-            stems_t = torch.from_numpy(st)
         else:
             stems_t = torch.zeros((len(LAYERS),) + tuple(mix_t.shape),
                                   dtype=mix_t.dtype)
@@ -191,3 +195,23 @@ def _pcm_array(pcm, out=None):
     else:
         out[...] = x
     return out
+
+
+def _empty(shape, shared):
+    """An uninitialised float32 tensor of shape: in shared memory when
+    shared (a DataLoader worker's item: torch sends shared storage to the
+    main process as a handle, where a private one is first copied into
+    shared memory), else ordinary."""
+    if not shared:
+        return torch.empty(shape, dtype=torch.float32)
+    n = 1
+    for d in shape:
+        n *= d
+    stride = []
+    acc = 1
+    for d in reversed(shape):
+        stride.append(acc)
+        acc *= d
+    storage = torch.FloatStorage._new_shared(n)
+    return torch.empty(0, dtype=torch.float32).set_(
+        storage, 0, tuple(shape), tuple(reversed(stride)))
