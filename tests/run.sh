@@ -4,6 +4,7 @@
 # build in $MG_BUILD (make test uses the ASan+UBSan build, build/asan).
 # Prints one line per test and ends with "N passed, M failed".
 #   sh tests/run.sh [PATTERN]    only tests whose name contains PATTERN
+#                                (the name alone, never the directory)
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 MG_BUILD=${MG_BUILD:-build/asan}
@@ -78,7 +79,7 @@ run_system() {
 
 for bin in "$MG_BUILD"/tests/test_*; do
     [ -x "$bin" ] || continue
-    case "$bin" in *"$PATTERN"*) run_unit "$bin" ;; esac
+    case "$(basename "$bin")" in *"$PATTERN"*) run_unit "$bin" ;; esac
 done
 for bin in "$MG_BUILD"/fuzz/fuzz_*; do
     [ -x "$bin" ] || continue
@@ -98,7 +99,7 @@ done
 for script in "$SRC"/tests/system/*.sh; do
     [ "$(basename "$script")" = lib.sh ] && continue
     [ -f "$script" ] || continue
-    case "$script" in *"$PATTERN"*) run_system "$script" ;; esac
+    case "$(basename "$script" .sh)" in *"$PATTERN"*) run_system "$script" ;; esac
 done
 
 [ -n "$failures" ] && echo "failed:$failures"
