@@ -1,0 +1,384 @@
+/*
+ * coord_handlers — one handler per message from a worker (HELLO, JOIN,
+ * READY, ROW, ...) and the dispatch of a decoded frame to them.
+ *
+ * Peer state machine (proto/PROTOCOL.md): unknown --HELLO--> greeted
+ * (RUN sent) --JOIN, fingerprint equal--> joined; a different fingerprint
+ * gets REFUSE naming the fields and the peer is forgotten. Anything but
+ * HELLO from a peer we do not know (e.g. after our restart) gets WHO.
+ * Invariant: a row is acknowledged only after the batch holding it is
+ * committed (coordinator.c), never here.
+ */
+#include "coord_priv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- message handlers ---- */
+
+static void
+on_hello(mg_coord *c, const uint8_t *rid, size_t rid_len, const mg_msg *in,
+         bool complete)
+{
+    if (complete) {
+        coord_send_simple(c, rid, rid_len, MG_MSG_SHUTDOWN, "run complete");
+        return;
+    }
+    if (coord_is_banned(c, in->identity)) {
+        coord_send_simple(c, rid, rid_len, MG_MSG_REFUSE, "this identity was "
+                          "dropped for sending invalid rows");
+        return;
+    }
+    /* A reconnecting worker comes back on a new socket: forget the old
+     * one; its leases are held by identity and stay its own. */
+    for (size_t i = 0; i < c->npeers; i++)
+        if (!strcmp(c->peers[i].identity, in->identity) ||
+            (c->peers[i].rid_len == rid_len &&
+             !memcmp(c->peers[i].rid, rid, rid_len))) {
+            coord_drop_peer(c, &c->peers[i]);
+            i--;
+        }
+    if (c->npeers == c->cap_peers) {
+        size_t cap = c->cap_peers ? c->cap_peers * 2 : 16;
+        peer *np = realloc(c->peers, cap * sizeof *np);
+        if (!np)
+            return;
+        c->peers = np;
+        c->cap_peers = cap;
+    }
+    peer *p = &c->peers[c->npeers++];
+    memset(p, 0, sizeof *p);
+    memcpy(p->rid, rid, rid_len);
+    p->rid_len = rid_len;
+    snprintf(p->identity, sizeof p->identity, "%s", in->identity);
+    p->state = P_GREETED;
+    p->last_seen = mg_mono_ms();
+    mg_msg m;
+    mg_msg_init(&m, MG_MSG_RUN);
+    m.global_seed = c->o.cfg.global_seed;
+    m.start = (uint64_t)c->o.cfg.start;
+    m.count = (uint64_t)c->o.cfg.count;
+    m.heartbeat_ms = c->o.heartbeat_ms;
+    m.run_json = c->run_json;
+    m.fp = c->fp;
+    m.durable = c->o.durable;
+    coord_send_peer(c, p, &m);
+}
+
+typedef struct {
+    lease *l;
+} lease_mark_ctx;
+
+static int
+mark_index(uint64_t index, void *ud)
+{
+    coord_lease_mark(((lease_mark_ctx *)ud)->l, index);
+    return 0;
+}
+
+static void
+on_join(mg_coord *c, peer *p, const mg_msg *in)
+{
+    char why[400];
+    if (mg_fingerprint_compare(&c->fp, &in->fp, why, sizeof why)) {
+        mg_msg m;
+        mg_msg_init(&m, MG_MSG_REFUSE);
+        snprintf(m.reason, sizeof m.reason, "fingerprint differs: %s", why);
+        mg_dlog(WHO, "refused worker %s: %s", p->identity, m.reason);
+        coord_send_peer(c, p, &m);
+        coord_drop_peer(c, p);
+        return;
+    }
+    p->state = P_JOINED;
+    /* JOIN lists the leases the worker still has work of, as (id,
+     * first, n). Ours that it does not list go back to the queue (a
+     * restarted process reusing a name, work abandoned); ours it lists
+     * stay its own; ids of an earlier session of ours (we restarted
+     * while it worked) are adopted as declared, so its rows are
+     * accepted and nothing is done twice. */
+    int64_t now = mg_mono_ms();
+    uint32_t nl = in->nacks / 3;
+    int released = 0;
+    for (size_t i = c->nlive; i-- > 0;) {
+        lease *l = &c->leases[c->live[i]];
+        if (strcmp(l->holder, p->identity))
+            continue;
+        bool listed = false;
+        for (uint32_t k = 0; k < nl && !listed; k++)
+            listed = in->acks[3 * k] == l->id;
+        if (listed)
+            l->progress_at = now;
+        else if (coord_lease_end(c, l, L_RELEASED))
+            released++;
+    }
+    uint64_t start = (uint64_t)c->o.cfg.start;
+    uint64_t end = start + (uint64_t)c->o.cfg.count;
+    for (uint32_t k = 0; k < nl; k++) {
+        uint64_t id = in->acks[3 * k], first = in->acks[3 * k + 1];
+        uint64_t n = in->acks[3 * k + 2];
+        if (id >= c->lease_base || coord_lease_find(c, id) || n < 1 ||
+            n > MG_PROTO_MAX_CHUNK || first < start || first >= end ||
+            n > end - first)
+            continue;
+        lease *l = coord_lease_new(c, id, first, (uint32_t)n, p->identity);
+        if (!l)
+            continue;
+        /* what has a row already is done on it */
+        char err[256];
+        lease_mark_ctx mc = {l};
+        if (mg_ledger_indices(c->ledger, first, n, mark_index, &mc, err,
+                              sizeof err))
+            mg_dlog(WHO, "%s", err);
+        coord_todo_sub(c, first, first + n);
+        c->st.leases_adopted++;
+        if (!c->o.quiet)
+            mg_dlog(WHO, "adopted lease %" PRIu64 " of %s (%" PRIu64
+                    " samples from %" PRIu64 ")", id, p->identity, n, first);
+        if (l->ndone >= l->n)
+            coord_lease_end(c, l, L_DONE);
+    }
+    mg_stats_requeued(c->stats, released);
+    if (!c->o.quiet)
+        mg_dlog(WHO, "worker %s joined (%d workers)", p->identity,
+                coord_joined_count(c));
+}
+
+static int
+on_ready(mg_coord *c, peer *p, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    int64_t ttl = (int64_t)c->o.heartbeat_ms * c->o.liveness;
+    lease *l = NULL;
+    if (c->todo_total > 0) {
+        uint32_t want = coord_lease_size(c, coord_joined_count(c));
+        range *r = &c->todo[0];
+        uint64_t first = r->a;
+        uint32_t n = r->b - r->a < want ? (uint32_t)(r->b - r->a) : want;
+        l = coord_lease_new(c, c->lease_base + c->nseq, first, n, p->identity);
+        if (l) {
+            coord_todo_sub(c, first, first + n);
+            c->st.leases_granted++;
+            c->st.last_lease_n = n;
+        }
+    } else if (c->o.speculate) {
+        l = coord_duplicate_straggler(c, p);
+    }
+    mg_msg m;
+    if (!l) {
+        mg_msg_init(&m, MG_MSG_NOWORK);
+        m.retry_ms = c->o.heartbeat_ms;
+        p->mark = 0;
+    } else {
+        coord_note_grant(c, p, (int64_t)l->id, l->first, l->n);
+        mg_msg_init(&m, MG_MSG_GRANT);
+        m.lease = l->id;
+        m.first = l->first;
+        m.n = l->n;
+        int64_t g = coord_grace_ms(c) > ttl ? coord_grace_ms(c) : ttl;
+        m.ttl_ms = (uint32_t)(g > 86400000 ? 86400000 : g);  /* wire max */
+    }
+    coord_send_peer(c, p, &m);
+    return 0;
+}
+
+/* A peer that keeps sending invalid rows is told so and forgotten, and
+ * its identity is not let back in this session. */
+static void
+drop_bad_peer(mg_coord *c, peer *p, const char *why)
+{
+    mg_msg m;
+    mg_msg_init(&m, MG_MSG_REFUSE);
+    snprintf(m.reason, sizeof m.reason, "dropped after %" PRIu64
+             " invalid rows (the last: %s)", p->bad_rows, why);
+    mg_dlog(WHO, "dropped worker %s: %s", p->identity, m.reason);
+    coord_send_peer(c, p, &m);
+    int n = coord_release_holder(c, p->identity);
+    mg_stats_requeued(c->stats, n);
+    if (n)
+        mg_dlog(WHO, "%d lease(s) of %s re-queued", n, p->identity);
+    if (c->nbanned < BANNED_MAX) {
+        char (*b)[64] = realloc(c->banned, (c->nbanned + 1) * sizeof *b);
+        if (b) {
+            c->banned = b;
+            snprintf(b[c->nbanned++], 64, "%s", p->identity);
+        }
+    }
+    c->st.peers_dropped++;
+    coord_drop_peer(c, p);
+}
+
+/* Seconds per sample, per job: the time since the later of the peer's
+ * previous row and the lease's grant, smoothed. Rows of samples found on
+ * disk say nothing about the work and are left out. */
+static void
+measure(mg_coord *c, peer *p, const lease *l, bool skipped, int64_t now)
+{
+    int64_t from = p->last_row_at > l->granted ? p->last_row_at : l->granted;
+    p->last_row_at = now;
+    if (skipped || now < from)
+        return;
+    double dt = (double)(now - from) / 1000.0;
+    c->st.sample_s = c->st.sample_s <= 0 ? dt
+                                         : 0.9 * c->st.sample_s + 0.1 * dt;
+    if (c->st.sample_s <= 0)
+        c->st.sample_s = 1e-4;
+    if (dt > c->sample_max_s)
+        c->sample_max_s = dt;
+}
+
+static int
+on_row(mg_coord *c, peer *p, const mg_msg *in, char *err, size_t errlen)
+{
+    lease *l;
+    char why[300];
+    if (coord_check_row(c, p, in, &l, why, sizeof why)) {
+        c->st.rows_rejected++;
+        mg_stats_row_rejected(c->stats);
+        p->bad_rows++;
+        if (c->st.rows_rejected <= 50 || c->st.rows_rejected % 1000 == 0)
+            mg_dlog(WHO, "rejected a row from %s (%" PRIu64 " so far): %s",
+                    p->identity, c->st.rows_rejected, why);
+        if (p->bad_rows >= BAD_ROWS_MAX)
+            drop_bad_peer(c, p, why);
+        return 0;
+    }
+    int64_t now = mg_mono_ms();
+    measure(c, p, l, in->skipped, now);
+    lease *t = coord_live_twin(c, l);
+    coord_lease_mark(l, in->index);
+    if (l->state == L_LIVE)
+        l->progress_at = now;
+    if (l->state == L_LIVE && l->ndone >= l->n)
+        coord_lease_end(c, l, L_DONE);
+    if (t) {
+        coord_lease_mark(t, in->index);
+        if (t->ndone >= t->n)
+            coord_lease_end(c, t, L_DONE);
+    }
+    mg_row row;
+    mg_msg_to_row(in, &row, c->o.cfg.shard_width);
+    char wrote_at[40];
+    mg_rfc3339(wrote_at, sizeof wrote_at, mg_wall_ms());
+    if (coord_tx_open(c, err, errlen))
+        return -1;
+    int rc = mg_ledger_put_row(c->ledger, &row, p->identity, wrote_at, err,
+                               errlen);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        c->st.rows_duplicate++;
+    if (rc == 1) {
+        coord_note_row(c, p, &row);
+        c->done++;
+        c->st.rows_accepted++;
+        if (row.skipped)
+            c->skipped++;
+        if (row.status == MG_ROW_FAILED) {
+            c->failed++;
+            mg_dlog(WHO, "sample %" PRIu64 " failed on %s: %s", row.index,
+                    p->identity, row.error);
+        }
+        coord_touch_chunk(c, mg_ledger_chunk_of(c->ledger, row.index));
+    }
+    c->tx_rows++;
+    p->rows++;
+    if (p->nacks == p->cap_acks) {
+        size_t cap = p->cap_acks ? p->cap_acks * 2 : 64;
+        uint64_t *a = realloc(p->acks, cap * sizeof *a);
+        if (!a)
+            return 0;   /* unacknowledged: the worker re-sends it */
+        p->acks = a;
+        p->cap_acks = cap;
+    }
+    p->acks[p->nacks++] = row.index;
+    return 0;
+}
+
+void
+coord_log_bad(mg_coord *c, const char *why)
+{
+    /* One line per bad frame, but a flood cannot drown the log. */
+    c->st.bad_frames++;
+    if (c->st.bad_frames <= 20 || c->st.bad_frames % 1000 == 0)
+    mg_stats_bad_message(c->stats);
+        mg_dlog(WHO, "dropped a malformed message (%" PRIu64 " so far): %s",
+                c->st.bad_frames, why);
+}
+
+int
+coord_handle(mg_coord *c, const uint8_t *rid, size_t rid_len,
+             const uint8_t *buf, size_t len, bool complete, char *err,
+             size_t errlen)
+{
+    mg_msg m;
+    char why[300];
+    if (mg_msg_decode(&m, buf, len, why, sizeof why)) {
+        int v = mg_msg_peek_version(buf, len);
+        if (v >= 0 && v != MG_PROTO_VERSION) {
+            char reason[200];
+            snprintf(reason, sizeof reason, "protocol version %d not "
+                     "supported: this coordinator speaks version %d", v,
+                     MG_PROTO_VERSION);
+            mg_dlog(WHO, "refused a peer: %s", reason);
+            coord_send_simple(c, rid, rid_len, MG_MSG_REFUSE, reason);
+            return 0;
+        }
+        coord_log_bad(c, why);
+        return 0;
+    }
+    int rc = 0;
+    peer *p = coord_find_peer(c, rid, rid_len);
+    if (m.type == MG_MSG_HELLO) {
+        on_hello(c, rid, rid_len, &m, complete);
+        goto out;
+    }
+    if (!p) {
+        if (m.type != MG_MSG_BYE && m.type != MG_MSG_REFUSE)
+            coord_send_simple(c, rid, rid_len,
+                              complete ? MG_MSG_SHUTDOWN : MG_MSG_WHO,
+                              complete ? "run complete" : NULL);
+        goto out;
+    }
+    p->last_seen = mg_mono_ms();
+    if (p->state == P_GREETED && m.type != MG_MSG_JOIN &&
+        m.type != MG_MSG_HEARTBEAT && m.type != MG_MSG_BYE) {
+        coord_log_bad(c, "message before JOIN");
+        goto out;
+    }
+    switch (m.type) {
+    case MG_MSG_JOIN:
+        if (p->state == P_GREETED)
+            on_join(c, p, &m);
+        break;
+    case MG_MSG_READY:
+        if (complete)
+            coord_send_simple(c, rid, rid_len, MG_MSG_SHUTDOWN,
+                              "run complete");
+        else
+            rc = on_ready(c, p, err, errlen);
+        break;
+    case MG_MSG_ROW:
+        rc = on_row(c, p, &m, err, errlen);
+        break;
+    case MG_MSG_HEARTBEAT:
+        break;
+    case MG_MSG_BYE:
+        if (!c->o.quiet)
+            mg_dlog(WHO, "worker %s left: %s", p->identity, m.reason);
+        int released = coord_release_holder(c, p->identity);
+        mg_stats_requeued(c->stats, released);
+        /* its rows still wait for the commit; ack them then is moot */
+        coord_drop_peer(c, p);
+        break;
+    default:
+        coord_log_bad(c, "a message only a coordinator sends");
+        break;
+    }
+out:
+    mg_msg_clear(&m);
+    return rc;
+}

@@ -1,0 +1,431 @@
+/*
+ * coord_lease — the work: the queue of index ranges with no row and no
+ * lease (ascending, disjoint), the leases granted on it, their sizing,
+ * their end (done, released, re-queued) and the duplicate lease a
+ * straggler's work gets.
+ *
+ * Invariants:
+ * - Leases live in memory and are held by the worker's identity, not its
+ *   socket; a lease that ends is kept, so a late row from its holder is
+ *   still recognised.
+ * - A live worker's lease is renewed only by rows on it: the oldest
+ *   unfinished lease of a worker that makes no progress for the grace
+ *   time is re-queued.
+ * - Lease sizes follow the measured time per sample (guided: at most
+ *   lease_s seconds of work, at most 1/(2 x jobs) of what is left).
+ */
+#include "coord_priv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the work queue (ranges without a row, not leased) ---- */
+
+static int
+todo_insert(mg_coord *c, size_t pos, range r)
+{
+    if (c->ntodo == c->cap_todo) {
+        size_t cap = c->cap_todo ? c->cap_todo * 2 : 16;
+        range *t = realloc(c->todo, cap * sizeof *t);
+        if (!t)
+            return -1;
+        c->todo = t;
+        c->cap_todo = cap;
+    }
+    memmove(c->todo + pos + 1, c->todo + pos,
+            (c->ntodo - pos) * sizeof *c->todo);
+    c->todo[pos] = r;
+    c->ntodo++;
+    return 0;
+}
+
+static void
+todo_remove(mg_coord *c, size_t pos)
+{
+    memmove(c->todo + pos, c->todo + pos + 1,
+            (c->ntodo - pos - 1) * sizeof *c->todo);
+    c->ntodo--;
+}
+
+/* Take [a, b) out of the queue (what of it is there). */
+int
+coord_todo_sub(mg_coord *c, uint64_t a, uint64_t b)
+{
+    size_t lo = 0, hi = c->ntodo;
+    while (lo < hi) {               /* first range ending after a */
+        size_t mid = (lo + hi) / 2;
+        if (c->todo[mid].b <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < c->ntodo;) {
+        range *r = &c->todo[i];
+        if (r->a >= b)
+            break;
+        if (r->a < a && r->b > b) {         /* split in two */
+            range right = {b, r->b};
+            r->b = a;
+            c->todo_total -= b - a;
+            return todo_insert(c, i + 1, right);
+        }
+        if (r->a < a) {
+            c->todo_total -= r->b - a;
+            r->b = a;
+            i++;
+        } else if (r->b > b) {
+            c->todo_total -= b - r->a;
+            r->a = b;
+            break;
+        } else {
+            c->todo_total -= r->b - r->a;
+            todo_remove(c, i);
+        }
+    }
+    return 0;
+}
+
+/* Put [a, b) (back) in the queue, merged with its neighbours. */
+int
+coord_todo_add(mg_coord *c, uint64_t a, uint64_t b)
+{
+    if (a >= b || coord_todo_sub(c, a, b))
+        return -1;
+    size_t lo = 0, hi = c->ntodo;
+    while (lo < hi) {               /* first range starting after a */
+        size_t mid = (lo + hi) / 2;
+        if (c->todo[mid].a <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    c->todo_total += b - a;
+    if (lo > 0 && c->todo[lo - 1].b == a) {
+        c->todo[lo - 1].b = b;
+        if (lo < c->ntodo && c->todo[lo].a == b) {
+            c->todo[lo - 1].b = c->todo[lo].b;
+            todo_remove(c, lo);
+        }
+        return 0;
+    }
+    if (lo < c->ntodo && c->todo[lo].a == b) {
+        c->todo[lo].a = a;
+        return 0;
+    }
+    if (todo_insert(c, lo, (range){a, b})) {
+        c->todo_total -= b - a;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- leases ---- */
+
+static bool is_head(const mg_coord *c, const struct lease_s *l);
+
+lease *
+coord_lease_find(mg_coord *c, uint64_t id)
+{
+    if (id >= c->lease_base && id - c->lease_base < c->nseq)
+        return &c->leases[c->seqpos[id - c->lease_base]];
+    if (id >= c->lease_base)
+        return NULL;
+    /* adopted after our restart: few, never in seqpos */
+    for (size_t i = 0; i < c->nleases; i++)
+        if (c->leases[i].id == id)
+            return &c->leases[i];
+    return NULL;
+}
+
+bool
+coord_lease_has(const lease *l, uint64_t index)
+{
+    return index >= l->first && index - l->first < l->n;
+}
+
+static bool
+lease_bit(const lease *l, uint64_t index)
+{
+    uint64_t k = index - l->first;
+    return l->bits && (l->bits[k / 8] >> (k % 8) & 1);
+}
+
+/* A new live lease; NULL when out of memory. */
+lease *
+coord_lease_new(mg_coord *c, uint64_t id, uint64_t first, uint32_t n,
+                const char *holder)
+{
+    if (c->nleases == c->cap_leases) {
+        size_t cap = c->cap_leases ? c->cap_leases * 2 : 64;
+        lease *l = realloc(c->leases, cap * sizeof *l);
+        if (!l)
+            return NULL;
+        c->leases = l;
+        c->cap_leases = cap;
+    }
+    if (c->nlive == c->cap_live) {
+        size_t cap = c->cap_live ? c->cap_live * 2 : 64;
+        size_t *l = realloc(c->live, cap * sizeof *l);
+        if (!l)
+            return NULL;
+        c->live = l;
+        c->cap_live = cap;
+    }
+    bool ours = id >= c->lease_base;
+    if (ours && c->nseq == c->cap_seq) {
+        size_t cap = c->cap_seq ? c->cap_seq * 2 : 64;
+        size_t *q = realloc(c->seqpos, cap * sizeof *q);
+        if (!q)
+            return NULL;
+        c->seqpos = q;
+        c->cap_seq = cap;
+    }
+    uint8_t *bits = calloc((n + 7) / 8, 1);
+    if (!bits)
+        return NULL;
+    size_t pos = c->nleases++;
+    lease *l = &c->leases[pos];
+    memset(l, 0, sizeof *l);
+    l->id = id;
+    l->first = first;
+    l->n = n;
+    l->bits = bits;
+    l->state = L_LIVE;
+    snprintf(l->holder, sizeof l->holder, "%s", holder);
+    l->granted = l->progress_at = mg_mono_ms();
+    if (ours)
+        c->seqpos[c->nseq++] = pos;
+    c->live[c->nlive++] = pos;
+    return l;
+}
+
+/* Record that index has a valid row on l. */
+void
+coord_lease_mark(lease *l, uint64_t index)
+{
+    if (!l->bits || !coord_lease_has(l, index))
+        return;
+    uint64_t k = index - l->first;
+    if (l->bits[k / 8] >> (k % 8) & 1)
+        return;
+    l->bits[k / 8] |= (uint8_t)(1u << (k % 8));
+    l->ndone++;
+}
+
+lease *
+coord_live_twin(mg_coord *c, const lease *l)
+{
+    lease *t = l->twin ? coord_lease_find(c, l->twin) : NULL;
+    return t && t->state == L_LIVE ? t : NULL;
+}
+
+/* End a live lease: DONE (every index reported) or RELEASED (its
+ * unfinished indices go back to the queue, except those its live twin
+ * still covers). Returns the number of indices re-queued. */
+uint64_t
+coord_lease_end(mg_coord *c, lease *l, lease_state state)
+{
+    uint64_t requeued = 0;
+    if (state == L_RELEASED) {
+        lease *t = coord_live_twin(c, l);
+        uint64_t run_a = 0;
+        bool open = false;
+        for (uint64_t i = l->first; i <= l->first + l->n; i++) {
+            bool want = i < l->first + l->n && !lease_bit(l, i) &&
+                        !(t && coord_lease_has(t, i));
+            if (want && !open) {
+                run_a = i;
+                open = true;
+            } else if (!want && open) {
+                coord_todo_add(c, run_a, i);
+                requeued += i - run_a;
+                open = false;
+            }
+        }
+        if (requeued)
+            c->st.leases_requeued++;
+    }
+    free(l->bits);
+    l->bits = NULL;
+    l->state = state;
+    size_t pos = (size_t)(l - c->leases);
+    for (size_t i = 0; i < c->nlive; i++)
+        if (c->live[i] == pos) {
+            c->live[i] = c->live[--c->nlive];
+            break;
+        }
+    return requeued;
+}
+
+/* Give every live lease of `holder` back to the queue; returns how many
+ * leases had work left. */
+int
+coord_release_holder(mg_coord *c, const char *holder)
+{
+    int n = 0;
+    for (size_t i = c->nlive; i-- > 0;) {
+        lease *l = &c->leases[c->live[i]];
+        if (!strcmp(l->holder, holder) && coord_lease_end(c, l, L_RELEASED))
+            n++;
+    }
+    return n;
+}
+
+/* How long the lease a worker is on may go without a row. */
+int64_t
+coord_grace_ms(const mg_coord *c)
+{
+    int64_t ttl = (int64_t)c->o.heartbeat_ms * c->o.liveness;
+    if (c->st.sample_s <= 0)
+        return ttl + GRACE_UNKNOWN_MS;
+    double g = 4 * c->st.sample_s;
+    if (2 * c->sample_max_s > g)
+        g = 2 * c->sample_max_s;
+    return ttl + (int64_t)(g * 1000.0);
+}
+
+/* Leases are renewed by work done on them. A worker works through its
+ * leases in the order they were granted, so only its oldest live lease
+ * (the head) is expected to progress; a head without a row for the
+ * grace time is re-queued (the worker is stuck, or no longer has that
+ * work, e.g. after our ledger was restored from an older copy). */
+void
+coord_check_leases(mg_coord *c, int64_t now)
+{
+    int64_t grace = coord_grace_ms(c);
+    for (size_t i = c->nlive; i-- > 0;) {
+        lease *l = &c->leases[c->live[i]];
+        if (!is_head(c, l))
+            continue;
+        if (!l->head_since)
+            l->head_since = now;
+        int64_t last = l->progress_at > l->head_since ? l->progress_at
+                                                       : l->head_since;
+        if (now - last <= grace)
+            continue;
+        char holder[64];
+        uint64_t id = l->id;
+        snprintf(holder, sizeof holder, "%s", l->holder);
+        uint64_t back = coord_lease_end(c, l, L_RELEASED);
+        mg_stats_requeued(c->stats, back ? 1 : 0);
+        mg_dlog(WHO, "lease %" PRIu64 " of %s made no progress for %" PRId64
+                " ms: %" PRIu64 " sample(s) re-queued", id, holder,
+                now - last, back);
+    }
+}
+
+/* Indices for the next lease: fixed (--chunk), else guided - at most
+ * lease_s seconds of measured work and at most 1/(2 x jobs) of what is
+ * left, one sample while nothing is measured yet - so every job has work
+ * at the start and the leases shrink towards the end. */
+uint32_t
+coord_lease_size(const mg_coord *c, int jobs)
+{
+    uint64_t n;
+    if (c->o.chunk) {
+        n = c->o.chunk;
+    } else if (c->st.sample_s <= 0) {
+        n = 1;
+    } else {
+        double t = c->o.lease_s / c->st.sample_s;
+        uint64_t by_time = t >= (double)MG_PROTO_MAX_CHUNK
+                               ? MG_PROTO_MAX_CHUNK : (uint64_t)t;
+        uint64_t share = 2 * (uint64_t)(jobs > 0 ? jobs : 1);
+        uint64_t guided = (c->todo_total + share - 1) / share;
+        n = by_time < guided ? by_time : guided;
+    }
+    if (n < 1)
+        n = 1;
+    if (n > MG_PROTO_MAX_CHUNK)
+        n = MG_PROTO_MAX_CHUNK;
+    return (uint32_t)n;
+}
+
+/* Is l its holder's oldest live lease (the one it works on)? */
+static bool
+is_head(const mg_coord *c, const lease *l)
+{
+    for (size_t k = 0; k < c->nlive; k++) {
+        const lease *o = &c->leases[c->live[k]];
+        if (o != l && o->id < l->id && !strcmp(o->holder, l->holder))
+            return false;
+    }
+    return true;
+}
+
+static const peer *
+peer_of(const mg_coord *c, const char *identity)
+{
+    for (size_t i = 0; i < c->npeers; i++)
+        if (!strcmp(c->peers[i].identity, identity))
+            return &c->peers[i];
+    return NULL;
+}
+
+/* Speculation: once the queue is empty, an idle job gets a copy of
+ * another worker's unfinished work: first the back half of a lease of
+ * two or more samples waiting behind the one its holder is on (the holder
+ * then finds those samples on disk), else the unfinished part of the
+ * lease a straggler is on - no row for twice the measured sample time. Never its
+ * own, never one already copied. The first row per index wins and the
+ * copy is harmless (the engine's rename makes one of two writers the
+ * winner, the other reports the sample found on disk). */
+lease *
+coord_duplicate_straggler(mg_coord *c, const peer *p)
+{
+    lease *best = NULL;
+    bool best_waits = false;
+    if (c->st.sample_s <= 0)
+        return NULL;
+    int64_t now = mg_mono_ms();
+    int64_t slow = (int64_t)(2000.0 * c->st.sample_s);
+    for (size_t i = 0; i < c->nlive; i++) {
+        lease *l = &c->leases[c->live[i]];
+        if (l->twin || !strcmp(l->holder, p->identity) || l->ndone >= l->n)
+            continue;
+        bool waits = !is_head(c, l);
+        /* its holder reaches a one-sample waiting lease before a copy
+         * could finish it: only the back half of a longer one pays */
+        if (waits && l->n - l->ndone < 2)
+            continue;
+        if (!waits) {
+            const peer *h = peer_of(c, l->holder);
+            int64_t since = l->progress_at;
+            if (h && h->last_row_at > since)
+                since = h->last_row_at;
+            if (now - since < slow)
+                continue;
+        }
+        uint32_t left = l->n - l->ndone, bleft = best ? best->n - best->ndone
+                                                       : 0;
+        if (!best || (waits && !best_waits) ||
+            (waits == best_waits && left > bleft)) {
+            best = l;
+            best_waits = waits;
+        }
+    }
+    if (!best)
+        return NULL;
+    uint64_t lo = best->first + best->n, hi = best->first;
+    for (uint64_t i = best->first; i < best->first + best->n; i++)
+        if (!lease_bit(best, i)) {
+            if (i < lo)
+                lo = i;
+            hi = i;
+        }
+    if (best_waits)
+        lo += (hi - lo + 1) / 2;
+    uint64_t orig = best->id;
+    lease *d = coord_lease_new(c, c->lease_base + c->nseq, lo,
+                               (uint32_t)(hi - lo + 1), p->identity);
+    if (!d)
+        return NULL;
+    best = coord_lease_find(c, orig);        /* lease_new may have moved it */
+    best->twin = d->id;
+    d->twin = orig;
+    c->st.leases_duplicated++;
+    return d;
+}

@@ -1,0 +1,575 @@
+/*
+ * coord_setup — making and ending an mg_coord: the run opened (or
+ * created) in the ledger, refused if its parameters differ; on resume the
+ * disk checked against the ledger and samples found on disk imported as
+ * rows; the work queue derived from the rows; the ledger lock, CURVE and
+ * the bound socket; and mg_coord_destroy.
+ *
+ * Invariant: what is to do is re-derived at every start from the rows
+ * (and, on resume, from the disk: a sample.json with the run's seed is a
+ * row), so a restored old ledger cannot strand work.
+ */
+#include "coord_priv.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+#include <zmq.h>
+
+#include "curve.h"
+#include "dsfilter.h"
+#include "endpoint.h"
+#include "licenses.h"
+#include "sampledir.h"
+
+static int
+curve_setup(mg_coord *c, char *err, size_t errlen)
+{
+    mg_curve_keys k;
+    if (mg_curve_load_server(c->o.curve_dir, &k, err, errlen))
+        return -1;
+    /* zauth serves ZAP in czmq's context; the socket must live there
+     * too, and the handler must be up before the first handshake */
+    c->ctx = mg_curve_context();
+    c->czmq_ctx = true;
+    if (!c->ctx) {
+        snprintf(err, errlen, "cannot start czmq");
+        return -1;
+    }
+    c->auth = mg_curve_auth_start(c->o.curve_dir, err, errlen);
+    if (!c->auth)
+        return -1;
+    c->sock = zmq_socket(c->ctx, ZMQ_ROUTER);
+    if (!c->sock || mg_curve_apply_server(c->sock, &k, err, errlen))
+        goto fail;
+    char ep[64];
+    snprintf(ep, sizeof ep, "inproc://mg-coord-mon-%p", (void *)c);
+    if (zmq_socket_monitor(c->sock, ep, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
+        c->mon = zmq_socket(c->ctx, ZMQ_PAIR);
+        if (c->mon && zmq_connect(c->mon, ep)) {
+            zmq_close(c->mon);
+            c->mon = NULL;
+        }
+    }
+    memset(&k, 0, sizeof k);
+    return 0;
+fail:
+    if (!err[0])
+        snprintf(err, errlen, "zmq: %s", zmq_strerror(errno));
+    memset(&k, 0, sizeof k);
+    return -1;
+}
+
+/* ---- set-up ---- */
+
+/* The resume-time disk check: every ledger row marked done must have its
+ * sample.json on disk (a sample directory gets its final name only when
+ * complete, but a user may have deleted files in it since; the engine
+ * replaces a directory without sample.json). Rows come in index order,
+ * which walks the shard directories one at a time: one open per shard
+ * and one fstatat relative to it per row (no path walk from the root). */
+typedef struct {
+    const char *root;
+    char dir[1100];          /* relative directory held open */
+    bool have_dir;
+    int dfd;                 /* -1: that directory is gone */
+    uint64_t *gone;
+    size_t n, cap;
+    uint64_t rows, dirs;
+    char *rej[MG_DSFILTER_MAX_REJECT_DIRS]; /* `musicgen filter`'s */
+    int nrej;
+    uint64_t *filtered;                      /* gone into one of them */
+    size_t nf, capf;
+} verify_ctx;
+
+/* Append index to a growing array; 0, or 1 when out of memory. */
+static int
+index_push(uint64_t **a, size_t *n, size_t *cap, uint64_t index)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        uint64_t *g = realloc(*a, nc * sizeof *g);
+        if (!g)
+            return 1;
+        *a = g;
+        *cap = nc;
+    }
+    (*a)[(*n)++] = index;
+    return 0;
+}
+
+static void
+verify_open(verify_ctx *v, const char *dir)
+{
+    char path[2400];
+    if (v->dfd >= 0)
+        close(v->dfd);
+    snprintf(v->dir, sizeof v->dir, "%s", dir);
+    v->have_dir = true;
+    v->dirs++;
+    snprintf(path, sizeof path, "%s%s%s", v->root, *dir ? "/" : "", dir);
+    v->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static int
+verify_row(const mg_row *row, const char *wrote_at, void *ud)
+{
+    verify_ctx *v = ud;
+    (void)wrote_at;
+    if (row->status != MG_ROW_OK)
+        return 0;
+    v->rows++;
+    /* path "SHARD/NAME" (sharded) or "NAME" (flat layout) */
+    char dir[sizeof row->path], rel[sizeof row->path + 16];
+    const char *slash = strrchr(row->path, '/');
+    size_t dlen = slash ? (size_t)(slash - row->path) : 0;
+    snprintf(dir, sizeof dir, "%.*s", (int)dlen, row->path);
+    if (!v->have_dir || strcmp(dir, v->dir))
+        verify_open(v, dir);
+    snprintf(rel, sizeof rel, "%s/sample.json",
+             slash ? slash + 1 : row->path);
+    struct stat st;
+    if (v->dfd >= 0 && fstatat(v->dfd, rel, &st, 0) == 0 &&
+        S_ISREG(st.st_mode))
+        return 0;
+    /* moved out by `musicgen filter`: done, and kept out */
+    for (int i = 0; i < v->nrej; i++) {
+        char p[5200];
+        snprintf(p, sizeof p, "%s/%s/sample.json", v->rej[i], row->path);
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            return index_push(&v->filtered, &v->nf, &v->capf, row->index);
+    }
+    return index_push(&v->gone, &v->n, &v->cap, row->index);
+}
+
+static int
+verify_disk(mg_coord *c, char *err, size_t errlen)
+{
+    verify_ctx v;
+    memset(&v, 0, sizeof v);
+    v.root = c->o.cfg.out_dir;
+    v.dfd = -1;
+    v.nrej = mg_dsfilter_reject_dirs(v.root, v.rej,
+                                     MG_DSFILTER_MAX_REJECT_DIRS);
+    int64_t t0 = mg_mono_ms();
+    int rc = mg_ledger_foreach_row(c->ledger, verify_row, &v, err, errlen);
+    if (v.dfd >= 0)
+        close(v.dfd);
+    for (int i = 0; i < v.nrej; i++)
+        free(v.rej[i]);
+    if (rc == 0 && v.nf) {
+        free(c->filtered);
+        c->filtered = v.filtered;
+        c->nfiltered = v.nf;
+        v.filtered = NULL;
+        if (!c->o.quiet)
+            mg_dlog(WHO, "%zu sample(s) moved out by `musicgen filter` are "
+                    "kept out: not made again, not in the manifest", v.nf);
+    }
+    free(v.filtered);
+    if (rc == 0 && v.n) {
+        c->missing = v.n;
+        rc = mg_ledger_begin(c->ledger, err, errlen);
+        for (size_t i = 0; rc == 0 && i < v.n; i++)
+            rc = mg_ledger_forget(c->ledger, v.gone[i], err, errlen);
+        if (rc == 0)
+            rc = mg_ledger_commit(c->ledger, err, errlen);
+        if (rc == 0 && !c->o.quiet)
+            mg_dlog(WHO, "%zu sample(s) in the ledger are gone from disk; "
+                    "they will be made again", v.n);
+    }
+    if (rc == 0 && !c->o.quiet)
+        mg_dlog(WHO, "disk check: %" PRIu64 " rows in %" PRIu64
+                " directories in %" PRId64 " ms", v.rows, v.dirs,
+                mg_mono_ms() - t0);
+    free(v.gone);
+    return rc;
+}
+
+/* The queue: every index of the run without a row. */
+typedef struct {
+    mg_coord *c;
+    uint64_t next;
+    int rc;
+} gap_ctx;
+
+static int
+gap_index(uint64_t index, void *ud)
+{
+    gap_ctx *g = ud;
+    if (index > g->next && coord_todo_add(g->c, g->next, index))
+        g->rc = -1;
+    g->next = index + 1;
+    return g->rc;
+}
+
+static int
+build_todo(mg_coord *c, char *err, size_t errlen)
+{
+    uint64_t start = (uint64_t)c->o.cfg.start;
+    uint64_t end = start + (uint64_t)c->o.cfg.count;
+    gap_ctx g = {c, start, 0};
+    if (mg_ledger_indices(c->ledger, start, end - start, gap_index, &g, err,
+                          errlen))
+        return -1;
+    if (g.rc == 0 && g.next < end && coord_todo_add(c, g.next, end))
+        g.rc = -1;
+    if (g.rc)
+        snprintf(err, errlen, "out of memory");
+    return g.rc;
+}
+
+/* The row of a sample complete on disk, as a worker finding it would
+ * report it: 0 when sample.json is there and is this run's sample. */
+static int
+row_from_disk(mg_coord *c, uint64_t index, mg_row *row)
+{
+    const mg_config *cfg = &c->o.cfg;
+    char rel[64], path[1200];
+    mg_sample_relpath(rel, sizeof rel, index, cfg->shard_width);
+    snprintf(path, sizeof path, "%s/%s/sample.json", cfg->out_dir, rel);
+    struct stat st;
+    if (stat(path, &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20))
+        return -1;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char *text = malloc((size_t)st.st_size + 1);
+    size_t got = text ? fread(text, 1, (size_t)st.st_size, f) : 0;
+    fclose(f);
+    if (!text || got != (size_t)st.st_size) {
+        free(text);
+        return -1;
+    }
+    text[got] = '\0';
+    /* seeds exceed 2^63: read ours from the text, exactly */
+    uint64_t seed = mg_sample_seed(cfg->global_seed, index);
+    const char *k = strstr(text, "\"seed\"");
+    bool seed_ok = false;
+    if (k) {
+        k += 6;
+        while (*k == ' ' || *k == ':' || *k == '\n' || *k == '\t')
+            k++;
+        char *e;
+        errno = 0;
+        unsigned long long v = strtoull(k, &e, 10);
+        seed_ok = e != k && errno == 0 && v == seed;
+    }
+    json_t *j = seed_ok ? json_loads(text, JSON_DECODE_INT_AS_REAL, NULL)
+                        : NULL;
+    free(text);
+    if (!j)
+        return -1;
+    memset(row, 0, sizeof *row);
+    row->index = index;
+    row->seed = seed;
+    row->status = MG_ROW_OK;
+    row->split = mg_split_of(seed, cfg->split);
+    snprintf(row->path, sizeof row->path, "%s", rel);
+    row->score = json_number_value(json_object_get(j, "musicality_score"));
+    row->duration = json_number_value(json_object_get(j, "duration_seconds"));
+    row->attempt = (int)json_number_value(json_object_get(j, "attempt"));
+    row->skipped = true;
+    json_decref(j);
+    if (row->attempt < 1)
+        row->attempt = 1;
+    if (!(row->score >= 0 && row->score <= 1) || !(row->duration > 0) ||
+        row->duration > MG_ENGINE_MAX_DURATION_S ||
+        row->attempt > cfg->max_attempts)
+        return -1;
+    return 0;
+}
+
+/* On resume: a sample finished on disk whose row the ledger lacks (a
+ * ledger restored from an older copy, a power cut in non-durable mode)
+ * is done - its row is re-derived from its sample.json. */
+static int
+import_from_disk(mg_coord *c, char *err, size_t errlen)
+{
+    uint64_t *found = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (size_t r = 0; r < c->ntodo && rc == 0; r++)
+        for (uint64_t i = c->todo[r].a; i < c->todo[r].b; i++) {
+            mg_row row;
+            if (row_from_disk(c, i, &row))
+                continue;
+            if (!c->in_tx && coord_tx_open(c, err, errlen)) {
+                rc = -1;
+                break;
+            }
+            char wrote_at[40];
+            mg_rfc3339(wrote_at, sizeof wrote_at, mg_wall_ms());
+            if (mg_ledger_put_row(c->ledger, &row, "(found on disk)",
+                                  wrote_at, err, errlen) < 0) {
+                rc = -1;
+                break;
+            }
+            coord_touch_chunk(c, mg_ledger_chunk_of(c->ledger, i));
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                uint64_t *f = realloc(found, cap * sizeof *f);
+                if (!f) {
+                    snprintf(err, errlen, "out of memory");
+                    rc = -1;
+                    break;
+                }
+                found = f;
+            }
+            found[n++] = i;
+        }
+    if (rc == 0 && c->in_tx)
+        rc = coord_tx_commit(c, err, errlen);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        coord_todo_sub(c, found[i], found[i] + 1);
+    c->st.rows_from_disk = n;
+    if (rc == 0 && n && !c->o.quiet)
+        mg_dlog(WHO, "%zu sample(s) complete on disk had no row in the "
+                "ledger: their rows are re-derived from sample.json", n);
+    free(found);
+    return rc;
+}
+
+static int
+open_run(mg_coord *c, char *err, size_t errlen)
+{
+    mg_ledger_run want = {0}, have = {0};
+    if (mg_fingerprint_compute(&c->o.cfg, &c->fp, err, errlen))
+        return -1;
+    c->run_json = mg_config_run_json(&c->o.cfg);
+    if (!c->run_json) {
+        snprintf(err, errlen, "cannot serialise the run config");
+        return -1;
+    }
+    want.global_seed = c->o.cfg.global_seed;
+    want.start = (uint64_t)c->o.cfg.start;
+    want.count = (uint64_t)c->o.cfg.count;
+    want.chunk = c->o.chunk ? c->o.chunk : 64;   /* status bookkeeping */
+    want.run_json = c->run_json;
+    want.fp = c->fp;
+    int rc = mg_ledger_get_run(c->ledger, &have, err, errlen);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        if (mg_ledger_create_run(c->ledger, &want, err, errlen))
+            return -1;
+        if (mg_ledger_get_run(c->ledger, &have, err, errlen) != 1)
+            return -1;
+        if (!c->o.quiet)
+            mg_dlog(WHO, "new run: seed %" PRId64 ", %" PRIu64 " samples "
+                    "from %" PRIu64 ", %s", want.global_seed,
+                    want.count, want.start, c->o.chunk ? "fixed leases"
+                    : "leases sized by measured sample time");
+    } else {
+        char why[2048];
+        if (mg_ledger_check_run(&have, &want, why, sizeof why)) {
+            snprintf(err, errlen, "the ledger %s holds a different run (%s); "
+                     "use another ledger or the same parameters",
+                     c->o.ledger_path, why);
+            mg_ledger_run_free(&have);
+            return -1;
+        }
+    }
+    mg_ledger_run_free(&have);
+    if (c->o.verify_disk && verify_disk(c, err, errlen))
+        return -1;
+    if (build_todo(c, err, errlen) ||
+        (rc == 1 && import_from_disk(c, err, errlen)))
+        return -1;
+    mg_ledger_counts counts;
+    if (mg_ledger_counts_get(c->ledger, mg_wall_ms(), &counts, err, errlen))
+        return -1;
+    c->done = counts.ok + counts.failed;
+    c->failed = counts.failed;
+    c->resumed = c->done;
+    if (rc == 1 && !c->o.quiet)
+        mg_dlog(WHO, "resuming run: %" PRIu64 "/%" PRIu64 " done",
+                c->done, counts.total);
+    return 0;
+}
+
+static int
+lock_ledger(mg_coord *c, char *err, size_t errlen)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s.lock", c->o.ledger_path);
+    c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (c->lock_fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(c->lock_fd, LOCK_EX | LOCK_NB)) {
+        snprintf(err, errlen, "the ledger %s is in use by another "
+                 "coordinator", c->o.ledger_path);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+write_endpoint_file(const char *path, const char *endpoint, char *err,
+                    size_t errlen)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f || fprintf(f, "%s\n", endpoint) < 0 || fclose(f)) {
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    if (rename(tmp, path)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+mg_coord *
+mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
+{
+    mg_coord *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->o = *o;
+    c->lock_fd = -1;
+    if (c->o.heartbeat_ms < 50)
+        c->o.heartbeat_ms = 50;
+    if (c->o.liveness < 2)
+        c->o.liveness = 2;
+    if (c->o.progress_ms < 50)
+        c->o.progress_ms = 50;
+    if (!(c->o.lease_s > 0))
+        c->o.lease_s = 2.0;
+    /* ids of this session's leases: after any id an earlier session of
+     * this ledger handed out (it started earlier; 65536 leases per ms of
+     * its life), so a worker's lease from before our restart is never
+     * mistaken for one of ours */
+    c->lease_base = (uint64_t)mg_wall_ms() << 16;
+    /* The endpoint first: a bad --bind must leave nothing behind (no
+     * output directory, no ledger). */
+    if (mg_endpoint_check(c->o.bind, true, err, errlen))
+        goto fail;
+    err[0] = '\0';
+    if (c->o.curve_dir) {
+        if (curve_setup(c, err, errlen))
+            goto fail;
+    } else {
+        c->ctx = zmq_ctx_new();
+        c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_ROUTER) : NULL;
+    }
+    if (!c->sock) {
+        if (!err[0])
+            snprintf(err, errlen, "zmq: %s", zmq_strerror(errno));
+        goto fail;
+    }
+    int zero = 0, hwm = 100000, maxmsg = (int)MG_PROTO_MAX_FRAME;
+    int64_t maxmsg64 = maxmsg;
+    zmq_setsockopt(c->sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    /* oversize frames are cut off by libzmq before they reach us */
+    zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg64, sizeof maxmsg64);
+    if (zmq_bind(c->sock, c->o.bind)) {
+        snprintf(err, errlen, "cannot bind %s: %s", c->o.bind,
+                 zmq_strerror(errno));
+        goto fail;
+    }
+    size_t elen = sizeof c->endpoint;
+    zmq_getsockopt(c->sock, ZMQ_LAST_ENDPOINT, c->endpoint, &elen);
+    if (mg_dir_make(c->o.cfg.out_dir)) {
+        snprintf(err, errlen, "%s: %s", c->o.cfg.out_dir, strerror(errno));
+        goto fail;
+    }
+    if (lock_ledger(c, err, errlen))
+        goto fail;
+    c->ledger = mg_ledger_open(c->o.ledger_path, err, errlen);
+    if (!c->ledger ||
+        mg_ledger_set_durable(c->ledger, c->o.durable, err, errlen) ||
+        open_run(c, err, errlen))
+        goto fail;
+    if (c->o.endpoint_file &&
+        write_endpoint_file(c->o.endpoint_file, c->endpoint, err, errlen))
+        goto fail;
+    if (c->o.http) {
+        char title[1200];
+        snprintf(title, sizeof title, "musicgen run: seed %" PRId64 ", %"
+                 PRId64 " samples -> %s", c->o.cfg.global_seed,
+                 c->o.cfg.count, c->o.cfg.out_dir);
+        c->stats = mg_stats_new(title, c->done, c->failed,
+                                (uint64_t)c->o.cfg.count);
+        if (!c->stats) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        c->http = mg_http_start(c->o.http, c->stats, err, errlen);
+        if (!c->http)
+            goto fail;
+        /* always said, even quiet: it is how the user finds the page */
+        mg_dlog(WHO, "status page on %s (metrics: %smetrics)",
+                mg_http_url(c->http), mg_http_url(c->http));
+    }
+    if (!c->o.quiet)
+        mg_dlog(WHO, "listening on %s%s (ledger %s%s)", c->endpoint,
+                c->o.curve_dir ? " with CURVE" : "", c->o.ledger_path,
+                c->o.durable ? ", durable" : "");
+    return c;
+fail:
+    mg_coord_destroy(&c);
+    return NULL;
+}
+
+void
+mg_coord_destroy(mg_coord **cp)
+{
+    mg_coord *c = *cp;
+    if (!c)
+        return;
+    if (c->in_tx && c->ledger) {
+        char err[256];
+        if (coord_tx_commit(c, err, sizeof err))
+            mg_dlog(WHO, "%s", err);
+    }
+    for (size_t i = 0; i < c->npeers; i++)
+        free(c->peers[i].acks);
+    free(c->peers);
+    free(c->touched);
+    for (size_t i = 0; i < c->nleases; i++)
+        free(c->leases[i].bits);
+    free(c->leases);
+    free(c->live);
+    free(c->seqpos);
+    free(c->todo);
+    free(c->filtered);
+    free(c->banned);
+    if (c->mon)
+        zmq_close(c->mon);
+    if (c->sock)
+        zmq_close(c->sock);
+    mg_curve_auth_stop(&c->auth);
+    /* czmq terminates its own context at exit */
+    if (c->ctx && !c->czmq_ctx)
+        zmq_ctx_term(c->ctx);
+    mg_ledger_close(&c->ledger);
+    if (c->lock_fd >= 0)
+        close(c->lock_fd);
+    free(c->run_json);
+    /* the server goes before the stats it reads */
+    mg_http_stop(&c->http);
+    mg_stats_destroy(&c->stats);
+    free(c);
+    *cp = NULL;
+}
