@@ -1,0 +1,197 @@
+/*
+ * serve_http — the responses of `musicgen serve` (JSON, one-line errors,
+ * files) and the checks of its parameters.
+ *
+ * Invariant: serve_send_error answers one JSON object {"error": ...}
+ * with the status given.
+ */
+#include "serve_priv.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "genre.h"
+#include "http.h"
+#include "procs.h"
+#include "sampledir.h"
+#include "midiread.h"
+#include "spectro.h"
+
+int64_t
+serve_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* ---- responses ---- */
+
+enum MHD_Result
+serve_send_buf(struct MHD_Connection *c, unsigned status, const char *type,
+               void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
+                                                             mode);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    enum MHD_Result rc = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+enum MHD_Result
+serve_send_json(struct MHD_Connection *c, unsigned status, json_t *o)
+{
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!s)
+        return MHD_NO;
+    return serve_send_buf(c, status, "application/json", s, strlen(s),
+                          MHD_RESPMEM_MUST_FREE);
+}
+
+enum MHD_Result
+serve_send_error(struct MHD_Connection *c, unsigned status, const char *fmt,
+                 ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return serve_send_json(c, status, json_pack("{s:s}", "error", msg));
+}
+
+enum MHD_Result
+serve_not_found(struct MHD_Connection *c)
+{
+    return serve_send_error(c, MHD_HTTP_NOT_FOUND, "not found");
+}
+
+/* A regular file by fd, with Range support (one range: what <audio>
+ * asks for). */
+enum MHD_Result
+serve_send_file(struct MHD_Connection *c, const char *path, const char *type,
+                const char *download_name)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        return serve_not_found(c);
+    }
+    uint64_t size = (uint64_t)st.st_size, from = 0, to = size ? size - 1 : 0;
+    unsigned status = MHD_HTTP_OK;
+    const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_RANGE);
+    if (range && size) {
+        unsigned long long a = 0, b = size - 1;
+        char *end;
+        bool ok = !strncmp(range, "bytes=", 6);
+        const char *p = range + 6;
+        if (ok && *p == '-') {          /* the last N bytes */
+            unsigned long long n = strtoull(p + 1, &end, 10);
+            ok = *end == '\0' && n > 0;
+            a = n >= size ? 0 : size - n;
+        } else if (ok) {
+            a = strtoull(p, &end, 10);
+            ok = *end == '-';
+            if (ok && end[1]) {
+                b = strtoull(end + 1, &end, 10);
+                ok = *end == '\0';
+            }
+            if (b >= size)
+                b = size - 1;
+        }
+        if (!ok || a > b || a >= size) {
+            close(fd);
+            struct MHD_Response *r =
+                MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+            char cr[64];
+            snprintf(cr, sizeof cr, "bytes */%" PRIu64, size);
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+            enum MHD_Result rc = MHD_queue_response(
+                c, MHD_HTTP_RANGE_NOT_SATISFIABLE, r);
+            MHD_destroy_response(r);
+            return rc;
+        }
+        from = a;
+        to = b;
+        status = MHD_HTTP_PARTIAL_CONTENT;
+    }
+    struct MHD_Response *r = MHD_create_response_from_fd_at_offset64(
+        size ? to - from + 1 : 0, fd, from);
+    if (!r) {
+        close(fd);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (status == MHD_HTTP_PARTIAL_CONTENT) {
+        char cr[96];
+        snprintf(cr, sizeof cr, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64,
+                 from, to, size);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+    }
+    if (download_name) {
+        char cd[300];
+        snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", download_name);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
+    }
+    enum MHD_Result rc = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+/* ---- parameters ---- */
+
+int
+serve_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    if (!s || !*s || strlen(s) > 20)
+        return -1;
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (errno || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+bool
+serve_known_genre(const server *s, const char *name, size_t len)
+{
+    for (int i = 0; i < s->ngenres; i++)
+        if (strlen(s->genres[i]) == len && !strncmp(s->genres[i], name, len))
+            return true;
+    return false;
+}

@@ -1,0 +1,435 @@
+/*
+ * serve_sample — a sample as `musicgen serve` shows it: its directory
+ * (from "job/N" or "ds/I", computed, never taken from the URL), its files,
+ * the view (sample.json plus its MIDI notes), a ustar tarball, the mix
+ * spectrogram with beats, downbeats and parts, and the dataset's list.
+ *
+ * Invariant: only sample.json, mix.wav, stems/<layer>.wav and
+ * midi/<layer>.mid are served, and only if their real path (symlinks
+ * resolved) lies inside the served root.
+ */
+#include "serve_priv.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "genre.h"
+#include "http.h"
+#include "procs.h"
+#include "sampledir.h"
+#include "midiread.h"
+#include "spectro.h"
+
+#define LAYERS 4
+static const char *const layers[LAYERS] = {
+    "beat", "melody", "harmony", "bassline",
+};
+
+/* ---- samples and their files ---- */
+
+/* The directory of a sample reference ("job/N" or "ds/I"); 0 or -1. The
+ * root it lies in goes to root. */
+int
+serve_sample_dir(server *s, const char *ref, char *dir, size_t n, char *root,
+                 size_t rn)
+{
+    uint64_t v;
+    if (!strncmp(ref, "job/", 4) && !serve_parse_u64(ref + 4, INT_MAX, &v)) {
+        int rc = -1;
+        pthread_mutex_lock(&s->mu);
+        for (int i = 0; i < s->njobs; i++)
+            if (s->jobs[i].id == (int)v && s->jobs[i].state == J_DONE) {
+                snprintf(dir, n, "%s/%06" PRIu64, s->jobs[i].dir,
+                         s->jobs[i].index);
+                snprintf(root, rn, "%s", s->work);
+                rc = 0;
+            }
+        pthread_mutex_unlock(&s->mu);
+        return rc;
+    }
+    if (!strncmp(ref, "ds/", 3) && s->dataset[0] &&
+        !serve_parse_u64(ref + 3, 999999999999ULL, &v)) {
+        /* flat or sharded by 1..5 characters of the padded index */
+        char pad[32];
+        snprintf(pad, sizeof pad, "%06" PRIu64, v);
+        for (int w = 0; w <= 5; w++) {
+            if (w)
+                snprintf(dir, n, "%s/%.*s/%s", s->dataset, w, pad, pad);
+            else
+                snprintf(dir, n, "%s/%s", s->dataset, pad);
+            char sj[PATH_MAX + 32];
+            snprintf(sj, sizeof sj, "%s/sample.json", dir);
+            if (access(sj, R_OK) == 0) {
+                snprintf(root, rn, "%s", s->dataset);
+                return 0;
+            }
+        }
+    }
+    return -1;
+}
+
+/* Is name one of the files a sample may hold? Its content type then. */
+const char *
+serve_sample_file_type(const char *name)
+{
+    if (!strcmp(name, "sample.json"))
+        return "application/json";
+    if (!strcmp(name, "mix.wav"))
+        return "audio/wav";
+    for (int l = 0; l < LAYERS; l++) {
+        char a[64], b[64];
+        snprintf(a, sizeof a, "stems/%s.wav", layers[l]);
+        snprintf(b, sizeof b, "midi/%s.mid", layers[l]);
+        if (!strcmp(name, a))
+            return "audio/wav";
+        if (!strcmp(name, b))
+            return "audio/midi";
+    }
+    return NULL;
+}
+
+/* dir/name resolved; 0 when it exists and its real path is inside root. */
+int
+serve_inside(const char *root, const char *dir, const char *name, char *real)
+{
+    char path[PATH_MAX + 64], rroot[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (!realpath(path, real) || !realpath(root, rroot))
+        return -1;
+    size_t l = strlen(rroot);
+    return strncmp(real, rroot, l) || real[l] != '/' ? -1 : 0;
+}
+
+/* Split "/api/x/<kind>/<n>[/rest]" into ref ("kind/n") and rest. */
+int
+serve_split_ref(const char *p, char *ref, size_t n, const char **rest)
+{
+    const char *a = strchr(p, '/');
+    if (!a)
+        return -1;
+    const char *b = strchr(a + 1, '/');
+    size_t len = b ? (size_t)(b - p) : strlen(p);
+    if (len >= n)
+        return -1;
+    memcpy(ref, p, len);
+    ref[len] = '\0';
+    *rest = b ? b + 1 : "";
+    return 0;
+}
+
+/* ---- the view of a sample: sample.json plus the notes of its MIDI ---- */
+
+enum MHD_Result
+serve_view(server *s, struct MHD_Connection *c, const char *ref)
+{
+    char dir[PATH_MAX + 64], root[PATH_MAX], real[PATH_MAX];
+    if (serve_sample_dir(s, ref, dir, sizeof dir, root, sizeof root) ||
+        serve_inside(root, dir, "sample.json", real))
+        return serve_not_found(c);
+    json_error_t je;
+    json_t *sj = json_load_file(real, 0, &je);
+    if (!sj)
+        return serve_send_error(c, 500, "sample.json: %s", je.text);
+    json_t *notes = json_object();
+    for (int l = 0; l < LAYERS; l++) {
+        char name[64], err[300];
+        snprintf(name, sizeof name, "midi/%s.mid", layers[l]);
+        mg_mnote *nv;
+        size_t nn;
+        if (serve_inside(root, dir, name, real) ||
+            mg_midiread_file(real, &nv, &nn, err, sizeof err))
+            continue;       /* mix-only samples have no MIDI */
+        json_t *a = json_array();
+        for (size_t i = 0; i < nn; i++)
+            json_array_append_new(a, json_pack(
+                "[f,f,i,i]", nv[i].start, nv[i].end, (int)nv[i].pitch,
+                (int)nv[i].velocity));
+        json_object_set_new(notes, layers[l], a);
+        free(nv);
+    }
+    json_t *files = json_array();
+    const char *cand[2 + 2 * LAYERS];
+    char names[2 * LAYERS][64];
+    int nc = 0;
+    cand[nc++] = "mix.wav";
+    for (int l = 0; l < LAYERS; l++) {
+        snprintf(names[l], sizeof names[l], "stems/%s.wav", layers[l]);
+        cand[nc++] = names[l];
+    }
+    for (int i = 0; i < nc; i++)
+        if (!serve_inside(root, dir, cand[i], real))
+            json_array_append_new(files, json_string(cand[i]));
+    return serve_send_json(c, 200, json_pack("{s:s,s:o,s:o,s:o}", "ref", ref,
+                                             "sample", sj, "notes", notes,
+                                             "audio", files));
+}
+
+/* ---- tar (ustar) of a sample directory ---- */
+
+typedef struct {
+    uint8_t *b;
+    size_t len, cap;
+} tbuf;
+
+static int
+tput(tbuf *t, const void *p, size_t n)
+{
+    if (t->len + n > t->cap) {
+        size_t cap = (t->len + n) * 2;
+        uint8_t *nb = realloc(t->b, cap);
+        if (!nb)
+            return -1;
+        t->b = nb;
+        t->cap = cap;
+    }
+    memcpy(t->b + t->len, p, n);
+    t->len += n;
+    return 0;
+}
+
+static int
+tar_add(tbuf *t, const char *name, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    struct stat st;
+    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || strlen(name) > 99) {
+        fclose(f);
+        return -1;
+    }
+    uint8_t h[512];
+    memset(h, 0, sizeof h);
+    memcpy(h, name, strlen(name));
+    snprintf((char *)h + 100, 8, "%07o", 0644);
+    snprintf((char *)h + 108, 8, "%07o", 0);
+    snprintf((char *)h + 116, 8, "%07o", 0);
+    snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)st.st_size);
+    snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)st.st_mtime);
+    h[156] = '0';
+    memcpy(h + 257, "ustar", 6);
+    memcpy(h + 263, "00", 2);
+    memset(h + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++)
+        sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    h[155] = ' ';
+    if (tput(t, h, 512)) {
+        fclose(f);
+        return -1;
+    }
+    uint8_t buf[65536];
+    size_t n, total = 0;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (tput(t, buf, n)) {
+            fclose(f);
+            return -1;
+        }
+        total += n;
+    }
+    fclose(f);
+    static const uint8_t zero[512];
+    return total % 512 ? tput(t, zero, 512 - total % 512) : 0;
+}
+
+enum MHD_Result
+serve_tarball(server *s, struct MHD_Connection *c, const char *ref)
+{
+    char dir[PATH_MAX + 64], root[PATH_MAX], real[PATH_MAX];
+    if (serve_sample_dir(s, ref, dir, sizeof dir, root, sizeof root))
+        return serve_not_found(c);
+    const char *base = strrchr(dir, '/') + 1;
+    tbuf t = {NULL, 0, 0};
+    const char *cand[] = {"sample.json", "mix.wav"};
+    for (int pass = 0; pass < 3; pass++)
+        for (int i = 0; i < (pass == 0 ? 2 : LAYERS); i++) {
+            char rel[64], name[128];
+            if (pass == 0)
+                snprintf(rel, sizeof rel, "%s", cand[i]);
+            else
+                snprintf(rel, sizeof rel, pass == 1 ? "stems/%s.wav"
+                                                    : "midi/%s.mid",
+                         layers[i]);
+            if (serve_inside(root, dir, rel, real))
+                continue;
+            snprintf(name, sizeof name, "%s/%s", base, rel);
+            if (tar_add(&t, name, real)) {
+                free(t.b);
+                return serve_send_error(c, 500, "cannot read %s", rel);
+            }
+        }
+    static const uint8_t end[1024];
+    if (tput(&t, end, sizeof end)) {
+        free(t.b);
+        return serve_send_error(c, 500, "out of memory");
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        t.len, t.b, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(t.b);
+        return MHD_NO;
+    }
+    char cd[200];
+    snprintf(cd, sizeof cd, "attachment; filename=\"sample-%s.tar\"", base);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "application/x-tar");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
+    enum MHD_Result rc = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+/* ---- the mix spectrogram with beats, downbeats and parts ---- */
+
+static double *
+times_of(json_t *sj, const char *key, size_t *n)
+{
+    json_t *a = json_object_get(sj, key);
+    *n = json_array_size(a);
+    double *t = calloc(*n + 1, sizeof *t);
+    for (size_t i = 0; t && i < *n; i++)
+        t[i] = json_number_value(json_array_get(a, i));
+    return t;
+}
+
+enum MHD_Result
+serve_spectrogram(server *s, struct MHD_Connection *c, const char *ref)
+{
+    char dir[PATH_MAX + 64], root[PATH_MAX], real[PATH_MAX];
+    char wav[PATH_MAX];
+    if (serve_sample_dir(s, ref, dir, sizeof dir, root, sizeof root) ||
+        serve_inside(root, dir, "mix.wav", wav) ||
+        serve_inside(root, dir, "sample.json", real))
+        return serve_not_found(c);
+    const char *ws = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                 "width");
+    uint64_t width = 1000;
+    if (ws && serve_parse_u64(ws, 4096, &width))
+        return serve_send_error(c, 400,
+                                "width must be an integer in 64..4096");
+    if (width < 64)
+        return serve_send_error(c, 400,
+                                "width must be an integer in 64..4096");
+    json_t *sj = json_load_file(real, 0, NULL);
+    size_t nb = 0, nd = 0, np = 0;
+    double *beats = times_of(sj, "beat_times", &nb);
+    double *downs = times_of(sj, "downbeat_times", &nd);
+    json_t *arr = json_object_get(sj, "song_arrangement");
+    np = json_array_size(arr);
+    double *parts = calloc(np + 1, sizeof *parts);
+    for (size_t i = 0; parts && i < np; i++)
+        parts[i] = json_number_value(json_object_get(
+            json_array_get(arr, i), "start_seconds"));
+    json_decref(sj);
+    mg_spectro_marks m[3] = {
+        {beats, beats ? nb : 0, MG_SPECTRO_BEAT},
+        {downs, downs ? nd : 0, MG_SPECTRO_DOWNBEAT},
+        {parts, parts ? np : 0, MG_SPECTRO_PART},
+    };
+    uint8_t *png;
+    size_t len;
+    char err[400];
+    const char *marks = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                    "marks");
+    int rc = mg_spectro_png(wav, (int)width, 256, m,
+                            marks && !strcmp(marks, "0") ? 0 : 3, &png, &len,
+                            err, sizeof err);
+    free(beats);
+    free(downs);
+    free(parts);
+    if (rc)
+        return serve_send_error(c, 500, "%s", err);
+    return serve_send_buf(c, 200, "image/png", png, len,
+                          MHD_RESPMEM_MUST_FREE);
+}
+
+/* ---- browsing a dataset ---- */
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool
+all_digits(const char *n)
+{
+    if (!*n)
+        return false;
+    for (; *n; n++)
+        if (!isdigit((unsigned char)*n))
+            return false;
+    return true;
+}
+
+/* Indices of the finished samples under root (flat, or one level of
+ * shard directories). */
+static void
+scan(const char *root, int depth, uint64_t **idx, size_t *n, size_t *cap)
+{
+    DIR *d = opendir(root);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!all_digits(e->d_name))
+            continue;
+        char p[PATH_MAX + 300];
+        snprintf(p, sizeof p, "%s/%s/sample.json", root, e->d_name);
+        if (strlen(e->d_name) >= 6 && access(p, R_OK) == 0) {
+            if (*n == *cap) {
+                *cap = *cap ? *cap * 2 : 256;
+                uint64_t *x = realloc(*idx, *cap * sizeof *x);
+                if (!x)
+                    break;
+                *idx = x;
+            }
+            (*idx)[(*n)++] = strtoull(e->d_name, NULL, 10);
+        } else if (depth == 0 && strlen(e->d_name) <= 5) {
+            snprintf(p, sizeof p, "%s/%s", root, e->d_name);
+            scan(p, 1, idx, n, cap);
+        }
+    }
+    closedir(d);
+}
+
+enum MHD_Result
+serve_dataset_list(server *s, struct MHD_Connection *c)
+{
+    if (!s->dataset[0])
+        return serve_send_json(c, 200, json_pack("{s:n,s:[]}", "root",
+                                                 "samples"));
+    uint64_t *idx = NULL;
+    size_t n = 0, cap = 0;
+    scan(s->dataset, 0, &idx, &n, &cap);
+    if (n)
+        qsort(idx, n, sizeof *idx, cmp_u64);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_integer((json_int_t)idx[i]));
+    free(idx);
+    return serve_send_json(c, 200, json_pack("{s:s,s:o}", "root", s->dataset,
+                                             "samples", a));
+}
