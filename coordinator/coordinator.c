@@ -60,6 +60,7 @@
 #include "ledger.h"
 #include "licenses.h"
 #include "proto.h"
+#include "runmark.h"
 #include "sampledir.h"
 #include "stats.h"
 
@@ -364,6 +365,11 @@ finish(mg_coord *c, char *err, size_t errlen)
     /* the fonts the finished samples used, from their sample.json */
     if (mg_licenses_write(c->o.cfg.out_dir, c->o.cfg.sf_dir, NULL, err,
                           errlen))
+        return -1;
+    /* for workers that miss SHUTDOWN (reconnecting, stopped) */
+    if (mg_runmark_write(c->o.cfg.out_dir, c->o.cfg.global_seed,
+                         (uint64_t)c->o.cfg.start, (uint64_t)c->o.cfg.count,
+                         err, errlen))
         return -1;
     for (size_t i = 0; i < c->npeers; i++)
         coord_send_simple(c, c->peers[i].rid, c->peers[i].rid_len,

@@ -35,6 +35,7 @@
 #include "musicgen.h"
 #include "musicgen_internal.h"
 #include "proto.h"
+#include "runmark.h"
 #include "sampledir.h"
 
 #define WHO "worker"
@@ -657,6 +658,18 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
             w.last_heard = now;
         }
         if (!w.sock && now - w.last_heard >= w.backoff_ms) {
+            /* the run ended while we were away: SHUTDOWN missed */
+            if (w.run_json &&
+                mg_runmark_complete(w.run_cfg.out_dir, w.run_seed,
+                                    (uint64_t)w.run_cfg.start,
+                                    (uint64_t)w.run_cfg.count)) {
+                if (!o->quiet)
+                    mg_dlog(WHO, "%s: run complete (%s/.musicgen/complete, "
+                            "left by the coordinator); %" PRIu64 " rows "
+                            "made", o->identity, w.run_cfg.out_dir, w.rows);
+                rc = MG_WORKER_DONE;
+                break;
+            }
             if (o->idle_timeout_ms > 0 && w.lost_since &&
                 now - w.lost_since > o->idle_timeout_ms) {
                 snprintf(err, errlen, "no coordinator at %s for %d s; giving "

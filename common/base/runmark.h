@@ -1,0 +1,25 @@
+/*
+ * runmark — ROOT/.musicgen/complete, the mark a coordinator leaves in the
+ * run root when its run is complete (manifest written), naming the run:
+ *     {"global_seed":S,"start":A,"count":N}
+ * A worker that missed the coordinator's SHUTDOWN (it was reconnecting
+ * when the run ended, or stopped) finds it there instead of retrying a
+ * closed port until its idle timeout. The deploy scripts test it too;
+ * an empty mark (what deploy/slurm/coordinator.sbatch wrote before the
+ * coordinator did) counts as complete for whatever run a worker has.
+ * Written by temp file + rename: a reader sees no mark or a whole one.
+ */
+#ifndef MG_RUNMARK_H
+#define MG_RUNMARK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 0, or -1 with err. */
+int mg_runmark_write(const char *root, int64_t global_seed, uint64_t start,
+                     uint64_t count, char *err, size_t errlen);
+/* 1 if ROOT/.musicgen/complete marks this run (or is empty), else 0. */
+int mg_runmark_complete(const char *root, int64_t global_seed,
+                        uint64_t start, uint64_t count);
+
+#endif
