@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "dsfile.h"
+#include "dsnames.h"
 #include "dsread.h"
 #include "errmsg.h"
 #include "wavhdr.h"
@@ -95,7 +96,8 @@ typedef struct {
     char *line; /* one output line, grown as needed (bounded by a record) */
     size_t len, cap;
     bool oom;
-    char prog[128][48], kit[128][48]; /* GM names; "" unknown */
+    /* GM names; "" unknown */
+    char prog[128][MG_GM_NAME_MAX], kit[128][MG_GM_NAME_MAX];
     mg_dsindex_totals *t;
 } ctx;
 
@@ -301,41 +303,6 @@ set_real(rec *r, int k, const json_t *v)
     }
 }
 
-/* GM program and drum-kit names from sf/gm-names.json (a missing file
- * leaves the instrument column null). */
-static void
-load_names(ctx *c)
-{
-    char path[4200];
-    json_error_t je;
-    snprintf(path, sizeof path, "%s/sf/gm-names.json", mg_data_dir());
-    json_t *j = json_load_file(path, 0, &je), *e;
-    size_t i;
-    const char *k;
-    json_array_foreach(json_object_get(j, "programs"), i, e) {
-        if (i < 128 && json_is_string(e))
-            snprintf(c->prog[i], sizeof c->prog[i], "%s",
-                     json_string_value(e));
-    }
-    json_object_foreach(json_object_get(j, "drum_kits"), k, e) {
-        int p = atoi(k);
-        if (p >= 0 && p < 128 && json_is_string(e))
-            snprintf(c->kit[p], sizeof c->kit[p], "%s", json_string_value(e));
-    }
-    json_decref(j);
-}
-
-/* A relative path a sample may name: no "..", not absolute. */
-static bool
-safe_rel(const char *p)
-{
-    if (!*p || *p == '/') return false;
-    for (const char *s = p; (s = strstr(s, "..")); s += 2)
-        if ((s == p || s[-1] == '/') && (s[2] == 0 || s[2] == '/'))
-            return false;
-    return true;
-}
-
 /* The layer's instrument columns from "instruments" and "soundfonts". */
 static void
 layer_fields(ctx *c, rec *r, const json_t *j, const char *layer)
@@ -397,7 +364,7 @@ file_record(ctx *c, const rec *base, const mg_dsample *ds, const json_t *j,
 {
     char path[8400], relpath[4200];
     rec r = *base;
-    if (!safe_rel(rel)) {
+    if (!mg_ds_rel_safe(rel)) {
         c->t->missing++;
         return 0;
     }
@@ -513,7 +480,7 @@ mg_dsindex_run(const char *root, mg_dsindex_kind kind, const char *json_path,
     c->t = t;
     c->json_path = json_path;
     c->csv_path = csv_path;
-    load_names(c);
+    mg_gm_names_load(c->prog, c->kit);
     int rc = -1;
     char e2[1200];
     mg_dsread *rd = mg_dsread_open(root, MG_DSREAD_PARTIALS | MG_DSREAD_PARSE,

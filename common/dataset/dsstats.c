@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "dsnames.h"
 #include "dsread.h"
 #include "errmsg.h"
 #include "jdoc.h"
@@ -73,7 +74,8 @@ struct mg_dsstats {
         char error[200];
     } failed[MAX_FAILED_LISTED]; /* the first ones, in manifest order */
     int nfailed;
-    char prog[128][48], kit[128][48]; /* GM names; "" unknown */
+    /* GM names; "" unknown */
+    char prog[128][MG_GM_NAME_MAX], kit[128][MG_GM_NAME_MAX];
     dim d[ND];
     hist h[NH];
     uint64_t samples, unreadable, partials, rows, failed_rows, ok_rows;
@@ -82,36 +84,12 @@ struct mg_dsstats {
     mg_jdoc doc;
 };
 
-/* GM program and drum-kit names from sf/gm-names.json (names only: a
- * missing file leaves numbers). */
-static void
-load_names(mg_dsstats *s)
-{
-    char path[4200];
-    json_error_t je;
-    snprintf(path, sizeof path, "%s/sf/gm-names.json", mg_data_dir());
-    json_t *j = json_load_file(path, 0, &je), *e;
-    size_t i;
-    const char *k;
-    json_array_foreach(json_object_get(j, "programs"), i, e) {
-        if (i < 128 && json_is_string(e))
-            snprintf(s->prog[i], sizeof s->prog[i], "%s",
-                     json_string_value(e));
-    }
-    json_object_foreach(json_object_get(j, "drum_kits"), k, e) {
-        int p = atoi(k);
-        if (p >= 0 && p < 128 && json_is_string(e))
-            snprintf(s->kit[p], sizeof s->kit[p], "%s", json_string_value(e));
-    }
-    json_decref(j);
-}
-
 mg_dsstats *
 mg_dsstats_new(void)
 {
     mg_dsstats *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    load_names(s);
+    mg_gm_names_load(s->prog, s->kit);
     for (int i = 0; i < NH; i++) {
         s->h[i].min = INFINITY;
         s->h[i].max = -INFINITY;

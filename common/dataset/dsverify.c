@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "dsnames.h"
 #include "dsread.h"
 #include "errmsg.h"
 #include "hex.h"
@@ -178,17 +179,6 @@ ends_with(const char *s, const char *suf)
     return a >= b && !strcmp(s + a - b, suf);
 }
 
-/* A relative path a sample may name: no "..", not absolute. */
-static bool
-safe_rel(const char *p)
-{
-    if (!*p || *p == '/') return false;
-    for (const char *s = p; (s = strstr(s, "..")); s += 2)
-        if ((s == p || s[-1] == '/') && (s[2] == 0 || s[2] == '/'))
-            return false;
-    return true;
-}
-
 static void
 check_file(const char *dir, const char *rel, const char *want_hex,
            const json_t *j, unsigned char *buf, size_t bufsize,
@@ -200,7 +190,7 @@ check_file(const char *dir, const char *rel, const char *want_hex,
     uint64_t size = 0;
     bool wav = ends_with(rel, ".wav");
 
-    if (!safe_rel(rel)) {
+    if (!mg_ds_rel_safe(rel)) {
         problem(r, "%s: not a relative path inside the sample", rel);
         return;
     }
