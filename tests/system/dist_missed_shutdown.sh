@@ -11,12 +11,19 @@ export MUSICGEN_FAULT_SAMPLE_DELAY_MS=20
 start_coord coord.log --seed 6 --count $N --out ds --ledger led.sqlite \
     --bind 'tcp://127.0.0.1:*' --output-mode midi-only --chunk 4 \
     --heartbeat-ms 200
-"$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 120 2>w1.log &
+"$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 120 --identity w1 \
+    2>w1.log &
 W1=$!
-"$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 120 2>w2.log &
+"$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 120 --identity w2 \
+    2>w2.log &
 W2=$!
 wait_for 60 have_samples ds 8 || die "no progress"
-kill -STOP $W1
+# both away until the coordinator has given w1 up (so it will never send
+# it SHUTDOWN, however fast the rest of the run goes); then w2 alone ends
+# the run while w1 stays stopped
+kill -STOP $W1 $W2
+wait_for 60 grep -q "worker w1 lost" coord.log || die "w1 never declared lost"
+kill -CONT $W2
 wait_exit $CPID 120 || die "coordinator did not finish ($(tail -1 coord.log))"
 wait_exit $W2 30 || die "the running worker did not exit 0"
 grep -qx '{"global_seed":6,"start":0,"count":40}' ds/.musicgen/complete ||
@@ -34,12 +41,15 @@ check_run ds 6 $N || die "run check"
 start_coord coord2.log --seed 7 --count 16 --out ds2 --ledger led2.sqlite \
     --bind 'tcp://127.0.0.1:*' --output-mode midi-only --chunk 2 \
     --heartbeat-ms 200
-"$MG_BIN" worker --connect "$EP" --out ds2 --idle-timeout 3 2>w3.log &
+"$MG_BIN" worker --connect "$EP" --out ds2 --idle-timeout 3 --identity w3 \
+    2>w3.log &
 W3=$!
-"$MG_BIN" worker --connect "$EP" --out ds2 2>w4.log &
+"$MG_BIN" worker --connect "$EP" --out ds2 --identity w4 2>w4.log &
 W4=$!
 wait_for 60 have_samples ds2 2 || die "no progress (run 2)"
-kill -STOP $W3
+kill -STOP $W3 $W4
+wait_for 60 grep -q "worker w3 lost" coord2.log || die "w3 never declared lost"
+kill -CONT $W4
 wait_exit $CPID 120 || die "coordinator 2 did not finish"
 wait_exit $W4 30 || die "worker 4 did not exit 0"
 echo '{"global_seed":99,"start":0,"count":8}' > ds2/.musicgen/complete
