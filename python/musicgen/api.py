@@ -247,15 +247,7 @@ class Engine:
     def generate(self, index, global_seed=None):
         """Sample `index` in memory (a Sample; status "failed" when the
         quality gate rejected every attempt)."""
-        L = _native.lib()
-        p = ctypes.c_void_p()
-        if L.musicgen_generate(self._p, self._seed(global_seed), int(index),
-                               ctypes.byref(p)):
-            raise MusicgenError(_native.text(L.musicgen_engine_error(self._p)))
-        try:
-            return Sample(L, p.value)
-        finally:
-            L.musicgen_sample_destroy(ctypes.byref(p))
+        return self._generate_with(index, global_seed, Sample)
 
     def _generate_with(self, index, global_seed, fn):
         """fn(L, p) over sample `index` made in memory, its result
