@@ -280,7 +280,6 @@ mg_cmd_generate(int argc, char **argv)
     o.progress = on_progress_final;
     o.progress_ud = &fx;
     o.quiet = true;
-    o.verify_disk = true;
     o.http = http;
     int rc = 1;
     mg_coord *c = mg_coord_new(&o, err, sizeof err);

@@ -74,10 +74,13 @@ fail:
 
 /* ---- set-up ---- */
 
-/* The resume-time disk check: every ledger row marked done must have its
+/* The resume-time disk check, run by every resume (`generate` and the
+ * standalone coordinator): every ledger row marked done must have its
  * sample.json on disk (a sample directory gets its final name only when
  * complete, but a user may have deleted files in it since; the engine
- * replaces a directory without sample.json). Rows come in index order,
+ * replaces a directory without sample.json); one found instead in a
+ * reject directory recorded by `musicgen filter` is done and kept out of
+ * the manifest. Rows come in index order,
  * which walks the shard directories one at a time: one open per shard
  * and one fstatat relative to it per row (no path walk from the root). */
 typedef struct {
@@ -383,7 +386,9 @@ open_run(mg_coord *c, char *err, size_t errlen)
         }
     }
     mg_ledger_run_free(&have);
-    if (c->o.verify_disk && verify_disk(c, err, errlen))
+    /* the one resume-time disk check, for generate's embedded run and the
+     * standalone coordinator alike: both write the manifest in ROOT */
+    if (rc == 1 && verify_disk(c, err, errlen))
         return -1;
     if (build_todo(c, err, errlen) ||
         (rc == 1 && import_from_disk(c, err, errlen)))

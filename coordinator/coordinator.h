@@ -2,7 +2,9 @@
  * coordinator — the daemon that owns a run: ledger + ROUTER socket.
  *
  * mg_coord_new opens (or creates) the run in the ledger, refusing one
- * whose parameters differ, and binds. mg_coord_run serves workers until
+ * whose parameters differ, and binds; on resume it checks ROOT against the
+ * rows (a done sample gone from disk is made again, one that `musicgen
+ * filter` moved to a recorded reject directory stays out). mg_coord_run serves workers until
  * the run is complete (returns 0: manifest written, workers told to stop)
  * or *stop is set (returns 1: state kept, resume later). The same code
  * serves `musicgen coordinator` and the embedded `musicgen generate`.
@@ -73,9 +75,6 @@ typedef struct {
     mg_coord_progress_cb progress; /* NULL: log lines */
     void *progress_ud;
     bool quiet;                    /* only errors and refusals */
-    /* At start, forget ledger rows whose sample.json is gone from disk so
-     * they are made again (embedded mode: the disk is ours to check). */
-    bool verify_disk;
     /* CURVE key directory (proto/curve.h): only workers whose public
      * certificate is in <curve_dir>/authorized may connect. NULL: plain
      * (embedded mode, or a trusted private network). */
