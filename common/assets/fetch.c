@@ -100,6 +100,28 @@ on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ult,
     return 0;
 }
 
+/* True when path holds exactly want (len bytes). */
+static bool
+file_holds(const char *path, const char *want, size_t len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    bool same = true;
+    char buf[4096];
+    size_t off = 0, n;
+    while (same && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        same = off + n <= len && !memcmp(buf, want + off, n);
+        off += n;
+    }
+    same = same && !ferror(f) && off == len;
+    fclose(f);
+    return same;
+}
+
+/* The licence sidecar NAME.json beside the asset. Written (atomically)
+ * only when missing or different from what the registry says: an
+ * installed asset whose sidecar is current is left untouched. */
 static int
 write_sidecar(const mg_asset *a, const char *dir, char *err, size_t errlen)
 {
@@ -121,17 +143,34 @@ write_sidecar(const mg_asset *a, const char *dir, char *err, size_t errlen)
         if (a->layers & (1u << l))
             json_array_append_new(ls, json_string(mg_layer_name(l)));
     json_object_set_new(j, "layers", ls);
+    char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(j);
+    if (!text)
+        return mg_errf(err, errlen, "%s: out of memory", a->name);
+    size_t len = strlen(text);
     snprintf(path, sizeof path, "%s/%s.json", dir, a->filename);
+    if (file_holds(path, text, len)) {
+        free(text);
+        return 0;
+    }
     snprintf(tmp, sizeof tmp, "%s/.%s.json.tmp", dir, a->filename);
-    if (json_dump_file(j, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 ||
-        rename(tmp, path) < 0) {
-        int en = errno;
-        json_decref(j);
+    FILE *f = fopen(tmp, "wb");
+    int en = f ? 0 : errno;
+    if (f) {
+        if (fwrite(text, 1, len, f) != len)
+            en = errno ? errno : EIO;
+        if (fclose(f) != 0 && !en)
+            en = errno;
+    }
+    if (!en && rename(tmp, path) < 0)
+        en = errno;
+    if (en) {
+        free(text);
         unlink(tmp);
         return mg_errf(err, errlen, "%s: cannot write %s: %s", a->name,
                        path, strerror(en ? en : EIO));
     }
-    json_decref(j);
+    free(text);
     return 0;
 }
 

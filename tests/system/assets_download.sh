@@ -3,7 +3,7 @@
 # file installs with its licence beside it and joins the pools; a wrong
 # checksum, a 404, a connection cut mid-file and a file-size limit (the
 # "full disk") each give one clear line and leave the installed set
-# unchanged; the cut download is resumed with a Range request by the next
+# unchanged; an installed asset is left untouched by the next run; the cut download is resumed with a Range request by the next
 # run; --list shows licences; a registry with a syntax error names the line.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
@@ -90,6 +90,22 @@ $DL --sf2 --midi 2>ok.txt || { cat ok.txt; die "good download failed"; }
 grep -q "Bank .*public-domain" fonts.txt || { cat fonts.txt; die "installed font not in the registry listing"; }
 grep "^\*" fonts.txt | grep -q "melody,harmony" || { cat fonts.txt; die "sidecar layers not applied"; }
 before=$(installed)
+
+# an installed, verified asset is left as it is: the file and its licence
+# sidecar keep their inode and mtime; a sidecar deleted by hand comes back
+# without a new download
+files="sf/melody/bank.sf2 sf/melody/bank.sf2.json midi_assets/beat/groove.mid midi_assets/beat/groove.mid.json"
+stamps() { for f in $files; do stat -c '%n %i %y' "$f"; done; }
+stamps >st1.txt || die "installed files missing"
+reqs=$(wc -l <srv/requests.log)
+$DL --sf2 --midi 2>ok2.txt || { cat ok2.txt; die "second run failed"; }
+stamps | cmp -s - st1.txt || { stamps; cat st1.txt; die "an installed asset's files were rewritten"; }
+[ "$(wc -l <srv/requests.log)" -eq "$reqs" ] || die "an installed asset was downloaded again"
+cp sf/melody/bank.sf2.json side.json
+rm sf/melody/bank.sf2.json
+$DL --sf2 2>ok3.txt || { cat ok3.txt; die "run without a sidecar failed"; }
+cmp -s side.json sf/melody/bank.sf2.json || die "the missing sidecar was not written again"
+[ "$(wc -l <srv/requests.log)" -eq "$reqs" ] || die "a missing sidecar made a download"
 
 # a wrong checksum
 $DL --name BadSum 2>e1.txt && die "a wrong checksum was accepted"
