@@ -262,13 +262,17 @@ mg_fetch_asset(const mg_asset *a, const char *dir, const mg_fetch_opts *o,
             retry = false;
         }
         if (!retry || attempt >= o->retries) {
-            if (rc != CURLE_HTTP_RETURNED_ERROR)
-                (void)0;
-            else
+            if (rc == CURLE_HTTP_RETURNED_ERROR)
                 unlink(part);   /* an error page is not a partial asset */
+            /* say what was tried: a final error is not retried, and
+             * retries may be off */
+            char how[64] = "";
+            if (attempt > 0)
+                snprintf(how, sizeof how, " after %d attempts", attempt + 1);
+            else if (retry)
+                snprintf(how, sizeof how, " (one attempt: retries are off)");
             return mg_errf(err, errlen, "%s: download from %s failed%s: %s",
-                           a->name, a->url,
-                           retry ? " after retries" : "",
+                           a->name, a->url, how,
                            msg[0] ? msg : curl_easy_strerror(rc));
         }
         if (o->progress)

@@ -3,7 +3,8 @@
 # file installs with its licence beside it and joins the pools; a wrong
 # checksum, a 404, a connection cut mid-file and a file-size limit (the
 # "full disk") each give one clear line and leave the installed set
-# unchanged; an installed asset is left untouched by the next run; the cut download is resumed with a Range request by the next
+# unchanged (the line says how many attempts were made, or that retries
+# are off); an installed asset is left untouched by the next run; the cut download is resumed with a Range request by the next
 # run; --list shows licences; a registry with a syntax error names the line.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
@@ -58,6 +59,14 @@ sha256 = "$S_TIM"
 filename = "cut.sf2"
 license = "GPL-2.0-only"
 layers = ["all"]
+
+[[sf2]]
+name = "Down"
+url = "http://127.0.0.1:1/down.sf2"
+sha256 = "$S_BANK"
+filename = "down.sf2"
+license = "MIT"
+layers = ["melody"]
 
 [[midi]]
 name = "Grooves"
@@ -121,6 +130,8 @@ one_line e2.txt "404" "404"
 # a connection cut mid-file, no retry: fails, the partial file is kept
 MUSICGEN_DOWNLOAD_RETRIES=0 $DL --name Cut 2>e3.txt && die "a cut download was accepted"
 one_line e3.txt "Cut: download" "cut"
+grep -q "failed (one attempt: retries are off): " e3.txt ||
+    { cat e3.txt; die "retries 0: the message does not say so"; }
 [ "$(installed)" = "$before" ] || die "a cut download changed the installed set"
 [ -s sf/beat/.cut.sf2.part ] || die "no partial file to resume"
 # ... and the next run resumes it with a Range request
@@ -128,6 +139,10 @@ $DL --name Cut 2>e4.txt || { cat e4.txt; die "resume failed"; }
 grep -q "^/cut/tim.sf2 bytes=[1-9]" srv/requests.log || { cat srv/requests.log; die "no Range request"; }
 [ "$(sha256sum sf/beat/cut.sf2 | cut -d' ' -f1)" = "$S_TIM" ] || die "resumed file differs"
 before=$(installed)
+
+# nothing listening, 2 retries: the message counts the attempts
+MUSICGEN_DOWNLOAD_RETRIES=2 $DL --name Down 2>e8.txt && die "a refused connection was accepted"
+one_line e8.txt "Down: download from http://127.0.0.1:1/down.sf2 failed after 3 attempts: " "refused"
 
 # a full disk: a file-size limit of 1 MB
 rm -f sf/melody/bank.sf2 sf/melody/bank.sf2.json
