@@ -131,28 +131,12 @@ mg_cmd_export(int argc, char **argv)
         }
     }
     if (!o.root) return bad("missing ROOT (try musicgen export --help)", NULL);
-    if (!o.out) return bad("missing --out PATH", NULL);
-    if ((o.split && !o.split[0]) || (o.genre && !o.genre[0]))
-        return bad("--split and --genre need a value", NULL);
-    if (o.split) {
-        /* a comma list of the three split names: a typo would otherwise
-         * export nothing and say only "filtered" */
-        const char *p = o.split;
-        while (*p) {
-            size_t n = strcspn(p, ",");
-            if (!((n == 5 && !strncmp(p, "train", 5)) ||
-                  (n == 5 && !strncmp(p, "valid", 5)) ||
-                  (n == 4 && !strncmp(p, "test", 4)))) {
-                fprintf(stderr, "musicgen export: --split: '%.*s' is not a "
-                        "split (train, valid or test)\n", (int)n, p);
-                return 2;
-            }
-            p += n + (p[n] == ',');
-        }
-    }
+    char err[1024];
+    /* the library's own check (mg_export_run repeats it): bad input is
+     * exit 2 here, before anything is read */
+    if (mg_export_opts_check(&o, err, sizeof err)) return bad(err, NULL);
 
     mg_export_stats st;
-    char err[1024];
     if (mg_export_run(&o, &st, err, sizeof err)) {
         fprintf(stderr, "musicgen export: %s\n", err);
         return 1;

@@ -155,6 +155,32 @@ mg_export_codec_parse(const char *s, mg_export_codec *c)
     return 0;
 }
 
+int
+mg_export_opts_check(const mg_export_opts *o, char *err, size_t errlen)
+{
+    if (!o->root || !o->root[0]) return mg_errf(err, errlen, "missing ROOT");
+    if (!o->out || !o->out[0])
+        return mg_errf(err, errlen, "missing --out PATH");
+    if ((size_t)o->fmt >= sizeof fmt_names / sizeof *fmt_names)
+        return mg_errf(err, errlen, "unknown format");
+    if ((o->split && !o->split[0]) || (o->genre && !o->genre[0]))
+        return mg_errf(err, errlen, "--split and --genre need a value");
+    for (const char *p = o->split; p && *p;) {
+        size_t n = strcspn(p, ",");
+        if (!((n == 5 && !strncmp(p, "train", 5)) ||
+              (n == 5 && !strncmp(p, "valid", 5)) ||
+              (n == 4 && !strncmp(p, "test", 4))))
+            return mg_errf(err, errlen, "--split: '%.*s' is not a split "
+                           "(train, valid or test)", (int)n, p);
+        p += n + (p[n] == ',');
+    }
+    if (o->has_min_score && !(o->min_score >= 0 && o->min_score <= 1))
+        return mg_errf(err, errlen, "--min-score must be a number in [0, 1]");
+    if ((unsigned)o->codec > MG_CODEC_ZSTD)
+        return mg_errf(err, errlen, "unknown codec");
+    return 0;
+}
+
 /* ---- row building ---- */
 
 static const char *
@@ -495,6 +521,7 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
               size_t errlen)
 {
     memset(st, 0, sizeof *st);
+    if (mg_export_opts_check(o, err, errlen)) return -1;
     char absroot[PATH_MAX];
     if (!realpath(o->root, absroot))
         return mg_errf(err, errlen, "%s: %s", o->root, strerror(errno));

@@ -51,8 +51,8 @@ typedef struct {
     const char *genre; /* comma list: kept if `genre` or a `genres` item */
     bool has_min_score;
     double min_score;     /* musicality_score >= this */
-    unsigned shard_size;  /* webdataset: samples per tar (default 1000) */
-    unsigned row_group;   /* parquet: rows per row group (default 8192) */
+    unsigned shard_size;  /* webdataset: samples per tar (0: 1000) */
+    unsigned row_group;   /* parquet: rows per row group (0: 8192) */
     mg_export_codec codec; /* parquet (default zstd) */
     bool overwrite;        /* replace an existing output */
 } mg_export_opts;
@@ -75,6 +75,13 @@ typedef struct {
 int mg_export_fmt_parse(const char *s, mg_export_fmt *f);
 int mg_export_codec_parse(const char *s, mg_export_codec *c);
 const char *mg_export_fmt_name(mg_export_fmt f);
+
+/* Check the options a caller filled in, before any file is touched: ROOT
+ * and the output named, each --split word one of train, valid, test (a
+ * typo would otherwise keep nothing and say only "filtered"), --split and
+ * --genre not empty, min_score in [0, 1], a known format and codec. 0, or -1 and one line in err naming the
+ * option (mg_export_run calls it first, so every caller gets it). */
+int mg_export_opts_check(const mg_export_opts *o, char *err, size_t errlen);
 
 /* Run the export; 0, or -1 and one line in err (nothing left at out). */
 int mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,

@@ -145,7 +145,7 @@ static int
 wds_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
 {
     wds *t = (wds *)w;
-    if (t->f && t->in_shard >= w->o->shard_size) {
+    if (t->f && t->in_shard >= (w->o->shard_size ? w->o->shard_size : 1000u)) {
         if (close_shard(t, err, errlen)) return -1;
         t->shard++;
     }
