@@ -55,6 +55,18 @@ mg_xbuf_flush(mg_gbuf *b, FILE *f)
     return 0;
 }
 
+int
+mg_xbuf_flush_o(mg_gbuf *b, mg_ofile *f)
+{
+    if (b->oom) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (b->len && mg_ofile_write(f, b->p, b->len)) return -1;
+    b->len = 0;
+    return 0;
+}
+
 void
 mg_xbuf_json(mg_gbuf *b, const mg_jdoc *d, uint32_t i)
 {

@@ -20,12 +20,15 @@
 #include "export.h"
 #include "gbuf.h"
 #include "jdoc.h"
+#include "ofile.h"
 
 /* ---- output buffer: mg_gbuf (common/base/gbuf.h) ---- */
 void mg_xbuf_printf(mg_gbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Write the buffer to f and empty it; 0 or -1. */
 int mg_xbuf_flush(mg_gbuf *b, FILE *f);
+/* The same into a large output file (ofile.h: JSONL, CSV). */
+int mg_xbuf_flush_o(mg_gbuf *b, mg_ofile *f);
 
 /* Compact JSON text of token i (re-emitted, so no layout whitespace). */
 void mg_xbuf_json(mg_gbuf *b, const mg_jdoc *d, uint32_t i);

@@ -27,7 +27,7 @@
 
 typedef struct {
     mg_xwriter w;
-    FILE *f;
+    mg_ofile *f;
     mg_gbuf b;
 } jsonl;
 
@@ -37,7 +37,7 @@ jsonl_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
     jsonl *j = (jsonl *)w;
     mg_export_row_json(&j->b, r);
     w->st->rows++;
-    if (j->b.len >= FLUSH_AT && mg_xbuf_flush(&j->b, j->f))
+    if (j->b.len >= FLUSH_AT && mg_xbuf_flush_o(&j->b, j->f))
         return mg_errf(err, errlen, "%s: %s", w->path, strerror(errno));
     return 0;
 }
@@ -55,18 +55,31 @@ file_finish(FILE **fp, mg_gbuf *b, const char *path, char *err,
     return 0;
 }
 
+/* The last of the buffer, then the file closed (fsync'd). */
+static int
+ofile_finish(mg_ofile **fp, mg_gbuf *b, const char *path, char *err,
+             size_t errlen)
+{
+    if (mg_xbuf_flush_o(b, *fp)) {
+        int en = errno;
+        mg_ofile_abort(fp);
+        return mg_errf(err, errlen, "%s: %s", path, strerror(en));
+    }
+    return mg_ofile_close(fp, err, errlen);
+}
+
 static int
 jsonl_finish(mg_xwriter *w, char *err, size_t errlen)
 {
     jsonl *j = (jsonl *)w;
-    return file_finish(&j->f, &j->b, w->path, err, errlen);
+    return ofile_finish(&j->f, &j->b, w->path, err, errlen);
 }
 
 static void
 jsonl_destroy(mg_xwriter *w)
 {
     jsonl *j = (jsonl *)w;
-    if (j->f) fclose(j->f);
+    mg_ofile_abort(&j->f);
     mg_gbuf_free(&j->b);
     free(j);
 }
@@ -87,7 +100,7 @@ mg_export_jsonl_new(const mg_export_opts *o, mg_export_stats *st,
     if (!j) return NULL;
     j->w = (mg_xwriter){NULL, jsonl_row, jsonl_finish, jsonl_destroy, o, st,
                         path, true};
-    if (!(j->f = open_out(path, err, errlen))) {
+    if (!(j->f = mg_ofile_open(path, err, errlen))) {
         free(j);
         return NULL;
     }
@@ -98,7 +111,7 @@ mg_export_jsonl_new(const mg_export_opts *o, mg_export_stats *st,
 
 typedef struct {
     mg_xwriter w;
-    FILE *f;
+    mg_ofile *f;
     mg_gbuf b, tmp;
     mg_xcols cols;
     bool started;
@@ -208,7 +221,7 @@ csv_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
     }
     mg_gbuf_put(&c->b, "\r\n", 2);
     w->st->rows++;
-    if (c->b.len >= FLUSH_AT && mg_xbuf_flush(&c->b, c->f))
+    if (c->b.len >= FLUSH_AT && mg_xbuf_flush_o(&c->b, c->f))
         return mg_errf(err, errlen, "%s: %s", w->path, strerror(errno));
     return 0;
 }
@@ -219,14 +232,14 @@ csv_finish(mg_xwriter *w, char *err, size_t errlen)
     csv *c = (csv *)w;
     /* No row: the header of the columns the scan found. */
     if (!c->started && csv_header(c, err, errlen)) return -1;
-    return file_finish(&c->f, &c->b, w->path, err, errlen);
+    return ofile_finish(&c->f, &c->b, w->path, err, errlen);
 }
 
 static void
 csv_destroy(mg_xwriter *w)
 {
     csv *c = (csv *)w;
-    if (c->f) fclose(c->f);
+    mg_ofile_abort(&c->f);
     mg_gbuf_free(&c->b);
     mg_gbuf_free(&c->tmp);
     mg_xcols_free(&c->cols);
@@ -243,7 +256,7 @@ mg_export_csv_new(const mg_export_opts *o, mg_export_stats *st,
     if (!c) return NULL;
     c->w = (mg_xwriter){csv_scan, csv_row, csv_finish, csv_destroy, o, st,
                         path, true};
-    if (!(c->f = open_out(path, err, errlen))) {
+    if (!(c->f = mg_ofile_open(path, err, errlen))) {
         free(c);
         return NULL;
     }

@@ -23,6 +23,7 @@
 
 #include "errmsg.h"
 #include "gbuf.h"
+#include "ofile.h"
 
 #define PAGE_BYTES (1u << 20)
 
@@ -203,7 +204,7 @@ typedef struct {
 } col;
 
 struct mg_pq {
-    FILE *f;
+    mg_ofile *f; /* direct I/O, off the page cache (ofile.h) */
     char *path;
     int codec;
     unsigned row_group;
@@ -297,13 +298,12 @@ mg_pq_open(const char *path, mg_pq_node **fields, size_t nfields, int codec,
         mg_pq_abort(&p);
         return NULL;
     }
-    p->f = fopen(path, "wb");
+    p->f = mg_ofile_open(path, err, errlen);
     if (!p->f) {
-        mg_errf(err, errlen, "%s: %s", path, strerror(errno));
         mg_pq_abort(&p);
         return NULL;
     }
-    if (fwrite("PAR1", 1, 4, p->f) != 4) p->io_errno = errno;
+    if (mg_ofile_write(p->f, "PAR1", 4)) p->io_errno = errno;
     p->offset = 4;
     return p;
 }
@@ -536,7 +536,7 @@ stat_value(const col *c, bool max, buf *out)
 static int
 write_all(mg_pq *p, const void *s, size_t n)
 {
-    if (n && fwrite(s, 1, n, p->f) != n) {
+    if (n && mg_ofile_write(p->f, s, n)) {
         p->io_errno = errno ? errno : EIO;
         return -1;
     }
@@ -724,7 +724,7 @@ mg_pq_abort(mg_pq **pp)
 {
     mg_pq *p = *pp;
     if (!p) return;
-    if (p->f) fclose(p->f);
+    mg_ofile_abort(&p->f);
     free_p(p);
     *pp = NULL;
 }
@@ -767,18 +767,13 @@ mg_pq_close(mg_pq **pp, char *err, size_t errlen)
     memcpy(tail + 4, "PAR1", 4);
     if (!rc) rc = write_all(p, tail, 8);
     b_free(&meta);
-    if (!rc && (fflush(p->f) || fsync(fileno(p->f)))) {
-        p->io_errno = errno;
-        rc = -1;
-    }
-    if (fclose(p->f) && !rc) {
-        p->io_errno = errno;
-        rc = -1;
-    }
-    p->f = NULL;
-    if (rc)
+    if (rc) {
+        mg_ofile_abort(&p->f);
         mg_errf(err, errlen, "%s: %s", p->path,
                 p->io_errno ? strerror(p->io_errno) : "out of memory");
+    } else {
+        rc = mg_ofile_close(&p->f, err, errlen);
+    }
     free_p(p);
     return rc ? -1 : 0;
 }
