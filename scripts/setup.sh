@@ -12,7 +12,7 @@ libsqlite3-dev libssl-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev l
 libarchive-dev
 fluid-soundfont-gm fluidsynth sqlite3
 fluid-soundfont-gs musescore-general-soundfont-small fluidr3mono-gm-soundfont
-csound-soundfont
+csound-soundfont timgm6mb-soundfont
 python3 python3-mido python3-jsonschema python3-yaml aubio-tools valgrind shellcheck jq
 prometheus chromium tmux imagemagick curl
 slurm-wlm munge

@@ -135,18 +135,14 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
     }
     if (audio_load_fonts(a, err, errlen) < 0)
         goto fail;
-    /* The in-memory stem store (its whole budget) is made and touched
-     * here, at start-up, so its first-touch page faults are not charged
-     * to the first sample; it never grows past that budget (a longer song
-     * goes on in the scratch file). */
+    /* The in-memory stem store (its whole budget) is reserved here and
+     * never grows past it (a longer song goes on in the scratch file).
+     * It is not touched here: generate forks its workers after this, and
+     * a fork gets fresh pages for it anyway (MADV_WIPEONFORK), so a
+     * parent's touch was serial start-up spent for nothing; each process
+     * zero-faults the pages its first sample uses, in parallel. */
     if (audio_ensure_buffers(a, a->mem_blocks * SBLOCK, err, errlen) < 0)
         goto fail;
-    for (int l = 0; l < MG_NLAYERS; l++) {
-        if (a->q[l])
-            memset(a->q[l], 0, sizeof(int16_t) * 2 * a->cap);
-        if (a->fs[l])
-            memset(a->fs[l], 0, sizeof(float) * 2 * a->cap);
-    }
     return a;
 fail:
     mg_audio_destroy(&a);

@@ -14,10 +14,11 @@
  *    audio bytes (registry.json, fx.json, mix.json) and every selected
  *    font, sorted by path: the same inputs give the same hash;
  *  - a master synth reads its file through our sfloader callbacks (plain
- *    stdio, as FluidSynth's own), which only ask for transparent huge
- *    pages under the sample data before it is read in: the bytes loaded
- *    are FluidSynth's, the page faults of start-up fall ~4x (hundreds of
- *    MB of fonts in 2 MB pages, not 4 KB ones).
+ *    stdio, as FluidSynth's own), except the sample data, which is mapped
+ *    from a side file in the SF2 cache holding the same bytes (made on
+ *    first use; see "reading a font file"): the bytes loaded are
+ *    FluidSynth's either way, start-up no longer zeroes and copies
+ *    hundreds of MB of fresh memory.
  */
 #include "audio_priv.h"
 #include "audio_cal.h"
@@ -25,6 +26,8 @@
 #include "rfile.h"
 #include "sfont.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +36,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 /* Settings shared by both synth kinds (see audio_priv.h). */
 fluid_settings_t *
@@ -54,49 +58,250 @@ audio_make_settings(double rate, bool fx)
 
 /* FluidSynth reads a font's sample data (the whole smpl chunk: 150 MB for
  * FluidR3_GM, 500 MB for the default pools) in one read into a buffer it
- * has just malloc'd, so every 4 KB page of it is a fresh page fault (a
- * costly one on a virtual machine). Asking for huge pages there first
- * cuts the faults 512x; the buffer's contents are what fread puts there
- * either way. Smaller reads (the preset tables) go on as they are. */
+ * has just malloc'd. Read into fresh anonymous memory, every page of it
+ * is first zeroed by the kernel and then copied into: on this project's
+ * virtual machines that zeroing was most of start-up (clear_page: 1.3 of
+ * 2 CPU-s for the default pools), serial before generate forks.
+ *
+ * So the sample data is mapped instead: a "side file" in the SF2 cache
+ * (sfont.h) holds the chunk's bytes at the same offset within a page as
+ * the buffer FluidSynth gave us, and the buffer's whole pages are
+ * replaced by a private mapping of that file (page cache pages: no
+ * zeroing, no copy, shared by every process on the host, evictable
+ * under memory pressure); its partial first and last pages are read from
+ * the font as before. The bytes FluidSynth sees are the file's either
+ * way. The side file is made on the first read that finds none (the
+ * data read as before, then written out: a one-time cost, and disk in
+ * the cache the size of the fonts' sample data), keyed by the font's
+ * size, mtime, the chunk's offset and length and the page offset, and
+ * checked (size, first and last bytes) before each use. Anything
+ * unexpected falls back to the plain read; MUSICGEN_FONT_MAP=0 turns
+ * the mapping off (valgrind, diagnosis). A large plain read asks for
+ * transparent huge pages under the buffer first (512x fewer faults). */
 #define HUGE_READ ((fluid_long_long_t)4 << 20)
 #define HUGE_PAGE ((uintptr_t)2 << 20)
+
+typedef struct {
+    FILE *fp;
+    char *path;
+} fio;
 
 static void *
 fio_open(const char *path)
 {
-    return fopen(path, "rb");
+    fio *h = calloc(1, sizeof *h);
+
+    if (!h)
+        return NULL;
+    h->path = strdup(path);
+    h->fp = h->path ? fopen(path, "rb") : NULL;
+    if (!h->fp) {
+        free(h->path);
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+/* All of n bytes at offset at of fd into p: 0, or -1. */
+static int
+pread_all(int fd, void *p, size_t n, off_t at)
+{
+    char *c = p;
+
+    while (n > 0) {
+        ssize_t r = pread(fd, c, n, at);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        c += r;
+        n -= (size_t)r;
+        at += r;
+    }
+    return 0;
 }
 
 static int
-fio_read(void *buf, fluid_long_long_t count, void *h)
+pwrite_all(int fd, const void *p, size_t n, off_t at)
 {
-#ifdef MADV_HUGEPAGE
+    const char *c = p;
+
+    while (n > 0) {
+        ssize_t r = pwrite(fd, c, n, at);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        c += r;
+        n -= (size_t)r;
+        at += r;
+    }
+    return 0;
+}
+
+/* Whether CHK bytes at fa of fd a equal those at fb of fd b (buf: room
+ * for 2 x CHK). */
+#define CHK 4096
+static bool
+same_bytes(int a, off_t fa, int b, off_t fb, unsigned char *buf)
+{
+    return pread_all(a, buf, CHK, fa) == 0 &&
+           pread_all(b, buf + CHK, CHK, fb) == 0 &&
+           !memcmp(buf, buf + CHK, CHK);
+}
+
+/* The side file's path for count bytes at off of h's font, to be mapped
+ * at page offset shift. 0, or -1 (no cache directory, mapping off). */
+static int
+side_path(fio *h, off_t off, size_t count, size_t shift, char *out,
+          size_t n)
+{
+    const char *e = getenv("MUSICGEN_FONT_MAP");
+    const char *base = strrchr(h->path, '/');
+    char dir[1024];
+    struct stat st;
+
+    if ((e && !strcmp(e, "0")) || fstat(fileno(h->fp), &st) < 0 ||
+        mg_sfont_cache_dir(dir, sizeof dir) < 0)
+        return -1;
+    base = base ? base + 1 : h->path;
+    snprintf(out, n, "%s/%.200s-%lld-%lld.%09ld-%lld-%zu-p%zu.smpl", dir,
+             base, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+             (long)st.st_mtim.tv_nsec, (long long)off, count, shift);
+    return 0;
+}
+
+/* Maps the whole pages of buf (count bytes at the font's current offset)
+ * from the side file and reads the partial ones. 0: done; 1: no usable
+ * side file (path in side); -1: not possible here (read instead). */
+static int
+map_read(fio *h, void *buf, size_t count, char *side, size_t sn)
+{
+    const uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t b = (uintptr_t)buf, lo = (b + pg - 1) & ~(pg - 1);
+    uintptr_t hi = (b + count) & ~(pg - 1);
+    size_t shift = b & (pg - 1), head = lo - b, tail = b + count - hi;
+    off_t off = ftello(h->fp);
+    int ffd = fileno(h->fp), sfd;
+    unsigned char chk[2 * CHK];
+    struct stat ss;
+    void *m;
+    bool ok;
+
+    if (off < 0 || hi <= lo ||
+        side_path(h, off, count, shift, side, sn) < 0)
+        return -1;
+    sfd = open(side, O_RDONLY | O_CLOEXEC);
+    if (sfd < 0)
+        return errno == ENOENT ? 1 : -1;
+    /* the partial pages from the font; the data's first and last 4 KB
+     * from the font and from the side file compared: a side file of
+     * other bytes (truncated, altered, another font's) is made anew */
+    ok = fstat(sfd, &ss) == 0 && ss.st_size == (off_t)(shift + count) &&
+         pread_all(ffd, buf, head, off) == 0 &&
+         pread_all(ffd, (void *)hi, tail, off + (off_t)(hi - b)) == 0 &&
+         same_bytes(ffd, off, sfd, (off_t)shift, chk) &&
+         same_bytes(ffd, off + (off_t)count - CHK, sfd,
+                    (off_t)(shift + count) - CHK, chk);
+    if (!ok) {
+        close(sfd);
+        return 1;
+    }
+    /* mapped elsewhere first: a failure there leaves buf as it was */
+    m = mmap(NULL, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE, sfd,
+             (off_t)(shift + head));
+    close(sfd);
+    if (m == MAP_FAILED)
+        return -1;
+    if (mremap(m, hi - lo, hi - lo, MREMAP_MAYMOVE | MREMAP_FIXED,
+               (void *)lo) == MAP_FAILED) {
+        munmap(m, hi - lo);
+        return -1;
+    }
+#ifdef MADV_POPULATE_READ
+    /* page tables now, in one call, rather than a fault per page when
+     * FluidSynth scans the loops (a hint: an old kernel says no) */
+    (void)madvise((void *)lo, hi - lo, MADV_POPULATE_READ);
+#endif
+    return fseeko(h->fp, off + (off_t)count, SEEK_SET) == 0 ? 0 : -1;
+}
+
+/* The side file for count bytes of buf (just read), written whole under a
+ * temporary name and renamed: a reader sees none or all of it. Failure
+ * only means the next start reads again. */
+static void
+side_make(const char *side, const void *buf, size_t count)
+{
+    static unsigned long seq;
+    const uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    size_t shift = (uintptr_t)buf & (pg - 1);
+    char tmp[1700];
+    int fd;
+
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%lu", side, (long)getpid(),
+             __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return;
+    /* bytes [0, shift) are a hole: never mapped, never read */
+    if (ftruncate(fd, (off_t)shift) < 0 ||
+        pwrite_all(fd, buf, count, (off_t)shift) < 0 || fsync(fd) < 0) {
+        close(fd);
+        unlink(tmp);
+        return;
+    }
+    if (close(fd) < 0 || rename(tmp, side) < 0)
+        unlink(tmp);
+}
+
+static int
+fio_read(void *buf, fluid_long_long_t count, void *hp)
+{
+    fio *h = hp;
+    char side[1600];
+    int r = -1;
+
     if (count >= HUGE_READ) {
+        r = map_read(h, buf, (size_t)count, side, sizeof side);
+        if (r == 0)
+            return FLUID_OK;
+#ifdef MADV_HUGEPAGE
         uintptr_t lo = ((uintptr_t)buf + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
         uintptr_t hi = ((uintptr_t)buf + (uintptr_t)count) & ~(HUGE_PAGE - 1);
         if (hi > lo)    /* a hint: a kernel without THP says no, harmlessly */
             (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-    }
 #endif
-    return fread(buf, (size_t)count, 1, h) == 1 ? FLUID_OK : FLUID_FAILED;
+    }
+    if (fread(buf, (size_t)count, 1, h->fp) != 1)
+        return FLUID_FAILED;
+    if (r == 1)
+        side_make(side, buf, (size_t)count);
+    return FLUID_OK;
 }
 
 static int
-fio_seek(void *h, fluid_long_long_t off, int whence)
+fio_seek(void *hp, fluid_long_long_t off, int whence)
 {
-    return fseeko(h, (off_t)off, whence) == 0 ? FLUID_OK : FLUID_FAILED;
+    fio *h = hp;
+    return fseeko(h->fp, (off_t)off, whence) == 0 ? FLUID_OK : FLUID_FAILED;
 }
 
 static fluid_long_long_t
-fio_tell(void *h)
+fio_tell(void *hp)
 {
-    return (fluid_long_long_t)ftello(h);
+    fio *h = hp;
+    return (fluid_long_long_t)ftello(h->fp);
 }
 
 static int
-fio_close(void *h)
+fio_close(void *hp)
 {
-    return fclose(h) == 0 ? FLUID_OK : FLUID_FAILED;
+    fio *h = hp;
+    int rc = fclose(h->fp);
+    free(h->path);
+    free(h);
+    return rc == 0 ? FLUID_OK : FLUID_FAILED;
 }
 
 int

@@ -6,7 +6,7 @@
  *
  * Invariants:
  *  - memory is bounded whatever the song's length: the first mem_blocks
- *    blocks (MUSICGEN_AUDIO_STORE_MB, made and touched at start-up) are in
+ *    blocks (MUSICGEN_AUDIO_STORE_MB, reserved at start-up) are in
  *    memory, the rest goes to a scratch file in $TMPDIR, unlinked and this
  *    process's own (a fork opens its own); the bytes of a sample are the
  *    same either way;
@@ -230,10 +230,10 @@ audio_stored_peak(mg_audio *a, size_t N)
 /* A whole-song stem store (written once per sample, read once): its own
  * anonymous mapping, offered to transparent huge pages (one page fault
  * and one TLB entry per 2 MB of the stream, not per 4 KB) and wiped on
- * fork: the store is made and touched at start-up (mg_audio_new), and a
- * process forked after that (generate's workers inherit the engine) gets
- * fresh zero pages instead of copying the parent's on its first write -
- * the contents never matter, every sample rewrites them. Where THP or
+ * fork: the store is reserved at start-up (mg_audio_new), and a process
+ * forked after that (generate's workers inherit the engine) gets fresh
+ * zero pages instead of copying any the parent wrote - the contents
+ * never matter, every sample rewrites them. Where THP or
  * the wipe is not available the advice is ignored. */
 static size_t
 store_bytes(size_t bytes)

@@ -328,8 +328,8 @@ decode(const unsigned char *p, size_t n, sf_count_t *frames)
  * ~/.cache/musicgen/sf2 (made if missing). The expansion is a pure
  * function of the SF3 file, so one directory may serve many users, runs
  * and test sandboxes. */
-static int
-cache_dir(char *buf, size_t n)
+int
+mg_sfont_cache_dir(char *buf, size_t n)
 {
     const char *e = getenv("MUSICGEN_SF2_CACHE");
     const char *x = getenv("XDG_CACHE_HOME");
@@ -391,7 +391,7 @@ mg_sfont_expand(const char *path, char *out, size_t outlen, char *err,
     if (stat(path, &st) < 0)
         return mg_errf(err, errlen, "soundfont %s: %s", path,
                        strerror(errno));
-    if (cache_dir(dir, sizeof dir) < 0)
+    if (mg_sfont_cache_dir(dir, sizeof dir) < 0)
         return mg_errf(err, errlen, "soundfont %s: cannot make the cache "
                        "directory %s: %s", path, dir, strerror(errno));
     snprintf(out, outlen, "%s/%.200s-%lld-%lld.sf2", dir, base,

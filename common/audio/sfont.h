@@ -38,4 +38,8 @@ int mg_sfont_presets(const char *path, mg_sf_preset **presets, int *n,
 int mg_sfont_expand(const char *path, char *out, size_t outlen, char *err,
                     size_t errlen);
 
+/* The cache directory above (made if missing) into buf: 0, or -1 with
+ * errno. */
+int mg_sfont_cache_dir(char *buf, size_t n);
+
 #endif
