@@ -181,7 +181,13 @@ tw_list(tw *t, int16_t id, int elem, size_t n)
 /* ---- columns ---- */
 
 enum { PT_BOOLEAN = 0, PT_INT64 = 2, PT_DOUBLE = 5, PT_BYTE_ARRAY = 6 };
-enum { ENC_PLAIN = 0, ENC_RLE = 3 };
+enum { ENC_PLAIN = 0, ENC_PLAIN_DICTIONARY = 2, ENC_RLE = 3 };
+
+/* A string column's dictionary gives up (for the rest of the file) when
+ * it is not paying: past DICT_MIN entries and more than one entry for two
+ * values, or past DICT_BYTES of values. */
+#define DICT_MIN 1024u
+#define DICT_BYTES (1u << 20)
 
 typedef struct {
     const mg_pq_node *leaf;
@@ -201,6 +207,16 @@ typedef struct {
     uint64_t umin, umax;
     double dmin, dmax;
     buf smin, smax;
+    /* dictionary (string leaves): the chunk's distinct values PLAIN
+     * encoded (u32 length + bytes), entry k at dent[k]; dslot is a hash
+     * table of entry + 1 (0 empty); a dictionary page's vals are u32
+     * entry numbers */
+    bool dict_on;     /* still tried (off for good once it gave up) */
+    bool page_dict;   /* the current page holds entry numbers */
+    buf dict;
+    uint32_t *dent, ndent, dentcap;
+    uint32_t *dslot, dcap;
+    uint64_t chunk_vals;
 } col;
 
 struct mg_pq {
@@ -250,6 +266,7 @@ assign(mg_pq *p, mg_pq_node *n, int pdef, int prep, const char **path,
         c = &p->cols[p->ncols];
         memset(c, 0, sizeof *c);
         c->leaf = n;
+        c->dict_on = n->type == MG_PQ_STRING || n->type == MG_PQ_JSON;
         c->max_def = n->def;
         c->max_rep = prep;
         c->npath = depth + 1;
@@ -397,14 +414,17 @@ bytes_cmp(const buf *a, const char *s, size_t n)
     return a->len < n ? -1 : a->len > n ? 1 : 0;
 }
 
-void
-mg_pq_str(mg_pq *p, int col_, int rep, const char *s, size_t n)
+static uint32_t
+str_hash(const char *s, size_t n)
 {
-    col *c = &p->cols[col_];
-    push_level(c, rep, c->max_def);
-    b_u32le(&c->vals, (uint32_t)n);
-    b_put(&c->vals, s, n);
-    c->page_vals++;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+static void
+minmax_str(col *c, const char *s, size_t n)
+{
     if (!c->has_minmax || bytes_cmp(&c->smin, s, n) > 0) {
         c->smin.len = 0;
         b_put(&c->smin, s, n);
@@ -414,6 +434,135 @@ mg_pq_str(mg_pq *p, int col_, int rep, const char *s, size_t n)
         b_put(&c->smax, s, n);
     }
     c->has_minmax = true;
+}
+
+/* Grow the hash table to cap slots (a power of two) and re-insert. */
+static int
+dict_rehash(col *c, uint32_t cap)
+{
+    uint32_t *slot = calloc(cap, sizeof *slot);
+    if (!slot) return -1;
+    for (uint32_t k = 0; k < c->ndent; k++) {
+        uint32_t len;
+        memcpy(&len, c->dict.p + c->dent[k], 4);
+        uint32_t h = str_hash(c->dict.p + c->dent[k] + 4, len) & (cap - 1);
+        while (slot[h]) h = (h + 1) & (cap - 1);
+        slot[h] = k + 1;
+    }
+    free(c->dslot);
+    c->dslot = slot;
+    c->dcap = cap;
+    return 0;
+}
+
+static int flush_page(mg_pq *p, col *c);
+static int write_all(mg_pq *p, const void *s, size_t n);
+
+/* The entry number of s in the column's dictionary (added when new), or
+ * -1 when the dictionary gives up (or memory runs out): the caller then
+ * writes s PLAIN, on a page of its own. */
+static long
+dict_index(mg_pq *p, col *c, const char *s, size_t n)
+{
+    if (!c->dcap && dict_rehash(c, 256)) goto give_up;
+    uint32_t m = c->dcap - 1, h = str_hash(s, n) & m;
+    for (uint32_t v; (v = c->dslot[h]); h = (h + 1) & m) {
+        const char *e = c->dict.p + c->dent[v - 1];
+        uint32_t len;
+        memcpy(&len, e, 4);
+        if (len == n && !memcmp(e + 4, s, n)) return (long)v - 1;
+    }
+    if ((c->ndent >= DICT_MIN && 2 * (uint64_t)c->ndent > c->chunk_vals) ||
+        c->dict.len + n + 4 > DICT_BYTES || n > UINT32_MAX - 8)
+        goto give_up;
+    if (c->ndent == c->dentcap) {
+        uint32_t cap = c->dentcap ? c->dentcap * 2 : 256;
+        uint32_t *d = realloc(c->dent, cap * sizeof *d);
+        if (!d) goto give_up;
+        c->dent = d;
+        c->dentcap = cap;
+    }
+    c->dent[c->ndent] = (uint32_t)c->dict.len;
+    b_u32le(&c->dict, (uint32_t)n);
+    b_put(&c->dict, s, n);
+    if (c->dict.oom) goto give_up;
+    c->dslot[h] = ++c->ndent;
+    minmax_str(c, s, n); /* the chunk's values are its entries */
+    if (2 * c->ndent > c->dcap && dict_rehash(c, c->dcap * 2)) {
+        c->vals.oom = 1;
+        return -1;
+    }
+    return (long)c->ndent - 1;
+give_up:
+    /* Entry numbers and PLAIN values never share a page: end this one. */
+    c->dict_on = false;
+    if (c->page_dict && flush_page(p, c)) c->vals.oom = 1;
+    return -1;
+}
+
+void
+mg_pq_str(mg_pq *p, int col_, int rep, const char *s, size_t n)
+{
+    col *c = &p->cols[col_];
+    if (c->dict_on) {
+        c->chunk_vals++;
+        long k = dict_index(p, c, s, n);
+        if (k >= 0) {
+            push_level(c, rep, c->max_def);
+            uint32_t e = (uint32_t)k;
+            b_put(&c->vals, &e, 4);
+            c->page_vals++;
+            c->page_dict = true;
+            return;
+        }
+    }
+    push_level(c, rep, c->max_def);
+    b_u32le(&c->vals, (uint32_t)n);
+    b_put(&c->vals, s, n);
+    c->page_vals++;
+    minmax_str(c, s, n);
+}
+
+/* Entry numbers in the RLE / bit-packing hybrid (a bit width byte first,
+ * no length): runs of 8 or more equal numbers as RLE runs, the rest
+ * bit-packed in groups of 8 (the last group padded with zeros). */
+static void
+rle_dict(buf *b, const uint32_t *v, size_t n, int w)
+{
+    b_byte(b, (uint8_t)w);
+    size_t vb = ((size_t)w + 7) / 8;
+    for (size_t i = 0; i < n;) {
+        size_t r = 1;
+        while (i + r < n && v[i + r] == v[i]) r++;
+        if (r >= 8) {
+            b_varint(b, (uint64_t)r << 1);
+            for (size_t k = 0; k < vb; k++) b_byte(b, (uint8_t)(v[i] >> (8 * k)));
+            i += r;
+            continue;
+        }
+        size_t j = i + r;
+        while (j < n) {
+            size_t r2 = 1;
+            while (j + r2 < n && r2 < 8 && v[j + r2] == v[j]) r2++;
+            if (r2 >= 8) break;
+            j += r2;
+        }
+        size_t groups = (j - i + 7) / 8;
+        b_varint(b, (uint64_t)groups << 1 | 1);
+        uint64_t acc = 0; /* 8 values of w bits end on a byte edge */
+        int bits = 0;
+        for (size_t g = 0; g < groups * 8; g++) {
+            uint64_t x = i + g < n ? v[i + g] : 0;
+            acc |= x << bits;
+            bits += w;
+            while (bits >= 8) {
+                b_byte(b, (uint8_t)acc);
+                acc >>= 8;
+                bits -= 8;
+            }
+        }
+        i += groups * 8;
+    }
 }
 
 /* RLE runs only (the hybrid encoding's simplest valid form). */
@@ -482,6 +631,11 @@ flush_page(mg_pq *p, col *c)
             }
         }
         if (k % 8) b_byte(pg, acc);
+    } else if (c->page_dict) {
+        int w = 1;
+        while (w < 32 && (c->ndent - 1) >> w) w++;
+        rle_dict(pg, (const uint32_t *)(const void *)c->vals.p,
+                 c->vals.len / 4, w);
     } else {
         b_put(pg, c->vals.p, c->vals.len);
     }
@@ -494,7 +648,7 @@ flush_page(mg_pq *p, col *c)
     tw_i32(&t, 3, (int32_t)p->comp.len);
     tw_struct(&t, 5); /* DataPageHeader */
     tw_i32(&t, 1, (int32_t)c->nlev);
-    tw_i32(&t, 2, ENC_PLAIN);
+    tw_i32(&t, 2, c->page_dict ? ENC_PLAIN_DICTIONARY : ENC_PLAIN);
     tw_i32(&t, 3, ENC_RLE);
     tw_i32(&t, 4, ENC_RLE);
     tw_pop(&t);
@@ -505,7 +659,35 @@ flush_page(mg_pq *p, col *c)
     c->nlev = 0;
     c->page_vals = 0;
     c->vals.len = 0;
+    c->page_dict = false;
     return c->chunk.oom || h->oom ? -1 : 0;
+}
+
+/* The chunk's dictionary page (its entries PLAIN, compressed), written
+ * to the file ahead of its data pages; bytes written in *size. */
+static int
+write_dict_page(mg_pq *p, col *c, int64_t *unc, int64_t *size)
+{
+    *unc = *size = 0;
+    if (!c->ndent) return 0;
+    if (c->dict.oom || compress_page(p, &c->dict, &p->comp)) return -1;
+    buf *h = &p->hdr;
+    h->len = 0;
+    tw t = {.b = h};
+    tw_i32(&t, 1, 2); /* DICTIONARY_PAGE */
+    tw_i32(&t, 2, (int32_t)c->dict.len);
+    tw_i32(&t, 3, (int32_t)p->comp.len);
+    tw_struct(&t, 7); /* DictionaryPageHeader */
+    tw_i32(&t, 1, (int32_t)c->ndent);
+    tw_i32(&t, 2, ENC_PLAIN_DICTIONARY);
+    tw_pop(&t);
+    b_byte(h, 0); /* end of PageHeader */
+    if (h->oom || write_all(p, h->p, h->len) ||
+        write_all(p, p->comp.p, p->comp.len))
+        return -1;
+    *unc = (int64_t)(h->len + c->dict.len);
+    *size = (int64_t)(h->len + p->comp.len);
+    return 0;
 }
 
 static void
@@ -560,18 +742,27 @@ flush_group(mg_pq *p)
             b_free(&st);
             return -1;
         }
+        uint64_t dict_off = p->offset;
+        int64_t dict_unc, dict_size;
+        if (write_dict_page(p, c, &dict_unc, &dict_size)) {
+            b_free(&st);
+            return -1;
+        }
         uint64_t off = p->offset;
         if (write_all(p, c->chunk.p, c->chunk.len)) {
             b_free(&st);
             return -1;
         }
-        total_unc += c->uncompressed;
-        total_comp += (int64_t)c->chunk.len;
+        int64_t chunk_unc = c->uncompressed + dict_unc;
+        int64_t chunk_size = (int64_t)c->chunk.len + dict_size;
+        total_unc += chunk_unc;
+        total_comp += chunk_size;
         tw_push(&t); /* ColumnChunk */
-        tw_i64(&t, 2, (int64_t)off);
+        tw_i64(&t, 2, (int64_t)(c->ndent ? dict_off : off));
         tw_struct(&t, 3); /* ColumnMetaData */
         tw_i32(&t, 1, leaf_physical(c->leaf->type));
-        tw_list(&t, 2, T_I32, 2);
+        tw_list(&t, 2, T_I32, c->ndent ? 3 : 2);
+        if (c->ndent) b_varint(t.b, zz(ENC_PLAIN_DICTIONARY));
         b_varint(t.b, zz(ENC_PLAIN));
         b_varint(t.b, zz(ENC_RLE));
         tw_list(&t, 3, T_BINARY, (size_t)c->npath);
@@ -582,9 +773,10 @@ flush_group(mg_pq *p)
         }
         tw_i32(&t, 4, p->codec);
         tw_i64(&t, 5, c->num_values);
-        tw_i64(&t, 6, c->uncompressed);
-        tw_i64(&t, 7, (int64_t)c->chunk.len);
+        tw_i64(&t, 6, chunk_unc);
+        tw_i64(&t, 7, chunk_size);
         tw_i64(&t, 9, (int64_t)off);
+        if (c->ndent) tw_i64(&t, 11, (int64_t)dict_off);
         tw_struct(&t, 12); /* Statistics */
         tw_i64(&t, 3, c->nulls);
         if (c->has_minmax) {
@@ -599,6 +791,11 @@ flush_group(mg_pq *p)
         c->chunk.len = 0;
         c->num_values = c->nulls = c->uncompressed = 0;
         c->has_minmax = false;
+        /* a new chunk, a new dictionary */
+        c->dict.len = 0;
+        c->ndent = 0;
+        c->chunk_vals = 0;
+        if (c->dslot) memset(c->dslot, 0, c->dcap * sizeof *c->dslot);
     }
     b_free(&st);
     tw_i64(&t, 2, total_unc);
@@ -707,6 +904,9 @@ free_p(mg_pq *p)
         b_free(&c->chunk);
         b_free(&c->smin);
         b_free(&c->smax);
+        b_free(&c->dict);
+        free(c->dent);
+        free(c->dslot);
     }
     free(p->cols);
     b_free(&p->groups);

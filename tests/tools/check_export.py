@@ -207,7 +207,7 @@ def check_parquet(out, want, a):
                "DESCRIBE SELECT * FROM read_parquet('%s')" % q,
                "COPY (SELECT * FROM read_parquet('%s')) TO '%s' (FORMAT JSON)" % (q, dump),
                "SELECT row_group_id, path_in_schema, compression, stats_min_value,"
-               " stats_max_value, stats_null_count FROM parquet_metadata('%s')" % q)
+               " stats_max_value, stats_null_count, encodings FROM parquet_metadata('%s')" % q)
     n = int(res[0]["rows"][0]["n"])
     if n != len(want):
         bad("parquet: DuckDB counts %d rows, expected %d" % (n, len(want)))
@@ -244,6 +244,13 @@ def check_parquet(out, want, a):
             bad("parquet: %s compressed %s, expected %s" %
                 (m["path_in_schema"], m["compression"], codec))
             break
+    # Low-cardinality strings are dictionary-encoded (the values were
+    # compared above, so DuckDB decodes the dictionaries right).
+    for col in ("genre", "key", "mode", "split", "time_signature"):
+        for m in meta:
+            if want and m["path_in_schema"] == col and \
+                    "PLAIN_DICTIONARY" not in (m["encodings"] or ""):
+                bad("parquet: %s is not dictionary-encoded (%s)" % (col, m["encodings"]))
     # Statistics of scalar columns against the data, per whole file.
     for col in ("tempo_bpm", "sample_index", "duration_seconds", "key"):
         if not want or col not in want[0]:
