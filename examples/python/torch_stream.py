@@ -5,7 +5,7 @@
 
 Samples are rendered in memory by index inside the DataLoader's two
 worker processes (forked after the dataset loaded its soundfonts, so they
-share them; each its own share of the indices);
+share them; each takes the next index not yet taken);
 two epochs see the same tensors. Nothing is written to disk.
 """
 import torch

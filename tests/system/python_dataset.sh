@@ -3,7 +3,9 @@
 # epoch and the same tensors in two epochs), then the split and shard
 # arithmetic (no rendering): the three splits partition the indices and
 # agree with the rendered samples' split, and workers x ranks shards
-# partition a split.
+# partition a split; then dynamic sharding (each index once per epoch
+# across iterations, broken-off epochs, repeated base seeds, 3 workers)
+# and static sharding's fixed order.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 export MUSICGEN_LIBRARY="$MG_SRC/build/libmusicgen.so.0"
@@ -81,5 +83,66 @@ assert ann == a
 assert torch.equal(mix, torch.from_numpy(np.ascontiguousarray(s.audio("mix").T)))
 assert torch.equal(stems, torch.stack([torch.from_numpy(np.ascontiguousarray(s.stems[l].T)) for l in LAYERS]))
 print("engine shared by forked workers; one-pass tensors equal Sample.audio")
+PYEOF
+# Dynamic sharding (the default): the workers of one DataLoader iteration
+# share a counter, so each index is yielded once per epoch whatever the
+# timing: non-persistent workers, an epoch broken off after one item,
+# a loader made again with the same generator seed (the same base seed:
+# the same iteration key), 3 workers after 2, and mix-only (zero stems).
+# sharding="static" deals round-robin: a fixed order, the same each epoch.
+"$PY" - <<'PYEOF' || die "dynamic/static sharding checks failed"
+import torch
+from torch.utils.data import DataLoader
+from musicgen import Config
+from musicgen.torch_dataset import MusicgenIterableDataset as D, _Claims
+short = {"intro": 1, "verse": 1, "chorus": 1, "bridge": 1, "outro": 1}
+cfg = Config(measures_per_part_override=short, sample_rate=8000)
+ds = D(3, count=5, config=cfg)
+def epoch(loader, stop=None):
+    out = {}
+    for mix, stems, ann in loader:
+        i = ann["sample_index"]
+        assert i not in out, "index %d twice in one epoch" % i
+        out[i] = (mix, stems)
+        if stop is not None and len(out) == stop:
+            break
+    return out
+want = {i: ds.item(i)[:2] for i in range(5)}
+def same(got):
+    assert sorted(got) == list(range(5)), sorted(got)
+    for i, (m, s) in got.items():
+        assert torch.equal(m, want[i][0]) and torch.equal(s, want[i][1]), i
+loader = DataLoader(ds, batch_size=None, num_workers=2)
+same(epoch(loader))
+assert len(epoch(loader, stop=1)) == 1        # broken off
+same(epoch(loader))
+for _ in range(2):                            # same base seed twice
+    same(epoch(DataLoader(ds, batch_size=None, num_workers=2,
+                          generator=torch.Generator().manual_seed(7))))
+same(epoch(DataLoader(ds, batch_size=None, num_workers=3)))
+st = D(3, count=5, config=cfg, sharding="static")
+orders = [[a["sample_index"] for _, _, a in DataLoader(st, batch_size=None, num_workers=2)]
+          for _ in range(2)]
+assert orders[0] == orders[1] == [0, 1, 2, 3, 4], orders
+mo = D(3, count=2, config=Config(measures_per_part_override=short, sample_rate=8000,
+                                 output_mode="mix-only"))
+for mix, stems, ann in DataLoader(mo, batch_size=None, num_workers=2):
+    assert stems.shape == (4,) + tuple(mix.shape) and not stems.any() and mix.any()
+# the table itself: one slot per iteration key, a worker id joins once,
+# the oldest slot is reused, a superseded iteration says so
+c = _Claims()
+a0 = c.join((1, 1, 2, 0, 1), 0); a1 = c.join((1, 1, 2, 0, 1), 1)
+assert a0 == a1 and [c.claim(a0), c.claim(a1), c.claim(a0)] == [0, 1, 2]
+b0 = c.join((1, 1, 2, 0, 1), 0)               # same key, id 0 again: new
+assert b0 != a0 and c.claim(b0) == 0 and c.claim(a1) == 3
+assert c.join((1, 1, 2, 0, 1), 1) == b0        # id 1 joins the newest
+for k in range(3):
+    c.join((9, k, 2, 0, 1), 0)
+try:
+    c.claim(a0)
+    raise SystemExit("a superseded iteration claimed")
+except RuntimeError as e:
+    assert "at once" in str(e)
+print("dynamic and static sharding ok")
 PYEOF
 echo "python_dataset ok"
