@@ -66,6 +66,7 @@ CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+TOOL_PEER  := $(BUILD)/tests/tools/peer/peer.o
 SHIM_SRC   := $(sort $(wildcard tests/tools/shim/*.c))
 SHIM_SO    := $(SHIM_SRC:tests/tools/shim/%.c=$(BUILD)/tools/%.so)
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -168,10 +169,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBS)
 	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
 	    $(LIBS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-$(BUILD)/tools/%: tests/tools/%.c $(LIBS)
+# tests/tools/peer/: the fake-worker plumbing the tools share
+$(BUILD)/tools/%: tests/tools/%.c $(TOOL_PEER) $(LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TOOL_PEER) $(LIBS) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(LIBS)
 	@mkdir -p $(dir $@)
@@ -192,7 +194,7 @@ $(BUILD)/tools/%.so: tests/tools/shim/%.c
 	$(Q)cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -fPIC -shared \
 	    -o $@ $< -ldl
 
-unit: $(BIN) lib $(UNIT_BIN) $(TOOL_BIN) $(SHIM_SO) $(FUZZ_BIN)
+unit: $(BIN) lib $(UNIT_BIN) $(TOOL_PEER) $(TOOL_BIN) $(SHIM_SO) $(FUZZ_BIN)
 
 # The test build: ASan + UBSan, in its own tree, then every test.
 test:

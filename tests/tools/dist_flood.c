@@ -17,20 +17,8 @@
 #include <zmq.h>
 
 #include "config.h"
-#include "proto.h"
+#include "peer/peer.h"
 #include "seed.h"
-
-static void
-send_msg(void *s, const mg_msg *m)
-{
-    uint8_t *buf;
-    size_t len;
-    char err[256];
-    if (mg_msg_encode(m, &buf, &len, err, sizeof err) == 0) {
-        zmq_send(s, buf, len, 0);
-        free(buf);
-    }
-}
 
 static double
 now_s(void)
@@ -48,31 +36,18 @@ main(int argc, char **argv)
         return 2;
     }
     void *ctx = zmq_ctx_new();
-    void *s = zmq_socket(ctx, ZMQ_DEALER);
-    int hwm = 0, t = 30000;
-    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &t, sizeof t);
-    zmq_connect(s, argv[1]);
+    void *s = tpeer_socket(ctx, argv[1], 0);
     mg_msg *m = calloc(1, sizeof *m), *out = calloc(1, sizeof *out);
-    mg_msg_init(out, MG_MSG_HELLO);
-    snprintf(out->identity, sizeof out->identity, "flood");
-    out->capacity = 1;
-    send_msg(s, out);
+    tpeer_hello(s, "flood");
     uint64_t rows = 0;
     double t0 = 0;
     mg_config cfg;
     mg_config_defaults(&cfg);
-    static uint8_t buf[1 << 20];
     for (;;) {
-        int n = zmq_recv(s, buf, sizeof buf, 0);
-        char err[256];
-        if (n < 0) {
+        if (tpeer_recv(s, m, 30000)) {
             fprintf(stderr, "dist_flood: no answer from the coordinator\n");
             return 1;
         }
-        if (mg_msg_decode(m, buf, (size_t)n, err, sizeof err))
-            continue;
         if (m->type == MG_MSG_RUN) {
             char why[256];
             if (mg_config_apply_run_json(&cfg, m->run_json, why, sizeof why)) {
@@ -82,11 +57,11 @@ main(int argc, char **argv)
             cfg.global_seed = m->global_seed;
             mg_msg_init(out, MG_MSG_JOIN);
             out->fp = m->fp;
-            send_msg(s, out);
+            tpeer_send(s, out);
             mg_msg_init(out, MG_MSG_READY);
             out->capacity = 1;
             for (int i = 0; i < 8; i++)
-                send_msg(s, out);
+                tpeer_send(s, out);
             t0 = now_s();
         } else if (m->type == MG_MSG_GRANT) {
             mg_msg_init(out, MG_MSG_ROW);
@@ -99,16 +74,16 @@ main(int argc, char **argv)
                 out->index = m->first + i;
                 out->seed = mg_sample_seed(cfg.global_seed, out->index);
                 out->split = (uint8_t)mg_split_of(out->seed, cfg.split);
-                send_msg(s, out);
+                tpeer_send(s, out);
                 rows++;
             }
             mg_msg_init(out, MG_MSG_READY);
             out->capacity = 1;
-            send_msg(s, out);
+            tpeer_send(s, out);
         } else if (m->type == MG_MSG_NOWORK) {
             mg_msg_init(out, MG_MSG_READY);
             out->capacity = 1;
-            send_msg(s, out);
+            tpeer_send(s, out);
         } else if (m->type == MG_MSG_SHUTDOWN || m->type == MG_MSG_REFUSE) {
             double dt = now_s() - t0;
             printf("rows %" PRIu64 " seconds %.3f rows_per_s %.0f\n", rows,

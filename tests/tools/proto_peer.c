@@ -13,27 +13,7 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "proto.h"
-
-static int
-recv_msg(void *s, mg_msg *m, int timeout_ms)
-{
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
-    for (;;) {
-        uint8_t buf[65536];
-        int n = zmq_recv(s, buf, sizeof buf, 0);
-        if (n < 0)
-            return -1;
-        char err[256];
-        if (mg_msg_decode(m, buf, (size_t)n, err, sizeof err))
-            continue;
-        if (m->type == MG_MSG_HEARTBEAT) {
-            mg_msg_clear(m);
-            continue;
-        }
-        return 0;
-    }
-}
+#include "peer/peer.h"
 
 static void
 send_raw(void *s, const void *buf, size_t n)
@@ -49,10 +29,7 @@ main(int argc, char **argv)
         return 2;
     }
     void *ctx = zmq_ctx_new();
-    void *s = zmq_socket(ctx, ZMQ_DEALER);
-    int zero = 0;
-    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_connect(s, argv[1]);
+    void *s = tpeer_socket(ctx, argv[1], -1);
     mg_msg m;
     uint8_t *buf;
     size_t len;
@@ -66,7 +43,7 @@ main(int argc, char **argv)
     if (!strcmp(argv[2], "version")) {
         buf[2] = 99;
         send_raw(s, buf, len);
-        if (recv_msg(s, &m, 10000)) {
+        if (tpeer_recv(s, &m, 10000)) {
             printf("no answer to a version-99 HELLO\n");
         } else if (m.type != MG_MSG_REFUSE) {
             printf("answered %s to a version-99 HELLO\n",
@@ -106,7 +83,7 @@ main(int argc, char **argv)
         }
         send_raw(s, buf, len);                   /* finally, a good HELLO */
         int seen_run = 0;
-        while (!seen_run && recv_msg(s, &m, 10000) == 0) {
+        while (!seen_run && tpeer_recv(s, &m, 10000) == 0) {
             seen_run = m.type == MG_MSG_RUN;
             mg_msg_clear(&m);
         }

@@ -23,53 +23,8 @@
 #include <zmq.h>
 
 #include "config.h"
-#include "proto.h"
+#include "peer/peer.h"
 #include "seed.h"
-
-static void
-send_msg(void *s, const mg_msg *m)
-{
-    uint8_t *buf;
-    size_t len;
-    char err[256];
-    if (mg_msg_encode(m, &buf, &len, err, sizeof err) == 0) {
-        zmq_send(s, buf, len, 0);
-        free(buf);
-    } else {
-        fprintf(stderr, "row_forger: encode: %s\n", err);
-    }
-}
-
-/* Next message other than HEARTBEAT, or -1 after timeout_ms. */
-static int
-recv_msg(void *s, mg_msg *m, int timeout_ms)
-{
-    static uint8_t buf[1 << 20];
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
-    for (;;) {
-        int n = zmq_recv(s, buf, sizeof buf, 0);
-        if (n < 0)
-            return -1;
-        char err[256];
-        if (mg_msg_decode(m, buf, (size_t)n, err, sizeof err))
-            continue;
-        if (m->type == MG_MSG_HEARTBEAT) {
-            mg_msg_clear(m);
-            continue;
-        }
-        return 0;
-    }
-}
-
-static void
-hello(void *s)
-{
-    mg_msg m;
-    mg_msg_init(&m, MG_MSG_HELLO);
-    snprintf(m.identity, sizeof m.identity, "forger");
-    m.capacity = 1;
-    send_msg(s, &m);
-}
 
 int
 main(int argc, char **argv)
@@ -79,15 +34,12 @@ main(int argc, char **argv)
         return 2;
     }
     void *ctx = zmq_ctx_new();
-    void *s = zmq_socket(ctx, ZMQ_DEALER);
-    int zero = 0;
-    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_connect(s, argv[1]);
+    void *s = tpeer_socket(ctx, argv[1], -1);
     mg_msg *m = calloc(1, sizeof *m), *row = calloc(1, sizeof *row);
     mg_config cfg;
     mg_config_defaults(&cfg);
-    hello(s);
-    if (recv_msg(s, m, 10000) || m->type != MG_MSG_RUN) {
+    tpeer_hello(s, "forger");
+    if (tpeer_recv(s, m, 10000) || m->type != MG_MSG_RUN) {
         printf("no RUN after HELLO\n");
         return 1;
     }
@@ -102,11 +54,11 @@ main(int argc, char **argv)
     mg_msg_init(&join, MG_MSG_JOIN);
     join.fp = m->fp;
     mg_msg_clear(m);
-    send_msg(s, &join);
+    tpeer_send(s, &join);
     mg_msg_init(m, MG_MSG_READY);
     m->capacity = 1;
-    send_msg(s, m);
-    if (recv_msg(s, m, 10000) || m->type != MG_MSG_GRANT) {
+    tpeer_send(s, m);
+    if (tpeer_recv(s, m, 10000) || m->type != MG_MSG_GRANT) {
         printf("no GRANT after READY (%s)\n", mg_msg_name(m->type));
         return 1;
     }
@@ -159,11 +111,11 @@ main(int argc, char **argv)
             row->seed = mg_sample_seed(gseed, row->index);
             break;
         }
-        send_msg(s, row);
+        tpeer_send(s, row);
         sent++;
         /* anything but silence or the final REFUSE is a failure */
         int wait = sent < 16 ? 100 : 5000;
-        while (recv_msg(s, m, wait) == 0) {
+        while (tpeer_recv(s, m, wait) == 0) {
             if (m->type == MG_MSG_ACK) {
                 printf("forged row %d (kind %d) was acknowledged\n", sent, k);
                 return 1;
@@ -192,11 +144,9 @@ main(int argc, char **argv)
 dropped:
     /* a new socket with the same identity is turned away */
     zmq_close(s);
-    s = zmq_socket(ctx, ZMQ_DEALER);
-    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_connect(s, argv[1]);
-    hello(s);
-    if (recv_msg(s, m, 10000) || m->type != MG_MSG_REFUSE) {
+    s = tpeer_socket(ctx, argv[1], -1);
+    tpeer_hello(s, "forger");
+    if (tpeer_recv(s, m, 10000) || m->type != MG_MSG_REFUSE) {
         printf("a dropped identity was let back in (%s)\n",
                mg_msg_name(m->type));
         return 1;
