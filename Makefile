@@ -64,6 +64,7 @@ PROTO_OBJ  := $(PROTO_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_UTIL  := $(BUILD)/tests/unit/util/tutil.o
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 TOOL_PEER  := $(BUILD)/tests/tools/peer/peer.o
@@ -163,11 +164,12 @@ $(BIN): $(CLI_OBJ) $(LIBS)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBS)
+# tests/unit/util/: the set-up the unit tests share
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_UTIL) $(LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< \
-	    $(LIBS) $(LDLIBS) $(shell pkg-config --libs cmocka)
+	    $(UNIT_UTIL) $(LIBS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 # tests/tools/peer/: the fake-worker plumbing the tools share
 $(BUILD)/tools/%: tests/tools/%.c $(TOOL_PEER) $(LIBS)
@@ -194,7 +196,7 @@ $(BUILD)/tools/%.so: tests/tools/shim/%.c
 	$(Q)cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -fPIC -shared \
 	    -o $@ $< -ldl
 
-unit: $(BIN) lib $(UNIT_BIN) $(TOOL_PEER) $(TOOL_BIN) $(SHIM_SO) $(FUZZ_BIN)
+unit: $(BIN) lib $(UNIT_UTIL) $(UNIT_BIN) $(TOOL_PEER) $(TOOL_BIN) $(SHIM_SO) $(FUZZ_BIN)
 
 # The test build: ASan + UBSan, in its own tree, then every test.
 test:

@@ -20,26 +20,7 @@
 
 #include "config.h"
 #include "engine.h"
-
-static char *
-slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    char *b;
-    long len;
-
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = malloc((size_t)len + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
+#include "util/tutil.h"
 
 static void
 same_file(const char *dir, const char *rel, const void *mem, size_t len)
@@ -49,7 +30,7 @@ same_file(const char *dir, const char *rel, const void *mem, size_t len)
     char *disk;
 
     snprintf(p, sizeof p, "%s/%s", dir, rel);
-    disk = slurp(p, &n);
+    disk = tu_slurp(p, &n);
     if (!mem) {
         assert_null(disk);      /* the mode makes no such file */
         return;
@@ -81,16 +62,13 @@ config(mg_config *c, const char *out, const char *mode, const char *fmt)
 static void
 check_mode(const char *mode, const char *fmt)
 {
-    const char *t = getenv("TMPDIR");
     char root[1024], err[256] = "", cmd[1200];
     mg_config c;
     mg_engine *e;
     mg_sample_mem m;
     mg_row row;
 
-    snprintf(root, sizeof root, "%s/test_engine_mem.XXXXXX",
-             t && *t ? t : "/tmp");
-    assert_non_null(mkdtemp(root));
+    assert_non_null(tu_tmpdir(root, sizeof root, "test_engine_mem"));
     config(&c, root, mode, fmt);
     e = mg_engine_new(&c, err, sizeof err);
     assert_non_null(e);

@@ -21,37 +21,9 @@
 #include <unistd.h>
 
 #include "musicgen.h"
+#include "util/tutil.h"
 
 #define SHORT "intro=1,verse=1,chorus=1,bridge=1,outro=1"
-
-static char *
-slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    char *b;
-    long len;
-
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = malloc((size_t)len + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
-    b[len] = 0;
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
-static void
-tmproot(char *root, size_t n, const char *name)
-{
-    const char *t = getenv("TMPDIR");
-    snprintf(root, n, "%s/%s.XXXXXX", t && *t ? t : "/tmp", name);
-    assert_non_null(mkdtemp(root));
-}
 
 static musicgen_config *
 short_config(const char *mode)
@@ -106,7 +78,7 @@ memory_equals_directory(void **state)
     char *disk;
 
     (void)state;
-    tmproot(root, sizeof root, "test_lib");
+    assert_non_null(tu_tmpdir(root, sizeof root, "test_lib"));
     e = musicgen_engine_new(c, err, sizeof err);
     assert_non_null(e);
     assert_non_null(strstr(musicgen_engine_fingerprint(e), "soundfonts_hash"));
@@ -124,7 +96,7 @@ memory_equals_directory(void **state)
     assert_null(musicgen_sample_json(d, &n));
     assert_int_equal(n, 0);
     snprintf(p, sizeof p, "%s/sample.json", musicgen_sample_dir(d));
-    disk = slurp(p, &n);
+    disk = tu_slurp(p, &n);
     assert_non_null(disk);
     assert_string_equal(disk, musicgen_sample_json(m, &len));
     assert_int_equal(len, n);
@@ -134,7 +106,7 @@ memory_equals_directory(void **state)
         snprintf(p, sizeof p, "%s/%s%s.wav", musicgen_sample_dir(d),
                  t < MUSICGEN_NLAYERS ? "stems/" : "",
                  musicgen_track_name((musicgen_track)t));
-        disk = slurp(p, &n);
+        disk = tu_slurp(p, &n);
         assert_non_null(disk);
         assert_non_null(b);
         assert_int_equal(len, n);
@@ -150,7 +122,7 @@ memory_equals_directory(void **state)
             b = musicgen_sample_midi(m, (musicgen_track)t, &len);
             snprintf(p, sizeof p, "%s/midi/%s.mid", musicgen_sample_dir(d),
                      musicgen_track_name((musicgen_track)t));
-            disk = slurp(p, &n);
+            disk = tu_slurp(p, &n);
             assert_int_equal(len, n);
             assert_memory_equal(disk, b, n);
             free(disk);
@@ -179,7 +151,7 @@ count_rows(const char *root, int *lines, int idx[16])
     size_t n;
 
     snprintf(p, sizeof p, "%s/manifest.jsonl", root);
-    t = slurp(p, &n);
+    t = tu_slurp(p, &n);
     if (!t)
         return -1;
     *lines = 0;
@@ -205,7 +177,7 @@ batch_manifest_and_rerun(void **state)
     int lines, idx[16], calls = 0;
 
     (void)state;
-    tmproot(root, sizeof root, "test_lib_batch");
+    assert_non_null(tu_tmpdir(root, sizeof root, "test_lib_batch"));
     /* no seed: refused with a reason */
     assert_int_equal(musicgen_config_set(c, "out", root), 0);
     assert_int_equal(musicgen_generate_batch(c, &r, NULL, NULL, err,
