@@ -223,6 +223,20 @@ wf_filelen(void *user)
     return ((wfile *)user)->len;
 }
 
+/* A fresh file state for `frames` frames of `fbytes` bytes each: what
+ * wf_open and wf_open_mem have in common. */
+static void
+wf_reset(wfile *w, sf_count_t frames, int fbytes)
+{
+    w->err = 0;
+    w->pos = w->len = w->D = w->bpos = w->hend = w->dnext = 0;
+    w->bn = 0;
+    w->frames = frames;
+    w->dlen = frames * fbytes;
+    w->md = EVP_MD_CTX_new();
+    w->ok = w->md && EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) == 1;
+}
+
 /* Create path for a WAV of `frames` frames of `fbytes` bytes each. */
 static int
 wf_open(wfile *w, const char *path, sf_count_t frames, int fbytes)
@@ -231,13 +245,7 @@ wf_open(wfile *w, const char *path, sf_count_t frames, int fbytes)
     w->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->fd < 0)
         return -1;
-    w->err = 0;
-    w->pos = w->len = w->D = w->bpos = w->hend = w->dnext = 0;
-    w->bn = 0;
-    w->frames = frames;
-    w->dlen = frames * fbytes;
-    w->md = EVP_MD_CTX_new();
-    w->ok = w->md && EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) == 1;
+    wf_reset(w, frames, fbytes);
     return 0;
 }
 
@@ -259,13 +267,7 @@ wf_open_mem(wfile *w, sf_count_t frames, int fbytes)
     }
     w->inmem = true;
     w->fd = -1;
-    w->err = 0;
-    w->pos = w->len = w->D = w->bpos = w->hend = w->dnext = 0;
-    w->bn = 0;
-    w->frames = frames;
-    w->dlen = frames * fbytes;
-    w->md = EVP_MD_CTX_new();
-    w->ok = w->md && EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) == 1;
+    wf_reset(w, frames, fbytes);
     return 0;
 }
 
