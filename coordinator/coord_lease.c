@@ -22,19 +22,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* p, an array of n elements of `size` bytes with room for *cap, with
+ * room for one more (the capacity doubled from `first` when full): the
+ * array, moved or not, or NULL when out of memory (p is then kept). */
+static void *
+grow(void *p, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap)
+        return p;
+    size_t nc = *cap ? *cap * 2 : first;
+    void *g = realloc(p, nc * size);
+    if (g)
+        *cap = nc;
+    return g;
+}
+
 /* ---- the work queue (ranges without a row, not leased) ---- */
 
 static int
 todo_insert(mg_coord *c, size_t pos, range r)
 {
-    if (c->ntodo == c->cap_todo) {
-        size_t cap = c->cap_todo ? c->cap_todo * 2 : 16;
-        range *t = realloc(c->todo, cap * sizeof *t);
-        if (!t)
-            return -1;
-        c->todo = t;
-        c->cap_todo = cap;
-    }
+    range *t = grow(c->todo, c->ntodo, &c->cap_todo, sizeof *t, 16);
+    if (!t)
+        return -1;
+    c->todo = t;
     memmove(c->todo + pos + 1, c->todo + pos,
             (c->ntodo - pos) * sizeof *c->todo);
     c->todo[pos] = r;
@@ -50,18 +61,27 @@ todo_remove(mg_coord *c, size_t pos)
     c->ntodo--;
 }
 
-/* Take [a, b) out of the queue (what of it is there). */
-int
-coord_todo_sub(mg_coord *c, uint64_t a, uint64_t b)
+/* The first range in the queue that ends after x (by_end) or starts
+ * after x: a binary search, the queue being ascending and disjoint. */
+static size_t
+todo_after(const mg_coord *c, uint64_t x, bool by_end)
 {
     size_t lo = 0, hi = c->ntodo;
-    while (lo < hi) {               /* first range ending after a */
+    while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (c->todo[mid].b <= a)
+        if ((by_end ? c->todo[mid].b : c->todo[mid].a) <= x)
             lo = mid + 1;
         else
             hi = mid;
     }
+    return lo;
+}
+
+/* Take [a, b) out of the queue (what of it is there). */
+int
+coord_todo_sub(mg_coord *c, uint64_t a, uint64_t b)
+{
+    size_t lo = todo_after(c, a, true);
     for (size_t i = lo; i < c->ntodo;) {
         range *r = &c->todo[i];
         if (r->a >= b)
@@ -94,14 +114,7 @@ coord_todo_add(mg_coord *c, uint64_t a, uint64_t b)
 {
     if (a >= b || coord_todo_sub(c, a, b))
         return -1;
-    size_t lo = 0, hi = c->ntodo;
-    while (lo < hi) {               /* first range starting after a */
-        size_t mid = (lo + hi) / 2;
-        if (c->todo[mid].a <= a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = todo_after(c, a, false);
     c->todo_total += b - a;
     if (lo > 0 && c->todo[lo - 1].b == a) {
         c->todo[lo - 1].b = b;
@@ -158,31 +171,20 @@ lease *
 coord_lease_new(mg_coord *c, uint64_t id, uint64_t first, uint32_t n,
                 const char *holder)
 {
-    if (c->nleases == c->cap_leases) {
-        size_t cap = c->cap_leases ? c->cap_leases * 2 : 64;
-        lease *l = realloc(c->leases, cap * sizeof *l);
-        if (!l)
-            return NULL;
-        c->leases = l;
-        c->cap_leases = cap;
-    }
-    if (c->nlive == c->cap_live) {
-        size_t cap = c->cap_live ? c->cap_live * 2 : 64;
-        size_t *l = realloc(c->live, cap * sizeof *l);
-        if (!l)
-            return NULL;
-        c->live = l;
-        c->cap_live = cap;
-    }
+    lease *ls = grow(c->leases, c->nleases, &c->cap_leases, sizeof *ls, 64);
+    if (!ls)
+        return NULL;
+    c->leases = ls;
+    size_t *lv = grow(c->live, c->nlive, &c->cap_live, sizeof *lv, 64);
+    if (!lv)
+        return NULL;
+    c->live = lv;
     bool ours = id >= c->lease_base;
-    if (ours && c->nseq == c->cap_seq) {
-        size_t cap = c->cap_seq ? c->cap_seq * 2 : 64;
-        size_t *q = realloc(c->seqpos, cap * sizeof *q);
-        if (!q)
-            return NULL;
-        c->seqpos = q;
-        c->cap_seq = cap;
-    }
+    size_t *q = ours ? grow(c->seqpos, c->nseq, &c->cap_seq, sizeof *q, 64)
+                     : c->seqpos;
+    if (ours && !q)
+        return NULL;
+    c->seqpos = q;
     uint8_t *bits = calloc((n + 7) / 8, 1);
     if (!bits)
         return NULL;
