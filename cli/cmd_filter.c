@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dsargs.h"
 #include "dsfilter.h"
 
 static const char usage[] =
@@ -26,48 +27,44 @@ static const char usage[] =
 int
 mg_cmd_filter(int argc, char **argv)
 {
-    const char *root = NULL, *rej = NULL;
-    bool dry = false, quiet = false, have_min = false;
+    static const char *const valued[] = {"--min-score", "--reject-dir",
+                                         NULL};
+    const char *rej = NULL;
+    bool dry = false, have_min = false;
     double min = 0;
     char err[1200];
+    mg_dsargs a;
+    int r;
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--dry-run")) {
+    mg_dsargs_init(&a, "filter", usage, argc, argv, valued, true);
+    while ((r = mg_dsargs_next(&a)) == 1) {
+        if (!strcmp(a.opt, "--dry-run")) {
             dry = true;
-        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
-            quiet = true;
-        } else if (!strcmp(argv[i], "--min-score") && i + 1 < argc) {
+        } else if (!strcmp(a.opt, "--min-score")) {
             char *end;
-            min = strtod(argv[++i], &end);
-            if (*end || end == argv[i] || !isfinite(min) || min < 0 ||
+            min = strtod(a.val, &end);
+            if (*end || end == a.val || !isfinite(min) || min < 0 ||
                 min > 1) {
                 fprintf(stderr, "musicgen filter: --min-score: need a number "
-                        "in 0..1, got '%s'\n", argv[i]);
+                        "in 0..1, got '%s'\n", a.val);
                 return 2;
             }
             have_min = true;
-        } else if (!strcmp(argv[i], "--reject-dir") && i + 1 < argc) {
-            rej = argv[++i];
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "musicgen filter: unknown option '%s' (try "
-                    "--help)\n", argv[i]);
-            return 2;
-        } else if (!root) {
-            root = argv[i];
+        } else if (!strcmp(a.opt, "--reject-dir")) {
+            rej = a.val;
         } else {
-            fprintf(stderr, "musicgen filter: one ROOT only, got '%s' too\n",
-                    argv[i]);
-            return 2;
+            return mg_dsargs_unknown(&a);
         }
     }
-    if (!root || !have_min) {
-        fprintf(stderr, "musicgen filter: need ROOT and --min-score X (try "
+    if (r < 0)
+        return a.rc;
+    if (!have_min) {
+        fprintf(stderr, "musicgen filter: need --min-score X (try "
                 "--help)\n");
         return 2;
     }
+    const char *root = a.root;
+    bool quiet = a.quiet;
     FILE *log = quiet ? fopen("/dev/null", "w") : stdout;
     setvbuf(stdout, NULL, _IOLBF, 0);
     mg_dsfilter_totals t;

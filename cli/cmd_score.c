@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "dsargs.h"
 #include "dsscore.h"
 
 static const char usage[] =
@@ -24,36 +25,26 @@ static const char usage[] =
 int
 mg_cmd_score(int argc, char **argv)
 {
-    const char *root = NULL, *gdir = NULL;
-    bool force = false, quiet = false;
+    static const char *const valued[] = {"--genres-dir", NULL};
+    const char *gdir = NULL;
+    bool force = false;
     char defg[4200], err[1200];
+    mg_dsargs a;
+    int r;
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--force")) {
+    mg_dsargs_init(&a, "score", usage, argc, argv, valued, true);
+    while ((r = mg_dsargs_next(&a)) == 1) {
+        if (!strcmp(a.opt, "--force"))
             force = true;
-        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
-            quiet = true;
-        } else if (!strcmp(argv[i], "--genres-dir") && i + 1 < argc) {
-            gdir = argv[++i];
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "musicgen score: unknown option '%s' (try "
-                    "--help)\n", argv[i]);
-            return 2;
-        } else if (!root) {
-            root = argv[i];
-        } else {
-            fprintf(stderr, "musicgen score: one ROOT only, got '%s' too\n",
-                    argv[i]);
-            return 2;
-        }
+        else if (!strcmp(a.opt, "--genres-dir"))
+            gdir = a.val;
+        else
+            return mg_dsargs_unknown(&a);
     }
-    if (!root) {
-        fputs(usage, stderr);
-        return 2;
-    }
+    if (r < 0)
+        return a.rc;
+    const char *root = a.root;
+    bool quiet = a.quiet;
     if (!gdir) {
         snprintf(defg, sizeof defg, "%s/genres", mg_data_dir());
         gdir = defg;

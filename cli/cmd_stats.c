@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dsargs.h"
 #include "dsstats.h"
 #include "jsonout.h"
 
@@ -23,37 +24,30 @@ static const char usage[] =
 int
 mg_cmd_stats(int argc, char **argv)
 {
-    const char *root = NULL, *plot = NULL, *fmt = "text";
+    static const char *const valued[] = {"--fmt", "--plot", NULL};
+    const char *plot = NULL, *fmt = "text";
     char err[1200];
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--fmt") && i + 1 < argc) {
-            fmt = argv[++i];
+    mg_dsargs a;
+    int r;
+
+    mg_dsargs_init(&a, "stats", usage, argc, argv, valued, false);
+    while ((r = mg_dsargs_next(&a)) == 1) {
+        if (!strcmp(a.opt, "--fmt")) {
+            fmt = a.val;
             if (strcmp(fmt, "text") && strcmp(fmt, "json")) {
                 fprintf(stderr, "musicgen stats: --fmt: text or json, not "
                         "'%s'\n", fmt);
                 return 2;
             }
-        } else if (!strcmp(argv[i], "--plot") && i + 1 < argc) {
-            plot = argv[++i];
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "musicgen stats: unknown option '%s' (try "
-                    "--help)\n", argv[i]);
-            return 2;
-        } else if (!root) {
-            root = argv[i];
+        } else if (!strcmp(a.opt, "--plot")) {
+            plot = a.val;
         } else {
-            fprintf(stderr, "musicgen stats: one ROOT only, got '%s' too\n",
-                    argv[i]);
-            return 2;
+            return mg_dsargs_unknown(&a);
         }
     }
-    if (!root) {
-        fputs(usage, stderr);
-        return 2;
-    }
+    if (r < 0)
+        return a.rc;
+    const char *root = a.root;
     mg_dsstats *s = mg_dsstats_new();
     if (!s) return 1;
     if (mg_dsstats_run(s, root, err, sizeof err)) {

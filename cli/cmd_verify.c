@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "dsargs.h"
 #include "dsverify.h"
 
 static const char usage[] =
@@ -28,41 +29,32 @@ static const char usage[] =
 int
 mg_cmd_verify(int argc, char **argv)
 {
-    const char *root = NULL, *schema = NULL;
+    static const char *const valued[] = {"--jobs", "-j", "--schema", NULL};
+    const char *schema = NULL;
     char defschema[4200], err[1200];
     long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    mg_dsargs a;
+    int r;
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage, stdout);
-            return 0;
-        } else if ((!strcmp(argv[i], "--jobs") || !strcmp(argv[i], "-j")) &&
-                   i + 1 < argc) {
+    mg_dsargs_init(&a, "verify", usage, argc, argv, valued, false);
+    while ((r = mg_dsargs_next(&a)) == 1) {
+        if (!strcmp(a.opt, "--jobs") || !strcmp(a.opt, "-j")) {
             char *end;
-            jobs = strtol(argv[++i], &end, 10);
+            jobs = strtol(a.val, &end, 10);
             if (*end || jobs < 1 || jobs > 64) {
                 fprintf(stderr, "musicgen verify: --jobs: need 1..64, got "
-                        "'%s'\n", argv[i]);
+                        "'%s'\n", a.val);
                 return 2;
             }
-        } else if (!strcmp(argv[i], "--schema") && i + 1 < argc) {
-            schema = argv[++i];
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "musicgen verify: unknown option '%s' (try "
-                    "--help)\n", argv[i]);
-            return 2;
-        } else if (!root) {
-            root = argv[i];
+        } else if (!strcmp(a.opt, "--schema")) {
+            schema = a.val;
         } else {
-            fprintf(stderr, "musicgen verify: one ROOT only, got '%s' too\n",
-                    argv[i]);
-            return 2;
+            return mg_dsargs_unknown(&a);
         }
     }
-    if (!root) {
-        fputs(usage, stderr);
-        return 2;
-    }
+    if (r < 0)
+        return a.rc;
+    const char *root = a.root;
     if (jobs < 1) jobs = 1;
     if (!schema) {
         snprintf(defschema, sizeof defschema, "%s/schema/sample.schema.json",

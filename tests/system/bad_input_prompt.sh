@@ -3,7 +3,8 @@
 # found"): a config or soundfont path naming a device or FIFO, a count past
 # the documented limit, an endpoint that is not one, a config line longer
 # than any buffer, a broken file every genre reads, a full ledger disk, an
-# eval whose --output cannot be written, an export --split typo.
+# eval whose --output cannot be written, an export --split typo, a dataset
+# command's option without its value.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 
@@ -97,4 +98,10 @@ expect_error "cannot write in /proc/x" "$MG_BIN" eval validity --output /proc/x/
 expect_error "is a directory" "$MG_BIN" eval reliability --type det --output .
 # export: a split that is not one is refused (it exported nothing before)
 expect_error "'val' is not a split" "$MG_BIN" export ds --out x.jsonl --fmt jsonl --split train,val
+# the dataset commands: an option at the end without its value is named
+# as such (it was called an unknown option), a stray one and a second ROOT
+expect_error "filter: --min-score needs a value" "$MG_BIN" filter ds --min-score
+expect_error "verify: --jobs needs a value" "$MG_BIN" verify ds --jobs
+expect_error "stats: unknown option '--frobnicate'" "$MG_BIN" stats ds --frobnicate
+expect_error "score: one ROOT only, got 'b' too" "$MG_BIN" score a b
 echo "ok"

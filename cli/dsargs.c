@@ -1,0 +1,83 @@
+/*
+ * dsargs — the dataset commands' common arguments (see dsargs.h). The
+ * messages are the commands' own: "musicgen CMD: ..." on one line.
+ */
+#include "dsargs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void
+mg_dsargs_init(mg_dsargs *a, const char *cmd, const char *usage, int argc,
+               char **argv, const char *const *valued, bool has_quiet)
+{
+    memset(a, 0, sizeof *a);
+    a->cmd = cmd;
+    a->usage = usage;
+    a->argc = argc;
+    a->argv = argv;
+    a->i = 0;
+    a->valued = valued;
+    a->has_quiet = has_quiet;
+}
+
+static bool
+takes_value(const mg_dsargs *a, const char *opt)
+{
+    for (const char *const *v = a->valued; v && *v; v++)
+        if (!strcmp(*v, opt))
+            return true;
+    return false;
+}
+
+int
+mg_dsargs_next(mg_dsargs *a)
+{
+    while (++a->i < a->argc) {
+        const char *s = a->argv[a->i];
+        a->opt = a->val = NULL;
+        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+            fputs(a->usage, stdout);
+            a->rc = 0;
+            return -1;
+        }
+        if (a->has_quiet && (!strcmp(s, "-q") || !strcmp(s, "--quiet"))) {
+            a->quiet = true;
+            continue;
+        }
+        if (s[0] == '-') {
+            a->opt = s;
+            if (takes_value(a, s)) {
+                if (a->i + 1 >= a->argc) {
+                    fprintf(stderr, "musicgen %s: %s needs a value (try "
+                            "--help)\n", a->cmd, s);
+                    a->rc = 2;
+                    return -1;
+                }
+                a->val = a->argv[++a->i];
+            }
+            return 1;
+        }
+        if (a->root) {
+            fprintf(stderr, "musicgen %s: one ROOT only, got '%s' too\n",
+                    a->cmd, s);
+            a->rc = 2;
+            return -1;
+        }
+        a->root = s;
+    }
+    if (!a->root) {
+        fputs(a->usage, stderr);
+        a->rc = 2;
+        return -1;
+    }
+    return 0;
+}
+
+int
+mg_dsargs_unknown(const mg_dsargs *a)
+{
+    fprintf(stderr, "musicgen %s: unknown option '%s' (try --help)\n",
+            a->cmd, a->opt);
+    return 2;
+}

@@ -1,0 +1,46 @@
+/*
+ * dsargs — the arguments the dataset commands (`verify`, `score`,
+ * `filter`, `stats`) have in common: one ROOT, --help/-h, -q/--quiet
+ * where the command has it, and one line for a stray option, a second
+ * ROOT or an option without its value. Each command handles only its
+ * own options:
+ *
+ *     mg_dsargs a;
+ *     mg_dsargs_init(&a, "score", usage, argc, argv, valued, true);
+ *     while ((r = mg_dsargs_next(&a)) == 1)
+ *         if (!strcmp(a.opt, "--force")) force = true;
+ *         else ... else return mg_dsargs_unknown(&a);
+ *     if (r < 0) return a.rc;
+ *
+ * Invariant: mg_dsargs_next returns 0 only with a.root set; when it
+ * returns -1 it has printed what there was to print (usage for --help on
+ * stdout, else one line or the usage on stderr) and a.rc is the exit
+ * status (0 for --help, 2 for bad usage).
+ */
+#ifndef MG_DSARGS_H
+#define MG_DSARGS_H
+
+#include <stdbool.h>
+
+typedef struct {
+    const char *cmd, *usage;
+    int argc, i;
+    char **argv;
+    const char *const *valued;  /* options that take a value, NULL-ended */
+    bool has_quiet;
+    const char *root;           /* ROOT, once seen */
+    bool quiet;                 /* -q or --quiet (when has_quiet) */
+    const char *opt, *val;      /* the option mg_dsargs_next returned */
+    int rc;                     /* exit status once it returns -1 */
+} mg_dsargs;
+
+void mg_dsargs_init(mg_dsargs *a, const char *cmd, const char *usage,
+                    int argc, char **argv, const char *const *valued,
+                    bool has_quiet);
+/* 1: a.opt (and a.val, for a valued option) is the command's to handle;
+ * 0: done, a.root set; -1: stop with exit status a.rc. */
+int mg_dsargs_next(mg_dsargs *a);
+/* The line for an option the command does not know; returns 2. */
+int mg_dsargs_unknown(const mg_dsargs *a);
+
+#endif
