@@ -25,22 +25,17 @@
  *   line the page shows.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,8 +46,6 @@
 #include "http.h"
 #include "procs.h"
 #include "sampledir.h"
-#include "midiread.h"
-#include "spectro.h"
 
 #include "serve_priv.h"
 

@@ -8,7 +8,6 @@
  */
 #include "serve_priv.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -19,8 +18,6 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "config.h"
-#include "genre.h"
-#include "http.h"
 #include "procs.h"
 #include "sampledir.h"
 #include "midiread.h"
-#include "spectro.h"
 
 /* ---- jobs ---- */
 

@@ -11,11 +11,9 @@
  */
 #include "coord_priv.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +27,6 @@
 #include "curve.h"
 #include "dsfilter.h"
 #include "endpoint.h"
-#include "licenses.h"
 #include "sampledir.h"
 
 static int
