@@ -182,6 +182,14 @@ $(BUILD)/bench/%: bench/%.c $(LIBS)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
+# bench_audio's legs, one file each (bench/audio/, not benchmarks of
+# their own)
+BENCH_AUDIO_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard bench/audio/*.c)))
+$(BUILD)/bench/bench_audio: bench/bench_audio.c $(BENCH_AUDIO_OBJ) $(LIBS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BENCH_AUDIO_OBJ) $(LIBS) $(LDLIBS)
+
 # Fuzz targets linked with a corpus-replay main (run by tests/run.sh).
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBS)
 	@mkdir -p $(dir $@)
