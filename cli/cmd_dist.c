@@ -27,6 +27,10 @@
 #include "proto.h"
 #include "worker.h"
 
+/* worker --jobs: the parent's engine at the end of the run (kept, not
+ * freed: see mg_cmd_worker). */
+static mg_engine *volatile kept_engine;
+
 /* Our own options arrive in rest as "--name" "value" or "--name=value". */
 typedef struct {
     char **v;
@@ -462,18 +466,22 @@ mg_cmd_worker(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    /* Pass our signals on: the children finish their samples. */
+    /* Pass our signals on: the children finish their samples. Woken by
+     * a child's exit or a signal, not by a timer: the run's end is seen
+     * at once. */
     int forwarded = 0;
-    while (mg_procs_reap(&p) > 0) {
+    while (mg_procs_sleep(&p, forwarded) > 0) {
         if (mg_stop_flag > forwarded) {
             forwarded = mg_stop_flag;
             mg_procs_kill(&p, SIGTERM);
         }
-        usleep(50000);
     }
     rc = mg_procs_result(&p);
     mg_procs_free(&p);
-    mg_engine_destroy(&j.o.engine);
+    /* not freed: the command returns to exit(), and freeing the fonts'
+     * tables block by block only delays it (see generate); kept
+     * reachable for leak checkers */
+    kept_engine = j.o.engine;
 out:
     free(rest);
     return rc;

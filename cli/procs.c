@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -98,6 +99,40 @@ mg_procs_reap(mg_procs *p)
             }
     }
     return p->alive;
+}
+
+static void
+on_child(int sig)
+{
+    (void)sig;
+}
+
+int
+mg_procs_sleep(mg_procs *p, int seen)
+{
+    struct sigaction sa, old_sa;
+    sigset_t block, old;
+
+    /* SIGCHLD is ignored by default and would not wake sigsuspend: a
+     * handler that does nothing, for the time of the wait */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_child;
+    sa.sa_flags = SA_NOCLDSTOP | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, &old_sa);
+    sigemptyset(&block);
+    sigaddset(&block, SIGCHLD);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    /* checked with the signals blocked: one arriving now stays pending
+     * and ends sigsuspend at once */
+    if (mg_procs_reap(p) > 0 && mg_stop_flag == seen)
+        sigsuspend(&old);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    sigaction(SIGCHLD, &old_sa, NULL);
+    return mg_procs_reap(p);
 }
 
 void

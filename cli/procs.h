@@ -41,6 +41,10 @@ typedef struct {
 int mg_procs_spawn(mg_procs *p, int n, mg_child_fn fn, void *ud);
 /* Reap without blocking; returns the number still alive. */
 int mg_procs_reap(mg_procs *p);
+/* Sleeps until a child exits or mg_stop_flag moves past seen (no polling:
+ * SIGCHLD and our stop signals wake it; a signal that came before the
+ * call is not lost), reaps, and returns how many children are alive. */
+int mg_procs_sleep(mg_procs *p, int seen);
 /* Send sig to every live child. */
 void mg_procs_kill(mg_procs *p, int sig);
 /* Wait up to timeout_ms for all to exit, then SIGKILL the rest. */
