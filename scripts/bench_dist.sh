@@ -3,8 +3,9 @@
 #   1. coordinator rows/s: a fake worker (build/tools/dist_flood) floods a
 #      real coordinator + ledger with rows; no engine cost at all;
 #   2. embedded `generate` with 1 and 2 workers, and the ratio;
-#   3. coordinator + 2 workers on loopback TCP, default leases (sized from
-#      measured sample time), vs embedded with 2 workers (goal: within 10%);
+#   3. coordinator + one worker --jobs 2 on loopback TCP, default leases
+#      (sized from measured sample time), vs embedded with 2 workers (goal:
+#      within 10%), in BENCH_DIST_REPEATS pairs (5): median and range;
 #   4. coordinator + one worker --jobs 2 vs --jobs 1 on a 16-sample
 #      full-audio run, default leases (goal >= 1.8x on 2 free cores);
 #   5. the cost of durable mode (the coordinator's default: ledger
@@ -13,8 +14,9 @@
 # Usage: sh scripts/bench_dist.sh [BUILD_DIR]
 #   env: BENCH_ROWS (200000), BENCH_MODE (midi-only, or full for the
 #   audio pipeline: about 1 s per sample), BENCH_COUNT (2000 midi-only,
-#   16 otherwise), BENCH_FULL_COUNT (16: sections 4 and 5, always full
-#   audio), BENCH_DIR (where the datasets go; default $TMPDIR).
+#   16 otherwise), BENCH_DIST_REPEATS (5: section 3's pairs),
+#   BENCH_FULL_COUNT (16: sections 4 and 5, always full audio), BENCH_DIR
+#   (where the datasets go; default $TMPDIR).
 #   Wall times on a shared machine are only as good as its quiet: the
 #   script prints the load average beside them. A midi-only run writes
 #   five small files per sample, so on a busy disk it measures the file
@@ -70,20 +72,39 @@ printf 'embedded %s x%s: 1 worker %.2f s, 2 workers %.2f s, speed-up %.2fx (goal
     "$MODE" "$COUNT" "$w1" "$w2" "$(echo "$w1 / $w2" | bc -l)" \
     "$(cut -d' ' -f1 /proc/loadavg)"
 
-# 3. distributed: coordinator + 2 workers on loopback TCP
-t3=$(now)
-# (non-durable like generate: durable mode's cost is section 5)
-"$BIN" coordinator --seed 42 --count "$COUNT" --out "$T/d" \
-    --ledger "$T/d.sqlite" --bind 'tcp://127.0.0.1:*' --endpoint-file "$T/ep2" \
-    --output-mode "$MODE" --linger-ms 100 --durable no -q 2>"$T/c2.log" &
-C=$!
-wait_file "$T/ep2"
-"$BIN" worker --connect "$(cat "$T/ep2")" --out "$T/d" --jobs 2 -q
-wait $C
-t4=$(now)
-wd=$(echo "$t4 - $t3" | bc -l)
-printf 'distributed (tcp, 2 workers, default leases, --durable no as generate) %.2f s vs embedded (2 workers) %.2f s: ratio %.2f (goal <= 1.10)\n' \
-    "$wd" "$w2" "$(echo "$wd / $w2" | bc -l)"
+# 3. distributed: coordinator + worker --jobs 2 on loopback TCP, against
+# embedded generate --workers 2, run in pairs (embedded, then distributed)
+# BENCH_DIST_REPEATS times (default 5): load that drifts during the bench
+# hits both sides of a pair alike, and the median of the pairs' ratios
+# with its spread (min..max) says how far one figure can be trusted.
+R=${BENCH_DIST_REPEATS:-5}
+i=0
+: >"$T/pairs"
+while [ $i -lt "$R" ]; do
+    rm -rf "$T/e2" "$T/d" "$T/d.sqlite" "$T/ep2"
+    a=$(now)
+    "$BIN" generate --seed 42 --count "$COUNT" --out "$T/e2" \
+        --output-mode "$MODE" --workers 2 -q
+    b=$(now)
+    # (non-durable like generate: durable mode's cost is section 5)
+    "$BIN" coordinator --seed 42 --count "$COUNT" --out "$T/d" \
+        --ledger "$T/d.sqlite" --bind 'tcp://127.0.0.1:*' --endpoint-file "$T/ep2" \
+        --output-mode "$MODE" --linger-ms 100 --durable no -q 2>"$T/c2.log" &
+    C=$!
+    wait_file "$T/ep2"
+    "$BIN" worker --connect "$(cat "$T/ep2")" --out "$T/d" --jobs 2 -q
+    wait $C
+    c=$(now)
+    echo "$(echo "$b - $a" | bc -l) $(echo "$c - $b" | bc -l)" >>"$T/pairs"
+    i=$((i + 1))
+done
+# median and range of a column of numbers (stdin)
+stats() { sort -g | awk '{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f (%.2f..%.2f)", m, v[1], v[NR]}'; }
+printf 'distributed (tcp, worker --jobs 2, default leases, --durable no as generate) vs embedded (2 workers), %s x%s, %s pairs: embedded %s s, distributed %s s, ratio %s (median (min..max); goal <= 1.10; load average %s)\n' \
+    "$MODE" "$COUNT" "$R" "$(awk '{print $1}' "$T/pairs" | stats)" \
+    "$(awk '{print $2}' "$T/pairs" | stats)" \
+    "$(awk '{print $2 / $1}' "$T/pairs" | stats)" \
+    "$(cut -d' ' -f1 /proc/loadavg)"
 
 # dist_run NAME JOBS MODE COUNT [coordinator options] : one coordinator and
 # one worker --jobs JOBS on loopback TCP; prints the wall seconds
