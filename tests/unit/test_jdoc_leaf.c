@@ -125,6 +125,12 @@ edge_cases(void **state)
         "{\"s\":\"a\",\"v\":[1,[2,[3,[4]]]],\"e\":[],\"t\":true}",
         "  [1,2]  ", "7", "\"top\"", "[\"tab\\there\"]",
         "[\"        \", \"\\\\\", \"x\\\"y\"]",
+        /* a repeated separator (matched whole), then another one */
+        "[1,\n  2,\n  3,\n   4,\n  5,\n  6,\n  7,\n  8,\n  9,\n  10]",
+        "[1 ,\n 2 ,\n 3 ,\n 4 ,\n 5 ,\n 6 ,\n 7 ,\n 8 ,\n 9]",
+        "{\"a\": 1,\n  \"b\": 2,\n  \"c\": [1,\n    2,\n    3],\n  \"d\": 4,\n  \"e\": 5}",
+        "[1,\n              2,\n              3,\n              4,\n              5,\n              6]",
+        "[1,\n               2,\n               3,\n               4,\n               5,\n               6]",
     };
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         assert_int_equal(both_ways(good[i], strlen(good[i])), 1);
@@ -136,6 +142,11 @@ edge_cases(void **state)
         "[{\"a\":1,}]", "[{\"a\":1]", "{\"k\":[1,2}", "{\"k\":[1,2]]", "[]]",
         "[1]x", "[\"\\", "[\"\\u12", "[1,\n\n2,\n\nx]", "[0x10]", "[Infinity]",
         "[NaN]", "[\"a\"\"b\"]",
+        /* what follows a matched separator is still checked */
+        "[1,\n  2,\n  3,\n  4,\n  5,\n  ]", "[1,\n  2,\n  3,\n  ,\n  5,\n  6,\n  7]",
+        "[1 ,\n 2 ,\n 3 ,\n x ,\n 5 ,\n 6 ,\n 7 ,\n 8 ,\n 9]",
+        "{\"a\": 1,\n  \"b\": 2,\n  \"c\": 3,\n  4,\n  \"e\": 5,\n  \"f\": 6}",
+        "[1,\n              2,\n              3,\n              4,\n              ]",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_int_equal(both_ways(bad[i], strlen(bad[i])), 0);
