@@ -72,6 +72,45 @@ static const uint8_t cls[256] = {
 
 
 static inline size_t ws_end(const unsigned char *s, size_t i, size_t n);
+
+/* The last separator between two values of a container (a comma and the
+ * whitespace around it, up to 16 bytes). An indented file repeats the
+ * same one between the elements of an array and the members of an
+ * object, so the next is matched by one 16-byte comparison instead of
+ * two whitespace scans. Only bytes equal to ones already validated are
+ * skipped that way, so what is accepted (and every message) is as
+ * before. */
+typedef struct {
+    uint64_t v[2], m[2];
+    size_t len; /* 0: none yet */
+} sepmark;
+
+/* Do the 16 bytes at s start with the separator? (s has 16 bytes.) */
+static inline bool
+sep_hit(const sepmark *k, const unsigned char *s)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t a[2];
+    memcpy(a, s, 16);
+    return k->len &&
+           !(((a[0] ^ k->v[0]) & k->m[0]) | ((a[1] ^ k->v[1]) & k->m[1]));
+#else
+    return k->len && !memcmp(s, k->v, k->len);
+#endif
+}
+
+/* Remember s[0..l) (a separator just validated) when it fits. */
+static inline void
+sep_set(sepmark *k, const unsigned char *s, size_t l)
+{
+    if (l > 16) return;
+    unsigned char b[16] = {0};
+    memcpy(b, s, l);
+    memcpy(k->v, b, 16);
+    k->m[0] = l >= 8 ? ~0ULL : (1ULL << (8 * l)) - 1;
+    k->m[1] = l >= 16 ? ~0ULL : l <= 8 ? 0 : (1ULL << (8 * (l - 8))) - 1;
+    k->len = l;
+}
 static inline size_t plain_end(const unsigned char *s, size_t i, size_t n);
 static inline size_t digits_end(const unsigned char *s, size_t i, size_t n);
 
@@ -181,6 +220,7 @@ container(parser *p, bool obj)
     if (ti < 0) return -1;
     char close = obj ? '}' : ']';
     uint32_t count = 0;
+    sepmark sep = {.len = 0};
     p->pos++;
     skip_ws(p);
     if (p->pos < p->len && p->s[p->pos] == close) {
@@ -199,12 +239,20 @@ container(parser *p, bool obj)
             }
             if (value(p)) return -1;
             count++;
+            const unsigned char *u = (const unsigned char *)p->s;
+            if (p->pos + 16 <= p->len && sep_hit(&sep, u + p->pos)) {
+                p->pos += sep.len;
+                continue;
+            }
+            size_t i0 = p->pos;
             skip_ws(p);
             if (p->pos >= p->len) return fail(p, "unexpected end");
             char c = p->s[p->pos++];
             if (c == close) break;
             if (c != ',') return fail(p, obj ? "expected ',' or '}'"
                                              : "expected ',' or ']'");
+            skip_ws(p);
+            sep_set(&sep, u + i0, p->pos - i0);
         }
     }
     mg_jtok *t = &p->d->t[ti];
@@ -318,13 +366,7 @@ skip_array(parser *p, uint32_t *count, char **op)
     uint32_t cnt = 0;
     bool in_key = false;
     const char *why;
-    /* The last separator (a comma and the whitespace around it, up to 16
-     * bytes): an indented file repeats the same one between the elements
-     * of an array, so the next is matched in one comparison instead of a
-     * whitespace scan. Only bytes equal to ones already validated are
-     * skipped this way, so what is accepted does not change. */
-    uint64_t sep[2] = {0, 0}, sepm[2] = {0, 0};
-    size_t seplen = 0;
+    sepmark sep = {.len = 0}; /* one for all levels: see sep_hit */
 #define FAIL(w) do { why = (w); goto bad; } while (0)
 open:
     if (p->depth + top + 1 > MAX_DEPTH) FAIL("nested too deeply");
@@ -427,15 +469,11 @@ str: /* s[i] is an opening quote; in_key: a member's name */
     }
 done_value:
     if (top == 1) cnt++;
-    if (seplen && i + 16 <= n) {
-        uint64_t a[2];
-        memcpy(a, s + i, 16);
-        if (!(((a[0] ^ sep[0]) & sepm[0]) | ((a[1] ^ sep[1]) & sepm[1]))) {
-            *o++ = ',';
-            i += seplen;
-            if (obj[top]) goto key;
-            goto val;
-        }
+    if (i + 16 <= n && sep_hit(&sep, s + i)) {
+        *o++ = ',';
+        i += sep.len;
+        if (obj[top]) goto key;
+        goto val;
     }
     {
         size_t i0 = i;
@@ -444,19 +482,8 @@ done_value:
         unsigned char c = s[i++];
         if (c == ',') {
             *o++ = ',';
-#ifdef WORDS
-            size_t i2 = ws_end(s, i, n), l = i2 - i0;
-            if (l <= 16) {
-                unsigned char b[16] = {0};
-                memcpy(b, s + i0, l);
-                memcpy(sep, b, 16);
-                sepm[0] = l >= 8 ? ~0ULL : (1ULL << (8 * l)) - 1;
-                sepm[1] = l >= 16 ? ~0ULL
-                          : l <= 8 ? 0 : (1ULL << (8 * (l - 8))) - 1;
-                seplen = l;
-            }
-            i = i2;
-#endif
+            i = ws_end(s, i, n);
+            sep_set(&sep, s + i0, i - i0);
             if (obj[top]) goto key;
             goto val;
         }
