@@ -422,8 +422,30 @@ shred(pqw *q, const mg_pq_node *n, const mg_jdoc *d, long tok, int pdef,
             return;
         }
         uint32_t k = (uint32_t)tok + 1;
+        const mg_pq_node *el = n->kids[0];
+        if (el->kind == MG_PQ_LEAF &&
+            (el->type == MG_PQ_DOUBLE || el->type == MG_PQ_INT64)) {
+            /* A list of numbers (beat times, every note of a layer: most
+             * values of a sample): straight to the column; anything else
+             * in it (a null, a value of another type) the general way. */
+            bool dbl = el->type == MG_PQ_DOUBLE;
+            for (uint32_t m = 0; m < t->n; m++) {
+                int r = m ? n->rep : rep;
+                double v;
+                int64_t iv;
+                if (d->t[k].type == MG_JT_NUM &&
+                    (dbl ? !mg_jdoc_double(d, k, &v) : !mg_jdoc_i64(d, k, &iv))) {
+                    if (dbl) mg_pq_double(q->pq, el->col, r, v);
+                    else mg_pq_int(q->pq, el->col, r, iv);
+                } else {
+                    shred(q, el, d, k, n->def + 1, r);
+                }
+                k = d->t[k].next;
+            }
+            return;
+        }
         for (uint32_t m = 0; m < t->n; m++) {
-            shred(q, n->kids[0], d, k, n->def + 1, m ? n->rep : rep);
+            shred(q, el, d, k, n->def + 1, m ? n->rep : rep);
             k = d->t[k].next;
         }
         return;

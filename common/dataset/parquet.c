@@ -612,6 +612,40 @@ compress_page(mg_pq *p, const buf *in, buf *out)
     return out->oom ? -1 : 0;
 }
 
+/* Compress the page a + b (levels, then PLAIN values) into out: zstd
+ * reads the two as one stream, so the values (most of a page) are not
+ * copied behind the levels first; the other codecs need one buffer. */
+static int
+compress_two(mg_pq *p, buf *a, const buf *b, buf *out)
+{
+    if (p->codec != 6) {
+        b_put(a, b->p, b->len);
+        return a->oom ? -1 : compress_page(p, a, out);
+    }
+    out->len = 0;
+    size_t total = a->len + b->len, bound = ZSTD_compressBound(total);
+    if (b_reserve(out, bound)) return -1;
+    if (ZSTD_isError(ZSTD_CCtx_reset(p->zctx, ZSTD_reset_session_only)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(p->zctx, ZSTD_c_compressionLevel,
+                                            1)) ||
+        ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(p->zctx, total)))
+        return -1;
+    ZSTD_outBuffer o = {out->p, bound, 0};
+    ZSTD_inBuffer ia = {a->p, a->len, 0}, ib = {b->p, b->len, 0};
+    while (ia.pos < ia.size)
+        if (ZSTD_isError(ZSTD_compressStream2(p->zctx, &o, &ia,
+                                              ZSTD_e_continue)))
+            return -1;
+    for (;;) {
+        size_t left = ZSTD_compressStream2(p->zctx, &o, &ib, ZSTD_e_end);
+        if (ZSTD_isError(left)) return -1;
+        if (!left) break;
+        if (o.pos == o.size) return -1; /* cannot happen: bound */
+    }
+    out->len = o.pos;
+    return 0;
+}
+
 static int
 flush_page(mg_pq *p, col *c)
 {
@@ -636,15 +670,19 @@ flush_page(mg_pq *p, col *c)
         while (w < 32 && (c->ndent - 1) >> w) w++;
         rle_dict(pg, (const uint32_t *)(const void *)c->vals.p,
                  c->vals.len / 4, w);
-    } else {
-        b_put(pg, c->vals.p, c->vals.len);
     }
-    if (pg->oom || c->vals.oom || compress_page(p, pg, &p->comp)) return -1;
+    /* PLAIN values are compressed where they are (compress_two). */
+    bool plain = c->leaf->type != MG_PQ_BOOL && !c->page_dict;
+    size_t unc = pg->len + (plain ? c->vals.len : 0);
+    if (pg->oom || c->vals.oom ||
+        (plain ? compress_two(p, pg, &c->vals, &p->comp)
+               : compress_page(p, pg, &p->comp)))
+        return -1;
     buf *h = &p->hdr;
     h->len = 0;
     tw t = {.b = h};
     tw_i32(&t, 1, 0); /* DATA_PAGE */
-    tw_i32(&t, 2, (int32_t)pg->len);
+    tw_i32(&t, 2, (int32_t)unc);
     tw_i32(&t, 3, (int32_t)p->comp.len);
     tw_struct(&t, 5); /* DataPageHeader */
     tw_i32(&t, 1, (int32_t)c->nlev);
@@ -655,7 +693,7 @@ flush_page(mg_pq *p, col *c)
     b_byte(h, 0); /* end of PageHeader */
     b_put(&c->chunk, h->p, h->len);
     b_put(&c->chunk, p->comp.p, p->comp.len);
-    c->uncompressed += (int64_t)(h->len + pg->len);
+    c->uncompressed += (int64_t)(h->len + unc);
     c->nlev = 0;
     c->page_vals = 0;
     c->vals.len = 0;
