@@ -27,6 +27,7 @@
 #include "curve.h"
 #include "dsfilter.h"
 #include "endpoint.h"
+#include "runmark.h"
 #include "sampledir.h"
 
 static int
@@ -396,6 +397,11 @@ open_run(mg_coord *c, char *err, size_t errlen)
     c->done = counts.ok + counts.failed;
     c->failed = counts.failed;
     c->resumed = c->done;
+    /* the mark of an earlier completion (samples since deleted are made
+     * again) would send workers that reconnect home before the end */
+    if (c->done < (uint64_t)c->o.cfg.count &&
+        mg_runmark_clear(c->o.cfg.out_dir, err, errlen))
+        return -1;
     if (rc == 1 && !c->o.quiet)
         mg_dlog(WHO, "resuming run: %" PRIu64 "/%" PRIu64 " done",
                 c->done, counts.total);

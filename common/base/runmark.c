@@ -40,6 +40,17 @@ mg_runmark_write(const char *root, int64_t global_seed, uint64_t start,
 }
 
 int
+mg_runmark_clear(const char *root, char *err, size_t errlen)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/.musicgen/complete", root);
+    if (unlink(path) && errno != ENOENT)
+        return mg_errf(err, errlen, "cannot remove %s: %s", path,
+                       strerror(errno));
+    return 0;
+}
+
+int
 mg_runmark_complete(const char *root, int64_t global_seed, uint64_t start,
                     uint64_t count)
 {

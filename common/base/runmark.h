@@ -4,7 +4,9 @@
  *     {"global_seed":S,"start":A,"count":N}
  * A worker that missed the coordinator's SHUTDOWN (it was reconnecting
  * when the run ended, or stopped) finds it there instead of retrying a
- * closed port until its idle timeout. The deploy scripts test it too;
+ * closed port until its idle timeout. A coordinator that starts with
+ * work to do (a resumed run whose done samples were deleted since)
+ * removes it first. The deploy scripts test it too;
  * an empty mark (what deploy/slurm/coordinator.sbatch wrote before the
  * coordinator did) counts as complete for whatever run a worker has.
  * Written by temp file + rename: a reader sees no mark or a whole one.
@@ -18,6 +20,9 @@
 /* 0, or -1 with err. */
 int mg_runmark_write(const char *root, int64_t global_seed, uint64_t start,
                      uint64_t count, char *err, size_t errlen);
+/* Remove the mark (a run with work to do is not complete); 0 when there
+ * is none afterwards, or -1 with err. */
+int mg_runmark_clear(const char *root, char *err, size_t errlen);
 /* 1 if ROOT/.musicgen/complete marks this run (or is empty), else 0. */
 int mg_runmark_complete(const char *root, int64_t global_seed,
                         uint64_t start, uint64_t count);

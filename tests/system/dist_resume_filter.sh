@@ -3,13 +3,18 @@
 # those rejects out as the embedded `generate` does (they are done: not
 # made again, not back in the manifest, the reject directory untouched),
 # while a sample deleted by hand (in neither place) is made again by a
-# real worker. Both resumes run the same disk check (coord_setup.c).
+# real worker. Both resumes run the same disk check (coord_setup.c), and
+# the run-complete mark of the first run is gone while the second lasts.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 N=8
 run() {
     start_coord "$1" --seed 21 --count $N --out ds --ledger led.sqlite \
         --bind 'tcp://127.0.0.1:*' --heartbeat-ms 200 --output-mode midi-only
+    # a run with work to do is not complete: no run-complete mark while it
+    # lasts (a stale one sent reconnecting workers home early)
+    [ "$1" = coord.log ] || [ ! -e ds/.musicgen/complete ] ||
+        { kill $CPID; die "resumed run with work to do still marked complete"; }
     "$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 60 2>>w.log ||
         { kill $CPID 2>/dev/null; die "worker failed ($(tail -2 w.log))"; }
     wait_exit $CPID 60 || die "coordinator did not finish ($(tail -2 "$1"))"
