@@ -13,17 +13,12 @@ mkdir -p srv/files sf
 # no registry.json, nothing in sf/<layer>/
 cp "$MG_SRC/sf/fx.json" "$MG_SRC/sf/mix.json" "$MG_SRC/sf/gm-names.json" sf/
 cp /usr/share/sounds/sf2/sf_GMbank.sf2 srv/files/bank.sf2
-"$PY" "$TOOLS/asset_server.py" srv port &
-SRV=$!
-trap 'kill $SRV 2>/dev/null' EXIT
-i=0
-while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s port ] || die "server did not start"
+start_asset_server srv
 reg() { # reg BASEURL > registry
     printf '[[sf2]]\nname = "AutoBank"\nurl = "%s/files/bank.sf2"\nsha256 = "%s"\nfilename = "bank.sf2"\nlicense = "public-domain"\nlayers = ["all"]\ndefault = true\n' \
         "$1" "$(sha256sum srv/files/bank.sf2 | cut -d' ' -f1)"
 }
-reg "http://127.0.0.1:$(cat port)" > online.toml
+reg "$U" > online.toml
 # offline: a loopback port nobody listens on (bound, then closed)
 dead=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 reg "http://127.0.0.1:$dead" > offline.toml

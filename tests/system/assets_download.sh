@@ -12,13 +12,7 @@ mkdir -p srv/files sf
 cp /usr/share/sounds/sf2/sf_GMbank.sf2 srv/files/bank.sf2
 cp /usr/share/sounds/sf2/TimGM6mb.sf2 srv/files/tim.sf2
 printf 'MThd\0\0\0\6\0\0\0\1\0\140MTrk\0\0\0\4\0\377\57\0' >srv/files/groove.mid
-"$PY" "$MG_SRC/tests/tools/asset_server.py" srv port &
-SRV=$!
-trap 'kill $SRV 2>/dev/null' EXIT
-i=0
-while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s port ] || die "server did not start"
-U="http://127.0.0.1:$(cat port)"
+start_asset_server srv
 S_BANK=$(sha256sum srv/files/bank.sf2 | cut -d' ' -f1)
 S_TIM=$(sha256sum srv/files/tim.sf2 | cut -d' ' -f1)
 S_MID=$(sha256sum srv/files/groove.mid | cut -d' ' -f1)

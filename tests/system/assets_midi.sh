@@ -40,13 +40,7 @@ with zipfile.ZipFile("srv/files/evil.zip", "w") as z:
 tar("srv/files/abs.tar", [("ok.mid", mid, "file"), ("/tmp/musicgen-abs-evil.mid", mid, "file")], "w")
 tar("srv/files/link.tar.gz", [("ok.mid", mid, "file"), ("passwd.mid", b"", "sym")])
 PYEOF
-"$PY" "$TOOLS/asset_server.py" srv port &
-SRV=$!
-trap 'kill $SRV 2>/dev/null' EXIT
-i=0
-while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s port ] || die "server did not start"
-U="http://127.0.0.1:$(cat port)"
+start_asset_server srv
 sum() { sha256sum "srv/files/$1" | cut -d' ' -f1; }
 entry() { # entry NAME FILE LAYER DEFAULT
     printf '[[midi]]\nname = "%s"\nurl = "%s/files/%s"\nsha256 = "%s"\nfilename = "%s"\nlicense = "CC-BY-4.0"\nlayers = ["%s"]\ndefault = %s\n\n' \

@@ -27,3 +27,16 @@ for i in range(n):
 sys.exit(1 if bad else 0)
 PYEOF
 }
+
+# start_asset_server DIR : tests/tools/asset_server.py serving DIR on a
+# free loopback port (written to ./port), stopped when the test exits;
+# sets SRV (its pid) and U (its base URL)
+start_asset_server() {
+    "$PY" "$TOOLS/asset_server.py" "$1" port &
+    SRV=$!
+    trap 'kill $SRV 2>/dev/null' EXIT
+    i=0
+    while [ ! -s port ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+    [ -s port ] || die "asset server did not start"
+    U="http://127.0.0.1:$(cat port)"
+}
