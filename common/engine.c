@@ -889,8 +889,20 @@ mg_engine_make(mg_engine *e, int64_t global_seed, uint64_t index,
     }
     m->json_len = strlen(m->json);
     for (int l = 0; l <= MG_NLAYERS; l++)
-        m->wav[l] = mg_audio_take_wav(e->audio, l, &m->wav_len[l]);
+        m->wav[l] = mg_audio_take_wav(e->audio, l, &m->wav_len[l],
+                                      &m->wav_cap[l]);
     return 0;
+}
+
+void
+mg_engine_recycle(mg_engine *e, mg_sample_mem *m)
+{
+    if (!m) return;
+    for (int l = 0; e && e->audio && l <= MG_NLAYERS; l++) {
+        mg_audio_give_wav(e->audio, l, m->wav[l], m->wav_cap[l]);
+        m->wav[l] = NULL;
+    }
+    mg_sample_mem_free(m);
 }
 
 int

@@ -73,6 +73,7 @@ typedef struct {
     unsigned char *wav[MG_NLAYERS + 1]; /* stems/<layer>.wav, mix.wav;
                                          * NULL where the mode has none */
     size_t wav_len[MG_NLAYERS + 1];
+    size_t wav_cap[MG_NLAYERS + 1];     /* their capacities */
     char *json;                         /* sample.json */
     size_t json_len;
 } mg_sample_mem;
@@ -85,6 +86,11 @@ typedef struct {
 int mg_engine_make(mg_engine *e, int64_t global_seed, uint64_t index,
                    mg_sample_mem *m, char *err, size_t errlen);
 void mg_sample_mem_free(mg_sample_mem *m);
+/* Free m like mg_sample_mem_free, handing its WAV buffers back to e: the
+ * next sample e makes in memory is written into them, not into fresh
+ * memory (a loop that makes, reads and drops samples takes no page fault
+ * for them after the first). Same thread rules as mg_engine_make. */
+void mg_engine_recycle(mg_engine *e, mg_sample_mem *m);
 const mg_fingerprint *mg_engine_fingerprint(const mg_engine *e);
 
 /* Fingerprint of this machine's data for config c, without an engine. */

@@ -352,6 +352,17 @@ musicgen_generate_to_dir(musicgen_engine *e, int64_t global_seed,
     return 0;
 }
 
+void
+musicgen_engine_recycle(musicgen_engine *e, musicgen_sample **sp)
+{
+    musicgen_sample *s;
+
+    if (!sp || !(s = *sp))
+        return;
+    mg_engine_recycle(e ? e->eng : NULL, &s->mem);
+    musicgen_sample_destroy(sp);
+}
+
 /* ---- a sample --------------------------------------------------------- */
 
 void

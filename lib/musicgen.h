@@ -186,6 +186,15 @@ MUSICGEN_API int musicgen_generate_to_dir(musicgen_engine *e,
                                           int64_t global_seed, uint64_t index,
                                           const char *root,
                                           musicgen_sample **out);
+/* Destroy *s (sets it NULL) like musicgen_sample_destroy, handing its
+ * audio buffers back to e: e's next musicgen_generate writes its WAVs
+ * into them instead of into fresh memory, which costs a page fault per
+ * page (a loop that makes a sample, reads it and drops it runs faster).
+ * Any sample will do (one made by another engine, or on disk: nothing to
+ * hand back); e keeps at most one buffer per WAV (the larger) until it is
+ * destroyed. e's thread rules apply: call it where e is used. */
+MUSICGEN_API void musicgen_engine_recycle(musicgen_engine *e,
+                                          musicgen_sample **s);
 
 /* ---- a sample --------------------------------------------------------- */
 

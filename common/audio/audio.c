@@ -180,19 +180,44 @@ mg_audio_destroy(mg_audio **ap)
 }
 
 unsigned char *
-mg_audio_take_wav(mg_audio *a, int which, size_t *len)
+mg_audio_take_wav(mg_audio *a, int which, size_t *len, size_t *cap)
 {
     unsigned char *m;
 
     *len = 0;
+    if (cap)
+        *cap = 0;
     if (which < 0 || which > MG_NLAYERS || !a->wlen[which])
         return NULL;
     m = a->wf[which].mem;
     *len = a->wlen[which];
+    if (cap)
+        *cap = a->wf[which].mcap;
     a->wf[which].mem = NULL;
     a->wf[which].mcap = 0;
     a->wlen[which] = 0;
     return m;
+}
+
+void
+mg_audio_give_wav(mg_audio *a, int which, unsigned char *mem, size_t cap)
+{
+    wfile *w;
+
+    if (!mem)
+        return;
+    if (which < 0 || which > MG_NLAYERS || !cap) {
+        free(mem);
+        return;
+    }
+    w = &a->wf[which];
+    if (w->mem && w->mcap >= cap) {
+        free(mem);
+        return;
+    }
+    free(w->mem);
+    w->mem = mem;
+    w->mcap = cap;
 }
 
 void

@@ -43,8 +43,16 @@ int mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
 /* After a render into memory (dir NULL): the bytes of WAV `which` (a
  * layer's stem, or MG_NLAYERS for the mix), exactly the file the render
  * would have written; the caller owns them (free). NULL with *len 0 when
- * the last render made no such WAV (output mode, midi-only, failure). */
-unsigned char *mg_audio_take_wav(mg_audio *a, int which, size_t *len);
+ * the last render made no such WAV (output mode, midi-only, failure).
+ * *cap (cap may be NULL) receives the buffer's capacity (>= *len). */
+unsigned char *mg_audio_take_wav(mg_audio *a, int which, size_t *len,
+                                 size_t *cap);
+/* Hand back a buffer that mg_audio_take_wav gave (cap: its capacity, as
+ * it said): the next render into memory writes WAV `which` into it
+ * instead of fresh memory (fresh memory costs a page fault per page).
+ * Freed instead when a holds a larger one already. */
+void mg_audio_give_wav(mg_audio *a, int which, unsigned char *mem,
+                       size_t cap);
 
 /* The process-wide settings a program that writes samples wants, which
  * the library never makes on its own (they belong to the program): a

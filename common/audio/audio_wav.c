@@ -257,13 +257,19 @@ wf_open_mem(wfile *w, sf_count_t frames, int fbytes)
     size_t want = (size_t)(frames * fbytes) + WHDR;
 
     if (w->mcap < want) {
-        unsigned char *m = realloc(w->mem, want);
-        if (!m) {
+        /* half again the old size at least, so that a song a little
+         * longer than the last does not take fresh memory (a page fault
+         * per page) again; pages never written cost nothing. The old
+         * bytes are not wanted: no realloc copying them. */
+        size_t cap = w->mcap + w->mcap / 2 > want ? w->mcap + w->mcap / 2
+                                                  : want;
+        free(w->mem);
+        w->mcap = 0;
+        if (!(w->mem = malloc(cap))) {
             errno = ENOMEM;
             return -1;
         }
-        w->mem = m;
-        w->mcap = want;
+        w->mcap = cap;
     }
     w->inmem = true;
     w->fd = -1;

@@ -86,6 +86,7 @@ def _declare(lib):
         "musicgen_generate": (I, [P, I64, U64, ctypes.POINTER(P)]),
         "musicgen_generate_to_dir": (I, [P, I64, U64, S, ctypes.POINTER(P)]),
         "musicgen_sample_destroy": (None, [ctypes.POINTER(P)]),
+        "musicgen_engine_recycle": (None, [P, ctypes.POINTER(P)]),
         "musicgen_sample_status": (I, [P]),
         "musicgen_sample_error": (S, [P]),
         "musicgen_sample_index": (U64, [P]),

@@ -252,9 +252,11 @@ class Engine:
     def _generate_with(self, index, global_seed, fn):
         """fn(L, p) over sample `index` made in memory, its result
         returned; p (the library's sample, its buffers read in place) is
-        freed after fn returns. The on-the-fly dataset's path: audio goes
+        freed after fn returns, its audio buffers handed back to the
+        engine for the next sample (musicgen_engine_recycle: no fresh
+        memory, no page faults). The on-the-fly dataset's path: audio goes
         from the library's buffers into tensors in one pass, no copy of
-        the WAV bytes on the way."""
+        the WAV bytes on the way. fn must keep nothing of p."""
         L = _native.lib()
         p = ctypes.c_void_p()
         if L.musicgen_generate(self._p, self._seed(global_seed), int(index),
@@ -263,7 +265,7 @@ class Engine:
         try:
             return fn(L, p.value)
         finally:
-            L.musicgen_sample_destroy(ctypes.byref(p))
+            L.musicgen_engine_recycle(self._p, ctypes.byref(p))
 
     def generate_to_dir(self, index, global_seed=None, root=None):
         """Sample `index` into root (default: the config's dataset_root);

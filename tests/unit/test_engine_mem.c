@@ -3,8 +3,11 @@
  * bytes of the same sample's directory (mg_engine_run): sample.json, the
  * four MIDIs and every WAV the output mode writes, in pcm16 and pcm24,
  * in mix-only (float, no stems) and midi-only (no audio); one engine
- * serves two global seeds; and an engine with no output root makes memory samples
- * and refuses directory ones with a clear error.
+ * serves two global seeds; an engine with no output root makes memory samples
+ * and refuses directory ones with a clear error; and samples made into
+ * buffers handed back by mg_engine_recycle (longer, then shorter, then
+ * longer songs) are the bytes a fresh engine makes, in the same buffers
+ * where they fit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -159,6 +162,59 @@ no_root_memory_only(void **state)
     mg_engine_destroy(&e);
 }
 
+static void
+recycled_buffers_same_bytes(void **state)
+{
+    char err[256] = "";
+    mg_config c;
+    mg_engine *a, *b;
+    mg_sample_mem m, ref;
+    const unsigned char *held = NULL;
+    size_t held_cap = 0;
+    int reused = 0;
+    /* seed 11, one measure a part: mix.wav of index 0 is 1.97 MB, 1 is
+     * 1.75, 2 is 1.39, 3 is 2.95: shorter twice, longer, shorter */
+    const uint64_t order[] = {0, 1, 2, 3, 1};
+
+    (void)state;
+    config(&c, "", "full", "pcm16");
+    a = mg_engine_new(&c, err, sizeof err);
+    b = mg_engine_new(&c, err, sizeof err);
+    assert_non_null(a);
+    assert_non_null(b);
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        assert_int_equal(mg_engine_make(a, 11, order[k], &m, err,
+                                        sizeof err), 0);
+        assert_int_equal(mg_engine_make(b, 11, order[k], &ref, err,
+                                        sizeof err), 0);
+        assert_int_equal(m.row.status, MG_ROW_OK);
+        assert_int_equal(m.json_len, ref.json_len);
+        assert_memory_equal(m.json, ref.json, m.json_len);
+        for (int l = 0; l <= MG_NLAYERS; l++) {
+            assert_non_null(m.wav[l]);
+            assert_true(m.wav_cap[l] >= m.wav_len[l]);
+            assert_int_equal(m.wav_len[l], ref.wav_len[l]);
+            assert_memory_equal(m.wav[l], ref.wav[l], m.wav_len[l]);
+        }
+        if (held) {
+            if (m.wav_len[MG_NLAYERS] <= held_cap) {
+                assert_ptr_equal(m.wav[MG_NLAYERS], held);
+                reused++;
+            } else
+                assert_true(m.wav_cap[MG_NLAYERS] >= m.wav_len[MG_NLAYERS]);
+        }
+        held = m.wav[MG_NLAYERS];
+        held_cap = m.wav_cap[MG_NLAYERS];
+        mg_engine_recycle(a, &m);
+        for (int l = 0; l <= MG_NLAYERS; l++)
+            assert_null(m.wav[l]);
+        mg_sample_mem_free(&ref);   /* b gets fresh memory every time */
+    }
+    assert_int_equal(reused, 3);
+    mg_engine_destroy(&a);
+    mg_engine_destroy(&b);
+}
+
 int
 main(void)
 {
@@ -168,6 +224,7 @@ main(void)
         cmocka_unit_test(mix_only_same_bytes),
         cmocka_unit_test(midi_only_same_bytes),
         cmocka_unit_test(no_root_memory_only),
+        cmocka_unit_test(recycled_buffers_same_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
