@@ -204,7 +204,9 @@ $(BUILD)/tools/%.so: tests/tools/shim/%.c
 	$(Q)cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -fPIC -shared \
 	    -o $@ $< -ldl
 
-unit: $(BIN) lib $(UNIT_UTIL) $(UNIT_BIN) $(TOOL_PEER) $(TOOL_BIN) $(SHIM_SO) $(FUZZ_BIN)
+unit: $(BIN) lib $(UNIT_BIN) $(TOOL_BIN) $(SHIM_SO) $(FUZZ_BIN)
+# the helpers linked into the tests and tools: kept, not rebuilt each time
+.SECONDARY: $(UNIT_UTIL) $(TOOL_PEER)
 
 # The test build: ASan + UBSan, in its own tree, then every test.
 test:
