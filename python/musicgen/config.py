@@ -10,9 +10,12 @@ falls back to what we do (neural backends without a model, soundfont
 manager errors), an UnsupportedFeature error where the result would differ
 (sample composition).
 
-Extra fields of ours: sample_rate, sample_format, cache_dir, and options
-(a dict of any `musicgen generate` option by name, e.g.
-{"sample-format": "pcm24"}), applied last.
+Extra fields of ours: sample_rate, sample_format, cache_dir, fonts and
+accept_license (the soundfont selection and its licence gate, from
+MUSICGEN_FONTS / MUSICGEN_ACCEPT_LICENSE when not given, as the
+executable reads them; docs/soundfonts.md), and options (a dict of any
+`musicgen generate` option by name, e.g. {"sample-format": "pcm24"}),
+applied last.
 """
 import dataclasses
 import os
@@ -42,6 +45,16 @@ def _bool(v):
     return v.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _flag(v):
+    # as the executable reads a MUSICGEN_* flag: 1/true set it, 0/false
+    # leave it unset, anything else is an error
+    if v in ("1", "true"):
+        return True
+    if v in ("0", "false"):
+        return False
+    raise ValueError(v)
+
+
 def _genres(v):
     return [g.strip() for g in v.split(",") if g.strip()]
 
@@ -58,6 +71,9 @@ _ENV = {
     "soundfont_manager_sf_dir": ("MUSICGEN_SOUNDFONT_MANAGER_SF_DIR", str),
     "genre": ("MUSICGEN_GENRE", _genres),
     "genres_dir": ("MUSICGEN_GENRES_DIR", str),
+    # ours, read as the executable reads them
+    "fonts": ("MUSICGEN_FONTS", str),
+    "accept_license": ("MUSICGEN_ACCEPT_LICENSE", "flag"),
 }
 
 _DEFAULTS = {
@@ -86,6 +102,8 @@ _DEFAULTS = {
     "sample_rate": 44100,
     "sample_format": "pcm16",
     "cache_dir": None,
+    "fonts": None,              # None: the engine's ("default")
+    "accept_license": False,
     "options": None,
 }
 
@@ -119,6 +137,8 @@ class Config:
     sample_rate: int = UNSET
     sample_format: str = UNSET
     cache_dir: Optional[str] = UNSET
+    fonts: Optional[str] = UNSET
+    accept_license: bool = UNSET
     options: Optional[Dict[str, Any]] = UNSET
 
     def __post_init__(self):
@@ -132,7 +152,7 @@ class Config:
             raw = os.environ.get(env[0]) if env else None
             if raw is not None and raw != "":
                 try:
-                    v = env[1](raw)
+                    v = _flag(raw) if env[1] == "flag" else env[1](raw)
                 except ValueError:
                     raise ValueError("%s: cannot parse %r for %s"
                                      % (env[0], raw, f.name)) from None
@@ -205,6 +225,10 @@ class Config:
         o.append(("sample-format", str(self.sample_format)))
         if self.workers is not None:
             o.append(("workers", str(int(self.workers))))
+        if self.fonts is not None:
+            o.append(("fonts", str(self.fonts)))
+        if self.accept_license:
+            o.append(("accept-license", "true"))
         # the bindings are a program, like the executable: its cache of
         # font hashes and pre-roll measurements, unless told otherwise
         # ("" = none), so a DataLoader worker's engine starts as fast

@@ -2,7 +2,8 @@
 # build/libmusicgen.so) run a script written against the Python tool's
 # documented API unchanged (tests/tools/py_tool_api.py: Config precedence,
 # result fields, batch, idempotence, CLI-identical bytes, unsupported
-# features named), then the examples quickstart.py and in_memory.py.
+# features named), then the examples quickstart.py and in_memory.py, and
+# our fonts / accept_license fields with their MUSICGEN_* variables.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 # the release build's library: a sanitizer build cannot be loaded by python
@@ -17,4 +18,37 @@ export PYTHONPATH="$MG_SRC/python"
 [ "$(sed -n 5p quick2.txt)" = "0 0 4" ] || die "quickstart re-run: $(sed -n 5p quick2.txt)"
 "$PY" "$MG_SRC/examples/python/in_memory.py" > mem.txt || die "in_memory.py failed"
 [ "$(grep -c 'sum(stems) - mix' mem.txt)" -eq 3 ] || die "in_memory: 3 samples expected"
+# fonts / accept_license (ours): a field given wins, else MUSICGEN_FONTS /
+# MUSICGEN_ACCEPT_LICENSE as the executable reads them, else the default;
+# the engine gets the selection (an unknown name from the environment is
+# the executable's error), a bad flag names its variable.
+"$PY" - <<'PYEOF' || die "MUSICGEN_FONTS / MUSICGEN_ACCEPT_LICENSE checks failed"
+import json, os
+from musicgen import Config, Engine, MusicgenError
+from musicgen.config import NativeConfig
+def run_cfg(c):
+    return json.loads(NativeConfig(c).json())
+assert Config().fonts is None and run_cfg(Config())["fonts"] == "default"
+os.environ["MUSICGEN_FONTS"] = "nosuchfont"
+os.environ["MUSICGEN_ACCEPT_LICENSE"] = "1"
+c = Config(output_mode="midi-only")
+assert c.fonts == "nosuchfont" and c.accept_license is True, (c.fonts, c.accept_license)
+assert run_cfg(c)["fonts"] == "nosuchfont" and run_cfg(c)["accept_license"] is True
+try:
+    Engine(c)
+    raise SystemExit("an engine with MUSICGEN_FONTS=nosuchfont")
+except MusicgenError as e:
+    assert "no soundfont named 'nosuchfont'" in str(e), e
+c = Config(output_mode="midi-only", fonts="default", accept_license=False)
+assert run_cfg(c)["fonts"] == "default" and run_cfg(c)["accept_license"] is False
+with Engine(c) as e:
+    assert e.generate(0, 1).status == "ok"
+os.environ["MUSICGEN_ACCEPT_LICENSE"] = "maybe"
+try:
+    Config()
+    raise SystemExit("MUSICGEN_ACCEPT_LICENSE=maybe accepted")
+except ValueError as e:
+    assert "MUSICGEN_ACCEPT_LICENSE" in str(e), e
+print("fonts env ok")
+PYEOF
 echo "python_tool_api ok"
