@@ -125,6 +125,15 @@ on_progress(const mg_coord_progress *p, void *ud)
             frac * 100, p->failed, p->rate, eta, p->workers);
 }
 
+/* The coordinator's linger after the run: over once every worker
+ * process has exited (they leave on SHUTDOWN), instead of a fixed wait
+ * at the end of every run. */
+static bool
+workers_exited(void *ud)
+{
+    return mg_procs_reap(ud) == 0;
+}
+
 /* The final line, in the words of the first serial version. */
 typedef struct {
     progress_ctx *px;
@@ -277,7 +286,14 @@ mg_cmd_generate(int argc, char **argv)
      * embedded run is not durable against power loss (a lost row is a
      * sample found complete on disk at the next start) */
     o.durable = false;
+    /* speculation copies only samples waiting behind a job's current
+     * one (work stealing), never the one it is on: every job runs on
+     * this host's cores, so a copy started later cannot finish first,
+     * and the run's end would wait for the copy in hand */
+    o.speculate_running = false;
     o.linger_ms = 200;
+    o.linger_done = workers_exited;
+    o.linger_ud = &procs;
     o.progress_ms = px.tty ? 200 : 1000;
     o.stop = &mg_stop_flag;
     o.progress = on_progress_final;

@@ -393,6 +393,8 @@ coord_duplicate_straggler(mg_coord *c, const peer *p)
          * could finish it: only the back half of a longer one pays */
         if (waits && l->n - l->ndone < 2)
             continue;
+        if (!waits && !c->o.speculate_running)
+            continue;
         if (!waits) {
             const peer *h = peer_of(c, l->holder);
             int64_t since = l->progress_at;

@@ -72,6 +72,7 @@ mg_coord_opts_defaults(mg_coord_opts *o)
     o->chunk = 0;
     o->lease_s = 2.0;
     o->speculate = true;
+    o->speculate_running = true;
     o->durable = true;
     o->heartbeat_ms = 1000;
     o->liveness = 5;
@@ -384,6 +385,11 @@ finish(mg_coord *c, char *err, size_t errlen)
     int64_t until = mg_mono_ms() + c->o.linger_ms;
     while (mg_mono_ms() < until && !(c->o.stop && *c->o.stop)) {
         long wait = (long)(until - mg_mono_ms());
+        /* nobody left to tell: the run ends now, not linger_ms later */
+        if (c->o.linger_done && c->o.linger_done(c->o.linger_ud))
+            break;
+        if (c->o.linger_done && wait > 10)
+            wait = 10;
         if (poll_sock(c, wait > 0 ? wait : 0) > 0 &&
             drain(c, true, err, errlen))
             return -1;

@@ -64,12 +64,24 @@ typedef struct {
     double lease_s;                /* seconds of work per lease (2) */
     bool speculate;                /* copy a straggler's lease once the
                                       queue is empty (default on) */
+    bool speculate_running;        /* with speculate: also the sample a
+                                      straggler is on, not only the
+                                      samples waiting behind it (default
+                                      on; off where every job runs on
+                                      this host's equal cores: a copy
+                                      started later cannot finish first,
+                                      and the run's end waits for it) */
     bool durable;                  /* an ACKed row survives power loss:
                                       ledger synchronous=FULL, workers
                                       fsync samples (default on) */
     uint32_t heartbeat_ms;         /* default 1000 */
     int liveness;                  /* heartbeats missed = dead (5) */
     int linger_ms;                 /* after completion (default 2000) */
+    /* The linger ends early once this says no worker is left to tell
+     * (embedded generate: its worker processes have all exited); NULL:
+     * the whole linger_ms. */
+    bool (*linger_done)(void *ud);
+    void *linger_ud;
     int progress_ms;               /* log/callback period (5000) */
     const volatile sig_atomic_t *stop;
     mg_coord_progress_cb progress; /* NULL: log lines */
