@@ -84,7 +84,9 @@ run(void *arg)
                 line(j, i, name, p, n);
             }
         }
-        musicgen_sample_destroy(&s);
+        /* done with it: its audio buffers go back to the engine, which
+         * writes the thread's next sample into them (no fresh memory) */
+        musicgen_engine_recycle(e, &s);
     }
     musicgen_engine_destroy(&e);
     return NULL;
