@@ -38,10 +38,10 @@ export MUSICGEN_DATA_DIR="$SRC"
 T=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bench-dist.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 now() { date +%s.%N; }
-wait_file() {
-    i=0
+wait_file() { # (its own counter: the callers' loops use i)
+    wf=0
     while [ ! -s "$1" ]; do
-        i=$((i + 1)); [ $i -gt 600 ] && { echo "timeout: $1" >&2; exit 1; }
+        wf=$((wf + 1)); [ $wf -gt 600 ] && { echo "timeout: $1" >&2; exit 1; }
         sleep 0.05
     done
 }
