@@ -26,6 +26,7 @@
 #include "rfile.h"
 #include "sfont.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -84,6 +85,8 @@ audio_make_settings(double rate, bool fx)
 typedef struct {
     FILE *fp;
     char *path;
+    char font[1400];     /* side files' name prefixes (side_path) */
+    char version[1500];
 } fio;
 
 static void *
@@ -151,8 +154,25 @@ same_bytes(int a, off_t fa, int b, off_t fb, unsigned char *buf)
            !memcmp(buf, buf + CHK, CHK);
 }
 
+/* FNV-1a of the font's absolute path (as given where it has none): side
+ * files of two fonts of one name in two directories never meet. */
+static uint64_t
+path_key(const char *path)
+{
+    char *abs = realpath(path, NULL);
+    const unsigned char *c = (const unsigned char *)(abs ? abs : path);
+    uint64_t k = 0xcbf29ce484222325u;
+
+    for (; *c; c++)
+        k = (k ^ *c) * 0x100000001b3u;
+    free(abs);
+    return k;
+}
+
 /* The side file's path for count bytes at off of h's font, to be mapped
- * at page offset shift. 0, or -1 (no cache directory, mapping off). */
+ * at page offset shift: DIR/NAME-PATHKEY-SIZE-MTIME-OFF-COUNT-pSHIFT.smpl.
+ * h->font (DIR/NAME-PATHKEY-) and h->version (the same plus SIZE-MTIME-)
+ * are kept for side_prune. 0, or -1 (no cache directory, mapping off). */
 static int
 side_path(fio *h, off_t off, size_t count, size_t shift, char *out,
           size_t n)
@@ -166,10 +186,46 @@ side_path(fio *h, off_t off, size_t count, size_t shift, char *out,
         mg_sfont_cache_dir(dir, sizeof dir) < 0)
         return -1;
     base = base ? base + 1 : h->path;
-    snprintf(out, n, "%s/%.200s-%lld-%lld.%09ld-%lld-%zu-p%zu.smpl", dir,
-             base, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-             (long)st.st_mtim.tv_nsec, (long long)off, count, shift);
+    snprintf(h->font, sizeof h->font, "%s/%.200s-%016llx-", dir, base,
+             (unsigned long long)path_key(h->path));
+    snprintf(h->version, sizeof h->version, "%s%lld-%lld.%09ld-", h->font,
+             (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+             (long)st.st_mtim.tv_nsec);
+    snprintf(out, n, "%s%lld-%zu-p%zu.smpl", h->version, (long long)off,
+             count, shift);
     return 0;
+}
+
+/* Side files of h's font path made for another size or mtime of it (the
+ * font was replaced or updated since) are removed: nothing will map them
+ * again, and each is the size of the font's sample data. Those of the
+ * current version (any offset or page shift: another build's allocator)
+ * and temporary files stay. A process that still maps a removed file
+ * keeps its pages. */
+static void
+side_prune(const fio *h)
+{
+    const char *slash = strrchr(h->font, '/');
+    const char *fname = slash + 1, *version = h->version + (fname - h->font);
+    size_t fl = strlen(fname), vl = strlen(version);
+    char dir[1024];
+    struct dirent *d;
+    DIR *dp;
+
+    if (!slash || (size_t)(slash - h->font) >= sizeof dir)
+        return;
+    memcpy(dir, h->font, (size_t)(slash - h->font));
+    dir[slash - h->font] = '\0';
+    if (!(dp = opendir(dir)))
+        return;
+    while ((d = readdir(dp))) {
+        size_t nl = strlen(d->d_name);
+        if (nl > 5 && !strcmp(d->d_name + nl - 5, ".smpl") &&
+            !strncmp(d->d_name, fname, fl) &&
+            strncmp(d->d_name, version, vl))
+            (void)unlinkat(dirfd(dp), d->d_name, 0);
+    }
+    closedir(dp);
 }
 
 /* Maps the whole pages of buf (count bytes at the font's current offset)
@@ -231,7 +287,7 @@ map_read(fio *h, void *buf, size_t count, char *side, size_t sn)
  * temporary name and renamed: a reader sees none or all of it. Failure
  * only means the next start reads again. */
 static void
-side_make(const char *side, const void *buf, size_t count)
+side_make(const fio *h, const char *side, const void *buf, size_t count)
 {
     static unsigned long seq;
     const uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
@@ -251,8 +307,11 @@ side_make(const char *side, const void *buf, size_t count)
         unlink(tmp);
         return;
     }
-    if (close(fd) < 0 || rename(tmp, side) < 0)
+    if (close(fd) < 0 || rename(tmp, side) < 0) {
         unlink(tmp);
+        return;
+    }
+    side_prune(h);
 }
 
 static int
@@ -276,7 +335,7 @@ fio_read(void *buf, fluid_long_long_t count, void *hp)
     if (fread(buf, (size_t)count, 1, h->fp) != 1)
         return FLUID_FAILED;
     if (r == 1)
-        side_make(side, buf, (size_t)count);
+        side_make(h, side, buf, (size_t)count);
     return FLUID_OK;
 }
 
