@@ -58,16 +58,22 @@ wait $C
 rps=$(awk '{print $6}' "$T/flood.txt")
 echo "coordinator: $ROWS rows committed and acknowledged at $rps rows/s (goal >= 20000)"
 
+# Each timed run starts after a sync: the dirty pages of the runs before it
+# (thousands of sample files, then rm -rf) would otherwise be written back
+# by the kernel's flusher threads during it, on the same two cores.
 # 2. embedded, 1 vs 2 workers
+sync
 t0=$(now)
 "$BIN" generate --seed 42 --count "$COUNT" --out "$T/e1" --output-mode "$MODE" \
     --workers 1 -q
 t1=$(now)
+sync
+t1b=$(now)
 "$BIN" generate --seed 42 --count "$COUNT" --out "$T/e2" --output-mode "$MODE" \
     --workers 2 -q
 t2=$(now)
 w1=$(echo "$t1 - $t0" | bc -l)
-w2=$(echo "$t2 - $t1" | bc -l)
+w2=$(echo "$t2 - $t1b" | bc -l)
 printf 'embedded %s x%s: 1 worker %.2f s, 2 workers %.2f s, speed-up %.2fx (goal >= 1.8 on 2 cores, full pipeline; load average %s)\n' \
     "$MODE" "$COUNT" "$w1" "$w2" "$(echo "$w1 / $w2" | bc -l)" \
     "$(cut -d' ' -f1 /proc/loadavg)"
@@ -82,10 +88,13 @@ i=0
 : >"$T/pairs"
 while [ $i -lt "$R" ]; do
     rm -rf "$T/e2" "$T/d" "$T/d.sqlite" "$T/ep2"
+    sync
     a=$(now)
     "$BIN" generate --seed 42 --count "$COUNT" --out "$T/e2" \
         --output-mode "$MODE" --workers 2 -q
     b=$(now)
+    sync
+    b2=$(now)
     # (non-durable like generate: durable mode's cost is section 5)
     "$BIN" coordinator --seed 42 --count "$COUNT" --out "$T/d" \
         --ledger "$T/d.sqlite" --bind 'tcp://127.0.0.1:*' --endpoint-file "$T/ep2" \
@@ -95,7 +104,7 @@ while [ $i -lt "$R" ]; do
     "$BIN" worker --connect "$(cat "$T/ep2")" --out "$T/d" --jobs 2 -q
     wait $C
     c=$(now)
-    echo "$(echo "$b - $a" | bc -l) $(echo "$c - $b" | bc -l)" >>"$T/pairs"
+    echo "$(echo "$b - $a" | bc -l) $(echo "$c - $b2" | bc -l)" >>"$T/pairs"
     i=$((i + 1))
 done
 # median and range of a column of numbers (stdin)
@@ -111,6 +120,7 @@ printf 'distributed (tcp, worker --jobs 2, default leases, --durable no as gener
 dist_run() {
     name=$1 jobs=$2 mode=$3 count=$4
     shift 4
+    sync
     a=$(now)
     "$BIN" coordinator --seed 42 --count "$count" --out "$T/$name" \
         --ledger "$T/$name.sqlite" --bind 'tcp://127.0.0.1:*' \

@@ -49,6 +49,7 @@ now() { date +%s.%N; }
 run_counted() {
     name=$1
     shift
+    sync        # no write-back of earlier runs' files during this one
     t0=$(now)
     perf stat -x, -e task-clock,page-faults,context-switches -o "$T/$name.perf" "$@" \
         >"$T/$name.out" 2>&1
