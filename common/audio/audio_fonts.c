@@ -106,14 +106,15 @@ fio_open(const char *path)
     return h;
 }
 
-/* All of n bytes at offset at of fd into p: 0, or -1. */
+/* All of n bytes at offset at of fd into p (wr: from p into fd): 0, or
+ * -1. */
 static int
-pread_all(int fd, void *p, size_t n, off_t at)
+pio_all(int fd, void *p, size_t n, off_t at, bool wr)
 {
     char *c = p;
 
     while (n > 0) {
-        ssize_t r = pread(fd, c, n, at);
+        ssize_t r = wr ? pwrite(fd, c, n, at) : pread(fd, c, n, at);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -126,21 +127,15 @@ pread_all(int fd, void *p, size_t n, off_t at)
 }
 
 static int
+pread_all(int fd, void *p, size_t n, off_t at)
+{
+    return pio_all(fd, p, n, at, false);
+}
+
+static int
 pwrite_all(int fd, const void *p, size_t n, off_t at)
 {
-    const char *c = p;
-
-    while (n > 0) {
-        ssize_t r = pwrite(fd, c, n, at);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        c += r;
-        n -= (size_t)r;
-        at += r;
-    }
-    return 0;
+    return pio_all(fd, (void *)p, n, at, true);
 }
 
 /* Whether CHK bytes at fa of fd a equal those at fb of fd b (buf: room
