@@ -129,6 +129,28 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Is j, an array or object, flat: no member that is a non-empty array or
+ * object? (An empty one is written "[]" or "{}", as short as a scalar.) */
+static bool
+flat(const json_t *j)
+{
+    const json_t *v;
+    if (json_is_array(j)) {
+        size_t i;
+        json_array_foreach(j, i, v)
+            if ((json_is_array(v) && json_array_size(v)) ||
+                (json_is_object(v) && json_object_size(v)))
+                return false;
+        return true;
+    }
+    const char *key;
+    json_object_foreach((json_t *)j, key, v)
+        if ((json_is_array(v) && json_array_size(v)) ||
+            (json_is_object(v) && json_object_size(v)))
+            return false;
+    return true;
+}
+
 static void
 dump(mg_gbuf *b, const json_t *j, int indent, int depth)
 {
@@ -149,15 +171,17 @@ dump(mg_gbuf *b, const json_t *j, int indent, int depth)
         json_t *v;
         json_object_foreach((json_t *)j, key, v) keys[k++] = key;
         qsort(keys, n, sizeof *keys, cmp_str);
+        /* A flat object goes on one line: indent 0 for its members. */
+        int in = indent && flat(j) ? 0 : indent;
         mg_gbuf_put(b, "{", 1);
         for (size_t i = 0; i < n; i++) {
-            if (i) mg_gbuf_put(b, ",", 1);
-            newline(b, indent, depth + 1);
+            if (i) mg_gbuf_puts(b, in == indent || !indent ? "," : ", ");
+            newline(b, in, depth + 1);
             mg_gbuf_jstrn(b, keys[i], strlen(keys[i]));
             mg_gbuf_puts(b, indent ? ": " : ":");
-            dump(b, json_object_get(j, keys[i]), indent, depth + 1);
+            dump(b, json_object_get(j, keys[i]), in, depth + 1);
         }
-        newline(b, indent, depth);
+        newline(b, in, depth);
         mg_gbuf_put(b, "}", 1);
         free(keys);
         return;
@@ -168,13 +192,14 @@ dump(mg_gbuf *b, const json_t *j, int indent, int depth)
             mg_gbuf_puts(b, "[]");
             return;
         }
+        int in = indent && flat(j) ? 0 : indent;
         mg_gbuf_put(b, "[", 1);
         for (size_t i = 0; i < n; i++) {
-            if (i) mg_gbuf_put(b, ",", 1);
-            newline(b, indent, depth + 1);
-            dump(b, json_array_get(j, i), indent, depth + 1);
+            if (i) mg_gbuf_puts(b, in == indent || !indent ? "," : ", ");
+            newline(b, in, depth + 1);
+            dump(b, json_array_get(j, i), in, depth + 1);
         }
-        newline(b, indent, depth);
+        newline(b, in, depth);
         mg_gbuf_put(b, "]", 1);
         return;
     }

@@ -4,9 +4,13 @@
  * Jansson builds the tree; this module writes it, because the contract
  * needs what json_dumps cannot give: unsigned 64-bit integers (sample
  * seeds go up to 2^64 - 1), and one fixed rule for reals. Rules: object
- * keys sorted bytewise; two-space indent; reals in the shortest form that
- * reads back to the same double, always with a '.' or exponent (1.0, not
- * 1); non-finite reals written as null. A u64 is stored in the tree as a
+ * keys sorted bytewise; indented text puts an array or object whose items
+ * are all scalars (or empty containers) on one line, items separated by
+ * ", " (and ": " after a key), and everything else two-space indented, one
+ * item a line (half the bytes of indenting every number of a sample's
+ * note lists, for every reader); reals in the shortest form that reads
+ * back to the same double, always with a '.' or exponent (1.0, not 1);
+ * non-finite reals written as null. A u64 is stored in the tree as a
  * tagged string made by mg_json_u64 and written as a bare number.
  */
 #ifndef MG_JSONOUT_H
@@ -18,7 +22,8 @@
 json_t *mg_json_u64(uint64_t v);
 /* Real rounded to `decimals` places (stable, readable annotations). */
 json_t *mg_json_real(double v, int decimals);
-/* Malloc'd text, ending in a newline; indent 2 (or compact when 0). */
+/* Malloc'd text, ending in a newline; indent 2 (the layout above) or
+ * compact when 0. */
 char *mg_json_dump(const json_t *j, int indent);
 /* Write the indented text to path (the caller makes it atomic). */
 int mg_json_write_file(const json_t *j, const char *path);

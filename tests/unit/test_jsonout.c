@@ -1,6 +1,7 @@
 /*
  * test_jsonout — the canonical form sample.json relies on: sorted keys,
- * u64 beyond 2^63, shortest round-trip reals, stable bytes.
+ * u64 beyond 2^63, shortest round-trip reals, stable bytes, and the
+ * indented layout (flat arrays and objects on one line).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,8 +31,42 @@ keys_sorted_and_reals_short(void **state)
                            "\"mid\":120.0,\"neg0\":0.0,\"r\":1.235,"
                            "\"s\":\"a\\\"b\\n\\u0001\",\"zeta\":0.1}\n");
     free(t);
+    /* A flat object is one line, even indented. */
     t = mg_json_dump(j, 2);
-    assert_non_null(strstr(t, "{\n  \"alpha\": -3,\n  \"big\""));
+    assert_string_equal(t, "{\"alpha\": -3, \"big\": 18446744073709551615, "
+                           "\"mid\": 120.0, \"neg0\": 0.0, \"r\": 1.235, "
+                           "\"s\": \"a\\\"b\\n\\u0001\", \"zeta\": 0.1}\n");
+    free(t);
+    json_decref(j);
+}
+
+/* Indented layout: an array or object of scalars (or empty containers)
+ * on one line, ", " and ": " between; anything holding a non-empty
+ * container two-space indented, one member a line. */
+static void
+indented_layout(void **state)
+{
+    (void)state;
+    json_t *j = json_pack("{s:[f,f,i],s:{s:i,s:s},s:[[i,i],[]],s:[{s:i},{}],"
+                          "s:[],s:{},s:[i,[],{}]}",
+                          "times", 0.0, 0.5, 2, "note", "pitch", 60, "kind",
+                          "x", "nest", 1, 2, "objs", "a", 1, "e", "o", "m", 1);
+    char *t = mg_json_dump(j, 2);
+    assert_string_equal(t, "{\n"
+                           "  \"e\": [],\n"
+                           "  \"m\": [1, [], {}],\n"
+                           "  \"nest\": [\n"
+                           "    [1, 2],\n"
+                           "    []\n"
+                           "  ],\n"
+                           "  \"note\": {\"kind\": \"x\", \"pitch\": 60},\n"
+                           "  \"o\": {},\n"
+                           "  \"objs\": [\n"
+                           "    {\"a\": 1},\n"
+                           "    {}\n"
+                           "  ],\n"
+                           "  \"times\": [0.0, 0.5, 2]\n"
+                           "}\n");
     free(t);
     json_decref(j);
 }
@@ -55,6 +90,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keys_sorted_and_reals_short),
         cmocka_unit_test(nested_and_empty),
+        cmocka_unit_test(indented_layout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
