@@ -50,6 +50,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "audio.h"
 #include "audio/ba.h"
 #include "config.h"
 #include "engine.h"
@@ -74,6 +75,8 @@ main(int argc, char **argv)
     long hwm, rss_before;
     struct stat fst;
     int py_ok = 1;
+    bool verbose = getenv("BENCH_AUDIO_VERBOSE") != NULL;
+    ba_spawner sp = {-1, -1, -1};
 
     if (n < 1 || n > MAXN)
         n = 6;
@@ -86,6 +89,16 @@ main(int argc, char **argv)
     snprintf(c.out_dir, sizeof c.out_dir, "%s/musicgen-bench-audio-%ld",
              access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
              (long)getpid());
+
+    /* the process settings musicgen and libmusicgen make: FluidSynth's
+     * log off (each render synth, handing its borrowed font back before
+     * it is deleted, has no preset left on any channel and would say so
+     * 16 times: harmless, nothing is playing then) */
+    mg_audio_process_setup();
+    /* the spawner of the peak-RSS leg, before anything is loaded */
+    if (getenv("MUSICGEN_BIN") &&
+        ba_spawner_start(&sp, getenv("MUSICGEN_BIN"), &c) < 0)
+        perror("bench_audio: the peak-RSS leg's process");
 
     /* 2. (the child) bare synthesis, sample by sample after the engine */
     {
@@ -208,6 +221,7 @@ main(int argc, char **argv)
             bare_rep r;
             memset(&q, 0, sizeof q);
             q.go = 1;
+            q.check = verbose;
             q.si = si[i];
             if (ba_xfer(to_bare, &q, sizeof q, 1) < 0 ||
                 ba_xfer(from_bare, &r, sizeof r, 0) < 0 || !r.ok) {
@@ -217,10 +231,17 @@ main(int argc, char **argv)
             }
             t_bare += r.wall;
             c_bare += r.cpu;
-            if (getenv("BENCH_AUDIO_VERBOSE"))
+            if (verbose) {
                 fprintf(stderr, "sample %d (%s, %.1f s): engine %.3f s, "
-                        "bare %.3f s, ratio %.2f\n", i, row.path,
-                        si[i].seconds, t1, r.wall, t1 / r.wall);
+                        "bare %.3f s, ratio %.2f; bare stem peaks", i,
+                        row.path, si[i].seconds, t1, r.wall, t1 / r.wall);
+                for (int l = 0; l < MG_NLAYERS; l++)
+                    fprintf(stderr, " %s %.3f%s", mg_layer_name((mg_layer)l),
+                            r.peak[l], r.peak[l] == 0 && si[i].audible[l]
+                                           ? " (SILENT, the engine's is not)"
+                                           : "");
+                fputc('\n', stderr);
+            }
         }
         /* 3. the Python tool's pipeline on the same sample, right after
          * (the machine's load drifts over seconds) */
@@ -315,9 +336,7 @@ main(int argc, char **argv)
         int scan = getenv("BENCH_AUDIO_LONG_SCAN")
                        ? atoi(getenv("BENCH_AUDIO_LONG_SCAN")) : 400;
         long idx = ba_longest_song(&c, scan, &secs);
-        long kb = idx < 0
-                      ? -1
-                      : ba_generate_peak_kb(getenv("MUSICGEN_BIN"), &c, idx);
+        long kb = idx < 0 ? -1 : ba_spawner_peak_kb(&sp, idx);
         if (kb > 0)
             printf("peak RSS, longest of the first %d songs (#%ld, %.0f s) "
                    "%6.1f MB (fonts + %.1f MB; goal <= fonts + 100 MB)\n",
@@ -326,6 +345,7 @@ main(int argc, char **argv)
             printf("peak RSS of the longest song: not measured (musicgen "
                    "generate failed)\n");
     }
+    ba_spawner_stop(&sp);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", c.out_dir);
     if (getenv("BENCH_AUDIO_KEEP"))
         fprintf(stderr, "bench_audio: kept %s\n", c.out_dir);

@@ -37,6 +37,7 @@ typedef struct {
     long us_per_quarter;
     int nparts;
     part_info part[MG_MAX_PARTS];
+    bool audible[MG_NLAYERS];   /* the engine's stem has a loudness */
 } sample_info;
 
 /* common.c */
@@ -58,12 +59,14 @@ int ba_read_info(const char *root, const char *rel, const char *sf_dir,
  * for the same code). */
 typedef struct {
     int go;             /* 1 render si, 0 quit */
+    int check;          /* also each stem's peak (BENCH_AUDIO_VERBOSE) */
     sample_info si;
 } bare_req;
 
 typedef struct {
     int ok;
     double wall, cpu;
+    float peak[MG_NLAYERS];     /* with check: each stem's peak |sample| */
 } bare_rep;
 
 /* The child's loop: a bare_req in on rfd, a bare_rep out on wfd, until
@@ -77,6 +80,19 @@ double ba_python_parts_sample(const sample_info *si, const char *scratch,
 
 /* rss.c */
 long ba_longest_song(const mg_config *base, int scan, double *secs);
-long ba_generate_peak_kb(const char *bin, const mg_config *base, long idx);
+/* `musicgen generate` runs from a process forked at the start of main,
+ * before anything is loaded: a child made by the engine's process would
+ * report that process's peak, not its own (exec keeps the high-water
+ * mark of the memory it replaces: posix_spawn's child shares it). */
+typedef struct {
+    int to, from;       /* pipes to and from the spawner */
+    long pid;
+} ba_spawner;
+/* Fork the spawner (bin: musicgen; base: the run); 0, or -1. */
+int ba_spawner_start(ba_spawner *sp, const char *bin, const mg_config *base);
+/* Peak RSS (kB) of `musicgen generate` making sample idx alone, full
+ * mode, one worker: the largest process of its tree; -1. */
+long ba_spawner_peak_kb(ba_spawner *sp, long idx);
+void ba_spawner_stop(ba_spawner *sp);
 
 #endif

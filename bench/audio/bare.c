@@ -22,10 +22,13 @@ silence_log(int level, const char *msg, void *data)
     (void)data;
 }
 
-/* Bare synthesis of one sample's four MIDIs: returns seconds spent. */
+/* Bare synthesis of one sample's four MIDIs: returns seconds spent.
+ * peak: NULL, or each stem's peak |sample| (a check that every stem
+ * sounds: a stem whose MIDI asks for a preset its font lacks renders
+ * silence, and a benchmark of silence would be unfair). */
 static double
 bare_sample(fluid_settings_t *st, fluid_synth_t *const *lsyn,
-            const sample_info *si, float *buf, int chunk)
+            const sample_info *si, float *buf, int chunk, float *peak)
 {
     double t0 = ba_now();
 
@@ -50,6 +53,9 @@ bare_sample(fluid_settings_t *st, fluid_synth_t *const *lsyn,
             int n = si->frames - done < chunk ? (int)(si->frames - done)
                                               : chunk;
             fluid_synth_write_float(syn, n, buf, 0, 2, buf, 1, 2);
+            for (int i = 0; peak && i < 2 * n; i++)
+                if (buf[i] > peak[l] || -buf[i] > peak[l])
+                    peak[l] = buf[i] > 0 ? buf[i] : -buf[i];
             done += n;
         }
         fluid_player_stop(pl);
@@ -78,7 +84,7 @@ ba_bare_child(int rfd, int wfd, int rate)
     fluid_settings_setint(st, "synth.cpu-cores", 1);
     fluid_settings_setstr(st, "player.timing-source", "sample");
     while (ba_xfer(rfd, &q, sizeof q, 0) == 0 && q.go) {
-        bare_rep r = {0, 0, 0};
+        bare_rep r = {0, 0, 0, {0}};
         fluid_synth_t *lsyn[MG_NLAYERS] = {NULL};
         int ok = 1;
         /* each stem's font loaded once (a synth per font), before the
@@ -104,7 +110,8 @@ ba_bare_child(int rfd, int wfd, int rate)
         }
         if (ok) {
             double c0 = ba_cpu_now();
-            r.wall = bare_sample(st, lsyn, &q.si, buf, CHUNK);
+            r.wall = bare_sample(st, lsyn, &q.si, buf, CHUNK,
+                                 q.check ? r.peak : NULL);
             r.cpu = ba_cpu_now() - c0;
             r.ok = 1;
         }

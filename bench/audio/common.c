@@ -119,6 +119,13 @@ ba_read_info(const char *root, const char *rel, const char *sf_dir,
             si->nparts++;
         }
     }
+    /* whether the engine's stem sounds (a measured loudness) */
+    for (int l = 0; l < MG_NLAYERS; l++)
+        si->audible[l] = json_is_number(json_object_get(
+            json_object_get(json_object_get(json_object_get(j, "mixing"),
+                                            "stem_loudness"),
+                            mg_layer_name((mg_layer)l)),
+            "measured_lufs"));
     /* each stem's font, as the engine loads it (an SF3 by its expansion) */
     for (int l = 0; l < MG_NLAYERS; l++) {
         const char *lp = json_string_value(json_object_get(
