@@ -117,6 +117,10 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
         snprintf(err, errlen, "audio: cannot create FluidSynth settings");
         goto fail;
     }
+    /* a master never renders a sample: its voices (3 MB of a synth's 3.5
+     * at the default 256) would be dead weight in every process;
+     * load_one raises them where it measures a pre-roll */
+    fluid_settings_setint(a->settings, "synth.polyphony", MASTER_POLY);
     fluid_settings_setint(a->rsettings, "synth.audio-groups", MG_NLAYERS);
     fluid_settings_setint(a->rsettings, "synth.audio-channels", MG_NLAYERS);
     fluid_settings_setint(a->rsettings, "synth.effects-groups", MG_NLAYERS);

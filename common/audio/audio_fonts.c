@@ -400,6 +400,8 @@ load_one(void *arg)
     f->sfont = fluid_synth_get_sfont_by_id(f->synth, f->sfid);
     if (mg_cal_key(f->file, rate, key, sizeof key) < 0 ||
         mg_cal_cache_get(f->cache_dir, key, &f->preroll) < 0) {
+        /* the synth `musicgen calibrate` measures on */
+        fluid_synth_set_polyphony(f->synth, CAL_POLY);
         if (mg_cal_measure(f->synth, f->sfid, rate, &f->preroll, f->err,
                            sizeof f->err) < 0)
             return NULL;

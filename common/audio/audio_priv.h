@@ -50,6 +50,9 @@
 #define SBLOCK 4096        /* frames per stem block: FX, storage, writes */
 #define MG_STEM_TOL_LSB 2   /* |sum(stems) - mix| on PCM, in LSB */
 #define MG_STEM_TOL_FLOAT 1e-6
+#define MASTER_POLY 16   /* voices of a master synth (it holds a font) */
+#define CAL_POLY 256    /* voices while a pre-roll is measured, as in
+                         * `musicgen calibrate` (FluidSynth's default) */
 #define STORE_MB 44     /* in-memory stem store (MUSICGEN_AUDIO_STORE_MB) */
 
 typedef struct {
