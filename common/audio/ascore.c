@@ -10,8 +10,12 @@
  * definitions, thresholds and weights are documented in docs/audio.md and
  * are the only place those numbers live.
  *
- * Invariant: pure function of (samples, rate, tempo range); the streaming
- * accumulator gives the same result as one call over the whole signal.
+ * Invariants: pure function of (samples, rate, tempo range); the
+ * streaming accumulator gives the same result as one call over the whole
+ * signal. No spectrogram is kept: each STFT frame is consumed as it is
+ * made (the onset flux, the noise measures, the chroma), so the memory
+ * beyond the decimated signal is a few values per frame, not a whole
+ * song's spectrum (18 MB for a 140 s song).
  */
 #include "ascore.h"
 
@@ -82,68 +86,85 @@ fft(double *re, double *im, int n)
     }
 }
 
-/* Magnitude spectrogram: frames x (n/2 + 1), normalised so a full-scale
- * sine peaks near 1. Returns the frame count or -1. The real frame is
- * transformed as a complex sequence of n/2 points (even samples real,
- * odd imaginary) and split into the n/2 + 1 bins of the real spectrum:
- * half the work of an n-point complex FFT. */
-static long
-stft(const float *x, size_t len, int n, int hop, double **out, size_t *cap)
-{
-    long T;
-    int h = n / 2;
-    double *re, *im, *win, *tw, *mag;
+/* The STFT, one frame at a time: magnitudes of n/2 + 1 bins, normalised
+ * so a full-scale sine peaks near 1. The real frame is transformed as a
+ * complex sequence of n/2 points (even samples real, odd imaginary) and
+ * split into the n/2 + 1 bins of the real spectrum: half the work of an
+ * n-point complex FFT. */
+typedef struct {
+    int n, hop;
+    double *re, *im, *win, *tw;
+    double *m;          /* the current frame's magnitudes */
+} stft;
 
-    if (len < (size_t)n)
-        return 0;
-    T = (long)((len - (size_t)n) / (size_t)hop) + 1;
-    re = malloc(sizeof(double) * (size_t)h);
-    im = malloc(sizeof(double) * (size_t)h);
-    win = malloc(sizeof(double) * (size_t)n);
-    tw = malloc(sizeof(double) * (size_t)n);
-    /* the spectrogram buffer is the caller's, kept from one signal to
-     * the next (the engine scores every sample: no fresh pages each time) */
-    mag = *out;
-    if ((size_t)T * (size_t)(h + 1) > *cap) {
-        free(mag);
-        *cap = (size_t)T * (size_t)(h + 1);
-        mag = *out = malloc(sizeof(double) * *cap);
-        if (!mag)
-            *cap = 0;
-    }
-    if (!re || !im || !win || !tw || !mag) {
-        free(re); free(im); free(win); free(tw);
+static int
+stft_init(stft *p, int n, int hop)
+{
+    int h = n / 2;
+
+    p->n = n;
+    p->hop = hop;
+    p->re = malloc(sizeof(double) * (size_t)h);
+    p->im = malloc(sizeof(double) * (size_t)h);
+    p->win = malloc(sizeof(double) * (size_t)n);
+    p->tw = malloc(sizeof(double) * (size_t)n);
+    p->m = malloc(sizeof(double) * (size_t)(h + 1));
+    if (!p->re || !p->im || !p->win || !p->tw || !p->m)
         return -1;
-    }
     for (int i = 0; i < n; i++)
-        win[i] = 0.5 - 0.5 * cos(2 * M_PI * i / n);
+        p->win[i] = 0.5 - 0.5 * cos(2 * M_PI * i / n);
     for (int k = 0; k < h; k++) {
-        tw[2 * k] = cos(2 * M_PI * k / n);
-        tw[2 * k + 1] = -sin(2 * M_PI * k / n);
+        p->tw[2 * k] = cos(2 * M_PI * k / n);
+        p->tw[2 * k + 1] = -sin(2 * M_PI * k / n);
     }
-    for (long t = 0; t < T; t++) {
-        const float *f = x + (size_t)t * (size_t)hop;
-        double *m = mag + (size_t)t * (size_t)(h + 1);
-        for (int i = 0; i < h; i++) {
-            re[i] = f[2 * i] * win[2 * i];
-            im[i] = f[2 * i + 1] * win[2 * i + 1];
-        }
-        fft(re, im, h);
-        /* X[k] = E[k] + w^k O[k], E/O the spectra of the even/odd
-         * samples: E = (Z[k] + conj Z[h-k]) / 2,
-         * O = (Z[k] - conj Z[h-k]) / 2i */
-        for (int k = 0; k <= h; k++) {
-            int a = k % h, b = (h - k) % h;
-            double er = 0.5 * (re[a] + re[b]), ei = 0.5 * (im[a] - im[b]);
-            double or_ = 0.5 * (im[a] + im[b]), oi = -0.5 * (re[a] - re[b]);
-            double wr = k < h ? tw[2 * k] : -1, wi = k < h ? tw[2 * k + 1] : 0;
-            double xr = er + wr * or_ - wi * oi;
-            double xi = ei + wr * oi + wi * or_;
-            m[k] = sqrt(xr * xr + xi * xi) / (n / 4.0);
-        }
+    return 0;
+}
+
+static void
+stft_free(stft *p)
+{
+    free(p->re);
+    free(p->im);
+    free(p->win);
+    free(p->tw);
+    free(p->m);
+}
+
+/* Frames of a signal of len samples. */
+static long
+stft_count(const stft *p, size_t len)
+{
+    if (len < (size_t)p->n)
+        return 0;
+    return (long)((len - (size_t)p->n) / (size_t)p->hop) + 1;
+}
+
+/* Frame t of x into p->m. */
+static void
+stft_frame(stft *p, const float *x, long t)
+{
+    const float *f = x + (size_t)t * (size_t)p->hop;
+    int n = p->n, h = n / 2;
+    double *re = p->re, *im = p->im, *m = p->m;
+    const double *win = p->win, *tw = p->tw;
+
+    for (int i = 0; i < h; i++) {
+        re[i] = f[2 * i] * win[2 * i];
+        im[i] = f[2 * i + 1] * win[2 * i + 1];
     }
-    free(re); free(im); free(win); free(tw);
-    return T;
+    fft(re, im, h);
+    /* X[k] = E[k] + w^k O[k], E/O the spectra of the even/odd
+     * samples: E = (Z[k] + conj Z[h-k]) / 2,
+     * O = (Z[k] - conj Z[h-k]) / 2i */
+    for (int k = 0; k <= h; k++) {
+        int a = k % h, b = (h - k) % h;
+        double er = 0.5 * (re[a] + re[b]), ei = 0.5 * (im[a] - im[b]);
+        double or_ = 0.5 * (im[a] + im[b]), oi = -0.5 * (re[a] - re[b]);
+        double wr = k < h ? tw[2 * k] : -1, wi = k < h ? tw[2 * k + 1] : 0;
+        double xr = er + wr * or_ - wi * oi;
+        double xi = ei + wr * oi + wi * or_;
+        m[k] = sqrt(xr * xr + xi * xi) / (n / 4.0);
+    }
 }
 
 /* Pearson correlation of a with b rotated by r. */
@@ -167,22 +188,24 @@ corr_rot(const double *a, const double *b, int r)
 }
 
 static void
-harmony(const float *x, size_t len, double ar, double **buf, size_t *cap,
-        mg_ascore *s, int *fail)
+harmony(const float *x, size_t len, double ar, mg_ascore *s, int *fail)
 {
-    double *mag, mean[12] = {0}, prev[12] = {0};
-    long T = stft(x, len, CH_N, CH_HOP, buf, cap);
+    double mean[12] = {0}, prev[12] = {0};
     int used = 0, pairs = 0, have_prev = 0;
     double stab = 0, best = -2, mx = 0, avg = 0;
+    stft sp;
+    long T;
 
-    if (T < 0) {
+    if (stft_init(&sp, CH_N, CH_HOP) < 0) {
+        stft_free(&sp);
         *fail = 1;
         return;
     }
-    mag = *buf;
+    T = stft_count(&sp, len);
     for (long t = 0; t < T; t++) {
-        const double *m = mag + (size_t)t * (CH_N / 2 + 1);
+        const double *m = sp.m;
         double c[12] = {0}, cm = 0, e = 0, dot = 0, n1 = 0, n2 = 0;
+        stft_frame(&sp, x, t);
         for (int k = 1; k <= CH_N / 2; k++) {
             double f = k * ar / CH_N;
             int pc;
@@ -222,6 +245,7 @@ harmony(const float *x, size_t len, double ar, double **buf, size_t *cap,
             prev[i] = c[i] - cm;
         have_prev = 1;
     }
+    stft_free(&sp);
     if (!used)
         return;
     for (int i = 0; i < 12; i++) {
@@ -250,15 +274,73 @@ harmony(const float *x, size_t len, double ar, double **buf, size_t *cap,
                   s->harmonic_stability) / 3;
 }
 
-/* Spectral noise measures on the onset STFT. */
+/* Spectral noise measures on the onset STFT: sums over every
+ * NOISE_STEP-th frame (noise_frame, in frame order), then the zero
+ * crossings of the signal and the means (noise_finish). */
+typedef struct {
+    double flat, contrast;
+    int frames;
+    double tmp[ON_N / 2 + 1];   /* a band's powers, sorted */
+} noise_acc;
+
 static void
-noise(const float *x, size_t len, const double *mag, long T, double ar,
-      mg_ascore *s)
+noise_frame(noise_acc *na, const double *m, double ar)
+{
+    double *tmp = na->tmp;
+    double e = 0, lg = 0, ar_mean = 0, c = 0;
+    int nb = 0;
+
+    /* every NOISE_STEP-th frame (non-overlapping windows): flatness and
+     * contrast are means over the song, and the per-frame band sorts and
+     * logs were most of the score's cost */
+    for (int k = 1; k <= ON_N / 2; k++)
+        e += m[k] * m[k];
+    if (e < 1e-8)
+        return;
+    for (int k = 1; k <= ON_N / 2; k++) {
+        double p = m[k] * m[k] + 1e-12;
+        lg += log(p);
+        ar_mean += p;
+    }
+    na->flat += exp(lg / (ON_N / 2)) / (ar_mean / (ON_N / 2));
+    /* octave bands from ar/64 upward: mean of the top and bottom
+     * fifths of the band's power, in dB */
+    for (int b = 0; b < CONTRAST_BANDS; b++) {
+        double lo = ar / 64 * pow(2, b), hi = lo * 2;
+        int k0 = (int)ceil(lo * ON_N / ar), k1 = (int)(hi * ON_N / ar);
+        int n = 0, q;
+        double top = 0, bot = 0;
+        if (k1 > ON_N / 2)
+            k1 = ON_N / 2;
+        for (int k = k0; k < k1; k++) {
+            double p = m[k] * m[k] + 1e-12;
+            int j = n++;
+            while (j > 0 && tmp[j - 1] > p) {
+                tmp[j] = tmp[j - 1];
+                j--;
+            }
+            tmp[j] = p;
+        }
+        if (n < 5)
+            continue;
+        q = n / 5;
+        for (int i = 0; i < q; i++) {
+            bot += tmp[i];
+            top += tmp[n - 1 - i];
+        }
+        c += 10 * log10(top / bot);
+        nb++;
+    }
+    if (nb)
+        na->contrast += c / nb;
+    na->frames++;
+}
+
+static void
+noise_finish(const noise_acc *na, const float *x, size_t len, mg_ascore *s)
 {
     size_t zc = 0, nz = 0;
-    double flat = 0, contrast = 0;
-    int frames = 0;
-    double *tmp = malloc(sizeof(double) * (ON_N / 2 + 1));
+    int frames = na->frames;
 
     for (size_t i = 1; i < len; i++) {
         if (fabs(x[i]) < 1e-4 && fabs(x[i - 1]) < 1e-4)
@@ -268,93 +350,48 @@ noise(const float *x, size_t len, const double *mag, long T, double ar,
             zc++;
     }
     s->zcr_score = nz ? clamp01(1 - 2.0 * zc / nz) : 0;
-    /* every NOISE_STEP-th frame (non-overlapping windows): flatness and
-     * contrast are means over the song, and the per-frame band sorts and
-     * logs were most of the score's cost */
-    for (long t = 0; tmp && t < T; t += NOISE_STEP) {
-        const double *m = mag + (size_t)t * (ON_N / 2 + 1);
-        double e = 0, lg = 0, ar_mean = 0, c = 0;
-        int nb = 0;
-        for (int k = 1; k <= ON_N / 2; k++)
-            e += m[k] * m[k];
-        if (e < 1e-8)
-            continue;
-        for (int k = 1; k <= ON_N / 2; k++) {
-            double p = m[k] * m[k] + 1e-12;
-            lg += log(p);
-            ar_mean += p;
-        }
-        flat += exp(lg / (ON_N / 2)) / (ar_mean / (ON_N / 2));
-        /* octave bands from ar/64 upward: mean of the top and bottom
-         * fifths of the band's power, in dB */
-        for (int b = 0; b < CONTRAST_BANDS; b++) {
-            double lo = ar / 64 * pow(2, b), hi = lo * 2;
-            int k0 = (int)ceil(lo * ON_N / ar), k1 = (int)(hi * ON_N / ar);
-            int n = 0, q;
-            double top = 0, bot = 0;
-            if (k1 > ON_N / 2)
-                k1 = ON_N / 2;
-            for (int k = k0; k < k1; k++) {
-                double p = m[k] * m[k] + 1e-12;
-                int j = n++;
-                while (j > 0 && tmp[j - 1] > p) {
-                    tmp[j] = tmp[j - 1];
-                    j--;
-                }
-                tmp[j] = p;
-            }
-            if (n < 5)
-                continue;
-            q = n / 5;
-            for (int i = 0; i < q; i++) {
-                bot += tmp[i];
-                top += tmp[n - 1 - i];
-            }
-            c += 10 * log10(top / bot);
-            nb++;
-        }
-        if (nb)
-            contrast += c / nb;
-        frames++;
-    }
-    free(tmp);
-    s->flatness_score = frames ? clamp01(1 - (flat / frames) / 0.5) : 0;
-    s->contrast_score = frames ? clamp01((contrast / frames - 15) / 25) : 0;
+    s->flatness_score = frames ? clamp01(1 - (na->flat / frames) / 0.5) : 0;
+    s->contrast_score =
+        frames ? clamp01((na->contrast / frames - 15) / 25) : 0;
     s->noise = (s->zcr_score + s->flatness_score + s->contrast_score) / 3;
 }
 
-/* Onset envelope: log-magnitude spectral flux, minus a local mean,
+/* The onset STFT's log-magnitude spectral flux of frame t (m: its
+ * magnitudes) into raw[t]; lg holds the log-magnitudes of the last two
+ * frames (each frame's once: they serve as "now" and then as "before"). */
+static void
+onset_flux(const double *m, long t, double lg[2][ON_N / 2 + 1],
+           double *raw)
+{
+    double *la = lg[t & 1];
+    const double *lb = lg[(t - 1) & 1];
+    double f = 0;
+
+    if (t == 0) {
+        for (int k = 1; k <= ON_N / 2; k++)
+            la[k] = log1p(1000 * m[k]);
+        raw[0] = 0;
+        return;
+    }
+    for (int k = 1; k <= ON_N / 2; k++) {
+        double d;
+        la[k] = log1p(1000 * m[k]);
+        d = la[k] - lb[k];
+        if (d > 0)
+            f += d;
+    }
+    raw[t] = f;
+}
+
+/* Onset envelope: the spectral flux (onset_flux), minus a local mean,
  * half-wave rectified. */
 static double *
-onset_env(const double *mag, long T)
+onset_env(const double *raw, long T)
 {
     double *o = calloc((size_t)T, sizeof *o);
-    double *raw = calloc((size_t)T, sizeof *raw);
-    /* each frame's log-magnitudes once (they serve as "now" and then as
-     * "before"): half the log1p calls, the same values */
-    double lg[2][ON_N / 2 + 1];
 
-    if (!o || !raw) {
-        free(o);
-        free(raw);
+    if (!o)
         return NULL;
-    }
-    for (int k = 1; T > 0 && k <= ON_N / 2; k++)
-        lg[0][k] = log1p(1000 * mag[k]);
-    for (long t = 1; t < T; t++) {
-        const double *a = mag + (size_t)t * (ON_N / 2 + 1);
-        double *la = lg[t & 1];
-        const double *lb = lg[(t - 1) & 1];
-        double f = 0;
-        for (int k = 1; k <= ON_N / 2; k++) {
-            double d;
-            la[k] = log1p(1000 * a[k]);
-            d = la[k] - lb[k];
-            if (d > 0)
-                f += d;
-        }
-        raw[t] = f;
-    }
     for (long t = 0; t < T; t++) {
         double m = 0;
         int n = 0;
@@ -365,7 +402,6 @@ onset_env(const double *mag, long T)
             }
         o[t] = raw[t] - m / n > 0 ? raw[t] - m / n : 0;
     }
-    free(raw);
     return o;
 }
 
@@ -379,7 +415,7 @@ autocorr(const double *o, long T, long lag)
 }
 
 static void
-rhythm_tempo(const double *mag, long T, double ar, double tmin, double tmax,
+rhythm_tempo(const double *raw, long T, double ar, double tmin, double tmax,
              mg_ascore *s, int *fail)
 {
     double fps = ar / ON_HOP, mean = 0, sd = 0, *o, *ac, *score = NULL;
@@ -389,7 +425,7 @@ rhythm_tempo(const double *mag, long T, double ar, double tmin, double tmax,
 
     if (T < lmax * 2 + 2)
         return;
-    o = onset_env(mag, T);
+    o = onset_env(raw, T);
     ac = calloc((size_t)lmax + 2, sizeof *ac);
     if (!o || !ac) {
         *fail = 1;
@@ -566,8 +602,6 @@ struct mg_ascore_acc {
     int npart;
     float *x;           /* decimated signal */
     size_t len, cap;
-    double *on_mag, *ch_mag;    /* spectrogram buffers, reused */
-    size_t on_cap, ch_cap;
 };
 
 mg_ascore_acc *
@@ -596,8 +630,6 @@ mg_ascore_acc_destroy(mg_ascore_acc **ap)
     if (!ap || !*ap)
         return;
     free((*ap)->x);
-    free((*ap)->on_mag);
-    free((*ap)->ch_mag);
     free(*ap);
     *ap = NULL;
 }
@@ -641,8 +673,11 @@ int
 mg_ascore_acc_finish(mg_ascore_acc *a, double tempo_min, double tempo_max,
                      mg_ascore *s)
 {
-    double ar = (double)a->rate / a->dec, *mag;
+    double ar = (double)a->rate / a->dec, *raw = NULL;
     double pc, ps, pd;
+    double lg[2][ON_N / 2 + 1];
+    noise_acc na = {0, 0, 0, {0}};
+    stft on;
     long T;
     int fail = 0;
     size_t n = a->n;
@@ -657,16 +692,30 @@ mg_ascore_acc_finish(mg_ascore_acc *a, double tempo_min, double tempo_max,
     ps = clamp01((s->silence_ratio - 0.5) * 2.0);
     pd = clamp01((s->dc_offset - 0.001) / 0.049);
     s->integrity_penalty = pc > ps ? (pc > pd ? pc : pd) : (ps > pd ? ps : pd);
-    T = a->len ? stft(a->x, a->len, ON_N, ON_HOP, &a->on_mag, &a->on_cap)
-               : 0;
-    mag = a->on_mag;
-    if (T < 0)
+    /* one pass over the onset STFT's frames: the flux and the noise
+     * measures */
+    if (stft_init(&on, ON_N, ON_HOP) < 0) {
+        stft_free(&on);
         return -1;
-    if (T > 0) {
-        rhythm_tempo(mag, T, ar, tempo_min, tempo_max, s, &fail);
-        noise(a->x, a->len, mag, T, ar, s);
-        harmony(a->x, a->len, ar, &a->ch_mag, &a->ch_cap, s, &fail);
     }
+    T = stft_count(&on, a->len);
+    if (T > 0 && !(raw = malloc(sizeof(double) * (size_t)T))) {
+        stft_free(&on);
+        return -1;
+    }
+    for (long t = 0; t < T; t++) {
+        stft_frame(&on, a->x, t);
+        onset_flux(on.m, t, lg, raw);
+        if (t % NOISE_STEP == 0)
+            noise_frame(&na, on.m, ar);
+    }
+    stft_free(&on);
+    if (T > 0) {
+        rhythm_tempo(raw, T, ar, tempo_min, tempo_max, s, &fail);
+        noise_finish(&na, a->x, a->len, s);
+        harmony(a->x, a->len, ar, s, &fail);
+    }
+    free(raw);
     if (fail)
         return -1;
     s->raw = 0.30 * s->tempo + 0.30 * s->harmony + 0.25 * s->rhythm +
