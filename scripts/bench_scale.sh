@@ -22,6 +22,10 @@
 #   BENCH_SCALE_N      process counts (default "1 <cores>")
 #   BENCH_SCALE_COUNT  samples (default 8 x the largest N, at least 16)
 #   BENCH_SCALE_FONT   the bare synthesizer's soundfont (FluidR3_GM)
+# The bare side renders every stem with that one font (a complete GM set:
+# every bank 0 program and the drum kits the pools draw); a MIDI asking
+# for a preset it lacks would be rendered with a substitute, or silent
+# where there is none: fluidsynth's warnings are counted and said.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${1:-${BUILD:-build}}
@@ -86,11 +90,15 @@ for n in $NS; do
     done <"$T/midis"
     cat >"$T/bare.sh" <<EOF
 for l in "$T"/bare-*.list; do
-    fluidsynth -ni -g 1 -r 44100 -F "\$l.wav" "$FONT" \$(cat "\$l") >/dev/null 2>&1 &
+    fluidsynth -ni -g 1 -r 44100 -F "\$l.wav" "$FONT" \$(cat "\$l") >/dev/null 2>"\$l.err" &
 done
 wait
 EOF
     run_counted "bare$n" sh "$T/bare.sh"
+    nopre=$(cat "$T"/bare-*.list.err | grep -c "No preset found")
+    subst=$(cat "$T"/bare-*.list.err | grep -c "substituted")
+    [ "$nopre" = 0 ] && [ "$subst" = 0 ] ||
+        echo "(bare N=$n: fluidsynth found no preset on $nopre and substituted one on $subst channel selections: those stems are silent or another instrument there)"
 done
 
 first=""
