@@ -240,7 +240,9 @@ main(int argc, char **argv)
                             r.peak[l], r.peak[l] == 0 && si[i].audible[l]
                                            ? " (SILENT, the engine's is not)"
                                            : "");
-                fputc('\n', stderr);
+                fprintf(stderr, "; engine RSS %.1f MB (peak %.1f)\n",
+                        ba_vm_kb("VmRSS") / 1024.0,
+                        ba_vm_kb("VmHWM") / 1024.0);
             }
         }
         /* 3. the Python tool's pipeline on the same sample, right after
