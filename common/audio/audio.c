@@ -66,11 +66,11 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
     a->rate = c->sample_rate > 0 ? c->sample_rate : 44100;
     a->spill_fd = -1;
     {
-        /* the in-memory store's budget: four stereo stems of int16
-         * (pcm16) or float (pcm24, float) */
+        /* the in-memory store's budget: a frame is four stereo stems of
+         * int16 (pcm16: 16 bytes) or float (pcm24, float: 32 bytes) */
         const char *e = getenv("MUSICGEN_AUDIO_STORE_MB");
         long mb = e && *e ? atol(e) : STORE_MB;
-        size_t fbytes = 4 * MG_NLAYERS * (a->fmt == MG_SF_PCM16 ? 2 : 4);
+        size_t fbytes = 2 * MG_NLAYERS * (a->fmt == MG_SF_PCM16 ? 2 : 4);
         mb = mb < 1 ? 1 : mb > 65536 ? 65536 : mb;
         a->mem_blocks = (size_t)mb * 1048576 / fbytes / SBLOCK;
         if (a->mem_blocks < 1)

@@ -53,7 +53,8 @@
 #define MASTER_POLY 16   /* voices of a master synth (it holds a font) */
 #define CAL_POLY 256    /* voices while a pre-roll is measured, as in
                          * `musicgen calibrate` (FluidSynth's default) */
-#define STORE_MB 44     /* in-memory stem store (MUSICGEN_AUDIO_STORE_MB) */
+#define STORE_MB 22     /* in-memory stem store (MUSICGEN_AUDIO_STORE_MB):
+                         * 33 s of song in pcm16, 16 s in pcm24/float */
 
 typedef struct {
     const mg_font_info *info;   /* borrowed from a->pools */
