@@ -22,10 +22,10 @@
 #   BENCH_SCALE_N      process counts (default "1 <cores>")
 #   BENCH_SCALE_COUNT  samples (default 8 x the largest N, at least 16)
 #   BENCH_SCALE_FONT   the bare synthesizer's soundfont (FluidR3_GM)
-# The bare side renders every stem with that one font (a complete GM set:
-# every bank 0 program and the drum kits the pools draw); a MIDI asking
-# for a preset it lacks would be rendered with a substitute, or silent
-# where there is none: fluidsynth's warnings are counted and said.
+# The bare side renders every stem with that one font (FluidR3_GM has
+# all 128 bank-0 programs and the standard kit, so fluidsynth substitutes
+# a preset it lacks rather than render silence); its warnings (a preset
+# substituted, or none found: a silent stem) are counted and said.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${1:-${BUILD:-build}}
