@@ -51,6 +51,8 @@ struct mg_engine {
     char genre_key[MG_MAX_GENRES * 65 + 8]; /* sorted names, "+"-joined */
     uint64_t genre_salt;                    /* conditions every stream */
     char host[80];                          /* in temporary names */
+    bool wav_sums;      /* the WAVs' checksums in sample.json (not so
+                         * under a float32 sink without hash) */
 };
 
 int
@@ -101,6 +103,7 @@ mg_engine_new(const mg_config *c, char *err, size_t errlen)
         return NULL;
     }
     e->cfg = *c;
+    e->wav_sums = true;
     mg_song_init(&e->song);
     char *names[MG_MAX_GENRES];
     for (int i = 0; i < c->ngenres; i++)
@@ -526,9 +529,10 @@ add_checksum(json_t *sums, const json_t *known, const char *dir,
 /* Checksums of every file the sample lists, keyed by relative path, in
  * the order midi, stems, mix; all were hashed from the bytes as they were
  * made (WAVs by mg_audio_render, MIDIs by add_midi_sums), so the files are
- * read back only if one is missing (never in memory: dir NULL). */
+ * read back only if one is missing (never in memory: dir NULL). Without
+ * wavs, the MIDIs' only (no WAV was encoded: mg_engine_make_f32). */
 static int
-add_checksums(json_t *j, const char *dir)
+add_checksums(json_t *j, const char *dir, bool wavs)
 {
     json_t *sums = json_object();
     json_t *known = json_incref(json_object_get(j, "checksums"));
@@ -536,7 +540,7 @@ add_checksums(json_t *j, const char *dir)
     int rc = -1;
 
     json_object_del(j, "checksums");
-    for (int g = 0; g < 2; g++) {
+    for (int g = 0; g < (wavs ? 2 : 1); g++) {
         json_t *obj = json_object_get(j, groups[g]);
         const char *k;
         json_t *v;
@@ -546,7 +550,7 @@ add_checksums(json_t *j, const char *dir)
         }
     }
     json_t *mix = json_object_get(j, "mix");
-    if (json_is_string(mix) &&
+    if (wavs && json_is_string(mix) &&
         add_checksum(sums, known, dir, json_string_value(mix)))
         goto out;
     json_object_set_new(j, "checksums", sums);
@@ -778,7 +782,7 @@ produce(mg_engine *e, int64_t global_seed, const char *tmp, mg_row *row,
     json_object_set_new(annot, "musicality", mus);
     json_object_set_new(annot, "musicality_score", mg_json_real(score, 4));
     add_midi_sums(annot, midi);
-    if (add_checksums(annot, tmp)) {
+    if (add_checksums(annot, tmp, e->wav_sums)) {
         int en = errno;
         json_decref(annot);
         if (tmp) mg_dir_remove(tmp);
@@ -892,6 +896,23 @@ mg_engine_make(mg_engine *e, int64_t global_seed, uint64_t index,
         m->wav[l] = mg_audio_take_wav(e->audio, l, &m->wav_len[l],
                                       &m->wav_cap[l]);
     return 0;
+}
+
+int
+mg_engine_make_f32(mg_engine *e, int64_t global_seed, uint64_t index,
+                   const mg_audio_sink *sink, mg_sample_mem *m, char *err,
+                   size_t errlen)
+{
+    int rc;
+
+    if (e->audio)
+        mg_audio_set_sink(e->audio, sink);
+    e->wav_sums = sink->hash;
+    rc = mg_engine_make(e, global_seed, index, m, err, errlen);
+    if (e->audio)
+        mg_audio_set_sink(e->audio, NULL);
+    e->wav_sums = true;
+    return rc;
 }
 
 void

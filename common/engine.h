@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audio.h"
 #include "config.h"
 #include "midi.h"
 #include "seed.h"
@@ -86,6 +87,13 @@ typedef struct {
 int mg_engine_make(mg_engine *e, int64_t global_seed, uint64_t index,
                    mg_sample_mem *m, char *err, size_t errlen);
 void mg_sample_mem_free(mg_sample_mem *m);
+/* mg_engine_make with the audio as float32 samples in the memory sink's
+ * alloc gives (audio.h, mg_audio_sink) instead of WAV bytes: m holds no
+ * WAV. sample.json is the same text, except that without sink->hash its
+ * "checksums" list no WAV (the MIDIs' only). */
+int mg_engine_make_f32(mg_engine *e, int64_t global_seed, uint64_t index,
+                       const mg_audio_sink *sink, mg_sample_mem *m,
+                       char *err, size_t errlen);
 /* Free m like mg_sample_mem_free, handing its WAV buffers back to e: the
  * next sample e makes in memory is written into them, not into fresh
  * memory (a loop that makes, reads and drops samples takes no page fault

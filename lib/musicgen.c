@@ -315,6 +315,41 @@ musicgen_generate(musicgen_engine *e, int64_t global_seed, uint64_t index,
     return 0;
 }
 
+/* The library's sink over the caller's alloc (the signatures differ only
+ * in name: mg_audio_f32_fn is musicgen_f32_alloc). */
+int
+musicgen_generate_f32(musicgen_engine *e, int64_t global_seed,
+                      uint64_t index, musicgen_f32_alloc alloc, void *user,
+                      unsigned flags, musicgen_sample **out)
+{
+    musicgen_sample *s;
+    mg_audio_sink sink = {.alloc = alloc, .user = user,
+                          .hash = !(flags & MUSICGEN_NO_WAV_CHECKSUMS)};
+
+    *out = NULL;
+    e->err[0] = 0;
+    if (!alloc || (flags & ~MUSICGEN_NO_WAV_CHECKSUMS)) {
+        seterr(e->err, sizeof e->err, "%s",
+               alloc ? "flags: unknown bits" : "alloc is NULL");
+        return -1;
+    }
+    if (!(s = calloc(1, sizeof *s))) {
+        seterr(e->err, sizeof e->err, "out of memory");
+        return -1;
+    }
+    if (mg_engine_make_f32(e->eng, global_seed, index, &sink, &s->mem,
+                           e->err, sizeof e->err) < 0) {
+        mg_sample_mem_free(&s->mem);
+        free(s);
+        return -1;
+    }
+    s->row = s->mem.row;
+    s->global_seed = global_seed;
+    s->inmem = true;
+    *out = s;
+    return 0;
+}
+
 int
 musicgen_generate_to_dir(musicgen_engine *e, int64_t global_seed,
                          uint64_t index, const char *root,

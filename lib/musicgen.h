@@ -196,6 +196,44 @@ MUSICGEN_API int musicgen_generate_to_dir(musicgen_engine *e,
 MUSICGEN_API void musicgen_engine_recycle(musicgen_engine *e,
                                           musicgen_sample **s);
 
+/* ---- float32 audio in memory ------------------------------------------ */
+
+/* For a consumer that wants audio samples, not WAV files (a training
+ * loop): musicgen_generate_f32 writes a sample's audio as float32 into
+ * memory the caller gives, in one pass, instead of WAV bytes.
+ *
+ * alloc(user, frames, channels) is called once the song's length is
+ * known, before any audio is written, and returns room for
+ * MUSICGEN_NLAYERS + 1 tracks of channels x frames floats: the stems in
+ * musicgen_track order, then the mix (track t at t x channels x frames),
+ * each planar (channel 0's frames, then channel 1's). Or NULL: the call
+ * then fails (-1, "no memory"). It is called at most once per attempt
+ * that reaches the audio; when the quality gate rejects that attempt
+ * afterwards, a later attempt calls it again and the earlier memory is
+ * not used (the caller frees it). Not called for a sample without audio
+ * (midi-only, a sample the gate rejects before rendering).
+ *
+ * Values: exactly the WAV's samples as floats: x / 32768 (pcm16),
+ * x / 8388608 (pcm24), the float itself (float32). Tracks the output mode
+ * makes no WAV for (stems in mix-only, the mix in stems-only) are not
+ * written: memory from mmap or calloc reads zeros there.
+ *
+ * The sample (*out) is that of musicgen_generate without WAV bytes
+ * (musicgen_sample_wav and _pcm find none): its MIDI bytes and
+ * sample.json are the same, byte for byte, with the WAVs' SHA-256 in
+ * "checksums" (each WAV's bytes still stream through the encoder into the
+ * hash, stored nowhere) - unless flags has MUSICGEN_NO_WAV_CHECKSUMS: no
+ * WAV is encoded at all (faster), and sample.json's "checksums" lists the
+ * MIDI files only; everything else in it is unchanged. */
+typedef float *(*musicgen_f32_alloc)(void *user, size_t frames,
+                                     int channels);
+#define MUSICGEN_NO_WAV_CHECKSUMS 1u
+MUSICGEN_API int musicgen_generate_f32(musicgen_engine *e,
+                                       int64_t global_seed, uint64_t index,
+                                       musicgen_f32_alloc alloc, void *user,
+                                       unsigned flags,
+                                       musicgen_sample **out);
+
 /* ---- a sample --------------------------------------------------------- */
 
 MUSICGEN_API void musicgen_sample_destroy(musicgen_sample **s);

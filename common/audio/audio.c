@@ -204,6 +204,12 @@ mg_audio_take_wav(mg_audio *a, int which, size_t *len, size_t *cap)
 }
 
 void
+mg_audio_set_sink(mg_audio *a, const mg_audio_sink *sink)
+{
+    a->sink = sink;
+}
+
+void
 mg_audio_give_wav(mg_audio *a, int which, unsigned char *mem, size_t cap)
 {
     wfile *w;

@@ -54,6 +54,28 @@ unsigned char *mg_audio_take_wav(mg_audio *a, int which, size_t *len,
 void mg_audio_give_wav(mg_audio *a, int which, unsigned char *mem,
                        size_t cap);
 
+/* A render into memory may put its audio as float32 samples into memory
+ * the caller gives instead of WAV bytes (for a consumer that wants
+ * samples, not files): alloc(user, frames, channels) is called once the
+ * song's length is known, at most once per attempt (an attempt the gate
+ * rejects afterwards leaves its memory unused), and returns room for
+ * MG_NLAYERS + 1 tracks (stems in layer order, then the mix) of channels
+ * x frames floats each, channel after channel (planar); NULL fails the
+ * render (ENOMEM). Each value is the WAV's sample as a float: x / 32768
+ * (pcm16), x / 8388608 (pcm24), the float itself (float); tracks the
+ * output mode makes no WAV for are not written. With hash, every WAV's
+ * bytes are still streamed through libsndfile into SHA-256 (kept for
+ * sample.json) but nowhere stored; without, no WAV is encoded at all. */
+typedef float *(*mg_audio_f32_fn)(void *user, size_t frames, int channels);
+typedef struct {
+    mg_audio_f32_fn alloc;
+    void *user;
+    bool hash;
+} mg_audio_sink;
+/* The sink of the next renders into memory (NULL: WAV bytes, the
+ * default); sink must outlive them. */
+void mg_audio_set_sink(mg_audio *a, const mg_audio_sink *sink);
+
 /* The process-wide settings a program that writes samples wants, which
  * the library never makes on its own (they belong to the program): a
  * file-size limit (RLIMIT_FSIZE) surfaces as a write error (EFBIG, an

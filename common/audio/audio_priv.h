@@ -88,7 +88,9 @@ typedef struct {
  * of WBUF bytes (one write(2) per WBUF, not per libsndfile call).
  * In memory (wf_open_mem: the engine's in-memory samples) the same bytes
  * go to a malloc'd buffer instead of a file, unbuffered; the digest is
- * computed the same way, so a WAV made in memory is the file's bytes. */
+ * computed the same way, so a WAV made in memory is the file's bytes.
+ * Discarded (the float32 sink, mg_audio_sink with hash): hashed the same
+ * way and stored nowhere but the header bytes. */
 #define WBUF (1 << 18)
 #define WHDR 4096           /* largest header predicted */
 typedef struct {
@@ -104,6 +106,7 @@ typedef struct {
     unsigned char hdr[WHDR];    /* bytes [0, WHDR) as last written */
     unsigned char pred[WHDR];   /* predicted final header */
     bool inmem;             /* the bytes go to mem, not to fd */
+    bool discard;           /* in memory, hashed only: mem unused */
     unsigned char *mem;     /* malloc'd, mcap bytes; len of them written */
     size_t mcap;
     EVP_MD_CTX *md;
@@ -166,6 +169,7 @@ struct mg_audio {
     int16_t out16[MG_NLAYERS + 1][2 * SBLOCK];
     int32_t out32[MG_NLAYERS + 1][2 * SBLOCK];
     wfile wf[MG_NLAYERS + 1];   /* stems, mix */
+    const mg_audio_sink *sink;  /* in memory: float32 instead of WAVs */
     size_t wlen[MG_NLAYERS + 1];    /* bytes of each WAV made in memory
                                      * by the last render (0: none) */
 };

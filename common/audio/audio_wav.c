@@ -9,6 +9,9 @@
  *    data in order, then the header again with the real sizes), else
  *    re-read from disk (or memory) at close;
  *  - a WAV made in memory has exactly the bytes of the file;
+ *  - a discarded one (wf_open_mem with discard: the engine's float32
+ *    sink) is hashed as it streams and stored nowhere: its digest is the
+ *    one the file would have, or close fails (EIO) - never a guess;
  *  - no PEAK chunk: it would be the only varying bytes in a float WAV.
  */
 #include "audio_priv.h"
@@ -29,6 +32,8 @@ wf_mem_put(wfile *w, const unsigned char *b, size_t n, sf_count_t at)
 {
     size_t end = (size_t)at + n;
 
+    if (w->discard)
+        return 0;
     if (end > w->mcap) {
         size_t cap = w->mcap ? w->mcap : 65536;
         unsigned char *m;
@@ -183,10 +188,12 @@ wf_read(void *ptr, sf_count_t count, void *user)
     ssize_t r;
 
     if (w->inmem) {
-        r = w->pos >= w->len ? 0
-            : (ssize_t)(w->len - w->pos < count ? w->len - w->pos : count);
+        /* discarded: only the header bytes [0, WHDR) are kept */
+        sf_count_t end = w->discard && w->len > WHDR ? WHDR : w->len;
+        r = w->pos >= end ? 0
+            : (ssize_t)(end - w->pos < count ? end - w->pos : count);
         if (r > 0)
-            memcpy(ptr, w->mem + w->pos, (size_t)r);
+            memcpy(ptr, (w->discard ? w->hdr : w->mem) + w->pos, (size_t)r);
         w->pos += r;
         return r;
     }
@@ -273,13 +280,15 @@ wav_alloc(size_t *cap)
 }
 
 /* The same for a WAV made in memory: w->mem (kept from the last sample
- * unless taken by mg_audio_take_wav) is sized for the whole file. */
+ * unless taken by mg_audio_take_wav) is sized for the whole file; with
+ * discard the bytes are only hashed (w->mem is neither used nor made). */
 static int
-wf_open_mem(wfile *w, sf_count_t frames, int fbytes)
+wf_open_mem(wfile *w, sf_count_t frames, int fbytes, bool discard)
 {
     size_t want = (size_t)(frames * fbytes) + WHDR;
 
-    if (w->mcap < want) {
+    w->discard = discard;
+    if (!discard && w->mcap < want) {
         /* half again the old size at least, so that a song a little
          * longer than the last does not take fresh memory (a page fault
          * per page) again; pages never written cost nothing. The old
@@ -325,6 +334,10 @@ audio_wav_close(wfile *w, char hex[65])
             rc = -1;
             en = ENOMEM;
         }
+        if (rc == 0 && w->discard) {
+            rc = -1;        /* the bytes are gone: no digest to give */
+            en = EIO;
+        }
         if (rc == 0 && w->inmem) {
             EVP_DigestUpdate(w->md, w->mem, (size_t)w->len);
             at = w->len;
@@ -352,6 +365,7 @@ audio_wav_close(wfile *w, char hex[65])
     }
     w->fd = -1;
     w->inmem = false;
+    w->discard = false;
     EVP_MD_CTX_free(w->md);
     w->md = NULL;
     if (rc < 0)
@@ -371,7 +385,8 @@ audio_wav_open(mg_audio *a, wfile *w, const char *path, size_t frames,
     SNDFILE *sf;
 
     if ((path ? wf_open(w, path, (sf_count_t)frames, 2 * bytes)
-              : wf_open_mem(w, (sf_count_t)frames, 2 * bytes)) < 0) {
+              : wf_open_mem(w, (sf_count_t)frames, 2 * bytes,
+                            a->sink != NULL)) < 0) {
         snprintf(err, errlen, "write %s: %s", path ? path : "(memory)",
                  strerror(errno));
         return NULL;

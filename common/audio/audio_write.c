@@ -12,7 +12,10 @@
  *    on every frame (MG_STEM_TOL_LSB, or MG_STEM_TOL_FLOAT for float) and
  *    a sample that fails is an error;
  *  - on a write fault errno is what the failing call set (the engine tells
- *    output faults - ENOSPC, EFBIG - from sample faults).
+ *    output faults - ENOSPC, EFBIG - from sample faults);
+ *  - with a float32 sink (in memory, audio.h) each track's float values
+ *    are the WAV's samples scaled to [-1, 1] (x / 32768, x / 8388608, or
+ *    the float), taken from the very values the WAV would hold.
  */
 #include "audio_priv.h"
 
@@ -85,6 +88,40 @@ write_block16(const int16_t *restrict q0, const int16_t *restrict q1,
     return worst;
 }
 
+/* Block [off, off + n) of every track this mode writes into the float32
+ * sink's planar tracks (base: MG_NLAYERS + 1 tracks of 2 x N floats). */
+static void
+sink_block(const mg_audio *a, float *base, size_t N, size_t off, size_t n,
+           bool want_stems, bool want_mix)
+{
+    for (int l = 0; l <= MG_NLAYERS; l++) {
+        float *c0, *c1;
+        if (l < MG_NLAYERS ? !want_stems : !want_mix)
+            continue;
+        c0 = base + (size_t)l * 2 * N + off;
+        c1 = c0 + N;
+        if (a->fmt == MG_SF_PCM16) {
+            const int16_t *x = a->out16[l];
+            for (size_t i = 0; i < n; i++) {
+                c0[i] = (float)x[2 * i] * (1.0f / 32768.0f);
+                c1[i] = (float)x[2 * i + 1] * (1.0f / 32768.0f);
+            }
+        } else if (a->fmt == MG_SF_PCM24) {
+            const int32_t *x = a->out32[l];     /* the value << 8 */
+            for (size_t i = 0; i < n; i++) {
+                c0[i] = (float)(x[2 * i] / 256) * (1.0f / 8388608.0f);
+                c1[i] = (float)(x[2 * i + 1] / 256) * (1.0f / 8388608.0f);
+            }
+        } else {
+            const float *x = a->dec[l];
+            for (size_t i = 0; i < n; i++) {
+                c0[i] = x[2 * i];
+                c1[i] = x[2 * i + 1];
+            }
+        }
+    }
+}
+
 /* Scale by h, quantise, check the stem sum, feed the score and write, a
  * block at a time: each stored block is read once (decode, mix sum, mono
  * for the score, quantisation, sum check all in one loop) and the files
@@ -104,6 +141,8 @@ audio_write_outputs(mg_audio *a, const char *dir, size_t N, double h,
     float *m = a->dec[MG_NLAYERS];
     char path[1200];
     const char *where = dir ? dir : "(memory)";
+    const mg_audio_sink *sink = dir ? NULL : a->sink;
+    float *base = NULL;
     int rc = -1, en = 0;
 
     *max_err = 0;
@@ -123,9 +162,18 @@ audio_write_outputs(mg_audio *a, const char *dir, size_t N, double h,
             return -1;
         }
     }
+    if (sink && (want_stems || want_mix) &&
+        !(base = sink->alloc(sink->user, N, 2))) {
+        snprintf(err, errlen, "audio: no memory for %zu frames of float "
+                 "tracks", N);
+        errno = ENOMEM;
+        return -1;
+    }
     for (int l = 0; l <= MG_NLAYERS; l++) {
         if (l < MG_NLAYERS ? !want_stems : !want_mix)
             continue;
+        if (sink && !sink->hash)
+            continue;       /* samples only: no WAV encoded */
         if (l < MG_NLAYERS)
             snprintf(path, sizeof path, "%s/stems/%s.wav", dir,
                      mg_layer_name(l));
@@ -213,6 +261,8 @@ audio_write_outputs(mg_audio *a, const char *dir, size_t N, double h,
             snprintf(err, errlen, "audio: out of memory in the audio score");
             goto out;
         }
+        if (base)
+            sink_block(a, base, N, off, n, want_stems, want_mix);
         for (int l = 0; l <= MG_NLAYERS; l++) {
             sf_count_t w;
             if (!sf[l])
@@ -254,7 +304,7 @@ out:
                      strerror(en));
             rc = -1;
         }
-        if (inmem)
+        if (inmem && !sink)
             a->wlen[l] = (size_t)len;
     }
     if (rc < 0) {

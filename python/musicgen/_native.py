@@ -56,6 +56,10 @@ class _BatchResult(ctypes.Structure):
 
 
 BATCH_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+# musicgen_f32_alloc: (user, frames, channels) -> float * (NULL: fail)
+F32_FN = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                          ctypes.c_int)
+NO_WAV_CHECKSUMS = 1
 
 PCM16, PCM24, FLOAT32 = 1, 2, 3
 MIX = 4
@@ -85,6 +89,8 @@ def _declare(lib):
         "musicgen_engine_fingerprint": (S, [P]),
         "musicgen_generate": (I, [P, I64, U64, ctypes.POINTER(P)]),
         "musicgen_generate_to_dir": (I, [P, I64, U64, S, ctypes.POINTER(P)]),
+        "musicgen_generate_f32": (I, [P, I64, U64, F32_FN, P, ctypes.c_uint,
+                                      ctypes.POINTER(P)]),
         "musicgen_sample_destroy": (None, [ctypes.POINTER(P)]),
         "musicgen_engine_recycle": (None, [P, ctypes.POINTER(P)]),
         "musicgen_sample_status": (I, [P]),

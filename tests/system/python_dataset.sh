@@ -34,16 +34,18 @@ print("splits and shards ok")
 PYEOF
 # The dataset's engine is made where the dataset is and inherited by the
 # DataLoader's forked workers (none loads the fonts again); an engine's
-# close() in a forked child leaves the parent's pages alone. The one-pass
-# PCM -> tensor path gives Sample.audio()'s values for every format.
+# close() in a forked child leaves the parent's pages alone. The float32
+# tracks the library writes (musicgen_generate_f32) are Sample.audio()'s
+# values (the WAV's samples / 32768, / 8388608, or the floats) in every
+# format, and the annotations are sample.json's: with_checksums=True
+# exactly, by default less the WAVs' checksums (the MIDIs' kept).
 "$PY" - <<'PYEOF' || die "engine sharing / tensor checks failed"
 import ctypes, os
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, get_worker_info
 from musicgen import Config, _native
-from musicgen.api import _decode_pcm
-from musicgen.torch_dataset import MusicgenIterableDataset as D, LAYERS, _pcm_array
+from musicgen.torch_dataset import MusicgenIterableDataset as D, LAYERS
 parent = os.getpid()
 ds = D(5, count=0, config=Config(output_mode="midi-only"))
 p0 = ds._engine._p
@@ -56,33 +58,27 @@ def init(_):
 assert list(DataLoader(ds, batch_size=None, num_workers=2, worker_init_fn=init)) == []
 assert ds._engine._p == p0
 assert D(5, count=3, config=Config(output_mode="midi-only"), preload=False)._engine is None
-# _pcm_array against _decode_pcm, every format, odd frame counts
-rng = np.random.default_rng(1)
-for fmt, bps, ints in ((_native.PCM16, 2, None), (_native.PCM24, 3, None), (_native.FLOAT32, 4, None)):
-    for ch, frames in ((2, 1001), (1, 7), (2, 0)):
-        raw = rng.integers(0, 256, size=frames * ch * bps, dtype=np.uint8).tobytes()
-        if fmt == _native.FLOAT32:
-            raw = (rng.random(frames * ch, dtype=np.float32) * 2 - 1).astype("<f4").tobytes()
-        buf = ctypes.create_string_buffer(raw, len(raw) or 1)
-        pcm = _native._Pcm(ctypes.addressof(buf), frames, ch, 8000, fmt, bps)
-        want = _decode_pcm(raw, fmt, ch, "float32").T
-        got = _pcm_array(pcm)
-        assert got.dtype == np.float32 and got.shape == (ch, frames)
-        assert np.array_equal(got, want), (fmt, ch, frames)
-        into = np.full((3, ch, frames), 7, dtype=np.float32)
-        _pcm_array(pcm, into[1])
-        assert np.array_equal(into[1], want) and (into[0] == 7).all() and (into[2] == 7).all()
-# end to end: an item equals the Sample path's arrays (one full sample)
 short = {"intro": 1, "verse": 1, "chorus": 1, "bridge": 1, "outro": 1}
-ds = D(3, count=1, config=Config(measures_per_part_override=short, sample_rate=8000))
-mix, stems, ann = ds.item(0)
-s = ds._engine.generate(0, 3)
-a = s.annotation
-a["sample_index"] = 0
-assert ann == a
-assert torch.equal(mix, torch.from_numpy(np.ascontiguousarray(s.audio("mix").T)))
-assert torch.equal(stems, torch.stack([torch.from_numpy(np.ascontiguousarray(s.stems[l].T)) for l in LAYERS]))
-print("engine shared by forked workers; one-pass tensors equal Sample.audio")
+def wav_tensors(s):
+    mix = torch.from_numpy(np.ascontiguousarray(s.audio("mix").T))
+    return mix, torch.stack([torch.from_numpy(np.ascontiguousarray(s.stems[l].T)) for l in LAYERS])
+for fmt in ("pcm16", "pcm24", "float"):
+    cfg = Config(measures_per_part_override=short, sample_rate=8000, sample_format=fmt)
+    s = None
+    for sums in (False, True):
+        ds = D(3, count=1, config=cfg, with_checksums=sums)
+        mix, stems, ann = ds.item(0)
+        s = s or ds._engine.generate(0, 3)
+        a = dict(s.annotation, sample_index=0)
+        if not sums:
+            a["checksums"] = {k: v for k, v in a["checksums"].items() if k.startswith("midi/")}
+            assert len(a["checksums"]) == 4
+        assert ann == a, fmt
+        assert mix.dtype == stems.dtype == torch.float32
+        want = wav_tensors(s)
+        assert torch.equal(mix, want[0]) and torch.equal(stems, want[1]), fmt
+        assert mix.abs().max() <= 1 and mix.any()
+print("engine shared by forked workers; f32 tracks equal the WAVs' samples in pcm16, pcm24 and float")
 PYEOF
 # Dynamic sharding (the default): the workers of one DataLoader iteration
 # share a counter, so each index is yielded once per epoch whatever the
@@ -114,6 +110,17 @@ def same(got):
         assert torch.equal(m, want[i][0]) and torch.equal(s, want[i][1]), i
 loader = DataLoader(ds, batch_size=None, num_workers=2)
 same(epoch(loader))
+# a worker's item arrives as a list whose tensors view one storage (one
+# descriptor passed); a list of items (collate_fn=list) too; any other
+# content of the wrapper pickles as a plain list
+import pickle
+from musicgen.torch_dataset import _SharedItem
+x = next(iter(DataLoader(ds, batch_size=None, num_workers=1)))
+assert type(x) is list and x[0].storage().data_ptr() == x[1].storage().data_ptr()
+batches = list(DataLoader(ds, batch_size=2, num_workers=2, collate_fn=list))
+got = {a["sample_index"]: (m, s) for b in batches for m, s, a in b}
+same(got)
+assert pickle.loads(pickle.dumps(_SharedItem([1, [2], {"a": 3}]))) == [1, [2], {"a": 3}]
 assert len(epoch(loader, stop=1)) == 1        # broken off
 same(epoch(loader))
 for _ in range(2):                            # same base seed twice
