@@ -4,11 +4,13 @@ A field given to the constructor wins; a field left out takes its
 MUSICGEN_* environment variable where the tool documents one; otherwise
 its default (the tool's README, "Configuration reference"). Fields of the
 tool that this engine does not have are accepted so scripts run unchanged,
-and say so (auto_download_sf2 excepted: we never download, and an empty
-soundfont pool is an error naming the Debian package): a warning (UnsupportedFeatureWarning) where the tool itself
-falls back to what we do (neural backends without a model, soundfont
-manager errors), an UnsupportedFeature error where the result would differ
-(sample composition).
+and say so in one line: a warning (UnsupportedFeatureWarning) where the
+tool itself falls back to what we do (neural backends without a model,
+soundfont manager errors, auto_download_sf2 set true: we never download,
+and an empty soundfont pool is an error naming the Debian package of its
+fonts; left at its default it is silent), an UnsupportedFeature error
+where the result would differ (sample composition). Every variable of the
+tool's "Configuration reference" is read (_ENV), for its field.
 
 Extra fields of ours: sample_rate, sample_format, cache_dir, fonts and
 accept_license (the soundfont selection and its licence gate, from
@@ -187,12 +189,18 @@ class Config:
             warn("soundfont_manager_db: SoundfontManager tag selection is not "
                  "supported; soundfonts come from sf/registry.json pools and "
                  "genre tags (the Python tool's fallback is a directory scan)")
+        if self.soundfont_manager_sf_dir is not None:
+            warn("soundfont_manager_sf_dir: no SoundfontManager database is "
+                 "read, so its base directory is not used; ignored")
+        if "auto_download_sf2" in self._given and self.auto_download_sf2:
+            warn("auto_download_sf2: soundfonts are never downloaded; an "
+                 "empty pool is an error naming the Debian package of its "
+                 "fonts (sf/registry.json)")
         if self.assets_toml is not None:
             warn("assets_toml: the asset registry is not read by the "
                  "bindings; soundfonts come from sf_dir")
-        # auto_download_sf2 (default True) is accepted silently: the tool
-        # downloads only into an empty pool, and here an empty pool is an
-        # error naming the Debian package of its fonts (sf/registry.json).
+        # auto_download_sf2 left at its default (True) is silent: the tool
+        # downloads only into an empty pool, which is an error here.
 
     def native_options(self, include_out=True):
         """(name, value) pairs for musicgen_config_set, in order."""

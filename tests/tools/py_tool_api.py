@@ -50,6 +50,53 @@ except ValueError as e:
 del os.environ["MUSICGEN_COUNT"]
 del os.environ["MUSICGEN_GENRE"]
 
+# every variable of the tool's "Configuration reference", one at a time:
+# it fills its field (parsed), reaches the engine's options where the
+# engine has the feature, and says "not supported" in one warning line
+# where it has not; a field given to the constructor wins over it
+ENV = [  # variable, raw, field, parsed, engine option or "warn"
+    ("MUSICGEN_DATASET_ROOT", "ds_e", "dataset_root", "ds_e", ("out", "ds_e")),
+    ("MUSICGEN_COUNT", "3", "count", 3, ("count", "3")),
+    ("MUSICGEN_OUTPUT_MODE", "stems-only", "output_mode", "stems-only", ("output-mode", "stems-only")),
+    ("MUSICGEN_MIN_MUSICALITY_SCORE", "0.25", "min_musicality_score", 0.25, ("min-musicality-score", "0.25")),
+    ("MUSICGEN_MAX_ATTEMPTS", "4", "max_attempts", 4, ("max-attempts", "4")),
+    ("MUSICGEN_SF_DIR", "/x/sf", "sf_dir", "/x/sf", ("sf-dir", "/x/sf")),
+    ("MUSICGEN_AUTO_DOWNLOAD_SF2", "true", "auto_download_sf2", True, "warn"),
+    ("MUSICGEN_SOUNDFONT_MANAGER_DB", "sm.db", "soundfont_manager_db", "sm.db", "warn"),
+    ("MUSICGEN_SOUNDFONT_MANAGER_SF_DIR", "/x/sm", "soundfont_manager_sf_dir", "/x/sm", "warn"),
+    ("MUSICGEN_GENRE", "jazz", "genre", ["jazz"], ("genre", "jazz")),
+    ("MUSICGEN_GENRES_DIR", "/x/genres", "genres_dir", "/x/genres", ("genres-dir", "/x/genres")),
+]
+os.environ.pop("MUSICGEN_DATASET_ROOT", None)
+os.environ.pop("MUSICGEN_OUTPUT_MODE", None)
+for var, raw, field, want, effect in ENV:
+    os.environ[var] = raw
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        c = Config(global_seed=1)
+    got = getattr(c, field)
+    check((list(got) if field == "genre" else got) == want, "%s -> %s: %r" % (var, field, got))
+    msgs = [str(x.message) for x in w if issubclass(x.category, UnsupportedFeatureWarning)]
+    if effect == "warn":
+        check(len(msgs) == 1 and field in msgs[0] and "\n" not in msgs[0],
+              "%s: one warning line naming %s: %s" % (var, field, msgs))
+    else:
+        check(not msgs, "%s: no warning: %s" % (var, msgs))
+        check(effect in c.native_options(), "%s reaches the engine: %s" % (var, effect))
+    default = Config(global_seed=1, **{field: None if field != "count" else 1})
+    check(getattr(default, field) != got or field == "genre" and default.genre is None,
+          "%s: the constructor wins" % var)
+    del os.environ[var]
+os.environ["MUSICGEN_AUTO_DOWNLOAD_SF2"] = "false"     # what we do: silent
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    check(Config(global_seed=1).auto_download_sf2 is False, "auto_download_sf2 false")
+    check(not [x for x in w if issubclass(x.category, UnsupportedFeatureWarning)],
+          "auto_download_sf2=false warns")
+del os.environ["MUSICGEN_AUTO_DOWNLOAD_SF2"]
+os.environ["MUSICGEN_DATASET_ROOT"] = "ds_env"
+os.environ["MUSICGEN_OUTPUT_MODE"] = "midi-only"
+
 # generate: output root and mode from the environment
 r = generate(Config(global_seed=42, sample_index=0, measures_per_part_override=short))
 check(isinstance(r, SampleResult), "SampleResult")
