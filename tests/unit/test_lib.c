@@ -4,8 +4,10 @@
  * error for a bad genre, a sample in memory equal to the same sample
  * generated into a directory (every file, and the PCM view of each WAV),
  * the batch (threads, manifest one row per index, idempotent re-run that
- * keeps rows and counts skips, a stop from the callback), and four
- * threads with one engine each giving the bytes of one engine in turn.
+ * keeps rows and counts skips, a stop from the callback), four threads
+ * with one engine each giving the bytes of one engine in turn, and the
+ * float32 tracks of musicgen_generate_f32 (the WAVs' samples / 32768,
+ * sample.json the same text, or without the WAVs' checksums).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -283,6 +285,100 @@ four_threads_same_bytes(void **state)
     musicgen_config_destroy(&c);
 }
 
+typedef struct {
+    float *mem;
+    size_t frames;
+    int channels, calls;
+} f32_mem;
+
+static float *
+f32_alloc(void *user, size_t frames, int channels)
+{
+    f32_mem *m = user;
+
+    free(m->mem);
+    m->calls++;
+    m->frames = frames;
+    m->channels = channels;
+    m->mem = calloc((MUSICGEN_NLAYERS + 1) * (size_t)channels * frames,
+                    sizeof(float));
+    return m->mem;
+}
+
+static float *
+f32_refuse(void *user, size_t frames, int channels)
+{
+    (void)user;
+    (void)frames;
+    (void)channels;
+    return NULL;
+}
+
+static void
+f32_tracks(void **state)
+{
+    musicgen_config *c = short_config("full");
+    char err[256] = "";
+    musicgen_engine *e = musicgen_engine_new(c, err, sizeof err);
+    musicgen_sample *w, *f, *g;
+    f32_mem m = {0}, m2 = {0};
+    musicgen_pcm pcm;
+    const char *jf, *jg, *jw;
+    size_t n;
+
+    (void)state;
+    assert_non_null(e);
+    assert_int_equal(musicgen_generate(e, 77, 6, &w), 0);
+    assert_int_equal(musicgen_generate_f32(e, 77, 6, f32_alloc, &m, 0, &f), 0);
+    assert_int_equal(musicgen_sample_status(f), MUSICGEN_OK);
+    assert_int_equal(m.calls, 1);
+    assert_int_equal(m.channels, 2);
+    /* sample.json and MIDI: the same bytes; no WAV bytes */
+    jw = musicgen_sample_json(w, NULL);
+    jf = musicgen_sample_json(f, &n);
+    assert_string_equal(jw, jf);
+    assert_null(musicgen_sample_wav(f, MUSICGEN_MIX, &n));
+    assert_int_equal(n, 0);
+    assert_int_equal(musicgen_sample_pcm(f, MUSICGEN_MIX, &pcm), -1);
+    for (int t = 0; t <= MUSICGEN_MIX; t++) {
+        const int16_t *x;
+        size_t bad = 0;
+        assert_int_equal(musicgen_sample_pcm(w, (musicgen_track)t, &pcm), 0);
+        assert_int_equal(pcm.frames, m.frames);
+        x = pcm.data;
+        for (size_t i = 0; i < m.frames; i++)
+            for (int ch = 0; ch < 2; ch++)
+                bad += m.mem[((size_t)t * 2 + (size_t)ch) * m.frames + i] !=
+                       (float)x[2 * i + (size_t)ch] / 32768.0f;
+        assert_int_equal(bad, 0);
+    }
+    /* without the WAVs' checksums: sample.json less those four lines */
+    assert_int_equal(musicgen_generate_f32(e, 77, 6, f32_alloc, &m2,
+                                           MUSICGEN_NO_WAV_CHECKSUMS, &g), 0);
+    jg = musicgen_sample_json(g, NULL);
+    assert_null(strstr(jg, ".wav\": \""));
+    assert_non_null(strstr(jf, "\"mix.wav\": \""));
+    assert_non_null(strstr(jg, "\"midi/beat.mid\": \""));
+    assert_true(strlen(jf) > strlen(jg));
+    assert_memory_equal(m.mem, m2.mem,
+                        (MUSICGEN_NLAYERS + 1) * 2 * m.frames * sizeof(float));
+    /* a refused allocation fails the call, naming it; bad flags too */
+    musicgen_sample_destroy(&w);
+    assert_int_equal(musicgen_generate_f32(e, 77, 6, f32_refuse, NULL, 0,
+                                           &w), -1);
+    assert_null(w);
+    assert_non_null(strstr(musicgen_engine_error(e), "no memory"));
+    assert_int_equal(musicgen_generate_f32(e, 77, 6, f32_alloc, &m2, 8, &w),
+                     -1);
+    assert_null(w);
+    musicgen_sample_destroy(&f);
+    musicgen_sample_destroy(&g);
+    free(m.mem);
+    free(m2.mem);
+    musicgen_engine_destroy(&e);
+    musicgen_config_destroy(&c);
+}
+
 int
 main(void)
 {
@@ -291,6 +387,7 @@ main(void)
         cmocka_unit_test(memory_equals_directory),
         cmocka_unit_test(batch_manifest_and_rerun),
         cmocka_unit_test(four_threads_same_bytes),
+        cmocka_unit_test(f32_tracks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
