@@ -315,29 +315,27 @@ musicgen_generate(musicgen_engine *e, int64_t global_seed, uint64_t index,
     return 0;
 }
 
-/* The library's sink over the caller's alloc (the signatures differ only
- * in name: mg_audio_f32_fn is musicgen_f32_alloc). */
-int
-musicgen_generate_f32(musicgen_engine *e, int64_t global_seed,
-                      uint64_t index, musicgen_f32_alloc alloc, void *user,
-                      unsigned flags, musicgen_sample **out)
+/* A sample made in memory with its audio into sink (musicgen_generate_f32
+ * and _f32_fd). */
+static int
+generate_f32(musicgen_engine *e, int64_t global_seed, uint64_t index,
+             mg_audio_sink *sink, unsigned flags, musicgen_sample **out)
 {
     musicgen_sample *s;
-    mg_audio_sink sink = {.alloc = alloc, .user = user,
-                          .hash = !(flags & MUSICGEN_NO_WAV_CHECKSUMS)};
 
     *out = NULL;
     e->err[0] = 0;
-    if (!alloc || (flags & ~MUSICGEN_NO_WAV_CHECKSUMS)) {
-        seterr(e->err, sizeof e->err, "%s",
-               alloc ? "flags: unknown bits" : "alloc is NULL");
+    sink->hash = !(flags & MUSICGEN_NO_WAV_CHECKSUMS);
+    if (flags & ~MUSICGEN_NO_WAV_CHECKSUMS) {
+        seterr(e->err, sizeof e->err, "flags: unknown bits 0x%x",
+               flags & ~MUSICGEN_NO_WAV_CHECKSUMS);
         return -1;
     }
     if (!(s = calloc(1, sizeof *s))) {
         seterr(e->err, sizeof e->err, "out of memory");
         return -1;
     }
-    if (mg_engine_make_f32(e->eng, global_seed, index, &sink, &s->mem,
+    if (mg_engine_make_f32(e->eng, global_seed, index, sink, &s->mem,
                            e->err, sizeof e->err) < 0) {
         mg_sample_mem_free(&s->mem);
         free(s);
@@ -348,6 +346,38 @@ musicgen_generate_f32(musicgen_engine *e, int64_t global_seed,
     s->inmem = true;
     *out = s;
     return 0;
+}
+
+/* The library's sink over the caller's alloc (the signatures differ only
+ * in name: mg_audio_f32_fn is musicgen_f32_alloc). */
+int
+musicgen_generate_f32(musicgen_engine *e, int64_t global_seed,
+                      uint64_t index, musicgen_f32_alloc alloc, void *user,
+                      unsigned flags, musicgen_sample **out)
+{
+    mg_audio_sink sink = {.alloc = alloc, .user = user, .fd = -1};
+
+    if (!alloc) {
+        *out = NULL;
+        seterr(e->err, sizeof e->err, "alloc is NULL");
+        return -1;
+    }
+    return generate_f32(e, global_seed, index, &sink, flags, out);
+}
+
+int
+musicgen_generate_f32_fd(musicgen_engine *e, int64_t global_seed,
+                         uint64_t index, int fd, unsigned flags,
+                         musicgen_sample **out)
+{
+    mg_audio_sink sink = {.fd = fd};
+
+    if (fd < 0) {
+        *out = NULL;
+        seterr(e->err, sizeof e->err, "fd: not a file descriptor (%d)", fd);
+        return -1;
+    }
+    return generate_f32(e, global_seed, index, &sink, flags, out);
 }
 
 int

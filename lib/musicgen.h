@@ -233,6 +233,20 @@ MUSICGEN_API int musicgen_generate_f32(musicgen_engine *e,
                                        musicgen_f32_alloc alloc, void *user,
                                        unsigned flags,
                                        musicgen_sample **out);
+/* The same into the file fd (a memfd, to hand the tracks to another
+ * process) instead of memory: when the song's length is known it is
+ * truncated to the tracks' size, (MUSICGEN_NLAYERS + 1) x channels x
+ * frames x 4 bytes, in the layout above (tracks the mode makes no WAV for
+ * read zeros), and written with pwrite - this process maps none of it (on
+ * a virtual machine, writing through a fresh mapping costs several times
+ * the kernel's copy). frames and channels are sample.json's
+ * "audio_frames" and "audio_channels". A write error fails the call (-1,
+ * the error in musicgen_engine_error), never a re-rolled sample. */
+MUSICGEN_API int musicgen_generate_f32_fd(musicgen_engine *e,
+                                          int64_t global_seed,
+                                          uint64_t index, int fd,
+                                          unsigned flags,
+                                          musicgen_sample **out);
 
 /* ---- a sample --------------------------------------------------------- */
 

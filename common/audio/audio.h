@@ -54,22 +54,27 @@ unsigned char *mg_audio_take_wav(mg_audio *a, int which, size_t *len,
 void mg_audio_give_wav(mg_audio *a, int which, unsigned char *mem,
                        size_t cap);
 
-/* A render into memory may put its audio as float32 samples into memory
- * the caller gives instead of WAV bytes (for a consumer that wants
- * samples, not files): alloc(user, frames, channels) is called once the
- * song's length is known, at most once per attempt (an attempt the gate
- * rejects afterwards leaves its memory unused), and returns room for
- * MG_NLAYERS + 1 tracks (stems in layer order, then the mix) of channels
- * x frames floats each, channel after channel (planar); NULL fails the
- * render (ENOMEM). Each value is the WAV's sample as a float: x / 32768
- * (pcm16), x / 8388608 (pcm24), the float itself (float); tracks the
- * output mode makes no WAV for are not written. With hash, every WAV's
+/* A render into memory may put its audio as float32 samples where the
+ * caller says instead of WAV bytes (for a consumer that wants samples,
+ * not files): MG_NLAYERS + 1 tracks (stems in layer order, then the mix)
+ * of channels x frames floats each, channel after channel (planar).
+ * With fd >= 0, into that file: truncated to the tracks' size once the
+ * song's length is known (at each attempt that renders), then written
+ * with pwrite a block at a time (no page of it is mapped here: on a
+ * virtual machine a fresh mapped page costs far more than the kernel's
+ * copy); a write error is an I/O fault (EIO), never a re-rolled sample.
+ * Else alloc(user, frames, channels) is called at that point and returns
+ * the memory (NULL fails the render, ENOMEM). Each value is the WAV's
+ * sample as a float: x / 32768 (pcm16), x / 8388608 (pcm24), the float
+ * itself (float); tracks the output mode makes no WAV for are not
+ * written (a truncated file reads zeros there). With hash, every WAV's
  * bytes are still streamed through libsndfile into SHA-256 (kept for
  * sample.json) but nowhere stored; without, no WAV is encoded at all. */
 typedef float *(*mg_audio_f32_fn)(void *user, size_t frames, int channels);
 typedef struct {
     mg_audio_f32_fn alloc;
     void *user;
+    int fd;
     bool hash;
 } mg_audio_sink;
 /* The sink of the next renders into memory (NULL: WAV bytes, the

@@ -170,6 +170,7 @@ struct mg_audio {
     int32_t out32[MG_NLAYERS + 1][2 * SBLOCK];
     wfile wf[MG_NLAYERS + 1];   /* stems, mix */
     const mg_audio_sink *sink;  /* in memory: float32 instead of WAVs */
+    float sinkbuf[SBLOCK];      /* one channel's block, for sink->fd */
     size_t wlen[MG_NLAYERS + 1];    /* bytes of each WAV made in memory
                                      * by the last render (0: none) */
 };

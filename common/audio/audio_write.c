@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int32_t
 quantd(double v, double full)
@@ -88,38 +89,62 @@ write_block16(const int16_t *restrict q0, const int16_t *restrict q1,
     return worst;
 }
 
-/* Block [off, off + n) of every track this mode writes into the float32
- * sink's planar tracks (base: MG_NLAYERS + 1 tracks of 2 x N floats). */
+/* Channel ch of track l's block (n frames, as the WAV holds them) into
+ * o as floats. */
 static void
-sink_block(const mg_audio *a, float *base, size_t N, size_t off, size_t n,
+sink_channel(const mg_audio *a, int l, int ch, size_t n, float *restrict o)
+{
+    if (a->fmt == MG_SF_PCM16) {
+        const int16_t *x = a->out16[l] + ch;
+        for (size_t i = 0; i < n; i++)
+            o[i] = (float)x[2 * i] * (1.0f / 32768.0f);
+    } else if (a->fmt == MG_SF_PCM24) {
+        const int32_t *x = a->out32[l] + ch;    /* the value << 8 */
+        for (size_t i = 0; i < n; i++)
+            o[i] = (float)(x[2 * i] / 256) * (1.0f / 8388608.0f);
+    } else {
+        const float *x = a->dec[l] + ch;
+        for (size_t i = 0; i < n; i++)
+            o[i] = x[2 * i];
+    }
+}
+
+/* Block [off, off + n) of every track this mode writes into the float32
+ * sink's planar tracks (MG_NLAYERS + 1 tracks of 2 x N floats): into base,
+ * or through a->sinkbuf into sink->fd. Returns 0, or -1 with errno. */
+static int
+sink_block(mg_audio *a, float *base, size_t N, size_t off, size_t n,
            bool want_stems, bool want_mix)
 {
     for (int l = 0; l <= MG_NLAYERS; l++) {
-        float *c0, *c1;
         if (l < MG_NLAYERS ? !want_stems : !want_mix)
             continue;
-        c0 = base + (size_t)l * 2 * N + off;
-        c1 = c0 + N;
-        if (a->fmt == MG_SF_PCM16) {
-            const int16_t *x = a->out16[l];
-            for (size_t i = 0; i < n; i++) {
-                c0[i] = (float)x[2 * i] * (1.0f / 32768.0f);
-                c1[i] = (float)x[2 * i + 1] * (1.0f / 32768.0f);
+        for (int ch = 0; ch < 2; ch++) {
+            size_t at = ((size_t)l * 2 + (size_t)ch) * N + off;
+            const unsigned char *p = (const unsigned char *)a->sinkbuf;
+            size_t left = n * sizeof(float);
+            if (base) {
+                sink_channel(a, l, ch, n, base + at);
+                continue;
             }
-        } else if (a->fmt == MG_SF_PCM24) {
-            const int32_t *x = a->out32[l];     /* the value << 8 */
-            for (size_t i = 0; i < n; i++) {
-                c0[i] = (float)(x[2 * i] / 256) * (1.0f / 8388608.0f);
-                c1[i] = (float)(x[2 * i + 1] / 256) * (1.0f / 8388608.0f);
-            }
-        } else {
-            const float *x = a->dec[l];
-            for (size_t i = 0; i < n; i++) {
-                c0[i] = x[2 * i];
-                c1[i] = x[2 * i + 1];
+            sink_channel(a, l, ch, n, a->sinkbuf);
+            at *= sizeof(float);
+            while (left) {
+                ssize_t w = pwrite(a->sink->fd, p, left, (off_t)at);
+                if (w < 0 && errno == EINTR)
+                    continue;
+                if (w <= 0) {
+                    if (w == 0)
+                        errno = EIO;
+                    return -1;
+                }
+                p += w;
+                at += (size_t)w;
+                left -= (size_t)w;
             }
         }
     }
+    return 0;
 }
 
 /* Scale by h, quantise, check the stem sum, feed the score and write, a
@@ -162,8 +187,16 @@ audio_write_outputs(mg_audio *a, const char *dir, size_t N, double h,
             return -1;
         }
     }
-    if (sink && (want_stems || want_mix) &&
-        !(base = sink->alloc(sink->user, N, 2))) {
+    if (sink && (want_stems || want_mix) && sink->fd >= 0) {
+        off_t size = (off_t)((MG_NLAYERS + 1) * 2 * N * sizeof(float));
+        if (ftruncate(sink->fd, 0) < 0 || ftruncate(sink->fd, size) < 0) {
+            snprintf(err, errlen, "audio: float tracks file: %s",
+                     strerror(errno));
+            errno = EIO;        /* a fault, never a re-rolled sample */
+            return -1;
+        }
+    } else if (sink && (want_stems || want_mix) &&
+               !(base = sink->alloc(sink->user, N, 2))) {
         snprintf(err, errlen, "audio: no memory for %zu frames of float "
                  "tracks", N);
         errno = ENOMEM;
@@ -261,8 +294,13 @@ audio_write_outputs(mg_audio *a, const char *dir, size_t N, double h,
             snprintf(err, errlen, "audio: out of memory in the audio score");
             goto out;
         }
-        if (base)
-            sink_block(a, base, N, off, n, want_stems, want_mix);
+        if (sink && sink_block(a, base, N, off, n, want_stems,
+                               want_mix) < 0) {
+            snprintf(err, errlen, "audio: write the float tracks file: %s",
+                     strerror(errno));
+            en = EIO;           /* a fault, never a re-rolled sample */
+            goto out;
+        }
         for (int l = 0; l <= MG_NLAYERS; l++) {
             sf_count_t w;
             if (!sf[l])

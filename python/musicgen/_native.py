@@ -91,6 +91,8 @@ def _declare(lib):
         "musicgen_generate_to_dir": (I, [P, I64, U64, S, ctypes.POINTER(P)]),
         "musicgen_generate_f32": (I, [P, I64, U64, F32_FN, P, ctypes.c_uint,
                                       ctypes.POINTER(P)]),
+        "musicgen_generate_f32_fd": (I, [P, I64, U64, I, ctypes.c_uint,
+                                         ctypes.POINTER(P)]),
         "musicgen_sample_destroy": (None, [ctypes.POINTER(P)]),
         "musicgen_engine_recycle": (None, [P, ctypes.POINTER(P)]),
         "musicgen_sample_status": (I, [P]),

@@ -6,9 +6,10 @@ its default (the tool's README, "Configuration reference"). Fields of the
 tool that this engine does not have are accepted so scripts run unchanged,
 and say so in one line: a warning (UnsupportedFeatureWarning) where the
 tool itself falls back to what we do (neural backends without a model,
-soundfont manager errors, auto_download_sf2 set true: we never download,
-and an empty soundfont pool is an error naming the Debian package of its
-fonts; left at its default it is silent), an UnsupportedFeature error
+soundfont manager errors, MUSICGEN_AUTO_DOWNLOAD_SF2 set true: we never
+download, and an empty soundfont pool is an error naming the Debian
+package of its fonts; the field's default, True, is silent), an
+UnsupportedFeature error
 where the result would differ (sample composition). Every variable of the
 tool's "Configuration reference" is read (_ENV), for its field.
 
@@ -144,7 +145,7 @@ class Config:
     options: Optional[Dict[str, Any]] = UNSET
 
     def __post_init__(self):
-        given = set()
+        given, from_env = set(), set()
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if v is not UNSET:
@@ -159,10 +160,12 @@ class Config:
                     raise ValueError("%s: cannot parse %r for %s"
                                      % (env[0], raw, f.name)) from None
                 given.add(f.name)
+                from_env.add(f.name)
             else:
                 v = _DEFAULTS[f.name]
             setattr(self, f.name, v)
         object.__setattr__(self, "_given", frozenset(given))
+        object.__setattr__(self, "_from_env", frozenset(from_env))
         self._check_unsupported()
 
     # -- what this engine does not do ------------------------------------
@@ -192,15 +195,21 @@ class Config:
         if self.soundfont_manager_sf_dir is not None:
             warn("soundfont_manager_sf_dir: no SoundfontManager database is "
                  "read, so its base directory is not used; ignored")
-        if "auto_download_sf2" in self._given and self.auto_download_sf2:
+        if self._env_asked("auto_download_sf2"):
             warn("auto_download_sf2: soundfonts are never downloaded; an "
                  "empty pool is an error naming the Debian package of its "
                  "fonts (sf/registry.json)")
         if self.assets_toml is not None:
             warn("assets_toml: the asset registry is not read by the "
                  "bindings; soundfonts come from sf_dir")
-        # auto_download_sf2 left at its default (True) is silent: the tool
-        # downloads only into an empty pool, which is an error here.
+        # auto_download_sf2 True from the constructor (the default, and
+        # what dataclasses.replace passes on) is silent: the tool downloads
+        # only into an empty pool, which is an error here.
+
+    def _env_asked(self, field):
+        """True when field's MUSICGEN_* variable set it true (not a value
+        passed on by dataclasses.replace)."""
+        return field in self._from_env and bool(getattr(self, field))
 
     def native_options(self, include_out=True):
         """(name, value) pairs for musicgen_config_set, in order."""

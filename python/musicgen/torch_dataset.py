@@ -55,9 +55,11 @@ samples / 32768 for pcm16, / 8388608 for pcm24, the floats themselves
 for float32) straight into the item's memory as it renders
 (musicgen_generate_f32): no WAV bytes, no conversion or copy in Python.
 In a DataLoader worker that memory is one fresh shared-memory file
-(memfd) holding stems and mix, mapped populated (no page fault per page)
-and sent to the main process as one file descriptor, not a copy; the
-main process gets plain tensors (views of that one storage) in a list.
+(memfd) holding stems and mix, which the library fills with pwrite (the
+worker maps none of it: a fresh mapped page costs far more than the
+kernel's copy on a virtual machine; musicgen_generate_f32_fd), sent to
+the main process as one file descriptor, not a copy; the main process
+gets plain tensors (views of that one storage) in a list.
 """
 import ctypes
 import dataclasses
@@ -174,18 +176,24 @@ class MusicgenIterableDataset(IterableDataset):
         mem = _TrackMemory(get_worker_info() is not None)
         p = ctypes.c_void_p()
         flags = 0 if self.with_checksums else _native.NO_WAV_CHECKSUMS
+        e, seed = self._engine._p, self.global_seed
         try:
-            if L.musicgen_generate_f32(self._engine._p, self.global_seed,
-                                       int(index), mem.callback, None, flags,
-                                       ctypes.byref(p)):
+            rc = (L.musicgen_generate_f32_fd(e, seed, int(index), mem.fd,
+                                             flags, ctypes.byref(p))
+                  if mem.fd >= 0 else
+                  L.musicgen_generate_f32(e, seed, int(index), mem.callback,
+                                          None, flags, ctypes.byref(p)))
+            if rc:
                 if mem.exc is not None:
                     raise mem.exc
                 raise _native.MusicgenError(_native.text(
-                    L.musicgen_engine_error(self._engine._p)))
+                    L.musicgen_engine_error(e)))
             if L.musicgen_sample_status(p.value) != 0:
                 return None
             ann = self._annotations(L, p.value)
-            mix, stems = mem.tensors(self.config.output_mode == "full")
+            mix, stems = mem.tensors(
+                (ann["audio_channels"], ann["audio_frames"]),
+                self.config.output_mode == "full")
             return mix, stems, ann
         finally:
             mem.close()
@@ -397,98 +405,64 @@ class _Readahead:
 # ---- tensors ----------------------------------------------------------------
 
 _F32 = 4
-_libc = None
-
-
-def _mapper():
-    """libc's mmap and munmap (a mapping the library writes through)."""
-    global _libc
-    if _libc is None:
-        c = ctypes.CDLL(None, use_errno=True)
-        c.mmap.restype = ctypes.c_void_p
-        c.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
-                           ctypes.c_int, ctypes.c_int, ctypes.c_long]
-        c.munmap.restype = ctypes.c_int
-        c.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-        _libc = c
-    return _libc
 
 
 def _fd_sharing():
-    return (hasattr(os, "memfd_create") and hasattr(mmap, "MAP_POPULATE")
+    return (hasattr(os, "memfd_create")
             and hasattr(torch.UntypedStorage, "_new_shared_fd_cpu")
             and torch.multiprocessing.get_sharing_strategy()
             == "file_descriptor")
 
 
 class _TrackMemory:
-    """The memory of one item's five float32 tracks (stems in layer order,
-    then the mix, each (channels, frames)), made when the library asks for
-    it (musicgen_generate_f32's alloc, once per attempt that renders).
-    Private memory in the process that iterates; in a DataLoader worker
-    one memfd, mapped here populated (its pages are made in one call, not
-    one fault each; the library writes through the mapping) and unmapped
-    once written, then handed to torch as shared storage (sent to the main
-    process as one descriptor) - or torch's own shared memory where
-    descriptors are not how torch shares."""
+    """Where one item's five float32 tracks (stems in layer order, then
+    the mix, each (channels, frames)) go. In a DataLoader worker: a new
+    memfd the library writes with pwrite (musicgen_generate_f32_fd: this
+    process maps none of it - on a virtual machine, writing through a
+    fresh mapping costs several times the kernel's copy), then handed to
+    torch as shared storage, which sends it to the main process as one
+    descriptor; or, where descriptors are not how torch shares, torch's
+    shared memory. In the process that iterates: private memory. Those
+    two are made when the library asks (musicgen_generate_f32's alloc,
+    once per attempt that renders)."""
 
     def __init__(self, shared):
-        self.kind = ("private" if not shared
-                     else "memfd" if _fd_sharing() else "torch")
         self.exc = None
-        self.shape = None
         self.storage = None         # the tracks' UntypedStorage
-        self._fd = -1
-        self._map = None            # (address, bytes) of the memfd mapping
-        self.callback = _native.F32_FN(self._alloc)
+        self.fd = -1
+        self.callback = None
+        if shared and _fd_sharing():
+            self.fd = os.memfd_create("musicgen-item", os.MFD_CLOEXEC)
+        else:
+            self._shared = shared
+            self.callback = _native.F32_FN(self._alloc)
 
     def _alloc(self, _user, frames, channels):
         try:
-            self.close()            # an earlier attempt's: unused
-            n = (len(LAYERS) + 1) * channels * frames
-            if self.kind == "memfd":
-                self._fd = os.memfd_create("musicgen-item", os.MFD_CLOEXEC)
-                os.ftruncate(self._fd, n * _F32)
-                c = _mapper()
-                a = c.mmap(None, n * _F32, mmap.PROT_READ | mmap.PROT_WRITE,
-                           mmap.MAP_SHARED | mmap.MAP_POPULATE, self._fd, 0)
-                if a in (None, ctypes.c_void_p(-1).value):
-                    raise OSError(ctypes.get_errno(), "mmap of the item's "
-                                  "shared memory failed")
-                self._map = (a, n * _F32)
-            elif self.kind == "torch":
-                self.storage = torch.UntypedStorage._new_shared(n * _F32)
-                a = self.storage.data_ptr()
-            else:
-                self.storage = torch.UntypedStorage(n * _F32)
-                a = self.storage.data_ptr()
-            self.shape = (channels, frames)
-            return a
+            n = (len(LAYERS) + 1) * channels * frames * _F32
+            self.storage = (torch.UntypedStorage._new_shared(n)
+                            if self._shared else torch.UntypedStorage(n))
+            return self.storage.data_ptr()
         except BaseException as e:      # raised by the caller
             self.exc = e
-            self.close()
+            self.storage = None
             return None
 
-    def tensors(self, has_stems):
-        """(mix, stems) over the storage (stems zeros if not has_stems)."""
-        if self._map is not None:
-            _mapper().munmap(*self._map)
-            self._map = None
+    def tensors(self, shape, has_stems):
+        """(mix, stems) of shape (channels, frames) over the storage
+        (stems zeros if not has_stems)."""
+        if self.fd >= 0:
             self.storage = torch.UntypedStorage._new_shared_fd_cpu(
-                self._fd, (len(LAYERS) + 1) * _F32 * self.shape[0]
-                * self.shape[1])
-        mix, stems = _views(self.storage, self.shape)
-        if not has_stems and self.kind != "memfd":
-            stems.zero_()           # a fresh memfd reads zeros already
+                self.fd, (len(LAYERS) + 1) * _F32 * shape[0] * shape[1])
+        mix, stems = _views(self.storage, shape)
+        if not has_stems and self.fd < 0:
+            stems.zero_()           # the memfd reads zeros there already
         return mix, stems
 
     def close(self):
-        if self._map is not None:
-            _mapper().munmap(*self._map)
-            self._map = None
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 def _views(storage, shape):

@@ -6,8 +6,9 @@
  * the batch (threads, manifest one row per index, idempotent re-run that
  * keeps rows and counts skips, a stop from the callback), four threads
  * with one engine each giving the bytes of one engine in turn, and the
- * float32 tracks of musicgen_generate_f32 (the WAVs' samples / 32768,
- * sample.json the same text, or without the WAVs' checksums).
+ * float32 tracks of musicgen_generate_f32 and _f32_fd (the WAVs' samples
+ * / 32768, sample.json the same text, or without the WAVs' checksums; a
+ * file that cannot be written fails the call).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,6 +364,35 @@ f32_tracks(void **state)
     assert_true(strlen(jf) > strlen(jg));
     assert_memory_equal(m.mem, m2.mem,
                         (MUSICGEN_NLAYERS + 1) * 2 * m.frames * sizeof(float));
+    /* into a file: the same bytes, in the same layout, sized to them */
+    {
+        char path[1024];
+        size_t bytes = (MUSICGEN_NLAYERS + 1) * 2 * m.frames * sizeof(float);
+        float *back = malloc(bytes);
+        musicgen_sample *h;
+        int fd;
+        assert_non_null(tu_tmpdir(path, sizeof path, "test_lib_f32"));
+        strncat(path, "/tracks", sizeof path - strlen(path) - 1);
+        fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(musicgen_generate_f32_fd(e, 77, 6, fd,
+                             MUSICGEN_NO_WAV_CHECKSUMS, &h), 0);
+        assert_string_equal(musicgen_sample_json(h, NULL), jg);
+        assert_int_equal(lseek(fd, 0, SEEK_END), (off_t)bytes);
+        assert_int_equal(pread(fd, back, bytes, 0), (ssize_t)bytes);
+        assert_memory_equal(back, m.mem, bytes);
+        musicgen_sample_destroy(&h);
+        close(fd);
+        /* a file it cannot write: the call fails (no re-rolled sample) */
+        fd = open(path, O_RDONLY);
+        assert_true(fd >= 0);
+        assert_int_equal(musicgen_generate_f32_fd(e, 77, 6, fd, 0, &h), -1);
+        assert_null(h);
+        assert_non_null(strstr(musicgen_engine_error(e), "float tracks"));
+        close(fd);
+        assert_int_equal(musicgen_generate_f32_fd(e, 77, 6, -1, 0, &h), -1);
+        free(back);
+    }
     /* a refused allocation fails the call, naming it; bad flags too */
     musicgen_sample_destroy(&w);
     assert_int_equal(musicgen_generate_f32(e, 77, 6, f32_refuse, NULL, 0,
