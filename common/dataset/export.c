@@ -373,7 +373,7 @@ keep(const mg_jdoc *d, const mg_export_opts *o)
             mg_jdoc sub = {0};
             const mg_jdoc *a = d;
             uint32_t at = (uint32_t)gs;
-            if (d->shallow) {
+            if (d->t[gs].leaf) {
                 const mg_jtok *t = &d->t[gs];
                 if (mg_jdoc_parse(&sub, d->s + t->start, t->len, NULL, 0))
                     t = NULL;
@@ -435,7 +435,7 @@ prescan(mg_xwriter *w, mg_xrow *row, mg_jdoc *doc, const char *absroot,
     if (!rd) return -1;
     mg_dsample s;
     int rc, n = 0;
-    unsigned jflags = w->text_arrays ? MG_JDOC_LEAF_ARRAYS : 0;
+    unsigned jflags = w->jflags;
     while (n < MG_EXPORT_SCAN_ROWS &&
            (rc = mg_dsread_next(rd, &s, err, errlen)) == 1) {
         rc = 0;
@@ -560,7 +560,7 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     if (!rc && w->scan)
         rc = prescan(w, row, &doc, absroot, o, true, err, errlen);
     mg_dsample s;
-    unsigned jflags = w && w->text_arrays ? MG_JDOC_LEAF_ARRAYS : 0;
+    unsigned jflags = w ? w->jflags : 0;
     while (!rc && (rc = mg_dsread_next(rd, &s, err, errlen)) == 1) {
         rc = 0;
         if (!s.complete) {

@@ -37,6 +37,9 @@ typedef struct {
     char *dec;
     size_t dec_cap;
     mg_gbuf js;
+    double *num;   /* a list's numbers (num_cap of them) */
+    size_t num_cap;
+    mg_jdoc sub;   /* a leaf list tokenized (mg_jdoc_expand) */
 } pqw;
 
 /* ---- schema nodes ---- */
@@ -229,6 +232,15 @@ infer(const mg_jdoc *d, uint32_t tok, const char *name)
                         big || seed_name(name) ? MG_PQ_UINT64 : MG_PQ_INT64);
     }
     case MG_JT_ARR: {
+        if (t->leaf && t->n) {
+            /* Rows are parsed with MG_JDOC_SCALAR_ARRAYS: a list of
+             * scalars is one token; its elements, tokenized, say. */
+            mg_jdoc sub = {0};
+            mg_pq_node *n = mg_jdoc_expand(d, tok, &sub) ? NULL
+                                                         : infer(&sub, 0, name);
+            mg_jdoc_free(&sub);
+            return n;
+        }
         mg_pq_node *n = node_new(name, MG_PQ_LIST, MG_PQ_JSON), *el = NULL;
         if (!n) return NULL;
         if (t->n == 0) {
@@ -372,6 +384,20 @@ leaf(pqw *q, const mg_pq_node *n, const mg_jdoc *d, uint32_t tok, int rep)
     return false;
 }
 
+/* Room for n numbers in q->num (doubles or int64s). */
+static bool
+reserve_num(pqw *q, size_t n)
+{
+    if (n <= q->num_cap) return true;
+    size_t cap = q->num_cap ? q->num_cap : 1024;
+    while (cap < n) cap *= 2;
+    double *v = realloc(q->num, cap * sizeof *v);
+    if (!v) return false;
+    q->num = v;
+    q->num_cap = cap;
+    return true;
+}
+
 static void
 shred(pqw *q, const mg_pq_node *n, const mg_jdoc *d, long tok, int pdef,
       int rep)
@@ -421,8 +447,35 @@ shred(pqw *q, const mg_pq_node *n, const mg_jdoc *d, long tok, int pdef,
             nulls(q, n->kids[0], rep, n->def);
             return;
         }
-        uint32_t k = (uint32_t)tok + 1;
         const mg_pq_node *el = n->kids[0];
+        if (t->leaf) {
+            /* A list of scalars as one token (MG_JDOC_SCALAR_ARRAYS): a
+             * list of numbers (beat times, every note of a layer: most
+             * values of a sample) goes from its text to the column in one
+             * step; anything else (strings, a value of another type) is
+             * tokenized and shredded the general way. */
+            bool dbl = el->kind == MG_PQ_LEAF && el->type == MG_PQ_DOUBLE;
+            bool i64 = el->kind == MG_PQ_LEAF && el->type == MG_PQ_INT64;
+            if ((dbl || i64) && reserve_num(q, t->n)) {
+                if (dbl && !mg_jdoc_leaf_doubles(d, (uint32_t)tok, q->num)) {
+                    mg_pq_doubles(q->pq, el->col, rep, n->rep, q->num, t->n);
+                    return;
+                }
+                int64_t *iv = (int64_t *)(void *)q->num;
+                if (i64 && !mg_jdoc_leaf_i64(d, (uint32_t)tok, iv)) {
+                    mg_pq_ints(q->pq, el->col, rep, n->rep, iv, t->n);
+                    return;
+                }
+            }
+            if (mg_jdoc_expand(d, (uint32_t)tok, &q->sub)) {
+                q->w.st->bad_values++;
+                nulls(q, n, rep, pdef);
+                return;
+            }
+            shred(q, n, &q->sub, 0, pdef, rep); /* no leaf token in sub */
+            return;
+        }
+        uint32_t k = (uint32_t)tok + 1;
         if (el->kind == MG_PQ_LEAF &&
             (el->type == MG_PQ_DOUBLE || el->type == MG_PQ_INT64)) {
             /* A list of numbers (beat times, every note of a layer: most
@@ -565,6 +618,8 @@ pq_destroy(mg_xwriter *w)
     mg_xcols_free(&q->cols);
     free(q->dec);
     mg_gbuf_free(&q->js);
+    free(q->num);
+    mg_jdoc_free(&q->sub);
     free(q);
 }
 
@@ -576,6 +631,7 @@ mg_export_parquet_new(const mg_export_opts *o, mg_export_stats *st,
     (void)errlen;
     pqw *q = calloc(1, sizeof *q);
     if (!q) return NULL;
-    q->w = (mg_xwriter){pq_scan, pq_row, pq_finish, pq_destroy, o, st, path};
+    q->w = (mg_xwriter){pq_scan, pq_row, pq_finish, pq_destroy, o, st, path,
+                        MG_JDOC_SCALAR_ARRAYS};
     return &q->w;
 }

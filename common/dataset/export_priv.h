@@ -100,9 +100,10 @@ struct mg_xwriter {
     const mg_export_opts *o;
     mg_export_stats *st;
     const char *path; /* what to create: a temporary beside the output */
-    /* The writer reads arrays only as text (mg_xbuf_json), never their
-     * elements: the driver then parses with MG_JDOC_LEAF_ARRAYS. */
-    bool text_arrays;
+    /* The mg_jdoc_parse_opt flags the driver parses rows with: JSONL,
+     * CSV and hf read arrays only as text (MG_JDOC_LEAF_ARRAYS), Parquet
+     * lists of scalars as text or numbers (MG_JDOC_SCALAR_ARRAYS). */
+    unsigned jflags;
 };
 
 /* Each returns NULL and a message on failure. */

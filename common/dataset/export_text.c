@@ -99,7 +99,7 @@ mg_export_jsonl_new(const mg_export_opts *o, mg_export_stats *st,
     jsonl *j = calloc(1, sizeof *j);
     if (!j) return NULL;
     j->w = (mg_xwriter){NULL, jsonl_row, jsonl_finish, jsonl_destroy, o, st,
-                        path, true};
+                        path, MG_JDOC_LEAF_ARRAYS};
     if (!(j->f = mg_ofile_open(path, err, errlen))) {
         free(j);
         return NULL;
@@ -255,7 +255,7 @@ mg_export_csv_new(const mg_export_opts *o, mg_export_stats *st,
     csv *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->w = (mg_xwriter){csv_scan, csv_row, csv_finish, csv_destroy, o, st,
-                        path, true};
+                        path, MG_JDOC_LEAF_ARRAYS};
     if (!(c->f = mg_ofile_open(path, err, errlen))) {
         free(c);
         return NULL;
@@ -385,6 +385,6 @@ mg_export_hf_new(const mg_export_opts *o, mg_export_stats *st,
     hf *h = calloc(1, sizeof *h);
     if (!h) return NULL;
     h->w = (mg_xwriter){NULL, hf_row, hf_finish, hf_destroy, o, st, path,
-                        true};
+                        MG_JDOC_LEAF_ARRAYS};
     return &h->w;
 }

@@ -28,7 +28,7 @@ typedef struct {
     const char *s;
     size_t len, pos;
     int depth;
-    bool leaf_arrays;
+    unsigned flags; /* MG_JDOC_LEAF_ARRAYS, MG_JDOC_SCALAR_ARRAYS */
     char *err;
     size_t errlen;
 } parser;
@@ -354,9 +354,13 @@ copy_run(char *o, const unsigned char *s, size_t st, size_t i, size_t n)
 
 /* Validate the array at p->pos (its '[') without making tokens, writing
  * its compact text at *op (room: the array's length); its element count
- * in *count, p->pos past its ']'. */
+ * in *count, its elements' MG_JK_* kinds in *kinds, p->pos past its ']'.
+ * With scalars_only, an element that is an array or object stops it
+ * early: 1, p->pos unchanged, nothing said (the caller tokenizes the
+ * array instead). */
 static int
-skip_array(parser *p, uint32_t *count, char **op)
+skip_array(parser *p, uint32_t *count, char **op, uint8_t *kinds,
+           bool scalars_only)
 {
     const unsigned char *s = (const unsigned char *)p->s;
     size_t i = p->pos, n = p->len;
@@ -364,6 +368,7 @@ skip_array(parser *p, uint32_t *count, char **op)
     bool obj[MAX_DEPTH + 1]; /* obj[k]: the container at level k */
     int top = 0;             /* open containers; obj[1] is the array */
     uint32_t cnt = 0;
+    unsigned kd = 0;
     bool in_key = false;
     const char *why;
     sepmark sep = {.len = 0}; /* one for all levels: see sep_hit */
@@ -393,15 +398,22 @@ val:
     if (i >= n) FAIL("unexpected end");
     switch (s[i]) {
     case '{':
-    case '[': goto open;
-    case '"': goto str;
+    case '[':
+        if (scalars_only) return 1; /* top is 1: nothing opened yet */
+        if (top == 1) kd |= MG_JK_CONT;
+        goto open;
+    case '"':
+        if (top == 1) kd |= MG_JK_STR;
+        goto str;
     case 't':
+        if (top == 1) kd |= MG_JK_BOOL;
         if (n - i < 4 || memcmp(s + i, "true", 4)) FAIL("unexpected character");
         memcpy(o, "true", 4);
         o += 4;
         i += 4;
         goto done_value;
     case 'f':
+        if (top == 1) kd |= MG_JK_BOOL;
         if (n - i < 5 || memcmp(s + i, "false", 5))
             FAIL("unexpected character");
         memcpy(o, "false", 5);
@@ -409,6 +421,7 @@ val:
         i += 5;
         goto done_value;
     case 'n':
+        if (top == 1) kd |= MG_JK_NULL;
         if (n - i < 4 || memcmp(s + i, "null", 4)) FAIL("unexpected character");
         memcpy(o, "null", 4);
         o += 4;
@@ -416,6 +429,7 @@ val:
         goto done_value;
     default: {
         size_t st = i;
+        unsigned k = MG_JK_INT;
         if (s[i] == '-') i++;
         if (i >= n || s[i] < '0' || s[i] > '9') FAIL("bad number");
         if (s[i] == '0') i++;
@@ -424,13 +438,16 @@ val:
             i++;
             if (i >= n || s[i] < '0' || s[i] > '9') FAIL("bad number");
             i = digits_end(s, i + 1, n);
+            k = MG_JK_REAL;
         }
         if (i < n && (s[i] == 'e' || s[i] == 'E')) {
             i++;
             if (i < n && (s[i] == '+' || s[i] == '-')) i++;
             if (i >= n || s[i] < '0' || s[i] > '9') FAIL("bad number");
             i = digits_end(s, i + 1, n);
+            k = MG_JK_REAL;
         }
+        if (top == 1) kd |= k;
         copy_run(o, s, st, i, n);
         o += i - st;
         goto done_value;
@@ -495,6 +512,7 @@ closed:
     if (--top == 0) {
         p->pos = i;
         *count = cnt;
+        *kinds = (uint8_t)kd;
         *op = o;
         return 0;
     }
@@ -505,17 +523,29 @@ bad:
 #undef FAIL
 }
 
-/* An array as one token (MG_JDOC_LEAF_ARRAYS). */
+static int container(parser *p, bool obj);
+
+/* An array as one token (MG_JDOC_LEAF_ARRAYS, or _SCALAR_ARRAYS and its
+ * elements are scalars; else tokenized by container()). */
 static int
 leaf_array(parser *p)
 {
     long ti = newtok(p, MG_JT_ARR);
     if (ti < 0) return -1;
     uint32_t count;
+    uint8_t kinds = 0;
     mg_jdoc *d = p->d;
     char *o = d->c + d->clen;
-    if (skip_array(p, &count, &o)) return -1;
+    int rc = skip_array(p, &count, &o, &kinds,
+                        !(p->flags & MG_JDOC_LEAF_ARRAYS));
+    if (rc > 0) {
+        d->n = (uint32_t)ti; /* not a leaf: its token is made again */
+        return container(p, false);
+    }
+    if (rc) return -1;
     mg_jtok *t = &d->t[ti];
+    t->leaf = 1;
+    t->kinds = kinds;
     t->n = count;
     t->len = (uint32_t)(p->pos - t->start);
     t->next = (uint32_t)ti + 1;
@@ -532,7 +562,7 @@ value(parser *p)
     if (p->pos >= p->len) return fail(p, "unexpected end");
     switch (p->s[p->pos]) {
     case '{': return container(p, true);
-    case '[': return p->leaf_arrays ? leaf_array(p) : container(p, false);
+    case '[': return p->flags ? leaf_array(p) : container(p, false);
     case '"': return string(p);
     case 't': return literal(p, "true", MG_JT_TRUE);
     case 'f': return literal(p, "false", MG_JT_FALSE);
@@ -554,7 +584,8 @@ mg_jdoc_parse_opt(mg_jdoc *d, const char *text, size_t len, unsigned flags,
 {
     d->s = text;
     d->n = 0;
-    d->shallow = flags & MG_JDOC_LEAF_ARRAYS;
+    flags &= MG_JDOC_LEAF_ARRAYS | MG_JDOC_SCALAR_ARRAYS;
+    d->shallow = flags != 0;
     if (len >= UINT32_MAX) return mg_errf(err, errlen, "file too large");
     d->clen = 0;
     if (d->shallow && d->ccap < len + 17) {
@@ -567,7 +598,7 @@ mg_jdoc_parse_opt(mg_jdoc *d, const char *text, size_t len, unsigned flags,
         d->ccap = cap;
     }
     parser p = {.d = d, .s = text, .len = len, .err = err, .errlen = errlen,
-                .leaf_arrays = d->shallow};
+                .flags = flags};
     if (value(&p)) return -1;
     skip_ws(&p);
     if (p.pos != len) return fail(&p, "text after the value");
@@ -589,7 +620,7 @@ mg_jdoc_compact(const mg_jdoc *d, uint32_t i, char *out)
         memcpy(out, s, t->len);
         return t->len;
     }
-    if (t->type == MG_JT_ARR && d->shallow) {
+    if (t->type == MG_JT_ARR && t->leaf) {
         memcpy(out, d->c + t->cstart, t->clen);
         return t->clen;
     }
@@ -739,45 +770,151 @@ static const double pow10_exact[] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/* The valid JSON number s[0..n) as a double: strtod's value. Fast path
+ * (Clinger): at most 15 digits and no exponent, so the digits are an
+ * exact integer m < 2^53 and m / 10^k, one IEEE division of two exact
+ * values, is the correctly rounded result, the very double strtod
+ * gives. -1 only when memory runs out. */
+static inline int
+num_double(const char *s, size_t n, double *v)
+{
+    if (n > 400) { /* rare: strtod on a copy of its own */
+        char *b = malloc(n + 1);
+        if (!b) return -1;
+        memcpy(b, s, n);
+        b[n] = 0;
+        *v = strtod(b, NULL);
+        free(b);
+        return 0;
+    }
+    const char *e = s + n;
+    bool neg = *s == '-';
+    uint64_t m = 0;
+    int digits = 0, frac = -1;
+    const char *q = s + neg;
+    for (; q < e; q++) {
+        if (*q == '.') {
+            frac = 0;
+            continue;
+        }
+        if (*q < '0' || *q > '9') break;
+        m = m * 10 + (uint64_t)(*q - '0');
+        if (m) digits++;
+        if (frac >= 0) frac++;
+    }
+    if (q == e && digits <= 15) {
+        double r = (double)m;
+        if (frac > 0) r /= pow10_exact[frac <= 22 ? frac : 22];
+        if (frac <= 22) {
+            *v = neg ? -r : r;
+            return 0;
+        }
+    }
+    char buf[408];
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    *v = strtod(buf, NULL);
+    return 0;
+}
+
+/* The valid JSON integer s[0..n) (no fraction, no exponent) as int64;
+ * -1 out of range. */
+static inline int
+num_i64(const char *s, size_t n, int64_t *v)
+{
+    bool neg = s[0] == '-';
+    uint64_t x = 0;
+    bool safe = n - neg <= 19;
+    for (size_t k = neg; k < n; k++) {
+        unsigned dgt = (unsigned)(s[k] - '0');
+        if (!safe && x > (UINT64_MAX - dgt) / 10) return -1;
+        x = x * 10 + dgt;
+    }
+    if (neg) {
+        if (x > (uint64_t)INT64_MAX + 1) return -1;
+        *v = x == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)x;
+    } else {
+        if (x > (uint64_t)INT64_MAX) return -1;
+        *v = (int64_t)x;
+    }
+    return 0;
+}
+
 int
 mg_jdoc_double(const mg_jdoc *d, uint32_t i, double *v)
 {
     const mg_jtok *t = &d->t[i];
-    if (t->type != MG_JT_NUM || t->len > 400) return -1;
-    /* Fast path (Clinger): at most 15 digits and no exponent, so the
-     * digits are an exact integer m < 2^53 and m / 10^k, one IEEE
-     * division of two exact values, is the correctly rounded result,
-     * the very double strtod gives. */
-    {
-        const char *s = d->s + t->start, *e = s + t->len;
-        bool neg = *s == '-';
+    if (t->type != MG_JT_NUM) return -1;
+    return num_double(d->s + t->start, t->len, v);
+}
+
+/* The compact text of a leaf array of numbers: "[" n1 "," n2 ... "]".
+ * Each number ends at the first ',' or ']' (valid text, no spaces). One
+ * pass per number: digits and a fraction of at most 15 digits in all
+ * (m < 10^15 < 2^53, exact) are num_double's fast path; anything else
+ * (an exponent, more digits) goes to num_double itself. */
+int
+mg_jdoc_leaf_doubles(const mg_jdoc *d, uint32_t i, double *out)
+{
+    const mg_jtok *t = &d->t[i];
+    if (t->type != MG_JT_ARR || !t->leaf ||
+        (t->kinds & ~(MG_JK_INT | MG_JK_REAL)))
+        return -1;
+    if (!t->n) return 0;
+    const char *s = d->c + t->cstart + 1, *e = d->c + t->cstart + t->clen;
+    for (uint32_t k = 0; k < t->n; k++) {
+        const char *q = s + (*s == '-'), *d0 = q;
         uint64_t m = 0;
-        int digits = 0, frac = -1;
-        const char *q = s + neg;
-        for (; q < e; q++) {
-            if (*q == '.') {
-                frac = 0;
-                continue;
-            }
-            if (*q < '0' || *q > '9') break;
-            m = m * 10 + (uint64_t)(*q - '0');
-            if (m) digits++;
-            if (frac >= 0) frac++;
+        while ((unsigned)(*q - '0') < 10) m = m * 10 + (uint64_t)(*q++ - '0');
+        int frac = 0;
+        if (*q == '.') {
+            const char *f0 = ++q;
+            while ((unsigned)(*q - '0') < 10)
+                m = m * 10 + (uint64_t)(*q++ - '0');
+            frac = (int)(q - f0);
         }
-        if (q == e && digits <= 15) {
+        if ((*q == ',' || *q == ']') && q - d0 - (frac > 0) <= 15) {
             double r = (double)m;
-            if (frac > 0) r /= pow10_exact[frac <= 22 ? frac : 22];
-            if (frac <= 22) {
-                *v = neg ? -r : r;
-                return 0;
-            }
+            if (frac) r /= pow10_exact[frac];
+            out[k] = *s == '-' ? -r : r;
+        } else {
+            while (*q != ',' && *q != ']') q++;
+            if (num_double(s, (size_t)(q - s), &out[k])) return -1;
         }
+        s = q + 1;
     }
-    char buf[408];
-    memcpy(buf, d->s + t->start, t->len);
-    buf[t->len] = 0;
-    *v = strtod(buf, NULL);
-    return 0;
+    return s == e ? 0 : -1;
+}
+
+int
+mg_jdoc_leaf_i64(const mg_jdoc *d, uint32_t i, int64_t *out)
+{
+    const mg_jtok *t = &d->t[i];
+    if (t->type != MG_JT_ARR || !t->leaf || (t->kinds & ~MG_JK_INT))
+        return -1;
+    if (!t->n) return 0;
+    const char *s = d->c + t->cstart + 1, *e = d->c + t->cstart + t->clen;
+    for (uint32_t k = 0; k < t->n; k++) {
+        /* Up to 18 digits cannot overflow: no check per digit. */
+        const char *q = s + (*s == '-'), *d0 = q;
+        uint64_t x = 0;
+        while ((unsigned)(*q - '0') < 10) x = x * 10 + (uint64_t)(*q++ - '0');
+        if (q - d0 <= 18) {
+            out[k] = *s == '-' ? -(int64_t)x : (int64_t)x;
+        } else if (num_i64(s, (size_t)(q - s), &out[k])) {
+            return -1;
+        }
+        s = q + 1;
+    }
+    return s == e ? 0 : -1;
+}
+
+int
+mg_jdoc_expand(const mg_jdoc *d, uint32_t i, mg_jdoc *sub)
+{
+    const mg_jtok *t = &d->t[i];
+    if (t->type != MG_JT_ARR || !t->leaf) return -1;
+    return mg_jdoc_parse(sub, d->c + t->cstart, t->clen, NULL, 0);
 }
 
 int
@@ -808,23 +945,7 @@ mg_jdoc_i64(const mg_jdoc *d, uint32_t i, int64_t *v)
 {
     const mg_jtok *t = &d->t[i];
     if (t->type != MG_JT_NUM || !t->isint) return -1;
-    const char *s = d->s + t->start;
-    bool neg = s[0] == '-';
-    uint64_t x = 0;
-    bool safe = t->len - neg <= 19;
-    for (uint32_t k = neg; k < t->len; k++) {
-        unsigned dgt = (unsigned)(s[k] - '0');
-        if (!safe && x > (UINT64_MAX - dgt) / 10) return -1;
-        x = x * 10 + dgt;
-    }
-    if (neg) {
-        if (x > (uint64_t)INT64_MAX + 1) return -1;
-        *v = x == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)x;
-    } else {
-        if (x > (uint64_t)INT64_MAX) return -1;
-        *v = (int64_t)x;
-    }
-    return 0;
+    return num_i64(d->s + t->start, t->len, v);
 }
 
 json_t *
@@ -841,7 +962,7 @@ mg_jdoc_to_json(const mg_jdoc *d, uint32_t i)
         double dv;
         if (t->isint && mg_jdoc_i64(d, i, &iv) == 0) return json_integer(iv);
         if (t->isint && mg_jdoc_u64(d, i, &uv) == 0) return mg_json_u64(uv);
-        mg_jdoc_double(d, i, &dv);
+        if (mg_jdoc_double(d, i, &dv)) return NULL;
         return json_real(dv);
     }
     case MG_JT_STR: {
@@ -854,7 +975,13 @@ mg_jdoc_to_json(const mg_jdoc *d, uint32_t i)
         return j;
     }
     case MG_JT_ARR: {
-        if (d->shallow) return NULL; /* elements not tokenized */
+        if (t->leaf) { /* elements not tokenized: tokenize them now */
+            mg_jdoc sub = {0};
+            json_t *a = mg_jdoc_expand(d, i, &sub) ? NULL
+                                                   : mg_jdoc_to_json(&sub, 0);
+            mg_jdoc_free(&sub);
+            return a;
+        }
         json_t *a = json_array();
         uint32_t k = i + 1;
         for (uint32_t m = 0; a && m < t->n; m++) {

@@ -41,14 +41,26 @@ typedef struct {
     uint8_t type;   /* mg_jtype */
     uint8_t esc;    /* STR: holds backslash escapes */
     uint8_t isint;  /* NUM: no fraction, no exponent */
+    uint8_t leaf;   /* ARR: one token, elements not tokenized */
+    uint8_t kinds;  /* leaf ARR: MG_JK_* bits of its elements' kinds */
     uint32_t cstart, clen; /* leaf ARR: its compact text in mg_jdoc.c */
 } mg_jtok;
+
+/* Kinds of the elements of a leaf array (mg_jtok.kinds). */
+enum {
+    MG_JK_INT = 1,   /* a number without fraction or exponent */
+    MG_JK_REAL = 2,  /* any other number */
+    MG_JK_STR = 4,
+    MG_JK_BOOL = 8,
+    MG_JK_NULL = 16,
+    MG_JK_CONT = 32, /* an array or object (MG_JDOC_LEAF_ARRAYS only) */
+};
 
 typedef struct {
     const char *s; /* the text (borrowed) */
     mg_jtok *t;
     uint32_t n, cap;
-    bool shallow;  /* parsed with MG_JDOC_LEAF_ARRAYS */
+    bool shallow;  /* parsed with MG_JDOC_LEAF_ARRAYS or _SCALAR_ARRAYS */
     char *c;       /* shallow: the leaf arrays' compact texts */
     size_t clen, ccap;
 } mg_jdoc;
@@ -64,10 +76,17 @@ int mg_jdoc_parse(mg_jdoc *d, const char *text, size_t len, char *err,
  * mg_jdoc_parse (same grammar, same depth limit), so the two accept the
  * same documents. For readers that need an array only as text (JSONL,
  * CSV export): a sample.json's large arrays cost a byte scan, not a token
- * per number. Elements of such a doc's arrays cannot be visited (parse
- * the array's text again for that); mg_jdoc_to_json returns NULL on
- * one. */
+ * per number. Elements of such an array are reached through its compact
+ * text (mg_jdoc_leaf_doubles, mg_jdoc_expand; mg_jdoc_to_json expands
+ * it). */
 #define MG_JDOC_LEAF_ARRAYS 1u
+/* MG_JDOC_SCALAR_ARRAYS: the same for an array whose elements are all
+ * scalars (a list of numbers: most of a sample.json), while an array
+ * holding an array or object is tokenized as by mg_jdoc_parse (its
+ * scalar arrays again one token each). For readers that need the
+ * structure of lists of objects and the numbers of lists of numbers
+ * (Parquet export: mg_jdoc_leaf_doubles, mg_jdoc_expand). */
+#define MG_JDOC_SCALAR_ARRAYS 2u
 int mg_jdoc_parse_opt(mg_jdoc *d, const char *text, size_t len,
                       unsigned flags, char *err, size_t errlen);
 
@@ -77,6 +96,17 @@ int mg_jdoc_parse_opt(mg_jdoc *d, const char *text, size_t len,
  * kind of doc (the text was validated by the parse). */
 size_t mg_jdoc_compact(const mg_jdoc *d, uint32_t i, char *out);
 void mg_jdoc_free(mg_jdoc *d);
+
+/* The elements of leaf array token i of d as numbers, into out (room for
+ * t[i].n): 0, or -1 when an element is not a number (doubles) or not an
+ * integer within int64 (ints). Values are those of mg_jdoc_double and
+ * mg_jdoc_i64 on the same text. */
+int mg_jdoc_leaf_doubles(const mg_jdoc *d, uint32_t i, double *out);
+int mg_jdoc_leaf_i64(const mg_jdoc *d, uint32_t i, int64_t *out);
+/* Tokenize leaf array token i of d fully into sub (its root, token 0, is
+ * the array); sub borrows d's text and lives until d is parsed again or
+ * freed. 0 or -1. */
+int mg_jdoc_expand(const mg_jdoc *d, uint32_t i, mg_jdoc *sub);
 
 /* Member `key` of the object at token obj; its token index or -1. */
 long mg_jdoc_get(const mg_jdoc *d, uint32_t obj, const char *key);

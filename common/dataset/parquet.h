@@ -12,7 +12,9 @@
  * one row group whatever the row count; per-chunk statistics (min_value,
  * max_value, null_count) with TYPE_ORDER column orders; logical types
  * STRING, JSON, INTEGER(64, unsigned) and LIST. The footer is Thrift's
- * compact protocol written by hand (thrift_* below in parquet.c).
+ * compact protocol written by hand (tw_* in parquet_priv.h). Files:
+ * parquet.c (file layout, row groups, footer), parquet_col.c (column
+ * values, statistics, dictionaries, page encoding).
  *
  * Invariants: a leaf value passed must match its leaf type; every row
  * gives every leaf at least one level entry (the shredder guarantees it);
@@ -66,6 +68,12 @@ void mg_pq_int(mg_pq *p, int col, int rep, int64_t v);   /* INT64/UINT64 */
 void mg_pq_double(mg_pq *p, int col, int rep, double v);
 void mg_pq_bool(mg_pq *p, int col, int rep, bool v);
 void mg_pq_str(mg_pq *p, int col, int rep, const char *s, size_t n);
+/* n values of a column at once (a list's elements): the first at
+ * repetition level rep, the others at rep_next. */
+void mg_pq_doubles(mg_pq *p, int col, int rep, int rep_next,
+                   const double *v, size_t n);
+void mg_pq_ints(mg_pq *p, int col, int rep, int rep_next, const int64_t *v,
+                size_t n);
 
 /* Close the current row (flushes pages and row groups as they fill);
  * 0, or -1 and a message (I/O error). */

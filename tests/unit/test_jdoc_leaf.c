@@ -1,9 +1,12 @@
 /*
- * test_jdoc_leaf — the tokenizer's leaf-array mode (MG_JDOC_LEAF_ARRAYS,
- * what export's JSONL and CSV writers parse with) against the full
- * parse: the same documents accepted, the same message for each refused
- * one, the same element counts, and the same compact text of every value
- * (which also equals a plain reference minifier). Hand-written edge cases
+ * test_jdoc_leaf — the tokenizer's leaf-array modes (MG_JDOC_LEAF_ARRAYS,
+ * what export's JSONL and CSV writers parse with, and
+ * MG_JDOC_SCALAR_ARRAYS, Parquet's) against the full parse: the same
+ * documents accepted, the same message for each refused one, the same
+ * element counts, the same compact text of every value (which also
+ * equals a plain reference minifier), the same jansson tree (leaf arrays
+ * expanded), and the numbers of a leaf list of numbers read from its text
+ * (mg_jdoc_leaf_doubles, _i64) equal to those of the full parse. Hand-written edge cases
  * (escapes, nesting, literals, every whitespace byte, runs across the
  * eight-byte steps, values that end at the end of the text) and a few
  * thousand seeded mutations of a sample.json-like document. Both parses
@@ -61,8 +64,58 @@ jansson_ok(const char *s, size_t len)
     return j != NULL;
 }
 
-/* Parse text both ways; 1 when accepted (and all checks passed), 0 when
- * both refused it with the same message. */
+/* Every leaf array of sc (an MG_JDOC_SCALAR_ARRAYS doc) holds scalars
+ * only, its kinds are those of its elements, and its numbers read from
+ * its text are those of the same elements tokenized. */
+static void
+check_scalar_leaves(const mg_jdoc *sc)
+{
+    for (uint32_t i = 0; i < sc->n; i++) {
+        const mg_jtok *t = &sc->t[i];
+        if (t->type != MG_JT_ARR || !t->leaf) continue;
+        mg_jdoc sub = {0};
+        assert_int_equal(mg_jdoc_expand(sc, i, &sub), 0);
+        assert_int_equal(sub.t[0].n, t->n);
+        unsigned kinds = 0;
+        for (uint32_t k = 1; k < sub.n; k++) {
+            const mg_jtok *e = &sub.t[k];
+            assert_true(e->type != MG_JT_ARR && e->type != MG_JT_OBJ);
+            kinds |= e->type == MG_JT_NUM ? (e->isint ? MG_JK_INT : MG_JK_REAL)
+                     : e->type == MG_JT_STR ? MG_JK_STR
+                     : e->type == MG_JT_NULL ? MG_JK_NULL
+                                             : MG_JK_BOOL;
+        }
+        assert_int_equal(kinds, t->kinds);
+        double *dv = malloc((t->n + 1) * sizeof *dv);
+        int64_t *iv = malloc((t->n + 1) * sizeof *iv);
+        assert_true(dv && iv);
+        int rd = mg_jdoc_leaf_doubles(sc, i, dv);
+        assert_int_equal(rd == 0, !(kinds & ~(MG_JK_INT | MG_JK_REAL)));
+        bool all_i64 = !(kinds & ~MG_JK_INT);
+        for (uint32_t k = 1; rd == 0 && k < sub.n; k++) {
+            double v;
+            assert_int_equal(mg_jdoc_double(&sub, k, &v), 0);
+            assert_memory_equal(&v, &dv[k - 1], sizeof v); /* -0.0 too */
+        }
+        for (uint32_t k = 1; all_i64 && k < sub.n; k++) {
+            int64_t v;
+            if (mg_jdoc_i64(&sub, k, &v)) all_i64 = false;
+        }
+        int ri = mg_jdoc_leaf_i64(sc, i, iv);
+        assert_int_equal(ri == 0, all_i64);
+        for (uint32_t k = 1; ri == 0 && k < sub.n; k++) {
+            int64_t v;
+            assert_int_equal(mg_jdoc_i64(&sub, k, &v), 0);
+            assert_true(v == iv[k - 1]);
+        }
+        free(dv);
+        free(iv);
+        mg_jdoc_free(&sub);
+    }
+}
+
+/* Parse text three ways; 1 when accepted (and all checks passed), 0 when
+ * all refused it with the same message. */
 static int
 both_ways(const char *text, size_t len)
 {
@@ -71,16 +124,42 @@ both_ways(const char *text, size_t len)
     char *s = malloc(len ? len : 1);
     assert_non_null(s);
     memcpy(s, text, len);
-    mg_jdoc full = {0}, leaf = {0};
-    char e1[200] = "", e2[200] = "";
+    mg_jdoc full = {0}, leaf = {0}, sc = {0};
+    char e1[200] = "", e2[200] = "", e3[200] = "";
     int r1 = mg_jdoc_parse(&full, s, len, e1, sizeof e1);
     int r2 = mg_jdoc_parse_opt(&leaf, s, len, MG_JDOC_LEAF_ARRAYS, e2,
                                sizeof e2);
+    int r3 = mg_jdoc_parse_opt(&sc, s, len, MG_JDOC_SCALAR_ARRAYS, e3,
+                               sizeof e3);
     if (r1 != r2 || strcmp(e1, e2))
         fail_msg("full %d \"%s\" vs leaf %d \"%s\" for: %.*s", r1, e1, r2, e2,
                  (int)(len < 200 ? len : 200), s);
+    if (r1 != r3 || strcmp(e1, e3))
+        fail_msg("full %d \"%s\" vs scalar %d \"%s\" for: %.*s", r1, e1, r3,
+                 e3, (int)(len < 200 ? len : 200), s);
     int ok = r1 == 0;
     if (ok) {
+        check_scalar_leaves(&sc);
+        /* The same tree, whatever was a leaf. */
+        json_t *jf = mg_jdoc_to_json(&full, 0), *jl = mg_jdoc_to_json(&leaf, 0),
+               *js = mg_jdoc_to_json(&sc, 0);
+        if (jf) { /* NULL: a string that is not UTF-8, for all three */
+            assert_true(json_equal(jf, jl));
+            assert_true(json_equal(jf, js));
+        } else {
+            assert_null(jl);
+            assert_null(js);
+        }
+        json_decref(jf);
+        json_decref(jl);
+        json_decref(js);
+        char *x = malloc(len + 3), *y = malloc(len + 3);
+        assert_true(x && y);
+        size_t nx = mg_jdoc_compact(&full, 0, x), ny = mg_jdoc_compact(&sc, 0, y);
+        assert_int_equal(nx, ny);
+        assert_memory_equal(x, y, nx);
+        free(x);
+        free(y);
         assert_true(leaf.shallow);
         assert_false(full.shallow);
         char *a = malloc(len + 3), *b = malloc(len + 3), *c = malloc(len + 3);
@@ -110,7 +189,7 @@ both_ways(const char *text, size_t len)
                 assert_memory_equal(a, b, na);
                 if (vl->type == MG_JT_ARR) {
                     assert_int_equal(vl->next, kl + 2);
-                    assert_null(mg_jdoc_to_json(&leaf, kl + 1));
+                    assert_true(vl->leaf);
                 }
                 kf = full.t[kf + 1].next;
                 kl = leaf.t[kl + 1].next;
@@ -122,6 +201,7 @@ both_ways(const char *text, size_t len)
     }
     mg_jdoc_free(&full);
     mg_jdoc_free(&leaf);
+    mg_jdoc_free(&sc);
     free(s);
     return ok;
 }
@@ -150,6 +230,14 @@ edge_cases(void **state)
         "{\"a\": 1,\n  \"b\": 2,\n  \"c\": [1,\n    2,\n    3],\n  \"d\": 4,\n  \"e\": 5}",
         "[1,\n              2,\n              3,\n              4,\n              5,\n              6]",
         "[1,\n               2,\n               3,\n               4,\n               5,\n               6]",
+        /* the one-line layout of scalar arrays (docs/determinism.md) */
+        "{\"a\": [0.0, 0.487805, -0.0, 12.5], \"b\": {\"p\": 60, \"q\": \"x\"}}",
+        "[[1, 2], [], [\"a\", null, true], [{\"k\": [1.5, 2]}]]",
+        /* numbers the fast paths must hand to strtod or refuse for int64 */
+        "[0.1234567890123456789, 1e308, 1.5E-7, 123456789012345678, 3]",
+        "[9223372036854775807, -9223372036854775808]",
+        "[9223372036854775808, 1]", "[0.000000000000001234, -0]",
+        "[1, 2.0, \"3\"]", "[null, 1]",
     };
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         assert_int_equal(both_ways(good[i], strlen(good[i])), 1);
