@@ -113,6 +113,8 @@ sep_set(sepmark *k, const unsigned char *s, size_t l)
 }
 static inline size_t plain_end(const unsigned char *s, size_t i, size_t n);
 static inline size_t digits_end(const unsigned char *s, size_t i, size_t n);
+static inline size_t num_fast(const unsigned char *s, size_t i, size_t n,
+                              bool *real);
 
 static inline void
 skip_ws(parser *p)
@@ -172,6 +174,13 @@ number(parser *p)
     const char *s = p->s;
     size_t i = p->pos, n = p->len;
     uint8_t isint = 1;
+    bool real;
+    size_t end = num_fast((const unsigned char *)s, i, n, &real);
+    if (end) {
+        i = end;
+        isint = !real;
+        goto done;
+    }
     if (i < n && s[i] == '-') i++;
     if (i >= n || s[i] < '0' || s[i] > '9') return fail(p, "bad number");
     const unsigned char *u = (const unsigned char *)s;
@@ -190,6 +199,7 @@ number(parser *p)
         if (i >= n || s[i] < '0' || s[i] > '9') return fail(p, "bad number");
         while (i < n && s[i] >= '0' && s[i] <= '9') i++;
     }
+done:;
     mg_jtok *t = &p->d->t[ti];
     t->len = (uint32_t)(i - p->pos);
     t->isint = isint;
@@ -343,6 +353,49 @@ plain_end(const unsigned char *s, size_t i, size_t n)
     return i;
 }
 
+/* A number of the usual shape at s[i] ([-]digits[.digits], at most 16
+ * bytes after the sign, no exponent) found with one 16-byte load: its end,
+ * with *real set when it has a fraction; 0 when it is anything else (a
+ * leading zero before more digits, an exponent, a longer or malformed
+ * number, too near the end of the text), which the byte loop then
+ * handles, messages and all. Digits are bytes d with d - '0' <= 9
+ * unsigned: SSE2 compares are signed, so both sides are shifted by
+ * 0x80. */
+#if defined(__SSE2__) && defined(WORDS)
+#include <emmintrin.h>
+static inline size_t
+num_fast(const unsigned char *s, size_t i, size_t n, bool *real)
+{
+    size_t j = i + (s[i] == '-');
+    if (j + 16 > n) return 0;
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+    __m128i x = _mm_sub_epi8(v, _mm_set1_epi8('0' - 128));
+    unsigned dig = (unsigned)_mm_movemask_epi8(
+                       _mm_cmplt_epi8(x, _mm_set1_epi8(-128 + 10))) & 0xFFFF;
+    unsigned dot = (unsigned)_mm_movemask_epi8(
+                       _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+    unsigned a = (unsigned)__builtin_ctz(~dig); /* < 32: dig has 16 bits */
+    if (a == 0 || a >= 16 || (s[j] == '0' && a > 1)) return 0;
+    unsigned e = a;
+    *real = false;
+    if (dot >> a & 1) {
+        unsigned b = (unsigned)__builtin_ctz(~(dig >> (a + 1)));
+        e = a + 1 + b;
+        if (b == 0 || e >= 16) return 0;
+        *real = true;
+    }
+    if ((s[j + e] | 0x20) == 'e') return 0;
+    return j + e;
+}
+#else
+static inline size_t
+num_fast(const unsigned char *s, size_t i, size_t n, bool *real)
+{
+    (void)s, (void)i, (void)n, (void)real;
+    return 0;
+}
+#endif
+
 /* Copy s[st..i) to o, which has 16 bytes of room past it: a short run
  * (most numbers) as one fixed 16-byte move, no call. */
 static inline void
@@ -429,6 +482,15 @@ val:
         goto done_value;
     default: {
         size_t st = i;
+        bool real;
+        size_t end = num_fast(s, i, n, &real);
+        if (end) {
+            if (top == 1) kd |= real ? MG_JK_REAL : MG_JK_INT;
+            copy_run(o, s, st, end, n);
+            o += end - st;
+            i = end;
+            goto done_value;
+        }
         unsigned k = MG_JK_INT;
         if (s[i] == '-') i++;
         if (i >= n || s[i] < '0' || s[i] > '9') FAIL("bad number");
