@@ -24,9 +24,13 @@ for p in sorted(glob.glob(os.path.join(root, "[0-9]*", "sample.json"))):
     d = json.loads(t)
     sym = d["musicality"]["symbolic"]["score"]
     scores[d["sample_index"]] = sym
-    # edit the text, not a re-dump: keep every other byte as written
-    start = t.index('  "audio_score": {')
-    end = t.index("  },\n", start) + 5
+    # edit the text, not a re-dump: keep every other byte as written;
+    # audio_score (all scalars) is one line (docs/determinism.md), or an
+    # indented block as older files wrote it
+    start = t.index('\n  "audio_score": {') + 1
+    end = t.index("\n", start) + 1
+    if t[start:end].rstrip().endswith("{"):
+        end = t.index("  },\n", start) + 5
     t = t[:start] + t[end:]
     t = t.replace('"combination": "0.5*symbolic+0.5*audio"', '"combination": "symbolic"')
     import re
