@@ -217,6 +217,7 @@ mg_cmd_coordinator(int argc, char **argv)
     o.bind = bind;
     o.stop = &mg_stop_flag;
     o.quiet = o.cfg.verbose < 0;
+    o.log_leases = o.cfg.verbose > 0;
     mg_procs_signals();
     mg_license_notice("musicgen coordinator", &o.cfg);
     mg_coord *c = mg_coord_new(&o, err, sizeof err);

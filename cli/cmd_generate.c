@@ -299,6 +299,8 @@ mg_cmd_generate(int argc, char **argv)
     o.progress = on_progress_final;
     o.progress_ud = &fx;
     o.quiet = true;
+    /* -v: the coordinator's line per lease (when each job got what) */
+    o.log_leases = cfg.verbose > 0;
     o.http = http;
     int rc = 1;
     mg_coord *c = mg_coord_new(&o, err, sizeof err);

@@ -19,6 +19,21 @@
 
 /* ---- message handlers ---- */
 
+/* -v: one line per lease, with its estimate in the tail (the order the
+ * tail goes out in, and when each job got work) */
+static void
+log_grant(const peer *p, const lease *l, double cost)
+{
+    char est[64] = "";
+    if (cost >= 0)
+        snprintf(est, sizeof est, ", tail, estimate %.3f s", cost);
+    else if (l->twin)
+        snprintf(est, sizeof est, ", a copy of lease %" PRIu64, l->twin);
+    mg_dlog(WHO, "lease %" PRIu64 " to %s: %" PRIu32 " sample%s from %"
+            PRIu64 "%s", l->id, p->identity, l->n, l->n == 1 ? "" : "s",
+            l->first, est);
+}
+
 static void
 on_hello(mg_coord *c, const uint8_t *rid, size_t rid_len, const mg_msg *in,
          bool complete)
@@ -146,6 +161,10 @@ on_join(mg_coord *c, peer *p, const mg_msg *in)
                 coord_joined_count(c));
 }
 
+/* READY: the next lease. In the tail a job asks while it renders its
+ * last sample (it prefetches one); its READY is held until that sample's
+ * row, so each tail sample goes to a job that is free at that moment
+ * and a job never waits behind another's prefetched sample at the end. */
 static int
 on_ready(mg_coord *c, peer *p, char *err, size_t errlen)
 {
@@ -153,18 +172,33 @@ on_ready(mg_coord *c, peer *p, char *err, size_t errlen)
     (void)errlen;
     int64_t ttl = (int64_t)c->o.heartbeat_ms * c->o.liveness;
     lease *l = NULL;
-    if (c->todo_total > 0) {
+    double cost = -1;
+    p->held = false;
+    if (c->todo_total > 0 && coord_tail_check(c, coord_joined_count(c))) {
+        uint64_t index;
+        if (coord_peer_busy(c, p)) {
+            p->held = true;
+            return 0;
+        }
+        if (coord_tail_take(c, &index, &cost)) {
+            l = coord_lease_new(c, c->lease_base + c->nseq, index, 1,
+                                p->identity);
+            if (!l)
+                coord_todo_add(c, index, index + 1);
+        }
+    } else if (c->todo_total > 0) {
         uint32_t want = coord_lease_size(c, coord_joined_count(c));
         range *r = &c->todo[0];
         uint64_t first = r->a;
         uint32_t n = r->b - r->a < want ? (uint32_t)(r->b - r->a) : want;
         l = coord_lease_new(c, c->lease_base + c->nseq, first, n, p->identity);
-        if (l) {
+        if (l)
             coord_todo_sub(c, first, first + n);
-            c->st.leases_granted++;
-            c->st.last_lease_n = n;
-        }
-    } else if (c->o.speculate) {
+    }
+    if (l) {
+        c->st.leases_granted++;
+        c->st.last_lease_n = l->n;
+    } else if (c->todo_total == 0 && c->o.speculate) {
         l = coord_duplicate_straggler(c, p);
     }
     mg_msg m;
@@ -173,6 +207,8 @@ on_ready(mg_coord *c, peer *p, char *err, size_t errlen)
         m.retry_ms = c->o.heartbeat_ms;
         p->mark = 0;
     } else {
+        if (c->o.log_leases)
+            log_grant(p, l, cost);
         coord_note_grant(c, p, (int64_t)l->id, l->first, l->n);
         mg_msg_init(&m, MG_MSG_GRANT);
         m.lease = l->id;
@@ -183,6 +219,18 @@ on_ready(mg_coord *c, peer *p, char *err, size_t errlen)
     }
     coord_send_peer(c, p, &m);
     return 0;
+}
+
+/* Held READYs whose job has nothing in hand any more (its last lease
+ * ended: done, or re-queued for want of progress) are answered now. */
+void
+coord_serve_held(mg_coord *c)
+{
+    for (size_t i = 0; i < c->npeers; i++) {
+        peer *p = &c->peers[i];
+        if (p->held && !coord_peer_busy(c, p))
+            on_ready(c, p, NULL, 0);
+    }
 }
 
 /* A peer that keeps sending invalid rows is told so and forgotten, and
@@ -284,6 +332,9 @@ on_row(mg_coord *c, peer *p, const mg_msg *in, char *err, size_t errlen)
         }
         coord_touch_chunk(c, mg_ledger_chunk_of(c->ledger, row.index));
     }
+    /* its sample in hand is done: a held READY gets its lease now */
+    if (p->held && !coord_peer_busy(c, p))
+        on_ready(c, p, err, errlen);
     c->tx_rows++;
     p->rows++;
     if (p->nacks == p->cap_acks) {

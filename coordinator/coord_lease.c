@@ -12,7 +12,15 @@
  *   unfinished lease of a worker that makes no progress for the grace
  *   time is re-queued.
  * - Lease sizes follow the measured time per sample (guided: at most
- *   lease_s seconds of work, at most 1/(2 x jobs) of what is left).
+ *   lease_s seconds of work, at most 1/(2 x jobs) of what is left before
+ *   the tail window).
+ * - The tail: once what is queued fits the window (TAIL_PER_JOB samples
+ *   per joined job), every lease is one sample, the one with the largest
+ *   estimated cost (mg_plan_cost: its seconds of audio; ties by lower
+ *   index), so the run ends on its shortest samples and the jobs finish
+ *   together. Only the window is ever estimated, never the whole run.
+ *   Once entered the tail lasts (re-queued work joins it), and every
+ *   queued index is in the heap. --chunk (fixed leases) has no tail.
  */
 #include "coord_priv.h"
 
@@ -21,6 +29,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Samples per joined job in the tail window: enough that longest-first
+ * absorbs what the jobs' work in hand differs by on entry (about two
+ * samples each), few enough that a million-sample run estimates a few
+ * thousand. */
+#define TAIL_PER_JOB 8
 
 /* p, an array of n elements of `size` bytes with room for *cap, with
  * room for one more (the capacity doubled from `first` when full): the
@@ -77,6 +91,72 @@ todo_after(const mg_coord *c, uint64_t x, bool by_end)
     return lo;
 }
 
+static bool
+todo_has(const mg_coord *c, uint64_t x)
+{
+    size_t i = todo_after(c, x, true);
+    return i < c->ntodo && c->todo[i].a <= x;
+}
+
+/* ---- the tail heap (max cost on top, then the lower index) ---- */
+
+static bool
+above(const tail_item *x, const tail_item *y)
+{
+    return x->cost > y->cost || (x->cost == y->cost && x->index < y->index);
+}
+
+static int
+heap_push(mg_coord *c, uint64_t index)
+{
+    tail_item *h = grow(c->heap, c->nheap, &c->cap_heap, sizeof *h, 64);
+    if (!h)
+        return -1;
+    c->heap = h;
+    tail_item it = {c->plan ? mg_plan_cost(c->plan, c->o.cfg.global_seed,
+                                           index) : 0.0, index};
+    size_t k = c->nheap++;
+    while (k > 0 && above(&it, &h[(k - 1) / 2])) {
+        h[k] = h[(k - 1) / 2];
+        k = (k - 1) / 2;
+    }
+    h[k] = it;
+    return 0;
+}
+
+static tail_item
+heap_pop(mg_coord *c)
+{
+    tail_item *h = c->heap, top = h[0], last = h[--c->nheap];
+    size_t k = 0, n = c->nheap;
+    for (;;) {
+        size_t l = 2 * k + 1, r = l + 1, m = k;
+        const tail_item *best = &last;
+        if (l < n && above(&h[l], best)) {
+            m = l;
+            best = &h[l];
+        }
+        if (r < n && above(&h[r], best))
+            m = r;
+        if (m == k)
+            break;
+        h[k] = h[m];
+        k = m;
+    }
+    if (n)
+        h[k] = last;
+    return top;
+}
+
+static int
+heap_push_range(mg_coord *c, uint64_t a, uint64_t b)
+{
+    for (uint64_t i = a; i < b; i++)
+        if (heap_push(c, i))
+            return -1;
+    return 0;
+}
+
 /* Take [a, b) out of the queue (what of it is there). */
 int
 coord_todo_sub(mg_coord *c, uint64_t a, uint64_t b)
@@ -109,8 +189,8 @@ coord_todo_sub(mg_coord *c, uint64_t a, uint64_t b)
 }
 
 /* Put [a, b) (back) in the queue, merged with its neighbours. */
-int
-coord_todo_add(mg_coord *c, uint64_t a, uint64_t b)
+static int
+todo_add(mg_coord *c, uint64_t a, uint64_t b)
 {
     if (a >= b || coord_todo_sub(c, a, b))
         return -1;
@@ -133,6 +213,67 @@ coord_todo_add(mg_coord *c, uint64_t a, uint64_t b)
         return -1;
     }
     return 0;
+}
+
+/* Put [a, b) (back) in the queue; in the tail, in the heap too. */
+int
+coord_todo_add(mg_coord *c, uint64_t a, uint64_t b)
+{
+    if (todo_add(c, a, b))
+        return -1;
+    return c->tail ? heap_push_range(c, a, b) : 0;
+}
+
+/* Enter the tail once what is queued fits the window of `jobs` joined
+ * jobs (never with fixed leases); true while in it. Entering estimates
+ * each queued index once (microseconds each). */
+bool
+coord_tail_check(mg_coord *c, int jobs)
+{
+    if (c->tail || c->o.chunk)
+        return c->tail;
+    uint64_t w = (uint64_t)TAIL_PER_JOB * (uint64_t)(jobs > 0 ? jobs : 1);
+    if (c->todo_total > w)
+        return false;
+    for (size_t i = 0; i < c->ntodo; i++)
+        if (heap_push_range(c, c->todo[i].a, c->todo[i].b)) {
+            c->nheap = 0;
+            return false;
+        }
+    c->tail = true;
+    if (!c->o.quiet)
+        mg_dlog(WHO, "the last %" PRIu64 " samples go out one at a time, "
+                "longest first%s", c->todo_total,
+                c->plan ? "" : " (no estimates: in index order)");
+    return true;
+}
+
+/* The queued index of the tail with the largest estimated cost, taken
+ * out of the queue; false when none is left. */
+bool
+coord_tail_take(mg_coord *c, uint64_t *index, double *cost)
+{
+    while (c->nheap) {
+        tail_item it = heap_pop(c);
+        if (!todo_has(c, it.index))
+            continue;           /* stale: leased or done since */
+        coord_todo_sub(c, it.index, it.index + 1);
+        *index = it.index;
+        *cost = it.cost;
+        return true;
+    }
+    return false;
+}
+
+/* Does p hold a live lease (a sample in hand)? A live lease always has
+ * work left: it ends when its last row comes. */
+bool
+coord_peer_busy(const mg_coord *c, const peer *p)
+{
+    for (size_t k = 0; k < c->nlive; k++)
+        if (!strcmp(c->leases[c->live[k]].holder, p->identity))
+            return true;
+    return false;
 }
 
 /* ---- leases ---- */
@@ -321,8 +462,10 @@ coord_check_leases(mg_coord *c, int64_t now)
 
 /* Indices for the next lease: fixed (--chunk), else guided - at most
  * lease_s seconds of measured work and at most 1/(2 x jobs) of what is
- * left, one sample while nothing is measured yet - so every job has work
- * at the start and the leases shrink towards the end. */
+ * left before the tail window, one sample while nothing is measured
+ * yet - so every job has work at the start, the leases shrink towards
+ * the tail and none reaches into it (the tail's are one sample each,
+ * coord_tail_take). */
 uint32_t
 coord_lease_size(const mg_coord *c, int jobs)
 {
@@ -335,8 +478,10 @@ coord_lease_size(const mg_coord *c, int jobs)
         double t = c->o.lease_s / c->st.sample_s;
         uint64_t by_time = t >= (double)MG_PROTO_MAX_CHUNK
                                ? MG_PROTO_MAX_CHUNK : (uint64_t)t;
-        uint64_t share = 2 * (uint64_t)(jobs > 0 ? jobs : 1);
-        uint64_t guided = (c->todo_total + share - 1) / share;
+        uint64_t j = (uint64_t)(jobs > 0 ? jobs : 1), share = 2 * j;
+        uint64_t w = TAIL_PER_JOB * j;
+        uint64_t before = c->todo_total > w ? c->todo_total - w : 1;
+        uint64_t guided = (before + share - 1) / share;
         n = by_time < guided ? by_time : guided;
     }
     if (n < 1)

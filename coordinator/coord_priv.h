@@ -11,7 +11,8 @@
  *                     resume-time disk check and import, CURVE, the lock
  *   coord_handlers.c  one handler per message (HELLO, JOIN, READY, ROW)
  *   coord_rows.c      row checks (PROTOCOL.md, "Row checks"), bans
- *   coord_lease.c     the work queue, leases, lease sizing, stragglers
+ *   coord_lease.c     the work queue, leases, lease sizing, the tail
+ *                     (longest first), stragglers
  *   coord_status.c    the status page, progress lines and meta row
  * The invariants of the whole are at the top of coordinator.c.
  */
@@ -27,6 +28,7 @@
 #include "engine.h"
 #include "http.h"
 #include "ledger.h"
+#include "plan.h"
 #include "proto.h"
 #include "stats.h"
 
@@ -58,6 +60,8 @@ typedef struct {
     int64_t mark;
     uint64_t bad_rows;
     int64_t last_row_at;        /* when its last valid row came */
+    bool held;                  /* its READY waits for the sample in hand
+                                   (the tail of a run, coord_lease.c) */
 } peer;
 
 typedef enum { L_LIVE, L_RELEASED, L_DONE } lease_state;
@@ -77,6 +81,12 @@ typedef struct lease_s {
 typedef struct {
     uint64_t a, b;              /* [a, b) */
 } range;
+
+/* A queued index of the tail and its estimated cost (mg_plan_cost). */
+typedef struct {
+    double cost;
+    uint64_t index;
+} tail_item;
 
 struct mg_coord {
     mg_coord_opts o;
@@ -115,6 +125,14 @@ struct mg_coord {
     size_t *seqpos;             /* position of lease lease_base + k */
     size_t nseq, cap_seq;
     double sample_max_s;
+    /* the tail of the run: once what is queued fits the window (a few
+     * samples per job), single-sample leases, longest estimate first;
+     * every queued index is then in the heap (entries may be stale:
+     * checked against the queue when taken) */
+    mg_plan *plan;              /* NULL: no estimates, index order */
+    bool tail;
+    tail_item *heap;            /* max-heap by cost, then lower index */
+    size_t nheap, cap_heap;
     char (*banned)[64];
     size_t nbanned;
     int64_t started, last_progress, last_beat;
@@ -157,6 +175,9 @@ void coord_lease_mark(lease *l, uint64_t index);
 lease *coord_lease_new(mg_coord *c, uint64_t id, uint64_t first, uint32_t n,
                        const char *holder);
 uint32_t coord_lease_size(const mg_coord *c, int jobs);
+bool coord_peer_busy(const mg_coord *c, const peer *p);
+bool coord_tail_check(mg_coord *c, int jobs);
+bool coord_tail_take(mg_coord *c, uint64_t *index, double *cost);
 lease *coord_live_twin(mg_coord *c, const lease *l);
 int coord_release_holder(mg_coord *c, const char *holder);
 int coord_todo_add(mg_coord *c, uint64_t a, uint64_t b);
@@ -172,5 +193,6 @@ int coord_handle(mg_coord *c, const uint8_t *rid, size_t rid_len,
                  const uint8_t *buf, size_t len, bool complete, char *err,
                  size_t errlen);
 void coord_log_bad(mg_coord *c, const char *why);
+void coord_serve_held(mg_coord *c);
 
 #endif

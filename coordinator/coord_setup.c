@@ -512,6 +512,16 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
     if (c->o.endpoint_file &&
         write_endpoint_file(c->o.endpoint_file, c->endpoint, err, errlen))
         goto fail;
+    /* the tail's estimates (coord_lease.c): the genre data only, loaded
+     * once the endpoint is out (workers start meanwhile); without it the
+     * tail goes in index order, a slower end but the same run */
+    if (!c->o.chunk) {
+        char perr[512];
+        c->plan = mg_plan_new(&c->o.cfg, perr, sizeof perr);
+        if (!c->plan)
+            mg_dlog(WHO, "no cost estimates for the end of the run: %s",
+                    perr);
+    }
     if (c->o.http) {
         char title[1200];
         snprintf(title, sizeof title, "musicgen run: seed %" PRId64 ", %"
@@ -561,6 +571,8 @@ mg_coord_destroy(mg_coord **cp)
     free(c->live);
     free(c->seqpos);
     free(c->todo);
+    free(c->heap);
+    mg_plan_destroy(&c->plan);
     free(c->filtered);
     free(c->banned);
     if (c->mon)

@@ -255,6 +255,7 @@ beat(mg_coord *c, char *err, size_t errlen)
         }
     }
     coord_check_leases(c, now);
+    coord_serve_held(c);
     return 0;
 }
 

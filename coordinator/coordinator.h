@@ -87,6 +87,7 @@ typedef struct {
     mg_coord_progress_cb progress; /* NULL: log lines */
     void *progress_ud;
     bool quiet;                    /* only errors and refusals */
+    bool log_leases;               /* one line per lease granted (-v) */
     /* CURVE key directory (proto/curve.h): only workers whose public
      * certificate is in <curve_dir>/authorized may connect. NULL: plain
      * (embedded mode, or a trusted private network). */
