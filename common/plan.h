@@ -8,7 +8,7 @@
  * form, measures, tempo map: microseconds, no notes), from the same
  * streams the engine draws from, so for a sample made on its first
  * attempt the cost is exactly its duration_seconds. Render time grows
- * with it (docs/distributed.md, "The end of a run").
+ * with it (proto/PROTOCOL.md, "The tail").
  */
 #ifndef MG_PLAN_H
 #define MG_PLAN_H

@@ -30,7 +30,9 @@
  *   Redoing a sample gives the same bytes and the ledger keeps the first
  *   row per index, so work is at-least-once, effect exactly-once.
  * - Lease sizes follow the measured time per sample (guided: at most
- *   lease_s seconds of work, at most 1/(2 x jobs) of what is left).
+ *   lease_s seconds of work, at most 1/(2 x jobs) of what is left); the
+ *   tail of the run goes out one sample per lease, longest estimated
+ *   song first, each to a job with nothing in hand (coord_lease.c).
  * - Nothing from the wire becomes a path: the row's path is recomputed
  *   from its index and the run's shard width.
  */

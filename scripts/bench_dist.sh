@@ -8,6 +8,9 @@
 #      within 10%), in BENCH_DIST_REPEATS pairs (5): median and range;
 #   4. coordinator + one worker --jobs 2 vs --jobs 1 on a 16-sample
 #      full-audio run, default leases (goal >= 1.8x on 2 free cores);
+#      sections 2 and 4 also print how long the first job to finish sat
+#      idle before the run's last row (the end's imbalance, from the
+#      ledger's per-job row times);
 #   5. the cost of durable mode (the coordinator's default: ledger
 #      synchronous=FULL, samples fsynced before their rows): the same
 #      full-audio run with --durable yes and --durable no.
@@ -38,6 +41,13 @@ export MUSICGEN_DATA_DIR="$SRC"
 T=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bench-dist.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 now() { date +%s.%N; }
+# idle LEDGER : the end's imbalance - seconds from the first job's last
+# row to the run's last row (a core idle while another job finishes)
+idle() {
+    sqlite3 "$1" "SELECT printf('%.2f', (max(t) - min(t)) * 86400) FROM
+        (SELECT max(julianday(wrote_at)) AS t FROM samples GROUP BY worker)" \
+        2>/dev/null || echo '?'
+}
 wait_file() { # (its own counter: the callers' loops use i)
     wf=0
     while [ ! -s "$1" ]; do
@@ -74,9 +84,9 @@ t1b=$(now)
 t2=$(now)
 w1=$(echo "$t1 - $t0" | bc -l)
 w2=$(echo "$t2 - $t1b" | bc -l)
-printf 'embedded %s x%s: 1 worker %.2f s, 2 workers %.2f s, speed-up %.2fx (goal >= 1.8 on 2 cores, full pipeline; load average %s)\n' \
+printf 'embedded %s x%s: 1 worker %.2f s, 2 workers %.2f s, speed-up %.2fx (goal >= 1.8 on 2 cores, full pipeline; idle at the end %s s; load average %s)\n' \
     "$MODE" "$COUNT" "$w1" "$w2" "$(echo "$w1 / $w2" | bc -l)" \
-    "$(cut -d' ' -f1 /proc/loadavg)"
+    "$(idle "$T/e2/.musicgen/ledger.sqlite")" "$(cut -d' ' -f1 /proc/loadavg)"
 
 # 3. distributed: coordinator + worker --jobs 2 on loopback TCP, against
 # embedded generate --workers 2, run in pairs (embedded, then distributed)
@@ -139,9 +149,9 @@ dist_run() {
 FULL=${BENCH_FULL_COUNT:-16}
 j1=$(dist_run j1 1 full "$FULL")
 j2=$(dist_run j2 2 full "$FULL")
-printf 'coordinator + worker, full x%s, default leases: --jobs 1 %.2f s, --jobs 2 %.2f s, speed-up %.2fx (goal >= 1.8 on 2 free cores; load average %s)\n' \
+printf 'coordinator + worker, full x%s, default leases: --jobs 1 %.2f s, --jobs 2 %.2f s, speed-up %.2fx (goal >= 1.8 on 2 free cores; --jobs 2 idle at the end %s s; load average %s)\n' \
     "$FULL" "$j1" "$j2" "$(echo "$j1 / $j2" | bc -l)" \
-    "$(cut -d' ' -f1 /proc/loadavg)"
+    "$(idle "$T/j2.sqlite")" "$(cut -d' ' -f1 /proc/loadavg)"
 
 # 5. durable mode's cost (same run, --jobs 2)
 dy=$(dist_run dy 2 full "$FULL" --durable yes)
