@@ -50,9 +50,37 @@ clamp01(double x)
     return x < 0 ? 0 : x > 1 ? 1 : (isnan(x) ? 0 : x);
 }
 
-/* In-place iterative radix-2 FFT, n a power of two. */
+/* The twiddle factors of an n-point fft, stage after stage (n - 1 of
+ * each): per stage, (1, 0) turned by (cos, sin)(-2 pi / len) one step at
+ * a time - the recurrence fft once ran inside every group of butterflies,
+ * so the table holds those very values and the transform's bits are
+ * unchanged; made once per STFT, not once per group of every frame. */
 static void
-fft(double *re, double *im, int n)
+fft_twiddles(double *cr_tab, double *ci_tab, int n)
+{
+    int o = 0;
+
+    for (int len = 2; len <= n; len <<= 1) {
+        double ang = -2 * M_PI / len;
+        double wr = cos(ang), wi = sin(ang);
+        double cr = 1, ci = 0;
+        for (int k = 0; k < len / 2; k++) {
+            double t;
+            cr_tab[o + k] = cr;
+            ci_tab[o + k] = ci;
+            t = cr * wr - ci * wi;
+            ci = cr * wi + ci * wr;
+            cr = t;
+        }
+        o += len / 2;
+    }
+}
+
+/* In-place iterative radix-2 FFT, n a power of two, with the twiddle
+ * factors of fft_twiddles. */
+static void
+fft(double *re, double *im, int n, const double *cr_tab,
+    const double *ci_tab)
 {
     for (int i = 1, j = 0; i < n; i++) {
         int bit = n >> 1;
@@ -64,23 +92,18 @@ fft(double *re, double *im, int n)
             t = im[i]; im[i] = im[j]; im[j] = t;
         }
     }
-    for (int len = 2; len <= n; len <<= 1) {
-        double ang = -2 * M_PI / len;
-        double wr = cos(ang), wi = sin(ang);
+    for (int len = 2, o = 0; len <= n; o += len / 2, len <<= 1) {
+        const double *cw = cr_tab + o, *sw = ci_tab + o;
         for (int i = 0; i < n; i += len) {
-            double cr = 1, ci = 0;
             for (int k = 0; k < len / 2; k++) {
                 int a = i + k, b = i + k + len / 2;
+                double cr = cw[k], ci = sw[k];
                 double xr = re[b] * cr - im[b] * ci;
                 double xi = re[b] * ci + im[b] * cr;
-                double t;
                 re[b] = re[a] - xr;
                 im[b] = im[a] - xi;
                 re[a] += xr;
                 im[a] += xi;
-                t = cr * wr - ci * wi;
-                ci = cr * wi + ci * wr;
-                cr = t;
             }
         }
     }
@@ -94,6 +117,7 @@ fft(double *re, double *im, int n)
 typedef struct {
     int n, hop;
     double *re, *im, *win, *tw;
+    double *cr, *ci;    /* the fft's twiddles (fft_twiddles) */
     double *m;          /* the current frame's magnitudes */
 } stft;
 
@@ -108,9 +132,12 @@ stft_init(stft *p, int n, int hop)
     p->im = malloc(sizeof(double) * (size_t)h);
     p->win = malloc(sizeof(double) * (size_t)n);
     p->tw = malloc(sizeof(double) * (size_t)n);
+    p->cr = malloc(sizeof(double) * (size_t)h);
+    p->ci = malloc(sizeof(double) * (size_t)h);
     p->m = malloc(sizeof(double) * (size_t)(h + 1));
-    if (!p->re || !p->im || !p->win || !p->tw || !p->m)
+    if (!p->re || !p->im || !p->win || !p->tw || !p->cr || !p->ci || !p->m)
         return -1;
+    fft_twiddles(p->cr, p->ci, h);
     for (int i = 0; i < n; i++)
         p->win[i] = 0.5 - 0.5 * cos(2 * M_PI * i / n);
     for (int k = 0; k < h; k++) {
@@ -127,6 +154,8 @@ stft_free(stft *p)
     free(p->im);
     free(p->win);
     free(p->tw);
+    free(p->cr);
+    free(p->ci);
     free(p->m);
 }
 
@@ -152,7 +181,7 @@ stft_frame(stft *p, const float *x, long t)
         re[i] = f[2 * i] * win[2 * i];
         im[i] = f[2 * i + 1] * win[2 * i + 1];
     }
-    fft(re, im, h);
+    fft(re, im, h, p->cr, p->ci);
     /* X[k] = E[k] + w^k O[k], E/O the spectra of the even/odd
      * samples: E = (Z[k] + conj Z[h-k]) / 2,
      * O = (Z[k] - conj Z[h-k]) / 2i */
