@@ -192,21 +192,44 @@ decode_block(mg_audio *a, size_t off, size_t n, double h)
 }
 
 /* max(pk, the peak |sample| of a->dec's n frames of every stem and of
- * their sum). */
+ * their sum), in VL lanes (a maximum is the same in any order; each sum
+ * is the stems' in layer order, as one sample at a time). */
+_Static_assert(MG_NLAYERS == 4, "peak_of sums four stems");
+
 static float
 peak_of(const mg_audio *a, size_t n, float pk)
 {
-    for (size_t i = 0; i < 2 * n; i++) {
-        float m = 0;
+    const float *d0 = a->dec[0], *d1 = a->dec[1], *d2 = a->dec[2],
+                *d3 = a->dec[3];
+    float m[VL] = {0};
+    size_t i = 0;
+
+    for (; i + VL <= 2 * n; i += VL)
+        for (int k = 0; k < VL; k++) {
+            float v0 = d0[i + k], v1 = d1[i + k], v2 = d2[i + k],
+                  v3 = d3[i + k];
+            float s = fabsf(0.0f + v0 + v1 + v2 + v3), x = m[k];
+            /* each against the running maximum, as below (a NaN is
+             * never taken) */
+            x = fabsf(v0) > x ? fabsf(v0) : x;
+            x = fabsf(v1) > x ? fabsf(v1) : x;
+            x = fabsf(v2) > x ? fabsf(v2) : x;
+            x = fabsf(v3) > x ? fabsf(v3) : x;
+            m[k] = s > x ? s : x;
+        }
+    for (; i < 2 * n; i++) {
+        float sum = 0;
         for (int l = 0; l < MG_NLAYERS; l++) {
             float v = a->dec[l][i];
-            m += v;
+            sum += v;
             if (fabsf(v) > pk)
                 pk = fabsf(v);
         }
-        if (fabsf(m) > pk)
-            pk = fabsf(m);
+        if (fabsf(sum) > pk)
+            pk = fabsf(sum);
     }
+    for (int k = 0; k < VL; k++)
+        pk = m[k] > pk ? m[k] : pk;
     return pk;
 }
 
