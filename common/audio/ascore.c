@@ -679,20 +679,37 @@ mg_ascore_acc_feed(mg_ascore_acc *a, const float *mono, size_t n)
         a->x = p;
         a->cap = cap;
     }
-    for (size_t i = 0; i < n; i++) {
-        double v = mono[i], m = fabs(v);
-        a->sum += v;
-        a->sq += v * v;
-        if (m > a->peak)
-            a->peak = m;
-        a->clip += m >= 0.99;
-        a->quiet += m < 0.01;
-        a->part += v;
-        if (++a->npart == a->dec) {
-            a->x[a->len++] = (float)(a->part / a->dec);
-            a->part = 0;
-            a->npart = 0;
+    {
+        /* the sums in locals: a store into a->x could alias the struct's
+         * fields (the build has -fno-strict-aliasing), so each would go
+         * through memory every sample; the same sums in the same order */
+        double sum = a->sum, sq = a->sq, peak = a->peak, part = a->part;
+        size_t clip = a->clip, quiet = a->quiet, len = a->len;
+        int npart = a->npart, dec = a->dec;
+        float *x = a->x;
+        for (size_t i = 0; i < n; i++) {
+            double v = mono[i], m = fabs(v);
+            sum += v;
+            sq += v * v;
+            if (m > peak)
+                peak = m;
+            clip += m >= 0.99;
+            quiet += m < 0.01;
+            part += v;
+            if (++npart == dec) {
+                x[len++] = (float)(part / dec);
+                part = 0;
+                npart = 0;
+            }
         }
+        a->sum = sum;
+        a->sq = sq;
+        a->peak = peak;
+        a->part = part;
+        a->clip = clip;
+        a->quiet = quiet;
+        a->len = len;
+        a->npart = npart;
     }
     a->n += n;
     return 0;
