@@ -46,58 +46,113 @@ mg_loud_reset(mg_loud *m, int rate)
     m->a[1][2] = (1.0 - K / Q + K * K) / a0;
 }
 
-int
-mg_loud_add(mg_loud *m, const float *x, size_t frames)
+/* A 100 ms sub-block's energy appended to m->sub; 0, or -1. */
+static int
+loud_push(mg_loud *m, double acc)
 {
-    const double b00 = m->b[0][0], b01 = m->b[0][1], b02 = m->b[0][2];
-    const double a01 = m->a[0][1], a02 = m->a[0][2];
-    const double a11 = m->a[1][1], a12 = m->a[1][2];
-    double s0l = m->z[0][0][0], s1l = m->z[0][0][1];
-    double s0r = m->z[0][1][0], s1r = m->z[0][1][1];
-    double t0l = m->z[1][0][0], t1l = m->z[1][0][1];
-    double t0r = m->z[1][1][0], t1r = m->z[1][1][1];
-    double acc = m->acc;
-    size_t fill = m->fill, i;
+    if (m->nsub == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 1024;
+        double *v = realloc(m->sub, cap * sizeof *v);
+        if (!v)
+            return -1;
+        m->sub = v;
+        m->cap = cap;
+    }
+    m->sub[m->nsub++] = acc;
+    return 0;
+}
 
-    for (i = 0; i < frames; i++) {
-        /* transposed direct form II, both channels side by side */
-        double xl = x[2 * i], xr = x[2 * i + 1];
-        double yl = b00 * xl + s0l, yr = b00 * xr + s0r;
-        s0l = b01 * xl - a01 * yl + s1l;
-        s0r = b01 * xr - a01 * yr + s1r;
-        s1l = b02 * xl - a02 * yl;
-        s1r = b02 * xr - a02 * yr;
-        double wl = yl + t0l, wr = yr + t0r;
-        t0l = -2.0 * yl - a11 * wl + t1l;
-        t0r = -2.0 * yr - a11 * wr + t1r;
-        t1l = yl - a12 * wl;
-        t1r = yr - a12 * wr;
-        acc += wl * wl + wr * wr;
-        if (++fill == m->hop) {
-            if (m->nsub == m->cap) {
-                size_t cap = m->cap ? 2 * m->cap : 1024;
-                double *v = realloc(m->sub, cap * sizeof *v);
-                if (!v)
+/* k meters (1 or 2, at the same position in their 100 ms sub-blocks)
+ * fed `frames` frames each. Each channel's two biquads are chains of
+ * dependent multiply-adds, so the more chains side by side, the less the
+ * loop waits: both channels always, and two meters when the caller has
+ * two stems' blocks at once. Each meter's arithmetic is the same whatever
+ * k is. */
+static inline int
+loud_add_k(mg_loud *const *m, const float *const *x, int k, size_t frames)
+{
+    double b00[2], b01[2], b02[2], a01[2], a02[2], a11[2], a12[2];
+    double s0l[2], s1l[2], s0r[2], s1r[2], t0l[2], t1l[2], t0r[2], t1r[2];
+    double acc[2];
+    size_t fill = m[0]->fill, hop = m[0]->hop;
+
+    for (int j = 0; j < k; j++) {
+        b00[j] = m[j]->b[0][0];
+        b01[j] = m[j]->b[0][1];
+        b02[j] = m[j]->b[0][2];
+        a01[j] = m[j]->a[0][1];
+        a02[j] = m[j]->a[0][2];
+        a11[j] = m[j]->a[1][1];
+        a12[j] = m[j]->a[1][2];
+        s0l[j] = m[j]->z[0][0][0];
+        s1l[j] = m[j]->z[0][0][1];
+        s0r[j] = m[j]->z[0][1][0];
+        s1r[j] = m[j]->z[0][1][1];
+        t0l[j] = m[j]->z[1][0][0];
+        t1l[j] = m[j]->z[1][0][1];
+        t0r[j] = m[j]->z[1][1][0];
+        t1r[j] = m[j]->z[1][1][1];
+        acc[j] = m[j]->acc;
+    }
+    for (size_t i = 0; i < frames; i++) {
+        for (int j = 0; j < k; j++) {
+            /* transposed direct form II, both channels side by side */
+            double xl = x[j][2 * i], xr = x[j][2 * i + 1];
+            double yl = b00[j] * xl + s0l[j], yr = b00[j] * xr + s0r[j];
+            s0l[j] = b01[j] * xl - a01[j] * yl + s1l[j];
+            s0r[j] = b01[j] * xr - a01[j] * yr + s1r[j];
+            s1l[j] = b02[j] * xl - a02[j] * yl;
+            s1r[j] = b02[j] * xr - a02[j] * yr;
+            double wl = yl + t0l[j], wr = yr + t0r[j];
+            t0l[j] = -2.0 * yl - a11[j] * wl + t1l[j];
+            t0r[j] = -2.0 * yr - a11[j] * wr + t1r[j];
+            t1l[j] = yl - a12[j] * wl;
+            t1r[j] = yr - a12[j] * wr;
+            acc[j] += wl * wl + wr * wr;
+        }
+        if (++fill == hop) {
+            for (int j = 0; j < k; j++) {
+                if (loud_push(m[j], acc[j]) < 0)
                     return -1;
-                m->sub = v;
-                m->cap = cap;
+                acc[j] = 0;
             }
-            m->sub[m->nsub++] = acc;
-            acc = 0;
             fill = 0;
         }
     }
-    m->z[0][0][0] = s0l;
-    m->z[0][0][1] = s1l;
-    m->z[0][1][0] = s0r;
-    m->z[0][1][1] = s1r;
-    m->z[1][0][0] = t0l;
-    m->z[1][0][1] = t1l;
-    m->z[1][1][0] = t0r;
-    m->z[1][1][1] = t1r;
-    m->acc = acc;
-    m->fill = fill;
+    for (int j = 0; j < k; j++) {
+        m[j]->z[0][0][0] = s0l[j];
+        m[j]->z[0][0][1] = s1l[j];
+        m[j]->z[0][1][0] = s0r[j];
+        m[j]->z[0][1][1] = s1r[j];
+        m[j]->z[1][0][0] = t0l[j];
+        m[j]->z[1][0][1] = t1l[j];
+        m[j]->z[1][1][0] = t0r[j];
+        m[j]->z[1][1][1] = t1r[j];
+        m[j]->acc = acc[j];
+        m[j]->fill = fill;
+    }
     return 0;
+}
+
+int
+mg_loud_add(mg_loud *m, const float *x, size_t frames)
+{
+    return loud_add_k(&m, &x, 1, frames);
+}
+
+int
+mg_loud_add2(mg_loud *m1, const float *x1, mg_loud *m2, const float *x2,
+             size_t frames)
+{
+    mg_loud *m[2] = {m1, m2};
+    const float *x[2] = {x1, x2};
+
+    if (m1->fill != m2->fill || m1->hop != m2->hop)
+        return mg_loud_add(m1, x1, frames) < 0 ||
+                       mg_loud_add(m2, x2, frames) < 0
+                   ? -1
+                   : 0;
+    return loud_add_k(m, x, 2, frames);
 }
 
 double

@@ -31,6 +31,10 @@ typedef struct {
 void mg_loud_reset(mg_loud *m, int rate);
 /* Interleaved stereo frames. -1 on allocation failure, else 0. */
 int mg_loud_add(mg_loud *m, const float *x, size_t frames);
+/* The same for two meters at once (two stems' blocks: about twice as
+ * fast as one after the other, the same results). */
+int mg_loud_add2(mg_loud *m1, const float *x1, mg_loud *m2, const float *x2,
+                 size_t frames);
 /* Integrated loudness in LUFS; -HUGE_VAL when no block passes the
  * absolute gate (silence). */
 double mg_loud_integrated(const mg_loud *m);
