@@ -302,6 +302,9 @@ mg_cmd_generate(int argc, char **argv)
     /* -v: the coordinator's line per lease (when each job got what) */
     o.log_leases = cfg.verbose > 0;
     o.http = http;
+    /* the engine's, computed at its start: not a second pass over the
+     * genre files before the first lease */
+    o.fp = mg_engine_fingerprint(e);
     int rc = 1;
     mg_coord *c = mg_coord_new(&o, err, sizeof err);
     if (!c) {

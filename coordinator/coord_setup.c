@@ -347,7 +347,9 @@ static int
 open_run(mg_coord *c, char *err, size_t errlen)
 {
     mg_ledger_run want = {0}, have = {0};
-    if (mg_fingerprint_compute(&c->o.cfg, &c->fp, err, errlen))
+    if (c->o.fp)
+        c->fp = *c->o.fp;
+    else if (mg_fingerprint_compute(&c->o.cfg, &c->fp, err, errlen))
         return -1;
     c->run_json = mg_config_run_json(&c->o.cfg);
     if (!c->run_json) {

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "engine.h"
 
 typedef struct {
     uint64_t total, done, failed;
@@ -95,6 +96,9 @@ typedef struct {
     /* Serve the status page and /metrics at this address ("HOST:PORT",
      * coordinator/http.h) while the run lasts. NULL: none. */
     const char *http;
+    /* The run's fingerprint, already computed for this config (embedded
+     * generate: its engine's); NULL: computed at start. */
+    const mg_fingerprint *fp;
 } mg_coord_opts;
 
 typedef struct mg_coord mg_coord;

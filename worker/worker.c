@@ -361,8 +361,19 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
     if (run_config(&w->o->cfg, m, &c, err, errlen))
         return -1;
     mg_fingerprint fp;
-    if (run_fingerprint(&c, &fp, err, errlen) ||
-        send_join(w, &fp, err, errlen))
+    /* the engine made before the fork for this very run has it already
+     * (of the data it loaded): no second pass over the genre files at
+     * every job's start */
+    char *pre_json = !w->thread_on && w->eng->pre
+                         ? mg_config_run_json(&w->o->cfg) : NULL;
+    if (pre_json && !strcmp(pre_json, m->run_json))
+        fp = *mg_engine_fingerprint(w->eng->pre);
+    else if (run_fingerprint(&c, &fp, err, errlen)) {
+        free(pre_json);
+        return -1;
+    }
+    free(pre_json);
+    if (send_join(w, &fp, err, errlen))
         return -1;
     if (mg_fingerprint_compare(&m->fp, &fp, why, sizeof why)) {
         /* the coordinator refuses us too; say it here, where the
