@@ -11,7 +11,7 @@ libfluidsynth-dev libczmq-dev libzmq3-dev libjansson-dev libsndfile1-dev
 libsqlite3-dev libssl-dev libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev libebur128-dev
 libarchive-dev
 fluid-soundfont-gm fluidsynth sqlite3
-fluid-soundfont-gs musescore-general-soundfont-small fluidr3mono-gm-soundfont
+fluid-soundfont-gs musescore-general-soundfont-small fluidr3mono-gm-soundfont avldrums.lv2-soundfont
 csound-soundfont timgm6mb-soundfont
 python3 python3-mido python3-jsonschema python3-yaml aubio-tools valgrind shellcheck jq
 prometheus chromium tmux imagemagick curl

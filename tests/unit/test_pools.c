@@ -138,10 +138,10 @@ opt_in_font_refused_without_accept(void **state)
     assert_non_null(strstr(err, "--accept-license"));
     assert_null(strchr(err, '\n'));
     /* two: both named, in one line */
-    p = mg_pools_load(SF_DIR, "FluidR3_GM,OPL3_FM_128M,AVL_Black_Pearl_4",
+    p = mg_pools_load(SF_DIR, "FluidR3_GM,TimGM6mb,AVL_Black_Pearl_4",
                       false, err, sizeof err);
     assert_null(p);
-    assert_non_null(strstr(err, "OPL3_FM_128M"));
+    assert_non_null(strstr(err, "TimGM6mb"));
     assert_non_null(strstr(err, "AVL_Black_Pearl_4"));
     assert_null(strchr(err, '\n'));
 
