@@ -32,6 +32,7 @@
 #include "config.h"
 #include "engine.h"
 #include "jsonout.h"
+#include "plan.h"
 
 struct musicgen_config {
     mg_config cfg;
@@ -43,6 +44,10 @@ struct musicgen_engine {
     mg_config cfg;
     char fingerprint[512];
     char err[512];
+};
+
+struct musicgen_plan {
+    mg_plan *plan;
 };
 
 struct musicgen_sample {
@@ -186,6 +191,47 @@ musicgen_split_of(const musicgen_config *c, int64_t global_seed,
 {
     return mg_split_name(mg_split_of(mg_sample_seed(global_seed, index),
                                      c->cfg.split));
+}
+
+/* ---- planning --------------------------------------------------------- */
+
+musicgen_plan *
+musicgen_plan_new(const musicgen_config *c, char *err, size_t errlen)
+{
+    musicgen_plan *p;
+    char msg[512] = "";
+
+    if (!c) {
+        seterr(err, errlen, "config is NULL");
+        return NULL;
+    }
+    if (!(p = calloc(1, sizeof *p))) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (mg_config_validate(&c->cfg, false, msg, sizeof msg) < 0 ||
+        !(p->plan = mg_plan_new(&c->cfg, msg, sizeof msg))) {
+        seterr(err, errlen, "%s", msg);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void
+musicgen_plan_destroy(musicgen_plan **p)
+{
+    if (!p || !*p)
+        return;
+    mg_plan_destroy(&(*p)->plan);
+    free(*p);
+    *p = NULL;
+}
+
+double
+musicgen_plan_seconds(musicgen_plan *p, int64_t global_seed, uint64_t index)
+{
+    return mg_plan_cost(p->plan, global_seed, index);
 }
 
 /* ---- engine ----------------------------------------------------------- */

@@ -8,7 +8,7 @@
  *     #include <musicgen.h>
  *     cc prog.c $(pkg-config --cflags --libs musicgen)
  *
- * Objects. Three opaque handles, each made by a _new (or a generate call)
+ * Objects. Four opaque handles, each made by a _new (or a generate call)
  * and freed by its _destroy(&p), which sets p to NULL (NULL is a no-op):
  *   musicgen_config  options by name, as on the command line and in a
  *                    config file (every option of `musicgen generate
@@ -17,7 +17,9 @@
  *                    seconds; then any number of samples, milliseconds of
  *                    engine time plus the synthesis);
  *   musicgen_sample  one sample: its manifest row and, when made in
- *                    memory, the bytes of its files.
+ *                    memory, the bytes of its files;
+ *   musicgen_plan    the genre data alone, to tell a sample's length
+ *                    before it is made (a scheduler's estimate).
  * A getter's pointer is borrowed: it stays valid until the object it came
  * from is destroyed (or, for an error string, until the next call on that
  * object). Memory the library hands over (musicgen_config_json) is freed
@@ -152,6 +154,29 @@ MUSICGEN_API uint64_t musicgen_seed_of(int64_t global_seed, uint64_t index);
 MUSICGEN_API const char *musicgen_split_of(const musicgen_config *c,
                                            int64_t global_seed,
                                            uint64_t index);
+
+/* ---- planning --------------------------------------------------------- */
+
+/* A sample's render time grows with its length (seconds to half a
+ * minute of audio); a scheduler that hands out the longest samples first
+ * keeps its workers busy to the end (as `musicgen generate` does). */
+typedef struct musicgen_plan musicgen_plan;
+/* Load the genre data of c (copied: c may be changed or destroyed
+ * afterwards; no soundfont is loaded). NULL with err on failure (a genre
+ * that cannot be read). Free with musicgen_plan_destroy. A plan must be
+ * used by one thread at a time (it holds one scratch song). */
+MUSICGEN_API musicgen_plan *musicgen_plan_new(const musicgen_config *c,
+                                              char *err, size_t errlen);
+MUSICGEN_API void musicgen_plan_destroy(musicgen_plan **p);
+/* The seconds of audio sample (global_seed, index) has when its first
+ * attempt passes the quality gate (then its duration_seconds, which
+ * sample.json rounds to the microsecond; a re-rolled sample's length
+ * differs), from the symbolic stage's parameter
+ * draw alone (key, tempo, form, measures: microseconds, no notes, no
+ * audio). A pure function of (global_seed, index, c); always > 0. */
+MUSICGEN_API double musicgen_plan_seconds(musicgen_plan *p,
+                                          int64_t global_seed,
+                                          uint64_t index);
 
 /* ---- engine ----------------------------------------------------------- */
 

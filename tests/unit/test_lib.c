@@ -8,7 +8,11 @@
  * with one engine each giving the bytes of one engine in turn, and the
  * float32 tracks of musicgen_generate_f32 and _f32_fd (the WAVs' samples
  * / 32768, sample.json the same text, or without the WAVs' checksums; a
- * file that cannot be written fails the call).
+ * file that cannot be written fails the call), and the plan: a
+ * sample's planned seconds are its duration_seconds (to the microsecond)
+ * when its first attempt passed, the same whatever was planned before,
+ * and differ between samples; a genre that cannot be read is refused by
+ * name.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +22,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -410,6 +415,52 @@ f32_tracks(void **state)
     musicgen_config_destroy(&c);
 }
 
+static void
+plan_seconds(void **state)
+{
+    musicgen_config *c = short_config("midi-only");
+    char err[256] = "";
+    musicgen_engine *e;
+    musicgen_plan *p, *q;
+    musicgen_sample *s;
+    double fwd[12];
+    int first = 0, differ = 0;
+
+    (void)state;
+    e = musicgen_engine_new(c, err, sizeof err);
+    p = musicgen_plan_new(c, err, sizeof err);
+    assert_non_null(e);
+    assert_non_null(p);
+    for (int i = 0; i < 12; i++) {
+        fwd[i] = musicgen_plan_seconds(p, 77, (uint64_t)i);
+        assert_true(fwd[i] > 0);
+        differ |= i > 0 && fwd[i] != fwd[0];
+        assert_int_equal(musicgen_generate(e, 77, (uint64_t)i, &s), 0);
+        if (musicgen_sample_status(s) == MUSICGEN_OK &&
+            musicgen_sample_attempt(s) == 1) {
+            /* sample.json's duration is rounded to the microsecond */
+            assert_true(fabs(fwd[i] - musicgen_sample_duration(s)) < 1e-6);
+            first++;
+        }
+        musicgen_sample_destroy(&s);
+    }
+    assert_true(first > 6);
+    assert_true(differ);
+    /* a pure function: another plan, backwards, from a changed config */
+    q = musicgen_plan_new(c, err, sizeof err);
+    assert_int_equal(musicgen_config_set(c, "genre", "no-such-genre"), 0);
+    for (int i = 11; i >= 0; i--)
+        assert_true(musicgen_plan_seconds(q, 77, (uint64_t)i) == fwd[i]);
+    assert_null(musicgen_plan_new(c, err, sizeof err));
+    assert_non_null(strstr(err, "no-such-genre"));
+    musicgen_plan_destroy(&p);
+    musicgen_plan_destroy(&q);
+    assert_null(p);
+    musicgen_plan_destroy(&p);      /* NULL: a no-op */
+    musicgen_engine_destroy(&e);
+    musicgen_config_destroy(&c);
+}
+
 int
 main(void)
 {
@@ -419,6 +470,7 @@ main(void)
         cmocka_unit_test(batch_manifest_and_rerun),
         cmocka_unit_test(four_threads_same_bytes),
         cmocka_unit_test(f32_tracks),
+        cmocka_unit_test(plan_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
