@@ -1,0 +1,393 @@
+/*
+ * jdoc_val — the values of a tokenized document (contract in jdoc.h):
+ * strings decoded, numbers converted (one at a time or a leaf array in
+ * bulk), members looked up, and the jansson bridge. The tokenizer itself
+ * is jdoc.c.
+ */
+#include "jdoc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonout.h"
+
+static int
+hexval(const char *h)
+{
+    int v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = h[k];
+        v = v * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+/* Decode an escaped string body into out (at most src_len bytes: no
+ * escape grows). Returns the length. Lone surrogates become U+FFFD. */
+static size_t
+unescape(const char *s, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '\\') {
+            out[o++] = s[i];
+            continue;
+        }
+        char c = s[++i];
+        switch (c) {
+        case 'b': out[o++] = '\b'; break;
+        case 'f': out[o++] = '\f'; break;
+        case 'n': out[o++] = '\n'; break;
+        case 'r': out[o++] = '\r'; break;
+        case 't': out[o++] = '\t'; break;
+        case 'u': {
+            unsigned cp = (unsigned)hexval(s + i + 1);
+            i += 4;
+            if (cp >= 0xD800 && cp < 0xDC00 && i + 2 < n &&
+                s[i + 1] == '\\' && s[i + 2] == 'u') {
+                unsigned lo = (unsigned)hexval(s + i + 3);
+                if (lo >= 0xDC00 && lo < 0xE000) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 6;
+                } else {
+                    cp = 0xFFFD;
+                }
+            } else if (cp >= 0xD800 && cp < 0xE000) {
+                cp = 0xFFFD;
+            }
+            if (cp < 0x80) {
+                out[o++] = (char)cp;
+            } else if (cp < 0x800) {
+                out[o++] = (char)(0xC0 | cp >> 6);
+                out[o++] = (char)(0x80 | (cp & 0x3F));
+            } else if (cp < 0x10000) {
+                out[o++] = (char)(0xE0 | cp >> 12);
+                out[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+                out[o++] = (char)(0x80 | (cp & 0x3F));
+            } else {
+                out[o++] = (char)(0xF0 | cp >> 18);
+                out[o++] = (char)(0x80 | (cp >> 12 & 0x3F));
+                out[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+                out[o++] = (char)(0x80 | (cp & 0x3F));
+            }
+            break;
+        }
+        default: out[o++] = c; break; /* " \ / */
+        }
+    }
+    return o;
+}
+
+size_t
+mg_jdoc_str(const mg_jdoc *d, uint32_t i, char *buf, size_t n)
+{
+    const mg_jtok *t = &d->t[i];
+    if (t->len >= n) return (size_t)-1;
+    size_t k;
+    if (!t->esc) {
+        memcpy(buf, d->s + t->start, t->len);
+        k = t->len;
+    } else {
+        k = unescape(d->s + t->start, t->len, buf);
+    }
+    buf[k] = 0;
+    return k;
+}
+
+bool
+mg_jdoc_streq(const mg_jdoc *d, uint32_t i, const char *key)
+{
+    const mg_jtok *t = &d->t[i];
+    if (t->type != MG_JT_STR) return false;
+    size_t kl = strlen(key);
+    if (!t->esc) return t->len == kl && !memcmp(d->s + t->start, key, kl);
+    if (t->len > 4096) return false;
+    char buf[4100];
+    size_t n = unescape(d->s + t->start, t->len, buf);
+    return n == kl && !memcmp(buf, key, kl);
+}
+
+long
+mg_jdoc_get(const mg_jdoc *d, uint32_t obj, const char *key)
+{
+    const mg_jtok *o = &d->t[obj];
+    if (o->type != MG_JT_OBJ) return -1;
+    uint32_t k = obj + 1;
+    for (uint32_t m = 0; m < o->n; m++) {
+        if (mg_jdoc_streq(d, k, key)) return (long)k + 1;
+        k = d->t[k + 1].next;
+    }
+    return -1;
+}
+
+/* Exact powers of ten a double holds. */
+static const double pow10_exact[] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The valid JSON number s[0..n) as a double: strtod's value. Fast path
+ * (Clinger): at most 15 digits and no exponent, so the digits are an
+ * exact integer m < 2^53 and m / 10^k, one IEEE division of two exact
+ * values, is the correctly rounded result, the very double strtod
+ * gives. -1 only when memory runs out. */
+static inline int
+num_double(const char *s, size_t n, double *v)
+{
+    if (n > 400) { /* rare: strtod on a copy of its own */
+        char *b = malloc(n + 1);
+        if (!b) return -1;
+        memcpy(b, s, n);
+        b[n] = 0;
+        *v = strtod(b, NULL);
+        free(b);
+        return 0;
+    }
+    const char *e = s + n;
+    bool neg = *s == '-';
+    uint64_t m = 0;
+    int digits = 0, frac = -1;
+    const char *q = s + neg;
+    for (; q < e; q++) {
+        if (*q == '.') {
+            frac = 0;
+            continue;
+        }
+        if (*q < '0' || *q > '9') break;
+        m = m * 10 + (uint64_t)(*q - '0');
+        if (m) digits++;
+        if (frac >= 0) frac++;
+    }
+    if (q == e && digits <= 15) {
+        double r = (double)m;
+        if (frac > 0) r /= pow10_exact[frac <= 22 ? frac : 22];
+        if (frac <= 22) {
+            *v = neg ? -r : r;
+            return 0;
+        }
+    }
+    char buf[408];
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    *v = strtod(buf, NULL);
+    return 0;
+}
+
+/* The valid JSON integer s[0..n) (no fraction, no exponent) as int64;
+ * -1 out of range. */
+static inline int
+num_i64(const char *s, size_t n, int64_t *v)
+{
+    bool neg = s[0] == '-';
+    uint64_t x = 0;
+    bool safe = n - neg <= 19;
+    for (size_t k = neg; k < n; k++) {
+        unsigned dgt = (unsigned)(s[k] - '0');
+        if (!safe && x > (UINT64_MAX - dgt) / 10) return -1;
+        x = x * 10 + dgt;
+    }
+    if (neg) {
+        if (x > (uint64_t)INT64_MAX + 1) return -1;
+        *v = x == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)x;
+    } else {
+        if (x > (uint64_t)INT64_MAX) return -1;
+        *v = (int64_t)x;
+    }
+    return 0;
+}
+
+int
+mg_jdoc_double(const mg_jdoc *d, uint32_t i, double *v)
+{
+    const mg_jtok *t = &d->t[i];
+    if (t->type != MG_JT_NUM) return -1;
+    return num_double(d->s + t->start, t->len, v);
+}
+
+/* The compact text of a leaf array of numbers: "[" n1 "," n2 ... "]".
+ * Each number ends at the first ',' or ']' (valid text, no spaces). One
+ * pass per number: digits and a fraction of at most 15 digits in all
+ * (m < 10^15 < 2^53, exact) are num_double's fast path; anything else
+ * (an exponent, more digits) goes to num_double itself. */
+int
+mg_jdoc_leaf_doubles(const mg_jdoc *d, uint32_t i, double *out)
+{
+    const mg_jtok *t = &d->t[i];
+    if (t->type != MG_JT_ARR || !t->leaf ||
+        (t->kinds & ~(MG_JK_INT | MG_JK_REAL)))
+        return -1;
+    if (!t->n) return 0;
+    const char *s = d->c + t->cstart + 1, *e = d->c + t->cstart + t->clen;
+    for (uint32_t k = 0; k < t->n; k++) {
+        const char *q = s + (*s == '-'), *d0 = q;
+        uint64_t m = 0;
+        while ((unsigned)(*q - '0') < 10) m = m * 10 + (uint64_t)(*q++ - '0');
+        int frac = 0;
+        if (*q == '.') {
+            const char *f0 = ++q;
+            while ((unsigned)(*q - '0') < 10)
+                m = m * 10 + (uint64_t)(*q++ - '0');
+            frac = (int)(q - f0);
+        }
+        if ((*q == ',' || *q == ']') && q - d0 - (frac > 0) <= 15) {
+            double r = (double)m;
+            if (frac) r /= pow10_exact[frac];
+            out[k] = *s == '-' ? -r : r;
+        } else {
+            while (*q != ',' && *q != ']') q++;
+            if (num_double(s, (size_t)(q - s), &out[k])) return -1;
+        }
+        s = q + 1;
+    }
+    return s == e ? 0 : -1;
+}
+
+int
+mg_jdoc_leaf_i64(const mg_jdoc *d, uint32_t i, int64_t *out)
+{
+    const mg_jtok *t = &d->t[i];
+    if (t->type != MG_JT_ARR || !t->leaf || (t->kinds & ~MG_JK_INT))
+        return -1;
+    if (!t->n) return 0;
+    const char *s = d->c + t->cstart + 1, *e = d->c + t->cstart + t->clen;
+    for (uint32_t k = 0; k < t->n; k++) {
+        /* Up to 18 digits cannot overflow: no check per digit. */
+        const char *q = s + (*s == '-'), *d0 = q;
+        uint64_t x = 0;
+        while ((unsigned)(*q - '0') < 10) x = x * 10 + (uint64_t)(*q++ - '0');
+        if (q - d0 <= 18) {
+            out[k] = *s == '-' ? -(int64_t)x : (int64_t)x;
+        } else if (num_i64(s, (size_t)(q - s), &out[k])) {
+            return -1;
+        }
+        s = q + 1;
+    }
+    return s == e ? 0 : -1;
+}
+
+int
+mg_jdoc_expand(const mg_jdoc *d, uint32_t i, mg_jdoc *sub)
+{
+    const mg_jtok *t = &d->t[i];
+    if (t->type != MG_JT_ARR || !t->leaf) return -1;
+    return mg_jdoc_parse(sub, d->c + t->cstart, t->clen, NULL, 0);
+}
+
+int
+mg_jdoc_u64(const mg_jdoc *d, uint32_t i, uint64_t *v)
+{
+    const mg_jtok *t = &d->t[i];
+    if (t->type != MG_JT_NUM || !t->isint) return -1;
+    const char *s = d->s + t->start;
+    if (s[0] == '-') {
+        /* "-0" only */
+        if (t->len == 2 && s[1] == '0') return *v = 0, 0;
+        return -1;
+    }
+    uint64_t x = 0;
+    /* Up to 19 digits cannot overflow: no check (a division) per digit. */
+    bool safe = t->len <= 19;
+    for (uint32_t k = 0; k < t->len; k++) {
+        unsigned dgt = (unsigned)(s[k] - '0');
+        if (!safe && x > (UINT64_MAX - dgt) / 10) return -1;
+        x = x * 10 + dgt;
+    }
+    *v = x;
+    return 0;
+}
+
+int
+mg_jdoc_i64(const mg_jdoc *d, uint32_t i, int64_t *v)
+{
+    const mg_jtok *t = &d->t[i];
+    if (t->type != MG_JT_NUM || !t->isint) return -1;
+    return num_i64(d->s + t->start, t->len, v);
+}
+
+json_t *
+mg_jdoc_to_json(const mg_jdoc *d, uint32_t i)
+{
+    const mg_jtok *t = &d->t[i];
+    switch ((mg_jtype)t->type) {
+    case MG_JT_NULL: return json_null();
+    case MG_JT_TRUE: return json_true();
+    case MG_JT_FALSE: return json_false();
+    case MG_JT_NUM: {
+        int64_t iv;
+        uint64_t uv;
+        double dv;
+        if (t->isint && mg_jdoc_i64(d, i, &iv) == 0) return json_integer(iv);
+        if (t->isint && mg_jdoc_u64(d, i, &uv) == 0) return mg_json_u64(uv);
+        if (mg_jdoc_double(d, i, &dv)) return NULL;
+        return json_real(dv);
+    }
+    case MG_JT_STR: {
+        if (!t->esc) return json_stringn(d->s + t->start, t->len);
+        char *buf = malloc((size_t)t->len + 1);
+        if (!buf) return NULL;
+        size_t n = unescape(d->s + t->start, t->len, buf);
+        json_t *j = json_stringn(buf, n);
+        free(buf);
+        return j;
+    }
+    case MG_JT_ARR: {
+        if (t->leaf) { /* elements not tokenized: tokenize them now */
+            mg_jdoc sub = {0};
+            json_t *a = mg_jdoc_expand(d, i, &sub) ? NULL
+                                                   : mg_jdoc_to_json(&sub, 0);
+            mg_jdoc_free(&sub);
+            return a;
+        }
+        json_t *a = json_array();
+        uint32_t k = i + 1;
+        for (uint32_t m = 0; a && m < t->n; m++) {
+            json_t *v = mg_jdoc_to_json(d, k);
+            if (!v || json_array_append_new(a, v)) {
+                json_decref(a);
+                return NULL;
+            }
+            k = d->t[k].next;
+        }
+        return a;
+    }
+    case MG_JT_OBJ: {
+        json_t *o = json_object();
+        uint32_t k = i + 1;
+        char small[256];
+        for (uint32_t m = 0; o && m < t->n; m++) {
+            const mg_jtok *kt = &d->t[k];
+            char *key = kt->len < sizeof small ? small : malloc(kt->len + 1u);
+            json_t *v = key ? mg_jdoc_to_json(d, k + 1) : NULL;
+            size_t kl = key ? mg_jdoc_str(d, k, key, (size_t)kt->len + 1) : 0;
+            int bad = !v || json_object_setn_new(o, key, kl, v);
+            if (key != small) free(key);
+            if (bad) {
+                json_decref(o);
+                return NULL;
+            }
+            k = d->t[k + 1].next;
+        }
+        return o;
+    }
+    }
+    return NULL;
+}
+
+int
+mg_jdoc_json_u64(const json_t *v, uint64_t *out)
+{
+    if (json_is_integer(v)) {
+        json_int_t x = json_integer_value(v);
+        if (x < 0) return -1;
+        *out = (uint64_t)x;
+        return 0;
+    }
+    const char *s = json_string_value(v);
+    if (!s || strncmp(s, "\x01u64:", 5)) return -1;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s + 5, &end, 10);
+    if (errno || *end || end == s + 5) return -1;
+    *out = x;
+    return 0;
+}
