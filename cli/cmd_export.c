@@ -25,6 +25,8 @@ static const char usage_text[] =
     "  -f, --fmt FMT       jsonl (default), csv, parquet, hf, jams, webdataset\n"
     "  -r, --relative      paths relative to ROOT (default: absolute)\n"
     "      --no-midi       no MIDI path columns / MIDI files\n"
+    "      --notes         jsonl, csv, parquet, hf: the notes.<layer>.*\n"
+    "                      columns too (every note of sample.json)\n"
     "      --split LIST    keep these splits (train,valid,test)\n"
     "  -g, --genre LIST    keep samples of these genres\n"
     "      --min-score X   keep samples with musicality_score >= X\n"
@@ -76,8 +78,8 @@ mg_cmd_export(int argc, char **argv)
             continue;
         }
         static const char *const flags[] = {
-            "-r", "--relative", "--no-midi", "--force", "-q", "--quiet",
-            "-h", "--help", NULL};
+            "-r", "--relative", "--no-midi", "--notes", "--force", "-q",
+            "--quiet", "-h", "--help", NULL};
         bool is_flag = false;
         for (int k = 0; flags[k]; k++) is_flag |= !strcmp(name, flags[k]);
         if (is_flag) {
@@ -99,6 +101,8 @@ mg_cmd_export(int argc, char **argv)
             o.relative = true;
         } else if (!strcmp(name, "--no-midi")) {
             o.no_midi = true;
+        } else if (!strcmp(name, "--notes")) {
+            o.notes = true;
         } else if (!strcmp(name, "--force")) {
             o.overwrite = true;
         } else if (!strcmp(name, "-q") || !strcmp(name, "--quiet")) {

@@ -332,7 +332,8 @@ build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
     for (uint32_t m = 0; m < t->n; m++) {
         if (!mg_jdoc_streq(r->doc, k, "mix") &&
             !mg_jdoc_streq(r->doc, k, "stems") &&
-            !mg_jdoc_streq(r->doc, k, "midi")) {
+            !mg_jdoc_streq(r->doc, k, "midi") &&
+            (o->notes || !mg_jdoc_streq(r->doc, k, "notes"))) {
             const char *key = tok_str(r, k);
             if (key) flatten(r, key, k + 1);
             else r->dropped++;
@@ -554,6 +555,11 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     mg_xwriter *w = writer_new(o, st, tmp, err, errlen);
     mg_xrow *row = w ? malloc(sizeof *row) : NULL;
     mg_jdoc doc = {0};
+    /* Without --notes the tabular formats leave sample.json's notes out:
+     * validated, not tokenized (jdoc.h, mg_jdoc.skip). */
+    if (!o->notes && o->fmt != MG_EXPORT_JAMS &&
+        o->fmt != MG_EXPORT_WEBDATASET)
+        doc.skip = "notes";
     int rc = w && row ? 0 : -1;
     if (w && !row) mg_errf(err, errlen, "out of memory");
     st->failed = count_failed(absroot);

@@ -16,8 +16,10 @@
  *  - Columns come from the data: every scalar of sample.json (nested
  *    objects flattened to dotted names, "musicality.symbolic.score"),
  *    every list, and the file paths (path, mix_path, stem_<layer>_path,
- *    midi_<layer>_path). Tabular formats take their columns from the
- *    first exported sample; a later sample's extra fields are counted.
+ *    midi_<layer>_path); sample.json's `notes` (every note of every
+ *    layer, most of a row) only with `notes` set, though it is validated
+ *    either way. Tabular formats take their columns from the first
+ *    exported samples; a later sample's extra fields are counted.
  */
 #ifndef MG_EXPORT_H
 #define MG_EXPORT_H
@@ -47,6 +49,7 @@ typedef struct {
     mg_export_fmt fmt;
     bool relative;     /* paths relative to the dataset root */
     bool no_midi;      /* no MIDI paths / files */
+    bool notes;        /* tabular formats: the notes.<layer>.* columns */
     const char *split; /* comma list of splits kept; NULL keeps all */
     const char *genre; /* comma list: kept if `genre` or a `genres` item */
     bool has_min_score;

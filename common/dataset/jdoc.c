@@ -220,6 +220,17 @@ literal(parser *p, const char *word, mg_jtype type)
     return 0;
 }
 
+static int skipped_value(parser *p);
+
+/* Is string token i (a key just read) the unescaped text key? */
+static inline bool
+is_key(const mg_jdoc *d, uint32_t i, const char *key)
+{
+    const mg_jtok *t = &d->t[i];
+    size_t kl = strlen(key);
+    return !t->esc && t->len == kl && !memcmp(d->s + t->start, key, kl);
+}
+
 static int
 container(parser *p, bool obj)
 {
@@ -240,12 +251,23 @@ container(parser *p, bool obj)
                 if (p->pos >= p->len || p->s[p->pos] != '"')
                     return fail(p, "expected a key");
                 if (string(p)) return -1;
+                bool skip = p->depth == 1 && p->d->skip &&
+                            is_key(p->d, p->d->n - 1, p->d->skip);
                 skip_ws(p);
                 if (p->pos >= p->len || p->s[p->pos] != ':')
                     return fail(p, "expected ':'");
                 p->pos++;
+                if (skip) {
+                    skip_ws(p);
+                    if (p->pos < p->len &&
+                        (p->s[p->pos] == '{' || p->s[p->pos] == '[')) {
+                        if (skipped_value(p)) return -1;
+                        goto member_done;
+                    }
+                }
             }
             if (value(p)) return -1;
+        member_done:
             count++;
             const unsigned char *u = (const unsigned char *)p->s;
             if (p->pos + 16 <= p->len && sep_hit(&sep, u + p->pos)) {
@@ -394,6 +416,98 @@ num_fast(const unsigned char *s, size_t i, size_t n, bool *real)
 }
 #endif
 
+/* A run of numbers in an array, each followed by ',' and at most one
+ * space (the one-line arrays of a sample.json: "0.0, 0.487805, ..."),
+ * checked 64 bytes at a time with bit masks (bit k: byte i + k) instead
+ * of a chain of loads and branches per number. s[i] starts a number and
+ * i + 80 <= n. The part taken ends at the last comma before the first
+ * byte that is not a digit, '.', '-', ',' or ' ' (a ']', a newline, an
+ * exponent). In it each byte class must stand where the grammar allows:
+ * a space only right after a comma, a comma only right after a number,
+ * '-' only first in a number and before a digit, '.' between two digits
+ * and once in a number, a '0' first in an integer part not before
+ * another digit; then its runs are numbers (-?(0|[1-9]D*)(.D+)?) and
+ * separators (", " or ","), valid JSON. With o, writes the part's
+ * compact text (spaces dropped) at *o; adds its numbers to *cnt and their
+ * kinds to *kd. The index past the part's last comma, or 0 when there is
+ * no such part or a check fails (nothing written, nothing counted: the
+ * byte loop then takes the same bytes, messages and all). */
+#if defined(__SSE2__) && defined(WORDS)
+static inline uint64_t
+eq64(const __m128i v[4], char c)
+{
+    __m128i k = _mm_set1_epi8(c);
+    uint64_t m = 0;
+    for (int j = 0; j < 4; j++)
+        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[j], k))
+             << (16 * j);
+    return m;
+}
+
+static inline size_t
+num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
+          uint32_t *cnt)
+{
+    __m128i v[4];
+    uint64_t D = 0;
+    for (int j = 0; j < 4; j++) {
+        v[j] = _mm_loadu_si128((const __m128i *)(const void *)(s + i +
+                                                               16 * j));
+        __m128i x = _mm_sub_epi8(v[j], _mm_set1_epi8('0' - 128));
+        D |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+                 _mm_cmplt_epi8(x, _mm_set1_epi8(-128 + 10)))
+             << (16 * j);
+    }
+    uint64_t P = eq64(v, '.'), M = eq64(v, '-'), C = eq64(v, ','),
+             S = eq64(v, ' ');
+    uint64_t Q = D | P | M, other = ~(Q | C | S);
+    if (other) C &= (other & -other) - 1; /* commas before the first */
+    if (!C) return 0;
+    int lastc = 63 - __builtin_clzll(C);
+    uint64_t R = lastc == 63 ? ~0ULL : (1ULL << (lastc + 1)) - 1;
+    Q &= R, P &= R, M &= R, S &= R, D &= R;
+    uint64_t QS = Q & ~(Q << 1);              /* first byte of a number */
+    uint64_t DS = D & ~(D << 1) & ~(P << 1);  /* first integer digit */
+    uint64_t Z = eq64(v, '0');
+    /* Adding the bit after each '.' carries through the rest of its
+     * number (all in Q) into the comma after it: a second '.' in the
+     * same number is then a Q bit cleared in T. */
+    uint64_t T = Q + (P << 1);
+    if ((S & ~(C << 1)) | (C & ~(Q << 1)) | (M & ~QS) | (M & ~(D >> 1)) |
+        (P & ~(D << 1)) | (P & ~(D >> 1)) | (P & ~T) | (DS & Z & (D >> 1)) |
+        (~QS & 1))
+        return 0;
+    int runs = __builtin_popcountll(QS), dots = __builtin_popcountll(P);
+    *kd |= (dots ? (unsigned)MG_JK_REAL : 0u) |
+           (dots < runs ? (unsigned)MG_JK_INT : 0u);
+    *cnt += (uint32_t)runs;
+    size_t end = (size_t)lastc + 1;
+    if (op) {
+        char *o = *op;
+        size_t prev = 0;
+        for (uint64_t sp = S; sp; sp &= sp - 1) {
+            size_t at = (size_t)__builtin_ctzll(sp);
+            memcpy(o, s + i + prev, 16); /* a run of at most 16 bytes */
+            if (at - prev > 16) memcpy(o, s + i + prev, at - prev);
+            o += at - prev;
+            prev = at + 1;
+        }
+        memcpy(o, s + i + prev, 16);
+        if (end - prev > 16) memcpy(o, s + i + prev, end - prev);
+        *op = o + (end - prev);
+    }
+    return i + end;
+}
+#else
+static inline size_t
+num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
+          uint32_t *cnt)
+{
+    (void)s, (void)i, (void)op, (void)kd, (void)cnt;
+    return 0;
+}
+#endif
+
 /* Copy s[st..i) to o, which has 16 bytes of room past it: a short run
  * (most numbers) as one fixed 16-byte move, no call. */
 static inline void
@@ -408,10 +522,12 @@ copy_run(char *o, const unsigned char *s, size_t st, size_t i, size_t n)
  * in *count, its elements' MG_JK_* kinds in *kinds, p->pos past its ']'.
  * With scalars_only, an element that is an array or object stops it
  * early: 1, p->pos unchanged, nothing said (the caller tokenizes the
- * array instead). */
+ * array instead). Without emit the compact text is not wanted: runs of
+ * numbers are then validated only (*op still has the room). Works the
+ * same on an object at p->pos. */
 static int
 skip_array(parser *p, uint32_t *count, char **op, uint8_t *kinds,
-           bool scalars_only)
+           bool scalars_only, bool emit)
 {
     const unsigned char *s = (const unsigned char *)p->s;
     size_t i = p->pos, n = p->len;
@@ -421,12 +537,14 @@ skip_array(parser *p, uint32_t *count, char **op, uint8_t *kinds,
     uint32_t cnt = 0;
     unsigned kd = 0;
     bool in_key = false;
+    int noblk = 0; /* num_block failed in the array at this level */
     const char *why;
     sepmark sep = {.len = 0}; /* one for all levels: see sep_hit */
 #define FAIL(w) do { why = (w); goto bad; } while (0)
 open:
     if (p->depth + top + 1 > MAX_DEPTH) FAIL("nested too deeply");
     obj[++top] = s[i] == '{';
+    if (noblk >= top) noblk = 0;
     *o++ = (char)s[i++];
     i = ws_end(s, i, n);
     if (i < n && s[i] == (obj[top] ? '}' : ']')) {
@@ -447,6 +565,19 @@ colon:
 val:
     i = ws_end(s, i, n);
     if (i >= n) FAIL("unexpected end");
+    if (!obj[top] && noblk != top && i + 80 <= n &&
+        (s[i] == '-' || (unsigned)(s[i] - '0') < 10)) {
+        unsigned kd2 = 0;
+        uint32_t cnt2 = 0;
+        size_t at = num_block(s, i, emit ? &o : NULL,
+                              top == 1 ? &kd : &kd2,
+                              top == 1 ? &cnt : &cnt2);
+        if (at) {
+            i = at;
+            goto val;
+        }
+        noblk = top; /* not such a run: not again in this array */
+    }
     switch (s[i]) {
     case '{':
     case '[':
@@ -597,7 +728,7 @@ leaf_array(parser *p)
     mg_jdoc *d = p->d;
     char *o = d->c + d->clen;
     int rc = skip_array(p, &count, &o, &kinds,
-                        !(p->flags & MG_JDOC_LEAF_ARRAYS));
+                        !(p->flags & MG_JDOC_LEAF_ARRAYS), true);
     if (rc > 0) {
         d->n = (uint32_t)ti; /* not a leaf: its token is made again */
         return container(p, false);
@@ -612,6 +743,27 @@ leaf_array(parser *p)
     t->cstart = (uint32_t)d->clen;
     t->clen = (uint32_t)(o - (d->c + d->clen));
     d->clen += t->clen;
+    return 0;
+}
+
+/* The value at p->pos (a '{' or '['), validated by skip_array's loop
+ * (its compact text written to scratch room and dropped), as one token
+ * (mg_jdoc.skip). */
+static int
+skipped_value(parser *p)
+{
+    mg_jdoc *d = p->d;
+    long ti = newtok(p, p->s[p->pos] == '{' ? MG_JT_OBJ : MG_JT_ARR);
+    if (ti < 0) return -1;
+    uint32_t count;
+    uint8_t kinds = 0;
+    char *o = d->c + d->clen;
+    if (skip_array(p, &count, &o, &kinds, false, false)) return -1;
+    mg_jtok *t = &d->t[ti];
+    t->skipped = 1;
+    t->n = count;
+    t->len = (uint32_t)(p->pos - t->start);
+    t->next = (uint32_t)ti + 1;
     return 0;
 }
 
@@ -648,7 +800,7 @@ mg_jdoc_parse_opt(mg_jdoc *d, const char *text, size_t len, unsigned flags,
     d->shallow = flags != 0;
     if (len >= UINT32_MAX) return mg_errf(err, errlen, "file too large");
     d->clen = 0;
-    if (d->shallow && d->ccap < len + 17) {
+    if ((d->shallow || d->skip) && d->ccap < len + 17) {
         /* Compact text never outgrows the text (copy_run: 16 more). */
         size_t cap = d->ccap ? d->ccap : 65536;
         while (cap < len + 17) cap *= 2;

@@ -43,6 +43,7 @@ typedef struct {
     uint8_t isint;  /* NUM: no fraction, no exponent */
     uint8_t leaf;   /* ARR: one token, elements not tokenized */
     uint8_t kinds;  /* leaf ARR: MG_JK_* bits of its elements' kinds */
+    uint8_t skipped; /* ARR, OBJ: mg_jdoc.skip's member, one token */
     uint32_t cstart, clen; /* leaf ARR: its compact text in mg_jdoc.c */
 } mg_jtok;
 
@@ -63,6 +64,14 @@ typedef struct {
     bool shallow;  /* parsed with MG_JDOC_LEAF_ARRAYS or _SCALAR_ARRAYS */
     char *c;       /* shallow: the leaf arrays' compact texts */
     size_t clen, ccap;
+    /* Set by the caller before a parse, or NULL: the value of the root
+     * object's member of this name, when an array or object, is validated
+     * exactly as any other (same grammar, depth limit and messages) but
+     * not tokenized: one token, `skipped` set, its text at start/len, n
+     * its elements or members, nothing inside reachable but through
+     * mg_jdoc_compact and mg_jdoc_to_json (which parse its text). For a
+     * reader that leaves a large member out (export without --notes). */
+    const char *skip;
 } mg_jdoc;
 
 /* Tokenize text[0..len); 0, or -1 and "line L: what" in err. The doc's

@@ -308,6 +308,14 @@ json_t *
 mg_jdoc_to_json(const mg_jdoc *d, uint32_t i)
 {
     const mg_jtok *t = &d->t[i];
+    if (t->skipped) { /* nothing inside tokenized: parse its text */
+        mg_jdoc sub = {0};
+        json_t *v = mg_jdoc_parse(&sub, d->s + t->start, t->len, NULL, 0)
+                        ? NULL
+                        : mg_jdoc_to_json(&sub, 0);
+        mg_jdoc_free(&sub);
+        return v;
+    }
     switch ((mg_jtype)t->type) {
     case MG_JT_NULL: return json_null();
     case MG_JT_TRUE: return json_true();

@@ -36,11 +36,17 @@ rm "$lost/midi/melody.mid"
 grep -q "200 rows to f.jsonl (jsonl); left out: 2 half-written, 1 invalid" log \
     || die "summary line: $(cat log)"
 $CHK jsonl f.jsonl flat --expect 200 || die "jsonl judged wrong"
+"$MG_BIN" export flat --out fn.jsonl --notes -q || die "export jsonl --notes"
+$CHK jsonl fn.jsonl flat --notes --expect 200 || die "jsonl --notes judged wrong"
 "$MG_BIN" export flat --out f.csv --fmt csv --relative -q || die "export csv"
 $CHK csv f.csv flat --relative || die "csv judged wrong"
 "$MG_BIN" export flat --out f.parquet --fmt parquet --row-group 64 -q \
     || die "export parquet"
 $CHK parquet f.parquet flat --row-group 64 || die "parquet judged wrong"
+"$MG_BIN" export flat --out fn.parquet --fmt parquet --row-group 64 --notes \
+    -q || die "export parquet --notes"
+$CHK parquet fn.parquet flat --row-group 64 --notes \
+    || die "parquet --notes judged wrong"
 # (the test split only: validating every note of 200 files takes long)
 "$MG_BIN" export flat --out f.jams --fmt jams --split test 2> log || die "export jams"
 $CHK jams f.jams flat --split test || die "jams judged wrong"

@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """check_export — judge a `musicgen export` output with independent readers.
 
-Usage: check_export.py FMT OUT ROOT [--relative] [--no-midi]
+Usage: check_export.py FMT OUT ROOT [--relative] [--no-midi] [--notes]
          [--split LIST] [--genre LIST] [--min-score X]
          [--shard-size N] [--row-group N] [--codec zstd|snappy|none]
 
 Written apart from the exporter: it walks ROOT itself (flat or sharded),
 reads every complete sample.json with Python's json, derives the rows the
 export must hold (paths, every field with nested objects flattened to
-dotted names), and compares them with what an independent reader finds:
+dotted names; `notes` only with --notes), and compares them with what an
+independent reader finds:
   jsonl       Python's json, row by row, in index order
   csv         Python's csv module (RFC 4180), lists and objects as JSON
   parquet     DuckDB (npm @duckdb/node-api, tests/tools/duckdb): row count,
@@ -114,7 +115,7 @@ def row_of(root, rel, s, a):
         else:
             row[name] = v
     for k, v in s.items():
-        if k not in ("mix", "stems", "midi"):
+        if k not in ("mix", "stems", "midi") and (a.notes or k != "notes"):
             rec(k, v)
     return row
 
@@ -458,6 +459,8 @@ def main():
     ap.add_argument("root")
     ap.add_argument("--relative", action="store_true")
     ap.add_argument("--no-midi", action="store_true")
+    ap.add_argument("--notes", action="store_true",
+                    help="the export has the notes.<layer>.* columns")
     ap.add_argument("--split")
     ap.add_argument("--genre")
     ap.add_argument("--min-score", type=float)

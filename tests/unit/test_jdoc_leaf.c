@@ -114,7 +114,45 @@ check_scalar_leaves(const mg_jdoc *sc)
     }
 }
 
-/* Parse text three ways; 1 when accepted (and all checks passed), 0 when
+/* sk (parsed with skip = "notes") against the full parse: the same root
+ * members at the same places; the root's "notes", when an array or
+ * object, one skipped token with its element count, compact text and
+ * jansson tree; every other member as in the full parse. */
+static void
+check_skipped(const mg_jdoc *full, const mg_jdoc *sk)
+{
+    if (full->t[0].type != MG_JT_OBJ) return;
+    uint32_t kf = 1, ks = 1;
+    char *a = malloc(full->t[0].len + 3), *b = malloc(full->t[0].len + 3);
+    assert_true(a && b);
+    for (uint32_t m = 0; m < full->t[0].n; m++) {
+        const mg_jtok *vf = &full->t[kf + 1], *vs = &sk->t[ks + 1];
+        bool notes = mg_jdoc_streq(full, kf, "notes");
+        assert_true(mg_jdoc_streq(sk, ks, "notes") == notes);
+        assert_int_equal(vf->type, vs->type);
+        assert_int_equal(vf->n, vs->n);
+        assert_int_equal(vf->start, vs->start);
+        assert_int_equal(vf->len, vs->len);
+        bool big = vf->type == MG_JT_ARR || vf->type == MG_JT_OBJ;
+        assert_int_equal(vs->skipped, notes && big && !full->t[kf].esc);
+        if (vs->skipped) assert_int_equal(vs->next, ks + 2);
+        size_t na = mg_jdoc_compact(full, kf + 1, a);
+        size_t nb = mg_jdoc_compact(sk, ks + 1, b);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, na);
+        json_t *jf = mg_jdoc_to_json(full, kf + 1),
+               *js = mg_jdoc_to_json(sk, ks + 1);
+        assert_true((jf && js && json_equal(jf, js)) || (!jf && !js));
+        json_decref(jf);
+        json_decref(js);
+        kf = full->t[kf + 1].next;
+        ks = sk->t[ks + 1].next;
+    }
+    free(a);
+    free(b);
+}
+
+/* Parse text four ways; 1 when accepted (and all checks passed), 0 when
  * all refused it with the same message. */
 static int
 both_ways(const char *text, size_t len)
@@ -124,13 +162,20 @@ both_ways(const char *text, size_t len)
     char *s = malloc(len ? len : 1);
     assert_non_null(s);
     memcpy(s, text, len);
-    mg_jdoc full = {0}, leaf = {0}, sc = {0};
-    char e1[200] = "", e2[200] = "", e3[200] = "";
+    mg_jdoc full = {0}, leaf = {0}, sc = {0}, sk = {0};
+    char e1[200] = "", e2[200] = "", e3[200] = "", e4[200] = "";
     int r1 = mg_jdoc_parse(&full, s, len, e1, sizeof e1);
     int r2 = mg_jdoc_parse_opt(&leaf, s, len, MG_JDOC_LEAF_ARRAYS, e2,
                                sizeof e2);
     int r3 = mg_jdoc_parse_opt(&sc, s, len, MG_JDOC_SCALAR_ARRAYS, e3,
                                sizeof e3);
+    sk.skip = "notes";
+    int r4 = mg_jdoc_parse_opt(&sk, s, len, MG_JDOC_SCALAR_ARRAYS, e4,
+                               sizeof e4);
+    if (r1 != r4 || strcmp(e1, e4))
+        fail_msg("full %d \"%s\" vs skip %d \"%s\" for: %.*s", r1, e1, r4,
+                 e4, (int)(len < 200 ? len : 200), s);
+    if (r1 == 0) check_skipped(&full, &sk);
     if (r1 != r2 || strcmp(e1, e2))
         fail_msg("full %d \"%s\" vs leaf %d \"%s\" for: %.*s", r1, e1, r2, e2,
                  (int)(len < 200 ? len : 200), s);
@@ -202,6 +247,7 @@ both_ways(const char *text, size_t len)
     mg_jdoc_free(&full);
     mg_jdoc_free(&leaf);
     mg_jdoc_free(&sc);
+    mg_jdoc_free(&sk);
     free(s);
     return ok;
 }
@@ -320,18 +366,76 @@ sample_doc(char *out, size_t cap)
     return n;
 }
 
+/* The same in the layout sample.json has now: each array of scalars on
+ * one line, ", " between its elements (what num_block in jdoc.c takes 64
+ * bytes at a time). */
+static size_t
+one_line_doc(char *out, size_t cap)
+{
+    size_t n = 0;
+#define P(...) n += (size_t)snprintf(out + n, cap - n, __VA_ARGS__)
+    P("{\n  \"beat_times\": [");
+    for (int i = 0; i < 40; i++) P("%s%d.%06d", i ? ", " : "", i, i * 7919 % 1000000);
+    P("],\n  \"chords\": [\n");
+    for (int i = 0; i < 3; i++)
+        P("%s    {\n      \"start_seconds\": %d.5,\n      \"voicing\": "
+          "[60, 64, -7]\n    }", i ? ",\n" : "", i);
+    P("\n  ],\n  \"notes\": {\n    \"bass\": {\"instrument\": 3, \"onset\": [");
+    for (int i = 0; i < 30; i++) P("%s%d.%03d", i ? ", " : "", i, i * 37 % 1000);
+    P("], \"pitch\": [");
+    for (int i = 0; i < 30; i++) P("%s%d", i ? ", " : "", 30 + i);
+    P("]},\n    \"beat\": {\"velocity\": [");
+    for (int i = 0; i < 30; i++) P("%s%d", i ? "," : "", i - 15);
+    P("]}\n  },\n  \"seed\": 18446744073709551615\n}\n");
+#undef P
+    return n;
+}
+
+/* Runs of numbers with one bad (or odd but good) element at every offset
+ * of a 64-byte block: the verdict and message of the byte loop. */
 static void
-mutations_agree(void **state)
+number_blocks(void **state)
 {
     (void)state;
-    static char doc[20000], m[20000];
-    size_t n = sample_doc(doc, sizeof doc);
-    assert_true(n < sizeof doc - 10);
+    static const char *odd[] = {
+        "01", "1.2.3", "-", "1..2", "1 ", "", "-0", "0.0", "1.", ".5", "1-2",
+        "1e5", " 1", "00", "-01", "0", "1.5E-3", "12345678901234567890",
+        "\"x\"", "[1, 2]", "\n3", "1\t", "-.5", "9.", "--1", "1.0.", "true",
+        "0.12", "-0.0", "1,", "2 ", "0.000001",
+    };
+    char t[1200];
+    for (size_t b = 0; b < sizeof odd / sizeof *odd; b++)
+        for (int k = 0; k < 30; k++) {
+            size_t n = 0;
+            n += (size_t)snprintf(t + n, sizeof t - n, "{\"a\": [");
+            for (int j = 0; j < k; j++)
+                n += (size_t)snprintf(t + n, sizeof t - n, "%d.%d, ", j,
+                                      j * 7 % 10);
+            n += (size_t)snprintf(t + n, sizeof t - n, "%s", odd[b]);
+            for (int j = 0; j < 14; j++)
+                n += (size_t)snprintf(t + n, sizeof t - n, ", %d", j * 13);
+            n += (size_t)snprintf(t + n, sizeof t - n, "], \"notes\": [");
+            for (int j = 0; j < k; j++)
+                n += (size_t)snprintf(t + n, sizeof t - n, "%d, ", -j);
+            n += (size_t)snprintf(t + n, sizeof t - n, "%s", odd[b]);
+            for (int j = 0; j < 14; j++)
+                n += (size_t)snprintf(t + n, sizeof t - n, ", 0.%d", j);
+            n += (size_t)snprintf(t + n, sizeof t - n, "]}");
+            int ok = both_ways(t, n), ref = jansson_ok(t, n);
+            if (ref >= 0 && ref != ok)
+                fail_msg("jansson says %d, jdoc %d: %s", ref, ok, t);
+        }
+}
+
+static void
+mutate_and_compare(const char *doc, size_t n, int rounds)
+{
+    static char m[20000];
     assert_int_equal(both_ways(doc, n), 1);
     static const char alphabet[] = " \n\t\r[]{},:\"\\0123456789-+.eEtrufalsn/u";
     uint64_t x = 0x9E3779B97F4A7C15ULL; /* fixed seed: splitmix64 */
     int accepted = 0, refused = 0;
-    for (int it = 0; it < 3000; it++) {
+    for (int it = 0; it < rounds; it++) {
         memcpy(m, doc, n);
         size_t len = n;
         int edits = 1 + it % 3;
@@ -370,11 +474,25 @@ mutations_agree(void **state)
     assert_true(refused > 100);
 }
 
+static void
+mutations_agree(void **state)
+{
+    (void)state;
+    static char doc[20000];
+    size_t n = sample_doc(doc, sizeof doc);
+    assert_true(n < sizeof doc - 10);
+    mutate_and_compare(doc, n, 3000);
+    n = one_line_doc(doc, sizeof doc);
+    assert_true(n < sizeof doc - 10);
+    mutate_and_compare(doc, n, 3000);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(edge_cases),
+        cmocka_unit_test(number_blocks),
         cmocka_unit_test(mutations_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
