@@ -7,17 +7,17 @@ The Python tool's library API, on the C engine:
     batch = generate_batch(Config(global_seed=1, count=32, dataset_root="./dataset", workers=4))
 
 plus samples in memory (Engine, generate_in_memory -> Sample with numpy
-audio) and a PyTorch IterableDataset (musicgen.torch_dataset). See
+audio), songs' lengths before they are made (Plan) and a PyTorch IterableDataset (musicgen.torch_dataset). See
 docs/python.md.
 """
 from ._native import MusicgenError
 from .config import Config, UnsupportedFeature, UnsupportedFeatureWarning
-from .api import (BatchResult, Engine, Sample, SampleResult, generate,
+from .api import (BatchResult, Engine, Plan, Sample, SampleResult, generate,
                   generate_batch, generate_in_memory, split_of, version)
 
 __all__ = [
     "generate", "generate_batch", "Config", "SampleResult", "BatchResult",
-    "Engine", "Sample", "generate_in_memory", "split_of", "version",
+    "Engine", "Plan", "Sample", "generate_in_memory", "split_of", "version",
     "MusicgenError", "UnsupportedFeature", "UnsupportedFeatureWarning",
 ]
 

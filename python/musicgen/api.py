@@ -309,6 +309,50 @@ class Engine:
         self.close()
 
 
+class Plan:
+    """A sample's length before it is made (musicgen_plan: the genre data,
+    no soundfont): seconds(index) is its duration_seconds when its first
+    attempt passes, from the parameter draw alone (microseconds). Render
+    time grows with it. One thread at a time; close() or a with-block
+    frees it."""
+
+    def __init__(self, cfg=None, **fields):
+        if cfg is None:
+            cfg = Config(**fields)
+        elif fields:
+            cfg = dataclasses.replace(cfg, **fields)
+        self.config = cfg
+        L = _native.lib()
+        nc = NativeConfig(cfg, include_out=False)
+        err = ctypes.create_string_buffer(512)
+        self._p = L.musicgen_plan_new(nc.handle, err, len(err))
+        nc.close()
+        if not self._p:
+            raise MusicgenError(err.value.decode("utf-8", "replace"))
+
+    def seconds(self, index, global_seed=None):
+        s = self.config.global_seed if global_seed is None else global_seed
+        if s is None:
+            raise ValueError("global_seed is required")
+        return _native.lib().musicgen_plan_seconds(self._p, int(s),
+                                                   int(index))
+
+    def close(self):
+        if getattr(self, "_p", None):
+            p = ctypes.c_void_p(self._p)
+            _native.lib().musicgen_plan_destroy(ctypes.byref(p))
+            self._p = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
 def _now():
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 

@@ -23,19 +23,22 @@ Indices: start .. start + count - 1 (count None: unbounded), keeping only
 those of `split` (a pure function of the seed, so no sample is rendered to
 decide), dealt round-robin to distributed ranks first (rank, world_size).
 Within a rank, the DataLoader's workers (torch.utils.data.get_worker_info)
-share the rank's indices:
-  sharding="dynamic" (default): each worker takes the next index not yet
-    taken when it is ready for one (a counter in memory shared with the
-    process that made the dataset, as `musicgen generate`'s workers take
-    leases), and renders up to `readahead` items ahead of what the
-    DataLoader asks of it. Songs differ in length (seconds to half a
-    minute): a worker is never idle while the others still have indices,
-    and the epoch ends when the last sample does. Which worker yields an
-    index, and so the order of items, depends on timing.
-  sharding="static": the kept indices are dealt round-robin to the
-    workers (indices(worker_id, num_workers)): a fixed order, but a worker
-    dealt the longer songs makes the others wait (a DataLoader takes one
-    item from each worker in turn).
+share the rank's indices in the order order(num_workers): in windows of
+`window` indices, each sorted longest planned song first (Plan: the
+song's length from the parameter draw alone, microseconds; render time
+grows with it), as `musicgen generate` hands out its tail; a DataLoader
+takes one item from each worker in turn, so the workers should render
+songs of about the same length side by side and end on the shortest.
+  sharding="dynamic" (default): each worker takes the next position of
+    that order not yet taken when it is ready for one (a counter in
+    memory shared with the process that made the dataset, as `musicgen
+    generate`'s workers take leases), and renders up to `readahead` items
+    ahead of what the DataLoader asks of it: a worker is never idle while
+    the others still have indices, and the epoch ends when the last
+    (shortest) sample does. Which worker yields an index, and so the
+    order of items, depends on timing.
+  sharding="static": worker k of n takes positions k, k + n, ... of that
+    order (indices(worker_id, num_workers)): a fixed order.
 Either way each index is yielded by exactly one worker once per epoch.
 Without workers (num_workers=0) items come in index order. Dynamic
 sharding needs the workers forked from a process where the dataset
@@ -75,7 +78,7 @@ import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
 from . import _native
-from .api import Engine
+from .api import Engine, Plan
 from .config import Config, NativeConfig
 
 LAYERS = _native.LAYERS
@@ -86,7 +89,7 @@ class MusicgenIterableDataset(IterableDataset):
     def __init__(self, global_seed, count=None, start=0, split=None,
                  config=None, rank=0, world_size=1, with_midi=False,
                  preload=True, sharding="dynamic", readahead=2,
-                 with_checksums=False):
+                 with_checksums=False, window=64):
         super().__init__()
         if split not in (None, "train", "valid", "test"):
             raise ValueError("split: None, 'train', 'valid' or 'test', got %r"
@@ -100,6 +103,8 @@ class MusicgenIterableDataset(IterableDataset):
                              % (sharding,))
         if int(readahead) < 1:
             raise ValueError("readahead: must be >= 1, got %r" % (readahead,))
+        if int(window) < 1:
+            raise ValueError("window: must be >= 1, got %r" % (window,))
         self.config = dataclasses.replace(config or Config(),
                                           global_seed=int(global_seed),
                                           dataset_root=None)
@@ -113,11 +118,14 @@ class MusicgenIterableDataset(IterableDataset):
         self.with_checksums = bool(with_checksums)
         self.sharding = sharding
         self.readahead = int(readahead)
+        self.window = int(window)
         self._engine = None
         self._native_cfg = None
+        self._plan = None
         self._local()
         if preload:
             self._engine = Engine(self.config)
+            self._plan = Plan(self.config)
 
     def _local(self):
         """The per-process parts: the claims shared with forked children,
@@ -126,6 +134,7 @@ class MusicgenIterableDataset(IterableDataset):
         self._claims = _Claims.new() if self.sharding == "dynamic" else None
         self._iters = 0
         self._render_lock = threading.Lock()
+        self._plan_lock = threading.Lock()
 
     # -- indices ------------------------------------------------------------
     def _split_of(self, index):
@@ -145,13 +154,38 @@ class MusicgenIterableDataset(IterableDataset):
         return itertools.islice(self._all_indices(), self.rank, None,
                                 self.world_size)
 
+    def _windows(self):
+        """The rank's indices in windows of `window`, each sorted longest
+        planned song first (ties: the lower index first)."""
+        it = self._rank_indices()
+        while True:
+            w = list(itertools.islice(it, self.window))
+            if not w:
+                return
+            with self._plan_lock:
+                if self._plan is None:
+                    self._plan = Plan(self.config)
+                secs = [self._plan.seconds(i) for i in w]
+            yield [i for _, i in sorted(zip(secs, w),
+                                        key=lambda t: (-t[0], t[1]))]
+
+    def order(self, num_workers=1):
+        """The rank's indices in the order its num_workers workers share
+        them (generator): index order for one worker (or window=1), else
+        each window of `window` indices longest planned song first."""
+        if num_workers < 2 or self.window < 2:
+            return self._rank_indices()
+        return itertools.chain.from_iterable(self._windows())
+
     def indices(self, worker_id=0, num_workers=1):
-        """The indices one worker yields under sharding="static", in order
-        (generator); under "dynamic" the workers of a rank share
-        indices(0, 1)."""
-        shards = self.world_size * num_workers
-        shard = self.rank * num_workers + worker_id
-        return itertools.islice(self._all_indices(), shard, None, shards)
+        """The indices worker worker_id of num_workers yields under
+        sharding="static", in order (generator): positions worker_id,
+        worker_id + num_workers, ... of order(num_workers), so the k-th
+        items of the workers, which a DataLoader takes in turn, are of
+        about the same length; under "dynamic" the workers take the
+        positions of order(num_workers) as they become free."""
+        return itertools.islice(self.order(num_workers), worker_id, None,
+                                num_workers)
 
     def __len__(self):
         if self.count is None:
@@ -227,7 +261,7 @@ class MusicgenIterableDataset(IterableDataset):
         # (seed - id) and have begun as many iterations each
         ticket = c.join((info.seed - info.id, self._iters, info.num_workers,
                          self.rank, self.world_size), info.id)
-        return _Readahead(self, ticket)
+        return _Readahead(self, ticket, info.num_workers)
 
     def _static(self, worker_id, num_workers):
         shared = get_worker_info() is not None
@@ -240,7 +274,8 @@ class MusicgenIterableDataset(IterableDataset):
         # workers get a copy without the parent's native objects; a
         # spawned worker shares no claims with its siblings (static)
         d = dict(self.__dict__)
-        for k in ("_engine", "_native_cfg", "_claims", "_render_lock"):
+        for k in ("_engine", "_native_cfg", "_plan", "_claims",
+                  "_render_lock", "_plan_lock"):
             d[k] = None
         return d
 
@@ -345,21 +380,21 @@ class _Readahead:
     position of the rank's index sequence, renders it and queues it, at
     most `readahead` items ahead of what the DataLoader has taken."""
 
-    def __init__(self, ds, ticket):
+    def __init__(self, ds, ticket, num_workers):
         self._q = queue.Queue()
         self._room = threading.Semaphore(ds.readahead)
         self._stop = threading.Event()
         self._done = False
         self._thread = threading.Thread(
-            target=self._run, args=(ds, ticket, self._q, self._room,
-                                    self._stop),
+            target=self._run, args=(ds, ticket, num_workers, self._q,
+                                    self._room, self._stop),
             name="musicgen-readahead", daemon=True)
         self._thread.start()
 
     @staticmethod
-    def _run(ds, ticket, q, room, stop):
+    def _run(ds, ticket, num_workers, q, room, stop):
         try:
-            seq = ds._rank_indices()
+            seq = ds.order(num_workers)
             pos = -1
             while True:
                 while not room.acquire(timeout=0.2):

@@ -3,9 +3,11 @@
 # epoch and the same tensors in two epochs), then the split and shard
 # arithmetic (no rendering): the three splits partition the indices and
 # agree with the rendered samples' split, and workers x ranks shards
-# partition a split; then dynamic sharding (each index once per epoch
+# partition a split, the balanced order (windows sorted by planned length,
+# Plan.seconds = duration_seconds) holds each index once for 1, 2 and 3
+# workers; then dynamic sharding (each index once per epoch
 # across iterations, broken-off epochs, repeated base seeds, 3 workers)
-# and static sharding's fixed order.
+# and static sharding's fixed order (the balanced order, every epoch).
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 export MUSICGEN_LIBRARY="$MG_SRC/build/libmusicgen.so.0"
@@ -30,7 +32,38 @@ d = {(r, w): list(D(5, count=200, split="train", config=cfg, rank=r, world_size=
 flat = sorted(sum(d.values(), []))
 assert flat == parts["train"], "shards do not partition the split"
 assert len(D(5, count=200, split="train", config=cfg)) == len(parts["train"])
-print("splits and shards ok")
+# balancing: each window of a rank's indices is sorted longest planned
+# song first (Plan.seconds: a first attempt's duration_seconds); static
+# workers take its positions in turn, dynamic ones share that order; one
+# worker (or window=1) keeps index order; every way, each index once
+from musicgen import Plan
+full = Config(measures_per_part_override={"intro": 1, "verse": 2, "chorus": 1, "bridge": 1, "outro": 1})
+plan = Plan(full)
+with Engine(full) as e:
+    for i in range(4):
+        s = e.generate(i, 5)
+        if s.attempt == 1:
+            assert abs(plan.seconds(i, 5) - s.duration_seconds) < 1e-6, i
+for r, ws in ((0, 1), (1, 2)):
+    base = list(D(5, count=50, split="train", config=full, rank=r, world_size=ws).indices())
+    for window in (1, 4, 64):
+        ds = D(5, count=50, split="train", config=full, rank=r, world_size=ws,
+               window=window, preload=False)
+        for n in (1, 2, 3):
+            order = list(ds.order(n))
+            shares = [list(ds.indices(w, n)) for w in range(n)]
+            assert sorted(order) == sorted(sum(shares, [])) == sorted(base), (window, n)
+            assert shares == [order[w::n] for w in range(n)], (window, n)
+            if n == 1 or window == 1:
+                assert order == base, (window, n)
+                continue
+            wins = [order[k:k + window] for k in range(0, len(base), window)]
+            assert len(wins) > 1 or window == 64
+            for k, win in enumerate(wins):
+                assert sorted(win) == sorted(base[k * window:(k + 1) * window]), k
+                secs = [plan.seconds(i, 5) for i in win]
+                assert secs == sorted(secs, reverse=True) and secs[0] > secs[-1], secs
+print("splits, shards and balanced windows ok")
 PYEOF
 # The dataset's engine is made where the dataset is and inherited by the
 # DataLoader's forked workers (none loads the fonts again); an engine's
@@ -130,7 +163,9 @@ same(epoch(DataLoader(ds, batch_size=None, num_workers=3)))
 st = D(3, count=5, config=cfg, sharding="static")
 orders = [[a["sample_index"] for _, _, a in DataLoader(st, batch_size=None, num_workers=2)]
           for _ in range(2)]
-assert orders[0] == orders[1] == [0, 1, 2, 3, 4], orders
+# the workers' shares taken in turn: the rank's window, longest first
+assert orders[0] == orders[1] == list(st.order(2)) != [0, 1, 2, 3, 4], orders
+same(epoch(DataLoader(st, batch_size=None, num_workers=3)))
 mo = D(3, count=2, config=Config(measures_per_part_override=short, sample_rate=8000,
                                  output_mode="mix-only"))
 for mix, stems, ann in DataLoader(mo, batch_size=None, num_workers=2):
