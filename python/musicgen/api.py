@@ -254,9 +254,9 @@ class Engine:
         returned; p (the library's sample, its buffers read in place) is
         freed after fn returns, its audio buffers handed back to the
         engine for the next sample (musicgen_engine_recycle: no fresh
-        memory, no page faults). The on-the-fly dataset's path: audio goes
-        from the library's buffers into tensors in one pass, no copy of
-        the WAV bytes on the way. fn must keep nothing of p."""
+        memory, no page faults). fn must keep nothing of p. (The
+        on-the-fly dataset does not come here: it renders float32 tracks
+        with musicgen_generate_f32 / _f32_fd.)"""
         L = _native.lib()
         p = ctypes.c_void_p()
         if L.musicgen_generate(self._p, self._seed(global_seed), int(index),
