@@ -4,6 +4,7 @@
  */
 #include "gbuf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -36,14 +37,41 @@ mg_gbuf_free(mg_gbuf *b)
     memset(b, 0, sizeof *b);
 }
 
+/* First i' >= i with s[i'] a quote, backslash or control byte (or n),
+ * eight bytes a step on a little-endian machine: the zero-byte test
+ * ((x - 0x01..) & ~x & 0x80..) of byte ^ '"' and byte ^ '\\', and
+ * (w - 0x20..) & ~w & 0x80.. for bytes below 0x20; a borrow makes false
+ * flags only after a true one. (Paths and names, most of what export
+ * writes as strings, have nothing to escape.) */
+static inline size_t
+plain_end(const char *s, size_t i, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t q = w ^ (ones * '"'), k = w ^ (ones * '\\');
+        uint64_t hit = (((q - ones) & ~q) | ((k - ones) & ~k) |
+                        ((w - ones * 0x20) & ~w)) & high;
+        if (hit) return i + ((size_t)__builtin_ctzll(hit) >> 3);
+        i += 8;
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\') break;
+    }
+    return i;
+}
+
 void
 mg_gbuf_jstrn(mg_gbuf *b, const char *s, size_t n)
 {
     mg_gbuf_putc(b, '"');
     size_t run = 0; /* start of the current run of plain bytes */
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; (i = plain_end(s, i, n)) < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
         mg_gbuf_put(b, s + run, i - run);
         run = i + 1;
         char esc[8];

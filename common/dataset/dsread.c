@@ -57,6 +57,11 @@ struct mg_dsread {
     bool in_shard, done;
     char shard[8];
     char rel[512], path[4700];
+    /* The directory of the current sample's directory (the root, or its
+     * shard), open: sample.json is opened relative to it, so the kernel
+     * walks two names per sample, not the whole path. -1: none. */
+    int dfd;
+    char dfd_shard[8];
     char *raw;
     size_t raw_len, raw_cap;
     bool raw_ok;
@@ -349,6 +354,7 @@ mg_dsread_open(const char *root, unsigned flags, char *err, size_t errlen)
         mg_errf(err, errlen, "out of memory");
         return NULL;
     }
+    r->dfd = -1;
     size_t rl = strlen(r->root);
     while (rl > 1 && r->root[rl - 1] == '/') r->root[--rl] = 0;
     r->flags = flags;
@@ -384,6 +390,7 @@ mg_dsread_destroy(mg_dsread **rp)
     if (!r) return;
     scan_close(&r->shards);
     scan_close(&r->samples);
+    if (r->dfd >= 0) close(r->dfd);
     free(r->shards.buf);
     free(r->samples.buf);
     json_decref(r->json);
@@ -416,6 +423,27 @@ mg_dsread_root(const mg_dsread *r)
     return r->root;
 }
 
+/* Open <path>/sample.json read-only, relative to the sample's parent
+ * directory (held open from one sample to the next); an fd, or -1 with
+ * errno set. The parent failing to open is that of the path. */
+static int
+sample_open(mg_dsread *r)
+{
+    if (r->dfd < 0 || strcmp(r->dfd_shard, r->shard)) {
+        if (r->dfd >= 0) close(r->dfd);
+        char d[4200];
+        snprintf(d, sizeof d, "%s%s%s", r->root, r->shard[0] ? "/" : "",
+                 r->shard);
+        r->dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (r->dfd < 0) return -1;
+        snprintf(r->dfd_shard, sizeof r->dfd_shard, "%s", r->shard);
+    }
+    char p[600];
+    const char *name = r->rel + (r->shard[0] ? strlen(r->shard) + 1 : 0);
+    snprintf(p, sizeof p, "%s/sample.json", name);
+    return openat(r->dfd, p, O_RDONLY | O_CLOEXEC);
+}
+
 /* Read <path>/sample.json into r->raw: 1 read, 0 absent, -1 error. */
 static int
 read_sample_json(mg_dsread *r, bool want_bytes)
@@ -426,7 +454,7 @@ read_sample_json(mg_dsread *r, bool want_bytes)
         if (access(p, F_OK) == 0) return 1;
         return errno == ENOENT || errno == ENOTDIR ? 0 : 1;
     }
-    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    int fd = sample_open(r);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR) return 0;
         snprintf(r->error, sizeof r->error, "sample.json: %s",

@@ -433,33 +433,45 @@ num_fast(const unsigned char *s, size_t i, size_t n, bool *real)
  * no such part or a check fails (nothing written, nothing counted: the
  * byte loop then takes the same bytes, messages and all). */
 #if defined(__SSE2__) && defined(WORDS)
-static inline uint64_t
-eq64(const __m128i v[4], char c)
+/* Bits set in x (no popcnt instruction in the baseline x86-64 target:
+ * __builtin_popcountll would be a call). */
+static inline int
+ones64(uint64_t x)
 {
-    __m128i k = _mm_set1_epi8(c);
-    uint64_t m = 0;
-    for (int j = 0; j < 4; j++)
-        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[j], k))
-             << (16 * j);
-    return m;
+    x -= (x >> 1) & 0x5555555555555555ULL;
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (int)((x * 0x0101010101010101ULL) >> 56);
 }
+
+/* The 16-bit masks of four vectors as one 64-bit mask. */
+static inline uint64_t
+mask64(__m128i a, __m128i b, __m128i c, __m128i d)
+{
+    return (uint64_t)(uint16_t)_mm_movemask_epi8(a) |
+           (uint64_t)(uint16_t)_mm_movemask_epi8(b) << 16 |
+           (uint64_t)(uint16_t)_mm_movemask_epi8(c) << 32 |
+           (uint64_t)(uint16_t)_mm_movemask_epi8(d) << 48;
+}
+
+#define EQ64(c)                                                        \
+    mask64(_mm_cmpeq_epi8(v0, _mm_set1_epi8(c)),                       \
+           _mm_cmpeq_epi8(v1, _mm_set1_epi8(c)),                       \
+           _mm_cmpeq_epi8(v2, _mm_set1_epi8(c)),                       \
+           _mm_cmpeq_epi8(v3, _mm_set1_epi8(c)))
+#define DIG(v)                                                         \
+    _mm_cmplt_epi8(_mm_sub_epi8(v, _mm_set1_epi8('0' - 128)),          \
+                   _mm_set1_epi8(-128 + 10))
 
 static inline size_t
 num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
           uint32_t *cnt)
 {
-    __m128i v[4];
-    uint64_t D = 0;
-    for (int j = 0; j < 4; j++) {
-        v[j] = _mm_loadu_si128((const __m128i *)(const void *)(s + i +
-                                                               16 * j));
-        __m128i x = _mm_sub_epi8(v[j], _mm_set1_epi8('0' - 128));
-        D |= (uint64_t)(uint16_t)_mm_movemask_epi8(
-                 _mm_cmplt_epi8(x, _mm_set1_epi8(-128 + 10)))
-             << (16 * j);
-    }
-    uint64_t P = eq64(v, '.'), M = eq64(v, '-'), C = eq64(v, ','),
-             S = eq64(v, ' ');
+    const __m128i *b = (const __m128i *)(const void *)(s + i);
+    __m128i v0 = _mm_loadu_si128(b), v1 = _mm_loadu_si128(b + 1),
+            v2 = _mm_loadu_si128(b + 2), v3 = _mm_loadu_si128(b + 3);
+    uint64_t D = mask64(DIG(v0), DIG(v1), DIG(v2), DIG(v3));
+    uint64_t P = EQ64('.'), M = EQ64('-'), C = EQ64(','), S = EQ64(' ');
     uint64_t Q = D | P | M, other = ~(Q | C | S);
     if (other) C &= (other & -other) - 1; /* commas before the first */
     if (!C) return 0;
@@ -468,7 +480,7 @@ num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
     Q &= R, P &= R, M &= R, S &= R, D &= R;
     uint64_t QS = Q & ~(Q << 1);              /* first byte of a number */
     uint64_t DS = D & ~(D << 1) & ~(P << 1);  /* first integer digit */
-    uint64_t Z = eq64(v, '0');
+    uint64_t Z = EQ64('0');
     /* Adding the bit after each '.' carries through the rest of its
      * number (all in Q) into the comma after it: a second '.' in the
      * same number is then a Q bit cleared in T. */
@@ -477,7 +489,7 @@ num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
         (P & ~(D << 1)) | (P & ~(D >> 1)) | (P & ~T) | (DS & Z & (D >> 1)) |
         (~QS & 1))
         return 0;
-    int runs = __builtin_popcountll(QS), dots = __builtin_popcountll(P);
+    int runs = ones64(QS), dots = ones64(P);
     *kd |= (dots ? (unsigned)MG_JK_REAL : 0u) |
            (dots < runs ? (unsigned)MG_JK_INT : 0u);
     *cnt += (uint32_t)runs;
@@ -498,7 +510,25 @@ num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
     }
     return i + end;
 }
+#undef EQ64
+#undef DIG
+
+/* Does the array end within the 16 bytes at s (a short array, or the
+ * last element or two of a long one: not worth a block)? */
+static inline bool
+ends_soon(const unsigned char *s)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(']'))) != 0;
+}
 #else
+static inline bool
+ends_soon(const unsigned char *s)
+{
+    (void)s;
+    return true;
+}
+
 static inline size_t
 num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
           uint32_t *cnt)
@@ -566,7 +596,7 @@ val:
     i = ws_end(s, i, n);
     if (i >= n) FAIL("unexpected end");
     if (!obj[top] && noblk != top && i + 80 <= n &&
-        (s[i] == '-' || (unsigned)(s[i] - '0') < 10)) {
+        (s[i] == '-' || (unsigned)(s[i] - '0') < 10) && !ends_soon(s + i)) {
         unsigned kd2 = 0;
         uint32_t cnt2 = 0;
         size_t at = num_block(s, i, emit ? &o : NULL,
