@@ -454,24 +454,14 @@ mask64(__m128i a, __m128i b, __m128i c, __m128i d)
            (uint64_t)(uint16_t)_mm_movemask_epi8(d) << 48;
 }
 
-#define EQ64(c)                                                        \
-    mask64(_mm_cmpeq_epi8(v0, _mm_set1_epi8(c)),                       \
-           _mm_cmpeq_epi8(v1, _mm_set1_epi8(c)),                       \
-           _mm_cmpeq_epi8(v2, _mm_set1_epi8(c)),                       \
-           _mm_cmpeq_epi8(v3, _mm_set1_epi8(c)))
-#define DIG(v)                                                         \
-    _mm_cmplt_epi8(_mm_sub_epi8(v, _mm_set1_epi8('0' - 128)),          \
-                   _mm_set1_epi8(-128 + 10))
-
-static inline size_t
-num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
-          uint32_t *cnt)
+/* The checks and the copy of num_block, given the byte-class masks of
+ * the 64 bytes at s + i (bit k: byte i + k): D digits, P '.', M '-',
+ * C ',', S ' ', Z '0'. */
+static inline __attribute__((always_inline)) size_t
+num_block_masks(const unsigned char *s, size_t i, char **op, unsigned *kd,
+                uint32_t *cnt, uint64_t D, uint64_t P, uint64_t M,
+                uint64_t C, uint64_t S, uint64_t Z)
 {
-    const __m128i *b = (const __m128i *)(const void *)(s + i);
-    __m128i v0 = _mm_loadu_si128(b), v1 = _mm_loadu_si128(b + 1),
-            v2 = _mm_loadu_si128(b + 2), v3 = _mm_loadu_si128(b + 3);
-    uint64_t D = mask64(DIG(v0), DIG(v1), DIG(v2), DIG(v3));
-    uint64_t P = EQ64('.'), M = EQ64('-'), C = EQ64(','), S = EQ64(' ');
     uint64_t Q = D | P | M, other = ~(Q | C | S);
     if (other) C &= (other & -other) - 1; /* commas before the first */
     if (!C) return 0;
@@ -480,7 +470,6 @@ num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
     Q &= R, P &= R, M &= R, S &= R, D &= R;
     uint64_t QS = Q & ~(Q << 1);              /* first byte of a number */
     uint64_t DS = D & ~(D << 1) & ~(P << 1);  /* first integer digit */
-    uint64_t Z = EQ64('0');
     /* Adding the bit after each '.' carries through the rest of its
      * number (all in Q) into the comma after it: a second '.' in the
      * same number is then a Q bit cleared in T. */
@@ -510,8 +499,99 @@ num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
     }
     return i + end;
 }
+
+#define EQ64(c)                                                        \
+    mask64(_mm_cmpeq_epi8(v0, _mm_set1_epi8(c)),                       \
+           _mm_cmpeq_epi8(v1, _mm_set1_epi8(c)),                       \
+           _mm_cmpeq_epi8(v2, _mm_set1_epi8(c)),                       \
+           _mm_cmpeq_epi8(v3, _mm_set1_epi8(c)))
+#define DIG(v)                                                         \
+    _mm_cmplt_epi8(_mm_sub_epi8(v, _mm_set1_epi8('0' - 128)),          \
+                   _mm_set1_epi8(-128 + 10))
+
+/* SSE2 (the x86-64 baseline): four 16-byte vectors. */
+static size_t
+num_block_sse2(const unsigned char *s, size_t i, char **op, unsigned *kd,
+               uint32_t *cnt)
+{
+    const __m128i *b = (const __m128i *)(const void *)(s + i);
+    __m128i v0 = _mm_loadu_si128(b), v1 = _mm_loadu_si128(b + 1),
+            v2 = _mm_loadu_si128(b + 2), v3 = _mm_loadu_si128(b + 3);
+    return num_block_masks(s, i, op, kd, cnt,
+                           mask64(DIG(v0), DIG(v1), DIG(v2), DIG(v3)),
+                           EQ64('.'), EQ64('-'), EQ64(','), EQ64(' '),
+                           EQ64('0'));
+}
 #undef EQ64
 #undef DIG
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define JDOC_AVX2 1
+/* AVX2, where the CPU has it (chosen at start-up): two 32-byte vectors,
+ * half the compares and mask moves; the same checks. */
+__attribute__((target("avx2"))) static size_t
+num_block_avx2(const unsigned char *s, size_t i, char **op, unsigned *kd,
+               uint32_t *cnt)
+{
+    __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + i)),
+            v1 = _mm256_loadu_si256(
+                (const __m256i *)(const void *)(s + i + 32));
+#define M2(a, b)                                                       \
+    ((uint64_t)(uint32_t)_mm256_movemask_epi8(a) |                     \
+     (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32)
+#define EQ(c)                                                          \
+    M2(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(c)),                     \
+       _mm256_cmpeq_epi8(v1, _mm256_set1_epi8(c)))
+#define DIG(v)                                                         \
+    _mm256_cmpgt_epi8(_mm256_set1_epi8(-128 + 10),                     \
+                      _mm256_sub_epi8(v, _mm256_set1_epi8('0' - 128)))
+    return num_block_masks(s, i, op, kd, cnt, M2(DIG(v0), DIG(v1)),
+                           EQ('.'), EQ('-'), EQ(','), EQ(' '), EQ('0'));
+#undef M2
+#undef EQ
+#undef DIG
+}
+
+static int simd_level = 1; /* 2 once the start-up check finds AVX2 */
+
+__attribute__((constructor)) static void
+jdoc_cpu(void)
+{
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) simd_level = 2;
+}
+#else
+static int simd_level = 1;
+#endif
+
+int
+mg_jdoc_simd(int level)
+{
+    int had = simd_level;
+    if (level >= 0) {
+        simd_level = level;
+#ifdef JDOC_AVX2
+        if (level >= 2 && !__builtin_cpu_supports("avx2")) simd_level = 1;
+#endif
+        if (simd_level > 2) simd_level = 2;
+#ifndef JDOC_AVX2
+        if (simd_level > 1) simd_level = 1;
+#endif
+    }
+    return had;
+}
+
+static inline size_t
+num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
+          uint32_t *cnt)
+{
+#ifdef JDOC_AVX2
+    if (simd_level == 2) return num_block_avx2(s, i, op, kd, cnt);
+#endif
+    if (simd_level == 1) return num_block_sse2(s, i, op, kd, cnt);
+    return 0;
+}
 
 /* Does the array end within the 16 bytes at s (a short array, or the
  * last element or two of a long one: not worth a block)? */
@@ -534,6 +614,13 @@ num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
           uint32_t *cnt)
 {
     (void)s, (void)i, (void)op, (void)kd, (void)cnt;
+    return 0;
+}
+
+int
+mg_jdoc_simd(int level)
+{
+    (void)level;
     return 0;
 }
 #endif

@@ -99,6 +99,13 @@ int mg_jdoc_parse(mg_jdoc *d, const char *text, size_t len, char *err,
 int mg_jdoc_parse_opt(mg_jdoc *d, const char *text, size_t len,
                       unsigned flags, char *err, size_t errlen);
 
+/* Which vector code validates runs of numbers: 0 none (byte loop only),
+ * 1 SSE2, 2 AVX2 (chosen at start-up from the CPU). level >= 0 asks for
+ * one (at most what the CPU has; for tests, before any parse and with
+ * no other thread parsing); the level before. Verdicts, messages and
+ * tokens are the same at every level. */
+int mg_jdoc_simd(int level);
+
 /* The compact JSON text of token i (no layout whitespace, strings and
  * numbers as written) into out, which has room for t[i].len bytes
  * (t[i].len + 2 for a string: its quotes); its length. Works on either
