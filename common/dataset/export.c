@@ -297,6 +297,26 @@ add_file_map(mg_xrow *r, const char *kind, uint32_t obj, const char *dir,
     }
 }
 
+/* Is root key k one whose value is not a column of its own (mix, stems
+ * and midi are path columns; notes without --notes)? */
+static bool
+not_a_column(const mg_jdoc *d, uint32_t k, const mg_export_opts *o)
+{
+    const mg_jtok *t = &d->t[k];
+    if (t->esc)
+        return mg_jdoc_streq(d, k, "mix") || mg_jdoc_streq(d, k, "stems") ||
+               mg_jdoc_streq(d, k, "midi") ||
+               (!o->notes && mg_jdoc_streq(d, k, "notes"));
+    const char *s = d->s + t->start;
+    switch (t->len) { /* most keys are none of these: their length says */
+    case 3: return !memcmp(s, "mix", 3);
+    case 4: return !memcmp(s, "midi", 4);
+    case 5: return !memcmp(s, "stems", 5) ||
+                   (!o->notes && !memcmp(s, "notes", 5));
+    default: return false;
+    }
+}
+
 static void
 build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
           const mg_export_opts *o)
@@ -330,10 +350,7 @@ build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
     const mg_jtok *t = &r->doc->t[0];
     uint32_t k = 1;
     for (uint32_t m = 0; m < t->n; m++) {
-        if (!mg_jdoc_streq(r->doc, k, "mix") &&
-            !mg_jdoc_streq(r->doc, k, "stems") &&
-            !mg_jdoc_streq(r->doc, k, "midi") &&
-            (o->notes || !mg_jdoc_streq(r->doc, k, "notes"))) {
+        if (!not_a_column(r->doc, k, o)) {
             const char *key = tok_str(r, k);
             if (key) flatten(r, key, k + 1);
             else r->dropped++;

@@ -113,9 +113,14 @@ mg_jdoc_get(const mg_jdoc *d, uint32_t obj, const char *key)
 {
     const mg_jtok *o = &d->t[obj];
     if (o->type != MG_JT_OBJ) return -1;
+    size_t kl = strlen(key);
     uint32_t k = obj + 1;
     for (uint32_t m = 0; m < o->n; m++) {
-        if (mg_jdoc_streq(d, k, key)) return (long)k + 1;
+        const mg_jtok *t = &d->t[k];
+        /* A key without escapes is its text: compare the length first. */
+        if (t->esc ? mg_jdoc_streq(d, k, key)
+                   : t->len == kl && !memcmp(d->s + t->start, key, kl))
+            return (long)k + 1;
         k = d->t[k + 1].next;
     }
     return -1;
