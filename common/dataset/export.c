@@ -686,11 +686,39 @@ mg_xcols_add(mg_xcols *c, const char *name)
     return (long)c->n - 1;
 }
 
+long
+mg_xcols_map(mg_xcols *c, const mg_xrow *r, long *slot)
+{
+    if (!c->last && !(c->last = calloc(MG_XROW_MAX_FIELDS, sizeof *c->last)))
+        return -1;
+    for (size_t k = 0; k < c->n; k++) slot[k] = -1;
+    long dropped = 0, k = -1;
+    for (size_t i = 0; i < r->nf; i++) {
+        /* The column of this position in the last row, or the one after
+         * the previous field's (where a row has fields another lacks),
+         * when the name is the same (one compare); else the hash table's. */
+        const char *name = r->f[i].name;
+        uint32_t g = c->last[i];
+        if (g && !strcmp(c->names[g - 1], name))
+            k = (long)g - 1;
+        else if (k >= 0 && (size_t)k + 1 < c->n &&
+                 !strcmp(c->names[k + 1], name))
+            k++;
+        else
+            k = mg_xcols_find(c, name);
+        c->last[i] = (uint32_t)(k + 1);
+        if (k < 0) dropped++;
+        else slot[k] = (long)i;
+    }
+    return dropped;
+}
+
 void
 mg_xcols_free(mg_xcols *c)
 {
     for (size_t i = 0; c->names && i < c->n; i++) free(c->names[i]);
     free(c->names);
     free(c->slot);
+    free(c->last);
     memset(c, 0, sizeof *c);
 }

@@ -555,12 +555,9 @@ pq_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
 {
     pqw *q = (pqw *)w;
     if (!q->pq && start(q, r, err, errlen)) return -1;
-    for (size_t i = 0; i < q->cols.n; i++) q->slot[i] = -1;
-    for (size_t i = 0; i < r->nf; i++) {
-        long k = mg_xcols_find(&q->cols, r->f[i].name);
-        if (k < 0) w->st->dropped_fields++;
-        else q->slot[k] = (long)i;
-    }
+    long dropped = mg_xcols_map(&q->cols, r, q->slot);
+    if (dropped < 0) return mg_errf(err, errlen, "out of memory");
+    w->st->dropped_fields += (uint64_t)dropped;
     for (size_t c = 0; c < q->nfields; c++) {
         const mg_pq_node *n = q->fields[c];
         const mg_xfield *f = q->slot[c] >= 0 ? &r->f[q->slot[c]] : NULL;

@@ -77,12 +77,17 @@ typedef struct {
     size_t n;
     uint32_t *slot; /* hash table: column + 1, 0 empty */
     size_t cap;     /* power of two */
+    uint32_t *last; /* mg_xcols_map: per field position, column + 1 in the
+                     * last row mapped (rows mostly repeat their names) */
 } mg_xcols;
 
 /* Add a name (no-op when present); its column, or -1 (out of memory). */
 long mg_xcols_add(mg_xcols *c, const char *name);
 /* Column of a name, or -1. */
 long mg_xcols_find(const mg_xcols *c, const char *name);
+/* slot[k] (c->n entries) = the index of the row's field of column k, or
+ * -1; the number of the row's fields in no column (-1: out of memory). */
+long mg_xcols_map(mg_xcols *c, const mg_xrow *r, long *slot);
 void mg_xcols_free(mg_xcols *c);
 
 /* ---- writers ---- */

@@ -208,12 +208,9 @@ csv_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
     if (!c->started &&
         (csv_scan(w, r, err, errlen) || csv_header(c, err, errlen)))
         return -1;
-    for (size_t i = 0; i < c->cols.n; i++) c->slot[i] = -1;
-    for (size_t i = 0; i < r->nf; i++) {
-        long k = mg_xcols_find(&c->cols, r->f[i].name);
-        if (k < 0) w->st->dropped_fields++;
-        else c->slot[k] = (long)i;
-    }
+    long dropped = mg_xcols_map(&c->cols, r, c->slot);
+    if (dropped < 0) return mg_errf(err, errlen, "out of memory");
+    w->st->dropped_fields += (uint64_t)dropped;
     for (size_t i = 0; i < c->cols.n; i++) {
         if (i) mg_gbuf_putc(&c->b, ',');
         if (c->slot[i] >= 0 && csv_value(c, r, &r->f[c->slot[i]]))

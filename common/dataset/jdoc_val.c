@@ -100,8 +100,11 @@ mg_jdoc_streq(const mg_jdoc *d, uint32_t i, const char *key)
 {
     const mg_jtok *t = &d->t[i];
     if (t->type != MG_JT_STR) return false;
+    /* The text of an unescaped string holds no NUL: strncmp stops at the
+     * end of a shorter key, so no strlen of the key is needed. */
+    if (!t->esc)
+        return !strncmp(d->s + t->start, key, t->len) && !key[t->len];
     size_t kl = strlen(key);
-    if (!t->esc) return t->len == kl && !memcmp(d->s + t->start, key, kl);
     if (t->len > 4096) return false;
     char buf[4100];
     size_t n = unescape(d->s + t->start, t->len, buf);
