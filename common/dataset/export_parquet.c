@@ -215,6 +215,30 @@ scalar_list_type(const mg_jdoc *d, uint32_t tok)
     return acc;
 }
 
+/* The element type scalar_list_type() gives a non-empty leaf list (one
+ * token, MG_JDOC_SCALAR_ARRAYS), from the kinds the parse noted (and,
+ * for integers, whether all fit int64), without tokenizing it; -1 when
+ * the kinds do not say (nulls, mixed kinds: the caller tokenizes it). */
+static int
+leaf_list_type(const mg_jdoc *d, uint32_t tok)
+{
+    const mg_jtok *t = &d->t[tok];
+    switch (t->kinds) {
+    case MG_JK_STR: return MG_PQ_STRING;
+    case MG_JK_BOOL: return MG_PQ_BOOL;
+    case MG_JK_REAL:
+    case MG_JK_REAL | MG_JK_INT: return MG_PQ_DOUBLE;
+    case MG_JK_INT: {
+        int64_t *v = malloc((size_t)t->n * sizeof *v);
+        if (!v) return -1;
+        int fits = mg_jdoc_leaf_i64(d, tok, v) == 0;
+        free(v);
+        return fits ? MG_PQ_INT64 : MG_PQ_UINT64;
+    }
+    default: return -1;
+    }
+}
+
 static mg_pq_node *
 infer(const mg_jdoc *d, uint32_t tok, const char *name)
 {
@@ -234,7 +258,18 @@ infer(const mg_jdoc *d, uint32_t tok, const char *name)
     case MG_JT_ARR: {
         if (t->leaf && t->n) {
             /* Rows are parsed with MG_JDOC_SCALAR_ARRAYS: a list of
-             * scalars is one token; its elements, tokenized, say. */
+             * scalars is one token; the kinds of its elements say its
+             * type, or its elements, tokenized, do. */
+            int st = leaf_list_type(d, tok);
+            if (st >= 0) {
+                mg_pq_node *n = node_new(name, MG_PQ_LIST, MG_PQ_JSON);
+                if (n && node_add(n, node_new("element", MG_PQ_LEAF,
+                                              (mg_pq_type)st))) {
+                    node_free(n);
+                    n = NULL;
+                }
+                return n;
+            }
             mg_jdoc sub = {0};
             mg_pq_node *n = mg_jdoc_expand(d, tok, &sub) ? NULL
                                                          : infer(&sub, 0, name);
