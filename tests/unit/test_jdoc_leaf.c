@@ -178,6 +178,14 @@ both_ways(const char *text, size_t len)
         fail_msg("full %d \"%s\" vs skip %d \"%s\" for: %.*s", r1, e1, r4,
                  e4, (int)(len < 200 ? len : 200), s);
     if (r1 == 0) check_skipped(&full, &sk);
+    /* The same with nothing else shallow (flags 0). */
+    mg_jdoc_free(&sk);
+    sk.skip = "notes";
+    r4 = mg_jdoc_parse_opt(&sk, s, len, 0, e4, sizeof e4);
+    if (r1 != r4 || strcmp(e1, e4))
+        fail_msg("full %d \"%s\" vs full+skip %d \"%s\" for: %.*s", r1, e1,
+                 r4, e4, (int)(len < 200 ? len : 200), s);
+    if (r1 == 0) check_skipped(&full, &sk);
     if (r1 != r2 || strcmp(e1, e2))
         fail_msg("full %d \"%s\" vs leaf %d \"%s\" for: %.*s", r1, e1, r2, e2,
                  (int)(len < 200 ? len : 200), s);
