@@ -114,6 +114,12 @@ sock_open(worker *w)
     int64_t maxmsg = MG_PROTO_MAX_FRAME;
     zmq_setsockopt(w->sock, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(w->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    if (w->o->reconnect_ivl_ms > 0) {
+        int ivl = w->o->reconnect_ivl_ms, max = 100;
+        zmq_setsockopt(w->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+        if (max > ivl)
+            zmq_setsockopt(w->sock, ZMQ_RECONNECT_IVL_MAX, &max, sizeof max);
+    }
     char err[256];
     if (w->curve && mg_curve_apply_client(w->sock, w->curve, err, sizeof err))
         mg_dlog(WHO, "%s", err);

@@ -31,6 +31,12 @@ typedef struct {
     const char *connect;         /* coordinator endpoint */
     char identity[64];           /* stable across reconnects */
     int idle_timeout_ms;         /* give up without a coordinator (0 = never) */
+    /* ZMQ_RECONNECT_IVL: the first retry of a connect the endpoint
+     * refused, doubling up to 100 ms (0: ZeroMQ's 100 ms, plus up to as
+     * much again of jitter). Embedded generate's workers are forked
+     * before their coordinator binds, so a first connect is often
+     * refused. */
+    int reconnect_ivl_ms;
     /* 1: finish the current sample, report it, leave; 2: leave now (the
      * sample directory is atomic, so nothing half-written remains). */
     const volatile sig_atomic_t *stop;
