@@ -48,7 +48,7 @@ assign(mg_pq *p, mg_pq_node *n, int pdef, int prep, const char **path,
         c = &p->cols[p->ncols];
         memset(c, 0, sizeof *c);
         c->leaf = n;
-        c->dict_on = n->type == MG_PQ_STRING || n->type == MG_PQ_JSON;
+        c->dict_on = n->type != MG_PQ_BOOL && n->type != MG_PQ_DOUBLE;
         c->max_def = n->def;
         c->max_rep = prep;
         c->npath = depth + 1;
@@ -224,6 +224,7 @@ flush_group(mg_pq *p)
         c->ndent = 0;
         c->chunk_vals = 0;
         if (c->dslot) memset(c->dslot, 0, c->dcap * sizeof *c->dslot);
+        memset(c->small, 0, sizeof c->small);
     }
     b_free(&st);
     tw_i64(&t, 2, total_unc);

@@ -47,22 +47,40 @@ mg_pq_level(mg_pq *p, int col_, int rep, int def)
     c->nulls++;
 }
 
+static bool ints_dict(mg_pq *p, col *c, int rep, int rep_next,
+                      const int64_t *v, size_t n);
+
+/* The chunk statistics of integers v[0..n) (n >= 1). */
+static void
+minmax_ints(col *c, const int64_t *v, size_t n)
+{
+    if (c->leaf->type == MG_PQ_UINT64) {
+        uint64_t lo = c->has_minmax ? c->umin : (uint64_t)v[0], hi = lo;
+        if (c->has_minmax) hi = c->umax;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t u = (uint64_t)v[i];
+            if (u < lo) lo = u;
+            if (u > hi) hi = u;
+        }
+        c->umin = lo;
+        c->umax = hi;
+    } else {
+        int64_t lo = c->has_minmax ? c->imin : v[0];
+        int64_t hi = c->has_minmax ? c->imax : v[0];
+        for (size_t i = 0; i < n; i++) {
+            if (v[i] < lo) lo = v[i];
+            if (v[i] > hi) hi = v[i];
+        }
+        c->imin = lo;
+        c->imax = hi;
+    }
+    c->has_minmax = true;
+}
+
 void
 mg_pq_int(mg_pq *p, int col_, int rep, int64_t v)
 {
-    col *c = &p->cols[col_];
-    push_level(c, rep, c->max_def);
-    b_u64le(&c->vals, (uint64_t)v);
-    c->page_vals++;
-    if (c->leaf->type == MG_PQ_UINT64) {
-        uint64_t u = (uint64_t)v;
-        if (!c->has_minmax || u < c->umin) c->umin = u;
-        if (!c->has_minmax || u > c->umax) c->umax = u;
-    } else {
-        if (!c->has_minmax || v < c->imin) c->imin = v;
-        if (!c->has_minmax || v > c->imax) c->imax = v;
-    }
-    c->has_minmax = true;
+    mg_pq_ints(p, col_, rep, rep, &v, 1);
 }
 
 void
@@ -133,32 +151,14 @@ mg_pq_ints(mg_pq *p, int col_, int rep, int rep_next, const int64_t *v,
            size_t n)
 {
     col *c = &p->cols[col_];
-    if (!n || !push_levels(c, rep, rep_next, n) || b_reserve(&c->vals, 8 * n))
+    if (!n) return;
+    minmax_ints(c, v, n);
+    if (c->dict_on && ints_dict(p, c, rep, rep_next, v, n)) return;
+    if (!push_levels(c, rep, rep_next, n) || b_reserve(&c->vals, 8 * n))
         return;
     memcpy(c->vals.p + c->vals.len, v, 8 * n); /* PLAIN: int64 LE */
     c->vals.len += 8 * n;
     c->page_vals += n;
-    if (c->leaf->type == MG_PQ_UINT64) {
-        uint64_t lo = c->has_minmax ? c->umin : (uint64_t)v[0], hi = lo;
-        if (c->has_minmax) hi = c->umax;
-        for (size_t i = 0; i < n; i++) {
-            uint64_t u = (uint64_t)v[i];
-            if (u < lo) lo = u;
-            if (u > hi) hi = u;
-        }
-        c->umin = lo;
-        c->umax = hi;
-    } else {
-        int64_t lo = c->has_minmax ? c->imin : v[0];
-        int64_t hi = c->has_minmax ? c->imax : v[0];
-        for (size_t i = 0; i < n; i++) {
-            if (v[i] < lo) lo = v[i];
-            if (v[i] > hi) hi = v[i];
-        }
-        c->imin = lo;
-        c->imax = hi;
-    }
-    c->has_minmax = true;
 }
 
 void
@@ -191,6 +191,43 @@ str_hash(const char *s, size_t n)
     return h;
 }
 
+static inline uint32_t
+int_hash(uint64_t v)
+{
+    return (uint32_t)((v * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+static inline bool
+int_col(const col *c)
+{
+    return c->leaf->type == MG_PQ_INT64 || c->leaf->type == MG_PQ_UINT64;
+}
+
+/* A dictionary entry's key: an integer's 8 bytes (INT64 PLAIN) or a
+ * string's bytes (after its u32 length); its hash. */
+static const char *
+dent_key(const col *c, uint32_t k, size_t *n)
+{
+    const char *e = c->dict.p + c->dent[k];
+    if (int_col(c)) {
+        *n = 8;
+        return e;
+    }
+    uint32_t len;
+    memcpy(&len, e, 4);
+    *n = len;
+    return e + 4;
+}
+
+static uint32_t
+key_hash(const col *c, const char *s, size_t n)
+{
+    if (!int_col(c)) return str_hash(s, n);
+    uint64_t v;
+    memcpy(&v, s, 8);
+    return int_hash(v);
+}
+
 static void
 minmax_str(col *c, const char *s, size_t n)
 {
@@ -212,9 +249,9 @@ dict_rehash(col *c, uint32_t cap)
     uint32_t *slot = calloc(cap, sizeof *slot);
     if (!slot) return -1;
     for (uint32_t k = 0; k < c->ndent; k++) {
-        uint32_t len;
-        memcpy(&len, c->dict.p + c->dent[k], 4);
-        uint32_t h = str_hash(c->dict.p + c->dent[k] + 4, len) & (cap - 1);
+        size_t len;
+        const char *e = dent_key(c, k, &len);
+        uint32_t h = key_hash(c, e, len) & (cap - 1);
         while (slot[h]) h = (h + 1) & (cap - 1);
         slot[h] = k + 1;
     }
@@ -225,19 +262,19 @@ dict_rehash(col *c, uint32_t cap)
 }
 
 
-/* The entry number of s in the column's dictionary (added when new), or
- * -1 when the dictionary gives up (or memory runs out): the caller then
- * writes s PLAIN, on a page of its own. */
+/* The entry number of s (a string's bytes, or an integer's 8) in the
+ * column's dictionary (added when new), or -1 when the dictionary gives
+ * up (or memory runs out): the caller then writes s PLAIN, on a page of
+ * its own. */
 static long
 dict_index(mg_pq *p, col *c, const char *s, size_t n)
 {
     if (!c->dcap && dict_rehash(c, 256)) goto give_up;
-    uint32_t m = c->dcap - 1, h = str_hash(s, n) & m;
+    uint32_t m = c->dcap - 1, h = key_hash(c, s, n) & m;
     for (uint32_t v; (v = c->dslot[h]); h = (h + 1) & m) {
-        const char *e = c->dict.p + c->dent[v - 1];
-        uint32_t len;
-        memcpy(&len, e, 4);
-        if (len == n && !memcmp(e + 4, s, n)) return (long)v - 1;
+        size_t len;
+        const char *e = dent_key(c, v - 1, &len);
+        if (len == n && !memcmp(e, s, n)) return (long)v - 1;
     }
     if ((c->ndent >= DICT_MIN && 2 * (uint64_t)c->ndent > c->chunk_vals) ||
         c->dict.len + n + 4 > DICT_BYTES || n > UINT32_MAX - 8)
@@ -250,11 +287,13 @@ dict_index(mg_pq *p, col *c, const char *s, size_t n)
         c->dentcap = cap;
     }
     c->dent[c->ndent] = (uint32_t)c->dict.len;
-    b_u32le(&c->dict, (uint32_t)n);
+    if (!int_col(c)) b_u32le(&c->dict, (uint32_t)n);
     b_put(&c->dict, s, n);
     if (c->dict.oom) goto give_up;
     c->dslot[h] = ++c->ndent;
-    minmax_str(c, s, n); /* the chunk's values are its entries */
+    /* a string chunk's values are its entries; integers' statistics are
+     * kept over every value (mg_pq_int, mg_pq_ints) */
+    if (!int_col(c)) minmax_str(c, s, n);
     if (2 * c->ndent > c->dcap && dict_rehash(c, c->dcap * 2)) {
         c->vals.oom = 1;
         return -1;
@@ -265,6 +304,49 @@ give_up:
     c->dict_on = false;
     if (c->page_dict && mg_pq_flush_page(p, c)) c->vals.oom = 1;
     return -1;
+}
+
+/* The entry number of integer v in an integer column's dictionary (added
+ * when new), or -1 as dict_index. */
+static inline long
+dict_int(mg_pq *p, col *c, uint64_t v)
+{
+    if (v < SMALL_INTS && c->small[v]) return (long)c->small[v] - 1;
+    if (c->dcap) {
+        uint32_t m = c->dcap - 1, h = int_hash(v) & m;
+        for (uint32_t e; (e = c->dslot[h]); h = (h + 1) & m) {
+            uint64_t x;
+            memcpy(&x, c->dict.p + c->dent[e - 1], 8);
+            if (x == v) return (long)e - 1;
+        }
+    }
+    char b[8];
+    memcpy(b, &v, 8); /* PLAIN: int64 LE (little-endian hosts only) */
+    long k = dict_index(p, c, b, 8);
+    if (k >= 0 && v < SMALL_INTS) c->small[v] = (uint32_t)k + 1;
+    return k;
+}
+
+/* n integers of an integer column as dictionary entry numbers, after
+ * their n level entries; false when the dictionary gave up (the caller
+ * then writes them PLAIN; entries added for them stay, unused). */
+static bool
+ints_dict(mg_pq *p, col *c, int rep, int rep_next, const int64_t *v,
+          size_t n)
+{
+    c->chunk_vals += n;
+    if (b_reserve(&c->vals, 4 * n)) return false;
+    uint32_t *out = (uint32_t *)(void *)(c->vals.p + c->vals.len);
+    for (size_t i = 0; i < n; i++) {
+        long k = dict_int(p, c, (uint64_t)v[i]);
+        if (k < 0) return false;
+        out[i] = (uint32_t)k;
+    }
+    if (!push_levels(c, rep, rep_next, n)) return false;
+    c->vals.len += 4 * n;
+    c->page_vals += n;
+    c->page_dict = true;
+    return true;
 }
 
 void
@@ -316,6 +398,19 @@ rle_dict(buf *b, const uint32_t *v, size_t n, int w)
         }
         size_t groups = (j - i + 7) / 8;
         b_varint(b, (uint64_t)groups << 1 | 1);
+        if (w <= 8 && !b_reserve(b, groups * 8)) {
+            /* 8 values of w <= 8 bits: one 64-bit word, w bytes of it */
+            for (size_t g = 0; g < groups; g++) {
+                uint64_t acc = 0;
+                const uint32_t *x = v + i + 8 * g;
+                size_t m = n - (i + 8 * g) < 8 ? n - (i + 8 * g) : 8;
+                for (size_t k = 0; k < m; k++) acc |= (uint64_t)x[k] << (k * (size_t)w);
+                for (int k = 0; k < w; k++)
+                    b->p[b->len++] = (char)(uint8_t)(acc >> (8 * k));
+            }
+            i += groups * 8;
+            continue;
+        }
         uint64_t acc = 0; /* 8 values of w bits end on a byte edge */
         int bits = 0;
         for (size_t g = 0; g < groups * 8; g++) {

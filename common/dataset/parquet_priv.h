@@ -185,6 +185,7 @@ enum { ENC_PLAIN = 0, ENC_PLAIN_DICTIONARY = 2, ENC_RLE = 3 };
  * values, or past DICT_BYTES of values. */
 #define DICT_MIN 1024u
 #define DICT_BYTES (1u << 20)
+#define SMALL_INTS 128u
 
 typedef struct {
     const mg_pq_node *leaf;
@@ -214,6 +215,9 @@ typedef struct {
     uint32_t *dent, ndent, dentcap;
     uint32_t *dslot, dcap;
     uint64_t chunk_vals;
+    /* integer leaves: entry + 1 (0 none) of the values 0..SMALL_INTS-1,
+     * looked up before the hash table */
+    uint32_t small[SMALL_INTS];
 } col;
 
 struct mg_pq {

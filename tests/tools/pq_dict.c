@@ -10,6 +10,10 @@
  *   r  runs of ten equal values (RLE runs of entry numbers)
  *   l  list<string> of 0..3 items from five values, null every 13th row
  *   j  JSON text, three values
+ *   k  integers, six values (negative, small, large) and a null every
+ *      17th row (an integer dictionary throughout)
+ *   n  list<int64> of 0..3 items from four values, given a list at a time
+ *      (mg_pq_ints); i, distinct integers, gives up its dictionary as u
  * Usage: pq_dict OUT.parquet OUT.jsonl ROWS ROW_GROUP
  */
 #include <stdio.h>
@@ -52,11 +56,18 @@ main(int argc, char **argv)
     list->nkids = 1;
     list->kids = calloc(1, sizeof *list->kids);
     list->kids[0] = leaf("element", MG_PQ_STRING);
+    mg_pq_node *ilist = calloc(1, sizeof *ilist);
+    ilist->name = strdup("n");
+    ilist->kind = MG_PQ_LIST;
+    ilist->nkids = 1;
+    ilist->kids = calloc(1, sizeof *ilist->kids);
+    ilist->kids[0] = leaf("element", MG_PQ_INT64);
     mg_pq_node *fields[] = {leaf("i", MG_PQ_INT64), leaf("u", MG_PQ_STRING),
                             leaf("g", MG_PQ_STRING), leaf("r", MG_PQ_STRING),
-                            list, leaf("j", MG_PQ_JSON)};
+                            list, leaf("j", MG_PQ_JSON), leaf("k", MG_PQ_INT64),
+                            ilist};
     char err[300];
-    mg_pq *pq = mg_pq_open(argv[1], fields, 6, 6, group, "pq_dict", err,
+    mg_pq *pq = mg_pq_open(argv[1], fields, 8, 6, group, "pq_dict", err,
                            sizeof err);
     FILE *js = fopen(argv[2], "w");
     if (!pq || !js) {
@@ -96,7 +107,25 @@ main(int argc, char **argv)
             fputc(']', js);
         }
         mg_pq_str(pq, fields[5]->col, 0, j, strlen(j));
-        fprintf(js, ",\"j\":%s}\n", j);
+        fprintf(js, ",\"j\":%s,\"k\":", j);
+        if (i % 17 == 0) {
+            mg_pq_level(pq, fields[6]->col, 0, 0);
+            fprintf(js, "null");
+        } else {
+            static const int64_t kv[] = {-250, 0, 7, 127, 128, 5000000000};
+            mg_pq_int(pq, fields[6]->col, 0, kv[i % 6]);
+            fprintf(js, "%lld", (long long)kv[i % 6]);
+        }
+        int64_t nv[3];
+        for (int k = 0; k < i % 4; k++) nv[k] = (i + k) % 4;
+        if (i % 4) {
+            mg_pq_ints(pq, ilist->kids[0]->col, 0, ilist->rep, nv, (size_t)(i % 4));
+        } else {
+            mg_pq_level(pq, ilist->kids[0]->col, 0, ilist->def); /* empty */
+        }
+        fprintf(js, ",\"n\":[");
+        for (int k = 0; k < i % 4; k++) fprintf(js, "%s%lld", k ? "," : "", (long long)nv[k]);
+        fprintf(js, "]}\n");
         if (mg_pq_end_row(pq, err, sizeof err)) {
             fprintf(stderr, "pq_dict: %s\n", err);
             return 1;
@@ -106,6 +135,6 @@ main(int argc, char **argv)
         fprintf(stderr, "pq_dict: %s\n", err);
         return 1;
     }
-    for (int k = 0; k < 6; k++) node_free(fields[k]);
+    for (int k = 0; k < 8; k++) node_free(fields[k]);
     return 0;
 }
