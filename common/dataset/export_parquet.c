@@ -220,7 +220,7 @@ scalar_list_type(const mg_jdoc *d, uint32_t tok)
  * for integers, whether all fit int64), without tokenizing it; -1 when
  * the kinds do not say (nulls, mixed kinds: the caller tokenizes it). */
 static int
-leaf_list_type(const mg_jdoc *d, uint32_t tok)
+leaf_list_type(const mg_jdoc *d, uint32_t tok, int64_t *scratch)
 {
     const mg_jtok *t = &d->t[tok];
     switch (t->kinds) {
@@ -229,10 +229,10 @@ leaf_list_type(const mg_jdoc *d, uint32_t tok)
     case MG_JK_REAL:
     case MG_JK_REAL | MG_JK_INT: return MG_PQ_DOUBLE;
     case MG_JK_INT: {
-        int64_t *v = malloc((size_t)t->n * sizeof *v);
+        int64_t *v = scratch ? scratch : malloc((size_t)t->n * sizeof *v);
         if (!v) return -1;
         int fits = mg_jdoc_leaf_i64(d, tok, v) == 0;
-        free(v);
+        if (!scratch) free(v);
         return fits ? MG_PQ_INT64 : MG_PQ_UINT64;
     }
     default: return -1;
@@ -260,7 +260,7 @@ infer(const mg_jdoc *d, uint32_t tok, const char *name)
             /* Rows are parsed with MG_JDOC_SCALAR_ARRAYS: a list of
              * scalars is one token; the kinds of its elements say its
              * type, or its elements, tokenized, do. */
-            int st = leaf_list_type(d, tok);
+            int st = leaf_list_type(d, tok, NULL);
             if (st >= 0) {
                 mg_pq_node *n = node_new(name, MG_PQ_LIST, MG_PQ_JSON);
                 if (n && node_add(n, node_new("element", MG_PQ_LEAF,
@@ -337,6 +337,81 @@ infer(const mg_jdoc *d, uint32_t tok, const char *name)
     }
     }
     return NULL;
+}
+
+/* Whether leaf type x, merged with a value's type y, stays x (merge()). */
+static bool
+leaf_covers(mg_pq_type x, int y)
+{
+    return (int)x == y || x == MG_PQ_JSON ||
+           (x == MG_PQ_UINT64 && y == MG_PQ_INT64) ||
+           (x == MG_PQ_DOUBLE && (y == MG_PQ_INT64 || y == MG_PQ_UINT64));
+}
+
+static bool reserve_num(pqw *q, size_t n);
+
+/* Whether merge(n, infer(d, tok, n->name)) would leave schema node n as
+ * it is (the scan's usual case once the first rows have set the types):
+ * then the row's value needs no type tree of its own. Conservative: false
+ * sends the value the general way (infer, merge), which is always right.
+ * Types merge as a join (weak below everything, INT64 < UINT64 < DOUBLE,
+ * JSON on top), so a list whose every element n's element type covers is
+ * covered, unless that element type is JSON (infer turns a list of JSON
+ * into JSON: not covered by a LIST). */
+static bool
+covers(pqw *q, const mg_pq_node *n, const mg_jdoc *d, uint32_t tok)
+{
+    const mg_jtok *t = &d->t[tok];
+    switch ((mg_jtype)t->type) {
+    case MG_JT_NULL: return true; /* weak: merge keeps n */
+    case MG_JT_TRUE:
+    case MG_JT_FALSE:
+    case MG_JT_STR:
+    case MG_JT_NUM: {
+        if (n->weak || n->kind != MG_PQ_LEAF) return false;
+        if (n->type == MG_PQ_JSON) return true;
+        int y = scalar_type(d, tok);
+        if (y == MG_PQ_INT64 && seed_name(n->name)) y = MG_PQ_UINT64;
+        return leaf_covers(n->type, y);
+    }
+    case MG_JT_ARR: {
+        if (!t->n) return true; /* weak */
+        if (n->weak) return false;
+        if (n->kind == MG_PQ_LEAF) return n->type == MG_PQ_JSON;
+        if (n->kind != MG_PQ_LIST) return false;
+        const mg_pq_node *el = n->kids[0];
+        if (el->weak || (el->kind == MG_PQ_LEAF && el->type == MG_PQ_JSON))
+            return false;
+        if (t->leaf) {
+            if (el->kind != MG_PQ_LEAF ||
+                ((t->kinds == MG_JK_INT) && !reserve_num(q, t->n)))
+                return false;
+            int y = leaf_list_type(d, tok, (int64_t *)(void *)q->num);
+            return y >= 0 && leaf_covers(el->type, y);
+        }
+        uint32_t k = tok + 1;
+        for (uint32_t m = 0; m < t->n; m++) {
+            if (!covers(q, el, d, k)) return false;
+            k = d->t[k].next;
+        }
+        return true;
+    }
+    case MG_JT_OBJ: {
+        if (!t->n) return true; /* weak */
+        if (n->weak) return false;
+        if (n->kind == MG_PQ_LEAF) return n->type == MG_PQ_JSON;
+        if (n->kind != MG_PQ_STRUCT || n->nkids != t->n) return false;
+        uint32_t k = tok + 1;
+        for (size_t i = 0; i < n->nkids; i++) {
+            if (!mg_jdoc_streq(d, k, n->kids[i]->name) ||
+                !covers(q, n->kids[i], d, k + 1))
+                return false;
+            k = d->t[k + 1].next;
+        }
+        return true;
+    }
+    }
+    return false;
 }
 
 /* ---- shredding ---- */
@@ -559,6 +634,13 @@ pq_scan(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
             q->fields = fl;
             q->fields[q->nfields++] = NULL;
         }
+        const mg_pq_node *had = q->fields[c];
+        if (had && (f->kind == MG_XF_TOK ? covers(q, had, r->doc, f->tok)
+                    : f->kind == MG_XF_STR
+                        ? !had->weak && had->kind == MG_PQ_LEAF &&
+                              leaf_covers(had->type, MG_PQ_STRING)
+                        : true))
+            continue; /* the types this row's value would merge in */
         mg_pq_node *n = f->kind == MG_XF_TOK ? infer(r->doc, f->tok, f->name)
                         : f->kind == MG_XF_STR
                             ? node_new(f->name, MG_PQ_LEAF, MG_PQ_STRING)
