@@ -183,12 +183,33 @@ bytes_cmp(const buf *a, const char *s, size_t n)
     return a->len < n ? -1 : a->len > n ? 1 : 0;
 }
 
+/* Eight bytes a step, the last 1..7 in overlapping loads (FNV-1a's byte
+ * a step was most of a dictionary lookup); only the hash table's slots
+ * depend on it, never the file. */
 static uint32_t
 str_hash(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
-    return h;
+    const uint64_t k = 0xff51afd7ed558ccdull;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n, w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 32;
+    }
+    if (n) { /* the last 1..7 bytes in two overlapping loads, or three */
+        uint32_t a, b;
+        if (n >= 4) {
+            memcpy(&a, s, 4);
+            memcpy(&b, s + n - 4, 4);
+        } else {
+            a = (uint32_t)(uint8_t)s[0] << 16 | (uint32_t)(uint8_t)s[n / 2] << 8;
+            b = (uint8_t)s[n - 1];
+        }
+        w = (uint64_t)a << 32 | b;
+        h = (h ^ w) * k;
+        h ^= h >> 32;
+    }
+    return (uint32_t)(h ^ (h >> 29));
 }
 
 static inline uint32_t
@@ -436,6 +457,13 @@ rle_levels(buf *b, const uint8_t *lv, size_t n, int max)
     (void)max; /* every level fits one byte: bit width <= 8 */
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
+        /* the run's end eight levels a step (runs are long: a list's
+         * repetition levels, the definition levels of present values) */
+        const uint64_t all = 0x0101010101010101ull * lv[i];
+        for (uint64_t w; j + 8 <= n; j += 8) {
+            memcpy(&w, lv + j, 8);
+            if (w != all) break; /* the byte loop finds where */
+        }
         while (j < n && lv[j] == lv[i]) j++;
         b_varint(b, (uint64_t)(j - i) << 1);
         b_byte(b, lv[i]);
