@@ -40,18 +40,26 @@ fail(parser *p, const char *what)
     return mg_errf(p->err, p->errlen, "line %ld: %s", line, what);
 }
 
-static long
+/* The token array doubled (newtok's rare case, out of line). */
+static __attribute__((noinline)) int
+grow_toks(parser *p)
+{
+    mg_jdoc *d = p->d;
+    uint32_t cap = d->cap ? d->cap * 2 : 1024;
+    if (cap < d->cap) return fail(p, "too many values");
+    mg_jtok *t = realloc(d->t, (size_t)cap * sizeof *t);
+    if (!t) return fail(p, "out of memory");
+    d->t = t;
+    d->cap = cap;
+    return 0;
+}
+
+/* Inlined: a token is made for every value of a document. */
+static inline __attribute__((always_inline)) long
 newtok(parser *p, mg_jtype type)
 {
     mg_jdoc *d = p->d;
-    if (d->n == d->cap) {
-        uint32_t cap = d->cap ? d->cap * 2 : 1024;
-        if (cap < d->cap) return fail(p, "too many values");
-        mg_jtok *t = realloc(d->t, (size_t)cap * sizeof *t);
-        if (!t) return fail(p, "out of memory");
-        d->t = t;
-        d->cap = cap;
-    }
+    if (__builtin_expect(d->n == d->cap, 0) && grow_toks(p)) return -1;
     mg_jtok *t = &d->t[d->n];
     memset(t, 0, sizeof *t);
     t->type = (uint8_t)type;
