@@ -135,10 +135,10 @@ static const double pow10_exact[] = {
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* The valid JSON number s[0..n) as a double: strtod's value. Fast path
- * (Clinger): at most 15 digits and no exponent, so the digits are an
- * exact integer m < 2^53 and m / 10^k, one IEEE division of two exact
- * values, is the correctly rounded result, the very double strtod
- * gives. -1 only when memory runs out. */
+ * (Clinger): no exponent, at most 19 digits making an integer m <= 2^53
+ * and at most 22 of them after the point, so m and 10^k are exact and
+ * m / 10^k, one IEEE division, is the correctly rounded result, the
+ * very double strtod gives. -1 only when memory runs out. */
 static inline int
 num_double(const char *s, size_t n, double *v)
 {
@@ -154,25 +154,24 @@ num_double(const char *s, size_t n, double *v)
     const char *e = s + n;
     bool neg = *s == '-';
     uint64_t m = 0;
-    int digits = 0, frac = -1;
-    const char *q = s + neg;
-    for (; q < e; q++) {
-        if (*q == '.') {
-            frac = 0;
-            continue;
-        }
-        if (*q < '0' || *q > '9') break;
-        m = m * 10 + (uint64_t)(*q - '0');
-        if (m) digits++;
-        if (frac >= 0) frac++;
+    const char *q = s + neg, *d0 = q;
+    while (q < e && (unsigned)(*q - '0') < 10) m = m * 10 + (uint64_t)(*q++ - '0');
+    int frac = 0;
+    if (q < e && *q == '.') {
+        const char *f0 = ++q;
+        while (q < e && (unsigned)(*q - '0') < 10)
+            m = m * 10 + (uint64_t)(*q++ - '0');
+        frac = (int)(q - f0);
     }
-    if (q == e && digits <= 15) {
+    /* m and 10^frac exact doubles (m <= 2^53, at most 19 digits read, so
+     * m did not wrap): their quotient is the correctly rounded value,
+     * strtod's. */
+    if (q == e && q - d0 - (frac > 0) <= 19 && m <= (1ull << 53) &&
+        frac <= 22) {
         double r = (double)m;
-        if (frac > 0) r /= pow10_exact[frac <= 22 ? frac : 22];
-        if (frac <= 22) {
-            *v = neg ? -r : r;
-            return 0;
-        }
+        if (frac) r /= pow10_exact[frac];
+        *v = neg ? -r : r;
+        return 0;
     }
     char buf[408];
     memcpy(buf, s, n);
