@@ -536,7 +536,12 @@ shred(pqw *q, const mg_pq_node *n, const mg_jdoc *d, long tok, int pdef,
             uint32_t k = (uint32_t)tok + 1, m = 0;
             for (size_t i = 0; i < n->nkids; i++) {
                 long v = -1;
-                if (m < t->n && mg_jdoc_streq(d, k, n->kids[i]->name)) {
+                const mg_pq_node *kid = n->kids[i];
+                const mg_jtok *kt = m < t->n ? &d->t[k] : NULL;
+                if (kt && (kt->esc ? mg_jdoc_streq(d, k, kid->name)
+                                   : kt->len == kid->namelen &&
+                                         !memcmp(d->s + kt->start, kid->name,
+                                                 kid->namelen))) {
                     v = (long)k + 1;
                     k = d->t[k + 1].next;
                     m++;

@@ -39,6 +39,7 @@ assign(mg_pq *p, mg_pq_node *n, int pdef, int prep, const char **path,
 {
     if (depth >= 30) return -1;
     path[depth] = n->name;
+    n->namelen = strlen(n->name);
     switch (n->kind) {
     case MG_PQ_LEAF: {
         n->def = pdef + 1;

@@ -50,6 +50,7 @@ struct mg_pq_node {
     int col;            /* leaf: its column */
     int def;            /* definition level when this node is present */
     int rep;            /* LIST: repetition level of its elements */
+    size_t namelen;     /* strlen(name) */
 };
 
 typedef struct mg_pq mg_pq;
