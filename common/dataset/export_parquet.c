@@ -582,6 +582,23 @@ shred(pqw *q, const mg_pq_node *n, const mg_jdoc *d, long tok, int pdef,
                     return;
                 }
             }
+            if (el->kind == MG_PQ_LEAF && el->type == MG_PQ_STRING &&
+                t->kinds == MG_JK_STR &&
+                !memchr(d->c + t->cstart, '\\', t->clen)) {
+                /* Strings without escapes (layer names, chord labels):
+                 * their compact text is ["a","b"], split at its quotes,
+                 * each element's bytes its value. */
+                const char *s = d->c + t->cstart + 1,
+                           *e = d->c + t->cstart + t->clen;
+                for (uint32_t m = 0; m < t->n; m++) {
+                    const char *a = s + 1, *b = memchr(a, '"', (size_t)(e - a));
+                    if (!b) break; /* cannot happen: the parse validated it */
+                    mg_pq_str(q->pq, el->col, m ? n->rep : rep, a,
+                              (size_t)(b - a));
+                    s = b + 2; /* past the quote and the comma */
+                }
+                return;
+            }
             if (mg_jdoc_expand(d, (uint32_t)tok, &q->sub)) {
                 q->w.st->bad_values++;
                 nulls(q, n, rep, pdef);

@@ -103,6 +103,10 @@ mg_pq_double(mg_pq *p, int col_, int rep, double v)
 static bool
 push_levels(col *c, int rep, int rep_next, size_t n)
 {
+    if (n == 1) { /* mg_pq_int: one value, no memset calls */
+        push_level(c, rep, c->max_def);
+        return !c->vals.oom;
+    }
     if (c->nlev + n > c->levcap) {
         size_t cap = c->levcap ? c->levcap * 2 : 1024;
         while (cap < c->nlev + n) cap *= 2;
