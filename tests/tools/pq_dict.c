@@ -14,6 +14,9 @@
  *      17th row (an integer dictionary throughout)
  *   n  list<int64> of 0..3 items from four values, given a list at a time
  *      (mg_pq_ints); i, distinct integers, gives up its dictionary as u
+ *   m  list<int64> of 0..2 distinct integers given one at a time
+ *      (mg_pq_int): its dictionary gives up inside a row, the page ending
+ *      between two elements of one list
  * Usage: pq_dict OUT.parquet OUT.jsonl ROWS ROW_GROUP
  */
 #include <stdio.h>
@@ -62,12 +65,18 @@ main(int argc, char **argv)
     ilist->nkids = 1;
     ilist->kids = calloc(1, sizeof *ilist->kids);
     ilist->kids[0] = leaf("element", MG_PQ_INT64);
+    mg_pq_node *mlist = calloc(1, sizeof *mlist);
+    mlist->name = strdup("m");
+    mlist->kind = MG_PQ_LIST;
+    mlist->nkids = 1;
+    mlist->kids = calloc(1, sizeof *mlist->kids);
+    mlist->kids[0] = leaf("element", MG_PQ_INT64);
     mg_pq_node *fields[] = {leaf("i", MG_PQ_INT64), leaf("u", MG_PQ_STRING),
                             leaf("g", MG_PQ_STRING), leaf("r", MG_PQ_STRING),
                             list, leaf("j", MG_PQ_JSON), leaf("k", MG_PQ_INT64),
-                            ilist};
+                            ilist, mlist};
     char err[300];
-    mg_pq *pq = mg_pq_open(argv[1], fields, 8, 6, group, "pq_dict", err,
+    mg_pq *pq = mg_pq_open(argv[1], fields, 9, 6, group, "pq_dict", err,
                            sizeof err);
     FILE *js = fopen(argv[2], "w");
     if (!pq || !js) {
@@ -125,6 +134,15 @@ main(int argc, char **argv)
         }
         fprintf(js, ",\"n\":[");
         for (int k = 0; k < i % 4; k++) fprintf(js, "%s%lld", k ? "," : "", (long long)nv[k]);
+        fprintf(js, "],\"m\":[");
+        int mc = (i + 2) % 3; /* a 2-list at row 1023: its 2nd element is
+                                 the 1,025th entry */
+        if (!mc) mg_pq_level(pq, mlist->kids[0]->col, 0, mlist->def); /* empty */
+        for (int k = 0; k < mc; k++) {
+            mg_pq_int(pq, mlist->kids[0]->col, k ? mlist->rep : 0,
+                      (int64_t)i * 3 + k + 1000);
+            fprintf(js, "%s%d", k ? "," : "", i * 3 + k + 1000);
+        }
         fprintf(js, "]}\n");
         if (mg_pq_end_row(pq, err, sizeof err)) {
             fprintf(stderr, "pq_dict: %s\n", err);
@@ -135,6 +153,6 @@ main(int argc, char **argv)
         fprintf(stderr, "pq_dict: %s\n", err);
         return 1;
     }
-    for (int k = 0; k < 8; k++) node_free(fields[k]);
+    for (int k = 0; k < 9; k++) node_free(fields[k]);
     return 0;
 }
