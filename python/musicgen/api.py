@@ -211,7 +211,21 @@ class Sample:
         return {l: self.audio(l) for l in _native.LAYERS if l in self._pcm}
 
 
-class Engine:
+class _Closing:
+    """A native handle freed by close(), by the end of a with-block or
+    when the object is collected."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
+class Engine(_Closing):
     """One libmusicgen engine (soundfonts loaded once). Use one per thread;
     close() or a with-block frees it."""
 
@@ -299,17 +313,9 @@ class Engine:
             _native.lib().musicgen_engine_destroy(ctypes.byref(p))
             self._p = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
 
 
-class Plan:
+class Plan(_Closing):
     """A sample's length before it is made (musicgen_plan: the genre data,
     no soundfont): seconds(index) is its duration_seconds when its first
     attempt passes, from the parameter draw alone (microseconds). Render
@@ -343,14 +349,6 @@ class Plan:
             _native.lib().musicgen_plan_destroy(ctypes.byref(p))
             self._p = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
 
 
 def _now():
