@@ -245,8 +245,31 @@ tok_str(mg_xrow *r, uint32_t tok)
     return p;
 }
 
+/* Member name tok as a column name in the arena: prefix (nl bytes; none
+ * when NULL), '.', then the decoded key, in one copy (NULL if it does not
+ * fit, or tok is no string); *len: its length. */
+static const char *
+key_path(mg_xrow *r, const char *prefix, size_t nl, uint32_t tok, size_t *len)
+{
+    if (r->doc->t[tok].type != MG_JT_STR) return NULL;
+    char *p = r->arena + r->used;
+    size_t room = sizeof r->arena - r->used, off = prefix ? nl + 1 : 0;
+    if (off >= room) return NULL;
+    if (prefix) {
+        memcpy(p, prefix, nl);
+        p[nl] = '.';
+    }
+    size_t n = mg_jdoc_str(r->doc, tok, p + off, room - off);
+    if (n == (size_t)-1) return NULL;
+    r->used += off + n + 1;
+    *len = off + n;
+    return p;
+}
+
+/* Field name (nl bytes) for the value at tok: an object's members become
+ * fields of their own, named name.member (recursively). */
 static void
-flatten(mg_xrow *r, const char *name, uint32_t tok)
+flatten(mg_xrow *r, const char *name, size_t nl, uint32_t tok)
 {
     const mg_jtok *t = &r->doc->t[tok];
     if (t->type != MG_JT_OBJ) {
@@ -259,17 +282,10 @@ flatten(mg_xrow *r, const char *name, uint32_t tok)
     }
     uint32_t k = tok + 1;
     for (uint32_t m = 0; m < t->n; m++) {
-        size_t mark = r->used;
-        const char *key = tok_str(r, k);
-        const char *full = key ? (name ? arena_str(r, name, ".", key)
-                                       : key)
-                               : NULL;
-        if (!full) {
-            r->used = mark;
-            r->dropped++;
-        } else {
-            flatten(r, full, k + 1);
-        }
+        size_t fl;
+        const char *full = key_path(r, name, nl, k, &fl);
+        if (!full) r->dropped++;
+        else flatten(r, full, fl, k + 1);
         k = r->doc->t[k + 1].next;
     }
 }
@@ -351,8 +367,9 @@ build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
     uint32_t k = 1;
     for (uint32_t m = 0; m < t->n; m++) {
         if (!not_a_column(r->doc, k, o)) {
-            const char *key = tok_str(r, k);
-            if (key) flatten(r, key, k + 1);
+            size_t kl;
+            const char *key = key_path(r, NULL, 0, k, &kl);
+            if (key) flatten(r, key, kl, k + 1);
             else r->dropped++;
         }
         k = r->doc->t[k + 1].next;
