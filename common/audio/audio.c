@@ -121,6 +121,7 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
      * at the default 256) would be dead weight in every process;
      * load_one raises them where it measures a pre-roll */
     fluid_settings_setint(a->settings, "synth.polyphony", MASTER_POLY);
+    /* groups: as many as a pass has layers, set per pass (audio_render) */
     fluid_settings_setint(a->rsettings, "synth.audio-groups", MG_NLAYERS);
     fluid_settings_setint(a->rsettings, "synth.audio-channels", MG_NLAYERS);
     fluid_settings_setint(a->rsettings, "synth.effects-groups", MG_NLAYERS);

@@ -1,8 +1,9 @@
 /*
  * audio_render — one synthesis pass per font: every layer drawn on that
  * font rendered at once on a fresh synth that borrows the loaded font,
- * layer l on MIDI channel l, which is audio group l and effects group l
- * (synth.audio-groups = synth.effects-groups = 4), so fluid_synth_process
+ * the pass's k layers on MIDI channels 0..k-1 in layer order, channel g
+ * being audio group g and effects group g (synth.audio-groups =
+ * synth.effects-groups = k), so fluid_synth_process
  * returns each layer's dry signal and its own reverb and chorus returns
  * separately; then, per SBLOCK frames and layer while in cache, the
  * insert chain, the returns, a DC blocker, the gain envelope, the store.
@@ -34,7 +35,7 @@
 typedef struct {
     long block;     /* synth block the event is issued before */
     int on;         /* 1 note-on, 0 note-off */
-    int chan;       /* = layer */
+    int chan;       /* the layer's channel: its rank in the pass */
     int pitch, vel;
 } event;
 
@@ -53,14 +54,15 @@ cmp_event(const void *x, const void *y)
     return a->vel - b->vel;
 }
 
-/* FluidSynth's reverb and chorus for layer l (its effects group): our
+/* FluidSynth's reverb and chorus for a layer on channel g (effects group
+ * g): our
  * parameters map one to one (width and the return level as drawn; chorus
  * with three voices, sine LFO); a layer without the effect has its unit
  * off. The send (CC 91 / 93) is full when the effect is on. */
 static void
-set_synth_fx(fluid_synth_t *syn, int l, bool mine, const mg_fx_chain *c)
+set_synth_fx(fluid_synth_t *syn, int l, const mg_fx_chain *c)
 {
-    bool rv = mine && c->on[MG_FX_REVERB], ch = mine && c->on[MG_FX_CHORUS];
+    bool rv = c->on[MG_FX_REVERB], ch = c->on[MG_FX_CHORUS];
     const double *r = c->p[MG_FX_REVERB], *k = c->p[MG_FX_CHORUS];
 
     fluid_synth_reverb_on(syn, l, rv);
@@ -80,10 +82,8 @@ set_synth_fx(fluid_synth_t *syn, int l, bool mine, const mg_fx_chain *c)
         fluid_synth_set_chorus_group_depth(syn, l, k[0]);
         fluid_synth_set_chorus_group_type(syn, l, FLUID_CHORUS_MOD_SINE);
     }
-    if (mine) {
-        fluid_synth_cc(syn, l, 91, rv ? 127 : 0);
-        fluid_synth_cc(syn, l, 93, ch ? 127 : 0);
-    }
+    fluid_synth_cc(syn, l, 91, rv ? 127 : 0);
+    fluid_synth_cc(syn, l, 93, ch ? 127 : 0);
 }
 
 /* A DC blocker (one pole at about 3.5 Hz, inaudible): some patches (pads
@@ -170,26 +170,37 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
     gain_env ge[MG_NLAYERS];
     float *outp[2 * MG_NLAYERS], *fxp[4 * MG_NLAYERS];
     float *dry0[2] = {a->dry[0][0], a->dry[0][1]};
-    int sid, rc = -1;
+    int sid, rc = -1, ng = 0, chan[MG_NLAYERS];
 
     for (int l = 0; l < MG_NLAYERS; l++) {
         const mg_fx_chain *c = &d->fx[l];
+        int g = ng;
         mine[l] = d->font[l] == fi;
-        if (mine[l])
-            nev += 2 * s->track[l].n;
+        chan[l] = -1;
         wet[l] = mine[l] && (c->on[MG_FX_REVERB] || c->on[MG_FX_CHORUS]);
-        outp[2 * l] = mine[l] ? a->dry[l][0] : NULL;
-        outp[2 * l + 1] = mine[l] ? a->dry[l][1] : NULL;
-        /* reverb L R, chorus L R of group l; both returns are summed by
+        if (!mine[l])
+            continue;
+        chan[l] = ng++;
+        nev += 2 * s->track[l].n;
+        outp[2 * g] = a->dry[l][0];
+        outp[2 * g + 1] = a->dry[l][1];
+        /* reverb L R, chorus L R of group g; both returns are summed by
          * the synth into one pair (aliased buffers); a unit that is off
          * gets NULL, so its raw send is never mixed anywhere */
         for (int q = 0; q < 2; q++) {
-            bool on = mine[l] && c->on[q ? MG_FX_CHORUS : MG_FX_REVERB];
-            fxp[4 * l + 2 * q] = on ? a->wet[l][0] : NULL;
-            fxp[4 * l + 2 * q + 1] = on ? a->wet[l][1] : NULL;
+            bool on = c->on[q ? MG_FX_CHORUS : MG_FX_REVERB];
+            fxp[4 * g + 2 * q] = on ? a->wet[l][0] : NULL;
+            fxp[4 * g + 2 * q + 1] = on ? a->wet[l][1] : NULL;
         }
     }
     ev = malloc(sizeof *ev * (nev ? nev : 1));
+    /* as many audio and effects groups as this font has layers (the
+     * synth clears every group's buffers on each 64-frame block, used or
+     * not): the layers take channels 0.. in layer order; a fresh synth's
+     * groups are alike, so a layer's bytes do not depend on its group */
+    fluid_settings_setint(a->rsettings, "synth.audio-groups", ng ? ng : 1);
+    fluid_settings_setint(a->rsettings, "synth.audio-channels", ng ? ng : 1);
+    fluid_settings_setint(a->rsettings, "synth.effects-groups", ng ? ng : 1);
     syn = new_fluid_synth(a->rsettings);
     if (!ev || !syn) {
         snprintf(err, errlen, "audio: out of memory");
@@ -204,12 +215,12 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
         goto out;
     }
     for (int l = 0; l < MG_NLAYERS; l++) {
-        set_synth_fx(syn, l, mine[l], &d->fx[l]);
         if (!mine[l])
             continue;
+        set_synth_fx(syn, chan[l], &d->fx[l]);
         if (l == MG_LAYER_BEAT)
-            fluid_synth_set_channel_type(syn, l, CHANNEL_TYPE_DRUM);
-        if (fluid_synth_program_select(syn, l, sid, d->bank[l],
+            fluid_synth_set_channel_type(syn, chan[l], CHANNEL_TYPE_DRUM);
+        if (fluid_synth_program_select(syn, chan[l], sid, d->bank[l],
                                        d->program[l]) != FLUID_OK) {
             snprintf(err, errlen, "soundfont %s: no preset %d:%d",
                      f->info->file,
@@ -227,10 +238,10 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
             const mg_note *n = &s->track[l].v[i];
             long on = audio_frame_of(s, n->tick, a->rate);
             long offf = audio_frame_of(s, n->tick + n->dur, a->rate);
-            ev[ne++] = (event){(on + BLOCK / 2) / BLOCK, 1, l, n->pitch,
-                               n->vel};
-            ev[ne++] = (event){(offf + BLOCK / 2) / BLOCK, 0, l, n->pitch,
-                               0};
+            ev[ne++] = (event){(on + BLOCK / 2) / BLOCK, 1, chan[l],
+                               n->pitch, n->vel};
+            ev[ne++] = (event){(offf + BLOCK / 2) / BLOCK, 0, chan[l],
+                               n->pitch, 0};
         }
     }
     qsort(ev, ne, sizeof *ev, cmp_event);
@@ -262,8 +273,7 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
                 memset(a->wet[l][1], 0, sizeof(float) * (size_t)nf);
             }
         }
-        fluid_synth_process(syn, (int)nf, 4 * MG_NLAYERS, fxp,
-                            2 * MG_NLAYERS, outp);
+        fluid_synth_process(syn, (int)nf, 4 * ng, fxp, 2 * ng, outp);
         /* frames k of this chunk are song frames cb * BLOCK + k - P */
         k = cb * BLOCK >= P ? 0 : P - cb * BLOCK;
         while (k < nf && off + fill < N) {
