@@ -457,7 +457,11 @@ num_fast(const unsigned char *s, size_t i, size_t n, bool *real)
  * compact text (spaces dropped) at *o; adds its numbers to *cnt and their
  * kinds to *kd. The index past the part's last comma, or 0 when there is
  * no such part or a check fails (nothing written, nothing counted: the
- * byte loop then takes the same bytes, messages and all). */
+ * byte loop then takes the same bytes, messages and all). While a part
+ * is all 64 bytes (no other byte in them) and a space follows it, the
+ * next 64 bytes after that space are taken the same way, without going
+ * back to the byte loop (most of a long array: every note of a layer);
+ * the index is then past the last part's comma. */
 #if defined(__SSE2__) && defined(WORDS)
 /* Bits set in x (no popcnt instruction in the baseline x86-64 target:
  * __builtin_popcountll would be a call). */
@@ -486,9 +490,10 @@ mask64(__m128i a, __m128i b, __m128i c, __m128i d)
 static inline __attribute__((always_inline)) size_t
 num_block_masks(const unsigned char *s, size_t i, char **op, unsigned *kd,
                 uint32_t *cnt, uint64_t D, uint64_t P, uint64_t M,
-                uint64_t C, uint64_t S, uint64_t Z)
+                uint64_t C, uint64_t S, uint64_t Z, bool *whole)
 {
     uint64_t Q = D | P | M, other = ~(Q | C | S);
+    *whole = !other;
     if (other) C &= (other & -other) - 1; /* commas before the first */
     if (!C) return 0;
     int lastc = 63 - __builtin_clzll(C);
@@ -526,6 +531,21 @@ num_block_masks(const unsigned char *s, size_t i, char **op, unsigned *kd,
     return i + end;
 }
 
+/* num_block's loop over its parts; its argument sets D, P, M, C, S, Z for the
+ * 64 bytes at s + i. A part needs i + 80 <= n (its loads and copies). */
+#define NUM_BLOCK_LOOP(...)                                            \
+    size_t at = 0;                                                     \
+    for (bool whole;;) {                                               \
+        uint64_t D, P, M, C, S, Z;                                     \
+        __VA_ARGS__;                                                   \
+        size_t e = num_block_masks(s, i, op, kd, cnt, D, P, M, C, S, Z, \
+                                   &whole);                            \
+        if (!e) return at;                                             \
+        at = e;                                                        \
+        if (!whole || e + 81 > n || s[e] != ' ') return at;            \
+        i = e + 1;                                                     \
+    }
+
 #define EQ64(c)                                                        \
     mask64(_mm_cmpeq_epi8(v0, _mm_set1_epi8(c)),                       \
            _mm_cmpeq_epi8(v1, _mm_set1_epi8(c)),                       \
@@ -537,16 +557,17 @@ num_block_masks(const unsigned char *s, size_t i, char **op, unsigned *kd,
 
 /* SSE2 (the x86-64 baseline): four 16-byte vectors. */
 static size_t
-num_block_sse2(const unsigned char *s, size_t i, char **op, unsigned *kd,
-               uint32_t *cnt)
+num_block_sse2(const unsigned char *s, size_t i, size_t n, char **op,
+               unsigned *kd, uint32_t *cnt)
 {
-    const __m128i *b = (const __m128i *)(const void *)(s + i);
-    __m128i v0 = _mm_loadu_si128(b), v1 = _mm_loadu_si128(b + 1),
-            v2 = _mm_loadu_si128(b + 2), v3 = _mm_loadu_si128(b + 3);
-    return num_block_masks(s, i, op, kd, cnt,
-                           mask64(DIG(v0), DIG(v1), DIG(v2), DIG(v3)),
-                           EQ64('.'), EQ64('-'), EQ64(','), EQ64(' '),
-                           EQ64('0'));
+    NUM_BLOCK_LOOP({
+        const __m128i *b = (const __m128i *)(const void *)(s + i);
+        __m128i v0 = _mm_loadu_si128(b), v1 = _mm_loadu_si128(b + 1),
+                v2 = _mm_loadu_si128(b + 2), v3 = _mm_loadu_si128(b + 3);
+        D = mask64(DIG(v0), DIG(v1), DIG(v2), DIG(v3));
+        P = EQ64('.'), M = EQ64('-'), C = EQ64(','), S = EQ64(' ');
+        Z = EQ64('0');
+    })
 }
 #undef EQ64
 #undef DIG
@@ -557,12 +578,9 @@ num_block_sse2(const unsigned char *s, size_t i, char **op, unsigned *kd,
 /* AVX2, where the CPU has it (chosen at start-up): two 32-byte vectors,
  * half the compares and mask moves; the same checks. */
 __attribute__((target("avx2"))) static size_t
-num_block_avx2(const unsigned char *s, size_t i, char **op, unsigned *kd,
-               uint32_t *cnt)
+num_block_avx2(const unsigned char *s, size_t i, size_t n, char **op,
+               unsigned *kd, uint32_t *cnt)
 {
-    __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + i)),
-            v1 = _mm256_loadu_si256(
-                (const __m256i *)(const void *)(s + i + 32));
 #define M2(a, b)                                                       \
     ((uint64_t)(uint32_t)_mm256_movemask_epi8(a) |                     \
      (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32)
@@ -572,8 +590,14 @@ num_block_avx2(const unsigned char *s, size_t i, char **op, unsigned *kd,
 #define DIG(v)                                                         \
     _mm256_cmpgt_epi8(_mm256_set1_epi8(-128 + 10),                     \
                       _mm256_sub_epi8(v, _mm256_set1_epi8('0' - 128)))
-    return num_block_masks(s, i, op, kd, cnt, M2(DIG(v0), DIG(v1)),
-                           EQ('.'), EQ('-'), EQ(','), EQ(' '), EQ('0'));
+    NUM_BLOCK_LOOP({
+        __m256i v0 = _mm256_loadu_si256(
+                    (const __m256i *)(const void *)(s + i)),
+                v1 = _mm256_loadu_si256(
+                    (const __m256i *)(const void *)(s + i + 32));
+        D = M2(DIG(v0), DIG(v1));
+        P = EQ('.'), M = EQ('-'), C = EQ(','), S = EQ(' '), Z = EQ('0');
+    })
 #undef M2
 #undef EQ
 #undef DIG
@@ -609,13 +633,13 @@ mg_jdoc_simd(int level)
 }
 
 static inline size_t
-num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
-          uint32_t *cnt)
+num_block(const unsigned char *s, size_t i, size_t n, char **op,
+          unsigned *kd, uint32_t *cnt)
 {
 #ifdef JDOC_AVX2
-    if (simd_level == 2) return num_block_avx2(s, i, op, kd, cnt);
+    if (simd_level == 2) return num_block_avx2(s, i, n, op, kd, cnt);
 #endif
-    if (simd_level == 1) return num_block_sse2(s, i, op, kd, cnt);
+    if (simd_level == 1) return num_block_sse2(s, i, n, op, kd, cnt);
     return 0;
 }
 
@@ -636,10 +660,10 @@ ends_soon(const unsigned char *s)
 }
 
 static inline size_t
-num_block(const unsigned char *s, size_t i, char **op, unsigned *kd,
-          uint32_t *cnt)
+num_block(const unsigned char *s, size_t i, size_t n, char **op,
+          unsigned *kd, uint32_t *cnt)
 {
-    (void)s, (void)i, (void)op, (void)kd, (void)cnt;
+    (void)s, (void)i, (void)n, (void)op, (void)kd, (void)cnt;
     return 0;
 }
 
@@ -712,7 +736,7 @@ val:
         (s[i] == '-' || (unsigned)(s[i] - '0') < 10) && !ends_soon(s + i)) {
         unsigned kd2 = 0;
         uint32_t cnt2 = 0;
-        size_t at = num_block(s, i, emit ? &o : NULL,
+        size_t at = num_block(s, i, n, emit ? &o : NULL,
                               top == 1 ? &kd : &kd2,
                               top == 1 ? &cnt : &cnt2);
         if (at) {
