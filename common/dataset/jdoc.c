@@ -577,7 +577,7 @@ num_block_sse2(const unsigned char *s, size_t i, size_t n, char **op,
 #define JDOC_AVX2 1
 /* AVX2, where the CPU has it (chosen at start-up): two 32-byte vectors,
  * half the compares and mask moves; the same checks. */
-__attribute__((target("avx2"))) static size_t
+__attribute__((target("avx2,bmi,lzcnt,popcnt"))) static size_t
 num_block_avx2(const unsigned char *s, size_t i, size_t n, char **op,
                unsigned *kd, uint32_t *cnt)
 {
@@ -605,11 +605,20 @@ num_block_avx2(const unsigned char *s, size_t i, size_t n, char **op,
 
 static int simd_level = 1; /* 2 once the start-up check finds AVX2 */
 
+/* AVX2 and the bit instructions every AVX2 CPU has (num_block_avx2's
+ * masks: andn, lzcnt, tzcnt, popcnt). */
+static bool
+has_avx2(void)
+{
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+           __builtin_cpu_supports("lzcnt") && __builtin_cpu_supports("popcnt");
+}
+
 __attribute__((constructor)) static void
 jdoc_cpu(void)
 {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2")) simd_level = 2;
+    if (has_avx2()) simd_level = 2;
 }
 #else
 static int simd_level = 1;
@@ -622,7 +631,7 @@ mg_jdoc_simd(int level)
     if (level >= 0) {
         simd_level = level;
 #ifdef JDOC_AVX2
-        if (level >= 2 && !__builtin_cpu_supports("avx2")) simd_level = 1;
+        if (level >= 2 && !has_avx2()) simd_level = 1;
 #endif
         if (simd_level > 2) simd_level = 2;
 #ifndef JDOC_AVX2
