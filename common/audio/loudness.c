@@ -88,79 +88,108 @@ loud_push(mg_loud *m, double acc)
 #define LOUD_FTZ_OFF() (void)0
 #endif
 
+/* One meter's filters and energy while a block streams through: copied
+ * in and out of the mg_loud around the loop so that, the callers'
+ * k being a constant once loud_add_k is inlined, every field lives in a
+ * register (kept in the struct, or in arrays indexed by a variable j,
+ * they stayed in memory: a store and a reload inside every step of the
+ * recursion). */
+typedef double v2d __attribute__((vector_size(16)));   /* left, right */
+
+typedef struct {
+    v2d b0, b1, b2, a01, a02, a11, a12;     /* the same in both lanes */
+    v2d s0, s1, t0, t1;
+    double acc;
+} kmeter;
+
+static inline __attribute__((always_inline)) void
+kmeter_load(kmeter *q, const mg_loud *m)
+{
+    q->b0 = (v2d){m->b[0][0], m->b[0][0]};
+    q->b1 = (v2d){m->b[0][1], m->b[0][1]};
+    q->b2 = (v2d){m->b[0][2], m->b[0][2]};
+    q->a01 = (v2d){m->a[0][1], m->a[0][1]};
+    q->a02 = (v2d){m->a[0][2], m->a[0][2]};
+    q->a11 = (v2d){m->a[1][1], m->a[1][1]};
+    q->a12 = (v2d){m->a[1][2], m->a[1][2]};
+    q->s0 = (v2d){m->z[0][0][0], m->z[0][1][0]};
+    q->s1 = (v2d){m->z[0][0][1], m->z[0][1][1]};
+    q->t0 = (v2d){m->z[1][0][0], m->z[1][1][0]};
+    q->t1 = (v2d){m->z[1][0][1], m->z[1][1][1]};
+    q->acc = m->acc;
+}
+
+static inline __attribute__((always_inline)) void
+kmeter_save(const kmeter *q, mg_loud *m, size_t fill)
+{
+    m->z[0][0][0] = q->s0[0];
+    m->z[0][1][0] = q->s0[1];
+    m->z[0][0][1] = q->s1[0];
+    m->z[0][1][1] = q->s1[1];
+    m->z[1][0][0] = q->t0[0];
+    m->z[1][1][0] = q->t0[1];
+    m->z[1][0][1] = q->t1[0];
+    m->z[1][1][1] = q->t1[1];
+    m->acc = q->acc;
+    m->fill = fill;
+}
+
+/* One frame through both channels' two biquads (transposed direct form
+ * II), the two channels in the two lanes of one vector (each lane's
+ * operations are the scalar ones, in the same order), and into the
+ * energy (left squared plus right squared, then added). */
+static inline __attribute__((always_inline)) void
+kmeter_step(kmeter *q, const float *x)
+{
+    v2d in = {x[0], x[1]};
+    v2d y = q->b0 * in + q->s0;
+    q->s0 = q->b1 * in - q->a01 * y + q->s1;
+    q->s1 = q->b2 * in - q->a02 * y;
+    v2d w = y + q->t0;
+    q->t0 = -2.0 * y - q->a11 * w + q->t1;
+    q->t1 = y - q->a12 * w;
+    v2d e = w * w;
+    q->acc += e[0] + e[1];
+}
+
 /* k meters (1 or 2, at the same position in their 100 ms sub-blocks)
  * fed `frames` frames each. Each channel's two biquads are chains of
  * dependent multiply-adds, so the more chains side by side, the less the
  * loop waits: both channels always, and two meters when the caller has
  * two stems' blocks at once. Each meter's arithmetic is the same whatever
- * k is. */
-static inline int
+ * k is. Inlined into its two callers (k a constant there). */
+static inline __attribute__((always_inline)) int
 loud_add_k(mg_loud *const *m, const float *const *x, int k, size_t frames)
 {
-    double b00[2], b01[2], b02[2], a01[2], a02[2], a11[2], a12[2];
-    double s0l[2], s1l[2], s0r[2], s1r[2], t0l[2], t1l[2], t0r[2], t1r[2];
-    double acc[2];
+    kmeter q0, q1 = {0};
     size_t fill = m[0]->fill, hop = m[0]->hop;
+    int rc = 0;
 
-    for (int j = 0; j < k; j++) {
-        b00[j] = m[j]->b[0][0];
-        b01[j] = m[j]->b[0][1];
-        b02[j] = m[j]->b[0][2];
-        a01[j] = m[j]->a[0][1];
-        a02[j] = m[j]->a[0][2];
-        a11[j] = m[j]->a[1][1];
-        a12[j] = m[j]->a[1][2];
-        s0l[j] = m[j]->z[0][0][0];
-        s1l[j] = m[j]->z[0][0][1];
-        s0r[j] = m[j]->z[0][1][0];
-        s1r[j] = m[j]->z[0][1][1];
-        t0l[j] = m[j]->z[1][0][0];
-        t1l[j] = m[j]->z[1][0][1];
-        t0r[j] = m[j]->z[1][1][0];
-        t1r[j] = m[j]->z[1][1][1];
-        acc[j] = m[j]->acc;
-    }
+    kmeter_load(&q0, m[0]);
+    if (k == 2)
+        kmeter_load(&q1, m[1]);
     LOUD_FTZ_ON();
     for (size_t i = 0; i < frames; i++) {
-        for (int j = 0; j < k; j++) {
-            /* transposed direct form II, both channels side by side */
-            double xl = x[j][2 * i], xr = x[j][2 * i + 1];
-            double yl = b00[j] * xl + s0l[j], yr = b00[j] * xr + s0r[j];
-            s0l[j] = b01[j] * xl - a01[j] * yl + s1l[j];
-            s0r[j] = b01[j] * xr - a01[j] * yr + s1r[j];
-            s1l[j] = b02[j] * xl - a02[j] * yl;
-            s1r[j] = b02[j] * xr - a02[j] * yr;
-            double wl = yl + t0l[j], wr = yr + t0r[j];
-            t0l[j] = -2.0 * yl - a11[j] * wl + t1l[j];
-            t0r[j] = -2.0 * yr - a11[j] * wr + t1r[j];
-            t1l[j] = yl - a12[j] * wl;
-            t1r[j] = yr - a12[j] * wr;
-            acc[j] += wl * wl + wr * wr;
-        }
+        kmeter_step(&q0, x[0] + 2 * i);
+        if (k == 2)
+            kmeter_step(&q1, x[1] + 2 * i);
         if (++fill == hop) {
-            for (int j = 0; j < k; j++) {
-                if (loud_push(m[j], acc[j]) < 0) {
-                    LOUD_FTZ_OFF();
-                    return -1;
-                }
-                acc[j] = 0;
+            if (loud_push(m[0], q0.acc) < 0 ||
+                (k == 2 && loud_push(m[1], q1.acc) < 0)) {
+                rc = -1;
+                break;
             }
+            q0.acc = 0;
+            q1.acc = 0;
             fill = 0;
         }
     }
     LOUD_FTZ_OFF();
-    for (int j = 0; j < k; j++) {
-        m[j]->z[0][0][0] = s0l[j];
-        m[j]->z[0][0][1] = s1l[j];
-        m[j]->z[0][1][0] = s0r[j];
-        m[j]->z[0][1][1] = s1r[j];
-        m[j]->z[1][0][0] = t0l[j];
-        m[j]->z[1][0][1] = t1l[j];
-        m[j]->z[1][1][0] = t0r[j];
-        m[j]->z[1][1][1] = t1r[j];
-        m[j]->acc = acc[j];
-        m[j]->fill = fill;
-    }
+    if (rc < 0)
+        return -1;
+    kmeter_save(&q0, m[0], fill);
+    if (k == 2)
+        kmeter_save(&q1, m[1], fill);
     return 0;
 }
 
