@@ -130,18 +130,15 @@ skip_ws(parser *p)
 
 static int value(parser *p);
 
-static int
-string(parser *p)
+/* string()'s slow part: s[p->pos] (i) ends the plain bytes of string
+ * token ti (text from start) but is no closing quote: an escape, a
+ * control byte, or the end of the text. */
+static __attribute__((noinline)) int
+string_rest(parser *p, long ti, size_t start)
 {
-    long ti = newtok(p, MG_JT_STR);
-    if (ti < 0) return -1;
-    p->pos++; /* opening quote */
-    size_t start = p->pos;
     uint8_t esc = 0;
     const char *s = p->s;
     for (;;) {
-        /* Fast path: plain bytes. */
-        p->pos = plain_end((const unsigned char *)s, p->pos, p->len);
         if (p->pos >= p->len) return fail(p, "unterminated string");
         char c = s[p->pos];
         if (c == '"') break;
@@ -162,6 +159,7 @@ string(parser *p)
         } else {
             return fail(p, "bad escape in string");
         }
+        p->pos = plain_end((const unsigned char *)s, p->pos, p->len);
     }
     mg_jtok *t = &p->d->t[ti];
     t->start = (uint32_t)start;
@@ -169,6 +167,26 @@ string(parser *p)
     t->esc = esc;
     t->next = (uint32_t)ti + 1;
     p->pos++; /* closing quote */
+    return 0;
+}
+
+/* A string at p->pos (its opening quote); the usual one (plain bytes to
+ * its closing quote) here, with few registers to save, the rest in
+ * string_rest. */
+static int
+string(parser *p)
+{
+    long ti = newtok(p, MG_JT_STR);
+    if (ti < 0) return -1;
+    size_t start = ++p->pos; /* past the opening quote */
+    size_t i = plain_end((const unsigned char *)p->s, start, p->len);
+    p->pos = i;
+    if (i >= p->len || p->s[i] != '"') return string_rest(p, ti, start);
+    mg_jtok *t = &p->d->t[ti];
+    t->start = (uint32_t)start;
+    t->len = (uint32_t)(i - start);
+    t->next = (uint32_t)ti + 1; /* esc: 0 (newtok) */
+    p->pos = i + 1; /* closing quote */
     return 0;
 }
 
