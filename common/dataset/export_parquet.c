@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "engine.h"
 #include "errmsg.h"
 #include "export_priv.h"
@@ -540,8 +541,8 @@ shred(pqw *q, const mg_pq_node *n, const mg_jdoc *d, long tok, int pdef,
                 const mg_jtok *kt = m < t->n ? &d->t[k] : NULL;
                 if (kt && (kt->esc ? mg_jdoc_streq(d, k, kid->name)
                                    : kt->len == kid->namelen &&
-                                         !memcmp(d->s + kt->start, kid->name,
-                                                 kid->namelen))) {
+                                         mg_bytes_eq(d->s + kt->start, kid->name,
+                                                    kid->namelen))) {
                     v = (long)k + 1;
                     k = d->t[k + 1].next;
                     m++;

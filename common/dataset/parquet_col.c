@@ -17,6 +17,7 @@
 #include <snappy-c.h>
 #include <zstd.h>
 
+#include "bytes.h"
 #include "parquet_priv.h"
 
 static void
@@ -299,7 +300,7 @@ dict_index(mg_pq *p, col *c, const char *s, size_t n)
     for (uint32_t v; (v = c->dslot[h]); h = (h + 1) & m) {
         size_t len;
         const char *e = dent_key(c, v - 1, &len);
-        if (len == n && !memcmp(e, s, n)) return (long)v - 1;
+        if (len == n && mg_bytes_eq(e, s, n)) return (long)v - 1;
     }
     if ((c->ndent >= DICT_MIN && 2 * (uint64_t)c->ndent > c->chunk_vals) ||
         c->dict.len + n + 4 > DICT_BYTES || n > UINT32_MAX - 8)
