@@ -29,6 +29,7 @@
 #define VL 8
 
 /* max(pk, the largest |x[i]| of len floats). */
+AUDIO_AVX2_CLONES
 static float
 abs_peak(const float *restrict x, size_t len, float pk)
 {
@@ -57,6 +58,21 @@ q16(float x, float inv)
     y = y > 32767.0f ? 32767.0f : y;
     y = y < -32767.0f ? -32767.0f : y;
     return (int16_t)(int32_t)((y + RND_F) - RND_F);
+}
+
+/* q[i] = q16(x[i], inv) for len samples. */
+AUDIO_AVX2_CLONES
+static void
+quant_block(const float *restrict x, int16_t *restrict q, size_t len,
+            float inv)
+{
+    size_t i = 0;
+
+    for (; i + VL <= len; i += VL)
+        for (int k = 0; k < VL; k++)
+            q[i + k] = q16(x[i + k], inv);
+    for (; i < len; i++)
+        q[i] = q16(x[i], inv);
 }
 
 /* Where block b of layer l lies in the scratch file (b >= mem_blocks). */
@@ -115,14 +131,8 @@ audio_store_block(mg_audio *a, int l, const float *restrict x,
     }
     {
         int16_t *restrict q = mem ? a->q[l] + 2 * off : a->qb[l];
-        float inv = pk > 0 ? 32767.0f / pk : 0;
-        size_t i = 0;
         a->bscale[l][b] = pk / 32767.0f;
-        for (; i + VL <= 2 * n; i += VL)
-            for (int k = 0; k < VL; k++)
-                q[i + k] = q16(x[i + k], inv);
-        for (; i < 2 * n; i++)
-            q[i] = q16(x[i], inv);
+        quant_block(x, q, 2 * n, pk > 0 ? 32767.0f / pk : 0);
         if (!mem && !a->spill_errno &&
             spill_io(a, true, q, sizeof(int16_t) * 2 * n,
                      spill_at(a, b, l)) < 0)
@@ -166,6 +176,7 @@ audio_store_get(mg_audio *a, size_t off, size_t n,
 /* Decode frames [off, off + n) of every stem, scaled by h, into
  * a->dec[l] (floats, the values the files get). 0, or -1 with errno (the
  * scratch file). */
+AUDIO_AVX2_CLONES
 static int
 decode_block(mg_audio *a, size_t off, size_t n, double h)
 {
@@ -196,6 +207,7 @@ decode_block(mg_audio *a, size_t off, size_t n, double h)
  * is the stems' in layer order, as one sample at a time). */
 _Static_assert(MG_NLAYERS == 4, "peak_of sums four stems");
 
+AUDIO_AVX2_CLONES
 static float
 peak_of(const mg_audio *a, size_t n, float pk)
 {

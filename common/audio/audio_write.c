@@ -57,11 +57,7 @@ r16(float y)
  * quantised mix| in LSB. A plain loop with no branch, which the compiler
  * turns into vector code (see the Makefile's -fno-trapping-math). */
 _Static_assert(MG_NLAYERS == 4, "write_block16 adds four stems");
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
-/* Two builds, AVX2 where the CPU has it (chosen once at load time): the
- * same IEEE operations on 8 lanes instead of 4, so the same bytes. */
-__attribute__((target_clones("avx2", "default")))
-#endif
+AUDIO_AVX2_CLONES
 static int32_t
 write_block16(const int16_t *restrict q0, const int16_t *restrict q1,
               const int16_t *restrict q2, const int16_t *restrict q3,
