@@ -118,6 +118,7 @@ sep_set(sepmark *k, const unsigned char *s, size_t l)
     k->len = l;
 }
 static inline size_t plain_end(const unsigned char *s, size_t i, size_t n);
+static inline bool plain_steps(const unsigned char *s, size_t *i, size_t n);
 static inline size_t digits_end(const unsigned char *s, size_t i, size_t n);
 static inline size_t num_fast(const unsigned char *s, size_t i, size_t n,
                               bool *real);
@@ -130,15 +131,16 @@ skip_ws(parser *p)
 
 static int value(parser *p);
 
-/* string()'s slow part: s[p->pos] (i) ends the plain bytes of string
- * token ti (text from start) but is no closing quote: an escape, a
- * control byte, or the end of the text. */
+/* string()'s slow part, from p->pos (within string token ti, its text
+ * from start): an escape, a control byte, the end of the text, or fewer
+ * than sixteen bytes left before it. */
 static __attribute__((noinline)) int
 string_rest(parser *p, long ti, size_t start)
 {
     uint8_t esc = 0;
     const char *s = p->s;
     for (;;) {
+        p->pos = plain_end((const unsigned char *)s, p->pos, p->len);
         if (p->pos >= p->len) return fail(p, "unterminated string");
         char c = s[p->pos];
         if (c == '"') break;
@@ -159,7 +161,6 @@ string_rest(parser *p, long ti, size_t start)
         } else {
             return fail(p, "bad escape in string");
         }
-        p->pos = plain_end((const unsigned char *)s, p->pos, p->len);
     }
     mg_jtok *t = &p->d->t[ti];
     t->start = (uint32_t)start;
@@ -170,24 +171,37 @@ string_rest(parser *p, long ti, size_t start)
     return 0;
 }
 
+static int string_grown(parser *p);
+
 /* A string at p->pos (its opening quote); the usual one (plain bytes to
- * its closing quote) here, with few registers to save, the rest in
- * string_rest. */
+ * its closing quote, room for its token) here, calling nothing but in
+ * tail position so that it has no registers to save; the rest in
+ * string_rest and string_grown. */
 static int
 string(parser *p)
 {
+    if (__builtin_expect(p->d->n == p->d->cap, 0)) return string_grown(p);
     long ti = newtok(p, MG_JT_STR);
     if (ti < 0) return -1;
     size_t start = ++p->pos; /* past the opening quote */
-    size_t i = plain_end((const unsigned char *)p->s, start, p->len);
+    size_t i = start;
+    bool hit = plain_steps((const unsigned char *)p->s, &i, p->len);
     p->pos = i;
-    if (i >= p->len || p->s[i] != '"') return string_rest(p, ti, start);
+    if (!hit || p->s[i] != '"') return string_rest(p, ti, start);
     mg_jtok *t = &p->d->t[ti];
     t->start = (uint32_t)start;
     t->len = (uint32_t)(i - start);
     t->next = (uint32_t)ti + 1; /* esc: 0 (newtok) */
     p->pos = i + 1; /* closing quote */
     return 0;
+}
+
+/* string() when the token array is full: grown first. */
+static __attribute__((noinline)) int
+string_grown(parser *p)
+{
+    if (grow_toks(p)) return -1;
+    return string(p);
 }
 
 static int
@@ -383,24 +397,41 @@ digits_end(const unsigned char *s, size_t i, size_t n)
 #if defined(__SSE2__) && defined(WORDS)
 #include <emmintrin.h>
 #endif
-static inline size_t
-plain_end(const unsigned char *s, size_t i, size_t n)
+/* plain_end's first part: true with *i at the first quote, backslash or
+ * control byte at or after *i when one is found sixteen bytes a step;
+ * false with *i where fewer than sixteen bytes are left (the rest is
+ * plain_end's). Few registers: string()'s whole usual case. */
+static inline bool
+plain_steps(const unsigned char *s, size_t *ip, size_t n)
 {
 #if defined(__SSE2__) && defined(WORDS)
     /* sixteen bytes a step where they are there (most strings, keys, end
      * within the first): byte <= 0x1F as max(byte, 0x1F) == 0x1F */
     const __m128i quote = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\'),
                   ctl = _mm_set1_epi8(0x1F);
-    while (i + 16 <= n) {
+    for (size_t i = *ip; i + 16 <= n; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
         __m128i m = _mm_or_si128(
             _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bsl)),
             _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
         unsigned bits = (unsigned)_mm_movemask_epi8(m);
-        if (bits) return i + (size_t)__builtin_ctz(bits);
-        i += 16;
+        *ip = i;
+        if (bits) {
+            *ip = i + (size_t)__builtin_ctz(bits);
+            return true;
+        }
+        *ip = i + 16;
     }
+#else
+    (void)s, (void)n;
 #endif
+    return false;
+}
+
+static inline size_t
+plain_end(const unsigned char *s, size_t i, size_t n)
+{
+    if (plain_steps(s, &i, n)) return i;
 #ifdef WORDS
     const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
     while (i + 8 <= n) {
