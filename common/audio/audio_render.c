@@ -95,39 +95,77 @@ typedef struct {
     double x1[2], y1[2];
 } dcblock;
 
-/* Both channels in one loop: each channel's recursion is a loop-carried
- * dependency, so two independent chains per iteration keep the CPU busy
- * (one channel after the other, the loop waited on each multiply-add;
- * the same arithmetic per channel either way). */
+/* One frame through one layer's blocker, both channels: each channel's
+ * recursion is a loop-carried dependency, so two independent chains per
+ * step keep the CPU busy (one channel after the other, the loop waited
+ * on each multiply-add; the same arithmetic per channel either way).
+ * Inlined, the state lives in registers. */
+typedef struct {
+    double x1l, y1l, x1r, y1r;
+} dcregs;
+
+static inline __attribute__((always_inline)) void
+dc_step(dcregs *r, float *x)
+{
+    const double R = 0.9995;
+    double inl = x[0], inr = x[1];
+    double yl = inl - r->x1l + R * r->y1l, yr = inr - r->x1r + R * r->y1r;
+
+    r->x1l = inl;
+    r->x1r = inr;
+    r->y1l = yl;
+    r->y1r = yr;
+    x[0] = (float)yl;
+    x[1] = (float)yr;
+}
+
+static inline __attribute__((always_inline)) dcregs
+dc_load(const dcblock *b)
+{
+    return (dcregs){b->x1[0], b->y1[0], b->x1[1], b->y1[1]};
+}
+
+static inline __attribute__((always_inline)) void
+dc_save(const dcregs *r, dcblock *b)
+{
+    b->x1[0] = r->x1l;
+    b->y1[0] = r->y1l;
+    b->x1[1] = r->x1r;
+    b->y1[1] = r->y1r;
+}
+
 static void
 dcblock_run(dcblock *b, float *x, size_t m)
 {
-    const double R = 0.9995;
-    double x1l = b->x1[0], y1l = b->y1[0], x1r = b->x1[1], y1r = b->y1[1];
+    dcregs r = dc_load(b);
 
-    for (size_t i = 0; i < m; i++) {
-        double inl = x[2 * i], inr = x[2 * i + 1];
-        double yl = inl - x1l + R * y1l, yr = inr - x1r + R * y1r;
-        x1l = inl;
-        x1r = inr;
-        y1l = yl;
-        y1r = yr;
-        x[2 * i] = (float)yl;
-        x[2 * i + 1] = (float)yr;
-    }
-    b->x1[0] = x1l;
-    b->y1[0] = y1l;
-    b->x1[1] = x1r;
-    b->y1[1] = y1r;
+    for (size_t i = 0; i < m; i++)
+        dc_step(&r, x + 2 * i);
+    dc_save(&r, b);
 }
 
-/* Layer l's chain over m frames (song frames from pos) while in cache:
- * the synth's dry pair from chunk offset k interleaved into x, the insert
- * effects (split-invariant), the send returns, the gain envelope. */
+/* Two layers' blockers over the same m frames in one loop: four
+ * independent chains a step, where one layer's two left the loop waiting
+ * on each multiply-add (each layer's arithmetic is dcblock_run's). */
 static void
-chain_piece(mg_audio *a, int l, mg_fx_state *fx, dcblock *dc,
-            const gain_env *ge, bool wet, long k, float *x, long pos,
-            size_t m)
+dcblock_run2(dcblock *b, float *x, dcblock *c, float *y, size_t m)
+{
+    dcregs r = dc_load(b), t = dc_load(c);
+
+    for (size_t i = 0; i < m; i++) {
+        dc_step(&r, x + 2 * i);
+        dc_step(&t, y + 2 * i);
+    }
+    dc_save(&r, b);
+    dc_save(&t, c);
+}
+
+/* The front of layer l's chain over m frames while in cache: the synth's
+ * dry pair from chunk offset k interleaved into x, the insert effects
+ * (split-invariant), the send returns. */
+static void
+chain_front(mg_audio *a, int l, mg_fx_state *fx, bool wet, long k,
+            float *x, size_t m)
 {
     const float *dl = a->dry[l][0] + k, *dr = a->dry[l][1] + k;
 
@@ -143,6 +181,16 @@ chain_piece(mg_audio *a, int l, mg_fx_state *fx, dcblock *dc,
             x[2 * i + 1] += wr[i];
         }
     }
+}
+
+/* Layer l's whole chain over m frames (song frames from pos): the front,
+ * the DC blocker, the gain envelope. */
+static void
+chain_piece(mg_audio *a, int l, mg_fx_state *fx, dcblock *dc,
+            const gain_env *ge, bool wet, long k, float *x, long pos,
+            size_t m)
+{
+    chain_front(a, l, fx, wet, k, x, m);
     dcblock_run(dc, x, m);
     audio_gain_apply(ge, x, pos, (long)m);
 }
@@ -160,7 +208,8 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
     font *f = &a->fonts[fi];
     fluid_synth_t *syn = NULL;
     bool mine[MG_NLAYERS], wet[MG_NLAYERS];
-    bool restart[MG_NLAYERS] = {false};
+    bool restart[MG_NLAYERS] = {false}, whole[MG_NLAYERS];
+    int wl[MG_NLAYERS];
     dcblock dc[MG_NLAYERS];
     long P = f->preroll, nblocks = ((long)N + P + BLOCK - 1) / BLOCK;
     long cb = 0;
@@ -286,10 +335,40 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
              * is in cache (chain_piece), except where the layer's gain is
              * 0: those frames are 0 and skip the chain, which restarts
              * from a fresh state (as at the song's start) where the layer
-             * comes back - its tails were cut there anyway */
+             * comes back - its tails were cut there anyway. Layers whose
+             * gain is not 0 anywhere in the segment (the usual case) go
+             * together: each one's front, then the DC blockers two
+             * layers a loop, then the gains - the same operations per
+             * layer as chain_piece, in a different interleaving */
+            {
+                long p0 = (long)(off + fill), e0 = p0 + (long)take;
+                int nw = 0;
+                for (int l = 0; l < MG_NLAYERS; l++) {
+                    bool zero;
+                    whole[l] = mine[l] && !restart[l] &&
+                               audio_gain_run(&ge[l], p0, e0, &zero) == e0 &&
+                               !zero;
+                    if (!whole[l])
+                        continue;
+                    wl[nw++] = l;
+                    chain_front(a, l, fx[l], wet[l], k,
+                                a->blk[l] + 2 * fill, take);
+                }
+                for (int j = 0; j < nw; j += 2)
+                    if (j + 1 < nw)
+                        dcblock_run2(&dc[wl[j]], a->blk[wl[j]] + 2 * fill,
+                                     &dc[wl[j + 1]],
+                                     a->blk[wl[j + 1]] + 2 * fill, take);
+                    else
+                        dcblock_run(&dc[wl[j]], a->blk[wl[j]] + 2 * fill,
+                                    take);
+                for (int j = 0; j < nw; j++)
+                    audio_gain_apply(&ge[wl[j]], a->blk[wl[j]] + 2 * fill,
+                                     p0, (long)take);
+            }
             for (int l = 0; l < MG_NLAYERS; l++) {
                 long p = (long)(off + fill), end = p + (long)take;
-                if (!mine[l])
+                if (!mine[l] || whole[l])
                     continue;
                 while (p < end) {
                     bool zero;
