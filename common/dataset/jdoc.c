@@ -504,9 +504,10 @@ num_fast(const unsigned char *s, size_t i, size_t n, bool *real)
  * another digit; then its runs are numbers (-?(0|[1-9]D*)(.D+)?) and
  * separators (", " or ","), valid JSON. With o, writes the part's
  * compact text (spaces dropped) at *o; adds its numbers to *cnt and their
- * kinds to *kd. The index past the part's last comma, or 0 when there is
- * no such part or a check fails (nothing written, nothing counted: the
- * byte loop then takes the same bytes, messages and all). While a part
+ * kinds to *kd (cnt NULL: neither). The index past the part's last
+ * comma, or 0 when there is no such part or a check fails (nothing
+ * written, nothing counted: the byte loop then takes the same bytes,
+ * messages and all). While a part
  * is all 64 bytes (no other byte in them) and a space follows it, the
  * next 64 bytes after that space are taken the same way, without going
  * back to the byte loop (most of a long array: every note of a layer);
@@ -558,10 +559,12 @@ num_block_masks(const unsigned char *s, size_t i, char **op, unsigned *kd,
         (P & ~(D << 1)) | (P & ~(D >> 1)) | (P & ~T) | (DS & Z & (D >> 1)) |
         (~QS & 1))
         return 0;
-    int runs = ones64(QS), dots = ones64(P);
-    *kd |= (dots ? (unsigned)MG_JK_REAL : 0u) |
-           (dots < runs ? (unsigned)MG_JK_INT : 0u);
-    *cnt += (uint32_t)runs;
+    if (cnt) { /* NULL: an inner array's, whose count and kinds go unused */
+        int runs = ones64(QS), dots = ones64(P);
+        *kd |= (dots ? (unsigned)MG_JK_REAL : 0u) |
+               (dots < runs ? (unsigned)MG_JK_INT : 0u);
+        *cnt += (uint32_t)runs;
+    }
     size_t end = (size_t)lastc + 1;
     if (op) {
         char *o = *op;
@@ -792,11 +795,9 @@ val:
     if (i >= n) FAIL("unexpected end");
     if (!obj[top] && noblk != top && i + 80 <= n &&
         (s[i] == '-' || (unsigned)(s[i] - '0') < 10) && !ends_soon(s + i)) {
-        unsigned kd2 = 0;
-        uint32_t cnt2 = 0;
         size_t at = num_block(s, i, n, emit ? &o : NULL,
-                              top == 1 ? &kd : &kd2,
-                              top == 1 ? &cnt : &cnt2);
+                              top == 1 ? &kd : NULL,
+                              top == 1 ? &cnt : NULL);
         if (at) {
             i = at;
             goto val;
