@@ -46,8 +46,11 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -fno-strict-aliasing \
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 
 ifeq ($(SAN),1)
+# -DMG_NO_CPU_CLONES: the test build keeps the baseline (SSE2) code of the
+# audio loops that the release build also has as AVX2 clones, so that
+# determinism_builds compares the two paths (same bytes on any CPU)
 CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
-           -fno-sanitize-recover=undefined
+           -fno-sanitize-recover=undefined -DMG_NO_CPU_CLONES
 LDFLAGS += -fsanitize=address,undefined
 endif
 

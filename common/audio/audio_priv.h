@@ -43,8 +43,11 @@
 /* A vector loop over samples also built for AVX2, chosen once at load
  * time where the CPU has it (x86-64 Linux, GCC or clang): the same IEEE
  * operations on 8 float lanes instead of 4, so the same bytes (no FMA:
- * -std=c11 keeps contraction off). */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+ * -std=c11 keeps contraction off). The test build (MG_NO_CPU_CLONES, see
+ * the Makefile) has only the baseline code, and determinism_builds checks
+ * that its bytes equal the release build's on an AVX2 machine. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__) && \
+    !defined(MG_NO_CPU_CLONES)
 #define AUDIO_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define AUDIO_AVX2_CLONES

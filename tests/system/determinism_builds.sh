@@ -5,7 +5,9 @@
 # with a 1 MB in-memory stem store so that the scratch file is used. A
 # compiler transformation that changed floating-point results would fail
 # here: GCC 12's SLP vectorizer did so on an unrolled form of the EQ loop
-# (found while optimising it; that form was dropped).
+# (found while optimising it; that form was dropped). The test build has
+# no AVX2 clones of the audio loops (MG_NO_CPU_CLONES), so on an AVX2
+# machine this also compares the AVX2 path with the baseline one.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 REL=${MG_RELEASE_BIN:-$MG_SRC/build/musicgen}
