@@ -1,7 +1,7 @@
 /*
  * bytes — little-endian field readers for the binary formats we parse
- * (RIFF/WAV headers, SoundFont chunks), and a short byte-run compare:
- * one definition, inline.
+ * (RIFF/WAV headers, SoundFont chunks), a short byte-run compare and
+ * the JSON string scan's word step: one definition each, inline.
  */
 #ifndef MG_BYTES_H
 #define MG_BYTES_H
@@ -51,6 +51,31 @@ mg_bytes_eq(const void *a, const void *b, size_t n)
     unsigned d = 0;
     for (size_t i = 0; i < n; i++) d |= (unsigned)(x[i] ^ y[i]);
     return !d;
+}
+
+/* The first i' >= i where s[i'] is a quote, a backslash or a control
+ * byte (what a JSON string must escape), eight bytes a step on a
+ * little-endian machine: the zero-byte test ((x - 0x01..) & ~x & 0x80..)
+ * of byte ^ '"' and byte ^ '\\', and (w - 0x20..) & ~w & 0x80.. for bytes
+ * below 0x20 (a borrow makes false flags only after a true one). Stops
+ * there, or where fewer than eight bytes are left: the caller's byte loop
+ * finishes (at once when s[i'] is such a byte). Elsewhere: i. */
+static inline size_t
+mg_json_plain_words(const unsigned char *s, size_t i, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t q = w ^ (ones * '"'), k = w ^ (ones * '\\');
+        uint64_t hit = (((q - ones) & ~q) | ((k - ones) & ~k) |
+                        ((w - ones * 0x20) & ~w)) & high;
+        if (hit) return i + ((size_t)__builtin_ctzll(hit) >> 3);
+        i += 8;
+    }
+#endif
+    return i;
 }
 
 #endif

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bytes.h"
+
 int
 mg_gbuf_grow(mg_gbuf *b, size_t n)
 {
@@ -37,27 +39,13 @@ mg_gbuf_free(mg_gbuf *b)
     memset(b, 0, sizeof *b);
 }
 
-/* First i' >= i with s[i'] a quote, backslash or control byte (or n),
- * eight bytes a step on a little-endian machine: the zero-byte test
- * ((x - 0x01..) & ~x & 0x80..) of byte ^ '"' and byte ^ '\\', and
- * (w - 0x20..) & ~w & 0x80.. for bytes below 0x20; a borrow makes false
- * flags only after a true one. (Paths and names, most of what export
- * writes as strings, have nothing to escape.) */
+/* First i' >= i with s[i'] a quote, backslash or control byte (or n).
+ * (Paths and names, most of what export writes as strings, have nothing
+ * to escape: the word step takes them.) */
 static inline size_t
 plain_end(const char *s, size_t i, size_t n)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
-    while (i + 8 <= n) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        uint64_t q = w ^ (ones * '"'), k = w ^ (ones * '\\');
-        uint64_t hit = (((q - ones) & ~q) | ((k - ones) & ~k) |
-                        ((w - ones * 0x20) & ~w)) & high;
-        if (hit) return i + ((size_t)__builtin_ctzll(hit) >> 3);
-        i += 8;
-    }
-#endif
+    i = mg_json_plain_words((const unsigned char *)s, i, n);
     for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c == '"' || c == '\\') break;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "errmsg.h"
 #include "jdoc_numblk.h"
 
@@ -433,18 +434,7 @@ static inline size_t
 plain_end(const unsigned char *s, size_t i, size_t n)
 {
     if (plain_steps(s, &i, n)) return i;
-#ifdef WORDS
-    const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
-    while (i + 8 <= n) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-        uint64_t hit = (((q - ones) & ~q) | ((b - ones) & ~b) |
-                        ((w - ones * 0x20) & ~w)) & high;
-        if (hit) return i + ((size_t)__builtin_ctzll(hit) >> 3);
-        i += 8;
-    }
-#endif
+    i = mg_json_plain_words(s, i, n);
     while (i < n && !(cls[s[i]] & 2)) i++;
     return i;
 }
