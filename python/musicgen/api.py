@@ -211,6 +211,28 @@ class Sample:
         return {l: self.audio(l) for l in _native.LAYERS if l in self._pcm}
 
 
+def _config_of(cfg, fields):
+    """The Config an Engine or Plan is made from: cfg, or Config(**fields),
+    or cfg with fields replaced."""
+    if cfg is None:
+        return Config(**fields)
+    return dataclasses.replace(cfg, **fields) if fields else cfg
+
+
+def _native_new(make, cfg):
+    """A native handle made by make(config, err, errlen) from cfg (no
+    output root), or MusicgenError with the library's message."""
+    nc = NativeConfig(cfg, include_out=False)
+    err = ctypes.create_string_buffer(512)
+    try:
+        p = make(nc.handle, err, len(err))
+    finally:
+        nc.close()
+    if not p:
+        raise MusicgenError(err.value.decode("utf-8", "replace"))
+    return p
+
+
 class _Closing:
     """A native handle freed by close(), by the end of a with-block or
     when the object is collected."""
@@ -230,22 +252,12 @@ class Engine(_Closing):
     close() or a with-block frees it."""
 
     def __init__(self, cfg=None, **fields):
-        if cfg is None:
-            cfg = Config(**fields)
-        elif fields:
-            cfg = dataclasses.replace(cfg, **fields)
-        self.config = cfg
+        self.config = cfg = _config_of(cfg, fields)
         _process_setup()
-        L = _native.lib()
         # no output root in the engine: generate_to_dir names it, and an
         # in-memory engine must not create ./dataset
-        nc = NativeConfig(cfg, include_out=False)
-        err = ctypes.create_string_buffer(512)
-        self._p = L.musicgen_engine_new(nc.handle, err, len(err))
+        self._p = _native_new(_native.lib().musicgen_engine_new, cfg)
         self._pid = os.getpid()
-        nc.close()
-        if not self._p:
-            raise MusicgenError(err.value.decode("utf-8", "replace"))
 
     @property
     def fingerprint(self):
@@ -323,18 +335,8 @@ class Plan(_Closing):
     frees it."""
 
     def __init__(self, cfg=None, **fields):
-        if cfg is None:
-            cfg = Config(**fields)
-        elif fields:
-            cfg = dataclasses.replace(cfg, **fields)
-        self.config = cfg
-        L = _native.lib()
-        nc = NativeConfig(cfg, include_out=False)
-        err = ctypes.create_string_buffer(512)
-        self._p = L.musicgen_plan_new(nc.handle, err, len(err))
-        nc.close()
-        if not self._p:
-            raise MusicgenError(err.value.decode("utf-8", "replace"))
+        self.config = cfg = _config_of(cfg, fields)
+        self._p = _native_new(_native.lib().musicgen_plan_new, cfg)
 
     def seconds(self, index, global_seed=None):
         s = self.config.global_seed if global_seed is None else global_seed
