@@ -33,6 +33,9 @@ static const char usage_text[] =
     "      --shard-size N  webdataset: samples per tar shard (1000)\n"
     "      --row-group N   parquet: rows per row group (8192)\n"
     "      --codec C       parquet: zstd (default), snappy, none\n"
+    "  -j, --jobs J        threads reading sample.json ahead of the writer\n"
+    "                      (1..64, 1: none; default: one per core, at most\n"
+    "                      8; the output is the same for every J)\n"
     "      --force         replace PATH if it exists\n"
     "  -q, --quiet         no summary line\n";
 
@@ -126,6 +129,10 @@ mg_cmd_export(int argc, char **argv)
         } else if (!strcmp(name, "--row-group")) {
             if (parse_uint(val, 1, 10000000, &o.row_group))
                 return bad("--row-group must be a whole number >= 1, not",
+                           val);
+        } else if (!strcmp(name, "-j") || !strcmp(name, "--jobs")) {
+            if (parse_uint(val, 1, 64, &o.jobs))
+                return bad("--jobs must be a whole number in 1..64, not",
                            val);
         } else if (!strcmp(name, "--codec")) {
             if (mg_export_codec_parse(val, &o.codec))

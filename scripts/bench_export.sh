@@ -14,8 +14,12 @@
 # what its sample.json weighs. Each format runs twice: the default export
 # (no notes columns; the notes validated only) and with --notes (every
 # note of every layer a column too). Goal (issue 8): >= 20,000 samples/s
-# on one core, judged on the default's rows per CPU second. Figures only,
-# never pass/fail.
+# on one core, judged on the default's rows per CPU second (`--jobs 1`:
+# no thread reading ahead). Then the default export of each format with
+# --jobs J (J = the cores; BENCH_EXPORT_JOBS), unpinned: its rows per
+# second of wall time against --jobs 1's, the speed-up threads reading and
+# tokenizing ahead of the writer give (common/dataset/dsfetch.h). Figures
+# only, never pass/fail.
 set -u
 BUILD=${1:-build}
 N=${BENCH_EXPORT_COUNT:-${BENCH_EXPORT_N:-20000}}
@@ -49,7 +53,7 @@ for run_as in "jsonl" "parquet" "jsonl --notes" "parquet --notes"; do
     while [ "$run" -le "$RUNS" ]; do # run 0 warms the cache, not counted
         rm -f "$out"
         t=$( { /usr/bin/time -f "%e %U %S" $PIN "$BIN" export "$TREE" \
-                 -o "$out" -f "$fmt" $notes -q; } 2>&1 | tail -1)
+                 -o "$out" -f "$fmt" $notes -j 1 -q; } 2>&1 | tail -1)
         if [ "$run" -gt 0 ]; then
             best=$(printf '%s\n%s\n' "$best" "$t" | awk 'NF == 3' |
                    sort -n | head -1)
@@ -65,5 +69,29 @@ for run_as in "jsonl" "parquet" "jsonl --notes" "parquet --notes"; do
                  if (notes == "") printf "  goal 20000/s: %s", (n / c >= 20000 ? "met" : "not met")
                  printf "\n" }'
     rm -f "$out"
+done
+J=${BENCH_EXPORT_JOBS:-$(nproc 2>/dev/null || echo 2)}
+echo "-- threads reading ahead: --jobs 1 against --jobs $J, unpinned, wall time (best of $RUNS)"
+for fmt in jsonl parquet; do
+    out="$DIR/out.$fmt"
+    line=""
+    for jobs in 1 "$J"; do
+        best=""
+        run=0
+        while [ "$run" -le "$RUNS" ]; do
+            rm -f "$out"
+            t=$( { /usr/bin/time -f "%e %U %S" "$BIN" export "$TREE" \
+                     -o "$out" -f "$fmt" -j "$jobs" -q; } 2>&1 | tail -1)
+            [ "$run" -gt 0 ] && best=$(printf '%s\n%s\n' "$best" "$t" |
+                                       awk 'NF == 3' | sort -n | head -1)
+            run=$((run + 1))
+        done
+        line="$line ${best%% *}"
+    done
+    rm -f "$out"
+    set -- $line
+    awk -v n="$N" -v a="$1" -v b="$2" -v f="$fmt" -v j="$J" \
+        'BEGIN { if (a <= 0) a = 0.01; if (b <= 0) b = 0.01
+                 printf "%-15s --jobs 1 %6.2f s %6.0f rows/s   --jobs %d %6.2f s %6.0f rows/s   x%.2f\n", f, a, n / a, j, b, n / b, a / b }'
 done
 echo "(best of $RUNS; goal judged without --notes; on a loaded machine wall-clock rows/s fall, rows per CPU second less so; load average now: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -511,6 +511,20 @@ read_sample_json(mg_dsread *r, bool want_bytes)
     return 1;
 }
 
+void
+mg_dsread_swap_raw(mg_dsread *r, char **buf, size_t *cap)
+{
+    char *b = r->raw;
+    size_t c = r->raw_cap;
+    r->raw = *buf;
+    r->raw_cap = *buf ? *cap : 0;
+    *buf = b;
+    *cap = c;
+    r->raw_ok = false;
+    r->raw_len = 0;
+    r->json_tried = true; /* its bytes are gone: no json for this one */
+}
+
 json_t *
 mg_dsread_json(mg_dsread *r)
 {

@@ -84,6 +84,13 @@ const char *mg_dsread_root(const mg_dsread *r);
  * a message if a directory cannot be read (the walk cannot go on). */
 int mg_dsread_next(mg_dsread *r, mg_dsample *out, char *err, size_t errlen);
 
+/* Exchange the reader's sample.json buffer (capacity *cap) with *buf:
+ * the current sample's bytes (mg_dsample.raw) become the caller's, to
+ * keep past the next call; the reader reads the next into the buffer it
+ * was given (or a new one when *buf was NULL). The current sample's
+ * mg_dsread_json is then no longer available. */
+void mg_dsread_swap_raw(mg_dsread *r, char **buf, size_t *cap);
+
 /* sample.json of the current sample, parsed on demand (when the reader
  * was opened without MG_DSREAD_PARSE); borrowed, NULL on error. */
 json_t *mg_dsread_json(mg_dsread *r);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dsfetch.h"
 #include "dsread.h"
 #include "errmsg.h"
 #include "export_priv.h"
@@ -460,35 +461,75 @@ count_failed(const char *root)
     return failed;
 }
 
-/* The writer's scan over the first MG_EXPORT_SCAN_ROWS kept samples (a
- * reader of its own: the main pass then starts from the first again). */
+/* Work done on each sample as it is fetched, in a dsfetch thread: the
+ * filters, then the row (item->user). 1 kept, 0 filtered out. */
+typedef struct {
+    const mg_export_opts *o;
+    const char *absroot;
+    bool filters;
+} prep_ctx;
+
 static int
-prescan(mg_xwriter *w, mg_xrow *row, mg_jdoc *doc, const char *absroot,
-        const mg_export_opts *o, bool filters, char *err, size_t errlen)
+prep_row(mg_dsitem *it, void *ctx)
 {
-    mg_dsread *rd = mg_dsread_open(absroot, MG_DSREAD_RAW, err, errlen);
-    if (!rd) return -1;
-    mg_dsample s;
+    const prep_ctx *c = ctx;
+    if (c->filters && !keep(&it->doc, c->o)) return 0;
+    mg_xrow *row = it->user;
+    row->doc = &it->doc;
+    build_row(row, &it->s, c->absroot, c->o);
+    return 1;
+}
+
+/* Threads reading ahead: o->jobs, or (0) one per core. */
+static int
+fetch_jobs(const mg_export_opts *o)
+{
+    if (o->jobs) return (int)o->jobs;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MG_EXPORT_AUTO_JOBS ? MG_EXPORT_AUTO_JOBS : (int)n;
+}
+
+static mg_dsfetch *
+fetch_open(const mg_export_opts *o, const mg_xwriter *w, prep_ctx *pc,
+           unsigned dsflags, char *err, size_t errlen)
+{
+    /* Without --notes the tabular formats leave sample.json's notes out:
+     * validated, not tokenized (jdoc.h, mg_jdoc.skip). */
+    bool skip_notes = !o->notes && o->fmt != MG_EXPORT_JAMS &&
+                      o->fmt != MG_EXPORT_WEBDATASET;
+    mg_dsfetch_opts fo = {.dsflags = dsflags,
+                          .jflags = w->jflags,
+                          .skip = skip_notes ? "notes" : NULL,
+                          .jobs = fetch_jobs(o),
+                          .user_size = sizeof(mg_xrow),
+                          .prep = prep_row,
+                          .ctx = pc};
+    return mg_dsfetch_open(pc->absroot, &fo, err, errlen);
+}
+
+/* The writer's scan over the first MG_EXPORT_SCAN_ROWS kept samples (a
+ * fetch of its own: the main pass then starts from the first again). */
+static int
+prescan(mg_xwriter *w, const char *absroot, const mg_export_opts *o,
+        bool filters, char *err, size_t errlen)
+{
+    prep_ctx pc = {o, absroot, filters};
+    mg_dsfetch *f = fetch_open(o, w, &pc, 0, err, errlen);
+    if (!f) return -1;
+    mg_dsitem *it;
     int rc, n = 0;
-    unsigned jflags = w->jflags;
     while (n < MG_EXPORT_SCAN_ROWS &&
-           (rc = mg_dsread_next(rd, &s, err, errlen)) == 1) {
+           (rc = mg_dsfetch_next(f, &it, err, errlen)) == 1) {
         rc = 0;
-        if (s.error || !s.raw ||
-            mg_jdoc_parse_opt(doc, s.raw, s.raw_len, jflags, NULL, 0) ||
-            doc->t[0].type != MG_JT_OBJ || (filters && !keep(doc, o)))
-            continue;
-        row->doc = doc;
-        build_row(row, &s, absroot, o);
-        if ((rc = w->scan(w, row, err, errlen))) break;
+        if (!it->ok || it->prep_rc != 1) continue;
+        if ((rc = w->scan(w, it->user, err, errlen))) break;
         n++;
     }
-    mg_dsread_destroy(&rd);
+    mg_dsfetch_destroy(&f);
     if (rc < 0) return -1;
     /* Nothing kept: the columns of the samples there are, so an empty
      * table still has its schema. */
-    if (n == 0 && filters)
-        return prescan(w, row, doc, absroot, o, false, err, errlen);
+    if (n == 0 && filters) return prescan(w, absroot, o, false, err, errlen);
     return 0;
 }
 
@@ -573,52 +614,37 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     if (!realpath(o->root, absroot))
         return mg_errf(err, errlen, "%s: %s", o->root, strerror(errno));
     if (check_out(o, absroot, err, errlen)) return -1;
-    mg_dsread *rd = mg_dsread_open(absroot, MG_DSREAD_RAW | MG_DSREAD_PARTIALS,
-                                   err, errlen);
-    if (!rd) return -1;
     char tmp[PATH_MAX + 64];
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o->out, (long)getpid());
     if (is_dir_format(o->fmt)) {
         mg_dir_remove(tmp);
-        if (mkdir(tmp, 0777)) {
-            mg_errf(err, errlen, "%s: %s", tmp, strerror(errno));
-            mg_dsread_destroy(&rd);
-            return -1;
-        }
+        if (mkdir(tmp, 0777))
+            return mg_errf(err, errlen, "%s: %s", tmp, strerror(errno));
     }
     mg_xwriter *w = writer_new(o, st, tmp, err, errlen);
-    mg_xrow *row = w ? malloc(sizeof *row) : NULL;
-    mg_jdoc doc = {0};
-    /* Without --notes the tabular formats leave sample.json's notes out:
-     * validated, not tokenized (jdoc.h, mg_jdoc.skip). */
-    if (!o->notes && o->fmt != MG_EXPORT_JAMS &&
-        o->fmt != MG_EXPORT_WEBDATASET)
-        doc.skip = "notes";
-    int rc = w && row ? 0 : -1;
-    if (w && !row) mg_errf(err, errlen, "out of memory");
+    int rc = w ? 0 : -1;
     st->failed = count_failed(absroot);
-    if (!rc && w->scan)
-        rc = prescan(w, row, &doc, absroot, o, true, err, errlen);
-    mg_dsample s;
-    unsigned jflags = w ? w->jflags : 0;
-    while (!rc && (rc = mg_dsread_next(rd, &s, err, errlen)) == 1) {
+    if (!rc && w->scan) rc = prescan(w, absroot, o, true, err, errlen);
+    prep_ctx pc = {o, absroot, true};
+    mg_dsfetch *f =
+        rc ? NULL : fetch_open(o, w, &pc, MG_DSREAD_PARTIALS, err, errlen);
+    if (!f) rc = -1;
+    mg_dsitem *it;
+    while (!rc && (rc = mg_dsfetch_next(f, &it, err, errlen)) == 1) {
         rc = 0;
-        if (!s.complete) {
+        if (!it->s.complete) {
             st->partial++;
             continue;
         }
-        if (s.error || !s.raw ||
-            mg_jdoc_parse_opt(&doc, s.raw, s.raw_len, jflags, NULL, 0) ||
-            doc.t[0].type != MG_JT_OBJ) {
+        if (!it->ok) {
             st->invalid++;
             continue;
         }
-        if (!keep(&doc, o)) {
+        if (it->prep_rc != 1) {
             st->filtered++;
             continue;
         }
-        row->doc = &doc;
-        build_row(row, &s, absroot, o);
+        const mg_xrow *row = it->user;
         st->dropped_fields += row->dropped;
         char why[300];
         rc = w->row(w, row, why, sizeof why);
@@ -631,11 +657,9 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
             snprintf(err, errlen, "%s", why);
         }
     }
+    mg_dsfetch_destroy(&f);
     if (rc == 0 && w) rc = w->finish(w, err, errlen);
     if (w) w->destroy(w);
-    free(row);
-    mg_jdoc_free(&doc);
-    mg_dsread_destroy(&rd);
     if (rc == 0 && o->fmt == MG_EXPORT_HF && st->rows == 0 && st->no_audio)
         rc = mg_errf(err, errlen,
                      "no sample has a mix (a midi-only or stems-only "
