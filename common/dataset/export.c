@@ -480,9 +480,8 @@ prep_row(mg_dsitem *it, void *ctx)
     return 1;
 }
 
-/* Threads reading ahead: o->jobs, or (0) one per core. */
-static int
-fetch_jobs(const mg_export_opts *o)
+int
+mg_export_jobs(const mg_export_opts *o)
 {
     if (o->jobs) return (int)o->jobs;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -500,7 +499,7 @@ fetch_open(const mg_export_opts *o, const mg_xwriter *w, prep_ctx *pc,
     mg_dsfetch_opts fo = {.dsflags = dsflags,
                           .jflags = w->jflags,
                           .skip = skip_notes ? "notes" : NULL,
-                          .jobs = fetch_jobs(o),
+                          .jobs = mg_export_jobs(o),
                           .user_size = sizeof(mg_xrow),
                           .prep = prep_row,
                           .ctx = pc};

@@ -687,6 +687,9 @@ start(pqw *q, const mg_xrow *r, char *err, size_t errlen)
                                                    : 0;
     q->pq = mg_pq_open(q->w.path, q->fields, q->nfields, codec,
                        q->w.o->row_group, who, err, errlen);
+    /* With threads, pages are compressed and written behind the rows (the
+     * same bytes; without a thread, inline). */
+    if (q->pq && mg_export_jobs(q->w.o) > 1) mg_pq_thread(q->pq);
     return q->pq ? 0 : -1;
 }
 

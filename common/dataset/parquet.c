@@ -120,11 +120,11 @@ static int write_all(mg_pq *p, const void *s, size_t n);
 /* The chunk's dictionary page (its entries PLAIN, compressed), written
  * to the file ahead of its data pages; bytes written in *size. */
 static int
-write_dict_page(mg_pq *p, col *c, int64_t *unc, int64_t *size)
+write_dict_page(mg_pq *p, const pq_colsnap *c, int64_t *unc, int64_t *size)
 {
     *unc = *size = 0;
     if (!c->ndent) return 0;
-    if (c->dict.oom || mg_pq_compress(p, &c->dict, &p->comp)) return -1;
+    if (mg_pq_compress(p, &c->dict, &p->comp)) return -1;
     buf *h = &p->hdr;
     h->len = 0;
     tw t = {.b = h};
@@ -155,43 +155,45 @@ write_all(mg_pq *p, const void *s, size_t n)
     return 0;
 }
 
-static int
-flush_group(mg_pq *p)
+void
+mg_pq_group_free(pq_group *g)
 {
-    if (!p->rows_in_group) return 0;
+    if (!g) return;
+    for (int i = 0; g->cols && i < g->ncols; i++) {
+        b_free(&g->cols[i].smax);
+        b_free(&g->cols[i].smin);
+        b_free(&g->cols[i].dict);
+    }
+    free(g->cols);
+    free(g);
+}
+
+int
+mg_pq_group_out(mg_pq *p, pq_group *g)
+{
     tw t = {.b = &p->groups};
     tw_push(&t); /* RowGroup (a list element) */
     tw_list(&t, 1, T_STRUCT, (size_t)p->ncols);
     int64_t total_unc = 0, total_comp = 0;
     uint64_t first = p->offset;
-    buf st = {0};
     for (int i = 0; i < p->ncols; i++) {
         col *c = &p->cols[i];
-        if (mg_pq_flush_page(p, c)) {
-            b_free(&st);
-            return -1;
-        }
+        const pq_colsnap *s = &g->cols[i];
         uint64_t dict_off = p->offset;
         int64_t dict_unc, dict_size;
-        if (write_dict_page(p, c, &dict_unc, &dict_size)) {
-            b_free(&st);
-            return -1;
-        }
+        if (write_dict_page(p, s, &dict_unc, &dict_size)) return -1;
         uint64_t off = p->offset;
-        if (write_all(p, c->chunk.p, c->chunk.len)) {
-            b_free(&st);
-            return -1;
-        }
+        if (write_all(p, c->chunk.p, c->chunk.len)) return -1;
         int64_t chunk_unc = c->uncompressed + dict_unc;
         int64_t chunk_size = (int64_t)c->chunk.len + dict_size;
         total_unc += chunk_unc;
         total_comp += chunk_size;
         tw_push(&t); /* ColumnChunk */
-        tw_i64(&t, 2, (int64_t)(c->ndent ? dict_off : off));
+        tw_i64(&t, 2, (int64_t)(s->ndent ? dict_off : off));
         tw_struct(&t, 3); /* ColumnMetaData */
         tw_i32(&t, 1, leaf_physical(c->leaf->type));
-        tw_list(&t, 2, T_I32, c->ndent ? 3 : 2);
-        if (c->ndent) b_varint(t.b, zz(ENC_PLAIN_DICTIONARY));
+        tw_list(&t, 2, T_I32, s->ndent ? 3 : 2);
+        if (s->ndent) b_varint(t.b, zz(ENC_PLAIN_DICTIONARY));
         b_varint(t.b, zz(ENC_PLAIN));
         b_varint(t.b, zz(ENC_RLE));
         tw_list(&t, 3, T_BINARY, (size_t)c->npath);
@@ -201,24 +203,68 @@ flush_group(mg_pq *p)
             b_put(t.b, c->path[k], n);
         }
         tw_i32(&t, 4, p->codec);
-        tw_i64(&t, 5, c->num_values);
+        tw_i64(&t, 5, s->num_values);
         tw_i64(&t, 6, chunk_unc);
         tw_i64(&t, 7, chunk_size);
         tw_i64(&t, 9, (int64_t)off);
-        if (c->ndent) tw_i64(&t, 11, (int64_t)dict_off);
+        if (s->ndent) tw_i64(&t, 11, (int64_t)dict_off);
         tw_struct(&t, 12); /* Statistics */
-        tw_i64(&t, 3, c->nulls);
-        if (c->has_minmax) {
-            mg_pq_stat_value(c, true, &st);
-            tw_bin(&t, 5, st.p, st.len);
-            mg_pq_stat_value(c, false, &st);
-            tw_bin(&t, 6, st.p, st.len);
+        tw_i64(&t, 3, s->nulls);
+        if (s->has_minmax) {
+            tw_bin(&t, 5, s->smax.p, s->smax.len);
+            tw_bin(&t, 6, s->smin.p, s->smin.len);
         }
         tw_pop(&t);
         tw_pop(&t); /* ColumnMetaData */
         tw_pop(&t); /* ColumnChunk */
         c->chunk.len = 0;
-        c->num_values = c->nulls = c->uncompressed = 0;
+        c->uncompressed = 0;
+    }
+    tw_i64(&t, 2, total_unc);
+    tw_i64(&t, 3, (int64_t)g->rows);
+    tw_i64(&t, 5, (int64_t)first);
+    tw_i64(&t, 6, total_comp);
+    tw_field(&t, T_I16, 7);
+    b_varint(t.b, zz((int64_t)p->ngroups));
+    tw_pop(&t);
+    p->ngroups++;
+    return p->groups.oom ? -1 : 0;
+}
+
+/* End the row group: each column's last page out, what the group's
+ * metadata needs of its chunk taken, its statistics and dictionary
+ * started afresh; then the group written (here, or by the thread). */
+static int
+flush_group(mg_pq *p)
+{
+    if (!p->rows_in_group) return 0;
+    pq_group *g = calloc(1, sizeof *g);
+    if (g) g->cols = calloc((size_t)p->ncols, sizeof *g->cols);
+    if (!g || !g->cols) {
+        mg_pq_group_free(g);
+        return -1;
+    }
+    g->ncols = p->ncols;
+    g->rows = p->rows_in_group;
+    int rc = 0;
+    for (int i = 0; i < p->ncols && !rc; i++) {
+        col *c = &p->cols[i];
+        pq_colsnap *s = &g->cols[i];
+        if (mg_pq_flush_page(p, c) || c->dict.oom) {
+            rc = -1;
+            break;
+        }
+        s->ndent = c->ndent;
+        s->num_values = c->num_values;
+        s->nulls = c->nulls;
+        s->has_minmax = c->has_minmax;
+        if (c->has_minmax) {
+            mg_pq_stat_value(c, true, &s->smax);
+            mg_pq_stat_value(c, false, &s->smin);
+        }
+        if (c->ndent) b_put(&s->dict, c->dict.p, c->dict.len);
+        if (s->smax.oom || s->smin.oom || s->dict.oom) rc = -1;
+        c->num_values = c->nulls = 0;
         c->has_minmax = false;
         /* a new chunk, a new dictionary */
         c->dict.len = 0;
@@ -227,17 +273,15 @@ flush_group(mg_pq *p)
         if (c->dslot) memset(c->dslot, 0, c->dcap * sizeof *c->dslot);
         memset(c->small, 0, sizeof c->small);
     }
-    b_free(&st);
-    tw_i64(&t, 2, total_unc);
-    tw_i64(&t, 3, (int64_t)p->rows_in_group);
-    tw_i64(&t, 5, (int64_t)first);
-    tw_i64(&t, 6, total_comp);
-    tw_field(&t, T_I16, 7);
-    b_varint(t.b, zz((int64_t)p->ngroups));
-    tw_pop(&t);
-    p->ngroups++;
     p->rows_in_group = 0;
-    return p->groups.oom ? -1 : 0;
+    if (rc) {
+        mg_pq_group_free(g);
+        return -1;
+    }
+    if (mg_pq_async_on(p)) return mg_pq_async_group(p, g);
+    rc = mg_pq_group_out(p, g);
+    mg_pq_group_free(g);
+    return rc;
 }
 
 int
@@ -253,6 +297,7 @@ mg_pq_end_row(mg_pq *p, char *err, size_t errlen)
             rc = mg_pq_flush_page(p, c);
     }
     if (!rc && p->rows_in_group >= p->row_group) rc = flush_group(p);
+    if (rc && mg_pq_async_on(p)) mg_pq_async_drain(p); /* for io_errno */
     if (rc)
         return mg_errf(err, errlen, "%s: %s", p->path,
                        p->io_errno ? strerror(p->io_errno)
@@ -355,6 +400,7 @@ mg_pq_abort(mg_pq **pp)
 {
     mg_pq *p = *pp;
     if (!p) return;
+    mg_pq_async_kill(p);
     mg_ofile_abort(&p->f);
     free_p(p);
     *pp = NULL;
@@ -366,6 +412,7 @@ mg_pq_close(mg_pq **pp, char *err, size_t errlen)
     mg_pq *p = *pp;
     *pp = NULL;
     int rc = flush_group(p);
+    if (mg_pq_async_on(p) && mg_pq_async_drain(p)) rc = -1;
     buf meta = {0};
     tw t = {.b = &meta};
     tw_i32(&t, 1, 1);

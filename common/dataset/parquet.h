@@ -62,6 +62,12 @@ mg_pq *mg_pq_open(const char *path, mg_pq_node **fields, size_t nfields,
                   int codec, unsigned row_group, const char *created_by,
                   char *err, size_t errlen);
 
+/* Compress pages and write the file in a thread of its own, behind the
+ * caller's rows (right after mg_pq_open, before any row): the file's
+ * bytes are the same. 0, or -1 (no thread: everything stays inline). At
+ * most 32 MiB of encoded pages wait for it; then the caller waits. */
+int mg_pq_thread(mg_pq *p);
+
 /* One level entry of a leaf column; val (or str/len) only when def is
  * the leaf's full definition level (a value, not a null). */
 void mg_pq_level(mg_pq *p, int col, int rep, int def);

@@ -548,8 +548,24 @@ mg_pq_flush_page(mg_pq *p, col *c)
         b_put(pg, c->vals.p + VHEAD, c->vals.len - VHEAD);
         whole = *pg;
     }
-    size_t unc = whole.len;
-    if (whole.oom || mg_pq_compress(p, &whole, &p->comp)) return -1;
+    if (whole.oom) return -1;
+    int rc = mg_pq_async_on(p)
+                 ? mg_pq_async_page(p, (int)(c - p->cols), &whole, c->nlev,
+                                    c->page_dict)
+                 : mg_pq_page_out(p, c, &whole, c->nlev, c->page_dict);
+    c->nlev = 0;
+    c->page_vals = 0;
+    c->vals.len = VHEAD;
+    c->page_dict = false;
+    return rc;
+}
+
+int
+mg_pq_page_out(mg_pq *p, col *c, const buf *whole, size_t nlev,
+               bool page_dict)
+{
+    size_t unc = whole->len;
+    if (mg_pq_compress(p, whole, &p->comp)) return -1;
     buf *h = &p->hdr;
     h->len = 0;
     tw t = {.b = h};
@@ -557,8 +573,8 @@ mg_pq_flush_page(mg_pq *p, col *c)
     tw_i32(&t, 2, (int32_t)unc);
     tw_i32(&t, 3, (int32_t)p->comp.len);
     tw_struct(&t, 5); /* DataPageHeader */
-    tw_i32(&t, 1, (int32_t)c->nlev);
-    tw_i32(&t, 2, c->page_dict ? ENC_PLAIN_DICTIONARY : ENC_PLAIN);
+    tw_i32(&t, 1, (int32_t)nlev);
+    tw_i32(&t, 2, page_dict ? ENC_PLAIN_DICTIONARY : ENC_PLAIN);
     tw_i32(&t, 3, ENC_RLE);
     tw_i32(&t, 4, ENC_RLE);
     tw_pop(&t);
@@ -566,10 +582,6 @@ mg_pq_flush_page(mg_pq *p, col *c)
     b_put(&c->chunk, h->p, h->len);
     b_put(&c->chunk, p->comp.p, p->comp.len);
     c->uncompressed += (int64_t)(h->len + unc);
-    c->nlev = 0;
-    c->page_vals = 0;
-    c->vals.len = VHEAD;
-    c->page_dict = false;
     return c->chunk.oom || h->oom ? -1 : 0;
 }
 

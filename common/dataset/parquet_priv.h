@@ -237,7 +237,52 @@ struct mg_pq {
     buf page, comp, hdr;  /* scratch */
     ZSTD_CCtx *zctx;
     int io_errno;
+    /* With mg_pq_thread: the thread that compresses pages and writes the
+     * file (parquet_async.c); it alone then touches each column's chunk
+     * and uncompressed, and the file side of this struct (f, offset,
+     * groups, ngroups, comp, hdr, zctx, io_errno) until it is drained.
+     * NULL: all inline. */
+    struct pq_async *as;
 };
+
+/* What a row group needs of a column's chunk once the group is over,
+ * taken when it ends (the column then starts the next group's). */
+typedef struct {
+    uint32_t ndent;
+    int64_t num_values, nulls;
+    bool has_minmax;
+    buf smax, smin; /* PLAIN statistics values */
+    buf dict;       /* the dictionary's entries, PLAIN (ndent > 0) */
+} pq_colsnap;
+
+typedef struct {
+    uint64_t rows;
+    pq_colsnap *cols; /* one per column */
+    int ncols;
+} pq_group;
+
+/* Write a row group whose last pages are out: each column's dictionary
+ * page and chunk, and its RowGroup metadata; 0 or -1 (parquet.c). */
+int mg_pq_group_out(mg_pq *p, pq_group *g);
+void mg_pq_group_free(pq_group *g);
+/* Compress an encoded page (nlev level entries; dictionary indices or
+ * PLAIN values) and append it with its header to the column's chunk. */
+int mg_pq_page_out(mg_pq *p, col *c, const buf *whole, size_t nlev,
+                   bool page_dict);
+
+/* ---- the compressor thread (parquet_async.c) ---- */
+bool mg_pq_async_on(const mg_pq *p);
+/* Queue page bytes (copied) for mg_pq_page_out on column ci; waits while
+ * too much is queued. 0, or -1 when the thread has failed. */
+int mg_pq_async_page(mg_pq *p, int ci, const buf *whole, size_t nlev,
+                     bool page_dict);
+/* Queue a finished row group (taken, freed by the thread). 0 or -1. */
+int mg_pq_async_group(mg_pq *p, pq_group *g);
+/* Let the thread finish everything queued and stop; 0, or -1 when a job
+ * failed (io_errno says why when it was the file). */
+int mg_pq_async_drain(mg_pq *p);
+/* Stop the thread, dropping what is queued (an aborted file). */
+void mg_pq_async_kill(mg_pq *p);
 
 /* Encode the column's current page (levels, values), compress it and
  * append it, with its header, to the column's chunk; 0 or -1. */

@@ -7,12 +7,22 @@
 # written, and the column chunks declare the encodings we expect, with
 # statistics over the dictionary's values. Integers too: distinct ones
 # (giving up), six values with nulls, a list of small ones, a list of
-# distinct ones whose dictionary gives up inside a row.
+# distinct ones whose dictionary gives up inside a row. The writer's
+# compressor thread (mg_pq_thread) writes the same bytes.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 [ -d "$MG_SRC/tests/tools/duckdb/node_modules/@duckdb/node-api" ] \
     || die "the DuckDB judge is not installed: run sh scripts/setup.sh"
 "$MG_BUILD/tools/pq_dict" d.parquet d.jsonl 3000 2500 || die "pq_dict"
+# the same rows with the writer's compressor thread: the same bytes (one
+# row group of 2,500 and one of 500; with 80,000 rows, many pages queued)
+"$MG_BUILD/tools/pq_dict" t.parquet t.jsonl 3000 2500 thread \
+    || die "pq_dict thread"
+cmp d.parquet t.parquet || die "the compressor thread wrote other bytes"
+"$MG_BUILD/tools/pq_dict" big.parquet big.jsonl 80000 30000 \
+    && "$MG_BUILD/tools/pq_dict" bigt.parquet bigt.jsonl 80000 30000 thread \
+    || die "pq_dict 80000"
+cmp big.parquet bigt.parquet || die "the compressor thread wrote other bytes (80,000 rows)"
 node "$TOOLS/duckdb/q.mjs" \
     "COPY (SELECT * FROM read_parquet('d.parquet') ORDER BY i) TO 'back.json' (FORMAT JSON)" \
     "SELECT row_group_id, path_in_schema, encodings, dictionary_page_offset, stats_min_value, stats_max_value, stats_null_count FROM parquet_metadata('d.parquet') ORDER BY row_group_id, column_id" \

@@ -17,7 +17,9 @@
  *   m  list<int64> of 0..2 distinct integers given one at a time
  *      (mg_pq_int): its dictionary gives up inside a row, the page ending
  *      between two elements of one list
- * Usage: pq_dict OUT.parquet OUT.jsonl ROWS ROW_GROUP
+ * Usage: pq_dict OUT.parquet OUT.jsonl ROWS ROW_GROUP [thread]
+ * With "thread", pages are compressed and written by the writer's
+ * thread (mg_pq_thread): the file must be the same, byte for byte.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +49,9 @@ node_free(mg_pq_node *n)
 int
 main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: pq_dict OUT.parquet OUT.jsonl ROWS ROW_GROUP\n");
+    if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "thread"))) {
+        fprintf(stderr, "usage: pq_dict OUT.parquet OUT.jsonl ROWS ROW_GROUP "
+                        "[thread]\n");
         return 2;
     }
     int rows = atoi(argv[3]);
@@ -78,6 +81,10 @@ main(int argc, char **argv)
     char err[300];
     mg_pq *pq = mg_pq_open(argv[1], fields, 9, 6, group, "pq_dict", err,
                            sizeof err);
+    if (pq && argc == 6 && mg_pq_thread(pq)) {
+        fprintf(stderr, "pq_dict: no thread\n");
+        return 1;
+    }
     FILE *js = fopen(argv[2], "w");
     if (!pq || !js) {
         fprintf(stderr, "pq_dict: %s\n", pq ? argv[2] : err);
