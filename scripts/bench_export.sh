@@ -1,11 +1,12 @@
 #!/bin/sh
 # bench_export.sh BUILD — `musicgen export` rows per second, JSONL and
-# Parquet, with and without --notes, over a midi-only tree of BENCH_EXPORT_COUNT samples (20,000 by
-# default: generating the 100,000 takes ~10 minutes on two cores;
-# BENCH_EXPORT_COUNT=100000 measures that), sharded width 3. The tree is
-# generated once and kept under BUILD/bench-export/ (a later run reuses
-# it). Export is single-threaded and runs pinned to one CPU (taskset -c 0
-# where taskset exists); each format runs BENCH_EXPORT_RUNS times (3) with
+# Parquet, with and without --notes, over a midi-only tree of
+# BENCH_EXPORT_COUNT samples (the 100,000 by default, sharded width
+# 3: ~1 minute to generate on two cores, 6.3 GB on disk; with less than
+# 8 GB free, 20,000 and a line saying so). The tree is generated once and
+# kept under BUILD/bench-export/ (a later run reuses it). The one-core
+# figures run export with --jobs 1 (no thread reading ahead) pinned to one
+# CPU (taskset -c 0 where taskset exists); each runs BENCH_EXPORT_RUNS times (3) with
 # a warm page cache and the best run is reported: rows/s of wall time,
 # and rows per CPU second (user + system), which another process's load
 # on the machine distorts less (the CPU of the writer's I/O thread
@@ -22,14 +23,22 @@
 # only, never pass/fail.
 set -u
 BUILD=${1:-build}
-N=${BENCH_EXPORT_COUNT:-${BENCH_EXPORT_N:-20000}}
 RUNS=${BENCH_EXPORT_RUNS:-3}
 DIR="$BUILD/bench-export"
+mkdir -p "$DIR"
+N=${BENCH_EXPORT_COUNT:-${BENCH_EXPORT_N:-}}
+if [ -z "$N" ]; then
+    N=100000
+    free_kb=$(df -Pk "$DIR" | awk 'NR == 2 { print $4 }')
+    if [ ! -f "$DIR/tree-$N/.bench-complete" ] && [ "${free_kb:-0}" -lt 8000000 ]; then
+        echo "(less than 8 GB free under $DIR: a 20,000-sample tree instead of 100,000; BENCH_EXPORT_COUNT sets it)"
+        N=20000
+    fi
+fi
 TREE="$DIR/tree-$N"
 BIN="$BUILD/musicgen"
 PIN=""
 command -v taskset > /dev/null 2>&1 && PIN="taskset -c 0"
-mkdir -p "$DIR"
 echo "== export (midi-only tree of $N samples, one core${PIN:+, $PIN})"
 if [ ! -f "$TREE/.bench-complete" ]; then
     echo "generating the tree once ($TREE) ..."
