@@ -16,19 +16,21 @@
 
 static const char usage[] =
     "usage: musicgen filter ROOT --min-score X [--reject-dir D] [--dry-run] "
-    "[-q]\n"
+    "[--jobs J] [-q]\n"
     "Moves every sample whose musicality_score is below X (0..1) to D\n"
     "(default ROOT/rejected; same file system as ROOT), at the same\n"
     "relative path, and splits manifest.jsonl between ROOT and D. Each move\n"
     "is one rename: a sample is always whole, in place or in D; an\n"
     "interrupted run is finished by running it again. --dry-run lists the\n"
-    "samples it would move and changes nothing.\n";
+    "samples it would move and changes nothing. --jobs J: threads reading\n"
+    "sample.json ahead (1..64, 1: none; default one per core, at most 8).\n";
 
 int
 mg_cmd_filter(int argc, char **argv)
 {
     static const char *const valued[] = {"--min-score", "--reject-dir",
-                                         NULL};
+                                         "--jobs", "-j", NULL};
+    long jobs = 0;
     const char *rej = NULL;
     bool dry = false, have_min = false;
     double min = 0;
@@ -52,6 +54,14 @@ mg_cmd_filter(int argc, char **argv)
             have_min = true;
         } else if (!strcmp(a.opt, "--reject-dir")) {
             rej = a.val;
+        } else if (!strcmp(a.opt, "--jobs") || !strcmp(a.opt, "-j")) {
+            char *end;
+            jobs = strtol(a.val, &end, 10);
+            if (*end || end == a.val || jobs < 1 || jobs > 64) {
+                fprintf(stderr, "musicgen filter: --jobs: need 1..64, got "
+                        "'%s'\n", a.val);
+                return 2;
+            }
         } else {
             return mg_dsargs_unknown(&a);
         }
@@ -68,8 +78,8 @@ mg_cmd_filter(int argc, char **argv)
     FILE *log = quiet ? fopen("/dev/null", "w") : stdout;
     setvbuf(stdout, NULL, _IOLBF, 0);
     mg_dsfilter_totals t;
-    int rc = mg_dsfilter_run(root, min, rej, dry, log ? log : stdout, &t, err,
-                             sizeof err);
+    int rc = mg_dsfilter_run(root, min, rej, (int)jobs, dry,
+                             log ? log : stdout, &t, err, sizeof err);
     if (quiet && log) fclose(log);
     if (rc) {
         fprintf(stderr, "musicgen filter: %s\n", err);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "errmsg.h"
 
@@ -29,6 +30,7 @@ typedef struct {
     char *raw;        /* the item's sample.json bytes (jobs >= 2) */
     size_t raw_cap;
     char rel[512], path[4700], error[300];
+    char why[300];    /* the item's parse error, "sample.json: ..." */
     char err[300];    /* SLOT_END with rc -1: why */
 } slot;
 
@@ -60,10 +62,18 @@ work(mg_dsfetch *f, slot *sl)
     it->prep_rc = 0;
     if (!it->s.complete || it->s.error || !it->s.raw) return;
     it->doc.skip = f->o.skip;
+    char msg[200];
     if (mg_jdoc_parse_opt(&it->doc, it->s.raw, it->s.raw_len, f->o.jflags,
-                          NULL, 0) ||
-        it->doc.t[0].type != MG_JT_OBJ)
+                          msg, sizeof msg)) {
+        snprintf(sl->why, sizeof sl->why, "sample.json: %s", msg);
+        it->s.error = sl->why;
         return;
+    }
+    if (it->doc.t[0].type != MG_JT_OBJ) {
+        snprintf(sl->why, sizeof sl->why, "sample.json: not an object");
+        it->s.error = sl->why;
+        return;
+    }
     it->ok = true;
     if (f->o.prep) it->prep_rc = f->o.prep(it, f->o.ctx);
 }
@@ -228,6 +238,20 @@ mg_dsfetch_next(mg_dsfetch *f, mg_dsitem **out, char *err, size_t errlen)
     }
     *out = &sl->it;
     return 1;
+}
+
+int
+mg_dsfetch_shard_width(const mg_dsfetch *f)
+{
+    return mg_dsread_shard_width(f->rd);
+}
+
+int
+mg_dsfetch_jobs(int jobs)
+{
+    if (jobs > 0) return jobs;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MG_DSFETCH_AUTO_JOBS ? MG_DSFETCH_AUTO_JOBS : (int)n;
 }
 
 void

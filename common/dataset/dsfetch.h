@@ -36,7 +36,10 @@
 #define MG_DSFETCH_MAX_JOBS 64
 
 typedef struct {
-    mg_dsample s;  /* as mg_dsread gave it; raw is the item's own copy */
+    /* As mg_dsread gave it (raw the item's own copy), but for error: also
+     * set, "sample.json: line L: what", when the text does not parse or
+     * is not an object. */
+    mg_dsample s;
     mg_jdoc doc;   /* sample.json's tokens when ok */
     bool ok;       /* complete, read, tokenized, and an object */
     int prep_rc;   /* what prep() returned (0 when it did not run) */
@@ -66,6 +69,14 @@ mg_dsfetch *mg_dsfetch_open(const char *root, const mg_dsfetch_opts *o,
  * when the walk cannot go on (mg_dsread_next's error, in order: the items
  * before it are given first). */
 int mg_dsfetch_next(mg_dsfetch *f, mg_dsitem **out, char *err, size_t errlen);
+
+/* The tree's layout: 0 flat, 1..5 the shard width (mg_dsread). */
+int mg_dsfetch_shard_width(const mg_dsfetch *f);
+
+/* A command's --jobs: jobs itself when > 0, else (0) one per online core,
+ * at most MG_DSFETCH_AUTO_JOBS. */
+#define MG_DSFETCH_AUTO_JOBS 8
+int mg_dsfetch_jobs(int jobs);
 
 /* Stop the threads (work ahead is dropped) and free everything. */
 void mg_dsfetch_destroy(mg_dsfetch **fp);

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "dsfetch.h"
 #include "dsfile.h"
 #include "dsread.h"
 #include "dsscore.h"
@@ -245,8 +246,8 @@ out:
 
 int
 mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
-                bool dry_run, FILE *log, mg_dsfilter_totals *t, char *err,
-                size_t errlen)
+                int jobs, bool dry_run, FILE *log, mg_dsfilter_totals *t,
+                char *err, size_t errlen)
 {
     char rej[4096], e2[600];
     struct stat sr, sd;
@@ -279,48 +280,55 @@ mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
     if (sd.st_ino == sr.st_ino && !strcmp(probe, rej))
         return mg_errf(err, errlen, "the reject directory is ROOT itself");
 
-    mg_dsread *rd = mg_dsread_open(root, MG_DSREAD_PARSE, err, errlen);
-    if (!rd) return -1;
-    int width = mg_dsread_shard_width(rd);
-    mg_dsample ds;
+    /* sample.json read and tokenized ahead by threads (dsfetch.h): only
+     * musicality_score is wanted, so arrays stay text and the notes are
+     * validated, not tokenized. */
+    mg_dsfetch_opts fo = {.jflags = MG_JDOC_LEAF_ARRAYS,
+                          .skip = "notes",
+                          .jobs = mg_dsfetch_jobs(jobs)};
+    mg_dsfetch *f = mg_dsfetch_open(root, &fo, err, errlen);
+    if (!f) return -1;
+    int width = mg_dsfetch_shard_width(f);
+    mg_dsitem *it;
     int got;
     bool recorded = false;
-    while ((got = mg_dsread_next(rd, &ds, err, errlen)) > 0) {
-        if (!ds.complete) continue;
+    while ((got = mg_dsfetch_next(f, &it, err, errlen)) > 0) {
+        const mg_dsample *ds = &it->s;
+        if (!ds->complete) continue;
         t->samples++;
-        json_t *sc = ds.json ? json_object_get(ds.json, "musicality_score")
-                             : NULL;
-        if (!json_is_number(sc)) {
-            fprintf(log, "%s: %s: left in place\n", ds.rel,
-                    ds.json ? "sample.json has no musicality_score"
-                            : (ds.error ? ds.error : "sample.json unreadable"));
+        long sc = it->ok ? mg_jdoc_get(&it->doc, 0, "musicality_score") : -1;
+        double s;
+        if (sc < 0 || it->doc.t[sc].type != MG_JT_NUM ||
+            mg_jdoc_double(&it->doc, (uint32_t)sc, &s)) {
+            fprintf(log, "%s: %s: left in place\n", ds->rel,
+                    it->ok ? "sample.json has no musicality_score"
+                           : (ds->error ? ds->error : "sample.json unreadable"));
             t->problems++;
             continue;
         }
-        double s = json_number_value(sc);
         if (!(s < min_score)) continue;
         t->below++;
         if (dry_run) {
-            fprintf(log, "would move %s (score %.4f)\n", ds.rel, s);
+            fprintf(log, "would move %s (score %.4f)\n", ds->rel, s);
             continue;
         }
         if (!recorded) {
             if (record_reject_dir(root, rej, err, errlen)) {
-                mg_dsread_destroy(&rd);
+                mg_dsfetch_destroy(&f);
                 return -1;
             }
             recorded = true;
         }
-        if (move_one(root, rej, ds.rel, e2, sizeof e2)) {
-            fprintf(log, "%s: %s\n", ds.rel, e2);
+        if (move_one(root, rej, ds->rel, e2, sizeof e2)) {
+            fprintf(log, "%s: %s\n", ds->rel, e2);
             t->problems++;
             continue;
         }
         t->moved++;
-        fprintf(log, "moved %s (score %.4f)\n", ds.rel, s);
+        fprintf(log, "moved %s (score %.4f)\n", ds->rel, s);
         mg_ds_test_step();
     }
-    mg_dsread_destroy(&rd);
+    mg_dsfetch_destroy(&f);
     if (got < 0) return -1;
     if (dry_run) return 0;
     /* Nothing below and no reject directory yet: nothing to split. */

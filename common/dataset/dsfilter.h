@@ -40,14 +40,17 @@ typedef struct {
                            was ever rejected, manifest.jsonl untouched) */
 } mg_dsfilter_totals;
 
-/* reject_dir NULL: <root>/rejected. dry_run: report, change nothing.
+/* reject_dir NULL: <root>/rejected. jobs: threads reading sample.json
+ * ahead (dsfetch.h; 0 one per core, 1 none). dry_run: report, change
+ * nothing.
  * log: one line per sample moved (or that would be) and per problem.
  * Returns 0 when the run completed (t->problems may be non-zero), -1
  * with err when it could not. Test hook: MUSICGEN_TEST_KILL_AFTER=K
  * kills the process right after its K-th move (mg_ds_test_step). */
 int mg_dsfilter_run(const char *root, double min_score,
-                    const char *reject_dir, bool dry_run, FILE *log,
-                    mg_dsfilter_totals *t, char *err, size_t errlen);
+                    const char *reject_dir, int jobs, bool dry_run,
+                    FILE *log, mg_dsfilter_totals *t, char *err,
+                    size_t errlen);
 
 /* The reject directories recorded for root, at most max, into dirs
  * (each malloc'd; the caller frees them). Returns how many (0 when none

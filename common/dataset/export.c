@@ -483,9 +483,7 @@ prep_row(mg_dsitem *it, void *ctx)
 int
 mg_export_jobs(const mg_export_opts *o)
 {
-    if (o->jobs) return (int)o->jobs;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > MG_EXPORT_AUTO_JOBS ? MG_EXPORT_AUTO_JOBS : (int)n;
+    return mg_dsfetch_jobs((int)o->jobs);
 }
 
 static mg_dsfetch *

@@ -60,12 +60,10 @@ typedef struct {
     bool overwrite;        /* replace an existing output */
     /* Threads reading and tokenizing sample.json and building rows ahead
      * of the writer (dsfetch.h); 0: one per core, at most
-     * MG_EXPORT_AUTO_JOBS; 1: none (the writer's thread reads). The
+     * MG_DSFETCH_AUTO_JOBS (8); 1: none (the writer's thread reads). The
      * output is the same for every value. */
     unsigned jobs;
 } mg_export_opts;
-
-#define MG_EXPORT_AUTO_JOBS 8
 
 typedef struct {
     uint64_t rows;        /* written */

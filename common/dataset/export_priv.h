@@ -91,7 +91,7 @@ long mg_xcols_map(mg_xcols *c, const mg_xrow *r, long *slot);
 void mg_xcols_free(mg_xcols *c);
 
 /* Threads at work beside the writer's: o->jobs, or (0) one per core, at
- * most MG_EXPORT_AUTO_JOBS; 1 means none. */
+ * most MG_DSFETCH_AUTO_JOBS; 1 means none. */
 int mg_export_jobs(const mg_export_opts *o);
 
 /* ---- writers ---- */

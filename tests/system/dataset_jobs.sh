@@ -1,11 +1,14 @@
-# export_jobs — `export --jobs J` reads and tokenizes sample.json in J
-# threads ahead of the writer (common/dataset/dsfetch.h): the output must
-# be byte for byte the output of --jobs 1, in every format, with the same
-# counts, over a sharded tree of 1,140 samples (past the Parquet and CSV
-# schema scan's first 1,000 rows, which the scan's own fetch leaves with
-# threads still reading ahead) holding a half-written directory, a
-# truncated sample.json and a directory without one, with and without
-# filters. A --jobs that is not in 1..64 is refused in one line.
+# dataset_jobs — `export --jobs J` and `filter --jobs J` read and tokenize
+# sample.json in J threads ahead of the writer or mover
+# (common/dataset/dsfetch.h): export's output must be byte for byte the
+# output of --jobs 1, in every format, with the same counts, over a
+# sharded tree of 1,140 samples (past the Parquet and CSV schema scan's
+# first 1,000 rows, which the scan's own fetch leaves with threads still
+# reading ahead) holding a half-written directory, a truncated
+# sample.json and a directory without one, with and without filters;
+# filter's report the same at every J, the truncated sample.json named
+# and left in place, then the same moves. A --jobs that is not in 1..64
+# is refused in one line.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 "$MG_BIN" generate --seed 11 --count 60 --out ds --output-mode midi-only \
@@ -67,6 +70,37 @@ tar tf b7-webdataset/*000000.tar | head -1 | grep -q '^000000\.' \
 for bad in 0 65 x -1; do
     "$MG_BIN" export ds -o x.jsonl -j "$bad" 2> err.txt && die "-j $bad accepted"
     [ "$(wc -l < err.txt)" -eq 1 ] && grep -q -- "--jobs must be" err.txt \
-        || { cat err.txt; die "-j $bad: not one line naming --jobs"; }
+        || { cat err.txt; die "export -j $bad: not one line naming --jobs"; }
+    "$MG_BIN" filter ds --min-score 0.5 -j "$bad" 2> err.txt && die "filter -j $bad accepted"
+    [ "$(wc -l < err.txt)" -eq 1 ] && grep -q -- "--jobs" err.txt \
+        || { cat err.txt; die "filter -j $bad: not one line naming --jobs"; }
+done
+# filter: the same report at every J; the truncated sample.json is named
+# with its parse error and left in place (a problem: exit 1)
+thr=$("$PY" -c "
+import json
+s = sorted(json.load(open('ds/00/%06d/sample.json' % i))['musicality_score'] for i in range(60))
+print(s[20])")
+for j in 1 3 6; do
+    "$MG_BIN" filter ds --min-score "$thr" --dry-run -j "$j" > dry$j.txt
+    [ $? -eq 1 ] || { cat dry$j.txt; die "filter --dry-run -j $j: not exit 1"; }
+done
+cmp dry1.txt dry3.txt && cmp dry1.txt dry6.txt || die "filter's dry runs differ with --jobs"
+grep -q "^00/000507: sample.json: line [0-9]*: .*: left in place" dry1.txt \
+    || { cat dry1.txt | head; die "the truncated sample.json is not named"; }
+want=$(grep -c '^would move' dry1.txt)
+[ "$want" -ge 300 ] || die "filter would move only $want samples"
+"$MG_BIN" filter ds --min-score "$thr" -j 4 > moved.txt
+[ $? -eq 1 ] || { cat moved.txt; die "filter -j 4: not exit 1 (one problem)"; }
+grep -q " $want moved by this run.*; 1 problem$" moved.txt \
+    || die "filter -j 4: not $want moved and 1 problem"
+[ "$(grep -c '^moved ' moved.txt)" -eq "$want" ] \
+    || die "filter -j 4 moved another number than its dry run named"
+sed -n 's/^would move \([^ ]*\) .*/\1/p' dry1.txt > want.txt
+sed -n 's/^moved \([^ ]*\) .*/\1/p' moved.txt | cmp -s - want.txt \
+    || die "filter -j 4 moved other samples than its dry run named"
+for s in $(cat want.txt); do
+    [ -f "ds/rejected/$s/sample.json" ] && [ ! -e "ds/$s" ] \
+        || die "$s not moved whole"
 done
 echo ok
