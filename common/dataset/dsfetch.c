@@ -265,6 +265,8 @@ mg_dsfetch_destroy(mg_dsfetch **fp)
     pthread_cond_destroy(&f->space);
     for (size_t i = 0; i < f->nslots; i++) {
         mg_jdoc_free(&f->slots[i].it.doc);
+        if (f->o.user_free && f->slots[i].it.user)
+            f->o.user_free(f->slots[i].it.user);
         free(f->slots[i].it.user);
         free(f->slots[i].raw);
     }

@@ -56,6 +56,9 @@ typedef struct {
      * kept in prep_rc. NULL: none. */
     int (*prep)(mg_dsitem *it, void *ctx);
     void *ctx;
+    /* Called on every item's user state when the fetch is destroyed (what
+     * prep left there and the caller has not taken); NULL: none. */
+    void (*user_free)(void *user);
 } mg_dsfetch_opts;
 
 typedef struct mg_dsfetch mg_dsfetch;

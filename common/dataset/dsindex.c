@@ -23,6 +23,7 @@
 #include "config.h"
 #include "dsfile.h"
 #include "dsnames.h"
+#include "dsfetch.h"
 #include "dsread.h"
 #include "errmsg.h"
 #include "wavhdr.h"
@@ -465,11 +466,65 @@ count_failed(const char *root, mg_dsindex_totals *t)
     return 0;
 }
 
-int
-mg_dsindex_run(const char *root, mg_dsindex_kind kind, const char *json_path,
-               const char *csv_path, mg_dsindex_totals *t, char *err,
-               size_t errlen)
+/* The members of sample.json a record is made of (sample_records,
+ * file_record, layer_fields): the sample's tree holds these only. */
+static const char *const wanted[] = {
+    "checksums", "duration_seconds", "genre", "instruments", "key",
+    "key_label", "midi", "mix", "mode", "musicality_score", "sample_index",
+    "soundfonts", "split", "stems", "swing", "tempo_bpm", "tempo_max_bpm",
+    "tempo_min_bpm", "time_signature", NULL};
+
+static bool
+is_wanted(const mg_jdoc *d, uint32_t key)
 {
+    for (const char *const *w = wanted; *w; w++)
+        if (mg_jdoc_streq(d, key, *w)) return true;
+    return false;
+}
+
+/* In a dsfetch thread: the jansson tree of the sample's wanted members,
+ * in the item (NULL when a string is not valid UTF-8: unreadable). */
+static int
+prep_tree(mg_dsitem *it, void *unused)
+{
+    (void)unused;
+    json_t **tree = it->user;
+    json_decref(*tree);
+    *tree = NULL;
+    const mg_jdoc *d = &it->doc;
+    json_t *o = json_object();
+    uint32_t k = 1;
+    for (uint32_t m = 0; o && m < d->t[0].n; m++) {
+        if (is_wanted(d, k)) {
+            char name[1024];
+            json_t *v = mg_jdoc_to_json(d, k + 1);
+            if (!v || mg_jdoc_str(d, k, name, sizeof name) == (size_t)-1 ||
+                json_object_set_new(o, name, v)) {
+                json_decref(o);
+                o = NULL;
+                break;
+            }
+        }
+        k = d->t[k + 1].next;
+    }
+    *tree = o;
+    return 0;
+}
+
+static void
+free_tree(void *user)
+{
+    json_t **tree = user;
+    json_decref(*tree);
+    *tree = NULL;
+}
+
+int
+mg_dsindex_run(const char *root, mg_dsindex_kind kind, int jobs,
+               const char *json_path, const char *csv_path,
+               mg_dsindex_totals *t, char *err, size_t errlen)
+{
+    mg_dsfetch *f = NULL;
     memset(t, 0, sizeof *t);
     if (!json_path && !csv_path)
         return mg_errf(err, errlen, "nothing to write: need --out or --csv");
@@ -483,9 +538,19 @@ mg_dsindex_run(const char *root, mg_dsindex_kind kind, const char *json_path,
     mg_gm_names_load(c->prog, c->kit);
     int rc = -1;
     char e2[1200];
-    mg_dsread *rd = mg_dsread_open(root, MG_DSREAD_PARTIALS | MG_DSREAD_PARSE,
-                                   err, errlen);
-    if (!rd) goto out;
+    /* sample.json read and validated (arrays as text, the notes not
+     * tokenized), and the jansson tree of the members records are made
+     * of built, ahead, by threads (dsfetch.h). */
+    json_object_seed(0); /* before any thread makes an object */
+    mg_dsfetch_opts fo = {.dsflags = MG_DSREAD_PARTIALS,
+                          .jflags = MG_JDOC_LEAF_ARRAYS,
+                          .skip = "notes",
+                          .jobs = mg_dsfetch_jobs(jobs),
+                          .user_size = sizeof(json_t *),
+                          .prep = prep_tree,
+                          .user_free = free_tree};
+    f = mg_dsfetch_open(root, &fo, err, errlen);
+    if (!f) goto out;
     if (json_path && !(c->json = mg_dsout_open(json_path, e2, sizeof e2))) {
         mg_errf(err, errlen, "--out %s: %s", json_path, e2);
         goto out;
@@ -495,19 +560,22 @@ mg_dsindex_run(const char *root, mg_dsindex_kind kind, const char *json_path,
         goto out;
     }
     if (c->csv && csv_header(c)) goto write_err;
-    mg_dsample ds;
+    mg_dsitem *it;
     int got;
-    while ((got = mg_dsread_next(rd, &ds, err, errlen)) > 0) {
-        if (!ds.complete) {
+    while ((got = mg_dsfetch_next(f, &it, err, errlen)) > 0) {
+        if (!it->s.complete) {
             t->half_written++;
             continue;
         }
-        if (!ds.json || !json_is_object(ds.json)) {
+        json_t **tree = it->user;
+        if (!it->ok || !*tree) {
             t->unreadable++;
             continue;
         }
         t->samples++;
-        if (sample_records(c, &ds, ds.json)) goto write_err;
+        int rc2 = sample_records(c, &it->s, *tree);
+        free_tree(tree);
+        if (rc2) goto write_err;
     }
     if (got < 0) goto out;
     count_failed(root, t);
@@ -524,7 +592,7 @@ write_err:
 out:
     if (c->json) mg_dsout_abort(&c->json);
     if (c->csv) mg_dsout_abort(&c->csv);
-    mg_dsread_destroy(&rd);
+    mg_dsfetch_destroy(&f);
     free(c->line);
     free(c);
     return rc;

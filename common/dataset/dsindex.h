@@ -40,8 +40,10 @@ typedef struct {
 } mg_dsindex_totals;
 
 /* Index the dataset at root into json_path (JSON Lines) and/or csv_path
- * (either may be NULL, not both). 0, or -1 with one line in err. */
-int mg_dsindex_run(const char *root, mg_dsindex_kind kind,
+ * (either may be NULL, not both), sample.json read ahead by jobs threads
+ * (dsfetch.h: 0 one per core, 1 none; the output is the same). 0, or -1
+ * with one line in err. */
+int mg_dsindex_run(const char *root, mg_dsindex_kind kind, int jobs,
                    const char *json_path, const char *csv_path,
                    mg_dsindex_totals *t, char *err, size_t errlen);
 

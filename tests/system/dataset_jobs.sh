@@ -1,4 +1,4 @@
-# dataset_jobs — `export --jobs J` and `filter --jobs J` read and tokenize
+# dataset_jobs — `export`, `filter` and `index-midi --jobs J` read and tokenize
 # sample.json in J threads ahead of the writer or mover
 # (common/dataset/dsfetch.h): export's output must be byte for byte the
 # output of --jobs 1, in every format, with the same counts, over a
@@ -6,9 +6,9 @@
 # first 1,000 rows, which the scan's own fetch leaves with threads still
 # reading ahead) holding a half-written directory, a truncated
 # sample.json and a directory without one, with and without filters;
-# filter's report the same at every J, the truncated sample.json named
-# and left in place, then the same moves. A --jobs that is not in 1..64
-# is refused in one line.
+# index-midi's records the same; filter's report the same at every J,
+# the truncated sample.json named and left in place, then the same moves.
+# A --jobs that is not in 1..64 is refused in one line.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 "$MG_BIN" generate --seed 11 --count 60 --out ds --output-mode midi-only \
@@ -75,6 +75,14 @@ for bad in 0 65 x -1; do
     [ "$(wc -l < err.txt)" -eq 1 ] && grep -q -- "--jobs" err.txt \
         || { cat err.txt; die "filter -j $bad: not one line naming --jobs"; }
 done
+# index-midi: the same records and counts at every J
+for j in 1 5; do
+    "$MG_BIN" index-midi --dataset ds --out idx$j.json --csv idx$j.csv -j "$j" \
+        2> idx$j.err || { cat idx$j.err; die "index-midi -j $j failed"; }
+done
+cmp idx1.json idx5.json && cmp idx1.csv idx5.csv || die "index-midi differs with --jobs"
+grep -q "4552 records from 1138 samples .* 2 half-written, 1 unreadable" idx1.err \
+    || { cat idx1.err; die "index-midi: not 1138 samples, 2 half-written, 1 unreadable"; }
 # filter: the same report at every J; the truncated sample.json is named
 # with its parse error and left in place (a problem: exit 1)
 thr=$("$PY" -c "
