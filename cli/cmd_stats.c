@@ -13,18 +13,22 @@
 #include "jsonout.h"
 
 static const char usage[] =
-    "usage: musicgen stats ROOT [--fmt text|json] [--plot DIR]\n"
+    "usage: musicgen stats ROOT [--fmt text|json] [--plot DIR] [--jobs J]\n"
     "Counts by split, genre, key, mode, meter, instrument and soundfont;\n"
     "histograms of tempo, duration and musicality score; failed and\n"
     "half-written samples. One pass over the tree, constant memory.\n"
     "  --fmt json   one JSON object instead of the text report\n"
     "  --plot DIR   also write one SVG chart per count and histogram, and\n"
-    "               DIR/index.html showing them all\n";
+    "               DIR/index.html showing them all\n"
+    "  --jobs J     threads reading sample.json ahead (1..64, 1: none;\n"
+    "               default one per core, at most 8)\n";
 
 int
 mg_cmd_stats(int argc, char **argv)
 {
-    static const char *const valued[] = {"--fmt", "--plot", NULL};
+    static const char *const valued[] = {"--fmt", "--plot", "--jobs", "-j",
+                                         NULL};
+    long jobs = 0;
     const char *plot = NULL, *fmt = "text";
     char err[1200];
     mg_dsargs a;
@@ -41,6 +45,14 @@ mg_cmd_stats(int argc, char **argv)
             }
         } else if (!strcmp(a.opt, "--plot")) {
             plot = a.val;
+        } else if (!strcmp(a.opt, "--jobs") || !strcmp(a.opt, "-j")) {
+            char *end;
+            jobs = strtol(a.val, &end, 10);
+            if (*end || end == a.val || jobs < 1 || jobs > 64) {
+                fprintf(stderr, "musicgen stats: --jobs: need 1..64, got "
+                        "'%s'\n", a.val);
+                return 2;
+            }
         } else {
             return mg_dsargs_unknown(&a);
         }
@@ -50,7 +62,7 @@ mg_cmd_stats(int argc, char **argv)
     const char *root = a.root;
     mg_dsstats *s = mg_dsstats_new();
     if (!s) return 1;
-    if (mg_dsstats_run(s, root, err, sizeof err)) {
+    if (mg_dsstats_run(s, root, (int)jobs, err, sizeof err)) {
         fprintf(stderr, "musicgen stats: %s\n", err);
         mg_dsstats_destroy(&s);
         return 1;

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "dsnames.h"
+#include "dsfetch.h"
 #include "dsread.h"
 #include "errmsg.h"
 #include "jdoc.h"
@@ -152,16 +153,28 @@ get_str(const mg_jdoc *d, uint32_t obj, const char *key, char *buf, size_t n)
     return mg_jdoc_str(d, (uint32_t)i, buf, n) != (size_t)-1;
 }
 
+static void add_doc(mg_dsstats *s, const mg_jdoc *d);
+
 int
 mg_dsstats_add_text(mg_dsstats *s, const char *text, size_t len)
 {
-    const mg_jdoc *d = &s->doc;
-    char err[200], v[80], lay[40];
-    if (mg_jdoc_parse(&s->doc, text, len, err, sizeof err) ||
-        d->t[0].type != MG_JT_OBJ) {
+    char err[200];
+    if (mg_jdoc_parse_opt(&s->doc, text, len, MG_JDOC_LEAF_ARRAYS, err,
+                          sizeof err) ||
+        s->doc.t[0].type != MG_JT_OBJ) {
         s->unreadable++;
         return -1;
     }
+    add_doc(s, &s->doc);
+    return 0;
+}
+
+/* One sample's counts from its tokens (objects tokenized; arrays may be
+ * leaves, none is read). */
+static void
+add_doc(mg_dsstats *s, const mg_jdoc *d)
+{
+    char v[80], lay[40];
     s->samples++;
     static const char *const fields[] = {"split", "genre", "key", "mode",
                                          "time_signature"};
@@ -212,7 +225,6 @@ mg_dsstats_add_text(mg_dsstats *s, const char *text, size_t len)
         if (i >= 0 && mg_jdoc_double(d, (uint32_t)i, &x) == 0)
             add_value(&s->h[k], k, x);
     }
-    return 0;
 }
 
 /* A failed row's reason without its per-sample details: up to the first
@@ -236,27 +248,33 @@ reason(const char *e, char *buf, size_t n)
 }
 
 int
-mg_dsstats_run(mg_dsstats *s, const char *root, char *err, size_t errlen)
+mg_dsstats_run(mg_dsstats *s, const char *root, int jobs, char *err,
+               size_t errlen)
 {
     snprintf(s->root, sizeof s->root, "%s", root);
-    mg_dsread *rd = mg_dsread_open(root, MG_DSREAD_PARTIALS | MG_DSREAD_RAW,
-                                   err, errlen);
-    if (!rd) return -1;
-    s->width = mg_dsread_shard_width(rd);
-    mg_dsample ds;
+    /* sample.json read and tokenized ahead by threads (dsfetch.h), arrays
+     * as text and the notes validated only: no count needs them. */
+    mg_dsfetch_opts fo = {.dsflags = MG_DSREAD_PARTIALS,
+                          .jflags = MG_JDOC_LEAF_ARRAYS,
+                          .skip = "notes",
+                          .jobs = mg_dsfetch_jobs(jobs)};
+    mg_dsfetch *f = mg_dsfetch_open(root, &fo, err, errlen);
+    if (!f) return -1;
+    s->width = mg_dsfetch_shard_width(f);
+    mg_dsitem *it;
     int got;
-    while ((got = mg_dsread_next(rd, &ds, err, errlen)) > 0) {
-        if (!ds.complete) {
+    while ((got = mg_dsfetch_next(f, &it, err, errlen)) > 0) {
+        if (!it->s.complete) {
             s->partials++;
             continue;
         }
-        if (!ds.raw) {
+        if (!it->ok) {
             s->unreadable++;
             continue;
         }
-        mg_dsstats_add_text(s, ds.raw, ds.raw_len);
+        add_doc(s, &it->doc);
     }
-    mg_dsread_destroy(&rd);
+    mg_dsfetch_destroy(&f);
     if (got < 0) return -1;
     char merr[600];
     mg_dsmanifest *m = mg_dsmanifest_open(root, merr, sizeof merr);

@@ -28,9 +28,10 @@ typedef struct mg_dsstats mg_dsstats;
 mg_dsstats *mg_dsstats_new(void);
 void mg_dsstats_destroy(mg_dsstats **sp);
 
-/* Walk the tree at root (and its manifest, for failed rows). 0, or -1
- * with err when the tree cannot be read. */
-int mg_dsstats_run(mg_dsstats *s, const char *root, char *err,
+/* Walk the tree at root (and its manifest, for failed rows), sample.json
+ * read ahead by jobs threads (dsfetch.h: 0 one per core, 1 none; the
+ * counts are the same). 0, or -1 with err when the tree cannot be read. */
+int mg_dsstats_run(mg_dsstats *s, const char *root, int jobs, char *err,
                    size_t errlen);
 
 /* Add one sample.json text (what run does per sample); 0, or -1 when it

@@ -1,14 +1,14 @@
-# dataset_jobs — `export`, `filter` and `index-midi --jobs J` read and tokenize
-# sample.json in J threads ahead of the writer or mover
-# (common/dataset/dsfetch.h): export's output must be byte for byte the
-# output of --jobs 1, in every format, with the same counts, over a
-# sharded tree of 1,140 samples (past the Parquet and CSV schema scan's
-# first 1,000 rows, which the scan's own fetch leaves with threads still
-# reading ahead) holding a half-written directory, a truncated
-# sample.json and a directory without one, with and without filters;
-# index-midi's records the same; filter's report the same at every J,
-# the truncated sample.json named and left in place, then the same moves.
-# A --jobs that is not in 1..64 is refused in one line.
+# dataset_jobs — export, stats, filter and index-midi read and tokenize
+# sample.json in --jobs J threads ahead of the writer or mover
+# (common/dataset/dsfetch.h). Over a sharded tree of 1,140 samples (past
+# the Parquet and CSV schema scan's first 1,000 rows, which the scan's own
+# fetch leaves with threads still reading ahead) holding a half-written
+# directory, a truncated sample.json and a directory without one: export's
+# output is byte for byte the output of --jobs 1, in every format, with
+# the same counts, with and without filters; stats' counts and
+# index-midi's records are the same; filter's report is the same at every
+# J, the truncated sample.json named and left in place, then the same
+# moves. A --jobs that is not in 1..64 is refused in one line.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 "$MG_BIN" generate --seed 11 --count 60 --out ds --output-mode midi-only \
@@ -75,6 +75,14 @@ for bad in 0 65 x -1; do
     [ "$(wc -l < err.txt)" -eq 1 ] && grep -q -- "--jobs" err.txt \
         || { cat err.txt; die "filter -j $bad: not one line naming --jobs"; }
 done
+# stats: the same counts at every J
+"$MG_BIN" stats ds --fmt json -j 1 > st1.json && "$MG_BIN" stats ds --fmt json -j 4 > st4.json \
+    || die "stats failed"
+cmp st1.json st4.json || die "stats differs with --jobs"
+"$PY" -c "
+import json; s = json.load(open('st1.json'))
+assert (s['samples'], s['half_written'], s['unreadable']) == (1138, 2, 1), s" \
+    || die "stats: not 1138 samples, 2 half-written, 1 unreadable"
 # index-midi: the same records and counts at every J
 for j in 1 5; do
     "$MG_BIN" index-midi --dataset ds --out idx$j.json --csv idx$j.csv -j "$j" \
