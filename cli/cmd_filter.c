@@ -55,13 +55,7 @@ mg_cmd_filter(int argc, char **argv)
         } else if (!strcmp(a.opt, "--reject-dir")) {
             rej = a.val;
         } else if (!strcmp(a.opt, "--jobs") || !strcmp(a.opt, "-j")) {
-            char *end;
-            jobs = strtol(a.val, &end, 10);
-            if (*end || end == a.val || jobs < 1 || jobs > 64) {
-                fprintf(stderr, "musicgen filter: --jobs: need 1..64, got "
-                        "'%s'\n", a.val);
-                return 2;
-            }
+            if (mg_dsargs_jobs("filter", a.val, &jobs)) return 2;
         } else {
             return mg_dsargs_unknown(&a);
         }

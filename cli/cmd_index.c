@@ -7,10 +7,10 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "dsargs.h"
 #include "dsindex.h"
 
 static const char usage_fmt[] =
@@ -50,14 +50,8 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
         } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
             quiet = true;
         } else if (!strcmp(argv[i], "--jobs") || !strcmp(argv[i], "-j")) {
-            char *end = NULL;
-            if (i + 1 < argc) jobs = strtol(argv[i + 1], &end, 10);
-            if (i + 1 >= argc || !end || *end || end == argv[i + 1] ||
-                jobs < 1 || jobs > 64) {
-                fprintf(stderr, "musicgen %s: --jobs: need 1..64, got '%s'\n",
-                        cmd, i + 1 < argc ? argv[i + 1] : "");
+            if (mg_dsargs_jobs(cmd, i + 1 < argc ? argv[i + 1] : NULL, &jobs))
                 return 2;
-            }
             i++;
         } else if (!strcmp(argv[i], "--dataset") || !strcmp(argv[i], "--out")
                    || !strcmp(argv[i], "-o") || !strcmp(argv[i], "--csv")) {

@@ -46,13 +46,7 @@ mg_cmd_stats(int argc, char **argv)
         } else if (!strcmp(a.opt, "--plot")) {
             plot = a.val;
         } else if (!strcmp(a.opt, "--jobs") || !strcmp(a.opt, "-j")) {
-            char *end;
-            jobs = strtol(a.val, &end, 10);
-            if (*end || end == a.val || jobs < 1 || jobs > 64) {
-                fprintf(stderr, "musicgen stats: --jobs: need 1..64, got "
-                        "'%s'\n", a.val);
-                return 2;
-            }
+            if (mg_dsargs_jobs("stats", a.val, &jobs)) return 2;
         } else {
             return mg_dsargs_unknown(&a);
         }

@@ -39,13 +39,7 @@ mg_cmd_verify(int argc, char **argv)
     mg_dsargs_init(&a, "verify", usage, argc, argv, valued, false);
     while ((r = mg_dsargs_next(&a)) == 1) {
         if (!strcmp(a.opt, "--jobs") || !strcmp(a.opt, "-j")) {
-            char *end;
-            jobs = strtol(a.val, &end, 10);
-            if (*end || jobs < 1 || jobs > 64) {
-                fprintf(stderr, "musicgen verify: --jobs: need 1..64, got "
-                        "'%s'\n", a.val);
-                return 2;
-            }
+            if (mg_dsargs_jobs("verify", a.val, &jobs)) return 2;
         } else if (!strcmp(a.opt, "--schema")) {
             schema = a.val;
         } else {

@@ -5,6 +5,7 @@
 #include "dsargs.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -80,4 +81,18 @@ mg_dsargs_unknown(const mg_dsargs *a)
     fprintf(stderr, "musicgen %s: unknown option '%s' (try --help)\n",
             a->cmd, a->opt);
     return 2;
+}
+
+int
+mg_dsargs_jobs(const char *cmd, const char *val, long *jobs)
+{
+    char *end = NULL;
+    long v = val ? strtol(val, &end, 10) : 0;
+    if (!val || end == val || *end || v < 1 || v > 64) {
+        fprintf(stderr, "musicgen %s: --jobs: need 1..64, got '%s'\n", cmd,
+                val ? val : "");
+        return 2;
+    }
+    *jobs = v;
+    return 0;
 }

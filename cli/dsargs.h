@@ -42,5 +42,8 @@ void mg_dsargs_init(mg_dsargs *a, const char *cmd, const char *usage,
 int mg_dsargs_next(mg_dsargs *a);
 /* The line for an option the command does not know; returns 2. */
 int mg_dsargs_unknown(const mg_dsargs *a);
+/* A --jobs value, 1..64, into *jobs: 0; else one line naming it and 2
+ * (the exit status). For any command, dsargs user or not. */
+int mg_dsargs_jobs(const char *cmd, const char *val, long *jobs);
 
 #endif

@@ -25,17 +25,6 @@
 
 static char root[512];
 
-static void
-put(const char *rel, const char *text)
-{
-    char p[2048];
-    snprintf(p, sizeof p, "%s/%s", root, rel);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* A flat tree of N samples, sample i's notes i values long; sample 7's
  * sample.json cut short; 000011 without one; a .tmp-000013-99 beside. */
 static int
@@ -57,7 +46,7 @@ setup(void **state)
                  "]}, \"sample_index\": %d, \"split\": \"train\"}\n", i);
         if (i == 7) t[20] = 0;
         snprintf(q, sizeof q, "%s/sample.json", rel);
-        put(q, t);
+        assert_int_equal(tu_put(root, q, t), 0);
     }
     char p[1024];
     snprintf(p, sizeof p, "%s/.tmp-000013-99", root);

@@ -21,6 +21,7 @@
 #include "jdoc.h"
 #include "jsonout.h"
 #include "sampledir.h"
+#include "util/tutil.h"
 
 static char base[512];
 
@@ -35,12 +36,7 @@ mk(const char *rel)
 static void
 put(const char *rel, const char *text)
 {
-    char p[1024];
-    snprintf(p, sizeof p, "%s/%s", base, rel);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    assert_int_equal(tu_put(base, rel, text), 0);
 }
 
 /* A complete sample: directory + sample.json naming its index. */

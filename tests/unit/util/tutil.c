@@ -37,3 +37,16 @@ tu_tmpdir(char *root, size_t n, const char *name)
     snprintf(root, n, "%s/%s.XXXXXX", t && *t ? t : "/tmp", name);
     return mkdtemp(root);
 }
+
+int
+tu_put(const char *dir, const char *rel, const char *text)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, rel);
+    FILE *f = fopen(p, "w");
+    if (!f)
+        return -1;
+    int bad = fputs(text, f) < 0;
+    bad |= fclose(f) != 0;
+    return bad ? -1 : 0;
+}

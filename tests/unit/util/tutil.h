@@ -16,5 +16,7 @@
 char *tu_slurp(const char *path, size_t *n);
 /* mkdtemp of $TMPDIR/NAME.XXXXXX (or /tmp) into root; root, or NULL. */
 char *tu_tmpdir(char *root, size_t n, const char *name);
+/* Write text to dir/rel (created or replaced); 0, or -1. */
+int tu_put(const char *dir, const char *rel, const char *text);
 
 #endif
