@@ -17,7 +17,8 @@ python3 python3-mido python3-jsonschema python3-yaml aubio-tools valgrind shellc
 prometheus chromium tmux imagemagick curl
 slurm-wlm munge
 libzstd-dev libsnappy-dev python3-numpy python3-mir-eval
-python3-torch"
+python3-torch
+gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user-static"
 
 missing=""
 for p in $PACKAGES; do

@@ -135,7 +135,7 @@ mg_pq_doubles(mg_pq *p, int col_, int rep, int rep_next, const double *v,
     col *c = &p->cols[col_];
     if (!n || !push_levels(c, rep, rep_next, n) || b_reserve(&c->vals, 8 * n))
         return;
-    memcpy(c->vals.p + c->vals.len, v, 8 * n); /* PLAIN: IEEE 754 LE */
+    pq_put8n(c->vals.p + c->vals.len, v, n); /* PLAIN: IEEE 754 LE */
     c->vals.len += 8 * n;
     c->page_vals += n;
     double lo = c->dmin, hi = c->dmax;
@@ -161,7 +161,7 @@ mg_pq_ints(mg_pq *p, int col_, int rep, int rep_next, const int64_t *v,
     if (c->dict_on && ints_dict(p, c, rep, rep_next, v, n)) return;
     if (!push_levels(c, rep, rep_next, n) || b_reserve(&c->vals, 8 * n))
         return;
-    memcpy(c->vals.p + c->vals.len, v, 8 * n); /* PLAIN: int64 LE */
+    pq_put8n(c->vals.p + c->vals.len, v, n); /* PLAIN: int64 LE */
     c->vals.len += 8 * n;
     c->page_vals += n;
 }
@@ -239,9 +239,9 @@ dent_key(const col *c, uint32_t k, size_t *n)
         *n = 8;
         return e;
     }
-    uint32_t len;
-    memcpy(&len, e, 4);
-    *n = len;
+    const uint8_t *u = (const uint8_t *)e; /* b_u32le's length */
+    *n = (size_t)u[0] | (size_t)u[1] << 8 | (size_t)u[2] << 16 |
+         (size_t)u[3] << 24;
     return e + 4;
 }
 
@@ -338,16 +338,19 @@ static inline long
 dict_int(mg_pq *p, col *c, uint64_t v)
 {
     if (v < SMALL_INTS && c->small[v]) return (long)c->small[v] - 1;
+    /* entries are PLAIN (int64 LE) bytes; key_hash hashes them read as
+     * a host integer, which is le there */
+    uint64_t le = pq_le64(v);
     if (c->dcap) {
-        uint32_t m = c->dcap - 1, h = int_hash(v) & m;
+        uint32_t m = c->dcap - 1, h = int_hash(le) & m;
         for (uint32_t e; (e = c->dslot[h]); h = (h + 1) & m) {
             uint64_t x;
             memcpy(&x, c->dict.p + c->dent[e - 1], 8);
-            if (x == v) return (long)e - 1;
+            if (x == le) return (long)e - 1;
         }
     }
     char b[8];
-    memcpy(b, &v, 8); /* PLAIN: int64 LE (little-endian hosts only) */
+    memcpy(b, &le, 8);
     long k = dict_index(p, c, b, 8);
     if (k >= 0 && v < SMALL_INTS) c->small[v] = (uint32_t)k + 1;
     return k;

@@ -55,6 +55,36 @@ b_u32le(buf *b, uint32_t v)
     b_put(b, x, 4);
 }
 
+/* v as a little-endian host holds it (PLAIN's byte order): itself
+ * there, byte-swapped on a big-endian host. */
+static inline uint64_t
+pq_le64(uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return __builtin_bswap64(v);
+#else
+    return v;
+#endif
+}
+
+/* n 8-byte values (doubles or int64s) to dst in PLAIN's byte order. */
+static inline void
+pq_put8n(void *dst, const void *src, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    const uint8_t *s = src;
+    uint8_t *d = dst;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v;
+        memcpy(&v, s + 8 * i, 8);
+        v = pq_le64(v);
+        memcpy(d + 8 * i, &v, 8);
+    }
+#else
+    memcpy(dst, src, 8 * n);
+#endif
+}
+
 static inline void
 b_u64le(buf *b, uint64_t v)
 {
