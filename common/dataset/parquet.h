@@ -14,7 +14,8 @@
  * STRING, JSON, INTEGER(64, unsigned) and LIST. The footer is Thrift's
  * compact protocol written by hand (tw_* in parquet_priv.h). Files:
  * parquet.c (file layout, row groups, footer), parquet_col.c (column
- * values, statistics, dictionaries, page encoding).
+ * values, statistics, dictionaries, page encoding), parquet_async.c (the
+ * optional thread compressing pages and writing the file, mg_pq_thread).
  *
  * Invariants: a leaf value passed must match its leaf type; every row
  * gives every leaf at least one level entry (the shredder guarantees it);
