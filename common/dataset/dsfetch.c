@@ -187,6 +187,9 @@ mg_dsfetch_open(const char *root, const mg_dsfetch_opts *o, char *err,
         mg_dsfetch_destroy(&f);
         return NULL;
     }
+    /* prep may build jansson trees in the threads: jansson seeds its
+     * hash tables at the first object, so seed it here, before them. */
+    json_object_seed(0);
     /* jobs workers (the caller's thread writes; with one job it also
      * reads, and no thread is started). */
     for (int i = 0; jobs > 1 && i < jobs; i++) {

@@ -541,7 +541,6 @@ mg_dsindex_run(const char *root, mg_dsindex_kind kind, int jobs,
     /* sample.json read and validated (arrays as text, the notes not
      * tokenized), and the jansson tree of the members records are made
      * of built, ahead, by threads (dsfetch.h). */
-    json_object_seed(0); /* before any thread makes an object */
     mg_dsfetch_opts fo = {.dsflags = MG_DSREAD_PARTIALS,
                           .jflags = MG_JDOC_LEAF_ARRAYS,
                           .skip = "notes",

@@ -1,17 +1,23 @@
 /*
  * dsscore — post-hoc audio scoring of a dataset (see dsscore.h).
  *
- * One pass in index order over the sample directories (dsread) merged
- * with the manifest's rows (also in index order): a row is written to the
- * new manifest once every sample at or below its index has been handled,
- * so memory stays constant. Genre tempo ranges are resolved once per
- * distinct genre list (a handful per dataset).
+ * One pass in index order over the sample directories merged with the
+ * manifest's rows (also in index order): a row is written to the new
+ * manifest once every sample at or below its index has been handled, so
+ * memory stays constant. The samples come through dsfetch: its threads
+ * read each sample.json, build its tree, hash and analyse its mix ahead
+ * (prep_score); this thread replaces the sample.json files and writes
+ * the log and the manifest, in index order, one at a time (so the kill
+ * hook counts the same steps at every --jobs). Genre tempo ranges are
+ * resolved once per distinct genre list (a handful per dataset), under a
+ * lock.
  */
 #include "dsscore.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,7 @@
 #include <sndfile.h>
 
 #include "ascore.h"
+#include "dsfetch.h"
 #include "dsfile.h"
 #include "dsread.h"
 #include "dsverify.h"
@@ -120,60 +127,115 @@ mg_ds_read_mono(const char *path, size_t *n, int *rate, char *err,
     return mono;
 }
 
-/* Score one sample in place; 1 when sample.json was replaced, 0 when
- * there was nothing to do, -1 on a problem (logged). */
-static int
-score_one(const mg_dsample *ds, json_t *j, bool force, mg_ds_tempo *rg, FILE *log,
-          mg_dsscore_totals *t)
+/* What a fetch thread found out about one sample (prep_score): the
+ * analysis, the slow part, done ahead; the caller then writes in index
+ * order (write_one). */
+enum { V_UNREADABLE, V_ALREADY, V_NO_AUDIO, V_PROBLEM, V_SCORE };
+
+typedef struct {
+    json_t *j;      /* sample.json's tree (NULL: V_UNREADABLE) */
+    int verdict;
+    char msg[700];  /* V_PROBLEM: the log line's text after the sample */
+    mg_ascore sc;   /* V_SCORE */
+} scored;
+
+typedef struct {
+    bool force;
+    mg_ds_tempo rg;
+    pthread_mutex_t mu; /* rg is shared by the fetch threads */
+} score_ctx;
+
+static void
+scored_free(void *user)
 {
+    scored *v = user;
+    json_decref(v->j);
+    v->j = NULL;
+}
+
+/* In a fetch thread: the sample's tree, and whether and how it is to be
+ * scored (the mix's SHA-256 checked against the record, then analysed). */
+static int
+prep_score(mg_dsitem *it, void *ctxp)
+{
+    score_ctx *cx = ctxp;
+    scored *v = it->user;
+    scored_free(v);
+    v->verdict = V_UNREADABLE;
+    json_t *j = v->j = mg_jdoc_to_json(&it->doc, 0);
+    if (!j) return 0; /* a string not valid UTF-8 */
     char path[4300], hex[65], err[600];
     const char *mix = json_string_value(json_object_get(j, "mix"));
-    if (!force && json_is_object(json_object_get(j, "audio_score"))) {
-        t->already++;
+    v->verdict = V_PROBLEM;
+    if (!cx->force && json_is_object(json_object_get(j, "audio_score"))) {
+        v->verdict = V_ALREADY;
         return 0;
     }
     if (!mix) {
-        t->no_audio++;
+        v->verdict = V_NO_AUDIO;
         return 0;
     }
     json_t *mus = json_object_get(j, "musicality");
     json_t *sym = json_object_get(json_object_get(mus, "symbolic"), "score");
     if (!json_is_object(mus) || !json_is_number(sym)) {
-        fprintf(log, "%s: sample.json: no musicality.symbolic.score to "
-                "combine with\n", ds->rel);
-        return -1;
+        snprintf(v->msg, sizeof v->msg, "sample.json: no "
+                 "musicality.symbolic.score to combine with");
+        return 0;
     }
     const char *want = json_string_value(
         json_object_get(json_object_get(j, "checksums"), mix));
-    snprintf(path, sizeof path, "%s/%s", ds->path, mix);
+    snprintf(path, sizeof path, "%s/%s", it->s.path, mix);
     if (mg_dsverify_sha256(path, hex)) {
-        fprintf(log, "%s: %s: %s\n", ds->rel, mix, strerror(errno));
-        return -1;
+        snprintf(v->msg, sizeof v->msg, "%s: %s", mix, strerror(errno));
+        return 0;
     }
     if (!want || strcmp(want, hex)) {
-        fprintf(log, "%s: %s: SHA-256 %s the record: not scored (run "
-                "musicgen verify)\n", ds->rel, mix,
-                want ? "differs from" : "missing from");
-        return -1;
+        snprintf(v->msg, sizeof v->msg, "%s: SHA-256 %s the record: not "
+                 "scored (run musicgen verify)", mix,
+                 want ? "differs from" : "missing from");
+        return 0;
     }
     size_t n;
     int rate;
     float *x = mg_ds_read_mono(path, &n, &rate, err, sizeof err);
     if (!x) {
-        fprintf(log, "%s: %s: %s\n", ds->rel, mix, err);
-        return -1;
+        snprintf(v->msg, sizeof v->msg, "%s: %s", mix, err);
+        return 0;
     }
     double lo, hi;
-    mg_ds_tempo_range(rg, json_object_get(j, "genres"), &lo, &hi);
-    mg_ascore sc;
-    int rc = mg_ascore_analyze(x, n, rate, lo, hi, &sc);
+    pthread_mutex_lock(&cx->mu);
+    mg_ds_tempo_range(&cx->rg, json_object_get(j, "genres"), &lo, &hi);
+    pthread_mutex_unlock(&cx->mu);
+    int rc = mg_ascore_analyze(x, n, rate, lo, hi, &v->sc);
     free(x);
     if (rc) {
-        fprintf(log, "%s: %s: out of memory\n", ds->rel, mix);
-        return -1;
+        snprintf(v->msg, sizeof v->msg, "%s: out of memory", mix);
+        return 0;
     }
-    double total = 0.5 * json_number_value(sym) + 0.5 * sc.score;
-    json_object_set_new(j, "audio_score", mg_ascore_json(&sc));
+    v->verdict = V_SCORE;
+    return 0;
+}
+
+/* In the caller's thread, in index order: count, log, and for a scored
+ * sample replace sample.json. 1 when it was replaced, 0 when there was
+ * nothing to do, -1 on a problem (logged). */
+static int
+write_one(const mg_dsample *ds, scored *v, FILE *log, mg_dsscore_totals *t)
+{
+    char path[4300], err[600];
+    switch (v->verdict) {
+    case V_ALREADY: t->already++; return 0;
+    case V_NO_AUDIO: t->no_audio++; return 0;
+    case V_PROBLEM:
+        fprintf(log, "%s: %s\n", ds->rel, v->msg);
+        return -1;
+    default: break;
+    }
+    json_t *j = v->j;
+    json_t *mus = json_object_get(j, "musicality");
+    json_t *sym = json_object_get(json_object_get(mus, "symbolic"), "score");
+    double total = 0.5 * json_number_value(sym) + 0.5 * v->sc.score;
+    json_object_set_new(j, "audio_score", mg_ascore_json(&v->sc));
     json_object_set_new(mus, "combination",
                         json_string("0.5*symbolic+0.5*audio"));
     json_object_set_new(j, "musicality_score", mg_json_real(total, 4));
@@ -183,14 +245,14 @@ score_one(const mg_dsample *ds, json_t *j, bool force, mg_ds_tempo *rg, FILE *lo
         return -1;
     }
     snprintf(path, sizeof path, "%s/sample.json", ds->path);
-    rc = mg_dsfile_replace(path, text, strlen(text), err, sizeof err);
+    int rc = mg_dsfile_replace(path, text, strlen(text), err, sizeof err);
     free(text);
     if (rc) {
         fprintf(log, "%s: %s\n", ds->rel, err);
         return -1;
     }
     fprintf(log, "%s: scored: audio %.4f, musicality_score %.4f\n", ds->rel,
-            sc.score, round(total * 1e4) / 1e4);
+            v->sc.score, round(total * 1e4) / 1e4);
     mg_ds_test_step();
     return 1;
 }
@@ -240,18 +302,31 @@ mrows_emit(mrows *mr)
 }
 
 int
-mg_dsscore_run(const char *root, bool force, const char *genres_dir,
+mg_dsscore_run(const char *root, bool force, const char *genres_dir, int jobs,
                FILE *log, mg_dsscore_totals *t, char *err, size_t errlen)
 {
     char mpath[4200];
     memset(t, 0, sizeof *t);
-    mg_dsread *rd = mg_dsread_open(root, MG_DSREAD_PARSE, err, errlen);
-    if (!rd) return -1;
+    score_ctx cx = {.force = force, .rg = {.genres_dir = genres_dir}};
+    pthread_mutex_init(&cx.mu, NULL);
+    /* Each sample read, its tree built, its mix hashed and analysed by
+     * fetch threads ahead (dsfetch.h); written here, in order. */
+    mg_dsfetch_opts fo = {.jobs = mg_dsfetch_jobs(jobs),
+                          .user_size = sizeof(scored),
+                          .prep = prep_score,
+                          .ctx = &cx,
+                          .user_free = scored_free};
+    mg_dsfetch *f = mg_dsfetch_open(root, &fo, err, errlen);
+    if (!f) {
+        pthread_mutex_destroy(&cx.mu);
+        return -1;
+    }
     mrows mr = {.log = log, .t = t};
     char merr[600];
     mr.m = mg_dsmanifest_open(root, merr, sizeof merr);
     if (!mr.m && errno != ENOENT) {
-        mg_dsread_destroy(&rd);
+        mg_dsfetch_destroy(&f);
+        pthread_mutex_destroy(&cx.mu);
         return mg_errf(err, errlen, "%s", merr);
     }
     if (mr.m) {
@@ -259,7 +334,8 @@ mg_dsscore_run(const char *root, bool force, const char *genres_dir,
         mr.out = mg_dsout_open(mpath, err, errlen);
         if (!mr.out) {
             mg_dsmanifest_destroy(&mr.m);
-            mg_dsread_destroy(&rd);
+            mg_dsfetch_destroy(&f);
+            pthread_mutex_destroy(&cx.mu);
             return -1;
         }
         mrows_next(&mr);
@@ -267,28 +343,33 @@ mg_dsscore_run(const char *root, bool force, const char *genres_dir,
         fprintf(log, "%s: no manifest.jsonl: only the samples are scored\n",
                 root);
     }
-    mg_ds_tempo rg = {.genres_dir = genres_dir};
-    mg_dsample ds;
+    mg_dsitem *it;
     int rc = 0, got;
-    while ((got = mg_dsread_next(rd, &ds, err, errlen)) > 0) {
-        if (!ds.complete) continue;
+    while ((got = mg_dsfetch_next(f, &it, err, errlen)) > 0) {
+        const mg_dsample *ds = &it->s;
+        if (!ds->complete) continue;
         t->samples++;
         double score = NAN;
-        if (!ds.json) {
-            fprintf(log, "%s: sample.json: %s\n", ds.rel,
-                    ds.error ? ds.error : "unreadable");
+        scored *v = it->user;
+        if (!it->ok || !v->j) {
+            /* ds->error: "sample.json: line L: what" (dsfetch) */
+            fprintf(log, "%s: %s\n", ds->rel,
+                    !it->ok ? (ds->error ? ds->error
+                                         : "sample.json: unreadable")
+                            : "sample.json: invalid UTF-8 in a string");
             t->problems++;
         } else {
-            int r = score_one(&ds, ds.json, force, &rg, log, t);
+            int r = write_one(ds, v, log, t);
             if (r < 0) t->problems++;
             if (r > 0) t->scored++;
-            json_t *ms = json_object_get(ds.json, "musicality_score");
+            json_t *ms = json_object_get(v->j, "musicality_score");
             if (json_is_number(ms)) score = json_number_value(ms);
         }
+        scored_free(v);
         if (!mr.out) continue;
-        while (mr.have && mr.index < ds.index)
+        while (mr.have && mr.index < ds->index)
             mrows_emit(&mr);
-        while (mr.have && mr.index == ds.index) {
+        while (mr.have && mr.index == ds->index) {
             const char *st = json_string_value(json_object_get(mr.row,
                                                                "status"));
             if (st && !strcmp(st, "ok") && !isnan(score))
@@ -308,6 +389,7 @@ mg_dsscore_run(const char *root, bool force, const char *genres_dir,
     }
     json_decref(mr.row);
     mg_dsmanifest_destroy(&mr.m);
-    mg_dsread_destroy(&rd);
+    mg_dsfetch_destroy(&f);
+    pthread_mutex_destroy(&cx.mu);
     return rc;
 }

@@ -34,13 +34,15 @@ typedef struct {
 } mg_dsscore_totals;
 
 /* Score the tree at root. log gets one line per sample scored and per
- * problem. genres_dir: where the genres named in sample.json live (their
- * tempo ranges). Returns 0 when the pass ran (t->problems counts samples
+ * problem, in index order. genres_dir: where the genres named in
+ * sample.json live (their tempo ranges). jobs: threads reading and
+ * analysing samples ahead (dsfetch.h: 0 one per core, 1 none; the result
+ * is the same). Returns 0 when the pass ran (t->problems counts samples
  * that could not be scored), -1 with err when it could not. The test hook
  * MUSICGEN_TEST_KILL_AFTER=K makes the process SIGKILL itself right after
  * its K-th sample.json replacement. */
 int mg_dsscore_run(const char *root, bool force, const char *genres_dir,
-                   FILE *log, mg_dsscore_totals *t, char *err,
+                   int jobs, FILE *log, mg_dsscore_totals *t, char *err,
                    size_t errlen);
 
 /* Tempo ranges of the genre lists named in sample.json files ("genres"),

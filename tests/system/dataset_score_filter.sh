@@ -4,7 +4,7 @@
 # K-th step, and kills at random moments from outside); after each kill
 # every sample is whole, in place or in the reject directory, never both;
 # a re-run finishes the job: nothing lost, nothing duplicated, `verify`
-# passes both trees. The same `generate` run again afterwards keeps the
+# passes both trees. score with --jobs 3 writes what --jobs 1 writes. The same `generate` run again afterwards keeps the
 # rejects out (not made again, not back in the manifest).
 . "$MG_SRC/tests/system/lib.sh"
 set -u
@@ -89,6 +89,14 @@ for p in glob.glob(os.path.join(sys.argv[1], "[0-9]*", "sample.json")):
 PYEOF
 "$MG_BIN" score s --force -q > /dev/null || die "score --force failed"
 "$MG_BIN" verify s > /dev/null || die "tree not whole after --force"
+# threads analysing ahead (--jobs) change nothing: the same files, log
+# and manifest as with none
+cp -R s sj1 && cp -R s sj3
+"$MG_BIN" score sj1 --force -j 1 > j1.txt || die "score -j 1 failed"
+"$MG_BIN" score sj3 --force -j 3 > j3.txt || die "score -j 3 failed"
+diff -r sj1 sj3 > /dev/null || die "score -j 3 wrote other files than -j 1"
+sed 's/sj1/X/' j1.txt > j1n.txt && sed 's/sj3/X/' j3.txt > j3n.txt
+cmp j1n.txt j3n.txt || die "score -j 3 logged otherwise than -j 1"
 
 # --- filter ---
 thr=$("$PY" -c "
