@@ -2,11 +2,13 @@
  * dsfetch — a dataset's samples in index order, each with its sample.json
  * read and tokenized, by threads working ahead of the caller.
  *
- * `export` spends most of a row reading and tokenizing sample.json; the
- * writer must take rows in index order, one at a time. With jobs >= 2,
- * that many threads take the next sample off the reader (mg_dsread,
- * under a lock: the walk and the file's read), tokenize it and run the
- * caller's prep() on it (filter, row building) into one of a ring of
+ * The dataset commands (export, stats, score, filter, index-midi/audio)
+ * spend most of a sample reading and tokenizing sample.json (and, for
+ * score, analysing its mix), while what they write must come in index
+ * order, one sample at a time. With jobs >= 2, that many threads take the
+ * next sample off the reader (mg_dsread, under a lock: the walk and the
+ * file's read), tokenize it and run the caller's prep() on it (filters,
+ * an export row, a jansson tree, an audio analysis) into one of a ring of
  * slots, while the caller works on an earlier one; with jobs <= 1 the
  * same is done in the caller's thread, with no thread, lock or copy.
  *
