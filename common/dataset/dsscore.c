@@ -137,6 +137,7 @@ typedef struct {
     int verdict;
     char msg[700];  /* V_PROBLEM: the log line's text after the sample */
     mg_ascore sc;   /* V_SCORE */
+    double sym;     /* V_SCORE: musicality.symbolic.score */
 } scored;
 
 typedef struct {
@@ -212,6 +213,7 @@ prep_score(mg_dsitem *it, void *ctxp)
         snprintf(v->msg, sizeof v->msg, "%s: out of memory", mix);
         return 0;
     }
+    v->sym = json_number_value(sym);
     v->verdict = V_SCORE;
     return 0;
 }
@@ -232,11 +234,9 @@ write_one(const mg_dsample *ds, scored *v, FILE *log, mg_dsscore_totals *t)
     default: break;
     }
     json_t *j = v->j;
-    json_t *mus = json_object_get(j, "musicality");
-    json_t *sym = json_object_get(json_object_get(mus, "symbolic"), "score");
-    double total = 0.5 * json_number_value(sym) + 0.5 * v->sc.score;
+    double total = 0.5 * v->sym + 0.5 * v->sc.score;
     json_object_set_new(j, "audio_score", mg_ascore_json(&v->sc));
-    json_object_set_new(mus, "combination",
+    json_object_set_new(json_object_get(j, "musicality"), "combination",
                         json_string("0.5*symbolic+0.5*audio"));
     json_object_set_new(j, "musicality_score", mg_json_real(total, 4));
     char *text = mg_json_dump(j, 2);

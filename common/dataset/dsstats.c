@@ -82,7 +82,6 @@ struct mg_dsstats {
     uint64_t samples, unreadable, partials, rows, failed_rows, ok_rows;
     int width;
     char root[4096];
-    mg_jdoc doc;
 };
 
 mg_dsstats *
@@ -102,7 +101,6 @@ void
 mg_dsstats_destroy(mg_dsstats **sp)
 {
     if (!sp || !*sp) return;
-    mg_jdoc_free(&(*sp)->doc);
     free(*sp);
     *sp = NULL;
 }
@@ -151,22 +149,6 @@ get_str(const mg_jdoc *d, uint32_t obj, const char *key, char *buf, size_t n)
     long i = mg_jdoc_get(d, obj, key);
     if (i < 0 || d->t[i].type != MG_JT_STR) return false;
     return mg_jdoc_str(d, (uint32_t)i, buf, n) != (size_t)-1;
-}
-
-static void add_doc(mg_dsstats *s, const mg_jdoc *d);
-
-int
-mg_dsstats_add_text(mg_dsstats *s, const char *text, size_t len)
-{
-    char err[200];
-    if (mg_jdoc_parse_opt(&s->doc, text, len, MG_JDOC_LEAF_ARRAYS, err,
-                          sizeof err) ||
-        s->doc.t[0].type != MG_JT_OBJ) {
-        s->unreadable++;
-        return -1;
-    }
-    add_doc(s, &s->doc);
-    return 0;
 }
 
 /* One sample's counts from its tokens (objects tokenized; arrays may be

@@ -34,10 +34,6 @@ void mg_dsstats_destroy(mg_dsstats **sp);
 int mg_dsstats_run(mg_dsstats *s, const char *root, int jobs, char *err,
                    size_t errlen);
 
-/* Add one sample.json text (what run does per sample); 0, or -1 when it
- * is not a JSON object (counted as unreadable). */
-int mg_dsstats_add_text(mg_dsstats *s, const char *text, size_t len);
-
 uint64_t mg_dsstats_samples(const mg_dsstats *s);
 
 /* Report as text, or as one JSON object (new reference). */

@@ -65,18 +65,15 @@ run(void *arg)
                  : j->g ? mg_pq_group_out(p, j->g)
                         : mg_pq_page_out(p, &p->cols[j->col], &j->page,
                                          j->nlev, j->page_dict);
-        size_t bytes = j->bytes;
         pthread_mutex_lock(&a->mu);
         if (j->page.p && a->nspare < SPARES) {
             a->spare[a->nspare++] = j->page;
             j->page = (buf){0};
         }
-        pthread_mutex_unlock(&a->mu);
-        job_free(j);
-        pthread_mutex_lock(&a->mu);
         if (rc) a->failed = true;
-        a->queued -= bytes;
+        a->queued -= j->bytes;
         pthread_cond_broadcast(&a->room);
+        job_free(j); /* a group's snapshots, or a page no spare took */
     }
     pthread_mutex_unlock(&a->mu);
     return NULL;
