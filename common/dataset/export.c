@@ -564,8 +564,25 @@ check_out(const mg_export_opts *o, const char *absroot, char *err,
 {
     struct stat st;
     if (stat(o->out, &st)) {
-        if (errno == ENOENT) return 0;
-        return mg_errf(err, errlen, "%s: %s", o->out, strerror(errno));
+        if (errno != ENOENT && errno != ENOTDIR)
+            return mg_errf(err, errlen, "%s: %s", o->out, strerror(errno));
+        /* named here, not as the temporary beside it that fails later */
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", o->out);
+        char *slash = strrchr(dir, '/');
+        if (!slash) return 0;
+        if (slash == dir) slash[1] = '\0';
+        else *slash = '\0';
+        if (stat(dir, &st))
+            return mg_errf(err, errlen, "--out %s: directory %s: %s", o->out,
+                           dir, strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+            return mg_errf(err, errlen, "--out %s: %s is not a directory",
+                           o->out, dir);
+        if (access(dir, W_OK | X_OK))
+            return mg_errf(err, errlen, "--out %s: cannot write in %s: %s",
+                           o->out, dir, strerror(errno));
+        return 0;
     }
     if (is_dir_format(o->fmt) != !!S_ISDIR(st.st_mode))
         return mg_errf(err, errlen, "%s exists and is %s", o->out,

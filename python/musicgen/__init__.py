@@ -7,7 +7,9 @@ The Python tool's library API, on the C engine:
     batch = generate_batch(Config(global_seed=1, count=32, dataset_root="./dataset", workers=4))
 
 plus samples in memory (Engine, generate_in_memory -> Sample with numpy
-audio), songs' lengths before they are made (Plan) and a PyTorch IterableDataset (musicgen.torch_dataset). See
+audio), songs' lengths before they are made (Plan), a PyTorch
+IterableDataset (musicgen.torch_dataset), and a written dataset tree read
+back (musicgen.dataset; MusicgenDiskDataset for PyTorch). See
 docs/python.md.
 """
 from ._native import MusicgenError

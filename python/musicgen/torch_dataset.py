@@ -75,9 +75,10 @@ import queue
 import threading
 
 import torch
-from torch.utils.data import IterableDataset, get_worker_info
+from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
 from . import _native
+from . import dataset as _disk
 from .api import Engine, Plan
 from .config import Config, NativeConfig
 
@@ -285,6 +286,66 @@ class MusicgenIterableDataset(IterableDataset):
 
 
 # ---- dynamic sharding -------------------------------------------------------
+
+class MusicgenDiskDataset(Dataset):
+    """A map-style PyTorch dataset over a dataset tree on disk (what
+    `musicgen generate` or a cluster run wrote): item k is the k-th
+    complete sample in index order, after the filters (musicgen.dataset.
+    Dataset: split, min_score, genre; its `indices` say which), as
+
+      mix          float32 tensor (channels, frames), in [-1, 1): the WAV's
+                   integers / 32768 (pcm16), / 8388608 (pcm24), float32
+                   WAVs as stored, the same values MusicgenIterableDataset
+                   renders for that sample
+      stems        float32 tensor (4, channels, frames): beat, melody,
+                   harmony, bassline (zeros where the sample has no stem)
+      annotations  sample.json as a dict (sample_index, key, tempo_bpm,
+                   beat_times, chords, ...); with with_midi, "midi":
+                   {layer: bytes}
+
+    With audio=False, mix and stems are None and no WAV is opened (a
+    midi-only dataset needs it). Nothing is loaded before it is asked
+    for, and the dataset pickles as the list of sample directories, so
+    DataLoader workers (any start method) share the indexing, not the
+    data; shuffle and samplers work as on any map-style dataset."""
+
+    def __init__(self, root, split=None, min_score=None, genre=None,
+                 audio=True, with_midi=False):
+        super().__init__()
+        self.tree = _disk.Dataset(root, split=split, min_score=min_score, genre=genre)
+        self.audio = bool(audio)
+        self.with_midi = bool(with_midi)
+        self.indices = self.tree.indices
+
+    def __len__(self):
+        return len(self.tree)
+
+    def __getitem__(self, k):
+        s = self.tree[k]
+        ann = s.annotation
+        if self.with_midi:
+            ann["midi"] = {l: m for l in LAYERS
+                           for m in (s.midi(l),) if m is not None}
+        if not self.audio:
+            return None, None, ann
+        mix = s.audio("mix")
+        if mix is None:
+            raise _disk.DatasetError("%s: no mix in sample.json (a midi-only or "
+                               "stems-only sample); audio=False reads its "
+                               "annotations" % s.dir)
+        frames, ch = mix.shape
+        stems = torch.zeros((len(LAYERS), ch, frames), dtype=torch.float32)
+        for i, layer in enumerate(LAYERS):
+            a = s.audio(layer)
+            if a is None:
+                continue
+            if a.shape != mix.shape:
+                raise _disk.DatasetError("%s: %s has %d frames of %d channels, the "
+                                   "mix %d of %d" % (s.path(layer), layer,
+                                   a.shape[0], a.shape[1], frames, ch))
+            stems[i] = torch.from_numpy(a.T.copy())
+        return torch.from_numpy(mix.T.copy()), stems, ann
+
 
 class _Slot(ctypes.Structure):
     _fields_ = [("gen", ctypes.c_int64),

@@ -106,5 +106,11 @@ grep -q "nowhere" log || die "missing root message: $(cat log)"
 grep -q "exists" log || die "exists message: $(cat log)"
 "$MG_BIN" export flat -o f.jsonl --force -q || die "--force"
 "$MG_BIN" export flat -o m.csv --min-score 2 2> log && die "--min-score 2 accepted"
+# an output in a directory that is not there is named, not its temporary
+"$MG_BIN" export flat -o nodir/x.parquet -f parquet 2> log && die "nodir/ accepted"
+[ "$(wc -l < log)" -eq 1 ] && grep -q "out nodir/x.parquet: directory nodir: No such" log \
+    && ! grep -q tmp log || die "missing directory message: $(cat log)"
+"$MG_BIN" export flat -o f.jsonl/x.jsonl 2> log && die "a file as directory accepted"
+grep -q "f.jsonl is not a directory" log || die "not-a-directory message: $(cat log)"
 ls -a | grep -q '\.tmp-' && die "temporary output left: $(ls -a | grep tmp)"
 echo "export formats ok"

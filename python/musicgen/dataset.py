@@ -1,0 +1,365 @@
+"""dataset — read a dataset tree that `musicgen generate` (or a cluster run)
+wrote: its complete samples in index order, their annotations, audio and
+MIDI, without the C library (standard library; numpy for audio arrays).
+
+    from musicgen.dataset import Dataset
+    ds = Dataset("./ds", split="train", min_score=0.8)
+    len(ds), ds.indices[:5]
+    s = ds[0]                       # or ds.by_index(42)
+    s.annotation["key"], s.annotation["beat_times"][:4]
+    mix = s.audio("mix")            # (frames, channels) float32 in [-1, 1)
+    midi = s.midi("melody")         # the bytes of midi/melody.mid
+
+Which samples: those `musicgen export` writes rows for. The layout (flat
+<root>/000042/ or sharded <root>/000/000042/) is detected; a sample is an
+index directory holding sample.json (the engine publishes one by a rename
+with sample.json already in it), so a half-written one (".tmp-*", or an
+index directory without sample.json) never is; those are counted in
+`partial`, and manifest.jsonl's failed rows in `failed`. A run still
+going, or static slices not merged yet, can be read the same way.
+
+Filters: split and min_score come from the sample's manifest row when it
+has one (the last for its index; `score` keeps them true), so no file is
+opened; genre, and samples without a row, read sample.json once, when the
+Dataset is made. sample.json is otherwise read when first asked for; one
+that does not parse raises DatasetError naming it (`export` leaves such a
+sample out and counts it; `musicgen verify` names them all beforehand).
+
+The PyTorch map-style dataset over it is musicgen.torch_dataset.
+MusicgenDiskDataset.
+"""
+import json
+import os
+import re
+import struct
+
+try:
+    import numpy as _np
+except ImportError:
+    _np = None
+
+LAYERS = ("beat", "melody", "harmony", "bassline")
+SPLITS = ("train", "valid", "test")
+
+_INDEX = re.compile(r"[0-9]{6,20}\Z")
+_SHARD = re.compile(r"[0-9]{1,5}\Z")
+
+
+class DatasetError(ValueError):
+    """A dataset, a sample or one of its files that cannot be read as
+    such; the message names it."""
+
+
+def _names(v, what):
+    if v is None:
+        return None
+    names = (v,) if isinstance(v, str) else tuple(v)
+    if not names or not all(isinstance(n, str) and n for n in names):
+        raise ValueError("%s: need a name or a list of names, got %r"
+                         % (what, v))
+    return frozenset(names)
+
+
+class Dataset:
+    """The complete samples of the dataset at root, in index order,
+    filtered. Sequence of DiskSample: len(), [i], iteration; indices is
+    the list of their sample indices. Picklable (a DataLoader worker gets
+    the list, not the files)."""
+
+    def __init__(self, root, split=None, min_score=None, genre=None):
+        self.root = os.fspath(root)
+        if not os.path.isdir(self.root):
+            raise DatasetError("%s: not a directory" % self.root)
+        self.split = _names(split, "split")
+        if self.split is not None and not self.split <= set(SPLITS):
+            raise ValueError("split: %s is not a split (train, valid or "
+                             "test)" % ", ".join(sorted(self.split - set(SPLITS))))
+        if min_score is not None:
+            min_score = float(min_score)
+            if not 0.0 <= min_score <= 1.0:
+                raise ValueError("min_score: need a number in [0, 1], got %r"
+                                 % min_score)
+        self.min_score = min_score
+        self.genre = _names(genre, "genre")
+        self.failed = 0
+        self.partial = 0
+        self.filtered = 0
+        found = self._found()
+        self.layout = ("sharded" if any(os.sep in p for _, p, _ in found)
+                       else "flat")
+        keep = []
+        for index, rel, row in found:
+            if self._keeps(index, rel, row):
+                keep.append((index, rel))
+            else:
+                self.filtered += 1
+        self._samples = keep
+        self.indices = [i for i, _ in keep]
+        self._pos = {i: k for k, i in enumerate(self.indices)}
+
+    # -- what is there ------------------------------------------------------
+    def _found(self):
+        """[(index, relative dir, (split, score) of its manifest row or
+        None)] of the complete samples, by index."""
+        on_disk = self._scan()
+        rows = {}
+        manifest = os.path.join(self.root, "manifest.jsonl")
+        if os.path.exists(manifest):
+            with open(manifest, encoding="utf-8") as f:
+                for n, line in enumerate(f, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        row = json.loads(line)
+                        index = int(row["sample_index"])
+                    except (ValueError, KeyError, TypeError) as e:
+                        raise DatasetError("%s: line %d: not a manifest row "
+                                           "(%s)" % (manifest, n, e)) from None
+                    # what the filters need, not the row (memory)
+                    rows[index] = (row.get("status") == "ok",
+                                   row.get("split"),
+                                   row.get("musicality_score"))
+        self.failed = sum(1 for i, r in rows.items()
+                          if not r[0] and i not in on_disk)
+        out = []
+        for index, rel in sorted(on_disk.items()):
+            r = rows.pop(index, None)
+            out.append((index, rel, r[1:] if r and r[0] else None))
+        return out
+
+    def _scan(self):
+        """{index: relative dir} of the directories holding sample.json,
+        at the root and one level of shard directories; partial ones
+        counted."""
+        found = {}
+
+        def look(dirpath, prefix, depth):
+            with os.scandir(dirpath) as it:
+                entries = sorted((e.name, e) for e in it)
+            for name, e in entries:
+                if name.startswith(".tmp-"):
+                    self.partial += 1
+                    continue
+                if name.startswith(".") or not e.is_dir():
+                    continue
+                rel = prefix + name
+                if _INDEX.match(name):
+                    if os.path.isfile(os.path.join(e.path, "sample.json")):
+                        found[int(name)] = rel
+                    else:
+                        self.partial += 1
+                elif depth == 0 and _SHARD.match(name):
+                    look(e.path, rel + os.sep, 1)
+
+        look(self.root, "", 0)
+        return found
+
+    def _keeps(self, index, rel, row):
+        """row: (split, musicality_score) of its manifest row, or None."""
+        if self.split is None and self.min_score is None and self.genre is None:
+            return True
+        if row is not None and self.genre is None:
+            split, score = row
+        else:
+            ann = DiskSample(self.root, index, rel).annotation
+            if self.genre is not None and not (_genres(ann) & self.genre):
+                return False
+            split, score = ann.get("split"), ann.get("musicality_score")
+        if self.split is not None and split not in self.split:
+            return False
+        if self.min_score is not None and (
+                not isinstance(score, (int, float)) or score < self.min_score):
+            return False
+        return True
+
+    # -- the sequence -------------------------------------------------------
+    def __len__(self):
+        return len(self._samples)
+
+    def __getitem__(self, k):
+        index, rel = self._samples[k]
+        return DiskSample(self.root, index, rel)
+
+    def __iter__(self):
+        for index, rel in self._samples:
+            yield DiskSample(self.root, index, rel)
+
+    def by_index(self, index):
+        """The sample of this sample index (KeyError when it is not in
+        the dataset or was filtered out)."""
+        return self[self._pos[int(index)]]
+
+    def __repr__(self):
+        return ("Dataset(%r: %d samples, %s; %d failed, %d partial, %d "
+                "filtered)" % (self.root, len(self), self.layout, self.failed,
+                               self.partial, self.filtered))
+
+
+def _genres(ann):
+    """The sample's genre and the genres it merged (as export --genre)."""
+    out = {ann["genre"]} if isinstance(ann.get("genre"), str) else set()
+    g = ann.get("genres")
+    if isinstance(g, list):
+        out.update(x for x in g if isinstance(x, str))
+    return out
+
+
+class DiskSample:
+    """One sample directory: its sample.json (read when first asked), and
+    its files. Paths come from sample.json's own `midi`, `mix` and
+    `stems` entries."""
+
+    def __init__(self, root, index, rel):
+        self.index = index
+        self.dir = os.path.join(root, rel)
+        self._ann = None
+
+    def __repr__(self):
+        return "DiskSample(%d, %r)" % (self.index, self.dir)
+
+    @property
+    def annotation(self):
+        """sample.json as a dict."""
+        if self._ann is None:
+            path = os.path.join(self.dir, "sample.json")
+            try:
+                with open(path, encoding="utf-8") as f:
+                    self._ann = json.load(f)
+            except OSError as e:
+                raise DatasetError("%s: %s" % (path, e.strerror)) from None
+            except ValueError as e:
+                raise DatasetError("%s: %s" % (path, e)) from None
+            if not isinstance(self._ann, dict):
+                raise DatasetError("%s: not a JSON object" % path)
+        return self._ann
+
+    @property
+    def split(self):
+        return self.annotation.get("split")
+
+    @property
+    def musicality_score(self):
+        return self.annotation.get("musicality_score")
+
+    def path(self, track):
+        """The file of a track: "mix", a layer's stem ("beat", ...) or
+        "midi/<layer>"; None when the sample has none (a midi-only
+        sample has no audio)."""
+        ann = self.annotation
+        if track == "mix":
+            rel = ann.get("mix")
+        elif track.startswith("midi/"):
+            rel = (ann.get("midi") or {}).get(track[5:])
+        elif track in LAYERS:
+            rel = (ann.get("stems") or {}).get(track)
+        else:
+            raise ValueError("track: mix, %s or midi/<layer>, not %r"
+                             % (", ".join(LAYERS), track))
+        return os.path.join(self.dir, rel) if isinstance(rel, str) else None
+
+    def midi(self, layer):
+        """The bytes of the layer's MIDI file (None: the sample has none)."""
+        p = self.path("midi/" + layer)
+        if p is None:
+            return None
+        with open(p, "rb") as f:
+            return f.read()
+
+    def audio(self, track="mix", dtype="float32"):
+        """The track's samples as a (frames, channels) numpy array: float
+        in [-1, 1) (the WAV's integers / 32768 for pcm16, / 8388608 for
+        pcm24; float32 WAVs as stored) for dtype "float32"/"float64", or
+        the stored values (dtype "raw"). None when the sample has no such
+        track."""
+        p = self.path(track)
+        if p is None:
+            return None
+        return read_wav(p, dtype)[0]
+
+    @property
+    def sample_rate(self):
+        return self.annotation.get("sample_rate")
+
+    @property
+    def mix(self):
+        return self.audio("mix")
+
+    @property
+    def stems(self):
+        """{layer: array} of the stems the sample has."""
+        out = {}
+        for layer in LAYERS:
+            a = self.audio(layer)
+            if a is not None:
+                out[layer] = a
+        return out
+
+
+def wav_info(path):
+    """(format, bits, channels, rate, data offset, data bytes) of a WAV
+    file: format 1 (integer PCM) or 3 (IEEE float), WAVE_FORMAT_EXTENSIBLE
+    resolved to its subformat."""
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            raise DatasetError("%s: not a RIFF/WAVE file" % path)
+        fmt = None
+        pos = 12
+        while True:
+            ch = f.read(8)
+            if len(ch) < 8:
+                raise DatasetError("%s: no data chunk" % path)
+            cid, size = ch[:4], struct.unpack("<I", ch[4:])[0]
+            pos += 8
+            if cid == b"fmt ":
+                body = f.read(size)
+                if len(body) < 16:
+                    raise DatasetError("%s: short fmt chunk" % path)
+                tag, chans, rate = struct.unpack("<HHI", body[:8])
+                bits = struct.unpack("<H", body[14:16])[0]
+                if tag == 0xFFFE and len(body) >= 26:
+                    tag = struct.unpack("<H", body[24:26])[0]
+                fmt = (tag, bits, chans, rate)
+                f.seek(pos + size + (size & 1))
+            elif cid == b"data":
+                if fmt is None:
+                    raise DatasetError("%s: data before fmt" % path)
+                end = os.fstat(f.fileno()).st_size
+                return fmt + (pos, min(size, end - pos))
+            else:
+                f.seek(pos + size + (size & 1))
+            pos += size + (size & 1)
+
+
+def read_wav(path, dtype="float32"):
+    """(array (frames, channels), sample rate) of a pcm16, pcm24 or
+    float32 WAV file; see DiskSample.audio for dtype."""
+    if _np is None:
+        raise DatasetError("reading audio needs numpy (python3-numpy)")
+    tag, bits, chans, rate, off, size = wav_info(path)
+    with open(path, "rb") as f:
+        f.seek(off)
+        raw = f.read(size)
+    size -= size % (chans * bits // 8 or 1)
+    raw = raw[:size]
+    if tag == 1 and bits == 16:
+        x = _np.frombuffer(raw, dtype="<i2")
+        scale = 32768.0
+    elif tag == 1 and bits == 24:
+        b = _np.frombuffer(raw, dtype=_np.uint8).reshape(-1, 3).astype(_np.int32)
+        x = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+        x = _np.where(x >= 1 << 23, x - (1 << 24), x).astype(_np.int32)
+        scale = 8388608.0
+    elif tag == 3 and bits == 32:
+        x = _np.frombuffer(raw, dtype="<f4")
+        scale = None
+    else:
+        raise DatasetError("%s: format %d with %d bits: not pcm16, pcm24 or "
+                           "float32" % (path, tag, bits))
+    x = x.reshape(-1, chans)
+    if dtype == "raw":
+        return x.copy(), rate
+    t = _np.dtype(dtype).type
+    if scale is None:
+        return x.astype(dtype), rate
+    return x.astype(dtype) / t(scale), rate

@@ -1,0 +1,167 @@
+# python_disk_dataset — reading a dataset tree from Python
+# (musicgen.dataset.Dataset and the map-style MusicgenDiskDataset): the
+# samples are exactly the rows `musicgen export` writes (flat and sharded,
+# with half-written directories, a failed manifest row and a sample on
+# disk without a row), with its split / min-score / genre filters; the
+# annotations are sample.json; the audio equals Python's own `wave`
+# decoding and, as tensors, what MusicgenIterableDataset renders in memory
+# for the same sample (pcm16, pcm24, float); MIDI bytes are the files
+# and parse with mido; a DataLoader with 2 workers yields each sample
+# once; bad roots and filters fail with a message naming them; the
+# example examples/python/read_dataset.py runs.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+export MUSICGEN_LIBRARY="$MG_SRC/build/libmusicgen.so.0"
+[ -f "$MUSICGEN_LIBRARY" ] || die "no $MUSICGEN_LIBRARY (make builds it)"
+export PYTHONPATH="$MG_SRC/python"
+MPP="intro=1,verse=1,chorus=1,bridge=1,outro=1"
+
+"$MG_BIN" generate --seed 21 --count 60 --out flat --output-mode midi-only \
+    -g jazz -g latin -q || die "generate flat"
+"$MG_BIN" generate --seed 22 --count 40 --out sharded --output-mode midi-only \
+    --shard-width 3 -q || die "generate sharded"
+for fmt in pcm16 pcm24 float; do
+    "$MG_BIN" generate --seed 23 --count 2 --out "full_$fmt" --sample-format $fmt \
+        --measures-per-part "$MPP" -q || die "generate full $fmt"
+done
+
+# What a crash leaves, a failed row, and a sample written after the
+# manifest (on disk, no row): export's rules decide which are samples.
+mkdir flat/000060 flat/.tmp-000061-4242 sharded/000/.tmp-000039-7
+rm -r flat/000007
+echo '{"attempt":3,"path":"000007","sample_index":7,"split":"train","status":"failed"}' \
+    >> flat/manifest.jsonl
+cp -r sharded/000/000005 sharded/000/000041
+sed -i 's/"sample_index": 5,/"sample_index": 41,/' sharded/000/000041/sample.json
+
+for root in flat sharded; do
+    "$MG_BIN" export "$root" --out "$root.jsonl" -q || die "export $root"
+    "$MG_BIN" export "$root" --out "$root.valid.jsonl" --split valid,test -q \
+        || die "export $root --split"
+    "$MG_BIN" export "$root" --out "$root.score.jsonl" --min-score 0.9 -q \
+        || die "export $root --min-score"
+    "$MG_BIN" export "$root" --out "$root.jazz.jsonl" --genre jazz -q \
+        || die "export $root --genre"
+done
+
+"$PY" - <<'PYEOF' || die "Dataset checks failed"
+import json, os
+from musicgen.dataset import Dataset, DatasetError
+
+def rows(path):
+    with open(path) as f:
+        return [json.loads(l)["sample_index"] for l in f]
+
+for root, layout, partial in (("flat", "flat", 2), ("sharded", "sharded", 1)):
+    ds = Dataset(root)
+    assert ds.layout == layout, (root, ds.layout)
+    assert ds.indices == rows(root + ".jsonl"), (root, ds.indices)
+    assert ds.partial == partial, (root, ds.partial)
+    assert ds.failed == (1 if root == "flat" else 0), (root, ds.failed)
+    assert len(ds) == len(ds.indices) == len(list(ds))
+    for name, kw in (("valid", dict(split=["valid", "test"])),
+                     ("score", dict(min_score=0.9)),
+                     ("jazz", dict(genre="jazz"))):
+        got = Dataset(root, **kw).indices
+        want = rows("%s.%s.jsonl" % (root, name))
+        assert got == want, (root, name, got, want)
+    # each sample is its sample.json, and its files are what it names
+    for s in ds:
+        with open(os.path.join(s.dir, "sample.json")) as f:
+            ann = json.load(f)
+        assert s.annotation == ann and ann["sample_index"] == s.index
+        assert s.mix is None and s.stems == {}
+        for layer, rel in ann["midi"].items():
+            with open(os.path.join(s.dir, rel), "rb") as f:
+                assert s.midi(layer) == f.read()
+    assert ds.by_index(ds.indices[-1]).index == ds.indices[-1]
+
+flat = Dataset("flat")
+assert 7 not in flat.indices and 60 not in flat.indices and 61 not in flat.indices
+assert 41 in Dataset("sharded").indices, "a sample without a manifest row is one"
+assert sum(len(Dataset("flat", split=s)) for s in ("train", "valid", "test")) == len(flat)
+assert Dataset("flat", genre="jazz").indices and Dataset("flat", genre="rock").indices == []
+
+# MIDI parses with an independent reader
+import io, mido
+m = mido.MidiFile(file=io.BytesIO(flat[0].midi("melody")))
+assert sum(1 for t in m.tracks for e in t if e.type == "note_on" and e.velocity) > 0
+
+def refused(f, words):
+    try:
+        f()
+    except (DatasetError, ValueError) as e:
+        assert all(w in str(e) for w in words), (str(e), words)
+        return
+    raise AssertionError("accepted: %r" % (words,))
+
+refused(lambda: Dataset("nowhere"), ["nowhere", "not a directory"])
+refused(lambda: Dataset("flat", split="dev"), ["dev", "not a split"])
+refused(lambda: Dataset("flat", min_score=2), ["min_score"])
+with open("flat/%s/sample.json" % ("%06d" % flat.indices[3]), "w") as f:
+    f.write('{"key": ')
+refused(lambda: Dataset("flat")[3].annotation, ["%06d" % flat.indices[3], "sample.json"])
+print("Dataset ok:", flat, Dataset("sharded"))
+PYEOF
+
+"$PY" - <<'PYEOF' || die "audio / torch checks failed"
+import wave
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from musicgen import Config
+from musicgen.dataset import Dataset, read_wav
+from musicgen.torch_dataset import MusicgenDiskDataset, MusicgenIterableDataset
+
+MPP = {"intro": 1, "verse": 1, "chorus": 1, "bridge": 1, "outro": 1}
+for fmt, width in (("pcm16", 2), ("pcm24", 3), ("float", None)):
+    root = "full_" + fmt
+    ds = Dataset(root)
+    assert len(ds) == 2
+    s = ds[0]
+    assert s.annotation["audio_format"] == fmt, s.annotation["audio_format"]
+    mix = s.audio("mix")
+    assert mix.dtype == np.float32 and mix.shape == (
+        s.annotation["audio_frames"], s.annotation["audio_channels"])
+    if width:   # Python's wave module reads integer PCM: the same values
+        with wave.open(s.path("mix")) as w:
+            assert w.getsampwidth() == width
+            raw = np.frombuffer(w.readframes(w.getnframes()), np.uint8)
+        raw = raw.reshape(-1, width)
+        ints = np.zeros(len(raw), np.int64)
+        for k in range(width):
+            ints |= raw[:, k].astype(np.int64) << (8 * k)
+        ints = np.where(ints >= 1 << (8 * width - 1), ints - (1 << (8 * width)), ints)
+        assert np.array_equal(ints.reshape(mix.shape), s.audio("mix", "raw"))
+    # the disk dataset's tensors are what the in-memory renderer makes
+    disk = MusicgenDiskDataset(root, with_midi=True)
+    mem = MusicgenIterableDataset(23, count=2, preload=False, config=Config(
+        measures_per_part_override=MPP, sample_format=fmt))
+    for k in range(2):
+        m1, s1, a1 = disk[k]
+        m2, s2, a2 = mem.item(disk.indices[k])
+        assert m1.shape == m2.shape and s1.shape == s2.shape, (m1.shape, m2.shape)
+        assert torch.equal(m1, m2) and torch.equal(s1, s2), (fmt, k)
+        assert a1["sample_index"] == a2["sample_index"] == disk.indices[k]
+        assert a1["midi"].keys() == {"beat", "melody", "harmony", "bassline"}
+        assert a1["beat_times"] == a2["beat_times"] and a1["chords"] == a2["chords"]
+        assert a1["midi"]["melody"] == ds[k].midi("melody")
+
+# a DataLoader over the disk dataset: every sample once, from 2 workers
+disk = MusicgenDiskDataset("sharded", audio=False)
+seen = [int(ann["sample_index"]) for _, _, ann in
+        DataLoader(disk, batch_size=None, num_workers=2, shuffle=True)]
+assert sorted(seen) == disk.indices, seen
+try:
+    MusicgenDiskDataset("sharded")[0]
+    raise AssertionError("audio from a midi-only sample")
+except ValueError as e:
+    assert "no mix" in str(e) and "audio=False" in str(e), e
+print("audio and torch ok")
+PYEOF
+
+# the example, as the README shows it
+"$PY" "$MG_SRC/examples/python/read_dataset.py" full_pcm16 > ex.txt 2>&1 \
+    || { tail -5 ex.txt; die "read_dataset.py failed"; }
+grep -q "^Dataset('full_pcm16': 2 samples, flat" ex.txt \
+    && grep -q "^read [0-9]* training samples" ex.txt || die "read_dataset.py: $(cat ex.txt)"
