@@ -27,6 +27,7 @@
 
 #include "dsnames.h"
 #include "dsread.h"
+#include "engine.h"
 #include "errmsg.h"
 #include "hex.h"
 #include "wavhdr.h"
@@ -103,10 +104,18 @@ problem(mg_dsverify_result *r, const char *fmt, ...)
     r->text[r->len] = 0;
 }
 
+/* A schema problem; note says which musicgen wrote a sample.json that
+ * is not this one's (a field required since then is missing from it). */
+typedef struct {
+    mg_dsverify_result *r;
+    char note[96];
+} schema_ctx;
+
 static void
 schema_report(const char *msg, void *arg)
 {
-    problem(arg, "sample.json: schema: %s", msg);
+    schema_ctx *c = arg;
+    problem(c->r, "sample.json: schema: %s%s", msg, c->note);
 }
 
 /* Hash path, and parse its WAV header when wav. Returns -1 (errno) when
@@ -323,7 +332,13 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
         return r->nproblems;
     }
     r->parsed = true;
-    mg_jschema_validate(v->schema, j, schema_report, r, MAX_SCHEMA_REPORTS);
+    schema_ctx sc = {r, ""};
+    const char *ver = json_string_value(json_object_get(j, "musicgen_version"));
+    if (ver && strcmp(ver, MG_ENGINE_VERSION))
+        snprintf(sc.note, sizeof sc.note,
+                 " (written by musicgen %.24s; this is %s's schema)", ver,
+                 MG_ENGINE_VERSION);
+    mg_jschema_validate(v->schema, j, schema_report, &sc, MAX_SCHEMA_REPORTS);
 
     /* Identity: its own index and the seed the run derives for it. */
     json_t *gs = json_object_get(j, "global_seed");

@@ -73,6 +73,14 @@ sed -i 's/"mode": "m[a-z]*"/"mode": "lydian"/' nom/000007/sample.json
 grep -q "^manifest.jsonl: missing" nom.txt || die "missing manifest not named"
 grep -q '^000007: sample.json: schema: /mode: "lydian" is not one of the allowed values' nom.txt ||
     { cat nom.txt; die "schema violation not named"; }
+# A sample.json written by an older musicgen, without a field required
+# since: the problem says which version wrote it (this one's is unchanged).
+sed -i -e 's/"musicgen_version": "[^"]*"/"musicgen_version": "0.1.0"/' \
+    -e '/"genre_key":/d' nom/000008/sample.json
+"$MG_BIN" verify nom > nom.txt && die "an older sample.json passed"
+grep -q "^000008: sample.json: schema: /: required property 'genre_key' is missing (written by musicgen 0.1.0; this is [0-9.]*'s schema)" nom.txt ||
+    { cat nom.txt; die "older sample.json not named with its version"; }
+grep '^000007: ' nom.txt | grep -q "written by" && die "a current sample.json was called older"
 "$MG_BIN" verify does-not-exist > /dev/null 2> err.txt && die "missing root passed"
 [ "$(wc -l < err.txt)" -eq 1 ] || die "missing root: not one line"
 echo "verify ok"
