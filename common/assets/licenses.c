@@ -33,45 +33,95 @@ cmp_used(const void *a, const void *b)
     return strcmp(((const used *)a)->name, ((const used *)b)->name);
 }
 
-static void
-note_sample(json_t *sj, used *u, int *nu, int max)
-{
-    json_t *sf = json_object_get(sj, "soundfonts");
-    bool seen[MG_POOLS_MAX * 2] = {false};
+struct mg_licenses {
+    used *u;
+    int nu;
+    long nsamples;
+};
 
-    if (!json_is_object(sf))
-        return;
-    for (int l = 0; l < MG_NLAYERS; l++) {
-        json_t *o = json_object_get(sf, mg_layer_name(l));
-        const char *nm = json_string_value(json_object_get(o, "name"));
+mg_licenses *
+mg_licenses_new(void)
+{
+    mg_licenses *l = calloc(1, sizeof *l);
+    if (l && !(l->u = calloc(MG_POOLS_MAX * 2, sizeof *l->u))) {
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void
+mg_licenses_free(mg_licenses **lp)
+{
+    if (!*lp) return;
+    free((*lp)->u);
+    free(*lp);
+    *lp = NULL;
+}
+
+long
+mg_licenses_samples(const mg_licenses *l)
+{
+    return l->nsamples;
+}
+
+void
+mg_licenses_add(mg_licenses *l, const mg_license_font f[MG_NLAYERS])
+{
+    bool seen[MG_POOLS_MAX * 2] = {false};
+    const int max = MG_POOLS_MAX * 2;
+
+    l->nsamples++;
+    for (int layer = 0; layer < MG_NLAYERS; layer++) {
+        const char *nm = f[layer].name;
         int k;
         if (!nm)
             continue;
-        for (k = 0; k < *nu; k++)
-            if (!strcmp(u[k].name, nm))
+        for (k = 0; k < l->nu; k++)
+            if (!strcmp(l->u[k].name, nm))
                 break;
-        if (k == *nu) {
-            const char *s;
-            if (*nu >= max)
+        if (k == l->nu) {
+            used *u = &l->u[k];
+            if (l->nu >= max)
                 continue;
-            memset(&u[k], 0, sizeof u[k]);
-            snprintf(u[k].name, sizeof u[k].name, "%s", nm);
-            s = json_string_value(json_object_get(o, "license"));
-            snprintf(u[k].license, sizeof u[k].license, "%s",
-                     s ? s : "unknown");
-            s = json_string_value(json_object_get(o, "license_class"));
-            snprintf(u[k].license_class, sizeof u[k].license_class, "%s",
-                     s ? s : "unknown");
-            s = json_string_value(json_object_get(o, "path"));
-            snprintf(u[k].path, sizeof u[k].path, "%s", s ? s : "");
-            (*nu)++;
+            memset(u, 0, sizeof *u);
+            snprintf(u->name, sizeof u->name, "%s", nm);
+            snprintf(u->license, sizeof u->license, "%s",
+                     f[layer].license ? f[layer].license : "unknown");
+            snprintf(u->license_class, sizeof u->license_class, "%s",
+                     f[layer].license_class ? f[layer].license_class
+                                            : "unknown");
+            snprintf(u->path, sizeof u->path, "%s",
+                     f[layer].path ? f[layer].path : "");
+            l->nu++;
         }
-        u[k].stems[l]++;
+        l->u[k].stems[layer]++;
         if (!seen[k]) {
             seen[k] = true;
-            u[k].samples++;
+            l->u[k].samples++;
         }
     }
+}
+
+/* A sample.json's {"soundfonts": {layer: {name, license, ...}}}. */
+static void
+note_sample(json_t *sj, mg_licenses *l)
+{
+    json_t *sf = json_object_get(sj, "soundfonts");
+    mg_license_font f[MG_NLAYERS];
+
+    if (!json_is_object(sf))
+        return;
+    for (int layer = 0; layer < MG_NLAYERS; layer++) {
+        json_t *o = json_object_get(sf, mg_layer_name(layer));
+        f[layer] = (mg_license_font){
+            json_string_value(json_object_get(o, "name")),
+            json_string_value(json_object_get(o, "license")),
+            json_string_value(json_object_get(o, "license_class")),
+            json_string_value(json_object_get(o, "path")),
+        };
+    }
+    mg_licenses_add(l, f);
 }
 
 /* The whole file at path into *buf (grown as needed, NUL-terminated);
@@ -174,16 +224,14 @@ int
 mg_licenses_write(const char *root, const char *sf_dir, int *nfonts,
                   char *err, size_t errlen)
 {
-    char path[1200], tmp[1300], line[8192];
-    used *u = calloc(MG_POOLS_MAX * 2, sizeof *u);
-    int nu = 0, rc = -1;
-    long nsamples = 0;
-    FILE *m = NULL, *o = NULL;
-    mg_pools *reg = NULL;
+    char path[1200], line[8192];
+    mg_licenses *l = mg_licenses_new();
+    FILE *m = NULL;
     char *fb = NULL;
     size_t fcap = 0;
+    int rc = -1;
 
-    if (!u)
+    if (!l)
         return mg_errf(err, errlen, "LICENSES.md: out of memory");
     snprintf(path, sizeof path, "%s/manifest.jsonl", root);
     m = fopen(path, "r");
@@ -200,34 +248,56 @@ mg_licenses_write(const char *root, const char *sf_dir, int *nfonts,
         if (row && st && rel && !strcmp(st, "ok") && !strstr(rel, "..")) {
             snprintf(sp, sizeof sp, "%s/%s/sample.json", root, rel);
             sj = load_fonts(sp, &fb, &fcap);
-            if (sj) {
-                note_sample(sj, u, &nu, MG_POOLS_MAX * 2);
-                nsamples++;
-            }
+            if (sj)
+                note_sample(sj, l);
             json_decref(sj);
         }
         json_decref(row);
     }
     fclose(m);
-    m = NULL;
+    snprintf(path, sizeof path, "%s/LICENSES.md", root);
+    rc = mg_licenses_save(l, sf_dir, path, "dataset", "finished sample",
+                          nfonts, err, errlen);
+out:
+    mg_licenses_free(&l);
+    free(fb);
+    return rc;
+}
+
+int
+mg_licenses_save(mg_licenses *l, const char *sf_dir, const char *path,
+                 const char *whose, const char *unit, int *nfonts,
+                 char *err, size_t errlen)
+{
+    char tmp[1300];
+    used *u = l->u;
+    int nu = l->nu, rc = -1;
+    long nsamples = l->nsamples;
+    FILE *o = NULL;
+    mg_pools *reg = NULL;
+
+    /* a hidden temporary beside it: ".LICENSES.md.tmp" */
+    const char *base = strrchr(path, '/');
+    int dl = base ? (int)(base - path) : 0;
+    snprintf(tmp, sizeof tmp, "%.*s%s.%s.tmp", dl, path, base ? "/" : "",
+             base ? base + 1 : path);
     qsort(u, (size_t)nu, sizeof *u, cmp_used);
     reg = mg_pools_registry(sf_dir, err, errlen);   /* NULL: no texts */
 
-    snprintf(path, sizeof path, "%s/LICENSES.md", root);
-    snprintf(tmp, sizeof tmp, "%s/.LICENSES.md.tmp", root);
     o = fopen(tmp, "w");
     if (!o) {
         mg_errf(err, errlen, "LICENSES.md: %s: %s", tmp, strerror(errno));
         goto out;
     }
     fprintf(o, "# Soundfont licences\n\n"
-            "The audio of this dataset was rendered with the soundfonts "
-            "below (%d font%s across %ld finished sample%s; midi-only "
+            "The audio of this %s was rendered with the soundfonts "
+            "below (%d font%s across %ld %s%s; midi-only "
             "samples record the font each stem would use). Their terms "
             "apply to the audio; where a font asks for attribution, the "
             "text to carry is given. Written by musicgen from each "
             "sample's `sample.json` (`soundfonts`).\n\n",
-            nu, nu == 1 ? "" : "s", nsamples, nsamples == 1 ? "" : "s");
+            whose, nu, nu == 1 ? "" : "s", nsamples, unit,
+            nsamples == 1 ? "" : "s");
     if (nu) {
         fprintf(o, "| font | licence | class | stems (beat/melody/harmony/"
                 "bassline) | samples |\n|---|---|---|---|---|\n");
@@ -278,14 +348,10 @@ mg_licenses_write(const char *root, const char *sf_dir, int *nfonts,
         *nfonts = nu;
     rc = 0;
 out:
-    if (m)
-        fclose(m);
     if (o) {
         fclose(o);
         unlink(tmp);
     }
     mg_pools_destroy(&reg);
-    free(u);
-    free(fb);
     return rc;
 }

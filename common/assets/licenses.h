@@ -17,9 +17,34 @@
 
 #include <stddef.h>
 
+#include "song.h"
+
 /* Write root/LICENSES.md from root/manifest.jsonl. *nfonts (may be NULL)
  * receives the number of distinct fonts listed. Returns 0 or -1 with err. */
 int mg_licenses_write(const char *root, const char *sf_dir, int *nfonts,
                       char *err, size_t errlen);
+
+/* The same file for any set of samples (`export` writes one for the rows
+ * it wrote): fonts noted sample by sample, then saved. */
+typedef struct mg_licenses mg_licenses;
+
+/* One layer's font as sample.json's `soundfonts.<layer>` records it;
+ * name NULL: the layer has none. Strings are copied. */
+typedef struct {
+    const char *name, *license, *license_class, *path;
+} mg_license_font;
+
+mg_licenses *mg_licenses_new(void); /* NULL: out of memory */
+void mg_licenses_free(mg_licenses **l);
+/* One sample's fonts, by layer (MG_NLAYERS entries). */
+void mg_licenses_add(mg_licenses *l, const mg_license_font f[MG_NLAYERS]);
+long mg_licenses_samples(const mg_licenses *l);
+/* Write the file at path (atomically: a hidden temporary beside it,
+ * renamed). whose and unit name what it covers in its first paragraph
+ * ("dataset", "finished sample"); attribution texts come from sf_dir's
+ * registry. 0, or -1 with err. */
+int mg_licenses_save(mg_licenses *l, const char *sf_dir, const char *path,
+                     const char *whose, const char *unit, int *nfonts,
+                     char *err, size_t errlen);
 
 #endif

@@ -18,6 +18,8 @@
 
 #include "dsfetch.h"
 #include "dsread.h"
+#include "config.h"
+#include "licenses.h"
 #include "errmsg.h"
 #include "export_priv.h"
 #include "sampledir.h"
@@ -618,6 +620,32 @@ publish(const mg_export_opts *o, const char *tmp, char *err, size_t errlen)
     return 0;
 }
 
+/* The row's fonts (sample.json `soundfonts`) into lic. */
+static void
+note_fonts(mg_licenses *lic, const mg_jdoc *d)
+{
+    long sf = mg_jdoc_get(d, 0, "soundfonts");
+    if (sf < 0 || d->t[sf].type != MG_JT_OBJ) return;
+    static const char *const keys[] = {"name", "license", "license_class",
+                                       "path"};
+    char text[MG_NLAYERS][4][1024];
+    mg_license_font f[MG_NLAYERS];
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        const char **slot[4] = {&f[l].name, &f[l].license,
+                                &f[l].license_class, &f[l].path};
+        long lo = mg_jdoc_get(d, (uint32_t)sf, mg_layer_name(l));
+        for (int k = 0; k < 4; k++) {
+            long v = lo >= 0 && d->t[lo].type == MG_JT_OBJ
+                         ? mg_jdoc_get(d, (uint32_t)lo, keys[k]) : -1;
+            *slot[k] = v >= 0 && d->t[v].type == MG_JT_STR &&
+                               mg_jdoc_str(d, (uint32_t)v, text[l][k],
+                                           sizeof text[l][k]) != (size_t)-1
+                           ? text[l][k] : NULL;
+        }
+    }
+    mg_licenses_add(lic, f);
+}
+
 int
 mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
               size_t errlen)
@@ -643,6 +671,12 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     mg_dsfetch *f =
         rc ? NULL : fetch_open(o, w, &pc, MG_DSREAD_PARTIALS, err, errlen);
     if (!f) rc = -1;
+    /* hf and webdataset carry the audio (and MIDI) away from the tree's
+     * LICENSES.md: theirs lists the fonts of the rows written */
+    mg_licenses *lic = NULL;
+    if (!rc && (o->fmt == MG_EXPORT_HF || o->fmt == MG_EXPORT_WEBDATASET) &&
+        !(lic = mg_licenses_new()))
+        rc = mg_errf(err, errlen, "out of memory");
     mg_dsitem *it;
     while (!rc && (rc = mg_dsfetch_next(f, &it, err, errlen)) == 1) {
         rc = 0;
@@ -662,6 +696,7 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
         st->dropped_fields += row->dropped;
         char why[300];
         rc = w->row(w, row, why, sizeof why);
+        if (rc == 0 && lic) note_fonts(lic, row->doc);
         if (rc == 1) {
             if (!st->unreadable++)
                 snprintf(st->first_unreadable, sizeof st->first_unreadable,
@@ -679,6 +714,15 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
                      "no sample has a mix (a midi-only or stems-only "
                      "dataset): the audiofolder layout needs one audio "
                      "file per row; export jsonl, parquet or jams instead");
+    if (rc == 0 && lic) {
+        char lp[PATH_MAX + 80], sfd[PATH_MAX];
+        snprintf(lp, sizeof lp, "%s/LICENSES.md", tmp);
+        snprintf(sfd, sizeof sfd, "%s", o->sf_dir ? o->sf_dir : "");
+        if (!o->sf_dir) snprintf(sfd, sizeof sfd, "%s/sf", mg_data_dir());
+        rc = mg_licenses_save(lic, sfd, lp, "export", "exported sample",
+                              &st->fonts, err, errlen);
+    }
+    mg_licenses_free(&lic);
     if (rc == 0) rc = publish(o, tmp, err, errlen);
     if (rc) {
         if (is_dir_format(o->fmt)) mg_dir_remove(tmp);

@@ -63,6 +63,9 @@ typedef struct {
      * MG_DSFETCH_AUTO_JOBS (8); 1: none (the writer's thread reads). The
      * output is the same for every value. */
     unsigned jobs;
+    /* hf, webdataset: the soundfont registry LICENSES.md takes attribution
+     * texts from (NULL: the installed data's, mg_data_dir()/sf). */
+    const char *sf_dir;
 } mg_export_opts;
 
 typedef struct {
@@ -75,6 +78,7 @@ typedef struct {
     uint64_t dropped_fields; /* values not in the first sample's columns */
     uint64_t bad_values;  /* values whose type differs from the column's */
     uint64_t files;       /* hf, jams, webdataset: files written */
+    int fonts;            /* hf, webdataset: fonts in its LICENSES.md */
     uint64_t unreadable;  /* a file the sample names is missing/unreadable */
     char first_unreadable[300]; /* the first such problem, for the report */
 } mg_export_stats;

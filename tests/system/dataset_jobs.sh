@@ -49,7 +49,7 @@ for fmt in jsonl csv parquet webdataset jams; do
         run "a-$tag" 1 -f "$fmt" $filt
         for j in 2 7; do
             run "b$j-$tag" "$j" -f "$fmt" $filt
-            sed "s/b$j-$tag/a-$tag/" "b$j-$tag.err" | cmp -s - "a-$tag.err" \
+            sed "s/b$j-$tag/a-$tag/g" "b$j-$tag.err" | cmp -s - "a-$tag.err" \
                 || { cat "a-$tag.err" "b$j-$tag.err"; die "$tag: -j $j counts differ"; }
             if [ -d "a-$tag" ]; then
                 diff -r "a-$tag" "b$j-$tag" > /dev/null \

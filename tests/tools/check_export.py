@@ -17,7 +17,8 @@ independent reader finds:
               codec, row groups and column statistics (parquet_metadata)
   hf          the audiofolder convention: <split>/metadata.jsonl with
               file_name naming a regular file (hard link or copy of the
-              mix) beside it; every audio file listed; values as jsonl
+              mix) beside it; every audio file listed; values as jsonl;
+              LICENSES.md: exactly the fonts of the rows (as webdataset)
   jams        the JAMS schema and namespaces (jsonschema), mir_eval beat and
               chord scores of the export against sample.json (all 1.0),
               note counts per layer equal to sample.json's instruments
@@ -277,6 +278,8 @@ def check_hf(out, want, a, root):
     got = []
     for split in sorted(os.listdir(out)):
         d = os.path.join(out, split)
+        if split == "LICENSES.md":
+            continue    # the soundfonts' terms, beside the splits
         if split not in ("train", "validation", "test"):
             bad("hf: %s is not a split directory audiofolder knows" % split)
             continue
@@ -452,6 +455,43 @@ def check_wds(out, want, a, root, items):
             bad("webdataset: %06d has %s, expected %s" % (i, f, sorted(e)))
 
 
+def check_licenses(fmt, out, written):
+    """OUT/LICENSES.md lists exactly the fonts of the samples written (their
+    sample.json `soundfonts`): per font its licence, class, stems per layer
+    and samples; and says how many samples it covers."""
+    p = os.path.join(out, "LICENSES.md")
+    if not os.path.isfile(p):
+        bad("%s: no LICENSES.md beside the audio" % fmt)
+        return
+    want = {}
+    for s in written:
+        seen = set()
+        for k, layer in enumerate(("beat", "melody", "harmony", "bassline")):
+            f = (s.get("soundfonts") or {}).get(layer) or {}
+            if not f.get("name"):
+                continue
+            e = want.setdefault(f["name"], [f.get("license"), f.get("license_class"),
+                                            [0, 0, 0, 0], 0])
+            e[2][k] += 1
+            if f["name"] not in seen:
+                seen.add(f["name"])
+                e[3] += 1
+    got = {}
+    with open(p) as f:
+        text = f.read()
+    for line in text.splitlines():
+        c = [x.strip() for x in line.strip("|").split("|")]
+        if len(c) == 5 and "/" in c[3] and c[4].isdigit():
+            got[c[0]] = [c[1], c[2], [int(x) for x in c[3].split("/")], int(c[4])]
+    if got != want:
+        bad("%s: LICENSES.md lists %s, the samples written use %s" % (fmt, got, want))
+    if "across %d exported sample" % len(written) not in text:
+        bad("%s: LICENSES.md does not say it covers %d samples" % (fmt, len(written)))
+    for name in want:
+        if "## " + name not in text:
+            bad("%s: LICENSES.md has no section for %s" % (fmt, name))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("fmt")
@@ -495,10 +535,13 @@ def main():
         check_parquet(a.out, want, a)
     elif a.fmt == "hf":
         check_hf(a.out, want, a, a.root)
+        check_licenses("hf", a.out, [s for _, _, s in items
+                                     if isinstance(s.get("mix"), str)])
     elif a.fmt == "jams":
         check_jams(a.out, want, a, a.root, items)
     elif a.fmt == "webdataset":
         check_wds(a.out, want, a, a.root, items)
+        check_licenses("webdataset", a.out, [s for _, _, s in items])
     else:
         bad("unknown format %s" % a.fmt)
     finish()
