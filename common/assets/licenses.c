@@ -110,8 +110,7 @@ note_sample(json_t *sj, mg_licenses *l)
     json_t *sf = json_object_get(sj, "soundfonts");
     mg_license_font f[MG_NLAYERS];
 
-    if (!json_is_object(sf))
-        return;
+    /* a sample without fonts is counted, with none */
     for (int layer = 0; layer < MG_NLAYERS; layer++) {
         json_t *o = json_object_get(sf, mg_layer_name(layer));
         f[layer] = (mg_license_font){

@@ -620,12 +620,13 @@ publish(const mg_export_opts *o, const char *tmp, char *err, size_t errlen)
     return 0;
 }
 
-/* The row's fonts (sample.json `soundfonts`) into lic. */
+/* The row's fonts (sample.json `soundfonts`) into lic; a sample without
+ * them is counted, with none. */
 static void
 note_fonts(mg_licenses *lic, const mg_jdoc *d)
 {
     long sf = mg_jdoc_get(d, 0, "soundfonts");
-    if (sf < 0 || d->t[sf].type != MG_JT_OBJ) return;
+    if (sf >= 0 && d->t[sf].type != MG_JT_OBJ) sf = -1;
     static const char *const keys[] = {"name", "license", "license_class",
                                        "path"};
     char text[MG_NLAYERS][4][1024];
@@ -633,7 +634,8 @@ note_fonts(mg_licenses *lic, const mg_jdoc *d)
     for (int l = 0; l < MG_NLAYERS; l++) {
         const char **slot[4] = {&f[l].name, &f[l].license,
                                 &f[l].license_class, &f[l].path};
-        long lo = mg_jdoc_get(d, (uint32_t)sf, mg_layer_name(l));
+        long lo = sf >= 0 ? mg_jdoc_get(d, (uint32_t)sf, mg_layer_name(l))
+                          : -1;
         for (int k = 0; k < 4; k++) {
             long v = lo >= 0 && d->t[lo].type == MG_JT_OBJ
                          ? mg_jdoc_get(d, (uint32_t)lo, keys[k]) : -1;
