@@ -331,35 +331,50 @@ def wav_info(path):
             pos += size + (size & 1)
 
 
-def read_wav(path, dtype="float32"):
-    """(array (frames, channels), sample rate) of a pcm16, pcm24 or
-    float32 WAV file; see DiskSample.audio for dtype."""
+def read_wav(path, dtype="float32", channels_first=False, out=None):
+    """(array, sample rate) of a pcm16, pcm24 or float32 WAV file: shape
+    (frames, channels), or (channels, frames) with channels_first (one
+    pass, no transposed copy); see DiskSample.audio for dtype. out: an
+    array of that shape and dtype to fill (a DatasetError when the file's
+    shape differs) instead of a new one."""
     if _np is None:
         raise DatasetError("reading audio needs numpy (python3-numpy)")
     tag, bits, chans, rate, off, size = wav_info(path)
-    with open(path, "rb") as f:
-        f.seek(off)
-        raw = f.read(size)
-    size -= size % (chans * bits // 8 or 1)
-    raw = raw[:size]
-    if tag == 1 and bits == 16:
-        x = _np.frombuffer(raw, dtype="<i2")
-        scale = 32768.0
-    elif tag == 1 and bits == 24:
-        b = _np.frombuffer(raw, dtype=_np.uint8).reshape(-1, 3).astype(_np.int32)
-        x = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
-        x = _np.where(x >= 1 << 23, x - (1 << 24), x).astype(_np.int32)
-        scale = 8388608.0
-    elif tag == 3 and bits == 32:
-        x = _np.frombuffer(raw, dtype="<f4")
-        scale = None
-    else:
+    width = bits // 8
+    if not ((tag == 1 and bits in (16, 24)) or (tag == 3 and bits == 32)):
         raise DatasetError("%s: format %d with %d bits: not pcm16, pcm24 or "
                            "float32" % (path, tag, bits))
+    size -= size % (chans * width)
+    with open(path, "rb") as f:
+        f.seek(off)
+        raw = bytearray(size)
+        if f.readinto(raw) != size:
+            raise DatasetError("%s: shorter than its data chunk" % path)
+    if bits == 16:
+        x = _np.frombuffer(raw, dtype="<i2")
+        scale = 32768.0
+    elif bits == 24:
+        # each 3-byte value as the top of an int32: the shift extends its sign
+        w = _np.zeros((size // 3, 4), dtype=_np.uint8)
+        w[:, 1:] = _np.frombuffer(raw, dtype=_np.uint8).reshape(-1, 3)
+        x = w.view("<i4").reshape(-1) >> 8
+        scale = 8388608.0
+    else:
+        x = _np.frombuffer(raw, dtype="<f4")
+        scale = None
     x = x.reshape(-1, chans)
+    if channels_first:
+        x = x.T
     if dtype == "raw":
-        return x.copy(), rate
-    t = _np.dtype(dtype).type
+        return _np.ascontiguousarray(x) if channels_first else x.copy(), rate
+    if out is None:
+        out = _np.empty(x.shape, dtype=dtype)
+    elif out.shape != x.shape:
+        raise DatasetError("%s: %s samples, expected %s"
+                           % (path, "x".join(map(str, x.shape)),
+                              "x".join(map(str, out.shape))))
     if scale is None:
-        return x.astype(dtype), rate
-    return x.astype(dtype) / t(scale), rate
+        out[...] = x
+    else:   # a power of two: x * (1 / scale) is x / scale, exactly
+        _np.multiply(x, out.dtype.type(1.0 / scale), out=out, casting="unsafe")
+    return out, rate

@@ -328,23 +328,23 @@ class MusicgenDiskDataset(Dataset):
                            for m in (s.midi(l),) if m is not None}
         if not self.audio:
             return None, None, ann
-        mix = s.audio("mix")
-        if mix is None:
-            raise _disk.DatasetError("%s: no mix in sample.json (a midi-only or "
-                               "stems-only sample); audio=False reads its "
-                               "annotations" % s.dir)
-        frames, ch = mix.shape
-        stems = torch.zeros((len(LAYERS), ch, frames), dtype=torch.float32)
+        path = s.path("mix")
+        if path is None:
+            raise _disk.DatasetError("%s: no mix in sample.json (a midi-only "
+                                     "or stems-only sample); audio=False "
+                                     "reads its annotations" % s.dir)
+        mix = torch.from_numpy(_disk.read_wav(path, channels_first=True)[0])
+        # each stem decoded straight into its place (same shape as the mix)
+        stems = torch.empty((len(LAYERS),) + tuple(mix.shape),
+                            dtype=torch.float32)
         for i, layer in enumerate(LAYERS):
-            a = s.audio(layer)
-            if a is None:
-                continue
-            if a.shape != mix.shape:
-                raise _disk.DatasetError("%s: %s has %d frames of %d channels, the "
-                                   "mix %d of %d" % (s.path(layer), layer,
-                                   a.shape[0], a.shape[1], frames, ch))
-            stems[i] = torch.from_numpy(a.T.copy())
-        return torch.from_numpy(mix.T.copy()), stems, ann
+            path = s.path(layer)
+            if path is None:
+                stems[i].zero_()
+            else:
+                _disk.read_wav(path, channels_first=True,
+                               out=stems[i].numpy())
+        return mix, stems, ann
 
 
 class _Slot(ctypes.Structure):

@@ -157,6 +157,19 @@ try:
     raise AssertionError("audio from a midi-only sample")
 except ValueError as e:
     assert "no mix" in str(e) and "audio=False" in str(e), e
+# a stem whose length is not the mix's is named, not cropped or padded
+import shutil
+from musicgen.dataset import DatasetError
+shutil.copytree("full_pcm16", "bad_len")
+d = Dataset("bad_len")
+a, b = d[0], d[1]
+assert a.audio("melody").shape != b.audio("melody").shape
+shutil.copy(b.path("melody"), a.path("melody"))
+try:
+    MusicgenDiskDataset("bad_len")[0]
+    raise AssertionError("a stem of another length was accepted")
+except DatasetError as e:
+    assert "melody.wav" in str(e) and "expected" in str(e), e
 print("audio and torch ok")
 PYEOF
 
