@@ -2,8 +2,9 @@
 # (musicgen.dataset.Dataset and the map-style MusicgenDiskDataset): the
 # samples are exactly the rows `musicgen export` writes (flat and sharded,
 # with half-written directories, a failed manifest row and a sample on
-# disk without a row), with its split / min-score / genre filters; the
-# annotations are sample.json; the audio equals Python's own `wave`
+# disk without a row; and without a manifest), with its split /
+# min-score / genre filters; the annotations are sample.json; the audio
+# equals Python's own `wave`
 # decoding and, as tensors, what MusicgenIterableDataset renders in memory
 # for the same sample (pcm16, pcm24, float); MIDI bytes are the files
 # and parse with mido; a DataLoader with 2 workers yields each sample
@@ -34,7 +35,9 @@ echo '{"attempt":3,"path":"000007","sample_index":7,"split":"train","status":"fa
 cp -r sharded/000/000005 sharded/000/000041
 sed -i 's/"sample_index": 5,/"sample_index": 41,/' sharded/000/000041/sample.json
 
-for root in flat sharded; do
+# a tree without a manifest (a run still going, slices not merged)
+cp -R sharded nomani && rm nomani/manifest.jsonl
+for root in flat sharded nomani; do
     "$MG_BIN" export "$root" --out "$root.jsonl" -q || die "export $root"
     "$MG_BIN" export "$root" --out "$root.valid.jsonl" --split valid,test -q \
         || die "export $root --split"
@@ -52,7 +55,8 @@ def rows(path):
     with open(path) as f:
         return [json.loads(l)["sample_index"] for l in f]
 
-for root, layout, partial in (("flat", "flat", 2), ("sharded", "sharded", 1)):
+for root, layout, partial in (("flat", "flat", 2), ("sharded", "sharded", 1),
+                              ("nomani", "sharded", 1)):
     ds = Dataset(root)
     assert ds.layout == layout, (root, ds.layout)
     assert ds.indices == rows(root + ".jsonl"), (root, ds.indices)
