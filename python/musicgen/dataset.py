@@ -41,7 +41,9 @@ except ImportError:
 LAYERS = ("beat", "melody", "harmony", "bassline")
 SPLITS = ("train", "valid", "test")
 
-_INDEX = re.compile(r"[0-9]{6,20}\Z")
+# an index name as the engine writes it: 6 digits, or more without a
+# leading zero (so "0000042" is not a second name for 42)
+_INDEX = re.compile(r"([0-9]{6}|[1-9][0-9]{6,19})\Z")
 _SHARD = re.compile(r"[0-9]{1,5}\Z")
 
 
