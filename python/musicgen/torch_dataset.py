@@ -304,16 +304,18 @@ class MusicgenDiskDataset(Dataset):
                    {layer: bytes}
 
     With audio=False, mix and stems are None and no WAV is opened (a
-    midi-only dataset needs it). Nothing is loaded before it is asked
+    midi-only dataset needs it); with stems=False, stems is None and only
+    the mix is read (a fifth of the reading). Nothing is loaded before it is asked
     for, and the dataset pickles as the list of sample directories, so
     DataLoader workers (any start method) share the indexing, not the
     data; shuffle and samplers work as on any map-style dataset."""
 
     def __init__(self, root, split=None, min_score=None, genre=None,
-                 audio=True, with_midi=False):
+                 audio=True, with_midi=False, stems=True):
         super().__init__()
         self.tree = _disk.Dataset(root, split=split, min_score=min_score, genre=genre)
         self.audio = bool(audio)
+        self.stems = bool(stems)
         self.with_midi = bool(with_midi)
         self.indices = self.tree.indices
 
@@ -334,6 +336,8 @@ class MusicgenDiskDataset(Dataset):
                                      "or stems-only sample); audio=False "
                                      "reads its annotations" % s.dir)
         mix = torch.from_numpy(_disk.read_wav(path, channels_first=True)[0])
+        if not self.stems:
+            return mix, None, ann
         # each stem decoded straight into its place (same shape as the mix)
         stems = torch.empty((len(LAYERS),) + tuple(mix.shape),
                             dtype=torch.float32)

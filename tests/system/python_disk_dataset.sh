@@ -151,6 +151,11 @@ for fmt, width in (("pcm16", 2), ("pcm24", 3), ("float", None)):
         assert a1["beat_times"] == a2["beat_times"] and a1["chords"] == a2["chords"]
         assert a1["midi"]["melody"] == ds[k].midi("melody")
 
+# the mix alone: the same tensor, no stems read
+m1, s1, _ = MusicgenDiskDataset("full_pcm24", stems=False)[1]
+m2, _, _ = MusicgenDiskDataset("full_pcm24")[1]
+assert s1 is None and torch.equal(m1, m2)
+
 # a DataLoader over the disk dataset: every sample once, from 2 workers
 disk = MusicgenDiskDataset("sharded", audio=False)
 seen = [int(ann["sample_index"]) for _, _, ann in
