@@ -257,7 +257,12 @@ class DiskSample:
         else:
             raise ValueError("track: mix, %s or midi/<layer>, not %r"
                              % (", ".join(LAYERS), track))
-        return os.path.join(self.dir, rel) if isinstance(rel, str) else None
+        if not isinstance(rel, str):
+            return None
+        if os.path.isabs(rel) or ".." in rel.replace("\\", "/").split("/"):
+            raise DatasetError("%s/sample.json: %s names %r, outside its "
+                               "directory" % (self.dir, track, rel))
+        return os.path.join(self.dir, rel)
 
     def midi(self, layer):
         """The bytes of the layer's MIDI file (None: the sample has none)."""

@@ -100,6 +100,9 @@ def refused(f, words):
     raise AssertionError("accepted: %r" % (words,))
 
 refused(lambda: Dataset("nowhere"), ["nowhere", "not a directory"])
+s = Dataset("sharded")[2]
+s.annotation["midi"]["melody"] = "../../000001/midi/melody.mid"
+refused(lambda: s.midi("melody"), ["outside its directory", "midi/melody"])
 refused(lambda: Dataset("flat", split="dev"), ["dev", "not a split"])
 refused(lambda: Dataset("flat", min_score=2), ["min_score"])
 with open("flat/%s/sample.json" % ("%06d" % flat.indices[3]), "w") as f:
