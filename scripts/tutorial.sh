@@ -16,6 +16,7 @@ check=0
 W=$(mktemp -d "${TMPDIR:-/tmp}/musicgen-tutorial.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 export MUSICGEN_DATA_DIR="${MUSICGEN_DATA_DIR:-$SRC}"
+export PYTHONPATH="$SRC/python"     # as the page says: from the repository
 mkdir -p "$W/build"
 ln -s "$MG_BIN" "$W/build/musicgen"
 # the blocks, as one shell script (python blocks become files it runs)

@@ -8,6 +8,8 @@ MG_BIN="$MG_BIN" PY="$PY" sh "$MG_SRC/scripts/tutorial.sh" --check >out.txt 2>&1
     { tail -20 out.txt; die "the tutorial does not run, or its pictures changed"; }
 grep -q "5 pictures byte-equal" out.txt || die "$(tail -3 out.txt)"
 grep -q "largest |sum of stems - mix|" out.txt || die "the Python block did not run"
+grep -q "^Dataset('ds': 2 samples, flat" out.txt && grep -q "^[01] (2, [0-9]*) (4, 2, [0-9]*) .* beats$" out.txt \
+    || die "the disk dataset block did not run: $(tail -5 out.txt)"
 # the check can fail: a changed picture is caught
 cp -R "$MG_SRC/docs/tutorial" pics
 printf 'x' >>pics/roll.svg
