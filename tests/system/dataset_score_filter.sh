@@ -1,5 +1,6 @@
 # dataset_score_filter — `musicgen score` adds the audio score to samples
-# that lack it and `musicgen filter` moves rejects out, both killed -9 for
+# that lack it and `musicgen filter` moves rejects out (each tree's
+# LICENSES.md following its samples), both killed -9 for
 # real at several points (a test hook that SIGKILLs the process after its
 # K-th step, and kills at random moments from outside); after each kill
 # every sample is whole, in place or in the reject directory, never both;
@@ -149,6 +150,34 @@ grep -q "rows kept" f4.txt || die "summary"
 [ "$(wc -l < s/rejected/manifest.jsonl)" -eq 4 ] || die "reject manifest rows"
 "$MG_BIN" verify s > v2.txt || { cat v2.txt; die "root not whole after filter"; }
 "$MG_BIN" verify s/rejected > v3.txt || { cat v3.txt; die "reject tree not whole"; }
+# each tree's LICENSES.md lists the fonts of the samples it now holds
+"$PY" - s s/rejected <<'PYEOF' || die "LICENSES.md does not follow the samples"
+import json, os, sys
+for root in sys.argv[1:]:
+    want, n = {}, 0
+    for line in open(os.path.join(root, "manifest.jsonl")):
+        r = json.loads(line)
+        if r["status"] != "ok":
+            continue
+        n += 1
+        sj = json.load(open(os.path.join(root, r["path"], "sample.json")))
+        seen = set()
+        for k, layer in enumerate(("beat", "melody", "harmony", "bassline")):
+            name = sj["soundfonts"][layer]["name"]
+            e = want.setdefault(name, [[0, 0, 0, 0], 0])
+            e[0][k] += 1
+            if name not in seen:
+                seen.add(name)
+                e[1] += 1
+    text = open(os.path.join(root, "LICENSES.md")).read()
+    got = {}
+    for line in text.splitlines():
+        c = [x.strip() for x in line.strip("|").split("|")]
+        if len(c) == 5 and "/" in c[3] and c[4].isdigit():
+            got[c[0]] = [[int(x) for x in c[3].split("/")], int(c[4])]
+    assert got == want, (root, got, want)
+    assert "across %d finished sample" % n in text, (root, n)
+PYEOF
 # every file still there, wherever it is now (verify checked the bytes)
 now=$(find s/[0-9]* s/rejected/[0-9]* -type f | wc -l)
 [ "$now" -eq 80 ] || die "files after filter: $now, not 80"
