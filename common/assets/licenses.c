@@ -354,3 +354,107 @@ out:
     mg_pools_destroy(&reg);
     return rc;
 }
+
+/* One row of a LICENSES.md table: "| name | licence | class | b/m/h/l | n |". */
+static bool
+table_row(char *line, used *u)
+{
+    char *cell[6];
+    int nc = 0;
+    if (line[0] != '|') return false;
+    for (char *p = line + 1; nc < 6;) {
+        char *bar = strchr(p, '|');
+        if (!bar) break;
+        *bar = 0;
+        while (*p == ' ') p++;
+        for (char *e = bar; e > p && e[-1] == ' ';) *--e = 0;
+        cell[nc++] = p;
+        p = bar + 1;
+    }
+    char tail;
+    if (nc != 5 ||
+        sscanf(cell[3], "%ld/%ld/%ld/%ld%c", &u->stems[0], &u->stems[1],
+               &u->stems[2], &u->stems[3], &tail) != 4 ||
+        sscanf(cell[4], "%ld%c", &u->samples, &tail) != 1)
+        return false;
+    snprintf(u->name, sizeof u->name, "%s", cell[0]);
+    snprintf(u->license, sizeof u->license, "%s", cell[1]);
+    snprintf(u->license_class, sizeof u->license_class, "%s", cell[2]);
+    return true;
+}
+
+int
+mg_licenses_check(mg_licenses *l, const char *path,
+                  void (*say)(void *arg, const char *line), void *arg)
+{
+    char line[4096], msg[600];
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    bool *listed = calloc((size_t)l->nu + 1, sizeof *listed);
+    if (!listed) {
+        fclose(f);
+        errno = ENOMEM;
+        return -1;
+    }
+    int diffs = 0;
+    long count = -1;
+    qsort(l->u, (size_t)l->nu, sizeof *l->u, cmp_used); /* reports by name */
+    while (fgets(line, sizeof line, f)) {
+        char *a = strstr(line, " font");
+        char *b = a ? strstr(a, " across ") : NULL;
+        used u;
+        if (count < 0 && b) {
+            count = strtol(b + 8, NULL, 10);
+            if (count != l->nsamples) {
+                snprintf(msg, sizeof msg, "covers %ld samples, the tree has "
+                         "%ld", count, l->nsamples);
+                say(arg, msg);
+                diffs++;
+            }
+        } else if (table_row(line, &u)) {
+            int k = 0;
+            while (k < l->nu && strcmp(l->u[k].name, u.name)) k++;
+            if (k == l->nu) {
+                snprintf(msg, sizeof msg, "lists %s, which no sample uses",
+                         u.name);
+                say(arg, msg);
+                diffs++;
+                continue;
+            }
+            const used *w = &l->u[k];
+            listed[k] = true;
+            if (strcmp(w->license, u.license) ||
+                strcmp(w->license_class, u.license_class)) {
+                snprintf(msg, sizeof msg, "%s: licence %s (%s), the samples "
+                         "record %s (%s)", u.name, u.license, u.license_class,
+                         w->license, w->license_class);
+                say(arg, msg);
+                diffs++;
+            }
+            if (memcmp(w->stems, u.stems, sizeof u.stems) ||
+                w->samples != u.samples) {
+                snprintf(msg, sizeof msg, "%s: stems %ld/%ld/%ld/%ld in %ld "
+                         "samples, the samples use it for %ld/%ld/%ld/%ld in "
+                         "%ld", u.name, u.stems[0], u.stems[1], u.stems[2],
+                         u.stems[3], u.samples, w->stems[0], w->stems[1],
+                         w->stems[2], w->stems[3], w->samples);
+                say(arg, msg);
+                diffs++;
+            }
+        }
+    }
+    fclose(f);
+    if (count < 0) {
+        say(arg, "not a musicgen licence file (no sample count)");
+        diffs++;
+    }
+    for (int k = 0; k < l->nu; k++)
+        if (!listed[k]) {
+            snprintf(msg, sizeof msg, "does not list %s (used by %ld "
+                     "samples)", l->u[k].name, l->u[k].samples);
+            say(arg, msg);
+            diffs++;
+        }
+    free(listed);
+    return diffs;
+}

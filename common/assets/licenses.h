@@ -47,4 +47,13 @@ int mg_licenses_save(mg_licenses *l, const char *sf_dir, const char *path,
                      const char *whose, const char *unit, int *nfonts,
                      char *err, size_t errlen);
 
+/* Compare the LICENSES.md at path with the fonts noted in l: its sample
+ * count, and per font its licence, class, stems by layer and samples
+ * (the table; attribution texts depend on the registry of the machine
+ * that wrote it and are not compared). Each difference is one line given
+ * to say(). The number of differences, or -1 with errno when the file
+ * cannot be read. */
+int mg_licenses_check(mg_licenses *l, const char *path,
+                      void (*say)(void *arg, const char *line), void *arg);
+
 #endif

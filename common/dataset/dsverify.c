@@ -32,6 +32,7 @@
 #include "hex.h"
 #include "wavhdr.h"
 #include "jschema.h"
+#include "licenses.h"
 #include "seed.h"
 
 #define MAX_SCHEMA_REPORTS 8
@@ -70,6 +71,7 @@ void
 mg_dsverify_result_free(mg_dsverify_result *r)
 {
     free(r->text);
+    json_decref(r->fonts);
     memset(r, 0, sizeof *r);
 }
 
@@ -332,6 +334,7 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
         return r->nproblems;
     }
     r->parsed = true;
+    r->fonts = json_incref(json_object_get(j, "soundfonts"));
     schema_ctx sc = {r, ""};
     const char *ver = json_string_value(json_object_get(j, "musicgen_version"));
     if (ver && strcmp(ver, MG_ENGINE_VERSION))
@@ -461,6 +464,7 @@ typedef struct {
     size_t nbits;
     FILE *out;
     mg_dsverify_totals *t;
+    mg_licenses *lic; /* the fonts of the complete samples */
 } mside;
 
 static void
@@ -595,6 +599,20 @@ consume(mside *ms, slot *s)
         return;
     }
     ms->t->samples++;
+    if (s->res.parsed && ms->lic) {
+        /* as LICENSES.md counts them: every sample, with its fonts */
+        mg_license_font f[MG_NLAYERS];
+        for (int l = 0; l < MG_NLAYERS; l++) {
+            json_t *o = json_object_get(s->res.fonts, mg_layer_name(l));
+            f[l] = (mg_license_font){
+                json_string_value(json_object_get(o, "name")),
+                json_string_value(json_object_get(o, "license")),
+                json_string_value(json_object_get(o, "license_class")),
+                json_string_value(json_object_get(o, "path")),
+            };
+        }
+        mg_licenses_add(ms->lic, f);
+    }
     if (!ms->m) return;
     while (ms->have && ms->index < s->index) {
         row_alone(ms);
@@ -638,6 +656,12 @@ consume(mside *ms, slot *s)
     mside_next(ms);
 }
 
+static void
+licence_problem(void *arg, const char *line)
+{
+    say(arg, "LICENSES.md: %s", line);
+}
+
 static double
 cpu_s(void)
 {
@@ -666,7 +690,7 @@ mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs, FILE *out,
     mg_dsread *rd = mg_dsread_open(root, MG_DSREAD_PARTIALS, err, errlen);
     if (!rd) return -1;
 
-    mside ms = {.out = out, .t = t};
+    mside ms = {.out = out, .t = t, .lic = mg_licenses_new()};
     char merr[600];
     ms.m = mg_dsmanifest_open(root, merr, sizeof merr);
     if (!ms.m) {
@@ -749,6 +773,13 @@ mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs, FILE *out,
             row_alone(&ms);
             mside_next(&ms);
         }
+        char lp[4200];
+        snprintf(lp, sizeof lp, "%s/LICENSES.md", root);
+        if (!ms.lic)
+            rc = mg_errf(err, errlen, "out of memory");
+        else if (mg_licenses_check(ms.lic, lp, licence_problem, &ms) < 0 &&
+                 errno != ENOENT)
+            say(&ms, "LICENSES.md: cannot read: %s", strerror(errno));
     }
 out:
     pthread_mutex_destroy(&p.mu);
@@ -757,6 +788,7 @@ out:
     free(p.ring);
     json_decref(ms.row);
     free(ms.bits);
+    mg_licenses_free(&ms.lic);
     mg_dsmanifest_destroy(&ms.m);
     mg_dsread_destroy(&rd);
     t->seconds = now_s() - t0;

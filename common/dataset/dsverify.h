@@ -15,7 +15,9 @@
  * in index order with one row per index: a directory without a row, a row
  * "ok" without a directory, a duplicated row, a row whose path, seed,
  * split, score or duration disagree with sample.json, and every ".tmp-*"
- * or index directory without sample.json are problems. Memory: the
+ * or index directory without sample.json are problems; so is a
+ * LICENSES.md whose table disagrees with the samples' soundfonts (none at
+ * all is not: the library's callers write no such file). Memory: the
  * window of samples in flight plus one bit per manifest index.
  *
  * Every problem is one line "<where>: <file>: <what>" where <where> is
@@ -48,6 +50,7 @@ typedef struct {
     double score, duration;
     int files;       /* files hashed */
     uint64_t bytes;  /* bytes hashed */
+    void *fonts;     /* its "soundfonts" (a json_t reference), or NULL */
 } mg_dsverify_result;
 
 /* Check the sample directory dir (holding sample.json), expected to be

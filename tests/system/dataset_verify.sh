@@ -3,7 +3,8 @@
 # cluster file system can suffer: a flipped byte in a stem, a deleted MIDI,
 # a truncated sample.json, half-written directories, a duplicated manifest
 # row, an orphan directory, a WAV whose length disagrees with the
-# annotation, and a row that disagrees with its sample.
+# annotation, a row that disagrees with its sample, and a LICENSES.md that
+# disagrees with the samples' soundfonts.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 short="intro=1,verse=1,chorus=1,bridge=1,outro=1"
@@ -17,6 +18,19 @@ grep -q "6 samples, 6 manifest rows, 54 files.*whole, 0 problems" ok.txt ||
     { cat ok.txt; die "summary of a whole tree"; }
 "$MG_BIN" verify midi --jobs 1 > ok2.txt || { cat ok2.txt; die "whole midi-only tree refused"; }
 grep -q "30 samples, 30 manifest rows, 120 files" ok2.txt || { cat ok2.txt; die "midi-only summary"; }
+
+# LICENSES.md must agree with the samples' soundfonts (a stale or edited
+# one is named, font by font); a tree without one is not faulted for it.
+cp -R midi lic
+sed -i 's/ across 30 finished samples/ across 31 finished samples/' lic/LICENSES.md
+first=$(sed -n 's/^| \([^ |]*\) | .*/\1/p' lic/LICENSES.md | grep -v '^font$' | head -n 1)
+sed -i "s/^| $first | [^|]* |/| $first | CC-BY-4.0 |/" lic/LICENSES.md
+"$MG_BIN" verify lic > lic.txt && { cat lic.txt; die "a stale LICENSES.md passed"; }
+grep -q "^LICENSES.md: covers 31 samples, the tree has 30$" lic.txt &&
+    grep -q "^LICENSES.md: $first: licence CC-BY-4.0 (.*), the samples record " lic.txt &&
+    grep -q ": 2 problems$" lic.txt || { cat lic.txt; die "stale LICENSES.md not named"; }
+rm lic/LICENSES.md
+"$MG_BIN" verify lic > lic.txt || { cat lic.txt; die "a tree without LICENSES.md refused"; }
 
 # Each fault in its own place of one copy.
 cp -R full bad
