@@ -88,7 +88,9 @@ BIN       := $(BUILD)/musicgen
 # top of common/ and the rooms a sample is made of (not dataset/ or
 # assets/, which read trees and fetch files, with libraries of their own).
 ENGINE_ROOMS := base music audio
-ENGINE_SRC := $(sort $(wildcard common/*.c $(ENGINE_ROOMS:%=common/%/*.c)))
+# plus assets/licenses.c (jansson only): the batch writes LICENSES.md
+ENGINE_SRC := $(sort $(wildcard common/*.c $(ENGINE_ROOMS:%=common/%/*.c)) \
+                     common/assets/licenses.c)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 # The engine's version (common/engine.h) is the library's; lib/musicgen.h
 # must say the same (checked when the library is linked).

@@ -32,6 +32,7 @@
 #include "config.h"
 #include "engine.h"
 #include "jsonout.h"
+#include "licenses.h"
 #include "plan.h"
 
 struct musicgen_config {
@@ -911,6 +912,10 @@ musicgen_generate_batch(const musicgen_config *c, musicgen_batch_result *r,
     *r = b.r;
     /* finished samples get their rows even when a fault stopped the run */
     rc = write_manifest(&b, err, errlen);
+    /* and the soundfonts' terms of what the root now holds, as generate */
+    if (rc == 0)
+        rc = mg_licenses_write(c->cfg.out_dir, c->cfg.sf_dir, NULL, err,
+                               errlen);
     if (b.fault) {
         seterr(err, errlen, "%s", b.err);
         rc = -1;

@@ -334,7 +334,9 @@ typedef int (*musicgen_batch_fn)(const musicgen_sample *s, void *user);
  * "workers" threads (0: one per core), each with its own engine, and
  * write <out>/manifest.jsonl: one row per index (rows of other indices
  * already there are kept; a re-run replaces its indices' rows), sorted by
- * index, replaced atomically. Idempotent: a finished sample is skipped.
+ * index, replaced atomically, then <out>/LICENSES.md (the soundfonts of
+ * every finished sample the manifest lists, as `musicgen generate` writes
+ * it). Idempotent: a finished sample is skipped.
  * Returns 0 with *r filled (fn may be NULL), or -1 with err on a fault
  * (an engine that cannot be made, an output fault), after the finished
  * samples' rows are written to the manifest. */

@@ -17,7 +17,8 @@
  * split, score or duration disagree with sample.json, and every ".tmp-*"
  * or index directory without sample.json are problems; so is a
  * LICENSES.md whose table disagrees with the samples' soundfonts (none at
- * all is not: the library's callers write no such file). Memory: the
+ * all is not: a tree made sample by sample through the library has
+ * none). Memory: the
  * window of samples in flight plus one bit per manifest index.
  *
  * Every problem is one line "<where>: <file>: <what>" where <where> is

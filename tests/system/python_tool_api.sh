@@ -2,7 +2,8 @@
 # build/libmusicgen.so) run a script written against the Python tool's
 # documented API unchanged (tests/tools/py_tool_api.py: Config precedence,
 # result fields, batch, idempotence, CLI-identical bytes, unsupported
-# features named), then the examples quickstart.py and in_memory.py, and
+# features named; the batch's tree passes verify, LICENSES.md included),
+# then the examples quickstart.py and in_memory.py, and
 # our fonts / accept_license fields with their MUSICGEN_* variables.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
@@ -11,6 +12,8 @@ export MUSICGEN_LIBRARY="$MG_SRC/build/libmusicgen.so.0"
 [ -f "$MUSICGEN_LIBRARY" ] || die "no $MUSICGEN_LIBRARY (make builds it)"
 export PYTHONPATH="$MG_SRC/python"
 "$PY" "$TOOLS/py_tool_api.py" || die "the tool-API script failed"
+# the batch's tree is a whole dataset to verify, its LICENSES.md included
+"$MG_BIN" verify ds_batch > vb.txt || { cat vb.txt; die "generate_batch's tree is not whole"; }
 "$PY" "$MG_SRC/examples/python/quickstart.py" ex_ds > quick.txt || die "quickstart.py failed"
 [ "$(sed -n 4p quick.txt)" = ok ] || die "quickstart: status not ok"
 [ "$(sed -n 5p quick.txt)" = "4 0 0" ] || die "quickstart batch: $(sed -n 5p quick.txt)"

@@ -145,6 +145,9 @@ b = generate_batch(Config(global_seed=1, count=4, workers=2, dataset_root="ds_ba
 check((b.succeeded, b.skipped) == (1, 3), "batch idempotent: %r" % ((b.succeeded, b.skipped),))
 rows = open("ds_batch/manifest.jsonl").read().splitlines()
 check(len(rows) == 4, "manifest: one row per index, got %d" % len(rows))
+# the batch writes the soundfonts' terms of the four samples, as generate
+lic = open("ds_batch/LICENSES.md").read() if os.path.exists("ds_batch/LICENSES.md") else ""
+check("across 4 finished samples" in lic, "batch LICENSES.md covers its 4 samples")
 
 # errors and what is not supported
 try:
