@@ -5,14 +5,20 @@
 # WAV bytes, mix-only / stems-only write only what they say, and pcm24 /
 # float formats come out as asked, and sample.json "checksums" is the
 # SHA-256 of every file's bytes on disk (the WAVs are hashed while being
-# written) in every mode and format.
+# written) in every mode and format; the workers are forked from a
+# process down to one thread.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 M="--measures-per-part intro=1,verse=2,chorus=2,bridge=1,outro=1"
 "$MG_BIN" generate --seed 42 --count 2 --out a $M --workers 1 -q \
     || die "full run failed"
-"$MG_BIN" generate --seed 42 --count 2 --out b $M --workers 1 -q \
-    || die "second full run failed"
+"$MG_BIN" generate --seed 42 --count 2 --out b $M --workers 1 -v > b.log 2>&1 \
+    || { tail -5 b.log; die "second full run failed"; }
+# the fonts were loaded by threads (and FluidSynth's OpenMP pools): the
+# workers are forked only once they are all gone, so no lock one held
+# can be inherited held
+grep -q "^musicgen generate: 1 worker forked from 1 thread$" b.log \
+    || die "fork: $(grep forked b.log)"
 "$PY" - a b <<'PYEOF' || die "full-mode samples check"
 import json, os, sys, wave, array, filecmp, hashlib
 a, b = sys.argv[1], sys.argv[2]
