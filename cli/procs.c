@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "forksafe.h"
+
 volatile sig_atomic_t mg_stop_flag;
 
 static void
@@ -47,43 +49,6 @@ mg_procs_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* The threads of this process (Linux: /proc/self/status), or -1. */
-int
-mg_procs_threads(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    int n = -1;
-    if (!f) return -1;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "Threads:", 8)) {
-            n = atoi(line + 8);
-            break;
-        }
-    fclose(f);
-    return n;
-}
-
-/* fork() copies one thread; a lock another thread holds at that moment
- * stays held in the child for ever. Our callers join every thread they
- * start before they fork, but a library can leave threads that are still
- * ending: FluidSynth loads a font's samples with OpenMP, and the OpenMP
- * pool threads of a font loader end on their own after the loader thread
- * that used them was joined. One caught inside the allocator hung a
- * worker child of an ASan build in its first malloc. So wait (at most
- * 2 s) until this process is down to the one thread that forks. */
-static int
-await_one_thread(void)
-{
-    int n = mg_procs_threads();
-    for (int ms = 0; n > 1 && ms < 2000; ms++) {
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
-        n = mg_procs_threads();
-    }
-    return n;
-}
-
 int
 mg_procs_spawn(mg_procs *p, int n, mg_child_fn fn, void *ud)
 {
@@ -93,7 +58,9 @@ mg_procs_spawn(mg_procs *p, int n, mg_child_fn fn, void *ud)
     if (!p->pids || !p->status)
         return -1;
     pid_t parent = getpid();
-    p->threads_at_fork = await_one_thread();
+    /* no thread a library left ending may hold a lock the children
+     * would inherit held (forksafe.h) */
+    p->threads_at_fork = mg_await_one_thread(2000);
     fflush(NULL);
     for (int i = 0; i < n; i++) {
         pid_t pid = fork();

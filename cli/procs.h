@@ -38,12 +38,9 @@ typedef struct {
     int threads_at_fork; /* this process's threads when it forked (1) */
 } mg_procs;
 
-/* The threads of this process (/proc/self/status), or -1. */
-int mg_procs_threads(void);
 
 /* Fork n children running fn(slot, ud); 0 or -1. It first waits (at most
- * 2 s) until the process has one thread: a thread a library left ending
- * could hold a lock the children would inherit held. */
+ * 2 s) until the process has one thread (forksafe.h). */
 int mg_procs_spawn(mg_procs *p, int n, mg_child_fn fn, void *ud);
 /* Reap without blocking; returns the number still alive. */
 int mg_procs_reap(mg_procs *p);

@@ -28,6 +28,7 @@
 #include "dsscore.h"
 #include "engine.h"
 #include "errmsg.h"
+#include "forksafe.h"
 #include "genre.h"
 #include "jsonout.h"
 #include "rng.h"
@@ -533,6 +534,7 @@ run_items(const plan *p, const mg_eval_opts *o, double *vals, char *err,
     }
     pid_t pids[64];
     int fds[64], started = 0, rc = 0;
+    mg_await_one_thread(2000); /* the engine's font loaders' OpenMP threads */
     fflush(NULL);
     for (int k = 0; k < jobs; k++) {
         int pfd[2];
