@@ -171,8 +171,10 @@ mg_cmd_export(int argc, char **argv)
             fprintf(stderr, "; %" PRIu64 " values of another type than "
                     "their column (written as null)", st.bad_values);
         if (o.fmt == MG_EXPORT_HF || o.fmt == MG_EXPORT_WEBDATASET)
-            fprintf(stderr, "; the soundfonts' terms in %s/LICENSES.md "
-                    "(%d font%s)", o.out, st.fonts, st.fonts == 1 ? "" : "s");
+            fprintf(stderr,
+                    "; the soundfonts' terms in %s/LICENSES.md "
+                    "(%d font%s)",
+                    o.out, st.fonts, st.fonts == 1 ? "" : "s");
         fputc('\n', stderr);
     }
     return 0;

@@ -277,9 +277,11 @@ mg_cmd_generate(int argc, char **argv)
         return 1;
     }
     if (cfg.verbose > 0)
-        fprintf(stderr, "musicgen generate: %d worker%s forked from %d "
-                "thread%s\n", workers, workers == 1 ? "" : "s",
-                procs.threads_at_fork, procs.threads_at_fork == 1 ? "" : "s");
+        fprintf(stderr,
+                "musicgen generate: %d worker%s forked from %d "
+                "thread%s\n",
+                workers, workers == 1 ? "" : "s", procs.threads_at_fork,
+                procs.threads_at_fork == 1 ? "" : "s");
 
     progress_ctx px = {&procs, isatty(2) == 1, cfg.verbose < 0, false,
                        (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, 0};

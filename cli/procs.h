@@ -38,7 +38,6 @@ typedef struct {
     int threads_at_fork; /* this process's threads when it forked (1) */
 } mg_procs;
 
-
 /* Fork n children running fn(slot, ud); 0 or -1. It first waits (at most
  * 2 s) until the process has one thread (forksafe.h). */
 int mg_procs_spawn(mg_procs *p, int n, mg_child_fn fn, void *ud);

@@ -914,8 +914,8 @@ musicgen_generate_batch(const musicgen_config *c, musicgen_batch_result *r,
     rc = write_manifest(&b, err, errlen);
     /* and the soundfonts' terms of what the root now holds, as generate */
     if (rc == 0)
-        rc = mg_licenses_write(c->cfg.out_dir, c->cfg.sf_dir, NULL, err,
-                               errlen);
+        rc =
+            mg_licenses_write(c->cfg.out_dir, c->cfg.sf_dir, NULL, err, errlen);
     if (b.fault) {
         seterr(err, errlen, "%s", b.err);
         rc = -1;

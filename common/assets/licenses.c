@@ -78,12 +78,10 @@ mg_licenses_add(mg_licenses *l, const mg_license_font f[MG_NLAYERS])
         if (!nm)
             continue;
         for (k = 0; k < l->nu; k++)
-            if (!strcmp(l->u[k].name, nm))
-                break;
+            if (!strcmp(l->u[k].name, nm)) break;
         if (k == l->nu) {
             used *u = &l->u[k];
-            if (l->nu >= max)
-                continue;
+            if (l->nu >= max) continue;
             memset(u, 0, sizeof *u);
             snprintf(u->name, sizeof u->name, "%s", nm);
             snprintf(u->license, sizeof u->license, "%s",
@@ -230,8 +228,7 @@ mg_licenses_write(const char *root, const char *sf_dir, int *nfonts,
     size_t fcap = 0;
     int rc = -1;
 
-    if (!l)
-        return mg_errf(err, errlen, "LICENSES.md: out of memory");
+    if (!l) return mg_errf(err, errlen, "LICENSES.md: out of memory");
     snprintf(path, sizeof path, "%s/manifest.jsonl", root);
     m = fopen(path, "r");
     if (!m) {
@@ -247,16 +244,15 @@ mg_licenses_write(const char *root, const char *sf_dir, int *nfonts,
         if (row && st && rel && !strcmp(st, "ok") && !strstr(rel, "..")) {
             snprintf(sp, sizeof sp, "%s/%s/sample.json", root, rel);
             sj = load_fonts(sp, &fb, &fcap);
-            if (sj)
-                note_sample(sj, l);
+            if (sj) note_sample(sj, l);
             json_decref(sj);
         }
         json_decref(row);
     }
     fclose(m);
     snprintf(path, sizeof path, "%s/LICENSES.md", root);
-    rc = mg_licenses_save(l, sf_dir, path, "dataset", "finished sample",
-                          nfonts, err, errlen);
+    rc = mg_licenses_save(l, sf_dir, path, "dataset", "finished sample", nfonts,
+                          err, errlen);
 out:
     mg_licenses_free(&l);
     free(fb);
@@ -265,8 +261,8 @@ out:
 
 int
 mg_licenses_save(mg_licenses *l, const char *sf_dir, const char *path,
-                 const char *whose, const char *unit, int *nfonts,
-                 char *err, size_t errlen)
+                 const char *whose, const char *unit, int *nfonts, char *err,
+                 size_t errlen)
 {
     char tmp[1300];
     used *u = l->u;
@@ -288,7 +284,8 @@ mg_licenses_save(mg_licenses *l, const char *sf_dir, const char *path,
         mg_errf(err, errlen, "LICENSES.md: %s: %s", tmp, strerror(errno));
         goto out;
     }
-    fprintf(o, "# Soundfont licences\n\n"
+    fprintf(o,
+            "# Soundfont licences\n\n"
             "The audio of this %s was rendered with the soundfonts "
             "below (%d font%s across %ld %s%s; midi-only "
             "samples record the font each stem would use). Their terms "
@@ -355,7 +352,8 @@ out:
     return rc;
 }
 
-/* One row of a LICENSES.md table: "| name | licence | class | b/m/h/l | n |". */
+/* One row of a LICENSES.md table: "| name | licence | class | b/m/h/l | n |".
+ */
 static bool
 table_row(char *line, used *u)
 {
@@ -366,8 +364,10 @@ table_row(char *line, used *u)
         char *bar = strchr(p, '|');
         if (!bar) break;
         *bar = 0;
-        while (*p == ' ') p++;
-        for (char *e = bar; e > p && e[-1] == ' ';) *--e = 0;
+        while (*p == ' ')
+            p++;
+        for (char *e = bar; e > p && e[-1] == ' ';)
+            *--e = 0;
         cell[nc++] = p;
         p = bar + 1;
     }
@@ -406,14 +406,17 @@ mg_licenses_check(mg_licenses *l, const char *path,
         if (count < 0 && b) {
             count = strtol(b + 8, NULL, 10);
             if (count != l->nsamples) {
-                snprintf(msg, sizeof msg, "covers %ld samples, the tree has "
-                         "%ld", count, l->nsamples);
+                snprintf(msg, sizeof msg,
+                         "covers %ld samples, the tree has "
+                         "%ld",
+                         count, l->nsamples);
                 say(arg, msg);
                 diffs++;
             }
         } else if (table_row(line, &u)) {
             int k = 0;
-            while (k < l->nu && strcmp(l->u[k].name, u.name)) k++;
+            while (k < l->nu && strcmp(l->u[k].name, u.name))
+                k++;
             if (k == l->nu) {
                 snprintf(msg, sizeof msg, "lists %s, which no sample uses",
                          u.name);
@@ -425,19 +428,23 @@ mg_licenses_check(mg_licenses *l, const char *path,
             listed[k] = true;
             if (strcmp(w->license, u.license) ||
                 strcmp(w->license_class, u.license_class)) {
-                snprintf(msg, sizeof msg, "%s: licence %s (%s), the samples "
-                         "record %s (%s)", u.name, u.license, u.license_class,
-                         w->license, w->license_class);
+                snprintf(msg, sizeof msg,
+                         "%s: licence %s (%s), the samples "
+                         "record %s (%s)",
+                         u.name, u.license, u.license_class, w->license,
+                         w->license_class);
                 say(arg, msg);
                 diffs++;
             }
             if (memcmp(w->stems, u.stems, sizeof u.stems) ||
                 w->samples != u.samples) {
-                snprintf(msg, sizeof msg, "%s: stems %ld/%ld/%ld/%ld in %ld "
+                snprintf(msg, sizeof msg,
+                         "%s: stems %ld/%ld/%ld/%ld in %ld "
                          "samples, the samples use it for %ld/%ld/%ld/%ld in "
-                         "%ld", u.name, u.stems[0], u.stems[1], u.stems[2],
-                         u.stems[3], u.samples, w->stems[0], w->stems[1],
-                         w->stems[2], w->stems[3], w->samples);
+                         "%ld",
+                         u.name, u.stems[0], u.stems[1], u.stems[2], u.stems[3],
+                         u.samples, w->stems[0], w->stems[1], w->stems[2],
+                         w->stems[3], w->samples);
                 say(arg, msg);
                 diffs++;
             }
@@ -450,8 +457,10 @@ mg_licenses_check(mg_licenses *l, const char *path,
     }
     for (int k = 0; k < l->nu; k++)
         if (!listed[k]) {
-            snprintf(msg, sizeof msg, "does not list %s (used by %ld "
-                     "samples)", l->u[k].name, l->u[k].samples);
+            snprintf(msg, sizeof msg,
+                     "does not list %s (used by %ld "
+                     "samples)",
+                     l->u[k].name, l->u[k].samples);
             say(arg, msg);
             diffs++;
         }

@@ -30,10 +30,10 @@
 #include "engine.h"
 #include "errmsg.h"
 #include "hex.h"
-#include "wavhdr.h"
 #include "jschema.h"
 #include "licenses.h"
 #include "seed.h"
+#include "wavhdr.h"
 
 #define MAX_SCHEMA_REPORTS 8
 #define BUF_SIZE (1u << 20)

@@ -16,12 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "dsfetch.h"
 #include "dsread.h"
-#include "config.h"
-#include "licenses.h"
 #include "errmsg.h"
 #include "export_priv.h"
+#include "licenses.h"
 #include "sampledir.h"
 
 /* ---- buffer ---- */
@@ -573,8 +573,10 @@ check_out(const mg_export_opts *o, const char *absroot, char *err,
         snprintf(dir, sizeof dir, "%s", o->out);
         char *slash = strrchr(dir, '/');
         if (!slash) return 0;
-        if (slash == dir) slash[1] = '\0';
-        else *slash = '\0';
+        if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
         if (stat(dir, &st))
             return mg_errf(err, errlen, "--out %s: directory %s: %s", o->out,
                            dir, strerror(errno));
@@ -632,17 +634,18 @@ note_fonts(mg_licenses *lic, const mg_jdoc *d)
     char text[MG_NLAYERS][4][1024];
     mg_license_font f[MG_NLAYERS];
     for (int l = 0; l < MG_NLAYERS; l++) {
-        const char **slot[4] = {&f[l].name, &f[l].license,
-                                &f[l].license_class, &f[l].path};
-        long lo = sf >= 0 ? mg_jdoc_get(d, (uint32_t)sf, mg_layer_name(l))
-                          : -1;
+        const char **slot[4] = {&f[l].name, &f[l].license, &f[l].license_class,
+                                &f[l].path};
+        long lo = sf >= 0 ? mg_jdoc_get(d, (uint32_t)sf, mg_layer_name(l)) : -1;
         for (int k = 0; k < 4; k++) {
             long v = lo >= 0 && d->t[lo].type == MG_JT_OBJ
-                         ? mg_jdoc_get(d, (uint32_t)lo, keys[k]) : -1;
+                         ? mg_jdoc_get(d, (uint32_t)lo, keys[k])
+                         : -1;
             *slot[k] = v >= 0 && d->t[v].type == MG_JT_STR &&
                                mg_jdoc_str(d, (uint32_t)v, text[l][k],
                                            sizeof text[l][k]) != (size_t)-1
-                           ? text[l][k] : NULL;
+                           ? text[l][k]
+                           : NULL;
         }
     }
     mg_licenses_add(lic, f);

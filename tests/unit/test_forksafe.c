@@ -3,11 +3,11 @@
  * fork: a detached thread still running is counted, the wait returns once
  * it has ended (not before), and gives up after its bound.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <pthread.h>
 #include <time.h>
 
 #include <cmocka.h>
