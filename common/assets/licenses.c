@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "errmsg.h"
 #include "pools.h"
 #include "song.h"
@@ -59,12 +60,6 @@ mg_licenses_free(mg_licenses **lp)
     *lp = NULL;
 }
 
-long
-mg_licenses_samples(const mg_licenses *l)
-{
-    return l->nsamples;
-}
-
 void
 mg_licenses_add(mg_licenses *l, const mg_license_font f[MG_NLAYERS])
 {
@@ -101,11 +96,9 @@ mg_licenses_add(mg_licenses *l, const mg_license_font f[MG_NLAYERS])
     }
 }
 
-/* A sample.json's {"soundfonts": {layer: {name, license, ...}}}. */
-static void
-note_sample(json_t *sj, mg_licenses *l)
+void
+mg_licenses_add_json(mg_licenses *l, const json_t *sf)
 {
-    json_t *sf = json_object_get(sj, "soundfonts");
     mg_license_font f[MG_NLAYERS];
 
     /* a sample without fonts is counted, with none */
@@ -244,7 +237,7 @@ mg_licenses_write(const char *root, const char *sf_dir, int *nfonts,
         if (row && st && rel && !strcmp(st, "ok") && !strstr(rel, "..")) {
             snprintf(sp, sizeof sp, "%s/%s/sample.json", root, rel);
             sj = load_fonts(sp, &fb, &fcap);
-            if (sj) note_sample(sj, l);
+            if (sj) mg_licenses_add_json(l, json_object_get(sj, "soundfonts"));
             json_decref(sj);
         }
         json_decref(row);
@@ -277,6 +270,11 @@ mg_licenses_save(mg_licenses *l, const char *sf_dir, const char *path,
     snprintf(tmp, sizeof tmp, "%.*s%s.%s.tmp", dl, path, base ? "/" : "",
              base ? base + 1 : path);
     qsort(u, (size_t)nu, sizeof *u, cmp_used);
+    char dflt[4200];
+    if (!sf_dir) {
+        snprintf(dflt, sizeof dflt, "%s/sf", mg_data_dir());
+        sf_dir = dflt;
+    }
     reg = mg_pools_registry(sf_dir, err, errlen);   /* NULL: no texts */
 
     o = fopen(tmp, "w");
@@ -407,8 +405,7 @@ mg_licenses_check(mg_licenses *l, const char *path,
             count = strtol(b + 8, NULL, 10);
             if (count != l->nsamples) {
                 snprintf(msg, sizeof msg,
-                         "covers %ld samples, the tree has "
-                         "%ld",
+                         "covers %ld samples, the tree has %ld",
                          count, l->nsamples);
                 say(arg, msg);
                 diffs++;
@@ -429,8 +426,7 @@ mg_licenses_check(mg_licenses *l, const char *path,
             if (strcmp(w->license, u.license) ||
                 strcmp(w->license_class, u.license_class)) {
                 snprintf(msg, sizeof msg,
-                         "%s: licence %s (%s), the samples "
-                         "record %s (%s)",
+                         "%s: licence %s (%s), the samples record %s (%s)",
                          u.name, u.license, u.license_class, w->license,
                          w->license_class);
                 say(arg, msg);
@@ -458,8 +454,7 @@ mg_licenses_check(mg_licenses *l, const char *path,
     for (int k = 0; k < l->nu; k++)
         if (!listed[k]) {
             snprintf(msg, sizeof msg,
-                     "does not list %s (used by %ld "
-                     "samples)",
+                     "does not list %s (used by %ld samples)",
                      l->u[k].name, l->u[k].samples);
             say(arg, msg);
             diffs++;

@@ -17,7 +17,12 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "song.h"
+
+/* sf_dir, here and below: the soundfont registry the attribution texts
+ * come from; NULL: the installed data's (mg_data_dir()/sf). */
 
 /* Write root/LICENSES.md from root/manifest.jsonl. *nfonts (may be NULL)
  * receives the number of distinct fonts listed. Returns 0 or -1 with err. */
@@ -38,7 +43,9 @@ mg_licenses *mg_licenses_new(void); /* NULL: out of memory */
 void mg_licenses_free(mg_licenses **l);
 /* One sample's fonts, by layer (MG_NLAYERS entries). */
 void mg_licenses_add(mg_licenses *l, const mg_license_font f[MG_NLAYERS]);
-long mg_licenses_samples(const mg_licenses *l);
+/* The same from sample.json's "soundfonts" object (NULL or not an object:
+ * a sample without fonts, counted with none). */
+void mg_licenses_add_json(mg_licenses *l, const json_t *soundfonts);
 /* Write the file at path (atomically: a hidden temporary beside it,
  * renamed). whose and unit name what it covers in its first paragraph
  * ("dataset", "finished sample"); attribution texts come from sf_dir's

@@ -340,14 +340,12 @@ mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
     /* The licences follow the samples: each tree's LICENSES.md is written
      * again from its new manifest (killed before that, the re-run does
      * it), so neither lists fonts it no longer holds nor misses any. */
-    char sfd[4200];
-    snprintf(sfd, sizeof sfd, "%s/sf", mg_data_dir());
     const char *trees[2] = {rej, root};
     for (int k = 0; k < 2; k++) {
         char mp[4300];
         snprintf(mp, sizeof mp, "%s/manifest.jsonl", trees[k]);
         if (access(mp, F_OK) == 0 &&
-            mg_licenses_write(trees[k], sfd, NULL, err, errlen))
+            mg_licenses_write(trees[k], NULL, NULL, err, errlen))
             return -1;
     }
     return 0;

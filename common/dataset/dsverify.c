@@ -599,20 +599,8 @@ consume(mside *ms, slot *s)
         return;
     }
     ms->t->samples++;
-    if (s->res.parsed && ms->lic) {
-        /* as LICENSES.md counts them: every sample, with its fonts */
-        mg_license_font f[MG_NLAYERS];
-        for (int l = 0; l < MG_NLAYERS; l++) {
-            json_t *o = json_object_get(s->res.fonts, mg_layer_name(l));
-            f[l] = (mg_license_font){
-                json_string_value(json_object_get(o, "name")),
-                json_string_value(json_object_get(o, "license")),
-                json_string_value(json_object_get(o, "license_class")),
-                json_string_value(json_object_get(o, "path")),
-            };
-        }
-        mg_licenses_add(ms->lic, f);
-    }
+    /* as LICENSES.md counts them: every sample, with its fonts */
+    if (s->res.parsed && ms->lic) mg_licenses_add_json(ms->lic, s->res.fonts);
     if (!ms->m) return;
     while (ms->have && ms->index < s->index) {
         row_alone(ms);

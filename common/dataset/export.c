@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "dsfetch.h"
 #include "dsread.h"
 #include "errmsg.h"
@@ -720,11 +719,9 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
                      "dataset): the audiofolder layout needs one audio "
                      "file per row; export jsonl, parquet or jams instead");
     if (rc == 0 && lic) {
-        char lp[PATH_MAX + 80], sfd[PATH_MAX];
+        char lp[PATH_MAX + 80];
         snprintf(lp, sizeof lp, "%s/LICENSES.md", tmp);
-        snprintf(sfd, sizeof sfd, "%s", o->sf_dir ? o->sf_dir : "");
-        if (!o->sf_dir) snprintf(sfd, sizeof sfd, "%s/sf", mg_data_dir());
-        rc = mg_licenses_save(lic, sfd, lp, "export", "exported sample",
+        rc = mg_licenses_save(lic, o->sf_dir, lp, "export", "exported sample",
                               &st->fonts, err, errlen);
     }
     mg_licenses_free(&lic);

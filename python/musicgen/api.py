@@ -22,6 +22,7 @@ import time
 from typing import List, Optional
 
 from . import _native
+from . import dataset as _disk
 from .config import Config, NativeConfig
 from ._native import MusicgenError
 
@@ -116,28 +117,8 @@ def _decode_pcm(raw, fmt, channels, dtype):
         a = array.array("h" if fmt == _native.PCM16 else "f")
         a.frombytes(raw)
         return a
-    if fmt == _native.PCM16:
-        x = _np.frombuffer(raw, dtype="<i2")
-        scale = 32768.0
-    elif fmt == _native.PCM24:
-        b = _np.frombuffer(raw, dtype=_np.uint8).reshape(-1, 3)
-        x = (b[:, 0].astype(_np.int32) | (b[:, 1].astype(_np.int32) << 8)
-             | (b[:, 2].astype(_np.int32) << 16))
-        x = _np.where(x >= 1 << 23, x - (1 << 24), x).astype(_np.int32)
-        scale = 8388608.0
-    else:
-        x = _np.frombuffer(raw, dtype="<f4")
-        scale = None
-    x = x.reshape(-1, channels)
-    if dtype == "raw":
-        return x.copy()
-    if scale is None:
-        return x.astype(dtype)
-    return (x.astype(dtype) / dtype_type(dtype)(scale))
-
-
-def dtype_type(dtype):
-    return _np.dtype(dtype).type
+    bits = {_native.PCM16: 16, _native.PCM24: 24}.get(fmt, 32)
+    return _disk.decode_pcm(raw, bits, bits == 32, channels, dtype)
 
 
 class Sample:

@@ -28,6 +28,7 @@ sample out and counts it; `musicgen verify` names them all beforehand).
 The PyTorch map-style dataset over it is musicgen.torch_dataset.
 MusicgenDiskDataset.
 """
+import bisect
 import json
 import os
 import re
@@ -38,7 +39,8 @@ try:
 except ImportError:
     _np = None
 
-LAYERS = ("beat", "melody", "harmony", "bassline")
+from ._native import LAYERS   # ctypes only: no library is loaded
+
 SPLITS = ("train", "valid", "test")
 
 # an index name as the engine writes it: 6 digits, or more without a
@@ -95,9 +97,8 @@ class Dataset:
                 keep.append((index, rel))
             else:
                 self.filtered += 1
-        self._samples = keep
-        self.indices = [i for i, _ in keep]
-        self._pos = {i: k for k, i in enumerate(self.indices)}
+        self.indices = [i for i, _ in keep]   # ascending
+        self._rels = [rel for _, rel in keep]
 
     # -- what is there ------------------------------------------------------
     def _found(self):
@@ -176,20 +177,22 @@ class Dataset:
 
     # -- the sequence -------------------------------------------------------
     def __len__(self):
-        return len(self._samples)
+        return len(self.indices)
 
     def __getitem__(self, k):
-        index, rel = self._samples[k]
-        return DiskSample(self.root, index, rel)
+        return DiskSample(self.root, self.indices[k], self._rels[k])
 
     def __iter__(self):
-        for index, rel in self._samples:
+        for index, rel in zip(self.indices, self._rels):
             yield DiskSample(self.root, index, rel)
 
     def by_index(self, index):
         """The sample of this sample index (KeyError when it is not in
         the dataset or was filtered out)."""
-        return self[self._pos[int(index)]]
+        k = bisect.bisect_left(self.indices, int(index))
+        if k == len(self.indices) or self.indices[k] != int(index):
+            raise KeyError(index)
+        return self[k]
 
     def __repr__(self):
         return ("Dataset(%r: %d samples, %s; %d failed, %d partial, %d "
@@ -347,22 +350,32 @@ def read_wav(path, dtype="float32", channels_first=False, out=None):
     if _np is None:
         raise DatasetError("reading audio needs numpy (python3-numpy)")
     tag, bits, chans, rate, off, size = wav_info(path)
-    width = bits // 8
     if not ((tag == 1 and bits in (16, 24)) or (tag == 3 and bits == 32)):
         raise DatasetError("%s: format %d with %d bits: not pcm16, pcm24 or "
                            "float32" % (path, tag, bits))
-    size -= size % (chans * width)
+    size -= size % (chans * bits // 8)
     with open(path, "rb") as f:
         f.seek(off)
         raw = bytearray(size)
         if f.readinto(raw) != size:
             raise DatasetError("%s: shorter than its data chunk" % path)
+    return decode_pcm(raw, bits, tag == 3, chans, dtype, channels_first, out,
+                      path), rate
+
+
+def decode_pcm(raw, bits, is_float, chans, dtype="float32",
+               channels_first=False, out=None, what="audio"):
+    """Interleaved little-endian samples (16- or 24-bit integers, or 32-bit
+    floats) as an array (frames, channels), or (channels, frames) with
+    channels_first: floats in [-1, 1) (integers / 32768 or / 8388608,
+    floats as stored) of dtype, into out when given, or the stored values
+    (dtype "raw"). Shared by read_wav and the in-memory Sample.audio."""
     if bits == 16:
         x = _np.frombuffer(raw, dtype="<i2")
         scale = 32768.0
     elif bits == 24:
         # each 3-byte value as the top of an int32: the shift extends its sign
-        w = _np.zeros((size // 3, 4), dtype=_np.uint8)
+        w = _np.zeros((len(raw) // 3, 4), dtype=_np.uint8)
         w[:, 1:] = _np.frombuffer(raw, dtype=_np.uint8).reshape(-1, 3)
         x = w.view("<i4").reshape(-1) >> 8
         scale = 8388608.0
@@ -373,15 +386,15 @@ def read_wav(path, dtype="float32", channels_first=False, out=None):
     if channels_first:
         x = x.T
     if dtype == "raw":
-        return _np.ascontiguousarray(x) if channels_first else x.copy(), rate
+        return _np.ascontiguousarray(x) if channels_first else x.copy()
     if out is None:
         out = _np.empty(x.shape, dtype=dtype)
     elif out.shape != x.shape:
         raise DatasetError("%s: %s samples, expected %s"
-                           % (path, "x".join(map(str, x.shape)),
+                           % (what, "x".join(map(str, x.shape)),
                               "x".join(map(str, out.shape))))
     if scale is None:
         out[...] = x
     else:   # a power of two: x * (1 / scale) is x / scale, exactly
         _np.multiply(x, out.dtype.type(1.0 / scale), out=out, casting="unsafe")
-    return out, rate
+    return out
