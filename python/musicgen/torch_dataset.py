@@ -285,8 +285,6 @@ class MusicgenIterableDataset(IterableDataset):
         self._local()
 
 
-# ---- dynamic sharding -------------------------------------------------------
-
 class MusicgenDiskDataset(Dataset):
     """A map-style PyTorch dataset over a dataset tree on disk (what
     `musicgen generate` or a cluster run wrote): item k is the k-th
@@ -305,8 +303,8 @@ class MusicgenDiskDataset(Dataset):
 
     With audio=False, mix and stems are None and no WAV is opened (a
     midi-only dataset needs it); with stems=False, stems is None and only
-    the mix is read (a fifth of the reading). Nothing is loaded before it is asked
-    for, and the dataset pickles as the list of sample directories, so
+    the mix is read (a fifth of the reading). Nothing is loaded before it
+    is asked for, and the dataset pickles as the list of sample directories, so
     DataLoader workers (any start method) share the indexing, not the
     data; shuffle and samplers work as on any map-style dataset."""
 
@@ -350,6 +348,8 @@ class MusicgenDiskDataset(Dataset):
                                out=stems[i].numpy())
         return mix, stems, ann
 
+
+# ---- dynamic sharding -------------------------------------------------------
 
 class _Slot(ctypes.Structure):
     _fields_ = [("gen", ctypes.c_int64),
