@@ -175,6 +175,8 @@ mg_cmd_export(int argc, char **argv)
                     "; the soundfonts' terms in %s/LICENSES.md "
                     "(%d font%s)",
                     o.out, st.fonts, st.fonts == 1 ? "" : "s");
+        if (o.fmt == MG_EXPORT_HF && st.rows)
+            fprintf(stderr, "; the dataset card in %s/README.md", o.out);
         fputc('\n', stderr);
     }
     return 0;

@@ -125,6 +125,19 @@ mg_xwriter *mg_export_parquet_new(const mg_export_opts *o,
                                   char *err, size_t errlen);
 mg_xwriter *mg_export_hf_new(const mg_export_opts *o, mg_export_stats *st,
                              const char *path, char *err, size_t errlen);
+
+/* The hf export's dataset card (export_card.c): README.md with the
+ * hub's YAML block and a page for people, counted from the rows
+ * written. */
+typedef struct mg_hfcard mg_hfcard;
+mg_hfcard *mg_hfcard_new(void); /* NULL: out of memory */
+void mg_hfcard_free(mg_hfcard **c);
+/* One row written into split directory split_dir; -1: too many splits. */
+int mg_hfcard_add(mg_hfcard *c, const char *split_dir, const mg_xrow *r);
+/* Write it at path (fsync'd); 0, or -1 with err. */
+int mg_hfcard_save(const mg_hfcard *c, const char *path, char *err,
+                   size_t errlen);
+
 mg_xwriter *mg_export_jams_new(const mg_export_opts *o, mg_export_stats *st,
                                const char *path, char *err, size_t errlen);
 mg_xwriter *mg_export_wds_new(const mg_export_opts *o, mg_export_stats *st,

@@ -4,7 +4,7 @@
  * comma, quote, CR, LF or edge space, quotes doubled; lists and objects as
  * compact JSON), and the Hugging Face audiofolder tree (per split
  * directory a metadata.jsonl whose file_name names the sample's mix, hard
- * linked beside it).
+ * linked beside it; README.md, the dataset card, export_card.c).
  *
  * Output goes through one buffer flushed in large writes; nothing grows
  * with the number of samples.
@@ -273,6 +273,7 @@ typedef struct {
     } split[HF_MAX_SPLITS];
     int nsplit;
     mg_gbuf line;
+    mg_hfcard *card;
 } hf;
 
 /* The directory names audiofolder maps to its splits. */
@@ -345,6 +346,8 @@ hf_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
         mg_gbuf_puts(b, "}\n");
     }
     w->st->rows++;
+    if (mg_hfcard_add(h->card, sd, r))
+        return mg_errf(err, errlen, "more than %d splits", HF_MAX_SPLITS);
     if (b->len >= FLUSH_AT && mg_xbuf_flush(b, h->split[k].f))
         return mg_errf(err, errlen, "metadata.jsonl: %s", strerror(errno));
     return 0;
@@ -358,7 +361,10 @@ hf_finish(mg_xwriter *w, char *err, size_t errlen)
         if (file_finish(&h->split[k].f, &h->split[k].b, h->split[k].name,
                         err, errlen))
             return -1;
-    return 0;
+    if (!h->nsplit) return 0; /* no row: no card (export says why) */
+    char p[8192];
+    snprintf(p, sizeof p, "%s/README.md", w->path);
+    return mg_hfcard_save(h->card, p, err, errlen);
 }
 
 static void
@@ -370,6 +376,7 @@ hf_destroy(mg_xwriter *w)
         mg_gbuf_free(&h->split[k].b);
     }
     mg_gbuf_free(&h->line);
+    mg_hfcard_free(&h->card);
     free(h);
 }
 
@@ -380,7 +387,10 @@ mg_export_hf_new(const mg_export_opts *o, mg_export_stats *st,
     (void)err;
     (void)errlen;
     hf *h = calloc(1, sizeof *h);
-    if (!h) return NULL;
+    if (!h || !(h->card = mg_hfcard_new())) {
+        free(h);
+        return NULL;
+    }
     h->w = (mg_xwriter){NULL, hf_row, hf_finish, hf_destroy, o, st, path,
                         MG_JDOC_LEAF_ARRAYS};
     return &h->w;

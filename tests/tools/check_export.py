@@ -31,6 +31,7 @@ import csv
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -278,8 +279,8 @@ def check_hf(out, want, a, root):
     got = []
     for split in sorted(os.listdir(out)):
         d = os.path.join(out, split)
-        if split == "LICENSES.md":
-            continue    # the soundfonts' terms, beside the splits
+        if split in ("LICENSES.md", "README.md"):
+            continue    # the soundfonts' terms and the card, beside the splits
         if split not in ("train", "validation", "test"):
             bad("hf: %s is not a split directory audiofolder knows" % split)
             continue
@@ -314,6 +315,53 @@ def check_hf(out, want, a, root):
                 bad("hf: %s is not in any metadata.jsonl" % os.path.join(dirpath, f))
     got.sort(key=lambda x: x[0])
     compare_rows("hf", [r for _, r in got], with_mix)
+    check_card(out, got)
+
+
+def check_card(out, got):
+    """The dataset card: the hub's YAML block (a licence pointing at the
+    LICENSES.md beside it, the size bucket of the rows) and the page's
+    counts, each against the rows in the metadata files."""
+    import yaml
+    p = os.path.join(out, "README.md")
+    if not got:
+        return
+    if not os.path.isfile(p):
+        bad("hf: no README.md (dataset card)")
+        return
+    with open(p) as f:
+        text = f.read()
+    if not text.startswith("---\n") or "\n---\n" not in text[4:]:
+        bad("hf card: no YAML block")
+        return
+    head, body = text[4:].split("\n---\n", 1)
+    meta = yaml.safe_load(head)
+    n = len(got)
+    bucket = ("n<1K" if n < 1000 else "1K<n<10K" if n < 10000 else
+              "10K<n<100K" if n < 100000 else "100K<n<1M")
+    if meta.get("size_categories") != [bucket]:
+        bad("hf card: size_categories %r for %d rows" % (meta.get("size_categories"), n))
+    if meta.get("license") != "other" or meta.get("license_link") != "LICENSES.md":
+        bad("hf card: licence %r / %r" % (meta.get("license"), meta.get("license_link")))
+    if not os.path.isfile(os.path.join(out, meta.get("license_link", "?"))):
+        bad("hf card: license_link names no file")
+    for key in ("pretty_name", "task_categories", "tags"):
+        if not meta.get(key):
+            bad("hf card: no %s" % key)
+    want = "%d sample%s, " % (n, "" if n == 1 else "s")
+    if want not in body:
+        bad("hf card: %r not on the page" % want)
+    per = {}
+    for _, r in got:
+        sp = {"valid": "validation"}.get(r["split"], r["split"])
+        per[sp] = per.get(sp, 0) + 1
+    table = dict(re.findall(r"^\| (\w+) \| (\d+) \|$", body, re.M))
+    if {k: int(v) for k, v in table.items()} != per:
+        bad("hf card: split table %r, rows %r" % (table, per))
+    seeds = sorted({str(r["global_seed"]) for _, r in got})
+    line = re.search(r"^- Global seeds: (.*)$", body, re.M)
+    if not line or sorted(line.group(1).split(", ")) != seeds:
+        bad("hf card: seeds line %r, rows %r" % (line and line.group(1), seeds))
 
 
 def check_jams(out, want, a, root, items):
