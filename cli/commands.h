@@ -29,6 +29,7 @@ int mg_cmd_stats(int argc, char **argv);        /* cli/cmd_stats.c */
 int mg_cmd_eval(int argc, char **argv);         /* cli/cmd_eval.c */
 int mg_cmd_export(int argc, char **argv);       /* cli/cmd_export.c */
 int mg_cmd_fonts(int argc, char **argv);        /* cli/cmd_fonts.c */
+int mg_cmd_licenses(int argc, char **argv);     /* cli/cmd_licenses.c */
 int mg_cmd_download_assets(int argc, char **argv); /* cli/cmd_assets.c */
 int mg_cmd_index_midi(int argc, char **argv);   /* cli/cmd_index.c */
 int mg_cmd_index_audio(int argc, char **argv);  /* cli/cmd_index.c */

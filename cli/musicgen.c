@@ -44,6 +44,8 @@ static const command commands[] = {
     {"export", mg_cmd_export,
      "write a dataset as JSONL, CSV, Parquet, hf, JAMS or WebDataset"},
     {"fonts", mg_cmd_fonts, "list the soundfonts, their licences and pools"},
+    {"licenses", mg_cmd_licenses,
+     "write a dataset's LICENSES.md from its finished samples"},
     {"download-assets", mg_cmd_download_assets,
      "fetch soundfonts and MIDI corpora of an assets.toml registry"},
     {"index-midi", mg_cmd_index_midi,

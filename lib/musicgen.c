@@ -927,3 +927,19 @@ out:
     free(th);
     return rc;
 }
+
+int
+musicgen_write_licenses(const char *root, const char *sf_dir, int *nfonts,
+                        char *err, size_t errlen)
+{
+    char e[1400];
+    if (!root || !root[0]) {
+        seterr(err, errlen, "no dataset root given");
+        return -1;
+    }
+    if (mg_licenses_write(root, sf_dir, nfonts, e, sizeof e)) {
+        seterr(err, errlen, "%s", e);
+        return -1;
+    }
+    return 0;
+}

@@ -345,6 +345,17 @@ MUSICGEN_API int musicgen_generate_batch(const musicgen_config *c,
                                          musicgen_batch_fn fn, void *user,
                                          char *err, size_t errlen);
 
+/* (Re)write <root>/LICENSES.md from the finished samples its
+ * manifest.jsonl lists (status ok: each sample.json's `soundfonts`), as
+ * musicgen_generate_batch and `musicgen licenses ROOT` write it, replaced
+ * atomically. For a tree written sample by sample
+ * (musicgen_generate_to_dir does not touch it: it would read the whole
+ * manifest once per sample). sf_dir: the soundfont registry the
+ * attribution texts come from, NULL for the installed one. *nfonts (may
+ * be NULL) receives the number of fonts listed. 0, or -1 with err. */
+MUSICGEN_API int musicgen_write_licenses(const char *root, const char *sf_dir,
+                                         int *nfonts, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

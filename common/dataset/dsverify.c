@@ -765,9 +765,17 @@ mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs, FILE *out,
         snprintf(lp, sizeof lp, "%s/LICENSES.md", root);
         if (!ms.lic)
             rc = mg_errf(err, errlen, "out of memory");
-        else if (mg_licenses_check(ms.lic, lp, licence_problem, &ms) < 0 &&
-                 errno != ENOENT)
-            say(&ms, "LICENSES.md: cannot read: %s", strerror(errno));
+        else if (mg_licenses_check(ms.lic, lp, licence_problem, &ms) < 0) {
+            if (errno != ENOENT)
+                say(&ms, "LICENSES.md: cannot read: %s", strerror(errno));
+            else if (t->samples)
+                /* a note, not a problem: trees made before the file
+                 * existed, or sample by sample through the library */
+                fprintf(ms.out,
+                        "note: no LICENSES.md (the soundfonts' "
+                        "terms); `musicgen licenses %s` writes it\n",
+                        root);
+        }
     }
 out:
     pthread_mutex_destroy(&p.mu);

@@ -15,12 +15,14 @@ docs/python.md.
 from ._native import MusicgenError
 from .config import Config, UnsupportedFeature, UnsupportedFeatureWarning
 from .api import (BatchResult, Engine, Plan, Sample, SampleResult, generate,
-                  generate_batch, generate_in_memory, split_of, version)
+                  generate_batch, generate_in_memory, split_of, version,
+                  write_licenses)
 
 __all__ = [
     "generate", "generate_batch", "Config", "SampleResult", "BatchResult",
     "Engine", "Plan", "Sample", "generate_in_memory", "split_of", "version",
     "MusicgenError", "UnsupportedFeature", "UnsupportedFeatureWarning",
+    "write_licenses",
 ]
 
 

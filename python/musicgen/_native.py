@@ -117,6 +117,8 @@ def _declare(lib):
         "musicgen_sample_pcm": (I, [P, I, ctypes.POINTER(_Pcm)]),
         "musicgen_generate_batch": (I, [P, ctypes.POINTER(_BatchResult),
                                         BATCH_FN, P, ctypes.c_char_p, SZ]),
+        "musicgen_write_licenses": (I, [S, S, ctypes.POINTER(I),
+                                        ctypes.c_char_p, SZ]),
     }
     for name, (res, args) in protos.items():
         f = getattr(lib, name)

@@ -375,13 +375,34 @@ def _engine_for(cfg):
 
 def generate(cfg: Config) -> SampleResult:
     """Make sample (cfg.global_seed, cfg.sample_index) in cfg.dataset_root;
-    skipped (result.skipped) when its sample.json already exists."""
+    skipped (result.skipped) when its sample.json already exists. The
+    root's LICENSES.md is not rewritten per sample (it is counted from
+    the whole manifest): call write_licenses(root) after the last one
+    (generate_batch writes it itself)."""
     if cfg.global_seed is None:
         raise ValueError("Config.global_seed is required at generate time")
     root = os.fspath(cfg.dataset_root)
     os.makedirs(root, exist_ok=True)
     return _engine_for(cfg).generate_to_dir(cfg.sample_index,
                                             cfg.global_seed, root)
+
+
+def write_licenses(root, sf_dir=None) -> int:
+    """(Re)write root/LICENSES.md from the finished samples its
+    manifest.jsonl lists: every soundfont they used, its licence, the
+    attribution it asks for and the stems and samples using it, as
+    generate_batch and `musicgen licenses ROOT` write it. sf_dir: the
+    soundfont registry the attribution texts come from (None: the
+    installed one). Returns the number of fonts listed."""
+    L = _native.lib()
+    err = ctypes.create_string_buffer(1400)
+    n = ctypes.c_int(0)
+    if L.musicgen_write_licenses(_native.enc(os.fspath(root)),
+                                 _native.enc(os.fspath(sf_dir))
+                                 if sf_dir is not None else None,
+                                 ctypes.byref(n), err, len(err)):
+        raise MusicgenError(err.value.decode("utf-8", "replace"))
+    return n.value
 
 
 def generate_in_memory(cfg: Config) -> Sample:

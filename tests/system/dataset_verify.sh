@@ -20,7 +20,8 @@ grep -q "6 samples, 6 manifest rows, 54 files.*whole, 0 problems" ok.txt ||
 grep -q "30 samples, 30 manifest rows, 120 files" ok2.txt || { cat ok2.txt; die "midi-only summary"; }
 
 # LICENSES.md must agree with the samples' soundfonts (a stale or edited
-# one is named, font by font); a tree without one is not faulted for it.
+# one is named, font by font); a tree without one is not faulted for it
+# but noted, with the command that writes it.
 cp -R midi lic
 sed -i 's/ across 30 finished samples/ across 31 finished samples/' lic/LICENSES.md
 first=$(sed -n 's/^| \([^ |]*\) | .*/\1/p' lic/LICENSES.md | grep -v '^font$' | head -n 1)
@@ -31,6 +32,19 @@ grep -q "^LICENSES.md: covers 31 samples, the tree has 30$" lic.txt &&
     grep -q ": 2 problems$" lic.txt || { cat lic.txt; die "stale LICENSES.md not named"; }
 rm lic/LICENSES.md
 "$MG_BIN" verify lic > lic.txt || { cat lic.txt; die "a tree without LICENSES.md refused"; }
+grep -q "^note: no LICENSES.md .*\`musicgen licenses lic\` writes it$" lic.txt ||
+    { cat lic.txt; die "a missing LICENSES.md not noted"; }
+# `musicgen licenses` writes it again: what generate wrote, byte for byte
+"$MG_BIN" licenses lic > out.txt || die "musicgen licenses failed"
+grep -q "^licenses: lic/LICENSES.md: [1-9][0-9]* fonts\?$" out.txt || { cat out.txt; die "licenses summary"; }
+cmp -s midi/LICENSES.md lic/LICENSES.md || die "musicgen licenses differs from generate's"
+"$MG_BIN" verify lic > lic.txt || { cat lic.txt; die "rewritten LICENSES.md refused"; }
+grep -q "^note:" lic.txt && { cat lic.txt; die "a note with LICENSES.md present"; }
+"$MG_BIN" licenses nowhere 2> err.txt && die "licenses of a missing root succeeded"
+grep -q "^musicgen licenses: nowhere: not a dataset directory$" err.txt || { cat err.txt; die "missing root message"; }
+mkdir empty
+"$MG_BIN" licenses empty 2> err.txt && die "licenses of a directory without a manifest succeeded"
+grep -q "no manifest.jsonl" err.txt || { cat err.txt; die "no-manifest message"; }
 
 # Each fault in its own place of one copy.
 cp -R full bad

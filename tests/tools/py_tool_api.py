@@ -11,6 +11,7 @@ import subprocess
 import sys
 import warnings
 
+import musicgen
 from musicgen import generate, generate_batch, Config, SampleResult, BatchResult
 from musicgen import UnsupportedFeature, UnsupportedFeatureWarning
 
@@ -124,6 +125,19 @@ check(r2.musicality_score == r.musicality_score, "re-run score")
 check(os.stat("ds_env/000000/sample.json").st_mtime_ns == m, "re-run rewrote")
 rows = open("ds_env/manifest.jsonl").read().splitlines()
 check(len(rows) == 1 and '"sample_index":0' in rows[0], "one manifest row: %r" % rows)
+# sample by sample, LICENSES.md is written on request, the same as the CLI's
+check(not os.path.exists("ds_env/LICENSES.md"), "generate() wrote LICENSES.md")
+nf = musicgen.write_licenses("ds_env")
+check(isinstance(nf, int) and nf >= 1, "write_licenses font count %r" % nf)
+lic = open("ds_env/LICENSES.md").read()
+check("across 1 finished sample" in lic, "LICENSES.md covers the one sample")
+subprocess.run([os.environ["MG_BIN"], "licenses", "cli", "-q"], check=True)
+check(open("cli/LICENSES.md").read() == lic, "write_licenses differs from `musicgen licenses`")
+try:
+    musicgen.write_licenses("no_such_root")
+    check(False, "write_licenses of a missing root succeeded")
+except musicgen.MusicgenError as e:
+    check("manifest.jsonl" in str(e), "names the missing manifest: %s" % e)
 
 # the constructor beats the environment: mix-only into an explicit root
 r = generate(Config(global_seed=42, sample_index=1, dataset_root="ds_mix",

@@ -223,6 +223,33 @@ batch_manifest_and_rerun(void **state)
     assert_int_equal(r.succeeded, 1);
     assert_int_equal(count_rows(root, &lines, idx), 0);
     assert_int_equal(lines, 7);
+    /* LICENSES.md: the batch wrote it; musicgen_write_licenses writes the
+     * same bytes again from the manifest */
+    char lp[1100];
+    size_t n0 = 0, n1 = 0;
+    int nfonts = -1;
+    snprintf(lp, sizeof lp, "%s/LICENSES.md", root);
+    char *before = tu_slurp(lp, &n0);
+    assert_non_null(before);
+    assert_non_null(strstr(before, "across 7 finished samples"));
+    assert_int_equal(unlink(lp), 0);
+    assert_int_equal(
+        musicgen_write_licenses(root, NULL, &nfonts, err, sizeof err), 0);
+    assert_true(nfonts >= 1);
+    char *after = tu_slurp(lp, &n1);
+    assert_non_null(after);
+    assert_int_equal(n0, n1);
+    assert_memory_equal(before, after, n0);
+    free(before);
+    free(after);
+    err[0] = 0;
+    assert_int_equal(musicgen_write_licenses(NULL, NULL, NULL, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "root"));
+    assert_int_equal(
+        musicgen_write_licenses("/nonexistent/ds", NULL, NULL, err, sizeof err),
+        -1);
+    assert_non_null(strstr(err, "manifest.jsonl"));
     musicgen_config_destroy(&c);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     assert_int_equal(system(cmd), 0);
