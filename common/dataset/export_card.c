@@ -82,8 +82,10 @@ note(distinct *d, const mg_jdoc *doc, const char *key)
     if (k->type == MG_JT_STR) {
         char buf[sizeof d->v[0]];
         size_t n = mg_jdoc_str(doc, (uint32_t)t, buf, sizeof buf);
-        if (n == (size_t)-1) d->others++;
-        else distinct_add(d, buf, n);
+        if (n == (size_t)-1)
+            d->others++;
+        else
+            distinct_add(d, buf, n);
     } else if (k->type == MG_JT_NUM || k->type == MG_JT_TRUE ||
                k->type == MG_JT_FALSE) {
         distinct_add(d, doc->s + k->start, k->len);
@@ -136,7 +138,8 @@ static void
 put_list(mg_gbuf *b, const distinct *d, bool with_counts)
 {
     int order[CARD_VALUES];
-    for (int i = 0; i < d->k; i++) order[i] = i;
+    for (int i = 0; i < d->k; i++)
+        order[i] = i;
     /* a stable insertion sort on count (descending) */
     for (int i = 1; i < d->k; i++)
         for (int j = i; j > 0 && d->n[order[j]] > d->n[order[j - 1]]; j--) {
@@ -174,22 +177,21 @@ mg_hfcard_save(const mg_hfcard *c, const char *path, char *err, size_t errlen)
 {
     mg_gbuf b = {0};
     char line[512];
-    mg_gbuf_puts(&b,
-                 "---\n"
-                 "pretty_name: musicgen synthetic music\n"
-                 "license: other\n"
-                 "license_name: soundfont-licences\n"
-                 "license_link: LICENSES.md\n"
-                 "task_categories:\n"
-                 "- audio-classification\n"
-                 "tags:\n"
-                 "- music\n"
-                 "- synthetic\n"
-                 "- musicgen\n"
-                 "- beat-tracking\n"
-                 "- chord-recognition\n"
-                 "- key-detection\n"
-                 "size_categories:\n");
+    mg_gbuf_puts(&b, "---\n"
+                     "pretty_name: musicgen synthetic music\n"
+                     "license: other\n"
+                     "license_name: soundfont-licences\n"
+                     "license_link: LICENSES.md\n"
+                     "task_categories:\n"
+                     "- audio-classification\n"
+                     "tags:\n"
+                     "- music\n"
+                     "- synthetic\n"
+                     "- musicgen\n"
+                     "- beat-tracking\n"
+                     "- chord-recognition\n"
+                     "- key-detection\n"
+                     "size_categories:\n");
     snprintf(line, sizeof line, "- %s\n---\n\n", size_bucket(c->rows));
     mg_gbuf_puts(&b, line);
 
@@ -228,28 +230,28 @@ mg_hfcard_save(const mg_hfcard *c, const char *path, char *err, size_t errlen)
              MG_ENGINE_VERSION);
     mg_gbuf_puts(&b, line);
     mg_gbuf_puts(
-        &b,
-        "## Loading\n\n"
-        "```python\n"
-        "from datasets import load_dataset\n"
-        "ds = load_dataset(\"audiofolder\", data_dir=\"PATH/TO/THIS/DIRECTORY\")\n"
-        "```\n\n"
-        "Each split directory has a `metadata.jsonl`: one row per audio "
-        "file, its\n`file_name`, then every field of the sample's "
-        "`sample.json` (lists and\nobjects as JSON values) and the paths "
-        "of its files as exported. Our split\n`valid` is the directory "
-        "`validation`, the name audiofolder gives that split.\n\n"
-        "## Licences\n\n"
-        "The audio was rendered with the soundfonts listed in "
-        "[LICENSES.md](LICENSES.md),\nwith the licence, attribution and "
-        "source each one requires. Whoever passes\nthe audio on passes "
-        "that file with it.\n\n"
-        "## Making a sample again\n\n"
-        "`musicgen generate --seed G --start I --count 1`, with the "
-        "options the dataset\nwas made with (a row records them: genre, "
-        "output mode, sample rate and\nformat, soundfonts), makes sample "
-        "I of global seed G again, its MIDI and\n`sample.json` byte for "
-        "byte; G is the row's `global_seed`, I its `sample_index`.\n");
+        &b, "## Loading\n\n"
+            "```python\n"
+            "from datasets import load_dataset\n"
+            "ds = load_dataset(\"audiofolder\", "
+            "data_dir=\"PATH/TO/THIS/DIRECTORY\")\n"
+            "```\n\n"
+            "Each split directory has a `metadata.jsonl`: one row per audio "
+            "file, its\n`file_name`, then every field of the sample's "
+            "`sample.json` (lists and\nobjects as JSON values) and the paths "
+            "of its files as exported. Our split\n`valid` is the directory "
+            "`validation`, the name audiofolder gives that split.\n\n"
+            "## Licences\n\n"
+            "The audio was rendered with the soundfonts listed in "
+            "[LICENSES.md](LICENSES.md),\nwith the licence, attribution and "
+            "source each one requires. Whoever passes\nthe audio on passes "
+            "that file with it.\n\n"
+            "## Making a sample again\n\n"
+            "`musicgen generate --seed G --start I --count 1`, with the "
+            "options the dataset\nwas made with (a row records them: genre, "
+            "output mode, sample rate and\nformat, soundfonts), makes sample "
+            "I of global seed G again, its MIDI and\n`sample.json` byte for "
+            "byte; G is the row's `global_seed`, I its `sample_index`.\n");
     if (b.oom) {
         mg_gbuf_free(&b);
         return mg_errf(err, errlen, "out of memory");
@@ -259,8 +261,8 @@ mg_hfcard_save(const mg_hfcard *c, const char *path, char *err, size_t errlen)
         mg_gbuf_free(&b);
         return mg_errf(err, errlen, "%s: %s", path, strerror(errno));
     }
-    int bad = fwrite(b.p, 1, b.len, f) != b.len || fflush(f) ||
-              fsync(fileno(f));
+    int bad =
+        fwrite(b.p, 1, b.len, f) != b.len || fflush(f) || fsync(fileno(f));
     int en = errno;
     mg_gbuf_free(&b);
     if (fclose(f) || bad)
