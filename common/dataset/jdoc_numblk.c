@@ -155,6 +155,7 @@ num_block_sse2(const unsigned char *s, size_t i, size_t n, char **op,
 #undef DIG
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define JDOC_AVX2 1
 /* AVX2, where the CPU has it (chosen at start-up): two 32-byte vectors,
@@ -192,8 +193,12 @@ static int simd_level = 1; /* 2 once the start-up check finds AVX2 */
 static bool
 has_avx2(void)
 {
+    /* LZCNT by CPUID (leaf 0x80000001, ECX bit 5): clang's
+     * __builtin_cpu_supports does not know the name */
+    unsigned a, b, c, d;
+    bool lzcnt = __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 5));
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
-           __builtin_cpu_supports("lzcnt") && __builtin_cpu_supports("popcnt");
+           lzcnt && __builtin_cpu_supports("popcnt");
 }
 
 __attribute__((constructor)) static void
