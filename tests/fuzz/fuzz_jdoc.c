@@ -7,7 +7,8 @@
  *     root's "notes" give the same verdict and the same one-line message,
  *     at every vector level (bytes, SSE2, AVX2 where the CPU has them);
  *   - an accepted text is accepted by jansson too (but for a lone
- *     surrogate escape, which ours decodes as U+FFFD), and a refused one is
+ *     surrogate escape, which ours decodes as U+FFFD, and \u0000 in a key,
+ *     which jansson's parser alone refuses), and a refused one is
  *     refused by jansson (unless only our depth limit, 256, refused it, or
  *     the text holds a raw NUL byte, which jansson lets pass after a
  *     number);
@@ -127,8 +128,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* jansson also refuses invalid UTF-8, which the tokenizer leaves
          * to the reader that decodes the string (mg_jdoc_to_json) */
         json_t *mine = mg_jdoc_to_json(&p[0][0].d, 0);
-        /* ... and lone surrogate escapes, which ours reads as U+FFFD */
-        if (!j != !mine && !(mine && strstr(je.text, "invalid Unicode")))
+        /* ... lone surrogate escapes, which ours reads as U+FFFD, and a
+         * \u0000 in a key, which jansson's parser (not its objects)
+         * refuses */
+        if (!j != !mine &&
+            !(mine && (strstr(je.text, "invalid Unicode") ||
+                       strstr(je.text, "NUL byte in object key"))))
             abort();
         json_decref(mine);
         size_t cap = p[0][0].d.t[0].len + 2;
