@@ -245,7 +245,8 @@ fuzz:
 	    EXTRA_CFLAGS=-fsanitize=fuzzer-no-link $(LIBS:$(BUILD)/%=build/fuzz/%)
 	@for t in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
 	    echo "== $$t ($(FUZZ_SECONDS) s)"; \
-	    clang -std=c11 -D_GNU_SOURCE -O1 -g -I. -Icommon $(COMMON_ROOMS:%=-Icommon/%) -Iproto \
+	    clang -std=c11 -D_GNU_SOURCE -O1 -g -DMG_SRC_DIR='"$(CURDIR)"' \
+	        -I. -Icommon $(COMMON_ROOMS:%=-Icommon/%) -Iproto \
 	        -fsanitize=fuzzer,address,undefined \
 	        $$(pkg-config --cflags $(PKGS)) -o build/fuzz/$$t tests/fuzz/$$t.c \
 	        build/fuzz/libmgdaemon.a build/fuzz/libmgproto.a \
