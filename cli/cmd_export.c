@@ -83,8 +83,20 @@ mg_cmd_export(int argc, char **argv)
         static const char *const flags[] = {
             "-r", "--relative", "--no-midi", "--notes", "--force", "-q",
             "--quiet", "-h", "--help", NULL};
-        bool is_flag = false;
+        static const char *const valued[] = {
+            "-o", "--out", "-f", "--fmt", "--split", "-g", "--genre",
+            "--min-score", "--shard-size", "--row-group", "-j", "--jobs",
+            "--codec", NULL};
+        bool is_flag = false, takes = false;
         for (int k = 0; flags[k]; k++) is_flag |= !strcmp(name, flags[k]);
+        for (int k = 0; valued[k]; k++) takes |= !strcmp(name, valued[k]);
+        /* an unknown option is named as such, before it can take the
+         * next argument for its value */
+        if (!is_flag && !takes) {
+            fprintf(stderr, "musicgen export: unknown option '%s' (try "
+                    "--help)\n", name);
+            return 2;
+        }
         if (is_flag) {
             if (val) return bad("option takes no value:", name);
         } else if (!val) {
@@ -137,8 +149,6 @@ mg_cmd_export(int argc, char **argv)
         } else if (!strcmp(name, "--codec")) {
             if (mg_export_codec_parse(val, &o.codec))
                 return bad("--codec must be zstd, snappy or none, not", val);
-        } else {
-            return bad("unknown option", name);
         }
     }
     if (!o.root) return bad("missing ROOT (try musicgen export --help)", NULL);

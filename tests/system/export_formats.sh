@@ -100,6 +100,13 @@ grep -q "no sample has a mix" log || die "hf midi-only message: $(cat log)"
 [ ! -e x.hf ] || die "a failed hf export left x.hf"
 "$MG_BIN" export flat -o x --fmt xml 2> log; [ $? -eq 2 ] || die "--fmt xml"
 grep -q "fmt must be" log || die "--fmt message: $(cat log)"
+# an unknown option is named as one, even where it could take a value
+"$MG_BIN" export flat --overwrite -o x.jsonl 2> log; [ $? -eq 2 ] || die "--overwrite accepted"
+[ "$(cat log)" = "musicgen export: unknown option '--overwrite' (try --help)" ] ||
+    die "unknown option message: $(cat log)"
+"$MG_BIN" export flat -o x.jsonl --overwrite 2> log; [ $? -eq 2 ] || die "trailing --overwrite accepted"
+grep -q "unknown option '--overwrite'" log || die "trailing unknown option: $(cat log)"
+[ ! -e x.jsonl ] || die "a refused export wrote x.jsonl"
 "$MG_BIN" export nowhere -o x.jsonl 2> log && die "a missing root succeeded"
 grep -q "nowhere" log || die "missing root message: $(cat log)"
 "$MG_BIN" export flat -o f.jsonl 2> log && die "overwrote without --force"
