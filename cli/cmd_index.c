@@ -14,7 +14,7 @@
 #include "dsindex.h"
 
 static const char usage_fmt[] =
-    "usage: musicgen %s --dataset ROOT --out|-o DB.json [--csv FILE]\n"
+    "usage: musicgen %s [--dataset] ROOT --out|-o DB.json [--csv FILE]\n"
     "       [--jobs J] [-q]\n"
     "Writes one record per %s\n"
     "of the dataset at ROOT (flat or sharded), in index order, with its\n"
@@ -63,9 +63,11 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
             const char **dst = !strcmp(argv[i], "--dataset") ? &root
                                : strcmp(argv[i], "--csv") ? &out : &csv;
             *dst = argv[++i];
+        } else if (argv[i][0] != '-' && !root) {
+            root = argv[i]; /* ROOT as the other dataset commands take it */
         } else {
-            fprintf(stderr, "musicgen %s: unknown argument '%s' (try "
-                    "--help)\n", cmd, argv[i]);
+            fprintf(stderr, "musicgen %s: unknown %s '%s' (try --help)\n", cmd,
+                    argv[i][0] == '-' ? "option" : "argument", argv[i]);
             return 2;
         }
     }

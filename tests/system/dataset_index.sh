@@ -42,6 +42,11 @@ grep -q "index-midi: [0-9]* records from [0-9]* samples to f.json and f.csv; lef
     || die "index-midi shard: $(cat log)"
 [ ! -s log ] || die "-q printed: $(cat log)"
 "$MG_BIN" index-midi --dataset shard -o s2.json -q || die "index-midi -o"
+# ROOT without --dataset, as verify, stats and export take it: the same
+"$MG_BIN" index-midi shard -o s3.json -q || die "index-midi ROOT"
+cmp -s s2.json s3.json || die "index-midi ROOT differs from --dataset ROOT"
+"$MG_BIN" index-midi shard flat -o s4.json 2> log && die "a second ROOT accepted"
+grep -q "unknown argument 'flat'" log || die "second ROOT message: $(cat log)"
 cmp -s s.json s2.json || die "a second index of the same tree differs"
 "$MG_BIN" index-midi --dataset shard --csv s.csv 2> log \
     || die "index-midi shard csv: $(cat log)"
