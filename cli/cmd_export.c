@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "export.h"
+#include "progress.h"
 
 static const char usage_text[] =
     "usage: musicgen export ROOT --out PATH [--fmt FMT] [options]\n"
@@ -22,7 +23,8 @@ static const char usage_text[] =
     "out and counted.\n"
     "\n"
     "  -o, --out PATH      output file (jsonl, csv, parquet) or directory\n"
-    "  -f, --fmt FMT       jsonl (default), csv, parquet, hf, jams, webdataset\n"
+    "  -f, --fmt FMT       jsonl (default), csv, parquet, hf, jams, "
+    "webdataset\n"
     "  -r, --relative      paths relative to ROOT (default: absolute)\n"
     "      --no-midi       no MIDI path columns / MIDI files\n"
     "      --notes         jsonl, csv, parquet, hf: the notes.<layer>.*\n"
@@ -37,7 +39,10 @@ static const char usage_text[] =
     "                      (1..64, 1: none; default: one per core, at most\n"
     "                      8; the output is the same for every J)\n"
     "      --force         replace PATH if it exists\n"
-    "  -q, --quiet         no summary line\n";
+    "  -q, --quiet         no summary line (and no progress line)\n"
+    "      --progress      a progress line on stderr even when it is not a\n"
+    "                      terminal (a line every 10 s; on a terminal it is\n"
+    "                      shown anyway unless -q, and erased at the end)\n";
 
 static int
 bad(const char *msg, const char *arg)
@@ -66,7 +71,8 @@ mg_cmd_export(int argc, char **argv)
                         .shard_size = 1000,
                         .row_group = 8192,
                         .codec = MG_CODEC_ZSTD};
-    bool quiet = false;
+    bool quiet = false, progress = false;
+    mg_cliprog prog;
     for (int i = 1; i < argc; i++) {
         char *a = argv[i], *val = NULL;
         char name[64] = "";
@@ -81,8 +87,8 @@ mg_cmd_export(int argc, char **argv)
             continue;
         }
         static const char *const flags[] = {
-            "-r", "--relative", "--no-midi", "--notes", "--force", "-q",
-            "--quiet", "-h", "--help", NULL};
+            "-r",      "--relative", "--no-midi", "--notes", "--force", "-q",
+            "--quiet", "--progress", "-h",        "--help",  NULL};
         static const char *const valued[] = {
             "-o", "--out", "-f", "--fmt", "--split", "-g", "--genre",
             "--min-score", "--shard-size", "--row-group", "-j", "--jobs",
@@ -122,6 +128,8 @@ mg_cmd_export(int argc, char **argv)
             o.overwrite = true;
         } else if (!strcmp(name, "-q") || !strcmp(name, "--quiet")) {
             quiet = true;
+        } else if (!strcmp(name, "--progress")) {
+            progress = true;
         } else if (!strcmp(name, "--split")) {
             o.split = val;
         } else if (!strcmp(name, "-g") || !strcmp(name, "--genre")) {
@@ -158,7 +166,13 @@ mg_cmd_export(int argc, char **argv)
     if (mg_export_opts_check(&o, err, sizeof err)) return bad(err, NULL);
 
     mg_export_stats st;
-    if (mg_export_run(&o, &st, err, sizeof err)) {
+    o.progress = mg_cliprog_start(&prog, "export", o.root,
+                                  progress ? MG_CLIPROG_ON
+                                  : quiet  ? MG_CLIPROG_OFF
+                                           : MG_CLIPROG_AUTO);
+    int xrc = mg_export_run(&o, &st, err, sizeof err);
+    mg_cliprog_end(&prog);
+    if (xrc) {
         fprintf(stderr, "musicgen export: %s\n", err);
         return 1;
     }

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "dsargs.h"
 #include "dsfilter.h"
+#include "progress.h"
 
 static const char usage[] =
     "usage: musicgen filter ROOT --min-score X [--reject-dir D] [--dry-run] "
@@ -23,7 +24,9 @@ static const char usage[] =
     "is one rename: a sample is always whole, in place or in D; an\n"
     "interrupted run is finished by running it again. --dry-run lists the\n"
     "samples it would move and changes nothing. --jobs J: threads reading\n"
-    "sample.json ahead (1..64, 1: none; default one per core, at most 8).\n";
+    "sample.json ahead (1..64, 1: none; default one per core, at most 8).\n"
+    "--progress: a progress line on stderr every 10 s (redrawn in place on\n"
+    "a terminal with -q).\n";
 
 int
 mg_cmd_filter(int argc, char **argv)
@@ -32,7 +35,8 @@ mg_cmd_filter(int argc, char **argv)
                                          "--jobs", "-j", NULL};
     long jobs = 0;
     const char *rej = NULL;
-    bool dry = false, have_min = false;
+    bool dry = false, have_min = false, progress = false;
+    mg_cliprog prog;
     double min = 0;
     char err[1200];
     mg_dsargs a;
@@ -56,6 +60,8 @@ mg_cmd_filter(int argc, char **argv)
             rej = a.val;
         } else if (!strcmp(a.opt, "--jobs") || !strcmp(a.opt, "-j")) {
             if (mg_dsargs_jobs("filter", a.val, &jobs)) return 2;
+        } else if (!strcmp(a.opt, "--progress")) {
+            progress = true;
         } else {
             return mg_dsargs_unknown(&a);
         }
@@ -72,8 +78,13 @@ mg_cmd_filter(int argc, char **argv)
     FILE *log = quiet ? fopen("/dev/null", "w") : stdout;
     setvbuf(stdout, NULL, _IOLBF, 0);
     mg_dsfilter_totals t;
-    int rc = mg_dsfilter_run(root, min, rej, (int)jobs, dry,
+    mg_dsprogress pg = mg_cliprog_start(&prog, "filter", root,
+                                        !progress ? MG_CLIPROG_OFF
+                                        : quiet   ? MG_CLIPROG_ON
+                                                  : MG_CLIPROG_LINES);
+    int rc = mg_dsfilter_run(root, min, rej, (int)jobs, &pg, dry,
                              log ? log : stdout, &t, err, sizeof err);
+    mg_cliprog_end(&prog);
     if (quiet && log) fclose(log);
     if (rc) {
         fprintf(stderr, "musicgen filter: %s\n", err);

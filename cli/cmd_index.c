@@ -12,10 +12,11 @@
 #include "commands.h"
 #include "dsargs.h"
 #include "dsindex.h"
+#include "progress.h"
 
 static const char usage_fmt[] =
     "usage: musicgen %s [--dataset] ROOT --out|-o DB.json [--csv FILE]\n"
-    "       [--jobs J] [-q]\n"
+    "       [--jobs J] [-q] [--progress]\n"
     "Writes one record per %s\n"
     "of the dataset at ROOT (flat or sharded), in index order, with its\n"
     "sample's ground truth from sample.json. Columns:\n"
@@ -25,7 +26,9 @@ static const char usage_fmt[] =
     "both). Failed, half-written and unreadable samples and missing files\n"
     "are left out and counted on the summary line. --jobs J: threads\n"
     "reading sample.json ahead (1..64, 1: none; default one per core, at\n"
-    "most 8; the output is the same). Schema and example queries:\n"
+    "most 8; the output is the same). --progress: a progress line on\n"
+    "stderr even when it is not a terminal (every 10 s; on a terminal it\n"
+    "is shown anyway unless -q). Schema and example queries:\n"
     "docs/index.md.\n";
 
 static int
@@ -33,7 +36,8 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
 {
     const char *cmd = kind == MG_DSINDEX_MIDI ? "index-midi" : "index-audio";
     const char *root = NULL, *out = NULL, *csv = NULL;
-    bool quiet = false;
+    bool quiet = false, progress = false;
+    mg_cliprog prog;
     long jobs = 0;
     char err[1200], cols[1200] = "";
     for (const char *const *c = mg_dsindex_columns(kind); *c; c++) {
@@ -49,12 +53,14 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
             return 0;
         } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
             quiet = true;
+        } else if (!strcmp(argv[i], "--progress")) {
+            progress = true;
         } else if (!strcmp(argv[i], "--jobs") || !strcmp(argv[i], "-j")) {
             if (mg_dsargs_jobs(cmd, i + 1 < argc ? argv[i + 1] : NULL, &jobs))
                 return 2;
             i++;
-        } else if (!strcmp(argv[i], "--dataset") || !strcmp(argv[i], "--out")
-                   || !strcmp(argv[i], "-o") || !strcmp(argv[i], "--csv")) {
+        } else if (!strcmp(argv[i], "--dataset") || !strcmp(argv[i], "--out") ||
+                   !strcmp(argv[i], "-o") || !strcmp(argv[i], "--csv")) {
             if (i + 1 >= argc || !*argv[i + 1]) {
                 fprintf(stderr, "musicgen %s: %s needs a value\n", cmd,
                         argv[i]);
@@ -82,8 +88,14 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
         return 2;
     }
     mg_dsindex_totals t;
-    if (mg_dsindex_run(root, kind, (int)jobs, out, csv, &t, err,
-                       sizeof err)) {
+    mg_dsprogress pg = mg_cliprog_start(&prog, cmd, root,
+                                        progress ? MG_CLIPROG_ON
+                                        : quiet  ? MG_CLIPROG_OFF
+                                                 : MG_CLIPROG_AUTO);
+    int irc = mg_dsindex_run(root, kind, (int)jobs, &pg, out, csv, &t, err,
+                             sizeof err);
+    mg_cliprog_end(&prog);
+    if (irc) {
         fprintf(stderr, "musicgen %s: %s\n", cmd, err);
         return 1;
     }

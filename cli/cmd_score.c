@@ -12,6 +12,7 @@
 #include "config.h"
 #include "dsargs.h"
 #include "dsscore.h"
+#include "progress.h"
 
 static const char usage[] =
     "usage: musicgen score ROOT [--force] [--genres-dir DIR] [--jobs J] [-q]\n"
@@ -22,7 +23,8 @@ static const char usage[] =
     "interrupted run is finished by running it again. Exit 1 when a sample\n"
     "could not be scored (named on stderr). --jobs J: threads reading and\n"
     "analysing samples ahead (1..64, 1: none; default one per core, at most\n"
-    "8; the result is the same).\n";
+    "8; the result is the same). --progress: a progress line on stderr\n"
+    "every 10 s (redrawn in place on a terminal with -q).\n";
 
 int
 mg_cmd_score(int argc, char **argv)
@@ -31,7 +33,8 @@ mg_cmd_score(int argc, char **argv)
                                          NULL};
     long jobs = 0;
     const char *gdir = NULL;
-    bool force = false;
+    bool force = false, progress = false;
+    mg_cliprog prog;
     char defg[4200], err[1200];
     mg_dsargs a;
     int r;
@@ -44,7 +47,8 @@ mg_cmd_score(int argc, char **argv)
             gdir = a.val;
         else if (!strcmp(a.opt, "--jobs") || !strcmp(a.opt, "-j")) {
             if (mg_dsargs_jobs("score", a.val, &jobs)) return 2;
-        }
+        } else if (!strcmp(a.opt, "--progress"))
+            progress = true;
         else
             return mg_dsargs_unknown(&a);
     }
@@ -59,8 +63,15 @@ mg_cmd_score(int argc, char **argv)
     FILE *log = quiet ? fopen("/dev/null", "w") : stdout;
     mg_dsscore_totals t;
     setvbuf(stdout, NULL, _IOLBF, 0);
-    int rc = mg_dsscore_run(root, force, gdir, (int)jobs, log ? log : stdout,
-                            &t, err, sizeof err);
+    /* its own line per sample goes to stdout: the progress line is a
+     * whole line too, unless -q leaves the terminal to it */
+    mg_dsprogress pg = mg_cliprog_start(&prog, "score", root,
+                                        !progress ? MG_CLIPROG_OFF
+                                        : quiet   ? MG_CLIPROG_ON
+                                                  : MG_CLIPROG_LINES);
+    int rc = mg_dsscore_run(root, force, gdir, (int)jobs, &pg,
+                            log ? log : stdout, &t, err, sizeof err);
+    mg_cliprog_end(&prog);
     if (quiet && log) fclose(log);
     if (rc) {
         fprintf(stderr, "musicgen score: %s\n", err);

@@ -11,6 +11,7 @@
 #include "dsargs.h"
 #include "dsstats.h"
 #include "jsonout.h"
+#include "progress.h"
 
 static const char usage[] =
     "usage: musicgen stats ROOT [--fmt text|json] [--plot DIR] [--jobs J]\n"
@@ -21,7 +22,10 @@ static const char usage[] =
     "  --plot DIR   also write one SVG chart per count and histogram, and\n"
     "               DIR/index.html showing them all\n"
     "  --jobs J     threads reading sample.json ahead (1..64, 1: none;\n"
-    "               default one per core, at most 8)\n";
+    "               default one per core, at most 8)\n"
+    "  --progress   a progress line on stderr even when it is not a\n"
+    "               terminal (a line every 10 s; on a terminal it is shown\n"
+    "               anyway)\n";
 
 int
 mg_cmd_stats(int argc, char **argv)
@@ -30,6 +34,8 @@ mg_cmd_stats(int argc, char **argv)
                                          NULL};
     long jobs = 0;
     const char *plot = NULL, *fmt = "text";
+    mg_cliprog_mode pmode = MG_CLIPROG_AUTO;
+    mg_cliprog prog;
     char err[1200];
     mg_dsargs a;
     int r;
@@ -47,6 +53,8 @@ mg_cmd_stats(int argc, char **argv)
             plot = a.val;
         } else if (!strcmp(a.opt, "--jobs") || !strcmp(a.opt, "-j")) {
             if (mg_dsargs_jobs("stats", a.val, &jobs)) return 2;
+        } else if (!strcmp(a.opt, "--progress")) {
+            pmode = MG_CLIPROG_ON;
         } else {
             return mg_dsargs_unknown(&a);
         }
@@ -56,7 +64,10 @@ mg_cmd_stats(int argc, char **argv)
     const char *root = a.root;
     mg_dsstats *s = mg_dsstats_new();
     if (!s) return 1;
-    if (mg_dsstats_run(s, root, (int)jobs, err, sizeof err)) {
+    mg_dsprogress pg = mg_cliprog_start(&prog, "stats", root, pmode);
+    int srun = mg_dsstats_run(s, root, (int)jobs, &pg, err, sizeof err);
+    mg_cliprog_end(&prog);
+    if (srun) {
         fprintf(stderr, "musicgen stats: %s\n", err);
         mg_dsstats_destroy(&s);
         return 1;

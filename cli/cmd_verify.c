@@ -14,6 +14,7 @@
 #include "config.h"
 #include "dsargs.h"
 #include "dsverify.h"
+#include "progress.h"
 
 static const char usage[] =
     "usage: musicgen verify ROOT [--jobs J] [--schema FILE]\n"
@@ -24,6 +25,9 @@ static const char usage[] =
     "Prints one line per problem; exit 0 when the tree is whole, 1 when\n"
     "anything is wrong, 2 on bad usage.\n"
     "  --jobs J       threads hashing files (default: one per core)\n"
+    "  --progress     a progress line on stderr even when it is not a\n"
+    "                 terminal (a line every 10 s; on a terminal it is\n"
+    "                 shown anyway, and erased at the end)\n"
     "  --schema FILE  schema of sample.json (default: the installed one)\n";
 
 int
@@ -31,6 +35,8 @@ mg_cmd_verify(int argc, char **argv)
 {
     static const char *const valued[] = {"--jobs", "-j", "--schema", NULL};
     const char *schema = NULL;
+    mg_cliprog_mode pmode = MG_CLIPROG_AUTO;
+    mg_cliprog prog;
     char defschema[4200], err[1200];
     long jobs = sysconf(_SC_NPROCESSORS_ONLN);
     mg_dsargs a;
@@ -42,6 +48,8 @@ mg_cmd_verify(int argc, char **argv)
             if (mg_dsargs_jobs("verify", a.val, &jobs)) return 2;
         } else if (!strcmp(a.opt, "--schema")) {
             schema = a.val;
+        } else if (!strcmp(a.opt, "--progress")) {
+            pmode = MG_CLIPROG_ON;
         } else {
             return mg_dsargs_unknown(&a);
         }
@@ -61,7 +69,10 @@ mg_cmd_verify(int argc, char **argv)
         return 1;
     }
     mg_dsverify_totals t;
-    int rc = mg_dsverify_run(v, root, (int)jobs, stdout, &t, err, sizeof err);
+    mg_dsprogress pg = mg_cliprog_start(&prog, "verify", root, pmode);
+    int rc =
+        mg_dsverify_run(v, root, (int)jobs, &pg, stdout, &t, err, sizeof err);
+    mg_cliprog_end(&prog);
     mg_dsverify_destroy(&v);
     if (rc) {
         fflush(stdout);

@@ -43,6 +43,7 @@ struct mg_dsfetch {
     uint64_t claim;   /* next sequence number a worker takes */
     uint64_t cons;    /* the caller's next (or held) item */
     bool held;        /* the caller holds item cons */
+    uint64_t given;   /* items given to the caller (progress.tick) */
     bool walk_end, stop;
     bool cons_waits;  /* the caller sleeps on `ready` */
     int idle;         /* workers asleep on `space` */
@@ -213,6 +214,8 @@ mg_dsfetch_next(mg_dsfetch *f, mg_dsitem **out, char *err, size_t errlen)
         }
         work(f, sl);
         *out = &sl->it;
+        if (f->o.progress.tick)
+            f->o.progress.tick(f->o.progress.ud, ++f->given);
         return 1;
     }
     pthread_mutex_lock(&f->mu);
@@ -240,6 +243,7 @@ mg_dsfetch_next(mg_dsfetch *f, mg_dsitem **out, char *err, size_t errlen)
         return sl->rc;
     }
     *out = &sl->it;
+    if (f->o.progress.tick) f->o.progress.tick(f->o.progress.ud, ++f->given);
     return 1;
 }
 

@@ -61,6 +61,9 @@ typedef struct {
     /* Called on every item's user state when the fetch is destroyed (what
      * prep left there and the caller has not taken); NULL: none. */
     void (*user_free)(void *user);
+    /* progress.tick after each item mg_dsfetch_next gives, in the
+     * caller's thread (dsread.h). */
+    mg_dsprogress progress;
 } mg_dsfetch_opts;
 
 typedef struct mg_dsfetch mg_dsfetch;

@@ -247,8 +247,8 @@ out:
 
 int
 mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
-                int jobs, bool dry_run, FILE *log, mg_dsfilter_totals *t,
-                char *err, size_t errlen)
+                int jobs, const mg_dsprogress *progress, bool dry_run,
+                FILE *log, mg_dsfilter_totals *t, char *err, size_t errlen)
 {
     char rej[4096], e2[600];
     struct stat sr, sd;
@@ -287,6 +287,7 @@ mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
     mg_dsfetch_opts fo = {.jflags = MG_JDOC_LEAF_ARRAYS,
                           .skip = "notes",
                           .jobs = mg_dsfetch_jobs(jobs)};
+    if (progress) fo.progress = *progress;
     mg_dsfetch *f = mg_dsfetch_open(root, &fo, err, errlen);
     if (!f) return -1;
     int width = mg_dsfetch_shard_width(f);

@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dsread.h"
+
 typedef struct {
     uint64_t samples;   /* complete samples in ROOT at the start */
     uint64_t below;     /* of them, below the threshold */
@@ -47,10 +49,9 @@ typedef struct {
  * Returns 0 when the run completed (t->problems may be non-zero), -1
  * with err when it could not. Test hook: MUSICGEN_TEST_KILL_AFTER=K
  * kills the process right after its K-th move (mg_ds_test_step). */
-int mg_dsfilter_run(const char *root, double min_score,
-                    const char *reject_dir, int jobs, bool dry_run,
-                    FILE *log, mg_dsfilter_totals *t, char *err,
-                    size_t errlen);
+int mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
+                    int jobs, const mg_dsprogress *progress, bool dry_run,
+                    FILE *log, mg_dsfilter_totals *t, char *err, size_t errlen);
 
 /* The reject directories recorded for root, at most max, into dirs
  * (each malloc'd; the caller frees them). Returns how many (0 when none

@@ -521,8 +521,9 @@ free_tree(void *user)
 
 int
 mg_dsindex_run(const char *root, mg_dsindex_kind kind, int jobs,
-               const char *json_path, const char *csv_path,
-               mg_dsindex_totals *t, char *err, size_t errlen)
+               const mg_dsprogress *progress, const char *json_path,
+               const char *csv_path, mg_dsindex_totals *t, char *err,
+               size_t errlen)
 {
     mg_dsfetch *f = NULL;
     memset(t, 0, sizeof *t);
@@ -548,6 +549,7 @@ mg_dsindex_run(const char *root, mg_dsindex_kind kind, int jobs,
                           .user_size = sizeof(json_t *),
                           .prep = prep_tree,
                           .user_free = free_tree};
+    if (progress) fo.progress = *progress;
     f = mg_dsfetch_open(root, &fo, err, errlen);
     if (!f) goto out;
     if (json_path && !(c->json = mg_dsout_open(json_path, e2, sizeof e2))) {

@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dsread.h"
+
 typedef enum { MG_DSINDEX_MIDI, MG_DSINDEX_AUDIO } mg_dsindex_kind;
 
 typedef struct {
@@ -44,8 +46,9 @@ typedef struct {
  * (dsfetch.h: 0 one per core, 1 none; the output is the same). 0, or -1
  * with one line in err. */
 int mg_dsindex_run(const char *root, mg_dsindex_kind kind, int jobs,
-                   const char *json_path, const char *csv_path,
-                   mg_dsindex_totals *t, char *err, size_t errlen);
+                   const mg_dsprogress *progress, const char *json_path,
+                   const char *csv_path, mg_dsindex_totals *t, char *err,
+                   size_t errlen);
 
 /* The column names of a kind, in output order; NULL-terminated. */
 const char *const *mg_dsindex_columns(mg_dsindex_kind kind);

@@ -50,6 +50,18 @@ enum {
 
 typedef struct mg_dsread mg_dsread;
 
+/* How far a long pass over a dataset is, for a display (the CLI's
+ * --progress line): tick(ud, n) after each of the n sample directories
+ * handed to the command so far (complete or not), in the command's own
+ * thread; clear(ud), where not NULL, before the pass writes a line of its
+ * own to a terminal the display may share. Both NULL: no display (what
+ * the library's callers get unless they ask). */
+typedef struct {
+    void (*tick)(void *ud, uint64_t n);
+    void (*clear)(void *ud);
+    void *ud;
+} mg_dsprogress;
+
 typedef struct {
     uint64_t index;   /* MG_DSREAD_NOINDEX for an odd ".tmp-*" name */
     const char *path; /* "<root>/<rel>" */

@@ -303,7 +303,8 @@ mrows_emit(mrows *mr)
 
 int
 mg_dsscore_run(const char *root, bool force, const char *genres_dir, int jobs,
-               FILE *log, mg_dsscore_totals *t, char *err, size_t errlen)
+               const mg_dsprogress *progress, FILE *log, mg_dsscore_totals *t,
+               char *err, size_t errlen)
 {
     char mpath[4200];
     memset(t, 0, sizeof *t);
@@ -316,6 +317,7 @@ mg_dsscore_run(const char *root, bool force, const char *genres_dir, int jobs,
                           .prep = prep_score,
                           .ctx = &cx,
                           .user_free = scored_free};
+    if (progress) fo.progress = *progress;
     mg_dsfetch *f = mg_dsfetch_open(root, &fo, err, errlen);
     if (!f) {
         pthread_mutex_destroy(&cx.mu);

@@ -24,6 +24,8 @@
 
 #include <jansson.h>
 
+#include "dsread.h"
+
 typedef struct {
     uint64_t samples;  /* complete samples seen */
     uint64_t scored;   /* sample.json rewritten */
@@ -42,8 +44,8 @@ typedef struct {
  * MUSICGEN_TEST_KILL_AFTER=K makes the process SIGKILL itself right after
  * its K-th sample.json replacement. */
 int mg_dsscore_run(const char *root, bool force, const char *genres_dir,
-                   int jobs, FILE *log, mg_dsscore_totals *t, char *err,
-                   size_t errlen);
+                   int jobs, const mg_dsprogress *progress, FILE *log,
+                   mg_dsscore_totals *t, char *err, size_t errlen);
 
 /* Tempo ranges of the genre lists named in sample.json files ("genres"),
  * resolved once per distinct list: zero-initialise with genres_dir set.

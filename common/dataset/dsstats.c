@@ -230,8 +230,8 @@ reason(const char *e, char *buf, size_t n)
 }
 
 int
-mg_dsstats_run(mg_dsstats *s, const char *root, int jobs, char *err,
-               size_t errlen)
+mg_dsstats_run(mg_dsstats *s, const char *root, int jobs,
+               const mg_dsprogress *progress, char *err, size_t errlen)
 {
     snprintf(s->root, sizeof s->root, "%s", root);
     /* sample.json read and tokenized ahead by threads (dsfetch.h), arrays
@@ -240,6 +240,7 @@ mg_dsstats_run(mg_dsstats *s, const char *root, int jobs, char *err,
                           .jflags = MG_JDOC_LEAF_ARRAYS,
                           .skip = "notes",
                           .jobs = mg_dsfetch_jobs(jobs)};
+    if (progress) fo.progress = *progress;
     mg_dsfetch *f = mg_dsfetch_open(root, &fo, err, errlen);
     if (!f) return -1;
     s->width = mg_dsfetch_shard_width(f);

@@ -21,6 +21,8 @@
 
 #include <jansson.h>
 
+#include "dsread.h"
+
 #define MG_DSSTATS_MAXKEYS 256
 
 typedef struct mg_dsstats mg_dsstats;
@@ -31,8 +33,8 @@ void mg_dsstats_destroy(mg_dsstats **sp);
 /* Walk the tree at root (and its manifest, for failed rows), sample.json
  * read ahead by jobs threads (dsfetch.h: 0 one per core, 1 none; the
  * counts are the same). 0, or -1 with err when the tree cannot be read. */
-int mg_dsstats_run(mg_dsstats *s, const char *root, int jobs, char *err,
-                   size_t errlen);
+int mg_dsstats_run(mg_dsstats *s, const char *root, int jobs,
+                   const mg_dsprogress *progress, char *err, size_t errlen);
 
 uint64_t mg_dsstats_samples(const mg_dsstats *s);
 

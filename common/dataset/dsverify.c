@@ -465,6 +465,8 @@ typedef struct {
     FILE *out;
     mg_dsverify_totals *t;
     mg_licenses *lic; /* the fonts of the complete samples */
+    mg_dsprogress progress;
+    uint64_t consumed; /* sample directories joined (progress.tick) */
 } mside;
 
 static void
@@ -474,6 +476,7 @@ static void
 say(mside *ms, const char *fmt, ...)
 {
     va_list ap;
+    if (ms->progress.clear) ms->progress.clear(ms->progress.ud);
     va_start(ap, fmt);
     vfprintf(ms->out, fmt, ap);
     va_end(ap);
@@ -583,6 +586,7 @@ static void
 consume(mside *ms, slot *s)
 {
     const char *p = s->res.text;
+    if (p && *p && ms->progress.clear) ms->progress.clear(ms->progress.ud);
     while (p && *p) {
         const char *nl = strchr(p, '\n');
         fprintf(ms->out, "%s: %.*s\n", s->rel, (int)(nl - p), p);
@@ -668,8 +672,9 @@ now_s(void)
 }
 
 int
-mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs, FILE *out,
-                mg_dsverify_totals *t, char *err, size_t errlen)
+mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs,
+                const mg_dsprogress *progress, FILE *out, mg_dsverify_totals *t,
+                char *err, size_t errlen)
 {
     double t0 = now_s(), c0 = cpu_s();
     memset(t, 0, sizeof *t);
@@ -679,9 +684,11 @@ mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs, FILE *out,
     if (!rd) return -1;
 
     mside ms = {.out = out, .t = t, .lic = mg_licenses_new()};
+    if (progress) ms.progress = *progress;
     char merr[600];
     ms.m = mg_dsmanifest_open(root, merr, sizeof merr);
     if (!ms.m) {
+        if (ms.progress.clear) ms.progress.clear(ms.progress.ud);
         fprintf(out, "manifest.jsonl: %s\n",
                 errno == ENOENT ? "missing (a finished run has one)" : merr);
         t->problems++;
@@ -745,6 +752,7 @@ mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs, FILE *out,
             pthread_cond_wait(&p.done, &p.mu);
         pthread_mutex_unlock(&p.mu);
         consume(&ms, h);
+        if (ms.progress.tick) ms.progress.tick(ms.progress.ud, ++ms.consumed);
         mg_dsverify_result_free(&h->res);
         pthread_mutex_lock(&p.mu);
         h->state = 0;
@@ -768,13 +776,15 @@ mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs, FILE *out,
         else if (mg_licenses_check(ms.lic, lp, licence_problem, &ms) < 0) {
             if (errno != ENOENT)
                 say(&ms, "LICENSES.md: cannot read: %s", strerror(errno));
-            else if (t->samples)
+            else if (t->samples) {
                 /* a note, not a problem: trees made before the file
                  * existed, or sample by sample through the library */
+                if (ms.progress.clear) ms.progress.clear(ms.progress.ud);
                 fprintf(ms.out,
                         "note: no LICENSES.md (the soundfonts' "
                         "terms); `musicgen licenses %s` writes it\n",
                         root);
+            }
         }
     }
 out:

@@ -31,6 +31,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dsread.h"
+
 typedef struct mg_dsverify mg_dsverify;
 
 /* schema_path: the JSON Schema of sample.json. NULL and a message when it
@@ -81,7 +83,7 @@ typedef struct {
  * done (t->problems says whether the tree is whole), -1 with err when it
  * could not be (root unreadable, mixed layout, out of memory). */
 int mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs,
-                    FILE *out, mg_dsverify_totals *t, char *err,
-                    size_t errlen);
+                    const mg_dsprogress *progress, FILE *out,
+                    mg_dsverify_totals *t, char *err, size_t errlen);
 
 #endif

@@ -502,6 +502,8 @@ fetch_open(const mg_export_opts *o, const mg_xwriter *w, prep_ctx *pc,
                           .user_size = sizeof(mg_xrow),
                           .prep = prep_row,
                           .ctx = pc};
+    /* the main pass is the one a display follows, not the schema scan */
+    if (dsflags & MG_DSREAD_PARTIALS) fo.progress = o->progress;
     return mg_dsfetch_open(pc->absroot, &fo, err, errlen);
 }
 

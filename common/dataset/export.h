@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dsread.h"
+
 typedef enum {
     MG_EXPORT_JSONL,
     MG_EXPORT_CSV,
@@ -66,6 +68,8 @@ typedef struct {
     /* hf, webdataset: the soundfont registry LICENSES.md takes attribution
      * texts from (NULL: the installed data's, mg_data_dir()/sf). */
     const char *sf_dir;
+    /* A display of how far the pass is (dsread.h); zero: none. */
+    mg_dsprogress progress;
 } mg_export_opts;
 
 typedef struct {

@@ -1,0 +1,127 @@
+/*
+ * progress — the dataset commands' progress line (see progress.h).
+ */
+#include "progress.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Lines of root/manifest.jsonl (one row per sample of a finished run):
+ * the pass's expected length; 0 when there is none. */
+static uint64_t
+manifest_rows(const char *root)
+{
+    char path[4200], buf[1 << 16];
+    snprintf(path, sizeof path, "%s/manifest.jsonl", root);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    uint64_t n = 0;
+    ssize_t got;
+    while ((got = read(fd, buf, sizeof buf)) > 0)
+        for (const char *p = buf, *e = buf + got;
+             (p = memchr(p, '\n', (size_t)(e - p))); p++)
+            n++;
+    close(fd);
+    return n;
+}
+
+static void
+span(char *out, size_t n, double s)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(out, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(out, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+static void
+draw(mg_cliprog *p, double now)
+{
+    char line[200], left[32];
+    double el = now - p->t0, rate = el > 0 ? (double)p->n / el : 0;
+    int k;
+    if (p->total >= p->n && p->total) {
+        k = snprintf(line, sizeof line,
+                     "%s: %" PRIu64 " of %" PRIu64 " samples (%d%%), %.0f/s",
+                     p->cmd, p->n, p->total,
+                     (int)(100.0 * (double)p->n / (double)p->total), rate);
+        if (rate > 0 && p->total > p->n) {
+            span(left, sizeof left, (double)(p->total - p->n) / rate);
+            snprintf(line + k, sizeof line - (size_t)k, ", %s left", left);
+        }
+    } else {
+        snprintf(line, sizeof line, "%s: %" PRIu64 " samples, %.0f/s", p->cmd,
+                 p->n, rate);
+    }
+    if (p->redraw)
+        fprintf(stderr, "\r%s\033[K", line);
+    else
+        fprintf(stderr, "%s\n", line);
+    fflush(stderr);
+    p->shown = p->redraw;
+    p->last = now;
+}
+
+static void
+tick(void *ud, uint64_t n)
+{
+    mg_cliprog *p = ud;
+    p->n = n;
+    double now = now_s();
+    if (now - p->last >= p->period) draw(p, now);
+}
+
+static void
+clear(void *ud)
+{
+    mg_cliprog *p = ud;
+    if (!p->shown) return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    p->shown = false;
+}
+
+mg_dsprogress
+mg_cliprog_start(mg_cliprog *p, const char *cmd, const char *root,
+                 mg_cliprog_mode mode)
+{
+    memset(p, 0, sizeof *p);
+    bool tty = isatty(STDERR_FILENO) == 1;
+    p->on = mode == MG_CLIPROG_ON || mode == MG_CLIPROG_LINES ||
+            (mode == MG_CLIPROG_AUTO && tty);
+    if (!p->on) return (mg_dsprogress){0};
+    snprintf(p->cmd, sizeof p->cmd, "%s", cmd);
+    p->redraw = tty && mode != MG_CLIPROG_LINES;
+    p->period = p->redraw ? 0.2 : 10.0;
+    p->total = manifest_rows(root);
+    p->t0 = now_s();
+    p->last = p->t0 - p->period; /* the first sample draws a line at once */
+    return (mg_dsprogress){tick, p->redraw ? clear : NULL, p};
+}
+
+void
+mg_cliprog_end(mg_cliprog *p)
+{
+    if (!p->on) return;
+    if (p->redraw) {
+        clear(p);
+        return;
+    }
+    double el = now_s() - p->t0;
+    fprintf(stderr, "%s: %" PRIu64 " samples in %.2f s (%.0f/s)\n", p->cmd,
+            p->n, el, el > 0 ? (double)p->n / el : 0.0);
+    fflush(stderr);
+}
