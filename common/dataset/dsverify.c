@@ -30,6 +30,7 @@
 #include "engine.h"
 #include "errmsg.h"
 #include "hex.h"
+#include "jdoc.h"
 #include "jschema.h"
 #include "licenses.h"
 #include "seed.h"
@@ -306,13 +307,132 @@ slurp(const char *path, size_t *len)
     return b;
 }
 
+/* First byte of text that does not start or continue a valid UTF-8
+ * sequence (RFC 3629: no overlong form, no surrogate, at most U+10FFFF),
+ * or NULL: what jansson refused and the tokenizer leaves to readers. */
+static const char *
+utf8_bad(const char *text, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)text, *e = s + n;
+    while (s < e) {
+        if (*s < 0x80) {
+            s++;
+            continue;
+        }
+        int k;
+        uint32_t cp;
+        if ((*s & 0xE0) == 0xC0)
+            k = 1, cp = *s & 0x1F;
+        else if ((*s & 0xF0) == 0xE0)
+            k = 2, cp = *s & 0x0F;
+        else if ((*s & 0xF8) == 0xF0)
+            k = 3, cp = *s & 0x07;
+        else
+            return (const char *)s;
+        if (e - s <= k) return (const char *)s;
+        for (int i = 1; i <= k; i++) {
+            if ((s[i] & 0xC0) != 0x80) return (const char *)s;
+            cp = cp << 6 | (s[i] & 0x3F);
+        }
+        if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) ||
+            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp < 0xE000))
+            return (const char *)s;
+        s += k + 1;
+    }
+    return NULL;
+}
+
+/* Hex value of the four digits at s (validated by the tokenizer). */
+static unsigned
+hex4(const char *s)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        v = v << 4 | (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+/* The first string escape \uD800..\uDFFF that is not half of a pair
+ * (high then low), as an offset into the text, or -1: jansson refused
+ * such a string, the tokenizer reads it as U+FFFD. */
+static long
+lone_surrogate(const mg_jdoc *d)
+{
+    for (uint32_t i = 0; i < d->n; i++) {
+        const mg_jtok *t = &d->t[i];
+        if (t->type != MG_JT_STR || !t->esc) continue;
+        const char *s = d->s + t->start, *e = s + t->len;
+        while (s < e) {
+            if (*s != '\\') {
+                s++;
+                continue;
+            }
+            if (s[1] != 'u') {
+                s += 2;
+                continue;
+            }
+            unsigned u = hex4(s + 2);
+            if (u >= 0xDC00 && u < 0xE000) return (long)(s - d->s);
+            if (u >= 0xD800 && u < 0xDC00) {
+                if (e - s < 12 || s[6] != '\\' || s[7] != 'u' ||
+                    hex4(s + 8) < 0xDC00 || hex4(s + 8) >= 0xE000)
+                    return (long)(s - d->s);
+                s += 12;
+                continue;
+            }
+            s += 6;
+        }
+    }
+    return -1;
+}
+
+/* The members of sample.json the checks below read, as a small jansson
+ * object (numbers as reals, as the schema's integers may pass 2^63): the
+ * large arrays (notes, beats, chords) stay tokens. A member jansson
+ * cannot read is left out (the schema has named what is wrong with it). */
+static json_t *
+small_tree(const mg_jdoc *d, const char *text)
+{
+    static const char *const keys[] = {"soundfonts",
+                                       "musicgen_version",
+                                       "global_seed",
+                                       "sample_index",
+                                       "seed",
+                                       "split",
+                                       "musicality_score",
+                                       "duration_seconds",
+                                       "checksums",
+                                       "midi",
+                                       "stems",
+                                       "mix",
+                                       "sample_rate",
+                                       "audio_frames"};
+    json_t *j = json_object();
+    for (size_t i = 0; j && i < sizeof keys / sizeof *keys; i++) {
+        long t = mg_jdoc_get(d, 0, keys[i]);
+        if (t < 0) continue;
+        const mg_jtok *k = &d->t[t];
+        size_t off = k->start, len = k->len;
+        if (k->type == MG_JT_STR) { /* start is past the quote */
+            off--;
+            len += 2;
+        }
+        json_t *v = json_loadb(text + off, len,
+                               JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
+        if (v) json_object_set_new(j, keys[i], v);
+    }
+    return j ? j : json_object();
+}
+
 int
 mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
                    unsigned char *buf, size_t bufsize, mg_dsverify_result *r)
 {
     char path[4200];
     size_t len = 0;
-    json_error_t je;
 
     memset(r, 0, sizeof *r);
     snprintf(path, sizeof path, "%s/sample.json", dir);
@@ -321,18 +441,32 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
         problem(r, "sample.json: cannot read: %s", strerror(errno));
         return r->nproblems;
     }
-    json_t *j = json_loadb(text, len, JSON_DECODE_INT_AS_REAL, &je);
-    if (!j || !json_is_object(j)) {
-        if (j)
-            problem(r, "sample.json: not a JSON object");
-        else
-            problem(r, "sample.json: invalid JSON at line %d column %d: %s%s",
-                    je.line, je.column, je.text,
+    /* Tokens, validated against the schema as tokens (jschema.h): a
+     * sample.json's thousands of note values cost no jansson tree. */
+    mg_jdoc d = {0};
+    char perr[200];
+    const char *bad_utf8 = utf8_bad(text, len);
+    int prc = bad_utf8 ? -1 : mg_jdoc_parse(&d, text, len, perr, sizeof perr);
+    long lone = prc ? -1 : lone_surrogate(&d);
+    if (prc || lone >= 0 || d.t[0].type != MG_JT_OBJ) {
+        if (bad_utf8)
+            problem(r, "sample.json: invalid JSON at byte %zu: not UTF-8",
+                    (size_t)(bad_utf8 - text));
+        else if (lone >= 0)
+            problem(r,
+                    "sample.json: invalid JSON at byte %ld: a \\u escape "
+                    "that is half a surrogate pair",
+                    lone);
+        else if (prc)
+            problem(r, "sample.json: invalid JSON at %s%s", perr,
                     len == 0 ? " (empty file)" : "");
-        json_decref(j);
+        else
+            problem(r, "sample.json: not a JSON object");
+        mg_jdoc_free(&d);
         free(text);
         return r->nproblems;
     }
+    json_t *j = small_tree(&d, text);
     r->parsed = true;
     r->fonts = json_incref(json_object_get(j, "soundfonts"));
     schema_ctx sc = {r, ""};
@@ -341,7 +475,9 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
         snprintf(sc.note, sizeof sc.note,
                  " (written by musicgen %.24s; this is %s's schema)", ver,
                  MG_ENGINE_VERSION);
-    mg_jschema_validate(v->schema, j, schema_report, &sc, MAX_SCHEMA_REPORTS);
+    mg_jschema_validate_doc(v->schema, &d, 0, schema_report, &sc,
+                            MAX_SCHEMA_REPORTS);
+    mg_jdoc_free(&d);
 
     /* Identity: its own index and the seed the run derives for it. */
     json_t *gs = json_object_get(j, "global_seed");

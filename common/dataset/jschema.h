@@ -25,6 +25,8 @@
 
 #include <jansson.h>
 
+#include "jdoc.h"
+
 typedef struct mg_jschema mg_jschema;
 
 /* Load and compile the schema file; NULL and a message on error. */
@@ -38,5 +40,14 @@ void mg_jschema_destroy(mg_jschema **sp);
 int mg_jschema_validate(const mg_jschema *s, const json_t *doc,
                         void (*report)(const char *msg, void *arg),
                         void *arg, int max_reports);
+
+/* The same over token tok of a document tokenized by mg_jdoc_parse (full
+ * tokens: no leaf arrays, nothing skipped), what `verify` validates with:
+ * a sample.json costs its tokens, not a jansson tree. The jansson form
+ * above writes the tree out and comes here, so both give the same
+ * verdicts and messages. */
+int mg_jschema_validate_doc(const mg_jschema *s, const mg_jdoc *d, uint32_t tok,
+                            void (*report)(const char *msg, void *arg),
+                            void *arg, int max_reports);
 
 #endif

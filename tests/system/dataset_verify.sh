@@ -109,6 +109,18 @@ sed -i -e 's/"musicgen_version": "[^"]*"/"musicgen_version": "0.1.0"/' \
 grep -q "^000008: sample.json: schema: /: required property 'genre_key' is missing (written by musicgen 0.1.0; this is [0-9.]*'s schema)" nom.txt ||
     { cat nom.txt; die "older sample.json not named with its version"; }
 grep '^000007: ' nom.txt | grep -q "written by" && die "a current sample.json was called older"
+# Text that is JSON by its grammar but not Unicode: a byte that is not
+# UTF-8, a \u escape that is half a surrogate pair (strict readers refuse
+# both); a whole pair is fine.
+cp -R midi enc
+printf '\377' | dd of=enc/000003/sample.json bs=1 seek=20 conv=notrunc 2>/dev/null
+sed -i 's/"key_label": "/"key_label": "\\ud800/' enc/000004/sample.json
+"$MG_BIN" verify enc > enc.txt && die "a sample.json that is not UTF-8 passed"
+grep -q "^000003: sample.json: invalid JSON at byte 20: not UTF-8$" enc.txt ||
+    { cat enc.txt; die "a byte that is not UTF-8 not named"; }
+grep -q "^000004: sample.json: invalid JSON at byte [0-9]*: a \\\\u escape that is half a surrogate pair$" enc.txt ||
+    { cat enc.txt; die "a lone surrogate escape not named"; }
+grep -q "^000005:" enc.txt && { cat enc.txt; die "an untouched sample reported"; }
 "$MG_BIN" verify does-not-exist > /dev/null 2> err.txt && die "missing root passed"
 [ "$(wc -l < err.txt)" -eq 1 ] || die "missing root: not one line"
 echo "verify ok"
