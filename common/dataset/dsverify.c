@@ -389,6 +389,82 @@ lone_surrogate(const mg_jdoc *d)
     return -1;
 }
 
+typedef struct {
+    const char *p;
+    size_t len;
+    uint32_t tok;
+} keyview;
+
+static int
+keyview_cmp(const void *a, const void *b)
+{
+    const keyview *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->p, y->p, n);
+    if (c) return c;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return x->tok < y->tok ? -1 : x->tok > y->tok;
+}
+
+/* The first member name that repeats within one object (readers differ
+ * on which value wins: the tokenizer's lookups take the first, jansson
+ * and Python the last), as the key token of its second appearance, or
+ * -1; -2 when memory ran out. Names are compared decoded; each object's
+ * names are sorted, so a huge object costs n log n, not n^2. */
+static long
+dup_key(const mg_jdoc *d)
+{
+    keyview *kv = NULL;
+    size_t cap = 0;
+    char *arena = NULL;
+    long found = -1;
+    for (uint32_t i = 0; i < d->n && found == -1; i++) {
+        const mg_jtok *o = &d->t[i];
+        if (o->type != MG_JT_OBJ || o->n < 2) continue;
+        if (o->n > cap) {
+            cap = o->n;
+            keyview *nk = realloc(kv, cap * sizeof *kv);
+            if (!nk) {
+                found = -2;
+                break;
+            }
+            kv = nk;
+        }
+        size_t bytes = 0;
+        uint32_t a = i + 1;
+        for (uint32_t m = 0; m < o->n; m++, a = d->t[a + 1].next)
+            if (d->t[a].esc) bytes += d->t[a].len + 1u;
+        char *ar = NULL;
+        if (bytes && !(ar = arena = realloc(arena, bytes))) {
+            found = -2;
+            break;
+        }
+        a = i + 1;
+        for (uint32_t m = 0; m < o->n; m++, a = d->t[a + 1].next) {
+            const mg_jtok *k = &d->t[a];
+            kv[m].tok = a;
+            if (!k->esc) {
+                kv[m].p = d->s + k->start;
+                kv[m].len = k->len;
+            } else {
+                kv[m].p = ar;
+                kv[m].len = mg_jdoc_str(d, a, ar, k->len + 1u);
+                ar += k->len + 1u;
+            }
+        }
+        qsort(kv, o->n, sizeof *kv, keyview_cmp);
+        for (uint32_t m = 1; m < o->n; m++)
+            if (kv[m].len == kv[m - 1].len &&
+                !memcmp(kv[m].p, kv[m - 1].p, kv[m].len)) {
+                found = (long)kv[m].tok; /* the later of the two */
+                break;
+            }
+    }
+    free(kv);
+    free(arena);
+    return found;
+}
+
 /* The members of sample.json the checks below read, as a small jansson
  * object (numbers as reals, as the schema's integers may pass 2^63): the
  * large arrays (notes, beats, chords) stay tokens. A member jansson
@@ -448,10 +524,23 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
     const char *bad_utf8 = utf8_bad(text, len);
     int prc = bad_utf8 ? -1 : mg_jdoc_parse(&d, text, len, perr, sizeof perr);
     long lone = prc ? -1 : lone_surrogate(&d);
-    if (prc || lone >= 0 || d.t[0].type != MG_JT_OBJ) {
+    long dup = prc || lone >= 0 ? -1 : dup_key(&d);
+    if (dup == -2) {
+        problem(r, "sample.json: out of memory");
+        mg_jdoc_free(&d);
+        free(text);
+        return r->nproblems;
+    }
+    if (prc || lone >= 0 || dup >= 0 || d.t[0].type != MG_JT_OBJ) {
         if (bad_utf8)
             problem(r, "sample.json: invalid JSON at byte %zu: not UTF-8",
                     (size_t)(bad_utf8 - text));
+        else if (dup >= 0)
+            problem(r,
+                    "sample.json: key \"%.*s\" appears twice in one "
+                    "object (at byte %u)",
+                    (int)(d.t[dup].len < 64 ? d.t[dup].len : 64),
+                    d.s + d.t[dup].start, d.t[dup].start - 1);
         else if (lone >= 0)
             problem(r,
                     "sample.json: invalid JSON at byte %ld: a \\u escape "

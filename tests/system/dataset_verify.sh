@@ -111,7 +111,7 @@ grep -q "^000008: sample.json: schema: /: required property 'genre_key' is missi
 grep '^000007: ' nom.txt | grep -q "written by" && die "a current sample.json was called older"
 # Text that is JSON by its grammar but not Unicode: a byte that is not
 # UTF-8, a \u escape that is half a surrogate pair (strict readers refuse
-# both); a whole pair is fine.
+# both); and a key that appears twice in one object.
 cp -R midi enc
 printf '\377' | dd of=enc/000003/sample.json bs=1 seek=20 conv=notrunc 2>/dev/null
 sed -i 's/"key_label": "/"key_label": "\\ud800/' enc/000004/sample.json
@@ -120,6 +120,11 @@ grep -q "^000003: sample.json: invalid JSON at byte 20: not UTF-8$" enc.txt ||
     { cat enc.txt; die "a byte that is not UTF-8 not named"; }
 grep -q "^000004: sample.json: invalid JSON at byte [0-9]*: a \\\\u escape that is half a surrogate pair$" enc.txt ||
     { cat enc.txt; die "a lone surrogate escape not named"; }
+# a key twice in one object: readers disagree on which value wins
+sed -i 's/^  "key": /  "mode": "major",\n  "key": /' enc/000006/sample.json
+"$MG_BIN" verify enc > enc.txt
+grep -q '^000006: sample.json: key "mode" appears twice in one object (at byte [0-9]*)$' enc.txt ||
+    { cat enc.txt; die "a repeated key not named"; }
 grep -q "^000005:" enc.txt && { cat enc.txt; die "an untouched sample reported"; }
 "$MG_BIN" verify does-not-exist > /dev/null 2> err.txt && die "missing root passed"
 [ "$(wc -l < err.txt)" -eq 1 ] || die "missing root: not one line"
