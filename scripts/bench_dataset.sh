@@ -3,7 +3,9 @@
 #  - verify: MB/s of SHA-256 over a full-audio tree with 1 job and one job
 #    per core, next to coreutils' sha256sum on the same files (page cache
 #    warm: the CPU-bound figure; a cold tree runs at the disk's speed when
-#    that is lower). Goal: >= 500 MB/s per core.
+#    that is lower). Goal: >= 500 MB/s per core. Then a midi-only tree of
+#    2,000 samples with one job: samples per CPU second (sample.json
+#    parsing and the schema check, not hashing, decide it there).
 #  - eval validity: wall time for BENCH_EVAL_N good samples (rendered,
 #    genres cycled) and their ten pathology sets, next to the Python
 #    tool's published 3,514 s for 100 good samples. A good sample with
@@ -43,6 +45,20 @@ printf "  sha256sum (coreutils, one process) over the same files: %.0f MB/s\n" \
     "$(calc "$MB / ($t1 - $t0)")"
 echo "  ($NV samples, ${MB} MB; goal: >= 500 MB/s per core; on a busy"
 echo "  machine the wall-clock MB/s falls, MB per CPU second does not)"
+# A midi-only tree is the other end: little to hash, a 37 KB sample.json
+# to parse and validate per sample. 2,000 samples, one job, samples per
+# CPU second (the schema check runs on tokens, jschema.h).
+"$MG" generate --seed 43 --count 2000 --out "$T/midi" --output-mode midi-only \
+    -q || { echo "generate midi-only failed"; exit 1; }
+"$MG" verify "$T/midi" --jobs 1 > /dev/null # warm
+sh -c '"$1" verify "$2" --jobs 1 > /dev/null; times > "$3"' sh "$MG" \
+    "$T/midi" "$T/vtimes"
+vcpu=$(tail -n 1 "$T/vtimes" | awk '{
+    n = 0
+    for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); n += a[1] * 60 + a[2] }
+    print n }')
+printf "  verify, midi-only tree (2000 samples, one job): %.0f samples per CPU second\n" \
+    "$(calc "2000 / ($vcpu > 0 ? $vcpu : 0.01)")"
 echo
 
 echo "== dataset tools: eval validity ($NE good samples, rendered, $CORES jobs)"
