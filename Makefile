@@ -253,7 +253,8 @@ fuzz:
 	        build/fuzz/libmgcommon.a $(LDLIBS) || exit 1; \
 	    c=build/fuzz/corpus-$$t; mkdir -p $$c; \
 	    cp tests/fuzz/corpus/$${t#fuzz_}/* $$c/ 2>/dev/null; \
-	    build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) $$c || exit 1; \
+	    build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -artifact_prefix=build/fuzz/$$t- $$c || exit 1; \
 	done
 
 install: all
