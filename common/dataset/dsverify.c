@@ -435,9 +435,12 @@ dup_key(const mg_jdoc *d)
         for (uint32_t m = 0; m < o->n; m++, a = d->t[a + 1].next)
             if (d->t[a].esc) bytes += d->t[a].len + 1u;
         char *ar = NULL;
-        if (bytes && !(ar = arena = realloc(arena, bytes))) {
-            found = -2;
-            break;
+        if (bytes) {
+            if (!(ar = realloc(arena, bytes))) {
+                found = -2;
+                break;
+            }
+            arena = ar;
         }
         a = i + 1;
         for (uint32_t m = 0; m < o->n; m++, a = d->t[a + 1].next) {

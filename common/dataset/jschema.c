@@ -217,13 +217,12 @@ compile_list(mg_jschema *s, const json_t *arr, const snode ***out, size_t *n)
     return true;
 }
 
-static bool
+static void
 num_kw(const json_t *sch, const char *k, bool *has, double *v)
 {
     const json_t *m = json_object_get(sch, k);
     *has = m != NULL;
     *v = m ? json_number_value(m) : 0;
-    return true;
 }
 
 /* The node of schema sch (made once: $ref targets are shared); NULL when
@@ -281,7 +280,6 @@ compile(mg_jschema *s, const json_t *sch)
     num_kw(sch, "minItems", &n->has_minitems, &n->minitems);
     num_kw(sch, "maxItems", &n->has_maxitems, &n->maxitems);
     const json_t *k;
-    size_t i;
     const char *pk;
     json_object_foreach((json_t *)n->props, pk,
                         k) if (!compile(s, k)) return NULL;
@@ -299,7 +297,6 @@ compile(mg_jschema *s, const json_t *sch)
         !compile_list(s, json_object_get(sch, "anyOf"), &n->any, &n->nany) ||
         !compile_list(s, json_object_get(sch, "oneOf"), &n->one, &n->none))
         return NULL;
-    (void)i;
     return n;
 }
 
