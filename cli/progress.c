@@ -3,9 +3,9 @@
  */
 #include "progress.h"
 
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,22 +18,23 @@ now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Lines of root/manifest.jsonl (one row per sample of a finished run):
- * the pass's expected length; 0 when there is none. */
+/* Rows of root/manifest.jsonl but the failed ones (a failed sample has
+ * no directory): the number of samples a pass will meet; 0 when there is
+ * no manifest. A million rows take ~0.1 s. */
 static uint64_t
 manifest_rows(const char *root)
 {
-    char path[4200], buf[1 << 16];
+    char path[4200];
     snprintf(path, sizeof path, "%s/manifest.jsonl", root);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
     uint64_t n = 0;
-    ssize_t got;
-    while ((got = read(fd, buf, sizeof buf)) > 0)
-        for (const char *p = buf, *e = buf + got;
-             (p = memchr(p, '\n', (size_t)(e - p))); p++)
-            n++;
-    close(fd);
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0)
+        if (!strstr(line, "\"status\":\"failed\"")) n++;
+    free(line);
+    fclose(f);
     return n;
 }
 
