@@ -22,13 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pools.h"
 #include "commands.h"
 #include "config.h"
 #include "coordinator.h"
 #include "engine.h"
 #include "http.h"
+#include "pools.h"
 #include "procs.h"
+#include "progress.h"
 #include "sampledir.h"
 #include "worker.h"
 
@@ -79,20 +80,6 @@ typedef struct {
 } progress_ctx;
 
 static void
-fmt_eta(char *buf, size_t n, double s)
-{
-    if (s < 0) {
-        snprintf(buf, n, "--:--");
-        return;
-    }
-    long t = (long)(s + 0.5);
-    if (t >= 3600)
-        snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-    else
-        snprintf(buf, n, "%02ld:%02ld", t / 60, t % 60);
-}
-
-static void
 on_progress(const mg_coord_progress *p, void *ud)
 {
     progress_ctx *x = ud;
@@ -104,7 +91,7 @@ on_progress(const mg_coord_progress *p, void *ud)
     if (x->quiet)
         return;
     char eta[32];
-    fmt_eta(eta, sizeof eta, p->eta_s);
+    mg_cliprog_eta(eta, sizeof eta, p->eta_s);
     double frac = p->total ? (double)p->done / (double)p->total : 1.0;
     if (x->tty) {
         char bar[41];

@@ -38,14 +38,18 @@ manifest_rows(const char *root)
     return n;
 }
 
-static void
-span(char *out, size_t n, double s)
+void
+mg_cliprog_eta(char *buf, size_t n, double s)
 {
+    if (s < 0) {
+        snprintf(buf, n, "--:--");
+        return;
+    }
     long t = (long)(s + 0.5);
     if (t >= 3600)
-        snprintf(out, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+        snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
     else
-        snprintf(out, n, "%ld:%02ld", t / 60, t % 60);
+        snprintf(buf, n, "%02ld:%02ld", t / 60, t % 60);
 }
 
 static void
@@ -60,7 +64,7 @@ draw(mg_cliprog *p, double now)
                      p->cmd, p->n, p->total,
                      (int)(100.0 * (double)p->n / (double)p->total), rate);
         if (rate > 0 && p->total > p->n) {
-            span(left, sizeof left, (double)(p->total - p->n) / rate);
+            mg_cliprog_eta(left, sizeof left, (double)(p->total - p->n) / rate);
             snprintf(line + k, sizeof line - (size_t)k, ", %s left", left);
         }
     } else {

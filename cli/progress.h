@@ -37,4 +37,8 @@ mg_dsprogress mg_cliprog_start(mg_cliprog *p, const char *cmd, const char *root,
 /* The pass is over: erase the line (terminal) or write the last one. */
 void mg_cliprog_end(mg_cliprog *p);
 
+/* s seconds as "MM:SS" or "H:MM:SS" ("--:--" when s < 0): the time left
+ * on this line and on generate's. */
+void mg_cliprog_eta(char *buf, size_t n, double s);
+
 #endif
