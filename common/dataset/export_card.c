@@ -173,10 +173,11 @@ put_line(mg_gbuf *b, const char *head, const distinct *d, bool counts)
 }
 
 int
-mg_hfcard_save(const mg_hfcard *c, const char *path, char *err, size_t errlen)
+mg_hfcard_save(const mg_hfcard *c, const char *path, unsigned shards,
+               unsigned shard_size, char *err, size_t errlen)
 {
     mg_gbuf b = {0};
-    char line[512];
+    char line[1024];
     mg_gbuf_puts(&b, "---\n"
                      "pretty_name: musicgen synthetic music\n"
                      "license: other\n"
@@ -205,7 +206,7 @@ mg_hfcard_save(const mg_hfcard *c, const char *path, char *err, size_t errlen)
         snprintf(span, sizeof span, "%ld h %02ld min", min / 60, min % 60);
     snprintf(line, sizeof line,
              "# Synthetic music made by musicgen\n\n"
-             "%" PRIu64 " sample%s, %s of audio in all. Each is a mix with "
+             "%" PRIu64 " sample%s, %s of music in all. Each comes with "
              "its complete\nannotation: key, mode, tempo and tempo map, "
              "time signature, swing, song\narrangement, chords (Harte "
              "labels and voicings), beat and downbeat times,\n"
@@ -229,19 +230,37 @@ mg_hfcard_save(const mg_hfcard *c, const char *path, char *err, size_t errlen)
     snprintf(line, sizeof line, "- Exported by musicgen %s\n\n",
              MG_ENGINE_VERSION);
     mg_gbuf_puts(&b, line);
+    mg_gbuf_puts(&b, "## Loading\n\n");
+    if (!shards) {
+        mg_gbuf_puts(
+            &b, "```python\n"
+                "from datasets import load_dataset\n"
+                "ds = load_dataset(\"audiofolder\", "
+                "data_dir=\"PATH/TO/THIS/DIRECTORY\")\n"
+                "```\n\n"
+                "Each split directory has a `metadata.jsonl`: one row per "
+                "audio file, its\n`file_name`, then every field of the "
+                "sample's `sample.json` (lists and\nobjects as JSON values) "
+                "and the paths of its files as exported. Our split\n`valid` "
+                "is the directory `validation`, the name audiofolder gives "
+                "that split.\n\n");
+    } else {
+        snprintf(line, sizeof line,
+                 "```python\n"
+                 "import webdataset as wds\n"
+                 "ds = wds.WebDataset(\"PATH/{000000..%06u}.tar\")\n"
+                 "```\n\n"
+                 "%u POSIX tar shard%s of %u samples each (the last may "
+                 "hold fewer). A sample\nis the members that share its key, "
+                 "its index (`000042`): `000042.json`\n(its `sample.json`, "
+                 "split included), `000042.mix.wav`, `000042.<layer>.wav`\n"
+                 "for the stems and `000042.<layer>.mid` for the MIDI files, "
+                 "as the dataset has\nthem.\n\n",
+                 shards - 1, shards, shards == 1 ? "" : "s", shard_size);
+        mg_gbuf_puts(&b, line);
+    }
     mg_gbuf_puts(
-        &b, "## Loading\n\n"
-            "```python\n"
-            "from datasets import load_dataset\n"
-            "ds = load_dataset(\"audiofolder\", "
-            "data_dir=\"PATH/TO/THIS/DIRECTORY\")\n"
-            "```\n\n"
-            "Each split directory has a `metadata.jsonl`: one row per audio "
-            "file, its\n`file_name`, then every field of the sample's "
-            "`sample.json` (lists and\nobjects as JSON values) and the paths "
-            "of its files as exported. Our split\n`valid` is the directory "
-            "`validation`, the name audiofolder gives that split.\n\n"
-            "## Licences\n\n"
+        &b, "## Licences\n\n"
             "The audio was rendered with the soundfonts listed in "
             "[LICENSES.md](LICENSES.md),\nwith the licence, attribution and "
             "source each one requires. Whoever passes\nthe audio on passes "

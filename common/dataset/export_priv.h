@@ -134,9 +134,10 @@ mg_hfcard *mg_hfcard_new(void); /* NULL: out of memory */
 void mg_hfcard_free(mg_hfcard **c);
 /* One row written into split directory split_dir; -1: too many splits. */
 int mg_hfcard_add(mg_hfcard *c, const char *split_dir, const mg_xrow *r);
-/* Write it at path (fsync'd); 0, or -1 with err. */
-int mg_hfcard_save(const mg_hfcard *c, const char *path, char *err,
-                   size_t errlen);
+/* Write it at path (fsync'd); 0, or -1 with err. shards 0: the hf
+ * layout; else a WebDataset of that many shards of shard_size samples. */
+int mg_hfcard_save(const mg_hfcard *c, const char *path, unsigned shards,
+                   unsigned shard_size, char *err, size_t errlen);
 
 mg_xwriter *mg_export_jams_new(const mg_export_opts *o, mg_export_stats *st,
                                const char *path, char *err, size_t errlen);

@@ -364,7 +364,7 @@ hf_finish(mg_xwriter *w, char *err, size_t errlen)
     if (!h->nsplit) return 0; /* no row: no card (export says why) */
     char p[8192];
     snprintf(p, sizeof p, "%s/README.md", w->path);
-    return mg_hfcard_save(h->card, p, err, errlen);
+    return mg_hfcard_save(h->card, p, 0, 0, err, errlen);
 }
 
 static void

@@ -27,6 +27,7 @@ typedef struct {
     char path[8192];
     unsigned in_shard, shard;
     uint64_t bytes; /* written to this shard */
+    mg_hfcard *card; /* README.md, as hf's (export_card.c) */
 } wds;
 
 static int
@@ -180,13 +181,22 @@ wds_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
     }
     t->in_shard++;
     w->st->rows++;
+    if (mg_hfcard_add(t->card, r->split[0] ? r->split : "(none)", r))
+        return mg_errf(err, errlen, "more than 16 splits");
     return 0;
 }
 
 static int
 wds_finish(mg_xwriter *w, char *err, size_t errlen)
 {
-    return close_shard((wds *)w, err, errlen);
+    wds *t = (wds *)w;
+    if (close_shard(t, err, errlen)) return -1;
+    if (!w->st->rows) return 0;
+    char p[8300];
+    snprintf(p, sizeof p, "%s/README.md", w->path);
+    return mg_hfcard_save(t->card, p, t->shard + 1,
+                          w->o->shard_size ? w->o->shard_size : 1000u, err,
+                          errlen);
 }
 
 static void
@@ -194,6 +204,7 @@ wds_destroy(mg_xwriter *w)
 {
     wds *t = (wds *)w;
     if (t->f) fclose(t->f);
+    mg_hfcard_free(&t->card);
     free(t);
 }
 
@@ -204,7 +215,10 @@ mg_export_wds_new(const mg_export_opts *o, mg_export_stats *st,
     (void)err;
     (void)errlen;
     wds *t = calloc(1, sizeof *t);
-    if (!t) return NULL;
+    if (!t || !(t->card = mg_hfcard_new())) {
+        free(t);
+        return NULL;
+    }
     t->w = (mg_xwriter){NULL, wds_row, wds_finish, wds_destroy, o, st, path};
     return &t->w;
 }

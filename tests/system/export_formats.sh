@@ -56,7 +56,7 @@ grep -q "1 with a missing or unreadable file (first: .*$lost/midi/melody.mid" lo
     || die "export webdataset"
 grep -q "199 rows.*1 with a missing" log || die "webdataset summary: $(cat log)"
 $CHK webdataset f.wds flat --shard-size 64 || die "webdataset judged wrong"
-[ "$(ls f.wds | tr '\n' ' ')" = "000000.tar 000001.tar 000002.tar 000003.tar LICENSES.md " ] \
+[ "$(ls f.wds | tr '\n' ' ')" = "000000.tar 000001.tar 000002.tar 000003.tar LICENSES.md README.md " ] \
     || die "webdataset shards: $(ls f.wds)"
 "$MG_BIN" export flat --out f2.wds --fmt webdataset --no-midi -q || die "wds --no-midi"
 $CHK webdataset f2.wds flat --no-midi || die "webdataset --no-midi judged wrong"

@@ -318,10 +318,12 @@ def check_hf(out, want, a, root):
     check_card(out, got)
 
 
-def check_card(out, got):
-    """The dataset card: the hub's YAML block (a licence pointing at the
-    LICENSES.md beside it, the size bucket of the rows) and the page's
-    counts, each against the rows in the metadata files."""
+def check_card(out, got, split_dirs=True, shards=0):
+    """The dataset card (hf and webdataset): the hub's YAML block (a
+    licence pointing at the LICENSES.md beside it, the size bucket of the
+    rows) and the page's counts, each against the rows written (hf: our
+    split valid is the directory validation); webdataset: the shard range
+    of its loading line."""
     import yaml
     p = os.path.join(out, "README.md")
     if not got:
@@ -353,7 +355,9 @@ def check_card(out, got):
         bad("hf card: %r not on the page" % want)
     per = {}
     for _, r in got:
-        sp = {"valid": "validation"}.get(r["split"], r["split"])
+        sp = r.get("split") or "(none)"
+        if split_dirs:
+            sp = {"valid": "validation"}.get(sp, sp)
         per[sp] = per.get(sp, 0) + 1
     table = dict(re.findall(r"^\| (\w+) \| (\d+) \|$", body, re.M))
     if {k: int(v) for k, v in table.items()} != per:
@@ -362,6 +366,10 @@ def check_card(out, got):
     line = re.search(r"^- Global seeds: (.*)$", body, re.M)
     if not line or sorted(line.group(1).split(", ")) != seeds:
         bad("hf card: seeds line %r, rows %r" % (line and line.group(1), seeds))
+    if shards:
+        want = "{000000..%06d}.tar" % (shards - 1)
+        if want not in body:
+            bad("hf card: loading line without %s" % want)
 
 
 def check_jams(out, want, a, root, items):
@@ -501,6 +509,8 @@ def check_wds(out, want, a, root, items):
             e += ["%s.mid" % l for l in (s.get("midi") or {})]
         if f != sorted(e):
             bad("webdataset: %06d has %s, expected %s" % (i, f, sorted(e)))
+    check_card(out, [(i, s) for i, _, s in items], split_dirs=False,
+               shards=len(shards))
 
 
 def check_licenses(fmt, out, written):
