@@ -7,15 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "dlog.h"
+
+/* Seconds on the monotonic clock the daemons' logs use. */
 static double
 now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return (double)mg_mono_ms() / 1000.0;
 }
 
 /* Rows of root/manifest.jsonl but the failed ones (a failed sample has

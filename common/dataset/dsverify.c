@@ -307,167 +307,6 @@ slurp(const char *path, size_t *len)
     return b;
 }
 
-/* First byte of text that does not start or continue a valid UTF-8
- * sequence (RFC 3629: no overlong form, no surrogate, at most U+10FFFF),
- * or NULL: what jansson refused and the tokenizer leaves to readers. */
-static const char *
-utf8_bad(const char *text, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)text, *e = s + n;
-    while (s < e) {
-        if (*s < 0x80) {
-            s++;
-            continue;
-        }
-        int k;
-        uint32_t cp;
-        if ((*s & 0xE0) == 0xC0)
-            k = 1, cp = *s & 0x1F;
-        else if ((*s & 0xF0) == 0xE0)
-            k = 2, cp = *s & 0x0F;
-        else if ((*s & 0xF8) == 0xF0)
-            k = 3, cp = *s & 0x07;
-        else
-            return (const char *)s;
-        if (e - s <= k) return (const char *)s;
-        for (int i = 1; i <= k; i++) {
-            if ((s[i] & 0xC0) != 0x80) return (const char *)s;
-            cp = cp << 6 | (s[i] & 0x3F);
-        }
-        if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) ||
-            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp < 0xE000))
-            return (const char *)s;
-        s += k + 1;
-    }
-    return NULL;
-}
-
-/* Hex value of the four digits at s (validated by the tokenizer). */
-static unsigned
-hex4(const char *s)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = s[i];
-        v = v << 4 | (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-    }
-    return v;
-}
-
-/* The first string escape \uD800..\uDFFF that is not half of a pair
- * (high then low), as an offset into the text, or -1: jansson refused
- * such a string, the tokenizer reads it as U+FFFD. */
-static long
-lone_surrogate(const mg_jdoc *d)
-{
-    for (uint32_t i = 0; i < d->n; i++) {
-        const mg_jtok *t = &d->t[i];
-        if (t->type != MG_JT_STR || !t->esc) continue;
-        const char *s = d->s + t->start, *e = s + t->len;
-        while (s < e) {
-            if (*s != '\\') {
-                s++;
-                continue;
-            }
-            if (s[1] != 'u') {
-                s += 2;
-                continue;
-            }
-            unsigned u = hex4(s + 2);
-            if (u >= 0xDC00 && u < 0xE000) return (long)(s - d->s);
-            if (u >= 0xD800 && u < 0xDC00) {
-                if (e - s < 12 || s[6] != '\\' || s[7] != 'u' ||
-                    hex4(s + 8) < 0xDC00 || hex4(s + 8) >= 0xE000)
-                    return (long)(s - d->s);
-                s += 12;
-                continue;
-            }
-            s += 6;
-        }
-    }
-    return -1;
-}
-
-typedef struct {
-    const char *p;
-    size_t len;
-    uint32_t tok;
-} keyview;
-
-static int
-keyview_cmp(const void *a, const void *b)
-{
-    const keyview *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->p, y->p, n);
-    if (c) return c;
-    if (x->len != y->len) return x->len < y->len ? -1 : 1;
-    return x->tok < y->tok ? -1 : x->tok > y->tok;
-}
-
-/* The first member name that repeats within one object (readers differ
- * on which value wins: the tokenizer's lookups take the first, jansson
- * and Python the last), as the key token of its second appearance, or
- * -1; -2 when memory ran out. Names are compared decoded; each object's
- * names are sorted, so a huge object costs n log n, not n^2. */
-static long
-dup_key(const mg_jdoc *d)
-{
-    keyview *kv = NULL;
-    size_t cap = 0;
-    char *arena = NULL;
-    long found = -1;
-    for (uint32_t i = 0; i < d->n && found == -1; i++) {
-        const mg_jtok *o = &d->t[i];
-        if (o->type != MG_JT_OBJ || o->n < 2) continue;
-        if (o->n > cap) {
-            cap = o->n;
-            keyview *nk = realloc(kv, cap * sizeof *kv);
-            if (!nk) {
-                found = -2;
-                break;
-            }
-            kv = nk;
-        }
-        size_t bytes = 0;
-        uint32_t a = i + 1;
-        for (uint32_t m = 0; m < o->n; m++, a = d->t[a + 1].next)
-            if (d->t[a].esc) bytes += d->t[a].len + 1u;
-        char *ar = NULL;
-        if (bytes) {
-            if (!(ar = realloc(arena, bytes))) {
-                found = -2;
-                break;
-            }
-            arena = ar;
-        }
-        a = i + 1;
-        for (uint32_t m = 0; m < o->n; m++, a = d->t[a + 1].next) {
-            const mg_jtok *k = &d->t[a];
-            kv[m].tok = a;
-            if (!k->esc) {
-                kv[m].p = d->s + k->start;
-                kv[m].len = k->len;
-            } else {
-                kv[m].p = ar;
-                kv[m].len = mg_jdoc_str(d, a, ar, k->len + 1u);
-                ar += k->len + 1u;
-            }
-        }
-        qsort(kv, o->n, sizeof *kv, keyview_cmp);
-        for (uint32_t m = 1; m < o->n; m++)
-            if (kv[m].len == kv[m - 1].len &&
-                !memcmp(kv[m].p, kv[m - 1].p, kv[m].len)) {
-                found = (long)kv[m].tok; /* the later of the two */
-                break;
-            }
-    }
-    free(kv);
-    free(arena);
-    return found;
-}
-
 /* The members of sample.json the checks below read, as a small jansson
  * object (numbers as reals, as the schema's integers may pass 2^63): the
  * large arrays (notes, beats, chords) stay tokens. A member jansson
@@ -524,10 +363,11 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
      * sample.json's thousands of note values cost no jansson tree. */
     mg_jdoc d = {0};
     char perr[200];
-    const char *bad_utf8 = utf8_bad(text, len);
-    int prc = bad_utf8 ? -1 : mg_jdoc_parse(&d, text, len, perr, sizeof perr);
-    long lone = prc ? -1 : lone_surrogate(&d);
-    long dup = prc || lone >= 0 ? -1 : dup_key(&d);
+    long bad_utf8 = mg_jdoc_bad_utf8(text, len);
+    int prc =
+        bad_utf8 >= 0 ? -1 : mg_jdoc_parse(&d, text, len, perr, sizeof perr);
+    long lone = prc ? -1 : mg_jdoc_lone_surrogate(&d);
+    long dup = prc || lone >= 0 ? -1 : mg_jdoc_dup_key(&d);
     if (dup == -2) {
         problem(r, "sample.json: out of memory");
         mg_jdoc_free(&d);
@@ -535,9 +375,9 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
         return r->nproblems;
     }
     if (prc || lone >= 0 || dup >= 0 || d.t[0].type != MG_JT_OBJ) {
-        if (bad_utf8)
-            problem(r, "sample.json: invalid JSON at byte %zu: not UTF-8",
-                    (size_t)(bad_utf8 - text));
+        if (bad_utf8 >= 0)
+            problem(r, "sample.json: invalid JSON at byte %ld: not UTF-8",
+                    bad_utf8);
         else if (dup >= 0)
             problem(r,
                     "sample.json: key \"%.*s\" appears twice in one "

@@ -1,8 +1,9 @@
 /*
  * jdoc_val — the values of a tokenized document (contract in jdoc.h):
  * strings decoded, numbers converted (one at a time or a leaf array in
- * bulk), members looked up, and the jansson bridge. The tokenizer itself
- * is jdoc.c.
+ * bulk), members looked up, the jansson bridge, and the checks a strict
+ * reader makes that the tokenizer leaves to its readers (UTF-8, lone
+ * surrogate escapes, repeated keys). The tokenizer itself is jdoc.c.
  */
 #include "jdoc.h"
 
@@ -405,4 +406,146 @@ mg_jdoc_json_u64(const json_t *v, uint64_t *out)
     if (errno || *end || end == s + 5) return -1;
     *out = x;
     return 0;
+}
+
+/* ---- what a strict reader refuses (jdoc.h) ---- */
+
+long
+mg_jdoc_bad_utf8(const char *text, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < n) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        int k;
+        uint32_t cp;
+        if ((s[i] & 0xE0) == 0xC0)
+            k = 1, cp = s[i] & 0x1F;
+        else if ((s[i] & 0xF0) == 0xE0)
+            k = 2, cp = s[i] & 0x0F;
+        else if ((s[i] & 0xF8) == 0xF0)
+            k = 3, cp = s[i] & 0x07;
+        else
+            return (long)i;
+        if (n - i <= (size_t)k) return (long)i;
+        for (int j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80) return (long)i;
+            cp = cp << 6 | (s[i + j] & 0x3F);
+        }
+        if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) ||
+            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp < 0xE000))
+            return (long)i;
+        i += (size_t)k + 1;
+    }
+    return -1;
+}
+
+long
+mg_jdoc_lone_surrogate(const mg_jdoc *d)
+{
+    for (uint32_t i = 0; i < d->n; i++) {
+        const mg_jtok *t = &d->t[i];
+        if (t->type != MG_JT_STR || !t->esc) continue;
+        const char *s = d->s + t->start, *e = s + t->len;
+        while (s < e) {
+            if (*s != '\\') {
+                s++;
+                continue;
+            }
+            if (s[1] != 'u') {
+                s += 2;
+                continue;
+            }
+            /* the pairing rule unescape() applies, U+FFFD there */
+            int u = hexval(s + 2);
+            if (u >= 0xDC00 && u < 0xE000) return (long)(s - d->s);
+            if (u >= 0xD800 && u < 0xDC00) {
+                if (e - s < 12 || s[6] != '\\' || s[7] != 'u' ||
+                    hexval(s + 8) < 0xDC00 || hexval(s + 8) >= 0xE000)
+                    return (long)(s - d->s);
+                s += 12;
+                continue;
+            }
+            s += 6;
+        }
+    }
+    return -1;
+}
+
+typedef struct {
+    const char *p;
+    size_t len;
+    uint32_t tok;
+} keyview;
+
+static int
+keyview_cmp(const void *a, const void *b)
+{
+    const keyview *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->p, y->p, n);
+    if (c) return c;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return x->tok < y->tok ? -1 : x->tok > y->tok;
+}
+
+long
+mg_jdoc_dup_key(const mg_jdoc *d)
+{
+    keyview *kv = NULL;
+    size_t cap = 0;
+    char *arena = NULL;
+    long found = -1;
+    for (uint32_t i = 0; i < d->n && found == -1; i++) {
+        const mg_jtok *o = &d->t[i];
+        if (o->type != MG_JT_OBJ || o->n < 2) continue;
+        if (o->n > cap) {
+            keyview *nk = realloc(kv, o->n * sizeof *kv);
+            if (!nk) {
+                found = -2;
+                break;
+            }
+            kv = nk;
+            cap = o->n;
+        }
+        size_t bytes = 0;
+        uint32_t a = i + 1;
+        for (uint32_t m = 0; m < o->n; m++, a = d->t[a + 1].next)
+            if (d->t[a].esc) bytes += d->t[a].len + 1u;
+        char *ar = NULL;
+        if (bytes) {
+            if (!(ar = realloc(arena, bytes))) {
+                found = -2;
+                break;
+            }
+            arena = ar;
+        }
+        a = i + 1;
+        for (uint32_t m = 0; m < o->n; m++, a = d->t[a + 1].next) {
+            const mg_jtok *k = &d->t[a];
+            kv[m].tok = a;
+            if (!k->esc) {
+                kv[m].p = d->s + k->start;
+                kv[m].len = k->len;
+            } else {
+                kv[m].p = ar;
+                kv[m].len = mg_jdoc_str(d, a, ar, k->len + 1u);
+                ar += k->len + 1u;
+            }
+        }
+        qsort(kv, o->n, sizeof *kv, keyview_cmp);
+        for (uint32_t m = 1; m < o->n; m++)
+            if (kv[m].len == kv[m - 1].len &&
+                !memcmp(kv[m].p, kv[m - 1].p, kv[m].len)) {
+                found = (long)kv[m].tok; /* the later of the two */
+                break;
+            }
+    }
+    free(kv);
+    free(arena);
+    return found;
 }

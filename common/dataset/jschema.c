@@ -37,10 +37,9 @@ enum {
 };
 typedef struct snode snode;
 struct snode {
-    const json_t *j;
     int boolean; /* 1: the schema true, -1: false, 0: an object */
     const snode *ref, *addl, *names, *items, *not_;
-    const json_t *type, *enm, *cnst, *props, *req, *addl_j, *pattern;
+    const json_t *type, *enm, *cnst, *props, *req, *pattern;
     unsigned tmask; /* T_* of "type"; 0 without one */
     bool has_min, has_max, has_xmin, has_xmax, has_minlen, has_maxlen,
         has_minitems, has_maxitems;
@@ -236,7 +235,6 @@ compile(mg_jschema *s, const json_t *sch)
         free(n);
         return NULL;
     }
-    n->j = sch;
     if (json_is_boolean(sch)) {
         n->boolean = json_is_true(sch) ? 1 : -1;
         return n;
@@ -283,8 +281,8 @@ compile(mg_jschema *s, const json_t *sch)
     const char *pk;
     json_object_foreach((json_t *)n->props, pk,
                         k) if (!compile(s, k)) return NULL;
-    if ((n->addl_j = json_object_get(sch, "additionalProperties")) &&
-        !(n->addl = compile(s, n->addl_j)))
+    if ((m = json_object_get(sch, "additionalProperties")) &&
+        !(n->addl = compile(s, m)))
         return NULL;
     if ((m = json_object_get(sch, "propertyNames")) &&
         !(n->names = compile(s, m)))
@@ -350,9 +348,8 @@ mg_jschema_destroy(mg_jschema **sp)
  * stack and written out only for a message: most values pass. */
 typedef struct step {
     const struct step *up;
-    const char *key; /* a member's name (escaped as in the text), or NULL */
+    const char *key; /* a member's name (decoded), or NULL */
     size_t klen;
-    bool esc;     /* key holds backslash escapes */
     uint32_t idx; /* an element's index, when key is NULL */
 } step;
 
@@ -608,7 +605,7 @@ check_object(vctx *c, const snode *n, uint32_t t, const step *at)
             return;
         }
         size_t klen = kt->esc ? strlen(key) : kt->len;
-        step sub = {at, key, klen, kt->esc, 0};
+        step sub = {at, key, klen, 0};
         const json_t *pj =
             n->props ? json_object_getn(n->props, key, klen) : NULL;
         const snode *ps = pj ? node_find(c->s, pj) : NULL;
@@ -636,7 +633,7 @@ check_array(vctx *c, const snode *n, uint32_t t, const step *at)
     if (!n->items) return;
     uint32_t k = t + 1;
     for (uint32_t i = 0; i < cnt; i++, k = c->d->t[k].next) {
-        step sub = {at, NULL, 0, false, i};
+        step sub = {at, NULL, 0, i};
         check(c, n->items, k, &sub);
     }
 }
