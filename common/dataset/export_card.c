@@ -7,12 +7,10 @@
  * again. Everything on it is counted from the rows written, so two exports
  * of the same rows give the same card (no date, no host, no path).
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "engine.h"
 #include "errmsg.h"
@@ -271,20 +269,12 @@ mg_hfcard_save(const mg_hfcard *c, const char *path, unsigned shards,
             "output mode, sample rate and\nformat, soundfonts), makes sample "
             "I of global seed G again, its MIDI and\n`sample.json` byte for "
             "byte; G is the row's `global_seed`, I its `sample_index`.\n");
-    if (b.oom) {
-        mg_gbuf_free(&b);
-        return mg_errf(err, errlen, "out of memory");
-    }
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        mg_gbuf_free(&b);
-        return mg_errf(err, errlen, "%s: %s", path, strerror(errno));
-    }
-    int bad =
-        fwrite(b.p, 1, b.len, f) != b.len || fflush(f) || fsync(fileno(f));
-    int en = errno;
+    int rc = -1;
+    FILE *f = NULL;
+    if (b.oom)
+        mg_errf(err, errlen, "out of memory");
+    else if ((f = mg_xfile_open(path, err, errlen)))
+        rc = mg_xfile_finish(&f, &b, path, err, errlen);
     mg_gbuf_free(&b);
-    if (fclose(f) || bad)
-        return mg_errf(err, errlen, "%s: %s", path, strerror(bad ? en : errno));
-    return 0;
+    return rc;
 }

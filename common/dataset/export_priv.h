@@ -126,6 +126,13 @@ mg_xwriter *mg_export_parquet_new(const mg_export_opts *o,
 mg_xwriter *mg_export_hf_new(const mg_export_opts *o, mg_export_stats *st,
                              const char *path, char *err, size_t errlen);
 
+/* A file written through a buffer: opened ("wb", one line in err when
+ * it cannot be), then the buffer's last bytes written, flushed, fsync'd
+ * and the file closed (0, or -1 with err naming path). */
+FILE *mg_xfile_open(const char *path, char *err, size_t errlen);
+int mg_xfile_finish(FILE **fp, mg_gbuf *b, const char *path, char *err,
+                    size_t errlen);
+
 /* The hf export's dataset card (export_card.c): README.md with the
  * hub's YAML block and a page for people, counted from the rows
  * written. */

@@ -42,9 +42,9 @@ jsonl_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
     return 0;
 }
 
-static int
-file_finish(FILE **fp, mg_gbuf *b, const char *path, char *err,
-            size_t errlen)
+int
+mg_xfile_finish(FILE **fp, mg_gbuf *b, const char *path, char *err,
+                size_t errlen)
 {
     FILE *f = *fp;
     *fp = NULL;
@@ -84,8 +84,8 @@ jsonl_destroy(mg_xwriter *w)
     free(j);
 }
 
-static FILE *
-open_out(const char *path, char *err, size_t errlen)
+FILE *
+mg_xfile_open(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "wb");
     if (!f) mg_errf(err, errlen, "%s: %s", path, strerror(errno));
@@ -311,7 +311,7 @@ hf_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
         if (mg_dir_make(p))
             return mg_errf(err, errlen, "%s: %s", p, strerror(errno));
         snprintf(p, sizeof p, "%s/%s/metadata.jsonl", w->path, sd);
-        if (!(h->split[k].f = open_out(p, err, errlen))) return -1;
+        if (!(h->split[k].f = mg_xfile_open(p, err, errlen))) return -1;
         h->nsplit++;
     }
     /* The audio beside its metadata: <split>/<rel>.wav ("000/000042.wav"
@@ -358,8 +358,8 @@ hf_finish(mg_xwriter *w, char *err, size_t errlen)
 {
     hf *h = (hf *)w;
     for (int k = 0; k < h->nsplit; k++)
-        if (file_finish(&h->split[k].f, &h->split[k].b, h->split[k].name,
-                        err, errlen))
+        if (mg_xfile_finish(&h->split[k].f, &h->split[k].b, h->split[k].name,
+                            err, errlen))
             return -1;
     if (!h->nsplit) return 0; /* no row: no card (export says why) */
     char p[8192];
