@@ -30,7 +30,8 @@ static const char usage_text[] =
     "      --notes         jsonl, csv, parquet, hf: the notes.<layer>.*\n"
     "                      columns too (every note of sample.json)\n"
     "      --split LIST    keep these splits (train,valid,test)\n"
-    "  -g, --genre LIST    keep samples of these genres\n"
+    "  -g, --genre LIST    keep samples of these genres (none of them in\n"
+    "                      the dataset: an error naming its genres)\n"
     "      --min-score X   keep samples with musicality_score >= X\n"
     "      --shard-size N  webdataset: samples per tar shard (1000)\n"
     "      --row-group N   parquet: rows per row group (8192)\n"
@@ -199,9 +200,13 @@ mg_cmd_export(int argc, char **argv)
                     "; the soundfonts' terms in %s/LICENSES.md "
                     "(%d font%s)",
                     o.out, st.fonts, st.fonts == 1 ? "" : "s");
-        if (o.fmt == MG_EXPORT_HF && st.rows)
+        if ((o.fmt == MG_EXPORT_HF || o.fmt == MG_EXPORT_WEBDATASET) &&
+            st.rows)
             fprintf(stderr, "; the dataset card in %s/README.md", o.out);
         fputc('\n', stderr);
     }
+    if (st.genres_absent[0])
+        fprintf(stderr, "musicgen export: note: no sample of genre %s (its "
+                "genres: %s)\n", st.genres_absent, st.genres_seen);
     return 0;
 }

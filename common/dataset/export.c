@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,32 +381,67 @@ build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
 
 /* ---- filters ---- */
 
-/* Is the string token tok one of the comma-separated words in list? */
+/* The genres of the samples the filters looked at (export --genre), for
+ * a listed genre no sample had: a typo keeps nothing and would say only
+ * "filtered". Shared by the fetch threads. */
+#define GENRES_MAX 64
+typedef struct {
+    pthread_mutex_t mu;
+    char names[GENRES_MAX][64];
+    int n;
+    bool more; /* a name not kept (too many, too long) */
+} genres_seen;
+
+/* Is word w (n bytes) one of the comma-separated words in list? */
 static bool
-in_list(const mg_jdoc *d, long tok, const char *list)
+in_list(const char *w, size_t n, const char *list)
 {
-    if (tok < 0 || d->t[tok].type != MG_JT_STR) return false;
-    char v[256];
-    if (mg_jdoc_str(d, (uint32_t)tok, v, sizeof v) == (size_t)-1) return false;
-    size_t n = strlen(v);
     for (const char *p = list; *p;) {
         const char *c = strchr(p, ',');
         size_t l = c ? (size_t)(c - p) : strlen(p);
-        if (l == n && !memcmp(p, v, n)) return true;
+        if (l == n && !memcmp(p, w, n)) return true;
         p += l + (c ? 1 : 0);
     }
     return false;
 }
 
-static bool
-keep(const mg_jdoc *d, const mg_export_opts *o)
+static void
+genres_add(genres_seen *g, const char *name)
 {
-    if (o->split && !in_list(d, mg_jdoc_get(d, 0, "split"), o->split))
-        return false;
+    pthread_mutex_lock(&g->mu);
+    int i = 0;
+    while (i < g->n && strcmp(g->names[i], name)) i++;
+    if (i == g->n) {
+        if (g->n < GENRES_MAX && strlen(name) < sizeof g->names[0])
+            strcpy(g->names[g->n++], name);
+        else
+            g->more = true;
+    }
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* Is the string token tok one of the words in list? A genre (seen not
+ * NULL) is noted in seen. */
+static bool
+tok_in_list(const mg_jdoc *d, long tok, const char *list, genres_seen *seen)
+{
+    if (tok < 0 || d->t[tok].type != MG_JT_STR) return false;
+    char v[256];
+    if (mg_jdoc_str(d, (uint32_t)tok, v, sizeof v) == (size_t)-1) return false;
+    if (seen) genres_add(seen, v);
+    return in_list(v, strlen(v), list);
+}
+
+static bool
+keep(const mg_jdoc *d, const mg_export_opts *o, genres_seen *seen)
+{
     if (o->genre) {
-        bool hit = in_list(d, mg_jdoc_get(d, 0, "genre"), o->genre);
+        /* every genre of the sample is looked at (and noted), not just
+         * up to the first hit; first of the filters, so that the genres
+         * noted are those of every complete sample */
+        bool hit = tok_in_list(d, mg_jdoc_get(d, 0, "genre"), o->genre, seen);
         long gs = mg_jdoc_get(d, 0, "genres");
-        if (!hit && gs >= 0 && d->t[gs].type == MG_JT_ARR) {
+        if (gs >= 0 && d->t[gs].type == MG_JT_ARR && d->t[gs].n) {
             /* A shallow doc has the array as text only: parse that. */
             mg_jdoc sub = {0};
             const mg_jdoc *a = d;
@@ -418,14 +454,17 @@ keep(const mg_jdoc *d, const mg_export_opts *o)
                 at = 0;
             }
             uint32_t k = at + 1;
-            for (uint32_t m = 0; a && m < a->t[at].n && !hit; m++) {
-                hit = in_list(a, k, o->genre);
+            for (uint32_t m = 0; a && m < a->t[at].n; m++) {
+                hit |= tok_in_list(a, k, o->genre, seen);
                 k = a->t[k].next;
             }
             mg_jdoc_free(&sub);
         }
         if (!hit) return false;
     }
+    if (o->split && !tok_in_list(d, mg_jdoc_get(d, 0, "split"), o->split,
+                                 NULL))
+        return false;
     if (o->has_min_score) {
         long sc = mg_jdoc_get(d, 0, "musicality_score");
         double v;
@@ -468,13 +507,14 @@ typedef struct {
     const mg_export_opts *o;
     const char *absroot;
     bool filters;
+    genres_seen *seen; /* NULL: genres not noted */
 } prep_ctx;
 
 static int
 prep_row(mg_dsitem *it, void *ctx)
 {
     const prep_ctx *c = ctx;
-    if (c->filters && !keep(&it->doc, c->o)) return 0;
+    if (c->filters && !keep(&it->doc, c->o, c->seen)) return 0;
     mg_xrow *row = it->user;
     row->doc = &it->doc;
     build_row(row, &it->s, c->absroot, c->o);
@@ -513,7 +553,7 @@ static int
 prescan(mg_xwriter *w, const char *absroot, const mg_export_opts *o,
         bool filters, char *err, size_t errlen)
 {
-    prep_ctx pc = {o, absroot, filters};
+    prep_ctx pc = {o, absroot, filters, NULL};
     mg_dsfetch *f = fetch_open(o, w, &pc, 0, err, errlen);
     if (!f) return -1;
     mg_dsitem *it;
@@ -652,6 +692,52 @@ note_fonts(mg_licenses *lic, const mg_jdoc *d)
     mg_licenses_add(lic, f);
 }
 
+/* After the pass: the --genre words no sample had. All of them: an error
+ * (most likely a typo; nothing is published); some: named in st for the
+ * summary. Nothing is said when the genres seen were too many to keep. */
+static int
+genres_check(const mg_export_opts *o, const genres_seen *g, const char *root,
+             mg_export_stats *st, char *err, size_t errlen)
+{
+    if (!g->n || g->more) return 0;
+    char have[sizeof st->genres_seen] = "", absent[sizeof st->genres_absent] = "";
+    size_t hl = 0, al = 0;
+    /* the names in order, for a message that reads the same every run */
+    const char *order[GENRES_MAX];
+    for (int i = 0; i < g->n; i++) {
+        int j = i;
+        for (; j > 0 && strcmp(order[j - 1], g->names[i]) > 0; j--)
+            order[j] = order[j - 1];
+        order[j] = g->names[i];
+    }
+    for (int i = 0; i < g->n && hl + 1 < sizeof have; i++)
+        hl += (size_t)snprintf(have + hl, sizeof have - hl, "%s%s",
+                               i ? ", " : "", order[i]);
+    int words = 0, missing = 0;
+    for (const char *p = o->genre; *p;) {
+        const char *c = strchr(p, ',');
+        size_t l = c ? (size_t)(c - p) : strlen(p);
+        bool found = false;
+        for (int i = 0; i < g->n && !found; i++)
+            found = strlen(g->names[i]) == l && !memcmp(g->names[i], p, l);
+        if (l) words++;
+        if (l && !found && al + 1 < sizeof absent) {
+            missing++;
+            al += (size_t)snprintf(absent + al, sizeof absent - al, "%s%.*s",
+                                   al ? ", " : "", (int)l, p);
+        }
+        p += l + (c ? 1 : 0);
+    }
+    if (!missing) return 0;
+    if (missing == words)
+        return mg_errf(err, errlen, "--genre %s: no sample in %s has %s "
+                       "(its genres: %s)", o->genre, root,
+                       words == 1 ? "it" : "any of them", have);
+    snprintf(st->genres_absent, sizeof st->genres_absent, "%s", absent);
+    snprintf(st->genres_seen, sizeof st->genres_seen, "%s", have);
+    return 0;
+}
+
 int
 mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
               size_t errlen)
@@ -673,7 +759,8 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     int rc = w ? 0 : -1;
     st->failed = count_failed(absroot);
     if (!rc && w->scan) rc = prescan(w, absroot, o, true, err, errlen);
-    prep_ctx pc = {o, absroot, true};
+    genres_seen seen = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    prep_ctx pc = {o, absroot, true, o->genre ? &seen : NULL};
     mg_dsfetch *f =
         rc ? NULL : fetch_open(o, w, &pc, MG_DSREAD_PARTIALS, err, errlen);
     if (!f) rc = -1;
@@ -720,6 +807,8 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
                      "no sample has a mix (a midi-only or stems-only "
                      "dataset): the audiofolder layout needs one audio "
                      "file per row; export jsonl, parquet or jams instead");
+    if (rc == 0 && o->genre)
+        rc = genres_check(o, &seen, o->root, st, err, errlen);
     if (rc == 0 && lic) {
         char lp[PATH_MAX + 80];
         snprintf(lp, sizeof lp, "%s/LICENSES.md", tmp);

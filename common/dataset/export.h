@@ -85,6 +85,11 @@ typedef struct {
     int fonts;            /* hf, webdataset: fonts in its LICENSES.md */
     uint64_t unreadable;  /* a file the sample names is missing/unreadable */
     char first_unreadable[300]; /* the first such problem, for the report */
+    /* --genre: the listed genres no sample had (comma list; empty: none),
+     * and the genres the samples had, for the report. When no sample had
+     * any listed genre, mg_export_run fails instead, naming them. */
+    char genres_absent[256];
+    char genres_seen[512];
 } mg_export_stats;
 
 /* "jsonl" ... "webdataset" / "zstd", "snappy", "none"; 0 or -1. */

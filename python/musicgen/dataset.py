@@ -92,11 +92,19 @@ class Dataset:
         self.layout = ("sharded" if any(os.sep in p for _, p, _ in found)
                        else "flat")
         keep = []
+        self._seen = set()   # genres of the samples (genre= only)
         for index, rel, row in found:
             if self._keeps(index, rel, row):
                 keep.append((index, rel))
             else:
                 self.filtered += 1
+        if self.genre is not None and self._seen and \
+                not self.genre & self._seen:
+            # as export --genre: a name no sample has is most likely a typo
+            raise ValueError("genre: no sample in %s has %s (its genres: %s)"
+                             % (self.root, ", ".join(sorted(self.genre)),
+                                ", ".join(sorted(self._seen))))
+        del self._seen
         self.indices = [i for i, _ in keep]   # ascending
         self._rels = [rel for _, rel in keep]
 
@@ -165,8 +173,11 @@ class Dataset:
             split, score = row
         else:
             ann = DiskSample(self.root, index, rel).annotation
-            if self.genre is not None and not (_genres(ann) & self.genre):
-                return False
+            if self.genre is not None:
+                genres = _genres(ann)
+                self._seen |= genres
+                if not genres & self.genre:
+                    return False
             split, score = ann.get("split"), ann.get("musicality_score")
         if self.split is not None and split not in self.split:
             return False

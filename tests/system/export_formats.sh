@@ -73,13 +73,26 @@ $CHK jsonl s.jsonl sharded --split train,test --min-score 0.95 \
 grep -q "1 half-written, 0 invalid, 0 failed (manifest), [1-9][0-9]* filtered" log \
     || die "filtered summary: $(cat log)"
 # A filter that keeps nothing: the header (CSV) or schema (Parquet) alone.
-"$MG_BIN" export sharded -o s.csv -f csv --genre no-such-genre -q || die "export none"
+"$MG_BIN" export sharded -o s.csv -f csv --min-score 1 -q || die "export none"
 [ "$(wc -l < s.csv)" -eq 1 ] && head -c 25 s.csv | grep -q '^path,mix_path,' \
     || die "a filter keeping nothing: $(head -c 200 s.csv)"
-"$MG_BIN" export sharded -o s0.parquet -f parquet --genre no-such-genre -q \
+"$MG_BIN" export sharded -o s0.parquet -f parquet --min-score 1 -q \
     || die "export none (parquet)"
-$CHK parquet s0.parquet sharded --genre no-such-genre --expect 0 \
+$CHK parquet s0.parquet sharded --min-score 1 --expect 0 \
     || die "empty parquet judged wrong"
+# A genre no sample has (a typo) is an error naming the genres there, and
+# leaves nothing; next to one that some sample has, a note.
+"$MG_BIN" export sharded -o sg.csv -f csv --genre no-such-genre 2> log \
+    && die "a genre no sample has was not refused"
+grep -qx "musicgen export: --genre no-such-genre: no sample in sharded has it (its genres: default)" log \
+    || die "unknown genre message: $(cat log)"
+[ ! -e sg.csv ] && [ -z "$(ls | grep '^sg\.csv')" ] || die "a refused export left $(ls | grep sg)"
+"$MG_BIN" export sharded -o sg.jsonl --genre jaz,default 2> log \
+    || die "export with one genre present: $(cat log)"
+grep -qx "musicgen export: note: no sample of genre jaz (its genres: default)" log \
+    || die "no note for the absent genre: $(cat log)"
+$CHK jsonl sg.jsonl sharded --genre jaz,default --expect 120 \
+    || die "export --genre jaz,default judged wrong"
 "$MG_BIN" export sharded -o s.jams -f jams -q || die "export sharded jams"
 [ -f s.jams/0001/000119.jams ] || die "jams does not mirror the sharded layout"
 
