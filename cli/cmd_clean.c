@@ -1,7 +1,9 @@
 /*
- * clean — `musicgen clean --failed [--out DIR] [--dry-run]`: remove what a
- * crash can leave behind (common/base/sampledir.h says what counts as partial).
- * Finished samples are never touched.
+ * clean — `musicgen clean --failed [ROOT | --out DIR] [--dry-run]`: remove
+ * what a crash can leave behind (common/base/sampledir.h says what counts
+ * as partial). Finished samples are never touched; nor is a tree a run is
+ * writing (its partial directories are samples being made): the run
+ * root's lock (runlock.h) is taken first.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -12,6 +14,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "runlock.h"
 #include "sampledir.h"
 
 typedef struct {
@@ -45,6 +48,7 @@ mg_cmd_clean(int argc, char **argv)
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     int nrest = 0;
     bool failed = false;
+    const char *root = NULL;
     sweep s = {false, 0, 0};
     if (!rest) return 1;
     if (mg_config_from_args(&cfg, argc, argv, extra, rest, &nrest, err,
@@ -59,17 +63,33 @@ mg_cmd_clean(int argc, char **argv)
         } else if (!strcmp(rest[i], "--dry-run")) {
             s.dry = true;
         } else if (!strcmp(rest[i], "--help") || !strcmp(rest[i], "-h")) {
-            printf("usage: musicgen clean --failed [--out DIR] [--dry-run]\n"
+            printf("usage: musicgen clean --failed [ROOT | --out DIR] "
+                   "[--dry-run]\n"
                    "Removes partial sample directories (no sample.json) and "
-                   ".tmp-* leftovers.\n");
+                   ".tmp-* leftovers.\n"
+                   "Refused while a run (generate, coordinator) or score, "
+                   "filter or clean is\nwriting the tree.\n");
             free(rest);
             return 0;
+        } else if (rest[i][0] != '-' && !root) {
+            root = rest[i];
         } else {
             fprintf(stderr, "musicgen clean: unexpected argument '%s'\n",
                     rest[i]);
             free(rest);
             return 2;
         }
+    }
+    if (root) {
+        /* ROOT as the other dataset commands take it, or --out, not both */
+        for (int i = 1; i < argc; i++)
+            if (!strcmp(argv[i], "--out") || !strcmp(argv[i], "-o") ||
+                !strncmp(argv[i], "--out=", 6)) {
+                fprintf(stderr, "musicgen clean: ROOT or --out, not both\n");
+                free(rest);
+                return 2;
+            }
+        snprintf(cfg.out_dir, sizeof cfg.out_dir, "%s", root);
     }
     free(rest);
     if (!failed) {
@@ -82,11 +102,19 @@ mg_cmd_clean(int argc, char **argv)
                 cfg.out_dir);
         return 1;
     }
+    int lk = -1;
+    if (!s.dry && (lk = mg_runlock_take(cfg.out_dir, "musicgen clean", err,
+                                        sizeof err)) < 0) {
+        fprintf(stderr, "musicgen clean: %s\n", err);
+        return 1;
+    }
     if (mg_sampledir_partials(cfg.out_dir, found, &s) < 0) {
         fprintf(stderr, "musicgen clean: cannot read %s: %s\n", cfg.out_dir,
                 strerror(errno));
+        mg_runlock_release(lk);
         return 1;
     }
+    mg_runlock_release(lk);
     printf("%s %ld partial director%s in %s\n",
            s.dry ? "would remove" : "removed", s.removed,
            s.removed == 1 ? "y" : "ies", cfg.out_dir);

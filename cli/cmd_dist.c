@@ -23,6 +23,7 @@
 #include "endpoint.h"
 #include "engine.h"
 #include "ledger.h"
+#include "runlock.h"
 #include "procs.h"
 #include "proto.h"
 #include "worker.h"
@@ -705,6 +706,7 @@ mg_cmd_merge(int argc, char **argv)
         return 1;
     }
     uint64_t have = 0;
+    int lk = -1;
     struct dirent *de;
     while ((de = readdir(d))) {
         size_t l = strlen(de->d_name);
@@ -723,6 +725,13 @@ mg_cmd_merge(int argc, char **argv)
         fprintf(stderr, "musicgen merge: %" PRIu64 " of %" PRIu64 " samples "
                 "missing (first: %" PRIu64 "); run the missing slices again\n",
                 count - have, count, start + first);
+        goto done;
+    }
+    /* not under a score, filter or clean of the tree (runlock.h) */
+    char lerr[1300];
+    if ((lk = mg_runlock_take(cfg.out_dir, "musicgen merge", lerr,
+                              sizeof lerr)) < 0) {
+        fprintf(stderr, "musicgen merge: %s\n", lerr);
         goto done;
     }
     snprintf(path, sizeof path, "%s/manifest.jsonl", cfg.out_dir);
@@ -752,6 +761,7 @@ mg_cmd_merge(int argc, char **argv)
                 count, cfg.out_dir);
     rc = 0;
 done:
+    mg_runlock_release(lk);
     for (uint64_t i = 0; i < count; i++)
         free(lines[i]);
     free(lines);

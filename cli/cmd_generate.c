@@ -298,6 +298,7 @@ mg_cmd_generate(int argc, char **argv)
     o.quiet = true;
     /* -v: the coordinator's line per lease (when each job got what) */
     o.log_leases = cfg.verbose > 0;
+    o.who = "musicgen generate";
     o.http = http;
     /* the engine's, computed at its start: not a second pass over the
      * genre files before the first lease */

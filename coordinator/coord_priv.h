@@ -92,6 +92,7 @@ struct mg_coord {
     mg_coord_opts o;
     mg_ledger *ledger;
     int lock_fd;
+    int run_fd; /* the run root's lock (runlock.h) */
     void *ctx, *sock;
     void *auth, *mon;           /* CURVE: zauth actor, handshake monitor */
     bool czmq_ctx;              /* ctx is czmq's: not ours to terminate */

@@ -27,6 +27,7 @@
 #include "curve.h"
 #include "dsfilter.h"
 #include "endpoint.h"
+#include "runlock.h"
 #include "runmark.h"
 #include "sampledir.h"
 
@@ -456,6 +457,7 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
     }
     c->o = *o;
     c->lock_fd = -1;
+    c->run_fd = -1;
     if (c->o.heartbeat_ms < 50)
         c->o.heartbeat_ms = 50;
     if (c->o.liveness < 2)
@@ -505,6 +507,12 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
         goto fail;
     }
     if (lock_ledger(c, err, errlen))
+        goto fail;
+    /* the tree too: score, filter or clean there now would lose work */
+    c->run_fd = mg_runlock_take(c->o.cfg.out_dir,
+                                c->o.who ? c->o.who : "musicgen coordinator",
+                                err, errlen);
+    if (c->run_fd < 0)
         goto fail;
     c->ledger = mg_ledger_open(c->o.ledger_path, err, errlen);
     if (!c->ledger ||
@@ -588,6 +596,7 @@ mg_coord_destroy(mg_coord **cp)
     mg_ledger_close(&c->ledger);
     if (c->lock_fd >= 0)
         close(c->lock_fd);
+    mg_runlock_release(c->run_fd);
     free(c->run_json);
     /* the server goes before the stats it reads */
     mg_http_stop(&c->http);

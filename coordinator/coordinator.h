@@ -89,6 +89,9 @@ typedef struct {
     void *progress_ud;
     bool quiet;                    /* only errors and refusals */
     bool log_leases;               /* one line per lease granted (-v) */
+    /* The holder's words in the run root's lock (common/base/runlock.h),
+     * taken for the run's length; NULL: "musicgen coordinator". */
+    const char *who;
     /* CURVE key directory (proto/curve.h): only workers whose public
      * certificate is in <curve_dir>/authorized may connect. NULL: plain
      * (embedded mode, or a trusted private network). */

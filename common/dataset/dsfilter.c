@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "dsfetch.h"
+#include "runlock.h"
 #include "dsfile.h"
 #include "dsread.h"
 #include "dsscore.h"
@@ -245,10 +246,10 @@ out:
     return rc;
 }
 
-int
-mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
-                int jobs, const mg_dsprogress *progress, bool dry_run,
-                FILE *log, mg_dsfilter_totals *t, char *err, size_t errlen)
+static int
+filter_run(const char *root, double min_score, const char *reject_dir,
+           int jobs, const mg_dsprogress *progress, bool dry_run, FILE *log,
+           mg_dsfilter_totals *t, char *err, size_t errlen)
 {
     char rej[4096], e2[600];
     struct stat sr, sd;
@@ -350,4 +351,23 @@ mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
             return -1;
     }
     return 0;
+}
+
+int
+mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
+                int jobs, const mg_dsprogress *progress, bool dry_run,
+                FILE *log, mg_dsfilter_totals *t, char *err, size_t errlen)
+{
+    struct stat sr;
+    memset(t, 0, sizeof *t);
+    if (stat(root, &sr) || !S_ISDIR(sr.st_mode))
+        return mg_errf(err, errlen, "%s is not a directory", root);
+    /* one writer of the tree at a time (a dry run writes nothing) */
+    int lk = dry_run ? -1 : mg_runlock_take(root, "musicgen filter", err,
+                                            errlen);
+    if (!dry_run && lk < 0) return -1;
+    int rc = filter_run(root, min_score, reject_dir, jobs, progress, dry_run,
+                        log, t, err, errlen);
+    mg_runlock_release(lk);
+    return rc;
 }

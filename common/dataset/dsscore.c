@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -28,6 +29,7 @@
 
 #include "ascore.h"
 #include "dsfetch.h"
+#include "runlock.h"
 #include "dsfile.h"
 #include "dsread.h"
 #include "dsverify.h"
@@ -301,10 +303,10 @@ mrows_emit(mrows *mr)
     mrows_next(mr);
 }
 
-int
-mg_dsscore_run(const char *root, bool force, const char *genres_dir, int jobs,
-               const mg_dsprogress *progress, FILE *log, mg_dsscore_totals *t,
-               char *err, size_t errlen)
+static int
+score_run(const char *root, bool force, const char *genres_dir, int jobs,
+          const mg_dsprogress *progress, FILE *log, mg_dsscore_totals *t,
+          char *err, size_t errlen)
 {
     char mpath[4200];
     memset(t, 0, sizeof *t);
@@ -393,5 +395,23 @@ mg_dsscore_run(const char *root, bool force, const char *genres_dir, int jobs,
     mg_dsmanifest_destroy(&mr.m);
     mg_dsfetch_destroy(&f);
     pthread_mutex_destroy(&cx.mu);
+    return rc;
+}
+
+int
+mg_dsscore_run(const char *root, bool force, const char *genres_dir, int jobs,
+               const mg_dsprogress *progress, FILE *log, mg_dsscore_totals *t,
+               char *err, size_t errlen)
+{
+    memset(t, 0, sizeof *t);
+    struct stat st;
+    if (stat(root, &st) || !S_ISDIR(st.st_mode))
+        return mg_errf(err, errlen, "%s is not a directory", root);
+    /* one writer of the tree at a time */
+    int lk = mg_runlock_take(root, "musicgen score", err, errlen);
+    if (lk < 0) return -1;
+    int rc = score_run(root, force, genres_dir, jobs, progress, log, t, err,
+                       errlen);
+    mg_runlock_release(lk);
     return rc;
 }

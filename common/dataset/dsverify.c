@@ -33,6 +33,7 @@
 #include "jdoc.h"
 #include "jschema.h"
 #include "licenses.h"
+#include "runlock.h"
 #include "seed.h"
 #include "wavhdr.h"
 
@@ -853,6 +854,16 @@ mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs,
                         "terms); `musicgen licenses %s` writes it\n",
                         root);
             }
+        }
+        char who[200];
+        if (rc == 0 && mg_runlock_held(root, who, sizeof who)) {
+            /* what a run leaves mid-way is counted all the same: the
+             * tree is not whole yet; this says why */
+            if (ms.progress.clear) ms.progress.clear(ms.progress.ud);
+            fprintf(ms.out, "note: %s is being written by %s: half-written "
+                    "samples and the manifest are its work in progress "
+                    "(verify again when it has finished)\n", root,
+                    who[0] ? who : "another musicgen process");
         }
     }
 out:

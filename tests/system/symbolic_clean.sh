@@ -17,4 +17,11 @@ sum_before=$(cat ds/00/00000*/sample.json | sha256sum)
 [ -f ds/manifest.jsonl ] || die "manifest removed"
 grep -q "removed 3" out.txt || { cat out.txt; die "count of removed directories"; }
 "$MG_BIN" clean --out ds >/dev/null 2>&1 && die "clean without --failed should refuse"
+# ROOT as the other dataset commands take it (or --out, not both)
+mkdir ds/00/000098
+"$MG_BIN" clean --failed ds > out.txt || die "clean ROOT failed"
+[ ! -e ds/00/000098 ] && grep -q "removed 1 partial directory in ds" out.txt ||
+    die "clean ROOT: $(cat out.txt)"
+"$MG_BIN" clean --failed ds --out ds 2> err.txt && die "ROOT and --out both accepted"
+grep -qx "musicgen clean: ROOT or --out, not both" err.txt || die "$(cat err.txt)"
 echo "clean ok"

@@ -1,0 +1,90 @@
+/*
+ * runlock — one writer of a dataset tree at a time (see runlock.h).
+ */
+#include "runlock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "errmsg.h"
+#include "sampledir.h"
+
+/* The holder's words from the lock file (a line; empty if none yet). */
+static void
+holder(int fd, char *who, size_t wholen)
+{
+    if (!wholen) return;
+    ssize_t n = pread(fd, who, wholen - 1, 0);
+    if (n < 0) n = 0;
+    who[n] = '\0';
+    who[strcspn(who, "\n")] = '\0';
+}
+
+int
+mg_runlock_take(const char *root, const char *what, char *err, size_t errlen)
+{
+    char dir[4200], path[4300];
+    snprintf(dir, sizeof dir, "%s/.musicgen", root);
+    snprintf(path, sizeof path, "%s/run.lock", dir);
+    if (mg_dir_make(dir))
+        return mg_errf(err, errlen, "cannot make %s: %s", dir,
+                       strerror(errno));
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return mg_errf(err, errlen, "%s: %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB)) {
+        int en = errno;
+        char who[200];
+        holder(fd, who, sizeof who);
+        close(fd);
+        if (en != EWOULDBLOCK)
+            return mg_errf(err, errlen, "cannot lock %s: %s", path,
+                           strerror(en));
+        return mg_errf(err, errlen, "%s is in use by %s: one of generate, "
+                       "coordinator, merge, score, filter and clean at a time "
+                       "(run this when it has finished or stopped)", root,
+                       who[0] ? who : "another musicgen process");
+    }
+    char host[128] = "";
+    gethostname(host, sizeof host - 1);
+    char line[400];
+    int n = snprintf(line, sizeof line, "%s (pid %ld on %s)\n", what,
+                     (long)getpid(), host[0] ? host : "this host");
+    /* the words are for a message only: a failure here changes nothing */
+    if (n > 0 && ftruncate(fd, 0) == 0 &&
+        pwrite(fd, line, (size_t)n, 0) == n)
+        (void)0;
+    return fd;
+}
+
+void
+mg_runlock_release(int fd)
+{
+    if (fd < 0) return;
+    /* the words go first, so that a reader never names a gone holder */
+    if (ftruncate(fd, 0)) (void)0;
+    close(fd);
+}
+
+int
+mg_runlock_held(const char *root, char *who, size_t wholen)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/.musicgen/run.lock", root);
+    if (wholen) who[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    int held = 0;
+    if (flock(fd, LOCK_SH | LOCK_NB)) {
+        held = errno == EWOULDBLOCK;
+        if (held) holder(fd, who, wholen);
+    } else {
+        flock(fd, LOCK_UN);
+    }
+    close(fd);
+    return held;
+}

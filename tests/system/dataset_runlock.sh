@@ -1,0 +1,86 @@
+# dataset_runlock — one writer of a dataset tree at a time
+# (common/base/runlock.h). While `generate` writes a tree, `score`,
+# `filter` and `clean` are refused with a message naming the run (its
+# last manifest would undo theirs, clean would remove samples being
+# made) and change nothing; their dry runs and `verify` (which says why
+# the tree is not whole yet) still read it. Afterwards each works. A
+# holder killed with -9 leaves nothing stale: the next run starts. And a
+# run is refused on a tree another process holds.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+command -v flock > /dev/null || die "flock(1) (util-linux) is missing"
+MPP="intro=1,verse=1,chorus=1,bridge=1,outro=1"
+
+# ---- a run in progress: full audio, one worker, ~2 s a sample ----
+"$MG_BIN" generate --seed 31 --count 16 --out ds --workers 1 \
+    --measures-per-part "$MPP" -q > gen.log 2>&1 &
+gen=$!
+i=0
+until grep -q 'musicgen generate (pid ' ds/.musicgen/run.lock 2> /dev/null &&
+      [ -n "$(ls ds | grep '^0000')" ]; do
+    i=$((i + 1))
+    [ "$i" -lt 300 ] || die "the run never took its lock: $(cat gen.log)"
+    kill -0 "$gen" 2> /dev/null || die "the run ended too soon: $(cat gen.log)"
+    sleep 0.1
+done
+grep -q "^musicgen generate (pid $gen on " ds/.musicgen/run.lock ||
+    die "the lock names another holder: $(cat ds/.musicgen/run.lock)"
+before=$(ls -R ds | sha256sum)
+
+for cmd in "score ds" "filter ds --min-score 0.99" "clean --failed ds"; do
+    name=${cmd%% *}
+    "$MG_BIN" $cmd > out.txt 2> err.txt && die "$name ran on a tree being written"
+    grep -qx "musicgen $name: ds is in use by musicgen generate (pid $gen on .*): one of generate, coordinator, merge, score, filter and clean at a time (run this when it has finished or stopped)" err.txt ||
+        die "$name's refusal: $(cat err.txt)"
+done
+[ ! -d ds/rejected ] || die "a refused filter made its reject directory"
+# dry runs and verify read the tree; verify says why it is not whole
+"$MG_BIN" filter ds --min-score 0.99 --dry-run > out.txt ||
+    die "filter --dry-run refused during a run"
+"$MG_BIN" clean --failed ds --dry-run > out.txt ||
+    die "clean --dry-run refused during a run"
+"$MG_BIN" verify ds > ver.txt 2>&1
+grep -q "^note: ds is being written by musicgen generate (pid $gen on " ver.txt ||
+    die "verify did not say a run is writing the tree: $(cat ver.txt)"
+kill -0 "$gen" 2> /dev/null || die "the run ended before the checks did (they prove nothing)"
+wait "$gen" || die "generate failed: $(cat gen.log)"
+
+# ---- finished: the lock is free, its words gone, each command runs ----
+[ ! -s ds/.musicgen/run.lock ] || die "a finished run left words: $(cat ds/.musicgen/run.lock)"
+"$MG_BIN" verify ds > ver.txt || die "verify after the run: $(cat ver.txt)"
+grep -q 'being written' ver.txt && die "verify names a run that has finished"
+"$MG_BIN" score ds > out.txt 2>&1 || die "score after the run: $(cat out.txt)"
+"$MG_BIN" clean --failed ds > out.txt 2>&1 || die "clean after the run: $(cat out.txt)"
+"$MG_BIN" filter ds --min-score 0.99 > out.txt 2>&1 ||
+    die "filter after the run: $(cat out.txt)"
+"$MG_BIN" verify ds > ver.txt || die "verify after filter: $(cat ver.txt)"
+
+# ---- a tree held by another process: a run is refused, changes nothing;
+# the holder killed with -9, the next run starts ----
+"$MG_BIN" generate --seed 32 --count 4 --out m --output-mode midi-only -q ||
+    die "generate m"
+# one process holding it (flock(1) would leave it with the command it runs)
+"$PY" -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(60)' \
+    m/.musicgen/run.lock &
+holder=$!
+i=0
+until ! flock -n m/.musicgen/run.lock true; do
+    i=$((i + 1)); [ "$i" -lt 100 ] || die "flock(1) never held the lock"; sleep 0.1
+done
+rm -r m/000003 # a sample the run would make again
+sum=$(cat m/manifest.jsonl | sha256sum)
+"$MG_BIN" generate --seed 32 --count 4 --out m --output-mode midi-only -q \
+    2> err.txt && die "a run started on a held tree"
+grep -q "m is in use by another musicgen process" err.txt ||
+    die "the refused run's message: $(cat err.txt)"
+[ ! -e m/000003 ] && [ "$(cat m/manifest.jsonl | sha256sum)" = "$sum" ] ||
+    die "a refused run changed the tree"
+"$MG_BIN" score m > out.txt 2> err.txt && die "score ran on a held tree"
+kill -9 "$holder"
+wait "$holder" 2> /dev/null
+"$MG_BIN" generate --seed 32 --count 4 --out m --output-mode midi-only -q \
+    2> err.txt || die "no run after the holder was killed: $(cat err.txt)"
+[ -f m/000003/sample.json ] || die "the run after the kill made nothing"
+"$MG_BIN" verify m > ver.txt || die "verify m: $(cat ver.txt)"
+echo "runlock ok"
