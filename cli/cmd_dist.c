@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -22,6 +23,7 @@
 #include "dlog.h"
 #include "endpoint.h"
 #include "engine.h"
+#include "dsfilter.h"
 #include "ledger.h"
 #include "runlock.h"
 #include "procs.h"
@@ -669,6 +671,36 @@ merge_file(const char *path, uint64_t start, uint64_t count, char **lines,
     return 0;
 }
 
+/* Whether row line (status ok) names a sample that `musicgen filter` moved
+ * from root into one of the reject directories rej: kept out of the
+ * manifest, as the coordinator keeps it (coord_setup.c's verify_row). */
+static bool
+moved_out(const char *root, char *const *rej, int nrej, const char *line)
+{
+    if (!nrej || !strstr(line, "\"status\":\"ok\""))
+        return false;
+    /* our own canonical rows: "path":"SHARD/NAME", no escapes */
+    const char *p = strstr(line, "\"path\":\"");
+    if (!p)
+        return false;
+    p += 8;
+    const char *e = strchr(p, '"');
+    if (!e || memchr(p, '\\', (size_t)(e - p)))
+        return false;
+    char path[5200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%.*s/sample.json", root, (int)(e - p), p);
+    if (stat(path, &st) == 0)
+        return false;
+    for (int i = 0; i < nrej; i++) {
+        snprintf(path, sizeof path, "%s/%.*s/sample.json", rej[i],
+                 (int)(e - p), p);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            return true;
+    }
+    return false;
+}
+
 int
 mg_cmd_merge(int argc, char **argv)
 {
@@ -734,12 +766,25 @@ mg_cmd_merge(int argc, char **argv)
         fprintf(stderr, "musicgen merge: %s\n", lerr);
         goto done;
     }
+    /* samples a filter moved out since the slices were written */
+    char *rej[MG_DSFILTER_MAX_REJECT_DIRS];
+    int nrej = mg_dsfilter_reject_dirs(cfg.out_dir, rej,
+                                       MG_DSFILTER_MAX_REJECT_DIRS);
+    uint64_t kept_out = 0;
+    for (uint64_t i = 0; i < count; i++)
+        if (moved_out(cfg.out_dir, rej, nrej, lines[i])) {
+            free(lines[i]);
+            lines[i] = NULL;
+            kept_out++;
+        }
+    for (int i = 0; i < nrej; i++)
+        free(rej[i]);
     snprintf(path, sizeof path, "%s/manifest.jsonl", cfg.out_dir);
     snprintf(tmp, sizeof tmp, "%s/.manifest.jsonl.tmp", cfg.out_dir);
     FILE *f = fopen(tmp, "w");
     int bad = !f;
     for (uint64_t i = 0; f && i < count; i++)
-        if (fprintf(f, "%s\n", lines[i]) < 0)
+        if (lines[i] && fprintf(f, "%s\n", lines[i]) < 0)
             bad = 1;
     if (f && (fflush(f) || fsync(fileno(f))))
         bad = 1;
@@ -756,9 +801,14 @@ mg_cmd_merge(int argc, char **argv)
         fprintf(stderr, "musicgen merge: %s\n", path);
         goto done;
     }
-    if (cfg.verbose >= 0)
-        fprintf(stderr, "merged %" PRIu64 " rows -> %s/manifest.jsonl\n",
-                count, cfg.out_dir);
+    if (cfg.verbose >= 0) {
+        fprintf(stderr, "merged %" PRIu64 " rows -> %s/manifest.jsonl",
+                count - kept_out, cfg.out_dir);
+        if (kept_out)
+            fprintf(stderr, " (%" PRIu64 " sample(s) moved out by `musicgen "
+                    "filter` kept out)", kept_out);
+        fputc('\n', stderr);
+    }
     rc = 0;
 done:
     mg_runlock_release(lk);

@@ -63,4 +63,14 @@ done
 "$MG_BIN" merge --out st --count $N -q || die "merge failed"
 check_run st 77 $N || die "static run check"
 same_samples st 0 ref 0 $N || die "static run differs"
+# filter moves samples out; merging the slices again (a slice re-run)
+# keeps them out of the manifest, as a coordinator does
+"$MG_BIN" filter st --min-score 0.97 > filt.log || die "filter st: $(cat filt.log)"
+moved=$(grep -c '^moved ' filt.log)
+[ "$moved" -gt 0 ] && [ "$moved" -lt $N ] || die "filter moved $moved of $N"
+"$MG_BIN" merge --out st --count $N 2> merge.log || die "merge again failed"
+grep -qx "merged $((N - moved)) rows -> st/manifest.jsonl ($moved sample(s) moved out by \`musicgen filter\` kept out)" merge.log ||
+    die "merge after filter: $(cat merge.log)"
+[ "$(wc -l < st/manifest.jsonl)" -eq $((N - moved)) ] || die "manifest rows after merge"
+"$MG_BIN" verify st > ver.log || die "verify after filter + merge: $(cat ver.log)"
 echo "generate resume and static mode ok"
