@@ -104,5 +104,10 @@ mg_cmd_filter(int argc, char **argv)
                "%" PRIu64 " in the reject directory; %" PRIu64 " problem%s\n",
                root, t.samples, t.below, min, t.moved, t.kept_rows,
                t.reject_rows, t.problems, t.problems == 1 ? "" : "s");
+    if (t.dropped_rows)
+        printf("filter: %" PRIu64 " manifest line%s that %s no row left out "
+               "of the new manifests (named above)\n", t.dropped_rows,
+               t.dropped_rows == 1 ? "" : "s",
+               t.dropped_rows == 1 ? "was" : "were");
     return t.problems ? 1 : 0;
 }

@@ -82,5 +82,10 @@ mg_cmd_score(int argc, char **argv)
            " problem%s; %" PRIu64 " manifest rows\n", root, t.samples,
            t.scored, t.already, t.no_audio, t.problems,
            t.problems == 1 ? "" : "s", t.rows);
+    if (t.dropped_rows)
+        printf("score: %" PRIu64 " manifest line%s that %s no row left out "
+               "of the new manifest (named above)\n", t.dropped_rows,
+               t.dropped_rows == 1 ? "" : "s",
+               t.dropped_rows == 1 ? "was" : "were");
     return t.problems ? 1 : 0;
 }

@@ -141,7 +141,8 @@ typedef struct {
     uint64_t index;
     bool have;
     FILE *log;
-    const char *name;
+    const char *name; /* "" or "reject directory: " before a message */
+    uint64_t *dropped;
 } rows;
 
 static void
@@ -157,14 +158,16 @@ rows_next(rows *r)
         int rc = mg_dsmanifest_next(r->m, &row, &line, err, sizeof err);
         if (rc == 0) return;
         if (rc < 0) {
-            fprintf(r->log, "%s: %s (dropped from the new manifest)\n",
+            fprintf(r->log, "%s%s (dropped from the new manifest)\n",
                     r->name, err);
+            (*r->dropped)++;
             continue;
         }
         json_t *ix = json_object_get(row, "sample_index");
         if (!json_is_number(ix) || json_number_value(ix) < 0) {
-            fprintf(r->log, "%s: line %ld: no sample_index (dropped from "
-                    "the new manifest)\n", r->name, line);
+            fprintf(r->log, "%smanifest.jsonl:%ld: no sample_index (dropped "
+                    "from the new manifest)\n", r->name, line);
+            (*r->dropped)++;
             continue;
         }
         r->row = json_incref(row);
@@ -180,8 +183,9 @@ split_manifests(const char *root, const char *rej, int width, FILE *log,
                 mg_dsfilter_totals *t, char *err, size_t errlen)
 {
     char path[4200], e2[600];
-    rows rr = {.log = log, .name = "manifest.jsonl"};
-    rows rj = {.log = log, .name = "reject manifest.jsonl"};
+    rows rr = {.log = log, .name = "", .dropped = &t->dropped_rows};
+    rows rj = {.log = log, .name = "reject directory: ",
+               .dropped = &t->dropped_rows};
     mg_dsout *out_root = NULL, *out_rej = NULL;
     int rc = -1;
 

@@ -38,6 +38,7 @@ typedef struct {
     uint64_t moved;     /* moved by this run */
     uint64_t problems;  /* samples left alone because of a fault */
     uint64_t kept_rows, reject_rows; /* rows of the two new manifests */
+    uint64_t dropped_rows; /* lines of them that were no row: left out */
     bool split;         /* the manifests were rebuilt (false: nothing
                            was ever rejected, manifest.jsonl untouched) */
 } mg_dsfilter_totals;

@@ -286,6 +286,15 @@ mrows_next(mrows *mr)
             /* A line that is not JSON is kept out of the new manifest:
              * say so, it is the one thing this rewrite changes. */
             fprintf(mr->log, "%s (dropped from the new manifest)\n", err);
+            mr->t->dropped_rows++;
+            continue;
+        }
+        json_t *ix = json_object_get(row, "sample_index");
+        if (!json_is_integer(ix) || json_integer_value(ix) < 0) {
+            /* as filter's rewrite (dsfilter.c) */
+            fprintf(mr->log, "manifest.jsonl:%ld: no sample_index (dropped "
+                    "from the new manifest)\n", line);
+            mr->t->dropped_rows++;
             continue;
         }
         mr->row = json_incref(row);

@@ -33,6 +33,7 @@ typedef struct {
     uint64_t no_audio; /* no mix (midi-only, stems-only) */
     uint64_t problems; /* samples left alone because of a fault */
     uint64_t rows;     /* manifest rows written */
+    uint64_t dropped_rows; /* manifest lines that were no row: left out */
 } mg_dsscore_totals;
 
 /* Score the tree at root. log gets one line per sample scored and per

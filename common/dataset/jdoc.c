@@ -222,7 +222,9 @@ number(parser *p)
         goto done;
     }
     if (i < n && s[i] == '-') i++;
-    if (i >= n || s[i] < '0' || s[i] > '9') return fail(p, "bad number");
+    if (i >= n || s[i] < '0' || s[i] > '9')
+        /* not a value at all ("garbage"), or a sign without digits */
+        return fail(p, i == p->pos ? "unexpected character" : "bad number");
     const unsigned char *u = (const unsigned char *)s;
     if (s[i] == '0') i++;
     else i = digits_end(u, i + 1, n);
@@ -612,8 +614,10 @@ val:
             goto done_value;
         }
         unsigned k = MG_JK_INT;
+        size_t i0 = i;
         if (s[i] == '-') i++;
-        if (i >= n || s[i] < '0' || s[i] > '9') FAIL("bad number");
+        if (i >= n || s[i] < '0' || s[i] > '9')
+            FAIL(i == i0 ? "unexpected character" : "bad number");
         if (s[i] == '0') i++;
         else i = digits_end(s, i + 1, n);
         if (i < n && s[i] == '.') {

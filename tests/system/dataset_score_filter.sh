@@ -226,4 +226,22 @@ rm -rf rr/000000 rr/000001 rr/000002 rr/000003 rr/000004 rr/000005 \
 grep -q "5 sample(s) recorded as done were gone from disk" rg2.txt ||
     { cat rg2.txt; die "deleted samples not made again"; }
 [ "$(wc -l < rr/manifest.jsonl)" -eq 5 ] || die "manifest after re-making"
+
+# Manifest lines that are no row (a torn or hand-edited file): the
+# rewrites leave them out, name each, and count them in the summary.
+printf 'garbage{\n{"sample_index":-5,"status":"ok"}\n' >> rr/manifest.jsonl
+"$MG_BIN" score rr > rs.txt || die "score with bad manifest lines: $(cat rs.txt)"
+grep -qx "manifest.jsonl:6: unexpected character (dropped from the new manifest)" rs.txt &&
+    grep -qx "manifest.jsonl:7: no sample_index (dropped from the new manifest)" rs.txt &&
+    grep -qx "score: 2 manifest lines that were no row left out of the new manifest (named above)" rs.txt ||
+    die "score on bad manifest lines: $(cat rs.txt)"
+[ "$(wc -l < rr/manifest.jsonl)" -eq 5 ] || die "score kept lines that are no row"
+printf '{"status":"ok"}\n' >> rr/manifest.jsonl
+printf 'nope\n' >> rr/rejected/manifest.jsonl
+"$MG_BIN" filter rr --min-score 0.01 > rf2.txt || die "filter with bad lines: $(cat rf2.txt)"
+grep -qx "manifest.jsonl:6: no sample_index (dropped from the new manifest)" rf2.txt &&
+    grep -q "^reject directory: manifest.jsonl:[0-9]*: unexpected character (dropped" rf2.txt &&
+    grep -qx "filter: 2 manifest lines that were no row left out of the new manifests (named above)" rf2.txt ||
+    die "filter on bad manifest lines: $(cat rf2.txt)"
+"$MG_BIN" verify rr > rv.txt || die "not whole after the rewrites: $(cat rv.txt)"
 echo "score/filter ok"

@@ -317,6 +317,27 @@ edge_cases(void **state)
         assert_int_equal(both_ways(bad[i], strlen(bad[i])), 0);
         assert_int_not_equal(jansson_ok(bad[i], strlen(bad[i])), 1);
     }
+    /* What is not a value at all is named as such, not as a number, the
+     * same by the full and the leaf parse. */
+    static const struct { const char *text, *why; } named[] = {
+        {"garbage{", "line 1: unexpected character"},
+        {"[1, x]", "line 1: unexpected character"},
+        {"{\"a\": [1,\n 2,\n ?]}", "line 3: unexpected character"},
+        {"[1, -x]", "line 1: bad number"},
+        {"-", "line 1: bad number"},
+    };
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
+        for (unsigned flags = 0; flags <= MG_JDOC_SCALAR_ARRAYS; flags++) {
+            mg_jdoc d = {0};
+            char err[200] = "";
+            assert_int_equal(mg_jdoc_parse_opt(&d, named[i].text,
+                                               strlen(named[i].text), flags,
+                                               err, sizeof err),
+                             -1);
+            assert_string_equal(err, named[i].why);
+            mg_jdoc_free(&d);
+        }
+    }
     /* The depth limit is the full parser's: 256 in all. */
     char deep[700];
     for (int d = 254; d <= 258; d++) {
