@@ -36,14 +36,19 @@ mg_runlock_take(const char *root, const char *what, char *err, size_t errlen)
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         return mg_errf(err, errlen, "%s: %s", path, strerror(errno));
-    if (flock(fd, LOCK_EX | LOCK_NB)) {
-        int en = errno;
+    int rc;
+    while ((rc = flock(fd, LOCK_EX | LOCK_NB)) && errno == EINTR) {
+    }
+    if (rc && errno != EWOULDBLOCK) {
+        /* A file system without flock (Lustre mounted noflock: ENOSYS,
+         * NFS without a lock manager: ENOLCK): the work goes on
+         * unguarded, as before there was a lock, rather than not at all. */
+        return fd;
+    }
+    if (rc) {
         char who[200];
         holder(fd, who, sizeof who);
         close(fd);
-        if (en != EWOULDBLOCK)
-            return mg_errf(err, errlen, "cannot lock %s: %s", path,
-                           strerror(en));
         return mg_errf(err, errlen, "%s is in use by %s: one of generate, "
                        "coordinator, merge, score, filter and clean at a time "
                        "(run this when it has finished or stopped)", root,

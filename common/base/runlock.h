@@ -17,6 +17,9 @@
  *
  * The lock goes with its file descriptor: released by mg_runlock_release
  * or by the process's end, a kill -9 included (nothing stale to remove).
+ * On a file system without flock (Lustre mounted noflock, NFS without a
+ * lock manager) the descriptor is handed out unlocked: the work goes on
+ * unguarded, as before the lock existed, rather than being refused.
  */
 #ifndef MG_RUNLOCK_H
 #define MG_RUNLOCK_H
