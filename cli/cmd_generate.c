@@ -179,7 +179,8 @@ mg_cmd_generate(int argc, char **argv)
             printf("usage: musicgen generate --seed S [options]\n\n"
                    "Runs an embedded coordinator and one worker process per "
                    "core (--workers N);\nre-run the same command to resume "
-                   "(ledger: <out>/.musicgen/ledger.sqlite).\n\n"
+                   "(ledger: <out>/.musicgen/ledger.sqlite),\nor with a "
+                   "larger --count to grow the dataset.\n\n"
                    "  --http ADDR          a live status page and Prometheus "
                    "/metrics at ADDR\n"
                    "                       (HOST:PORT, e.g. 127.0.0.1:8081)"
@@ -331,6 +332,18 @@ mg_cmd_generate(int argc, char **argv)
             fprintf(stderr, "musicgen generate: %" PRIu64 " sample(s) "
                     "recorded as done were gone from disk (no sample.json) "
                     "and were made again\n", p->missing);
+        if (cfg.verbose >= 0 && p->grew_from)
+            fprintf(stderr, "musicgen generate: the run in %s grew from %"
+                    PRIu64 " to %" PRIu64 " samples (indices %" PRIu64
+                    "..%" PRIu64 ")\n", cfg.out_dir, p->grew_from, p->total,
+                    p->run_start, p->run_start + p->total - 1);
+        else if (cfg.verbose >= 0 && p->total &&
+                 (p->run_start != (uint64_t)cfg.start ||
+                  p->total != (uint64_t)cfg.count))
+            fprintf(stderr, "musicgen generate: the run in %s holds samples "
+                    "%" PRIu64 "..%" PRIu64 ", those asked for among them: "
+                    "resumed it whole\n", cfg.out_dir, p->run_start,
+                    p->run_start + p->total - 1);
         if (cfg.verbose >= 0 && p->filtered)
             fprintf(stderr, "musicgen generate: %" PRIu64 " sample(s) "
                     "moved out by `musicgen filter` stay out (not made "

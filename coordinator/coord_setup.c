@@ -344,6 +344,79 @@ import_from_disk(mg_coord *c, char *err, size_t errlen)
     return rc;
 }
 
+/* want (this session's parameters) differs from the ledger's run (have)
+ * in its index range alone (seed, fingerprint and every other option the
+ * same). As with the Python tool, where asking for more samples makes
+ * the missing ones: the run grows at its end to cover want, or, when it
+ * covers want already, is resumed whole (nothing is ever dropped). 1 when
+ * so (c->o.cfg's range and c->run_json now the run's), 0 when something
+ * else differs too (the caller refuses, naming it), -1 with err when the
+ * range cannot be had (it starts before the run's, or leaves a gap after
+ * it) or the ledger cannot be written. */
+static int
+range_only(mg_coord *c, const mg_ledger_run *have, const mg_ledger_run *want,
+           char *err, size_t errlen)
+{
+    char why[512];
+    if (have->global_seed != want->global_seed ||
+        mg_fingerprint_compare(&have->fp, &want->fp, why, sizeof why))
+        return 0;
+    mg_config probe = c->o.cfg;
+    probe.start = (int64_t)have->start;
+    probe.count = (int64_t)have->count;
+    char *pj = mg_config_run_json(&probe);
+    if (!pj) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    bool same = !strcmp(pj, have->run_json ? have->run_json : "");
+    free(pj);
+    if (!same)
+        return 0;
+    uint64_t s = have->start, e = have->start + have->count;
+    uint64_t a = want->start, b = want->start + want->count;
+    if (a < s) {
+        snprintf(err, errlen, "the ledger %s holds the run of samples %"
+                 PRIu64 "..%" PRIu64 ", which grows at its end only: samples "
+                 "from %" PRIu64 " need another output directory",
+                 c->o.ledger_path, s, e - 1, a);
+        return -1;
+    }
+    if (a > e) {
+        snprintf(err, errlen, "the ledger %s holds the run of samples %"
+                 PRIu64 "..%" PRIu64 ": starting at %" PRIu64 " would leave "
+                 "samples %" PRIu64 "..%" PRIu64 " out (ask for --start %"
+                 PRIu64 " or --start %" PRIu64 " --count %" PRIu64 ")",
+                 c->o.ledger_path, s, e - 1, a, e, a - 1, e, s, b - s);
+        return -1;
+    }
+    c->o.cfg.start = (int64_t)s;
+    c->o.cfg.count = (int64_t)((b > e ? b : e) - s);
+    char *nj = b > e ? mg_config_run_json(&c->o.cfg)
+                     : strdup(have->run_json ? have->run_json : "");
+    if (!nj) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (b > e && mg_ledger_grow_run(c->ledger, b - s, nj, err, errlen)) {
+        free(nj);
+        return -1;
+    }
+    free(c->run_json);
+    c->run_json = nj;
+    if (b > e) {
+        c->grew_from = have->count;
+        if (!c->o.quiet)
+            mg_dlog(WHO, "growing the run: samples %" PRIu64 "..%" PRIu64
+                    " -> %" PRIu64 "..%" PRIu64, s, e - 1, s, b - 1);
+    } else if (!c->o.quiet) {
+        mg_dlog(WHO, "the run in the ledger (samples %" PRIu64 "..%" PRIu64
+                ") holds the samples asked for (%" PRIu64 "..%" PRIu64
+                "): resuming it whole", s, e - 1, a, b - 1);
+    }
+    return 1;
+}
+
 static int
 open_run(mg_coord *c, char *err, size_t errlen)
 {
@@ -378,10 +451,13 @@ open_run(mg_coord *c, char *err, size_t errlen)
                     : "leases sized by measured sample time");
     } else {
         char why[2048];
-        if (mg_ledger_check_run(&have, &want, why, sizeof why)) {
-            snprintf(err, errlen, "the ledger %s holds a different run (%s); "
-                     "use another ledger or the same parameters",
-                     c->o.ledger_path, why);
+        int g = 0;
+        if (mg_ledger_check_run(&have, &want, why, sizeof why) &&
+            (g = range_only(c, &have, &want, err, errlen)) <= 0) {
+            if (g == 0)
+                snprintf(err, errlen, "the ledger %s holds a different run "
+                         "(%s); use another ledger or the same parameters",
+                         c->o.ledger_path, why);
             mg_ledger_run_free(&have);
             return -1;
         }

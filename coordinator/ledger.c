@@ -328,6 +328,71 @@ sqlfail:
     return -1;
 }
 
+int
+mg_ledger_grow_run(mg_ledger *l, uint64_t count, const char *run_json,
+                   char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL, *u = NULL, *c = NULL;
+    mg_ledger_run have = {0};
+    int rc = mg_ledger_get_run(l, &have, err, errlen);
+    if (rc != 1) {
+        if (rc == 0)
+            snprintf(err, errlen, "ledger: no run to grow");
+        return -1;
+    }
+    uint64_t old = have.count, chunk = have.chunk ? have.chunk : 1;
+    mg_ledger_run_free(&have);
+    if (count <= old) {
+        snprintf(err, errlen, "ledger: a run grows, never shrinks (%" PRIu64
+                 " -> %" PRIu64 ")", old, count);
+        return -1;
+    }
+    if (exec(l, "BEGIN IMMEDIATE", err, errlen))
+        return -1;
+    if (sqlite3_prepare_v2(l->db,
+            "UPDATE run SET count = ?1, config_json = ?2 WHERE id = 1", -1,
+            &s, NULL) ||
+        /* the last chunk, cut short by the old end, takes its full share
+         * (reopened when it was done: it holds new samples now) */
+        sqlite3_prepare_v2(l->db,
+            "UPDATE chunks SET state = CASE WHEN state = 2 THEN 0 ELSE state"
+            " END, n = ?2 WHERE id = ?1 AND n < ?2", -1, &u, NULL) ||
+        sqlite3_prepare_v2(l->db,
+            "INSERT INTO chunks (id, first, n) VALUES (?,?,?)", -1, &c,
+            NULL))
+        goto sqlfail;
+    sqlite3_bind_int64(s, 1, (int64_t)count);
+    sqlite3_bind_text(s, 2, run_json, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        goto sqlfail;
+    uint64_t last = (old - 1) / chunk, off = last * chunk;
+    uint64_t n = count - off < chunk ? count - off : chunk;
+    sqlite3_bind_int64(u, 1, (int64_t)last);
+    sqlite3_bind_int64(u, 2, (int64_t)n);
+    if (sqlite3_step(u) != SQLITE_DONE)
+        goto sqlfail;
+    for (off += chunk, last++; off < count; off += chunk, last++) {
+        n = count - off < chunk ? count - off : chunk;
+        sqlite3_bind_int64(c, 1, (int64_t)last);
+        sqlite3_bind_int64(c, 2, (int64_t)(l->start + off));
+        sqlite3_bind_int64(c, 3, (int64_t)n);
+        if (sqlite3_step(c) != SQLITE_DONE)
+            goto sqlfail;
+        sqlite3_reset(c);
+    }
+    sqlite3_finalize(s);
+    sqlite3_finalize(u);
+    sqlite3_finalize(c);
+    return exec(l, "COMMIT", err, errlen);
+sqlfail:
+    fail(err, errlen, "growing run", l->db);
+    sqlite3_finalize(s);
+    sqlite3_finalize(u);
+    sqlite3_finalize(c);
+    exec(l, "ROLLBACK", err + strlen(err), 0);
+    return -1;
+}
+
 static void
 append(char *why, size_t n, const char *fmt, const char *field,
        const char *have, const char *want)

@@ -63,6 +63,11 @@ int mg_ledger_get_run(mg_ledger *l, mg_ledger_run *r, char *err,
 /* Create the run and its chunks (one transaction). */
 int mg_ledger_create_run(mg_ledger *l, const mg_ledger_run *r, char *err,
                          size_t errlen);
+/* Grow the stored run at its end to count samples (more than it has),
+ * its config text now run_json: the run row, the last chunk's share and
+ * the new chunks, in one transaction. 0, or -1 with err. */
+int mg_ledger_grow_run(mg_ledger *l, uint64_t count, const char *run_json,
+                       char *err, size_t errlen);
 /* 0 if `want` matches the stored run; else -1 and why names every field
  * that differs ("count 200 != 100; genres_hash ..."). */
 int mg_ledger_check_run(const mg_ledger_run *have, const mg_ledger_run *want,

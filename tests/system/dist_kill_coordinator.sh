@@ -14,8 +14,9 @@ W2=$!
 wait_for 60 have_samples ds 40 || die "no progress before the kill"
 kill -9 $CPID
 wait $CPID 2>/dev/null
-# A different run on the same ledger is refused, naming the difference.
-"$MG_BIN" coordinator --seed 9 --count 300 --out ds --ledger led.sqlite \
+# A different run on the same ledger is refused, naming the difference
+# (a larger --count alone would grow the run: tests/system/generate_grow.sh).
+"$MG_BIN" coordinator --seed 9 --count 300 --max-attempts 2 --out ds --ledger led.sqlite \
     --output-mode midi-only --chunk 16 --bind 'tcp://127.0.0.1:*' \
     2>refused.log && die "a different run on the ledger was accepted"
 grep -q "count" refused.log || { cat refused.log; die "refusal does not name count"; }

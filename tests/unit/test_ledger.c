@@ -3,7 +3,7 @@
  * run, refuse different parameters naming them, one row per index
  * whatever is re-sent, batched commits survive a reopen, a version-1
  * ledger is migrated, a ledger from the future refused, the manifest is
- * written in index order.
+ * written in index order, a run grows at its end.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -102,6 +102,67 @@ test_create_resume_refuse(void **state)
     assert_int_equal(mg_ledger_counts_get(l, 0, &c, err, sizeof err), 0);
     assert_int_equal(c.total, 100);
     assert_int_equal(c.chunks_pending, 10);
+    mg_ledger_close(&l);
+}
+
+/* A run grows at its end: the run row, the last chunk's share (reopened:
+ * it holds new samples), new chunks; it never shrinks. */
+static void
+test_grow(void **state)
+{
+    (void)state;
+    char err[256];
+    mg_ledger *l = fresh("g.sqlite", 70, 64);
+    assert_int_equal(mg_ledger_begin(l, err, sizeof err), 0);
+    for (uint64_t i = 0; i < 70; i++) {
+        mg_row r = a_row(i);
+        assert_int_equal(mg_ledger_put_row(l, &r, "w1", "t", err,
+                                           sizeof err), 1);
+    }
+    assert_int_equal(mg_ledger_finish_chunk(l, 0, err, sizeof err), 1);
+    assert_int_equal(mg_ledger_finish_chunk(l, 1, err, sizeof err), 1);
+    assert_int_equal(mg_ledger_commit(l, err, sizeof err), 0);
+    mg_ledger_counts c;
+    assert_int_equal(mg_ledger_counts_get(l, 0, &c, err, sizeof err), 0);
+    assert_int_equal(c.chunks_done, 2);
+    assert_int_equal(mg_ledger_grow_run(l, 200, "{\"grown\":1}", err,
+                                        sizeof err), 0);
+    mg_ledger_run have;
+    assert_int_equal(mg_ledger_get_run(l, &have, err, sizeof err), 1);
+    assert_int_equal(have.count, 200);
+    assert_string_equal(have.run_json, "{\"grown\":1}");
+    mg_ledger_run_free(&have);
+    assert_int_equal(mg_ledger_counts_get(l, 0, &c, err, sizeof err), 0);
+    assert_int_equal(c.total, 200);
+    assert_int_equal(c.ok, 70);
+    /* chunk 0 (0..63) stays done, chunk 1 (64..127) reopened, 2 and 3 new */
+    assert_int_equal(c.chunks_done, 1);
+    assert_int_equal(c.chunks_pending, 3);
+    assert_int_equal(mg_ledger_chunk_of(l, 127), 1);
+    assert_int_equal(mg_ledger_chunk_of(l, 199), 3);
+    char p[600];
+    path_of(p, sizeof p, "g.sqlite");
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT id, first, n FROM chunks"
+                                        " ORDER BY id", -1, &st, NULL),
+                     SQLITE_OK);
+    static const int64_t want[4][3] = {{0, 0, 64}, {1, 64, 64}, {2, 128, 64},
+                                       {3, 192, 8}};
+    int k = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        assert_true(k < 4);
+        for (int j = 0; j < 3; j++)
+            assert_int_equal(sqlite3_column_int64(st, j), want[k][j]);
+        k++;
+    }
+    assert_int_equal(k, 4);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    /* never shrinks, nor stays */
+    assert_int_equal(mg_ledger_grow_run(l, 200, "{}", err, sizeof err), -1);
+    assert_non_null(strstr(err, "never shrinks"));
     mg_ledger_close(&l);
 }
 
@@ -219,6 +280,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_resume_refuse),
+        cmocka_unit_test(test_grow),
         cmocka_unit_test(test_one_row_per_index_and_batch_commit),
         cmocka_unit_test(test_migrates_v1_refuses_future),
     };

@@ -1,0 +1,85 @@
+# generate_grow — a dataset grows: `generate` run again with a larger
+# --count (or a --start that continues the run), seed and options the
+# same, keeps the samples there, makes the new ones, and the manifest and
+# ledger hold them all; every sample is byte for byte what one run of the
+# full size makes, sharded or flat. Asking for part of the run resumes it
+# whole; a start before it, a gap after it, or another option is refused,
+# naming it, and changes nothing. The standalone coordinator grows its
+# ledger's run the same way.
+. "$MG_SRC/tests/tools/dist_lib.sh"
+set -u
+G="--seed 3 --output-mode midi-only --shard-width 2"
+
+"$MG_BIN" generate $G --count 70 --out ds -q || die "generate 70"
+"$MG_BIN" generate $G --count 100 --out ds 2> grow.log || die "grow: $(cat grow.log)"
+grep -qx "musicgen generate: the run in ds grew from 70 to 100 samples (indices 0..99)" grow.log ||
+    die "grow message: $(cat grow.log)"
+grep -q "^done: 100 ok, 0 failed, 70 already present -> ds" grow.log ||
+    die "grow summary: $(cat grow.log)"
+# a --start that continues the run (past the ledger's first chunk of 64)
+"$MG_BIN" generate $G --start 100 --count 40 --out ds 2> grow2.log ||
+    die "grow by --start: $(cat grow2.log)"
+grep -qx "musicgen generate: the run in ds grew from 100 to 140 samples (indices 0..139)" grow2.log ||
+    die "grow by --start message: $(cat grow2.log)"
+"$MG_BIN" generate $G --count 140 --out ref -q || die "generate ref"
+"$PY" "$TOOLS/check_dataset.py" ds --global-seed 3 --count 140 --shard-width 2 \
+    --no-midi-check > check.txt 2>&1 || die "grown run: $(tail -5 check.txt)"
+same_samples ds 2 ref 2 140 || die "grown samples differ from one run's"
+"$PY" - ds ref <<'PYEOF' || die "manifests differ"
+import json, sys
+def rows(root):
+    out = []
+    for l in open(root + "/manifest.jsonl"):
+        r = json.loads(l); r.pop("wrote_at"); out.append(r)
+    return out
+a, b = rows(sys.argv[1]), rows(sys.argv[2])
+assert a == b, [x for x, y in zip(a, b) if x != y][:2]
+PYEOF
+"$MG_BIN" verify ds > ver.txt || die "verify grown: $(cat ver.txt)"
+"$MG_BIN" status --out ds > st.txt || die "status"
+grep -q "^run: seed 3, 140 samples from 0" st.txt &&
+    grep -q "^done: 140/140" st.txt && grep -q "3 done, 0 not done" st.txt ||
+    die "status of the grown ledger: $(cat st.txt)"
+
+# part of the run: resumed whole (a deleted sample made again), nothing dropped
+rm -r ds/00/000005
+"$MG_BIN" generate $G --count 10 --out ds 2> part.log || die "part: $(cat part.log)"
+grep -qx "musicgen generate: the run in ds holds samples 0..139, those asked for among them: resumed it whole" part.log ||
+    die "part message: $(cat part.log)"
+[ -f ds/00/000005/sample.json ] && [ "$(wc -l < ds/manifest.jsonl)" -eq 140 ] ||
+    die "a resumed part did not keep the run whole"
+
+# refused: nothing changes
+sum=$(find ds -type f | sort | xargs cat | sha256sum)
+refuse() {
+    "$MG_BIN" generate $G "$@" --out ds 2> ref.log && die "accepted: $*"
+    grep -q "$want" ref.log || die "refusal of $*: $(cat ref.log)"
+    [ "$(find ds -type f | sort | xargs cat | sha256sum)" = "$sum" ] ||
+        die "a refused run ($*) changed the tree"
+}
+want="starting at 150 would leave samples 140..149 out (ask for --start 140 or --start 0 --count 160)"
+refuse --start 150 --count 10
+want="holds a different run (seed: ledger has 3, asked for 4"
+"$MG_BIN" generate --seed 4 --output-mode midi-only --shard-width 2 --count 200 \
+    --out ds 2> ref.log && die "another seed accepted"
+grep -q "$want" ref.log || die "another seed: $(cat ref.log)"
+want="holds a different run (.*run config"
+refuse --count 200 --max-attempts 2
+# a flat tree, grown
+"$MG_BIN" generate --seed 3 --output-mode midi-only --count 3 --out flat -q || die "flat 3"
+"$MG_BIN" generate --seed 3 --output-mode midi-only --count 8 --out flat -q || die "flat 8"
+"$MG_BIN" generate --seed 3 --output-mode midi-only --count 8 --out flatref -q || die "flatref"
+same_samples flat 0 flatref 0 8 || die "grown flat samples differ"
+
+# the standalone coordinator: its ledger's run grows too
+start_coord c1.log --seed 9 --count 6 --out cd --ledger led.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only
+"$MG_BIN" worker --connect "$EP" --out cd 2> w1.log || die "worker 1: $(cat w1.log)"
+wait_exit $CPID 60 || die "coordinator 1 did not finish"
+start_coord c2.log --seed 9 --count 12 --out cd --ledger led.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only
+"$MG_BIN" worker --connect "$EP" --out cd 2> w2.log || die "worker 2: $(cat w2.log)"
+wait_exit $CPID 60 || die "coordinator 2 did not finish"
+grep -q "growing the run: samples 0..5 -> 0..11" c2.log || die "coordinator: $(cat c2.log)"
+check_run cd 9 12 || die "coordinator's grown run"
+echo "grow ok"
