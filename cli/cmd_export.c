@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "export.h"
 #include "progress.h"
+#include "runlock.h"
 
 static const char usage_text[] =
     "usage: musicgen export ROOT --out PATH [--fmt FMT] [options]\n"
@@ -205,6 +206,11 @@ mg_cmd_export(int argc, char **argv)
             fprintf(stderr, "; the dataset card in %s/README.md", o.out);
         fputc('\n', stderr);
     }
+    char who[200];
+    if (mg_runlock_held(o.root, who, sizeof who))
+        fprintf(stderr, "musicgen export: note: %s is being written by %s: "
+                "the export holds the samples finished so far\n", o.root,
+                who[0] ? who : "another musicgen process");
     if (st.genres_absent[0])
         fprintf(stderr, "musicgen export: note: no sample of genre %s (its "
                 "genres: %s)\n", st.genres_absent, st.genres_seen);

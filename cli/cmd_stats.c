@@ -3,15 +3,19 @@
  * distribution of a dataset in one streaming pass
  * (common/dataset/dsstats.h), as text, JSON, and SVG charts.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "dsargs.h"
 #include "dsstats.h"
 #include "jsonout.h"
 #include "progress.h"
+#include "runlock.h"
+#include "sampledir.h"
 
 static const char usage[] =
     "usage: musicgen stats ROOT [--fmt text|json] [--plot DIR] [--jobs J]\n"
@@ -62,6 +66,12 @@ mg_cmd_stats(int argc, char **argv)
     if (r < 0)
         return a.rc;
     const char *root = a.root;
+    /* the chart directory is checked before a pass that can take long */
+    if (plot && (mg_dir_make(plot) || access(plot, W_OK | X_OK))) {
+        fprintf(stderr, "musicgen stats: --plot %s: %s\n", plot,
+                strerror(errno));
+        return 1;
+    }
     mg_dsstats *s = mg_dsstats_new();
     if (!s) return 1;
     mg_dsprogress pg = mg_cliprog_start(&prog, "stats", root, pmode);
@@ -81,6 +91,11 @@ mg_cmd_stats(int argc, char **argv)
     } else {
         mg_dsstats_print(s, stdout);
     }
+    char who[200];
+    if (mg_runlock_held(root, who, sizeof who))
+        fprintf(stderr, "musicgen stats: note: %s is being written by %s: "
+                "these are the samples finished so far\n", root,
+                who[0] ? who : "another musicgen process");
     int rc = 0;
     if (plot && mg_dsstats_plot(s, plot, err, sizeof err)) {
         fprintf(stderr, "musicgen stats: %s\n", err);

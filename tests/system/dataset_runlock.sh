@@ -42,6 +42,13 @@ done
 "$MG_BIN" verify ds > ver.txt 2>&1
 grep -q "^note: ds is being written by musicgen generate (pid $gen on " ver.txt ||
     die "verify did not say a run is writing the tree: $(cat ver.txt)"
+# export and stats read what is finished, and say so
+"$MG_BIN" export ds --out part.jsonl 2> exp.txt || die "export during a run: $(cat exp.txt)"
+grep -q "^musicgen export: note: ds is being written by musicgen generate (pid $gen on .*): the export holds the samples finished so far" exp.txt ||
+    die "export did not say a run is writing the tree: $(cat exp.txt)"
+"$MG_BIN" stats ds > /dev/null 2> sts.txt || die "stats during a run: $(cat sts.txt)"
+grep -q "^musicgen stats: note: ds is being written by musicgen generate" sts.txt ||
+    die "stats did not say a run is writing the tree: $(cat sts.txt)"
 kill -0 "$gen" 2> /dev/null || die "the run ended before the checks did (they prove nothing)"
 wait "$gen" || die "generate failed: $(cat gen.log)"
 
@@ -49,6 +56,8 @@ wait "$gen" || die "generate failed: $(cat gen.log)"
 [ ! -s ds/.musicgen/run.lock ] || die "a finished run left words: $(cat ds/.musicgen/run.lock)"
 "$MG_BIN" verify ds > ver.txt || die "verify after the run: $(cat ver.txt)"
 grep -q 'being written' ver.txt && die "verify names a run that has finished"
+"$MG_BIN" export ds --out all.jsonl 2> exp.txt || die "export after the run"
+grep -q 'being written' exp.txt && die "export names a run that has finished"
 "$MG_BIN" score ds > out.txt 2>&1 || die "score after the run: $(cat out.txt)"
 "$MG_BIN" clean --failed ds > out.txt 2>&1 || die "clean after the run: $(cat out.txt)"
 "$MG_BIN" filter ds --min-score 0.99 > out.txt 2>&1 ||

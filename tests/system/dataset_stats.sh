@@ -85,4 +85,10 @@ diff -r plots plots2 > /dev/null || die "charts differ between two runs"
 "$MG_BIN" stats nowhere > /dev/null 2> e.txt && die "missing root accepted"
 [ "$(wc -l < e.txt)" -eq 1 ] || die "missing root: not one line"
 "$MG_BIN" stats shard --fmt xml > /dev/null 2>&1 && die "bad --fmt accepted"
+# a chart directory that cannot be made fails before the pass, in one line
+touch afile
+"$MG_BIN" stats shard --plot afile/charts > out.txt 2> e.txt && die "--plot under a file accepted"
+[ ! -s out.txt ] && [ "$(wc -l < e.txt)" -eq 1 ] &&
+    grep -q "^musicgen stats: --plot afile/charts: Not a directory" e.txt ||
+    die "--plot under a file: $(cat out.txt e.txt)"
 echo "stats ok"
