@@ -15,8 +15,10 @@ Which samples: those `musicgen export` writes rows for. The layout (flat
 index directory holding sample.json (the engine publishes one by a rename
 with sample.json already in it), so a half-written one (".tmp-*", or an
 index directory without sample.json) never is; those are counted in
-`partial`, and manifest.jsonl's failed rows in `failed`. A run still
-going, or static slices not merged yet, can be read the same way.
+`partial`, and manifest.jsonl's failed rows in `failed`; its lines that
+are no row (torn, hand-edited) are left aside, as export does, and listed
+in `bad_rows`. A run still going, or static slices not merged yet, can be
+read the same way.
 
 Filters: split and min_score come from the sample's manifest row when it
 has one (the last for its index; `score` keeps them true), so no file is
@@ -88,6 +90,7 @@ class Dataset:
         self.failed = 0
         self.partial = 0
         self.filtered = 0
+        self.bad_rows = []   # manifest lines that are no row: "line N: why"
         found = self._found()
         self.layout = ("sharded" if any(os.sep in p for _, p, _ in found)
                        else "flat")
@@ -123,9 +126,14 @@ class Dataset:
                     try:
                         row = json.loads(line)
                         index = int(row["sample_index"])
+                        if index < 0:
+                            raise ValueError("negative sample_index")
                     except (ValueError, KeyError, TypeError) as e:
-                        raise DatasetError("%s: line %d: not a manifest row "
-                                           "(%s)" % (manifest, n, e)) from None
+                        # as export: a line that is no row (a torn or
+                        # hand-edited manifest) is left aside and counted;
+                        # its sample, if any, is read as one without a row
+                        self.bad_rows.append("line %d: %s" % (n, e))
+                        continue
                     # what the filters need, not the row (memory)
                     rows[index] = (row.get("status") == "ok",
                                    row.get("split"),
@@ -207,8 +215,11 @@ class Dataset:
 
     def __repr__(self):
         return ("Dataset(%r: %d samples, %s; %d failed, %d partial, %d "
-                "filtered)" % (self.root, len(self), self.layout, self.failed,
-                               self.partial, self.filtered))
+                "filtered%s)" % (self.root, len(self), self.layout,
+                                 self.failed, self.partial, self.filtered,
+                                 ", %d manifest lines that are no row"
+                                 % len(self.bad_rows) if self.bad_rows
+                                 else ""))
 
 
 def _genres(ann):

@@ -100,6 +100,19 @@ def refused(f, words):
     raise AssertionError("accepted: %r" % (words,))
 
 refused(lambda: Dataset("nowhere"), ["nowhere", "not a directory"])
+# manifest lines that are no row: left aside and listed, as export does
+import shutil
+shutil.copytree("sharded", "torn")
+with open("torn/manifest.jsonl", "a") as f:
+    f.write('{"sample_index": 3, "split": "tr\n{"sample_index": -1}\n')
+t = Dataset("torn")
+assert t.indices == Dataset("sharded").indices, t.indices
+assert [b.split(":")[0] for b in t.bad_rows] == ["line 41", "line 42"], t.bad_rows
+assert "2 manifest lines that are no row" in repr(t), repr(t)
+import subprocess
+subprocess.run([os.environ["MG_BIN"], "export", "torn", "--out", "torn.jsonl",
+                "-q"], check=True)
+assert t.indices == rows("torn.jsonl")
 s = Dataset("sharded")[2]
 s.annotation["midi"]["melody"] = "../../000001/midi/melody.mid"
 refused(lambda: s.midi("melody"), ["outside its directory", "midi/melody"])
