@@ -275,6 +275,25 @@ mg_ledger_get_run(mg_ledger *l, mg_ledger_run *r, char *err, size_t errlen)
     return 1;
 }
 
+/* Insert the chunks of a run (first index start, chunk samples each) from
+ * offset off (a multiple of chunk) to count, through c ("INSERT INTO
+ * chunks (id, first, n) VALUES (?,?,?)"); 0, or -1 (the caller fails). */
+static int
+put_chunks(sqlite3_stmt *c, uint64_t start, uint64_t chunk, uint64_t off,
+           uint64_t count)
+{
+    for (; off < count; off += chunk) {
+        uint64_t n = count - off < chunk ? count - off : chunk;
+        sqlite3_bind_int64(c, 1, (int64_t)(off / chunk));
+        sqlite3_bind_int64(c, 2, (int64_t)(start + off));
+        sqlite3_bind_int64(c, 3, (int64_t)n);
+        if (sqlite3_step(c) != SQLITE_DONE)
+            return -1;
+        sqlite3_reset(c);
+    }
+    return 0;
+}
+
 int
 mg_ledger_create_run(mg_ledger *l, const mg_ledger_run *r, char *err,
                      size_t errlen)
@@ -305,16 +324,8 @@ mg_ledger_create_run(mg_ledger *l, const mg_ledger_run *r, char *err,
     sqlite3_bind_text(s, 9, r->fp.synth_version, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE)
         goto sqlfail;
-    int64_t id = 0;
-    for (uint64_t off = 0; off < r->count; off += r->chunk, id++) {
-        uint64_t n = r->count - off < r->chunk ? r->count - off : r->chunk;
-        sqlite3_bind_int64(c, 1, id);
-        sqlite3_bind_int64(c, 2, (int64_t)(r->start + off));
-        sqlite3_bind_int64(c, 3, (int64_t)n);
-        if (sqlite3_step(c) != SQLITE_DONE)
-            goto sqlfail;
-        sqlite3_reset(c);
-    }
+    if (put_chunks(c, r->start, r->chunk, 0, r->count))
+        goto sqlfail;
     sqlite3_finalize(s);
     sqlite3_finalize(c);
     l->start = r->start;
@@ -371,15 +382,8 @@ mg_ledger_grow_run(mg_ledger *l, uint64_t count, const char *run_json,
     sqlite3_bind_int64(u, 2, (int64_t)n);
     if (sqlite3_step(u) != SQLITE_DONE)
         goto sqlfail;
-    for (off += chunk, last++; off < count; off += chunk, last++) {
-        n = count - off < chunk ? count - off : chunk;
-        sqlite3_bind_int64(c, 1, (int64_t)last);
-        sqlite3_bind_int64(c, 2, (int64_t)(l->start + off));
-        sqlite3_bind_int64(c, 3, (int64_t)n);
-        if (sqlite3_step(c) != SQLITE_DONE)
-            goto sqlfail;
-        sqlite3_reset(c);
-    }
+    if (put_chunks(c, l->start, chunk, off + chunk, count))
+        goto sqlfail;
     sqlite3_finalize(s);
     sqlite3_finalize(u);
     sqlite3_finalize(c);
