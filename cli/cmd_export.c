@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "commands.h"
 #include "export.h"
@@ -24,8 +26,9 @@ static const char usage_text[] =
     "out and counted.\n"
     "\n"
     "  -o, --out PATH      output file (jsonl, csv, parquet) or directory\n"
-    "  -f, --fmt FMT       jsonl (default), csv, parquet, hf, jams, "
-    "webdataset\n"
+    "  -f, --fmt FMT       jsonl, csv, parquet, hf, jams, webdataset\n"
+    "                      (default: the --out file's extension, .jsonl\n"
+    "                      .ndjson .csv .parquet; else jsonl)\n"
     "  -r, --relative      paths relative to ROOT (default: absolute)\n"
     "      --no-midi       no MIDI path columns / MIDI files\n"
     "      --notes         jsonl, csv, parquet, hf: the notes.<layer>.*\n"
@@ -66,6 +69,27 @@ parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
     return 0;
 }
 
+/* The table format a file name's extension names (.jsonl, .ndjson,
+ * .csv, .parquet; any case): true and *f, or false. */
+static bool
+out_format(const char *path, mg_export_fmt *f)
+{
+    static const struct {
+        const char *ext;
+        mg_export_fmt fmt;
+    } ext[] = {{".jsonl", MG_EXPORT_JSONL}, {".ndjson", MG_EXPORT_JSONL},
+               {".csv", MG_EXPORT_CSV}, {".parquet", MG_EXPORT_PARQUET}};
+    size_t n = strlen(path);
+    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+        size_t k = strlen(ext[i].ext);
+        if (n > k && !strcasecmp(path + n - k, ext[i].ext)) {
+            *f = ext[i].fmt;
+            return true;
+        }
+    }
+    return false;
+}
+
 int
 mg_cmd_export(int argc, char **argv)
 {
@@ -73,7 +97,7 @@ mg_cmd_export(int argc, char **argv)
                         .shard_size = 1000,
                         .row_group = 8192,
                         .codec = MG_CODEC_ZSTD};
-    bool quiet = false, progress = false;
+    bool quiet = false, progress = false, fmt_given = false;
     mg_cliprog prog;
     for (int i = 1; i < argc; i++) {
         char *a = argv[i], *val = NULL;
@@ -120,6 +144,7 @@ mg_cmd_export(int argc, char **argv)
             if (mg_export_fmt_parse(val, &o.fmt))
                 return bad("--fmt must be jsonl, csv, parquet, hf, jams or "
                            "webdataset, not", val);
+            fmt_given = true;
         } else if (!strcmp(name, "-r") || !strcmp(name, "--relative")) {
             o.relative = true;
         } else if (!strcmp(name, "--no-midi")) {
@@ -162,6 +187,20 @@ mg_cmd_export(int argc, char **argv)
         }
     }
     if (!o.root) return bad("missing ROOT (try musicgen export --help)", NULL);
+    /* A file named for a table format: that format without --fmt, and
+     * --fmt naming another one is most likely a slip (JSON Lines in a
+     * .parquet file reads as a broken Parquet file) */
+    mg_export_fmt named;
+    if (o.out && out_format(o.out, &named)) {
+        if (!fmt_given) {
+            o.fmt = named;
+        } else if (o.fmt != named) {
+            fprintf(stderr, "musicgen export: --out %s names a %s file, "
+                    "--fmt says %s\n", o.out, mg_export_fmt_name(named),
+                    mg_export_fmt_name(o.fmt));
+            return 2;
+        }
+    }
     char err[1024];
     /* the library's own check (mg_export_run repeats it): bad input is
      * exit 2 here, before anything is read */

@@ -120,6 +120,13 @@ grep -q "fmt must be" log || die "--fmt message: $(cat log)"
 "$MG_BIN" export flat -o x.jsonl --overwrite 2> log; [ $? -eq 2 ] || die "trailing --overwrite accepted"
 grep -q "unknown option '--overwrite'" log || die "trailing unknown option: $(cat log)"
 [ ! -e x.jsonl ] || die "a refused export wrote x.jsonl"
+# the format follows the file's extension when --fmt is not given; an
+# --fmt that contradicts it is refused before anything is written
+"$MG_BIN" export flat -o byext.parquet -q || die "export to .parquet without --fmt"
+$CHK parquet byext.parquet flat || die "a .parquet file without --fmt is not Parquet"
+"$MG_BIN" export flat -o slip.csv -f parquet 2> log; [ $? -eq 2 ] || die "csv named, parquet asked: accepted"
+grep -qx "musicgen export: --out slip.csv names a csv file, --fmt says parquet" log &&
+    [ ! -e slip.csv ] || die "csv named, parquet asked: $(cat log)"
 "$MG_BIN" export nowhere -o x.jsonl 2> log && die "a missing root succeeded"
 grep -q "nowhere" log || die "missing root message: $(cat log)"
 "$MG_BIN" export flat -o f.jsonl 2> log && die "overwrote without --force"
