@@ -37,7 +37,14 @@ mg_runlock_take(const char *root, const char *what, char *err, size_t errlen)
     if (fd < 0)
         return mg_errf(err, errlen, "%s: %s", path, strerror(errno));
     int rc;
-    while ((rc = flock(fd, LOCK_EX | LOCK_NB)) && errno == EINTR) {
+    /* mg_runlock_held's probe holds the lock shared for a moment: a few
+     * tries over ~50 ms tell that from a holder */
+    for (int tries = 0;; tries++) {
+        rc = flock(fd, LOCK_EX | LOCK_NB);
+        if (!rc || (errno != EINTR && errno != EWOULDBLOCK) || tries == 10)
+            break;
+        if (errno == EWOULDBLOCK)
+            usleep(5000);
     }
     if (rc && errno != EWOULDBLOCK) {
         /* A file system without flock (Lustre mounted noflock: ENOSYS,

@@ -318,7 +318,7 @@ sorted(const dim *d, counter *out)
 void
 mg_dsstats_print(const mg_dsstats *s, FILE *f)
 {
-    static counter c[MG_DSSTATS_MAXKEYS + 1];
+    counter c[MG_DSSTATS_MAXKEYS + 1]; /* 22 KB of stack: re-entrant */
     fprintf(f, "dataset %s (%s", s->root, s->width ? "sharded" : "flat");
     if (s->width) fprintf(f, ", shard width %d", s->width);
     fprintf(f, "): %llu samples", (unsigned long long)s->samples);
@@ -373,7 +373,7 @@ mg_dsstats_print(const mg_dsstats *s, FILE *f)
 json_t *
 mg_dsstats_json(const mg_dsstats *s)
 {
-    static counter c[MG_DSSTATS_MAXKEYS + 1];
+    counter c[MG_DSSTATS_MAXKEYS + 1]; /* 22 KB of stack: re-entrant */
     json_t *j = json_object(), *counts = json_object(), *hs = json_object();
     json_object_set_new(j, "root", json_string(s->root));
     json_object_set_new(j, "shard_width", json_integer(s->width));
@@ -426,8 +426,8 @@ int
 mg_dsstats_plot(const mg_dsstats *s, const char *dir, char *err,
                 size_t errlen)
 {
-    static counter c[MG_DSSTATS_MAXKEYS + 1];
-    static mg_svg_bar bars[MG_DSSTATS_MAXKEYS + 1];
+    counter c[MG_DSSTATS_MAXKEYS + 1]; /* 22 KB of stack: re-entrant */
+    mg_svg_bar bars[MG_DSSTATS_MAXKEYS + 1];
     char path[4300], title[200];
     if (mg_dir_make(dir))
         return mg_errf(err, errlen, "cannot create %s: %s", dir,

@@ -700,7 +700,8 @@ genres_check(const mg_export_opts *o, const genres_seen *g, const char *root,
              mg_export_stats *st, char *err, size_t errlen)
 {
     if (!g->n || g->more) return 0;
-    char have[sizeof st->genres_seen] = "", absent[sizeof st->genres_absent] = "";
+    char have[sizeof st->genres_seen] = "";
+    char absent[sizeof st->genres_absent] = "";
     size_t hl = 0, al = 0;
     /* the names in order, for a message that reads the same every run */
     const char *order[GENRES_MAX];
