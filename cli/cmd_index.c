@@ -106,6 +106,13 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
                 " missing files\n", cmd, t.records, t.samples,
                 out ? out : "", out && csv ? " and " : "", csv ? csv : "",
                 t.failed, t.half_written, t.unreadable, t.missing);
+    /* samples but nothing of the kind: most likely the other index */
+    if (!quiet && !t.records && t.samples && !t.missing)
+        fprintf(stderr, "%s: note: no sample names a %s file (%s)\n", cmd,
+                kind == MG_DSINDEX_MIDI ? "MIDI" : "WAV",
+                kind == MG_DSINDEX_MIDI
+                    ? "an audio-only dataset? index-audio indexes it"
+                    : "a midi-only dataset? index-midi indexes it");
     return 0;
 }
 

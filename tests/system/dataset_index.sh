@@ -182,6 +182,10 @@ bad() { # bad WHAT ARGS...: fails with one line, f.json unchanged
     [ "$(wc -l < err)" -eq 1 ] || die "$what: not one line: $(cat err)"
     cmp -s f.json keep.json || die "$what: f.json changed"
 }
+# the wrong index for a dataset: a note naming the other one
+"$MG_BIN" index-audio flat --out none.json 2> log || die "index-audio of midi-only"
+grep -qx "index-audio: note: no sample names a WAV file (a midi-only dataset? index-midi indexes it)" log ||
+    die "no note for a midi-only tree: $(cat log)"
 bad "missing root" index-midi --dataset nowhere --out f.json
 grep -q "nowhere" err || die "missing root unnamed: $(cat err)"
 bad "unknown flag" index-audio --dataset flat --out f.json --frobnicate
