@@ -572,6 +572,7 @@ mg_cmd_status(int argc, char **argv)
         }
     }
     char path[1200], err[512];
+    bool by_root = !ledger; /* --out ROOT: its run lock says more */
     if (!ledger) {
         snprintf(path, sizeof path, "%s/.musicgen/ledger.sqlite",
                  cfg.out_dir);
@@ -626,7 +627,17 @@ mg_cmd_status(int argc, char **argv)
                        json_object_get(j, "leases_requeued")));
         json_decref(j);
     }
-    printf("state: %s\n", done >= c.total ? "complete" : "incomplete");
+    char who[200];
+    if (done >= c.total)
+        printf("state: complete\n");
+    else if (!by_root)
+        printf("state: incomplete\n");
+    else if (mg_runlock_held(cfg.out_dir, who, sizeof who))
+        printf("state: incomplete, being written by %s\n",
+               who[0] ? who : "another musicgen process");
+    else
+        printf("state: incomplete, nothing writing it now (stopped: the "
+               "same command again resumes it)\n");
     free(prog);
     mg_ledger_run_free(&run);
     mg_ledger_close(&l);

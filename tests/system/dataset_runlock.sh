@@ -42,6 +42,9 @@ done
 "$MG_BIN" verify ds > ver.txt 2>&1
 grep -q "^note: ds is being written by musicgen generate (pid $gen on " ver.txt ||
     die "verify did not say a run is writing the tree: $(cat ver.txt)"
+"$MG_BIN" status --out ds > st.txt || die "status during a run"
+grep -q "^state: incomplete, being written by musicgen generate (pid $gen on " st.txt ||
+    die "status during a run: $(cat st.txt)"
 # export and stats read what is finished, and say so
 "$MG_BIN" export ds --out part.jsonl 2> exp.txt || die "export during a run: $(cat exp.txt)"
 grep -q "^musicgen export: note: ds is being written by musicgen generate (pid $gen on .*): the export holds the samples finished so far" exp.txt ||
@@ -92,4 +95,24 @@ wait "$holder" 2> /dev/null
     2> err.txt || die "no run after the holder was killed: $(cat err.txt)"
 [ -f m/000003/sample.json ] || die "the run after the kill made nothing"
 "$MG_BIN" verify m > ver.txt || die "verify m: $(cat ver.txt)"
+
+# a run killed with -9: its lock is gone with it; status says nothing
+# writes the tree, and the same command resumes it
+"$MG_BIN" generate --seed 33 --count 16 --out k --workers 1 \
+    --measures-per-part "$MPP" -q 2> k.log &
+kgen=$!
+i=0
+until grep -q "pid $kgen " k/.musicgen/run.lock 2> /dev/null &&
+      [ -n "$(ls k | grep '^0000')" ]; do
+    i=$((i + 1)); [ "$i" -lt 300 ] || die "the run to kill never took its lock"
+    sleep 0.1
+done
+kill -9 "$kgen"
+wait "$kgen" 2> /dev/null
+"$MG_BIN" status --out k > st.txt || die "status of a killed run"
+grep -qx "state: incomplete, nothing writing it now (stopped: the same command again resumes it)" st.txt ||
+    die "status of a killed run: $(cat st.txt)"
+"$MG_BIN" generate --seed 33 --count 16 --out k --workers 1 \
+    --measures-per-part "$MPP" -q 2> k2.log || die "resume after kill -9: $(cat k2.log)"
+"$MG_BIN" verify k > ver.txt || die "verify k: $(cat ver.txt)"
 echo "runlock ok"
