@@ -513,9 +513,12 @@ peer_of(const mg_coord *c, const char *identity)
 }
 
 /* Speculation: once the queue is empty, an idle job gets a copy of
- * another worker's unfinished work: first the back half of a lease of
- * two or more samples waiting behind the one its holder is on (the holder
- * then finds those samples on disk), else the unfinished part of the
+ * another worker's unfinished work: first the back half of the samples
+ * waiting behind the one their holder is on - a lease of two or more
+ * queued behind its current lease, or, where copies of running samples
+ * are off (embedded generate: speculate_running), those behind the
+ * current sample in its current lease, two or more (the holder then
+ * finds those samples on disk) - else the unfinished part of the
  * lease a straggler is on - no row for twice the measured sample time. Never its
  * own, never one already copied. The first row per index wins and the
  * copy is harmless (the engine's rename makes one of two writers the
@@ -524,7 +527,7 @@ lease *
 coord_duplicate_straggler(mg_coord *c, const peer *p)
 {
     lease *best = NULL;
-    bool best_waits = false;
+    bool best_waits = false, best_behind = false;
     if (c->st.sample_s <= 0)
         return NULL;
     int64_t now = mg_mono_ms();
@@ -538,8 +541,12 @@ coord_duplicate_straggler(mg_coord *c, const peer *p)
          * could finish it: only the back half of a longer one pays */
         if (waits && l->n - l->ndone < 2)
             continue;
-        if (!waits && !c->o.speculate_running)
+        /* the samples behind the one its holder is on (its first not
+         * done: a job renders its lease in order), two or more */
+        bool behind = !waits && !c->o.speculate_running;
+        if (behind && l->n - l->ndone < 3)
             continue;
+        waits |= behind;
         if (!waits) {
             const peer *h = peer_of(c, l->holder);
             int64_t since = l->progress_at;
@@ -554,6 +561,7 @@ coord_duplicate_straggler(mg_coord *c, const peer *p)
             (waits == best_waits && left > bleft)) {
             best = l;
             best_waits = waits;
+            best_behind = behind;
         }
     }
     if (!best)
@@ -565,6 +573,8 @@ coord_duplicate_straggler(mg_coord *c, const peer *p)
                 lo = i;
             hi = i;
         }
+    if (best_behind)
+        lo++; /* not the sample its holder is on */
     if (best_waits)
         lo += (hi - lo + 1) / 2;
     uint64_t orig = best->id;

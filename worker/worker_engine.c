@@ -97,6 +97,13 @@ worker_engine_main(void *arg)
      * "kill it mid-run" a window wide enough to hit. Never set in use. */
     const char *d = getenv("MUSICGEN_FAULT_SAMPLE_DELAY_MS");
     long delay_ms = d ? atol(d) : 0;
+    /* MUSICGEN_FAULT_SLOW_SAMPLE=I:MS: sample I takes MS more (one
+     * straggler among the samples: work stealing's case) */
+    const char *si = getenv("MUSICGEN_FAULT_SLOW_SAMPLE");
+    long long slow_index = -1;
+    long slow_ms = 0;
+    if (si && sscanf(si, "%lld:%ld", &slow_index, &slow_ms) != 2)
+        slow_index = -1;
     if (!e) {
         result fail;
         memset(&fail, 0, sizeof fail);
@@ -124,8 +131,11 @@ worker_engine_main(void *arg)
         pthread_mutex_unlock(&s->mu);
         memset(r, 0, sizeof *r);
         r->lease = p.lease;
-        if (delay_ms > 0 && delay_ms < 60000)
-            usleep((useconds_t)delay_ms * 1000);
+        long wait_ms = delay_ms;
+        if (slow_index >= 0 && (uint64_t)slow_index == p.index)
+            wait_ms += slow_ms;
+        if (wait_ms > 0 && wait_ms < 60000)
+            usleep((useconds_t)wait_ms * 1000);
         musicgen_sample *smp = NULL;
         if (musicgen_generate_to_dir(e, s->cfg.global_seed, p.index,
                                      s->cfg.out_dir, &smp)) {
