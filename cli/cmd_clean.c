@@ -68,7 +68,7 @@ mg_cmd_clean(int argc, char **argv)
                    "Removes partial sample directories (no sample.json) and "
                    ".tmp-* leftovers.\n"
                    "Refused while a run (generate, coordinator) or score, "
-                   "filter or clean is\nwriting the tree.\n");
+                   "filter, merge or clean\nis writing the tree.\n");
             free(rest);
             return 0;
         } else if (rest[i][0] != '-' && !root) {

@@ -22,12 +22,12 @@
 
 #include "config.h"
 #include "dsfetch.h"
-#include "runlock.h"
 #include "dsfile.h"
 #include "dsread.h"
 #include "dsscore.h"
 #include "errmsg.h"
 #include "licenses.h"
+#include "runlock.h"
 #include "sampledir.h"
 
 static bool

@@ -45,7 +45,9 @@ typedef struct {
 
 /* reject_dir NULL: <root>/rejected. jobs: threads reading sample.json
  * ahead (dsfetch.h; 0 one per core, 1 none). dry_run: report, change
- * nothing.
+ * nothing (and takes no lock; otherwise ROOT's run lock, runlock.h, is
+ * held throughout: refused, -1 naming the holder, while a run or another
+ * score/filter/clean/merge writes the tree).
  * log: one line per sample moved (or that would be) and per problem.
  * Returns 0 when the run completed (t->problems may be non-zero), -1
  * with err when it could not. Test hook: MUSICGEN_TEST_KILL_AFTER=K

@@ -29,13 +29,13 @@
 
 #include "ascore.h"
 #include "dsfetch.h"
-#include "runlock.h"
 #include "dsfile.h"
 #include "dsread.h"
 #include "dsverify.h"
 #include "errmsg.h"
 #include "genre.h"
 #include "jsonout.h"
+#include "runlock.h"
 
 void
 mg_ds_test_step(void)

@@ -40,7 +40,9 @@ typedef struct {
  * problem, in index order. genres_dir: where the genres named in
  * sample.json live (their tempo ranges). jobs: threads reading and
  * analysing samples ahead (dsfetch.h: 0 one per core, 1 none; the result
- * is the same). Returns 0 when the pass ran (t->problems counts samples
+ * is the same). ROOT's run lock (runlock.h) is held throughout: refused,
+ * -1 naming the holder, while a run or a filter/clean/merge writes the
+ * tree. Returns 0 when the pass ran (t->problems counts samples
  * that could not be scored), -1 with err when it could not. The test hook
  * MUSICGEN_TEST_KILL_AFTER=K makes the process SIGKILL itself right after
  * its K-th sample.json replacement. */
