@@ -21,13 +21,13 @@
 #include "coordinator.h"
 #include "curve.h"
 #include "dlog.h"
+#include "dsfilter.h"
 #include "endpoint.h"
 #include "engine.h"
-#include "dsfilter.h"
 #include "ledger.h"
-#include "runlock.h"
 #include "procs.h"
 #include "proto.h"
+#include "runlock.h"
 #include "worker.h"
 
 /* worker --jobs: the parent's engine at the end of the run (kept, not
