@@ -300,6 +300,7 @@ mg_cmd_generate(int argc, char **argv)
     /* -v: the coordinator's line per lease (when each job got what) */
     o.log_leases = cfg.verbose > 0;
     o.who = "musicgen generate";
+    o.expect_jobs = workers;
     o.http = http;
     /* the engine's, computed at its start: not a second pass over the
      * genre files before the first lease */

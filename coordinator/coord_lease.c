@@ -478,6 +478,8 @@ coord_lease_size(const mg_coord *c, int jobs)
         double t = c->o.lease_s / c->st.sample_s;
         uint64_t by_time = t >= (double)MG_PROTO_MAX_CHUNK
                                ? MG_PROTO_MAX_CHUNK : (uint64_t)t;
+        if (jobs < c->o.expect_jobs)
+            jobs = c->o.expect_jobs;
         uint64_t j = (uint64_t)(jobs > 0 ? jobs : 1), share = 2 * j;
         uint64_t w = TAIL_PER_JOB * j;
         uint64_t before = c->todo_total > w ? c->todo_total - w : 1;

@@ -97,6 +97,11 @@ typedef struct {
     /* The holder's words in the run root's lock (common/base/runlock.h),
      * taken for the run's length; NULL: "musicgen coordinator". */
     const char *who;
+    /* The jobs known to be coming (embedded generate: the workers it
+     * forked): leases are sized for at least this many, so that the
+     * first job to join does not get a share meant for it alone. 0:
+     * only those joined count. */
+    int expect_jobs;
     /* CURVE key directory (proto/curve.h): only workers whose public
      * certificate is in <curve_dir>/authorized may connect. NULL: plain
      * (embedded mode, or a trusted private network). */
