@@ -31,6 +31,7 @@ The PyTorch map-style dataset over it is musicgen.torch_dataset.
 MusicgenDiskDataset.
 """
 import bisect
+import fcntl
 import json
 import os
 import re
@@ -110,6 +111,9 @@ class Dataset:
         del self._seen
         self.indices = [i for i, _ in keep]   # ascending
         self._rels = [rel for _, rel in keep]
+        # a run (or score, filter, ...) writing the tree when it was read:
+        # its words, e.g. "musicgen generate (pid 42 on node7)"; else None
+        self.writer = _writer(self.root)
 
     # -- what is there ------------------------------------------------------
     def _found(self):
@@ -217,9 +221,30 @@ class Dataset:
         return ("Dataset(%r: %d samples, %s; %d failed, %d partial, %d "
                 "filtered%s)" % (self.root, len(self), self.layout,
                                  self.failed, self.partial, self.filtered,
-                                 ", %d manifest lines that are no row"
-                                 % len(self.bad_rows) if self.bad_rows
-                                 else ""))
+                                 (", %d manifest lines that are no row"
+                                  % len(self.bad_rows) if self.bad_rows
+                                  else "") +
+                                 (", being written by %s" % self.writer
+                                  if self.writer else "")))
+
+
+def _writer(root):
+    """Who holds root's run lock (common/base/runlock.h) now, or None."""
+    path = os.path.join(root, ".musicgen", "run.lock")
+    try:
+        f = open(path, "rb")
+    except OSError:
+        return None
+    with f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            words = f.read(200).decode("utf-8", "replace").split("\n")[0]
+            return words or "another musicgen process"
+        except OSError:     # a file system without flock: cannot tell
+            return None
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return None
 
 
 def _genres(ann):

@@ -100,6 +100,18 @@ def refused(f, words):
     raise AssertionError("accepted: %r" % (words,))
 
 refused(lambda: Dataset("nowhere"), ["nowhere", "not a directory"])
+# a tree some process holds the run lock of (runlock.h: flock, its words
+# in the file) is read, and says who writes it
+import fcntl
+assert Dataset("sharded").writer is None
+with open("sharded/.musicgen/run.lock", "w") as lk:
+    fcntl.flock(lk, fcntl.LOCK_EX)
+    lk.write("musicgen generate (pid 4242 on node7)\n"); lk.flush()
+    held = Dataset("sharded")
+    assert held.writer == "musicgen generate (pid 4242 on node7)", held.writer
+    assert "being written by musicgen generate (pid 4242" in repr(held)
+    assert held.indices == Dataset("nomani").indices
+assert Dataset("sharded").writer is None
 # manifest lines that are no row: left aside and listed, as export does
 import shutil
 shutil.copytree("sharded", "torn")
