@@ -517,12 +517,11 @@ peer_of(const mg_coord *c, const char *identity)
 /* Speculation: once the queue is empty, an idle job gets a copy of
  * another worker's unfinished work: first the back half of the samples
  * waiting behind the one their holder is on - a lease of two or more
- * queued behind its current lease, or, where copies of running samples
- * are off (embedded generate: speculate_running), those behind the
- * current sample in its current lease, two or more (the holder then
- * finds those samples on disk) - else the unfinished part of the
- * lease a straggler is on - no row for twice the measured sample time. Never its
- * own, never one already copied. The first row per index wins and the
+ * queued behind its current lease, or those behind the current sample in
+ * its current lease, two or more (the holder then finds those samples on
+ * disk) - else, with speculate_running (not embedded generate), the
+ * unfinished part of the lease a straggler is on - no row for twice the
+ * measured sample time. Never its own, never one already copied. The first row per index wins and the
  * copy is harmless (the engine's rename makes one of two writers the
  * winner, the other reports the sample found on disk). */
 lease *
@@ -543,20 +542,26 @@ coord_duplicate_straggler(mg_coord *c, const peer *p)
          * could finish it: only the back half of a longer one pays */
         if (waits && l->n - l->ndone < 2)
             continue;
-        /* the samples behind the one its holder is on (its first not
-         * done: a job renders its lease in order), two or more */
-        bool behind = !waits && !c->o.speculate_running;
-        if (behind && l->n - l->ndone < 3)
-            continue;
-        waits |= behind;
+        /* A lease its holder is on: the unfinished part of a straggler's
+         * (no row for twice the sample time; only with
+         * speculate_running), else the samples behind the one its holder
+         * is on (its first not done: a job renders its lease in order),
+         * two or more, as those of a waiting lease. */
+        bool behind = false;
         if (!waits) {
-            const peer *h = peer_of(c, l->holder);
-            int64_t since = l->progress_at;
-            if (h && h->last_row_at > since)
-                since = h->last_row_at;
-            if (now - since < slow)
+            bool straggles = false;
+            if (c->o.speculate_running) {
+                const peer *h = peer_of(c, l->holder);
+                int64_t since = l->progress_at;
+                if (h && h->last_row_at > since)
+                    since = h->last_row_at;
+                straggles = now - since >= slow;
+            }
+            if (!straggles && l->n - l->ndone < 3)
                 continue;
+            behind = !straggles;
         }
+        waits |= behind;
         uint32_t left = l->n - l->ndone, bleft = best ? best->n - best->ndone
                                                        : 0;
         if (!best || (waits && !best_waits) ||
