@@ -521,9 +521,10 @@ peer_of(const mg_coord *c, const char *identity)
  * its current lease, two or more (the holder then finds those samples on
  * disk) - else, with speculate_running (not embedded generate), the
  * unfinished part of the lease a straggler is on - no row for twice the
- * measured sample time. Never its own, never one already copied. The first row per index wins and the
- * copy is harmless (the engine's rename makes one of two writers the
- * winner, the other reports the sample found on disk). */
+ * measured sample time. Never its own, never one already copied. The
+ * first row per index wins and the copy is harmless (the engine's rename
+ * makes one of two writers the winner, the other reports the sample
+ * found on disk). */
 lease *
 coord_duplicate_straggler(mg_coord *c, const peer *p)
 {
