@@ -23,16 +23,5 @@ wait_exit $SLOW 60 || die "slow worker did not end ($(tail -2 slow.log))"
 wait_exit $CPID 60 || die "coordinator did not finish ($(tail -1 coord.log))"
 grep -q "a copy of lease" coord.log ||
     die "no copy of the straggler's lease ($(grep 'lease ' coord.log | tail -4))"
-check_run ds 5 $N || die "run check"
-[ "$(find ds -name sample.json | wc -l)" -eq $N ] || die "not one directory per index"
-find ds -name '.tmp-*' | grep -q . && die "a half-written directory was left"
-"$PY" - led.sqlite $N <<'PYEOF' || die "ledger rows are not one per index"
-import sqlite3, sys
-n = int(sys.argv[2])
-rows = sqlite3.connect(sys.argv[1]).execute("select idx from samples").fetchall()
-sys.exit(0 if sorted(r[0] for r in rows) == list(range(n)) else 1)
-PYEOF
-"$MG_BIN" generate --seed 5 --count $N --out ref --output-mode midi-only -q \
-    || die "reference generate failed"
-same_samples ref 0 ds 0 $N || die "samples differ from a plain generate"
+run_whole ds led.sqlite 5 $N
 echo "speculation: $(grep -c 'a copy of lease' coord.log) copy/copies, run whole"

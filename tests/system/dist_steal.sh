@@ -32,16 +32,5 @@ count, first = int(copies[0][0]), int(copies[0][1])
 assert first + count == n and first >= n // 2, (first, count)
 print("copy: %d samples from %d" % (count, first))
 PYEOF
-check_run ds 6 $N || die "run check"
-[ "$(find ds -name sample.json | wc -l)" -eq $N ] || die "not one directory per index"
-find ds -name '.tmp-*' | grep -q . && die "a half-written directory was left"
-"$PY" - led.sqlite $N <<'PYEOF' || die "ledger rows are not one per index"
-import sqlite3, sys
-n = int(sys.argv[2])
-rows = sqlite3.connect(sys.argv[1]).execute("select idx from samples").fetchall()
-sys.exit(0 if sorted(r[0] for r in rows) == list(range(n)) else 1)
-PYEOF
-"$MG_BIN" generate --seed 6 --count $N --out ref --output-mode midi-only -q \
-    || die "reference generate failed"
-same_samples ref 0 ds 0 $N || die "samples differ from a plain generate"
+run_whole ds led.sqlite 6 $N
 echo "stealing: run whole"

@@ -33,16 +33,5 @@ for first, n, twin in copies:
     assert slow < first and first + n == of[0] + of[1], (first, n, of)
 print("copies:", copies)
 PYEOF
-check_run ds 9 $N || die "run check"
-[ "$(find ds -name sample.json | wc -l)" -eq $N ] || die "not one directory per index"
-find ds -name '.tmp-*' | grep -q . && die "a half-written directory was left"
-"$PY" - ds/.musicgen/ledger.sqlite $N <<'PYEOF' || die "ledger rows are not one per index"
-import sqlite3, sys
-n = int(sys.argv[2])
-rows = sqlite3.connect(sys.argv[1]).execute("select idx from samples").fetchall()
-sys.exit(0 if sorted(r[0] for r in rows) == list(range(n)) else 1)
-PYEOF
-"$MG_BIN" generate --seed 9 --count $N --out ref --output-mode midi-only -q ||
-    die "reference generate failed"
-same_samples ref 0 ds 0 $N || die "samples differ from a plain generate"
+run_whole ds ds/.musicgen/ledger.sqlite 9 $N
 echo "work stealing: run whole"

@@ -53,3 +53,23 @@ if bad:
     print("sample directories without sample.json:", bad[:5]); sys.exit(1)
 PYEOF
 }
+
+# run_whole ROOT LEDGER SEED COUNT : a midi-only run (flat) made with
+# copies of leases is whole: check_run, one directory and one ledger row
+# per index, no half-written directory, and every sample byte for byte
+# what a plain generate makes (into ./ref). Dies naming what is not.
+run_whole() {
+    check_run "$1" "$3" "$4" || die "run check"
+    [ "$(find "$1" -name sample.json | wc -l)" -eq "$4" ] ||
+        die "not one directory per index"
+    find "$1" -name '.tmp-*' | grep -q . && die "a half-written directory was left"
+    "$PY" - "$2" "$4" <<'PYEOF' || die "ledger rows are not one per index"
+import sqlite3, sys
+n = int(sys.argv[2])
+rows = sqlite3.connect(sys.argv[1]).execute("select idx from samples").fetchall()
+sys.exit(0 if sorted(r[0] for r in rows) == list(range(n)) else 1)
+PYEOF
+    "$MG_BIN" generate --seed "$3" --count "$4" --out ref --output-mode midi-only \
+        -q || die "reference generate failed"
+    same_samples ref 0 "$1" 0 "$4" || die "samples differ from a plain generate"
+}
