@@ -633,8 +633,7 @@ mg_cmd_status(int argc, char **argv)
     else if (!by_root)
         printf("state: incomplete\n");
     else if (mg_runlock_held(cfg.out_dir, who, sizeof who))
-        printf("state: incomplete, being written by %s\n",
-               who[0] ? who : "another musicgen process");
+        printf("state: incomplete, being written by %s\n", who);
     else
         printf("state: incomplete, nothing writing it now (stopped: the "
                "same command again resumes it)\n");

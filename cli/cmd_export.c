@@ -249,7 +249,7 @@ mg_cmd_export(int argc, char **argv)
     if (mg_runlock_held(o.root, who, sizeof who))
         fprintf(stderr, "musicgen export: note: %s is being written by %s: "
                 "the export holds the samples finished so far\n", o.root,
-                who[0] ? who : "another musicgen process");
+                who);
     if (st.genres_absent[0])
         fprintf(stderr, "musicgen export: note: no sample of genre %s (its "
                 "genres: %s)\n", st.genres_absent, st.genres_seen);

@@ -95,7 +95,7 @@ mg_cmd_stats(int argc, char **argv)
     if (mg_runlock_held(root, who, sizeof who))
         fprintf(stderr, "musicgen stats: note: %s is being written by %s: "
                 "these are the samples finished so far\n", root,
-                who[0] ? who : "another musicgen process");
+                who);
     int rc = 0;
     if (plot && mg_dsstats_plot(s, plot, err, sizeof err)) {
         fprintf(stderr, "musicgen stats: %s\n", err);

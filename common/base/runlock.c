@@ -13,7 +13,8 @@
 #include "errmsg.h"
 #include "sampledir.h"
 
-/* The holder's words from the lock file (a line; empty if none yet). */
+/* The holder's words from the lock file (its first line; a holder that
+ * has not written them yet is "another musicgen process"). */
 static void
 holder(int fd, char *who, size_t wholen)
 {
@@ -22,6 +23,7 @@ holder(int fd, char *who, size_t wholen)
     if (n < 0) n = 0;
     who[n] = '\0';
     who[strcspn(who, "\n")] = '\0';
+    if (!who[0]) snprintf(who, wholen, "another musicgen process");
 }
 
 int
@@ -59,7 +61,7 @@ mg_runlock_take(const char *root, const char *what, char *err, size_t errlen)
         return mg_errf(err, errlen, "%s is in use by %s: one of generate, "
                        "coordinator, merge, score, filter and clean at a time "
                        "(run this when it has finished or stopped)", root,
-                       who[0] ? who : "another musicgen process");
+                       who);
     }
     char host[128] = "";
     gethostname(host, sizeof host - 1);

@@ -36,7 +36,7 @@ void mg_runlock_release(int fd);
 
 /* Whether another process holds ROOT's lock now (without taking it; a
  * tree without one is not held): 1, with the holder's words in who
- * (may be empty), or 0. */
+ * ("another musicgen process" when it wrote none), or 0. */
 int mg_runlock_held(const char *root, char *who, size_t wholen);
 
 #endif

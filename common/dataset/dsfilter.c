@@ -250,20 +250,19 @@ out:
     return rc;
 }
 
+/* The filter itself, ROOT (sr: its stat) held (mg_dsfilter_run). */
 static int
-filter_run(const char *root, double min_score, const char *reject_dir,
-           int jobs, const mg_dsprogress *progress, bool dry_run, FILE *log,
-           mg_dsfilter_totals *t, char *err, size_t errlen)
+filter_run(const char *root, const struct stat *sr, double min_score,
+           const char *reject_dir, int jobs, const mg_dsprogress *progress,
+           bool dry_run, FILE *log, mg_dsfilter_totals *t, char *err,
+           size_t errlen)
 {
     char rej[4096], e2[600];
-    struct stat sr, sd;
-    memset(t, 0, sizeof *t);
+    struct stat sd;
     if (reject_dir)
         snprintf(rej, sizeof rej, "%s", reject_dir);
     else
         snprintf(rej, sizeof rej, "%s/rejected", root);
-    if (stat(root, &sr) || !S_ISDIR(sr.st_mode))
-        return mg_errf(err, errlen, "%s is not a directory", root);
 
     /* The reject directory must be on ROOT's file system (rename). */
     char probe[4096];
@@ -279,11 +278,11 @@ filter_run(const char *root, double min_score, const char *reject_dir,
         if (s == probe) s[1] = 0;
         else *s = 0;
     }
-    if (sd.st_dev != sr.st_dev)
+    if (sd.st_dev != sr->st_dev)
         return mg_errf(err, errlen, "reject directory %s is on another file "
                        "system than %s: samples could not move atomically "
                        "(choose one on the same file system)", rej, root);
-    if (sd.st_ino == sr.st_ino && !strcmp(probe, rej))
+    if (sd.st_ino == sr->st_ino && !strcmp(probe, rej))
         return mg_errf(err, errlen, "the reject directory is ROOT itself");
 
     /* sample.json read and tokenized ahead by threads (dsfetch.h): only
@@ -370,8 +369,8 @@ mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
     int lk = dry_run ? -1 : mg_runlock_take(root, "musicgen filter", err,
                                             errlen);
     if (!dry_run && lk < 0) return -1;
-    int rc = filter_run(root, min_score, reject_dir, jobs, progress, dry_run,
-                        log, t, err, errlen);
+    int rc = filter_run(root, &sr, min_score, reject_dir, jobs, progress,
+                        dry_run, log, t, err, errlen);
     mg_runlock_release(lk);
     return rc;
 }

@@ -318,7 +318,6 @@ score_run(const char *root, bool force, const char *genres_dir, int jobs,
           char *err, size_t errlen)
 {
     char mpath[4200];
-    memset(t, 0, sizeof *t);
     score_ctx cx = {.force = force, .rg = {.genres_dir = genres_dir}};
     pthread_mutex_init(&cx.mu, NULL);
     /* Each sample read, its tree built, its mix hashed and analysed by

@@ -863,7 +863,7 @@ mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs,
             fprintf(ms.out, "note: %s is being written by %s: half-written "
                     "samples and the manifest are its work in progress "
                     "(verify again when it has finished)\n", root,
-                    who[0] ? who : "another musicgen process");
+                    who);
         }
     }
 out:

@@ -96,19 +96,17 @@ class Dataset:
         self.layout = ("sharded" if any(os.sep in p for _, p, _ in found)
                        else "flat")
         keep = []
-        self._seen = set()   # genres of the samples (genre= only)
+        seen = set()   # the genres of the samples (genre= only)
         for index, rel, row in found:
-            if self._keeps(index, rel, row):
+            if self._keeps(index, rel, row, seen):
                 keep.append((index, rel))
             else:
                 self.filtered += 1
-        if self.genre is not None and self._seen and \
-                not self.genre & self._seen:
+        if self.genre is not None and seen and not self.genre & seen:
             # as export --genre: a name no sample has is most likely a typo
             raise ValueError("genre: no sample in %s has %s (its genres: %s)"
                              % (self.root, ", ".join(sorted(self.genre)),
-                                ", ".join(sorted(self._seen))))
-        del self._seen
+                                ", ".join(sorted(seen))))
         self.indices = [i for i, _ in keep]   # ascending
         self._rels = [rel for _, rel in keep]
         # a run (or score, filter, ...) writing the tree when it was read:
@@ -177,8 +175,9 @@ class Dataset:
         look(self.root, "", 0)
         return found
 
-    def _keeps(self, index, rel, row):
-        """row: (split, musicality_score) of its manifest row, or None."""
+    def _keeps(self, index, rel, row, seen):
+        """row: (split, musicality_score) of its manifest row, or None;
+        seen gets the sample's genres when genre= filters."""
         if self.split is None and self.min_score is None and self.genre is None:
             return True
         if row is not None and self.genre is None:
@@ -187,7 +186,7 @@ class Dataset:
             ann = DiskSample(self.root, index, rel).annotation
             if self.genre is not None:
                 genres = _genres(ann)
-                self._seen |= genres
+                seen |= genres
                 if not genres & self.genre:
                     return False
             split, score = ann.get("split"), ann.get("musicality_score")
