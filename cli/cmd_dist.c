@@ -741,14 +741,23 @@ mg_cmd_merge(int argc, char **argv)
         fprintf(stderr, "musicgen merge: %s: %s\n", dir, strerror(errno));
         return 1;
     }
+    /* not beside static workers still writing slices, nor under a score,
+     * filter or clean of the tree (runlock.h) */
+    char lerr[1300];
+    int lk = mg_runlock_take(cfg.out_dir, "musicgen merge", lerr, sizeof lerr);
+    if (lk < 0) {
+        closedir(d);
+        fprintf(stderr, "musicgen merge: %s\n", lerr);
+        return 1;
+    }
     char **lines = calloc(count, sizeof *lines);
     if (!lines) {
         closedir(d);
+        mg_runlock_release(lk);
         fprintf(stderr, "musicgen merge: out of memory\n");
         return 1;
     }
     uint64_t have = 0;
-    int lk = -1;
     struct dirent *de;
     while ((de = readdir(d))) {
         size_t l = strlen(de->d_name);
@@ -767,13 +776,6 @@ mg_cmd_merge(int argc, char **argv)
         fprintf(stderr, "musicgen merge: %" PRIu64 " of %" PRIu64 " samples "
                 "missing (first: %" PRIu64 "); run the missing slices again\n",
                 count - have, count, start + first);
-        goto done;
-    }
-    /* not under a score, filter or clean of the tree (runlock.h) */
-    char lerr[1300];
-    if ((lk = mg_runlock_take(cfg.out_dir, "musicgen merge", lerr,
-                              sizeof lerr)) < 0) {
-        fprintf(stderr, "musicgen merge: %s\n", lerr);
         goto done;
     }
     /* samples a filter moved out since the slices were written */

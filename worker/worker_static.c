@@ -3,7 +3,9 @@
  * of the run from an array index, with no coordinator; the slice's rows
  * go to <out>/.musicgen/slices/slice-<I>-of-<M>.jsonl, written to a
  * temporary name and renamed into place only when the slice is complete,
- * and `musicgen merge` builds the manifest from the slices.
+ * and `musicgen merge` builds the manifest from the slices. Static
+ * workers share the tree's run lock (runlock.h) while they work: `clean`,
+ * `merge`, `score`, `filter` and a run wait until the last has finished.
  */
 #include "worker.h"
 #include "worker_priv.h"
@@ -22,6 +24,7 @@
 #include "dlog.h"
 #include "musicgen.h"
 #include "musicgen_internal.h"
+#include "runlock.h"
 #include "sampledir.h"
 
 /* Remove "<slice>.tmp.<host>.<pid>" files of this slice whose writer is
@@ -62,27 +65,14 @@ sweep_slice_tmps(const char *dir, const char *slice, const char *host)
     closedir(d);
 }
 
-int
-mg_worker_static(const mg_config *cfg, int array_index, int array_size,
-                 bool durable, struct mg_engine *pre, const volatile sig_atomic_t *stop,
-                 char *err, size_t errlen)
+/* Slice [lo, hi) into dir's slice file, the tree's run lock shared. */
+static int
+static_slice(const mg_config *cfg, uint64_t lo, uint64_t hi, const char *dir,
+             int array_index, int array_size, bool durable,
+             struct mg_engine *pre, const volatile sig_atomic_t *stop,
+             char *err, size_t errlen)
 {
-    if (array_size < 1 || array_index < 0 || array_index >= array_size) {
-        snprintf(err, errlen, "--array-index must be in [0, --array-size)");
-        return -1;
-    }
-    uint64_t count = (uint64_t)cfg->count, start = (uint64_t)cfg->start;
-    uint64_t lo = start + count * (uint64_t)array_index / (uint64_t)array_size;
-    uint64_t hi = start + count * (uint64_t)(array_index + 1) /
-                              (uint64_t)array_size;
-    char dir[1200], path[1300], tmp[1700], host[80];
-    /* The first tasks of an array start together on a root that may not
-     * exist yet: mkdir -p, where "exists" (another task won) is success. */
-    snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg->out_dir);
-    if (mg_dir_make(dir)) {
-        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-        return -1;
-    }
+    char path[1300], tmp[1700], host[80];
     snprintf(path, sizeof path, "%s/slice-%d-of-%d.jsonl", dir, array_index,
              array_size);
     /* host and pid: a requeued task on another node never shares it, and
@@ -162,5 +152,38 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     }
     if (rc)
         unlink(tmp);
+    return rc;
+}
+
+int
+mg_worker_static(const mg_config *cfg, int array_index, int array_size,
+                 bool durable, struct mg_engine *pre, const volatile sig_atomic_t *stop,
+                 char *err, size_t errlen)
+{
+    if (array_size < 1 || array_index < 0 || array_index >= array_size) {
+        snprintf(err, errlen, "--array-index must be in [0, --array-size)");
+        return -1;
+    }
+    uint64_t count = (uint64_t)cfg->count, start = (uint64_t)cfg->start;
+    uint64_t lo = start + count * (uint64_t)array_index / (uint64_t)array_size;
+    uint64_t hi = start + count * (uint64_t)(array_index + 1) /
+                              (uint64_t)array_size;
+    char dir[1200];
+    /* The first tasks of an array start together on a root that may not
+     * exist yet: mkdir -p, where "exists" (another task won) is success. */
+    snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg->out_dir);
+    if (mg_dir_make(dir)) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    char what[120];
+    snprintf(what, sizeof what, "musicgen worker --static, slice %d of %d",
+             array_index, array_size);
+    int lk = mg_runlock_share(cfg->out_dir, what, err, errlen);
+    if (lk < 0)
+        return -1;
+    int rc = static_slice(cfg, lo, hi, dir, array_index, array_size, durable,
+                          pre, stop, err, errlen);
+    mg_runlock_release(lk);
     return rc;
 }

@@ -26,8 +26,9 @@ holder(int fd, char *who, size_t wholen)
     if (!who[0]) snprintf(who, wholen, "another musicgen process");
 }
 
-int
-mg_runlock_take(const char *root, const char *what, char *err, size_t errlen)
+/* Take ROOT's lock in mode (LOCK_EX or LOCK_SH), see runlock.h. */
+static int
+take(const char *root, const char *what, int mode, char *err, size_t errlen)
 {
     char dir[4200], path[4300];
     snprintf(dir, sizeof dir, "%s/.musicgen", root);
@@ -39,10 +40,10 @@ mg_runlock_take(const char *root, const char *what, char *err, size_t errlen)
     if (fd < 0)
         return mg_errf(err, errlen, "%s: %s", path, strerror(errno));
     int rc;
-    /* mg_runlock_held's probe holds the lock shared for a moment: a few
-     * tries over ~50 ms tell that from a holder */
+    /* mg_runlock_held's probe holds the lock for a moment: a few tries
+     * over ~50 ms tell that from a holder */
     for (int tries = 0;; tries++) {
-        rc = flock(fd, LOCK_EX | LOCK_NB);
+        rc = flock(fd, mode | LOCK_NB);
         if (!rc || (errno != EINTR && errno != EWOULDBLOCK) || tries == 10)
             break;
         if (errno == EWOULDBLOCK)
@@ -59,28 +60,45 @@ mg_runlock_take(const char *root, const char *what, char *err, size_t errlen)
         holder(fd, who, sizeof who);
         close(fd);
         return mg_errf(err, errlen, "%s is in use by %s: one of generate, "
-                       "coordinator, merge, score, filter and clean at a time "
-                       "(run this when it has finished or stopped)", root,
-                       who);
+                       "coordinator, merge, score, filter and clean at a "
+                       "time, or static workers (run this when it has "
+                       "finished or stopped)", root, who);
     }
     char host[128] = "";
     gethostname(host, sizeof host - 1);
     char line[400];
     int n = snprintf(line, sizeof line, "%s (pid %ld on %s)\n", what,
                      (long)getpid(), host[0] ? host : "this host");
-    /* the words are for a message only: a failure here changes nothing */
+    /* The words are for a message only: a failure here changes nothing.
+     * Of several static workers, the last to start is named. */
     if (n > 0 && ftruncate(fd, 0) == 0 &&
         pwrite(fd, line, (size_t)n, 0) == n)
         (void)0;
     return fd;
 }
 
+int
+mg_runlock_take(const char *root, const char *what, char *err, size_t errlen)
+{
+    return take(root, what, LOCK_EX, err, errlen);
+}
+
+int
+mg_runlock_share(const char *root, const char *what, char *err,
+                 size_t errlen)
+{
+    return take(root, what, LOCK_SH, err, errlen);
+}
+
 void
 mg_runlock_release(int fd)
 {
     if (fd < 0) return;
-    /* the words go first, so that a reader never names a gone holder */
-    if (ftruncate(fd, 0)) (void)0;
+    /* The words go first, so that a reader never names a gone holder:
+     * by the last holder only (an exclusive one is; of static workers
+     * sharing it, the one that can take it alone - trying gives up its
+     * share, which it is dropping anyway). */
+    if (!flock(fd, LOCK_EX | LOCK_NB) && ftruncate(fd, 0)) (void)0;
     close(fd);
 }
 
@@ -90,14 +108,27 @@ mg_runlock_held(const char *root, char *who, size_t wholen)
     char path[4300];
     snprintf(path, sizeof path, "%s/.musicgen/run.lock", root);
     if (wholen) who[0] = '\0';
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* for writing where it can be (NFS's emulation of an exclusive flock
+     * needs it); a reader without the right probes read-only */
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0;
+    /* exclusive, to see static workers' shares too; another probe holds
+     * it for a moment only: a few tries over ~50 ms tell the two apart */
     int held = 0;
-    if (flock(fd, LOCK_SH | LOCK_NB)) {
-        held = errno == EWOULDBLOCK;
-        if (held) holder(fd, who, wholen);
-    } else {
-        flock(fd, LOCK_UN);
+    for (int tries = 0;; tries++) {
+        if (!flock(fd, LOCK_EX | LOCK_NB)) {
+            flock(fd, LOCK_UN);
+            break;
+        }
+        if (errno == EINTR) continue;
+        if (errno != EWOULDBLOCK) break; /* no flock here: nothing known */
+        if (tries == 10) {
+            held = 1;
+            holder(fd, who, wholen);
+            break;
+        }
+        usleep(5000);
     }
     close(fd);
     return held;

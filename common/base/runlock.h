@@ -7,6 +7,10 @@
  *   - `score`, `filter`, `clean` and `merge`: they rewrite sample.json
  *     files and the manifest, move samples, remove directories without
  *     sample.json.
+ * Static workers (`worker --static`, a slice each, no coordinator) share
+ * it (flock, shared) while they write samples: any number of them at once,
+ * none of the above meanwhile (clean would remove a sample being made,
+ * merge would write a manifest missing slices still running).
  * Any two of these on one tree at once would lose work: the coordinator's
  * last manifest would undo a filter's (rows for samples moved away) or a
  * score's (the old scores), clean would remove a sample being written.
@@ -32,6 +36,10 @@
  * node7)", or why the file cannot be opened. */
 int mg_runlock_take(const char *root, const char *what, char *err,
                     size_t errlen);
+/* The same, shared, for a static worker: refused only while one of the
+ * exclusive holders has it. */
+int mg_runlock_share(const char *root, const char *what, char *err,
+                     size_t errlen);
 void mg_runlock_release(int fd);
 
 /* Whether another process holds ROOT's lock now (without taking it; a

@@ -36,6 +36,7 @@ import json
 import os
 import re
 import struct
+import time
 
 try:
     import numpy as _np
@@ -228,22 +229,31 @@ class Dataset:
 
 
 def _writer(root):
-    """Who holds root's run lock (common/base/runlock.h) now, or None."""
+    """Who holds root's run lock (common/base/runlock.h) now, or None:
+    probed exclusive, to see static workers' shares too, with a few tries
+    over ~50 ms (another probe holds it for a moment only)."""
     path = os.path.join(root, ".musicgen", "run.lock")
-    try:
-        f = open(path, "rb")
+    try:    # for writing where it can be (NFS's exclusive flock needs it)
+        f = open(path, "r+b")
     except OSError:
-        return None
-    with f:
         try:
-            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            words = f.read(200).decode("utf-8", "replace").split("\n")[0]
-            return words or "another musicgen process"
-        except OSError:     # a file system without flock: cannot tell
+            f = open(path, "rb")
+        except OSError:
             return None
-        fcntl.flock(f, fcntl.LOCK_UN)
-        return None
+    with f:
+        for tries in range(11):
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if tries < 10:
+                    time.sleep(0.005)
+                    continue
+                words = f.read(200).decode("utf-8", "replace").split("\n")[0]
+                return words or "another musicgen process"
+            except OSError:     # a file system without flock: cannot tell
+                return None
+            fcntl.flock(f, fcntl.LOCK_UN)
+            return None
 
 
 def _genres(ann):

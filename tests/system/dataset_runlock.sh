@@ -5,7 +5,9 @@
 # made) and change nothing; their dry runs and `verify` (which says why
 # the tree is not whole yet) still read it. Afterwards each works. A
 # holder killed with -9 leaves nothing stale: the next run starts. And a
-# run is refused on a tree another process holds.
+# run is refused on a tree another process holds. Static workers share
+# the lock: two slices run at once, the others wait for the last of them,
+# and a static worker is refused while one of the others holds it.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 command -v flock > /dev/null || die "flock(1) (util-linux) is missing"
@@ -30,7 +32,7 @@ before=$(ls -R ds | sha256sum)
 for cmd in "score ds" "filter ds --min-score 0.99" "clean --failed ds"; do
     name=${cmd%% *}
     "$MG_BIN" $cmd > out.txt 2> err.txt && die "$name ran on a tree being written"
-    grep -qx "musicgen $name: ds is in use by musicgen generate (pid $gen on .*): one of generate, coordinator, merge, score, filter and clean at a time (run this when it has finished or stopped)" err.txt ||
+    grep -qx "musicgen $name: ds is in use by musicgen generate (pid $gen on .*): one of generate, coordinator, merge, score, filter and clean at a time, or static workers (run this when it has finished or stopped)" err.txt ||
         die "$name's refusal: $(cat err.txt)"
 done
 [ ! -d ds/rejected ] || die "a refused filter made its reject directory"
@@ -115,4 +117,64 @@ grep -qx "state: incomplete, nothing writing it now (stopped: the same command a
 "$MG_BIN" generate --seed 33 --count 16 --out k --workers 1 \
     --measures-per-part "$MPP" -q 2> k2.log || die "resume after kill -9: $(cat k2.log)"
 "$MG_BIN" verify k > ver.txt || die "verify k: $(cat ver.txt)"
+# ---- static workers share it: two slices at once; clean, merge, score,
+# filter and a run are refused while either writes; a static worker is
+# refused on a tree another command holds ----
+for i in 0 1; do
+    MUSICGEN_FAULT_SAMPLE_DELAY_MS=300 "$MG_BIN" worker --static \
+        --array-index $i --array-size 2 --seed 34 --count 16 --out st \
+        --output-mode midi-only -q 2> st$i.log &
+    eval "sw$i=\$!"
+done
+i=0
+until [ "$(ls st 2> /dev/null | grep -c '^0000')" -ge 2 ]; do
+    i=$((i + 1)); [ "$i" -lt 300 ] || die "the static workers made nothing"
+    sleep 0.1
+done
+grep -q "^musicgen worker --static, slice [01] of 2 (pid \($sw0\|$sw1\) on " \
+    st/.musicgen/run.lock || die "the lock's words: $(cat st/.musicgen/run.lock)"
+for cmd in "clean --failed st" "merge --out st --count 16" "score st" \
+           "filter st --min-score 0.99"; do
+    name=${cmd%% *}
+    "$MG_BIN" $cmd > out.txt 2> err.txt && die "$name ran beside static workers"
+    grep -qx "musicgen $name: st is in use by musicgen worker --static, slice [01] of 2 (pid [0-9]* on .*): one of generate, coordinator, merge, score, filter and clean at a time, or static workers (run this when it has finished or stopped)" err.txt ||
+        die "$name's refusal beside static workers: $(cat err.txt)"
+done
+[ ! -f st/manifest.jsonl ] || die "a refused merge wrote a manifest"
+"$MG_BIN" generate --seed 34 --count 16 --out st --output-mode midi-only \
+    -q 2> err.txt && die "a run started beside static workers"
+grep -q "st is in use by musicgen worker --static" err.txt ||
+    die "the run's refusal beside static workers: $(cat err.txt)"
+"$MG_BIN" verify st > ver.txt 2>&1
+grep -q "^note: st is being written by musicgen worker --static, slice [01] of 2" ver.txt ||
+    die "verify did not name the static workers: $(cat ver.txt)"
+kill -0 "$sw0" 2> /dev/null && kill -0 "$sw1" 2> /dev/null ||
+    die "a static worker ended before the checks did (they prove nothing)"
+wait "$sw0" || die "static slice 0: $(cat st0.log)"
+wait "$sw1" || die "static slice 1: $(cat st1.log)"
+[ ! -s st/.musicgen/run.lock ] || die "static workers left words: $(cat st/.musicgen/run.lock)"
+"$MG_BIN" merge --out st --count 16 -q 2> err.txt || die "merge after the slices: $(cat err.txt)"
+"$MG_BIN" verify st > ver.txt || die "verify st: $(cat ver.txt)"
+# a static worker on a tree `filter` holds (its process, as above)
+"$PY" -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); f.write("musicgen filter (pid 1 on elsewhere)\n"); f.flush()
+fcntl.flock(f, fcntl.LOCK_EX); time.sleep(60)' st/.musicgen/run.lock &
+holder=$!
+i=0
+until ! flock -n st/.musicgen/run.lock true; do
+    i=$((i + 1)); [ "$i" -lt 100 ] || die "the holder never held the lock"; sleep 0.1
+done
+rm -r st/000015
+"$MG_BIN" worker --static --array-index 1 --array-size 2 --seed 34 \
+    --count 16 --out st --output-mode midi-only -q 2> err.txt &&
+    die "a static worker ran on a held tree"
+grep -qx "musicgen worker: st is in use by musicgen filter (pid 1 on elsewhere): .*" err.txt ||
+    die "the static worker's refusal: $(cat err.txt)"
+[ ! -e st/000015 ] || die "a refused static worker made a sample"
+kill -9 "$holder"
+wait "$holder" 2> /dev/null
+"$MG_BIN" worker --static --array-index 1 --array-size 2 --seed 34 \
+    --count 16 --out st --output-mode midi-only -q 2> err.txt ||
+    die "no static worker after the holder was killed: $(cat err.txt)"
+[ -f st/000015/sample.json ] || die "the static worker after the kill made nothing"
 echo "runlock ok"

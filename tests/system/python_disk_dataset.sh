@@ -112,6 +112,14 @@ with open("sharded/.musicgen/run.lock", "w") as lk:
     assert "being written by musicgen generate (pid 4242" in repr(held)
     assert held.indices == Dataset("nomani").indices
 assert Dataset("sharded").writer is None
+# static workers hold it shared (any number at once): seen as well
+with open("sharded/.musicgen/run.lock", "w") as lk:
+    fcntl.flock(lk, fcntl.LOCK_SH)
+    lk.write("musicgen worker --static, slice 3 of 8 (pid 4242 on node7)\n")
+    lk.flush()
+    assert Dataset("sharded").writer == \
+        "musicgen worker --static, slice 3 of 8 (pid 4242 on node7)"
+assert Dataset("sharded").writer is None
 # manifest lines that are no row: left aside and listed, as export does
 import shutil
 shutil.copytree("sharded", "torn")
