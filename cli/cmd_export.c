@@ -25,7 +25,8 @@ static const char usage_text[] =
     "detected) in index order; half-written and failed samples are left\n"
     "out and counted.\n"
     "\n"
-    "  -o, --out PATH      output file (jsonl, csv, parquet) or directory\n"
+    "  -o, --out PATH      output file (jsonl, csv, parquet) or directory;\n"
+    "                      - for standard output (jsonl, csv, parquet)\n"
     "  -f, --fmt FMT       jsonl, csv, parquet, hf, jams, webdataset\n"
     "                      (default: the --out file's extension, .jsonl\n"
     "                      .ndjson .csv .parquet; else jsonl)\n"
@@ -222,7 +223,8 @@ mg_cmd_export(int argc, char **argv)
                 "musicgen export: %" PRIu64 " rows to %s (%s); left out: %"
                 PRIu64 " half-written, %" PRIu64 " invalid, %" PRIu64
                 " failed (manifest), %" PRIu64 " filtered",
-                st.rows, o.out, mg_export_fmt_name(o.fmt), st.partial,
+                st.rows, strcmp(o.out, "-") ? o.out : "standard output",
+                mg_export_fmt_name(o.fmt), st.partial,
                 st.invalid, st.failed, st.filtered);
         if (st.no_audio)
             fprintf(stderr, ", %" PRIu64 " without a mix", st.no_audio);

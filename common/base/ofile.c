@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "errmsg.h"
@@ -28,6 +29,7 @@ struct mg_ofile {
     int fd;
     char *path;
     bool direct;
+    bool stream;      /* standard output: write(), in order, no offsets */
     char *buf[2];
     size_t fill;      /* bytes in buf[cur] */
     int cur;          /* the buffer the caller fills */
@@ -47,7 +49,8 @@ static int
 write_at(mg_ofile *f, const char *p, size_t n, uint64_t off)
 {
     while (n) {
-        ssize_t k = pwrite(f->fd, p, n, (off_t)off);
+        ssize_t k = f->stream ? write(f->fd, p, n)
+                              : pwrite(f->fd, p, n, (off_t)off);
         if (k < 0 && errno == EINTR) continue;
         if (k < 0 && errno == EINVAL && f->direct) {
             /* The file system wants another alignment: buffered from
@@ -113,7 +116,21 @@ mg_ofile_open(const char *path, char *err, size_t errlen)
     f->pending = -1;
     int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
     f->fd = -1;
-    if (direct_wanted()) {
+    if (!strcmp(path, "-")) {
+        /* a descriptor of our own, closed at the end like a file's */
+        f->stream = true;
+        free(f->path);
+        f->path = strdup("standard output");
+        f->fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+        if (!f->path || f->fd < 0) {
+            mg_errf(err, errlen, "standard output: %s",
+                    f->path ? strerror(errno) : "out of memory");
+            if (f->fd >= 0) close(f->fd);
+            free(f->path);
+            free(f);
+            return NULL;
+        }
+    } else if (direct_wanted()) {
         f->fd = open(path, flags | O_DIRECT, 0644);
         f->direct = f->fd >= 0;
     }
@@ -239,7 +256,12 @@ mg_ofile_close(mg_ofile **fp, char *err, size_t errlen)
         }
         if (!en && write_at(f, f->buf[f->cur], f->fill, off)) en = errno;
     }
-    if (!en && fsync(f->fd)) en = errno;
+    /* a pipe or a terminal has nothing to sync; standard output sent to a
+     * file is synced as a file of ours is */
+    struct stat st;
+    if (!en && (!f->stream || (!fstat(f->fd, &st) && S_ISREG(st.st_mode))) &&
+        fsync(f->fd))
+        en = errno;
     if (close(f->fd) && !en) en = errno;
     f->fd = -1;
     int rc = 0;

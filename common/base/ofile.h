@@ -31,7 +31,10 @@
 
 typedef struct mg_ofile mg_ofile;
 
-/* Create (or truncate) path for writing; NULL and one line in err. */
+/* Create (or truncate) path for writing; NULL and one line in err.
+ * Path "-" is standard output (a pipe, a terminal, a file the shell
+ * opened): written in order with plain writes, synced only when it is a
+ * file, named "standard output" in errors. */
 mg_ofile *mg_ofile_open(const char *path, char *err, size_t errlen);
 
 /* Append n bytes; 0, or -1 with errno set (the error is kept). */

@@ -178,6 +178,10 @@ mg_export_opts_check(const mg_export_opts *o, char *err, size_t errlen)
         return mg_errf(err, errlen, "missing --out PATH");
     if ((size_t)o->fmt >= sizeof fmt_names / sizeof *fmt_names)
         return mg_errf(err, errlen, "unknown format");
+    if (!strcmp(o->out, "-") && o->fmt >= MG_EXPORT_HF)
+        return mg_errf(err, errlen, "--out -: standard output takes jsonl, "
+                       "csv or parquet, not %s (a directory of files)",
+                       fmt_names[o->fmt]);
     if ((o->split && !o->split[0]) || (o->genre && !o->genre[0]))
         return mg_errf(err, errlen, "--split and --genre need a value");
     for (const char *p = o->split; p && *p;) {
@@ -606,6 +610,13 @@ check_out(const mg_export_opts *o, const char *absroot, char *err,
           size_t errlen)
 {
     struct stat st;
+    if (!strcmp(o->out, "-")) {
+        if (o->fmt == MG_EXPORT_PARQUET && isatty(STDOUT_FILENO))
+            return mg_errf(err, errlen, "--out -: standard output is a "
+                           "terminal, and Parquet is binary (send it to a "
+                           "file or a pipe)");
+        return 0;
+    }
     if (stat(o->out, &st)) {
         if (errno != ENOENT && errno != ENOTDIR)
             return mg_errf(err, errlen, "%s: %s", o->out, strerror(errno));
@@ -749,8 +760,13 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     if (!realpath(o->root, absroot))
         return mg_errf(err, errlen, "%s: %s", o->root, strerror(errno));
     if (check_out(o, absroot, err, errlen)) return -1;
+    /* Written aside and renamed into place at the end (a failed export
+     * leaves no half file), except on standard output, which takes the
+     * rows as they come (a failure there: the exit status says it). */
+    bool to_stdout = !strcmp(o->out, "-");
     char tmp[PATH_MAX + 64];
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o->out, (long)getpid());
+    if (to_stdout) snprintf(tmp, sizeof tmp, "-");
     if (is_dir_format(o->fmt)) {
         mg_dir_remove(tmp);
         if (mkdir(tmp, 0777))
@@ -817,8 +833,8 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
                               &st->fonts, err, errlen);
     }
     mg_licenses_free(&lic);
-    if (rc == 0) rc = publish(o, tmp, err, errlen);
-    if (rc) {
+    if (rc == 0 && !to_stdout) rc = publish(o, tmp, err, errlen);
+    if (rc && !to_stdout) {
         if (is_dir_format(o->fmt)) mg_dir_remove(tmp);
         else unlink(tmp);
     }

@@ -139,5 +139,19 @@ grep -q "exists" log || die "exists message: $(cat log)"
     && ! grep -q tmp log || die "missing directory message: $(cat log)"
 "$MG_BIN" export flat -o f.jsonl/x.jsonl 2> log && die "a file as directory accepted"
 grep -q "f.jsonl is not a directory" log || die "not-a-directory message: $(cat log)"
+# --out -: standard output, the same bytes as the file (a pipe and a
+# file the shell opened); a directory format there is refused
+"$MG_BIN" export flat -o - 2> log | cmp -s - f.jsonl ||
+    die "jsonl on standard output differs from the file"
+grep -q "^musicgen export: [0-9]* rows to standard output (jsonl);" log ||
+    die "standard output's summary: $(cat log)"
+[ ! -e ./- ] || die "--out - wrote a file named -"
+"$MG_BIN" export flat -o - -f csv --relative -q | cmp -s - f.csv ||
+    die "csv on standard output differs from the file"
+"$MG_BIN" export flat -o - -f parquet --row-group 64 -q > p.parquet &&
+    cmp -s p.parquet f.parquet || die "parquet on standard output differs"
+"$MG_BIN" export flat -o - -f hf > out 2> log && die "hf on standard output"
+grep -qx "musicgen export: --out -: standard output takes jsonl, csv or parquet, not hf (a directory of files)" log ||
+    die "hf on standard output: $(cat log)"
 ls -a | grep -q '\.tmp-' && die "temporary output left: $(ls -a | grep tmp)"
 echo "export formats ok"
