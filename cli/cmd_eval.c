@@ -31,6 +31,7 @@ static const char usage[] =
     "                     per genre (seed 20)\n"
     "  --bootstrap-n B    bootstrap resamples for the AUROC CI (200)\n"
     "  --output F         write the full result (every score) as JSON\n"
+    "                     (-: on standard output, the report on stderr)\n"
     "  --seed S           global seed of the rendered samples (1)\n"
     "  -g, --genre G      genres to cycle (repeatable; default: all)\n"
     "  --dataset ROOT     take the good samples from ROOT's mixes instead\n"
@@ -91,17 +92,17 @@ check_output(const char *path)
 }
 
 static void
-print_reliability(const json_t *j)
+print_reliability(FILE *o, const json_t *j)
 {
     const char *type = json_string_value(json_object_get(j, "type"));
     bool passed = json_is_true(json_object_get(j, "passed"));
     if (!strcmp(type, "seed")) {
         size_t i;
         json_t *e;
-        printf("%-12s %6s %8s %8s %8s %8s %8s %8s\n", "genre", "seeds",
+        fprintf(o, "%-12s %6s %8s %8s %8s %8s %8s %8s\n", "genre", "seeds",
                "mean", "median", "sigma", "iqr", "p10", "p90");
         json_array_foreach(json_object_get(j, "entries"), i, e) {
-            printf("%-12s %6lld %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f\n",
+            fprintf(o, "%-12s %6lld %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f\n",
                    json_string_value(json_object_get(e, "genre")),
                    json_integer_value(json_object_get(e, "n_seeds")),
                    json_number_value(json_object_get(e, "mean")),
@@ -111,12 +112,12 @@ print_reliability(const json_t *j)
                    json_number_value(json_object_get(e, "p10")),
                    json_number_value(json_object_get(e, "p90")));
         }
-        printf("seed stability: every genre's sigma <= %.2f: %s (%.1f s)\n",
+        fprintf(o, "seed stability: every genre's sigma <= %.2f: %s (%.1f s)\n",
                MG_EVAL_SEED_SIGMA_MAX, passed ? "PASSED" : "FAILED",
                json_number_value(json_object_get(j, "elapsed_seconds")));
         return;
     }
-    printf("%s: %lld samples x %lld %s: max sigma %.3g: %s (%.1f s)\n",
+    fprintf(o, "%s: %lld samples x %lld %s: max sigma %.3g: %s (%.1f s)\n",
            !strcmp(type, "det") ? "determinism" : "render invariance",
            json_integer_value(json_object_get(j, "n_samples")),
            json_integer_value(json_object_get(j, !strcmp(type, "det")
@@ -129,28 +130,28 @@ print_reliability(const json_t *j)
 }
 
 static void
-print_validity(const json_t *j)
+print_validity(FILE *o, const json_t *j)
 {
     json_t *g = json_object_get(j, "good_mean");
-    printf("good: n %lld", json_integer_value(json_object_get(j, "n_good")));
+    fprintf(o, "good: n %lld", json_integer_value(json_object_get(j, "n_good")));
     if (g)
-        printf(", mean %.4f, std %.4f, p10 %.4f, p90 %.4f",
+        fprintf(o, ", mean %.4f, std %.4f, p10 %.4f, p90 %.4f",
                json_number_value(g),
                json_number_value(json_object_get(j, "good_std")),
                json_number_value(json_object_get(j, "good_p10")),
                json_number_value(json_object_get(j, "good_p90")));
-    printf("\n");
+    fprintf(o, "\n");
     json_t *paths = json_object_get(j, "pathologies");
     if (paths) {
         size_t i;
         json_t *e;
         bool both = json_object_get(j, "overall_auroc") != NULL;
-        printf("%-20s %4s %7s %7s %7s", "pathology", "n", "mean", "std",
+        fprintf(o, "%-20s %4s %7s %7s %7s", "pathology", "n", "mean", "std",
                "reject");
-        if (both) printf(" %7s %17s %7s", "AUROC", "95% CI", "d");
-        printf("\n");
+        if (both) fprintf(o, " %7s %17s %7s", "AUROC", "95% CI", "d");
+        fprintf(o, "\n");
         json_array_foreach(paths, i, e) {
-            printf("%-20s %4lld %7.4f %7.4f %7.2f",
+            fprintf(o, "%-20s %4lld %7.4f %7.4f %7.2f",
                    json_string_value(json_object_get(e, "name")),
                    json_integer_value(json_object_get(e, "n")),
                    json_number_value(json_object_get(e, "mean")),
@@ -159,22 +160,22 @@ print_validity(const json_t *j)
             if (both) {
                 json_t *ci = json_object_get(e, "auroc_ci_95");
                 json_t *d = json_object_get(e, "cohens_d");
-                printf(" %7.4f   [%.4f, %.4f]", json_number_value(
+                fprintf(o, " %7.4f   [%.4f, %.4f]", json_number_value(
                                                    json_object_get(e, "auroc")),
                        json_number_value(json_array_get(ci, 0)),
                        json_number_value(json_array_get(ci, 1)));
                 if (json_is_number(d))
-                    printf(" %7.2f", json_number_value(d));
+                    fprintf(o, " %7.2f", json_number_value(d));
                 else
-                    printf(" %7s", "-");
+                    fprintf(o, " %7s", "-");
                 if (json_is_true(json_object_get(e, "is_chance_level")))
-                    printf("  (chance level)");
+                    fprintf(o, "  (chance level)");
             }
-            printf("\n");
+            fprintf(o, "\n");
         }
         if (both) {
             json_t *ci = json_object_get(j, "overall_auroc_ci");
-            printf("overall AUROC %.4f [%.4f, %.4f] (criterion >= %.2f): "
+            fprintf(o, "overall AUROC %.4f [%.4f, %.4f] (criterion >= %.2f): "
                    "%s\n", json_number_value(json_object_get(j,
                                                              "overall_auroc")),
                    json_number_value(json_array_get(ci, 0)),
@@ -183,7 +184,7 @@ print_validity(const json_t *j)
                                                               : "FAILED");
         }
     }
-    printf("elapsed %.1f s\n",
+    fprintf(o, "elapsed %.1f s\n",
            json_number_value(json_object_get(j, "elapsed_seconds")));
 }
 
@@ -292,7 +293,7 @@ mg_cmd_eval(int argc, char **argv)
         return 2;
     }
     errno = 0;
-    if (output && check_output(output))
+    if (output && strcmp(output, "-") && check_output(output))
         return 2;
     o.genres_dir = c.genres_dir;
     o.sf_dir = c.sf_dir;
@@ -313,12 +314,23 @@ mg_cmd_eval(int argc, char **argv)
         fprintf(stderr, "musicgen eval %s: %s\n", what, err);
         return strstr(err, "--type") || strstr(err, "--mode") ? 2 : 1;
     }
+    /* --output -: the JSON alone on standard output, the report on
+     * standard error */
+    bool json_out = output && !strcmp(output, "-");
+    FILE *rep = json_out ? stderr : stdout;
     if (!strcmp(what, "reliability"))
-        print_reliability(j);
+        print_reliability(rep, j);
     else
-        print_validity(j);
+        print_validity(rep, j);
     int rc = 0;
-    if (output) {
+    if (json_out) {
+        char *text = mg_json_dump(j, 2);
+        if (!text || fputs(text, stdout) < 0 || fflush(stdout)) {
+            fprintf(stderr, "musicgen eval: cannot write standard output\n");
+            rc = 1;
+        }
+        free(text);
+    } else if (output) {
         if (mg_json_write_file(j, output)) {
             fprintf(stderr, "musicgen eval: cannot write %s\n", output);
             rc = 1;

@@ -23,7 +23,7 @@ static const char usage_fmt[] =
     "  %s\n"
     "--out: JSON Lines (one object a line: jq and DuckDB's read_json read\n"
     "it as it is); --csv: the same columns as CSV with a header (either or\n"
-    "both). Failed, half-written and unreadable samples and missing files\n"
+    "both; - is standard output). Failed, half-written and unreadable samples and missing files\n"
     "are left out and counted on the summary line. --jobs J: threads\n"
     "reading sample.json ahead (1..64, 1: none; default one per core, at\n"
     "most 8; the output is the same). --progress: a progress line on\n"
@@ -104,7 +104,9 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
                 " samples to %s%s%s; left out: %" PRIu64 " failed, %" PRIu64
                 " half-written, %" PRIu64 " unreadable, %" PRIu64
                 " missing files\n", cmd, t.records, t.samples,
-                out ? out : "", out && csv ? " and " : "", csv ? csv : "",
+                !out ? "" : strcmp(out, "-") ? out : "standard output",
+                out && csv ? " and " : "",
+                !csv ? "" : strcmp(csv, "-") ? csv : "standard output",
                 t.failed, t.half_written, t.unreadable, t.missing);
     /* samples but nothing of the kind: most likely the other index */
     if (!quiet && !t.records && t.samples && !t.missing)

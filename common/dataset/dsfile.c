@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ struct mg_dsout {
     FILE *f;
     char path[4096], tmp[4200];
     int failed;
+    bool stream; /* "-": standard output, nothing to rename */
 };
 
 static void
@@ -95,6 +97,19 @@ mg_dsout_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     snprintf(o->path, sizeof o->path, "%s", path);
+    if (!strcmp(path, "-")) {
+        /* a stream of our own over descriptor 1, closed at commit */
+        o->stream = true;
+        snprintf(o->tmp, sizeof o->tmp, "standard output");
+        int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
+            mg_errf(err, errlen, "standard output: %s", strerror(errno));
+            if (fd >= 0) close(fd);
+            free(o);
+            return NULL;
+        }
+        return o;
+    }
     tmp_name(path, o->tmp, sizeof o->tmp);
     o->f = fopen(o->tmp, "we");
     if (!o->f) {
@@ -134,9 +149,14 @@ mg_dsout_commit(mg_dsout **op, char *err, size_t errlen)
     mg_dsout *o = *op;
     int rc = 0;
     *op = NULL;
-    if (fflush(o->f) || fsync(fileno(o->f))) o->failed = errno;
+    if (fflush(o->f) || (!o->stream && fsync(fileno(o->f))))
+        o->failed = errno;
     if (fclose(o->f) && !o->failed) o->failed = errno;
-    if (o->failed) {
+    if (o->stream) {
+        if (o->failed)
+            rc = mg_errf(err, errlen, "cannot write standard output: %s",
+                         strerror(o->failed));
+    } else if (o->failed) {
         rc = mg_errf(err, errlen, "cannot write %s: %s", o->tmp,
                      strerror(o->failed));
         unlink(o->tmp);
@@ -157,7 +177,7 @@ mg_dsout_abort(mg_dsout **op)
     mg_dsout *o = op ? *op : NULL;
     if (!o) return;
     fclose(o->f);
-    unlink(o->tmp);
+    if (!o->stream) unlink(o->tmp);
     free(o);
     *op = NULL;
 }

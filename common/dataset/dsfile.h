@@ -23,7 +23,9 @@ int mg_dsfile_replace(const char *path, const char *text, size_t len,
 
 typedef struct mg_dsout mg_dsout;
 
-/* Start a new version of path. NULL and a message on error. */
+/* Start a new version of path. NULL and a message on error. Path "-" is
+ * standard output instead (index-midi/-audio --out -): written as it
+ * comes, flushed at commit, nothing renamed. */
 mg_dsout *mg_dsout_open(const char *path, char *err, size_t errlen);
 /* Append one manifest row (compact, sorted keys, u64 seeds kept) and a
  * newline. 0 or -1 (the error is reported by _commit). */

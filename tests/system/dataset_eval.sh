@@ -65,6 +65,13 @@ grep -q "^good: n 2, mean" g.txt || die "mode good output"
 # reliability
 "$MG_BIN" eval reliability --type det --dataset ds --n-samples 2 --calls 3 \
     --output d.json > d.txt || { cat d.txt; die "det failed"; }
+# --output -: the JSON alone on standard output, the report on stderr
+"$MG_BIN" eval reliability --type det --dataset ds --n-samples 2 --calls 3 \
+    --output - > d2.json 2> d2.txt || die "det --output - failed"
+"$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["passed"] is True, d' \
+    d2.json || die "det --output - is not the result: $(head -c 300 d2.json)"
+grep -q "^determinism: 2 samples x 3 calls" d2.txt || die "det --output -'s report: $(cat d2.txt)"
+[ ! -e ./- ] || die "--output - wrote a file named -"
 grep -q "max sigma 0: PASSED" d.txt || die "det summary"
 "$MG_BIN" eval reliability --type rinv -g pop --n-samples 1 --renders 2 \
     --measures-per-part "$short" > r.txt || { cat r.txt; die "rinv failed"; }

@@ -45,6 +45,12 @@ grep -q "index-midi: [0-9]* records from [0-9]* samples to f.json and f.csv; lef
 # ROOT without --dataset, as verify, stats and export take it: the same
 "$MG_BIN" index-midi shard -o s3.json -q || die "index-midi ROOT"
 cmp -s s2.json s3.json || die "index-midi ROOT differs from --dataset ROOT"
+# - is standard output: the same records as the file, the CSV beside
+"$MG_BIN" index-midi shard -o - --csv s5.csv 2> log | cmp -s - s3.json ||
+    die "index-midi -o - differs from the file"
+grep -q "to standard output and s5.csv;" log || die "-o -'s summary: $(cat log)"
+[ ! -e ./- ] || die "-o - wrote a file named -"
+"$MG_BIN" index-midi shard -o - --csv - 2> log && die "-o - --csv - accepted"
 "$MG_BIN" index-midi shard flat -o s4.json 2> log && die "a second ROOT accepted"
 grep -q "unknown argument 'flat'" log || die "second ROOT message: $(cat log)"
 cmp -s s.json s2.json || die "a second index of the same tree differs"
