@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "commands.h"
+#include "dsargs.h"
 #include "export.h"
 #include "progress.h"
 #include "runlock.h"
@@ -188,6 +189,7 @@ mg_cmd_export(int argc, char **argv)
         }
     }
     if (!o.root) return bad("missing ROOT (try musicgen export --help)", NULL);
+    if (mg_dsargs_dataset("export", o.root)) return 1;
     /* A file named for a table format: that format without --fmt, and
      * --fmt naming another one is most likely a slip (JSON Lines in a
      * .parquet file reads as a broken Parquet file) */

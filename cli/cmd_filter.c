@@ -74,6 +74,7 @@ mg_cmd_filter(int argc, char **argv)
         return 2;
     }
     const char *root = a.root;
+    if (mg_dsargs_dataset("filter", root)) return 1;
     bool quiet = a.quiet;
     FILE *log = quiet ? fopen("/dev/null", "w") : stdout;
     setvbuf(stdout, NULL, _IOLBF, 0);

@@ -87,6 +87,7 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
                 "'%s'\n", cmd, out);
         return 2;
     }
+    if (mg_dsargs_dataset(cmd, root)) return 1;
     mg_dsindex_totals t;
     mg_dsprogress pg = mg_cliprog_start(&prog, cmd, root,
                                         progress ? MG_CLIPROG_ON

@@ -55,6 +55,7 @@ mg_cmd_score(int argc, char **argv)
     if (r < 0)
         return a.rc;
     const char *root = a.root;
+    if (mg_dsargs_dataset("score", root)) return 1;
     bool quiet = a.quiet;
     if (!gdir) {
         snprintf(defg, sizeof defg, "%s/genres", mg_data_dir());

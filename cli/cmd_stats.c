@@ -66,6 +66,7 @@ mg_cmd_stats(int argc, char **argv)
     if (r < 0)
         return a.rc;
     const char *root = a.root;
+    if (mg_dsargs_dataset("stats", root)) return 1;
     /* the chart directory is checked before a pass that can take long */
     if (plot && (mg_dir_make(plot) || access(plot, W_OK | X_OK))) {
         fprintf(stderr, "musicgen stats: --plot %s: %s\n", plot,

@@ -57,6 +57,7 @@ mg_cmd_verify(int argc, char **argv)
     if (r < 0)
         return a.rc;
     const char *root = a.root;
+    if (mg_dsargs_dataset("verify", root)) return 1;
     if (jobs < 1) jobs = 1;
     if (!schema) {
         snprintf(defschema, sizeof defschema, "%s/schema/sample.schema.json",

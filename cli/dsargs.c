@@ -4,9 +4,11 @@
  */
 #include "dsargs.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void
 mg_dsargs_init(mg_dsargs *a, const char *cmd, const char *usage, int argc,
@@ -95,4 +97,72 @@ mg_dsargs_jobs(const char *cmd, const char *val, long *jobs)
     }
     *jobs = v;
     return 0;
+}
+
+/* A name of digits only (an index or a shard directory). */
+static bool
+digits(const char *s)
+{
+    if (!*s) return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return false;
+    return true;
+}
+
+/* Does dir hold manifest.jsonl or .musicgen/ (its own state)? */
+static bool
+has_state(const char *dir)
+{
+    char p[4200];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/manifest.jsonl", dir);
+    if (!stat(p, &st) && S_ISREG(st.st_mode)) return true;
+    snprintf(p, sizeof p, "%s/.musicgen", dir);
+    return !stat(p, &st) && S_ISDIR(st.st_mode);
+}
+
+int
+mg_dsargs_dataset(const char *cmd, const char *root)
+{
+    struct stat st;
+    if (stat(root, &st) || !S_ISDIR(st.st_mode) || has_state(root)) return 0;
+    DIR *d = opendir(root);
+    if (!d) return 0;
+    /* up to 3 subdirectories that hold a dataset, named in order */
+    char found[3][256];
+    int nfound = 0, more = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        if (digits(n) || !strncmp(n, ".tmp-", 5)) {
+            closedir(d);
+            return 0;
+        }
+        if (n[0] == '.' || strlen(n) >= sizeof found[0]) continue;
+        char sub[4200];
+        snprintf(sub, sizeof sub, "%s/%s", root, n);
+        if (stat(sub, &st) || !S_ISDIR(st.st_mode) || !has_state(sub))
+            continue;
+        int k = nfound < 3 ? nfound++ : (more++, 3);
+        if (k == 3) {
+            /* keep the first three names in order */
+            if (strcmp(n, found[2]) >= 0) continue;
+            k = 2;
+        }
+        while (k > 0 && strcmp(found[k - 1], n) > 0) {
+            memcpy(found[k], found[k - 1], sizeof found[k]);
+            k--;
+        }
+        snprintf(found[k], sizeof found[k], "%s", n);
+    }
+    closedir(d);
+    const char *sep = root[strlen(root) - 1] == '/' ? "" : "/";
+    fprintf(stderr, "musicgen %s: %s holds no musicgen dataset (no "
+            "manifest.jsonl, no sample directories)", cmd, root);
+    for (int i = 0; i < nfound; i++)
+        fprintf(stderr, "%s%s%s%s", i ? ", " : "; ", root, sep, found[i]);
+    if (more) fprintf(stderr, " and %d more", more);
+    if (nfound) fprintf(stderr, nfound + more > 1 ? " do" : " does");
+    fputc('\n', stderr);
+    return 1;
 }

@@ -46,4 +46,13 @@ int mg_dsargs_unknown(const mg_dsargs *a);
  * (the exit status). For any command, dsargs user or not. */
 int mg_dsargs_jobs(const char *cmd, const char *val, long *jobs);
 
+/* Whether ROOT looks like a dataset (for any command reading one): a
+ * directory holding manifest.jsonl, .musicgen/ (a run's state) or a
+ * sample or shard directory (a name of digits, or .tmp-*): 0. A directory
+ * holding none of them (a slip: its parent, an empty directory): 1, after
+ * one line "musicgen CMD: ROOT holds no musicgen dataset (...)" naming the
+ * subdirectories that do hold one, if any. A root that is no directory is
+ * the command's to report: 0. */
+int mg_dsargs_dataset(const char *cmd, const char *root);
+
 #endif

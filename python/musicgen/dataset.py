@@ -68,6 +68,38 @@ def _names(v, what):
     return frozenset(names)
 
 
+def _has_state(d):
+    return (os.path.isfile(os.path.join(d, "manifest.jsonl")) or
+            os.path.isdir(os.path.join(d, ".musicgen")))
+
+
+def _dataset_root(root):
+    """Refuse a directory that holds no dataset (no manifest.jsonl, no
+    .musicgen/, no sample or shard directory), naming the subdirectories
+    that do, as the C commands do (cli/dsargs.c)."""
+    if _has_state(root):
+        return
+    found = []
+    with os.scandir(root) as it:
+        for e in it:
+            if e.name.isdigit() and e.name.isascii() or \
+                    e.name.startswith(".tmp-"):
+                return
+            if not e.name.startswith(".") and e.is_dir() and \
+                    _has_state(e.path):
+                found.append(e.name)
+    found.sort()
+    sep = "" if root.endswith("/") else "/"
+    msg = ("%s holds no musicgen dataset (no manifest.jsonl, no sample "
+           "directories)" % root)
+    if found:
+        msg += "; " + ", ".join(root + sep + n for n in found[:3])
+        if len(found) > 3:
+            msg += " and %d more" % (len(found) - 3)
+        msg += " do" if len(found) > 1 else " does"
+    raise DatasetError(msg)
+
+
 class Dataset:
     """The complete samples of the dataset at root, in index order,
     filtered. Sequence of DiskSample: len(), [i], iteration; indices is
@@ -78,6 +110,7 @@ class Dataset:
         self.root = os.fspath(root)
         if not os.path.isdir(self.root):
             raise DatasetError("%s: not a directory" % self.root)
+        _dataset_root(self.root)
         self.split = _names(split, "split")
         if self.split is not None and not self.split <= set(SPLITS):
             raise ValueError("split: %s is not a split (train, valid or "

@@ -100,6 +100,15 @@ def refused(f, words):
     raise AssertionError("accepted: %r" % (words,))
 
 refused(lambda: Dataset("nowhere"), ["nowhere", "not a directory"])
+# a directory holding no dataset (here: an empty one, and the parent of
+# "sharded"), as the C commands say it (cli/dsargs.c)
+os.makedirs("emptydir", exist_ok=True)
+refused(lambda: Dataset("emptydir"),
+        ["emptydir holds no musicgen dataset (no manifest.jsonl, no sample directories)"])
+os.makedirs("up", exist_ok=True)
+if not os.path.exists("up/sharded"):
+    os.symlink(os.path.abspath("sharded"), "up/sharded")
+refused(lambda: Dataset("up"), ["up holds no musicgen dataset", "; up/sharded does"])
 # a tree some process holds the run lock of (runlock.h: flock, its words
 # in the file) is read, and says who writes it
 import fcntl

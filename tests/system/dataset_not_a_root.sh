@@ -1,0 +1,56 @@
+# dataset_not_a_root — the dataset commands given a directory that holds
+# no dataset (a slip: the dataset's parent, an empty or wrong directory)
+# say so in one line, exit 1 and write nothing (no output file, no
+# .musicgen/ left behind), naming the subdirectories that do hold one;
+# they used to report "0 samples" and exit 0 (score and filter leaving a
+# .musicgen/ in the wrong directory). A tree with only a run's state
+# (.musicgen/: a run stopped before its first sample) or only a manifest
+# (every sample filtered away) is still a dataset.
+. "$MG_SRC/tests/system/lib.sh"
+set -u
+mkdir -p top/empty
+"$MG_BIN" generate --seed 3 --count 2 --out top/b-ds --output-mode midi-only -q ||
+    die "generate b-ds"
+"$MG_BIN" generate --seed 4 --count 2 --out top/a-ds --output-mode midi-only -q ||
+    die "generate a-ds"
+before=$(ls -aR top | sha256sum)
+refused() { # ROOT HINT CMD ARGS... : exit 1, the one line, nothing written
+    root=$1 hint=$2
+    shift 2
+    "$MG_BIN" "$@" > out.txt 2> err.txt
+    rc=$?
+    [ "$rc" -eq 1 ] || die "$* on $root: exit $rc ($(cat err.txt))"
+    grep -qx "musicgen $1: $root holds no musicgen dataset (no manifest.jsonl, no sample directories)$hint" err.txt ||
+        die "$* on $root: $(cat err.txt)"
+    [ "$(wc -l < err.txt)" -eq 1 ] || die "$* on $root: more than one line: $(cat err.txt)"
+    [ "$(ls -aR top | sha256sum)" = "$before" ] || die "$* on $root changed the tree"
+    [ ! -e x.jsonl ] && [ ! -e x.json ] || die "$* on $root wrote its output"
+}
+for root in top/empty "top; top/a-ds, top/b-ds do"; do
+    hint=""
+    case $root in *";"*) hint="; ${root#*; }"; root=${root%%;*} ;; esac
+    refused "$root" "$hint" stats "$root"
+    refused "$root" "$hint" verify "$root"
+    refused "$root" "$hint" score "$root"
+    refused "$root" "$hint" filter "$root" --min-score 0.5
+    refused "$root" "$hint" export "$root" -o x.jsonl
+    refused "$root" "$hint" index-midi "$root" -o x.json
+done
+# a trailing slash is kept as given; one dataset below: "does"
+mkdir -p one
+"$MG_BIN" generate --seed 5 --count 1 --out one/ds --output-mode midi-only -q ||
+    die "generate one/ds"
+"$MG_BIN" stats one/ 2> err.txt && die "stats one/ succeeded"
+grep -qx "musicgen stats: one/ holds no musicgen dataset (no manifest.jsonl, no sample directories); one/ds does" err.txt ||
+    die "stats one/: $(cat err.txt)"
+
+# still datasets: only a run's state; only a manifest (all filtered away)
+mkdir -p state/.musicgen
+"$MG_BIN" stats state > out.txt 2> err.txt || die "stats of a run's state only: $(cat err.txt)"
+grep -q "0 samples" out.txt || die "stats of a run's state only: $(cat out.txt)"
+mkdir mani
+: > mani/manifest.jsonl
+"$MG_BIN" export mani -o x.jsonl 2> err.txt || die "export of a manifest only: $(cat err.txt)"
+grep -q "^musicgen export: 0 rows to x.jsonl" err.txt || die "export of a manifest only: $(cat err.txt)"
+"$MG_BIN" verify top/b-ds > out.txt || die "verify b-ds: $(cat out.txt)"
+echo "not-a-root ok"
