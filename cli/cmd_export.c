@@ -35,6 +35,10 @@ static const char usage_text[] =
     "      --no-midi       no MIDI path columns / MIDI files\n"
     "      --notes         jsonl, csv, parquet, hf: the notes.<layer>.*\n"
     "                      columns too (every note of sample.json)\n"
+    "  -c, --columns LIST  jsonl, csv, parquet, hf: only these columns, in\n"
+    "                      this order (names or patterns with * and ?:\n"
+    "                      'sample_index,genre,tempo_bpm,levels.*');\n"
+    "                      a name no column has is an error\n"
     "      --split LIST    keep these splits (train,valid,test)\n"
     "  -g, --genre LIST    keep samples of these genres (none of them in\n"
     "                      the dataset: an error naming its genres)\n"
@@ -120,7 +124,7 @@ mg_cmd_export(int argc, char **argv)
         static const char *const valued[] = {
             "-o", "--out", "-f", "--fmt", "--split", "-g", "--genre",
             "--min-score", "--shard-size", "--row-group", "-j", "--jobs",
-            "--codec", NULL};
+            "--codec", "--columns", "-c", NULL};
         bool is_flag = false, takes = false;
         for (int k = 0; flags[k]; k++) is_flag |= !strcmp(name, flags[k]);
         for (int k = 0; valued[k]; k++) takes |= !strcmp(name, valued[k]);
@@ -153,6 +157,8 @@ mg_cmd_export(int argc, char **argv)
             o.no_midi = true;
         } else if (!strcmp(name, "--notes")) {
             o.notes = true;
+        } else if (!strcmp(name, "-c") || !strcmp(name, "--columns")) {
+            o.columns = val;
         } else if (!strcmp(name, "--force")) {
             o.overwrite = true;
         } else if (!strcmp(name, "-q") || !strcmp(name, "--quiet")) {

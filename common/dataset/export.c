@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -170,6 +172,49 @@ mg_export_codec_parse(const char *s, mg_export_codec *c)
     return 0;
 }
 
+/* ---- --columns: the patterns, parsed once (shared, read-only, by the
+ * fetch threads) ---- */
+#define COLSEL_MAX 128
+typedef struct {
+    int n;
+    char pat[COLSEL_MAX][128];
+    bool glob[COLSEL_MAX]; /* has * or ?: fnmatch, else a name */
+} colsel;
+
+static int
+colsel_parse(colsel *cs, const char *list, char *err, size_t errlen)
+{
+    cs->n = 0;
+    for (const char *p = list;;) {
+        size_t l = strcspn(p, ",");
+        const char *w = p;
+        size_t wl = l;
+        while (wl && (*w == ' ' || *w == '\t')) w++, wl--;
+        while (wl && (w[wl - 1] == ' ' || w[wl - 1] == '\t')) wl--;
+        if (!wl)
+            return mg_errf(err, errlen, "--columns: an empty name in '%s'",
+                           list);
+        if (cs->n == COLSEL_MAX || wl >= sizeof cs->pat[0])
+            return mg_errf(err, errlen, "--columns: at most %d names of "
+                           "at most %zu characters", COLSEL_MAX,
+                           sizeof cs->pat[0] - 1);
+        memcpy(cs->pat[cs->n], w, wl);
+        cs->pat[cs->n][wl] = '\0';
+        cs->glob[cs->n] = strpbrk(cs->pat[cs->n], "*?[") != NULL;
+        cs->n++;
+        if (!p[l]) break;
+        p += l + 1;
+    }
+    return 0;
+}
+
+static bool
+colsel_match(const colsel *cs, int k, const char *name)
+{
+    return cs->glob[k] ? fnmatch(cs->pat[k], name, 0) == 0
+                       : strcmp(cs->pat[k], name) == 0;
+}
+
 int
 mg_export_opts_check(const mg_export_opts *o, char *err, size_t errlen)
 {
@@ -197,6 +242,14 @@ mg_export_opts_check(const mg_export_opts *o, char *err, size_t errlen)
         return mg_errf(err, errlen, "--min-score must be a number in [0, 1]");
     if ((unsigned)o->codec > MG_CODEC_ZSTD)
         return mg_errf(err, errlen, "unknown codec");
+    if (o->columns) {
+        if (o->fmt == MG_EXPORT_JAMS || o->fmt == MG_EXPORT_WEBDATASET)
+            return mg_errf(err, errlen, "--columns goes with jsonl, csv, "
+                           "parquet and hf, not %s (its files are whole)",
+                           fmt_names[o->fmt]);
+        colsel cs;
+        if (colsel_parse(&cs, o->columns, err, errlen)) return -1;
+    }
     return 0;
 }
 
@@ -340,9 +393,27 @@ not_a_column(const mg_jdoc *d, uint32_t k, const mg_export_opts *o)
     }
 }
 
+/* Keep the row's fields the patterns match, in the patterns' order. */
+static void
+colsel_apply(mg_xrow *r, const colsel *cs)
+{
+    mg_xfield out[MG_XROW_MAX_FIELDS]; /* ~100 KB of a thread's stack */
+    uint8_t taken[MG_XROW_MAX_FIELDS];
+    size_t no = 0;
+    memset(taken, 0, r->nf);
+    for (int k = 0; k < cs->n; k++)
+        for (size_t i = 0; i < r->nf; i++)
+            if (!taken[i] && colsel_match(cs, k, r->f[i].name)) {
+                taken[i] = 1;
+                out[no++] = r->f[i];
+            }
+    memcpy(r->f, out, no * sizeof *out);
+    r->nf = no;
+}
+
 static void
 build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
-          const mg_export_opts *o)
+          const mg_export_opts *o, const colsel *cs)
 {
     r->nf = r->nfiles = r->used = r->dropped = 0;
     r->index = s->index;
@@ -381,6 +452,7 @@ build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
         }
         k = r->doc->t[k + 1].next;
     }
+    if (cs) colsel_apply(r, cs);
 }
 
 /* ---- filters ---- */
@@ -512,6 +584,7 @@ typedef struct {
     const char *absroot;
     bool filters;
     genres_seen *seen; /* NULL: genres not noted */
+    const colsel *cs;  /* --columns; NULL: every column */
 } prep_ctx;
 
 static int
@@ -521,7 +594,7 @@ prep_row(mg_dsitem *it, void *ctx)
     if (c->filters && !keep(&it->doc, c->o, c->seen)) return 0;
     mg_xrow *row = it->user;
     row->doc = &it->doc;
-    build_row(row, &it->s, c->absroot, c->o);
+    build_row(row, &it->s, c->absroot, c->o, c->cs);
     return 1;
 }
 
@@ -555,9 +628,9 @@ fetch_open(const mg_export_opts *o, const mg_xwriter *w, prep_ctx *pc,
  * fetch of its own: the main pass then starts from the first again). */
 static int
 prescan(mg_xwriter *w, const char *absroot, const mg_export_opts *o,
-        bool filters, char *err, size_t errlen)
+        const colsel *cs, bool filters, char *err, size_t errlen)
 {
-    prep_ctx pc = {o, absroot, filters, NULL};
+    prep_ctx pc = {o, absroot, filters, NULL, cs};
     mg_dsfetch *f = fetch_open(o, w, &pc, 0, err, errlen);
     if (!f) return -1;
     mg_dsitem *it;
@@ -573,8 +646,109 @@ prescan(mg_xwriter *w, const char *absroot, const mg_export_opts *o,
     if (rc < 0) return -1;
     /* Nothing kept: the columns of the samples there are, so an empty
      * table still has its schema. */
-    if (n == 0 && filters) return prescan(w, absroot, o, false, err, errlen);
+    if (n == 0 && filters)
+        return prescan(w, absroot, o, cs, false, err, errlen);
     return 0;
+}
+
+/* How much a column name is "like" pattern pat (for a pattern no column
+ * matches), from the pattern's letters without * ? [ ], case aside: 1 the
+ * name starts with them, 2 it starts with half of them or more (3 at
+ * least), 3 its last dotted part starts with them, 4 they are in the
+ * name, 5 its last part is in them; 0 not like it. */
+static int
+name_like(const char *name, const char *pat)
+{
+    char core[128];
+    size_t n = 0;
+    for (const char *p = pat; *p && n + 1 < sizeof core; p++)
+        if (!strchr("*?[]", *p)) core[n++] = *p;
+    core[n] = '\0';
+    if (n < 2) return 0;
+    const char *last = strrchr(name, '.');
+    last = last ? last + 1 : name;
+    if (!strncasecmp(name, core, n)) return 1;
+    size_t pre = 0; /* a misspelt name: most of its start in common */
+    while (pre < n && name[pre] &&
+           (name[pre] | 32) == (core[pre] | 32))
+        pre++;
+    if (pre >= 3 && 2 * pre >= n) return 2;
+    if (!strncasecmp(last, core, n)) return 3;
+    if (strcasestr(name, core)) return 4;
+    if (strlen(last) >= 3 && strcasestr(core, last)) return 5;
+    return 0;
+}
+
+/* --columns: every pattern must match a column of the first
+ * MG_EXPORT_SCAN_ROWS kept samples (of any sample, when none is kept);
+ * checked before anything is written. Else one line naming the pattern
+ * and the columns like it. */
+static int
+columns_check(mg_xwriter *w, const char *absroot, const mg_export_opts *o,
+              const colsel *cs, bool filters, char *err, size_t errlen)
+{
+    prep_ctx pc = {o, absroot, filters, NULL, NULL};
+    mg_dsfetch *f = fetch_open(o, w, &pc, 0, err, errlen);
+    if (!f) return -1;
+    mg_xcols names = {0};
+    bool hit[COLSEL_MAX] = {false};
+    mg_dsitem *it;
+    int rc, n = 0;
+    while (n < MG_EXPORT_SCAN_ROWS &&
+           (rc = mg_dsfetch_next(f, &it, err, errlen)) == 1) {
+        rc = 0;
+        if (!it->ok || it->prep_rc != 1) continue;
+        const mg_xrow *r = it->user;
+        for (size_t i = 0; i < r->nf; i++) {
+            if (mg_xcols_find(&names, r->f[i].name) >= 0) continue;
+            if (names.n < MG_XROW_MAX_FIELDS &&
+                mg_xcols_add(&names, r->f[i].name) < 0) {
+                rc = mg_errf(err, errlen, "out of memory");
+                break;
+            }
+            for (int k = 0; k < cs->n; k++)
+                if (!hit[k]) hit[k] = colsel_match(cs, k, r->f[i].name);
+        }
+        if (rc) break;
+        n++;
+    }
+    mg_dsfetch_destroy(&f);
+    if (rc < 0) {
+        mg_xcols_free(&names);
+        return -1;
+    }
+    if (n == 0) {
+        mg_xcols_free(&names);
+        /* nothing kept: judged on the samples there are; none: nothing
+         * to judge (an empty table) */
+        return filters ? columns_check(w, absroot, o, cs, false, err, errlen)
+                       : 0;
+    }
+    for (int k = 0; k < cs->n && !rc; k++) {
+        if (hit[k]) continue;
+        /* the six most like it: by kind of likeness, then shortest */
+        char like[700] = "";
+        size_t ll = 0;
+        int nl = 0;
+        for (int kind = 1; kind <= 5 && nl < 6; kind++) {
+            for (size_t len = 1; len < 128 && nl < 6; len++)
+                for (size_t i = 0; i < names.n && nl < 6; i++) {
+                    const char *nm = names.names[i];
+                    if (strlen(nm) != len ||
+                        name_like(nm, cs->pat[k]) != kind ||
+                        ll + 1 >= sizeof like)
+                        continue;
+                    ll += (size_t)snprintf(like + ll, sizeof like - ll,
+                                           "%s%s", nl ? ", " : "", nm);
+                    nl++;
+                }
+        }
+        rc = mg_errf(err, errlen, "--columns: no column is named '%s'%s%s%s",
+                     cs->pat[k], nl ? " (like it: " : "", like,
+                     nl ? ")" : "");
+    }
+    mg_xcols_free(&names);
+    return rc ? -1 : 0;
 }
 
 /* ---- the run ---- */
@@ -756,6 +930,16 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
 {
     memset(st, 0, sizeof *st);
     if (mg_export_opts_check(o, err, errlen)) return -1;
+    /* --columns: parsed once; a notes.* pattern brings the notes */
+    colsel cs_here, *cs = NULL; /* ~17 KB, read by the fetch threads */
+    mg_export_opts oo = *o;
+    if (o->columns) {
+        cs = &cs_here;
+        if (colsel_parse(cs, o->columns, err, errlen)) return -1;
+        for (int k = 0; k < cs->n; k++)
+            if (!strncmp(cs->pat[k], "notes", 5)) oo.notes = true;
+        o = &oo;
+    }
     char absroot[PATH_MAX];
     if (!realpath(o->root, absroot))
         return mg_errf(err, errlen, "%s: %s", o->root, strerror(errno));
@@ -775,9 +959,10 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     mg_xwriter *w = writer_new(o, st, tmp, err, errlen);
     int rc = w ? 0 : -1;
     st->failed = count_failed(absroot);
-    if (!rc && w->scan) rc = prescan(w, absroot, o, true, err, errlen);
+    if (!rc && cs) rc = columns_check(w, absroot, o, cs, true, err, errlen);
+    if (!rc && w->scan) rc = prescan(w, absroot, o, cs, true, err, errlen);
     genres_seen seen = {.mu = PTHREAD_MUTEX_INITIALIZER};
-    prep_ctx pc = {o, absroot, true, o->genre ? &seen : NULL};
+    prep_ctx pc = {o, absroot, true, o->genre ? &seen : NULL, cs};
     mg_dsfetch *f =
         rc ? NULL : fetch_open(o, w, &pc, MG_DSREAD_PARTIALS, err, errlen);
     if (!f) rc = -1;

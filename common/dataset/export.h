@@ -52,6 +52,12 @@ typedef struct {
     bool relative;     /* paths relative to the dataset root */
     bool no_midi;      /* no MIDI paths / files */
     bool notes;        /* tabular formats: the notes.<layer>.* columns */
+    /* jsonl, csv, parquet, hf: only the columns these comma-separated
+     * patterns name (a column's name, or a pattern with * and ?), in the
+     * patterns' order (a pattern's columns in the sample's order); NULL:
+     * every column. A pattern no column matches is an error naming the
+     * columns like it. "notes.*" patterns imply notes. */
+    const char *columns;
     const char *split; /* comma list of splits kept; NULL keeps all */
     const char *genre; /* comma list: kept if `genre` or a `genres` item */
     bool has_min_score;
