@@ -545,6 +545,107 @@ mg_cmd_keygen(int argc, char **argv)
 
 /* ---- status ---- */
 
+/* status --out ROOT of a tree made by static workers (no ledger, slices
+ * in ROOT/.musicgen/slices): which slices are complete, the indices their
+ * rows cover, whether merge has run, who writes it now. 0, or 1 when ROOT
+ * has no slices either (the caller then says there is no ledger). */
+static int
+status_static(const char *root)
+{
+    char dir[1200];
+    snprintf(dir, sizeof dir, "%s/.musicgen/slices", root);
+    DIR *d = opendir(dir);
+    if (!d) return 1;
+    /* slice files of one array size M (the largest seen, should a tree
+     * hold two slicings), the rows and indices they hold */
+    enum { MAXS = 100000 };
+    int m = 0, nfiles = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        int i, mm, used = 0;
+        if (sscanf(de->d_name, "slice-%d-of-%d.jsonl%n", &i, &mm, &used) == 2 &&
+            !de->d_name[used] && mm > 0 && mm <= MAXS && i >= 0 && i < mm) {
+            if (mm > m) m = mm;
+            nfiles++;
+        }
+    }
+    if (!nfiles) {
+        closedir(d);
+        return 1;
+    }
+    bool *have = calloc((size_t)m, sizeof *have);
+    uint64_t rows = 0, ok = 0, lo = UINT64_MAX, hi = 0;
+    time_t newest = 0; /* the last slice file written */
+    rewinddir(d);
+    while (have && (de = readdir(d))) {
+        int i, mm, used = 0;
+        if (sscanf(de->d_name, "slice-%d-of-%d.jsonl%n", &i, &mm, &used) != 2 ||
+            de->d_name[used] || mm != m || i < 0 || i >= m)
+            continue;
+        have[i] = true;
+        char path[2600];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        struct stat fs;
+        if (!stat(path, &fs) && fs.st_mtime > newest) newest = fs.st_mtime;
+        FILE *f = fopen(path, "r");
+        char *line = NULL;
+        size_t cap = 0;
+        while (f && getline(&line, &cap, f) > 0) {
+            const char *k = strstr(line, "\"sample_index\":");
+            if (!k) continue;
+            unsigned long long v = strtoull(k + 15, NULL, 10);
+            rows++;
+            if (strstr(line, "\"status\":\"ok\"")) ok++;
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+        }
+        free(line);
+        if (f) fclose(f);
+    }
+    closedir(d);
+    if (!have) {
+        fprintf(stderr, "musicgen status: out of memory\n");
+        return 1;
+    }
+    int done = 0;
+    for (int i = 0; i < m; i++) done += have[i];
+    printf("run: static slices (worker --static), no ledger: %d of %d "
+           "slices complete\n", done, m);
+    if (done < m) {
+        printf("missing slices:");
+        int said = 0;
+        for (int i = 0; i < m && said < 20; i++)
+            if (!have[i]) printf("%s %d", said++ ? "," : "", i);
+        if (m - done > said) printf(" and %d more", m - done - said);
+        printf(" (each task writes its slice's rows when it has finished "
+               "it)\n");
+    }
+    free(have);
+    if (rows)
+        printf("rows: %" PRIu64 " (%" PRIu64 " ok, %" PRIu64 " failed), "
+               "indices %" PRIu64 "..%" PRIu64 "\n", rows, ok, rows - ok,
+               (uint64_t)lo, (uint64_t)hi);
+    char who[200], mpath[1300];
+    struct stat st;
+    snprintf(mpath, sizeof mpath, "%s/manifest.jsonl", root);
+    bool merged = !stat(mpath, &st);
+    if (mg_runlock_held(root, who, sizeof who))
+        printf("state: incomplete, being written by %s\n", who);
+    else if (done < m)
+        printf("state: incomplete, nothing writing it now (submit the "
+               "missing slices again, with the same --array-size)\n");
+    else if (!merged || st.st_mtime < newest) {
+        printf("state: slices complete, %s: musicgen merge --out %s "
+               "--count %" PRIu64, merged ? "merged before the last of them "
+               "was written" : "not merged", root, rows);
+        if (lo) printf(" --start %" PRIu64, lo);
+        printf(" builds the manifest\n");
+    } else {
+        printf("state: complete (merged into manifest.jsonl)\n");
+    }
+    return 0;
+}
+
 int
 mg_cmd_status(int argc, char **argv)
 {
@@ -560,7 +661,8 @@ mg_cmd_status(int argc, char **argv)
         if (take_flag(&a, "help") || !strcmp(rest[a.i], "-h")) {
             printf("usage: musicgen status --ledger FILE | --out ROOT\n"
                    "  (--out ROOT reads ROOT/.musicgen/ledger.sqlite, the "
-                   "ledger of `musicgen generate`)\n");
+                   "ledger of `musicgen generate`,\n"
+                   "  or, in a tree of `worker --static`, its slices)\n");
             free(rest);
             return 0;
         } else if (take(&a, "ledger", &v)) {
@@ -577,6 +679,12 @@ mg_cmd_status(int argc, char **argv)
         snprintf(path, sizeof path, "%s/.musicgen/ledger.sqlite",
                  cfg.out_dir);
         ledger = path;
+    }
+    struct stat lst;
+    if (by_root && stat(ledger, &lst) && errno == ENOENT &&
+        !status_static(cfg.out_dir)) {
+        rc = 0;
+        goto out;
     }
     mg_ledger *l = mg_ledger_open_ro(ledger, err, sizeof err);
     mg_ledger_run run;

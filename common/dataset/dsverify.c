@@ -756,10 +756,20 @@ mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs,
     if (progress) ms.progress = *progress;
     char merr[600];
     ms.m = mg_dsmanifest_open(root, merr, sizeof merr);
+    int men = errno;
     if (!ms.m) {
         if (ms.progress.clear) ms.progress.clear(ms.progress.ud);
-        fprintf(out, "manifest.jsonl: %s\n",
-                errno == ENOENT ? "missing (a finished run has one)" : merr);
+        char sl[4200];
+        struct stat sst;
+        snprintf(sl, sizeof sl, "%s/.musicgen/slices", root);
+        bool slices = men == ENOENT && !stat(sl, &sst) && S_ISDIR(sst.st_mode);
+        if (slices)
+            fprintf(out, "manifest.jsonl: missing: the static slices are not "
+                    "merged (`musicgen status --out %s` says which are "
+                    "complete; `musicgen merge` writes the manifest)\n", root);
+        else
+            fprintf(out, "manifest.jsonl: %s\n",
+                    men == ENOENT ? "missing (a finished run has one)" : merr);
         t->problems++;
     }
     mside_next(&ms);

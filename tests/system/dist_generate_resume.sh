@@ -60,7 +60,25 @@ for i in 0 1; do
         --count $N --out st --output-mode midi-only 2>st$i.log \
         || { cat st$i.log; die "static slice $i failed"; }
 done
+# status and verify of the slices before the merge: which are complete,
+# what merge to run
+"$MG_BIN" status --out st > sst.txt || die "status of static slices: $(cat sst.txt)"
+grep -qx "run: static slices (worker --static), no ledger: 2 of 2 slices complete" sst.txt &&
+    grep -qx "rows: $N ($N ok, 0 failed), indices 0..$((N - 1))" sst.txt &&
+    grep -qx "state: slices complete, not merged: musicgen merge --out st --count $N builds the manifest" sst.txt ||
+    die "status of static slices: $(cat sst.txt)"
+"$MG_BIN" verify st > ver.log && die "verify passed an unmerged tree"
+grep -qx "manifest.jsonl: missing: the static slices are not merged (\`musicgen status --out st\` says which are complete; \`musicgen merge\` writes the manifest)" ver.log ||
+    die "verify of unmerged slices: $(cat ver.log)"
+mv st/.musicgen/slices/slice-1-of-2.jsonl slice1.keep
+"$MG_BIN" status --out st > sst.txt || die "status, a slice missing"
+grep -qx "missing slices: 1 (each task writes its slice's rows when it has finished it)" sst.txt &&
+    grep -q "^state: incomplete, nothing writing it now" sst.txt ||
+    die "status, a slice missing: $(cat sst.txt)"
+mv slice1.keep st/.musicgen/slices/slice-1-of-2.jsonl
 "$MG_BIN" merge --out st --count $N -q || die "merge failed"
+"$MG_BIN" status --out st > sst.txt || die "status after merge"
+grep -qx "state: complete (merged into manifest.jsonl)" sst.txt || die "status after merge: $(cat sst.txt)"
 check_run st 77 $N || die "static run check"
 same_samples st 0 ref 0 $N || die "static run differs"
 # filter moves samples out; merging the slices again (a slice re-run)
