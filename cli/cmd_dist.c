@@ -545,19 +545,26 @@ mg_cmd_keygen(int argc, char **argv)
 
 /* ---- status ---- */
 
-/* status --out ROOT of a tree made by static workers (no ledger, slices
- * in ROOT/.musicgen/slices): which slices are complete, the indices their
- * rows cover, whether merge has run, who writes it now. 0, or 1 when ROOT
- * has no slices either (the caller then says there is no ledger). */
+/* The slice files of static workers in ROOT/.musicgen/slices: those of
+ * one array size M (the largest seen, should a tree hold two slicings),
+ * which are complete, the rows and indices they hold. */
+typedef struct {
+    int m, done;   /* array size, slices complete */
+    bool *have;    /* [m]: slice i complete */
+    uint64_t rows, ok, lo, hi;
+    time_t newest; /* the last slice file written */
+} slices_info;
+
+/* 0 filled in (free si->have), 1 no slice files, -1 out of memory. */
 static int
-status_static(const char *root)
+slices_scan(const char *root, slices_info *si)
 {
+    memset(si, 0, sizeof *si);
+    si->lo = UINT64_MAX;
     char dir[1200];
     snprintf(dir, sizeof dir, "%s/.musicgen/slices", root);
     DIR *d = opendir(dir);
     if (!d) return 1;
-    /* slice files of one array size M (the largest seen, should a tree
-     * hold two slicings), the rows and indices they hold */
     enum { MAXS = 100000 };
     int m = 0, nfiles = 0;
     struct dirent *de;
@@ -573,20 +580,24 @@ status_static(const char *root)
         closedir(d);
         return 1;
     }
-    bool *have = calloc((size_t)m, sizeof *have);
-    uint64_t rows = 0, ok = 0, lo = UINT64_MAX, hi = 0;
-    time_t newest = 0; /* the last slice file written */
+    si->m = m;
+    if (!(si->have = calloc((size_t)m, sizeof *si->have))) {
+        closedir(d);
+        return -1;
+    }
     rewinddir(d);
-    while (have && (de = readdir(d))) {
+    while ((de = readdir(d))) {
         int i, mm, used = 0;
         if (sscanf(de->d_name, "slice-%d-of-%d.jsonl%n", &i, &mm, &used) != 2 ||
             de->d_name[used] || mm != m || i < 0 || i >= m)
             continue;
-        have[i] = true;
+        if (!si->have[i]) si->done++;
+        si->have[i] = true;
         char path[2600];
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         struct stat fs;
-        if (!stat(path, &fs) && fs.st_mtime > newest) newest = fs.st_mtime;
+        if (!stat(path, &fs) && fs.st_mtime > si->newest)
+            si->newest = fs.st_mtime;
         FILE *f = fopen(path, "r");
         char *line = NULL;
         size_t cap = 0;
@@ -594,33 +605,56 @@ status_static(const char *root)
             const char *k = strstr(line, "\"sample_index\":");
             if (!k) continue;
             unsigned long long v = strtoull(k + 15, NULL, 10);
-            rows++;
-            if (strstr(line, "\"status\":\"ok\"")) ok++;
-            if (v < lo) lo = v;
-            if (v > hi) hi = v;
+            si->rows++;
+            if (strstr(line, "\"status\":\"ok\"")) si->ok++;
+            if (v < si->lo) si->lo = v;
+            if (v > si->hi) si->hi = v;
         }
         free(line);
         if (f) fclose(f);
     }
     closedir(d);
-    if (!have) {
-        fprintf(stderr, "musicgen status: out of memory\n");
-        return 1;
-    }
-    int done = 0;
-    for (int i = 0; i < m; i++) done += have[i];
+    if (!si->rows) si->lo = 0;
+    return 0;
+}
+
+/* " 1, 3, 7 and 2 more": the missing slices, for a message. */
+static void
+slices_missing(const slices_info *si, char *out, size_t n)
+{
+    size_t l = 0;
+    int said = 0;
+    out[0] = '\0';
+    for (int i = 0; i < si->m && said < 20 && l + 16 < n; i++)
+        if (!si->have[i])
+            l += (size_t)snprintf(out + l, n - l, "%s %d", said++ ? "," : "", i);
+    if (si->m - si->done > said && l < n)
+        snprintf(out + l, n - l, " and %d more", si->m - si->done - said);
+}
+
+/* status --out ROOT of a tree made by static workers (no ledger, slices
+ * in ROOT/.musicgen/slices): which slices are complete, the indices their
+ * rows cover, whether merge has run, who writes it now. 0, or 1 when ROOT
+ * has no slices either (the caller then says there is no ledger). */
+static int
+status_static(const char *root)
+{
+    slices_info si;
+    int sr = slices_scan(root, &si);
+    if (sr < 0) fprintf(stderr, "musicgen status: out of memory\n");
+    if (sr) return 1;
+    int m = si.m, done = si.done;
+    uint64_t rows = si.rows, ok = si.ok, lo = si.lo, hi = si.hi;
+    time_t newest = si.newest;
     printf("run: static slices (worker --static), no ledger: %d of %d "
            "slices complete\n", done, m);
     if (done < m) {
-        printf("missing slices:");
-        int said = 0;
-        for (int i = 0; i < m && said < 20; i++)
-            if (!have[i]) printf("%s %d", said++ ? "," : "", i);
-        if (m - done > said) printf(" and %d more", m - done - said);
-        printf(" (each task writes its slice's rows when it has finished "
-               "it)\n");
+        char miss[400];
+        slices_missing(&si, miss, sizeof miss);
+        printf("missing slices:%s (each task writes its slice's rows when "
+               "it has finished it)\n", miss);
     }
-    free(have);
+    free(si.have);
     if (rows)
         printf("rows: %" PRIu64 " (%" PRIu64 " ok, %" PRIu64 " failed), "
                "indices %" PRIu64 "..%" PRIu64 "\n", rows, ok, rows - ok,
@@ -829,9 +863,11 @@ mg_cmd_merge(int argc, char **argv)
         return 2;
     for (int i = 0; i < nrest; i++) {
         if (!strcmp(rest[i], "--help") || !strcmp(rest[i], "-h")) {
-            printf("usage: musicgen merge --out ROOT --count N [--start I]\n"
+            printf("usage: musicgen merge --out ROOT [--count N [--start I]]\n"
                    "  builds ROOT/manifest.jsonl from the slices of "
-                   "`musicgen worker --static`\n");
+                   "`musicgen worker --static`\n"
+                   "  (without --count: the run the complete slices "
+                   "cover)\n");
             free(rest);
             return 0;
         }
@@ -841,6 +877,49 @@ mg_cmd_merge(int argc, char **argv)
         return 2;
     }
     free(rest);
+    /* Without --count, the run is the slices': all of one array size
+     * complete, their rows covering start..end without a gap. */
+    bool count_given = false, start_given = false;
+    for (int i = 1; i < argc; i++) {
+        count_given |= !strcmp(argv[i], "--count") ||
+                       !strncmp(argv[i], "--count=", 8) ||
+                       !strncmp(argv[i], "-n", 2);
+        start_given |= !strcmp(argv[i], "--start") ||
+                       !strncmp(argv[i], "--start=", 8);
+    }
+    if (!count_given) {
+        slices_info si;
+        int sr = slices_scan(cfg.out_dir, &si);
+        if (sr < 0) {
+            fprintf(stderr, "musicgen merge: out of memory\n");
+            return 1;
+        }
+        if (sr == 0) {
+            char miss[400];
+            slices_missing(&si, miss, sizeof miss);
+            uint64_t from = start_given ? (uint64_t)cfg.start : si.lo;
+            free(si.have);
+            if (si.done < si.m) {
+                fprintf(stderr, "musicgen merge: slice%s%s of %d missing: run "
+                        "%s again (the same --array-size), then merge\n",
+                        si.m - si.done > 1 ? "s" : "", miss, si.m,
+                        si.m - si.done > 1 ? "them" : "it");
+                return 1;
+            }
+            if (!si.rows || from > si.lo || si.hi - from + 1 != si.rows) {
+                fprintf(stderr, "musicgen merge: the slices' %" PRIu64 " rows "
+                        "do not cover %" PRIu64 "..%" PRIu64 " once each: "
+                        "give the run's --count (and --start)\n", si.rows,
+                        from, si.hi);
+                return 1;
+            }
+            cfg.start = (int64_t)from;
+            cfg.count = (int64_t)si.rows;
+            if (cfg.verbose >= 0)
+                fprintf(stderr, "merge: the run of the slices: --start %"
+                        PRIu64 " --count %" PRIu64 "\n", from, si.rows);
+        }
+    }
     uint64_t start = (uint64_t)cfg.start, count = (uint64_t)cfg.count;
     char dir[1200], path[1500], tmp[1300];
     snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg.out_dir);

@@ -75,8 +75,16 @@ mv st/.musicgen/slices/slice-1-of-2.jsonl slice1.keep
 grep -qx "missing slices: 1 (each task writes its slice's rows when it has finished it)" sst.txt &&
     grep -q "^state: incomplete, nothing writing it now" sst.txt ||
     die "status, a slice missing: $(cat sst.txt)"
+# merge without --count takes the run the slices cover: refused while
+# one is missing, naming it
+"$MG_BIN" merge --out st 2> merge.log && die "merge with a slice missing"
+grep -qx "musicgen merge: slice 1 of 2 missing: run it again (the same --array-size), then merge" merge.log ||
+    die "merge with a slice missing: $(cat merge.log)"
+[ ! -e st/manifest.jsonl ] || die "a refused merge wrote a manifest"
 mv slice1.keep st/.musicgen/slices/slice-1-of-2.jsonl
-"$MG_BIN" merge --out st --count $N -q || die "merge failed"
+"$MG_BIN" merge --out st 2> merge.log || die "merge failed: $(cat merge.log)"
+grep -qx "merge: the run of the slices: --start 0 --count $N" merge.log ||
+    die "merge without --count: $(cat merge.log)"
 "$MG_BIN" status --out st > sst.txt || die "status after merge"
 grep -qx "state: complete (merged into manifest.jsonl)" sst.txt || die "status after merge: $(cat sst.txt)"
 check_run st 77 $N || die "static run check"
