@@ -91,7 +91,10 @@ mg_cmd_filter(int argc, char **argv)
         fprintf(stderr, "musicgen filter: %s\n", err);
         return 1;
     }
-    if (dry)
+    if (dry && !t.below)
+        printf("filter: %s: %" PRIu64 " samples, none below %g: nothing "
+               "to move (dry run, nothing changed)\n", root, t.samples, min);
+    else if (dry)
         printf("filter: %s: %" PRIu64 " samples, %" PRIu64 " below %g: "
                "would move them (dry run, nothing changed)\n", root,
                t.samples, t.below, min);

@@ -111,6 +111,9 @@ print(sum(json.loads(l)['musicality_score'] < $thr for l in open('s/manifest.jso
 "$MG_BIN" filter s --min-score "$thr" --dry-run > dry.txt || die "dry run failed"
 grep -c "^would move" dry.txt | grep -qx 4 || { cat dry.txt; die "dry run count"; }
 [ ! -e s/rejected ] || die "dry run made the reject directory"
+"$MG_BIN" filter s --min-score 0 --dry-run > dry0.txt || die "dry run at 0 failed"
+grep -q "^filter: s: [0-9]* samples, none below 0: nothing to move (dry run, nothing changed)$" dry0.txt ||
+    die "dry run with none below: $(cat dry0.txt)"
 
 # Every index exactly once, in place or rejected, each whole.
 invariant() {
