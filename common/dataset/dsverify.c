@@ -42,6 +42,7 @@
 
 struct mg_dsverify {
     mg_jschema *schema;
+    bool quick; /* sizes and headers, no SHA-256 (mg_dsverify_set_quick) */
 };
 
 mg_dsverify *
@@ -58,6 +59,12 @@ mg_dsverify_new(const char *schema_path, char *err, size_t errlen)
         return NULL;
     }
     return v;
+}
+
+void
+mg_dsverify_set_quick(mg_dsverify *v, bool quick)
+{
+    v->quick = quick;
 }
 
 void
@@ -126,10 +133,31 @@ schema_report(const char *msg, void *arg)
  * it cannot be read. */
 static int
 hash_file(const char *path, unsigned char *buf, size_t bufsize, bool wav,
-          mg_wavhdr *h, const char **wav_err, char hex[65], uint64_t *size)
+          mg_wavhdr *h, const char **wav_err, char hex[65], uint64_t *size,
+          bool quick)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
+    if (quick) {
+        /* the size, and a WAV's header from its first bytes; no hash */
+        struct stat st;
+        ssize_t got = 0;
+        if (fstat(fd, &st) ||
+            (wav && (got = pread(fd, buf, bufsize < 65536 ? bufsize : 65536,
+                                 0)) < 0)) {
+            int en = errno;
+            close(fd);
+            errno = en;
+            return -1;
+        }
+        if (wav)
+            *wav_err = got ? mg_wavhdr_parse(buf, (size_t)got, h)
+                           : "empty file";
+        close(fd);
+        hex[0] = '\0';
+        *size = (uint64_t)st.st_size;
+        return 0;
+    }
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
@@ -178,7 +206,8 @@ mg_dsverify_sha256(const char *path, char hex[65])
         errno = ENOMEM;
         return -1;
     }
-    int rc = hash_file(path, buf, BUF_SIZE, false, &h, &werr, hex, &size);
+    int rc = hash_file(path, buf, BUF_SIZE, false, &h, &werr, hex, &size,
+                       false);
     int en = errno;
     free(buf);
     errno = en;
@@ -194,7 +223,7 @@ ends_with(const char *s, const char *suf)
 
 static void
 check_file(const char *dir, const char *rel, const char *want_hex,
-           const json_t *j, unsigned char *buf, size_t bufsize,
+           const json_t *j, unsigned char *buf, size_t bufsize, bool quick,
            mg_dsverify_result *r)
 {
     char path[4200], hex[65];
@@ -208,7 +237,7 @@ check_file(const char *dir, const char *rel, const char *want_hex,
         return;
     }
     snprintf(path, sizeof path, "%s/%s", dir, rel);
-    if (hash_file(path, buf, bufsize, wav, &h, &werr, hex, &size)) {
+    if (hash_file(path, buf, bufsize, wav, &h, &werr, hex, &size, quick)) {
         problem(r, "%s: %s", rel,
                 errno == ENOENT ? "missing" : strerror(errno));
         return;
@@ -217,7 +246,7 @@ check_file(const char *dir, const char *rel, const char *want_hex,
     r->bytes += size;
     if (!want_hex)
         problem(r, "%s: no SHA-256 recorded under \"checksums\"", rel);
-    else if (strcmp(hex, want_hex))
+    else if (!quick && strcmp(hex, want_hex))
         problem(r, "%s: SHA-256 mismatch (recorded %.12s..., file has "
                 "%.12s...)", rel, want_hex, hex);
     if (!wav) return;
@@ -447,20 +476,21 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
             if (!rel) continue;
             json_object_set_new(seen, rel, json_true());
             check_file(dir, rel, json_string_value(json_object_get(sums, rel)),
-                       j, buf, bufsize, r);
+                       j, buf, bufsize, v->quick, r);
         }
     }
     const char *mix = json_string_value(json_object_get(j, "mix"));
     if (mix) {
         json_object_set_new(seen, mix, json_true());
         check_file(dir, mix, json_string_value(json_object_get(sums, mix)), j,
-                   buf, bufsize, r);
+                   buf, bufsize, v->quick, r);
     }
     const char *k;
     json_t *e;
     json_object_foreach(sums, k, e) {
         if (json_object_get(seen, k)) continue;
-        check_file(dir, k, json_string_value(e), j, buf, bufsize, r);
+        check_file(dir, k, json_string_value(e), j, buf, bufsize, v->quick,
+                   r);
     }
     json_decref(seen);
     json_decref(j);

@@ -40,6 +40,10 @@ typedef struct mg_dsverify mg_dsverify;
 mg_dsverify *mg_dsverify_new(const char *schema_path, char *err,
                              size_t errlen);
 void mg_dsverify_destroy(mg_dsverify **vp);
+/* Quick: every file's existence and size, every WAV's header and length
+ * (read from its first bytes), but no SHA-256 - a copy's completeness in
+ * seconds, not its bytes (the totals' bytes are then the files' sizes). */
+void mg_dsverify_set_quick(mg_dsverify *v, bool quick);
 
 /* What one sample's check found. */
 typedef struct {

@@ -76,6 +76,15 @@ grep -q "^000/000000:\|^000/000005:" bad.txt && die "a whole sample was reported
 "$MG_BIN" verify bad --jobs 1 > bad1.txt
 grep -v '^verify:' bad.txt > a.txt; grep -v '^verify:' bad1.txt > b.txt
 cmp -s a.txt b.txt || die "report differs between --jobs 1 and 2"
+# --quick: the same report less what only a hash finds (the flipped byte)
+"$MG_BIN" verify bad --quick > q.txt && die "verify --quick passed a broken tree"
+grep -v '^verify:' q.txt > qa.txt
+grep -v '^verify:' bad.txt | grep -v "SHA-256 mismatch" > qb.txt
+cmp -s qa.txt qb.txt || die "--quick's report: $(diff qb.txt qa.txt)"
+grep -q "^verify: bad: .* files of [0-9.]* MB, sizes and headers checked, not hashed (--quick), in .*: [0-9]* problems$" q.txt ||
+    die "--quick summary: $(tail -1 q.txt)"
+"$MG_BIN" verify full --quick > q.txt || die "--quick refused a whole tree: $(cat q.txt)"
+grep -q "whole, 0 problems$" q.txt || die "--quick on a whole tree: $(cat q.txt)"
 
 # A WAV whose length disagrees with the annotation (its checksum fixed so
 # only the length speaks), and a manifest row that disagrees.
@@ -90,6 +99,8 @@ sed -i '2s/"musicality_score":[0-9.]*/"musicality_score":0.1234/' len/manifest.j
 "$MG_BIN" verify len > len.txt && { cat len.txt; die "length fault passed"; }
 cat len.txt
 grep -q "^000/000004: mix.wav: truncated WAV" len.txt || die "truncated WAV not named"
+"$MG_BIN" verify len --quick > lenq.txt && die "--quick passed a truncated WAV"
+grep -q "^000/000004: mix.wav: truncated WAV" lenq.txt || die "--quick: truncated WAV not named"
 grep -q "^manifest.jsonl:2: musicality_score 0.1234, sample.json has" len.txt ||
     die "disagreeing manifest row not named"
 
