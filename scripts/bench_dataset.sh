@@ -3,7 +3,8 @@
 #  - verify: MB/s of SHA-256 over a full-audio tree with 1 job and one job
 #    per core, next to coreutils' sha256sum on the same files (page cache
 #    warm: the CPU-bound figure; a cold tree runs at the disk's speed when
-#    that is lower). Goal: >= 500 MB/s per core. Then a midi-only tree of
+#    that is lower). Goal: >= 500 MB/s per core. And --quick (no hash):
+#    samples per second of wall time. Then a midi-only tree of
 #    2,000 samples with one job: samples per CPU second (sample.json
 #    parsing and the schema check, not hashing, decide it there).
 #  - eval validity: wall time for BENCH_EVAL_N good samples (rendered,
@@ -43,6 +44,11 @@ find "$T/full" -name '*.wav' -o -name '*.mid' | xargs sha256sum > /dev/null
 t1=$(now)
 printf "  sha256sum (coreutils, one process) over the same files: %.0f MB/s\n" \
     "$(calc "$MB / ($t1 - $t0)")"
+t0=$(now)
+"$MG" verify "$T/full" --jobs "$CORES" --quick > /dev/null
+t1=$(now)
+printf "  verify --quick (sizes and headers, no SHA-256), %s jobs: %.3f s, %.0f samples/s\n" \
+    "$CORES" "$(calc "$t1 - $t0")" "$(calc "$NV / ($t1 - $t0)")"
 echo "  ($NV samples, ${MB} MB; goal: >= 500 MB/s per core; on a busy"
 echo "  machine the wall-clock MB/s falls, MB per CPU second does not)"
 # A midi-only tree is the other end: little to hash, a 37 KB sample.json
