@@ -5,12 +5,14 @@
  */
 #include "export.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -826,6 +828,46 @@ check_out(const mg_export_opts *o, const char *absroot, char *err,
     return 0;
 }
 
+/* What an export killed on this host left beside out: "<out>.tmp-<host>-
+ * <pid>" (the output being written) and "<out>.old-<host>-<pid>" (a
+ * replaced directory on its way out) whose pid is gone; for a large
+ * export, gigabytes. Another host's are left alone (its export may be
+ * running). */
+static void
+sweep_leftovers(const char *out, const char *host)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", out);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : out;
+    if (slash == dir) dir[1] = '\0';
+    else if (slash) *slash = '\0';
+    else snprintf(dir, sizeof dir, ".");
+    DIR *d = opendir(dir);
+    if (!d) return;
+    size_t bl = strlen(base), hl = strlen(host);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        if (strncmp(n, base, bl) || (strncmp(n + bl, ".tmp-", 5) &&
+                                     strncmp(n + bl, ".old-", 5)))
+            continue;
+        const char *h = n + bl + 5;
+        if (strncmp(h, host, hl) || h[hl] != '-') continue;
+        char *end;
+        long pid = strtol(h + hl + 1, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid() ||
+            !(kill((pid_t)pid, 0) && errno == ESRCH))
+            continue;
+        char p[PATH_MAX + 300];
+        snprintf(p, sizeof p, "%s/%s", dir, n);
+        struct stat st;
+        if (!lstat(p, &st) && S_ISDIR(st.st_mode)) mg_dir_remove(p);
+        else unlink(p);
+    }
+    closedir(d);
+}
+
 /* Rename tmp onto out, replacing an old out (a directory goes aside
  * first, then away, so out never holds half of either). */
 static int
@@ -836,8 +878,9 @@ publish(const mg_export_opts *o, const char *tmp, char *err, size_t errlen)
             return mg_errf(err, errlen, "%s: %s", o->out, strerror(errno));
         return 0;
     }
-    char old[PATH_MAX + 64];
-    snprintf(old, sizeof old, "%s.old-%ld", o->out, (long)getpid());
+    char old[PATH_MAX + 128], host[64];
+    mg_tmp_host(host, sizeof host);
+    snprintf(old, sizeof old, "%s.old-%s-%ld", o->out, host, (long)getpid());
     bool had = rename(o->out, old) == 0;
     if (rename(tmp, o->out)) {
         int en = errno;
@@ -948,9 +991,11 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
      * leaves no half file), except on standard output, which takes the
      * rows as they come (a failure there: the exit status says it). */
     bool to_stdout = !strcmp(o->out, "-");
-    char tmp[PATH_MAX + 64];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o->out, (long)getpid());
+    char tmp[PATH_MAX + 128], host[64];
+    mg_tmp_host(host, sizeof host);
+    snprintf(tmp, sizeof tmp, "%s.tmp-%s-%ld", o->out, host, (long)getpid());
     if (to_stdout) snprintf(tmp, sizeof tmp, "-");
+    else sweep_leftovers(o->out, host);
     if (is_dir_format(o->fmt)) {
         mg_dir_remove(tmp);
         if (mkdir(tmp, 0777))
@@ -1012,7 +1057,7 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     if (rc == 0 && o->genre)
         rc = genres_check(o, &seen, o->root, st, err, errlen);
     if (rc == 0 && lic) {
-        char lp[PATH_MAX + 80];
+        char lp[PATH_MAX + 160];
         snprintf(lp, sizeof lp, "%s/LICENSES.md", tmp);
         rc = mg_licenses_save(lic, o->sf_dir, lp, "export", "exported sample",
                               &st->fonts, err, errlen);

@@ -12,7 +12,9 @@
  *    Parquet writer flushes a row group every `row_group` rows.
  *  - The output appears whole or not at all: a file is written beside
  *    its final name and renamed into place; a directory (hf, jams,
- *    webdataset) is built as "<out>.tmp-<pid>" and renamed at the end.
+ *    webdataset) is built as "<out>.tmp-<host>-<pid>" and renamed at
+ *    the end (a killed export's leftovers on this host are removed by
+ *    the next one).
  *  - Columns come from the data: every scalar of sample.json (nested
  *    objects flattened to dotted names, "musicality.symbolic.score"),
  *    every list, and the file paths (path, mix_path, stem_<layer>_path,

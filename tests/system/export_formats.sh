@@ -154,4 +154,33 @@ grep -q "^musicgen export: [0-9]* rows to standard output (jsonl);" log ||
 grep -qx "musicgen export: --out -: standard output takes jsonl, csv or parquet, not hf (a directory of files)" log ||
     die "hf on standard output: $(cat log)"
 ls -a | grep -q '\.tmp-' && die "temporary output left: $(ls -a | grep tmp)"
+
+# an export killed with -9 leaves its temporary output; the next export
+# to the same path removes it (its process is gone), whole or not
+cp -r sharded stuck
+victim=$(ls -d stuck/0001/0001* | head -n 1)
+rm "$victim/sample.json"
+mkfifo "$victim/sample.json" # the export blocks opening it
+for f in k.jsonl kdir; do # (Parquet opens its file after the schema scan)
+    fmt=jsonl
+    [ "$f" = kdir ] && fmt=jams
+    "$MG_BIN" export stuck -o $f -f $fmt -j 1 -q 2> /dev/null &
+    kp=$!
+    i=0
+    until ls -a | grep -q "^$f\.tmp-.*-$kp\$"; do
+        i=$((i + 1)); [ "$i" -lt 100 ] || die "the export to kill made no temporary output"
+        sleep 0.1
+    done
+    sleep 0.3
+    kill -0 "$kp" 2> /dev/null || die "the export ended before the kill"
+    kill -9 "$kp"
+    wait "$kp" 2> /dev/null
+    ls -a | grep -q "^$f\.tmp-.*-$kp\$" || die "the killed export left nothing (the test proves nothing)"
+done
+rm "$victim/sample.json"
+cp sharded/0001/$(basename "$victim")/sample.json "$victim/sample.json"
+"$MG_BIN" export stuck -o k.jsonl -j 1 -q || die "export after the kill"
+"$MG_BIN" export stuck -o kdir -f jams -q || die "jams export after the kill"
+ls -a | grep -q '\.tmp-' && die "a killed export's temporary output stayed: $(ls -a | grep tmp)"
+[ -f k.jsonl ] && [ -d kdir ] || die "no output after the kill"
 echo "export formats ok"
