@@ -341,10 +341,11 @@ static bool
 wav_fields(rec *r, const char *path)
 {
     unsigned char b[65536];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return false;
     struct stat st;
-    ssize_t got = fstat(fd, &st) ? -1 : read(fd, b, sizeof b);
+    ssize_t got = fstat(fd, &st) || !S_ISREG(st.st_mode)
+                      ? -1 : read(fd, b, sizeof b);
     close(fd);
     if (got <= 0) return false;
     mg_wavhdr h;

@@ -33,6 +33,7 @@
 #include "dsread.h"
 #include "dsverify.h"
 #include "errmsg.h"
+#include "rfile.h"
 #include "genre.h"
 #include "jsonout.h"
 #include "runlock.h"
@@ -89,6 +90,8 @@ float *
 mg_ds_read_mono(const char *path, size_t *n, int *rate, char *err,
                 size_t errlen)
 {
+    /* a regular file only: libsndfile would block for ever on a FIFO */
+    if (mg_rfile_check(path, err, errlen)) return NULL;
     SF_INFO info;
     memset(&info, 0, sizeof info);
     SNDFILE *f = sf_open(path, SFM_READ, &info);

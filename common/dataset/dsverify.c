@@ -40,6 +40,17 @@
 #define MAX_SCHEMA_REPORTS 8
 #define BUF_SIZE (1u << 20)
 
+/* errno for a path that is no regular file (a FIFO, a directory, a
+ * device): ESPIPE, which nothing here can meet otherwise (no seeks); the
+ * messages say "not a regular file" (why_err). */
+#define EFTYPE_NOTREG ESPIPE
+
+static const char *
+why_err(int en)
+{
+    return en == EFTYPE_NOTREG ? "not a regular file" : strerror(en);
+}
+
 struct mg_dsverify {
     mg_jschema *schema;
     bool quick; /* sizes and headers, no SHA-256 (mg_dsverify_set_quick) */
@@ -136,8 +147,16 @@ hash_file(const char *path, unsigned char *buf, size_t bufsize, bool wav,
           mg_wavhdr *h, const char **wav_err, char hex[65], uint64_t *size,
           bool quick)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK and the check below: a FIFO or a device named by a
+     * damaged tree is a problem reported, not a read that never ends */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return -1;
+    struct stat fst;
+    if (fstat(fd, &fst) || !S_ISREG(fst.st_mode)) {
+        close(fd);
+        errno = EFTYPE_NOTREG;
+        return -1;
+    }
     if (quick) {
         /* the size, and a WAV's header from its first bytes; no hash */
         struct stat st;
@@ -239,7 +258,7 @@ check_file(const char *dir, const char *rel, const char *want_hex,
     snprintf(path, sizeof path, "%s/%s", dir, rel);
     if (hash_file(path, buf, bufsize, wav, &h, &werr, hex, &size, quick)) {
         problem(r, "%s: %s", rel,
-                errno == ENOENT ? "missing" : strerror(errno));
+                errno == ENOENT ? "missing" : why_err(errno));
         return;
     }
     r->files++;
@@ -297,11 +316,12 @@ raw_u64(const char *text, const char *key, uint64_t *out)
 static char *
 slurp(const char *path, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return NULL;
     struct stat st;
-    if (fstat(fd, &st)) {
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
         close(fd);
+        errno = EFTYPE_NOTREG;
         return NULL;
     }
     size_t cap = (size_t)st.st_size + 1, n = 0;
@@ -386,7 +406,7 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
     snprintf(path, sizeof path, "%s/sample.json", dir);
     char *text = slurp(path, &len);
     if (!text) {
-        problem(r, "sample.json: cannot read: %s", strerror(errno));
+        problem(r, "sample.json: cannot read: %s", why_err(errno));
         return r->nproblems;
     }
     /* Tokens, validated against the schema as tokens (jschema.h): a

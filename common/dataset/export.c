@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dsfetch.h"
@@ -102,9 +103,14 @@ mg_export_row_json(mg_gbuf *b, const mg_xrow *r)
 static int
 copy_file(const char *src, const char *dst, char *err, size_t errlen)
 {
-    int in = open(src, O_RDONLY | O_CLOEXEC);
+    int in = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (in < 0)
         return mg_errf(err, errlen, "%s: %s", src, strerror(errno));
+    struct stat st;
+    if (fstat(in, &st) || !S_ISREG(st.st_mode)) {
+        close(in);
+        return mg_errf(err, errlen, "%s: not a regular file", src);
+    }
     int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (out < 0) {
         int en = errno;
@@ -131,6 +137,9 @@ copy_file(const char *src, const char *dst, char *err, size_t errlen)
 int
 mg_export_link(const char *src, const char *dst, char *err, size_t errlen)
 {
+    struct stat st; /* a FIFO or a device is never linked nor copied */
+    if (!lstat(src, &st) && !S_ISREG(st.st_mode))
+        return mg_errf(err, errlen, "%s: not a regular file", src);
     if (link(src, dst) == 0) return 0;
     if (errno == ENOENT)
         return mg_errf(err, errlen, "%s: %s", src, strerror(errno));
@@ -1017,9 +1026,16 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     if (!rc && (o->fmt == MG_EXPORT_HF || o->fmt == MG_EXPORT_WEBDATASET) &&
         !(lic = mg_licenses_new()))
         rc = mg_errf(err, errlen, "out of memory");
+    /* the test suite's hook (a pass slow enough to be killed midway) */
+    const char *dl = getenv("MUSICGEN_FAULT_EXPORT_ROW_DELAY_MS");
+    long delay_ms = dl ? atol(dl) : 0;
     mg_dsitem *it;
     while (!rc && (rc = mg_dsfetch_next(f, &it, err, errlen)) == 1) {
         rc = 0;
+        if (delay_ms > 0) {
+            struct timespec ts = {delay_ms / 1000, delay_ms % 1000 * 1000000};
+            nanosleep(&ts, NULL);
+        }
         if (!it->s.complete) {
             st->partial++;
             continue;

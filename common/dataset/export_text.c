@@ -19,6 +19,7 @@
 
 #include "errmsg.h"
 #include "export_priv.h"
+#include "rfile.h"
 #include "sampledir.h"
 
 #define FLUSH_AT (1u << 20)
@@ -328,8 +329,7 @@ hf_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
     }
     snprintf(p, sizeof p, "%s/%s/%s", w->path, sd, fname);
     snprintf(src, sizeof src, "%s/%s", r->dir, mix->file);
-    if (access(src, R_OK))
-        return mg_errf(err, errlen, "%s: %s", src, strerror(errno)), 1;
+    if (mg_rfile_check(src, err, errlen)) return 1; /* regular too */
     if (mg_export_link(src, p, err, errlen)) return -1;
     w->st->files++;
 

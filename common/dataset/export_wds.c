@@ -20,6 +20,7 @@
 
 #include "errmsg.h"
 #include "export_priv.h"
+#include "rfile.h"
 
 typedef struct {
     mg_xwriter w;
@@ -95,12 +96,16 @@ static int
 member_file(wds *t, const char *name, const char *src, char *err,
             size_t errlen)
 {
-    int fd = open(src, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK and a regular file only: a FIFO in a damaged tree is
+     * refused, not read for ever */
+    int fd = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st)) {
+    if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
         int en = errno;
+        bool reg = fd < 0 || S_ISREG(st.st_mode);
         if (fd >= 0) close(fd);
-        return mg_errf(err, errlen, "%s: %s", src, strerror(en));
+        return mg_errf(err, errlen, "%s: %s", src,
+                       reg ? strerror(en) : "not a regular file");
     }
     uint64_t size = (uint64_t)st.st_size, done = 0;
     int rc = header(t, name, size, err, errlen);
@@ -163,8 +168,7 @@ wds_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
     for (size_t i = 0; i < r->nfiles; i++) {
         if (!strcmp(r->files[i].kind, "midi") && w->o->no_midi) continue;
         snprintf(src, sizeof src, "%s/%s", r->dir, r->files[i].file);
-        if (access(src, R_OK))
-            return mg_errf(err, errlen, "%s: %s", src, strerror(errno)), 1;
+        if (mg_rfile_check(src, err, errlen)) return 1; /* regular too */
     }
     snprintf(key, sizeof key, "%06" PRIu64, r->index);
     snprintf(name, sizeof name, "%s.json", key);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "errmsg.h"
+#include "rfile.h"
 
 typedef struct {
     uint64_t tick;
@@ -259,8 +260,8 @@ int
 mg_midiread_file(const char *path, mg_mnote **notes, size_t *n, char *err,
                  size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return mg_errf(err, errlen, "%s: %s", path, strerror(errno));
+    FILE *f; /* a regular file only: a FIFO there would block for ever */
+    if (mg_rfile_open(path, 64LL << 20, &f, err, errlen)) return -1;
     uint8_t *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {

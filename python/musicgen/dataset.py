@@ -35,6 +35,7 @@ import fcntl
 import json
 import os
 import re
+import stat
 import struct
 import time
 
@@ -66,6 +67,23 @@ def _names(v, what):
         raise ValueError("%s: need a name or a list of names, got %r"
                          % (what, v))
     return frozenset(names)
+
+
+def _open_regular(path, encoding=None):
+    """path opened for reading if it is a regular file, else DatasetError:
+    a FIFO or a device in a damaged tree must not block a reader for ever
+    (opened with O_NONBLOCK, then checked), as the C readers refuse it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as e:
+        raise DatasetError("%s: %s" % (path, e.strerror)) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise DatasetError("%s: not a regular file" % path)
+    os.set_blocking(fd, True)
+    if encoding:
+        return os.fdopen(fd, "r", encoding=encoding)
+    return os.fdopen(fd, "rb")
 
 
 def _has_state(d):
@@ -317,7 +335,7 @@ class DiskSample:
         if self._ann is None:
             path = os.path.join(self.dir, "sample.json")
             try:
-                with open(path, encoding="utf-8") as f:
+                with _open_regular(path, encoding="utf-8") as f:
                     self._ann = json.load(f)
             except OSError as e:
                 raise DatasetError("%s: %s" % (path, e.strerror)) from None
@@ -361,7 +379,7 @@ class DiskSample:
         p = self.path("midi/" + layer)
         if p is None:
             return None
-        with open(p, "rb") as f:
+        with _open_regular(p) as f:
             return f.read()
 
     def audio(self, track="mix", dtype="float32"):
@@ -398,7 +416,7 @@ def wav_info(path):
     """(format, bits, channels, rate, data offset, data bytes) of a WAV
     file: format 1 (integer PCM) or 3 (IEEE float), WAVE_FORMAT_EXTENSIBLE
     resolved to its subformat."""
-    with open(path, "rb") as f:
+    with _open_regular(path) as f:
         head = f.read(12)
         if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
             raise DatasetError("%s: not a RIFF/WAVE file" % path)
@@ -443,7 +461,7 @@ def read_wav(path, dtype="float32", channels_first=False, out=None):
         raise DatasetError("%s: format %d with %d bits: not pcm16, pcm24 or "
                            "float32" % (path, tag, bits))
     size -= size % (chans * bits // 8)
-    with open(path, "rb") as f:
+    with _open_regular(path) as f:
         f.seek(off)
         raw = bytearray(size)
         if f.readinto(raw) != size:
