@@ -27,7 +27,9 @@ static const char usage_text[] =
     "out and counted.\n"
     "\n"
     "  -o, --out PATH      output file (jsonl, csv, parquet) or directory;\n"
-    "                      - for standard output (jsonl, csv, parquet)\n"
+    "                      - for standard output (jsonl, csv, parquet);\n"
+    "                      a file name with {split}: one file per split,\n"
+    "                      in one pass (ds-{split}.parquet)\n"
     "  -f, --fmt FMT       jsonl, csv, parquet, hf, jams, webdataset\n"
     "                      (default: the --out file's extension, .jsonl\n"
     "                      .ndjson .csv .parquet; else jsonl)\n"
@@ -228,12 +230,15 @@ mg_cmd_export(int argc, char **argv)
     }
     if (!quiet) {
         fprintf(stderr,
-                "musicgen export: %" PRIu64 " rows to %s (%s); left out: %"
-                PRIu64 " half-written, %" PRIu64 " invalid, %" PRIu64
-                " failed (manifest), %" PRIu64 " filtered",
-                st.rows, strcmp(o.out, "-") ? o.out : "standard output",
-                mg_export_fmt_name(o.fmt), st.partial,
-                st.invalid, st.failed, st.filtered);
+                "musicgen export: %" PRIu64 " rows to %s (%s", st.rows,
+                strcmp(o.out, "-") ? o.out : "standard output",
+                mg_export_fmt_name(o.fmt));
+        for (int k = 0; k < st.nsplit; k++)
+            fprintf(stderr, "%s%s %" PRIu64, k ? ", " : ": ",
+                    st.split_name[k], st.split_rows[k]);
+        fprintf(stderr, "); left out: %" PRIu64 " half-written, %" PRIu64
+                " invalid, %" PRIu64 " failed (manifest), %" PRIu64
+                " filtered", st.partial, st.invalid, st.failed, st.filtered);
         if (st.no_audio)
             fprintf(stderr, ", %" PRIu64 " without a mix", st.no_audio);
         if (st.unreadable)

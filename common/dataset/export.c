@@ -234,6 +234,12 @@ mg_export_opts_check(const mg_export_opts *o, char *err, size_t errlen)
         return mg_errf(err, errlen, "missing --out PATH");
     if ((size_t)o->fmt >= sizeof fmt_names / sizeof *fmt_names)
         return mg_errf(err, errlen, "unknown format");
+    if (strstr(o->out, "{split}") && o->fmt >= MG_EXPORT_HF)
+        return mg_errf(err, errlen, "--out %s: one file per split ({split}) "
+                       "is for jsonl, csv and parquet; %s has its splits "
+                       "%s", o->out, fmt_names[o->fmt],
+                       o->fmt == MG_EXPORT_HF ? "as directories already"
+                                              : "in one directory");
     if (!strcmp(o->out, "-") && o->fmt >= MG_EXPORT_HF)
         return mg_errf(err, errlen, "--out -: standard output takes jsonl, "
                        "csv or parquet, not %s (a directory of files)",
@@ -638,11 +644,11 @@ fetch_open(const mg_export_opts *o, const mg_xwriter *w, prep_ctx *pc,
 /* The writer's scan over the first MG_EXPORT_SCAN_ROWS kept samples (a
  * fetch of its own: the main pass then starts from the first again). */
 static int
-prescan(mg_xwriter *w, const char *absroot, const mg_export_opts *o,
+prescan(mg_xwriter **ws, int nw, const char *absroot, const mg_export_opts *o,
         const colsel *cs, bool filters, char *err, size_t errlen)
 {
     prep_ctx pc = {o, absroot, filters, NULL, cs};
-    mg_dsfetch *f = fetch_open(o, w, &pc, 0, err, errlen);
+    mg_dsfetch *f = fetch_open(o, ws[0], &pc, 0, err, errlen);
     if (!f) return -1;
     mg_dsitem *it;
     int rc, n = 0;
@@ -650,7 +656,10 @@ prescan(mg_xwriter *w, const char *absroot, const mg_export_opts *o,
            (rc = mg_dsfetch_next(f, &it, err, errlen)) == 1) {
         rc = 0;
         if (!it->ok || it->prep_rc != 1) continue;
-        if ((rc = w->scan(w, it->user, err, errlen))) break;
+        /* every output gets every row's columns: one schema for all */
+        for (int k = 0; k < nw && !rc; k++)
+            rc = ws[k]->scan(ws[k], it->user, err, errlen);
+        if (rc) break;
         n++;
     }
     mg_dsfetch_destroy(&f);
@@ -658,7 +667,7 @@ prescan(mg_xwriter *w, const char *absroot, const mg_export_opts *o,
     /* Nothing kept: the columns of the samples there are, so an empty
      * table still has its schema. */
     if (n == 0 && filters)
-        return prescan(w, absroot, o, cs, false, err, errlen);
+        return prescan(ws, nw, absroot, o, cs, false, err, errlen);
     return 0;
 }
 
@@ -976,6 +985,34 @@ genres_check(const mg_export_opts *o, const genres_seen *g, const char *root,
     return 0;
 }
 
+/* out with every "{split}" replaced by split, into buf (n bytes). */
+static void
+split_path(const char *out, const char *split, char *buf, size_t n)
+{
+    size_t l = 0;
+    for (const char *p = out; *p && l + 1 < n;) {
+        if (!strncmp(p, "{split}", 7)) {
+            l += (size_t)snprintf(buf + l, n - l, "%s", split);
+            if (l >= n) l = n - 1;
+            p += 7;
+        } else {
+            buf[l++] = *p++;
+        }
+    }
+    buf[l] = '\0';
+}
+
+/* One output of the run: the file (or directory), or, with "{split}" in
+ * --out, one per split, each with its writer and its own counts. */
+typedef struct {
+    mg_export_opts o; /* the run's, out set to this output's path */
+    char path[PATH_MAX];
+    char tmp[PATH_MAX + 128];
+    const char *split; /* "{split}" outputs: its split; else NULL */
+    mg_xwriter *w;
+    mg_export_stats st;
+} xout;
+
 int
 mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
               size_t errlen)
@@ -995,30 +1032,61 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     char absroot[PATH_MAX];
     if (!realpath(o->root, absroot))
         return mg_errf(err, errlen, "%s: %s", o->root, strerror(errno));
-    if (check_out(o, absroot, err, errlen)) return -1;
+    /* The outputs: one, or one per split kept ("{split}" in --out) */
+    static const char *const all_splits[] = {"train", "valid", "test"};
+    bool by_split = strstr(o->out, "{split}") != NULL;
+    int nout = 0;
+    xout *outs = calloc(3, sizeof *outs);
+    if (!outs) return mg_errf(err, errlen, "out of memory");
+    for (int k = 0; k < (by_split ? 3 : 1); k++) {
+        if (by_split && o->split &&
+            !in_list(all_splits[k], strlen(all_splits[k]), o->split))
+            continue;
+        xout *x = &outs[nout++];
+        x->o = *o;
+        x->split = by_split ? all_splits[k] : NULL;
+        split_path(o->out, by_split ? all_splits[k] : "", x->path,
+                   sizeof x->path);
+        if (!by_split) snprintf(x->path, sizeof x->path, "%s", o->out);
+        x->o.out = x->path;
+    }
+    int rc = 0;
+    for (int k = 0; k < nout && !rc; k++)
+        rc = check_out(&outs[k].o, absroot, err, errlen);
+    if (rc) {
+        free(outs);
+        return -1;
+    }
     /* Written aside and renamed into place at the end (a failed export
      * leaves no half file), except on standard output, which takes the
      * rows as they come (a failure there: the exit status says it). */
     bool to_stdout = !strcmp(o->out, "-");
-    char tmp[PATH_MAX + 128], host[64];
+    char host[64];
     mg_tmp_host(host, sizeof host);
-    snprintf(tmp, sizeof tmp, "%s.tmp-%s-%ld", o->out, host, (long)getpid());
-    if (to_stdout) snprintf(tmp, sizeof tmp, "-");
-    else sweep_leftovers(o->out, host);
-    if (is_dir_format(o->fmt)) {
-        mg_dir_remove(tmp);
-        if (mkdir(tmp, 0777))
-            return mg_errf(err, errlen, "%s: %s", tmp, strerror(errno));
+    for (int k = 0; k < nout && !rc; k++) {
+        xout *x = &outs[k];
+        snprintf(x->tmp, sizeof x->tmp, "%s.tmp-%s-%ld", x->path, host,
+                 (long)getpid());
+        if (to_stdout) snprintf(x->tmp, sizeof x->tmp, "-");
+        else sweep_leftovers(x->path, host);
+        if (is_dir_format(o->fmt)) {
+            mg_dir_remove(x->tmp);
+            if (mkdir(x->tmp, 0777))
+                rc = mg_errf(err, errlen, "%s: %s", x->tmp, strerror(errno));
+        }
+        if (!rc && !(x->w = writer_new(&x->o, &x->st, x->tmp, err, errlen)))
+            rc = -1;
     }
-    mg_xwriter *w = writer_new(o, st, tmp, err, errlen);
-    int rc = w ? 0 : -1;
+    mg_xwriter *ws[3] = {NULL, NULL, NULL};
+    for (int k = 0; k < nout; k++) ws[k] = outs[k].w;
     st->failed = count_failed(absroot);
-    if (!rc && cs) rc = columns_check(w, absroot, o, cs, true, err, errlen);
-    if (!rc && w->scan) rc = prescan(w, absroot, o, cs, true, err, errlen);
+    if (!rc && cs) rc = columns_check(ws[0], absroot, o, cs, true, err, errlen);
+    if (!rc && ws[0]->scan)
+        rc = prescan(ws, nout, absroot, o, cs, true, err, errlen);
     genres_seen seen = {.mu = PTHREAD_MUTEX_INITIALIZER};
     prep_ctx pc = {o, absroot, true, o->genre ? &seen : NULL, cs};
     mg_dsfetch *f =
-        rc ? NULL : fetch_open(o, w, &pc, MG_DSREAD_PARTIALS, err, errlen);
+        rc ? NULL : fetch_open(o, ws[0], &pc, MG_DSREAD_PARTIALS, err, errlen);
     if (!f) rc = -1;
     /* hf and webdataset carry the audio (and MIDI) away from the tree's
      * LICENSES.md: theirs lists the fonts of the rows written */
@@ -1049,9 +1117,18 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
             continue;
         }
         const mg_xrow *row = it->user;
+        /* one file per split: the row's (a split none is for: filtered) */
+        int k = 0;
+        if (by_split) {
+            while (k < nout && strcmp(outs[k].split, row->split)) k++;
+            if (k == nout) {
+                st->filtered++;
+                continue;
+            }
+        }
         st->dropped_fields += row->dropped;
         char why[300];
-        rc = w->row(w, row, why, sizeof why);
+        rc = ws[k]->row(ws[k], row, why, sizeof why);
         if (rc == 0 && lic) note_fonts(lic, row->doc);
         if (rc == 1) {
             if (!st->unreadable++)
@@ -1063,8 +1140,25 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
         }
     }
     mg_dsfetch_destroy(&f);
-    if (rc == 0 && w) rc = w->finish(w, err, errlen);
-    if (w) w->destroy(w);
+    for (int k = 0; k < nout; k++) {
+        xout *x = &outs[k];
+        if (rc == 0 && x->w) rc = x->w->finish(x->w, err, errlen);
+        if (x->w) x->w->destroy(x->w);
+        x->w = NULL;
+        /* the writers' counts, into the run's */
+        st->rows += x->st.rows;
+        st->bad_values += x->st.bad_values;
+        st->dropped_fields += x->st.dropped_fields;
+        st->files += x->st.files;
+        st->no_audio += x->st.no_audio;
+        if (by_split && k < (int)(sizeof st->split_rows /
+                                  sizeof *st->split_rows)) {
+            snprintf(st->split_name[k], sizeof st->split_name[k], "%s",
+                     x->split);
+            st->split_rows[k] = x->st.rows;
+            st->nsplit = k + 1;
+        }
+    }
     if (rc == 0 && o->fmt == MG_EXPORT_HF && st->rows == 0 && st->no_audio)
         rc = mg_errf(err, errlen,
                      "no sample has a mix (a midi-only or stems-only "
@@ -1074,16 +1168,20 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
         rc = genres_check(o, &seen, o->root, st, err, errlen);
     if (rc == 0 && lic) {
         char lp[PATH_MAX + 160];
-        snprintf(lp, sizeof lp, "%s/LICENSES.md", tmp);
+        snprintf(lp, sizeof lp, "%s/LICENSES.md", outs[0].tmp);
         rc = mg_licenses_save(lic, o->sf_dir, lp, "export", "exported sample",
                               &st->fonts, err, errlen);
     }
     mg_licenses_free(&lic);
-    if (rc == 0 && !to_stdout) rc = publish(o, tmp, err, errlen);
+    for (int k = 0; k < nout && rc == 0 && !to_stdout; k++)
+        rc = publish(&outs[k].o, outs[k].tmp, err, errlen);
     if (rc && !to_stdout) {
-        if (is_dir_format(o->fmt)) mg_dir_remove(tmp);
-        else unlink(tmp);
+        for (int k = 0; k < nout; k++) {
+            if (is_dir_format(o->fmt)) mg_dir_remove(outs[k].tmp);
+            else unlink(outs[k].tmp);
+        }
     }
+    free(outs);
     return rc ? -1 : 0;
 }
 

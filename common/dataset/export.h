@@ -49,7 +49,11 @@ typedef enum {
 
 typedef struct {
     const char *root; /* dataset root */
-    const char *out;  /* file (jsonl, csv, parquet) or directory */
+    /* file (jsonl, csv, parquet) or directory; "-": standard output
+     * (jsonl, csv, parquet). A file name with "{split}" in it (jsonl,
+     * csv, parquet): one file per split kept, in one pass, each with every
+     * column of the export ("ds-{split}.parquet": ds-train.parquet, ...) */
+    const char *out;
     mg_export_fmt fmt;
     bool relative;     /* paths relative to the dataset root */
     bool no_midi;      /* no MIDI paths / files */
@@ -98,6 +102,11 @@ typedef struct {
      * any listed genre, mg_export_run fails instead, naming them. */
     char genres_absent[256];
     char genres_seen[512];
+    /* "{split}" in out: the files written, one per split kept, and their
+     * rows (nsplit 0 otherwise) */
+    int nsplit;
+    char split_name[3][8];
+    uint64_t split_rows[3];
 } mg_export_stats;
 
 /* "jsonl" ... "webdataset" / "zstd", "snappy", "none"; 0 or -1. */
