@@ -42,6 +42,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "dsargs.h"
 #include "genre.h"
 #include "http.h"
 #include "procs.h"
@@ -201,6 +202,7 @@ mg_cmd_serve(int argc, char **argv)
                 strerror(errno));
         return 2;
     }
+    if (dataset && mg_dsargs_dataset("serve", dataset)) return 1;
     if (work) {
         if (mg_dir_make(work) || !realpath(work, s.work)) {
             fprintf(stderr, "musicgen serve: --work %s: %s\n", work,

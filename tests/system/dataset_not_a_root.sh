@@ -35,6 +35,7 @@ for root in top/empty "top; top/a-ds, top/b-ds do"; do
     refused "$root" "$hint" filter "$root" --min-score 0.5
     refused "$root" "$hint" export "$root" -o x.jsonl
     refused "$root" "$hint" index-midi "$root" -o x.json
+    refused "$root" "$hint" serve --dataset "$root" --bind 127.0.0.1:0
 done
 # a trailing slash is kept as given; one dataset below: "does"
 mkdir -p one
