@@ -641,29 +641,60 @@ fetch_open(const mg_export_opts *o, const mg_xwriter *w, prep_ctx *pc,
     return mg_dsfetch_open(pc->absroot, &fo, err, errlen);
 }
 
-/* The writer's scan over the first MG_EXPORT_SCAN_ROWS kept samples (a
- * fetch of its own: the main pass then starts from the first again). */
-static int
-prescan(mg_xwriter **ws, int nw, const char *absroot, const mg_export_opts *o,
-        const colsel *cs, bool filters, char *err, size_t errlen)
+/* each(row) for the first MG_EXPORT_SCAN_ROWS samples kept by the
+ * filters (every sample when filters is false), in a fetch of its own
+ * (the main pass then starts from the first again), rows built with the
+ * column selection cs. The number of rows given, or -1 with err (each's
+ * -1 stops it). */
+typedef int (*row_fn)(const mg_xrow *r, void *ctx, char *err, size_t errlen);
+
+static long
+first_rows(const mg_export_opts *o, const mg_xwriter *w, const char *absroot,
+           const colsel *cs, bool filters, row_fn each, void *ctx,
+           char *err, size_t errlen)
 {
     prep_ctx pc = {o, absroot, filters, NULL, cs};
-    mg_dsfetch *f = fetch_open(o, ws[0], &pc, 0, err, errlen);
+    mg_dsfetch *f = fetch_open(o, w, &pc, 0, err, errlen);
     if (!f) return -1;
     mg_dsitem *it;
-    int rc, n = 0;
+    int rc;
+    long n = 0;
     while (n < MG_EXPORT_SCAN_ROWS &&
            (rc = mg_dsfetch_next(f, &it, err, errlen)) == 1) {
         rc = 0;
         if (!it->ok || it->prep_rc != 1) continue;
-        /* every output gets every row's columns: one schema for all */
-        for (int k = 0; k < nw && !rc; k++)
-            rc = ws[k]->scan(ws[k], it->user, err, errlen);
-        if (rc) break;
+        if ((rc = each(it->user, ctx, err, errlen))) break;
         n++;
     }
     mg_dsfetch_destroy(&f);
-    if (rc < 0) return -1;
+    return rc < 0 ? -1 : n;
+}
+
+typedef struct {
+    mg_xwriter **ws;
+    int nw;
+} scan_ctx;
+
+static int
+scan_row(const mg_xrow *r, void *ctx, char *err, size_t errlen)
+{
+    const scan_ctx *c = ctx;
+    /* every output gets every row's columns: one schema for all */
+    for (int k = 0; k < c->nw; k++)
+        if (c->ws[k]->scan(c->ws[k], r, err, errlen)) return -1;
+    return 0;
+}
+
+/* The writers' scan over the first rows, so that a tabular writer fixes
+ * its columns from many rows. */
+static int
+prescan(mg_xwriter **ws, int nw, const char *absroot, const mg_export_opts *o,
+        const colsel *cs, bool filters, char *err, size_t errlen)
+{
+    scan_ctx c = {ws, nw};
+    long n = first_rows(o, ws[0], absroot, cs, filters, scan_row, &c, err,
+                        errlen);
+    if (n < 0) return -1;
     /* Nothing kept: the columns of the samples there are, so an empty
      * table still has its schema. */
     if (n == 0 && filters)
@@ -703,47 +734,45 @@ name_like(const char *name, const char *pat)
  * MG_EXPORT_SCAN_ROWS kept samples (of any sample, when none is kept);
  * checked before anything is written. Else one line naming the pattern
  * and the columns like it. */
+typedef struct {
+    const colsel *cs;
+    mg_xcols names; /* the columns seen (full rows) */
+    bool hit[COLSEL_MAX];
+} colcheck;
+
+static int
+colcheck_row(const mg_xrow *r, void *ctx, char *err, size_t errlen)
+{
+    colcheck *c = ctx;
+    for (size_t i = 0; i < r->nf; i++) {
+        if (mg_xcols_find(&c->names, r->f[i].name) >= 0) continue;
+        if (c->names.n < MG_XROW_MAX_FIELDS &&
+            mg_xcols_add(&c->names, r->f[i].name) < 0)
+            return mg_errf(err, errlen, "out of memory");
+        for (int k = 0; k < c->cs->n; k++)
+            if (!c->hit[k]) c->hit[k] = colsel_match(c->cs, k, r->f[i].name);
+    }
+    return 0;
+}
+
 static int
 columns_check(mg_xwriter *w, const char *absroot, const mg_export_opts *o,
               const colsel *cs, bool filters, char *err, size_t errlen)
 {
-    prep_ctx pc = {o, absroot, filters, NULL, NULL};
-    mg_dsfetch *f = fetch_open(o, w, &pc, 0, err, errlen);
-    if (!f) return -1;
-    mg_xcols names = {0};
-    bool hit[COLSEL_MAX] = {false};
-    mg_dsitem *it;
-    int rc, n = 0;
-    while (n < MG_EXPORT_SCAN_ROWS &&
-           (rc = mg_dsfetch_next(f, &it, err, errlen)) == 1) {
-        rc = 0;
-        if (!it->ok || it->prep_rc != 1) continue;
-        const mg_xrow *r = it->user;
-        for (size_t i = 0; i < r->nf; i++) {
-            if (mg_xcols_find(&names, r->f[i].name) >= 0) continue;
-            if (names.n < MG_XROW_MAX_FIELDS &&
-                mg_xcols_add(&names, r->f[i].name) < 0) {
-                rc = mg_errf(err, errlen, "out of memory");
-                break;
-            }
-            for (int k = 0; k < cs->n; k++)
-                if (!hit[k]) hit[k] = colsel_match(cs, k, r->f[i].name);
-        }
-        if (rc) break;
-        n++;
-    }
-    mg_dsfetch_destroy(&f);
-    if (rc < 0) {
-        mg_xcols_free(&names);
-        return -1;
-    }
-    if (n == 0) {
-        mg_xcols_free(&names);
+    colcheck c = {.cs = cs};
+    long n = first_rows(o, w, absroot, NULL, filters, colcheck_row, &c, err,
+                        errlen);
+    if (n <= 0) {
+        mg_xcols_free(&c.names);
         /* nothing kept: judged on the samples there are; none: nothing
          * to judge (an empty table) */
-        return filters ? columns_check(w, absroot, o, cs, false, err, errlen)
-                       : 0;
+        return n < 0 ? -1 : filters ? columns_check(w, absroot, o, cs, false,
+                                                    err, errlen)
+                                    : 0;
     }
+    mg_xcols names = c.names;
+    bool *hit = c.hit;
+    int rc = 0;
     for (int k = 0; k < cs->n && !rc; k++) {
         if (hit[k]) continue;
         /* the six most like it: by kind of likeness, then shortest */
