@@ -28,8 +28,9 @@ static const char usage_text[] =
     "\n"
     "  -o, --out PATH      output file (jsonl, csv, parquet) or directory;\n"
     "                      - for standard output (jsonl, csv, parquet);\n"
-    "                      a file name with {split}: one file per split,\n"
-    "                      in one pass (ds-{split}.parquet)\n"
+    "                      a name with {split}: one file (or directory:\n"
+    "                      jams, webdataset) per split, in one pass\n"
+    "                      (ds-{split}.parquet, wds-{split})\n"
     "  -f, --fmt FMT       jsonl, csv, parquet, hf, jams, webdataset\n"
     "                      (default: the --out file's extension, .jsonl\n"
     "                      .ndjson .csv .parquet; else jsonl)\n"
@@ -250,14 +251,19 @@ mg_cmd_export(int argc, char **argv)
         if (st.bad_values)
             fprintf(stderr, "; %" PRIu64 " values of another type than "
                     "their column (written as null)", st.bad_values);
-        if (o.fmt == MG_EXPORT_HF || o.fmt == MG_EXPORT_WEBDATASET)
+        bool each = st.nsplit > 0; /* one directory per split */
+        if ((o.fmt == MG_EXPORT_HF || o.fmt == MG_EXPORT_WEBDATASET) && each)
+            fprintf(stderr, "; the soundfonts' terms in each %s/LICENSES.md",
+                    o.out);
+        else if (o.fmt == MG_EXPORT_HF || o.fmt == MG_EXPORT_WEBDATASET)
             fprintf(stderr,
                     "; the soundfonts' terms in %s/LICENSES.md "
                     "(%d font%s)",
                     o.out, st.fonts, st.fonts == 1 ? "" : "s");
         if ((o.fmt == MG_EXPORT_HF || o.fmt == MG_EXPORT_WEBDATASET) &&
             st.rows)
-            fprintf(stderr, "; the dataset card in %s/README.md", o.out);
+            fprintf(stderr, "; the dataset card in %s%s/README.md",
+                    each ? "each " : "", o.out);
         fputc('\n', stderr);
     }
     char who[200];

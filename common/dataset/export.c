@@ -234,12 +234,9 @@ mg_export_opts_check(const mg_export_opts *o, char *err, size_t errlen)
         return mg_errf(err, errlen, "missing --out PATH");
     if ((size_t)o->fmt >= sizeof fmt_names / sizeof *fmt_names)
         return mg_errf(err, errlen, "unknown format");
-    if (strstr(o->out, "{split}") && o->fmt >= MG_EXPORT_HF)
-        return mg_errf(err, errlen, "--out %s: one file per split ({split}) "
-                       "is for jsonl, csv and parquet; %s has its splits "
-                       "%s", o->out, fmt_names[o->fmt],
-                       o->fmt == MG_EXPORT_HF ? "as directories already"
-                                              : "in one directory");
+    if (strstr(o->out, "{split}") && o->fmt == MG_EXPORT_HF)
+        return mg_errf(err, errlen, "--out %s: hf has a directory per split "
+                       "already (no {split})", o->out);
     if (!strcmp(o->out, "-") && o->fmt >= MG_EXPORT_HF)
         return mg_errf(err, errlen, "--out -: standard output takes jsonl, "
                        "csv or parquet, not %s (a directory of files)",
@@ -1119,10 +1116,11 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     if (!f) rc = -1;
     /* hf and webdataset carry the audio (and MIDI) away from the tree's
      * LICENSES.md: theirs lists the fonts of the rows written */
-    mg_licenses *lic = NULL;
-    if (!rc && (o->fmt == MG_EXPORT_HF || o->fmt == MG_EXPORT_WEBDATASET) &&
-        !(lic = mg_licenses_new()))
-        rc = mg_errf(err, errlen, "out of memory");
+    mg_licenses *lic[3] = {NULL, NULL, NULL}; /* one per output */
+    for (int k = 0; k < nout && !rc; k++)
+        if ((o->fmt == MG_EXPORT_HF || o->fmt == MG_EXPORT_WEBDATASET) &&
+            !(lic[k] = mg_licenses_new()))
+            rc = mg_errf(err, errlen, "out of memory");
     /* the test suite's hook (a pass slow enough to be killed midway) */
     const char *dl = getenv("MUSICGEN_FAULT_EXPORT_ROW_DELAY_MS");
     long delay_ms = dl ? atol(dl) : 0;
@@ -1158,7 +1156,7 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
         st->dropped_fields += row->dropped;
         char why[300];
         rc = ws[k]->row(ws[k], row, why, sizeof why);
-        if (rc == 0 && lic) note_fonts(lic, row->doc);
+        if (rc == 0 && lic[k]) note_fonts(lic[k], row->doc);
         if (rc == 1) {
             if (!st->unreadable++)
                 snprintf(st->first_unreadable, sizeof st->first_unreadable,
@@ -1195,13 +1193,17 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
                      "file per row; export jsonl, parquet or jams instead");
     if (rc == 0 && o->genre)
         rc = genres_check(o, &seen, o->root, st, err, errlen);
-    if (rc == 0 && lic) {
-        char lp[PATH_MAX + 160];
-        snprintf(lp, sizeof lp, "%s/LICENSES.md", outs[0].tmp);
-        rc = mg_licenses_save(lic, o->sf_dir, lp, "export", "exported sample",
-                              &st->fonts, err, errlen);
+    for (int k = 0; k < nout; k++) {
+        if (rc == 0 && lic[k]) {
+            char lp[PATH_MAX + 160];
+            int fonts = 0;
+            snprintf(lp, sizeof lp, "%s/LICENSES.md", outs[k].tmp);
+            rc = mg_licenses_save(lic[k], o->sf_dir, lp, "export",
+                                  "exported sample", &fonts, err, errlen);
+            if (fonts > st->fonts) st->fonts = fonts; /* the most of one */
+        }
+        mg_licenses_free(&lic[k]);
     }
-    mg_licenses_free(&lic);
     for (int k = 0; k < nout && rc == 0 && !to_stdout; k++)
         rc = publish(&outs[k].o, outs[k].tmp, err, errlen);
     if (rc && !to_stdout) {

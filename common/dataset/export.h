@@ -50,9 +50,11 @@ typedef enum {
 typedef struct {
     const char *root; /* dataset root */
     /* file (jsonl, csv, parquet) or directory; "-": standard output
-     * (jsonl, csv, parquet). A file name with "{split}" in it (jsonl,
-     * csv, parquet): one file per split kept, in one pass, each with every
-     * column of the export ("ds-{split}.parquet": ds-train.parquet, ...) */
+     * (jsonl, csv, parquet). A name with "{split}" in it (not hf, which
+     * has a directory per split already): one output per split kept, in
+     * one pass, the tabular ones each with every column of the export
+     * ("ds-{split}.parquet": ds-train.parquet, ...; "wds-{split}":
+     * wds-train/ with its shards, card and LICENSES.md, ...) */
     const char *out;
     mg_export_fmt fmt;
     bool relative;     /* paths relative to the dataset root */

@@ -3,8 +3,10 @@
 # split in index order, all with one schema (the columns of the whole
 # export): DuckDB reads the three Parquet files as the single-file export
 # split three ways; JSONL and CSV likewise (Python). --split keeps fewer
-# files; a directory format, or an existing file without --force, is
-# refused with one line and nothing written.
+# files; hf (a directory per split already), or an existing file without
+# --force, is refused with one line and nothing written. WebDataset and
+# JAMS get a directory per split (tarfile: each shard holds its split's
+# samples only; each directory its card and LICENSES.md).
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 DUCK="$MG_SRC/tests/tools/duckdb"
@@ -66,10 +68,38 @@ EOF
     die "--split test,valid made: $(ls few-*)"
 "$MG_BIN" export ds -o "out/ds-{split}.jsonl" 2> log && die "overwrote without --force"
 grep -qx "musicgen export: out/ds-train.jsonl exists (--force replaces it)" log || die "exists: $(cat log)"
-"$MG_BIN" export ds -o "h-{split}" -f jams 2> log
-[ $? -eq 2 ] || die "jams with {split}: not a usage error"
-grep -qx "musicgen export: --out h-{split}: one file per split ({split}) is for jsonl, csv and parquet; jams has its splits in one directory" log ||
-    die "jams with {split}: $(cat log)"
-ls -a | grep -q '\.tmp-' && die "a temporary output left: $(ls -a | grep tmp)"
+"$MG_BIN" export ds -o "h-{split}" -f hf 2> log
+[ $? -eq 2 ] || die "hf with {split}: not a usage error"
+grep -qx "musicgen export: --out h-{split}: hf has a directory per split already (no {split})" log ||
+    die "hf with {split}: $(cat log)"
 [ ! -e "h-{split}" ] && [ ! -e h-train ] || die "a refused export wrote"
+
+# directory formats: a directory per split, its own shards (WebDataset),
+# card and LICENSES.md; JAMS files likewise
+"$MG_BIN" export ds -o "wds-{split}" -f webdataset --shard-size 16 2> log ||
+    die "webdataset {split}: $(cat log)"
+grep -q "^musicgen export: 60 rows to wds-{split} (webdataset: $counts);" log ||
+    die "webdataset {split} summary: $(cat log)"
+"$MG_BIN" export ds -o "j-{split}" -f jams -q || die "jams {split}"
+"$PY" - <<'EOF' || die "webdataset/jams split directories"
+import glob, json, os, tarfile
+full = [json.loads(l) for l in open("all.jsonl")]
+for s in ("train", "valid", "test"):
+    want = sorted("%06d" % r["sample_index"] for r in full if r["split"] == s)
+    keys = []
+    for t in sorted(glob.glob("wds-%s/*.tar" % s)):
+        with tarfile.open(t) as tf:
+            for m in tf.getmembers():
+                if m.name.endswith(".json"):
+                    keys.append(m.name[:-5])
+                    assert json.load(tf.extractfile(m))["split"] == s, (t, m.name)
+    assert keys == want, (s, keys, want)
+    assert os.path.isfile("wds-%s/LICENSES.md" % s), s
+    if want:
+        assert "| %s | %d |" % (s, len(want)) in open("wds-%s/README.md" % s).read(), s
+    jams = sorted(os.path.basename(p)[:-5] for p in glob.glob("j-%s/*/*.jams" % s))
+    assert jams == want, (s, jams)
+print("ok")
+EOF
+ls -a | grep -q '\.tmp-' && die "a temporary output left: $(ls -a | grep tmp)"
 echo "export split files ok"
