@@ -34,6 +34,7 @@
 #include "jsonout.h"
 #include "licenses.h"
 #include "plan.h"
+#include "runlock.h"
 
 struct musicgen_config {
     mg_config cfg;
@@ -875,6 +876,15 @@ musicgen_generate_batch(const musicgen_config *c, musicgen_batch_result *r,
         seterr(err, errlen, "out: an output root is required for a batch");
         return -1;
     }
+    /* a batch writes the tree's manifest and LICENSES.md as a run does:
+     * it holds the tree's run lock (runlock.h) as `generate` does */
+    char lkerr[1300];
+    int lk = mg_runlock_take(c->cfg.out_dir, "musicgen_generate_batch",
+                             lkerr, sizeof lkerr);
+    if (lk < 0) {
+        seterr(err, errlen, "%s", lkerr);
+        return -1;
+    }
     memset(&b, 0, sizeof b);
     b.c = c;
     b.count = (uint64_t)c->cfg.count;
@@ -925,6 +935,7 @@ out:
     free(b.rows);
     free(b.done);
     free(th);
+    mg_runlock_release(lk);
     return rc;
 }
 

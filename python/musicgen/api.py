@@ -17,6 +17,7 @@ import dataclasses
 import fcntl
 import json
 import os
+import socket
 import threading
 import time
 from typing import List, Optional
@@ -373,6 +374,57 @@ def _engine_for(cfg):
     return e
 
 
+class _SharedRunLock:
+    """The tree's run lock (common/base/runlock.h) held shared while one
+    sample is written, as a static worker holds it: any number of these at
+    once, none beside `musicgen generate`, a coordinator, generate_batch,
+    score, filter, clean or merge (MusicgenError naming the holder)."""
+
+    def __init__(self, root):
+        d = os.path.join(root, ".musicgen")
+        os.makedirs(d, exist_ok=True)
+        self.f = open(os.path.join(d, "run.lock"), "a+b")
+        try:
+            for tries in range(11):     # another's probe: a moment only
+                try:
+                    fcntl.flock(self.f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    # words for a refused command's message (runlock.c)
+                    self.f.truncate(0)
+                    os.pwrite(self.f.fileno(), (
+                        "musicgen.generate() (pid %d on %s)\n"
+                        % (os.getpid(), socket.gethostname() or "this host")
+                    ).encode(), 0)
+                    break
+                except BlockingIOError:
+                    if tries == 10:
+                        self.f.seek(0)
+                        who = self.f.read(200).decode("utf-8", "replace")
+                        who = who.split("\n")[0] or "another musicgen process"
+                        raise MusicgenError(
+                            "%s is in use by %s: one of generate, coordinator, "
+                            "merge, score, filter and clean at a time, or "
+                            "static workers (run this when it has finished "
+                            "or stopped)" % (root, who)) from None
+                    time.sleep(0.005)
+                except OSError:  # no flock here: unguarded, as in C
+                    break
+        except BaseException:
+            self.f.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        # the words go with the last holder (runlock.c's release)
+        try:
+            fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self.f.truncate(0)
+        except OSError:
+            pass
+        self.f.close()
+
+
 def generate(cfg: Config) -> SampleResult:
     """Make sample (cfg.global_seed, cfg.sample_index) in cfg.dataset_root;
     skipped (result.skipped) when its sample.json already exists. The
@@ -383,8 +435,9 @@ def generate(cfg: Config) -> SampleResult:
         raise ValueError("Config.global_seed is required at generate time")
     root = os.fspath(cfg.dataset_root)
     os.makedirs(root, exist_ok=True)
-    return _engine_for(cfg).generate_to_dir(cfg.sample_index,
-                                            cfg.global_seed, root)
+    with _SharedRunLock(root):
+        return _engine_for(cfg).generate_to_dir(cfg.sample_index,
+                                                cfg.global_seed, root)
 
 
 def write_licenses(root, sf_dir=None) -> int:

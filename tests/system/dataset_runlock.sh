@@ -36,6 +36,20 @@ for cmd in "score ds" "filter ds --min-score 0.99" "clean --failed ds"; do
         die "$name's refusal: $(cat err.txt)"
 done
 [ ! -d ds/rejected ] || die "a refused filter made its reject directory"
+# the library: generate() (a shared hold per sample) and generate_batch
+# (the whole tree's) are refused too, naming the run
+PYTHONPATH="$MG_SRC/python" "$PY" -c '
+import sys
+from musicgen import Config, MusicgenError, generate, generate_batch
+for f in (generate, generate_batch):
+    try:
+        f(Config(dataset_root="ds", global_seed=31, sample_index=15, count=1,
+                 output_mode="midi-only"))
+    except MusicgenError as e:
+        assert "ds is in use by musicgen generate (pid %s on " % sys.argv[1] in str(e), e
+    else:
+        raise AssertionError("%s ran on a tree being written" % f.__name__)
+' "$gen" || die "the library wrote beside the run"
 # dry runs and verify read the tree; verify says why it is not whole
 "$MG_BIN" filter ds --min-score 0.99 --dry-run > out.txt ||
     die "filter --dry-run refused during a run"
