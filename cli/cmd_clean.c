@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "dsargs.h"
 #include "runlock.h"
 #include "sampledir.h"
 
@@ -102,6 +103,7 @@ mg_cmd_clean(int argc, char **argv)
                 cfg.out_dir);
         return 1;
     }
+    if (mg_dsargs_dataset_marked("clean", cfg.out_dir)) return 1;
     int lk = -1;
     if (!s.dry && (lk = mg_runlock_take(cfg.out_dir, "musicgen clean", err,
                                         sizeof err)) < 0) {

@@ -166,3 +166,15 @@ mg_dsargs_dataset(const char *cmd, const char *root)
     fputc('\n', stderr);
     return 1;
 }
+
+int
+mg_dsargs_dataset_marked(const char *cmd, const char *root)
+{
+    struct stat st;
+    if (stat(root, &st) || !S_ISDIR(st.st_mode) || has_state(root)) return 0;
+    if (mg_dsargs_dataset(cmd, root)) return 1; /* named what holds one */
+    fprintf(stderr, "musicgen %s: %s has no manifest.jsonl and no .musicgen/: "
+            "not a musicgen dataset, and %s removes directories only in "
+            "one\n", cmd, root, cmd);
+    return 1;
+}

@@ -54,5 +54,10 @@ int mg_dsargs_jobs(const char *cmd, const char *val, long *jobs);
  * subdirectories that do hold one, if any. A root that is no directory is
  * the command's to report: 0. */
 int mg_dsargs_dataset(const char *cmd, const char *root);
+/* The same, stricter, for `clean` (it removes directories): ROOT must
+ * hold manifest.jsonl or .musicgen/ - a run's or a merge's mark - since a
+ * directory of digits proves nothing (~/photos/2019/201905). 0, or 1
+ * after one line. */
+int mg_dsargs_dataset_marked(const char *cmd, const char *root);
 
 #endif

@@ -2,6 +2,7 @@
 # no dataset (a slip: the dataset's parent, an empty or wrong directory)
 # say so in one line, exit 1 and write nothing (no output file, no
 # .musicgen/ left behind), naming the subdirectories that do hold one;
+# `clean` (it removes directories) wants a run's mark, not digit names;
 # they used to report "0 samples" and exit 0 (score and filter leaving a
 # .musicgen/ in the wrong directory). A tree with only a run's state
 # (.musicgen/: a run stopped before its first sample) or only a manifest
@@ -44,6 +45,20 @@ mkdir -p one
 "$MG_BIN" stats one/ 2> err.txt && die "stats one/ succeeded"
 grep -qx "musicgen stats: one/ holds no musicgen dataset (no manifest.jsonl, no sample directories); one/ds does" err.txt ||
     die "stats one/: $(cat err.txt)"
+
+# clean removes directories: it wants a run's mark (manifest.jsonl or
+# .musicgen/), not names of digits - a photo archive is no dataset
+mkdir -p photos/2019/201905 photos/2020
+touch photos/2019/201905/img.jpg
+for dry in "" --dry-run; do
+    "$MG_BIN" clean --failed photos $dry > out.txt 2> err.txt && die "clean $dry ran on photos"
+    grep -qx "musicgen clean: photos has no manifest.jsonl and no .musicgen/: not a musicgen dataset, and clean removes directories only in one" err.txt ||
+        die "clean $dry on photos: $(cat err.txt)"
+done
+[ -f photos/2019/201905/img.jpg ] || die "clean removed a directory of photos"
+mkdir top/b-ds/000099 # a partial directory in a real tree: removed
+"$MG_BIN" clean --failed top/b-ds > out.txt 2> err.txt || die "clean b-ds: $(cat err.txt)"
+[ ! -e top/b-ds/000099 ] || die "clean left b-ds's partial directory"
 
 # still datasets: only a run's state; only a manifest (all filtered away)
 mkdir -p state/.musicgen
