@@ -61,6 +61,18 @@ all_digits(const char *s)
     return true;
 }
 
+/* One of our temporary sample directories: ".tmp-", an index (6 digits
+ * or more), '-' (then host and pid, or the older pid alone). The sweep a
+ * run makes by itself removes no other ".tmp-*": it may be the user's. */
+static bool
+ours_tmp(const char *name)
+{
+    if (strncmp(name, ".tmp-", 5)) return false;
+    size_t n = 0;
+    while (isdigit((unsigned char)name[5 + n])) n++;
+    return n >= 6 && name[5 + n] == '-';
+}
+
 static bool
 is_dir(const char *p)
 {
@@ -79,6 +91,8 @@ walk(const char *dir, int depth, void (*found)(const char *, void *),
     while ((de = readdir(d))) {
         const char *name = de->d_name;
         char p[4096], sj[4200];
+        /* every ".tmp-*", as verify reports them all: clean runs in a
+         * tree with a run's mark only (cli/cmd_clean.c) */
         bool tmp = !strncmp(name, ".tmp-", 5);
         if (name[0] == '.' && !tmp) continue;
         snprintf(p, sizeof p, "%s/%s", dir, name);
@@ -199,7 +213,7 @@ sweep_dir(const char *dir, int depth, const sweep_ctx *x)
         const char *name = de->d_name;
         char p[4096];
         snprintf(p, sizeof p, "%s/%s", dir, name);
-        if (!strncmp(name, ".tmp-", 5)) {
+        if (ours_tmp(name)) {
             if (!is_dir(p) || !writer_gone(dir, name, x->host, x->now_s,
                                            x->max_age_s))
                 continue;

@@ -10,7 +10,11 @@
  * this host and a pid that no longer exists, or (another host, or the old
  * ".tmp-<id>-<pid>" naming) untouched for MG_TMP_STALE_S. Host names must
  * therefore be unique among the machines writing one root (Slurm nodes and
- * Kubernetes pods are). A live writer's directory is never removed.
+ * Kubernetes pods are). A live writer's directory is never removed, nor
+ * by the sweep a ".tmp-*" not named as ours (".tmp-<6+ digit index>-"):
+ * a user's own ".tmp-notes" in a directory given as --out is not a
+ * sample (`clean`, asked for, removes every ".tmp-*", as verify names
+ * them all, in a tree with a run's mark only).
  */
 #ifndef MG_SAMPLEDIR_H
 #define MG_SAMPLEDIR_H

@@ -56,9 +56,19 @@ for dry in "" --dry-run; do
         die "clean $dry on photos: $(cat err.txt)"
 done
 [ -f photos/2019/201905/img.jpg ] || die "clean removed a directory of photos"
-mkdir top/b-ds/000099 # a partial directory in a real tree: removed
+# a run's own sweep removes its dead writers' temporary directories, not
+# a ".tmp-*" not named as ours (the user's, however old)
+mkdir top/b-ds/.tmp-000098-gone-999999999 top/b-ds/.tmp-notes
+touch -d '3 days ago' top/b-ds/.tmp-notes top/b-ds/.tmp-000098-gone-999999999
+"$MG_BIN" generate --seed 3 --count 2 --out top/b-ds --output-mode midi-only -q ||
+    die "generate b-ds again"
+[ ! -e top/b-ds/.tmp-000098-gone-999999999 ] || die "the run's sweep kept a dead writer's directory"
+[ -d top/b-ds/.tmp-notes ] || die "a run's sweep removed a .tmp-* that is not ours"
+# clean, asked for, removes what verify names: every .tmp-*, partials
+mkdir top/b-ds/000099
 "$MG_BIN" clean --failed top/b-ds > out.txt 2> err.txt || die "clean b-ds: $(cat err.txt)"
-[ ! -e top/b-ds/000099 ] || die "clean left b-ds's partial directory"
+[ ! -e top/b-ds/000099 ] && [ ! -e top/b-ds/.tmp-notes ] ||
+    die "clean left b-ds's partial directories: $(ls -a top/b-ds)"
 
 # still datasets: only a run's state; only a manifest (all filtered away)
 mkdir -p state/.musicgen
