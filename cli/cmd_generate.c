@@ -204,6 +204,17 @@ mg_cmd_generate(int argc, char **argv)
         fprintf(stderr, "musicgen generate: --http: %s\n", err);
         return 2;
     }
+    /* not a directory of something else (before anything is made there:
+     * the run's manifest.jsonl and LICENSES.md would replace its files) */
+    char what[300];
+    if (mg_sampledir_foreign(cfg.out_dir, what, sizeof what)) {
+        fprintf(stderr, "musicgen generate: --out %s is not empty and holds "
+                "no musicgen dataset (it has %s): a run writes "
+                "manifest.jsonl and LICENSES.md there; give a new or empty "
+                "directory, or a dataset to resume or grow\n", cfg.out_dir,
+                what);
+        return 1;
+    }
     /* One engine in the parent, made before the fork: set-up errors
      * (genres, soundfonts, output directory) surface here, once, and the
      * workers inherit it: its soundfonts (the slowest part of a start,

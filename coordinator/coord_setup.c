@@ -578,6 +578,16 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
     }
     size_t elen = sizeof c->endpoint;
     zmq_getsockopt(c->sock, ZMQ_LAST_ENDPOINT, c->endpoint, &elen);
+    /* not a directory of something else: the run's manifest.jsonl and
+     * LICENSES.md would replace files of those names there */
+    char what[300];
+    if (mg_sampledir_foreign(c->o.cfg.out_dir, what, sizeof what)) {
+        snprintf(err, errlen, "--out %s is not empty and holds no musicgen "
+                 "dataset (it has %s): a run writes manifest.jsonl and "
+                 "LICENSES.md there; give a new or empty directory, or a "
+                 "dataset to resume or grow", c->o.cfg.out_dir, what);
+        goto fail;
+    }
     if (mg_dir_make(c->o.cfg.out_dir)) {
         snprintf(err, errlen, "%s: %s", c->o.cfg.out_dir, strerror(errno));
         goto fail;

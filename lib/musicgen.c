@@ -35,6 +35,7 @@
 #include "licenses.h"
 #include "plan.h"
 #include "runlock.h"
+#include "sampledir.h"
 
 struct musicgen_config {
     mg_config cfg;
@@ -877,8 +878,16 @@ musicgen_generate_batch(const musicgen_config *c, musicgen_batch_result *r,
         return -1;
     }
     /* a batch writes the tree's manifest and LICENSES.md as a run does:
-     * it holds the tree's run lock (runlock.h) as `generate` does */
+     * not into a directory of something else (sampledir.h), and holding
+     * the tree's run lock (runlock.h) as `generate` does */
     char lkerr[1300];
+    if (mg_sampledir_foreign(c->cfg.out_dir, lkerr, 300)) {
+        seterr(err, errlen, "out: %s is not empty and holds no musicgen "
+               "dataset (it has %s): a batch writes manifest.jsonl and "
+               "LICENSES.md there; give a new or empty directory, or a "
+               "dataset to resume or grow", c->cfg.out_dir, lkerr);
+        return -1;
+    }
     int lk = mg_runlock_take(c->cfg.out_dir, "musicgen_generate_batch",
                              lkerr, sizeof lkerr);
     if (lk < 0) {

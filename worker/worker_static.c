@@ -168,7 +168,16 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     uint64_t lo = start + count * (uint64_t)array_index / (uint64_t)array_size;
     uint64_t hi = start + count * (uint64_t)(array_index + 1) /
                               (uint64_t)array_size;
-    char dir[1200];
+    char dir[1200], seen[300];
+    /* not a directory of something else: merge will write manifest.jsonl
+     * and LICENSES.md there (sampledir.h) */
+    if (mg_sampledir_foreign(cfg->out_dir, seen, sizeof seen)) {
+        snprintf(err, errlen, "--out %s is not empty and holds no musicgen "
+                 "dataset (it has %s): merge writes manifest.jsonl and "
+                 "LICENSES.md there; give a new or empty directory, or a "
+                 "dataset to resume or grow", cfg->out_dir, seen);
+        return -1;
+    }
     /* The first tasks of an array start together on a root that may not
      * exist yet: mkdir -p, where "exists" (another task won) is success. */
     snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg->out_dir);

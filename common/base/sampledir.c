@@ -248,3 +248,45 @@ mg_sampledir_sweep(const char *root, long long now_s, long max_age_s,
         return 0;
     return n;
 }
+
+int
+mg_sampledir_foreign(const char *root, char *what, size_t n)
+{
+    if (n) what[0] = '\0';
+    DIR *d = opendir(root);
+    if (!d) return 0;
+    char names[3][64];
+    int k = 0, more = 0;
+    bool dataset = false;
+    struct dirent *de;
+    while (!dataset && (de = readdir(d))) {
+        const char *name = de->d_name;
+        if (!strcmp(name, "manifest.jsonl") || !strcmp(name, ".musicgen") ||
+            all_digits(name) || ours_tmp(name)) {
+            dataset = true;
+        } else if (name[0] != '.' && strcmp(name, "lost+found")) {
+            /* the first three in order, for a message that reads the
+             * same every time */
+            int at = k < 3 ? k++ : 3;
+            if (at == 3) {
+                more++;
+                if (strcmp(name, names[2]) >= 0) continue;
+                at = 2;
+            }
+            while (at > 0 && strcmp(names[at - 1], name) > 0) {
+                memcpy(names[at], names[at - 1], sizeof names[0]);
+                at--;
+            }
+            snprintf(names[at], sizeof names[0], "%.60s", name);
+        }
+    }
+    closedir(d);
+    if (dataset || !k) return 0;
+    size_t l = 0;
+    for (int i = 0; i < k && l < n; i++)
+        l += (size_t)snprintf(what + l, n - l, "%s%s",
+                              i ? (i == k - 1 && !more ? " and " : ", ") : "",
+                              names[i]);
+    if (more && l < n) snprintf(what + l, n - l, " and %d more", more);
+    return 1;
+}

@@ -35,6 +35,15 @@ int mg_dir_remove(const char *path);
  * (another host) counts as abandoned: no sample takes a day to render. */
 #define MG_TMP_STALE_S (24 * 3600)
 
+/* Is root a directory of something else: there, not empty, yet holding
+ * no dataset (no manifest.jsonl, no .musicgen/, no sample or shard
+ * directory, no temporary sample directory)? Hidden names and lost+found
+ * (a fresh file system's mount point) do not count. 1 with up to three of
+ * its names in what ("README.md, src and 4 more"), else 0 (absent, empty,
+ * a dataset, unreadable). A run refuses such an --out: it writes
+ * manifest.jsonl and LICENSES.md there. */
+int mg_sampledir_foreign(const char *root, char *what, size_t n);
+
 /* This host's name as used in temporary names, into buf: at most 40
  * bytes, each outside [A-Za-z0-9._] made '_' (so no '-' or '/'). */
 void mg_tmp_host(char *buf, size_t n);

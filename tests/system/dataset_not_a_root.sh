@@ -79,4 +79,42 @@ mkdir mani
 "$MG_BIN" export mani -o x.jsonl 2> err.txt || die "export of a manifest only: $(cat err.txt)"
 grep -q "^musicgen export: 0 rows to x.jsonl" err.txt || die "export of a manifest only: $(cat err.txt)"
 "$MG_BIN" verify top/b-ds > out.txt || die "verify b-ds: $(cat out.txt)"
+# the other way round: a run, a static worker, a coordinator or a
+# library batch into a directory of something else (a project checkout)
+# is refused before anything is made there - its manifest.jsonl and
+# LICENSES.md would replace the files of those names; an empty directory
+# or a fresh file system's mount point (lost+found) is fine
+mkdir -p proj/src mnt/lost+found
+echo "ours" > proj/LICENSES.md
+echo "hello" > proj/README.md
+psum=$(ls -aR proj | sha256sum)
+foreign="is not empty and holds no musicgen dataset (it has LICENSES.md, README.md and src)"
+"$MG_BIN" generate --seed 6 --count 2 --out proj --output-mode midi-only 2> err.txt &&
+    die "generate into proj/"
+grep -q "^musicgen generate: --out proj $foreign: a run writes manifest.jsonl and LICENSES.md there" err.txt ||
+    die "generate into proj/: $(cat err.txt)"
+"$MG_BIN" worker --static --array-index 0 --array-size 1 --seed 6 --count 2 \
+    --out proj --output-mode midi-only 2> err.txt && die "a static worker into proj/"
+grep -q "^musicgen worker: --out proj $foreign: merge writes" err.txt ||
+    die "a static worker into proj/: $(cat err.txt)"
+timeout 30 "$MG_BIN" coordinator --out proj --seed 6 --count 2 --ledger "$PWD/l.sqlite" \
+    --bind "tcp://127.0.0.1:*" --output-mode midi-only 2> err.txt &&
+    die "a coordinator into proj/"
+grep -q "^musicgen coordinator: --out proj $foreign" err.txt ||
+    die "a coordinator into proj/: $(cat err.txt)"
+PYTHONPATH="$MG_SRC/python" "$PY" -c '
+from musicgen import Config, MusicgenError, generate_batch
+try:
+    generate_batch(Config(dataset_root="proj", global_seed=6, count=2,
+                          output_mode="midi-only"))
+except MusicgenError as e:
+    assert "proj is not empty and holds no musicgen dataset" in str(e), e
+else:
+    raise AssertionError("generate_batch wrote into proj/")
+' || die "generate_batch into proj/"
+[ "$(ls -aR proj | sha256sum)" = "$psum" ] && [ "$(cat proj/LICENSES.md)" = ours ] ||
+    die "a refused run changed proj/: $(ls -a proj)"
+"$MG_BIN" generate --seed 6 --count 2 --out mnt --output-mode midi-only -q ||
+    die "generate onto a mount point (lost+found)"
+[ -f mnt/manifest.jsonl ] || die "nothing made on the mount point"
 echo "not-a-root ok"
