@@ -284,6 +284,14 @@ filter_run(const char *root, const struct stat *sr, double min_score,
                        "(choose one on the same file system)", rej, root);
     if (sd.st_ino == sr->st_ino && !strcmp(probe, rej))
         return mg_errf(err, errlen, "the reject directory is ROOT itself");
+    /* nor a directory of something else: its manifest.jsonl and
+     * LICENSES.md are rewritten (sampledir.h) */
+    char what[300];
+    if (mg_sampledir_foreign(rej, what, sizeof what))
+        return mg_errf(err, errlen, "reject directory %s is not empty and "
+                       "holds no musicgen dataset (it has %s): filter writes "
+                       "manifest.jsonl and LICENSES.md there; choose a new "
+                       "directory or an earlier reject directory", rej, what);
 
     /* sample.json read and tokenized ahead by threads (dsfetch.h): only
      * musicality_score is wanted, so arrays stay text and the notes are

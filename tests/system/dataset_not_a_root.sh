@@ -112,6 +112,13 @@ except MusicgenError as e:
 else:
     raise AssertionError("generate_batch wrote into proj/")
 ' || die "generate_batch into proj/"
+# nor does filter move rejects into it (its manifest and LICENSES.md)
+fsum=$(ls -R top/b-ds | sha256sum)
+"$MG_BIN" filter top/b-ds --min-score 1 --reject-dir proj 2> err.txt &&
+    die "filter into proj/"
+grep -qx "musicgen filter: reject directory proj $foreign: filter writes manifest.jsonl and LICENSES.md there; choose a new directory or an earlier reject directory" err.txt ||
+    die "filter into proj/: $(cat err.txt)"
+[ "$(ls -R top/b-ds | sha256sum)" = "$fsum" ] || die "a refused filter moved samples"
 [ "$(ls -aR proj | sha256sum)" = "$psum" ] && [ "$(cat proj/LICENSES.md)" = ours ] ||
     die "a refused run changed proj/: $(ls -a proj)"
 "$MG_BIN" generate --seed 6 --count 2 --out mnt --output-mode midi-only -q ||
