@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sampledir.h"
+
 void
 mg_dsargs_init(mg_dsargs *a, const char *cmd, const char *usage, int argc,
                char **argv, const char *const *valued, bool has_quiet)
@@ -99,33 +101,13 @@ mg_dsargs_jobs(const char *cmd, const char *val, long *jobs)
     return 0;
 }
 
-/* A name of digits only (an index or a shard directory). */
-static bool
-digits(const char *s)
-{
-    if (!*s) return false;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9') return false;
-    return true;
-}
-
-/* Does dir hold manifest.jsonl or .musicgen/ (its own state)? */
-static bool
-has_state(const char *dir)
-{
-    char p[4200];
-    struct stat st;
-    snprintf(p, sizeof p, "%s/manifest.jsonl", dir);
-    if (!stat(p, &st) && S_ISREG(st.st_mode)) return true;
-    snprintf(p, sizeof p, "%s/.musicgen", dir);
-    return !stat(p, &st) && S_ISDIR(st.st_mode);
-}
-
 int
 mg_dsargs_dataset(const char *cmd, const char *root)
 {
     struct stat st;
-    if (stat(root, &st) || !S_ISDIR(st.st_mode) || has_state(root)) return 0;
+    if (stat(root, &st) || !S_ISDIR(st.st_mode) ||
+        mg_sampledir_is_dataset(root))
+        return 0;
     DIR *d = opendir(root);
     if (!d) return 0;
     /* up to 3 subdirectories that hold a dataset, named in order */
@@ -134,14 +116,11 @@ mg_dsargs_dataset(const char *cmd, const char *root)
     struct dirent *e;
     while ((e = readdir(d))) {
         const char *n = e->d_name;
-        if (digits(n) || !strncmp(n, ".tmp-", 5)) {
-            closedir(d);
-            return 0;
-        }
         if (n[0] == '.' || strlen(n) >= sizeof found[0]) continue;
         char sub[4200];
         snprintf(sub, sizeof sub, "%s/%s", root, n);
-        if (stat(sub, &st) || !S_ISDIR(st.st_mode) || !has_state(sub))
+        if (stat(sub, &st) || !S_ISDIR(st.st_mode) ||
+            !mg_sampledir_marked(sub))
             continue;
         int k = nfound < 3 ? nfound++ : (more++, 3);
         if (k == 3) {
@@ -171,7 +150,8 @@ int
 mg_dsargs_dataset_marked(const char *cmd, const char *root)
 {
     struct stat st;
-    if (stat(root, &st) || !S_ISDIR(st.st_mode) || has_state(root)) return 0;
+    if (stat(root, &st) || !S_ISDIR(st.st_mode) || mg_sampledir_marked(root))
+        return 0;
     if (mg_dsargs_dataset(cmd, root)) return 1; /* named what holds one */
     fprintf(stderr, "musicgen %s: %s has no manifest.jsonl and no .musicgen/: "
             "not a musicgen dataset, and %s removes directories only in "

@@ -249,22 +249,44 @@ mg_sampledir_sweep(const char *root, long long now_s, long max_age_s,
     return n;
 }
 
+bool
+mg_sampledir_marked(const char *root)
+{
+    char p[4200];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/manifest.jsonl", root);
+    if (!stat(p, &st) && S_ISREG(st.st_mode)) return true;
+    snprintf(p, sizeof p, "%s/.musicgen", root);
+    return !stat(p, &st) && S_ISDIR(st.st_mode);
+}
+
+bool
+mg_sampledir_is_dataset(const char *root)
+{
+    if (mg_sampledir_marked(root)) return true;
+    DIR *d = opendir(root);
+    if (!d) return false;
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d)))
+        found = all_digits(de->d_name) || ours_tmp(de->d_name);
+    closedir(d);
+    return found;
+}
+
 int
 mg_sampledir_foreign(const char *root, char *what, size_t n)
 {
     if (n) what[0] = '\0';
+    if (mg_sampledir_is_dataset(root)) return 0;
     DIR *d = opendir(root);
     if (!d) return 0;
     char names[3][64];
     int k = 0, more = 0;
-    bool dataset = false;
     struct dirent *de;
-    while (!dataset && (de = readdir(d))) {
+    while ((de = readdir(d))) {
         const char *name = de->d_name;
-        if (!strcmp(name, "manifest.jsonl") || !strcmp(name, ".musicgen") ||
-            all_digits(name) || ours_tmp(name)) {
-            dataset = true;
-        } else if (name[0] != '.' && strcmp(name, "lost+found")) {
+        if (name[0] != '.' && strcmp(name, "lost+found")) {
             /* the first three in order, for a message that reads the
              * same every time */
             int at = k < 3 ? k++ : 3;
@@ -281,7 +303,7 @@ mg_sampledir_foreign(const char *root, char *what, size_t n)
         }
     }
     closedir(d);
-    if (dataset || !k) return 0;
+    if (!k) return 0;
     size_t l = 0;
     for (int i = 0; i < k && l < n; i++)
         l += (size_t)snprintf(what + l, n - l, "%s%s",

@@ -35,6 +35,13 @@ int mg_dir_remove(const char *path);
  * (another host) counts as abandoned: no sample takes a day to render. */
 #define MG_TMP_STALE_S (24 * 3600)
 
+/* Does root bear a run's mark: manifest.jsonl, or .musicgen/ (a run's,
+ * a static worker's or a merge's state)? */
+bool mg_sampledir_marked(const char *root);
+/* Does root hold a dataset: a mark, or a sample or shard directory (a
+ * name of digits) or one of our temporary sample directories? */
+bool mg_sampledir_is_dataset(const char *root);
+
 /* Is root a directory of something else: there, not empty, yet holding
  * no dataset (no manifest.jsonl, no .musicgen/, no sample or shard
  * directory, no temporary sample directory)? Hidden names and lost+found
