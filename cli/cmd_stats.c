@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -97,6 +98,17 @@ mg_cmd_stats(int argc, char **argv)
         fprintf(stderr, "musicgen stats: note: %s is being written by %s: "
                 "these are the samples finished so far\n", root,
                 who);
+    /* static slices not merged: the failed samples are in the slices'
+     * rows, not counted without the manifest */
+    char mp[4200], sp[4200];
+    struct stat mst;
+    snprintf(mp, sizeof mp, "%s/manifest.jsonl", root);
+    snprintf(sp, sizeof sp, "%s/.musicgen/slices", root);
+    if (stat(mp, &mst) && !stat(sp, &mst) && S_ISDIR(mst.st_mode))
+        fprintf(stderr, "musicgen stats: note: %s's static slices are not "
+                "merged (no manifest.jsonl, so failed samples are not "
+                "counted; `musicgen status --out %s` says which slices are "
+                "complete)\n", root, root);
     int rc = 0;
     if (plot && mg_dsstats_plot(s, plot, err, sizeof err)) {
         fprintf(stderr, "musicgen stats: %s\n", err);

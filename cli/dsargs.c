@@ -110,38 +110,25 @@ mg_dsargs_dataset(const char *cmd, const char *root)
         return 0;
     DIR *d = opendir(root);
     if (!d) return 0;
-    /* up to 3 subdirectories that hold a dataset, named in order */
-    char found[3][256];
-    int nfound = 0, more = 0;
+    /* the subdirectories that hold a dataset: the first three named */
+    mg_names3 t = {0};
     struct dirent *e;
     while ((e = readdir(d))) {
         const char *n = e->d_name;
-        if (n[0] == '.' || strlen(n) >= sizeof found[0]) continue;
+        if (n[0] == '.' || strlen(n) > 60) continue;
         char sub[4200];
         snprintf(sub, sizeof sub, "%s/%s", root, n);
-        if (stat(sub, &st) || !S_ISDIR(st.st_mode) ||
-            !mg_sampledir_marked(sub))
-            continue;
-        int k = nfound < 3 ? nfound++ : (more++, 3);
-        if (k == 3) {
-            /* keep the first three names in order */
-            if (strcmp(n, found[2]) >= 0) continue;
-            k = 2;
-        }
-        while (k > 0 && strcmp(found[k - 1], n) > 0) {
-            memcpy(found[k], found[k - 1], sizeof found[k]);
-            k--;
-        }
-        snprintf(found[k], sizeof found[k], "%s", n);
+        if (!stat(sub, &st) && S_ISDIR(st.st_mode) && mg_sampledir_marked(sub))
+            mg_names3_add(&t, n);
     }
     closedir(d);
     const char *sep = root[strlen(root) - 1] == '/' ? "" : "/";
     fprintf(stderr, "musicgen %s: %s holds no musicgen dataset (no "
             "manifest.jsonl, no sample directories)", cmd, root);
-    for (int i = 0; i < nfound; i++)
-        fprintf(stderr, "%s%s%s%s", i ? ", " : "; ", root, sep, found[i]);
-    if (more) fprintf(stderr, " and %d more", more);
-    if (nfound) fprintf(stderr, nfound + more > 1 ? " do" : " does");
+    for (int i = 0; i < t.n; i++)
+        fprintf(stderr, "%s%s%s%s", i ? ", " : "; ", root, sep, t.name[i]);
+    if (t.more) fprintf(stderr, " and %d more", t.more);
+    if (t.n) fprintf(stderr, t.n + t.more > 1 ? " do" : " does");
     fputc('\n', stderr);
     return 1;
 }

@@ -281,34 +281,35 @@ mg_sampledir_foreign(const char *root, char *what, size_t n)
     if (mg_sampledir_is_dataset(root)) return 0;
     DIR *d = opendir(root);
     if (!d) return 0;
-    char names[3][64];
-    int k = 0, more = 0;
+    mg_names3 t = {0};
     struct dirent *de;
-    while ((de = readdir(d))) {
-        const char *name = de->d_name;
-        if (name[0] != '.' && strcmp(name, "lost+found")) {
-            /* the first three in order, for a message that reads the
-             * same every time */
-            int at = k < 3 ? k++ : 3;
-            if (at == 3) {
-                more++;
-                if (strcmp(name, names[2]) >= 0) continue;
-                at = 2;
-            }
-            while (at > 0 && strcmp(names[at - 1], name) > 0) {
-                memcpy(names[at], names[at - 1], sizeof names[0]);
-                at--;
-            }
-            snprintf(names[at], sizeof names[0], "%.60s", name);
-        }
-    }
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.' && strcmp(de->d_name, "lost+found"))
+            mg_names3_add(&t, de->d_name);
     closedir(d);
-    if (!k) return 0;
+    if (!t.n) return 0;
     size_t l = 0;
-    for (int i = 0; i < k && l < n; i++)
+    for (int i = 0; i < t.n && l < n; i++)
         l += (size_t)snprintf(what + l, n - l, "%s%s",
-                              i ? (i == k - 1 && !more ? " and " : ", ") : "",
-                              names[i]);
-    if (more && l < n) snprintf(what + l, n - l, " and %d more", more);
+                              i ? (i == t.n - 1 && !t.more ? " and " : ", ")
+                                : "",
+                              t.name[i]);
+    if (t.more && l < n) snprintf(what + l, n - l, " and %d more", t.more);
     return 1;
+}
+
+void
+mg_names3_add(mg_names3 *t, const char *name)
+{
+    int at = t->n < 3 ? t->n++ : 3;
+    if (at == 3) {
+        t->more++;
+        if (strcmp(name, t->name[2]) >= 0) return;
+        at = 2; /* the last of the three gives way */
+    }
+    while (at > 0 && strcmp(t->name[at - 1], name) > 0) {
+        memcpy(t->name[at], t->name[at - 1], sizeof t->name[0]);
+        at--;
+    }
+    snprintf(t->name[at], sizeof t->name[0], "%.60s", name);
 }

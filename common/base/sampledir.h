@@ -42,6 +42,15 @@ bool mg_sampledir_marked(const char *root);
  * name of digits) or one of our temporary sample directories? */
 bool mg_sampledir_is_dataset(const char *root);
 
+/* The first three of names given one by one, in order (a message that
+ * reads the same whatever readdir's order), and how many more there were;
+ * zero-initialised, then mg_names3_add for each. */
+typedef struct {
+    char name[3][64]; /* at most 60 bytes of each */
+    int n, more;
+} mg_names3;
+void mg_names3_add(mg_names3 *t, const char *name);
+
 /* Is root a directory of something else: there, not empty, yet holding
  * no dataset (no manifest.jsonl, no .musicgen/, no sample or shard
  * directory, no temporary sample directory)? Hidden names and lost+found

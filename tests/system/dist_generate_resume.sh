@@ -70,6 +70,9 @@ grep -qx "run: static slices (worker --static), no ledger: 2 of 2 slices complet
 "$MG_BIN" verify st > ver.log && die "verify passed an unmerged tree"
 grep -qx "manifest.jsonl: missing: the static slices are not merged (\`musicgen status --out st\` says which are complete; \`musicgen merge\` writes the manifest)" ver.log ||
     die "verify of unmerged slices: $(cat ver.log)"
+"$MG_BIN" stats st > /dev/null 2> sts.log || die "stats of unmerged slices"
+grep -qx "musicgen stats: note: st's static slices are not merged (no manifest.jsonl, so failed samples are not counted; \`musicgen status --out st\` says which slices are complete)" sts.log ||
+    die "stats of unmerged slices: $(cat sts.log)"
 mv st/.musicgen/slices/slice-1-of-2.jsonl slice1.keep
 "$MG_BIN" status --out st > sst.txt || die "status, a slice missing"
 grep -qx "missing slices: 1 (each task writes its slice's rows when it has finished it)" sst.txt &&
