@@ -5,19 +5,13 @@
  */
 #include "export.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <fnmatch.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,127 +22,6 @@
 #include "export_priv.h"
 #include "licenses.h"
 #include "sampledir.h"
-
-/* ---- buffer ---- */
-
-void
-mg_xbuf_printf(mg_gbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char small[256];
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < sizeof small) {
-        mg_gbuf_put(b, small, (size_t)n);
-        return;
-    }
-    if (mg_gbuf_reserve(b, (size_t)n)) return;
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-int
-mg_xbuf_flush(mg_gbuf *b, FILE *f)
-{
-    if (b->oom) {
-        errno = ENOMEM;
-        return -1;
-    }
-    if (b->len && fwrite(b->p, 1, b->len, f) != b->len) return -1;
-    b->len = 0;
-    return 0;
-}
-
-int
-mg_xbuf_flush_o(mg_gbuf *b, mg_ofile *f)
-{
-    if (b->oom) {
-        errno = ENOMEM;
-        return -1;
-    }
-    if (b->len && mg_ofile_write(f, b->p, b->len)) return -1;
-    b->len = 0;
-    return 0;
-}
-
-void
-mg_xbuf_json(mg_gbuf *b, const mg_jdoc *d, uint32_t i)
-{
-    if (mg_gbuf_reserve(b, (size_t)d->t[i].len + 2)) return;
-    b->len += mg_jdoc_compact(d, i, b->p + b->len);
-}
-
-void
-mg_export_row_json(mg_gbuf *b, const mg_xrow *r)
-{
-    mg_gbuf_putc(b, '{');
-    for (size_t i = 0; i < r->nf; i++) {
-        const mg_xfield *f = &r->f[i];
-        if (i) mg_gbuf_putc(b, ',');
-        mg_gbuf_jstr(b, f->name);
-        mg_gbuf_putc(b, ':');
-        if (f->kind == MG_XF_TOK) mg_xbuf_json(b, r->doc, f->tok);
-        else if (f->kind == MG_XF_STR) mg_gbuf_jstr(b, f->str);
-        else mg_gbuf_puts(b, "null");
-    }
-    mg_gbuf_puts(b, "}\n");
-}
-
-/* ---- files ---- */
-
-static int
-copy_file(const char *src, const char *dst, char *err, size_t errlen)
-{
-    int in = open(src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (in < 0)
-        return mg_errf(err, errlen, "%s: %s", src, strerror(errno));
-    struct stat st;
-    if (fstat(in, &st) || !S_ISREG(st.st_mode)) {
-        close(in);
-        return mg_errf(err, errlen, "%s: not a regular file", src);
-    }
-    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (out < 0) {
-        int en = errno;
-        close(in);
-        return mg_errf(err, errlen, "%s: %s", dst, strerror(en));
-    }
-    char buf[1 << 16];
-    ssize_t n;
-    int rc = 0;
-    while ((n = read(in, buf, sizeof buf)) != 0) {
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 || write(out, buf, (size_t)n) != n) {
-            rc = mg_errf(err, errlen, "copying %s: %s", src, strerror(errno));
-            break;
-        }
-    }
-    close(in);
-    if (close(out) && !rc)
-        rc = mg_errf(err, errlen, "%s: %s", dst, strerror(errno));
-    if (rc) unlink(dst);
-    return rc;
-}
-
-int
-mg_export_link(const char *src, const char *dst, char *err, size_t errlen)
-{
-    struct stat st; /* a FIFO or a device is never linked nor copied */
-    if (!lstat(src, &st) && !S_ISREG(st.st_mode))
-        return mg_errf(err, errlen, "%s: not a regular file", src);
-    if (link(src, dst) == 0) return 0;
-    if (errno == ENOENT)
-        return mg_errf(err, errlen, "%s: %s", src, strerror(errno));
-    /* Another file system, too many links, or no links at all: copy. */
-    if (errno == EXDEV || errno == EMLINK || errno == EPERM ||
-        errno == ENOTSUP || errno == EOPNOTSUPP)
-        return copy_file(src, dst, err, errlen);
-    return mg_errf(err, errlen, "%s: %s", dst, strerror(errno));
-}
 
 /* ---- options ---- */
 
@@ -181,49 +54,6 @@ mg_export_codec_parse(const char *s, mg_export_codec *c)
     else if (!strcmp(s, "none")) *c = MG_CODEC_NONE;
     else return -1;
     return 0;
-}
-
-/* ---- --columns: the patterns, parsed once (shared, read-only, by the
- * fetch threads) ---- */
-#define COLSEL_MAX 128
-typedef struct {
-    int n;
-    char pat[COLSEL_MAX][128];
-    bool glob[COLSEL_MAX]; /* has * or ?: fnmatch, else a name */
-} colsel;
-
-static int
-colsel_parse(colsel *cs, const char *list, char *err, size_t errlen)
-{
-    cs->n = 0;
-    for (const char *p = list;;) {
-        size_t l = strcspn(p, ",");
-        const char *w = p;
-        size_t wl = l;
-        while (wl && (*w == ' ' || *w == '\t')) w++, wl--;
-        while (wl && (w[wl - 1] == ' ' || w[wl - 1] == '\t')) wl--;
-        if (!wl)
-            return mg_errf(err, errlen, "--columns: an empty name in '%s'",
-                           list);
-        if (cs->n == COLSEL_MAX || wl >= sizeof cs->pat[0])
-            return mg_errf(err, errlen, "--columns: at most %d names of "
-                           "at most %zu characters", COLSEL_MAX,
-                           sizeof cs->pat[0] - 1);
-        memcpy(cs->pat[cs->n], w, wl);
-        cs->pat[cs->n][wl] = '\0';
-        cs->glob[cs->n] = strpbrk(cs->pat[cs->n], "*?[") != NULL;
-        cs->n++;
-        if (!p[l]) break;
-        p += l + 1;
-    }
-    return 0;
-}
-
-static bool
-colsel_match(const colsel *cs, int k, const char *name)
-{
-    return cs->glob[k] ? fnmatch(cs->pat[k], name, 0) == 0
-                       : strcmp(cs->pat[k], name) == 0;
 }
 
 int
@@ -261,8 +91,8 @@ mg_export_opts_check(const mg_export_opts *o, char *err, size_t errlen)
             return mg_errf(err, errlen, "--columns goes with jsonl, csv, "
                            "parquet and hf, not %s (its files are whole)",
                            fmt_names[o->fmt]);
-        colsel cs;
-        if (colsel_parse(&cs, o->columns, err, errlen)) return -1;
+        mg_xcolsel cs;
+        if (mg_xcolsel_parse(&cs, o->columns, err, errlen)) return -1;
     }
     return 0;
 }
@@ -407,27 +237,9 @@ not_a_column(const mg_jdoc *d, uint32_t k, const mg_export_opts *o)
     }
 }
 
-/* Keep the row's fields the patterns match, in the patterns' order. */
-static void
-colsel_apply(mg_xrow *r, const colsel *cs)
-{
-    mg_xfield out[MG_XROW_MAX_FIELDS]; /* ~100 KB of a thread's stack */
-    uint8_t taken[MG_XROW_MAX_FIELDS];
-    size_t no = 0;
-    memset(taken, 0, r->nf);
-    for (int k = 0; k < cs->n; k++)
-        for (size_t i = 0; i < r->nf; i++)
-            if (!taken[i] && colsel_match(cs, k, r->f[i].name)) {
-                taken[i] = 1;
-                out[no++] = r->f[i];
-            }
-    memcpy(r->f, out, no * sizeof *out);
-    r->nf = no;
-}
-
 static void
 build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
-          const mg_export_opts *o, const colsel *cs)
+          const mg_export_opts *o, const mg_xcolsel *cs)
 {
     r->nf = r->nfiles = r->used = r->dropped = 0;
     r->index = s->index;
@@ -466,7 +278,7 @@ build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
         }
         k = r->doc->t[k + 1].next;
     }
-    if (cs) colsel_apply(r, cs);
+    if (cs) mg_xcolsel_apply(r, cs);
 }
 
 /* ---- filters ---- */
@@ -598,7 +410,7 @@ typedef struct {
     const char *absroot;
     bool filters;
     genres_seen *seen; /* NULL: genres not noted */
-    const colsel *cs;  /* --columns; NULL: every column */
+    const mg_xcolsel *cs;  /* --columns; NULL: every column */
 } prep_ctx;
 
 static int
@@ -647,7 +459,7 @@ typedef int (*row_fn)(const mg_xrow *r, void *ctx, char *err, size_t errlen);
 
 static long
 first_rows(const mg_export_opts *o, const mg_xwriter *w, const char *absroot,
-           const colsel *cs, bool filters, row_fn each, void *ctx,
+           const mg_xcolsel *cs, bool filters, row_fn each, void *ctx,
            char *err, size_t errlen)
 {
     prep_ctx pc = {o, absroot, filters, NULL, cs};
@@ -686,7 +498,7 @@ scan_row(const mg_xrow *r, void *ctx, char *err, size_t errlen)
  * its columns from many rows. */
 static int
 prescan(mg_xwriter **ws, int nw, const char *absroot, const mg_export_opts *o,
-        const colsel *cs, bool filters, char *err, size_t errlen)
+        const mg_xcolsel *cs, bool filters, char *err, size_t errlen)
 {
     scan_ctx c = {ws, nw};
     long n = first_rows(o, ws[0], absroot, cs, filters, scan_row, &c, err,
@@ -699,42 +511,14 @@ prescan(mg_xwriter **ws, int nw, const char *absroot, const mg_export_opts *o,
     return 0;
 }
 
-/* How much a column name is "like" pattern pat (for a pattern no column
- * matches), from the pattern's letters without * ? [ ], case aside: 1 the
- * name starts with them, 2 it starts with half of them or more (3 at
- * least), 3 its last dotted part starts with them, 4 they are in the
- * name, 5 its last part is in them; 0 not like it. */
-static int
-name_like(const char *name, const char *pat)
-{
-    char core[128];
-    size_t n = 0;
-    for (const char *p = pat; *p && n + 1 < sizeof core; p++)
-        if (!strchr("*?[]", *p)) core[n++] = *p;
-    core[n] = '\0';
-    if (n < 2) return 0;
-    const char *last = strrchr(name, '.');
-    last = last ? last + 1 : name;
-    if (!strncasecmp(name, core, n)) return 1;
-    size_t pre = 0; /* a misspelt name: most of its start in common */
-    while (pre < n && name[pre] &&
-           (name[pre] | 32) == (core[pre] | 32))
-        pre++;
-    if (pre >= 3 && 2 * pre >= n) return 2;
-    if (!strncasecmp(last, core, n)) return 3;
-    if (strcasestr(name, core)) return 4;
-    if (strlen(last) >= 3 && strcasestr(core, last)) return 5;
-    return 0;
-}
-
 /* --columns: every pattern must match a column of the first
  * MG_EXPORT_SCAN_ROWS kept samples (of any sample, when none is kept);
  * checked before anything is written. Else one line naming the pattern
  * and the columns like it. */
 typedef struct {
-    const colsel *cs;
+    const mg_xcolsel *cs;
     mg_xcols names; /* the columns seen (full rows) */
-    bool hit[COLSEL_MAX];
+    bool hit[MG_XCOLSEL_MAX];
 } colcheck;
 
 static int
@@ -747,14 +531,14 @@ colcheck_row(const mg_xrow *r, void *ctx, char *err, size_t errlen)
             mg_xcols_add(&c->names, r->f[i].name) < 0)
             return mg_errf(err, errlen, "out of memory");
         for (int k = 0; k < c->cs->n; k++)
-            if (!c->hit[k]) c->hit[k] = colsel_match(c->cs, k, r->f[i].name);
+            if (!c->hit[k]) c->hit[k] = mg_xcolsel_match(c->cs, k, r->f[i].name);
     }
     return 0;
 }
 
 static int
 columns_check(mg_xwriter *w, const char *absroot, const mg_export_opts *o,
-              const colsel *cs, bool filters, char *err, size_t errlen)
+              const mg_xcolsel *cs, bool filters, char *err, size_t errlen)
 {
     colcheck c = {.cs = cs};
     long n = first_rows(o, w, absroot, NULL, filters, colcheck_row, &c, err,
@@ -767,34 +551,11 @@ columns_check(mg_xwriter *w, const char *absroot, const mg_export_opts *o,
                                                     err, errlen)
                                     : 0;
     }
-    mg_xcols names = c.names;
-    bool *hit = c.hit;
     int rc = 0;
-    for (int k = 0; k < cs->n && !rc; k++) {
-        if (hit[k]) continue;
-        /* the six most like it: by kind of likeness, then shortest */
-        char like[700] = "";
-        size_t ll = 0;
-        int nl = 0;
-        for (int kind = 1; kind <= 5 && nl < 6; kind++) {
-            for (size_t len = 1; len < 128 && nl < 6; len++)
-                for (size_t i = 0; i < names.n && nl < 6; i++) {
-                    const char *nm = names.names[i];
-                    if (strlen(nm) != len ||
-                        name_like(nm, cs->pat[k]) != kind ||
-                        ll + 1 >= sizeof like)
-                        continue;
-                    ll += (size_t)snprintf(like + ll, sizeof like - ll,
-                                           "%s%s", nl ? ", " : "", nm);
-                    nl++;
-                }
-        }
-        rc = mg_errf(err, errlen, "--columns: no column is named '%s'%s%s%s",
-                     cs->pat[k], nl ? " (like it: " : "", like,
-                     nl ? ")" : "");
-    }
-    mg_xcols_free(&names);
-    return rc ? -1 : 0;
+    for (int k = 0; k < cs->n && !rc; k++)
+        if (!c.hit[k]) rc = mg_xcolsel_unmatched(cs, k, &c.names, err, errlen);
+    mg_xcols_free(&c.names);
+    return rc;
 }
 
 /* ---- the run ---- */
@@ -870,46 +631,6 @@ check_out(const mg_export_opts *o, const char *absroot, char *err,
         return mg_errf(err, errlen, "%s exists (--force replaces it)",
                        o->out);
     return 0;
-}
-
-/* What an export killed on this host left beside out: "<out>.tmp-<host>-
- * <pid>" (the output being written) and "<out>.old-<host>-<pid>" (a
- * replaced directory on its way out) whose pid is gone; for a large
- * export, gigabytes. Another host's are left alone (its export may be
- * running). */
-static void
-sweep_leftovers(const char *out, const char *host)
-{
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", out);
-    char *slash = strrchr(dir, '/');
-    const char *base = slash ? slash + 1 : out;
-    if (slash == dir) dir[1] = '\0';
-    else if (slash) *slash = '\0';
-    else snprintf(dir, sizeof dir, ".");
-    DIR *d = opendir(dir);
-    if (!d) return;
-    size_t bl = strlen(base), hl = strlen(host);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        const char *n = e->d_name;
-        if (strncmp(n, base, bl) || (strncmp(n + bl, ".tmp-", 5) &&
-                                     strncmp(n + bl, ".old-", 5)))
-            continue;
-        const char *h = n + bl + 5;
-        if (strncmp(h, host, hl) || h[hl] != '-') continue;
-        char *end;
-        long pid = strtol(h + hl + 1, &end, 10);
-        if (*end || pid <= 0 || pid == (long)getpid() ||
-            !(kill((pid_t)pid, 0) && errno == ESRCH))
-            continue;
-        char p[PATH_MAX + 300];
-        snprintf(p, sizeof p, "%s/%s", dir, n);
-        struct stat st;
-        if (!lstat(p, &st) && S_ISDIR(st.st_mode)) mg_dir_remove(p);
-        else unlink(p);
-    }
-    closedir(d);
 }
 
 /* Rename tmp onto out, replacing an old out (a directory goes aside
@@ -1046,11 +767,11 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     memset(st, 0, sizeof *st);
     if (mg_export_opts_check(o, err, errlen)) return -1;
     /* --columns: parsed once; a notes.* pattern brings the notes */
-    colsel cs_here, *cs = NULL; /* ~17 KB, read by the fetch threads */
+    mg_xcolsel cs_here, *cs = NULL; /* ~17 KB, read by the fetch threads */
     mg_export_opts oo = *o;
     if (o->columns) {
         cs = &cs_here;
-        if (colsel_parse(cs, o->columns, err, errlen)) return -1;
+        if (mg_xcolsel_parse(cs, o->columns, err, errlen)) return -1;
         for (int k = 0; k < cs->n; k++)
             if (!strncmp(cs->pat[k], "notes", 5)) oo.notes = true;
         o = &oo;
@@ -1094,7 +815,7 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
         snprintf(x->tmp, sizeof x->tmp, "%s.tmp-%s-%ld", x->path, host,
                  (long)getpid());
         if (to_stdout) snprintf(x->tmp, sizeof x->tmp, "-");
-        else sweep_leftovers(x->path, host);
+        else mg_export_sweep_leftovers(x->path, host);
         if (is_dir_format(o->fmt)) {
             mg_dir_remove(x->tmp);
             if (mkdir(x->tmp, 0777))
@@ -1214,95 +935,4 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
     }
     free(outs);
     return rc ? -1 : 0;
-}
-
-/* ---- columns ---- */
-
-static uint64_t
-name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-long
-mg_xcols_find(const mg_xcols *c, const char *name)
-{
-    if (!c->cap) return -1;
-    size_t m = c->cap - 1;
-    for (size_t i = name_hash(name) & m;; i = (i + 1) & m) {
-        uint32_t v = c->slot[i];
-        if (!v) return -1;
-        if (!strcmp(c->names[v - 1], name)) return (long)v - 1;
-    }
-}
-
-long
-mg_xcols_add(mg_xcols *c, const char *name)
-{
-    if (c->cap && 2 * (c->n + 1) < c->cap) {
-        long k = mg_xcols_find(c, name);
-        if (k >= 0) return k;
-    } else {
-        long k = c->cap ? mg_xcols_find(c, name) : -1;
-        if (k >= 0) return k;
-        /* Grow and rehash. */
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        uint32_t *slot = calloc(cap, sizeof *slot);
-        if (!slot) return -1;
-        for (size_t i = 0; i < c->n; i++) {
-            size_t h = name_hash(c->names[i]) & (cap - 1);
-            while (slot[h]) h = (h + 1) & (cap - 1);
-            slot[h] = (uint32_t)i + 1;
-        }
-        free(c->slot);
-        c->slot = slot;
-        c->cap = cap;
-    }
-    char **names = realloc(c->names, (c->n + 1) * sizeof *names);
-    if (!names) return -1;
-    c->names = names;
-    if (!(c->names[c->n] = strdup(name))) return -1;
-    size_t m = c->cap - 1, h = name_hash(name) & m;
-    while (c->slot[h]) h = (h + 1) & m;
-    c->slot[h] = (uint32_t)++c->n;
-    return (long)c->n - 1;
-}
-
-long
-mg_xcols_map(mg_xcols *c, const mg_xrow *r, long *slot)
-{
-    if (!c->last && !(c->last = calloc(MG_XROW_MAX_FIELDS, sizeof *c->last)))
-        return -1;
-    for (size_t k = 0; k < c->n; k++) slot[k] = -1;
-    long dropped = 0, k = -1;
-    for (size_t i = 0; i < r->nf; i++) {
-        /* The column of this position in the last row, or the one after
-         * the previous field's (where a row has fields another lacks),
-         * when the name is the same (one compare); else the hash table's. */
-        const char *name = r->f[i].name;
-        uint32_t g = c->last[i];
-        if (g && !strcmp(c->names[g - 1], name))
-            k = (long)g - 1;
-        else if (k >= 0 && (size_t)k + 1 < c->n &&
-                 !strcmp(c->names[k + 1], name))
-            k++;
-        else
-            k = mg_xcols_find(c, name);
-        c->last[i] = (uint32_t)(k + 1);
-        if (k < 0) dropped++;
-        else slot[k] = (long)i;
-    }
-    return dropped;
-}
-
-void
-mg_xcols_free(mg_xcols *c)
-{
-    for (size_t i = 0; c->names && i < c->n; i++) free(c->names[i]);
-    free(c->names);
-    free(c->slot);
-    free(c->last);
-    memset(c, 0, sizeof *c);
 }

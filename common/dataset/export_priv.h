@@ -90,6 +90,28 @@ long mg_xcols_find(const mg_xcols *c, const char *name);
 long mg_xcols_map(mg_xcols *c, const mg_xrow *r, long *slot);
 void mg_xcols_free(mg_xcols *c);
 
+/* ---- --columns: the patterns a user named, parsed once (read, not
+ * changed, by the fetch threads) ---- */
+#define MG_XCOLSEL_MAX 128
+typedef struct {
+    int n;
+    char pat[MG_XCOLSEL_MAX][128];
+    bool glob[MG_XCOLSEL_MAX]; /* has * ? [: fnmatch, else a name */
+} mg_xcolsel;
+
+/* Comma-separated names or patterns into cs; 0, or -1 and one line. */
+int mg_xcolsel_parse(mg_xcolsel *cs, const char *list, char *err,
+                     size_t errlen);
+/* Does pattern k match a column name? */
+bool mg_xcolsel_match(const mg_xcolsel *cs, int k, const char *name);
+/* Keep the row's fields the patterns match, in the patterns' order (a
+ * pattern's fields in the row's order). */
+void mg_xcolsel_apply(mg_xrow *r, const mg_xcolsel *cs);
+/* -1 and the line for pattern k, which no column of names matched: the
+ * columns most like it named. */
+int mg_xcolsel_unmatched(const mg_xcolsel *cs, int k, const mg_xcols *names,
+                         char *err, size_t errlen);
+
 /* Threads at work beside the writer's: o->jobs, or (0) one per core, at
  * most MG_DSFETCH_AUTO_JOBS; 1 means none. */
 int mg_export_jobs(const mg_export_opts *o);
@@ -153,6 +175,10 @@ mg_xwriter *mg_export_wds_new(const mg_export_opts *o, mg_export_stats *st,
 
 /* Write the fields of a row as one compact JSON object (JSONL, hf). */
 void mg_export_row_json(mg_gbuf *b, const mg_xrow *r);
+/* Remove what an export killed on this host left beside out (its
+ * "<out>.tmp-<host>-<pid>" and "<out>.old-<host>-<pid>" whose pid is
+ * gone); another host's are left alone. */
+void mg_export_sweep_leftovers(const char *out, const char *host);
 /* Hard link src to dst, or copy it when a link cannot be made (another
  * file system); 0 or -1 with a message. */
 int mg_export_link(const char *src, const char *dst, char *err,

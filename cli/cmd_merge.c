@@ -1,0 +1,394 @@
+/*
+ * merge — the static slices of `musicgen worker --static`: their scan
+ * (which are complete, the rows and indices they hold), what `musicgen
+ * status --out` says of a tree made by them (mg_status_static), and
+ * `musicgen merge`, which builds manifest.jsonl (and LICENSES.md) from
+ * them under the tree's run lock, keeping out samples `filter` moved
+ * away since.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "dsfilter.h"
+#include "licenses.h"
+#include "runlock.h"
+#include "slices.h"
+
+/* The slice files of static workers in ROOT/.musicgen/slices: those of
+ * one array size M (the largest seen, should a tree hold two slicings),
+ * which are complete, the rows and indices they hold. */
+typedef struct {
+    int m, done;   /* array size, slices complete */
+    bool *have;    /* [m]: slice i complete */
+    uint64_t rows, ok, lo, hi;
+    time_t newest; /* the last slice file written */
+} slices_info;
+
+/* 0 filled in (free si->have), 1 no slice files, -1 out of memory. */
+static int
+slices_scan(const char *root, slices_info *si)
+{
+    memset(si, 0, sizeof *si);
+    si->lo = UINT64_MAX;
+    char dir[1200];
+    snprintf(dir, sizeof dir, "%s/.musicgen/slices", root);
+    DIR *d = opendir(dir);
+    if (!d) return 1;
+    enum { MAXS = 100000 };
+    int m = 0, nfiles = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        int i, mm, used = 0;
+        if (sscanf(de->d_name, "slice-%d-of-%d.jsonl%n", &i, &mm, &used) == 2 &&
+            !de->d_name[used] && mm > 0 && mm <= MAXS && i >= 0 && i < mm) {
+            if (mm > m) m = mm;
+            nfiles++;
+        }
+    }
+    if (!nfiles) {
+        closedir(d);
+        return 1;
+    }
+    si->m = m;
+    if (!(si->have = calloc((size_t)m, sizeof *si->have))) {
+        closedir(d);
+        return -1;
+    }
+    rewinddir(d);
+    while ((de = readdir(d))) {
+        int i, mm, used = 0;
+        if (sscanf(de->d_name, "slice-%d-of-%d.jsonl%n", &i, &mm, &used) != 2 ||
+            de->d_name[used] || mm != m || i < 0 || i >= m)
+            continue;
+        if (!si->have[i]) si->done++;
+        si->have[i] = true;
+        char path[2600];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        struct stat fs;
+        if (!stat(path, &fs) && fs.st_mtime > si->newest)
+            si->newest = fs.st_mtime;
+        FILE *f = fopen(path, "r");
+        char *line = NULL;
+        size_t cap = 0;
+        while (f && getline(&line, &cap, f) > 0) {
+            const char *k = strstr(line, "\"sample_index\":");
+            if (!k) continue;
+            unsigned long long v = strtoull(k + 15, NULL, 10);
+            si->rows++;
+            if (strstr(line, "\"status\":\"ok\"")) si->ok++;
+            if (v < si->lo) si->lo = v;
+            if (v > si->hi) si->hi = v;
+        }
+        free(line);
+        if (f) fclose(f);
+    }
+    closedir(d);
+    if (!si->rows) si->lo = 0;
+    return 0;
+}
+
+/* " 1, 3, 7 and 2 more": the missing slices, for a message. */
+static void
+slices_missing(const slices_info *si, char *out, size_t n)
+{
+    size_t l = 0;
+    int said = 0;
+    out[0] = '\0';
+    for (int i = 0; i < si->m && said < 20 && l + 16 < n; i++)
+        if (!si->have[i])
+            l += (size_t)snprintf(out + l, n - l, "%s %d", said++ ? "," : "", i);
+    if (si->m - si->done > said && l < n)
+        snprintf(out + l, n - l, " and %d more", si->m - si->done - said);
+}
+
+/* status --out ROOT of a tree made by static workers (no ledger, slices
+ * in ROOT/.musicgen/slices): which slices are complete, the indices their
+ * rows cover, whether merge has run, who writes it now. 0, or 1 when ROOT
+ * has no slices either (the caller then says there is no ledger). */
+int
+mg_status_static(const char *root)
+{
+    slices_info si;
+    int sr = slices_scan(root, &si);
+    if (sr < 0) fprintf(stderr, "musicgen status: out of memory\n");
+    if (sr) return 1;
+    int m = si.m, done = si.done;
+    uint64_t rows = si.rows, ok = si.ok, lo = si.lo, hi = si.hi;
+    time_t newest = si.newest;
+    printf("run: static slices (worker --static), no ledger: %d of %d "
+           "slices complete\n", done, m);
+    if (done < m) {
+        char miss[400];
+        slices_missing(&si, miss, sizeof miss);
+        printf("missing slices:%s (each task writes its slice's rows when "
+               "it has finished it)\n", miss);
+    }
+    free(si.have);
+    if (rows)
+        printf("rows: %" PRIu64 " (%" PRIu64 " ok, %" PRIu64 " failed), "
+               "indices %" PRIu64 "..%" PRIu64 "\n", rows, ok, rows - ok,
+               (uint64_t)lo, (uint64_t)hi);
+    char who[200], mpath[1300];
+    struct stat st;
+    snprintf(mpath, sizeof mpath, "%s/manifest.jsonl", root);
+    bool merged = !stat(mpath, &st);
+    if (mg_runlock_held(root, who, sizeof who))
+        printf("state: incomplete, being written by %s\n", who);
+    else if (done < m)
+        printf("state: incomplete, nothing writing it now (submit the "
+               "missing slices again, with the same --array-size)\n");
+    else if (!merged || st.st_mtime < newest) {
+        printf("state: slices complete, %s: musicgen merge --out %s "
+               "--count %" PRIu64, merged ? "merged before the last of them "
+               "was written" : "not merged", root, rows);
+        if (lo) printf(" --start %" PRIu64, lo);
+        printf(" builds the manifest\n");
+    } else {
+        printf("state: complete (merged into manifest.jsonl)\n");
+    }
+    return 0;
+}
+
+static int
+merge_file(const char *path, uint64_t start, uint64_t count, char **lines,
+           uint64_t *have)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        if (line[n - 1] == '\n')
+            line[--n] = '\0';
+        /* Not json_loads: seeds above 2^63 overflow jansson's integers.
+         * The rows are our own canonical lines; sample_index is a bare
+         * unsigned number after its key. */
+        const char *k = strstr(line, "\"sample_index\":");
+        if (k) {
+            char *end;
+            errno = 0;
+            unsigned long long i = strtoull(k + 15, &end, 10);
+            if (!errno && end != k + 15 && i >= start && i - start < count &&
+                !lines[i - start]) {
+                lines[i - start] = strdup(line);
+                (*have)++;
+            }
+        }
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
+/* Whether row line (status ok) names a sample that `musicgen filter` moved
+ * from root into one of the reject directories rej: kept out of the
+ * manifest, as the coordinator keeps it (coord_setup.c's verify_row). */
+static bool
+moved_out(const char *root, char *const *rej, int nrej, const char *line)
+{
+    if (!nrej || !strstr(line, "\"status\":\"ok\""))
+        return false;
+    /* our own canonical rows: "path":"SHARD/NAME", no escapes */
+    const char *p = strstr(line, "\"path\":\"");
+    if (!p)
+        return false;
+    p += 8;
+    const char *e = strchr(p, '"');
+    if (!e || memchr(p, '\\', (size_t)(e - p)))
+        return false;
+    char path[5200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%.*s/sample.json", root, (int)(e - p), p);
+    if (stat(path, &st) == 0)
+        return false;
+    for (int i = 0; i < nrej; i++) {
+        snprintf(path, sizeof path, "%s/%.*s/sample.json", rej[i],
+                 (int)(e - p), p);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            return true;
+    }
+    return false;
+}
+
+int
+mg_cmd_merge(int argc, char **argv)
+{
+    mg_config cfg;
+    char **rest;
+    int nrest, rc = 2;
+    char perr[512];
+    if (!(rest = calloc((size_t)argc + 1, sizeof *rest)))
+        return 2;
+    if (mg_config_from_args(&cfg, argc, argv, NULL, rest, &nrest, perr,
+                            sizeof perr)) {
+        fprintf(stderr, "musicgen merge: %s\n", perr);
+        free(rest);
+        return 2;
+    }
+    for (int i = 0; i < nrest; i++) {
+        if (!strcmp(rest[i], "--help") || !strcmp(rest[i], "-h")) {
+            printf("usage: musicgen merge --out ROOT [--count N [--start I]]\n"
+                   "  builds ROOT/manifest.jsonl from the slices of "
+                   "`musicgen worker --static`\n"
+                   "  (without --count: the run the complete slices "
+                   "cover)\n");
+            free(rest);
+            return 0;
+        }
+        fprintf(stderr, "musicgen merge: unexpected argument '%s'\n",
+                rest[i]);
+        free(rest);
+        return 2;
+    }
+    free(rest);
+    /* Without --count, the run is the slices': all of one array size
+     * complete, their rows covering start..end without a gap. */
+    bool count_given = false, start_given = false;
+    for (int i = 1; i < argc; i++) {
+        count_given |= !strcmp(argv[i], "--count") ||
+                       !strncmp(argv[i], "--count=", 8) ||
+                       !strncmp(argv[i], "-n", 2);
+        start_given |= !strcmp(argv[i], "--start") ||
+                       !strncmp(argv[i], "--start=", 8);
+    }
+    if (!count_given) {
+        slices_info si;
+        int sr = slices_scan(cfg.out_dir, &si);
+        if (sr < 0) {
+            fprintf(stderr, "musicgen merge: out of memory\n");
+            return 1;
+        }
+        if (sr == 0) {
+            char miss[400];
+            slices_missing(&si, miss, sizeof miss);
+            uint64_t from = start_given ? (uint64_t)cfg.start : si.lo;
+            free(si.have);
+            if (si.done < si.m) {
+                fprintf(stderr, "musicgen merge: slice%s%s of %d missing: run "
+                        "%s again (the same --array-size), then merge\n",
+                        si.m - si.done > 1 ? "s" : "", miss, si.m,
+                        si.m - si.done > 1 ? "them" : "it");
+                return 1;
+            }
+            if (!si.rows || from > si.lo || si.hi - from + 1 != si.rows) {
+                fprintf(stderr, "musicgen merge: the slices' %" PRIu64 " rows "
+                        "do not cover %" PRIu64 "..%" PRIu64 " once each: "
+                        "give the run's --count (and --start)\n", si.rows,
+                        from, si.hi);
+                return 1;
+            }
+            cfg.start = (int64_t)from;
+            cfg.count = (int64_t)si.rows;
+            if (cfg.verbose >= 0)
+                fprintf(stderr, "merge: the run of the slices: --start %"
+                        PRIu64 " --count %" PRIu64 "\n", from, si.rows);
+        }
+    }
+    uint64_t start = (uint64_t)cfg.start, count = (uint64_t)cfg.count;
+    char dir[1200], path[1500], tmp[1300];
+    snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg.out_dir);
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "musicgen merge: %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    /* not beside static workers still writing slices, nor under a score,
+     * filter or clean of the tree (runlock.h) */
+    char lerr[1300];
+    int lk = mg_runlock_take(cfg.out_dir, "musicgen merge", lerr, sizeof lerr);
+    if (lk < 0) {
+        closedir(d);
+        fprintf(stderr, "musicgen merge: %s\n", lerr);
+        return 1;
+    }
+    char **lines = calloc(count, sizeof *lines);
+    if (!lines) {
+        closedir(d);
+        mg_runlock_release(lk);
+        fprintf(stderr, "musicgen merge: out of memory\n");
+        return 1;
+    }
+    uint64_t have = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (strncmp(de->d_name, "slice-", 6) || l < 7 ||
+            strcmp(de->d_name + l - 6, ".jsonl"))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        merge_file(path, start, count, lines, &have);
+    }
+    closedir(d);
+    rc = 1;
+    if (have < count) {
+        uint64_t first = 0;
+        while (first < count && lines[first])
+            first++;
+        fprintf(stderr, "musicgen merge: %" PRIu64 " of %" PRIu64 " samples "
+                "missing (first: %" PRIu64 "); run the missing slices again\n",
+                count - have, count, start + first);
+        goto done;
+    }
+    /* samples a filter moved out since the slices were written */
+    char *rej[MG_DSFILTER_MAX_REJECT_DIRS];
+    int nrej = mg_dsfilter_reject_dirs(cfg.out_dir, rej,
+                                       MG_DSFILTER_MAX_REJECT_DIRS);
+    uint64_t kept_out = 0;
+    for (uint64_t i = 0; i < count; i++)
+        if (moved_out(cfg.out_dir, rej, nrej, lines[i])) {
+            free(lines[i]);
+            lines[i] = NULL;
+            kept_out++;
+        }
+    for (int i = 0; i < nrej; i++)
+        free(rej[i]);
+    snprintf(path, sizeof path, "%s/manifest.jsonl", cfg.out_dir);
+    snprintf(tmp, sizeof tmp, "%s/.manifest.jsonl.tmp", cfg.out_dir);
+    FILE *f = fopen(tmp, "w");
+    int bad = !f;
+    for (uint64_t i = 0; f && i < count; i++)
+        if (lines[i] && fprintf(f, "%s\n", lines[i]) < 0)
+            bad = 1;
+    if (f && (fflush(f) || fsync(fileno(f))))
+        bad = 1;
+    if (f && fclose(f))
+        bad = 1;
+    if (bad || rename(tmp, path)) {
+        fprintf(stderr, "musicgen merge: cannot write %s: %s\n", path,
+                strerror(errno));
+        unlink(tmp);
+        goto done;
+    }
+    if (mg_licenses_write(cfg.out_dir, cfg.sf_dir, NULL, path,
+                          sizeof path)) {
+        fprintf(stderr, "musicgen merge: %s\n", path);
+        goto done;
+    }
+    if (cfg.verbose >= 0) {
+        fprintf(stderr, "merged %" PRIu64 " rows -> %s/manifest.jsonl",
+                count - kept_out, cfg.out_dir);
+        if (kept_out)
+            fprintf(stderr, " (%" PRIu64 " sample(s) moved out by `musicgen "
+                    "filter` kept out)", kept_out);
+        fputc('\n', stderr);
+    }
+    rc = 0;
+done:
+    mg_runlock_release(lk);
+    for (uint64_t i = 0; i < count; i++)
+        free(lines[i]);
+    free(lines);
+    return rc;
+}
