@@ -18,6 +18,7 @@
 #include "config.h"
 #include "dseval.h"
 #include "jsonout.h"
+#include "outpath.h"
 
 static const char usage[] =
     "usage: musicgen eval reliability --type det|rinv|seed [options]\n"
@@ -64,31 +65,18 @@ to_int(const char *s, long lo, long hi, long *out, const char *opt)
     return true;
 }
 
-/* --output is checked before minutes of work, not after: its directory
- * must exist and be writable, and it must not name a directory. */
+/* --output is checked before minutes of work, not after (outpath.h):
+ * its directory must exist and be writable, and it must not name a
+ * directory; an old result is replaced. */
 static int
 check_output(const char *path)
 {
-    char dir[4096];
-    struct stat st;
-    snprintf(dir, sizeof dir, "%s", path);
-    char *sl = strrchr(dir, '/');
-    if (!sl)
-        snprintf(dir, sizeof dir, ".");
-    else if (sl == dir)
-        sl[1] = '\0';
-    else
-        *sl = '\0';
-    if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "musicgen eval: --output %s is a directory\n", path);
-        return -1;
-    }
-    if (stat(dir, &st) || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK)) {
-        fprintf(stderr, "musicgen eval: --output %s: cannot write in %s: %s\n",
-                path, dir, errno ? strerror(errno) : "not a directory");
-        return -1;
-    }
-    return 0;
+    char err[1200];
+    if (!mg_outpath_check("--output", path, MG_OUT_FILE, true,
+                          "eval.json", err, sizeof err))
+        return 0;
+    fprintf(stderr, "musicgen eval: %s\n", err);
+    return -1;
 }
 
 static void

@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "dsargs.h"
+#include "outpath.h"
 #include "export.h"
 #include "progress.h"
 #include "runlock.h"
@@ -213,6 +214,11 @@ mg_cmd_export(int argc, char **argv)
             return 2;
         }
     }
+    /* "hf/" is the directory hf (the summary names it so too) */
+    char outbuf[4096];
+    if (o.out && (o.fmt == MG_EXPORT_HF || o.fmt == MG_EXPORT_JAMS ||
+                  o.fmt == MG_EXPORT_WEBDATASET))
+        o.out = mg_outpath_trim(o.out, outbuf, sizeof outbuf);
     char err[1024];
     /* the library's own check (mg_export_run repeats it): bad input is
      * exit 2 here, before anything is read */

@@ -4,38 +4,48 @@
  * ground truth, as JSON Lines (--out) and/or CSV (--csv), for jq, DuckDB
  * or a spreadsheet (common/dataset/dsindex.h; schema: docs/index.md).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "dsargs.h"
 #include "dsindex.h"
+#include "outpath.h"
 #include "progress.h"
 
 static const char usage_fmt[] =
-    "usage: musicgen %s [--dataset] ROOT --out|-o DB.json [--csv FILE]\n"
-    "       [--jobs J] [-q] [--progress]\n"
+    "usage: musicgen %s [--dataset|-d] ROOT [--out|-o DB.json] [--csv FILE]\n"
+    "       [%s DIR] [--jobs J] [-q] [--progress]\n"
     "Writes one record per %s\n"
     "of the dataset at ROOT (flat or sharded), in index order, with its\n"
     "sample's ground truth from sample.json. Columns:\n"
     "  %s\n"
     "--out: JSON Lines (one object a line: jq and DuckDB's read_json read\n"
     "it as it is); --csv: the same columns as CSV with a header (either or\n"
-    "both; - is standard output). Failed, half-written and unreadable samples and missing files\n"
-    "are left out and counted on the summary line. --jobs J: threads\n"
-    "reading sample.json ahead (1..64, 1: none; default one per core, at\n"
-    "most 8; the output is the same). --progress: a progress line on\n"
-    "stderr even when it is not a terminal (every 10 s; on a terminal it\n"
-    "is shown anyway unless -q). Schema and example queries:\n"
-    "docs/index.md.\n";
+    "both; - is standard output). With neither: --out ./%s. An\n"
+    "existing file is replaced (an index is rebuilt whole; written beside\n"
+    "and renamed into place). Paths are relative to ROOT, or with %s\n"
+    "to DIR (../ where ROOT is not under it). Failed, half-written and\n"
+    "unreadable samples and missing files are left out and counted on the\n"
+    "summary line. --jobs J: threads reading sample.json ahead (1..64, 1:\n"
+    "none; default one per core, at most 8; the output is the same).\n"
+    "--progress: a progress line on stderr even when it is not a terminal\n"
+    "(every 10 s; on a terminal it is shown anyway unless -q). Schema and\n"
+    "example queries: docs/index.md.\n";
 
 static int
 index_cmd(mg_dsindex_kind kind, int argc, char **argv)
 {
-    const char *cmd = kind == MG_DSINDEX_MIDI ? "index-midi" : "index-audio";
-    const char *root = NULL, *out = NULL, *csv = NULL;
+    const bool midi = kind == MG_DSINDEX_MIDI;
+    const char *cmd = midi ? "index-midi" : "index-audio";
+    /* the Python tool's names: --midi-dir, --samples-dir, midi_db.json */
+    const char *base_opt = midi ? "--midi-dir" : "--samples-dir";
+    const char *db = midi ? "midi_db.json" : "audio_db.json";
+    const char *root = NULL, *out = NULL, *csv = NULL, *base = NULL;
     bool quiet = false, progress = false;
     mg_cliprog prog;
     long jobs = 0;
@@ -45,46 +55,71 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
         strncat(cols, *c, sizeof cols - strlen(cols) - 1);
     }
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf(usage_fmt, cmd,
-                   kind == MG_DSINDEX_MIDI ? "MIDI file (one per layer)"
-                                           : "WAV file (each stem, the mix)",
-                   cols);
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf(usage_fmt, cmd, base_opt,
+                   midi ? "MIDI file (one per layer)"
+                        : "WAV file (each stem, the mix)",
+                   cols, db, base_opt);
             return 0;
-        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = true;
-        } else if (!strcmp(argv[i], "--progress")) {
+        } else if (!strcmp(a, "--progress")) {
             progress = true;
-        } else if (!strcmp(argv[i], "--jobs") || !strcmp(argv[i], "-j")) {
+        } else if (!strcmp(a, "--jobs") || !strcmp(a, "-j")) {
             if (mg_dsargs_jobs(cmd, i + 1 < argc ? argv[i + 1] : NULL, &jobs))
                 return 2;
             i++;
-        } else if (!strcmp(argv[i], "--dataset") || !strcmp(argv[i], "--out") ||
-                   !strcmp(argv[i], "-o") || !strcmp(argv[i], "--csv")) {
+        } else if (!strcmp(a, "--dataset") || !strcmp(a, "-d") ||
+                   !strcmp(a, "--out") || !strcmp(a, "-o") ||
+                   !strcmp(a, "--csv") || !strcmp(a, base_opt)) {
             if (i + 1 >= argc || !*argv[i + 1]) {
-                fprintf(stderr, "musicgen %s: %s needs a value\n", cmd,
-                        argv[i]);
+                fprintf(stderr, "musicgen %s: %s needs a value\n", cmd, a);
                 return 2;
             }
-            const char **dst = !strcmp(argv[i], "--dataset") ? &root
-                               : strcmp(argv[i], "--csv") ? &out : &csv;
+            const char **dst = !strcmp(a, "--dataset") || !strcmp(a, "-d")
+                                   ? &root
+                               : !strcmp(a, "--csv")  ? &csv
+                               : !strcmp(a, base_opt) ? &base
+                                                      : &out;
             *dst = argv[++i];
-        } else if (argv[i][0] != '-' && !root) {
-            root = argv[i]; /* ROOT as the other dataset commands take it */
+        } else if (a[0] != '-' && !root) {
+            root = a; /* ROOT as the other dataset commands take it */
         } else {
             fprintf(stderr, "musicgen %s: unknown %s '%s' (try --help)\n", cmd,
-                    argv[i][0] == '-' ? "option" : "argument", argv[i]);
+                    a[0] == '-' ? "option" : "argument", a);
             return 2;
         }
     }
-    if (!root || (!out && !csv)) {
-        fprintf(stderr, "musicgen %s: need --dataset ROOT and --out FILE "
-                "(or --csv FILE) (try --help)\n", cmd);
+    if (!root) {
+        fprintf(stderr, "musicgen %s: need --dataset ROOT (try --help)\n",
+                cmd);
         return 2;
     }
+    if (!out && !csv) out = db;
     if (out && csv && !strcmp(out, csv)) {
         fprintf(stderr, "musicgen %s: --out and --csv name the same file "
                 "'%s'\n", cmd, out);
+        return 2;
+    }
+    /* before the work: where the files go, and the base directory */
+    if ((out && mg_outpath_check("--out", out, MG_OUT_FILE, true, db, err,
+                                 sizeof err)) ||
+        (csv && mg_outpath_check("--csv", csv, MG_OUT_FILE, true,
+                                 midi ? "midi_db.csv" : "audio_db.csv", err,
+                                 sizeof err))) {
+        fprintf(stderr, "musicgen %s: %s\n", cmd, err);
+        return 2;
+    }
+    struct stat st;
+    if (base && stat(base, &st)) {
+        fprintf(stderr, "musicgen %s: %s %s: %s\n", cmd, base_opt, base,
+                strerror(errno));
+        return 2;
+    }
+    if (base && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "musicgen %s: %s %s is not a directory\n", cmd,
+                base_opt, base);
         return 2;
     }
     if (mg_dsargs_dataset(cmd, root)) return 1;
@@ -93,8 +128,8 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
                                         progress ? MG_CLIPROG_ON
                                         : quiet  ? MG_CLIPROG_OFF
                                                  : MG_CLIPROG_AUTO);
-    int irc = mg_dsindex_run(root, kind, (int)jobs, &pg, out, csv, &t, err,
-                             sizeof err);
+    int irc = mg_dsindex_run(root, kind, (int)jobs, &pg, out, csv, base, &t,
+                             err, sizeof err);
     mg_cliprog_end(&prog);
     if (irc) {
         fprintf(stderr, "musicgen %s: %s\n", cmd, err);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -92,6 +93,7 @@ typedef struct {
     int mask;
     mg_dsout *json, *csv;
     const char *json_path, *csv_path;
+    char prefix[4200]; /* ROOT seen from the base directory, "" for ROOT */
     const char *bad; /* the output a write failed on, and its errno */
     int en;
     char *line; /* one output line, grown as needed (bounded by a record) */
@@ -364,14 +366,14 @@ static int
 file_record(ctx *c, const rec *base, const mg_dsample *ds, const json_t *j,
             const char *layer, const char *kind, const char *rel)
 {
-    char path[8400], relpath[4200];
+    char path[8400], relpath[12800];
     rec r = *base;
     if (!mg_ds_rel_safe(rel)) {
         c->t->missing++;
         return 0;
     }
     snprintf(path, sizeof path, "%s/%s", ds->path, rel);
-    snprintf(relpath, sizeof relpath, "%s/%s", ds->rel, rel);
+    snprintf(relpath, sizeof relpath, "%s%s/%s", c->prefix, ds->rel, rel);
     if (c->kind == MG_DSINDEX_AUDIO) {
         if (!wav_fields(&r, path)) {
             c->t->missing++;
@@ -520,11 +522,45 @@ free_tree(void *user)
     *tree = NULL;
 }
 
+/* The path that leads from directory base to root ("" when they are one;
+ * "../" steps where root is not under base), ending in '/', into out. */
+static int
+root_from_base(const char *root, const char *base, char *out, size_t n,
+               char *err, size_t errlen)
+{
+    char r[PATH_MAX], b[PATH_MAX];
+    if (!realpath(root, r))
+        return mg_errf(err, errlen, "%s: %s", root, strerror(errno));
+    if (!realpath(base, b))
+        return mg_errf(err, errlen, "%s: %s", base, strerror(errno));
+    struct stat st;
+    if (stat(b, &st) || !S_ISDIR(st.st_mode))
+        return mg_errf(err, errlen, "%s is not a directory", base);
+    /* the longest common run of whole components */
+    size_t common = 0;
+    for (size_t k = 0;; k++) {
+        bool rend = !r[k] || r[k] == '/', bend = !b[k] || b[k] == '/';
+        if (rend && bend) common = k;
+        if (!r[k] || !b[k] || r[k] != b[k]) break;
+    }
+    out[0] = '\0';
+    size_t len = 0;
+    for (const char *p = b + common; *p; p++)
+        if (*p == '/' && p[1])
+            len += (size_t)snprintf(out + len, len < n ? n - len : 0, "../");
+    const char *rest = r + common;
+    while (*rest == '/') rest++;
+    if (*rest)
+        len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s/", rest);
+    if (len >= n) return mg_errf(err, errlen, "%s: path too long", root);
+    return 0;
+}
+
 int
 mg_dsindex_run(const char *root, mg_dsindex_kind kind, int jobs,
                const mg_dsprogress *progress, const char *json_path,
-               const char *csv_path, mg_dsindex_totals *t, char *err,
-               size_t errlen)
+               const char *csv_path, const char *base, mg_dsindex_totals *t,
+               char *err, size_t errlen)
 {
     mg_dsfetch *f = NULL;
     memset(t, 0, sizeof *t);
@@ -537,6 +573,11 @@ mg_dsindex_run(const char *root, mg_dsindex_kind kind, int jobs,
     c->t = t;
     c->json_path = json_path;
     c->csv_path = csv_path;
+    if (base && root_from_base(root, base, c->prefix, sizeof c->prefix, err,
+                               errlen)) {
+        free(c);
+        return -1;
+    }
     mg_gm_names_load(c->prog, c->kit);
     int rc = -1;
     char e2[1200];

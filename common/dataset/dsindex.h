@@ -43,12 +43,13 @@ typedef struct {
 
 /* Index the dataset at root into json_path (JSON Lines) and/or csv_path
  * (either may be NULL, not both), sample.json read ahead by jobs threads
- * (dsfetch.h: 0 one per core, 1 none; the output is the same). 0, or -1
- * with one line in err. */
+ * (dsfetch.h: 0 one per core, 1 none; the output is the same). Paths are
+ * relative to root, or with base (may be NULL) to that directory
+ * ("../" where root is not under it). 0, or -1 with one line in err. */
 int mg_dsindex_run(const char *root, mg_dsindex_kind kind, int jobs,
                    const mg_dsprogress *progress, const char *json_path,
-                   const char *csv_path, mg_dsindex_totals *t, char *err,
-                   size_t errlen);
+                   const char *csv_path, const char *base,
+                   mg_dsindex_totals *t, char *err, size_t errlen);
 
 /* The column names of a kind, in output order; NULL-terminated. */
 const char *const *mg_dsindex_columns(mg_dsindex_kind kind);

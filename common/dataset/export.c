@@ -21,6 +21,7 @@
 #include "errmsg.h"
 #include "export_priv.h"
 #include "licenses.h"
+#include "outpath.h"
 #include "sampledir.h"
 
 /* ---- options ---- */
@@ -598,32 +599,13 @@ check_out(const mg_export_opts *o, const char *absroot, char *err,
                            "file or a pipe)");
         return 0;
     }
-    if (stat(o->out, &st)) {
-        if (errno != ENOENT && errno != ENOTDIR)
-            return mg_errf(err, errlen, "%s: %s", o->out, strerror(errno));
-        /* named here, not as the temporary beside it that fails later */
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", o->out);
-        char *slash = strrchr(dir, '/');
-        if (!slash) return 0;
-        if (slash == dir)
-            slash[1] = '\0';
-        else
-            *slash = '\0';
-        if (stat(dir, &st))
-            return mg_errf(err, errlen, "--out %s: directory %s: %s", o->out,
-                           dir, strerror(errno));
-        if (!S_ISDIR(st.st_mode))
-            return mg_errf(err, errlen, "--out %s: %s is not a directory",
-                           o->out, dir);
-        if (access(dir, W_OK | X_OK))
-            return mg_errf(err, errlen, "--out %s: cannot write in %s: %s",
-                           o->out, dir, strerror(errno));
-        return 0;
-    }
-    if (is_dir_format(o->fmt) != !!S_ISDIR(st.st_mode))
-        return mg_errf(err, errlen, "%s exists and is %s", o->out,
-                       S_ISDIR(st.st_mode) ? "a directory" : "not a directory");
+    char eg[32];
+    snprintf(eg, sizeof eg, "dataset.%s", fmt_names[o->fmt]);
+    if (mg_outpath_check("--out", o->out,
+                         is_dir_format(o->fmt) ? MG_OUT_DIR : MG_OUT_FILE,
+                         true, eg, err, errlen))
+        return -1;
+    if (stat(o->out, &st)) return 0; /* a new one */
     char real[PATH_MAX];
     if (realpath(o->out, real) && !strcmp(real, absroot))
         return mg_errf(err, errlen, "%s is the dataset itself", o->out);
@@ -795,6 +777,12 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
         split_path(o->out, by_split ? all_splits[k] : "", x->path,
                    sizeof x->path);
         if (!by_split) snprintf(x->path, sizeof x->path, "%s", o->out);
+        /* "hf/": the directory hf (its temporaries beside it, not in it) */
+        if (is_dir_format(o->fmt)) {
+            char t[sizeof x->path];
+            snprintf(x->path, sizeof x->path, "%s",
+                     mg_outpath_trim(x->path, t, sizeof t));
+        }
         x->o.out = x->path;
     }
     int rc = 0;

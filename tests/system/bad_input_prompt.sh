@@ -94,7 +94,7 @@ grep -q "disk is full" lines.txt || { cat coerr.txt; die "the line does not say 
 # eval: an unknown evaluation is named in one line (not the whole usage),
 # and an --output that cannot be written is refused before minutes of work
 expect_error "unknown evaluation 'nosuch'" "$MG_BIN" eval nosuch
-expect_error "cannot write in /proc/x" "$MG_BIN" eval validity --output /proc/x/y
+expect_error "directory /proc/x: No such file" "$MG_BIN" eval validity --output /proc/x/y
 expect_error "is a directory" "$MG_BIN" eval reliability --type det --output .
 # export: a split that is not one is refused (it exported nothing before)
 expect_error "'val' is not a split" "$MG_BIN" export ds --out x.jsonl --fmt jsonl --split train,val

@@ -196,11 +196,47 @@ bad "missing root" index-midi --dataset nowhere --out f.json
 grep -q "nowhere" err || die "missing root unnamed: $(cat err)"
 bad "unknown flag" index-audio --dataset flat --out f.json --frobnicate
 grep -q "frobnicate" err || die "unknown flag unnamed: $(cat err)"
-bad "no --out" index-midi --dataset flat
+bad "no ROOT" index-midi --out f.json
+grep -q "need --dataset ROOT" err || die "no ROOT: $(cat err)"
+bad "--out ending in /" index-midi --dataset flat --out adir2/
+grep -q "ends in '/'" err || die "--out DIR/: $(cat err)"
+[ ! -e adir2 ] || die "--out DIR/ made something"
+bad "--midi-dir missing" index-midi --dataset flat --midi-dir nowhere
+grep -q "midi-dir nowhere" err || die "--midi-dir unnamed: $(cat err)"
 bad "unwritable --out" index-midi --dataset flat --out no/such/dir/db.json
 grep -q "no/such/dir/db.json" err || die "unwritable --out unnamed: $(cat err)"
 mkdir adir
 bad "--out a directory" index-midi --dataset flat --out adir
 [ -d adir ] && [ -z "$(ls -A adir)" ] || die "--out a directory: adir changed"
 [ -z "$(find . -maxdepth 1 -name '*.tmp')" ] || die "a temporary file was left: $(ls -A)"
+
+# ---- the Python tool's spelling: -d, the default database, base dirs ----
+mkdir py && cd py || die "cd py"
+"$MG_BIN" index-midi -d ../shard -q || die "index-midi -d: no default --out"
+[ -f midi_db.json ] || die "no ./midi_db.json by default: $(ls -A)"
+"$MG_BIN" index-midi -d ../shard --midi-dir .. -o based.json -q ||
+    die "index-midi --midi-dir"
+"$MG_BIN" index-audio -d ../full --samples-dir ../full/00 -q ||
+    die "index-audio --samples-dir"
+[ -f audio_db.json ] || die "no ./audio_db.json by default"
+cd .. || die "cd .."
+# the same records; paths relative to ROOT, to the parent, from a sibling
+python3 - py/midi_db.json s3.json py/based.json py/audio_db.json <<'PYEOF' || die "base dirs: paths wrong"
+import json, os, sys
+load = lambda p: [json.loads(l) for l in open(p)]
+plain, ref, based, audio = map(load, sys.argv[1:])
+assert plain == ref, "the default database differs from --out's"
+assert len(based) == len(ref)
+for b, r in zip(based, ref):
+    assert b["path"] == "shard/" + r["path"], (b["path"], r["path"])
+    assert os.path.isfile(b["path"]), b["path"]
+    b["path"] = r["path"]
+    assert b == r
+assert audio, "no audio records"
+for a in audio:
+    # from full/00: ../00/... for shard 00's samples, ../01/... for 01's
+    p = os.path.normpath(os.path.join("full/00", a["path"]))
+    assert a["path"].startswith("../"), a["path"]
+    assert os.path.isfile(p), (a["path"], p)
+PYEOF
 true

@@ -97,9 +97,12 @@ $CHK jsonl sg.jsonl sharded --genre jaz,default --expect 120 \
 [ -f s.jams/0001/000119.jams ] || die "jams does not mirror the sharded layout"
 
 # ---- full audio: hf, jams, webdataset, parquet ----
-"$MG_BIN" export full -o hf -f hf -q || die "export hf"
+# the Python tool's README form: --out hf/ (a directory, slash and all)
+"$MG_BIN" export full --out hf/ --fmt hf 2> log || die "export hf: $(cat log)"
+grep -q "rows to hf (hf);.* in hf/LICENSES.md" log || die "hf summary: $(cat log)"
 $CHK hf hf full || die "hf judged wrong"
-"$MG_BIN" export full -o fj -f jams -q || die "export full jams"
+[ -z "$(ls -d hf.* hf/.tmp* 2>/dev/null)" ] || die "hf/ left temporaries: $(ls -A . hf)"
+"$MG_BIN" export full -o fj/ -f jams -q || die "export full jams"
 $CHK jams fj full || die "full jams judged wrong"
 "$MG_BIN" export full -o fw -f webdataset --shard-size 1 -q || die "export full wds"
 $CHK webdataset fw full --shard-size 1 || die "full webdataset judged wrong"
@@ -137,6 +140,14 @@ grep -q "exists" log || die "exists message: $(cat log)"
 "$MG_BIN" export flat -o nodir/x.parquet -f parquet 2> log && die "nodir/ accepted"
 [ "$(wc -l < log)" -eq 1 ] && grep -q "out nodir/x.parquet: directory nodir: No such" log \
     && ! grep -q tmp log || die "missing directory message: $(cat log)"
+# a file format into a directory: named, with a file name to give
+"$MG_BIN" export flat -o newdir/ 2> log && die "jsonl to newdir/ accepted"
+grep -qx "musicgen export: --out newdir/ ends in '/' (a directory); the output is one file: name it (e.g. newdir/dataset.jsonl)" log &&
+    [ ! -e newdir ] || die "jsonl to newdir/: $(cat log)"
+mkdir adir
+"$MG_BIN" export flat -o adir -f parquet 2> log && die "parquet to adir accepted"
+grep -q "adir is a directory;.*adir/dataset.parquet" log || die "parquet to adir: $(cat log)"
+rmdir adir || die "parquet to adir wrote in it"
 "$MG_BIN" export flat -o f.jsonl/x.jsonl 2> log && die "a file as directory accepted"
 grep -q "f.jsonl is not a directory" log || die "not-a-directory message: $(cat log)"
 # --out -: standard output, the same bytes as the file (a pipe and a
