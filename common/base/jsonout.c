@@ -44,7 +44,7 @@ mg_json_real(double v, int decimals)
  * trailing zeros dropped, since doubles below 1e9 are spaced far closer
  * than 1e-6. Returns false when the value is not such a number. */
 static bool
-put_real_fixed6(mg_gbuf *b, double v)
+real_fixed6(double v, char out[40], size_t *len)
 {
     double a = fabs(v);
     if (!(a == 0 || (a >= 1e-4 && a < 1e9))) return false;
@@ -68,9 +68,9 @@ put_real_fixed6(mg_gbuf *b, double v)
         *--q = (char)('0' + u % 10);
     while (u /= 10);
     if (k < 0) *--q = '-';
-    mg_gbuf_put(b, q, (size_t)(buf + sizeof buf - 1 - q));
+    *len = (size_t)(buf + sizeof buf - 1 - q);
+    memcpy(out, q, *len + 1);
     return true;
-
 }
 
 /* Shortest digits that read back to the same double, laid out as
@@ -78,15 +78,20 @@ put_real_fixed6(mg_gbuf *b, double v)
  * scientific. Any decimal of <= 15 significant digits that reads back to
  * v is what "%.15e" prints for v (padded with zeros), so one conversion
  * usually suffices; 16 and 17 digits are the fallbacks. */
-static void
-put_real(mg_gbuf *b, double v)
+void
+mg_json_real_text(double v, char *out, size_t n)
 {
     if (!isfinite(v)) {
-        mg_gbuf_puts(b, "null");
+        snprintf(out, n, "null");
         return;
     }
-    if (put_real_fixed6(b, v)) return;
-    char e[48], digits[24], buf[400];
+    char f[40];
+    size_t fl;
+    if (real_fixed6(v, f, &fl)) {
+        snprintf(out, n, "%s", f);
+        return;
+    }
+    char e[48], digits[24];
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(e, sizeof e, "%.*e", prec - 1, v);
         if (prec == 17 || strtod(e, NULL) == v) break;
@@ -102,13 +107,25 @@ put_real(mg_gbuf *b, double v)
     digits[nd] = 0;
     if (exp10 >= -4 && exp10 < 16) {
         int decimals = nd - 1 - exp10;
-        snprintf(buf, sizeof buf, "%.*f", decimals > 0 ? decimals : 0, v);
-        if (!strchr(buf, '.')) strcat(buf, ".0");
+        snprintf(out, n, "%.*f", decimals > 0 ? decimals : 0, v);
+        if (!strchr(out, '.') && strlen(out) + 3 <= n) strcat(out, ".0");
     } else {
-        snprintf(buf, sizeof buf, "%s%c%s%s%se%c%02d", e[0] == '-' ? "-" : "",
+        snprintf(out, n, "%s%c%s%s%se%c%02d", e[0] == '-' ? "-" : "",
                  digits[0], nd > 1 ? "." : "", digits + 1, "",
                  exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
     }
+}
+
+static void
+put_real(mg_gbuf *b, double v)
+{
+    char buf[400];
+    size_t len;
+    if (isfinite(v) && real_fixed6(v, buf, &len)) {
+        mg_gbuf_put(b, buf, len);
+        return;
+    }
+    mg_json_real_text(v, buf, sizeof buf);
     mg_gbuf_puts(b, buf);
 }
 

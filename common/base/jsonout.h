@@ -25,6 +25,9 @@ json_t *mg_json_real(double v, int decimals);
 /* Malloc'd text, ending in a newline; indent 2 (the layout above) or
  * compact when 0. */
 char *mg_json_dump(const json_t *j, int indent);
+/* v as mg_json_dump writes a real (shortest, '.' or exponent, "null" if
+ * not finite) into out (n >= 32 holds any). */
+void mg_json_real_text(double v, char *out, size_t n);
 /* Write the indented text to path (the caller makes it atomic). */
 int mg_json_write_file(const json_t *j, const char *path);
 

@@ -27,6 +27,7 @@
 #include "dsfetch.h"
 #include "dsread.h"
 #include "errmsg.h"
+#include "jsonout.h"
 #include "wavhdr.h"
 
 enum { T_STR, T_INT, T_REAL, T_BOOL };
@@ -142,16 +143,13 @@ puts_(ctx *c, const char *s)
     put(c, s, strlen(s));
 }
 
-/* Shortest text that reads back to v, always with '.' or an exponent. */
+/* Shortest text that reads back to v, always with '.' or an exponent,
+ * as sample.json writes reals (160.0, not 1.6e+02). */
 static void
 put_real(ctx *c, double v)
 {
-    char b[40];
-    for (int p = 1; p <= 17; p++) {
-        snprintf(b, sizeof b, "%.*g", p, v);
-        if (strtod(b, NULL) == v) break;
-    }
-    if (!strpbrk(b, ".e")) strcat(b, ".0");
+    char b[400];
+    mg_json_real_text(v, b, sizeof b);
     puts_(c, b);
 }
 

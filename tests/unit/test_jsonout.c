@@ -3,7 +3,9 @@
  * u64 beyond 2^63, shortest round-trip reals, stable bytes, and the
  * indented layout (flat arrays and objects on one line).
  */
+#include <math.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -84,6 +86,39 @@ nested_and_empty(void **state)
     json_decref(j);
 }
 
+/* A real alone, as the index (dsindex.c) writes its columns: the same
+ * text as in a dumped tree, never "%g"'s 1.6e+02 for 160. */
+static void
+real_text(void **state)
+{
+    (void)state;
+    static const struct {
+        double v;
+        const char *text;
+    } cases[] = {
+        {160.0, "160.0"},      {0.1, "0.1"},        {-2.5, "-2.5"},
+        {89.702909, "89.702909"}, {1e20, "1e+20"}, {1.5e-5, "1.5e-05"},
+        {123456789012.5, "123456789012.5"}, {0.0, "0.0"},
+        {1.0 / 3.0, "0.3333333333333333"},
+    };
+    char b[64];
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        mg_json_real_text(cases[k].v, b, sizeof b);
+        assert_string_equal(b, cases[k].text);
+        /* the same as a dumped tree's */
+        json_t *a = json_array();
+        json_array_append_new(a, json_real(cases[k].v));
+        char *t = mg_json_dump(a, 0);
+        char want[96];
+        snprintf(want, sizeof want, "[%s]\n", b);
+        assert_string_equal(t, want);
+        free(t);
+        json_decref(a);
+    }
+    mg_json_real_text(NAN, b, sizeof b);
+    assert_string_equal(b, "null");
+}
+
 int
 main(void)
 {
@@ -91,6 +126,7 @@ main(void)
         cmocka_unit_test(keys_sorted_and_reals_short),
         cmocka_unit_test(nested_and_empty),
         cmocka_unit_test(indented_layout),
+        cmocka_unit_test(real_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
