@@ -4,24 +4,31 @@
 #include "dsfile.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "errmsg.h"
 #include "jsonout.h"
+#include "sampledir.h"
 
 struct mg_dsout {
     FILE *f;
-    char path[4096], tmp[4200];
+    char path[4096], tmp[4400];
     int failed;
     bool stream; /* "-": standard output, nothing to rename */
 };
 
+/* ".<name>.tmp" beside path (mg_dsfile_replace: its callers hold the
+ * run lock, so one writer at a time) */
 static void
 tmp_name(const char *path, char *tmp, size_t n)
 {
@@ -88,6 +95,41 @@ mg_dsfile_replace(const char *path, const char *text, size_t len, char *err,
     return 0;
 }
 
+void
+mg_dsfile_sweep(const char *out, const char *host)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", out);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : out;
+    if (slash == dir) dir[1] = '\0';
+    else if (slash) *slash = '\0';
+    else snprintf(dir, sizeof dir, ".");
+    DIR *d = opendir(dir);
+    if (!d) return;
+    size_t bl = strlen(base), hl = strlen(host);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        if (strncmp(n, base, bl) || (strncmp(n + bl, ".tmp-", 5) &&
+                                     strncmp(n + bl, ".old-", 5)))
+            continue;
+        const char *h = n + bl + 5;
+        if (strncmp(h, host, hl) || h[hl] != '-') continue;
+        char *end;
+        long pid = strtol(h + hl + 1, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid() ||
+            !(kill((pid_t)pid, 0) && errno == ESRCH))
+            continue;
+        char p[PATH_MAX + 300];
+        snprintf(p, sizeof p, "%s/%s", dir, n);
+        struct stat st;
+        if (!lstat(p, &st) && S_ISDIR(st.st_mode)) mg_dir_remove(p);
+        else unlink(p);
+    }
+    closedir(d);
+}
+
 mg_dsout *
 mg_dsout_open(const char *path, char *err, size_t errlen)
 {
@@ -110,10 +152,26 @@ mg_dsout_open(const char *path, char *err, size_t errlen)
         }
         return o;
     }
-    tmp_name(path, o->tmp, sizeof o->tmp);
-    o->f = fopen(o->tmp, "we");
-    if (!o->f) {
+    /* ".<name>.tmp-<host>-<pid>", made here and nowhere else (O_EXCL):
+     * two commands writing one output at once (two index runs) each
+     * write their own and the last rename wins, whole; what a killed
+     * one left on this host goes first */
+    char host[64], stem[4200 - 100];
+    mg_tmp_host(host, sizeof host);
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(stem, sizeof stem, "%.*s/.%s", (int)(slash - path), path,
+                 slash + 1);
+    else
+        snprintf(stem, sizeof stem, ".%s", path);
+    mg_dsfile_sweep(stem, host);
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp-%s-%ld", stem, host,
+             (long)getpid());
+    unlink(o->tmp); /* ours, from an earlier output of this process */
+    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
         mg_errf(err, errlen, "cannot write %s: %s", o->tmp, strerror(errno));
+        if (fd >= 0) close(fd);
         free(o);
         return NULL;
     }

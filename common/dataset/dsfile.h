@@ -7,8 +7,12 @@
  *
  * mg_dsout streams a new version of a file line by line (a manifest of a
  * million rows needs no memory); nothing is visible until _commit.
- * Temporary names are ".<name>.tmp" beside the target: a later run
- * overwrites what a killed one left, so they never accumulate.
+ * Temporary names: ".<name>.tmp" beside the target for _replace (its
+ * callers, score and filter, hold the run lock: a later run overwrites
+ * what a killed one left); ".<name>.tmp-<host>-<pid>" for mg_dsout, whose
+ * outputs (the index's database) two commands may write at once: each
+ * writes its own, the last rename wins, and a killed one's leftover is
+ * swept by the next on this host (mg_dsfile_sweep), so none accumulate.
  */
 #ifndef MG_DSFILE_H
 #define MG_DSFILE_H
@@ -16,6 +20,13 @@
 #include <stddef.h>
 
 #include <jansson.h>
+
+/* What a writer killed on this host left beside out: "<out>.tmp-<host>-
+ * <pid>" (an output being written) and "<out>.old-<host>-<pid>" (a
+ * replaced directory on its way out) whose pid is gone; for a large
+ * export, gigabytes. Another host's are left alone (its writer may be
+ * running). */
+void mg_dsfile_sweep(const char *out, const char *host);
 
 /* Replace path by text[0..len) atomically. 0, or -1 with a message. */
 int mg_dsfile_replace(const char *path, const char *text, size_t len,

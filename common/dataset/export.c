@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dsfetch.h"
+#include "dsfile.h"
 #include "dsread.h"
 #include "errmsg.h"
 #include "export_priv.h"
@@ -803,7 +804,7 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
         snprintf(x->tmp, sizeof x->tmp, "%s.tmp-%s-%ld", x->path, host,
                  (long)getpid());
         if (to_stdout) snprintf(x->tmp, sizeof x->tmp, "-");
-        else mg_export_sweep_leftovers(x->path, host);
+        else mg_dsfile_sweep(x->path, host);
         if (is_dir_format(o->fmt)) {
             mg_dir_remove(x->tmp);
             if (mkdir(x->tmp, 0777))

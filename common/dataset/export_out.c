@@ -1,14 +1,12 @@
 /*
  * export_out — what the export's writers share on the output side: the
  * output buffer (mg_xbuf_*, a row as one JSON object), files hard-linked
- * or copied out of the tree (regular files only), and the removal of
- * what an export killed on this host left beside its output.
+ * or copied out of the tree (regular files only). (What an export
+ * killed on this host left beside its output: mg_dsfile_sweep.)
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,42 +139,3 @@ mg_export_link(const char *src, const char *dst, char *err, size_t errlen)
     return mg_errf(err, errlen, "%s: %s", dst, strerror(errno));
 }
 
-/* What an export killed on this host left beside out: "<out>.tmp-<host>-
- * <pid>" (the output being written) and "<out>.old-<host>-<pid>" (a
- * replaced directory on its way out) whose pid is gone; for a large
- * export, gigabytes. Another host's are left alone (its export may be
- * running). */
-void
-mg_export_sweep_leftovers(const char *out, const char *host)
-{
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", out);
-    char *slash = strrchr(dir, '/');
-    const char *base = slash ? slash + 1 : out;
-    if (slash == dir) dir[1] = '\0';
-    else if (slash) *slash = '\0';
-    else snprintf(dir, sizeof dir, ".");
-    DIR *d = opendir(dir);
-    if (!d) return;
-    size_t bl = strlen(base), hl = strlen(host);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        const char *n = e->d_name;
-        if (strncmp(n, base, bl) || (strncmp(n + bl, ".tmp-", 5) &&
-                                     strncmp(n + bl, ".old-", 5)))
-            continue;
-        const char *h = n + bl + 5;
-        if (strncmp(h, host, hl) || h[hl] != '-') continue;
-        char *end;
-        long pid = strtol(h + hl + 1, &end, 10);
-        if (*end || pid <= 0 || pid == (long)getpid() ||
-            !(kill((pid_t)pid, 0) && errno == ESRCH))
-            continue;
-        char p[PATH_MAX + 300];
-        snprintf(p, sizeof p, "%s/%s", dir, n);
-        struct stat st;
-        if (!lstat(p, &st) && S_ISDIR(st.st_mode)) mg_dir_remove(p);
-        else unlink(p);
-    }
-    closedir(d);
-}

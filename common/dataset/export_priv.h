@@ -175,10 +175,6 @@ mg_xwriter *mg_export_wds_new(const mg_export_opts *o, mg_export_stats *st,
 
 /* Write the fields of a row as one compact JSON object (JSONL, hf). */
 void mg_export_row_json(mg_gbuf *b, const mg_xrow *r);
-/* Remove what an export killed on this host left beside out (its
- * "<out>.tmp-<host>-<pid>" and "<out>.old-<host>-<pid>" whose pid is
- * gone); another host's are left alone. */
-void mg_export_sweep_leftovers(const char *out, const char *host);
 /* Hard link src to dst, or copy it when a link cannot be made (another
  * file system); 0 or -1 with a message. */
 int mg_export_link(const char *src, const char *dst, char *err,

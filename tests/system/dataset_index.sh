@@ -239,4 +239,30 @@ for a in audio:
     assert a["path"].startswith("../"), a["path"]
     assert os.path.isfile(p), (a["path"], p)
 PYEOF
+# ---- one output, two writers at once (slowed to overlap): each its own
+# temporary, both succeed, the result is one run's, whole (before, both
+# wrote one ".NAME.tmp": the later failed "cannot replace", and the file
+# held one's rows over the other's) ----
+"$MG_BIN" index-midi flat -o a.json -q || die "index flat"
+"$MG_BIN" index-midi shard -o b.json -q || die "index shard"
+MUSICGEN_FAULT_INDEX_ROW_DELAY_MS=30 "$MG_BIN" index-midi flat -o twice.json \
+    -j 1 -q 2> log1 & p1=$!
+sleep 0.2
+MUSICGEN_FAULT_INDEX_ROW_DELAY_MS=10 "$MG_BIN" index-midi shard -o twice.json \
+    -j 1 -q 2> log2 & p2=$!
+wait $p1 || die "first of two at once failed: $(cat log1)"
+wait $p2 || die "second of two at once failed: $(cat log2)"
+cmp -s twice.json a.json || cmp -s twice.json b.json ||
+    die "two writers at once: the database is neither run's"
+# a killed writer's temporary (this host, a pid that is gone) is swept by
+# the next; another host's is left alone (its writer may be running)
+host=$(hostname | tr -c 'A-Za-z0-9._\n' '_' | cut -c1-40)
+sh -c 'exit 0' & dead=$!; wait $dead
+: > ".once.json.tmp-$host-$dead"
+: > ".once.json.tmp-otherhost-$dead"
+"$MG_BIN" index-midi flat -o once.json -q || die "index after a kill"
+[ ! -e ".once.json.tmp-$host-$dead" ] || die "a dead writer's temporary stayed: $(ls -a)"
+[ -e ".once.json.tmp-otherhost-$dead" ] || die "another host's temporary was removed"
+rm -f ".once.json.tmp-otherhost-$dead"
+[ -z "$(ls -a | grep '\.tmp')" ] || die "temporaries left: $(ls -a | grep tmp)"
 true
