@@ -246,6 +246,8 @@ mg_cmd_export(int argc, char **argv)
         fprintf(stderr, "); left out: %" PRIu64 " half-written, %" PRIu64
                 " invalid, %" PRIu64 " failed (manifest), %" PRIu64
                 " filtered", st.partial, st.invalid, st.failed, st.filtered);
+        if (st.invalid)
+            fprintf(stderr, " (invalid, the first: %s)", st.first_invalid);
         if (st.no_audio)
             fprintf(stderr, ", %" PRIu64 " without a mix", st.no_audio);
         if (st.unreadable)

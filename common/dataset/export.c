@@ -846,7 +846,10 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
             continue;
         }
         if (!it->ok) {
-            st->invalid++;
+            if (!st->invalid++)
+                snprintf(st->first_invalid, sizeof st->first_invalid,
+                         "%s: %s", it->s.rel,
+                         it->s.error ? it->s.error : "unreadable");
             continue;
         }
         if (it->prep_rc != 1) {

@@ -90,6 +90,7 @@ typedef struct {
     uint64_t rows;        /* written */
     uint64_t partial;     /* half-written directories */
     uint64_t invalid;     /* sample.json unreadable or not valid JSON */
+    char first_invalid[400]; /* the first such sample and why, for the report */
     uint64_t failed;      /* manifest rows with status "failed" */
     uint64_t filtered;    /* complete, but not kept by a filter */
     uint64_t no_audio;    /* hf: complete, but without a mix */

@@ -59,6 +59,21 @@ class DatasetError(ValueError):
     such; the message names it."""
 
 
+def _unique_keys(pairs):
+    """An object of sample.json, refused when a name is in it twice (a hand
+    edit: musicgen writes none): json keeps the last silently, and export
+    and the commands leave such a sample out as invalid, as verify names
+    it."""
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise ValueError("key %r appears twice in one object" % k)
+            seen.add(k)
+    return d
+
+
 def _names(v, what):
     if v is None:
         return None
@@ -336,7 +351,7 @@ class DiskSample:
             path = os.path.join(self.dir, "sample.json")
             try:
                 with _open_regular(path, encoding="utf-8") as f:
-                    self._ann = json.load(f)
+                    self._ann = json.load(f, object_pairs_hook=_unique_keys)
             except OSError as e:
                 raise DatasetError("%s: %s" % (path, e.strerror)) from None
             except ValueError as e:

@@ -66,4 +66,39 @@ want = sum(len(json.load(open("ds/%06d/sample.json" % i))["notes"]["beat"]["onse
 assert [int(x) for x in r["i"]] == [0, 4], r
 assert int(r["n"]) == want, (r, want)
 PYEOF
+# a key twice in one object (a hand edit; valid JSON grammar, but readers
+# disagree on the value, and DuckDB refuses a JSON Lines file holding such
+# a row whole): left out as invalid by every format and named in the
+# summary; the commands that read sample.json count it unreadable, and
+# Python's Dataset refuses it when read
+rm -rf dk && mkdir dk && cp -R ds/000000 ds/000004 dk/ && cp -R ds/000000 dk/000001
+sed -i 's/^  "key": \("[^"]*"\),/  "key": \1,\n  "key": "Zb",/' dk/000001/sample.json
+grep -c '^  "key": ' dk/000001/sample.json | grep -qx 2 || die "the key was not doubled"
+for fmt in jsonl csv parquet; do
+    "$MG_BIN" export dk -o "dk.$fmt" 2> err.txt || die "export dk $fmt: $(cat err.txt)"
+    grep -q "2 rows to dk.$fmt ($fmt); left out: 0 half-written, 1 invalid.*(invalid, the first: 000001: sample.json: key \"key\" appears twice in one object (at byte [0-9]*))" err.txt ||
+        die "dk $fmt: $(cat err.txt)"
+done
+node "$TOOLS/duckdb/q.mjs" \
+    "SELECT list(sample_index ORDER BY sample_index) AS i FROM read_json('dk.jsonl')" \
+    "SELECT list(sample_index ORDER BY sample_index) AS i FROM read_parquet('dk.parquet')" \
+    > dk.json || die "duckdb cannot read the exports of dk: $(cat dk.json)"
+"$PY" - <<'PYEOF' || die "dk: rows wrong"
+import json
+q = [json.loads(l)["rows"][0] for l in open("dk.json").read().splitlines()]
+assert all([int(x) for x in r["i"]] == [0, 4] for r in q), q
+PYEOF
+"$MG_BIN" stats dk 2> err.txt | head -1 | grep -q "2 samples, .* 1 unreadable" || die "stats dk"
+"$MG_BIN" index-midi dk -o - -q | grep -q '"index":1,' && die "index-midi kept 000001"
+PYTHONPATH="$MG_SRC/python" "$PY" - <<'PYEOF' || die "python Dataset took a doubled key"
+from musicgen.dataset import Dataset, DatasetError
+ds = Dataset("dk")
+assert ds.by_index(0).annotation["key"]
+try:
+    ds.by_index(1).annotation
+except DatasetError as e:
+    assert "key 'key' appears twice in one object" in str(e), e
+else:
+    raise SystemExit("no DatasetError")
+PYEOF
 echo ok

@@ -518,10 +518,55 @@ mutations_agree(void **state)
     mutate_and_compare(doc, n, 3000);
 }
 
+/* mg_jdoc_dup_key: a name twice in one object, wherever it is (sorted
+ * names take a linear pass, others a sort; escaped names compared
+ * decoded), the later of the two returned; none in a clean document. */
+static void
+duplicate_keys(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *doc, *dup; /* dup: the text at the token found; NULL none */
+    } cases[] = {
+        {"{\"a\":1,\"b\":2,\"c\":{\"x\":1,\"y\":2}}", NULL},
+        {"{\"a\":1,\"ab\":2,\"b\":3}", NULL},
+        {"{\"b\":1,\"a\":2,\"c\":3}", NULL},     /* unsorted, none */
+        {"{\"a\":1,\"a\":2}", "a"},                  /* sorted run */
+        {"{\"b\":1,\"a\":2,\"b\":3}", "b"},        /* apart */
+        {"{\"a\":1,\"c\":{\"k\":1,\"k\":2}}", "k"}, /* nested */
+        {"{\"a\":[{\"k\":1},{\"k\":2,\"j\":0,\"k\":3}]}", "k"},
+        {"{\"a\":1,\"\\u0061\":2}", "\\u0061"},    /* escaped */
+        {"{\"key\":\"E\",\"key\":\"Zb\",\"mode\":1}", "key"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        mg_jdoc d = {0};
+        assert_int_equal(mg_jdoc_parse(&d, cases[k].doc, strlen(cases[k].doc),
+                                       NULL, 0), 0);
+        long t = mg_jdoc_dup_key(&d);
+        if (!cases[k].dup) {
+            assert_int_equal(t, -1);
+        } else {
+            assert_true(t > 0);
+            assert_int_equal(d.t[t].len, strlen(cases[k].dup));
+            assert_memory_equal(d.s + d.t[t].start, cases[k].dup,
+                                d.t[t].len);
+            /* the later of the two: the name was seen before it */
+            char q[16];
+            snprintf(q, sizeof q, "\"%s\"", cases[k].dup);
+            const char *first = strstr(cases[k].doc, q);
+            if (!strchr(cases[k].dup, '\\'))
+                assert_true(first && (size_t)(first - cases[k].doc) + 1 <
+                                         d.t[t].start);
+        }
+        mg_jdoc_free(&d);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(duplicate_keys),
         cmocka_unit_test(edge_cases),
         cmocka_unit_test(number_blocks),
         cmocka_unit_test(mutations_agree),
