@@ -2,9 +2,13 @@
  * verify — `musicgen verify ROOT [--jobs J] [--schema FILE]`: is the
  * dataset at ROOT whole? One line per problem (common/dataset/dsverify.h
  * lists the checks), a summary line, exit 0 only when nothing was found.
+ * With --fmt json, one JSON object instead: the problems as they are
+ * found (a stream: a broken tree of a million samples needs no memory),
+ * then the totals.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +18,12 @@
 #include "config.h"
 #include "dsargs.h"
 #include "dsverify.h"
+#include "jsonout.h"
 #include "progress.h"
 
 static const char usage[] =
-    "usage: musicgen verify ROOT [--jobs J] [--quick] [--schema FILE]\n"
+    "usage: musicgen verify ROOT [--jobs J] [--quick] [--fmt text|json]\n"
+    "       [--schema FILE]\n"
     "Checks a dataset tree (flat or sharded): every sample.json parses and\n"
     "validates against the schema, every file it names exists with the\n"
     "SHA-256 it records, WAV lengths agree with the annotation, and\n"
@@ -31,14 +37,73 @@ static const char usage[] =
     "  --progress     a progress line on stderr even when it is not a\n"
     "                 terminal (a line every 10 s; on a terminal it is\n"
     "                 shown anyway, and erased at the end)\n"
+    "  --fmt json     one JSON object on stdout instead of the lines:\n"
+    "                 \"problems\" (each {where, index, line, problem}, in\n"
+    "                 the order the lines come), then the totals and\n"
+    "                 \"whole\" (the exit status is the same)\n"
     "  --schema FILE  schema of sample.json (default: the installed one)\n";
+
+/* --fmt json: the problem lines ("<where>: <what>") the run writes, each
+ * turned into an element of the "problems" array as it comes (a stdio
+ * stream of our own over stdout, fopencookie). */
+typedef struct {
+    char line[8192];
+    size_t len;
+    uint64_t n;
+} jlines;
+
+static void
+jline_emit(jlines *j)
+{
+    j->line[j->len] = '\0';
+    char *sep = strstr(j->line, ": ");
+    const char *what = sep ? sep + 2 : j->line;
+    if (sep) *sep = '\0';
+    const char *where = sep ? j->line : "";
+    json_t *o = json_object();
+    json_object_set_new(o, "where", json_string(where));
+    /* a sample's directory ("000042", "000/000042"): its index */
+    const char *base = strrchr(where, '/');
+    base = base ? base + 1 : where;
+    size_t nd = strspn(base, "0123456789");
+    json_object_set_new(o, "index", nd >= 6 && !base[nd]
+                                        ? mg_json_u64(strtoull(base, NULL, 10))
+                                        : json_null());
+    /* "manifest.jsonl:7": the manifest's line */
+    const char *colon = strrchr(where, ':');
+    nd = colon ? strspn(colon + 1, "0123456789") : 0;
+    json_object_set_new(o, "line", nd && !colon[1 + nd]
+                                       ? json_integer(atol(colon + 1))
+                                       : json_null());
+    json_object_set_new(o, "problem", json_string(what));
+    char *t = mg_json_dump(o, 0);
+    json_decref(o);
+    if (t) {
+        t[strcspn(t, "\n")] = '\0';
+        printf("%s\n    %s", j->n++ ? "," : "", t);
+        free(t);
+    }
+    j->len = 0;
+}
+
+static ssize_t
+jlines_write(void *cookie, const char *buf, size_t size)
+{
+    jlines *j = cookie;
+    for (size_t i = 0; i < size; i++) {
+        if (buf[i] == '\n') jline_emit(j);
+        else if (j->len < sizeof j->line - 1) j->line[j->len++] = buf[i];
+    }
+    return (ssize_t)size;
+}
 
 int
 mg_cmd_verify(int argc, char **argv)
 {
-    static const char *const valued[] = {"--jobs", "-j", "--schema", NULL};
+    static const char *const valued[] = {"--jobs", "-j", "--schema", "--fmt",
+                                         "-f", NULL};
     const char *schema = NULL;
-    bool quick = false;
+    bool quick = false, json = false;
     mg_cliprog_mode pmode = MG_CLIPROG_AUTO;
     mg_cliprog prog;
     char defschema[4200], err[1200];
@@ -56,6 +121,13 @@ mg_cmd_verify(int argc, char **argv)
             pmode = MG_CLIPROG_ON;
         } else if (!strcmp(a.opt, "--quick")) {
             quick = true;
+        } else if (!strcmp(a.opt, "--fmt") || !strcmp(a.opt, "-f")) {
+            if (strcmp(a.val, "text") && strcmp(a.val, "json")) {
+                fprintf(stderr, "musicgen verify: --fmt must be text or json, "
+                        "not '%s'\n", a.val);
+                return 2;
+            }
+            json = !strcmp(a.val, "json");
         } else {
             return mg_dsargs_unknown(&a);
         }
@@ -78,14 +150,44 @@ mg_cmd_verify(int argc, char **argv)
     mg_dsverify_set_quick(v, quick);
     mg_dsverify_totals t;
     mg_dsprogress pg = mg_cliprog_start(&prog, "verify", root, pmode);
-    int rc =
-        mg_dsverify_run(v, root, (int)jobs, &pg, stdout, &t, err, sizeof err);
+    FILE *out = stdout;
+    jlines jl = {.len = 0};
+    if (json) {
+        cookie_io_functions_t io = {.write = jlines_write};
+        if (!(out = fopencookie(&jl, "w", io))) {
+            fprintf(stderr, "musicgen verify: %s\n", strerror(errno));
+            mg_dsverify_destroy(&v);
+            return 1;
+        }
+        json_t *jr = json_string(root);
+        char *rt = mg_json_dump(jr, 0);
+        json_decref(jr);
+        printf("{\"root\": %.*s, \"problems\": [", rt ? (int)strcspn(rt, "\n")
+                                                    : 4, rt ? rt : "null");
+        free(rt);
+    }
+    int rc = mg_dsverify_run(v, root, (int)jobs, &pg, out, &t, err, sizeof err);
+    if (json) {
+        fclose(out); /* the last line through jlines_write */
+        if (jl.len) jline_emit(&jl);
+    }
     mg_cliprog_end(&prog);
     mg_dsverify_destroy(&v);
     if (rc) {
+        if (json) printf("\n  ]}\n");
         fflush(stdout);
         fprintf(stderr, "musicgen verify: %s\n", err);
         return 1;
+    }
+    if (json) {
+        printf("%s],\n  \"samples\": %" PRIu64 ", \"half_written\": %" PRIu64
+               ", \"manifest_rows\": %" PRIu64 ", \"files\": %" PRIu64
+               ", \"bytes\": %" PRIu64 ", \"hashed\": %s, \"seconds\": %.3f, "
+               "\"jobs\": %ld, \"problem_count\": %" PRIu64
+               ", \"whole\": %s}\n", jl.n ? "\n  " : "", t.samples,
+               t.partials, t.rows, t.files, t.bytes, quick ? "false" : "true",
+               t.seconds, jobs, t.problems, t.problems ? "false" : "true");
+        return t.problems ? 1 : 0;
     }
     double mb = (double)t.bytes / 1e6;
     if (quick)

@@ -85,6 +85,29 @@ grep -q "^verify: bad: .* files of [0-9.]* MB, sizes and headers checked, not ha
     die "--quick summary: $(tail -1 q.txt)"
 "$MG_BIN" verify full --quick > q.txt || die "--quick refused a whole tree: $(cat q.txt)"
 grep -q "whole, 0 problems$" q.txt || die "--quick on a whole tree: $(cat q.txt)"
+# --fmt json: the same problems, in the same order, as one JSON object
+# (each with its sample's index or the manifest's line), and the totals
+"$MG_BIN" verify bad --fmt json > bad.json; [ $? -eq 1 ] || die "--fmt json of a broken tree: exit not 1"
+"$MG_BIN" verify full -f json --quick > full.json || die "--fmt json of a whole tree failed"
+"$PY" - <<'PYEOF' || die "verify --fmt json disagrees with the text report"
+import json
+lines = [l.rstrip("\n") for l in open("bad.txt") if not l.startswith("verify:")]
+j = json.load(open("bad.json"))
+got = [(p["where"] + ": " if p["where"] else "") + p["problem"] for p in j["problems"]]
+assert got == lines, (got, lines)
+assert j["problem_count"] == len(lines) and j["whole"] is False and j["hashed"] is True
+assert j["root"] == "bad" and j["samples"] >= 5 and j["manifest_rows"] > 0
+by = {p["where"]: p for p in j["problems"]}
+assert by["000/000001"]["index"] == 1 and by["000/000001"]["line"] is None
+assert by["manifest.jsonl:7"]["line"] == 7 and by["manifest.jsonl:7"]["index"] is None
+assert by["001/001000"]["index"] == 1000
+assert by["000/.tmp-000004-4242"]["index"] is None
+w = json.load(open("full.json"))
+assert w["problems"] == [] and w["whole"] is True and w["hashed"] is False, w
+assert w["problem_count"] == 0 and w["files"] > 0 and w["bytes"] > 0
+PYEOF
+"$MG_BIN" verify full --fmt yaml 2> err.txt; [ $? -eq 2 ] || die "--fmt yaml accepted"
+grep -q "fmt must be text or json, not 'yaml'" err.txt || die "--fmt yaml: $(cat err.txt)"
 
 # A WAV whose length disagrees with the annotation (its checksum fixed so
 # only the length speaks), and a manifest row that disagrees.
