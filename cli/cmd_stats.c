@@ -25,7 +25,8 @@ static const char usage[] =
     "half-written samples. One pass over the tree, constant memory.\n"
     "  --fmt json   one JSON object instead of the text report\n"
     "  --plot DIR   also write one SVG chart per count and histogram, and\n"
-    "               DIR/index.html showing them all\n"
+    "               DIR/index.html showing them all (DIR: new, empty, or\n"
+    "               an earlier --plot's, whose charts are replaced)\n"
     "  --jobs J     threads reading sample.json ahead (1..64, 1: none;\n"
     "               default one per core, at most 8)\n"
     "  --progress   a progress line on stderr even when it is not a\n"
@@ -69,6 +70,10 @@ mg_cmd_stats(int argc, char **argv)
     const char *root = a.root;
     if (mg_dsargs_dataset("stats", root)) return 1;
     /* the chart directory is checked before a pass that can take long */
+    if (plot && mg_dsstats_plot_dir_check(plot, err, sizeof err)) {
+        fprintf(stderr, "musicgen stats: %s\n", err);
+        return 1;
+    }
     if (plot && (mg_dir_make(plot) || access(plot, W_OK | X_OK))) {
         fprintf(stderr, "musicgen stats: --plot %s: %s\n", plot,
                 strerror(errno));

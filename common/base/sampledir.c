@@ -288,14 +288,21 @@ mg_sampledir_foreign(const char *root, char *what, size_t n)
             mg_names3_add(&t, de->d_name);
     closedir(d);
     if (!t.n) return 0;
-    size_t l = 0;
-    for (int i = 0; i < t.n && l < n; i++)
-        l += (size_t)snprintf(what + l, n - l, "%s%s",
-                              i ? (i == t.n - 1 && !t.more ? " and " : ", ")
-                                : "",
-                              t.name[i]);
-    if (t.more && l < n) snprintf(what + l, n - l, " and %d more", t.more);
+    mg_names3_text(&t, what, n);
     return 1;
+}
+
+void
+mg_names3_text(const mg_names3 *t, char *out, size_t n)
+{
+    size_t l = 0;
+    if (n) out[0] = '\0';
+    for (int i = 0; i < t->n && l < n; i++)
+        l += (size_t)snprintf(out + l, n - l, "%s%s",
+                              i ? (i == t->n - 1 && !t->more ? " and " : ", ")
+                                : "",
+                              t->name[i]);
+    if (t->more && l < n) snprintf(out + l, n - l, " and %d more", t->more);
 }
 
 void

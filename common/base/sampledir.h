@@ -50,6 +50,8 @@ typedef struct {
     int n, more;
 } mg_names3;
 void mg_names3_add(mg_names3 *t, const char *name);
+/* "a, b and c", "a, b, c and 4 more" into out. */
+void mg_names3_text(const mg_names3 *t, char *out, size_t n);
 
 /* Is root a directory of something else: there, not empty, yet holding
  * no dataset (no manifest.jsonl, no .musicgen/, no sample or shard

@@ -6,11 +6,13 @@
  */
 #include "dsstats.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "dsnames.h"
@@ -422,6 +424,41 @@ mg_dsstats_json(const mg_dsstats *s)
     return j;
 }
 
+/* The title every chart page carries: how a directory an earlier
+ * --plot wrote is told from a directory of something else. */
+#define PLOT_TITLE "<title>musicgen stats</title>"
+
+int
+mg_dsstats_plot_dir_check(const char *dir, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        struct stat st;
+        if (!stat(dir, &st) && !S_ISDIR(st.st_mode))
+            return mg_errf(err, errlen, "--plot %s is not a directory", dir);
+        return 0; /* absent: made by the plot, which names what stops it */
+    }
+    mg_names3 t = {0};
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            mg_names3_add(&t, de->d_name);
+    closedir(d);
+    if (!t.n) return 0;
+    char path[4300], head[512];
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    FILE *f = fopen(path, "re");
+    size_t got = f ? fread(head, 1, sizeof head - 1, f) : 0;
+    if (f) fclose(f);
+    head[got] = '\0';
+    if (strstr(head, PLOT_TITLE)) return 0; /* an earlier plot: replaced */
+    char what[300];
+    mg_names3_text(&t, what, sizeof what);
+    return mg_errf(err, errlen, "--plot %s holds other files (%s) and no "
+                   "earlier stats page: give a new or empty directory", dir,
+                   what);
+}
+
 int
 mg_dsstats_plot(const mg_dsstats *s, const char *dir, char *err,
                 size_t errlen)
@@ -438,7 +475,7 @@ mg_dsstats_plot(const mg_dsstats *s, const char *dir, char *err,
         return mg_errf(err, errlen, "cannot write %s: %s", path,
                        strerror(errno));
     fprintf(html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-                  "<title>musicgen stats</title></head>\n<body style=\""
+                  PLOT_TITLE "</head>\n<body style=\""
                   "font-family: sans-serif\">\n<h1>musicgen stats</h1>\n"
                   "<p>%llu samples, %llu failed, %llu half-written</p>\n",
             (unsigned long long)s->samples,

@@ -44,6 +44,11 @@ json_t *mg_dsstats_json(const mg_dsstats *s);
 
 /* Write one SVG chart per dimension and histogram into dir (made if
  * needed), plus index.html showing them all. 0, or -1 with err. */
+/* May --plot write into dir: absent, empty, or a directory an earlier
+ * plot wrote (its index.html is ours: the charts are replaced)? A
+ * directory of something else is refused (its index.html would be
+ * replaced), naming what it holds. 0, or -1 and one line in err. */
+int mg_dsstats_plot_dir_check(const char *dir, char *err, size_t errlen);
 int mg_dsstats_plot(const mg_dsstats *s, const char *dir, char *err,
                     size_t errlen);
 

@@ -91,4 +91,16 @@ touch afile
 [ ! -s out.txt ] && [ "$(wc -l < e.txt)" -eq 1 ] &&
     grep -q "^musicgen stats: --plot afile/charts: Not a directory" e.txt ||
     die "--plot under a file: $(cat out.txt e.txt)"
+# --plot into a directory of something else is refused before the pass,
+# nothing in it touched (its index.html would have been replaced); into
+# an earlier plot's it replaces the charts
+mkdir site && echo "my page" > site/index.html && echo x > site/logo.svg
+"$MG_BIN" stats shard --plot site > out.txt 2> e.txt && die "--plot into a foreign directory accepted"
+[ ! -s out.txt ] && grep -qx "musicgen stats: --plot site holds other files (index.html and logo.svg) and no earlier stats page: give a new or empty directory" e.txt ||
+    die "--plot into a foreign directory: $(cat out.txt e.txt)"
+[ "$(cat site/index.html)" = "my page" ] && [ "$(ls site | wc -l)" -eq 2 ] || die "a foreign --plot directory was changed"
+"$MG_BIN" stats shard --plot plots > /dev/null || die "--plot into an earlier plot's directory refused"
+diff -r plots plots2 > /dev/null || die "charts replaced differ"
+"$MG_BIN" stats shard --plot afile > out.txt 2> e.txt && die "--plot a file accepted"
+grep -qx "musicgen stats: --plot afile is not a directory" e.txt || die "--plot a file: $(cat e.txt)"
 echo "stats ok"
