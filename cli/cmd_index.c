@@ -19,7 +19,7 @@
 
 static const char usage_fmt[] =
     "usage: musicgen %s [--dataset|-d] ROOT [--out|-o DB.json] [--csv FILE]\n"
-    "       [%s DIR] [--jobs J] [-q] [--progress]\n"
+    "       [%s DIR] [--force] [--jobs J] [-q] [--progress]\n"
     "Writes one record per %s\n"
     "of the dataset at ROOT (flat or sharded), in index order, with its\n"
     "sample's ground truth from sample.json. Columns:\n"
@@ -27,15 +27,33 @@ static const char usage_fmt[] =
     "--out: JSON Lines (one object a line: jq and DuckDB's read_json read\n"
     "it as it is); --csv: the same columns as CSV with a header (either or\n"
     "both; - is standard output). With neither: --out ./%s. An\n"
-    "existing file is replaced (an index is rebuilt whole; written beside\n"
-    "and renamed into place). Paths are relative to ROOT, or with %s\n"
-    "to DIR (../ where ROOT is not under it). Failed, half-written and\n"
-    "unreadable samples and missing files are left out and counted on the\n"
-    "summary line. --jobs J: threads reading sample.json ahead (1..64, 1:\n"
-    "none; default one per core, at most 8; the output is the same).\n"
-    "--progress: a progress line on stderr even when it is not a terminal\n"
-    "(every 10 s; on a terminal it is shown anyway unless -q). Schema and\n"
-    "example queries: docs/index.md.\n";
+    "existing index is replaced (rebuilt whole; written beside and renamed\n"
+    "into place); any other file only with --force (the Python tool's\n"
+    "database of that name is not ours). Paths are relative to ROOT, or\n"
+    "with %s to DIR (../ where ROOT is not under it). Failed,\n"
+    "half-written and unreadable samples and missing files are left out\n"
+    "and counted on the summary line. --jobs J: threads reading\n"
+    "sample.json ahead (1..64, 1: none; default one per core, at most 8;\n"
+    "the output is the same). --progress: a progress line on stderr even\n"
+    "when it is not a terminal (every 10 s; on a terminal it is shown\n"
+    "anyway unless -q). Schema and example queries: docs/index.md.\n";
+
+/* May the index replace path: absent, standard output, empty, or an
+ * index (ours begin `{"path":` as JSON Lines, `path,sample_dir,` as CSV)?
+ * Anything else - the Python tool's MidiManager database of the same
+ * default name, a file named by mistake - wants --force. */
+static bool
+replaceable(const char *path)
+{
+    if (!strcmp(path, "-")) return true;
+    FILE *f = fopen(path, "re");
+    if (!f) return true;
+    char head[32];
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return n == 0 || (n >= 8 && !memcmp(head, "{\"path\":", 8)) ||
+           (n >= 16 && !memcmp(head, "path,sample_dir,", 16));
+}
 
 static int
 index_cmd(mg_dsindex_kind kind, int argc, char **argv)
@@ -46,7 +64,7 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
     const char *base_opt = midi ? "--midi-dir" : "--samples-dir";
     const char *db = midi ? "midi_db.json" : "audio_db.json";
     const char *root = NULL, *out = NULL, *csv = NULL, *base = NULL;
-    bool quiet = false, progress = false;
+    bool quiet = false, progress = false, force = false;
     mg_cliprog prog;
     long jobs = 0;
     char err[1200], cols[1200] = "";
@@ -66,6 +84,8 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
             quiet = true;
         } else if (!strcmp(a, "--progress")) {
             progress = true;
+        } else if (!strcmp(a, "--force")) {
+            force = true;
         } else if (!strcmp(a, "--jobs") || !strcmp(a, "-j")) {
             if (mg_dsargs_jobs(cmd, i + 1 < argc ? argv[i + 1] : NULL, &jobs))
                 return 2;
@@ -110,6 +130,15 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
                                  sizeof err))) {
         fprintf(stderr, "musicgen %s: %s\n", cmd, err);
         return 2;
+    }
+    for (int k = 0; k < 2 && !force; k++) {
+        const char *p = k ? csv : out;
+        if (p && !replaceable(p)) {
+            fprintf(stderr, "musicgen %s: %s %s exists and is not an index "
+                    "(it does not begin as one); --force replaces it\n", cmd,
+                    k ? "--csv" : "--out", p);
+            return 2;
+        }
     }
     struct stat st;
     if (base && stat(base, &st)) {

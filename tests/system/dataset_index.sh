@@ -219,6 +219,19 @@ mkdir py && cd py || die "cd py"
 "$MG_BIN" index-audio -d ../full --samples-dir ../full/00 -q ||
     die "index-audio --samples-dir"
 [ -f audio_db.json ] || die "no ./audio_db.json by default"
+# an index is rebuilt over an index; any other file under the name (the
+# Python tool's MidiManager database is ./midi_db.json too) only with --force
+"$MG_BIN" index-midi -d ../shard -q || die "rebuilding ./midi_db.json refused"
+echo '{"files": {}, "version": 1}' > midi_db.json
+"$MG_BIN" index-midi -d ../shard 2> log; [ $? -eq 2 ] || die "a foreign midi_db.json replaced"
+grep -qx "musicgen index-midi: --out midi_db.json exists and is not an index (it does not begin as one); --force replaces it" log ||
+    die "foreign midi_db.json: $(cat log)"
+grep -q '"version": 1' midi_db.json || die "the foreign midi_db.json changed"
+"$MG_BIN" index-midi -d ../shard --csv notes.txt -q 2>/dev/null || true
+echo "my notes" > notes.txt
+"$MG_BIN" index-midi -d ../shard --csv notes.txt -q 2> log && die "--csv over a foreign file accepted"
+"$MG_BIN" index-midi -d ../shard --force -q || die "--force"
+cmp -s midi_db.json ../s3.json || die "--force did not write the index"
 cd .. || die "cd .."
 # the same records; paths relative to ROOT, to the parent, from a sibling
 python3 - py/midi_db.json s3.json py/based.json py/audio_db.json <<'PYEOF' || die "base dirs: paths wrong"
