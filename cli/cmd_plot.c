@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "jdoc.h"
 #include "png.h"
 #include "midiread.h"
 #include "spectro.h"
@@ -262,10 +263,10 @@ mg_cmd_plot(int argc, char **argv)
     }
     char p[1300], err[3000];
     snprintf(p, sizeof p, "%s/sample.json", dir);
-    json_error_t je;
-    json_t *sj = json_load_file(p, 0, &je);
+    /* not json_load_file: a seed above 2^63 is "too big" for jansson */
+    json_t *sj = mg_jdoc_json_file(p, err, sizeof err);
     if (!sj) {
-        fprintf(stderr, "musicgen plot: %s: %s\n", p, je.text);
+        fprintf(stderr, "musicgen plot: %s\n", err);
         return 1;
     }
     int rc = 0;

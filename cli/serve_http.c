@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jsonout.h"
 #include "procs.h"
 #include "sampledir.h"
 #include "midiread.h"
@@ -55,7 +56,9 @@ serve_send_buf(struct MHD_Connection *c, unsigned status, const char *type,
 enum MHD_Result
 serve_send_json(struct MHD_Connection *c, unsigned status, json_t *o)
 {
-    char *s = json_dumps(o, JSON_COMPACT);
+    /* the canonical writer: a sample.json's seed above 2^63 (kept as
+     * mg_json_u64) goes out as the number it is */
+    char *s = mg_json_dump(o, 0);
     json_decref(o);
     if (!s)
         return MHD_NO;

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jdoc.h"
 #include "procs.h"
 #include "sampledir.h"
 #include "midiread.h"
@@ -135,10 +136,10 @@ serve_view(server *s, struct MHD_Connection *c, const char *ref)
     if (serve_sample_dir(s, ref, dir, sizeof dir, root, sizeof root) ||
         serve_inside(root, dir, "sample.json", real))
         return serve_not_found(c);
-    json_error_t je;
-    json_t *sj = json_load_file(real, 0, &je);
-    if (!sj)
-        return serve_send_error(c, 500, "sample.json: %s", je.text);
+    char jerr[600];
+    /* not json_load_file: a seed above 2^63 is "too big" for jansson */
+    json_t *sj = mg_jdoc_json_file(real, jerr, sizeof jerr);
+    if (!sj) return serve_send_error(c, 500, "%s", jerr);
     json_t *notes = json_object();
     for (int l = 0; l < LAYERS; l++) {
         char name[64], err[300];
@@ -320,7 +321,7 @@ serve_spectrogram(server *s, struct MHD_Connection *c, const char *ref)
     if (width < 64)
         return serve_send_error(c, 400,
                                 "width must be an integer in 64..4096");
-    json_t *sj = json_load_file(real, 0, NULL);
+    json_t *sj = mg_jdoc_json_file(real, NULL, 0);
     size_t nb = 0, nd = 0, np = 0;
     double *beats = times_of(sj, "beat_times", &nb);
     double *downs = times_of(sj, "downbeat_times", &nd);

@@ -155,6 +155,11 @@ long mg_jdoc_dup_key(const mg_jdoc *d);
  * that is not valid UTF-8 or on allocation failure. */
 json_t *mg_jdoc_to_json(const mg_jdoc *d, uint32_t i);
 
+/* A JSON file (sample.json) as a jansson tree, integers past int64 kept
+ * (mg_json_u64, exact through mg_json_dump; jansson's own loader refuses
+ * a seed above 2^63: "too big integer"). NULL and one line in err. */
+json_t *mg_jdoc_json_file(const char *path, char *err, size_t errlen);
+
 /* A jansson integer, or a u64 made by mg_json_u64 (read back by
  * mg_jdoc_to_json), as u64; 0, or -1 when v is neither. */
 int mg_jdoc_json_u64(const json_t *v, uint64_t *out);

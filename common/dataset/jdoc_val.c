@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errmsg.h"
 #include "jsonout.h"
+#include "rfile.h"
 
 static int
 hexval(const char *h)
@@ -566,4 +568,22 @@ mg_jdoc_dup_key(const mg_jdoc *d)
     free(kv);
     free(arena);
     return found;
+}
+
+json_t *
+mg_jdoc_json_file(const char *path, char *err, size_t errlen)
+{
+    char *text = NULL, msg[300];
+    size_t len = 0;
+    if (mg_rfile_read(path, MG_RFILE_JSON_MAX, &text, &len, err, errlen) < 0)
+        return NULL;
+    mg_jdoc d = {0};
+    json_t *j = NULL;
+    if (mg_jdoc_parse(&d, text, len, msg, sizeof msg))
+        mg_errf(err, errlen, "%s: %s", path, msg);
+    else if (!(j = mg_jdoc_to_json(&d, 0)))
+        mg_errf(err, errlen, "%s: not UTF-8, or out of memory", path);
+    mg_jdoc_free(&d);
+    free(text);
+    return j;
 }

@@ -76,6 +76,18 @@ curl -fsS "${U}api/dataset" | grep -q '"samples":\[0,1\]' || die "dataset listin
 curl -fsS "${U}api/view/ds/1" >v.json || die "view of ds/1"
 "$PY" -c "import json,sys; v=json.load(open('v.json')); assert v['sample']['sample_index']==1 and any(v['notes'].values()), v['notes'].keys()" ||
     die "ds/1 view"
+# a seed above 2^63 (jansson's own loader calls it "too big integer"):
+# the view of sample 0 carries it exactly, and `musicgen plot` draws it
+curl -fsS "${U}api/view/ds/0" >v0.json || die "view of ds/0 (seed above 2^63)"
+"$PY" - <<'PYEOF' || die "ds/0 view: seed not exact"
+import json
+v = json.load(open("v0.json"))
+s = json.load(open("ds/000000/sample.json"))
+assert s["seed"] >= 2**63, s["seed"]          # the case this checks
+assert v["sample"]["seed"] == s["seed"], (v["sample"]["seed"], s["seed"])
+PYEOF
+"$MG_BIN" plot ds/000000 --piano-roll roll0.svg 2> log || die "plot of a sample seeded above 2^63: $(cat log)"
+grep -q "<svg" roll0.svg || die "plot: no SVG"
 # validation and the bound on concurrent generations
 [ "$(code -X POST "${U}api/generate?seed=1&mode=bogus")" = 400 ] || die "bad mode not 400"
 [ "$(code -X POST "${U}api/generate?seed=1&genre=..%2Fx")" = 400 ] || die "bad genre not 400"
