@@ -45,7 +45,11 @@ static const char usage_fmt[] =
 static bool
 replaceable(const char *path)
 {
-    if (!strcmp(path, "-")) return true;
+    struct stat st;
+    /* "-", new, or a device or FIFO (written into, never read here: a
+     * FIFO's open would wait for a writer) */
+    if (!strcmp(path, "-") || stat(path, &st) || !S_ISREG(st.st_mode))
+        return true;
     FILE *f = fopen(path, "re");
     if (!f) return true;
     char head[32];

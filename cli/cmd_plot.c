@@ -17,11 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "jdoc.h"
 #include "png.h"
 #include "midiread.h"
+#include "outpath.h"
 #include "spectro.h"
 
 #define ML 80.0     /* left margin (lane names) */
@@ -47,6 +49,50 @@ xml_text(FILE *f, const char *s)
         else
             fputc(*s, f);
     }
+}
+
+
+/* The picture's file: written beside where out leads and renamed over it
+ * (a reader never sees half of one), or straight into a device or FIFO
+ * (/dev/stdout; "-" is standard output), which must not be renamed over.
+ * out_close: 0, or -1 with errno. */
+typedef struct {
+    FILE *f;
+    bool in_place;
+    char tgt[1300], tmp[1400];
+} outf;
+
+static FILE *
+out_open(outf *o, const char *out, const char *mode)
+{
+    o->in_place = mg_outpath_target(out, o->tgt, sizeof o->tgt) ==
+                  MG_OUT_IN_PLACE;
+    if (!strcmp(out, "-")) {
+        o->f = stdout;
+        snprintf(o->tmp, sizeof o->tmp, "standard output");
+        return o->f;
+    }
+    snprintf(o->tmp, sizeof o->tmp, "%s%s", o->tgt, o->in_place ? "" : ".tmp");
+    return o->f = fopen(o->tmp, mode);
+}
+
+static int
+out_close(outf *o)
+{
+    int bad = ferror(o->f);
+    int rc = o->f == stdout ? fflush(stdout) : fclose(o->f);
+    if (bad && !rc) {
+        rc = -1;
+        errno = EIO;
+    }
+    o->f = NULL;
+    if (rc) {
+        int en = errno;
+        if (!o->in_place) unlink(o->tmp);
+        errno = en;
+        return -1;
+    }
+    return o->in_place ? 0 : rename(o->tmp, o->tgt);
 }
 
 static int
@@ -75,13 +121,12 @@ piano_roll(const char *dir, json_t *sj, const char *out, char *err,
     }
     const double PART_H = 22, CHORD_H = 20, LANE_H = 80, top = 42;
     double H = top + LANE_H * present + 16;
-    char tmp[1300];
-    snprintf(tmp, sizeof tmp, "%s.tmp", out);
-    FILE *f = fopen(tmp, "w");
+    outf of;
+    FILE *f = out_open(&of, out, "w");
     if (!f) {
         for (int l = 0; l < 4; l++)
             free(nv[l]);
-        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        snprintf(err, errlen, "%s: %s", of.tmp, strerror(errno));
         return -1;
     }
 #define X(t) (ML + (t) / dur * W)
@@ -163,7 +208,7 @@ piano_roll(const char *dir, json_t *sj, const char *out, char *err,
                 t % 60);
     fputs("</svg>\n", f);
 #undef X
-    if (fclose(f) || rename(tmp, out)) {
+    if (out_close(&of)) {
         snprintf(err, errlen, "%s: %s", out, strerror(errno));
         return -1;
     }
@@ -207,14 +252,18 @@ spectrogram(const char *dir, json_t *sj, const char *out, int width,
     free(p);
     if (rc)
         return -1;
-    char tmp[1300];
-    snprintf(tmp, sizeof tmp, "%s.tmp", out);
-    FILE *f = fopen(tmp, "wb");
-    rc = !f || fwrite(png, 1, len, f) != len;
-    if (f && fclose(f))
-        rc = 1;
+    outf of;
+    FILE *f = out_open(&of, out, "wb");
+    if (f && fwrite(png, 1, len, f) != len) {
+        int en = errno;
+        if (f != stdout) fclose(f);
+        if (!of.in_place) unlink(of.tmp);
+        errno = en;
+        f = NULL;
+    }
+    rc = !f || out_close(&of);
     free(png);
-    if (rc || rename(tmp, out)) {
+    if (rc) {
         snprintf(err, errlen, "%s: %s", out, strerror(errno));
         return -1;
     }

@@ -29,7 +29,8 @@ struct mg_ofile {
     int fd;
     char *path;
     bool direct;
-    bool stream;      /* standard output: write(), in order, no offsets */
+    bool stream;      /* standard output, a device, a FIFO: write(), in
+                         order, no offsets */
     char *buf[2];
     size_t fill;      /* bytes in buf[cur] */
     int cur;          /* the buffer the caller fills */
@@ -141,6 +142,11 @@ mg_ofile_open(const char *path, char *err, size_t errlen)
         free(f);
         return NULL;
     }
+    /* a device or a FIFO (/dev/null, a named pipe): written in order like
+     * standard output, not synced (they take no fsync) */
+    struct stat fst;
+    if (!f->stream && !fstat(f->fd, &fst) && !S_ISREG(fst.st_mode))
+        f->stream = true;
     for (int i = 0; i < 2; i++)
         if (posix_memalign((void **)&f->buf[i], OALIGN, OBUF)) {
             f->buf[i] = NULL;

@@ -4,6 +4,8 @@
 #include "outpath.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -71,4 +73,63 @@ mg_outpath_check(const char *opt, const char *path, mg_outkind kind,
         return mg_errf(err, errlen, "%s %s: cannot write in %s: %s", opt,
                        path, dir, strerror(errno));
     return 0;
+}
+
+mg_outmode
+mg_outpath_target(const char *path, char *target, size_t n)
+{
+    snprintf(target, n, "%s", path);
+    if (!strcmp(path, "-")) return MG_OUT_IN_PLACE;
+    struct stat st, lst;
+    if (stat(path, &st)) {
+        /* new; or a link to a file yet to be made: that file, as the
+         * shell's > makes it */
+        char link[PATH_MAX];
+        ssize_t k;
+        if (lstat(path, &lst) || !S_ISLNK(lst.st_mode) ||
+            (k = readlink(path, link, sizeof link - 1)) <= 0)
+            return MG_OUT_REPLACE;
+        link[k] = '\0';
+        const char *slash = strrchr(path, '/');
+        if (link[0] == '/' || !slash)
+            snprintf(target, n, "%s", link);
+        else
+            snprintf(target, n, "%.*s/%s", (int)(slash - path), path, link);
+        return MG_OUT_REPLACE;
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return MG_OUT_IN_PLACE;
+    char real[PATH_MAX];
+    if (!lstat(path, &lst) && S_ISLNK(lst.st_mode) && realpath(path, real))
+        snprintf(target, n, "%s", real);
+    return MG_OUT_REPLACE;
+}
+
+int
+mg_outpath_resolve(const char *path, char *out, size_t n)
+{
+    char real[PATH_MAX];
+    if (realpath(path, real)) {
+        snprintf(out, n, "%s", real);
+        return 0;
+    }
+    if (errno != ENOENT) return -1;
+    char dir[PATH_MAX], t[PATH_MAX];
+    mg_outpath_trim(path, t, sizeof t);
+    snprintf(dir, sizeof dir, "%s", t);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : t;
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = '\0';
+    else *slash = '\0';
+    if (!realpath(dir, real)) return -1;
+    snprintf(out, n, "%s%s%s", real, strcmp(real, "/") ? "/" : "", base);
+    return 0;
+}
+
+bool
+mg_path_holds(const char *outer, const char *inner)
+{
+    size_t n = strlen(outer);
+    if (!strcmp(outer, "/")) return true;
+    return !strncmp(outer, inner, n) && (inner[n] == '\0' || inner[n] == '/');
 }

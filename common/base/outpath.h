@@ -35,4 +35,22 @@ const char *mg_outpath_trim(const char *path, char *buf, size_t len);
 int mg_outpath_check(const char *opt, const char *path, mg_outkind kind,
                      bool replace, const char *eg, char *err, size_t errlen);
 
+/* How an output file is written. MG_OUT_REPLACE: a temporary beside
+ * target, renamed over it (target: path, or where its symbolic links
+ * lead, a link to a file yet to be made included - renaming over a link
+ * would replace the link, not the file).
+ * MG_OUT_IN_PLACE: straight into path, nothing renamed: "-", or an
+ * existing device, FIFO or socket (/dev/null, /dev/stdout, a named pipe:
+ * renaming over one would replace the node itself, /dev/null included
+ * when run as root). */
+typedef enum { MG_OUT_REPLACE, MG_OUT_IN_PLACE } mg_outmode;
+mg_outmode mg_outpath_target(const char *path, char *target, size_t n);
+
+/* Where path is or would be: its real path, or its directory's real
+ * path and its name when it does not exist yet. 0, or -1 (errno). */
+int mg_outpath_resolve(const char *path, char *out, size_t n);
+
+/* Is inner the directory outer or under it (both real paths)? */
+bool mg_path_holds(const char *outer, const char *inner);
+
 #endif

@@ -18,13 +18,14 @@
 
 #include "errmsg.h"
 #include "jsonout.h"
+#include "outpath.h"
 #include "sampledir.h"
 
 struct mg_dsout {
     FILE *f;
     char path[4096], tmp[4400];
     int failed;
-    bool stream; /* "-": standard output, nothing to rename */
+    bool stream; /* "-", a device, a FIFO: written into, nothing renamed */
 };
 
 /* ".<name>.tmp" beside path (mg_dsfile_replace: its callers hold the
@@ -138,14 +139,24 @@ mg_dsout_open(const char *path, char *err, size_t errlen)
         mg_errf(err, errlen, "out of memory");
         return NULL;
     }
-    snprintf(o->path, sizeof o->path, "%s", path);
-    if (!strcmp(path, "-")) {
-        /* a stream of our own over descriptor 1, closed at commit */
+    /* a device or a FIFO (/dev/stdout, a named pipe) is written into as
+     * standard output is, never renamed over (that would replace the
+     * node itself); a symbolic link, beside where it leads */
+    char target[sizeof o->path];
+    bool in_place =
+        mg_outpath_target(path, target, sizeof target) == MG_OUT_IN_PLACE;
+    snprintf(o->path, sizeof o->path, "%s", target);
+    path = o->path;
+    if (in_place) {
+        /* a stream of our own (descriptor 1, or the node), closed at
+         * commit */
         o->stream = true;
-        snprintf(o->tmp, sizeof o->tmp, "standard output");
-        int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+        bool out1 = !strcmp(path, "-");
+        snprintf(o->tmp, sizeof o->tmp, "%s", out1 ? "standard output" : path);
+        int fd = out1 ? fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
+                      : open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
-            mg_errf(err, errlen, "standard output: %s", strerror(errno));
+            mg_errf(err, errlen, "%s: %s", o->tmp, strerror(errno));
             if (fd >= 0) close(fd);
             free(o);
             return NULL;
@@ -212,7 +223,7 @@ mg_dsout_commit(mg_dsout **op, char *err, size_t errlen)
     if (fclose(o->f) && !o->failed) o->failed = errno;
     if (o->stream) {
         if (o->failed)
-            rc = mg_errf(err, errlen, "cannot write standard output: %s",
+            rc = mg_errf(err, errlen, "cannot write %s: %s", o->tmp,
                          strerror(o->failed));
     } else if (o->failed) {
         rc = mg_errf(err, errlen, "cannot write %s: %s", o->tmp,

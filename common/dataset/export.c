@@ -587,10 +587,13 @@ writer_new(const mg_export_opts *o, mg_export_stats *st, const char *path,
     return NULL;
 }
 
-/* Is the output free to take (or may it be replaced)? */
+/* Is the output free to take (or may it be replaced)? Never the dataset,
+ * a directory holding it (replacing it would delete the dataset), a
+ * directory inside it, or a file inside a sample or in place of one of
+ * its own (manifest.jsonl, LICENSES.md). */
 static int
-check_out(const mg_export_opts *o, const char *absroot, char *err,
-          size_t errlen)
+check_out(const mg_export_opts *o, bool in_place, const char *absroot,
+          char *err, size_t errlen)
 {
     struct stat st;
     if (!strcmp(o->out, "-")) {
@@ -600,16 +603,37 @@ check_out(const mg_export_opts *o, const char *absroot, char *err,
                            "file or a pipe)");
         return 0;
     }
+    if (in_place) return 0; /* a device or a FIFO: written into */
     char eg[32];
     snprintf(eg, sizeof eg, "dataset.%s", fmt_names[o->fmt]);
     if (mg_outpath_check("--out", o->out,
                          is_dir_format(o->fmt) ? MG_OUT_DIR : MG_OUT_FILE,
                          true, eg, err, errlen))
         return -1;
-    if (stat(o->out, &st)) return 0; /* a new one */
     char real[PATH_MAX];
-    if (realpath(o->out, real) && !strcmp(real, absroot))
-        return mg_errf(err, errlen, "%s is the dataset itself", o->out);
+    if (!mg_outpath_resolve(o->out, real, sizeof real)) {
+        if (!strcmp(real, absroot))
+            return mg_errf(err, errlen, "%s is the dataset itself", o->out);
+        if (mg_path_holds(real, absroot))
+            return mg_errf(err, errlen, "--out %s holds the dataset %s "
+                           "(replacing it would delete the dataset): give "
+                           "a path outside it", o->out, o->root);
+        if (mg_path_holds(absroot, real)) {
+            const char *rest = real + strlen(absroot) + 1;
+            if (is_dir_format(o->fmt) || strchr(rest, '/') ||
+                !strcmp(rest, "manifest.jsonl") ||
+                !strcmp(rest, "LICENSES.md") ||
+                rest[strspn(rest, "0123456789")] == '\0' || rest[0] == '.')
+                return mg_errf(err, errlen, "--out %s is inside the dataset "
+                               "%s%s: give a path outside it", o->out,
+                               o->root,
+                               is_dir_format(o->fmt)
+                                   ? ""
+                                   : " (in a sample, or one of its own "
+                                     "names)");
+        }
+    }
+    if (stat(o->out, &st)) return 0; /* a new one */
     if (!o->overwrite)
         return mg_errf(err, errlen, "%s exists (--force replaces it)",
                        o->out);
@@ -739,6 +763,7 @@ typedef struct {
     char path[PATH_MAX];
     char tmp[PATH_MAX + 128];
     const char *split; /* "{split}" outputs: its split; else NULL */
+    bool in_place;     /* "-", a device, a FIFO: written straight in */
     mg_xwriter *w;
     mg_export_stats st;
 } xout;
@@ -784,26 +809,34 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
             snprintf(x->path, sizeof x->path, "%s",
                      mg_outpath_trim(x->path, t, sizeof t));
         }
+        /* a file: written beside where a symbolic link leads (not over
+         * the link), or straight into a device or FIFO */
+        if (!is_dir_format(o->fmt)) {
+            char t[sizeof x->path];
+            x->in_place =
+                mg_outpath_target(x->path, t, sizeof t) == MG_OUT_IN_PLACE;
+            snprintf(x->path, sizeof x->path, "%s", t);
+        }
         x->o.out = x->path;
     }
     int rc = 0;
     for (int k = 0; k < nout && !rc; k++)
-        rc = check_out(&outs[k].o, absroot, err, errlen);
+        rc = check_out(&outs[k].o, outs[k].in_place, absroot, err, errlen);
     if (rc) {
         free(outs);
         return -1;
     }
     /* Written aside and renamed into place at the end (a failed export
-     * leaves no half file), except on standard output, which takes the
-     * rows as they come (a failure there: the exit status says it). */
-    bool to_stdout = !strcmp(o->out, "-");
+     * leaves no half file), except on standard output (or a device, a
+     * FIFO), which takes the rows as they come (a failure there: the
+     * exit status says it). */
     char host[64];
     mg_tmp_host(host, sizeof host);
     for (int k = 0; k < nout && !rc; k++) {
         xout *x = &outs[k];
         snprintf(x->tmp, sizeof x->tmp, "%s.tmp-%s-%ld", x->path, host,
                  (long)getpid());
-        if (to_stdout) snprintf(x->tmp, sizeof x->tmp, "-");
+        if (x->in_place) snprintf(x->tmp, sizeof x->tmp, "%s", x->path);
         else mg_dsfile_sweep(x->path, host);
         if (is_dir_format(o->fmt)) {
             mg_dir_remove(x->tmp);
@@ -917,10 +950,12 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
         }
         mg_licenses_free(&lic[k]);
     }
-    for (int k = 0; k < nout && rc == 0 && !to_stdout; k++)
-        rc = publish(&outs[k].o, outs[k].tmp, err, errlen);
-    if (rc && !to_stdout) {
+    for (int k = 0; k < nout && rc == 0; k++)
+        if (!outs[k].in_place)
+            rc = publish(&outs[k].o, outs[k].tmp, err, errlen);
+    if (rc) {
         for (int k = 0; k < nout; k++) {
+            if (outs[k].in_place) continue;
             if (is_dir_format(o->fmt)) mg_dir_remove(outs[k].tmp);
             else unlink(outs[k].tmp);
         }

@@ -267,6 +267,19 @@ wait $p1 || die "first of two at once failed: $(cat log1)"
 wait $p2 || die "second of two at once failed: $(cat log2)"
 cmp -s twice.json a.json || cmp -s twice.json b.json ||
     die "two writers at once: the database is neither run's"
+# a FIFO or a device is written into (not read first: that waited for
+# ever), never renamed over; a link is followed, not replaced
+mkfifo ififo
+timeout 60 cat ififo > from-fifo.json & reader=$!
+timeout 60 "$MG_BIN" index-midi flat -o ififo -q || die "index into a FIFO"
+wait $reader || die "the FIFO's reader failed"
+[ -p ififo ] && cmp -s from-fifo.json a.json || die "index into a FIFO: $(ls -l ififo)"
+"$MG_BIN" index-midi flat -o /dev/stdout -q | cmp -s - a.json || die "index -o /dev/stdout"
+[ -L /dev/stdout ] || [ -c /dev/stdout ] || die "/dev/stdout was replaced"
+ln -s ireal.json ilink.json
+"$MG_BIN" index-midi flat -o ilink.json -q && "$MG_BIN" index-midi flat -o ilink.json -q ||
+    die "index to a link"
+[ -L ilink.json ] && cmp -s ireal.json a.json || die "the link was replaced: $(ls -l ilink.json)"
 # a killed writer's temporary (this host, a pid that is gone) is swept by
 # the next; another host's is left alone (its writer may be running)
 host=$(hostname | tr -c 'A-Za-z0-9._\n' '_' | cut -c1-40)

@@ -140,6 +140,37 @@ grep -q "exists" log || die "exists message: $(cat log)"
 "$MG_BIN" export flat -o nodir/x.parquet -f parquet 2> log && die "nodir/ accepted"
 [ "$(wc -l < log)" -eq 1 ] && grep -q "out nodir/x.parquet: directory nodir: No such" log \
     && ! grep -q tmp log || die "missing directory message: $(cat log)"
+# never over the dataset: a directory holding it (--force would have
+# deleted it: seen), a directory inside it, a file in a sample or in
+# place of its own files
+mkdir -p par && cp -R flat par/ds
+"$MG_BIN" export par/ds --out par --fmt jams --force 2> log && die "--out holding the dataset accepted"
+grep -qx "musicgen export: --out par holds the dataset par/ds (replacing it would delete the dataset): give a path outside it" log ||
+    die "--out holding the dataset: $(cat log)"
+[ -f par/ds/manifest.jsonl ] || die "the dataset under --out was touched"
+for bad in "par/ds/j --fmt jams" "par/ds/000001 --fmt webdataset --force" \
+           "par/ds/manifest.jsonl --force" "par/ds/000001/x.jsonl"; do
+    "$MG_BIN" export par/ds --out $bad 2> log && die "--out $bad accepted"
+    grep -q "is inside the dataset par/ds" log || die "--out $bad: $(cat log)"
+done
+cmp -s par/ds/manifest.jsonl flat/manifest.jsonl || die "the manifest was touched"
+"$MG_BIN" export par/ds --out par/ds/rows.jsonl -q || die "a new file at the dataset's top refused"
+rm par/ds/rows.jsonl
+# a FIFO (or a device) is written into, never renamed over; a symbolic
+# link is followed, not replaced
+mkfifo fifo
+timeout 60 cat fifo > from-fifo.jsonl & reader=$!
+timeout 60 "$MG_BIN" export flat --out fifo -q || die "export into a FIFO"
+wait $reader || die "the FIFO's reader failed"
+[ -p fifo ] || die "the FIFO was replaced: $(ls -l fifo)"
+cmp -s from-fifo.jsonl f.jsonl || die "the FIFO's rows differ from the file's"
+ln -s real.jsonl link.jsonl
+"$MG_BIN" export flat --out link.jsonl -q || die "export to a dangling link"
+[ -L link.jsonl ] && cmp -s real.jsonl f.jsonl || die "the link was replaced, or its file is wrong: $(ls -l link.jsonl real.jsonl)"
+"$MG_BIN" export flat --out link.jsonl --force -q || die "export over a link"
+[ -L link.jsonl ] || die "--force replaced the link itself"
+"$MG_BIN" export flat --out /dev/stdout -q | cmp -s - f.jsonl || die "--out /dev/stdout"
+[ -L /dev/stdout ] || [ -c /dev/stdout ] || die "/dev/stdout was replaced"
 # a file format into a directory: named, with a file name to give
 "$MG_BIN" export flat -o newdir/ 2> log && die "jsonl to newdir/ accepted"
 grep -qx "musicgen export: --out newdir/ ends in '/' (a directory); the output is one file: name it (e.g. newdir/dataset.jsonl)" log &&

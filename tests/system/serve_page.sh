@@ -88,6 +88,11 @@ assert v["sample"]["seed"] == s["seed"], (v["sample"]["seed"], s["seed"])
 PYEOF
 "$MG_BIN" plot ds/000000 --piano-roll roll0.svg 2> log || die "plot of a sample seeded above 2^63: $(cat log)"
 grep -q "<svg" roll0.svg || die "plot: no SVG"
+"$MG_BIN" plot ds/000000 --piano-roll /dev/stdout | cmp -s - roll0.svg || die "plot to /dev/stdout"
+[ -L /dev/stdout ] || [ -c /dev/stdout ] || die "/dev/stdout was replaced"
+ln -s roll1.svg rlink.svg
+"$MG_BIN" plot ds/000000 --piano-roll rlink.svg && [ -L rlink.svg ] && cmp -s roll1.svg roll0.svg ||
+    die "plot to a link: $(ls -l rlink.svg)"
 # validation and the bound on concurrent generations
 [ "$(code -X POST "${U}api/generate?seed=1&mode=bogus")" = 400 ] || die "bad mode not 400"
 [ "$(code -X POST "${U}api/generate?seed=1&genre=..%2Fx")" = 400 ] || die "bad genre not 400"
