@@ -80,6 +80,42 @@ is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Does directory p hold finished work: a dataset's mark, or a sample
+ * (sample.json) in it or one level down (a reject directory or a copy
+ * put where a sample's or a shard's name is)? Such a directory is never
+ * a partial sample: removing it would lose samples. */
+static bool
+holds_finished(const char *p)
+{
+    char q[4400];
+    if (mg_sampledir_marked(p)) return true;
+    DIR *d = opendir(p);
+    if (!d) return false;
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        snprintf(q, sizeof q, "%s/%s/sample.json", p, de->d_name);
+        if (!access(q, F_OK)) {
+            found = true;
+            break;
+        }
+        snprintf(q, sizeof q, "%s/%s", p, de->d_name);
+        DIR *e = opendir(q);
+        if (!e) continue;
+        struct dirent *f;
+        while (!found && (f = readdir(e))) {
+            if (f->d_name[0] == '.') continue;
+            char r[4700];
+            snprintf(r, sizeof r, "%s/%s/sample.json", q, f->d_name);
+            found = !access(r, F_OK);
+        }
+        closedir(e);
+    }
+    closedir(d);
+    return found;
+}
+
 static long
 walk(const char *dir, int depth, void (*found)(const char *, void *),
      void *arg)
@@ -107,6 +143,7 @@ walk(const char *dir, int depth, void (*found)(const char *, void *),
                 if (k > 0) n += k;
                 continue;
             }
+            if (holds_finished(p)) continue;
         }
         found(p, arg);
         n++;

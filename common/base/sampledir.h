@@ -30,7 +30,9 @@ int mg_dir_remove(const char *path);
 /* Walk root (and one level of shard directories) and call found() for
  * every partial directory: ".tmp-*" or an index directory without
  * sample.json. Finished samples and hidden state (".musicgen") are never
- * reported. Returns the number found, or -1 if root cannot be read. */
+ * reported, nor an index directory that holds finished work (a dataset's
+ * mark, or a sample.json one or two levels down: a reject directory or a
+ * copy given a sample's name). Returns the number found, or -1 if root cannot be read. */
 /* Age after which a temporary directory whose writer cannot be checked
  * (another host) counts as abandoned: no sample takes a day to render. */
 #define MG_TMP_STALE_S (24 * 3600)

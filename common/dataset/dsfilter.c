@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "dsscore.h"
 #include "errmsg.h"
 #include "licenses.h"
+#include "outpath.h"
 #include "runlock.h"
 #include "sampledir.h"
 
@@ -284,6 +286,31 @@ filter_run(const char *root, const struct stat *sr, double min_score,
                        "(choose one on the same file system)", rej, root);
     if (sd.st_ino == sr->st_ino && !strcmp(probe, rej))
         return mg_errf(err, errlen, "the reject directory is ROOT itself");
+    /* Not where the dataset's readers look for samples: inside ROOT only
+     * as a directory of its own at the top (ROOT/rejected), never with a
+     * name of digits (a sample's or a shard's: `clean` would have taken
+     * it for a half-written one and removed the rejects), inside a sample
+     * or a shard, or holding ROOT. */
+    char rroot[PATH_MAX], rprobe[PATH_MAX], rrej[PATH_MAX + 4096];
+    if (realpath(root, rroot) && realpath(probe, rprobe)) {
+        snprintf(rrej, sizeof rrej, "%s%s", rprobe, rej + strlen(probe));
+        if (mg_path_holds(rrej, rroot))
+            return mg_errf(err, errlen, "reject directory %s holds ROOT %s",
+                           rej, root);
+        if (mg_path_holds(rroot, rrej)) {
+            const char *rest = rrej + strlen(rroot);
+            while (*rest == '/') rest++;
+            size_t nd = strspn(rest, "0123456789");
+            if (strchr(rest, '/') || rest[0] == '.' || !rest[nd] ||
+                !strcmp(rest, "manifest.jsonl") ||
+                !strcmp(rest, "LICENSES.md"))
+                return mg_errf(err, errlen, "reject directory %s is inside "
+                               "%s, where only a directory of its own at the "
+                               "top may be, not named by digits (a sample's "
+                               "or a shard's name): choose %s/rejected or a "
+                               "directory outside it", rej, root, root);
+        }
+    }
     /* nor a directory of something else: its manifest.jsonl and
      * LICENSES.md are rewritten (sampledir.h) */
     char what[300];

@@ -65,7 +65,7 @@ strip s
 MUSICGEN_TEST_KILL_AFTER=3 "$MG_BIN" score s > k1.txt 2>&1; rc=$?
 [ "$rc" -eq 137 ] || die "score with the kill hook exited $rc, not 137"
 [ "$(n_scored s)" -eq 3 ] || die "after the kill: $(n_scored s) scored, not 3"
-ls s/.manifest.jsonl.tmp > /dev/null 2>&1 || die "the kill came before the manifest was begun?"
+ls s/.manifest.jsonl.tmp-* > /dev/null 2>&1 || die "the kill came before the manifest was begun?"
 # killed from outside at four moments (whatever it is doing then)
 for t in 0.2 0.4 0.6 0.8; do
     "$MG_BIN" score s -q > /dev/null 2>&1 &
@@ -78,6 +78,8 @@ done
 "$MG_BIN" score s > s1.txt || { cat s1.txt; die "re-run of score failed"; }
 "$MG_BIN" score s > s2.txt || { cat s2.txt; die "second re-run of score failed"; }
 grep -q "8 samples: 0 scored, 8 already scored" s2.txt || { cat s2.txt; die "second re-run summary"; }
+# what the killed runs left (.manifest.jsonl.tmp-<host>-<pid>) is gone
+[ -z "$(ls -a s | grep 'manifest.jsonl.tmp')" ] || die "killed runs' temporaries stayed: $(ls -a s)"
 [ "$(n_scored s)" -eq 8 ] || die "not every sample scored"
 "$MG_BIN" verify s > v1.txt || { cat v1.txt; die "scored tree is not whole"; }
 # the post-hoc score is the engine's (within the 16-bit WAV's rounding)
@@ -194,6 +196,25 @@ if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d .)" ]; then
     grep -q "another file system" xe.txt || die "cross-device message"
     [ "$(ls s | grep -c '^[0-9]')" -eq 4 ] || die "cross-device refusal moved samples"
 fi
+# A reject directory where the dataset's readers look for samples is
+# refused: a name of digits (a sample's or a shard's; `clean` then took
+# the rejects for a half-written sample and removed them: seen), inside a
+# sample, deeper inside ROOT, or holding ROOT. And `clean` never removes
+# an index directory that holds finished samples or a dataset's mark.
+for r in s/000099 s/000001/rej s/07 s/a/b s/.hidden . ..; do
+    "$MG_BIN" filter s --min-score 1 --reject-dir "$r" > x.txt 2> xe.txt &&
+        die "reject dir $r accepted"
+    grep -q "reject directory $r \(is inside s\|holds ROOT\)" xe.txt ||
+        die "reject dir $r: $(cat xe.txt)"
+done
+[ "$(ls s | grep -c '^[0-9]')" -eq 4 ] && [ ! -e s/000099 ] || die "a refused reject dir moved samples"
+mkdir -p cl && cp -R s/0* cl/ && cp s/manifest.jsonl cl/
+mkdir -p cl/000099 && cp -R s/rejected/0* cl/000099/ && cp s/manifest.jsonl cl/000099/
+mkdir -p cl/000098/000042 && cp s/rejected/manifest.jsonl cl/000098/ 2>/dev/null
+mkdir -p cl/000097/midi
+"$MG_BIN" clean --failed cl > cl.txt || die "clean: $(cat cl.txt)"
+[ -d cl/000099 ] && [ -d cl/000098 ] || die "clean removed a directory holding samples or a manifest: $(cat cl.txt)"
+[ ! -e cl/000097 ] || die "clean left a half-written sample: $(cat cl.txt)"
 # midi-only samples have nothing to score
 "$MG_BIN" generate --seed 3 --count 3 --out midi --output-mode midi-only -q
 "$MG_BIN" score midi > m.txt || die "score of midi-only failed"
