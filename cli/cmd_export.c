@@ -43,9 +43,11 @@ static const char usage_text[] =
     "                      this order (names or patterns with * and ?:\n"
     "                      'sample_index,genre,tempo_bpm,levels.*');\n"
     "                      a name no column has is an error\n"
-    "      --split LIST    keep these splits (train,valid,test)\n"
-    "  -g, --genre LIST    keep samples of these genres (none of them in\n"
-    "                      the dataset: an error naming its genres)\n"
+    "      --split LIST    keep these splits (train,valid,test; given\n"
+    "                      again: those too)\n"
+    "  -g, --genre LIST    keep samples of these genres (given again:\n"
+    "                      those too; none of them in the dataset: an\n"
+    "                      error naming its genres)\n"
     "      --min-score X   keep samples with musicality_score >= X\n"
     "      --shard-size N  webdataset: samples per tar shard (1000)\n"
     "      --row-group N   parquet: rows per row group (8192)\n"
@@ -100,9 +102,20 @@ out_format(const char *path, mg_export_fmt *f)
     return false;
 }
 
+/* list ("a,b") and one more value (itself maybe "c,d") into list; -1 when
+ * it would not fit. An empty value is kept as given (refused later). */
+static int
+add_to_list(char *list, size_t n, const char *val)
+{
+    size_t l = strlen(list);
+    int w = snprintf(list + l, n - l, "%s%s", l ? "," : "", val);
+    return w < 0 || (size_t)w >= n - l ? -1 : 0;
+}
+
 int
 mg_cmd_export(int argc, char **argv)
 {
+    char splits[256] = "", genres[1024] = "";
     mg_export_opts o = {.fmt = MG_EXPORT_JSONL,
                         .shard_size = 1000,
                         .row_group = 8192,
@@ -170,9 +183,14 @@ mg_cmd_export(int argc, char **argv)
         } else if (!strcmp(name, "--progress")) {
             progress = true;
         } else if (!strcmp(name, "--split")) {
-            o.split = val;
+            /* given again: one more, as -g for generate (not the last) */
+            if (add_to_list(splits, sizeof splits, val))
+                return bad("--split: too long a list:", val);
+            o.split = splits;
         } else if (!strcmp(name, "-g") || !strcmp(name, "--genre")) {
-            o.genre = val;
+            if (add_to_list(genres, sizeof genres, val))
+                return bad("--genre: too long a list:", val);
+            o.genre = genres;
         } else if (!strcmp(name, "--min-score")) {
             char *end;
             o.min_score = strtod(val, &end);
@@ -253,6 +271,10 @@ mg_cmd_export(int argc, char **argv)
         if (st.unreadable)
             fprintf(stderr, ", %" PRIu64 " with a missing or unreadable "
                     "file (first: %s)", st.unreadable, st.first_unreadable);
+        if (st.unsafe_paths)
+            fprintf(stderr, "; %" PRIu64 " naming a file outside its sample "
+                    "(that path left null; first: %s)", st.unsafe_paths,
+                    st.first_unsafe);
         if (st.dropped_fields)
             fprintf(stderr, "; %" PRIu64 " values outside the first "
                     "sample's columns", st.dropped_fields);

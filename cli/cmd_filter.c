@@ -110,8 +110,9 @@ mg_cmd_filter(int argc, char **argv)
                t.reject_rows, t.problems, t.problems == 1 ? "" : "s");
     if (t.dropped_rows)
         printf("filter: %" PRIu64 " manifest line%s that %s no row left out "
-               "of the new manifests (named above)\n", t.dropped_rows,
+               "of the new manifests (%s)\n", t.dropped_rows,
                t.dropped_rows == 1 ? "" : "s",
-               t.dropped_rows == 1 ? "was" : "were");
+               t.dropped_rows == 1 ? "was" : "were",
+               quiet ? "-q hid the lines naming them" : "named above");
     return t.problems ? 1 : 0;
 }

@@ -85,8 +85,9 @@ mg_cmd_score(int argc, char **argv)
            t.problems == 1 ? "" : "s", t.rows);
     if (t.dropped_rows)
         printf("score: %" PRIu64 " manifest line%s that %s no row left out "
-               "of the new manifest (named above)\n", t.dropped_rows,
+               "of the new manifest (%s)\n", t.dropped_rows,
                t.dropped_rows == 1 ? "" : "s",
-               t.dropped_rows == 1 ? "was" : "were");
+               t.dropped_rows == 1 ? "was" : "were",
+               quiet ? "-q hid the lines naming them" : "named above");
     return t.problems ? 1 : 0;
 }

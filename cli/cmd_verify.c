@@ -144,8 +144,11 @@ mg_cmd_verify(int argc, char **argv)
     }
     mg_dsverify *v = mg_dsverify_new(schema, err, sizeof err);
     if (!v) {
-        fprintf(stderr, "musicgen verify: schema: %s\n", err);
-        return 1;
+        /* --schema given: bad input (2); the installed one: a broken
+         * installation (1) */
+        fprintf(stderr, "musicgen verify: %sschema: %s\n",
+                schema == defschema ? "" : "--", err);
+        return schema == defschema ? 1 : 2;
     }
     mg_dsverify_set_quick(v, quick);
     mg_dsverify_totals t;

@@ -50,7 +50,11 @@ mg_dsargs_next(mg_dsargs *a)
             a->quiet = true;
             continue;
         }
-        if (s[0] == '-') {
+        if (!strcmp(s, "--") && !a->dashdash) {
+            a->dashdash = true; /* the end of options: ROOT may be "-x" */
+            continue;
+        }
+        if (s[0] == '-' && !a->dashdash) {
             a->opt = s;
             if (takes_value(a, s)) {
                 if (a->i + 1 >= a->argc) {

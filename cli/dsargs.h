@@ -32,6 +32,7 @@ typedef struct {
     bool quiet;                 /* -q or --quiet (when has_quiet) */
     const char *opt, *val;      /* the option mg_dsargs_next returned */
     int rc;                     /* exit status once it returns -1 */
+    bool dashdash;              /* "--" seen: the rest is ROOT */
 } mg_dsargs;
 
 void mg_dsargs_init(mg_dsargs *a, const char *cmd, const char *usage,

@@ -405,7 +405,8 @@ mg_licenses_check(mg_licenses *l, const char *path,
             count = strtol(b + 8, NULL, 10);
             if (count != l->nsamples) {
                 snprintf(msg, sizeof msg,
-                         "covers %ld samples, the tree has %ld",
+                         "covers %ld samples; the tree's readable "
+                         "finished samples: %ld",
                          count, l->nsamples);
                 say(arg, msg);
                 diffs++;

@@ -646,6 +646,17 @@ mg_dsread_next(mg_dsread *r, mg_dsample *out, char *err, size_t errlen)
                 out->json = mg_dsread_json(r);
         }
         if (!out->complete && !(r->flags & MG_DSREAD_PARTIALS)) continue;
+        if (r->width && !out->tmp && out->complete) {
+            char id[32];
+            snprintf(id, sizeof id, "%06" PRIu64, e.idx);
+            if (strncmp(id, r->shard, (size_t)r->width)) {
+                out->misplaced = true;
+                snprintf(r->error, sizeof r->error, "in shard %s, but index "
+                         "%" PRIu64 " belongs in shard %.*s (moved by hand?): "
+                         "not read as a sample", r->shard, e.idx, r->width,
+                         id);
+            }
+        }
         out->error = r->error[0] ? r->error : NULL;
         return 1;
     }
@@ -713,6 +724,12 @@ mg_dsmanifest_next(mg_dsmanifest *m, json_t **row, long *lineno, char *err,
         m->lineno++;
         while (n > 0 && (m->line[n - 1] == '\n' || m->line[n - 1] == '\r'))
             m->line[--n] = 0;
+        /* a byte-order mark an editor put in front (UTF-8's): not part
+         * of the first row, which would be dropped by a rewrite */
+        if (m->lineno == 1 && n >= 3 && !memcmp(m->line, "\xEF\xBB\xBF", 3)) {
+            memmove(m->line, m->line + 3, (size_t)n - 2);
+            n -= 3;
+        }
         size_t i = 0;
         while (i < (size_t)n && (m->line[i] == ' ' || m->line[i] == '\t'))
             i++;

@@ -68,6 +68,10 @@ typedef struct {
     const char *rel;  /* "000042", "000/000042", "000/.tmp-000042-77" */
     bool complete;    /* an index directory holding sample.json */
     bool tmp;         /* a ".tmp-*" directory */
+    /* sharded: an index directory in another shard than its own (moved
+     * by hand): error says so, and readers leave it out - read as a
+     * sample it would come out of index order */
+    bool misplaced;
     /* With MG_DSREAD_PARSE: the parsed object (borrowed), or NULL and
      * error set when sample.json cannot be read or is not a JSON object. */
     json_t *json;

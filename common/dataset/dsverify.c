@@ -295,24 +295,6 @@ check_file(const char *dir, const char *rel, const char *want_hex,
     }
 }
 
-/* The exact value of a top-level u64 field from the canonical text
- * (two-space indent, as jsonout writes). */
-static bool
-raw_u64(const char *text, const char *key, uint64_t *out)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\n  \"%s\": ", key);
-    const char *p = strstr(text, pat);
-    if (!p) return false;
-    p += strlen(pat);
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(p, &end, 10);
-    if (errno || end == p) return false;
-    *out = v;
-    return true;
-}
-
 static char *
 slurp(const char *path, size_t *len)
 {
@@ -459,23 +441,33 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
                  MG_ENGINE_VERSION);
     mg_jschema_validate_doc(v->schema, &d, 0, schema_report, &sc,
                             MAX_SCHEMA_REPORTS);
-    mg_jdoc_free(&d);
 
-    /* Identity: its own index and the seed the run derives for it. */
-    json_t *gs = json_object_get(j, "global_seed");
+    /* Identity: its own index and the seed the run derives for it, read
+     * exactly from their tokens (whatever the file's layout: a seed is
+     * past a double's precision) */
     uint64_t gseed = 0;
-    r->index = (uint64_t)json_number_value(json_object_get(j,
-                                                           "sample_index"));
-    if (r->index != index)
-        problem(r, "sample.json: sample_index %" PRIu64 " in the directory "
-                "of index %" PRIu64, r->index, index);
-    if (!raw_u64(text, "seed", &r->seed))
-        r->seed = (uint64_t)json_number_value(json_object_get(j, "seed"));
-    if (json_is_number(gs) && raw_u64(text, "global_seed", &gseed) &&
-        mg_sample_seed(gseed, index) != r->seed)
+    long ti = mg_jdoc_get(&d, 0, "sample_index");
+    long ts = mg_jdoc_get(&d, 0, "seed");
+    long tg = mg_jdoc_get(&d, 0, "global_seed");
+    bool has_index = ti >= 0 && !mg_jdoc_u64(&d, (uint32_t)ti, &r->index);
+    if (!has_index || r->index != index) {
+        const mg_jtok *t = ti >= 0 ? &d.t[ti] : NULL;
+        problem(r, "sample.json: sample_index %.*s in the directory of "
+                "index %" PRIu64, t ? (int)(t->len < 40 ? t->len : 40) : 7,
+                t ? d.s + t->start : "missing", index);
+        if (!has_index) r->index = UINT64_MAX;
+    }
+    bool has_seed = ts >= 0 && !mg_jdoc_u64(&d, (uint32_t)ts, &r->seed);
+    if (!has_seed) r->seed = 0;
+    int64_t gi;
+    bool has_g = tg >= 0 && (!mg_jdoc_u64(&d, (uint32_t)tg, &gseed) ||
+                             (!mg_jdoc_i64(&d, (uint32_t)tg, &gi) &&
+                              (gseed = (uint64_t)gi, true)));
+    if (has_g && has_seed && mg_sample_seed(gseed, index) != r->seed)
         problem(r, "sample.json: seed %" PRIu64 " is not the seed of index "
                 "%" PRIu64 " under global seed %" PRIu64 " (%" PRIu64 ")",
                 r->seed, index, gseed, mg_sample_seed(gseed, index));
+    mg_jdoc_free(&d);
     snprintf(r->split, sizeof r->split, "%s",
              json_string_value(json_object_get(j, "split"))
                  ? json_string_value(json_object_get(j, "split"))
@@ -524,7 +516,8 @@ typedef struct {
     uint64_t index;
     char rel[128];
     char path[4200];
-    bool complete, tmp;
+    bool complete, tmp, misplaced;
+    char why[300];
     int state; /* 0 free, 1 waiting, 2 taken, 3 done */
     mg_dsverify_result res;
 } slot;
@@ -714,6 +707,10 @@ consume(mside *ms, slot *s)
     ms->t->problems += (uint64_t)s->res.nproblems;
     ms->t->files += (uint64_t)s->res.files;
     ms->t->bytes += s->res.bytes;
+    if (s->misplaced) {
+        say(ms, "%s: %s", s->rel, s->why);
+        return;
+    }
     if (s->tmp || !s->complete) {
         ms->t->partials++;
         say(ms, "%s: half-written directory (%s)", s->rel,
@@ -866,7 +863,9 @@ mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs,
             snprintf(s->path, sizeof s->path, "%s", ds.path);
             s->complete = ds.complete;
             s->tmp = ds.tmp;
-            if (s->complete && !s->tmp) {
+            s->misplaced = ds.misplaced;
+            if (ds.misplaced) snprintf(s->why, sizeof s->why, "%s", ds.error);
+            if (s->complete && !s->tmp && !s->misplaced) {
                 s->state = 1;
                 p.tail++;
                 pthread_cond_signal(&p.work);

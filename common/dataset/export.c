@@ -18,6 +18,7 @@
 
 #include "dsfetch.h"
 #include "dsfile.h"
+#include "dsnames.h"
 #include "dsread.h"
 #include "errmsg.h"
 #include "export_priv.h"
@@ -206,7 +207,10 @@ add_file_map(mg_xrow *r, const char *kind, uint32_t obj, const char *dir,
     uint32_t k = obj + 1;
     for (uint32_t m = 0; m < t->n; m++) {
         const char *layer = tok_str(r, k), *file = tok_str(r, k + 1);
-        if (layer && file && !strstr(file, "..") && file[0] != '/') {
+        if (layer && file && !mg_ds_rel_safe(file) && !r->unsafe)
+            r->unsafe = arena_str(r, kind, ".", arena_str(r, layer,
+                                  " names ", file));
+        if (layer && file && mg_ds_rel_safe(file)) {
             if (columns)
                 add_str(r, arena_str(r, kind, "_", arena_str(r, layer,
                                                              "_path", NULL)),
@@ -244,6 +248,7 @@ build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
           const mg_export_opts *o, const mg_xcolsel *cs)
 {
     r->nf = r->nfiles = r->used = r->dropped = 0;
+    r->unsafe = NULL;
     r->index = s->index;
     r->raw = s->raw;
     r->raw_len = s->raw_len;
@@ -257,7 +262,10 @@ build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
     add_str(r, "path", dir);
     long mix = mg_jdoc_get(r->doc, 0, "mix");
     const char *mixf = mix >= 0 ? tok_str(r, (uint32_t)mix) : NULL;
-    if (mixf && (strstr(mixf, "..") || mixf[0] == '/')) mixf = NULL;
+    if (mixf && !mg_ds_rel_safe(mixf)) {
+        r->unsafe = arena_str(r, "mix names ", mixf, NULL);
+        mixf = NULL;
+    }
     add_str(r, "mix_path", mixf ? arena_str(r, dir, "/", mixf) : NULL);
     if (mixf)
         r->files[r->nfiles++] =
@@ -902,6 +910,9 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
         st->dropped_fields += row->dropped;
         char why[300];
         rc = ws[k]->row(ws[k], row, why, sizeof why);
+        if (rc == 0 && row->unsafe && !st->unsafe_paths++)
+            snprintf(st->first_unsafe, sizeof st->first_unsafe, "%s/%s",
+                     row->rel, row->unsafe);
         if (rc == 0 && lic[k]) note_fonts(lic[k], row->doc);
         if (rc == 1) {
             if (!st->unreadable++)

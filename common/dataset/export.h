@@ -100,6 +100,10 @@ typedef struct {
     int fonts;            /* hf, webdataset: fonts in its LICENSES.md */
     uint64_t unreadable;  /* a file the sample names is missing/unreadable */
     char first_unreadable[300]; /* the first such problem, for the report */
+    /* jsonl, csv, parquet (which read no file): rows whose sample.json
+     * names a file outside its directory, that path column left null */
+    uint64_t unsafe_paths;
+    char first_unsafe[300];
     /* --genre: the listed genres no sample had (comma list; empty: none),
      * and the genres the samples had, for the report. When no sample had
      * any listed genre, mg_export_run fails instead, naming them. */

@@ -232,6 +232,11 @@ static int
 jams_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
 {
     jams *j = (jams *)w;
+    if (r->unsafe) { /* this sample only, left out whole */
+        mg_errf(err, errlen, "%s/sample.json: %s, not a path inside the "
+                "sample", r->rel, r->unsafe);
+        return 1;
+    }
     const mg_jdoc *d = r->doc;
     mg_gbuf *b = &j->b;
     b->len = 0;

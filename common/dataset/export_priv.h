@@ -64,6 +64,10 @@ typedef struct {
     size_t nf;
     mg_xfile files[MG_XROW_MAX_FILES];
     size_t nfiles;
+    /* the first file sample.json names outside its directory ("midi.melody
+     * names ../000000/midi/melody.mid"; in no column, not in files), or
+     * NULL: the formats that read the files leave the sample out whole */
+    const char *unsafe;
     size_t dropped;     /* fields past MG_XROW_MAX_FIELDS */
     char arena[1 << 17];
     size_t used;

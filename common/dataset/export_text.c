@@ -289,6 +289,11 @@ static int
 hf_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
 {
     hf *h = (hf *)w;
+    if (r->unsafe) { /* this sample only, left out whole */
+        mg_errf(err, errlen, "%s/sample.json: %s, not a path inside the "
+                "sample", r->rel, r->unsafe);
+        return 1;
+    }
     const mg_xfile *mix = NULL;
     for (size_t i = 0; i < r->nfiles && !mix; i++)
         if (!strcmp(r->files[i].kind, "mix")) mix = &r->files[i];

@@ -151,6 +151,11 @@ static int
 wds_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
 {
     wds *t = (wds *)w;
+    if (r->unsafe) { /* this sample only, left out whole */
+        mg_errf(err, errlen, "%s/sample.json: %s, not a path inside the "
+                "sample", r->rel, r->unsafe);
+        return 1;
+    }
     if (t->f && t->in_shard >= (w->o->shard_size ? w->o->shard_size : 1000u)) {
         if (close_shard(t, err, errlen)) return -1;
         t->shard++;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "errmsg.h"
+#include "rfile.h"
 
 typedef struct {
     const json_t *owner; /* the schema object with the "pattern" */
@@ -301,15 +302,15 @@ compile(mg_jschema *s, const json_t *sch)
 mg_jschema *
 mg_jschema_load(const char *path, char *err, size_t errlen)
 {
-    json_error_t je;
     mg_jschema *s = calloc(1, sizeof *s);
     if (!s) {
         mg_errf(err, errlen, "out of memory");
         return NULL;
     }
-    s->root = json_load_file(path, JSON_DECODE_INT_AS_REAL, &je);
+    /* mg_rfile_json: a missing or unreadable file named as such, not as
+     * jansson's "PATH:-1: unable to open" */
+    s->root = mg_rfile_json(path, JSON_DECODE_INT_AS_REAL, err, errlen);
     if (!s->root) {
-        mg_errf(err, errlen, "%s:%d: %s", path, je.line, je.text);
         free(s);
         return NULL;
     }

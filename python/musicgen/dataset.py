@@ -159,6 +159,7 @@ class Dataset:
         self.partial = 0
         self.filtered = 0
         self.bad_rows = []   # manifest lines that are no row: "line N: why"
+        self.misplaced = []  # sample directories in another shard than theirs
         found = self._found()
         self.layout = ("sharded" if any(os.sep in p for _, p, _ in found)
                        else "flat")
@@ -188,7 +189,9 @@ class Dataset:
         rows = {}
         manifest = os.path.join(self.root, "manifest.jsonl")
         if os.path.exists(manifest):
-            with open(manifest, encoding="utf-8") as f:
+            # utf-8-sig: a byte-order mark an editor put in front is not
+            # part of the first row (as the commands read it)
+            with open(manifest, encoding="utf-8-sig") as f:
                 for n, line in enumerate(f, 1):
                     if not line.strip():
                         continue
@@ -232,10 +235,14 @@ class Dataset:
                     continue
                 rel = prefix + name
                 if _INDEX.match(name):
-                    if os.path.isfile(os.path.join(e.path, "sample.json")):
-                        found[int(name)] = rel
-                    else:
+                    if not os.path.isfile(os.path.join(e.path, "sample.json")):
                         self.partial += 1
+                    elif depth and not name.startswith(prefix[:-1]):
+                        # in another shard than its own (moved by hand):
+                        # left out, as the commands leave it out
+                        self.misplaced.append(rel)
+                    else:
+                        found[int(name)] = rel
                 elif depth == 0 and _SHARD.match(name):
                     look(e.path, rel + os.sep, 1)
 

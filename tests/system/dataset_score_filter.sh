@@ -268,4 +268,18 @@ grep -qx "manifest.jsonl:6: no sample_index (dropped from the new manifest)" rf2
     grep -qx "filter: 2 manifest lines that were no row left out of the new manifests (named above)" rf2.txt ||
     die "filter on bad manifest lines: $(cat rf2.txt)"
 "$MG_BIN" verify rr > rv.txt || die "not whole after the rewrites: $(cat rv.txt)"
+# A manifest an editor saved with a byte-order mark: its first row is a
+# row (verify called it garbage, and filter's rewrite dropped it)
+"$MG_BIN" generate --seed 8 --count 4 --out bom --output-mode midi-only -q || die "generate bom"
+printf '\357\273\277' | cat - bom/manifest.jsonl > bom.jsonl && mv bom.jsonl bom/manifest.jsonl
+"$MG_BIN" verify bom > bv.txt || die "verify of a manifest with a BOM: $(cat bv.txt)"
+"$MG_BIN" filter bom --min-score 0.01 > bf.txt || die "filter of a manifest with a BOM: $(cat bf.txt)"
+grep -q "dropped" bf.txt && die "filter dropped a row of a manifest with a BOM: $(cat bf.txt)"
+[ "$(grep -c sample_index bom/manifest.jsonl)" -eq 4 ] || die "rows lost: $(cat bom/manifest.jsonl)"
+PYTHONPATH="$MG_SRC/python" "$PY" -c "
+from musicgen.dataset import Dataset
+import sys
+ds = Dataset('bom')
+assert not ds.bad_rows and len(ds) == 4, (ds.bad_rows, len(ds))
+" || die "python Dataset on a manifest with a BOM"
 echo "score/filter ok"

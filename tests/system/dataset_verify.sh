@@ -27,7 +27,7 @@ sed -i 's/ across 30 finished samples/ across 31 finished samples/' lic/LICENSES
 first=$(sed -n 's/^| \([^ |]*\) | .*/\1/p' lic/LICENSES.md | grep -v '^font$' | head -n 1)
 sed -i "s/^| $first | [^|]* |/| $first | CC-BY-4.0 |/" lic/LICENSES.md
 "$MG_BIN" verify lic > lic.txt && { cat lic.txt; die "a stale LICENSES.md passed"; }
-grep -q "^LICENSES.md: covers 31 samples, the tree has 30$" lic.txt &&
+grep -q "^LICENSES.md: covers 31 samples; the tree's readable finished samples: 30$" lic.txt &&
     grep -q "^LICENSES.md: $first: licence CC-BY-4.0 (.*), the samples record " lic.txt &&
     grep -q ": 2 problems$" lic.txt || { cat lic.txt; die "stale LICENSES.md not named"; }
 rm lic/LICENSES.md
@@ -108,6 +108,56 @@ assert w["problem_count"] == 0 and w["files"] > 0 and w["bytes"] > 0
 PYEOF
 "$MG_BIN" verify full --fmt yaml 2> err.txt; [ $? -eq 2 ] || die "--fmt yaml accepted"
 grep -q "fmt must be text or json, not 'yaml'" err.txt || die "--fmt yaml: $(cat err.txt)"
+
+# Identity read from the tokens, whatever the layout: a sample.json
+# re-indented (as Python's json.dumps writes it) is whole; a seed changed
+# in it and its manifest row is caught re-indented too (before, the seed
+# was read from the two-space layout only: a wrong "seed differs" for the
+# first, nothing for the second); an index that is no index is quoted.
+cp -R midi ind
+"$PY" - <<'PYEOF' || die "cannot re-indent"
+import json
+for i, f in ((1, None), (2, "seed"), (3, "index")):
+    p = "ind/%06d/sample.json" % i
+    d = json.load(open(p))
+    if f == "seed":
+        d["seed"] = 123
+        rows = [json.loads(l) for l in open("ind/manifest.jsonl")]
+        for r in rows:
+            if r["sample_index"] == i: r["seed"] = 123
+        open("ind/manifest.jsonl", "w").write("".join(json.dumps(r) + "\n" for r in rows))
+    if f == "index":
+        d["sample_index"] = -1
+    open(p, "w").write(json.dumps(d, indent=4, sort_keys=True))
+PYEOF
+"$MG_BIN" verify ind > ind.txt && die "a changed seed passed"
+grep -q "^000001:" ind.txt && die "a re-indented sample.json was reported: $(cat ind.txt)"
+grep -q "^000002: sample.json: seed 123 is not the seed of index 2 under global seed " ind.txt ||
+    die "a changed seed, re-indented, not caught: $(cat ind.txt)"
+grep -q "^000003: sample.json: sample_index -1 in the directory of index 3" ind.txt ||
+    die "sample_index -1 misquoted: $(cat ind.txt)"
+
+# A sample moved by hand into another shard: named as such (it was an
+# "orphan" whose row exists), and left out by the readers (export wrote
+# its row last, out of index order)
+cp -R full mv && mkdir -p mv/007 && mv mv/000/000002 mv/007/
+"$MG_BIN" verify mv > mv.txt && die "a misplaced sample passed"
+grep -q "^007/000002: in shard 007, but index 2 belongs in shard 000 (moved by hand?): not read as a sample$" mv.txt ||
+    die "misplaced sample not named: $(cat mv.txt)"
+grep -q "orphan" mv.txt && die "a misplaced sample called an orphan: $(cat mv.txt)"
+"$MG_BIN" export mv -o mv.jsonl 2> log || die "export of mv"
+grep -q "1 invalid,.* (invalid, the first: 007/000002: in shard 007, but index 2 belongs in shard 000" log ||
+    die "export of a misplaced sample: $(cat log)"
+"$PY" -c "
+import json
+i = [json.loads(l)['sample_index'] for l in open('mv.jsonl')]
+assert i == sorted(i) and 2 not in i, i
+" || die "export of mv: rows out of order or the misplaced one kept"
+PYTHONPATH="$MG_SRC/python" "$PY" -c "
+from musicgen.dataset import Dataset
+ds = Dataset('mv')
+assert 2 not in ds.indices and ds.misplaced == ['007/000002'], (ds.indices, ds.misplaced)
+" || die "python Dataset kept a misplaced sample"
 
 # A WAV whose length disagrees with the annotation (its checksum fixed so
 # only the length speaks), and a manifest row that disagrees.

@@ -72,6 +72,14 @@ $CHK jsonl s.jsonl sharded --split train,test --min-score 0.95 \
     || die "filtered jsonl judged wrong"
 grep -q "1 half-written, 0 invalid, 0 failed (manifest), [1-9][0-9]* filtered" log \
     || die "filtered summary: $(cat log)"
+# --split and --genre given again add to the list (the last alone was
+# kept: a silent half of what was asked)
+"$MG_BIN" export sharded -o - --split train --split test --min-score 0.95 -q > s2.jsonl ||
+    die "--split twice"
+cmp -s s2.jsonl s.jsonl || die "--split train --split test differs from --split train,test"
+"$MG_BIN" export full -o - -g jazz -g rock -q > g2.jsonl 2>/dev/null || die "-g twice"
+"$MG_BIN" export full -o - -g jazz,rock -q > g1.jsonl 2>/dev/null || die "-g list"
+[ -s g1.jsonl ] && cmp -s g1.jsonl g2.jsonl || die "-g jazz -g rock differs from -g jazz,rock"
 # A filter that keeps nothing: the header (CSV) or schema (Parquet) alone.
 "$MG_BIN" export sharded -o s.csv -f csv --min-score 1 -q || die "export none"
 [ "$(wc -l < s.csv)" -eq 1 ] && head -c 25 s.csv | grep -q '^path,mix_path,' \
@@ -96,6 +104,27 @@ $CHK jsonl sg.jsonl sharded --genre jaz,default --expect 120 \
 "$MG_BIN" export sharded -o s.jams -f jams -q || die "export sharded jams"
 [ -f s.jams/0001/000119.jams ] || die "jams does not mirror the sharded layout"
 
+# A sample.json naming a file outside its sample (hand-edited): the
+# formats that read files leave it out whole and name it (the tar had the
+# group without that member); the tables keep the row, that path null,
+# and say so
+rm -rf us && mkdir us && cp -R flat/000000 flat/000001 flat/000002 us/
+"$PY" - <<'PYEOF' || die "cannot edit us"
+import json
+p = "us/000001/sample.json"
+d = json.load(open(p))
+d["midi"]["melody"] = "../000000/midi/melody.mid"
+open(p, "w").write(json.dumps(d, indent=2, sort_keys=True))
+PYEOF
+for f in webdataset jams; do
+    "$MG_BIN" export us --out "us.$f" --fmt $f 2> log || die "export us $f: $(cat log)"
+    grep -q "2 rows to us.$f ($f);.* 1 with a missing or unreadable file (first: 000001/sample.json: midi.melody names ../000000/midi/melody.mid, not a path inside the sample)" log ||
+        die "us $f: $(cat log)"
+done
+tar tf us.webdataset/000000.tar | grep -q '^000001\.' && die "the unsafe sample is in the tar"
+"$MG_BIN" export us --out us.jsonl 2> log || die "export us jsonl"
+grep -q "3 rows.*1 naming a file outside its sample (that path left null; first: 000001/midi.melody names ../000000/midi/melody.mid)" log ||
+    die "us jsonl: $(cat log)"
 # ---- full audio: hf, jams, webdataset, parquet ----
 # the Python tool's README form: --out hf/ (a directory, slash and all)
 "$MG_BIN" export full --out hf/ --fmt hf 2> log || die "export hf: $(cat log)"
