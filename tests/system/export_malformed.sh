@@ -79,15 +79,11 @@ for fmt in jsonl csv parquet; do
     grep -q "2 rows to dk.$fmt ($fmt); left out: 0 half-written, 1 invalid.*(invalid, the first: 000001: sample.json: key \"key\" appears twice in one object (at byte [0-9]*))" err.txt ||
         die "dk $fmt: $(cat err.txt)"
 done
-node "$TOOLS/duckdb/q.mjs" \
-    "SELECT list(sample_index ORDER BY sample_index) AS i FROM read_json('dk.jsonl')" \
-    "SELECT list(sample_index ORDER BY sample_index) AS i FROM read_parquet('dk.parquet')" \
-    > dk.json || die "duckdb cannot read the exports of dk: $(cat dk.json)"
-"$PY" - <<'PYEOF' || die "dk: rows wrong"
-import json
-q = [json.loads(l)["rows"][0] for l in open("dk.json").read().splitlines()]
-assert all([int(x) for x in r["i"]] == [0, 4] for r in q), q
-PYEOF
+for q in "read_json('dk.jsonl')" "read_parquet('dk.parquet')"; do
+    node "$TOOLS/duckdb/q.mjs" "SELECT list(sample_index ORDER BY sample_index) AS i FROM $q" \
+        > dk.json || die "duckdb cannot read $q: $(cat dk.json)"
+    grep -q '"rows":\[{"i":\["0","4"\]}\]' dk.json || die "dk: rows of $q wrong: $(cat dk.json)"
+done
 "$MG_BIN" stats dk 2> err.txt | head -1 | grep -q "2 samples, .* 1 unreadable" || die "stats dk"
 "$MG_BIN" index-midi dk -o - -q | grep -q '"index":1,' && die "index-midi kept 000001"
 PYTHONPATH="$MG_SRC/python" "$PY" - <<'PYEOF' || die "python Dataset took a doubled key"
