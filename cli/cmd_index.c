@@ -6,14 +6,17 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "commands.h"
 #include "dsargs.h"
 #include "dsindex.h"
+#include "dsnames.h"
 #include "outpath.h"
 #include "progress.h"
 
@@ -121,7 +124,14 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
         return 2;
     }
     if (!out && !csv) out = db;
-    if (out && csv && !strcmp(out, csv)) {
+    /* one file however spelled (./a.json and a.json, a link): the CSV
+     * renamed over the JSON, then "cannot replace" */
+    char ro[PATH_MAX], rc_[PATH_MAX];
+    if (out && csv &&
+        (!strcmp(out, csv) ||
+         (strcmp(out, "-") && strcmp(csv, "-") &&
+          !mg_outpath_resolve(out, ro, sizeof ro) &&
+          !mg_outpath_resolve(csv, rc_, sizeof rc_) && !strcmp(ro, rc_)))) {
         fprintf(stderr, "musicgen %s: --out and --csv name the same file "
                 "'%s'\n", cmd, out);
         return 2;
@@ -156,6 +166,16 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
         return 2;
     }
     if (mg_dsargs_dataset(cmd, root)) return 1;
+    /* never in place of the dataset's own files, --force or not */
+    char absroot[PATH_MAX];
+    for (int k = 0; k < 2 && realpath(root, absroot); k++) {
+        const char *p = k ? csv : out;
+        if (p && mg_ds_out_check(k ? "--csv" : "--out", p, root, absroot,
+                                 false, err, sizeof err)) {
+            fprintf(stderr, "musicgen %s: %s\n", cmd, err);
+            return 2;
+        }
+    }
     mg_dsindex_totals t;
     mg_dsprogress pg = mg_cliprog_start(&prog, cmd, root,
                                         progress ? MG_CLIPROG_ON

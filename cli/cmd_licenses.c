@@ -8,6 +8,7 @@
  * hand, or one whose LICENSES.md was lost. `verify` names this command
  * when the file is missing.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -44,6 +45,17 @@ mg_cmd_licenses(int argc, char **argv)
     }
     if (r < 0) return a.rc;
     struct stat st;
+    /* a registry that is not there would write "Attribution: unknown" for
+     * every font over a good LICENSES.md */
+    int bad = !sf_dir              ? 0
+              : stat(sf_dir, &st)  ? errno
+              : !S_ISDIR(st.st_mode) ? ENOTDIR
+                                     : 0;
+    if (bad) {
+        fprintf(stderr, "musicgen licenses: --sf-dir %s: %s\n", sf_dir,
+                strerror(bad));
+        return 2;
+    }
     snprintf(path, sizeof path, "%s/manifest.jsonl", a.root);
     if (stat(a.root, &st) || !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "musicgen licenses: %s: not a dataset directory\n",

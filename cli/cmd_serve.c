@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -202,7 +203,18 @@ mg_cmd_serve(int argc, char **argv)
                 strerror(errno));
         return 2;
     }
+    struct stat dst;
+    if (dataset && (stat(s.dataset, &dst) || !S_ISDIR(dst.st_mode))) {
+        fprintf(stderr, "musicgen serve: --dataset %s is not a directory\n",
+                dataset);
+        return 2;
+    }
     if (dataset && mg_dsargs_dataset("serve", dataset)) return 1;
+    if (work && !stat(work, &dst) && !S_ISDIR(dst.st_mode)) {
+        fprintf(stderr, "musicgen serve: --work %s is not a directory\n",
+                work);
+        return 2;
+    }
     if (work) {
         if (mg_dir_make(work) || !realpath(work, s.work)) {
             fprintf(stderr, "musicgen serve: --work %s: %s\n", work,

@@ -177,7 +177,17 @@ mg_cmd_verify(int argc, char **argv)
     mg_cliprog_end(&prog);
     mg_dsverify_destroy(&v);
     if (rc) {
-        if (json) printf("\n  ]}\n");
+        /* a whole object still: whole false, and why it stopped */
+        if (json) {
+            json_t *je = json_string(err);
+            char *et = mg_json_dump(je, 0);
+            json_decref(je);
+            printf("%s],\n  \"error\": %.*s, \"problem_count\": %" PRIu64
+                   ", \"whole\": false}\n", jl.n ? "\n  " : "",
+                   et ? (int)strcspn(et, "\n") : 4, et ? et : "null",
+                   t.problems);
+            free(et);
+        }
         fflush(stdout);
         fprintf(stderr, "musicgen verify: %s\n", err);
         return 1;

@@ -90,7 +90,9 @@ enum MHD_Result
 serve_send_file(struct MHD_Connection *c, const char *path, const char *type,
                 const char *download_name)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO in a damaged tree is refused by the fstat below
+     * instead of holding the request (and a server thread) for ever */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
         if (fd >= 0)

@@ -618,29 +618,9 @@ check_out(const mg_export_opts *o, bool in_place, const char *absroot,
                          is_dir_format(o->fmt) ? MG_OUT_DIR : MG_OUT_FILE,
                          true, eg, err, errlen))
         return -1;
-    char real[PATH_MAX];
-    if (!mg_outpath_resolve(o->out, real, sizeof real)) {
-        if (!strcmp(real, absroot))
-            return mg_errf(err, errlen, "%s is the dataset itself", o->out);
-        if (mg_path_holds(real, absroot))
-            return mg_errf(err, errlen, "--out %s holds the dataset %s "
-                           "(replacing it would delete the dataset): give "
-                           "a path outside it", o->out, o->root);
-        if (mg_path_holds(absroot, real)) {
-            const char *rest = real + strlen(absroot) + 1;
-            if (is_dir_format(o->fmt) || strchr(rest, '/') ||
-                !strcmp(rest, "manifest.jsonl") ||
-                !strcmp(rest, "LICENSES.md") ||
-                rest[strspn(rest, "0123456789")] == '\0' || rest[0] == '.')
-                return mg_errf(err, errlen, "--out %s is inside the dataset "
-                               "%s%s: give a path outside it", o->out,
-                               o->root,
-                               is_dir_format(o->fmt)
-                                   ? ""
-                                   : " (in a sample, or one of its own "
-                                     "names)");
-        }
-    }
+    if (mg_ds_out_check("--out", o->out, o->root, absroot,
+                        is_dir_format(o->fmt), err, errlen))
+        return -1;
     if (stat(o->out, &st)) return 0; /* a new one */
     if (!o->overwrite)
         return mg_errf(err, errlen, "%s exists (--force replaces it)",

@@ -206,6 +206,11 @@ grep -q "midi-dir nowhere" err || die "--midi-dir unnamed: $(cat err)"
 bad "unwritable --out" index-midi --dataset flat --out no/such/dir/db.json
 grep -q "no/such/dir/db.json" err || die "unwritable --out unnamed: $(cat err)"
 mkdir adir
+bad "--out and --csv one file, spelled two ways" index-midi --dataset flat --out ./f.json --csv f.json
+grep -q "name the same file" err || die "one file two ways: $(cat err)"
+bad "--out over the dataset's manifest" index-midi --dataset flat --out flat/manifest.jsonl --force
+grep -q "is inside the dataset flat" err || die "--out flat/manifest.jsonl: $(cat err)"
+bad "--csv in a sample" index-midi --dataset flat --csv "$(ls -d flat/0* | head -n 1)/x.csv"
 bad "--out a directory" index-midi --dataset flat --out adir
 [ -d adir ] && [ -z "$(ls -A adir)" ] || die "--out a directory: adir changed"
 [ -z "$(find . -maxdepth 1 -name '*.tmp')" ] || die "a temporary file was left: $(ls -A)"

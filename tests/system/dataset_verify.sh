@@ -40,6 +40,12 @@ grep -q "^licenses: lic/LICENSES.md: [1-9][0-9]* fonts\?$" out.txt || { cat out.
 cmp -s midi/LICENSES.md lic/LICENSES.md || die "musicgen licenses differs from generate's"
 "$MG_BIN" verify lic > lic.txt || { cat lic.txt; die "rewritten LICENSES.md refused"; }
 grep -q "^note:" lic.txt && { cat lic.txt; die "a note with LICENSES.md present"; }
+# a registry that is not there: refused (it wrote "Attribution: unknown"
+# for every font over a good LICENSES.md)
+cp lic/LICENSES.md lic-keep.md
+"$MG_BIN" licenses lic --sf-dir ./typo 2> err.txt; [ $? -eq 2 ] || die "licenses --sf-dir typo: exit not 2"
+grep -qx "musicgen licenses: --sf-dir ./typo: No such file or directory" err.txt || die "--sf-dir typo: $(cat err.txt)"
+cmp -s lic/LICENSES.md lic-keep.md || die "licenses --sf-dir typo changed LICENSES.md"
 "$MG_BIN" licenses nowhere 2> err.txt && die "licenses of a missing root succeeded"
 grep -q "^musicgen licenses: nowhere: not a dataset directory$" err.txt || { cat err.txt; die "missing root message"; }
 mkdir empty
@@ -106,6 +112,13 @@ w = json.load(open("full.json"))
 assert w["problems"] == [] and w["whole"] is True and w["hashed"] is False, w
 assert w["problem_count"] == 0 and w["files"] > 0 and w["bytes"] > 0
 PYEOF
+# a run that cannot be made still gives a whole object, whole false
+"$MG_BIN" verify nowhere --fmt json > nw.json 2> err.txt && die "verify nowhere passed"
+"$PY" -c "
+import json
+j = json.load(open('nw.json'))
+assert j['whole'] is False and 'nowhere' in j['error'] and j['problems'] == [], j
+" || die "verify --fmt json of a missing root: $(cat nw.json)"
 "$MG_BIN" verify full --fmt yaml 2> err.txt; [ $? -eq 2 ] || die "--fmt yaml accepted"
 grep -q "fmt must be text or json, not 'yaml'" err.txt || die "--fmt yaml: $(cat err.txt)"
 

@@ -69,6 +69,10 @@ for p in "files/job/1/../../../etc/passwd" "files/job/1/%2e%2e/%2e%2e/etc/passwd
          "api/view/job/../../etc"; do
     [ "$(code "$U$p")" = 404 ] || die "$p was not 404"
 done
+# a FIFO where a file should be: 404 at once (the request hung, holding
+# a server thread)
+rm -f ds/000001/midi/beat.mid && mkfifo ds/000001/midi/beat.mid
+[ "$(code --max-time 10 "${U}files/ds/1/midi/beat.mid")" = 404 ] || die "a FIFO was not 404 at once"
 ln -s /etc/passwd ds/000001/mix.wav
 [ "$(code "${U}files/ds/1/mix.wav")" = 404 ] || die "a symlink out of the dataset was served"
 # browsing the dataset
@@ -100,4 +104,12 @@ ln -s roll1.svg rlink.svg
 [ "$(code -X POST "${U}api/generate?seed=2&rate=22050")" = 503 ] || die "past --max-jobs not 503"
 kill $SPID
 wait $SPID
+# a file where a directory belongs: refused at once (it served an empty
+# dataset, and every generation failed)
+: > afile
+timeout 20 "$MG_BIN" serve --dataset afile --bind 127.0.0.1:0 2> err.txt; [ $? -eq 2 ] ||
+    die "serve --dataset afile: not exit 2"
+grep -qx "musicgen serve: --dataset afile is not a directory" err.txt || die "serve --dataset afile: $(cat err.txt)"
+timeout 20 "$MG_BIN" serve --work afile --bind 127.0.0.1:0 2> err.txt; [ $? -eq 2 ] ||
+    die "serve --work afile: not exit 2"
 echo "serve: page drives, files safe, bounded"
