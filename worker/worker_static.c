@@ -21,9 +21,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "dlog.h"
+#include "errmsg.h"
+#include "ledger.h"
 #include "musicgen.h"
 #include "musicgen_internal.h"
+#include "rfile.h"
 #include "runlock.h"
 #include "sampledir.h"
 
@@ -63,6 +68,98 @@ sweep_slice_tmps(const char *dir, const char *slice, const char *host)
             unlink(p);
     }
     closedir(d);
+}
+
+/* The run's identity: its run config less its range (every slice of an
+ * array, and a grown one, shares it). malloc'd, or NULL. */
+static char *
+identity_json(const mg_config *c)
+{
+    mg_config x = *c;
+    x.count = 0;
+    x.start = 0;
+    return mg_config_run_json(&x);
+}
+
+/* Is this worker's run the tree's? The run a coordinator's ledger holds
+ * (`generate` made the tree), else the one the first static slice
+ * recorded in .musicgen/slices/run.json (made here, atomically, when
+ * there is none). A worker with another seed or other options skipped
+ * the samples there but wrote slice rows of its own seed, and `merge`
+ * put them over a good manifest: refused, naming the difference. */
+static int
+same_run(const mg_config *cfg, const char *dir, char *err, size_t errlen)
+{
+    char *mine = identity_json(cfg), *theirs = NULL, lp[1300], rp[1300];
+    if (!mine) return mg_errf(err, errlen, "out of memory");
+    const char *whose = NULL;
+    snprintf(lp, sizeof lp, "%s/.musicgen/ledger.sqlite", cfg->out_dir);
+    snprintf(rp, sizeof rp, "%s/run.json", dir);
+    if (!access(lp, F_OK)) {
+        char e2[300];
+        mg_ledger *l = mg_ledger_open_ro(lp, e2, sizeof e2);
+        mg_ledger_run r;
+        if (l && mg_ledger_get_run(l, &r, e2, sizeof e2) == 1) {
+            mg_config probe = *cfg;
+            if (!mg_config_apply_run_json(&probe, r.run_json, e2, sizeof e2))
+                theirs = identity_json(&probe);
+            free(r.run_json);
+            whose = "the tree's run (its ledger, from generate)";
+        }
+        mg_ledger_close(&l);
+    } else {
+        char *t = NULL;
+        size_t len;
+        char e2[300];
+        if (mg_rfile_read(rp, 1 << 20, &t, &len, e2, sizeof e2) < 0) {
+            /* the first slice: record ours (tmp + link: one wins) */
+            char tmp[1400];
+            snprintf(tmp, sizeof tmp, "%s.tmp.%ld", rp, (long)getpid());
+            FILE *f = fopen(tmp, "w");
+            bool ok = f && fputs(mine, f) >= 0;
+            if (f && fclose(f)) ok = false;
+            if (ok && link(tmp, rp) && errno != EEXIST) ok = false;
+            unlink(tmp);
+            if (!ok) {
+                free(mine);
+                return mg_errf(err, errlen, "%s: %s", rp, strerror(errno));
+            }
+            if (mg_rfile_read(rp, 1 << 20, &t, &len, e2, sizeof e2) < 0) {
+                free(mine);
+                return mg_errf(err, errlen, "%s", e2);
+            }
+        }
+        theirs = t;
+        whose = "the run the tree's first static slice recorded";
+    }
+    int rc = 0;
+    if (theirs && strcmp(mine, theirs)) {
+        /* what differs, key by key ("seed 1, the run's 9") */
+        char diff[600] = "";
+        json_t *a = json_loads(mine, 0, NULL), *b = json_loads(theirs, 0, NULL);
+        const char *k;
+        json_t *v;
+        json_object_foreach(a, k, v) {
+            json_t *w = json_object_get(b, k);
+            if (w && json_equal(v, w)) continue;
+            char *x = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            char *y = w ? json_dumps(w, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+            size_t n = strlen(diff);
+            snprintf(diff + n, sizeof diff - n, "%s%s %s, the run's %s",
+                     n ? "; " : "", k, x ? x : "?", y ? y : "none");
+            free(x);
+            free(y);
+        }
+        json_decref(a);
+        json_decref(b);
+        rc = mg_errf(err, errlen, "--out %s holds another run (%s): %s (give "
+                     "the same --seed and options as every slice of the "
+                     "run, or another --out)", cfg->out_dir, whose,
+                     diff[0] ? diff : "its parameters differ");
+    }
+    free(mine);
+    free(theirs);
+    return rc;
 }
 
 /* Slice [lo, hi) into dir's slice file, the tree's run lock shared. */
@@ -191,6 +288,10 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     int lk = mg_runlock_share(cfg->out_dir, what, err, errlen);
     if (lk < 0)
         return -1;
+    if (same_run(cfg, dir, err, errlen)) {
+        mg_runlock_release(lk);
+        return -1;
+    }
     int rc = static_slice(cfg, lo, hi, dir, array_index, array_size, durable,
                           pre, stop, err, errlen);
     mg_runlock_release(lk);
