@@ -57,7 +57,7 @@ sweep_slice_tmps(const char *dir, const char *slice, const char *host)
         bool gone;
         if (*end == '\0' && pid > 0 && (size_t)(dot - n) == pl + hl &&
             !strncmp(n + pl, host, hl)) {
-            gone = kill((pid_t)pid, 0) && errno == ESRCH;
+            gone = mg_pid_gone(pid);
         } else {
             struct stat st;
             gone = !stat(p, &st) &&

@@ -20,6 +20,7 @@
 #include <archive_entry.h>
 
 #include "errmsg.h"
+#include "sampledir.h"
 
 size_t
 mg_unpack_suffix(const char *f)
@@ -96,8 +97,7 @@ sweep(const char *dir, const char *name)
             char *end;
             if (strncmp(e->d_name, pre[k], n)) continue;
             long pid = strtol(e->d_name + n, &end, 10);
-            if (*end || pid <= 0 ||
-                (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+            if (*end || pid <= 0 || !mg_pid_gone(pid))
                 continue;
             snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
             rm_tree(path);

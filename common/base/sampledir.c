@@ -206,6 +206,24 @@ newest_mtime(const char *path, int depth)
     return t;
 }
 
+bool
+mg_pid_gone(long pid)
+{
+    if (pid <= 0) return false;
+    if (kill((pid_t)pid, 0)) return errno == ESRCH;
+    /* a zombie is gone too: killed with its parent, it waits for an init
+     * that reaps it (a container's often never does) */
+    char p[64], b[256];
+    snprintf(p, sizeof p, "/proc/%ld/stat", pid);
+    FILE *f = fopen(p, "re");
+    if (!f) return false;
+    size_t n = fread(b, 1, sizeof b - 1, f);
+    fclose(f);
+    b[n] = '\0';
+    const char *rp = strrchr(b, ')'); /* the name may hold spaces */
+    return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
 /* Is the writer of the temporary directory NAME (".tmp-<id>-<host>-<pid>"
  * or the older ".tmp-<id>-<pid>") gone for sure? */
 static bool
@@ -221,7 +239,7 @@ writer_gone(const char *dir, const char *name, const char *host,
         long pid = strtol(last + 1, &end, 10);
         if (*end == '\0' && pid > 0 && hl == strlen(host) &&
             !strncmp(dash + 1, host, hl))
-            return kill((pid_t)pid, 0) && errno == ESRCH;
+            return mg_pid_gone(pid);
     }
     /* another host, or no host in the name: only its age tells */
     char p[4096];

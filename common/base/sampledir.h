@@ -33,6 +33,10 @@ int mg_dir_remove(const char *path);
  * reported, nor an index directory that holds finished work (a dataset's
  * mark, or a sample.json one or two levels down: a reject directory or a
  * copy given a sample's name). Returns the number found, or -1 if root cannot be read. */
+/* Is process pid (of this host) gone: no such process, or a zombie (a
+ * writer killed with its parent, never reaped where init reaps none)? */
+bool mg_pid_gone(long pid);
+
 /* Age after which a temporary directory whose writer cannot be checked
  * (another host) counts as abandoned: no sample takes a day to render. */
 #define MG_TMP_STALE_S (24 * 3600)

@@ -120,7 +120,7 @@ mg_dsfile_sweep(const char *out, const char *host)
         char *end;
         long pid = strtol(h + hl + 1, &end, 10);
         if (*end || pid <= 0 || pid == (long)getpid() ||
-            !(kill((pid_t)pid, 0) && errno == ESRCH))
+            !mg_pid_gone(pid))
             continue;
         char p[PATH_MAX + 300];
         snprintf(p, sizeof p, "%s/%s", dir, n);
