@@ -572,8 +572,12 @@ typedef struct {
     long line;
     uint64_t index, last;
     bool any;
-    unsigned char *bits; /* indices seen */
+    unsigned char *bits; /* indices seen, a bit each, while dense */
     size_t nbits;
+    uint64_t *far;       /* indices seen past the dense bits (a hash set:
+                          * index + 1, 0 empty), so one wild row of index
+                          * 3e10 costs a slot, not 4 GB of bits */
+    size_t nfar, capfar;
     FILE *out;
     mg_dsverify_totals *t;
     mg_licenses *lic; /* the fonts of the complete samples */
@@ -596,22 +600,63 @@ say(mside *ms, const char *fmt, ...)
     ms->t->problems++;
 }
 
+static size_t
+far_slot(const mside *ms, uint64_t v)
+{
+    return (size_t)((v * 0x9E3779B97F4A7C15ull) >> 7) & (ms->capfar - 1);
+}
+
+/* Mark index i seen; whether it was before. Memory follows the rows: bits
+ * up to 64 indices a row read (a dense manifest: a bit an index), a hash
+ * set past that. When memory runs out, nothing is said (cannot tell). */
 static bool
 bit_test_set(mside *ms, uint64_t i)
 {
-    if (i / 8 >= ms->nbits) {
-        size_t n = ms->nbits ? ms->nbits : 4096;
-        while (n <= i / 8)
-            n *= 2;
-        unsigned char *b = realloc(ms->bits, n);
-        if (!b) return false; /* cannot tell: say nothing */
-        memset(b + ms->nbits, 0, n - ms->nbits);
-        ms->bits = b;
-        ms->nbits = n;
+    uint64_t dense = 64 * (ms->t->rows + 65536);
+    if (i < dense) {
+        if (i / 8 >= ms->nbits) {
+            size_t n = ms->nbits ? ms->nbits : 4096;
+            while (n <= i / 8)
+                n *= 2;
+            unsigned char *b = realloc(ms->bits, n);
+            if (!b) return false;
+            memset(b + ms->nbits, 0, n - ms->nbits);
+            ms->bits = b;
+            ms->nbits = n;
+        }
+        bool was = ms->bits[i / 8] & (1u << (i % 8));
+        ms->bits[i / 8] |= (unsigned char)(1u << (i % 8));
+        /* seen when it was past the dense bits (they have grown since) */
+        for (size_t h = ms->capfar ? far_slot(ms, i + 1) : 0;
+             !was && ms->nfar && ms->far[h]; h = (h + 1) & (ms->capfar - 1))
+            was = ms->far[h] == i + 1;
+        return was;
     }
-    bool was = ms->bits[i / 8] & (1u << (i % 8));
-    ms->bits[i / 8] |= (unsigned char)(1u << (i % 8));
-    return was;
+    if (2 * (ms->nfar + 1) > ms->capfar) {
+        size_t cap = ms->capfar ? 2 * ms->capfar : 64;
+        uint64_t *t = calloc(cap, sizeof *t);
+        if (!t) return false;
+        for (size_t k = 0; k < ms->capfar; k++) {
+            uint64_t v = ms->far[k];
+            if (!v) continue;
+            size_t h = (size_t)((v * 0x9E3779B97F4A7C15ull) >> 7) &
+                       (cap - 1);
+            while (t[h]) h = (h + 1) & (cap - 1);
+            t[h] = v;
+        }
+        free(ms->far);
+        ms->far = t;
+        ms->capfar = cap;
+    }
+    uint64_t v = i + 1; /* 0 marks an empty slot */
+    size_t h = far_slot(ms, v);
+    while (ms->far[h]) {
+        if (ms->far[h] == v) return true;
+        h = (h + 1) & (ms->capfar - 1);
+    }
+    ms->far[h] = v;
+    ms->nfar++;
+    return false;
 }
 
 /* Advance to the next usable row: in order, not a duplicate. */
@@ -932,6 +977,7 @@ out:
     free(p.ring);
     json_decref(ms.row);
     free(ms.bits);
+    free(ms.far);
     mg_licenses_free(&ms.lic);
     mg_dsmanifest_destroy(&ms.m);
     mg_dsread_destroy(&rd);

@@ -172,6 +172,17 @@ ds = Dataset('mv')
 assert 2 not in ds.indices and ds.misplaced == ['007/000002'], (ds.indices, ds.misplaced)
 " || die "python Dataset kept a misplaced sample"
 
+# A wild manifest row (index 2e11, twice): named as a duplicate, in
+# memory that follows the rows (a bit per index up to it took 25 GB, and
+# when that failed the duplicate was misreported)
+cp -R midi wild
+printf '{"sample_index":200000000000,"status":"failed","path":"x"}\n' >> wild/manifest.jsonl
+printf '{"sample_index":200000000000,"status":"failed","path":"x"}\n' >> wild/manifest.jsonl
+"$MG_BIN" verify wild --quick > wild.txt && die "a duplicated wild row passed"
+grep -q "^manifest.jsonl:32: duplicate row for index 200000000000$" wild.txt ||
+    die "a duplicated wild row: $(cat wild.txt)"
+[ "$(grep -vc '^verify:' wild.txt)" -eq 1 ] || die "more than the duplicate reported: $(cat wild.txt)"
+
 # A WAV whose length disagrees with the annotation (its checksum fixed so
 # only the length speaks), and a manifest row that disagrees.
 cp -R full len
