@@ -464,6 +464,12 @@ def wav_info(path):
                 if fmt is None:
                     raise DatasetError("%s: data before fmt" % path)
                 end = os.fstat(f.fileno()).st_size
+                if size > end - pos and size != 0xFFFFFFFF:
+                    # cut short (a copy that stopped): an error, as verify
+                    # says, not fewer frames without a word
+                    raise DatasetError("%s: truncated: data chunk of %d "
+                                       "bytes, the file holds %d"
+                                       % (path, size, max(end - pos, 0)))
                 return fmt + (pos, min(size, end - pos))
             else:
                 f.seek(pos + size + (size & 1))
@@ -516,6 +522,11 @@ def decode_pcm(raw, bits, is_float, chans, dtype="float32",
         x = x.T
     if dtype == "raw":
         return _np.ascontiguousarray(x) if channels_first else x.copy()
+    if _np.dtype(out.dtype if out is not None else dtype).kind != "f":
+        # values in [-1, 1) cast to integers would be all zeros
+        raise DatasetError("dtype must be a floating type or \"raw\", not %s"
+                           % _np.dtype(out.dtype if out is not None
+                                       else dtype).name)
     if out is None:
         out = _np.empty(x.shape, dtype=dtype)
     elif out.shape != x.shape:

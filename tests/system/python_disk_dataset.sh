@@ -234,3 +234,29 @@ PYEOF
     || { tail -5 ex.txt; die "read_dataset.py failed"; }
 grep -q "^Dataset('full_pcm16': 2 samples, flat" ex.txt \
     && grep -q "^read [0-9]* training samples" ex.txt || die "read_dataset.py: $(cat ex.txt)"
+# a WAV cut short is an error naming it (it gave fewer frames without a
+# word, and the torch dataset then blamed a stem), and a dtype the values
+# cannot take is refused (integers: all zeros)
+cp -R full_pcm16 cut
+f=$(ls cut/0*/mix.wav | head -n 1)
+truncate -s 1000 "$f"
+PYTHONPATH="$MG_SRC/python" "$PY" - "$f" <<'PYEOF' || die "a cut WAV or an integer dtype accepted"
+import sys
+from musicgen.dataset import Dataset, DatasetError
+ds = Dataset("cut")
+s = ds[0]
+try:
+    s.audio("mix")
+except DatasetError as e:
+    assert "truncated" in str(e) and sys.argv[1].split("/", 1)[1] in str(e), e
+else:
+    raise SystemExit("a cut mix.wav read without an error")
+for dt in ("int16", "int8", "uint8"):
+    try:
+        ds[1].audio("mix", dtype=dt)
+    except DatasetError as e:
+        assert "floating" in str(e), e
+    else:
+        raise SystemExit("dtype %s accepted" % dt)
+assert ds[1].audio("mix", dtype="float64").dtype.name == "float64"
+PYEOF
