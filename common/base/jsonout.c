@@ -34,6 +34,9 @@ mg_json_real(double v, int decimals)
 {
     if (!isfinite(v)) return json_null();
     double scale = pow(10.0, decimals);
+    /* past 2^53 a double has no decimals to round, and v * scale could
+     * overflow to inf (a value jansson refuses: the key went missing) */
+    if (fabs(v) >= 9007199254740992.0) return json_real(v);
     double r = round(v * scale) / scale;
     if (r == 0) r = 0; /* no "-0.0" */
     return json_real(r);

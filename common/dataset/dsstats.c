@@ -65,7 +65,7 @@ static const struct {
 
 typedef struct {
     double bins[20];
-    double min, max, sum;
+    double min, max, mean; /* mean: running (no sum to overflow) */
     uint64_t n;
 } hist;
 
@@ -134,12 +134,15 @@ static void
 add_value(hist *h, int k, double v)
 {
     if (!isfinite(v)) return;
-    int b = (int)floor((v - hists[k].lo) / hists[k].width);
-    if (b < 0) b = 0;
-    if (b >= hists[k].nbins) b = hists[k].nbins - 1;
+    /* clamped as a double first: (int) of 1e12 / 10 is undefined (it
+     * came out negative, so a huge value went to the first bin) */
+    double x = floor((v - hists[k].lo) / hists[k].width);
+    int b = x < 0 ? 0 : x >= hists[k].nbins ? hists[k].nbins - 1 : (int)x;
     h->bins[b]++;
     h->n++;
-    h->sum += v;
+    /* the mean as a running mean: a sum of values near DBL_MAX would
+     * overflow to inf (and mean drop out of the JSON) */
+    h->mean += (v - h->mean) / (double)h->n;
     if (v < h->min) h->min = v;
     if (v > h->max) h->max = v;
 }
@@ -360,7 +363,7 @@ mg_dsstats_print(const mg_dsstats *s, FILE *f)
             if (h->bins[b] > max) max = h->bins[b];
         fprintf(f, "\n%s: n %llu, min %.4g, mean %.4g, max %.4g\n",
                 hists[k].name, (unsigned long long)h->n, h->min,
-                h->sum / h->n, h->max);
+                h->mean, h->max);
         for (int b = 0; b < hists[k].nbins; b++) {
             if (!h->bins[b]) continue;
             int len = (int)lround(40 * h->bins[b] / max);
@@ -406,7 +409,7 @@ mg_dsstats_json(const mg_dsstats *s)
                                            : json_null());
         json_object_set_new(o, "max", h->n ? mg_json_real(h->max, 6)
                                            : json_null());
-        json_object_set_new(o, "mean", h->n ? mg_json_real(h->sum / h->n, 6)
+        json_object_set_new(o, "mean", h->n ? mg_json_real(h->mean, 6)
                                             : json_null());
         json_object_set_new(hs, hists[k].name, o);
     }
@@ -487,7 +490,7 @@ mg_dsstats_plot(const mg_dsstats *s, const char *dir, char *err,
         if (h->n)
             snprintf(title, sizeof title, "%s (n %llu, mean %.4g)",
                      hists[k].title, (unsigned long long)h->n,
-                     h->sum / h->n);
+                     h->mean);
         else
             snprintf(title, sizeof title, "%s (no samples)", hists[k].title);
         if (mg_svg_histogram(path, title, hists[k].xlabel, hists[k].lo,

@@ -103,4 +103,22 @@ mkdir site && echo "my page" > site/index.html && echo x > site/logo.svg
 diff -r plots plots2 > /dev/null || die "charts replaced differ"
 "$MG_BIN" stats shard --plot afile > out.txt 2> e.txt && die "--plot a file accepted"
 grep -qx "musicgen stats: --plot afile is not a directory" e.txt || die "--plot a file: $(cat e.txt)"
+# values far outside the bins: in the edge bin (1e12 went to the first:
+# an int overflow), and a finite mean (a sum near DBL_MAX was inf, and mean
+# dropped out of the JSON)
+mkdir -p huge && cp -R "$(ls -d shard/*/0* | head -n 1)" huge/000000 && cp -R "$(ls -d shard/*/0* | sed -n 2p)" huge/000001
+"$PY" - <<'PYEOF' || die "cannot edit huge"
+import json
+for i, t in ((0, 1e12), (1, 1e308)):
+    p = "huge/%06d/sample.json" % i
+    d = json.load(open(p)); d["tempo_bpm"] = t
+    open(p, "w").write(json.dumps(d, indent=2, sort_keys=True))
+PYEOF
+"$MG_BIN" stats huge --fmt json > huge.json || die "stats huge"
+"$PY" - <<'PYEOF' || die "huge values: $(cat huge.json | head -c 600)"
+import json, math
+h = json.load(open("huge.json"))["histograms"]["tempo_bpm"]
+assert h["counts"][-1] == 2 and sum(h["counts"]) == 2, h["counts"]
+assert h["mean"] is not None and math.isfinite(h["mean"]) and h["mean"] > 1e307, h
+PYEOF
 echo "stats ok"
