@@ -143,7 +143,7 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
                                  midi ? "midi_db.csv" : "audio_db.csv", err,
                                  sizeof err))) {
         fprintf(stderr, "musicgen %s: %s\n", cmd, err);
-        return 2;
+        return 1; /* an output it cannot write: as export */
     }
     for (int k = 0; k < 2 && !force; k++) {
         const char *p = k ? csv : out;
@@ -151,7 +151,7 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
             fprintf(stderr, "musicgen %s: %s %s exists and is not an index "
                     "(it does not begin as one); --force replaces it\n", cmd,
                     k ? "--csv" : "--out", p);
-            return 2;
+            return 1;
         }
     }
     struct stat st;
@@ -173,7 +173,7 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
         if (p && mg_ds_out_check(k ? "--csv" : "--out", p, root, absroot,
                                  false, err, sizeof err)) {
             fprintf(stderr, "musicgen %s: %s\n", cmd, err);
-            return 2;
+            return 1;
         }
     }
     mg_dsindex_totals t;

@@ -244,6 +244,14 @@ spectrogram(const char *dir, json_t *sj, const char *out, int width,
                              {p, np, MG_SPECTRO_PART}};
     char wav[1300];
     snprintf(wav, sizeof wav, "%s/mix.wav", dir);
+    if (access(wav, F_OK)) {
+        free(b);
+        free(d);
+        free(p);
+        snprintf(err, errlen, "%s: no mix.wav (a midi-only sample? "
+                 "--piano-roll draws it)", dir);
+        return -1;
+    }
     uint8_t *png;
     size_t len;
     int rc = mg_spectro_png(wav, width, 256, m, 3, &png, &len, err, errlen);

@@ -4,6 +4,7 @@
  * (common/dataset/dsstats.h), as text, JSON, and SVG charts.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "commands.h"
 #include "dsargs.h"
+#include "dsnames.h"
 #include "dsstats.h"
 #include "jsonout.h"
 #include "progress.h"
@@ -70,6 +72,14 @@ mg_cmd_stats(int argc, char **argv)
     const char *root = a.root;
     if (mg_dsargs_dataset("stats", root)) return 1;
     /* the chart directory is checked before a pass that can take long */
+    char absroot[PATH_MAX];
+    if (plot && realpath(root, absroot) &&
+        mg_ds_out_check("--plot", plot, root, absroot, false, err,
+                        sizeof err)) {
+        /* ds/000099 would be a half-written sample to verify and clean */
+        fprintf(stderr, "musicgen stats: %s\n", err);
+        return 1;
+    }
     if (plot && mg_dsstats_plot_dir_check(plot, err, sizeof err)) {
         fprintf(stderr, "musicgen stats: %s\n", err);
         return 1;

@@ -732,7 +732,8 @@ row_alone(mside *ms)
 {
     if (row_ok(ms->row))
         say(ms, "manifest.jsonl:%ld: index %" PRIu64 " is \"ok\" but has no "
-            "sample directory (%s)", ms->line, ms->index,
+            "finished sample (%s: missing, half-written or not readable as "
+            "one)", ms->line, ms->index,
             json_string_value(json_object_get(ms->row, "path"))
                 ? json_string_value(json_object_get(ms->row, "path"))
                 : "no path");

@@ -276,6 +276,8 @@ class Dataset:
         return len(self.indices)
 
     def __getitem__(self, k):
+        if isinstance(k, slice):   # ds[10:20]: a list of samples
+            return [self[i] for i in range(*k.indices(len(self)))]
         return DiskSample(self.root, self.indices[k], self._rels[k])
 
     def __iter__(self):

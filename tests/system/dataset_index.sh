@@ -228,7 +228,7 @@ mkdir py && cd py || die "cd py"
 # Python tool's MidiManager database is ./midi_db.json too) only with --force
 "$MG_BIN" index-midi -d ../shard -q || die "rebuilding ./midi_db.json refused"
 echo '{"files": {}, "version": 1}' > midi_db.json
-"$MG_BIN" index-midi -d ../shard 2> log; [ $? -eq 2 ] || die "a foreign midi_db.json replaced"
+"$MG_BIN" index-midi -d ../shard 2> log; [ $? -eq 1 ] || die "a foreign midi_db.json replaced"
 grep -qx "musicgen index-midi: --out midi_db.json exists and is not an index (it does not begin as one); --force replaces it" log ||
     die "foreign midi_db.json: $(cat log)"
 grep -q '"version": 1' midi_db.json || die "the foreign midi_db.json changed"

@@ -103,6 +103,14 @@ mkdir site && echo "my page" > site/index.html && echo x > site/logo.svg
 diff -r plots plots2 > /dev/null || die "charts replaced differ"
 "$MG_BIN" stats shard --plot afile > out.txt 2> e.txt && die "--plot a file accepted"
 grep -qx "musicgen stats: --plot afile is not a directory" e.txt || die "--plot a file: $(cat e.txt)"
+# --plot where a sample would be: refused (ds/000099 became a half-written
+# sample to verify and clean); a directory of its own at the top is fine
+"$MG_BIN" stats shard --plot shard/000099 > out.txt 2> e.txt && die "--plot shard/000099 accepted"
+grep -q "is inside the dataset shard" e.txt && [ ! -e shard/000099 ] || die "--plot shard/000099: $(cat e.txt)"
+"$MG_BIN" stats shard --plot shard/charts > /dev/null || die "--plot shard/charts refused"
+"$MG_BIN" verify shard > v.txt
+grep -q "charts" v.txt && die "charts at the dataset's top named by verify: $(cat v.txt)"
+rm -rf shard/charts
 # values far outside the bins: in the edge bin (1e12 went to the first:
 # an int overflow), and a finite mean (a sum near DBL_MAX was inf, and mean
 # dropped out of the JSON)

@@ -259,4 +259,7 @@ for dt in ("int16", "int8", "uint8"):
     else:
         raise SystemExit("dtype %s accepted" % dt)
 assert ds[1].audio("mix", dtype="float64").dtype.name == "float64"
+# a slice is a list of samples (it was a TypeError from inside)
+sl = ds[0:2]
+assert [x.index for x in sl] == list(ds.indices[0:2]) and ds[::-1][0].index == ds.indices[-1]
 PYEOF

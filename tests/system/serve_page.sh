@@ -92,6 +92,9 @@ assert v["sample"]["seed"] == s["seed"], (v["sample"]["seed"], s["seed"])
 PYEOF
 "$MG_BIN" plot ds/000000 --piano-roll roll0.svg 2> log || die "plot of a sample seeded above 2^63: $(cat log)"
 grep -q "<svg" roll0.svg || die "plot: no SVG"
+"$MG_BIN" plot ds/000000 --spectrogram sp0.png 2> log && die "a spectrogram of a midi-only sample"
+grep -qx "musicgen plot: ds/000000: no mix.wav (a midi-only sample? --piano-roll draws it)" log ||
+    die "spectrogram of a midi-only sample: $(cat log)"
 "$MG_BIN" plot ds/000000 --piano-roll /dev/stdout | cmp -s - roll0.svg || die "plot to /dev/stdout"
 [ -L /dev/stdout ] || [ -c /dev/stdout ] || die "/dev/stdout was replaced"
 ln -s roll1.svg rlink.svg
