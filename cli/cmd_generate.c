@@ -22,15 +22,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "commands.h"
 #include "config.h"
 #include "coordinator.h"
+#include "dsread.h"
 #include "engine.h"
 #include "http.h"
 #include "pools.h"
 #include "procs.h"
 #include "progress.h"
 #include "sampledir.h"
+#include "seed.h"
 #include "worker.h"
 
 typedef struct {
@@ -214,6 +218,50 @@ mg_cmd_generate(int argc, char **argv)
                 "directory, or a dataset to resume or grow\n", cfg.out_dir,
                 what);
         return 1;
+    }
+    /* A tree of another run (its ledger gone, so the run check cannot
+     * tell): its manifest's first "ok" row must carry this run's seed for
+     * its index, or the run would rewrite that manifest with rows of its
+     * own over samples of another */
+    char mpath[1300], ledger_p[1300];
+    snprintf(mpath, sizeof mpath, "%s/manifest.jsonl", cfg.out_dir);
+    snprintf(ledger_p, sizeof ledger_p, "%s/.musicgen/ledger.sqlite",
+             cfg.out_dir);
+    if (access(ledger_p, F_OK) && !access(mpath, F_OK)) {
+        mg_dsmanifest *m = mg_dsmanifest_open(cfg.out_dir, err, sizeof err);
+        json_t *row;
+        long line;
+        int got;
+        while (m && (got = mg_dsmanifest_next(m, &row, &line, err,
+                                              sizeof err)) != 0) {
+            const char *st =
+                got > 0 ? json_string_value(json_object_get(row, "status"))
+                        : NULL;
+            json_t *ix = got > 0 ? json_object_get(row, "sample_index") : NULL;
+            json_t *sd = got > 0 ? json_object_get(row, "seed") : NULL;
+            if (!st || strcmp(st, "ok") || !json_is_integer(ix) || !sd)
+                continue;
+            const char *ss = json_string_value(sd);
+            uint64_t have = json_is_integer(sd)
+                                ? (uint64_t)json_integer_value(sd)
+                            : ss && strrchr(ss, ':')
+                                ? strtoull(strrchr(ss, ':') + 1, NULL, 10)
+                                : 0;
+            uint64_t idx = (uint64_t)json_integer_value(ix);
+            uint64_t want = mg_sample_seed(cfg.global_seed, idx);
+            if (have != want) {
+                fprintf(stderr, "musicgen generate: --out %s holds another "
+                        "run: its manifest.jsonl:%ld gives index %" PRIu64
+                        " the seed %" PRIu64 ", not %" PRIu64 " (--seed %"
+                        PRId64 "'s); give that run's --seed, or another "
+                        "--out\n", cfg.out_dir, line, idx, have, want,
+                        cfg.global_seed);
+                mg_dsmanifest_destroy(&m);
+                return 1;
+            }
+            break;
+        }
+        mg_dsmanifest_destroy(&m);
     }
     /* One engine in the parent, made before the fork: set-up errors
      * (genres, soundfonts, output directory) surface here, once, and the

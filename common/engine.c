@@ -601,14 +601,23 @@ fill_row_common(const mg_engine *e, int64_t global_seed, uint64_t index,
     row->attempt = 1;
 }
 
-/* Rebuild the row of a sample already complete on disk. */
+/* Rebuild the row of a sample already complete on disk: 0; -1 when it
+ * cannot be read (made again); -2 when it is a sample of another run (its
+ * seed is not row->seed, this run's for the index: skipped, it would put
+ * a row of this run's seed in the manifest over a sample of another). */
 static int
 row_from_existing(const char *json_path, mg_row *row)
 {
     json_error_t je;
-    /* Seeds may exceed 2^63; we only need the small fields back. */
+    /* Seeds may exceed 2^63: compared as doubles (two seeds alike to 53
+     * bits: a chance of 2^-53) */
     json_t *j = json_load_file(json_path, JSON_DECODE_INT_AS_REAL, &je);
     if (!j) return -1;
+    json_t *sd = json_object_get(j, "seed");
+    if (json_is_number(sd) && json_number_value(sd) != (double)row->seed) {
+        json_decref(j);
+        return -2;
+    }
     row->skipped = true;
     row->status = MG_ROW_OK;
     row->score = json_number_value(json_object_get(j, "musicality_score"));
@@ -815,7 +824,16 @@ mg_engine_run_at(mg_engine *e, const char *root, int64_t global_seed,
         return mg_errf(err, errlen, "no output directory (out) configured");
     snprintf(final, sizeof final, "%s/%s", root, row->path);
     snprintf(sj, sizeof sj, "%s/sample.json", final);
-    if (access(sj, F_OK) == 0 && row_from_existing(sj, row) == 0) return 0;
+    if (access(sj, F_OK) == 0) {
+        int had = row_from_existing(sj, row);
+        if (had == 0) return 0;
+        if (had == -2)
+            return mg_errf(err, errlen, "%s holds a sample of another run "
+                           "(its seed is not index %" PRIu64 "'s under "
+                           "global seed %" PRId64 "): give that run's seed, "
+                           "or another output directory", final, index,
+                           global_seed);
+    }
 
     /* Parent (shard) directory, then our private temporary directory. */
     char parent[1200];

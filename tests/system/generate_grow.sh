@@ -82,4 +82,17 @@ start_coord c2.log --seed 9 --count 12 --out cd --ledger led.sqlite \
 wait_exit $CPID 60 || die "coordinator 2 did not finish"
 grep -q "growing the run: samples 0..5 -> 0..11" c2.log || die "coordinator: $(cat c2.log)"
 check_run cd 9 12 || die "coordinator's grown run"
+# a tree whose ledger is gone, run with another seed: refused before
+# anything is made (each sample failed, and the manifest was rewritten
+# empty); with its own seed it resumes
+cp -R cd noledger && rm -rf noledger/.musicgen
+cp noledger/manifest.jsonl nl-before.jsonl
+"$MG_BIN" generate --seed 10 --count 12 --out noledger --output-mode midi-only 2> nl.log &&
+    die "another seed over a tree without its ledger accepted"
+grep -q "^musicgen generate: --out noledger holds another run: its manifest.jsonl:1 gives index 0 the seed" nl.log ||
+    die "another seed, no ledger: $(cat nl.log)"
+cmp -s noledger/manifest.jsonl nl-before.jsonl || die "the refused run changed the manifest"
+"$MG_BIN" generate --seed 9 --count 12 --out noledger --output-mode midi-only -q ||
+    die "its own seed refused"
+check_run noledger 9 12 || die "the run resumed without its ledger"
 echo "grow ok"

@@ -54,4 +54,23 @@ except ValueError as e:
     assert "MUSICGEN_ACCEPT_LICENSE" in str(e), e
 print("fonts env ok")
 PYEOF
+# a tree of another run: its samples are not "skipped" as this run's (the
+# rows of seed 1 went into the manifest over samples of seed 9)
+"$MG_BIN" generate --seed 9 --count 2 --out other --output-mode midi-only -q || die "generate other"
+cp other/manifest.jsonl other-before.jsonl
+PYTHONPATH="$MG_SRC/python" "$PY" - <<'PYEOF' || die "a run of another seed went over a tree"
+from musicgen import generate, generate_batch, Config, MusicgenError
+for call in (lambda: generate(Config(global_seed=1, output_mode="midi-only", dataset_root="other", sample_index=0)),
+             lambda: generate_batch(Config(global_seed=1, output_mode="midi-only", dataset_root="other", count=2))):
+    try:
+        call()
+    except MusicgenError as e:
+        assert "holds a sample of another run" in str(e), e
+    else:
+        raise SystemExit("accepted")
+r = generate(Config(global_seed=9, output_mode="midi-only", dataset_root="other", sample_index=1))
+assert r.skipped, r
+PYEOF
+cmp -s other/manifest.jsonl other-before.jsonl || die "the other run's manifest changed"
+"$MG_BIN" verify other > v.txt || die "the other run is not whole: $(cat v.txt)"
 echo "python_tool_api ok"
