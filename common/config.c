@@ -45,7 +45,7 @@ typedef struct {
 } option;
 
 static const option options[] = {
-    {"seed", 's', false, "global seed (integer, required for a new run)"},
+    {"seed", 's', false, "global seed (integer, required; a resumed or grown run: its own)"},
     {"count", 'n', false, "number of samples (default 1)"},
     {"start", 0, false, "first sample index (default 0)"},
     {"out", 'o', false, "output root directory (default ./dataset)"},

@@ -214,10 +214,22 @@ class Config:
     def native_options(self, include_out=True):
         """(name, value) pairs for musicgen_config_set, in order."""
         o = []
+
+        def whole(field):
+            """The field as an integer's text; a ValueError naming the
+            field (not int()'s bare "invalid literal") when it is none."""
+            v = getattr(self, field)
+            try:
+                if isinstance(v, bool) or (isinstance(v, float) and v != int(v)):
+                    raise ValueError
+                return str(int(v))
+            except (TypeError, ValueError):
+                raise ValueError("%s: an integer, not %r" % (field, v)) from None
+
         if self.global_seed is not None:
-            o.append(("seed", str(int(self.global_seed))))
-        o.append(("count", str(int(self.count))))
-        o.append(("start", str(int(self.sample_index))))
+            o.append(("seed", whole('global_seed')))
+        o.append(("count", whole('count')))
+        o.append(("start", whole('sample_index')))
         if include_out and self.dataset_root is not None:
             o.append(("out", os.fspath(self.dataset_root)))
         o.append(("output-mode", str(self.output_mode)))
@@ -225,7 +237,7 @@ class Config:
             raise ValueError("split_ratios: three ratios (train, valid, test)")
         o.append(("split", ",".join(repr(float(x)) for x in self.split_ratios)))
         o.append(("min-musicality-score", repr(float(self.min_musicality_score))))
-        o.append(("max-attempts", str(int(self.max_attempts))))
+        o.append(("max-attempts", whole('max_attempts')))
         if self.sf_dir is not None:
             o.append(("sf-dir", os.fspath(self.sf_dir)))
         if self.genres_dir is not None:
@@ -233,15 +245,15 @@ class Config:
         if self.genre:
             g = [self.genre] if isinstance(self.genre, str) else list(self.genre)
             o.append(("genre", ",".join(g)))
-        o.append(("shard-width", str(int(self.shard_width))))
+        o.append(("shard-width", whole('shard_width')))
         if self.measures_per_part_override:
             o.append(("measures-per-part", ",".join(
                 "%s=%d" % (k, int(v))
                 for k, v in sorted(self.measures_per_part_override.items()))))
-        o.append(("sample-rate", str(int(self.sample_rate))))
+        o.append(("sample-rate", whole('sample_rate')))
         o.append(("sample-format", str(self.sample_format)))
         if self.workers is not None:
-            o.append(("workers", str(int(self.workers))))
+            o.append(("workers", whole('workers')))
         if self.fonts is not None:
             o.append(("fonts", str(self.fonts)))
         if self.accept_license:

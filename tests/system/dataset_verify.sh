@@ -141,6 +141,7 @@ for i, f in ((1, None), (2, "seed"), (3, "index")):
         open("ind/manifest.jsonl", "w").write("".join(json.dumps(r) + "\n" for r in rows))
     if f == "index":
         d["sample_index"] = -1
+        d["musicality_score"] = "high"   # not a number: the schema says so
     open(p, "w").write(json.dumps(d, indent=4, sort_keys=True))
 PYEOF
 "$MG_BIN" verify ind > ind.txt && die "a changed seed passed"
@@ -149,6 +150,10 @@ grep -q "^000002: sample.json: seed 123 is not the seed of index 2 under global 
     die "a changed seed, re-indented, not caught: $(cat ind.txt)"
 grep -q "^000003: sample.json: sample_index -1 in the directory of index 3" ind.txt ||
     die "sample_index -1 misquoted: $(cat ind.txt)"
+grep -q "musicality_score .*sample.json has 0.0000" ind.txt &&
+    die "a score that is no number compared as 0: $(cat ind.txt)"
+grep -q "^000003: sample.json: schema: /musicality_score" ind.txt ||
+    die "a score that is no number not named by the schema: $(cat ind.txt)"
 
 # A sample moved by hand into another shard: named as such (it was an
 # "orphan" whose row exists), and left out by the readers (export wrote

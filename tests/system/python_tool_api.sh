@@ -70,6 +70,14 @@ for call in (lambda: generate(Config(global_seed=1, output_mode="midi-only", dat
         raise SystemExit("accepted")
 r = generate(Config(global_seed=9, output_mode="midi-only", dataset_root="other", sample_index=1))
 assert r.skipped, r
+# a field that is no integer is named (int()'s bare "invalid literal" was)
+for kw in ({"global_seed": "abc"}, {"global_seed": 1, "count": 2.5}):
+    try:
+        generate(Config(output_mode="midi-only", dataset_root="other", **kw))
+    except ValueError as e:
+        assert str(e).startswith(("global_seed: an integer", "count: an integer")), e
+    else:
+        raise SystemExit("%r accepted" % kw)
 PYEOF
 cmp -s other/manifest.jsonl other-before.jsonl || die "the other run's manifest changed"
 "$MG_BIN" verify other > v.txt || die "the other run is not whole: $(cat v.txt)"
