@@ -30,6 +30,7 @@
 #include "dsread.h"
 #include "engine.h"
 #include "http.h"
+#include "jdoc.h"
 #include "pools.h"
 #include "procs.h"
 #include "progress.h"
@@ -241,12 +242,8 @@ mg_cmd_generate(int argc, char **argv)
             json_t *sd = got > 0 ? json_object_get(row, "seed") : NULL;
             if (!st || strcmp(st, "ok") || !json_is_integer(ix) || !sd)
                 continue;
-            const char *ss = json_string_value(sd);
-            uint64_t have = json_is_integer(sd)
-                                ? (uint64_t)json_integer_value(sd)
-                            : ss && strrchr(ss, ':')
-                                ? strtoull(strrchr(ss, ':') + 1, NULL, 10)
-                                : 0;
+            uint64_t have = 0;
+            mg_jdoc_json_u64(sd, &have);
             uint64_t idx = (uint64_t)json_integer_value(ix);
             uint64_t want = mg_sample_seed(cfg.global_seed, idx);
             if (have != want) {

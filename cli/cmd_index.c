@@ -168,7 +168,8 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
     if (mg_dsargs_dataset(cmd, root)) return 1;
     /* never in place of the dataset's own files, --force or not */
     char absroot[PATH_MAX];
-    for (int k = 0; k < 2 && realpath(root, absroot); k++) {
+    bool have_root = realpath(root, absroot) != NULL;
+    for (int k = 0; k < 2 && have_root; k++) {
         const char *p = k ? csv : out;
         if (p && mg_ds_out_check(k ? "--csv" : "--out", p, root, absroot,
                                  false, err, sizeof err)) {

@@ -22,6 +22,19 @@ mg_outpath_trim(const char *path, char *buf, size_t len)
     return buf;
 }
 
+const char *
+mg_path_split(const char *path, char *dir, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, n, ".");
+    else if (slash == path)
+        snprintf(dir, n, "/");
+    else
+        snprintf(dir, n, "%.*s", (int)(slash - path), path);
+    return slash ? slash + 1 : path;
+}
+
 int
 mg_outpath_check(const char *opt, const char *path, mg_outkind kind,
                  bool replace, const char *eg, char *err, size_t errlen)
@@ -55,14 +68,7 @@ mg_outpath_check(const char *opt, const char *path, mg_outkind kind,
     /* the directory it goes in, named here rather than as the temporary
      * beside the output that would fail later */
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", p);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        slash[1] = '\0';
-    else
-        *slash = '\0';
+    mg_path_split(p, dir, sizeof dir);
     if (stat(dir, &st))
         return mg_errf(err, errlen, "%s %s: directory %s: %s", opt, path, dir,
                        strerror(errno));
@@ -114,13 +120,8 @@ mg_outpath_resolve(const char *path, char *out, size_t n)
     }
     if (errno != ENOENT) return -1;
     char dir[PATH_MAX], t[PATH_MAX];
-    mg_outpath_trim(path, t, sizeof t);
-    snprintf(dir, sizeof dir, "%s", t);
-    char *slash = strrchr(dir, '/');
-    const char *base = slash ? slash + 1 : t;
-    if (!slash) snprintf(dir, sizeof dir, ".");
-    else if (slash == dir) dir[1] = '\0';
-    else *slash = '\0';
+    const char *base = mg_path_split(mg_outpath_trim(path, t, sizeof t), dir,
+                                     sizeof dir);
     if (!realpath(dir, real)) return -1;
     snprintf(out, n, "%s%s%s", real, strcmp(real, "/") ? "/" : "", base);
     return 0;

@@ -28,6 +28,10 @@ typedef enum { MG_OUT_FILE, MG_OUT_DIR } mg_outkind;
  * buf; returns buf. */
 const char *mg_outpath_trim(const char *path, char *buf, size_t len);
 
+/* The directory path is in into dir ("." for a bare name, "/" for
+ * "/x"); returns path's last component (a pointer into path). */
+const char *mg_path_split(const char *path, char *dir, size_t n);
+
 /* May path (given as option opt, e.g. "--out") be written as kind?
  * replace: an existing one may be replaced (else "exists (--force
  * replaces it)"); eg: a file name the message for a directory given as a

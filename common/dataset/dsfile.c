@@ -28,16 +28,16 @@ struct mg_dsout {
     bool stream; /* "-", a device, a FIFO: written into, nothing renamed */
 };
 
-/* ".<name>.tmp" beside path (mg_dsfile_replace: its callers hold the
- * run lock, so one writer at a time) */
+/* ".<name><suffix>" beside path: the hidden names of its temporaries */
 static void
-tmp_name(const char *path, char *tmp, size_t n)
+hidden_name(const char *path, const char *suffix, char *out, size_t n)
 {
-    const char *slash = strrchr(path, '/');
-    if (slash)
-        snprintf(tmp, n, "%.*s/.%s.tmp", (int)(slash - path), path, slash + 1);
+    char dir[4096];
+    const char *base = mg_path_split(path, dir, sizeof dir);
+    if (base == path)
+        snprintf(out, n, ".%s%s", base, suffix);
     else
-        snprintf(tmp, n, ".%s.tmp", path);
+        snprintf(out, n, "%.*s.%s%s", (int)(base - path), path, base, suffix);
 }
 
 int
@@ -63,7 +63,8 @@ mg_dsfile_replace(const char *path, const char *text, size_t len, char *err,
                   size_t errlen)
 {
     char tmp[4200];
-    tmp_name(path, tmp, sizeof tmp);
+    /* ".<name>.tmp" (its callers hold the run lock: one writer at a time) */
+    hidden_name(path, ".tmp", tmp, sizeof tmp);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
         return mg_errf(err, errlen, "cannot write %s: %s", tmp,
@@ -100,12 +101,7 @@ void
 mg_dsfile_sweep(const char *out, const char *host)
 {
     char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", out);
-    char *slash = strrchr(dir, '/');
-    const char *base = slash ? slash + 1 : out;
-    if (slash == dir) dir[1] = '\0';
-    else if (slash) *slash = '\0';
-    else snprintf(dir, sizeof dir, ".");
+    const char *base = mg_path_split(out, dir, sizeof dir);
     DIR *d = opendir(dir);
     if (!d) return;
     size_t bl = strlen(base), hl = strlen(host);
@@ -169,12 +165,7 @@ mg_dsout_open(const char *path, char *err, size_t errlen)
      * one left on this host goes first */
     char host[64], stem[4200 - 100];
     mg_tmp_host(host, sizeof host);
-    const char *slash = strrchr(path, '/');
-    if (slash)
-        snprintf(stem, sizeof stem, "%.*s/.%s", (int)(slash - path), path,
-                 slash + 1);
-    else
-        snprintf(stem, sizeof stem, ".%s", path);
+    hidden_name(path, "", stem, sizeof stem);
     mg_dsfile_sweep(stem, host);
     snprintf(o->tmp, sizeof o->tmp, "%s.tmp-%s-%ld", stem, host,
              (long)getpid());

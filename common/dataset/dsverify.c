@@ -715,11 +715,9 @@ mside_next(mside *ms)
 static uint64_t
 row_u64(const json_t *v)
 {
-    if (json_is_integer(v)) return (uint64_t)json_integer_value(v);
-    if (json_is_real(v)) return (uint64_t)json_real_value(v);
-    const char *s = json_string_value(v);
-    const char *c = s ? strrchr(s, ':') : NULL;
-    return c ? strtoull(c + 1, NULL, 10) : 0;
+    uint64_t x;
+    if (!mg_jdoc_json_u64(v, &x)) return x;
+    return json_is_real(v) ? (uint64_t)json_real_value(v) : 0;
 }
 
 static bool

@@ -8,8 +8,7 @@
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 DQ="node $TOOLS/duckdb/q.mjs"
-[ -d "$TOOLS/duckdb/node_modules/@duckdb/node-api" ] \
-    || die "the DuckDB judge is not installed: run sh scripts/setup.sh"
+need_duckdb
 command -v jq >/dev/null || die "jq is not installed: run sh scripts/setup.sh"
 
 "$MG_BIN" generate --seed 9 --count 30 --out flat --output-mode midi-only -q \

@@ -7,9 +7,7 @@
 # webdataset) refuse the option.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
-DUCK="$MG_SRC/tests/tools/duckdb"
-[ -d "$DUCK/node_modules/@duckdb/node-api" ] ||
-    die "the DuckDB judge is not installed: run sh scripts/setup.sh"
+need_duckdb
 "$MG_BIN" generate --seed 14 --count 30 --out ds --output-mode midi-only \
     --shard-width 2 -q || die "generate ds"
 "$MG_BIN" generate --seed 15 --count 2 --out full -q \

@@ -8,8 +8,7 @@
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 CHK="$PY $TOOLS/check_export.py"
-[ -d "$MG_SRC/tests/tools/duckdb/node_modules/@duckdb/node-api" ] \
-    || die "the DuckDB judge is not installed: run sh scripts/setup.sh"
+need_duckdb
 
 "$MG_BIN" generate --seed 11 --count 200 --out flat --output-mode midi-only -q \
     || die "generate flat"

@@ -6,8 +6,7 @@
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 CHK="$PY $TOOLS/check_export.py"
-[ -d "$MG_SRC/tests/tools/duckdb/node_modules/@duckdb/node-api" ] \
-    || die "the DuckDB judge is not installed: run sh scripts/setup.sh"
+need_duckdb
 "$MG_BIN" generate --seed 21 --count 30 --out ds --output-mode midi-only \
     --shard-width 2 -q || die "generate"
 for fmt in jsonl csv parquet; do

@@ -9,9 +9,7 @@
 # samples only; each directory its card and LICENSES.md).
 . "$MG_SRC/tests/system/lib.sh"
 set -u
-DUCK="$MG_SRC/tests/tools/duckdb"
-[ -d "$DUCK/node_modules/@duckdb/node-api" ] ||
-    die "the DuckDB judge is not installed: run sh scripts/setup.sh"
+need_duckdb
 "$MG_BIN" generate --seed 22 --count 60 --out ds --output-mode midi-only \
     --shard-width 2 -q || die "generate"
 "$MG_BIN" export ds -o all.parquet -q || die "export all.parquet"

@@ -2,10 +2,18 @@
 # name of its own is needed, tests/run.sh skips files named lib.sh).
 PY=/usr/bin/python3
 TOOLS="$MG_SRC/tests/tools"
+DUCK="$TOOLS/duckdb"   # the DuckDB judge (node q.mjs "SQL")
 
 die() {
     echo "FAIL: $*" >&2
     exit 1
+}
+
+# need_duckdb: fail (a test never skips itself into a pass) when the DuckDB
+# judge is not installed
+need_duckdb() {
+    [ -d "$DUCK/node_modules/@duckdb/node-api" ] ||
+        die "the DuckDB judge is not installed: run sh scripts/setup.sh"
 }
 
 # Compare every sample.json and MIDI under two roots (same layout or not):

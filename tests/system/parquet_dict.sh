@@ -11,8 +11,7 @@
 # compressor thread (mg_pq_thread) writes the same bytes.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
-[ -d "$MG_SRC/tests/tools/duckdb/node_modules/@duckdb/node-api" ] \
-    || die "the DuckDB judge is not installed: run sh scripts/setup.sh"
+need_duckdb
 "$MG_BUILD/tools/pq_dict" d.parquet d.jsonl 3000 2500 || die "pq_dict"
 # the same rows with the writer's compressor thread: the same bytes (one
 # row group of 2,500 and one of 500; with 80,000 rows, many pages queued)
