@@ -5,8 +5,6 @@
  */
 #include "png.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,30 +115,4 @@ mg_png_encode(const uint8_t *pix, int w, int h, const uint8_t *pal,
     *out = o;
     *len = at;
     return 0;
-}
-
-int
-mg_png_write(const char *path, const uint8_t *pix, int w, int h,
-             const uint8_t *pal, int npal)
-{
-    uint8_t *png;
-    size_t len;
-    if (mg_png_encode(pix, w, h, pal, npal, &png, &len)) {
-        errno = ENOMEM;
-        return -1;
-    }
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    int rc = -1;
-    if (f && fwrite(png, 1, len, f) == len && fclose(f) == 0) {
-        f = NULL;
-        rc = rename(tmp, path);
-    }
-    if (f)
-        fclose(f);
-    if (rc)
-        remove(tmp);
-    free(png);
-    return rc;
 }

@@ -14,8 +14,5 @@
  * Returns a malloc'd PNG in *out, *len; 0 or -1 (no memory, bad size). */
 int mg_png_encode(const uint8_t *pix, int w, int h, const uint8_t *pal,
                   int npal, uint8_t **out, size_t *len);
-/* The same into a file (temp file + rename). 0 or -1 with errno. */
-int mg_png_write(const char *path, const uint8_t *pix, int w, int h,
-                 const uint8_t *pal, int npal);
 
 #endif

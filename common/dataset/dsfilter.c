@@ -301,14 +301,21 @@ filter_run(const char *root, const struct stat *sr, double min_score,
             const char *rest = rrej + strlen(rroot);
             while (*rest == '/') rest++;
             size_t nd = strspn(rest, "0123456789");
-            if (strchr(rest, '/') || rest[0] == '.' || !rest[nd] ||
-                !strcmp(rest, "manifest.jsonl") ||
-                !strcmp(rest, "LICENSES.md"))
+            const char *why =
+                strchr(rest, '/')   ? "inside a sample or a shard"
+                : rest[0] == '.'    ? "a hidden name (the dataset's own "
+                                      "files live there)"
+                : !rest[nd]         ? "a name of digits (a sample's or a "
+                                      "shard's name)"
+                : !strcmp(rest, "manifest.jsonl") ||
+                        !strcmp(rest, "LICENSES.md")
+                    ? "a file of the dataset"
+                    : NULL;
+            if (why)
                 return mg_errf(err, errlen, "reject directory %s is inside "
-                               "%s, where only a directory of its own at the "
-                               "top may be, not named by digits (a sample's "
-                               "or a shard's name): choose %s/rejected or a "
-                               "directory outside it", rej, root, root);
+                               "%s at %s: only a directory of its own at the "
+                               "top may be there; choose %s/rejected or a "
+                               "directory outside it", rej, root, why, root);
         }
     }
     /* nor a directory of something else: its manifest.jsonl and

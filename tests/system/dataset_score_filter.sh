@@ -207,6 +207,14 @@ for r in s/000099 s/000001/rej s/07 s/a/b s/.hidden . ..; do
     grep -q "reject directory $r \(is inside s\|holds ROOT\)" xe.txt ||
         die "reject dir $r: $(cat xe.txt)"
 done
+# ... and the refusal says why: a hidden name is no name of digits
+"$MG_BIN" filter s --min-score 1 --reject-dir s/.hidden 2> xe.txt &&
+    die "hidden reject dir accepted"
+grep -q "at a hidden name" xe.txt && ! grep -q digits xe.txt ||
+    die "hidden reject dir message: $(cat xe.txt)"
+"$MG_BIN" filter s --min-score 1 --reject-dir s/07 2> xe.txt &&
+    die "digits reject dir accepted"
+grep -q "at a name of digits" xe.txt || die "digits message: $(cat xe.txt)"
 [ "$(ls s | grep -c '^[0-9]')" -eq 4 ] && [ ! -e s/000099 ] || die "a refused reject dir moved samples"
 mkdir -p cl && cp -R s/0* cl/ && cp s/manifest.jsonl cl/
 mkdir -p cl/000099 && cp -R s/rejected/0* cl/000099/ && cp s/manifest.jsonl cl/000099/
