@@ -354,8 +354,8 @@ coord_log_bad(mg_coord *c, const char *why)
 {
     /* One line per bad frame, but a flood cannot drown the log. */
     c->st.bad_frames++;
-    if (c->st.bad_frames <= 20 || c->st.bad_frames % 1000 == 0)
     mg_stats_bad_message(c->stats);
+    if (c->st.bad_frames <= 20 || c->st.bad_frames % 1000 == 0)
         mg_dlog(WHO, "dropped a malformed message (%" PRIu64 " so far): %s",
                 c->st.bad_frames, why);
 }

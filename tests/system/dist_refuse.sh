@@ -1,10 +1,13 @@
 # dist_refuse — a worker whose genre data differs is refused with a
 # message naming genres_hash (with --jobs, once, before any job starts); a peer speaking another protocol version is
-# refused naming the version; malformed frames are dropped, not fatal.
+# refused naming the version; malformed frames are dropped, not fatal,
+# each counted in /metrics, and a flood of them logs 20 lines, not one each.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 start_coord coord.log --seed 1 --count 20 --out ds --ledger led.sqlite \
-    --bind 'tcp://127.0.0.1:*' --output-mode midi-only
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only --http 127.0.0.1:0
+wait_for 30 grep -q "status page on" coord.log || die "no status page line"
+URL=$(sed -n 's/.*status page on \(http:[^ ]*\) .*/\1/p' coord.log | head -1)
 cp -R "$MG_SRC/genres" mygenres
 f=$(find mygenres -name '*.json' | sort | head -1)
 printf ' ' >> "$f"
@@ -25,6 +28,12 @@ grep -q "joined" bad2.log && { cat bad2.log; die "a job started although the run
 "$PEER" "$EP" version >peer.txt || { cat peer.txt; die "protocol version not refused"; }
 "$PEER" "$EP" garbage >peer2.txt || { cat peer2.txt; die "garbage handling"; }
 grep -q "malformed" coord.log || die "malformed frames not logged"
+# a flood: every frame counted, the log held to its first 20
+for i in 1 2 3; do "$PEER" "$EP" garbage >/dev/null || die "garbage handling"; done
+nlog=$(grep -c "malformed" coord.log)
+[ "$nlog" -le 20 ] || die "$nlog log lines for malformed frames (at most 20)"
+nmet=$(curl -fsS "${URL}metrics" | sed -n 's/^musicgen_malformed_messages_total //p')
+[ "${nmet:-0}" -gt 20 ] || die "/metrics counts $nmet malformed frames of the flood"
 "$MG_BIN" worker --connect "$EP" --out ds 2>w.log || die "good worker failed after refusals"
 wait_exit $CPID 60 || die "coordinator did not finish"
 check_run ds 1 20 || die "run check"
