@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rfile.h"
+
 /* Explicit migrations: migrations[v] takes schema v to v + 1. */
 static const char *const migrations[] = {
     /* 0 -> 1: the first schema */
@@ -113,6 +115,34 @@ mg_ledger_schema_version(mg_ledger *l)
     return user_version(l);
 }
 
+/* Is l a database of something else? Not an SQLite file at all, or an
+ * SQLite database at schema 0 that holds tables (another program's: the
+ * migration would add ours beside them), or, read only, one without any
+ * schema (an empty file). Said in one line, and nothing is written. */
+static int
+not_ours(mg_ledger *l, const char *path, char *err, size_t errlen)
+{
+    int v = user_version(l);
+    if (v < 0 && sqlite3_errcode(l->db) != SQLITE_NOTADB)
+        return fail(err, errlen, "reading schema version", l->db);
+    bool tables = false;
+    sqlite3_stmt *s;
+    if (v == 0 && !l->ro &&
+        !sqlite3_prepare_v2(l->db, "SELECT 1 FROM sqlite_master LIMIT 1", -1,
+                            &s, NULL)) {
+        tables = sqlite3_step(s) == SQLITE_ROW;
+        sqlite3_finalize(s);
+    }
+    if (v < 0 || (v == 0 && (l->ro || tables))) {
+        snprintf(err, errlen, "ledger %s: not a musicgen ledger (%s)", path,
+                 v < 0 ? "not an SQLite database"
+                       : tables ? "an SQLite database of something else"
+                                : "an empty database");
+        return -1;
+    }
+    return 0;
+}
+
 static int
 migrate(mg_ledger *l, char *err, size_t errlen)
 {
@@ -158,6 +188,10 @@ open_db(const char *path, bool ro, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_timeout(l->db, 5000);
+    if (not_ours(l, path, err, errlen)) {
+        mg_ledger_close(&l);
+        return NULL;
+    }
     /* WAL: readers (status) never block the coordinator's commits.
      * synchronous=NORMAL in WAL keeps the database consistent after a
      * crash; a power cut may lose the last committed batch, and then the
@@ -193,19 +227,33 @@ open_db(const char *path, bool ro, char *err, size_t errlen)
     return l;
 }
 
+/* A regular file only: SQLite blocks for ever opening a FIFO, and
+ * answers a directory or a device with "disk I/O error". */
+static int
+regular(const char *path, bool must_exist, char *err, size_t errlen)
+{
+    char e[900];
+    if ((must_exist || !access(path, F_OK)) &&
+        mg_rfile_check(path, e, sizeof e)) {
+        snprintf(err, errlen, "ledger %s", e);
+        return -1;
+    }
+    return 0;
+}
+
 mg_ledger *
 mg_ledger_open(const char *path, char *err, size_t errlen)
 {
+    if (regular(path, false, err, errlen))
+        return NULL;
     return open_db(path, false, err, errlen);
 }
 
 mg_ledger *
 mg_ledger_open_ro(const char *path, char *err, size_t errlen)
 {
-    if (access(path, R_OK) != 0) {
-        snprintf(err, errlen, "ledger %s: %s", path, strerror(errno));
+    if (regular(path, true, err, errlen))
         return NULL;
-    }
     return open_db(path, true, err, errlen);
 }
 

@@ -3,7 +3,9 @@
  * run, refuse different parameters naming them, one row per index
  * whatever is re-sent, batched commits survive a reopen, a version-1
  * ledger is migrated, a ledger from the future refused, the manifest is
- * written in index order, a run grows at its end.
+ * written in index order, a run grows at its end; a file that is no
+ * ledger (text, an empty file, another program's database, a FIFO, a
+ * directory) is named as such and never written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -275,6 +278,61 @@ test_migrates_v1_refuses_future(void **state)
     assert_non_null(strstr(err, "schema version 99 is newer"));
 }
 
+/* status --ledger FILE on a file that is no ledger said "schema version
+ * -1, expected 2"; a coordinator given another program's database added
+ * its tables to it; a FIFO hung the open. */
+static void
+test_not_a_ledger(void **state)
+{
+    (void)state;
+    char p[600], err[1024];
+    path_of(p, sizeof p, "notes.txt");
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("hello, not a database at all, but long enough to be read\n", f);
+    fclose(f);
+    assert_null(mg_ledger_open_ro(p, err, sizeof err));
+    assert_non_null(strstr(err, "not a musicgen ledger (not an SQLite"));
+    assert_null(mg_ledger_open(p, err, sizeof err));
+    assert_non_null(strstr(err, "not a musicgen ledger (not an SQLite"));
+
+    path_of(p, sizeof p, "empty.sqlite");
+    f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_null(mg_ledger_open_ro(p, err, sizeof err));
+    assert_non_null(strstr(err, "not a musicgen ledger (an empty database)"));
+
+    path_of(p, sizeof p, "theirs.sqlite");
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x);", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_null(mg_ledger_open_ro(p, err, sizeof err));
+    assert_non_null(strstr(err, "not a musicgen ledger"));
+    assert_null(mg_ledger_open(p, err, sizeof err));
+    assert_non_null(strstr(err, "not a musicgen ledger (an SQLite database "
+                                "of something else)"));
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM "
+                                        "sqlite_master", -1, &s, NULL), 0);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 1);     /* untouched */
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+
+    path_of(p, sizeof p, "fifo");
+    assert_int_equal(mkfifo(p, 0600), 0);
+    assert_null(mg_ledger_open_ro(p, err, sizeof err));
+    assert_non_null(strstr(err, "is a FIFO"));
+    assert_null(mg_ledger_open(p, err, sizeof err));
+    assert_non_null(strstr(err, "is a FIFO"));
+    assert_null(mg_ledger_open_ro(dir, err, sizeof err));
+    assert_non_null(strstr(err, "is a directory"));
+}
+
 int
 main(void)
 {
@@ -283,6 +341,7 @@ main(void)
         cmocka_unit_test(test_grow),
         cmocka_unit_test(test_one_row_per_index_and_batch_commit),
         cmocka_unit_test(test_migrates_v1_refuses_future),
+        cmocka_unit_test(test_not_a_ledger),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
