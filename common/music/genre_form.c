@@ -77,6 +77,13 @@ genre_parse_form(ctx *c, const json_t *o, const char *prefix, mg_genre *g)
                 }
                 g->narrangements++;
             }
+            /* All forms at weight 0 would leave the draw nothing, and the
+             * song would take a form the genre never named. */
+            double w[MG_MAX_ARRANGEMENTS];
+            for (int a = 0; a < g->narrangements; a++)
+                w[a] = g->arrangement[a].weight;
+            if (!genre_sum_positive(w, g->narrangements))
+                return genre_fail(c, f, "at least one weight must be > 0");
         } else if (!strcmp(k, "measures")) {
             const char *pn;
             json_t *r;

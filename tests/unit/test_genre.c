@@ -366,6 +366,14 @@ test_malformed_specs(void **state)
                  "{\"form\": {\"measures\": {\"verse\": [8, 4]}}}",
                  drums44, "g/spec.json: form.measures.verse: min 8 > max 4",
                  NULL);
+    /* every form at weight 0 once loaded, and each song took a form of
+     * none of them (intro verse chorus verse chorus outro) */
+    expect_error("e18",
+                 "{\"form\": {\"forms\": [{\"parts\": [\"verse\"], "
+                 "\"weight\": 0}, {\"parts\": [\"chorus\"], "
+                 "\"weight\": 0}]}}",
+                 drums44, "g/spec.json: form.forms: at least one weight "
+                 "must be > 0", NULL);
 }
 
 static void
