@@ -26,6 +26,7 @@
 
 #include "jdoc.h"
 #include "procs.h"
+#include "rfile.h"
 #include "sampledir.h"
 #include "midiread.h"
 #include "spectro.h"
@@ -200,11 +201,13 @@ tput(tbuf *t, const void *p, size_t n)
 static int
 tar_add(tbuf *t, const char *name, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* a regular file only: a FIFO in a damaged tree held the request
+     * (and its thread, and the server's shutdown) for ever */
+    FILE *f;
+    if (mg_rfile_open(path, 0, &f, NULL, 0))
         return -1;
     struct stat st;
-    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || strlen(name) > 99) {
+    if (fstat(fileno(f), &st) || strlen(name) > 99) {
         fclose(f);
         return -1;
     }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "png.h"
+#include "rfile.h"
 
 #define NFFT 2048
 #define RAMP 240
@@ -92,9 +93,15 @@ mg_spectro_png(const char *wav_path, int width, int height,
     }
     SF_INFO info;
     memset(&info, 0, sizeof info);
-    SNDFILE *sf = sf_open(wav_path, SFM_READ, &info);
+    /* a regular file only: a FIFO in a damaged tree held `serve`'s
+     * request (and its thread, and its shutdown) for ever */
+    FILE *fp;
+    if (mg_rfile_open(wav_path, 0, &fp, err, errlen))
+        return -1;
+    SNDFILE *sf = sf_open_fd(fileno(fp), SFM_READ, &info, 0);
     if (!sf) {
         snprintf(err, errlen, "%s: %s", wav_path, sf_strerror(NULL));
+        fclose(fp);
         return -1;
     }
     size_t frames = (size_t)info.frames, ch = (size_t)info.channels;
@@ -196,6 +203,7 @@ mg_spectro_png(const char *wav_path, int width, int height,
     rc = 0;
 out:
     sf_close(sf);
+    fclose(fp);
     free(buf);
     free(mono);
     free(cell);

@@ -5,7 +5,8 @@
 # screenshot is not blank; a bad seed shows the server's message. Over
 # HTTP: ../, %2e%2e and a symlink out of the dataset get 404, WAVs have
 # their type and honour Range, the tar holds the sample, a dataset is
-# browsed, and generations past --max-jobs get 503.
+# browsed, generations past --max-jobs get 503, and a FIFO in a sample
+# answers the tar and the spectrogram at once (500, its reason).
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 command -v chromium >/dev/null || die "chromium missing (scripts/setup.sh)"
@@ -105,7 +106,15 @@ ln -s roll1.svg rlink.svg
 [ "$(code -X POST "${U}api/generate?seed=1&genre=..%2Fx")" = 400 ] || die "bad genre not 400"
 [ "$(code -X POST "${U}api/generate?seed=1&index=3&rate=22050")" = 202 ] || die "second job not started"
 [ "$(code -X POST "${U}api/generate?seed=2&rate=22050")" = 503 ] || die "past --max-jobs not 503"
+# a FIFO where the tar or the spectrogram reads: a one-line 500 at once
+# (the request hung, and so did the server's shutdown, waiting on it)
+[ "$(code --max-time 10 "${U}api/tar/ds/1")" = 500 ] || die "tar of a sample holding a FIFO"
+rm work/job-1/000003/mix.wav && mkfifo work/job-1/000003/mix.wav
+[ "$(code --max-time 10 "${U}api/spectrogram/job/1")" = 500 ] || die "spectrogram of a FIFO"
+curl -s "${U}api/spectrogram/job/1" | grep -q 'mix.wav: is a FIFO' || die "spectrogram of a FIFO: the reason"
+[ "$(code --max-time 10 "${U}api/tar/job/1")" = 500 ] || die "tar of a FIFO mix.wav"
 kill $SPID
+timeout 20 sh -c "while kill -0 $SPID 2>/dev/null; do sleep 0.1; done" || die "serve did not stop"
 wait $SPID
 # a file where a directory belongs: refused at once (it served an empty
 # dataset, and every generation failed)
