@@ -299,7 +299,10 @@ mg_config_set(mg_config *c, const char *key, const char *v, char *err,
     if (!v) v = "";
     if (!strcmp(key, "seed")) {
         if (parse_i64(v, INT64_MIN, INT64_MAX, &i))
-            return mg_errf(err, errlen, "seed: must be an integer, got '%s'", v);
+            return mg_errf(err, errlen,
+                           "seed: must be an integer in %" PRId64 "..%" PRId64
+                           " (64-bit signed), got '%s'", INT64_MIN, INT64_MAX,
+                           v);
         c->global_seed = i;
         c->seed_set = true;
     } else if (!strcmp(key, "count")) {

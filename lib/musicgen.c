@@ -339,15 +339,31 @@ musicgen_engine_fingerprint(const musicgen_engine *e)
     return e->fingerprint;
 }
 
+/* An index the executable could not be asked for (--start refuses it):
+ * its directory name would be no sample's to the dataset commands, and a
+ * binding's negative number wrapped to 2^64 - 1 must not become one. */
+static int
+index_refused(musicgen_engine *e, uint64_t index)
+{
+    if (index <= (uint64_t)MG_CONFIG_MAX_INDEX)
+        return 0;
+    seterr(e->err, sizeof e->err,
+           "index %" PRIu64 " is past the largest index %" PRId64, index,
+           (int64_t)MG_CONFIG_MAX_INDEX);
+    return 1;
+}
+
 int
 musicgen_generate(musicgen_engine *e, int64_t global_seed, uint64_t index,
                   musicgen_sample **out)
 {
-    musicgen_sample *s = calloc(1, sizeof *s);
+    musicgen_sample *s;
 
     *out = NULL;
     e->err[0] = 0;
-    if (!s) {
+    if (index_refused(e, index))
+        return -1;
+    if (!(s = calloc(1, sizeof *s))) {
         seterr(e->err, sizeof e->err, "out of memory");
         return -1;
     }
@@ -380,6 +396,8 @@ generate_f32(musicgen_engine *e, int64_t global_seed, uint64_t index,
                flags & ~MUSICGEN_NO_WAV_CHECKSUMS);
         return -1;
     }
+    if (index_refused(e, index))
+        return -1;
     if (!(s = calloc(1, sizeof *s))) {
         seterr(e->err, sizeof e->err, "out of memory");
         return -1;
@@ -434,13 +452,15 @@ musicgen_generate_to_dir(musicgen_engine *e, int64_t global_seed,
                          uint64_t index, const char *root,
                          musicgen_sample **out)
 {
-    musicgen_sample *s = calloc(1, sizeof *s);
+    musicgen_sample *s;
     size_t n;
 
     if (out)
         *out = NULL;
     e->err[0] = 0;
-    if (!s) {
+    if (index_refused(e, index))
+        return -1;
+    if (!(s = calloc(1, sizeof *s))) {
         seterr(e->err, sizeof e->err, "out of memory");
         return -1;
     }

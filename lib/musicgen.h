@@ -198,7 +198,8 @@ MUSICGEN_API const char *musicgen_engine_fingerprint(const musicgen_engine *e);
  * Returns 0 and *out (owned by the caller: musicgen_sample_destroy), whose
  * status is MUSICGEN_OK with the bytes of every file its directory would
  * hold, or MUSICGEN_FAILED with a reason and no files; -1 on a fault (out
- * of memory), with musicgen_engine_error. */
+ * of memory, or an index past 999999999999, the executable's largest:
+ * every generate call refuses one), with musicgen_engine_error. */
 MUSICGEN_API int musicgen_generate(musicgen_engine *e, int64_t global_seed,
                                    uint64_t index, musicgen_sample **out);
 /* Make it into the dataset root `root` (NULL: the config's "out"):

@@ -61,6 +61,12 @@ F32_FN = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
                           ctypes.c_int)
 NO_WAV_CHECKSUMS = 1
 
+# the engine's limits (common/config.h): a global seed is a signed 64-bit
+# integer, a sample index at most MAX_INDEX (ctypes would wrap a larger
+# Python int silently: -1 became index 2^64-1, 2^64 index 0)
+SEED_MIN, SEED_MAX = -2 ** 63, 2 ** 63 - 1
+MAX_INDEX = 999999999999
+
 PCM16, PCM24, FLOAT32 = 1, 2, 3
 MIX = 4
 LAYERS = ("beat", "melody", "harmony", "bassline")
@@ -148,6 +154,33 @@ def lib():
             _declare(handle)
             _lib = handle
     return _lib
+
+
+def whole(v, what, lo=None, hi=None):
+    """v as an int (a float only when it is whole; no bool), in [lo, hi]
+    where given; else ValueError naming `what` (not int()'s bare
+    "invalid literal", nor a value ctypes would wrap)."""
+    try:
+        if isinstance(v, bool) or (isinstance(v, float) and v != int(v)):
+            raise ValueError
+        i = int(v)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("%s: an integer, not %r" % (what, v)) from None
+    if (lo is not None and i < lo) or (hi is not None and i > hi):
+        raise ValueError("%s: %d is outside %d..%d" % (what, i, lo, hi))
+    return i
+
+
+def seed_arg(v, what="global_seed"):
+    """A global seed for the library (required: None is an error)."""
+    if v is None:
+        raise ValueError("%s is required" % what)
+    return whole(v, what, SEED_MIN, SEED_MAX)
+
+
+def index_arg(v, what="index"):
+    """A sample index for the library."""
+    return whole(v, what, 0, MAX_INDEX)
 
 
 def text(b):

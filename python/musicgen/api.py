@@ -247,10 +247,8 @@ class Engine(_Closing):
             _native.lib().musicgen_engine_fingerprint(self._p)))
 
     def _seed(self, global_seed):
-        s = self.config.global_seed if global_seed is None else global_seed
-        if s is None:
-            raise ValueError("global_seed is required")
-        return int(s)
+        return _native.seed_arg(self.config.global_seed
+                                if global_seed is None else global_seed)
 
     def generate(self, index, global_seed=None):
         """Sample `index` in memory (a Sample; status "failed" when the
@@ -267,7 +265,8 @@ class Engine(_Closing):
         with musicgen_generate_f32 / _f32_fd.)"""
         L = _native.lib()
         p = ctypes.c_void_p()
-        if L.musicgen_generate(self._p, self._seed(global_seed), int(index),
+        if L.musicgen_generate(self._p, self._seed(global_seed),
+                               _native.index_arg(index),
                                ctypes.byref(p)):
             raise MusicgenError(_native.text(L.musicgen_engine_error(self._p)))
         try:
@@ -282,7 +281,8 @@ class Engine(_Closing):
         p = ctypes.c_void_p()
         root = os.fspath(root if root is not None else self.config.dataset_root)
         if L.musicgen_generate_to_dir(self._p, self._seed(global_seed),
-                                      int(index), _native.enc(root),
+                                      _native.index_arg(index),
+                                      _native.enc(root),
                                       ctypes.byref(p)):
             raise MusicgenError(_native.text(L.musicgen_engine_error(self._p)))
         try:
@@ -321,11 +321,10 @@ class Plan(_Closing):
         self._p = _native_new(_native.lib().musicgen_plan_new, cfg)
 
     def seconds(self, index, global_seed=None):
-        s = self.config.global_seed if global_seed is None else global_seed
-        if s is None:
-            raise ValueError("global_seed is required")
-        return _native.lib().musicgen_plan_seconds(self._p, int(s),
-                                                   int(index))
+        return _native.lib().musicgen_plan_seconds(
+            self._p, _native.seed_arg(self.config.global_seed
+                                      if global_seed is None else global_seed),
+            _native.index_arg(index))
 
     def close(self):
         if getattr(self, "_p", None):
@@ -425,6 +424,14 @@ class _SharedRunLock:
         self.f.close()
 
 
+def _checked(cfg):
+    """(global_seed, sample_index) of cfg, in the library's range (the
+    engine generate() reuses was made from another Config, so the
+    library has not seen these)."""
+    return (_native.seed_arg(cfg.global_seed, "global_seed"),
+            _native.index_arg(cfg.sample_index, "sample_index"))
+
+
 def generate(cfg: Config) -> SampleResult:
     """Make sample (cfg.global_seed, cfg.sample_index) in cfg.dataset_root;
     skipped (result.skipped) when its sample.json already exists. The
@@ -434,10 +441,10 @@ def generate(cfg: Config) -> SampleResult:
     if cfg.global_seed is None:
         raise ValueError("Config.global_seed is required at generate time")
     root = os.fspath(cfg.dataset_root)
+    seed, index = _checked(cfg)
     os.makedirs(root, exist_ok=True)
     with _SharedRunLock(root):
-        return _engine_for(cfg).generate_to_dir(cfg.sample_index,
-                                                cfg.global_seed, root)
+        return _engine_for(cfg).generate_to_dir(index, seed, root)
 
 
 def write_licenses(root, sf_dir=None) -> int:
@@ -462,7 +469,8 @@ def generate_in_memory(cfg: Config) -> Sample:
     """Make sample (cfg.global_seed, cfg.sample_index) in memory only."""
     if cfg.global_seed is None:
         raise ValueError("Config.global_seed is required at generate time")
-    return _engine_for(cfg).generate(cfg.sample_index, cfg.global_seed)
+    seed, index = _checked(cfg)
+    return _engine_for(cfg).generate(index, seed)
 
 
 def generate_batch(cfg: Config, progress=None) -> BatchResult:
@@ -514,7 +522,7 @@ def split_of(cfg: Config, index: int, global_seed: Optional[int] = None):
     try:
         s = cfg.global_seed if global_seed is None else global_seed
         return _native.text(_native.lib().musicgen_split_of(
-            nc.handle, int(s), int(index)))
+            nc.handle, _native.seed_arg(s), _native.index_arg(index)))
     finally:
         nc.close()
 

@@ -218,16 +218,10 @@ class Config:
         def whole(field):
             """The field as an integer's text; a ValueError naming the
             field (not int()'s bare "invalid literal") when it is none."""
-            v = getattr(self, field)
-            try:
-                if isinstance(v, bool) or (isinstance(v, float) and v != int(v)):
-                    raise ValueError
-                return str(int(v))
-            except (TypeError, ValueError):
-                raise ValueError("%s: an integer, not %r" % (field, v)) from None
+            return str(_native.whole(getattr(self, field), field))
 
         if self.global_seed is not None:
-            o.append(("seed", whole('global_seed')))
+            o.append(("seed", str(_native.seed_arg(self.global_seed))))
         o.append(("count", whole('count')))
         o.append(("start", whole('sample_index')))
         if include_out and self.dataset_root is not None:
@@ -248,7 +242,8 @@ class Config:
         o.append(("shard-width", whole('shard_width')))
         if self.measures_per_part_override:
             o.append(("measures-per-part", ",".join(
-                "%s=%d" % (k, int(v))
+                "%s=%d" % (k, _native.whole(
+                    v, "measures_per_part_override[%r]" % (k,)))
                 for k, v in sorted(self.measures_per_part_override.items()))))
         o.append(("sample-rate", whole('sample_rate')))
         o.append(("sample-format", str(self.sample_format)))

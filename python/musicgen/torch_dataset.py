@@ -106,11 +106,12 @@ class MusicgenIterableDataset(IterableDataset):
             raise ValueError("readahead: must be >= 1, got %r" % (readahead,))
         if int(window) < 1:
             raise ValueError("window: must be >= 1, got %r" % (window,))
+        global_seed = _native.seed_arg(global_seed)
         self.config = dataclasses.replace(config or Config(),
-                                          global_seed=int(global_seed),
+                                          global_seed=global_seed,
                                           dataset_root=None)
-        self.global_seed = int(global_seed)
-        self.start = int(start)
+        self.global_seed = global_seed
+        self.start = _native.index_arg(start, "start")
         self.count = count
         self.split = split
         self.rank = rank

@@ -81,4 +81,37 @@ for kw in ({"global_seed": "abc"}, {"global_seed": 1, "count": 2.5}):
 PYEOF
 cmp -s other/manifest.jsonl other-before.jsonl || die "the other run's manifest changed"
 "$MG_BIN" verify other > v.txt || die "the other run is not whole: $(cat v.txt)"
+# numbers ctypes would wrap are named, never made as another sample:
+# generate() with the engine it kept from an equal Config wrote
+# sample_index -1 as 18446744073709551615/ (a row verify refuses), a seed
+# of 2**64 - 1 as -1; Engine.generate(2**64) made index 0
+"$PY" - <<'PYEOF' || die "a number out of the engine's range was not refused"
+import os
+from musicgen import generate, Config, Engine, Plan, split_of
+kw = dict(output_mode="midi-only", dataset_root="wrap")
+assert generate(Config(global_seed=1, **kw)).status == "ok"
+e = Engine(Config(output_mode="midi-only"))
+bad = [
+    (lambda: generate(Config(global_seed=1, sample_index=-1, **kw)),
+     "sample_index: -1 is outside 0..999999999999"),
+    (lambda: generate(Config(global_seed=2**64 - 1, sample_index=1, **kw)),
+     "global_seed: 18446744073709551615 is outside -9223372036854775808.."),
+    (lambda: e.generate(2**64, global_seed=1), "index: 18446744073709551616 is outside"),
+    (lambda: e.generate_to_dir(-1, 1, "wrap"), "index: -1 is outside"),
+    (lambda: Plan(Config(global_seed=1)).seconds(-1), "index: -1 is outside"),
+    (lambda: split_of(Config(), 0), "global_seed is required"),
+    (lambda: generate(Config(global_seed=1, sample_index=2,
+                             measures_per_part_override={"verse": 2.5}, **kw)),
+     "measures_per_part_override['verse']: an integer, not 2.5"),
+]
+for call, want in bad:
+    try:
+        call()
+    except ValueError as x:
+        assert str(x).startswith(want), (str(x), want)
+    else:
+        raise SystemExit("accepted: " + want)
+assert sorted(os.listdir("wrap")) == [".musicgen", "000000", "manifest.jsonl"], os.listdir("wrap")
+PYEOF
+"$MG_BIN" verify wrap > vw.txt || die "wrap is not whole: $(cat vw.txt)"
 echo "python_tool_api ok"

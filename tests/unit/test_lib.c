@@ -12,7 +12,7 @@
  * sample's planned seconds are its duration_seconds (to the microsecond)
  * when its first attempt passed, the same whatever was planned before,
  * and differ between samples; a genre that cannot be read is refused by
- * name.
+ * name; an index past the executable's largest is refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -140,6 +140,17 @@ memory_equals_directory(void **state)
     assert_non_null(strstr(musicgen_sample_manifest_row(d, "T"),
                            "\"sample_index\":4"));
     musicgen_sample_destroy(&d);
+    /* an index the executable refuses (a binding's -1 is 2^64 - 1): an
+     * error naming it, no directory (it made "18446744073709551615/") */
+    assert_int_equal(musicgen_generate_to_dir(e, 77, UINT64_MAX, root, &d),
+                     -1);
+    assert_null(d);
+    assert_non_null(strstr(musicgen_engine_error(e),
+                           "index 18446744073709551615 is past the largest"));
+    assert_int_equal(musicgen_generate(e, 77, 1000000000000u, &d), -1);
+    assert_null(d);
+    snprintf(p, sizeof p, "%s/18446744073709551615", root);
+    assert_int_equal(access(p, F_OK), -1);
     /* again: already complete on disk */
     assert_int_equal(musicgen_generate_to_dir(e, 77, 4, root, &d), 0);
     assert_int_equal(musicgen_sample_skipped(d), 1);
