@@ -393,24 +393,29 @@ mg_config_set(mg_config *c, const char *key, const char *v, char *err,
                         "fonts: need default, all or font names separated "
                         "by commas, got '%s'", v);
         snprintf(c->fonts, sizeof c->fonts, "%s", v);
-    } else if (!strcmp(key, "accept-license")) {
-        if (!v || !*v || !strcmp(v, "1") || !strcmp(v, "true") ||
-            !strcmp(v, "yes"))
-            c->accept_license = true;
+    } else if (find_option(key)->flag) {
+        /* A flag alone ("" from the command line) turns it on; a file or a
+         * variable may also say true or false, so that a higher layer can
+         * turn off what a lower one turned on. */
+        bool on;
+        if (!*v || !strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"))
+            on = true;
         else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
-            c->accept_license = false;
+            on = false;
         else
-            return mg_errf(err, errlen,
-                        "accept-license: must be true or false, got '%s'", v);
+            return mg_errf(err, errlen, "%s: must be true or false, got '%s'",
+                           key, v);
+        if (!strcmp(key, "accept-license"))
+            c->accept_license = on;
+        else if (!strcmp(key, "verbose") && (on || c->verbose == 1))
+            c->verbose = on ? 1 : 0;
+        else if (!strcmp(key, "quiet") && (on || c->verbose == -1))
+            c->verbose = on ? -1 : 0;
     } else if (!strcmp(key, "workers")) {
         if (parse_i64(v, 0, 4096, &i))
             return mg_errf(err, errlen,
                         "workers: must be an integer 0..4096, got '%s'", v);
         c->workers = (int)i;
-    } else if (!strcmp(key, "verbose")) {
-        c->verbose = 1;
-    } else if (!strcmp(key, "quiet")) {
-        c->verbose = -1;
     } else if (!strcmp(key, "config")) {
         /* handled by the layer logic, not a stored value */
     }
@@ -488,15 +493,13 @@ mg_config_load_file(mg_config *c, const char *path, char *err, size_t errlen)
             key = trim(s);
             val = trim(eq + 1);
         }
-        if (!strcmp(key, "config") ||
-            (!eq && !mg_config_is_flag(key)) || (eq && mg_config_is_flag(key) &&
-                                                  strcmp(val, "true"))) {
+        if (!strcmp(key, "config") || (!eq && !mg_config_is_flag(key))) {
             if (!find_option(key) || !strcmp(key, "config"))
                 rc = mg_errf(err, errlen, "%s:%d: unknown option '%.64s%s'",
                              path, lineno, key, strlen(key) > 64 ? "..." : "");
             else
-                rc = mg_errf(err, errlen, "%s:%d: %s: expected %s", path, lineno,
-                          key, eq ? "no value" : "`key = value`");
+                rc = mg_errf(err, errlen, "%s:%d: %s: expected `key = value`",
+                             path, lineno, key);
             break;
         }
         if (layer_set(c, &ls, key, val, msg, sizeof msg)) {
@@ -527,13 +530,8 @@ mg_config_load_env(mg_config *c, char *err, size_t errlen)
             v = getenv("MUSICGEN_DATASET_ROOT");
             if (v) snprintf(var, sizeof var, "MUSICGEN_DATASET_ROOT");
         }
-        if (!v) continue;
-        if (o->flag) {
-            if (!strcmp(v, "") || !strcmp(v, "0") || !strcmp(v, "false"))
-                continue;
-            if (strcmp(v, "1") && strcmp(v, "true"))
-                return mg_errf(err, errlen, "%s: must be 0/1 or true/false", var);
-        }
+        /* an empty flag variable is one not given */
+        if (!v || (o->flag && !*v)) continue;
         if (layer_set(c, &ls, o->name, v, msg, sizeof msg))
             return mg_errf(err, errlen, "%s: %s", var, msg);
     }

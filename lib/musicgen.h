@@ -132,7 +132,8 @@ MUSICGEN_API void musicgen_config_destroy(musicgen_config **c);
 /* Set one option by its long name, from text, as on the command line:
  * ("seed", "42"), ("genre", "jazz,funk"), ("output-mode", "mix-only"),
  * ("measures-per-part", "intro=2,verse=4"), ("workers", "4"), ... A flag
- * ("verbose", "quiet") takes "" or NULL. Unknown names and bad values are
+ * ("verbose", "quiet", "accept-license") takes "" or NULL (on), or "true"
+ * or "false" (also yes/no, 1/0). Unknown names and bad values are
  * errors (musicgen_config_error names the option and the problem). */
 MUSICGEN_API int musicgen_config_set(musicgen_config *c, const char *name,
                                      const char *value);

@@ -69,6 +69,49 @@ precedence_file_env_cli(void **state)
     remove(path);
 }
 
+/* A flag in a file took only a bare name or "= true": "accept-license =
+ * false" was refused as "expected no value", and a variable set to 0 or
+ * false was skipped, so it could not turn off what the file turned on. */
+static void
+flags_take_true_or_false_in_files_and_env(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mgcfgXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "accept-license = yes\nverbose\nquiet = false\n");
+    fclose(f);
+    char *argv[] = {"generate", "--config", path};
+    mg_config c;
+    char err[512];
+    assert_int_equal(parse(&c, err, 3, argv), 0);
+    assert_true(c.accept_license);
+    assert_int_equal(c.verbose, 1);
+    setenv("MUSICGEN_ACCEPT_LICENSE", "0", 1);
+    setenv("MUSICGEN_VERBOSE", "false", 1);
+    assert_int_equal(parse(&c, err, 3, argv), 0);
+    assert_false(c.accept_license);      /* env beats file */
+    assert_int_equal(c.verbose, 0);
+    char *argv2[] = {"generate", "--config", path, "--accept-license", "-q"};
+    assert_int_equal(parse(&c, err, 5, argv2), 0);
+    assert_true(c.accept_license);       /* CLI beats env */
+    assert_int_equal(c.verbose, -1);
+    setenv("MUSICGEN_ACCEPT_LICENSE", "maybe", 1);
+    assert_int_equal(parse(&c, err, 3, argv), -1);
+    assert_non_null(strstr(err, "MUSICGEN_ACCEPT_LICENSE: accept-license: "
+                                "must be true or false, got 'maybe'"));
+    unsetenv("MUSICGEN_ACCEPT_LICENSE");
+    unsetenv("MUSICGEN_VERBOSE");
+    f = fopen(path, "w");
+    fprintf(f, "quiet = loud\n");
+    fclose(f);
+    assert_int_equal(parse(&c, err, 3, argv), -1);
+    assert_non_null(strstr(err, ":1: quiet: must be true or false, got "
+                                "'loud'"));
+    remove(path);
+}
+
 static void
 bad_values_give_one_line_errors(void **state)
 {
@@ -179,6 +222,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_are_the_python_tools),
         cmocka_unit_test(precedence_file_env_cli),
+        cmocka_unit_test(flags_take_true_or_false_in_files_and_env),
         cmocka_unit_test(bad_values_give_one_line_errors),
         cmocka_unit_test(extra_options_pass_through),
         cmocka_unit_test(run_json_round_trips),
