@@ -220,11 +220,24 @@ serve_generate(server *s, struct MHD_Connection *c)
     }
     job *j = &s->jobs[s->njobs];
     memset(j, 0, sizeof *j);
-    j->id = s->njobs + 1;
+    /* a directory of our own: a --work DIR used before (an earlier
+     * server, or another one now) holds job-1.. of other runs, and
+     * `generate` there refused the new seed ("holds a different run") */
+    for (;;) {
+        j->id = ++s->last_id;
+        snprintf(j->dir, sizeof j->dir, "%s/job-%d", s->work, j->id);
+        if (!mkdir(j->dir, 0755))
+            break;
+        if (errno != EEXIST || s->last_id == INT_MAX) {
+            int e = errno;
+            pthread_mutex_unlock(&s->mu);
+            return serve_send_error(c, 500, "cannot make %s: %s", j->dir,
+                                    strerror(e));
+        }
+    }
     j->seed = sv;
     j->index = iv;
     snprintf(j->genre, sizeof j->genre, "%s", genre ? genre : "");
-    snprintf(j->dir, sizeof j->dir, "%s/job-%d", s->work, j->id);
     char a_seed[32], a_index[32], a_rate[16], log[1300];
     snprintf(a_seed, sizeof a_seed, "%" PRIu64, sv);
     snprintf(a_index, sizeof a_index, "%" PRIu64, iv);

@@ -48,6 +48,7 @@ typedef struct {
     pthread_cond_t cv;
     job *jobs;
     int njobs, cap_jobs, running;
+    int last_id;                /* the highest job id taken */
 } server;
 
 bool serve_known_genre(const server *s, const char *name, size_t len);

@@ -6,7 +6,8 @@
 # HTTP: ../, %2e%2e and a symlink out of the dataset get 404, WAVs have
 # their type and honour Range, the tar holds the sample, a dataset is
 # browsed, generations past --max-jobs get 503, and a FIFO in a sample
-# answers the tar and the spectrogram at once (500, its reason).
+# answers the tar and the spectrogram at once (500, its reason); a server
+# started again on the same --work makes its samples in new directories.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 command -v chromium >/dev/null || die "chromium missing (scripts/setup.sh)"
@@ -15,16 +16,20 @@ command -v convert >/dev/null || die "imagemagick missing (scripts/setup.sh)"
 # a small dataset to browse (MIDI only: fast)
 "$MG_BIN" generate --seed 11 --count 2 --out ds --output-mode midi-only \
     --workers 1 -q || die "dataset"
-"$MG_BIN" serve --bind 127.0.0.1:0 --work work --dataset ds --max-jobs 1 \
-    >serve.out 2>serve.err &
-SPID=$!
+# start_serve ARGS...: serve in the background (SPID), its URL in U
+start_serve() {
+    rm -f serve.out
+    "$MG_BIN" serve --bind 127.0.0.1:0 "$@" >serve.out 2>serve.err &
+    SPID=$!
+    i=0
+    while ! grep -q "http://" serve.out 2>/dev/null; do
+        i=$((i + 1)); [ $i -gt 200 ] && die "serve did not start: $(cat serve.err)"
+        sleep 0.05
+    done
+    U=$(sed -n 's/.*\(http:[^ ]*\) .*/\1/p' serve.out)
+}
 trap 'kill $SPID 2>/dev/null' EXIT
-i=0
-while ! grep -q "http://" serve.out 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 200 ] && die "serve did not start: $(cat serve.err)"
-    sleep 0.05
-done
-U=$(sed -n 's/.*\(http:[^ ]*\) .*/\1/p' serve.out)
+start_serve --work work --dataset ds --max-jobs 1
 
 node "$MG_SRC/tests/tools/serve_drive.js" "$U" shot.png >drive.json ||
     die "the page could not be driven"
@@ -115,6 +120,21 @@ curl -s "${U}api/spectrogram/job/1" | grep -q 'mix.wav: is a FIFO' || die "spect
 [ "$(code --max-time 10 "${U}api/tar/job/1")" = 500 ] || die "tar of a FIFO mix.wav"
 kill $SPID
 timeout 20 sh -c "while kill -0 $SPID 2>/dev/null; do sleep 0.1; done" || die "serve did not stop"
+wait $SPID
+# the same --work again: a new job gets a directory of its own (it took
+# job-1 of the last server, and generate refused the other seed there)
+start_serve --work work
+curl -fsS -X POST "${U}api/generate?seed=77&mode=mix-only&measures=intro=1" >j.json ||
+    die "generate in a used --work"
+id=$("$PY" -c "import json; print(json.load(open('j.json'))['id'])")
+[ "$id" -gt 2 ] || die "job $id took a directory of the last server"
+for k in 1 2 3 4 5 6; do
+    curl -fsS "${U}api/job/$id?wait=1" >j.json || die "job $id status"
+    grep -q '"running"' j.json || break
+done
+grep -q '"state":"done"' j.json || die "job in a used --work: $(cat j.json)"
+curl -fsS "${U}api/view/job/$id" | grep -q '"global_seed":77' || die "job $id is not seed 77"
+kill $SPID
 wait $SPID
 # a file where a directory belongs: refused at once (it served an empty
 # dataset, and every generation failed)
