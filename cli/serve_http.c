@@ -84,6 +84,58 @@ serve_not_found(struct MHD_Connection *c)
     return serve_send_error(c, MHD_HTTP_NOT_FOUND, "not found");
 }
 
+/* Digits only (strtoull would take blanks, signs and "0x"); *p moves past
+ * them. */
+static bool
+range_num(const char **p, uint64_t *v)
+{
+    const char *s = *p;
+    uint64_t x = 0;
+    for (; isdigit((unsigned char)**p); (*p)++) {
+        if (x > (UINT64_MAX - 9) / 10)
+            x = UINT64_MAX / 2;   /* past any file: unsatisfiable */
+        else
+            x = x * 10 + (uint64_t)(**p - '0');
+    }
+    *v = x;
+    return *p > s;
+}
+
+/* The Range header of a file of size bytes (RFC 9110 14.2): 1 with the
+ * first and last byte to send, -1 when it is one byte range that the file
+ * cannot satisfy (416), 0 to ignore it and send the whole file: another
+ * unit, several ranges, or no valid range at all (it answered 416 to
+ * "items=0-4" and to "bytes=0-1,5-6", and sent bytes for "bytes=0--5"). */
+static int
+parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
+{
+    uint64_t a, b = UINT64_MAX;
+    if (!h || strncmp(h, "bytes=", 6))
+        return 0;
+    const char *p = h + 6;
+    if (*p == '-') {                    /* the last N bytes */
+        p++;
+        if (!range_num(&p, &b) || *p)
+            return 0;
+        if (!b || !size)
+            return -1;
+        *from = b >= size ? 0 : size - b;
+        *to = size - 1;
+        return 1;
+    }
+    if (!range_num(&p, &a) || *p++ != '-')
+        return 0;
+    if (*p && (!range_num(&p, &b) || b < a))
+        return 0;
+    if (*p)
+        return 0;
+    if (a >= size)
+        return -1;
+    *from = a;
+    *to = b >= size ? size - 1 : b;
+    return 1;
+}
+
 /* A regular file by fd, with Range support (one range: what <audio>
  * asks for). */
 enum MHD_Result
@@ -101,43 +153,23 @@ serve_send_file(struct MHD_Connection *c, const char *path, const char *type,
     }
     uint64_t size = (uint64_t)st.st_size, from = 0, to = size ? size - 1 : 0;
     unsigned status = MHD_HTTP_OK;
-    const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                    MHD_HTTP_HEADER_RANGE);
-    if (range && size) {
-        unsigned long long a = 0, b = size - 1;
-        char *end;
-        bool ok = !strncmp(range, "bytes=", 6);
-        const char *p = range + 6;
-        if (ok && *p == '-') {          /* the last N bytes */
-            unsigned long long n = strtoull(p + 1, &end, 10);
-            ok = *end == '\0' && n > 0;
-            a = n >= size ? 0 : size - n;
-        } else if (ok) {
-            a = strtoull(p, &end, 10);
-            ok = *end == '-';
-            if (ok && end[1]) {
-                b = strtoull(end + 1, &end, 10);
-                ok = *end == '\0';
-            }
-            if (b >= size)
-                b = size - 1;
-        }
-        if (!ok || a > b || a >= size) {
-            close(fd);
-            struct MHD_Response *r =
-                MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
-            char cr[64];
-            snprintf(cr, sizeof cr, "bytes */%" PRIu64, size);
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-            enum MHD_Result rc = MHD_queue_response(
-                c, MHD_HTTP_RANGE_NOT_SATISFIABLE, r);
-            MHD_destroy_response(r);
-            return rc;
-        }
-        from = a;
-        to = b;
-        status = MHD_HTTP_PARTIAL_CONTENT;
+    int rg = parse_range(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_RANGE),
+                         size, &from, &to);
+    if (rg < 0) {
+        close(fd);
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+        char cr[64];
+        snprintf(cr, sizeof cr, "bytes */%" PRIu64, size);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+        enum MHD_Result rc = MHD_queue_response(
+            c, MHD_HTTP_RANGE_NOT_SATISFIABLE, r);
+        MHD_destroy_response(r);
+        return rc;
     }
+    if (rg > 0)
+        status = MHD_HTTP_PARTIAL_CONTENT;
     struct MHD_Response *r = MHD_create_response_from_fd_at_offset64(
         size ? to - from + 1 : 0, fd, from);
     if (!r) {

@@ -64,6 +64,14 @@ code() { curl -s -o /dev/null -w '%{http_code}' --path-as-is "$@"; }
     die "mix.wav content type"
 [ "$(code -r 0-43 "${U}files/job/1/stems/beat.wav")" = 206 ] || die "Range not honoured"
 curl -s -r 0-3 "${U}files/job/1/mix.wav" | grep -q RIFF || die "range bytes"
+# another unit, several ranges or no valid one: ignored, the whole file
+# (they were 416, or, for "0--5", 206); one past the end: 416
+for r in "items=0-4" "bytes=0-1,5-6" "bytes=0--5" "bytes=10-5" "bytes=+3-4"; do
+    [ "$(code -H "Range: $r" "${U}files/job/1/mix.wav")" = 200 ] || die "Range: $r not ignored"
+done
+[ "$(code -H "Range: bytes=-0" "${U}files/job/1/mix.wav")" = 416 ] || die "Range: bytes=-0 not 416"
+[ "$(code -H "Range: bytes=999999999-" "${U}files/job/1/mix.wav")" = 416 ] || die "Range past the end not 416"
+[ "$(curl -s -H "Range: bytes=-4" "${U}files/job/1/mix.wav" | wc -c)" = 4 ] || die "Range: the last 4 bytes"
 curl -fsS "${U}api/tar/job/1" -o s.tar || die "tar download"
 tar tf s.tar >tar.txt || die "not a tar"
 for f in 000003/sample.json 000003/mix.wav 000003/stems/melody.wav 000003/midi/beat.mid; do
