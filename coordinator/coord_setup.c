@@ -481,6 +481,10 @@ open_run(mg_coord *c, char *err, size_t errlen)
     if (c->done < (uint64_t)c->o.cfg.count &&
         mg_runmark_clear(c->o.cfg.out_dir, err, errlen))
         return -1;
+    /* what a worker checks in its --out before it joins (runmark.h) */
+    if (mg_runmark_serve(c->o.cfg.out_dir, c->o.cfg.global_seed,
+                         (uint64_t)c->o.cfg.start, err, errlen))
+        return -1;
     if (rc == 1 && !c->o.quiet)
         mg_dlog(WHO, "resuming run: %" PRIu64 "/%" PRIu64 " done",
                 c->done, counts.total);

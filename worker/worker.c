@@ -319,6 +319,29 @@ run_config(const mg_config *base, const mg_msg *m, mg_config *c, char *err,
     return 0;
 }
 
+/* Is our --out (run->out_dir) the root the coordinator serves run m
+ * from (its mark there, runmark.h)? 0; else BYE, saying why, and
+ * MG_WORKER_REFUSED with err: samples made elsewhere would be in no
+ * manifest, and the coordinator's manifest would list samples its root
+ * does not hold. */
+static int
+check_root(worker *w, const mg_config *run, const mg_msg *m, char *err,
+           size_t errlen)
+{
+    if (mg_runmark_serves(run->out_dir, m->global_seed, m->start))
+        return 0;
+    snprintf(err, errlen, "--out %s is not the output root of the run at %s "
+             "(seed %" PRId64 ": %s/.musicgen/serving, which its coordinator "
+             "writes, does not name it); give --out the directory where this "
+             "machine sees the coordinator's --out", run->out_dir,
+             w->o->connect, m->global_seed, run->out_dir);
+    send_type(w, MG_MSG_BYE, "its --out is not the run's output root");
+    /* the BYE goes out before the socket is closed */
+    int linger = 1000;
+    zmq_setsockopt(w->sock, ZMQ_LINGER, &linger, sizeof linger);
+    return MG_WORKER_REFUSED;
+}
+
 /* Our fingerprint for run: 0, or -1 with err. */
 static int
 run_fingerprint(const mg_config *run, mg_fingerprint *fp, char *err,
@@ -366,6 +389,9 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
     char why[400];
     if (run_config(&w->o->cfg, m, &c, err, errlen))
         return -1;
+    int rr = check_root(w, &c, m, err, errlen);
+    if (rr)
+        return rr;
     mg_fingerprint fp;
     /* the engine made before the fork for this very run has it already
      * (of the data it loaded): no second pass over the genre files at
@@ -793,6 +819,8 @@ mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
                 continue;
             if (m.type == MG_MSG_RUN && !joined) {
                 rc = run_config(&o->cfg, &m, run, err, errlen) ? -1 : 0;
+                if (rc == 0)
+                    rc = check_root(&w, run, &m, err, errlen);
                 if (rc == 0)
                     rc = fetch_check_fp(&w, &m, run, &joined, err, errlen);
             } else if (m.type == MG_MSG_REFUSE) {

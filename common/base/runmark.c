@@ -1,5 +1,6 @@
 /*
- * runmark — the run-complete mark in the run root (see runmark.h).
+ * runmark — the marks a coordinator leaves in the run root (see
+ * runmark.h).
  */
 #include "runmark.h"
 
@@ -13,20 +14,19 @@
 #include "errmsg.h"
 #include "sampledir.h"
 
-int
-mg_runmark_write(const char *root, int64_t global_seed, uint64_t start,
-                 uint64_t count, char *err, size_t errlen)
+/* ROOT/.musicgen/NAME holds text, whole or not at all. */
+static int
+mark_write(const char *root, const char *name, const char *text, char *err,
+           size_t errlen)
 {
     char dir[4200], path[4300], tmp[4400];
     snprintf(dir, sizeof dir, "%s/.musicgen", root);
-    snprintf(path, sizeof path, "%s/complete", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = mg_dir_make(dir) ? NULL : fopen(tmp, "w");
     int bad = !f;
     if (f) {
-        bad |= fprintf(f, "{\"global_seed\":%" PRId64 ",\"start\":%" PRIu64
-                       ",\"count\":%" PRIu64 "}\n", global_seed, start,
-                       count) < 0;
+        bad |= fputs(text, f) < 0;
         bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
         bad |= fclose(f) != 0;
     }
@@ -37,6 +37,56 @@ mg_runmark_write(const char *root, int64_t global_seed, uint64_t start,
                        strerror(en));
     }
     return 0;
+}
+
+/* ROOT/.musicgen/NAME into have (NUL-terminated): its size, or -1 when
+ * it is not there (or not a regular file). */
+static long
+mark_read(const char *root, const char *name, char *have, size_t n)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/.musicgen/%s", root, name);
+    struct stat st;
+    if (stat(path, &st) || !S_ISREG(st.st_mode))
+        return -1;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t got = fread(have, 1, n - 1, f);
+    fclose(f);
+    have[got] = '\0';
+    return (long)got;
+}
+
+int
+mg_runmark_write(const char *root, int64_t global_seed, uint64_t start,
+                 uint64_t count, char *err, size_t errlen)
+{
+    char text[256];
+    snprintf(text, sizeof text, "{\"global_seed\":%" PRId64 ",\"start\":%"
+             PRIu64 ",\"count\":%" PRIu64 "}\n", global_seed, start, count);
+    return mark_write(root, "complete", text, err, errlen);
+}
+
+int
+mg_runmark_serve(const char *root, int64_t global_seed, uint64_t start,
+                 char *err, size_t errlen)
+{
+    char text[256];
+    snprintf(text, sizeof text, "{\"global_seed\":%" PRId64 ",\"start\":%"
+             PRIu64 "}\n", global_seed, start);
+    return mark_write(root, "serving", text, err, errlen);
+}
+
+int
+mg_runmark_serves(const char *root, int64_t global_seed, uint64_t start)
+{
+    char have[256], want[256];
+    if (mark_read(root, "serving", have, sizeof have) < 0)
+        return 0;
+    snprintf(want, sizeof want, "{\"global_seed\":%" PRId64 ",\"start\":%"
+             PRIu64 "}\n", global_seed, start);
+    return strcmp(have, want) == 0;
 }
 
 int
@@ -54,19 +104,10 @@ int
 mg_runmark_complete(const char *root, int64_t global_seed, uint64_t start,
                     uint64_t count)
 {
-    char path[4300], have[256], want[256];
-    snprintf(path, sizeof path, "%s/.musicgen/complete", root);
-    struct stat st;
-    if (stat(path, &st) || !S_ISREG(st.st_mode))
-        return 0;
-    if (st.st_size == 0)
-        return 1;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(have, 1, sizeof have - 1, f);
-    fclose(f);
-    have[n] = '\0';
+    char have[256], want[256];
+    long n = mark_read(root, "complete", have, sizeof have);
+    if (n <= 0)
+        return n == 0;
     snprintf(want, sizeof want, "{\"global_seed\":%" PRId64 ",\"start\":%"
              PRIu64 ",\"count\":%" PRIu64 "}\n", global_seed, start, count);
     return strcmp(have, want) == 0;

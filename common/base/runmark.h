@@ -1,6 +1,8 @@
 /*
- * runmark — ROOT/.musicgen/complete, the mark a coordinator leaves in the
- * run root when its run is complete (manifest written), naming the run:
+ * runmark — the marks a coordinator leaves in the run root.
+ *
+ * ROOT/.musicgen/complete, left when its run is complete (manifest
+ * written), names the run:
  *     {"global_seed":S,"start":A,"count":N}
  * A worker that missed the coordinator's SHUTDOWN (it was reconnecting
  * when the run ended, or stopped) finds it there instead of retrying a
@@ -9,7 +11,18 @@
  * removes it first. The deploy scripts test it too;
  * an empty mark (what deploy/slurm/coordinator.sbatch wrote before the
  * coordinator did) counts as complete for whatever run a worker has.
- * Written by temp file + rename: a reader sees no mark or a whole one.
+ *
+ * ROOT/.musicgen/serving, written by a coordinator when it starts serving
+ * a run from ROOT, names the run it serves:
+ *     {"global_seed":S,"start":A}
+ * A connected worker checks it in the --out it was given before it joins:
+ * a worker whose --out is not the coordinator's (a typo, another mount)
+ * wrote its samples where no manifest would ever list them, and the
+ * coordinator, trusting the rows, wrote a manifest of samples its root
+ * did not hold.
+ *
+ * Marks are written by temp file + rename: a reader sees no mark or a
+ * whole one.
  */
 #ifndef MG_RUNMARK_H
 #define MG_RUNMARK_H
@@ -20,6 +33,12 @@
 /* 0, or -1 with err. */
 int mg_runmark_write(const char *root, int64_t global_seed, uint64_t start,
                      uint64_t count, char *err, size_t errlen);
+/* The serving mark of a coordinator of the run (global_seed, start) in
+ * ROOT: 0, or -1 with err. */
+int mg_runmark_serve(const char *root, int64_t global_seed, uint64_t start,
+                     char *err, size_t errlen);
+/* 1 if ROOT/.musicgen/serving names the run (global_seed, start), else 0. */
+int mg_runmark_serves(const char *root, int64_t global_seed, uint64_t start);
 /* Remove the mark (a run with work to do is not complete); 0 when there
  * is none afterwards, or -1 with err. */
 int mg_runmark_clear(const char *root, char *err, size_t errlen);

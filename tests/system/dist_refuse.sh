@@ -2,6 +2,10 @@
 # message naming genres_hash (with --jobs, once, before any job starts); a peer speaking another protocol version is
 # refused naming the version; malformed frames are dropped, not fatal,
 # each counted in /metrics, and a flood of them logs 20 lines, not one each.
+# A worker whose --out is not the coordinator's root (a typo, another
+# mount) is refused naming it, before it makes anything: its samples would
+# be in no manifest, and the run's manifest would list samples its root
+# does not hold.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 start_coord coord.log --seed 1 --count 20 --out ds --ledger led.sqlite \
@@ -34,6 +38,16 @@ nlog=$(grep -c "malformed" coord.log)
 [ "$nlog" -le 20 ] || die "$nlog log lines for malformed frames (at most 20)"
 nmet=$(curl -fsS "${URL}metrics" | sed -n 's/^musicgen_malformed_messages_total //p')
 [ "${nmet:-0}" -gt 20 ] || die "/metrics counts $nmet malformed frames of the flood"
+for j in 1 2; do
+    "$MG_BIN" worker --connect "$EP" --out elsewhere --jobs $j 2>out.log
+    rc=$?
+    [ $rc -eq 2 ] || { cat out.log; die "a worker with another --out: exit $rc, not 2"; }
+    grep -q "elsewhere is not the output root of the run" out.log ||
+        { cat out.log; die "the refusal does not name the --out"; }
+    [ -e elsewhere ] && die "a worker made samples in another --out"
+done
+wait_for 10 grep -q "is not the run's output root" coord.log ||
+    die "the coordinator's log does not say why the worker left"
 "$MG_BIN" worker --connect "$EP" --out ds 2>w.log || die "good worker failed after refusals"
 wait_exit $CPID 60 || die "coordinator did not finish"
 check_run ds 1 20 || die "run check"
