@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const fx_names[MG_NFX] = {
     "reverb", "chorus", "delay", "compressor", "eq", "filter",
@@ -95,6 +96,24 @@ load_dir(const char *genres_dir, const char *name, bool is_default,
     snprintf(path, sizeof path, "%s/spec.json", dir);
     if (!is_default && !genre_file_exists(path)) {
         mg_errf(err, errlen, "unknown genre '%s' (no %s)", name, path);
+        return NULL;
+    }
+    /* Without default/ the neutral spec would ask that directory for
+     * drum patterns of all seven metres, and the error would name a
+     * pattern file of a genre the user never wrote. */
+    struct stat st;
+    if (is_default && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        int e = stat(genres_dir, &st) != 0 ? errno
+                : !S_ISDIR(st.st_mode)     ? ENOTDIR
+                                           : 0;
+        if (e)
+            mg_errf(err, errlen, "genres directory %s: %s", genres_dir,
+                    strerror(e));
+        else
+            mg_errf(err, errlen, "no genre named, and %s has no default "
+                    "genre (no %s/): name one (-g; list-genres "
+                    "--genres-dir shows them) or add default/",
+                    genres_dir, dir);
         return NULL;
     }
     if (!(g = calloc(1, sizeof *g))) {

@@ -48,6 +48,23 @@ expect_error "spec.json" "$MG_BIN" generate --seed 1 --count 2 --out o3 \
 grep -q "tempo" err.txt || { cat err.txt; die "malformed spec message does not name the field"; }
 [ -z "$(ls o3 2>/dev/null)" ] || die "malformed spec wrote samples"
 
+# A custom genres directory without default/, and no -g: the message
+# said default/drums_24.txt was missing (a pattern file of a genre the
+# user never wrote); it says no genre was named and default/ is absent.
+mkdir -p mine/solo
+cp -R "$MG_SRC/genres/jazz/." mine/solo/
+sed 's/"name": *"jazz"/"name": "solo"/' "$MG_SRC/genres/jazz/spec.json" \
+    > mine/solo/spec.json
+"$MG_BIN" generate --seed 1 --count 1 --out o5 --genres-dir mine -g solo \
+    --output-mode midi-only -q || die "a custom genre without default/ failed"
+expect_error "no genre named, and mine has no default genre" \
+    "$MG_BIN" generate --seed 1 --count 1 --out o6 --genres-dir mine \
+    --output-mode midi-only
+[ ! -e o6 ] || die "a missing default genre created the output directory"
+expect_error "genres directory nowhere: No such file" \
+    "$MG_BIN" generate --seed 1 --count 1 --out o6 --genres-dir nowhere \
+    --output-mode midi-only
+
 # An output directory that cannot be written (its parent is a file).
 echo x > afile
 expect_error "afile" "$MG_BIN" generate --seed 1 --count 2 \
