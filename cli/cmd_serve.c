@@ -244,24 +244,20 @@ mg_cmd_serve(int argc, char **argv)
     pthread_mutex_init(&s.mu, NULL);
     pthread_cond_init(&s.cv, NULL);
     mg_procs_signals();
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-        MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, &s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_END);
+    static mg_http_log log = {"musicgen serve", "", 0};
+    unsigned port;
+    struct MHD_Daemon *d = mg_http_listen(
+        bind, &sa, MHD_USE_THREAD_PER_CONNECTION |
+        MHD_USE_INTERNAL_POLLING_THREAD, 60, on_request, &s, &log,
+        &port, err, sizeof err);
     if (!d) {
-        fprintf(stderr, "musicgen serve: cannot serve HTTP on %s (in use, "
-                "or not an address of this machine?)\n", bind);
+        fprintf(stderr, "musicgen serve: %s\n", err);
         return 1;
     }
-    const union MHD_DaemonInfo *di =
-        MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     char ip[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
-    printf("musicgen serve: http://%s:%u/ (samples in %s%s%s)\n", ip,
-           di ? (unsigned)di->port : (unsigned)ntohs(sa.sin_port), s.work,
-           s.dataset[0] ? "; browsing " : "", s.dataset);
+    printf("musicgen serve: http://%s:%u/ (samples in %s%s%s)\n", ip, port,
+           s.work, s.dataset[0] ? "; browsing " : "", s.dataset);
     fflush(stdout);
     while (!mg_stop_flag) {
         struct timespec t = {0, 200 * 1000000L};

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 struct mg_http {
     struct MHD_Daemon *d;
     mg_stats *stats;
+    mg_http_log log;
     char url[64];
 };
 
@@ -174,6 +176,53 @@ mg_http_parse_addr(const char *addr, struct sockaddr_in *sa, char *err,
     return 0;
 }
 
+/* MHD printed "Failed to bind to port 0: Address already in use" on a
+ * line of its own before the caller's (port 0: the address came as a
+ * sockaddr); now its reason ends the caller's one line instead. */
+static void
+mhd_logger(void *cls, const char *fm, va_list ap)
+{
+    mg_http_log *l = cls;
+    if (l->running) {
+        fprintf(stderr, "%s: http: ", l->who);
+        vfprintf(stderr, fm, ap);
+        return;
+    }
+    if (!l->first[0])
+        vsnprintf(l->first, sizeof l->first, fm, ap);
+}
+
+struct MHD_Daemon *
+mg_http_listen(const char *addr, const struct sockaddr_in *sa, unsigned flags,
+               unsigned timeout, MHD_AccessHandlerCallback handler, void *cls,
+               mg_http_log *log, unsigned *port, char *err, size_t errlen)
+{
+    log->first[0] = '\0';
+    log->running = 0;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        handler, cls,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, log,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sa,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_END);
+    if (!d) {
+        /* "Failed to bind to port 0: Address already in use": the reason
+         * is what follows the last ": " */
+        log->first[strcspn(log->first, "\n")] = '\0';
+        const char *why = strrchr(log->first, ':');
+        snprintf(err, errlen, "cannot serve HTTP on %s: %s", addr,
+                 why ? why + 2 : log->first[0] ? log->first
+                                               : "cannot start the server");
+        return NULL;
+    }
+    log->running = 1;
+    const union MHD_DaemonInfo *di =
+        MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    *port = di ? (unsigned)di->port : (unsigned)ntohs(sa->sin_port);
+    return d;
+}
+
 mg_http *
 mg_http_start(const char *addr, mg_stats *stats, char *err, size_t errlen)
 {
@@ -186,24 +235,18 @@ mg_http_start(const char *addr, mg_stats *stats, char *err, size_t errlen)
         return NULL;
     }
     h->stats = stats;
-    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-                            MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                            MHD_OPTION_END);
+    h->log.who = "musicgen coordinator";
+    unsigned port;
+    h->d = mg_http_listen(addr, &sa, MHD_USE_INTERNAL_POLLING_THREAD, 30,
+                          on_request, h, &h->log, &port, err,
+                          errlen);
     if (!h->d) {
-        snprintf(err, errlen, "cannot serve HTTP on %s (in use, or not an "
-                 "address of this machine?)", addr);
         free(h);
         return NULL;
     }
-    const union MHD_DaemonInfo *di =
-        MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
     char ip[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
-    snprintf(h->url, sizeof h->url, "http://%s:%u/", ip,
-             di ? (unsigned)di->port : (unsigned)ntohs(sa.sin_port));
+    snprintf(h->url, sizeof h->url, "http://%s:%u/", ip, port);
     return h;
 }
 

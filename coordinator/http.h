@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
 
 #include "stats.h"
@@ -24,6 +25,25 @@ typedef struct mg_http mg_http;
  * default 127.0.0.1; port 0 picks a free one) into sa. 0 or -1 (err). */
 int mg_http_parse_addr(const char *addr, struct sockaddr_in *sa, char *err,
                        size_t errlen);
+
+/* libmicrohttpd's own messages: while a daemon starts, the first one is
+ * kept for the caller's single line; once it runs, they go to stderr
+ * prefixed with who. Owned by the caller, it outlives the daemon. */
+typedef struct {
+    const char *who;
+    char first[256];
+    volatile int running;
+} mg_http_log;
+
+/* Start a daemon (flags, connection timeout in seconds, handler and its
+ * cls) on sa, which addr was parsed into; NULL with "cannot serve HTTP on ADDR: REASON" in err. The port
+ * bound goes to *port. */
+struct MHD_Daemon *mg_http_listen(const char *addr,
+                                  const struct sockaddr_in *sa,
+                                  unsigned flags, unsigned timeout,
+                                  MHD_AccessHandlerCallback handler,
+                                  void *cls, mg_http_log *log,
+                                  unsigned *port, char *err, size_t errlen);
 
 /* Serve stats (borrowed: outlives the server) at addr. */
 mg_http *mg_http_start(const char *addr, mg_stats *stats, char *err,

@@ -7,7 +7,8 @@
 # their type and honour Range, the tar holds the sample, a dataset is
 # browsed, generations past --max-jobs get 503, and a FIFO in a sample
 # answers the tar and the spectrogram at once (500, its reason); a server
-# started again on the same --work makes its samples in new directories.
+# started again on the same --work makes its samples in new directories;
+# a port in use is one line.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 command -v chromium >/dev/null || die "chromium missing (scripts/setup.sh)"
@@ -142,6 +143,18 @@ for k in 1 2 3 4 5 6; do
 done
 grep -q '"state":"done"' j.json || die "job in a used --work: $(cat j.json)"
 curl -fsS "${U}api/view/job/$id" | grep -q '"global_seed":77' || die "job $id is not seed 77"
+# its port taken: one line with the reason, for serve and for the
+# coordinator's --http (libmicrohttpd printed "Failed to bind to port 0:
+# ..." on a line of its own, and ours guessed)
+P=$(echo "$U" | sed 's/.*:\([0-9]*\)\/$/\1/')
+timeout 20 "$MG_BIN" serve --bind "127.0.0.1:$P" >/dev/null 2>err.txt; [ $? -eq 1 ] ||
+    die "serve on a port in use: not exit 1"
+[ "$(cat err.txt)" = "musicgen serve: cannot serve HTTP on 127.0.0.1:$P: Address already in use" ] ||
+    die "serve on a port in use: $(cat err.txt)"
+timeout 20 "$MG_BIN" generate --seed 1 --count 1 --out gen --output-mode midi-only -q \
+    --http "127.0.0.1:$P" 2>err.txt && die "generate --http on a port in use"
+[ "$(cat err.txt)" = "musicgen generate: cannot serve HTTP on 127.0.0.1:$P: Address already in use" ] ||
+    die "generate --http on a port in use: $(cat err.txt)"
 kill $SPID
 wait $SPID
 # a file where a directory belongs: refused at once (it served an empty
