@@ -47,6 +47,7 @@ struct musicgen_engine {
     mg_config cfg;
     char fingerprint[512];
     char err[512];
+    char *laid_out;     /* the root whose layout was found to be cfg's */
 };
 
 struct musicgen_plan {
@@ -306,6 +307,7 @@ mgapi_engine_unwrap(musicgen_engine **e)
     if (!e || !*e)
         return NULL;
     eng = (*e)->eng;
+    free((*e)->laid_out);
     free(*e);
     *e = NULL;
     return eng;
@@ -323,6 +325,7 @@ musicgen_engine_destroy(musicgen_engine **e)
     if (!e || !*e)
         return;
     mg_engine_destroy(&(*e)->eng);
+    free((*e)->laid_out);
     free(*e);
     *e = NULL;
 }
@@ -447,6 +450,45 @@ musicgen_generate_f32_fd(musicgen_engine *e, int64_t global_seed,
     return generate_f32(e, global_seed, index, &sink, flags, out);
 }
 
+/* A root laid out otherwise than e's shard width: a sample written there
+ * would make a tree the readers refuse (flat sample directories beside
+ * shard directories; verify: "mixed layout"), or a second copy of an
+ * index in the other layout. The root's entries are read once per root
+ * an engine writes to (a new root: when it holds something). */
+static int
+layout_refused(musicgen_engine *e, const char *root)
+{
+    char msg[512], eg[256];
+    int w, want = e->cfg.shard_width;
+
+    if (e->laid_out && !strcmp(e->laid_out, root))
+        return 0;
+    if (access(root, F_OK))
+        return 0;       /* made by this sample */
+    if (mg_sampledir_layout(root, &w, eg, sizeof eg, msg, sizeof msg) < 0) {
+        seterr(e->err, sizeof e->err, "%s", msg);
+        return 1;
+    }
+    if (w >= 0 && w != want) {
+        if (w)
+            seterr(e->err, sizeof e->err,
+                   "%s holds shard directories of width %d (%s/), not "
+                   "shard-width %d: give shard-width %d, or another directory",
+                   root, w, eg, want, w);
+        else
+            seterr(e->err, sizeof e->err,
+                   "%s holds flat sample directories (%s/), not shard-width "
+                   "%d: give shard-width 0, or another directory",
+                   root, eg, want);
+        return 1;
+    }
+    if (w >= 0) {
+        free(e->laid_out);
+        e->laid_out = strdup(root);     /* NULL: look again next time */
+    }
+    return 0;
+}
+
 int
 musicgen_generate_to_dir(musicgen_engine *e, int64_t global_seed,
                          uint64_t index, const char *root,
@@ -466,6 +508,10 @@ musicgen_generate_to_dir(musicgen_engine *e, int64_t global_seed,
     }
     if (!root || !*root)
         root = e->cfg.out_dir;
+    if (*root && layout_refused(e, root)) {
+        free(s);
+        return -1;
+    }
     if (mg_engine_run_at(e->eng, root, global_seed, index, &s->row, e->err,
                          sizeof e->err) < 0) {
         free(s);

@@ -208,7 +208,9 @@ MUSICGEN_API int musicgen_generate(musicgen_engine *e, int64_t global_seed,
  * atomically, sample.json last; a sample whose sample.json already exists
  * is not made again (musicgen_sample_skipped). *out (may be NULL when not
  * wanted) holds the row, no file bytes. -1 on an output fault (disk full,
- * not writable) with musicgen_engine_error. */
+ * not writable) with musicgen_engine_error, and for a root laid out in
+ * another "shard-width" (flat samples beside shard directories are a tree
+ * the dataset commands refuse; its entries are read once per root). */
 MUSICGEN_API int musicgen_generate_to_dir(musicgen_engine *e,
                                           int64_t global_seed, uint64_t index,
                                           const char *root,

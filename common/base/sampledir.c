@@ -2,6 +2,7 @@
  * sampledir — directory operations on the output tree (see sampledir.h).
  */
 #include "sampledir.h"
+#include "errmsg.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -302,6 +303,64 @@ mg_sampledir_sweep(const char *root, long long now_s, long max_age_s,
     if (n < 0 && errno == ENOENT)
         return 0;
     return n;
+}
+
+/* A sample directory's name as the readers take it: 6 digits, or 7..20
+ * without a leading zero, within 64 bits. */
+static bool
+index_dir_name(const char *s, size_t n)
+{
+    if (n < 6 || n > 20 || (n > 6 && s[0] == '0') || !all_digits(s))
+        return false;
+    return n < 20 || strcmp(s, "18446744073709551615") <= 0;
+}
+
+int
+mg_sampledir_layout(const char *root, int *width, char *eg, size_t egsize,
+                    char *err, size_t errlen)
+{
+    char flat_eg[256] = "", shard_eg[256] = "", p[4400];
+    int w = -1;
+    bool flat = false;
+    struct dirent *de;
+    DIR *d = opendir(root);
+
+    *width = -1;
+    if (!d)
+        return mg_errf(err, errlen, "%s: %s", root, strerror(errno));
+    while ((de = readdir(d))) {
+        const char *name = de->d_name;
+        size_t len = strlen(name);
+        bool ix = index_dir_name(name, len);
+        if (!ix && !(len <= 5 && all_digits(name))) continue;
+        if (de->d_type != DT_DIR) {
+            if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK) continue;
+            snprintf(p, sizeof p, "%s/%s", root, name);
+            if (!is_dir(p)) continue;
+        }
+        if (ix) {
+            flat = true;
+            if (!flat_eg[0]) snprintf(flat_eg, sizeof flat_eg, "%s", name);
+            continue;
+        }
+        if (w >= 0 && (size_t)w != len) {
+            mg_errf(err, errlen,
+                    "%s: shard directories of different widths (%s/ and "
+                    "%s/)", root, shard_eg, name);
+            closedir(d); /* after: name lives in d's buffer */
+            return -1;
+        }
+        w = (int)len;
+        if (!shard_eg[0]) snprintf(shard_eg, sizeof shard_eg, "%s", name);
+    }
+    closedir(d);
+    if (flat && w >= 0)
+        return mg_errf(err, errlen,
+                       "%s: mixed layout: sample directory %s/ beside "
+                       "shard directory %s/", root, flat_eg, shard_eg);
+    *width = flat ? 0 : w;
+    if (eg && egsize) snprintf(eg, egsize, "%s", flat ? flat_eg : shard_eg);
+    return 0;
 }
 
 bool

@@ -48,6 +48,15 @@ bool mg_sampledir_marked(const char *root);
  * name of digits) or one of our temporary sample directories? */
 bool mg_sampledir_is_dataset(const char *root);
 
+/* The layout root's entries show, as the dataset readers detect it:
+ * *width 0 (index directories under it: flat), 1..5 (shard directories
+ * of that many digits) or -1 (neither yet). eg (may be NULL) gets one
+ * such directory's name. -1 with err when root holds both kinds, or
+ * shards of two widths (the readers refuse such a tree), or cannot be
+ * read. */
+int mg_sampledir_layout(const char *root, int *width, char *eg,
+                        size_t egsize, char *err, size_t errlen);
+
 /* The first three of names given one by one, in order (a message that
  * reads the same whatever readdir's order), and how many more there were;
  * zero-initialised, then mg_names3_add for each. */

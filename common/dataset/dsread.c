@@ -25,6 +25,7 @@
 
 #include "errmsg.h"
 #include "jdoc.h"
+#include "sampledir.h"
 
 typedef struct {
     uint64_t idx;
@@ -295,43 +296,13 @@ scan_next(scan *s, ent *e, const char **odd, char *err, size_t errlen)
     return 1;
 }
 
-/* Detect the layout from the root's entries. */
+/* Detect the layout from the root's entries (an empty root is flat). */
 static int
 detect(mg_dsread *r, char *err, size_t errlen)
 {
-    DIR *d = opendir(r->root);
-    if (!d)
-        return mg_errf(err, errlen, "%s: %s", r->root, strerror(errno));
-    int width = -1;
-    bool flat = false;
-    char flat_eg[256] = "", shard_eg[256] = "";
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        const char *name = de->d_name;
-        size_t len = strlen(name);
-        uint64_t v;
-        if (index_name(name, len, &v)) {
-            if (!is_dir_entry(r->root, de)) continue;
-            flat = true;
-            if (!flat_eg[0]) snprintf(flat_eg, sizeof flat_eg, "%s", name);
-        } else if (len >= 1 && len <= 5 && digits(name, len, &v)) {
-            if (!is_dir_entry(r->root, de)) continue;
-            if (width >= 0 && (size_t)width != len) {
-                mg_errf(err, errlen,
-                        "%s: shard directories of different widths "
-                        "(%s/ and %s/)", r->root, shard_eg, name);
-                closedir(d); /* after: name lives in d's buffer */
-                return -1;
-            }
-            width = (int)len;
-            if (!shard_eg[0]) snprintf(shard_eg, sizeof shard_eg, "%s", name);
-        }
-    }
-    closedir(d);
-    if (flat && width >= 0)
-        return mg_errf(err, errlen,
-                       "%s: mixed layout: sample directory %s/ beside "
-                       "shard directory %s/", r->root, flat_eg, shard_eg);
+    int width;
+    if (mg_sampledir_layout(r->root, &width, NULL, 0, err, errlen))
+        return -1;
     r->width = width < 0 ? 0 : width;
     return 0;
 }

@@ -114,4 +114,35 @@ for call, want in bad:
 assert sorted(os.listdir("wrap")) == [".musicgen", "000000", "manifest.jsonl"], os.listdir("wrap")
 PYEOF
 "$MG_BIN" verify wrap > vw.txt || die "wrap is not whole: $(cat vw.txt)"
+# a tree of shard width 3 is not written flat (nor a flat one sharded):
+# generate() and generate_batch with the default shard_width wrote
+# 000020/ beside 000/ and a second 000003/, and verify then refused the
+# whole tree ("mixed layout")
+"$MG_BIN" generate --seed 7 --count 4 --out sh3 --shard-width 3 --output-mode midi-only -q || die "generate sh3"
+"$PY" - <<'PYEOF' || die "a tree of another layout was written"
+from musicgen import generate, generate_batch, write_licenses, Config, MusicgenError
+kw = dict(global_seed=7, output_mode="midi-only")
+for call in (lambda: generate(Config(dataset_root="sh3", sample_index=3, **kw)),
+             lambda: generate(Config(dataset_root="sh3", sample_index=20, **kw)),
+             lambda: generate_batch(Config(dataset_root="sh3", sample_index=20, count=2, **kw))):
+    try:
+        call()
+    except MusicgenError as e:
+        assert "sh3 holds shard directories of width 3 (000/), not shard-width 0" in str(e), e
+    else:
+        raise SystemExit("accepted")
+try:
+    generate(Config(dataset_root="wrap", sample_index=1, shard_width=2, **kw))
+except MusicgenError as e:
+    assert "wrap holds flat sample directories (000000/), not shard-width 2" in str(e), e
+else:
+    raise SystemExit("a flat tree written sharded")
+r = generate(Config(dataset_root="sh3", sample_index=20, shard_width=3, **kw))
+assert r.sample_dir == "sh3/000/000020", r
+write_licenses("sh3")
+PYEOF
+[ "$(ls sh3)" = "000
+LICENSES.md
+manifest.jsonl" ] || die "sh3 holds $(ls sh3)"
+"$MG_BIN" verify sh3 > v3.txt || die "sh3 is not whole: $(cat v3.txt)"
 echo "python_tool_api ok"

@@ -12,7 +12,8 @@
  * sample's planned seconds are its duration_seconds (to the microsecond)
  * when its first attempt passed, the same whatever was planned before,
  * and differ between samples; a genre that cannot be read is refused by
- * name; an index past the executable's largest is refused.
+ * name; an index past the executable's largest is refused, and so is a
+ * root laid out in another shard width than the engine's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -150,6 +151,17 @@ memory_equals_directory(void **state)
     assert_int_equal(musicgen_generate(e, 77, 1000000000000u, &d), -1);
     assert_null(d);
     snprintf(p, sizeof p, "%s/18446744073709551615", root);
+    assert_int_equal(access(p, F_OK), -1);
+    /* a root of shard directories (width 3) is not written flat: verify
+     * refused the tree as of mixed layout, and index 4 stood in it twice */
+    snprintf(p, sizeof p, "mkdir -p '%s/sharded/000/000004'", root);
+    assert_int_equal(system(p), 0);
+    snprintf(p, sizeof p, "%s/sharded", root);
+    assert_int_equal(musicgen_generate_to_dir(e, 77, 4, p, &d), -1);
+    assert_non_null(strstr(musicgen_engine_error(e),
+                           "holds shard directories of width 3 (000/), not "
+                           "shard-width 0"));
+    snprintf(p, sizeof p, "%s/sharded/000004", root);
     assert_int_equal(access(p, F_OK), -1);
     /* again: already complete on disk */
     assert_int_equal(musicgen_generate_to_dir(e, 77, 4, root, &d), 0);
