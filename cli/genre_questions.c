@@ -89,6 +89,14 @@ gw_weights(const char *in, int (*valid)(const char *), const char *what,
             json_decref(o);
             return NULL;
         }
+        /* the last one replaced the first, and the sum counted both: the
+         * table was written not normalised ("4/4:3 4/4:1 3/4:4" gave
+         * 4/4 0.125, 3/4 0.5), or all zero at the loader */
+        if (json_object_get(o, it[i])) {
+            snprintf(why, n, "'%s' is given twice", it[i]);
+            json_decref(o);
+            return NULL;
+        }
         sum += w;
         json_object_set_new(o, it[i], json_real(w));
     }
@@ -286,6 +294,7 @@ p_programs(const char *in, char *why, size_t n)
         return NULL;
     }
     json_t *a = json_array();
+    double sum = 0;
     for (int i = 0; i < k; i++) {
         char *sep = strpbrk(it[i], ":=");
         double p, w = 1;
@@ -300,6 +309,12 @@ p_programs(const char *in, char *why, size_t n)
         }
         json_array_append_new(a, json_pack("{s:i,s:f}", "program", (int)p,
                                            "weight", w));
+        sum += w;
+    }
+    if (sum <= 0) {     /* the loader refuses it, after every question */
+        snprintf(why, n, "at least one weight must be > 0");
+        json_decref(a);
+        return NULL;
     }
     return a;
 }

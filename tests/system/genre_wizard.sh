@@ -1,6 +1,7 @@
 # genre_wizard — `musicgen genre new` typed into as a person would, in a
 # real terminal (tmux send-keys): defaults from --from jazz, a wrong tempo
-# range that is asked again, weights shown normalised, a starter drum
+# range and a time signature given twice that are asked again, weights
+# shown normalised (a table naming one twice was not), a starter drum
 # style, a chord-transition matrix. The genre it writes is shown by
 # list-genres and used by generate -g; the flag-only form writes the same
 # kind of genre without a terminal.
@@ -32,6 +33,7 @@ answer ""                   # style
 answer "300-100"            # tempo: wrong, must be asked again
 answer "90-130"             # tempo again
 answer ""                   # swing
+answer "4/4:3 4/4:1"        # time signatures: one twice, asked again
 answer "4/4:3 3/4:1"        # time signatures
 answer ""                   # keys
 answer ""                   # chord types
@@ -56,6 +58,7 @@ grep -q "EXIT=0" done.txt || { cat wiz.err pane.txt | tail -20; die "wizard fail
 grep -q "min 300 is above max 100; try again" pane.txt || die "wrong tempo not re-asked"
 [ "$(grep -c 'tempo range' pane.txt)" -ge 2 ] || die "tempo was not asked twice"
 grep -q "4/4 0.75  3/4 0.25" pane.txt || die "weights not shown normalised"
+grep -q "'4/4' is given twice; try again" pane.txt || die "a time signature given twice not re-asked"
 grep -q "'vi' is not one of the states given; try again" pane.txt || die "bad matrix row not re-asked"
 "$PY" - g/wizgenre <<'PYEOF' || die "the written genre"
 import json, os, sys
@@ -85,5 +88,16 @@ grep -q '"genre": *"wizgenre"' ds/000001/sample.json || die "sample not of the n
 "$MG_BIN" genre new --genres-dir g --yes --name bad --swing 0.9-1 2>bad.txt
 [ $? -ne 0 ] && grep -q "swing" bad.txt || die "bad --swing accepted"
 [ ! -e g/bad ] || die "a refused genre was left behind"
+# what the loader would refuse after every question is refused at once:
+# a weight table naming one entry twice (it was written not normalised,
+# or all 0) and programs whose weights are all 0
+for f in "--time-signatures 4/4:3,4/4:1,3/4:4" "--chord-types maj:1,maj:0" \
+         "--melody-programs 0:0,5:0"; do
+    "$MG_BIN" genre new --genres-dir g --yes --name twice $f 2>bad.txt
+    [ $? -eq 1 ] && [ "$(wc -l <bad.txt)" -eq 1 ] || die "$f: $(cat bad.txt)"
+    grep -q "given twice\|at least one weight must be > 0" bad.txt || die "$f: $(cat bad.txt)"
+    grep -q "does not load" bad.txt && die "$f reached the loader: $(cat bad.txt)"
+done
+[ ! -e g/twice ] || die "a refused genre was left behind"
 "$MG_BIN" genre new --midi | grep -q " 38  snare" || die "--midi table"
 echo "wizard: re-asked a wrong value, wrote a genre that loads and generates"
