@@ -28,7 +28,16 @@ mg_dir_make(const char *path)
         if (mkdir(p, 0777) && errno != EEXIST) return -1;
         *s = '/';
     }
-    if (mkdir(p, 0777) && errno != EEXIST) return -1;
+    if (mkdir(p, 0777) == 0) return 0;
+    if (errno != EEXIST) return -1;
+    /* a file of that name is no directory made (the callers' next
+     * message would be a wrong reason: EACCES from access(W_OK|X_OK)) */
+    struct stat st;
+    if (stat(p, &st)) return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
     return 0;
 }
 

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* mkdir -p; 0 or -1 with errno. */
+/* mkdir -p; 0 or -1 with errno (ENOTDIR when path is there as a file). */
 int mg_dir_make(const char *path);
 /* rm -rf (does not follow symlinks); 0, or -1 if anything stayed. */
 int mg_dir_remove(const char *path);

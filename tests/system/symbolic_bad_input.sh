@@ -69,6 +69,9 @@ expect_error "genres directory nowhere: No such file" \
 echo x > afile
 expect_error "afile" "$MG_BIN" generate --seed 1 --count 2 \
     --out afile/ds --output-mode midi-only
+# --out a file itself: it said 'is not writable: Permission denied'
+expect_error "output directory afile: Not a directory" "$MG_BIN" generate \
+    --seed 1 --count 2 --out afile --output-mode midi-only
 # A config file with a bad line names the file and line.
 printf 'count = 3\nshard-width = many\n' > bad.conf
 expect_error "bad.conf:2" "$MG_BIN" generate --seed 1 --config bad.conf --out o4
