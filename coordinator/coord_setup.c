@@ -491,19 +491,34 @@ open_run(mg_coord *c, char *err, size_t errlen)
     return 0;
 }
 
+/* One coordinator per ledger: an exclusive flock on the ledger file
+ * itself (made empty when new: SQLite takes an empty file for a new
+ * database), so that every name of it finds the lock - a symlink, a hard
+ * link, another mount point; a "LEDGER.lock" beside the name given let a
+ * second coordinator in through a symlink, and both leased every index.
+ * SQLite's own locks are fcntl locks, which flock does not touch; the fd
+ * stays open until the ledger is closed (closing another fd of the file
+ * would drop SQLite's locks). A FIFO, a device or a directory is no
+ * ledger: refused, not opened by SQLite ("disk I/O error"). */
 static int
 lock_ledger(mg_coord *c, char *err, size_t errlen)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s.lock", c->o.ledger_path);
-    c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    const char *path = c->o.ledger_path;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "--ledger %s is not a regular file (a %s)",
+                 path, S_ISDIR(st.st_mode) ? "directory" :
+                 S_ISFIFO(st.st_mode) ? "FIFO" : "device or socket");
+        return -1;
+    }
+    c->lock_fd = open(path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0644);
     if (c->lock_fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        snprintf(err, errlen, "--ledger %s: %s", path, strerror(errno));
         return -1;
     }
     if (flock(c->lock_fd, LOCK_EX | LOCK_NB)) {
         snprintf(err, errlen, "the ledger %s is in use by another "
-                 "coordinator", c->o.ledger_path);
+                 "coordinator", path);
         return -1;
     }
     return 0;

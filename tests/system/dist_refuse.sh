@@ -5,13 +5,30 @@
 # A worker whose --out is not the coordinator's root (a typo, another
 # mount) is refused naming it, before it makes anything: its samples would
 # be in no manifest, and the run's manifest would list samples its root
-# does not hold.
+# does not hold. A second coordinator on the live one's ledger is refused
+# by any name of it (a symlink, a hard link), and a ledger that is no
+# regular file is refused naming it.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 start_coord coord.log --seed 1 --count 20 --out ds --ledger led.sqlite \
     --bind 'tcp://127.0.0.1:*' --output-mode midi-only --http 127.0.0.1:0
 wait_for 30 grep -q "status page on" coord.log || die "no status page line"
 URL=$(sed -n 's/.*status page on \(http:[^ ]*\) .*/\1/p' coord.log | head -1)
+ln -s led.sqlite led-link.sqlite
+ln led.sqlite led-hard.sqlite
+mkfifo led.fifo
+for l in led-link.sqlite led-hard.sqlite; do
+    timeout 30 "$MG_BIN" coordinator --seed 1 --count 20 --out ds2 --ledger $l \
+        --bind 'tcp://127.0.0.1:*' --output-mode midi-only 2>c2.log &&
+        die "a second coordinator ran on the ledger as $l"
+    grep -q "^musicgen coordinator: the ledger $l is in use by another coordinator" \
+        c2.log || { cat c2.log; die "second coordinator on $l: no clear refusal"; }
+done
+timeout 30 "$MG_BIN" coordinator --seed 1 --count 20 --out ds3 --ledger led.fifo \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only 2>c3.log &&
+    die "a FIFO was taken for a ledger"
+grep -q "^musicgen coordinator: --ledger led.fifo is not a regular file (a FIFO)" \
+    c3.log || { cat c3.log; die "a FIFO ledger: no clear refusal"; }
 cp -R "$MG_SRC/genres" mygenres
 f=$(find mygenres -name '*.json' | sort | head -1)
 printf ' ' >> "$f"
