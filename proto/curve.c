@@ -134,7 +134,14 @@ mg_curve_keygen(const char *dir, bool worker_only, char *report,
     }
     path_of(path, sizeof path, auth, MG_CURVE_WORKER_CERT, "");
     if (w && !worker_only && !exists(path)) {
-        if (zcert_save_public(w, path)) {
+        /* public, but never writable by others whatever the umask (under
+         * umask 0 it was 0666: anyone who could reach authorized/ could
+         * swap in a key of their own and join the run) */
+        mode_t old = umask(022);
+        umask(old | 022);
+        int rc = zcert_save_public(w, path);
+        umask(old);
+        if (rc) {
             snprintf(err, errlen, "%s: cannot write", path);
             zcert_destroy(&w);
             return -1;

@@ -3,7 +3,8 @@
  * coordinator keypair, a worker keypair and that worker authorised, and
  * never replaces a key; the coordinator and worker loaders read them back
  * (public halves agree across the two sides); a secret others can read,
- * a missing secret and an empty authorized/ are refused, naming the file.
+ * a missing secret and an empty authorized/ are refused, naming the file;
+ * whatever the umask, no key file is writable by others.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -53,6 +54,19 @@ test_keygen_and_load(void **state)
     assert_int_equal(mode_of(dir, "coordinator.cert_secret"), 0600);
     assert_int_equal(mode_of(dir, "worker.cert_secret"), 0600);
     mode_of(dir, "authorized/worker.cert");
+
+    /* under umask 0, in a directory that was there already (0777): the
+     * authorised certificate was 0666, so anyone could put a key of
+     * their own in its place */
+    char open_dir[600];
+    snprintf(open_dir, sizeof open_dir, "%s/open", base);
+    mode_t um = umask(0);
+    assert_int_equal(mkdir(open_dir, 0777), 0);
+    assert_int_equal(mg_curve_keygen(open_dir, false, rep, sizeof rep, err,
+                                     sizeof err), 0);
+    umask(um);
+    assert_int_equal(mode_of(open_dir, "authorized/worker.cert") & 022, 0);
+    assert_int_equal(mode_of(open_dir, "worker.cert_secret"), 0600);
 
     mg_curve_keys s1, c1, s2, c2;
     assert_int_equal(mg_curve_load_server(dir, &s1, err, sizeof err), 0);
