@@ -470,6 +470,10 @@ mg_config_load_file(mg_config *c, const char *path, char *err, size_t errlen)
     int lineno = 0, rc = 0;
     layer_state ls = {0};
     char *p = text, *end = text + len;
+    /* a UTF-8 byte order mark (Windows editors write one) is no part of
+     * the first option's name */
+    if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+        p += 3;
     while (p < end) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         char *eol = nl ? nl : end;

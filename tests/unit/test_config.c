@@ -112,6 +112,27 @@ flags_take_true_or_false_in_files_and_env(void **state)
     remove(path);
 }
 
+/* A Windows editor's file: a byte order mark and CRLF lines. The first
+ * line was "unknown option 'seed'", the mark inside the name. */
+static void
+config_file_with_bom_and_crlf_reads(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mgcfgXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "\xef\xbb\xbfseed = 5\r\ncount = 3\r\n");
+    fclose(f);
+    char *argv[] = {"generate", "--config", path};
+    mg_config c;
+    char err[512];
+    assert_int_equal(parse(&c, err, 3, argv), 0);
+    assert_int_equal(c.global_seed, 5);
+    assert_int_equal(c.count, 3);
+    remove(path);
+}
+
 static void
 bad_values_give_one_line_errors(void **state)
 {
@@ -223,6 +244,7 @@ main(void)
         cmocka_unit_test(defaults_are_the_python_tools),
         cmocka_unit_test(precedence_file_env_cli),
         cmocka_unit_test(flags_take_true_or_false_in_files_and_env),
+        cmocka_unit_test(config_file_with_bom_and_crlf_reads),
         cmocka_unit_test(bad_values_give_one_line_errors),
         cmocka_unit_test(extra_options_pass_through),
         cmocka_unit_test(run_json_round_trips),
