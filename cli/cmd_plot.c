@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,10 +203,14 @@ piano_roll(const char *dir, json_t *sj, const char *out, char *err,
     }
     for (int l = 0; l < 4; l++)
         free(nv[l]);
-    for (int t = 0; t <= (int)dur; t += 5)
+    /* a label every 5 s, at most 61 of them: a sample.json whose
+     * duration_seconds said 5e6 gave a 68 MB picture, and 3e9 overflowed
+     * the int that counted the seconds */
+    double step = dur <= 300 ? 5 : 5 * ceil(dur / 300);
+    for (double t = 0; t <= dur; t += step)
         fprintf(f, "<text x=\"%.2f\" y=\"%.0f\" font-size=\"12\" "
-                "fill=\"#444\">%d:%02d</text>\n", X(t), H - 3, t / 60,
-                t % 60);
+                "fill=\"#444\">%.0f:%02d</text>\n", X(t), H - 3,
+                floor(t / 60), (int)fmod(t, 60));
     fputs("</svg>\n", f);
 #undef X
     if (out_close(&of)) {

@@ -112,6 +112,15 @@ grep -qx "musicgen plot: ds/000000: no mix.wav (a midi-only sample? --piano-roll
     die "spectrogram of a midi-only sample: $(cat log)"
 "$MG_BIN" plot ds/000000 --piano-roll /dev/stdout | cmp -s - roll0.svg || die "plot to /dev/stdout"
 [ -L /dev/stdout ] || [ -c /dev/stdout ] || die "/dev/stdout was replaced"
+# a sample.json whose duration is absurd: a picture of the usual size (a
+# label every 5 s made 68 MB of them for 5e6 s)
+for d in 5e6 3e9 1e300; do
+    rm -rf odd && cp -R ds/000000 odd
+    "$PY" -c "import json; p='odd/sample.json'; s=json.load(open(p)); s['duration_seconds']=$d; json.dump(s, open(p,'w'))"
+    "$MG_BIN" plot odd --piano-roll odd.svg 2>log || die "plot of a $d s sample: $(cat log)"
+    [ "$(wc -c <odd.svg)" -lt 300000 ] || die "plot of a $d s sample: $(wc -c <odd.svg) bytes"
+    [ "$(grep -c 'font-size="12" fill="#444">[0-9]*:[0-9][0-9]<' odd.svg)" -le 61 ] || die "plot of a $d s sample: labels"
+done
 ln -s roll1.svg rlink.svg
 "$MG_BIN" plot ds/000000 --piano-roll rlink.svg && [ -L rlink.svg ] && cmp -s roll1.svg roll0.svg ||
     die "plot to a link: $(ls -l rlink.svg)"
