@@ -127,7 +127,7 @@ musicgen_config_new(void)
 musicgen_config *
 musicgen_config_copy(const musicgen_config *c)
 {
-    musicgen_config *d = malloc(sizeof *d);
+    musicgen_config *d = c ? malloc(sizeof *d) : NULL;
 
     if (d)
         memcpy(d, c, sizeof *d);
@@ -146,6 +146,8 @@ musicgen_config_destroy(musicgen_config **c)
 int
 musicgen_config_set(musicgen_config *c, const char *name, const char *value)
 {
+    if (!c)
+        return -1;
     c->err[0] = 0;
     if (!name) {
         seterr(c->err, sizeof c->err, "option name is NULL");
@@ -160,13 +162,21 @@ musicgen_config_set(musicgen_config *c, const char *name, const char *value)
 int
 musicgen_config_load_file(musicgen_config *c, const char *path)
 {
+    if (!c)
+        return -1;
     c->err[0] = 0;
+    if (!path) {
+        seterr(c->err, sizeof c->err, "config file: the path is NULL");
+        return -1;
+    }
     return mg_config_load_file(&c->cfg, path, c->err, sizeof c->err);
 }
 
 int
 musicgen_config_load_env(musicgen_config *c)
 {
+    if (!c)
+        return -1;
     c->err[0] = 0;
     return mg_config_load_env(&c->cfg, c->err, sizeof c->err);
 }
@@ -174,7 +184,7 @@ musicgen_config_load_env(musicgen_config *c)
 char *
 musicgen_config_json(const musicgen_config *c)
 {
-    return mg_config_run_json(&c->cfg);
+    return c ? mg_config_run_json(&c->cfg) : NULL;
 }
 
 const char *
@@ -193,6 +203,8 @@ const char *
 musicgen_split_of(const musicgen_config *c, int64_t global_seed,
                   uint64_t index)
 {
+    if (!c)
+        return NULL;
     return mg_split_name(mg_split_of(mg_sample_seed(global_seed, index),
                                      c->cfg.split));
 }
@@ -235,7 +247,7 @@ musicgen_plan_destroy(musicgen_plan **p)
 double
 musicgen_plan_seconds(musicgen_plan *p, int64_t global_seed, uint64_t index)
 {
-    return mg_plan_cost(p->plan, global_seed, index);
+    return p ? mg_plan_cost(p->plan, global_seed, index) : 0;
 }
 
 /* ---- engine ----------------------------------------------------------- */
@@ -339,21 +351,34 @@ musicgen_engine_error(const musicgen_engine *e)
 const char *
 musicgen_engine_fingerprint(const musicgen_engine *e)
 {
-    return e->fingerprint;
+    return e ? e->fingerprint : "";
 }
 
-/* An index the executable could not be asked for (--start refuses it):
- * its directory name would be no sample's to the dataset commands, and a
- * binding's negative number wrapped to 2^64 - 1 must not become one. */
+/* What every generate call checks first: an engine (none: -1, there is
+ * nowhere to put a message), somewhere to put the sample (optional for
+ * _to_dir), and an index the executable could be asked for (--start
+ * refuses more): its directory name would be no sample's to the dataset
+ * commands, and a binding's -1 wrapped to 2^64 - 1 must not become one.
+ * 0, or -1 with e's message. */
 static int
-index_refused(musicgen_engine *e, uint64_t index)
+generate_begin(musicgen_engine *e, uint64_t index, musicgen_sample **out,
+               bool out_needed)
 {
+    if (out)
+        *out = NULL;
+    if (!e)
+        return -1;
+    e->err[0] = 0;
+    if (out_needed && !out) {
+        seterr(e->err, sizeof e->err, "out is NULL");
+        return -1;
+    }
     if (index <= (uint64_t)MG_CONFIG_MAX_INDEX)
         return 0;
     seterr(e->err, sizeof e->err,
            "index %" PRIu64 " is past the largest index %" PRId64, index,
            (int64_t)MG_CONFIG_MAX_INDEX);
-    return 1;
+    return -1;
 }
 
 int
@@ -362,9 +387,7 @@ musicgen_generate(musicgen_engine *e, int64_t global_seed, uint64_t index,
 {
     musicgen_sample *s;
 
-    *out = NULL;
-    e->err[0] = 0;
-    if (index_refused(e, index))
+    if (generate_begin(e, index, out, true))
         return -1;
     if (!(s = calloc(1, sizeof *s))) {
         seterr(e->err, sizeof e->err, "out of memory");
@@ -384,23 +407,19 @@ musicgen_generate(musicgen_engine *e, int64_t global_seed, uint64_t index,
 }
 
 /* A sample made in memory with its audio into sink (musicgen_generate_f32
- * and _f32_fd). */
+ * and _f32_fd, after generate_begin). */
 static int
 generate_f32(musicgen_engine *e, int64_t global_seed, uint64_t index,
              mg_audio_sink *sink, unsigned flags, musicgen_sample **out)
 {
     musicgen_sample *s;
 
-    *out = NULL;
-    e->err[0] = 0;
     sink->hash = !(flags & MUSICGEN_NO_WAV_CHECKSUMS);
     if (flags & ~MUSICGEN_NO_WAV_CHECKSUMS) {
         seterr(e->err, sizeof e->err, "flags: unknown bits 0x%x",
                flags & ~MUSICGEN_NO_WAV_CHECKSUMS);
         return -1;
     }
-    if (index_refused(e, index))
-        return -1;
     if (!(s = calloc(1, sizeof *s))) {
         seterr(e->err, sizeof e->err, "out of memory");
         return -1;
@@ -427,8 +446,9 @@ musicgen_generate_f32(musicgen_engine *e, int64_t global_seed,
 {
     mg_audio_sink sink = {.alloc = alloc, .user = user, .fd = -1};
 
+    if (generate_begin(e, index, out, true))
+        return -1;
     if (!alloc) {
-        *out = NULL;
         seterr(e->err, sizeof e->err, "alloc is NULL");
         return -1;
     }
@@ -442,8 +462,9 @@ musicgen_generate_f32_fd(musicgen_engine *e, int64_t global_seed,
 {
     mg_audio_sink sink = {.fd = fd};
 
+    if (generate_begin(e, index, out, true))
+        return -1;
     if (fd < 0) {
-        *out = NULL;
         seterr(e->err, sizeof e->err, "fd: not a file descriptor (%d)", fd);
         return -1;
     }
@@ -497,10 +518,7 @@ musicgen_generate_to_dir(musicgen_engine *e, int64_t global_seed,
     musicgen_sample *s;
     size_t n;
 
-    if (out)
-        *out = NULL;
-    e->err[0] = 0;
-    if (index_refused(e, index))
+    if (generate_begin(e, index, out, false))
         return -1;
     if (!(s = calloc(1, sizeof *s))) {
         seterr(e->err, sizeof e->err, "out of memory");
@@ -562,72 +580,84 @@ musicgen_sample_destroy(musicgen_sample **sp)
 musicgen_status
 musicgen_sample_status(const musicgen_sample *s)
 {
+    if (!s) return MUSICGEN_FAILED;
     return s->row.status == MG_ROW_OK ? MUSICGEN_OK : MUSICGEN_FAILED;
 }
 
 const char *
 musicgen_sample_error(const musicgen_sample *s)
 {
+    if (!s) return "";
     return s->row.status == MG_ROW_OK ? "" : s->row.error;
 }
 
 uint64_t
 musicgen_sample_index(const musicgen_sample *s)
 {
+    if (!s) return 0;
     return s->row.index;
 }
 
 int64_t
 musicgen_sample_global_seed(const musicgen_sample *s)
 {
+    if (!s) return 0;
     return s->global_seed;
 }
 
 uint64_t
 musicgen_sample_seed(const musicgen_sample *s)
 {
+    if (!s) return 0;
     return s->row.seed;
 }
 
 const char *
 musicgen_sample_split(const musicgen_sample *s)
 {
+    if (!s) return NULL;
     return mg_split_name(s->row.split);
 }
 
 double
 musicgen_sample_musicality(const musicgen_sample *s)
 {
+    if (!s) return 0;
     return s->row.score;
 }
 
 double
 musicgen_sample_duration(const musicgen_sample *s)
 {
+    if (!s) return 0;
     return s->row.duration;
 }
 
 int
 musicgen_sample_attempt(const musicgen_sample *s)
 {
+    if (!s) return 0;
     return s->row.attempt;
 }
 
 int
 musicgen_sample_skipped(const musicgen_sample *s)
 {
+    if (!s) return 0;
     return s->row.skipped ? 1 : 0;
 }
 
 const char *
 musicgen_sample_path(const musicgen_sample *s)
 {
+    if (!s) return NULL;
     return s->row.path;
 }
 
 const char *
 musicgen_sample_dir(const musicgen_sample *s)
 {
+    if (!s) return NULL;
     return s->dir;
 }
 
@@ -635,9 +665,10 @@ const char *
 musicgen_sample_manifest_row(musicgen_sample *s, const char *wrote_at)
 {
     char buf[2048];
-    int n = mg_row_jsonl(&s->row, wrote_at ? wrote_at : "", buf, sizeof buf);
+    int n;
 
-    if (n < 0)
+    if (!s || (n = mg_row_jsonl(&s->row, wrote_at ? wrote_at : "", buf,
+                                sizeof buf)) < 0)
         return NULL;
     free(s->manifest);
     s->manifest = strdup(buf);
@@ -648,8 +679,8 @@ const char *
 musicgen_sample_json(const musicgen_sample *s, size_t *len)
 {
     if (len)
-        *len = s->mem.json ? s->mem.json_len : 0;
-    return s->mem.json;
+        *len = s && s->mem.json ? s->mem.json_len : 0;
+    return s ? s->mem.json : NULL;
 }
 
 const unsigned char *
@@ -658,7 +689,7 @@ musicgen_sample_midi(const musicgen_sample *s, musicgen_track layer,
 {
     if (len)
         *len = 0;
-    if ((int)layer < 0 || (int)layer >= MG_NLAYERS ||
+    if (!s || (int)layer < 0 || (int)layer >= MG_NLAYERS ||
         !s->mem.midi[layer].data)
         return NULL;
     if (len)
@@ -671,7 +702,7 @@ musicgen_sample_wav(const musicgen_sample *s, musicgen_track t, size_t *len)
 {
     if (len)
         *len = 0;
-    if ((int)t < 0 || (int)t > MG_NLAYERS || !s->mem.wav[t])
+    if (!s || (int)t < 0 || (int)t > MG_NLAYERS || !s->mem.wav[t])
         return NULL;
     if (len)
         *len = s->mem.wav_len[t];
@@ -687,6 +718,8 @@ musicgen_sample_pcm(const musicgen_sample *s, musicgen_track t,
     unsigned fmt_tag = 0, bits = 0, ch = 0;
     uint32_t rate = 0;
 
+    if (!pcm)
+        return -1;
     memset(pcm, 0, sizeof *pcm);
     if (!w || len < 12 || memcmp(w, "RIFF", 4) || memcmp(w + 8, "WAVE", 4))
         return -1;
@@ -930,10 +963,14 @@ musicgen_generate_batch(const musicgen_config *c, musicgen_batch_result *r,
                         size_t errlen)
 {
     batch b;
-    int nthreads = c->cfg.workers, started = 0, rc = -1;
+    int nthreads, started = 0, rc = -1;
     pthread_t *th = NULL;
     char msg[512];
 
+    if (!c || !r) {
+        seterr(err, errlen, "%s is NULL", c ? "r" : "c");
+        return -1;
+    }
     memset(r, 0, sizeof *r);
     if (mg_config_validate(&c->cfg, true, msg, sizeof msg) < 0) {
         seterr(err, errlen, "%s", msg);
@@ -966,6 +1003,7 @@ musicgen_generate_batch(const musicgen_config *c, musicgen_batch_result *r,
     b.fn = fn;
     b.user = user;
     pthread_mutex_init(&b.lock, NULL);
+    nthreads = c->cfg.workers;
     if (nthreads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         nthreads = n > 0 ? (int)n : 1;

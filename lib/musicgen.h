@@ -31,6 +31,9 @@
  * musicgen_config_error / musicgen_engine_error. A sample that cannot be
  * made (the quality gate rejected every attempt) is not an error: the call
  * succeeds and the sample's status is MUSICGEN_FAILED, with its reason.
+ * A NULL handle, or a NULL where a call puts its result, is an error too
+ * (-1 or NULL), never a crash; a getter given a NULL sample returns 0,
+ * MUSICGEN_FAILED, "" or NULL, musicgen_plan_seconds of a NULL plan 0.
  *
  * Threads. No global state: objects are independent. An engine (and the
  * samples it made) must be used by one thread at a time; use one engine per

@@ -76,6 +76,49 @@ options_and_errors(void **state)
     musicgen_config_destroy(&d);    /* NULL: a no-op */
 }
 
+/* NULL handles and result pointers fail (or give a getter's zero value);
+ * they crashed the caller. */
+static void
+null_arguments(void **state)
+{
+    musicgen_config *c = musicgen_config_new();
+    musicgen_sample *s = NULL;
+    musicgen_batch_result r;
+    musicgen_pcm pcm;
+    char err[128] = "";
+
+    (void)state;
+    assert_int_equal(musicgen_config_set(NULL, "seed", "1"), -1);
+    assert_int_equal(musicgen_config_load_file(c, NULL), -1);
+    assert_string_equal(musicgen_config_error(c),
+                        "config file: the path is NULL");
+    assert_int_equal(musicgen_config_load_env(NULL), -1);
+    assert_null(musicgen_config_json(NULL));
+    assert_null(musicgen_config_copy(NULL));
+    assert_null(musicgen_split_of(NULL, 1, 2));
+    assert_true(musicgen_plan_seconds(NULL, 1, 2) == 0);
+    assert_string_equal(musicgen_engine_fingerprint(NULL), "");
+    assert_int_equal(musicgen_generate(NULL, 1, 2, &s), -1);
+    assert_null(s);
+    assert_int_equal(musicgen_generate_to_dir(NULL, 1, 2, "x", NULL), -1);
+    assert_int_equal(musicgen_generate_f32_fd(NULL, 1, 2, 0, 0, &s), -1);
+    assert_int_equal(musicgen_generate_batch(NULL, &r, NULL, NULL, err,
+                                             sizeof err), -1);
+    assert_string_equal(err, "c is NULL");
+    assert_int_equal(musicgen_generate_batch(c, NULL, NULL, NULL, err,
+                                             sizeof err), -1);
+    assert_int_equal(musicgen_sample_status(NULL), MUSICGEN_FAILED);
+    assert_string_equal(musicgen_sample_error(NULL), "");
+    assert_int_equal(musicgen_sample_index(NULL), 0);
+    assert_null(musicgen_sample_split(NULL));
+    assert_null(musicgen_sample_path(NULL));
+    assert_null(musicgen_sample_manifest_row(NULL, "T"));
+    assert_null(musicgen_sample_json(NULL, NULL));
+    assert_null(musicgen_sample_wav(NULL, MUSICGEN_MIX, NULL));
+    assert_int_equal(musicgen_sample_pcm(NULL, MUSICGEN_MIX, &pcm), -1);
+    musicgen_config_destroy(&c);
+}
+
 static void
 memory_equals_directory(void **state)
 {
@@ -150,6 +193,8 @@ memory_equals_directory(void **state)
                            "index 18446744073709551615 is past the largest"));
     assert_int_equal(musicgen_generate(e, 77, 1000000000000u, &d), -1);
     assert_null(d);
+    assert_int_equal(musicgen_generate(e, 77, 4, NULL), -1);
+    assert_string_equal(musicgen_engine_error(e), "out is NULL");
     snprintf(p, sizeof p, "%s/18446744073709551615", root);
     assert_int_equal(access(p, F_OK), -1);
     /* a root of shard directories (width 3) is not written flat: verify
@@ -516,6 +561,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(options_and_errors),
+        cmocka_unit_test(null_arguments),
         cmocka_unit_test(memory_equals_directory),
         cmocka_unit_test(batch_manifest_and_rerun),
         cmocka_unit_test(four_threads_same_bytes),
