@@ -3,6 +3,7 @@
  * soundfont, measured and cached) and `musicgen score-audio` (the layer-2
  * musicality score of any WAV file, with its components on --explain).
  */
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,22 @@ read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
     return mono;
 }
 
+/* "LO:HI", two finite numbers with 0 < LO < HI and nothing after them:
+ * sscanf took "nan:nan" (ignored), "60:inf" (every file scored 0) and
+ * "60:120xyz". */
+static int
+tempo_range(const char *s, double *lo, double *hi)
+{
+    char *e;
+    *lo = strtod(s, &e);
+    if (e == s || *e != ':')
+        return -1;
+    const char *p = e + 1;
+    *hi = strtod(p, &e);
+    return e == p || *e || !isfinite(*lo) || !isfinite(*hi) || *lo <= 0 ||
+           *hi <= *lo ? -1 : 0;
+}
+
 static const char score_usage[] =
     "usage: musicgen score-audio [--explain] [--json] [--tempo-range LO:HI] "
     "FILE.wav...\n"
@@ -120,11 +137,11 @@ mg_cmd_score_audio(int argc, char **argv)
             explain = true;
         } else if (!strcmp(argv[i], "--json")) {
             as_json = true;
-        } else if (!strcmp(argv[i], "--tempo-range") && i + 1 < argc) {
-            if (sscanf(argv[++i], "%lf:%lf", &tmin, &tmax) != 2 ||
-                tmin <= 0 || tmax <= tmin) {
+        } else if (!strcmp(argv[i], "--tempo-range")) {
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            if (tempo_range(v, &tmin, &tmax)) {
                 fprintf(stderr, "musicgen score-audio: --tempo-range: need "
-                        "LO:HI in BPM, got '%s'\n", argv[i]);
+                        "LO:HI in BPM, got '%s'\n", v);
                 return 2;
             }
         } else if (argv[i][0] == '-' && argv[i][1]) {

@@ -1,7 +1,8 @@
 # audio_errors_score_calibrate — a missing or corrupt soundfont is a clear
 # error before any sample is written; `calibrate` measures a plausible
 # pre-roll, the same twice, and caches it; `score-audio` ranks a rendered
-# mix above white noise above silence and explains its components.
+# mix above white noise above silence and explains its components, and
+# refuses a --tempo-range that is not LO:HI.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 export XDG_CACHE_HOME="$PWD/cache"
@@ -55,4 +56,16 @@ awk -v m="$m" -v n="$n" -v z="$z" 'BEGIN { exit !(m > n + 0.1 && n > z) }' \
     || die "--explain prints no components"
 if "$MG_BIN" score-audio nothere.wav 2>e.txt; then die "missing file scored"; fi
 grep -q "nothere.wav" e.txt || die "missing-file error does not name it"
+# --tempo-range: two finite numbers, LO < HI, nothing after ("nan:nan" was
+# ignored, "60:inf" scored every file 0, "60:120xyz" passed)
+for r in nan:nan 60:inf 60:120xyz 0:10 "" ; do
+    "$MG_BIN" score-audio --tempo-range "$r" noise.wav >o.txt 2>e.txt
+    [ $? -eq 2 ] && [ ! -s o.txt ] || die "--tempo-range '$r' accepted"
+    grep -qx "musicgen score-audio: --tempo-range: need LO:HI in BPM, got '$r'" e.txt ||
+        die "--tempo-range '$r': $(cat e.txt)"
+done
+"$MG_BIN" score-audio noise.wav --tempo-range 2>e.txt && die "--tempo-range without a value"
+grep -qx "musicgen score-audio: --tempo-range: need LO:HI in BPM, got ''" e.txt ||
+    die "--tempo-range without a value: $(cat e.txt)"
+"$MG_BIN" score-audio --tempo-range 80:100 noise.wav >/dev/null || die "--tempo-range 80:100"
 exit 0
