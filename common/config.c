@@ -470,10 +470,7 @@ mg_config_load_file(mg_config *c, const char *path, char *err, size_t errlen)
     int lineno = 0, rc = 0;
     layer_state ls = {0};
     char *p = text, *end = text + len;
-    /* a UTF-8 byte order mark (Windows editors write one) is no part of
-     * the first option's name */
-    if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
-        p += 3;
+    p += mg_rfile_bom(text, len); /* no part of the first option's name */
     while (p < end) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         char *eol = nl ? nl : end;

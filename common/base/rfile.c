@@ -122,6 +122,20 @@ mg_rfile_read(const char *path, long long max_bytes, char **buf, size_t *len,
     return 0;
 }
 
+size_t
+mg_rfile_bom(const char *text, size_t len)
+{
+    return len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
+
+void
+mg_rfile_skip_bom(FILE *f)
+{
+    char b[3];
+    if (fread(b, 1, 3, f) != 3 || !mg_rfile_bom(b, 3))
+        rewind(f);
+}
+
 json_t *
 mg_rfile_json(const char *path, size_t flags, char *err, size_t errlen)
 {
@@ -131,7 +145,8 @@ mg_rfile_json(const char *path, size_t flags, char *err, size_t errlen)
 
     if (mg_rfile_read(path, MG_RFILE_JSON_MAX, &text, &len, err, errlen) < 0)
         return NULL;
-    json_t *j = json_loadb(text, len, flags, &je);
+    size_t bom = mg_rfile_bom(text, len);
+    json_t *j = json_loadb(text + bom, len - bom, flags, &je);
     free(text);
     if (!j) mg_errf(err, errlen, "%s:%d: %s", path, je.line, je.text);
     return j;

@@ -27,7 +27,14 @@ int mg_rfile_check(const char *path, char *err, size_t errlen);
 int mg_rfile_read(const char *path, long long max_bytes, char **buf,
                   size_t *len, char *err, size_t errlen);
 
-/* Parse a regular file of JSON (jansson flags); NULL and one line in err
+/* Bytes of a UTF-8 byte order mark at the start of text: 3, else 0. A
+ * Windows editor writes one; in a text file a user wrote it is no part of
+ * the first line. mg_rfile_skip_bom reads past one in a file just opened. */
+size_t mg_rfile_bom(const char *text, size_t len);
+void mg_rfile_skip_bom(FILE *f);
+
+/* Parse a regular file of JSON (jansson flags), a leading byte order mark
+ * ignored (RFC 8259 allows it); NULL and one line in err
  * ("PATH:LINE: reason", or the rfile refusal) on failure. Data files are
  * bounded by MG_RFILE_JSON_MAX bytes. */
 #define MG_RFILE_JSON_MAX (64LL << 20)

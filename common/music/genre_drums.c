@@ -374,6 +374,7 @@ genre_load_patterns(ctx *c, const char *dir, const char *fallback, mg_genre *g)
                 }
             }
             snprintf(c->file, sizeof c->file, "%s", path);
+            mg_rfile_skip_bom(f);
             rc = fmt & 1 ? parse_patterns_py(c, f, &pl)
                          : parse_drums(c, f, &pl);
             fclose(f);

@@ -376,6 +376,28 @@ test_malformed_specs(void **state)
                  "must be > 0", NULL);
 }
 
+/* Files saved by a Windows editor start with a UTF-8 byte order mark:
+ * spec.json failed with "'[' or '{' expected near '<invisible>'", a drum
+ * file with "line 1: expected [pattern NAME] first" above a comment. */
+static void
+test_files_with_a_byte_order_mark_load(void **state)
+{
+    const char *dir = new_dir("bom");
+    char err[512] = "", drums[1024];
+    mg_genre *g;
+    (void)state;
+    snprintf(drums, sizeof drums, "\xef\xbb\xbf# a comment\n%s", drums44);
+    write_file(dir, "g/spec.json",
+               "\xef\xbb\xbf{\"tempo\": {\"min\": 90, \"max\": 100}}\n");
+    write_file(dir, "g/drums_44.txt", drums);
+    g = mg_genre_load(dir, "g", err, sizeof err);
+    if (!g)
+        fail_msg("%s", err);
+    assert_true(g->tempo_min == 90 && g->tempo_max == 100);
+    assert_int_equal(g->npatterns[MG_TS_4_4], 2);
+    mg_genre_destroy(&g);
+}
+
 static void
 test_malformed_markov_and_missing(void **state)
 {
@@ -714,6 +736,7 @@ main(void)
         cmocka_unit_test(test_default_spec),
         cmocka_unit_test(test_step_grid_parse),
         cmocka_unit_test(test_malformed_specs),
+        cmocka_unit_test(test_files_with_a_byte_order_mark_load),
         cmocka_unit_test(test_malformed_markov_and_missing),
         cmocka_unit_test(test_merge_rules),
         cmocka_unit_test(test_python_format_loads),
