@@ -149,7 +149,11 @@ class Dataset:
             raise ValueError("split: %s is not a split (train, valid or "
                              "test)" % ", ".join(sorted(self.split - set(SPLITS))))
         if min_score is not None:
-            min_score = float(min_score)
+            try:
+                min_score = float(min_score)
+            except (TypeError, ValueError):
+                raise ValueError("min_score: need a number in [0, 1], got %r"
+                                 % (min_score,)) from None
             if not 0.0 <= min_score <= 1.0:
                 raise ValueError("min_score: need a number in [0, 1], got %r"
                                  % min_score)
@@ -223,6 +227,7 @@ class Dataset:
         at the root and one level of shard directories; partial ones
         counted."""
         found = {}
+        flat, shards = [], []   # the root's index and shard directories
 
         def look(dirpath, prefix, depth):
             with os.scandir(dirpath) as it:
@@ -234,6 +239,8 @@ class Dataset:
                 if name.startswith(".") or not e.is_dir():
                     continue
                 rel = prefix + name
+                if depth == 0 and _INDEX.match(name):
+                    flat.append(name)
                 if _INDEX.match(name):
                     if not os.path.isfile(os.path.join(e.path, "sample.json")):
                         self.partial += 1
@@ -244,9 +251,22 @@ class Dataset:
                     else:
                         found[int(name)] = rel
                 elif depth == 0 and _SHARD.match(name):
+                    shards.append(name)
                     look(e.path, rel + os.sep, 1)
 
         look(self.root, "", 0)
+        # as the commands (common/base/sampledir.c): a tree of both
+        # layouts, or of two shard widths, is refused, not read as one
+        widths = sorted({len(s) for s in shards})
+        if len(widths) > 1:
+            raise DatasetError("%s: shard directories of different widths "
+                               "(%s/ and %s/)" % (
+                                   self.root, next(s for s in shards if len(s) == widths[0]),
+                                   next(s for s in shards if len(s) == widths[1])))
+        if flat and shards:
+            raise DatasetError("%s: mixed layout: sample directory %s/ beside "
+                               "shard directory %s/"
+                               % (self.root, flat[0], shards[0]))
         return found
 
     def _keeps(self, index, rel, row, seen):
@@ -287,8 +307,12 @@ class Dataset:
     def by_index(self, index):
         """The sample of this sample index (KeyError when it is not in
         the dataset or was filtered out)."""
-        k = bisect.bisect_left(self.indices, int(index))
-        if k == len(self.indices) or self.indices[k] != int(index):
+        try:
+            i = int(index)
+        except (TypeError, ValueError):
+            raise KeyError(index) from None
+        k = bisect.bisect_left(self.indices, i)
+        if k == len(self.indices) or self.indices[k] != i:
             raise KeyError(index)
         return self[k]
 
@@ -384,7 +408,7 @@ class DiskSample:
         ann = self.annotation
         if track == "mix":
             rel = ann.get("mix")
-        elif track.startswith("midi/"):
+        elif track.startswith("midi/") and track[5:] in LAYERS:
             rel = (ann.get("midi") or {}).get(track[5:])
         elif track in LAYERS:
             rel = (ann.get("stems") or {}).get(track)
@@ -399,7 +423,10 @@ class DiskSample:
         return os.path.join(self.dir, rel)
 
     def midi(self, layer):
-        """The bytes of the layer's MIDI file (None: the sample has none)."""
+        """The bytes of the layer's MIDI file (None: the sample has none;
+        a ValueError for a name that is no layer)."""
+        if layer not in LAYERS:
+            raise ValueError("layer: %s, not %r" % (", ".join(LAYERS), layer))
         p = self.path("midi/" + layer)
         if p is None:
             return None

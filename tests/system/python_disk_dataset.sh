@@ -8,8 +8,9 @@
 # decoding and, as tensors, what MusicgenIterableDataset renders in memory
 # for the same sample (pcm16, pcm24, float); MIDI bytes are the files
 # and parse with mido; a DataLoader with 2 workers yields each sample
-# once; bad roots and filters fail with a message naming them; the
-# example examples/python/read_dataset.py runs.
+# once; bad roots and filters fail with a message naming them, and so do
+# trees of mixed layouts (as export), unknown MIDI layers and a min_score
+# that is no number; the example examples/python/read_dataset.py runs.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 export MUSICGEN_LIBRARY="$MG_SRC/build/libmusicgen.so.0"
@@ -263,3 +264,40 @@ assert ds[1].audio("mix", dtype="float64").dtype.name == "float64"
 sl = ds[0:2]
 assert [x.index for x in sl] == list(ds.indices[0:2]) and ds[::-1][0].index == ds.indices[-1]
 PYEOF
+# a tree of both layouts (flat samples beside shard directories) or of
+# two shard widths is refused as the commands refuse it (it was read as
+# one, an index in both kept once); a MIDI layer, a min_score or a
+# by_index key that is no such thing is named (midi("piano") was None,
+# min_score="x" float()'s bare message)
+cp -R sharded mixed && cp -R sharded/000/000003 mixed/000003
+cp -R sharded widths && mkdir widths/00
+for root in mixed widths; do
+    "$MG_BIN" export "$root" --out "$root.jsonl" > "$root.err" 2>&1 && die "export read $root"
+done
+PYTHONPATH="$MG_SRC/python" "$PY" - <<'PYEOF' || die "a mixed tree or a bad name accepted"
+from musicgen.dataset import Dataset, DatasetError
+for root, want in (("mixed", "mixed: mixed layout: sample directory 000003/ beside shard directory 000/"),
+                   ("widths", "widths: shard directories of different widths (00/ and 000/)")):
+    try:
+        Dataset(root)
+    except DatasetError as e:
+        assert str(e) == want, e
+        assert want in open(root + ".err").read(), "export says otherwise"
+    else:
+        raise SystemExit(root + " read")
+ds = Dataset("sharded")
+for call, want in ((lambda: ds[0].midi("piano"), "layer: beat, melody, harmony, bassline, not 'piano'"),
+                   (lambda: Dataset("sharded", min_score="x"), "min_score: need a number in [0, 1], got 'x'")):
+    try:
+        call()
+    except ValueError as e:
+        assert str(e) == want, e
+    else:
+        raise SystemExit("accepted: " + want)
+try:
+    ds.by_index("x")
+except KeyError:
+    pass
+assert ds[0].midi("melody")[:4] == b"MThd"
+PYEOF
+echo "python_disk_dataset ok"
