@@ -6,9 +6,11 @@
  * And the licence notice every run prints at start when its pools hold
  * opt-in fonts (mg_license_notice).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -28,18 +30,6 @@ mg_license_notice(const char *who, const mg_config *c)
     if (p && mg_pools_notice(p, note, sizeof note))
         fprintf(stderr, "%s: %s\n", who, note);
     mg_pools_destroy(&p);
-}
-
-static bool
-in_selection(const char *sel, const mg_font_info *f)
-{
-    char buf[600], *save = NULL;
-    snprintf(buf, sizeof buf, "%s", sel);
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        if ((!strcmp(t, "default") && f->is_default) || !strcmp(t, "all") ||
-            !strcmp(t, f->name))
-            return true;
-    return false;
 }
 
 int
@@ -74,9 +64,19 @@ mg_cmd_fonts(int argc, char **argv)
         return 2;
     }
     free(rest);
+    /* a --sf-dir typo listed nothing, and a --fonts one marked no font,
+     * both exit 0: generate refuses either */
+    struct stat st;
+    int bad = stat(cfg.sf_dir, &st);
+    if (bad || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "musicgen fonts: %s: %s\n", cfg.sf_dir,
+                bad ? strerror(errno) : "not a directory");
+        return 1;
+    }
     p = mg_pools_registry(cfg.sf_dir, err, sizeof err);
-    if (!p) {
+    if (!p || mg_pools_check_selection(p, cfg.fonts, err, sizeof err)) {
         fprintf(stderr, "musicgen fonts: %s\n", err);
+        mg_pools_destroy(&p);
         return 1;
     }
     printf("%-4s %-26s %-9s %-14s %-11s %-6s %8s  %-28s %s\n", "POOL",
@@ -92,8 +92,7 @@ mg_cmd_fonts(int argc, char **argv)
                          k ? "," : "", mg_layer_name(l));
             }
         printf("%-4s %-26s %-9s %-14s %-11s %-6s %8.1f  %-28s %s\n",
-               in_selection(cfg.fonts, f) || !f->debian_package[0] ? "*"
-                                                                   : "",
+               mg_pools_selects(cfg.sf_dir, cfg.fonts, f) ? "*" : "",
                f->name, access(f->file, R_OK) == 0 ? "yes" : "no",
                f->license, f->license_class, f->opt_in ? "yes" : "no",
                f->size_mb, layers,

@@ -350,9 +350,9 @@ selects(const char *select, const mg_font_info *f, bool dropped)
 }
 
 /* Every name in the selection must be a keyword or a font. */
-static int
-check_selection(const mg_pools *p, const char *select, char *err,
-                size_t errlen)
+int
+mg_pools_check_selection(const mg_pools *p, const char *select, char *err,
+                         size_t errlen)
 {
     const char *s = select && *select ? select : "default";
     char tok[128];
@@ -431,6 +431,13 @@ is_dropped(const char *sf_dir, const mg_font_info *f)
     return false;
 }
 
+bool
+mg_pools_selects(const char *sf_dir, const char *select,
+                 const mg_font_info *f)
+{
+    return selects(select, f, is_dropped(sf_dir, f));
+}
+
 mg_pools *
 mg_pools_load(const char *sf_dir, const char *select, bool accept_license,
               char *err, size_t errlen)
@@ -441,13 +448,13 @@ mg_pools_load(const char *sf_dir, const char *select, bool accept_license,
 
     if (!p)
         return NULL;
-    if (check_selection(p, select, err, errlen) < 0)
+    if (mg_pools_check_selection(p, select, err, errlen) < 0)
         goto fail;
     for (int i = 0; i < p->n; i++) {
         mg_font_info *f = &p->f[i];
         struct stat st;
 
-        f->selected = selects(select, f, is_dropped(sf_dir, f));
+        f->selected = mg_pools_selects(sf_dir, select, f);
         if (!f->selected)
             continue;
         if (stat(f->file, &st) != 0) {

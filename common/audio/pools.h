@@ -71,6 +71,12 @@ mg_pools *mg_pools_load(const char *sf_dir, const char *select,
 /* The registry alone (nothing selected or checked): for listing and
  * licence lookups. */
 mg_pools *mg_pools_registry(const char *sf_dir, char *err, size_t errlen);
+/* For such a listing: -1 (err) when a name in select is no keyword nor a
+ * font of p; whether select puts f (a font of sf_dir) in the pools. */
+int mg_pools_check_selection(const mg_pools *p, const char *select,
+                             char *err, size_t errlen);
+bool mg_pools_selects(const char *sf_dir, const char *select,
+                      const mg_font_info *f);
 void mg_pools_destroy(mg_pools **p);
 
 int mg_pools_count(const mg_pools *p);

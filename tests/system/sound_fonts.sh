@@ -97,4 +97,13 @@ PYEOF
 
 "$MG_BIN" fonts >fonts.txt || die "musicgen fonts failed"
 grep -q "TimGM6mb .*GPL-2.0-only .*copyleft .*yes" fonts.txt || { cat fonts.txt; die "fonts: no licence line"; }
+# a typo in --sf-dir or --fonts is one line, exit 1 (it listed nothing,
+# or marked no font, exit 0; generate refuses both)
+"$MG_BIN" fonts --sf-dir nothere >out.txt 2>err.txt && die "fonts --sf-dir nothere"
+[ ! -s out.txt ] && grep -qx "musicgen fonts: nothere: No such file or directory" err.txt ||
+    die "fonts --sf-dir nothere: $(cat err.txt)"
+"$MG_BIN" fonts --fonts FluidR3_GMX >out.txt 2>err.txt && die "fonts --fonts FluidR3_GMX"
+[ ! -s out.txt ] && grep -q "no soundfont named 'FluidR3_GMX'" err.txt ||
+    die "fonts --fonts FluidR3_GMX: $(cat err.txt)"
+"$MG_BIN" fonts --fonts TimGM6mb | grep -q "^\* *TimGM6mb " || die "fonts --fonts TimGM6mb: not marked"
 exit 0
