@@ -25,7 +25,9 @@
 #include "slices.h"
 
 /* The slice files of static workers in ROOT/.musicgen/slices: those of
- * one array size M (the largest seen, should a tree hold two slicings),
+ * one array size M (that of the newest slice file, should a tree hold
+ * two slicings: a run grown with another --array-size leaves the old
+ * slices behind, and the largest M was the old one as often as not),
  * which are complete, the rows and indices they hold. */
 typedef struct {
     int m, done;   /* array size, slices complete */
@@ -46,12 +48,24 @@ slices_scan(const char *root, slices_info *si)
     if (!d) return 1;
     enum { MAXS = 100000 };
     int m = 0, nfiles = 0;
+    struct timespec newest = {0, 0};
     struct dirent *de;
     while ((de = readdir(d))) {
         int i, mm, used = 0;
         if (sscanf(de->d_name, "slice-%d-of-%d.jsonl%n", &i, &mm, &used) == 2 &&
             !de->d_name[used] && mm > 0 && mm <= MAXS && i >= 0 && i < mm) {
-            if (mm > m) m = mm;
+            char path[2600];
+            struct stat fs;
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            if (stat(path, &fs))
+                continue;
+            struct timespec t = fs.st_mtim;
+            if (t.tv_sec > newest.tv_sec ||
+                (t.tv_sec == newest.tv_sec && (t.tv_nsec > newest.tv_nsec ||
+                 (t.tv_nsec == newest.tv_nsec && mm > m)))) {
+                newest = t;
+                m = mm;
+            }
             nfiles++;
         }
     }

@@ -88,7 +88,8 @@ identity_json(const mg_config *c)
  * the samples there but wrote slice rows of its own seed, and `merge`
  * put them over a good manifest: refused, naming the difference. */
 static int
-same_run(const mg_config *cfg, const char *dir, char *err, size_t errlen)
+same_run(const mg_config *cfg, const char *dir, uint64_t range[2], char *err,
+         size_t errlen)
 {
     char *mine = identity_json(cfg), *theirs = NULL, lp[1300], rp[1300];
     if (!mine) return mg_errf(err, errlen, "out of memory");
@@ -103,6 +104,8 @@ same_run(const mg_config *cfg, const char *dir, char *err, size_t errlen)
             mg_config probe = *cfg;
             if (!mg_config_apply_run_json(&probe, r.run_json, e2, sizeof e2))
                 theirs = identity_json(&probe);
+            range[0] = r.start;
+            range[1] = r.start + r.count;
             free(r.run_json);
             whose = "the tree's run (its ledger, from generate)";
         }
@@ -160,6 +163,67 @@ same_run(const mg_config *cfg, const char *dir, char *err, size_t errlen)
     free(mine);
     free(theirs);
     return rc;
+}
+
+/* Is this worker's range [start, start + count) the tree's static run,
+ * or one that holds it? Slice files are named by array index and size
+ * alone, so slices of a smaller --count or of another --start replaced
+ * the run's with fewer rows, and merge wrote a manifest that left
+ * finished samples out (exit 0). The run's range - the largest any
+ * slice was made for, and the ledger's (have, [lo, hi)) where generate
+ * made the tree - is kept in dir/range.json ({"start":A,"count":N}); a
+ * range that holds it grows it there, any other is refused, naming
+ * the range to give. */
+static int
+same_range(const mg_config *cfg, const char *dir, const uint64_t have[2],
+           char *err, size_t errlen)
+{
+    uint64_t a = (uint64_t)cfg->start, b = a + (uint64_t)cfg->count;
+    uint64_t lo = have[0], hi = have[1];
+    char rp[1300], *t = NULL, e2[300];
+    size_t len;
+    snprintf(rp, sizeof rp, "%s/range.json", dir);
+    if (mg_rfile_read(rp, 4096, &t, &len, e2, sizeof e2) >= 0) {
+        json_t *j = json_loads(t, 0, NULL);
+        json_int_t s0 = json_integer_value(json_object_get(j, "start"));
+        json_int_t n0 = json_integer_value(json_object_get(j, "count"));
+        json_decref(j);
+        free(t);
+        if (s0 < 0 || n0 <= 0)
+            return mg_errf(err, errlen, "%s: not a run range (remove it, "
+                           "and run the slices again)", rp);
+        if (hi == lo || (uint64_t)s0 < lo)
+            lo = (uint64_t)s0;
+        if ((uint64_t)(s0 + n0) > hi)
+            hi = (uint64_t)(s0 + n0);
+    }
+    if (hi > lo && (a > lo || b < hi)) {
+        uint64_t s = a < lo ? a : lo, e = b > hi ? b : hi;
+        return mg_errf(err, errlen, "--out %s holds the static run of "
+                       "samples %" PRIu64 "..%" PRIu64 ": slices of --start %"
+                       PRIu64 " --count %" PRIu64 " would replace its slice "
+                       "files (named by array index and size alone) and merge "
+                       "would leave samples out of the manifest; give --start "
+                       "%" PRIu64 " --count %" PRIu64 " (a larger --count "
+                       "grows the run)", cfg->out_dir, lo, hi - 1, a, b - a,
+                       s, e - s);
+    }
+    if (hi > lo && a == lo && b == hi)
+        return 0;
+    /* new, or grown: recorded (tmp + rename; tasks of one array write
+     * the same) */
+    char tmp[1400];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", rp, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    bool ok = f && fprintf(f, "{\"start\":%" PRIu64 ",\"count\":%" PRIu64
+                           "}\n", a, b - a) > 0;
+    if (f && fclose(f)) ok = false;
+    if (!ok || rename(tmp, rp)) {
+        int en = errno;
+        unlink(tmp);
+        return mg_errf(err, errlen, "%s: %s", rp, strerror(en));
+    }
+    return 0;
 }
 
 /* Slice [lo, hi) into dir's slice file, the tree's run lock shared. */
@@ -288,7 +352,9 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     int lk = mg_runlock_share(cfg->out_dir, what, err, errlen);
     if (lk < 0)
         return -1;
-    if (same_run(cfg, dir, err, errlen)) {
+    uint64_t range[2] = {0, 0};
+    if (same_run(cfg, dir, range, err, errlen) ||
+        same_range(cfg, dir, range, err, errlen)) {
         mg_runlock_release(lk);
         return -1;
     }

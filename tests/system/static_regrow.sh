@@ -1,0 +1,51 @@
+# static_regrow — a static array's tree run again with other numbers.
+# Slice files are named by array index and size alone, so before, a rerun
+# with a smaller --count (the same --array-size) replaced the run's slices
+# with fewer rows, one with a --start that continues the run replaced
+# them with its own, and a run grown with a smaller --array-size left the
+# old, larger array's slices, which merge took: each time merge wrote a
+# manifest that left finished samples out and exited 0. Now a larger
+# --count grows the run with any --array-size (merge takes the newest
+# array's slices), and a smaller --count or another --start is refused,
+# naming the range to give, before anything is made or replaced.
+. "$MG_SRC/tests/tools/dist_lib.sh"
+set -u
+S="--seed 3 --output-mode midi-only -q"
+slices() { # COUNT SIZE [more options]: every task of the array, in turn
+    c=$1 m=$2; shift 2
+    i=0
+    while [ $i -lt "$m" ]; do
+        # shellcheck disable=SC2086
+        "$MG_BIN" worker --static --array-index $i --array-size "$m" \
+            --count "$c" --out ds $S "$@" 2>task.log || return 1
+        i=$((i + 1))
+    done
+}
+slices 15 3 || { cat task.log; die "the first array"; }
+"$MG_BIN" merge --out ds -q || die "merge of the first array"
+sum=$(cat ds/.musicgen/slices/slice-* | sha256sum)
+for start in 0 15; do
+    # shellcheck disable=SC2086
+    "$MG_BIN" worker --static --array-index 0 --array-size 3 --out ds $S \
+        --start $start --count 6 2>err.txt &&
+        die "a slice of --start $start --count 6 over the run of 15"
+    grep -q "^musicgen worker: --out ds holds the static run of samples 0..14: slices of --start $start --count 6 would replace its slice files" err.txt ||
+        { cat err.txt; die "--start $start --count 6: no clear refusal"; }
+done
+grep -q "give --start 0 --count 21 " err.txt || { cat err.txt; die "no range to give"; }
+[ "$(cat ds/.musicgen/slices/slice-* | sha256sum)" = "$sum" ] ||
+    die "a refused slice changed the slices"
+[ "$(samples ds)" -eq 15 ] || die "a refused slice made samples"
+# grown with a smaller array: merge takes the newest array's slices
+slices 20 2 || { cat task.log; die "the grown array"; }
+"$MG_BIN" merge --out ds 2>merge.log || { cat merge.log; die "merge of the grown run"; }
+grep -qx "merge: the run of the slices: --start 0 --count 20" merge.log ||
+    { cat merge.log; die "merge did not take the grown run"; }
+check_run ds 3 20 || die "the grown run's manifest"
+"$MG_BIN" verify ds --quick >v.txt || { cat v.txt; die "verify after growth"; }
+# a task of the old array, requeued late, is refused too
+# shellcheck disable=SC2086
+"$MG_BIN" worker --static --array-index 2 --array-size 3 --count 15 --out ds \
+    $S 2>err.txt && die "the old array's task over the grown run"
+grep -q "holds the static run of samples 0..19" err.txt || { cat err.txt; die "old task: no clear refusal"; }
+echo "static regrow ok"
