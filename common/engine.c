@@ -628,6 +628,17 @@ row_from_existing(const char *json_path, mg_row *row)
     return 0;
 }
 
+/* -1: dir holds a sample of another run than (global_seed, index)'s. */
+static int
+other_run(const char *dir, uint64_t index, int64_t global_seed, char *err,
+          size_t errlen)
+{
+    return mg_errf(err, errlen, "%s holds a sample of another run (its seed "
+                   "is not index %" PRIu64 "'s under global seed %" PRId64
+                   "): give that run's seed, or another output directory",
+                   dir, index, global_seed);
+}
+
 static int
 write_file(const char *path, const unsigned char *p, size_t n)
 {
@@ -828,11 +839,7 @@ mg_engine_run_at(mg_engine *e, const char *root, int64_t global_seed,
         int had = row_from_existing(sj, row);
         if (had == 0) return 0;
         if (had == -2)
-            return mg_errf(err, errlen, "%s holds a sample of another run "
-                           "(its seed is not index %" PRIu64 "'s under "
-                           "global seed %" PRId64 "): give that run's seed, "
-                           "or another output directory", final, index,
-                           global_seed);
+            return other_run(final, index, global_seed, err, errlen);
     }
 
     /* Parent (shard) directory, then our private temporary directory. */
@@ -869,8 +876,13 @@ mg_engine_run_at(mg_engine *e, const char *root, int64_t global_seed,
         int en = errno;
         snprintf(sj, sizeof sj, "%s/sample.json", final);
         if ((en == ENOTEMPTY || en == EEXIST) && access(sj, F_OK) == 0) {
-            /* Another worker finished the same index first: same bytes. */
+            /* Another writer finished the same index first: its sample
+             * is the one on disk, as if it had been there when we looked
+             * (skipped: three generate() calls at once appended three
+             * rows; or of another run, refused as above). */
             mg_dir_remove(tmp);
+            if (row_from_existing(sj, row) == -2)
+                return other_run(final, index, global_seed, err, errlen);
             return 0;
         }
         if (en == ENOTEMPTY || en == EEXIST) {

@@ -145,4 +145,27 @@ PYEOF
 LICENSES.md
 manifest.jsonl" ] || die "sh3 holds $(ls sh3)"
 "$MG_BIN" verify sh3 > v3.txt || die "sh3 is not whole: $(cat v3.txt)"
+# processes that call generate() for one index at once (allowed: the
+# run lock is shared) leave one row: the ones whose rename lost to
+# another's finished sample are skipped (each appended its row, and
+# verify said "duplicate row for index 0")
+"$PY" - <<'PYEOF' || die "generate() at once for one index"
+import multiprocessing as mp
+from musicgen import generate, generate_in_memory, Config
+short = {"intro": 1, "verse": 1, "chorus": 1, "bridge": 1, "outro": 1}
+cfg = dict(global_seed=3, dataset_root="race", measures_per_part_override=short)
+def child(barrier, q):
+    generate_in_memory(Config(sample_index=1, **cfg))   # the engine, loaded
+    barrier.wait()
+    q.put(generate(Config(sample_index=0, **cfg)).skipped)
+ctx = mp.get_context("fork")
+barrier, q = ctx.Barrier(3), ctx.Queue()
+ps = [ctx.Process(target=child, args=(barrier, q)) for _ in range(3)]
+for p in ps: p.start()
+for p in ps: p.join()
+assert all(p.exitcode == 0 for p in ps)
+assert sorted(q.get() for _ in ps) == [False, True, True]
+PYEOF
+[ "$(wc -l < race/manifest.jsonl)" -eq 1 ] || die "race: $(wc -l < race/manifest.jsonl) rows for one sample"
+"$MG_BIN" licenses race > /dev/null && "$MG_BIN" verify race > vr.txt || die "race is not whole: $(cat vr.txt)"
 echo "python_tool_api ok"
