@@ -53,9 +53,32 @@ serve_send_buf(struct MHD_Connection *c, unsigned status, const char *type,
     return rc;
 }
 
+json_t *
+serve_jstr(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    /* not UTF-8 (a path of bytes, a child's message): jansson says NULL,
+     * json_pack failed with it, and the answer crashed the server */
+    char *t = strdup(s);
+    if (!t)
+        return NULL;
+    for (char *p = t; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    j = json_string(t);
+    free(t);
+    return j;
+}
+
 enum MHD_Result
 serve_send_json(struct MHD_Connection *c, unsigned status, json_t *o)
 {
+    static const char oom[] = "{\"error\":\"out of memory\"}";
+    if (!o)
+        return serve_send_buf(c, 500, "application/json", (void *)oom,
+                              sizeof oom - 1, MHD_RESPMEM_PERSISTENT);
     /* the canonical writer: a sample.json's seed above 2^63 (kept as
      * mg_json_u64) goes out as the number it is */
     char *s = mg_json_dump(o, 0);
@@ -75,7 +98,8 @@ serve_send_error(struct MHD_Connection *c, unsigned status, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return serve_send_json(c, status, json_pack("{s:s}", "error", msg));
+    return serve_send_json(c, status, json_pack("{s:o}", "error",
+                                                serve_jstr(msg)));
 }
 
 enum MHD_Result

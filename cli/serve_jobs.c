@@ -110,7 +110,7 @@ job_json(const job *j)
         json_object_set_new(o, "sample", json_string(ref));
     }
     if (j->state == J_FAILED)
-        json_object_set_new(o, "error", json_string(j->error));
+        json_object_set_new(o, "error", serve_jstr(j->error));
     return o;
 }
 

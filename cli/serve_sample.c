@@ -423,6 +423,7 @@ serve_dataset_list(server *s, struct MHD_Connection *c)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(a, json_integer((json_int_t)idx[i]));
     free(idx);
-    return serve_send_json(c, 200, json_pack("{s:s,s:o}", "root", s->dataset,
+    return serve_send_json(c, 200, json_pack("{s:o,s:o}", "root",
+                                             serve_jstr(s->dataset),
                                              "samples", a));
 }

@@ -8,7 +8,7 @@
 # browsed, generations past --max-jobs get 503, and a FIFO in a sample
 # answers the tar and the spectrogram at once (500, its reason); a server
 # started again on the same --work makes its samples in new directories;
-# a port in use is one line.
+# a port in use is one line; a dataset path that is not UTF-8 is listed.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 command -v chromium >/dev/null || die "chromium missing (scripts/setup.sh)"
@@ -27,7 +27,7 @@ start_serve() {
         i=$((i + 1)); [ $i -gt 200 ] && die "serve did not start: $(cat serve.err)"
         sleep 0.05
     done
-    U=$(sed -n 's/.*\(http:[^ ]*\) .*/\1/p' serve.out)
+    U=$(LC_ALL=C sed -n 's/.*\(http:[^ ]*\) .*/\1/p' serve.out)
 }
 trap 'kill $SPID 2>/dev/null' EXIT
 start_serve --work work --dataset ds --max-jobs 1
@@ -164,6 +164,18 @@ timeout 20 "$MG_BIN" generate --seed 1 --count 1 --out gen --output-mode midi-on
     --http "127.0.0.1:$P" 2>err.txt && die "generate --http on a port in use"
 [ "$(cat err.txt)" = "musicgen generate: cannot serve HTTP on 127.0.0.1:$P: Address already in use" ] ||
     die "generate --http on a port in use: $(cat err.txt)"
+kill $SPID
+wait $SPID
+# a dataset whose path is not UTF-8: its listing, and an error naming a
+# file there (jansson refuses such a string, and the answer made of it
+# crashed the server)
+D=$(printf 'ds\377')
+cp -R ds "$D" && mkfifo "$D/000000/mix.wav"
+start_serve --work work --dataset "$D"
+curl -fsS "${U}api/dataset" | grep -q '"samples":\[0,1\]' || die "listing of a non-UTF-8 dataset"
+[ "$(code "${U}api/spectrogram/ds/0")" = 500 ] || die "an error naming a non-UTF-8 path"
+curl -s "${U}api/spectrogram/ds/0" | grep -q 'mix.wav: is a FIFO' || die "the non-UTF-8 error's text"
+[ "$(code "${U}api/genres")" = 200 ] || die "serve died"
 kill $SPID
 wait $SPID
 # a file where a directory belongs: refused at once (it served an empty
