@@ -317,6 +317,19 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
         snprintf(err, errlen, "audio: the song is empty");
         return -1;
     }
+    /* A RIFF chunk's size is 32 bits. libsndfile writes a longer WAV with
+     * its sizes wrapped and reports success: a reader sees the first
+     * fraction of the song. Refused before anything is rendered. */
+    uint64_t wav_bytes = (uint64_t)N * 2 *
+                         (a->fmt == MG_SF_PCM16 ? 2 : a->fmt == MG_SF_PCM24 ? 3 : 4);
+    if (wav_bytes > UINT32_MAX - 4096) {
+        snprintf(err, errlen, "a %.0f s song at %d Hz %s makes WAV files of "
+                 "%.2f GB, past the 4 GiB a WAV file can hold: shorten the "
+                 "song (--measures-per-part) or lower --sample-rate or "
+                 "--sample-format", (double)N / a->rate, a->rate,
+                 format_name(a->fmt), (double)wav_bytes / 1e9);
+        return -1;
+    }
     if (audio_ensure_buffers(a, N, err, errlen) < 0)
         return -1;
     if (a->spilled && ftruncate(a->spill_fd, 0) == 0)

@@ -68,4 +68,26 @@ done
 grep -qx "musicgen score-audio: --tempo-range: need LO:HI in BPM, got ''" e.txt ||
     die "--tempo-range without a value: $(cat e.txt)"
 "$MG_BIN" score-audio --tempo-range 80:100 noise.wav >/dev/null || die "--tempo-range 80:100"
+
+# A song whose WAV would pass 4 GiB (a RIFF size is 32 bits): 12 parts of
+# 64 bars of 12/8 at 20 BPM, 13824 s, as float at 44.1 kHz is 4.88 GB.
+# It was rendered (a scratch file of ~20 GB, hours) and written with its
+# sizes wrapped by libsndfile, a WAV a reader takes for a tenth of the
+# song; it is a failed sample, said why, before anything is rendered.
+mkdir -p long/slow
+cp "$MG_SRC/genres/default/drums_128.txt" long/slow/
+cat >long/slow/spec.json <<'EOF2'
+{"tempo": {"min": 20, "max": 20}, "time_signatures": {"12/8": 1},
+ "form": {"forms": [{"parts": ["intro", "verse", "chorus", "bridge", "outro",
+   "verse", "chorus", "bridge", "outro", "verse", "chorus", "outro"]}],
+   "measures": {"intro": [64, 64], "verse": [64, 64], "chorus": [64, 64],
+                "bridge": [64, 64], "outro": [64, 64]}}}
+EOF2
+timeout 60 "$MG_BIN" generate --seed 1 --count 1 --out big --genres-dir long \
+    -g slow --output-mode mix-only --sample-format float --workers 1 -q \
+    2>e.txt || die "generate of a too-long song: exit $? $(cat e.txt)"
+grep -q '13824 s song at 44100 Hz float makes WAV files of 4.88 GB, past the 4 GiB' \
+    big/manifest.jsonl && grep -q '"status":"failed"' big/manifest.jsonl ||
+    die "too-long song: $(cat big/manifest.jsonl)"
+[ -z "$(ls big | grep '^0')" ] || die "a too-long song left a sample"
 exit 0
