@@ -122,6 +122,15 @@ def _decode_pcm(raw, fmt, channels, dtype):
     return _disk.decode_pcm(raw, bits, bits == 32, channels, dtype)
 
 
+def _track(track):
+    """track, when it is "mix" or a layer; else a ValueError naming them
+    (a misspelt "Mix" read as a track the sample does not have)."""
+    if track != "mix" and track not in _native.LAYERS:
+        raise ValueError("track: mix, %s, not %r"
+                         % (", ".join(_native.LAYERS), track))
+    return track
+
+
 class Sample:
     """A sample made in memory: its row (the SampleResult fields), the
     bytes of each file, and the audio as arrays. Owns its data (copied out
@@ -170,14 +179,14 @@ class Sample:
 
     def wav_bytes(self, track="mix"):
         """The bytes of mix.wav or stems/<track>.wav (None: not made)."""
-        return self._wav.get(track)
+        return self._wav.get(_track(track))
 
     def audio(self, track="mix", dtype="float32"):
         """The track's samples as a (frames, channels) numpy array: float
         in [-1, 1) (dtype "float32"/"float64"), or the stored integers /
         floats (dtype "raw"). Without numpy: an array.array of the raw
         interleaved values (pcm16, float). None when not made."""
-        if track not in self._pcm:
+        if _track(track) not in self._pcm:
             return None
         off, size, fmt, ch, _ = self._pcm[track]
         raw = self._wav[track][off:off + size]

@@ -85,7 +85,7 @@ cmp -s other/manifest.jsonl other-before.jsonl || die "the other run's manifest 
 # generate() with the engine it kept from an equal Config wrote
 # sample_index -1 as 18446744073709551615/ (a row verify refuses), a seed
 # of 2**64 - 1 as -1; Engine.generate(2**64) made index 0
-"$PY" - <<'PYEOF' || die "a number out of the engine's range was not refused"
+"$PY" - <<'PYEOF' || die "a number out of the engine's range, or a track that is none, was not refused"
 import os
 from musicgen import generate, Config, Engine, Plan, split_of
 kw = dict(output_mode="midi-only", dataset_root="wrap")
@@ -112,6 +112,17 @@ for call, want in bad:
     else:
         raise SystemExit("accepted: " + want)
 assert sorted(os.listdir("wrap")) == [".musicgen", "000000", "manifest.jsonl"], os.listdir("wrap")
+# a track that is none is named (a Sample's audio("Mix") was None, as if
+# the sample had no mix)
+s = e.generate(0, global_seed=1)
+assert s.audio("mix") is None and s.wav_bytes("beat") is None   # midi-only
+for call in (lambda: s.audio("Mix"), lambda: s.wav_bytes("drums")):
+    try:
+        call()
+    except ValueError as x:
+        assert str(x).startswith("track: mix, beat, melody, harmony, bassline, not "), x
+    else:
+        raise SystemExit("a track that is none accepted")
 PYEOF
 "$MG_BIN" verify wrap > vw.txt || die "wrap is not whole: $(cat vw.txt)"
 # a tree of shard width 3 is not written flat (nor a flat one sharded):
