@@ -74,6 +74,51 @@ ts_file(const char *ts)
     return buf;
 }
 
+/* Where the drum patterns of time signature ts come from: the --from
+ * genre's (style "from") or a starter style's. */
+static void
+drum_src(char *buf, size_t n, const char *style, const char *ts,
+         const char *from_dir, const char *from)
+{
+    if (!strcmp(style, "from"))
+        snprintf(buf, n, "%s/%s/drums_%s.txt", from_dir, from, ts_file(ts));
+    else
+        snprintf(buf, n, "%s/%s/drums_%s.txt", starters_dir, style,
+                 ts_file(ts));
+}
+
+/* An answer that is valid alone but not with the others: a name taken in
+ * the target directory, a drum style without patterns for a time
+ * signature given. "" when none; asked again at a prompt (it ended the
+ * wizard after every question had been answered). */
+static void
+conflict(const gw_question *qs, int i, const char *dir, bool force,
+         const char *from_dir, const char *from, char *why, size_t n)
+{
+    struct stat st;
+    why[0] = '\0';
+    if (i == Q_NAME) {
+        char target[1400];
+        snprintf(target, sizeof target, "%s/%s", dir,
+                 json_string_value(qs[i].value));
+        if (!force && !stat(target, &st))
+            snprintf(why, n, "%s exists (choose another name, or --force)",
+                     target);
+    } else if (i == Q_DRUMS) {
+        const char *style = json_string_value(qs[i].value), *k;
+        json_t *w;
+        json_object_foreach(qs[Q_TS].value, k, w) {
+            char src[1600];
+            drum_src(src, sizeof src, style, k, from_dir, from);
+            if (json_real_value(w) > 0 && stat(src, &st)) {
+                snprintf(why, n, "no %s drum patterns for %s (%s)", style, k,
+                         src);
+                return;
+            }
+        }
+    }
+}
+
 static void
 usage(FILE *f)
 {
@@ -246,20 +291,26 @@ genre_new(int argc, char **argv)
     for (int i = 0; i < NQ; i++) {
         if (gw_ask(&qs[i], interactive))
             goto out;
+        char why[1800];
+        conflict(qs, i, dir, force, from_dir, from, why, sizeof why);
+        if (why[0] && (!interactive || qs[i].has_flag)) {
+            fprintf(stderr, "musicgen genre new: %s\n", why);
+            goto out;
+        }
+        if (why[0]) {
+            printf("  ! %s; try again\n", why);
+            json_decref(qs[i].value);
+            qs[i].value = NULL;
+            i--;
+            continue;
+        }
         if (interactive && !qs[i].has_flag &&
             (i == Q_TS || i == Q_KEYS || i == Q_CHORDS || i == Q_INV) &&
             json_is_object(qs[i].value) && json_object_size(qs[i].value) > 1)
             gw_show_weights(qs[i].value);
-        if (i == Q_NAME) {
+        if (i == Q_NAME)
             snprintf(target, sizeof target, "%s/%s", dir,
                      json_string_value(qs[i].value));
-            struct stat st;
-            if (!force && !stat(target, &st)) {
-                fprintf(stderr, "musicgen genre new: %s exists (choose "
-                        "another name, or --force)\n", target);
-                goto out;
-            }
-        }
     }
     /* spec.json, fields in the documented order */
     json_object_set(spec, "name", qs[Q_NAME].value);
@@ -329,12 +380,7 @@ genre_new(int argc, char **argv)
         if (json_real_value(w) <= 0)
             continue;
         char src[1600], dst[1700];
-        if (!strcmp(style, "from"))
-            snprintf(src, sizeof src, "%s/%s/drums_%s.txt", from_dir, from,
-                     ts_file(k));
-        else
-            snprintf(src, sizeof src, "%s/%s/drums_%s.txt", starters_dir,
-                     style, ts_file(k));
+        drum_src(src, sizeof src, style, k, from_dir, from);
         snprintf(dst, sizeof dst, "%s/drums_%s.txt", gdir, ts_file(k));
         if (copy_file(src, dst)) {
             fprintf(stderr, "musicgen genre new: no %s drum patterns for %s "

@@ -2,7 +2,8 @@
 # real terminal (tmux send-keys): defaults from --from jazz, a wrong tempo
 # range and a time signature given twice that are asked again, weights
 # shown normalised (a table naming one twice was not), a starter drum
-# style, a chord-transition matrix. The genre it writes is shown by
+# style, a chord-transition matrix; a name taken and a drum style lacking
+# a meter's patterns are asked again too. The genre it writes is shown by
 # list-genres and used by generate -g; the flag-only form writes the same
 # kind of genre without a terminal.
 . "$MG_SRC/tests/system/lib.sh"
@@ -13,7 +14,7 @@ S="mgwiz$$"
 export TMUX_TMPDIR="$PWD"
 tmux new-session -d -s "$S" -x 220 -y 60 \
     "MUSICGEN_DATA_DIR='$MUSICGEN_DATA_DIR' '$MG_BIN' genre new --genres-dir '$PWD/g' --from jazz 2>'$PWD/wiz.err'; echo EXIT=\$? >'$PWD/done.txt'; sleep 60"
-trap 'tmux kill-session -t "$S" 2>/dev/null' EXIT
+trap 'tmux kill-server 2>/dev/null' EXIT
 pane() { tmux capture-pane -p -J -S -3000 -t "$S"; }
 asked=0
 # answer A: wait for the next prompt (a line holding "]:"), then type A
@@ -75,6 +76,30 @@ assert "swing-main" in open(os.path.join(d, "drums_44.txt")).read()
 c = json.load(open(os.path.join(d, "chords.json")))
 assert c["transitions"]["V"] == {"I": 0.75, "ii": 0.25}, c
 PYEOF
+# answers valid alone but not together are asked again, at the prompt
+# (they ended the wizard): a name already in the directory, a drum style
+# ("from" jazz) without patterns for a meter given (5/4)
+S="mgwiz2$$"
+asked=0
+rm -f done.txt
+tmux new-session -d -s "$S" -x 220 -y 60 \
+    "MUSICGEN_DATA_DIR='$MUSICGEN_DATA_DIR' '$MG_BIN' genre new --genres-dir '$PWD/g' --from jazz --time-signatures '4/4:1 5/4:1' --description d --style jazz --tempo 90-130 --swing 0.6-0.7 --keys all --chord-types maj:1 --chord-filter none --inversions root:1 --fx reverb:1 --chords no $(for l in beat melody harmony bassline; do printf -- '--%s-probability 1 --%s-programs 0:1 --%s-tags x ' $l $l $l; done) 2>'$PWD/wiz.err'; echo EXIT=\$? >'$PWD/done.txt'; sleep 60"
+answer wizgenre             # name: taken (above)
+answer wiz54                # name
+answer ""                   # drums: from jazz, which has no 5/4
+answer backbeat             # drums
+i=0
+while [ ! -s done.txt ]; do
+    i=$((i + 1)); [ $i -gt 400 ] && { pane | tail -8; die "the second wizard did not finish"; }
+    sleep 0.05
+done
+pane >pane2.txt
+grep -q "EXIT=0" done.txt || { cat wiz.err pane2.txt | tail -20; die "second wizard failed"; }
+grep -q "g/wizgenre exists (choose another name, or --force); try again" pane2.txt ||
+    die "a taken name not re-asked: $(cat pane2.txt)"
+grep -q "no from drum patterns for 5/4 (.*/jazz/drums_54.txt); try again" pane2.txt ||
+    die "a drum style without 5/4 not re-asked: $(cat pane2.txt)"
+[ -f g/wiz54/drums_54.txt ] && [ -f g/wiz54/drums_44.txt ] || die "wiz54's drums"
 "$MG_BIN" list-genres --genres-dir g >lg.txt || die "list-genres"
 grep -q "^wizgenre .*90-130" lg.txt || die "list-genres does not show it: $(cat lg.txt)"
 "$MG_BIN" generate --seed 5 --count 2 --out ds --genres-dir g -g wizgenre \
