@@ -97,6 +97,29 @@ parse(const char *cmd, mg_config *cfg, int argc, char **argv,
     return 0;
 }
 
+/* ---- a resume without --seed ---- */
+
+void
+mg_seed_required(const char *who, const char *ledger)
+{
+    char err[300];
+    struct stat st;
+    mg_ledger *l = NULL;
+    mg_ledger_run run;
+    if (!stat(ledger, &st) && S_ISREG(st.st_mode) &&
+        (l = mg_ledger_open_ro(ledger, err, sizeof err)) &&
+        mg_ledger_get_run(l, &run, err, sizeof err) == 1) {
+        fprintf(stderr, "%s: --seed is required (the global seed): the run "
+                "in %s has --seed %" PRId64 "; give it, with the run's other "
+                "options, to resume or grow that run\n", who, ledger,
+                run.global_seed);
+        mg_ledger_run_free(&run);
+    } else {
+        fprintf(stderr, "%s: --seed is required (the global seed)\n", who);
+    }
+    mg_ledger_close(&l);
+}
+
 /* ---- coordinator ---- */
 
 static const char coord_usage[] =
@@ -203,13 +226,17 @@ mg_cmd_coordinator(int argc, char **argv)
         }
     }
     char err[2600];
-    if (mg_config_validate(&o.cfg, true, err, sizeof err)) {
-        fprintf(stderr, "musicgen coordinator: %s\n", err);
-        goto out;
-    }
     if (!ledger) {
         fprintf(stderr, "musicgen coordinator: --ledger FILE is required "
                 "(on the coordinator's local disk)\n");
+        goto out;
+    }
+    if (!o.cfg.seed_set) {
+        mg_seed_required("musicgen coordinator", ledger);
+        goto out;
+    }
+    if (mg_config_validate(&o.cfg, true, err, sizeof err)) {
+        fprintf(stderr, "musicgen coordinator: %s\n", err);
         goto out;
     }
     /* before the ledger is made: a typo must leave nothing behind */

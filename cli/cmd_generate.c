@@ -200,6 +200,12 @@ mg_cmd_generate(int argc, char **argv)
         return 2;
     }
     free(rest);
+    if (!cfg.seed_set) {
+        char lp[1300];
+        snprintf(lp, sizeof lp, "%s/.musicgen/ledger.sqlite", cfg.out_dir);
+        mg_seed_required("musicgen generate", lp);
+        return 2;
+    }
     if (mg_config_validate(&cfg, true, err, sizeof err)) {
         fprintf(stderr, "musicgen generate: %s\n", err);
         return 2;

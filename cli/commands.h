@@ -45,5 +45,9 @@ void mg_license_notice(const char *who, const mg_config *c);
  * `musicgen download-assets --sf2` (cli/cmd_assets.c). */
 int mg_fonts_auto_download(const char *who, const mg_config *c);
 
+/* The line a run without --seed prints: where ledger holds a run, it
+ * names that run's seed (cli/cmd_dist.c). */
+void mg_seed_required(const char *who, const char *ledger);
+
 
 #endif

@@ -5,7 +5,8 @@
 # full size makes, sharded or flat. Asking for part of the run resumes it
 # whole; a start before it, a gap after it, or another option is refused,
 # naming it, and changes nothing. The standalone coordinator grows its
-# ledger's run the same way.
+# ledger's run the same way. Without --seed, both name the seed of the
+# run their ledger holds.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 G="--seed 3 --output-mode midi-only --shard-width 2"
@@ -82,6 +83,17 @@ start_coord c2.log --seed 9 --count 12 --out cd --ledger led.sqlite \
 wait_exit $CPID 60 || die "coordinator 2 did not finish"
 grep -q "growing the run: samples 0..5 -> 0..11" c2.log || die "coordinator: $(cat c2.log)"
 check_run cd 9 12 || die "coordinator's grown run"
+# a resume or growth without --seed is refused, naming the ledger's seed
+"$MG_BIN" coordinator --count 12 --out cd --ledger led.sqlite \
+    --output-mode midi-only 2> ns.log && die "coordinator without --seed"
+grep -qx "musicgen coordinator: --seed is required (the global seed): the run in led.sqlite has --seed 9; give it, with the run's other options, to resume or grow that run" ns.log ||
+    die "coordinator without --seed: $(cat ns.log)"
+"$MG_BIN" generate --count 8 --out flat 2> ns.log && die "generate without --seed"
+grep -qx "musicgen generate: --seed is required (the global seed): the run in flat/.musicgen/ledger.sqlite has --seed 3; give it, with the run's other options, to resume or grow that run" ns.log ||
+    die "generate without --seed: $(cat ns.log)"
+"$MG_BIN" generate --count 12 --out cd2 2> ns.log && die "generate without --seed"
+grep -qx "musicgen generate: --seed is required (the global seed)" ns.log ||
+    die "generate without --seed, new tree: $(cat ns.log)"
 # a tree whose ledger is gone, run with another seed: refused before
 # anything is made (each sample failed, and the manifest was rewritten
 # empty); with its own seed it resumes
