@@ -82,6 +82,11 @@ gw_matrix_from_flag(const char *in, char *why, size_t n)
             json_decref(w);
             goto fail;
         }
+        if (json_object_get(tr, from)) {    /* the second replaced it */
+            snprintf(why, n, "'%s' has two rows", from);
+            json_decref(w);
+            goto fail;
+        }
         json_object_set_new(tr, from, w);
         json_object_set_new(init, from, json_real(1));
     }
@@ -114,15 +119,23 @@ gw_matrix_ask(void)
             goto eof;
         line[strcspn(line, "\r\n")] = '\0';
         k = gw_items(*line ? line : "I IV V vi", st, 16);
-        int bad = -1;
+        int bad = -1, twice = -1;
         for (int i = 0; i < k && bad < 0; i++)
             if (valid_roman(st[i]) < 0)
                 bad = i;
-        if (k >= 2 && bad < 0)
+        /* a state named twice was asked its row twice, the second
+         * replacing the first, and init_probs no longer summed to 1 */
+        for (int i = 0; i < k && twice < 0; i++)
+            for (int j = 0; j < i; j++)
+                if (!strcmp(st[i], st[j]))
+                    twice = i;
+        if (k >= 2 && bad < 0 && twice < 0)
             break;
         if (bad >= 0)
             printf("  ! '%s' is not a roman numeral (I..VII, ii, bVII); "
                    "try again\n", st[bad]);
+        else if (twice >= 0)
+            printf("  ! '%s' is given twice; try again\n", st[twice]);
         else
             printf("  ! give 2..16 states; try again\n");
     }

@@ -44,6 +44,7 @@ for k in 1 2 3 4 5 6 7 8 9 10 11 12; do answer ""; done   # 4 layers x 3
 answer ""                   # fx
 answer swing                # drum style
 answer yes                  # a chord matrix
+answer "ii V ii"            # its states: one twice, asked again
 answer "ii V I"             # its states
 answer "V:1"                # after ii
 answer "I:3 vi:1"           # after V: vi is not a state, asked again
@@ -61,6 +62,7 @@ grep -q "min 300 is above max 100; try again" pane.txt || die "wrong tempo not r
 grep -q "4/4 0.75  3/4 0.25" pane.txt || die "weights not shown normalised"
 grep -q "'4/4' is given twice; try again" pane.txt || die "a time signature given twice not re-asked"
 grep -q "'vi' is not one of the states given; try again" pane.txt || die "bad matrix row not re-asked"
+grep -q "'ii' is given twice; try again" pane.txt || die "a matrix state given twice not re-asked"
 "$PY" - g/wizgenre <<'PYEOF' || die "the written genre"
 import json, os, sys
 d = sys.argv[1]
@@ -124,5 +126,9 @@ for f in "--time-signatures 4/4:3,4/4:1,3/4:4" "--chord-types maj:1,maj:0" \
     grep -q "does not load" bad.txt && die "$f reached the loader: $(cat bad.txt)"
 done
 [ ! -e g/twice ] || die "a refused genre was left behind"
+# a --chord-matrix giving a state two rows: the second replaced the first
+"$MG_BIN" genre new --genres-dir g --yes --name twice --chords yes \
+    --chord-matrix 'I>V:1;V>I:1;I>IV:1;IV>I:1' 2>bad.txt && die "a state with two rows"
+grep -qx "musicgen genre new: --chord-matrix: 'I' has two rows" bad.txt || die "two rows: $(cat bad.txt)"
 "$MG_BIN" genre new --midi | grep -q " 38  snare" || die "--midi table"
 echo "wizard: re-asked a wrong value, wrote a genre that loads and generates"
