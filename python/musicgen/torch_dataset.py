@@ -95,8 +95,10 @@ class MusicgenIterableDataset(IterableDataset):
         if split not in (None, "train", "valid", "test"):
             raise ValueError("split: None, 'train', 'valid' or 'test', got %r"
                              % (split,))
-        if count is not None and count < 0:
-            raise ValueError("count: must be >= 0 or None (unbounded)")
+        if count is not None:
+            count = _native.whole(count, "count")
+            if count < 0:
+                raise ValueError("count: must be >= 0 or None (unbounded)")
         if not 0 <= rank < world_size:
             raise ValueError("rank: must be in [0, world_size)")
         if sharding not in SHARDING:
@@ -112,6 +114,8 @@ class MusicgenIterableDataset(IterableDataset):
                                           dataset_root=None)
         self.global_seed = global_seed
         self.start = _native.index_arg(start, "start")
+        if count:   # the last index too (rendering it would fail)
+            _native.index_arg(self.start + count - 1, "start + count - 1")
         self.count = count
         self.split = split
         self.rank = rank

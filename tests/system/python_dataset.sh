@@ -187,4 +187,23 @@ except RuntimeError as e:
     assert "at once" in str(e)
 print("dynamic and static sharding ok")
 PYEOF
+# a count, start or seed the stream cannot render is named when the
+# dataset is made (count=2.5 and an index past the engine's last failed
+# inside a worker, start=-1 wrapped to index 2^64 - 1)
+"$PY" - <<'PYEOF' || die "a bad count, start or seed accepted"
+from musicgen.torch_dataset import MusicgenIterableDataset
+for kw, want in ((dict(count=2.5), "count: an integer, not 2.5"),
+                 (dict(start=-1), "start: -1 is outside 0..999999999999"),
+                 (dict(start=999999999999, count=2),
+                  "start + count - 1: 1000000000000 is outside"),
+                 (dict(global_seed=2**63), "global_seed: 9223372036854775808 is outside")):
+    try:
+        MusicgenIterableDataset(**dict(dict(global_seed=1, preload=False), **kw))
+    except ValueError as e:
+        assert str(e).startswith(want), e
+    else:
+        raise SystemExit("accepted: %r" % kw)
+assert list(MusicgenIterableDataset(global_seed=1, start=999999999999, count=1,
+                                    preload=False).indices()) == [999999999999]
+PYEOF
 echo "python_dataset ok"
