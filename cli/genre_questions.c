@@ -351,6 +351,11 @@ p_fx(const char *in, char *why, size_t n)
             json_decref(o);
             return NULL;
         }
+        if (json_object_get(o, it[i])) {    /* the last one won, silently */
+            snprintf(why, n, "'%s' is given twice", it[i]);
+            json_decref(o);
+            return NULL;
+        }
         json_object_set_new(o, it[i], json_real(m));
     }
     return o;

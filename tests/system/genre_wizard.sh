@@ -119,7 +119,7 @@ grep -q '"genre": *"wizgenre"' ds/000001/sample.json || die "sample not of the n
 # a weight table naming one entry twice (it was written not normalised,
 # or all 0) and programs whose weights are all 0
 for f in "--time-signatures 4/4:3,4/4:1,3/4:4" "--chord-types maj:1,maj:0" \
-         "--melody-programs 0:0,5:0"; do
+         "--melody-programs 0:0,5:0" "--fx reverb:1,reverb:0"; do
     "$MG_BIN" genre new --genres-dir g --yes --name twice $f 2>bad.txt
     [ $? -eq 1 ] && [ "$(wc -l <bad.txt)" -eq 1 ] || die "$f: $(cat bad.txt)"
     grep -q "given twice\|at least one weight must be > 0" bad.txt || die "$f: $(cat bad.txt)"
