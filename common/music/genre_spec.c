@@ -412,6 +412,23 @@ genre_parse_spec(ctx *c, const json_t *j, const char *dirname, mg_genre *g)
         "time_sig_weights", "scale_weights", "chord_type_weights",
         "chord_type_hard_filter", "inversion_weights", "layer_probs",
         "fx_profile", "soundfont_tags", "drum_pool_names"};
+    /* One setting under both names: whichever came later in the object
+     * won without a word. */
+    static const char *const same[][3] = {
+        {"tempo", "tempo_min", "tempo_max"},
+        {"swing", "swing_min", "swing_max"},
+        {"time_signatures", "time_sig_weights", NULL},
+        {"keys", "scale_weights", NULL},
+        {"chord_types", "chord_type_weights", NULL},
+        {"chord_filter", "chord_type_hard_filter", NULL},
+        {"inversions", "inversion_weights", NULL},
+        {"fx", "fx_profile", NULL}};
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++)
+        for (int p = 1; p < 3 && json_object_get(j, same[i][0]); p++)
+            if (same[i][p] && json_object_get(j, same[i][p]))
+                return genre_fail(c, same[i][p], "the Python tool's name "
+                                  "for '%s', which is given too: keep one",
+                                  same[i][0]);
     json_object_foreach((json_t *)j, k, v) {
         int rc = 0;
         for (size_t i = 0; i < sizeof python_fields / sizeof *python_fields;

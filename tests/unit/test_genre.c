@@ -368,6 +368,16 @@ test_malformed_specs(void **state)
                  NULL);
     /* every form at weight 0 once loaded, and each song took a form of
      * none of them (intro verse chorus verse chorus outro) */
+    /* one setting under both names: the later key won without a word */
+    expect_error("e19",
+                 "{\"keys\": {\"D\": 1}, \"scale_weights\": {\"C\": 1}}",
+                 drums44, "g/spec.json: scale_weights: the Python tool's "
+                 "name for 'keys', which is given too", NULL);
+    expect_error("e20",
+                 "{\"tempo_max\": 70, \"tempo\": {\"min\": 100, "
+                 "\"max\": 110}}",
+                 drums44, "g/spec.json: tempo_max: the Python tool's name "
+                 "for 'tempo'", NULL);
     expect_error("e18",
                  "{\"form\": {\"forms\": [{\"parts\": [\"verse\"], "
                  "\"weight\": 0}, {\"parts\": [\"chorus\"], "
