@@ -288,7 +288,7 @@ class Engine(_Closing):
         a SampleResult."""
         L = _native.lib()
         p = ctypes.c_void_p()
-        root = os.fspath(root if root is not None else self.config.dataset_root)
+        root = _root(root if root is not None else self.config.dataset_root)
         if L.musicgen_generate_to_dir(self._p, self._seed(global_seed),
                                       _native.index_arg(index),
                                       _native.enc(root),
@@ -341,6 +341,20 @@ class Plan(_Closing):
             _native.lib().musicgen_plan_destroy(ctypes.byref(p))
             self._p = None
 
+
+
+def _root(root):
+    """A dataset root as a path's text; a ValueError naming dataset_root
+    when there is none (os.makedirs('')'s bare "No such file or
+    directory: ''", os.fspath(None)'s TypeError)."""
+    try:
+        r = os.fspath(root)
+    except TypeError:
+        r = None
+    if not r:
+        raise ValueError("dataset_root: a directory is needed, not %r"
+                         % (root,))
+    return r
 
 
 def _now():
@@ -449,7 +463,7 @@ def generate(cfg: Config) -> SampleResult:
     (generate_batch writes it itself)."""
     if cfg.global_seed is None:
         raise ValueError("Config.global_seed is required at generate time")
-    root = os.fspath(cfg.dataset_root)
+    root = _root(cfg.dataset_root)
     seed, index = _checked(cfg)
     os.makedirs(root, exist_ok=True)
     with _SharedRunLock(root):
@@ -492,7 +506,7 @@ def generate_batch(cfg: Config, progress=None) -> BatchResult:
         raise ValueError("Config.global_seed is required at generate time")
     _process_setup()
     L = _native.lib()
-    root = os.fspath(cfg.dataset_root)
+    root = _root(cfg.dataset_root)
     results = []
     failure = []
 

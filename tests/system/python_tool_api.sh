@@ -85,9 +85,9 @@ cmp -s other/manifest.jsonl other-before.jsonl || die "the other run's manifest 
 # generate() with the engine it kept from an equal Config wrote
 # sample_index -1 as 18446744073709551615/ (a row verify refuses), a seed
 # of 2**64 - 1 as -1; Engine.generate(2**64) made index 0
-"$PY" - <<'PYEOF' || die "a number out of the engine's range, or a track that is none, was not refused"
+"$PY" - <<'PYEOF' || die "a number out of the engine's range, a track that is none or no root was not refused"
 import os
-from musicgen import generate, Config, Engine, Plan, split_of
+from musicgen import generate, generate_batch, Config, Engine, Plan, split_of
 kw = dict(output_mode="midi-only", dataset_root="wrap")
 assert generate(Config(global_seed=1, **kw)).status == "ok"
 e = Engine(Config(output_mode="midi-only"))
@@ -103,6 +103,11 @@ bad = [
     (lambda: generate(Config(global_seed=1, sample_index=2,
                              measures_per_part_override={"verse": 2.5}, **kw)),
      "measures_per_part_override['verse']: an integer, not 2.5"),
+    # no root: named (os.makedirs('')'s bare message, fspath's TypeError)
+    (lambda: generate(Config(global_seed=1, dataset_root="")),
+     "dataset_root: a directory is needed, not ''"),
+    (lambda: generate_batch(Config(global_seed=1, dataset_root=None)),
+     "dataset_root: a directory is needed, not None"),
 ]
 for call, want in bad:
     try:
