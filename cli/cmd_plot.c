@@ -26,6 +26,7 @@
 #include "midiread.h"
 #include "outpath.h"
 #include "spectro.h"
+#include "svg.h"
 
 #define ML 80.0     /* left margin (lane names) */
 #define W 1000.0    /* time axis width */
@@ -36,22 +37,6 @@ static const char *const colours[4] = {"#d9822b", "#2b6cd9", "#2ba36b",
                                        "#a32b9c"};
 static const char *const part_colours[5] = {"#5a6f8c", "#7c8f5a", "#8c5a6f",
                                             "#5a8c86", "#8c7a5a"};
-
-static void
-xml_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '<')
-            fputs("&lt;", f);
-        else if (*s == '>')
-            fputs("&gt;", f);
-        else if (*s == '&')
-            fputs("&amp;", f);
-        else
-            fputc(*s, f);
-    }
-}
-
 
 /* The picture's file: written beside where out leads and renamed over it
  * (a reader never sees half of one), or straight into a device or FIFO
@@ -145,7 +130,7 @@ piano_roll(const char *dir, json_t *sj, const char *out, char *err,
                 part_colours[i % 5]);
         fprintf(f, "<text x=\"%.2f\" y=\"%.0f\" font-size=\"11\" "
                 "fill=\"#fff\">", X(a) + 3, PART_H - 7);
-        xml_text(f, json_string_value(json_object_get(p, "part")) ?
+        mg_svg_text(f, json_string_value(json_object_get(p, "part")) ?
                  json_string_value(json_object_get(p, "part")) : "");
         fputs("</text>\n", f);
     }
@@ -157,7 +142,7 @@ piano_roll(const char *dir, json_t *sj, const char *out, char *err,
                 "stroke=\"#999\"/>\n<text x=\"%.2f\" y=\"%.0f\" "
                 "font-size=\"11\" fill=\"#333\">", X(a), X(a), PART_H, top,
                 X(a) + 2, PART_H + CHORD_H - 6);
-        xml_text(f, sym ? sym : "");
+        mg_svg_text(f, sym ? sym : "");
         fputs("</text>\n", f);
     }
     double bottom = top + LANE_H * present;

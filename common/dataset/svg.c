@@ -21,8 +21,8 @@
 #define GRID "#dddddd"
 #define CHAR_W 7.0
 
-static void
-xml_text(FILE *f, const char *s)
+void
+mg_svg_text(FILE *f, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -67,12 +67,12 @@ start(const char *path, double w, double h, const char *title, char *err,
                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
                "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">\n"
                "<title>", w, h, w, h);
-    xml_text(f, title);
+    mg_svg_text(f, title);
     fprintf(f, "</title>\n<rect width=\"100%%\" height=\"100%%\" "
                "fill=\"white\"/>\n<text x=\"%.0f\" y=\"24\" " FONT
                " font-size=\"16\" font-weight=\"bold\" "
                "text-anchor=\"middle\">", w / 2);
-    xml_text(f, title);
+    mg_svg_text(f, title);
     fputs("</text>\n", f);
     return f;
 }
@@ -117,7 +117,7 @@ mg_svg_hbars(const char *path, const char *title, const char *unit,
         double y = top + row * i, bw = plotw * bars[i].value / axis;
         fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" " FONT " font-size=\"12\" "
                    "text-anchor=\"end\">", left - 8, y + 15);
-        xml_text(f, bars[i].label);
+        mg_svg_text(f, bars[i].label);
         num(b, sizeof b, bars[i].value);
         fprintf(f, "</text>\n<rect x=\"%.0f\" y=\"%.1f\" width=\"%.2f\" "
                    "height=\"%.0f\" fill=\"" BAR_FILL "\"/>\n"
@@ -127,7 +127,7 @@ mg_svg_hbars(const char *path, const char *title, const char *unit,
     }
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" " FONT " font-size=\"12\" "
                "text-anchor=\"middle\">", left + plotw / 2, h - 6);
-    xml_text(f, unit);
+    mg_svg_text(f, unit);
     fputs("</text>\n", f);
     return finish(f, path, err, errlen);
 }
@@ -180,7 +180,7 @@ mg_svg_histogram(const char *path, const char *title, const char *xlabel,
                "stroke=\"#333\"/>\n<text x=\"%.0f\" y=\"%.0f\" " FONT
                " font-size=\"12\" text-anchor=\"middle\">", left, top + ploth,
             left + plotw, top + ploth, left + plotw / 2, h - 12);
-    xml_text(f, xlabel);
+    mg_svg_text(f, xlabel);
     fputs("</text>\n", f);
     return finish(f, path, err, errlen);
 }

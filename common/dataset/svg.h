@@ -12,11 +12,16 @@
 #define MG_SVG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
     const char *label;
     double value;
 } mg_svg_bar;
+
+/* Text from data, as XML character data: <, >, & and " escaped, control
+ * characters (which no XML document may hold) left out. */
+void mg_svg_text(FILE *f, const char *s);
 
 /* Counts by category as horizontal bars, in the order given. */
 int mg_svg_hbars(const char *path, const char *title, const char *unit,

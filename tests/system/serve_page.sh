@@ -121,6 +121,19 @@ for d in 5e6 3e9 1e300; do
     [ "$(wc -c <odd.svg)" -lt 300000 ] || die "plot of a $d s sample: $(wc -c <odd.svg) bytes"
     [ "$(grep -c 'font-size="12" fill="#444">[0-9]*:[0-9][0-9]<' odd.svg)" -le 61 ] || die "plot of a $d s sample: labels"
 done
+# text of sample.json with control characters (a chord symbol, a part
+# name): left out, the SVG stays well-formed XML (they went in as they were)
+rm -rf odd && cp -R ds/000000 odd
+"$PY" - <<'PYEOF'
+import json
+p = "odd/sample.json"; s = json.load(open(p))
+s["chords"][0]["symbol"] = "A\x01<&>\"\u00e9"
+s["song_arrangement"][0]["part"] = "x\x02y"
+json.dump(s, open(p, "w"))
+PYEOF
+"$MG_BIN" plot odd --piano-roll odd.svg 2>log || die "plot of control characters: $(cat log)"
+"$PY" -c "import xml.etree.ElementTree as E; E.parse('odd.svg')" || die "plot wrote XML that does not parse"
+grep -q 'A&lt;&amp;&gt;&quot;' odd.svg || die "plot: the chord symbol escaped"
 ln -s roll1.svg rlink.svg
 "$MG_BIN" plot ds/000000 --piano-roll rlink.svg && [ -L rlink.svg ] && cmp -s roll1.svg roll0.svg ||
     die "plot to a link: $(ls -l rlink.svg)"
