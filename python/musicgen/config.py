@@ -20,6 +20,7 @@ executable reads them; docs/soundfonts.md), and options (a dict of any
 `musicgen generate` option by name, e.g. {"sample-format": "pcm24"}),
 applied last.
 """
+import ctypes
 import dataclasses
 import os
 import warnings
@@ -294,8 +295,10 @@ class NativeConfig:
             L.musicgen_free(p)
 
     def close(self):
+        # ctypes imported with the module: an import here fails when the
+        # object is freed at interpreter exit (a dataset alive to the end
+        # printed "import of ctypes halted" from __del__)
         if getattr(self, "_p", None):
-            import ctypes
             p = ctypes.c_void_p(self._p)
             _native.lib().musicgen_config_destroy(ctypes.byref(p))
             self._p = None
@@ -305,5 +308,4 @@ class NativeConfig:
 
 
 def ctypes_string(p):
-    import ctypes
     return ctypes.string_at(p) if p else None

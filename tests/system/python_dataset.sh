@@ -206,4 +206,14 @@ for kw, want in ((dict(count=2.5), "count: an integer, not 2.5"),
 assert list(MusicgenIterableDataset(global_seed=1, start=999999999999, count=1,
                                     preload=False).indices()) == [999999999999]
 PYEOF
+# a split-filtered stream alive when the interpreter exits says nothing
+# (NativeConfig.__del__ printed "import of ctypes halted" there)
+"$PY" - > exit.out 2> exit.err <<'PYEOF' || die "a stream alive at exit"
+import itertools, warnings
+warnings.simplefilter("ignore")
+from musicgen.torch_dataset import MusicgenIterableDataset
+ds = MusicgenIterableDataset(global_seed=3, count=None, split="valid", preload=False)
+print(list(itertools.islice(ds.indices(0, 2), 3)))
+PYEOF
+[ ! -s exit.err ] || die "at exit: $(cat exit.err)"
 echo "python_dataset ok"
