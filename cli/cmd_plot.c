@@ -112,7 +112,7 @@ piano_roll(const char *dir, json_t *sj, const char *out, char *err,
     if (!f) {
         for (int l = 0; l < 4; l++)
             free(nv[l]);
-        snprintf(err, errlen, "%s: %s", of.tmp, strerror(errno));
+        snprintf(err, errlen, "%s: %s", out, strerror(errno));
         return -1;
     }
 #define X(t) (ML + (t) / dur * W)

@@ -134,6 +134,9 @@ PYEOF
 "$MG_BIN" plot odd --piano-roll odd.svg 2>log || die "plot of control characters: $(cat log)"
 "$PY" -c "import xml.etree.ElementTree as E; E.parse('odd.svg')" || die "plot wrote XML that does not parse"
 grep -q 'A&lt;&amp;&gt;&quot;' odd.svg || die "plot: the chord symbol escaped"
+# a picture that cannot be written: the path asked for, not its temporary
+"$MG_BIN" plot ds/000000 --piano-roll nodir/r.svg 2>log && die "plot into a missing directory"
+grep -qx "musicgen plot: nodir/r.svg: No such file or directory" log || die "plot into nodir: $(cat log)"
 ln -s roll1.svg rlink.svg
 "$MG_BIN" plot ds/000000 --piano-roll rlink.svg && [ -L rlink.svg ] && cmp -s roll1.svg roll0.svg ||
     die "plot to a link: $(ls -l rlink.svg)"
