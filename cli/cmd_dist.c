@@ -607,10 +607,26 @@ mg_cmd_status(int argc, char **argv)
         ledger = path;
     }
     struct stat lst;
-    if (by_root && stat(ledger, &lst) && errno == ENOENT &&
-        !mg_status_static(cfg.out_dir)) {
-        rc = 0;
-        goto out;
+    if (by_root && stat(ledger, &lst) && errno == ENOENT) {
+        if (!mg_status_static(cfg.out_dir)) {
+            rc = 0;
+            goto out;
+        }
+        /* a coordinator's tree: its ledger is on the coordinator's own
+         * disk, not here ("ledger ROOT/.musicgen/ledger.sqlite: No such
+         * file or directory" said nothing of that) */
+        char who[200], sp[1300];
+        snprintf(sp, sizeof sp, "%s/.musicgen/serving", cfg.out_dir);
+        if (!stat(sp, &lst)) {
+            bool live = mg_runlock_held(cfg.out_dir, who, sizeof who) == 1;
+            fprintf(stderr, "musicgen status: %s is the root of a "
+                    "coordinator's run%s%s; its ledger is on the "
+                    "coordinator's disk: musicgen status --ledger FILE "
+                    "there\n", cfg.out_dir, live ? ", being written by " : "",
+                    live ? who : "");
+            rc = 1;
+            goto out;
+        }
     }
     mg_ledger *l = mg_ledger_open_ro(ledger, err, sizeof err);
     mg_ledger_run run;

@@ -1,6 +1,7 @@
 # dist_tcp_vs_embedded — a coordinator and two workers on loopback TCP
 # write the same MIDI and sample.json bytes as the embedded `generate`,
-# and the same manifest rows (wrote_at aside); status reports completion.
+# and the same manifest rows (wrote_at aside); status reports completion,
+# and `status --out` on the coordinator's root says where its ledger is.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 N=200
@@ -24,4 +25,7 @@ strip() { sed 's/"wrote_at":"[^"]*"//' "$1"; }
 "$MG_BIN" status --ledger led.sqlite >status.txt || die "status failed"
 grep -q "done: $N/$N" status.txt && grep -q "state: complete" status.txt \
     || { cat status.txt; die "status does not report a complete run"; }
+"$MG_BIN" status --out dist >status.txt 2>&1 && die "status --out of a coordinator's root"
+grep -qx "musicgen status: dist is the root of a coordinator's run; its ledger is on the coordinator's disk: musicgen status --ledger FILE there" status.txt ||
+    { cat status.txt; die "status --out of a coordinator's root: no clear line"; }
 echo "distributed == embedded"
