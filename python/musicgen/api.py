@@ -289,19 +289,29 @@ class Engine(_Closing):
         L = _native.lib()
         p = ctypes.c_void_p()
         root = _root(root if root is not None else self.config.dataset_root)
-        if L.musicgen_generate_to_dir(self._p, self._seed(global_seed),
-                                      _native.index_arg(index),
-                                      _native.enc(root),
-                                      ctypes.byref(p)):
-            raise MusicgenError(_native.text(L.musicgen_engine_error(self._p)))
+        seed, index = self._seed(global_seed), _native.index_arg(index)
+        r = None
         try:
-            r = _result(L, p.value, root)
-            if not r.skipped:
-                _append_manifest(root, _native.text(
-                    L.musicgen_sample_manifest_row(p.value, _native.enc(_now()))))
-            return r
+            rc = L.musicgen_generate_to_dir(self._p, seed, index,
+                                            _native.enc(root),
+                                            ctypes.byref(p))
         finally:
-            L.musicgen_sample_destroy(ctypes.byref(p))
+            # Once the call returns the sample is on disk: its row goes to
+            # the manifest even when an exception cuts in here (Ctrl-C
+            # during the render is raised as the call returns; the sample
+            # was left without a row, and a re-run skips it: for ever)
+            if p.value:
+                try:
+                    r = _result(L, p.value, root)
+                    if not r.skipped:
+                        _append_manifest(root, _native.text(
+                            L.musicgen_sample_manifest_row(
+                                p.value, _native.enc(_now()))))
+                finally:
+                    L.musicgen_sample_destroy(ctypes.byref(p))
+        if rc:
+            raise MusicgenError(_native.text(L.musicgen_engine_error(self._p)))
+        return r
 
     def close(self):
         if getattr(self, "_p", None):

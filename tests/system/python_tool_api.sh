@@ -184,4 +184,28 @@ assert sorted(q.get() for _ in ps) == [False, True, True]
 PYEOF
 [ "$(wc -l < race/manifest.jsonl)" -eq 1 ] || die "race: $(wc -l < race/manifest.jsonl) rows for one sample"
 "$MG_BIN" licenses race > /dev/null && "$MG_BIN" verify race > vr.txt || die "race is not whole: $(cat vr.txt)"
+# Ctrl-C during generate()'s render is raised as the library call
+# returns, the sample then on disk: its row still goes to the manifest
+# (it was lost, and a re-run skips the sample, so it stayed an orphan);
+# simulated by a library call that raises as it returns
+"$PY" - <<'PYEOF' || die "an interrupted generate() lost its row"
+from musicgen import generate, Config, _native
+L = _native.lib()
+real = L.musicgen_generate_to_dir
+def interrupted(*a):
+    real(*a)
+    raise KeyboardInterrupt
+L.musicgen_generate_to_dir = interrupted
+cfg = dict(global_seed=8, dataset_root="intr", output_mode="midi-only")
+try:
+    generate(Config(sample_index=0, **cfg))
+except KeyboardInterrupt:
+    pass
+else:
+    raise SystemExit("not interrupted")
+L.musicgen_generate_to_dir = real
+assert generate(Config(sample_index=0, **cfg)).skipped
+assert open("intr/manifest.jsonl").read().count("\n") == 1
+PYEOF
+"$MG_BIN" licenses intr > /dev/null && "$MG_BIN" verify intr > vi.txt || die "intr is not whole: $(cat vi.txt)"
 echo "python_tool_api ok"
