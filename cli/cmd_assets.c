@@ -25,6 +25,7 @@
 
 #include "assets.h"
 #include "commands.h"
+#include "dsargs.h"
 #include "config.h"
 #include "fetch.h"
 #include "pools.h"
@@ -194,6 +195,12 @@ mg_cmd_download_assets(int argc, char **argv)
         } else if (i + 1 < argc && !strcmp(a, "--midi-dir")) {
             snprintf(mididir, sizeof mididir, "%s", argv[++i]);
         } else {
+            static const char *const valued[] = {"--name", "--registry",
+                                                 "--sf-dir", "--midi-dir",
+                                                 NULL};
+            if (mg_dsargs_no_value("download-assets", a, i + 1 == argc,
+                                   valued))
+                return 2;
             fprintf(stderr, "musicgen download-assets: unknown option '%s' "
                     "(try --help)\n", a);
             return 2;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "dsargs.h"
 #include "config.h"
 #include "coordinator.h"
 #include "curve.h"
@@ -550,6 +551,10 @@ mg_cmd_keygen(int argc, char **argv)
         } else if (take_flag(&a, "worker-only")) {
             worker_only = true;
         } else {
+            static const char *const valued[] = {"--curve-dir", NULL};
+            if (mg_dsargs_no_value("keygen", argv[a.i], a.i + 1 == a.n,
+                                   valued))
+                return 2;
             fprintf(stderr, "musicgen keygen: unexpected argument '%s'\n",
                     argv[a.i]);
             return 2;

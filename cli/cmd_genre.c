@@ -232,8 +232,15 @@ genre_new(int argc, char **argv)
             qs[k].has_flag = true;
             i++;
         } else {
-            fprintf(stderr, "musicgen genre new: unexpected argument '%s' "
-                    "(try --help)\n", a);
+            /* a known option without its value was "unexpected" */
+            bool valued = !v && (!strcmp(a, "--from") ||
+                                 !strcmp(a, "--genres-dir") ||
+                                 !strcmp(a, "--chord-matrix"));
+            for (int k = 0; !v && !valued && k < NQ; k++)
+                valued = !strncmp(a, "--", 2) && !strcmp(a + 2, qs[k].key);
+            fprintf(stderr, valued ? "musicgen genre new: %s needs a value "
+                    "(try --help)\n" : "musicgen genre new: unexpected "
+                    "argument '%s' (try --help)\n", a);
             return 2;
         }
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dsargs.h"
 #include "config.h"
 #include "genre.h"
 
@@ -69,6 +70,10 @@ mg_cmd_list_genres(int argc, char **argv)
         } else if (!strncmp(argv[i], "--genres-dir=", 13)) {
             snprintf(dir, sizeof dir, "%s", argv[i] + 13);
         } else {
+            static const char *const valued[] = {"--genres-dir", NULL};
+            if (mg_dsargs_no_value("list-genres", argv[i], i + 1 == argc,
+                                   valued))
+                return 2;
             fprintf(stderr, "musicgen list-genres: unknown option '%s' "
                             "(try --help)\n", argv[i]);
             return 2;

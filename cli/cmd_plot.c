@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "dsargs.h"
 #include "jdoc.h"
 #include "png.h"
 #include "midiread.h"
@@ -298,6 +299,11 @@ mg_cmd_plot(int argc, char **argv)
         } else if (a[0] != '-' && !dir) {
             dir = a;
         } else {
+            static const char *const valued[] = {"--piano-roll",
+                                                 "--spectrogram", "--width",
+                                                 NULL};
+            if (mg_dsargs_no_value("plot", a, !v, valued))
+                return 2;
             fprintf(stderr, "musicgen plot: unexpected argument '%s' (try "
                     "--help)\n", a);
             return 2;

@@ -177,6 +177,11 @@ mg_cmd_serve(int argc, char **argv)
             }
             max_jobs = (int)x, i++;
         } else {
+            static const char *const valued[] = {"--bind", "--dataset",
+                                                 "--max-jobs", "--work",
+                                                 NULL};
+            if (mg_dsargs_no_value("serve", a, !v, valued))
+                return 2;
             fprintf(stderr, "musicgen serve: unexpected argument '%s' "
                     "(try --help)\n", a);
             return 2;

@@ -36,6 +36,17 @@ takes_value(const mg_dsargs *a, const char *opt)
 }
 
 int
+mg_dsargs_no_value(const char *cmd, const char *opt, bool last,
+                   const char *const *valued)
+{
+    mg_dsargs a = {.valued = valued};
+    if (!last || !takes_value(&a, opt))
+        return 0;
+    fprintf(stderr, "musicgen %s: %s needs a value (try --help)\n", cmd, opt);
+    return 2;
+}
+
+int
 mg_dsargs_next(mg_dsargs *a)
 {
     while (++a->i < a->argc) {

@@ -47,6 +47,13 @@ int mg_dsargs_unknown(const mg_dsargs *a);
  * (the exit status). For any command, dsargs user or not. */
 int mg_dsargs_jobs(const char *cmd, const char *val, long *jobs);
 
+/* For any command's own parser, at an argument it does not take: when opt
+ * is one of valued (NULL-ended) and is the last argument, one line
+ * "musicgen CMD: OPT needs a value (try --help)" and 2 (the exit status),
+ * instead of calling a known option unknown; else 0. */
+int mg_dsargs_no_value(const char *cmd, const char *opt, bool last,
+                       const char *const *valued);
+
 /* Whether ROOT looks like a dataset (for any command reading one): a
  * directory holding manifest.jsonl, .musicgen/ (a run's state) or a
  * sample or shard directory (a name of digits, or .tmp-*): 0. A directory

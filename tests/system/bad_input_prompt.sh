@@ -102,6 +102,16 @@ expect_error "'val' is not a split" "$MG_BIN" export ds --out x.jsonl --fmt json
 # as such (it was called an unknown option), a stray one and a second ROOT
 expect_error "filter: --min-score needs a value" "$MG_BIN" filter ds --min-score
 expect_error "verify: --jobs needs a value" "$MG_BIN" verify ds --jobs
+# the same for the other commands' options (they called a known option
+# "unexpected" or "unknown")
+expect_error "serve: --dataset needs a value" "$MG_BIN" serve --dataset
+expect_error "plot: --piano-roll needs a value" "$MG_BIN" plot ds/000000 --piano-roll
+expect_error "genre new: --tempo needs a value" "$MG_BIN" genre new --tempo
+expect_error "genre new: --from needs a value" "$MG_BIN" genre new --from
+expect_error "list-genres: --genres-dir needs a value" "$MG_BIN" list-genres --genres-dir
+expect_error "download-assets: --registry needs a value" "$MG_BIN" download-assets --registry
+expect_error "keygen: --curve-dir needs a value" "$MG_BIN" keygen --curve-dir
+expect_error "serve: unexpected argument '--bogus'" "$MG_BIN" serve --bogus
 expect_error "stats: unknown option '--frobnicate'" "$MG_BIN" stats ds --frobnicate
 expect_error "score: one ROOT only, got 'b' too" "$MG_BIN" score a b
 echo "ok"
