@@ -206,34 +206,39 @@ merge_file(const char *path, uint64_t start, uint64_t count, char **lines,
     return 0;
 }
 
-/* Whether row line (status ok) names a sample that `musicgen filter` moved
- * from root into one of the reject directories rej: kept out of the
- * manifest, as the coordinator keeps it (coord_setup.c's verify_row). */
-static bool
-moved_out(const char *root, char *const *rej, int nrej, const char *line)
+/* Where the sample of row line is: in the tree (or the row is not
+ * "ok": nothing to find), moved from root into one of the reject
+ * directories rej by `musicgen filter` (kept out of the manifest, as the
+ * coordinator keeps it: coord_setup.c's verify_row), or gone (deleted
+ * since its slice was written: a manifest row for it would list a
+ * sample the tree does not hold). */
+enum { ROW_HERE, ROW_MOVED, ROW_GONE };
+
+static int
+row_sample(const char *root, char *const *rej, int nrej, const char *line)
 {
-    if (!nrej || !strstr(line, "\"status\":\"ok\""))
-        return false;
+    if (!strstr(line, "\"status\":\"ok\""))
+        return ROW_HERE;
     /* our own canonical rows: "path":"SHARD/NAME", no escapes */
     const char *p = strstr(line, "\"path\":\"");
     if (!p)
-        return false;
+        return ROW_HERE;
     p += 8;
     const char *e = strchr(p, '"');
     if (!e || memchr(p, '\\', (size_t)(e - p)))
-        return false;
+        return ROW_HERE;
     char path[5200];
     struct stat st;
     snprintf(path, sizeof path, "%s/%.*s/sample.json", root, (int)(e - p), p);
-    if (stat(path, &st) == 0)
-        return false;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        return ROW_HERE;
     for (int i = 0; i < nrej; i++) {
         snprintf(path, sizeof path, "%s/%.*s/sample.json", rej[i],
                  (int)(e - p), p);
         if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-            return true;
+            return ROW_MOVED;
     }
-    return false;
+    return ROW_GONE;
 }
 
 int
@@ -359,15 +364,26 @@ mg_cmd_merge(int argc, char **argv)
     char *rej[MG_DSFILTER_MAX_REJECT_DIRS];
     int nrej = mg_dsfilter_reject_dirs(cfg.out_dir, rej,
                                        MG_DSFILTER_MAX_REJECT_DIRS);
-    uint64_t kept_out = 0;
-    for (uint64_t i = 0; i < count; i++)
-        if (moved_out(cfg.out_dir, rej, nrej, lines[i])) {
+    uint64_t kept_out = 0, gone = 0, first_gone = 0;
+    for (uint64_t i = 0; i < count; i++) {
+        int where = row_sample(cfg.out_dir, rej, nrej, lines[i]);
+        if (where == ROW_MOVED) {
             free(lines[i]);
             lines[i] = NULL;
             kept_out++;
+        } else if (where == ROW_GONE && !gone++) {
+            first_gone = start + i;
         }
+    }
     for (int i = 0; i < nrej; i++)
         free(rej[i]);
+    if (gone) {
+        fprintf(stderr, "musicgen merge: %" PRIu64 " sample(s) of the slices' "
+                "ok rows are gone from the tree (first: %" PRIu64 "); run "
+                "again the slice%s that made them (a slice makes what it "
+                "lacks), then merge\n", gone, first_gone, gone > 1 ? "s" : "");
+        goto done;
+    }
     snprintf(path, sizeof path, "%s/manifest.jsonl", cfg.out_dir);
     snprintf(tmp, sizeof tmp, "%s/.manifest.jsonl.tmp", cfg.out_dir);
     FILE *f = fopen(tmp, "w");
