@@ -17,6 +17,7 @@ import dataclasses
 import fcntl
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -303,7 +304,7 @@ class Engine(_Closing):
             if p.value:
                 try:
                     r = _result(L, p.value, root)
-                    if not r.skipped:
+                    if not r.skipped or not _has_row(root, r.sample_index):
                         _append_manifest(root, _native.text(
                             L.musicgen_sample_manifest_row(
                                 p.value, _native.enc(_now()))))
@@ -369,6 +370,38 @@ def _root(root):
 
 def _now():
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+# The indices each manifest.jsonl has rows for, read incrementally (each
+# call reads only what was appended since): a sample found complete gets
+# its row when the manifest has none - its writer was killed between
+# publishing the sample and appending the row, and every re-run skipped
+# it, so it stayed an orphan. {root: [(dev, inode), bytes read, indices]}
+_rows_seen = {}
+_rows_lock = threading.Lock()
+_ROW_INDEX = re.compile(rb'"sample_index":\s*([0-9]+)')
+
+
+def _has_row(root, index):
+    path = os.path.join(root, "manifest.jsonl")
+    with _rows_lock:
+        try:
+            f = open(path, "rb")
+        except FileNotFoundError:
+            return False
+        with f:
+            st = os.fstat(f.fileno())
+            seen = _rows_seen.get(root)
+            if (seen is None or seen[0] != (st.st_dev, st.st_ino)
+                    or st.st_size < seen[1]):   # replaced or cut: again
+                seen = _rows_seen[root] = [(st.st_dev, st.st_ino), 0, set()]
+            f.seek(seen[1])
+            new = f.read()
+            end = new.rfind(b"\n") + 1        # whole lines only
+            seen[2].update(int(m.group(1))
+                           for m in _ROW_INDEX.finditer(new, 0, end))
+            seen[1] += end
+            return index in seen[2]
 
 
 def _append_manifest(root, row):

@@ -208,4 +208,30 @@ assert generate(Config(sample_index=0, **cfg)).skipped
 assert open("intr/manifest.jsonl").read().count("\n") == 1
 PYEOF
 "$MG_BIN" licenses intr > /dev/null && "$MG_BIN" verify intr > vi.txt || die "intr is not whole: $(cat vi.txt)"
+# a writer killed between publishing its sample and appending its row
+# (kill -9): the re-run finds the sample complete and appends the row the
+# manifest lacks (it skipped it without one: an orphan for good); a
+# sample that has its row gets no second one
+"$PY" - <<'PYEOF' || die "a killed generate()'s sample got no row on the re-run"
+import os
+from musicgen import generate, Config, _native
+cfg = dict(global_seed=8, dataset_root="killed", output_mode="midi-only")
+generate(Config(sample_index=0, **cfg))
+pid = os.fork()
+if pid == 0:
+    L = _native.lib()
+    real = L.musicgen_generate_to_dir
+    def killed(*a):
+        real(*a)
+        os._exit(9)
+    L.musicgen_generate_to_dir = killed
+    generate(Config(sample_index=1, **cfg))
+    os._exit(0)
+assert os.waitpid(pid, 0)[1] >> 8 == 9
+assert open("killed/manifest.jsonl").read().count("\n") == 1
+for i in (1, 0, 1):
+    assert generate(Config(sample_index=i, **cfg)).skipped
+assert open("killed/manifest.jsonl").read().count("\n") == 2
+PYEOF
+"$MG_BIN" licenses killed > /dev/null && "$MG_BIN" verify killed > vk.txt || die "killed is not whole: $(cat vk.txt)"
 echo "python_tool_api ok"
