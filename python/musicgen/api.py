@@ -304,7 +304,7 @@ class Engine(_Closing):
             if p.value:
                 try:
                     r = _result(L, p.value, root)
-                    if not r.skipped or not _has_row(root, r.sample_index):
+                    if not r.skipped or _orphan(root, r):
                         _append_manifest(root, _native.text(
                             L.musicgen_sample_manifest_row(
                                 p.value, _native.enc(_now()))))
@@ -374,12 +374,32 @@ def _now():
 
 # The indices each manifest.jsonl has rows for, read incrementally (each
 # call reads only what was appended since): a sample found complete gets
-# its row when the manifest has none - its writer was killed between
-# publishing the sample and appending the row, and every re-run skipped
-# it, so it stayed an orphan. {root: [(dev, inode), bytes read, indices]}
+# its row when the manifest has none (_orphan) - its writer was killed
+# between publishing the sample and appending the row, and every re-run
+# skipped it, so it stayed an orphan.
+# {root: [(dev, inode), bytes read, indices]}
 _rows_seen = {}
 _rows_lock = threading.Lock()
 _ROW_INDEX = re.compile(rb'"sample_index":\s*([0-9]+)')
+
+
+# A sample published this recently may be another writer's that is about
+# to append its row (two generate() calls of one index at once): only an
+# older one without a row is an orphan.
+_SETTLED_S = 60
+
+
+def _orphan(root, r):
+    """Is the complete sample of result r without a manifest row, and too
+    old for its writer to be still appending it?"""
+    if _has_row(root, r.sample_index):
+        return False
+    try:
+        age = time.time() - os.stat(os.path.join(r.sample_dir,
+                                                 "sample.json")).st_mtime
+    except OSError:
+        return False
+    return age > _SETTLED_S
 
 
 def _has_row(root, index):

@@ -229,6 +229,11 @@ if pid == 0:
     os._exit(0)
 assert os.waitpid(pid, 0)[1] >> 8 == 9
 assert open("killed/manifest.jsonl").read().count("\n") == 1
+# just published: it may be a writer about to append (no row added yet)
+assert generate(Config(sample_index=1, **cfg)).skipped
+assert open("killed/manifest.jsonl").read().count("\n") == 1
+t = os.stat("killed/000001/sample.json").st_mtime - 120   # two minutes ago
+os.utime("killed/000001/sample.json", (t, t))
 for i in (1, 0, 1):
     assert generate(Config(sample_index=i, **cfg)).skipped
 assert open("killed/manifest.jsonl").read().count("\n") == 2
