@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
@@ -44,8 +45,20 @@ mg_dir_make(const char *path)
 int
 mg_dir_remove(const char *path)
 {
-    DIR *d = opendir(path);
-    if (!d) return errno == ENOENT ? 0 : unlink(path);
+    /* O_NOFOLLOW: path itself a symbolic link to a directory is removed
+     * as the link; opendir() followed it and emptied the directory it
+     * named (`genre new --force` over a link to a shipped genre wiped
+     * that genre's files) */
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return 0;
+        return errno == ENOTDIR || errno == ELOOP ? unlink(path) : -1;
+    }
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -1;
+    }
     struct dirent *de;
     int rc = 0;
     while ((de = readdir(d))) {

@@ -130,5 +130,12 @@ done
 "$MG_BIN" genre new --genres-dir g --yes --name twice --chords yes \
     --chord-matrix 'I>V:1;V>I:1;I>IV:1;IV>I:1' 2>bad.txt && die "a state with two rows"
 grep -qx "musicgen genre new: --chord-matrix: 'I' has two rows" bad.txt || die "two rows: $(cat bad.txt)"
+# --force over a name that is a link to a genre elsewhere: the link is
+# replaced, the genre it named untouched (its files were deleted)
+cp -R g/flaggenre keep && ln -s "$PWD/keep" g/linked
+"$MG_BIN" genre new --genres-dir g --yes --name linked --force >/dev/null 2>bad.txt ||
+    die "--force over a link: $(cat bad.txt)"
+[ -f keep/spec.json ] && [ -f keep/drums_68.txt ] || die "--force emptied the genre a link named"
+[ -d g/linked ] && [ ! -L g/linked ] && [ -f g/linked/spec.json ] || die "--force did not replace the link"
 "$MG_BIN" genre new --midi | grep -q " 38  snare" || die "--midi table"
 echo "wizard: re-asked a wrong value, wrote a genre that loads and generates"
