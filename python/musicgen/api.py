@@ -14,6 +14,7 @@ it made, per thread, keyed by the configuration that decides them.
 import collections
 import ctypes
 import dataclasses
+import errno
 import fcntl
 import json
 import os
@@ -528,7 +529,11 @@ def generate(cfg: Config) -> SampleResult:
         raise ValueError("Config.global_seed is required at generate time")
     root = _root(cfg.dataset_root)
     seed, index = _checked(cfg)
-    os.makedirs(root, exist_ok=True)
+    try:
+        os.makedirs(root, exist_ok=True)
+    except FileExistsError:     # a file: makedirs says "File exists"
+        raise NotADirectoryError(errno.ENOTDIR, "dataset_root: not a "
+                                 "directory", root) from None
     with _SharedRunLock(root):
         return _engine_for(cfg).generate_to_dir(index, seed, root)
 

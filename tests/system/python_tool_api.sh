@@ -117,6 +117,13 @@ for call, want in bad:
     else:
         raise SystemExit("accepted: " + want)
 assert sorted(os.listdir("wrap")) == [".musicgen", "000000", "manifest.jsonl"], os.listdir("wrap")
+open("afile", "w").close()
+try:
+    generate(Config(global_seed=1, dataset_root="afile"))
+except NotADirectoryError as x:    # makedirs said "File exists: 'afile'"
+    assert str(x) == "[Errno 20] dataset_root: not a directory: 'afile'", x
+else:
+    raise SystemExit("a file as dataset_root")
 # a track that is none is named (a Sample's audio("Mix") was None, as if
 # the sample had no mix)
 s = e.generate(0, global_seed=1)
