@@ -702,6 +702,12 @@ mg_config_options_help(void)
 static const char *sf_names[] = {"pcm16", "pcm24", "float"};
 
 const char *
+mg_sample_format_name(mg_sample_format f)
+{
+    return (unsigned)f < 3 ? sf_names[f] : "?";
+}
+
+const char *
 mg_output_mode_name(mg_output_mode m)
 {
     static const char *n[] = {"full", "mix-only", "stems-only", "midi-only"};

@@ -102,6 +102,7 @@ int mg_config_apply_run_json(mg_config *c, const char *json, char *err,
                              size_t errlen);
 
 const char *mg_output_mode_name(mg_output_mode m);
+const char *mg_sample_format_name(mg_sample_format f);
 bool mg_output_has_audio(mg_output_mode m);
 
 /* Where the data (genres/, sf/, schema/) lives: $MUSICGEN_DATA_DIR, else

@@ -601,12 +601,57 @@ fill_row_common(const mg_engine *e, int64_t global_seed, uint64_t index,
     row->attempt = 1;
 }
 
+int
+mg_sample_of_run(const json_t *j, const mg_config *c, const mg_fingerprint *fp,
+                 uint64_t seed, char *why, size_t n)
+{
+    bool audio = mg_output_has_audio(c->output_mode);
+    const char *names[MG_MAX_GENRES];
+    char genre_key[MG_MAX_GENRES * 65 + 8];
+    for (int i = 0; i < c->ngenres; i++)
+        names[i] = c->genres[i];
+    if (mg_genre_key(genre_key, sizeof genre_key, names, c->ngenres))
+        genre_key[0] = 0;
+    const struct {
+        const char *key, *want;
+    } f[] = {
+        {"genre_key", genre_key},
+        {"output_mode", mg_output_mode_name(c->output_mode)},
+        {"split", mg_split_name(mg_split_of(seed, c->split))},
+        {"genres_hash", fp->genres_hash},
+        {"musicgen_version", fp->engine_version},
+        {"audio_format", audio ? mg_sample_format_name(c->sample_format)
+                               : NULL},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+        const char *have = json_string_value(json_object_get(j, f[i].key));
+        if (f[i].want && (!have || strcmp(have, f[i].want))) {
+            snprintf(why, n, "its %s is '%.70s', this run's '%.70s'",
+                     f[i].key, have ? have : "(none)", f[i].want);
+            return -1;
+        }
+    }
+    json_t *r = json_object_get(j, "sample_rate");
+    if (audio && !(json_is_number(r) &&
+                   json_number_value(r) == (double)c->sample_rate)) {
+        snprintf(why, n, "its sample_rate is %g, this run's %d",
+                 json_is_number(r) ? json_number_value(r) : 0.0,
+                 c->sample_rate);
+        return -1;
+    }
+    return 0;
+}
+
 /* Rebuild the row of a sample already complete on disk: 0; -1 when it
- * cannot be read (made again); -2 when it is a sample of another run (its
- * seed is not row->seed, this run's for the index: skipped, it would put
- * a row of this run's seed in the manifest over a sample of another). */
+ * cannot be read (made again); -2 with why when it is a sample of another
+ * run: its seed is not row->seed, this run's for the index, or it was
+ * made with another genre, output mode, split, genre data or engine
+ * version (skipped, it would put a row of this run in the manifest over
+ * a sample of another: a midi-only sample counted done in a mix-only run
+ * whose ledger was gone). */
 static int
-row_from_existing(const char *json_path, mg_row *row)
+row_from_existing(const mg_engine *e, int64_t global_seed,
+                  const char *json_path, mg_row *row, char *why, size_t n)
 {
     json_error_t je;
     /* Seeds may exceed 2^63: compared as doubles (two seeds alike to 53
@@ -615,6 +660,12 @@ row_from_existing(const char *json_path, mg_row *row)
     if (!j) return -1;
     json_t *sd = json_object_get(j, "seed");
     if (json_is_number(sd) && json_number_value(sd) != (double)row->seed) {
+        snprintf(why, n, "its seed is not index %" PRIu64 "'s under global "
+                 "seed %" PRId64, row->index, global_seed);
+        json_decref(j);
+        return -2;
+    }
+    if (mg_sample_of_run(j, &e->cfg, &e->fp, row->seed, why, n)) {
         json_decref(j);
         return -2;
     }
@@ -628,15 +679,13 @@ row_from_existing(const char *json_path, mg_row *row)
     return 0;
 }
 
-/* -1: dir holds a sample of another run than (global_seed, index)'s. */
+/* -1: dir holds a sample of another run (why: what differs). */
 static int
-other_run(const char *dir, uint64_t index, int64_t global_seed, char *err,
-          size_t errlen)
+other_run(const char *dir, const char *why, char *err, size_t errlen)
 {
-    return mg_errf(err, errlen, "%s holds a sample of another run (its seed "
-                   "is not index %" PRIu64 "'s under global seed %" PRId64
-                   "): give that run's seed, or another output directory",
-                   dir, index, global_seed);
+    return mg_errf(err, errlen, "%s holds a sample of another run (%s): "
+                   "give that run's seed and options, or another output "
+                   "directory", dir, why);
 }
 
 static int
@@ -835,11 +884,12 @@ mg_engine_run_at(mg_engine *e, const char *root, int64_t global_seed,
         return mg_errf(err, errlen, "no output directory (out) configured");
     snprintf(final, sizeof final, "%s/%s", root, row->path);
     snprintf(sj, sizeof sj, "%s/sample.json", final);
+    char why[200];
     if (access(sj, F_OK) == 0) {
-        int had = row_from_existing(sj, row);
+        int had = row_from_existing(e, global_seed, sj, row, why, sizeof why);
         if (had == 0) return 0;
         if (had == -2)
-            return other_run(final, index, global_seed, err, errlen);
+            return other_run(final, why, err, errlen);
     }
 
     /* Parent (shard) directory, then our private temporary directory. */
@@ -881,8 +931,9 @@ mg_engine_run_at(mg_engine *e, const char *root, int64_t global_seed,
              * (skipped: three generate() calls at once appended three
              * rows; or of another run, refused as above). */
             mg_dir_remove(tmp);
-            if (row_from_existing(sj, row) == -2)
-                return other_run(final, index, global_seed, err, errlen);
+            if (row_from_existing(e, global_seed, sj, row, why,
+                                  sizeof why) == -2)
+                return other_run(final, why, err, errlen);
             return 0;
         }
         if (en == ENOTEMPTY || en == EEXIST) {

@@ -54,6 +54,18 @@ typedef struct {
 
 typedef struct mg_engine mg_engine;
 
+/* Whether a parsed sample.json was made by a run of config c and
+ * fingerprint fp for the sample seed `seed`, as far as sample.json
+ * records it: genre_key, output_mode,
+ * split, genres_hash, musicgen_version and, in modes with audio,
+ * audio_format and sample_rate. 0, or -1 with what differs in why ("its
+ * genre_key is 'jazz', this run's 'rock'"). The seed itself is the
+ * caller's to compare (it may exceed 2^63). */
+struct json_t;
+int mg_sample_of_run(const struct json_t *j, const mg_config *c,
+                     const mg_fingerprint *fp, uint64_t seed, char *why,
+                     size_t n);
+
 mg_engine *mg_engine_new(const mg_config *c, char *err, size_t errlen);
 void mg_engine_destroy(mg_engine **e);
 /* Produce sample `index`. Returns 0 with row filled (status may be

@@ -272,6 +272,12 @@ row_from_disk(mg_coord *c, uint64_t index, mg_row *row)
     json_t *j = seed_ok ? json_loads(text, JSON_DECODE_INT_AS_REAL, NULL)
                         : NULL;
     free(text);
+    char why[200];
+    if (j && mg_sample_of_run(j, cfg, &c->fp, seed, why, sizeof why)) {
+        /* another run's: not imported (the worker given it refuses it) */
+        json_decref(j);
+        j = NULL;
+    }
     if (!j)
         return -1;
     memset(row, 0, sizeof *row);

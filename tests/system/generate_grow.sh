@@ -107,4 +107,18 @@ cmp -s noledger/manifest.jsonl nl-before.jsonl || die "the refused run changed t
 "$MG_BIN" generate --seed 9 --count 12 --out noledger --output-mode midi-only -q ||
     die "its own seed refused"
 check_run noledger 9 12 || die "the run resumed without its ledger"
+# the same seed with another genre or output mode over that tree: its
+# samples were taken for this run's ("done: 12 ok, 12 already present",
+# a mix-only run holding no mix.wav, verify 'whole'); refused, naming
+# what differs, and nothing is made
+for opt in "-g jazz --output-mode midi-only:genre_key is 'default', this run's 'jazz'" \
+           "--output-mode mix-only:output_mode is 'midi-only', this run's 'mix-only'"; do
+    rm -rf nl2 && cp -R noledger nl2 && rm -rf nl2/.musicgen
+    "$MG_BIN" generate --seed 9 --count 13 --out nl2 ${opt%%:*} \
+        --workers 1 2> nl2.log && die "${opt%%:*} over another run's samples accepted"
+    grep -q "holds a sample of another run (its ${opt#*:})" nl2.log ||
+        die "${opt%%:*}, no ledger: $(cat nl2.log)"
+    [ ! -e nl2/000012 ] && [ -z "$(find nl2 -name mix.wav)" ] ||
+        die "${opt%%:*} over another run's samples made one"
+done
 echo "grow ok"
