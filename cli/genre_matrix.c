@@ -115,9 +115,11 @@ gw_matrix_ask(void)
     for (;;) {
         printf("chord states, roman numerals [I IV V vi]: ");
         fflush(stdout);
-        if (!fgets(line, sizeof line, stdin))
+        int r = gw_read_line(line);
+        if (r < 0)
             goto eof;
-        line[strcspn(line, "\r\n")] = '\0';
+        if (r > 0)
+            continue;
         k = gw_items(*line ? line : "I IV V vi", st, 16);
         int bad = -1, twice = -1;
         for (int i = 0; i < k && bad < 0; i++)
@@ -148,9 +150,11 @@ gw_matrix_ask(void)
         for (;;) {
             printf("  after %s, weights of the next chord [%s]: ", st[i], def);
             fflush(stdout);
-            if (!fgets(line, sizeof line, stdin))
+            int r = gw_read_line(line);
+            if (r < 0)
                 goto eof;
-            line[strcspn(line, "\r\n")] = '\0';
+            if (r > 0)
+                continue;
             json_t *w = gw_weights(*line ? line : def, valid_roman,
                                    "roman numeral", why, sizeof why);
             const char *nk;

@@ -52,6 +52,10 @@ void gw_defaults_from(gw_question *qs, json_t *spec);
  * -1 after one line when a flag's answer is wrong or input ended. */
 int gw_ask(gw_question *q, bool interactive);
 void gw_show_weights(const json_t *o);
+/* One line typed at the prompt into line (GW_ANSWER bytes), without its
+ * end of line: 0; -1 when input ended; 1 when it was longer (the rest of
+ * it read and dropped: it became the next answer; "try again" said). */
+int gw_read_line(char *line);
 /* Split "a:1, b:2" / "a=1 b=2" / "a b" into at most max items; -1 when
  * there are more. */
 int gw_items(const char *in, char out[][64], int max);

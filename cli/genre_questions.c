@@ -483,12 +483,14 @@ gw_ask(gw_question *q, bool interactive)
         printf("%s [%s]: ", q->prompt, q->def);
         fflush(stdout);
         char line[GW_ANSWER];
-        if (!fgets(line, sizeof line, stdin)) {
+        int r = gw_read_line(line);
+        if (r < 0) {
             fprintf(stderr, "\nmusicgen genre new: input ended before %s "
                     "was answered\n", q->key);
             return -1;
         }
-        line[strcspn(line, "\r\n")] = '\0';
+        if (r > 0)
+            continue;
         char *a = line;
         while (isspace((unsigned char)*a))
             a++;
@@ -499,6 +501,23 @@ gw_ask(gw_question *q, bool interactive)
             return 0;
         printf("  ! %s; try again\n", why);
     }
+}
+
+int
+gw_read_line(char *line)
+{
+    if (!fgets(line, GW_ANSWER, stdin))
+        return -1;
+    size_t l = strcspn(line, "\n");
+    bool whole = line[l] == '\n' || feof(stdin);
+    line[strcspn(line, "\r\n")] = '\0';
+    if (whole)
+        return 0;
+    int ch;
+    while ((ch = getchar()) != EOF && ch != '\n')
+        ;
+    printf("  ! longer than %d characters; try again\n", GW_ANSWER - 2);
+    return 1;
 }
 
 /* The answer in the form a prompt shows (weights as normalised). */

@@ -137,5 +137,12 @@ cp -R g/flaggenre keep && ln -s "$PWD/keep" g/linked
     die "--force over a link: $(cat bad.txt)"
 [ -f keep/spec.json ] && [ -f keep/drums_68.txt ] || die "--force emptied the genre a link named"
 [ -d g/linked ] && [ ! -L g/linked ] && [ -f g/linked/spec.json ] || die "--force did not replace the link"
+# an answer longer than a line buffer is refused whole (its tail was taken
+# as the next answer: here the name 'myname')
+{ head -c 2047 /dev/zero | tr '\0' x; printf 'myname\nother\n'; } |
+    "$MG_BIN" genre new --genres-dir g >long.txt 2>/dev/null
+grep -q "longer than 2046 characters; try again" long.txt || die "a long answer not refused whole"
+grep -q "description" long.txt || die "the answer after a long one not taken"
+[ ! -e g/myname ] && [ ! -e g/other ] || die "a genre written from a cut answer"
 "$MG_BIN" genre new --midi | grep -q " 38  snare" || die "--midi table"
 echo "wizard: re-asked a wrong value, wrote a genre that loads and generates"
