@@ -23,7 +23,9 @@ usage(FILE *f)
     fprintf(f, "usage: musicgen list-genres [--genres-dir DIR] [--names]\n"
                "  Lists the genre presets in DIR (default: "
                "$MUSICGEN_GENRES_DIR,\n  else the installed genres). "
-               "Format: docs/genres.md.\n");
+               "Format: docs/genres.md.\n"
+               "  --names   the names alone, one a line (nothing is "
+               "loaded or checked)\n");
 }
 
 /* Time signatures with weight > 0, heaviest first (ties in enum order). */
