@@ -617,13 +617,14 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", c->o.cfg.out_dir, strerror(errno));
         goto fail;
     }
-    if (lock_ledger(c, err, errlen))
-        goto fail;
-    /* the tree too: score, filter or clean there now would lose work */
+    /* the tree first (score, filter or clean there now would lose
+     * work): a coordinator refused for it leaves no empty ledger */
     c->run_fd = mg_runlock_take(c->o.cfg.out_dir,
                                 c->o.who ? c->o.who : "musicgen coordinator",
                                 err, errlen);
     if (c->run_fd < 0)
+        goto fail;
+    if (lock_ledger(c, err, errlen))
         goto fail;
     c->ledger = mg_ledger_open(c->o.ledger_path, err, errlen);
     if (!c->ledger ||

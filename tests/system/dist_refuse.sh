@@ -6,8 +6,8 @@
 # mount) is refused naming it, before it makes anything: its samples would
 # be in no manifest, and the run's manifest would list samples its root
 # does not hold. A second coordinator on the live one's ledger is refused
-# by any name of it (a symlink, a hard link), and a ledger that is no
-# regular file is refused naming it.
+# by any name of it (a symlink, a hard link), one on its --out leaves no
+# ledger behind, and a ledger that is no regular file is refused naming it.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 start_coord coord.log --seed 1 --count 20 --out ds --ledger led.sqlite \
@@ -24,6 +24,12 @@ for l in led-link.sqlite led-hard.sqlite; do
     grep -q "^musicgen coordinator: the ledger $l is in use by another coordinator" \
         c2.log || { cat c2.log; die "second coordinator on $l: no clear refusal"; }
 done
+timeout 30 "$MG_BIN" coordinator --seed 1 --count 20 --out ds --ledger led2.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only 2>c2.log &&
+    die "a second coordinator ran on the live one's --out"
+grep -q "^musicgen coordinator: ds is in use by musicgen coordinator" c2.log ||
+    { cat c2.log; die "second coordinator on ds: no clear refusal"; }
+[ ! -e led2.sqlite ] || die "the refused coordinator left a ledger behind"
 timeout 30 "$MG_BIN" coordinator --seed 1 --count 20 --out ds3 --ledger led.fifo \
     --bind 'tcp://127.0.0.1:*' --output-mode midi-only 2>c3.log &&
     die "a FIFO was taken for a ledger"
