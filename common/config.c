@@ -170,6 +170,9 @@ mg_config_defaults(mg_config *c)
     snprintf(c->sf_dir, sizeof c->sf_dir, "%s/sf", mg_data_dir());
 }
 
+/* 0; -1 when s is no integer; -2 when it is one outside [lo, hi], with
+ * *out the value (past the 64-bit range: INT64_MIN or INT64_MAX), so that
+ * a caller can say which bound it passed. */
 static int
 parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
@@ -177,9 +180,9 @@ parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
     errno = 0;
     char *end;
     long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < lo || v > hi) return -1;
+    if (*end || end == s || (errno && errno != ERANGE)) return -1;
     *out = v;
-    return 0;
+    return errno || v < lo || v > hi ? -2 : 0;
 }
 
 static int
@@ -306,23 +309,26 @@ mg_config_set(mg_config *c, const char *key, const char *v, char *err,
         c->global_seed = i;
         c->seed_set = true;
     } else if (!strcmp(key, "count")) {
-        if (parse_i64(v, 1, INT64_MAX, &i))
+        /* a number past 2^63 is too many, not "no positive integer" */
+        int r = parse_i64(v, 1, MG_CONFIG_MAX_COUNT, &i);
+        if (r == -1 || (r == -2 && i < 1))
             return mg_errf(err, errlen,
                         "count: must be a positive integer, got '%s'", v);
-        if (i > MG_CONFIG_MAX_COUNT)
+        if (r)
             return mg_errf(err, errlen,
-                           "count: %" PRId64 " is more than the %" PRId64
+                           "count: %s is more than the %" PRId64
                            " samples one run may hold (split it with --start)",
-                           i, (int64_t)MG_CONFIG_MAX_COUNT);
+                           v, (int64_t)MG_CONFIG_MAX_COUNT);
         c->count = i;
     } else if (!strcmp(key, "start")) {
-        if (parse_i64(v, 0, INT64_MAX, &i))
+        int r = parse_i64(v, 0, MG_CONFIG_MAX_INDEX, &i);
+        if (r == -1 || (r == -2 && i < 0))
             return mg_errf(err, errlen,
                         "start: must be a non-negative integer, got '%s'", v);
-        if (i > MG_CONFIG_MAX_INDEX)
+        if (r)
             return mg_errf(err, errlen,
-                           "start: %" PRId64 " is past the largest index %" PRId64,
-                           i, (int64_t)MG_CONFIG_MAX_INDEX);
+                           "start: %s is past the largest index %" PRId64,
+                           v, (int64_t)MG_CONFIG_MAX_INDEX);
         c->start = i;
     } else if (!strcmp(key, "out")) {
         return set_path(c->out_dir, sizeof c->out_dir, key, v, err, errlen);

@@ -154,6 +154,13 @@ bad_values_give_one_line_errors(void **state)
         {{"g", "--measures-per-part", "coda=3"},
          "--measures-per-part: unknown part 'coda'"},
         {{"g", "--count"}, "--count needs a value"},
+        /* past 2^63: they said "must be a positive integer" */
+        {{"g", "--count", "99999999999999999999"},
+         "--count: 99999999999999999999 is more than the 10000000 samples"},
+        {{"g", "--start", "99999999999999999999"},
+         "--start: 99999999999999999999 is past the largest index"},
+        {{"g", "--count", "-99999999999999999999"},
+         "--count: must be a positive integer"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         int argc = 0;
