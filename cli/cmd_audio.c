@@ -186,7 +186,9 @@ mg_cmd_score_audio(int argc, char **argv)
         if (as_json) {
             json_t *j = mg_ascore_json(&s);
             char *txt;
-            json_object_set_new(j, "file", json_string(argv[i]));
+            /* a name that is not UTF-8: jansson's string was NULL, and
+             * the line had no "file" */
+            json_object_set_new(j, "file", mg_json_text(argv[i]));
             txt = mg_json_dump(j, 0);
             if (txt)
                 fputs(txt, stdout);

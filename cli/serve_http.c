@@ -53,25 +53,6 @@ serve_send_buf(struct MHD_Connection *c, unsigned status, const char *type,
     return rc;
 }
 
-json_t *
-serve_jstr(const char *s)
-{
-    json_t *j = json_string(s);
-    if (j)
-        return j;
-    /* not UTF-8 (a path of bytes, a child's message): jansson says NULL,
-     * json_pack failed with it, and the answer crashed the server */
-    char *t = strdup(s);
-    if (!t)
-        return NULL;
-    for (char *p = t; *p; p++)
-        if ((unsigned char)*p >= 0x80)
-            *p = '?';
-    j = json_string(t);
-    free(t);
-    return j;
-}
-
 enum MHD_Result
 serve_send_json(struct MHD_Connection *c, unsigned status, json_t *o)
 {
@@ -99,7 +80,7 @@ serve_send_error(struct MHD_Connection *c, unsigned status, const char *fmt,
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return serve_send_json(c, status, json_pack("{s:o}", "error",
-                                                serve_jstr(msg)));
+                                                mg_json_text(msg)));
 }
 
 enum MHD_Result

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jsonout.h"
 #include "procs.h"
 #include "sampledir.h"
 #include "midiread.h"
@@ -110,7 +111,7 @@ job_json(const job *j)
         json_object_set_new(o, "sample", json_string(ref));
     }
     if (j->state == J_FAILED)
-        json_object_set_new(o, "error", serve_jstr(j->error));
+        json_object_set_new(o, "error", mg_json_text(j->error));
     return o;
 }
 

@@ -51,8 +51,6 @@ typedef struct {
     int last_id;                /* the highest job id taken */
 } server;
 
-/* A JSON string of s; bytes that are not UTF-8 become '?'. */
-json_t *serve_jstr(const char *s);
 bool serve_known_genre(const server *s, const char *name, size_t len);
 enum MHD_Result serve_not_found(struct MHD_Connection *c);
 int64_t serve_now_ms(void);

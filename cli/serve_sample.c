@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "jdoc.h"
+#include "jsonout.h"
 #include "procs.h"
 #include "rfile.h"
 #include "sampledir.h"
@@ -424,6 +425,6 @@ serve_dataset_list(server *s, struct MHD_Connection *c)
         json_array_append_new(a, json_integer((json_int_t)idx[i]));
     free(idx);
     return serve_send_json(c, 200, json_pack("{s:o,s:o}", "root",
-                                             serve_jstr(s->dataset),
+                                             mg_json_text(s->dataset),
                                              "samples", a));
 }

@@ -22,6 +22,23 @@
 #define U64_TAG "\x01u64:"
 
 json_t *
+mg_json_text(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    char *t = strdup(s);
+    if (!t)
+        return NULL;
+    for (char *p = t; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    j = json_string(t);
+    free(t);
+    return j;
+}
+
+json_t *
 mg_json_u64(uint64_t v)
 {
     char buf[40];

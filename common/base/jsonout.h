@@ -20,6 +20,10 @@
 #include <stdint.h>
 
 json_t *mg_json_u64(uint64_t v);
+/* A string of text that may not be UTF-8 (a path, a file name, a child's
+ * message): jansson refuses such a string (NULL), so each byte that is
+ * not ASCII then becomes '?'. NULL only when out of memory. */
+json_t *mg_json_text(const char *s);
 /* Real rounded to `decimals` places (stable, readable annotations). */
 json_t *mg_json_real(double v, int decimals);
 /* Malloc'd text, ending in a newline; indent 2 (the layout above) or

@@ -68,6 +68,12 @@ done
 grep -qx "musicgen score-audio: --tempo-range: need LO:HI in BPM, got ''" e.txt ||
     die "--tempo-range without a value: $(cat e.txt)"
 "$MG_BIN" score-audio --tempo-range 80:100 noise.wav >/dev/null || die "--tempo-range 80:100"
+# --json names every file, also one whose name is not UTF-8 (its line had
+# no "file": jansson refuses such a string)
+cp noise.wav "$(printf 'n\377.wav')"
+"$MG_BIN" score-audio --json "$(printf 'n\377.wav')" noise.wav >j.txt || die "score-audio --json"
+grep -c '"file":' j.txt | grep -qx 2 || die "a --json line without its file: $(cut -c1-60 j.txt)"
+grep -q '"file":"n?.wav"' j.txt || die "the non-UTF-8 name: $(grep -o '"file":"[^"]*"' j.txt)"
 
 # A song whose WAV would pass 4 GiB (a RIFF size is 32 bits): 12 parts of
 # 64 bars of 12/8 at 20 BPM, 13824 s, as float at 44.1 kHz is 4.88 GB.
