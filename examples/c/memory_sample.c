@@ -49,6 +49,13 @@ main(int argc, char **argv)
         return 2;
     }
     cfg = musicgen_config_new();
+    /* SEED and INDEX checked by the library's parser, as --seed and
+     * --start ("x" was seed 0, "-1" index 2^64 - 1) */
+    if (musicgen_config_set(cfg, "seed", argv[1]) < 0 ||
+        musicgen_config_set(cfg, "start", argv[2]) < 0) {
+        fprintf(stderr, "%s\n", musicgen_config_error(cfg));
+        return 2;
+    }
     for (int i = 4; i < argc; i++) {
         char *eq = strchr(argv[i], '=');
         if (!eq) {

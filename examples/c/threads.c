@@ -106,9 +106,18 @@ main(int argc, char **argv)
         return 2;
     }
     n = atoi(argv[3]);
-    if (n < 1)
-        n = 1;
+    if (n < 1 || n > 4096) {
+        fprintf(stderr, "NTHREADS: 1..4096, not '%s'\n", argv[3]);
+        return 2;
+    }
     cfg = musicgen_config_new();
+    /* SEED and COUNT checked by the library's parser, as --seed and
+     * --count ("x" was seed 0, "-1" a count of 2^64 - 1) */
+    if (musicgen_config_set(cfg, "seed", argv[1]) < 0 ||
+        musicgen_config_set(cfg, "count", argv[2]) < 0) {
+        fprintf(stderr, "%s\n", musicgen_config_error(cfg));
+        return 2;
+    }
     for (int i = 4; i < argc; i++) {
         char *eq = strchr(argv[i], '=');
         if (eq)

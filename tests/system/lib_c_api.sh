@@ -50,6 +50,15 @@ SHORT="measures-per-part=intro=1,verse=1,chorus=1,bridge=1,outro=1"
     || die "CLI generate failed"
 ./mem 23 5 memout "$SHORT" sample-rate=22050 > mem.txt || die "memory_sample failed"
 grep -q "split=" mem.txt || die "memory_sample printed no row"
+# a SEED, INDEX or COUNT that is no such number is named (seed "x" was 0,
+# index -1 was 2^64 - 1)
+./mem x 5 bad > bad.txt 2>&1 && die "memory_sample took seed x"
+grep -q "^seed: must be an integer" bad.txt || die "memory_sample: $(cat bad.txt)"
+./mem 23 -1 bad > bad.txt 2>&1 && die "memory_sample took index -1"
+grep -q "^start: must be a non-negative integer, got '-1'" bad.txt || die "memory_sample: $(cat bad.txt)"
+./threads 23 -1 2 > bad.txt 2>&1 && die "threads took count -1"
+grep -q "^count: must be a positive integer" bad.txt || die "threads: $(cat bad.txt)"
+[ ! -e bad ] || die "memory_sample wrote bad/"
 ./mem_static 23 5 memout_static "$SHORT" sample-rate=22050 >/dev/null || die "static memory_sample failed"
 n=0
 for f in $(cd cli/000005 && find . -type f | sort); do
