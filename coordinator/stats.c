@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "dlog.h"
+#include "jsonout.h"
 
 #define RECENT 20
 #define FAILS 50
@@ -224,16 +225,16 @@ row_json(const row_rec *r)
 {
     char at[40];
     mg_rfc3339(at, sizeof at, r->at_ms);
-    json_t *o = json_pack("{s:I,s:s,s:b,s:f,s:f,s:s,s:s}",
+    json_t *o = json_pack("{s:I,s:s,s:b,s:f,s:f,s:o,s:s}",
                           "index", (json_int_t)r->index,
                           "status", r->ok ? "ok" : "failed",
                           "skipped", r->skipped, "score", r->score,
                           "duration_seconds", r->duration,
-                          "worker", r->worker, "at", at);
+                          "worker", mg_json_text(r->worker), "at", at);
     if (o && r->render_s >= 0)
         json_object_set_new(o, "render_seconds", json_real(r->render_s));
     if (o && !r->ok)
-        json_object_set_new(o, "error", json_string(r->error));
+        json_object_set_new(o, "error", mg_json_text(r->error));
     return o;
 }
 
@@ -244,7 +245,10 @@ mg_stats_json(mg_stats *s)
     int64_t now = mg_wall_ms();
     const mg_stats_progress *p = &s->prog;
     json_t *o = json_object();
-    json_object_set_new(o, "title", json_string(s->title));
+    /* text that is not UTF-8 (an --out path, a worker's identity or
+     * error) was NULL to jansson: the title, a worker or a row went
+     * missing from the page */
+    json_object_set_new(o, "title", mg_json_text(s->title));
     json_object_set_new(o, "total", json_integer((json_int_t)p->total));
     /* the counters are live; the snapshot is as old as the last tick */
     uint64_t failed = s->failed0 + s->failed_rows;
@@ -267,7 +271,8 @@ mg_stats_json(mg_stats *s)
     json_t *ws = json_array();
     for (size_t i = 0; i < s->nworkers; i++) {
         const mg_stats_worker *w = &s->workers[i];
-        json_t *x = json_pack("{s:s,s:s,s:f,s:I}", "identity", w->identity,
+        json_t *x = json_pack("{s:o,s:s,s:f,s:I}", "identity",
+                              mg_json_text(w->identity),
                               "state", w->joined ? "joined" : "greeted",
                               "last_heartbeat_seconds_ago",
                               (double)(now - w->last_seen_ms) / 1000.0,

@@ -3,7 +3,8 @@
  * counters start from the ledger's rows and only grow, histogram buckets
  * are cumulative with +Inf equal to _count and _sum the sum, failures and
  * recent rows come newest first (and a worker name from the wire stays a
- * JSON string), a publish replaces the worker snapshot. Also the PNG
+ * JSON string, one that is not UTF-8 too), a publish replaces the worker
+ * snapshot. Also the PNG
  * writer behind the spectrograms: signature, chunk CRCs, and the stored
  * deflate stream giving back the very pixels (decoded here by hand).
  */
@@ -111,6 +112,36 @@ counters_and_histograms(void **state)
     assert_null(s);
 }
 
+/* Text that is not UTF-8 (an --out path in the title, a worker's
+ * identity, its error): each was NULL to jansson and went missing from
+ * status.json (the page's title blank, a worker or its row gone). */
+static void
+not_utf8_text_stays(void **state)
+{
+    (void)state;
+    mg_stats *s = mg_stats_new("run -> o\377", 0, 0, 10);
+    assert_non_null(s);
+    mg_stats_row(s, "w\377", 1, false, false, 0, 0, "o\377/x: no", 0.1);
+    mg_stats_worker w[1] = {{"w\377", true, 0, 7, 0, 8, 1}};
+    mg_stats_progress p = {10, 1, 1, 1.0, 9, 1, 1, false};
+    mg_stats_publish(s, &p, w, 1);
+    char *js = mg_stats_json(s);
+    json_t *o = json_loads(js, 0, NULL);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "title")),
+                        "run -> o?");
+    json_t *x = json_array_get(json_object_get(o, "workers"), 0);
+    assert_string_equal(json_string_value(json_object_get(x, "identity")),
+                        "w?");
+    json_t *f = json_array_get(json_object_get(o, "failures"), 0);
+    assert_string_equal(json_string_value(json_object_get(f, "worker")), "w?");
+    assert_string_equal(json_string_value(json_object_get(f, "error")),
+                        "o?/x: no");
+    json_decref(o);
+    free(js);
+    mg_stats_destroy(&s);
+}
+
 static uint32_t
 crc(const uint8_t *p, size_t n)
 {
@@ -208,6 +239,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(counters_and_histograms),
+        cmocka_unit_test(not_utf8_text_stays),
         cmocka_unit_test(png_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
