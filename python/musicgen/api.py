@@ -305,7 +305,7 @@ class Engine(_Closing):
             if p.value:
                 try:
                     r = _result(L, p.value, root)
-                    if not r.skipped or _orphan(root, r):
+                    if _needs_row(root, r):
                         _append_manifest(root, _native.text(
                             L.musicgen_sample_manifest_row(
                                 p.value, _native.enc(_now()))))
@@ -373,16 +373,17 @@ def _now():
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-# The indices each manifest.jsonl has rows for, read incrementally (each
-# call reads only what was appended since): a sample found complete gets
-# its row when the manifest has none (_orphan) - its writer was killed
-# between publishing the sample and appending the row, and every re-run
-# skipped it, so it stayed an orphan.
-# {root: [(dev, inode), bytes read, indices]}
+# What each manifest.jsonl's rows say, read incrementally (each call reads
+# only what was appended since): {root: [(dev, inode), bytes read,
+# {index: its last row is "ok"}]}. generate() appends a row a complete
+# sample lacks (_needs_row: its writer was killed between publishing the
+# sample and appending the row, and every re-run skipped it, so it
+# stayed an orphan) and no failed row over a failed one (a re-run of a
+# loop added one per failed sample each time; verify: "duplicate row").
 _rows_seen = {}
 _rows_lock = threading.Lock()
 _ROW_INDEX = re.compile(rb'"sample_index":\s*([0-9]+)')
-
+_ROW_OK = re.compile(rb'"status":\s*"ok"')
 
 # A sample published this recently may be another writer's that is about
 # to append its row (two generate() calls of one index at once): only an
@@ -390,10 +391,12 @@ _ROW_INDEX = re.compile(rb'"sample_index":\s*([0-9]+)')
 _SETTLED_S = 60
 
 
-def _orphan(root, r):
-    """Is the complete sample of result r without a manifest row, and too
-    old for its writer to be still appending it?"""
-    if _has_row(root, r.sample_index):
+def _needs_row(root, r):
+    """Does result r go into root's manifest?"""
+    last = _last_row(root, r.sample_index)
+    if not r.skipped:
+        return not (r.status == "failed" and last is False)
+    if last is not None:
         return False
     try:
         age = time.time() - os.stat(os.path.join(r.sample_dir,
@@ -403,26 +406,30 @@ def _orphan(root, r):
     return age > _SETTLED_S
 
 
-def _has_row(root, index):
+def _last_row(root, index):
+    """True / False: the manifest's last row for index is ok / is not;
+    None: it has none."""
     path = os.path.join(root, "manifest.jsonl")
     with _rows_lock:
         try:
             f = open(path, "rb")
         except FileNotFoundError:
-            return False
+            return None
         with f:
             st = os.fstat(f.fileno())
             seen = _rows_seen.get(root)
             if (seen is None or seen[0] != (st.st_dev, st.st_ino)
                     or st.st_size < seen[1]):   # replaced or cut: again
-                seen = _rows_seen[root] = [(st.st_dev, st.st_ino), 0, set()]
+                seen = _rows_seen[root] = [(st.st_dev, st.st_ino), 0, {}]
             f.seek(seen[1])
             new = f.read()
             end = new.rfind(b"\n") + 1        # whole lines only
-            seen[2].update(int(m.group(1))
-                           for m in _ROW_INDEX.finditer(new, 0, end))
+            for line in new[:end].split(b"\n"):
+                m = _ROW_INDEX.search(line)
+                if m:
+                    seen[2][int(m.group(1))] = bool(_ROW_OK.search(line))
             seen[1] += end
-            return index in seen[2]
+            return seen[2].get(index)
 
 
 def _append_manifest(root, row):

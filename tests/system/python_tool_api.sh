@@ -244,6 +244,13 @@ os.utime("killed/000001/sample.json", (t, t))
 for i in (1, 0, 1):
     assert generate(Config(sample_index=i, **cfg)).skipped
 assert open("killed/manifest.jsonl").read().count("\n") == 2
+# a loop run again over a sample the gate rejects adds no second failed
+# row (one per failed sample per run: verify's "duplicate row")
+gate = dict(cfg, min_musicality_score=1.0, sample_index=2)
+for _ in range(3):
+    assert generate(Config(**gate)).status == "failed"
+rows = open("killed/manifest.jsonl").read()
+assert rows.count("\n") == 3 and rows.count('"status":"failed"') == 1, rows
 PYEOF
 "$MG_BIN" licenses killed > /dev/null && "$MG_BIN" verify killed > vk.txt || die "killed is not whole: $(cat vk.txt)"
 echo "python_tool_api ok"
