@@ -34,6 +34,7 @@
 #include "config.h"
 #include "genre.h"
 #include "genre_priv.h"
+#include "rfile.h"
 #include "sampledir.h"
 #include "song.h"
 
@@ -261,15 +262,23 @@ genre_new(int argc, char **argv)
     char from_dir[1024];
     snprintf(from_dir, sizeof from_dir, "%s", dir);
     if (from) {
-        char p[1400];
-        json_error_t je;
+        char p[1400], why[1600];
         json_t *spec = NULL;
         for (int t = 0; t < 2 && !spec && !strchr(from, '/'); t++) {
             if (t == 1)
                 snprintf(from_dir, sizeof from_dir, "%s/genres",
                          mg_data_dir());
             snprintf(p, sizeof p, "%s/%s/spec.json", from_dir, from);
-            spec = json_load_file(p, 0, &je);
+            if (access(p, F_OK))
+                continue;
+            /* a regular file only (a FIFO there hung the wizard), and a
+             * spec.json that does not parse is named as such (it was
+             * 'no genre NAME') */
+            if (!(spec = mg_rfile_json(p, 0, why, sizeof why))) {
+                fprintf(stderr, "musicgen genre new: --from %s: %s\n", from,
+                        why);
+                return 2;
+            }
         }
         if (!spec) {
             fprintf(stderr, "musicgen genre new: --from %s: no genre %s in "

@@ -144,5 +144,14 @@ cp -R g/flaggenre keep && ln -s "$PWD/keep" g/linked
 grep -q "longer than 2046 characters; try again" long.txt || die "a long answer not refused whole"
 grep -q "description" long.txt || die "the answer after a long one not taken"
 [ ! -e g/myname ] && [ ! -e g/other ] || die "a genre written from a cut answer"
+# --from a genre whose spec.json does not parse, or is a FIFO: named as
+# such, at once (it said 'no genre NAME', and the FIFO hung the wizard)
+mkdir -p g/brokenspec g/fifospec && echo '{' >g/brokenspec/spec.json && mkfifo g/fifospec/spec.json
+timeout 20 "$MG_BIN" genre new --genres-dir g --yes --from brokenspec --name b2 2>bad.txt
+[ $? -eq 2 ] && grep -q "^musicgen genre new: --from brokenspec: g/brokenspec/spec.json:2: " bad.txt ||
+    die "--from a broken genre: $(cat bad.txt)"
+timeout 20 "$MG_BIN" genre new --genres-dir g --yes --from fifospec --name b2 2>bad.txt
+[ $? -eq 2 ] && grep -q "fifospec/spec.json: is a FIFO" bad.txt || die "--from a FIFO: $(cat bad.txt)"
+rm -rf g/brokenspec g/fifospec
 "$MG_BIN" genre new --midi | grep -q " 38  snare" || die "--midi table"
 echo "wizard: re-asked a wrong value, wrote a genre that loads and generates"
