@@ -280,6 +280,10 @@ class NativeConfig:
             if L.musicgen_config_set(self._p, _native.enc(k), _native.enc(v)):
                 msg = _native.text(L.musicgen_config_error(self._p))
                 self.close()
+                # a value the caller did not write names where it came from
+                field = "dataset_root" if k == "out" else k.replace("-", "_")
+                if field in cfg._from_env:
+                    msg += " (from %s)" % _ENV[field][0]
                 raise ValueError("Config: %s" % msg)
 
     @property

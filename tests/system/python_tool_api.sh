@@ -253,4 +253,17 @@ rows = open("killed/manifest.jsonl").read()
 assert rows.count("\n") == 3 and rows.count('"status":"failed"') == 1, rows
 PYEOF
 "$MG_BIN" licenses killed > /dev/null && "$MG_BIN" verify killed > vk.txt || die "killed is not whole: $(cat vk.txt)"
+# a bad value from a MUSICGEN_* variable names the variable (the caller
+# wrote no count: 'count: must be a positive integer, got '-1'' alone)
+MUSICGEN_COUNT=-1 "$PY" - <<'PYEOF' || die "a bad MUSICGEN_COUNT not named"
+from musicgen import generate_batch, Config
+for kw, tail in (({}, " (from MUSICGEN_COUNT)"), ({"count": -2}, "'-2'")):
+    try:
+        generate_batch(Config(global_seed=1, dataset_root="envbad", **kw))
+    except ValueError as e:
+        assert str(e).startswith("Config: count: must be a positive integer") \
+            and str(e).endswith(tail), e
+    else:
+        raise SystemExit("accepted")
+PYEOF
 echo "python_tool_api ok"
