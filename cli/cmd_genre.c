@@ -34,6 +34,7 @@
 #include "config.h"
 #include "genre.h"
 #include "genre_priv.h"
+#include "errmsg.h"
 #include "rfile.h"
 #include "sampledir.h"
 #include "song.h"
@@ -44,22 +45,30 @@ static char starters_dir[1200];
 /* ---- writing ---- */
 
 static int
-copy_file(const char *from, const char *to)
+copy_file(const char *from, const char *to, char *why, size_t n)
 {
-    FILE *a = fopen(from, "rb"), *b = a ? fopen(to, "wb") : NULL;
-    int rc = -1;
-    if (a && b) {
-        char buf[8192];
-        size_t n;
-        rc = 0;
-        while ((n = fread(buf, 1, sizeof buf, a)) > 0)
-            if (fwrite(buf, 1, n, b) != n)
-                rc = -1;
-    }
-    if (a)
+    /* a regular file only: a FIFO in the --from genre hung the copy */
+    FILE *a, *b;
+    if (mg_rfile_open(from, 0, &a, why, n))
+        return -1;
+    if (!(b = fopen(to, "wb"))) {
+        mg_errf(why, n, "%s: %s", to, strerror(errno));
         fclose(a);
-    if (b && fclose(b))
+        return -1;
+    }
+    char buf[8192];
+    size_t got;
+    int rc = 0;
+    while ((got = fread(buf, 1, sizeof buf, a)) > 0)
+        if (fwrite(buf, 1, got, b) != got)
+            rc = -1;
+    if (ferror(a))
         rc = -1;
+    fclose(a);
+    if (fclose(b))
+        rc = -1;
+    if (rc)
+        mg_errf(why, n, "%s: cannot copy it to %s", from, to);
     return rc;
 }
 
@@ -398,9 +407,10 @@ genre_new(int argc, char **argv)
         char src[1600], dst[1700];
         drum_src(src, sizeof src, style, k, from_dir, from);
         snprintf(dst, sizeof dst, "%s/drums_%s.txt", gdir, ts_file(k));
-        if (copy_file(src, dst)) {
-            fprintf(stderr, "musicgen genre new: no %s drum patterns for %s "
-                    "(%s)\n", style, k, src);
+        char why[1800];
+        if (copy_file(src, dst, why, sizeof why)) {
+            fprintf(stderr, "musicgen genre new: %s drum patterns for %s: "
+                    "%s\n", style, k, why);
             goto out;
         }
     }

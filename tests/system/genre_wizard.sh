@@ -152,6 +152,13 @@ timeout 20 "$MG_BIN" genre new --genres-dir g --yes --from brokenspec --name b2 
     die "--from a broken genre: $(cat bad.txt)"
 timeout 20 "$MG_BIN" genre new --genres-dir g --yes --from fifospec --name b2 2>bad.txt
 [ $? -eq 2 ] && grep -q "fifospec/spec.json: is a FIFO" bad.txt || die "--from a FIFO: $(cat bad.txt)"
-rm -rf g/brokenspec g/fifospec
+# drums 'from' a genre whose pattern file is a FIFO: refused at once (the
+# copy hung)
+cp -R "$MUSICGEN_DATA_DIR/genres/jazz" g/fifodrums && rm g/fifodrums/drums_44.txt &&
+    mkfifo g/fifodrums/drums_44.txt
+timeout 20 "$MG_BIN" genre new --genres-dir g --yes --from fifodrums --drums from --name b3 2>bad.txt
+[ $? -eq 1 ] && grep -q "fifodrums/drums_44.txt: is a FIFO" bad.txt || die "drums from a FIFO: $(cat bad.txt)"
+[ ! -e g/b3 ] || die "a refused genre was left behind"
+rm -rf g/brokenspec g/fifospec g/fifodrums
 "$MG_BIN" genre new --midi | grep -q " 38  snare" || die "--midi table"
 echo "wizard: re-asked a wrong value, wrote a genre that loads and generates"
