@@ -34,6 +34,7 @@
 #include "pools.h"
 #include "procs.h"
 #include "progress.h"
+#include "rfile.h"
 #include "sampledir.h"
 #include "seed.h"
 #include "worker.h"
@@ -229,8 +230,10 @@ mg_cmd_generate(int argc, char **argv)
     /* A tree of another run (its ledger gone, so the run check cannot
      * tell): its manifest's first "ok" row must carry this run's seed for
      * its index, or the run would rewrite that manifest with rows of its
-     * own over samples of another */
-    char mpath[1300], ledger_p[1300];
+     * own over samples of another; and that row's sample.json this run's
+     * options (checked once the engine knows the fingerprint, below) */
+    char mpath[1300], ledger_p[1300], first[1400] = "";
+    uint64_t first_seed = 0;
     snprintf(mpath, sizeof mpath, "%s/manifest.jsonl", cfg.out_dir);
     snprintf(ledger_p, sizeof ledger_p, "%s/.musicgen/ledger.sqlite",
              cfg.out_dir);
@@ -262,6 +265,11 @@ mg_cmd_generate(int argc, char **argv)
                 mg_dsmanifest_destroy(&m);
                 return 1;
             }
+            const char *rel = json_string_value(json_object_get(row, "path"));
+            if (rel && !strstr(rel, ".."))
+                snprintf(first, sizeof first, "%s/%s/sample.json",
+                         cfg.out_dir, rel);
+            first_seed = want;
             break;
         }
         mg_dsmanifest_destroy(&m);
@@ -279,6 +287,21 @@ mg_cmd_generate(int argc, char **argv)
         fprintf(stderr, "musicgen generate: %s\n", err);
         return 1;
     }
+    /* seeds past 2^63: read as reals (mg_sample_of_run reads no seed) */
+    json_t *fj = first[0] ? mg_rfile_json(first, JSON_DECODE_INT_AS_REAL,
+                                          err, sizeof err)
+                          : NULL;
+    char why[200];
+    if (fj && mg_sample_of_run(fj, &cfg, mg_engine_fingerprint(e),
+                               first_seed, why, sizeof why)) {
+        fprintf(stderr, "musicgen generate: --out %s holds another run: "
+                "%s is not this run's sample (%s); give that run's --seed "
+                "and options, or another --out\n", cfg.out_dir, first, why);
+        json_decref(fj);
+        mg_engine_destroy(&e);
+        return 1;
+    }
+    json_decref(fj);
     /* A run killed -9 (or a power loss) leaves the temporary directories
      * of the samples in flight: remove those whose writers are provably
      * gone (a dead pid of this host, or untouched for a day), never a

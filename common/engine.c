@@ -606,16 +606,28 @@ mg_sample_of_run(const json_t *j, const mg_config *c, const mg_fingerprint *fp,
                  uint64_t seed, char *why, size_t n)
 {
     bool audio = mg_output_has_audio(c->output_mode);
-    const char *names[MG_MAX_GENRES];
-    char genre_key[MG_MAX_GENRES * 65 + 8];
-    for (int i = 0; i < c->ngenres; i++)
-        names[i] = c->genres[i];
-    if (mg_genre_key(genre_key, sizeof genre_key, names, c->ngenres))
-        genre_key[0] = 0;
+    /* the genres asked for, in their order: a merge takes the first
+     * one's form and style, so -g latin -g jazz is another run than
+     * -g jazz -g latin (the same genre_key) */
+    json_t *gl = json_object_get(j, "genres");
+    bool same = json_is_array(gl) && json_array_size(gl) == (size_t)c->ngenres;
+    for (int i = 0; same && i < c->ngenres; i++) {
+        const char *g = json_string_value(json_array_get(gl, (size_t)i));
+        same = g && !strcmp(g, c->genres[i]);
+    }
+    if (!same) {
+        char want[200] = "", *have = json_dumps(gl, JSON_COMPACT);
+        for (int i = 0, k = 0; i < c->ngenres && k < (int)sizeof want; i++)
+            k += snprintf(want + k, sizeof want - (size_t)k, "%s\"%s\"",
+                          i ? "," : "", c->genres[i]);
+        snprintf(why, n, "its genres are %.80s, this run's [%.80s]",
+                 have ? have : "(none)", want);
+        free(have);
+        return -1;
+    }
     const struct {
         const char *key, *want;
     } f[] = {
-        {"genre_key", genre_key},
         {"output_mode", mg_output_mode_name(c->output_mode)},
         {"split", mg_split_name(mg_split_of(seed, c->split))},
         {"genres_hash", fp->genres_hash},

@@ -107,18 +107,28 @@ cmp -s noledger/manifest.jsonl nl-before.jsonl || die "the refused run changed t
 "$MG_BIN" generate --seed 9 --count 12 --out noledger --output-mode midi-only -q ||
     die "its own seed refused"
 check_run noledger 9 12 || die "the run resumed without its ledger"
-# the same seed with another genre or output mode over that tree: its
+# the same seed with another genre (or the same genres in another order:
+# a merge takes the first one's form) or output mode over that tree: its
 # samples were taken for this run's ("done: 12 ok, 12 already present",
-# a mix-only run holding no mix.wav, verify 'whole'); refused, naming
-# what differs, and nothing is made
-for opt in "-g jazz --output-mode midi-only:genre_key is 'default', this run's 'jazz'" \
+# a mix-only run holding no mix.wav, verify 'whole'); refused before
+# anything is made, naming what differs
+for opt in "-g jazz --output-mode midi-only:genres are [], this run's [\"jazz\"]" \
            "--output-mode mix-only:output_mode is 'midi-only', this run's 'mix-only'"; do
     rm -rf nl2 && cp -R noledger nl2 && rm -rf nl2/.musicgen
+    cp nl2/manifest.jsonl nl2-before.jsonl
     "$MG_BIN" generate --seed 9 --count 13 --out nl2 ${opt%%:*} \
-        --workers 1 2> nl2.log && die "${opt%%:*} over another run's samples accepted"
-    grep -q "holds a sample of another run (its ${opt#*:})" nl2.log ||
+        2> nl2.log && die "${opt%%:*} over another run's samples accepted"
+    grep -qxF "musicgen generate: --out nl2 holds another run: nl2/000000/sample.json is not this run's sample (its ${opt#*:}); give that run's --seed and options, or another --out" nl2.log ||
         die "${opt%%:*}, no ledger: $(cat nl2.log)"
     [ ! -e nl2/000012 ] && [ -z "$(find nl2 -name mix.wav)" ] ||
         die "${opt%%:*} over another run's samples made one"
+    cmp -s nl2/manifest.jsonl nl2-before.jsonl || die "${opt%%:*} changed the manifest"
 done
+# the manifest gone as well: the first sample found is refused by the
+# worker that finds it, with the same reason
+rm -rf nl2 && cp -R noledger nl2 && rm -rf nl2/.musicgen nl2/manifest.jsonl
+"$MG_BIN" generate --seed 9 --count 12 --out nl2 -g latin,jazz \
+    --output-mode midi-only --workers 1 2> nl2.log && die "no manifest: accepted"
+grep -qF "nl2/000000 holds a sample of another run (its genres are [], this run's [\"latin\",\"jazz\"])" nl2.log ||
+    die "no manifest: $(cat nl2.log)"
 echo "grow ok"
