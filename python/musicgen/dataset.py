@@ -201,7 +201,15 @@ class Dataset:
                         continue
                     try:
                         row = json.loads(line)
-                        index = int(row["sample_index"])
+                        index = row["sample_index"]
+                        # a number, as export reads it ("1" and true are
+                        # no index: int() made them rows of 1)
+                        if isinstance(index, bool) or not (
+                                isinstance(index, int) or
+                                isinstance(index, float) and index.is_integer()):
+                            raise ValueError("sample_index %r is no index"
+                                             % (index,))
+                        index = int(index)
                         if index < 0:
                             raise ValueError("negative sample_index")
                     except (ValueError, KeyError, TypeError) as e:

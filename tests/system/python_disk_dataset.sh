@@ -300,4 +300,26 @@ except KeyError:
     pass
 assert ds[0].midi("melody")[:4] == b"MThd"
 PYEOF
+# a hand-edited row whose sample_index is a string or true is no row, as
+# export reads it (int() made them rows of 1 and 3, their split used)
+cp -R sharded edited
+"$PY" - <<'PYEOF' || die "edit the manifest"
+import json
+lines = open("edited/manifest.jsonl").read().splitlines()
+for n, v in ((1, "1"), (3, True)):
+    r = json.loads(lines[n]); assert r["sample_index"] == n
+    r["sample_index"] = v
+    r["split"] = "test" if json.load(open("edited/" + r["path"] + "/sample.json"))["split"] != "test" else "train"
+    lines[n] = json.dumps(r)
+open("edited/manifest.jsonl", "w").write("\n".join(lines) + "\n")
+PYEOF
+"$MG_BIN" export edited --out edited.jsonl --split test 2> /dev/null || die "export edited"
+PYTHONPATH="$MG_SRC/python" "$PY" - <<'PYEOF' || die "a string or true sample_index read as a row"
+import json
+from musicgen.dataset import Dataset
+ds = Dataset("edited", split="test")
+want = [json.loads(l)["sample_index"] for l in open("edited.jsonl")]
+assert ds.indices == want, (ds.indices, want)
+assert [b.split(":")[0] for b in ds.bad_rows] == ["line 2", "line 4"], ds.bad_rows
+PYEOF
 echo "python_disk_dataset ok"
