@@ -19,6 +19,12 @@ segment between tempo changes). Then, per sample:
   - notes: every note of every layer file (note_on .. note_off) equals the
     notes annotation one for one (onset and offset within 1.5 us, pitch,
     velocity), and the layer's program equals its instrument;
+  - every layer file carries the conductor track of melody.mid and ends
+    where it does; instruments (notes count, 1-based channel) match it;
+  - every chord's harte label names the pitch classes of its voicing
+    (root, quality, the inversion's bass as the lowest voiced note), and
+    every harmony note sounds a pitch class of the chord in force at its
+    onset (the layer's timing offset and jitter allowed for);
   - swing: over the x/4 parts, and apart over the x/8 parts, the median
     position of the off-beat onsets of a swing cell (quarter in x/4, eighth
     in x/8), those between 0.42 of the cell and 0.1 past the recorded
@@ -38,6 +44,39 @@ import mido
 
 TOL = 1.5e-6
 LAYERS = ("beat", "melody", "harmony", "bassline")
+PCS = {n: i for i, n in enumerate(
+    "C C# D D# E F F# G G# A A# B".split())}
+# Harte shorthands (Harte 2005) as semitones over the root
+SHORT = {"maj": (0, 4, 7), "min": (0, 3, 7), "dim": (0, 3, 6),
+         "aug": (0, 4, 8), "maj7": (0, 4, 7, 11), "min7": (0, 3, 7, 10),
+         "7": (0, 4, 7, 10), "dim7": (0, 3, 6, 9), "hdim7": (0, 3, 6, 10),
+         "minmaj7": (0, 3, 7, 11), "maj6": (0, 4, 7, 9),
+         "min6": (0, 3, 7, 9), "9": (0, 4, 7, 10, 2),
+         "maj9": (0, 4, 7, 11, 2), "min9": (0, 3, 7, 10, 2),
+         "sus2": (0, 2, 7), "sus4": (0, 5, 7)}
+
+
+def degree(t):
+    """A Harte degree ('b3', '#5', '9') in semitones, mod 12."""
+    acc = t.count("#") - t.count("b")
+    d = int(t.lstrip("b#"))
+    return ([0, 2, 4, 5, 7, 9, 11][(d - 1) % 7] + acc) % 12
+
+
+def harte_pcs(h):
+    """Pitch classes and bass pitch class (None: the root) of a label."""
+    root, rest = h.split(":")
+    rest, _, bass = rest.partition("/")
+    sh, _, ivs = rest.partition("(")
+    pcs = set(SHORT[sh]) if sh else set()
+    for x in filter(None, ivs.rstrip(")").split(",")):
+        if x.startswith("*"):
+            pcs.discard(degree(x[1:]))
+        else:
+            pcs.add(degree(x))
+    r = PCS[root]
+    return ({(r + x) % 12 for x in pcs},
+            (r + degree(bass)) % 12 if bass else r)
 
 
 class Map:
@@ -98,6 +137,17 @@ def check(sd):
         elif m.type == "end_of_track":
             end = t
     mp = Map(ppq, tempi)
+    cond_events = [(t, str(m)) for t, m in absolute(cond)]
+    for l in LAYERS:
+        other = mids[l].tracks[0]
+        if [(t, str(m)) for t, m in absolute(other)
+                if m.type != "track_name"] != \
+                [x for x in cond_events if "track_name" not in x[1]]:
+            bad("%s.mid: conductor track differs from melody.mid's" % l)
+        ends = [list(absolute(tr))[-1][0] for tr in mids[l].tracks]
+        if any(e != end for e in ends):
+            bad("%s.mid: tracks end at %s, the conductor at %d" % (
+                l, ends, end))
     got = [(e["tick"], e["us_per_quarter"]) for e in s["tempo_map"]]
     if got != tempi:
         bad("tempo_map %s != MIDI tempi %s" % (got[:4], tempi[:4]))
@@ -178,6 +228,35 @@ def check(sd):
                 break
         if l != "beat" and prog != a["instrument"]:
             bad("%s: program %r, instrument %r" % (l, prog, a["instrument"]))
+        inst = s["instruments"][l]
+        chans = {m.channel + 1 for _, m in absolute(mids[l].tracks[1])
+                 if m.type == "note_on"}
+        if inst["notes"] != len(notes) or chans - {inst["channel"]}:
+            bad("%s: instruments %r, MIDI %d notes on channels %s" % (
+                l, inst, len(notes), sorted(chans)))
+        if l == "harmony":
+            hnotes = notes
+    # Chord labels against their voicings, and the harmony layer against
+    # the chords: a note's onset may sit off the chord's span by the
+    # layer's timing offset and jitter (clipped at 2.5 sd).
+    for c in s["chords"]:
+        pcs, bass = harte_pcs(c["harte"])
+        low = min(c["voicing"]) % 12
+        if pcs != {p % 12 for p in c["voicing"]} or \
+                (low != bass and c["quality"] != "power"):
+            bad("chord %s, voicing %s" % (c["harte"], c["voicing"]))
+    perf = s["performance"]
+    slack = 0.005 + (abs(perf["offset_ms"]["harmony"]) +
+                     2.5 * perf["jitter_ms"]["harmony"]) / 1000
+    spans = [(c["start_seconds"], c["end_seconds"],
+              {p % 12 for p in c["voicing"]}) for c in s["chords"]]
+    for t0, _, p, _ in hnotes:
+        on = mp.sec(t0)
+        if not any(a - slack <= on < b + slack and p % 12 in pcs
+                   for a, b, pcs in spans):
+            bad("harmony note %d at %.6f s is in no chord sounding then" % (
+                p, on))
+            break
     # Swing, measured on the drum and melody onsets: per layer, the median
     # offset of the onsets near a cell start (the layer's laid-back or
     # pushed timing) is taken off the positions of the onsets in the
