@@ -396,8 +396,8 @@ def _needs_row(root, r):
     last = _last_row(root, r.sample_index)
     if not r.skipped:
         return not (r.status == "failed" and last is False)
-    if last is not None:
-        return False
+    if last:        # complete, and so is its row (a failed last row is
+        return False    # not: a laxer run's killed writer)
     try:
         age = time.time() - os.stat(os.path.join(r.sample_dir,
                                                  "sample.json")).st_mtime

@@ -251,6 +251,26 @@ for _ in range(3):
     assert generate(Config(**gate)).status == "failed"
 rows = open("killed/manifest.jsonl").read()
 assert rows.count("\n") == 3 and rows.count('"status":"failed"') == 1, rows
+# made by a laxer run whose writer was then killed: complete, its last
+# row failed; an old such sample gets its ok row (readers take the last
+# row; verify names the two rows of one index)
+gate["dataset_root"] = "laxer"
+assert generate(Config(**gate)).status == "failed"
+pid = os.fork()
+if pid == 0:
+    L = _native.lib()
+    real = L.musicgen_generate_to_dir
+    def killed(*a):
+        real(*a)
+        os._exit(9)
+    L.musicgen_generate_to_dir = killed
+    generate(Config(**dict(gate, min_musicality_score=0.0)))
+    os._exit(0)
+assert os.waitpid(pid, 0)[1] >> 8 == 9
+os.utime("laxer/000002/sample.json", (t, t))
+assert generate(Config(**dict(gate, min_musicality_score=0.0))).skipped
+rows = open("laxer/manifest.jsonl").read().splitlines()
+assert len(rows) == 2 and '"status":"ok"' in rows[-1], rows
 PYEOF
 "$MG_BIN" licenses killed > /dev/null && "$MG_BIN" verify killed > vk.txt || die "killed is not whole: $(cat vk.txt)"
 # a bad value from a MUSICGEN_* variable names the variable (the caller
