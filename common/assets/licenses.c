@@ -17,6 +17,7 @@
 #include "config.h"
 #include "errmsg.h"
 #include "pools.h"
+#include "rfile.h"
 #include "song.h"
 
 typedef struct {
@@ -119,7 +120,9 @@ mg_licenses_add_json(mg_licenses *l, const json_t *sf)
 static long
 slurp(const char *path, char **buf, size_t *cap)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO where a sample.json belongs is refused by the
+     * fstat below instead of holding `licenses` (and a run's end) */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     size_t n = 0;
     struct stat st;
 
@@ -223,9 +226,10 @@ mg_licenses_write(const char *root, const char *sf_dir, int *nfonts,
 
     if (!l) return mg_errf(err, errlen, "LICENSES.md: out of memory");
     snprintf(path, sizeof path, "%s/manifest.jsonl", root);
-    m = fopen(path, "r");
-    if (!m) {
-        mg_errf(err, errlen, "LICENSES.md: %s: %s", path, strerror(errno));
+    /* a regular file only: a FIFO manifest hung the command */
+    char why[1400];
+    if (mg_rfile_open(path, 0, &m, why, sizeof why)) {
+        mg_errf(err, errlen, "LICENSES.md: %s", why);
         goto out;
     }
     while (fgets(line, sizeof line, m)) {

@@ -4,7 +4,8 @@
  * sample.json counts - not a nested member of that name, not the text
  * of a string - however the file is laid out; a sample without the key
  * still counts as a finished sample; failed rows and unreadable files do
- * not.
+ * not, nor a FIFO where a sample.json is (it hung the command); a FIFO
+ * manifest is one error line.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,7 +52,7 @@ top_level_fonts_only(void **state)
     snprintf(sd, sizeof sd, "%s/sf", root);
     mkdir(sd, 0755);
     put("sf/registry.json", "{\"fonts\": []}\n");
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         char d[300];
         snprintf(d, sizeof d, "%s/%06d", root, i);
         mkdir(d, 0755);
@@ -75,13 +76,23 @@ top_level_fonts_only(void **state)
     put("000003/sample.json",
         "{\"soundfonts\":{\"beat\":" FONT("Y") "}}");
     put("000004/sample.json", "{\"soundfonts\": {\"beat\": ");
+    /* 5: ok, but its sample.json a FIFO (the read hung, and with it
+     * `licenses` and the end of a run) */
+    {
+        char p[512];
+        snprintf(p, sizeof p, "%s/000005/sample.json", root);
+        assert_int_equal(mkfifo(p, 0644), 0);
+    }
     put("manifest.jsonl",
         "{\"path\": \"000000\", \"status\": \"ok\"}\n"
         "{\"path\": \"000001\", \"status\": \"ok\"}\n"
         "{\"path\": \"000002\", \"status\": \"ok\"}\n"
         "{\"path\": \"000003\", \"status\": \"failed\"}\n"
-        "{\"path\": \"000004\", \"status\": \"ok\"}\n");
+        "{\"path\": \"000004\", \"status\": \"ok\"}\n"
+        "{\"path\": \"000005\", \"status\": \"ok\"}\n");
+    alarm(30);      /* a hang fails the test instead of holding it */
     assert_int_equal(mg_licenses_write(root, sd, &nf, err, sizeof err), 0);
+    alarm(0);
     assert_int_equal(nf, 3);
     {
         char p[512];
@@ -101,6 +112,18 @@ top_level_fonts_only(void **state)
     assert_null(strstr(md, "| Z |"));
     assert_null(strstr(md, "| Y |"));
     free(md);
+    /* the manifest itself a FIFO: one line naming it, at once */
+    {
+        char p[512];
+        snprintf(p, sizeof p, "%s/manifest.jsonl", root);
+        assert_int_equal(unlink(p), 0);
+        assert_int_equal(mkfifo(p, 0644), 0);
+        alarm(30);
+        assert_int_equal(mg_licenses_write(root, sd, &nf, err, sizeof err),
+                         -1);
+        alarm(0);
+        assert_non_null(strstr(err, "manifest.jsonl: is a FIFO"));
+    }
     {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
