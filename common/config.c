@@ -207,11 +207,25 @@ set_path(char *dst, size_t n, const char *key, const char *v, char *err,
     return 0;
 }
 
+/* A list value into buf for strtok: one too long is refused, not cut
+ * (the last genre of a long list became 'jaz', unknown) */
+static int
+copy_list(char *buf, size_t n, const char *key, const char *v, char *err,
+          size_t errlen)
+{
+    size_t l = strlen(v);
+    if (l >= n)
+        return mg_errf(err, errlen, "%s: too long (%zu characters, at most "
+                       "%zu)", key, l, n - 1);
+    memcpy(buf, v, l + 1);
+    return 0;
+}
+
 static int
 add_genres(mg_config *c, const char *v, char *err, size_t errlen)
 {
     char buf[1024];
-    snprintf(buf, sizeof buf, "%s", v);
+    if (copy_list(buf, sizeof buf, "genre", v, err, errlen)) return -1;
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
@@ -246,7 +260,7 @@ set_split(mg_config *c, const char *v, char *err, size_t errlen)
 {
     double r[3];
     char buf[256];
-    snprintf(buf, sizeof buf, "%s", v);
+    if (copy_list(buf, sizeof buf, "split", v, err, errlen)) return -1;
     char *save = NULL, *tok = strtok_r(buf, ",", &save);
     int k = 0;
     for (; tok && k < 3; k++, tok = strtok_r(NULL, ",", &save))
@@ -268,7 +282,8 @@ set_measures(mg_config *c, const char *v, char *err, size_t errlen)
 {
     int m[MG_NPARTKINDS] = {0};
     char buf[256];
-    snprintf(buf, sizeof buf, "%s", v);
+    if (copy_list(buf, sizeof buf, "measures-per-part", v, err, errlen))
+        return -1;
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {

@@ -171,6 +171,15 @@ bad_values_give_one_line_errors(void **state)
         assert_non_null(strstr(err, cases[i].want));
         assert_null(strchr(err, '\n'));
     }
+    /* a list longer than its buffer was cut: the last genre of
+     * "jazz,jazz,..." became 'jaz' */
+    char longlist[1300] = "jazz";
+    while (strlen(longlist) < 1200)
+        strcat(longlist, ",jazz");
+    char *argv_long[] = {"g", "--genre", longlist};
+    assert_int_equal(parse(&c, err, 3, argv_long), -1);
+    assert_non_null(strstr(err, "--genre: too long (1204 characters, at "
+                                "most 1023)"));
     setenv("MUSICGEN_COUNT", "-4", 1);
     char *argv[] = {"g"};
     assert_int_equal(parse(&c, err, 1, argv), -1);
