@@ -228,51 +228,26 @@ mg_cmd_generate(int argc, char **argv)
         return 1;
     }
     /* A tree of another run (its ledger gone, so the run check cannot
-     * tell): its manifest's first "ok" row must carry this run's seed for
-     * its index, or the run would rewrite that manifest with rows of its
-     * own over samples of another; and that row's sample.json this run's
-     * options (checked once the engine knows the fingerprint, below) */
-    char mpath[1300], ledger_p[1300], first[1400] = "";
-    uint64_t first_seed = 0;
-    snprintf(mpath, sizeof mpath, "%s/manifest.jsonl", cfg.out_dir);
+     * tell): its manifest must be this run's (its first "ok" row with
+     * this run's seed for its index, no row outside the range), or the
+     * run would rewrite that manifest with rows of its own over samples
+     * of another (the coordinator checks it again, for its standalone
+     * runs); and that row's sample.json this run's options (checked once
+     * the engine knows the fingerprint, below) */
+    char ledger_p[1300], first[1400] = "", rel[256] = "";
+    uint64_t first_seed = 0, first_index = 0;
     snprintf(ledger_p, sizeof ledger_p, "%s/.musicgen/ledger.sqlite",
              cfg.out_dir);
-    if (access(ledger_p, F_OK) && !access(mpath, F_OK)) {
-        mg_dsmanifest *m = mg_dsmanifest_open(cfg.out_dir, err, sizeof err);
-        json_t *row;
-        long line;
-        int got;
-        while (m && (got = mg_dsmanifest_next(m, &row, &line, err,
-                                              sizeof err)) != 0) {
-            const char *st =
-                got > 0 ? json_string_value(json_object_get(row, "status"))
-                        : NULL;
-            json_t *ix = got > 0 ? json_object_get(row, "sample_index") : NULL;
-            json_t *sd = got > 0 ? json_object_get(row, "seed") : NULL;
-            if (!st || strcmp(st, "ok") || !json_is_integer(ix) || !sd)
-                continue;
-            uint64_t have = 0;
-            mg_jdoc_json_u64(sd, &have);
-            uint64_t idx = (uint64_t)json_integer_value(ix);
-            uint64_t want = mg_sample_seed(cfg.global_seed, idx);
-            if (have != want) {
-                fprintf(stderr, "musicgen generate: --out %s holds another "
-                        "run: its manifest.jsonl:%ld gives index %" PRIu64
-                        " the seed %" PRIu64 ", not %" PRIu64 " (--seed %"
-                        PRId64 "'s); give that run's --seed, or another "
-                        "--out\n", cfg.out_dir, line, idx, have, want,
-                        cfg.global_seed);
-                mg_dsmanifest_destroy(&m);
-                return 1;
-            }
-            const char *rel = json_string_value(json_object_get(row, "path"));
-            if (rel && !strstr(rel, ".."))
-                snprintf(first, sizeof first, "%s/%s/sample.json",
-                         cfg.out_dir, rel);
-            first_seed = want;
-            break;
-        }
-        mg_dsmanifest_destroy(&m);
+    if (access(ledger_p, F_OK) &&
+        mg_dsmanifest_run_check(cfg.out_dir, cfg.global_seed,
+                                (uint64_t)cfg.start, (uint64_t)cfg.count,
+                                rel, sizeof rel, &first_index, err,
+                                sizeof err)) {
+        fprintf(stderr, "musicgen generate: %s\n", err);
+        return 1;
+    } else if (rel[0] && !strstr(rel, "..")) {
+        snprintf(first, sizeof first, "%s/%s/sample.json", cfg.out_dir, rel);
+        first_seed = mg_sample_seed(cfg.global_seed, first_index);
     }
     /* One engine in the parent, made before the fork: set-up errors
      * (genres, soundfonts, output directory) surface here, once, and the

@@ -26,6 +26,7 @@
 
 #include "curve.h"
 #include "dsfilter.h"
+#include "dsread.h"
 #include "endpoint.h"
 #include "runlock.h"
 #include "runmark.h"
@@ -446,6 +447,12 @@ open_run(mg_coord *c, char *err, size_t errlen)
     if (rc < 0)
         return -1;
     if (rc == 0) {
+        /* a new ledger over a tree of another run: its manifest would be
+         * rewritten from our rows alone */
+        if (mg_dsmanifest_run_check(c->o.cfg.out_dir, want.global_seed,
+                                    want.start, want.count, NULL, 0, NULL,
+                                    err, errlen))
+            return -1;
         if (mg_ledger_create_run(c->ledger, &want, err, errlen))
             return -1;
         if (mg_ledger_get_run(c->ledger, &have, err, errlen) != 1)

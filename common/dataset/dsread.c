@@ -26,6 +26,7 @@
 #include "errmsg.h"
 #include "jdoc.h"
 #include "sampledir.h"
+#include "seed.h"
 
 typedef struct {
     uint64_t idx;
@@ -724,4 +725,60 @@ mg_dsmanifest_next(mg_dsmanifest *m, json_t **row, long *lineno, char *err,
     if (ferror(m->f))
         return mg_errf(err, errlen, "manifest.jsonl: %s", strerror(errno));
     return 0;
+}
+
+int
+mg_dsmanifest_run_check(const char *root, int64_t global_seed,
+                        uint64_t start, uint64_t count, char *rel,
+                        size_t rellen, uint64_t *index, char *err,
+                        size_t errlen)
+{
+    char e2[300];
+    if (rel && rellen)
+        rel[0] = '\0';
+    mg_dsmanifest *m = mg_dsmanifest_open(root, e2, sizeof e2);
+    if (!m)
+        return 0;   /* none (or unreadable: verify says so, not a run) */
+    json_t *row;
+    long line;
+    int got, rc = 0;
+    bool seed_seen = false;
+    while (rc == 0 && (got = mg_dsmanifest_next(m, &row, &line, e2,
+                                                 sizeof e2)) != 0) {
+        json_t *ix = got > 0 ? json_object_get(row, "sample_index") : NULL;
+        if (!json_is_integer(ix) || json_integer_value(ix) < 0)
+            continue;
+        uint64_t idx = (uint64_t)json_integer_value(ix);
+        if (idx < start || idx - start >= count) {
+            rc = mg_errf(err, errlen, "--out %s holds another run: its "
+                         "manifest.jsonl:%ld lists sample %" PRIu64 ", "
+                         "outside this run's samples %" PRIu64 "..%" PRIu64
+                         " (a new run there would drop it from the "
+                         "manifest); give --start and --count that hold "
+                         "the tree's run, or another --out", root, line,
+                         idx, start, start + count - 1);
+            break;
+        }
+        const char *st = json_string_value(json_object_get(row, "status"));
+        json_t *sd = json_object_get(row, "seed");
+        if (seed_seen || !st || strcmp(st, "ok") || !sd)
+            continue;
+        seed_seen = true;
+        uint64_t have = 0;
+        mg_jdoc_json_u64(sd, &have);
+        uint64_t want = mg_sample_seed(global_seed, idx);
+        const char *p = json_string_value(json_object_get(row, "path"));
+        if (rel && rellen && p)
+            snprintf(rel, rellen, "%s", p);
+        if (index)
+            *index = idx;
+        if (have != want)
+            rc = mg_errf(err, errlen, "--out %s holds another run: its "
+                         "manifest.jsonl:%ld gives index %" PRIu64 " the "
+                         "seed %" PRIu64 ", not %" PRIu64 " (--seed %"
+                         PRId64 "'s); give that run's --seed, or another "
+                         "--out", root, line, idx, have, want, global_seed);
+    }
+    mg_dsmanifest_destroy(&m);
+    return rc;
 }

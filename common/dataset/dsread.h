@@ -128,4 +128,17 @@ void mg_dsmanifest_destroy(mg_dsmanifest **mp);
 int mg_dsmanifest_next(mg_dsmanifest *m, json_t **row, long *lineno,
                        char *err, size_t errlen);
 
+/* May a new run of (global_seed, samples start .. start + count - 1)
+ * rewrite ROOT's manifest.jsonl? A run without the tree's ledger (a new
+ * coordinator ledger, or generate's ledger gone) rewrites it from its own
+ * rows: over another run's tree that dropped every row of it. Its first
+ * "ok" row must carry the seed this run derives for its index, and no
+ * row may lie outside the range. 0 (no manifest, or this run's; rel, if
+ * not NULL, then holds the first ok row's path, or "", and *index its
+ * index), or -1 with err ("--out ROOT holds another run: ..."). */
+int mg_dsmanifest_run_check(const char *root, int64_t global_seed,
+                            uint64_t start, uint64_t count, char *rel,
+                            size_t rellen, uint64_t *index, char *err,
+                            size_t errlen);
+
 #endif

@@ -6,7 +6,9 @@
 # whole; a start before it, a gap after it, or another option is refused,
 # naming it, and changes nothing. The standalone coordinator grows its
 # ledger's run the same way. Without --seed, both name the seed of the
-# run their ledger holds.
+# run their ledger holds. A new ledger (generate's gone, or a coordinator's
+# new one) over a tree of another seed or a larger run is refused before
+# anything is changed.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 G="--seed 3 --output-mode midi-only --shard-width 2"
@@ -104,6 +106,22 @@ cp noledger/manifest.jsonl nl-before.jsonl
 grep -q "^musicgen generate: --out noledger holds another run: its manifest.jsonl:1 gives index 0 the seed" nl.log ||
     die "another seed, no ledger: $(cat nl.log)"
 cmp -s noledger/manifest.jsonl nl-before.jsonl || die "the refused run changed the manifest"
+# the same for a standalone coordinator with a new ledger (it rewrote the
+# tree's manifest from its own rows: empty at its first stop), and for a
+# run smaller than the tree's (it dropped the rows past its end)
+for a in "--seed 10 --count 12" "--seed 9 --count 6"; do
+    # shellcheck disable=SC2086
+    timeout 60 "$MG_BIN" coordinator $a --out noledger --ledger new.sqlite \
+        --bind 'tcp://127.0.0.1:*' --output-mode midi-only 2> nl.log &&
+        die "coordinator $a over another run's tree accepted"
+    grep -q "^musicgen coordinator: --out noledger holds another run: its manifest.jsonl:" nl.log ||
+        die "coordinator $a, another run's tree: $(cat nl.log)"
+    cmp -s noledger/manifest.jsonl nl-before.jsonl || die "coordinator $a changed the manifest"
+done
+grep -q "lists sample 6, outside this run's samples 0..5" nl.log || die "no range named: $(cat nl.log)"
+"$MG_BIN" generate --seed 9 --count 6 --out noledger --output-mode midi-only 2> nl.log &&
+    die "a smaller run over a tree without its ledger accepted"
+cmp -s noledger/manifest.jsonl nl-before.jsonl || die "the smaller run changed the manifest"
 "$MG_BIN" generate --seed 9 --count 12 --out noledger --output-mode midi-only -q ||
     die "its own seed refused"
 check_run noledger 9 12 || die "the run resumed without its ledger"
