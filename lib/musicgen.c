@@ -2,8 +2,8 @@
  * musicgen — libmusicgen's public API (musicgen.h) over the engine
  * (common/engine.h) and the configuration (common/config.h). It adds no
  * behaviour of its own to a sample: a musicgen_sample is the engine's
- * mg_row plus, in memory, its mg_sample_mem; the batch is threads with an
- * engine each over a shared index counter, then one manifest merge.
+ * mg_row plus, in memory, its mg_sample_mem. The batch and LICENSES.md
+ * are in musicgen_batch.c, the handles' structures in musicgen_handles.h.
  *
  * Invariants: no global mutable state (every object holds its own error
  * text); no process-wide change (signals, loggers, caches) unless the
@@ -14,16 +14,15 @@
 #define MUSICGEN_BUILDING 1
 #include "bytes.h"
 #include "musicgen.h"
+#include "musicgen_handles.h"
 #include "musicgen_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -32,39 +31,11 @@
 #include "config.h"
 #include "engine.h"
 #include "jsonout.h"
-#include "licenses.h"
 #include "plan.h"
-#include "runlock.h"
 #include "sampledir.h"
 
-struct musicgen_config {
-    mg_config cfg;
-    char err[512];
-};
-
-struct musicgen_engine {
-    mg_engine *eng;
-    mg_config cfg;
-    char fingerprint[512];
-    char err[512];
-    char *laid_out;     /* the root whose layout was found to be cfg's */
-};
-
-struct musicgen_plan {
-    mg_plan *plan;
-};
-
-struct musicgen_sample {
-    mg_row row;
-    int64_t global_seed;
-    bool inmem;
-    mg_sample_mem mem;
-    char *dir;          /* generate_to_dir */
-    char *manifest;     /* last musicgen_sample_manifest_row */
-};
-
-static void
-seterr(char *dst, size_t n, const char *fmt, ...)
+void
+mgapi_seterr(char *dst, size_t n, const char *fmt, ...)
 {
     va_list ap;
 
@@ -150,7 +121,7 @@ musicgen_config_set(musicgen_config *c, const char *name, const char *value)
         return -1;
     c->err[0] = 0;
     if (!name) {
-        seterr(c->err, sizeof c->err, "option name is NULL");
+        mgapi_seterr(c->err, sizeof c->err, "option name is NULL");
         return -1;
     }
     if (!strcmp(name, "config"))
@@ -166,7 +137,7 @@ musicgen_config_load_file(musicgen_config *c, const char *path)
         return -1;
     c->err[0] = 0;
     if (!path) {
-        seterr(c->err, sizeof c->err, "config file: the path is NULL");
+        mgapi_seterr(c->err, sizeof c->err, "config file: the path is NULL");
         return -1;
     }
     return mg_config_load_file(&c->cfg, path, c->err, sizeof c->err);
@@ -218,16 +189,16 @@ musicgen_plan_new(const musicgen_config *c, char *err, size_t errlen)
     char msg[512] = "";
 
     if (!c) {
-        seterr(err, errlen, "config is NULL");
+        mgapi_seterr(err, errlen, "config is NULL");
         return NULL;
     }
     if (!(p = calloc(1, sizeof *p))) {
-        seterr(err, errlen, "out of memory");
+        mgapi_seterr(err, errlen, "out of memory");
         return NULL;
     }
     if (mg_config_validate(&c->cfg, false, msg, sizeof msg) < 0 ||
         !(p->plan = mg_plan_new(&c->cfg, msg, sizeof msg))) {
-        seterr(err, errlen, "%s", msg);
+        mgapi_seterr(err, errlen, "%s", msg);
         free(p);
         return NULL;
     }
@@ -280,17 +251,17 @@ musicgen_engine_new(const musicgen_config *c, char *err, size_t errlen)
     char msg[512] = "";
 
     if (!c) {
-        seterr(err, errlen, "config is NULL");
+        mgapi_seterr(err, errlen, "config is NULL");
         return NULL;
     }
     if (!(e = calloc(1, sizeof *e))) {
-        seterr(err, errlen, "out of memory");
+        mgapi_seterr(err, errlen, "out of memory");
         return NULL;
     }
     e->cfg = c->cfg;
     if (mg_config_validate(&e->cfg, false, msg, sizeof msg) < 0 ||
         !(e->eng = mg_engine_new(&e->cfg, msg, sizeof msg))) {
-        seterr(err, errlen, "%s", msg);
+        mgapi_seterr(err, errlen, "%s", msg);
         free(e);
         return NULL;
     }
@@ -370,12 +341,12 @@ generate_begin(musicgen_engine *e, uint64_t index, musicgen_sample **out,
         return -1;
     e->err[0] = 0;
     if (out_needed && !out) {
-        seterr(e->err, sizeof e->err, "out is NULL");
+        mgapi_seterr(e->err, sizeof e->err, "out is NULL");
         return -1;
     }
     if (index <= (uint64_t)MG_CONFIG_MAX_INDEX)
         return 0;
-    seterr(e->err, sizeof e->err,
+    mgapi_seterr(e->err, sizeof e->err,
            "index %" PRIu64 " is past the largest index %" PRId64, index,
            (int64_t)MG_CONFIG_MAX_INDEX);
     return -1;
@@ -390,7 +361,7 @@ musicgen_generate(musicgen_engine *e, int64_t global_seed, uint64_t index,
     if (generate_begin(e, index, out, true))
         return -1;
     if (!(s = calloc(1, sizeof *s))) {
-        seterr(e->err, sizeof e->err, "out of memory");
+        mgapi_seterr(e->err, sizeof e->err, "out of memory");
         return -1;
     }
     if (mg_engine_make(e->eng, global_seed, index, &s->mem, e->err,
@@ -416,12 +387,12 @@ generate_f32(musicgen_engine *e, int64_t global_seed, uint64_t index,
 
     sink->hash = !(flags & MUSICGEN_NO_WAV_CHECKSUMS);
     if (flags & ~MUSICGEN_NO_WAV_CHECKSUMS) {
-        seterr(e->err, sizeof e->err, "flags: unknown bits 0x%x",
+        mgapi_seterr(e->err, sizeof e->err, "flags: unknown bits 0x%x",
                flags & ~MUSICGEN_NO_WAV_CHECKSUMS);
         return -1;
     }
     if (!(s = calloc(1, sizeof *s))) {
-        seterr(e->err, sizeof e->err, "out of memory");
+        mgapi_seterr(e->err, sizeof e->err, "out of memory");
         return -1;
     }
     if (mg_engine_make_f32(e->eng, global_seed, index, sink, &s->mem,
@@ -449,7 +420,7 @@ musicgen_generate_f32(musicgen_engine *e, int64_t global_seed,
     if (generate_begin(e, index, out, true))
         return -1;
     if (!alloc) {
-        seterr(e->err, sizeof e->err, "alloc is NULL");
+        mgapi_seterr(e->err, sizeof e->err, "alloc is NULL");
         return -1;
     }
     return generate_f32(e, global_seed, index, &sink, flags, out);
@@ -465,7 +436,7 @@ musicgen_generate_f32_fd(musicgen_engine *e, int64_t global_seed,
     if (generate_begin(e, index, out, true))
         return -1;
     if (fd < 0) {
-        seterr(e->err, sizeof e->err, "fd: not a file descriptor (%d)", fd);
+        mgapi_seterr(e->err, sizeof e->err, "fd: not a file descriptor (%d)", fd);
         return -1;
     }
     return generate_f32(e, global_seed, index, &sink, flags, out);
@@ -487,17 +458,17 @@ layout_refused(musicgen_engine *e, const char *root)
     if (access(root, F_OK))
         return 0;       /* made by this sample */
     if (mg_sampledir_layout(root, &w, eg, sizeof eg, msg, sizeof msg) < 0) {
-        seterr(e->err, sizeof e->err, "%s", msg);
+        mgapi_seterr(e->err, sizeof e->err, "%s", msg);
         return 1;
     }
     if (w >= 0 && w != want) {
         if (w)
-            seterr(e->err, sizeof e->err,
+            mgapi_seterr(e->err, sizeof e->err,
                    "%s holds shard directories of width %d (%s/), not "
                    "shard-width %d: give shard-width %d, or another directory",
                    root, w, eg, want, w);
         else
-            seterr(e->err, sizeof e->err,
+            mgapi_seterr(e->err, sizeof e->err,
                    "%s holds flat sample directories (%s/), not shard-width "
                    "%d: give shard-width 0, or another directory",
                    root, eg, want);
@@ -521,7 +492,7 @@ musicgen_generate_to_dir(musicgen_engine *e, int64_t global_seed,
     if (generate_begin(e, index, out, false))
         return -1;
     if (!(s = calloc(1, sizeof *s))) {
-        seterr(e->err, sizeof e->err, "out of memory");
+        mgapi_seterr(e->err, sizeof e->err, "out of memory");
         return -1;
     }
     if (!root || !*root)
@@ -539,7 +510,7 @@ musicgen_generate_to_dir(musicgen_engine *e, int64_t global_seed,
     n = strlen(root) + strlen(s->row.path) + 2;
     if (!(s->dir = malloc(n))) {
         free(s);
-        seterr(e->err, sizeof e->err, "out of memory");
+        mgapi_seterr(e->err, sizeof e->err, "out of memory");
         return -1;
     }
     snprintf(s->dir, n, "%s/%s", root, s->row.path);
@@ -751,319 +722,4 @@ musicgen_sample_pcm(const musicgen_sample *s, musicgen_track t,
         p += 8 + (size_t)n + (n & 1);
     }
     return -1;
-}
-
-/* ---- a batch ---------------------------------------------------------- */
-
-typedef struct {
-    const musicgen_config *c;
-    pthread_mutex_t lock;
-    uint64_t next;          /* offset of the next index to take */
-    uint64_t count;
-    bool stop;
-    int fault;              /* the first fault's message is in err */
-    char err[600];
-    mg_row *rows;           /* by offset */
-    bool *done;
-    musicgen_batch_result r;
-    musicgen_batch_fn fn;
-    void *user;
-} batch;
-
-static void *
-batch_worker(void *arg)
-{
-    batch *b = arg;
-    char msg[512] = "";
-    musicgen_engine *e = musicgen_engine_new(b->c, msg, sizeof msg);
-
-    if (!e) {
-        pthread_mutex_lock(&b->lock);
-        if (!b->fault) {
-            b->fault = 1;
-            snprintf(b->err, sizeof b->err, "%s", msg);
-        }
-        b->stop = true;
-        pthread_mutex_unlock(&b->lock);
-        return NULL;
-    }
-    for (;;) {
-        uint64_t k;
-        musicgen_sample *s = NULL;
-        int rc;
-
-        pthread_mutex_lock(&b->lock);
-        if (b->stop || b->next >= b->count) {
-            pthread_mutex_unlock(&b->lock);
-            break;
-        }
-        k = b->next++;
-        pthread_mutex_unlock(&b->lock);
-        rc = musicgen_generate_to_dir(e, b->c->cfg.global_seed,
-                                      (uint64_t)b->c->cfg.start + k, NULL,
-                                      &s);
-        pthread_mutex_lock(&b->lock);
-        if (rc < 0) {
-            if (!b->fault) {
-                b->fault = 1;
-                snprintf(b->err, sizeof b->err, "sample %" PRIu64 ": %s",
-                         (uint64_t)b->c->cfg.start + k, e->err);
-            }
-            b->stop = true;
-        } else {
-            b->rows[k] = s->row;
-            b->done[k] = true;
-            if (s->row.skipped)
-                b->r.skipped++;
-            else if (s->row.status == MG_ROW_OK)
-                b->r.succeeded++;
-            else
-                b->r.failed++;
-            if (b->fn && b->fn(s, b->user))
-                b->stop = true;
-        }
-        pthread_mutex_unlock(&b->lock);
-        musicgen_sample_destroy(&s);
-    }
-    musicgen_engine_destroy(&e);
-    return NULL;
-}
-
-typedef struct {
-    uint64_t index;
-    char *text;     /* one manifest line, no newline */
-} mline;
-
-static int
-cmp_line(const void *x, const void *y)
-{
-    const mline *a = x, *b = y;
-    return a->index < b->index ? -1 : a->index > b->index;
-}
-
-/* The sample_index of a manifest line (its text: seeds above 2^63 are not
- * JSON integers a parser keeps), or -1. */
-static int
-line_index(const char *l, uint64_t *ix)
-{
-    const char *p = strstr(l, "\"sample_index\":");
-    char *end;
-
-    if (!p)
-        return -1;
-    p += strlen("\"sample_index\":");
-    while (*p == ' ')
-        p++;
-    errno = 0;
-    *ix = strtoull(p, &end, 10);
-    return end == p || errno ? -1 : 0;
-}
-
-static int
-add_line(mline **v, size_t *n, size_t *cap, uint64_t ix, char *text)
-{
-    if (*n == *cap) {
-        size_t c = *cap ? 2 * *cap : 256;
-        mline *m = realloc(*v, c * sizeof *m);
-        if (!m) {
-            free(text);
-            return -1;
-        }
-        *v = m;
-        *cap = c;
-    }
-    (*v)[*n].index = ix;
-    (*v)[(*n)++].text = text;
-    return 0;
-}
-
-/* <out>/manifest.jsonl with one row per index: the rows already there
- * for other indices (and for skipped ones, which keep theirs), the new
- * ones for the rest, sorted by index, through a temporary file and a
- * rename. */
-static int
-write_manifest(batch *b, char *err, size_t errlen)
-{
-    const char *root = b->c->cfg.out_dir;
-    uint64_t start = (uint64_t)b->c->cfg.start;
-    char path[1200], tmp[1300], stamp[32], line[2048];
-    mline *rows = NULL;
-    size_t nrows = 0, cap = 0;
-    FILE *f;
-    time_t now = time(NULL);
-    struct tm tm;
-    int rc = -1;
-
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    snprintf(path, sizeof path, "%s/manifest.jsonl", root);
-    snprintf(tmp, sizeof tmp, "%s/.manifest.jsonl.%ld.tmp", root,
-             (long)getpid());
-    /* the old rows, minus those this batch replaces */
-    if ((f = fopen(path, "r"))) {
-        char *l = NULL;
-        size_t ln = 0;
-        ssize_t got;
-        while ((got = getline(&l, &ln, f)) > 0) {
-            uint64_t ix, k;
-            l[strcspn(l, "\n")] = 0;
-            if (line_index(l, &ix) < 0)
-                continue;
-            k = ix - start;
-            if (ix >= start && k < b->count && b->done[k]) {
-                if (!b->rows[k].skipped)
-                    continue;           /* replaced by the new row */
-                b->done[k] = false;     /* skipped: its old row stays */
-            }
-            if (add_line(&rows, &nrows, &cap, ix, strdup(l)) < 0)
-                break;
-        }
-        free(l);
-        fclose(f);
-    }
-    for (uint64_t k = 0; k < b->count; k++) {
-        if (!b->done[k] ||
-            mg_row_jsonl(&b->rows[k], stamp, line, sizeof line) < 0)
-            continue;
-        if (add_line(&rows, &nrows, &cap, start + k, strdup(line)) < 0)
-            break;
-    }
-    if (nrows)
-        qsort(rows, nrows, sizeof *rows, cmp_line);
-    if (!(f = fopen(tmp, "w"))) {
-        seterr(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    for (size_t i = 0; i < nrows; i++)
-        if (rows[i].text)
-            fprintf(f, "%s\n", rows[i].text);
-    if (fflush(f) || ferror(f) || fsync(fileno(f))) {
-        seterr(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        fclose(f);
-        unlink(tmp);
-        goto out;
-    }
-    fclose(f);
-    if (rename(tmp, path) < 0) {
-        seterr(err, errlen, "cannot rename %s: %s", path, strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    rc = 0;
-out:
-    for (size_t i = 0; i < nrows; i++)
-        free(rows[i].text);
-    free(rows);
-    return rc;
-}
-
-int
-musicgen_generate_batch(const musicgen_config *c, musicgen_batch_result *r,
-                        musicgen_batch_fn fn, void *user, char *err,
-                        size_t errlen)
-{
-    batch b;
-    int nthreads, started = 0, rc = -1;
-    pthread_t *th = NULL;
-    char msg[512];
-
-    if (!c || !r) {
-        seterr(err, errlen, "%s is NULL", c ? "r" : "c");
-        return -1;
-    }
-    memset(r, 0, sizeof *r);
-    if (mg_config_validate(&c->cfg, true, msg, sizeof msg) < 0) {
-        seterr(err, errlen, "%s", msg);
-        return -1;
-    }
-    if (!c->cfg.out_dir[0]) {
-        seterr(err, errlen, "out: an output root is required for a batch");
-        return -1;
-    }
-    /* a batch writes the tree's manifest and LICENSES.md as a run does:
-     * not into a directory of something else (sampledir.h), and holding
-     * the tree's run lock (runlock.h) as `generate` does */
-    char lkerr[1300];
-    if (mg_sampledir_foreign(c->cfg.out_dir, lkerr, 300)) {
-        seterr(err, errlen, "out: %s is not empty and holds no musicgen "
-               "dataset (it has %s): a batch writes manifest.jsonl and "
-               "LICENSES.md there; give a new or empty directory, or a "
-               "dataset to resume or grow", c->cfg.out_dir, lkerr);
-        return -1;
-    }
-    int lk = mg_runlock_take(c->cfg.out_dir, "musicgen_generate_batch",
-                             lkerr, sizeof lkerr);
-    if (lk < 0) {
-        seterr(err, errlen, "%s", lkerr);
-        return -1;
-    }
-    memset(&b, 0, sizeof b);
-    b.c = c;
-    b.count = (uint64_t)c->cfg.count;
-    b.fn = fn;
-    b.user = user;
-    pthread_mutex_init(&b.lock, NULL);
-    nthreads = c->cfg.workers;
-    if (nthreads <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        nthreads = n > 0 ? (int)n : 1;
-    }
-    if ((uint64_t)nthreads > b.count)
-        nthreads = (int)b.count;
-    b.rows = calloc(b.count, sizeof *b.rows);
-    b.done = calloc(b.count, sizeof *b.done);
-    th = calloc((size_t)nthreads, sizeof *th);
-    if (!b.rows || !b.done || !th) {
-        seterr(err, errlen, "out of memory for %" PRIu64 " samples", b.count);
-        goto out;
-    }
-    for (int i = 0; i < nthreads; i++) {
-        if (pthread_create(&th[i], NULL, batch_worker, &b)) {
-            pthread_mutex_lock(&b.lock);
-            b.stop = true;
-            if (!b.fault) {
-                b.fault = 1;
-                snprintf(b.err, sizeof b.err, "cannot start a thread");
-            }
-            pthread_mutex_unlock(&b.lock);
-            break;
-        }
-        started++;
-    }
-    for (int i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
-    *r = b.r;
-    /* finished samples get their rows even when a fault stopped the run */
-    rc = write_manifest(&b, err, errlen);
-    /* and the soundfonts' terms of what the root now holds, as generate */
-    if (rc == 0)
-        rc =
-            mg_licenses_write(c->cfg.out_dir, c->cfg.sf_dir, NULL, err, errlen);
-    if (b.fault) {
-        seterr(err, errlen, "%s", b.err);
-        rc = -1;
-    }
-out:
-    pthread_mutex_destroy(&b.lock);
-    free(b.rows);
-    free(b.done);
-    free(th);
-    mg_runlock_release(lk);
-    return rc;
-}
-
-int
-musicgen_write_licenses(const char *root, const char *sf_dir, int *nfonts,
-                        char *err, size_t errlen)
-{
-    char e[1400];
-    if (!root || !root[0]) {
-        seterr(err, errlen, "no dataset root given");
-        return -1;
-    }
-    if (mg_licenses_write(root, sf_dir, nfonts, e, sizeof e)) {
-        seterr(err, errlen, "%s", e);
-        return -1;
-    }
-    return 0;
 }
