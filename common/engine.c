@@ -643,6 +643,22 @@ mg_sample_of_run(const json_t *j, const mg_config *c, const mg_fingerprint *fp,
             return -1;
         }
     }
+    /* --measures-per-part: every part of an overridden kind has that
+     * many bars (a run without the override draws them: not checked) */
+    json_t *parts = json_object_get(j, "song_arrangement"), *pt;
+    size_t i;
+    json_array_foreach(parts, i, pt) {
+        const char *name = json_string_value(json_object_get(pt, "part"));
+        int k = name ? mg_part_from_name(name) : -1;
+        json_t *m = json_object_get(pt, "measures");
+        if (k >= 0 && c->measures_override[k] > 0 &&
+            json_number_value(m) != c->measures_override[k]) {
+            snprintf(why, n, "its %s has %g bars, this run's "
+                     "--measures-per-part %s=%d", name, json_number_value(m),
+                     name, c->measures_override[k]);
+            return -1;
+        }
+    }
     json_t *r = json_object_get(j, "sample_rate");
     if (audio && !(json_is_number(r) &&
                    json_number_value(r) == (double)c->sample_rate)) {

@@ -57,8 +57,9 @@ typedef struct mg_engine mg_engine;
 /* Whether a parsed sample.json was made by a run of config c and
  * fingerprint fp for the sample seed `seed`, as far as sample.json
  * records it: genres (in order), output_mode,
- * split, genres_hash, musicgen_version and, in modes with audio,
- * audio_format and sample_rate. 0, or -1 with what differs in why ("its
+ * split, genres_hash, musicgen_version, the bars of every part kind that
+ * --measures-per-part sets and, in modes with audio, audio_format and
+ * sample_rate. 0, or -1 with what differs in why ("its
  * genre_key is 'jazz', this run's 'rock'"). The seed itself is the
  * caller's to compare (it may exceed 2^63). */
 struct json_t;
