@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -281,7 +282,9 @@ mg_cmd_plot(int argc, char **argv)
                    "[--spectrogram OUT.png] [--width PX]\n"
                    "Byte-stable pictures of one sample: the piano roll of "
                    "its four layers with parts,\nchords, beats and "
-                   "downbeats; the mix spectrogram with the same marks.\n");
+                   "downbeats; the mix spectrogram with the same marks.\n"
+                   "OUT is a file outside SAMPLE_DIR, or - (standard "
+                   "output).\n");
             return 0;
         } else if (!strcmp(a, "--piano-roll") && v) {
             roll = v, i++;
@@ -314,6 +317,18 @@ mg_cmd_plot(int argc, char **argv)
                 "--piano-roll and/or --spectrogram\n");
         return 2;
     }
+    /* never into the sample: '--spectrogram ds/000000/mix.wav' (taken for
+     * the input) replaced the sample's mix with the PNG */
+    char rdir[PATH_MAX], rout[PATH_MAX];
+    const char *outs[2] = {roll, spec};
+    for (int k = 0; k < 2 && realpath(dir, rdir); k++)
+        if (outs[k] && strcmp(outs[k], "-") &&
+            !mg_outpath_resolve(outs[k], rout, sizeof rout) &&
+            mg_path_holds(rdir, rout)) {
+            fprintf(stderr, "musicgen plot: %s is inside the sample %s: "
+                    "write the picture elsewhere\n", outs[k], dir);
+            return 2;
+        }
     char p[1300], err[3000];
     snprintf(p, sizeof p, "%s/sample.json", dir);
     /* not json_load_file: a seed above 2^63 is "too big" for jansson */

@@ -137,6 +137,15 @@ grep -q 'A&lt;&amp;&gt;&quot;' odd.svg || die "plot: the chord symbol escaped"
 # a picture that cannot be written: the path asked for, not its temporary
 "$MG_BIN" plot ds/000000 --piano-roll nodir/r.svg 2>log && die "plot into a missing directory"
 grep -qx "musicgen plot: nodir/r.svg: No such file or directory" log || die "plot into nodir: $(cat log)"
+# a picture never goes into the sample: '--spectrogram ds/.../mix.wav'
+# (taken for the input) replaced the mix with the PNG
+rm -rf odd && cp -R work/job-1/000003 odd && cp odd/mix.wav mix.keep
+"$MG_BIN" plot odd --spectrogram odd/mix.wav 2>log; [ $? -eq 2 ] || die "plot over its own mix.wav"
+grep -qx "musicgen plot: odd/mix.wav is inside the sample odd: write the picture elsewhere" log ||
+    die "plot over its own mix.wav: $(cat log)"
+cmp -s odd/mix.wav mix.keep || die "plot replaced the sample's mix.wav"
+ln -s odd/sample.json slink.svg
+"$MG_BIN" plot odd --piano-roll slink.svg 2>log && die "plot through a link into the sample"
 ln -s roll1.svg rlink.svg
 "$MG_BIN" plot ds/000000 --piano-roll rlink.svg && [ -L rlink.svg ] && cmp -s roll1.svg roll0.svg ||
     die "plot to a link: $(ls -l rlink.svg)"
