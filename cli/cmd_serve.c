@@ -46,6 +46,7 @@
 #include "dsargs.h"
 #include "genre.h"
 #include "http.h"
+#include "outpath.h"
 #include "procs.h"
 #include "sampledir.h"
 
@@ -218,6 +219,16 @@ mg_cmd_serve(int argc, char **argv)
     if (work && !stat(work, &dst) && !S_ISDIR(dst.st_mode)) {
         fprintf(stderr, "musicgen serve: --work %s is not a directory\n",
                 work);
+        return 2;
+    }
+    char rw[PATH_MAX];
+    if (work && dataset && !mg_outpath_resolve(work, rw, sizeof rw) &&
+        mg_path_holds(s.dataset, rw)) {
+        /* job directories (with their ledgers) went into the dataset that
+         * --dataset browses read only */
+        fprintf(stderr, "musicgen serve: --work %s is inside the dataset %s "
+                "(browsed read only): give a directory outside it\n", work,
+                dataset);
         return 2;
     }
     if (work) {

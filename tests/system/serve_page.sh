@@ -211,4 +211,11 @@ timeout 20 "$MG_BIN" serve --dataset afile --bind 127.0.0.1:0 2> err.txt; [ $? -
 grep -qx "musicgen serve: --dataset afile is not a directory" err.txt || die "serve --dataset afile: $(cat err.txt)"
 timeout 20 "$MG_BIN" serve --work afile --bind 127.0.0.1:0 2> err.txt; [ $? -eq 2 ] ||
     die "serve --work afile: not exit 2"
+# --work inside the dataset browsed read only: refused before anything is
+# made there (job directories and their ledgers went into the dataset)
+timeout 20 "$MG_BIN" serve --dataset ds --work ds/jobs --bind 127.0.0.1:0 2> err.txt; [ $? -eq 2 ] ||
+    die "serve --work inside --dataset: not exit 2"
+grep -qx "musicgen serve: --work ds/jobs is inside the dataset ds (browsed read only): give a directory outside it" err.txt ||
+    die "serve --work inside --dataset: $(cat err.txt)"
+[ ! -e ds/jobs ] || die "serve made its --work inside the dataset"
 echo "serve: page drives, files safe, bounded"
