@@ -211,9 +211,9 @@ mg_http_listen(const char *addr, const struct sockaddr_in *sa, unsigned flags,
          * is what follows the last ": " */
         log->first[strcspn(log->first, "\n")] = '\0';
         const char *why = strrchr(log->first, ':');
+        why = why && why[1] ? why + 1 + (why[1] == ' ') : log->first;
         snprintf(err, errlen, "cannot serve HTTP on %s: %s", addr,
-                 why ? why + 2 : log->first[0] ? log->first
-                                               : "cannot start the server");
+                 *why ? why : "cannot start the server");
         return NULL;
     }
     log->running = 1;
