@@ -882,3 +882,55 @@ mg_sample_relpath(char *buf, size_t n, uint64_t index, int shard_width)
     else
         snprintf(buf, n, "%.*s/%s", shard_width, id, id);
 }
+
+static bool
+key_skipped(const char *const *skip, const char *k)
+{
+    for (; skip && *skip; skip++)
+        if (!strcmp(*skip, k))
+            return true;
+    return false;
+}
+
+int
+mg_config_json_diff(const char *a, const char *b, const char *fmt,
+                    const char *const *skip, char *out, size_t n)
+{
+    json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
+    int nd = 0;
+    out[0] = '\0';
+    if (!json_is_object(ja) || !json_is_object(jb)) {
+        json_decref(ja);
+        json_decref(jb);
+        return -1;
+    }
+    /* a's keys, then b's that a lacks */
+    for (int pass = 0; pass < 2; pass++) {
+        json_t *from = pass ? jb : ja, *other = pass ? ja : jb;
+        const char *k;
+        json_t *v;
+        json_object_foreach(from, k, v) {
+            json_t *w = json_object_get(other, k);
+            if ((pass && w) || (w && json_equal(v, w)) ||
+                key_skipped(skip, k))
+                continue;
+            char *x = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            char *y = w ? json_dumps(w, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+            const char *va = pass ? "none" : x ? x : "?";
+            const char *vb = pass ? (x ? x : "?") : y ? y : "none";
+            size_t l = strlen(out);
+            if (l < n) {
+                if (nd)
+                    snprintf(out + l, n - l, "; ");
+                l = strlen(out);
+                snprintf(out + l, n - l, fmt, k, va, vb);
+            }
+            nd++;
+            free(x);
+            free(y);
+        }
+    }
+    json_decref(ja);
+    json_decref(jb);
+    return nd;
+}

@@ -100,6 +100,13 @@ const char *mg_config_options_help(void);
 char *mg_config_run_json(const mg_config *c);
 int mg_config_apply_run_json(mg_config *c, const char *json, char *err,
                              size_t errlen);
+/* The keys whose values differ between run JSONs a and b (the union of
+ * their keys, less those in skip, a NULL-terminated list or NULL), each
+ * written with fmt (three %s: the key, its compact JSON in a, in b;
+ * "none" where absent), joined by "; ", into out. The count of keys that
+ * differ (0 and "" when none; -1 when a or b is not JSON). */
+int mg_config_json_diff(const char *a, const char *b, const char *fmt,
+                        const char *const *skip, char *out, size_t n);
 
 const char *mg_output_mode_name(mg_output_mode m);
 const char *mg_sample_format_name(mg_sample_format f);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "rfile.h"
 
 /* Explicit migrations: migrations[v] takes schema v to v + 1. */
@@ -475,8 +476,23 @@ mg_ledger_check_run(const mg_ledger_run *have, const mg_ledger_run *want,
      * coordinator, and --chunk may change between sessions */
 #undef NUM
     if (strcmp(have->run_json ? have->run_json : "",
-               want->run_json ? want->run_json : ""))
-        append(why, n, fmt, "run config", have->run_json, want->run_json);
+               want->run_json ? want->run_json : "")) {
+        /* named key by key (the two whole configs hid the one that
+         * differs); seed, start and count are named above */
+        static const char *const named[] = {"seed", "start", "count", NULL};
+        char d[1024];
+        int nd = mg_config_json_diff(have->run_json ? have->run_json : "",
+                                     want->run_json ? want->run_json : "",
+                                     "%s: ledger has %s, asked for %s", named,
+                                     d, sizeof d);
+        if (nd > 0) {
+            size_t k = strlen(why);
+            snprintf(why + k, n - k, "%s%s", k ? "; " : "", d);
+        } else if (nd < 0) {
+            append(why, n, fmt, "run config", have->run_json,
+                   want->run_json);
+        }
+    }
     char fpwhy[512];
     if (mg_fingerprint_compare(&have->fp, &want->fp, fpwhy, sizeof fpwhy)) {
         size_t k = strlen(why);

@@ -138,23 +138,9 @@ same_run(const mg_config *cfg, const char *dir, uint64_t range[2], char *err,
     int rc = 0;
     if (theirs && strcmp(mine, theirs)) {
         /* what differs, key by key ("seed 1, the run's 9") */
-        char diff[600] = "";
-        json_t *a = json_loads(mine, 0, NULL), *b = json_loads(theirs, 0, NULL);
-        const char *k;
-        json_t *v;
-        json_object_foreach(a, k, v) {
-            json_t *w = json_object_get(b, k);
-            if (w && json_equal(v, w)) continue;
-            char *x = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-            char *y = w ? json_dumps(w, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-            size_t n = strlen(diff);
-            snprintf(diff + n, sizeof diff - n, "%s%s %s, the run's %s",
-                     n ? "; " : "", k, x ? x : "?", y ? y : "none");
-            free(x);
-            free(y);
-        }
-        json_decref(a);
-        json_decref(b);
+        char diff[600];
+        mg_config_json_diff(mine, theirs, "%s %s, the run's %s", NULL, diff,
+                            sizeof diff);
         rc = mg_errf(err, errlen, "--out %s holds another run (%s): %s (give "
                      "the same --seed and options as every slice of the "
                      "run, or another --out)", cfg->out_dir, whose,

@@ -210,6 +210,24 @@ extra_options_pass_through(void **state)
 }
 
 static void
+json_diff_names_each_key(void **state)
+{
+    (void)state;
+    char d[256];
+    static const char *const skip[] = {"seed", NULL};
+    assert_int_equal(mg_config_json_diff("{\"a\":1,\"b\":[],\"seed\":1}",
+                                         "{\"a\":1,\"b\":[\"x\"],\"seed\":2,"
+                                         "\"c\":true}", "%s: %s -> %s",
+                                         skip, d, sizeof d), 2);
+    assert_string_equal(d, "b: [] -> [\"x\"]; c: none -> true");
+    assert_int_equal(mg_config_json_diff("{\"a\":1}", "{\"a\":1}", "%s%s%s",
+                                         NULL, d, sizeof d), 0);
+    assert_string_equal(d, "");
+    assert_int_equal(mg_config_json_diff("{", "{}", "%s%s%s", NULL, d,
+                                         sizeof d), -1);
+}
+
+static void
 run_json_round_trips(void **state)
 {
     (void)state;
@@ -264,6 +282,7 @@ main(void)
         cmocka_unit_test(bad_values_give_one_line_errors),
         cmocka_unit_test(extra_options_pass_through),
         cmocka_unit_test(run_json_round_trips),
+        cmocka_unit_test(json_diff_names_each_key),
         cmocka_unit_test(sample_paths_flat_and_sharded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
