@@ -143,6 +143,20 @@ for opt in "-g jazz --output-mode midi-only:genres are [], this run's [\"jazz\"]
         die "${opt%%:*} over another run's samples made one"
     cmp -s nl2/manifest.jsonl nl2-before.jsonl || die "${opt%%:*} changed the manifest"
 done
+# another shard width: the worker refused it at its first sample, after
+# the run had written an empty manifest, LICENSES.md and a ledger of its
+# own over the tree's, so that even the tree's own options were then
+# refused; now refused before anything is written
+rm -rf nl2 && cp -R noledger nl2 && rm -rf nl2/.musicgen
+cp nl2/manifest.jsonl nl2-before.jsonl
+"$MG_BIN" generate --seed 9 --count 12 --out nl2 --shard-width 3 \
+    --output-mode midi-only 2> nl2.log && die "another shard width accepted"
+grep -qx "musicgen generate: --out nl2 holds sample directories of shard width 0 (0000[0-9][0-9]/), not --shard-width 3: give --shard-width 0, or another --out" nl2.log ||
+    die "another shard width: $(cat nl2.log)"
+cmp -s nl2/manifest.jsonl nl2-before.jsonl && [ ! -e nl2/.musicgen ] ||
+    die "another shard width changed the tree"
+"$MG_BIN" generate --seed 9 --count 12 --out nl2 --output-mode midi-only -q ||
+    die "the tree's own options refused after another shard width"
 # the manifest gone as well: the first sample found is refused by the
 # worker that finds it, with the same reason
 rm -rf nl2 && cp -R noledger nl2 && rm -rf nl2/.musicgen nl2/manifest.jsonl
