@@ -208,8 +208,13 @@ open_db(const char *path, bool ro, char *err, size_t errlen)
     if (ro) {
         int v = user_version(l);
         if (v != MG_LEDGER_SCHEMA) {
-            snprintf(err, errlen, "ledger %s: schema version %d, expected %d",
-                     path, v, MG_LEDGER_SCHEMA);
+            /* which way it differs, and what to do about it */
+            snprintf(err, errlen, v > MG_LEDGER_SCHEMA
+                     ? "ledger %s: schema version %d is newer than this "
+                       "musicgen understands (%d)"
+                     : "ledger %s: schema version %d, older than this "
+                       "musicgen's %d (the run's generate or coordinator "
+                       "upgrades it)", path, v, MG_LEDGER_SCHEMA);
             mg_ledger_close(&l);
             return NULL;
         }

@@ -276,6 +276,10 @@ test_migrates_v1_refuses_future(void **state)
     sqlite3_close(db);
     assert_null(mg_ledger_open(p, err, sizeof err));
     assert_non_null(strstr(err, "schema version 99 is newer"));
+    /* status reads it the same way (it said 'schema version 99,
+     * expected 2') */
+    assert_null(mg_ledger_open_ro(p, err, sizeof err));
+    assert_non_null(strstr(err, "schema version 99 is newer"));
 }
 
 /* status --ledger FILE on a file that is no ledger said "schema version
