@@ -238,6 +238,11 @@ genre_new(int argc, char **argv)
                         "(try --help)\n", a);
                 return 2;
             }
+            if (strlen(v) >= sizeof qs[k].given) {  /* it was cut short */
+                fprintf(stderr, "musicgen genre new: %s: longer than %zu "
+                        "characters\n", a, sizeof qs[k].given - 1);
+                return 2;
+            }
             snprintf(qs[k].given, sizeof qs[k].given, "%s", v);
             qs[k].has_flag = true;
             i++;

@@ -56,8 +56,12 @@ matrix_closed(json_t *tr, char *why, size_t n)
 json_t *
 gw_matrix_from_flag(const char *in, char *why, size_t n)
 {
-    json_t *tr = json_object(), *init = json_object();
     char buf[GW_ANSWER];
+    if (strlen(in) >= sizeof buf) {     /* its last rows were dropped */
+        snprintf(why, n, "longer than %zu characters", sizeof buf - 1);
+        return NULL;
+    }
+    json_t *tr = json_object(), *init = json_object();
     snprintf(buf, sizeof buf, "%s", in);
     char *save = NULL;
     for (char *row = strtok_r(buf, ";", &save); row;

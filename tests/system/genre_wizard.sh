@@ -160,5 +160,15 @@ timeout 20 "$MG_BIN" genre new --genres-dir g --yes --from fifodrums --drums fro
 [ $? -eq 1 ] && grep -q "fifodrums/drums_44.txt: is a FIFO" bad.txt || die "drums from a FIFO: $(cat bad.txt)"
 [ ! -e g/b3 ] || die "a refused genre was left behind"
 rm -rf g/brokenspec g/fifospec g/fifodrums
+# a flag value longer than the answer buffer is refused, not cut short (a
+# long --chord-matrix lost its last rows, or part of one)
+M=$("$PY" -c "print(';'.join('%s>I:0.%s,V:1' % (s, '1' * 300) for s in ('I', 'V', 'ii', 'IV', 'vi', 'iii', 'vii')))")
+"$MG_BIN" genre new --genres-dir g --yes --name cut --chords yes --chord-matrix "$M" 2>bad.txt &&
+    die "a --chord-matrix of ${#M} characters accepted"
+grep -qx "musicgen genre new: --chord-matrix: longer than 2047 characters" bad.txt || die "long matrix: $(cat bad.txt)"
+"$MG_BIN" genre new --genres-dir g --yes --name cut --description "$(printf '%03000d' 0)" 2>bad.txt &&
+    die "a --description of 3000 characters accepted"
+grep -qx "musicgen genre new: --description: longer than 2047 characters" bad.txt || die "long flag: $(cat bad.txt)"
+[ ! -e g/cut ] || die "a refused genre was left behind"
 "$MG_BIN" genre new --midi | grep -q " 38  snare" || die "--midi table"
 echo "wizard: re-asked a wrong value, wrote a genre that loads and generates"
