@@ -269,6 +269,21 @@ mg_cmd_generate(int argc, char **argv)
     } else if (rel[0] && !strstr(rel, "..")) {
         snprintf(first, sizeof first, "%s/%s/sample.json", cfg.out_dir, rel);
         first_seed = mg_sample_seed(cfg.global_seed, first_index);
+    } else if (lw >= 0 && access(ledger_p, F_OK)) {
+        /* no manifest either: the tree's first finished sample (a run
+         * refused by its worker had left a ledger of its own options, and
+         * the tree's own command was then refused) */
+        mg_dsread *r = mg_dsread_open(cfg.out_dir, 0, err, sizeof err);
+        mg_dsample ds;
+        while (r && mg_dsread_next(r, &ds, err, sizeof err) == 1)
+            if (ds.complete && !ds.misplaced &&
+                ds.index != MG_DSREAD_NOINDEX) {
+                snprintf(first, sizeof first, "%s/sample.json", ds.path);
+                first_index = ds.index;
+                first_seed = mg_sample_seed(cfg.global_seed, ds.index);
+                break;
+            }
+        mg_dsread_destroy(&r);
     }
     /* One engine in the parent, made before the fork: set-up errors
      * (genres, soundfonts, output directory) surface here, once, and the
@@ -287,9 +302,15 @@ mg_cmd_generate(int argc, char **argv)
     json_t *fj = first[0] ? mg_rfile_json(first, JSON_DECODE_INT_AS_REAL,
                                           err, sizeof err)
                           : NULL;
-    char why[200];
-    if (fj && mg_sample_of_run(fj, &cfg, mg_engine_fingerprint(e),
-                               first_seed, why, sizeof why)) {
+    char why[200] = "";
+    json_t *fsd = fj ? json_object_get(fj, "seed") : NULL;
+    if (json_is_number(fsd) && json_number_value(fsd) != (double)first_seed)
+        snprintf(why, sizeof why, "its seed is not index %" PRIu64 "'s "
+                 "under --seed %" PRId64, first_index, cfg.global_seed);
+    else if (fj)
+        mg_sample_of_run(fj, &cfg, mg_engine_fingerprint(e), first_seed, why,
+                         sizeof why);
+    if (why[0]) {
         fprintf(stderr, "musicgen generate: --out %s holds another run: "
                 "%s is not this run's sample (%s); give that run's --seed "
                 "and options, or another --out\n", cfg.out_dir, first, why);

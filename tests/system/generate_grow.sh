@@ -157,11 +157,21 @@ cmp -s nl2/manifest.jsonl nl2-before.jsonl && [ ! -e nl2/.musicgen ] ||
     die "another shard width changed the tree"
 "$MG_BIN" generate --seed 9 --count 12 --out nl2 --output-mode midi-only -q ||
     die "the tree's own options refused after another shard width"
-# the manifest gone as well: the first sample found is refused by the
-# worker that finds it, with the same reason
+# the manifest gone as well: the tree's first sample is read instead (it
+# was refused by the worker that found it, after the run had left a
+# ledger of its own options, so the tree's own command was then refused)
 rm -rf nl2 && cp -R noledger nl2 && rm -rf nl2/.musicgen nl2/manifest.jsonl
 "$MG_BIN" generate --seed 9 --count 12 --out nl2 -g latin,jazz \
-    --output-mode midi-only --workers 1 2> nl2.log && die "no manifest: accepted"
-grep -qF "nl2/000000 holds a sample of another run (its genres are [], this run's [\"latin\",\"jazz\"])" nl2.log ||
+    --output-mode midi-only 2> nl2.log && die "no manifest: accepted"
+grep -qxF "musicgen generate: --out nl2 holds another run: nl2/000000/sample.json is not this run's sample (its genres are [], this run's [\"latin\",\"jazz\"]); give that run's --seed and options, or another --out" nl2.log ||
     die "no manifest: $(cat nl2.log)"
+[ ! -e nl2/.musicgen ] && [ ! -e nl2/manifest.jsonl ] ||
+    die "no manifest: the refused run wrote into the tree"
+"$MG_BIN" generate --seed 10 --count 12 --out nl2 --output-mode midi-only \
+    2> nl2.log && die "no manifest, another seed: accepted"
+grep -qF "(its seed is not index 0's under --seed 10)" nl2.log ||
+    die "no manifest, another seed: $(cat nl2.log)"
+"$MG_BIN" generate --seed 9 --count 12 --out nl2 --output-mode midi-only -q ||
+    die "no manifest: the tree's own options refused"
+check_run nl2 9 12 || die "no manifest: the run resumed"
 echo "grow ok"
