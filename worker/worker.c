@@ -381,9 +381,29 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
 {
     if (w->thread_on && (strcmp(w->run_json, m->run_json) ||
                          w->run_seed != m->global_seed)) {
-        snprintf(err, errlen, "the coordinator now serves a different run; "
-                 "restart this worker for it");
-        return -1;
+        /* restarted with a larger --count, it grew the run at its end:
+         * the same samples, more of them - work on (before, every
+         * worker that stayed up exited 1 here) */
+        static const char *const count[] = {"count", NULL};
+        char d[64];
+        char *grown = NULL;
+        if (w->run_seed == m->global_seed &&
+            (uint64_t)w->run_cfg.start == m->start &&
+            (uint64_t)w->run_cfg.count < m->count &&
+            mg_config_json_diff(w->run_json, m->run_json, "%s", count, d,
+                                sizeof d) == 0)
+            grown = strdup(m->run_json);
+        if (!grown) {
+            snprintf(err, errlen, "the coordinator now serves a different "
+                     "run; restart this worker for it");
+            return -1;
+        }
+        free(w->run_json);
+        w->run_json = grown;
+        w->run_cfg.count = (int64_t)m->count;
+        if (!w->o->quiet)
+            mg_dlog(WHO, "%s: the run grew to %" PRIu64 " samples",
+                    w->o->identity, m->count);
     }
     mg_config c;
     char why[400];

@@ -1,6 +1,9 @@
 # dist_kill_coordinator — kill -9 of the coordinator mid-run, restart on
 # the same ledger and port: the workers reconnect, re-send what was not
-# acknowledged, and the run completes with one row per index.
+# acknowledged, and the run completes with one row per index. The restart
+# grows the run (a larger --count): the workers that stayed up work on
+# into it (before, each exited 1: "the coordinator now serves a
+# different run").
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 N=200
@@ -20,10 +23,15 @@ wait $CPID 2>/dev/null
     --output-mode midi-only --chunk 16 --bind 'tcp://127.0.0.1:*' \
     2>refused.log && die "a different run on the ledger was accepted"
 grep -q "count" refused.log || { cat refused.log; die "refusal does not name count"; }
-start_coord coord2.log $ARGS --bind "$EP"
+N2=$((N + 60))
+# shellcheck disable=SC2086
+start_coord coord2.log $(echo "$ARGS" | sed "s/--count $N/--count $N2/") --bind "$EP"
 grep -q "resuming" coord2.log || die "restart did not resume"
+grep -q "growing the run: samples 0..$((N - 1)) -> 0..$((N2 - 1))" coord2.log ||
+    die "restart did not grow the run"
 wait_exit $CPID 120 || die "restarted coordinator did not finish ($(tail -1 coord2.log))"
-wait_exit $W1 30 || die "worker 1 did not exit 0"
-wait_exit $W2 30 || die "worker 2 did not exit 0"
-check_run ds 9 $N || die "run after a coordinator kill"
+wait_exit $W1 30 || die "worker 1 did not exit 0 ($(tail -1 w1.log))"
+wait_exit $W2 30 || die "worker 2 did not exit 0 ($(tail -1 w2.log))"
+grep -q "the run grew to $N2 samples" w1.log || die "worker 1 did not take the grown run"
+check_run ds 9 $N2 || die "run after a coordinator kill"
 echo "coordinator kill -9 survived"
