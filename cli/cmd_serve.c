@@ -23,6 +23,8 @@
  *   else is 404: "../", "%2e%2e" (MHD decodes it first) and symlinks out.
  * - Every parameter is checked before use; a bad one is HTTP 400 with one
  *   line the page shows.
+ * - A generation is started only by a request that comes from no page
+ *   (curl) or from this server's page (its Origin is http://HOST).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -86,8 +88,20 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     /* defence in depth: no URL with a dot-dot segment reaches a handler */
     if (strstr(url, "..") || strstr(url, "//") || strchr(url, '\\'))
         return serve_not_found(c);
-    if (post && !strcmp(url, "/api/generate"))
+    if (post && !strcmp(url, "/api/generate")) {
+        /* a page of another site may not start generations here (a
+         * browser lets any page POST to 127.0.0.1 without asking): a
+         * browser names the page's origin, which must be this server */
+        const char *origin = MHD_lookup_connection_value(
+            c, MHD_HEADER_KIND, "Origin");
+        const char *host = MHD_lookup_connection_value(
+            c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+        if (origin && (!host || strncmp(origin, "http://", 7) ||
+                       strcmp(origin + 7, host)))
+            return serve_send_error(c, MHD_HTTP_FORBIDDEN, "a request from "
+                                    "another site's page is refused");
         return serve_generate(s, c);
+    }
     if (!get)
         return serve_send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not "
                                 "allowed");

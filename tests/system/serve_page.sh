@@ -8,7 +8,8 @@
 # browsed, generations past --max-jobs get 503, and a FIFO in a sample
 # answers the tar and the spectrogram at once (500, its reason); a server
 # started again on the same --work makes its samples in new directories;
-# a port in use is one line; a dataset path that is not UTF-8 is listed.
+# a port in use is one line; a dataset path that is not UTF-8 is listed;
+# another site's page cannot start a generation.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 command -v chromium >/dev/null || die "chromium missing (scripts/setup.sh)"
@@ -151,6 +152,12 @@ ln -s roll1.svg rlink.svg
     die "plot to a link: $(ls -l rlink.svg)"
 # validation and the bound on concurrent generations
 [ "$(code -X POST "${U}api/generate?seed=1&mode=bogus")" = 400 ] || die "bad mode not 400"
+# a page of another site may not start a generation (any page could POST
+# to 127.0.0.1); the server's own page did above, through the browser
+[ "$(code -X POST -H "Origin: http://evil.example" "${U}api/generate?seed=1")" = 403 ] ||
+    die "a cross-site POST was not refused"
+[ "$(code -X POST -H "Origin: null" "${U}api/generate?seed=1")" = 403 ] ||
+    die "a POST from an opaque origin was not refused"
 [ "$(code -X POST "${U}api/generate?seed=1&genre=..%2Fx")" = 400 ] || die "bad genre not 400"
 [ "$(code -X POST "${U}api/generate?seed=1&index=3&rate=22050")" = 202 ] || die "second job not started"
 [ "$(code -X POST "${U}api/generate?seed=2&rate=22050")" = 503 ] || die "past --max-jobs not 503"
