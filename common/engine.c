@@ -953,19 +953,25 @@ mg_engine_run_at(mg_engine *e, const char *root, int64_t global_seed,
     if (rename(tmp, final)) {
         int en = errno;
         snprintf(sj, sizeof sj, "%s/sample.json", final);
-        if ((en == ENOTEMPTY || en == EEXIST) && access(sj, F_OK) == 0) {
+        int had = -1;
+        if ((en == ENOTEMPTY || en == EEXIST) && access(sj, R_OK) == 0 &&
+            (had = row_from_existing(e, global_seed, sj, row, why,
+                                     sizeof why)) != -1) {
             /* Another writer finished the same index first: its sample
              * is the one on disk, as if it had been there when we looked
              * (skipped: three generate() calls at once appended three
              * rows; or of another run, refused as above). */
             mg_dir_remove(tmp);
-            if (row_from_existing(e, global_seed, sj, row, why,
-                                  sizeof why) == -2)
+            if (had == -2)
                 return other_run(final, why, err, errlen);
             return 0;
         }
         if (en == ENOTEMPTY || en == EEXIST) {
-            /* A directory without sample.json is not a sample: replace. */
+            /* A directory without sample.json is not a sample, nor one
+             * whose sample.json does not parse (damaged since: a writer
+             * renames it into place whole, so no writer's is ever seen
+             * half-made): replace. It stayed, and the run counted the
+             * fresh sample's row over it. */
             mg_dir_remove(final);
             if (rename(tmp, final) == 0) return 0;
             en = errno;

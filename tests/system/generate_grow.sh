@@ -174,4 +174,14 @@ grep -qF "(its seed is not index 0's under --seed 10)" nl2.log ||
 "$MG_BIN" generate --seed 9 --count 12 --out nl2 --output-mode midi-only -q ||
     die "no manifest: the tree's own options refused"
 check_run nl2 9 12 || die "no manifest: the run resumed"
+# a sample.json damaged since it was written (cut short): a run without
+# the ledger made the sample again but kept the damaged one on disk,
+# counting the fresh one's row ('done: 12 ok'; verify: invalid JSON)
+rm -rf nl3 && cp -R noledger nl3 && rm -rf nl3/.musicgen
+cp nl3/000003/sample.json good3.json
+truncate -s 100 nl3/000003/sample.json
+"$MG_BIN" generate --seed 9 --count 12 --out nl3 --output-mode midi-only -q ||
+    die "damaged sample.json: the run failed"
+cmp -s nl3/000003/sample.json good3.json ||
+    die "damaged sample.json: not made again"
 echo "grow ok"
