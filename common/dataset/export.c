@@ -797,12 +797,14 @@ mg_export_run(const mg_export_opts *o, mg_export_stats *st, char *err,
             snprintf(x->path, sizeof x->path, "%s",
                      mg_outpath_trim(x->path, t, sizeof t));
         }
-        /* a file: written beside where a symbolic link leads (not over
-         * the link), or straight into a device or FIFO */
-        if (!is_dir_format(o->fmt)) {
+        /* written beside where a symbolic link leads (the file or the
+         * directory it names is replaced, the link stays); a file straight
+         * into a device or FIFO (a directory format refuses those) */
+        {
             char t[sizeof x->path];
-            x->in_place =
-                mg_outpath_target(x->path, t, sizeof t) == MG_OUT_IN_PLACE;
+            bool dev = mg_outpath_target(x->path, t, sizeof t) ==
+                       MG_OUT_IN_PLACE;
+            x->in_place = dev && !is_dir_format(o->fmt);
             snprintf(x->path, sizeof x->path, "%s", t);
         }
         x->o.out = x->path;

@@ -197,6 +197,15 @@ ln -s real.jsonl link.jsonl
 [ -L link.jsonl ] && cmp -s real.jsonl f.jsonl || die "the link was replaced, or its file is wrong: $(ls -l link.jsonl real.jsonl)"
 "$MG_BIN" export flat --out link.jsonl --force -q || die "export over a link"
 [ -L link.jsonl ] || die "--force replaced the link itself"
+# a directory format too: the directory the link names is replaced, the
+# link stays (--force had emptied the target through the link and left a
+# link.old-* beside it; then the link was replaced by a directory)
+mkdir wreal && touch wreal/stale.tar && ln -s wreal wlink
+"$MG_BIN" export flat --out wlink -f webdataset -q 2> log && die "webdataset over an existing linked directory without --force"
+"$MG_BIN" export flat --out wlink -f webdataset --force -q || die "webdataset over a link"
+[ -L wlink ] && [ -f wreal/000000.tar ] && [ ! -e wreal/stale.tar ] ||
+    die "webdataset through a link: $(ls -l wlink wreal)"
+[ -z "$(ls -d wlink.* wreal.* 2> /dev/null)" ] || die "leftovers beside the link: $(ls -d wlink.* wreal.*)"
 "$MG_BIN" export flat --out /dev/stdout -q | cmp -s - f.jsonl || die "--out /dev/stdout"
 [ -L /dev/stdout ] || [ -c /dev/stdout ] || die "/dev/stdout was replaced"
 # a file format into a directory: named, with a file name to give
