@@ -22,6 +22,7 @@
 #include "dsfilter.h"
 #include "licenses.h"
 #include "runlock.h"
+#include "runmark.h"
 #include "slices.h"
 
 /* The slice files of static workers in ROOT/.musicgen/slices: those of
@@ -316,6 +317,19 @@ mg_cmd_merge(int argc, char **argv)
         }
     }
     uint64_t start = (uint64_t)cfg.start, count = (uint64_t)cfg.count;
+    /* a manifest of part of the static run would leave the rest of its
+     * finished samples out (runmark.h) */
+    uint64_t rs, rn;
+    if (mg_runmark_range(cfg.out_dir, &rs, &rn) > 0 &&
+        (start > rs || start + count < rs + rn)) {
+        fprintf(stderr, "musicgen merge: %s holds the static run of samples "
+                "%" PRIu64 "..%" PRIu64 " (.musicgen/slices/range.json): "
+                "--start %" PRIu64 " --count %" PRIu64 " would leave samples "
+                "out of the manifest; give --start %" PRIu64 " --count %"
+                PRIu64 " (or no --count)\n", cfg.out_dir, rs, rs + rn - 1,
+                start, count, rs, rn);
+        return 1;
+    }
     char dir[1200], path[1500], tmp[1300];
     snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg.out_dir);
     DIR *d = opendir(dir);

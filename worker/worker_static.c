@@ -30,6 +30,7 @@
 #include "musicgen_internal.h"
 #include "rfile.h"
 #include "runlock.h"
+#include "runmark.h"
 #include "sampledir.h"
 
 /* Remove "<slice>.tmp.<host>.<pid>" files of this slice whose writer is
@@ -157,31 +158,25 @@ same_run(const mg_config *cfg, const char *dir, uint64_t range[2], char *err,
  * the run's with fewer rows, and merge wrote a manifest that left
  * finished samples out (exit 0). The run's range - the largest any
  * slice was made for, and the ledger's (have, [lo, hi)) where generate
- * made the tree - is kept in dir/range.json ({"start":A,"count":N}); a
+ * made the tree - is kept in .musicgen/slices/range.json (runmark.h); a
  * range that holds it grows it there, any other is refused, naming
  * the range to give. */
 static int
-same_range(const mg_config *cfg, const char *dir, const uint64_t have[2],
-           char *err, size_t errlen)
+same_range(const mg_config *cfg, const uint64_t have[2], char *err,
+           size_t errlen)
 {
     uint64_t a = (uint64_t)cfg->start, b = a + (uint64_t)cfg->count;
-    uint64_t lo = have[0], hi = have[1];
-    char rp[1300], *t = NULL, e2[300];
-    size_t len;
-    snprintf(rp, sizeof rp, "%s/range.json", dir);
-    if (mg_rfile_read(rp, 4096, &t, &len, e2, sizeof e2) >= 0) {
-        json_t *j = json_loads(t, 0, NULL);
-        json_int_t s0 = json_integer_value(json_object_get(j, "start"));
-        json_int_t n0 = json_integer_value(json_object_get(j, "count"));
-        json_decref(j);
-        free(t);
-        if (s0 < 0 || n0 <= 0)
-            return mg_errf(err, errlen, "%s: not a run range (remove it, "
-                           "and run the slices again)", rp);
-        if (hi == lo || (uint64_t)s0 < lo)
-            lo = (uint64_t)s0;
-        if ((uint64_t)(s0 + n0) > hi)
-            hi = (uint64_t)(s0 + n0);
+    uint64_t lo = have[0], hi = have[1], s0, n0;
+    int r = mg_runmark_range(cfg->out_dir, &s0, &n0);
+    if (r < 0)
+        return mg_errf(err, errlen, "%s/.musicgen/slices/range.json: not a "
+                       "run range (remove it, and run the slices again)",
+                       cfg->out_dir);
+    if (r > 0) {
+        if (hi == lo || s0 < lo)
+            lo = s0;
+        if (s0 + n0 > hi)
+            hi = s0 + n0;
     }
     if (hi > lo && (a > lo || b < hi)) {
         uint64_t s = a < lo ? a : lo, e = b > hi ? b : hi;
@@ -194,22 +189,10 @@ same_range(const mg_config *cfg, const char *dir, const uint64_t have[2],
                        "grows the run)", cfg->out_dir, lo, hi - 1, a, b - a,
                        s, e - s);
     }
-    if (hi > lo && a == lo && b == hi)
+    if (hi > lo && a == lo && b == hi && r > 0)
         return 0;
-    /* new, or grown: recorded (tmp + rename; tasks of one array write
-     * the same) */
-    char tmp[1400];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", rp, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    bool ok = f && fprintf(f, "{\"start\":%" PRIu64 ",\"count\":%" PRIu64
-                           "}\n", a, b - a) > 0;
-    if (f && fclose(f)) ok = false;
-    if (!ok || rename(tmp, rp)) {
-        int en = errno;
-        unlink(tmp);
-        return mg_errf(err, errlen, "%s: %s", rp, strerror(en));
-    }
-    return 0;
+    /* new, or grown: recorded (tasks of one array write the same) */
+    return mg_runmark_range_write(cfg->out_dir, a, b - a, err, errlen);
 }
 
 /* Slice [lo, hi) into dir's slice file, the tree's run lock shared. */
@@ -340,7 +323,7 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
         return -1;
     uint64_t range[2] = {0, 0};
     if (same_run(cfg, dir, range, err, errlen) ||
-        same_range(cfg, dir, range, err, errlen)) {
+        same_range(cfg, range, err, errlen)) {
         mg_runlock_release(lk);
         return -1;
     }

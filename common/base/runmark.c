@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -111,4 +112,30 @@ mg_runmark_complete(const char *root, int64_t global_seed, uint64_t start,
     snprintf(want, sizeof want, "{\"global_seed\":%" PRId64 ",\"start\":%"
              PRIu64 ",\"count\":%" PRIu64 "}\n", global_seed, start, count);
     return strcmp(have, want) == 0;
+}
+
+int
+mg_runmark_range_write(const char *root, uint64_t start, uint64_t count,
+                       char *err, size_t errlen)
+{
+    char text[128];
+    snprintf(text, sizeof text, "{\"start\":%" PRIu64 ",\"count\":%" PRIu64
+             "}\n", start, count);
+    return mark_write(root, "slices/range.json", text, err, errlen);
+}
+
+int
+mg_runmark_range(const char *root, uint64_t *start, uint64_t *count)
+{
+    char have[128];
+    if (mark_read(root, "slices/range.json", have, sizeof have) < 0)
+        return 0;
+    uint64_t s, n;
+    int used = 0;
+    if (sscanf(have, "{\"start\":%" SCNu64 ",\"count\":%" SCNu64 "}%n",
+               &s, &n, &used) != 2 || !used || n == 0)
+        return -1;
+    *start = s;
+    *count = n;
+    return 1;
 }

@@ -21,6 +21,13 @@
  * coordinator, trusting the rows, wrote a manifest of samples its root
  * did not hold.
  *
+ * ROOT/.musicgen/slices/range.json, written by static workers, holds the
+ * range of the tree's static run (the largest any slice was made for):
+ *     {"start":A,"count":N}
+ * Slice files are named by array index and size alone: a slice or a
+ * merge of a range that does not hold it would leave samples out of the
+ * manifest (worker_static.c, cmd_merge.c refuse it).
+ *
  * Marks are written by temp file + rename: a reader sees no mark or a
  * whole one.
  */
@@ -39,6 +46,11 @@ int mg_runmark_serve(const char *root, int64_t global_seed, uint64_t start,
                      char *err, size_t errlen);
 /* 1 if ROOT/.musicgen/serving names the run (global_seed, start), else 0. */
 int mg_runmark_serves(const char *root, int64_t global_seed, uint64_t start);
+/* The static run's range: write it (0, or -1 with err); read it: 1 and
+ * *start, *count set, 0 when there is none, -1 when it is malformed. */
+int mg_runmark_range_write(const char *root, uint64_t start, uint64_t count,
+                           char *err, size_t errlen);
+int mg_runmark_range(const char *root, uint64_t *start, uint64_t *count);
 /* Remove the mark (a run with work to do is not complete); 0 when there
  * is none afterwards, or -1 with err. */
 int mg_runmark_clear(const char *root, char *err, size_t errlen);

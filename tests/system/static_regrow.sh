@@ -7,7 +7,8 @@
 # manifest that left finished samples out and exited 0. Now a larger
 # --count grows the run with any --array-size (merge takes the newest
 # array's slices), and a smaller --count or another --start is refused,
-# naming the range to give, before anything is made or replaced.
+# naming the range to give, before anything is made or replaced; so is a
+# merge --count/--start of part of the run.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 S="--seed 3 --output-mode midi-only -q"
@@ -22,6 +23,12 @@ slices() { # COUNT SIZE [more options]: every task of the array, in turn
     done
 }
 slices 15 3 || { cat task.log; die "the first array"; }
+# a merge of part of the run is refused too (it wrote a manifest of 5
+# rows over a tree of 15 samples, exit 0)
+"$MG_BIN" merge --out ds --count 5 2>merge.log && die "a merge of part of the run"
+grep -qx "musicgen merge: ds holds the static run of samples 0..14 (.musicgen/slices/range.json): --start 0 --count 5 would leave samples out of the manifest; give --start 0 --count 15 (or no --count)" merge.log ||
+    { cat merge.log; die "merge of part of the run: no clear refusal"; }
+[ ! -e ds/manifest.jsonl ] || die "the refused merge wrote a manifest"
 "$MG_BIN" merge --out ds -q || die "merge of the first array"
 sum=$(cat ds/.musicgen/slices/slice-* | sha256sum)
 for start in 0 15; do
