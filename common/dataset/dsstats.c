@@ -136,7 +136,14 @@ add_value(hist *h, int k, double v)
     if (!isfinite(v)) return;
     /* clamped as a double first: (int) of 1e12 / 10 is undefined (it
      * came out negative, so a huge value went to the first bin) */
-    double x = floor((v - hists[k].lo) / hists[k].width);
+    double x = (v - hists[k].lo) / hists[k].width;
+    /* a value on a bin's edge belongs to the bin it opens: 0.95 / 0.05
+     * is 18.999999999999996 in doubles, which put a score of 0.95 in the
+     * 0.90-0.95 bin; a quotient within rounding of a whole number is that
+     * number (the values carry at most six decimals) */
+    double r = nearbyint(x);
+    if (fabs(x - r) <= 1e-9 * fmax(1.0, fabs(r))) x = r;
+    x = floor(x);
     int b = x < 0 ? 0 : x >= hists[k].nbins ? hists[k].nbins - 1 : (int)x;
     h->bins[b]++;
     h->n++;

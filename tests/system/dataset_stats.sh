@@ -129,4 +129,33 @@ h = json.load(open("huge.json"))["histograms"]["tempo_bpm"]
 assert h["counts"][-1] == 2 and sum(h["counts"]) == 2, h["counts"]
 assert h["mean"] is not None and math.isfinite(h["mean"]) and h["mean"] > 1e307, h
 PYEOF
+# a value on a bin's edge is in the bin it opens, as the text report's
+# edges say (0.95 / 0.05 is 18.999999999999996 in doubles: a score of
+# 0.95 was counted in the 0.90-0.95 bin, 0.15 in 0.10-0.15, ...)
+mkdir -p edge && cp -R "$(ls -d shard/*/0* | head -n 1)" edge/000000
+for i in 1 2 3 4 5 6; do cp -R edge/000000 "edge/00000$i"; done
+"$PY" - <<'PYEOF' || die "cannot edit edge"
+import json
+for i, (s, t, d) in enumerate([(0.95, 60, 15), (0.15, 70, 30), (0.3, 80, 45), (0.35, 40, 0),
+                               (0.7, 230, 285), (0.55, 240, 300), (0.05, 50, 150)]):
+    p = "edge/%06d/sample.json" % i
+    j = json.load(open(p)); j["musicality_score"] = s; j["tempo_bpm"] = t; j["duration_seconds"] = d
+    j["sample_index"] = i
+    open(p, "w").write(json.dumps(j, indent=2, sort_keys=True))
+PYEOF
+"$MG_BIN" stats edge --fmt json > edge.json || die "stats edge"
+"$PY" - <<'PYEOF' || die "values on bin edges: $(cat edge.json | head -c 900)"
+import json
+from decimal import Decimal as D
+h = json.load(open("edge.json"))["histograms"]
+for name, vals in (("musicality_score", ["0.95", "0.15", "0.3", "0.35", "0.7", "0.55", "0.05"]),
+                   ("tempo_bpm", ["60", "70", "80", "40", "230", "240", "50"]),
+                   ("duration_seconds", ["15", "30", "45", "0", "285", "300", "150"])):
+    g = h[name]
+    want = [0] * len(g["counts"])
+    for v in vals:  # decimal arithmetic: the edges as written
+        b = int((D(v) - D(str(g["bin_start"]))) // D(str(g["bin_width"])))
+        want[max(0, min(len(want) - 1, b))] += 1
+    assert want == g["counts"], (name, want, g["counts"])
+PYEOF
 echo "stats ok"
