@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "dlog.h"
+#include "dsread.h"
 #include "errmsg.h"
 #include "ledger.h"
 #include "musicgen.h"
@@ -158,7 +159,9 @@ same_run(const mg_config *cfg, const char *dir, uint64_t range[2], char *err,
  * the run's with fewer rows, and merge wrote a manifest that left
  * finished samples out (exit 0). The run's range - the largest any
  * slice was made for, and the ledger's (have, [lo, hi)) where generate
- * made the tree - is kept in .musicgen/slices/range.json (runmark.h); a
+ * made the tree - is kept in .musicgen/slices/range.json (runmark.h),
+ * and a tree with neither (a coordinator's) must hold a manifest of this
+ * run within the range (mg_dsmanifest_run_check); a
  * range that holds it grows it there, any other is refused, naming
  * the range to give. */
 static int
@@ -177,6 +180,12 @@ same_range(const mg_config *cfg, const uint64_t have[2], char *err,
             lo = s0;
         if (s0 + n0 > hi)
             hi = s0 + n0;
+    } else if (hi == lo &&
+               mg_dsmanifest_run_check(cfg->out_dir, cfg->global_seed, a,
+                                       b - a, NULL, 0, NULL, err, errlen)) {
+        /* neither slices nor a ledger: a coordinator's tree, whose
+         * manifest merge would replace */
+        return -1;
     }
     if (hi > lo && (a > lo || b < hi)) {
         uint64_t s = a < lo ? a : lo, e = b > hi ? b : hi;

@@ -8,7 +8,8 @@
 # --count grows the run with any --array-size (merge takes the newest
 # array's slices), and a smaller --count or another --start is refused,
 # naming the range to give, before anything is made or replaced; so is a
-# merge --count/--start of part of the run.
+# merge --count/--start of part of the run, and a static array of part of
+# a coordinator's run over its tree.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 S="--seed 3 --output-mode midi-only -q"
@@ -55,4 +56,23 @@ check_run ds 3 20 || die "the grown run's manifest"
 "$MG_BIN" worker --static --array-index 2 --array-size 3 --count 15 --out ds \
     $S 2>err.txt && die "the old array's task over the grown run"
 grep -q "holds the static run of samples 0..19" err.txt || { cat err.txt; die "old task: no clear refusal"; }
+# a coordinator's tree (no ledger there, no slices): a static array of
+# part of its run is refused (merge replaced its manifest of 10 rows with
+# one of 6), one that holds it grows it
+start_coord c.log --seed 3 --count 10 --out cds --ledger cl.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only
+"$MG_BIN" worker --connect "$EP" --out cds -q 2>w.log || { cat w.log; die "worker"; }
+wait_exit $CPID 60 || die "coordinator did not finish"
+cp cds/manifest.jsonl cds-before.jsonl
+# shellcheck disable=SC2086
+"$MG_BIN" worker --static --array-index 0 --array-size 1 --count 6 --out cds \
+    $S 2>err.txt && die "a static slice of part of a coordinator's run"
+grep -q "^musicgen worker: --out cds holds another run: its manifest.jsonl:7 lists sample 6, outside this run's samples 0..5" err.txt ||
+    { cat err.txt; die "part of a coordinator's run: no clear refusal"; }
+cmp -s cds/manifest.jsonl cds-before.jsonl || die "the refused slice changed the manifest"
+# shellcheck disable=SC2086
+"$MG_BIN" worker --static --array-index 0 --array-size 1 --count 12 --out cds \
+    $S 2>err.txt || { cat err.txt; die "a static slice growing a coordinator's run"; }
+"$MG_BIN" merge --out cds -q || die "merge of the grown coordinator's run"
+check_run cds 3 12 || die "the grown coordinator's run"
 echo "static regrow ok"
