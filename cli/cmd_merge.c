@@ -290,6 +290,14 @@ mg_cmd_merge(int argc, char **argv)
             fprintf(stderr, "musicgen merge: out of memory\n");
             return 1;
         }
+        if (sr > 0) {
+            /* not "1 of 1 samples missing": no --count was given */
+            fprintf(stderr, "musicgen merge: %s/.musicgen/slices holds no "
+                    "finished slice (slice-I-of-M.jsonl): run the static "
+                    "workers (musicgen worker --static) first\n",
+                    cfg.out_dir);
+            return 1;
+        }
         if (sr == 0) {
             char miss[400];
             slices_missing(&si, miss, sizeof miss);

@@ -3,7 +3,8 @@
 # wrote their ok rows into the manifest and exited 0, and the tree did
 # not verify. Now merge refuses, naming how many are gone and the first,
 # and writes nothing; the slices run again make what they lack, and merge
-# then writes a manifest of a whole tree.
+# then writes a manifest of a whole tree. A merge before any slice says
+# so.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 slices() {
@@ -13,6 +14,10 @@ slices() {
             { cat task.log; die "slice $i"; }
     done
 }
+# before any slice: said so (not "1 of 1 samples missing": no --count)
+"$MG_BIN" merge --out ds 2>merge.log && die "merge without slices"
+grep -qx "musicgen merge: ds/.musicgen/slices holds no finished slice (slice-I-of-M.jsonl): run the static workers (musicgen worker --static) first" merge.log ||
+    { cat merge.log; die "merge without slices: no clear line"; }
 slices
 rm -rf ds/000003 ds/000007/sample.json
 "$MG_BIN" merge --out ds 2>merge.log && die "merge over samples gone from disk"
