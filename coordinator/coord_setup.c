@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -424,6 +425,32 @@ range_only(mg_coord *c, const mg_ledger_run *have, const mg_ledger_run *want,
     return 1;
 }
 
+/* The run's root as this session sees it, kept in the ledger's meta. A
+ * run resumed on another --out (moved, or a typo) leaves the old root's
+ * serving mark naming it, and workers that stayed up across the restart
+ * - their --out the old root - would work on there, their rows accepted
+ * and their samples in no manifest of ours: the old root's mark goes,
+ * and they are turned away at their next RUN (worker.c, check_root). */
+static int
+note_root(mg_coord *c, char *err, size_t errlen)
+{
+    char here[PATH_MAX];
+    if (!realpath(c->o.cfg.out_dir, here))
+        return 0;
+    char *was = mg_ledger_get_meta(c->ledger, "out_dir");
+    if (was && strcmp(was, here) &&
+        mg_runmark_serves(was, c->o.cfg.global_seed,
+                          (uint64_t)c->o.cfg.start)) {
+        char p[PATH_MAX + 32];
+        snprintf(p, sizeof p, "%s/.musicgen/serving", was);
+        if (unlink(p) == 0)
+            mg_dlog(WHO, "the run's output root was %s, now %s: workers "
+                    "still writing there are turned away", was, here);
+    }
+    free(was);
+    return mg_ledger_set_meta(c->ledger, "out_dir", here, err, errlen);
+}
+
 static int
 open_run(mg_coord *c, char *err, size_t errlen)
 {
@@ -496,7 +523,8 @@ open_run(mg_coord *c, char *err, size_t errlen)
         return -1;
     /* what a worker checks in its --out before it joins (runmark.h) */
     if (mg_runmark_serve(c->o.cfg.out_dir, c->o.cfg.global_seed,
-                         (uint64_t)c->o.cfg.start, err, errlen))
+                         (uint64_t)c->o.cfg.start, err, errlen) ||
+        note_root(c, err, errlen))
         return -1;
     if (rc == 1 && !c->o.quiet)
         mg_dlog(WHO, "resuming run: %" PRIu64 "/%" PRIu64 " done",

@@ -3,7 +3,8 @@
 # acknowledged, and the run completes with one row per index. The restart
 # grows the run (a larger --count): the workers that stayed up work on
 # into it (before, each exited 1: "the coordinator now serves a
-# different run").
+# different run"). Restarted on another --out, the old root's workers are
+# turned away.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 N=200
@@ -34,4 +35,25 @@ wait_exit $W1 30 || die "worker 1 did not exit 0 ($(tail -1 w1.log))"
 wait_exit $W2 30 || die "worker 2 did not exit 0 ($(tail -1 w2.log))"
 grep -q "the run grew to $N2 samples" w1.log || die "worker 1 did not take the grown run"
 check_run ds 9 $N2 || die "run after a coordinator kill"
+# restarted on another --out (moved, or a typo): the old root's serving
+# mark goes, so the worker that stayed up there is turned away at its next
+# RUN instead of working on into a root whose samples no manifest lists
+A2="--seed 4 --count 200 --ledger led2.sqlite --output-mode midi-only --heartbeat-ms 200"
+# shellcheck disable=SC2086
+start_coord coord3.log $A2 --out old --bind 'tcp://127.0.0.1:*'
+"$MG_BIN" worker --connect "$EP" --out old 2>w3.log &
+W3=$!
+wait_for 60 have_samples old 5 || die "no progress before the second kill"
+kill -9 $CPID
+wait $CPID 2>/dev/null
+# shellcheck disable=SC2086
+start_coord coord4.log $A2 --out new --bind "$EP"
+wait_exit $W3 60
+rc=$?
+[ $rc -eq 2 ] || { cat w3.log; die "the worker on the old root: exit $rc, not 2"; }
+grep -q "old is not the output root of the run" w3.log || { cat w3.log; die "no reason given"; }
+grep -q "the run's output root was .*/old, now .*/new" coord4.log || die "the move is not logged"
+"$MG_BIN" worker --connect "$EP" --out new 2>w4.log || die "worker on the new root"
+wait_exit $CPID 60 || die "coordinator on the new root did not finish"
+check_run new 4 200 || die "the run on its new root"
 echo "coordinator kill -9 survived"
