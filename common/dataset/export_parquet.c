@@ -4,7 +4,10 @@
  * the file).
  *
  * Inference (generic, so new sample.json fields flow through): integers
- * are INT64 (UINT64 for a field named *seed or a value past INT64_MAX),
+ * are INT64 (UINT64 for a field named *seed or a value past INT64_MAX,
+ * unless a value is negative: then INT64, and DOUBLE for a column holding
+ * both a negative value and one past INT64_MAX, which no integer type
+ * holds),
  * other numbers DOUBLE, strings STRING, booleans BOOLEAN; a list is a
  * LIST of its elements' merged type (ints and reals merge to DOUBLE), so
  * beat_times is list<double>; a list of objects with the same keys is a
@@ -105,6 +108,28 @@ seed_name(const char *name)
     return n >= 4 && !strcmp(name + n - 4, "seed");
 }
 
+static bool
+xint(mg_pq_type t)
+{
+    return t == MG_PQ_INT64 || t == MG_PQ_UINT64;
+}
+
+/* The type of integer leaves a and b (types x and y) merged, their flags
+ * joined into a: UINT64 cannot hold a negative value (a global_seed of -5
+ * came out null in a column of the *seed rule's UINT64), nor INT64 one
+ * past INT64_MAX, so a column with both is DOUBLE; otherwise UINT64 where
+ * either is (a value past INT64_MAX, or the *seed name), else INT64. */
+static mg_pq_type
+int_type(mg_pq_node *a, const mg_pq_node *b, mg_pq_type x, mg_pq_type y)
+{
+    a->neg = a->neg || b->neg;
+    a->big = a->big || b->big;
+    if (a->neg && a->big) return MG_PQ_DOUBLE;
+    if (a->neg) return MG_PQ_INT64;
+    return x == MG_PQ_UINT64 || y == MG_PQ_UINT64 ? MG_PQ_UINT64
+                                                   : MG_PQ_INT64;
+}
+
 /* The merged type of a and b (both consumed). */
 static mg_pq_node *
 merge(mg_pq_node *a, mg_pq_node *b)
@@ -125,14 +150,17 @@ merge(mg_pq_node *a, mg_pq_node *b)
     }
     if (a->kind == MG_PQ_LEAF) {
         mg_pq_type x = a->type, y = b->type;
-        node_free(b);
-        if (x == y) return a;
-        bool xi = x == MG_PQ_INT64 || x == MG_PQ_UINT64;
-        bool yi = y == MG_PQ_INT64 || y == MG_PQ_UINT64;
-        if ((xi || x == MG_PQ_DOUBLE) && (yi || y == MG_PQ_DOUBLE)) {
-            a->type = xi && yi ? MG_PQ_UINT64 : MG_PQ_DOUBLE;
+        if (x == y && !(xint(x) && (a->neg != b->neg || a->big != b->big))) {
+            node_free(b);
             return a;
         }
+        bool xi = xint(x), yi = xint(y);
+        if ((xi || x == MG_PQ_DOUBLE) && (yi || y == MG_PQ_DOUBLE)) {
+            a->type = xi && yi ? int_type(a, b, x, y) : MG_PQ_DOUBLE;
+            node_free(b);
+            return a;
+        }
+        node_free(b);
         return to_json(a);
     }
     if (a->kind == MG_PQ_LIST) {
@@ -252,9 +280,15 @@ infer(const mg_jdoc *d, uint32_t tok, const char *name)
     case MG_JT_NUM: {
         if (!t->isint) return node_new(name, MG_PQ_LEAF, MG_PQ_DOUBLE);
         int64_t i;
-        bool big = mg_jdoc_i64(d, tok, &i) != 0;
-        return node_new(name, MG_PQ_LEAF,
-                        big || seed_name(name) ? MG_PQ_UINT64 : MG_PQ_INT64);
+        bool big = mg_jdoc_i64(d, tok, &i) != 0, neg = !big && i < 0;
+        mg_pq_node *n = node_new(
+            name, MG_PQ_LEAF,
+            big || (seed_name(name) && !neg) ? MG_PQ_UINT64 : MG_PQ_INT64);
+        if (n) {
+            n->neg = neg;
+            n->big = big;
+        }
+        return n;
     }
     case MG_JT_ARR: {
         if (t->leaf && t->n) {
@@ -372,7 +406,16 @@ covers(pqw *q, const mg_pq_node *n, const mg_jdoc *d, uint32_t tok)
         if (n->weak || n->kind != MG_PQ_LEAF) return false;
         if (n->type == MG_PQ_JSON) return true;
         int y = scalar_type(d, tok);
-        if (y == MG_PQ_INT64 && seed_name(n->name)) y = MG_PQ_UINT64;
+        if (y == MG_PQ_INT64) {
+            int64_t v = 0;
+            mg_jdoc_i64(d, tok, &v);
+            /* a negative value or one past INT64_MAX where the column
+             * has held none: merge() says what the column becomes */
+            if (v < 0 && !n->neg && n->type != MG_PQ_DOUBLE) return false;
+            if (v >= 0 && seed_name(n->name)) y = MG_PQ_UINT64;
+        } else if (y == MG_PQ_UINT64 && !n->big && xint(n->type)) {
+            return false;
+        }
         return leaf_covers(n->type, y);
     }
     case MG_JT_ARR: {

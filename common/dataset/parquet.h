@@ -47,6 +47,8 @@ struct mg_pq_node {
     mg_pq_node **kids;  /* STRUCT: fields; LIST: kids[0], named "element" */
     size_t nkids;
     bool weak;          /* the caller's: type guessed from no value */
+    bool neg, big;      /* the caller's: an integer leaf has held a value
+                         * below 0 / past INT64_MAX */
     /* Set by mg_pq_open: */
     int col;            /* leaf: its column */
     int def;            /* definition level when this node is present */

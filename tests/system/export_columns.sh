@@ -97,4 +97,31 @@ grep -qx "musicgen export: --columns goes with jsonl, csv, parquet and hf, not j
 "$MG_BIN" export ds -o x.jsonl -c 'genre,,key' 2> log && die "an empty name accepted"
 grep -q "an empty name" log || die "empty name: $(cat log)"
 [ ! -e j ] && [ ! -e x.jsonl ] || die "a refused export wrote"
+# Integer columns hold every value: a negative global_seed (--seed -5) came
+# out null in Parquet, its *seed column typed UBIGINT; seeds of both signs
+# are BIGINT, a column with a negative value and one past INT64_MAX DOUBLE
+mkdir -p signs
+for i in 0 1 2; do cp -R ds/00/00000$i signs/00000$i; done
+"$PY" - <<'EOF' || die "cannot edit signs"
+import json
+for i, (g, x) in enumerate([(-5, -1), (7, 18446744073709551615), (-5, 3)]):
+    p = "signs/%06d/sample.json" % i
+    d = json.load(open(p)); d["global_seed"] = g; d["x_count"] = x; d["sample_index"] = i
+    open(p, "w").write(json.dumps(d, indent=2, sort_keys=True))
+EOF
+"$MG_BIN" export signs -o signs.parquet -q --columns 'sample_index,global_seed,seed,x_count' ||
+    die "export signs.parquet"
+q "SELECT sample_index, global_seed, seed, x_count FROM '$PWD/signs.parquet' ORDER BY 1" \
+  "DESCRIBE SELECT * FROM '$PWD/signs.parquet'" > d.signs || die "duckdb signs"
+"$PY" - <<'EOF' || die "integer columns: $(cat d.signs)"
+import json
+rows, desc = [json.loads(l) for l in open("d.signs")]
+types = {r["column_name"]: r["column_type"] for r in desc["rows"]}
+assert types == {"sample_index": "BIGINT", "global_seed": "BIGINT", "seed": "UBIGINT",
+                 "x_count": "DOUBLE"}, types
+got = [(int(r["global_seed"]), float(r["x_count"])) for r in rows["rows"]]
+assert got == [(-5, -1.0), (7, 18446744073709551615.0), (-5, 3.0)], got
+want = [json.load(open("signs/%06d/sample.json" % i))["seed"] for i in range(3)]
+assert [int(r["seed"]) for r in rows["rows"]] == want
+EOF
 echo "export columns ok"
