@@ -445,6 +445,12 @@ out:
         memset(a->dry[0][0], 0, sizeof(float) * BLOCK);
         memset(a->dry[0][1], 0, sizeof(float) * BLOCK);
         fluid_synth_process(syn, BLOCK, 0, NULL, 2, dry0);
+        /* no program on any channel: handing the font back re-selects
+         * each channel's program, and a channel that has one would find
+         * no preset and log a warning (16 a synth, 48 a sample on a
+         * library caller's stderr) */
+        for (int c = 0; c < fluid_synth_count_midi_channels(syn); c++)
+            fluid_synth_unset_program(syn, c);
         fluid_synth_remove_sfont(syn, f->sfont);
         delete_fluid_synth(syn);
     }
