@@ -252,6 +252,18 @@ out:
     return rc;
 }
 
+/* A score as the log shows it: four places, as the engine writes it, or
+ * the shortest text that reads back as the value where four places do
+ * not (a hand-edited 0.97999 moved below 0.98 was shown as "0.9800"). */
+static const char *
+score_text(double s, char buf[32])
+{
+    snprintf(buf, 32, "%.4f", s);
+    for (int p = 5; p <= 17 && strtod(buf, NULL) != s; p++)
+        snprintf(buf, 32, "%.*g", p, s);
+    return buf;
+}
+
 /* The filter itself, ROOT (sr: its stat) held (mg_dsfilter_run). */
 static int
 filter_run(const char *root, const struct stat *sr, double min_score,
@@ -259,7 +271,7 @@ filter_run(const char *root, const struct stat *sr, double min_score,
            bool dry_run, FILE *log, mg_dsfilter_totals *t, char *err,
            size_t errlen)
 {
-    char rej[4096], e2[600];
+    char rej[4096], e2[600], sct[32];
     struct stat sd;
     if (reject_dir)
         snprintf(rej, sizeof rej, "%s", reject_dir);
@@ -357,7 +369,8 @@ filter_run(const char *root, const struct stat *sr, double min_score,
         if (!(s < min_score)) continue;
         t->below++;
         if (dry_run) {
-            fprintf(log, "would move %s (score %.4f)\n", ds->rel, s);
+            fprintf(log, "would move %s (score %s)\n", ds->rel,
+                    score_text(s, sct));
             continue;
         }
         if (!recorded) {
@@ -373,7 +386,7 @@ filter_run(const char *root, const struct stat *sr, double min_score,
             continue;
         }
         t->moved++;
-        fprintf(log, "moved %s (score %.4f)\n", ds->rel, s);
+        fprintf(log, "moved %s (score %s)\n", ds->rel, score_text(s, sct));
         mg_ds_test_step();
     }
     mg_dsfetch_destroy(&f);

@@ -116,6 +116,19 @@ grep -c "^would move" dry.txt | grep -qx 4 || { cat dry.txt; die "dry run count"
 "$MG_BIN" filter s --min-score 0 --dry-run > dry0.txt || die "dry run at 0 failed"
 grep -q "^filter: s: [0-9]* samples, none below 0: nothing to move (dry run, nothing changed)$" dry0.txt ||
     die "dry run with none below: $(cat dry0.txt)"
+# A score four places cannot tell from the threshold is shown as it is:
+# 0.97999 below 0.98 was "would move 000000 (score 0.9800)"; 0.98 stays
+mkdir -p fe && cp -R "$(ls -d s/0* | head -n 1)" fe/000000 && cp -R fe/000000 fe/000001
+"$PY" - <<'PYEOF' || die "cannot edit fe"
+import json
+for i, v in ((0, 0.97999), (1, 0.98)):
+    p = "fe/%06d/sample.json" % i
+    d = json.load(open(p)); d["musicality_score"] = v; d["sample_index"] = i
+    open(p, "w").write(json.dumps(d, indent=2, sort_keys=True))
+PYEOF
+"$MG_BIN" filter fe --min-score 0.98 --dry-run > dryfe.txt || die "dry run fe failed"
+grep -qx "would move 000000 (score 0.97999)" dryfe.txt && [ "$(grep -c '^would move' dryfe.txt)" -eq 1 ] ||
+    die "a score near the threshold: $(cat dryfe.txt)"
 
 # Every index exactly once, in place or rejected, each whole.
 invariant() {
