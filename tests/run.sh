@@ -56,22 +56,41 @@ run_unit() {
     fi
 }
 
+# The processes still working in directory $1 (a daemon a test started in
+# the background and left when it failed or forgot it): pids, one a line.
+strays() {
+    for p in /proc/[0-9]*; do
+        case "$(readlink "$p/cwd" 2>/dev/null)" in
+        "$1" | "$1"/*) echo "${p#/proc/}" ;;
+        esac
+    done
+}
+
 run_system() {
     script=$1
     name=$(basename "$script" .sh)
     log="$ROOT_TMP/$name.log"
     dir="$ROOT_TMP/$name"
     mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd -P)
     start=$(date +%s)
     (cd "$dir" && TMPDIR="$dir" timeout 900 sh "$script") >"$log" 2>&1
     rc=$?
     secs=$(( $(date +%s) - start ))
+    # nothing a test started outlives it (it would run on against a
+    # removed directory, or hold a port the next test wants)
+    left=$(strays "$dir")
+    note=""
+    if [ -n "$left" ]; then
+        kill -9 $left 2> /dev/null
+        note=", $(echo "$left" | wc -l | tr -d ' ') process(es) it left killed"
+    fi
     if [ "$rc" -eq 0 ]; then
         passed=$((passed + 1))
-        echo "ok   $name (${secs}s)"
+        echo "ok   $name (${secs}s$note)"
     else
         failed=$((failed + 1))
-        echo "FAIL $name (exit $rc, ${secs}s)"
+        echo "FAIL $name (exit $rc, ${secs}s$note)"
         tail -n 15 "$log" | sed 's/^/    /'
         failures="$failures $name"
     fi
