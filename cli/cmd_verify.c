@@ -45,17 +45,26 @@ static const char usage[] =
 
 /* --fmt json: the problem lines ("<where>: <what>") the run writes, each
  * turned into an element of the "problems" array as it comes (a stdio
- * stream of our own over stdout, fopencookie). */
+ * stream of our own over stdout, fopencookie). The "note: " lines (no
+ * LICENSES.md, a run writing the tree) are not problems: they go to
+ * "notes" after it (a whole tree had them in "problems", with
+ * problem_count 0). */
 typedef struct {
     char line[8192];
     size_t len;
     uint64_t n;
+    json_t *notes;
 } jlines;
 
 static void
 jline_emit(jlines *j)
 {
     j->line[j->len] = '\0';
+    if (!strncmp(j->line, "note: ", 6)) {
+        json_array_append_new(j->notes, json_string(j->line + 6));
+        j->len = 0;
+        return;
+    }
     char *sep = strstr(j->line, ": ");
     const char *what = sep ? sep + 2 : j->line;
     if (sep) *sep = '\0';
@@ -154,12 +163,13 @@ mg_cmd_verify(int argc, char **argv)
     mg_dsverify_totals t;
     mg_dsprogress pg = mg_cliprog_start(&prog, "verify", root, pmode);
     FILE *out = stdout;
-    jlines jl = {.len = 0};
+    jlines jl = {.len = 0, .notes = json_array()};
     if (json) {
         cookie_io_functions_t io = {.write = jlines_write};
         if (!(out = fopencookie(&jl, "w", io))) {
             fprintf(stderr, "musicgen verify: %s\n", strerror(errno));
             mg_dsverify_destroy(&v);
+            json_decref(jl.notes);
             return 1;
         }
         json_t *jr = json_string(root);
@@ -176,32 +186,41 @@ mg_cmd_verify(int argc, char **argv)
     }
     mg_cliprog_end(&prog);
     mg_dsverify_destroy(&v);
+    char *notes = mg_json_dump(jl.notes, 0);
+    json_decref(jl.notes);
+    if (notes) notes[strcspn(notes, "\n")] = '\0';
     if (rc) {
         /* a whole object still: whole false, and why it stopped */
         if (json) {
             json_t *je = json_string(err);
             char *et = mg_json_dump(je, 0);
             json_decref(je);
-            printf("%s],\n  \"error\": %.*s, \"problem_count\": %" PRIu64
-                   ", \"whole\": false}\n", jl.n ? "\n  " : "",
+            printf("%s],\n  \"notes\": %s, \"error\": %.*s, "
+                   "\"problem_count\": %" PRIu64 ", \"whole\": false}\n",
+                   jl.n ? "\n  " : "", notes ? notes : "[]",
                    et ? (int)strcspn(et, "\n") : 4, et ? et : "null",
                    t.problems);
             free(et);
         }
+        free(notes);
         fflush(stdout);
         fprintf(stderr, "musicgen verify: %s\n", err);
         return 1;
     }
     if (json) {
-        printf("%s],\n  \"samples\": %" PRIu64 ", \"half_written\": %" PRIu64
+        printf("%s],\n  \"notes\": %s,\n  \"samples\": %" PRIu64
+               ", \"half_written\": %" PRIu64
                ", \"manifest_rows\": %" PRIu64 ", \"files\": %" PRIu64
                ", \"bytes\": %" PRIu64 ", \"hashed\": %s, \"seconds\": %.3f, "
                "\"jobs\": %ld, \"problem_count\": %" PRIu64
-               ", \"whole\": %s}\n", jl.n ? "\n  " : "", t.samples,
+               ", \"whole\": %s}\n", jl.n ? "\n  " : "",
+               notes ? notes : "[]", t.samples,
                t.partials, t.rows, t.files, t.bytes, quick ? "false" : "true",
                t.seconds, jobs, t.problems, t.problems ? "false" : "true");
+        free(notes);
         return t.problems ? 1 : 0;
     }
+    free(notes);
     double mb = (double)t.bytes / 1e6;
     if (quick)
         printf("verify: %s: %" PRIu64 " samples, %" PRIu64 " manifest rows, %"

@@ -34,6 +34,15 @@ rm lic/LICENSES.md
 "$MG_BIN" verify lic > lic.txt || { cat lic.txt; die "a tree without LICENSES.md refused"; }
 grep -q "^note: no LICENSES.md .*\`musicgen licenses lic\` writes it$" lic.txt ||
     { cat lic.txt; die "a missing LICENSES.md not noted"; }
+# in JSON a note is not a problem: it was an element of "problems" of a
+# whole tree (problem_count 0, whole true)
+"$MG_BIN" verify lic --fmt json > lic.json || die "--fmt json of a tree without LICENSES.md refused"
+"$PY" - <<'PYEOF' || die "a note in verify --fmt json: $(cat lic.json)"
+import json
+j = json.load(open("lic.json"))
+assert j["problems"] == [] and j["problem_count"] == 0 and j["whole"] is True, j
+assert len(j["notes"]) == 1 and j["notes"][0].startswith("no LICENSES.md "), j["notes"]
+PYEOF
 # `musicgen licenses` writes it again: what generate wrote, byte for byte
 "$MG_BIN" licenses lic > out.txt || die "musicgen licenses failed"
 grep -q "^licenses: lic/LICENSES.md: [1-9][0-9]* fonts\?$" out.txt || { cat out.txt; die "licenses summary"; }
@@ -111,6 +120,7 @@ assert by["000/.tmp-000004-4242"]["index"] is None
 w = json.load(open("full.json"))
 assert w["problems"] == [] and w["whole"] is True and w["hashed"] is False, w
 assert w["problem_count"] == 0 and w["files"] > 0 and w["bytes"] > 0
+assert j["notes"] == [] and w["notes"] == [], (j["notes"], w["notes"])
 PYEOF
 # a run that cannot be made still gives a whole object, whole false
 "$MG_BIN" verify nowhere --fmt json > nw.json 2> err.txt && die "verify nowhere passed"
