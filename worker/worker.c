@@ -188,7 +188,7 @@ on_monitor(worker *w, char *err, size_t errlen)
                     "in the key directory this coordinator's?" : "");
         return -2;
     }
-    mg_dlog(WHO, "refused: %s", err);
+    /* err is the caller's one line (musicgen worker / generate) */
     return MG_WORKER_REFUSED;
 }
 

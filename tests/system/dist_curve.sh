@@ -28,20 +28,21 @@ grep -q "with CURVE" coord.log || die "coordinator does not say it uses CURVE"
     --idle-timeout 20 2>stranger.log
 rc=$?
 [ $rc -eq 2 ] || { cat stranger.log; die "stranger's worker exit $rc, not 2 (refused)"; }
-grep -q "rejected this worker's CURVE key" stranger.log \
-    || { cat stranger.log; die "stranger's worker does not say why"; }
+[ "$(grep -c "rejected this worker's CURVE key" stranger.log)" -eq 1 ] \
+    || { cat stranger.log; die "stranger's worker does not say why in one line"; }
 # with --jobs, the refusal comes before any job starts, said once
 "$MG_BIN" worker --connect "$EP" --out ds --curve-dir stranger --jobs 2 \
     --idle-timeout 20 2>stranger2.log
 rc=$?
 [ $rc -eq 2 ] || { cat stranger2.log; die "stranger's --jobs 2 exit $rc, not 2"; }
-[ "$(grep -c "rejected this worker's CURVE key" stranger2.log)" -ge 1 ] \
-    || { cat stranger2.log; die "stranger's --jobs 2 does not say why"; }
+[ "$(grep -c "rejected this worker's CURVE key" stranger2.log)" -eq 1 ] \
+    || { cat stranger2.log; die "stranger's --jobs 2 does not say why in one line"; }
 grep -q "not authorised" coord.log || die "coordinator log does not name the refused key"
 "$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 20 2>plain.log
 rc=$?
 [ $rc -eq 2 ] || { cat plain.log; die "plain worker exit $rc, not 2 (refused)"; }
-grep -q "requires CURVE" plain.log || { cat plain.log; die "plain worker does not say why"; }
+[ "$(grep -c "requires CURVE" plain.log)" -eq 1 ] \
+    || { cat plain.log; die "plain worker does not say why in one line"; }
 [ "$(samples ds)" -eq 0 ] || die "a refused worker wrote samples"
 # (bounded: its unsent HELLO would keep a plain peer from exiting)
 timeout 10 "$PEER" "$EP" version >peer.txt 2>&1 && die "a plain peer got an answer through CURVE"
