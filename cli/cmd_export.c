@@ -255,8 +255,8 @@ mg_cmd_export(int argc, char **argv)
     }
     if (!quiet) {
         fprintf(stderr,
-                "musicgen export: %" PRIu64 " rows to %s (%s", st.rows,
-                strcmp(o.out, "-") ? o.out : "standard output",
+                "musicgen export: %" PRIu64 " %s to %s (%s", st.rows,
+                st.rows == 1 ? "row" : "rows", strcmp(o.out, "-") ? o.out : "standard output",
                 mg_export_fmt_name(o.fmt));
         for (int k = 0; k < st.nsplit; k++)
             fprintf(stderr, "%s%s %" PRIu64, k ? ", " : ": ",
