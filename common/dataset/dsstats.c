@@ -81,7 +81,8 @@ struct mg_dsstats {
     char prog[128][MG_GM_NAME_MAX], kit[128][MG_GM_NAME_MAX];
     dim d[ND];
     hist h[NH];
-    uint64_t samples, unreadable, partials, rows, failed_rows, ok_rows;
+    uint64_t samples, unreadable, misplaced, partials, rows, failed_rows,
+        ok_rows;
     int width;
     char root[4096];
 };
@@ -263,6 +264,10 @@ mg_dsstats_run(mg_dsstats *s, const char *root, int jobs,
             s->partials++;
             continue;
         }
+        if (it->s.misplaced) { /* in another shard: verify names it */
+            s->misplaced++;
+            continue;
+        }
         if (!it->ok) {
             s->unreadable++;
             continue;
@@ -338,6 +343,10 @@ mg_dsstats_print(const mg_dsstats *s, FILE *f)
             (unsigned long long)s->failed_rows,
             (unsigned long long)s->partials,
             (unsigned long long)s->unreadable);
+    if (s->misplaced)
+        fprintf(f, "%llu in another shard than their index's (moved by hand? "
+                "not counted; verify names them)\n",
+                (unsigned long long)s->misplaced);
     if (s->rows)
         fprintf(f, "manifest: %llu rows (%llu ok, %llu failed)\n",
                 (unsigned long long)s->rows, (unsigned long long)s->ok_rows,
@@ -395,6 +404,8 @@ mg_dsstats_json(const mg_dsstats *s)
                         json_integer((json_int_t)s->partials));
     json_object_set_new(j, "unreadable",
                         json_integer((json_int_t)s->unreadable));
+    json_object_set_new(j, "misplaced",
+                        json_integer((json_int_t)s->misplaced));
     json_object_set_new(j, "manifest_rows", json_integer((json_int_t)s->rows));
     for (int k = 0; k < ND; k++) {
         json_t *o = json_object();

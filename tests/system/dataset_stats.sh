@@ -158,4 +158,18 @@ for name, vals in (("musicality_score", ["0.95", "0.15", "0.3", "0.35", "0.7", "
         want[max(0, min(len(want) - 1, b))] += 1
     assert want == g["counts"], (name, want, g["counts"])
 PYEOF
+# a sample moved by hand into another shard: counted as such, not as
+# unreadable (verify names it); the text report says so
+"$MG_BIN" stats shard --fmt json > before.json || die "stats before the move"
+mkdir -p shard/01 && mv shard/00/000005 shard/01/
+"$MG_BIN" stats shard --fmt json > moved.json || die "stats after the move"
+"$PY" - <<'PYEOF' || die "a moved sample: $(cat moved.json | head -c 400)"
+import json
+b, m = json.load(open("before.json")), json.load(open("moved.json"))
+assert m["misplaced"] == 1 and b["misplaced"] == 0, (b["misplaced"], m["misplaced"])
+assert m["unreadable"] == b["unreadable"] and m["samples"] == b["samples"] - 1
+PYEOF
+"$MG_BIN" stats shard > moved.txt || die "stats text after the move"
+grep -q "^1 in another shard than their index's" moved.txt || die "text: $(cat moved.txt | head -3)"
+mv shard/01/000005 shard/00/ && rmdir shard/01
 echo "stats ok"
