@@ -223,18 +223,22 @@ PYEOF
 import os
 from musicgen import generate, Config, _native
 cfg = dict(global_seed=8, dataset_root="killed", output_mode="midi-only")
+def killed_after_publish(config):
+    """generate(config) in a child killed (kill -9's exit) right after the
+    library published the sample, before the row was appended"""
+    pid = os.fork()
+    if pid == 0:
+        L = _native.lib()
+        real = L.musicgen_generate_to_dir
+        def killed(*a):
+            real(*a)
+            os._exit(9)
+        L.musicgen_generate_to_dir = killed
+        generate(config)
+        os._exit(0)
+    assert os.waitpid(pid, 0)[1] >> 8 == 9
 generate(Config(sample_index=0, **cfg))
-pid = os.fork()
-if pid == 0:
-    L = _native.lib()
-    real = L.musicgen_generate_to_dir
-    def killed(*a):
-        real(*a)
-        os._exit(9)
-    L.musicgen_generate_to_dir = killed
-    generate(Config(sample_index=1, **cfg))
-    os._exit(0)
-assert os.waitpid(pid, 0)[1] >> 8 == 9
+killed_after_publish(Config(sample_index=1, **cfg))
 assert open("killed/manifest.jsonl").read().count("\n") == 1
 # just published: it may be a writer about to append (no row added yet)
 assert generate(Config(sample_index=1, **cfg)).skipped
@@ -256,17 +260,7 @@ assert rows.count("\n") == 3 and rows.count('"status":"failed"') == 1, rows
 # row; verify names the two rows of one index)
 gate["dataset_root"] = "laxer"
 assert generate(Config(**gate)).status == "failed"
-pid = os.fork()
-if pid == 0:
-    L = _native.lib()
-    real = L.musicgen_generate_to_dir
-    def killed(*a):
-        real(*a)
-        os._exit(9)
-    L.musicgen_generate_to_dir = killed
-    generate(Config(**dict(gate, min_musicality_score=0.0)))
-    os._exit(0)
-assert os.waitpid(pid, 0)[1] >> 8 == 9
+killed_after_publish(Config(**dict(gate, min_musicality_score=0.0)))
 os.utime("laxer/000002/sample.json", (t, t))
 assert generate(Config(**dict(gate, min_musicality_score=0.0))).skipped
 rows = open("laxer/manifest.jsonl").read().splitlines()
