@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -67,6 +68,33 @@ static_file(server *s, struct MHD_Connection *c, const char *name,
     return serve_send_file(c, p, type, NULL);
 }
 
+/* Is the Host header (or its absence: HTTP/1.0) a loopback name, with
+ * or without a port? */
+static bool
+loopback_host(const char *host)
+{
+    if (!host) return true;
+    size_t n = strlen(host);
+    const char *colon = host[0] == '[' ? strchr(host, ']') : host;
+    if (!colon) return false;
+    colon = strchr(colon, ':');
+    if (colon) {
+        if (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+            return false;
+        n = (size_t)(colon - host);
+    }
+    if ((n == 9 && !strncasecmp(host, "localhost", 9)) ||
+        (n == 5 && !strncmp(host, "[::1]", 5)))
+        return true;
+    char ip[16];
+    struct in_addr a;
+    if (n >= sizeof ip) return false;
+    memcpy(ip, host, n);
+    ip[n] = 0;
+    return inet_pton(AF_INET, ip, &a) == 1 &&
+           (ntohl(a.s_addr) >> 24) == 127;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url,
            const char *method, const char *version, const char *upload,
@@ -83,6 +111,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
         *upload_size = 0;
         return MHD_YES;
     }
+    /* bound to loopback, only a loopback name may be asked for: a page
+     * of another site whose name an attacker points at 127.0.0.1 (DNS
+     * rebinding) would otherwise read every sample as its own origin */
+    if (s->loopback && !loopback_host(MHD_lookup_connection_value(
+                           c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
+        return serve_send_error(c, MHD_HTTP_FORBIDDEN, "this server answers "
+                                "to localhost, 127.0.0.1 or [::1] only "
+                                "(Host names another machine)");
     bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
     bool post = !strcmp(method, "POST");
     /* defence in depth: no URL with a dot-dot segment reaches a handler */
@@ -210,6 +246,7 @@ mg_cmd_serve(int argc, char **argv)
         return 2;
     }
     s.max_jobs = max_jobs;
+    s.loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
     snprintf(s.web, sizeof s.web, "%s/web", mg_data_dir());
     char probe[1300];
     snprintf(probe, sizeof probe, "%s/serve.html", s.web);

@@ -44,6 +44,7 @@ typedef struct {
     char **genres;
     int ngenres;
     int max_jobs;
+    bool loopback;              /* bound to 127.0.0.0/8: Host is checked */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     job *jobs;

@@ -9,7 +9,8 @@
 # answers the tar and the spectrogram at once (500, its reason); a server
 # started again on the same --work makes its samples in new directories;
 # a port in use is one line; a dataset path that is not UTF-8 is listed;
-# another site's page cannot start a generation.
+# another site's page cannot start a generation, nor read anything through
+# a name of its own (Host).
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 command -v chromium >/dev/null || die "chromium missing (scripts/setup.sh)"
@@ -158,6 +159,16 @@ ln -s roll1.svg rlink.svg
     die "a cross-site POST was not refused"
 [ "$(code -X POST -H "Origin: null" "${U}api/generate?seed=1")" = 403 ] ||
     die "a POST from an opaque origin was not refused"
+# bound to loopback, it answers to loopback names only: a page of a site
+# whose name is pointed at 127.0.0.1 (DNS rebinding) reads nothing
+port=${U##*:}; port=${port%/}
+[ "$(code -H "Host: evil.example:$port" "${U}api/dataset")" = 403 ] ||
+    die "a request for another host name was answered"
+[ "$(code -H "Host: 127.0.0.1.evil.example" "${U}api/dataset")" = 403 ] ||
+    die "a look-alike host name was answered"
+for h in "localhost:$port" "LOCALHOST" "127.0.0.1:$port" "127.1.2.3" "[::1]:$port"; do
+    [ "$(code -H "Host: $h" "${U}api/dataset")" = 200 ] || die "Host $h refused"
+done
 [ "$(code -X POST "${U}api/generate?seed=1&genre=..%2Fx")" = 400 ] || die "bad genre not 400"
 [ "$(code -X POST "${U}api/generate?seed=1&index=3&rate=22050")" = 202 ] || die "second job not started"
 [ "$(code -X POST "${U}api/generate?seed=2&rate=22050")" = 503 ] || die "past --max-jobs not 503"
