@@ -304,10 +304,16 @@ musicgen_generate_batch(const musicgen_config *c, musicgen_batch_result *r,
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     *r = b.r;
-    /* finished samples get their rows even when a fault stopped the run */
-    rc = write_manifest(&b, err, errlen);
+    /* finished samples get their rows even when a fault stopped the run;
+     * a batch that made and found nothing (its engine could not start: an
+     * unknown genre, a refused font) leaves the tree as it was, not an
+     * empty manifest and LICENSES.md that look like a dataset */
+    bool any = false;
+    for (uint64_t k = 0; k < b.count && !any; k++)
+        any = b.done[k];
+    rc = any ? write_manifest(&b, err, errlen) : 0;
     /* and the soundfonts' terms of what the root now holds, as generate */
-    if (rc == 0)
+    if (rc == 0 && any)
         rc =
             mg_licenses_write(c->cfg.out_dir, c->cfg.sf_dir, NULL, err, errlen);
     if (b.fault) {

@@ -536,13 +536,16 @@ def generate(cfg: Config) -> SampleResult:
         raise ValueError("Config.global_seed is required at generate time")
     root = _root(cfg.dataset_root)
     seed, index = _checked(cfg)
+    # the engine first: a config it refuses (an unknown genre, a bad
+    # option) touches no directory
+    engine = _engine_for(cfg)
     try:
         os.makedirs(root, exist_ok=True)
     except FileExistsError:     # a file: makedirs says "File exists"
         raise NotADirectoryError(errno.ENOTDIR, "dataset_root: not a "
                                  "directory", root) from None
     with _SharedRunLock(root):
-        return _engine_for(cfg).generate_to_dir(index, seed, root)
+        return engine.generate_to_dir(index, seed, root)
 
 
 def write_licenses(root, sf_dir=None) -> int:

@@ -70,6 +70,19 @@ for call in (lambda: generate(Config(global_seed=1, output_mode="midi-only", dat
         raise SystemExit("accepted")
 r = generate(Config(global_seed=9, output_mode="midi-only", dataset_root="other", sample_index=1))
 assert r.skipped, r
+# a config the engine refuses leaves no tree behind: generate() made the
+# root and its run lock, generate_batch an empty manifest.jsonl and
+# LICENSES.md, both before the engine said no
+import os
+for name, call in (("gen_bad", generate), ("batch_bad", generate_batch)):
+    try:
+        call(Config(global_seed=1, output_mode="midi-only", dataset_root=name, genre="no-such-genre"))
+    except MusicgenError as e:
+        assert "no-such-genre" in str(e), e
+    else:
+        raise SystemExit("unknown genre accepted")
+    left = [f for f in ("", "manifest.jsonl", "LICENSES.md") if os.path.exists(os.path.join(name, f))]
+    assert left == [] if name == "gen_bad" else "manifest.jsonl" not in left and "LICENSES.md" not in left, (name, left)
 # a field that is no integer is named (int()'s bare "invalid literal" was)
 for kw in ({"global_seed": "abc"}, {"global_seed": 1, "count": 2.5}):
     try:

@@ -264,6 +264,19 @@ batch_manifest_and_rerun(void **state)
     assert_int_equal(musicgen_config_set(c, "count", "4"), 0);
     assert_int_equal(musicgen_config_set(c, "start", "2"), 0);
     assert_int_equal(musicgen_config_set(c, "workers", "3"), 0);
+    /* an engine that cannot start (unknown genre): refused, naming it,
+     * and no empty manifest.jsonl or LICENSES.md left behind (they made
+     * the new root look like a dataset of nothing) */
+    musicgen_config *bad = musicgen_config_copy(c);
+    assert_int_equal(musicgen_config_set(bad, "genre", "no-such-genre"), 0);
+    assert_int_equal(musicgen_generate_batch(bad, &r, NULL, NULL, err,
+                                             sizeof err), -1);
+    musicgen_config_destroy(&bad);
+    assert_non_null(strstr(err, "no-such-genre"));
+    snprintf(cmd, sizeof cmd, "%s/manifest.jsonl", root);
+    assert_int_equal(access(cmd, F_OK), -1);
+    snprintf(cmd, sizeof cmd, "%s/LICENSES.md", root);
+    assert_int_equal(access(cmd, F_OK), -1);
     assert_int_equal(musicgen_generate_batch(c, &r, NULL, NULL, err,
                                              sizeof err), 0);
     assert_int_equal(r.succeeded, 4);
