@@ -44,6 +44,29 @@ static char starters_dir[1200];
 
 /* ---- writing ---- */
 
+/* Remove what a wizard killed on this host left in the genres directory
+ * (its staging directory .genre-new-HOST-PID, the pid gone). */
+static void
+sweep_stages(const char *dir, const char *host)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    char pre[100];
+    size_t pl = (size_t)snprintf(pre, sizeof pre, ".genre-new-%s-", host);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *pid = e->d_name + pl;
+        if (strncmp(e->d_name, pre, pl) || !*pid ||
+            strspn(pid, "0123456789") != strlen(pid) ||
+            !mg_pid_gone(atol(pid)))
+            continue;
+        char p[1400];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        mg_dir_remove(p);
+    }
+    closedir(d);
+}
+
 static int
 copy_file(const char *from, const char *to, char *why, size_t n)
 {
@@ -382,7 +405,11 @@ genre_new(int argc, char **argv)
     }
     /* stage, load with the real loader, then move into place */
     const char *name = json_string_value(qs[Q_NAME].value);
-    snprintf(stage, sizeof stage, "%s/.genre-new-%ld", dir, (long)getpid());
+    char host[64];
+    mg_tmp_host(host, sizeof host);
+    sweep_stages(dir, host);
+    snprintf(stage, sizeof stage, "%s/.genre-new-%s-%ld", dir, host,
+             (long)getpid());
     snprintf(gdir, sizeof gdir, "%s/%s", stage, name);
     if (mg_dir_make(gdir)) {
         fprintf(stderr, "musicgen genre new: %s: %s\n", gdir, strerror(errno));

@@ -107,11 +107,19 @@ grep -q "^wizgenre .*90-130" lg.txt || die "list-genres does not show it: $(cat 
 "$MG_BIN" generate --seed 5 --count 2 --out ds --genres-dir g -g wizgenre \
     --output-mode midi-only -q || die "generate -g wizgenre"
 grep -q '"genre": *"wizgenre"' ds/000001/sample.json || die "sample not of the new genre"
-# the same through flags only, and a wrong flag value is one line, exit 1
+# the same through flags only, and a wrong flag value is one line, exit 1;
+# the staging directory a wizard killed on this host left is swept (its
+# pid gone), another host's is not
+host=$(hostname | tr -c 'A-Za-z0-9._\n' '_' | cut -c1-40)
+sh -c 'exit 0' & gone=$!; wait $gone
+mkdir -p "g/.genre-new-$host-$gone/half" "g/.genre-new-otherhost-$gone"
 "$MG_BIN" genre new --genres-dir g --yes --name flaggenre --tempo 100-120 \
     --time-signatures "6/8:1 7/8:2" --drums electronic >flags.txt 2>&1 ||
     die "flag-only wizard: $(cat flags.txt)"
 [ -f g/flaggenre/drums_68.txt ] && [ -f g/flaggenre/drums_78.txt ] || die "drums for each meter"
+[ ! -e "g/.genre-new-$host-$gone" ] && [ -d "g/.genre-new-otherhost-$gone" ] ||
+    die "staging directories: $(ls -a g)"
+rm -rf "g/.genre-new-otherhost-$gone"
 "$MG_BIN" genre new --genres-dir g --yes --name bad --swing 0.9-1 2>bad.txt
 [ $? -ne 0 ] && grep -q "swing" bad.txt || die "bad --swing accepted"
 [ ! -e g/bad ] || die "a refused genre was left behind"
