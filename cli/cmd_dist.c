@@ -505,8 +505,11 @@ mg_cmd_worker(int argc, char **argv)
     int forwarded = 0;
     while (mg_procs_sleep(&p, forwarded) > 0) {
         if (mg_stop_flag > forwarded) {
+            /* the first as "finish" (sets theirs to 1, however often: a
+             * Ctrl-C reached them too, and SIGTERM on top made it 2,
+             * abandoning the samples in hand), a later one as SIGTERM */
+            mg_procs_kill(&p, forwarded ? SIGTERM : MG_PARENT_DEATH_SIGNAL);
             forwarded = mg_stop_flag;
-            mg_procs_kill(&p, SIGTERM);
         }
     }
     rc = mg_procs_result(&p);

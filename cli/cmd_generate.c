@@ -423,9 +423,14 @@ mg_cmd_generate(int argc, char **argv)
     if (r < 0)
         fprintf(stderr, "musicgen generate: %s\n", err);
     mg_coord_destroy(&c);
-    /* Done: workers got SHUTDOWN. Stopped: ask them to finish. */
+    /* Done: workers got SHUTDOWN. Stopped: ask them to finish, with the
+     * signal that sets their stop flag to 1 however often it comes: a
+     * Ctrl-C reaches the whole process group, so the workers already
+     * counted it once, and a SIGTERM on top made it 2 (leave now): the
+     * samples in hand were abandoned, not finished. A second Ctrl-C still
+     * reaches them directly. */
     if (r != 0)
-        mg_procs_kill(&procs, SIGTERM);
+        mg_procs_kill(&procs, MG_PARENT_DEATH_SIGNAL);
     mg_procs_wait(&procs, r == 0 ? 10000 : 15000);
     mg_procs_free(&procs);
     const mg_coord_progress *p = &fx.last;

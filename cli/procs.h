@@ -22,7 +22,9 @@
 
 extern volatile sig_atomic_t mg_stop_flag;
 
-/* Sent by the kernel to a child of mg_procs_spawn when its parent dies. */
+/* Sent by the kernel to a child of mg_procs_spawn when its parent dies,
+ * and by a parent asking its children to finish (stop flag to 1, never
+ * more: a terminal's Ctrl-C already reached them). */
 #define MG_PARENT_DEATH_SIGNAL SIGUSR2
 
 /* SIGTERM, SIGINT (and SIGHUP) -> mg_stop_flag++; SIGPIPE ignored. */
