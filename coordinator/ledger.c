@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -740,6 +742,53 @@ manifest_line(const mg_row *row, const char *wrote_at, void *ud)
     return 0;
 }
 
+/* The sample_index of a manifest row as the writers write it
+ * (mg_row_jsonl: `"sample_index":N`), or -1. */
+static long long
+row_index(const char *line)
+{
+    const char *k = strstr(line, "\"sample_index\":");
+    if (!k) return -1;
+    k += 15;
+    while (*k == ' ') k++;
+    if (*k < '0' || *k > '9') return -1;
+    char *e;
+    errno = 0;
+    unsigned long long v = strtoull(k, &e, 10);
+    return errno || v > (unsigned long long)LLONG_MAX ? -1 : (long long)v;
+}
+
+/* Copy to out the rows of the old manifest (old, may be NULL) whose index
+ * lies below the run's range (below) or past it (!below): rows another
+ * writer of the tree added outside the run (the library's and Python's
+ * generate() of one sample), which the ledger does not hold and a
+ * manifest from the ledger alone dropped (their samples then orphans,
+ * LICENSES.md without their fonts). 0, or -1 (write error). */
+static int
+carry_rows(FILE *old, FILE *out, const mg_ledger_run *run, bool below)
+{
+    if (!old) return 0;
+    rewind(old);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc = 0;
+    while ((n = getline(&line, &cap, old)) > 0) {
+        long long i = row_index(line);
+        if (i < 0) continue;
+        bool lo = (uint64_t)i < run->start,
+             hi = (uint64_t)i - run->start >= run->count && !lo;
+        if (!(below ? lo : hi)) continue;
+        if (fwrite(line, 1, (size_t)n, out) != (size_t)n ||
+            (line[n - 1] != '\n' && fputc('\n', out) == EOF)) {
+            rc = -1;
+            break;
+        }
+    }
+    free(line);
+    return rc;
+}
+
 int
 mg_ledger_write_manifest(mg_ledger *l, const char *root,
                          const uint64_t *skip, size_t nskip, char *err,
@@ -748,16 +797,32 @@ mg_ledger_write_manifest(mg_ledger *l, const char *root,
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/manifest.jsonl", root);
     snprintf(tmp, sizeof tmp, "%s/.manifest.jsonl.tmp", root);
+    mg_ledger_run run;
+    int has = mg_ledger_get_run(l, &run, err, errlen);
+    if (has < 0) return -1;
+    FILE *old = has ? fopen(path, "re") : NULL;
     manifest_ctx m = {fopen(tmp, "w"), 0, skip, nskip};
     if (!m.f) {
         snprintf(err, errlen, "manifest %s: %s", tmp, strerror(errno));
+        if (old) fclose(old);
+        if (has) mg_ledger_run_free(&run);
         return -1;
     }
-    if (mg_ledger_foreach_row(l, manifest_line, &m, err, errlen)) {
+    int wrc = has && carry_rows(old, m.f, &run, true) ? 1
+              : mg_ledger_foreach_row(l, manifest_line, &m, err, errlen) ? 2
+              : has && carry_rows(old, m.f, &run, false) ? 1
+                                                          : 0;
+    if (wrc) {
+        if (wrc == 1)
+            snprintf(err, errlen, "manifest %s: write failed", tmp);
         fclose(m.f);
         unlink(tmp);
+        if (old) fclose(old);
+        if (has) mg_ledger_run_free(&run);
         return -1;
     }
+    if (old) fclose(old);
+    if (has) mg_ledger_run_free(&run);
     /* Flushed and synced before the rename, so a crash leaves either the
      * old manifest or the whole new one, never a torn file. */
     int bad = m.bad || fflush(m.f) || fsync(fileno(m.f));

@@ -293,4 +293,21 @@ for kw, tail in (({}, " (from MUSICGEN_COUNT)"), ({"count": -2}, "'-2'")):
     else:
         raise SystemExit("accepted")
 PYEOF
+# a sample generate() added outside a CLI run's range keeps its row when
+# the run is resumed or grown (the manifest from the ledger dropped it:
+# an orphan, LICENSES.md without its fonts, verify failed)
+"$MG_BIN" generate --seed 7 --count 3 --out mixed --output-mode midi-only -q ||
+    die "CLI run for the mixed tree"
+"$PY" -c "
+from musicgen import generate, Config
+assert generate(Config(global_seed=7, sample_index=9, dataset_root='mixed', output_mode='midi-only')).status == 'ok'
+" || die "generate() of index 9"
+"$MG_BIN" generate --seed 7 --count 3 --out mixed --output-mode midi-only -q ||
+    die "CLI resume of the mixed tree"
+"$MG_BIN" verify mixed > v.txt || die "the resumed tree: $(tail -3 v.txt)"
+"$MG_BIN" generate --seed 7 --count 5 --out mixed --output-mode midi-only -q ||
+    die "CLI growth of the mixed tree"
+"$MG_BIN" verify mixed > v.txt || die "the grown tree: $(tail -3 v.txt)"
+[ "$(grep -c '"sample_index":9,' mixed/manifest.jsonl)" = 1 ] &&
+    [ "$(wc -l < mixed/manifest.jsonl)" = 6 ] || die "rows: $(cat mixed/manifest.jsonl)"
 echo "python_tool_api ok"
