@@ -89,9 +89,27 @@ read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
     sf_close(f);
     for (sf_count_t i = 0; i < got; i++) {
         double s = 0;
-        for (int ch = 0; ch < info.channels; ch++)
-            s += buf[i * info.channels + ch];
+        for (int ch = 0; ch < info.channels; ch++) {
+            float v = buf[i * info.channels + ch];
+            /* a float file's NaN or infinity reached the analysis as
+             * is: a file of NaNs scored 0.1, above silence */
+            if (!isfinite(v)) {
+                free(buf);
+                free(mono);
+                snprintf(err, errlen, "%s: frame %lld, channel %d: sample "
+                         "is %s, not a finite number", path, (long long)i,
+                         ch + 1, isnan(v) ? "NaN" : "infinite");
+                return NULL;
+            }
+            s += v;
+        }
         mono[i] = (float)(s / info.channels);
+    }
+    if (got <= 0) {
+        free(buf);
+        free(mono);
+        snprintf(err, errlen, "%s: no audio frames", path);
+        return NULL;
     }
     free(buf);
     *n = (size_t)got;

@@ -75,6 +75,25 @@ cp noise.wav "$(printf 'n\377.wav')"
 grep -c '"file":' j.txt | grep -qx 2 || die "a --json line without its file: $(cut -c1-60 j.txt)"
 grep -q '"file":"n?.wav"' j.txt || die "the non-UTF-8 name: $(grep -o '"file":"[^"]*"' j.txt)"
 
+# a float file with a NaN or an infinite sample is refused, one line naming
+# it (NaNs reached the analysis: a file of NaNs scored 0.1, above silence)
+"$PY" - <<'PYEOF'
+import struct, math
+for name, bad in (("nan.wav", float("nan")), ("inf.wav", float("-inf"))):
+    x = [0.5 * math.sin(k * 0.05) for k in range(44100)]
+    x[1000] = bad
+    d = struct.pack("<%df" % len(x), *x)
+    open(name, "wb").write(b"RIFF" + struct.pack("<I", 36 + len(d)) + b"WAVEfmt " +
+        struct.pack("<IHHIIHH", 16, 3, 1, 44100, 176400, 4, 32) + b"data" +
+        struct.pack("<I", len(d)) + d)
+PYEOF
+for f in nan.wav:NaN inf.wav:infinite; do
+    "$MG_BIN" score-audio "${f%%:*}" >o.txt 2>e.txt && die "${f%%:*} scored: $(cat o.txt)"
+    [ ! -s o.txt ] || die "${f%%:*}: printed a score"
+    grep -qx "musicgen score-audio: ${f%%:*}: frame 1000, channel 1: sample is ${f#*:}, not a finite number" e.txt ||
+        die "${f%%:*}: $(cat e.txt)"
+done
+
 # A song whose WAV would pass 4 GiB (a RIFF size is 32 bits): 12 parts of
 # 64 bars of 12/8 at 20 BPM, 13824 s, as float at 44.1 kHz is 4.88 GB.
 # It was rendered (a scratch file of ~20 GB, hours) and written with its
