@@ -412,15 +412,20 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
             json_t *o = json_object();
             bool on = isfinite(meas[l]);
             double gdb = 20 * log10(a->ngain[l]);
+            /* the file's loudness, gated at the file's scale: blocks
+             * below -70 LUFS as rendered can pass the gate once gained
+             * (it read measured + gains: a quiet harmony, -55.7 LUFS as
+             * rendered, was recorded 0.06 LU above libebur128's figure
+             * for its file) */
+            double file = mg_loud_integrated_at(&a->loud[l],
+                                                gdb + 20 * log10(h));
             json_object_set_new(o, "target_lufs", mg_json_real(tgt[l], 2));
             json_object_set_new(o, "measured_lufs",
                                 on ? mg_json_real(meas[l], 3) : json_null());
             json_object_set_new(o, "normalise_gain_db", mg_json_real(gdb, 3));
-            /* the stem file's integrated loudness: measured x gains */
-            json_object_set_new(
-                o, "integrated_lufs",
-                on ? mg_json_real(meas[l] + gdb + 20 * log10(h), 3)
-                   : json_null());
+            json_object_set_new(o, "integrated_lufs",
+                                isfinite(file) ? mg_json_real(file, 3)
+                                               : json_null());
             json_object_set_new(ld, mg_layer_name(l), o);
         }
         json_object_set_new(mx, "stem_loudness", ld);

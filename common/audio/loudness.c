@@ -217,8 +217,16 @@ mg_loud_add2(mg_loud *m1, const float *x1, mg_loud *m2, const float *x2,
 double
 mg_loud_integrated(const mg_loud *m)
 {
-    /* block j = sub-blocks j..j+3 (400 ms), mean square per channel sum */
-    const double abs_gate = pow(10.0, (-70.0 + 0.691) / 10.0);
+    return mg_loud_integrated_at(m, 0);
+}
+
+double
+mg_loud_integrated_at(const mg_loud *m, double gain_db)
+{
+    /* block j = sub-blocks j..j+3 (400 ms), mean square per channel sum;
+     * the absolute gate is -70 LUFS of the signal scaled by gain_db, so
+     * -70 - gain_db here (the relative gate moves with the scale) */
+    const double abs_gate = pow(10.0, (-70.0 - gain_db + 0.691) / 10.0);
     double n4 = 4.0 * (double)m->hop, sum = 0, rel;
     size_t j, cnt = 0;
 
@@ -247,7 +255,7 @@ mg_loud_integrated(const mg_loud *m)
     }
     if (!cnt)
         return -HUGE_VAL;
-    return -0.691 + 10.0 * log10(sum / (double)cnt);
+    return -0.691 + 10.0 * log10(sum / (double)cnt) + gain_db;
 }
 
 void

@@ -38,6 +38,10 @@ int mg_loud_add2(mg_loud *m1, const float *x1, mg_loud *m2, const float *x2,
 /* Integrated loudness in LUFS; -HUGE_VAL when no block passes the
  * absolute gate (silence). */
 double mg_loud_integrated(const mg_loud *m);
+/* The integrated loudness of the metered signal scaled by gain_db (its
+ * absolute gate at -70 LUFS of the scaled signal: a gain moves blocks
+ * across it, so this is not mg_loud_integrated + gain_db). */
+double mg_loud_integrated_at(const mg_loud *m, double gain_db);
 void mg_loud_free(mg_loud *m);
 
 #endif

@@ -22,6 +22,25 @@ for g in hip-hop jazz latin rock; do
         --measures-per-part intro=1,verse=2,chorus=2,bridge=1,outro=1 \
         -q || die "generate -g $g failed"
 done
+# integrated_lufs is the stem file's loudness, gated at the file's scale:
+# this harmony renders at -55.7 LUFS, and its blocks below -70 LUFS as
+# rendered pass the gate once gained 32.5 dB; it was recorded as measured
+# + gains, 0.06 LU above libebur128's figure for the file
+"$MG_BIN" generate --seed 7 --start 1 --count 1 --out quiet --sample-rate 22050 \
+    --measures-per-part intro=1,verse=1,chorus=1,bridge=1,outro=1 -w 1 -q ||
+    die "generate seed 7 failed"
+"$PY" - "$MG_BUILD/tools/lufs" <<'PYEOF' || die "integrated_lufs is not the file's"
+import json, subprocess, sys
+d = "quiet/000001"
+st = json.load(open(d + "/sample.json"))["mixing"]["stem_loudness"]
+if st["harmony"]["measured_lufs"] > -50:
+    sys.exit("the song changed: harmony renders at %s LUFS" % st["harmony"]["measured_lufs"])
+out = subprocess.run([sys.argv[1]] + ["%s/stems/%s.wav" % (d, l) for l in st],
+                     capture_output=True, text=True, check=True).stdout
+for line, l in zip(out.splitlines(), st):
+    if abs(float(line.split()[0]) - st[l]["integrated_lufs"]) > 0.002:
+        sys.exit("%s: libebur128 %s, recorded %s" % (l, line.split()[0], st[l]["integrated_lufs"]))
+PYEOF
 "$PY" - "$MG_BUILD/tools/lufs" <<'PYEOF' || die "loudness or onsets"
 import bisect, glob, json, subprocess, sys
 lufs = sys.argv[1]
