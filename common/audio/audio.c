@@ -69,9 +69,20 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
         /* the in-memory store's budget: a frame is four stereo stems of
          * int16 (pcm16: 16 bytes) or float (pcm24, float: 32 bytes) */
         const char *e = getenv("MUSICGEN_AUDIO_STORE_MB");
-        long mb = e && *e ? atol(e) : STORE_MB;
+        long mb = STORE_MB;
         size_t fbytes = 2 * MG_NLAYERS * (a->fmt == MG_SF_PCM16 ? 2 : 4);
-        mb = mb < 1 ? 1 : mb > 65536 ? 65536 : mb;
+        /* a whole number of MB, 1..65536 ("abc", "2x" and "0.5" were read
+         * as 1 MB and 99999999 as 64 GB, all without a word) */
+        if (e && *e) {
+            char *end;
+            errno = 0;
+            mb = strtol(e, &end, 10);
+            if (errno || end == e || *end || mb < 1 || mb > 65536) {
+                snprintf(err, errlen, "MUSICGEN_AUDIO_STORE_MB: need a "
+                         "whole number of MB from 1 to 65536, got '%s'", e);
+                goto fail;
+            }
+        }
         a->mem_blocks = (size_t)mb * 1048576 / fbytes / SBLOCK;
         if (a->mem_blocks < 1)
             a->mem_blocks = 1;

@@ -86,6 +86,16 @@ grep -q "no-such-tmp (TMPDIR)" sc.err || { cat sc.err; die "scratch-file error d
 [ "$(grep -c "sample [0-9]" sc.err)" -eq 1 ] || { cat sc.err; die "the run went on after the scratch-file fault"; }
 [ -z "$(ls -d sc/0* 2>/dev/null)" ] || die "a sample was written without a scratch file"
 
+# the store's budget is a whole number of MB, 1..65536: anything else is
+# one line naming the variable ("abc", "2x" and "0" were read as 1 MB,
+# 99999999999 as 64 GB, without a word)
+for v in abc 2x 0 99999999999; do
+    MUSICGEN_AUDIO_STORE_MB=$v "$MG_BIN" generate --seed 7 --count 1 --out sv $M \
+        --workers 1 -q 2>sv.err && die "MUSICGEN_AUDIO_STORE_MB=$v accepted"
+    grep -qx "musicgen generate: MUSICGEN_AUDIO_STORE_MB: need a whole number of MB from 1 to 65536, got '$v'" sv.err ||
+        die "MUSICGEN_AUDIO_STORE_MB=$v: $(cat sv.err)"
+done
+
 # a truncated and a corrupt soundfont
 mkdir -p sft
 cp "$MG_SRC/sf/fx.json" "$MG_SRC/sf/mix.json" sft/
