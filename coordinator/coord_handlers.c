@@ -360,10 +360,53 @@ coord_log_bad(mg_coord *c, const char *why)
                 c->st.bad_frames, why);
 }
 
+/* CURVE: an identity belongs to the key of its first HELLO. true when
+ * `identity` is bound to another key than `key` (the peer is refused,
+ * logged once per identity); a new identity is bound to `key` on HELLO. */
+static bool
+key_refused(mg_coord *c, const uint8_t *rid, size_t rid_len,
+            const char *identity, const char *key, bool hello)
+{
+    keyed_identity *k = NULL;
+    for (size_t i = 0; i < c->nkeyed && !k; i++)
+        if (!strcmp(c->keyed[i].identity, identity))
+            k = &c->keyed[i];
+    if (!k) {
+        if (!hello)
+            return false;
+        if (c->nkeyed == c->cap_keyed) {
+            size_t cap = c->cap_keyed ? c->cap_keyed * 2 : 16;
+            keyed_identity *nk = realloc(c->keyed, cap * sizeof *nk);
+            if (!nk)
+                return true;    /* unbound is not safe: refuse for now */
+            c->keyed = nk;
+            c->cap_keyed = cap;
+        }
+        k = &c->keyed[c->nkeyed++];
+        memset(k, 0, sizeof *k);
+        snprintf(k->identity, sizeof k->identity, "%s", identity);
+        snprintf(k->key, sizeof k->key, "%s", key);
+        return false;
+    }
+    if (!strcmp(k->key, key))
+        return false;
+    char reason[200];
+    snprintf(reason, sizeof reason, "identity %.64s is in use by a worker "
+             "with another CURVE key (give each worker its own --identity)",
+             identity);
+    if (!k->warned)
+        mg_dlog(WHO, "refused a peer: identity %s is bound to CURVE key %s, "
+                "the peer's key is %s (said once per identity)", identity,
+                k->key, key);
+    k->warned = true;
+    coord_send_simple(c, rid, rid_len, MG_MSG_REFUSE, reason);
+    return true;
+}
+
 int
 coord_handle(mg_coord *c, const uint8_t *rid, size_t rid_len,
-             const uint8_t *buf, size_t len, bool complete, char *err,
-             size_t errlen)
+             const uint8_t *buf, size_t len, const char *key, bool complete,
+             char *err, size_t errlen)
 {
     mg_msg m;
     char why[300];
@@ -383,6 +426,11 @@ coord_handle(mg_coord *c, const uint8_t *rid, size_t rid_len,
     }
     int rc = 0;
     peer *p = coord_find_peer(c, rid, rid_len);
+    const char *who = m.type == MG_MSG_HELLO ? m.identity
+                      : p ? p->identity : NULL;
+    if (key && who && !complete &&
+        key_refused(c, rid, rid_len, who, key, m.type == MG_MSG_HELLO))
+        goto out;
     if (m.type == MG_MSG_HELLO) {
         on_hello(c, rid, rid_len, &m, complete);
         goto out;

@@ -64,6 +64,15 @@ typedef struct {
                                    (the tail of a run, coord_lease.c) */
 } peer;
 
+/* CURVE: the key a worker identity first said HELLO with (the z85 text
+ * libzmq gives as the frame's "User-Id"); kept for the coordinator's
+ * life, so no other authorised key can take the identity or its leases. */
+typedef struct {
+    char identity[64];
+    char key[48];
+    bool warned;                /* a refusal of it was logged */
+} keyed_identity;
+
 typedef enum { L_LIVE, L_RELEASED, L_DONE } lease_state;
 
 /* A lease: [first, first + n) held by `holder`. Kept after it ends, so a
@@ -137,6 +146,8 @@ struct mg_coord {
     size_t nheap, cap_heap;
     char (*banned)[64];
     size_t nbanned;
+    keyed_identity *keyed;      /* CURVE: identity -> key (see above) */
+    size_t nkeyed, cap_keyed;
     int64_t started, last_progress, last_beat;
     uint64_t window_done[12];   /* done at each of the last progress ticks */
     int64_t window_t[12];
@@ -191,9 +202,10 @@ int coord_check_row(mg_coord *c, const peer *p, const mg_msg *in, lease **lp,
 bool coord_is_banned(const mg_coord *c, const char *identity);
 
 /* ---- coord_handlers.c --------------------------------------------- */
+/* key: the CURVE key the frame came with (User-Id), NULL without CURVE */
 int coord_handle(mg_coord *c, const uint8_t *rid, size_t rid_len,
-                 const uint8_t *buf, size_t len, bool complete, char *err,
-                 size_t errlen);
+                 const uint8_t *buf, size_t len, const char *key,
+                 bool complete, char *err, size_t errlen);
 void coord_log_bad(mg_coord *c, const char *why);
 void coord_serve_held(mg_coord *c);
 

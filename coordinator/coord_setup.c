@@ -732,6 +732,7 @@ mg_coord_destroy(mg_coord **cp)
     mg_plan_destroy(&c->plan);
     free(c->filtered);
     free(c->banned);
+    free(c->keyed);
     if (c->mon)
         zmq_close(c->mon);
     if (c->sock)

@@ -19,7 +19,9 @@
  *   ledger cannot strand work. A worker that stays up through our
  *   restart declares its leases in JOIN and we adopt them.
  * - Leases are held by the worker's identity, not its socket, so a worker
- *   that reconnects keeps its leases; a silent worker's leases are
+ *   that reconnects keeps its leases (with CURVE, an identity is bound to
+ *   the key of its first HELLO: no other key may use it, coord_handlers.c);
+ *   a silent worker's leases are
  *   released after heartbeat_ms * liveness and redone by someone else.
  *   A live worker's lease is renewed only by rows on it: the oldest
  *   unfinished lease of a worker (it works in order) that makes no
@@ -329,9 +331,12 @@ drain(mg_coord *c, bool complete, char *err, size_t errlen)
                 got = zmq_msg_recv(&body, c->sock, ZMQ_DONTWAIT);
             coord_log_bad(c, "not a single-frame message");
         } else {
+            /* CURVE: the key zauth authenticated this connection with */
+            const char *key = c->auth ? zmq_msg_gets(&body, "User-Id") : NULL;
             rc = coord_handle(c, zmq_msg_data(&rid), zmq_msg_size(&rid),
                               zmq_msg_data(&body), zmq_msg_size(&body),
-                              complete, err, errlen);
+                              c->auth ? (key ? key : "") : NULL, complete,
+                              err, errlen);
         }
         zmq_msg_close(&body);
         zmq_msg_close(&rid);

@@ -3,7 +3,8 @@
 # re-run; a coordinator with --curve-dir turns away a worker whose key is
 # not in authorized/ and a worker without CURVE, each with a reason on
 # both sides and no sample written; the authorised worker completes the
-# run; a secret key others can read is refused; SIGTERM still stops a
+# run; a second authorised key cannot take over a live worker's identity
+# (and its leases); a secret key others can read is refused; SIGTERM still stops a
 # CURVE coordinator cleanly (czmq's signal handlers stay off).
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
@@ -58,6 +59,35 @@ grep -q "readable by others" loose.log || { cat loose.log; die "loose key error"
 [ "$(grep -c " joined " good.log)" -eq 2 ] || { cat good.log; die "not two jobs"; }
 wait_exit $CPID 60 || die "coordinator did not finish ($(tail -1 coord.log))"
 check_run ds 4 20 || die "run check"
+# an identity belongs to the key it first said HELLO with: a second
+# authorised key claiming a live worker's identity is refused (logged
+# once), and the real worker keeps its leases and finishes the run
+"$MG_BIN" keygen --curve-dir other --worker-only 2>kg4.log \
+    || die "keygen of a second worker failed"
+cp other/worker.cert keys/authorized/other.cert
+cp keys/coordinator.cert other/
+start_coord coord3.log --seed 6 --count 20 --out ds3 --ledger led3.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only --curve-dir keys
+MUSICGEN_FAULT_SAMPLE_DELAY_MS=300 "$MG_BIN" worker --connect "$EP" \
+    --out ds3 --curve-dir keys --identity alpha 2>alpha.log &
+APID=$!
+wait_for 60 have_samples ds3 1 || die "the first worker made no sample"
+for k in 1 2; do
+    "$MG_BIN" worker --connect "$EP" --out ds3 --curve-dir other \
+        --identity alpha --idle-timeout 20 2>imp$k.log
+    rc=$?
+    [ $rc -eq 2 ] || { cat imp$k.log; die "impostor exit $rc, not 2 (refused)"; }
+    grep -q "identity alpha is in use by a worker with another CURVE key" \
+        imp$k.log || { cat imp$k.log; die "impostor not told why"; }
+done
+[ "$(samples ds3)" -lt 20 ] || die "the run ended before the impostor came"
+wait_exit $APID 120 || { cat alpha.log; die "the first worker failed"; }
+wait_exit $CPID 60 || die "coordinator did not finish ($(tail -1 coord3.log))"
+[ "$(grep -c "refused a peer: identity alpha is bound" coord3.log)" -eq 1 ] \
+    || { cat coord3.log; die "the refusal is not logged once"; }
+grep -q "lease(s) re-queued" coord3.log && { cat coord3.log; die "the real worker lost its leases"; }
+check_run ds3 6 20 || die "run check (impostor)"
+"$MG_BIN" verify ds3 >verify3.log 2>&1 || { cat verify3.log; die "verify ds3"; }
 # SIGTERM on a CURVE coordinator: state kept, exit 3
 start_coord coord2.log --seed 4 --count 50 --out ds2 --ledger led2.sqlite \
     --bind 'tcp://127.0.0.1:*' --output-mode midi-only --curve-dir keys
