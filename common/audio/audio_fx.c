@@ -361,6 +361,42 @@ struct mg_fx_state {
     double dl_fb, dl_mix;
 };
 
+void
+mg_fx_effective(mg_fx_chain *c, int rate)
+{
+    /* the one table of the ranges the DSP takes (eq, filter, phaser
+     * frequencies below Nyquist; stable feedback; mixes in [0, 1]) */
+    static const struct {
+        mg_fx_kind k;
+        int i;
+        double lo, hi, rate_hi;     /* hi, or rate_hi x rate when > 0 */
+    } r[] = {
+        {MG_FX_EQ, 3, 20, 0, 0.45},          /* mid_hz */
+        {MG_FX_FILTER, 0, 20, 0, 0.45},      /* cutoff_hz */
+        {MG_FX_FILTER, 1, 0.3, 10, 0},       /* q */
+        {MG_FX_DISTORTION, 1, 0, 1, 0},      /* mix */
+        {MG_FX_COMPRESSOR, 0, 0.1, 1000, 0}, /* attack_ms */
+        {MG_FX_COMPRESSOR, 3, 1, 5000, 0},   /* release_ms */
+        {MG_FX_COMPRESSOR, 2, 1, 100, 0},    /* ratio */
+        {MG_FX_PHASER, 0, 50, 0, 0.2},       /* centre_hz */
+        {MG_FX_PHASER, 1, 0, 1, 0},          /* depth */
+        {MG_FX_PHASER, 2, 0, 0.9, 0},        /* feedback */
+        {MG_FX_PHASER, 3, 0, 1, 0},          /* mix */
+        {MG_FX_PHASER, 4, 0.01, 20, 0},      /* rate_hz */
+        {MG_FX_DELAY, 0, 0, 0.9, 0},         /* feedback */
+        {MG_FX_DELAY, 1, 0, 1, 0},           /* mix */
+    };
+
+    for (size_t j = 0; j < sizeof r / sizeof r[0]; j++) {
+        double *v = &c->p[r[j].k][r[j].i];
+        double w = clampd(*v, r[j].lo,
+                          r[j].rate_hi > 0 ? rate * r[j].rate_hi : r[j].hi);
+        /* to 4 decimals, as drawn, so that sample.json holds it exactly */
+        if (c->on[r[j].k] && w != *v)
+            *v = round(w * 1e4) / 1e4;
+    }
+}
+
 mg_fx_state *
 mg_fx_state_new(const mg_fx_chain *c, int rate, double tempo_bpm)
 {
@@ -370,49 +406,49 @@ mg_fx_state_new(const mg_fx_chain *c, int rate, double tempo_bpm)
         return NULL;
     s->c = *c;
     s->rate = rate;
+    mg_fx_effective(&s->c, rate);
+    c = &s->c;
     if (c->on[MG_FX_EQ]) {
         const double *p = c->p[MG_FX_EQ];
         biquad_set(&s->eq[0], 0, 200.0, 0.707, p[1], rate);
-        biquad_set(&s->eq[1], 1, clampd(p[3], 20, rate * 0.45), 0.9, p[2],
-                   rate);
+        biquad_set(&s->eq[1], 1, p[3], 0.9, p[2], rate);
         biquad_set(&s->eq[2], 2, clampd(5000.0, 20, rate * 0.45), 0.707,
                    p[0], rate);
     }
     if (c->on[MG_FX_FILTER]) {
         const double *p = c->p[MG_FX_FILTER];
-        biquad_set(&s->lp, 3, clampd(p[0], 20, rate * 0.45),
-                   clampd(p[1], 0.3, 10), 0, rate);
+        biquad_set(&s->lp, 3, p[0], p[1], 0, rate);
     }
     if (c->on[MG_FX_DISTORTION]) {
         const double *p = c->p[MG_FX_DISTORTION];
         s->dist_k = pow(10.0, p[0] / 20.0);
         s->dist_norm = 1.0 / tanh(s->dist_k);
-        s->dist_mix = clampd(p[1], 0, 1);
+        s->dist_mix = p[1];
     }
     if (c->on[MG_FX_COMPRESSOR]) {
         const double *p = c->p[MG_FX_COMPRESSOR];
-        s->c_att = exp(-1.0 / (clampd(p[0], 0.1, 1000) * 1e-3 * rate));
-        s->c_rel = exp(-1.0 / (clampd(p[3], 1, 5000) * 1e-3 * rate));
-        s->c_ratio = clampd(p[2], 1, 100);
+        s->c_att = exp(-1.0 / (p[0] * 1e-3 * rate));
+        s->c_rel = exp(-1.0 / (p[3] * 1e-3 * rate));
+        s->c_ratio = p[2];
         s->c_thr = p[4];
         s->c_makeup = p[1];
         s->c_env = -120.0;
     }
     if (c->on[MG_FX_PHASER]) {
         const double *p = c->p[MG_FX_PHASER];
-        s->ph_centre = clampd(p[0], 50, rate * 0.2);
-        s->ph_depth = clampd(p[1], 0, 1);
-        s->ph_fb = clampd(p[2], 0, 0.9);
-        s->ph_mix = clampd(p[3], 0, 1);
-        s->ph_rate = clampd(p[4], 0.01, 20);
+        s->ph_centre = p[0];
+        s->ph_depth = p[1];
+        s->ph_fb = p[2];
+        s->ph_mix = p[3];
+        s->ph_rate = p[4];
     }
     if (c->on[MG_FX_DELAY]) {
         const double *p = c->p[MG_FX_DELAY];
         s->dl_len = (size_t)lround(mg_fx_delay_seconds(c, tempo_bpm) * rate);
         if (s->dl_len < 1)
             s->dl_len = 1;
-        s->dl_fb = clampd(p[0], 0, 0.9);
-        s->dl_mix = clampd(p[1], 0, 1);
+        s->dl_fb = p[0];
+        s->dl_mix = p[1];
         s->dl_line = calloc(2 * s->dl_len, sizeof(float));
         if (!s->dl_line)
             goto oom;

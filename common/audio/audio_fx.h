@@ -50,6 +50,12 @@ int mg_fx_spec_load(mg_fx_spec *spec, const char *path, char *err,
 void mg_fx_draw(const mg_fx_spec *spec, mg_layer layer,
                 const double *profile, mg_rng *rng, mg_fx_chain *out);
 
+/* Clamp an enabled effect's parameters into the ranges the DSP takes at
+ * `rate` (frequencies below 0.45 x rate, the phaser's centre below 0.2 x
+ * rate, feedback <= 0.9, mixes in [0, 1], ...): done after the draw, so
+ * that the chain sample.json records is the one the DSP runs. */
+void mg_fx_effective(mg_fx_chain *c, int rate);
+
 /* The chain as JSON: [{"type": "eq", "params": {...}}, ...], enabled
  * effects only, in processing order: eq, filter, distortion, compressor,
  * phaser, chorus, delay, reverb. */

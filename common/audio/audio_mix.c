@@ -236,8 +236,12 @@ audio_draw_all(const mg_audio *a, const mg_song *s, mg_rng *sf_rng,
         d->preset[l] = fd.preset;
         d->gm_class[l] = fd.gm_class;
     }
-    for (int l = 0; l < MG_NLAYERS; l++)
+    /* the parameters as the DSP runs them at this rate: sample.json
+     * recorded the draw (a filter's 12 kHz at 22.05 kHz, run at 9.9 kHz) */
+    for (int l = 0; l < MG_NLAYERS; l++) {
         mg_fx_draw(&a->fx, l, a->fx_profile, fx_rng, &d->fx[l]);
+        mg_fx_effective(&d->fx[l], a->rate);
+    }
     for (int l = 0; l < MG_NLAYERS; l++) {
         d->level_db[l] = round(mg_rng_range_f(mix_rng, a->mix.level_lo[l],
                                               a->mix.level_hi[l]) * 100) /

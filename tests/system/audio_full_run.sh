@@ -103,4 +103,27 @@ for f, h in cs.items():
         sys.exit("checksum of %s is not the file's SHA-256" % f)
 PYEOF
 done
+# sample.json's fx are the parameters the DSP runs: a filter drawn at
+# 12 kHz runs at 0.45 x 22050 = 9922.5 Hz and a delay's feedback of 5 at
+# 0.9, and sample.json said 12000 and 5
+mkdir -p sfx
+cp "$MG_SRC/sf/registry.json" "$MG_SRC/sf/mix.json" sfx/
+"$PY" - "$MG_SRC/sf/fx.json" sfx/fx.json <<'PYEOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+for l in j:
+    j[l]["filter"] = {"probability": 1.0, "params": {"cutoff_hz": [12000, 12000], "q": [0.7, 0.7]}}
+    j[l]["delay"] = {"probability": 1.0, "params": {"time_beats": [0.5, 0.5], "feedback": [5, 5], "mix": [0.5, 0.5]}}
+json.dump(j, open(sys.argv[2], "w"))
+PYEOF
+"$MG_BIN" generate --seed 7 --count 1 --out fxc $M --sf-dir sfx --sample-rate 22050 \
+    --output-mode mix-only --workers 1 -q || die "run with clamped fx failed"
+"$PY" - fxc/000000/sample.json <<'PYEOF' || die "fx recorded are not the ones run"
+import json, sys
+fx = json.load(open(sys.argv[1]))["fx"]
+for l, chain in fx.items():
+    p = {e["type"]: e["params"] for e in chain}
+    if p["filter"]["cutoff_hz"] != 9922.5 or p["delay"]["feedback"] != 0.9:
+        sys.exit("%s: filter %s, delay %s" % (l, p["filter"], p["delay"]))
+PYEOF
 exit 0
