@@ -503,15 +503,8 @@ mg_cmd_worker(int argc, char **argv)
      * a child's exit or a signal, not by a timer: the run's end is seen
      * at once. */
     int forwarded = 0;
-    while (mg_procs_sleep(&p, forwarded) > 0) {
-        if (mg_stop_flag > forwarded) {
-            /* the first as "finish" (sets theirs to 1, however often: a
-             * Ctrl-C reached them too, and SIGTERM on top made it 2,
-             * abandoning the samples in hand), a later one as SIGTERM */
-            mg_procs_kill(&p, forwarded ? SIGTERM : MG_PARENT_DEATH_SIGNAL);
-            forwarded = mg_stop_flag;
-        }
-    }
+    while (mg_procs_sleep(&p, forwarded) > 0)
+        mg_procs_forward(&p, &forwarded);
     rc = mg_procs_result(&p);
     mg_procs_free(&p);
     /* not freed: the command returns to exit(), and freeing the fonts'

@@ -423,15 +423,16 @@ mg_cmd_generate(int argc, char **argv)
     if (r < 0)
         fprintf(stderr, "musicgen generate: %s\n", err);
     mg_coord_destroy(&c);
-    /* Done: workers got SHUTDOWN. Stopped: ask them to finish, with the
-     * signal that sets their stop flag to 1 however often it comes: a
-     * Ctrl-C reaches the whole process group, so the workers already
-     * counted it once, and a SIGTERM on top made it 2 (leave now): the
-     * samples in hand were abandoned, not finished. A second Ctrl-C still
-     * reaches them directly. */
-    if (r != 0)
-        mg_procs_kill(&procs, MG_PARENT_DEATH_SIGNAL);
-    mg_procs_wait(&procs, r == 0 ? 10000 : 15000);
+    /* Done: workers got SHUTDOWN. Stopped: ask them to finish (a Ctrl-C
+     * reached them too; counted once, procs.h), passing a second stop on
+     * as "abandon". */
+    bool jobs_finished = false;
+    if (r != 0) {
+        mg_procs_finish(&procs, 15000);
+        jobs_finished = mg_procs_result(&procs) == 0 && mg_stop_flag < 2;
+    } else {
+        mg_procs_wait(&procs, 10000);
+    }
     mg_procs_free(&procs);
     const mg_coord_progress *p = &fx.last;
     if (r == 0) {
@@ -466,9 +467,15 @@ mg_cmd_generate(int argc, char **argv)
         /* the workers said why on stderr */
         rc = 1;
     } else if (r == 1) {
+        /* done counts the rows recorded when the coordinator stopped;
+         * the samples in hand were finished after it (or abandoned, at a
+         * second stop): said so, since they are on disk, not in done */
         fprintf(stderr, "musicgen generate: interrupted at %" PRIu64 "/%"
-                PRIu64 "; run the same command again to continue\n",
-                p->done, p->total);
+                PRIu64 "%s; run the same command again to continue\n",
+                p->done, p->total,
+                jobs_finished ? ", and the samples then in hand finished"
+                : mg_stop_flag >= 2 ? ", the samples in hand abandoned"
+                : "");
         rc = 130;
     }
     /* The engine is not freed: the command returns to exit(), and

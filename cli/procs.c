@@ -25,15 +25,28 @@ on_signal(int sig)
         mg_stop_flag++;
 }
 
-/* The parent died. The kernel may deliver the death signal once per
- * thread of ours (each inherits the setting), so it must not count as
- * several stop requests: it asks exactly once to finish and leave. */
+/* In a child of mg_procs_spawn, every stop signal but the parent's
+ * "abandon" asks only to finish: the parent died (the kernel may deliver
+ * the death signal once per thread of ours), the parent passed on its
+ * first stop, or a terminal's Ctrl-C (or a SIGTERM to the process group)
+ * reached us beside our parent, which passes the same stop on: counted,
+ * the two made 2 (leave now) whichever came first, and the samples in
+ * hand were abandoned. A second stop reaches us as the parent's
+ * MG_ABANDON_SIGNAL. */
 static void
 on_parent_death(int sig)
 {
     (void)sig;
     if (mg_stop_flag < 1)
         mg_stop_flag = 1;
+}
+
+static void
+on_abandon(int sig)
+{
+    (void)sig;
+    if (mg_stop_flag < 2)
+        mg_stop_flag = 2;
 }
 
 void
@@ -62,10 +75,23 @@ mg_procs_spawn(mg_procs *p, int n, mg_child_fn fn, void *ud)
      * would inherit held (forksafe.h) */
     p->threads_at_fork = mg_await_one_thread(2000);
     fflush(NULL);
+    /* held back until a child has its own handlers: a stop passed on at
+     * once (MG_PARENT_DEATH_SIGNAL's default action ends a process) or a
+     * Ctrl-C caught by the handlers inherited from us counted as ours */
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGHUP);
+    sigaddset(&stops, MG_PARENT_DEATH_SIGNAL);
+    sigaddset(&stops, MG_ABANDON_SIGNAL);
+    sigprocmask(SIG_BLOCK, &stops, &old);
     for (int i = 0; i < n; i++) {
         pid_t pid = fork();
-        if (pid < 0)
+        if (pid < 0) {
+            sigprocmask(SIG_SETMASK, &old, NULL);
             return -1;
+        }
         if (pid == 0) {
             mg_stop_flag = 0;
             mg_procs_signals();
@@ -74,6 +100,12 @@ mg_procs_spawn(mg_procs *p, int n, mg_child_fn fn, void *ud)
             sa.sa_handler = on_parent_death;
             sigemptyset(&sa.sa_mask);
             sigaction(MG_PARENT_DEATH_SIGNAL, &sa, NULL);
+            sigaction(SIGTERM, &sa, NULL);
+            sigaction(SIGINT, &sa, NULL);
+            sigaction(SIGHUP, &sa, NULL);
+            sa.sa_handler = on_abandon;
+            sigaction(MG_ABANDON_SIGNAL, &sa, NULL);
+            sigprocmask(SIG_SETMASK, &old, NULL);
             prctl(PR_SET_PDEATHSIG, MG_PARENT_DEATH_SIGNAL);
             if (getppid() != parent)    /* parent died before prctl */
                 _exit(1);
@@ -86,6 +118,7 @@ mg_procs_spawn(mg_procs *p, int n, mg_child_fn fn, void *ud)
         p->n++;
         p->alive++;
     }
+    sigprocmask(SIG_SETMASK, &old, NULL);
     return 0;
 }
 
@@ -146,6 +179,32 @@ mg_procs_kill(mg_procs *p, int sig)
     for (int i = 0; i < p->n; i++)
         if (p->pids[i] > 0)
             kill(p->pids[i], sig);
+}
+
+void
+mg_procs_forward(mg_procs *p, int *forwarded)
+{
+    int now = mg_stop_flag;
+    if (now > *forwarded) {
+        if (*forwarded < 1)
+            mg_procs_kill(p, MG_PARENT_DEATH_SIGNAL);
+        if (now >= 2)
+            mg_procs_kill(p, MG_ABANDON_SIGNAL);
+        *forwarded = now;
+    }
+}
+
+void
+mg_procs_finish(mg_procs *p, int timeout_ms)
+{
+    struct timespec ts = {0, 20 * 1000000};
+    int forwarded = 1;
+    mg_procs_kill(p, MG_PARENT_DEATH_SIGNAL);
+    for (int t = 0; t < timeout_ms && mg_procs_reap(p) > 0; t += 20) {
+        mg_procs_forward(p, &forwarded);
+        nanosleep(&ts, NULL);
+    }
+    mg_procs_wait(p, 0);
 }
 
 void

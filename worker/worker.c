@@ -493,6 +493,13 @@ on_message(worker *w, const uint8_t *buf, size_t len, char *err,
         rc = MG_WORKER_REFUSED;
         break;
     case MG_MSG_GRANT:
+        /* leaving (a signal): a grant asked for before it is not queued,
+         * as the queue was emptied (BYE returns the lease); taken, its
+         * samples were made after the Ctrl-C */
+        if (w->o->stop && *w->o->stop) {
+            w->ready_sent = false;
+            break;
+        }
         pthread_mutex_lock(&w->eng->mu);
         for (uint32_t i = 0; i < m.n; i++)
             worker_engine_push(w->eng, m.lease, m.first + i);
@@ -626,6 +633,7 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
         return -1;
     }
     w.eng->pre = o->engine;
+    w.eng->stop = o->stop;
     w.ctx = zmq_ctx_new();
     if (!w.ctx) {
         snprintf(err, errlen, "zmq: %s", zmq_strerror(errno));

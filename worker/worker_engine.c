@@ -115,7 +115,11 @@ worker_engine_main(void *arg)
     }
     for (;;) {
         pthread_mutex_lock(&s->mu);
-        while (!s->quit && s->qlen == 0)
+        /* stopping: the sample in hand was the last. The network loop
+         * empties the queue when it wakes, up to half a heartbeat after
+         * the signal (which this thread may have taken): a sample queued
+         * meanwhile was started after the Ctrl-C. */
+        while (!s->quit && (s->qlen == 0 || (s->stop && *s->stop)))
             pthread_cond_wait(&s->cv, &s->mu);
         if (s->quit) {
             pthread_mutex_unlock(&s->mu);

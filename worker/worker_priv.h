@@ -8,6 +8,7 @@
 #define WORKER_PRIV_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,9 @@ typedef struct {
 typedef struct {
     mg_config cfg;
     mg_engine *pre;              /* made before the fork (borrowed), or NULL */
+    /* the worker's stop flag (or NULL): once set, nothing queued is
+     * started, however soon the network loop empties the queue */
+    const volatile sig_atomic_t *stop;
     int efd;                     /* eventfd: "results are waiting" */
     pthread_mutex_t mu;
     pthread_cond_t cv;

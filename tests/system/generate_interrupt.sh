@@ -3,7 +3,15 @@
 # (README: "Ctrl-C (or SIGTERM) once finishes the samples in hand, twice
 # abandons them"); exit 130; the same command then completes the run. The
 # workers counted the Ctrl-C themselves and then the SIGTERM generate sent
-# them on top: two stops, so they abandoned the samples in hand.
+# them on top: two stops, so they abandoned the samples in hand. Its line
+# says the samples in hand were finished (it said "interrupted at 2/8"
+# with 4 on disk). Then the same for `worker --jobs 2` beside a
+# coordinator: its jobs finish the samples in hand and start no other.
+# A job heard the Ctrl-C twice, from the terminal and passed on by its
+# parent: counted as 2 when the parent's came first (leave now: .tmp-*
+# left); and it started samples after it (a grant that came after the
+# stop, or one its engine thread took before the network loop emptied
+# the queue).
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 tmps() { find ds -maxdepth 1 -name '.tmp-*' 2>/dev/null; }
@@ -19,6 +27,8 @@ wait $P
 rc=$?
 [ $rc -eq 130 ] || die "exit $rc after one Ctrl-C, not 130: $(cat gen.log)"
 [ -z "$(tmps)" ] || die "one Ctrl-C abandoned the samples in hand: $(tmps)"
+grep -q "interrupted at [0-9]*/8, and the samples then in hand finished;" \
+    gen.log || die "its line does not say the samples in hand were finished: $(cat gen.log)"
 for i in $inhand; do
     [ -f "$(printf 'ds/%06d/sample.json' "$i")" ] ||
         die "sample $i, in hand at the Ctrl-C, was not finished"
@@ -27,3 +37,34 @@ done
     --sample-rate 22050 -q || die "the re-run failed"
 "$MG_BIN" verify ds --quick >/dev/null || die "not whole after the re-run"
 [ "$(wc -l < ds/manifest.jsonl)" -eq 8 ] || die "manifest: not 8 rows"
+
+# worker --jobs 2, Ctrl-C to its process group
+start_coord coord.log --seed 6 --count 12 --out wds --ledger led.sqlite \
+    --bind 'tcp://127.0.0.1:*' --sample-rate 22050 -q
+wtmps() { find wds -maxdepth 1 -name '.tmp-*' 2>/dev/null; }
+w_has_two() { [ "$(wtmps | wc -l)" -ge 2 ]; }
+wdone() { find wds -mindepth 1 -maxdepth 1 -name '[0-9]*' | sort; }
+setsid "$MG_BIN" worker --connect "$EP" --out wds --jobs 2 2>worker.log &
+W=$!
+# the samples in hand and those finished, taken when none finished
+# between the two looks (a sample started then would count as new)
+while :; do
+    wait_for 120 w_has_two || die "worker: no two samples in flight: $(cat worker.log)"
+    d1=$(wdone)
+    inhand=$(wtmps | sed 's/.*\.tmp-0*\([0-9][0-9]*\)-.*/\1/')
+    d2=$(wdone)
+    [ "$d1" = "$d2" ] && [ "$(echo "$inhand" | wc -l)" -ge 2 ] && break
+done
+kill -INT -"$W"
+wait $W
+[ -z "$(wtmps)" ] || die "worker --jobs 2: one Ctrl-C left $(wtmps)"
+for i in $inhand; do
+    [ -f "$(printf 'wds/%06d/sample.json' "$i")" ] ||
+        die "worker: sample $i, in hand at the Ctrl-C, was not finished"
+done
+want=$( (echo "$d2"; for i in $inhand; do printf 'wds/%06d\n' "$i"; done) |
+       grep . | sort)
+[ "$(wdone)" = "$want" ] ||
+    die "worker: samples started after the Ctrl-C: $(wdone | tr '\n' ' ') (had $(echo $want))"
+kill -INT "$CPID"
+wait "$CPID" || true     # stopped unfinished: not 0
