@@ -487,7 +487,11 @@ rhythm_tempo(const double *raw, long T, double ar, double tmin, double tmax,
     if (best > lmin && best < lmax) {
         double a = ac[best - 1], b = ac[best], c = ac[best + 1];
         double den = a - 2 * b + c;
-        if (den < 0)
+        /* the vertex of the parabola, when it lies beside the lag: where
+         * ac[best] is no peak (the prior chose it) it can lie far off,
+         * even below 0 (a 1 kHz file: a negative period, then lag
+         * -1 read before the onset envelope) */
+        if (den < 0 && fabs(0.5 * (a - c) / den) < 1)
             p = best + 0.5 * (a - c) / den;
     }
     s->tempo_bpm = 60 * fps / p;

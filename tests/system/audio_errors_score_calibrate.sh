@@ -94,6 +94,26 @@ for f in nan.wav:NaN inf.wav:infinite; do
         die "${f%%:*}: $(cat e.txt)"
 done
 
+# a tone sampled at 1 kHz: the tempo's parabolic refinement went past
+# its lag to a negative beat period (tempo_bpm -61, the score's terms
+# NaN, "null" in --json) and read before the onset envelope (ASan)
+"$PY" - <<'PYEOF'
+import struct, math
+x = [int(10000 * math.sin(k * 0.05)) for k in range(88200)]
+d = struct.pack("<%dh" % len(x), *x)
+open("k1.wav", "wb").write(b"RIFF" + struct.pack("<I", 36 + len(d)) + b"WAVEfmt " +
+    struct.pack("<IHHIIHH", 16, 1, 1, 1000, 2000, 2, 16) + b"data" +
+    struct.pack("<I", len(d)) + d)
+PYEOF
+"$MG_BIN" score-audio --json k1.wav >k1.txt 2>e.txt || die "score-audio k1.wav: $(cat e.txt)"
+"$PY" - k1.txt <<'PYEOF' || die "a 1 kHz file's score"
+import json, sys
+j = json.load(open(sys.argv[1]))
+bad = [k for k, v in j.items() if v is None]
+if bad or not 40 <= j["tempo_bpm"] <= 240:
+    sys.exit("null %s, tempo %s BPM" % (bad, j["tempo_bpm"]))
+PYEOF
+
 # A song whose WAV would pass 4 GiB (a RIFF size is 32 bits): 12 parts of
 # 64 bars of 12/8 at 20 BPM, 13824 s, as float at 44.1 kHz is 4.88 GB.
 # It was rendered (a scratch file of ~20 GB, hours) and written with its
