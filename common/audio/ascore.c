@@ -450,8 +450,10 @@ rhythm_tempo(const double *raw, long T, double ar, double tmin, double tmax,
     double fps = ar / ON_HOP, mean = 0, sd = 0, *o, *ac, *score = NULL;
     long lmin = (long)floor(fps * 60 / 240), lmax = (long)ceil(fps * 60 / 40);
     long best = -1, *back = NULL, *beats = NULL, nb = 0, t;
-    double bw = -1, p, ac0, centre, lo, hi;
+    double bw = -HUGE_VAL, p, ac0, centre, lo, hi;
 
+    if (lmin < 1)       /* under 4 frames a second (a file below 512 Hz): */
+        lmin = 1;       /* lag 0 gave an infinite tempo (null in --json) */
     if (T < lmax * 2 + 2)
         return;
     o = onset_env(raw, T);

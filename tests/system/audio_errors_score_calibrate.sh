@@ -105,13 +105,29 @@ open("k1.wav", "wb").write(b"RIFF" + struct.pack("<I", 36 + len(d)) + b"WAVEfmt 
     struct.pack("<IHHIIHH", 16, 1, 1, 1000, 2000, 2, 16) + b"data" +
     struct.pack("<I", len(d)) + d)
 PYEOF
-"$MG_BIN" score-audio --json k1.wav >k1.txt 2>e.txt || die "score-audio k1.wav: $(cat e.txt)"
-"$PY" - k1.txt <<'PYEOF' || die "a 1 kHz file's score"
+# and noise sampled at 50 Hz, and a tone at 1 Hz: below 512 Hz the tempo
+# search began at lag 0 (an infinite tempo), and where every lag's
+# weighted autocorrelation was below -1 none was chosen (lag -1: -23 BPM)
+"$PY" - <<'PYEOF'
+import struct, math, random
+random.seed(1)
+def wav(name, rate, x):
+    d = struct.pack("<%dh" % len(x), *x)
+    open(name, "wb").write(b"RIFF" + struct.pack("<I", 36 + len(d)) + b"WAVEfmt " +
+        struct.pack("<IHHIIHH", 16, 1, 1, rate, 2 * rate, 2, 16) + b"data" +
+        struct.pack("<I", len(d)) + d)
+wav("k50.wav", 50, [int(random.gauss(0, 3000)) for _ in range(70000)])
+wav("k1hz.wav", 1, [int(8000 * math.sin(k * 0.3)) for k in range(5000)])
+PYEOF
+"$MG_BIN" score-audio --json k1.wav k50.wav k1hz.wav >k1.txt 2>e.txt ||
+    die "score-audio of odd rates: $(cat e.txt)"
+"$PY" - k1.txt <<'PYEOF' || die "odd rates' scores"
 import json, sys
-j = json.load(open(sys.argv[1]))
-bad = [k for k, v in j.items() if v is None]
-if bad or not 40 <= j["tempo_bpm"] <= 240:
-    sys.exit("null %s, tempo %s BPM" % (bad, j["tempo_bpm"]))
+for line in open(sys.argv[1]):
+    j = json.loads(line)
+    bad = [k for k, v in j.items() if v is None]
+    if bad or not 0 < j["tempo_bpm"] < 1e6:
+        sys.exit("%s: null %s, tempo %s BPM" % (j["file"], bad, j["tempo_bpm"]))
 PYEOF
 
 # A song whose WAV would pass 4 GiB (a RIFF size is 32 bits): 12 parts of
