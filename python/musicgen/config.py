@@ -168,6 +168,14 @@ class Config:
         object.__setattr__(self, "_given", frozenset(given))
         object.__setattr__(self, "_from_env", frozenset(from_env))
         self._check_unsupported()
+        self._check_range()
+
+    # -- a seed or an index the engine cannot take: named at once, not
+    # when the first sample is made (docs/python.md) ---------------------
+    def _check_range(self):
+        if self.global_seed is not None:
+            _native.seed_arg(self.global_seed)
+        _native.index_arg(self.sample_index, "sample_index")
 
     # -- what this engine does not do ------------------------------------
     def _check_unsupported(self):

@@ -109,6 +109,9 @@ bad = [
      "sample_index: -1 is outside 0..999999999999"),
     (lambda: generate(Config(global_seed=2**64 - 1, sample_index=1, **kw)),
      "global_seed: 18446744073709551615 is outside -9223372036854775808.."),
+    # named by Config itself, before any sample (docs/python.md)
+    (lambda: Config(sample_index=-1), "sample_index: -1 is outside 0..999999999999"),
+    (lambda: Config(global_seed=2**64), "global_seed: 18446744073709551616 is outside"),
     (lambda: e.generate(2**64, global_seed=1), "index: 18446744073709551616 is outside"),
     (lambda: e.generate_to_dir(-1, 1, "wrap"), "index: -1 is outside"),
     (lambda: Plan(Config(global_seed=1)).seconds(-1), "index: -1 is outside"),
