@@ -17,6 +17,17 @@ tmux new-session -d -s "$S" -x 220 -y 60 \
 trap 'tmux kill-server 2>/dev/null' EXIT
 pane() { tmux capture-pane -p -J -S -3000 -t "$S"; }
 asked=0
+# finished FILE WHO: wait for the wizard's exit (done.txt), keep its pane
+# in FILE, and require exit 0
+finished() {
+    i=0
+    while [ ! -s done.txt ]; do
+        i=$((i + 1)); [ $i -gt 400 ] && { pane | tail -8; die "$2 did not finish"; }
+        sleep 0.05
+    done
+    pane >"$1"
+    grep -q "EXIT=0" done.txt || { cat wiz.err "$1" | tail -20; die "$2 failed"; }
+}
 # answer A: wait for the next prompt (a line holding "]:"), then type A
 answer() {
     asked=$((asked + 1))
@@ -50,13 +61,7 @@ answer "V:1"                # after ii
 answer "I:3 vi:1"           # after V: vi is not a state, asked again
 answer "I:3 ii:1"           # after V
 answer ""                   # after I: uniform
-i=0
-while [ ! -s done.txt ]; do
-    i=$((i + 1)); [ $i -gt 400 ] && { pane | tail -8; die "the wizard did not finish"; }
-    sleep 0.05
-done
-pane >pane.txt
-grep -q "EXIT=0" done.txt || { cat wiz.err pane.txt | tail -20; die "wizard failed"; }
+finished pane.txt "the wizard"
 grep -q "min 300 is above max 100; try again" pane.txt || die "wrong tempo not re-asked"
 [ "$(grep -c 'tempo range' pane.txt)" -ge 2 ] || die "tempo was not asked twice"
 grep -q "4/4 0.75  3/4 0.25" pane.txt || die "weights not shown normalised"
@@ -90,13 +95,7 @@ answer wizgenre             # name: taken (above)
 answer wiz54                # name
 answer ""                   # drums: from jazz, which has no 5/4
 answer backbeat             # drums
-i=0
-while [ ! -s done.txt ]; do
-    i=$((i + 1)); [ $i -gt 400 ] && { pane | tail -8; die "the second wizard did not finish"; }
-    sleep 0.05
-done
-pane >pane2.txt
-grep -q "EXIT=0" done.txt || { cat wiz.err pane2.txt | tail -20; die "second wizard failed"; }
+finished pane2.txt "the second wizard"
 grep -q "g/wizgenre exists (choose another name, or --force); try again" pane2.txt ||
     die "a taken name not re-asked: $(cat pane2.txt)"
 grep -q "no from drum patterns for 5/4 (.*/jazz/drums_54.txt); try again" pane2.txt ||
