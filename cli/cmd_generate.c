@@ -201,10 +201,11 @@ mg_cmd_generate(int argc, char **argv)
         return 2;
     }
     free(rest);
+    char ledger[1300];
+    snprintf(ledger, sizeof ledger, "%s/.musicgen/ledger.sqlite",
+             cfg.out_dir);
     if (!cfg.seed_set) {
-        char lp[1300];
-        snprintf(lp, sizeof lp, "%s/.musicgen/ledger.sqlite", cfg.out_dir);
-        mg_seed_required("musicgen generate", lp);
+        mg_seed_required("musicgen generate", ledger);
         return 2;
     }
     if (mg_config_validate(&cfg, true, err, sizeof err)) {
@@ -255,11 +256,10 @@ mg_cmd_generate(int argc, char **argv)
      * of another (the coordinator checks it again, for its standalone
      * runs); and that row's sample.json this run's options (checked once
      * the engine knows the fingerprint, below) */
-    char ledger_p[1300], first[1400] = "", rel[256] = "";
+    char first[1400] = "", rel[256] = "";
     uint64_t first_seed = 0, first_index = 0;
-    snprintf(ledger_p, sizeof ledger_p, "%s/.musicgen/ledger.sqlite",
-             cfg.out_dir);
-    if (access(ledger_p, F_OK) &&
+    bool no_ledger = access(ledger, F_OK) != 0;
+    if (no_ledger &&
         mg_dsmanifest_run_check(cfg.out_dir, cfg.global_seed,
                                 (uint64_t)cfg.start, (uint64_t)cfg.count,
                                 rel, sizeof rel, &first_index, err,
@@ -269,7 +269,7 @@ mg_cmd_generate(int argc, char **argv)
     } else if (rel[0] && !strstr(rel, "..")) {
         snprintf(first, sizeof first, "%s/%s/sample.json", cfg.out_dir, rel);
         first_seed = mg_sample_seed(cfg.global_seed, first_index);
-    } else if (lw >= 0 && access(ledger_p, F_OK)) {
+    } else if (lw >= 0 && no_ledger) {
         /* no manifest either: the tree's first finished sample (a run
          * refused by its worker had left a ledger of its own options, and
          * the tree's own command was then refused) */
@@ -298,13 +298,13 @@ mg_cmd_generate(int argc, char **argv)
         fprintf(stderr, "musicgen generate: %s\n", err);
         return 1;
     }
-    /* seeds past 2^63: read as reals (mg_sample_of_run reads no seed) */
-    json_t *fj = first[0] ? mg_rfile_json(first, JSON_DECODE_INT_AS_REAL,
-                                          err, sizeof err)
-                          : NULL;
+    /* seeds past 2^63 kept whole, compared exactly (mg_sample_of_run
+     * reads no seed) */
+    json_t *fj = first[0] ? mg_jdoc_json_file(first, err, sizeof err) : NULL;
     char why[200] = "";
-    json_t *fsd = fj ? json_object_get(fj, "seed") : NULL;
-    if (json_is_number(fsd) && json_number_value(fsd) != (double)first_seed)
+    uint64_t fsd;
+    if (fj && !mg_jdoc_json_u64(json_object_get(fj, "seed"), &fsd) &&
+        fsd != first_seed)
         snprintf(why, sizeof why, "its seed is not index %" PRIu64 "'s "
                  "under --seed %" PRId64, first_index, cfg.global_seed);
     else if (fj)
@@ -330,13 +330,12 @@ mg_cmd_generate(int argc, char **argv)
                 "director%s left by writers that are gone\n", swept,
                 swept == 1 ? "y" : "ies");
     mg_license_notice("musicgen generate", &cfg);
-    char dir[1200], ledger[1300];
+    char dir[1200];
     snprintf(dir, sizeof dir, "%s/.musicgen", cfg.out_dir);
     if (mkdir(dir, 0755) && errno != EEXIST) {
         fprintf(stderr, "musicgen generate: %s: %s\n", dir, strerror(errno));
         return 1;
     }
-    snprintf(ledger, sizeof ledger, "%s/ledger.sqlite", dir);
 
     int workers = cfg.workers > 0 ? cfg.workers : ncores();
     if ((int64_t)workers > cfg.count)
