@@ -12,6 +12,7 @@
  * comes right after the finished sample of the same index.
  */
 #include "dsread.h"
+#include "rfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -698,9 +699,10 @@ mg_dsmanifest_next(mg_dsmanifest *m, json_t **row, long *lineno, char *err,
             m->line[--n] = 0;
         /* a byte-order mark an editor put in front (UTF-8's): not part
          * of the first row, which would be dropped by a rewrite */
-        if (m->lineno == 1 && n >= 3 && !memcmp(m->line, "\xEF\xBB\xBF", 3)) {
-            memmove(m->line, m->line + 3, (size_t)n - 2);
-            n -= 3;
+        size_t bom = m->lineno == 1 ? mg_rfile_bom(m->line, (size_t)n) : 0;
+        if (bom) {
+            memmove(m->line, m->line + bom, (size_t)n - bom + 1);
+            n -= (ssize_t)bom;
         }
         size_t i = 0;
         while (i < (size_t)n && (m->line[i] == ' ' || m->line[i] == '\t'))
