@@ -327,14 +327,18 @@ mg_sampledir_sweep(const char *root, long long now_s, long max_age_s,
     return n;
 }
 
-/* A sample directory's name as the readers take it: 6 digits, or 7..20
- * without a leading zero, within 64 bits. */
-static bool
-index_dir_name(const char *s, size_t n)
+bool
+mg_sampledir_index_name(const char *s, size_t n, uint64_t *v)
 {
-    if (n < 6 || n > 20 || (n > 6 && s[0] == '0') || !all_digits(s))
-        return false;
-    return n < 20 || strcmp(s, "18446744073709551615") <= 0;
+    if (n < 6 || n > 20 || (n > 6 && s[0] == '0')) return false;
+    uint64_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (d > 9 || x > (UINT64_MAX - d) / 10) return false;
+        x = x * 10 + d;
+    }
+    *v = x;
+    return true;
 }
 
 int
@@ -353,7 +357,8 @@ mg_sampledir_layout(const char *root, int *width, char *eg, size_t egsize,
     while ((de = readdir(d))) {
         const char *name = de->d_name;
         size_t len = strlen(name);
-        bool ix = index_dir_name(name, len);
+        uint64_t v;
+        bool ix = mg_sampledir_index_name(name, len, &v);
         if (!ix && !(len <= 5 && all_digits(name))) continue;
         if (de->d_type != DT_DIR) {
             if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK) continue;

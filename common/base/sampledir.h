@@ -20,6 +20,7 @@
 #define MG_SAMPLEDIR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 /* mkdir -p; 0 or -1 with errno (ENOTDIR when path is there as a file). */
@@ -76,6 +77,11 @@ void mg_names3_text(const mg_names3 *t, char *out, size_t n);
  * a dataset, unreadable). A run refuses such an --out: it writes
  * manifest.jsonl and LICENSES.md there. */
 int mg_sampledir_foreign(const char *root, char *what, size_t n);
+
+/* Is s[0..n) a sample directory's name: 6 digits, or more without a
+ * leading zero, within 64 bits? Its index in *v. (The layout detection
+ * here and the dataset reader, dsread.c, take the same names.) */
+bool mg_sampledir_index_name(const char *s, size_t n, uint64_t *v);
 
 /* This host's name as used in temporary names, into buf: at most 40
  * bytes, each outside [A-Za-z0-9._] made '_' (so no '-' or '/'). */

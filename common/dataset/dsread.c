@@ -104,21 +104,13 @@ digits(const char *s, size_t n, uint64_t *v)
     return true;
 }
 
-/* A canonical index name: 6 digits, or more without a leading zero. */
-static bool
-index_name(const char *s, size_t n, uint64_t *v)
-{
-    if (n < 6 || (n > 6 && s[0] == '0')) return false;
-    return digits(s, n, v);
-}
-
 /* ".tmp-<index>-<pid>" → index, its name length, pid. */
 static bool
 tmp_name(const char *name, uint64_t *idx, size_t *len, uint32_t *pid)
 {
     if (strncmp(name, ".tmp-", 5)) return false;
     const char *s = name + 5, *dash = strchr(s, '-');
-    if (!dash || !index_name(s, (size_t)(dash - s), idx)) return false;
+    if (!dash || !mg_sampledir_index_name(s, (size_t)(dash - s), idx)) return false;
     uint64_t p;
     if (!digits(dash + 1, strlen(dash + 1), &p) || p > UINT32_MAX)
         return false;
@@ -185,7 +177,7 @@ classify(scan *s, const struct dirent *de, ent *e)
         if (!tmp_name(name, &e->idx, &ilen, &e->pid)) return false;
         e->kind = 1;
     } else {
-        if (!index_name(name, len, &e->idx)) return false;
+        if (!mg_sampledir_index_name(name, len, &e->idx)) return false;
         ilen = len;
         e->kind = 0;
         e->pid = 0;
