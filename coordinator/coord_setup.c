@@ -441,9 +441,7 @@ note_root(mg_coord *c, char *err, size_t errlen)
     if (was && strcmp(was, here) &&
         mg_runmark_serves(was, c->o.cfg.global_seed,
                           (uint64_t)c->o.cfg.start)) {
-        char p[PATH_MAX + 32];
-        snprintf(p, sizeof p, "%s/.musicgen/serving", was);
-        if (unlink(p) == 0)
+        if (mg_runmark_unserve(was))
             mg_dlog(WHO, "the run's output root was %s, now %s: workers "
                     "still writing there are turned away", was, here);
     }

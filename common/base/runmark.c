@@ -90,15 +90,28 @@ mg_runmark_serves(const char *root, int64_t global_seed, uint64_t start)
     return strcmp(have, want) == 0;
 }
 
+/* Remove ROOT/.musicgen/NAME: 0, or -1 (errno: ENOENT when none). */
+static int
+mark_remove(const char *root, const char *name)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/.musicgen/%s", root, name);
+    return unlink(path);
+}
+
 int
 mg_runmark_clear(const char *root, char *err, size_t errlen)
 {
-    char path[4300];
-    snprintf(path, sizeof path, "%s/.musicgen/complete", root);
-    if (unlink(path) && errno != ENOENT)
-        return mg_errf(err, errlen, "cannot remove %s: %s", path,
-                       strerror(errno));
+    if (mark_remove(root, "complete") && errno != ENOENT)
+        return mg_errf(err, errlen, "cannot remove %s/.musicgen/complete: %s",
+                       root, strerror(errno));
     return 0;
+}
+
+int
+mg_runmark_unserve(const char *root)
+{
+    return mark_remove(root, "serving") == 0;
 }
 
 int

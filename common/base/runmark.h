@@ -46,6 +46,9 @@ int mg_runmark_serve(const char *root, int64_t global_seed, uint64_t start,
                      char *err, size_t errlen);
 /* 1 if ROOT/.musicgen/serving names the run (global_seed, start), else 0. */
 int mg_runmark_serves(const char *root, int64_t global_seed, uint64_t start);
+/* Remove ROOT's serving mark (the run moved to another root): 1 when it
+ * was there and is gone, else 0. */
+int mg_runmark_unserve(const char *root);
 /* The static run's range: write it (0, or -1 with err); read it: 1 and
  * *start, *count set, 0 when there is none, -1 when it is malformed. */
 int mg_runmark_range_write(const char *root, uint64_t start, uint64_t count,
