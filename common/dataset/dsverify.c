@@ -603,10 +603,11 @@ say(mside *ms, const char *fmt, ...)
     ms->t->problems++;
 }
 
+/* v's home slot in a hash set of cap (a power of two) slots */
 static size_t
-far_slot(const mside *ms, uint64_t v)
+far_slot(uint64_t v, size_t cap)
 {
-    return (size_t)((v * 0x9E3779B97F4A7C15ull) >> 7) & (ms->capfar - 1);
+    return (size_t)((v * 0x9E3779B97F4A7C15ull) >> 7) & (cap - 1);
 }
 
 /* Mark index i seen; whether it was before. Memory follows the rows: bits
@@ -630,7 +631,7 @@ bit_test_set(mside *ms, uint64_t i)
         bool was = ms->bits[i / 8] & (1u << (i % 8));
         ms->bits[i / 8] |= (unsigned char)(1u << (i % 8));
         /* seen when it was past the dense bits (they have grown since) */
-        for (size_t h = ms->capfar ? far_slot(ms, i + 1) : 0;
+        for (size_t h = ms->capfar ? far_slot(i + 1, ms->capfar) : 0;
              !was && ms->nfar && ms->far[h]; h = (h + 1) & (ms->capfar - 1))
             was = ms->far[h] == i + 1;
         return was;
@@ -642,8 +643,7 @@ bit_test_set(mside *ms, uint64_t i)
         for (size_t k = 0; k < ms->capfar; k++) {
             uint64_t v = ms->far[k];
             if (!v) continue;
-            size_t h = (size_t)((v * 0x9E3779B97F4A7C15ull) >> 7) &
-                       (cap - 1);
+            size_t h = far_slot(v, cap);
             while (t[h]) h = (h + 1) & (cap - 1);
             t[h] = v;
         }
@@ -652,7 +652,7 @@ bit_test_set(mside *ms, uint64_t i)
         ms->capfar = cap;
     }
     uint64_t v = i + 1; /* 0 marks an empty slot */
-    size_t h = far_slot(ms, v);
+    size_t h = far_slot(v, ms->capfar);
     while (ms->far[h]) {
         if (ms->far[h] == v) return true;
         h = (h + 1) & (ms->capfar - 1);
