@@ -330,7 +330,13 @@ mg_sampledir_sweep(const char *root, long long now_s, long max_age_s,
 bool
 mg_sampledir_index_name(const char *s, size_t n, uint64_t *v)
 {
-    if (n < 6 || n > 20 || (n > 6 && s[0] == '0')) return false;
+    return n >= 6 && (n == 6 || s[0] != '0') && mg_sampledir_digits(s, n, v);
+}
+
+bool
+mg_sampledir_digits(const char *s, size_t n, uint64_t *v)
+{
+    if (n == 0 || n > 20) return false;
     uint64_t x = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned d = (unsigned)(s[i] - '0');

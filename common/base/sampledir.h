@@ -82,6 +82,9 @@ int mg_sampledir_foreign(const char *root, char *what, size_t n);
  * leading zero, within 64 bits? Its index in *v. (The layout detection
  * here and the dataset reader, dsread.c, take the same names.) */
 bool mg_sampledir_index_name(const char *s, size_t n, uint64_t *v);
+/* s[0..n) as a number of 1..20 decimal digits within 64 bits, into *v;
+ * false on anything else. */
+bool mg_sampledir_digits(const char *s, size_t n, uint64_t *v);
 
 /* This host's name as used in temporary names, into buf: at most 40
  * bytes, each outside [A-Za-z0-9._] made '_' (so no '-' or '/'). */

@@ -89,21 +89,6 @@ ent_qcmp(const void *a, const void *b)
     return ent_cmp(a, b);
 }
 
-/* Parse n decimal digits (1..20) into *v; false on overflow/non-digit. */
-static bool
-digits(const char *s, size_t n, uint64_t *v)
-{
-    if (n == 0 || n > 20) return false;
-    uint64_t x = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned d = (unsigned)(s[i] - '0');
-        if (d > 9 || x > (UINT64_MAX - d) / 10) return false;
-        x = x * 10 + d;
-    }
-    *v = x;
-    return true;
-}
-
 /* ".tmp-<index>-<pid>" → index, its name length, pid. */
 static bool
 tmp_name(const char *name, uint64_t *idx, size_t *len, uint32_t *pid)
@@ -112,7 +97,7 @@ tmp_name(const char *name, uint64_t *idx, size_t *len, uint32_t *pid)
     const char *s = name + 5, *dash = strchr(s, '-');
     if (!dash || !mg_sampledir_index_name(s, (size_t)(dash - s), idx)) return false;
     uint64_t p;
-    if (!digits(dash + 1, strlen(dash + 1), &p) || p > UINT32_MAX)
+    if (!mg_sampledir_digits(dash + 1, strlen(dash + 1), &p) || p > UINT32_MAX)
         return false;
     *len = (size_t)(dash - s);
     *pid = (uint32_t)p;
@@ -167,7 +152,7 @@ classify(scan *s, const struct dirent *de, ent *e)
     const char *name = de->d_name;
     size_t len = strlen(name);
     if (s->mode == SCAN_SHARDS) {
-        if (len != s->minlen || !digits(name, len, &e->idx)) return false;
+        if (len != s->minlen || !mg_sampledir_digits(name, len, &e->idx)) return false;
         e->kind = 0;
         e->pid = 0;
         return is_dir_entry(s->dir, de);
