@@ -234,19 +234,12 @@ mg_cmd_generate(int argc, char **argv)
      * tree's; the worker's refusal at the first sample came after them,
      * and then even the tree's own options were refused */
     int lw = -1;
-    char eg[256];
     struct stat od;
     if (!stat(cfg.out_dir, &od) && S_ISDIR(od.st_mode) &&
-        mg_sampledir_layout(cfg.out_dir, &lw, eg, sizeof eg, err,
-                            sizeof err) < 0) {
+        mg_sampledir_fits(cfg.out_dir, cfg.shard_width, "--out ",
+                          "--shard-width", "another --out", &lw, err,
+                          sizeof err)) {
         fprintf(stderr, "musicgen generate: %s\n", err);
-        return 1;
-    }
-    if (lw >= 0 && lw != cfg.shard_width) {
-        fprintf(stderr, "musicgen generate: --out %s holds sample "
-                "directories of shard width %d (%s/), not --shard-width %d: "
-                "give --shard-width %d, or another --out\n", cfg.out_dir, lw,
-                eg, cfg.shard_width, lw);
         return 1;
     }
     /* A tree of another run (its ledger gone, so the run check cannot

@@ -450,28 +450,16 @@ musicgen_generate_f32_fd(musicgen_engine *e, int64_t global_seed,
 static int
 layout_refused(musicgen_engine *e, const char *root)
 {
-    char msg[512], eg[256];
-    int w, want = e->cfg.shard_width;
+    char msg[512];
+    int w;
 
     if (e->laid_out && !strcmp(e->laid_out, root))
         return 0;
     if (access(root, F_OK))
         return 0;       /* made by this sample */
-    if (mg_sampledir_layout(root, &w, eg, sizeof eg, msg, sizeof msg) < 0) {
+    if (mg_sampledir_fits(root, e->cfg.shard_width, "", "shard-width",
+                          "another directory", &w, msg, sizeof msg)) {
         mgapi_seterr(e->err, sizeof e->err, "%s", msg);
-        return 1;
-    }
-    if (w >= 0 && w != want) {
-        if (w)
-            mgapi_seterr(e->err, sizeof e->err,
-                   "%s holds shard directories of width %d (%s/), not "
-                   "shard-width %d: give shard-width %d, or another directory",
-                   root, w, eg, want, w);
-        else
-            mgapi_seterr(e->err, sizeof e->err,
-                   "%s holds flat sample directories (%s/), not shard-width "
-                   "%d: give shard-width 0, or another directory",
-                   root, eg, want);
         return 1;
     }
     if (w >= 0) {

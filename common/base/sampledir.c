@@ -396,6 +396,30 @@ mg_sampledir_layout(const char *root, int *width, char *eg, size_t egsize,
     return 0;
 }
 
+int
+mg_sampledir_fits(const char *root, int want, const char *opt_root,
+                  const char *opt_width, const char *other, int *width,
+                  char *msg, size_t msglen)
+{
+    char eg[256];
+    int w;
+    if (mg_sampledir_layout(root, &w, eg, sizeof eg, msg, msglen) < 0)
+        return -1;
+    *width = w;
+    if (w < 0 || w == want) return 0;
+    if (w)
+        mg_errf(msg, msglen,
+                "%s%s holds shard directories of width %d (%s/), not %s "
+                "%d: give %s %d, or %s", opt_root, root, w, eg, opt_width,
+                want, opt_width, w, other);
+    else
+        mg_errf(msg, msglen,
+                "%s%s holds flat sample directories (%s/), not %s %d: give "
+                "%s 0, or %s", opt_root, root, eg, opt_width, want,
+                opt_width, other);
+    return 1;
+}
+
 bool
 mg_sampledir_marked(const char *root)
 {

@@ -58,6 +58,18 @@ bool mg_sampledir_is_dataset(const char *root);
 int mg_sampledir_layout(const char *root, int *width, char *eg,
                         size_t egsize, char *err, size_t errlen);
 
+/* Does root's layout (mg_sampledir_layout) take samples of shard width
+ * want? 0 when it does or holds none yet (*width as that function
+ * gives it); 1 with a message when it holds another width, naming the
+ * width to give; -1 with its message when the layout cannot be read.
+ * opt_root and opt_width name the root and the width in the caller's
+ * words ("--out " and "--shard-width" on the command line; "" and
+ * "shard-width" in the library), other what to give instead ("another
+ * --out", "another directory"): one rule and one sentence for both. */
+int mg_sampledir_fits(const char *root, int want, const char *opt_root,
+                      const char *opt_width, const char *other, int *width,
+                      char *msg, size_t msglen);
+
 /* The first three of names given one by one, in order (a message that
  * reads the same whatever readdir's order), and how many more there were;
  * zero-initialised, then mg_names3_add for each. */

@@ -151,7 +151,7 @@ rm -rf nl2 && cp -R noledger nl2 && rm -rf nl2/.musicgen
 cp nl2/manifest.jsonl nl2-before.jsonl
 "$MG_BIN" generate --seed 9 --count 12 --out nl2 --shard-width 3 \
     --output-mode midi-only 2> nl2.log && die "another shard width accepted"
-grep -qx "musicgen generate: --out nl2 holds sample directories of shard width 0 (0000[0-9][0-9]/), not --shard-width 3: give --shard-width 0, or another --out" nl2.log ||
+grep -qx "musicgen generate: --out nl2 holds flat sample directories (0000[0-9][0-9]/), not --shard-width 3: give --shard-width 0, or another --out" nl2.log ||
     die "another shard width: $(cat nl2.log)"
 cmp -s nl2/manifest.jsonl nl2-before.jsonl && [ ! -e nl2/.musicgen ] ||
     die "another shard width changed the tree"
