@@ -262,8 +262,12 @@ mg_fetch_asset(const mg_asset *a, const char *dir, const mg_fetch_opts *o,
             retry = false;
         }
         if (!retry || attempt >= o->retries) {
-            if (rc == CURLE_HTTP_RETURNED_ERROR)
-                unlink(part);   /* an error page is not a partial asset */
+            /* an error page is not a partial asset, and an empty file
+             * (nothing came: refused, unreachable, timed out) is nothing
+             * to resume: only real bytes stay for the next run */
+            if (rc == CURLE_HTTP_RETURNED_ERROR ||
+                (stat(part, &st) == 0 && st.st_size == 0))
+                unlink(part);
             /* say what was tried: a final error is not retried, and
              * retries may be off */
             char how[64] = "";

@@ -137,6 +137,7 @@ before=$(installed)
 # nothing listening, 2 retries: the message counts the attempts
 MUSICGEN_DOWNLOAD_RETRIES=2 $DL --name Down 2>e8.txt && die "a refused connection was accepted"
 one_line e8.txt "Down: download from http://127.0.0.1:1/down.sf2 failed after 3 attempts: " "refused"
+[ ! -e sf/melody/.down.sf2.part ] || die "a refused connection left an empty partial file"
 
 # a full disk: a file-size limit of 1 MB
 rm -f sf/melody/bank.sf2 sf/melody/bank.sf2.json
