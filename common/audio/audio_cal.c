@@ -84,7 +84,7 @@ mg_cal_measure(fluid_synth_t *synth, int sfid, int rate, int *frames,
     int on[3], n = 0;
 
     if (!sf) {
-        snprintf(err, errlen, "calibrate: soundfont id %d not loaded",
+        snprintf(err, errlen, "pre-roll: soundfont id %d not loaded",
                  sfid);
         return -1;
     }
@@ -104,7 +104,7 @@ mg_cal_measure(fluid_synth_t *synth, int sfid, int rate, int *frames,
             n = 1;
     }
     if (n == 0) {
-        snprintf(err, errlen, "calibrate: soundfont %s: no probe note "
+        snprintf(err, errlen, "pre-roll: soundfont %s: no probe note "
                  "sounded", fluid_sfont_get_name(sf));
         return -1;
     }

@@ -459,14 +459,14 @@ mg_audio_calibrate(const mg_config *c, FILE *report, char *err,
     nf = mg_pools_count(pools);
     st = new_fluid_settings();
     if (!st) {
-        snprintf(err, errlen, "calibrate: cannot create FluidSynth settings");
+        snprintf(err, errlen, "cannot create FluidSynth settings");
         goto out;
     }
     fluid_settings_setnum(st, "synth.sample-rate", rate);
     fluid_settings_setint(st, "synth.cpu-cores", 1);
     fluid_settings_setint(st, "synth.lock-memory", 0);
     if (mg_cal_cache_path(c->cache_dir, cache, sizeof cache) < 0) {
-        snprintf(err, errlen, "calibrate: no cache directory (--cache-dir)");
+        snprintf(err, errlen, "no cache directory (--cache-dir)");
         goto out;
     }
     for (int i = 0; i < nf; i++) {
@@ -483,7 +483,7 @@ mg_audio_calibrate(const mg_config *c, FILE *report, char *err,
             goto out;
         syn = new_fluid_synth(st);
         if (!syn) {
-            snprintf(err, errlen, "calibrate: cannot create a synth");
+            snprintf(err, errlen, "cannot create a FluidSynth synth");
             goto out;
         }
         id = fluid_synth_sfload(syn, file, 0);

@@ -366,7 +366,7 @@ mg_pools_check_selection(const mg_pools *p, const char *select, char *err,
         for (int i = 0; i < p->n && !found; i++)
             found = !strcmp(p->f[i].name, tok);
         if (!found)
-            return mg_errf(err, errlen, "fonts: no soundfont named '%s' in "
+            return mg_errf(err, errlen, "--fonts: no soundfont named '%s' in "
                            "the registry (musicgen fonts lists them)", tok);
         s += k;
         if (*s == ',')

@@ -25,6 +25,10 @@ if "$MG_BIN" generate --seed 1 --count 1 --out bad2 --sf-dir sfbad --workers 1 \
 grep -q "broken.sf2" err2.txt || { cat err2.txt; die "error does not name the corrupt font"; }
 
 # calibrate
+# no cache to write: one line, its prefix once
+"$MG_BIN" calibrate --cache-dir "" >cal0.txt 2>&1 && die "calibrate without a cache directory"
+grep -qx "musicgen calibrate: no cache directory (--cache-dir)" cal0.txt ||
+    { cat cal0.txt; die "calibrate without a cache: not one clear line"; }
 "$MG_BIN" calibrate >cal1.txt 2>&1 || { cat cal1.txt; die "calibrate failed"; }
 "$MG_BIN" calibrate >cal2.txt 2>&1 || die "second calibrate failed"
 f1=$(awk '/FluidR3_GM/ {print $2}' cal1.txt)

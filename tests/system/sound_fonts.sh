@@ -103,7 +103,7 @@ grep -q "TimGM6mb .*GPL-2.0-only .*copyleft .*yes" fonts.txt || { cat fonts.txt;
 [ ! -s out.txt ] && grep -qx "musicgen fonts: nothere: No such file or directory" err.txt ||
     die "fonts --sf-dir nothere: $(cat err.txt)"
 "$MG_BIN" fonts --fonts FluidR3_GMX >out.txt 2>err.txt && die "fonts --fonts FluidR3_GMX"
-[ ! -s out.txt ] && grep -q "no soundfont named 'FluidR3_GMX'" err.txt ||
+[ ! -s out.txt ] && grep -qx "musicgen fonts: --fonts: no soundfont named 'FluidR3_GMX' in the registry (musicgen fonts lists them)" err.txt ||
     die "fonts --fonts FluidR3_GMX: $(cat err.txt)"
 "$MG_BIN" fonts --fonts TimGM6mb | grep -q "^\* *TimGM6mb " || die "fonts --fonts TimGM6mb: not marked"
 exit 0
