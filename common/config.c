@@ -221,19 +221,31 @@ copy_list(char *buf, size_t n, const char *key, const char *v, char *err,
     return 0;
 }
 
+/* The next item of a comma-separated list (strtok_r over buf, then NULL),
+ * blanks around it trimmed: a user writes "verse=4, chorus=2" as often as
+ * "verse=4,chorus=2". NULL at the end; an item of blanks alone is "". */
+static char *
+list_next(char *buf, char **save)
+{
+    char *tok = strtok_r(buf, ",", save);
+    if (!tok) return NULL;
+    while (isspace((unsigned char)*tok))
+        tok++;
+    size_t l = strlen(tok);
+    while (l && isspace((unsigned char)tok[l - 1]))
+        tok[--l] = 0;
+    return tok;
+}
+
 static int
 add_genres(mg_config *c, const char *v, char *err, size_t errlen)
 {
     char buf[1024];
     if (copy_list(buf, sizeof buf, "genre", v, err, errlen)) return -1;
     char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char)*tok))
-            tok++;
+    for (char *tok = list_next(buf, &save); tok;
+         tok = list_next(NULL, &save)) {
         size_t l = strlen(tok);
-        while (l && isspace((unsigned char)tok[l - 1]))
-            tok[--l] = 0;
         if (!l) continue;
         for (const char *p = tok; *p; p++)
             if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
@@ -261,9 +273,9 @@ set_split(mg_config *c, const char *v, char *err, size_t errlen)
     double r[3];
     char buf[256];
     if (copy_list(buf, sizeof buf, "split", v, err, errlen)) return -1;
-    char *save = NULL, *tok = strtok_r(buf, ",", &save);
+    char *save = NULL, *tok = list_next(buf, &save);
     int k = 0;
-    for (; tok && k < 3; k++, tok = strtok_r(NULL, ",", &save))
+    for (; tok && k < 3; k++, tok = list_next(NULL, &save))
         if (parse_real(tok, 0, 1, &r[k]))
             return mg_errf(err, errlen,
                         "split: '%s' is not a ratio in [0,1]", tok);
@@ -285,25 +297,62 @@ set_measures(mg_config *c, const char *v, char *err, size_t errlen)
     if (copy_list(buf, sizeof buf, "measures-per-part", v, err, errlen))
         return -1;
     char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
+    for (char *tok = list_next(buf, &save); tok;
+         tok = list_next(NULL, &save)) {
+        if (!*tok) continue;
         char *eq = strchr(tok, '=');
         if (!eq)
             return mg_errf(err, errlen,
                         "measures-per-part: expected part=bars, got '%s'",
                         tok);
-        *eq = 0;
+        /* blanks around '=' too ("verse = 4") */
+        char *ke = eq;
+        while (ke > tok && isspace((unsigned char)ke[-1]))
+            ke--;
+        *ke = *eq = 0;
+        char *bv = eq + 1;
+        while (isspace((unsigned char)*bv))
+            bv++;
         int part = mg_part_from_name(tok);
         int64_t bars;
         if (part < 0)
             return mg_errf(err, errlen, "measures-per-part: unknown part '%s'",
                         tok);
-        if (parse_i64(eq + 1, 1, 64, &bars))
+        if (parse_i64(bv, 1, 64, &bars))
             return mg_errf(err, errlen,
                         "measures-per-part: %s: bars must be 1..64", tok);
         m[part] = (int)bars;
     }
     memcpy(c->measures_override, m, sizeof m);
+    return 0;
+}
+
+/* The selection as the run records it: names joined by commas without
+ * the blanks a user may put after them ("A, B" is the run of "A,B") */
+static int
+set_fonts(mg_config *c, const char *v, char *err, size_t errlen)
+{
+    char buf[sizeof c->fonts], out[sizeof c->fonts] = "";
+    size_t n = 0;
+    if (strlen(v) >= sizeof buf) buf[0] = 0;
+    else memcpy(buf, v, strlen(v) + 1);
+    char *save = NULL;
+    for (char *tok = list_next(buf, &save); tok;
+         tok = list_next(NULL, &save)) {
+        if (!*tok ||
+            strspn(tok, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789_.+-") != strlen(tok)) {
+            n = 0;
+            break;
+        }
+        n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", n ? "," : "",
+                              tok);
+    }
+    if (!n || strlen(v) >= sizeof buf)
+        return mg_errf(err, errlen,
+                       "fonts: need default, all or font names separated "
+                       "by commas, got '%s'", v);
+    memcpy(c->fonts, out, n + 1);
     return 0;
 }
 
@@ -407,13 +456,7 @@ mg_config_set(mg_config *c, const char *key, const char *v, char *err,
                         "'%s'",
                         v);
     } else if (!strcmp(key, "fonts")) {
-        if (!*v || strlen(v) >= sizeof c->fonts ||
-            strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                      "0123456789_.+-,") != strlen(v))
-            return mg_errf(err, errlen,
-                        "fonts: need default, all or font names separated "
-                        "by commas, got '%s'", v);
-        snprintf(c->fonts, sizeof c->fonts, "%s", v);
+        return set_fonts(c, v, err, errlen);
     } else if (find_option(key)->flag) {
         /* A flag alone ("" from the command line) turns it on; a file or a
          * variable may also say true or false, so that a higher layer can

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "song.h"
 
 static int
 parse(mg_config *c, char *err, int argc, char **argv)
@@ -190,6 +191,35 @@ bad_values_give_one_line_errors(void **state)
     assert_non_null(strstr(err, "--seed is required"));
 }
 
+/* A user writes lists with blanks after the commas: --measures-per-part
+ * 'verse=4, chorus=2' was refused ("unknown part ' chorus'"), --fonts
+ * 'A, B' and a split "0.8 ,0.1,0.1" too. Every list option takes them,
+ * and the run records the list without them (the same run as "A,B"). */
+static void
+lists_take_blanks_around_items(void **state)
+{
+    (void)state;
+    mg_config c;
+    char err[512];
+    char *argv[] = {"g", "--measures-per-part", " verse = 4, chorus=2 ",
+                    "--fonts", "FluidR3_GM, Csound_GMbank ", "--split",
+                    "0.8 , 0.1, 0.1 ", "--genre", " jazz , latin"};
+    assert_int_equal(parse(&c, err, 9, argv), 0);
+    int verse = mg_part_from_name("verse"), chorus = mg_part_from_name("chorus");
+    assert_int_equal(c.measures_override[verse], 4);
+    assert_int_equal(c.measures_override[chorus], 2);
+    assert_string_equal(c.fonts, "FluidR3_GM,Csound_GMbank");
+    assert_true(c.split[0] == 0.8 && c.split[1] == 0.1 && c.split[2] == 0.1);
+    assert_int_equal(c.ngenres, 2);
+    assert_string_equal(c.genres[1], "latin");
+    char *bad[] = {"g", "--fonts", " , "};
+    assert_int_equal(parse(&c, err, 3, bad), -1);
+    assert_non_null(strstr(err, "--fonts: need default, all or font names"));
+    char *bad2[] = {"g", "--measures-per-part", "verse=4 4"};
+    assert_int_equal(parse(&c, err, 3, bad2), -1);
+    assert_non_null(strstr(err, "--measures-per-part: verse: bars must be"));
+}
+
 static void
 extra_options_pass_through(void **state)
 {
@@ -280,6 +310,7 @@ main(void)
         cmocka_unit_test(flags_take_true_or_false_in_files_and_env),
         cmocka_unit_test(config_file_with_bom_and_crlf_reads),
         cmocka_unit_test(bad_values_give_one_line_errors),
+        cmocka_unit_test(lists_take_blanks_around_items),
         cmocka_unit_test(extra_options_pass_through),
         cmocka_unit_test(run_json_round_trips),
         cmocka_unit_test(json_diff_names_each_key),
