@@ -220,12 +220,15 @@ mg_loud_integrated(const mg_loud *m)
     return mg_loud_integrated_at(m, 0);
 }
 
-double
-mg_loud_integrated_at(const mg_loud *m, double gain_db)
+/* The gated loudness of the metered signal scaled by gain_db, less
+ * gain_db: the gates at the scaled signal's level (-70 LUFS absolute, so
+ * -70 - gain_db here; the relative gate moves with the scale). Depends
+ * on gain_db only through which blocks pass, so it is the same double
+ * for every gain that passes the same blocks. */
+static double
+loud_gated(const mg_loud *m, double gain_db)
 {
-    /* block j = sub-blocks j..j+3 (400 ms), mean square per channel sum;
-     * the absolute gate is -70 LUFS of the signal scaled by gain_db, so
-     * -70 - gain_db here (the relative gate moves with the scale) */
+    /* block j = sub-blocks j..j+3 (400 ms), mean square per channel sum */
     const double abs_gate = pow(10.0, (-70.0 - gain_db + 0.691) / 10.0);
     double n4 = 4.0 * (double)m->hop, sum = 0, rel;
     size_t j, cnt = 0;
@@ -255,7 +258,38 @@ mg_loud_integrated_at(const mg_loud *m, double gain_db)
     }
     if (!cnt)
         return -HUGE_VAL;
-    return -0.691 + 10.0 * log10(sum / (double)cnt) + gain_db;
+    return -0.691 + 10.0 * log10(sum / (double)cnt);
+}
+
+double
+mg_loud_integrated_at(const mg_loud *m, double gain_db)
+{
+    return loud_gated(m, gain_db) + gain_db;
+}
+
+/* F(g) = loud_gated(m, g) does not increase with g: a higher gain lets
+ * in only blocks quieter than every block already in (the absolute
+ * gate), which lowers the gated mean and so the relative gate, which
+ * lets in more blocks, all below that mean. So g -> target - F(g) does
+ * not decrease, and iterating it from g0 = target - F(0) moves one way
+ * (up for a quiet stem's boost) until the set of passing blocks stops
+ * changing: then F(g) is the same double as in the step before, and g
+ * is exact. Each step that moves adds (or drops) at least one block. */
+double
+mg_loud_gain_to(const mg_loud *m, double target)
+{
+    double f = loud_gated(m, 0), g;
+
+    if (!isfinite(f))
+        return NAN;
+    g = target - f;
+    for (size_t k = 0; k <= m->nsub; k++) {
+        f = loud_gated(m, g);
+        if (!isfinite(f) || target - f == g)
+            break;
+        g = target - f;
+    }
+    return g;
 }
 
 void

@@ -42,6 +42,11 @@ double mg_loud_integrated(const mg_loud *m);
  * absolute gate at -70 LUFS of the scaled signal: a gain moves blocks
  * across it, so this is not mg_loud_integrated + gain_db). */
 double mg_loud_integrated_at(const mg_loud *m, double gain_db);
+/* The gain in dB that brings the metered signal's integrated loudness to
+ * `target` LUFS, gated at the gained level (mg_loud_integrated_at(m,
+ * gain) == target; not target - mg_loud_integrated(m) when a gain moves
+ * blocks across the absolute gate); NaN for silence. */
+double mg_loud_gain_to(const mg_loud *m, double target);
 void mg_loud_free(mg_loud *m);
 
 #endif

@@ -25,7 +25,8 @@ done
 # integrated_lufs is the stem file's loudness, gated at the file's scale:
 # this harmony renders at -55.7 LUFS, and its blocks below -70 LUFS as
 # rendered pass the gate once gained 32.5 dB; it was recorded as measured
-# + gains, 0.06 LU above libebur128's figure for the file
+# + gains, 0.06 LU above libebur128's figure for the file; and its gain
+# was gated at the rendered level, so it landed 0.06 LU below its target
 "$MG_BIN" generate --seed 7 --start 1 --count 1 --out quiet --sample-rate 22050 \
     --measures-per-part intro=1,verse=1,chorus=1,bridge=1,outro=1 -w 1 -q ||
     die "generate seed 7 failed"
@@ -40,6 +41,17 @@ out = subprocess.run([sys.argv[1]] + ["%s/stems/%s.wav" % (d, l) for l in st],
 for line, l in zip(out.splitlines(), st):
     if abs(float(line.split()[0]) - st[l]["integrated_lufs"]) > 0.002:
         sys.exit("%s: libebur128 %s, recorded %s" % (l, line.split()[0], st[l]["integrated_lufs"]))
+# each stem at its normalised scale (the file less the master gain) reads
+# its target: the gain is gated at the gained level too (it was gated at
+# the rendered one, and this harmony landed 0.06 LU below its target)
+mg = json.load(open(d + "/sample.json"))["mixing"]["master_gain_db"]
+out = subprocess.run([sys.argv[1], "--gain", str(-mg)] +
+                     ["%s/stems/%s.wav" % (d, l) for l in st],
+                     capture_output=True, text=True, check=True).stdout
+for line, l in zip(out.splitlines(), st):
+    if abs(float(line.split()[0]) - st[l]["target_lufs"]) > 0.002:
+        sys.exit("%s: libebur128 %s before the master gain, target %s" % (
+            l, line.split()[0], st[l]["target_lufs"]))
 PYEOF
 "$PY" - "$MG_BUILD/tools/lufs" <<'PYEOF' || die "loudness or onsets"
 import bisect, glob, json, subprocess, sys

@@ -3,21 +3,29 @@
  * ITU-R BS.1770), the independent judge of the engine's own meter
  * (common/audio/loudness.c) and of the loudness sample.json records.
  *
- * Usage: lufs FILE.wav ...   prints "<LUFS> <file>" per file ("-inf" for
- * silence); exits 1 if a file cannot be read.
+ * Usage: lufs [--gain DB] FILE.wav ...   prints "<LUFS> <file>" per file
+ * ("-inf" for silence); exits 1 if a file cannot be read. --gain measures
+ * each file's samples scaled by DB dB (the gate at the scaled level): a
+ * stem file at its scale before the master gain.
  */
 #include <ebur128.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int
 main(int argc, char **argv)
 {
-    int rc = 0;
+    int rc = 0, first = 1;
+    double gain = 1;
 
-    for (int i = 1; i < argc; i++) {
+    if (argc > 2 && !strcmp(argv[1], "--gain")) {
+        gain = pow(10.0, atof(argv[2]) / 20.0);
+        first = 3;
+    }
+    for (int i = first; i < argc; i++) {
         SF_INFO info = {0};
         SNDFILE *f = sf_open(argv[i], SFM_READ, &info);
         if (!f) {
@@ -35,8 +43,11 @@ main(int argc, char **argv)
             fprintf(stderr, "lufs: out of memory\n");
             return 1;
         }
-        while ((n = sf_readf_double(f, buf, 4096)) > 0)
+        while ((n = sf_readf_double(f, buf, 4096)) > 0) {
+            for (sf_count_t k = 0; k < n * info.channels; k++)
+                buf[k] *= gain;
             ebur128_add_frames_double(st, buf, (size_t)n);
+        }
         ebur128_loudness_global(st, &l);
         if (isinf(l))
             printf("-inf %s\n", argv[i]);

@@ -8,7 +8,8 @@
  * two meters fed at once (mg_loud_add2) give exactly what each gives
  * alone, and a stem falling silent (its filters' state decaying into the
  * subnormal range, which the meter flushes to zero) gives exactly the
- * figures of plain IEEE arithmetic.
+ * figures of plain IEEE arithmetic, and the gain to a target is gated
+ * at the gained level (libebur128 reads the target on the gained signal).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -259,6 +260,44 @@ silent_tail_same_as_ieee(void **state)
     free(x);
 }
 
+/* A stream half at -60 LUFS, half at -72 (below the absolute gate as it
+ * is, above it once boosted 37 dB): the gain to -23 LUFS reads -23 on the
+ * gained signal, by the meter and by libebur128; target - measured, the
+ * quiet half gated out, misses by more than 1 LU. */
+static void
+gain_to_target_is_gated_at_its_level(void **state)
+{
+    (void)state;
+    size_t n = 16 * RATE;
+    float *x = sine(n, 0.001, 1000), *q = sine(n / 2, 2.5e-4, 1000);
+    mg_loud m = {0};
+    double g, want, naive;
+
+    memcpy(x + n, q, sizeof(float) * n);    /* the second half quiet */
+    mg_loud_reset(&m, RATE);
+    assert_int_equal(mg_loud_add(&m, x, n), 0);
+    g = mg_loud_gain_to(&m, -23);
+    assert_true(fabs(mg_loud_integrated_at(&m, g) - -23) < 1e-9);
+    naive = -23 - mg_loud_integrated(&m);
+    assert_true(fabs(mg_loud_integrated_at(&m, naive) - -23) > 1);
+    for (size_t i = 0; i < 2 * n; i++)
+        x[i] = (float)(x[i] * pow(10.0, g / 20));
+    ebur128_state *st = ebur128_init(2, RATE, EBUR128_MODE_I);
+    assert_non_null(st);
+    ebur128_add_frames_float(st, x, n);
+    ebur128_loudness_global(st, &want);
+    ebur128_destroy(&st);
+    assert_true(fabs(want - -23) < 0.01);
+    /* silence has no gain */
+    memset(x, 0, sizeof(float) * 2 * n);
+    mg_loud_reset(&m, RATE);
+    assert_int_equal(mg_loud_add(&m, x, n), 0);
+    assert_true(isnan(mg_loud_gain_to(&m, -23)));
+    mg_loud_free(&m);
+    free(q);
+    free(x);
+}
+
 int
 main(void)
 {
@@ -268,6 +307,7 @@ main(void)
         cmocka_unit_test(agrees_with_libebur128),
         cmocka_unit_test(paired_meters_match_single),
         cmocka_unit_test(silent_tail_same_as_ieee),
+        cmocka_unit_test(gain_to_target_is_gated_at_its_level),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
