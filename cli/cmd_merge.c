@@ -34,8 +34,17 @@ typedef struct {
     int m, done;   /* array size, slices complete */
     bool *have;    /* [m]: slice i complete */
     uint64_t rows, ok, lo, hi;
-    time_t newest; /* the last slice file written */
+    struct timespec newest; /* the last slice file written */
 } slices_info;
+
+/* Is a later than b? To the nanosecond: a merge made in the same second
+ * as the last slice was written may have missed it. */
+static bool
+ts_later(struct timespec a, struct timespec b)
+{
+    return a.tv_sec > b.tv_sec ||
+           (a.tv_sec == b.tv_sec && a.tv_nsec > b.tv_nsec);
+}
 
 /* 0 filled in (free si->have), 1 no slice files, -1 out of memory. */
 static int
@@ -61,9 +70,8 @@ slices_scan(const char *root, slices_info *si)
             if (stat(path, &fs))
                 continue;
             struct timespec t = fs.st_mtim;
-            if (t.tv_sec > newest.tv_sec ||
-                (t.tv_sec == newest.tv_sec && (t.tv_nsec > newest.tv_nsec ||
-                 (t.tv_nsec == newest.tv_nsec && mm > m)))) {
+            if (ts_later(t, newest) ||
+                (!ts_later(newest, t) && mm > m)) {
                 newest = t;
                 m = mm;
             }
@@ -90,8 +98,8 @@ slices_scan(const char *root, slices_info *si)
         char path[2600];
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         struct stat fs;
-        if (!stat(path, &fs) && fs.st_mtime > si->newest)
-            si->newest = fs.st_mtime;
+        if (!stat(path, &fs) && ts_later(fs.st_mtim, si->newest))
+            si->newest = fs.st_mtim;
         FILE *f = fopen(path, "r");
         char *line = NULL;
         size_t cap = 0;
@@ -139,7 +147,7 @@ mg_status_static(const char *root)
     if (sr) return 1;
     int m = si.m, done = si.done;
     uint64_t rows = si.rows, ok = si.ok, lo = si.lo, hi = si.hi;
-    time_t newest = si.newest;
+    struct timespec newest = si.newest;
     printf("run: static slices (worker --static), no ledger: %d of %d "
            "slices complete\n", done, m);
     if (done < m) {
@@ -162,7 +170,7 @@ mg_status_static(const char *root)
     else if (done < m)
         printf("state: incomplete, nothing writing it now (submit the "
                "missing slices again, with the same --array-size)\n");
-    else if (!merged || st.st_mtime < newest) {
+    else if (!merged || ts_later(newest, st.st_mtim)) {
         printf("state: slices complete, %s: musicgen merge --out %s "
                "--count %" PRIu64, merged ? "merged before the last of them "
                "was written" : "not merged", root, rows);

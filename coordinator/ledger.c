@@ -184,6 +184,17 @@ open_db(const char *path, bool ro, char *err, size_t errlen)
     l->ro = ro;
     int flags = ro ? SQLITE_OPEN_READONLY
                    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    /* A reader of a WAL ledger makes its -wal and -shm files, and a
+     * read-only connection cannot remove them at its close: `status`
+     * left them beside a stopped run's ledger. With no -wal there, no
+     * one has the ledger open: a read-write connection (that writes
+     * nothing: l->ro prepares no writing statement) is its last and
+     * removes them as it closes. SQLite opens it read-only where the
+     * file cannot be written. */
+    char wal[4200];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    if (ro && access(wal, F_OK) && errno == ENOENT)
+        flags = SQLITE_OPEN_READWRITE;
     if (sqlite3_open_v2(path, &l->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "ledger %s: %s", path,
                  l->db ? sqlite3_errmsg(l->db) : "cannot open");

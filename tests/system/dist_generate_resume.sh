@@ -54,6 +54,13 @@ rm -f flat/000005/sample.json
 grep -q "^musicgen generate: 1 sample(s) recorded as done were gone" \
     flat2.log || { cat flat2.log; die "flat: missing sample not reported"; }
 [ -f flat/000005/sample.json ] || die "flat: sample 5 not made again"
+# status reads the ledger and leaves the tree as it found it: no -wal
+# or -shm beside a stopped run's ledger (a read-only connection made them
+# and could not remove them)
+ls -a flat/.musicgen > before.txt
+"$MG_BIN" status --out flat > fst.txt || die "status of flat: $(cat fst.txt)"
+grep -qx "state: complete" fst.txt || die "status of flat: $(cat fst.txt)"
+ls -a flat/.musicgen | diff before.txt - || die "status changed flat/.musicgen"
 # static mode: two array tasks, then merge
 for i in 0 1; do
     "$MG_BIN" worker --static --array-index $i --array-size 2 --seed 77 \
@@ -106,6 +113,15 @@ grep -qx "merge: the run of the slices: --start 0 --count $N" merge.log ||
     die "merge without --count: $(cat merge.log)"
 "$MG_BIN" status --out st > sst.txt || die "status after merge"
 grep -qx "state: complete (merged into manifest.jsonl)" sst.txt || die "status after merge: $(cat sst.txt)"
+# a slice written after the merge, in the same second: not merged (the
+# times compared to the second said complete)
+touch -d '2026-01-01 10:00:00.100' st/.musicgen/slices/slice-*.jsonl
+touch -d '2026-01-01 10:00:00.200' st/manifest.jsonl
+touch -d '2026-01-01 10:00:00.700' st/.musicgen/slices/slice-1-of-2.jsonl
+"$MG_BIN" status --out st > sst.txt || die "status, a slice after the merge"
+grep -qx "state: slices complete, merged before the last of them was written: musicgen merge --out st --count $N builds the manifest" sst.txt ||
+    die "status, a slice written after the merge: $(cat sst.txt)"
+touch -d '2026-01-01 10:00:00.900' st/manifest.jsonl
 check_run st 77 $N || die "static run check"
 same_samples st 0 ref 0 $N || die "static run differs"
 # filter moves samples out; merging the slices again (a slice re-run)
