@@ -74,4 +74,8 @@ wait_for 10 grep -q "is not the run's output root" coord.log ||
 "$MG_BIN" worker --connect "$EP" --out ds 2>w.log || die "good worker failed after refusals"
 wait_exit $CPID 60 || die "coordinator did not finish"
 check_run ds 1 20 || die "run check"
+# --idle-timeout 0 is "never give up" (deploy's systemd unit uses it):
+# --help says so
+"$MG_BIN" worker --help | grep -q "0: never, wait for one for ever" ||
+    die "worker --help does not say what --idle-timeout 0 means"
 echo "refusals ok"
