@@ -33,6 +33,7 @@
 #include "runlock.h"
 #include "runmark.h"
 #include "sampledir.h"
+#include "wfile.h"
 
 /* Remove "<slice>.tmp.<host>.<pid>" files of this slice whose writer is
  * gone: this host and a pid that no longer exists, or untouched for
@@ -117,17 +118,11 @@ same_run(const mg_config *cfg, const char *dir, uint64_t range[2], char *err,
         size_t len;
         char e2[300];
         if (mg_rfile_read(rp, 1 << 20, &t, &len, e2, sizeof e2) < 0) {
-            /* the first slice: record ours (tmp + link: one wins) */
-            char tmp[1400];
-            snprintf(tmp, sizeof tmp, "%s.tmp.%ld", rp, (long)getpid());
-            FILE *f = fopen(tmp, "w");
-            bool ok = f && fputs(mine, f) >= 0;
-            if (f && fclose(f)) ok = false;
-            if (ok && link(tmp, rp) && errno != EEXIST) ok = false;
-            unlink(tmp);
-            if (!ok) {
+            /* the first slice: record ours (the first writer wins) */
+            if (mg_wfile_put(rp, mine, strlen(mine), false, err, errlen)
+                < 0) {
                 free(mine);
-                return mg_errf(err, errlen, "%s: %s", rp, strerror(errno));
+                return -1;
             }
             if (mg_rfile_read(rp, 1 << 20, &t, &len, e2, sizeof e2) < 0) {
                 free(mine);

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "wfile.h"
+
 /* fsync every file and directory under dir, then dir itself. 0 or -1
  * (errno set). */
 static int
@@ -49,17 +51,6 @@ sync_tree(const char *dir)
     return rc;
 }
 
-static int
-sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 /* Durable mode: the sample's files, its directory, and the directories
  * above it up to the run root reach the disk before the ROW is sent, so
  * an acknowledged row survives a power cut (its rename included). A
@@ -76,7 +67,7 @@ worker_sync_sample(const char *root, const char *rel, char *err, size_t errlen)
         if (!slash || (size_t)(slash - p) < strlen(root))
             break;
         *slash = '\0';
-        if (sync_dir(p))
+        if (mg_wfile_sync_dir(p))
             goto fail;
     }
     return 0;

@@ -14,30 +14,22 @@
 
 #include "errmsg.h"
 #include "sampledir.h"
+#include "wfile.h"
 
 /* ROOT/.musicgen/NAME holds text, whole or not at all. */
 static int
 mark_write(const char *root, const char *name, const char *text, char *err,
            size_t errlen)
 {
-    char dir[4200], path[4300], tmp[4400];
+    char dir[4200], path[4300];
     snprintf(dir, sizeof dir, "%s/.musicgen", root);
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = mg_dir_make(dir) ? NULL : fopen(tmp, "w");
-    int bad = !f;
-    if (f) {
-        bad |= fputs(text, f) < 0;
-        bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-        bad |= fclose(f) != 0;
-    }
-    if (bad || rename(tmp, path)) {
-        int en = errno;
-        unlink(tmp);
+    if (mg_dir_make(dir))
         return mg_errf(err, errlen, "cannot write %s: %s", path,
-                       strerror(en));
-    }
-    return 0;
+                       strerror(errno));
+    return mg_wfile_put(path, text, strlen(text), true, err, errlen) < 0
+               ? -1
+               : 0;
 }
 
 /* ROOT/.musicgen/NAME into have (NUL-terminated): its size, or -1 when

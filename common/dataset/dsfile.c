@@ -20,6 +20,7 @@
 #include "jsonout.h"
 #include "outpath.h"
 #include "sampledir.h"
+#include "wfile.h"
 
 struct mg_dsout {
     FILE *f;
@@ -40,22 +41,12 @@ hidden_name(const char *path, const char *suffix, char *out, size_t n)
         snprintf(out, n, "%.*s.%s%s", (int)(base - path), path, base, suffix);
 }
 
-int
-mg_dsfile_sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 static int
 sync_parent(const char *path)
 {
     char d[4096];
     snprintf(d, sizeof d, "%s", path);
-    return mg_dsfile_sync_dir(dirname(d));
+    return mg_wfile_sync_dir(dirname(d));
 }
 
 int

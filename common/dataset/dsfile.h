@@ -49,7 +49,4 @@ int mg_dsout_commit(mg_dsout **op, char *err, size_t errlen);
 /* Drop the new version (the old file stays); frees o. */
 void mg_dsout_abort(mg_dsout **op);
 
-/* fsync a directory (after a rename in it); 0 or -1. */
-int mg_dsfile_sync_dir(const char *dir);
-
 #endif

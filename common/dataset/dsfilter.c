@@ -27,10 +27,12 @@
 #include "dsread.h"
 #include "dsscore.h"
 #include "errmsg.h"
+#include "gbuf.h"
 #include "licenses.h"
 #include "outpath.h"
 #include "runlock.h"
 #include "sampledir.h"
+#include "wfile.h"
 
 static bool
 has_sample(const char *dir, const char *rel)
@@ -68,9 +70,9 @@ move_one(const char *root, const char *rej, const char *rel, char *err,
                        strerror(en));
     }
 ok:
-    mg_dsfile_sync_dir(parent);
+    mg_wfile_sync_dir(parent);
     snprintf(parent, sizeof parent, "%s", src);
-    mg_dsfile_sync_dir(dirname(parent));
+    mg_wfile_sync_dir(dirname(parent));
     return 0;
 }
 
@@ -96,7 +98,7 @@ static int
 record_reject_dir(const char *root, const char *rej, char *err,
                   size_t errlen)
 {
-    char abs[4096], dir[4200], path[4300], tmp[4400];
+    char abs[4096], dir[4200], path[4300];
     if (mg_dir_make(rej) || !realpath(rej, abs))
         return mg_errf(err, errlen, "cannot create %s: %s", rej,
                        strerror(errno));
@@ -114,23 +116,19 @@ record_reject_dir(const char *root, const char *rej, char *err,
     } else if (!known) {
         snprintf(dir, sizeof dir, "%s/.musicgen", root);
         snprintf(path, sizeof path, "%s/reject-dirs", dir);
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-        FILE *f = mg_dir_make(dir) ? NULL : fopen(tmp, "w");
-        bool bad = !f;
-        for (int i = 0; f && i < n; i++)
-            bad |= fprintf(f, "%s\n", have[i]) < 0;
-        if (f) {
-            bad |= fprintf(f, "%s\n", abs) < 0;
-            bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-            bad |= fclose(f) != 0;
+        mg_gbuf t = {0};
+        for (int i = 0; i < n; i++) {
+            mg_gbuf_puts(&t, have[i]);
+            mg_gbuf_putc(&t, '\n');
         }
-        if (bad || rename(tmp, path)) {
+        mg_gbuf_puts(&t, abs);
+        mg_gbuf_putc(&t, '\n');
+        if (t.oom || mg_dir_make(dir))
             rc = mg_errf(err, errlen, "cannot write %s: %s", path,
-                         strerror(errno));
-            unlink(tmp);
-        } else {
-            mg_dsfile_sync_dir(dir);
-        }
+                         t.oom ? "out of memory" : strerror(errno));
+        else if (mg_wfile_put(path, t.p, t.len, true, err, errlen) < 0)
+            rc = -1;
+        mg_gbuf_free(&t);
     }
     for (int i = 0; i < n; i++)
         free(have[i]);
