@@ -61,7 +61,7 @@ jline_emit(jlines *j)
 {
     j->line[j->len] = '\0';
     if (!strncmp(j->line, "note: ", 6)) {
-        json_array_append_new(j->notes, json_string(j->line + 6));
+        json_array_append_new(j->notes, mg_json_text(j->line + 6));
         j->len = 0;
         return;
     }
@@ -70,7 +70,7 @@ jline_emit(jlines *j)
     if (sep) *sep = '\0';
     const char *where = sep ? j->line : "";
     json_t *o = json_object();
-    json_object_set_new(o, "where", json_string(where));
+    mg_json_set_path(o, "where", where);
     /* a sample's directory ("000042", "000/000042"): its index */
     const char *base = strrchr(where, '/');
     base = base ? base + 1 : where;
@@ -84,7 +84,7 @@ jline_emit(jlines *j)
     json_object_set_new(o, "line", nd && !colon[1 + nd]
                                        ? json_integer(atol(colon + 1))
                                        : json_null());
-    json_object_set_new(o, "problem", json_string(what));
+    json_object_set_new(o, "problem", mg_json_text(what));
     char *t = mg_json_dump(o, 0);
     json_decref(o);
     if (t) {
@@ -172,11 +172,14 @@ mg_cmd_verify(int argc, char **argv)
             json_decref(jl.notes);
             return 1;
         }
-        json_t *jr = json_string(root);
+        /* {"root": ... (and "root_hex" when it is not UTF-8), then the
+         * problems as they come */
+        json_t *jr = json_object();
+        mg_json_set_path(jr, "root", root);
         char *rt = mg_json_dump(jr, 0);
         json_decref(jr);
-        printf("{\"root\": %.*s, \"problems\": [", rt ? (int)strcspn(rt, "\n")
-                                                    : 4, rt ? rt : "null");
+        printf("%.*s, \"problems\": [", rt ? (int)strcspn(rt, "\n") - 1 : 1,
+               rt ? rt : "{");
         free(rt);
     }
     int rc = mg_dsverify_run(v, root, (int)jobs, &pg, out, &t, err, sizeof err);
@@ -192,7 +195,7 @@ mg_cmd_verify(int argc, char **argv)
     if (rc) {
         /* a whole object still: whole false, and why it stopped */
         if (json) {
-            json_t *je = json_string(err);
+            json_t *je = mg_json_text(err);
             char *et = mg_json_dump(je, 0);
             json_decref(je);
             printf("%s],\n  \"notes\": %s, \"error\": %.*s, "

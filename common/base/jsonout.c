@@ -17,9 +17,31 @@
 #include <string.h>
 
 #include "gbuf.h"
+#include "hex.h"
 
 /* A u64 travels through the jansson tree as a string with this prefix. */
 #define U64_TAG "\x01u64:"
+
+size_t
+mg_utf8_seq(const unsigned char *p)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    size_t n;
+
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) n = 3;
+    else if (c >= 0xF0 && c <= 0xF4) n = 4;
+    else return 0;
+    if (c == 0xE0) lo = 0xA0;
+    else if (c == 0xED) hi = 0x9F;
+    else if (c == 0xF0) lo = 0x90;
+    else if (c == 0xF4) hi = 0x8F;
+    if (p[1] < lo || p[1] > hi) return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80) return 0;
+    return n;
+}
 
 json_t *
 mg_json_text(const char *s)
@@ -27,15 +49,50 @@ mg_json_text(const char *s)
     json_t *j = json_string(s);
     if (j)
         return j;
-    char *t = strdup(s);
+    /* each byte of no valid sequence becomes U+FFFD (3 bytes) */
+    const unsigned char *p = (const unsigned char *)s;
+    char *t = malloc(3 * strlen(s) + 1), *q = t;
     if (!t)
         return NULL;
-    for (char *p = t; *p; p++)
-        if ((unsigned char)*p >= 0x80)
-            *p = '?';
+    while (*p) {
+        size_t n = mg_utf8_seq(p);
+        if (n) {
+            memcpy(q, p, n);
+            q += n;
+            p += n;
+        } else {
+            memcpy(q, "\xEF\xBF\xBD", 3);
+            q += 3;
+            p++;
+        }
+    }
+    *q = 0;
     j = json_string(t);
     free(t);
     return j;
+}
+
+int
+mg_json_set_path(json_t *o, const char *key, const char *path)
+{
+    json_t *j = json_string(path);
+    if (j)
+        return json_object_set_new(o, key, j);
+    size_t n = strlen(path), kl = strlen(key);
+    char *hex = malloc(2 * n + 1), *hkey = malloc(kl + 5);
+    int rc = -1;
+    if (hex && hkey) {
+        mg_hex((const unsigned char *)path, n, hex);
+        memcpy(hkey, key, kl);
+        memcpy(hkey + kl, "_hex", 5);
+        rc = json_object_set_new(o, key, mg_json_text(path)) ||
+                     json_object_set_new(o, hkey, json_string(hex))
+                 ? -1
+                 : 0;
+    }
+    free(hex);
+    free(hkey);
+    return rc;
 }
 
 json_t *

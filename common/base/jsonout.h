@@ -20,10 +20,20 @@
 #include <stdint.h>
 
 json_t *mg_json_u64(uint64_t v);
-/* A string of text that may not be UTF-8 (a path, a file name, a child's
+/* A string of text that may not be UTF-8 (a file name, a child's
  * message): jansson refuses such a string (NULL), so each byte that is
- * not ASCII then becomes '?'. NULL only when out of memory. */
+ * not part of a valid UTF-8 sequence then becomes U+FFFD. NULL only when
+ * out of memory. */
 json_t *mg_json_text(const char *s);
+/* The length of the valid UTF-8 sequence at p (1 to 4), 0 when the bytes
+ * there are not one (a stray continuation, an overlong form, a
+ * surrogate, past U+10FFFF, cut short by the NUL). */
+size_t mg_utf8_seq(const unsigned char *p);
+/* o[key] = a path, which may not be UTF-8 (a file name is bytes): when it
+ * is not, o[key] is its text as mg_json_text makes it (readable, not
+ * the path) and o[key + "_hex"] its bytes in hexadecimal (the path
+ * itself). 0, or -1 when out of memory. */
+int mg_json_set_path(json_t *o, const char *key, const char *path);
 /* Real rounded to `decimals` places (stable, readable annotations). */
 json_t *mg_json_real(double v, int decimals);
 /* Malloc'd text, ending in a newline; indent 2 (the layout above) or

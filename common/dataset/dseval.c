@@ -828,7 +828,7 @@ mg_eval_validity(const mg_eval_opts *o, const char *mode, char *err,
     json_t *j = json_object();
     json_object_set_new(j, "seed", json_integer(o->seed));
     json_object_set_new(j, "genres", genres);
-    if (o->dataset) json_object_set_new(j, "dataset", json_string(o->dataset));
+    if (o->dataset) mg_json_set_path(j, "dataset", o->dataset);
     json_object_set_new(j, "mode", json_string(mode));
     double gm, gs;
     mean_std(cols, cn[0], &gm, &gs);

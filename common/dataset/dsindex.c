@@ -167,8 +167,15 @@ put_json_str(ctx *c, const char *s)
         } else if (*p < 0x20) {
             snprintf(e, sizeof e, "\\u%04x", *p);
             put(c, e, 6);
-        } else {
+        } else if (*p < 0x80) {
             put(c, (const char *)p, 1);
+        } else {
+            /* JSON is UTF-8: a byte of a path that is not (file names
+             * are bytes) is written as U+FFFD */
+            size_t n = mg_utf8_seq(p);
+            if (n) put(c, (const char *)p, n);
+            else put(c, "\xEF\xBF\xBD", 3);
+            p += n ? n - 1 : 0;
         }
     }
     put(c, "\"", 1);

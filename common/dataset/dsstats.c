@@ -396,7 +396,7 @@ mg_dsstats_json(const mg_dsstats *s)
 {
     counter c[MG_DSSTATS_MAXKEYS + 1]; /* 22 KB of stack: re-entrant */
     json_t *j = json_object(), *counts = json_object(), *hs = json_object();
-    json_object_set_new(j, "root", json_string(s->root));
+    mg_json_set_path(j, "root", s->root);
     json_object_set_new(j, "shard_width", json_integer(s->width));
     json_object_set_new(j, "samples", json_integer((json_int_t)s->samples));
     json_object_set_new(j, "failed", json_integer((json_int_t)s->failed_rows));
@@ -436,7 +436,7 @@ mg_dsstats_json(const mg_dsstats *s)
         json_t *e = json_object();
         json_object_set_new(e, "sample_index",
                             json_integer((json_int_t)s->failed[i].index));
-        json_object_set_new(e, "error", json_string(s->failed[i].error));
+        json_object_set_new(e, "error", mg_json_text(s->failed[i].error));
         json_array_append_new(fl, e);
     }
     json_object_set_new(j, "failed_samples", fl);

@@ -129,6 +129,30 @@ import json
 j = json.load(open('nw.json'))
 assert j['whole'] is False and 'nowhere' in j['error'] and j['problems'] == [], j
 " || die "verify --fmt json of a missing root: $(cat nw.json)"
+# a root whose name is not UTF-8 (file names are bytes): readable in
+# "root", exact in "root_hex" (it crashed on a NULL string)
+NU=$(printf 'mid\377i')
+cp -r midi "$NU" && rm "$NU/000004/midi/beat.mid"
+"$MG_BIN" verify "$NU" --fmt json > nu.json; [ $? -eq 1 ] || die "--fmt json of a non-UTF-8 root: exit not 1"
+"$PY" -c "
+import json
+j = json.load(open('nu.json'))
+assert j['root'] == 'mid\ufffdi' and bytes.fromhex(j['root_hex']) == b'mid\xffi', j
+assert [p['where'] for p in j['problems']] == ['000004'] and 'root_hex' not in json.load(open('full.json')), j
+" || die "verify --fmt json of a non-UTF-8 root: $(cat nu.json)"
+"$MG_BIN" stats "$NU" --fmt json > nus.json || die "stats of a non-UTF-8 root"
+"$PY" -c "
+import json
+j = json.load(open('nus.json'))
+assert j['root'] == 'mid\ufffdi' and bytes.fromhex(j['root_hex']) == b'mid\xffi', j
+" || die "stats --fmt json of a non-UTF-8 root: $(head -c 300 nus.json)"
+mkdir ixd && "$MG_BIN" index-midi "$NU" --midi-dir ixd --out nu.jsonl -q || die "index-midi of a non-UTF-8 root"
+"$PY" -c "
+import json
+for l in open('nu.jsonl', 'rb'):
+    assert json.loads(l)['path'].startswith('../mid\ufffdi/'), l
+" || die "index-midi of a non-UTF-8 root: not JSON Lines: $(head -c 300 nu.jsonl)"
+rm -r "$NU"
 "$MG_BIN" verify full --fmt yaml 2> err.txt; [ $? -eq 2 ] || die "--fmt yaml accepted"
 grep -q "fmt must be text or json, not 'yaml'" err.txt || die "--fmt yaml: $(cat err.txt)"
 

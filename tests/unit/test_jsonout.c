@@ -125,6 +125,29 @@ real_text(void **state)
     json_decref(h);
 }
 
+/* Text that is not UTF-8: the valid sequences stay, each stray byte is
+ * U+FFFD; a path that is not also carries its bytes in KEY_hex (verify
+ * and stats crashed or dropped the root of such a tree). */
+static void
+text_and_paths_not_utf8(void **state)
+{
+    (void)state;
+    json_t *t = mg_json_text("caf\xC3\xA9 \xFF\xC3 \xED\xA0\x80x");
+    assert_non_null(t);
+    assert_string_equal(json_string_value(t), "caf\xC3\xA9 \xEF\xBF\xBD"
+                        "\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD"
+                        "\xEF\xBF\xBDx");
+    json_decref(t);
+    json_t *o = json_object();
+    assert_int_equal(mg_json_set_path(o, "root", "/d/\xC3\xA9"), 0);
+    assert_int_equal(mg_json_set_path(o, "where", "/d\xFF"), 0);
+    char *s = mg_json_dump(o, 0);
+    assert_string_equal(s, "{\"root\":\"/d/\xC3\xA9\",\"where\":\"/d\xEF\xBF"
+                        "\xBD\",\"where_hex\":\"2f64ff\"}\n");
+    free(s);
+    json_decref(o);
+}
+
 int
 main(void)
 {
@@ -133,6 +156,7 @@ main(void)
         cmocka_unit_test(nested_and_empty),
         cmocka_unit_test(indented_layout),
         cmocka_unit_test(real_text),
+        cmocka_unit_test(text_and_paths_not_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
