@@ -3,11 +3,16 @@
  * soundfont, measured and cached) and `musicgen score-audio` (the layer-2
  * musicality score of any WAV file, with its components on --explain).
  */
+#include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sndfile.h>
 
@@ -16,6 +21,7 @@
 #include "commands.h"
 #include "config.h"
 #include "jsonout.h"
+#include "wavhdr.h"
 
 int
 mg_cmd_calibrate(int argc, char **argv)
@@ -55,6 +61,43 @@ mg_cmd_calibrate(int argc, char **argv)
     return 0;
 }
 
+/* The rates the analysis takes: it needs the band up to 2.8 kHz (so
+ * 8 kHz, generate's lowest, at the least), and a rate past 768 kHz (the
+ * highest in use) is a broken header; 1 Hz was scored 0 and 10 MHz
+ * scored, both without a word. */
+#define SCORE_RATE_MIN 8000
+#define SCORE_RATE_MAX 768000
+
+/* A RIFF/WAVE file whose data chunk runs past the file's end: libsndfile
+ * reads what is there without a word (a 30 s song cut at 2 s was scored
+ * as a 2 s song). The "unknown length" size (0xFFFFFFFF) of a streamed
+ * WAV is no claim. 0, or -1 with err set. */
+static int
+wav_truncated(const char *path, char *err, size_t errlen)
+{
+    unsigned char b[65536];
+    struct stat st;
+    mg_wavhdr h;
+    ssize_t got = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+    if (fd < 0)
+        return 0;               /* libsndfile says why */
+    if (!fstat(fd, &st) && S_ISREG(st.st_mode))
+        got = read(fd, b, sizeof b);    /* never a pipe's bytes */
+    close(fd);
+    if (got <= 0 || mg_wavhdr_parse(b, (size_t)got, &h) ||
+        h.data_size == UINT32_MAX ||
+        h.data_off + h.data_size <= (uint64_t)st.st_size)
+        return 0;
+    snprintf(err, errlen, "%s: truncated WAV: its header says %" PRIu64
+             " frames, the file holds %" PRIu64, path,
+             h.data_size / h.block_align,
+             ((uint64_t)st.st_size > h.data_off
+                  ? (uint64_t)st.st_size - h.data_off : 0) / h.block_align);
+    return -1;
+}
+
 /* Read any libsndfile-readable file as mono float. */
 static float *
 read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
@@ -65,6 +108,8 @@ read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
     sf_count_t got;
 
     memset(&info, 0, sizeof info);
+    if (wav_truncated(path, err, errlen) < 0)
+        return NULL;
     f = sf_open(path, SFM_READ, &info);
     if (!f) {
         snprintf(err, errlen, "%s: %s", path, sf_strerror(NULL));
@@ -73,6 +118,13 @@ read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
     if (info.frames <= 0 || info.channels <= 0) {
         sf_close(f);
         snprintf(err, errlen, "%s: no audio frames", path);
+        return NULL;
+    }
+    if (info.samplerate < SCORE_RATE_MIN || info.samplerate > SCORE_RATE_MAX) {
+        sf_close(f);
+        snprintf(err, errlen, "%s: sample rate %d Hz, outside the %d..%d Hz "
+                 "the audio score takes", path, info.samplerate,
+                 SCORE_RATE_MIN, SCORE_RATE_MAX);
         return NULL;
     }
     buf = malloc(sizeof(float) * (size_t)info.frames *
@@ -86,6 +138,17 @@ read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
         return NULL;
     }
     got = sf_readf_float(f, buf, info.frames);
+    if (got < info.frames) {
+        /* a format other than WAV cut short, or a read error: what was
+         * read is not the file */
+        snprintf(err, errlen, "%s: read stopped at frame %lld of %lld: %s",
+                 path, (long long)(got > 0 ? got : 0),
+                 (long long)info.frames, sf_strerror(f));
+        sf_close(f);
+        free(buf);
+        free(mono);
+        return NULL;
+    }
     sf_close(f);
     for (sf_count_t i = 0; i < got; i++) {
         double s = 0;

@@ -2,7 +2,8 @@
 # error before any sample is written; `calibrate` measures a plausible
 # pre-roll, the same twice, and caches it; `score-audio` ranks a rendered
 # mix above white noise above silence and explains its components, and
-# refuses a --tempo-range that is not LO:HI.
+# refuses a --tempo-range that is not LO:HI, a rate outside 8..768 kHz
+# and a WAV cut short.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 export XDG_CACHE_HOME="$PWD/cache"
@@ -98,39 +99,55 @@ for f in nan.wav:NaN inf.wav:infinite; do
         die "${f%%:*}: $(cat e.txt)"
 done
 
-# a tone sampled at 1 kHz: the tempo's parabolic refinement went past
-# its lag to a negative beat period (tempo_bpm -61, the score's terms
-# NaN, "null" in --json) and read before the onset envelope (ASan)
-"$PY" - <<'PYEOF'
-import struct, math
-x = [int(10000 * math.sin(k * 0.05)) for k in range(88200)]
-d = struct.pack("<%dh" % len(x), *x)
-open("k1.wav", "wb").write(b"RIFF" + struct.pack("<I", 36 + len(d)) + b"WAVEfmt " +
-    struct.pack("<IHHIIHH", 16, 1, 1, 1000, 2000, 2, 16) + b"data" +
-    struct.pack("<I", len(d)) + d)
-PYEOF
-# and noise sampled at 50 Hz, and a tone at 1 Hz: below 512 Hz the tempo
-# search began at lag 0 (an infinite tempo), and where every lag's
-# weighted autocorrelation was below -1 none was chosen (lag -1: -23 BPM)
+# A rate the analysis cannot take is refused, one line naming it (1 Hz
+# was scored 0 and 10 MHz scored without a word; below 512 Hz the tempo
+# search had read before the onset envelope, ASan); 8 and 768 kHz are
+# scored. A WAV whose header claims more frames than the file holds is
+# refused (libsndfile reads what is there without a word: a 30 s song cut
+# at 2 s was scored as a 2 s song); a streamed WAV's unknown size
+# (0xFFFFFFFF) is no claim.
 "$PY" - <<'PYEOF'
 import struct, math, random
 random.seed(1)
-def wav(name, rate, x):
+def wav(name, rate, x, size=None, cut=None):
     d = struct.pack("<%dh" % len(x), *x)
-    open(name, "wb").write(b"RIFF" + struct.pack("<I", 36 + len(d)) + b"WAVEfmt " +
+    b = (b"RIFF" + struct.pack("<I", 36 + len(d)) + b"WAVEfmt " +
         struct.pack("<IHHIIHH", 16, 1, 1, rate, 2 * rate, 2, 16) + b"data" +
-        struct.pack("<I", len(d)) + d)
+        struct.pack("<I", len(d) if size is None else size) + d)
+    open(name, "wb").write(b if cut is None else b[:cut])
+wav("k1.wav", 1000, [int(10000 * math.sin(k * 0.05)) for k in range(88200)])
 wav("k50.wav", 50, [int(random.gauss(0, 3000)) for _ in range(70000)])
 wav("k1hz.wav", 1, [int(8000 * math.sin(k * 0.3)) for k in range(5000)])
+wav("k10m.wav", 10000000, [int(8000 * math.sin(k * 0.003)) for k in range(200000)])
+def pulses(rate, secs):     # 440 Hz, loud for 0.1 s of every 0.5
+    return [int((8000 if k % (rate // 2) < rate // 10 else 1000) *
+                math.sin(2 * math.pi * 440 * k / rate)) for k in range(rate * secs)]
+tone = pulses(8000, 8)
+wav("k8k.wav", 8000, tone)
+wav("k768k.wav", 768000, pulses(768000, 8))
+wav("cut.wav", 8000, tone, cut=44 + 2 * 8000 * 2)
+wav("stream.wav", 8000, tone, size=0xFFFFFFFF)
 PYEOF
-"$MG_BIN" score-audio --json k1.wav k50.wav k1hz.wav >k1.txt 2>e.txt ||
-    die "score-audio of odd rates: $(cat e.txt)"
-"$PY" - k1.txt <<'PYEOF' || die "odd rates' scores"
+for f in k1.wav:1000 k50.wav:50 k1hz.wav:1 k10m.wav:10000000; do
+    "$MG_BIN" score-audio "${f%%:*}" >o.txt 2>e.txt
+    [ $? -eq 1 ] && [ ! -s o.txt ] || die "${f%%:*} scored: $(cat o.txt)"
+    grep -qx "musicgen score-audio: ${f%%:*}: sample rate ${f#*:} Hz, outside the 8000..768000 Hz the audio score takes" e.txt ||
+        die "${f%%:*}: $(cat e.txt)"
+done
+"$MG_BIN" score-audio cut.wav >o.txt 2>e.txt
+[ $? -eq 1 ] && [ ! -s o.txt ] || die "a truncated WAV scored: $(cat o.txt)"
+grep -qx "musicgen score-audio: cut.wav: truncated WAV: its header says 64000 frames, the file holds 16000" e.txt ||
+    die "truncated WAV: $(cat e.txt)"
+"$MG_BIN" score-audio --json k8k.wav k768k.wav stream.wav >k1.txt 2>e.txt ||
+    die "score-audio at 8 and 768 kHz: $(cat e.txt)"
+"$PY" - k1.txt <<'PYEOF' || die "8 and 768 kHz scores"
 import json, sys
-for line in open(sys.argv[1]):
-    j = json.loads(line)
+lines = [json.loads(l) for l in open(sys.argv[1])]
+if len(lines) != 3:
+    sys.exit("%d lines" % len(lines))
+for j in lines:     # the pulses' 120 BPM, found at either rate
     bad = [k for k, v in j.items() if v is None]
-    if bad or not 0 < j["tempo_bpm"] < 1e6:
+    if bad or abs(j["tempo_bpm"] - 120) > 3:
         sys.exit("%s: null %s, tempo %s BPM" % (j["file"], bad, j["tempo_bpm"]))
 PYEOF
 
