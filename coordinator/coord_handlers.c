@@ -360,9 +360,39 @@ coord_log_bad(mg_coord *c, const char *why)
                 c->st.bad_frames, why);
 }
 
-/* CURVE: an identity belongs to the key of its first HELLO. true when
- * `identity` is bound to another key than `key` (the peer is refused,
- * logged once per identity); a new identity is bound to `key` on HELLO. */
+/* Is `identity` live: a connected peer, or a live lease it holds? At
+ * most how many ms until it is not (its peer's silence counts as lost,
+ * its leases are re-queued), if it stays silent, into *left. */
+static bool
+identity_live(const mg_coord *c, const char *identity, int64_t *left)
+{
+    int64_t ttl = (int64_t)c->o.heartbeat_ms * c->o.liveness;
+    bool live = false;
+    *left = 0;
+    for (size_t i = 0; i < c->npeers; i++)
+        if (!strcmp(c->peers[i].identity, identity)) {
+            int64_t l = ttl - (mg_mono_ms() - c->peers[i].last_seen);
+            *left = l > *left ? l : *left;
+            live = true;
+        }
+    for (size_t i = 0; i < c->nlive; i++)
+        if (!strcmp(c->leases[c->live[i]].holder, identity)) {
+            int64_t g = coord_grace_ms(c);
+            *left = g > *left ? g : *left;
+            live = true;
+            break;
+        }
+    return live;
+}
+
+/* CURVE: an identity belongs to the key of its first HELLO while it is
+ * live (a connected peer or a live lease: what another key must not
+ * take). true when `identity` is bound to another key than `key` (the
+ * peer is refused, logged once per binding); a new identity is bound to
+ * `key` on HELLO, and so is one no longer live: a worker restarted with
+ * a new key takes its identity back once the old one's connection has
+ * been declared lost (its leases re-queued with it), not only after a
+ * restart of the coordinator. */
 static bool
 key_refused(mg_coord *c, const uint8_t *rid, size_t rid_len,
             const char *identity, const char *key, bool hello)
@@ -390,10 +420,22 @@ key_refused(mg_coord *c, const uint8_t *rid, size_t rid_len,
     }
     if (!strcmp(k->key, key))
         return false;
-    char reason[200];
+    int64_t left;
+    bool live = identity_live(c, identity, &left);
+    if (hello && !live) {
+        mg_dlog(WHO, "identity %s: bound to CURVE key %s now (its worker "
+                "with key %s is gone)", identity, key, k->key);
+        snprintf(k->key, sizeof k->key, "%s", key);
+        k->warned = false;
+        return false;
+    }
+    char reason[400];
     snprintf(reason, sizeof reason, "identity %.64s is in use by a worker "
-             "with another CURVE key (give each worker its own --identity)",
-             identity);
+             "with another CURVE key (give each worker its own --identity; "
+             "a worker restarted with a new key takes it back once the "
+             "old one's connection and leases are released, within %lld s "
+             "of its last message)", identity,
+             (long long)((left > 0 ? left : 0) + 999) / 1000);
     if (!k->warned)
         mg_dlog(WHO, "refused a peer: identity %s is bound to CURVE key %s, "
                 "the peer's key is %s (said once per identity)", identity,

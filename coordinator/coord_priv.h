@@ -65,8 +65,9 @@ typedef struct {
 } peer;
 
 /* CURVE: the key a worker identity first said HELLO with (the z85 text
- * libzmq gives as the frame's "User-Id"); kept for the coordinator's
- * life, so no other authorised key can take the identity or its leases. */
+ * libzmq gives as the frame's "User-Id"); while the identity has a peer
+ * or a live lease no other authorised key can take it or its leases
+ * (coord_handlers.c's key_refused), after that a new key's HELLO binds it. */
 typedef struct {
     char identity[64];
     char key[48];

@@ -20,7 +20,8 @@
  *   restart declares its leases in JOIN and we adopt them.
  * - Leases are held by the worker's identity, not its socket, so a worker
  *   that reconnects keeps its leases (with CURVE, an identity is bound to
- *   the key of its first HELLO: no other key may use it, coord_handlers.c);
+ *   the key of its first HELLO: no other key may use it while it is live,
+ *   coord_handlers.c);
  *   a silent worker's leases are
  *   released after heartbeat_ms * liveness and redone by someone else.
  *   A live worker's lease is renewed only by rows on it: the oldest

@@ -4,7 +4,8 @@
 # not in authorized/ and a worker without CURVE, each with a reason on
 # both sides and no sample written; the authorised worker completes the
 # run; a second authorised key cannot take over a live worker's identity
-# (and its leases); a secret key others can read is refused; SIGTERM still stops a
+# (and its leases), but takes over a lost one's (a worker restarted with
+# a new key); a secret key others can read is refused; SIGTERM still stops a
 # CURVE coordinator cleanly (czmq's signal handlers stay off).
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
@@ -88,6 +89,32 @@ wait_exit $CPID 60 || die "coordinator did not finish ($(tail -1 coord3.log))"
 grep -q "lease(s) re-queued" coord3.log && { cat coord3.log; die "the real worker lost its leases"; }
 check_run ds3 6 20 || die "run check (impostor)"
 "$MG_BIN" verify ds3 >verify3.log 2>&1 || { cat verify3.log; die "verify ds3"; }
+# a worker restarted with the same --identity and a new key: refused
+# while the old one's connection lives, with the remedy in the message;
+# once the coordinator has declared the old one lost, the identity is the
+# new key's (it was refused until the coordinator restarted)
+start_coord coord4.log --seed 7 --count 12 --out ds4 --ledger led4.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only --curve-dir keys \
+    --heartbeat-ms 200
+MUSICGEN_FAULT_SAMPLE_DELAY_MS=300 "$MG_BIN" worker --connect "$EP" \
+    --out ds4 --curve-dir keys --identity beta 2>beta.log &
+BPID=$!
+wait_for 60 have_samples ds4 1 || die "worker beta made no sample"
+kill -9 $BPID
+wait $BPID 2>/dev/null
+"$MG_BIN" worker --connect "$EP" --out ds4 --curve-dir other \
+    --identity beta --idle-timeout 20 2>new1.log
+rc=$?
+[ $rc -eq 2 ] || { cat new1.log; die "new key while the old lives: exit $rc, not 2"; }
+grep -q "identity beta is in use by a worker with another CURVE key (give each worker its own --identity; a worker restarted with a new key takes it back once the old one's connection and leases are released, within [0-9]* s of its last message)" \
+    new1.log || { cat new1.log; die "the refusal does not name the remedy"; }
+wait_for 30 grep -q "worker beta lost" coord4.log || die "beta not declared lost"
+"$MG_BIN" worker --connect "$EP" --out ds4 --curve-dir other \
+    --identity beta --idle-timeout 20 2>new2.log ||
+    { cat new2.log; die "the restarted worker's new key was refused"; }
+wait_exit $CPID 60 || die "coordinator did not finish ($(tail -1 coord4.log))"
+grep -q "identity beta: bound to CURVE key" coord4.log || die "rebinding not logged"
+check_run ds4 7 12 || die "run check (new key)"
 # SIGTERM on a CURVE coordinator: state kept, exit 3
 start_coord coord2.log --seed 4 --count 50 --out ds2 --ledger led2.sqlite \
     --bind 'tcp://127.0.0.1:*' --output-mode midi-only --curve-dir keys
