@@ -431,8 +431,8 @@ mg_cmd_generate(int argc, char **argv)
         rc = 0;
         if (cfg.verbose >= 0 && p->missing)
             fprintf(stderr, "musicgen generate: %" PRIu64 " sample(s) "
-                    "recorded as done were gone from disk (no sample.json) "
-                    "and were made again\n", p->missing);
+                    "recorded as done were gone from disk (no sample.json, or one "
+                    "cut short) and were made again\n", p->missing);
         if (cfg.verbose >= 0 && p->grew_from)
             fprintf(stderr, "musicgen generate: the run in %s grew from %"
                     PRIu64 " to %" PRIu64 " samples (indices %" PRIu64

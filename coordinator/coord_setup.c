@@ -81,7 +81,8 @@ fail:
  * complete, but a user may have deleted files in it since; the engine
  * replaces a directory without sample.json); one found instead in a
  * reject directory recorded by `musicgen filter` is done and kept out of
- * the manifest. Rows come in index order,
+ * the manifest. A sample.json cut short since (mg_sampledir_json_whole:
+ * its last 3 bytes read) is not done either. Rows come in index order,
  * which walks the shard directories one at a time: one open per shard
  * and one fstatat relative to it per row (no path walk from the root). */
 typedef struct {
@@ -92,6 +93,7 @@ typedef struct {
     uint64_t *gone;
     size_t n, cap;
     uint64_t rows, dirs;
+    size_t damaged;          /* of gone: sample.json there but cut short */
     char *rej[MG_DSFILTER_MAX_REJECT_DIRS]; /* `musicgen filter`'s */
     int nrej;
     uint64_t *filtered;                      /* gone into one of them */
@@ -144,10 +146,15 @@ verify_row(const mg_row *row, const char *wrote_at, void *ud)
         verify_open(v, dir);
     snprintf(rel, sizeof rel, "%s/sample.json",
              slash ? slash + 1 : row->path);
-    struct stat st;
-    if (v->dfd >= 0 && fstatat(v->dfd, rel, &st, 0) == 0 &&
-        S_ISREG(st.st_mode))
+    int whole = v->dfd >= 0 ? mg_sampledir_json_whole(v->dfd, rel) : 0;
+    if (whole > 0)
         return 0;
+    if (whole < 0) {
+        /* cut short since: not done (made again over it) */
+        v->damaged++;
+        return index_push(&v->gone, &v->n, &v->cap, row->index);
+    }
+    struct stat st;
     /* moved out by `musicgen filter`: done, and kept out */
     for (int i = 0; i < v->nrej; i++) {
         char p[5200];
@@ -191,8 +198,11 @@ verify_disk(mg_coord *c, char *err, size_t errlen)
         if (rc == 0)
             rc = mg_ledger_commit(c->ledger, err, errlen);
         if (rc == 0 && !c->o.quiet)
-            mg_dlog(WHO, "%zu sample(s) in the ledger are gone from disk; "
-                    "they will be made again", v.n);
+            mg_dlog(WHO, "%zu sample(s) in the ledger are gone from disk"
+                    "%s%.0zu%s; they will be made again", v.n,
+                    v.damaged ? " (" : "", v.damaged,
+                    v.damaged ? " of them: sample.json there but cut short)"
+                              : "");
     }
     if (rc == 0 && !c->o.quiet)
         mg_dlog(WHO, "disk check: %" PRIu64 " rows in %" PRIu64

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 int
 mg_dir_make(const char *path)
 {
@@ -418,6 +420,33 @@ mg_sampledir_fits(const char *root, int want, const char *opt_root,
                 "%s 0, or %s", opt_root, root, eg, opt_width, want,
                 opt_width, other);
     return 1;
+}
+
+int
+mg_sampledir_json_whole(int dfd, const char *rel)
+{
+    struct stat st;
+    /* O_NONBLOCK: a FIFO of that name is no sample, not a hang */
+    int fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        /* unreadable (permissions): what a presence check would say,
+         * never a reason to make the sample again over it */
+        return fstatat(dfd, rel, &st, 0) == 0 && S_ISREG(st.st_mode) ? 1 : 0;
+    char end[3];
+    int rc = -1;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        rc = 0;
+    } else if (st.st_size >= 3 &&
+               pread(fd, end, 3, st.st_size - 3) == 3 &&
+               !memcmp(end, "\n}\n", 3)) {
+        rc = 1;
+    } else {
+        json_t *j = json_loadfd(fd, 0, NULL);
+        if (json_is_object(j)) rc = 1;
+        json_decref(j);
+    }
+    close(fd);
+    return rc;
 }
 
 bool

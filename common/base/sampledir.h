@@ -42,6 +42,16 @@ bool mg_pid_gone(long pid);
  * (another host) counts as abandoned: no sample takes a day to render. */
 #define MG_TMP_STALE_S (24 * 3600)
 
+/* Is the sample.json at rel (relative to the directory dfd) whole: 1
+ * when it ends as our writer ends one ("\n}\n": mg_json_dump's top-level
+ * close, the one brace at column 0; a file cut short ends anywhere
+ * else) or, ending otherwise (written another way), parses as an
+ * object; -1 when it is there but neither (cut short: a copy that
+ * stopped, a power cut after a rename that was never synced); 0 when
+ * it is missing or no regular file. Reads its last 3 bytes: an open, an
+ * fstat and a pread beside the fstatat a bare presence check costs. */
+int mg_sampledir_json_whole(int dfd, const char *rel);
+
 /* Does root bear a run's mark: manifest.jsonl, or .musicgen/ (a run's,
  * a static worker's or a merge's state)? */
 bool mg_sampledir_marked(const char *root);

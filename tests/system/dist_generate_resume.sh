@@ -61,6 +61,24 @@ ls -a flat/.musicgen > before.txt
 "$MG_BIN" status --out flat > fst.txt || die "status of flat: $(cat fst.txt)"
 grep -qx "state: complete" fst.txt || die "status of flat: $(cat fst.txt)"
 ls -a flat/.musicgen | diff before.txt - || die "status changed flat/.musicgen"
+# a sample.json cut short after the run (a copy that stopped; a power cut
+# that left a renamed but never synced file empty): the sample looked
+# done to the resume (a presence check) while verify named it. Now the
+# check reads its end: both made again, byte for byte; one rewritten
+# valid but in another layout (compact, by a user's tool) stays done
+cp flat/000003/sample.json good3.json
+head -c 100 good3.json > flat/000003/sample.json
+: > flat/000004/sample.json
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); open(sys.argv[1],"w").write(json.dumps(d))' flat/000006/sample.json
+cp flat/000006/sample.json compact6.json
+"$MG_BIN" generate --seed 78 --count 12 --out flat --shard-width 0 \
+    --output-mode midi-only 2>flat3.log || die "flat repair of cut files failed"
+grep -q "^musicgen generate: 2 sample(s) recorded as done were gone from disk (no sample.json, or one cut short)" \
+    flat3.log || { cat flat3.log; die "flat: cut sample.json not made again"; }
+cmp -s flat/000003/sample.json good3.json || die "flat: sample 3 not made again"
+[ -s flat/000004/sample.json ] || die "flat: empty sample 4 not made again"
+cmp -s flat/000006/sample.json compact6.json || die "flat: a valid reformatted sample.json was made again"
+"$MG_BIN" verify flat >/dev/null 2>&1 || die "flat: verify after repair of cut files"
 # static mode: two array tasks, then merge
 for i in 0 1; do
     "$MG_BIN" worker --static --array-index $i --array-size 2 --seed 77 \
