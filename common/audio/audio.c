@@ -86,6 +86,19 @@ mg_audio_new(const mg_config *c, const mg_genre *g, bool render, char *err,
         a->mem_blocks = (size_t)mb * 1048576 / fbytes / SBLOCK;
         if (a->mem_blocks < 1)
             a->mem_blocks = 1;
+        /* every process maps it (generate's workers are forked with
+         * it), and the kernel refuses a fork whose private mappings
+         * outgrow the machine's memory: the fork failed with "cannot
+         * start 1 workers: Cannot allocate memory" */
+        long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+        double have = (double)pages * (double)psz / 1048576,
+               need = audio_store_reserved(a) / 1048576;
+        if (render && pages > 0 && psz > 0 && need > have) {
+            snprintf(err, errlen, "MUSICGEN_AUDIO_STORE_MB=%ld: the stem "
+                     "store every process maps (%.0f MB) is more than this "
+                     "machine's %.0f MB of memory", mb, need, floor(have));
+            goto fail;
+        }
     }
     for (int k = 0; k < MG_NFX; k++)
         a->fx_profile[k] = g ? g->fx_profile[k] : 1.0;

@@ -269,6 +269,9 @@ int audio_store_get(mg_audio *a, size_t off, size_t n,
                     const float *x[MG_NLAYERS]);
 double audio_stored_peak(mg_audio *a, size_t N);
 void audio_store_free(void *p, size_t bytes);
+/* The bytes the in-memory store of a->mem_blocks blocks maps (its four
+ * stems' mappings, each rounded up to 2 MB). */
+double audio_store_reserved(const mg_audio *a);
 int audio_ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen);
 
 /* ---- audio_wav.c ---------------------------------------------------- */

@@ -341,6 +341,14 @@ spill_open(mg_audio *a, char *err, size_t errlen)
     return 0;
 }
 
+double
+audio_store_reserved(const mg_audio *a)
+{
+    size_t per = (a->fmt == MG_SF_PCM16 ? sizeof(int16_t) : sizeof(float)) *
+                 2 * a->mem_blocks * SBLOCK;
+    return (double)MG_NLAYERS * (double)store_bytes(per);
+}
+
 /* Room for a song of N frames: the in-memory store up to mem_blocks
  * blocks, the block scales, and the scratch file when N needs it. */
 int

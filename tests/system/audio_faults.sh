@@ -95,6 +95,20 @@ for v in abc 2x 0 99999999999; do
     grep -qx "musicgen generate: MUSICGEN_AUDIO_STORE_MB: need a whole number of MB from 1 to 65536, got '$v'" sv.err ||
         die "MUSICGEN_AUDIO_STORE_MB=$v: $(cat sv.err)"
 done
+# a budget past the machine's memory (every process reserves it) is one
+# line with both figures; it failed at the workers' fork ("cannot start 1
+# workers: Cannot allocate memory")
+mem=$(( $(getconf _PHYS_PAGES) / 1024 * $(getconf PAGESIZE) / 1024 ))
+v=$((mem + 1))
+if [ "$v" -le 65536 ]; then
+    MUSICGEN_AUDIO_STORE_MB=$v "$MG_BIN" generate --seed 7 --count 1 --out sm $M \
+        --workers 1 -q 2>sm.err && die "MUSICGEN_AUDIO_STORE_MB=$v accepted (${mem} MB here)"
+    grep -qx "musicgen generate: MUSICGEN_AUDIO_STORE_MB=$v: the stem store every process maps ([0-9]* MB) is more than this machine's [0-9]* MB of memory" sm.err ||
+        die "MUSICGEN_AUDIO_STORE_MB=$v: $(cat sm.err)"
+    [ -z "$(ls -d sm/0* 2>/dev/null)" ] || die "a sample was written"
+else
+    echo "more than 64 GB of memory: the budget's ceiling is below it"
+fi
 
 # a truncated and a corrupt soundfont
 mkdir -p sft
