@@ -3,9 +3,14 @@
  * jams 0.3) per sample, at <out>/<rel>.jams, mirroring the dataset's
  * layout. Annotations, each with annotation_metadata naming musicgen and
  * its version:
- *   beat_position  every beat: time, position in its bar, measure
- *                  (0-based bar number), num_beats (beats counted in that
- *                  bar), beat_units (its time signature's denominator)
+ *   beat_position  every denominator beat (sample.json's
+ *                  denominator_beat_times: eighths in x/8): time,
+ *                  position in its bar, measure (0-based bar number),
+ *                  num_beats (beats counted in that bar), beat_units (its
+ *                  time signature's denominator): num_beats/beat_units is
+ *                  the bar's time signature
+ *   beat           every beat of beat_times (the felt dotted quarters in
+ *                  6/8 and 12/8), its position in the bar as the value
  *   chord          every chord of `chords`, Harte labels ("A:min7/b3";
  *                  the `chord` namespace, as chord_harte lacks sus2)
  *   key_mode       the key, "A:minor"
@@ -123,12 +128,17 @@ beat_units(const mg_jdoc *d, long arr, double t)
     return units;
 }
 
+/* The data of a beat grid of sample.json: times from the array tkey,
+ * positions in the bar from pkey. As `beat` (whole: false) the value is
+ * the position; as `beat_position` the JAMS tuple, num_beats the beats
+ * counted in that bar and beat_units its time signature's denominator. */
 static void
-beats(jams *j, const mg_jdoc *d)
+grid(jams *j, const mg_jdoc *d, const char *tkey, const char *pkey,
+     bool whole)
 {
     mg_gbuf *b = &j->b;
-    long bt = mg_jdoc_get(d, 0, "beat_times");
-    long bp = mg_jdoc_get(d, 0, "beat_positions");
+    long bt = mg_jdoc_get(d, 0, tkey);
+    long bp = mg_jdoc_get(d, 0, pkey);
     long arr = mg_jdoc_get(d, 0, "song_arrangement");
     mg_gbuf_puts(b, ",\"data\":[");
     if (bt >= 0 && d->t[bt].type == MG_JT_ARR) {
@@ -158,16 +168,41 @@ beats(jams *j, const mg_jdoc *d)
             if (m) mg_gbuf_putc(b, ',');
             mg_gbuf_puts(b, "\n {\"time\":");
             mg_xbuf_json(b, d, kt);
-            mg_xbuf_printf(b, ",\"duration\":0.0,\"confidence\":null,"
-                              "\"value\":{\"position\":%" PRId64
-                              ",\"measure\":%ld,\"num_beats\":%" PRId64
-                              ",\"beat_units\":%d}}",
-                           pos, measure, nb, beat_units(d, arr, t));
+            mg_gbuf_puts(b, ",\"duration\":0.0,\"confidence\":null,"
+                            "\"value\":");
+            if (!whole && have_pos)
+                mg_xbuf_printf(b, "%" PRId64 "}", pos);
+            else if (!whole)
+                mg_gbuf_puts(b, "null}");
+            else
+                mg_xbuf_printf(b, "{\"position\":%" PRId64
+                                  ",\"measure\":%ld,\"num_beats\":%" PRId64
+                                  ",\"beat_units\":%d}}",
+                               pos, measure, nb, beat_units(d, arr, t));
             kt = d->t[kt].next;
             if (have_pos) kp = d->t[kp].next;
         }
     }
     mg_gbuf_puts(b, "]}");
+}
+
+/* JAMS reads (num_beats, beat_units) as the bar's time signature, and
+ * counts a beat as a note of the denominator's value: beat_position is
+ * the denominator grid (eighths in 6/8 and 12/8: 12 of unit 8, never
+ * the "4 of unit 8" of dotted quarters, which has no JAMS unit). The
+ * beats of beat_times (dotted quarters there) are the `beat` annotation,
+ * each with its position. A sample.json made before the denominator grid
+ * had only beat_times: beat_position is that grid then. */
+static void
+beats(jams *j, const mg_jdoc *d)
+{
+    long dt = mg_jdoc_get(d, 0, "denominator_beat_times");
+    bool denom = dt >= 0 && d->t[dt].type == MG_JT_ARR;
+    begin_annotation(j, "beat_position", true);
+    grid(j, d, denom ? "denominator_beat_times" : "beat_times",
+         denom ? "denominator_beat_positions" : "beat_positions", true);
+    begin_annotation(j, "beat", false);
+    grid(j, d, "beat_times", "beat_positions", false);
 }
 
 /* Observations of a list of objects: time from `start`, duration to
@@ -301,7 +336,6 @@ jams_row(mg_xwriter *w, const mg_xrow *r, char *err, size_t errlen)
     }
     mg_gbuf_puts(b, "}},\n\"annotations\":[");
 
-    begin_annotation(j, "beat_position", true);
     beats(j, d);
     begin_annotation(j, "chord", false);
     intervals(j, d, mg_jdoc_get(d, 0, "chords"), "harte");

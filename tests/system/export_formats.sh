@@ -51,6 +51,13 @@ $CHK parquet fn.parquet flat --row-group 64 --notes \
 $CHK jams f.jams flat --split test || die "jams judged wrong"
 grep -q "1 with a missing or unreadable file (first: .*$lost/midi/melody.mid" log \
     || die "jams did not name the missing MIDI: $(cat log)"
+# compound metres (blues: 12/8, 6/8, a 12/8 part in a 4/4 song): the
+# beat_position tuple is the bar's time signature (12 eighths, not "4/8"),
+# the felt dotted quarters of beat_times the `beat` annotation
+"$MG_BIN" generate --seed 3 --count 12 --out blues -g blues --output-mode midi-only -q \
+    || die "generate blues"
+"$MG_BIN" export blues --out b.jams --fmt jams -q || die "export blues jams"
+$CHK jams b.jams blues || die "compound-metre jams judged wrong"
 "$MG_BIN" export flat --out f.wds --fmt webdataset --shard-size 64 2> log \
     || die "export webdataset"
 grep -q "199 rows.*1 with a missing" log || die "webdataset summary: $(cat log)"

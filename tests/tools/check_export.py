@@ -420,18 +420,35 @@ def check_jams(out, want, a, root, items):
                     not md.get("annotation_tools", "").startswith("musicgen "):
                 bad("jams: %s: %s annotation_metadata does not name musicgen %s" %
                     (p, name, s["musicgen_version"]))
-        for name in ("beat_position", "chord", "key_mode", "tempo", "segment_open"):
+        for name in ("beat_position", "beat", "chord", "key_mode", "tempo", "segment_open"):
             if len(by.get(name, [])) != 1:
                 bad("jams: %s: %d %s annotations" % (p, len(by.get(name, [])), name))
-        if any(len(by.get(n, [])) != 1 for n in ("beat_position", "chord")):
+        if any(len(by.get(n, [])) != 1 for n in ("beat_position", "beat", "chord")):
             continue
-        est = np.array([o["time"] for o in by["beat_position"][0]["data"]])
-        ref = np.array(s["beat_times"])
-        if mir_eval.beat.f_measure(ref, est) != 1.0 or len(est) != len(ref):
-            bad("jams: %s: mir_eval beat F-measure below 1" % p)
-        pos = [o["value"]["position"] for o in by["beat_position"][0]["data"]]
-        if pos != s["beat_positions"]:
-            bad("jams: %s: beat positions differ from sample.json" % p)
+        # beat: the beats of beat_times (felt dotted quarters in 6/8, 12/8),
+        # each valued with its position; beat_position: the denominator
+        # grid, (num_beats, beat_units) the bar's time signature in JAMS's
+        # reading (12/8: 12 eighths, never 4 "eighths")
+        for name, tk, pk in (("beat", "beat_times", "beat_positions"),
+                             ("beat_position", "denominator_beat_times",
+                              "denominator_beat_positions")):
+            data = by[name][0]["data"]
+            est = np.array([o["time"] for o in data])
+            ref = np.array(s[tk])
+            if mir_eval.beat.f_measure(ref, est) != 1.0 or len(est) != len(ref):
+                bad("jams: %s: %s: mir_eval beat F-measure against %s below 1" % (p, name, tk))
+            pos = [o["value"]["position"] if name == "beat_position" else o["value"]
+                   for o in data]
+            if pos != s[pk]:
+                bad("jams: %s: %s positions differ from sample.json's %s" % (p, name, pk))
+        parts = s["song_arrangement"]
+        for o in by["beat_position"][0]["data"]:
+            part = [q for q in parts if q["start_seconds"] <= o["time"] + 1e-9][-1]
+            sig = "%d/%d" % (o["value"]["num_beats"], o["value"]["beat_units"])
+            if sig != part["time_signature"]:
+                bad("jams: %s: beat_position at %s says %s in a %s part" %
+                    (p, o["time"], sig, part["time_signature"]))
+                break
         ch = by["chord"][0]["data"]
         est_i = np.array([[o["time"], o["time"] + o["duration"]] for o in ch])
         ref_i = np.array([[c["start_seconds"], c["end_seconds"]] for c in s["chords"]])
