@@ -178,42 +178,50 @@ serve_view(server *s, struct MHD_Connection *c, const char *ref)
 
 /* ---- tar (ustar) of a sample directory ---- */
 
-typedef struct {
-    uint8_t *b;
-    size_t len, cap;
-} tbuf;
+/* A tar is streamed, never built in memory: a member is its header and
+ * an open file, read as the client takes the bytes (the whole archive
+ * was a buffer, up to twice its size, per request). The sizes are those
+ * of fstat when the request came; a file that changes under the stream
+ * ends the connection with an error (a short body for its
+ * Content-Length), never a tar that looks whole. */
+#define TAR_MAX (2 + 2 * LAYERS)
 
-static int
-tput(tbuf *t, const void *p, size_t n)
+typedef struct {
+    uint8_t head[512];
+    FILE *f;
+    uint64_t size;              /* of the file; padded to 512 in the tar */
+} tar_member;
+
+typedef struct {
+    tar_member m[TAR_MAX];
+    int n;
+    uint64_t total;
+} tar_stream;
+
+static uint64_t
+tar_padded(uint64_t size)
 {
-    if (t->len + n > t->cap) {
-        size_t cap = (t->len + n) * 2;
-        uint8_t *nb = realloc(t->b, cap);
-        if (!nb)
-            return -1;
-        t->b = nb;
-        t->cap = cap;
-    }
-    memcpy(t->b + t->len, p, n);
-    t->len += n;
-    return 0;
+    return (size + 511) / 512 * 512;
 }
 
 static int
-tar_add(tbuf *t, const char *name, const char *path)
+tar_add(tar_stream *t, const char *name, const char *path)
 {
     /* a regular file only: a FIFO in a damaged tree held the request
      * (and its thread, and the server's shutdown) for ever */
     FILE *f;
-    if (mg_rfile_open(path, 0, &f, NULL, 0))
+    if (t->n == TAR_MAX || mg_rfile_open(path, 0, &f, NULL, 0))
         return -1;
     struct stat st;
     if (fstat(fileno(f), &st) || strlen(name) > 99) {
         fclose(f);
         return -1;
     }
-    uint8_t h[512];
-    memset(h, 0, sizeof h);
+    tar_member *m = &t->m[t->n++];
+    uint8_t *h = m->head;
+    m->f = f;
+    m->size = (uint64_t)st.st_size;
+    memset(h, 0, 512);
     memcpy(h, name, strlen(name));
     snprintf((char *)h + 100, 8, "%07o", 0644);
     snprintf((char *)h + 108, 8, "%07o", 0);
@@ -229,22 +237,55 @@ tar_add(tbuf *t, const char *name, const char *path)
         sum += h[i];
     snprintf((char *)h + 148, 8, "%06o", sum);
     h[155] = ' ';
-    if (tput(t, h, 512)) {
-        fclose(f);
-        return -1;
-    }
-    uint8_t buf[65536];
-    size_t n, total = 0;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (tput(t, buf, n)) {
-            fclose(f);
-            return -1;
+    t->total += 512 + tar_padded(m->size);
+    return 0;
+}
+
+static void
+tar_free(void *cls)
+{
+    tar_stream *t = cls;
+    for (int i = 0; i < t->n; i++)
+        fclose(t->m[i].f);
+    free(t);
+}
+
+/* The bytes of the archive from pos on (MHD's content reader). */
+static ssize_t
+tar_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    tar_stream *t = cls;
+    uint64_t at = 0;
+    for (int i = 0; i < t->n; i++) {
+        tar_member *m = &t->m[i];
+        uint64_t span = 512 + tar_padded(m->size);
+        if (pos >= at + span) {
+            at += span;
+            continue;
         }
-        total += n;
+        uint64_t off = pos - at;
+        if (off < 512) {
+            size_t k = 512 - off < max ? (size_t)(512 - off) : max;
+            memcpy(buf, m->head + off, k);
+            return (ssize_t)k;
+        }
+        off -= 512;
+        if (off >= m->size) {       /* the zeros that pad the member */
+            uint64_t left = span - 512 - off;
+            size_t k = left < max ? (size_t)left : max;
+            memset(buf, 0, k);
+            return (ssize_t)k;
+        }
+        uint64_t left = m->size - off;
+        size_t k = left < max ? (size_t)left : max;
+        ssize_t got = pread(fileno(m->f), buf, k, (off_t)off);
+        return got > 0 ? got : MHD_CONTENT_READER_END_WITH_ERROR;
     }
-    fclose(f);
-    static const uint8_t zero[512];
-    return total % 512 ? tput(t, zero, 512 - total % 512) : 0;
+    if (pos >= t->total)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    size_t k = t->total - pos < max ? (size_t)(t->total - pos) : max;
+    memset(buf, 0, k);             /* the two zero blocks that end it */
+    return (ssize_t)k;
 }
 
 enum MHD_Result
@@ -254,7 +295,9 @@ serve_tarball(server *s, struct MHD_Connection *c, const char *ref)
     if (serve_sample_dir(s, ref, dir, sizeof dir, root, sizeof root))
         return serve_not_found(c);
     const char *base = strrchr(dir, '/') + 1;
-    tbuf t = {NULL, 0, 0};
+    tar_stream *t = calloc(1, sizeof *t);
+    if (!t)
+        return serve_send_error(c, 500, "out of memory");
     const char *cand[] = {"sample.json", "mix.wav"};
     for (int pass = 0; pass < 3; pass++)
         for (int i = 0; i < (pass == 0 ? 2 : LAYERS); i++) {
@@ -268,20 +311,16 @@ serve_tarball(server *s, struct MHD_Connection *c, const char *ref)
             if (serve_inside(root, dir, rel, real))
                 continue;
             snprintf(name, sizeof name, "%s/%s", base, rel);
-            if (tar_add(&t, name, real)) {
-                free(t.b);
+            if (tar_add(t, name, real)) {
+                tar_free(t);
                 return serve_send_error(c, 500, "cannot read %s", rel);
             }
         }
-    static const uint8_t end[1024];
-    if (tput(&t, end, sizeof end)) {
-        free(t.b);
-        return serve_send_error(c, 500, "out of memory");
-    }
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        t.len, t.b, MHD_RESPMEM_MUST_FREE);
+    t->total += 1024;
+    struct MHD_Response *r = MHD_create_response_from_callback(
+        t->total, 64 * 1024, tar_read, t, tar_free);
     if (!r) {
-        free(t.b);
+        tar_free(t);
         return MHD_NO;
     }
     char cd[200];

@@ -6,7 +6,9 @@
  * its power binned onto rows spaced logarithmically from 40 Hz to the
  * Nyquist frequency, and coloured by dB relative to the loudest cell over
  * an 80 dB range. Palette entries 0..239 are the colour ramp; 240.. are
- * marker colours, so markers never blend with data.
+ * marker colours, so markers never blend with data. The file is read one
+ * frame's window at a time: memory is bounded by the picture, whatever
+ * the length of the WAV.
  */
 #include "spectro.h"
 
@@ -53,6 +55,31 @@ fft(double *re, double *im, int n)
                 im[i + k + len / 2] = ui - vi;
             }
     }
+}
+
+/* The mono samples of frames start..start+NFFT-1 into re (0 outside the
+ * file), read through buf (NFFT frames of ch channels); 0 or -1. */
+static int
+window(SNDFILE *sf, size_t frames, size_t ch, long start, float *buf,
+       double *re)
+{
+    long first = start < 0 ? 0 : start;
+    long last = start + NFFT > (long)frames ? (long)frames : start + NFFT;
+    for (int i = 0; i < NFFT; i++)
+        re[i] = 0;
+    if (last <= first)
+        return 0;
+    sf_count_t n = last - first;
+    if (sf_seek(sf, first, SEEK_SET) != first ||
+        sf_readf_float(sf, buf, n) != n)
+        return -1;
+    for (sf_count_t i = 0; i < n; i++) {
+        double s = 0;
+        for (size_t c = 0; c < ch; c++)
+            s += buf[(size_t)i * ch + c];
+        re[first - start + i] = s / (double)ch;
+    }
+    return 0;
 }
 
 /* A dark-blue -> purple -> orange -> pale-yellow ramp (like "magma"). */
@@ -105,26 +132,18 @@ mg_spectro_png(const char *wav_path, int width, int height,
         return -1;
     }
     size_t frames = (size_t)info.frames, ch = (size_t)info.channels;
-    float *buf = malloc(frames * ch * sizeof *buf + 1);
-    double *mono = malloc(frames * sizeof *mono + 1);
+    /* one frame's window at a time, never the whole file: a long mix
+     * (or 64 requests of `serve` at once) took its size twice over in
+     * floats and doubles */
+    float *buf = malloc(NFFT * ch * sizeof *buf + 1);
     double *cell = malloc((size_t)width * (size_t)height * sizeof *cell);
     uint8_t *pix = malloc((size_t)width * (size_t)height);
     double *re = malloc(NFFT * sizeof *re), *im = malloc(NFFT * sizeof *im);
     double *win = malloc(NFFT * sizeof *win);
     int rc = -1;
-    if (!buf || !mono || !cell || !pix || !re || !im || !win) {
+    if (!buf || !cell || !pix || !re || !im || !win) {
         snprintf(err, errlen, "out of memory");
         goto out;
-    }
-    if ((size_t)sf_readf_float(sf, buf, (sf_count_t)frames) != frames) {
-        snprintf(err, errlen, "%s: short read", wav_path);
-        goto out;
-    }
-    for (size_t i = 0; i < frames; i++) {
-        double s = 0;
-        for (size_t c = 0; c < ch; c++)
-            s += buf[i * ch + c];
-        mono[i] = s / (double)ch;
     }
     for (int i = 0; i < NFFT; i++)
         win[i] = 0.5 - 0.5 * cos(2 * M_PI * i / (NFFT - 1));
@@ -151,9 +170,13 @@ mg_spectro_png(const char *wav_path, int width, int height,
     for (int x = 0; x < width; x++) {
         double centre = ((double)x + 0.5) * (double)frames / width;
         long start = (long)centre - NFFT / 2;
+        if (window(sf, frames, ch, start, buf, re)) {
+            snprintf(err, errlen, "%s: short read", wav_path);
+            free(k0s);
+            goto out;
+        }
         for (int i = 0; i < NFFT; i++) {
-            long k = start + i;
-            re[i] = (k >= 0 && (size_t)k < frames) ? mono[k] * win[i] : 0;
+            re[i] *= win[i];
             im[i] = 0;
         }
         fft(re, im, NFFT);
@@ -205,7 +228,6 @@ out:
     sf_close(sf);
     fclose(fp);
     free(buf);
-    free(mono);
     free(cell);
     free(pix);
     free(re);

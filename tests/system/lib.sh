@@ -48,3 +48,18 @@ start_asset_server() {
     [ -s port ] || die "asset server did not start"
     U="http://127.0.0.1:$(cat port)"
 }
+
+# start_serve ARGS...: `musicgen serve` on a free loopback port in the
+# background (its pid in SPID, its output in serve.out and serve.err),
+# its URL in U
+start_serve() {
+    rm -f serve.out
+    "$MG_BIN" serve --bind 127.0.0.1:0 "$@" >serve.out 2>serve.err &
+    SPID=$!
+    i=0
+    while ! grep -q "http://" serve.out 2>/dev/null; do
+        i=$((i + 1)); [ $i -gt 200 ] && die "serve did not start: $(cat serve.err)"
+        sleep 0.05
+    done
+    U=$(LC_ALL=C sed -n 's/.*\(http:[^ ]*\) .*/\1/p' serve.out)
+}

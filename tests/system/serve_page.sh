@@ -19,18 +19,6 @@ command -v convert >/dev/null || die "imagemagick missing (scripts/setup.sh)"
 # a small dataset to browse (MIDI only: fast)
 "$MG_BIN" generate --seed 11 --count 2 --out ds --output-mode midi-only \
     --workers 1 -q || die "dataset"
-# start_serve ARGS...: serve in the background (SPID), its URL in U
-start_serve() {
-    rm -f serve.out
-    "$MG_BIN" serve --bind 127.0.0.1:0 "$@" >serve.out 2>serve.err &
-    SPID=$!
-    i=0
-    while ! grep -q "http://" serve.out 2>/dev/null; do
-        i=$((i + 1)); [ $i -gt 200 ] && die "serve did not start: $(cat serve.err)"
-        sleep 0.05
-    done
-    U=$(LC_ALL=C sed -n 's/.*\(http:[^ ]*\) .*/\1/p' serve.out)
-}
 trap 'kill $SPID 2>/dev/null' EXIT
 start_serve --work work --dataset ds --max-jobs 1
 
