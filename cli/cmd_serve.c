@@ -7,7 +7,9 @@
  * samples, jobs) are listed in serve_priv.h.
  *
  * libmicrohttpd, one thread per connection (a job's long poll waits on a
- * condition variable, not on the others). A generation is a child process:
+ * condition variable, not on the others), behind the gate of
+ * coordinator/http_gate.h: a connection reaches a thread only once its
+ * request head is whole, and each answer closes it. A generation is a child process:
  * this very binary exec'd as `musicgen generate --count 1` into a job
  * directory under the work root, so a crash of the engine never takes
  * the server down, and at most --max-jobs run at once (503 past that).
@@ -313,11 +315,10 @@ mg_cmd_serve(int argc, char **argv)
     mg_procs_signals();
     static mg_http_log log = {"musicgen serve", "", 0};
     unsigned port;
-    struct MHD_Daemon *d = mg_http_listen(
-        bind, &sa, MHD_USE_THREAD_PER_CONNECTION |
-        MHD_USE_INTERNAL_POLLING_THREAD, 60, on_request, &s, &log,
-        &port, err, sizeof err);
-    if (!d) {
+    mg_http_server srv;
+    if (mg_http_listen(bind, &sa, MHD_USE_THREAD_PER_CONNECTION |
+                       MHD_USE_INTERNAL_POLLING_THREAD, 60, on_request, &s,
+                       &log, &srv, &port, err, sizeof err)) {
         fprintf(stderr, "musicgen serve: %s\n", err);
         return 1;
     }
@@ -334,7 +335,7 @@ mg_cmd_serve(int argc, char **argv)
         pthread_cond_broadcast(&s.cv);
         pthread_mutex_unlock(&s.mu);
     }
-    MHD_stop_daemon(d);
+    mg_http_close(&srv);
     pthread_mutex_lock(&s.mu);
     for (int i = 0; i < s.njobs; i++)
         if (s.jobs[i].state == J_RUNNING)

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "jsonout.h"
 #include "procs.h"
 #include "sampledir.h"
@@ -48,9 +49,7 @@ serve_send_buf(struct MHD_Connection *c, unsigned status, const char *type,
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    enum MHD_Result rc = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return rc;
+    return mg_http_queue(c, status, r);
 }
 
 enum MHD_Result
@@ -168,10 +167,7 @@ serve_send_file(struct MHD_Connection *c, const char *path, const char *type,
         char cr[64];
         snprintf(cr, sizeof cr, "bytes */%" PRIu64, size);
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-        enum MHD_Result rc = MHD_queue_response(
-            c, MHD_HTTP_RANGE_NOT_SATISFIABLE, r);
-        MHD_destroy_response(r);
-        return rc;
+        return mg_http_queue(c, MHD_HTTP_RANGE_NOT_SATISFIABLE, r);
     }
     if (rg > 0)
         status = MHD_HTTP_PARTIAL_CONTENT;
@@ -195,9 +191,7 @@ serve_send_file(struct MHD_Connection *c, const char *path, const char *type,
         snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", download_name);
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
     }
-    enum MHD_Result rc = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return rc;
+    return mg_http_queue(c, status, r);
 }
 
 /* ---- parameters ---- */

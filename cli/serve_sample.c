@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "jdoc.h"
+#include "http.h"
 #include "jsonout.h"
 #include "procs.h"
 #include "rfile.h"
@@ -328,9 +329,7 @@ serve_tarball(server *s, struct MHD_Connection *c, const char *ref)
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
                             "application/x-tar");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
-    enum MHD_Result rc = MHD_queue_response(c, 200, r);
-    MHD_destroy_response(r);
-    return rc;
+    return mg_http_queue(c, 200, r);
 }
 
 /* ---- the mix spectrogram with beats, downbeats and parts ---- */

@@ -8,6 +8,7 @@
  * never as HTML.
  */
 #include "http.h"
+#include "http_gate.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,9 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 struct mg_http {
-    struct MHD_Daemon *d;
+    mg_http_server srv;
     mg_stats *stats;
     mg_http_log log;
     char url[64];
@@ -99,9 +102,7 @@ reply(struct MHD_Connection *conn, unsigned status, const char *type,
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    enum MHD_Result rc = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
-    return rc;
+    return mg_http_queue(conn, status, r);
 }
 
 static enum MHD_Result
@@ -176,9 +177,9 @@ mg_http_parse_addr(const char *addr, struct sockaddr_in *sa, char *err,
     return 0;
 }
 
-/* MHD printed "Failed to bind to port 0: Address already in use" on a
- * line of its own before the caller's (port 0: the address came as a
- * sockaddr); now its reason ends the caller's one line instead. */
+/* While the daemon starts, its first message is kept to end the caller's
+ * one line (MHD printed it on a line of its own before the caller's);
+ * once it runs, its messages go to stderr. */
 static void
 mhd_logger(void *cls, const char *fm, va_list ap)
 {
@@ -192,35 +193,86 @@ mhd_logger(void *cls, const char *fm, va_list ap)
         vsnprintf(l->first, sizeof l->first, fm, ap);
 }
 
-struct MHD_Daemon *
+enum MHD_Result
+mg_http_queue(struct MHD_Connection *c, unsigned status,
+              struct MHD_Response *r)
+{
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result rc = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+/* The listening socket, bound; -1 with errno. */
+static int
+listen_on(const struct sockaddr_in *sa)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    if (fd < 0)
+        return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        bind(fd, (const struct sockaddr *)sa, sizeof *sa) ||
+        listen(fd, 64)) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+int
 mg_http_listen(const char *addr, const struct sockaddr_in *sa, unsigned flags,
                unsigned timeout, MHD_AccessHandlerCallback handler, void *cls,
-               mg_http_log *log, unsigned *port, char *err, size_t errlen)
+               mg_http_log *log, mg_http_server *srv, unsigned *port,
+               char *err, size_t errlen)
 {
     log->first[0] = '\0';
     log->running = 0;
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-        handler, cls,
+    srv->d = NULL;
+    srv->gate = NULL;
+    int lfd = listen_on(sa);
+    struct sockaddr_in got;
+    socklen_t gl = sizeof got;
+    if (lfd < 0 || getsockname(lfd, (struct sockaddr *)&got, &gl)) {
+        snprintf(err, errlen, "cannot serve HTTP on %s: %s", addr,
+                 strerror(errno));
+        if (lfd >= 0)
+            close(lfd);
+        return -1;
+    }
+    /* the gate accepts; the daemon gets connections whose head is whole */
+    srv->d = MHD_start_daemon(
+        flags | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
+        0, NULL, NULL, handler, cls,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, log,
-        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sa,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_END);
-    if (!d) {
-        /* "Failed to bind to port 0: Address already in use": the reason
-         * is what follows the last ": " */
+    if (srv->d)
+        srv->gate = mg_http_gate_new(lfd, srv->d);
+    else
+        close(lfd);
+    if (!srv->gate) {
         log->first[strcspn(log->first, "\n")] = '\0';
-        const char *why = strrchr(log->first, ':');
-        why = why && why[1] ? why + 1 + (why[1] == ' ') : log->first;
         snprintf(err, errlen, "cannot serve HTTP on %s: %s", addr,
-                 *why ? why : "cannot start the server");
-        return NULL;
+                 log->first[0] ? log->first : "cannot start the server");
+        if (srv->d)
+            MHD_stop_daemon(srv->d);
+        srv->d = NULL;
+        return -1;
     }
     log->running = 1;
-    const union MHD_DaemonInfo *di =
-        MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    *port = di ? (unsigned)di->port : (unsigned)ntohs(sa->sin_port);
-    return d;
+    *port = ntohs(got.sin_port);
+    return 0;
+}
+
+void
+mg_http_close(mg_http_server *srv)
+{
+    mg_http_gate_destroy(&srv->gate);
+    if (srv->d)
+        MHD_stop_daemon(srv->d);
+    srv->d = NULL;
 }
 
 mg_http *
@@ -237,10 +289,9 @@ mg_http_start(const char *addr, mg_stats *stats, char *err, size_t errlen)
     h->stats = stats;
     h->log.who = "musicgen coordinator";
     unsigned port;
-    h->d = mg_http_listen(addr, &sa, MHD_USE_INTERNAL_POLLING_THREAD, 30,
-                          on_request, h, &h->log, &port, err,
-                          errlen);
-    if (!h->d) {
+    if (mg_http_listen(addr, &sa, MHD_USE_INTERNAL_POLLING_THREAD, 30,
+                       on_request, h, &h->log, &h->srv, &port, err,
+                       errlen)) {
         free(h);
         return NULL;
     }
@@ -262,7 +313,7 @@ mg_http_stop(mg_http **hp)
     mg_http *h = *hp;
     if (!h)
         return;
-    MHD_stop_daemon(h->d);
+    mg_http_close(&h->srv);
     free(h);
     *hp = NULL;
 }

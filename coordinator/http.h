@@ -8,6 +8,9 @@
  *                  external script: works offline)
  *   /status.json   progress, workers, failures, recent rows
  *   /metrics       Prometheus text format 0.0.4
+ *
+ * mg_http_listen (also `musicgen serve`'s) puts http_gate.h in front of
+ * the daemon: slow or garbage request heads never reach it.
  */
 #ifndef MG_HTTP_H
 #define MG_HTTP_H
@@ -35,15 +38,29 @@ typedef struct {
     volatile int running;
 } mg_http_log;
 
+/* A daemon and the gate in front of it (http_gate.h). */
+typedef struct {
+    struct MHD_Daemon *d;
+    struct mg_http_gate *gate;
+} mg_http_server;
+
 /* Start a daemon (flags, connection timeout in seconds, handler and its
- * cls) on sa, which addr was parsed into; NULL with "cannot serve HTTP on ADDR: REASON" in err. The port
- * bound goes to *port. */
-struct MHD_Daemon *mg_http_listen(const char *addr,
-                                  const struct sockaddr_in *sa,
-                                  unsigned flags, unsigned timeout,
-                                  MHD_AccessHandlerCallback handler,
-                                  void *cls, mg_http_log *log,
-                                  unsigned *port, char *err, size_t errlen);
+ * cls) behind a gate listening on sa, which addr was parsed into; 0, or
+ * -1 with "cannot serve HTTP on ADDR: REASON" in err. The port bound
+ * goes to *port. */
+int mg_http_listen(const char *addr, const struct sockaddr_in *sa,
+                   unsigned flags, unsigned timeout,
+                   MHD_AccessHandlerCallback handler, void *cls,
+                   mg_http_log *log, mg_http_server *srv, unsigned *port,
+                   char *err, size_t errlen);
+/* Stop the gate, then the daemon (its handlers have returned). */
+void mg_http_close(mg_http_server *srv);
+
+/* Queue r (and drop the caller's reference) with "Connection: close":
+ * the next request of a client comes through the gate again, so a
+ * kept-alive connection cannot send its next head a byte at a time. */
+enum MHD_Result mg_http_queue(struct MHD_Connection *c, unsigned status,
+                              struct MHD_Response *r);
 
 /* Serve stats (borrowed: outlives the server) at addr. */
 mg_http *mg_http_start(const char *addr, mg_stats *stats, char *err,

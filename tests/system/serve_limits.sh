@@ -1,7 +1,11 @@
 # serve_limits — `musicgen serve` against a demanding or hostile client,
 # over real sockets (no browser): a big sample's tar and spectrogram cost
 # the server little memory (they were built whole in memory, the WAV read
-# twice over as floats and doubles).
+# twice over as floats and doubles); 300 clients sending their request
+# heads a byte at a time do not keep others out (64 of them held every
+# connection of the server), and one of them is answered 408 when its
+# time is up; bytes no HTTP request begins with (a TLS hello, a NUL) are
+# answered 400 at once (they waited a minute for nothing).
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 "$MG_BIN" generate --seed 3 --count 1 --out ds --output-mode midi-only \
@@ -32,6 +36,45 @@ g=$(peak_after api/tar/ds/0)
 g=$(peak_after api/spectrogram/ds/0)
 [ "$(head -c 8 got | od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ] || die "not a PNG"
 [ "$g" -lt 16384 ] || die "the spectrogram of a 48 MB mix took $g kB of memory"
+"$PY" - "${U#http://}" <<'PYEOF' || die "slow or garbage clients"
+import socket, sys, time
+host, port = sys.argv[1].rstrip("/").split(":")
+addr = (host, int(port))
+def ask(req, wait=5):
+    s = socket.create_connection(addr, timeout=wait)
+    s.sendall(req)
+    got = b""
+    try:
+        while True:
+            b = s.recv(4096)
+            if not b:
+                break
+            got += b
+    except socket.timeout:
+        pass
+    s.close()
+    return got
+for junk in (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(64),
+             b"\x00\x01\x02\r\n", b" GET / HTTP/1.1\r\n\r\n",
+             b"GET /\x00x HTTP/1.1\r\n\r\n", b"GET\r\n\r\n"):
+    got = ask(junk)
+    assert got.startswith(b"HTTP/1.1 400 "), (junk, got[:80])
+slow = []
+for i in range(300):
+    s = socket.create_connection(addr)
+    s.sendall(b"GET /api/genres HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    slow.append(s)
+t = time.time()
+got = ask(b"GET /api/genres HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+assert got.startswith(b"HTTP/1.1 200 ") and b"Connection: close" in got, got[:200]
+# the last slow one still waits; its head is not whole in time: 408
+last = slow[-1]
+last.settimeout(30)
+got = last.recv(4096)
+assert got.startswith(b"HTTP/1.1 408 "), got[:80]
+for s in slow:
+    s.close()
+PYEOF
 kill $SPID
 wait $SPID
-echo "serve: bounded memory"
+echo "serve: bounded memory, slow and garbage clients"
