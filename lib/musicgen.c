@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "audio.h"
+#include "clock.h"
 #include "config.h"
 #include "engine.h"
 #include "jsonout.h"
@@ -623,11 +624,14 @@ musicgen_sample_dir(const musicgen_sample *s)
 const char *
 musicgen_sample_manifest_row(musicgen_sample *s, const char *wrote_at)
 {
-    char buf[2048];
+    char buf[2048], now[40];
     int n;
 
-    if (!s || (n = mg_row_jsonl(&s->row, wrote_at ? wrote_at : "", buf,
-                                sizeof buf)) < 0)
+    if (!wrote_at) {
+        mg_rfc3339(now, sizeof now, mg_wall_ms());
+        wrote_at = now;
+    }
+    if (!s || (n = mg_row_jsonl(&s->row, wrote_at, buf, sizeof buf)) < 0)
         return NULL;
     free(s->manifest);
     s->manifest = strdup(buf);

@@ -303,7 +303,9 @@ MUSICGEN_API const char *musicgen_sample_path(const musicgen_sample *s);
 /* Its directory (generate_to_dir), or NULL (made in memory). */
 MUSICGEN_API const char *musicgen_sample_dir(const musicgen_sample *s);
 /* One manifest.jsonl line for it (no newline, keys sorted) with wrote_at
- * as given; borrowed until the next call on s. NULL if out of memory. */
+ * as given, or (NULL) now as `musicgen generate` stamps its rows: UTC
+ * with milliseconds, "2026-12-02T09:31:07.123Z"; borrowed until the next
+ * call on s. NULL if out of memory. */
 MUSICGEN_API const char *musicgen_sample_manifest_row(musicgen_sample *s,
                                                       const char *wrote_at);
 

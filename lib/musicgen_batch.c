@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "licenses.h"
 #include "runlock.h"
 #include "sampledir.h"
@@ -157,16 +158,13 @@ write_manifest(batch *b, char *err, size_t errlen)
 {
     const char *root = b->c->cfg.out_dir;
     uint64_t start = (uint64_t)b->c->cfg.start;
-    char path[1200], tmp[1300], stamp[32], line[2048];
+    char path[1200], tmp[1300], stamp[40], line[2048];
     mline *rows = NULL;
     size_t nrows = 0, cap = 0;
     FILE *f;
-    time_t now = time(NULL);
-    struct tm tm;
     int rc = -1;
 
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    mg_rfc3339(stamp, sizeof stamp, mg_wall_ms());
     snprintf(path, sizeof path, "%s/manifest.jsonl", root);
     snprintf(tmp, sizeof tmp, "%s/.manifest.jsonl.%ld.tmp", root,
              (long)getpid());

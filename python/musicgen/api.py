@@ -305,10 +305,11 @@ class Engine(_Closing):
             if p.value:
                 try:
                     r = _result(L, p.value, root)
-                    if _needs_row(root, r):
-                        _append_manifest(root, _native.text(
-                            L.musicgen_sample_manifest_row(
-                                p.value, _native.enc(_now()))))
+                    last = _last_row(root, r.sample_index)
+                    if _needs_row(r, last):
+                        _write_row(root, _native.text(
+                            L.musicgen_sample_manifest_row(p.value, None)),
+                            r.sample_index if last is not None else None)
                 finally:
                     L.musicgen_sample_destroy(ctypes.byref(p))
         if rc:
@@ -369,17 +370,15 @@ def _root(root):
     return r
 
 
-def _now():
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
 # What each manifest.jsonl's rows say, read incrementally (each call reads
 # only what was appended since): {root: [(dev, inode), bytes read,
 # {index: its last row is "ok"}]}. generate() appends a row a complete
 # sample lacks (_needs_row: its writer was killed between publishing the
 # sample and appending the row, and every re-run skipped it, so it
 # stayed an orphan) and no failed row over a failed one (a re-run of a
-# loop added one per failed sample each time; verify: "duplicate row").
+# loop added one per failed sample each time; verify: "duplicate row");
+# a row for an index that has one replaces it (_write_row), as a sample
+# whose first row failed may be made later.
 _rows_seen = {}
 _rows_lock = threading.Lock()
 _ROW_INDEX = re.compile(rb'"sample_index":\s*([0-9]+)')
@@ -391,9 +390,9 @@ _ROW_OK = re.compile(rb'"status":\s*"ok"')
 _SETTLED_S = 60
 
 
-def _needs_row(root, r):
-    """Does result r go into root's manifest?"""
-    last = _last_row(root, r.sample_index)
+def _needs_row(r, last):
+    """Does result r go into the manifest whose last row for its index
+    says last (_last_row)?"""
     if not r.skipped:
         return not (r.status == "failed" and last is False)
     if last:        # complete, and so is its row (a failed last row is
@@ -432,18 +431,59 @@ def _last_row(root, index):
             return seen[2].get(index)
 
 
-def _append_manifest(root, row):
-    """One row appended under an exclusive lock (several processes may
-    append to the same manifest, as the tool's ManifestWriter does)."""
+def _write_row(root, row, replace=None):
+    """Row appended to root's manifest under an exclusive lock (several
+    processes may append to it, as the tool's ManifestWriter does); with
+    replace (an index), the row takes the place of the rows the manifest
+    has for that index, so that it keeps one row per index (a sample whose
+    first row said failed, made later: verify named the two rows). That
+    rewrite (rare: a sample made over a row) copies the manifest through
+    a temporary file and a rename, under the same lock; a writer that
+    waited on the old file's lock sees it replaced and takes the new."""
     if not row:
         return
-    with open(os.path.join(root, "manifest.jsonl"), "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            f.write(row + "\n")
-            f.flush()
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    path = os.path.join(root, "manifest.jsonl")
+    while True:
+        with open(path, "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                try:
+                    st = os.stat(path)
+                except FileNotFoundError:
+                    continue            # removed while we waited
+                fs = os.fstat(f.fileno())
+                if (st.st_dev, st.st_ino) != (fs.st_dev, fs.st_ino):
+                    continue            # replaced while we waited
+                if replace is None:
+                    f.write(row + "\n")
+                    f.flush()
+                    return
+                tmp = os.path.join(root, ".manifest.jsonl.%d.%d.tmp"
+                                   % (os.getpid(), threading.get_ident()))
+                try:
+                    new = row.encode() + b"\n"
+                    with open(path, "rb") as src, open(tmp, "wb") as out:
+                        for line in src:
+                            m = _ROW_INDEX.search(line)
+                            if m and int(m.group(1)) == replace:
+                                out.write(new)      # in the first's place
+                                new = b""
+                                continue
+                            out.write(line if line.endswith(b"\n")
+                                      else line + b"\n")
+                        out.write(new)
+                        out.flush()
+                        os.fsync(out.fileno())
+                    os.rename(tmp, path)
+                except BaseException:
+                    try:
+                        os.unlink(tmp)
+                    except OSError:
+                        pass
+                    raise
+                return
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
 
 # generate(): the last engines per thread, keyed by what decides them

@@ -272,17 +272,40 @@ for _ in range(3):
 rows = open("killed/manifest.jsonl").read()
 assert rows.count("\n") == 3 and rows.count('"status":"failed"') == 1, rows
 # made by a laxer run whose writer was then killed: complete, its last
-# row failed; an old such sample gets its ok row (readers take the last
-# row; verify names the two rows of one index)
+# row failed; an old such sample gets its ok row in the failed row's
+# place (it was appended: two rows for one index, which verify named)
 gate["dataset_root"] = "laxer"
 assert generate(Config(**gate)).status == "failed"
 killed_after_publish(Config(**dict(gate, min_musicality_score=0.0)))
 os.utime("laxer/000002/sample.json", (t, t))
 assert generate(Config(**dict(gate, min_musicality_score=0.0))).skipped
 rows = open("laxer/manifest.jsonl").read().splitlines()
-assert len(rows) == 2 and '"status":"ok"' in rows[-1], rows
+assert len(rows) == 1 and '"status":"ok"' in rows[-1], rows
 PYEOF
 "$MG_BIN" licenses killed > /dev/null && "$MG_BIN" verify killed > vk.txt || die "killed is not whole: $(cat vk.txt)"
+"$MG_BIN" licenses laxer > /dev/null && "$MG_BIN" verify laxer > vl.txt || die "laxer is not whole: $(cat vl.txt)"
+# one row per index whatever happened before: a sample whose first row
+# said failed (the gate) made later by a laxer call, and one made again
+# after its directory was removed, each keep one row, in its place (each
+# got a second row, verify: "duplicate row for index 2"); a row's
+# wrote_at has milliseconds, as the CLI's (it had whole seconds)
+"$PY" - <<'PYEOF' || die "a sample made over a row of its index got a second row"
+import re, shutil
+from musicgen import generate, Config
+cfg = dict(global_seed=8, dataset_root="remade", output_mode="midi-only")
+for i in (1, 2, 3):
+    generate(Config(sample_index=i, min_musicality_score=1.0 if i == 2 else 0.0, **cfg))
+assert generate(Config(sample_index=2, **cfg)).status == "ok"
+shutil.rmtree("remade/000003")
+assert not generate(Config(sample_index=3, **cfg)).skipped
+rows = open("remade/manifest.jsonl").read().splitlines()
+assert [re.search(r'"sample_index":(\d+)', r).group(1) for r in rows] == ["1", "2", "3"], rows
+assert all('"status":"ok"' in r for r in rows), rows
+assert all(re.search(r'"wrote_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"', r) for r in rows), rows
+PYEOF
+"$MG_BIN" licenses remade > /dev/null && "$MG_BIN" verify remade > vm.txt || die "remade is not whole: $(cat vm.txt)"
+grep -vq '"wrote_at":"[0-9T:-]*\.[0-9][0-9][0-9]Z"' ds_batch/manifest.jsonl &&
+    die "generate_batch's wrote_at without milliseconds: $(head -1 ds_batch/manifest.jsonl)"
 # a bad value from a MUSICGEN_* variable names the variable (the caller
 # wrote no count: 'count: must be a positive integer, got '-1'' alone)
 MUSICGEN_COUNT=-1 "$PY" - <<'PYEOF' || die "a bad MUSICGEN_COUNT not named"
