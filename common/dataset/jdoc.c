@@ -275,6 +275,18 @@ is_key(const mg_jdoc *d, uint32_t i, const char *key)
     return !t->esc && t->len == kl && !memcmp(d->s + t->start, key, kl);
 }
 
+/* Is the unescaped name a[0..la) before b[0..lb) in byte order (the
+ * order of mg_jdoc_dup_key's sort)? Inline: names mostly differ in their
+ * first bytes, and an object's names are compared as they are read. */
+static inline bool
+name_before(const char *a, uint32_t la, const char *b, uint32_t lb)
+{
+    uint32_t n = la < lb ? la : lb;
+    for (uint32_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return (unsigned char)a[i] < (unsigned char)b[i];
+    return la < lb;
+}
+
 static int
 container(parser *p, bool obj)
 {
@@ -282,7 +294,8 @@ container(parser *p, bool obj)
     long ti = newtok(p, obj ? MG_JT_OBJ : MG_JT_ARR);
     if (ti < 0) return -1;
     char close = obj ? '}' : ']';
-    uint32_t count = 0;
+    uint32_t count = 0, prev = 0; /* prev: the last name's token */
+    bool sorted = obj;
     sepmark sep = {.len = 0};
     p->pos++;
     skip_ws(p);
@@ -295,8 +308,16 @@ container(parser *p, bool obj)
                 if (p->pos >= p->len || p->s[p->pos] != '"')
                     return fail(p, "expected a key");
                 if (string(p)) return -1;
+                uint32_t ki = p->d->n - 1;
+                const mg_jtok *kt = &p->d->t[ki];
+                if (sorted && (kt->esc ||
+                               (prev && !name_before(p->s + p->d->t[prev].start,
+                                                     p->d->t[prev].len,
+                                                     p->s + kt->start, kt->len))))
+                    sorted = false;
+                prev = ki;
                 bool skip = p->depth == 1 && p->d->skip &&
-                            is_key(p->d, p->d->n - 1, p->d->skip);
+                            is_key(p->d, ki, p->d->skip);
                 skip_ws(p);
                 if (p->pos >= p->len || p->s[p->pos] != ':')
                     return fail(p, "expected ':'");
@@ -333,6 +354,8 @@ container(parser *p, bool obj)
     t->n = count;
     t->len = (uint32_t)(p->pos - t->start);
     t->next = p->d->n;
+    t->sorted = sorted;
+    if (obj && !sorted) p->d->unsorted++;
     p->depth--;
     return 0;
 }
@@ -791,6 +814,7 @@ mg_jdoc_parse_opt(mg_jdoc *d, const char *text, size_t len, unsigned flags,
 {
     d->s = text;
     d->n = 0;
+    d->unsorted = 0;
     flags &= MG_JDOC_LEAF_ARRAYS | MG_JDOC_SCALAR_ARRAYS;
     d->shallow = flags != 0;
     if (len >= UINT32_MAX) return mg_errf(err, errlen, "file too large");

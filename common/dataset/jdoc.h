@@ -44,6 +44,8 @@ typedef struct {
     uint8_t leaf;   /* ARR: one token, elements not tokenized */
     uint8_t kinds;  /* leaf ARR: MG_JK_* bits of its elements' kinds */
     uint8_t skipped; /* ARR, OBJ: mg_jdoc.skip's member, one token */
+    uint8_t sorted; /* OBJ: names unescaped, in strictly rising byte
+                     * order (so no name twice: mg_jdoc_dup_key) */
     uint32_t cstart, clen; /* leaf ARR: its compact text in mg_jdoc.c */
 } mg_jtok;
 
@@ -72,6 +74,9 @@ typedef struct {
      * mg_jdoc_compact and mg_jdoc_to_json (which parse its text). For a
      * reader that leaves a large member out (export without --notes). */
     const char *skip;
+    /* Set by the parse: objects tokenized without `sorted` (0: no name
+     * appears twice in one object, mg_jdoc_dup_key looks no further). */
+    uint32_t unsorted;
 } mg_jdoc;
 
 /* Tokenize text[0..len); 0, or -1 and "line L: what" in err. The doc's

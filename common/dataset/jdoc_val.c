@@ -502,27 +502,13 @@ mg_jdoc_dup_key(const mg_jdoc *d)
     size_t cap = 0;
     char *arena = NULL;
     long found = -1;
-    for (uint32_t i = 0; i < d->n && found == -1; i++) {
+    /* The parse noted objects whose names are plain and strictly rising
+     * (sample.json's are, as jsonout writes them): no two alike there. A
+     * skipped object (mg_jdoc.skip) has no name tokens to look at. */
+    for (uint32_t i = 0; d->unsorted && i < d->n && found == -1; i++) {
         const mg_jtok *o = &d->t[i];
-        if (o->type != MG_JT_OBJ || o->n < 2) continue;
-        /* names already in strictly rising order (sample.json's are,
-         * as jsonout writes them): no two alike, without a sort */
-        bool rising = true;
-        uint32_t a0 = i + 1;
-        const mg_jtok *prev = NULL;
-        for (uint32_t m = 0; m < o->n && rising;
-             m++, a0 = d->t[a0 + 1].next) {
-            const mg_jtok *k = &d->t[a0];
-            if (k->esc) rising = false;
-            else if (prev) {
-                keyview x = {d->s + prev->start, prev->len, 0},
-                        y = {d->s + k->start, k->len, 1};
-                rising = keyview_cmp(&x, &y) < 0 &&
-                         !(x.len == y.len && !memcmp(x.p, y.p, x.len));
-            }
-            prev = k;
-        }
-        if (rising) continue;
+        if (o->type != MG_JT_OBJ || o->n < 2 || o->sorted || o->skipped)
+            continue;
         if (o->n > cap) {
             keyview *nk = realloc(kv, o->n * sizeof *kv);
             if (!nk) {

@@ -537,6 +537,13 @@ duplicate_keys(void **state)
         {"{\"a\":[{\"k\":1},{\"k\":2,\"j\":0,\"k\":3}]}", "k"},
         {"{\"a\":1,\"\\u0061\":2}", "\\u0061"},    /* escaped */
         {"{\"key\":\"E\",\"key\":\"Zb\",\"mode\":1}", "key"},
+        /* names compared as unsigned bytes, a prefix first (the parse
+         * notes the sorted objects, the rest are sorted) */
+        {"{\"z\":1,\"\xc3\xa9\":2}", NULL},
+        {"{\"\xc3\xa9\":1,\"z\":2}", NULL},
+        {"{\"ab\":1,\"a\":2}", NULL},
+        {"{\"a\":1,\"ab\":2,\"ab\":3}", "ab"},
+        {"{\"\xc3\xa9\":1,\"\xc3\xa9\":2}", "\xc3\xa9"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         mg_jdoc d = {0};
@@ -558,6 +565,22 @@ duplicate_keys(void **state)
                 assert_true(first && (size_t)(first - cases[k].doc) + 1 <
                                          d.t[t].start);
         }
+        mg_jdoc_free(&d);
+    }
+    /* A skipped member (mg_jdoc.skip) is one token without its names'
+     * tokens: not read as an object's names, in a document whose other
+     * objects need the sort (its n names past it would be the tokens
+     * after it, or none). */
+    static const char *skipped[] = {
+        "{\"b\":1,\"a\":2,\"notes\":{\"x\":[1],\"y\":{\"k\":1}}}",
+        "{\"b\":1,\"notes\":{\"x\":1,\"y\":2},\"c\":3,\"a\":4}",
+    };
+    for (size_t k = 0; k < sizeof skipped / sizeof *skipped; k++) {
+        mg_jdoc d = {0};
+        d.skip = "notes";
+        assert_int_equal(mg_jdoc_parse(&d, skipped[k], strlen(skipped[k]),
+                                       NULL, 0), 0);
+        assert_int_equal(mg_jdoc_dup_key(&d), -1);
         mg_jdoc_free(&d);
     }
 }
