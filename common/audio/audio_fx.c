@@ -385,6 +385,19 @@ mg_fx_effective(mg_fx_chain *c, int rate)
         {MG_FX_PHASER, 4, 0.01, 20, 0},      /* rate_hz */
         {MG_FX_DELAY, 0, 0, 0.9, 0},         /* feedback */
         {MG_FX_DELAY, 1, 0, 1, 0},           /* mix */
+        /* FluidSynth's own units take their settings' ranges
+         * (synth.reverb.*, synth.chorus.*: test_fx compares) and ignore a
+         * value outside them, keeping their default (a wet of 1.5 ran at
+         * 0.9, a chorus rate of 0.05 Hz at 0.3, as drawn in sample.json).
+         * Its ranges are floats: the speed's 0.1 is 0.10000000149, so a
+         * rate of 0.1 was refused too; 0.1001 is the least it takes */
+        {MG_FX_REVERB, 0, 0, 1, 0},          /* damping */
+        {MG_FX_REVERB, 1, 0, 1, 0},          /* room_size */
+        {MG_FX_REVERB, 2, 0, 1, 0},          /* wet */
+        {MG_FX_REVERB, 3, 0, 100, 0},        /* width */
+        {MG_FX_CHORUS, 0, 0, 256, 0},        /* depth_ms */
+        {MG_FX_CHORUS, 1, 0, 10, 0},         /* mix */
+        {MG_FX_CHORUS, 2, 0.1001, 5, 0},     /* rate_hz */
     };
 
     for (size_t j = 0; j < sizeof r / sizeof r[0]; j++) {

@@ -52,7 +52,8 @@ void mg_fx_draw(const mg_fx_spec *spec, mg_layer layer,
 
 /* Clamp an enabled effect's parameters into the ranges the DSP takes at
  * `rate` (frequencies below 0.45 x rate, the phaser's centre below 0.2 x
- * rate, feedback <= 0.9, mixes in [0, 1], ...): done after the draw, so
+ * rate, feedback <= 0.9, mixes in [0, 1], FluidSynth's reverb and
+ * chorus ranges, ...): done after the draw, so
  * that the chain sample.json records is the one the DSP runs. */
 void mg_fx_effective(mg_fx_chain *c, int rate);
 

@@ -105,7 +105,10 @@ PYEOF
 done
 # sample.json's fx are the parameters the DSP runs: a filter drawn at
 # 12 kHz runs at 0.45 x 22050 = 9922.5 Hz and a delay's feedback of 5 at
-# 0.9, and sample.json said 12000 and 5
+# 0.9, and sample.json said 12000 and 5; FluidSynth's reverb and chorus
+# ignored a wet of 1.5 and a rate of 0.05 Hz (their defaults, 0.9 and
+# 0.3, ran: sample.json said 1.5 and 0.05): they run at 1 and 0.1001 Hz,
+# the least 4-decimal rate its float range (0.1f) takes
 mkdir -p sfx
 cp "$MG_SRC/sf/registry.json" "$MG_SRC/sf/mix.json" sfx/
 "$PY" - "$MG_SRC/sf/fx.json" sfx/fx.json <<'PYEOF'
@@ -114,6 +117,10 @@ j = json.load(open(sys.argv[1]))
 for l in j:
     j[l]["filter"] = {"probability": 1.0, "params": {"cutoff_hz": [12000, 12000], "q": [0.7, 0.7]}}
     j[l]["delay"] = {"probability": 1.0, "params": {"time_beats": [0.5, 0.5], "feedback": [5, 5], "mix": [0.5, 0.5]}}
+    j[l]["reverb"]["probability"] = 1.0
+    j[l]["reverb"]["params"]["wet"] = [1.5, 1.5]
+    j[l]["chorus"]["probability"] = 1.0
+    j[l]["chorus"]["params"]["rate_hz"] = [0.05, 0.05]
 json.dump(j, open(sys.argv[2], "w"))
 PYEOF
 "$MG_BIN" generate --seed 7 --count 1 --out fxc $M --sf-dir sfx --sample-rate 22050 \
@@ -125,5 +132,7 @@ for l, chain in fx.items():
     p = {e["type"]: e["params"] for e in chain}
     if p["filter"]["cutoff_hz"] != 9922.5 or p["delay"]["feedback"] != 0.9:
         sys.exit("%s: filter %s, delay %s" % (l, p["filter"], p["delay"]))
+    if p["reverb"]["wet"] != 1 or p["chorus"]["rate_hz"] != 0.1001:
+        sys.exit("%s: reverb %s, chorus %s" % (l, p["reverb"], p["chorus"]))
 PYEOF
 exit 0

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fluidsynth.h>
+
 #include "audio_fx.h"
 
 #define RATE 44100
@@ -246,6 +248,65 @@ phaser_bounded(void **state)
     free(x);
 }
 
+/* The 4-decimal value nearest inside [lo, hi] at its low (side 0) or
+ * high end: FluidSynth keeps its ranges as floats (the chorus speed's
+ * 0.1 is 0.10000000149), and 0.1 is refused. */
+static double
+lim4(double lo, double hi, int side)
+{
+    return side ? floor(hi * 1e4) / 1e4 : ceil(lo * 1e4) / 1e4;
+}
+
+/* FluidSynth's reverb and chorus ignore a value outside their settings'
+ * ranges (the unit keeps its default, while sample.json recorded the
+ * drawn value): mg_fx_effective clamps each to that range, and the synth
+ * takes the clamped values. Parameter order: reverb {damping, room_size,
+ * wet, width}, chorus {depth_ms, mix, rate_hz}. */
+static void
+synth_fx_clamped_to_fluidsynth(void **state)
+{
+    static const char *const rv[] = {"synth.reverb.damp",
+        "synth.reverb.room-size", "synth.reverb.level", "synth.reverb.width"};
+    static const char *const ch[] = {"synth.chorus.depth",
+        "synth.chorus.level", "synth.chorus.speed"};
+    fluid_settings_t *st = new_fluid_settings();
+    fluid_synth_t *syn;
+
+    (void)state;
+    assert_non_null(st);
+    syn = new_fluid_synth(st);
+    assert_non_null(syn);
+    for (int side = 0; side < 2; side++) {
+        double v = side ? 1e6 : -1e6, lo, hi;
+        double p[4] = {v, v, v, v};
+        mg_fx_chain c = one(MG_FX_REVERB, p, 4);
+
+        c.on[MG_FX_CHORUS] = true;
+        memcpy(c.p[MG_FX_CHORUS], p, sizeof(double) * 3);
+        mg_fx_effective(&c, 44100);
+        for (int i = 0; i < 4; i++) {
+            assert_int_equal(fluid_settings_getnum_range(st, rv[i], &lo, &hi),
+                             FLUID_OK);
+            assert_true(c.p[MG_FX_REVERB][i] == lim4(lo, hi, side));
+        }
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(fluid_settings_getnum_range(st, ch[i], &lo, &hi),
+                             FLUID_OK);
+            assert_true(c.p[MG_FX_CHORUS][i] == lim4(lo, hi, side));
+        }
+        const double *r = c.p[MG_FX_REVERB], *k = c.p[MG_FX_CHORUS];
+        assert_int_equal(fluid_synth_set_reverb_group_damp(syn, -1, r[0]), FLUID_OK);
+        assert_int_equal(fluid_synth_set_reverb_group_roomsize(syn, -1, r[1]), FLUID_OK);
+        assert_int_equal(fluid_synth_set_reverb_group_level(syn, -1, r[2]), FLUID_OK);
+        assert_int_equal(fluid_synth_set_reverb_group_width(syn, -1, r[3]), FLUID_OK);
+        assert_int_equal(fluid_synth_set_chorus_group_depth(syn, -1, k[0]), FLUID_OK);
+        assert_int_equal(fluid_synth_set_chorus_group_level(syn, -1, k[1]), FLUID_OK);
+        assert_int_equal(fluid_synth_set_chorus_group_speed(syn, -1, k[2]), FLUID_OK);
+    }
+    delete_fluid_synth(syn);
+    delete_fluid_settings(st);
+}
+
 int
 main(void)
 {
@@ -257,6 +318,7 @@ main(void)
         cmocka_unit_test(eq_low_shelf),
         cmocka_unit_test(delay_echo),
         cmocka_unit_test(phaser_bounded),
+        cmocka_unit_test(synth_fx_clamped_to_fluidsynth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
