@@ -2,6 +2,8 @@
  * musicgen — the front end: finds the command and hands it its arguments.
  * Everything a command does lives in its own cmd_*.c file.
  */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,6 +65,26 @@ usage(FILE *f)
     fprintf(f, "\n`musicgen <command> --help` describes each command.\n");
 }
 
+/* What a command printed must have reached standard output: a full disk
+ * or a closed pipe after the last line (stdio keeps it buffered until
+ * exit, where a failed write is silent) is one line and a failure exit,
+ * never a listing cut short under status 0. */
+static int
+stdout_done(const char *cmd, int rc)
+{
+    bool bad = ferror(stdout);
+    int en = 0;
+    if (fflush(stdout) != 0) {
+        bad = true;
+        en = errno;
+    }
+    if (!bad)
+        return rc;
+    fprintf(stderr, "musicgen%s%s: standard output: %s\n", cmd ? " " : "",
+            cmd ? cmd : "", en ? strerror(en) : "write error");
+    return rc ? rc : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -76,15 +98,16 @@ main(int argc, char **argv)
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         usage(stdout);
-        return 0;
+        return stdout_done(NULL, 0);
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("musicgen %s\n", MG_ENGINE_VERSION);
-        return 0;
+        return stdout_done(NULL, 0);
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
+            return stdout_done(commands[i].name,
+                               commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "musicgen: unknown command '%s' (try musicgen --help)\n",
             argv[1]);
     return 2;

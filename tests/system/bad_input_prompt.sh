@@ -114,4 +114,26 @@ expect_error "keygen: --curve-dir needs a value" "$MG_BIN" keygen --curve-dir
 expect_error "serve: unexpected argument '--bogus'" "$MG_BIN" serve --bogus
 expect_error "stats: unknown option '--frobnicate'" "$MG_BIN" stats ds --frobnicate
 expect_error "score: one ROOT only, got 'b' too" "$MG_BIN" score a b
+
+# standard output that cannot be written (a full disk): one line naming
+# it and a failure exit, never a report lost under status 0 (stdio wrote
+# it at exit, where nobody looked)
+"$MG_BIN" generate --seed 2 --count 2 --output-mode midi-only --out ds2 -q || die "generate ds2"
+while read -r cmd; do
+    # shellcheck disable=SC2086
+    timeout 20 "$MG_BIN" $cmd >/dev/full 2>err.txt && die "output lost under status 0: musicgen $cmd"
+    [ "$(wc -l < err.txt)" -eq 1 ] && grep -q "standard output: " err.txt ||
+        { cat err.txt; die "musicgen $cmd to a full disk: not one line naming standard output"; }
+done <<'EOT'
+verify ds2
+verify ds2 --fmt json
+stats ds2
+licenses ds2
+list-genres
+fonts
+filter ds2 --min-score 0.99 --dry-run
+clean ds2 --failed --dry-run
+--version
+export --help
+EOT
 echo "ok"
