@@ -98,14 +98,21 @@ wav_truncated(const char *path, char *err, size_t errlen)
     return -1;
 }
 
-/* Read any libsndfile-readable file as mono float. */
+/* Read any libsndfile-readable file as mono float, a piece at a time
+ * (a length libsndfile does not know - SF_COUNT_MAX, as for an Ogg file
+ * cut short - was taken as the length: "out of memory"). */
+#define READ_PIECE 65536
+
 static float *
 read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
 {
     SF_INFO info;
     SNDFILE *f;
-    float *buf, *mono;
-    sf_count_t got;
+    float *buf = NULL, *mono = NULL;
+    size_t got = 0, cap = 0;
+    sf_count_t r;
+    bool known;
+    char why[200] = "";
 
     memset(&info, 0, sizeof info);
     if (wav_truncated(path, err, errlen) < 0)
@@ -115,6 +122,7 @@ read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, sf_strerror(NULL));
         return NULL;
     }
+    known = info.frames != SF_COUNT_MAX;
     if (info.frames <= 0 || info.channels <= 0) {
         sf_close(f);
         snprintf(err, errlen, "%s: no audio frames", path);
@@ -127,57 +135,68 @@ read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
                  SCORE_RATE_MIN, SCORE_RATE_MAX);
         return NULL;
     }
-    buf = malloc(sizeof(float) * (size_t)info.frames *
-                 (size_t)info.channels);
-    mono = malloc(sizeof(float) * (size_t)info.frames);
-    if (!buf || !mono) {
-        free(buf);
-        free(mono);
-        sf_close(f);
-        snprintf(err, errlen, "%s: out of memory", path);
-        return NULL;
+    buf = malloc(sizeof(float) * READ_PIECE * (size_t)info.channels);
+    if (!buf)
+        goto oom;
+    for (;;) {
+        r = sf_readf_float(f, buf, READ_PIECE);
+        if (!why[0] && sf_error(f))     /* the next read may clear it */
+            snprintf(why, sizeof why, ": %s", sf_strerror(f));
+        if (r <= 0)
+            break;
+        if (got + (size_t)r > cap) {
+            size_t nc = cap ? 2 * cap : READ_PIECE;
+            float *m;
+            while (nc < got + (size_t)r)
+                nc *= 2;
+            if (!(m = realloc(mono, sizeof(float) * nc)))
+                goto oom;
+            mono = m;
+            cap = nc;
+        }
+        for (sf_count_t i = 0; i < r; i++) {
+            double s = 0;
+            for (int ch = 0; ch < info.channels; ch++) {
+                float v = buf[i * info.channels + ch];
+                /* a float file's NaN or infinity reached the analysis
+                 * as is: a file of NaNs scored 0.1, above silence */
+                if (!isfinite(v)) {
+                    snprintf(err, errlen, "%s: frame %zu, channel %d: "
+                             "sample is %s, not a finite number", path,
+                             got + (size_t)i, ch + 1,
+                             isnan(v) ? "NaN" : "infinite");
+                    goto fail;
+                }
+                s += v;
+            }
+            mono[got + (size_t)i] = (float)(s / info.channels);
+        }
+        got += (size_t)r;
     }
-    got = sf_readf_float(f, buf, info.frames);
-    if (got < info.frames) {
+    if (known && (sf_count_t)got < info.frames) {
         /* a format other than WAV cut short, or a read error: what was
          * read is not the file */
-        snprintf(err, errlen, "%s: read stopped at frame %lld of %lld: %s",
-                 path, (long long)(got > 0 ? got : 0),
-                 (long long)info.frames, sf_strerror(f));
-        sf_close(f);
-        free(buf);
-        free(mono);
-        return NULL;
+        snprintf(err, errlen, "%s: read stopped at frame %zu of %lld%s",
+                 path, got, (long long)info.frames,
+                 why[0] ? why : ": the file ends there");
+        goto fail;
+    }
+    if (!got) {
+        snprintf(err, errlen, "%s: no audio frames", path);
+        goto fail;
     }
     sf_close(f);
-    for (sf_count_t i = 0; i < got; i++) {
-        double s = 0;
-        for (int ch = 0; ch < info.channels; ch++) {
-            float v = buf[i * info.channels + ch];
-            /* a float file's NaN or infinity reached the analysis as
-             * is: a file of NaNs scored 0.1, above silence */
-            if (!isfinite(v)) {
-                free(buf);
-                free(mono);
-                snprintf(err, errlen, "%s: frame %lld, channel %d: sample "
-                         "is %s, not a finite number", path, (long long)i,
-                         ch + 1, isnan(v) ? "NaN" : "infinite");
-                return NULL;
-            }
-            s += v;
-        }
-        mono[i] = (float)(s / info.channels);
-    }
-    if (got <= 0) {
-        free(buf);
-        free(mono);
-        snprintf(err, errlen, "%s: no audio frames", path);
-        return NULL;
-    }
     free(buf);
-    *n = (size_t)got;
+    *n = got;
     *rate = info.samplerate;
     return mono;
+oom:
+    snprintf(err, errlen, "%s: out of memory", path);
+fail:
+    sf_close(f);
+    free(buf);
+    free(mono);
+    return NULL;
 }
 
 /* "LO:HI", two finite numbers with 0 < LO < HI and nothing after them:

@@ -138,6 +138,32 @@ done
 [ $? -eq 1 ] && [ ! -s o.txt ] || die "a truncated WAV scored: $(cat o.txt)"
 grep -qx "musicgen score-audio: cut.wav: truncated WAV: its header says 64000 frames, the file holds 16000" e.txt ||
     die "truncated WAV: $(cat e.txt)"
+# an Ogg file cut short: libsndfile does not know its length (SF_COUNT_MAX
+# frames), which was taken as the length to allocate ("out of memory");
+# what it holds is read a piece at a time and scored
+"$PY" - <<'PYEOF'
+import ctypes, ctypes.util, math, array
+sf = ctypes.CDLL(ctypes.util.find_library("sndfile"))
+class INFO(ctypes.Structure):
+    _fields_ = [("frames", ctypes.c_int64), ("samplerate", ctypes.c_int), ("channels", ctypes.c_int),
+                ("format", ctypes.c_int), ("sections", ctypes.c_int), ("seekable", ctypes.c_int)]
+sf.sf_open.restype = ctypes.c_void_p
+sf.sf_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(INFO)]
+sf.sf_writef_float.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
+sf.sf_close.argtypes = [ctypes.c_void_p]
+rate = 22050
+x = array.array("f", [(0.5 if k % (rate // 2) < rate // 10 else 0.06) *
+                      math.sin(2 * math.pi * 440 * k / rate) for k in range(rate * 12)])
+info = INFO(0, rate, 1, 0x200060, 0, 0)     # SF_FORMAT_OGG | SF_FORMAT_VORBIS
+f = sf.sf_open(b"p.ogg", 0x20, ctypes.byref(info))
+assert f, "libsndfile cannot write Ogg Vorbis"
+sf.sf_writef_float(f, x.buffer_info()[0], len(x))
+sf.sf_close(f)
+b = open("p.ogg", "rb").read()
+open("cut.ogg", "wb").write(b[:len(b) // 3])
+PYEOF
+"$MG_BIN" score-audio cut.ogg >o.txt 2>e.txt || die "a cut Ogg file: $(cat e.txt)"
+grep -q "^0\.[0-9]*  cut.ogg$" o.txt || die "a cut Ogg file: $(cat o.txt)"
 "$MG_BIN" score-audio --json k8k.wav k768k.wav stream.wav >k1.txt 2>e.txt ||
     die "score-audio at 8 and 768 kHz: $(cat e.txt)"
 "$PY" - k1.txt <<'PYEOF' || die "8 and 768 kHz scores"
