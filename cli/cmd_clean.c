@@ -3,7 +3,10 @@
  * what a crash can leave behind (common/base/sampledir.h says what counts
  * as partial). Finished samples are never touched; nor is a tree a run is
  * writing (its partial directories are samples being made): the run
- * root's lock (runlock.h) is taken first.
+ * root's lock (runlock.h) is taken first. Workers connected to a
+ * coordinator that is down do not hold that lock, yet write: a ".tmp-*"
+ * is kept while they run (the root's writers lock) or while its writer,
+ * named in it, runs on this host (sampledir.h).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,14 +23,24 @@
 
 typedef struct {
     bool dry;
-    long removed, failed;
+    bool writers; /* connected workers hold the root's writers lock */
+    long removed, failed, kept;
 } sweep;
 
 static void
 found(const char *path, void *arg)
 {
     sweep *s = arg;
-    if (s->dry) {
+    const char *name = strrchr(path, '/');
+    name = name ? name + 1 : path;
+    int w = mg_sampledir_tmp_writer(name);
+    if (w == 1 || (w != 0 && s->writers && !strncmp(name, ".tmp-", 5))) {
+        /* a sample being made: removed, it became a failed row */
+        printf("%s %s (%s)\n", s->dry ? "would keep" : "kept", path,
+               w == 1 ? "its writer runs on this host"
+                      : "workers of a run are writing this tree");
+        s->kept++;
+    } else if (s->dry) {
         printf("would remove %s\n", path);
         s->removed++;
     } else if (mg_dir_remove(path)) {
@@ -50,7 +63,7 @@ mg_cmd_clean(int argc, char **argv)
     int nrest = 0;
     bool failed = false;
     const char *root = NULL;
-    sweep s = {false, 0, 0};
+    sweep s = {false, false, 0, 0, 0};
     if (!rest) return 1;
     if (mg_config_from_args(&cfg, argc, argv, extra, rest, &nrest, err,
                             sizeof err)) {
@@ -69,7 +82,9 @@ mg_cmd_clean(int argc, char **argv)
                    "Removes partial sample directories (no sample.json) and "
                    ".tmp-* leftovers.\n"
                    "Refused while a run (generate, coordinator) or score, "
-                   "filter, merge or clean\nis writing the tree.\n");
+                   "filter, merge or clean\nis writing the tree; keeps the "
+                   ".tmp-* of samples being made while workers of a\nrun "
+                   "(connected to a coordinator now down) are running.\n");
             free(rest);
             return 0;
         } else if (rest[i][0] != '-' && !root) {
@@ -110,15 +125,24 @@ mg_cmd_clean(int argc, char **argv)
         fprintf(stderr, "musicgen clean: %s\n", err);
         return 1;
     }
-    if (mg_sampledir_partials(cfg.out_dir, found, &s) < 0) {
+    /* held for the sweep: no worker starts writing meanwhile */
+    int wk = -1;
+    s.writers = mg_runlock_writers(cfg.out_dir, &wk) == 1;
+    long n = mg_sampledir_partials(cfg.out_dir, found, &s);
+    mg_runlock_release(wk);
+    mg_runlock_release(lk);
+    if (n < 0) {
         fprintf(stderr, "musicgen clean: cannot read %s: %s\n", cfg.out_dir,
                 strerror(errno));
-        mg_runlock_release(lk);
         return 1;
     }
-    mg_runlock_release(lk);
     printf("%s %ld partial director%s in %s\n",
            s.dry ? "would remove" : "removed", s.removed,
            s.removed == 1 ? "y" : "ies", cfg.out_dir);
+    if (s.kept)
+        printf("%s %ld .tmp-* director%s of samples being made: clean "
+               "again once the workers writing %s have stopped\n",
+               s.dry ? "would keep" : "kept", s.kept,
+               s.kept == 1 ? "y" : "ies", cfg.out_dir);
     return s.failed ? 1 : 0;
 }

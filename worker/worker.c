@@ -35,6 +35,7 @@
 #include "musicgen.h"
 #include "musicgen_internal.h"
 #include "proto.h"
+#include "runlock.h"
 #include "runmark.h"
 #include "sampledir.h"
 
@@ -63,6 +64,8 @@ typedef struct {
     mg_msg *unacked;             /* ROW messages not yet acknowledged */
     size_t nunacked, cap_unacked;
     uint64_t rows;
+    int writer_fd;               /* our share of the root's writers lock
+                                    (runlock.h: clean keeps our .tmp-*) */
 } worker;
 
 void
@@ -448,6 +451,8 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
             w->eng->pre = NULL;  /* borrowed: the caller's to free */
         free(mine);
         w->run_cfg = c;
+        if (w->writer_fd < 0)
+            w->writer_fd = mg_runlock_writer(c.out_dir);
         free(w->run_json);
         w->run_json = strdup(m->run_json);
         w->run_seed = m->global_seed;
@@ -592,6 +597,10 @@ worker_free(worker *w, bool join_engine)
             pthread_detach(w->thread);
     }
     sock_close(w);
+    /* abandoned, the engine thread may be writing a sample still: the
+     * share goes with the process, as it exits right after */
+    if (w->writer_fd >= 0 && (join_engine || !w->thread_on))
+        close(w->writer_fd);
     free(w->unacked);
     free(w->run_json);
     /* Abandoned, the engine thread still uses the shared block: the
@@ -609,6 +618,7 @@ worker_init(worker *w, const mg_worker_opts *o, mg_curve_keys *keys,
 {
     memset(w, 0, sizeof *w);
     w->o = o;
+    w->writer_fd = -1;
     w->hb_ms = 1000;
     w->backoff_ms = BACKOFF_MIN_MS;
     if (o->curve_dir) {

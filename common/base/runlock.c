@@ -133,3 +133,44 @@ mg_runlock_held(const char *root, char *who, size_t wholen)
     close(fd);
     return held;
 }
+
+/* ROOT/.musicgen/writers.lock opened (made by workers: where there is
+ * none, none holds it), or -1. */
+static int
+writers_open(const char *root, int create)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/.musicgen/writers.lock", root);
+    return open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+}
+
+int
+mg_runlock_writer(const char *root)
+{
+    int fd = writers_open(root, 1);
+    if (fd < 0) return -1;
+    /* `clean` holds it for its sweep only: wait for it */
+    int rc;
+    while ((rc = flock(fd, LOCK_SH)) && errno == EINTR)
+        ;
+    if (rc) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int
+mg_runlock_writers(const char *root, int *fd)
+{
+    *fd = writers_open(root, 0);
+    if (*fd < 0) return 0;
+    int rc;
+    while ((rc = flock(*fd, LOCK_EX | LOCK_NB)) && errno == EINTR)
+        ;
+    if (!rc) return 0;
+    int held = errno == EWOULDBLOCK;
+    close(*fd);
+    *fd = -1;
+    return held;
+}

@@ -24,6 +24,16 @@
  * On a file system without flock (Lustre mounted noflock, NFS without a
  * lock manager) the descriptor is handed out unlocked: the work goes on
  * unguarded, as before the lock existed, rather than being refused.
+ *
+ * Workers connected to a coordinator hold none of this (the coordinator
+ * has the run lock, and they stay up through its restart), so while the
+ * coordinator is down the run lock is free though they still write
+ * samples. Each holds ROOT/.musicgen/writers.lock instead (flock, shared)
+ * for as long as it lives, and `clean` keeps the ".tmp-*" directories
+ * (samples being made) while any holds it: it removed a live worker's,
+ * whose sample then became a failed row. Where flock works across
+ * machines (NFS) a worker on any host counts; on a file system without
+ * flock only this host's writers can be asked (their pid in the name).
  */
 #ifndef MG_RUNLOCK_H
 #define MG_RUNLOCK_H
@@ -46,5 +56,15 @@ void mg_runlock_release(int fd);
  * tree without one is not held): 1, with the holder's words in who
  * ("another musicgen process" when it wrote none), or 0. */
 int mg_runlock_held(const char *root, char *who, size_t wholen);
+
+/* A connected worker's share of ROOT/.musicgen/writers.lock (waiting
+ * while `clean` holds it): the descriptor to keep until the process ends
+ * (close() releases it), or -1 where it cannot be had (no such
+ * directory, no flock: the work goes on unguarded). */
+int mg_runlock_writer(const char *root);
+/* Do connected workers hold ROOT's writers lock now? 0 with *fd holding
+ * it exclusive (none can start writing until mg_runlock_release(*fd);
+ * -1 where there is no lock to take), or 1 (*fd -1) while any does. */
+int mg_runlock_writers(const char *root, int *fd);
 
 #endif

@@ -249,11 +249,11 @@ mg_pid_gone(long pid)
     return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
 }
 
-/* Is the writer of the temporary directory NAME (".tmp-<id>-<host>-<pid>"
- * or the older ".tmp-<id>-<pid>") gone for sure? */
-static bool
-writer_gone(const char *dir, const char *name, const char *host,
-            long long now_s, long max_age_s)
+/* The writer of temporary directory NAME (".tmp-<id>-<host>-<pid>"):
+ * 1 running on this host (named host), 0 gone from it, -1 not known
+ * (another host's, or the older ".tmp-<id>-<pid>"). */
+static int
+tmp_writer(const char *name, const char *host)
 {
     const char *s = name + 5, *dash = strchr(s, '-');
     const char *last = strrchr(name, '-');
@@ -264,8 +264,28 @@ writer_gone(const char *dir, const char *name, const char *host,
         long pid = strtol(last + 1, &end, 10);
         if (*end == '\0' && pid > 0 && hl == strlen(host) &&
             !strncmp(dash + 1, host, hl))
-            return mg_pid_gone(pid);
+            return mg_pid_gone(pid) ? 0 : 1;
     }
+    return -1;
+}
+
+int
+mg_sampledir_tmp_writer(const char *name)
+{
+    char host[80];
+    mg_tmp_host(host, sizeof host);
+    return strncmp(name, ".tmp-", 5) ? -1 : tmp_writer(name, host);
+}
+
+/* Is the writer of the temporary directory NAME (".tmp-<id>-<host>-<pid>"
+ * or the older ".tmp-<id>-<pid>") gone for sure? */
+static bool
+writer_gone(const char *dir, const char *name, const char *host,
+            long long now_s, long max_age_s)
+{
+    int w = tmp_writer(name, host);
+    if (w >= 0)
+        return w == 0;
     /* another host, or no host in the name: only its age tells */
     char p[4096];
     snprintf(p, sizeof p, "%s/%s", dir, name);

@@ -38,6 +38,11 @@ int mg_dir_remove(const char *path);
  * writer killed with its parent, never reaped where init reaps none)? */
 bool mg_pid_gone(long pid);
 
+/* The writer of the temporary sample directory NAME (a base name,
+ * ".tmp-<id>-<host>-<pid>"): 1 running on this host, 0 gone from this
+ * host, -1 not known (another host's, or a name without host and pid). */
+int mg_sampledir_tmp_writer(const char *name);
+
 /* Age after which a temporary directory whose writer cannot be checked
  * (another host) counts as abandoned: no sample takes a day to render. */
 #define MG_TMP_STALE_S (24 * 3600)

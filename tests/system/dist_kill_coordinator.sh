@@ -4,7 +4,8 @@
 # grows the run (a larger --count): the workers that stayed up work on
 # into it (before, each exited 1: "the coordinator now serves a
 # different run"). Restarted on another --out, the old root's workers are
-# turned away.
+# turned away. While it is down, clean keeps the samples its workers are
+# making.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 N=200
@@ -18,6 +19,21 @@ W2=$!
 wait_for 60 have_samples ds 40 || die "no progress before the kill"
 kill -9 $CPID
 wait $CPID 2>/dev/null
+# While the coordinator is down its workers still make samples, and the
+# run lock is free: clean keeps the .tmp-* of samples being made (another
+# host's while workers hold the root's writers lock, this host's while the
+# pid it names runs) and removes what no writer makes. It removed a live
+# worker's .tmp-*, whose sample became a failed row.
+H=$(hostname | cut -c1-40 | tr -c 'A-Za-z0-9._\n' '_')
+mkdir ds/.tmp-000998-elsewhere-77 "ds/.tmp-000997-$H-$$" ds/000996
+"$MG_BIN" clean --failed --out ds > clean1.log || die "clean with workers up: $(cat clean1.log)"
+grep -qx "kept ds/.tmp-000998-elsewhere-77 (workers of a run are writing this tree)" clean1.log &&
+    grep -qx "kept ds/.tmp-000997-$H-$$ (its writer runs on this host)" clean1.log &&
+    grep -qx "removed ds/000996" clean1.log &&
+    grep -Fqx "kept 2 .tmp-* directories of samples being made: clean again once the workers writing ds have stopped" clean1.log ||
+    die "clean with workers up: $(cat clean1.log)"
+[ -d ds/.tmp-000998-elsewhere-77 ] && [ ! -e ds/000996 ] || die "clean with workers up: the tree"
+rm -rf ds/.tmp-000998-elsewhere-77 "ds/.tmp-000997-$H-$$"
 # A different run on the same ledger is refused, naming the difference
 # (a larger --count alone would grow the run: tests/system/generate_grow.sh).
 "$MG_BIN" coordinator --seed 9 --count 300 --max-attempts 2 --out ds --ledger led.sqlite \
@@ -35,6 +51,13 @@ wait_exit $W1 30 || die "worker 1 did not exit 0 ($(tail -1 w1.log))"
 wait_exit $W2 30 || die "worker 2 did not exit 0 ($(tail -1 w2.log))"
 grep -q "the run grew to $N2 samples" w1.log || die "worker 1 did not take the grown run"
 check_run ds 9 $N2 || die "run after a coordinator kill"
+# no worker left: clean removes another host's .tmp-* (it cannot ask
+# that host) and this host's whose writer is gone
+sh -c 'exit 0' & DEAD=$!
+wait $DEAD
+mkdir ds/.tmp-000998-elsewhere-77 "ds/.tmp-000997-$H-$DEAD"
+"$MG_BIN" clean --failed --out ds > clean2.log || die "clean, workers gone: $(cat clean2.log)"
+grep -qx "removed 2 partial directories in ds" clean2.log || die "clean, workers gone: $(cat clean2.log)"
 # restarted on another --out (moved, or a typo): the old root's serving
 # mark goes, so the worker that stayed up there is turned away at its next
 # RUN instead of working on into a root whose samples no manifest lists
