@@ -35,6 +35,7 @@
 #include "procs.h"
 #include "progress.h"
 #include "rfile.h"
+#include "runlock.h"
 #include "sampledir.h"
 #include "seed.h"
 #include "worker.h"
@@ -43,7 +44,55 @@ typedef struct {
     mg_config cfg;
     char endpoint[128];
     mg_engine *engine;           /* the parent's, inherited by the fork */
+    int run_fd;                  /* the parent's run lock: not a worker's */
 } child_ctx;
+
+/* The root's run lock (runlock.h), taken before the engine loads its
+ * soundfonts (seconds): from then on a reader of the root (verify,
+ * export, the Python Dataset) is told a run is writing it, where it saw
+ * an empty directory and said it held no dataset; and a second generate
+ * on the root is refused before loading fonts of its own. A command
+ * refused before its run starts removes what taking it made. */
+typedef struct {
+    int fd;
+    bool made_root, made_state;
+    char root[1100];
+} early_lock;
+
+static int
+early_lock_take(early_lock *l, const char *root, char *err, size_t errlen)
+{
+    char state[1200];
+    struct stat st;
+    memset(l, 0, sizeof *l);
+    l->fd = -1;
+    snprintf(l->root, sizeof l->root, "%s", root);
+    snprintf(state, sizeof state, "%s/.musicgen", root);
+    l->made_root = stat(root, &st) != 0;
+    l->made_state = stat(state, &st) != 0;
+    /* a root that cannot be made or written: the engine says so, as
+     * before */
+    if (mg_dir_make(root) || access(root, W_OK | X_OK))
+        return 0;
+    l->fd = mg_runlock_take(root, "musicgen generate", err, errlen);
+    return l->fd < 0 ? -1 : 0;
+}
+
+static void
+early_lock_drop(early_lock *l)
+{
+    char p[1300];
+    mg_runlock_release(l->fd);
+    l->fd = -1;
+    if (l->made_state) {
+        snprintf(p, sizeof p, "%s/.musicgen/run.lock", l->root);
+        unlink(p);
+        snprintf(p, sizeof p, "%s/.musicgen", l->root);
+        rmdir(p);
+    }
+    if (l->made_root)
+        rmdir(l->root);
+}
 
 static int
 local_worker(int slot, void *ud)
@@ -51,6 +100,10 @@ local_worker(int slot, void *ud)
     child_ctx *x = ud;
     mg_worker_opts o;
     char err[1024];
+    /* the lock stays the parent's: a worker outliving it (kill -9) must
+     * not keep the root locked */
+    if (x->run_fd >= 0)
+        close(x->run_fd);
     mg_worker_opts_defaults(&o);
     o.cfg = x->cfg;
     /* this process's copy of the parent's engine, lent to the worker and
@@ -284,11 +337,20 @@ mg_cmd_generate(int argc, char **argv)
      * about a second and 140 MB for FluidR3_GM) are loaded once and
      * shared copy-on-write, not loaded again by every worker. No thread
      * and no ZeroMQ context exists yet, so the fork is clean. */
-    if (mg_fonts_auto_download("musicgen generate", &cfg))
+    early_lock lk;
+    if (early_lock_take(&lk, cfg.out_dir, err, sizeof err)) {
+        fprintf(stderr, "musicgen generate: %s\n", err);
+        early_lock_drop(&lk);
         return 1;
+    }
+    if (mg_fonts_auto_download("musicgen generate", &cfg)) {
+        early_lock_drop(&lk);
+        return 1;
+    }
     mg_engine *e = mg_engine_new(&cfg, err, sizeof err);
     if (!e) {
         fprintf(stderr, "musicgen generate: %s\n", err);
+        early_lock_drop(&lk);
         return 1;
     }
     /* seeds past 2^63 kept whole, compared exactly (mg_sample_of_run
@@ -309,6 +371,7 @@ mg_cmd_generate(int argc, char **argv)
                 "and options, or another --out\n", cfg.out_dir, first, why);
         json_decref(fj);
         mg_engine_destroy(&e);
+        early_lock_drop(&lk);
         return 1;
     }
     json_decref(fj);
@@ -327,6 +390,7 @@ mg_cmd_generate(int argc, char **argv)
     snprintf(dir, sizeof dir, "%s/.musicgen", cfg.out_dir);
     if (mkdir(dir, 0755) && errno != EEXIST) {
         fprintf(stderr, "musicgen generate: %s: %s\n", dir, strerror(errno));
+        early_lock_drop(&lk);
         return 1;
     }
 
@@ -336,6 +400,7 @@ mg_cmd_generate(int argc, char **argv)
     child_ctx cx;
     cx.cfg = cfg;
     cx.engine = e;
+    cx.run_fd = lk.fd;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     /* abstract socket: no file to clean up, no path length limit */
@@ -356,6 +421,7 @@ mg_cmd_generate(int argc, char **argv)
         mg_procs_wait(&procs, 10000);
         mg_procs_free(&procs);
         mg_engine_destroy(&e);
+        early_lock_drop(&lk);
         return 1;
     }
     if (cfg.verbose > 0)
@@ -394,6 +460,8 @@ mg_cmd_generate(int argc, char **argv)
     /* -v: the coordinator's line per lease (when each job got what) */
     o.log_leases = cfg.verbose > 0;
     o.who = "musicgen generate";
+    o.run_fd = lk.fd;           /* the coordinator's from here */
+    lk.fd = -1;
     o.expect_jobs = workers;
     o.http = http;
     /* the engine's, computed at its start: not a second pass over the

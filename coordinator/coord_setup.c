@@ -596,12 +596,13 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
 {
     mg_coord *c = calloc(1, sizeof *c);
     if (!c) {
+        mg_runlock_release(o->run_fd);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     c->o = *o;
     c->lock_fd = -1;
-    c->run_fd = -1;
+    c->run_fd = o->run_fd;
     if (c->o.heartbeat_ms < 50)
         c->o.heartbeat_ms = 50;
     if (c->o.liveness < 2)
@@ -662,9 +663,11 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
     }
     /* the tree first (score, filter or clean there now would lose
      * work): a coordinator refused for it leaves no empty ledger */
-    c->run_fd = mg_runlock_take(c->o.cfg.out_dir,
-                                c->o.who ? c->o.who : "musicgen coordinator",
-                                err, errlen);
+    if (c->run_fd < 0)
+        c->run_fd = mg_runlock_take(c->o.cfg.out_dir,
+                                    c->o.who ? c->o.who
+                                             : "musicgen coordinator",
+                                    err, errlen);
     if (c->run_fd < 0)
         goto fail;
     if (lock_ledger(c, err, errlen))

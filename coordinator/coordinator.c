@@ -83,6 +83,7 @@ mg_coord_opts_defaults(mg_coord_opts *o)
     o->liveness = 5;
     o->linger_ms = 2000;
     o->progress_ms = 5000;
+    o->run_fd = -1;
 }
 
 const mg_coord_stats *

@@ -97,6 +97,12 @@ typedef struct {
     /* The holder's words in the run root's lock (common/base/runlock.h),
      * taken for the run's length; NULL: "musicgen coordinator". */
     const char *who;
+    /* That lock already taken by the caller (embedded generate takes it
+     * before its soundfonts load, so that a reader of the root sees a
+     * run from its first moment, not an empty directory): the
+     * coordinator owns it from mg_coord_new on, whatever it returns, and
+     * releases it at its end. -1 (the default): taken at start. */
+    int run_fd;
     /* The jobs known to be coming (embedded generate: the workers it
      * forked): leases are sized for at least this many, so that the
      * first job to join does not get a share meant for it alone. 0:

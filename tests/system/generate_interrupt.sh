@@ -68,3 +68,29 @@ want=$( (echo "$d2"; for i in $inhand; do printf 'wds/%06d\n' "$i"; done) |
     die "worker: samples started after the Ctrl-C: $(wdone | tr '\n' ' ') (had $(echo $want))"
 kill -INT "$CPID"
 wait "$CPID" || true     # stopped unfinished: not 0
+# While generate loads its soundfonts (seconds, before any sample), its
+# root was an empty directory: verify and export said it "holds no
+# musicgen dataset" and the Python Dataset saw nothing of a run. The run
+# lock is now taken before the fonts load: a reader is told the run is
+# writing the tree, a second generate is refused at once, Ctrl-C there
+# leaves no lock held, and a generate refused before its run (an unknown
+# font) leaves no directory behind.
+has_root() { [ -d early ]; }
+setsid "$MG_BIN" generate --seed 4 --count 1 --out early --workers 1 \
+    --fonts FluidR3_GM --cache-dir '' -q 2>early.log &
+P=$!
+wait_for 60 has_root || die "generate made no root: $(cat early.log)"
+"$MG_BIN" verify early > ev.txt 2>&1
+grep -q "^note: early is being written by musicgen generate (pid $P " ev.txt ||
+    die "verify during the font loading: $(cat ev.txt)"
+"$MG_BIN" generate --seed 4 --count 1 --out early -q 2> e2.log &&
+    die "a second generate on a root in use was accepted"
+grep -q "^musicgen generate: early is in use by musicgen generate (pid $P " e2.log ||
+    die "a second generate: $(cat e2.log)"
+kill -INT -"$P"
+wait $P
+"$MG_BIN" verify early > ev2.txt 2>&1
+grep -q "being written" ev2.txt && die "the lock outlived generate: $(cat ev2.txt)"
+"$MG_BIN" generate --seed 4 --count 1 --out nofont --fonts NoSuchFont -q \
+    2> nf.log && die "an unknown font accepted"
+[ ! -e nofont ] || die "a refused generate left $(ls -a nofont)"
