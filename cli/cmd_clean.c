@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "config.h"
 #include "dsargs.h"
+#include "dsread.h"
 #include "runlock.h"
 #include "sampledir.h"
 
@@ -112,10 +113,8 @@ mg_cmd_clean(int argc, char **argv)
         fprintf(stderr, "musicgen clean: say what to clean: --failed\n");
         return 2;
     }
-    struct stat st;
-    if (stat(cfg.out_dir, &st) || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "musicgen clean: %s is not a directory\n",
-                cfg.out_dir);
+    if (mg_dsread_root_check(cfg.out_dir, NULL, err, sizeof err)) {
+        fprintf(stderr, "musicgen clean: %s\n", err);
         return 1;
     }
     if (mg_dsargs_dataset_marked("clean", cfg.out_dir)) return 1;

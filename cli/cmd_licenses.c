@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "dsargs.h"
+#include "dsread.h"
 #include "licenses.h"
 
 static const char usage[] =
@@ -57,9 +58,8 @@ mg_cmd_licenses(int argc, char **argv)
         return 2;
     }
     snprintf(path, sizeof path, "%s/manifest.jsonl", a.root);
-    if (stat(a.root, &st) || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "musicgen licenses: %s: not a dataset directory\n",
-                a.root);
+    if (mg_dsread_root_check(a.root, NULL, err, sizeof err)) {
+        fprintf(stderr, "musicgen licenses: %s\n", err);
         return 1;
     }
     if (stat(path, &st)) {

@@ -416,8 +416,8 @@ mg_dsfilter_run(const char *root, double min_score, const char *reject_dir,
 {
     struct stat sr;
     memset(t, 0, sizeof *t);
-    if (stat(root, &sr) || !S_ISDIR(sr.st_mode))
-        return mg_errf(err, errlen, "%s is not a directory", root);
+    if (mg_dsread_root_check(root, &sr, err, errlen))
+        return -1;
     /* one writer of the tree at a time (a dry run writes nothing) */
     int lk = dry_run ? -1 : mg_runlock_take(root, "musicgen filter", err,
                                             errlen);

@@ -286,18 +286,25 @@ detect(mg_dsread *r, char *err, size_t errlen)
     return 0;
 }
 
+int
+mg_dsread_root_check(const char *root, struct stat *st, char *err,
+                     size_t errlen)
+{
+    struct stat own;
+    if (!st)
+        st = &own;
+    if (stat(root, st))
+        return mg_errf(err, errlen, "%s: %s", root, strerror(errno));
+    if (!S_ISDIR(st->st_mode))
+        return mg_errf(err, errlen, "%s: not a directory", root);
+    return 0;
+}
+
 mg_dsread *
 mg_dsread_open(const char *root, unsigned flags, char *err, size_t errlen)
 {
-    struct stat st;
-    if (stat(root, &st)) {
-        mg_errf(err, errlen, "%s: %s", root, strerror(errno));
+    if (mg_dsread_root_check(root, NULL, err, errlen))
         return NULL;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        mg_errf(err, errlen, "%s: not a directory", root);
-        return NULL;
-    }
     mg_dsread *r = calloc(1, sizeof *r);
     if (!r || !(r->root = strdup(root))) {
         free(r);

@@ -81,6 +81,14 @@ typedef struct {
     const char *error; /* NULL, or one line: why sample.json is unusable */
 } mg_dsample;
 
+/* 0 when ROOT is a directory (its stat in *st, when st is given); else -1
+ * and "ROOT: <why>" (missing, unreadable, not a directory: the reason,
+ * never a guess). Every command reading or changing a tree checks its
+ * ROOT with this first. */
+struct stat;
+int mg_dsread_root_check(const char *root, struct stat *st, char *err,
+                         size_t errlen);
+
 /* Open ROOT and detect its layout; NULL and a message if ROOT is not a
  * readable directory or its layout is mixed. flags: MG_DSREAD_*. */
 mg_dsread *mg_dsread_open(const char *root, unsigned flags, char *err,

@@ -415,9 +415,8 @@ mg_dsscore_run(const char *root, bool force, const char *genres_dir, int jobs,
                char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
-    struct stat st;
-    if (stat(root, &st) || !S_ISDIR(st.st_mode))
-        return mg_errf(err, errlen, "%s is not a directory", root);
+    if (mg_dsread_root_check(root, NULL, err, errlen))
+        return -1;
     /* one writer of the tree at a time */
     int lk = mg_runlock_take(root, "musicgen score", err, errlen);
     if (lk < 0) return -1;

@@ -114,6 +114,12 @@ expect_error "keygen: --curve-dir needs a value" "$MG_BIN" keygen --curve-dir
 expect_error "serve: unexpected argument '--bogus'" "$MG_BIN" serve --bogus
 expect_error "stats: unknown option '--frobnicate'" "$MG_BIN" stats ds --frobnicate
 expect_error "score: one ROOT only, got 'b' too" "$MG_BIN" score a b
+# a ROOT that is missing is named missing (these four said "is not a
+# directory" or "not a dataset directory" of a path that was not there)
+expect_error "filter: nope: No such file or directory" "$MG_BIN" filter nope --min-score 0.5
+expect_error "score: nope: No such file or directory" "$MG_BIN" score nope
+expect_error "licenses: nope: No such file or directory" "$MG_BIN" licenses nope
+expect_error "clean: nope: No such file or directory" "$MG_BIN" clean --out nope --failed
 
 # standard output that cannot be written (a full disk): one line naming
 # it and a failure exit, never a report lost under status 0 (stdio wrote
