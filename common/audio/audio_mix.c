@@ -42,14 +42,21 @@ get_range(json_t *o, const char *key, double *lo, double *hi,
     return 0;
 }
 
+/* A number in [lo, hi]: a headroom above 0 dBFS clipped the mix (every
+ * sample failed as "stems do not sum to the mix"), a gain cap below 0 dB
+ * made it silent, a negative ramp cut the end of the part before a
+ * layer's silence, a ramp of 1e9 ms sounded through it: all taken
+ * without a word. */
 static int
-get_num(json_t *o, const char *key, double *v, const char *path, char *err,
-        size_t errlen)
+get_num(json_t *o, const char *key, double lo, double hi, const char *why,
+        double *v, const char *path, char *err, size_t errlen)
 {
     json_t *x = json_object_get(o, key);
 
-    if (!json_is_number(x)) {
-        snprintf(err, errlen, "%s: %s: need a number", path, key);
+    if (!json_is_number(x) || json_number_value(x) < lo ||
+        json_number_value(x) > hi) {
+        snprintf(err, errlen, "%s: %s: need a number from %g to %g (%s)",
+                 path, key, lo, hi, why);
         return -1;
     }
     *v = json_number_value(x);
@@ -94,11 +101,14 @@ audio_mix_load(mix_spec *m, const char *path, char *err, size_t errlen)
             m->part_gain[p][l] = json_number_value(x);
         }
     }
-    if (get_num(root, "headroom_dbfs", &m->headroom_db, path, err,
+    if (get_num(root, "headroom_dbfs", -60, 0, "dBFS: above 0 the mix "
+                "clips", &m->headroom_db, path, err, errlen) < 0 ||
+        get_num(root, "max_gain_db", 0, 60, "dB: a cap on the gain up",
+                &m->max_gain_db, path, err, errlen) < 0 ||
+        get_num(root, "ramp_ms", 0, 1000, "ms", &m->ramp_ms, path, err,
                 errlen) < 0 ||
-        get_num(root, "max_gain_db", &m->max_gain_db, path, err, errlen) < 0
-        || get_num(root, "ramp_ms", &m->ramp_ms, path, err, errlen) < 0 ||
-        get_num(root, "fade_out_ms", &m->fade_ms, path, err, errlen) < 0)
+        get_num(root, "fade_out_ms", 0, 1000, "ms", &m->fade_ms, path, err,
+                errlen) < 0)
         goto out;
     rc = 0;
 out:

@@ -25,6 +25,28 @@ if "$MG_BIN" generate --seed 1 --count 1 --out bad2 --sf-dir sfbad --workers 1 \
     -q 2>err2.txt; then die "generate with a corrupt font succeeded"; fi
 grep -q "broken.sf2" err2.txt || { cat err2.txt; die "error does not name the corrupt font"; }
 
+# mix.json's numbers in their ranges, one line naming the field: a
+# headroom of +6 dBFS failed every sample as "stems do not sum to the mix
+# (error 8929 LSB)", a gain cap of -200 dB wrote silence, a ramp of -5 ms
+# cut the end of a part, one of 1e9 ms sounded through a silent part
+mkdir -p sfmix
+cp "$MG_SRC/sf/registry.json" "$MG_SRC/sf/fx.json" sfmix/
+for kv in headroom_dbfs=6:-60:0 max_gain_db=-200:0:60 ramp_ms=-5:0:1000 \
+          ramp_ms=1e9:0:1000 fade_out_ms=-10:0:1000; do
+    k=${kv%%=*} v=${kv#*=}; v=${v%%:*} r=${kv#*:}
+    "$PY" - "$MG_SRC/sf/mix.json" sfmix/mix.json "$k" "$v" <<'PYEOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m[sys.argv[3]] = float(sys.argv[4])
+json.dump(m, open(sys.argv[2], "w"))
+PYEOF
+    "$MG_BIN" generate --seed 1 --count 1 --out mixbad --sf-dir sfmix --workers 1 \
+        -q 2>e.txt && die "mix.json $k $v accepted"
+    grep -q "^musicgen generate: sfmix/mix.json: $k: need a number from ${r%%:*} to ${r#*:} " e.txt ||
+        die "mix.json $k $v: $(cat e.txt)"
+    [ -z "$(ls -d mixbad/0* 2>/dev/null)" ] || die "a sample was written with $k $v"
+done
+
 # calibrate
 # no cache to write: one line, its prefix once
 "$MG_BIN" calibrate --cache-dir "" >cal0.txt 2>&1 && die "calibrate without a cache directory"
