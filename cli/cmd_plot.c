@@ -94,11 +94,20 @@ piano_roll(const char *dir, json_t *sj, const char *out, char *err,
     size_t nn[4] = {0, 0, 0, 0};
     bool have[4];
     int present = 0;
+    const json_t *listed = json_object_get(sj, "midi");
     for (int l = 0; l < 4; l++) {
         char p[1300], why[400];
         snprintf(p, sizeof p, "%s/midi/%s.mid", dir, layers[l]);
-        have[l] = mg_midiread_file(p, &nv[l], &nn[l], why, sizeof why) == 0
-                  && nn[l] > 0;
+        int rc = mg_midiread_file(p, &nv[l], &nn[l], why, sizeof why);
+        if (rc && json_object_get(listed, layers[l])) {
+            /* a file the sample lists that cannot be read: a picture
+             * without its lane would look whole */
+            for (int k = 0; k < 4; k++)
+                free(nv[k]);
+            snprintf(err, errlen, "%s", why); /* it names the file */
+            return -1;
+        }
+        have[l] = rc == 0 && nn[l] > 0;
         present += have[l];
     }
     if (!present) {

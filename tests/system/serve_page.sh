@@ -124,6 +124,13 @@ PYEOF
 "$MG_BIN" plot odd --piano-roll odd.svg 2>log || die "plot of control characters: $(cat log)"
 "$PY" -c "import xml.etree.ElementTree as E; E.parse('odd.svg')" || die "plot wrote XML that does not parse"
 grep -q 'A&lt;&amp;&gt;&quot;' odd.svg || die "plot: the chord symbol escaped"
+# a MIDI file the sample lists that cannot be read: one line, no picture
+# (it drew the other lanes and exited 0, the layer silently gone)
+rm -rf odd && cp -R ds/000000 odd && echo garbage > odd/midi/beat.mid
+"$MG_BIN" plot odd --piano-roll bad.svg 2>log && die "plot of a corrupt beat.mid succeeded"
+grep -qx "musicgen plot: odd/midi/beat.mid: not a MIDI file (no MThd header)" log ||
+    die "plot of a corrupt beat.mid: $(cat log)"
+[ ! -e bad.svg ] || die "plot of a corrupt beat.mid wrote a picture"
 # a picture that cannot be written: the path asked for, not its temporary
 "$MG_BIN" plot ds/000000 --piano-roll nodir/r.svg 2>log && die "plot into a missing directory"
 grep -qx "musicgen plot: nodir/r.svg: No such file or directory" log || die "plot into nodir: $(cat log)"
