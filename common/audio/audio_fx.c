@@ -385,6 +385,11 @@ mg_fx_effective(mg_fx_chain *c, int rate)
         {MG_FX_PHASER, 4, 0.01, 20, 0},      /* rate_hz */
         {MG_FX_DELAY, 0, 0, 0.9, 0},         /* feedback */
         {MG_FX_DELAY, 1, 0, 1, 0},           /* mix */
+        /* time_beats: the line holds the whole delay, so 1e6 beats asked
+         * for 176 GB ("audio: out of memory", every sample failed);
+         * 16 beats at 20 BPM and 192 kHz is 74 MB. Below 0.25 the line
+         * runs at 0.25 (mg_fx_delay_seconds) */
+        {MG_FX_DELAY, 2, 0.25, 16, 0},       /* time_beats */
         /* FluidSynth's own units take their settings' ranges
          * (synth.reverb.*, synth.chorus.*: test_fx compares) and ignore a
          * value outside them, keeping their default (a wet of 1.5 ran at

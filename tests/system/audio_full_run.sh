@@ -108,7 +108,9 @@ done
 # 0.9, and sample.json said 12000 and 5; FluidSynth's reverb and chorus
 # ignored a wet of 1.5 and a rate of 0.05 Hz (their defaults, 0.9 and
 # 0.3, ran: sample.json said 1.5 and 0.05): they run at 1 and 0.1001 Hz,
-# the least 4-decimal rate its float range (0.1f) takes
+# the least 4-decimal rate its float range (0.1f) takes; a delay of 1e6
+# beats asked for a 176 GB line (every sample failed, "out of memory"):
+# it runs at 16
 mkdir -p sfx
 cp "$MG_SRC/sf/registry.json" "$MG_SRC/sf/mix.json" sfx/
 "$PY" - "$MG_SRC/sf/fx.json" sfx/fx.json <<'PYEOF'
@@ -116,7 +118,7 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 for l in j:
     j[l]["filter"] = {"probability": 1.0, "params": {"cutoff_hz": [12000, 12000], "q": [0.7, 0.7]}}
-    j[l]["delay"] = {"probability": 1.0, "params": {"time_beats": [0.5, 0.5], "feedback": [5, 5], "mix": [0.5, 0.5]}}
+    j[l]["delay"] = {"probability": 1.0, "params": {"time_beats": [1e6, 1e6], "feedback": [5, 5], "mix": [0.5, 0.5]}}
     j[l]["reverb"]["probability"] = 1.0
     j[l]["reverb"]["params"]["wet"] = [1.5, 1.5]
     j[l]["chorus"]["probability"] = 1.0
@@ -130,7 +132,8 @@ import json, sys
 fx = json.load(open(sys.argv[1]))["fx"]
 for l, chain in fx.items():
     p = {e["type"]: e["params"] for e in chain}
-    if p["filter"]["cutoff_hz"] != 9922.5 or p["delay"]["feedback"] != 0.9:
+    if (p["filter"]["cutoff_hz"] != 9922.5 or p["delay"]["feedback"] != 0.9
+            or p["delay"]["time_beats"] != 16):
         sys.exit("%s: filter %s, delay %s" % (l, p["filter"], p["delay"]))
     if p["reverb"]["wet"] != 1 or p["chorus"]["rate_hz"] != 0.1001:
         sys.exit("%s: reverb %s, chorus %s" % (l, p["reverb"], p["chorus"]))

@@ -224,6 +224,17 @@ delay_echo(void **state)
     assert_true(peak(b, 1, d) == 0);
     assert_true(peak(b, d + 1, 2 * d) == 0);
     free(b);
+    /* the line holds the whole delay: 1e6 beats asked for 176 GB; at
+     * most 16 beats run, at least 0.25 */
+    double q[] = {0.5, 0.25, 1e6};
+    c = one(MG_FX_DELAY, q, 3);
+    mg_fx_effective(&c, RATE);
+    assert_true(c.p[MG_FX_DELAY][2] == 16);
+    q[2] = 0.1;
+    c = one(MG_FX_DELAY, q, 3);
+    mg_fx_effective(&c, RATE);
+    assert_true(c.p[MG_FX_DELAY][2] == 0.25);
+    assert_true(mg_fx_delay_seconds(&c, 120) == 0.125);
 }
 
 /* Phaser {centre_hz, depth, feedback, mix, rate_hz}: it changes the
