@@ -306,9 +306,12 @@ class MusicgenDiskDataset(Dataset):
                    beat_times, chords, ...); with with_midi, "midi":
                    {layer: bytes}
 
-    With audio=False, mix and stems are None and no WAV is opened (a
-    midi-only dataset needs it); with stems=False, stems is None and only
-    the mix is read (a fifth of the reading). Nothing is loaded before it
+    Every output mode reads: a mix-only sample's stems are zeros, a
+    stems-only sample's mix is None (its stems are read), and a midi-only
+    sample (no audio) needs audio=False, which gives mix and stems None
+    and opens no WAV (an error naming the mode otherwise); with
+    stems=False, stems is None and only the mix is read (a fifth of the
+    reading; an error for a stems-only sample). Nothing is loaded before it
     is asked for, and the dataset pickles as the list of sample directories, so
     DataLoader workers (any start method) share the indexing, not the
     data; shuffle and samplers work as on any map-style dataset."""
@@ -334,18 +337,33 @@ class MusicgenDiskDataset(Dataset):
         if not self.audio:
             return None, None, ann
         path = s.path("mix")
-        if path is None:
-            raise _disk.DatasetError("%s: no mix in sample.json (a midi-only "
-                                     "or stems-only sample); audio=False "
-                                     "reads its annotations" % s.dir)
-        mix = torch.from_numpy(_disk.read_wav(path, channels_first=True)[0])
-        if not self.stems:
-            return mix, None, ann
+        stem_paths = [s.path(layer) for layer in LAYERS]
+        if path is None and (not self.stems or not any(stem_paths)):
+            # what the output mode made: say which, and what reads it
+            mode = ann.get("output_mode") or (
+                "stems-only" if any(stem_paths) else "midi-only")
+            raise _disk.DatasetError(
+                "%s: a %s sample has no mix%s" % (s.dir, mode,
+                    "; stems=False reads the mix alone: keep stems (the "
+                    "item's mix is then None) or audio=False"
+                    if any(stem_paths) else
+                    " and no stems; audio=False reads its annotations "
+                    "(and with_midi its MIDI)"))
+        if path is not None:
+            mix = torch.from_numpy(
+                _disk.read_wav(path, channels_first=True)[0])
+            if not self.stems:
+                return mix, None, ann
+            shape = tuple(mix.shape)
+        else:
+            # stems-only: the mix is None, the stems' shape the first's
+            mix = None
+            tag, bits, chans, rate, off, size = _disk.wav_info(
+                next(p for p in stem_paths if p))
+            shape = (chans, size // (chans * bits // 8))
         # each stem decoded straight into its place (same shape as the mix)
-        stems = torch.empty((len(LAYERS),) + tuple(mix.shape),
-                            dtype=torch.float32)
-        for i, layer in enumerate(LAYERS):
-            path = s.path(layer)
+        stems = torch.empty((len(LAYERS),) + shape, dtype=torch.float32)
+        for i, path in enumerate(stem_paths):
             if path is None:
                 stems[i].zero_()
             else:

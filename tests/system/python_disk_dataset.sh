@@ -10,7 +10,9 @@
 # and parse with mido; a DataLoader with 2 workers yields each sample
 # once; bad roots and filters fail with a message naming them, and so do
 # trees of mixed layouts (as export), unknown MIDI layers and a min_score
-# that is no number; the example examples/python/read_dataset.py runs.
+# that is no number; every output mode reads (stems-only: the mix None,
+# full's stems; mix-only: zero stems; midi-only: refused naming the mode
+# unless audio=False); the example examples/python/read_dataset.py runs.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 export MUSICGEN_LIBRARY="$MG_SRC/build/libmusicgen.so.0"
@@ -25,6 +27,11 @@ MPP="intro=1,verse=1,chorus=1,bridge=1,outro=1"
 for fmt in pcm16 pcm24 float; do
     "$MG_BIN" generate --seed 23 --count 2 --out "full_$fmt" --sample-format $fmt \
         --measures-per-part "$MPP" -q || die "generate full $fmt"
+done
+# the other audio modes, of pcm16's seed: their files are full's
+for mode in stems-only mix-only; do
+    "$MG_BIN" generate --seed 23 --count 2 --out "$mode" --output-mode $mode \
+        --measures-per-part "$MPP" -q || die "generate $mode"
 done
 
 # What a crash leaves, a failed row, and a sample written after the
@@ -209,11 +216,26 @@ disk = MusicgenDiskDataset("sharded", audio=False)
 seen = [int(ann["sample_index"]) for _, _, ann in
         DataLoader(disk, batch_size=None, num_workers=2, shuffle=True)]
 assert sorted(seen) == disk.indices, seen
+for kw in ({}, {"stems": False}):
+    try:
+        MusicgenDiskDataset("sharded", **kw)[0]
+        raise AssertionError("audio from a midi-only sample")
+    except ValueError as e:
+        assert "a midi-only sample has no mix and no stems; audio=False" in str(e), e
+# every audio mode reads (a stems-only tree was refused: "no mix"): its
+# stems are full's and its mix None; mix-only: full's mix, zero stems
+fm, fs, fa = MusicgenDiskDataset("full_pcm16")[1]
+sm, ss, sa = MusicgenDiskDataset("stems-only")[1]
+assert sm is None and torch.equal(ss, fs) and sa["sample_index"] == 1
+mm, ms, _ = MusicgenDiskDataset("mix-only")[1]
+assert torch.equal(mm, fm) and not ms.any()
+items = list(DataLoader(MusicgenDiskDataset("stems-only"), batch_size=None, num_workers=2))
+assert len(items) == 2 and all(m is None and s.shape[0] == 4 for m, s, _ in items)
 try:
-    MusicgenDiskDataset("sharded")[0]
-    raise AssertionError("audio from a midi-only sample")
+    MusicgenDiskDataset("stems-only", stems=False)[0]
+    raise AssertionError("stems=False of a stems-only sample")
 except ValueError as e:
-    assert "no mix" in str(e) and "audio=False" in str(e), e
+    assert "a stems-only sample has no mix; stems=False reads the mix alone" in str(e), e
 # a stem whose length is not the mix's is named, not cropped or padded
 import shutil
 from musicgen.dataset import DatasetError
