@@ -303,10 +303,11 @@ worker_child(int slot, void *ud)
     worker_job *j = ud;
     char err[1024];
     if (j->is_static) {
-        /* J jobs split slice I of M into J sub-slices: slice I*J+slot of
-         * M*J; merge only needs every index covered once. */
-        int rc = mg_worker_static(&j->o.cfg, j->index * j->jobs + slot,
-                                  j->size * j->jobs, j->durable, j->o.engine,
+        /* J jobs make part slot of J of slice I of M each; the parent
+         * joins them (the slice files are named by I and M alone,
+         * whatever --jobs each task of the array had) */
+        int rc = mg_worker_static(&j->o.cfg, j->index, j->size, slot,
+                                  j->jobs, j->durable, j->o.engine,
                                   &mg_stop_flag, err, sizeof err);
         if (rc)
             fprintf(stderr, "musicgen worker: %s\n", err);
@@ -508,6 +509,12 @@ mg_cmd_worker(int argc, char **argv)
         mg_procs_forward(&p, &forwarded);
     rc = mg_procs_result(&p);
     mg_procs_free(&p);
+    if (rc == 0 && j.is_static && !mg_stop_flag &&
+        mg_worker_static_join(&j.o.cfg, j.index, j.size, j.jobs, err,
+                              sizeof err)) {
+        fprintf(stderr, "musicgen worker: %s\n", err);
+        rc = 1;
+    }
     /* not freed: the command returns to exit(), and freeing the fonts'
      * tables block by block only delays it (see generate); kept
      * reachable for leak checkers */

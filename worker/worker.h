@@ -73,7 +73,7 @@ int mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen);
 int mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
                         size_t errlen);
 
-/* Slice I of M of the run in cfg (contiguous ranges). Writes
+/* Slice I of M of the run in cfg (contiguous ranges); parts 1. Writes
  * <out>/.musicgen/slices/slice-<I>-of-<M>.jsonl atomically. pre: an
  * engine made from cfg before a fork (borrowed, as mg_worker_opts.engine),
  * or NULL to make one. durable: each sample (its files, its directory and
@@ -81,8 +81,16 @@ int mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
  * written, so a slice file that survives a power cut names only samples
  * that did. 0 or -1. */
 int mg_worker_static(const mg_config *cfg, int array_index, int array_size,
-                     bool durable, struct mg_engine *pre,
+                     int part, int parts, bool durable,
+                     struct mg_engine *pre,
                      const volatile sig_atomic_t *stop, char *err,
                      size_t errlen);
+/* parts > 1 (jobs sharing a slice): part p of J of the slice, its rows
+ * into slice-<I>-of-<M>.jsonl.part-<p>-of-<J>; once every part is made,
+ * mg_worker_static_join puts them, in order, into the slice file
+ * (atomically) and removes the slice's part files. 0 or -1. */
+int mg_worker_static_join(const mg_config *cfg, int array_index,
+                          int array_size, int parts, char *err,
+                          size_t errlen);
 
 #endif

@@ -3,7 +3,12 @@
  * of the run from an array index, with no coordinator; the slice's rows
  * go to <out>/.musicgen/slices/slice-<I>-of-<M>.jsonl, written to a
  * temporary name and renamed into place only when the slice is complete,
- * and `musicgen merge` builds the manifest from the slices. Static
+ * and `musicgen merge` builds the manifest from the slices. With --jobs
+ * J the J jobs each make a part of the slice (its rows into
+ * "<slice>.part-<p>-of-<J>") and the worker joins them into the slice
+ * file: the slice files are named by I and M alone, whatever --jobs each
+ * task of an array had (named by jobs, a task with another --jobs made
+ * a second slicing, and merge found slices missing). Static
  * workers share the tree's run lock (runlock.h) while they work: `clean`,
  * `merge`, `score`, `filter` and a run wait until the last has finished.
  */
@@ -199,21 +204,35 @@ same_range(const mg_config *cfg, const uint64_t have[2], char *err,
     return mg_runmark_range_write(cfg->out_dir, a, b - a, err, errlen);
 }
 
-/* Slice [lo, hi) into dir's slice file, the tree's run lock shared. */
+/* "<dir>/slice-<I>-of-<M>.jsonl", the slice file merge reads, into p. */
+static void
+slice_path(char *p, size_t n, const char *dir, int array_index,
+           int array_size)
+{
+    snprintf(p, n, "%s/slice-%d-of-%d.jsonl", dir, array_index, array_size);
+}
+
+/* The temporary name of file path (in dir) for this process, into tmp:
+ * host and pid, so a requeued task on another node never shares it;
+ * what a killed writer of path on this host left is removed first. */
+static void
+slice_tmp(char *tmp, size_t n, const char *dir, const char *path)
+{
+    char host[80];
+    mg_tmp_host(host, sizeof host);
+    snprintf(tmp, n, "%s.tmp.%s.%ld", path, host, (long)getpid());
+    sweep_slice_tmps(dir, strrchr(path, '/') + 1, host);
+}
+
+/* Samples [lo, hi) and their rows into file path (in dir), the tree's
+ * run lock shared. */
 static int
 static_slice(const mg_config *cfg, uint64_t lo, uint64_t hi, const char *dir,
-             int array_index, int array_size, bool durable,
-             struct mg_engine *pre, const volatile sig_atomic_t *stop,
-             char *err, size_t errlen)
+             const char *path, bool durable, struct mg_engine *pre,
+             const volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
-    char path[1300], tmp[1700], host[80];
-    snprintf(path, sizeof path, "%s/slice-%d-of-%d.jsonl", dir, array_index,
-             array_size);
-    /* host and pid: a requeued task on another node never shares it, and
-     * a rerun here removes what a killed run of this slice left */
-    mg_tmp_host(host, sizeof host);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%s.%ld", path, host, (long)getpid());
-    sweep_slice_tmps(dir, strrchr(path, '/') + 1, host);
+    char tmp[1700];
+    slice_tmp(tmp, sizeof tmp, dir, path);
     /* pre is borrowed (never freed here); an engine made here is ours */
     mg_engine *eng = pre ? pre : mg_engine_new(cfg, err, errlen);
     if (!eng)
@@ -289,12 +308,43 @@ static_slice(const mg_config *cfg, uint64_t lo, uint64_t hi, const char *dir,
     return rc;
 }
 
+/* Is name a part file of slice file base ("<base>.part-<p>-of-<J>")? */
+static bool
+is_part(const char *name, const char *base)
+{
+    size_t bl = strlen(base);
+    int p, j, used = 0;
+    return !strncmp(name, base, bl) &&
+           sscanf(name + bl, ".part-%d-of-%d%n", &p, &j, &used) == 2 &&
+           !name[bl + (size_t)used];
+}
+
+/* Remove the part files of slice file path (in dir): they are in it now,
+ * and those of a run of this slice with another --jobs are stale. */
+static void
+remove_parts(const char *dir, const char *path)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    const char *base = strrchr(path, '/') + 1;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (is_part(de->d_name, base)) {
+            char p[2400];
+            snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+            unlink(p);
+        }
+    closedir(d);
+}
+
 int
 mg_worker_static(const mg_config *cfg, int array_index, int array_size,
-                 bool durable, struct mg_engine *pre, const volatile sig_atomic_t *stop,
-                 char *err, size_t errlen)
+                 int part, int parts, bool durable, struct mg_engine *pre,
+                 const volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
-    if (array_size < 1 || array_index < 0 || array_index >= array_size) {
+    if (array_size < 1 || array_index < 0 || array_index >= array_size ||
+        parts < 1 || part < 0 || part >= parts) {
         snprintf(err, errlen, "--array-index must be in [0, --array-size)");
         return -1;
     }
@@ -302,7 +352,11 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     uint64_t lo = start + count * (uint64_t)array_index / (uint64_t)array_size;
     uint64_t hi = start + count * (uint64_t)(array_index + 1) /
                               (uint64_t)array_size;
-    char dir[1200], seen[300];
+    /* part p of J: its share of the slice (the J parts make it whole) */
+    uint64_t n = hi - lo;
+    hi = lo + n * (uint64_t)(part + 1) / (uint64_t)parts;
+    lo = lo + n * (uint64_t)part / (uint64_t)parts;
+    char dir[1200], seen[300], path[1400];
     /* not a directory of something else: merge will write manifest.jsonl
      * and LICENSES.md there (sampledir.h) */
     if (mg_sampledir_foreign(cfg->out_dir, seen, sizeof seen)) {
@@ -331,8 +385,64 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
         mg_runlock_release(lk);
         return -1;
     }
-    int rc = static_slice(cfg, lo, hi, dir, array_index, array_size, durable,
-                          pre, stop, err, errlen);
+    slice_path(path, sizeof path, dir, array_index, array_size);
+    if (parts > 1) {
+        size_t l = strlen(path);
+        snprintf(path + l, sizeof path - l, ".part-%d-of-%d", part, parts);
+    }
+    int rc = static_slice(cfg, lo, hi, dir, path, durable, pre, stop, err,
+                          errlen);
+    if (!rc && parts == 1)
+        remove_parts(dir, path);
+    mg_runlock_release(lk);
+    return rc;
+}
+
+int
+mg_worker_static_join(const mg_config *cfg, int array_index, int array_size,
+                      int parts, char *err, size_t errlen)
+{
+    char dir[1200], path[1400], part[1500], tmp[1700];
+    snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg->out_dir);
+    slice_path(path, sizeof path, dir, array_index, array_size);
+    char what[120];
+    snprintf(what, sizeof what, "musicgen worker --static, slice %d of %d",
+             array_index, array_size);
+    int lk = mg_runlock_share(cfg->out_dir, what, err, errlen);
+    if (lk < 0)
+        return -1;
+    slice_tmp(tmp, sizeof tmp, dir, path);
+    FILE *out = fopen(tmp, "w");
+    int rc = out ? 0 : mg_errf(err, errlen, "%s: %s", tmp, strerror(errno));
+    char buf[65536];
+    for (int p = 0; p < parts && !rc; p++) {
+        snprintf(part, sizeof part, "%s.part-%d-of-%d", path, p, parts);
+        FILE *in = fopen(part, "r");
+        if (!in) {
+            rc = mg_errf(err, errlen, "%s: %s", part, strerror(errno));
+            break;
+        }
+        size_t k;
+        while ((k = fread(buf, 1, sizeof buf, in)) > 0)
+            if (fwrite(buf, 1, k, out) != k) {
+                rc = mg_errf(err, errlen, "%s: write failed", tmp);
+                break;
+            }
+        if (ferror(in))
+            rc = mg_errf(err, errlen, "%s: read failed", part);
+        fclose(in);
+    }
+    if (out && (fflush(out) || fsync(fileno(out))) && !rc)
+        rc = mg_errf(err, errlen, "%s: %s", tmp, strerror(errno));
+    if (out && fclose(out) && !rc)
+        rc = mg_errf(err, errlen, "%s: %s", tmp, strerror(errno));
+    if (!rc && rename(tmp, path))
+        rc = mg_errf(err, errlen, "%s: %s", path, strerror(errno));
+    if (rc) {
+        unlink(tmp);
+    } else {
+        remove_parts(dir, path);
+    }
     mg_runlock_release(lk);
     return rc;
 }
