@@ -227,10 +227,14 @@ mg_cmd_score_audio(int argc, char **argv)
 {
     bool explain = false, as_json = false;
     double tmin = 0, tmax = 0;
-    int nfiles = 0, status = 0;
+    int nfiles = 0, status = 0, files_from = argc; /* after "--": files */
 
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+        if (i >= files_from) {
+            nfiles++;
+        } else if (!strcmp(argv[i], "--")) {
+            files_from = i + 1;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(score_usage, stdout);
             return 0;
         } else if (!strcmp(argv[i], "--explain")) {
@@ -263,11 +267,11 @@ mg_cmd_score_audio(int argc, char **argv)
         float *x;
         mg_ascore s;
 
-        if (!strcmp(argv[i], "--tempo-range")) {
+        if (i < files_from && !strcmp(argv[i], "--tempo-range")) {
             i++;
             continue;
         }
-        if (argv[i][0] == '-' && argv[i][1])
+        if (i < files_from && argv[i][0] == '-' && argv[i][1])
             continue;
         x = read_mono(argv[i], &n, &rate, err, sizeof err);
         if (!x) {

@@ -120,12 +120,16 @@ mg_cmd_export(int argc, char **argv)
                         .shard_size = 1000,
                         .row_group = 8192,
                         .codec = MG_CODEC_ZSTD};
-    bool quiet = false, progress = false, fmt_given = false;
+    bool quiet = false, progress = false, fmt_given = false, dashdash = false;
     mg_cliprog prog;
     for (int i = 1; i < argc; i++) {
         char *a = argv[i], *val = NULL;
         char name[64] = "";
-        if (a[0] == '-' && a[1]) {
+        if (!dashdash && !strcmp(a, "--")) {
+            dashdash = true; /* the end of options: ROOT may be "-x" */
+            continue;
+        }
+        if (!dashdash && a[0] == '-' && a[1]) {
             const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
             snprintf(name, sizeof name, "%.*s",
                      eq ? (int)(eq - a) : (int)strlen(a), a);

@@ -79,9 +79,19 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
         if (*cols) strncat(cols, ", ", sizeof cols - strlen(cols) - 1);
         strncat(cols, *c, sizeof cols - strlen(cols) - 1);
     }
+    bool dashdash = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        if (dashdash || !strcmp(a, "--")) {
+            /* the end of options: ROOT may be "-x" */
+            if (dashdash && root) {
+                fprintf(stderr, "musicgen %s: unknown argument '%s' (try "
+                        "--help)\n", cmd, a);
+                return 2;
+            }
+            if (dashdash) root = a;
+            dashdash = true;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             printf(usage_fmt, cmd, base_opt,
                    midi ? "MIDI file (one per layer)"
                         : "WAV file (each stem, the mix)",

@@ -142,4 +142,19 @@ clean ds2 --failed --dry-run
 --version
 export --help
 EOT
+
+# "--" ends the options, as verify, stats, score and filter take it: a
+# ROOT or a file named "-x" (export, index-midi and score-audio called
+# "--" an unknown option)
+cp -R ds2 ./-ds
+"$MG_BIN" export --out dd.jsonl -q -- -ds || die "export -- -ds"
+[ "$(wc -l < dd.jsonl)" -eq 2 ] || die "export -- -ds: $(wc -l < dd.jsonl) rows"
+"$MG_BIN" index-midi -o dd.json -q -- -ds || die "index-midi -- -ds"
+"$PY" -c "
+import math, struct, wave
+w = wave.open('-tone.wav', 'wb'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(22050)
+w.writeframes(b''.join(struct.pack('<h', int(8000 * math.sin(i * 0.05))) for i in range(44100)))
+"
+"$MG_BIN" score-audio -- -tone.wav > sa.txt || die "score-audio -- -tone.wav"
+grep -q " -tone.wav$" sa.txt || die "score-audio -- -tone.wav: $(cat sa.txt)"
 echo "ok"
