@@ -249,11 +249,19 @@ class Config:
             g = [self.genre] if isinstance(self.genre, str) else list(self.genre)
             o.append(("genre", ",".join(g)))
         o.append(("shard-width", whole('shard_width')))
-        if self.measures_per_part_override:
+        mpp = self.measures_per_part_override
+        if isinstance(mpp, str):
+            # the command line's words ("verse=4, chorus=2"), parsed there
+            o.append(("measures-per-part", mpp))
+        elif mpp:
+            if not hasattr(mpp, "items"):
+                raise ValueError("measures_per_part_override: a dict "
+                                 "{part: bars} or 'part=bars,...', not %r"
+                                 % (mpp,))
             o.append(("measures-per-part", ",".join(
                 "%s=%d" % (k, _native.whole(
                     v, "measures_per_part_override[%r]" % (k,)))
-                for k, v in sorted(self.measures_per_part_override.items()))))
+                for k, v in sorted(mpp.items()))))
         o.append(("sample-rate", whole('sample_rate')))
         o.append(("sample-format", str(self.sample_format)))
         if self.workers is not None:
@@ -272,8 +280,19 @@ class Config:
                 os.path.expanduser("~"), ".cache", "musicgen")
         o.append(("cache-dir", os.fspath(cache)))
         for k, v in (self.options or {}).items():
+            # generate() takes these from their fields, the batch from
+            # here: the two disagreed (options={"seed": 9} made seed 1's
+            # sample with generate(), seed 9's with generate_batch)
+            if k in _FIELD_OF_OPTION:
+                raise ValueError("options: %r is Config.%s: set that field"
+                                 % (k, _FIELD_OF_OPTION[k]))
             o.append((k, "" if v is None else str(v)))
         return o
+
+
+# the options Config has a field for that generate() reads from the field
+_FIELD_OF_OPTION = {"seed": "global_seed", "start": "sample_index",
+                    "out": "dataset_root"}
 
 
 class NativeConfig:

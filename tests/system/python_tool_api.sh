@@ -303,6 +303,29 @@ assert [re.search(r'"sample_index":(\d+)', r).group(1) for r in rows] == ["1", "
 assert all('"status":"ok"' in r for r in rows), rows
 assert all(re.search(r'"wrote_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"', r) for r in rows), rows
 PYEOF
+# measures_per_part_override as the command line writes it is read
+# (a string raised AttributeError: 'str' object has no attribute
+# 'items'); an option Config has a field for that generate() reads from
+# the field is refused (options={"seed": 9} made seed 1's sample with
+# generate() and seed 9's with generate_batch)
+"$PY" - <<'PYEOF' || die "measures_per_part_override as a string, or options naming a field"
+from musicgen import generate, Config
+cfg = dict(global_seed=8, dataset_root="mppstr", output_mode="midi-only")
+a = generate(Config(measures_per_part_override="verse=2, chorus=1", **cfg))
+b = generate(Config(measures_per_part_override={"verse": 2, "chorus": 1}, **dict(cfg, dataset_root="mppdict")))
+c = generate(Config(**dict(cfg, dataset_root="mppnone")))
+assert a.status == b.status == "ok"
+same = lambda x, y: open(x.sample_dir / "sample.json", "rb").read() == open(y.sample_dir / "sample.json", "rb").read()
+assert same(a, b) and not same(a, c)
+for bad, words in (({"measures_per_part_override": 5}, "measures_per_part_override: a dict {part: bars} or 'part=bars,...', not 5"),
+                   ({"options": {"seed": 9}}, "options: 'seed' is Config.global_seed: set that field"),
+                   ({"options": {"start": 2}}, "options: 'start' is Config.sample_index: set that field")):
+    try:
+        generate(Config(**cfg, **bad))
+        raise AssertionError("accepted: %r" % (bad,))
+    except ValueError as e:
+        assert str(e) == words, e
+PYEOF
 "$MG_BIN" licenses remade > /dev/null && "$MG_BIN" verify remade > vm.txt || die "remade is not whole: $(cat vm.txt)"
 grep -vq '"wrote_at":"[0-9T:-]*\.[0-9][0-9][0-9]Z"' ds_batch/manifest.jsonl &&
     die "generate_batch's wrote_at without milliseconds: $(head -1 ds_batch/manifest.jsonl)"
