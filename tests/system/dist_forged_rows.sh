@@ -2,7 +2,8 @@
 # lease forges rows (wrong seed, a foreign run's seed, an index outside
 # its lease or the run, leases never granted to it, score 1e300, negative
 # and huge durations, attempt 0 and 1,000,000, a wrong split, error text
-# where none belongs): every one is refused (never acknowledged), the
+# where none belongs): every one is refused (never acknowledged), as is
+# a row for a lease of the identity a routing id had before, the
 # peer is dropped and its identity refused, and the run, finished by an
 # honest worker, ends with the manifest of an honest run: every column
 # byte for byte except wrote_at (the wall clock of the commit), which is
@@ -16,6 +17,12 @@ start_coord coord.log --seed 21 --count $N --out ds --ledger led.sqlite \
 "$FORGER" "$EP" >forger.txt 2>&1 || die "forger: $(tail -1 forger.txt)"
 cat forger.txt
 grep -q "refused 16 forged rows" forger.txt || die "forger was not dropped at 16 rows"
+# a routing id reused by another identity (one socket says HELLO as
+# "first", takes a lease, then HELLO as "second"): the id is second's, so
+# its row for first's lease is refused, not taken for first's
+"$PEER" "$EP" rehello >rehello.txt 2>&1 || die "rehello: $(tail -1 rehello.txt)"
+grep "rejected a row from second" coord.log | grep -q "is not this worker's" ||
+    die "second's row for first's lease: $(grep -i second coord.log)"
 "$MG_BIN" worker --connect "$EP" --out ds 2>w.log || die "honest worker failed ($(tail -2 w.log))"
 wait_exit $CPID 60 || die "coordinator did not finish ($(tail -1 coord.log))"
 n=$(grep -c "rejected a row from forger" coord.log)

@@ -5,6 +5,13 @@
  *                                 REFUSE naming the version; prints it
  *   proto_peer ENDPOINT garbage   malformed frames of every kind, then a
  *                                 good HELLO: expects RUN (still alive)
+ *   proto_peer ENDPOINT rehello   one socket (one routing id) joins as
+ *                                 "first" and takes a lease, then says
+ *                                 HELLO and JOIN as "second" and sends a
+ *                                 row for first's lease: the routing id
+ *                                 is second's now, so the row must not be
+ *                                 acknowledged (had the coordinator kept
+ *                                 first's peer for it, it was)
  *
  * Exit 0 when the coordinator behaved, 1 otherwise (one line says why).
  */
@@ -13,7 +20,9 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "config.h"
 #include "peer/peer.h"
+#include "seed.h"
 
 static void
 send_raw(void *s, const void *buf, size_t n)
@@ -21,11 +30,81 @@ send_raw(void *s, const void *buf, size_t n)
     zmq_send(s, buf, n, 0);
 }
 
+/* HELLO as identity and JOIN with the run's fingerprint; the run's
+ * config into cfg, its seed into *gseed. 0, or 1 after a line. */
+static int
+hello_join(void *s, const char *identity, mg_config *cfg, int64_t *gseed)
+{
+    mg_msg m;
+    char why[256];
+    tpeer_hello(s, identity);
+    if (tpeer_recv(s, &m, 10000) || m.type != MG_MSG_RUN) {
+        printf("no RUN after HELLO as %s\n", identity);
+        return 1;
+    }
+    mg_config_defaults(cfg);
+    if (mg_config_apply_run_json(cfg, m.run_json, why, sizeof why)) {
+        printf("run config: %s\n", why);
+        return 1;
+    }
+    *gseed = m.global_seed;
+    mg_msg join;
+    mg_msg_init(&join, MG_MSG_JOIN);
+    join.fp = m.fp;
+    mg_msg_clear(&m);
+    return tpeer_send(s, &join) ? 1 : 0;
+}
+
+static int
+rehello(void *s)
+{
+    mg_msg m, row;
+    mg_config cfg;
+    int64_t gseed;
+    if (hello_join(s, "first", &cfg, &gseed))
+        return 1;
+    mg_msg_init(&m, MG_MSG_READY);
+    m.capacity = 1;
+    tpeer_send(s, &m);
+    if (tpeer_recv(s, &m, 10000) || m.type != MG_MSG_GRANT) {
+        printf("no GRANT for first\n");
+        return 1;
+    }
+    uint64_t lease = m.lease, first = m.first;
+    mg_msg_clear(&m);
+    if (hello_join(s, "second", &cfg, &gseed))
+        return 1;
+    uint64_t seed = mg_sample_seed(gseed, first);
+    mg_msg_init(&row, MG_MSG_ROW);
+    row.lease = lease;
+    row.index = first;
+    row.seed = seed;
+    row.split = (uint8_t)mg_split_of(seed, cfg.split);
+    row.status = MG_ROW_OK;
+    row.attempt = 1;
+    row.score = 0.5;
+    row.duration = 30.0;
+    tpeer_send(s, &row);
+    while (tpeer_recv(s, &m, 1500) == 0) {
+        if (m.type == MG_MSG_ACK) {
+            printf("a row for first's lease %llu was acknowledged from "
+                   "the routing id second took over\n",
+                   (unsigned long long)lease);
+            return 1;
+        }
+        mg_msg_clear(&m);
+    }
+    printf("second's row for first's lease %llu was not acknowledged\n",
+           (unsigned long long)lease);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: proto_peer ENDPOINT version|garbage\n");
+        fprintf(stderr, "usage: proto_peer ENDPOINT "
+                "version|garbage|rehello\n");
         return 2;
     }
     void *ctx = zmq_ctx_new();
@@ -40,7 +119,9 @@ main(int argc, char **argv)
     m.capacity = 1;
     if (mg_msg_encode(&m, &buf, &len, err, sizeof err))
         return 1;
-    if (!strcmp(argv[2], "version")) {
+    if (!strcmp(argv[2], "rehello")) {
+        rc = rehello(s);
+    } else if (!strcmp(argv[2], "version")) {
         buf[2] = 99;
         send_raw(s, buf, len);
         if (tpeer_recv(s, &m, 10000)) {
