@@ -461,7 +461,8 @@ mg_sampledir_json_whole(int dfd, const char *rel)
                !memcmp(end, "\n}\n", 3)) {
         rc = 1;
     } else {
-        json_t *j = json_loadfd(fd, 0, NULL);
+        /* seeds run to 2^64 - 1, past what jansson takes as integers */
+        json_t *j = json_loadfd(fd, JSON_DECODE_INT_AS_REAL, NULL);
         if (json_is_object(j)) rc = 1;
         json_decref(j);
     }

@@ -71,6 +71,20 @@ head -c 100 good3.json > flat/000003/sample.json
 : > flat/000004/sample.json
 /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); open(sys.argv[1],"w").write(json.dumps(d))' flat/000006/sample.json
 cp flat/000006/sample.json compact6.json
+# and one whose seeds pass 2^63 (past jansson's integers), compacted too
+big=$(/usr/bin/python3 - flat <<'PYEOF'
+import json, os, sys
+for i in range(7, 12):
+    p = os.path.join(sys.argv[1], "%06d" % i, "sample.json")
+    d = json.load(open(p))
+    if max(d["seed"], d["attempt_seed"]) > 2**63 - 1:
+        open(p, "w").write(json.dumps(d))
+        print("%06d" % i)
+        break
+PYEOF
+)
+[ -n "$big" ] || die "flat: no sample of seed 78 has a seed past 2^63"
+cp flat/$big/sample.json compactbig.json
 "$MG_BIN" generate --seed 78 --count 12 --out flat --shard-width 0 \
     --output-mode midi-only 2>flat3.log || die "flat repair of cut files failed"
 grep -q "^musicgen generate: 2 sample(s) recorded as done were gone from disk (no sample.json, or one cut short)" \
@@ -78,6 +92,8 @@ grep -q "^musicgen generate: 2 sample(s) recorded as done were gone from disk (n
 cmp -s flat/000003/sample.json good3.json || die "flat: sample 3 not made again"
 [ -s flat/000004/sample.json ] || die "flat: empty sample 4 not made again"
 cmp -s flat/000006/sample.json compact6.json || die "flat: a valid reformatted sample.json was made again"
+cmp -s flat/$big/sample.json compactbig.json ||
+    die "flat: a valid reformatted sample.json with a seed past 2^63 was made again"
 "$MG_BIN" verify flat >/dev/null 2>&1 || die "flat: verify after repair of cut files"
 # static mode: two array tasks, then merge
 for i in 0 1; do
