@@ -61,6 +61,20 @@ mkdir_private(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
+/* Did c reach path whole (with its secret half in path_secret when
+ * secret)? zcert_save reports no failed write: on a full disk it left
+ * empty files and returned 0, and a later keygen kept them as keys. */
+static bool
+saved_whole(zcert_t *c, const char *path, bool secret)
+{
+    zcert_t *b = zcert_load(path);
+    bool same = b && !memcmp(zcert_public_key(b), zcert_public_key(c), 32) &&
+                (!secret ||
+                 !memcmp(zcert_secret_key(b), zcert_secret_key(c), 32));
+    zcert_destroy(&b);
+    return same;
+}
+
 /* A new keypair saved as DIR/NAME and DIR/NAME_secret (0600). */
 static int
 make_pair(const char *dir, const char *name, const char *role,
@@ -79,8 +93,13 @@ make_pair(const char *dir, const char *name, const char *role,
     mode_t old = umask(077);
     int rc = zcert_save(c, path);
     umask(old);
-    if (rc) {
-        snprintf(err, errlen, "%s: cannot write the keypair", path);
+    if (rc || !saved_whole(c, path, true)) {
+        char spath[2100];
+        path_of(spath, sizeof spath, dir, name, "_secret");
+        unlink(path);
+        unlink(spath);
+        snprintf(err, errlen, "%s: cannot write the keypair (it did not "
+                 "read back whole: a full disk?); nothing kept", path);
         zcert_destroy(&c);
         return -1;
     }
@@ -141,8 +160,11 @@ mg_curve_keygen(const char *dir, bool worker_only, char *report,
         umask(old | 022);
         int rc = zcert_save_public(w, path);
         umask(old);
-        if (rc) {
-            snprintf(err, errlen, "%s: cannot write", path);
+        if (rc || !saved_whole(w, path, false)) {
+            unlink(path);
+            snprintf(err, errlen, "%s: cannot write the public key (it did "
+                     "not read back whole: a full disk?); nothing kept",
+                     path);
             zcert_destroy(&w);
             return -1;
         }

@@ -9,6 +9,15 @@
 # CURVE coordinator cleanly (czmq's signal handlers stay off).
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
+# keys that cannot be written (a full disk: no byte may be written) are
+# an error, and nothing is kept: it wrote empty key files, said "made",
+# exited 0, and a re-run kept the empty files as keys
+# (its messages through a pipe: the limit would stop them in a file)
+( (ulimit -f 0; exec "$MG_BIN" keygen --curve-dir fullkeys 2>&1 >/dev/null)
+  echo "rc=$?" ) | cat > kgf.log
+grep -qx "rc=1" kgf.log || die "keygen on a full disk: $(cat kgf.log)"
+grep -q "coordinator.cert: cannot write the keypair" kgf.log || die "keygen on a full disk: $(cat kgf.log)"
+[ -z "$(find fullkeys -type f)" ] || die "keygen on a full disk left $(find fullkeys -type f)"
 "$MG_BIN" keygen --curve-dir keys 2>kg.log || { cat kg.log; die "keygen failed"; }
 for f in coordinator.cert_secret worker.cert_secret; do
     [ "$(stat -c %a keys/$f)" = 600 ] || die "keys/$f is not mode 600"
