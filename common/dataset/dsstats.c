@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "dsnames.h"
@@ -486,14 +487,14 @@ mg_dsstats_plot(const mg_dsstats *s, const char *dir, char *err,
 {
     counter c[MG_DSSTATS_MAXKEYS + 1]; /* 22 KB of stack: re-entrant */
     mg_svg_bar bars[MG_DSSTATS_MAXKEYS + 1];
-    char path[4300], title[200];
+    char path[4300], hpath[4300], title[200];
     if (mg_dir_make(dir))
         return mg_errf(err, errlen, "cannot create %s: %s", dir,
                        strerror(errno));
-    snprintf(path, sizeof path, "%s/index.html", dir);
-    FILE *html = fopen(path, "w");
+    snprintf(hpath, sizeof hpath, "%s/index.html", dir);
+    FILE *html = fopen(hpath, "w");
     if (!html)
-        return mg_errf(err, errlen, "cannot write %s: %s", path,
+        return mg_errf(err, errlen, "cannot write %s: %s", hpath,
                        strerror(errno));
     fprintf(html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
                   PLOT_TITLE "</head>\n<body style=\""
@@ -515,6 +516,7 @@ mg_dsstats_plot(const mg_dsstats *s, const char *dir, char *err,
                              hists[k].width, h->bins, hists[k].nbins, err,
                              errlen)) {
             fclose(html);
+            unlink(hpath);
             return -1;
         }
         fprintf(html, "<img src=\"%s.svg\" alt=\"%s\"><br>\n", hists[k].name,
@@ -532,13 +534,12 @@ mg_dsstats_plot(const mg_dsstats *s, const char *dir, char *err,
                          k >= D_INSTR && k != D_FAILED ? "layers" : "samples",
                          bars, n, err, errlen)) {
             fclose(html);
+            unlink(hpath);
             return -1;
         }
         fprintf(html, "<img src=\"%s.svg\" alt=\"%s\"><br>\n", dims[k].name,
                 dims[k].title);
     }
     fputs("</body></html>\n", html);
-    if (ferror(html) | fclose(html))
-        return mg_errf(err, errlen, "cannot write %s/index.html", dir);
-    return 0;
+    return mg_svg_close(html, hpath, err, errlen);
 }

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "errmsg.h"
 
@@ -54,6 +55,18 @@ num(char *buf, size_t n, double v)
         snprintf(buf, n, "%.3g", v);
 }
 
+int
+mg_svg_close(FILE *f, const char *path, char *err, size_t errlen)
+{
+    int en = ferror(f) ? (errno ? errno : EIO) : 0;
+    if (fclose(f) && !en)
+        en = errno ? errno : EIO;
+    if (!en)
+        return 0;
+    unlink(path); /* a cut picture is no picture */
+    return mg_errf(err, errlen, "cannot write %s: %s", path, strerror(en));
+}
+
 static FILE *
 start(const char *path, double w, double h, const char *title, char *err,
       size_t errlen)
@@ -81,9 +94,7 @@ static int
 finish(FILE *f, const char *path, char *err, size_t errlen)
 {
     fputs("</svg>\n", f);
-    if (ferror(f) | fclose(f))
-        return mg_errf(err, errlen, "cannot write %s", path);
-    return 0;
+    return mg_svg_close(f, path, err, errlen);
 }
 
 int

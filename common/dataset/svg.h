@@ -23,6 +23,10 @@ typedef struct {
  * characters (which no XML document may hold) left out. */
 void mg_svg_text(FILE *f, const char *s);
 
+/* Close a picture or page written through f: 0, or -1 with "cannot write
+ * PATH: <why>" and the cut file removed. */
+int mg_svg_close(FILE *f, const char *path, char *err, size_t errlen);
+
 /* Counts by category as horizontal bars, in the order given. */
 int mg_svg_hbars(const char *path, const char *title, const char *unit,
                  const mg_svg_bar *bars, int n, char *err, size_t errlen);

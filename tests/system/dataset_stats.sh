@@ -101,6 +101,13 @@ mkdir site && echo "my page" > site/index.html && echo x > site/logo.svg
 [ "$(cat site/index.html)" = "my page" ] && [ "$(ls site | wc -l)" -eq 2 ] || die "a foreign --plot directory was changed"
 "$MG_BIN" stats shard --plot plots > /dev/null || die "--plot into an earlier plot's directory refused"
 diff -r plots plots2 > /dev/null || die "charts replaced differ"
+# charts that cannot be written (a full disk: a file-size limit): the
+# reason, and no cut picture or page left behind (an empty index.html
+# and chart stayed, looking like a page)
+( (ulimit -f 2; exec "$MG_BIN" stats shard --plot cut 2>&1 >/dev/null); echo "rc=$?" ) | cat > e.txt
+grep -qx "rc=1" e.txt && grep -qx "musicgen stats: cannot write cut/tempo_bpm.svg: File too large" e.txt ||
+    die "--plot on a full disk: $(cat e.txt)"
+[ -z "$(ls -A cut)" ] || die "--plot on a full disk left $(ls -A cut)"
 "$MG_BIN" stats shard --plot afile > out.txt 2> e.txt && die "--plot a file accepted"
 grep -qx "musicgen stats: --plot afile is not a directory" e.txt || die "--plot a file: $(cat e.txt)"
 # --plot where a sample would be: refused (ds/000099 became a half-written
