@@ -290,9 +290,10 @@ mg_cmd_score_audio(int argc, char **argv)
         if (as_json) {
             json_t *j = mg_ascore_json(&s);
             char *txt;
-            /* a name that is not UTF-8: jansson's string was NULL, and
-             * the line had no "file" */
-            json_object_set_new(j, "file", mg_json_text(argv[i]));
+            /* a name that is not UTF-8 (jansson's string was NULL, and
+             * the line had no "file"): readable in "file", exact in
+             * "file_hex" */
+            mg_json_set_path(j, "file", argv[i]);
             txt = mg_json_dump(j, 0);
             if (txt)
                 fputs(txt, stdout);

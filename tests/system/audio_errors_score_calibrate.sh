@@ -96,11 +96,14 @@ grep -qx "musicgen score-audio: --tempo-range: need LO:HI in BPM, got ''" e.txt 
     die "--tempo-range without a value: $(cat e.txt)"
 "$MG_BIN" score-audio --tempo-range 80:100 noise.wav >/dev/null || die "--tempo-range 80:100"
 # --json names every file, also one whose name is not UTF-8 (its line had
-# no "file": jansson refuses such a string; the stray byte reads U+FFFD)
+# no "file": jansson refuses such a string; the stray byte reads U+FFFD,
+# the bytes are in file_hex)
 cp noise.wav "$(printf 'n\377.wav')"
 "$MG_BIN" score-audio --json "$(printf 'n\377.wav')" noise.wav >j.txt || die "score-audio --json"
 grep -c '"file":' j.txt | grep -qx 2 || die "a --json line without its file: $(cut -c1-60 j.txt)"
 grep -q "\"file\":\"n$(printf '\357\277\275').wav\"" j.txt || die "the non-UTF-8 name: $(grep -o '"file":"[^"]*"' j.txt)"
+# ... and its exact bytes in file_hex (only there)
+grep -c '"file_hex":"6eff2e776176"' j.txt | grep -qx 1 || die "the non-UTF-8 name's bytes: $(grep -o '"file[_hex]*":"[^"]*"' j.txt)"
 
 # a float file with a NaN or an infinite sample is refused, one line naming
 # it (NaNs reached the analysis: a file of NaNs scored 0.1, above silence)
