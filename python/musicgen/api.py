@@ -627,12 +627,14 @@ def generate_batch(cfg: Config, progress=None) -> BatchResult:
     root = _root(cfg.dataset_root)
     results = []
     failure = []
+    stop = threading.Event()
 
     def on_sample(p, user):
         try:
             r = _result(L, p, root)
             results.append(r)
-            return 1 if (progress and progress(r)) else 0
+            asked = progress and progress(r)
+            return 1 if (asked or stop.is_set()) else 0
         except BaseException as e:     # never unwind through C
             failure.append(e)
             return 1
@@ -641,11 +643,39 @@ def generate_batch(cfg: Config, progress=None) -> BatchResult:
     nc = NativeConfig(cfg)
     res = _native._BatchResult()
     err = ctypes.create_string_buffer(1024)
+    out = []
+    done = threading.Event()
+
+    def run():
+        try:
+            out.append(L.musicgen_generate_batch(nc.handle,
+                                                 ctypes.byref(res), fn, None,
+                                                 err, len(err)))
+        finally:
+            done.set()
+
+    # The batch runs in a thread of its own and this one waits on it, so
+    # that a Ctrl-C is heard: Python runs signal handlers in the main
+    # thread only, between bytecodes, and a main thread inside the C call
+    # heard it when the whole batch had finished (hours for a large one).
+    # At a Ctrl-C the samples in hand finish, no other starts, their rows
+    # go into the manifest, and KeyboardInterrupt is raised (a second one
+    # leaves at once: the re-run completes the tree). An Event, not
+    # Thread.join: a join cut by KeyboardInterrupt marks the thread ended
+    # while it runs on.
+    t = threading.Thread(target=run, name="musicgen-batch", daemon=True)
+    t.start()
     try:
-        rc = L.musicgen_generate_batch(nc.handle, ctypes.byref(res), fn, None,
-                                       err, len(err))
+        try:
+            done.wait()
+        except KeyboardInterrupt:
+            stop.set()
+            done.wait()
+            raise
     finally:
-        nc.close()
+        if done.is_set():       # a C call still running uses it
+            nc.close()
+    rc = out[0]
     if failure:
         raise failure[0]
     if rc:
