@@ -80,6 +80,60 @@ is_known(const char *k)
     return false;
 }
 
+static const char *const type_names[] = {"object", "array",   "string",
+                                         "number", "integer", "boolean",
+                                         "null"};
+
+static bool
+is_type_name(const json_t *v)
+{
+    for (size_t i = 0; json_is_string(v) && i < 7; i++)
+        if (!strcmp(json_string_value(v), type_names[i])) return true;
+    return false;
+}
+
+/* NULL when keyword k's value v has the form the keyword needs; else what
+ * it needs. A value of another form would be skipped or misread ("minimum":
+ * "5" read as 0, "required": "a" as no list), a rule lost without a word. */
+static const char *
+kw_form(const char *k, const json_t *v)
+{
+    size_t i;
+    const json_t *e;
+    if (!strcmp(k, "type")) {
+        if (is_type_name(v)) return NULL;
+        if (!json_is_array(v) || !json_array_size(v))
+            return "a type name or a list of them";
+        json_array_foreach(v, i, e) if (!is_type_name(e))
+            return "a type name or a list of them";
+        return NULL;
+    }
+    if (!strcmp(k, "required")) {
+        if (!json_is_array(v)) return "a list of property names";
+        json_array_foreach(v, i, e) if (!json_is_string(e))
+            return "a list of property names";
+        return NULL;
+    }
+    if (!strcmp(k, "enum"))
+        return json_is_array(v) ? NULL : "a list of values";
+    if (!strcmp(k, "properties") || !strcmp(k, "definitions"))
+        return json_is_object(v) ? NULL : "an object of schemas";
+    if (!strcmp(k, "allOf") || !strcmp(k, "anyOf") || !strcmp(k, "oneOf"))
+        return json_is_array(v) && json_array_size(v)
+                   ? NULL
+                   : "a non-empty list of schemas";
+    if (!strcmp(k, "minimum") || !strcmp(k, "maximum") ||
+        !strcmp(k, "exclusiveMinimum") || !strcmp(k, "exclusiveMaximum"))
+        return json_is_number(v) ? NULL : "a number";
+    if (!strcmp(k, "minLength") || !strcmp(k, "maxLength") ||
+        !strcmp(k, "minItems") || !strcmp(k, "maxItems"))
+        return json_is_number(v) && json_number_value(v) >= 0 &&
+                       json_number_value(v) == floor(json_number_value(v))
+                   ? NULL
+                   : "a whole number, 0 or more";
+    return NULL;
+}
+
 /* Check keywords and compile patterns, recursively. */
 static int
 prepare(mg_jschema *s, const json_t *sch, const char *where, char *err,
@@ -97,6 +151,10 @@ prepare(mg_jschema *s, const json_t *sch, const char *where, char *err,
             return mg_errf(err, errlen,
                            "schema %s: keyword '%s' is not implemented by "
                            "this validator", where, k);
+        const char *form = kw_form(k, v);
+        if (form)
+            return mg_errf(err, errlen, "schema %s: '%s' must be %s", where,
+                           k, form);
         if (!strcmp(k, "pattern")) {
             if (!json_is_string(v))
                 return mg_errf(err, errlen, "schema %s: pattern is not a "
@@ -247,9 +305,7 @@ compile(mg_jschema *s, const json_t *sch)
                                  json_string_value(m) + 14))))
         return NULL;
     if ((n->type = json_object_get(sch, "type"))) {
-        static const char *const names[] = {"object", "array",   "string",
-                                            "number", "integer", "boolean",
-                                            "null"};
+        const char *const *names = type_names;
         size_t i;
         const json_t *e;
         for (int b = 0; b < 7; b++) {
@@ -261,7 +317,6 @@ compile(mg_jschema *s, const json_t *sch)
                                       !strcmp(json_string_value(e), names[b]))
                 n->tmask |= 1u << b;
         }
-        if (!n->tmask) n->tmask = 1u << 7; /* a type no value has */
     }
     n->enm = json_object_get(sch, "enum");
     n->cnst = json_object_get(sch, "const");

@@ -10,8 +10,10 @@
  * extended regex: the patterns we use mean the same there), allOf, anyOf,
  * oneOf, not, and local $ref ("#/definitions/NAME"). Annotations
  * ($schema, $id, title, description, definitions, default, examples) are
- * ignored. Invariant: a schema using any other keyword is refused when it
- * is loaded, naming the keyword, so no rule is ever skipped silently.
+ * ignored. Invariant: a schema using any other keyword, or a keyword whose
+ * value has the wrong form ("required": "a", "minimum": "5", "type":
+ * "bogus"), is refused when it is loaded, naming the keyword, so no rule
+ * is ever skipped or misread silently.
  *
  * Numbers: an integral real counts as "integer" (sample seeds exceed
  * 2^63, so documents are parsed with JSON_DECODE_INT_AS_REAL).

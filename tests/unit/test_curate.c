@@ -120,6 +120,26 @@ schema_keywords(void **state)
     write_text("r.json", "{\"$ref\": \"#/definitions/nope\"}");
     assert_null(mg_jschema_load("r.json", err, sizeof err));
     assert_non_null(strstr(err, "not a local definition"));
+    /* a keyword whose value has the wrong form is refused, not read as
+     * something else ("minimum": "5" checked against 0, "required": "a"
+     * and "type": "bogus" skipped or failing every value) */
+    static const char *const bad[][2] = {
+        {"{\"required\": \"a\"}", "'required' must be a list of property"},
+        {"{\"type\": \"bogus\"}", "'type' must be a type name"},
+        {"{\"type\": []}", "'type' must be a type name"},
+        {"{\"properties\": {\"a\": {\"minimum\": \"5\"}}}",
+         "schema #/properties/a: 'minimum' must be a number"},
+        {"{\"maxItems\": 1.5}", "'maxItems' must be a whole number"},
+        {"{\"enum\": 3}", "'enum' must be a list of values"},
+        {"{\"properties\": [1]}", "'properties' must be an object"},
+        {"{\"oneOf\": []}", "'oneOf' must be a non-empty list"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        write_text("f.json", bad[i][0]);
+        err[0] = 0;
+        assert_null(mg_jschema_load("f.json", err, sizeof err));
+        if (!strstr(err, bad[i][1])) fail_msg("%s: %s", bad[i][0], err);
+    }
 }
 
 /* The project's schema loads (every keyword it uses is implemented) and
