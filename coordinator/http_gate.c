@@ -35,6 +35,7 @@ struct mg_http_gate {
     pthread_t th;
     waiting w[MG_HTTP_GATE_PENDING];
     int nw;
+    int64_t resume;             /* out of descriptors: accept again then */
     struct pollfd pf[MG_HTTP_GATE_PENDING + 2];
     char buf[MG_HTTP_GATE_HEAD_MAX];
 };
@@ -161,8 +162,14 @@ take(mg_http_gate *g)
         w.alen = sizeof w.addr;
         w.fd = accept4(g->lfd, (struct sockaddr *)&w.addr, &w.alen,
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (w.fd < 0)
-            return;             /* EAGAIN, or out of descriptors: later */
+        if (w.fd < 0) {
+            /* out of descriptors (or memory): the queued connection
+             * stays readable, and polling it again at once spun a core */
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                errno != ECONNABORTED)
+                g->resume = now_ms() + 100;
+            return;
+        }
         if (g->nw == MG_HTTP_GATE_PENDING) {
             int old = 0;
             for (int i = 1; i < g->nw; i++)
@@ -194,7 +201,9 @@ run(void *arg)
             i++;
         }
         pf[0] = (struct pollfd){g->wake[0], POLLIN, 0};
-        pf[1] = (struct pollfd){g->lfd, POLLIN, 0};
+        pf[1] = (struct pollfd){now < g->resume ? -1 : g->lfd, POLLIN, 0};
+        if (now < g->resume && g->resume < next)
+            next = g->resume;
         for (int i = 0; i < g->nw; i++)
             pf[i + 2] = (struct pollfd){g->w[i].fd, POLLIN | POLLRDHUP, 0};
         int nw = g->nw;

@@ -5,7 +5,9 @@
 # heads a byte at a time do not keep others out (64 of them held every
 # connection of the server), and one of them is answered 408 when its
 # time is up; bytes no HTTP request begins with (a TLS hello, a NUL) are
-# answered 400 at once (they waited a minute for nothing).
+# answered 400 at once (they waited a minute for nothing); out of file
+# descriptors, the server waits instead of spinning a core, and answers
+# once they are free.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 "$MG_BIN" generate --seed 3 --count 1 --out ds --output-mode midi-only \
@@ -74,6 +76,31 @@ got = last.recv(4096)
 assert got.startswith(b"HTTP/1.1 408 "), got[:80]
 for s in slow:
     s.close()
+PYEOF
+kill $SPID
+wait $SPID
+# 100 connections for a server allowed 64 descriptors: the CPU it used
+# (clock ticks, utime + stime) while they were held
+printf '#!/bin/sh\nulimit -n 64 && exec "%s" "$@"\n' "$MG_BIN" >lim64
+chmod +x lim64
+MG_BIN=./lim64 start_serve --work work
+"$PY" - "${U#http://}" "$SPID" <<'PYEOF' || die "out of descriptors"
+import socket, sys, time
+host, port = sys.argv[1].rstrip("/").split(":")
+def ticks():
+    f = open("/proc/%s/stat" % sys.argv[2]).read().rsplit(")", 1)[1].split()
+    return int(f[11]) + int(f[12])
+held = [socket.create_connection((host, int(port))) for i in range(100)]
+time.sleep(0.5)
+t0 = ticks()
+time.sleep(2)
+spent = ticks() - t0
+assert spent < 50, "%d clock ticks in 2 s, out of descriptors" % spent
+for s in held:
+    s.close()
+s = socket.create_connection((host, int(port)), timeout=10)
+s.sendall(b"GET /api/genres HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+assert s.recv(100).startswith(b"HTTP/1.1 200 "), "no answer after"
 PYEOF
 kill $SPID
 wait $SPID
