@@ -255,7 +255,7 @@ class Engine(_Closing):
     @property
     def fingerprint(self):
         return json.loads(_native.text(
-            _native.lib().musicgen_engine_fingerprint(self._p)))
+            _native.lib().musicgen_engine_fingerprint(_live(self))))
 
     def _seed(self, global_seed):
         return _native.seed_arg(self.config.global_seed
@@ -276,7 +276,7 @@ class Engine(_Closing):
         with musicgen_generate_f32 / _f32_fd.)"""
         L = _native.lib()
         p = ctypes.c_void_p()
-        if L.musicgen_generate(self._p, self._seed(global_seed),
+        if L.musicgen_generate(_live(self), self._seed(global_seed),
                                _native.index_arg(index),
                                ctypes.byref(p)):
             raise MusicgenError(_native.text(L.musicgen_engine_error(self._p)))
@@ -293,8 +293,9 @@ class Engine(_Closing):
         root = _root(root if root is not None else self.config.dataset_root)
         seed, index = self._seed(global_seed), _native.index_arg(index)
         r = None
+        handle = _live(self)
         try:
-            rc = L.musicgen_generate_to_dir(self._p, seed, index,
+            rc = L.musicgen_generate_to_dir(handle, seed, index,
                                             _native.enc(root),
                                             ctypes.byref(p))
         finally:
@@ -344,7 +345,7 @@ class Plan(_Closing):
 
     def seconds(self, index, global_seed=None):
         return _native.lib().musicgen_plan_seconds(
-            self._p, _native.seed_arg(self.config.global_seed
+            _live(self), _native.seed_arg(self.config.global_seed
                                       if global_seed is None else global_seed),
             _native.index_arg(index))
 
@@ -354,6 +355,16 @@ class Plan(_Closing):
             _native.lib().musicgen_plan_destroy(ctypes.byref(p))
             self._p = None
 
+
+
+def _live(obj):
+    """obj's library handle; a ValueError once closed (the library took
+    the NULL handle: an Engine raised MusicgenError with no words, a
+    Plan said every song lasts 0 seconds)."""
+    if not getattr(obj, "_p", None):
+        raise ValueError("%s is closed (close() or the end of its "
+                         "with-block freed it)" % type(obj).__name__)
+    return obj._p
 
 
 def _root(root):

@@ -350,6 +350,21 @@ b = generate_batch(cfg)
 assert (b.succeeded, b.skipped) == (12 - len(made), len(made)), (b.succeeded, b.skipped)
 PYEOF
 "$MG_BIN" verify intr_batch > vib.txt || die "intr_batch is not whole: $(cat vib.txt)"
+# an Engine or a Plan used after close() says so (an Engine raised
+# MusicgenError with no words, a Plan said every song lasts 0 seconds)
+"$PY" - <<'PYEOF' || die "a closed Engine or Plan"
+from musicgen import Config, Engine, Plan
+cfg = Config(global_seed=1, output_mode="midi-only")
+with Engine(cfg) as e, Plan(cfg) as p:
+    assert e.generate(1).status == "ok" and p.seconds(1) > 0
+for call, name in ((lambda: e.generate(1), "Engine"), (lambda: e.generate_to_dir(1, root="closed"), "Engine"),
+                   (lambda: e.fingerprint, "Engine"), (lambda: p.seconds(1), "Plan")):
+    try:
+        call()
+        raise AssertionError("a closed %s answered" % name)
+    except ValueError as x:
+        assert str(x) == name + " is closed (close() or the end of its with-block freed it)", x
+PYEOF
 "$MG_BIN" licenses remade > /dev/null && "$MG_BIN" verify remade > vm.txt || die "remade is not whole: $(cat vm.txt)"
 grep -vq '"wrote_at":"[0-9T:-]*\.[0-9][0-9][0-9]Z"' ds_batch/manifest.jsonl &&
     die "generate_batch's wrote_at without milliseconds: $(head -1 ds_batch/manifest.jsonl)"
