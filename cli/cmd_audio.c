@@ -149,6 +149,12 @@ read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
             float *m;
             while (nc < got + (size_t)r)
                 nc *= 2;
+            /* no more than the frames a known length gives (a 1 h file
+             * keeps its 635 MB, not 1 GB); the length is believed only
+             * as far as frames arrive */
+            if (known && nc > (size_t)info.frames &&
+                (size_t)info.frames >= got + (size_t)r)
+                nc = (size_t)info.frames;
             if (!(m = realloc(mono, sizeof(float) * nc)))
                 goto oom;
             mono = m;
