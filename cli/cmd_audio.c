@@ -3,6 +3,7 @@
  * soundfont, measured and cached) and `musicgen score-audio` (the layer-2
  * musicality score of any WAV file, with its components on --explain).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
@@ -68,12 +69,14 @@ mg_cmd_calibrate(int argc, char **argv)
 #define SCORE_RATE_MIN 8000
 #define SCORE_RATE_MAX 768000
 
-/* A RIFF/WAVE file whose data chunk runs past the file's end: libsndfile
- * reads what is there without a word (a 30 s song cut at 2 s was scored
- * as a 2 s song). The "unknown length" size (0xFFFFFFFF) of a streamed
- * WAV is no claim. 0, or -1 with err set. */
+/* What libsndfile would not say plainly: a file that cannot be opened
+ * ("System error : No such file or directory."), a directory or an empty
+ * file ("Format not recognised."), and a RIFF/WAVE file whose data chunk
+ * runs past the file's end, which it reads without a word (a 30 s song
+ * cut at 2 s was scored as a 2 s song). The "unknown length" size
+ * (0xFFFFFFFF) of a streamed WAV is no claim. 0, or -1 with err set. */
 static int
-wav_truncated(const char *path, char *err, size_t errlen)
+file_check(const char *path, char *err, size_t errlen)
 {
     unsigned char b[65536];
     struct stat st;
@@ -81,11 +84,20 @@ wav_truncated(const char *path, char *err, size_t errlen)
     ssize_t got = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
-    if (fd < 0)
-        return 0;               /* libsndfile says why */
-    if (!fstat(fd, &st) && S_ISREG(st.st_mode))
+    if (fd < 0 || fstat(fd, &st)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (S_ISREG(st.st_mode))
         got = read(fd, b, sizeof b);    /* never a pipe's bytes */
     close(fd);
+    if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && !st.st_size)) {
+        snprintf(err, errlen, "%s: %s, not an audio file", path,
+                 S_ISDIR(st.st_mode) ? "a directory" : "an empty file");
+        return -1;
+    }
     if (got <= 0 || mg_wavhdr_parse(b, (size_t)got, &h) ||
         h.data_size == UINT32_MAX ||
         h.data_off + h.data_size <= (uint64_t)st.st_size)
@@ -115,7 +127,7 @@ read_mono(const char *path, size_t *n, int *rate, char *err, size_t errlen)
     char why[200] = "";
 
     memset(&info, 0, sizeof info);
-    if (wav_truncated(path, err, errlen) < 0)
+    if (file_check(path, err, errlen) < 0)
         return NULL;
     f = sf_open(path, SFM_READ, &info);
     if (!f) {

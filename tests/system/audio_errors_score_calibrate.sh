@@ -83,6 +83,16 @@ awk -v m="$m" -v n="$n" -v z="$z" 'BEGIN { exit !(m > n + 0.1 && n > z) }' \
     || die "--explain prints no components"
 if "$MG_BIN" score-audio nothere.wav 2>e.txt; then die "missing file scored"; fi
 grep -q "nothere.wav" e.txt || die "missing-file error does not name it"
+# said plainly (libsndfile's "System error : No such file or directory."
+# and "Format not recognised." for a directory or an empty file)
+mkdir adir
+: >empty.wav
+for f in "nothere.wav:No such file or directory" "adir:a directory, not an audio file" \
+         "empty.wav:an empty file, not an audio file"; do
+    "$MG_BIN" score-audio "${f%%:*}" noise.wav >o.txt 2>e.txt && die "${f%%:*} accepted"
+    grep -qx "musicgen score-audio: ${f%%:*}: ${f#*:}" e.txt || die "${f%%:*}: $(cat e.txt)"
+    [ "$(wc -l <o.txt)" -eq 1 ] || die "${f%%:*}: the other file was not scored"
+done
 # --tempo-range: two finite numbers, LO < HI, nothing after ("nan:nan" was
 # ignored, "60:inf" scored every file 0, "60:120xyz" passed)
 for r in nan:nan 60:inf 60:120xyz 0:10 "" ; do
