@@ -326,6 +326,16 @@ mg_cmd_plot(int argc, char **argv)
                 "--piano-roll and/or --spectrogram\n");
         return 2;
     }
+    /* an empty name (a shell variable left unset) was read as the root's
+     * /sample.json, or written as ": No such file or directory" */
+    const char *empty = roll && !*roll ? "--piano-roll" :
+                        spec && !*spec ? "--spectrogram" : NULL;
+    if (!*dir || empty) {
+        fprintf(stderr, "musicgen plot: %s is an empty name%s\n",
+                empty ? empty : "the sample directory",
+                empty ? " (give a file, or - for standard output)" : "");
+        return 2;
+    }
     /* never into the sample: '--spectrogram ds/000000/mix.wav' (taken for
      * the input) replaced the sample's mix with the PNG */
     char rdir[PATH_MAX], rout[PATH_MAX];

@@ -131,6 +131,13 @@ rm -rf odd && cp -R ds/000000 odd && echo garbage > odd/midi/beat.mid
 grep -qx "musicgen plot: odd/midi/beat.mid: not a MIDI file (no MThd header)" log ||
     die "plot of a corrupt beat.mid: $(cat log)"
 [ ! -e bad.svg ] || die "plot of a corrupt beat.mid wrote a picture"
+# an empty name (an unset shell variable): one line naming it, exit 2 (it
+# read /sample.json, or said ": No such file or directory")
+"$MG_BIN" plot ds/000000 --spectrogram '' 2>log; [ $? -eq 2 ] || die "plot --spectrogram ''"
+grep -qx "musicgen plot: --spectrogram is an empty name (give a file, or - for standard output)" log ||
+    die "plot --spectrogram '': $(cat log)"
+"$MG_BIN" plot '' --piano-roll r.svg 2>log; [ $? -eq 2 ] || die "plot ''"
+grep -qx "musicgen plot: the sample directory is an empty name" log || die "plot '': $(cat log)"
 # a picture that cannot be written: the path asked for, not its temporary
 "$MG_BIN" plot ds/000000 --piano-roll nodir/r.svg 2>log && die "plot into a missing directory"
 grep -qx "musicgen plot: nodir/r.svg: No such file or directory" log || die "plot into nodir: $(cat log)"
