@@ -59,9 +59,10 @@ mg_bytes_eq(const void *a, const void *b, size_t n)
  * of byte ^ '"' and byte ^ '\\', and (w - 0x20..) & ~w & 0x80.. for bytes
  * below 0x20 (a borrow makes false flags only after a true one). Stops
  * there, or where fewer than eight bytes are left: the caller's byte loop
- * finishes (at once when s[i'] is such a byte). Elsewhere: i. */
+ * finishes (at once when s[i'] is such a byte). Elsewhere: i. With
+ * stop_high, a byte >= 0x80 stops it too (a writer checking UTF-8). */
 static inline size_t
-mg_json_plain_words(const unsigned char *s, size_t i, size_t n)
+mg_json_words_(const unsigned char *s, size_t i, size_t n, bool stop_high)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
@@ -70,12 +71,30 @@ mg_json_plain_words(const unsigned char *s, size_t i, size_t n)
         memcpy(&w, s + i, 8);
         uint64_t q = w ^ (ones * '"'), k = w ^ (ones * '\\');
         uint64_t hit = (((q - ones) & ~q) | ((k - ones) & ~k) |
-                        ((w - ones * 0x20) & ~w)) & high;
+                        ((w - ones * 0x20) & ~w) | (stop_high ? w : 0)) &
+                       high;
         if (hit) return i + ((size_t)__builtin_ctzll(hit) >> 3);
         i += 8;
     }
+#else
+    (void)s;
+    (void)n;
+    (void)stop_high;
 #endif
     return i;
+}
+
+static inline size_t
+mg_json_plain_words(const unsigned char *s, size_t i, size_t n)
+{
+    return mg_json_words_(s, i, n, false);
+}
+
+/* The same, stopping at a byte >= 0x80 as well. */
+static inline size_t
+mg_json_ascii_words(const unsigned char *s, size_t i, size_t n)
+{
+    return mg_json_words_(s, i, n, true);
 }
 
 #endif

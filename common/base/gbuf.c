@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "bytes.h"
+#include "utf8.h"
 
 int
 mg_gbuf_grow(mg_gbuf *b, size_t n)
@@ -39,16 +40,22 @@ mg_gbuf_free(mg_gbuf *b)
     memset(b, 0, sizeof *b);
 }
 
-/* First i' >= i with s[i'] a quote, backslash or control byte (or n).
- * (Paths and names, most of what export writes as strings, have nothing
- * to escape: the word step takes them.) */
+/* First i' >= i with s[i'] a quote, backslash or control byte, or a
+ * byte of no valid UTF-8 sequence (or n). (Paths and names, most of what
+ * export writes as strings, have nothing to escape: the word step takes
+ * their ASCII.) */
 static inline size_t
 plain_end(const char *s, size_t i, size_t n)
 {
-    i = mg_json_plain_words((const unsigned char *)s, i, n);
+    i = mg_json_ascii_words((const unsigned char *)s, i, n);
     for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c == '"' || c == '\\') break;
+        if (c >= 0x80) {
+            size_t k = mg_utf8_seq((const unsigned char *)s + i, n - i);
+            if (!k) break;
+            i += k - 1;
+        }
     }
     return i;
 }
@@ -72,6 +79,12 @@ mg_gbuf_jstrn(mg_gbuf *b, const char *s, size_t n)
         case '\b': mg_gbuf_puts(b, "\\b"); break;
         case '\f': mg_gbuf_puts(b, "\\f"); break;
         default:
+            /* JSON is UTF-8: a stray byte (a path's; file names are
+             * bytes) is U+FFFD, the text stays readable and valid */
+            if (c >= 0x80) {
+                mg_gbuf_put(b, "\xEF\xBF\xBD", 3);
+                break;
+            }
             snprintf(esc, sizeof esc, "\\u%04x", c);
             mg_gbuf_puts(b, esc);
         }

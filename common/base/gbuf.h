@@ -48,7 +48,8 @@ void mg_gbuf_puts(mg_gbuf *b, const char *s);
 void mg_gbuf_free(mg_gbuf *b);
 
 /* s[0..n) as a JSON string literal: quotes, \" \\ \n \r \t \b \f, other
- * control bytes as \u00XX, everything else (UTF-8 too) as is. */
+ * control bytes as \u00XX, valid UTF-8 as is, and each byte of no valid
+ * UTF-8 sequence as U+FFFD (utf8.h: JSON text is UTF-8). */
 void mg_gbuf_jstrn(mg_gbuf *b, const char *s, size_t n);
 static inline void
 mg_gbuf_jstr(mg_gbuf *b, const char *s)

@@ -18,30 +18,10 @@
 
 #include "gbuf.h"
 #include "hex.h"
+#include "utf8.h"
 
 /* A u64 travels through the jansson tree as a string with this prefix. */
 #define U64_TAG "\x01u64:"
-
-size_t
-mg_utf8_seq(const unsigned char *p)
-{
-    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-    size_t n;
-
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) n = 3;
-    else if (c >= 0xF0 && c <= 0xF4) n = 4;
-    else return 0;
-    if (c == 0xE0) lo = 0xA0;
-    else if (c == 0xED) hi = 0x9F;
-    else if (c == 0xF0) lo = 0x90;
-    else if (c == 0xF4) hi = 0x8F;
-    if (p[1] < lo || p[1] > hi) return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80) return 0;
-    return n;
-}
 
 json_t *
 mg_json_text(const char *s)
@@ -49,24 +29,11 @@ mg_json_text(const char *s)
     json_t *j = json_string(s);
     if (j)
         return j;
-    /* each byte of no valid sequence becomes U+FFFD (3 bytes) */
-    const unsigned char *p = (const unsigned char *)s;
-    char *t = malloc(3 * strlen(s) + 1), *q = t;
+    size_t n = mg_utf8_fix(s, NULL, 0) + 1;
+    char *t = malloc(n);
     if (!t)
         return NULL;
-    while (*p) {
-        size_t n = mg_utf8_seq(p);
-        if (n) {
-            memcpy(q, p, n);
-            q += n;
-            p += n;
-        } else {
-            memcpy(q, "\xEF\xBF\xBD", 3);
-            q += 3;
-            p++;
-        }
-    }
-    *q = 0;
+    mg_utf8_fix(s, t, n);
     j = json_string(t);
     free(t);
     return j;

@@ -25,10 +25,6 @@ json_t *mg_json_u64(uint64_t v);
  * not part of a valid UTF-8 sequence then becomes U+FFFD. NULL only when
  * out of memory. */
 json_t *mg_json_text(const char *s);
-/* The length of the valid UTF-8 sequence at p (1 to 4), 0 when the bytes
- * there are not one (a stray continuation, an overlong form, a
- * surrogate, past U+10FFFF, cut short by the NUL). */
-size_t mg_utf8_seq(const unsigned char *p);
 /* o[key] = a path, which may not be UTF-8 (a file name is bytes): when it
  * is not, o[key] is its text as mg_json_text makes it (readable, not
  * the path) and o[key + "_hex"] its bytes in hexadecimal (the path

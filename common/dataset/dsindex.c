@@ -29,6 +29,7 @@
 #include "dsread.h"
 #include "errmsg.h"
 #include "jsonout.h"
+#include "utf8.h"
 #include "wavhdr.h"
 
 enum { T_STR, T_INT, T_REAL, T_BOOL };
@@ -167,15 +168,8 @@ put_json_str(ctx *c, const char *s)
         } else if (*p < 0x20) {
             snprintf(e, sizeof e, "\\u%04x", *p);
             put(c, e, 6);
-        } else if (*p < 0x80) {
-            put(c, (const char *)p, 1);
         } else {
-            /* JSON is UTF-8: a byte of a path that is not (file names
-             * are bytes) is written as U+FFFD */
-            size_t n = mg_utf8_seq(p);
-            if (n) put(c, (const char *)p, n);
-            else put(c, "\xEF\xBF\xBD", 3);
-            p += n ? n - 1 : 0;
+            put(c, (const char *)p, 1);
         }
     }
     put(c, "\"", 1);
@@ -372,7 +366,7 @@ static int
 file_record(ctx *c, const rec *base, const mg_dsample *ds, const json_t *j,
             const char *layer, const char *kind, const char *rel)
 {
-    char path[8400], relpath[12800];
+    char path[8400], relpath[12800], text[3 * 12800];
     rec r = *base;
     if (!mg_ds_rel_safe(rel)) {
         c->t->missing++;
@@ -392,7 +386,13 @@ file_record(ctx *c, const rec *base, const mg_dsample *ds, const json_t *j,
             return 0;
         }
     }
+    /* the path is text: JSON and CSV (for DuckDB too) are UTF-8, a path
+     * whose bytes are not gets U+FFFD for each stray byte */
     r.s[C_PATH] = relpath;
+    if (!mg_utf8_valid(relpath)) {
+        mg_utf8_fix(relpath, text, sizeof text);
+        r.s[C_PATH] = text;
+    }
     r.set[C_PATH] = true;
     r.s[C_LAYER] = layer;
     r.set[C_LAYER] = true;

@@ -25,6 +25,7 @@
 #include "licenses.h"
 #include "outpath.h"
 #include "sampledir.h"
+#include "utf8.h"
 
 /* ---- options ---- */
 
@@ -255,6 +256,18 @@ build_row(mg_xrow *r, const mg_dsample *s, const char *absroot,
     r->rel = arena_str(r, s->rel, NULL, NULL);
     r->dir = arena_str(r, absroot, "/", s->rel);
     const char *dir = o->relative ? r->rel : r->dir;
+    /* the path columns are text, and JSON, CSV and Parquet strings are
+     * UTF-8 (DuckDB refused all three): a root whose name is not is
+     * written with U+FFFD there; r->dir, which opens the files, keeps
+     * its bytes */
+    if (dir && !mg_utf8_valid(dir)) {
+        size_t need = mg_utf8_fix(dir, NULL, 0) + 1;
+        if (r->used + need <= sizeof r->arena) {
+            mg_utf8_fix(dir, r->arena + r->used, need);
+            dir = r->arena + r->used;
+            r->used += need;
+        }
+    }
     long sp = mg_jdoc_get(r->doc, 0, "split");
     r->split = sp >= 0 ? tok_str(r, (uint32_t)sp) : NULL;
     if (!r->split) r->split = "";

@@ -14,6 +14,7 @@
 #include "errmsg.h"
 #include "jsonout.h"
 #include "rfile.h"
+#include "utf8.h"
 
 static int
 hexval(const char *h)
@@ -422,26 +423,9 @@ mg_jdoc_bad_utf8(const char *text, size_t n)
             i++;
             continue;
         }
-        int k;
-        uint32_t cp;
-        if ((s[i] & 0xE0) == 0xC0)
-            k = 1, cp = s[i] & 0x1F;
-        else if ((s[i] & 0xF0) == 0xE0)
-            k = 2, cp = s[i] & 0x0F;
-        else if ((s[i] & 0xF8) == 0xF0)
-            k = 3, cp = s[i] & 0x07;
-        else
-            return (long)i;
-        if (n - i <= (size_t)k) return (long)i;
-        for (int j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80) return (long)i;
-            cp = cp << 6 | (s[i + j] & 0x3F);
-        }
-        if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) ||
-            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp < 0xE000))
-            return (long)i;
-        i += (size_t)k + 1;
+        size_t k = mg_utf8_seq(s + i, n - i);
+        if (!k) return (long)i;
+        i += k;
     }
     return -1;
 }

@@ -97,4 +97,26 @@ except DatasetError as e:
 else:
     raise SystemExit("no DatasetError")
 PYEOF
+# a ROOT whose name is not UTF-8 (file names are bytes): the absolute path
+# columns are text, with U+FFFD for the stray byte, so DuckDB reads all
+# three formats (it refused each: "invalid UTF-8", "not valid UTF8", a CSV
+# error); the other bytes of the rows are those of a plain root's
+NU=$(printf 'nu\377')
+mkdir -p "$NU" && cp -R ds/000000 ds/000004 "$NU"/
+for f in jsonl csv parquet; do
+    "$MG_BIN" export "$NU" -o nu.$f -q || die "export $f of a non-UTF-8 root"
+done
+node "$TOOLS/duckdb/q.mjs" \
+    "SELECT list(path ORDER BY path) AS p FROM read_json('nu.jsonl')" \
+    "SELECT list(path ORDER BY path) AS p FROM read_csv('nu.csv')" \
+    "SELECT list(midi_beat_path ORDER BY path) AS p FROM read_parquet('nu.parquet')" \
+    > nu.json || die "duckdb cannot read the exports of a non-UTF-8 root"
+"$PY" - "$PWD" <<'PYEOF' || die "the non-UTF-8 root's paths: $(cat nu.json)"
+import json, sys
+q = [json.loads(l)["rows"][0]["p"] for l in open("nu.json").read().splitlines()]
+root = sys.argv[1] + "/nu\ufffd"
+want = [root + "/000000", root + "/000004"]
+assert q[0] == want and q[1] == want, q
+assert q[2] == [w + "/midi/beat.mid" for w in want], q[2]
+PYEOF
 echo ok

@@ -3,7 +3,7 @@
  * digests of the NIST "abc" and empty vectors as text, equal to a
  * printf rendering on seeded random bytes) and mg_gbuf (growth across
  * its doublings keeps every byte, JSON string escapes as jsonout and
- * export write them).
+ * export write them, a byte of no UTF-8 sequence as U+FFFD).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 
 #include "gbuf.h"
 #include "hex.h"
+#include "utf8.h"
 
 static void
 hex_digests(void **state)
@@ -82,12 +83,46 @@ gbuf_grows_and_escapes(void **state)
     mg_gbuf_free(&b);
 }
 
+/* Bytes of no valid UTF-8 sequence (a path's: file names are bytes) are
+ * U+FFFD in a JSON string, in the word step's stretch too; valid UTF-8
+ * stays as it is (export wrote the bytes: no JSON reader took the rows).
+ * mg_utf8_fix never cuts a character and counts as snprintf does. */
+static void
+utf8_stray_bytes(void **state)
+{
+    (void)state;
+    mg_gbuf b = {0};
+    static const char *const cases[][2] = {
+        {"a\xff", "\"a\xEF\xBF\xBD\""},
+        {"/data/abcdefgh\xffijklmnop/x", "\"/data/abcdefgh\xEF\xBF\xBDijklmnop/x\""},
+        {"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x8E\xB5", "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x8E\xB5\""},
+        {"\xC3(\xED\xA0\x80\xF4\x90\x80\x80\xC0\xAF", "\"\xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+         "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\""},
+        {"cut \xE2\x82", "\"cut \xEF\xBF\xBD\xEF\xBF\xBD\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        b.len = 0;
+        mg_gbuf_jstr(&b, cases[i][0]);
+        mg_gbuf_putc(&b, 0);
+        assert_string_equal(b.p, cases[i][1]);
+        assert_int_equal(mg_utf8_valid(cases[i][0]), i == 2);
+    }
+    mg_gbuf_free(&b);
+    char out[8];
+    assert_int_equal(mg_utf8_fix("ab\xff\xC3\xA9", out, sizeof out), 7);
+    assert_string_equal(out, "ab\xEF\xBF\xBD\xC3\xA9");
+    assert_int_equal(mg_utf8_fix("ab\xff\xC3\xA9", out, 6), 7);
+    assert_string_equal(out, "ab\xEF\xBF\xBD"); /* not half of the e */
+    assert_int_equal(mg_utf8_fix("\xff", NULL, 0), 3);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hex_digests),
         cmocka_unit_test(gbuf_grows_and_escapes),
+        cmocka_unit_test(utf8_stray_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
