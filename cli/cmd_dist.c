@@ -277,7 +277,8 @@ static const char worker_usage[] =
     "  --connect ENDPOINT   the coordinator, e.g. tcp://head:5555\n"
     "  --out ROOT           where this machine sees the run's shared root\n"
     "  --jobs J             J worker processes, one engine each (default 1)\n"
-    "  --identity NAME      stable name (default host-pid)\n"
+    "  --identity NAME      stable name, 1 to 58 printable characters\n"
+    "                       (default host-pid)\n"
     "  --idle-timeout S     give up after S s without a coordinator\n"
     "                       (default 300; 0: never, wait for one for ever)\n"
     "  --curve-dir DIR      CURVE security: DIR/coordinator.cert (the\n"
@@ -290,6 +291,9 @@ static const char worker_usage[] =
     "  --durable yes|no     (--static) each sample reaches the disk before\n"
     "                       its slice row is written (default yes); with\n"
     "                       a coordinator, its --durable decides\n\n";
+
+/* The longest --identity: the protocol's 63 bytes less a job's ".1023". */
+#define MAX_IDENTITY 58
 
 typedef struct {
     mg_worker_opts o;
@@ -369,6 +373,20 @@ mg_cmd_worker(int argc, char **argv)
         } else if (take(&a, "curve-dir", &v)) {
             j.o.curve_dir = v;
         } else if (take(&a, "identity", &v)) {
+            /* leases are held by identity: an empty one was sent as is
+             * (the coordinator dropped every HELLO and the worker waited
+             * for ever), a long one was cut, and two names sharing their
+             * first 63 bytes took each other's peer and leases */
+            size_t n = strlen(v), k = 0;
+            while (k < n && v[k] > ' ' && v[k] < 0x7f)
+                k++;
+            if (n < 1 || n > MAX_IDENTITY || k < n) {
+                fprintf(stderr, "musicgen worker: --identity must be 1 to %d "
+                        "printable characters without spaces (--jobs adds "
+                        "'.N' to it), got '%.80s'%s\n", MAX_IDENTITY, v,
+                        n > 80 ? "..." : "");
+                goto out;
+            }
             snprintf(j.o.identity, sizeof j.o.identity, "%s", v);
         } else if (take(&a, "jobs", &v)) {
             if (to_int("worker", "jobs", v, 1, 1024, &x))

@@ -78,4 +78,15 @@ check_run ds 1 20 || die "run check"
 # --help says so
 "$MG_BIN" worker --help | grep -q "0: never, wait for one for ever" ||
     die "worker --help does not say what --idle-timeout 0 means"
+# --identity: empty (every HELLO was dropped as malformed and the worker
+# waited for ever), with a space, or longer than fits with --jobs' ".N"
+# (cut at 63 bytes, two names sharing those took each other's leases):
+# refused before anything starts, exit 2
+for id in '' 'a b' "$(printf 'x%.0s' $(seq 59))"; do
+    timeout 20 "$MG_BIN" worker --connect "$EP" --out ds --identity "$id" \
+        --idle-timeout 2 2>id.log
+    rc=$?
+    [ $rc -eq 2 ] && grep -q "^musicgen worker: --identity must be 1 to 58 printable characters without spaces" id.log ||
+        die "--identity '$id': exit $rc, $(cat id.log)"
+done
 echo "refusals ok"
