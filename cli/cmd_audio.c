@@ -71,16 +71,17 @@ mg_cmd_calibrate(int argc, char **argv)
 
 /* What libsndfile would not say plainly: a file that cannot be opened
  * ("System error : No such file or directory."), a directory or an empty
- * file ("Format not recognised."), and a RIFF/WAVE file whose data chunk
- * runs past the file's end, which it reads without a word (a 30 s song
- * cut at 2 s was scored as a 2 s song). The "unknown length" size
- * (0xFFFFFFFF) of a streamed WAV is no claim. 0, or -1 with err set. */
+ * file ("Format not recognised."), and a WAV, RF64, Wave64, AIFF/AIFC or
+ * AU file whose header claims more samples than the file holds, which it
+ * reads without a word (a 30 s song cut at 2 s was scored as a 2 s
+ * song). A streamed file's "unknown length" size is no claim. 0, or -1
+ * with err set. */
 static int
 file_check(const char *path, char *err, size_t errlen)
 {
     unsigned char b[65536];
     struct stat st;
-    mg_wavhdr h;
+    mg_audiohdr h;
     ssize_t got = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
@@ -98,12 +99,12 @@ file_check(const char *path, char *err, size_t errlen)
                  S_ISDIR(st.st_mode) ? "a directory" : "an empty file");
         return -1;
     }
-    if (got <= 0 || mg_wavhdr_parse(b, (size_t)got, &h) ||
-        h.data_size == UINT32_MAX ||
+    if (got <= 0 || mg_audiohdr_claim(b, (size_t)got, &h) ||
+        h.data_size > UINT64_MAX - h.data_off ||
         h.data_off + h.data_size <= (uint64_t)st.st_size)
         return 0;
-    snprintf(err, errlen, "%s: truncated WAV: its header says %" PRIu64
-             " frames, the file holds %" PRIu64, path,
+    snprintf(err, errlen, "%s: truncated %s: its header says %" PRIu64
+             " frames, the file holds %" PRIu64, path, h.kind,
              h.data_size / h.block_align,
              ((uint64_t)st.st_size > h.data_off
                   ? (uint64_t)st.st_size - h.data_off : 0) / h.block_align);

@@ -1,6 +1,6 @@
 /*
- * bytes — little-endian field readers for the binary formats we parse
- * (RIFF/WAV headers, SoundFont chunks), a short byte-run compare and
+ * bytes — little- and big-endian field readers for the binary formats we
+ * parse (RIFF/WAV, AIFF and AU headers, SoundFont chunks), a short byte-run compare and
  * the JSON string scan's word step: one definition each, inline.
  */
 #ifndef MG_BYTES_H
@@ -22,6 +22,25 @@ static inline uint16_t
 mg_le16(const unsigned char *p)
 {
     return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint64_t
+mg_le64(const unsigned char *p)
+{
+    return (uint64_t)mg_le32(p) | (uint64_t)mg_le32(p + 4) << 32;
+}
+
+static inline uint32_t
+mg_be32(const unsigned char *p)
+{
+    return (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 |
+           (uint32_t)p[0] << 24;
+}
+
+static inline uint16_t
+mg_be16(const unsigned char *p)
+{
+    return (uint16_t)(p[1] | p[0] << 8);
 }
 
 /* Whether a[0..n) equals b[0..n): a short run (a dictionary string, a

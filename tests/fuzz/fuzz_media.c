@@ -60,6 +60,10 @@ wav(const uint8_t *data, size_t size)
                h.data_off > size) {
         abort();
     }
+    /* the length a header claims (score-audio's check of a cut file) */
+    mg_audiohdr a;
+    if (!mg_audiohdr_claim(b, size, &a) && (!a.kind || !a.block_align))
+        abort();
     free(b);
 }
 

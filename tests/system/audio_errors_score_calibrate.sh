@@ -3,7 +3,7 @@
 # pre-roll, the same twice, and caches it; `score-audio` ranks a rendered
 # mix above white noise above silence and explains its components, and
 # refuses a --tempo-range that is not LO:HI, a rate outside 8..768 kHz
-# and a WAV cut short.
+# and a WAV, RF64, Wave64, AIFF or AU file cut short.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 export XDG_CACHE_HOME="$PWD/cache"
@@ -199,6 +199,52 @@ open("cut.ogg", "wb").write(b[:len(b) // 3])
 PYEOF
 "$MG_BIN" score-audio cut.ogg >o.txt 2>e.txt || die "a cut Ogg file: $(cat e.txt)"
 grep -q "^0\.[0-9]*  cut.ogg$" o.txt || die "a cut Ogg file: $(cat o.txt)"
+# AIFF, AIFC, RF64, Wave64 and AU files cut short were scored on what is
+# there without a word (libsndfile shortens the length to the bytes
+# present, as for WAV): each is refused in one line naming the frames its
+# header claims and the frames held (libsndfile's count of the cut file),
+# and the whole file after them is still scored
+"$PY" - <<'PYEOF'
+import ctypes, ctypes.util, math, array
+sf = ctypes.CDLL(ctypes.util.find_library("sndfile"))
+class INFO(ctypes.Structure):
+    _fields_ = [("frames", ctypes.c_int64), ("samplerate", ctypes.c_int), ("channels", ctypes.c_int),
+                ("format", ctypes.c_int), ("sections", ctypes.c_int), ("seekable", ctypes.c_int)]
+sf.sf_open.restype = ctypes.c_void_p
+sf.sf_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(INFO)]
+sf.sf_writef_float.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
+sf.sf_close.argtypes = [ctypes.c_void_p]
+rate = 8000
+x = array.array("f", [(0.5 if k % (rate // 2) < rate // 10 else 0.06) *
+                      math.sin(2 * math.pi * 440 * k / rate) for k in range(rate * 8)])
+out = open("cut-expect.txt", "w")
+for name, kind, fmt in (("t.aiff", "AIFF", 0x020002), ("t.aifc", "AIFF", 0x020006),
+                        ("t.rf64", "RF64", 0x220002), ("t.w64", "Wave64", 0x0B0002),
+                        ("t.au", "AU", 0x030002)):
+    info = INFO(0, rate, 1, fmt, 0, 0)
+    f = sf.sf_open(name.encode(), 0x20, ctypes.byref(info))
+    assert f, name
+    sf.sf_writef_float(f, x.buffer_info()[0], len(x))
+    sf.sf_close(f)
+    b = open(name, "rb").read()
+    open("cut-" + name, "wb").write(b[:len(b) // 3])
+    info = INFO()
+    f = sf.sf_open(("cut-" + name).encode(), 0x10, ctypes.byref(info))
+    assert f, "cut-" + name
+    sf.sf_close(f)
+    out.write("musicgen score-audio: cut-%s: truncated %s: its header says "
+              "%d frames, the file holds %d\n" % (name, kind, len(x), info.frames))
+PYEOF
+"$MG_BIN" score-audio cut-t.aiff cut-t.aifc cut-t.rf64 cut-t.w64 cut-t.au t.aiff \
+    >o.txt 2>e.txt
+[ $? -eq 1 ] || die "cut AIFF/RF64/Wave64/AU files: exit 0: $(cat o.txt)"
+cmp -s e.txt cut-expect.txt || die "cut AIFF/RF64/Wave64/AU files: $(cat e.txt) (not $(cat cut-expect.txt))"
+grep -qx "0\.[0-9]*  t.aiff" o.txt && [ "$(wc -l <o.txt)" -eq 1 ] ||
+    die "cut AIFF/RF64/Wave64/AU files: $(cat o.txt)"
+# the whole files score as the WAV of the same samples
+"$MG_BIN" score-audio t.aifc t.rf64 t.w64 t.au >o.txt 2>e.txt ||
+    die "whole AIFF/RF64/Wave64/AU files: $(cat e.txt)"
+[ "$(grep -c '^0\.[0-9]*  t\.' o.txt)" -eq 4 ] || die "whole files: $(cat o.txt)"
 "$MG_BIN" score-audio --json k8k.wav k768k.wav stream.wav >k1.txt 2>e.txt ||
     die "score-audio at 8 and 768 kHz: $(cat e.txt)"
 "$PY" - k1.txt <<'PYEOF' || die "8 and 768 kHz scores"
