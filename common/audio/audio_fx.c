@@ -55,6 +55,41 @@ mg_fx_params(mg_fx_kind k, const char *const **names)
     }
 }
 
+/* The bounds an fx.json range of a gain must lie within: nothing else
+ * bounds them (mg_fx_effective holds the other parameters to what the
+ * DSP takes at the run's rate), and a compressor's makeup of 200 dB or
+ * an EQ shelf of 300 dB rendered without a word (the loudness
+ * normalisation took the level back; the score dropped). Wider than any
+ * use: the default fx.json's ranges lie well inside. */
+static const struct {
+    mg_fx_kind k;
+    const char *name;
+    double lo, hi;
+} gain_bounds[] = {
+    {MG_FX_EQ, "low_db", -24, 24},
+    {MG_FX_EQ, "mid_db", -24, 24},
+    {MG_FX_EQ, "high_db", -24, 24},
+    {MG_FX_COMPRESSOR, "makeup_db", -24, 24},
+    {MG_FX_COMPRESSOR, "threshold_db", -60, 0},
+    {MG_FX_DISTORTION, "drive_db", 0, 40},
+};
+
+/* 0 when [lo, hi] lies within the bounds of parameter name of k (or k has
+ * none for it), else -1 with *blo, *bhi the bounds */
+static int
+gain_in_bounds(mg_fx_kind k, const char *name, double lo, double hi,
+               double *blo, double *bhi)
+{
+    for (size_t j = 0; j < sizeof gain_bounds / sizeof gain_bounds[0]; j++) {
+        if (gain_bounds[j].k != k || strcmp(gain_bounds[j].name, name))
+            continue;
+        *blo = gain_bounds[j].lo;
+        *bhi = gain_bounds[j].hi;
+        return lo < *blo || hi > *bhi ? -1 : 0;
+    }
+    return 0;
+}
+
 static int
 param_index(mg_fx_kind k, const char *name)
 {
@@ -90,6 +125,7 @@ mg_fx_spec_load(mg_fx_spec *spec, const char *path, char *err,
             const char *kn = mg_fx_name(k);
             json_t *kj = json_object_get(lj, kn);
             json_t *pj, *rj, *v;
+            double blo, bhi;
             const char *const *names;
             const char *key;
             int np = mg_fx_params(k, &names);
@@ -133,6 +169,14 @@ mg_fx_spec_load(mg_fx_spec *spec, const char *path, char *err,
                 }
                 spec->lo[l][k][i] = json_number_value(json_array_get(r, 0));
                 spec->hi[l][k][i] = json_number_value(json_array_get(r, 1));
+                if (gain_in_bounds(k, names[i], spec->lo[l][k][i],
+                                   spec->hi[l][k][i], &blo, &bhi)) {
+                    snprintf(err, errlen, "%s: %s.%s.params.%s: need "
+                             "[lo, hi] within [%g, %g] dB, got [%g, %g]",
+                             path, ln, kn, names[i], blo, bhi,
+                             spec->lo[l][k][i], spec->hi[l][k][i]);
+                    goto out;
+                }
             }
         }
     }

@@ -47,6 +47,31 @@ PYEOF
     [ -z "$(ls -d mixbad/0* 2>/dev/null)" ] || die "a sample was written with $k $v"
 done
 
+# fx.json's gains within bounds, one line naming the field and its
+# bounds: a compressor makeup of 200 dB or an EQ shelf of 300 dB rendered
+# without a word (the loudness normalisation took the level back, the
+# score dropped); nothing else bounds them
+mkdir -p sffx
+cp "$MG_SRC/sf/registry.json" "$MG_SRC/sf/mix.json" sffx/
+for kv in compressor.makeup_db=200:-24:24 eq.low_db=300:-24:24 \
+          eq.mid_db=-30:-24:24 eq.high_db=25:-24:24 \
+          compressor.threshold_db=6:-60:0 distortion.drive_db=-1:0:40; do
+    k=${kv%%=*} v=${kv#*=}; v=${v%%:*} r=${kv#*:}
+    "$PY" - "$MG_SRC/sf/fx.json" sffx/fx.json "$k" "$v" <<'PYEOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+fx, p = sys.argv[3].split(".")
+j["harmony"][fx]["params"][p] = [float(sys.argv[4])] * 2
+json.dump(j, open(sys.argv[2], "w"))
+PYEOF
+    "$MG_BIN" generate --seed 1 --count 1 --out fxbad --sf-dir sffx --workers 1 \
+        -q 2>e.txt && die "fx.json $k $v accepted"
+    grep -q "^musicgen generate: sffx/fx.json: harmony.${k%%.*}.params.${k#*.}: need \[lo, hi\] within \[${r%%:*}, ${r#*:}\] dB, got " e.txt ||
+        die "fx.json $k $v: $(cat e.txt)"
+    [ "$(wc -l <e.txt)" -eq 1 ] || die "fx.json $k $v: $(cat e.txt)"
+    [ -z "$(ls -d fxbad/0* 2>/dev/null)" ] || die "a sample was written with $k $v"
+done
+
 # calibrate
 # no cache to write: one line, its prefix once
 "$MG_BIN" calibrate --cache-dir "" >cal0.txt 2>&1 && die "calibrate without a cache directory"
