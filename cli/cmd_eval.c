@@ -313,9 +313,11 @@ mg_cmd_eval(int argc, char **argv)
     int rc = 0;
     if (json_out) {
         char *text = mg_json_dump(j, 2);
-        if (!text || fputs(text, stdout) < 0 || fflush(stdout)) {
-            fprintf(stderr, "musicgen eval: cannot write standard output\n");
+        if (!text) {
+            fprintf(stderr, "musicgen eval: out of memory\n");
             rc = 1;
+        } else if (fputs(text, stdout) < 0 || fflush(stdout)) {
+            rc = 1; /* main says so, with the reason */
         }
         free(text);
     } else if (output) {

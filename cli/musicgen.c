@@ -68,7 +68,9 @@ usage(FILE *f)
 /* What a command printed must have reached standard output: a full disk
  * or a closed pipe after the last line (stdio keeps it buffered until
  * exit, where a failed write is silent) is one line and a failure exit,
- * never a listing cut short under status 0. */
+ * never a listing cut short under status 0 (nor under 1: verify's
+ * problem lines lost). Commands leave a failed write to standard output
+ * for this line to report. */
 static int
 stdout_done(const char *cmd, int rc)
 {

@@ -125,6 +125,7 @@ expect_error "clean: nope: No such file or directory" "$MG_BIN" clean --out nope
 # it and a failure exit, never a report lost under status 0 (stdio wrote
 # it at exit, where nobody looked)
 "$MG_BIN" generate --seed 2 --count 2 --output-mode midi-only --out ds2 -q || die "generate ds2"
+cp -R ds2 ds2bad && rm ds2bad/000001/midi/beat.mid   # verify's exit 1 too
 while read -r cmd; do
     # shellcheck disable=SC2086
     timeout 20 "$MG_BIN" $cmd >/dev/full 2>err.txt && die "output lost under status 0: musicgen $cmd"
@@ -133,6 +134,7 @@ while read -r cmd; do
 done <<'EOT'
 verify ds2
 verify ds2 --fmt json
+verify ds2bad
 stats ds2
 licenses ds2
 list-genres
@@ -142,6 +144,12 @@ clean ds2 --failed --dry-run
 --version
 export --help
 EOT
+# eval --output -: its report goes to stderr, the failure once beside it
+# (it said "cannot write standard output" and main said it again)
+"$MG_BIN" eval reliability --type det --n-samples 1 --calls 2 --jobs 1 \
+    --measures-per-part intro=1,verse=1,chorus=1,bridge=1,outro=1 --output - \
+    >/dev/full 2>err.txt && die "eval --output - to a full disk succeeded"
+[ "$(grep -c "standard output" err.txt)" -eq 1 ] || { cat err.txt; die "eval --output - to a full disk: not one line"; }
 
 # "--" ends the options, as verify, stats, score and filter take it: a
 # ROOT or a file named "-x" (export, index-midi and score-audio called
