@@ -654,6 +654,7 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
     int rc = -2;
     bool leaving = false;
     int64_t leave_deadline = 0;
+    w.lost_since = mg_mono_ms();    /* no coordinator yet: RUN clears it */
     while (rc == -2) {
         int stop = o->stop ? *o->stop : 0;
         if (stop >= 2) {
@@ -725,12 +726,26 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
         if (rc != -2)
             break;
         now = mg_mono_ms();
+        /* checked at every turn: checked at reconnections only, it gave
+         * up up to 35 s late (LIVENESS beats, then the backoff) */
+        if (o->idle_timeout_ms > 0 && w.lost_since &&
+            now - w.lost_since > o->idle_timeout_ms) {
+            snprintf(err, errlen, "no coordinator at %s for %lld s; giving "
+                     "up%s", o->connect,
+                     (long long)(now - w.lost_since) / 1000,
+                     o->curve_dir ? " (with CURVE: is the coordinator."
+                     "cert in the key directory this coordinator's?)"
+                     : "");
+            rc = MG_WORKER_GAVE_UP;
+            break;
+        }
         if (w.sock && now - w.last_sent >= (int64_t)w.hb_ms)
             send_type(&w, MG_MSG_HEARTBEAT, NULL);
         /* Paranoid Pirate: a silent coordinator means a new socket */
         if (w.sock && now - w.last_heard > (int64_t)w.hb_ms * LIVENESS) {
+            /* without a coordinator since it was last heard */
             if (!w.lost_since)
-                w.lost_since = now;
+                w.lost_since = w.last_heard;
             if (!o->quiet)
                 mg_dlog(WHO, "%s: coordinator silent; reconnecting in %d ms",
                         o->identity, w.backoff_ms);
@@ -749,16 +764,6 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
                             "left by the coordinator); %" PRIu64 " rows "
                             "made", o->identity, w.run_cfg.out_dir, w.rows);
                 rc = MG_WORKER_DONE;
-                break;
-            }
-            if (o->idle_timeout_ms > 0 && w.lost_since &&
-                now - w.lost_since > o->idle_timeout_ms) {
-                snprintf(err, errlen, "no coordinator at %s for %d s; giving "
-                         "up%s", o->connect, o->idle_timeout_ms / 1000,
-                         o->curve_dir ? " (with CURVE: is the coordinator."
-                         "cert in the key directory this coordinator's?)"
-                         : "");
-                rc = MG_WORKER_GAVE_UP;
                 break;
             }
             sock_open(&w);

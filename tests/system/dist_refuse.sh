@@ -89,4 +89,12 @@ for id in '' 'a b' "$(printf 'x%.0s' $(seq 59))"; do
     [ $rc -eq 2 ] && grep -q "^musicgen worker: --identity must be 1 to 58 printable characters without spaces" id.log ||
         die "--identity '$id': exit $rc, $(cat id.log)"
 done
+# no coordinator at the port: the worker gives up after --idle-timeout,
+# counted from when it last heard one (checked at reconnections only, it
+# gave up about 11 s after the start with --idle-timeout 1)
+timeout 8 "$MG_BIN" worker --connect tcp://127.0.0.1:1 --out ds \
+    --idle-timeout 1 2>idle.log
+rc=$?
+[ $rc -eq 3 ] && grep -q "^musicgen worker: no coordinator at tcp://127.0.0.1:1 for 1 s; giving up" idle.log ||
+    die "--idle-timeout 1 with no coordinator: exit $rc, $(cat idle.log)"
 echo "refusals ok"
