@@ -73,6 +73,8 @@ out_close(outf *o)
         rc = -1;
         errno = EIO;
     }
+    if (rc && o->f == stdout)
+        clearerr(stdout); /* reported by plot, naming "-": not by main too */
     o->f = NULL;
     if (rc) {
         int en = errno;
@@ -266,6 +268,7 @@ spectrogram(const char *dir, json_t *sj, const char *out, int width,
     if (f && fwrite(png, 1, len, f) != len) {
         int en = errno;
         if (f != stdout) fclose(f);
+        else clearerr(stdout); /* reported here, not by main too */
         if (!of.in_place) unlink(of.tmp);
         errno = en;
         f = NULL;

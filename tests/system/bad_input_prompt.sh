@@ -150,6 +150,9 @@ EOT
     --measures-per-part intro=1,verse=1,chorus=1,bridge=1,outro=1 --output - \
     >/dev/full 2>err.txt && die "eval --output - to a full disk succeeded"
 [ "$(grep -c "standard output" err.txt)" -eq 1 ] || { cat err.txt; die "eval --output - to a full disk: not one line"; }
+# plot names "-" itself, once
+"$MG_BIN" plot ds2/000000 --piano-roll - >/dev/full 2>err.txt && die "plot - to a full disk succeeded"
+[ "$(cat err.txt)" = "musicgen plot: -: No space left on device" ] || { cat err.txt; die "plot - to a full disk: not one line"; }
 
 # "--" ends the options, as verify, stats, score and filter take it: a
 # ROOT or a file named "-x" (export, index-midi and score-audio called
