@@ -98,6 +98,35 @@ shared(void **state)
     mg_runlock_release(a);
 }
 
+/* Connected workers' writers lock: none made, none held (and none made
+ * by asking); while two workers share it clean sees writers, the run
+ * lock stays free (a coordinator may take it); the last gone, clean holds
+ * it exclusive for its sweep. */
+static void
+writers(void **state)
+{
+    (void)state;
+    char err[600], p[200];
+    int fd;
+    assert_int_equal(mg_runlock_writers(root, &fd), 0);
+    assert_int_equal(fd, -1);
+    snprintf(p, sizeof p, "%s/.musicgen/writers.lock", root);
+    assert_int_not_equal(access(p, F_OK), 0);
+    int w1 = mg_runlock_writer(root), w2 = mg_runlock_writer(root);
+    assert_true(w1 >= 0 && w2 >= 0);
+    assert_int_equal(mg_runlock_writers(root, &fd), 1);
+    assert_int_equal(fd, -1);
+    int a = mg_runlock_take(root, "musicgen coordinator", err, sizeof err);
+    assert_true(a >= 0);
+    mg_runlock_release(a);
+    close(w1);
+    assert_int_equal(mg_runlock_writers(root, &fd), 1);
+    close(w2);
+    assert_int_equal(mg_runlock_writers(root, &fd), 0);
+    assert_true(fd >= 0);
+    mg_runlock_release(fd);
+}
+
 static int
 setup(void **state)
 {
@@ -118,6 +147,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exclusive),
         cmocka_unit_test(shared),
+        cmocka_unit_test(writers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
