@@ -287,9 +287,18 @@ mg_cmd_plot(int argc, char **argv)
 {
     const char *dir = NULL, *roll = NULL, *spec = NULL;
     int width = 1000;
+    bool dashdash = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        if (!dashdash && !strcmp(a, "--")) {
+            dashdash = true; /* the end of options: SAMPLE_DIR may be "-x" */
+        } else if (dashdash && !dir) {
+            dir = a;
+        } else if (dashdash) {
+            fprintf(stderr, "musicgen plot: unexpected argument '%s' (try "
+                    "--help)\n", a);
+            return 2;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             printf("usage: musicgen plot SAMPLE_DIR [--piano-roll OUT.svg] "
                    "[--spectrogram OUT.png] [--width PX]\n"
                    "Byte-stable pictures of one sample: the piano roll of "

@@ -155,8 +155,8 @@ EOT
 [ "$(cat err.txt)" = "musicgen plot: -: No space left on device" ] || { cat err.txt; die "plot - to a full disk: not one line"; }
 
 # "--" ends the options, as verify, stats, score and filter take it: a
-# ROOT or a file named "-x" (export, index-midi and score-audio called
-# "--" an unknown option)
+# ROOT or a file named "-x" (export, index-midi, score-audio and plot
+# called "--" an unknown option or argument)
 cp -R ds2 ./-ds
 "$MG_BIN" export --out dd.jsonl -q -- -ds || die "export -- -ds"
 [ "$(wc -l < dd.jsonl)" -eq 2 ] || die "export -- -ds: $(wc -l < dd.jsonl) rows"
@@ -167,5 +167,7 @@ w = wave.open('-tone.wav', 'wb'); w.setnchannels(1); w.setsampwidth(2); w.setfra
 w.writeframes(b''.join(struct.pack('<h', int(8000 * math.sin(i * 0.05))) for i in range(44100)))
 "
 "$MG_BIN" score-audio -- -tone.wav > sa.txt || die "score-audio -- -tone.wav"
+cp -R ds2/000000 ./-s0
+"$MG_BIN" plot --piano-roll s0.svg -- -s0 && [ -s s0.svg ] || die "plot -- -s0"
 grep -q " -tone.wav$" sa.txt || die "score-audio -- -tone.wav: $(cat sa.txt)"
 echo "ok"
