@@ -192,7 +192,14 @@ run(void *arg)
         int64_t now = now_ms(), next = now + 60000;
         for (int i = 0; i < g->nw;) {
             if (g->w[i].deadline <= now) {
-                refuse(g->w[i].fd, "408 Request Timeout");
+                /* nothing sent at all: closed without a word (a
+                 * browser's unused preconnection, which it opens again
+                 * when it needs one) */
+                char c;
+                if (recv(g->w[i].fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+                    refuse(g->w[i].fd, "408 Request Timeout");
+                else
+                    close(g->w[i].fd);
                 drop(g, i);
                 continue;
             }

@@ -16,10 +16,12 @@
  *   closed;
  * - its head (request line and headers, up to the blank line) must be
  *   whole within MG_HTTP_GATE_HEAD_MS of the connection, else 408 and
- *   closed; a head of MG_HTTP_GATE_HEAD_MAX bytes or more is passed on
- *   as it is (the daemon answers it too large);
+ *   closed (closed only, when it sent nothing: a browser's unused
+ *   preconnection); a head of MG_HTTP_GATE_HEAD_MAX bytes or more is
+ *   passed on as it is (the daemon answers it too large);
  * - at most MG_HTTP_GATE_PENDING wait at once: past that the oldest one
- *   is closed (a client that sends its head at once is never that one).
+ *   is answered 503 and closed (a client that sends its head at once is
+ *   never that one).
  * The bytes are only peeked, never consumed: the daemon reads the head
  * itself. The responses of the daemon should close their connection
  * (Connection: close) so that every request comes through the gate.

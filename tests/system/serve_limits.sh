@@ -4,7 +4,7 @@
 # twice over as floats and doubles); 300 clients sending their request
 # heads a byte at a time do not keep others out (64 of them held every
 # connection of the server), and one of them is answered 408 when its
-# time is up; bytes no HTTP request begins with (a TLS hello, a NUL) are
+# time is up (one that sent nothing is closed without a word); bytes no HTTP request begins with (a TLS hello, a NUL) are
 # answered 400 at once (they waited a minute for nothing); out of file
 # descriptors, the server waits instead of spinning a core, and answers
 # once they are free.
@@ -66,7 +66,7 @@ for i in range(300):
     s = socket.create_connection(addr)
     s.sendall(b"GET /api/genres HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
     slow.append(s)
-t = time.time()
+silent = socket.create_connection(addr)
 got = ask(b"GET /api/genres HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 assert got.startswith(b"HTTP/1.1 200 ") and b"Connection: close" in got, got[:200]
 # the last slow one still waits; its head is not whole in time: 408
@@ -74,6 +74,9 @@ last = slow[-1]
 last.settimeout(30)
 got = last.recv(4096)
 assert got.startswith(b"HTTP/1.1 408 "), got[:80]
+# one that sent nothing (a browser's preconnection) is closed, no answer
+silent.settimeout(30)
+assert silent.recv(4096) == b""
 for s in slow:
     s.close()
 PYEOF
