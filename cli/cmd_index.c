@@ -155,15 +155,6 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
         fprintf(stderr, "musicgen %s: %s\n", cmd, err);
         return 1; /* an output it cannot write: as export */
     }
-    for (int k = 0; k < 2 && !force; k++) {
-        const char *p = k ? csv : out;
-        if (p && !replaceable(p)) {
-            fprintf(stderr, "musicgen %s: %s %s exists and is not an index "
-                    "(it does not begin as one); --force replaces it\n", cmd,
-                    k ? "--csv" : "--out", p);
-            return 1;
-        }
-    }
     struct stat st;
     if (base && stat(base, &st)) {
         fprintf(stderr, "musicgen %s: %s %s: %s\n", cmd, base_opt, base,
@@ -184,6 +175,17 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
         if (p && mg_ds_out_check(k ? "--csv" : "--out", p, root, absroot,
                                  false, err, sizeof err)) {
             fprintf(stderr, "musicgen %s: %s\n", cmd, err);
+            return 1;
+        }
+    }
+    /* a file of another kind only with --force (after the check above:
+     * its hint must not offer --force for a dataset's own file) */
+    for (int k = 0; k < 2 && !force; k++) {
+        const char *p = k ? csv : out;
+        if (p && !replaceable(p)) {
+            fprintf(stderr, "musicgen %s: %s %s exists and is not an index "
+                    "(it does not begin as one); --force replaces it\n", cmd,
+                    k ? "--csv" : "--out", p);
             return 1;
         }
     }

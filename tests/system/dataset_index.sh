@@ -231,6 +231,10 @@ echo '{"files": {}, "version": 1}' > midi_db.json
 grep -qx "musicgen index-midi: --out midi_db.json exists and is not an index (it does not begin as one); --force replaces it" log ||
     die "foreign midi_db.json: $(cat log)"
 grep -q '"version": 1' midi_db.json || die "the foreign midi_db.json changed"
+# the dataset's own manifest: refused as inside the dataset, not offered
+# to --force (which refuses it too)
+"$MG_BIN" index-midi ../shard -o ../shard/manifest.jsonl 2> log && die "--out over the manifest accepted"
+grep -q "is inside the dataset" log || die "--out over the manifest: $(cat log)"
 "$MG_BIN" index-midi -d ../shard --csv notes.txt -q 2>/dev/null || true
 echo "my notes" > notes.txt
 "$MG_BIN" index-midi -d ../shard --csv notes.txt -q 2> log && die "--csv over a foreign file accepted"
