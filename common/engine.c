@@ -567,8 +567,11 @@ produce(mg_engine *e, int64_t global_seed, const char *tmp, mg_row *row,
             int en = errno;
             if (tmp) mg_dir_remove(tmp);
             json_decref(annot);
+            /* the one place that says where the message came from (the
+             * audio module's messages do not: a row read "audio: audio:
+             * out of memory") */
             if (output_fault(en) || (!tmp && en == ENOMEM))
-                return mg_errf(err, errlen, "%s", aerr);
+                return mg_errf(err, errlen, "audio: %s", aerr);
             annot = NULL;
             snprintf(why, sizeof why, "audio: %s", aerr);
             continue;

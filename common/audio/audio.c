@@ -338,7 +338,7 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
         return 0;
 
     if (N == 0) {
-        snprintf(err, errlen, "audio: the song is empty");
+        snprintf(err, errlen, "the song is empty");
         return -1;
     }
     /* A RIFF chunk's size is 32 bits. libsndfile writes a longer WAV with
@@ -396,7 +396,7 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
     peak = audio_stored_peak(a, N);
     if (peak < 0) {
         int en = errno;
-        snprintf(err, errlen, "audio: read the scratch file in %s: %s",
+        snprintf(err, errlen, "read the scratch file in %s: %s",
                  a->spill_dir, strerror(en));
         errno = en;
         return -1;
@@ -419,7 +419,7 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
             return -1;
     }
     if (mg_ascore_acc_finish(a->acc, a->tempo_min, a->tempo_max, &sc) < 0) {
-        snprintf(err, errlen, "audio: out of memory in the audio score");
+        snprintf(err, errlen, "out of memory in the audio score");
         return -1;
     }
     *score = sc.score;

@@ -252,7 +252,7 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
     fluid_settings_setint(a->rsettings, "synth.effects-groups", ng ? ng : 1);
     syn = new_fluid_synth(a->rsettings);
     if (!ev || !syn) {
-        snprintf(err, errlen, "audio: out of memory");
+        snprintf(err, errlen, "out of memory");
         goto out;
     }
     sid = fluid_synth_add_sfont(syn, f->sfont);
@@ -280,7 +280,7 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
         memset(&dc[l], 0, sizeof dc[l]);
         fx[l] = mg_fx_state_new(&d->fx[l], a->rate, s->tempo_bpm);
         if (!fx[l]) {
-            snprintf(err, errlen, "audio: out of memory");
+            snprintf(err, errlen, "out of memory");
             goto out;
         }
         for (size_t i = 0; i < s->track[l].n; i++) {
@@ -388,7 +388,7 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
                                                     s->tempo_bpm);
                             if (!fx[l]) {
                                 snprintf(err, errlen,
-                                         "audio: out of memory");
+                                         "out of memory");
                                 goto out;
                             }
                             memset(&dc[l], 0, sizeof dc[l]);
@@ -421,11 +421,11 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
                               : mg_loud_add(&a->loud[ml[j]], a->blk[ml[j]],
                                             fill);
                 if (bad) {
-                    snprintf(err, errlen, "audio: out of memory");
+                    snprintf(err, errlen, "out of memory");
                     goto out;
                 }
                 if (a->spill_errno) {
-                    snprintf(err, errlen, "audio: write the scratch file "
+                    snprintf(err, errlen, "write the scratch file "
                              "in %s: %s", a->spill_dir,
                              strerror(a->spill_errno));
                     errno = a->spill_errno;

@@ -329,7 +329,7 @@ spill_open(mg_audio *a, char *err, size_t errlen)
             unlink(path);
     }
     if (a->spill_fd < 0) {
-        snprintf(err, errlen, "audio: cannot make a scratch file in %s "
+        snprintf(err, errlen, "cannot make a scratch file in %s "
                  "(TMPDIR) for a long song: %s", a->spill_dir,
                  strerror(errno));
         /* a fault of this machine's set-up that every long song would
@@ -394,6 +394,6 @@ audio_ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen)
     a->cap = N;
     return 0;
 oom:
-    snprintf(err, errlen, "audio: out of memory for %zu frames", N);
+    snprintf(err, errlen, "out of memory for %zu frames of the stem store", N);
     return -1;
 }

@@ -191,14 +191,14 @@ audio_write_outputs(mg_audio *a, const char *dir, size_t N, double h,
     if (sink && (want_stems || want_mix) && sink->fd >= 0) {
         off_t size = (off_t)((MG_NLAYERS + 1) * 2 * N * sizeof(float));
         if (ftruncate(sink->fd, 0) < 0 || ftruncate(sink->fd, size) < 0) {
-            snprintf(err, errlen, "audio: float tracks file: %s",
+            snprintf(err, errlen, "float tracks file: %s",
                      strerror(errno));
             errno = EIO;        /* a fault, never a re-rolled sample */
             return -1;
         }
     } else if (sink && (want_stems || want_mix) &&
                !(base = sink->alloc(sink->user, N, 2))) {
-        snprintf(err, errlen, "audio: no memory for %zu frames of float "
+        snprintf(err, errlen, "no memory for %zu frames of float "
                  "tracks", N);
         errno = ENOMEM;
         return -1;
@@ -227,7 +227,7 @@ audio_write_outputs(mg_audio *a, const char *dir, size_t N, double h,
         double worst = 0;
         if (audio_store_get(a, off, n, q, x) < 0) {
             en = errno;
-            snprintf(err, errlen, "audio: read the scratch file in %s: %s",
+            snprintf(err, errlen, "read the scratch file in %s: %s",
                      a->spill_dir, strerror(en));
             goto out;
         }
@@ -292,12 +292,12 @@ audio_write_outputs(mg_audio *a, const char *dir, size_t N, double h,
         for (size_t i = 0; i < n; i++)
             a->mono[i] = 0.5f * m[2 * i] + 0.5f * m[2 * i + 1];
         if (mg_ascore_acc_feed(a->acc, a->mono, n) < 0) {
-            snprintf(err, errlen, "audio: out of memory in the audio score");
+            snprintf(err, errlen, "out of memory in the audio score");
             goto out;
         }
         if (sink && sink_block(a, base, N, off, n, want_stems,
                                want_mix) < 0) {
-            snprintf(err, errlen, "audio: write the float tracks file: %s",
+            snprintf(err, errlen, "write the float tracks file: %s",
                      strerror(errno));
             en = EIO;           /* a fault, never a re-rolled sample */
             goto out;

@@ -9,7 +9,9 @@
 #  - a truncated soundfont (valid header, cut after 1 MB: chmod 000 does
 #    not stop root) and a corrupt one: an error naming it, nothing written;
 #  - an unwritable output (a path through a regular file; plus a read-only
-#    tmpfs where mount is permitted): an error, nothing written.
+#    tmpfs where mount is permitted): an error, nothing written;
+#  - memory that runs out in a render (ulimit -v): a failed row that says
+#    "audio: " once.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 export XDG_CACHE_HOME="$PWD/cache"
@@ -125,4 +127,52 @@ dd if=/dev/urandom bs=1k count=64 2>/dev/null >>sft/cut.sf2
     -q 2>co.err && die "generate with a corrupt font succeeded"
 grep -q "cut.sf2" co.err || { cat co.err; die "corrupt-font error does not name it"; }
 [ -z "$(ls -d co/0* 2>/dev/null)" ] || die "a sample was written with a corrupt font"
+
+# An allocation that fails in a sample's render fails that sample, its
+# row saying "audio: " once: it read "audio: audio: out of memory" (the
+# engine prefixed messages that said it already). Here four 16-beat delay
+# lines (74 MB each at 20 BPM and 192 kHz) under a ulimit -v that lets
+# the one font load; that limit depends on the machine, so it is found by
+# trying from low to high (MALLOC_ARENA_MAX=1: no per-thread arenas to
+# move it). A sanitizer build (its shadow needs the address space) starts
+# under none of them and skips the check, saying so.
+mkdir -p sfo g/slow
+cp "$MG_SRC/sf/mix.json" sfo/
+"$PY" - "$MG_SRC/sf" sfo "$FONT" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1] + "/registry.json"))
+r["fonts"] = [f for f in r["fonts"] if f["path"] == sys.argv[3]]
+json.dump(r, open(sys.argv[2] + "/registry.json", "w"))
+j = json.load(open(sys.argv[1] + "/fx.json"))
+for l in j:
+    for k in j[l]:
+        j[l][k]["probability"] = 0.0
+    j[l]["delay"] = {"probability": 1.0, "params": {"time_beats": [16, 16],
+                     "feedback": [0.2, 0.2], "mix": [0.2, 0.2]}}
+json.dump(j, open(sys.argv[2] + "/fx.json", "w"))
+PYEOF
+cp "$MG_SRC/genres/default/drums_128.txt" g/slow/
+cat >g/slow/spec.json <<'EOF2'
+{"tempo": {"min": 20, "max": 20}, "time_signatures": {"12/8": 1},
+ "form": {"forms": [{"parts": ["intro", "outro"]}],
+   "measures": {"intro": [1, 1], "verse": [1, 1], "chorus": [1, 1],
+                "bridge": [1, 1], "outro": [1, 1]}}}
+EOF2
+kb=100000 row=
+while [ $kb -le 4000000 ] && [ -z "$row" ]; do
+    rm -rf oom
+    ( (ulimit -v $kb; MALLOC_ARENA_MAX=1 exec "$MG_BIN" generate --seed 1 \
+        --count 1 --out oom --genres-dir g -g slow --sf-dir sfo \
+        --output-mode mix-only --sample-rate 192000 --workers 1 -q) ) \
+        >/dev/null 2>&1
+    row=$(cat oom/manifest.jsonl 2>/dev/null)
+    kb=$((kb + 25000))
+done
+case $row in
+'') echo "no address-space limit lets the font load (a sanitizer build?): out-of-memory row not checked" ;;
+*'"status":"ok"'*) echo "no limit between the font's and the delay lines' (ulimit -v $kb): out-of-memory row not checked" ;;
+*'"error":"audio: audio:'*) die "the prefix doubled: $row" ;;
+*'"error":"audio: out of memory'*) echo "ulimit -v $((kb - 25000)): $(echo "$row" | grep -o '"error":"[^"]*"')" ;;
+*) die "out of memory in a render: $row" ;;
+esac
 exit 0
