@@ -469,6 +469,16 @@ mg_cmd_generate(int argc, char **argv)
     o.fp = mg_engine_fingerprint(e);
     int rc = 1;
     mg_coord *c = mg_coord_new(&o, err, sizeof err);
+    if (!c && mg_stop_flag) {
+        /* Ctrl-C while the run was being opened (its disk check) */
+        fprintf(stderr, "musicgen generate: interrupted before the run "
+                "started; run the same command again to continue\n");
+        mg_procs_kill(&procs, SIGTERM);
+        mg_procs_wait(&procs, 10000);
+        mg_procs_free(&procs);
+        mg_engine_destroy(&e);
+        return 130;
+    }
     if (!c) {
         fprintf(stderr, "musicgen generate: %s\n", err);
         mg_procs_kill(&procs, SIGTERM);

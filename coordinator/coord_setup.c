@@ -165,8 +165,9 @@ verify_row(const mg_row *row, const char *wrote_at, void *ud)
     return index_push(&v->gone, &v->n, &v->cap, row->index);
 }
 
+/* *rows: the ledger's done rows whose sample is on disk */
 static int
-verify_disk(mg_coord *c, char *err, size_t errlen)
+verify_disk(mg_coord *c, uint64_t *rows, char *err, size_t errlen)
 {
     verify_ctx v;
     memset(&v, 0, sizeof v);
@@ -209,6 +210,7 @@ verify_disk(mg_coord *c, char *err, size_t errlen)
                 " directories in %" PRId64 " ms", v.rows, v.dirs,
                 mg_mono_ms() - t0);
     free(v.gone);
+    *rows = v.rows - v.n;
     return rc;
 }
 
@@ -314,51 +316,101 @@ row_from_disk(mg_coord *c, uint64_t index, mg_row *row)
 
 /* On resume: a sample finished on disk whose row the ledger lacks (a
  * ledger restored from an older copy, a power cut in non-durable mode)
- * is done - its row is re-derived from its sample.json. */
+ * is done - its row is re-derived from its sample.json. The candidates
+ * are the indices to do; looking each one up cost a stat per index (10
+ * s for a 10,000,000-sample run with a few thousand made, minutes on
+ * network storage, and the workers gave up waiting after 20 s), so when
+ * they outnumber the ledger's rows (about what the disk holds) the
+ * tree's sample directories are listed instead (mg_dsread, in index
+ * order, beside the ascending todo ranges). */
+typedef struct {
+    mg_coord *c;
+    uint64_t *found;
+    size_t n, cap;
+    int rc;
+} import_ctx;
+
 static int
-import_from_disk(mg_coord *c, char *err, size_t errlen)
+import_one(import_ctx *x, uint64_t i, char *err, size_t errlen)
 {
-    uint64_t *found = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    for (size_t r = 0; r < c->ntodo && rc == 0; r++)
-        for (uint64_t i = c->todo[r].a; i < c->todo[r].b; i++) {
-            mg_row row;
-            if (row_from_disk(c, i, &row))
-                continue;
-            if (!c->in_tx && coord_tx_open(c, err, errlen)) {
-                rc = -1;
-                break;
-            }
-            char wrote_at[40];
-            mg_rfc3339(wrote_at, sizeof wrote_at, mg_wall_ms());
-            if (mg_ledger_put_row(c->ledger, &row, "(found on disk)",
-                                  wrote_at, err, errlen) < 0) {
-                rc = -1;
-                break;
-            }
-            coord_touch_chunk(c, mg_ledger_chunk_of(c->ledger, i));
-            if (n == cap) {
-                cap = cap ? cap * 2 : 64;
-                uint64_t *f = realloc(found, cap * sizeof *f);
-                if (!f) {
-                    snprintf(err, errlen, "out of memory");
-                    rc = -1;
-                    break;
+    mg_coord *c = x->c;
+    mg_row row;
+    if (row_from_disk(c, i, &row))
+        return 0;
+    if (!c->in_tx && coord_tx_open(c, err, errlen))
+        return -1;
+    char wrote_at[40];
+    mg_rfc3339(wrote_at, sizeof wrote_at, mg_wall_ms());
+    if (mg_ledger_put_row(c->ledger, &row, "(found on disk)", wrote_at, err,
+                          errlen) < 0)
+        return -1;
+    coord_touch_chunk(c, mg_ledger_chunk_of(c->ledger, i));
+    if (index_push(&x->found, &x->n, &x->cap, i)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 when Ctrl-C (the stop flag) came: a long start-up heard it only once
+ * it was over */
+static bool
+stopped(const mg_coord *c)
+{
+    return c->o.stop && *c->o.stop;
+}
+
+static int
+import_from_disk(mg_coord *c, uint64_t ledger_rows, char *err, size_t errlen)
+{
+    import_ctx x = {c, NULL, 0, 0, 0};
+    uint64_t steps = 0;
+    if (c->todo_total <= ledger_rows) {
+        for (size_t r = 0; r < c->ntodo && x.rc == 0; r++)
+            for (uint64_t i = c->todo[r].a; i < c->todo[r].b && x.rc == 0;
+                 i++) {
+                x.rc = import_one(&x, i, err, errlen);
+                if (x.rc == 0 && !(++steps & 4095) && stopped(c)) {
+                    snprintf(err, errlen, "interrupted");
+                    x.rc = -1;
                 }
-                found = f;
             }
-            found[n++] = i;
+    } else {
+        mg_dsread *rd = mg_dsread_open(c->o.cfg.out_dir, 0, err, errlen);
+        mg_dsample ds;
+        size_t r = 0;
+        int got;
+        if (!rd)
+            x.rc = -1;
+        while (x.rc == 0 && r < c->ntodo &&
+               (got = mg_dsread_next(rd, &ds, err, errlen)) != 0) {
+            if (got < 0) {
+                x.rc = -1;
+                break;
+            }
+            if (!ds.complete || ds.misplaced || ds.index == MG_DSREAD_NOINDEX)
+                continue;
+            while (r < c->ntodo && c->todo[r].b <= ds.index)
+                r++;
+            if (r < c->ntodo && c->todo[r].a <= ds.index)
+                x.rc = import_one(&x, ds.index, err, errlen);
+            if (x.rc == 0 && !(++steps & 4095) && stopped(c)) {
+                snprintf(err, errlen, "interrupted");
+                x.rc = -1;
+            }
         }
+        mg_dsread_destroy(&rd);
+    }
+    int rc = x.rc;
     if (rc == 0 && c->in_tx)
         rc = coord_tx_commit(c, err, errlen);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        coord_todo_sub(c, found[i], found[i] + 1);
-    c->st.rows_from_disk = n;
-    if (rc == 0 && n && !c->o.quiet)
+    for (size_t i = 0; rc == 0 && i < x.n; i++)
+        coord_todo_sub(c, x.found[i], x.found[i] + 1);
+    c->st.rows_from_disk = x.n;
+    if (rc == 0 && x.n && !c->o.quiet)
         mg_dlog(WHO, "%zu sample(s) complete on disk had no row in the "
-                "ledger: their rows are re-derived from sample.json", n);
-    free(found);
+                "ledger: their rows are re-derived from sample.json", x.n);
+    free(x.found);
     return rc;
 }
 
@@ -513,10 +565,11 @@ open_run(mg_coord *c, char *err, size_t errlen)
     mg_ledger_run_free(&have);
     /* the one resume-time disk check, for generate's embedded run and the
      * standalone coordinator alike: both write the manifest in ROOT */
-    if (rc == 1 && verify_disk(c, err, errlen))
+    uint64_t on_disk = 0;
+    if (rc == 1 && verify_disk(c, &on_disk, err, errlen))
         return -1;
     if (build_todo(c, err, errlen) ||
-        (rc == 1 && import_from_disk(c, err, errlen)))
+        (rc == 1 && import_from_disk(c, on_disk, err, errlen)))
         return -1;
     mg_ledger_counts counts;
     if (mg_ledger_counts_get(c->ledger, mg_wall_ms(), &counts, err, errlen))

@@ -13,7 +13,7 @@ libarchive-dev
 fluid-soundfont-gm fluidsynth sqlite3
 fluid-soundfont-gs musescore-general-soundfont-small fluidr3mono-gm-soundfont avldrums.lv2-soundfont
 csound-soundfont timgm6mb-soundfont
-python3 python3-mido python3-jsonschema python3-yaml aubio-tools valgrind shellcheck jq
+python3 python3-mido python3-jsonschema python3-yaml aubio-tools valgrind strace shellcheck jq
 prometheus chromium tmux imagemagick curl
 slurm-wlm munge
 libzstd-dev libsnappy-dev python3-numpy python3-mir-eval

@@ -184,4 +184,27 @@ truncate -s 100 nl3/000003/sample.json
     die "damaged sample.json: the run failed"
 cmp -s nl3/000003/sample.json good3.json ||
     die "damaged sample.json: not made again"
+# A resume looked each index still to do up on disk (a sample made but
+# not in the ledger is imported): a stat per index, 10,000,000 of them for
+# a run of that count (10 s here, minutes on network storage, past the
+# workers' 20 s patience; Ctrl-C unheard meanwhile). Where the indices to
+# do outnumber the ledger's rows it lists the tree's sample directories
+# instead: a few thousand stats. (strace counts them: no timing.)
+command -v strace > /dev/null || die "strace is needed (scripts/setup.sh installs it)"
+setsid "$MG_BIN" generate --seed 5 --count 10000000 --out big -w 1 \
+    --output-mode midi-only -q 2> big1.log &
+P=$!
+wait_for 60 have_samples big 20 || die "big: no samples: $(cat big1.log)"
+kill -INT -"$P"
+wait $P
+n1=$(samples big)
+setsid strace -f -c -o big.strace "$MG_BIN" generate --seed 5 \
+    --count 10000000 --out big -w 1 --output-mode midi-only -q 2> big2.log &
+P=$!
+more() { [ "$(samples big)" -gt "$n1" ]; }
+wait_for 120 more || die "big: the resume made nothing: $(cat big2.log)"
+kill -INT -"$P"
+wait $P
+stats=$(awk '$NF ~ /^(newfstatat|stat|statx|lstat|fstatat64)$/ { n += $4 } END { print n + 0 }' big.strace)
+[ "$stats" -lt 200000 ] || die "big: the resume made $stats stat calls for $n1 samples"
 echo "grow ok"
