@@ -22,6 +22,13 @@
 
 /* ---- data: mix.json ------------------------------------------------- */
 
+/* What a level and a part's gain may be (docs/audio.md): wide of any
+ * use, narrow enough that no stem overflows a float or drowns the rest
+ * below the loudness gate */
+#define LEVEL_DB_MIN -60.0
+#define LEVEL_DB_MAX 20.0
+#define PART_GAIN_MAX 10.0
+
 static int
 get_range(json_t *o, const char *key, double *lo, double *hi,
           const char *path, const char *where, char *err, size_t errlen)
@@ -88,14 +95,30 @@ audio_mix_load(mix_spec *m, const char *path, char *err, size_t errlen)
                      where);
             goto out;
         }
+        /* [-1000, 1000] drew a melody 214 dB up: the other stems fell
+         * below the loudness gate, a mix of the melody alone; [-1e300,
+         * 1e300] overflowed the float stems and failed every sample as
+         * "stems do not sum to the mix" */
+        if (m->level_lo[l] < LEVEL_DB_MIN || m->level_hi[l] > LEVEL_DB_MAX) {
+            snprintf(err, errlen, "%s: %s.level_db: need [lo, hi] within "
+                     "[%g, %g] dB, got [%g, %g]", path, where,
+                     LEVEL_DB_MIN, LEVEL_DB_MAX, m->level_lo[l],
+                     m->level_hi[l]);
+            goto out;
+        }
     }
     for (int p = 0; p < MG_NPARTKINDS; p++) {
         json_t *o = json_object_get(ps, mg_part_name(p));
         for (int l = 0; l < MG_NLAYERS; l++) {
             json_t *x = json_object_get(o, mg_layer_name(l));
-            if (!json_is_number(x) || json_number_value(x) < 0) {
-                snprintf(err, errlen, "%s: parts.%s.%s: need a number >= 0",
-                         path, mg_part_name(p), mg_layer_name(l));
+            /* a gain of 1e40 overflowed the float stems: every sample
+             * failed as "stems do not sum to the mix" */
+            if (!json_is_number(x) || json_number_value(x) < 0 ||
+                json_number_value(x) > PART_GAIN_MAX) {
+                snprintf(err, errlen, "%s: parts.%s.%s: need a number from "
+                         "0 to %g (a gain: %g is +20 dB)", path,
+                         mg_part_name(p), mg_layer_name(l), PART_GAIN_MAX,
+                         PART_GAIN_MAX);
                 goto out;
             }
             m->part_gain[p][l] = json_number_value(x);

@@ -47,6 +47,34 @@ PYEOF
     [ -z "$(ls -d mixbad/0* 2>/dev/null)" ] || die "a sample was written with $k $v"
 done
 
+# a layer's level range and a part's gain within bounds: a level_db of
+# [-1000, 1000] drew a melody 214 dB up (the other stems fell below the
+# loudness gate), [-1e300, 1e300] and a part gain of 1e40 overflowed the
+# float stems (every sample failed as "stems do not sum to the mix")
+for kv in 'layers.melody.level_db=[-1000, 1000]' 'layers.bassline.level_db=[-61, 0]' \
+          'layers.beat.level_db=[0, 21]' 'parts.chorus.melody=1e40' 'parts.intro.beat=10.5'; do
+    k=${kv%%=*} v=${kv#*=}
+    "$PY" - "$MG_SRC/sf/mix.json" sfmix/mix.json "$k" "$v" <<'PYEOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+o, *path, key = sys.argv[3].split(".")
+d = m[o]
+for p in path:
+    d = d[p]
+d[key] = json.loads(sys.argv[4])
+json.dump(m, open(sys.argv[2], "w"))
+PYEOF
+    "$MG_BIN" generate --seed 1 --count 1 --out mixbad --sf-dir sfmix --workers 1 \
+        -q 2>e.txt && die "mix.json $k $v accepted"
+    case $k in
+    *level_db) want="need \[lo, hi\] within \[-60, 20\] dB, got " ;;
+    *) want="need a number from 0 to 10 (a gain: 10 is +20 dB)" ;;
+    esac
+    grep -q "^musicgen generate: sfmix/mix.json: $k: $want" e.txt &&
+        [ "$(wc -l <e.txt)" -eq 1 ] || die "mix.json $k $v: $(cat e.txt)"
+    [ -z "$(ls -d mixbad/0* 2>/dev/null)" ] || die "a sample was written with $k $v"
+done
+
 # fx.json's gains within bounds, one line naming the field and its
 # bounds: a compressor makeup of 200 dB or an EQ shelf of 300 dB rendered
 # without a word (the loudness normalisation took the level back, the
