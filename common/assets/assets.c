@@ -14,6 +14,7 @@
 #include "errmsg.h"
 #include "rfile.h"
 #include "song.h"
+#include "utf8.h"
 
 typedef struct {
     const char *what;
@@ -334,6 +335,12 @@ mg_assets_parse(const char *text, size_t len, const char *what,
             e--;
         if (e > p && memchr(p, 0, (size_t)(e - p)))
             FAIL(&c, "NUL byte");
+        /* TOML is UTF-8: a Latin-1 "M\xfcller" in an attribution went
+         * through jansson as nothing, and the licence sidecar lost it */
+        long bad = mg_utf8_bad(p, (size_t)(e - p));
+        if (bad >= 0)
+            FAIL(&c, "byte 0x%02X at column %ld is not UTF-8 (save the file "
+                 "as UTF-8)", (unsigned char)p[bad], bad + 1);
         q = skip_ws(p, e);
         if (q == e || *q == '#') {
             /* blank or comment */

@@ -27,14 +27,27 @@ mg_utf8_seq(const unsigned char *p, size_t avail)
     return n;
 }
 
+long
+mg_utf8_bad(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        if (p[i] < 0x80) { /* the common case: no call */
+            i++;
+            continue;
+        }
+        size_t k = mg_utf8_seq(p + i, n - i);
+        if (!k) return (long)i;
+        i += k;
+    }
+    return -1;
+}
+
 bool
 mg_utf8_valid(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
-    for (size_t i = 0, k; i < n; i += k)
-        if (!(k = mg_utf8_seq(p + i, n - i))) return false;
-    return true;
+    return mg_utf8_bad(s, strlen(s)) < 0;
 }
 
 size_t

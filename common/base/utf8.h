@@ -17,6 +17,10 @@
  * 0 when the bytes there are none. */
 size_t mg_utf8_seq(const unsigned char *p, size_t avail);
 
+/* The offset of the first byte of s[0..n) in no valid sequence, or -1
+ * when all of it is UTF-8. */
+long mg_utf8_bad(const char *s, size_t n);
+
 /* Whether the NUL-terminated s is UTF-8. */
 bool mg_utf8_valid(const char *s);
 

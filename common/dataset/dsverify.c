@@ -35,6 +35,7 @@
 #include "licenses.h"
 #include "runlock.h"
 #include "seed.h"
+#include "utf8.h"
 #include "wavhdr.h"
 
 #define MAX_SCHEMA_REPORTS 8
@@ -395,7 +396,7 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
      * sample.json's thousands of note values cost no jansson tree. */
     mg_jdoc d = {0};
     char perr[200];
-    long bad_utf8 = mg_jdoc_bad_utf8(text, len);
+    long bad_utf8 = mg_utf8_bad(text, len);
     int prc =
         bad_utf8 >= 0 ? -1 : mg_jdoc_parse(&d, text, len, perr, sizeof perr);
     long lone = prc ? -1 : mg_jdoc_lone_surrogate(&d);

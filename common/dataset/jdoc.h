@@ -143,16 +143,13 @@ int mg_jdoc_i64(const mg_jdoc *d, uint32_t i, int64_t *v);
 int mg_jdoc_u64(const mg_jdoc *d, uint32_t i, uint64_t *v);
 
 /* What a strict reader (jansson) refuses and the tokenizer leaves to
- * its readers: verify names each. mg_jdoc_bad_utf8: the byte offset of
- * the first sequence in text[0..n) that is not UTF-8 (RFC 3629: no
- * overlong form, no surrogate, at most U+10FFFF), or -1.
- * mg_jdoc_lone_surrogate: the offset of the first \u escape that is half
+ * its readers: verify names each (bytes that are not UTF-8: mg_utf8_bad,
+ * common/base/utf8.h). mg_jdoc_lone_surrogate: the offset of the first \u escape that is half
  * a surrogate pair (mg_jdoc_str reads it as U+FFFD), or -1.
  * mg_jdoc_dup_key: the key token of the second appearance of a name in
  * one object (names compared decoded; the lookups here take the first
  * value, jansson and Python the last), -1 when none, -2 when memory ran
  * out; each object's names are sorted, so n log n. */
-long mg_jdoc_bad_utf8(const char *text, size_t n);
 long mg_jdoc_lone_surrogate(const mg_jdoc *d);
 long mg_jdoc_dup_key(const mg_jdoc *d);
 

@@ -14,7 +14,6 @@
 #include "errmsg.h"
 #include "jsonout.h"
 #include "rfile.h"
-#include "utf8.h"
 
 static int
 hexval(const char *h)
@@ -412,23 +411,6 @@ mg_jdoc_json_u64(const json_t *v, uint64_t *out)
 }
 
 /* ---- what a strict reader refuses (jdoc.h) ---- */
-
-long
-mg_jdoc_bad_utf8(const char *text, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    size_t i = 0;
-    while (i < n) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k = mg_utf8_seq(s + i, n - i);
-        if (!k) return (long)i;
-        i += k;
-    }
-    return -1;
-}
 
 long
 mg_jdoc_lone_surrogate(const mg_jdoc *d)

@@ -150,6 +150,11 @@ one_line e5.txt "Bank: cannot write" "full disk"
 printf '[[sf2]]\nname = "X"\nurl = "http://127.0.0.1/x"\nsha256 = oops\n' >bad.toml
 $DL --registry bad.toml --list 2>e6.txt && die "a bad registry was accepted"
 one_line e6.txt "bad.toml:4:" "syntax error"
+# TOML is UTF-8: a Latin-1 attribution is refused, naming the line and
+# byte (it reached the licence sidecar as nothing: the key was dropped)
+printf '[[sf2]]\nname = "X"\nattribution = "by J\374rgen"\n' >latin1.toml
+$DL --registry latin1.toml --list 2>e9.txt && die "a Latin-1 registry was accepted"
+one_line e9.txt "latin1.toml:3: byte 0xFC at column 20 is not UTF-8" "Latin-1 registry"
 printf '[[sf]]\n' >bad2.toml
 $DL --registry bad2.toml --list 2>e7.txt && die "a bad header was accepted"
 one_line e7.txt "bad2.toml:1: expected \[\[sf2\]\] or \[\[midi\]\]" "bad header"
