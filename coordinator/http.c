@@ -247,6 +247,9 @@ mg_http_listen(const char *addr, const struct sockaddr_in *sa, unsigned flags,
         0, NULL, NULL, handler, cls,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, log,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+        /* half of them for one address: clients that ask for a WAV and
+         * never read it held all 64 (a minute each, again and again) */
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_END);
     if (srv->d)
         srv->gate = mg_http_gate_new(lfd, srv->d);

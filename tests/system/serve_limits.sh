@@ -4,7 +4,8 @@
 # twice over as floats and doubles); 300 clients sending their request
 # heads a byte at a time do not keep others out (64 of them held every
 # connection of the server), and one of them is answered 408 when its
-# time is up (one that sent nothing is closed without a word); bytes no HTTP request begins with (a TLS hello, a NUL) are
+# time is up (one that sent nothing is closed without a word); clients
+# of one address that never read their answers leave room for others; bytes no HTTP request begins with (a TLS hello, a NUL) are
 # answered 400 at once (they waited a minute for nothing); out of file
 # descriptors, the server waits instead of spinning a core, and answers
 # once they are free.
@@ -78,6 +79,21 @@ assert got.startswith(b"HTTP/1.1 408 "), got[:80]
 silent.settimeout(30)
 assert silent.recv(4096) == b""
 for s in slow:
+    s.close()
+# 70 clients of one address (127.0.0.2) ask for a WAV and never read it:
+# another address is still answered (they held all 64 connections)
+greedy = []
+for i in range(70):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.bind(("127.0.0.2", 0))
+    s.connect(addr)
+    s.sendall(b"GET /files/ds/0/mix.wav HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    greedy.append(s)
+time.sleep(0.5)
+got = ask(b"GET /api/genres HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+assert got.startswith(b"HTTP/1.1 200 "), got[:80]
+for s in greedy:
     s.close()
 PYEOF
 kill $SPID
