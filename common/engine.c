@@ -542,7 +542,7 @@ produce(mg_engine *e, int64_t global_seed, const char *tmp, mg_row *row,
          * it above, since the final score averages both. */
         if (c->min_score > 0 && !mg_output_has_audio(c->output_mode) &&
             q.score < c->min_score) {
-            snprintf(why, sizeof why, "musicality %.3f below %.3f", q.score,
+            snprintf(why, sizeof why, "musicality %.6g below %.6g", q.score,
                      c->min_score);
             continue;
         }
@@ -578,7 +578,7 @@ produce(mg_engine *e, int64_t global_seed, const char *tmp, mg_row *row,
         }
         score = ascore >= 0 ? 0.5 * q.score + 0.5 * ascore : q.score;
         if (c->min_score > 0 && score < c->min_score) {
-            snprintf(why, sizeof why, "musicality %.3f below %.3f", score,
+            snprintf(why, sizeof why, "musicality %.6g below %.6g", score,
                      c->min_score);
             if (tmp) mg_dir_remove(tmp);
             continue;

@@ -271,6 +271,10 @@ for _ in range(3):
     assert generate(Config(**gate)).status == "failed"
 rows = open("killed/manifest.jsonl").read()
 assert rows.count("\n") == 3 and rows.count('"status":"failed"') == 1, rows
+# the reason names the gate as given ("below 1.000" for 0.99995)
+import re
+r = generate(Config(**dict(gate, min_musicality_score=0.99995, dataset_root="gate5")))
+assert r.status == "failed" and re.fullmatch(r"musicality 0\.\d+ below 0\.99995 \(after 1 attempt\)", r.error), r.error
 # made by a laxer run whose writer was then killed: complete, its last
 # row failed; an old such sample gets its ok row in the failed row's
 # place (it was appended: two rows for one index, which verify named)
