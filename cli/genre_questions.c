@@ -20,6 +20,7 @@
 
 #include "genre.h"
 #include "song.h"
+#include "utf8.h"
 #include "theory.h"
 
 static const char *const styles[] = {
@@ -169,6 +170,12 @@ p_text(const char *in, char *why, size_t n)
 {
     if (strlen(in) > 200) {
         snprintf(why, n, "at most 200 characters");
+        return NULL;
+    }
+    /* spec.json is UTF-8 (jansson refused the text, the line said no
+     * reason) */
+    if (!mg_utf8_valid(in)) {
+        snprintf(why, n, "not UTF-8 text");
         return NULL;
     }
     return json_string(in);
@@ -329,8 +336,15 @@ p_tags(const char *in, char *why, size_t n)
         return NULL;
     }
     json_t *a = json_array();
-    for (int i = 0; i < k; i++)
+    for (int i = 0; i < k; i++) {
+        /* a tag that is not UTF-8 was dropped without a word */
+        if (!mg_utf8_valid(it[i])) {
+            snprintf(why, n, "tag '%s' is not UTF-8 text", it[i]);
+            json_decref(a);
+            return NULL;
+        }
         json_array_append_new(a, json_string(it[i]));
+    }
     return a;
 }
 

@@ -177,5 +177,14 @@ grep -qx "musicgen genre new: --chord-matrix: longer than 2047 characters" bad.t
     die "a --description of 3000 characters accepted"
 grep -qx "musicgen genre new: --description: longer than 2047 characters" bad.txt || die "long flag: $(cat bad.txt)"
 [ ! -e g/cut ] || die "a refused genre was left behind"
+# text that is not UTF-8 (spec.json is): refused with the reason, not
+# an empty reason for the description, not a tag dropped without a word
+"$MG_BIN" genre new --genres-dir g --yes --name lat --description "$(printf 'caf\351')" 2>bad.txt &&
+    die "a Latin-1 --description accepted"
+LC_ALL=C grep -q "^musicgen genre new: --description .*: not UTF-8 text$" bad.txt || die "Latin-1 description: $(cat bad.txt)"
+"$MG_BIN" genre new --genres-dir g --yes --name lat --melody-tags "$(printf 'a l\351ger')" 2>bad.txt &&
+    die "a Latin-1 tag accepted"
+LC_ALL=C grep -q "is not UTF-8 text$" bad.txt || die "Latin-1 tag: $(cat bad.txt)"
+[ ! -e g/lat ] || die "a refused genre was left behind"
 "$MG_BIN" genre new --midi | grep -q " 38  snare" || die "--midi table"
 echo "wizard: re-asked a wrong value, wrote a genre that loads and generates"
