@@ -243,7 +243,9 @@ mg_cmd_generate(int argc, char **argv)
                    "  --http ADDR          a live status page and Prometheus "
                    "/metrics at ADDR\n"
                    "                       (HOST:PORT, e.g. 127.0.0.1:8081)"
-                   " while the run lasts\n\n%s",
+                   " while the run lasts;\n"
+                   "                       the command line only (not "
+                   "MUSICGEN_HTTP or --config)\n\n%s",
                    mg_config_options_help());
             free(rest);
             return 0;

@@ -85,3 +85,8 @@ wait_exit $GPID 60 || die "generate --http did not finish"
 [ $? -eq 2 ] || die "bad --http address not refused"
 grep -q "PORT in 0..65535" bad.txt || die "bad --http message: $(cat bad.txt)"
 [ ! -e bad/manifest.jsonl ] || die "a refused run wrote a manifest"
+# --http is the command line's alone: the help said every option could
+# come from MUSICGEN_<NAME> or a --config file (MUSICGEN_HTTP was ignored,
+# `http = ...` refused as unknown); it says so now
+"$MG_BIN" generate --help | grep -q "the command line only (not MUSICGEN_HTTP or --config)" ||
+    die "generate --help does not say --http is the command line's alone"
