@@ -44,11 +44,23 @@ mg_gm_class(int bank, int program, bool drums)
     return gm_classes[(program & 127) / 8];
 }
 
-static void
-copy_str(char *dst, size_t n, json_t *v)
+/* Field key of e, when a string, into dst[n]: one that does not fit is
+ * an error naming it (it was cut without a word: two fonts named alike
+ * for their first 63 bytes were one name in sample.json, and --fonts
+ * could not select either by the registry's name). */
+static int
+copy_str(char *dst, size_t n, json_t *e, const char *key, const char *where,
+         char *err, size_t errlen)
 {
-    if (json_is_string(v))
-        snprintf(dst, n, "%s", json_string_value(v));
+    json_t *v = json_object_get(e, key);
+
+    if (!json_is_string(v))
+        return 0;
+    if (json_string_length(v) >= n)
+        return mg_errf(err, errlen, "%s.%s: longer than %zu bytes", where,
+                       key, n - 1);
+    snprintf(dst, n, "%s", json_string_value(v));
+    return 0;
 }
 
 static char *
@@ -71,13 +83,15 @@ read_license(mg_font_info *f, json_t *e, const char *where, char *err,
 {
     json_t *x;
 
-    copy_str(f->license, sizeof f->license, json_object_get(e, "license"));
-    copy_str(f->license_class, sizeof f->license_class,
-             json_object_get(e, "license_class"));
-    copy_str(f->license_url, sizeof f->license_url,
-             json_object_get(e, "license_url"));
-    copy_str(f->debian_package, sizeof f->debian_package,
-             json_object_get(e, "debian_package"));
+    if (copy_str(f->license, sizeof f->license, e, "license", where, err,
+                 errlen) < 0 ||
+        copy_str(f->license_class, sizeof f->license_class, e,
+                 "license_class", where, err, errlen) < 0 ||
+        copy_str(f->license_url, sizeof f->license_url, e, "license_url",
+                 where, err, errlen) < 0 ||
+        copy_str(f->debian_package, sizeof f->debian_package, e,
+                 "debian_package", where, err, errlen) < 0)
+        return -1;
     free(f->copyright);
     free(f->attribution);
     free(f->note);
@@ -186,6 +200,11 @@ read_registry(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
         }
         if (!json_is_array(ls) || json_array_size(ls) == 0) {
             mg_errf(err, errlen, "%s.layers: need a non-empty array", where);
+            goto fail;
+        }
+        if (nm && strlen(nm) >= sizeof p->f[0].name) {
+            mg_errf(err, errlen, "%s.name: longer than %zu bytes", where,
+                    sizeof p->f[0].name - 1);
             goto fail;
         }
         if (nm && *nm && mg_pools_find(p, nm) >= 0) {
@@ -300,10 +319,10 @@ read_dropped(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
                     rc = -1;
                     break;
                 }
-                if (json_is_string(json_object_get(s, "name")))
-                    copy_str(f->name, sizeof f->name,
-                             json_object_get(s, "name"));
-                rc = read_license(f, s, side, err, errlen);
+                rc = copy_str(f->name, sizeof f->name, s, "name", side, err,
+                              errlen);
+                if (rc == 0)
+                    rc = read_license(f, s, side, err, errlen);
                 /* the layers it serves besides its directory's (one copy
                  * installed by download-assets for several pools) */
                 {

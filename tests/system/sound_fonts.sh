@@ -106,4 +106,21 @@ grep -q "TimGM6mb .*GPL-2.0-only .*copyleft .*yes" fonts.txt || { cat fonts.txt;
 [ ! -s out.txt ] && grep -qx "musicgen fonts: --fonts: no soundfont named 'FluidR3_GMX' in the registry (musicgen fonts lists them)" err.txt ||
     die "fonts --fonts FluidR3_GMX: $(cat err.txt)"
 "$MG_BIN" fonts --fonts TimGM6mb | grep -q "^\* *TimGM6mb " || die "fonts --fonts TimGM6mb: not marked"
+# a registry string longer than its field is one line naming it: a name
+# was cut at 63 bytes without a word (two fonts alike for their first 63
+# bytes were one name in sample.json; --fonts found neither by the
+# registry's name), a licence at 63, its URL at 255
+for kv in name:64 license:64 license_url:256 debian_package:64; do
+    k=${kv%%:*} n=${kv#*:}
+    mkdir -p long
+    "$PY" - "$MG_SRC/sf/registry.json" long/registry.json "$k" "$n" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["fonts"][1][sys.argv[3]] = "x" * int(sys.argv[4])
+json.dump(r, open(sys.argv[2], "w"))
+PYEOF
+    "$MG_BIN" fonts --sf-dir long >out.txt 2>err.txt && die "a $n-byte $k accepted"
+    grep -qx "musicgen fonts: long/registry.json: fonts\[1\].$k: longer than $((n - 1)) bytes" err.txt ||
+        die "a $n-byte $k: $(cat err.txt)"
+done
 exit 0
