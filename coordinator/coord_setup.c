@@ -456,8 +456,9 @@ range_only(mg_coord *c, const mg_ledger_run *have, const mg_ledger_run *want,
         snprintf(err, errlen, "the ledger %s holds the run of samples %"
                  PRIu64 "..%" PRIu64 ": starting at %" PRIu64 " would leave "
                  "samples %" PRIu64 "..%" PRIu64 " out (ask for --start %"
-                 PRIu64 " or --start %" PRIu64 " --count %" PRIu64 ")",
-                 c->o.ledger_path, s, e - 1, a, e, a - 1, e, s, b - s);
+                 PRIu64 " --count %" PRIu64 " or --start %" PRIu64
+                 " --count %" PRIu64 ")", c->o.ledger_path, s, e - 1, a, e,
+                 a - 1, e, b - e, s, b - s);
         return -1;
     }
     c->o.cfg.start = (int64_t)s;

@@ -713,6 +713,40 @@ mg_dsmanifest_next(mg_dsmanifest *m, json_t **row, long *lineno, char *err,
     return 0;
 }
 
+/* The finished samples on disk (whatever the manifest says: it may be
+ * gone, or an earlier run's, the run that made them killed before its
+ * end) must lie in the range too: a run without the tree's ledger left
+ * those outside it in no manifest, orphans to verify. */
+static int
+tree_range_check(const char *root, uint64_t start, uint64_t count,
+                 char *err, size_t errlen)
+{
+    char e2[300];
+    mg_dsread *r = mg_dsread_open(root, 0, e2, sizeof e2);
+    if (!r)
+        return 0;   /* none yet (or unreadable: the run says so) */
+    mg_dsample ds;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    while (mg_dsread_next(r, &ds, e2, sizeof e2) == 1)
+        if (ds.complete && !ds.misplaced && ds.index != MG_DSREAD_NOINDEX) {
+            if (ds.index < lo)
+                lo = ds.index;
+            hi = ds.index;   /* index order */
+        }
+    mg_dsread_destroy(&r);
+    if (lo == UINT64_MAX || (lo >= start && hi - start < count))
+        return 0;
+    uint64_t a = lo < start ? lo : start;
+    uint64_t b = hi + 1 > start + count ? hi + 1 : start + count;
+    return mg_errf(err, errlen, "--out %s holds another run: its "
+                   "finished samples %" PRIu64 "..%" PRIu64 " are not all "
+                   "within this run's samples %" PRIu64 "..%" PRIu64 " (a "
+                   "new run there would leave them out of its manifest); "
+                   "give --start %" PRIu64 " --count %" PRIu64 " with their "
+                   "run's seed and options, or another --out", root, lo, hi,
+                   start, start + count - 1, a, b - a);
+}
+
 int
 mg_dsmanifest_run_check(const char *root, int64_t global_seed,
                         uint64_t start, uint64_t count, char *rel,
@@ -723,8 +757,8 @@ mg_dsmanifest_run_check(const char *root, int64_t global_seed,
     if (rel && rellen)
         rel[0] = '\0';
     mg_dsmanifest *m = mg_dsmanifest_open(root, e2, sizeof e2);
-    if (!m)
-        return 0;   /* none (or unreadable: verify says so, not a run) */
+    if (!m)   /* none (or unreadable: verify says so, not a run) */
+        return tree_range_check(root, start, count, err, errlen);
     json_t *row;
     long line;
     int got, rc = 0;
@@ -766,5 +800,5 @@ mg_dsmanifest_run_check(const char *root, int64_t global_seed,
                          "--out", root, line, idx, have, want, global_seed);
     }
     mg_dsmanifest_destroy(&m);
-    return rc;
+    return rc ? rc : tree_range_check(root, start, count, err, errlen);
 }

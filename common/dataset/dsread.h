@@ -141,7 +141,8 @@ int mg_dsmanifest_next(mg_dsmanifest *m, json_t **row, long *lineno,
  * coordinator ledger, or generate's ledger gone) rewrites it from its own
  * rows: over another run's tree that dropped every row of it. Its first
  * "ok" row must carry the seed this run derives for its index, and no
- * row may lie outside the range. 0 (no manifest, or this run's; rel, if
+ * row - nor any finished sample on disk (a manifest gone, or older than
+ * the samples) - may lie outside the range. 0 (no manifest, or this run's; rel, if
  * not NULL, then holds the first ok row's path, or "", and *index its
  * index), or -1 with err ("--out ROOT holds another run: ..."). */
 int mg_dsmanifest_run_check(const char *root, int64_t global_seed,

@@ -60,7 +60,7 @@ refuse() {
     [ "$(find ds -type f | sort | xargs cat | sha256sum)" = "$sum" ] ||
         die "a refused run ($*) changed the tree"
 }
-want="starting at 150 would leave samples 140..149 out (ask for --start 140 or --start 0 --count 160)"
+want="starting at 150 would leave samples 140..149 out (ask for --start 140 --count 20 or --start 0 --count 160)"
 refuse --start 150 --count 10
 want="holds a different run (seed: ledger has 3, asked for 4"
 "$MG_BIN" generate --seed 4 --output-mode midi-only --shard-width 2 --count 200 \
@@ -122,6 +122,30 @@ grep -q "lists sample 6, outside this run's samples 0..5" nl.log || die "no rang
 "$MG_BIN" generate --seed 9 --count 6 --out noledger --output-mode midi-only 2> nl.log &&
     die "a smaller run over a tree without its ledger accepted"
 cmp -s noledger/manifest.jsonl nl-before.jsonl || die "the smaller run changed the manifest"
+# the manifest gone too, or older than the samples (a grown run killed
+# before its end): the samples on disk past the run's range were left in
+# no manifest, orphans to verify, and LICENSES.md did not cover them
+for cut in "rm nl4/manifest.jsonl" "sed -i 6q nl4/manifest.jsonl"; do
+    for who in generate coordinator; do
+        rm -rf nl4 && cp -R noledger nl4 && rm -rf nl4/.musicgen && $cut
+        find nl4 -type f | sort | xargs cat | sha256sum > nl4.sum
+        if [ $who = generate ]; then
+            "$MG_BIN" generate --seed 9 --count 6 --out nl4 \
+                --output-mode midi-only 2> nl4.log
+        else
+            timeout 60 "$MG_BIN" coordinator --seed 9 --count 6 --out nl4 \
+                --ledger nl4.sqlite --bind 'tcp://127.0.0.1:*' \
+                --output-mode midi-only 2> nl4.log
+        fi && die "$who over samples past its range ($cut) accepted"
+        rm -f nl4.sqlite
+        grep -qx "musicgen $who: --out nl4 holds another run: its finished samples 0..11 are not all within this run's samples 0..5 (a new run there would leave them out of its manifest); give --start 0 --count 12 with their run's seed and options, or another --out" nl4.log ||
+            die "$who, samples past its range ($cut): $(cat nl4.log)"
+        [ "$(find nl4 -type f | sort | xargs cat | sha256sum)" = "$(cat nl4.sum)" ] ||
+            die "$who over samples past its range ($cut) changed the tree"
+    done
+done
+"$MG_BIN" generate --seed 9 --count 12 --out nl4 --output-mode midi-only -q &&
+    check_run nl4 9 12 || die "the tree's own range refused"
 "$MG_BIN" generate --seed 9 --count 12 --out noledger --output-mode midi-only -q ||
     die "its own seed refused"
 check_run noledger 9 12 || die "the run resumed without its ledger"
