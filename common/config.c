@@ -957,8 +957,17 @@ mg_config_json_diff(const char *a, const char *b, const char *fmt,
             if ((pass && w) || (w && json_equal(v, w)) ||
                 key_skipped(skip, k))
                 continue;
-            char *x = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-            char *y = w ? json_dumps(w, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+            /* reals as given (0.7, not 0.69999999999999996), unless
+             * only the last digits tell the two apart */
+            size_t f = JSON_COMPACT | JSON_ENCODE_ANY;
+            char *x = json_dumps(v, f | JSON_REAL_PRECISION(15));
+            char *y = w ? json_dumps(w, f | JSON_REAL_PRECISION(15)) : NULL;
+            if (x && y && !strcmp(x, y)) {
+                free(x);
+                free(y);
+                x = json_dumps(v, f);
+                y = json_dumps(w, f);
+            }
             const char *va = pass ? "none" : x ? x : "?";
             const char *vb = pass ? (x ? x : "?") : y ? y : "none";
             size_t l = strlen(out);

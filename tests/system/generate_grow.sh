@@ -68,6 +68,10 @@ want="holds a different run (seed: ledger has 3, asked for 4"
 grep -q "$want" ref.log || die "another seed: $(cat ref.log)"
 want="holds a different run (count: ledger has 140, asked for 200; max_attempts: ledger has 1, asked for 2);"
 refuse --count 200 --max-attempts 2
+# reals as given, not as doubles print at 17 digits
+# ([0.80000000000000004,...])
+want="holds a different run (split: ledger has \\[0.8,0.1,0.1\\], asked for \\[0.7,0.2,0.1\\]);"
+refuse --count 140 --split 0.7,0.2,0.1
 # a flat tree, grown
 "$MG_BIN" generate --seed 3 --output-mode midi-only --count 3 --out flat -q || die "flat 3"
 "$MG_BIN" generate --seed 3 --output-mode midi-only --count 8 --out flat -q || die "flat 8"

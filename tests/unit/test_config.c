@@ -255,6 +255,16 @@ json_diff_names_each_key(void **state)
     assert_string_equal(d, "");
     assert_int_equal(mg_config_json_diff("{", "{}", "%s%s%s", NULL, d,
                                          sizeof d), -1);
+    /* reals as a user gives them; 17 digits only where 15 tell none
+     * apart */
+    assert_int_equal(mg_config_json_diff("{\"s\":[0.8,0.1]}",
+                                         "{\"s\":[0.7,0.2]}", "%s: %s -> %s",
+                                         NULL, d, sizeof d), 1);
+    assert_string_equal(d, "s: [0.8,0.1] -> [0.7,0.2]");
+    assert_int_equal(mg_config_json_diff("{\"s\":0.1}",
+                                         "{\"s\":0.10000000000000002}",
+                                         "%s: %s -> %s", NULL, d, sizeof d), 1);
+    assert_string_equal(d, "s: 0.10000000000000001 -> 0.10000000000000002");
 }
 
 static void
