@@ -266,6 +266,12 @@ musicgen_generate_batch(const musicgen_config *c, musicgen_batch_result *r,
         mgapi_seterr(err, errlen, "%s", lkerr);
         return -1;
     }
+    /* the temporary directories a killed batch (kill -9, a second
+     * Ctrl-C) or generate() left: those of writers provably gone go, as
+     * `musicgen generate` sweeps them (the re-run completed the tree and
+     * verify still named them, half-written, for ever) */
+    mg_sampledir_sweep(c->cfg.out_dir, (long long)time(NULL), MG_TMP_STALE_S,
+                       NULL, NULL);
     memset(&b, 0, sizeof b);
     b.c = c;
     b.count = (uint64_t)c->cfg.count;

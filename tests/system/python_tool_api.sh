@@ -354,6 +354,22 @@ b = generate_batch(cfg)
 assert (b.succeeded, b.skipped) == (12 - len(made), len(made)), (b.succeeded, b.skipped)
 PYEOF
 "$MG_BIN" verify intr_batch > vib.txt || die "intr_batch is not whole: $(cat vib.txt)"
+# a batch killed (kill -9, a second Ctrl-C) leaves the temporary directory
+# of its sample in hand: the next batch removes it, its writer being gone,
+# as `musicgen generate` does (the re-run completed the tree and verify
+# named the .tmp-* directory, half-written, for ever)
+"$PY" - <<'PYEOF' || die "a dead batch writer's temporary directory"
+import os, socket, subprocess
+from musicgen import generate_batch, Config
+cfg = Config(global_seed=4, count=3, workers=1, dataset_root="dead_tmp", output_mode="midi-only")
+generate_batch(cfg)
+host = "".join(c if c.isalnum() or c in "._" else "_" for c in socket.gethostname()[:40])
+gone = subprocess.Popen(["true"]); gone.wait()      # a pid no writer has
+os.makedirs("dead_tmp/.tmp-000001-%s-%d/midi" % (host, gone.pid))
+assert generate_batch(cfg).skipped == 3
+assert not [d for d in os.listdir("dead_tmp") if d.startswith(".tmp-")], os.listdir("dead_tmp")
+PYEOF
+"$MG_BIN" verify dead_tmp > vdt.txt || die "dead_tmp is not whole: $(cat vdt.txt)"
 # an Engine or a Plan used after close() says so (an Engine raised
 # MusicgenError with no words, a Plan said every song lasts 0 seconds)
 "$PY" - <<'PYEOF' || die "a closed Engine or Plan"
