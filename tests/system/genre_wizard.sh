@@ -186,5 +186,12 @@ LC_ALL=C grep -q "^musicgen genre new: --description .*: not UTF-8 text$" bad.tx
     die "a Latin-1 tag accepted"
 LC_ALL=C grep -q "is not UTF-8 text$" bad.txt || die "Latin-1 tag: $(cat bad.txt)"
 [ ! -e g/lat ] || die "a refused genre was left behind"
+# a tag longer than the loader's 31 characters: refused at its question
+# (it was refused by the loader after every other one)
+"$MG_BIN" genre new --genres-dir g --yes --name longtag --beat-tags "$(printf '%040d' 0)" 2>bad.txt &&
+    die "a tag of 40 characters accepted"
+grep -qx "musicgen genre new: --beat-tags '0*': tag '0*\.\.\.' is longer than 31 characters" bad.txt ||
+    die "long tag: $(cat bad.txt)"
+[ ! -e g/longtag ] || die "a refused genre was left behind"
 "$MG_BIN" genre new --midi | grep -q " 38  snare" || die "--midi table"
 echo "wizard: re-asked a wrong value, wrote a genre that loads and generates"
