@@ -22,6 +22,7 @@
 
 #include "errmsg.h"
 #include "rfile.h"
+#include "utf8.h"
 
 struct mg_pools {
     int n;
@@ -303,9 +304,20 @@ read_dropped(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
                 rc = mg_errf(err, errlen, "%s: out of memory", dir);
                 break;
             }
+            /* its name and path go into every sample.json (JSON: UTF-8);
+             * jansson refused them and the sample lost both, failing
+             * verify's schema */
+            if (!mg_utf8_valid(names[j])) {
+                rc = mg_errf(err, errlen, "%s/%s: a soundfont's file name "
+                             "must be UTF-8 text (samples record it): "
+                             "rename it", dir, names[j]);
+                break;
+            }
             snprintf(rel, sizeof rel, "%s/%s", mg_layer_name(l), names[j]);
             snprintf(nm, sizeof nm, "%.*s", (int)strlen(names[j]) - 4,
                      names[j]);
+            while (!mg_utf8_valid(nm)) /* cut inside a character */
+                nm[strlen(nm) - 1] = 0;
             f = add_font(p, sf_dir, rel, nm, true, err, errlen);
             if (!f) {
                 rc = -1;

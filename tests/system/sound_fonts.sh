@@ -123,4 +123,15 @@ PYEOF
     grep -qx "musicgen fonts: long/registry.json: fonts\[1\].$k: longer than $((n - 1)) bytes" err.txt ||
         die "a $n-byte $k: $(cat err.txt)"
 done
+# a font dropped into a pool under a file name that is not UTF-8: refused,
+# naming it (its name and path went missing from every sample.json that
+# used it, which then failed verify's schema)
+rm -rf sfnu && cp -R "$MG_SRC/sf" sfnu && mkdir -p sfnu/melody &&
+    ln -s /usr/share/sounds/sf2/TimGM6mb.sf2 "sfnu/melody/$(printf 't\377').sf2"
+"$MG_BIN" fonts --sf-dir sfnu >out.txt 2>err.txt && die "fonts with a non-UTF-8 font name"
+LC_ALL=C grep -q "^musicgen fonts: sfnu/melody/t.*\.sf2: a soundfont's file name must be UTF-8 text" err.txt ||
+    die "fonts with a non-UTF-8 font name: $(cat err.txt)"
+"$MG_BIN" generate --seed 1 --count 1 --out nu --sf-dir sfnu --output-mode midi-only --accept-license -q 2>err.txt &&
+    die "generate with a non-UTF-8 font name"
+[ ! -e nu/000000/sample.json ] || die "a sample was written without its font's name"
 exit 0
