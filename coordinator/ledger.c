@@ -130,7 +130,7 @@ not_ours(mg_ledger *l, const char *path, char *err, size_t errlen)
         return fail(err, errlen, "reading schema version", l->db);
     bool tables = false;
     sqlite3_stmt *s;
-    if (v == 0 && !l->ro &&
+    if (v == 0 &&
         !sqlite3_prepare_v2(l->db, "SELECT 1 FROM sqlite_master LIMIT 1", -1,
                             &s, NULL)) {
         tables = sqlite3_step(s) == SQLITE_ROW;
@@ -173,6 +173,23 @@ migrate(mg_ledger *l, char *err, size_t errlen)
     return 0;
 }
 
+/* Is path an SQLite database in WAL mode (its header's read and write
+ * versions 2)? Only such a file is opened read-write to be read (see
+ * open_db): one in rollback mode with a hot journal would be rolled back,
+ * a write to a file that may be another program's. */
+static bool
+wal_mode(const char *path)
+{
+    unsigned char h[20];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    bool ok = fread(h, 1, sizeof h, f) == sizeof h &&
+              !memcmp(h, "SQLite format 3", 16) && h[18] == 2 && h[19] == 2;
+    fclose(f);
+    return ok;
+}
+
 static mg_ledger *
 open_db(const char *path, bool ro, char *err, size_t errlen)
 {
@@ -193,7 +210,7 @@ open_db(const char *path, bool ro, char *err, size_t errlen)
      * file cannot be written. */
     char wal[4200];
     snprintf(wal, sizeof wal, "%s-wal", path);
-    if (ro && access(wal, F_OK) && errno == ENOENT)
+    if (ro && wal_mode(path) && access(wal, F_OK) && errno == ENOENT)
         flags = SQLITE_OPEN_READWRITE;
     if (sqlite3_open_v2(path, &l->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "ledger %s: %s", path,
