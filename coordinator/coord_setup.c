@@ -98,6 +98,9 @@ typedef struct {
     int nrej;
     uint64_t *filtered;                      /* gone into one of them */
     size_t nf, capf;
+    const volatile sig_atomic_t *stop;       /* Ctrl-C */
+    uint64_t seen;
+    const char *fault;                       /* why it stopped early */
 } verify_ctx;
 
 /* Append index to a growing array; 0, or 1 when out of memory. */
@@ -129,11 +132,10 @@ verify_open(verify_ctx *v, const char *dir)
     v->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* One row: 0, or 1 when out of memory. */
 static int
-verify_row(const mg_row *row, const char *wrote_at, void *ud)
+verify_one(verify_ctx *v, const mg_row *row)
 {
-    verify_ctx *v = ud;
-    (void)wrote_at;
     if (row->status != MG_ROW_OK)
         return 0;
     v->rows++;
@@ -165,6 +167,21 @@ verify_row(const mg_row *row, const char *wrote_at, void *ud)
     return index_push(&v->gone, &v->n, &v->cap, row->index);
 }
 
+/* The ledger's callback: a row's check, and where to stop early (the
+ * ledger stops at a non-zero answer and says nothing: the reason is
+ * v->fault) - out of memory, or a Ctrl-C (a million rows take seconds) */
+static int
+verify_row(const mg_row *row, const char *wrote_at, void *ud)
+{
+    verify_ctx *v = ud;
+    (void)wrote_at;
+    if (verify_one(v, row))
+        v->fault = "out of memory";
+    else if (!(++v->seen & 4095) && v->stop && *v->stop)
+        v->fault = "interrupted";
+    return v->fault != NULL;
+}
+
 /* *rows: the ledger's done rows whose sample is on disk */
 static int
 verify_disk(mg_coord *c, uint64_t *rows, char *err, size_t errlen)
@@ -176,7 +193,12 @@ verify_disk(mg_coord *c, uint64_t *rows, char *err, size_t errlen)
     v.nrej = mg_dsfilter_reject_dirs(v.root, v.rej,
                                      MG_DSFILTER_MAX_REJECT_DIRS);
     int64_t t0 = mg_mono_ms();
+    v.stop = c->o.stop;
     int rc = mg_ledger_foreach_row(c->ledger, verify_row, &v, err, errlen);
+    if (rc == 0 && v.fault) {
+        snprintf(err, errlen, "disk check: %s", v.fault);
+        rc = -1;
+    }
     if (v.dfd >= 0)
         close(v.dfd);
     for (int i = 0; i < v.nrej; i++)
