@@ -98,6 +98,39 @@ parse(const char *cmd, mg_config *cfg, int argc, char **argv,
     return 0;
 }
 
+/* --workers is generate's (the processes it forks): the coordinator
+ * makes no samples, and a worker's processes are --jobs. Their --help
+ * listed it with the generation options ("worker processes (default:
+ * one per core)") and the command line's was taken without a word, the
+ * run then made by one job. Refused there, naming what to give; from
+ * the environment or a config file shared with generate it is ignored. */
+static int
+no_workers(const char *cmd, int argc, char **argv, const char *instead)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--workers") || !strcmp(argv[i], "-w") ||
+            !strncmp(argv[i], "--workers=", 10)) {
+            fprintf(stderr, "musicgen %s: --workers is generate's (the "
+                    "processes it forks); %s\n", cmd, instead);
+            return -1;
+        }
+    return 0;
+}
+
+/* The generation options' help, less --workers (no_workers) */
+static void
+options_help(void)
+{
+    const char *t = mg_config_options_help();
+    for (const char *e; *t; t = e + 1) {
+        e = strchr(t, '\n');
+        if (!e)
+            e = t + strlen(t) - 1;
+        if (!strstr(t, "--workers ") || strstr(t, "--workers ") > e)
+            fwrite(t, 1, (size_t)(e - t + 1), stdout);
+    }
+}
+
 /* ---- a resume without --seed ---- */
 
 void
@@ -161,14 +194,17 @@ mg_cmd_coordinator(int argc, char **argv)
     mg_coord_opts_defaults(&o);
     char **rest;
     int nrest, rc = 2;
-    if (parse("coordinator", &o.cfg, argc, argv, extra, &rest, &nrest))
+    if (no_workers("coordinator", argc, argv, "the coordinator makes no "
+                   "samples: give each worker --jobs J") ||
+        parse("coordinator", &o.cfg, argc, argv, extra, &rest, &nrest))
         return 2;
     const char *ledger = NULL, *bind = "tcp://*:5555", *v;
     args a = {rest, nrest, 0};
     for (; a.i < a.n; a.i++) {
         long x;
         if (take_flag(&a, "help") || !strcmp(rest[a.i], "-h")) {
-            printf("%s%s", coord_usage, mg_config_options_help());
+            fputs(coord_usage, stdout);
+            options_help();
             free(rest);
             return 0;
         } else if (take(&a, "ledger", &v)) {
@@ -356,14 +392,16 @@ mg_cmd_worker(int argc, char **argv)
     j.size = env_int("SLURM_ARRAY_TASK_COUNT", -1);
     char **rest;
     int nrest, rc = 2;
-    if (parse("worker", &j.o.cfg, argc, argv, extra, &rest, &nrest))
+    if (no_workers("worker", argc, argv, "a worker's are --jobs J") ||
+        parse("worker", &j.o.cfg, argc, argv, extra, &rest, &nrest))
         return 2;
     const char *v;
     args a = {rest, nrest, 0};
     for (; a.i < a.n; a.i++) {
         long x;
         if (take_flag(&a, "help") || !strcmp(rest[a.i], "-h")) {
-            printf("%s%s", worker_usage, mg_config_options_help());
+            fputs(worker_usage, stdout);
+            options_help();
             free(rest);
             return 0;
         } else if (take_flag(&a, "static")) {

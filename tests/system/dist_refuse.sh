@@ -8,6 +8,8 @@
 # does not hold. A second coordinator on the live one's ledger is refused
 # by any name of it (a symlink, a hard link), one on its --out leaves no
 # ledger behind, and a ledger that is no regular file is refused naming it.
+# --workers (generate's) on a worker's or coordinator's command line is
+# refused naming --jobs.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 start_coord coord.log --seed 1 --count 20 --out ds --ledger led.sqlite \
@@ -97,4 +99,23 @@ timeout 8 "$MG_BIN" worker --connect tcp://127.0.0.1:1 --out ds \
 rc=$?
 [ $rc -eq 3 ] && grep -q "^musicgen worker: no coordinator at tcp://127.0.0.1:1 for 1 s; giving up" idle.log ||
     die "--idle-timeout 1 with no coordinator: exit $rc, $(cat idle.log)"
+# --workers is generate's: the coordinator's and worker's --help listed
+# it, and the command line's was taken without a word (a worker of one
+# job); refused naming what to give, ignored from the environment (a
+# setting shared with generate)
+for cmd in "worker --connect tcp://127.0.0.1:1 --out ds --workers 4|a worker's are --jobs J" \
+           "worker -w 4 --connect tcp://127.0.0.1:1 --out ds|a worker's are --jobs J" \
+           "coordinator --seed 1 --workers=4 --ledger wl.sqlite --out wl|the coordinator makes no samples: give each worker --jobs J"; do
+    # shellcheck disable=SC2086
+    timeout 20 "$MG_BIN" ${cmd%%|*} 2> w.log
+    rc=$?
+    [ $rc -eq 2 ] && grep -qx "musicgen ${cmd%% *}: --workers is generate's (the processes it forks); ${cmd#*|}" w.log ||
+        die "${cmd%%|*}: exit $rc, $(cat w.log)"
+    "$MG_BIN" ${cmd%% *} --help | grep -q -- "--workers" &&
+        die "${cmd%% *} --help lists --workers"
+done
+[ ! -e wl ] && [ ! -e wl.sqlite ] || die "a refused coordinator left its ledger or root"
+MUSICGEN_WORKERS=4 timeout 8 "$MG_BIN" worker --connect tcp://127.0.0.1:1 \
+    --out ds --idle-timeout 1 2> w.log
+[ $? -eq 3 ] || die "MUSICGEN_WORKERS refused by the worker: $(cat w.log)"
 echo "refusals ok"
