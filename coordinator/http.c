@@ -212,7 +212,7 @@ listen_on(const struct sockaddr_in *sa)
         return -1;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
         bind(fd, (const struct sockaddr *)sa, sizeof *sa) ||
-        listen(fd, 64)) {
+        listen(fd, SOMAXCONN)) {
         int e = errno;
         close(fd);
         errno = e;
