@@ -232,10 +232,25 @@ read_registry(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
             }
             f->layers |= 1u << l;
         }
+        /* tags past the 16th were dropped without a word, and the
+         * shipped FluidR3_GM's "808" and "electronic_drums" (the
+         * electronic and hip-hop beats' tags) and OPL3_FM_128M's
+         * "synth_bass" and "synth_pad" steered nothing */
+        if (tg && (!json_is_array(tg) ||
+                   json_array_size(tg) > MG_FONT_MAX_TAGS)) {
+            mg_errf(err, errlen, "%s.tags: need a list of at most %d "
+                    "strings", where, MG_FONT_MAX_TAGS);
+            goto fail;
+        }
         json_array_foreach(tg, j, x) {
-            if (json_is_string(x) && f->ntags < MG_FONT_MAX_TAGS)
-                snprintf(f->tags[f->ntags++], 32, "%s",
-                         json_string_value(x));
+            if (!json_is_string(x) ||
+                json_string_length(x) >= sizeof f->tags[0]) {
+                mg_errf(err, errlen, "%s.tags[%zu]: need a string of at "
+                        "most %zu bytes", where, j, sizeof f->tags[0] - 1);
+                goto fail;
+            }
+            snprintf(f->tags[f->ntags++], sizeof f->tags[0], "%s",
+                     json_string_value(x));
         }
         if (w && (!json_is_number(w) || json_number_value(w) <= 0)) {
             mg_errf(err, errlen, "%s.weight: need a positive number", where);

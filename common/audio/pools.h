@@ -28,7 +28,7 @@
 #include "song.h"
 
 #define MG_POOLS_MAX 64
-#define MG_FONT_MAX_TAGS 16
+#define MG_FONT_MAX_TAGS 64
 #define MG_FONT_MAX_KITS 64
 
 typedef struct {

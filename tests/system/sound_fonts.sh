@@ -134,4 +134,37 @@ LC_ALL=C grep -q "^musicgen fonts: sfnu/melody/t.*\.sf2: a soundfont's file name
 "$MG_BIN" generate --seed 1 --count 1 --out nu --sf-dir sfnu --output-mode midi-only --accept-license -q 2>err.txt &&
     die "generate with a non-UTF-8 font name"
 [ ! -e nu/000000/sample.json ] || die "a sample was written without its font's name"
+# tags: every one counts in the draw (past the 16th they were dropped:
+# the shipped FluidR3_GM's "808" and "electronic_drums" steered nothing),
+# so their order in the registry changes no draw; more than 64, or one
+# longer than 31 bytes, is one line
+"$PY" - "$MG_SRC/sf/registry.json" <<'PYEOF'
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+for d, edit in (("rev", lambda f: f["tags"].reverse()),
+                ("many", lambda f: f.update(tags=["t%d" % i for i in range(65)])),
+                ("longtag", lambda f: f["tags"].append("x" * 32))):
+    os.makedirs(d, exist_ok=True)
+    q = json.loads(json.dumps(r))
+    for f in q["fonts"]:
+        if f.get("tags"):
+            edit(f)
+            if d != "rev":
+                break
+    json.dump(q, open(d + "/registry.json", "w"))
+PYEOF
+cp "$MG_SRC/sf/fx.json" "$MG_SRC/sf/mix.json" rev/
+for d in "$MG_SRC/sf" rev; do
+    "$MG_BIN" generate --seed 42 --count 8 -g electronic --out "tags-${d##*/}" \
+        --sf-dir "$d" --output-mode midi-only --workers 1 -q || die "generate --sf-dir $d"
+done
+for f in tags-sf/0*/sample.json; do
+    cmp -s "$f" "tags-rev/${f#tags-sf/}" || die "the registry's tag order changed $f"
+done
+"$MG_BIN" fonts --sf-dir many >out.txt 2>err.txt && die "65 tags accepted"
+grep -qx "musicgen fonts: many/registry.json: fonts\[0\].tags: need a list of at most 64 strings" err.txt ||
+    die "65 tags: $(cat err.txt)"
+"$MG_BIN" fonts --sf-dir longtag >out.txt 2>err.txt && die "a 32-byte tag accepted"
+grep -qx "musicgen fonts: longtag/registry.json: fonts\[0\].tags\[[0-9]*\]: need a string of at most 31 bytes" err.txt ||
+    die "a 32-byte tag: $(cat err.txt)"
 exit 0
