@@ -524,6 +524,39 @@ layer_set(mg_config *c, layer_state *ls, const char *key, const char *v,
 /* A config file is read whole (it is small: MG_CONFIG_MAX_BYTES), so a line
  * of any length is one line; a NUL byte is refused rather than cutting the
  * line where C strings would. */
+/* A config file's value, from just after its '=': blanks around it
+ * trimmed, a '#' comment cut; or, in matching quotes ("./my ds",
+ * 'a#b'), what is between them as written (out = "./ds" made a
+ * directory named '"' holding 'ds"'). 0 and *val; -1 and *val the
+ * problem's words. */
+static int
+config_value(char *v, char **val)
+{
+    while (isspace((unsigned char)*v))
+        v++;
+    if (*v != '"' && *v != '\'') {
+        char *hash = strchr(v, '#');
+        if (hash) *hash = 0;
+        *val = trim(v);
+        return 0;
+    }
+    char *close = strchr(v + 1, *v);
+    if (!close) {
+        *val = "no closing quote";
+        return -1;
+    }
+    char *rest = close + 1;
+    while (isspace((unsigned char)*rest))
+        rest++;
+    if (*rest && *rest != '#') {
+        *val = "text after the closing quote";
+        return -1;
+    }
+    *close = 0;
+    *val = v + 1;
+    return 0;
+}
+
 int
 mg_config_load_file(mg_config *c, const char *path, char *err, size_t errlen)
 {
@@ -547,17 +580,25 @@ mg_config_load_file(mg_config *c, const char *path, char *err, size_t errlen)
             break;
         }
         *eol = 0;
+        /* '#' starts a comment, but inside a quoted value */
+        char *eq = strchr(line, '=');
         char *hash = strchr(line, '#');
-        if (hash) *hash = 0;
-        char *s = trim(line);
-        if (!*s) continue;
-        char *eq = strchr(s, '=');
-        char *key = s, *val = NULL;
+        if (hash && (!eq || hash < eq)) {
+            *hash = 0;
+            eq = NULL;
+        }
+        char *key = line, *val = NULL;
         if (eq) {
             *eq = 0;
-            key = trim(s);
-            val = trim(eq + 1);
+            if (config_value(eq + 1, &val)) {
+                rc = mg_errf(err, errlen, "%s:%d: %s: %s", path, lineno,
+                             trim(line), val);
+                break;
+            }
         }
+        char *s = trim(key);
+        if (!*s && !eq) continue;
+        key = s;
         if (!strcmp(key, "config") || (!eq && !mg_config_is_flag(key))) {
             if (!find_option(key) || !strcmp(key, "config"))
                 rc = mg_errf(err, errlen, "%s:%d: unknown option '%.64s%s'",

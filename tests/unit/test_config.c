@@ -134,6 +134,43 @@ config_file_with_bom_and_crlf_reads(void **state)
     remove(path);
 }
 
+/* A quoted value is what is between the quotes: out = "./my ds" made a
+ * directory named '"' holding 'my ds"', and seed = "5" was refused. A
+ * '#' inside the quotes is no comment; an unclosed quote or text after
+ * the closing one is refused, naming the line and the option. */
+static void
+config_file_values_in_quotes(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mgcfgXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "seed = \"5\"   # the seed\r\nout = './my #1 ds'\n"
+               "genre=\" jazz, latin \"\ncount = 3 # three\n");
+    fclose(f);
+    char *argv[] = {"generate", "--config", path};
+    mg_config c;
+    char err[512];
+    assert_int_equal(parse(&c, err, 3, argv), 0);
+    assert_int_equal(c.global_seed, 5);
+    assert_string_equal(c.out_dir, "./my #1 ds");
+    assert_int_equal(c.ngenres, 2);
+    assert_int_equal(c.count, 3);
+    const char *bad[][2] = {
+        {"out = \"./ds\n", ":1: out: no closing quote"},
+        {"count = 3\nout = \"a\" b\n", ":2: out: text after the closing quote"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        f = fopen(path, "w");
+        fputs(bad[i][0], f);
+        fclose(f);
+        assert_int_equal(parse(&c, err, 3, argv), -1);
+        assert_non_null(strstr(err, bad[i][1]));
+    }
+    remove(path);
+}
+
 static void
 bad_values_give_one_line_errors(void **state)
 {
@@ -319,6 +356,7 @@ main(void)
         cmocka_unit_test(precedence_file_env_cli),
         cmocka_unit_test(flags_take_true_or_false_in_files_and_env),
         cmocka_unit_test(config_file_with_bom_and_crlf_reads),
+        cmocka_unit_test(config_file_values_in_quotes),
         cmocka_unit_test(bad_values_give_one_line_errors),
         cmocka_unit_test(lists_take_blanks_around_items),
         cmocka_unit_test(extra_options_pass_through),
