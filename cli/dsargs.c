@@ -75,6 +75,14 @@ mg_dsargs_next(mg_dsargs *a)
                     return -1;
                 }
                 a->val = a->argv[++a->i];
+                /* an unset shell variable: no option takes "" (it was
+                 * read as a path, "--plot : No such file ...") */
+                if (!*a->val) {
+                    fprintf(stderr, "musicgen %s: %s is an empty value "
+                            "(try --help)\n", a->cmd, s);
+                    a->rc = 2;
+                    return -1;
+                }
             }
             return 1;
         }

@@ -2,7 +2,7 @@
  * dsargs — the arguments the dataset commands (`verify`, `score`,
  * `filter`, `stats`) have in common: one ROOT, --help/-h, -q/--quiet
  * where the command has it, and one line for a stray option, a second
- * ROOT or an option without its value. Each command handles only its
+ * ROOT or an option without its value (or with an empty one). Each command handles only its
  * own options:
  *
  *     mg_dsargs a;

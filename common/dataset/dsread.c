@@ -293,6 +293,9 @@ mg_dsread_root_check(const char *root, struct stat *st, char *err,
     struct stat own;
     if (!st)
         st = &own;
+    /* "musicgen verify $DS" with DS unset said ": No such file ..." */
+    if (!*root)
+        return mg_errf(err, errlen, "the dataset ROOT is an empty name");
     if (stat(root, st))
         return mg_errf(err, errlen, "%s: %s", root, strerror(errno));
     if (!S_ISDIR(st->st_mode))

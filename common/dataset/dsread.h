@@ -83,7 +83,7 @@ typedef struct {
 
 /* 0 when ROOT is a directory (its stat in *st, when st is given); else -1
  * and "ROOT: <why>" (missing, unreadable, not a directory: the reason,
- * never a guess). Every command reading or changing a tree checks its
+ * never a guess; an empty ROOT is named as such). Every command reading or changing a tree checks its
  * ROOT with this first. */
 struct stat;
 int mg_dsread_root_check(const char *root, struct stat *st, char *err,

@@ -120,6 +120,14 @@ expect_error "filter: nope: No such file or directory" "$MG_BIN" filter nope --m
 expect_error "score: nope: No such file or directory" "$MG_BIN" score nope
 expect_error "licenses: nope: No such file or directory" "$MG_BIN" licenses nope
 expect_error "clean: nope: No such file or directory" "$MG_BIN" clean --out nope --failed
+# an empty ROOT or option value (a shell variable left unset) is named as
+# such: it read ": No such file or directory" or "--plot : No such ..."
+for c in verify stats score licenses index-midi; do
+    expect_error "$c: the dataset ROOT is an empty name" "$MG_BIN" $c ""
+done
+expect_error "filter: the dataset ROOT is an empty name" "$MG_BIN" filter "" --min-score 0.5
+expect_error "stats: --plot is an empty value" "$MG_BIN" stats ds --plot ""
+expect_error "verify: --schema is an empty value" "$MG_BIN" verify ds --schema ""
 
 # standard output that cannot be written (a full disk): one line naming
 # it and a failure exit, never a report lost under status 0 (stdio wrote
