@@ -1,14 +1,15 @@
 # serve_limits — `musicgen serve` against a demanding or hostile client,
 # over real sockets (no browser): a big sample's tar and spectrogram cost
 # the server little memory (they were built whole in memory, the WAV read
-# twice over as floats and doubles); 300 clients sending their request
-# heads a byte at a time do not keep others out (64 of them held every
-# connection of the server), and one of them is answered 408 when its
-# time is up (one that sent nothing is closed without a word); clients
-# of one address that never read their answers leave room for others; bytes no HTTP request begins with (a TLS hello, a NUL) are
-# answered 400 at once (they waited a minute for nothing); out of file
-# descriptors, the server waits instead of spinning a core, and answers
-# once they are free.
+# twice over as floats and doubles), and a tar whose file shrinks while it
+# is sent ends short, never looking whole; 300 clients sending their
+# request heads a byte at a time do not keep others out (64 of them held
+# every connection of the server), and one of them is answered 408 when
+# its time is up (one that sent nothing is closed without a word); clients
+# of one address that never read their answers leave room for others;
+# bytes no HTTP request begins with (a TLS hello, a NUL) are answered 400
+# at once (they waited a minute for nothing); out of file descriptors, the
+# server waits instead of spinning a core, and answers once they are free.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 "$MG_BIN" generate --seed 3 --count 1 --out ds --output-mode midi-only \
@@ -95,6 +96,28 @@ got = ask(b"GET /api/genres HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 assert got.startswith(b"HTTP/1.1 200 "), got[:80]
 for s in greedy:
     s.close()
+PYEOF
+# a file cut short while its tar is streamed: the download ends short of
+# its Content-Length (an error for the client), never a tar that looks
+# whole
+"$PY" - "${U#http://}" <<'PYEOF' || die "a tar whose file shrank"
+import http.client, os, sys
+host, port = sys.argv[1].rstrip("/").split(":")
+c = http.client.HTTPConnection(host, int(port), timeout=30)
+c.request("GET", "/api/tar/ds/0")
+r = c.getresponse()
+size = int(r.getheader("Content-Length"))
+got = len(r.read(100000))
+os.truncate("ds/000000/mix.wav", 1 << 20)
+try:
+    while True:
+        b = r.read(65536)
+        if not b:
+            break
+        got += len(b)
+except http.client.IncompleteRead as e:
+    got += len(e.partial)
+assert got < size, (got, size)
 PYEOF
 kill $SPID
 wait $SPID
