@@ -252,16 +252,23 @@ read_registry(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
             snprintf(f->tags[f->ntags++], sizeof f->tags[0], "%s",
                      json_string_value(x));
         }
-        if (w && (!json_is_number(w) || json_number_value(w) <= 0)) {
-            mg_errf(err, errlen, "%s.weight: need a positive number", where);
+        /* bounded: a weight of 1e308 made the draw's total infinite,
+         * and the last font of the pool was drawn every time, never the
+         * one so weighted */
+        if (w && (!json_is_number(w) || json_number_value(w) <= 0 ||
+                  json_number_value(w) > MG_FONT_MAX_WEIGHT)) {
+            mg_errf(err, errlen, "%s.weight: need a number above 0, at "
+                    "most %g", where, MG_FONT_MAX_WEIGHT);
             goto fail;
         }
         if (w)
             f->weight = json_number_value(w);
         if (kits) {
-            if (!json_is_array(kits)) {
+            /* past the 64th a kit was dropped without a word */
+            if (!json_is_array(kits) ||
+                json_array_size(kits) > MG_FONT_MAX_KITS) {
                 mg_errf(err, errlen, "%s.drum_kits: need [[bank, program], "
-                        "...]", where);
+                        "...], at most %d", where, MG_FONT_MAX_KITS);
                 goto fail;
             }
             json_array_foreach(kits, j, x) {
@@ -274,11 +281,9 @@ read_registry(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
                             "0..128, program 0..127]", where, j);
                     goto fail;
                 }
-                if (f->nkits < MG_FONT_MAX_KITS) {
-                    f->kit[f->nkits][0] = (int)json_integer_value(b);
-                    f->kit[f->nkits][1] = (int)json_integer_value(pr);
-                    f->nkits++;
-                }
+                f->kit[f->nkits][0] = (int)json_integer_value(b);
+                f->kit[f->nkits][1] = (int)json_integer_value(pr);
+                f->nkits++;
             }
         }
     }

@@ -29,7 +29,8 @@
 
 #define MG_POOLS_MAX 64
 #define MG_FONT_MAX_TAGS 64
-#define MG_FONT_MAX_KITS 64
+#define MG_FONT_MAX_KITS 128    /* every program of bank 128 */
+#define MG_FONT_MAX_WEIGHT 1e6     /* a registry font's weight */
 
 typedef struct {
     char name[64];

@@ -164,6 +164,24 @@ done
 "$MG_BIN" fonts --sf-dir many >out.txt 2>err.txt && die "65 tags accepted"
 grep -qx "musicgen fonts: many/registry.json: fonts\[0\].tags: need a list of at most 64 strings" err.txt ||
     die "65 tags: $(cat err.txt)"
+# a weight past 1e6 (1e308 made the draw's total infinite: the pool's
+# last font drawn every time, never the one so weighted) and more than
+# 128 drum kits (past the 64th they were dropped) are one line each
+"$PY" - "$MG_SRC/sf/registry.json" <<'PYEOF'
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+for d, k, v in (("heavy", "weight", 1e308), ("kits", "drum_kits", [[128, 0]] * 129)):
+    os.makedirs(d, exist_ok=True)
+    q = json.loads(json.dumps(r))
+    q["fonts"][0][k] = v
+    json.dump(q, open(d + "/registry.json", "w"))
+PYEOF
+"$MG_BIN" fonts --sf-dir heavy >out.txt 2>err.txt && die "a weight of 1e308 accepted"
+grep -qx "musicgen fonts: heavy/registry.json: fonts\[0\].weight: need a number above 0, at most 1e+06" err.txt ||
+    die "a weight of 1e308: $(cat err.txt)"
+"$MG_BIN" fonts --sf-dir kits >out.txt 2>err.txt && die "129 drum kits accepted"
+grep -qx "musicgen fonts: kits/registry.json: fonts\[0\].drum_kits: need \[\[bank, program\], ...\], at most 128" err.txt ||
+    die "129 drum kits: $(cat err.txt)"
 "$MG_BIN" fonts --sf-dir longtag >out.txt 2>err.txt && die "a 32-byte tag accepted"
 grep -qx "musicgen fonts: longtag/registry.json: fonts\[0\].tags\[[0-9]*\]: need a string of at most 31 bytes" err.txt ||
     die "a 32-byte tag: $(cat err.txt)"
