@@ -236,10 +236,14 @@ tempo_range(const char *s, double *lo, double *hi)
 
 static const char score_usage[] =
     "usage: musicgen score-audio [--explain] [--json] [--tempo-range LO:HI] "
-    "FILE.wav...\n"
-    "Prints the layer-2 (audio) musicality score in [0, 1] of each file;\n"
+    "[--] FILE...\n"
+    "Prints the layer-2 (audio) musicality score in [0, 1] of each file\n"
+    "(WAV, FLAC, Ogg, AIFF ...: any file libsndfile reads, mixed to mono);\n"
     "--explain adds every component, --json prints one JSON object per "
-    "line.\n";
+    "line;\n"
+    "--tempo-range LO:HI: the tempo range (BPM) that scores as reasonable\n"
+    "(default 60 to 180). A file that cannot be scored is one line on stderr\n"
+    "and exit 1; the others are still scored. Details: docs/audio.md.\n";
 
 int
 mg_cmd_score_audio(int argc, char **argv)
