@@ -483,6 +483,18 @@ range_only(mg_coord *c, const mg_ledger_run *have, const mg_ledger_run *want,
                  a - 1, e, b - e, s, b - s);
         return -1;
     }
+    /* grown past what one run may hold, its ledger was grown anyway and
+     * every worker then refused the run (its own command too) */
+    if (b > e && b - s > (uint64_t)MG_CONFIG_MAX_COUNT) {
+        snprintf(err, errlen, "the ledger %s holds the run of samples %"
+                 PRIu64 "..%" PRIu64 ": growing it to %" PRIu64 "..%"
+                 PRIu64 " would make %" PRIu64 " samples, more than the %"
+                 PRId64 " one run may hold; grow it at most to --start %"
+                 PRIu64 " --count %" PRId64 ", and make later samples in "
+                 "another --out", c->o.ledger_path, s, e - 1, s, b - 1,
+                 b - s, MG_CONFIG_MAX_COUNT, s, MG_CONFIG_MAX_COUNT);
+        return -1;
+    }
     c->o.cfg.start = (int64_t)s;
     c->o.cfg.count = (int64_t)((b > e ? b : e) - s);
     char *nj = b > e ? mg_config_run_json(&c->o.cfg)

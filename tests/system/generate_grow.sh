@@ -62,6 +62,10 @@ refuse() {
 }
 want="starting at 150 would leave samples 140..149 out (ask for --start 140 --count 20 or --start 0 --count 160)"
 refuse --start 150 --count 10
+# grown past what one run may hold: the ledger was grown, then every
+# worker refused the run, and so the tree's own command
+want="growing it to 0..10000039 would make 10000040 samples, more than the 10000000 one run may hold; grow it at most to --start 0 --count 10000000, and make later samples in another --out"
+refuse --start 140 --count 9999900
 want="holds a different run (seed: ledger has 3, asked for 4"
 "$MG_BIN" generate --seed 4 --output-mode midi-only --shard-width 2 --count 200 \
     --out ds 2> ref.log && die "another seed accepted"
