@@ -582,6 +582,23 @@ on_results(worker *w, char *err, size_t errlen)
     return rc;
 }
 
+/* The run ended while we were away (SHUTDOWN missed: the coordinator's
+ * mark says so)? MG_WORKER_DONE, said, else -2. */
+static int
+run_ended(worker *w)
+{
+    if (!w->run_json ||
+        !mg_runmark_complete(w->run_cfg.out_dir, w->run_seed,
+                             (uint64_t)w->run_cfg.start,
+                             (uint64_t)w->run_cfg.count))
+        return -2;
+    if (!w->o->quiet)
+        mg_dlog(WHO, "%s: run complete (%s/.musicgen/complete, left by the "
+                "coordinator); %" PRIu64 " rows made", w->o->identity,
+                w->run_cfg.out_dir, w->rows);
+    return MG_WORKER_DONE;
+}
+
 static void
 worker_free(worker *w, bool join_engine)
 {
@@ -726,19 +743,6 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
         if (rc != -2)
             break;
         now = mg_mono_ms();
-        /* checked at every turn: checked at reconnections only, it gave
-         * up up to 35 s late (LIVENESS beats, then the backoff) */
-        if (o->idle_timeout_ms > 0 && w.lost_since &&
-            now - w.lost_since > o->idle_timeout_ms) {
-            snprintf(err, errlen, "no coordinator at %s for %lld s; giving "
-                     "up%s", o->connect,
-                     (long long)(now - w.lost_since) / 1000,
-                     o->curve_dir ? " (with CURVE: is the coordinator."
-                     "cert in the key directory this coordinator's?)"
-                     : "");
-            rc = MG_WORKER_GAVE_UP;
-            break;
-        }
         if (w.sock && now - w.last_sent >= (int64_t)w.hb_ms)
             send_type(&w, MG_MSG_HEARTBEAT, NULL);
         /* Paranoid Pirate: a silent coordinator means a new socket */
@@ -754,21 +758,26 @@ mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen)
             w.last_heard = now;
         }
         if (!w.sock && now - w.last_heard >= w.backoff_ms) {
-            /* the run ended while we were away: SHUTDOWN missed */
-            if (w.run_json &&
-                mg_runmark_complete(w.run_cfg.out_dir, w.run_seed,
-                                    (uint64_t)w.run_cfg.start,
-                                    (uint64_t)w.run_cfg.count)) {
-                if (!o->quiet)
-                    mg_dlog(WHO, "%s: run complete (%s/.musicgen/complete, "
-                            "left by the coordinator); %" PRIu64 " rows "
-                            "made", o->identity, w.run_cfg.out_dir, w.rows);
-                rc = MG_WORKER_DONE;
+            if ((rc = run_ended(&w)) != -2)
                 break;
-            }
             sock_open(&w);
             w.backoff_ms = w.backoff_ms * 2 > BACKOFF_MAX_MS
                                ? BACKOFF_MAX_MS : w.backoff_ms * 2;
+        }
+        /* checked at every turn: checked at reconnections only, it gave
+         * up up to 35 s late (LIVENESS beats, then the backoff) */
+        if (o->idle_timeout_ms > 0 && w.lost_since &&
+            now - w.lost_since > o->idle_timeout_ms) {
+            if ((rc = run_ended(&w)) != -2)
+                break;
+            snprintf(err, errlen, "no coordinator at %s for %lld s; giving "
+                     "up%s", o->connect,
+                     (long long)(now - w.lost_since) / 1000,
+                     o->curve_dir ? " (with CURVE: is the coordinator."
+                     "cert in the key directory this coordinator's?)"
+                     : "");
+            rc = MG_WORKER_GAVE_UP;
+            break;
         }
     }
     pthread_mutex_lock(&w.eng->mu);

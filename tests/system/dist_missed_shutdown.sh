@@ -11,7 +11,9 @@ export MUSICGEN_FAULT_SAMPLE_DELAY_MS=20
 start_coord coord.log --seed 6 --count $N --out ds --ledger led.sqlite \
     --bind 'tcp://127.0.0.1:*' --output-mode midi-only --chunk 4 \
     --heartbeat-ms 200
-"$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 120 --identity w1 \
+# (w1's idle timeout passes while it is stopped: the mark still ends it
+# with exit 0, not "giving up")
+"$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 1 --identity w1 \
     2>w1.log &
 W1=$!
 "$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 120 --identity w2 \
