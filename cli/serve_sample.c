@@ -186,6 +186,7 @@ serve_view(server *s, struct MHD_Connection *c, const char *ref)
  * ends the connection with an error (a short body for its
  * Content-Length), never a tar that looks whole. */
 #define TAR_MAX (2 + 2 * LAYERS)
+#define TAR_OCT11 077777777777ULL   /* the most 11 octal digits hold */
 
 typedef struct {
     uint8_t head[512];
@@ -214,7 +215,9 @@ tar_add(tar_stream *t, const char *name, const char *path)
     if (t->n == TAR_MAX || mg_rfile_open(path, 0, &f, NULL, 0))
         return -1;
     struct stat st;
-    if (fstat(fileno(f), &st) || strlen(name) > 99) {
+    /* ustar's 11 octal digits: a size past them made a corrupt tar */
+    if (fstat(fileno(f), &st) || strlen(name) > 99 ||
+        (uint64_t)st.st_size > TAR_OCT11) {
         fclose(f);
         return -1;
     }
@@ -228,7 +231,10 @@ tar_add(tar_stream *t, const char *name, const char *path)
     snprintf((char *)h + 108, 8, "%07o", 0);
     snprintf((char *)h + 116, 8, "%07o", 0);
     snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)st.st_size);
-    snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)st.st_mtime);
+    /* a time before 1970 or after 2242 is clamped (it was cut to its
+     * last 11 octal digits: 2300 read as 2011, 1960 as garbage) */
+    unsigned long long mt = st.st_mtime < 0 ? 0 : (uint64_t)st.st_mtime;
+    snprintf((char *)h + 136, 12, "%011llo", mt > TAR_OCT11 ? TAR_OCT11 : mt);
     h[156] = '0';
     memcpy(h + 257, "ustar", 6);
     memcpy(h + 263, "00", 2);
@@ -314,7 +320,9 @@ serve_tarball(server *s, struct MHD_Connection *c, const char *ref)
             snprintf(name, sizeof name, "%s/%s", base, rel);
             if (tar_add(t, name, real)) {
                 tar_free(t);
-                return serve_send_error(c, 500, "cannot read %s", rel);
+                return serve_send_error(c, 500, "cannot read %s (or it is "
+                                        "8 GiB or more: too big for a tar)",
+                                        rel);
             }
         }
     t->total += 1024;

@@ -2,7 +2,8 @@
 # over real sockets (no browser): a big sample's tar and spectrogram cost
 # the server little memory (they were built whole in memory, the WAV read
 # twice over as floats and doubles), and a tar whose file shrinks while it
-# is sent ends short, never looking whole; 300 clients sending their
+# is sent ends short, never looking whole (times ustar cannot hold are
+# clamped, a file too big for it refused); 300 clients sending their
 # request heads a byte at a time do not keep others out (64 of them held
 # every connection of the server), and one of them is answered 408 when
 # its time is up (one that sent nothing is closed without a word); clients
@@ -40,6 +41,20 @@ g=$(peak_after api/tar/ds/0)
 g=$(peak_after api/spectrogram/ds/0)
 [ "$(head -c 8 got | od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ] || die "not a PNG"
 [ "$g" -lt 16384 ] || die "the spectrogram of a 48 MB mix took $g kB of memory"
+# times ustar cannot hold are clamped to its range (2300 read as 2011,
+# 1960 as garbage); a file of 8 GiB or more is refused (its size was cut,
+# the tar corrupt)
+touch -d 1960-01-01 ds/000000/mix.wav && touch -d 2300-01-01 ds/000000/sample.json
+curl -fsS -o t.tar "${U}api/tar/ds/0" || die "tar of odd times"
+"$PY" -c "
+import tarfile
+m = {x.name: x.mtime for x in tarfile.open('t.tar')}
+assert m['000000/mix.wav'] == 0 and m['000000/sample.json'] == 8**11 - 1, m" ||
+    die "tar times out of ustar's range"
+cp ds/000000/midi/melody.mid melody.keep && truncate -s 9G ds/000000/midi/melody.mid
+[ "$(curl -s -o /dev/null -w '%{http_code}' "${U}api/tar/ds/0")" = 500 ] ||
+    die "a tar of a 9 GiB file"
+cp melody.keep ds/000000/midi/melody.mid
 "$PY" - "${U#http://}" <<'PYEOF' || die "slow or garbage clients"
 import socket, sys, time
 host, port = sys.argv[1].rstrip("/").split(":")
