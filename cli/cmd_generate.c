@@ -82,8 +82,13 @@ static void
 early_lock_drop(early_lock *l)
 {
     char p[1300];
+    /* only what we made while we held the lock: refused it, the root is
+     * another generate's, which made them at the same moment */
+    bool held = l->fd >= 0;
     mg_runlock_release(l->fd);
     l->fd = -1;
+    if (!held)
+        return;
     if (l->made_state) {
         snprintf(p, sizeof p, "%s/.musicgen/run.lock", l->root);
         unlink(p);
