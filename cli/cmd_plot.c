@@ -304,8 +304,8 @@ mg_cmd_plot(int argc, char **argv)
                    "Byte-stable pictures of one sample: the piano roll of "
                    "its four layers with parts,\nchords, beats and "
                    "downbeats; the mix spectrogram with the same marks.\n"
-                   "OUT is a file outside SAMPLE_DIR, or - (standard "
-                   "output).\n");
+                   "Each OUT is a file outside SAMPLE_DIR, or - (standard "
+                   "output), not the other's.\n");
             return 0;
         } else if (!strcmp(a, "--piano-roll") && v) {
             roll = v, i++;
@@ -346,6 +346,19 @@ mg_cmd_plot(int argc, char **argv)
         fprintf(stderr, "musicgen plot: %s is an empty name%s\n",
                 empty ? empty : "the sample directory",
                 empty ? " (give a file, or - for standard output)" : "");
+        return 2;
+    }
+    /* one file for both pictures: '-' for both wrote the SVG and the PNG
+     * into one stream, one name for both kept the PNG alone */
+    char r1[PATH_MAX], r2[PATH_MAX];
+    if (roll && spec &&
+        (!strcmp(roll, spec) ||
+         (strcmp(roll, "-") && strcmp(spec, "-") &&
+          !mg_outpath_resolve(roll, r1, sizeof r1) &&
+          !mg_outpath_resolve(spec, r2, sizeof r2) && !strcmp(r1, r2)))) {
+        fprintf(stderr, "musicgen plot: --piano-roll and --spectrogram both "
+                "name %s: give each picture its own file (one may be -)\n",
+                roll);
         return 2;
     }
     /* never into the sample: '--spectrogram ds/000000/mix.wav' (taken for

@@ -106,6 +106,12 @@ expect_error "verify: --jobs needs a value" "$MG_BIN" verify ds --jobs
 # "unexpected" or "unknown")
 expect_error "serve: --dataset needs a value" "$MG_BIN" serve --dataset
 expect_error "plot: --piano-roll needs a value" "$MG_BIN" plot ds/000000 --piano-roll
+# both pictures into one file: '-' twice wrote an SVG and a PNG into one
+# stream (exit 0), one name twice kept the PNG alone
+expect_error "plot: --piano-roll and --spectrogram both name -: give each picture its own file" \
+    "$MG_BIN" plot ds/000000 --piano-roll - --spectrogram -
+expect_error "plot: --piano-roll and --spectrogram both name p.out" \
+    "$MG_BIN" plot ds/000000 --piano-roll p.out --spectrogram ./p.out
 expect_error "genre new: --tempo needs a value" "$MG_BIN" genre new --tempo
 expect_error "genre new: --from needs a value" "$MG_BIN" genre new --from
 expect_error "list-genres: --genres-dir needs a value" "$MG_BIN" list-genres --genres-dir
