@@ -467,6 +467,7 @@ mg_cmd_generate(int argc, char **argv)
     /* -v: the coordinator's line per lease (when each job got what) */
     o.log_leases = cfg.verbose > 0;
     o.who = "musicgen generate";
+    o.other_run = "another --out";   /* no --ledger to give */
     o.run_fd = lk.fd;           /* the coordinator's from here */
     lk.fd = -1;
     o.expect_jobs = workers;

@@ -591,8 +591,9 @@ open_run(mg_coord *c, char *err, size_t errlen)
             (g = range_only(c, &have, &want, err, errlen)) <= 0) {
             if (g == 0)
                 snprintf(err, errlen, "the ledger %s holds a different run "
-                         "(%s); use another ledger or the same parameters",
-                         c->o.ledger_path, why);
+                         "(%s); use %s or the same parameters",
+                         c->o.ledger_path, why, c->o.other_run
+                         ? c->o.other_run : "another ledger");
             mg_ledger_run_free(&have);
             return -1;
         }

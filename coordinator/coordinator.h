@@ -97,6 +97,10 @@ typedef struct {
     /* The holder's words in the run root's lock (common/base/runlock.h),
      * taken for the run's length; NULL: "musicgen coordinator". */
     const char *who;
+    /* Where a different run goes, in the refusal of one (embedded
+     * generate's ledger is its root's: "another --out"); NULL: "another
+     * ledger". */
+    const char *other_run;
     /* That lock already taken by the caller (embedded generate takes it
      * before its soundfonts load, so that a reader of the root sees a
      * run from its first moment, not an empty directory): the

@@ -70,7 +70,7 @@ want="holds a different run (seed: ledger has 3, asked for 4"
 "$MG_BIN" generate --seed 4 --output-mode midi-only --shard-width 2 --count 200 \
     --out ds 2> ref.log && die "another seed accepted"
 grep -q "$want" ref.log || die "another seed: $(cat ref.log)"
-want="holds a different run (count: ledger has 140, asked for 200; max_attempts: ledger has 1, asked for 2);"
+want="holds a different run (count: ledger has 140, asked for 200; max_attempts: ledger has 1, asked for 2); use another --out or the same parameters$"
 refuse --count 200 --max-attempts 2
 # reals as given, not as doubles print at 17 digits
 # ([0.80000000000000004,...])
@@ -93,6 +93,12 @@ start_coord c2.log --seed 9 --count 12 --out cd --ledger led.sqlite \
 wait_exit $CPID 60 || die "coordinator 2 did not finish"
 grep -q "growing the run: samples 0..5 -> 0..11" c2.log || die "coordinator: $(cat c2.log)"
 check_run cd 9 12 || die "coordinator's grown run"
+# another option: the coordinator's refusal names another ledger
+# (generate's, above, another --out: it has no --ledger)
+timeout 60 "$MG_BIN" coordinator --seed 9 --count 12 --out cd --ledger led.sqlite \
+    --output-mode midi-only --max-attempts 2 2> ma.log && die "coordinator: other options"
+grep -q "holds a different run (max_attempts: ledger has 1, asked for 2); use another ledger or the same parameters$" ma.log ||
+    die "coordinator, other options: $(cat ma.log)"
 # a resume or growth without --seed is refused, naming the ledger's seed
 "$MG_BIN" coordinator --count 12 --out cd --ledger led.sqlite \
     --output-mode midi-only 2> ns.log && die "coordinator without --seed"
