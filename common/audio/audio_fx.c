@@ -114,12 +114,45 @@ mg_fx_spec_load(mg_fx_spec *spec, const char *path, char *err,
     if (!root) {
         return -1;
     }
+    /* a key that names nothing was taken without a word: an effect
+     * "flanger" or a layer "Melody" never ran, and an effect's
+     * "enabled": false left it on at its probability */
+    {
+        const char *key;
+        json_t *v;
+        json_object_foreach(root, key, v) {
+            if (mg_layer_from_name(key) < 0) {
+                snprintf(err, errlen, "%s: %s: not a layer (beat melody "
+                         "harmony bassline)", path, key);
+                goto out;
+            }
+        }
+    }
     for (int l = 0; l < MG_NLAYERS; l++) {
         const char *ln = mg_layer_name(l);
         json_t *lj = json_object_get(root, ln);
+        const char *fxn;
+        json_t *fxo;
         if (!json_is_object(lj)) {
             snprintf(err, errlen, "%s: missing object \"%s\"", path, ln);
             goto out;
+        }
+        json_object_foreach(lj, fxn, fxo) {
+            if (mg_fx_from_name(fxn) < 0) {
+                snprintf(err, errlen, "%s: %s.%s: not an effect (reverb "
+                         "chorus delay compressor eq filter distortion "
+                         "phaser)", path, ln, fxn);
+                goto out;
+            }
+            json_t *f;
+            const char *fk;
+            json_object_foreach(fxo, fk, f) {
+                if (strcmp(fk, "probability") && strcmp(fk, "params")) {
+                    snprintf(err, errlen, "%s: %s.%s.%s: unknown field "
+                             "(probability, params)", path, ln, fxn, fk);
+                    goto out;
+                }
+            }
         }
         for (int k = 0; k < MG_NFX; k++) {
             const char *kn = mg_fx_name(k);

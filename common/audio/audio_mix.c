@@ -70,6 +70,58 @@ get_num(json_t *o, const char *key, double lo, double hi, const char *why,
     return 0;
 }
 
+/* Every key names something: a "mute": true in a layer or a top-level
+ * "master_gain_db" was taken without a word and did nothing. */
+static int
+mix_keys(json_t *root, json_t *ls, json_t *ps, const char *path, char *err,
+         size_t errlen)
+{
+    static const char *const top[] = {"layers", "parts", "headroom_dbfs",
+                                      "max_gain_db", "ramp_ms",
+                                      "fade_out_ms"};
+    const char *k, *k2;
+    json_t *v, *v2;
+    size_t i;
+
+    json_object_foreach(root, k, v) {
+        for (i = 0; i < sizeof top / sizeof top[0] && strcmp(k, top[i]); i++)
+            ;
+        if (i == sizeof top / sizeof top[0]) {
+            snprintf(err, errlen, "%s: %s: unknown field", path, k);
+            return -1;
+        }
+    }
+    json_object_foreach(ls, k, v) {
+        if (mg_layer_from_name(k) < 0) {
+            snprintf(err, errlen, "%s: layers.%s: not a layer (beat melody "
+                     "harmony bassline)", path, k);
+            return -1;
+        }
+        json_object_foreach(v, k2, v2) {
+            if (strcmp(k2, "level_db") && strcmp(k2, "pan")) {
+                snprintf(err, errlen, "%s: layers.%s.%s: unknown field "
+                         "(level_db, pan)", path, k, k2);
+                return -1;
+            }
+        }
+    }
+    json_object_foreach(ps, k, v) {
+        if (mg_part_from_name(k) < 0) {
+            snprintf(err, errlen, "%s: parts.%s: not a part (intro verse "
+                     "chorus bridge outro)", path, k);
+            return -1;
+        }
+        json_object_foreach(v, k2, v2) {
+            if (mg_layer_from_name(k2) < 0) {
+                snprintf(err, errlen, "%s: parts.%s.%s: not a layer (beat "
+                         "melody harmony bassline)", path, k, k2);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 int
 audio_mix_load(mix_spec *m, const char *path, char *err, size_t errlen)
 {
@@ -81,6 +133,8 @@ audio_mix_load(mix_spec *m, const char *path, char *err, size_t errlen)
     }
     ls = json_object_get(root, "layers");
     ps = json_object_get(root, "parts");
+    if (mix_keys(root, ls, ps, path, err, errlen) < 0)
+        goto out;
     for (int l = 0; l < MG_NLAYERS; l++) {
         char where[64];
         json_t *o = json_object_get(ls, mg_layer_name(l));

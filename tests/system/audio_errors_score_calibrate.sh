@@ -100,6 +100,35 @@ PYEOF
     [ -z "$(ls -d fxbad/0* 2>/dev/null)" ] || die "a sample was written with $k $v"
 done
 
+# a key that names nothing, one line naming it: an fx.json effect
+# "flanger" or an effect's "enabled": false, a mix.json layer's "mute"
+# or a top-level "master_gain_db" was taken without a word and did nothing
+for kv in 'fx:melody.flanger:not an effect (reverb chorus delay compressor eq filter distortion phaser)' \
+          'fx:Melody:not a layer (beat melody harmony bassline)' \
+          'fx:melody.reverb.enabled:unknown field (probability, params)' \
+          'mix:master_gain_db:unknown field' \
+          'mix:layers.melody.mute:unknown field (level_db, pan)' \
+          'mix:layers.lead:not a layer (beat melody harmony bassline)' \
+          'mix:parts.solo:not a part (intro verse chorus bridge outro)' \
+          'mix:parts.chorus.lead:not a layer (beat melody harmony bassline)'; do
+    f=${kv%%:*} r=${kv#*:}; k=${r%%:*} why=${r#*:}
+    rm -rf sfkey && mkdir sfkey && cp "$MG_SRC/sf/registry.json" "$MG_SRC/sf/fx.json" "$MG_SRC/sf/mix.json" sfkey/
+    "$PY" - "sfkey/$f.json" "$k" <<'PYEOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+*path, key = sys.argv[2].split(".")
+d = j
+for p in path:
+    d = d[p]
+d[key] = {} if len(path) < 2 or path[0] == "layers" else 1.0
+json.dump(j, open(sys.argv[1], "w"))
+PYEOF
+    "$MG_BIN" generate --seed 1 --count 1 --out keybad --sf-dir sfkey --workers 1 \
+        --output-mode midi-only -q 2>e.txt && die "$f.json $k accepted"
+    grep -qxF "musicgen generate: sfkey/$f.json: $k: $why" e.txt || die "$f.json $k: $(cat e.txt)"
+    [ -z "$(ls -d keybad/0* 2>/dev/null)" ] || die "a sample was written with $f.json $k"
+done
+
 # calibrate
 # no cache to write: one line, its prefix once
 "$MG_BIN" calibrate --cache-dir "" >cal0.txt 2>&1 && die "calibrate without a cache directory"
