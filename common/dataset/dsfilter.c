@@ -312,7 +312,7 @@ filter_run(const char *root, const struct stat *sr, double min_score,
             while (*rest == '/') rest++;
             size_t nd = strspn(rest, "0123456789");
             const char *why =
-                strchr(rest, '/')   ? "inside a sample or a shard"
+                strchr(rest, '/')   ? "a path in a sample or a shard"
                 : rest[0] == '.'    ? "a hidden name (the dataset's own "
                                       "files live there)"
                 : !rest[nd]         ? "a name of digits (a sample's or a "

@@ -228,6 +228,9 @@ grep -q "at a hidden name" xe.txt && ! grep -q digits xe.txt ||
 "$MG_BIN" filter s --min-score 1 --reject-dir s/07 2> xe.txt &&
     die "digits reject dir accepted"
 grep -q "at a name of digits" xe.txt || die "digits message: $(cat xe.txt)"
+"$MG_BIN" filter s --min-score 1 --reject-dir s/000001/rej 2> xe.txt &&
+    die "reject dir in a sample accepted"
+grep -q "is inside s at a path in a sample or a shard: " xe.txt || die "in-sample message: $(cat xe.txt)"
 [ "$(ls s | grep -c '^[0-9]')" -eq 4 ] && [ ! -e s/000099 ] || die "a refused reject dir moved samples"
 mkdir -p cl && cp -R s/0* cl/ && cp s/manifest.jsonl cl/
 mkdir -p cl/000099 && cp -R s/rejected/0* cl/000099/ && cp s/manifest.jsonl cl/000099/
