@@ -115,6 +115,30 @@ read_license(mg_font_info *f, json_t *e, const char *where, char *err,
     return 0;
 }
 
+/* Every key of a registry entry names a field: a "wieght" or "layer"
+ * was taken without a word (the font drawn at weight 1, or refused for
+ * its missing layers with no hint why). */
+static int
+entry_keys(json_t *e, const char *where, char *err, size_t errlen)
+{
+    static const char *const known[] = {
+        "name", "path", "debian_package", "license", "license_class",
+        "license_url", "copyright", "attribution", "note", "size_mb",
+        "default", "layers", "tags", "weight", "drum_kits"};
+    const char *k;
+    json_t *v;
+    size_t i;
+
+    json_object_foreach(e, k, v) {
+        for (i = 0; i < sizeof known / sizeof known[0] && strcmp(k, known[i]);
+             i++)
+            ;
+        if (i == sizeof known / sizeof known[0])
+            return mg_errf(err, errlen, "%s.%s: unknown field", where, k);
+    }
+    return 0;
+}
+
 /* A new font; a dropped-in file (dedup) already known by path is
  * returned as it is, so a file in two layer directories joins both. */
 static mg_font_info *
@@ -195,6 +219,8 @@ read_registry(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
         size_t j;
 
         snprintf(where, sizeof where, "%.1200s: fonts[%zu]", path, i);
+        if (entry_keys(e, where, err, errlen) < 0)
+            goto fail;
         if (!fp || !*fp) {
             mg_errf(err, errlen, "%s.path: missing", where);
             goto fail;

@@ -170,7 +170,8 @@ grep -qx "musicgen fonts: many/registry.json: fonts\[0\].tags: need a list of at
 "$PY" - "$MG_SRC/sf/registry.json" <<'PYEOF'
 import json, os, sys
 r = json.load(open(sys.argv[1]))
-for d, k, v in (("heavy", "weight", 1e308), ("kits", "drum_kits", [[128, 0]] * 129)):
+for d, k, v in (("heavy", "weight", 1e308), ("kits", "drum_kits", [[128, 0]] * 129),
+                ("typo", "wieght", 5)):
     os.makedirs(d, exist_ok=True)
     q = json.loads(json.dumps(r))
     q["fonts"][0][k] = v
@@ -179,6 +180,11 @@ PYEOF
 "$MG_BIN" fonts --sf-dir heavy >out.txt 2>err.txt && die "a weight of 1e308 accepted"
 grep -qx "musicgen fonts: heavy/registry.json: fonts\[0\].weight: need a number above 0, at most 1e+06" err.txt ||
     die "a weight of 1e308: $(cat err.txt)"
+# a key that names no field ("wieght" was taken without a word: the font
+# drawn at weight 1)
+"$MG_BIN" fonts --sf-dir typo >out.txt 2>err.txt && die "a 'wieght' accepted"
+grep -qx "musicgen fonts: typo/registry.json: fonts\[0\].wieght: unknown field" err.txt ||
+    die "a 'wieght': $(cat err.txt)"
 "$MG_BIN" fonts --sf-dir kits >out.txt 2>err.txt && die "129 drum kits accepted"
 grep -qx "musicgen fonts: kits/registry.json: fonts\[0\].drum_kits: need \[\[bank, program\], ...\], at most 128" err.txt ||
     die "129 drum kits: $(cat err.txt)"
