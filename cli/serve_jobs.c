@@ -162,10 +162,14 @@ serve_generate(server *s, struct MHD_Connection *c)
     const char *genre = arg(c, "genre"), *mode = arg(c, "mode");
     const char *measures = arg(c, "measures"), *rate = arg(c, "rate");
     uint64_t sv, iv, rv = 44100;
-    if (!seed || serve_parse_u64(seed, INT64_MAX, &sv))
+    /* generate's range, negatives too (a run of --seed -3 could not be
+     * auditioned here: digits only, 0..2^63-1) */
+    bool neg = seed && *seed == '-';
+    if (!seed || serve_parse_u64(seed + neg, (uint64_t)INT64_MAX + neg,
+                                 &sv))
         return serve_send_error(c, 400, "seed must be an integer in "
-                                "0..%" PRId64 " (got '%.40s')", INT64_MAX,
-                                seed ? seed : "");
+                                "%" PRId64 "..%" PRId64 " (got '%.40s')",
+                                INT64_MIN, INT64_MAX, seed ? seed : "");
     if (!index || !*index)
         index = "0";
     if (serve_parse_u64(index, 999999999999ULL, &iv))
@@ -236,11 +240,11 @@ serve_generate(server *s, struct MHD_Connection *c)
                                     strerror(e));
         }
     }
-    j->seed = sv;
+    j->seed = neg ? 0 - sv : sv;       /* two's complement, as generate's */
     j->index = iv;
     snprintf(j->genre, sizeof j->genre, "%s", genre ? genre : "");
     char a_seed[32], a_index[32], a_rate[16], log[1300];
-    snprintf(a_seed, sizeof a_seed, "%" PRIu64, sv);
+    snprintf(a_seed, sizeof a_seed, "%s%" PRIu64, neg && sv ? "-" : "", sv);
     snprintf(a_index, sizeof a_index, "%" PRIu64, iv);
     snprintf(a_rate, sizeof a_rate, "%" PRIu64, rv);
     snprintf(log, sizeof log, "%s.log", j->dir);

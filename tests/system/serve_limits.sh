@@ -3,7 +3,7 @@
 # the server little memory (they were built whole in memory, the WAV read
 # twice over as floats and doubles), and a tar whose file shrinks while it
 # is sent ends short, never looking whole (times ustar cannot hold are
-# clamped, a file too big for it refused); 300 clients sending their
+# clamped, a file too big for it refused); a negative seed generates; 300 clients sending their
 # request heads a byte at a time do not keep others out (64 of them held
 # every connection of the server), and one of them is answered 408 when
 # its time is up (one that sent nothing is closed without a word); clients
@@ -112,6 +112,18 @@ assert got.startswith(b"HTTP/1.1 200 "), got[:80]
 for s in greedy:
     s.close()
 PYEOF
+# a negative seed, as generate takes one: the same sample as the command
+# line's (it was 400, 'seed must be an integer in 0..2^63-1')
+curl -fsS -X POST "${U}api/generate?seed=-3&mode=mix-only&rate=22050&measures=intro=1" >j.json ||
+    die "a negative seed refused: $(cat j.json)"
+for k in 1 2 3 4 5 6; do
+    curl -fsS "${U}api/job/1?wait=1" >j.json || die "job status"
+    grep -q '"running"' j.json || break
+done
+grep -q '"state":"done"' j.json || die "job of seed -3: $(cat j.json)"
+"$MG_BIN" generate --seed -3 --count 1 --out neg --output-mode mix-only --sample-rate 22050 \
+    --measures-per-part intro=1 --shard-width 0 -q || die "generate --seed -3"
+cmp -s neg/000000/sample.json work/job-1/000000/sample.json || die "seed -3: not the command line's sample"
 # a file cut short while its tar is streamed: the download ends short of
 # its Content-Length (an error for the client), never a tar that looks
 # whole
