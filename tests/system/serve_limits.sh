@@ -3,14 +3,15 @@
 # the server little memory (they were built whole in memory, the WAV read
 # twice over as floats and doubles), and a tar whose file shrinks while it
 # is sent ends short, never looking whole (times ustar cannot hold are
-# clamped, a file too big for it refused); a negative seed generates; 300 clients sending their
-# request heads a byte at a time do not keep others out (64 of them held
-# every connection of the server), and one of them is answered 408 when
-# its time is up (one that sent nothing is closed without a word); clients
-# of one address that never read their answers leave room for others;
-# bytes no HTTP request begins with (a TLS hello, a NUL) are answered 400
-# at once (they waited a minute for nothing); out of file descriptors, the
-# server waits instead of spinning a core, and answers once they are free.
+# clamped, a file too big for it refused); a negative seed generates; 300
+# clients sending their request heads a byte at a time do not keep others
+# out (64 of them held every connection of the server), and one of them is
+# answered 408 when its time is up (one that sent nothing is closed
+# without a word); clients of one address that never read their answers
+# leave room for others; bytes no HTTP request begins with (a TLS hello, a
+# NUL) are answered 400 at once (they waited a minute for nothing); out of
+# file descriptors, the server waits instead of spinning a core, and
+# answers once they are free.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 "$MG_BIN" generate --seed 3 --count 1 --out ds --output-mode midi-only \
