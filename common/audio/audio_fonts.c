@@ -414,8 +414,16 @@ audio_load_fonts(mg_audio *a, char *err, size_t errlen)
 {
     pthread_t th[MAX_FONTS];
     bool started[MAX_FONTS] = {false};
+    const char *map = getenv("MUSICGEN_FONT_MAP");
     int rc = 0;
 
+    /* "0" turns the mapping off (docs/soundfonts.md); any other word was
+     * taken as on: MUSICGEN_FONT_MAP=off under valgrind mapped anyway */
+    if (map && *map && strcmp(map, "0") && strcmp(map, "1")) {
+        snprintf(err, errlen, "MUSICGEN_FONT_MAP: need 0 (read the fonts, "
+                 "no mapping) or 1, got '%s'", map);
+        return -1;
+    }
     for (int i = 0; i < a->nfonts; i++) {
         font *f = &a->fonts[i];
         f->err[0] = 0;

@@ -32,6 +32,13 @@ audio_same() { # audio_same A B: the WAVs (sample.json names the font's path)
 }
 side() { find cache -name '*.smpl'; }
 
+# a value other than 0 or 1 is one line naming it ("off" mapped without
+# a word), before anything is loaded or written
+MUSICGEN_FONT_MAP=off "$MG_BIN" generate --seed 11 --count 1 --out badmap $M \
+    --sf-dir sft --accept-license --workers 1 -q 2>e.txt && die "MUSICGEN_FONT_MAP=off accepted"
+grep -qx "musicgen generate: MUSICGEN_FONT_MAP: need 0 (read the fonts, no mapping) or 1, got 'off'" e.txt ||
+    die "MUSICGEN_FONT_MAP=off: $(cat e.txt)"
+[ -z "$(side)" ] && [ -z "$(ls -d badmap/0* 2>/dev/null)" ] || die "MUSICGEN_FONT_MAP=off mapped or wrote"
 MUSICGEN_FONT_MAP=0 run off
 [ -z "$(side)" ] || die "MUSICGEN_FONT_MAP=0 made a side file: $(side)"
 run first
