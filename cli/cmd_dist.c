@@ -22,6 +22,7 @@
 #include "coordinator.h"
 #include "curve.h"
 #include "dlog.h"
+#include "dsread.h"
 #include "endpoint.h"
 #include "engine.h"
 #include "ledger.h"
@@ -670,6 +671,13 @@ mg_cmd_status(int argc, char **argv)
         snprintf(path, sizeof path, "%s/.musicgen/ledger.sqlite",
                  cfg.out_dir);
         ledger = path;
+    }
+    /* a missing ROOT is named as such: it read 'ledger ROOT/.musicgen/
+     * ledger.sqlite: No such file or directory' */
+    if (by_root && mg_dsread_root_check(cfg.out_dir, NULL, err, sizeof err)) {
+        fprintf(stderr, "musicgen status: %s\n", err);
+        rc = 1;
+        goto out;
     }
     struct stat lst;
     if (by_root && stat(ledger, &lst) && errno == ENOENT) {

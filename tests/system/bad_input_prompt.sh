@@ -126,6 +126,8 @@ expect_error "filter: nope: No such file or directory" "$MG_BIN" filter nope --m
 expect_error "score: nope: No such file or directory" "$MG_BIN" score nope
 expect_error "licenses: nope: No such file or directory" "$MG_BIN" licenses nope
 expect_error "clean: nope: No such file or directory" "$MG_BIN" clean --out nope --failed
+# status said 'ledger nope/.musicgen/ledger.sqlite: No such file or directory'
+expect_error "status: nope: No such file or directory" "$MG_BIN" status --out nope
 # an empty ROOT or option value (a shell variable left unset) is named as
 # such: it read ": No such file or directory" or "--plot : No such ..."
 for c in verify stats score licenses index-midi; do
