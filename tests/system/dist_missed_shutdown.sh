@@ -12,8 +12,9 @@ start_coord coord.log --seed 6 --count $N --out ds --ledger led.sqlite \
     --bind 'tcp://127.0.0.1:*' --output-mode midi-only --chunk 4 \
     --heartbeat-ms 200
 # (w1's idle timeout passes while it is stopped: the mark still ends it
-# with exit 0, not "giving up")
-"$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 1 --identity w1 \
+# with exit 0, not "giving up"; 3 s, not less, so that a loaded machine's
+# pause while it runs is no timeout, and it is kept stopped past it below)
+"$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 3 --identity w1 \
     2>w1.log &
 W1=$!
 "$MG_BIN" worker --connect "$EP" --out ds --idle-timeout 120 --identity w2 \
@@ -24,12 +25,14 @@ wait_for 60 have_samples ds 8 || die "no progress"
 # it SHUTDOWN, however fast the rest of the run goes); then w2 alone ends
 # the run while w1 stays stopped
 kill -STOP $W1 $W2
+stopped=$(date +%s)
 wait_for 60 grep -q "worker w1 lost" coord.log || die "w1 never declared lost"
 kill -CONT $W2
 wait_exit $CPID 120 || die "coordinator did not finish ($(tail -1 coord.log))"
 wait_exit $W2 30 || die "the running worker did not exit 0"
 grep -qx '{"global_seed":6,"start":0,"count":40}' ds/.musicgen/complete ||
     die "no run-complete mark naming the run: $(cat ds/.musicgen/complete)"
+while [ $(( $(date +%s) - stopped )) -lt 5 ]; do sleep 0.2; done
 t0=$(date +%s)
 kill -CONT $W1
 wait_exit $W1 30 || die "the resumed worker did not exit 0 ($(tail -2 w1.log))"
