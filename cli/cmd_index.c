@@ -32,14 +32,15 @@ static const char usage_fmt[] =
     "both; - is standard output). With neither: --out ./%s. An\n"
     "existing index is replaced (rebuilt whole; written beside and renamed\n"
     "into place); any other file only with --force (the Python tool's\n"
-    "database of that name is not ours). Paths are relative to ROOT, or\n"
-    "with %s to DIR (../ where ROOT is not under it). Failed,\n"
-    "half-written and unreadable samples and missing files are left out\n"
-    "and counted on the summary line. --jobs J: threads reading\n"
-    "sample.json ahead (1..64, 1: none; default one per core, at most 8;\n"
-    "the output is the same). --progress: a progress line on stderr even\n"
-    "when it is not a terminal (every 10 s; on a terminal it is shown\n"
-    "anyway unless -q). Schema and example queries: docs/index.md.\n";
+    "database of that name is not ours); a path inside the dataset never.\n"
+    "Paths are relative to ROOT, or with %s to DIR (../ where\n"
+    "ROOT is not under it). Failed, half-written and unreadable samples\n"
+    "and missing files are left out and counted on the summary line.\n"
+    "--jobs J: threads reading sample.json ahead (1..64, 1: none; default\n"
+    "one per core, at most 8; the output is the same). --progress: a\n"
+    "progress line on stderr even when it is not a terminal (every 10 s;\n"
+    "on a terminal it is shown anyway unless -q). Schema and example\n"
+    "queries: docs/index.md.\n";
 
 /* May the index replace path: absent, standard output, empty, or an
  * index (ours begin `{"path":` as JSON Lines, `path,sample_dir,` as CSV)?
