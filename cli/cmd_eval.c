@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "dsargs.h"
 #include "config.h"
 #include "dseval.h"
 #include "jsonout.h"
@@ -237,8 +238,11 @@ mg_cmd_eval(int argc, char **argv)
             }
         } else if (!strcmp(a, "--genre") || !strcmp(a, "-g")) {
             if (!need(i, argc, a)) return 2;
-            char buf[1024], *save = NULL;
-            snprintf(buf, sizeof buf, "%s", argv[++i]);
+            char buf[1024] = "", *save = NULL;
+            if (mg_dsargs_list_add(buf, sizeof buf, argv[++i])) {
+                fprintf(stderr, "musicgen eval: --genre: too long a list\n");
+                return 2;
+            }
             for (char *t = strtok_r(buf, ",", &save); t;
                  t = strtok_r(NULL, ",", &save)) {
                 if (o.ngenres == MG_EVAL_MAX_GENRES) {

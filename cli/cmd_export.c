@@ -102,15 +102,6 @@ out_format(const char *path, mg_export_fmt *f)
     return false;
 }
 
-/* list ("a,b") and one more value (itself maybe "c,d") into list; -1 when
- * it would not fit. An empty value is kept as given (refused later). */
-static int
-add_to_list(char *list, size_t n, const char *val)
-{
-    size_t l = strlen(list);
-    int w = snprintf(list + l, n - l, "%s%s", l ? "," : "", val);
-    return w < 0 || (size_t)w >= n - l ? -1 : 0;
-}
 
 int
 mg_cmd_export(int argc, char **argv)
@@ -188,11 +179,11 @@ mg_cmd_export(int argc, char **argv)
             progress = true;
         } else if (!strcmp(name, "--split")) {
             /* given again: one more, as -g for generate (not the last) */
-            if (add_to_list(splits, sizeof splits, val))
+            if (mg_dsargs_list_add(splits, sizeof splits, val))
                 return bad("--split: too long a list:", val);
             o.split = splits;
         } else if (!strcmp(name, "-g") || !strcmp(name, "--genre")) {
-            if (add_to_list(genres, sizeof genres, val))
+            if (mg_dsargs_list_add(genres, sizeof genres, val))
                 return bad("--genre: too long a list:", val);
             o.genre = genres;
         } else if (!strcmp(name, "--min-score")) {

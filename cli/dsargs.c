@@ -4,6 +4,7 @@
  */
 #include "dsargs.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,4 +168,28 @@ mg_dsargs_dataset_marked(const char *cmd, const char *root)
             "not a musicgen dataset, and %s removes directories only in "
             "one\n", cmd, root, cmd);
     return 1;
+}
+
+int
+mg_dsargs_list_add(char *list, size_t n, const char *val)
+{
+    size_t l = strlen(list);
+    for (const char *p = val;;) {
+        const char *c = strchr(p, ',');
+        const char *e = c ? c : p + strlen(p);
+        while (p < e && isspace((unsigned char)*p))
+            p++;
+        const char *q = e;
+        while (q > p && isspace((unsigned char)q[-1]))
+            q--;
+        /* an empty item stays one: the commands name an empty value */
+        int w = snprintf(list + l, n - l, "%s%.*s", l ? "," : "",
+                         (int)(q - p), p);
+        if (w < 0 || (size_t)w >= n - l)
+            return -1;
+        l += (size_t)w;
+        if (!c)
+            return 0;
+        p = c + 1;
+    }
 }

@@ -21,6 +21,7 @@
 #define MG_DSARGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef struct {
     const char *cmd, *usage;
@@ -67,5 +68,11 @@ int mg_dsargs_dataset(const char *cmd, const char *root);
  * directory of digits proves nothing (~/photos/2019/201905). 0, or 1
  * after one line. */
 int mg_dsargs_dataset_marked(const char *cmd, const char *root);
+
+/* Append the comma-separated items of val to list (n bytes, items joined
+ * by commas), each without the blanks around it: --genre 'jazz, latin'
+ * is jazz and latin, not ' latin' (matched by no sample). 0, or -1 when
+ * the list would not fit. */
+int mg_dsargs_list_add(char *list, size_t n, const char *val);
 
 #endif

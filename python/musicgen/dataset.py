@@ -77,7 +77,10 @@ def _unique_keys(pairs):
 def _names(v, what):
     if v is None:
         return None
-    names = (v,) if isinstance(v, str) else tuple(v)
+    # a string is a name or, as on the command line, names separated
+    # by commas ("jazz, latin" was one name no sample has)
+    names = (tuple(n.strip() for n in v.split(",")) if isinstance(v, str)
+             else tuple(v))
     if not names or not all(isinstance(n, str) and n for n in names):
         raise ValueError("%s: need a name or a list of names, got %r"
                          % (what, v))

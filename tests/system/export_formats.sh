@@ -86,6 +86,13 @@ cmp -s s2.jsonl s.jsonl || die "--split train --split test differs from --split 
 "$MG_BIN" export full -o - -g jazz -g rock -q > g2.jsonl 2>/dev/null || die "-g twice"
 "$MG_BIN" export full -o - -g jazz,rock -q > g1.jsonl 2>/dev/null || die "-g list"
 [ -s g1.jsonl ] && cmp -s g1.jsonl g2.jsonl || die "-g jazz -g rock differs from -g jazz,rock"
+# blanks after the commas, as a user writes lists ('jazz, rock' matched
+# ' rock', which no sample has; --split 'train, test' was refused)
+"$MG_BIN" export full -o - -g 'jazz, rock ' -q > g3.jsonl 2>/dev/null || die "-g 'jazz, rock'"
+cmp -s g1.jsonl g3.jsonl || die "-g 'jazz, rock' differs from -g jazz,rock"
+"$MG_BIN" export sharded -o - --split 'train, test' --min-score 0.95 -q > s3.jsonl ||
+    die "--split 'train, test'"
+cmp -s s3.jsonl s.jsonl || die "--split 'train, test' differs from --split train,test"
 # A filter that keeps nothing: the header (CSV) or schema (Parquet) alone.
 "$MG_BIN" export sharded -o s.csv -f csv --min-score 1 -q || die "export none"
 [ "$(wc -l < s.csv)" -eq 1 ] && head -c 25 s.csv | grep -q '^path,mix_path,' \

@@ -93,6 +93,10 @@ assert 7 not in flat.indices and 60 not in flat.indices and 61 not in flat.indic
 assert 41 in Dataset("sharded").indices, "a sample without a manifest row is one"
 assert sum(len(Dataset("flat", split=s)) for s in ("train", "valid", "test")) == len(flat)
 assert Dataset("flat", genre="jazz").indices
+# names separated by commas, as on the command line ("jazz, latin" was
+# one name no sample has)
+assert Dataset("flat", genre="jazz, latin").indices == Dataset("flat", genre=["jazz", "latin"]).indices
+assert Dataset("flat", split="train, test").indices == Dataset("flat", split=("train", "test")).indices
 
 # MIDI parses with an independent reader
 import io, mido
