@@ -33,6 +33,8 @@ typedef struct {
     size_t size;        /* F_STR: the array size (max length size - 1) */
     uint64_t min, max;  /* F_U8, F_U32 */
     bool nonempty;      /* F_STR, F_JSON: may not be "" */
+    bool word;          /* F_STR: printable ASCII, no space (a name that
+                         * goes into logs and status pages as it is) */
 } field_def;
 
 typedef struct {
@@ -44,6 +46,7 @@ typedef struct {
 
 #define OFF(f) offsetof(mg_msg, f)
 #define STR(nm, f, ne) {nm, F_STR, OFF(f), sizeof(((mg_msg *)0)->f), 0, 0, ne}
+#define WORD(nm, f) {nm, F_STR, OFF(f), sizeof(((mg_msg *)0)->f), 0, 0, true, true}
 #define U8(nm, f, lo, hi) {nm, F_U8, OFF(f), 1, lo, hi, false}
 #define U32(nm, f, lo, hi) {nm, F_U32, OFF(f), 4, lo, hi, false}
 #define U64(nm, f) {nm, F_U64, OFF(f), 8, 0, 0, false}
@@ -56,7 +59,7 @@ typedef struct {
     STR("synth_version", fp.synth_version, false)
 
 static const field_def hello_f[] = {
-    STR("identity", identity, true),
+    WORD("identity", identity),
     U32("capacity", capacity, 1, 1024),
 };
 static const field_def run_f[] = {
@@ -357,6 +360,15 @@ decode_field(mg_msg *m, const msg_def *d, const field_def *f, rbuf *r,
             snprintf(err, errlen, "%s: %s is empty", d->name, f->name);
             return -1;
         }
+        for (uint64_t i = 0; f->word && i < v; i++)
+            if (s[i] <= ' ' || s[i] >= 0x7f) {
+                /* a newline forged a line of the coordinator's log,
+                 * escape codes reached its terminal */
+                snprintf(err, errlen, "%s: %s holds byte 0x%02x (a name "
+                         "is printable ASCII without spaces)", d->name,
+                         f->name, s[i]);
+                return -1;
+            }
         char *dst;
         if (f->kind == F_STR) {
             dst = at;

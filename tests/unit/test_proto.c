@@ -155,6 +155,21 @@ test_malformed_rejected(void **state)
     static const uint8_t empty[] = {'M', 'G', MG_PROTO_VERSION, MG_MSG_HELLO,
                                     0, 0, 0, 0, 0, 1};
     expect_reject(empty, sizeof empty, "identity is empty");
+    /* an identity with a newline (a forged log line), an escape, a
+     * space or a byte past ASCII: refused, naming the byte */
+    static const uint8_t newline[] = {'M', 'G', MG_PROTO_VERSION,
+                                      MG_MSG_HELLO, 0, 3, 'a', '\n', 'b',
+                                      0, 0, 0, 1};
+    expect_reject(newline, sizeof newline, "identity holds byte 0x0a");
+    static const uint8_t esc[] = {'M', 'G', MG_PROTO_VERSION, MG_MSG_HELLO,
+                                  0, 2, 0x1b, 'b', 0, 0, 0, 1};
+    expect_reject(esc, sizeof esc, "identity holds byte 0x1b");
+    static const uint8_t space[] = {'M', 'G', MG_PROTO_VERSION, MG_MSG_HELLO,
+                                    0, 3, 'a', ' ', 'b', 0, 0, 0, 1};
+    expect_reject(space, sizeof space, "identity holds byte 0x20");
+    static const uint8_t high[] = {'M', 'G', MG_PROTO_VERSION, MG_MSG_HELLO,
+                                   0, 2, 'a', 0xc3, 0, 0, 0, 1};
+    expect_reject(high, sizeof high, "identity holds byte 0xc3");
 
     /* out-of-range values through the encoder: status 5, capacity 0 */
     mg_msg m;
