@@ -147,8 +147,10 @@ static void
 on_progress(const mg_coord_progress *p, void *ud)
 {
     progress_ctx *x = ud;
-    /* Workers that all died (e.g. an engine fault) stop the run. */
-    if (mg_procs_reap(x->procs) == 0 && p->done < p->total) {
+    /* Workers that all died (e.g. an engine fault) stop the run; after
+     * a stop they leave as asked (the coordinator took their last rows) */
+    if (!mg_stop_flag && mg_procs_reap(x->procs) == 0 &&
+        p->done < p->total) {
         x->workers_gone = true;
         mg_stop_flag = mg_stop_flag ? mg_stop_flag : 1;
     }
@@ -182,11 +184,20 @@ on_progress(const mg_coord_progress *p, void *ud)
 
 /* The coordinator's linger after the run: over once every worker
  * process has exited (they leave on SHUTDOWN), instead of a fixed wait
- * at the end of every run. */
+ * at the end of every run; and its wait for their last rows after a
+ * stop, which it passes on to them (a signal to generate alone, from
+ * timeout or a service manager, reached no worker until then). */
+typedef struct {
+    mg_procs *procs;
+    int forwarded;
+} linger_ctx;
+
 static bool
 workers_exited(void *ud)
 {
-    return mg_procs_reap(ud) == 0;
+    linger_ctx *l = ud;
+    mg_procs_forward(l->procs, &l->forwarded);
+    return mg_procs_reap(l->procs) == 0;
 }
 
 /* The final line, in the words of the first serial version. */
@@ -457,8 +468,9 @@ mg_cmd_generate(int argc, char **argv)
      * and the run's end would wait for the copy in hand */
     o.speculate_running = false;
     o.linger_ms = 200;
+    linger_ctx lx = {&procs, 0};
     o.linger_done = workers_exited;
-    o.linger_ud = &procs;
+    o.linger_ud = &lx;
     o.progress_ms = px.tty ? 200 : 1000;
     o.stop = &mg_stop_flag;
     o.progress = on_progress_final;

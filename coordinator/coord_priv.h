@@ -35,6 +35,8 @@
 #define WHO "coordinator"
 #define BATCH_MAX 8192          /* rows per commit, at most */
 #define BATCH_MS 20             /* a row waits at most this for commit */
+#define STOP_DRAIN_MS 6000      /* a stop waits this for the rows in hand
+                                   (a worker's own wait is 5 s) */
 #define RID_MAX 256
 #define BAD_ROWS_MAX 16         /* invalid rows before a peer is dropped */
 #define BANNED_MAX 256

@@ -471,6 +471,20 @@ mg_coord_run(mg_coord *c, char *err, size_t errlen)
             coord_tx_commit(c, err, errlen))
             return -1;
     }
+    /* Embedded generate's workers (linger_done) finish the sample in
+     * hand on the same stop, send its row and wait up to 5 s for the ACK
+     * before they leave (PROTOCOL.md): a coordinator that no longer
+     * listened held every Ctrl-C those 5 s, its rows unstored. Their
+     * rows are taken until they have gone, a second stop, or
+     * STOP_DRAIN_MS. */
+    int64_t until = mg_mono_ms() + STOP_DRAIN_MS;
+    while (c->o.linger_done && !c->o.linger_done(c->o.linger_ud) &&
+           *c->o.stop < 2 && mg_mono_ms() < until) {
+        if (poll_sock(c, 10) > 0 && drain(c, false, err, errlen))
+            return -1;
+        if (c->in_tx && coord_tx_commit(c, err, errlen))
+            return -1;
+    }
     /* SIGTERM: commit what is in hand, keep the ledger, leave a manifest
      * of what is done so far; workers reconnect to the next start. */
     if (coord_progress(c, true, err, errlen) ||

@@ -85,7 +85,10 @@ typedef struct {
     int linger_ms;                 /* after completion (default 2000) */
     /* The linger ends early once this says no worker is left to tell
      * (embedded generate: its worker processes have all exited); NULL:
-     * the whole linger_ms. */
+     * the whole linger_ms. Set, a stop (*stop) also waits for it, up to
+     * a few seconds, taking the rows of the samples the workers finish
+     * (their ACK is what lets them leave); it is called then with the
+     * stop set, and passes the stop on to the workers it counts. */
     bool (*linger_done)(void *ud);
     void *linger_ud;
     int progress_ms;               /* log/callback period (5000) */

@@ -11,7 +11,8 @@
 # parent: counted as 2 when the parent's came first (leave now: .tmp-*
 # left); and it started samples after it (a grant that came after the
 # stop, or one its engine thread took before the network loop emptied
-# the queue).
+# the queue). The rows of the samples finished after a Ctrl-C are stored
+# (generate's coordinator takes them until its workers have left).
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 tmps() { find ds -maxdepth 1 -name '.tmp-*' 2>/dev/null; }
@@ -33,6 +34,14 @@ for i in $inhand; do
     [ -f "$(printf 'ds/%06d/sample.json' "$i")" ] ||
         die "sample $i, in hand at the Ctrl-C, was not finished"
 done
+# and their rows stored: generate's coordinator stopped listening at the
+# Ctrl-C, so the workers' rows went unstored (found on disk only at the
+# next start) and each worker waited its 5 s for their ACK before it
+# left: every Ctrl-C took 5 s, even on samples of milliseconds
+ondisk=$(find ds -mindepth 2 -maxdepth 2 -name sample.json | wc -l)
+"$MG_BIN" status --out ds > st.txt || die "status: $(cat st.txt)"
+grep -q "^done: $ondisk/8 " st.txt ||
+    die "the ledger lacks rows of the $ondisk samples on disk: $(cat st.txt)"
 "$MG_BIN" generate --seed 2 --count 8 --out ds --workers 2 \
     --sample-rate 22050 -q || die "the re-run failed"
 "$MG_BIN" verify ds --quick >/dev/null || die "not whole after the re-run"
