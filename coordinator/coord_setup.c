@@ -468,10 +468,18 @@ range_only(mg_coord *c, const mg_ledger_run *have, const mg_ledger_run *want,
     uint64_t s = have->start, e = have->start + have->count;
     uint64_t a = want->start, b = want->start + want->count;
     if (a < s) {
+        /* named: what goes elsewhere, and what this run can still give
+         * ("samples from 0 need another output directory" left a user
+         * who wanted more of the run to guess its start) */
+        char more[160] = "";
+        if (b > e)
+            snprintf(more, sizeof more, "; ask for --start %" PRIu64
+                     " --count %" PRIu64 " to grow this one to samples %"
+                     PRIu64 "..%" PRIu64, s, b - s, s, b - 1);
         snprintf(err, errlen, "the ledger %s holds the run of samples %"
                  PRIu64 "..%" PRIu64 ", which grows at its end only: samples "
-                 "from %" PRIu64 " need another output directory",
-                 c->o.ledger_path, s, e - 1, a);
+                 "%" PRIu64 "..%" PRIu64 " need another run (another --out)%s",
+                 c->o.ledger_path, s, e - 1, a, (b < s ? b : s) - 1, more);
         return -1;
     }
     if (a > e) {

@@ -62,6 +62,16 @@ refuse() {
 }
 want="starting at 150 would leave samples 140..149 out (ask for --start 140 --count 20 or --start 0 --count 160)"
 refuse --start 150 --count 10
+# a start before the run's: what goes elsewhere, and the growth this
+# run can give (it said only 'samples from 90 need another output
+# directory')
+"$MG_BIN" generate $G --start 100 --count 50 --out grow-lo -q || die "grow-lo"
+want="the ledger grow-lo/.musicgen/ledger.sqlite holds the run of samples 100..149, which grows at its end only: samples 90..99 need another run (another --out); ask for --start 100 --count 60 to grow this one to samples 100..159"
+"$MG_BIN" generate $G --start 90 --count 70 --out grow-lo 2> lo.log && die "a start before the run's accepted"
+grep -qxF "musicgen generate: $want" lo.log || die "a start before the run's: $(cat lo.log)"
+"$MG_BIN" generate $G --start 90 --count 5 --out grow-lo 2> lo.log && die "a range before the run's accepted"
+grep -qxF "musicgen generate: the ledger grow-lo/.musicgen/ledger.sqlite holds the run of samples 100..149, which grows at its end only: samples 90..94 need another run (another --out)" lo.log ||
+    die "a range before the run's: $(cat lo.log)"
 # grown past what one run may hold: the ledger was grown, then every
 # worker refused the run, and so the tree's own command
 want="growing it to 0..10000039 would make 10000040 samples, more than the 10000000 one run may hold; grow it at most to --start 0 --count 10000000, and make later samples in another --out"
