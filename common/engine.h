@@ -22,7 +22,7 @@
 #include "midi.h"
 #include "seed.h"
 
-#define MG_ENGINE_VERSION "0.2.0"
+#define MG_ENGINE_VERSION "0.3.0"
 /* The longest song the engine can make, in seconds: 12 parts (song.h
  * MG_MAX_PARTS) of 64 bars (the genre and --measures-per-part limit) of
  * at most 6 quarter notes (12/8) at the slowest tempo, 20 bpm, is

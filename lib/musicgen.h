@@ -69,9 +69,9 @@ extern "C" {
 /* The version of the engine (and of sample.json's musicgen_version); the
  * build refuses a header whose version differs from the engine's. */
 #define MUSICGEN_VERSION_MAJOR 0
-#define MUSICGEN_VERSION_MINOR 2
+#define MUSICGEN_VERSION_MINOR 3
 #define MUSICGEN_VERSION_PATCH 0
-#define MUSICGEN_VERSION "0.2.0"
+#define MUSICGEN_VERSION "0.3.0"
 
 typedef struct musicgen_config musicgen_config;
 typedef struct musicgen_engine musicgen_engine;
