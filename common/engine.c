@@ -560,11 +560,14 @@ produce(mg_engine *e, int64_t global_seed, const char *tmp, mg_row *row,
         annot = build_annotation(e, s, row);
         double ascore = -1;
         char aerr[180] = "";
-        errno = 0;
-        if (mg_audio_render(e->audio, s, &rng[MG_STREAM_SOUNDFONTS],
-                            &rng[MG_STREAM_FX], &rng[MG_STREAM_MIX], tmp,
-                            annot, &ascore, aerr, sizeof aerr)) {
-            int en = errno;
+        int arc = mg_audio_render(e->audio, s, &rng[MG_STREAM_SOUNDFONTS],
+                                  &rng[MG_STREAM_FX], &rng[MG_STREAM_MIX],
+                                  tmp, annot, &ascore, aerr, sizeof aerr);
+        if (arc < 0) {
+            /* errno only where the render says it failed in a call that
+             * set it (-2): after a failure of the sample's own (-1) it is
+             * whatever an earlier, harmless call left */
+            int en = arc == -2 ? errno : 0;
             if (tmp) mg_dir_remove(tmp);
             json_decref(annot);
             /* the one place that says where the message came from (the

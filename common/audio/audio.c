@@ -355,7 +355,7 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
         return -1;
     }
     if (audio_ensure_buffers(a, N, err, errlen) < 0)
-        return -1;
+        return -2;
     if (a->spilled && ftruncate(a->spill_fd, 0) == 0)
         a->spilled = false;     /* left over by a failed sample */
     a->spill_errno = 0;
@@ -368,9 +368,10 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
         bool seen = false;
         for (int m = 0; m < l; m++)
             seen |= d.font[m] == d.font[l];
-        if (!seen &&
-            audio_render_pass(a, s, &d, d.font[l], N, err, errlen) < 0)
-            return -1;
+        int rc = seen ? 0 : audio_render_pass(a, s, &d, d.font[l], N, err,
+                                              errlen);
+        if (rc < 0)
+            return rc;
     }
     /* loudness normalisation (Slakh-style): each stem's gain brings its
      * integrated loudness to its target (the genre's, moved by the drawn
@@ -399,7 +400,7 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
         snprintf(err, errlen, "read the scratch file in %s: %s",
                  a->spill_dir, strerror(en));
         errno = en;
-        return -1;
+        return -2;
     }
     if (peak > 0) {
         h = pow(10.0, a->mix.headroom_db / 20.0) / peak;
@@ -416,7 +417,7 @@ mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
             a->spilled = false;
         errno = en;
         if (rc < 0)
-            return -1;
+            return rc;
     }
     if (mg_ascore_acc_finish(a->acc, a->tempo_min, a->tempo_max, &sc) < 0) {
         snprintf(err, errlen, "out of memory in the audio score");

@@ -35,8 +35,12 @@ void mg_audio_destroy(mg_audio **a);
  * NULL, into memory (mg_audio_take_wav: the same bytes), and add the
  * audio facts to annot (soundfonts, fx, levels, sample_rate, offset,
  * score components). *score receives the audio score in [0, 1], or -1 when
- * nothing was rendered. Returns 0, or -1 with err (never starting
- * "audio: ": the caller names the stage it failed in). */
+ * nothing was rendered. Returns 0; -1 when this sample cannot be made
+ * (a song too long or empty, stems that do not sum to the mix, a preset
+ * missing: another attempt may succeed); or -2 on an I/O or memory
+ * failure, errno saying which (the caller tells output faults from
+ * failed samples by it: errno means nothing after -1). err says why
+ * (never starting "audio: ": the caller names the stage it failed in). */
 int mg_audio_render(mg_audio *a, const mg_song *s, mg_rng *sf_rng,
                     mg_rng *fx_rng, mg_rng *mix_rng, const char *dir,
                     json_t *annot, double *score, char *err, size_t errlen);

@@ -257,6 +257,7 @@ void audio_gain_apply(const gain_env *ge, float *buf, long off, long n);
 
 /* ---- audio_render.c ------------------------------------------------- */
 
+/* 0, or -1 / -2 as mg_audio_render (-2: errno says which failure). */
 int audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
                       size_t N, char *err, size_t errlen);
 
@@ -272,6 +273,7 @@ void audio_store_free(void *p, size_t bytes);
 /* The bytes the in-memory store of a->mem_blocks blocks maps (its four
  * stems' mappings, each rounded up to 2 MB). */
 double audio_store_reserved(const mg_audio *a);
+/* 0, or -1 with err and errno (ENOMEM, or EIO: no scratch file). */
 int audio_ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen);
 
 /* ---- audio_wav.c ---------------------------------------------------- */
@@ -282,6 +284,7 @@ int audio_wav_close(wfile *w, char hex[65]);
 
 /* ---- audio_write.c -------------------------------------------------- */
 
+/* 0, or -1 / -2 as mg_audio_render (-2: errno says which failure). */
 int audio_write_outputs(mg_audio *a, const char *dir, size_t N, double h,
                         double *max_err, char hex[MG_NLAYERS + 1][65],
                         char *err, size_t errlen);

@@ -219,7 +219,7 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
     gain_env ge[MG_NLAYERS];
     float *outp[2 * MG_NLAYERS], *fxp[4 * MG_NLAYERS];
     float *dry0[2] = {a->dry[0][0], a->dry[0][1]};
-    int sid, rc = -1, ng = 0, chan[MG_NLAYERS];
+    int sid, rc = -1, en = 0, ng = 0, chan[MG_NLAYERS];
 
     for (int l = 0; l < MG_NLAYERS; l++) {
         const mg_fx_chain *c = &d->fx[l];
@@ -253,6 +253,7 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
     syn = new_fluid_synth(a->rsettings);
     if (!ev || !syn) {
         snprintf(err, errlen, "out of memory");
+        en = ENOMEM;
         goto out;
     }
     sid = fluid_synth_add_sfont(syn, f->sfont);
@@ -281,6 +282,7 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
         fx[l] = mg_fx_state_new(&d->fx[l], a->rate, s->tempo_bpm);
         if (!fx[l]) {
             snprintf(err, errlen, "out of memory");
+            en = ENOMEM;
             goto out;
         }
         for (size_t i = 0; i < s->track[l].n; i++) {
@@ -389,6 +391,7 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
                             if (!fx[l]) {
                                 snprintf(err, errlen,
                                          "out of memory");
+                                en = ENOMEM;
                                 goto out;
                             }
                             memset(&dc[l], 0, sizeof dc[l]);
@@ -422,13 +425,14 @@ audio_render_pass(mg_audio *a, const mg_song *s, const draws *d, int fi,
                                             fill);
                 if (bad) {
                     snprintf(err, errlen, "out of memory");
+                    en = ENOMEM;
                     goto out;
                 }
                 if (a->spill_errno) {
                     snprintf(err, errlen, "write the scratch file "
                              "in %s: %s", a->spill_dir,
                              strerror(a->spill_errno));
-                    errno = a->spill_errno;
+                    en = a->spill_errno;
                     goto out;
                 }
                 off += fill;
@@ -457,5 +461,9 @@ out:
     for (int l = 0; l < MG_NLAYERS; l++)
         mg_fx_state_destroy(&fx[l]);
     free(ev);
+    if (rc < 0 && en) {
+        errno = en;     /* after the clean-up, which may set it */
+        rc = -2;
+    }
     return rc;
 }

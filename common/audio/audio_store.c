@@ -395,5 +395,6 @@ audio_ensure_buffers(mg_audio *a, size_t N, char *err, size_t errlen)
     return 0;
 oom:
     snprintf(err, errlen, "out of memory for %zu frames of the stem store", N);
+    errno = ENOMEM;
     return -1;
 }

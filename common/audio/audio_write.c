@@ -350,6 +350,8 @@ out:
         for (int l = 0; l <= MG_NLAYERS; l++)
             a->wlen[l] = 0;
         errno = en;
+        if (en)
+            rc = -2;    /* an I/O failure; else the sample's own fault */
     }
     return rc;
 }

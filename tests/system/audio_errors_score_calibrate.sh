@@ -361,4 +361,36 @@ grep -q '13824 s song at 44100 Hz float makes WAV files of 4.88 GB, past the 4 G
     big/manifest.jsonl && grep -q '"status":"failed"' big/manifest.jsonl ||
     die "too-long song: $(cat big/manifest.jsonl)"
 [ -z "$(ls big | grep '^0')" ] || die "a too-long song left a sample"
+
+# The same refusal with errno left at EACCES by an earlier call that
+# succeeded (as POSIX lets any call do; here the jansson call just before
+# it, through a shim): still a failed row. The engine read errno after
+# any failed render and took a stale EACCES for an unwritable output:
+# the whole run stopped at this sample.
+cat >shim.c <<'EOF2'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <string.h>
+typedef struct json_t json_t;
+int json_object_set_new(json_t *o, const char *k, json_t *v);
+int
+json_object_set_new(json_t *o, const char *k, json_t *v)
+{
+    int (*real)(json_t *, const char *, json_t *);
+    *(void **)&real = dlsym(RTLD_NEXT, "json_object_set_new");
+    int rc = real(o, k, v);
+    if (rc == 0 && strcmp(k, "levels") == 0)
+        errno = EACCES;
+    return rc;
+}
+EOF2
+cc -std=c11 -shared -fPIC -o shim.so shim.c -ldl || die "cannot build the shim"
+LD_PRELOAD="$PWD/shim.so" ASAN_OPTIONS="verify_asan_link_order=0:$ASAN_OPTIONS" \
+    timeout 60 "$MG_BIN" generate --seed 1 --count 1 --out big2 \
+    --genres-dir long -g slow --output-mode mix-only --sample-format float \
+    --workers 1 -q 2>e2.txt || die "a stale errno stopped the run: exit $? $(cat e2.txt)"
+grep -q 'past the 4 GiB' big2/manifest.jsonl \
+    && grep -q '"status":"failed"' big2/manifest.jsonl \
+    || die "too-long song with a stale errno: $(cat big2/manifest.jsonl)"
 exit 0
