@@ -321,6 +321,9 @@ set_measures(mg_config *c, const char *v, char *err, size_t errlen)
         if (parse_i64(bv, 1, 64, &bars))
             return mg_errf(err, errlen,
                         "measures-per-part: %s: bars must be 1..64", tok);
+        if (m[part])
+            return mg_errf(err, errlen,
+                           "measures-per-part: %s is given twice", tok);
         m[part] = (int)bars;
     }
     memcpy(c->measures_override, m, sizeof m);
@@ -417,8 +420,14 @@ mg_config_set(mg_config *c, const char *key, const char *v, char *err,
         return set_path(c->sf_dir, sizeof c->sf_dir, key, v, err, errlen);
     } else if (!strcmp(key, "cache-dir")) {
         /* "" turns the cache off */
+        struct stat st;
         if (strlen(v) >= sizeof c->cache_dir)
             return mg_errf(err, errlen, "cache-dir: path too long");
+        /* a file in its place: every write of the cache failed, unsaid */
+        if (*v && (stat(v, &st) == 0 ? !S_ISDIR(st.st_mode)
+                                     : errno == ENOTDIR))
+            return mg_errf(err, errlen, "cache-dir: %s is not a directory",
+                           v);
         snprintf(c->cache_dir, sizeof c->cache_dir, "%s", v);
     } else if (!strcmp(key, "shard-width")) {
         if (parse_i64(v, 0, 5, &i))

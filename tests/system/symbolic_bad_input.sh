@@ -25,6 +25,18 @@ expect_error "sum to 1" "$MG_BIN" generate --seed 1 --split 0.5,0.5,0.5 --out o2
 expect_error "output-mode" "$MG_BIN" generate --seed 1 --output-mode flac --out o2
 expect_error "unknown option" "$MG_BIN" generate --seed 1 --frobnicate --out o2
 expect_error "MUSICGEN_SHARD_WIDTH" env MUSICGEN_SHARD_WIDTH=x "$MG_BIN" generate --seed 1 --out o2
+# a part given twice kept the last value, unsaid
+expect_error "verse is given twice" "$MG_BIN" generate --seed 1 --out o2 \
+    --measures-per-part 'verse=4,verse=5' --output-mode midi-only
+# a cache directory that is a file: the run went on with no cache, unsaid
+echo file >afile
+expect_error "cache-dir: afile is not a directory" "$MG_BIN" generate \
+    --seed 1 --count 1 --out o2 --cache-dir afile --output-mode midi-only
+expect_error "cache-dir: afile/c is not a directory" "$MG_BIN" generate \
+    --seed 1 --count 1 --out o2 --cache-dir afile/c --output-mode midi-only
+"$MG_BIN" generate --seed 1 --count 1 --out o2 --cache-dir afile \
+    --output-mode midi-only >/dev/null 2>&1
+[ $? -eq 2 ] || die "a cache-dir that is a file: exit is not 2"
 [ ! -e o2 ] || die "a rejected command created its output directory"
 
 # A malformed genre spec: the message names the file and the field.
