@@ -522,6 +522,19 @@ mg_cmd_generate(int argc, char **argv)
         jobs_finished = mg_procs_result(&procs) == 0 && mg_stop_flag < 2;
     } else {
         mg_procs_wait(&procs, 10000);
+        /* A worker killed on the way (kill -9, or one that hung and was
+         * killed above: its lease went to another) left its .tmp-* in a
+         * finished tree, which verify then counted as a problem: swept
+         * now that the writer is gone, not at a next start that a
+         * finished run never has. */
+        swept = mg_procs_result(&procs)
+                    ? mg_sampledir_sweep(cfg.out_dir, (long long)time(NULL),
+                                         MG_TMP_STALE_S, NULL, NULL)
+                    : 0;
+        if (swept > 0 && cfg.verbose >= 0)
+            fprintf(stderr, "musicgen generate: removed %ld temporary "
+                    "director%s of workers that did not finish\n", swept,
+                    swept == 1 ? "y" : "ies");
     }
     mg_procs_free(&procs);
     const mg_coord_progress *p = &fx.last;
