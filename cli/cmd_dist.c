@@ -679,6 +679,13 @@ mg_cmd_status(int argc, char **argv)
         rc = 1;
         goto out;
     }
+    /* nor a directory that holds no dataset, named as the dataset
+     * commands name it (it read 'ledger ROOT/.musicgen/ledger.sqlite: No
+     * such file or directory') */
+    if (by_root && mg_dsargs_dataset("status", cfg.out_dir)) {
+        rc = 1;
+        goto out;
+    }
     struct stat lst;
     if (by_root && stat(ledger, &lst) && errno == ENOENT) {
         if (!mg_status_static(cfg.out_dir)) {
@@ -700,6 +707,12 @@ mg_cmd_status(int argc, char **argv)
             rc = 1;
             goto out;
         }
+        /* samples, but no run's ledger: a copy, or a tree made elsewhere */
+        fprintf(stderr, "musicgen status: %s holds no run (no "
+                ".musicgen/ledger.sqlite): stats %s reads its samples\n",
+                cfg.out_dir, cfg.out_dir);
+        rc = 1;
+        goto out;
     }
     mg_ledger *l = mg_ledger_open_ro(ledger, err, sizeof err);
     mg_ledger_run run;

@@ -37,6 +37,8 @@ for root in top/empty "top; top/a-ds, top/b-ds do"; do
     refused "$root" "$hint" export "$root" -o x.jsonl
     refused "$root" "$hint" index-midi "$root" -o x.json
     refused "$root" "$hint" serve --dataset "$root" --bind 127.0.0.1:0
+    # status said 'ledger ROOT/.musicgen/ledger.sqlite: No such file ...'
+    refused "$root" "$hint" status --out "$root"
 done
 # a trailing slash is kept as given; one dataset below: "does"
 mkdir -p one
@@ -69,6 +71,14 @@ mkdir top/b-ds/000099
 "$MG_BIN" clean --failed top/b-ds > out.txt 2> err.txt || die "clean b-ds: $(cat err.txt)"
 [ ! -e top/b-ds/000099 ] && [ ! -e top/b-ds/.tmp-notes ] ||
     die "clean left b-ds's partial directories: $(ls -a top/b-ds)"
+
+# samples without their run's ledger (a copy): status says there is no
+# run, in one line
+mkdir copy
+cp -R top/a-ds/0* top/a-ds/manifest.jsonl copy/
+"$MG_BIN" status --out copy > out.txt 2> err.txt && die "status of a copy succeeded"
+grep -qx "musicgen status: copy holds no run (no .musicgen/ledger.sqlite): stats copy reads its samples" err.txt ||
+    die "status of a copy: $(cat err.txt)"
 
 # still datasets: only a run's state; only a manifest (all filtered away)
 mkdir -p state/.musicgen
