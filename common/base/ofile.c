@@ -105,6 +105,18 @@ direct_wanted(void)
     return !e || strcmp(e, "0");
 }
 
+/* Is path there and no regular file (a FIFO, a device)? Such a path is
+ * never opened with O_DIRECT: a FIFO's open pairs with its reader before
+ * O_DIRECT is refused (EINVAL), and the reader, seeing its writer close,
+ * read end-of-file and left, so the buffered retry waited for ever
+ * ("export --out fifo" hung about one time in three). */
+static bool
+not_a_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
 mg_ofile *
 mg_ofile_open(const char *path, char *err, size_t errlen)
 {
@@ -131,7 +143,7 @@ mg_ofile_open(const char *path, char *err, size_t errlen)
             free(f);
             return NULL;
         }
-    } else if (direct_wanted()) {
+    } else if (direct_wanted() && !not_a_file(path)) {
         f->fd = open(path, flags | O_DIRECT, 0644);
         f->direct = f->fd >= 0;
     }
