@@ -32,6 +32,7 @@
 #include "runlock.h"
 #include "runmark.h"
 #include "sampledir.h"
+#include "worker.h"
 
 static int
 curve_setup(mg_coord *c, char *err, size_t errlen)
@@ -567,6 +568,10 @@ open_run(mg_coord *c, char *err, size_t errlen)
         snprintf(err, errlen, "cannot serialise the run config");
         return -1;
     }
+    /* an unmerged static tree of another run: the workers refused it at
+     * their first sample, after a 'new run' here */
+    if (mg_worker_static_run_check(&c->o.cfg, err, errlen))
+        return -1;
     want.global_seed = c->o.cfg.global_seed;
     want.start = (uint64_t)c->o.cfg.start;
     want.count = (uint64_t)c->o.cfg.count;

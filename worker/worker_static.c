@@ -89,6 +89,26 @@ identity_json(const mg_config *c)
     return mg_config_run_json(&x);
 }
 
+/* 0 when mine (an identity_json) is theirs (NULL: none known), else -1
+ * with err naming what differs; whose: where theirs came from. */
+static int
+run_differs(const mg_config *cfg, const char *mine, const char *theirs,
+            const char *whose, char *err, size_t errlen)
+{
+    if (!theirs || !strcmp(mine, theirs))
+        return 0;
+    /* what differs, key by key ("seed 1, the run's 9") */
+    char diff[600];
+    mg_config_json_diff(mine, theirs, "%s %s, the run's %s", NULL, diff,
+                        sizeof diff);
+    return mg_errf(err, errlen, "--out %s holds another run (%s): %s (give "
+                   "the same --seed and options as every slice of the "
+                   "run, or another --out)", cfg->out_dir, whose,
+                   diff[0] ? diff : "its parameters differ");
+}
+
+#define STATIC_WHOSE "the run the tree's first static slice recorded"
+
 /* Is this worker's run the tree's? The run a coordinator's ledger holds
  * (`generate` made the tree), else the one the first static slice
  * recorded in .musicgen/slices/run.json (made here, atomically, when
@@ -135,19 +155,25 @@ same_run(const mg_config *cfg, const char *dir, uint64_t range[2], char *err,
             }
         }
         theirs = t;
-        whose = "the run the tree's first static slice recorded";
+        whose = STATIC_WHOSE;
     }
-    int rc = 0;
-    if (theirs && strcmp(mine, theirs)) {
-        /* what differs, key by key ("seed 1, the run's 9") */
-        char diff[600];
-        mg_config_json_diff(mine, theirs, "%s %s, the run's %s", NULL, diff,
-                            sizeof diff);
-        rc = mg_errf(err, errlen, "--out %s holds another run (%s): %s (give "
-                     "the same --seed and options as every slice of the "
-                     "run, or another --out)", cfg->out_dir, whose,
-                     diff[0] ? diff : "its parameters differ");
-    }
+    int rc = run_differs(cfg, mine, theirs, whose, err, errlen);
+    free(mine);
+    free(theirs);
+    return rc;
+}
+
+int
+mg_worker_static_run_check(const mg_config *cfg, char *err, size_t errlen)
+{
+    char rp[1300], *theirs = NULL, e2[300];
+    size_t len;
+    snprintf(rp, sizeof rp, "%s/.musicgen/slices/run.json", cfg->out_dir);
+    if (mg_rfile_read(rp, 1 << 20, &theirs, &len, e2, sizeof e2) < 0)
+        return 0;       /* no static slice recorded a run */
+    char *mine = identity_json(cfg);
+    int rc = mine ? run_differs(cfg, mine, theirs, STATIC_WHOSE, err, errlen)
+                  : mg_errf(err, errlen, "out of memory");
     free(mine);
     free(theirs);
     return rc;

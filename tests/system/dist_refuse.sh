@@ -118,4 +118,19 @@ done
 MUSICGEN_WORKERS=4 timeout 8 "$MG_BIN" worker --connect tcp://127.0.0.1:1 \
     --out ds --idle-timeout 1 2> w.log
 [ $? -eq 3 ] || die "MUSICGEN_WORKERS refused by the worker: $(cat w.log)"
+# a coordinator over an unmerged static tree of another run is refused at
+# start, naming the difference (it said "new run", its workers refused at
+# their first sample, and at its stop it wrote an empty manifest.jsonl
+# over the tree); the tree's own run is served
+"$MG_BIN" worker --static --array-index 0 --array-size 1 --seed 5 --count 4 \
+    --out st --output-mode midi-only -q || die "static slice"
+timeout 20 "$MG_BIN" coordinator --seed 6 --count 4 --out st --ledger st.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only 2> st.log &&
+    die "a coordinator over a static tree of another run ran"
+grep -qx "musicgen coordinator: --out st holds another run (the run the tree's first static slice recorded): seed 6, the run's 5 (give the same --seed and options as every slice of the run, or another --out)" st.log ||
+    die "coordinator over another static run: $(cat st.log)"
+[ ! -e st/manifest.jsonl ] && [ ! -e st/.musicgen/serving ] ||
+    die "a refused coordinator wrote in the static tree"
+"$MG_BIN" generate --seed 5 --count 4 --out st --output-mode midi-only -q \
+    2> st.log || die "generate of the static tree's own run: $(cat st.log)"
 echo "refusals ok"
