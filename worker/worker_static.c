@@ -334,6 +334,18 @@ static_slice(const mg_config *cfg, uint64_t lo, uint64_t hi, const char *dir,
     return rc;
 }
 
+/* The tree's run lock, shared, in the words of slice I of M: its
+ * descriptor, or -1 with err. */
+static int
+slice_lock(const mg_config *cfg, int array_index, int array_size, char *err,
+           size_t errlen)
+{
+    char what[120];
+    snprintf(what, sizeof what, "musicgen worker --static, slice %d of %d",
+             array_index, array_size);
+    return mg_runlock_share(cfg->out_dir, what, err, errlen);
+}
+
 /* Is name a part file of slice file base ("<base>.part-<p>-of-<J>")? */
 static bool
 is_part(const char *name, const char *base)
@@ -399,10 +411,7 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return -1;
     }
-    char what[120];
-    snprintf(what, sizeof what, "musicgen worker --static, slice %d of %d",
-             array_index, array_size);
-    int lk = mg_runlock_share(cfg->out_dir, what, err, errlen);
+    int lk = slice_lock(cfg, array_index, array_size, err, errlen);
     if (lk < 0)
         return -1;
     uint64_t range[2] = {0, 0};
@@ -431,10 +440,7 @@ mg_worker_static_join(const mg_config *cfg, int array_index, int array_size,
     char dir[1200], path[1400], part[1500], tmp[1700];
     snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg->out_dir);
     slice_path(path, sizeof path, dir, array_index, array_size);
-    char what[120];
-    snprintf(what, sizeof what, "musicgen worker --static, slice %d of %d",
-             array_index, array_size);
-    int lk = mg_runlock_share(cfg->out_dir, what, err, errlen);
+    int lk = slice_lock(cfg, array_index, array_size, err, errlen);
     if (lk < 0)
         return -1;
     slice_tmp(tmp, sizeof tmp, dir, path);

@@ -258,24 +258,11 @@ grep -qx "musicgen score-audio: cut.wav: truncated WAV: its header says 64000 fr
 # an Ogg file cut short: libsndfile does not know its length (SF_COUNT_MAX
 # frames), which was taken as the length to allocate ("out of memory");
 # what it holds is read a piece at a time and scored
-"$PY" - <<'PYEOF'
-import ctypes, ctypes.util, math, array
-sf = ctypes.CDLL(ctypes.util.find_library("sndfile"))
-class INFO(ctypes.Structure):
-    _fields_ = [("frames", ctypes.c_int64), ("samplerate", ctypes.c_int), ("channels", ctypes.c_int),
-                ("format", ctypes.c_int), ("sections", ctypes.c_int), ("seekable", ctypes.c_int)]
-sf.sf_open.restype = ctypes.c_void_p
-sf.sf_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(INFO)]
-sf.sf_writef_float.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
-sf.sf_close.argtypes = [ctypes.c_void_p]
-rate = 22050
-x = array.array("f", [(0.5 if k % (rate // 2) < rate // 10 else 0.06) *
-                      math.sin(2 * math.pi * 440 * k / rate) for k in range(rate * 12)])
-info = INFO(0, rate, 1, 0x200060, 0, 0)     # SF_FORMAT_OGG | SF_FORMAT_VORBIS
-f = sf.sf_open(b"p.ogg", 0x20, ctypes.byref(info))
-assert f, "libsndfile cannot write Ogg Vorbis"
-sf.sf_writef_float(f, x.buffer_info()[0], len(x))
-sf.sf_close(f)
+"$PY" - "$MG_SRC/tests/tools" <<'PYEOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+import sndfile_write as sw
+sw.write("p.ogg", 0x200060, 22050, sw.pulses(22050, 12))  # OGG | VORBIS
 b = open("p.ogg", "rb").read()
 open("cut.ogg", "wb").write(b[:len(b) // 3])
 PYEOF
@@ -286,36 +273,21 @@ grep -q "^0\.[0-9]*  cut.ogg$" o.txt || die "a cut Ogg file: $(cat o.txt)"
 # present, as for WAV): each is refused in one line naming the frames its
 # header claims and the frames held (libsndfile's count of the cut file),
 # and the whole file after them is still scored
-"$PY" - <<'PYEOF'
-import ctypes, ctypes.util, math, array
-sf = ctypes.CDLL(ctypes.util.find_library("sndfile"))
-class INFO(ctypes.Structure):
-    _fields_ = [("frames", ctypes.c_int64), ("samplerate", ctypes.c_int), ("channels", ctypes.c_int),
-                ("format", ctypes.c_int), ("sections", ctypes.c_int), ("seekable", ctypes.c_int)]
-sf.sf_open.restype = ctypes.c_void_p
-sf.sf_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(INFO)]
-sf.sf_writef_float.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
-sf.sf_close.argtypes = [ctypes.c_void_p]
-rate = 8000
-x = array.array("f", [(0.5 if k % (rate // 2) < rate // 10 else 0.06) *
-                      math.sin(2 * math.pi * 440 * k / rate) for k in range(rate * 8)])
+"$PY" - "$MG_SRC/tests/tools" <<'PYEOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+import sndfile_write as sw
+x = sw.pulses(8000, 8)
 out = open("cut-expect.txt", "w")
 for name, kind, fmt in (("t.aiff", "AIFF", 0x020002), ("t.aifc", "AIFF", 0x020006),
                         ("t.rf64", "RF64", 0x220002), ("t.w64", "Wave64", 0x0B0002),
                         ("t.au", "AU", 0x030002)):
-    info = INFO(0, rate, 1, fmt, 0, 0)
-    f = sf.sf_open(name.encode(), 0x20, ctypes.byref(info))
-    assert f, name
-    sf.sf_writef_float(f, x.buffer_info()[0], len(x))
-    sf.sf_close(f)
+    sw.write(name, fmt, 8000, x)
     b = open(name, "rb").read()
     open("cut-" + name, "wb").write(b[:len(b) // 3])
-    info = INFO()
-    f = sf.sf_open(("cut-" + name).encode(), 0x10, ctypes.byref(info))
-    assert f, "cut-" + name
-    sf.sf_close(f)
     out.write("musicgen score-audio: cut-%s: truncated %s: its header says "
-              "%d frames, the file holds %d\n" % (name, kind, len(x), info.frames))
+              "%d frames, the file holds %d\n" % (name, kind, len(x),
+                                                  sw.frames("cut-" + name)))
 PYEOF
 "$MG_BIN" score-audio cut-t.aiff cut-t.aifc cut-t.rf64 cut-t.w64 cut-t.au t.aiff \
     >o.txt 2>e.txt

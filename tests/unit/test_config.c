@@ -23,6 +23,19 @@ parse(mg_config *c, char *err, int argc, char **argv)
     return mg_config_from_args(c, argc, argv, NULL, rest, &nrest, err, 512);
 }
 
+/* A new config file holding text: its name into path
+ * ("/tmp/mgcfgXXXXXX", made unique). */
+static void
+conf_new(char *path, const char *text)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 static void
 defaults_are_the_python_tools(void **state)
 {
@@ -42,12 +55,8 @@ precedence_file_env_cli(void **state)
 {
     (void)state;
     char path[] = "/tmp/mgcfgXXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    fprintf(f, "# a comment\ncount = 7\nshard-width = 2\ngenre = jazz\n"
+    conf_new(path, "# a comment\ncount = 7\nshard-width = 2\ngenre = jazz\n"
                "genre = latin\noutput-mode = midi-only\n");
-    fclose(f);
     setenv("MUSICGEN_SHARD_WIDTH", "3", 1);
     setenv("MUSICGEN_GENRE", "pop,rock", 1);
     char *argv[] = {"generate", "--config", path, "--seed", "42", "-n", "9"};
@@ -78,11 +87,7 @@ flags_take_true_or_false_in_files_and_env(void **state)
 {
     (void)state;
     char path[] = "/tmp/mgcfgXXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    fprintf(f, "accept-license = yes\nverbose\nquiet = false\n");
-    fclose(f);
+    conf_new(path, "accept-license = yes\nverbose\nquiet = false\n");
     char *argv[] = {"generate", "--config", path};
     mg_config c;
     char err[512];
@@ -104,7 +109,7 @@ flags_take_true_or_false_in_files_and_env(void **state)
                                 "must be true or false, got 'maybe'"));
     unsetenv("MUSICGEN_ACCEPT_LICENSE");
     unsetenv("MUSICGEN_VERBOSE");
-    f = fopen(path, "w");
+    FILE *f = fopen(path, "w");
     fprintf(f, "quiet = loud\n");
     fclose(f);
     assert_int_equal(parse(&c, err, 3, argv), -1);
@@ -120,11 +125,7 @@ config_file_with_bom_and_crlf_reads(void **state)
 {
     (void)state;
     char path[] = "/tmp/mgcfgXXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    fprintf(f, "\xef\xbb\xbfseed = 5\r\ncount = 3\r\n");
-    fclose(f);
+    conf_new(path, "\xef\xbb\xbfseed = 5\r\ncount = 3\r\n");
     char *argv[] = {"generate", "--config", path};
     mg_config c;
     char err[512];
@@ -143,12 +144,8 @@ config_file_values_in_quotes(void **state)
 {
     (void)state;
     char path[] = "/tmp/mgcfgXXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    fprintf(f, "seed = \"5\"   # the seed\r\nout = './my #1 ds'\n"
+    conf_new(path, "seed = \"5\"   # the seed\r\nout = './my #1 ds'\n"
                "genre=\" jazz, latin \"\ncount = 3 # three\n");
-    fclose(f);
     char *argv[] = {"generate", "--config", path};
     mg_config c;
     char err[512];
@@ -162,7 +159,7 @@ config_file_values_in_quotes(void **state)
         {"count = 3\nout = \"a\" b\n", ":2: out: text after the closing quote"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        f = fopen(path, "w");
+        FILE *f = fopen(path, "w");
         fputs(bad[i][0], f);
         fclose(f);
         assert_int_equal(parse(&c, err, 3, argv), -1);
