@@ -185,7 +185,7 @@ audio_write_outputs(mg_audio *a, const char *dir, size_t N, double h,
             en = errno;
             snprintf(err, errlen, "mkdir %s: %s", path, strerror(errno));
             errno = en;
-            return -1;
+            return -2;
         }
     }
     if (sink && (want_stems || want_mix) && sink->fd >= 0) {
@@ -194,14 +194,14 @@ audio_write_outputs(mg_audio *a, const char *dir, size_t N, double h,
             snprintf(err, errlen, "float tracks file: %s",
                      strerror(errno));
             errno = EIO;        /* a fault, never a re-rolled sample */
-            return -1;
+            return -2;
         }
     } else if (sink && (want_stems || want_mix) &&
                !(base = sink->alloc(sink->user, N, 2))) {
         snprintf(err, errlen, "no memory for %zu frames of float "
                  "tracks", N);
         errno = ENOMEM;
-        return -1;
+        return -2;
     }
     for (int l = 0; l <= MG_NLAYERS; l++) {
         if (l < MG_NLAYERS ? !want_stems : !want_mix)
