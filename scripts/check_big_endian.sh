@@ -49,7 +49,7 @@ D="$SRC/common/dataset" B="$SRC/common/base"
 for cc in gcc s390x-linux-gnu-gcc; do
     $cc -std=c11 -D_GNU_SOURCE -O1 -static -I"$W/stub" -I"$D" -I"$B" -I"$SRC/common" \
         "$W/pqd.c" "$D/parquet.c" "$D/parquet_col.c" "$D/parquet_async.c" \
-        "$B/ofile.c" "$B/errmsg.c" "$B/gbuf.c" -lm -lpthread -o "$W/pqd-$cc"
+        "$B/ofile.c" "$B/errmsg.c" "$B/gbuf.c" "$B/utf8.c" -lm -lpthread -o "$W/pqd-$cc"
 done
 cd "$W"
 ./pqd-gcc le.parquet le.jsonl 40000 15000
