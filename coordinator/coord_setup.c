@@ -617,8 +617,12 @@ open_run(mg_coord *c, char *err, size_t errlen)
     uint64_t on_disk = 0;
     if (rc == 1 && verify_disk(c, &on_disk, err, errlen))
         return -1;
+    /* a new ledger imports too: a tree of this run made without it (the
+     * slices of `worker --static`, a ledger lost) started at 0/N done,
+     * and stopped before any worker came it wrote a manifest of no rows
+     * over the tree's finished samples */
     if (build_todo(c, err, errlen) ||
-        (rc == 1 && import_from_disk(c, on_disk, err, errlen)))
+        import_from_disk(c, on_disk, err, errlen))
         return -1;
     mg_ledger_counts counts;
     if (mg_ledger_counts_get(c->ledger, mg_wall_ms(), &counts, err, errlen))
