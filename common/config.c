@@ -42,28 +42,38 @@ typedef struct {
     char shortopt;
     bool flag;
     const char *help;
+    const char *key;   /* its key in the run JSON, or NULL: not the run's */
 } option;
 
 static const option options[] = {
-    {"seed", 's', false, "global seed (integer, required; a resumed or grown run: its own)"},
-    {"count", 'n', false, "number of samples (default 1)"},
-    {"start", 0, false, "first sample index (default 0)"},
+    {"seed", 's', false, "global seed (integer, required; a resumed or grown run: its own)", "seed"},
+    {"count", 'n', false, "number of samples (default 1)", "count"},
+    {"start", 0, false, "first sample index (default 0)", "start"},
     {"out", 'o', false, "output root directory (default ./dataset)"},
-    {"output-mode", 'm', false, "full | mix-only | stems-only | midi-only"},
-    {"genre", 'g', false, "genre preset; repeat or comma-separate to merge"},
+    {"output-mode", 'm', false, "full | mix-only | stems-only | midi-only",
+     "output_mode"},
+    {"genre", 'g', false, "genre preset; repeat or comma-separate to merge",
+     "genres"},
     {"genres-dir", 0, false, "directory of genre presets"},
     {"sf-dir", 0, false, "soundfont registry and pools directory"},
-    {"shard-width", 0, false, "0 = flat, 1..5 = <root>/<prefix>/<index>/"},
-    {"split", 0, false, "train,valid,test ratios (default 0.8,0.1,0.1)"},
-    {"min-musicality-score", 0, false, "quality gate in [0,1] (0 = off)"},
-    {"max-attempts", 0, false, "re-rolls under the gate (default 1)"},
-    {"measures-per-part", 0, false, "override, e.g. intro=2,verse=8"},
-    {"sample-rate", 0, false, "audio sample rate (default 44100)"},
-    {"sample-format", 0, false, "pcm16 | pcm24 | float"},
+    {"shard-width", 0, false, "0 = flat, 1..5 = <root>/<prefix>/<index>/",
+     "shard_width"},
+    {"split", 0, false, "train,valid,test ratios (default 0.8,0.1,0.1)",
+     "split"},
+    {"min-musicality-score", 0, false, "quality gate in [0,1] (0 = off)",
+     "min_musicality_score"},
+    {"max-attempts", 0, false, "re-rolls under the gate (default 1)",
+     "max_attempts"},
+    {"measures-per-part", 0, false, "override, e.g. intro=2,verse=8",
+     "measures_per_part"},
+    {"sample-rate", 0, false, "audio sample rate (default 44100)",
+     "sample_rate"},
+    {"sample-format", 0, false, "pcm16 | pcm24 | float", "sample_format"},
     {"cache-dir", 0, false, "calibration/hash cache ('' = none; default "
                             "$XDG_CACHE_HOME/musicgen)"},
-    {"fonts", 0, false, "soundfonts: default | all | NAME,... (musicgen fonts)"},
-    {"accept-license", 0, true, "allow copyleft/attribution soundfonts"},
+    {"fonts", 0, false, "soundfonts: default | all | NAME,... (musicgen fonts)", "fonts"},
+    {"accept-license", 0, true, "allow copyleft/attribution soundfonts",
+     "accept_license"},
     {"workers", 'w', false, "worker processes (default: one per core)"},
     {"verbose", 'v', true, "more log lines"},
     {"quiet", 'q', true, "errors only"},
@@ -76,6 +86,15 @@ find_option(const char *name)
 {
     for (size_t i = 0; i < NOPTIONS; i++)
         if (!strcmp(options[i].name, name)) return &options[i];
+    return NULL;
+}
+
+const char *
+mg_config_key_option(const char *key)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (options[i].key && !strcmp(options[i].key, key))
+            return options[i].name;
     return NULL;
 }
 
@@ -928,17 +947,7 @@ mg_config_apply_run_json(mg_config *c, const char *text, char *err,
             c->accept_license = json_is_true(v);
             continue;
         }
-        const char *opt = NULL;
-        if (!strcmp(key, "fonts")) opt = "fonts";
-        else if (!strcmp(key, "seed")) opt = "seed";
-        else if (!strcmp(key, "count")) opt = "count";
-        else if (!strcmp(key, "start")) opt = "start";
-        else if (!strcmp(key, "output_mode")) opt = "output-mode";
-        else if (!strcmp(key, "shard_width")) opt = "shard-width";
-        else if (!strcmp(key, "min_musicality_score")) opt = "min-musicality-score";
-        else if (!strcmp(key, "max_attempts")) opt = "max-attempts";
-        else if (!strcmp(key, "sample_rate")) opt = "sample-rate";
-        else if (!strcmp(key, "sample_format")) opt = "sample-format";
+        const char *opt = mg_config_key_option(key);
         if (!opt) {
             rc = mg_errf(err, errlen, "run config: unknown key '%s'", key);
             break;
@@ -1020,12 +1029,17 @@ mg_config_json_diff(const char *a, const char *b, const char *fmt,
             }
             const char *va = pass ? "none" : x ? x : "?";
             const char *vb = pass ? (x ? x : "?") : y ? y : "none";
+            /* named as the user gives it (--output-mode, not the
+             * run JSON's output_mode) */
+            const char *o = mg_config_key_option(k);
+            char name[64];
+            snprintf(name, sizeof name, "%s%s", o ? "--" : "", o ? o : k);
             size_t l = strlen(out);
             if (l < n) {
                 if (nd)
                     snprintf(out + l, n - l, "; ");
                 l = strlen(out);
-                snprintf(out + l, n - l, fmt, k, va, vb);
+                snprintf(out + l, n - l, fmt, name, va, vb);
             }
             nd++;
             free(x);

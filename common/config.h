@@ -100,9 +100,14 @@ const char *mg_config_options_help(void);
 char *mg_config_run_json(const mg_config *c);
 int mg_config_apply_run_json(mg_config *c, const char *json, char *err,
                              size_t errlen);
+/* The command-line option (without its "--") that sets the run JSON's
+ * key (output_mode: output-mode; genres: genre), or NULL: not a key of
+ * the run. */
+const char *mg_config_key_option(const char *key);
 /* The keys whose values differ between run JSONs a and b (the union of
  * their keys, less those in skip, a NULL-terminated list or NULL), each
- * written with fmt (three %s: the key, its compact JSON in a, in b;
+ * written with fmt (three %s: the key named as its option, "--max-attempts"
+ * (the key itself where no option sets it), its compact JSON in a, in b;
  * "none" where absent), joined by "; ", into out. The count of keys that
  * differ (0 and "" when none; -1 when a or b is not JSON). */
 int mg_config_json_diff(const char *a, const char *b, const char *fmt,

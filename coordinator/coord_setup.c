@@ -446,26 +446,12 @@ import_from_disk(mg_coord *c, uint64_t ledger_rows, char *err, size_t errlen)
  * else differs too (the caller refuses, naming it), -1 with err when the
  * range cannot be had (it starts before the run's, or leaves a gap after
  * it) or the ledger cannot be written. */
+/* 0 when the run of have can give want's range (resumed whole, or grown
+ * at its end), else -1 with err saying why not and what can be had. */
 static int
-range_only(mg_coord *c, const mg_ledger_run *have, const mg_ledger_run *want,
-           char *err, size_t errlen)
+range_error(const mg_coord *c, const mg_ledger_run *have,
+            const mg_ledger_run *want, char *err, size_t errlen)
 {
-    char why[512];
-    if (have->global_seed != want->global_seed ||
-        mg_fingerprint_compare(&have->fp, &want->fp, why, sizeof why))
-        return 0;
-    mg_config probe = c->o.cfg;
-    probe.start = (int64_t)have->start;
-    probe.count = (int64_t)have->count;
-    char *pj = mg_config_run_json(&probe);
-    if (!pj) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    bool same = !strcmp(pj, have->run_json ? have->run_json : "");
-    free(pj);
-    if (!same)
-        return 0;
     uint64_t s = have->start, e = have->start + have->count;
     uint64_t a = want->start, b = want->start + want->count;
     if (a < s) {
@@ -504,6 +490,33 @@ range_only(mg_coord *c, const mg_ledger_run *have, const mg_ledger_run *want,
                  b - s, MG_CONFIG_MAX_COUNT, s, MG_CONFIG_MAX_COUNT);
         return -1;
     }
+    return 0;
+}
+
+static int
+range_only(mg_coord *c, const mg_ledger_run *have, const mg_ledger_run *want,
+           char *err, size_t errlen)
+{
+    char why[512];
+    if (have->global_seed != want->global_seed ||
+        mg_fingerprint_compare(&have->fp, &want->fp, why, sizeof why))
+        return 0;
+    mg_config probe = c->o.cfg;
+    probe.start = (int64_t)have->start;
+    probe.count = (int64_t)have->count;
+    char *pj = mg_config_run_json(&probe);
+    if (!pj) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    bool same = !strcmp(pj, have->run_json ? have->run_json : "");
+    free(pj);
+    if (!same)
+        return 0;
+    if (range_error(c, have, want, err, errlen))
+        return -1;
+    uint64_t s = have->start, e = have->start + have->count;
+    uint64_t a = want->start, b = want->start + want->count;
     c->o.cfg.start = (int64_t)s;
     c->o.cfg.count = (int64_t)((b > e ? b : e) - s);
     char *nj = b > e ? mg_config_run_json(&c->o.cfg)
@@ -529,6 +542,30 @@ range_only(mg_coord *c, const mg_ledger_run *have, const mg_ledger_run *want,
                 "): resuming it whole", s, e - 1, a, b - 1);
     }
     return 1;
+}
+
+/* The refusal of a ledger's run that differs from want in more than its
+ * range (why: mg_ledger_check_run's list). A range the run could give
+ * (fewer samples, or growth) is no difference of its own: named along
+ * with one that is, "--count: ledger has 20, asked for 2" sent users to
+ * change what was fine. A run of another musicgen is no parameter the
+ * user can give: it is finished by the version that began it. */
+static void
+refuse(const mg_coord *c, const mg_ledger_run *have,
+       const mg_ledger_run *want, char *why, size_t n, char *err,
+       size_t errlen)
+{
+    const char *other = c->o.other_run ? c->o.other_run : "another ledger";
+    if (mg_ledger_version_check(have, c->o.ledger_path, other, err, errlen))
+        return;
+    char scratch[512];
+    mg_ledger_run same = *want;
+    same.start = have->start;
+    same.count = have->count;
+    if (!range_error(c, have, want, scratch, sizeof scratch))
+        mg_ledger_check_run(have, &same, why, n);
+    snprintf(err, errlen, "the ledger %s holds a different run (%s); use %s "
+             "or the same parameters", c->o.ledger_path, why, other);
 }
 
 /* The run's root as this session sees it, kept in the ledger's meta. A
@@ -603,10 +640,7 @@ open_run(mg_coord *c, char *err, size_t errlen)
         if (mg_ledger_check_run(&have, &want, why, sizeof why) &&
             (g = range_only(c, &have, &want, err, errlen)) <= 0) {
             if (g == 0)
-                snprintf(err, errlen, "the ledger %s holds a different run "
-                         "(%s); use %s or the same parameters",
-                         c->o.ledger_path, why, c->o.other_run
-                         ? c->o.other_run : "another ledger");
+                refuse(c, &have, &want, why, sizeof why, err, errlen);
             mg_ledger_run_free(&have);
             return -1;
         }

@@ -504,9 +504,9 @@ mg_ledger_check_run(const mg_ledger_run *have, const mg_ledger_run *want,
         snprintf(b, sizeof b, pf, want->f);                                  \
         append(why, n, fmt, field, a, b);                                    \
     }
-    NUM("seed", global_seed, "%" PRId64)
-    NUM("start", start, "%" PRIu64)
-    NUM("count", count, "%" PRIu64)
+    NUM("--seed", global_seed, "%" PRId64)
+    NUM("--start", start, "%" PRIu64)
+    NUM("--count", count, "%" PRIu64)
     /* chunk is bookkeeping (status), not the run: leases are sized by the
      * coordinator, and --chunk may change between sessions */
 #undef NUM
@@ -534,6 +534,19 @@ mg_ledger_check_run(const mg_ledger_run *have, const mg_ledger_run *want,
         snprintf(why + k, n - k, "%sfingerprint: %s", k ? "; " : "", fpwhy);
     }
     return why[0] ? -1 : 0;
+}
+
+int
+mg_ledger_version_check(const mg_ledger_run *have, const char *path,
+                        const char *other, char *err, size_t errlen)
+{
+    const char *v = have->fp.engine_version;
+    if (!v[0] || !strcmp(v, MG_ENGINE_VERSION))
+        return 0;
+    snprintf(err, errlen, "the ledger %s holds a run made by musicgen %s, "
+             "and this is musicgen %s: finish the run with musicgen %s, or "
+             "make it again with %s", path, v, MG_ENGINE_VERSION, v, other);
+    return -1;
 }
 
 static int

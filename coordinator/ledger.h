@@ -72,6 +72,12 @@ int mg_ledger_grow_run(mg_ledger *l, uint64_t count, const char *run_json,
  * that differs ("count 200 != 100; genres_hash ..."). */
 int mg_ledger_check_run(const mg_ledger_run *have, const mg_ledger_run *want,
                         char *why, size_t n);
+/* 0 when the ledger at path holds a run of this musicgen (or of one that
+ * recorded no version); else -1 with err saying that the version that
+ * began the run finishes it, or that it is made again with other (e.g.
+ * "another --out"): no option of this build can resume it. */
+int mg_ledger_version_check(const mg_ledger_run *have, const char *path,
+                            const char *other, char *err, size_t errlen);
 void mg_ledger_run_free(mg_ledger_run *r);
 
 /* Durable: synchronous=FULL, a committed batch survives a power cut;

@@ -129,6 +129,15 @@ same_run(const mg_config *cfg, const char *dir, uint64_t range[2], char *err,
         mg_ledger *l = mg_ledger_open_ro(lp, e2, sizeof e2);
         mg_ledger_run r;
         if (l && mg_ledger_get_run(l, &r, e2, sizeof e2) == 1) {
+            /* a run begun by another musicgen: this one's samples went
+             * into it (exit 0), a tree of two engines */
+            if (mg_ledger_version_check(&r, lp, "another --out", err,
+                                        errlen)) {
+                free(r.run_json);
+                mg_ledger_close(&l);
+                free(mine);
+                return -1;
+            }
             mg_config probe = *cfg;
             if (!mg_config_apply_run_json(&probe, r.run_json, e2, sizeof e2))
                 theirs = identity_json(&probe);

@@ -108,13 +108,13 @@ done
 cp -R st st-keep
 "$MG_BIN" worker --static --array-index 1 --array-size 2 --seed 5 \
     --count $N --out st --output-mode midi-only 2> other.log && die "a slice of another seed accepted"
-grep -q "^musicgen worker: --out st holds another run (the run the tree's first static slice recorded): seed 5, the run's 77" other.log ||
+grep -q "^musicgen worker: --out st holds another run (the run the tree's first static slice recorded): --seed 5, the run's 77" other.log ||
     die "a slice of another seed: $(cat other.log)"
 diff -r st st-keep > /dev/null || die "a refused slice changed the tree"
 rm -rf st-keep
 "$MG_BIN" worker --static --array-index 0 --array-size 1 --seed 5 --count 12 \
     --out flat --shard-width 0 --output-mode midi-only 2> other.log && die "a slice over generate's run of another seed accepted"
-grep -q "holds another run (the tree's run (its ledger, from generate)): seed 5, the run's 78" other.log ||
+grep -q "holds another run (the tree's run (its ledger, from generate)): --seed 5, the run's 78" other.log ||
     die "a slice over generate's run: $(cat other.log)"
 [ ! -e flat/.musicgen/slices/slice-0-of-1.jsonl ] || die "a refused slice wrote its rows"
 # status and verify of the slices before the merge: which are complete,

@@ -127,7 +127,7 @@ MUSICGEN_WORKERS=4 timeout 8 "$MG_BIN" worker --connect tcp://127.0.0.1:1 \
 timeout 20 "$MG_BIN" coordinator --seed 6 --count 4 --out st --ledger st.sqlite \
     --bind 'tcp://127.0.0.1:*' --output-mode midi-only 2> st.log &&
     die "a coordinator over a static tree of another run ran"
-grep -qx "musicgen coordinator: --out st holds another run (the run the tree's first static slice recorded): seed 6, the run's 5 (give the same --seed and options as every slice of the run, or another --out)" st.log ||
+grep -qx "musicgen coordinator: --out st holds another run (the run the tree's first static slice recorded): --seed 6, the run's 5 (give the same --seed and options as every slice of the run, or another --out)" st.log ||
     die "coordinator over another static run: $(cat st.log)"
 [ ! -e st/manifest.jsonl ] && [ ! -e st/.musicgen/serving ] ||
     die "a refused coordinator wrote in the static tree"

@@ -76,16 +76,24 @@ grep -qxF "musicgen generate: the ledger grow-lo/.musicgen/ledger.sqlite holds t
 # worker refused the run, and so the tree's own command
 want="growing it to 0..10000039 would make 10000040 samples, more than the 10000000 one run may hold; grow it at most to --start 0 --count 10000000, and make later samples in another --out"
 refuse --start 140 --count 9999900
-want="holds a different run (seed: ledger has 3, asked for 4"
+# the options named as typed (--max-attempts, not the run config's
+# max_attempts), and a range the run could give (fewer samples, or
+# growth) left out of the differences: it is no reason to refuse
+want="holds a different run (--seed: ledger has 3, asked for 4);"
 "$MG_BIN" generate --seed 4 --output-mode midi-only --shard-width 2 --count 200 \
     --out ds 2> ref.log && die "another seed accepted"
 grep -q "$want" ref.log || die "another seed: $(cat ref.log)"
-want="holds a different run (count: ledger has 140, asked for 200; max_attempts: ledger has 1, asked for 2); use another --out or the same parameters$"
+want="holds a different run (--max-attempts: ledger has 1, asked for 2); use another --out or the same parameters$"
 refuse --count 200 --max-attempts 2
 # reals as given, not as doubles print at 17 digits
 # ([0.80000000000000004,...])
-want="holds a different run (split: ledger has \\[0.8,0.1,0.1\\], asked for \\[0.7,0.2,0.1\\]);"
+want="holds a different run (--split: ledger has \\[0.8,0.1,0.1\\], asked for \\[0.7,0.2,0.1\\]);"
 refuse --count 140 --split 0.7,0.2,0.1
+want="holds a different run (--genre: ledger has \\[\\], asked for \\[\"jazz\"\\]); use another --out or the same parameters$"
+refuse --count 2 -g jazz
+# a range the run cannot give is named with the rest
+want="holds a different run (--start: ledger has 0, asked for 150; --count: ledger has 140, asked for 10; --output-mode: ledger has \"midi-only\", asked for \"mix-only\");"
+refuse --start 150 --count 10 --output-mode mix-only
 # a flat tree, grown
 "$MG_BIN" generate --seed 3 --output-mode midi-only --count 3 --out flat -q || die "flat 3"
 "$MG_BIN" generate --seed 3 --output-mode midi-only --count 8 --out flat -q || die "flat 8"
@@ -107,8 +115,35 @@ check_run cd 9 12 || die "coordinator's grown run"
 # (generate's, above, another --out: it has no --ledger)
 timeout 60 "$MG_BIN" coordinator --seed 9 --count 12 --out cd --ledger led.sqlite \
     --output-mode midi-only --max-attempts 2 2> ma.log && die "coordinator: other options"
-grep -q "holds a different run (max_attempts: ledger has 1, asked for 2); use another ledger or the same parameters$" ma.log ||
+grep -q "holds a different run (--max-attempts: ledger has 1, asked for 2); use another ledger or the same parameters$" ma.log ||
     die "coordinator, other options: $(cat ma.log)"
+# a run begun by another musicgen: no option resumes it ("use another
+# --out or the same parameters" was no remedy), and worker --static grew
+# it with this version's samples (exit 0)
+cp -R flat oldv
+"$PY" - oldv/.musicgen/ledger.sqlite <<'PYEOF' || die "ledger edit"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE run SET engine_version = '0.0.1'")
+c.commit()
+PYEOF
+V=$("$MG_BIN" --version | awk '{print $2}')
+ov="the ledger oldv/.musicgen/ledger.sqlite holds a run made by musicgen 0.0.1, and this is musicgen $V: finish the run with musicgen 0.0.1, or make it again with another"
+sum=$(find oldv -type f | sort | xargs cat | sha256sum)
+"$MG_BIN" generate --seed 3 --output-mode midi-only --count 8 --out oldv 2> ov.log &&
+    die "a run of another version resumed"
+grep -qxF "musicgen generate: $ov --out" ov.log || die "generate, another version: $(cat ov.log)"
+"$MG_BIN" generate --seed 3 --output-mode midi-only --count 2 -g jazz --out oldv 2> ov.log &&
+    die "a run of another version resumed"
+grep -qxF "musicgen generate: $ov --out" ov.log || die "generate, another version and genre: $(cat ov.log)"
+timeout 60 "$MG_BIN" coordinator --seed 3 --count 8 --out oldv --ledger oldv/.musicgen/ledger.sqlite \
+    --output-mode midi-only 2> ov.log && die "coordinator: a run of another version"
+grep -qxF "musicgen coordinator: $ov ledger" ov.log || die "coordinator, another version: $(cat ov.log)"
+"$MG_BIN" worker --static --array-index 0 --array-size 1 --seed 3 --count 10 \
+    --output-mode midi-only --out oldv 2> ov.log && die "worker --static: a run of another version grown"
+grep -qxF "musicgen worker: $ov --out" ov.log || die "worker --static, another version: $(cat ov.log)"
+[ "$(find oldv -type f | sort | xargs cat | sha256sum)" = "$sum" ] ||
+    die "a refused run of another version changed the tree"
 # a resume or growth without --seed is refused, naming the ledger's seed
 "$MG_BIN" coordinator --count 12 --out cd --ledger led.sqlite \
     --output-mode midi-only 2> ns.log && die "coordinator without --seed"

@@ -299,6 +299,21 @@ json_diff_names_each_key(void **state)
                                          "{\"s\":0.10000000000000002}",
                                          "%s: %s -> %s", NULL, d, sizeof d), 1);
     assert_string_equal(d, "s: 0.10000000000000001 -> 0.10000000000000002");
+    /* a key of the run named as the option the user types, from the
+     * options table (genres is --genre, output_mode --output-mode) */
+    assert_int_equal(mg_config_json_diff("{\"output_mode\":\"full\","
+                                         "\"genres\":[],\"max_attempts\":1}",
+                                         "{\"output_mode\":\"midi-only\","
+                                         "\"genres\":[\"jazz\"],"
+                                         "\"max_attempts\":1}", "%s: %s -> %s",
+                                         NULL, d, sizeof d), 2);
+    assert_string_equal(d, "--output-mode: \"full\" -> \"midi-only\"; "
+                        "--genre: [] -> [\"jazz\"]");
+    assert_string_equal(mg_config_key_option("shard_width"), "shard-width");
+    assert_string_equal(mg_config_key_option("accept_license"),
+                        "accept-license");
+    assert_null(mg_config_key_option("out"));
+    assert_null(mg_config_key_option("shard-width"));
 }
 
 static void

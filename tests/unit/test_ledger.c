@@ -98,7 +98,7 @@ test_create_resume_refuse(void **state)
     want.count = 200;
     snprintf(want.fp.genres_hash, sizeof want.fp.genres_hash, "xyz");
     assert_int_equal(mg_ledger_check_run(&have, &want, why, sizeof why), -1);
-    assert_non_null(strstr(why, "count: ledger has 100, asked for 200"));
+    assert_non_null(strstr(why, "--count: ledger has 100, asked for 200"));
     assert_non_null(strstr(why, "genres_hash"));
     mg_ledger_run_free(&have);
     mg_ledger_counts c;
