@@ -94,7 +94,9 @@ int mg_worker_static(const mg_config *cfg, int array_index, int array_size,
 /* parts > 1 (jobs sharing a slice): part p of J of the slice, its rows
  * into slice-<I>-of-<M>.jsonl.part-<p>-of-<J>; once every part is made,
  * mg_worker_static_join puts them, in order, into the slice file
- * (atomically) and removes the slice's part files. 0 or -1. */
+ * (atomically) and removes the slice's part files. A part gone (another
+ * run of the slice joined first and removed it) is no failure when the
+ * slice file holds a row of every sample of the slice. 0 or -1. */
 int mg_worker_static_join(const mg_config *cfg, int array_index,
                           int array_size, int parts, char *err,
                           size_t errlen);

@@ -239,6 +239,52 @@ same_range(const mg_config *cfg, const uint64_t have[2], char *err,
     return mg_runmark_range_write(cfg->out_dir, a, b - a, err, errlen);
 }
 
+/* Slice I of M of the run: samples [*lo, *hi). */
+static void
+slice_bounds(const mg_config *cfg, int array_index, int array_size,
+             uint64_t *lo, uint64_t *hi)
+{
+    uint64_t count = (uint64_t)cfg->count, start = (uint64_t)cfg->start;
+    *lo = start + count * (uint64_t)array_index / (uint64_t)array_size;
+    *hi = start + count * (uint64_t)(array_index + 1) / (uint64_t)array_size;
+}
+
+/* Does slice file path hold a row of every sample in [lo, hi), and none
+ * outside? A whole slice file is there only once renamed into place. */
+static bool
+slice_whole(const char *path, uint64_t lo, uint64_t hi)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    uint64_t n = hi - lo, have = 0;
+    unsigned char *seen = calloc(n / 8 + 1, 1);
+    char *line = NULL;
+    size_t cap = 0;
+    bool ok = seen != NULL;
+    while (ok && getline(&line, &cap, f) > 0) {
+        /* not json_loads: seeds above 2^63 overflow jansson's integers;
+         * sample_index is a bare number after its key (our own rows) */
+        const char *k = strstr(line, "\"sample_index\":");
+        char *end;
+        errno = 0;
+        unsigned long long i = k ? strtoull(k + 15, &end, 10) : 0;
+        if (!k || errno || end == k + 15 || i < lo || i >= hi) {
+            ok = false;
+            break;
+        }
+        uint64_t b = i - lo;
+        if (!(seen[b / 8] & (1u << (b % 8)))) {
+            seen[b / 8] |= (unsigned char)(1u << (b % 8));
+            have++;
+        }
+    }
+    free(line);
+    free(seen);
+    fclose(f);
+    return ok && have == n;
+}
+
 /* "<dir>/slice-<I>-of-<M>.jsonl", the slice file merge reads, into p. */
 static void
 slice_path(char *p, size_t n, const char *dir, int array_index,
@@ -395,10 +441,8 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
         snprintf(err, errlen, "--array-index must be in [0, --array-size)");
         return -1;
     }
-    uint64_t count = (uint64_t)cfg->count, start = (uint64_t)cfg->start;
-    uint64_t lo = start + count * (uint64_t)array_index / (uint64_t)array_size;
-    uint64_t hi = start + count * (uint64_t)(array_index + 1) /
-                              (uint64_t)array_size;
+    uint64_t lo, hi;
+    slice_bounds(cfg, array_index, array_size, &lo, &hi);
     /* part p of J: its share of the slice (the J parts make it whole) */
     uint64_t n = hi - lo;
     hi = lo + n * (uint64_t)(part + 1) / (uint64_t)parts;
@@ -447,6 +491,9 @@ mg_worker_static_join(const mg_config *cfg, int array_index, int array_size,
                       int parts, char *err, size_t errlen)
 {
     char dir[1200], path[1400], part[1500], tmp[1700];
+    uint64_t lo, hi;
+    bool whole = false;
+    slice_bounds(cfg, array_index, array_size, &lo, &hi);
     snprintf(dir, sizeof dir, "%s/.musicgen/slices", cfg->out_dir);
     slice_path(path, sizeof path, dir, array_index, array_size);
     int lk = slice_lock(cfg, array_index, array_size, err, errlen);
@@ -459,6 +506,13 @@ mg_worker_static_join(const mg_config *cfg, int array_index, int array_size,
     for (int p = 0; p < parts && !rc; p++) {
         snprintf(part, sizeof part, "%s.part-%d-of-%d", path, p, parts);
         FILE *in = fopen(part, "r");
+        if (!in && errno == ENOENT && slice_whole(path, lo, hi)) {
+            /* another run of this slice (a requeued task beside the
+             * first) joined its parts first and removed ours with
+             * theirs: the slice file it renamed into place is whole */
+            whole = true;
+            break;
+        }
         if (!in) {
             rc = mg_errf(err, errlen, "%s: %s", part, strerror(errno));
             break;
@@ -477,13 +531,12 @@ mg_worker_static_join(const mg_config *cfg, int array_index, int array_size,
         rc = mg_errf(err, errlen, "%s: %s", tmp, strerror(errno));
     if (out && fclose(out) && !rc)
         rc = mg_errf(err, errlen, "%s: %s", tmp, strerror(errno));
-    if (!rc && rename(tmp, path))
+    if (!rc && !whole && rename(tmp, path))
         rc = mg_errf(err, errlen, "%s: %s", path, strerror(errno));
-    if (rc) {
+    if (rc || whole)
         unlink(tmp);
-    } else {
+    if (!rc)
         remove_parts(dir, path);
-    }
     mg_runlock_release(lk);
     return rc;
 }
