@@ -167,7 +167,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
         return serve_view(s, c, ref);
     if (!strncmp(url, "/api/spectrogram/", 17) &&
         !serve_split_ref(url + 17, ref, sizeof ref, &rest) && !*rest)
-        return serve_spectrogram(s, c, ref);
+        return serve_spectrogram(s, c, ref, !strcmp(method, "HEAD"));
     if (!strncmp(url, "/api/tar/", 9) &&
         !serve_split_ref(url + 9, ref, sizeof ref, &rest) && !*rest)
         return serve_tarball(s, c, ref);

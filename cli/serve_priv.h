@@ -73,7 +73,7 @@ int serve_sample_dir(server *s, const char *ref, char *dir, size_t n,
                      char *root, size_t rn);
 const char *serve_sample_file_type(const char *name);
 enum MHD_Result serve_spectrogram(server *s, struct MHD_Connection *c,
-                                  const char *ref);
+                                  const char *ref, bool head);
 int serve_split_ref(const char *p, char *ref, size_t n, const char **rest);
 enum MHD_Result serve_tarball(server *s, struct MHD_Connection *c,
                               const char *ref);

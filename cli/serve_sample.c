@@ -353,8 +353,20 @@ times_of(json_t *sj, const char *key, size_t *n)
     return t;
 }
 
+/* HEAD's body reader: there is none (a HEAD is never read) */
+static ssize_t
+no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)cls;
+    (void)pos;
+    (void)buf;
+    (void)max;
+    return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
 enum MHD_Result
-serve_spectrogram(server *s, struct MHD_Connection *c, const char *ref)
+serve_spectrogram(server *s, struct MHD_Connection *c, const char *ref,
+                  bool head)
 {
     char dir[PATH_MAX + 64], root[PATH_MAX], real[PATH_MAX];
     char wav[PATH_MAX];
@@ -371,6 +383,18 @@ serve_spectrogram(server *s, struct MHD_Connection *c, const char *ref)
     if (width < 64)
         return serve_send_error(c, 400,
                                 "width must be an integer in 64..4096");
+    if (head) {
+        /* the picture's length is known only once it is drawn (0.2 s of
+         * FFTs for a body HEAD never sends): answered without it */
+        struct MHD_Response *r = MHD_create_response_from_callback(
+            MHD_SIZE_UNKNOWN, 4096, no_body, NULL, NULL);
+        if (!r)
+            return MHD_NO;
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "image/png");
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        return mg_http_queue(c, 200, r);
+    }
     json_t *sj = mg_jdoc_json_file(real, NULL, 0);
     size_t nb = 0, nd = 0, np = 0;
     double *beats = times_of(sj, "beat_times", &nb);

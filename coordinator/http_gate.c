@@ -58,15 +58,21 @@ tchar(unsigned char c)
            (c >= 'A' && c <= 'Z') || (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
+/* Empty lines a request line may follow (RFC 9112 2.2: a server SHOULD
+ * ignore at least one): more is no request, and waiting for its end held
+ * a connection that sent only line ends until the deadline (408). */
+#define LEAD_EMPTY_MAX 2
+
 /* Where the bytes of a head so far stand: whole (up to its blank line),
- * more to come, or a request line no HTTP request begins with. Empty
- * lines before the request line are allowed (RFC 9112 2.2). */
+ * more to come, or a request line no HTTP request begins with. Up to
+ * LEAD_EMPTY_MAX empty lines before the request line are allowed. */
 static int
 head_state(const char *b, size_t n)
 {
-    size_t i = 0;
-    while (i < n && (b[i] == '\r' || b[i] == '\n'))
-        i++;
+    size_t i = 0, lines = 0;
+    for (; i < n && (b[i] == '\r' || b[i] == '\n'); i++)
+        if (b[i] == '\n' && ++lines > LEAD_EMPTY_MAX)
+            return HEAD_BAD;
     size_t m = i;
     while (i < n && tchar((unsigned char)b[i]))
         i++;
