@@ -179,6 +179,7 @@ void coord_note_grant(mg_coord *c, peer *p, int64_t id, uint64_t first,
 void coord_note_row(mg_coord *c, peer *p, const mg_row *row);
 int coord_progress(mg_coord *c, bool final, char *err, size_t errlen);
 void coord_publish(mg_coord *c, double rate, double eta_s, bool complete);
+void coord_gauges(mg_coord *c);
 
 /* ---- coord_lease.c ------------------------------------------------ */
 void coord_check_leases(mg_coord *c, int64_t now);

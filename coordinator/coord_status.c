@@ -63,6 +63,18 @@ coord_note_row(mg_coord *c, peer *p, const mg_row *row)
                  render);
 }
 
+/* The live gauges of /metrics: after each message and each beat. */
+void
+coord_gauges(mg_coord *c)
+{
+    if (!c->stats)
+        return;
+    uint64_t joined = 0;
+    for (size_t i = 0; i < c->npeers; i++)
+        joined += c->peers[i].state == P_JOINED;
+    mg_stats_gauges(c->stats, c->nlive, joined);
+}
+
 void
 coord_publish(mg_coord *c, double rate, double eta_s, bool complete)
 {
@@ -99,6 +111,7 @@ coord_publish(mg_coord *c, double rate, double eta_s, bool complete)
     sp.leases_active = c->nlive;
     mg_stats_publish(c->stats, &sp, w, c->npeers);
     free(w);
+    coord_gauges(c);
     c->last_publish = mono;
 }
 

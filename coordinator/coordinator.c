@@ -305,8 +305,10 @@ poll_sock(mg_coord *c, long wait_ms)
     int rc = zmq_poll(it, c->mon ? 2 : 1, wait_ms);
     if (rc <= 0)
         return rc;
-    if (c->mon && (it[1].revents & ZMQ_POLLIN))
+    if (c->mon && (it[1].revents & ZMQ_POLLIN)) {
         on_monitor(c);
+        coord_gauges(c);
+    }
     return (it[0].revents & ZMQ_POLLIN) ? 1 : 0;
 }
 
@@ -339,6 +341,7 @@ drain(mg_coord *c, bool complete, char *err, size_t errlen)
                               zmq_msg_data(&body), zmq_msg_size(&body),
                               c->auth ? (key ? key : "") : NULL, complete,
                               err, errlen);
+            coord_gauges(c);
         }
         zmq_msg_close(&body);
         zmq_msg_close(&rid);
@@ -459,6 +462,7 @@ mg_coord_run(mg_coord *c, char *err, size_t errlen)
         if (now - c->last_beat >= (int64_t)c->o.heartbeat_ms) {
             if (beat(c, err, errlen))
                 return -1;
+            coord_gauges(c);
             c->last_beat = now;
             if (now - c->last_publish >= 250)
                 coord_publish(c, -1, -1, false);

@@ -54,6 +54,7 @@ struct mg_stats {
     uint64_t done0, failed0;    /* in the ledger when we started */
     uint64_t ok_rows, failed_rows, skipped_rows;
     uint64_t granted, requeued, commits, bad_messages, rejected;
+    uint64_t live_leases, live_workers;     /* mg_stats_gauges */
     histo render, commit;
     row_rec recent[RECENT];
     size_t nrecent;             /* rows ever put in the ring */
@@ -197,6 +198,17 @@ mg_stats_bad_message(mg_stats *s)
 }
 
 void
+mg_stats_gauges(mg_stats *s, uint64_t leases_active, uint64_t workers_joined)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->live_leases = leases_active;
+    s->live_workers = workers_joined;
+    pthread_mutex_unlock(&s->mu);
+}
+
+void
 mg_stats_publish(mg_stats *s, const mg_stats_progress *p,
                  const mg_stats_worker *w, size_t nw)
 {
@@ -260,7 +272,7 @@ mg_stats_json(mg_stats *s)
                         p->eta_s >= 0 ? json_real(p->eta_s) : json_null());
     json_object_set_new(o, "elapsed_seconds", json_real(p->elapsed_s));
     json_object_set_new(o, "leases_active",
-                        json_integer((json_int_t)p->leases_active));
+                        json_integer((json_int_t)s->live_leases));
     json_object_set_new(o, "leases_requeued",
                         json_integer((json_int_t)s->requeued));
     json_object_set_new(o, "rows_rejected",
@@ -388,17 +400,14 @@ mg_stats_metrics(mg_stats *s)
     metric(&b, "musicgen_samples_target", "gauge",
            "Samples in the run.", (double)p->total);
     metric(&b, "musicgen_leases_active", "gauge",
-           "Chunks leased to a worker now.", (double)p->leases_active);
+           "Chunks leased to a worker now.", (double)s->live_leases);
     metric(&b, "musicgen_leases_granted_total", "counter",
            "Leases granted to workers.", (double)s->granted);
     metric(&b, "musicgen_leases_requeued_total", "counter",
            "Leases given back to the queue (worker lost, left or "
            "restarted).", (double)s->requeued);
-    double joined = 0;
-    for (size_t i = 0; i < s->nworkers; i++)
-        joined += s->workers[i].joined;
     metric(&b, "musicgen_workers_connected", "gauge",
-           "Workers joined to the run.", joined);
+           "Workers joined to the run.", (double)s->live_workers);
     metric(&b, "musicgen_malformed_messages_total", "counter",
            "Messages dropped as malformed.", (double)s->bad_messages);
     metric(&b, "musicgen_rows_rejected_total", "counter",

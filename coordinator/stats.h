@@ -56,6 +56,11 @@ void mg_stats_bad_message(mg_stats *s);
 void mg_stats_row_rejected(mg_stats *s);
 void mg_stats_publish(mg_stats *s, const mg_stats_progress *p,
                       const mg_stats_worker *w, size_t nw);
+/* The gauges of now (leases held, workers joined), set as they change,
+ * so that /metrics shows them as live as its counters (a snapshot of
+ * the last publish showed a granted lease as not active). */
+void mg_stats_gauges(mg_stats *s, uint64_t leases_active,
+                     uint64_t workers_joined);
 
 /* ---- the readers' side (any thread); malloc'd, NULL on no memory ---- */
 char *mg_stats_json(mg_stats *s);

@@ -1,7 +1,8 @@
 # dist_http_metrics — a real distributed run on loopback with the
 # coordinator's --http: /metrics passes `promtool check metrics` while the
 # run goes on, the status page and status.json answer, and at the end the
-# counters agree with the ledger (ok and failed rows).
+# counters agree with the ledger (ok and failed rows); the gauges (leases
+# active, workers connected) are as live as the counters.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 command -v promtool >/dev/null || die "promtool missing (scripts/setup.sh installs prometheus)"
@@ -67,6 +68,27 @@ leases=$(sed -n 's/^musicgen_leases_active //p' end.prom)
 [ "$leases" = 0 ] || die "leases still active at the end: $leases"
 check_run ds 9 $N || die "run with --http"
 echo "metrics: $ok ok, $bad failed, agree with the ledger; promtool passes"
+# the gauges are as live as the counters: with no progress tick nor beat
+# for a minute, a granted lease is active and its worker connected (they
+# came from the last progress snapshot: granted 1, active 0, connected 0)
+start_coord coord2.log --seed 9 --count 2 --out ds2 --ledger led2.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only --chunk 1 \
+    --heartbeat-ms 60000 --progress-ms 3600000 --http 127.0.0.1:0
+wait_for 30 grep -q "status page on" coord2.log || die "no status page line (2)"
+URL2=$(sed -n 's/.*status page on \(http:[^ ]*\) .*/\1/p' coord2.log | head -1)
+MUSICGEN_FAULT_SAMPLE_DELAY_MS=30000 "$MG_BIN" worker --connect "$EP" \
+    --out ds2 --identity w-slow 2>w3.log &
+W3=$!
+wait_for 30 sh -c "curl -fsS '${URL2}metrics' | grep -q '^musicgen_leases_granted_total 1$'" ||
+    die "no lease granted"
+curl -fsS "${URL2}metrics" >live.prom || die "GET /metrics (2)"
+kill $W3 $CPID 2>/dev/null
+wait $W3 $CPID 2>/dev/null
+grep -q '^musicgen_leases_active 1$' live.prom &&
+    grep -q '^musicgen_workers_connected 1$' live.prom ||
+    die "gauges not live: $(grep -E '^musicgen_(leases|workers)' live.prom)"
+promtool check metrics <live.prom >promtool.txt 2>&1 ||
+    { cat promtool.txt; die "promtool rejects /metrics (2)"; }
 # generate --http: the same page and metrics for a local run
 MUSICGEN_FAULT_SAMPLE_DELAY_MS=50 "$MG_BIN" generate --seed 4 --count 40 \
     --out local --output-mode midi-only --workers 2 -q --http 127.0.0.1:0 \

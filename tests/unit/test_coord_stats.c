@@ -91,6 +91,11 @@ counters_and_histograms(void **state)
     };
     mg_stats_progress p = {100, 14, 3, 2.5, 34.4, 5, 1, false};
     mg_stats_publish(s, &p, w, 2);
+    /* the gauges are the loop's live values, not the snapshot's */
+    m = mg_stats_metrics(s);
+    assert_true(metric(m, "musicgen_leases_active") == 0);
+    free(m);
+    mg_stats_gauges(s, 1, 1);
     m = mg_stats_metrics(s);
     assert_true(metric(m, "musicgen_workers_connected") == 1);
     assert_true(metric(m, "musicgen_leases_active") == 1);
@@ -105,6 +110,7 @@ counters_and_histograms(void **state)
     json_decref(o);
     free(js);
     mg_stats_publish(s, &p, NULL, 0);
+    mg_stats_gauges(s, 1, 0);
     m = mg_stats_metrics(s);
     assert_true(metric(m, "musicgen_workers_connected") == 0);
     free(m);
