@@ -383,10 +383,22 @@ mg_cmd_generate(int argc, char **argv)
     else if (fj)
         mg_sample_of_run(fj, &cfg, mg_engine_fingerprint(e), first_seed, why,
                          sizeof why);
-    if (why[0]) {
+    /* made by another musicgen: no --seed or option of this one resumes
+     * it (the ledger's refusal says the same, mg_ledger_version_check) */
+    const char *fv = json_string_value(json_object_get(fj,
+                                                       "musicgen_version"));
+    const char *v = mg_engine_fingerprint(e)->engine_version;
+    if (why[0] && fv && strcmp(fv, v)) {
+        char whose[2400];
+        snprintf(whose, sizeof whose, "--out %s holds a run (%s)", cfg.out_dir,
+                 first);
+        mg_version_refusal(err, sizeof err, whose, fv, "another --out");
+        fprintf(stderr, "musicgen generate: %s\n", err);
+    } else if (why[0])
         fprintf(stderr, "musicgen generate: --out %s holds another run: "
                 "%s is not this run's sample (%s); give that run's --seed "
                 "and options, or another --out\n", cfg.out_dir, first, why);
+    if (why[0]) {
         json_decref(fj);
         mg_engine_destroy(&e);
         early_lock_drop(&lk);

@@ -75,6 +75,16 @@ mg_fingerprint_compute(const mg_config *c, mg_fingerprint *fp, char *err,
 }
 
 int
+mg_version_refusal(char *err, size_t errlen, const char *what,
+                   const char *made_by, const char *other)
+{
+    return mg_errf(err, errlen, "%s made by musicgen %s, and this is "
+                   "musicgen %s: finish the run with musicgen %s, or make it "
+                   "again with %s", what, made_by, MG_ENGINE_VERSION,
+                   made_by, other);
+}
+
+int
 mg_fingerprint_compare(const mg_fingerprint *a, const mg_fingerprint *b,
                        char *why, size_t n)
 {
@@ -392,7 +402,8 @@ mg_sample_of_run(const json_t *j, const mg_config *c, const mg_fingerprint *fp,
 }
 
 /* Rebuild the row of a sample already complete on disk: 0; -1 when it
- * cannot be read (made again); -2 with why when it is a sample of another
+ * cannot be read (made again); -3 with why its version when another
+ * musicgen made it; -2 with why when it is a sample of another
  * run: its seed is not row->seed, this run's for the index, or it was
  * made with another genre, output mode, split, genre data or engine
  * version (skipped, it would put a row of this run in the manifest over
@@ -414,6 +425,13 @@ row_from_existing(const mg_engine *e, int64_t global_seed,
         json_decref(j);
         return -2;
     }
+    /* another musicgen's: -3, why its version (no option remedies it) */
+    const char *v = json_string_value(json_object_get(j, "musicgen_version"));
+    if (v && strcmp(v, e->fp.engine_version)) {
+        snprintf(why, n, "%.40s", v);
+        json_decref(j);
+        return -3;
+    }
     if (mg_sample_of_run(j, &e->cfg, &e->fp, row->seed, why, n)) {
         json_decref(j);
         return -2;
@@ -428,10 +446,18 @@ row_from_existing(const mg_engine *e, int64_t global_seed,
     return 0;
 }
 
-/* -1: dir holds a sample of another run (why: what differs). */
+/* -1: dir holds a sample of another run (had: row_from_existing's -2,
+ * why what differs; -3, why the musicgen version that made it). */
 static int
-other_run(const char *dir, const char *why, char *err, size_t errlen)
+other_run(const char *dir, int had, const char *why, char *err,
+          size_t errlen)
 {
+    if (had == -3) {
+        char what[1300];
+        snprintf(what, sizeof what, "%s holds a sample", dir);
+        return mg_version_refusal(err, errlen, what, why,
+                                  "another output directory");
+    }
     return mg_errf(err, errlen, "%s holds a sample of another run (%s): "
                    "give that run's seed and options, or another output "
                    "directory", dir, why);
@@ -643,8 +669,8 @@ mg_engine_run_at(mg_engine *e, const char *root, int64_t global_seed,
     if (access(sj, F_OK) == 0) {
         int had = row_from_existing(e, global_seed, sj, row, why, sizeof why);
         if (had == 0) return 0;
-        if (had == -2)
-            return other_run(final, why, err, errlen);
+        if (had <= -2)
+            return other_run(final, had, why, err, errlen);
     }
 
     /* Parent (shard) directory, then our private temporary directory. */
@@ -689,8 +715,8 @@ mg_engine_run_at(mg_engine *e, const char *root, int64_t global_seed,
              * (skipped: three generate() calls at once appended three
              * rows; or of another run, refused as above). */
             mg_dir_remove(tmp);
-            if (had == -2)
-                return other_run(final, why, err, errlen);
+            if (had <= -2)
+                return other_run(final, had, why, err, errlen);
             return 0;
         }
         if (en == ENOTEMPTY || en == EEXIST) {

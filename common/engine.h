@@ -117,6 +117,13 @@ const mg_fingerprint *mg_engine_fingerprint(const mg_engine *e);
 /* Fingerprint of this machine's data for config c, without an engine. */
 int mg_fingerprint_compute(const mg_config *c, mg_fingerprint *fp, char *err,
                            size_t errlen);
+/* -1, with err saying that what ("the ledger L holds a run", "DIR holds
+ * a sample") was made by musicgen made_by, not this one: finished by
+ * that version, or made again with other ("another --out"). No option
+ * of this build resumes it; one wording for the ledger, the tree and
+ * its samples. */
+int mg_version_refusal(char *err, size_t errlen, const char *what,
+                       const char *made_by, const char *other);
 /* 0 when equal; else -1 and `why` names each field that differs. */
 int mg_fingerprint_compare(const mg_fingerprint *a, const mg_fingerprint *b,
                            char *why, size_t n);

@@ -543,10 +543,9 @@ mg_ledger_version_check(const mg_ledger_run *have, const char *path,
     const char *v = have->fp.engine_version;
     if (!v[0] || !strcmp(v, MG_ENGINE_VERSION))
         return 0;
-    snprintf(err, errlen, "the ledger %s holds a run made by musicgen %s, "
-             "and this is musicgen %s: finish the run with musicgen %s, or "
-             "make it again with %s", path, v, MG_ENGINE_VERSION, v, other);
-    return -1;
+    char what[1200];
+    snprintf(what, sizeof what, "the ledger %s holds a run", path);
+    return mg_version_refusal(err, errlen, what, v, other);
 }
 
 static int

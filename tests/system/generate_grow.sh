@@ -144,6 +144,18 @@ grep -qxF "musicgen coordinator: $ov ledger" ov.log || die "coordinator, another
 grep -qxF "musicgen worker: $ov --out" ov.log || die "worker --static, another version: $(cat ov.log)"
 [ "$(find oldv -type f | sort | xargs cat | sha256sum)" = "$sum" ] ||
     die "a refused run of another version changed the tree"
+# the same without the ledger: its samples' sample.json name the version
+# (it said "give that run's --seed and options")
+cp -R flat olds && rm -rf olds/.musicgen
+sed -i "s/\"musicgen_version\": *\"$V\"/\"musicgen_version\": \"0.0.1\"/" olds/*/sample.json
+"$MG_BIN" generate --seed 3 --output-mode midi-only --count 8 --out olds 2> ov.log &&
+    die "a tree of another version resumed"
+grep -qxF "musicgen generate: --out olds holds a run (olds/000000/sample.json) made by musicgen 0.0.1, and this is musicgen $V: finish the run with musicgen 0.0.1, or make it again with another --out" ov.log ||
+    die "generate, a tree of another version: $(cat ov.log)"
+"$MG_BIN" worker --static --array-index 0 --array-size 1 --seed 3 --count 8 \
+    --output-mode midi-only --out olds 2> ov.log && die "worker --static: a tree of another version"
+grep -qxF "musicgen worker: olds/000000 holds a sample made by musicgen 0.0.1, and this is musicgen $V: finish the run with musicgen 0.0.1, or make it again with another output directory" ov.log ||
+    die "worker --static, a tree of another version: $(cat ov.log)"
 # a resume or growth without --seed is refused, naming the ledger's seed
 "$MG_BIN" coordinator --count 12 --out cd --ledger led.sqlite \
     --output-mode midi-only 2> ns.log && die "coordinator without --seed"
