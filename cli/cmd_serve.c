@@ -311,6 +311,7 @@ mg_cmd_serve(int argc, char **argv)
         return 1;
     }
     pthread_mutex_init(&s.mu, NULL);
+    pthread_mutex_init(&s.ds_mu, NULL);
     pthread_cond_init(&s.cv, NULL);
     mg_procs_signals();
     static mg_http_log log = {"musicgen serve", "", 0};

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include <jansson.h>
 
 typedef enum { J_RUNNING, J_DONE, J_FAILED } job_state;
@@ -36,6 +37,15 @@ typedef struct {
     int64_t started_ms, ended_ms;
 } job;
 
+/* A directory the dataset list was read from, as it was then: the root
+ * (name "") or a shard directory of it. */
+typedef struct {
+    char name[8];
+    dev_t dev;
+    ino_t ino;
+    struct timespec mtime;
+} serve_stamp;
+
 typedef struct {
     char web[1100];             /* page, script, style */
     char work[1100];            /* job directories */
@@ -50,6 +60,12 @@ typedef struct {
     job *jobs;
     int njobs, cap_jobs, running;
     int last_id;                /* the highest job id taken */
+    /* /api/dataset's answer, kept while the directories it was read
+     * from are unchanged (serve_dataset_list) */
+    pthread_mutex_t ds_mu;
+    char *ds_list;              /* NULL: none kept */
+    serve_stamp *ds_stamps;
+    size_t ds_nstamps;
 } server;
 
 bool serve_known_genre(const server *s, const char *name, size_t len);

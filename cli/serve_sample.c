@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jdoc.h"
@@ -448,11 +449,56 @@ all_digits(const char *n)
     return true;
 }
 
-/* Indices of the finished samples under root (flat, or one level of
- * shard directories). */
-static void
-scan(const char *root, int depth, uint64_t **idx, size_t *n, size_t *cap)
+/* A directory's stamp as it is now; false when it cannot be read. */
+static bool
+stamp_of(const char *path, const char *name, serve_stamp *st)
 {
+    struct stat sb;
+    if (stat(path, &sb))
+        return false;
+    snprintf(st->name, sizeof st->name, "%s", name);
+    st->dev = sb.st_dev;
+    st->ino = sb.st_ino;
+    st->mtime = sb.st_mtim;
+    return true;
+}
+
+typedef struct {
+    uint64_t *idx;
+    size_t n, cap;
+    serve_stamp *st;            /* the root, then each shard directory */
+    size_t nst, capst;
+    bool unstamped;             /* a directory could not be stamped */
+} listing;
+
+/* Stamp a directory before it is read: a sample renamed into it (or out)
+ * after that changes its mtime. */
+static void
+stamp_add(listing *l, const char *path, const char *name)
+{
+    if (l->nst == l->capst) {
+        size_t cap = l->capst ? l->capst * 2 : 16;
+        serve_stamp *x = realloc(l->st, cap * sizeof *x);
+        if (!x) {
+            l->unstamped = true;
+            return;
+        }
+        l->st = x;
+        l->capst = cap;
+    }
+    if (stamp_of(path, name, &l->st[l->nst]))
+        l->nst++;
+    else
+        l->unstamped = true;
+}
+
+/* Indices of the finished samples under root (flat, or one level of
+ * shard directories). A sample directory appears whole (renamed into
+ * place with its sample.json), so its parent's mtime tells a change. */
+static void
+scan(const char *root, const char *name, listing *l)
+{
+    stamp_add(l, root, name);
     DIR *d = opendir(root);
     if (!d)
         return;
@@ -463,38 +509,103 @@ scan(const char *root, int depth, uint64_t **idx, size_t *n, size_t *cap)
         char p[PATH_MAX + 300];
         snprintf(p, sizeof p, "%s/%s/sample.json", root, e->d_name);
         if (strlen(e->d_name) >= 6 && access(p, R_OK) == 0) {
-            if (*n == *cap) {
-                *cap = *cap ? *cap * 2 : 256;
-                uint64_t *x = realloc(*idx, *cap * sizeof *x);
+            if (l->n == l->cap) {
+                l->cap = l->cap ? l->cap * 2 : 256;
+                uint64_t *x = realloc(l->idx, l->cap * sizeof *x);
                 if (!x)
                     break;
-                *idx = x;
+                l->idx = x;
             }
-            (*idx)[(*n)++] = strtoull(e->d_name, NULL, 10);
-        } else if (depth == 0 && strlen(e->d_name) <= 5) {
+            l->idx[l->n++] = strtoull(e->d_name, NULL, 10);
+        } else if (!*name && strlen(e->d_name) <= 5) {
             snprintf(p, sizeof p, "%s/%s", root, e->d_name);
-            scan(p, 1, idx, n, cap);
+            scan(p, e->d_name, l);
         }
     }
     closedir(d);
 }
 
+/* Are the directories the kept list was read from as they were? */
+static bool
+kept_fresh(const server *s)
+{
+    for (size_t i = 0; i < s->ds_nstamps; i++) {
+        const serve_stamp *k = &s->ds_stamps[i];
+        char p[PATH_MAX + 16];
+        snprintf(p, sizeof p, "%s%s%s", s->dataset, *k->name ? "/" : "",
+                 k->name);
+        serve_stamp now;
+        if (!stamp_of(p, k->name, &now) || now.dev != k->dev ||
+            now.ino != k->ino || now.mtime.tv_sec != k->mtime.tv_sec ||
+            now.mtime.tv_nsec != k->mtime.tv_nsec)
+            return false;
+    }
+    return s->ds_nstamps > 0;
+}
+
+/* A stamp tells a later change only if its mtime is older than the
+ * clock's granularity of file times (coarse: a change in the same tick
+ * as the read leaves the mtime as it was): 2 s covers every file system
+ * a dataset lives on. */
+static bool
+settled(const listing *l)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    for (size_t i = 0; i < l->nst; i++)
+        if (l->st[i].mtime.tv_sec > now.tv_sec - 2)
+            return false;
+    return !l->unstamped && l->nst > 0;
+}
+
+/* The list of a dataset: read once, kept while its root and shard
+ * directories are unchanged (a page that polls it read every sample
+ * directory of the tree each time). */
 enum MHD_Result
 serve_dataset_list(server *s, struct MHD_Connection *c)
 {
     if (!s->dataset[0])
         return serve_send_json(c, 200, json_pack("{s:n,s:[]}", "root",
                                                  "samples"));
-    uint64_t *idx = NULL;
-    size_t n = 0, cap = 0;
-    scan(s->dataset, 0, &idx, &n, &cap);
-    if (n)
-        qsort(idx, n, sizeof *idx, cmp_u64);
+    pthread_mutex_lock(&s->ds_mu);
+    if (s->ds_list && kept_fresh(s)) {
+        char *copy = strdup(s->ds_list);
+        pthread_mutex_unlock(&s->ds_mu);
+        if (!copy)
+            return serve_send_error(c, 500, "out of memory");
+        return serve_send_buf(c, 200, "application/json", copy,
+                              strlen(copy), MHD_RESPMEM_MUST_FREE);
+    }
+    listing l = {0};
+    scan(s->dataset, "", &l);
+    if (l.n)
+        qsort(l.idx, l.n, sizeof *l.idx, cmp_u64);
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_integer((json_int_t)idx[i]));
-    free(idx);
-    return serve_send_json(c, 200, json_pack("{s:o,s:o}", "root",
-                                             mg_json_text(s->dataset),
-                                             "samples", a));
+    for (size_t i = 0; i < l.n; i++)
+        json_array_append_new(a, json_integer((json_int_t)l.idx[i]));
+    free(l.idx);
+    json_t *o = json_pack("{s:o,s:o}", "root", mg_json_text(s->dataset),
+                          "samples", a);
+    char *text = o ? mg_json_dump(o, 0) : NULL;
+    json_decref(o);
+    free(s->ds_list);
+    free(s->ds_stamps);
+    s->ds_list = NULL;
+    s->ds_stamps = NULL;
+    s->ds_nstamps = 0;
+    char *copy = text ? strdup(text) : NULL;
+    if (copy && settled(&l)) {
+        s->ds_list = copy;
+        s->ds_stamps = l.st;
+        s->ds_nstamps = l.nst;
+        copy = NULL;
+        l.st = NULL;
+    }
+    free(copy);
+    free(l.st);
+    pthread_mutex_unlock(&s->ds_mu);
+    if (!text)
+        return serve_send_error(c, 500, "out of memory");
+    return serve_send_buf(c, 200, "application/json", text, strlen(text),
+                          MHD_RESPMEM_MUST_FREE);
 }

@@ -10,7 +10,8 @@
 # started again on the same --work makes its samples in new directories;
 # a port in use is one line; a dataset path that is not UTF-8 is listed;
 # another site's page cannot start a generation, nor read anything through
-# a name of its own (Host).
+# a name of its own (Host); a dataset's list is kept while its root and
+# shard directories are unchanged, and follows a tree being written.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 command -v chromium >/dev/null || die "chromium missing (scripts/setup.sh)"
@@ -238,4 +239,24 @@ timeout 20 "$MG_BIN" serve --dataset ds --work ds/jobs --bind 127.0.0.1:0 2> err
 grep -qx "musicgen serve: --work ds/jobs is inside the dataset ds (browsed read only): give a directory outside it" err.txt ||
     die "serve --work inside --dataset: $(cat err.txt)"
 [ ! -e ds/jobs ] || die "serve made its --work inside the dataset"
+# /api/dataset is read once and kept while the root and its shard
+# directories are unchanged (a page polling it read every sample
+# directory of the tree each time), and follows a tree being written
+kill $SPID; wait $SPID 2>/dev/null
+"$MG_BIN" generate --seed 11 --count 3 --out sh --shard-width 3 \
+    --output-mode midi-only --workers 1 -q || die "sharded dataset"
+touch -d '-1 minute' sh sh/000
+start_serve --work work2 --dataset sh
+list() { curl -fsS "${U}api/dataset" | sed -n 's/.*"samples":\(\[[0-9,]*\]\).*/\1/p'; }
+[ "$(list)" = "[0,1,2]" ] || die "sharded listing: $(list)"
+# a change it does not watch (a sample.json taken from its directory, the
+# root and the shard untouched) shows the answer was kept, not read again
+mv sh/000/000002/sample.json s2.json
+[ "$(list)" = "[0,1,2]" ] || die "the list of an unchanged tree was read again"
+mv s2.json sh/000/000002/sample.json
+mv sh/000/000001 s1         # a sample leaves its shard: read again
+[ "$(list)" = "[0,2]" ] || die "a sample moved out of its shard: $(list)"
+"$MG_BIN" generate --seed 11 --count 5 --out sh --shard-width 3 \
+    --output-mode midi-only --workers 1 -q || die "sharded dataset, more"
+[ "$(list)" = "[0,1,2,3,4]" ] || die "samples written into the tree: $(list)"
 echo "serve: page drives, files safe, bounded"
