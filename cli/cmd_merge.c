@@ -19,6 +19,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "dsread.h"
 #include "dsfilter.h"
 #include "licenses.h"
 #include "runlock.h"
@@ -360,6 +361,22 @@ mg_cmd_merge(int argc, char **argv)
     if (lk < 0) {
         closedir(d);
         fprintf(stderr, "musicgen merge: %s\n", lerr);
+        return 1;
+    }
+    /* finished samples past the slices' run (a coordinator or generate
+     * grew it since): a manifest of the slices would leave them out, and
+     * replaced the run's whole one with it */
+    uint64_t lo, hi;
+    if (mg_dsread_span(cfg.out_dir, &lo, &hi) &&
+        (lo < start || hi - start >= count)) {
+        closedir(d);
+        mg_runlock_release(lk);
+        fprintf(stderr, "musicgen merge: %s holds finished samples %" PRIu64
+                "..%" PRIu64 ", past the slices' run of samples %" PRIu64
+                "..%" PRIu64 " (a coordinator or generate made the rest): a "
+                "manifest of the slices would leave them out; resume that "
+                "run to write its manifest\n", cfg.out_dir, lo, hi, start,
+                start + count - 1);
         return 1;
     }
     char **lines = calloc(count, sizeof *lines);

@@ -720,24 +720,33 @@ mg_dsmanifest_next(mg_dsmanifest *m, json_t **row, long *lineno, char *err,
  * gone, or an earlier run's, the run that made them killed before its
  * end) must lie in the range too: a run without the tree's ledger left
  * those outside it in no manifest, orphans to verify. */
-static int
-tree_range_check(const char *root, uint64_t start, uint64_t count,
-                 char *err, size_t errlen)
+int
+mg_dsread_span(const char *root, uint64_t *lo, uint64_t *hi)
 {
     char e2[300];
     mg_dsread *r = mg_dsread_open(root, 0, e2, sizeof e2);
     if (!r)
-        return 0;   /* none yet (or unreadable: the run says so) */
+        return 0;   /* none yet (or unreadable: the caller says so) */
     mg_dsample ds;
-    uint64_t lo = UINT64_MAX, hi = 0;
+    *lo = UINT64_MAX;
+    *hi = 0;
     while (mg_dsread_next(r, &ds, e2, sizeof e2) == 1)
         if (ds.complete && !ds.misplaced && ds.index != MG_DSREAD_NOINDEX) {
-            if (ds.index < lo)
-                lo = ds.index;
-            hi = ds.index;   /* index order */
+            if (ds.index < *lo)
+                *lo = ds.index;
+            *hi = ds.index;   /* index order */
         }
     mg_dsread_destroy(&r);
-    if (lo == UINT64_MAX || (lo >= start && hi - start < count))
+    return *lo != UINT64_MAX;
+}
+
+static int
+tree_range_check(const char *root, uint64_t start, uint64_t count,
+                 char *err, size_t errlen)
+{
+    uint64_t lo, hi;
+    if (!mg_dsread_span(root, &lo, &hi) ||
+        (lo >= start && hi - start < count))
         return 0;
     uint64_t a = lo < start ? lo : start;
     uint64_t b = hi + 1 > start + count ? hi + 1 : start + count;

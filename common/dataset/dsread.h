@@ -145,6 +145,11 @@ int mg_dsmanifest_next(mg_dsmanifest *m, json_t **row, long *lineno,
  * the samples) - may lie outside the range. 0 (no manifest, or this run's; rel, if
  * not NULL, then holds the first ok row's path, or "", and *index its
  * index), or -1 with err ("--out ROOT holds another run: ..."). */
+/* The lowest and highest index of the finished samples in root's tree
+ * (complete, in their place): 1, or 0 when it holds none (or cannot be
+ * read). */
+int mg_dsread_span(const char *root, uint64_t *lo, uint64_t *hi);
+
 int mg_dsmanifest_run_check(const char *root, int64_t global_seed,
                             uint64_t start, uint64_t count, char *rel,
                             size_t rellen, uint64_t *index, char *err,

@@ -5,7 +5,8 @@
 # before any worker came, wrote a manifest of no rows over the tree.
 # Now the finished samples are imported as done, as a resume imports
 # them: stopped at once the manifest lists them, and over a whole tree
-# the run is complete without a worker.
+# the run is complete without a worker. And merge, over a tree such a
+# coordinator grew, refuses rather than shrink its manifest.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 slice() {   # slice I of M of ROOT's run (seed 5, 4 samples)
@@ -38,4 +39,17 @@ slice 0 1 whole
 grep -q "run complete: 4 samples" c3.log || { cat c3.log; die "not complete"; }
 check_run whole 5 4 || die "the coordinator's manifest of the static tree"
 "$MG_BIN" verify whole --quick >v.txt || { cat v.txt; die "verify"; }
+# the coordinator grows it past the slices: merge (reading the slices of
+# samples 0..3) replaced its manifest of 6 rows with one of 4, exit 0;
+# now it refuses and the run's manifest stays
+start_coord c4.log --seed 5 --count 6 --out whole --ledger whole.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only
+"$MG_BIN" worker --connect "$EP" --out whole -q 2>w.log ||
+    { cat w.log; die "the worker of the grown run"; }
+wait "$CPID" || { cat c4.log; die "the grown run"; }
+check_run whole 5 6 || die "the grown run's manifest"
+"$MG_BIN" merge --out whole 2>m.log && die "merge over the grown run"
+grep -q "holds finished samples 0..5, past the slices' run of samples 0..3" m.log ||
+    { cat m.log; die "merge over the grown run: no clear refusal"; }
+check_run whole 5 6 || die "merge replaced the grown run's manifest"
 echo "coordinator over a static tree ok"
