@@ -389,7 +389,7 @@ mg_cmd_generate(int argc, char **argv)
                                                        "musicgen_version"));
     const char *v = mg_engine_fingerprint(e)->engine_version;
     if (why[0] && fv && strcmp(fv, v)) {
-        char whose[2400];
+        char whose[2500];
         snprintf(whose, sizeof whose, "--out %s holds a run (%s)", cfg.out_dir,
                  first);
         mg_version_refusal(err, sizeof err, whose, fv, "another --out");
