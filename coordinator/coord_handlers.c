@@ -101,7 +101,17 @@ on_join(mg_coord *c, peer *p, const mg_msg *in)
     if (mg_fingerprint_compare(&c->fp, &in->fp, why, sizeof why)) {
         mg_msg m;
         mg_msg_init(&m, MG_MSG_REFUSE);
-        snprintf(m.reason, sizeof m.reason, "fingerprint differs: %s", why);
+        /* another musicgen: no data or option of the worker's own
+         * remedies it ("engine_version 0.3.0 vs 0.2.0" said neither
+         * which was whose nor what to do) */
+        if (strcmp(c->fp.engine_version, in->fp.engine_version))
+            snprintf(m.reason, sizeof m.reason, "fingerprint differs: this "
+                     "worker is musicgen %.31s, the run is musicgen %s's: "
+                     "run a worker of musicgen %s", in->fp.engine_version,
+                     c->fp.engine_version, c->fp.engine_version);
+        else
+            snprintf(m.reason, sizeof m.reason, "fingerprint differs: %s",
+                     why);
         mg_dlog(WHO, "refused worker %s: %s", p->identity, m.reason);
         coord_send_peer(c, p, &m);
         coord_drop_peer(c, p);

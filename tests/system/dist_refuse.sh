@@ -56,6 +56,12 @@ grep -q "joined" bad2.log && { cat bad2.log; die "a job started although the run
     || die "coordinator's log does not show the --jobs refusal"
 "$PEER" "$EP" version >peer.txt || { cat peer.txt; die "protocol version not refused"; }
 "$PEER" "$EP" garbage >peer2.txt || { cat peer2.txt; die "garbage handling"; }
+# a worker of another musicgen: told which version the run needs (it
+# said "engine_version 0.3.0 vs 0.0.1", neither whose nor what to do)
+"$PEER" "$EP" oldjoin >peer3.txt || { cat peer3.txt; die "an old worker's JOIN"; }
+V=$("$MG_BIN" --version | awk '{print $2}')
+grep -qxF "refused: fingerprint differs: this worker is musicgen 0.0.1, the run is musicgen $V's: run a worker of musicgen $V" peer3.txt ||
+    die "an old worker's refusal: $(cat peer3.txt)"
 grep -q "malformed" coord.log || die "malformed frames not logged"
 # a flood: every frame counted, the log held to its first 20
 for i in 1 2 3; do "$PEER" "$EP" garbage >/dev/null || die "garbage handling"; done

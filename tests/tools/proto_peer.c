@@ -12,6 +12,9 @@
  *                                 is second's now, so the row must not be
  *                                 acknowledged (had the coordinator kept
  *                                 first's peer for it, it was)
+ *   proto_peer ENDPOINT oldjoin   JOIN with the run's fingerprint but
+ *                                 engine version 0.0.1: expects a REFUSE
+ *                                 naming the run's version; prints it
  *
  * Exit 0 when the coordinator behaved, 1 otherwise (one line says why).
  */
@@ -53,6 +56,31 @@ hello_join(void *s, const char *identity, mg_config *cfg, int64_t *gseed)
     join.fp = m.fp;
     mg_msg_clear(&m);
     return tpeer_send(s, &join) ? 1 : 0;
+}
+
+/* JOIN as a worker of musicgen 0.0.1: refused, naming the versions */
+static int
+oldjoin(void *s)
+{
+    mg_msg m, join;
+    tpeer_hello(s, "old");
+    if (tpeer_recv(s, &m, 10000) || m.type != MG_MSG_RUN) {
+        printf("no RUN after HELLO\n");
+        return 1;
+    }
+    mg_msg_init(&join, MG_MSG_JOIN);
+    join.fp = m.fp;
+    mg_msg_clear(&m);
+    snprintf(join.fp.engine_version, sizeof join.fp.engine_version,
+             "0.0.1");
+    tpeer_send(s, &join);
+    if (tpeer_recv(s, &m, 10000) || m.type != MG_MSG_REFUSE) {
+        printf("a JOIN of musicgen 0.0.1 was not refused\n");
+        return 1;
+    }
+    printf("refused: %s\n", m.reason);
+    mg_msg_clear(&m);
+    return 0;
 }
 
 static int
@@ -104,7 +132,7 @@ main(int argc, char **argv)
 {
     if (argc != 3) {
         fprintf(stderr, "usage: proto_peer ENDPOINT "
-                "version|garbage|rehello\n");
+                "version|garbage|rehello|oldjoin\n");
         return 2;
     }
     void *ctx = zmq_ctx_new();
@@ -121,6 +149,8 @@ main(int argc, char **argv)
         return 1;
     if (!strcmp(argv[2], "rehello")) {
         rc = rehello(s);
+    } else if (!strcmp(argv[2], "oldjoin")) {
+        rc = oldjoin(s);
     } else if (!strcmp(argv[2], "version")) {
         buf[2] = 99;
         send_raw(s, buf, len);
