@@ -19,8 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "clock.h"
 
 typedef struct {
     int fd;
@@ -41,14 +42,6 @@ struct mg_http_gate {
 };
 
 enum { HEAD_MORE, HEAD_WHOLE, HEAD_BAD };
-
-static int64_t
-now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /* RFC 9110 tchar */
 static bool
@@ -173,7 +166,7 @@ take(mg_http_gate *g)
              * stays readable, and polling it again at once spun a core */
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
                 errno != ECONNABORTED)
-                g->resume = now_ms() + 100;
+                g->resume = mg_mono_ms() + 100;
             return;
         }
         if (g->nw == MG_HTTP_GATE_PENDING) {
@@ -184,7 +177,7 @@ take(mg_http_gate *g)
             refuse(g->w[old].fd, "503 Service Unavailable");
             drop(g, old);
         }
-        w.deadline = now_ms() + MG_HTTP_GATE_HEAD_MS;
+        w.deadline = mg_mono_ms() + MG_HTTP_GATE_HEAD_MS;
         g->w[g->nw++] = w;
     }
 }
@@ -195,7 +188,7 @@ run(void *arg)
     mg_http_gate *g = arg;
     struct pollfd *pf = g->pf;
     for (;;) {
-        int64_t now = now_ms(), next = now + 60000;
+        int64_t now = mg_mono_ms(), next = now + 60000;
         for (int i = 0; i < g->nw;) {
             if (g->w[i].deadline <= now) {
                 /* nothing sent at all: closed without a word (a

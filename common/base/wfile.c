@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "errmsg.h"
+#include "outpath.h"
 #include "sampledir.h"
 
 static int
@@ -41,15 +42,7 @@ mg_wfile_put(const char *path, const void *data, size_t len, bool replace,
 {
     char host[80], dir[4200], tmp[4400];
     mg_tmp_host(host, sizeof host);
-    const char *base = strrchr(path, '/');
-    if (base) {
-        snprintf(dir, sizeof dir, "%.*s", (int)(base - path), path);
-        if (!dir[0]) snprintf(dir, sizeof dir, "/");
-        base++;
-    } else {
-        snprintf(dir, sizeof dir, ".");
-        base = path;
-    }
+    const char *base = mg_path_split(path, dir, sizeof dir);
     snprintf(tmp, sizeof tmp, "%.*s.%s.tmp-%s-%ld", (int)(base - path), path,
              base, host, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
