@@ -105,9 +105,8 @@ slices_scan(const char *root, slices_info *si)
         char *line = NULL;
         size_t cap = 0;
         while (f && getline(&line, &cap, f) > 0) {
-            const char *k = strstr(line, "\"sample_index\":");
-            if (!k) continue;
-            unsigned long long v = strtoull(k + 15, NULL, 10);
+            uint64_t v;
+            if (!mg_dsrow_index(line, &v)) continue;
             si->rows++;
             if (strstr(line, "\"status\":\"ok\"")) si->ok++;
             if (v < si->lo) si->lo = v;
@@ -196,19 +195,11 @@ merge_file(const char *path, uint64_t start, uint64_t count, char **lines,
     while ((n = getline(&line, &cap, f)) > 0) {
         if (line[n - 1] == '\n')
             line[--n] = '\0';
-        /* Not json_loads: seeds above 2^63 overflow jansson's integers.
-         * The rows are our own canonical lines; sample_index is a bare
-         * unsigned number after its key. */
-        const char *k = strstr(line, "\"sample_index\":");
-        if (k) {
-            char *end;
-            errno = 0;
-            unsigned long long i = strtoull(k + 15, &end, 10);
-            if (!errno && end != k + 15 && i >= start && i - start < count &&
-                !lines[i - start]) {
-                lines[i - start] = strdup(line);
-                (*have)++;
-            }
+        uint64_t i;
+        if (mg_dsrow_index(line, &i) && i >= start && i - start < count &&
+            !lines[i - start]) {
+            lines[i - start] = strdup(line);
+            (*have)++;
         }
     }
     free(line);

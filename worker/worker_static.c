@@ -263,13 +263,8 @@ slice_whole(const char *path, uint64_t lo, uint64_t hi)
     size_t cap = 0;
     bool ok = seen != NULL;
     while (ok && getline(&line, &cap, f) > 0) {
-        /* not json_loads: seeds above 2^63 overflow jansson's integers;
-         * sample_index is a bare number after its key (our own rows) */
-        const char *k = strstr(line, "\"sample_index\":");
-        char *end;
-        errno = 0;
-        unsigned long long i = k ? strtoull(k + 15, &end, 10) : 0;
-        if (!k || errno || end == k + 15 || i < lo || i >= hi) {
+        uint64_t i;
+        if (!mg_dsrow_index(line, &i) || i < lo || i >= hi) {
             ok = false;
             break;
         }

@@ -814,3 +814,18 @@ mg_dsmanifest_run_check(const char *root, int64_t global_seed,
     mg_dsmanifest_destroy(&m);
     return rc ? rc : tree_range_check(root, start, count, err, errlen);
 }
+
+int
+mg_dsrow_index(const char *line, uint64_t *index)
+{
+    const char *k = strstr(line, "\"sample_index\":");
+    if (!k)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long i = strtoull(k + 15, &end, 10);
+    if (errno || end == k + 15)
+        return 0;
+    *index = i;
+    return 1;
+}

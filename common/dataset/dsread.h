@@ -136,6 +136,18 @@ void mg_dsmanifest_destroy(mg_dsmanifest **mp);
 int mg_dsmanifest_next(mg_dsmanifest *m, json_t **row, long *lineno,
                        char *err, size_t errlen);
 
+/* The lowest and highest index of the finished samples in root's tree
+ * (complete, in their place): 1, or 0 when it holds none (or cannot be
+ * read). */
+int mg_dsread_span(const char *root, uint64_t *lo, uint64_t *hi);
+
+/* The sample_index of a row line of ours (manifest.jsonl, a static
+ * slice), read from its text: 1 and *index, or 0 when the line has none.
+ * Not jansson: seeds past 2^63 overflow its integers; the rows are our
+ * own canonical lines, where sample_index is a bare unsigned number after
+ * its key. */
+int mg_dsrow_index(const char *line, uint64_t *index);
+
 /* May a new run of (global_seed, samples start .. start + count - 1)
  * rewrite ROOT's manifest.jsonl? A run without the tree's ledger (a new
  * coordinator ledger, or generate's ledger gone) rewrites it from its own
@@ -145,11 +157,6 @@ int mg_dsmanifest_next(mg_dsmanifest *m, json_t **row, long *lineno,
  * the samples) - may lie outside the range. 0 (no manifest, or this run's; rel, if
  * not NULL, then holds the first ok row's path, or "", and *index its
  * index), or -1 with err ("--out ROOT holds another run: ..."). */
-/* The lowest and highest index of the finished samples in root's tree
- * (complete, in their place): 1, or 0 when it holds none (or cannot be
- * read). */
-int mg_dsread_span(const char *root, uint64_t *lo, uint64_t *hi);
-
 int mg_dsmanifest_run_check(const char *root, int64_t global_seed,
                             uint64_t start, uint64_t count, char *rel,
                             size_t rellen, uint64_t *index, char *err,
