@@ -69,10 +69,7 @@ coord_gauges(mg_coord *c)
 {
     if (!c->stats)
         return;
-    uint64_t joined = 0;
-    for (size_t i = 0; i < c->npeers; i++)
-        joined += c->peers[i].state == P_JOINED;
-    mg_stats_gauges(c->stats, c->nlive, joined);
+    mg_stats_gauges(c->stats, c->nlive, (uint64_t)coord_joined_count(c));
 }
 
 void
