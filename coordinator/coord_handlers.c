@@ -395,6 +395,83 @@ identity_live(const mg_coord *c, const char *identity, int64_t *left)
     return live;
 }
 
+/* CURVE: how long after our start a binding of an earlier session holds
+ * for its worker to come back: a worker that outlived the restart says
+ * HELLO again within its beats and its longest reconnection wait. */
+static int64_t
+restart_hold_ms(const mg_coord *c)
+{
+    return (int64_t)c->o.heartbeat_ms * c->o.liveness +
+           MG_PROTO_BACKOFF_MAX_MS;
+}
+
+static keyed_identity *
+keyed_add(mg_coord *c, const char *identity, const char *key)
+{
+    if (c->nkeyed == c->cap_keyed) {
+        size_t cap = c->cap_keyed ? c->cap_keyed * 2 : 16;
+        keyed_identity *nk = realloc(c->keyed, cap * sizeof *nk);
+        if (!nk)
+            return NULL;
+        c->keyed = nk;
+        c->cap_keyed = cap;
+    }
+    keyed_identity *k = &c->keyed[c->nkeyed++];
+    memset(k, 0, sizeof *k);
+    snprintf(k->identity, sizeof k->identity, "%s", identity);
+    snprintf(k->key, sizeof k->key, "%s", key);
+    return k;
+}
+
+/* The binding of k goes to the ledger: a restart keeps it. A ledger that
+ * cannot take it is said; the binding holds in this session still. */
+static void
+keyed_keep(mg_coord *c, const keyed_identity *k)
+{
+    char err[300];
+    if (mg_ledger_put_key(c->ledger, k->identity, k->key, err, sizeof err))
+        mg_dlog(WHO, "identity %s: its CURVE key is not kept for a restart: "
+                "%s", k->identity, err);
+}
+
+static int
+load_key(const char *identity, const char *key, void *ud)
+{
+    keyed_identity *k = keyed_add(ud, identity, key);
+    if (k)
+        k->earlier = true;
+    return k ? 0 : 1;
+}
+
+int
+coord_keys_load(mg_coord *c, char *err, size_t errlen)
+{
+    size_t n = c->nkeyed;
+    if (mg_ledger_foreach_key(c->ledger, load_key, c, err, errlen))
+        return -1;
+    if (c->nkeyed < n) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Once the earlier session's workers have had their time to come back,
+ * the bindings of those that did not are moot (another key's HELLO
+ * would take them): dropped, not searched at every message. */
+static void
+keyed_prune(mg_coord *c, int64_t now)
+{
+    if (c->keyed_pruned || now - c->started < restart_hold_ms(c))
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < c->nkeyed; i++)
+        if (!c->keyed[i].earlier)
+            c->keyed[k++] = c->keyed[i];
+    c->nkeyed = k;
+    c->keyed_pruned = true;
+}
+
 /* CURVE: an identity belongs to the key of its first HELLO while it is
  * live (a connected peer or a live lease: what another key must not
  * take). true when `identity` is bound to another key than `key` (the
@@ -402,11 +479,17 @@ identity_live(const mg_coord *c, const char *identity, int64_t *left)
  * `key` on HELLO, and so is one no longer live: a worker restarted with
  * a new key takes its identity back once the old one's connection has
  * been declared lost (its leases re-queued with it), not only after a
- * restart of the coordinator. */
+ * restart of the coordinator. Bindings are kept in the ledger: after our
+ * restart an identity bound before it is held for its worker, which may
+ * be on its way back with its leases, for restart_hold_ms (kept in
+ * memory alone, the first authorised key to say HELLO after a restart
+ * took any identity, another key's included). */
 static bool
 key_refused(mg_coord *c, const uint8_t *rid, size_t rid_len,
             const char *identity, const char *key, bool hello)
 {
+    int64_t now = mg_mono_ms();
+    keyed_prune(c, now);
     keyed_identity *k = NULL;
     for (size_t i = 0; i < c->nkeyed && !k; i++)
         if (!strcmp(c->keyed[i].identity, identity))
@@ -414,38 +497,48 @@ key_refused(mg_coord *c, const uint8_t *rid, size_t rid_len,
     if (!k) {
         if (!hello)
             return false;
-        if (c->nkeyed == c->cap_keyed) {
-            size_t cap = c->cap_keyed ? c->cap_keyed * 2 : 16;
-            keyed_identity *nk = realloc(c->keyed, cap * sizeof *nk);
-            if (!nk)
-                return true;    /* unbound is not safe: refuse for now */
-            c->keyed = nk;
-            c->cap_keyed = cap;
-        }
-        k = &c->keyed[c->nkeyed++];
-        memset(k, 0, sizeof *k);
-        snprintf(k->identity, sizeof k->identity, "%s", identity);
-        snprintf(k->key, sizeof k->key, "%s", key);
+        k = keyed_add(c, identity, key);
+        if (!k)
+            return true;    /* unbound is not safe: refuse for now */
+        keyed_keep(c, k);
         return false;
     }
-    if (!strcmp(k->key, key))
+    if (!strcmp(k->key, key)) {
+        k->earlier = false;     /* its worker is back */
         return false;
+    }
     int64_t left;
     bool live = identity_live(c, identity, &left);
+    int64_t hold = k->earlier ? c->started + restart_hold_ms(c) - now : 0;
+    if (hold > 0) {
+        live = true;
+        left = hold > left ? hold : left;
+    }
     if (hello && !live) {
         mg_dlog(WHO, "identity %s: bound to CURVE key %s now (its worker "
                 "with key %s is gone)", identity, key, k->key);
         snprintf(k->key, sizeof k->key, "%s", key);
         k->warned = false;
+        k->earlier = false;
+        keyed_keep(c, k);
         return false;
     }
     char reason[400];
-    snprintf(reason, sizeof reason, "identity %.64s is in use by a worker "
-             "with another CURVE key (give each worker its own --identity; "
-             "a worker restarted with a new key takes it back once the "
-             "old one's connection and leases are released, within %lld s "
-             "of its last message)", identity,
-             (long long)((left > 0 ? left : 0) + 999) / 1000);
+    long long s = (long long)((left > 0 ? left : 0) + 999) / 1000;
+    if (hold > 0)
+        snprintf(reason, sizeof reason, "identity %.64s is in use by a "
+                 "worker with another CURVE key (give each worker its own "
+                 "--identity; bound to that key before the coordinator "
+                 "restarted, it is kept for that worker to come back: a "
+                 "worker restarted with a new key takes it in %lld s)",
+                 identity, s);
+    else
+        snprintf(reason, sizeof reason, "identity %.64s is in use by a "
+                 "worker with another CURVE key (give each worker its own "
+                 "--identity; a worker restarted with a new key takes it "
+                 "back once the old one's connection and leases are "
+                 "released, within %lld s of its last message)", identity,
+                 s);
     if (!k->warned)
         mg_dlog(WHO, "refused a peer: identity %s is bound to CURVE key %s, "
                 "the peer's key is %s (said once per identity)", identity,

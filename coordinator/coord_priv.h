@@ -69,11 +69,14 @@ typedef struct {
 /* CURVE: the key a worker identity first said HELLO with (the z85 text
  * libzmq gives as the frame's "User-Id"); while the identity has a peer
  * or a live lease no other authorised key can take it or its leases
- * (coord_handlers.c's key_refused), after that a new key's HELLO binds it. */
+ * (coord_handlers.c's key_refused), after that a new key's HELLO binds it.
+ * Kept in the ledger: a binding of an earlier session holds after our
+ * restart until its worker is back, or could have been (restart_hold). */
 typedef struct {
     char identity[64];
     char key[48];
     bool warned;                /* a refusal of it was logged */
+    bool earlier;               /* from the ledger, its key not seen since */
 } keyed_identity;
 
 typedef enum { L_LIVE, L_RELEASED, L_DONE } lease_state;
@@ -151,6 +154,7 @@ struct mg_coord {
     size_t nbanned;
     keyed_identity *keyed;      /* CURVE: identity -> key (see above) */
     size_t nkeyed, cap_keyed;
+    bool keyed_pruned;          /* the earlier session's not back dropped */
     int64_t started, last_progress, last_beat;
     uint64_t window_done[12];   /* done at each of the last progress ticks */
     int64_t window_t[12];
@@ -212,5 +216,8 @@ int coord_handle(mg_coord *c, const uint8_t *rid, size_t rid_len,
                  bool complete, char *err, size_t errlen);
 void coord_log_bad(mg_coord *c, const char *why);
 void coord_serve_held(mg_coord *c);
+/* CURVE: the bindings of identities to keys kept in the ledger, loaded
+ * at start (see keyed_identity). 0, or -1 with err. */
+int coord_keys_load(mg_coord *c, char *err, size_t errlen);
 
 #endif

@@ -815,7 +815,8 @@ mg_coord_new(const mg_coord_opts *o, char *err, size_t errlen)
     c->ledger = mg_ledger_open(c->o.ledger_path, err, errlen);
     if (!c->ledger ||
         mg_ledger_set_durable(c->ledger, c->o.durable, err, errlen) ||
-        open_run(c, err, errlen))
+        open_run(c, err, errlen) ||
+        (c->o.curve_dir && coord_keys_load(c, err, errlen)))
         goto fail;
     if (c->o.endpoint_file &&
         write_endpoint_file(c->o.endpoint_file, c->endpoint, err, errlen))

@@ -48,11 +48,15 @@ static const char *const migrations[] = {
     "ALTER TABLE samples ADD COLUMN error TEXT NOT NULL DEFAULT '';"
     "CREATE INDEX chunks_state ON chunks (state, expires);"
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    /* 2 -> 3: the CURVE key each worker identity is bound to, kept
+     * across restarts of the coordinator */
+    "CREATE TABLE curve_keys (identity TEXT PRIMARY KEY,"
+    " key TEXT NOT NULL);",
 };
 
 enum {
     S_PUT_ROW, S_FINISH, S_SET_META, S_GET_META, S_BEGIN, S_COMMIT,
-    S_FORGET, S_REOPEN, NSTMT
+    S_FORGET, S_REOPEN, S_PUT_KEY, NSTMT
 };
 
 static const char *const stmt_sql[NSTMT] = {
@@ -69,6 +73,8 @@ static const char *const stmt_sql[NSTMT] = {
     [S_FORGET] = "DELETE FROM samples WHERE idx = ?1",
     [S_REOPEN] = "UPDATE chunks SET state = 0, holder = NULL, expires = 0"
                  " WHERE state = 2 AND first <= ?1 AND ?1 < first + n",
+    [S_PUT_KEY] = "INSERT OR REPLACE INTO curve_keys (identity, key)"
+                  " VALUES (?, ?)",
 };
 
 struct mg_ledger {
@@ -753,6 +759,39 @@ mg_ledger_foreach_row(mg_ledger *l, mg_ledger_row_cb cb, void *ud,
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
         return fail(err, errlen, "reading rows", l->db);
+    return 0;
+}
+
+int
+mg_ledger_put_key(mg_ledger *l, const char *identity, const char *key,
+                  char *err, size_t errlen)
+{
+    sqlite3_stmt *s = l->st[S_PUT_KEY];
+    sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    return step_done(l, s, "binding a CURVE key", err, errlen);
+}
+
+int
+mg_ledger_foreach_key(mg_ledger *l, mg_ledger_key_cb cb, void *ud,
+                      char *err, size_t errlen)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(l->db, "SELECT identity, key FROM curve_keys"
+                           " ORDER BY identity", -1, &s, NULL))
+        return fail(err, errlen, "reading CURVE keys", l->db);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const unsigned char *id = sqlite3_column_text(s, 0);
+        const unsigned char *key = sqlite3_column_text(s, 1);
+        if (id && key && cb((const char *)id, (const char *)key, ud)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return fail(err, errlen, "reading CURVE keys", l->db);
     return 0;
 }
 

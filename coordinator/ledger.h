@@ -8,7 +8,8 @@
  * ranges DONE for status: the holder and expiry columns of schema 1-2
  * stay, unused),
  * samples (one row per index: the manifest row), meta
- * (progress snapshot for `musicgen status`). The schema is versioned by
+ * (progress snapshot for `musicgen status`), curve_keys (with CURVE, the
+ * key each worker identity is bound to: a restart keeps the bindings). The schema is versioned by
  * PRAGMA user_version and moved forward by explicit migrations; a ledger
  * from a newer musicgen is refused.
  *
@@ -26,7 +27,7 @@
 
 #include "engine.h"
 
-#define MG_LEDGER_SCHEMA 2
+#define MG_LEDGER_SCHEMA 3
 
 typedef enum {
     MG_CHUNK_PENDING = 0, MG_CHUNK_LEASED = 1, MG_CHUNK_DONE = 2
@@ -119,6 +120,15 @@ char *mg_ledger_get_meta(mg_ledger *l, const char *key);
 typedef int (*mg_ledger_row_cb)(const mg_row *row, const char *wrote_at,
                                 void *ud);
 int mg_ledger_foreach_row(mg_ledger *l, mg_ledger_row_cb cb, void *ud,
+                          char *err, size_t errlen);
+/* CURVE: bind `identity` to `key` (z85), replacing its earlier key. 0
+ * or -1. In the open batch if there is one, else committed at once. */
+int mg_ledger_put_key(mg_ledger *l, const char *identity, const char *key,
+                      char *err, size_t errlen);
+/* Every identity's key, by identity; cb returns non-zero to stop. */
+typedef int (*mg_ledger_key_cb)(const char *identity, const char *key,
+                                void *ud);
+int mg_ledger_foreach_key(mg_ledger *l, mg_ledger_key_cb cb, void *ud,
                           char *err, size_t errlen);
 /* manifest.jsonl at root from the ledger, via temp file + rename,
  * leaving out the rows of the nskip indices in skip (sorted; NULL, 0:

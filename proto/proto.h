@@ -33,6 +33,10 @@
 #define MG_PROTO_MAX_JSON (256u * 1024)
 #define MG_PROTO_MAX_ACKS 1024
 #define MG_PROTO_MAX_CHUNK 100000u
+/* A worker's longest wait between reconnections to a silent coordinator
+ * (0.5 s doubling): a worker that outlives a restart of its coordinator
+ * is back within this of the restart, plus the beats it waits first. */
+#define MG_PROTO_BACKOFF_MAX_MS 30000
 
 typedef enum {
     MG_MSG_HELLO = 1,     /* W->C identity, capacity */

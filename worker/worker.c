@@ -42,7 +42,7 @@
 #define WHO "worker"
 #define LIVENESS 5
 #define BACKOFF_MIN_MS 500
-#define BACKOFF_MAX_MS 30000
+#define BACKOFF_MAX_MS MG_PROTO_BACKOFF_MAX_MS
 
 /* ---- the network side ---- */
 

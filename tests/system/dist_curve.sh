@@ -5,7 +5,8 @@
 # both sides and no sample written; the authorised worker completes the
 # run; a second authorised key cannot take over a live worker's identity
 # (and its leases), but takes over a lost one's (a worker restarted with
-# a new key); a secret key others can read is refused; SIGTERM still stops a
+# a new key), and a restart of the coordinator keeps the bindings (kept in
+# its ledger); a secret key others can read is refused; SIGTERM still stops a
 # CURVE coordinator cleanly (czmq's signal handlers stay off).
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
@@ -124,6 +125,38 @@ wait_for 30 grep -q "worker beta lost" coord4.log || die "beta not declared lost
 wait_exit $CPID 60 || die "coordinator did not finish ($(tail -1 coord4.log))"
 grep -q "identity beta: bound to CURVE key" coord4.log || die "rebinding not logged"
 check_run ds4 7 12 || die "run check (new key)"
+# a restart keeps the bindings (the ledger holds them): a second key
+# presenting a worker's identity after the coordinator restarted is
+# refused while that worker may come back (it was the first authorised
+# key to speak after a restart, and took the identity and its rows), and
+# the worker, back, finishes the run under its identity
+start_coord coord5.log --seed 8 --count 12 --out ds5 --ledger led5.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only --curve-dir keys
+MUSICGEN_FAULT_SAMPLE_DELAY_MS=300 "$MG_BIN" worker --connect "$EP" \
+    --out ds5 --curve-dir keys --identity gamma 2>gamma.log &
+GPID=$!
+wait_for 60 have_samples ds5 1 || die "worker gamma made no sample"
+kill -STOP $GPID        # it cannot say HELLO before the other key does
+kill -9 $CPID
+wait $CPID 2>/dev/null
+start_coord coord5b.log --seed 8 --count 12 --out ds5 --ledger led5.sqlite \
+    --bind "$EP" --output-mode midi-only --curve-dir keys
+"$MG_BIN" worker --connect "$EP" --out ds5 --curve-dir other \
+    --identity gamma --idle-timeout 20 2>imp5.log
+rc=$?
+kill -CONT $GPID
+[ $rc -eq 2 ] || { cat imp5.log; die "another key took gamma after a restart: exit $rc, not 2"; }
+grep -q "identity gamma is in use by a worker with another CURVE key (give each worker its own --identity; bound to that key before the coordinator restarted, it is kept for that worker to come back: a worker restarted with a new key takes it in [0-9]* s)" \
+    imp5.log || { cat imp5.log; die "the refusal after a restart does not say why"; }
+wait_exit $GPID 120 || { cat gamma.log; die "worker gamma failed after the restart"; }
+wait_exit $CPID 60 || die "coordinator did not finish ($(tail -1 coord5b.log))"
+grep -q "refused a peer: identity gamma is bound" coord5b.log || die "the refusal is not logged"
+check_run ds5 8 12 || die "run check (restart)"
+"$PY" - led5.sqlite <<'PYEOF' || die "a row of gamma's run is another worker's"
+import sqlite3, sys
+w = {r[0] for r in sqlite3.connect(sys.argv[1]).execute("select worker from samples")}
+sys.exit(0 if w <= {"gamma", "(found on disk)"} else 1)
+PYEOF
 # SIGTERM on a CURVE coordinator: state kept, exit 3
 start_coord coord2.log --seed 4 --count 50 --out ds2 --ledger led2.sqlite \
     --bind 'tcp://127.0.0.1:*' --output-mode midi-only --curve-dir keys

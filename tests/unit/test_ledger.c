@@ -2,7 +2,7 @@
  * test_ledger — the SQLite ledger on a real file: create and resume a
  * run, refuse different parameters naming them, one row per index
  * whatever is re-sent, batched commits survive a reopen, a version-1
- * ledger is migrated, a ledger from the future refused, the manifest is
+ * ledger is migrated (and takes CURVE key bindings, kept when reopened), a ledger from the future refused, the manifest is
  * written in index order, a run grows at its end; a file that is no
  * ledger (text, an empty file, another program's database, a FIFO, a
  * directory) is named as such and never written.
@@ -221,6 +221,15 @@ test_one_row_per_index_and_batch_commit(void **state)
     mg_ledger_close(&l);
 }
 
+static int
+key_line(const char *identity, const char *key, void *ud)
+{
+    char *buf = ud;
+    size_t n = strlen(buf);
+    snprintf(buf + n, 128 - n, "%s=%s;", identity, key);
+    return 0;
+}
+
 static void
 test_migrates_v1_refuses_future(void **state)
 {
@@ -268,6 +277,20 @@ test_migrates_v1_refuses_future(void **state)
     char *v = mg_ledger_get_meta(l, "k");
     assert_string_equal(v, "v");
     free(v);
+    /* the table v3 added: a binding replaced is kept, reopened */
+    assert_int_equal(mg_ledger_put_key(l, "w.1", "key-one", err, sizeof err),
+                     0);
+    assert_int_equal(mg_ledger_put_key(l, "w.0", "key-two", err, sizeof err),
+                     0);
+    assert_int_equal(mg_ledger_put_key(l, "w.1", "key-three", err,
+                                       sizeof err), 0);
+    mg_ledger_close(&l);
+    l = mg_ledger_open(p, err, sizeof err);
+    assert_non_null(l);
+    char keys[128] = "";
+    assert_int_equal(mg_ledger_foreach_key(l, key_line, keys, err,
+                                           sizeof err), 0);
+    assert_string_equal(keys, "w.0=key-two;w.1=key-three;");
     mg_ledger_close(&l);
 
     path_of(p, sizeof p, "future.sqlite");
