@@ -4,7 +4,8 @@
  * status --out` says of a tree made by them (mg_status_static), and
  * `musicgen merge`, which builds manifest.jsonl (and LICENSES.md) from
  * them under the tree's run lock, keeping out samples `filter` moved
- * away since.
+ * away since, and refusing slices whose samples another musicgen or
+ * other genre data made (made_by).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,11 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "commands.h"
 #include "config.h"
 #include "dsread.h"
 #include "dsfilter.h"
 #include "licenses.h"
+#include "rfile.h"
 #include "runlock.h"
 #include "runmark.h"
 #include "slices.h"
@@ -182,10 +186,30 @@ mg_status_static(const char *root)
     return 0;
 }
 
+/* The "path" of row line (our own canonical rows: "path":"SHARD/NAME",
+ * no escapes) into out: true, or false when it has none. */
+static bool
+row_path(const char *line, char *out, size_t n)
+{
+    const char *p = strstr(line, "\"path\":\"");
+    if (!p)
+        return false;
+    p += 8;
+    const char *e = strchr(p, '"');
+    if (!e || memchr(p, '\\', (size_t)(e - p)) || (size_t)(e - p) >= n)
+        return false;
+    snprintf(out, n, "%.*s", (int)(e - p), p);
+    return true;
+}
+
+/* The rows of slice file path in [start, start + count) into lines (the
+ * first row of an index wins); the path of its first "ok" row there
+ * into first ("" when none). */
 static int
 merge_file(const char *path, uint64_t start, uint64_t count, char **lines,
-           uint64_t *have)
+           uint64_t *have, char *first, size_t firstn)
 {
+    first[0] = '\0';
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
@@ -196,8 +220,11 @@ merge_file(const char *path, uint64_t start, uint64_t count, char **lines,
         if (line[n - 1] == '\n')
             line[--n] = '\0';
         uint64_t i;
-        if (mg_dsrow_index(line, &i) && i >= start && i - start < count &&
-            !lines[i - start]) {
+        if (!mg_dsrow_index(line, &i) || i < start || i - start >= count)
+            continue;
+        if (!first[0] && strstr(line, "\"status\":\"ok\""))
+            row_path(line, first, firstn);
+        if (!lines[i - start]) {
             lines[i - start] = strdup(line);
             (*have)++;
         }
@@ -205,6 +232,74 @@ merge_file(const char *path, uint64_t start, uint64_t count, char **lines,
     free(line);
     fclose(f);
     return 0;
+}
+
+/* What made a run's samples, as sample.json records it (musicgen_version,
+ * genres_hash, fluidsynth_version) and a static run's run.json under
+ * "fingerprint" (engine_version, genres_hash, synth_version; its
+ * soundfonts_hash has no counterpart in sample.json, which names its
+ * fonts). Two slices that differ here were made by two musicgen builds
+ * or two genre data sets: one dataset of mixed bytes. */
+typedef struct {
+    char version[32], genres[65], synth[32];
+    char whose[3000];   /* where it was read, for a message */
+} made_by;
+
+/* Fill m from JSON object o's keys k[3] ("" where one is missing). */
+static void
+made_by_set(made_by *m, const json_t *o, const char *const k[3])
+{
+    char *to[3] = {m->version, m->genres, m->synth};
+    size_t n[3] = {sizeof m->version, sizeof m->genres, sizeof m->synth};
+    for (int i = 0; i < 3; i++) {
+        const char *v = json_string_value(json_object_get(o, k[i]));
+        snprintf(to[i], n[i], "%s", v ? v : "");
+    }
+}
+
+/* m from JSON file path: its fingerprint object (run.json) when fp, the
+ * sample's own keys else. 0, or -1 when it cannot be read or records
+ * none of them. */
+static int
+made_by_read(const char *path, bool fp, made_by *m)
+{
+    static const char *const run[3] = {"engine_version", "genres_hash",
+                                       "synth_version"};
+    static const char *const smp[3] = {"musicgen_version", "genres_hash",
+                                       "fluidsynth_version"};
+    char e[300];
+    /* a sample's seed may pass 2^63, which jansson's integers refuse */
+    json_t *j = mg_rfile_json(path, JSON_DECODE_INT_AS_REAL, e, sizeof e);
+    json_t *o = j;
+    if (fp)
+        o = json_object_get(j, "fingerprint");
+    if (!json_is_object(o)) {
+        json_decref(j);
+        return -1;
+    }
+    made_by_set(m, o, fp ? run : smp);
+    json_decref(j);
+    return m->version[0] || m->genres[0] || m->synth[0] ? 0 : -1;
+}
+
+/* 0 when m is ref (a field "" in ref: not recorded), else -1 with what
+ * differs in why ("genres_hash be1b385ba82e, the run's 70afc94678b0"). */
+static int
+made_by_differs(const made_by *m, const made_by *ref, char *why, size_t n)
+{
+    const struct { const char *name, *a, *b; } f[] = {
+        {"musicgen_version", m->version, ref->version},
+        {"genres_hash", m->genres, ref->genres},
+        {"fluidsynth_version", m->synth, ref->synth},
+    };
+    size_t k = 0;
+    why[0] = '\0';
+    for (size_t i = 0; i < 3; i++)
+        if (f[i].b[0] && strcmp(f[i].a, f[i].b) && k < n)
+            k += (size_t)snprintf(why + k, n - k, "%s%s %.12s, the run's "
+                                  "%.12s", k ? "; " : "", f[i].name,
+                                  f[i].a[0] ? f[i].a : "none", f[i].b);
+    return k ? -1 : 0;
 }
 
 /* Where the sample of row line is: in the tree (or the row is not
@@ -220,22 +315,15 @@ row_sample(const char *root, char *const *rej, int nrej, const char *line)
 {
     if (!strstr(line, "\"status\":\"ok\""))
         return ROW_HERE;
-    /* our own canonical rows: "path":"SHARD/NAME", no escapes */
-    const char *p = strstr(line, "\"path\":\"");
-    if (!p)
+    char rel[1200], path[5200];
+    if (!row_path(line, rel, sizeof rel))
         return ROW_HERE;
-    p += 8;
-    const char *e = strchr(p, '"');
-    if (!e || memchr(p, '\\', (size_t)(e - p)))
-        return ROW_HERE;
-    char path[5200];
     struct stat st;
-    snprintf(path, sizeof path, "%s/%.*s/sample.json", root, (int)(e - p), p);
+    snprintf(path, sizeof path, "%s/%s/sample.json", root, rel);
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
         return ROW_HERE;
     for (int i = 0; i < nrej; i++) {
-        snprintf(path, sizeof path, "%s/%.*s/sample.json", rej[i],
-                 (int)(e - p), p);
+        snprintf(path, sizeof path, "%s/%s/sample.json", rej[i], rel);
         if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
             return ROW_MOVED;
     }
@@ -379,16 +467,51 @@ mg_cmd_merge(int argc, char **argv)
     }
     uint64_t have = 0;
     struct dirent *de;
+    /* one run's slices: the musicgen and data that made each slice's
+     * first sample are the run's (run.json's fingerprint; where an older
+     * musicgen recorded none, the first slice's), else the tree mixes
+     * two engines' bytes (the workers refuse such a slice since, and a
+     * tree made before can still hold one) */
+    made_by ref, mb;
+    char fsm[1200], sp[2500], why[600] = "", odd[300] = "";
+    char oddp[2500] = "";
+    snprintf(path, sizeof path, "%s/run.json", dir);
+    bool have_ref = !made_by_read(path, true, &ref);
+    if (have_ref)
+        snprintf(ref.whose, sizeof ref.whose, "%s", path);
     while ((de = readdir(d))) {
         size_t l = strlen(de->d_name);
         if (strncmp(de->d_name, "slice-", 6) || l < 7 ||
             strcmp(de->d_name + l - 6, ".jsonl"))
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        merge_file(path, start, count, lines, &have);
+        merge_file(path, start, count, lines, &have, fsm, sizeof fsm);
+        if (why[0] || !fsm[0])
+            continue;
+        snprintf(sp, sizeof sp, "%s/%s/sample.json", cfg.out_dir, fsm);
+        if (made_by_read(sp, false, &mb))
+            continue;       /* moved out by filter, or gone: said below */
+        if (!have_ref) {
+            ref = mb;
+            snprintf(ref.whose, sizeof ref.whose, "%s's first sample, %s",
+                     de->d_name, sp);
+            have_ref = true;
+        } else if (made_by_differs(&mb, &ref, why, sizeof why)) {
+            snprintf(odd, sizeof odd, "%s", de->d_name);
+            snprintf(oddp, sizeof oddp, "%s", sp);
+        }
     }
     closedir(d);
     rc = 1;
+    if (why[0]) {
+        fprintf(stderr, "musicgen merge: %s was made by another musicgen or "
+                "with other data than the run (%s): its first sample, %s, "
+                "has %s; make the run again in another --out with one "
+                "musicgen and one --genres-dir, --sf-dir and --fonts, or "
+                "remove that slice file and the samples its rows list and run "
+                "that slice again\n", odd, ref.whose, oddp, why);
+        goto done;
+    }
     if (have < count) {
         uint64_t first = 0;
         while (first < count && lines[first])

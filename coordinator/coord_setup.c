@@ -607,7 +607,7 @@ open_run(mg_coord *c, char *err, size_t errlen)
     }
     /* an unmerged static tree of another run: the workers refused it at
      * their first sample, after a 'new run' here */
-    if (mg_worker_static_run_check(&c->o.cfg, err, errlen))
+    if (mg_worker_static_run_check(&c->o.cfg, &c->fp, err, errlen))
         return -1;
     want.global_seed = c->o.cfg.global_seed;
     want.start = (uint64_t)c->o.cfg.start;

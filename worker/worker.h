@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "engine.h"
 
 typedef struct {
     mg_config cfg;               /* local: out_dir, genres_dir, sf_dir */
@@ -73,12 +74,15 @@ int mg_worker_run(const mg_worker_opts *o, char *err, size_t errlen);
 int mg_worker_fetch_run(const mg_worker_opts *o, mg_config *run, char *err,
                         size_t errlen);
 
-/* Is cfg's run the one the first static slice of cfg->out_dir recorded
- * (.musicgen/slices/run.json)? 0 (the same, or none recorded), or -1
- * with err naming what differs (a coordinator over an unmerged static
- * tree of another run: its workers refused at their first sample). */
-int mg_worker_static_run_check(const mg_config *cfg, char *err,
-                               size_t errlen);
+/* Is cfg's run, made with fingerprint fp, the one the first static
+ * slice of cfg->out_dir recorded (.musicgen/slices/run.json: the run
+ * config less its range, and the fingerprint)? 0 (the same, or none
+ * recorded; a record of an older musicgen, without a fingerprint, is
+ * compared by its config alone), or -1 with err naming what differs (a
+ * coordinator over an unmerged static tree of another run: its workers
+ * refused at their first sample). */
+int mg_worker_static_run_check(const mg_config *cfg, const mg_fingerprint *fp,
+                               char *err, size_t errlen);
 /* Slice I of M of the run in cfg (contiguous ranges); parts 1. Writes
  * <out>/.musicgen/slices/slice-<I>-of-<M>.jsonl atomically. pre: an
  * engine made from cfg before a fork (borrowed, as mg_worker_opts.engine),

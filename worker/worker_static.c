@@ -11,6 +11,10 @@
  * a second slicing, and merge found slices missing). Static
  * workers share the tree's run lock (runlock.h) while they work: `clean`,
  * `merge`, `score`, `filter` and a run wait until the last has finished.
+ * Every task of a run is the run's: its options and its fingerprint
+ * (engine version, genre and soundfont data, synthesizer) are those the
+ * tree's ledger or its first task (.musicgen/slices/run.json) recorded,
+ * or it is refused before it makes anything (same_run).
  */
 #include "worker.h"
 #include "worker_priv.h"
@@ -31,6 +35,7 @@
 #include "dlog.h"
 #include "dsread.h"
 #include "errmsg.h"
+#include "jsonout.h"
 #include "ledger.h"
 #include "musicgen.h"
 #include "musicgen_internal.h"
@@ -78,8 +83,8 @@ sweep_slice_tmps(const char *dir, const char *slice, const char *host)
     closedir(d);
 }
 
-/* The run's identity: its run config less its range (every slice of an
- * array, and a grown one, shares it). malloc'd, or NULL. */
+/* The run's config less its range (every slice of an array, and a
+ * grown one, shares it). malloc'd, or NULL. */
 static char *
 identity_json(const mg_config *c)
 {
@@ -87,6 +92,71 @@ identity_json(const mg_config *c)
     x.count = 0;
     x.start = 0;
     return mg_config_run_json(&x);
+}
+
+/* What .musicgen/slices/run.json records of the run: identity_json and,
+ * under "fingerprint", what decides a sample's bytes besides it - the
+ * engine version, the hashes of the genre and soundfont data and the
+ * synthesizer's version, as a coordinator's ledger records them (tasks
+ * of one array on two musicgen builds, or two --genres-dir, wrote one
+ * dataset of mixed bytes). malloc'd, or NULL. */
+static char *
+record_json(const mg_config *c, const mg_fingerprint *fp)
+{
+    char *id = identity_json(c), *text = NULL;
+    json_t *j = id ? json_loads(id, 0, NULL) : NULL;
+    free(id);
+    if (!j)
+        return NULL;
+    json_t *f = json_object();
+    json_object_set_new(f, "engine_version", json_string(fp->engine_version));
+    json_object_set_new(f, "genres_hash", json_string(fp->genres_hash));
+    json_object_set_new(f, "soundfonts_hash", json_string(fp->soundfonts_hash));
+    json_object_set_new(f, "synth_version", json_string(fp->synth_version));
+    json_object_set_new(j, "fingerprint", f);
+    text = mg_json_dump(j, 0);
+    json_decref(j);
+    if (text) text[strcspn(text, "\n")] = 0;
+    return text;
+}
+
+/* A run.json's text split: its config (identity_json's form, malloc'd
+ * into *cfg) and its fingerprint (*has: whether it records one; the
+ * run.json of an older musicgen records none). 0, or -1 when text is no
+ * JSON object. */
+static int
+record_parse(const char *text, char **cfg, mg_fingerprint *fp, bool *has)
+{
+    memset(fp, 0, sizeof *fp);
+    *cfg = NULL;
+    *has = false;
+    json_t *j = json_loads(text, 0, NULL);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return -1;
+    }
+    json_t *f = json_object_get(j, "fingerprint");
+    if (json_is_object(f)) {
+        *has = true;
+        struct { const char *key; char *to; size_t n; } k[] = {
+            {"engine_version", fp->engine_version, sizeof fp->engine_version},
+            {"genres_hash", fp->genres_hash, sizeof fp->genres_hash},
+            {"soundfonts_hash", fp->soundfonts_hash,
+             sizeof fp->soundfonts_hash},
+            {"synth_version", fp->synth_version, sizeof fp->synth_version},
+        };
+        for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+            const char *v = json_string_value(json_object_get(f, k[i].key));
+            snprintf(k[i].to, k[i].n, "%s", v ? v : "");
+        }
+    }
+    json_object_del(j, "fingerprint");
+    *cfg = mg_json_dump(j, 0);
+    json_decref(j);
+    if (!*cfg)
+        return -1;
+    (*cfg)[strcspn(*cfg, "\n")] = 0;
+    return 0;
 }
 
 /* 0 when mine (an identity_json) is theirs (NULL: none known), else -1
@@ -107,83 +177,172 @@ run_differs(const mg_config *cfg, const char *mine, const char *theirs,
                    diff[0] ? diff : "its parameters differ");
 }
 
-#define STATIC_WHOSE "the run the tree's first static slice recorded"
-
-/* Is this worker's run the tree's? The run a coordinator's ledger holds
- * (`generate` made the tree), else the one the first static slice
- * recorded in .musicgen/slices/run.json (made here, atomically, when
- * there is none). A worker with another seed or other options skipped
- * the samples there but wrote slice rows of its own seed, and `merge`
- * put them over a good manifest: refused, naming the difference. */
+/* 0 when the run's fingerprint (have, recorded by whose; a field ""
+ * was not recorded) is ours (mine; me names it: "this worker's"), else
+ * -1 with err: another musicgen in mg_version_refusal's words (no option
+ * of this build makes the run's bytes), other data naming each field
+ * that differs and the options that give it. */
 static int
-same_run(const mg_config *cfg, const char *dir, uint64_t range[2], char *err,
-         size_t errlen)
+fp_differs(const mg_config *cfg, const mg_fingerprint *have,
+           const mg_fingerprint *mine, const char *me, const char *whose,
+           char *err, size_t errlen)
 {
-    char *mine = identity_json(cfg), *theirs = NULL, lp[1300], rp[1300];
-    if (!mine) return mg_errf(err, errlen, "out of memory");
-    const char *whose = NULL;
+    if (have->engine_version[0] &&
+        strcmp(have->engine_version, mine->engine_version)) {
+        char what[1400];
+        snprintf(what, sizeof what, "--out %s holds a run (%s)",
+                 cfg->out_dir, whose);
+        return mg_version_refusal(err, errlen, what, have->engine_version,
+                                  "another --out");
+    }
+    const struct { const char *name, *a, *b, *hint; } f[] = {
+        {"genres_hash", have->genres_hash, mine->genres_hash,
+         "the genre presets of --genres-dir"},
+        {"soundfonts_hash", have->soundfonts_hash, mine->soundfonts_hash,
+         "the soundfonts of --sf-dir and --fonts"},
+        {"FluidSynth", have->synth_version, mine->synth_version,
+         "the synthesizer library"},
+    };
+    char diff[600] = "";
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (f[i].a[0] && strcmp(f[i].a, f[i].b) && k < sizeof diff)
+            k += (size_t)snprintf(diff + k, sizeof diff - k, "%s%s %.12s, "
+                                  "%s %.12s (%s differ)",
+                                  k ? "; " : "", f[i].name, f[i].a, me,
+                                  f[i].b, f[i].hint);
+    if (!k)
+        return 0;
+    return mg_errf(err, errlen, "--out %s holds a run (%s) made with other "
+                   "data: %s; give every task of the run the same data "
+                   "(--genres-dir, --sf-dir, --fonts) and musicgen build, "
+                   "or another --out", cfg->out_dir, whose, diff);
+}
+
+#define STATIC_WHOSE "the run the tree's first static slice recorded"
+#define LEDGER_WHOSE "the tree's run (its ledger, from generate)"
+
+/* Is the run that run.json at rp records (text) cfg's, made with fp?
+ * strict: a record without a fingerprint (an older musicgen's) is
+ * refused; else (a coordinator, which checks every sample it takes) its
+ * config alone is compared. 0, or -1 with err. */
+static int
+record_differs(const mg_config *cfg, const mg_fingerprint *fp, bool strict,
+               const char *me, const char *rp, const char *text, char *err,
+               size_t errlen)
+{
+    char *theirs, *mine = identity_json(cfg);
+    mg_fingerprint have;
+    bool has;
+    if (!mine)
+        return mg_errf(err, errlen, "out of memory");
+    if (record_parse(text, &theirs, &have, &has)) {
+        free(mine);
+        return mg_errf(err, errlen, "%s: not a run record (remove it, and "
+                       "run every slice again)", rp);
+    }
+    int rc;
+    if (strict && !has)
+        /* Begun by a musicgen that recorded no fingerprint: its version
+         * and data are unknown, and slices made by this one beside its
+         * made a tree of two engines. Run again, every slice checks the
+         * samples it finds (their musicgen_version and genres_hash). */
+        rc = mg_errf(err, errlen, "--out %s holds a static run whose %s "
+                     "records no musicgen version (an older musicgen began "
+                     "it): finish it with that musicgen, or make it again "
+                     "with another --out; or, if musicgen %s made all of it, "
+                     "remove that file and run every slice again (each "
+                     "checks the samples it finds)", cfg->out_dir, rp,
+                     MG_ENGINE_VERSION);
+    else if (have.engine_version[0] &&
+             strcmp(have.engine_version, fp->engine_version))
+        /* first: no option of this build makes the run's bytes */
+        rc = fp_differs(cfg, &have, fp, me, STATIC_WHOSE, err, errlen);
+    else
+        rc = run_differs(cfg, mine, theirs, STATIC_WHOSE, err, errlen)
+                 ? -1
+                 : fp_differs(cfg, &have, fp, me, STATIC_WHOSE, err,
+                              errlen);
+    free(mine);
+    free(theirs);
+    return rc;
+}
+
+/* Is this worker's run (cfg, made with fp) the tree's? The run a
+ * coordinator's ledger holds (`generate` made the tree), else the one
+ * the first static slice recorded in .musicgen/slices/run.json (made
+ * here, atomically, when there is none). A worker with another seed or
+ * other options skipped the samples there but wrote slice rows of its
+ * own seed, and `merge` put them over a good manifest; one of another
+ * musicgen or other genre or soundfont data made samples of other
+ * bytes beside the run's: refused, naming the difference. */
+static int
+same_run(const mg_config *cfg, const mg_fingerprint *fp, const char *dir,
+         uint64_t range[2], char *err, size_t errlen)
+{
+    char *theirs = NULL, lp[1300], rp[1300];
     snprintf(lp, sizeof lp, "%s/.musicgen/ledger.sqlite", cfg->out_dir);
     snprintf(rp, sizeof rp, "%s/run.json", dir);
-    if (!access(lp, F_OK)) {
-        char e2[300];
-        mg_ledger *l = mg_ledger_open_ro(lp, e2, sizeof e2);
-        mg_ledger_run r;
-        if (l && mg_ledger_get_run(l, &r, e2, sizeof e2) == 1) {
-            /* a run begun by another musicgen: this one's samples went
-             * into it (exit 0), a tree of two engines */
-            if (mg_ledger_version_check(&r, lp, "another --out", err,
-                                        errlen)) {
-                free(r.run_json);
-                mg_ledger_close(&l);
-                free(mine);
+    if (access(lp, F_OK)) {
+        char *t = NULL, e2[300];
+        size_t len;
+        if (mg_rfile_read(rp, 1 << 20, &t, &len, e2, sizeof e2) < 0) {
+            /* the first slice: record ours (the first writer wins) */
+            char *rec = record_json(cfg, fp);
+            if (!rec)
+                return mg_errf(err, errlen, "out of memory");
+            int w = mg_wfile_put(rp, rec, strlen(rec), false, err, errlen);
+            free(rec);
+            if (w < 0)
                 return -1;
-            }
+            if (mg_rfile_read(rp, 1 << 20, &t, &len, e2, sizeof e2) < 0)
+                return mg_errf(err, errlen, "%s", e2);
+        }
+        int rc = record_differs(cfg, fp, true, "this worker's", rp, t, err,
+                                errlen);
+        free(t);
+        return rc;
+    }
+    char *mine = identity_json(cfg), e2[300];
+    if (!mine) return mg_errf(err, errlen, "out of memory");
+    mg_ledger *l = mg_ledger_open_ro(lp, e2, sizeof e2);
+    mg_ledger_run r;
+    int rc = 0;
+    if (l && mg_ledger_get_run(l, &r, e2, sizeof e2) == 1) {
+        /* a run begun by another musicgen: this one's samples went
+         * into it (exit 0), a tree of two engines */
+        if (mg_ledger_version_check(&r, lp, "another --out", err, errlen)) {
+            rc = -1;
+        } else {
             mg_config probe = *cfg;
             if (!mg_config_apply_run_json(&probe, r.run_json, e2, sizeof e2))
                 theirs = identity_json(&probe);
             range[0] = r.start;
             range[1] = r.start + r.count;
-            free(r.run_json);
-            whose = "the tree's run (its ledger, from generate)";
+            if (run_differs(cfg, mine, theirs, LEDGER_WHOSE, err, errlen) ||
+                fp_differs(cfg, &r.fp, fp, "this worker's", LEDGER_WHOSE, err,
+                           errlen))
+                rc = -1;
         }
-        mg_ledger_close(&l);
-    } else {
-        char *t = NULL;
-        size_t len;
-        char e2[300];
-        if (mg_rfile_read(rp, 1 << 20, &t, &len, e2, sizeof e2) < 0) {
-            /* the first slice: record ours (the first writer wins) */
-            if (mg_wfile_put(rp, mine, strlen(mine), false, err, errlen)
-                < 0) {
-                free(mine);
-                return -1;
-            }
-            if (mg_rfile_read(rp, 1 << 20, &t, &len, e2, sizeof e2) < 0) {
-                free(mine);
-                return mg_errf(err, errlen, "%s", e2);
-            }
-        }
-        theirs = t;
-        whose = STATIC_WHOSE;
+        free(r.run_json);
     }
-    int rc = run_differs(cfg, mine, theirs, whose, err, errlen);
+    mg_ledger_close(&l);
     free(mine);
     free(theirs);
     return rc;
 }
 
 int
-mg_worker_static_run_check(const mg_config *cfg, char *err, size_t errlen)
+mg_worker_static_run_check(const mg_config *cfg, const mg_fingerprint *fp,
+                           char *err, size_t errlen)
 {
     char rp[1300], *theirs = NULL, e2[300];
     size_t len;
     snprintf(rp, sizeof rp, "%s/.musicgen/slices/run.json", cfg->out_dir);
     if (mg_rfile_read(rp, 1 << 20, &theirs, &len, e2, sizeof e2) < 0)
         return 0;       /* no static slice recorded a run */
-    char *mine = identity_json(cfg);
-    int rc = mine ? run_differs(cfg, mine, theirs, STATIC_WHOSE, err, errlen)
-                  : mg_errf(err, errlen, "out of memory");
-    free(mine);
+    int rc = record_differs(cfg, fp, false, "this coordinator's", rp,
+                            theirs, err, errlen);
     free(theirs);
     return rc;
 }
@@ -301,32 +460,24 @@ slice_tmp(char *tmp, size_t n, const char *dir, const char *path)
 }
 
 /* Samples [lo, hi) and their rows into file path (in dir), the tree's
- * run lock shared. */
+ * run lock shared, with engine eng (borrowed). */
 static int
 static_slice(const mg_config *cfg, uint64_t lo, uint64_t hi, const char *dir,
-             const char *path, bool durable, struct mg_engine *pre,
+             const char *path, bool durable, struct mg_engine *eng,
              const volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
     char tmp[1700];
     slice_tmp(tmp, sizeof tmp, dir, path);
-    /* pre is borrowed (never freed here); an engine made here is ours */
-    mg_engine *eng = pre ? pre : mg_engine_new(cfg, err, errlen);
-    if (!eng)
-        return -1;
     /* samples through the public API, as in engine_main */
     musicgen_engine *e = mgapi_engine_wrap(eng, cfg);
     if (!e) {
         snprintf(err, errlen, "out of memory");
-        if (!pre)
-            mg_engine_destroy(&eng);
         return -1;
     }
     FILE *f = fopen(tmp, "w");
     if (!f) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        eng = mgapi_engine_unwrap(&e);
-        if (!pre)
-            mg_engine_destroy(&eng);
+        mgapi_engine_unwrap(&e);
         return -1;
     }
     int rc = 0;
@@ -368,9 +519,7 @@ static_slice(const mg_config *cfg, uint64_t lo, uint64_t hi, const char *dir,
             break;
         }
     }
-    eng = mgapi_engine_unwrap(&e);
-    if (!pre)
-        mg_engine_destroy(&eng);
+    mgapi_engine_unwrap(&e);
     if (fflush(f) || fsync(fileno(f)))
         rc = -1;
     if (fclose(f))
@@ -462,21 +611,30 @@ mg_worker_static(const mg_config *cfg, int array_index, int array_size,
     int lk = slice_lock(cfg, array_index, array_size, err, errlen);
     if (lk < 0)
         return -1;
-    uint64_t range[2] = {0, 0};
-    if (same_run(cfg, dir, range, err, errlen) ||
-        same_range(cfg, range, err, errlen)) {
+    /* the engine first: its fingerprint is part of the run's identity
+     * (pre is borrowed, never freed here; one made here is ours) */
+    mg_engine *eng = pre ? pre : mg_engine_new(cfg, err, errlen);
+    if (!eng) {
         mg_runlock_release(lk);
         return -1;
     }
+    uint64_t range[2] = {0, 0};
+    int rc = -1;
+    if (same_run(cfg, mg_engine_fingerprint(eng), dir, range, err, errlen) ||
+        same_range(cfg, range, err, errlen))
+        goto out;
     slice_path(path, sizeof path, dir, array_index, array_size);
     if (parts > 1) {
         size_t l = strlen(path);
         snprintf(path + l, sizeof path - l, ".part-%d-of-%d", part, parts);
     }
-    int rc = static_slice(cfg, lo, hi, dir, path, durable, pre, stop, err,
-                          errlen);
+    rc = static_slice(cfg, lo, hi, dir, path, durable, eng, stop, err,
+                      errlen);
     if (!rc && parts == 1)
         remove_parts(dir, path);
+out:
+    if (!pre)
+        mg_engine_destroy(&eng);
     mg_runlock_release(lk);
     return rc;
 }
