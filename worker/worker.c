@@ -397,8 +397,14 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
                                 sizeof d) == 0)
             grown = strdup(m->run_json);
         if (!grown) {
+            /* named (a worker that outlived its coordinator's restart
+             * with other options was told neither which nor how) */
+            char diff[600];
+            mg_config_json_diff(w->run_json, m->run_json, "%s was %s, now %s",
+                                NULL, diff, sizeof diff);
             snprintf(err, errlen, "the coordinator now serves a different "
-                     "run; restart this worker for it");
+                     "run (%s); restart this worker for it",
+                     diff[0] ? diff : "its parameters differ");
             return -1;
         }
         free(w->run_json);

@@ -4,8 +4,8 @@
 # grows the run (a larger --count): the workers that stayed up work on
 # into it (before, each exited 1: "the coordinator now serves a
 # different run"). Restarted on another --out, the old root's workers are
-# turned away. While it is down, clean keeps the samples its workers are
-# making.
+# turned away; restarted with other options, a worker is told which.
+# While it is down, clean keeps the samples its workers are making.
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 N=200
@@ -81,4 +81,24 @@ grep -q "the run's output root was .*/old, now .*/new" coord4.log || die "the mo
 "$MG_BIN" worker --connect "$EP" --out new 2>w4.log || die "worker on the new root"
 wait_exit $CPID 60 || die "coordinator on the new root did not finish"
 check_run new 4 200 || die "the run on its new root"
+# restarted with other options (a new ledger and root), the worker that
+# stayed up is told which differ (before: "serves a different run" alone)
+A3="--count 200 --output-mode midi-only --heartbeat-ms 200"
+# shellcheck disable=SC2086
+start_coord coord5.log --seed 4 $A3 --out o5 --ledger led5.sqlite \
+    --bind 'tcp://127.0.0.1:*'
+"$MG_BIN" worker --connect "$EP" --out o5 2>w5.log &
+W5=$!
+wait_for 60 have_samples o5 5 || die "no progress before the third kill"
+kill -9 $CPID
+wait $CPID 2>/dev/null
+# shellcheck disable=SC2086
+start_coord coord6.log --seed 5 $A3 --out o6 --ledger led6.sqlite --bind "$EP"
+wait_exit $W5 60
+rc=$?
+[ $rc -eq 1 ] || { cat w5.log; die "the worker of the other run: exit $rc, not 1"; }
+grep -q "^musicgen worker: the coordinator now serves a different run (--seed was 4, now 5); restart this worker for it$" w5.log ||
+    { cat w5.log; die "the worker of the other run: no difference named"; }
+kill $CPID
+wait $CPID 2>/dev/null
 echo "coordinator kill -9 survived"
