@@ -23,6 +23,8 @@
  *   stems/<layer>.wav and midi/<layer>.mid are served, and only if their
  *   real path (symlinks resolved) lies inside the served root. Anything
  *   else is 404: "../", "%2e%2e" (MHD decodes it first) and symlinks out.
+ *   A URL with an encoded control byte ("%00": MHD's decoded path ended
+ *   there) is 400 before any of that (mg_http_bad_target).
  * - Every parameter is checked before use; a bad one is HTTP 400 with one
  *   line the page shows.
  * - A generation is started only by a request that comes from no page
@@ -105,6 +107,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     server *s = cls;
     (void)version;
     (void)upload;
+    if (mg_http_bad_target(*con_cls))
+        return serve_send_error(c, MHD_HTTP_BAD_REQUEST, "the URL holds an "
+                                "encoded control character (%%00..%%1F or "
+                                "%%7F)");
     if (!*con_cls) {            /* first call: headers only */
         *con_cls = (void *)1;
         return MHD_YES;
@@ -126,6 +132,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     /* defence in depth: no URL with a dot-dot segment reaches a handler */
     if (strstr(url, "..") || strstr(url, "//") || strchr(url, '\\'))
         return serve_not_found(c);
+    if (!strcmp(url, "/api/generate") && !post)
+        return serve_send_not_allowed(c, "POST");   /* it was 404 */
     if (post && !strcmp(url, "/api/generate")) {
         /* a page of another site may not start generations here (a
          * browser lets any page POST to 127.0.0.1 without asking): a
@@ -141,8 +149,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
         return serve_generate(s, c);
     }
     if (!get)
-        return serve_send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not "
-                                "allowed");
+        return serve_send_not_allowed(c, "GET, HEAD");
     if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
         return static_file(s, c, "serve.html", "text/html; charset=utf-8");
     if (!strcmp(url, "/serve.js"))
@@ -314,7 +321,7 @@ mg_cmd_serve(int argc, char **argv)
     pthread_mutex_init(&s.ds_mu, NULL);
     pthread_cond_init(&s.cv, NULL);
     mg_procs_signals();
-    static mg_http_log log = {"musicgen serve", "", 0};
+    static mg_http_log log = {.who = "musicgen serve"};
     unsigned port;
     mg_http_server srv;
     if (mg_http_listen(bind, &sa, MHD_USE_THREAD_PER_CONNECTION |

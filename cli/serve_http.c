@@ -38,18 +38,50 @@ serve_now_ms(void)
 
 /* ---- responses ---- */
 
-enum MHD_Result
-serve_send_buf(struct MHD_Connection *c, unsigned status, const char *type,
-               void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+/* A response of body with the headers every answer from memory has */
+static struct MHD_Response *
+buf_response(const char *type, void *body, size_t len,
+             enum MHD_ResponseMemoryMode mode)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
                                                              mode);
     if (!r)
-        return MHD_NO;
+        return NULL;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    return mg_http_queue(c, status, r);
+    return r;
+}
+
+enum MHD_Result
+serve_send_buf(struct MHD_Connection *c, unsigned status, const char *type,
+               void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+    struct MHD_Response *r = buf_response(type, body, len, mode);
+    return r ? mg_http_queue(c, status, r) : MHD_NO;
+}
+
+enum MHD_Result
+serve_send_not_allowed(struct MHD_Connection *c, const char *allow)
+{
+    char msg[100];
+    snprintf(msg, sizeof msg, "method not allowed (this URL takes %s)",
+             allow);
+    json_t *o = json_pack("{s:s}", "error", msg);
+    char *text = o ? mg_json_dump(o, 0) : NULL;
+    json_decref(o);
+    if (!text)
+        return MHD_NO;
+    struct MHD_Response *r = buf_response("application/json", text,
+                                          strlen(text),
+                                          MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    /* RFC 9110 15.5.6: a 405 names the methods the URL takes */
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    return mg_http_queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
 }
 
 enum MHD_Result

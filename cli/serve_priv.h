@@ -46,6 +46,14 @@ typedef struct {
     struct timespec mtime;
 } serve_stamp;
 
+/* A sample of the dataset list: its index, and where its directory is
+ * (root/shard/name, the name its index padded to namelen digits). */
+typedef struct {
+    uint64_t index;
+    char shard[6];              /* "" when flat */
+    uint8_t namelen;
+} serve_listed;
+
 typedef struct {
     char web[1100];             /* page, script, style */
     char work[1100];            /* job directories */
@@ -61,11 +69,15 @@ typedef struct {
     int njobs, cap_jobs, running;
     int last_id;                /* the highest job id taken */
     /* /api/dataset's answer, kept while the directories it was read
-     * from are unchanged (serve_dataset_list) */
+     * from are unchanged and the samples it lists still are
+     * (serve_dataset_list) */
     pthread_mutex_t ds_mu;
     char *ds_list;              /* NULL: none kept */
     serve_stamp *ds_stamps;
     size_t ds_nstamps;
+    serve_listed *ds_samples;   /* what ds_list lists, by index */
+    size_t ds_nsamples;
+    size_t ds_next;             /* where the next answer's look begins */
 } server;
 
 bool serve_known_genre(const server *s, const char *name, size_t len);
@@ -82,7 +94,11 @@ enum MHD_Result serve_send_file(struct MHD_Connection *c, const char *path,
                                 const char *type, const char *download_name);
 enum MHD_Result serve_send_json(struct MHD_Connection *c, unsigned status,
                                 json_t *o);
+/* 405 with the methods the URL takes (allow: "GET, HEAD") */
+enum MHD_Result serve_send_not_allowed(struct MHD_Connection *c,
+                                       const char *allow);
 enum MHD_Result serve_dataset_list(server *s, struct MHD_Connection *c);
+void serve_dataset_gone(server *s, uint64_t index);
 int serve_inside(const char *root, const char *dir, const char *name,
                  char *real);
 int serve_sample_dir(server *s, const char *ref, char *dir, size_t n,

@@ -78,6 +78,7 @@ serve_sample_dir(server *s, const char *ref, char *dir, size_t n, char *root,
                 return 0;
             }
         }
+        serve_dataset_gone(s, v);
     }
     return -1;
 }
@@ -354,6 +355,8 @@ times_of(json_t *sj, const char *key, size_t *n)
     return t;
 }
 
+#define SPECTRO_H 256            /* the picture's height, pixels */
+
 /* HEAD's body reader: there is none (a HEAD is never read) */
 static ssize_t
 no_body(void *cls, uint64_t pos, char *buf, size_t max)
@@ -384,11 +387,17 @@ serve_spectrogram(server *s, struct MHD_Connection *c, const char *ref,
     if (width < 64)
         return serve_send_error(c, 400,
                                 "width must be an integer in 64..4096");
+    char err[400];
     if (head) {
-        /* the picture's length is known only once it is drawn (0.2 s of
-         * FFTs for a body HEAD never sends): answered without it */
+        /* what a GET would answer, without drawing (0.2 s of FFTs, the
+         * whole mix read, for a body HEAD never sends): the mix is opened
+         * as GET opens it, so a FIFO or a corrupt WAV is the same 500 (it
+         * was 200), and the PNG's length is known from its size alone */
+        if (mg_spectro_check(wav, err, sizeof err))
+            return serve_send_error(c, 500, "%s", err);
         struct MHD_Response *r = MHD_create_response_from_callback(
-            MHD_SIZE_UNKNOWN, 4096, no_body, NULL, NULL);
+            mg_spectro_png_size((int)width, SPECTRO_H), 4096, no_body, NULL,
+            NULL);
         if (!r)
             return MHD_NO;
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "image/png");
@@ -414,10 +423,9 @@ serve_spectrogram(server *s, struct MHD_Connection *c, const char *ref,
     };
     uint8_t *png;
     size_t len;
-    char err[400];
     const char *marks = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
                                                     "marks");
-    int rc = mg_spectro_png(wav, (int)width, 256, m,
+    int rc = mg_spectro_png(wav, (int)width, SPECTRO_H, m,
                             marks && !strcmp(marks, "0") ? 0 : 3, &png, &len,
                             err, sizeof err);
     free(beats);
@@ -432,9 +440,10 @@ serve_spectrogram(server *s, struct MHD_Connection *c, const char *ref,
 /* ---- browsing a dataset ---- */
 
 static int
-cmp_u64(const void *a, const void *b)
+cmp_listed(const void *a, const void *b)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    uint64_t x = ((const serve_listed *)a)->index;
+    uint64_t y = ((const serve_listed *)b)->index;
     return x < y ? -1 : x > y;
 }
 
@@ -464,7 +473,7 @@ stamp_of(const char *path, const char *name, serve_stamp *st)
 }
 
 typedef struct {
-    uint64_t *idx;
+    serve_listed *idx;
     size_t n, cap;
     serve_stamp *st;            /* the root, then each shard directory */
     size_t nst, capst;
@@ -507,17 +516,21 @@ scan(const char *root, const char *name, listing *l)
         if (!all_digits(e->d_name))
             continue;
         char p[PATH_MAX + 300];
+        size_t len = strlen(e->d_name);
         snprintf(p, sizeof p, "%s/%s/sample.json", root, e->d_name);
-        if (strlen(e->d_name) >= 6 && access(p, R_OK) == 0) {
+        if (len >= 6 && len <= 20 && access(p, R_OK) == 0) {
             if (l->n == l->cap) {
                 l->cap = l->cap ? l->cap * 2 : 256;
-                uint64_t *x = realloc(l->idx, l->cap * sizeof *x);
+                serve_listed *x = realloc(l->idx, l->cap * sizeof *x);
                 if (!x)
                     break;
                 l->idx = x;
             }
-            l->idx[l->n++] = strtoull(e->d_name, NULL, 10);
-        } else if (!*name && strlen(e->d_name) <= 5) {
+            serve_listed *x = &l->idx[l->n++];
+            x->index = strtoull(e->d_name, NULL, 10);
+            snprintf(x->shard, sizeof x->shard, "%s", name);
+            x->namelen = (uint8_t)len;
+        } else if (!*name && len <= 5) {
             snprintf(p, sizeof p, "%s/%s", root, e->d_name);
             scan(p, e->d_name, l);
         }
@@ -543,6 +556,62 @@ kept_fresh(const server *s)
     return s->ds_nstamps > 0;
 }
 
+/* Samples of the kept list one answer looks at again. A sample.json
+ * deleted by hand inside its directory changes no directory the stamps
+ * watch (only the sample's own): the kept list went on showing it. To
+ * look at every sample each time costs what reading the tree costs (a
+ * stat per sample), so each answer looks at this many, in turn: a list
+ * of up to this many samples never shows a gone one, a longer one stops
+ * within a few answers, and at once when the sample is asked for
+ * (serve_dataset_gone). */
+#define DS_LOOK 1024
+
+/* Do the next DS_LOOK samples of the kept list still have their
+ * sample.json? Under ds_mu. */
+static bool
+kept_whole(server *s)
+{
+    size_t n = s->ds_nsamples < DS_LOOK ? s->ds_nsamples : DS_LOOK;
+    for (size_t k = 0; k < n; k++) {
+        if (s->ds_next >= s->ds_nsamples)
+            s->ds_next = 0;
+        const serve_listed *x = &s->ds_samples[s->ds_next++];
+        char p[PATH_MAX + 64];
+        snprintf(p, sizeof p, "%s%s%s/%0*" PRIu64 "/sample.json",
+                 s->dataset, *x->shard ? "/" : "", x->shard,
+                 (int)x->namelen, x->index);
+        if (access(p, R_OK))
+            return false;
+    }
+    return true;
+}
+
+/* Forget the kept list; under ds_mu. */
+static void
+forget(server *s)
+{
+    free(s->ds_list);
+    free(s->ds_stamps);
+    free(s->ds_samples);
+    s->ds_list = NULL;
+    s->ds_stamps = NULL;
+    s->ds_samples = NULL;
+    s->ds_nstamps = s->ds_nsamples = s->ds_next = 0;
+}
+
+/* The sample of this index was asked for and is not there: if the kept
+ * list shows it, it is read again next time. */
+void
+serve_dataset_gone(server *s, uint64_t index)
+{
+    serve_listed key = {.index = index};
+    pthread_mutex_lock(&s->ds_mu);
+    if (s->ds_samples && bsearch(&key, s->ds_samples, s->ds_nsamples,
+                                 sizeof key, cmp_listed))
+        forget(s);
+    pthread_mutex_unlock(&s->ds_mu);
+}
+
 /* A stamp tells a later change only if its mtime is older than the
  * clock's granularity of file times (coarse: a change in the same tick
  * as the read leaves the mtime as it was): 2 s covers every file system
@@ -559,8 +628,9 @@ settled(const listing *l)
 }
 
 /* The list of a dataset: read once, kept while its root and shard
- * directories are unchanged (a page that polls it read every sample
- * directory of the tree each time). */
+ * directories are unchanged and the samples looked at again (kept_whole)
+ * are still there (a page that polls it read every sample directory of
+ * the tree each time). */
 enum MHD_Result
 serve_dataset_list(server *s, struct MHD_Connection *c)
 {
@@ -568,7 +638,7 @@ serve_dataset_list(server *s, struct MHD_Connection *c)
         return serve_send_json(c, 200, json_pack("{s:n,s:[]}", "root",
                                                  "samples"));
     pthread_mutex_lock(&s->ds_mu);
-    if (s->ds_list && kept_fresh(s)) {
+    if (s->ds_list && kept_fresh(s) && kept_whole(s)) {
         char *copy = strdup(s->ds_list);
         pthread_mutex_unlock(&s->ds_mu);
         if (!copy)
@@ -576,33 +646,32 @@ serve_dataset_list(server *s, struct MHD_Connection *c)
         return serve_send_buf(c, 200, "application/json", copy,
                               strlen(copy), MHD_RESPMEM_MUST_FREE);
     }
+    forget(s);
     listing l = {0};
     scan(s->dataset, "", &l);
     if (l.n)
-        qsort(l.idx, l.n, sizeof *l.idx, cmp_u64);
+        qsort(l.idx, l.n, sizeof *l.idx, cmp_listed);
     json_t *a = json_array();
     for (size_t i = 0; i < l.n; i++)
-        json_array_append_new(a, json_integer((json_int_t)l.idx[i]));
-    free(l.idx);
+        json_array_append_new(a, json_integer((json_int_t)l.idx[i].index));
     json_t *o = json_pack("{s:o,s:o}", "root", mg_json_text(s->dataset),
                           "samples", a);
     char *text = o ? mg_json_dump(o, 0) : NULL;
     json_decref(o);
-    free(s->ds_list);
-    free(s->ds_stamps);
-    s->ds_list = NULL;
-    s->ds_stamps = NULL;
-    s->ds_nstamps = 0;
     char *copy = text ? strdup(text) : NULL;
     if (copy && settled(&l)) {
         s->ds_list = copy;
         s->ds_stamps = l.st;
         s->ds_nstamps = l.nst;
+        s->ds_samples = l.idx;
+        s->ds_nsamples = l.n;
         copy = NULL;
         l.st = NULL;
+        l.idx = NULL;
     }
     free(copy);
     free(l.st);
+    free(l.idx);
     pthread_mutex_unlock(&s->ds_mu);
     if (!text)
         return serve_send_error(c, 500, "out of memory");

@@ -20,6 +20,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 struct mg_http {
     mg_http_server srv;
     mg_stats *stats;
@@ -102,6 +104,8 @@ reply(struct MHD_Connection *conn, unsigned status, const char *type,
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)    /* RFC 9110 15.5.6 */
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     return mg_http_queue(conn, status, r);
 }
 
@@ -113,7 +117,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     mg_http *h = cls;
     (void)version;
     (void)upload;
-    (void)con_cls;
+    if (mg_http_bad_target(*con_cls))
+        return reply(conn, MHD_HTTP_BAD_REQUEST, "text/plain", "the URL "
+                     "holds an encoded control character\n", false);
     if (*upload_size)
         return MHD_NO;
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
@@ -177,20 +183,79 @@ mg_http_parse_addr(const char *addr, struct sockaddr_in *sa, char *err,
     return 0;
 }
 
+/* The count of the messages left out, in one line; under l->mu. */
+static void
+say_left_out(mg_http_log *l)
+{
+    if (l->left_out)
+        fprintf(stderr, "%s: http: %u more message%s of libmicrohttpd left "
+                "out (at most %d a minute are written)\n", l->who,
+                l->left_out, l->left_out == 1 ? "" : "s", MG_HTTP_LOG_BURST);
+    l->left_out = 0;
+}
+
 /* While the daemon starts, its first message is kept to end the caller's
  * one line (MHD printed it on a line of its own before the caller's);
- * once it runs, its messages go to stderr. */
+ * once it runs, at most MG_HTTP_LOG_BURST a minute go to stderr. */
 static void
 mhd_logger(void *cls, const char *fm, va_list ap)
 {
     mg_http_log *l = cls;
-    if (l->running) {
-        fprintf(stderr, "%s: http: ", l->who);
-        vfprintf(stderr, fm, ap);
+    if (!l->running) {
+        if (!l->first[0])
+            vsnprintf(l->first, sizeof l->first, fm, ap);
         return;
     }
-    if (!l->first[0])
-        vsnprintf(l->first, sizeof l->first, fm, ap);
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fm, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    pthread_mutex_lock(&l->mu);
+    int64_t now = mg_mono_ms();
+    if (now - l->minute >= 60000) {
+        say_left_out(l);
+        l->minute = now;
+        l->said = 0;
+    }
+    if (l->said < MG_HTTP_LOG_BURST) {
+        l->said++;
+        fprintf(stderr, "%s: http: %s\n", l->who, msg);
+    } else {
+        l->left_out++;
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* The mark a request with an encoded control byte gets: its address */
+static const char bad_target_mark;
+
+static int
+hex(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* The target as it came, before libmicrohttpd decodes it; what this
+ * returns is the request's first *con_cls. */
+static void *
+mark_target(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    for (const char *p = uri; (p = strchr(p, '%')); p++) {
+        int hi = hex(p[1]), lo = hi < 0 ? -1 : hex(p[2]);
+        if (lo >= 0 && (hi < 2 || (hi == 7 && lo == 15)))
+            return (void *)&bad_target_mark;
+    }
+    return NULL;
+}
+
+bool
+mg_http_bad_target(const void *con_cls)
+{
+    return con_cls == &bad_target_mark;
 }
 
 enum MHD_Result
@@ -229,8 +294,11 @@ mg_http_listen(const char *addr, const struct sockaddr_in *sa, unsigned flags,
 {
     log->first[0] = '\0';
     log->running = 0;
+    log->minute = mg_mono_ms();
+    log->said = log->left_out = 0;
     srv->d = NULL;
     srv->gate = NULL;
+    srv->log = log;
     int lfd = listen_on(sa);
     struct sockaddr_in got;
     socklen_t gl = sizeof got;
@@ -246,6 +314,7 @@ mg_http_listen(const char *addr, const struct sockaddr_in *sa, unsigned flags,
         flags | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
         0, NULL, NULL, handler, cls,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, log,
+        MHD_OPTION_URI_LOG_CALLBACK, mark_target, NULL,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
         /* half of them for one address: clients that ask for a WAV and
          * never read it held all 64 (a minute each, again and again) */
@@ -264,6 +333,7 @@ mg_http_listen(const char *addr, const struct sockaddr_in *sa, unsigned flags,
         srv->d = NULL;
         return -1;
     }
+    pthread_mutex_init(&log->mu, NULL);
     log->running = 1;
     *port = ntohs(got.sin_port);
     return 0;
@@ -276,6 +346,12 @@ mg_http_close(mg_http_server *srv)
     if (srv->d)
         MHD_stop_daemon(srv->d);
     srv->d = NULL;
+    if (srv->log && srv->log->running) {
+        say_left_out(srv->log);
+        srv->log->running = 0;
+        pthread_mutex_destroy(&srv->log->mu);
+    }
+    srv->log = NULL;
 }
 
 mg_http *

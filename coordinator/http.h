@@ -15,10 +15,12 @@
 #ifndef MG_HTTP_H
 #define MG_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 
 #include "stats.h"
 
@@ -30,18 +32,29 @@ int mg_http_parse_addr(const char *addr, struct sockaddr_in *sa, char *err,
                        size_t errlen);
 
 /* libmicrohttpd's own messages: while a daemon starts, the first one is
- * kept for the caller's single line; once it runs, they go to stderr
- * prefixed with who. Owned by the caller, it outlives the daemon. */
+ * kept for the caller's single line; once it runs, at most
+ * MG_HTTP_LOG_BURST a minute go to stderr, one line each prefixed with
+ * who, and the others are counted, their number said in one line when
+ * the next minute's first message comes or the daemon stops (it wrote a
+ * line per bad request: a client could fill the log). Owned by the
+ * caller, it outlives the daemon; give who, mg_http_listen sets the
+ * rest. */
+#define MG_HTTP_LOG_BURST 10
+
 typedef struct {
     const char *who;
     char first[256];
     volatile int running;
+    pthread_mutex_t mu;         /* the daemon's threads log at once */
+    int64_t minute;             /* ms, monotonic: when this minute began */
+    unsigned said, left_out;    /* messages in it */
 } mg_http_log;
 
-/* A daemon and the gate in front of it (http_gate.h). */
+/* A daemon, the gate in front of it (http_gate.h) and its log. */
 typedef struct {
     struct MHD_Daemon *d;
     struct mg_http_gate *gate;
+    mg_http_log *log;
 } mg_http_server;
 
 /* Start a daemon (flags, connection timeout in seconds, handler and its
@@ -55,6 +68,14 @@ int mg_http_listen(const char *addr, const struct sockaddr_in *sa,
                    char *err, size_t errlen);
 /* Stop the gate, then the daemon (its handlers have returned). */
 void mg_http_close(mg_http_server *srv);
+
+/* Does the request whose *con_cls this is (on the handler's first call)
+ * hold an encoded control byte in its target (%00..%1F or %7F, path or
+ * query)? Its handler answers 400 then: libmicrohttpd decodes the path
+ * in place and hands it on as a C string, so "%00" cut it short
+ * ("/serve.js%00x" was served as "/serve.js"). mg_http_listen marks
+ * it from the target as it came. */
+bool mg_http_bad_target(const void *con_cls);
 
 /* Queue r (and drop the caller's reference) with "Connection: close":
  * the next request of a client comes through the gate again, so a

@@ -98,10 +98,17 @@ refuse(int fd, const char *status)
     char junk[4096];
     for (int k = 0; k < 16 && recv(fd, junk, sizeof junk, 0) > 0; k++)
         ;
-    char msg[160];
+    /* a 503 says why, and when to come back */
+    const char *body = strncmp(status, "503", 3) ? "" :
+        "busy: every connection this server takes is in use (or all "
+        "those one address may hold); try again shortly\n";
+    char msg[400];
     size_t n = (size_t)snprintf(msg, sizeof msg, "HTTP/1.1 %s\r\n"
-                                "Connection: close\r\nContent-Length: 0\r\n"
-                                "\r\n", status);
+                                "Connection: close\r\n%sContent-Length: "
+                                "%zu\r\n\r\n%s", status, *body ?
+                                "Content-Type: text/plain\r\n"
+                                "Retry-After: 5\r\n" : "",
+                                strlen(body), body);
     if (send(fd, msg, n, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
         shutdown(fd, SHUT_WR);
     close(fd);
@@ -146,9 +153,15 @@ look(mg_http_gate *g, int i, short revents)
     }
     int one = 1;
     setsockopt(w->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
-    /* the daemon closes it when it cannot take it (its limit) */
-    MHD_add_connection(g->d, w->fd, (const struct sockaddr *)&w->addr,
-                       w->alen);
+    /* the daemon closes the socket it cannot take (its limits on
+     * connections, in all and from one address): a copy kept answers
+     * 503 then, where the client got no answer at all */
+    int spare = dup(w->fd);
+    if (MHD_add_connection(g->d, w->fd, (const struct sockaddr *)&w->addr,
+                           w->alen) != MHD_YES && spare >= 0)
+        refuse(spare, "503 Service Unavailable");
+    else if (spare >= 0)
+        close(spare);
     drop(g, i);
     return false;
 }

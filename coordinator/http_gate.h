@@ -21,7 +21,14 @@
  *   passed on as it is (the daemon answers it too large);
  * - at most MG_HTTP_GATE_PENDING wait at once: past that the oldest one
  *   is answered 503 and closed (a client that sends its head at once is
- *   never that one).
+ *   never that one);
+ * - a connection whose head is whole but that the daemon will not take
+ *   (its limits on connections, in all or from one address, are
+ *   reached) is answered 503 with a line that says so and Retry-After
+ *   (the daemon closed it without a word). A connection the daemon
+ *   takes and drops later, when one added at the same instant took the
+ *   last place, still gets no answer: the daemon counts a connection
+ *   only once its own thread starts it.
  * The bytes are only peeked, never consumed: the daemon reads the head
  * itself. The responses of the daemon should close their connection
  * (Connection: close) so that every request comes through the gate.

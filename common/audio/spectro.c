@@ -25,6 +25,7 @@
 #define NFFT 2048
 #define RAMP 240
 #define RANGE_DB 80.0
+#define PALETTE (RAMP + 3)     /* the ramp, then the three marker colours */
 
 static void
 fft(double *re, double *im, int n)
@@ -108,6 +109,47 @@ palette(uint8_t *pal)
     memcpy(pal + RAMP * 3, marks, sizeof marks);
 }
 
+/* wav_path opened for reading, its header read into info; 0, or -1 with
+ * err. mg_spectro_check says what this says. */
+static int
+open_wav(const char *wav_path, FILE **fp, SNDFILE **sf, SF_INFO *info,
+         char *err, size_t errlen)
+{
+    memset(info, 0, sizeof *info);
+    /* a regular file only: a FIFO in a damaged tree held `serve`'s
+     * request (and its thread, and its shutdown) for ever */
+    if (mg_rfile_open(wav_path, 0, fp, err, errlen))
+        return -1;
+    *sf = sf_open_fd(fileno(*fp), SFM_READ, info, 0);
+    if (!*sf) {
+        snprintf(err, errlen, "%s: %s", wav_path, sf_strerror(NULL));
+        fclose(*fp);
+        return -1;
+    }
+    return 0;
+}
+
+int
+mg_spectro_check(const char *wav_path, char *err, size_t errlen)
+{
+    FILE *fp;
+    SNDFILE *sf;
+    SF_INFO info;
+    if (open_wav(wav_path, &fp, &sf, &info, err, errlen))
+        return -1;
+    sf_close(sf);
+    fclose(fp);
+    return 0;
+}
+
+size_t
+mg_spectro_png_size(int width, int height)
+{
+    if (width < 64 || width > 4096 || height < 64 || height > 4096)
+        return 0;
+    return mg_png_size(width, height, PALETTE);
+}
+
 int
 mg_spectro_png(const char *wav_path, int width, int height,
                const mg_spectro_marks *marks, size_t nmarks, uint8_t **png,
@@ -119,18 +161,10 @@ mg_spectro_png(const char *wav_path, int width, int height,
         return -1;
     }
     SF_INFO info;
-    memset(&info, 0, sizeof info);
-    /* a regular file only: a FIFO in a damaged tree held `serve`'s
-     * request (and its thread, and its shutdown) for ever */
     FILE *fp;
-    if (mg_rfile_open(wav_path, 0, &fp, err, errlen))
+    SNDFILE *sf;
+    if (open_wav(wav_path, &fp, &sf, &info, err, errlen))
         return -1;
-    SNDFILE *sf = sf_open_fd(fileno(fp), SFM_READ, &info, 0);
-    if (!sf) {
-        snprintf(err, errlen, "%s: %s", wav_path, sf_strerror(NULL));
-        fclose(fp);
-        return -1;
-    }
     size_t frames = (size_t)info.frames, ch = (size_t)info.channels;
     /* one frame's window at a time, never the whole file: a long mix
      * (or 64 requests of `serve` at once) took its size twice over in
@@ -219,7 +253,7 @@ mg_spectro_png(const char *wav_path, int width, int height,
     uint8_t pal[256 * 3];
     memset(pal, 0, sizeof pal);
     palette(pal);
-    if (mg_png_encode(pix, width, height, pal, RAMP + 3, png, len)) {
+    if (mg_png_encode(pix, width, height, pal, PALETTE, png, len)) {
         snprintf(err, errlen, "cannot encode the PNG");
         goto out;
     }

@@ -24,4 +24,14 @@ int mg_spectro_png(const char *wav_path, int width, int height,
                    const mg_spectro_marks *marks, size_t nmarks,
                    uint8_t **png, size_t *len, char *err, size_t errlen);
 
+/* What mg_spectro_png would say of wav_path before it draws: 0 when it
+ * opens as a WAV (a regular file whose header libsndfile reads), or -1
+ * with the same err. Reads the header only (a HEAD of serve's
+ * spectrogram answers what a GET would, without the FFTs). */
+int mg_spectro_check(const char *wav_path, char *err, size_t errlen);
+
+/* The length of the PNG mg_spectro_png makes at width x height (it
+ * depends on nothing else); 0 for a size it refuses. */
+size_t mg_spectro_png_size(int width, int height);
+
 #endif

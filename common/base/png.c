@@ -49,17 +49,34 @@ chunk(uint8_t *o, const char *type, const uint8_t *data, size_t n)
     return n + 12;
 }
 
+/* The zlib stream of a w x h picture: its bytes, stored blocks of at
+ * most 65535 bytes (rows with their filter byte) */
+static size_t
+zlib_len(int w, int h)
+{
+    size_t raw = (size_t)h * ((size_t)w + 1);
+    size_t blocks = (raw + 65534) / 65535;
+    return 2 + raw + blocks * 5 + 4;
+}
+
+size_t
+mg_png_size(int w, int h, int npal)
+{
+    if (w <= 0 || h <= 0 || w > 16384 || h > 16384 || npal < 1 ||
+        npal > 256)
+        return 0;
+    return 8 + 25 + 12 + (size_t)npal * 3 + 12 + zlib_len(w, h) + 12;
+}
+
 int
 mg_png_encode(const uint8_t *pix, int w, int h, const uint8_t *pal,
               int npal, uint8_t **out, size_t *len)
 {
-    if (w <= 0 || h <= 0 || w > 16384 || h > 16384 || npal < 1 ||
-        npal > 256)
+    size_t total = mg_png_size(w, h, npal);
+    if (!total)
         return -1;
     size_t raw = (size_t)h * ((size_t)w + 1);
-    size_t blocks = raw / 65535 + 1;
-    size_t zlen = 2 + raw + blocks * 5 + 4;
-    size_t total = 8 + 25 + 12 + (size_t)npal * 3 + 12 + zlen + 12;
+    size_t zlen = zlib_len(w, h);
     uint8_t *o = malloc(total), *z = malloc(zlen);
     if (!o || !z) {
         free(o);

@@ -15,4 +15,8 @@
 int mg_png_encode(const uint8_t *pix, int w, int h, const uint8_t *pal,
                   int npal, uint8_t **out, size_t *len);
 
+/* The length mg_png_encode gives a w x h picture of npal colours: it
+ * depends on nothing else (stored blocks); 0 for a size it refuses. */
+size_t mg_png_size(int w, int h, int npal);
+
 #endif

@@ -101,6 +101,12 @@ promtool check metrics <local.prom >promtool.txt 2>&1 ||
     { cat promtool.txt; die "promtool rejects generate's /metrics"; }
 grep -q '^musicgen_samples_target 40$' local.prom || die "generate's metrics"
 curl -fsS "$GURL" | grep -q "musicgen run" || die "generate --http: page"
+# an encoded NUL cut the path: /metrics%00x was /metrics (200)
+[ "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "${GURL}metrics%00x")" = 400 ] ||
+    die "generate --http: an encoded NUL in the URL was not 400"
+curl -s -D h405.txt -o /dev/null -X POST "${GURL}metrics"
+head -1 h405.txt | grep -q ' 405 ' && grep -qi '^allow: GET, HEAD' h405.txt ||
+    die "generate --http: a POST's 405 without Allow: $(cat h405.txt)"
 wait_exit $GPID 60 || die "generate --http did not finish"
 # a bad --http address is one line and exit 2, before any work
 "$MG_BIN" generate --seed 1 --count 2 --out bad --http 127.0.0.1:99999 2>bad.txt

@@ -8,11 +8,14 @@
 # out (64 of them held every connection of the server), and one of them is
 # answered 408 when its time is up (one that sent nothing is closed
 # without a word); clients of one address that never read their answers
-# leave room for others; bytes no HTTP request begins with (a TLS hello, a
-# NUL, only empty lines) are answered 400 at once (they waited for
-# nothing); a HEAD of a spectrogram draws nothing; out of
-# file descriptors, the server waits instead of spinning a core, and
-# answers once they are free.
+# leave room for others, and those past its share, or past the server's
+# 64 connections, are answered 503 with a reason (they were closed without
+# a word); bytes no HTTP request begins with (a TLS hello, a NUL, only
+# empty lines) are answered 400 at once (they waited for nothing); a HEAD
+# of a spectrogram draws nothing and gives the picture's length; heads
+# too big get 431 and libmicrohttpd's line for each is written at most 10
+# times a minute, the rest counted; out of file descriptors, the server
+# waits instead of spinning a core, and answers once they are free.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 "$MG_BIN" generate --seed 3 --count 1 --out ds --output-mode midi-only \
@@ -51,6 +54,9 @@ curl -fsSI "${U}api/spectrogram/ds/0" >head.txt || die "HEAD of a spectrogram"
 read=$(($(rchar) - before))
 grep -qi '^content-type: image/png' head.txt || die "HEAD: $(cat head.txt)"
 [ "$read" -lt $((1 << 20)) ] || die "HEAD of a spectrogram read $read bytes (drew the picture)"
+# ... and gives the length the GET's picture has (it gave none)
+len=$(sed -n 's/^[Cc]ontent-[Ll]ength: \([0-9]*\).*/\1/p' head.txt)
+[ "$len" = "$(wc -c <got)" ] || die "HEAD of a spectrogram: length '$len', the picture has $(wc -c <got)"
 [ "$(curl -s -o /dev/null -I -w '%{http_code}' "${U}api/spectrogram/ds/7")" = 404 ] ||
     die "HEAD of a missing sample's spectrogram"
 # times ustar cannot hold are clamped to its range (2300 read as 2011,
@@ -113,21 +119,56 @@ silent.settimeout(30)
 assert silent.recv(4096) == b""
 for s in slow:
     s.close()
-# 70 clients of one address (127.0.0.2) ask for a WAV and never read it:
-# another address is still answered (they held all 64 connections)
-greedy = []
-for i in range(70):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.bind(("127.0.0.2", 0))
-    s.connect(addr)
-    s.sendall(b"GET /files/ds/0/mix.wav HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-    greedy.append(s)
-time.sleep(0.5)
-got = ask(b"GET /api/genres HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+# clients that ask for a WAV and never read it, from address src: the
+# first line each got
+def greedy(src, n):
+    held = []
+    for i in range(n):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.bind((src, 0))
+        s.connect(addr)
+        s.sendall(b"GET /files/ds/0/mix.wav HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        s.settimeout(10)
+        try:
+            first = s.recv(12)
+        except OSError as e:
+            first = repr(e).encode()
+        held.append((s, first))
+    return held
+genres = b"GET /api/genres HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+# 40 of one address (127.0.0.2): another address is still answered (they
+# held all 64 connections); the 8 past that address's 32 are answered
+# 503 with a reason (they were closed without a word)
+a = greedy("127.0.0.2", 40)
+firsts = [f for s, f in a]
+assert firsts[:32] == [b"HTTP/1.1 200"] * 32, firsts[:32]
+assert firsts[32:] == [b"HTTP/1.1 503"] * 8, firsts[32:]
+got = ask(genres)
 assert got.startswith(b"HTTP/1.1 200 "), got[:80]
-for s in greedy:
+# 32 more of a second address take the rest: a third one is answered
+# 503, with why and when to come back (no answer at all)
+b = greedy("127.0.0.3", 32)
+assert [f for s, f in b] == [b"HTTP/1.1 200"] * 32, [f for s, f in b]
+got = ask(genres)
+assert got.startswith(b"HTTP/1.1 503 ") and b"Retry-After: " in got and \
+    b"busy: every connection" in got, got
+for s, f in a + b:
     s.close()
+# once they leave, it answers again
+for k in range(50):
+    got = ask(genres)
+    if not got.startswith(b"HTTP/1.1 503 "):
+        break
+    time.sleep(0.1)
+assert got.startswith(b"HTTP/1.1 200 "), got[:80]
+# heads too big (past the gate's 32 kB): each answered 431, and
+# libmicrohttpd's line for each is written at most 10 times a minute
+# (one line each, unbounded)
+for i in range(30):
+    got = ask(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " +
+              b"a" * 40000 + b"\r\n\r\n")
+    assert got.startswith(b"HTTP/1.1 431 "), got[:80]
 PYEOF
 # a negative seed, as generate takes one: the same sample as the command
 # line's (it was 400, 'seed must be an integer in 0..2^63-1')
@@ -165,6 +206,10 @@ assert got < size, (got, size)
 PYEOF
 kill $SPID
 wait $SPID
+n=$(grep -c 'http: Error processing request' serve.err)
+[ "$n" -le 10 ] || die "libmicrohttpd wrote $n lines for 30 bad requests"
+grep -q '^musicgen serve: http: [0-9]* more messages of libmicrohttpd left out (at most 10 a minute are written)$' serve.err ||
+    die "no count of the messages left out: $(tail -3 serve.err)"
 # 100 connections for a server allowed 64 descriptors: the CPU it used
 # (clock ticks, utime + stime) while they were held
 printf '#!/bin/sh\nulimit -n 64 && exec "%s" "$@"\n' "$MG_BIN" >lim64

@@ -3,15 +3,18 @@
 # the page shows the piano roll (notes per layer, chords, beats, downbeats,
 # parts), the spectrogram and five players whose WAVs the browser loads; a
 # screenshot is not blank; a bad seed shows the server's message. Over
-# HTTP: ../, %2e%2e and a symlink out of the dataset get 404, WAVs have
-# their type and honour Range, the tar holds the sample, a dataset is
-# browsed, generations past --max-jobs get 503, and a FIFO in a sample
-# answers the tar and the spectrogram at once (500, its reason); a server
+# HTTP: ../, %2e%2e and a symlink out of the dataset get 404, an encoded
+# control byte (%00) 400, WAVs have their type and honour Range, the tar
+# holds the sample, a dataset is browsed, generations past --max-jobs get
+# 503, a method a URL does not take 405 with Allow, and a FIFO in a sample
+# answers the tar and the spectrogram at once (500, its reason; a HEAD of
+# the spectrogram too, and for a corrupt WAV); a server
 # started again on the same --work makes its samples in new directories;
 # a port in use is one line; a dataset path that is not UTF-8 is listed;
 # another site's page cannot start a generation, nor read anything through
 # a name of its own (Host); a dataset's list is kept while its root and
-# shard directories are unchanged, and follows a tree being written.
+# shard directories are unchanged, and follows a tree being written and a
+# sample.json deleted by hand (in a big tree too).
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 command -v chromium >/dev/null || die "chromium missing (scripts/setup.sh)"
@@ -75,6 +78,13 @@ for p in "files/job/1/../../../etc/passwd" "files/job/1/%2e%2e/%2e%2e/etc/passwd
          "api/view/job/../../etc"; do
     [ "$(code "$U$p")" = 404 ] || die "$p was not 404"
 done
+# an encoded NUL (or any control byte) in the URL: 400, never the file
+# of the name before it (libmicrohttpd's decoded path ended at the NUL)
+for p in "files/ds/0/sample.json%00.png" "serve.js%00x" "api/dataset%00" \
+         "files/ds/0/midi/beat.mid%0a" "api/view/ds/0%7f" "api/genres?x=%1F"; do
+    [ "$(code "$U$p")" = 400 ] || die "$p was not 400"
+done
+curl -s "${U}serve.js%00x" | grep -q 'encoded control character' || die "%00: the reason"
 # a FIFO where a file should be: 404 at once (the request hung, holding
 # a server thread)
 rm -f ds/000001/midi/beat.mid && mkfifo ds/000001/midi/beat.mid
@@ -156,6 +166,12 @@ ln -s roll1.svg rlink.svg
     die "plot to a link: $(ls -l rlink.svg)"
 # validation and the bound on concurrent generations
 [ "$(code -X POST "${U}api/generate?seed=1&mode=bogus")" = 400 ] || die "bad mode not 400"
+# a method the URL does not take: 405 naming those it takes (a GET of
+# /api/generate was 404, and no 405 had Allow)
+curl -s -D h405.txt -o /dev/null "${U}api/generate?seed=1"
+head -1 h405.txt | grep -q ' 405 ' && grep -qi '^allow: POST' h405.txt || die "GET /api/generate: $(cat h405.txt)"
+curl -s -D h405.txt -o /dev/null -X DELETE "${U}api/dataset"
+head -1 h405.txt | grep -q ' 405 ' && grep -qi '^allow: GET, HEAD' h405.txt || die "DELETE /api/dataset: $(cat h405.txt)"
 # a page of another site may not start a generation (any page could POST
 # to 127.0.0.1); the server's own page did above, through the browser
 [ "$(code -X POST -H "Origin: http://evil.example" "${U}api/generate?seed=1")" = 403 ] ||
@@ -178,10 +194,17 @@ done
 # a FIFO where the tar or the spectrogram reads: a one-line 500 at once
 # (the request hung, and so did the server's shutdown, waiting on it)
 [ "$(code --max-time 10 "${U}api/tar/ds/1")" = 500 ] || die "tar of a sample holding a FIFO"
+[ "$(code -I "${U}api/spectrogram/job/1")" = 200 ] || die "HEAD of a spectrogram"
 rm work/job-1/000003/mix.wav && mkfifo work/job-1/000003/mix.wav
 [ "$(code --max-time 10 "${U}api/spectrogram/job/1")" = 500 ] || die "spectrogram of a FIFO"
 curl -s "${U}api/spectrogram/job/1" | grep -q 'mix.wav: is a FIFO' || die "spectrogram of a FIFO: the reason"
+# a HEAD answers what the GET does (it was 200 for a FIFO and a corrupt
+# WAV): a FIFO, and (below) a WAV cut inside its header
+[ "$(code -I --max-time 10 "${U}api/spectrogram/job/1")" = 500 ] || die "HEAD of a FIFO's spectrogram"
 [ "$(code --max-time 10 "${U}api/tar/job/1")" = 500 ] || die "tar of a FIFO mix.wav"
+rm work/job-1/000003/mix.wav && printf 'RIFF\044\0\0\0WAVEfmt ' >work/job-1/000003/mix.wav
+[ "$(code "${U}api/spectrogram/job/1")" = 500 ] || die "spectrogram of a corrupt WAV"
+[ "$(code -I "${U}api/spectrogram/job/1")" = 500 ] || die "HEAD of a corrupt WAV's spectrogram"
 kill $SPID
 timeout 20 sh -c "while kill -0 $SPID 2>/dev/null; do sleep 0.1; done" || die "serve did not stop"
 wait $SPID
@@ -245,18 +268,44 @@ grep -qx "musicgen serve: --work ds/jobs is inside the dataset ds (browsed read 
 kill $SPID; wait $SPID 2>/dev/null
 "$MG_BIN" generate --seed 11 --count 3 --out sh --shard-width 3 \
     --output-mode midi-only --workers 1 -q || die "sharded dataset"
-touch -d '-1 minute' sh sh/000
+touch -d '2020-01-01 00:00' sh sh/000
 start_serve --work work2 --dataset sh
 list() { curl -fsS "${U}api/dataset" | sed -n 's/.*"samples":\(\[[0-9,]*\]\).*/\1/p'; }
 [ "$(list)" = "[0,1,2]" ] || die "sharded listing: $(list)"
-# a change it does not watch (a sample.json taken from its directory, the
-# root and the shard untouched) shows the answer was kept, not read again
-mv sh/000/000002/sample.json s2.json
+# a change it does not watch (a sample put in the shard, whose time is
+# set back) shows the answer was kept, not read again
+cp -R sh/000/000002 sh/000/000009 && touch -d '2020-01-01 00:00' sh/000
 [ "$(list)" = "[0,1,2]" ] || die "the list of an unchanged tree was read again"
-mv s2.json sh/000/000002/sample.json
+# a sample.json deleted by hand in its directory (no directory the list
+# watches changes): not listed any more (it was, kept)
+mv sh/000/000002/sample.json s2.json
+[ "$(list)" = "[0,1,9]" ] || die "a sample without its sample.json listed: $(list)"
+mv s2.json sh/000/000002/sample.json && rm -r sh/000/000009
 mv sh/000/000001 s1         # a sample leaves its shard: read again
 [ "$(list)" = "[0,2]" ] || die "a sample moved out of its shard: $(list)"
 "$MG_BIN" generate --seed 11 --count 5 --out sh --shard-width 3 \
     --output-mode midi-only --workers 1 -q || die "sharded dataset, more"
 [ "$(list)" = "[0,1,2,3,4]" ] || die "samples written into the tree: $(list)"
+kill $SPID; wait $SPID 2>/dev/null
+# a tree too big to look at every sample each time (1100 of them, sample
+# directories of a sample.json alone): each answer looks at 1024 in turn,
+# so a deleted sample.json drops out within two answers, and at once
+# once the sample is asked for
+"$PY" -c "
+import os
+for i in range(100000, 101100):
+    os.makedirs('big/%d' % i)
+    open('big/%d/sample.json' % i, 'w').write('{}')" && touch -d '2020-01-01 00:00' big
+start_serve --work work3 --dataset big
+n() { curl -fsS "${U}api/dataset" | "$PY" -c "import json, sys; s = json.load(sys.stdin)['samples']; print(len(s), $1 in s)"; }
+[ "$(n 101050)" = "1100 True" ] || die "the list of a big tree: $(n 101050)"
+rm big/101050/sample.json
+[ "$(n 101050)" = "1100 True" ] || die "the big tree's list was read again"
+[ "$(n 101050)" = "1099 False" ] || die "a deleted sample.json still listed: $(n 101050)"
+# the list read again, the next answer looks at its first 1024 samples
+# (100000..101024): 101080 is not among them, but it is asked for, and
+# no more there
+rm big/101080/sample.json
+[ "$(code "${U}api/view/ds/101080")" = 404 ] || die "view of a deleted sample.json"
+[ "$(n 101080)" = "1098 False" ] || die "a sample.json asked for and gone still listed: $(n 101080)"
 echo "serve: page drives, files safe, bounded"
