@@ -320,6 +320,97 @@ fail:
     return -1;
 }
 
+static bool
+is_dropped(const char *sf_dir, const mg_font_info *f)
+{
+    (void)sf_dir;
+    for (int l = 0; l < MG_NLAYERS; l++) {
+        size_t n = strlen(mg_layer_name(l));
+        if (!strncmp(f->path, mg_layer_name(l), n) && f->path[n] == '/')
+            return true;
+    }
+    return false;
+}
+
+/* The font whose path (as given) is path, or NULL. */
+static mg_font_info *
+font_by_path(mg_pools *p, const char *path)
+{
+    for (int i = 0; i < p->n; i++)
+        if (!strcmp(p->f[i].path, path))
+            return &p->f[i];
+    return NULL;
+}
+
+/* The font file names of dir, sorted (strcmp: the bytes, no locale), in
+ * *names (caller frees each and the array); their number, or -1 (err).
+ * All of them, then sorted: the pools' limit was applied in readdir's
+ * order, which is the file system's (hash order on ext4, newest first on
+ * tmpfs), so two machines with the same files kept different fonts and
+ * drew different ones for one seed. */
+static int
+list_fonts(const char *dir, DIR *d, char ***names, char *err, size_t errlen)
+{
+    struct dirent *de;
+    char **v = NULL;
+    int n = 0, cap = 0;
+
+    while ((de = readdir(d)))
+        if (is_font_file(de->d_name)) {
+            if (n == cap) {
+                char **nv = realloc(v, (size_t)(cap = cap ? 2 * cap : 64) *
+                                       sizeof *v);
+                if (!nv)
+                    goto oom;
+                v = nv;
+            }
+            if (!(v[n] = strdup(de->d_name)))
+                goto oom;
+            n++;
+        }
+    if (n > 1)   /* qsort of NULL is undefined, even for none */
+        qsort(v, (size_t)n, sizeof v[0], cmp_str);
+    *names = v;
+    return n;
+oom:
+    for (int j = 0; j < n; j++)
+        free(v[j]);
+    free(v);
+    return mg_errf(err, errlen, "%s: out of memory", dir);
+}
+
+/* A dropped-in font's name must be its own: sample.json, --fonts and
+ * LICENSES.md know fonts by name. One named like a registry font (or
+ * like another dropped-in file) made two fonts of one name: its stems
+ * were recorded under the registry font's name and LICENSES.md listed
+ * them with that font's licence. */
+static int
+own_name(const mg_pools *p, const mg_font_info *f, const char *sf_dir,
+         char *err, size_t errlen)
+{
+    if (!f->name[0])
+        return mg_errf(err, errlen, "%s.json: name: must not be empty",
+                       f->file);
+    for (int i = 0; i < p->n; i++) {
+        const mg_font_info *g = &p->f[i];
+        if (g == f || strcmp(g->name, f->name))
+            continue;
+        if (is_dropped(sf_dir, g))
+            return mg_errf(err, errlen, "%s: a dropped-in soundfont named "
+                           "'%s', as is %s (samples and LICENSES.md name "
+                           "fonts by name): rename one, or give it another "
+                           "\"name\" in %s.json (one file serves several "
+                           "layers through \"layers\" there)", f->file,
+                           f->name, g->file, f->file);
+        return mg_errf(err, errlen, "%s: a dropped-in soundfont named '%s', "
+                       "as is a font of %s/registry.json (samples and "
+                       "LICENSES.md name fonts by name): rename the file, "
+                       "or give it another \"name\" in %s.json", f->file,
+                       f->name, sf_dir, f->file);
+    }
+    return 0;
+}
+
 /* Fonts dropped into sf_dir/<layer>/, each with an optional sidecar
  * NAME.sf2.json (licence fields, as download-assets writes it). */
 static int
@@ -328,28 +419,36 @@ read_dropped(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
     for (int l = 0; l < MG_NLAYERS; l++) {
         char dir[1200];
         DIR *d;
-        struct dirent *de;
-        char *names[MG_POOLS_MAX];
-        int nn = 0, rc = 0;
+        char **names = NULL;
+        int nn, fresh = 0, rc = 0;
 
         snprintf(dir, sizeof dir, "%s/%s", sf_dir, mg_layer_name(l));
         d = opendir(dir);
         if (!d)
             continue;
-        while ((de = readdir(d)) && nn < MG_POOLS_MAX)
-            if (is_font_file(de->d_name))
-                names[nn++] = strdup(de->d_name);
+        nn = list_fonts(dir, d, &names, err, errlen);
         closedir(d);
-        qsort(names, (size_t)nn, sizeof names[0], cmp_str);
+        if (nn < 0)
+            return -1;
+        /* the limit, on the sorted names and refused as a whole (as the
+         * registry's fields are): no file-system order decides which
+         * fonts a run has */
+        for (int j = 0; j < nn; j++) {
+            char rel[1100];
+            snprintf(rel, sizeof rel, "%s/%s", mg_layer_name(l), names[j]);
+            fresh += !font_by_path(p, rel);
+        }
+        if (p->n + fresh > MG_POOLS_MAX)
+            rc = mg_errf(err, errlen, "%s: %d soundfonts dropped in, and "
+                         "the pools hold at most %d fonts in all (%d come "
+                         "before them from the registry and the other "
+                         "layers' directories): move some out", dir, nn,
+                         MG_POOLS_MAX, p->n);
         for (int j = 0; j < nn && rc == 0; j++) {
             char rel[1100], nm[64], side[1400];
             mg_font_info *f;
             struct stat st;
 
-            if (!names[j]) {
-                rc = mg_errf(err, errlen, "%s: out of memory", dir);
-                break;
-            }
             /* its name and path go into every sample.json (JSON: UTF-8);
              * jansson refused them and the sample lost both, failing
              * verify's schema */
@@ -395,9 +494,12 @@ read_dropped(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
                 }
                 json_decref(s);
             }
+            if (rc == 0)
+                rc = own_name(p, f, sf_dir, err, errlen);
         }
         for (int j = 0; j < nn; j++)
             free(names[j]);
+        free(names);
         if (rc < 0)
             return -1;
     }
@@ -493,18 +595,6 @@ has_preset(const mg_font_info *f, int bank, int prog)
     for (int i = 0; i < f->npresets; i++)
         if (f->presets[i].bank == bank && f->presets[i].program == prog)
             return true;
-    return false;
-}
-
-static bool
-is_dropped(const char *sf_dir, const mg_font_info *f)
-{
-    (void)sf_dir;
-    for (int l = 0; l < MG_NLAYERS; l++) {
-        size_t n = strlen(mg_layer_name(l));
-        if (!strncmp(f->path, mg_layer_name(l), n) && f->path[n] == '/')
-            return true;
-    }
     return false;
 }
 

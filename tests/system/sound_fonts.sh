@@ -7,7 +7,9 @@
 # given, which makes the run announce it and LICENSES.md carry it; the same
 # command gives identical sample.json bytes; three full-audio samples
 # render stems on several fonts, each stem with sound where its layer
-# plays; `musicgen fonts` lists the licences.
+# plays; `musicgen fonts` lists the licences; more dropped-in fonts than
+# the pools hold, and a dropped-in font named like another, are refused
+# with one line.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 
@@ -191,4 +193,49 @@ grep -qx "musicgen fonts: kits/registry.json: fonts\[0\].drum_kits: need \[\[ban
 "$MG_BIN" fonts --sf-dir longtag >out.txt 2>err.txt && die "a 32-byte tag accepted"
 grep -qx "musicgen fonts: longtag/registry.json: fonts\[0\].tags\[[0-9]*\]: need a string of at most 31 bytes" err.txt ||
     die "a 32-byte tag: $(cat err.txt)"
+# more dropped-in fonts than the pools hold (64): refused with one line
+# naming the directory and the count. The first 64 names in readdir's
+# order were kept and the rest dropped without a word, so which fonts a
+# run drew depended on the file system (two workers with the same files
+# drew different fonts for one seed); created here newest-last in
+# reverse sorted order, which a tmpfs lists first-to-last reversed
+mkdir -p many/melody && echo '{"fonts": []}' >many/registry.json
+"$PY" -c 'import os
+for i in range(65, 0, -1):
+    os.symlink("/usr/share/sounds/sf2/TimGM6mb.sf2", "many/melody/f%02d.sf2" % i)' ||
+    die "cannot make 65 fonts"
+"$MG_BIN" fonts --sf-dir many >out.txt 2>err.txt && die "65 dropped-in fonts accepted"
+[ ! -s out.txt ] && grep -qx "musicgen fonts: many/melody: 65 soundfonts dropped in, and the pools hold at most 64 fonts in all (0 come before them from the registry and the other layers' directories): move some out" err.txt ||
+    die "65 dropped-in fonts: $(cat err.txt)"
+"$MG_BIN" generate --seed 1 --count 1 --out m65 --sf-dir many --output-mode midi-only -q 2>err.txt &&
+    die "generate with 65 dropped-in fonts"
+grep -q "many/melody: 65 soundfonts dropped in" err.txt || die "generate, 65 fonts: $(cat err.txt)"
+rm many/melody/f33.sf2
+"$MG_BIN" fonts --sf-dir many >out.txt || die "64 dropped-in fonts refused"
+[ "$(awk 'NR > 1 {print $2}' out.txt | tr '\n' ' ')" = "$(seq -f 'f%02g' 1 65 | grep -vx f33 | tr '\n' ' ')" ] ||
+    die "64 dropped-in fonts: not all, in name order: $(cat out.txt)"
+# a dropped-in font named like a registry font (or like another dropped-in
+# file): refused, naming both. Its stems were recorded as FluidR3_GM and
+# LICENSES.md gave them FluidR3_GM's MIT licence; the sidecar's "name"
+# sets it apart
+rm -rf sfdup && cp -R "$MG_SRC/sf" sfdup && mkdir -p sfdup/melody sfdup/harmony &&
+    ln -s /usr/share/sounds/sf2/TimGM6mb.sf2 sfdup/melody/FluidR3_GM.sf2
+"$MG_BIN" fonts --sf-dir sfdup >out.txt 2>err.txt && die "a dropped-in FluidR3_GM accepted"
+grep -qx "musicgen fonts: sfdup/melody/FluidR3_GM.sf2: a dropped-in soundfont named 'FluidR3_GM', as is a font of sfdup/registry.json (samples and LICENSES.md name fonts by name): rename the file, or give it another \"name\" in sfdup/melody/FluidR3_GM.sf2.json" err.txt ||
+    die "a dropped-in FluidR3_GM: $(cat err.txt)"
+"$MG_BIN" generate --seed 3 --count 1 --out dup --sf-dir sfdup --output-mode midi-only --accept-license -q 2>err.txt &&
+    die "generate with a dropped-in FluidR3_GM"
+[ ! -e dup/000000/sample.json ] || die "a sample was made with two fonts of one name"
+echo '{"name": "MyTim", "license": "GPL-2.0-only", "license_class": "copyleft"}' >sfdup/melody/FluidR3_GM.sf2.json
+"$MG_BIN" fonts --sf-dir sfdup >out.txt 2>err.txt || die "a renamed dropped-in font: $(cat err.txt)"
+[ "$(grep -c ' FluidR3_GM ' out.txt)" -eq 1 ] && grep -q "^\* *MyTim .*GPL-2.0-only" out.txt ||
+    die "a renamed dropped-in font: $(cat out.txt)"
+ln -s /usr/share/sounds/sf2/TimGM6mb.sf2 sfdup/harmony/FluidR3_GM.sf2
+"$MG_BIN" fonts --sf-dir sfdup >out.txt 2>err.txt && die "two fonts named FluidR3_GM accepted"
+grep -q "^musicgen fonts: sfdup/harmony/FluidR3_GM.sf2: a dropped-in soundfont named 'FluidR3_GM', as is a font of sfdup/registry.json" err.txt ||
+    die "a second dropped-in FluidR3_GM: $(cat err.txt)"
+echo '{"name": "MyTim"}' >sfdup/harmony/FluidR3_GM.sf2.json
+"$MG_BIN" fonts --sf-dir sfdup >out.txt 2>err.txt && die "two dropped-in fonts named MyTim accepted"
+grep -qx "musicgen fonts: sfdup/harmony/FluidR3_GM.sf2: a dropped-in soundfont named 'MyTim', as is sfdup/melody/FluidR3_GM.sf2 (samples and LICENSES.md name fonts by name): rename one, or give it another \"name\" in sfdup/harmony/FluidR3_GM.sf2.json (one file serves several layers through \"layers\" there)" err.txt ||
+    die "two dropped-in fonts named MyTim: $(cat err.txt)"
 exit 0
