@@ -213,39 +213,84 @@ load_fonts(const char *path, char **buf, size_t *cap)
     return json_loadb(b, (size_t)n, JSON_DECODE_INT_AS_REAL, NULL);
 }
 
+/* One manifest line (lineno, text with its newline cut) into l: a row
+ * with status "ok" adds its sample's fonts; another status (a failed
+ * row) adds nothing. A line that is no row, or an ok row without a path
+ * into the tree, is an error naming the line: it was skipped without a
+ * word, and LICENSES.md left out the fonts of that row's sample. */
+static int
+add_row(mg_licenses *l, const char *root, char *line, long lineno,
+        char **fb, size_t *fcap, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *row, *sj;
+    const char *st, *rel;
+    char sp[2400];
+    size_t n = strlen(line), bom;
+
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = 0;
+    bom = lineno == 1 ? mg_rfile_bom(line, n) : 0;   /* as verify reads it */
+    if (!line[bom + strspn(line + bom, " \t")])
+        return 0;
+    /* seeds are unsigned 64-bit: beyond jansson's integers */
+    row = json_loads(line + bom, JSON_DECODE_INT_AS_REAL, &je);
+    if (!row)
+        return mg_errf(err, errlen, "manifest.jsonl:%ld: not a JSON row "
+                       "(%s)", lineno, je.text);
+    if (!json_is_object(row)) {
+        json_decref(row);
+        return mg_errf(err, errlen, "manifest.jsonl:%ld: not an object",
+                       lineno);
+    }
+    st = json_string_value(json_object_get(row, "status"));
+    rel = json_string_value(json_object_get(row, "path"));
+    if (!st || strcmp(st, "ok")) {
+        json_decref(row);
+        return 0;
+    }
+    if (!rel || !*rel || rel[0] == '/' || strstr(rel, "..")) {
+        json_decref(row);
+        return mg_errf(err, errlen, "manifest.jsonl:%ld: an ok row without "
+                       "a path inside the dataset", lineno);
+    }
+    snprintf(sp, sizeof sp, "%s/%s/sample.json", root, rel);
+    json_decref(row);
+    sj = load_fonts(sp, fb, fcap);
+    if (sj)
+        mg_licenses_add_json(l, json_object_get(sj, "soundfonts"));
+    json_decref(sj);
+    return 0;
+}
+
 int
 mg_licenses_write(const char *root, const char *sf_dir, int *nfonts,
                   char *err, size_t errlen)
 {
-    char path[1200], line[8192];
+    char path[1200], why[1400];
     mg_licenses *l = mg_licenses_new();
     FILE *m = NULL;
-    char *fb = NULL;
-    size_t fcap = 0;
+    char *fb = NULL, *line = NULL;
+    size_t fcap = 0, lcap = 0;
+    long lineno = 0;
     int rc = -1;
 
     if (!l) return mg_errf(err, errlen, "LICENSES.md: out of memory");
     snprintf(path, sizeof path, "%s/manifest.jsonl", root);
     /* a regular file only: a FIFO manifest hung the command */
-    char why[1400];
     if (mg_rfile_open(path, 0, &m, why, sizeof why)) {
         mg_errf(err, errlen, "LICENSES.md: %s", why);
         goto out;
     }
-    while (fgets(line, sizeof line, m)) {
-        /* seeds are unsigned 64-bit: beyond jansson's integers */
-        json_t *row = json_loads(line, JSON_DECODE_INT_AS_REAL, NULL), *sj;
-        const char *st = json_string_value(json_object_get(row, "status"));
-        const char *rel = json_string_value(json_object_get(row, "path"));
-        char sp[2400];
-        if (row && st && rel && !strcmp(st, "ok") && !strstr(rel, "..")) {
-            snprintf(sp, sizeof sp, "%s/%s/sample.json", root, rel);
-            sj = load_fonts(sp, &fb, &fcap);
-            if (sj) mg_licenses_add_json(l, json_object_get(sj, "soundfonts"));
-            json_decref(sj);
+    /* getline: a row longer than fgets' buffer was read as two pieces,
+     * both skipped */
+    while (getline(&line, &lcap, m) > 0)
+        if (add_row(l, root, line, ++lineno, &fb, &fcap, why,
+                    sizeof why) < 0) {
+            mg_errf(err, errlen, "LICENSES.md not written: %s", why);
+            fclose(m);
+            goto out;
         }
-        json_decref(row);
-    }
     fclose(m);
     snprintf(path, sizeof path, "%s/LICENSES.md", root);
     rc = mg_licenses_save(l, sf_dir, path, "dataset", "finished sample", nfonts,
@@ -253,6 +298,7 @@ mg_licenses_write(const char *root, const char *sf_dir, int *nfonts,
 out:
     mg_licenses_free(&l);
     free(fb);
+    free(line);
     return rc;
 }
 

@@ -4,7 +4,8 @@
 # a truncated sample.json, half-written directories, a duplicated manifest
 # row, an orphan directory, a WAV whose length disagrees with the
 # annotation, a row that disagrees with its sample, and a LICENSES.md that
-# disagrees with the samples' soundfonts.
+# disagrees with the samples' soundfonts; `musicgen licenses` rewrites it,
+# and refuses a manifest line that is no row, naming it.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 short="intro=1,verse=1,chorus=1,bridge=1,outro=1"
@@ -60,6 +61,34 @@ grep -qx "musicgen licenses: nowhere: No such file or directory" err.txt || { ca
 mkdir empty
 "$MG_BIN" licenses empty 2> err.txt && die "licenses of a directory without a manifest succeeded"
 grep -q "no manifest.jsonl" err.txt || { cat err.txt; die "no-manifest message"; }
+# a manifest line that is no row: one line naming it, exit 1, the file
+# as it was (it was skipped without a word, and LICENSES.md left out the
+# fonts of its sample); the same for an ok row without a path; a row
+# longer than 8 KiB is one row (it was read as two pieces, both skipped)
+cp lic/LICENSES.md lic-keep.md
+cp lic/manifest.jsonl lic-manifest.keep
+sed -i '3s/.*/garbage{/' lic/manifest.jsonl
+"$MG_BIN" licenses lic >out.txt 2>err.txt; [ $? -eq 1 ] || die "licenses with a garbage line: exit not 1"
+[ ! -s out.txt ] && [ "$(wc -l <err.txt)" -eq 1 ] &&
+    grep -q "^musicgen licenses: LICENSES.md not written: manifest.jsonl:3: not a JSON row (" err.txt ||
+    die "licenses with a garbage line: $(cat err.txt)"
+cmp -s lic/LICENSES.md lic-keep.md || die "licenses with a garbage line changed LICENSES.md"
+cp lic-manifest.keep lic/manifest.jsonl
+sed -i '5s/"path": *"[^"]*"/"path": 5/' lic/manifest.jsonl
+"$MG_BIN" licenses lic 2>err.txt && die "licenses with an ok row without a path succeeded"
+grep -qx "musicgen licenses: LICENSES.md not written: manifest.jsonl:5: an ok row without a path inside the dataset" err.txt ||
+    die "licenses, an ok row without a path: $(cat err.txt)"
+"$PY" - lic-manifest.keep lic/manifest.jsonl <<'PYEOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+rows[4]["note"] = "x" * 9000
+with open(sys.argv[2], "w") as f:
+    for r in rows:
+        f.write(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n")
+PYEOF
+"$MG_BIN" licenses lic >out.txt 2>err.txt || die "licenses with a long row: $(cat err.txt)"
+cmp -s lic/LICENSES.md lic-keep.md || die "licenses with a long row: LICENSES.md differs"
+cp lic-manifest.keep lic/manifest.jsonl
 
 # Each fault in its own place of one copy.
 cp -R full bad

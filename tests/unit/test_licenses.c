@@ -5,7 +5,8 @@
  * of a string - however the file is laid out; a sample without the key
  * still counts as a finished sample; failed rows and unreadable files do
  * not, nor a FIFO where a sample.json is (it hung the command); a FIFO
- * manifest is one error line.
+ * manifest is one error line, and so is a manifest line that is no row
+ * or an ok row without a path inside the tree.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -112,6 +113,30 @@ top_level_fonts_only(void **state)
     assert_null(strstr(md, "| Z |"));
     assert_null(strstr(md, "| Y |"));
     free(md);
+    /* a line that is no row, or an ok row without a path inside the tree:
+     * an error naming the line (they were skipped without a word, and the
+     * file left out their samples' fonts); blank lines and failed rows
+     * without a path are no faults */
+    {
+        static const struct { const char *manifest, *want; } bad[] = {
+            {"{\"path\": \"000000\", \"status\": \"ok\"}\nnot json\n",
+             "manifest.jsonl:2: not a JSON row ("},
+            {"\n  \n[1]\n", "manifest.jsonl:3: not an object"},
+            {"{\"status\": \"failed\"}\n{\"path\": \"/tmp\", "
+             "\"status\": \"ok\"}\n",
+             "manifest.jsonl:2: an ok row without a path inside"},
+            {"{\"path\": \"../x\", \"status\": \"ok\"}\n",
+             "manifest.jsonl:1: an ok row without a path inside"},
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            put("manifest.jsonl", bad[i].manifest);
+            err[0] = 0;
+            assert_int_equal(mg_licenses_write(root, sd, &nf, err,
+                                               sizeof err), -1);
+            assert_non_null(strstr(err, "LICENSES.md not written: "));
+            assert_non_null(strstr(err, bad[i].want));
+        }
+    }
     /* the manifest itself a FIFO: one line naming it, at once */
     {
         char p[512];
