@@ -7,14 +7,14 @@
  * --sf2 / --midi: the default entries of that kind; --all: every entry;
  * --name: one entry (repeatable). A soundfont lands in
  * SF_DIR/<first layer>/FILENAME with FILENAME.json beside it (licence,
- * layers: the pools read it), a MIDI corpus in MIDI_DIR/<layer>/. The
- * registry is --registry, else $MUSICGEN_ASSETS, else
- * <data dir>/sf/assets.toml. A MIDI archive (zip, tar[.gz|.bz2|.xz]) is
- * unpacked beside itself into MIDI_DIR/<layer>/<name without suffix>/
- * (common/assets/unpack.h: safe paths, atomic). An entry with sha256 = ""
- * (no checksum known) is refused before any download. Each failure is one
- * line; the exit status is 1 when any asset failed, and what failed is not
- * installed.
+ * layers: the pools read it), a MIDI corpus in MIDI_DIR/<layer>/ (both
+ * made as needed, mkdir -p). The registry is --registry, else
+ * $MUSICGEN_ASSETS, else <data dir>/sf/assets.toml. A MIDI archive
+ * (zip, tar[.gz|.bz2|.xz]) is unpacked beside itself into
+ * MIDI_DIR/<layer>/<name without suffix>/ (common/assets/unpack.h: safe
+ * paths, atomic). An entry with sha256 = "" (no checksum known) is
+ * refused before any download. Each failure is one line; the exit status
+ * is 1 when any asset failed, and what failed is not installed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +41,9 @@ static const char usage[] =
     "  --all           every entry;  --name NAME  one entry (repeatable)\n"
     "  --list          list the entries with size, layers and licence\n"
     "  --force         download again even when installed\n"
+    "  --sf-dir DIR    soundfonts go to DIR/<layer>/ (default: <data>/sf),"
+    "\n  --midi-dir DIR  MIDI corpora to DIR/<layer>/ (./midi_assets); "
+    "made if missing\n"
     "  registry: --registry, $MUSICGEN_ASSETS, else <data>/sf/assets.toml\n"
     "  MUSICGEN_DOWNLOAD_RETRIES (3), MUSICGEN_DOWNLOAD_BACKOFF_MS (1000)\n";
 
@@ -113,11 +116,6 @@ install_one(const mg_asset *a, const char *reg, const char *sfdir,
         /* one copy; the sidecar's layers put it in the other pools */
         snprintf(dir, sizeof dir, "%s/%s", sfdir, mg_layer_name(first));
     } else {
-        snprintf(dir, sizeof dir, "%s", mididir);
-        if (access(dir, F_OK) != 0 && mkdir(dir, 0755) != 0) {
-            snprintf(err, sizeof err, "cannot make %s", dir);
-            return failure(err, why, whylen);
-        }
         snprintf(dir, sizeof dir, "%s/%s", mididir, mg_layer_name(first));
     }
     if (mg_fetch_asset(a, dir, &fo, &fetched, err, sizeof err) < 0) {

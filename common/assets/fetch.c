@@ -19,6 +19,7 @@
 
 #include "errmsg.h"
 #include "hex.h"
+#include "sampledir.h"
 #include "song.h"
 
 void
@@ -191,7 +192,9 @@ mg_fetch_asset(const mg_asset *a, const char *dir, const mg_fetch_opts *o,
     long backoff = o->backoff_ms;
 
     *fetched = false;
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+    /* mkdir -p: a new --sf-dir (or --midi-dir) was "cannot make
+     * DIR/melody: No such file or directory" */
+    if (mg_dir_make(dir) < 0)
         return mg_errf(err, errlen, "%s: cannot make %s: %s", a->name, dir,
                        strerror(errno));
     snprintf(final, sizeof final, "%s/%s", dir, a->filename);

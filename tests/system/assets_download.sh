@@ -5,7 +5,8 @@
 # "full disk") each give one clear line and leave the installed set
 # unchanged (the line says how many attempts were made, or that retries
 # are off); an installed asset is left untouched by the next run; the cut download is resumed with a Range request by the next
-# run; --list shows licences; a registry with a syntax error names the line.
+# run; --list shows licences; a registry with a syntax error names the line;
+# a --sf-dir or --midi-dir not there yet is made.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 mkdir -p srv/files sf
@@ -158,4 +159,14 @@ one_line e9.txt "latin1.toml:3: byte 0xFC at column 20 is not UTF-8" "Latin-1 re
 printf '[[sf]]\n' >bad2.toml
 $DL --registry bad2.toml --list 2>e7.txt && die "a bad header was accepted"
 one_line e7.txt "bad2.toml:1: expected \[\[sf2\]\] or \[\[midi\]\]" "bad header"
+# a --sf-dir or --midi-dir not there yet is made, like mkdir -p (it was
+# "cannot make new/a/sf/melody: No such file or directory"); a file in
+# the way is one line
+"$MG_BIN" download-assets --sf2 --midi --sf-dir new/a/sf --midi-dir new/b/midi 2>e10.txt ||
+    { cat e10.txt; die "download into new directories failed"; }
+cmp -s new/a/sf/melody/bank.sf2 srv/files/bank.sf2 && [ -f new/a/sf/melody/bank.sf2.json ] &&
+    [ -f new/b/midi/beat/groove.mid ] || die "not installed into new directories: $(find new)"
+touch afile
+"$MG_BIN" download-assets --name Bank --sf-dir afile/sf 2>e11.txt && die "a file in the way of --sf-dir accepted"
+one_line e11.txt "^musicgen download-assets: Bank: cannot make afile/sf/melody: Not a directory$" "a file in the way"
 exit 0
