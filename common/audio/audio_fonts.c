@@ -30,11 +30,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -373,6 +375,64 @@ audio_add_font_loader(fluid_synth_t *syn)
     return 0;
 }
 
+/* Address space, under a limit (ulimit -v), for loading file: FluidSynth
+ * holds a font's whole sample data and loads it with an OpenMP team (a
+ * stack per CPU), and its loader does not check every allocation: under
+ * a limit that left too little room, fluid_synth_sfload was a
+ * segmentation fault (FluidR3_GM at 192 kHz under ulimit -v 100000 or
+ * 257500 on 2 CPUs) or libgomp exited with "Thread creation failed", where a
+ * little more room gave "cannot load it". So under a limit the room is
+ * tried first, a PROT_NONE reservation (it counts against the limit as
+ * the font's memory will) of the file's size, a stack per CPU and 16 MiB
+ * for the rest; its lack is one line. Fonts load in parallel, so a limit
+ * can still fall between them: their errors then name the limit too
+ * (limit_note). Without a limit nothing is tried. */
+static int
+room_to_load(const char *file, const char *shown, char *err, size_t errlen)
+{
+    struct rlimit rl, stk;
+    struct stat st;
+    cpu_set_t set;
+    long cpus = 1;
+    size_t need, stack = 8u << 20;
+    void *p;
+
+    if (getrlimit(RLIMIT_AS, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+        stat(file, &st))
+        return 0;
+    /* libgomp's team: a thread per CPU this process may run on */
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        cpus = CPU_COUNT(&set);
+    if (getrlimit(RLIMIT_STACK, &stk) == 0 && stk.rlim_cur != RLIM_INFINITY)
+        stack = (size_t)stk.rlim_cur;
+    need = (size_t)st.st_size + (size_t)cpus * stack + (16u << 20);
+    p = mmap(NULL, need, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+             MAP_NORESERVE, -1, 0);
+    if (p != MAP_FAILED) {
+        munmap(p, need);
+        return 0;
+    }
+    snprintf(err, errlen, "soundfont %.300s: no room to load it: it needs "
+             "about %zu MiB of address space, more than the process's "
+             "limit (ulimit -v %llu) leaves free: raise the limit", shown,
+             need >> 20, (unsigned long long)(rl.rlim_cur >> 10));
+    return -1;
+}
+
+/* " under ulimit -v N (...)" when the address space is limited (the
+ * likely cause of a font that does not load or decode), else "". */
+static const char *
+limit_note(char *buf, size_t n)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_AS, &rl) || rl.rlim_cur == RLIM_INFINITY)
+        return "";
+    snprintf(buf, n, " under ulimit -v %llu (too little address space?)",
+             (unsigned long long)(rl.rlim_cur >> 10));
+    return buf;
+}
+
 /* Load one font into its master synth and find its pre-roll (cached, or
  * measured). Runs in a thread of its own; reports into f->err. */
 static void *
@@ -389,12 +449,21 @@ load_one(void *arg)
     snprintf(f->file, sizeof f->file, "%s", f->info->file);
     if (f->info->version >= 3 &&
         mg_sfont_expand(f->info->file, f->file, sizeof f->file, f->err,
-                        sizeof f->err) < 0)
+                        sizeof f->err) < 0) {
+        char note[100];
+        size_t k = strlen(f->err);
+        snprintf(f->err + k, sizeof f->err - k, "%s",
+                 limit_note(note, sizeof note));
+        return NULL;
+    }
+    if (room_to_load(f->file, f->info->file, f->err, sizeof f->err) < 0)
         return NULL;
     f->sfid = fluid_synth_sfload(f->synth, f->file, 0);
     if (f->sfid == FLUID_FAILED) {
-        snprintf(f->err, sizeof f->err, "soundfont %.400s: FluidSynth "
-                 "cannot load it", f->info->file);
+        char note[100];
+        snprintf(f->err, sizeof f->err, "soundfont %.300s: FluidSynth "
+                 "cannot load it%s", f->info->file,
+                 limit_note(note, sizeof note));
         return NULL;
     }
     f->sfont = fluid_synth_get_sfont_by_id(f->synth, f->sfid);
@@ -488,6 +557,8 @@ mg_audio_calibrate(const mg_config *c, FILE *report, char *err,
         snprintf(file, sizeof file, "%s", fi->file);
         if (fi->version >= 3 &&
             mg_sfont_expand(fi->file, file, sizeof file, err, errlen) < 0)
+            goto out;
+        if (room_to_load(file, fi->file, err, errlen) < 0)
             goto out;
         syn = new_fluid_synth(st);
         if (!syn) {

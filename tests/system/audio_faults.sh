@@ -10,6 +10,8 @@
 #    not stop root) and a corrupt one: an error naming it, nothing written;
 #  - an unwritable output (a path through a regular file; plus a read-only
 #    tmpfs where mount is permitted): an error, nothing written;
+#  - an address-space limit (ulimit -v) too low for the font: one line
+#    naming it, never a signal (it was a segmentation fault in FluidSynth);
 #  - memory that runs out in a render (ulimit -v): a failed row that says
 #    "audio: " once.
 . "$MG_SRC/tests/system/lib.sh"
@@ -161,16 +163,26 @@ cat >g/slow/spec.json <<'EOF2'
    "measures": {"intro": [1, 1], "verse": [1, 1], "chorus": [1, 1],
                 "bridge": [1, 1], "outro": [1, 1]}}}
 EOF2
-kb=100000 row=
+# On the way up, no limit may kill it with a signal: one too low for the
+# font was a segmentation fault inside FluidSynth's loader (100000 here)
+# or libgomp's "Thread creation failed", where a little more gave "cannot
+# load it"; the room is now tried before the font loads, one line naming
+# the limit.
+kb=100000 row= roomless=0
 while [ $kb -le 4000000 ] && [ -z "$row" ]; do
     rm -rf oom
     ( (ulimit -v $kb; MALLOC_ARENA_MAX=1 exec "$REL" generate --seed 1 \
         --count 1 --out oom --genres-dir g -g slow --sf-dir sfo \
         --output-mode mix-only --sample-rate 192000 --workers 1 -q) ) \
-        >/dev/null 2>&1
+        >/dev/null 2>oom.err
+    rc=$?
+    [ $rc -lt 128 ] || die "ulimit -v $kb: killed by signal $((rc - 128)): $(cat oom.err)"
+    grep -q "^musicgen generate: soundfont $FONT: no room to load it: it needs about [0-9]* MiB of address space, more than the process's limit (ulimit -v $kb) leaves free: raise the limit$" oom.err &&
+        roomless=$((roomless + 1))
     row=$(cat oom/manifest.jsonl 2>/dev/null)
     kb=$((kb + 25000))
 done
+[ $roomless -gt 0 ] || die "no limit was named as too low for the font"
 case $row in
 '') die "no address-space limit up to 4 GB lets the release build load the font" ;;
 *'"status":"ok"'*) die "no limit between the font's and the delay lines' (ulimit -v $kb): $row" ;;
