@@ -1,11 +1,8 @@
 /*
  * wavhdr — what a RIFF/WAVE header says (channels, rate, block size and
  * where the data chunk lies), parsed from a file's first bytes. Used by
- * `verify` (dsverify.c) and `index-audio` (dsindex.c); and the length
- * that the header of a WAV, RF64, Wave64, AIFF/AIFC or AU file claims,
- * for `score-audio` (libsndfile shortens a file's length to the bytes
- * present without a word: a file cut short would be scored as a short
- * song).
+ * `verify` (dsverify.c) and `index-audio` (dsindex.c); the length other
+ * formats' headers claim is audiohdr's.
  *
  * Invariants: reads only the n bytes given, never past them; a header
  * is ok only when a "fmt " chunk with non-zero channels, rate and block
@@ -27,21 +24,5 @@ typedef struct {
 /* Parse the RIFF chunks up to "data" from a file's first n bytes: NULL,
  * or a short reason ("not a RIFF/WAVE file", ...). */
 const char *mg_wavhdr_parse(const unsigned char *b, size_t n, mg_wavhdr *h);
-
-/* The samples a header claims: bytes data_size from byte data_off, a
- * frame block_align bytes (never 0). kind names the format ("WAV",
- * "RF64", "Wave64", "AIFF", "AU"). */
-typedef struct {
-    const char *kind;
-    unsigned block_align;
-    uint64_t data_off, data_size;
-} mg_audiohdr;
-
-/* Parse a file's first n bytes: NULL when they hold one of those headers
- * with a length claimed, else a short reason (another format, a streamed
- * file's "unknown" size, a compressed AIFC or AU encoding whose frame
- * size is not fixed, ...). */
-const char *mg_audiohdr_claim(const unsigned char *b, size_t n,
-                              mg_audiohdr *h);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "midiread.h"
+#include "audiohdr.h"
 #include "wavhdr.h"
 
 static void
