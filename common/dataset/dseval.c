@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aread.h"
 #include "ascore.h"
 #include "config.h"
 #include "dsread.h"
@@ -356,7 +357,7 @@ render(source *src, int g, uint64_t index, size_t *n, int *rate, char *err,
         return NULL;
     }
     snprintf(mix, sizeof mix, "%s/mix.wav", dir);
-    float *x = mg_ds_read_mono(mix, n, rate, err, errlen);
+    float *x = mg_aread_mono(mix, n, rate, err, errlen);
     mg_dir_remove(dir);
     return x;
 }
@@ -384,7 +385,7 @@ from_dataset(source *src, long item, size_t *n, int *rate, char *err,
         snprintf(p, sizeof p, "%s/%s", ds.path, mix);
         mg_ds_tempo_range(&src->tempo, json_object_get(ds.json, "genres"),
                           &src->lo, &src->hi);
-        return mg_ds_read_mono(p, n, rate, err, errlen);
+        return mg_aread_mono(p, n, rate, err, errlen);
     }
     if (got == 0)
         mg_errf(err, errlen, "%s has only %ld samples with a mix; asked for "

@@ -25,15 +25,14 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sndfile.h>
 
+#include "aread.h"
 #include "ascore.h"
 #include "dsfetch.h"
 #include "dsfile.h"
 #include "dsread.h"
 #include "dsverify.h"
 #include "errmsg.h"
-#include "rfile.h"
 #include "genre.h"
 #include "jsonout.h"
 #include "runlock.h"
@@ -83,53 +82,6 @@ mg_ds_tempo_range(mg_ds_tempo *rg, const json_t *genres, double *lo,
         rg->r[rg->n].hi = *hi;
         rg->n++;
     }
-}
-
-/* The mix as mono float (channels averaged). */
-float *
-mg_ds_read_mono(const char *path, size_t *n, int *rate, char *err,
-                size_t errlen)
-{
-    /* a regular file only: libsndfile would block for ever on a FIFO */
-    if (mg_rfile_check(path, err, errlen)) return NULL;
-    SF_INFO info;
-    memset(&info, 0, sizeof info);
-    SNDFILE *f = sf_open(path, SFM_READ, &info);
-    if (!f) {
-        mg_errf(err, errlen, "%s", sf_strerror(NULL));
-        return NULL;
-    }
-    if (info.frames <= 0 || info.channels <= 0) {
-        sf_close(f);
-        mg_errf(err, errlen, "no audio frames");
-        return NULL;
-    }
-    float *mono = malloc(sizeof(float) * (size_t)info.frames);
-    float *blk = malloc(sizeof(float) * 4096 * (size_t)info.channels);
-    if (!mono || !blk) {
-        free(mono);
-        free(blk);
-        sf_close(f);
-        mg_errf(err, errlen, "out of memory");
-        return NULL;
-    }
-    size_t got = 0;
-    for (;;) {
-        sf_count_t k = sf_readf_float(f, blk, 4096);
-        if (k <= 0) break;
-        for (sf_count_t i = 0; i < k; i++) {
-            double s = 0;
-            for (int c = 0; c < info.channels; c++)
-                s += blk[i * info.channels + c];
-            mono[got + (size_t)i] = (float)(s / info.channels);
-        }
-        got += (size_t)k;
-    }
-    free(blk);
-    sf_close(f);
-    *n = got;
-    *rate = info.samplerate;
-    return mono;
 }
 
 /* What a fetch thread found out about one sample (prep_score): the
@@ -203,9 +155,10 @@ prep_score(mg_dsitem *it, void *ctxp)
     }
     size_t n;
     int rate;
-    float *x = mg_ds_read_mono(path, &n, &rate, err, sizeof err);
+    float *x = mg_aread_mono(path, &n, &rate, err, sizeof err);
     if (!x) {
-        snprintf(v->msg, sizeof v->msg, "%s: %s", mix, err);
+        /* err is "PATH: what" (aread.h); the log names the sample */
+        snprintf(v->msg, sizeof v->msg, "%s%s", mix, err + strlen(path));
         return 0;
     }
     double lo, hi;

@@ -66,11 +66,6 @@ typedef struct {
 void mg_ds_tempo_range(mg_ds_tempo *t, const json_t *genres, double *lo,
                        double *hi);
 
-/* Any audio file libsndfile reads, as mono float (channels averaged);
- * malloc'd, NULL and a message on error. */
-float *mg_ds_read_mono(const char *path, size_t *n, int *rate, char *err,
-                       size_t errlen);
-
 /* The test hook shared by score and filter: counts steps, and after the
  * K-th (MUSICGEN_TEST_KILL_AFTER=K) kills the process with SIGKILL. */
 void mg_ds_test_step(void);

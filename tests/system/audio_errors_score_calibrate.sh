@@ -2,8 +2,9 @@
 # error before any sample is written; `calibrate` measures a plausible
 # pre-roll, the same twice, and caches it; `score-audio` ranks a rendered
 # mix above white noise above silence and explains its components, and
-# refuses a --tempo-range that is not LO:HI, a rate outside 8..768 kHz
-# and a WAV, RF64, Wave64, AIFF or AU file cut short.
+# refuses a --tempo-range that is not LO:HI, a rate outside 8..768 kHz,
+# a FIFO, and a file cut short in any format whose header says its length
+# (WAV, AIFF, NIST, MAT5 ...).
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 export XDG_CACHE_HOME="$PWD/cache"
@@ -169,9 +170,12 @@ grep -q "nothere.wav" e.txt || die "missing-file error does not name it"
 # and "Format not recognised." for a directory or an empty file)
 mkdir adir
 : >empty.wav
+# a FIFO was opened by libsndfile, which waited for a writer for ever
+mkfifo afifo
 for f in "nothere.wav:No such file or directory" "adir:a directory, not an audio file" \
-         "empty.wav:an empty file, not an audio file"; do
-    "$MG_BIN" score-audio "${f%%:*}" noise.wav >o.txt 2>e.txt && die "${f%%:*} accepted"
+         "empty.wav:an empty file, not an audio file" \
+         "afifo:is a FIFO, expected a regular file"; do
+    timeout 60 "$MG_BIN" score-audio "${f%%:*}" noise.wav >o.txt 2>e.txt && die "${f%%:*} accepted"
     grep -qx "musicgen score-audio: ${f%%:*}: ${f#*:}" e.txt || die "${f%%:*}: $(cat e.txt)"
     [ "$(wc -l <o.txt)" -eq 1 ] || die "${f%%:*}: the other file was not scored"
 done
@@ -299,6 +303,87 @@ grep -qx "0\.[0-9]*  t.aiff" o.txt && [ "$(wc -l <o.txt)" -eq 1 ] ||
 "$MG_BIN" score-audio t.aifc t.rf64 t.w64 t.au >o.txt 2>e.txt ||
     die "whole AIFF/RF64/Wave64/AU files: $(cat e.txt)"
 [ "$(grep -c '^0\.[0-9]*  t\.' o.txt)" -eq 4 ] || die "whole files: $(cat o.txt)"
+# Every other format libsndfile reads whose header has a length, cut
+# short, was scored on what is there without a word too (NIST, MAT4,
+# MAT5, compressed AIFC and AU, ...; a cut compressed WAV was refused
+# with its blocks counted as frames, "127 frames"): each is refused in
+# one line naming the frames its header promises (libsndfile's count of
+# the whole file) and the frames the cut one holds (its count of the cut
+# file), or the bytes where the header has no frame count (Wave64 MS
+# ADPCM) or libsndfile makes the missing frames up (SDS). IRCAM, PAF and
+# PVF headers have no length: a cut inside a frame is what shows. The
+# whole files are all scored; so is an AIFF whose COMM chunk comes after
+# its sound data (the spec allows any order; libsndfile reads it), as
+# the same samples with COMM first, and one cut before that late COMM is
+# refused, not libsndfile's "Channel count is zero.".
+"$PY" - "$MG_SRC/tests/tools" <<'PYEOF'
+import struct, sys
+sys.path.insert(0, sys.argv[1])
+import sndfile_write as sw
+x = sw.pulses(8000, 2)
+out = open("cut2-expect.txt", "w")
+names = []
+def line(name, what):
+    out.write("musicgen score-audio: cut-%s: truncated %s\n" % (name, what))
+for name, kind, fmt in (("n.nist", "NIST", 0x070002), ("u.nist", "NIST", 0x070010),
+                        ("m.mat4", "MAT4", 0x0C0002), ("m.mat5", "MAT5", 0x0D0006),
+                        ("i.aifc", "AIFF", 0x020012), ("g.aifc", "AIFF", 0x020020),
+                        ("d.aifc", "AIFF", 0x020041), ("g.au", "AU", 0x030030),
+                        ("i.wav", "WAV", 0x010012), ("g.wav", "WAV", 0x010020),
+                        ("s.svx", "SVX", 0x060002), ("v.voc", "VOC", 0x080002),
+                        ("a.avr", "AVR", 0x120002), ("w.wve", "WVE", 0x190011),
+                        ("p.mpc2k", "MPC2000", 0x210002), ("m.w64", "Wave64", 0x0B0013),
+                        ("s.sds", "SDS", 0x110002), ("i.ircam", "IRCAM", 0x0A0006),
+                        ("p.paf", "PAF", 0x050002), ("p.pvf", "PVF", 0x0E0004)):
+    sw.write(name, fmt, 8000, x)
+    b = open(name, "rb").read()
+    names.append(name)
+    cut = len(b) // 3
+    if kind in ("IRCAM", "PAF", "PVF"):     # one byte into a frame
+        off = {"IRCAM": 1024, "PAF": 2048, "PVF": b.find(b"\n", 5) + 1}[kind]
+        fb = {"IRCAM": 4, "PAF": 2, "PVF": 4}[kind]
+        cut = off + (cut - off) // fb * fb + 1
+    open("cut-" + name, "wb").write(b[:cut])
+    if kind == "Wave64":        # the data chunk's size, from its GUID header
+        d = b.index(b"data")
+        size = struct.unpack("<Q", b[d + 16:d + 24])[0] - 24
+        line(name, "%s: its header says %d bytes of audio, the file holds %d"
+             % (kind, size, cut - d - 24))
+    elif kind == "SDS":         # a 21-byte header
+        line(name, "%s: its header says %d bytes of audio, the file holds %d"
+             % (kind, len(b) - 21, cut - 21))
+    elif kind in ("IRCAM", "PAF", "PVF"):
+        line(name, "%s: it ends inside a frame, after %d whole frames and %d "
+             "of the next one's %d bytes" % (kind, (cut - off) // fb,
+                                            (cut - off) % fb, fb))
+    else:
+        line(name, "%s: its header says %d frames, the file holds %d"
+             % (kind, sw.frames(name), sw.frames("cut-" + name)))
+open("cut2-names.txt", "w").write(" ".join(names))
+# COMM after SSND, whole and cut before the COMM
+b = open("t.aiff", "rb").read()
+off, ch = 12, {}
+while off + 8 <= len(b):
+    size = struct.unpack(">I", b[off + 4:off + 8])[0]
+    ch[b[off:off + 4]] = b[off:off + 8 + size + (size & 1)]
+    off += 8 + size + (size & 1)
+body = b"AIFF" + ch[b"SSND"] + ch[b"COMM"]
+late = b"FORM" + struct.pack(">I", len(body)) + body
+open("late.aiff", "wb").write(late)
+open("cut-late.aiff", "wb").write(late[:len(late) // 2])
+out.write("musicgen score-audio: cut-late.aiff: truncated AIFF: its header says "
+          "%d bytes of audio, the file holds %d\n" % (len(ch[b"SSND"]) - 16,
+                                                     len(late) // 2 - 28))
+PYEOF
+"$MG_BIN" score-audio $(sed 's/\([^ ]*\)/cut-\1/g' cut2-names.txt) cut-late.aiff \
+    >o.txt 2>e.txt
+[ $? -eq 1 ] && [ ! -s o.txt ] || die "cut files of other formats: exit 0 or scored: $(cat o.txt)"
+cmp -s e.txt cut2-expect.txt || { diff e.txt cut2-expect.txt; die "cut files of other formats"; }
+"$MG_BIN" score-audio $(cat cut2-names.txt) >o.txt 2>e.txt ||
+    die "whole files of other formats: $(cat e.txt)"
+[ "$(grep -c '^0\.[0-9]*  ' o.txt)" -eq 20 ] || die "whole files of other formats: $(cat o.txt)"
+"$MG_BIN" score-audio t.aiff late.aiff >o.txt 2>e.txt || die "an AIFF with COMM last: $(cat e.txt)"
+[ "$(cut -c1-6 o.txt | sort -u | wc -l)" -eq 1 ] || die "an AIFF with COMM last scores otherwise: $(cat o.txt)"
 "$MG_BIN" score-audio --json k8k.wav k768k.wav stream.wav >k1.txt 2>e.txt ||
     die "score-audio at 8 and 768 kHz: $(cat e.txt)"
 "$PY" - k1.txt <<'PYEOF' || die "8 and 768 kHz scores"

@@ -2,8 +2,9 @@
 # AUROCs that an independent computation (Python, from the scores in the
 # JSON) reproduces, a bootstrap CI around each, the same bytes on a re-run
 # and with another number of processes; the criterion decides the exit
-# status (a dataset whose mixes were replaced by silence fails it);
-# reliability det/rinv/seed run on small sizes and pass.
+# status (a dataset whose mixes were replaced by silence fails it, one
+# with a mix cut short is refused); reliability det/rinv/seed run on small
+# sizes and pass.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
 short="intro=1,verse=1,chorus=1,bridge=1,outro=1"
@@ -61,6 +62,21 @@ grep -q "FAILED" s.txt || die "failure not reported"
 grep -q "only 4 samples" e.txt || { cat e.txt; die "message for too few samples"; }
 "$MG_BIN" eval validity --dataset ds --n-samples 2 --mode good > g.txt || die "mode good failed"
 grep -q "^good: n 2, mean" g.txt || die "mode good output"
+# a mix cut short is refused in one line, as score-audio refuses it (the
+# dataset's mixes were read without score-audio's checks: a cut mix was
+# scored as a short song, a float mix of NaNs scored)
+cp -R ds cut
+"$PY" - cut/000001/mix.wav <<'PYEOF'
+import sys, wave
+w = wave.open(sys.argv[1]); n = w.getnframes(); w.close()
+b = open(sys.argv[1], "rb").read()
+open(sys.argv[1], "wb").write(b[:44 + 2 * 2 * 1000])
+open("cut-expect.txt", "w").write("musicgen eval reliability: %s: truncated WAV: "
+    "its header says %d frames, the file holds 1000\n" % (sys.argv[1], n))
+PYEOF
+"$MG_BIN" eval reliability --type det --dataset cut --n-samples 2 --calls 2 --jobs 1 \
+    >o.txt 2>e.txt && die "det on a dataset with a cut mix passed: $(cat o.txt)"
+cmp -s e.txt cut-expect.txt || die "a cut mix: $(cat e.txt) (not $(cat cut-expect.txt))"
 
 # reliability
 "$MG_BIN" eval reliability --type det --dataset ds --n-samples 2 --calls 3 \
