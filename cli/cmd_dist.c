@@ -543,6 +543,13 @@ mg_cmd_worker(int argc, char **argv)
                     "each job asks and makes its own engine", err);
         }
     }
+    /* Fault-injection hook for the test suite: the jobs start once the
+     * file it names exists (a coordinator restarted with a larger
+     * --count between our question and the jobs' HELLO). Never set in
+     * use. */
+    const char *after = getenv("MUSICGEN_FAULT_JOBS_AFTER");
+    while (after && access(after, F_OK) && !mg_stop_flag)
+        usleep(20000);
     mg_procs p;
     int spawned = mg_procs_spawn(&p, j.jobs, worker_child, &j);
     /* The parent's copy is freed only when the children are gone: freed

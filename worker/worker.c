@@ -377,6 +377,28 @@ send_join(worker *w, const mg_fingerprint *fp, char *err, size_t errlen)
     return 0;
 }
 
+/* Is the engine made before the fork (for the run our parent asked the
+ * coordinator for) one for run m? The same run config, but for the
+ * count: a coordinator restarted with a larger --count between the
+ * parent's question and our HELLO serves the same run grown at its end,
+ * and the count decides no byte of a sample (the engine never reads it;
+ * a running job works on into the grown run with its engine). Compared
+ * whole, such a job gave up the shared engine and made its own: its
+ * fonts loaded again, its memory private. */
+static bool
+pre_serves(const worker *w, const mg_msg *m)
+{
+    static const char *const count[] = {"count", NULL};
+    char d[64];
+    if (!w->eng->pre)
+        return false;
+    char *mine = mg_config_run_json(&w->o->cfg);
+    bool same = mine && mg_config_json_diff(mine, m->run_json, "%s", count,
+                                            d, sizeof d) == 0;
+    free(mine);
+    return same;
+}
+
 /* RUN: adopt the run config, check our fingerprint, JOIN. Returns 0,
  * MG_WORKER_REFUSED or -1. */
 static int
@@ -425,15 +447,11 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
     /* the engine made before the fork for this very run has it already
      * (of the data it loaded): no second pass over the genre files at
      * every job's start */
-    char *pre_json = !w->thread_on && w->eng->pre
-                         ? mg_config_run_json(&w->o->cfg) : NULL;
-    if (pre_json && !strcmp(pre_json, m->run_json))
+    bool pre = !w->thread_on && pre_serves(w, m);
+    if (pre)
         fp = *mg_engine_fingerprint(w->eng->pre);
-    else if (run_fingerprint(&c, &fp, err, errlen)) {
-        free(pre_json);
+    else if (run_fingerprint(&c, &fp, err, errlen))
         return -1;
-    }
-    free(pre_json);
     if (send_join(w, &fp, err, errlen))
         return -1;
     if (mg_fingerprint_compare(&m->fp, &fp, why, sizeof why)) {
@@ -450,12 +468,18 @@ on_run(worker *w, const mg_msg *m, char *err, size_t errlen)
     w->eng->durable = m->durable != 0;
     pthread_mutex_unlock(&w->eng->mu);
     if (!w->thread_on) {
-        /* the engine made before the fork serves only the very run it
-         * was made for */
-        char *mine = w->eng->pre ? mg_config_run_json(&w->o->cfg) : NULL;
-        if (w->eng->pre && (!mine || strcmp(mine, m->run_json)))
+        /* the engine made before the fork serves only the run it was
+         * made for (grown or not); a job that makes its own pays its
+         * start and its memory again: said */
+        if (w->eng->pre && !pre && !w->o->quiet)
+            mg_dlog(WHO, "%s: the run is not the one the engine made "
+                    "before the fork was made for: this job makes its own",
+                    w->o->identity);
+        else if (pre && w->o->cfg.verbose > 0)
+            mg_dlog(WHO, "%s: works with the engine made before the fork",
+                    w->o->identity);
+        if (!pre)
             w->eng->pre = NULL;  /* borrowed: the caller's to free */
-        free(mine);
         w->run_cfg = c;
         if (w->writer_fd < 0)
             w->writer_fd = mg_runlock_writer(c.out_dir);

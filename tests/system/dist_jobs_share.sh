@@ -6,8 +6,10 @@
 # font's sample data is shared: mapped from its side file in the SF2 cache
 # (page-cache pages, the default; the coordinated run), or, with
 # MUSICGEN_FONT_MAP=0 (the static run), the parent's pages shared
-# copy-on-write (the jobs share at least the font's size). Both runs
-# complete with the same bytes as embedded `generate`.
+# copy-on-write (the jobs share at least the font's size). A run grown
+# between the worker's question and its jobs' start is still served by
+# the shared engine. The runs complete (the first two with the same bytes
+# as embedded `generate`).
 . "$MG_SRC/tests/tools/dist_lib.sh"
 set -u
 FONT=/usr/share/sounds/sf2/FluidR3_GM.sf2
@@ -52,6 +54,36 @@ private_ok $W map
 wait_exit $CPID 180 || die "coordinator did not finish ($(tail -1 coord.log))"
 wait_exit $W 30 || die "worker did not exit 0 ($(tail -2 w.log))"
 check_run ds 9 $N || die "coordinated run check"
+
+# a coordinator restarted with a larger --count between the worker's
+# question for the run and its jobs' HELLO (MUSICGEN_FAULT_JOBS_AFTER
+# holds the jobs until the file go exists) serves the same run grown at
+# its end: the jobs work with the engine made before the fork (each made
+# its own: its start again and about 40 MB more private memory a job;
+# the same in every output mode, MIDI alone here, for speed)
+G="--chunk 1 --heartbeat-ms 200 --shard-width 0 --output-mode midi-only"
+# shellcheck disable=SC2086
+start_coord coordg.log --seed 9 --count 2 --out dg --ledger ledg.sqlite \
+    --bind 'tcp://127.0.0.1:*' $G
+MUSICGEN_FAULT_SAMPLE_DELAY_MS=0 MUSICGEN_FAULT_JOBS_AFTER=go "$MG_BIN" \
+    worker --connect "$EP" --out dg --jobs 2 -v 2>wg.log &
+W=$!
+wait_for 60 grep -q "left: asked for the run only" coordg.log ||
+    die "the worker did not ask for the run ($(tail -2 wg.log))"
+kill -TERM $CPID
+wait_exit $CPID 30
+[ $? -eq 3 ] || die "coordinator on SIGTERM ($(tail -1 coordg.log))"
+# shellcheck disable=SC2086
+start_coord coordg2.log --seed 9 --count $N --out dg --ledger ledg.sqlite \
+    --bind "$EP" $G
+grep -q "growing the run" coordg2.log || die "the restart did not grow the run"
+touch go
+wait_exit $CPID 180 || die "grown coordinator did not finish ($(tail -1 coordg2.log))"
+wait_exit $W 30 || die "worker of the grown run did not exit 0 ($(tail -2 wg.log))"
+[ "$(grep -c "works with the engine made before the fork" wg.log)" -eq 2 ] ||
+    die "a job of the grown run did not use the shared engine: $(grep -e 'own' -e 'engine' wg.log)"
+grep -q "makes its own" wg.log && die "a job made its own engine: $(cat wg.log)"
+check_run dg 9 $N || die "grown run check"
 
 MUSICGEN_FONT_MAP=0 "$MG_BIN" worker --static --array-index 0 --array-size 1 --seed 9 --count $N \
     --out st --shard-width 0 --jobs 2 2>st.log &
