@@ -94,6 +94,34 @@ mark_index(uint64_t index, void *ud)
     return 0;
 }
 
+/* Was lease id, of an earlier session, granted to p over [first, first
+ * + n)? The ledger says (it keeps every lease granted). When not, said,
+ * and the id noted on p: its rows on it are refused but not counted as
+ * invalid (a lease granted just before a crash, in the batch it lost, is
+ * an honest worker's). */
+static bool
+granted(mg_coord *c, peer *p, uint64_t id, uint64_t first, uint64_t n)
+{
+    char holder[64] = "", err[300];
+    uint64_t f = 0;
+    uint32_t k = 0;
+    int rc = mg_ledger_get_lease(c->ledger, id, &f, &k, holder,
+                                 sizeof holder, err, sizeof err);
+    if (rc < 0)
+        mg_dlog(WHO, "%s", err);
+    if (rc == 1 && !strcmp(holder, p->identity) && first >= f &&
+        first - f + n <= k)
+        return true;
+    if (p->nunadopted < (int)(sizeof p->unadopted / sizeof *p->unadopted))
+        p->unadopted[p->nunadopted++] = id;
+    mg_dlog(WHO, "did not adopt lease %" PRIu64 " of %s (%" PRIu64
+            " samples from %" PRIu64 "): %s", id, p->identity, n, first,
+            rc != 1 ? "the ledger has no such lease"
+            : strcmp(holder, p->identity) ? "it was granted to another "
+            "worker" : "it was granted over other samples");
+    return false;
+}
+
 static void
 on_join(mg_coord *c, peer *p, const mg_msg *in)
 {
@@ -122,8 +150,11 @@ on_join(mg_coord *c, peer *p, const mg_msg *in)
      * first, n). Ours that it does not list go back to the queue (a
      * restarted process reusing a name, work abandoned); ours it lists
      * stay its own; ids of an earlier session of ours (we restarted
-     * while it worked) are adopted as declared, so its rows are
-     * accepted and nothing is done twice. */
+     * while it worked) are adopted when the ledger has them as granted
+     * to this identity over that range, so its rows are accepted and
+     * nothing is done twice. Adopted as declared, any lease a worker
+     * listed was its own: it could report rows for indices it was never
+     * given (and the manifest listed samples it never made). */
     int64_t now = mg_mono_ms();
     uint32_t nl = in->nacks / 3;
     int released = 0;
@@ -147,6 +178,8 @@ on_join(mg_coord *c, peer *p, const mg_msg *in)
         if (id >= c->lease_base || coord_lease_find(c, id) || n < 1 ||
             n > MG_PROTO_MAX_CHUNK || first < start || first >= end ||
             n > end - first)
+            continue;
+        if (!granted(c, p, id, first, n))
             continue;
         lease *l = coord_lease_new(c, id, first, (uint32_t)n, p->identity);
         if (!l)
@@ -296,6 +329,9 @@ on_row(mg_coord *c, peer *p, const mg_msg *in, char *err, size_t errlen)
     if (coord_check_row(c, p, in, &l, why, sizeof why)) {
         c->st.rows_rejected++;
         mg_stats_row_rejected(c->stats);
+        for (int i = 0; i < p->nunadopted; i++)
+            if (p->unadopted[i] == in->lease)
+                return 0;   /* said once, at its JOIN */
         p->bad_rows++;
         if (c->st.rows_rejected <= 50 || c->st.rows_rejected % 1000 == 0)
             mg_dlog(WHO, "rejected a row from %s (%" PRIu64 " so far): %s",

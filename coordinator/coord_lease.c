@@ -326,6 +326,16 @@ coord_lease_new(mg_coord *c, uint64_t id, uint64_t first, uint32_t n,
     if (ours && !q)
         return NULL;
     c->seqpos = q;
+    /* a lease of ours goes to the ledger (in the batch): after a restart
+     * a worker is given back only the leases it was granted. One the
+     * ledger cannot take is not granted. */
+    char err[300];
+    if (ours && (coord_tx_open(c, err, sizeof err) ||
+                 mg_ledger_put_lease(c->ledger, id, first, n, holder, err,
+                                     sizeof err))) {
+        mg_dlog(WHO, "lease not granted: %s", err);
+        return NULL;
+    }
     uint8_t *bits = calloc((n + 7) / 8, 1);
     if (!bits)
         return NULL;

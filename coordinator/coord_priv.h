@@ -64,6 +64,11 @@ typedef struct {
     int64_t last_row_at;        /* when its last valid row came */
     bool held;                  /* its READY waits for the sample in hand
                                    (the tail of a run, coord_lease.c) */
+    /* leases of an earlier session its JOIN listed that the ledger has
+     * not as its own (granted just before a crash, the batch that held
+     * them lost): its rows on them are refused, not held against it */
+    uint64_t unadopted[16];
+    int nunadopted;
 } peer;
 
 /* CURVE: the key a worker identity first said HELLO with (the z85 text

@@ -52,11 +52,15 @@ static const char *const migrations[] = {
      * across restarts of the coordinator */
     "CREATE TABLE curve_keys (identity TEXT PRIMARY KEY,"
     " key TEXT NOT NULL);",
+    /* 3 -> 4: every lease granted, so that a restarted coordinator
+     * adopts only the leases a worker was given */
+    "CREATE TABLE leases (id INTEGER PRIMARY KEY, first INTEGER NOT NULL,"
+    " n INTEGER NOT NULL, holder TEXT NOT NULL);",
 };
 
 enum {
     S_PUT_ROW, S_FINISH, S_SET_META, S_GET_META, S_BEGIN, S_COMMIT,
-    S_FORGET, S_REOPEN, S_PUT_KEY, NSTMT
+    S_FORGET, S_REOPEN, S_PUT_KEY, S_PUT_LEASE, S_GET_LEASE, NSTMT
 };
 
 static const char *const stmt_sql[NSTMT] = {
@@ -75,6 +79,9 @@ static const char *const stmt_sql[NSTMT] = {
                  " WHERE state = 2 AND first <= ?1 AND ?1 < first + n",
     [S_PUT_KEY] = "INSERT OR REPLACE INTO curve_keys (identity, key)"
                   " VALUES (?, ?)",
+    [S_PUT_LEASE] = "INSERT OR IGNORE INTO leases (id, first, n, holder)"
+                    " VALUES (?, ?, ?, ?)",
+    [S_GET_LEASE] = "SELECT first, n, holder FROM leases WHERE id = ?",
 };
 
 struct mg_ledger {
@@ -770,6 +777,38 @@ mg_ledger_put_key(mg_ledger *l, const char *identity, const char *key,
     sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
     return step_done(l, s, "binding a CURVE key", err, errlen);
+}
+
+int
+mg_ledger_put_lease(mg_ledger *l, uint64_t id, uint64_t first, uint32_t n,
+                    const char *holder, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = l->st[S_PUT_LEASE];
+    sqlite3_bind_int64(s, 1, (int64_t)id);
+    sqlite3_bind_int64(s, 2, (int64_t)first);
+    sqlite3_bind_int64(s, 3, n);
+    sqlite3_bind_text(s, 4, holder, -1, SQLITE_STATIC);
+    return step_done(l, s, "recording a lease", err, errlen);
+}
+
+int
+mg_ledger_get_lease(mg_ledger *l, uint64_t id, uint64_t *first, uint32_t *n,
+                    char *holder, size_t holder_len, char *err,
+                    size_t errlen)
+{
+    sqlite3_stmt *s = l->st[S_GET_LEASE];
+    sqlite3_bind_int64(s, 1, (int64_t)id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *first = (uint64_t)sqlite3_column_int64(s, 0);
+        *n = (uint32_t)sqlite3_column_int64(s, 1);
+        copy_text(holder, holder_len, s, 2);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return fail(err, errlen, "reading a lease", l->db);
+    return rc == SQLITE_ROW;
 }
 
 int

@@ -9,7 +9,9 @@
  * stay, unused),
  * samples (one row per index: the manifest row), meta
  * (progress snapshot for `musicgen status`), curve_keys (with CURVE, the
- * key each worker identity is bound to: a restart keeps the bindings). The schema is versioned by
+ * key each worker identity is bound to: a restart keeps the bindings),
+ * leases (every lease granted: id, range, holder; a restarted
+ * coordinator adopts only those a worker was given). The schema is versioned by
  * PRAGMA user_version and moved forward by explicit migrations; a ledger
  * from a newer musicgen is refused.
  *
@@ -27,7 +29,7 @@
 
 #include "engine.h"
 
-#define MG_LEDGER_SCHEMA 3
+#define MG_LEDGER_SCHEMA 4
 
 typedef enum {
     MG_CHUNK_PENDING = 0, MG_CHUNK_LEASED = 1, MG_CHUNK_DONE = 2
@@ -125,6 +127,15 @@ int mg_ledger_foreach_row(mg_ledger *l, mg_ledger_row_cb cb, void *ud,
  * or -1. In the open batch if there is one, else committed at once. */
 int mg_ledger_put_key(mg_ledger *l, const char *identity, const char *key,
                       char *err, size_t errlen);
+/* Record lease id [first, first + n) granted to holder (in the open
+ * batch). 0 or -1. */
+int mg_ledger_put_lease(mg_ledger *l, uint64_t id, uint64_t first,
+                        uint32_t n, const char *holder, char *err,
+                        size_t errlen);
+/* Lease id as recorded: 1 (*first, *n, holder filled), 0 none, -1. */
+int mg_ledger_get_lease(mg_ledger *l, uint64_t id, uint64_t *first,
+                        uint32_t *n, char *holder, size_t holder_len,
+                        char *err, size_t errlen);
 /* Every identity's key, by identity; cb returns non-zero to stop. */
 typedef int (*mg_ledger_key_cb)(const char *identity, const char *key,
                                 void *ud);

@@ -3,7 +3,8 @@
 # its lease or the run, leases never granted to it, score 1e300, negative
 # and huge durations, attempt 0 and 1,000,000, a wrong split, error text
 # where none belongs): every one is refused (never acknowledged), as is
-# a row for a lease of the identity a routing id had before, the
+# a row for a lease of the identity a routing id had before, and one on a
+# lease never granted that a JOIN listed as its own, the
 # peer is dropped and its identity refused, and the run, finished by an
 # honest worker, ends with the manifest of an honest run: every column
 # byte for byte except wrote_at (the wall clock of the commit), which is
@@ -23,6 +24,13 @@ grep -q "refused 16 forged rows" forger.txt || die "forger was not dropped at 16
 "$PEER" "$EP" rehello >rehello.txt 2>&1 || die "rehello: $(tail -1 rehello.txt)"
 grep "rejected a row from second" coord.log | grep -q "is not this worker's" ||
     die "second's row for first's lease: $(grep -i second coord.log)"
+# a JOIN listing a lease never granted, as a worker back from a restart
+# of the coordinator lists its leases, is not adopted: the true row for
+# its index is not acknowledged (any lease listed was adopted, and the
+# manifest listed a sample the peer never made)
+"$PEER" "$EP" claim >claim.txt 2>&1 || die "claim: $(tail -1 claim.txt)"
+grep -q "did not adopt lease 1 of claimer (1 samples from 0): the ledger has no such lease" \
+    coord.log || die "the claimed lease: $(grep -i claimer coord.log)"
 "$MG_BIN" worker --connect "$EP" --out ds 2>w.log || die "honest worker failed ($(tail -2 w.log))"
 wait_exit $CPID 60 || die "coordinator did not finish ($(tail -1 coord.log))"
 n=$(grep -c "rejected a row from forger" coord.log)

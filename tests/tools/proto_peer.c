@@ -12,6 +12,13 @@
  *                                 is second's now, so the row must not be
  *                                 acknowledged (had the coordinator kept
  *                                 first's peer for it, it was)
+ *   proto_peer ENDPOINT claim     JOIN as "claimer" listing a lease it
+ *                                 was never granted (id 1, the run's
+ *                                 first index), as a worker back from a
+ *                                 restart of the coordinator lists its
+ *                                 leases, then a true row for that index:
+ *                                 it must not be acknowledged (the
+ *                                 coordinator adopted any lease listed)
  *   proto_peer ENDPOINT oldjoin   JOIN with the run's fingerprint but
  *                                 engine version 0.0.1: expects a REFUSE
  *                                 naming the run's version; prints it
@@ -127,12 +134,64 @@ rehello(void *s)
     return 0;
 }
 
+static int
+claim(void *s)
+{
+    mg_msg m, *join = calloc(1, sizeof *join), row;
+    mg_config cfg;
+    char why[256];
+    if (!join)
+        return 1;
+    tpeer_hello(s, "claimer");
+    if (tpeer_recv(s, &m, 10000) || m.type != MG_MSG_RUN) {
+        printf("no RUN after HELLO\n");
+        return 1;
+    }
+    mg_config_defaults(&cfg);
+    if (mg_config_apply_run_json(&cfg, m.run_json, why, sizeof why)) {
+        printf("run config: %s\n", why);
+        return 1;
+    }
+    int64_t gseed = m.global_seed;
+    uint64_t first = m.start;
+    mg_msg_init(join, MG_MSG_JOIN);
+    join->fp = m.fp;
+    mg_msg_clear(&m);
+    join->acks[0] = 1;          /* (id, first, n): never granted */
+    join->acks[1] = first;
+    join->acks[2] = 1;
+    join->nacks = 3;
+    tpeer_send(s, join);
+    free(join);
+    uint64_t seed = mg_sample_seed(gseed, first);
+    mg_msg_init(&row, MG_MSG_ROW);
+    row.lease = 1;
+    row.index = first;
+    row.seed = seed;
+    row.split = (uint8_t)mg_split_of(seed, cfg.split);
+    row.status = MG_ROW_OK;
+    row.attempt = 1;
+    row.score = 0.5;
+    row.duration = 30.0;
+    tpeer_send(s, &row);
+    while (tpeer_recv(s, &m, 1500) == 0) {
+        if (m.type == MG_MSG_ACK) {
+            printf("a row for index %llu on lease 1, never granted, was "
+                   "acknowledged\n", (unsigned long long)first);
+            return 1;
+        }
+        mg_msg_clear(&m);
+    }
+    printf("the row on a lease never granted was not acknowledged\n");
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
     if (argc != 3) {
         fprintf(stderr, "usage: proto_peer ENDPOINT "
-                "version|garbage|rehello|oldjoin\n");
+                "version|garbage|rehello|claim|oldjoin\n");
         return 2;
     }
     void *ctx = zmq_ctx_new();
@@ -149,6 +208,8 @@ main(int argc, char **argv)
         return 1;
     if (!strcmp(argv[2], "rehello")) {
         rc = rehello(s);
+    } else if (!strcmp(argv[2], "claim")) {
+        rc = claim(s);
     } else if (!strcmp(argv[2], "oldjoin")) {
         rc = oldjoin(s);
     } else if (!strcmp(argv[2], "version")) {

@@ -2,7 +2,8 @@
  * test_ledger — the SQLite ledger on a real file: create and resume a
  * run, refuse different parameters naming them, one row per index
  * whatever is re-sent, batched commits survive a reopen, a version-1
- * ledger is migrated (and takes CURVE key bindings, kept when reopened), a ledger from the future refused, the manifest is
+ * ledger is migrated (and takes CURVE key bindings, kept when reopened,
+ * and leases), a ledger from the future refused, the manifest is
  * written in index order, a run grows at its end; a file that is no
  * ledger (text, an empty file, another program's database, a FIFO, a
  * directory) is named as such and never written.
@@ -291,6 +292,19 @@ test_migrates_v1_refuses_future(void **state)
     assert_int_equal(mg_ledger_foreach_key(l, key_line, keys, err,
                                            sizeof err), 0);
     assert_string_equal(keys, "w.0=key-two;w.1=key-three;");
+    /* and v4's: a lease granted is found by id, an unknown one is not */
+    assert_int_equal(mg_ledger_put_lease(l, 77, 2, 2, "w.1", err,
+                                         sizeof err), 0);
+    uint64_t lf = 0;
+    uint32_t ln = 0;
+    char holder[64] = "";
+    assert_int_equal(mg_ledger_get_lease(l, 77, &lf, &ln, holder,
+                                         sizeof holder, err, sizeof err), 1);
+    assert_int_equal(lf, 2);
+    assert_int_equal(ln, 2);
+    assert_string_equal(holder, "w.1");
+    assert_int_equal(mg_ledger_get_lease(l, 78, &lf, &ln, holder,
+                                         sizeof holder, err, sizeof err), 0);
     mg_ledger_close(&l);
 
     path_of(p, sizeof p, "future.sqlite");
