@@ -100,7 +100,8 @@ mg_cmd_clean(int argc, char **argv)
     if (root) {
         /* ROOT as the other dataset commands take it, or --out, not both */
         for (int i = 1; i < argc; i++)
-            if (!strcmp(argv[i], "--out") || !strcmp(argv[i], "-o") ||
+            /* -o ROOT or -oROOT */
+            if (!strcmp(argv[i], "--out") || !strncmp(argv[i], "-o", 2) ||
                 !strncmp(argv[i], "--out=", 6)) {
                 fprintf(stderr, "musicgen clean: ROOT or --out, not both\n");
                 free(rest);

@@ -109,7 +109,7 @@ static int
 no_workers(const char *cmd, int argc, char **argv, const char *instead)
 {
     for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-        if (!strcmp(argv[i], "--workers") || !strcmp(argv[i], "-w") ||
+        if (!strcmp(argv[i], "--workers") || !strncmp(argv[i], "-w", 2) ||
             !strncmp(argv[i], "--workers=", 10)) {
             fprintf(stderr, "musicgen %s: --workers is generate's (the "
                     "processes it forks); %s\n", cmd, instead);

@@ -177,8 +177,8 @@ print_validity(FILE *o, const json_t *j)
            json_number_value(json_object_get(j, "elapsed_seconds")));
 }
 
-int
-mg_cmd_eval(int argc, char **argv)
+static int
+eval_cmd(int argc, char **argv)
 {
     mg_eval_opts o;
     mg_config c;
@@ -333,5 +333,20 @@ mg_cmd_eval(int argc, char **argv)
     json_t *p = json_object_get(j, "passed");
     if (p && !json_is_true(p)) rc = 1;
     json_decref(j);
+    return rc;
+}
+
+int
+mg_cmd_eval(int argc, char **argv)
+{
+    /* -j4 as well as -j 4 */
+    int n;
+    char **v = mg_dsargs_split_short(argc, argv, "onjsg", &n);
+    if (!v) {
+        fprintf(stderr, "musicgen eval: out of memory\n");
+        return 1;
+    }
+    int rc = eval_cmd(n, v);
+    free(v);
     return rc;
 }

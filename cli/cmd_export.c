@@ -138,6 +138,14 @@ mg_cmd_export(int argc, char **argv)
             "--min-score", "--shard-size", "--row-group", "-j", "--jobs",
             "--codec", "--columns", "-c", NULL};
         bool is_flag = false, takes = false;
+        /* -j4 as well as -j 4, as getopt takes a short option's value */
+        if (a[1] != '-' && a[2]) {
+            for (int k = 0; valued[k]; k++)
+                if (!strncmp(a, valued[k], 2) && !valued[k][2]) {
+                    name[2] = '\0';
+                    val = a + 2;
+                }
+        }
         for (int k = 0; flags[k]; k++) is_flag |= !strcmp(name, flags[k]);
         for (int k = 0; valued[k]; k++) takes |= !strcmp(name, valued[k]);
         /* an unknown option is named as such, before it can take the

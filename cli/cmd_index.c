@@ -221,14 +221,29 @@ index_cmd(mg_dsindex_kind kind, int argc, char **argv)
     return 0;
 }
 
+/* -j4 as well as -j 4 */
+static int
+index_split(mg_dsindex_kind kind, int argc, char **argv)
+{
+    int n;
+    char **v = mg_dsargs_split_short(argc, argv, "jdo", &n);
+    if (!v) {
+        fprintf(stderr, "musicgen %s: out of memory\n", argv[0]);
+        return 1;
+    }
+    int rc = index_cmd(kind, n, v);
+    free(v);
+    return rc;
+}
+
 int
 mg_cmd_index_midi(int argc, char **argv)
 {
-    return index_cmd(MG_DSINDEX_MIDI, argc, argv);
+    return index_split(MG_DSINDEX_MIDI, argc, argv);
 }
 
 int
 mg_cmd_index_audio(int argc, char **argv)
 {
-    return index_cmd(MG_DSINDEX_AUDIO, argc, argv);
+    return index_split(MG_DSINDEX_AUDIO, argc, argv);
 }

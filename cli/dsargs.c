@@ -68,6 +68,15 @@ mg_dsargs_next(mg_dsargs *a)
         }
         if (s[0] == '-' && !a->dashdash) {
             a->opt = s;
+            /* -j4 as well as -j 4, as getopt takes a short option's value */
+            if (s[1] && s[1] != '-' && s[2]) {
+                snprintf(a->sopt, sizeof a->sopt, "-%c", s[1]);
+                if (takes_value(a, a->sopt)) {
+                    a->opt = a->sopt;
+                    a->val = s + 2;
+                    return 1;
+                }
+            }
             if (takes_value(a, s)) {
                 if (a->i + 1 >= a->argc) {
                     fprintf(stderr, "musicgen %s: %s needs a value (try "
@@ -101,6 +110,41 @@ mg_dsargs_next(mg_dsargs *a)
         return -1;
     }
     return 0;
+}
+
+char **
+mg_dsargs_split_short(int argc, char **argv, const char *shorts,
+                      int *nargc)
+{
+    /* one block: the new argv, then the "-X" names it points to (argv's
+     * strings are not ours to cut) */
+    size_t slots = 2 * (size_t)argc + 1;
+    char **v = calloc(1, slots * sizeof *v + 3 * (size_t)argc);
+    if (!v)
+        return NULL;
+    char *names = (char *)(v + slots);
+    int n = 0;
+    bool opts = true;
+    for (int i = 0; i < argc; i++) {
+        char *s = argv[i];
+        if (!strcmp(s, "--"))
+            opts = false;
+        /* the value of a "-X" before it is no option ("-o -jx.json") */
+        bool value = i > 1 && argv[i - 1][0] == '-' && argv[i - 1][1] &&
+                     !argv[i - 1][2] && strchr(shorts, argv[i - 1][1]);
+        if (i && opts && !value && s[0] == '-' && s[1] && s[1] != '-' &&
+            s[2] && strchr(shorts, s[1])) {
+            char *name = names + 3 * i;
+            name[0] = '-';
+            name[1] = s[1];
+            v[n++] = name;
+            v[n++] = s + 2;
+            continue;
+        }
+        v[n++] = s;
+    }
+    *nargc = n;
+    return v;
 }
 
 int

@@ -32,6 +32,7 @@ typedef struct {
     const char *root;           /* ROOT, once seen */
     bool quiet;                 /* -q or --quiet (when has_quiet) */
     const char *opt, *val;      /* the option mg_dsargs_next returned */
+    char sopt[3];               /* opt of an attached value: "-j" of -j4 */
     int rc;                     /* exit status once it returns -1 */
     bool dashdash;              /* "--" seen: the rest is ROOT */
 } mg_dsargs;
@@ -54,6 +55,14 @@ int mg_dsargs_jobs(const char *cmd, const char *val, long *jobs);
  * instead of calling a known option unknown; else 0. */
 int mg_dsargs_no_value(const char *cmd, const char *opt, bool last,
                        const char *const *valued);
+
+/* For a parser that takes a short option's value only as the next
+ * argument: argv (argc entries) with each "-Xvalue" whose X is in shorts
+ * split into "-X" "value", as getopt takes it (-j4 is -j 4), up to "--";
+ * *nargc its length. NULL when out of memory; free() the array (its
+ * strings are argv's). */
+char **mg_dsargs_split_short(int argc, char **argv, const char *shorts,
+                             int *nargc);
 
 /* Whether ROOT looks like a dataset (for any command reading one): a
  * directory holding manifest.jsonl, .musicgen/ (a run's state) or a

@@ -97,12 +97,24 @@ main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-        !strcmp(argv[1], "help")) {
+    bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+                !strcmp(argv[1], "help");
+    bool version = !strcmp(argv[1], "--version") ||
+                   !strcmp(argv[1], "version");
+    /* they take nothing after them: "musicgen --version extra" was a
+     * slip passed over in silence */
+    if ((help || version) && argc > 2) {
+        fprintf(stderr, "musicgen: %s takes no arguments, got '%s'%s\n",
+                argv[1], argv[2],
+                help ? " (`musicgen <command> --help` describes a command)"
+                     : "");
+        return 2;
+    }
+    if (help) {
         usage(stdout);
         return stdout_done(NULL, 0);
     }
-    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+    if (version) {
         printf("musicgen %s\n", MG_ENGINE_VERSION);
         return stdout_done(NULL, 0);
     }

@@ -593,6 +593,10 @@ mg_config_load_file(mg_config *c, const char *path, char *err, size_t errlen)
     if (mg_rfile_read(path, MG_CONFIG_MAX_BYTES, &text, &len, msg, sizeof msg))
         return mg_errf(err, errlen, "config file %s", msg);
     int lineno = 0, rc = 0;
+    /* the line where each option was first given: a second one is a
+     * slip (two `count` lines, the last silently winning), refused
+     * naming both; but `genre`, a list that repeats to merge */
+    int first[NOPTIONS] = {0};
     layer_state ls = {0};
     char *p = text, *end = text + len;
     p += mg_rfile_bom(text, len); /* no part of the first option's name */
@@ -636,6 +640,15 @@ mg_config_load_file(mg_config *c, const char *path, char *err, size_t errlen)
                              path, lineno, key);
             break;
         }
+        const option *o = find_option(key);
+        int *at = o && strcmp(key, "genre") ? &first[o - options] : NULL;
+        if (at && *at) {
+            rc = mg_errf(err, errlen, "%s:%d: %s is given twice (first at "
+                         "line %d)", path, lineno, key, *at);
+            break;
+        }
+        if (at)
+            *at = lineno;
         if (layer_set(c, &ls, key, val, msg, sizeof msg)) {
             rc = mg_errf(err, errlen, "%s:%d: %s", path, lineno, msg);
             break;
@@ -743,9 +756,13 @@ mg_config_from_args(mg_config *c, int argc, char **argv,
             name[l] = 0;
             if (eq) val = eq + 1;
             o = find_option(name);
-        } else if (a[0] == '-' && a[1] && !a[2] && find_short(a[1])) {
+        } else if (a[0] == '-' && a[1] && find_short(a[1]) &&
+                   (!a[2] || !find_short(a[1])->flag)) {
+            /* -w 1 or -w1, as getopt takes them (a flag takes nothing
+             * attached: -vx is no -v) */
             o = find_short(a[1]);
             snprintf(name, sizeof name, "%s", o->name);
+            if (a[2]) val = a + 2;
         } else if (a[0] == '-' && a[1] && !isdigit((unsigned char)a[1])) {
             mg_errf(err, errlen, "unknown option '%s'", a);
             goto out;

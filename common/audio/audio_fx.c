@@ -107,7 +107,7 @@ int
 mg_fx_spec_load(mg_fx_spec *spec, const char *path, char *err,
                 size_t errlen)
 {
-    json_t *root = mg_rfile_json(path, 0, err, errlen);
+    json_t *root = mg_rfile_json(path, JSON_REJECT_DUPLICATES, err, errlen);
     int rc = -1;
 
     memset(spec, 0, sizeof *spec);

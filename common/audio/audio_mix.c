@@ -125,7 +125,8 @@ mix_keys(json_t *root, json_t *ls, json_t *ps, const char *path, char *err,
 int
 audio_mix_load(mix_spec *m, const char *path, char *err, size_t errlen)
 {
-    json_t *root = mg_rfile_json(path, 0, err, errlen), *ls, *ps;
+    json_t *root = mg_rfile_json(path, JSON_REJECT_DUPLICATES, err,
+                                 errlen), *ls, *ps;
     int rc = -1;
 
     if (!root) {

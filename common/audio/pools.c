@@ -198,7 +198,7 @@ read_registry(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/registry.json", sf_dir);
     if (stat(path, &st) != 0)
         return 0;
-    if (!(root = mg_rfile_json(path, 0, err, errlen)))
+    if (!(root = mg_rfile_json(path, JSON_REJECT_DUPLICATES, err, errlen)))
         return -1;
     arr = json_object_get(root, "fonts");
     if (!json_is_array(arr)) {
@@ -471,7 +471,8 @@ read_dropped(mg_pools *p, const char *sf_dir, char *err, size_t errlen)
             f->layers |= 1u << l;
             snprintf(side, sizeof side, "%s.json", f->file);
             if (stat(side, &st) == 0) {
-                json_t *s = mg_rfile_json(side, 0, err, errlen);
+                json_t *s = mg_rfile_json(side, JSON_REJECT_DUPLICATES, err,
+                                          errlen);
                 if (!s) {
                     rc = -1;
                     break;

@@ -155,6 +155,9 @@ parse_drums(ctx *c, FILE *f, pattern_list *pl)
 {
     char line[512], field[200];
     int lineno = 0, steps_given = 0;
+    /* the line of a pattern's parts, fill and steps: a second one (the
+     * last silently won) is refused naming both */
+    int at_parts = 0, at_fill = 0, at_steps = 0;
     mg_drum_pattern *p = NULL;
 
     field[0] = '\0';
@@ -184,7 +187,7 @@ parse_drums(ctx *c, FILE *f, pattern_list *pl)
             snprintf(p->name, sizeof p->name, "%s", nm);
             snprintf(field, sizeof field, "line %d: pattern %s", lineno,
                      p->name);
-            steps_given = 0;
+            steps_given = at_parts = at_fill = at_steps = 0;
             continue;
         }
         snprintf(field, sizeof field, "line %d", lineno);
@@ -197,6 +200,14 @@ parse_drums(ctx *c, FILE *f, pattern_list *pl)
         *eq = '\0';
         key = trim(s);
         val = trim(eq + 1);
+        int *at = !strcmp(key, "parts") ? &at_parts
+                  : !strcmp(key, "fill") ? &at_fill
+                  : !strcmp(key, "steps") ? &at_steps : NULL;
+        if (at && *at)
+            return genre_fail(c, field, "%s is given twice (first at line "
+                              "%d)", key, *at);
+        if (at)
+            *at = lineno;
         if (!strcmp(key, "parts")) {
             char *tok, *save;
             p->parts = 0;

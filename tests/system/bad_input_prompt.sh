@@ -29,6 +29,14 @@ expect_error "/dev/zero: is a character device" env MUSICGEN_CONFIG=/dev/zero "$
 expect_error "fifo: is a FIFO" "$MG_BIN" generate $G --out o1 --config fifo
 expect_error "is a directory" "$MG_BIN" generate $G --out o1 --config .
 [ ! -e o1 ] || die "a refused config created the output directory"
+# a key given twice in a config file (the last silently won)
+printf 'count = 3\n# more\n count=5\n' > twice.conf
+expect_error "^musicgen generate: twice.conf:3: count is given twice (first at line 1)$" \
+    "$MG_BIN" generate $G --out o1 --config twice.conf
+[ ! -e o1 ] || die "a config with a key twice created the output directory"
+# --version and --help take nothing after them
+expect_error "^musicgen: --version takes no arguments, got 'extra'$" "$MG_BIN" --version extra
+expect_error "^musicgen: help takes no arguments, got 'generate'" "$MG_BIN" help generate
 
 # soundfont registry naming a device file or a FIFO
 for dev in /dev/zero "$PWD/fifo"; do

@@ -60,7 +60,8 @@ PYEOF
 grep -q "FAILED" s.txt || die "failure not reported"
 "$MG_BIN" eval validity --dataset ds --n-samples 9 > /dev/null 2> e.txt && die "more samples than the dataset has"
 grep -q "only 4 samples" e.txt || { cat e.txt; die "message for too few samples"; }
-"$MG_BIN" eval validity --dataset ds --n-samples 2 --mode good > g.txt || die "mode good failed"
+# -n2 as well as -n 2 (getopt's attached value)
+"$MG_BIN" eval validity --dataset ds -n2 --mode good > g.txt || die "mode good failed"
 grep -q "^good: n 2, mean" g.txt || die "mode good output"
 # a mix cut short is refused in one line, as score-audio refuses it (the
 # dataset's mixes were read without score-audio's checks: a cut mix was

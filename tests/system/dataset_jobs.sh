@@ -40,7 +40,8 @@ PYEOF
 run() { # run NAME JOBS ARGS...: export, its summary line in NAME.err
     name=$1 jobs=$2
     shift 2
-    "$MG_BIN" export ds -o "$name" -j "$jobs" -r "$@" 2> "$name.err" \
+    # -j4 as well as -j 4 (getopt's attached value)
+    "$MG_BIN" export ds -o "$name" -j"$jobs" -r "$@" 2> "$name.err" \
         || { cat "$name.err"; die "export $name failed"; }
 }
 for fmt in jsonl csv parquet webdataset jams; do
@@ -76,7 +77,7 @@ for bad in 0 65 x -1; do
         || { cat err.txt; die "filter -j $bad: not one line naming --jobs"; }
 done
 # stats: the same counts at every J
-"$MG_BIN" stats ds --fmt json -j 1 > st1.json && "$MG_BIN" stats ds --fmt json -j 4 > st4.json \
+"$MG_BIN" stats ds --fmt json -j 1 > st1.json && "$MG_BIN" stats ds --fmt json -j4 > st4.json \
     || die "stats failed"
 cmp st1.json st4.json || die "stats differs with --jobs"
 "$PY" -c "
@@ -85,7 +86,7 @@ assert (s['samples'], s['half_written'], s['unreadable']) == (1138, 2, 1), s" \
     || die "stats: not 1138 samples, 2 half-written, 1 unreadable"
 # index-midi: the same records and counts at every J
 for j in 1 5; do
-    "$MG_BIN" index-midi --dataset ds --out idx$j.json --csv idx$j.csv -j "$j" \
+    "$MG_BIN" index-midi -dds -oidx$j.json --csv idx$j.csv -j"$j" \
         2> idx$j.err || { cat idx$j.err; die "index-midi -j $j failed"; }
 done
 cmp idx1.json idx5.json && cmp idx1.csv idx5.csv || die "index-midi differs with --jobs"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -34,6 +35,59 @@ conf_new(char *path, const char *text)
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
+}
+
+/* A key given twice in a config file: the last silently won (count = 3
+ * then count = 5 made 5 samples); refused naming the file, the line, the
+ * key and its first line. genre, a list, repeats to merge. */
+static void
+config_file_key_twice_is_refused(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mgcfgXXXXXX", err[512], want[600];
+    conf_new(path, "seed = 1\ncount = 3\n# again\ngenre = jazz\n"
+             "genre = latin\n  count=5\n");
+    mg_config c;
+    char *argv[] = {"generate", "--config", path};
+    assert_int_equal(parse(&c, err, 3, argv), -1);
+    snprintf(want, sizeof want, "%s:6: count is given twice (first at line "
+             "2)", path);
+    assert_string_equal(err, want);
+    /* a flag named alone and then with a value */
+    FILE *f = fopen(path, "w");
+    fputs("verbose\nquiet = no\nverbose = false\n", f);
+    fclose(f);
+    assert_int_equal(parse(&c, err, 3, argv), -1);
+    snprintf(want, sizeof want, "%s:3: verbose is given twice (first at "
+             "line 1)", path);
+    assert_string_equal(err, want);
+    unlink(path);
+}
+
+/* -w1 as well as -w 1 (getopt's attached value); a flag takes nothing
+ * attached */
+static void
+short_options_take_attached_values(void **state)
+{
+    (void)state;
+    char err[512];
+    mg_config c;
+    char *argv[] = {"generate", "-w1", "-n", "4", "-s-7", "-ods", "-gjazz",
+                    "-q"};
+    assert_int_equal(parse(&c, err, 8, argv), 0);
+    assert_int_equal(c.workers, 1);
+    assert_int_equal(c.count, 4);
+    assert_true(c.seed_set && c.global_seed == -7);
+    assert_string_equal(c.out_dir, "ds");
+    assert_int_equal(c.ngenres, 1);
+    assert_string_equal(c.genres[0], "jazz");
+    assert_int_equal(c.verbose, -1);
+    char *bad[] = {"generate", "-n0"};
+    assert_int_equal(parse(&c, err, 2, bad), -1);
+    assert_string_equal(err, "--count: must be a positive integer, got '0'");
+    char *flag[] = {"generate", "-qx"};
+    assert_int_equal(parse(&c, err, 2, flag), -1);
+    assert_string_equal(err, "unknown option '-qx'");
 }
 
 static void
@@ -366,6 +420,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_are_the_python_tools),
         cmocka_unit_test(precedence_file_env_cli),
+        cmocka_unit_test(config_file_key_twice_is_refused),
+        cmocka_unit_test(short_options_take_attached_values),
         cmocka_unit_test(flags_take_true_or_false_in_files_and_env),
         cmocka_unit_test(config_file_with_bom_and_crlf_reads),
         cmocka_unit_test(config_file_values_in_quotes),

@@ -352,6 +352,22 @@ test_malformed_specs(void **state)
     expect_error("e12", "{}",
                  "[pattern a]\nparts = sometimes\nkick = x...\n",
                  "g/drums_44.txt: line 2: pattern a: parts:", "sometimes");
+    /* a pattern's parts, fill or steps given twice: the last won */
+    expect_error("e12b", "{}",
+                 "[pattern a]\nparts = all\nsteps = 4\nkick = x...\n"
+                 "# again\nsteps = 8\n",
+                 "g/drums_44.txt: line 6: pattern a: steps is given twice "
+                 "(first at line 3)", NULL);
+    expect_error("e12c", "{}",
+                 "[pattern a]\nparts = all\nfill = no\nkick = x...\n"
+                 "[pattern b]\nfill = no\nparts = verse\nparts = all\n"
+                 "kick = x...\n",
+                 "g/drums_44.txt: line 8: pattern b: parts is given twice "
+                 "(first at line 7)", NULL);
+    /* a genre file's JSON with a key twice */
+    expect_error("e12d", "{\"tempo\": {\"min\": 90, \"max\": 100},\n"
+                 "\"tempo\": {\"min\": 60, \"max\": 70}}", drums44,
+                 "g/spec.json: line 2: duplicate object key", NULL);
     expect_error("e13",
                  "{\"layers\": {\"melody\": {\"programs\": "
                  "[{\"program\": 200}]}}}",

@@ -183,6 +183,14 @@ bad_selections_and_registries_are_named(void **state)
     assert_non_null(strstr(err, "gs"));
     assert_non_null(strstr(err, "drum kit"));
 
+    /* a key given twice (the last silently won: another licence) */
+    write_file(p, "{\"fonts\": [{\"name\": \"tim\", \"path\": \"" TIM "\",\n"
+                  "\"license\": \"MIT\", \"license_class\": \"permissive\",\n"
+                  "\"license_class\": \"copyleft\", \"layers\": [\"beat\"]}]}");
+    pl = mg_pools_load(d, NULL, true, err, sizeof err);
+    assert_null(pl);
+    assert_non_null(strstr(err, "registry.json:3: duplicate object key"));
+
     /* a bad licence class names the field */
     write_file(p, "{\"fonts\": [{\"path\": \"" TIM "\", \"license\": "
                   "\"GPL\", \"license_class\": \"free\", \"layers\": "
