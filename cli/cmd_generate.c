@@ -254,8 +254,10 @@ mg_cmd_generate(int argc, char **argv)
             printf("usage: musicgen generate --seed S [options]\n\n"
                    "Runs an embedded coordinator and one worker process per "
                    "core (--workers N);\nre-run the same command to resume "
-                   "(ledger: <out>/.musicgen/ledger.sqlite),\nor with a "
-                   "larger --count to grow the dataset.\n\n"
+                   "(ledger: <out>/.musicgen/ledger.sqlite),\nwith a "
+                   "larger --count to grow the dataset, or with a smaller "
+                   "one\nto shrink it while none of the samples dropped "
+                   "is finished.\n\n"
                    "  --http ADDR          a live status page and Prometheus "
                    "/metrics at ADDR\n"
                    "                       (HOST:PORT, e.g. 127.0.0.1:8081)"
@@ -561,6 +563,12 @@ mg_cmd_generate(int argc, char **argv)
                     PRIu64 " to %" PRIu64 " samples (indices %" PRIu64
                     "..%" PRIu64 ")\n", cfg.out_dir, p->grew_from, p->total,
                     p->run_start, p->run_start + p->total - 1);
+        else if (cfg.verbose >= 0 && p->shrank_from)
+            fprintf(stderr, "musicgen generate: the run in %s shrank from %"
+                    PRIu64 " to %" PRIu64 " samples (indices %" PRIu64
+                    "..%" PRIu64 "; none of those dropped was finished)\n",
+                    cfg.out_dir, p->shrank_from, p->total, p->run_start,
+                    p->run_start + p->total - 1);
         else if (cfg.verbose >= 0 && p->total &&
                  (p->run_start != (uint64_t)cfg.start ||
                   p->total != (uint64_t)cfg.count))

@@ -114,6 +114,7 @@ struct mg_coord {
     int lock_fd;
     int run_fd; /* the run root's lock (runlock.h) */
     uint64_t grew_from; /* the run's count before it grew (0: it did not) */
+    uint64_t shrank_from; /* before it shrank (0: it did not) */
     void *ctx, *sock;
     void *auth, *mon;           /* CURVE: zauth actor, handshake monitor */
     bool czmq_ctx;              /* ctx is czmq's: not ours to terminate */

@@ -437,15 +437,6 @@ import_from_disk(mg_coord *c, uint64_t ledger_rows, char *err, size_t errlen)
     return rc;
 }
 
-/* want (this session's parameters) differs from the ledger's run (have)
- * in its index range alone (seed, fingerprint and every other option the
- * same). As with the Python tool, where asking for more samples makes
- * the missing ones: the run grows at its end to cover want, or, when it
- * covers want already, is resumed whole (nothing is ever dropped). 1 when
- * so (c->o.cfg's range and c->run_json now the run's), 0 when something
- * else differs too (the caller refuses, naming it), -1 with err when the
- * range cannot be had (it starts before the run's, or leaves a gap after
- * it) or the ledger cannot be written. */
 /* 0 when the run of have can give want's range (resumed whole, or grown
  * at its end), else -1 with err saying why not and what can be had. */
 static int
@@ -493,6 +484,140 @@ range_error(const mg_coord *c, const mg_ledger_run *have,
     return 0;
 }
 
+/* The finished samples at index from or past it: the ledger's "ok" rows
+ * and the complete sample directories on disk (a sample in hand at a
+ * stop is finished after the coordinator's last commit: on disk, in no
+ * row yet), each counted once; rows and directories come in index
+ * order. */
+typedef struct {
+    uint64_t *disk;
+    size_t nd, j;
+    uint64_t n, first, last;
+} past_ctx;
+
+static void
+past_note(past_ctx *p, uint64_t i)
+{
+    if (!p->n || i < p->first)
+        p->first = i;
+    if (!p->n || i > p->last)
+        p->last = i;
+    p->n++;
+}
+
+static int
+past_row(uint64_t idx, void *ud)
+{
+    past_ctx *p = ud;
+    while (p->j < p->nd && p->disk[p->j] < idx)
+        past_note(p, p->disk[p->j++]);
+    if (p->j < p->nd && p->disk[p->j] == idx)
+        p->j++;
+    past_note(p, idx);
+    return 0;
+}
+
+static int
+finished_past(mg_coord *c, uint64_t from, past_ctx *p, char *err,
+              size_t errlen)
+{
+    char e2[300];
+    size_t cap = 0;
+    memset(p, 0, sizeof *p);
+    mg_dsread *r = mg_dsread_open(c->o.cfg.out_dir, 0, e2, sizeof e2);
+    mg_dsample ds;
+    while (r && mg_dsread_next(r, &ds, e2, sizeof e2) == 1) {
+        if (!ds.complete || ds.misplaced || ds.index == MG_DSREAD_NOINDEX ||
+            ds.index < from)
+            continue;
+        if (p->nd == cap) {
+            cap = cap ? 2 * cap : 256;
+            uint64_t *d = realloc(p->disk, cap * sizeof *d);
+            if (!d) {
+                free(p->disk);
+                mg_dsread_destroy(&r);
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            p->disk = d;
+        }
+        p->disk[p->nd++] = ds.index;
+    }
+    mg_dsread_destroy(&r);
+    int rc = mg_ledger_ok_indices(c->ledger, from, past_row, p, err, errlen);
+    while (p->j < p->nd)
+        past_note(p, p->disk[p->j++]);
+    free(p->disk);
+    p->disk = NULL;
+    return rc;
+}
+
+/* The run shrinks at its end to [s, b) (fewer samples asked for: a
+ * --count typed too large, then Ctrl-C): when none of the samples from b
+ * on is finished, those not made yet (and failed ones) leave the ledger
+ * and the manifest; else it is refused, naming them (the run is not cut
+ * under finished samples, nor resumed whole, which left a user no way
+ * back). 0, or -1 with err. */
+static int
+shrink(mg_coord *c, const mg_ledger_run *have, uint64_t a, uint64_t b,
+       char *err, size_t errlen)
+{
+    uint64_t s = have->start, e = have->start + have->count;
+    past_ctx p;
+    if (finished_past(c, b, &p, err, errlen))
+        return -1;
+    if (p.n) {
+        const char *other = c->o.other_run ? c->o.other_run
+                                           : "another ledger";
+        snprintf(err, errlen, "the ledger %s holds the run of samples %"
+                 PRIu64 "..%" PRIu64 ", and %" PRIu64 " sample%s at or past "
+                 "index %" PRIu64 " %s finished (the first: index %" PRIu64
+                 "): it shrinks only by samples not made yet; give --count %"
+                 PRIu64 " or more, or %s", c->o.ledger_path, s, e - 1, p.n,
+                 p.n == 1 ? "" : "s", b, p.n == 1 ? "is" : "are", p.first,
+                 p.last + 1 - a, other);
+        return -1;
+    }
+    c->o.cfg.count = (int64_t)(b - s);
+    char *nj = mg_config_run_json(&c->o.cfg);
+    if (!nj) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* the manifest first: cut short here, its rows come back from the
+     * ledger at the next write */
+    int rc = mg_ledger_manifest_drop(c->o.cfg.out_dir, b, e, err, errlen);
+    if (!rc)
+        rc = mg_ledger_shrink_run(c->ledger, b - s, nj, err, errlen);
+    if (rc) {
+        if (rc > 0)
+            snprintf(err, errlen, "the ledger %s: a sample past index %"
+                     PRIu64 " was finished meanwhile", c->o.ledger_path, b);
+        free(nj);
+        return -1;
+    }
+    free(c->run_json);
+    c->run_json = nj;
+    c->shrank_from = have->count;
+    if (!c->o.quiet)
+        mg_dlog(WHO, "shrinking the run: samples %" PRIu64 "..%" PRIu64
+                " -> %" PRIu64 "..%" PRIu64 " (samples %" PRIu64 "..%"
+                PRIu64 ", none finished, dropped)", s, e - 1, s, b - 1, b,
+                e - 1);
+    return 0;
+}
+
+/* want (this session's parameters) differs from the ledger's run (have)
+ * in its index range alone (seed, fingerprint and every other option the
+ * same). As with the Python tool, where asking for more samples makes
+ * the missing ones: the run grows at its end to cover want; it shrinks
+ * to end where want does when none of the samples it drops is finished
+ * (shrink); asked for samples from a later start, it is resumed from its
+ * own. 1 when so (c->o.cfg's range and c->run_json now the run's), 0
+ * when something else differs too (the caller refuses, naming it), -1
+ * with err when the range cannot be had (it starts before the run's,
+ * leaves a gap after it, or drops finished samples) or the ledger cannot
+ * be written. */
 static int
 range_only(mg_coord *c, const mg_ledger_run *have, const mg_ledger_run *want,
            char *err, size_t errlen)
@@ -518,6 +643,8 @@ range_only(mg_coord *c, const mg_ledger_run *have, const mg_ledger_run *want,
     uint64_t s = have->start, e = have->start + have->count;
     uint64_t a = want->start, b = want->start + want->count;
     c->o.cfg.start = (int64_t)s;
+    if (b < e)
+        return shrink(c, have, a, b, err, errlen) ? -1 : 1;
     c->o.cfg.count = (int64_t)((b > e ? b : e) - s);
     char *nj = b > e ? mg_config_run_json(&c->o.cfg)
                      : strdup(have->run_json ? have->run_json : "");
@@ -624,6 +751,12 @@ open_run(mg_coord *c, char *err, size_t errlen)
         if (mg_dsmanifest_run_check(c->o.cfg.out_dir, want.global_seed,
                                     want.start, want.count, NULL, 0, NULL,
                                     err, errlen))
+            return -1;
+        /* rows past the run's end are failed ones (the check refuses
+         * others): a tree's run shrinks by them, as a ledger's does
+         * (shrink); they would be carried as rows of other writers */
+        if (mg_ledger_manifest_drop(c->o.cfg.out_dir, want.start + want.count,
+                                    UINT64_MAX, err, errlen))
             return -1;
         if (mg_ledger_create_run(c->ledger, &want, err, errlen))
             return -1;

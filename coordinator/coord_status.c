@@ -143,7 +143,7 @@ coord_progress(mg_coord *c, bool final, char *err, size_t errlen)
         c->nfiltered, rate,
         rate > 0 ? (double)(total - c->done) / rate : -1.0,
         coord_joined_count(c), (double)(now - c->started) / 1000.0,
-        (uint64_t)c->o.cfg.start, c->grew_from,
+        (uint64_t)c->o.cfg.start, c->grew_from, c->shrank_from,
     };
     coord_publish(c, p.rate, p.eta_s, final && c->done >= total);
     if (c->o.progress) {

@@ -32,10 +32,13 @@ typedef struct {
     int workers;
     double elapsed_s;
     /* The run's first index (total: its count). They are the ledger's:
-     * asked again with more samples, a run grows at its end; asked for
-     * part of it, it is resumed whole (coord_setup.c, open_run). */
+     * asked again with more samples, a run grows at its end; with fewer,
+     * it shrinks when none of the samples past the new end is finished
+     * (else it is refused); asked for samples from a later start, it is
+     * resumed from its own (coord_setup.c, open_run). */
     uint64_t run_start;
     uint64_t grew_from;  /* the count before it grew; 0: it did not */
+    uint64_t shrank_from; /* the count before it shrank; 0: it did not */
 } mg_coord_progress;
 
 /* Every counter of the coordinator, kept in one place so that they can be

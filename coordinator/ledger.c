@@ -451,8 +451,9 @@ mg_ledger_grow_run(mg_ledger *l, uint64_t count, const char *run_json,
     uint64_t old = have.count, chunk = have.chunk ? have.chunk : 1;
     mg_ledger_run_free(&have);
     if (count <= old) {
-        snprintf(err, errlen, "ledger: a run grows, never shrinks (%" PRIu64
-                 " -> %" PRIu64 ")", old, count);
+        snprintf(err, errlen, "ledger: a run grows to more samples than "
+                 "it has (%" PRIu64 " -> %" PRIu64 "; mg_ledger_shrink_run "
+                 "makes it smaller)", old, count);
         return -1;
     }
     if (exec(l, "BEGIN IMMEDIATE", err, errlen))
@@ -492,6 +493,116 @@ sqlfail:
     sqlite3_finalize(c);
     exec(l, "ROLLBACK", err + strlen(err), 0);
     return -1;
+}
+
+int
+mg_ledger_ok_past(mg_ledger *l, uint64_t from, uint64_t *n, uint64_t *first,
+                  uint64_t *last, char *err, size_t errlen)
+{
+    sqlite3_stmt *s;
+    *n = *first = *last = 0;
+    if (sqlite3_prepare_v2(l->db, "SELECT count(*), min(idx), max(idx)"
+                           " FROM samples WHERE idx >= ?1 AND status = 0",
+                           -1, &s, NULL))
+        return fail(err, errlen, "reading rows", l->db);
+    sqlite3_bind_int64(s, 1, (int64_t)from);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_finalize(s);
+        return fail(err, errlen, "reading rows", l->db);
+    }
+    *n = (uint64_t)sqlite3_column_int64(s, 0);
+    if (*n) {
+        *first = (uint64_t)sqlite3_column_int64(s, 1);
+        *last = (uint64_t)sqlite3_column_int64(s, 2);
+    }
+    sqlite3_finalize(s);
+    return 0;
+}
+
+int
+mg_ledger_ok_indices(mg_ledger *l, uint64_t from, mg_ledger_index_cb cb,
+                     void *ud, char *err, size_t errlen)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(l->db, "SELECT idx FROM samples WHERE idx >= ?1"
+                           " AND status = 0 ORDER BY idx", -1, &s, NULL))
+        return fail(err, errlen, "reading indices", l->db);
+    sqlite3_bind_int64(s, 1, (int64_t)from);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (cb((uint64_t)sqlite3_column_int64(s, 0), ud)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return fail(err, errlen, "reading indices", l->db);
+    return 0;
+}
+
+int
+mg_ledger_shrink_run(mg_ledger *l, uint64_t count, const char *run_json,
+                     char *err, size_t errlen)
+{
+    mg_ledger_run have = {0};
+    int rc = mg_ledger_get_run(l, &have, err, errlen);
+    if (rc != 1) {
+        if (rc == 0)
+            snprintf(err, errlen, "ledger: no run to shrink");
+        return -1;
+    }
+    uint64_t old = have.count, start = have.start;
+    mg_ledger_run_free(&have);
+    if (count < 1 || count >= old) {
+        snprintf(err, errlen, "ledger: a run shrinks to fewer samples than "
+                 "it has, at least one (%" PRIu64 " -> %" PRIu64 ")", old,
+                 count);
+        return -1;
+    }
+    uint64_t end = start + count, n, first, last;
+    if (errlen)
+        err[0] = '\0';
+    if (exec(l, "BEGIN IMMEDIATE", err, errlen))
+        return -1;
+    /* in the transaction: no row can come between the check and the cut */
+    if (mg_ledger_ok_past(l, end, &n, &first, &last, err, errlen) || n) {
+        exec(l, "ROLLBACK", err + strlen(err), 0);
+        return n ? 1 : -1;
+    }
+    static const char *const sql[] = {
+        "DELETE FROM samples WHERE idx >= ?1",
+        "DELETE FROM chunks WHERE first >= ?1",
+        /* the chunk across the new end ends there, done when it has its
+         * rows (S_FINISH's rule) */
+        "UPDATE chunks SET n = ?1 - first WHERE first < ?1"
+        " AND first + n > ?1",
+        "UPDATE chunks SET state = 2, holder = NULL WHERE first < ?1"
+        " AND first + n = ?1 AND state != 2 AND n = (SELECT count(*)"
+        " FROM samples WHERE idx >= chunks.first"
+        " AND idx < chunks.first + chunks.n)",
+        "UPDATE run SET count = ?2, config_json = ?3 WHERE id = 1",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(l->db, sql[i], -1, &s, NULL)) {
+            fail(err, errlen, "shrinking run", l->db);
+            exec(l, "ROLLBACK", err + strlen(err), 0);
+            return -1;
+        }
+        sqlite3_bind_int64(s, 1, (int64_t)end);
+        if (sqlite3_bind_parameter_count(s) >= 2) {
+            sqlite3_bind_int64(s, 2, (int64_t)count);
+            sqlite3_bind_text(s, 3, run_json, -1, SQLITE_STATIC);
+        }
+        int r = sqlite3_step(s);
+        sqlite3_finalize(s);
+        if (r != SQLITE_DONE) {
+            fail(err, errlen, "shrinking run", l->db);
+            exec(l, "ROLLBACK", err + strlen(err), 0);
+            return -1;
+        }
+    }
+    return exec(l, "COMMIT", err, errlen);
 }
 
 static void
@@ -953,6 +1064,64 @@ mg_ledger_write_manifest(mg_ledger *l, const char *root,
     }
     if (rename(tmp, path)) {
         snprintf(err, errlen, "manifest %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int
+mg_ledger_manifest_drop(const char *root, uint64_t from, uint64_t to,
+                        char *err, size_t errlen)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof path, "%s/manifest.jsonl", root);
+    snprintf(tmp, sizeof tmp, "%s/.manifest.jsonl.tmp", root);
+    FILE *in = fopen(path, "re");
+    if (!in) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, errlen, "manifest %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    bool any = false;
+    /* read first: a manifest with no such row is left as it is */
+    while (!any && (n = getline(&line, &cap, in)) > 0) {
+        long long i = row_index(line);
+        any = i >= 0 && (uint64_t)i >= from && (uint64_t)i < to;
+    }
+    if (!any) {
+        free(line);
+        fclose(in);
+        return 0;
+    }
+    rewind(in);
+    FILE *out = fopen(tmp, "w");
+    if (!out) {
+        snprintf(err, errlen, "manifest %s: %s", tmp, strerror(errno));
+        free(line);
+        fclose(in);
+        return -1;
+    }
+    int bad = 0;
+    while (!bad && (n = getline(&line, &cap, in)) > 0) {
+        long long i = row_index(line);
+        if (i >= 0 && (uint64_t)i >= from && (uint64_t)i < to)
+            continue;
+        bad = fwrite(line, 1, (size_t)n, out) != (size_t)n;
+    }
+    free(line);
+    bad |= ferror(in);
+    fclose(in);
+    /* synced before the rename: the old manifest or the new, never torn */
+    bad |= fflush(out) || fsync(fileno(out));
+    bad |= fclose(out) != 0;
+    if (bad || rename(tmp, path)) {
+        snprintf(err, errlen, "manifest %s: %s", bad ? tmp : path,
+                 bad ? "write failed" : strerror(errno));
         unlink(tmp);
         return -1;
     }

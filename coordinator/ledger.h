@@ -63,6 +63,7 @@ int mg_ledger_schema_version(mg_ledger *l);
  * -1 on error. */
 int mg_ledger_get_run(mg_ledger *l, mg_ledger_run *r, char *err,
                       size_t errlen);
+typedef int (*mg_ledger_index_cb)(uint64_t index, void *ud);
 /* Create the run and its chunks (one transaction). */
 int mg_ledger_create_run(mg_ledger *l, const mg_ledger_run *r, char *err,
                          size_t errlen);
@@ -71,6 +72,28 @@ int mg_ledger_create_run(mg_ledger *l, const mg_ledger_run *r, char *err,
  * the new chunks, in one transaction. 0, or -1 with err. */
 int mg_ledger_grow_run(mg_ledger *l, uint64_t count, const char *run_json,
                        char *err, size_t errlen);
+/* Shrink the stored run at its end to count samples (fewer than it
+ * has), its config text now run_json, when none of the samples dropped
+ * is finished: the rows past the new end (failed ones) and the chunks
+ * past it go, the chunk across it is cut there (done when it holds its
+ * rows). 0; 1 when an "ok" row lies at or past the new end (nothing
+ * changes; mg_ledger_ok_past names them); -1 with err. */
+int mg_ledger_shrink_run(mg_ledger *l, uint64_t count, const char *run_json,
+                         char *err, size_t errlen);
+/* The "ok" rows at index from or past it: how many, the first and the
+ * last (0 and both 0 when none); 0, or -1 with err. */
+int mg_ledger_ok_past(mg_ledger *l, uint64_t from, uint64_t *n,
+                      uint64_t *first, uint64_t *last, char *err,
+                      size_t errlen);
+/* The indices at from or past it with an "ok" row, ascending; cb returns
+ * non-zero to stop. 0 or -1. */
+int mg_ledger_ok_indices(mg_ledger *l, uint64_t from, mg_ledger_index_cb cb,
+                         void *ud, char *err, size_t errlen);
+/* Rewrite <root>/manifest.jsonl (atomically) without its rows of index
+ * in [from, to): those of a run that shrank. 0 (also when there is no
+ * manifest), or -1 with err. */
+int mg_ledger_manifest_drop(const char *root, uint64_t from, uint64_t to,
+                            char *err, size_t errlen);
 /* 0 if `want` matches the stored run; else -1 and why names every field
  * that differs ("count 200 != 100; genres_hash ..."). */
 int mg_ledger_check_run(const mg_ledger_run *have, const mg_ledger_run *want,
@@ -89,7 +112,6 @@ int mg_ledger_set_durable(mg_ledger *l, bool durable, char *err,
                           size_t errlen);
 /* The indices in [first, first + n) that have a row, ascending; cb
  * returns non-zero to stop. 0 or -1. */
-typedef int (*mg_ledger_index_cb)(uint64_t index, void *ud);
 int mg_ledger_indices(mg_ledger *l, uint64_t first, uint64_t n,
                       mg_ledger_index_cb cb, void *ud, char *err,
                       size_t errlen);

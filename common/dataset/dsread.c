@@ -740,6 +740,45 @@ mg_dsread_span(const char *root, uint64_t *lo, uint64_t *hi)
     return *lo != UINT64_MAX;
 }
 
+/* The finished samples of root's tree at index from or past it: how
+ * many, the first and the last. */
+static uint64_t
+tree_past(const char *root, uint64_t from, uint64_t *first, uint64_t *last)
+{
+    char e2[300];
+    uint64_t n = 0;
+    mg_dsread *r = mg_dsread_open(root, 0, e2, sizeof e2);
+    mg_dsample ds;
+    while (r && mg_dsread_next(r, &ds, e2, sizeof e2) == 1)
+        if (ds.complete && !ds.misplaced && ds.index != MG_DSREAD_NOINDEX &&
+            ds.index >= from) {
+            if (!n++)
+                *first = ds.index;
+            *last = ds.index;   /* index order */
+        }
+    mg_dsread_destroy(&r);
+    return n;
+}
+
+/* The refusal of a run that ends before n finished samples (the first
+ * and last given): the words of a ledger's run that would shrink over
+ * them (coord_setup.c, shrink), since without the ledger the rule is the
+ * same. */
+static int
+past_end(const char *root, uint64_t start, uint64_t count, uint64_t n,
+         uint64_t first, uint64_t last, const char *where, char *err,
+         size_t errlen)
+{
+    return mg_errf(err, errlen, "--out %s holds %" PRIu64 " finished "
+                   "sample%s at or past index %" PRIu64 " (the first: index %"
+                   PRIu64 "%s), past this run's samples %" PRIu64 "..%"
+                   PRIu64 ": a run shrinks only by samples not made yet; "
+                   "give --count %" PRIu64 " or more with their run's seed "
+                   "and options, or another --out", root, n,
+                   n == 1 ? "" : "s", start + count, first, where, start,
+                   start + count - 1, last + 1 - start);
+}
+
 static int
 tree_range_check(const char *root, uint64_t start, uint64_t count,
                  char *err, size_t errlen)
@@ -750,6 +789,10 @@ tree_range_check(const char *root, uint64_t start, uint64_t count,
         return 0;
     uint64_t a = lo < start ? lo : start;
     uint64_t b = hi + 1 > start + count ? hi + 1 : start + count;
+    uint64_t first = 0, last = 0, n;
+    if (lo >= start && (n = tree_past(root, start + count, &first, &last)))
+        return past_end(root, start, count, n, first, last, "", err,
+                        errlen);
     return mg_errf(err, errlen, "--out %s holds another run: its "
                    "finished samples %" PRIu64 "..%" PRIu64 " are not all "
                    "within this run's samples %" PRIu64 "..%" PRIu64 " (a "
@@ -772,16 +815,32 @@ mg_dsmanifest_run_check(const char *root, int64_t global_seed,
     if (!m)   /* none (or unreadable: verify says so, not a run) */
         return tree_range_check(root, start, count, err, errlen);
     json_t *row;
-    long line;
+    long line, first_line = 0;
     int got, rc = 0;
     bool seed_seen = false;
+    /* "ok" rows past the run's end: a run shrinks only by samples not
+     * made yet (failed rows there leave the manifest, as a ledger's run
+     * drops them) */
+    uint64_t npast = 0, first = 0, last = 0;
     while (rc == 0 && (got = mg_dsmanifest_next(m, &row, &line, e2,
                                                  sizeof e2)) != 0) {
         json_t *ix = got > 0 ? json_object_get(row, "sample_index") : NULL;
         if (!json_is_integer(ix) || json_integer_value(ix) < 0)
             continue;
         uint64_t idx = (uint64_t)json_integer_value(ix);
-        if (idx < start || idx - start >= count) {
+        const char *st = json_string_value(json_object_get(row, "status"));
+        if (idx >= start && idx - start >= count) {
+            if (!st || strcmp(st, "ok"))
+                continue;
+            if (!npast++ || idx < first) {
+                first = idx;
+                first_line = line;
+            }
+            if (idx > last)
+                last = idx;
+            continue;
+        }
+        if (idx < start) {
             rc = mg_errf(err, errlen, "--out %s holds another run: its "
                          "manifest.jsonl:%ld lists sample %" PRIu64 ", "
                          "outside this run's samples %" PRIu64 "..%" PRIu64
@@ -791,7 +850,6 @@ mg_dsmanifest_run_check(const char *root, int64_t global_seed,
                          idx, start, start + count - 1);
             break;
         }
-        const char *st = json_string_value(json_object_get(row, "status"));
         json_t *sd = json_object_get(row, "seed");
         if (seed_seen || !st || strcmp(st, "ok") || !sd)
             continue;
@@ -812,6 +870,12 @@ mg_dsmanifest_run_check(const char *root, int64_t global_seed,
                          "--out", root, line, idx, have, want, global_seed);
     }
     mg_dsmanifest_destroy(&m);
+    if (rc == 0 && npast) {
+        char where[64];
+        snprintf(where, sizeof where, ", manifest.jsonl:%ld", first_line);
+        rc = past_end(root, start, count, npast, first, last, where, err,
+                      errlen);
+    }
     return rc ? rc : tree_range_check(root, start, count, err, errlen);
 }
 

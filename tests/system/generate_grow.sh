@@ -2,9 +2,12 @@
 # --count (or a --start that continues the run), seed and options the
 # same, keeps the samples there, makes the new ones, and the manifest and
 # ledger hold them all; every sample is byte for byte what one run of the
-# full size makes, sharded or flat. Asking for part of the run resumes it
-# whole; a start before it, a gap after it, or another option is refused,
-# naming it, and changes nothing. The standalone coordinator grows its
+# full size makes, sharded or flat. Asking for part of the run to its end
+# resumes it whole; fewer samples shrink it when none of those dropped is
+# finished (the failed and those not made yet leave the ledger and the
+# manifest), and are refused, naming them, when some are; a start before
+# it, a gap after it, or another option is refused, naming it, and
+# changes nothing. The standalone coordinator grows and shrinks its
 # ledger's run the same way. Without --seed, both name the seed of the
 # run their ledger holds. A new ledger (generate's gone, or a coordinator's
 # new one) over a tree of another seed or a larger run is refused before
@@ -44,9 +47,10 @@ grep -q "^run: seed 3, 140 samples from 0" st.txt &&
     grep -q "^done: 140/140" st.txt && grep -q "3 done, 0 not done" st.txt ||
     die "status of the grown ledger: $(cat st.txt)"
 
-# part of the run: resumed whole (a deleted sample made again), nothing dropped
+# part of the run, to its end: resumed whole (a deleted sample made
+# again), nothing dropped
 rm -r ds/00/000005
-"$MG_BIN" generate $G --count 10 --out ds 2> part.log || die "part: $(cat part.log)"
+"$MG_BIN" generate $G --start 100 --count 40 --out ds 2> part.log || die "part: $(cat part.log)"
 grep -qx "musicgen generate: the run in ds holds samples 0..139, those asked for among them: resumed it whole" part.log ||
     die "part message: $(cat part.log)"
 [ -f ds/00/000005/sample.json ] && [ "$(wc -l < ds/manifest.jsonl)" -eq 140 ] ||
@@ -60,6 +64,12 @@ refuse() {
     [ "$(find ds -type f | sort | xargs cat | sha256sum)" = "$sum" ] ||
         die "a refused run ($*) changed the tree"
 }
+# fewer samples over finished ones: refused, naming them (the run was
+# resumed whole: a --count typed too large had no way back)
+want="the ledger ds/.musicgen/ledger.sqlite holds the run of samples 0..139, and 130 samples at or past index 10 are finished (the first: index 10): it shrinks only by samples not made yet; give --count 140 or more, or another --out"
+refuse --count 10
+want="and 30 samples at or past index 110 are finished (the first: index 110): it shrinks only by samples not made yet; give --count 40 or more, or another --out"
+refuse --start 100 --count 10
 want="starting at 150 would leave samples 140..149 out (ask for --start 140 --count 20 or --start 0 --count 160)"
 refuse --start 150 --count 10
 # a start before the run's: what goes elsewhere, and the growth this
@@ -94,6 +104,51 @@ refuse --count 2 -g jazz
 # a range the run cannot give is named with the rest
 want="holds a different run (--start: ledger has 0, asked for 150; --count: ledger has 140, asked for 10; --output-mode: ledger has \"midi-only\", asked for \"mix-only\");"
 refuse --start 150 --count 10 --output-mode mix-only
+# a --count typed too large (30), then stopped: a smaller one shrinks
+# the run, its samples not made yet (and failed ones) dropped from the
+# ledger and the manifest, when none of those it drops is finished (in
+# the ledger or on disk); -w1 is -w 1, as getopt takes it
+"$MG_BIN" generate $G --count 12 --out sh -q -w1 || die "sh 12"
+start_coord sh1.log $G --count 30 --out sh --ledger sh/.musicgen/ledger.sqlite \
+    --bind 'tcp://127.0.0.1:*'
+kill -TERM $CPID
+wait_exit $CPID 60
+grep -q "growing the run: samples 0..11 -> 0..29" sh1.log || die "sh 30: $(cat sh1.log)"
+"$PY" - sh <<'PYEOF' || die "a failed row"
+import json, sqlite3, sys
+root = sys.argv[1]
+c = sqlite3.connect(root + "/.musicgen/ledger.sqlite")
+c.execute("INSERT INTO samples (idx, seed, status, split, path, score, duration,"
+          " attempt, worker, wrote_at, error) VALUES (20, 1, 1, 0, '', 0, 0, 1,"
+          " 'w', 't', 'gate')")
+c.commit()
+rows = [json.loads(l) for l in open(root + "/manifest.jsonl")]
+r = dict(rows[0], sample_index=20, status="failed")
+open(root + "/manifest.jsonl", "a").write(json.dumps(r) + "\n")
+PYEOF
+# a sample finished on disk past the new end, in no row (one in hand at
+# a stop): refused too
+cp -R ds/00/000025 sh/00/
+"$MG_BIN" generate $G --count 16 --out sh 2> sh.log && die "a shrink over a finished sample accepted"
+grep -qxF "musicgen generate: the ledger sh/.musicgen/ledger.sqlite holds the run of samples 0..29, and 1 sample at or past index 16 is finished (the first: index 25): it shrinks only by samples not made yet; give --count 26 or more, or another --out" sh.log ||
+    die "shrink over a finished sample: $(cat sh.log)"
+rm -r sh/00/000025
+"$MG_BIN" generate $G --count 16 --out sh 2> sh.log || die "shrink: $(cat sh.log)"
+grep -qx "musicgen generate: the run in sh shrank from 30 to 16 samples (indices 0..15; none of those dropped was finished)" sh.log ||
+    die "shrink message: $(cat sh.log)"
+grep -q "^done: 16 ok, 0 failed, 12 already present -> sh" sh.log || die "shrink summary: $(cat sh.log)"
+"$PY" "$TOOLS/check_dataset.py" sh --global-seed 3 --count 16 --shard-width 2 \
+    --no-midi-check > check.txt 2>&1 || die "shrunk run: $(tail -5 check.txt)"
+! grep -q '"sample_index": *20[,}]' sh/manifest.jsonl || die "the failed row past the end stayed in the manifest"
+"$MG_BIN" verify sh > ver.txt || die "verify shrunk: $(cat ver.txt)"
+"$MG_BIN" status --out sh > st.txt && grep -q "^run: seed 3, 16 samples from 0" st.txt &&
+    grep -q "^done: 16/16" st.txt || die "status of the shrunk ledger: $(cat st.txt)"
+# and grows again
+"$MG_BIN" generate $G --count 20 --out sh -q || die "sh 20"
+"$PY" "$TOOLS/check_dataset.py" sh --global-seed 3 --count 20 --shard-width 2 \
+    --no-midi-check > check.txt 2>&1 || die "regrown run: $(tail -5 check.txt)"
+same_samples sh 2 ds 2 20 || die "shrunk and regrown samples differ from one run's"
+
 # a flat tree, grown
 "$MG_BIN" generate --seed 3 --output-mode midi-only --count 3 --out flat -q || die "flat 3"
 "$MG_BIN" generate --seed 3 --output-mode midi-only --count 8 --out flat -q || die "flat 8"
@@ -111,6 +166,23 @@ start_coord c2.log --seed 9 --count 12 --out cd --ledger led.sqlite \
 wait_exit $CPID 60 || die "coordinator 2 did not finish"
 grep -q "growing the run: samples 0..5 -> 0..11" c2.log || die "coordinator: $(cat c2.log)"
 check_run cd 9 12 || die "coordinator's grown run"
+# fewer samples: the same rule (it resumed the run whole)
+timeout 60 "$MG_BIN" coordinator --seed 9 --count 8 --out cd --ledger led.sqlite \
+    --output-mode midi-only 2> sk.log && die "coordinator: a shrink over finished samples"
+grep -qxF "musicgen coordinator: the ledger led.sqlite holds the run of samples 0..11, and 4 samples at or past index 8 are finished (the first: index 8): it shrinks only by samples not made yet; give --count 12 or more, or another ledger" sk.log ||
+    die "coordinator, a shrink over finished samples: $(cat sk.log)"
+cp -R cd cds && cp led.sqlite leds.sqlite
+start_coord c3.log --seed 9 --count 20 --out cds --ledger leds.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only
+kill -TERM $CPID
+wait_exit $CPID 60
+start_coord c4.log --seed 9 --count 15 --out cds --ledger leds.sqlite \
+    --bind 'tcp://127.0.0.1:*' --output-mode midi-only
+"$MG_BIN" worker --connect "$EP" --out cds 2> w4.log || die "worker 4: $(cat w4.log)"
+wait_exit $CPID 60 || die "coordinator 4 did not finish"
+grep -q "shrinking the run: samples 0..19 -> 0..14 (samples 15..19, none finished, dropped)" c4.log ||
+    die "coordinator shrink: $(cat c4.log)"
+check_run cds 9 15 || die "coordinator's shrunk run"
 # another option: the coordinator's refusal names another ledger
 # (generate's, above, another --out: it has no --ledger)
 timeout 60 "$MG_BIN" coordinator --seed 9 --count 12 --out cd --ledger led.sqlite \
@@ -185,11 +257,14 @@ for a in "--seed 10 --count 12" "--seed 9 --count 6"; do
     timeout 60 "$MG_BIN" coordinator $a --out noledger --ledger new.sqlite \
         --bind 'tcp://127.0.0.1:*' --output-mode midi-only 2> nl.log &&
         die "coordinator $a over another run's tree accepted"
-    grep -q "^musicgen coordinator: --out noledger holds another run: its manifest.jsonl:" nl.log ||
+    grep -q "^musicgen coordinator: --out noledger holds " nl.log ||
         die "coordinator $a, another run's tree: $(cat nl.log)"
     cmp -s noledger/manifest.jsonl nl-before.jsonl || die "coordinator $a changed the manifest"
 done
-grep -q "lists sample 6, outside this run's samples 0..5" nl.log || die "no range named: $(cat nl.log)"
+# the smaller run: in the words of a ledger's run that would shrink over
+# finished samples
+grep -qxF "musicgen coordinator: --out noledger holds 6 finished samples at or past index 6 (the first: index 6, manifest.jsonl:7), past this run's samples 0..5: a run shrinks only by samples not made yet; give --count 12 or more with their run's seed and options, or another --out" nl.log ||
+    die "no range named: $(cat nl.log)"
 "$MG_BIN" generate --seed 9 --count 6 --out noledger --output-mode midi-only 2> nl.log &&
     die "a smaller run over a tree without its ledger accepted"
 cmp -s noledger/manifest.jsonl nl-before.jsonl || die "the smaller run changed the manifest"
@@ -209,7 +284,7 @@ for cut in "rm nl4/manifest.jsonl" "sed -i 6q nl4/manifest.jsonl"; do
                 --output-mode midi-only 2> nl4.log
         fi && die "$who over samples past its range ($cut) accepted"
         rm -f nl4.sqlite
-        grep -qx "musicgen $who: --out nl4 holds another run: its finished samples 0..11 are not all within this run's samples 0..5 (a new run there would leave them out of its manifest); give --start 0 --count 12 with their run's seed and options, or another --out" nl4.log ||
+        grep -qxF "musicgen $who: --out nl4 holds 6 finished samples at or past index 6 (the first: index 6), past this run's samples 0..5: a run shrinks only by samples not made yet; give --count 12 or more with their run's seed and options, or another --out" nl4.log ||
             die "$who, samples past its range ($cut): $(cat nl4.log)"
         [ "$(find nl4 -type f | sort | xargs cat | sha256sum)" = "$(cat nl4.sum)" ] ||
             die "$who over samples past its range ($cut) changed the tree"
@@ -217,6 +292,21 @@ for cut in "rm nl4/manifest.jsonl" "sed -i 6q nl4/manifest.jsonl"; do
 done
 "$MG_BIN" generate --seed 9 --count 12 --out nl4 --output-mode midi-only -q &&
     check_run nl4 9 12 || die "the tree's own range refused"
+# without its ledger, the same rule as with it: a smaller run over a tree
+# whose rows past its end are failed ones is accepted, and they leave the
+# manifest (they were refused as another run's, where the ledger's run
+# shrank over them)
+rm -rf nl5 && cp -R noledger nl5 && rm -rf nl5/.musicgen nl5/000008 nl5/000009 nl5/000010 nl5/000011
+"$PY" - nl5/manifest.jsonl <<'PYEOF' || die "nl5 manifest"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])][:8]
+rows.append(dict(rows[0], sample_index=10, status="failed"))
+open(sys.argv[1], "w").write("".join(json.dumps(r) + "\n" for r in rows))
+PYEOF
+"$MG_BIN" generate --seed 9 --count 8 --out nl5 --output-mode midi-only 2> nl5.log ||
+    die "a smaller run over failed rows past it, no ledger: $(cat nl5.log)"
+check_run nl5 9 8 && [ "$(wc -l < nl5/manifest.jsonl)" -eq 8 ] ||
+    die "nl5: the smaller run: $(cat nl5/manifest.jsonl)"
 "$MG_BIN" generate --seed 9 --count 12 --out noledger --output-mode midi-only -q ||
     die "its own seed refused"
 check_run noledger 9 12 || die "the run resumed without its ledger"

@@ -67,7 +67,7 @@ cp cds/manifest.jsonl cds-before.jsonl
 # shellcheck disable=SC2086
 "$MG_BIN" worker --static --array-index 0 --array-size 1 --count 6 --out cds \
     $S 2>err.txt && die "a static slice of part of a coordinator's run"
-grep -q "^musicgen worker: --out cds holds another run: its manifest.jsonl:7 lists sample 6, outside this run's samples 0..5" err.txt ||
+grep -qxF "musicgen worker: --out cds holds 4 finished samples at or past index 6 (the first: index 6, manifest.jsonl:7), past this run's samples 0..5: a run shrinks only by samples not made yet; give --count 10 or more with their run's seed and options, or another --out" err.txt ||
     { cat err.txt; die "part of a coordinator's run: no clear refusal"; }
 cmp -s cds/manifest.jsonl cds-before.jsonl || die "the refused slice changed the manifest"
 # shellcheck disable=SC2086

@@ -4,7 +4,8 @@
  * whatever is re-sent, batched commits survive a reopen, a version-1
  * ledger is migrated (and takes CURVE key bindings, kept when reopened,
  * and leases), a ledger from the future refused, the manifest is
- * written in index order, a run grows at its end; a file that is no
+ * written in index order, a run grows at its end and shrinks there over
+ * samples not made yet; a file that is no
  * ledger (text, an empty file, another program's database, a FIFO, a
  * directory) is named as such and never written.
  */
@@ -110,7 +111,7 @@ test_create_resume_refuse(void **state)
 }
 
 /* A run grows at its end: the run row, the last chunk's share (reopened:
- * it holds new samples), new chunks; it never shrinks. */
+ * it holds new samples), new chunks (test_shrink: the way back). */
 static void
 test_grow(void **state)
 {
@@ -164,9 +165,63 @@ test_grow(void **state)
     assert_int_equal(k, 4);
     sqlite3_finalize(st);
     sqlite3_close(db);
-    /* never shrinks, nor stays */
+    /* growing neither shrinks nor stays */
     assert_int_equal(mg_ledger_grow_run(l, 200, "{}", err, sizeof err), -1);
-    assert_non_null(strstr(err, "never shrinks"));
+    assert_non_null(strstr(err, "grows to more samples"));
+    mg_ledger_close(&l);
+}
+
+/* A run shrinks at its end over samples not made yet (a --count typed
+ * too large): the failed rows and the chunks past the new end go, the
+ * chunk across it is cut (done when whole); an "ok" row at or past the
+ * new end refuses it, changing nothing. It grows again afterwards. */
+static void
+test_shrink(void **state)
+{
+    (void)state;
+    char err[256];
+    mg_ledger *l = fresh("s.sqlite", 1000, 64);
+    assert_int_equal(mg_ledger_begin(l, err, sizeof err), 0);
+    for (uint64_t i = 0; i < 70; i++) {
+        mg_row r = a_row(i);
+        assert_int_equal(mg_ledger_put_row(l, &r, "w1", "t", err,
+                                           sizeof err), 1);
+    }
+    mg_row f = a_row(300);
+    f.status = MG_ROW_FAILED;
+    assert_int_equal(mg_ledger_put_row(l, &f, "w1", "t", err, sizeof err),
+                     1);
+    assert_int_equal(mg_ledger_finish_chunk(l, 0, err, sizeof err), 1);
+    assert_int_equal(mg_ledger_commit(l, err, sizeof err), 0);
+    uint64_t n, first, last;
+    assert_int_equal(mg_ledger_ok_past(l, 60, &n, &first, &last, err,
+                                       sizeof err), 0);
+    assert_true(n == 10 && first == 60 && last == 69);
+    /* over finished samples: refused, nothing changed */
+    assert_int_equal(mg_ledger_shrink_run(l, 65, "{}", err, sizeof err), 1);
+    mg_ledger_counts c;
+    assert_int_equal(mg_ledger_counts_get(l, 0, &c, err, sizeof err), 0);
+    assert_true(c.total == 1000 && c.ok == 70 && c.failed == 1);
+    /* over samples not made yet and a failed one: shrunk */
+    assert_int_equal(mg_ledger_shrink_run(l, 70, "{\"shrunk\":1}", err,
+                                          sizeof err), 0);
+    mg_ledger_run have;
+    assert_int_equal(mg_ledger_get_run(l, &have, err, sizeof err), 1);
+    assert_int_equal(have.count, 70);
+    assert_string_equal(have.run_json, "{\"shrunk\":1}");
+    mg_ledger_run_free(&have);
+    assert_int_equal(mg_ledger_counts_get(l, 0, &c, err, sizeof err), 0);
+    assert_true(c.total == 70 && c.ok == 70 && c.failed == 0);
+    /* chunk 1 (64..69) cut and whole: done; the rest gone */
+    assert_int_equal(c.chunks_done, 2);
+    assert_int_equal(c.chunks_pending, 0);
+    /* and grows again: chunk 1 reopened to its full share */
+    assert_int_equal(mg_ledger_grow_run(l, 130, "{}", err, sizeof err), 0);
+    assert_int_equal(mg_ledger_counts_get(l, 0, &c, err, sizeof err), 0);
+    assert_true(c.total == 130 && c.chunks_done == 1 &&
+                c.chunks_pending == 2);
+    assert_int_equal(mg_ledger_shrink_run(l, 130, "{}", err, sizeof err),
+                     -1);
     mg_ledger_close(&l);
 }
 
@@ -382,6 +437,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_resume_refuse),
         cmocka_unit_test(test_grow),
+        cmocka_unit_test(test_shrink),
         cmocka_unit_test(test_one_row_per_index_and_batch_commit),
         cmocka_unit_test(test_migrates_v1_refuses_future),
         cmocka_unit_test(test_not_a_ledger),
