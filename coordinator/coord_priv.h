@@ -181,6 +181,15 @@ void coord_send_simple(mg_coord *c, const uint8_t *rid, size_t rid_len,
                        mg_msg_type type, const char *reason);
 void coord_touch_chunk(mg_coord *c, int64_t id);
 int coord_tx_commit(mg_coord *c, char *err, size_t errlen);
+/* coord_range.c: want differs from the ledger's run (have) in its range
+ * alone: 1 (c->o.cfg's range and c->run_json now the run's), 0 when
+ * something else differs too, -1 with err; and the refusal of a run that
+ * differs in more, naming it (why: mg_ledger_check_run's list). */
+int coord_range_only(mg_coord *c, const mg_ledger_run *have,
+                     const mg_ledger_run *want, char *err, size_t errlen);
+void coord_range_refuse(const mg_coord *c, const mg_ledger_run *have,
+                        const mg_ledger_run *want, char *why, size_t n,
+                        char *err, size_t errlen);
 int coord_tx_open(mg_coord *c, char *err, size_t errlen);
 
 /* ---- coord_status.c ----------------------------------------------- */

@@ -35,7 +35,7 @@ typedef struct {
      * asked again with more samples, a run grows at its end; with fewer,
      * it shrinks when none of the samples past the new end is finished
      * (else it is refused); asked for samples from a later start, it is
-     * resumed from its own (coord_setup.c, open_run). */
+     * resumed from its own (coord_range.c). */
     uint64_t run_start;
     uint64_t grew_from;  /* the count before it grew; 0: it did not */
     uint64_t shrank_from; /* the count before it shrank; 0: it did not */

@@ -762,8 +762,8 @@ tree_past(const char *root, uint64_t from, uint64_t *first, uint64_t *last)
 
 /* The refusal of a run that ends before n finished samples (the first
  * and last given): the words of a ledger's run that would shrink over
- * them (coord_setup.c, shrink), since without the ledger the rule is the
- * same. */
+ * them (coordinator/coord_range.c, shrink), since without the ledger the
+ * rule is the same. */
 static int
 past_end(const char *root, uint64_t start, uint64_t count, uint64_t n,
          uint64_t first, uint64_t last, const char *where, char *err,
