@@ -1,7 +1,9 @@
 /*
  * verify — `musicgen verify ROOT [--jobs J] [--schema FILE]`: is the
  * dataset at ROOT whole? One line per problem (common/dataset/dsverify.h
- * lists the checks), a summary line, exit 0 only when nothing was found.
+ * lists the checks; the run's values of the run-level fields come from
+ * the tree's ledger or static run.json, run_reference), a summary line,
+ * exit 0 only when nothing was found.
  * With --fmt json, one JSON object instead: the problems as they are
  * found (a stream: a broken tree of a million samples needs no memory),
  * then the totals.
@@ -18,7 +20,9 @@
 #include "config.h"
 #include "dsargs.h"
 #include "dsverify.h"
+#include "engine.h"
 #include "jsonout.h"
+#include "ledger.h"
 #include "progress.h"
 
 static const char usage[] =
@@ -27,7 +31,11 @@ static const char usage[] =
     "Checks a dataset tree (flat or sharded): every sample.json parses and\n"
     "validates against the schema, every file it names exists with the\n"
     "SHA-256 it records, WAV lengths agree with the annotation, and\n"
-    "manifest.jsonl has exactly one row per sample, agreeing with it.\n"
+    "manifest.jsonl has exactly one row per sample, agreeing with it, and\n"
+    "every sample holds the run's values of the run-level fields (engine\n"
+    "and synthesizer versions, genre data hash, global seed, output mode,\n"
+    "ppq, genres, audio format: the ledger's or run.json's, else the first\n"
+    "sample's; one line per field that differs, with each value's count).\n"
     "Prints one line per problem; exit 0 when the tree is whole, 1 when\n"
     "anything is wrong, 2 on bad usage.\n"
     "  --jobs J       threads hashing files (default: one per core)\n"
@@ -106,6 +114,66 @@ jlines_write(void *cookie, const char *buf, size_t size)
     return (ssize_t)size;
 }
 
+/* Field `field` of the run as value v (JSON; NULL or "": unknown). */
+static void
+run_ref(mg_dsverify *dv, const char *field, json_t *v, const char *src)
+{
+    if (!v || (json_is_string(v) && !*json_string_value(v))) return;
+    char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (t) mg_dsverify_set_run(dv, field, t, src);
+    free(t);
+}
+
+/* The run's values of the run-level fields (dsverify.h): the fingerprint
+ * and options its ledger records (generate's, a coordinator's), else the
+ * first static slice's record (.musicgen/slices/run.json, the same
+ * form plus "fingerprint"). Neither (a tree copied without .musicgen,
+ * made through the library): the first sample's are the run's. */
+static void
+run_reference(mg_dsverify *dv, const char *root)
+{
+    char lp[4200], e[600];
+    const char *src = NULL;
+    json_t *cfg = NULL, *fp = NULL;
+    snprintf(lp, sizeof lp, "%s/.musicgen/ledger.sqlite", root);
+    if (!access(lp, F_OK)) {
+        mg_ledger *l = mg_ledger_open_ro(lp, e, sizeof e);
+        mg_ledger_run r;
+        if (l && mg_ledger_get_run(l, &r, e, sizeof e) == 1) {
+            cfg = json_loads(r.run_json, 0, NULL);
+            fp = json_pack("{ssssss}", "engine_version", r.fp.engine_version,
+                           "genres_hash", r.fp.genres_hash, "synth_version",
+                           r.fp.synth_version);
+            src = ".musicgen/ledger.sqlite";
+            free(r.run_json);
+        }
+        mg_ledger_close(&l);
+    }
+    if (!src) {
+        snprintf(lp, sizeof lp, "%s/.musicgen/slices/run.json", root);
+        cfg = json_load_file(lp, 0, NULL);
+        fp = json_incref(json_object_get(cfg, "fingerprint"));
+        src = ".musicgen/slices/run.json";
+    }
+    if (json_is_object(cfg)) {
+        run_ref(dv, "global_seed", json_object_get(cfg, "seed"), src);
+        run_ref(dv, "output_mode", json_object_get(cfg, "output_mode"), src);
+        run_ref(dv, "genres", json_object_get(cfg, "genres"), src);
+        run_ref(dv, "sample_rate", json_object_get(cfg, "sample_rate"), src);
+        run_ref(dv, "audio_format", json_object_get(cfg, "sample_format"),
+                src);
+    }
+    if (json_is_object(fp)) {
+        run_ref(dv, "musicgen_version", json_object_get(fp, "engine_version"),
+                src);
+        run_ref(dv, "genres_hash", json_object_get(fp, "genres_hash"), src);
+        run_ref(dv, "fluidsynth_version",
+                json_object_get(fp, "synth_version"), src);
+    }
+    json_decref(cfg);
+    json_decref(fp);
+}
+
 int
 mg_cmd_verify(int argc, char **argv)
 {
@@ -160,6 +228,7 @@ mg_cmd_verify(int argc, char **argv)
         return schema == defschema ? 1 : 2;
     }
     mg_dsverify_set_quick(v, quick);
+    run_reference(v, root);
     mg_dsverify_totals t;
     mg_dsprogress pg = mg_cliprog_start(&prog, "verify", root, pmode);
     FILE *out = stdout;

@@ -52,10 +52,50 @@ why_err(int en)
     return en == EFTYPE_NOTREG ? "not a regular file" : strerror(en);
 }
 
+/* Fields one run holds the same in every sample; not the drawn ones
+ * (seed, genre, key, tempo...) nor the per-sample soundfonts. */
+const char *const mg_dsverify_run_fields[MG_DSV_NRUN] = {
+    "musicgen_version", "fluidsynth_version", "genres_hash", "global_seed",
+    "output_mode",      "ppq",                "genres",      "sample_rate",
+    "audio_format",     "audio_channels"};
+
 struct mg_dsverify {
     mg_jschema *schema;
     bool quick; /* sizes and headers, no SHA-256 (mg_dsverify_set_quick) */
+    char run[MG_DSV_NRUN][MG_DSV_RUNLEN]; /* the run's ("": the first
+                                           * sample's) */
+    char run_src[200];
 };
+
+/* Keep JSON text t[0..n) as a run-level value: whole when it fits, else
+ * its head and an FNV-1a hash of all of it (two long values that differ
+ * stay apart). */
+static void
+run_value(char out[MG_DSV_RUNLEN], const char *t, size_t n)
+{
+    if (n < MG_DSV_RUNLEN) {
+        memcpy(out, t, n);
+        out[n] = '\0';
+        return;
+    }
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)t[i]) * 0x100000001b3ull;
+    snprintf(out, MG_DSV_RUNLEN, "%.40s...#%016" PRIx64, t, h);
+}
+
+int
+mg_dsverify_set_run(mg_dsverify *v, const char *field, const char *json,
+                    const char *source)
+{
+    for (int f = 0; f < MG_DSV_NRUN; f++) {
+        if (strcmp(field, mg_dsverify_run_fields[f])) continue;
+        run_value(v->run[f], json, strlen(json));
+        snprintf(v->run_src, sizeof v->run_src, "%s", source);
+        return 0;
+    }
+    return -1;
+}
 
 mg_dsverify *
 mg_dsverify_new(const char *schema_path, char *err, size_t errlen)
@@ -468,6 +508,18 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
         problem(r, "sample.json: seed %" PRIu64 " is not the seed of index "
                 "%" PRIu64 " under global seed %" PRIu64 " (%" PRIu64 ")",
                 r->seed, index, gseed, mg_sample_seed(gseed, index));
+    /* the run-level fields, as compact text from their tokens (the tree
+     * compares them in index order: consume) */
+    for (int f = 0; f < MG_DSV_NRUN; f++) {
+        long tf = mg_jdoc_get(&d, 0, mg_dsverify_run_fields[f]);
+        if (tf < 0) continue;
+        if ((size_t)d.t[tf].len + 2 > bufsize) {
+            run_value(r->run[f], d.s + d.t[tf].start, d.t[tf].len);
+            continue;
+        }
+        size_t n = mg_jdoc_compact(&d, (uint32_t)tf, (char *)buf);
+        run_value(r->run[f], (const char *)buf, n);
+    }
     mg_jdoc_free(&d);
     snprintf(r->split, sizeof r->split, "%s",
              json_string_value(json_object_get(j, "split"))
@@ -568,6 +620,34 @@ worker(void *arg)
     return NULL;
 }
 
+/* The values one run-level field took across the samples: the run's
+ * first (val[0]), then the others as they came, each with its count and
+ * first index; past MG_DSV_RUNVALS, only counted. */
+typedef struct {
+    char val[MG_DSV_RUNVALS][MG_DSV_RUNLEN];
+    uint64_t count[MG_DSV_RUNVALS], first[MG_DSV_RUNVALS];
+    int n;
+    uint64_t more, more_first;
+} runtally;
+
+static void
+runtally_add(runtally *rt, const char *val, uint64_t index)
+{
+    if (!val[0]) return; /* not in this sample (the schema says if it must) */
+    for (int i = 0; i < rt->n; i++) {
+        if (strcmp(rt->val[i], val)) continue;
+        if (!rt->count[i]++) rt->first[i] = index;
+        return;
+    }
+    if (rt->n == MG_DSV_RUNVALS) {
+        if (!rt->more++) rt->more_first = index;
+        return;
+    }
+    snprintf(rt->val[rt->n], MG_DSV_RUNLEN, "%s", val);
+    rt->count[rt->n] = 1;
+    rt->first[rt->n++] = index;
+}
+
 /* The manifest side of the join: rows read ahead one at a time. */
 typedef struct {
     mg_dsmanifest *m;
@@ -587,6 +667,7 @@ typedef struct {
     mg_licenses *lic; /* the fonts of the complete samples */
     mg_dsprogress progress;
     uint64_t consumed; /* sample directories joined (progress.tick) */
+    runtally run[MG_DSV_NRUN];
 } mside;
 
 static void
@@ -767,6 +848,9 @@ consume(mside *ms, slot *s)
         return;
     }
     ms->t->samples++;
+    if (s->res.parsed)
+        for (int f = 0; f < MG_DSV_NRUN; f++)
+            runtally_add(&ms->run[f], s->res.run[f], s->index);
     /* as LICENSES.md counts them: every sample, with its fonts */
     if (s->res.parsed && ms->lic) mg_licenses_add_json(ms->lic, s->res.fonts);
     if (!ms->m) return;
@@ -812,6 +896,48 @@ consume(mside *ms, slot *s)
     mside_next(ms);
 }
 
+/* One line per run-level field whose samples do not all hold the run's
+ * value: each value with its count, the first index of each that is not
+ * the run's. */
+static void
+run_mix_report(mside *ms, const mg_dsverify *v)
+{
+    for (int f = 0; f < MG_DSV_NRUN; f++) {
+        const runtally *rt = &ms->run[f];
+        bool mixed = rt->more > 0;
+        for (int i = 1; i < rt->n; i++)
+            mixed |= rt->count[i] > 0;
+        if (!mixed) continue;
+        char line[1400];
+        size_t k = 0;
+#define ADD(...)                                                            \
+    do {                                                                    \
+        if (k < sizeof line)                                                \
+            k += (size_t)snprintf(line + k, sizeof line - k, __VA_ARGS__);  \
+    } while (0)
+        bool given = v->run[f][0] != '\0';
+        for (int i = 0; i < rt->n; i++) {
+            if (i == 0 && !rt->count[0]) continue; /* told at the end */
+            ADD("%s%s in %" PRIu64, k ? ", " : "", rt->val[i], rt->count[i]);
+            if (i == 0)
+                ADD(" (the run's: %s)",
+                    given ? v->run_src : "the first sample's");
+            else
+                ADD(" (first at index %" PRIu64 ")", rt->first[i]);
+        }
+        if (rt->more)
+            ADD(", %" PRIu64 " sample%s of other values (first at index %"
+                PRIu64 ")", rt->more, rt->more == 1 ? "" : "s",
+                rt->more_first);
+        if (!rt->count[0])
+            ADD("; the run's is %s (%s), in no sample", rt->val[0],
+                v->run_src);
+#undef ADD
+        say(ms, "run: %s differs between samples: %s",
+            mg_dsverify_run_fields[f], line);
+    }
+}
+
 static void
 licence_problem(void *arg, const char *line)
 {
@@ -849,6 +975,12 @@ mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs,
 
     mside ms = {.out = out, .t = t, .lic = mg_licenses_new()};
     if (progress) ms.progress = *progress;
+    for (int f = 0; f < MG_DSV_NRUN; f++)
+        if (v->run[f][0]) {
+            /* the run's value first, counted when samples hold it */
+            snprintf(ms.run[f].val[0], MG_DSV_RUNLEN, "%s", v->run[f]);
+            ms.run[f].n = 1;
+        }
     char merr[600];
     ms.m = mg_dsmanifest_open(root, merr, sizeof merr);
     int men = errno;
@@ -945,6 +1077,7 @@ mg_dsverify_run(const mg_dsverify *v, const char *root, int jobs,
             row_alone(&ms);
             mside_next(&ms);
         }
+        run_mix_report(&ms, v);
         char lp[4200];
         snprintf(lp, sizeof lp, "%s/LICENSES.md", root);
         if (!ms.lic)

@@ -21,6 +21,19 @@
  * none). Memory: the
  * window of samples in flight plus one bit per manifest index.
  *
+ * One run, one engine, one data set: the run-level fields of sample.json
+ * (mg_dsverify_run_fields: the musicgen and fluidsynth versions, the
+ * genre data's hash, the global seed, the output mode, ppq, the genres
+ * asked for, the audio format) must be the run's in every sample. The
+ * run's: the reference given by mg_dsverify_set_run (the ledger's or the
+ * static slices' fingerprint and options; `musicgen verify` reads them),
+ * else the first sample's. A field with other values (a Slurm array on
+ * two builds, a tree merged by hand from two runs) is one problem line
+ * "run: <field> differs between samples: ..." with each value, its count
+ * and the first index of each that is not the run's. Per field, at most
+ * MG_DSV_RUNVALS distinct values are told apart (the rest counted as
+ * "more values"): constant memory over any number of samples.
+ *
  * Every problem is one line "<where>: <file>: <what>" where <where> is
  * the sample's path relative to the root (or "manifest.jsonl:<line>").
  */
@@ -35,6 +48,15 @@
 
 typedef struct mg_dsverify mg_dsverify;
 
+/* The run-level fields (the same in every sample of one run). */
+#define MG_DSV_NRUN 10
+extern const char *const mg_dsverify_run_fields[MG_DSV_NRUN];
+/* A field's value as kept: its compact JSON text, a longer one cut and
+ * tagged with a hash of the whole ("" when the sample has none). */
+#define MG_DSV_RUNLEN 80
+/* Distinct values told apart per field. */
+#define MG_DSV_RUNVALS 8
+
 /* schema_path: the JSON Schema of sample.json. NULL and a message when it
  * cannot be loaded. */
 mg_dsverify *mg_dsverify_new(const char *schema_path, char *err,
@@ -44,6 +66,11 @@ void mg_dsverify_destroy(mg_dsverify **vp);
  * (read from its first bytes), but no SHA-256 - a copy's completeness in
  * seconds, not its bytes (the totals' bytes are then the files' sizes). */
 void mg_dsverify_set_quick(mg_dsverify *v, bool quick);
+/* The run's value of a run-level field: its JSON text (compact), and
+ * where it was read (e.g. ".musicgen/ledger.sqlite", the same for every
+ * field). 0, or -1 when field is none of mg_dsverify_run_fields. */
+int mg_dsverify_set_run(mg_dsverify *v, const char *field, const char *json,
+                        const char *source);
 
 /* What one sample's check found. */
 typedef struct {
@@ -58,6 +85,7 @@ typedef struct {
     int files;       /* files hashed */
     uint64_t bytes;  /* bytes hashed */
     void *fonts;     /* its "soundfonts" (a json_t reference), or NULL */
+    char run[MG_DSV_NRUN][MG_DSV_RUNLEN]; /* run-level fields ("": none) */
 } mg_dsverify_result;
 
 /* Check the sample directory dir (holding sample.json), expected to be

@@ -3,8 +3,9 @@
 # cluster file system can suffer: a flipped byte in a stem, a deleted MIDI,
 # a truncated sample.json, half-written directories, a duplicated manifest
 # row, an orphan directory, a WAV whose length disagrees with the
-# annotation, a row that disagrees with its sample, and a LICENSES.md that
-# disagrees with the samples' soundfonts; `musicgen licenses` rewrites it,
+# annotation, a row that disagrees with its sample, a LICENSES.md that
+# disagrees with the samples' soundfonts, and samples of two engines or
+# genre data sets in one tree; `musicgen licenses` rewrites LICENSES.md,
 # and refuses a manifest line that is no row, naming it.
 . "$MG_SRC/tests/system/lib.sh"
 set -u
@@ -302,6 +303,45 @@ sed -i 's/^  "key": /  "mode": "major",\n  "key": /' enc/000006/sample.json
 grep -q '^000006: sample.json: key "mode" appears twice in one object (at byte [0-9]*)$' enc.txt ||
     { cat enc.txt; die "a repeated key not named"; }
 grep -q "^000005:" enc.txt && { cat enc.txt; die "an untouched sample reported"; }
+# One run is one engine and one data set: a tree whose samples 28-29 were
+# made with another --genres-dir (a preset's text edited: the same notes,
+# another genres_hash) - a Slurm array on two installs, a hand-merged tree
+# - was "whole". Named once per field, with each value's count and the
+# first index of the one that is not the run's (the ledger's, else the
+# first sample's); nothing else is wrong with that tree.
+cp -R "$MG_SRC/genres" g2
+sed -i '0,/"description": "/s//"description": "Edited. /' g2/jazz/spec.json
+"$MG_BIN" generate --seed 6 --start 28 --count 2 --out mixb --output-mode midi-only \
+    --genres-dir g2 -q || die "generate mixb failed"
+cp -R midi mix
+rm -rf mix/000028 mix/000029
+cp -R mixb/000028 mixb/000029 mix/
+ha=$(sed -n 's/.*"genres_hash": "\([0-9a-f]*\)".*/\1/p' midi/000000/sample.json)
+hb=$(sed -n 's/.*"genres_hash": "\([0-9a-f]*\)".*/\1/p' mixb/000028/sample.json)
+[ -n "$ha" ] && [ -n "$hb" ] && [ "$ha" != "$hb" ] || die "the edited preset did not change genres_hash"
+"$MG_BIN" verify mix > mix.txt; rc=$?
+[ "$rc" -eq 1 ] || { cat mix.txt; die "a tree of two genre data sets: exit $rc, not 1"; }
+grep -qx "run: genres_hash differs between samples: \"$ha\" in 28 (the run's: .musicgen/ledger.sqlite), \"$hb\" in 2 (first at index 28)" mix.txt &&
+    [ "$(grep -c . mix.txt)" -eq 2 ] && grep -q ": 1 problem$" mix.txt ||
+    { cat mix.txt; die "a mix of genre data not named (or more than it)"; }
+# no ledger: the first sample's value is the run's
+rm -rf mix/.musicgen
+"$MG_BIN" verify mix > mix.txt && { cat mix.txt; die "a mix without a ledger passed"; }
+grep -qx "run: genres_hash differs between samples: \"$ha\" in 28 (the run's: the first sample's), \"$hb\" in 2 (first at index 28)" mix.txt ||
+    { cat mix.txt; die "a mix without a ledger not named"; }
+# the run's record wins over the first sample: a ledger of the minority's
+# run, then a static run's record (.musicgen/slices/run.json)
+cp -R mixb/.musicgen mix/
+"$MG_BIN" verify mix > mix.txt
+grep -qx "run: genres_hash differs between samples: \"$hb\" in 2 (the run's: .musicgen/ledger.sqlite), \"$ha\" in 28 (first at index 0)" mix.txt ||
+    { cat mix.txt; die "the ledger's genres_hash not the run's"; }
+rm -rf mix/.musicgen && mkdir -p mix/.musicgen/slices
+printf '{"fingerprint": {"engine_version": "0.0.9", "genres_hash": "%s"}, "seed": 6}\n' "$hb" > mix/.musicgen/slices/run.json
+"$MG_BIN" verify mix > mix.txt
+grep -qx "run: genres_hash differs between samples: \"$hb\" in 2 (the run's: .musicgen/slices/run.json), \"$ha\" in 28 (first at index 0)" mix.txt &&
+    grep -qx "run: musicgen_version differs between samples: \"[0-9.]*\" in 30 (first at index 0); the run's is \"0.0.9\" (.musicgen/slices/run.json), in no sample" mix.txt ||
+    { cat mix.txt; die "the static run's record not the run's"; }
+grep -q "^run: global_seed" mix.txt && { cat mix.txt; die "an agreeing field named"; }
 "$MG_BIN" verify does-not-exist > /dev/null 2> err.txt && die "missing root passed"
 [ "$(wc -l < err.txt)" -eq 1 ] || die "missing root: not one line"
 echo "verify ok"
