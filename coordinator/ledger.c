@@ -519,15 +519,18 @@ mg_ledger_ok_past(mg_ledger *l, uint64_t from, uint64_t *n, uint64_t *first,
     return 0;
 }
 
-int
-mg_ledger_ok_indices(mg_ledger *l, uint64_t from, mg_ledger_index_cb cb,
-                     void *ud, char *err, size_t errlen)
+/* cb(index) for each index the query sql gives (?1 bound to a, ?2, when
+ * the query has it, to b), in its order, until cb returns non-zero. */
+static int
+each_index(mg_ledger *l, const char *sql, uint64_t a, uint64_t b,
+           mg_ledger_index_cb cb, void *ud, char *err, size_t errlen)
 {
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(l->db, "SELECT idx FROM samples WHERE idx >= ?1"
-                           " AND status = 0 ORDER BY idx", -1, &s, NULL))
+    if (sqlite3_prepare_v2(l->db, sql, -1, &s, NULL))
         return fail(err, errlen, "reading indices", l->db);
-    sqlite3_bind_int64(s, 1, (int64_t)from);
+    sqlite3_bind_int64(s, 1, (int64_t)a);
+    if (sqlite3_bind_parameter_count(s) >= 2)
+        sqlite3_bind_int64(s, 2, (int64_t)b);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         if (cb((uint64_t)sqlite3_column_int64(s, 0), ud)) {
@@ -538,6 +541,15 @@ mg_ledger_ok_indices(mg_ledger *l, uint64_t from, mg_ledger_index_cb cb,
     if (rc != SQLITE_DONE)
         return fail(err, errlen, "reading indices", l->db);
     return 0;
+}
+
+int
+mg_ledger_ok_indices(mg_ledger *l, uint64_t from, mg_ledger_index_cb cb,
+                     void *ud, char *err, size_t errlen)
+{
+    return each_index(l, "SELECT idx FROM samples WHERE idx >= ?1"
+                      " AND status = 0 ORDER BY idx", from, UINT64_MAX, cb,
+                      ud, err, errlen);
 }
 
 int
@@ -695,22 +707,9 @@ int
 mg_ledger_indices(mg_ledger *l, uint64_t first, uint64_t n,
                   mg_ledger_index_cb cb, void *ud, char *err, size_t errlen)
 {
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(l->db, "SELECT idx FROM samples WHERE idx >= ?1"
-                           " AND idx < ?2 ORDER BY idx", -1, &s, NULL))
-        return fail(err, errlen, "reading indices", l->db);
-    sqlite3_bind_int64(s, 1, (int64_t)first);
-    sqlite3_bind_int64(s, 2, (int64_t)(first + n));
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if (cb((uint64_t)sqlite3_column_int64(s, 0), ud)) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return fail(err, errlen, "reading indices", l->db);
-    return 0;
+    return each_index(l, "SELECT idx FROM samples WHERE idx >= ?1"
+                      " AND idx < ?2 ORDER BY idx", first, first + n, cb, ud,
+                      err, errlen);
 }
 
 int

@@ -65,6 +65,26 @@ hello_join(void *s, const char *identity, mg_config *cfg, int64_t *gseed)
     return tpeer_send(s, &join) ? 1 : 0;
 }
 
+/* A ROW saying sample `index` of lease `lease` is made (ok), as a worker
+ * of the run (global seed gseed, config cfg) would send it. */
+static void
+send_ok_row(void *s, uint64_t lease, uint64_t index, int64_t gseed,
+            const mg_config *cfg)
+{
+    mg_msg row;
+    uint64_t seed = mg_sample_seed(gseed, index);
+    mg_msg_init(&row, MG_MSG_ROW);
+    row.lease = lease;
+    row.index = index;
+    row.seed = seed;
+    row.split = (uint8_t)mg_split_of(seed, cfg->split);
+    row.status = MG_ROW_OK;
+    row.attempt = 1;
+    row.score = 0.5;
+    row.duration = 30.0;
+    tpeer_send(s, &row);
+}
+
 /* JOIN as a worker of musicgen 0.0.1: refused, naming the versions */
 static int
 oldjoin(void *s)
@@ -93,7 +113,7 @@ oldjoin(void *s)
 static int
 rehello(void *s)
 {
-    mg_msg m, row;
+    mg_msg m;
     mg_config cfg;
     int64_t gseed;
     if (hello_join(s, "first", &cfg, &gseed))
@@ -109,17 +129,7 @@ rehello(void *s)
     mg_msg_clear(&m);
     if (hello_join(s, "second", &cfg, &gseed))
         return 1;
-    uint64_t seed = mg_sample_seed(gseed, first);
-    mg_msg_init(&row, MG_MSG_ROW);
-    row.lease = lease;
-    row.index = first;
-    row.seed = seed;
-    row.split = (uint8_t)mg_split_of(seed, cfg.split);
-    row.status = MG_ROW_OK;
-    row.attempt = 1;
-    row.score = 0.5;
-    row.duration = 30.0;
-    tpeer_send(s, &row);
+    send_ok_row(s, lease, first, gseed, &cfg);
     while (tpeer_recv(s, &m, 1500) == 0) {
         if (m.type == MG_MSG_ACK) {
             printf("a row for first's lease %llu was acknowledged from "
@@ -137,7 +147,7 @@ rehello(void *s)
 static int
 claim(void *s)
 {
-    mg_msg m, *join = calloc(1, sizeof *join), row;
+    mg_msg m, *join = calloc(1, sizeof *join);
     mg_config cfg;
     char why[256];
     if (!join)
@@ -163,17 +173,7 @@ claim(void *s)
     join->nacks = 3;
     tpeer_send(s, join);
     free(join);
-    uint64_t seed = mg_sample_seed(gseed, first);
-    mg_msg_init(&row, MG_MSG_ROW);
-    row.lease = 1;
-    row.index = first;
-    row.seed = seed;
-    row.split = (uint8_t)mg_split_of(seed, cfg.split);
-    row.status = MG_ROW_OK;
-    row.attempt = 1;
-    row.score = 0.5;
-    row.duration = 30.0;
-    tpeer_send(s, &row);
+    send_ok_row(s, 1, first, gseed, &cfg);
     while (tpeer_recv(s, &m, 1500) == 0) {
         if (m.type == MG_MSG_ACK) {
             printf("a row for index %llu on lease 1, never granted, was "
