@@ -1,5 +1,6 @@
 /*
- * dsverify — the checks of `musicgen verify` (see dsverify.h).
+ * dsverify — the checks of `musicgen verify` (see dsverify.h); the files
+ * a sample names are checked in dsverify_file.c.
  *
  * Threads: the caller's thread walks the tree (dsread) and owns a ring of
  * slots; worker threads take the oldest unclaimed slot, check it and mark
@@ -23,34 +24,20 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "dsnames.h"
 #include "dsread.h"
+#include "dsverify_priv.h"
 #include "engine.h"
 #include "errmsg.h"
-#include "hex.h"
 #include "jdoc.h"
 #include "jschema.h"
 #include "licenses.h"
 #include "runlock.h"
 #include "seed.h"
 #include "utf8.h"
-#include "wavhdr.h"
 
 #define MAX_SCHEMA_REPORTS 8
-#define BUF_SIZE (1u << 20)
-
-/* errno for a path that is no regular file (a FIFO, a directory, a
- * device): ESPIPE, which nothing here can meet otherwise (no seeks); the
- * messages say "not a regular file" (why_err). */
-#define EFTYPE_NOTREG ESPIPE
-
-static const char *
-why_err(int en)
-{
-    return en == EFTYPE_NOTREG ? "not a regular file" : strerror(en);
-}
 
 /* Fields one run holds the same in every sample; not the drawn ones
  * (seed, genre, key, tempo...) nor the per-sample soundfonts. */
@@ -136,12 +123,8 @@ mg_dsverify_result_free(mg_dsverify_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static void
-problem(mg_dsverify_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-problem(mg_dsverify_result *r, const char *fmt, ...)
+void
+mg_dsv_problem(mg_dsverify_result *r, const char *fmt, ...)
 {
     char line[1200];
     va_list ap;
@@ -178,162 +161,7 @@ static void
 schema_report(const char *msg, void *arg)
 {
     schema_ctx *c = arg;
-    problem(c->r, "sample.json: schema: %s%s", msg, c->note);
-}
-
-/* Hash path, and parse its WAV header when wav. Returns -1 (errno) when
- * it cannot be read. */
-static int
-hash_file(const char *path, unsigned char *buf, size_t bufsize, bool wav,
-          mg_wavhdr *h, const char **wav_err, char hex[65], uint64_t *size,
-          bool quick)
-{
-    /* O_NONBLOCK and the check below: a FIFO or a device named by a
-     * damaged tree is a problem reported, not a read that never ends */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return -1;
-    struct stat fst;
-    if (fstat(fd, &fst) || !S_ISREG(fst.st_mode)) {
-        close(fd);
-        errno = EFTYPE_NOTREG;
-        return -1;
-    }
-    if (quick) {
-        /* the size, and a WAV's header from its first bytes; no hash */
-        struct stat st;
-        ssize_t got = 0;
-        if (fstat(fd, &st) ||
-            (wav && (got = pread(fd, buf, bufsize < 65536 ? bufsize : 65536,
-                                 0)) < 0)) {
-            int en = errno;
-            close(fd);
-            errno = en;
-            return -1;
-        }
-        if (wav)
-            *wav_err = got ? mg_wavhdr_parse(buf, (size_t)got, h)
-                           : "empty file";
-        close(fd);
-        hex[0] = '\0';
-        *size = (uint64_t)st.st_size;
-        return 0;
-    }
-    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-        EVP_MD_CTX_free(ctx);
-        close(fd);
-        errno = ENOMEM;
-        return -1;
-    }
-    uint64_t total = 0;
-    bool first = true;
-    for (;;) {
-        ssize_t got = read(fd, buf, bufsize);
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            int en = errno;
-            EVP_MD_CTX_free(ctx);
-            close(fd);
-            errno = en;
-            return -1;
-        }
-        if (got == 0) break;
-        if (first && wav) *wav_err = mg_wavhdr_parse(buf, (size_t)got, h);
-        first = false;
-        EVP_DigestUpdate(ctx, buf, (size_t)got);
-        total += (uint64_t)got;
-    }
-    if (first && wav) *wav_err = "empty file";
-    unsigned char d[32];
-    unsigned int dl = 0;
-    EVP_DigestFinal_ex(ctx, d, &dl);
-    EVP_MD_CTX_free(ctx);
-    close(fd);
-    mg_hex_sha256(d, hex);
-    *size = total;
-    return 0;
-}
-
-int
-mg_dsverify_sha256(const char *path, char hex[65])
-{
-    unsigned char *buf = malloc(BUF_SIZE);
-    mg_wavhdr h;
-    const char *werr;
-    uint64_t size;
-    if (!buf) {
-        errno = ENOMEM;
-        return -1;
-    }
-    int rc = hash_file(path, buf, BUF_SIZE, false, &h, &werr, hex, &size,
-                       false);
-    int en = errno;
-    free(buf);
-    errno = en;
-    return rc;
-}
-
-static bool
-ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && !strcmp(s + a - b, suf);
-}
-
-static void
-check_file(const char *dir, const char *rel, const char *want_hex,
-           const json_t *j, unsigned char *buf, size_t bufsize, bool quick,
-           mg_dsverify_result *r)
-{
-    char path[4200], hex[65];
-    mg_wavhdr h;
-    const char *werr = NULL;
-    uint64_t size = 0;
-    bool wav = ends_with(rel, ".wav");
-
-    if (!mg_ds_rel_safe(rel)) {
-        problem(r, "%s: not a relative path inside the sample", rel);
-        return;
-    }
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
-    if (hash_file(path, buf, bufsize, wav, &h, &werr, hex, &size, quick)) {
-        problem(r, "%s: %s", rel,
-                errno == ENOENT ? "missing" : why_err(errno));
-        return;
-    }
-    r->files++;
-    r->bytes += size;
-    if (!want_hex)
-        problem(r, "%s: no SHA-256 recorded under \"checksums\"", rel);
-    else if (!quick && strcmp(hex, want_hex))
-        problem(r, "%s: SHA-256 mismatch (recorded %.12s..., file has "
-                "%.12s...)", rel, want_hex, hex);
-    if (!wav) return;
-    if (werr) {
-        problem(r, "%s: bad WAV header: %s", rel, werr);
-        return;
-    }
-    if (h.data_off + h.data_size > size)
-        problem(r, "%s: truncated WAV: data chunk of %" PRIu64
-                " bytes, file ends %" PRIu64 " bytes short", rel,
-                h.data_size, h.data_off + h.data_size - size);
-    uint64_t frames = h.data_size / h.block_align;
-    json_t *rate = json_object_get(j, "sample_rate");
-    json_t *af = json_object_get(j, "audio_frames");
-    json_t *dur = json_object_get(j, "duration_seconds");
-    if (json_is_number(rate) && (double)h.rate != json_number_value(rate))
-        problem(r, "%s: %u Hz, sample.json says %g", rel, h.rate,
-                json_number_value(rate));
-    if (json_is_number(af) && (double)frames != json_number_value(af))
-        problem(r, "%s: %" PRIu64 " frames, sample.json says audio_frames "
-                "%.0f", rel, frames, json_number_value(af));
-    if (json_is_number(dur)) {
-        double secs = (double)frames / h.rate, d = json_number_value(dur);
-        if (fabs(secs - d) > 1.0 / h.rate + 1e-6)
-            problem(r, "%s: %.6f s long, sample.json says duration_seconds "
-                    "%.6f", rel, secs, d);
-    }
+    mg_dsv_problem(c->r, "sample.json: schema: %s%s", msg, c->note);
 }
 
 static char *
@@ -429,7 +257,7 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
     snprintf(path, sizeof path, "%s/sample.json", dir);
     char *text = slurp(path, &len);
     if (!text) {
-        problem(r, "sample.json: cannot read: %s", why_err(errno));
+        mg_dsv_problem(r, "sample.json: cannot read: %s", mg_dsv_why_err(errno));
         return r->nproblems;
     }
     /* Tokens, validated against the schema as tokens (jschema.h): a
@@ -442,31 +270,31 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
     long lone = prc ? -1 : mg_jdoc_lone_surrogate(&d);
     long dup = prc || lone >= 0 ? -1 : mg_jdoc_dup_key(&d);
     if (dup == -2) {
-        problem(r, "sample.json: out of memory");
+        mg_dsv_problem(r, "sample.json: out of memory");
         mg_jdoc_free(&d);
         free(text);
         return r->nproblems;
     }
     if (prc || lone >= 0 || dup >= 0 || d.t[0].type != MG_JT_OBJ) {
         if (bad_utf8 >= 0)
-            problem(r, "sample.json: invalid JSON at byte %ld: not UTF-8",
+            mg_dsv_problem(r, "sample.json: invalid JSON at byte %ld: not UTF-8",
                     bad_utf8);
         else if (dup >= 0)
-            problem(r,
+            mg_dsv_problem(r,
                     "sample.json: key \"%.*s\" appears twice in one "
                     "object (at byte %u)",
                     (int)(d.t[dup].len < 64 ? d.t[dup].len : 64),
                     d.s + d.t[dup].start, d.t[dup].start - 1);
         else if (lone >= 0)
-            problem(r,
+            mg_dsv_problem(r,
                     "sample.json: invalid JSON at byte %ld: a \\u escape "
                     "that is half a surrogate pair",
                     lone);
         else if (prc)
-            problem(r, "sample.json: invalid JSON at %s%s", perr,
+            mg_dsv_problem(r, "sample.json: invalid JSON at %s%s", perr,
                     len == 0 ? " (empty file)" : "");
         else
-            problem(r, "sample.json: not a JSON object");
+            mg_dsv_problem(r, "sample.json: not a JSON object");
         mg_jdoc_free(&d);
         free(text);
         return r->nproblems;
@@ -493,7 +321,7 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
     bool has_index = ti >= 0 && !mg_jdoc_u64(&d, (uint32_t)ti, &r->index);
     if (!has_index || r->index != index) {
         const mg_jtok *t = ti >= 0 ? &d.t[ti] : NULL;
-        problem(r, "sample.json: sample_index %.*s in the directory of "
+        mg_dsv_problem(r, "sample.json: sample_index %.*s in the directory of "
                 "index %" PRIu64, t ? (int)(t->len < 40 ? t->len : 40) : 7,
                 t ? d.s + t->start : "missing", index);
         if (!has_index) r->index = UINT64_MAX;
@@ -505,7 +333,7 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
                              (!mg_jdoc_i64(&d, (uint32_t)tg, &gi) &&
                               (gseed = (uint64_t)gi, true)));
     if (has_g && has_seed && mg_sample_seed(gseed, index) != r->seed)
-        problem(r, "sample.json: seed %" PRIu64 " is not the seed of index "
+        mg_dsv_problem(r, "sample.json: seed %" PRIu64 " is not the seed of index "
                 "%" PRIu64 " under global seed %" PRIu64 " (%" PRIu64 ")",
                 r->seed, index, gseed, mg_sample_seed(gseed, index));
     /* the run-level fields, as compact text from their tokens (the tree
@@ -543,21 +371,21 @@ mg_dsverify_sample(const mg_dsverify *v, const char *dir, uint64_t index,
             const char *rel = json_string_value(e);
             if (!rel) continue;
             json_object_set_new(seen, rel, json_true());
-            check_file(dir, rel, json_string_value(json_object_get(sums, rel)),
+            mg_dsv_check_file(dir, rel, json_string_value(json_object_get(sums, rel)),
                        j, buf, bufsize, v->quick, r);
         }
     }
     const char *mix = json_string_value(json_object_get(j, "mix"));
     if (mix) {
         json_object_set_new(seen, mix, json_true());
-        check_file(dir, mix, json_string_value(json_object_get(sums, mix)), j,
+        mg_dsv_check_file(dir, mix, json_string_value(json_object_get(sums, mix)), j,
                    buf, bufsize, v->quick, r);
     }
     const char *k;
     json_t *e;
     json_object_foreach(sums, k, e) {
         if (json_object_get(seen, k)) continue;
-        check_file(dir, k, json_string_value(e), j, buf, bufsize, v->quick,
+        mg_dsv_check_file(dir, k, json_string_value(e), j, buf, bufsize, v->quick,
                    r);
     }
     json_decref(seen);
@@ -607,7 +435,7 @@ worker(void *arg)
         s->state = 2;
         pthread_mutex_unlock(&p->mu);
         if (!buf)
-            problem(&s->res, "sample.json: out of memory");
+            mg_dsv_problem(&s->res, "sample.json: out of memory");
         else
             mg_dsverify_sample(p->v, s->path, s->index, buf, BUF_SIZE,
                                &s->res);
